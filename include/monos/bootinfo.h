@@ -1,0 +1,65 @@
+/*
+ * monos boot information: what the kernel learns at boot besides the PVH
+ * start info.  Shared by kernel, monitor and cli; C99 only.
+ *
+ * 1. The image.  An initrd in cpio "newc" format (magic "070701") holding the
+ *    program and its files at their guest paths, without a leading '/'.  The
+ *    packer page-aligns every regular file's data inside the archive (by
+ *    padding the name field) so the kernel can map it in place; a file whose
+ *    data is not page aligned is still accepted and then copied.
+ *
+ * 2. The per-run data.  A second, small cpio archive appended to the image
+ *    (the kernel reads concatenated archives, each ending in "TRAILER!!!"),
+ *    so the image itself never changes between runs.  Its entries, all under
+ *    MONOS_RUN_DIR, are:
+ *
+ *    exe      the guest path of the program to start, no NUL (e.g. "/hello")
+ *    argv     the arguments, each NUL terminated, argv[0] first
+ *    envp     the environment, "NAME=value" each NUL terminated (may be empty)
+ *    time     the host's CLOCK_REALTIME when the run started: struct
+ *             monos_run_time, little endian
+ *    seed     MONOS_RUN_SEED_LEN random bytes from the host's getrandom()
+ *    tty      three bytes, '0' or '1': whether the host side of fd 0, 1, 2 is
+ *             a terminal (the kernel then answers TCGETS and TIOCGWINSZ)
+ *    winsize  optional struct monos_chan_winsize of the host terminal
+ *
+ *    A missing or malformed entry is a boot error reported in the kernel log,
+ *    except winsize, which is optional.  Later entries with the same name
+ *    replace earlier ones.
+ *
+ * 3. The kernel command line: kernel options only, space separated, never
+ *    user data (nothing needs quoting, no secret shows in the host's `ps`):
+ *
+ *    monos.channel=1   speak the framed host channel (channel.h) on the UART
+ *    monos.trace=1     trace every system call (MONOS_CHAN_TRACE frames)
+ *    monos.verbose=1   log more at boot
+ *    virtio_mmio.device=SIZE@ADDR:IRQ   (later) a virtio-mmio device
+ *
+ *    Unknown options are ignored, as Linux ignores them.
+ */
+#ifndef MONOS_BOOTINFO_H
+#define MONOS_BOOTINFO_H
+
+#include <stdint.h>
+
+#define MONOS_BOOTINFO_VERSION 1
+
+#define MONOS_RUN_DIR ".monos"
+#define MONOS_RUN_EXE MONOS_RUN_DIR "/exe"
+#define MONOS_RUN_ARGV MONOS_RUN_DIR "/argv"
+#define MONOS_RUN_ENVP MONOS_RUN_DIR "/envp"
+#define MONOS_RUN_TIME MONOS_RUN_DIR "/time"
+#define MONOS_RUN_SEED MONOS_RUN_DIR "/seed"
+#define MONOS_RUN_TTY MONOS_RUN_DIR "/tty"
+#define MONOS_RUN_WINSIZE MONOS_RUN_DIR "/winsize"
+
+#define MONOS_RUN_SEED_LEN 32
+#define MONOS_IMAGE_ALIGN 4096 /* file data alignment inside the image */
+
+/* Content of MONOS_RUN_TIME, little endian, 16 bytes. */
+struct monos_run_time {
+	int64_t sec;  /* seconds since the Unix epoch */
+	int64_t nsec; /* 0 .. 999999999 */
+};
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * monos host channel: the framing spoken over the 8250 UART between the
+ * kernel and `monos run`.  Shared by kernel, monitor and cli; C99 only.
+ *
+ * The UART is a byte stream.  Under `monos run` (kernel option
+ * `monos.channel=1`) every byte the kernel sends is part of a frame:
+ *
+ *     offset  size  field
+ *     0       1     magic     MONOS_CHAN_MAGIC (0xA5)
+ *     1       1     type      enum monos_chan_type
+ *     2       2     length    payload length, little endian, <= MONOS_CHAN_MAX
+ *     4       len   payload
+ *
+ * A receiver MUST discard bytes until it sees the magic (firmware may print
+ * before the kernel starts) and MUST treat a frame with an unknown type or an
+ * oversize length as garbage: drop the magic byte and resynchronise.  The host
+ * trusts nothing the guest says: a payload is only ever copied to the stream
+ * its type names, and an exit frame is checked before it is believed.
+ *
+ * Without `monos.channel=1` (plain QEMU, libvirt, a cloud console) the kernel
+ * writes plain text to the UART and no frames at all.
+ *
+ * Version history: 1 = this layout.
+ */
+#ifndef MONOS_CHANNEL_H
+#define MONOS_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MONOS_CHAN_VERSION 1
+#define MONOS_CHAN_MAGIC 0xA5u
+#define MONOS_CHAN_HDR 4u
+#define MONOS_CHAN_MAX 4096u /* largest payload of one frame */
+
+enum monos_chan_type {
+	/* guest to host */
+	MONOS_CHAN_STDOUT = 1, /* bytes the program wrote to fd 1 */
+	MONOS_CHAN_STDERR = 2, /* bytes the program wrote to fd 2 */
+	MONOS_CHAN_LOG = 3,    /* kernel log text */
+	MONOS_CHAN_TRACE = 4,  /* --trace-syscalls lines, shown on stderr */
+	MONOS_CHAN_EXIT = 5,   /* struct monos_chan_exit; the last frame */
+
+	/* host to guest */
+	MONOS_CHAN_STDIN = 16,     /* bytes for the program's fd 0 */
+	MONOS_CHAN_STDIN_EOF = 17, /* end of input on fd 0; empty payload */
+	MONOS_CHAN_SIGNAL = 18,    /* one byte: a Linux signal number */
+	MONOS_CHAN_WINSIZE = 19,   /* struct monos_chan_winsize */
+};
+
+/* How the instance ended (monos_chan_exit.kind). */
+enum monos_chan_exit_kind {
+	MONOS_EXIT_STATUS = 0, /* exit_group(status): status holds 0..255 */
+	MONOS_EXIT_SIGNAL = 1, /* killed by signal `signo` (a fault: addr, ip) */
+	MONOS_EXIT_OOM = 2,    /* no memory left: killed as Linux's OOM killer would */
+	MONOS_EXIT_PANIC = 3,  /* kernel panic; the reason is in the log */
+	MONOS_EXIT_EXEC = 4,   /* the program could not be started; status is the
+	                          errno (ENOENT, ENOEXEC, ...), reason in the log */
+};
+
+/* Payload of MONOS_CHAN_EXIT, little endian, 24 bytes. */
+struct monos_chan_exit {
+	uint8_t kind;   /* enum monos_chan_exit_kind */
+	uint8_t signo;  /* for MONOS_EXIT_SIGNAL: the Linux signal number */
+	uint8_t status; /* for MONOS_EXIT_STATUS: the exit status */
+	uint8_t pad[5];
+	uint64_t addr; /* faulting address (SIGSEGV, SIGBUS), else 0 */
+	uint64_t ip;   /* instruction pointer of the fault, else 0 */
+};
+
+/* Payload of MONOS_CHAN_WINSIZE, little endian: as Linux's struct winsize. */
+struct monos_chan_winsize {
+	uint16_t rows, cols, xpixel, ypixel;
+};
+
+/*
+ * Write the 4-byte header of a frame of `type` carrying `len` bytes to `hdr`.
+ * `len` MUST be <= MONOS_CHAN_MAX.
+ */
+static inline void monos_chan_header(uint8_t hdr[MONOS_CHAN_HDR], unsigned type, size_t len)
+{
+	hdr[0] = (uint8_t)MONOS_CHAN_MAGIC;
+	hdr[1] = (uint8_t)type;
+	hdr[2] = (uint8_t)(len & 0xff);
+	hdr[3] = (uint8_t)(len >> 8);
+}
+
+/*
+ * Incremental frame decoder: feed bytes one at a time; a complete, valid frame
+ * is reported when monos_chan_feed() returns 1 (then dec->type, dec->len and
+ * dec->buf hold it).  Garbage is skipped: `accept(type)` tells which types the
+ * receiver expects; anything else restarts the search for a magic byte.
+ * Needs no allocation; safe for untrusted input.
+ */
+struct monos_chan_decoder {
+	unsigned state; /* 0: want magic, 1: type, 2-3: length, 4: payload */
+	unsigned type;
+	size_t len, have;
+	uint64_t dropped; /* bytes discarded while resynchronising */
+	uint8_t buf[MONOS_CHAN_MAX];
+};
+
+static inline void monos_chan_decoder_init(struct monos_chan_decoder *dec)
+{
+	dec->state = 0;
+	dec->type = 0;
+	dec->len = dec->have = 0;
+	dec->dropped = 0;
+}
+
+static inline int monos_chan_feed(struct monos_chan_decoder *dec, uint8_t byte,
+                                  int (*accept)(unsigned type))
+{
+	switch (dec->state) {
+	case 0:
+		if (byte == MONOS_CHAN_MAGIC)
+			dec->state = 1;
+		else
+			dec->dropped++;
+		return 0;
+	case 1:
+		if (!accept(byte)) {
+			dec->dropped += 2;
+			dec->state = byte == MONOS_CHAN_MAGIC ? 1 : 0;
+			return 0;
+		}
+		dec->type = byte;
+		dec->state = 2;
+		return 0;
+	case 2:
+		dec->len = byte;
+		dec->state = 3;
+		return 0;
+	case 3:
+		dec->len |= (size_t)byte << 8;
+		dec->have = 0;
+		if (dec->len > MONOS_CHAN_MAX) {
+			dec->dropped += 4;
+			dec->state = 0;
+			return 0;
+		}
+		dec->state = dec->len ? 4 : 0;
+		return dec->len == 0;
+	default:
+		dec->buf[dec->have++] = byte;
+		if (dec->have < dec->len)
+			return 0;
+		dec->state = 0;
+		return 1;
+	}
+}
+
+#endif
