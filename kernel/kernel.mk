@@ -1,0 +1,42 @@
+# The kernel: every .c and .S under kernel/ (kernel/lib through lib.mk),
+# freestanding, linked twice: the second link carries the symbol table that
+# panic backtraces use (scripts/ksyms.sh), placed after all code so no
+# function moves between the two links.
+include kernel/lib/lib.mk
+
+KERNEL_CC ?= gcc
+KERNEL_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(shell $(KERNEL_CC) -print-file-name=include) \
+	-Iinclude -Ikernel -Ikernel/lib/include \
+	-O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
+	-mno-sse -mno-sse2 -mno-mmx -mno-avx -mno-red-zone -mcmodel=kernel -fno-pic -fno-pie \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-strict-aliasing -fno-builtin-printf -fcf-protection=none
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	-T kernel/arch/x86_64/kernel.ld
+
+KERNEL_SRCS := $(filter-out kernel/lib/%,$(shell find kernel -name '*.c' -o -name '*.S')) $(LIB_SRCS)
+KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/ksyms0.o: scripts/ksyms.sh
+	@mkdir -p $(dir $@)
+	bash scripts/ksyms.sh > $(BUILD)/obj/ksyms0.S
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -c -o $@ $(BUILD)/obj/ksyms0.S
+
+$(BUILD)/monos-kernel: $(KERNEL_OBJS) $(BUILD)/obj/ksyms0.o kernel/arch/x86_64/kernel.ld scripts/ksyms.sh
+	ld $(KERNEL_LDFLAGS) -o $@.pass1 $(KERNEL_OBJS) $(BUILD)/obj/ksyms0.o
+	bash scripts/ksyms.sh $@.pass1 > $(BUILD)/obj/ksyms.S
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -c -o $(BUILD)/obj/ksyms.o $(BUILD)/obj/ksyms.S
+	ld $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/obj/ksyms.o
+	@nm -n $@.pass1 | grep -i ' t ' > $@.syms1; nm -n $@ | grep -i ' t ' > $@.syms2; \
+		cmp -s $@.syms1 $@.syms2 || { echo "ksyms: functions moved between links" >&2; exit 1; }
+	@rm -f $@.pass1 $@.syms1 $@.syms2
+
+-include $(KERNEL_OBJS:.o=.d)

@@ -1,0 +1,206 @@
+/*
+ * The console over the UART: output streams framed or plain, the input
+ * decoder, the stdin buffer, and stopping the machine at the end.
+ */
+#include "core/console.h"
+#include "arch/x86_64/cpu.h"
+#include "core/kernel.h"
+#include "core/sched.h"
+#include "core/spinlock.h"
+#include "drivers/uart.h"
+#include <lib/fmt.h>
+
+/* QEMU's isa-debug-exit device (facts.md): a write stops QEMU. */
+#define DEBUG_EXIT_PORT 0xf4
+#define STDIN_BUF_SIZE (64 * 1024)
+
+static bool channel;
+static struct spinlock out_lock; /* one frame at a time on the wire */
+
+static struct spinlock in_lock;		    /* guards what follows */
+static uint8_t stdin_buf[STDIN_BUF_SIZE];   /* ring of unread stdin */
+static size_t stdin_head, stdin_count;	    /* oldest byte, bytes held */
+static bool stdin_eof;			    /* the host said: no more input */
+static bool rx_throttled;		    /* UART paused: buffer nearly full */
+static struct monos_chan_winsize winsize;   /* latest from the host */
+static struct monos_chan_decoder decoder;   /* host frames (interrupt only) */
+static void (*signal_fn)(int signo);
+
+void console_init(bool use_channel)
+{
+	channel = use_channel;
+	uart_init();
+	monos_chan_decoder_init(&decoder);
+}
+
+bool console_is_channel(void)
+{
+	return channel;
+}
+
+void console_write(unsigned type, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+	uint64_t flags = spin_lock_irqsave(&out_lock);
+
+	if (!channel) {
+		uart_write(p, n);
+		goto out;
+	}
+	while (n) {
+		uint8_t hdr[MONOS_CHAN_HDR];
+		size_t len = MIN(n, (size_t)MONOS_CHAN_MAX);
+		monos_chan_header(hdr, type, len);
+		uart_write(hdr, sizeof(hdr));
+		uart_write(p, len);
+		p += len;
+		n -= len;
+	}
+out:
+	spin_unlock_irqrestore(&out_lock, flags);
+}
+
+/* Append stdin bytes; the caller holds in_lock. */
+static void stdin_push(const uint8_t *p, size_t n)
+{
+	while (n-- && stdin_count < STDIN_BUF_SIZE) {
+		stdin_buf[(stdin_head + stdin_count) % STDIN_BUF_SIZE] = *p++;
+		stdin_count++;
+	}
+	/* Leave room for one whole frame, which the decoder holds already. */
+	if (!rx_throttled && STDIN_BUF_SIZE - stdin_count < 2 * MONOS_CHAN_MAX) {
+		rx_throttled = true;
+		uart_rx_throttle(1);
+	}
+}
+
+static int host_frame_type(unsigned type)
+{
+	return type == MONOS_CHAN_STDIN || type == MONOS_CHAN_STDIN_EOF ||
+	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE;
+}
+
+/* A complete frame from the host (interrupt context, in_lock held). */
+static void host_frame(void)
+{
+	switch (decoder.type) {
+	case MONOS_CHAN_STDIN:
+		stdin_push(decoder.buf, decoder.len);
+		break;
+	case MONOS_CHAN_STDIN_EOF:
+		stdin_eof = true;
+		break;
+	case MONOS_CHAN_SIGNAL:
+		if (decoder.len == 1 && signal_fn)
+			signal_fn(decoder.buf[0]);
+		break;
+	case MONOS_CHAN_WINSIZE:
+		if (decoder.len == sizeof(winsize))
+			memcpy(&winsize, decoder.buf, sizeof(winsize));
+		break;
+	}
+}
+
+static void console_rx(uint8_t byte)
+{
+	uint64_t flags = spin_lock_irqsave(&in_lock);
+
+	if (!channel)
+		stdin_push(&byte, 1);
+	else if (monos_chan_feed(&decoder, byte, host_frame_type))
+		host_frame();
+	spin_unlock_irqrestore(&in_lock, flags);
+	sched_wake_all();
+}
+
+void console_start_input(void)
+{
+	uart_enable_rx(console_rx);
+}
+
+static bool stdin_ready(void *arg __unused)
+{
+	return stdin_count || stdin_eof;
+}
+
+long console_read_stdin(void *buf, size_t n, bool nonblock)
+{
+	uint8_t *p = buf;
+	size_t got = 0;
+	uint64_t flags;
+	long err;
+
+	if (!nonblock && (err = sched_wait(stdin_ready, NULL, 0)) < 0)
+		return err;
+	flags = spin_lock_irqsave(&in_lock);
+	while (got < n && stdin_count) {
+		p[got++] = stdin_buf[stdin_head];
+		stdin_head = (stdin_head + 1) % STDIN_BUF_SIZE;
+		stdin_count--;
+	}
+	if (rx_throttled && STDIN_BUF_SIZE - stdin_count >= 2 * MONOS_CHAN_MAX) {
+		rx_throttled = false;
+		uart_rx_throttle(0);
+	}
+	spin_unlock_irqrestore(&in_lock, flags);
+	if (!got && !stdin_eof)
+		return -EAGAIN;
+	return got;
+}
+
+size_t console_stdin_avail(void)
+{
+	return stdin_count;
+}
+
+struct monos_chan_winsize console_winsize(void)
+{
+	return winsize;
+}
+
+void console_set_signal_handler(void (*fn)(int signo))
+{
+	signal_fn = fn;
+}
+
+static void klog_put(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	console_write(MONOS_CHAN_LOG, s, n);
+}
+
+void vklog(const char *fmt, va_list ap)
+{
+	char line[256];
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = fmt_vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < (int)sizeof(line))
+		console_write(MONOS_CHAN_LOG, line, n);
+	else /* too long for the stack buffer: format it again, piecewise */
+		fmt_vformat(klog_put, NULL, fmt, again);
+	va_end(again);
+}
+
+void klog(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vklog(fmt, ap);
+	va_end(ap);
+}
+
+void console_exit(const struct monos_chan_exit *e)
+{
+	irq_disable();
+	if (channel) {
+		console_write(MONOS_CHAN_EXIT, e, sizeof(*e));
+	} else if (e->kind == MONOS_EXIT_STATUS) {
+		klog("monos: program exited with status %u\n", e->status);
+	}
+	outb(DEBUG_EXIT_PORT, e->kind == MONOS_EXIT_STATUS ? e->status : 0xff);
+	for (;;) /* without the debug-exit device (libvirt, clouds): stay halted */
+		__asm__ volatile("cli; hlt");
+}

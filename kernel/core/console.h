@@ -1,0 +1,50 @@
+/*
+ * The console: the kernel's side of the host channel (include/monos/
+ * channel.h).  Under `monos run` every byte on the UART is framed: the
+ * program's stdout and stderr, the kernel log, syscall traces and the exit
+ * status go out as frames; stdin, end of input, signals and the window size
+ * come in as frames.  Booted any other way the UART is a plain text console:
+ * everything is written as text and typed bytes become stdin.
+ */
+#ifndef CORE_CONSOLE_H
+#define CORE_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <monos/channel.h>
+
+/* Start the console on the UART, framed if `channel`; called first at boot. */
+void console_init(bool channel);
+
+/* Whether the framed channel is in use. */
+bool console_is_channel(void);
+
+/* Start receiving (stdin, signals); needs interrupts routed (apic_init). */
+void console_start_input(void);
+
+/* Send `n` bytes on stream `type` (MONOS_CHAN_STDOUT, _STDERR, _LOG,
+ * _TRACE), split into frames.  Any context. */
+void console_write(unsigned type, const void *buf, size_t n);
+
+/*
+ * Read up to `n` bytes of stdin into the kernel buffer `buf`.  Returns the
+ * count, 0 at end of input, -EAGAIN if nothing is there and `nonblock`, or
+ * -EINTR when a signal for the program arrived while waiting.
+ */
+long console_read_stdin(void *buf, size_t n, bool nonblock);
+
+/* Bytes of stdin buffered now (FIONREAD, poll). */
+size_t console_stdin_avail(void);
+
+/* The latest window size from the host (all zero if none). */
+struct monos_chan_winsize console_winsize(void);
+
+/* Who receives signals the host sends (Ctrl-C, SIGTERM, SIGHUP): set by the
+ * signal layer; called in interrupt context with the Linux signal number. */
+void console_set_signal_handler(void (*fn)(int signo));
+
+/* Report how the instance ended and stop the machine.  Never returns. */
+__attribute__((noreturn)) void console_exit(const struct monos_chan_exit *e);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * The kernel heap: kmalloc/kfree.  Small objects come from power-of-two size
+ * classes carved out of whole frames; large ones are frames mapped page by
+ * page in the KHEAP area, with an unmapped guard page after each.
+ */
+#ifndef CORE_HEAP_H
+#define CORE_HEAP_H
+
+#include <stddef.h>
+
+/* Allocate `size` bytes, 16-byte aligned; NULL when memory is exhausted.
+ * Any context (takes the heap lock). */
+void *kmalloc(size_t size);
+
+/* kmalloc, and the memory zeroed. */
+void *kzalloc(size_t size);
+
+/* Free what kmalloc returned; NULL is ignored. */
+void kfree(void *p);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * The physical frame allocator.  Free memory is a few ranges taken from the
+ * boot memory map; frames are carved from them in address order (a bump
+ * pointer, which touches nothing) and freed frames go on a list threaded
+ * through the frames themselves (through the direct map).  Reusing freed
+ * frames first keeps the working set small.
+ */
+#include "core/mem.h"
+#include "core/kernel.h"
+#include "core/spinlock.h"
+
+#define MAX_RANGES 64
+
+static struct mem_range free_ranges[MAX_RANGES]; /* guarded by mem_lock */
+static unsigned nfree_ranges, cur_range;	 /* guarded by mem_lock */
+static uint64_t free_list;			 /* phys of first freed frame, or 0 */
+static uint64_t total_frames, used_frames, top;
+static struct mem_range reserved_ranges[16]; /* set once by mem_init */
+static unsigned nreserved_ranges;
+static struct spinlock mem_lock;
+
+/* Add [start, end) minus every reserved range. */
+static void add_range(uint64_t start, uint64_t end, const struct mem_range *res, unsigned nres)
+{
+	for (unsigned i = 0; i < nres; i++) {
+		if (res[i].end <= start || res[i].start >= end)
+			continue;
+		if (res[i].start > start)
+			add_range(start, res[i].start, res, nres);
+		start = res[i].end;
+		if (start >= end)
+			return;
+	}
+	if (start >= end)
+		return;
+	if (nfree_ranges == MAX_RANGES) {
+		klog("mem: too many memory ranges, ignoring %#lx-%#lx\n", start, end);
+		return;
+	}
+	/* Keep the ranges sorted: insertion into a short array. */
+	unsigned i = nfree_ranges++;
+	while (i > 0 && free_ranges[i - 1].start > start) {
+		free_ranges[i] = free_ranges[i - 1];
+		i--;
+	}
+	free_ranges[i] = (struct mem_range){start, end};
+	total_frames += (end - start) / PAGE_SIZE;
+}
+
+void mem_init(const struct mem_range *ram, unsigned nram, const struct mem_range *reserved,
+	      unsigned nreserved)
+{
+	BUG_ON(nreserved > ARRAY_SIZE(reserved_ranges));
+	memcpy(reserved_ranges, reserved, nreserved * sizeof(*reserved));
+	nreserved_ranges = nreserved;
+	for (unsigned i = 0; i < nram; i++) {
+		uint64_t s = ALIGN_UP(ram[i].start, PAGE_SIZE), e = ALIGN_DOWN(ram[i].end, PAGE_SIZE);
+		if (e > top)
+			top = e;
+		if (s < e)
+			add_range(s, e, reserved, nreserved);
+	}
+	if (!total_frames)
+		panic("mem: no usable RAM in the boot memory map");
+}
+
+uint64_t mem_alloc_frame(int zero)
+{
+	uint64_t pa = 0, flags = spin_lock_irqsave(&mem_lock);
+
+	if (free_list) {
+		pa = free_list;
+		free_list = *(uint64_t *)phys_to_virt(pa);
+	} else {
+		while (cur_range < nfree_ranges &&
+		       free_ranges[cur_range].start >= free_ranges[cur_range].end)
+			cur_range++;
+		if (cur_range < nfree_ranges) {
+			pa = free_ranges[cur_range].start;
+			free_ranges[cur_range].start += PAGE_SIZE;
+		}
+	}
+	if (pa)
+		used_frames++;
+	spin_unlock_irqrestore(&mem_lock, flags);
+	if (pa && zero)
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+void mem_free_frame(uint64_t pa)
+{
+	uint64_t flags = spin_lock_irqsave(&mem_lock);
+
+	*(uint64_t *)phys_to_virt(pa) = free_list;
+	free_list = pa;
+	used_frames--;
+	spin_unlock_irqrestore(&mem_lock, flags);
+}
+
+int mem_is_managed(uint64_t pa)
+{
+	/* Frames of the allocator lie in RAM that is not reserved; the only
+	 * reserved RAM a program maps is the image (the initrd). */
+	if (pa >= top)
+		return 0;
+	for (unsigned i = 0; i < nreserved_ranges; i++)
+		if (pa >= reserved_ranges[i].start && pa < reserved_ranges[i].end)
+			return 0;
+	return 1;
+}
+
+uint64_t mem_total_frames(void)
+{
+	return total_frames;
+}
+
+uint64_t mem_used_frames(void)
+{
+	return used_frames;
+}
+
+uint64_t mem_top(void)
+{
+	return top;
+}

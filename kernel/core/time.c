@@ -1,0 +1,154 @@
+/*
+ * Clocks and timers.  design.md (time and entropy): the TSC is calibrated
+ * against PIT channel 0 read back (microvm has no port 0x61, no HPET and no
+ * PM timer); the LAPIC timer, calibrated in the same window, gives one-shot
+ * interrupts.  The PIT is an Intel 8254: mode 0 counts down once from the
+ * reload value, raising IRQ 0 at zero, then keeps counting from 0xffff.
+ */
+#include "core/time.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "core/kernel.h"
+
+#define PIT_HZ 1193182ull
+#define PIT_CH0 0x40
+#define PIT_CMD 0x43
+#define PIT_CMD_CH0_LOHI_MODE0 0x30
+#define PIT_CMD_LATCH_CH0 0x00
+#define PIT_IRQ 0
+#define CALIBRATE_MS 2
+#define ARM_MAX_NS (10 * NSEC_PER_SEC)
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+#define CMOS_NMI_OFF 0x80
+
+static uint64_t tsc_boot, tsc_khz;
+static uint64_t tsc_mult;     /* ns = (tsc delta * tsc_mult) >> 32 */
+static uint64_t lapic_per_ms; /* LAPIC timer ticks per millisecond */
+static uint64_t realtime_offset;
+static volatile int pit_fired;
+
+static void pit_irq(struct regs *r __unused)
+{
+	pit_fired = 1;
+	lapic_eoi();
+}
+
+static uint16_t pit_read(void)
+{
+	uint8_t lo, hi;
+	outb(PIT_CMD, PIT_CMD_LATCH_CH0);
+	lo = inb(PIT_CH0);
+	hi = inb(PIT_CH0);
+	return (uint16_t)(lo | (hi << 8));
+}
+
+static void timer_irq(struct regs *r __unused)
+{
+	lapic_eoi(); /* the halted waiter wakes and re-checks its deadline */
+}
+
+void time_init(void)
+{
+	uint16_t reload = (uint16_t)(PIT_HZ * CALIBRATE_MS / 1000), count;
+	uint64_t t0, t1, ticks, lapic_elapsed;
+
+	ioapic_route(PIT_IRQ, VEC_PIT, pit_irq);
+	outb(PIT_CMD, PIT_CMD_CH0_LOHI_MODE0);
+	lapic_timer_oneshot(0xffffffff);
+	t0 = rdtsc();
+	outb(PIT_CH0, reload & 0xff);
+	outb(PIT_CH0, reload >> 8); /* counting starts now */
+	while (!pit_fired)
+		cpu_idle();
+	count = pit_read();
+	t1 = rdtsc();
+	lapic_elapsed = 0xffffffffu - lapic_timer_current();
+	lapic_timer_oneshot(0);
+	ioapic_mask(PIT_IRQ);
+
+	/* Past zero the counter wrapped to 0xffff and counts on. */
+	ticks = reload + ((0x10000u - count) & 0xffff);
+	tsc_khz = (t1 - t0) * PIT_HZ / ticks / 1000;
+	lapic_per_ms = lapic_elapsed * PIT_HZ / ticks / 1000;
+	if (!tsc_khz || !lapic_per_ms)
+		panic("time: calibration failed (tsc %lu, lapic %lu, pit %lu)", t1 - t0,
+		      lapic_elapsed, ticks);
+	tsc_mult = (1000000ull << 32) / tsc_khz;
+	tsc_boot = t0;
+	idt_set_handler(VEC_TIMER, timer_irq);
+}
+
+uint64_t time_monotonic_ns(void)
+{
+	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_boot) * tsc_mult) >> 32);
+}
+
+uint64_t time_realtime_ns(void)
+{
+	return realtime_offset + time_monotonic_ns();
+}
+
+void time_set_realtime(uint64_t epoch_ns)
+{
+	realtime_offset = epoch_ns - time_monotonic_ns();
+}
+
+uint64_t time_tsc_khz(void)
+{
+	return tsc_khz;
+}
+
+void time_arm_timer(uint64_t deadline_ns)
+{
+	uint64_t now = time_monotonic_ns();
+	uint64_t delta = deadline_ns > now ? deadline_ns - now : 0;
+	uint64_t count;
+
+	/* Beyond ARM_MAX_NS the counter would overflow anyway: wake early and
+	 * let the waiter re-arm. */
+	delta = MIN(delta, ARM_MAX_NS);
+	count = delta * lapic_per_ms / 1000000 + 1;
+
+	lapic_timer_oneshot(count > 0xffffffffu ? 0xffffffffu : (uint32_t)count);
+}
+
+static unsigned cmos_read(unsigned reg)
+{
+	outb(CMOS_INDEX, CMOS_NMI_OFF | reg);
+	return inb(CMOS_DATA);
+}
+
+static unsigned bcd(unsigned v)
+{
+	return (v & 15) + (v >> 4) * 10;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static uint64_t days_from_civil(int y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (uint64_t)(era * 146097 + (int)doe - 719468);
+}
+
+uint64_t time_rtc_seconds(void)
+{
+	/* Register B bit 2 set means binary rather than BCD (MC146818 data
+	 * sheet); QEMU uses BCD, 24-hour mode, century in register 0x32. */
+	int binary = cmos_read(0x0b) & 4;
+	unsigned s = cmos_read(0x00), mi = cmos_read(0x02), h = cmos_read(0x04);
+	unsigned d = cmos_read(0x07), mo = cmos_read(0x08), y = cmos_read(0x09);
+	unsigned c = cmos_read(0x32);
+
+	if (!binary) {
+		s = bcd(s), mi = bcd(mi), h = bcd(h), d = bcd(d), mo = bcd(mo), y = bcd(y);
+		c = bcd(c);
+	}
+	if (!c)
+		c = 20;
+	return days_from_civil((int)(c * 100 + y), mo, d) * 86400 + h * 3600 + mi * 60 + s;
+}

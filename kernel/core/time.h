@@ -1,0 +1,37 @@
+/*
+ * Time: a monotonic clock from the TSC, the wall clock from the host's time
+ * at start (per-run data) or the CMOS RTC, and one-shot timer interrupts.
+ */
+#ifndef CORE_TIME_H
+#define CORE_TIME_H
+
+#include <stdint.h>
+
+#define NSEC_PER_SEC 1000000000ull
+
+/* Calibrate the TSC and the LAPIC timer against PIT channel 0 (halting while
+ * the PIT counts, so no instructions are spent waiting).  Called once by init
+ * after apic_init(), interrupts off. */
+void time_init(void);
+
+/* Nanoseconds since boot; never goes backwards.  Any context. */
+uint64_t time_monotonic_ns(void);
+
+/* Nanoseconds since the Unix epoch. */
+uint64_t time_realtime_ns(void);
+
+/* Set the wall clock: `epoch_ns` is the realtime now. */
+void time_set_realtime(uint64_t epoch_ns);
+
+/* Read the CMOS RTC: seconds since the epoch (the fallback wall clock). */
+uint64_t time_rtc_seconds(void);
+
+/* Arm the one-shot timer so an interrupt arrives at or after the monotonic
+ * time `deadline_ns` (earlier if the hardware counter cannot reach so far:
+ * the waiter re-arms).  Interrupts off. */
+void time_arm_timer(uint64_t deadline_ns);
+
+/* The calibrated TSC frequency in kHz. */
+uint64_t time_tsc_khz(void);
+
+#endif
