@@ -6,7 +6,7 @@ include kernel/lib/lib.mk
 
 KERNEL_CC ?= gcc
 KERNEL_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(shell $(KERNEL_CC) -print-file-name=include) \
-	-Iinclude -Ikernel -Ikernel/lib/include \
+	-Iinclude -Ikernel -Ikernel/lib/include -I$(BUILD)/gen \
 	-O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
 	-mno-sse -mno-sse2 -mno-mmx -mno-avx -mno-red-zone -mcmodel=kernel -fno-pic -fno-pie \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
@@ -15,9 +15,22 @@ KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-wa
 	-T kernel/arch/x86_64/kernel.ld
 
 KERNEL_SRCS := $(filter-out kernel/lib/%,$(shell find kernel -name '*.c' -o -name '*.S')) $(LIB_SRCS)
-KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS))) \
+	$(BUILD)/obj/gen/syscall_names.o
+GEN_HDRS := $(BUILD)/gen/linux/syscall_nr.h
 
-$(BUILD)/obj/%.o: %.c
+# Syscall numbers and names come from the host's uapi header, generated.
+$(BUILD)/gen/linux/syscall_nr.h: scripts/syscalls.sh
+	@mkdir -p $(dir $@)
+	bash scripts/syscalls.sh nr > $@
+$(BUILD)/gen/syscall_names.c: scripts/syscalls.sh
+	@mkdir -p $(dir $@)
+	bash scripts/syscalls.sh names > $@
+$(BUILD)/obj/gen/syscall_names.o: $(BUILD)/gen/syscall_names.c $(GEN_HDRS)
+	@mkdir -p $(dir $@)
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c | $(GEN_HDRS)
 	@mkdir -p $(dir $@)
 	$(KERNEL_CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -22,6 +22,8 @@
  *    tty      three bytes, '0' or '1': whether the host side of fd 0, 1, 2 is
  *             a terminal (the kernel then answers TCGETS and TIOCGWINSZ)
  *    winsize  optional struct monos_chan_winsize of the host terminal
+ *    cwd      optional: the program's working directory, an absolute guest
+ *             path, no NUL (default "/"); the packer adds its directories
  *
  *    A missing or malformed entry is a boot error reported in the kernel log,
  *    except winsize, which is optional.  Later entries with the same name
@@ -52,6 +54,7 @@
 #define MONOS_RUN_SEED MONOS_RUN_DIR "/seed"
 #define MONOS_RUN_TTY MONOS_RUN_DIR "/tty"
 #define MONOS_RUN_WINSIZE MONOS_RUN_DIR "/winsize"
+#define MONOS_RUN_CWD MONOS_RUN_DIR "/cwd"
 
 #define MONOS_RUN_SEED_LEN 32
 #define MONOS_IMAGE_ALIGN 4096 /* file data alignment inside the image */

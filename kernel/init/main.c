@@ -10,8 +10,14 @@
 #include "core/console.h"
 #include "core/kernel.h"
 #include "core/mem.h"
+#include "core/random.h"
+#include "core/sched.h"
 #include "core/time.h"
+#include "exec/exec.h"
+#include "fs/vfs.h"
+#include "linux/syscall.h"
 #include <lib/cmdline.h>
+#include <monos/bootinfo.h>
 
 #define LOW_MEMORY_END 0x100000ul /* below 1 MiB: BIOS areas, never handed out */
 #define MAX_MEMMAP 64
@@ -49,8 +55,79 @@ static void init_memory(void)
 	paging_init();
 }
 
+int vfs_runfile(const char *name, const uint8_t **data, size_t *size);
+
+/* A per-run entry (bootinfo.h) as a string, or NULL if absent. */
+static const char *runfile_str(const char *name, size_t *len)
+{
+	const uint8_t *data;
+	return vfs_runfile(name, &data, len) ? NULL : (const char *)data;
+}
+
+/* Time, seed, terminals: what travels in the per-run archive. */
+static void init_per_run(void)
+{
+	const uint8_t *data;
+	size_t len;
+	bool tty[3] = {false, false, false};
+	struct monos_run_time t;
+
+	if (!vfs_runfile("time", &data, &len) && len == sizeof(t)) {
+		memcpy(&t, data, sizeof(t));
+		time_set_realtime(t.sec * NSEC_PER_SEC + t.nsec);
+	} else {
+		time_set_realtime(time_rtc_seconds() * NSEC_PER_SEC);
+	}
+	if (!vfs_runfile("seed", &data, &len) && len == MONOS_RUN_SEED_LEN)
+		random_init(data, len);
+	else
+		random_init(NULL, 0);
+	if (!vfs_runfile("tty", &data, &len) && len == 3)
+		for (int i = 0; i < 3; i++)
+			tty[i] = data[i] == '1';
+	console_files_init(tty);
+}
+
+/* Start the program named by the per-run data; returns only on failure. */
+static long start_program(void)
+{
+	size_t exe_len, argv_len, envp_len = 0, cwd_len;
+	const char *exe = runfile_str("exe", &exe_len), *argv = runfile_str("argv", &argv_len);
+	const char *envp = runfile_str("envp", &envp_len), *cwd = runfile_str("cwd", &cwd_len);
+	char path[PATH_MAX];
+	struct regs *r;
+	const char *why;
+	long err;
+
+	if (!exe || !argv || !exe_len || exe_len >= sizeof(path) || !argv_len) {
+		klog("monos: no program to run: the image has no %s or %s entry\n", MONOS_RUN_EXE,
+		     MONOS_RUN_ARGV);
+		return -ENOENT;
+	}
+	if (cwd && cwd_len < sizeof(path)) {
+		memcpy(path, cwd, cwd_len);
+		path[cwd_len] = 0;
+		struct inode *dir = vfs_lookup(vfs_root(), path, true);
+		if (!IS_ERR(dir) && S_ISDIR(dir->mode))
+			vfs_set_cwd(dir);
+	}
+	memcpy(path, exe, exe_len);
+	path[exe_len] = 0;
+	/* The first entry to ring 3 is an IRETQ from a frame at the top of
+	 * the thread's kernel stack, as if returning from a trap. */
+	r = (struct regs *)(sched_current()->kstack_top - sizeof(*r));
+	err = exec_load(path, argv, argv_len, envp ? envp : "", envp ? envp_len : 0, r, &why);
+	if (err) {
+		klog("monos: cannot run %s: %s (%s)\n", path, why, errno_name((int)-err));
+		return err;
+	}
+	trap_enter_user(r);
+}
+
 void init_main(uint32_t start_info_phys)
 {
+	long err;
+
 	start_info = phys_to_virt(start_info_phys);
 	if (start_info->magic == PVH_START_MAGIC && start_info->cmdline_paddr)
 		cmdline = phys_to_virt(start_info->cmdline_paddr);
@@ -62,8 +139,18 @@ void init_main(uint32_t start_info_phys)
 	init_memory();
 	apic_init();
 	time_init();
-	klog("monos: tsc %lu kHz, %lu MiB RAM, initrd %lu bytes\n", time_tsc_khz(),
-	     mem_total_frames() >> 8, initrd.end - initrd.start);
-	struct monos_chan_exit e = {.kind = MONOS_EXIT_STATUS, .status = 0};
-	console_exit(&e);
+	if (cmdline_flag(cmdline, "monos.verbose"))
+		klog("monos: tsc %lu kHz, %lu MiB RAM, initrd %lu bytes\n", time_tsc_khz(),
+		     mem_total_frames() >> 8, initrd.end - initrd.start);
+	if (initrd.end == initrd.start)
+		panic("boot: no image (the loader passed no initrd)");
+	if (vfs_init_image(phys_to_virt(initrd.start), initrd.end - initrd.start) < 0)
+		panic("boot: the image is not a valid cpio archive");
+	init_per_run();
+	process_init();
+	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
+	sched_create_main();
+	console_start_input();
+	err = start_program();
+	process_exec_failed((int)-err);
 }

@@ -1,0 +1,331 @@
+/*
+ * The host end of the host channel (include/monos/channel.h): decodes the
+ * guest's frames from the UART byte stream and sends each payload to the
+ * stream its type names; keeps the tail of the kernel log for failures;
+ * queues frames for the guest (stdin, signals, window size) so the session
+ * never blocks on a guest that does not read; and turns the guest's exit
+ * frame into the CLI's exit status and message.
+ *
+ * Nothing the guest sends is trusted: types outside the guest-to-host set
+ * are resynchronised away by the decoder, exit frames are checked for size,
+ * kind and signal range before they are believed, and only the first valid
+ * exit frame counts.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lib/errno.h>
+
+#include "cli.h"
+
+#define CHANNEL_EXIT_LEN  24 /* wire size of struct monos_chan_exit */
+#define CHANNEL_MAX_SIGNO 64 /* Linux _NSIG */
+#define CHANNEL_SIGPIPE	  13 /* Linux x86-64 SIGPIPE */
+
+static int accept_guest_type(unsigned type)
+{
+	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_EXIT;
+}
+
+int channel_init(struct channel *c, int out_fd, int err_fd, bool verbose)
+{
+	memset(c, 0, sizeof(*c));
+	monos_chan_decoder_init(&c->dec);
+	c->out_fd = out_fd;
+	c->err_fd = err_fd;
+	c->verbose = verbose;
+	c->log = malloc(CHANNEL_LOG_KEEP);
+	return c->log ? 0 : -ENOMEM;
+}
+
+void channel_free(struct channel *c)
+{
+	free(c->log);
+	free(c->outq);
+	c->log = NULL;
+	c->outq = NULL;
+}
+
+/* Append to the log ring; the oldest bytes go when it is full. */
+static void log_append(struct channel *c, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		c->log[(c->log_start + c->log_len) % CHANNEL_LOG_KEEP] = (char)p[i];
+		if (c->log_len < CHANNEL_LOG_KEEP)
+			c->log_len++;
+		else
+			c->log_start = (c->log_start + 1) % CHANNEL_LOG_KEEP;
+	}
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Believe an exit frame only if it is well formed; the first one wins. */
+static void take_exit(struct channel *c, const uint8_t *p, size_t len)
+{
+	struct monos_chan_exit e = {0};
+
+	if (len != CHANNEL_EXIT_LEN || c->have_exit) {
+		c->bad_frames++;
+		return;
+	}
+	e.kind = p[0];
+	e.signo = p[1];
+	e.status = p[2];
+	e.addr = get_le64(p + 8);
+	e.ip = get_le64(p + 16);
+	if (e.kind > MONOS_EXIT_EXEC ||
+	    (e.kind == MONOS_EXIT_SIGNAL && (e.signo == 0 || e.signo > CHANNEL_MAX_SIGNO))) {
+		c->bad_frames++;
+		return;
+	}
+	c->exit = e;
+	c->have_exit = true;
+}
+
+/*
+ * The reader of our stdout has gone (EPIPE, e.g. `monos run yes | head`).
+ * On Linux the program's write would raise SIGPIPE; tell the guest so, or
+ * such a program would run forever, and drop its further output.
+ */
+static void stdout_broke(struct channel *c)
+{
+	const uint8_t sigpipe = CHANNEL_SIGPIPE;
+
+	c->stdout_broken = true;
+	channel_queue(c, MONOS_CHAN_SIGNAL, &sigpipe, 1);
+}
+
+/*
+ * Act on one decoded frame.  Called by channel_feed(), and by tests with
+ * crafted frames (any type, any length up to MONOS_CHAN_MAX).
+ */
+void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, size_t len)
+{
+	int rc;
+
+	switch (type) {
+	case MONOS_CHAN_STDOUT:
+		if (c->stdout_broken)
+			return;
+		rc = msg_write_full(c->out_fd, payload, len);
+		if (rc < 0)
+			stdout_broke(c);
+		return;
+	case MONOS_CHAN_STDERR:
+	case MONOS_CHAN_TRACE:
+		msg_write_full(c->err_fd, payload, len);
+		return;
+	case MONOS_CHAN_LOG:
+		log_append(c, payload, len);
+		if (c->verbose)
+			msg_write_full(c->err_fd, payload, len);
+		return;
+	case MONOS_CHAN_EXIT:
+		take_exit(c, payload, len);
+		return;
+	default:
+		c->bad_frames++;
+	}
+}
+
+/* Feed bytes read from the UART socket. */
+void channel_feed(struct channel *c, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (monos_chan_feed(&c->dec, buf[i], accept_guest_type))
+			channel_dispatch(c, c->dec.type, c->dec.buf, c->dec.len);
+}
+
+/*
+ * Queue one frame for the guest.  Returns 0, -EINVAL if `len` exceeds
+ * MONOS_CHAN_MAX, -ENOMEM.  Sent by channel_flush().
+ */
+int channel_queue(struct channel *c, unsigned type, const void *payload, size_t len)
+{
+	size_t need = c->outq_len + MONOS_CHAN_HDR + len;
+
+	if (len > MONOS_CHAN_MAX)
+		return -EINVAL;
+	if (need > c->outq_cap) {
+		size_t cap = c->outq_cap ? c->outq_cap : 8192;
+		uint8_t *q;
+
+		while (cap < need)
+			cap *= 2;
+		q = realloc(c->outq, cap);
+		if (!q)
+			return -ENOMEM;
+		c->outq = q;
+		c->outq_cap = cap;
+	}
+	monos_chan_header(c->outq + c->outq_len, type, len);
+	if (len)
+		memcpy(c->outq + c->outq_len + MONOS_CHAN_HDR, payload, len);
+	c->outq_len = need;
+	return 0;
+}
+
+/*
+ * Write as much of the queue as the non-blocking socket `sock` takes.
+ * Returns 0 (possibly with bytes left: poll for POLLOUT) or -errno; on a
+ * hard error the queue is dropped (the guest is gone).
+ */
+int channel_flush(struct channel *c, int sock)
+{
+	size_t done = 0;
+	int rc = 0;
+
+	while (done < c->outq_len) {
+		ssize_t n = write(sock, c->outq + done, c->outq_len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EAGAIN)
+				rc = -errno;
+			break;
+		}
+		done += n;
+	}
+	if (rc < 0)
+		done = c->outq_len;
+	memmove(c->outq, c->outq + done, c->outq_len - done);
+	c->outq_len -= done;
+	return rc;
+}
+
+/* The kept log, oldest first, into `out`; returns the length copied. */
+size_t channel_log_copy(const struct channel *c, char *out, size_t outlen)
+{
+	size_t n = c->log_len < outlen ? c->log_len : outlen;
+	size_t skip = c->log_len - n; /* keep the newest bytes */
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = c->log[(c->log_start + skip + i) % CHANNEL_LOG_KEEP];
+	return n;
+}
+
+/* Write the kept log (or only its last `last_lines` lines, if not 0) to fd. */
+void channel_print_log(const struct channel *c, int fd, unsigned last_lines)
+{
+	char *buf = malloc(c->log_len + 1);
+	size_t n, start;
+
+	if (!buf)
+		return;
+	n = channel_log_copy(c, buf, c->log_len);
+	start = 0;
+	if (last_lines) {
+		size_t i = n && buf[n - 1] == '\n' ? n - 1 : n;
+		unsigned seen = 0;
+
+		while (i > 0 && seen < last_lines)
+			if (buf[--i] == '\n' && ++seen == last_lines)
+				start = i + 1;
+	}
+	if (n > start && buf[n - 1] != '\n')
+		buf[n++] = '\n';
+	msg_write_full(fd, buf + start, n - start);
+	free(buf);
+}
+
+static const char *const signal_names[] = {
+    [1] = "SIGHUP",	[2] = "SIGINT",	  [3] = "SIGQUIT",   [4] = "SIGILL",   [5] = "SIGTRAP",
+    [6] = "SIGABRT",	[7] = "SIGBUS",	  [8] = "SIGFPE",    [9] = "SIGKILL",  [10] = "SIGUSR1",
+    [11] = "SIGSEGV",	[12] = "SIGUSR2", [13] = "SIGPIPE",  [14] = "SIGALRM", [15] = "SIGTERM",
+    [16] = "SIGSTKFLT", [17] = "SIGCHLD", [18] = "SIGCONT",  [19] = "SIGSTOP", [20] = "SIGTSTP",
+    [21] = "SIGTTIN",	[22] = "SIGTTOU", [23] = "SIGURG",   [24] = "SIGXCPU", [25] = "SIGXFSZ",
+    [26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO",   [30] = "SIGPWR",
+    [31] = "SIGSYS",
+};
+
+/*
+ * The Linux (guest) name of signal `signo`, e.g. "SIGSEGV"; real-time
+ * signals as "SIGRTMIN+n" counted from the kernel's SIGRTMIN (32).  Not
+ * reentrant (a static buffer for the numbered forms).
+ */
+const char *channel_signal_name(unsigned signo)
+{
+	static char buf[32];
+
+	if (signo < sizeof(signal_names) / sizeof(signal_names[0]) && signal_names[signo])
+		return signal_names[signo];
+	if (signo >= 32 && signo <= CHANNEL_MAX_SIGNO)
+		snprintf(buf, sizeof(buf), "SIGRTMIN+%u", signo - 32);
+	else
+		snprintf(buf, sizeof(buf), "signal %u", signo);
+	return buf;
+}
+
+static int outcome_exec(const struct channel *c, const char *prog, struct channel_outcome *out)
+{
+	const char *name = errno_name(c->exit.status);
+
+	snprintf(out->msg, sizeof(out->msg), "the kernel could not start %s: %s", prog,
+		 name ? name : "unknown error");
+	out->log_lines = CHANNEL_EXEC_LOG_LINES;
+	return c->exit.status == ENOENT ? CLI_EXIT_NOT_FOUND : CLI_EXIT_CANNOT_RUN;
+}
+
+/*
+ * What the run amounts to, from the exit frame (or its absence): the exit
+ * status in out->code, and the message and how much of the kernel log the
+ * caller prints.  `memory` (bytes) and `prog` only serve the messages.
+ */
+void channel_outcome(const struct channel *c, uint64_t memory, const char *prog,
+		     struct channel_outcome *out)
+{
+	const struct monos_chan_exit *e = &c->exit;
+	char size[32];
+
+	memset(out, 0, sizeof(*out));
+	out->log_lines = CHANNEL_LOG_ALL;
+	if (!c->have_exit) {
+		snprintf(out->msg, sizeof(out->msg), "the instance stopped without an exit status");
+		out->show_qemu_err = true;
+		out->code = CLI_EXIT_ERROR;
+		return;
+	}
+	switch (e->kind) {
+	case MONOS_EXIT_STATUS:
+		out->log_lines = 0;
+		out->code = e->status;
+		return;
+	case MONOS_EXIT_SIGNAL:
+		if (e->addr || e->ip)
+			snprintf(out->msg, sizeof(out->msg),
+				 "program killed by %s (fault address 0x%" PRIx64
+				 ", instruction 0x%" PRIx64 ")",
+				 channel_signal_name(e->signo), e->addr, e->ip);
+		else
+			snprintf(out->msg, sizeof(out->msg), "program killed by %s",
+				 channel_signal_name(e->signo));
+		out->code = 128 + e->signo;
+		return;
+	case MONOS_EXIT_OOM:
+		msg_format_size(size, sizeof(size), memory);
+		snprintf(out->msg, sizeof(out->msg),
+			 "out of memory: program killed (use --memory to give it more than %s)",
+			 size);
+		out->code = CLI_EXIT_OOM;
+		return;
+	case MONOS_EXIT_PANIC:
+		snprintf(out->msg, sizeof(out->msg), "kernel panic");
+		out->code = CLI_EXIT_ERROR;
+		return;
+	default:
+		out->code = outcome_exec(c, prog, out);
+	}
+}

@@ -1,0 +1,293 @@
+/*
+ * The `monos` command: declarations shared by its files, one section per
+ * file (the index of the CLI, as xv6's defs.h is of its kernel).
+ *
+ * Layers, bottom up: msg (one-line diagnostics), options (the command line),
+ * image (the cpio packer), channel (the host end of the UART framing), qemu
+ * (finding, configuring and starting QEMU), session (the poll loop), run (the
+ * `monos run` command that ties them together), main (dispatch).
+ *
+ * Exit statuses follow docker run: 125 for an error of monos itself, 126 when
+ * the program cannot be run, 127 when it is not found, else the program's.
+ */
+#ifndef MONOS_CLI_H
+#define MONOS_CLI_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <monos/channel.h>
+
+#define CLI_EXIT_ERROR	     125 /* monos itself failed: bad flag, no QEMU, panic */
+#define CLI_EXIT_CANNOT_RUN  126 /* the program exists but cannot be run */
+#define CLI_EXIT_NOT_FOUND   127 /* the program does not exist */
+#define CLI_EXIT_OOM	     137 /* as Linux: 128 + SIGKILL after the OOM killer */
+#define CLI_EXIT_INTERRUPTED 130 /* 128 + SIGINT: the user gave up on the guest */
+
+/* msg.c */
+
+/* Print "monos: <message>\n" on stderr as one write.  Any caller. */
+void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write all `len` bytes to `fd`, retrying on EINTR and partial writes.
+ * Returns 0, or -errno (-EPIPE when the reader has gone). */
+int msg_write_full(int fd, const void *buf, size_t len);
+
+/* Format `bytes` with the largest binary unit that divides it ("256M"). */
+void msg_format_size(char *out, size_t outlen, uint64_t bytes);
+
+/* options.c */
+
+enum options_accel { OPTIONS_ACCEL_AUTO, OPTIONS_ACCEL_KVM, OPTIONS_ACCEL_TCG };
+
+/* One --file: the host path and where it appears in the guest (absolute). */
+struct options_file {
+	char *host;
+	char *guest; /* NULL: the host path made absolute */
+};
+
+struct run_options {
+	uint64_t memory; /* bytes */
+	char **env;	 /* "K=V" strings, in command-line order */
+	size_t nenv;
+	struct options_file *files;
+	size_t nfiles;
+	enum options_accel accel;
+	bool trace;
+	bool verbose;
+	bool help;   /* --help was given: print run help, run nothing */
+	char **argv; /* PROGRAM and its arguments (points into the caller's argv) */
+	int argc;
+};
+
+#define OPTIONS_DEFAULT_MEMORY (256ull << 20)
+#define OPTIONS_MIN_MEMORY     (2ull << 20)
+#define OPTIONS_MAX_MEMORY     (1ull << 40)
+
+/*
+ * options_parse_run - parse the arguments after "run" (argv[0] is the first
+ * of them) into `o`, stopping at PROGRAM or after "--".  Returns 0 (with
+ * o->help set, PROGRAM may be missing), or -EINVAL with a one-line reason in
+ * `err` (no "monos: " prefix) for an unknown flag, a missing or bad value or
+ * no PROGRAM.  `getenv_fn` resolves `-e NAME` (getenv, or a test's own).
+ * The caller MUST call options_free() afterwards, on success or failure.
+ */
+int options_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen,
+		      char *(*getenv_fn)(const char *));
+/* options_free - release what options_parse_run() allocated in `o`. */
+void options_free(struct run_options *o);
+
+/* The text of `monos run --help`. */
+extern const char options_run_help[];
+
+/* image.c */
+
+#define IMAGE_DIR_MODE (0040000 | 0755) /* S_IFDIR: a directory made up by monos */
+
+/* The cpio "newc" writer: one output file, its offset, and the names
+ * written so far (directories are written once, whatever asks for them). */
+struct image_writer {
+	int fd;
+	uint64_t off;
+	uint32_t next_ino;
+	char **names;
+	size_t nnames, capnames;
+	char err[512]; /* why the last call failed */
+};
+
+/*
+ * Every image_add_* function takes absolute guest paths, writes each name at
+ * most once (the first writer wins), returns 0 or -errno, and on failure
+ * leaves a one-line reason in w->err.  The archive is then unusable.
+ */
+
+/* image_open - start writing an archive to `fd` at its current offset 0. */
+int image_open(struct image_writer *w, int fd);
+/* image_close - free the writer's memory (does not close the fd). */
+void image_close(struct image_writer *w);
+/* image_add_parents - directory entries for every parent of `guest`. */
+int image_add_parents(struct image_writer *w, const char *guest);
+/*
+ * image_add_path - the host file, symlink or whole directory tree `host` at
+ * `guest` (NULL: host's absolute path), with its parents.  Symlinks inside a
+ * tree are packed as symlinks; `follow_top` follows `host` itself.
+ */
+int image_add_path(struct image_writer *w, const char *host, const char *guest, bool follow_top);
+/* image_add_data - a regular file of `mode` holding `len` bytes of memory. */
+int image_add_data(struct image_writer *w, const char *guest, const void *data, size_t len,
+		   uint32_t mode);
+/* image_add_dir_entry - one directory (attributes from the host's, if any). */
+int image_add_dir_entry(struct image_writer *w, const char *guest, uint32_t mode);
+/* image_finish_archive - the trailer; another archive may follow. */
+int image_finish_archive(struct image_writer *w);
+/*
+ * image_add_program - the program at `host_abs` (absolute, symlinks not
+ * resolved): a symlink is packed with its target, hop by hop (-ELOOP after
+ * 40 hops).
+ */
+int image_add_program(struct image_writer *w, const char *host_abs);
+/* image_absolute - `path` made absolute against the cwd and lexically
+ * normalised; malloc'd, NULL when out of memory. */
+char *image_absolute(const char *path);
+/* image_contains - whether `guest` has been written already. */
+bool image_contains(const struct image_writer *w, const char *guest);
+
+/* The per-run values, gathered by the caller so tests can fix them. */
+struct rundata {
+	const char *exe; /* absolute guest path */
+	char *const *argv;
+	int argc;
+	char *const *env;
+	size_t nenv;
+	const char *cwd;
+	int64_t sec, nsec;
+	uint8_t seed[32];
+	char tty[3];
+	bool have_winsize;
+	struct monos_chan_winsize winsize;
+};
+
+/* rundata.c */
+
+/* rundata_gather - this run's values (time, seed, terminals) into `ri`. */
+void rundata_gather(struct rundata *ri, const struct run_options *o, const char *exe,
+		    const char *cwd);
+/* rundata_get_winsize - the size of whichever of fds 0-2 is a terminal;
+ * false when none is. */
+bool rundata_get_winsize(struct monos_chan_winsize *ws);
+/*
+ * rundata_write - append the per-run archive (bootinfo.h, plus .monos/cwd
+ * and directory entries for the cwd) and its trailer.  Call after
+ * image_finish_archive() of the image.  Returns 0 or -errno (w->err).
+ */
+int rundata_write(struct image_writer *w, const struct rundata *ri);
+
+/* channel.c */
+
+#define CHANNEL_LOG_KEEP  (256u << 10) /* kernel log bytes kept for failures */
+#define CHANNEL_OUTQ_HIGH (64u << 10)  /* stop reading stdin above this */
+
+/* The host end of the channel: decoder, the outgoing queue, what the guest
+ * said.  Owned by the session; no locking (one thread). */
+struct channel {
+	struct monos_chan_decoder dec;
+	int out_fd, err_fd; /* where STDOUT and STDERR/TRACE frames go */
+	bool verbose;	    /* LOG frames also go to err_fd live */
+	bool stdout_broken; /* EPIPE on out_fd: drop STDOUT frames */
+	bool have_exit;
+	struct monos_chan_exit exit;
+	uint64_t bad_frames; /* frames with a valid header but bad content */
+	char *log;	     /* ring of the last CHANNEL_LOG_KEEP log bytes */
+	size_t log_start, log_len;
+	uint8_t *outq; /* bytes waiting for the socket */
+	size_t outq_len, outq_cap;
+};
+
+/* channel_init - STDOUT frames to `out_fd`, STDERR/TRACE (and with
+ * `verbose`, LOG) to `err_fd`.  Returns 0 or -ENOMEM. */
+int channel_init(struct channel *c, int out_fd, int err_fd, bool verbose);
+void channel_free(struct channel *c);
+/* channel_feed - decode bytes from the UART; complete frames are dispatched. */
+void channel_feed(struct channel *c, const uint8_t *buf, size_t len);
+/* channel_dispatch - act on one frame; any type and content is safe. */
+void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, size_t len);
+/* channel_queue - queue a frame for the guest: 0, -EINVAL (too long), -ENOMEM. */
+int channel_queue(struct channel *c, unsigned type, const void *payload, size_t len);
+/* channel_flush - write what the non-blocking `sock` takes: 0 or -errno. */
+int channel_flush(struct channel *c, int sock);
+/* channel_log_copy - the newest kept log bytes, oldest first; the count. */
+size_t channel_log_copy(const struct channel *c, char *out, size_t outlen);
+/* channel_print_log - the kept log, or its last `last_lines` lines (0: all). */
+void channel_print_log(const struct channel *c, int fd, unsigned last_lines);
+
+#define CHANNEL_LOG_ALL	       (~0u) /* print the whole kept log */
+#define CHANNEL_EXEC_LOG_LINES 10    /* log lines shown when exec failed */
+
+/* How a run ended, for the user: exit status, message, what to show. */
+struct channel_outcome {
+	int code;	    /* the CLI's exit status */
+	char msg[512];	    /* "" or one line for msg_error() */
+	unsigned log_lines; /* 0: none, CHANNEL_LOG_ALL, or the last N lines */
+	bool show_qemu_err; /* also print what QEMU wrote on stderr */
+};
+
+/* channel_outcome - how the run ended, from the exit frame or its absence;
+ * `memory` and `prog` only serve the messages. */
+void channel_outcome(const struct channel *c, uint64_t memory, const char *prog,
+		     struct channel_outcome *out);
+/* channel_signal_name - "SIGSEGV" for 11 (Linux numbering); not reentrant. */
+const char *channel_signal_name(unsigned signo);
+
+/* qemu.c */
+
+struct qemu_config {
+	const char *qemu;   /* binary path */
+	const char *kernel; /* PVH kernel */
+	const char *initrd; /* the image */
+	uint64_t memory;
+	bool kvm, trace, verbose;
+};
+
+/* qemu_find - $MONOS_QEMU or qemu-system-x86_64 on PATH: 0, or -ENOENT. */
+int qemu_find(char *out, size_t outlen);
+/*
+ * qemu_pick_accel - KVM or TCG for `pref`, the reason in `why`.  `root`
+ * prefixes /dev and /sys ("" normally).  -errno only when KVM was forced and
+ * /dev/kvm cannot be opened read-write.
+ */
+int qemu_pick_accel(enum options_accel pref, const char *root, bool *kvm, char *why, size_t whylen);
+/* qemu_build_argv - QEMU's argv (NULL-terminated) for `cfg`; built strings
+ * live in `buf`.  Returns argc, or -E2BIG if `max` or `buflen` is short. */
+int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char *buf,
+		    size_t buflen);
+/*
+ * qemu_spawn - start QEMU in its own process group, stdin/stdout on a
+ * socketpair and stderr on a pipe.  Returns 0 with the CLI's ends (the socket
+ * non-blocking) and the pid, or -errno.  The caller reaps the child.
+ */
+int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pid);
+
+/* session.c */
+
+struct session_result {
+	bool exited;	  /* QEMU was reaped */
+	int wait_status;  /* its waitpid status */
+	bool interrupted; /* killed by the third SIGINT */
+};
+
+/* session_open_signals - block SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD
+ * and return a signalfd for them, or -errno.  Call before qemu_spawn(). */
+int session_open_signals(void);
+/*
+ * session_run - relay between the user and the guest until QEMU is reaped
+ * and its socket and stderr are at EOF.  *qemu_err (malloc'd; the caller
+ * frees) receives the tail of QEMU's stderr.  Returns 0, or -errno if the
+ * loop failed (QEMU is then killed and reaped).
+ */
+int session_run(struct channel *c, int sock, int errpipe, int sigfd, pid_t qemu, bool verbose,
+		struct session_result *res, char **qemu_err, size_t *qemu_err_len);
+
+/* run.c */
+
+/* run_main - `monos run`; argv[0] is the first argument after "run".
+ * Returns the process exit status. */
+int run_main(int argc, char **argv);
+
+/* program.c */
+
+/*
+ * program_check - find PROGRAM (on PATH when it has no '/') and check that
+ * monos can run it.  Returns 0 with its absolute path in *abs_out (malloc'd),
+ * else CLI_EXIT_NOT_FOUND, CLI_EXIT_CANNOT_RUN or CLI_EXIT_ERROR with a
+ * one-line reason in `msg`.
+ */
+int program_check(const char *prog, char **abs_out, char *msg, size_t msglen);
+
+/* main.c */
+
+extern const char main_help[];
+
+#endif

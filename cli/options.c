@@ -1,0 +1,323 @@
+/*
+ * The command line of `monos run`: flags in the style of `docker run`, parsed
+ * by hand so that every error names the flag and value at fault.  Parsing
+ * stops at the first argument that is not an option (PROGRAM) or after "--";
+ * everything from there on belongs to the program.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lib/cmdline.h>
+
+#include "cli.h"
+
+const char options_run_help[] =
+    "Usage: monos run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+    "\n"
+    "Boot PROGRAM, a static Linux x86-64 executable, in its own monos virtual machine\n"
+    "and relay its stdin, stdout, stderr and exit status.  PROGRAM without a '/' is\n"
+    "looked up on PATH.  Option parsing stops at PROGRAM: what follows is its ARGS.\n"
+    "\n"
+    "Options:\n"
+    "  -m, --memory SIZE      memory of the instance (default 256M); SIZE is bytes or\n"
+    "                         takes a K, M or G suffix; at least 2M\n"
+    "  -e, --env NAME=VALUE   set an environment variable for the program (repeatable);\n"
+    "                         -e NAME alone passes NAME's value from monos' environment\n"
+    "                         (skipped when unset).  Nothing else of the host\n"
+    "                         environment is passed.\n"
+    "      --file HOST[:GUEST]\n"
+    "                         put the file or directory tree HOST into the image at\n"
+    "                         GUEST (absolute; default: HOST's absolute path).  The\n"
+    "                         last ':' splits HOST from GUEST (repeatable)\n"
+    "      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
+    "                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
+    "      --trace-syscalls   print every system call of the program on stderr\n"
+    "  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Options taking a value also accept --memory=SIZE and -mSIZE.\n"
+    "\n"
+    "Environment: MONOS_KERNEL (kernel file; default: monos-kernel beside monos),\n"
+    "MONOS_QEMU (QEMU binary; default: qemu-system-x86_64 on PATH), TMPDIR.\n"
+    "\n"
+    "Exit status: the program's status; 128+N if it was killed by signal N\n"
+    "(137 when out of memory); 125 if monos failed; 126 if PROGRAM cannot be\n"
+    "run; 127 if PROGRAM was not found.\n";
+
+enum opt_id { OPT_MEMORY, OPT_ENV, OPT_FILE, OPT_ACCEL, OPT_TRACE, OPT_VERBOSE, OPT_HELP };
+
+struct opt_def {
+	const char *lng; /* without "--" */
+	char shrt;	 /* 0: no short form */
+	bool has_arg;
+	enum opt_id id;
+};
+
+static const struct opt_def opt_defs[] = {
+    {"memory", 'm', true, OPT_MEMORY},
+    {"env", 'e', true, OPT_ENV},
+    {"file", 0, true, OPT_FILE},
+    {"accel", 0, true, OPT_ACCEL},
+    {"trace-syscalls", 0, false, OPT_TRACE},
+    {"verbose", 'v', false, OPT_VERBOSE},
+    {"help", 'h', false, OPT_HELP},
+};
+
+#define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+/* Record a failure: the message, and the errno the parser returns. */
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_memory(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	uint64_t n;
+	int rc = parse_size(v, strlen(v), &n);
+
+	if (rc == -ERANGE)
+		return fail(err, errlen, "--memory %s: too large", v);
+	if (rc < 0)
+		return fail(err, errlen, "--memory %s: not a size (use e.g. 512M or 2G)", v);
+	if (n < OPTIONS_MIN_MEMORY)
+		return fail(err, errlen, "--memory %s: too small, the minimum is 2M", v);
+	if (n > OPTIONS_MAX_MEMORY)
+		return fail(err, errlen, "--memory %s: too large, the maximum is 1T", v);
+	if (n % 4096)
+		return fail(err, errlen, "--memory %s: not a multiple of 4K", v);
+	o->memory = n;
+	return 0;
+}
+
+/* Add "NAME=VALUE", replacing an earlier setting of NAME (the last wins). */
+static int env_set(struct run_options *o, char *kv)
+{
+	size_t namelen = strchr(kv, '=') - kv + 1;
+	char **grown;
+
+	for (size_t i = 0; i < o->nenv; i++) {
+		if (strncmp(o->env[i], kv, namelen) == 0) {
+			free(o->env[i]);
+			o->env[i] = kv;
+			return 0;
+		}
+	}
+	grown = realloc(o->env, (o->nenv + 1) * sizeof(*grown));
+	if (!grown) {
+		free(kv);
+		return -ENOMEM;
+	}
+	o->env = grown;
+	o->env[o->nenv++] = kv;
+	return 0;
+}
+
+static int parse_env(struct run_options *o, const char *v, char *err, size_t errlen,
+		     char *(*getenv_fn)(const char *))
+{
+	const char *eq = strchr(v, '=');
+	const char *val;
+	char *kv;
+
+	if (*v == '\0' || eq == v)
+		return fail(err, errlen, "--env '%s': empty variable name", v);
+	if (eq) {
+		kv = strdup(v);
+	} else {
+		/* docker's rule: -e NAME takes NAME's value here, or nothing. */
+		val = getenv_fn(v);
+		if (!val)
+			return 0;
+		if (asprintf(&kv, "%s=%s", v, val) < 0)
+			kv = NULL;
+	}
+	if (!kv || env_set(o, kv) < 0)
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
+/* HOST[:GUEST]: the last ':' splits, so HOST may hold ':' when GUEST is given. */
+static int parse_file(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	const char *colon = strrchr(v, ':');
+	struct options_file f = {0}, *grown;
+
+	if (colon) {
+		if (colon == v)
+			return fail(err, errlen, "--file '%s': empty HOST path", v);
+		if (colon[1] != '/')
+			return fail(err, errlen, "--file '%s': GUEST path '%s' must be absolute", v,
+				    colon + 1);
+		f.host = strndup(v, colon - v);
+		f.guest = strdup(colon + 1);
+	} else {
+		if (*v == '\0')
+			return fail(err, errlen, "--file: empty HOST path");
+		f.host = strdup(v);
+	}
+	grown = realloc(o->files, (o->nfiles + 1) * sizeof(*grown));
+	if (!f.host || (colon && !f.guest) || !grown) {
+		free(f.host);
+		free(f.guest);
+		if (grown)
+			o->files = grown;
+		return fail(err, errlen, "out of memory");
+	}
+	o->files = grown;
+	o->files[o->nfiles++] = f;
+	return 0;
+}
+
+static int apply(struct run_options *o, enum opt_id id, const char *v, char *err, size_t errlen,
+		 char *(*getenv_fn)(const char *))
+{
+	switch (id) {
+	case OPT_MEMORY:
+		return parse_memory(o, v, err, errlen);
+	case OPT_ENV:
+		return parse_env(o, v, err, errlen, getenv_fn);
+	case OPT_FILE:
+		return parse_file(o, v, err, errlen);
+	case OPT_ACCEL:
+		if (strcmp(v, "auto") == 0)
+			o->accel = OPTIONS_ACCEL_AUTO;
+		else if (strcmp(v, "kvm") == 0)
+			o->accel = OPTIONS_ACCEL_KVM;
+		else if (strcmp(v, "tcg") == 0)
+			o->accel = OPTIONS_ACCEL_TCG;
+		else
+			return fail(err, errlen, "--accel %s: use auto, kvm or tcg", v);
+		return 0;
+	case OPT_TRACE:
+		o->trace = true;
+		return 0;
+	case OPT_VERBOSE:
+		o->verbose = true;
+		return 0;
+	case OPT_HELP:
+		o->help = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct opt_def *find_long(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strlen(opt_defs[i].lng) == len && memcmp(opt_defs[i].lng, name, len) == 0)
+			return &opt_defs[i];
+	return NULL;
+}
+
+static const struct opt_def *find_short(char c)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opt_defs[i].shrt == c)
+			return &opt_defs[i];
+	return NULL;
+}
+
+/* A "--name[=value]" argument at argv[*i]; may consume the next argument. */
+static int parse_long(int argc, char **argv, int *i, struct run_options *o, char *err,
+		      size_t errlen, char *(*getenv_fn)(const char *))
+{
+	const char *name = argv[*i] + 2, *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct opt_def *d = find_long(name, len);
+
+	if (!d)
+		return fail(err, errlen, "unknown option --%.*s", (int)len, name);
+	if (!d->has_arg) {
+		if (eq)
+			return fail(err, errlen, "option --%s takes no value", d->lng);
+		return apply(o, d->id, NULL, err, errlen, getenv_fn);
+	}
+	if (eq)
+		return apply(o, d->id, eq + 1, err, errlen, getenv_fn);
+	if (*i + 1 >= argc)
+		return fail(err, errlen, "option --%s needs a value", d->lng);
+	return apply(o, d->id, argv[++*i], err, errlen, getenv_fn);
+}
+
+/* A cluster of short options such as "-v", "-vm512M" or "-e K=V". */
+static int parse_short(int argc, char **argv, int *i, struct run_options *o, char *err,
+		       size_t errlen, char *(*getenv_fn)(const char *))
+{
+	const char *p = argv[*i] + 1;
+
+	for (; *p; p++) {
+		const struct opt_def *d = find_short(*p);
+		int rc;
+
+		if (!d)
+			return fail(err, errlen, "unknown option -%c", *p);
+		if (!d->has_arg) {
+			rc = apply(o, d->id, NULL, err, errlen, getenv_fn);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (p[1])
+			return apply(o, d->id, p + 1, err, errlen, getenv_fn);
+		if (*i + 1 >= argc)
+			return fail(err, errlen, "option -%c needs a value", *p);
+		return apply(o, d->id, argv[++*i], err, errlen, getenv_fn);
+	}
+	return 0;
+}
+
+int options_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen,
+		      char *(*getenv_fn)(const char *))
+{
+	int i, rc = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->memory = OPTIONS_DEFAULT_MEMORY;
+	err[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break; /* PROGRAM: the rest is its own */
+		if (a[1] == '-')
+			rc = parse_long(argc, argv, &i, o, err, errlen, getenv_fn);
+		else
+			rc = parse_short(argc, argv, &i, o, err, errlen, getenv_fn);
+		if (rc < 0)
+			return rc;
+	}
+	if (o->help)
+		return 0;
+	if (i >= argc)
+		return fail(err, errlen, "no PROGRAM given");
+	o->argv = argv + i;
+	o->argc = argc - i;
+	return 0;
+}
+
+void options_free(struct run_options *o)
+{
+	for (size_t i = 0; i < o->nenv; i++)
+		free(o->env[i]);
+	free(o->env);
+	for (size_t i = 0; i < o->nfiles; i++) {
+		free(o->files[i].host);
+		free(o->files[i].guest);
+	}
+	free(o->files);
+	memset(o, 0, sizeof(*o));
+}

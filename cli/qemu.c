@@ -1,0 +1,263 @@
+/*
+ * The QEMU backend of `monos run`: finds the QEMU binary, chooses the
+ * accelerator, writes QEMU's command line and starts it wired to the CLI.
+ *
+ * The machine is a microvm booting the monos kernel through its PVH entry
+ * (design.md, decision 1): no ACPI, so virtio-mmio devices travel on the
+ * kernel command line; non-legacy virtio-mmio; the UART (COM1) on QEMU's
+ * stdio, which is one end of a socketpair the CLI holds the other end of;
+ * isa-debug-exit for the kernel to stop QEMU.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define QEMU_DEFAULT_BINARY  "qemu-system-x86_64"
+#define QEMU_DEBUG_EXIT_PORT "0xf4" /* isa-debug-exit: the kernel's stop port */
+#define QEMU_DEBUG_EXIT_SIZE "4"
+
+extern char **environ;
+
+/* Look `name` up on PATH as execvp would; 0 with the path in `out`, or -ENOENT. */
+static int search_path(const char *name, char *out, size_t outlen)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(name, '/')) {
+		snprintf(out, outlen, "%s", name);
+		return access(out, X_OK) == 0 ? 0 : -ENOENT;
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(out, outlen, "%.*s%s%s", (int)n, path, n ? "/" : "", name);
+		if (access(out, X_OK) == 0)
+			return 0;
+		path += n + (path[n] == ':');
+	}
+	return -ENOENT;
+}
+
+/* The QEMU binary: $MONOS_QEMU, or qemu-system-x86_64 on PATH; -ENOENT. */
+int qemu_find(char *out, size_t outlen)
+{
+	const char *q = getenv("MONOS_QEMU");
+
+	return search_path(q && *q ? q : QEMU_DEFAULT_BINARY, out, outlen);
+}
+
+static bool exists(const char *root, const char *path)
+{
+	char p[4096];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s%s", root, path);
+	return stat(p, &st) == 0;
+}
+
+/*
+ * Choose KVM or TCG for `pref`.  `root` prefixes /dev and /sys paths ("" in
+ * real use; tests pass a fake tree).  Auto takes KVM only when /dev/kvm opens
+ * read-write and a hardware module (kvm_intel, kvm_amd) is loaded: kvm_pvm
+ * (facts.md) emulates every instruction and is far slower than TCG.  `why`
+ * receives the reason.  Returns 0, or -errno when KVM was forced but
+ * /dev/kvm cannot be opened.
+ */
+int qemu_pick_accel(enum options_accel pref, const char *root, bool *kvm, char *why, size_t whylen)
+{
+	char dev[4096];
+	int fd, err = 0;
+
+	*kvm = false;
+	if (pref == OPTIONS_ACCEL_TCG) {
+		snprintf(why, whylen, "forced by --accel tcg");
+		return 0;
+	}
+	snprintf(dev, sizeof(dev), "%s/dev/kvm", root);
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		err = errno;
+	else
+		close(fd);
+	if (pref == OPTIONS_ACCEL_KVM) {
+		snprintf(why, whylen, err ? "cannot open /dev/kvm: %s" : "forced by --accel kvm",
+			 strerror(err));
+		*kvm = !err;
+		return err ? -err : 0;
+	}
+	if (err)
+		snprintf(why, whylen, "/dev/kvm: %s", strerror(err));
+	else if (exists(root, "/sys/module/kvm_intel") || exists(root, "/sys/module/kvm_amd"))
+		*kvm = true;
+	if (*kvm)
+		snprintf(why, whylen, "hardware %s",
+			 exists(root, "/sys/module/kvm_intel") ? "kvm_intel" : "kvm_amd");
+	else if (!err && exists(root, "/sys/module/kvm_pvm"))
+		snprintf(why, whylen, "kvm is kvm_pvm emulation, not hardware");
+	else if (!err)
+		snprintf(why, whylen, "no hardware kvm module (kvm_intel, kvm_amd) loaded");
+	return 0;
+}
+
+/*
+ * Fill `argv` (room for `max` pointers, NULL-terminated) with QEMU's command
+ * line for `cfg`; strings that must be built go into `buf`.  Returns the
+ * number of arguments, or -E2BIG.
+ */
+int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char *buf,
+		    size_t buflen)
+{
+	char mem[32], *append;
+	size_t n = 0, used;
+	const char *fixed[] = {
+	    "-M",
+	    "microvm,acpi=off,pit=on,rtc=on",
+	    "-global",
+	    "virtio-mmio.force-legacy=false",
+	    "-nodefaults",
+	    "-no-user-config",
+	    "-display",
+	    "none",
+	    "-no-reboot",
+	    "-device",
+	    "isa-debug-exit,iobase=" QEMU_DEBUG_EXIT_PORT ",iosize=" QEMU_DEBUG_EXIT_SIZE,
+	    "-chardev",
+	    "stdio,id=con,signal=off",
+	    "-serial",
+	    "chardev:con",
+	};
+
+	msg_format_size(mem, sizeof(mem), cfg->memory);
+	used = snprintf(buf, buflen, "%s", mem) + 1;
+	append = buf + used;
+	if (used >= buflen ||
+	    (size_t)snprintf(append, buflen - used, "monos.channel=1%s%s",
+			     cfg->trace ? " monos.trace=1" : "",
+			     cfg->verbose ? " monos.verbose=1" : "") >= buflen - used)
+		return -E2BIG;
+	if (max < sizeof(fixed) / sizeof(fixed[0]) + 16)
+		return -E2BIG;
+	argv[n++] = (char *)cfg->qemu;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		argv[n++] = (char *)fixed[i];
+	argv[n++] = "-m";
+	argv[n++] = buf;
+	argv[n++] = "-cpu";
+	argv[n++] = cfg->kvm ? "host" : "max";
+	argv[n++] = "-accel";
+	argv[n++] = cfg->kvm ? "kvm" : "tcg";
+	argv[n++] = "-kernel";
+	argv[n++] = (char *)cfg->kernel;
+	argv[n++] = "-initrd";
+	argv[n++] = (char *)cfg->initrd;
+	argv[n++] = "-append";
+	argv[n++] = append;
+	argv[n] = NULL;
+	return (int)n;
+}
+
+/* Raise the soft open-file limit to the hard one: QEMU never does (facts.md). */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* With -v: the QEMU command line, one line (no argument needs quoting). */
+static void print_command(char **argv)
+{
+	char line[2048];
+	size_t n = 0;
+
+	for (int i = 0; argv[i] && n < sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", argv[i]);
+	msg_error("%s", line);
+}
+
+/* The child's signal state: nothing blocked, nothing ignored, own group. */
+static int spawn_attrs(posix_spawnattr_t *attr)
+{
+	sigset_t none, dfl;
+
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaddset(&dfl, s);
+	if (posix_spawnattr_init(attr))
+		return -ENOMEM;
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawnattr_setsigdefault(attr, &dfl);
+	/* Own process group: the terminal's Ctrl-C reaches monos, not QEMU. */
+	posix_spawnattr_setpgroup(attr, 0);
+	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					   POSIX_SPAWN_SETPGROUP);
+	return 0;
+}
+
+/*
+ * Start QEMU for `cfg`: its stdin and stdout are one end of a socketpair
+ * (the UART), its stderr a pipe.  On success *sock (non-blocking) and
+ * *errpipe are the CLI's ends and *pid the child.  Returns 0 or -errno.
+ */
+int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pid)
+{
+	char *argv[64], buf[512];
+	int sv[2], ep[2], rc;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+
+	if (qemu_build_argv(cfg, argv, 64, buf, sizeof(buf)) < 0)
+		return -E2BIG;
+	if (cfg->verbose)
+		print_command(argv);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto out_close_sock;
+	}
+	raise_nofile();
+	rc = spawn_attrs(&attr);
+	if (rc < 0)
+		goto out_close_pipe;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, ep[1], STDERR_FILENO);
+	rc = -posix_spawn(pid, cfg->qemu, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc < 0)
+		goto out_close_pipe;
+	close(sv[1]);
+	close(ep[1]);
+	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+	*sock = sv[0];
+	*errpipe = ep[0];
+	return 0;
+
+out_close_pipe:
+	close(ep[0]);
+	close(ep[1]);
+out_close_sock:
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
+}

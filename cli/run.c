@@ -1,0 +1,266 @@
+/*
+ * `monos run`: parse the options, check the program, pack the image in a
+ * private temporary directory, start QEMU and relay the session, then turn
+ * how the instance ended into monos' exit status.  The temporary directory
+ * is removed on every path, including death by signal while packing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <monos/bootinfo.h>
+
+#include "cli.h"
+
+#define RUN_KERNEL_NAME "monos-kernel"
+#define RUN_IMAGE_NAME	"image.cpio"
+
+/* The temporary files, for the exit and signal cleanups ("" when none). */
+static char tmp_dir[PATH_MAX], tmp_image[PATH_MAX + sizeof(RUN_IMAGE_NAME) + 1];
+
+/* Async-signal-safe: only unlink and rmdir. */
+static void cleanup_tmp(void)
+{
+	if (tmp_image[0])
+		unlink(tmp_image);
+	if (tmp_dir[0])
+		rmdir(tmp_dir);
+	tmp_image[0] = tmp_dir[0] = '\0';
+}
+
+static void cleanup_and_die(int sig)
+{
+	cleanup_tmp();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Create the private temporary directory, cleaned up at exit and on signals. */
+static int make_tmp(void)
+{
+	static const int fatal[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	const char *base = getenv("TMPDIR");
+	struct sigaction sa = {.sa_handler = cleanup_and_die};
+
+	if (!base || !*base)
+		base = "/tmp";
+	if ((size_t)snprintf(tmp_dir, sizeof(tmp_dir), "%s/monos.XXXXXX", base) >=
+	    sizeof(tmp_dir)) {
+		tmp_dir[0] = '\0';
+		msg_error("cannot create a temporary directory in %s: path too long", base);
+		return -1;
+	}
+	if (!mkdtemp(tmp_dir)) {
+		msg_error("cannot create a temporary directory in %s: %s", base, strerror(errno));
+		tmp_dir[0] = '\0';
+		return -1;
+	}
+	snprintf(tmp_image, sizeof(tmp_image), "%s/%s", tmp_dir, RUN_IMAGE_NAME);
+	atexit(cleanup_tmp);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+	return 0;
+}
+
+/* The kernel: $MONOS_KERNEL, else monos-kernel beside this binary. */
+static int find_kernel(char *out, size_t outlen)
+{
+	const char *env = getenv("MONOS_KERNEL");
+	char self[PATH_MAX];
+	ssize_t n;
+	int len;
+	struct stat st;
+
+	if (env && *env) {
+		snprintf(out, outlen, "%s", env);
+	} else {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0)
+			n = 0;
+		self[n] = '\0';
+		if (strrchr(self, '/'))
+			*strrchr(self, '/') = '\0';
+		len = snprintf(out, outlen, "%s/%s", n ? self : ".", RUN_KERNEL_NAME);
+		if (len < 0 || (size_t)len >= outlen)
+			n = 0, out[0] = '\0';
+	}
+	if (stat(out, &st) < 0 || !S_ISREG(st.st_mode) || access(out, R_OK) < 0) {
+		msg_error("kernel not found: %s (build it with make, or set MONOS_KERNEL)", out);
+		return -1;
+	}
+	return 0;
+}
+
+/* Both archives: the program and --files, then the per-run data. */
+static int write_archives(struct image_writer *w, const struct run_options *o, const char *exe)
+{
+	struct rundata ri;
+	char *cwd = getcwd(NULL, 0);
+	int rc;
+
+	if (!cwd) {
+		msg_error("cannot read the current directory: %s", strerror(errno));
+		return -1;
+	}
+	rc = image_add_program(w, exe);
+	for (size_t i = 0; !rc && i < o->nfiles; i++)
+		rc = image_add_path(w, o->files[i].host, o->files[i].guest, true);
+	if (!rc)
+		rc = image_finish_archive(w);
+	if (!rc) {
+		rundata_gather(&ri, o, exe, cwd);
+		rc = rundata_write(w, &ri);
+	}
+	if (rc < 0)
+		msg_error("cannot pack the image: %s", w->err);
+	free(cwd);
+	return rc < 0 ? -1 : 0;
+}
+
+static int pack_image(const struct run_options *o, const char *exe)
+{
+	struct image_writer w;
+	int fd, rc;
+
+	if (make_tmp() < 0)
+		return -1;
+	fd = open(tmp_image, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		msg_error("cannot create %s: %s", tmp_image, strerror(errno));
+		return -1;
+	}
+	image_open(&w, fd);
+	rc = write_archives(&w, o, exe);
+	image_close(&w);
+	if (close(fd) < 0 && !rc) {
+		msg_error("cannot write %s: %s", tmp_image, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Print what the user needs to see of a finished run; returns the status. */
+static int report(const struct channel *c, const struct run_options *o,
+		  const struct session_result *res, const char *qerr, size_t qerr_len)
+{
+	struct channel_outcome out;
+
+	if (res->interrupted) {
+		msg_error("interrupted: the instance was killed");
+		return CLI_EXIT_INTERRUPTED;
+	}
+	channel_outcome(c, o->memory, o->argv[0], &out);
+	if (out.log_lines && !o->verbose)
+		channel_print_log(c, STDERR_FILENO,
+				  out.log_lines == CHANNEL_LOG_ALL ? 0 : out.log_lines);
+	if (out.show_qemu_err && !o->verbose)
+		msg_write_full(STDERR_FILENO, qerr, qerr_len);
+	if (o->verbose && c->dec.dropped)
+		msg_error("%llu stray bytes on the channel were ignored",
+			  (unsigned long long)c->dec.dropped);
+	if (out.msg[0])
+		msg_error("%s", out.msg);
+	return out.code;
+}
+
+/* Start QEMU on the packed image and relay the session until it ends. */
+static int boot(const struct run_options *o, struct qemu_config *cfg)
+{
+	struct session_result res;
+	struct channel c;
+	char *qerr = NULL;
+	size_t qerr_len = 0;
+	int sock, errpipe, sigfd, rc;
+	pid_t pid;
+
+	sigfd = session_open_signals();
+	if (sigfd < 0 || channel_init(&c, STDOUT_FILENO, STDERR_FILENO, o->verbose) < 0) {
+		msg_error("cannot set up the session: %s", strerror(sigfd < 0 ? -sigfd : ENOMEM));
+		return CLI_EXIT_ERROR;
+	}
+	rc = qemu_spawn(cfg, &sock, &errpipe, &pid);
+	if (rc < 0) {
+		msg_error("cannot start %s: %s", cfg->qemu, strerror(-rc));
+		channel_free(&c);
+		return CLI_EXIT_ERROR;
+	}
+	rc = session_run(&c, sock, errpipe, sigfd, pid, o->verbose, &res, &qerr, &qerr_len);
+	if (rc < 0) {
+		msg_error("session failed: %s", strerror(-rc));
+		rc = CLI_EXIT_ERROR;
+	} else {
+		rc = report(&c, o, &res, qerr, qerr_len);
+	}
+	free(qerr);
+	channel_free(&c);
+	close(sock);
+	close(errpipe);
+	close(sigfd);
+	return rc;
+}
+
+/* Everything between a checked program and a booted instance. */
+static int prepare_and_boot(const struct run_options *o, const char *exe)
+{
+	char kernel[PATH_MAX], qemu[PATH_MAX], why[256];
+	struct qemu_config cfg = {.qemu = qemu,
+				  .kernel = kernel,
+				  .initrd = tmp_image,
+				  .memory = o->memory,
+				  .trace = o->trace,
+				  .verbose = o->verbose};
+
+	if (find_kernel(kernel, sizeof(kernel)) < 0)
+		return CLI_EXIT_ERROR;
+	if (qemu_find(qemu, sizeof(qemu)) < 0) {
+		msg_error("QEMU not found (install qemu-system-x86)");
+		return CLI_EXIT_ERROR;
+	}
+	if (qemu_pick_accel(o->accel, "", &cfg.kvm, why, sizeof(why)) < 0) {
+		msg_error("--accel kvm: %s", why);
+		return CLI_EXIT_ERROR;
+	}
+	if (o->verbose)
+		msg_error("accelerator %s (%s)", cfg.kvm ? "kvm" : "tcg", why);
+	if (pack_image(o, exe) < 0)
+		return CLI_EXIT_ERROR;
+	return boot(o, &cfg);
+}
+
+/*
+ * `monos run ARGS`: argv[0] is the first argument after "run".  Returns the
+ * exit status for main(); every failure has printed one "monos: " line.
+ */
+int run_main(int argc, char **argv)
+{
+	struct run_options o;
+	char err[512], *exe = NULL;
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN); /* EPIPE on stdout is handled, not fatal */
+	if (options_parse_run(argc, argv, &o, err, sizeof(err), getenv) < 0) {
+		msg_error("%s (see 'monos run --help')", err);
+		options_free(&o);
+		return CLI_EXIT_ERROR;
+	}
+	if (o.help) {
+		fputs(options_run_help, stdout);
+		options_free(&o);
+		return 0;
+	}
+	rc = program_check(o.argv[0], &exe, err, sizeof(err));
+	if (rc)
+		msg_error("%s", err);
+	else
+		rc = prepare_and_boot(&o, exe);
+	cleanup_tmp();
+	free(exe);
+	options_free(&o);
+	return rc;
+}

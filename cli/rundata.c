@@ -1,0 +1,154 @@
+/*
+ * The per-run data (include/monos/bootinfo.h): what changes from one run of
+ * an image to the next (arguments, environment, time, seed, terminal state,
+ * working directory) travels in a small second cpio archive appended to the
+ * image, so the image itself stays immutable.  This file gathers the values
+ * and writes that archive with image.c's writer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <monos/bootinfo.h>
+
+#include "cli.h"
+
+#define RUNDATA_MODE (S_IFREG | 0444)	  /* read-only data files */
+#define RUNDATA_CWD  MONOS_RUN_DIR "/cwd" /* proposed for bootinfo.h */
+
+/* The window size of whichever of fds 0-2 is a terminal; false if none. */
+bool rundata_get_winsize(struct monos_chan_winsize *ws)
+{
+	struct winsize w;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &w) == 0) {
+			ws->rows = w.ws_row;
+			ws->cols = w.ws_col;
+			ws->xpixel = w.ws_xpixel;
+			ws->ypixel = w.ws_ypixel;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Collect this run's values: `o`'s argv and -e variables, the program's
+ * guest path `exe`, the host cwd `cwd` (kept by pointer), the time, a fresh
+ * seed, and whether fds 0-2 are terminals (with the window size).
+ */
+void rundata_gather(struct rundata *ri, const struct run_options *o, const char *exe,
+		    const char *cwd)
+{
+	struct timespec ts;
+
+	memset(ri, 0, sizeof(*ri));
+	ri->exe = exe;
+	ri->argv = o->argv;
+	ri->argc = o->argc;
+	ri->env = o->env;
+	ri->nenv = o->nenv;
+	ri->cwd = cwd;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ri->sec = ts.tv_sec;
+	ri->nsec = ts.tv_nsec;
+	for (size_t got = 0; got < sizeof(ri->seed);) {
+		ssize_t n = getrandom(ri->seed + got, sizeof(ri->seed) - got, 0);
+
+		if (n > 0)
+			got += n;
+	}
+	for (int fd = 0; fd < 3; fd++)
+		ri->tty[fd] = isatty(fd) ? '1' : '0';
+	ri->have_winsize = rundata_get_winsize(&ri->winsize);
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The NUL-terminated strings of `v`, concatenated, in a malloc'd buffer. */
+static char *join_strings(char *const *v, size_t n, size_t *len)
+{
+	char *buf, *p;
+
+	*len = 0;
+	for (size_t i = 0; i < n; i++)
+		*len += strlen(v[i]) + 1;
+	buf = p = malloc(*len + 1);
+	for (size_t i = 0; buf && i < n; i++)
+		p = stpcpy(p, v[i]) + 1;
+	return buf;
+}
+
+static int add_run_lists(struct image_writer *w, const struct rundata *ri)
+{
+	size_t alen, elen;
+	char *a = join_strings(ri->argv, ri->argc, &alen);
+	char *e = join_strings(ri->env, ri->nenv, &elen);
+	int rc = -ENOMEM;
+
+	if (a && e) {
+		rc = image_add_data(w, "/" MONOS_RUN_ARGV, a, alen, RUNDATA_MODE);
+		if (!rc)
+			rc = image_add_data(w, "/" MONOS_RUN_ENVP, e, elen, RUNDATA_MODE);
+	} else {
+		snprintf(w->err, sizeof(w->err), "out of memory");
+	}
+	free(a);
+	free(e);
+	return rc;
+}
+
+/*
+ * Append the per-run archive (bootinfo.h): .monos/{exe,argv,envp,time,seed,
+ * tty,winsize,cwd}, plus directory entries for the cwd (so the guest can
+ * chdir there) unless the image already has them, and its trailer.
+ */
+int rundata_write(struct image_writer *w, const struct rundata *ri)
+{
+	uint8_t t[sizeof(struct monos_run_time)];
+	uint8_t ws[sizeof(struct monos_chan_winsize)];
+	const uint16_t wv[4] = {ri->winsize.rows, ri->winsize.cols, ri->winsize.xpixel,
+				ri->winsize.ypixel};
+	int rc;
+
+	put_le64(t, (uint64_t)ri->sec);
+	put_le64(t + 8, (uint64_t)ri->nsec);
+	for (int i = 0; i < 4; i++) {
+		ws[2 * i] = (uint8_t)wv[i];
+		ws[2 * i + 1] = (uint8_t)(wv[i] >> 8);
+	}
+	rc = image_add_dir_entry(w, "/" MONOS_RUN_DIR, IMAGE_DIR_MODE);
+	if (!rc)
+		rc = image_add_data(w, "/" MONOS_RUN_EXE, ri->exe, strlen(ri->exe), RUNDATA_MODE);
+	if (!rc)
+		rc = add_run_lists(w, ri);
+	if (!rc)
+		rc = image_add_data(w, "/" MONOS_RUN_TIME, t, sizeof(t), RUNDATA_MODE);
+	if (!rc)
+		rc =
+		    image_add_data(w, "/" MONOS_RUN_SEED, ri->seed, sizeof(ri->seed), RUNDATA_MODE);
+	if (!rc)
+		rc = image_add_data(w, "/" MONOS_RUN_TTY, ri->tty, sizeof(ri->tty), RUNDATA_MODE);
+	if (!rc && ri->have_winsize)
+		rc = image_add_data(w, "/" MONOS_RUN_WINSIZE, ws, sizeof(ws), RUNDATA_MODE);
+	if (!rc)
+		rc = image_add_data(w, "/" RUNDATA_CWD, ri->cwd, strlen(ri->cwd), RUNDATA_MODE);
+	if (!rc)
+		rc = image_add_parents(w, ri->cwd);
+	if (!rc)
+		rc = image_add_dir_entry(w, ri->cwd, IMAGE_DIR_MODE);
+	if (!rc)
+		rc = image_finish_archive(w);
+	return rc;
+}

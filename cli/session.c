@@ -1,0 +1,238 @@
+/*
+ * The session: one poll loop that connects the user's terminal to the guest
+ * while QEMU runs.  It watches stdin (forwarded as STDIN frames, then one
+ * STDIN_EOF), the UART socket (guest frames, decoded by channel.c; queued
+ * host frames written when it is writable), QEMU's stderr pipe (kept for
+ * failures, shown live with -v) and a signalfd (SIGINT/TERM/HUP forwarded
+ * to the guest, SIGWINCH as a window size, SIGCHLD to reap QEMU).
+ *
+ * It never blocks on the socket: a guest that does not read its stdin only
+ * fills the queue, and above CHANNEL_OUTQ_HIGH the loop stops reading stdin.
+ * It ends when the socket is at EOF, QEMU is reaped and its stderr drained.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define SESSION_QEMU_ERR_KEEP	   (64u << 10) /* QEMU stderr bytes kept */
+#define SESSION_INTERRUPTS_TO_KILL 3	       /* the third Ctrl-C kills QEMU */
+
+enum { FD_STDIN, FD_SOCK, FD_ERR, FD_SIG, FD_COUNT };
+
+struct session {
+	struct channel *c;
+	int sock, errpipe, sigfd;
+	pid_t qemu;
+	bool verbose, stdin_eof, sock_eof, err_eof;
+	unsigned interrupts;
+	struct session_result *res;
+	char *qerr; /* the last SESSION_QEMU_ERR_KEEP bytes of QEMU's stderr */
+	size_t qerr_len;
+};
+
+static const int session_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD};
+
+/*
+ * Block the signals the session handles and return a signalfd for them
+ * (-errno on failure).  Call before starting QEMU so no SIGCHLD is lost.
+ */
+int session_open_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(session_signals) / sizeof(session_signals[0]); i++)
+		sigaddset(&set, session_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+static void keep_qemu_err(struct session *s, const char *p, size_t n)
+{
+	if (s->verbose)
+		msg_write_full(STDERR_FILENO, p, n);
+	if (n >= SESSION_QEMU_ERR_KEEP) {
+		p += n - SESSION_QEMU_ERR_KEEP;
+		n = SESSION_QEMU_ERR_KEEP;
+	}
+	if (s->qerr_len + n > SESSION_QEMU_ERR_KEEP) {
+		size_t drop = s->qerr_len + n - SESSION_QEMU_ERR_KEEP;
+
+		memmove(s->qerr, s->qerr + drop, s->qerr_len - drop);
+		s->qerr_len -= drop;
+	}
+	memcpy(s->qerr + s->qerr_len, p, n);
+	s->qerr_len += n;
+}
+
+/* Frame little endian winsize for the guest. */
+static void queue_winsize(struct session *s)
+{
+	struct monos_chan_winsize ws;
+	uint8_t p[8];
+
+	if (!rundata_get_winsize(&ws))
+		return;
+	p[0] = ws.rows & 0xff, p[1] = ws.rows >> 8, p[2] = ws.cols & 0xff, p[3] = ws.cols >> 8;
+	p[4] = ws.xpixel & 0xff, p[5] = ws.xpixel >> 8, p[6] = ws.ypixel & 0xff;
+	p[7] = ws.ypixel >> 8;
+	channel_queue(s->c, MONOS_CHAN_WINSIZE, p, sizeof(p));
+}
+
+static void reap(struct session *s)
+{
+	int st;
+
+	if (!s->res->exited && waitpid(s->qemu, &st, WNOHANG) == s->qemu) {
+		s->res->exited = true;
+		s->res->wait_status = st;
+	}
+}
+
+static void on_signal(struct session *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		uint8_t signo = (uint8_t)si.ssi_signo;
+
+		switch (si.ssi_signo) {
+		case SIGINT:
+			if (++s->interrupts >= SESSION_INTERRUPTS_TO_KILL && !s->res->interrupted) {
+				kill(s->qemu, SIGKILL);
+				s->res->interrupted = true;
+				break;
+			}
+			/* fall through */
+		case SIGTERM:
+		case SIGHUP:
+			channel_queue(s->c, MONOS_CHAN_SIGNAL, &signo, 1);
+			break;
+		case SIGWINCH:
+			queue_winsize(s);
+			break;
+		case SIGCHLD:
+			reap(s);
+			break;
+		}
+	}
+}
+
+static void on_stdin(struct session *s)
+{
+	uint8_t buf[MONOS_CHAN_MAX];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n > 0) {
+		channel_queue(s->c, MONOS_CHAN_STDIN, buf, n);
+		return;
+	}
+	/* EOF, or an error that ends input all the same (EIO from a lost tty). */
+	channel_queue(s->c, MONOS_CHAN_STDIN_EOF, NULL, 0);
+	s->stdin_eof = true;
+}
+
+static void on_sock(struct session *s, short revents)
+{
+	uint8_t buf[65536];
+	ssize_t n;
+
+	if (revents & POLLOUT)
+		channel_flush(s->c, s->sock);
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return;
+	n = read(s->sock, buf, sizeof(buf));
+	if (n > 0)
+		channel_feed(s->c, buf, n);
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		s->sock_eof = true;
+}
+
+static void on_err(struct session *s)
+{
+	char buf[4096];
+	ssize_t n = read(s->errpipe, buf, sizeof(buf));
+
+	if (n > 0)
+		keep_qemu_err(s, buf, n);
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		s->err_eof = true;
+}
+
+/* One round of poll(); returns -errno only if poll itself fails. */
+static int session_step(struct session *s)
+{
+	struct pollfd pf[FD_COUNT] = {
+	    [FD_STDIN] = {.fd = -1},
+	    [FD_SOCK] = {.fd = -1},
+	    [FD_ERR] = {.fd = -1},
+	    [FD_SIG] = {.fd = s->sigfd, .events = POLLIN},
+	};
+
+	if (!s->stdin_eof && !s->sock_eof && s->c->outq_len < CHANNEL_OUTQ_HIGH)
+		pf[FD_STDIN] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+	if (!s->sock_eof)
+		pf[FD_SOCK] = (struct pollfd){.fd = s->sock,
+					      .events = POLLIN | (s->c->outq_len ? POLLOUT : 0)};
+	if (!s->err_eof)
+		pf[FD_ERR] = (struct pollfd){.fd = s->errpipe, .events = POLLIN};
+	if (poll(pf, FD_COUNT, -1) < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (pf[FD_SIG].revents)
+		on_signal(s);
+	if (pf[FD_STDIN].revents)
+		on_stdin(s);
+	if (pf[FD_SOCK].revents)
+		on_sock(s, pf[FD_SOCK].revents);
+	if (pf[FD_ERR].revents)
+		on_err(s);
+	if (s->sock_eof && s->err_eof)
+		reap(s); /* SIGCHLD may have come before the last bytes */
+	return 0;
+}
+
+/*
+ * Run the session until QEMU is gone.  Takes `sigfd` from
+ * session_open_signals().  On return, `res` says how QEMU ended and
+ * *qemu_err (malloc'd, caller frees) holds the tail of its stderr.
+ * Returns 0, or -errno if the loop itself failed (QEMU is then killed).
+ */
+int session_run(struct channel *c, int sock, int errpipe, int sigfd, pid_t qemu, bool verbose,
+		struct session_result *res, char **qemu_err, size_t *qemu_err_len)
+{
+	struct session s = {.c = c,
+			    .sock = sock,
+			    .errpipe = errpipe,
+			    .sigfd = sigfd,
+			    .qemu = qemu,
+			    .verbose = verbose,
+			    .res = res};
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	s.qerr = malloc(SESSION_QEMU_ERR_KEEP);
+	if (!s.qerr)
+		return -ENOMEM;
+	while (!rc && !(s.sock_eof && s.err_eof && res->exited))
+		rc = session_step(&s);
+	if (rc < 0) {
+		kill(qemu, SIGKILL);
+		waitpid(qemu, &res->wait_status, 0);
+		res->exited = true;
+	}
+	*qemu_err = s.qerr;
+	*qemu_err_len = s.qerr_len;
+	return rc;
+}

@@ -1,0 +1,217 @@
+/*
+ * ELF loading.  Static (ET_EXEC) and static-pie (ET_DYN without PT_INTERP)
+ * programs are mapped from the image in place: each PT_LOAD becomes a file
+ * area over the program's inode, plus an anonymous area for the rest of its
+ * bss.  The stack follows the System V x86-64 ABI, 3.4.1, and Linux's
+ * fs/binfmt_elf.c create_elf_tables().
+ */
+#include "exec/exec.h"
+#include "arch/x86_64/cpu.h"
+#include "core/kernel.h"
+#include "core/random.h"
+#include "core/uaccess.h"
+#include "core/vm.h"
+#include "fs/vfs.h"
+#include <lib/elf.h>
+
+/* Auxiliary vector types (include/uapi/linux/auxvec.h). */
+#define AT_NULL 0
+#define AT_PHDR 3
+#define AT_PHENT 4
+#define AT_PHNUM 5
+#define AT_PAGESZ 6
+#define AT_BASE 7
+#define AT_FLAGS 8
+#define AT_ENTRY 9
+#define AT_UID 11
+#define AT_EUID 12
+#define AT_GID 13
+#define AT_EGID 14
+#define AT_PLATFORM 15
+#define AT_HWCAP 16
+#define AT_CLKTCK 17
+#define AT_SECURE 23
+#define AT_RANDOM 25
+#define AT_HWCAP2 26
+#define AT_EXECFN 31
+#define AT_MINSIGSTKSZ 51
+#define USER_HZ 100
+#define MAX_ARGS_BYTES (128 * 1024) /* what we build on the stack at most */
+#define MAX_AUXV 24
+#define RFLAGS_IF 0x202
+/* Linux's x86 signal frame without the XSAVE area (struct rt_sigframe,
+ * ucontext and siginfo) plus alignment: AT_MINSIGSTKSZ is this + XSAVE size. */
+#define SIGFRAME_BASE 1024
+
+static uint64_t auxv[MAX_AUXV * 2];
+static size_t auxv_len;
+
+const uint64_t *exec_auxv(size_t *len)
+{
+	*len = auxv_len;
+	return auxv;
+}
+
+static unsigned seg_prot(uint32_t flags)
+{
+	return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) |
+	       (flags & PF_X ? PROT_EXEC : 0);
+}
+
+/* Map every PT_LOAD of `ino` at `bias`; returns the highest end (for brk). */
+static long map_segments(struct inode *ino, const struct elf_info *info, uint64_t bias)
+{
+	uint64_t top = 0;
+
+	for (unsigned i = 0; i < info->phnum; i++) {
+		const struct elf64_phdr *ph = &info->phdr[i];
+		if (ph->p_type != PT_LOAD || !ph->p_memsz)
+			continue;
+		uint64_t va = ph->p_vaddr + bias, start = ALIGN_DOWN(va, PAGE_SIZE);
+		uint64_t off = ALIGN_DOWN(ph->p_offset, PAGE_SIZE);
+		uint64_t file_end = ALIGN_UP(va + ph->p_filesz, PAGE_SIZE);
+		uint64_t mem_end = ALIGN_UP(va + ph->p_memsz, PAGE_SIZE);
+		unsigned prot = seg_prot(ph->p_flags);
+
+		if (file_end > start &&
+		    vm_map(start, file_end - start, prot, ino, off, ph->p_offset + ph->p_filesz - off,
+			   NULL))
+			return -ENOMEM;
+		if (mem_end > file_end && vm_map(file_end, mem_end - file_end, prot, NULL, 0, 0, NULL))
+			return -ENOMEM;
+		top = MAX(top, mem_end);
+	}
+	return top;
+}
+
+/* The stack builder writes downwards from the top of a kernel buffer that is
+ * copied to the program's stack in one go. */
+struct stack_builder {
+	char buf[MAX_ARGS_BYTES];
+	size_t used;	/* bytes from the top */
+	uint64_t top;	/* the program address of buf's end */
+};
+
+static uint64_t push_bytes(struct stack_builder *sb, const void *p, size_t n)
+{
+	if (n > sizeof(sb->buf) - sb->used)
+		return 0;
+	sb->used += n;
+	memcpy(sb->buf + sizeof(sb->buf) - sb->used, p, n);
+	return sb->top - sb->used;
+}
+
+/* Count the NUL-terminated strings of a per-run list. */
+static size_t count_strings(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == 0;
+	return n;
+}
+
+/* Push a list's strings and record their program addresses in `ptrs`. */
+static int push_strings(struct stack_builder *sb, const char *s, size_t len, uint64_t *ptrs)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; n++) {
+		size_t l = strnlen(s + i, len - i) + 1;
+		if (!(ptrs[n] = push_bytes(sb, s + i, l)))
+			return -E2BIG;
+		i += l;
+	}
+	return 0;
+}
+
+static void auxv_build(const struct elf_info *info, uint64_t bias, uint64_t platform,
+		       uint64_t random, uint64_t execfn)
+{
+	const uint64_t v[] = {
+		AT_PHDR, info->phdr_vaddr + bias, AT_PHENT, sizeof(struct elf64_phdr),
+		AT_PHNUM, info->phnum, AT_PAGESZ, PAGE_SIZE, AT_BASE, 0, AT_FLAGS, 0,
+		AT_ENTRY, info->entry + bias, AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0,
+		AT_PLATFORM, platform, AT_HWCAP, cpu_features.hwcap, AT_CLKTCK, USER_HZ,
+		AT_SECURE, 0, AT_RANDOM, random, AT_HWCAP2, cpu_features.hwcap2,
+		AT_EXECFN, execfn, AT_MINSIGSTKSZ, SIGFRAME_BASE + cpu_features.xsave_size,
+		AT_NULL, 0,
+	};
+	memcpy(auxv, v, sizeof(v));
+	auxv_len = ARRAY_SIZE(v);
+}
+
+static long build_stack(struct stack_builder *sb, const char *path, const char *argv,
+			size_t argv_len, const char *envp, size_t envp_len,
+			const struct elf_info *info, uint64_t bias, uint64_t *sp)
+{
+	size_t argc = count_strings(argv, argv_len), envc = count_strings(envp, envp_len);
+	uint64_t ptrs[argc + envc + 2], execfn, platform, random;
+	uint8_t rnd[16];
+	size_t words;
+
+	if (argc + envc > MAX_ARGS_BYTES / 16)
+		return -E2BIG;
+	random_fill(rnd, sizeof(rnd));
+	execfn = push_bytes(sb, path, strlen(path) + 1);
+	platform = push_bytes(sb, "x86_64", 7);
+	random = push_bytes(sb, rnd, sizeof(rnd));
+	if (!execfn || !platform || !random || push_strings(sb, envp, envp_len, ptrs + argc + 1) ||
+	    push_strings(sb, argv, argv_len, ptrs))
+		return -E2BIG;
+	ptrs[argc] = 0;
+	ptrs[argc + 1 + envc] = 0;
+	auxv_build(info, bias, platform, random, execfn);
+
+	/* argc, argv[], NULL, envp[], NULL, auxv: rsp 16-byte aligned at argc. */
+	words = 1 + argc + 1 + envc + 1 + auxv_len;
+	sb->used = ALIGN_UP(sb->used + words * 8, 16) - words * 8;
+	if (!push_bytes(sb, auxv, auxv_len * 8) ||
+	    !push_bytes(sb, ptrs + argc + 1, (envc + 1) * 8) || !push_bytes(sb, ptrs, (argc + 1) * 8))
+		return -E2BIG;
+	uint64_t argc64 = argc;
+	*sp = push_bytes(sb, &argc64, 8);
+	if (!*sp)
+		return -E2BIG;
+	return copy_to_user(*sp, sb->buf + sizeof(sb->buf) - sb->used, sb->used);
+}
+
+static struct stack_builder builder; /* too big for a kernel stack; exec runs once */
+
+long exec_load(const char *path, const char *argv, size_t argv_len, const char *envp,
+	       size_t envp_len, struct regs *r, const char **why)
+{
+	struct inode *ino = vfs_lookup(vfs_cwd(), path, true);
+	struct elf_info info;
+	uint64_t bias = 0, sp;
+	long top, err;
+
+	*why = "";
+	if (IS_ERR(ino))
+		return *why = "cannot find it in the image", PTR_ERR(ino);
+	if (!S_ISREG(ino->mode))
+		return *why = "not a regular file", -EACCES;
+	if (elf_parse(ino->data, ino->size, &info, why))
+		return -ENOEXEC;
+	if (info.interp)
+		return *why = "dynamic programs are not supported yet", -ENOEXEC;
+	if (info.type == ET_DYN)
+		bias = VM_PIE_BASE - info.lo;
+	top = map_segments(ino, &info, bias);
+	if (top < 0)
+		return *why = "out of memory mapping it", top;
+	vm_brk_start = vm_brk_end = top;
+	if (vm_map(VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, PROT_READ | PROT_WRITE, NULL, 0, 0,
+		   "[stack]"))
+		return *why = "out of memory for the stack", -ENOMEM;
+	builder.top = VM_STACK_TOP;
+	builder.used = 0;
+	err = build_stack(&builder, path, argv, argv_len, envp, envp_len, &info, bias, &sp);
+	if (err)
+		return *why = "arguments too long", err;
+	memset(r, 0, sizeof(*r));
+	r->rip = info.entry + bias;
+	r->rsp = sp;
+	r->cs = USER_CS;
+	r->ss = USER_DS;
+	r->rflags = RFLAGS_IF;
+	return 0;
+}

@@ -1,0 +1,104 @@
+/*
+ * The process as a whole: how it ends (exit, a fatal signal, out of memory,
+ * a failed start) and how CPU exceptions in it become signals.  Each end is
+ * reported to the host as the exit frame of the channel.
+ */
+#include "linux/syscall.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
+#include "core/console.h"
+#include "core/kernel.h"
+#include "core/vm.h"
+
+/* Exception vectors (Intel SDM vol. 3A, 6.3.1). */
+#define VEC_DE 0
+#define VEC_DB 1
+#define VEC_BP 3
+#define VEC_OF 4
+#define VEC_BR 5
+#define VEC_UD 6
+#define VEC_NM 7
+#define VEC_GP 13
+#define VEC_PF 14
+#define VEC_MF 16
+#define VEC_AC 17
+#define VEC_XM 19
+#define VEC_SS 12
+#define VEC_NP 11
+
+void process_exit(int status)
+{
+	struct monos_chan_exit e = {.kind = MONOS_EXIT_STATUS, .status = (uint8_t)status};
+	console_exit(&e);
+}
+
+void process_kill(int signo, uint64_t addr, uint64_t ip)
+{
+	struct monos_chan_exit e = {.kind = MONOS_EXIT_SIGNAL, .signo = signo, .addr = addr, .ip = ip};
+	console_exit(&e);
+}
+
+void process_oom(void)
+{
+	struct monos_chan_exit e = {.kind = MONOS_EXIT_OOM};
+	klog("monos: out of memory: killed the program (%lu pages resident)\n",
+	     vm_resident_pages());
+	console_exit(&e);
+}
+
+void process_exec_failed(int err)
+{
+	struct monos_chan_exit e = {.kind = MONOS_EXIT_EXEC, .status = (uint8_t)err};
+	console_exit(&e);
+}
+
+/* The signal Linux sends for exception `vec` in ring 3. */
+static int fault_signal(unsigned vec)
+{
+	switch (vec) {
+	case VEC_DE:
+	case VEC_MF:
+	case VEC_XM:
+		return SIGFPE;
+	case VEC_UD:
+		return SIGILL;
+	case VEC_DB:
+	case VEC_BP:
+		return SIGTRAP;
+	case VEC_AC:
+		return SIGBUS;
+	default: /* #GP, #SS, #NP, #OF, #BR, #PF */
+		return SIGSEGV;
+	}
+}
+
+static bool on_fault(struct regs *r, uint64_t addr)
+{
+	int err = 0;
+
+	if (r->nr == VEC_PF && addr < USER_TOP) {
+		err = vm_fault(addr, r->error);
+		if (!err)
+			return true;
+		if (err == -ENOMEM)
+			process_oom();
+	}
+	if (!regs_from_user(r))
+		return false; /* the kernel's: an exception-table fixup or a panic */
+	process_kill(fault_signal(r->nr), r->nr == VEC_PF ? addr : 0, r->rip);
+}
+
+static void on_host_signal(int signo)
+{
+	if (signo < 1 || signo > NSIG)
+		return;
+	if (signal_handler_of(signo) == SIG_IGN)
+		return;
+	process_kill(signo, 0, 0);
+}
+
+void process_init(void)
+{
+	trap_set_fault_handler(on_fault);
+	console_set_signal_handler(on_host_signal);
+}

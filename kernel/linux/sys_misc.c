@@ -1,0 +1,273 @@
+/*
+ * Identity, limits and the rest of what a program asks at start: pid and
+ * ids, uname, getrandom, rlimits, affinity, sysinfo, TLS (arch_prctl) and the
+ * thread-registration calls of libc start-up.
+ */
+#include "linux/syscall.h"
+#include "arch/x86_64/cpu.h"
+#include "core/kernel.h"
+#include "core/mem.h"
+#include "core/random.h"
+#include "core/sched.h"
+#include "core/time.h"
+#include "core/uaccess.h"
+#include "core/vm.h"
+#include "fs/vfs.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define ARCH_GET_CPUID 0x1011
+#define ARCH_SET_CPUID 0x1012
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM 2
+#define GRND_INSECURE 4
+#define RLIMIT_NLIMITS 16
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY (~0ull)
+#define RSEQ_FLAG_UNREGISTER 1
+#define RSEQ_MIN_LEN 32
+#define UTS_LEN 65
+
+/* The only process: pid 1 would make glibc and shells think they are init;
+ * Linux containers show the same, and programs rarely care. */
+#define MONOS_PID 1
+#define MONOS_PPID 0
+
+long sys_getpid(void)
+{
+	return MONOS_PID;
+}
+
+long sys_gettid(void)
+{
+	return sched_current()->tid;
+}
+
+long sys_getppid(void)
+{
+	return MONOS_PPID;
+}
+
+long sys_getuid(void)
+{
+	return 0;
+}
+
+long sys_geteuid(void)
+{
+	return 0;
+}
+
+long sys_getgid(void)
+{
+	return 0;
+}
+
+long sys_getegid(void)
+{
+	return 0;
+}
+
+long sys_uname(uint64_t buf)
+{
+	struct {
+		char sysname[UTS_LEN], nodename[UTS_LEN], release[UTS_LEN], version[UTS_LEN],
+			machine[UTS_LEN], domainname[UTS_LEN];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	strcpy(u.sysname, "Linux");
+	strcpy(u.nodename, "monos");
+	/* A release glibc accepts for every feature it probes by version. */
+	strcpy(u.release, "6.1.0-monos");
+	strcpy(u.version, "#1 SMP monos");
+	strcpy(u.machine, "x86_64");
+	strcpy(u.domainname, "(none)");
+	return copy_to_user(buf, &u, sizeof(u));
+}
+
+long sys_getrandom(uint64_t buf, size_t n, unsigned flags)
+{
+	uint8_t chunk[256];
+	size_t done = 0;
+
+	if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if ((flags & GRND_RANDOM) && (flags & GRND_INSECURE))
+		return -EINVAL;
+	n = MIN(n, (size_t)INT32_MAX);
+	while (done < n) {
+		size_t k = MIN(n - done, sizeof(chunk));
+		random_fill(chunk, k);
+		if (copy_to_user(buf + done, chunk, k))
+			return done ? (long)done : -EFAULT;
+		done += k;
+	}
+	memset(chunk, 0, sizeof(chunk));
+	return done;
+}
+
+struct rlimit_k {
+	uint64_t cur, max;
+};
+
+/* Linux's defaults for a process started by a root shell. */
+static struct rlimit_k rlimits[RLIMIT_NLIMITS] = {
+	[0 ... RLIMIT_NLIMITS - 1] = {RLIM_INFINITY, RLIM_INFINITY},
+	[RLIMIT_STACK] = {VM_STACK_SIZE, RLIM_INFINITY},
+	[RLIMIT_NOFILE] = {FD_MAX, FD_MAX},
+	[8] = {8ull << 20, 8ull << 20}, /* RLIMIT_MEMLOCK */
+	[4] = {0, RLIM_INFINITY},	/* RLIMIT_CORE */
+	[13] = {0, 0},			/* RLIMIT_NICE */
+	[14] = {0, 0},			/* RLIMIT_RTPRIO */
+	[6] = {63464, 63464},		/* RLIMIT_NPROC */
+	[11] = {63464, 63464},		/* RLIMIT_SIGPENDING */
+	[12] = {819200, 819200},	/* RLIMIT_MSGQUEUE */
+};
+
+long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old)
+{
+	struct rlimit_k nl;
+
+	if (pid && pid != MONOS_PID)
+		return -ESRCH;
+	if (res < 0 || res >= RLIMIT_NLIMITS)
+		return -EINVAL;
+	if (new && copy_from_user(&nl, new, sizeof(nl)))
+		return -EFAULT;
+	if (new && nl.cur > nl.max)
+		return -EINVAL;
+	if (new && res == RLIMIT_NOFILE && nl.max > FD_MAX)
+		return -EPERM;
+	if (old && copy_to_user(old, &rlimits[res], sizeof(rlimits[res])))
+		return -EFAULT;
+	if (new)
+		rlimits[res] = nl;
+	return 0;
+}
+
+long sys_getrlimit(long res, uint64_t rl)
+{
+	return sys_prlimit64(0, res, 0, rl);
+}
+
+long sys_setrlimit(long res, uint64_t rl)
+{
+	return sys_prlimit64(0, res, rl, 0);
+}
+
+long sys_sched_getaffinity(long pid, size_t len, uint64_t mask)
+{
+	uint64_t one = 1; /* CPU 0 */
+
+	if (pid && pid != MONOS_PID && pid != sched_current()->tid)
+		return -ESRCH;
+	if (len < sizeof(one) || (len & (sizeof(long) - 1)))
+		return -EINVAL;
+	if (clear_user(mask, len) || copy_to_user(mask, &one, sizeof(one)))
+		return -EFAULT;
+	return sizeof(one);
+}
+
+long sys_sched_yield(void)
+{
+	return 0;
+}
+
+long sys_sysinfo(uint64_t info)
+{
+	struct {
+		int64_t uptime;
+		uint64_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+		uint16_t procs, pad;
+		uint64_t totalhigh, freehigh;
+		uint32_t mem_unit;
+		char reserved[4];
+	} si;
+
+	memset(&si, 0, sizeof(si));
+	si.uptime = time_monotonic_ns() / NSEC_PER_SEC;
+	si.totalram = mem_total_frames() * PAGE_SIZE;
+	si.freeram = (mem_total_frames() - mem_used_frames()) * PAGE_SIZE;
+	si.procs = 1;
+	si.mem_unit = 1;
+	return copy_to_user(info, &si, sizeof(si));
+}
+
+long sys_arch_prctl(long code, uint64_t addr)
+{
+	struct thread *t = sched_current();
+	uint64_t v;
+
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= USER_TOP)
+			return -EPERM;
+		t->fs_base = addr;
+		wrmsr(MSR_FS_BASE, addr);
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(addr, &t->fs_base, sizeof(t->fs_base));
+	case ARCH_SET_GS:
+		if (addr >= USER_TOP)
+			return -EPERM;
+		/* The user's GS base lives in KERNEL_GS_BASE while we run. */
+		wrmsr(MSR_KERNEL_GS_BASE, addr);
+		return 0;
+	case ARCH_GET_GS:
+		v = rdmsr(MSR_KERNEL_GS_BASE);
+		return copy_to_user(addr, &v, sizeof(v));
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_set_tid_address(uint64_t tidptr)
+{
+	struct thread *t = sched_current();
+	t->clear_child_tid = tidptr;
+	return t->tid;
+}
+
+long sys_set_robust_list(uint64_t head, size_t len)
+{
+	if (len != 24) /* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	sched_current()->robust_list = head;
+	sched_current()->robust_len = len;
+	return 0;
+}
+
+/*
+ * rseq: one CPU and no preemption of the program by another thread, so a
+ * registered area only needs its cpu fields set once: no critical section
+ * can ever be interrupted by something that would require an abort.
+ */
+static uint64_t rseq_area;
+static uint32_t rseq_sig;
+
+long sys_rseq(uint64_t area, uint32_t len, long flags, uint32_t sig)
+{
+	uint32_t cpu[2] = {0, 0}; /* cpu_id_start, cpu_id */
+
+	if (flags & RSEQ_FLAG_UNREGISTER) {
+		if (area != rseq_area || !area)
+			return -EINVAL;
+		if (sig != rseq_sig)
+			return -EPERM;
+		rseq_area = 0;
+		return 0;
+	}
+	if (flags || len < RSEQ_MIN_LEN || (area & (RSEQ_MIN_LEN - 1)))
+		return -EINVAL;
+	if (rseq_area)
+		return rseq_area == area ? -EBUSY : -EINVAL;
+	if (copy_to_user(area, cpu, sizeof(cpu)))
+		return -EFAULT;
+	rseq_area = area;
+	rseq_sig = sig;
+	return 0;
+}

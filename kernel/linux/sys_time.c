@@ -1,0 +1,169 @@
+/*
+ * Time system calls over core/time.c.  CLOCK_REALTIME started from the
+ * host's time at boot; the monotonic clocks count from boot.
+ */
+#include "linux/syscall.h"
+#include "core/kernel.h"
+#include "core/sched.h"
+#include "core/time.h"
+#include "core/uaccess.h"
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+#define CLOCK_REALTIME_ALARM 8
+#define CLOCK_BOOTTIME_ALARM 9
+#define CLOCK_TAI 11
+#define TIMER_ABSTIME 1
+#define COARSE_RES_NS 4000000 /* Linux's coarse clocks tick at HZ=250 */
+#define TAI_OFFSET_S 37
+
+struct timespec_k {
+	int64_t sec, nsec;
+};
+
+/* The time of clock `clk` in ns, or -EINVAL. */
+static long clock_ns(long clk, uint64_t *ns)
+{
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME_ALARM:
+		*ns = time_realtime_ns();
+		return 0;
+	case CLOCK_TAI:
+		*ns = time_realtime_ns() + TAI_OFFSET_S * NSEC_PER_SEC;
+		return 0;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+	case CLOCK_BOOTTIME_ALARM:
+		*ns = time_monotonic_ns();
+		return 0;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		/* One thread that never waits long: its CPU time is close to the
+		 * time since boot minus halted time; use monotonic until the
+		 * scheduler accounts CPU time. */
+		*ns = time_monotonic_ns();
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long put_ts(uint64_t uts, uint64_t ns)
+{
+	struct timespec_k ts = {ns / NSEC_PER_SEC, ns % NSEC_PER_SEC};
+	return copy_to_user(uts, &ts, sizeof(ts));
+}
+
+long sys_clock_gettime(long clk, uint64_t ts)
+{
+	uint64_t ns;
+	long r = clock_ns(clk, &ns);
+	return r ? r : put_ts(ts, ns);
+}
+
+long sys_clock_getres(long clk, uint64_t ts)
+{
+	uint64_t ns;
+	long r = clock_ns(clk, &ns);
+
+	if (r)
+		return r;
+	if (!ts)
+		return 0;
+	return put_ts(ts, (clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
+				  ? COARSE_RES_NS
+				  : 1);
+}
+
+long sys_gettimeofday(uint64_t tv, uint64_t tz)
+{
+	uint64_t ns = time_realtime_ns();
+	int64_t v[2] = {(int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC / 1000)};
+	int32_t zone[2] = {0, 0};
+
+	if (tv && copy_to_user(tv, v, sizeof(v)))
+		return -EFAULT;
+	if (tz && copy_to_user(tz, zone, sizeof(zone)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_time(uint64_t t)
+{
+	int64_t now = time_realtime_ns() / NSEC_PER_SEC;
+
+	if (t && copy_to_user(t, &now, sizeof(now)))
+		return -EFAULT;
+	return now;
+}
+
+static bool never(void *arg)
+{
+	return false;
+}
+
+/* Sleep until monotonic `deadline`; on a signal, store what was left. */
+static long sleep_until(uint64_t deadline, uint64_t rem)
+{
+	long r = sched_wait(never, NULL, deadline);
+
+	if (r == -ETIMEDOUT)
+		return 0;
+	if (r == -EINTR && rem) {
+		uint64_t now = time_monotonic_ns();
+		put_ts(rem, deadline > now ? deadline - now : 0);
+	}
+	return r;
+}
+
+static long get_ts(uint64_t uts, uint64_t *ns)
+{
+	struct timespec_k ts;
+
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC_PER_SEC)
+		return -EINVAL;
+	*ns = (uint64_t)ts.sec > UINT64_MAX / NSEC_PER_SEC / 2 ? UINT64_MAX / 2
+							       : ts.sec * NSEC_PER_SEC + ts.nsec;
+	return 0;
+}
+
+long sys_nanosleep(uint64_t req, uint64_t rem)
+{
+	uint64_t ns;
+	long r = get_ts(req, &ns);
+	return r ? r : sleep_until(time_monotonic_ns() + ns, rem);
+}
+
+long sys_clock_nanosleep(long clk, long flags, uint64_t req, uint64_t rem)
+{
+	uint64_t ns, now, deadline;
+	long r;
+
+	if (clk == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	if ((r = clock_ns(clk, &now)))
+		return r;
+	if ((r = get_ts(req, &ns)))
+		return r;
+	if (flags & TIMER_ABSTIME) {
+		if (ns <= now)
+			return 0;
+		deadline = time_monotonic_ns() + (ns - now);
+		rem = 0; /* absolute sleeps report nothing left */
+	} else {
+		deadline = time_monotonic_ns() + ns;
+	}
+	return -sleep_until(deadline, rem) == EINTR ? -EINTR : 0;
+}

@@ -1,0 +1,122 @@
+/*
+ * The Linux system call layer: the handlers, grouped by area in
+ * linux/sys_<area>.c, and the process-wide state they share.  Every handler
+ * is named sys_<linuxname>, takes the raw argument registers it needs, and
+ * returns a value or -errno.  The table is in linux/table.c.
+ */
+#ifndef LINUX_SYSCALL_H
+#define LINUX_SYSCALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "linux/syscall_nr.h"
+
+struct regs;
+
+/* table.c: the entry from arch/x86_64/syscall_entry.S; returns nonzero when
+ * the return must be IRETQ. */
+int syscall_dispatch(struct regs *r);
+void syscall_set_trace(bool on);
+
+/* process.c: the program's end.  Never return. */
+__attribute__((noreturn)) void process_exit(int status);
+__attribute__((noreturn)) void process_kill(int signo, uint64_t addr, uint64_t ip);
+__attribute__((noreturn)) void process_oom(void);
+__attribute__((noreturn)) void process_exec_failed(int err);
+/* Install the trap fault handler and the host-signal handler. */
+void process_init(void);
+
+/* Signals (include/uapi/asm-generic/signal.h). */
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGSEGV 11
+#define SIGPIPE 13
+#define SIGTERM 15
+#define NSIG 64
+#define SIG_DFL 0
+#define SIG_IGN 1
+
+/* sys_signal.c: the handler recorded for `signo` (SIG_DFL, SIG_IGN or an
+ * address); delivery comes with the signals issue. */
+uint64_t signal_handler_of(int signo);
+
+/* The handlers, by area. */
+/* sys_file.c */
+long sys_read(long fd, uint64_t buf, size_t n);
+long sys_write(long fd, uint64_t buf, size_t n);
+long sys_readv(long fd, uint64_t iov, long cnt);
+long sys_writev(long fd, uint64_t iov, long cnt);
+long sys_pread64(long fd, uint64_t buf, size_t n, int64_t off);
+long sys_pwrite64(long fd, uint64_t buf, size_t n, int64_t off);
+long sys_open(uint64_t path, long flags, long mode);
+long sys_openat(long dirfd, uint64_t path, long flags, long mode);
+long sys_close(long fd);
+long sys_lseek(long fd, int64_t off, long whence);
+long sys_fstat(long fd, uint64_t st);
+long sys_stat(uint64_t path, uint64_t st);
+long sys_lstat(uint64_t path, uint64_t st);
+long sys_newfstatat(long dirfd, uint64_t path, uint64_t st, long flags);
+long sys_statx(long dirfd, uint64_t path, long flags, unsigned mask, uint64_t buf);
+long sys_getdents64(long fd, uint64_t buf, size_t n);
+long sys_readlink(uint64_t path, uint64_t buf, long n);
+long sys_readlinkat(long dirfd, uint64_t path, uint64_t buf, long n);
+long sys_access(uint64_t path, long mode);
+long sys_faccessat(long dirfd, uint64_t path, long mode);
+long sys_faccessat2(long dirfd, uint64_t path, long mode, long flags);
+long sys_getcwd(uint64_t buf, size_t n);
+long sys_chdir(uint64_t path);
+long sys_fchdir(long fd);
+long sys_ioctl(long fd, unsigned long cmd, uint64_t arg);
+long sys_fcntl(long fd, long cmd, uint64_t arg);
+long sys_dup(long fd);
+long sys_dup2(long oldfd, long newfd);
+long sys_dup3(long oldfd, long newfd, long flags);
+/* sys_mm.c */
+long sys_brk(uint64_t addr);
+long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint64_t off);
+long sys_munmap(uint64_t addr, uint64_t len);
+long sys_mprotect(uint64_t addr, uint64_t len, long prot);
+long sys_madvise(uint64_t addr, uint64_t len, long advice);
+/* sys_time.c */
+long sys_clock_gettime(long clk, uint64_t ts);
+long sys_clock_getres(long clk, uint64_t ts);
+long sys_gettimeofday(uint64_t tv, uint64_t tz);
+long sys_time(uint64_t t);
+long sys_nanosleep(uint64_t req, uint64_t rem);
+long sys_clock_nanosleep(long clk, long flags, uint64_t req, uint64_t rem);
+/* sys_misc.c */
+long sys_getpid(void);
+long sys_gettid(void);
+long sys_getppid(void);
+long sys_getuid(void);
+long sys_geteuid(void);
+long sys_getgid(void);
+long sys_getegid(void);
+long sys_uname(uint64_t buf);
+long sys_getrandom(uint64_t buf, size_t n, unsigned flags);
+long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old);
+long sys_getrlimit(long res, uint64_t rl);
+long sys_setrlimit(long res, uint64_t rl);
+long sys_sched_getaffinity(long pid, size_t len, uint64_t mask);
+long sys_sched_yield(void);
+long sys_sysinfo(uint64_t info);
+long sys_arch_prctl(long code, uint64_t addr);
+long sys_set_tid_address(uint64_t tidptr);
+long sys_set_robust_list(uint64_t head, size_t len);
+long sys_rseq(uint64_t rseq, uint32_t len, long flags, uint32_t sig);
+/* sys_signal.c */
+long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize);
+long sys_rt_sigprocmask(long how, uint64_t set, uint64_t oset, size_t sigsetsize);
+long sys_exit(long status);
+long sys_exit_group(long status);
+long sys_kill(long pid, long sig);
+long sys_tgkill(long tgid, long tid, long sig);
+long sys_tkill(long tid, long sig);
+
+#endif

@@ -1,0 +1,202 @@
+/*
+ * The system call table and its dispatcher.  One explicit entry per Linux
+ * x86-64 number: the handler and how --trace-syscalls prints its arguments
+ * (one letter each: d int, u unsigned, x hex, o octal, p pointer, f fd or
+ * AT_FDCWD, s string).  An unknown number returns -ENOSYS and is logged once
+ * by name.
+ */
+#include "linux/syscall.h"
+#include "arch/x86_64/cpu.h"
+#include "core/console.h"
+#include "core/kernel.h"
+#include "core/uaccess.h"
+#include "fs/vfs.h"
+#include <lib/fmt.h>
+
+typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+struct syscall_entry {
+	syscall_fn fn;
+	const char *args;
+};
+
+#define SYS(fn, args) {(syscall_fn)(fn), args}
+
+static const struct syscall_entry table[SYSCALL_COUNT] = {
+	[__NR_read] = SYS(sys_read, "fpu"),
+	[__NR_write] = SYS(sys_write, "fpu"),
+	[__NR_open] = SYS(sys_open, "sxo"),
+	[__NR_close] = SYS(sys_close, "f"),
+	[__NR_stat] = SYS(sys_stat, "sp"),
+	[__NR_fstat] = SYS(sys_fstat, "fp"),
+	[__NR_lstat] = SYS(sys_lstat, "sp"),
+	[__NR_lseek] = SYS(sys_lseek, "fdd"),
+	[__NR_mmap] = SYS(sys_mmap, "puxxfx"),
+	[__NR_mprotect] = SYS(sys_mprotect, "pux"),
+	[__NR_munmap] = SYS(sys_munmap, "pu"),
+	[__NR_brk] = SYS(sys_brk, "p"),
+	[__NR_rt_sigaction] = SYS(sys_rt_sigaction, "dppu"),
+	[__NR_rt_sigprocmask] = SYS(sys_rt_sigprocmask, "dppu"),
+	[__NR_ioctl] = SYS(sys_ioctl, "fxp"),
+	[__NR_pread64] = SYS(sys_pread64, "fpud"),
+	[__NR_pwrite64] = SYS(sys_pwrite64, "fpud"),
+	[__NR_readv] = SYS(sys_readv, "fpd"),
+	[__NR_writev] = SYS(sys_writev, "fpd"),
+	[__NR_access] = SYS(sys_access, "so"),
+	[__NR_sched_yield] = SYS(sys_sched_yield, ""),
+	[__NR_madvise] = SYS(sys_madvise, "pud"),
+	[__NR_dup] = SYS(sys_dup, "f"),
+	[__NR_dup2] = SYS(sys_dup2, "ff"),
+	[__NR_nanosleep] = SYS(sys_nanosleep, "pp"),
+	[__NR_getpid] = SYS(sys_getpid, ""),
+	[__NR_exit] = SYS(sys_exit, "d"),
+	[__NR_kill] = SYS(sys_kill, "dd"),
+	[__NR_uname] = SYS(sys_uname, "p"),
+	[__NR_fcntl] = SYS(sys_fcntl, "fdx"),
+	[__NR_getcwd] = SYS(sys_getcwd, "pu"),
+	[__NR_chdir] = SYS(sys_chdir, "s"),
+	[__NR_fchdir] = SYS(sys_fchdir, "f"),
+	[__NR_readlink] = SYS(sys_readlink, "spd"),
+	[__NR_gettimeofday] = SYS(sys_gettimeofday, "pp"),
+	[__NR_getrlimit] = SYS(sys_getrlimit, "dp"),
+	[__NR_sysinfo] = SYS(sys_sysinfo, "p"),
+	[__NR_getuid] = SYS(sys_getuid, ""),
+	[__NR_getgid] = SYS(sys_getgid, ""),
+	[__NR_geteuid] = SYS(sys_geteuid, ""),
+	[__NR_getegid] = SYS(sys_getegid, ""),
+	[__NR_getppid] = SYS(sys_getppid, ""),
+	[__NR_setrlimit] = SYS(sys_setrlimit, "dp"),
+	[__NR_arch_prctl] = SYS(sys_arch_prctl, "xp"),
+	[__NR_gettid] = SYS(sys_gettid, ""),
+	[__NR_tkill] = SYS(sys_tkill, "dd"),
+	[__NR_time] = SYS(sys_time, "p"),
+	[__NR_sched_getaffinity] = SYS(sys_sched_getaffinity, "dup"),
+	[__NR_getdents64] = SYS(sys_getdents64, "fpu"),
+	[__NR_set_tid_address] = SYS(sys_set_tid_address, "p"),
+	[__NR_clock_gettime] = SYS(sys_clock_gettime, "dp"),
+	[__NR_clock_getres] = SYS(sys_clock_getres, "dp"),
+	[__NR_clock_nanosleep] = SYS(sys_clock_nanosleep, "ddpp"),
+	[__NR_exit_group] = SYS(sys_exit_group, "d"),
+	[__NR_tgkill] = SYS(sys_tgkill, "ddd"),
+	[__NR_openat] = SYS(sys_openat, "fsxo"),
+	[__NR_newfstatat] = SYS(sys_newfstatat, "fspx"),
+	[__NR_readlinkat] = SYS(sys_readlinkat, "fspd"),
+	[__NR_faccessat] = SYS(sys_faccessat, "fso"),
+	[__NR_set_robust_list] = SYS(sys_set_robust_list, "pu"),
+	[__NR_dup3] = SYS(sys_dup3, "ffx"),
+	[__NR_prlimit64] = SYS(sys_prlimit64, "ddpp"),
+	[__NR_getrandom] = SYS(sys_getrandom, "pux"),
+	[__NR_statx] = SYS(sys_statx, "fsxxp"),
+	[__NR_rseq] = SYS(sys_rseq, "pudx"),
+	[__NR_faccessat2] = SYS(sys_faccessat2, "fsox"),
+};
+
+extern const char *const syscall_names[SYSCALL_COUNT];
+static bool trace;
+static uint8_t reported[(SYSCALL_COUNT + 7) / 8]; /* unknown calls logged once */
+
+void syscall_set_trace(bool on)
+{
+	trace = on;
+}
+
+static const char *name_of(uint64_t nr)
+{
+	return nr < SYSCALL_COUNT && syscall_names[nr] ? syscall_names[nr] : NULL;
+}
+
+/* Append one argument to a trace line. */
+static size_t trace_arg(char *out, size_t n, char kind, uint64_t v)
+{
+	char s[64];
+	long len;
+
+	switch (kind) {
+	case 'd':
+		return fmt_snprintf(out, n, "%ld", (long)v);
+	case 'f':
+		return (int)v == AT_FDCWD ? fmt_snprintf(out, n, "AT_FDCWD")
+					  : fmt_snprintf(out, n, "%d", (int)v);
+	case 'u':
+		return fmt_snprintf(out, n, "%lu", v);
+	case 'o':
+		return fmt_snprintf(out, n, "%#lo", v);
+	case 'p':
+		return v ? fmt_snprintf(out, n, "%#lx", v) : fmt_snprintf(out, n, "NULL");
+	case 's':
+		len = strncpy_from_user(s, v, sizeof(s));
+		if (len == -ENAMETOOLONG)
+			return fmt_snprintf(out, n, "\"%s\"...", s);
+		if (len < 0)
+			return fmt_snprintf(out, n, "%#lx", v);
+		return fmt_snprintf(out, n, "\"%s\"", s);
+	default:
+		return fmt_snprintf(out, n, "%#lx", v);
+	}
+}
+
+static void trace_print(const struct regs *r, long ret)
+{
+	const uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
+	const char *name = name_of(r->nr);
+	const char *args = r->nr < SYSCALL_COUNT && table[r->nr].fn ? table[r->nr].args : "xxxxxx";
+	char line[512];
+	size_t len;
+
+	if (name)
+		len = fmt_snprintf(line, sizeof(line), "%s(", name);
+	else
+		len = fmt_snprintf(line, sizeof(line), "syscall_%lu(", r->nr);
+	for (unsigned i = 0; args[i] && i < 6 && len < sizeof(line) - 64; i++) {
+		if (i)
+			len += fmt_snprintf(line + len, sizeof(line) - len, ", ");
+		len += trace_arg(line + len, sizeof(line) - len, args[i], a[i]);
+	}
+	if (len >= sizeof(line) - 64)
+		len = sizeof(line) - 64;
+	if (ret < 0 && ret >= -MAX_ERRNO)
+		len += fmt_snprintf(line + len, sizeof(line) - len, ") = -1 %s\n",
+				    errno_name((int)-ret));
+	else
+		len += fmt_snprintf(line + len, sizeof(line) - len, ") = %ld\n", ret);
+	console_write(MONOS_CHAN_TRACE, line, MIN(len, sizeof(line) - 1));
+}
+
+static void report_unknown(uint64_t nr)
+{
+	const char *name = name_of(nr);
+
+	if (nr < SYSCALL_COUNT) {
+		if (reported[nr / 8] & (1 << (nr % 8)))
+			return;
+		reported[nr / 8] |= 1 << (nr % 8);
+	}
+	if (name)
+		klog("monos: the program called %s (%lu), which monos does not implement yet: "
+		     "it got ENOSYS\n", name, nr);
+	else
+		klog("monos: the program made unknown system call %lu: it got ENOSYS\n", nr);
+}
+
+/* SYSRET needs a canonical RIP (a non-canonical one faults in ring 0). */
+static bool canonical(uint64_t va)
+{
+	return va < USER_TOP;
+}
+
+int syscall_dispatch(struct regs *r)
+{
+	uint64_t nr = r->nr;
+	long ret;
+
+	if (nr < SYSCALL_COUNT && table[nr].fn) {
+		ret = table[nr].fn(r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
+	} else {
+		report_unknown(nr);
+		ret = -ENOSYS;
+	}
+	r->rax = ret;
+	if (unlikely(trace))
+		trace_print(r, ret);
+	return !canonical(r->rip);
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# CLI test: `monos --help` and `monos run --help` succeed and document every
+# option of `monos run`.
+. "$(dirname "$0")/lib/common.bash"
+
+# Every option cli/options.c accepts; keep in step with it.
+FLAGS=(-m --memory -e --env --file --accel --trace-syscalls -v --verbose -h --help)
+
+for cmd in "--help" "run --help"; do
+	# shellcheck disable=SC2086 # $cmd is two words on purpose
+	run "$MONOS" $cmd
+	check "monos $cmd: status 0" status_is 0
+	check "monos $cmd: prints usage" grep -qi 'usage' "$scratch/out"
+	for f in "${FLAGS[@]}"; do
+		check "monos $cmd mentions $f" grep -qe "$f\\b" "$scratch/out"
+	done
+done
+finish

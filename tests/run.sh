@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# monos' one test runner, called by `make test`, scripts/test.sh and .ci/run
+# after `make all`.  It runs, in order:
+#   unit/   every host unit test binary (tests/unit/test_*.c, `make unit-test`)
+#   guest/  every guest program (tests/guest/*.c) in three builds (musl,
+#           glibc, glibc-pie), natively and inside monos with the same argv,
+#           environment and stdin; stdout, stderr and exit status are each one
+#           counted test ("PASS guest/musl/io stdout")
+#   cli/    every tests/cli/*.sh: one counted test per script, exit 0 = pass
+# and ends with exactly one line "N passed, N failed"; exit status 1 if any
+# test failed.
+#
+# Usage: tests/run.sh [-j N] [FILTER]
+#   -j N    run up to N guest tests at once (default 2: guests are CPU-heavy
+#           under TCG)
+#   FILTER  run only tests whose name contains FILTER (e.g. "guest/musl/io",
+#           "cli/", "unit/")
+# Environment: MONOS (default build/monos) names the CLI under test, so the
+# runner itself can be tested with a stand-in; BUILD (default build).
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BUILD:-build}
+MONOS=${MONOS:-$BUILD/monos}
+[[ $MONOS == /* ]] || MONOS=$ROOT/$MONOS
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-120} # seconds per run, native or monos (design 13)
+CLI_TIMEOUT=600   # seconds per CLI script: each runs several guests
+DIFF_LINES=20     # lines of a diff shown for a mismatch
+LOG_LINES=40      # lines of kernel log shown for a failed guest
+
+jobs=2
+filter=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	-j) jobs=${2:?-j needs a number}; shift ;;
+	-j*) jobs=${1#-j} ;;
+	-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) filter=$1 ;;
+	esac
+	shift
+done
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: -j $jobs: not a positive number" >&2; exit 2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/monos-test.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+ulimit -c 0 # the crash tests must not leave core files
+passed=0
+failed=0
+
+# Is test NAME selected by the filter?
+selected() {
+	[[ -z $filter || $1 == *"$filter"* ]]
+}
+
+# Print a log, counting its PASS and FAIL lines into the totals.
+tally() {
+	local p f
+	cat "$1"
+	p=$(grep -c '^PASS ' "$1")
+	f=$(grep -c '^FAIL ' "$1")
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+# Report one test: result NAME OK? (OK is a command status: 0 passes).
+result() {
+	if [ "$2" -eq 0 ]; then
+		echo "PASS $1"
+	else
+		echo "FAIL $1"
+	fi
+}
+
+# The first lines of a file, indented, for failure reports.
+show() {
+	local label=$1 file=$2 lines=${3:-$DIFF_LINES}
+	echo "    --- $label (first $lines lines):"
+	head -n "$lines" "$file" | cat -v | sed 's/^/    | /'
+}
+
+# ---------------------------------------------------------------- unit tests
+run_units() {
+	local bin name log=$work/unit.log rc
+	: >"$log"
+	if ! make --no-print-directory unit-test >"$work/unit-build.log" 2>&1 &&
+		selected unit/build; then
+		echo "FAIL unit/build" >>"$log"
+		show "make unit-test" "$work/unit-build.log" 40 >>"$log"
+	fi
+	for bin in "$BUILD"/tests/unit/test_*; do
+		[ -x "$bin" ] && [[ $bin != *.d ]] || continue
+		name=unit/$(basename "$bin")
+		selected "$name" || continue
+		timeout -k 5 "$GUEST_TIMEOUT" "$bin" >"$work/unit.out" 2>&1
+		rc=$?
+		# Name each result after its binary so a filter can find it.
+		sed -E "s|^(PASS\|FAIL) |\1 $name: |" "$work/unit.out" >>"$log"
+		if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$work/unit.out"; then
+			echo "FAIL $name (exit status $rc without a FAIL line)" >>"$log"
+		fi
+	done
+	tally "$log"
+}
+
+run_units
+
+# --------------------------------------------------------------- guest tests
+# One case per line: NAME PROGRAM STDIN KIND ARGS..., split as shell words.
+# STDIN: none (/dev/null), empty, small, big (1 MiB holding every byte value).
+# KIND: same (stdout, stderr and status must match), crash:SIGNAME (stdout
+# and status match, monos says "killed by SIGNAME"), random (two monos runs
+# and the native run must all differ).  @DATA@ is the data directory:
+# tests/guest/data natively, /data in monos (packed with --file).
+GUEST_CASES=(
+	"io io big same"
+	"count-empty count empty same"
+	"count-small count small same"
+	"count-1m count big same"
+	"readsizes readsizes big same"
+	"file file none same @DATA@"
+	"mm mm none same @DATA@"
+	"time time none same"
+	"misc misc none same one 'two words' '' 'tab	and * glob'"
+	"exit-0 exit none same exit 0"
+	"exit-1 exit none same exit 1"
+	"exit-42 exit none same exit 42"
+	"exit-255 exit none same exit 255"
+	"exit-return exit none same return 3"
+	"exit-raw exit none same raw 7"
+	"exit-flush exit none same flush"
+	"random random none random"
+	"crash-segv crash none crash:SIGSEGV segv"
+	"crash-ill crash none crash:SIGILL ill"
+	"crash-fpe crash none crash:SIGFPE fpe"
+)
+GUEST_VARIANTS=(musl glibc glibc-pie)
+# The whole environment of every guest run (natively via `env -i`).
+GUEST_ENV=("MONOS_TEST=1" "GREETING=hello, world" "EMPTY=")
+GUEST_DATA=tests/guest/data
+
+make_inputs() {
+	local i
+	: >"$work/in.empty"
+	printf 'hello\nworld\n\nno newline at the end' >"$work/in.small"
+	for i in $(seq 0 255); do
+		printf "\\$(printf %03o "$i")"
+	done >"$work/in.big"
+	for i in $(seq 12); do # 256 B doubled 12 times: 1 MiB
+		cat "$work/in.big" "$work/in.big" >"$work/in.tmp"
+		mv "$work/in.tmp" "$work/in.big"
+	done
+}
+
+# run_native DIR BIN STDIN ARGS...: results in DIR/native.{out,err,rc}.
+# The braces catch the shell's own "Segmentation fault" notice.
+run_native() {
+	local d=$1 bin=$2 in=$3
+	shift 3
+	{
+		timeout -k 5 "$GUEST_TIMEOUT" env -i "${GUEST_ENV[@]}" "$bin" "$@" \
+			<"$in" >"$d/native.out" 2>"$d/native.err"
+		echo $? >"$d/native.rc"
+	} 2>/dev/null
+}
+
+# run_monos DIR TAG STDIN [OPTIONS...] -- BIN ARGS...: DIR/TAG.{out,err,rc}.
+run_monos() {
+	local d=$1 tag=$2 in=$3 e opts=()
+	shift 3
+	for e in "${GUEST_ENV[@]}"; do
+		opts+=(-e "$e")
+	done
+	timeout -k 5 "$GUEST_TIMEOUT" "$MONOS" run "${opts[@]}" "$@" \
+		<"$in" >"$d/$tag.out" 2>"$d/$tag.err"
+	echo $? >"$d/$tag.rc"
+}
+
+# compare NAME WHAT DIR TAG: one counted test comparing native and TAG.
+compare() {
+	local name=$1 what=$2 d=$3 tag=$4
+	if cmp -s "$d/native.$what" "$d/$tag.$what"; then
+		echo "PASS $name $what"
+		return 0
+	fi
+	echo "FAIL $name $what"
+	if [ "$what" = rc ]; then
+		echo "    exit status: native $(cat "$d/native.rc"), monos $(cat "$d/$tag.rc")"
+		return 1
+	fi
+	diff -a "$d/native.$what" "$d/$tag.$what" >"$d/diff"
+	show "diff native monos of $what" "$d/diff"
+	return 1
+}
+
+# A monos run that timed out fails with its output attached.
+timed_out() {
+	local name=$1 d=$2 tag=$3
+	[ "$(cat "$d/$tag.rc")" = 124 ] || return 1
+	echo "FAIL $name timeout (${GUEST_TIMEOUT}s)"
+	show "monos stdout" "$d/$tag.out"
+	show "monos stderr" "$d/$tag.err" "$LOG_LINES"
+	return 0
+}
+
+# Rerun a failed case with -v to show the kernel log.
+show_kernel_log() {
+	local d=$1 in=$2
+	shift 2
+	run_monos "$d" verbose "$in" -v "$@"
+	echo "    --- kernel log of a rerun with -v (last $LOG_LINES lines of stderr):"
+	tail -n "$LOG_LINES" "$d/verbose.err" | cat -v | sed 's/^/    | /'
+}
+
+# Check the kind-specific expectations of a case whose runs are done; the
+# return status tells whether anything failed.
+check_same() {
+	local name=$1 d=$2 bad=0
+	compare "$name" out "$d" monos || bad=1
+	compare "$name" err "$d" monos || bad=1
+	compare "$name" rc "$d" monos || bad=1
+	return $bad
+}
+
+check_crash() {
+	local name=$1 d=$2 sig=$3 bad=0
+	compare "$name" out "$d" monos || bad=1
+	compare "$name" rc "$d" monos || bad=1
+	grep -q "killed by $sig" "$d/monos.err"
+	result "$name says killed by $sig" $? || bad=1
+	[ $bad -eq 0 ] || show "monos stderr" "$d/monos.err"
+	return $bad
+}
+
+# Two monos runs of the random program and the native run all differ, and
+# look alike (same lines, same lengths).
+check_random() {
+	local name=$1 d=$2 bad=0 shape
+	shape='^(getrandom: [0-9a-f]{64}|AT_RANDOM: [0-9a-f]{32})$'
+	[ "$(cat "$d/monos.rc" "$d/again.rc")" = $'0\n0' ] &&
+		[ "$(grep -cE "$shape" "$d/monos.out")" = 2 ] &&
+		[ "$(grep -cE "$shape" "$d/again.out")" = 2 ]
+	result "$name output shape" $? || bad=1
+	! cmp -s "$d/monos.out" "$d/again.out" && ! cmp -s "$d/monos.out" "$d/native.out" &&
+		! cmp -s "$d/again.out" "$d/native.out"
+	result "$name runs differ" $? || bad=1
+	if [ $bad -ne 0 ]; then
+		show "first monos run" "$d/monos.out"
+		show "second monos run" "$d/again.out"
+		show "monos stderr" "$d/monos.err"
+	fi
+	return $bad
+}
+
+# run_case DIR VARIANT NAME PROGRAM STDIN KIND ARGS...
+run_case() {
+	local d=$1 variant=$2 case=$3 prog=$4 stdin=$5 kind=$6
+	shift 6
+	local name=guest/$variant/$case bin=$BUILD/tests/guest/$variant/$prog
+	local in=$work/in.$stdin nargs=() margs=() opts=() a ok=0
+	[ "$stdin" = none ] && in=/dev/null
+	for a in "$@"; do
+		if [ "$a" = @DATA@ ]; then
+			nargs+=("$GUEST_DATA")
+			margs+=(/data)
+			opts=(--file "$GUEST_DATA:/data")
+		else
+			nargs+=("$a")
+			margs+=("$a")
+		fi
+	done
+	if [ ! -x "$bin" ]; then
+		echo "FAIL $name (not built: $bin)"
+		return
+	fi
+	mkdir -p "$d"
+	run_native "$d" "$bin" "$in" "${nargs[@]}"
+	run_monos "$d" monos "$in" "${opts[@]}" -- "$bin" "${margs[@]}"
+	timed_out "$name" "$d" monos && return
+	case $kind in
+	same) check_same "$name" "$d" || ok=1 ;;
+	crash:*) check_crash "$name" "$d" "${kind#crash:}" || ok=1 ;;
+	random)
+		run_monos "$d" again "$in" -- "$bin"
+		timed_out "$name" "$d" again && return
+		check_random "$name" "$d" || ok=1
+		;;
+	esac
+	[ $ok -eq 0 ] || show_kernel_log "$d" "$in" "${opts[@]}" -- "$bin" "${margs[@]}"
+}
+
+# Run every selected case, up to $jobs at once; print the logs in order.
+run_guests() {
+	local n=0 i c variant logs=()
+	if ! make --no-print-directory guest-programs >"$work/guest-build.log" 2>&1; then
+		echo "FAIL guest/build" >"$work/guest-build.result"
+		show "make guest-programs" "$work/guest-build.log" 40 >>"$work/guest-build.result"
+		tally "$work/guest-build.result"
+	fi
+	[ -x "$MONOS" ] || echo "run.sh: $MONOS is missing: every guest test will fail" >&2
+	make_inputs
+	for variant in "${GUEST_VARIANTS[@]}"; do
+		for c in "${GUEST_CASES[@]}"; do
+			eval "set -- $c"
+			selected "guest/$variant/$1" || continue
+			n=$((n + 1))
+			logs+=("$work/case.$n.log")
+			run_case "$work/case.$n" "$variant" "$@" >"$work/case.$n.log" 2>&1 &
+			while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+				wait -n
+			done
+		done
+	done
+	wait
+	for i in "${logs[@]}"; do
+		tally "$i"
+	done
+}
+
+# ----------------------------------------------------------------- CLI tests
+# Each tests/cli/*.sh is one test; it gets MONOS, BUILD and GUEST (the musl
+# guest programs) in its environment and a fresh TMPDIR.
+run_cli() {
+	local script name log rc
+	for script in tests/cli/*.sh; do
+		[ -f "$script" ] || continue
+		name=cli/$(basename "$script" .sh)
+		selected "$name" || continue
+		log=$work/$(basename "$script").log
+		mkdir -p "$work/tmp.$name"
+		MONOS=$MONOS BUILD=$BUILD GUEST=$ROOT/$BUILD/tests/guest/musl TMPDIR=$work/tmp.$name \
+			timeout -k 5 "$CLI_TIMEOUT" bash "$script" >"$log" 2>&1 </dev/null
+		rc=$?
+		result "$name" $rc
+		if [ $rc -ne 0 ]; then
+			[ $rc -eq 124 ] && echo "    (timed out after ${CLI_TIMEOUT}s)"
+			echo "    --- failed checks (first 30 lines):"
+			grep -A2 '^FAILED' "$log" | head -n 30 | cat -v | sed 's/^/    | /'
+			echo "    --- end of output:"
+			tail -n 5 "$log" | cat -v | sed 's/^/    | /'
+		fi
+	done >"$work/cli.log"
+	tally "$work/cli.log"
+}
+
+run_guests
+run_cli
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

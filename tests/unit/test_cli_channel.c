@@ -1,0 +1,313 @@
+/*
+ * Unit tests of the host end of the channel (cli/channel.c): crafted and
+ * garbage frames go through the decoder and dispatch; outputs land in
+ * temporary files; exit frames are validated and turned into statuses and
+ * messages; the outgoing queue frames and flushes without blocking.
+ */
+#include "unit.h"
+
+#include "../../cli/channel.c"
+#include "../../cli/msg.c"
+#include "../../kernel/lib/errno.c"
+
+#include <signal.h>
+#include <sys/socket.h>
+
+static int out_fd, err_fd;
+
+static int accept_host_type_for_test(unsigned type)
+{
+	return type >= MONOS_CHAN_STDIN && type <= MONOS_CHAN_WINSIZE;
+}
+
+/* Everything written to `fd` so far, NUL terminated (static buffer). */
+static const char *contents(int fd)
+{
+	static char buf[1 << 16];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	buf[n < 0 ? 0 : n] = '\0';
+	return buf;
+}
+
+static void reset(struct channel *c, bool verbose)
+{
+	if (c->log)
+		channel_free(c);
+	ftruncate(out_fd, 0);
+	ftruncate(err_fd, 0);
+	lseek(out_fd, 0, SEEK_SET);
+	lseek(err_fd, 0, SEEK_SET);
+	CHECK_EQ(channel_init(c, out_fd, err_fd, verbose), 0);
+}
+
+/* Append one frame to `buf` at *len. */
+static void frame(uint8_t *buf, size_t *len, unsigned type, const void *p, size_t n)
+{
+	monos_chan_header(buf + *len, type, n);
+	memcpy(buf + *len + MONOS_CHAN_HDR, p, n);
+	*len += MONOS_CHAN_HDR + n;
+}
+
+static void exit_frame(struct channel *c, unsigned kind, unsigned signo, unsigned status,
+		       uint64_t addr, uint64_t ip, size_t len)
+{
+	uint8_t p[32] = {kind, signo, status};
+
+	for (int i = 0; i < 8; i++) {
+		p[8 + i] = (uint8_t)(addr >> (8 * i));
+		p[16 + i] = (uint8_t)(ip >> (8 * i));
+	}
+	channel_dispatch(c, MONOS_CHAN_EXIT, p, len);
+}
+
+TEST(channel_streams)
+{
+	struct channel c = {0};
+	uint8_t buf[256];
+	size_t n = 0;
+
+	reset(&c, false);
+	frame(buf, &n, MONOS_CHAN_STDOUT, "out1 ", 5);
+	frame(buf, &n, MONOS_CHAN_STDERR, "err ", 4);
+	frame(buf, &n, MONOS_CHAN_LOG, "log line\n", 9);
+	frame(buf, &n, MONOS_CHAN_TRACE, "trace ", 6);
+	frame(buf, &n, MONOS_CHAN_STDOUT, "out2", 4);
+	/* Byte by byte: the decoder keeps state across calls. */
+	for (size_t i = 0; i < n; i++)
+		channel_feed(&c, buf + i, 1);
+	CHECK_STR(contents(out_fd), "out1 out2");
+	CHECK_STR(contents(err_fd), "err trace ");
+	char log[64];
+	size_t l = channel_log_copy(&c, log, sizeof(log));
+	CHECK(l == 9 && memcmp(log, "log line\n", 9) == 0);
+	CHECK(!c.have_exit);
+	channel_free(&c);
+}
+
+TEST(channel_verbose_log_goes_live)
+{
+	struct channel c = {0};
+	uint8_t buf[64];
+	size_t n = 0;
+
+	reset(&c, true);
+	frame(buf, &n, MONOS_CHAN_LOG, "boot\n", 5);
+	channel_feed(&c, buf, n);
+	CHECK_STR(contents(err_fd), "boot\n");
+	channel_free(&c);
+}
+
+TEST(channel_garbage_resync)
+{
+	struct channel c = {0};
+	uint8_t buf[256] = "noise before the kernel";
+	size_t n = strlen((char *)buf);
+
+	reset(&c, false);
+	/* A host-to-guest type from the guest, then an oversize length. */
+	frame(buf, &n, MONOS_CHAN_STDIN, "no", 2);
+	buf[n++] = MONOS_CHAN_MAGIC, buf[n++] = MONOS_CHAN_STDOUT;
+	buf[n++] = 0xff, buf[n++] = 0xff;	    /* 65535 > MONOS_CHAN_MAX */
+	buf[n++] = MONOS_CHAN_MAGIC, buf[n++] = 99; /* unknown type */
+	frame(buf, &n, MONOS_CHAN_STDOUT, "ok", 2);
+	channel_feed(&c, buf, n);
+	CHECK_STR(contents(out_fd), "ok");
+	CHECK(c.dec.dropped > 20);
+	channel_free(&c);
+}
+
+TEST(channel_dispatch_rejects_unknown)
+{
+	struct channel c = {0};
+
+	reset(&c, false);
+	channel_dispatch(&c, MONOS_CHAN_STDIN, (const uint8_t *)"x", 1);
+	channel_dispatch(&c, 200, (const uint8_t *)"x", 1);
+	CHECK_EQ(c.bad_frames, 2);
+	CHECK_STR(contents(out_fd), "");
+	channel_free(&c);
+}
+
+TEST(channel_exit_validation)
+{
+	struct channel c = {0};
+	struct channel_outcome o;
+
+	reset(&c, false);
+	exit_frame(&c, MONOS_EXIT_STATUS, 0, 3, 0, 0, 23);  /* short */
+	exit_frame(&c, 9, 0, 3, 0, 0, 24);		    /* unknown kind */
+	exit_frame(&c, MONOS_EXIT_SIGNAL, 0, 0, 0, 0, 24);  /* signal 0 */
+	exit_frame(&c, MONOS_EXIT_SIGNAL, 65, 0, 0, 0, 24); /* out of range */
+	CHECK(!c.have_exit);
+	CHECK_EQ(c.bad_frames, 4);
+	exit_frame(&c, MONOS_EXIT_SIGNAL, 11, 0, 0xdead000, 0x401000, 24);
+	exit_frame(&c, MONOS_EXIT_STATUS, 0, 0, 0, 0, 24); /* a second one: ignored */
+	channel_outcome(&c, 256u << 20, "prog", &o);
+	CHECK_EQ(o.code, 139);
+	CHECK_STR(o.msg,
+		  "program killed by SIGSEGV (fault address 0xdead000, instruction 0x401000)");
+	CHECK_EQ(o.log_lines, CHANNEL_LOG_ALL);
+	channel_free(&c);
+}
+
+/* Each exit kind: status, message and what is shown. */
+TEST(channel_outcomes)
+{
+	struct channel c = {0};
+	struct channel_outcome o;
+
+	reset(&c, false);
+	channel_outcome(&c, 256u << 20, "prog", &o);
+	CHECK(o.code == 125 && o.show_qemu_err && o.log_lines == CHANNEL_LOG_ALL);
+	CHECK_STR(o.msg, "the instance stopped without an exit status");
+	exit_frame(&c, MONOS_EXIT_STATUS, 0, 42, 0, 0, 24);
+	channel_outcome(&c, 256u << 20, "prog", &o);
+	CHECK(o.code == 42 && o.msg[0] == 0 && o.log_lines == 0);
+	c.exit.kind = MONOS_EXIT_SIGNAL, c.exit.signo = 9, c.exit.addr = c.exit.ip = 0;
+	channel_outcome(&c, 256u << 20, "prog", &o);
+	CHECK(o.code == 137);
+	CHECK_STR(o.msg, "program killed by SIGKILL");
+	c.exit.kind = MONOS_EXIT_OOM;
+	channel_outcome(&c, 64u << 20, "prog", &o);
+	CHECK(o.code == 137);
+	CHECK_STR(o.msg, "out of memory: program killed (use --memory to give it more than 64M)");
+	c.exit.kind = MONOS_EXIT_PANIC;
+	channel_outcome(&c, 64u << 20, "prog", &o);
+	CHECK(o.code == 125 && o.log_lines == CHANNEL_LOG_ALL);
+	CHECK_STR(o.msg, "kernel panic");
+	c.exit.kind = MONOS_EXIT_EXEC, c.exit.status = ENOENT;
+	channel_outcome(&c, 64u << 20, "prog", &o);
+	CHECK(o.code == 127 && o.log_lines == CHANNEL_EXEC_LOG_LINES);
+	CHECK_STR(o.msg, "the kernel could not start prog: ENOENT");
+	c.exit.status = ENOEXEC;
+	channel_outcome(&c, 64u << 20, "prog", &o);
+	CHECK(o.code == 126);
+	channel_free(&c);
+}
+
+TEST(channel_signal_names)
+{
+	CHECK_STR(channel_signal_name(11), "SIGSEGV");
+	CHECK_STR(channel_signal_name(31), "SIGSYS");
+	CHECK_STR(channel_signal_name(34), "SIGRTMIN+2");
+	CHECK_STR(channel_signal_name(0), "signal 0");
+}
+
+TEST(channel_log_ring_keeps_the_tail)
+{
+	struct channel c = {0};
+	static uint8_t chunk[MONOS_CHAN_MAX];
+	static char copy[CHANNEL_LOG_KEEP + 8];
+	size_t total = 0, n;
+
+	reset(&c, false);
+	for (int i = 0; total < CHANNEL_LOG_KEEP + 10000; i++) {
+		for (size_t j = 0; j < sizeof(chunk); j++)
+			chunk[j] = (uint8_t)('a' + (total + j) % 26);
+		channel_dispatch(&c, MONOS_CHAN_LOG, chunk, sizeof(chunk));
+		total += sizeof(chunk);
+	}
+	n = channel_log_copy(&c, copy, sizeof(copy));
+	CHECK_EQ(n, CHANNEL_LOG_KEEP);
+	CHECK_EQ(copy[n - 1], 'a' + (total - 1) % 26);
+	CHECK_EQ(copy[0], 'a' + (total - CHANNEL_LOG_KEEP) % 26);
+	channel_free(&c);
+}
+
+TEST(channel_print_last_lines)
+{
+	struct channel c = {0};
+	const char *log = "one\ntwo\nthree\nfour";
+
+	reset(&c, false);
+	channel_dispatch(&c, MONOS_CHAN_LOG, (const uint8_t *)log, strlen(log));
+	channel_print_log(&c, err_fd, 2);
+	CHECK_STR(contents(err_fd), "three\nfour\n");
+	ftruncate(err_fd, 0);
+	lseek(err_fd, 0, SEEK_SET);
+	channel_print_log(&c, err_fd, 0);
+	CHECK_STR(contents(err_fd), "one\ntwo\nthree\nfour\n");
+	channel_free(&c);
+}
+
+TEST(channel_stdout_epipe_stops_forwarding)
+{
+	struct channel c = {0};
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	close(p[0]);
+	reset(&c, false);
+	c.out_fd = p[1];
+	channel_dispatch(&c, MONOS_CHAN_STDOUT, (const uint8_t *)"x", 1);
+	CHECK(c.stdout_broken);
+	/* The guest is told, as Linux would raise SIGPIPE in the writer. */
+	CHECK(c.outq_len == 5 && c.outq[1] == MONOS_CHAN_SIGNAL && c.outq[4] == 13);
+	channel_dispatch(&c, MONOS_CHAN_STDOUT, (const uint8_t *)"y", 1);
+	CHECK_EQ(c.outq_len, 5); /* once only */
+	channel_dispatch(&c, MONOS_CHAN_STDERR, (const uint8_t *)"still", 5);
+	CHECK_STR(contents(err_fd), "still");
+	close(p[1]);
+	channel_free(&c);
+}
+
+/* Queued frames reach the socket intact; a full socket never blocks. */
+TEST(channel_queue_and_flush)
+{
+	struct channel c = {0};
+	static uint8_t big[MONOS_CHAN_MAX + 1], got[64];
+	struct monos_chan_decoder dec;
+	int sv[2], frames = 0;
+	uint8_t sig = 2;
+
+	reset(&c, false);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+	CHECK_EQ(channel_queue(&c, MONOS_CHAN_STDIN, big, sizeof(big)), -EINVAL);
+	CHECK_EQ(channel_queue(&c, MONOS_CHAN_STDIN, "abc", 3), 0);
+	CHECK_EQ(channel_queue(&c, MONOS_CHAN_SIGNAL, &sig, 1), 0);
+	CHECK_EQ(channel_queue(&c, MONOS_CHAN_STDIN_EOF, NULL, 0), 0);
+	CHECK_EQ(channel_flush(&c, sv[0]), 0);
+	CHECK_EQ(c.outq_len, 0);
+	ssize_t n = read(sv[1], got, sizeof(got));
+	CHECK_EQ(n, 7 + 5 + 4);
+	monos_chan_decoder_init(&dec);
+	for (ssize_t i = 0; i < n; i++)
+		if (monos_chan_feed(&dec, got[i], accept_host_type_for_test))
+			frames++;
+	CHECK_EQ(frames, 3);
+	/* Fill the socket: flush returns with bytes left instead of blocking. */
+	for (int i = 0; i < 1000; i++)
+		channel_queue(&c, MONOS_CHAN_STDIN, big, MONOS_CHAN_MAX);
+	CHECK_EQ(channel_flush(&c, sv[0]), 0);
+	CHECK(c.outq_len > 0);
+	close(sv[1]);
+	CHECK(channel_flush(&c, sv[0]) == -EPIPE);
+	CHECK_EQ(c.outq_len, 0);
+	close(sv[0]);
+	channel_free(&c);
+}
+
+int main(void)
+{
+	char name[] = "/tmp/monos-chantest.XXXXXX";
+
+	signal(SIGPIPE, SIG_IGN);
+	out_fd = mkstemp(name);
+	unlink(name);
+	strcpy(name, "/tmp/monos-chantest.XXXXXX");
+	err_fd = mkstemp(name);
+	unlink(name);
+	RUN(channel_streams);
+	RUN(channel_verbose_log_goes_live);
+	RUN(channel_garbage_resync);
+	RUN(channel_dispatch_rejects_unknown);
+	RUN(channel_exit_validation);
+	RUN(channel_outcomes);
+	RUN(channel_signal_names);
+	RUN(channel_log_ring_keeps_the_tail);
+	RUN(channel_print_last_lines);
+	RUN(channel_stdout_epipe_stops_forwarding);
+	RUN(channel_queue_and_flush);
+	return unit_summary();
+}

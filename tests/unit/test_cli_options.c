@@ -1,0 +1,186 @@
+/*
+ * Unit tests of `monos run`'s option parsing (cli/options.c): every flag in
+ * its short, long and --flag=value forms, bad flags and values, -e forms,
+ * --file HOST:GUEST splitting, and where option parsing stops.
+ */
+#include "unit.h"
+
+#include "../../cli/msg.c"
+#include "../../cli/options.c"
+#include "../../kernel/lib/cmdline.c"
+
+static char *fake_getenv(const char *name)
+{
+	static char home[] = "/home/u";
+
+	return strcmp(name, "HOME") == 0 ? home : NULL;
+}
+
+/* Parse a NULL-terminated list of arguments. */
+#define PARSE(o, err, ...)                                                                         \
+	({                                                                                         \
+		char *args_[] = {__VA_ARGS__, NULL};                                               \
+		options_parse_run(sizeof(args_) / sizeof(args_[0]) - 1, args_, (o), (err),         \
+				  sizeof(err), fake_getenv);                                       \
+	})
+
+TEST(options_defaults)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "prog", "-v", "--memory", "1G"), 0);
+	CHECK_EQ(o.memory, 256ull << 20);
+	CHECK(!o.verbose && !o.trace && o.accel == OPTIONS_ACCEL_AUTO && o.nenv == 0);
+	CHECK_EQ(o.argc, 4);
+	CHECK_STR(o.argv[0], "prog");
+	CHECK_STR(o.argv[1], "-v"); /* parsing stopped at PROGRAM */
+	options_free(&o);
+}
+
+TEST(options_all_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "-m", "512M", "-v", "--trace-syscalls", "--accel=tcg", "-eA=1",
+		       "--env", "B=2", "--env=C=x=y", "--file", "/etc/hosts", "--file=a:b:/g",
+		       "./prog", "arg"),
+		 0);
+	CHECK_EQ(o.memory, 512ull << 20);
+	CHECK(o.verbose && o.trace && o.accel == OPTIONS_ACCEL_TCG);
+	CHECK_EQ(o.nenv, 3);
+	CHECK_STR(o.env[0], "A=1");
+	CHECK_STR(o.env[1], "B=2");
+	CHECK_STR(o.env[2], "C=x=y");
+	CHECK_EQ(o.nfiles, 2);
+	CHECK_STR(o.files[0].host, "/etc/hosts");
+	CHECK(o.files[0].guest == NULL);
+	CHECK_STR(o.files[1].host, "a:b");
+	CHECK_STR(o.files[1].guest, "/g");
+	CHECK_EQ(o.argc, 2);
+	CHECK_STR(o.argv[0], "./prog");
+	options_free(&o);
+}
+
+TEST(options_memory_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "--memory=2G", "p"), 0);
+	CHECK_EQ(o.memory, 2ull << 30);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-m4096K", "p"), 0);
+	CHECK_EQ(o.memory, 4ull << 20);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-vm", "64m", "p"), 0); /* a cluster: -v then -m 64m */
+	CHECK(o.verbose && o.memory == 64ull << 20);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-m", "lots", "p"), -EINVAL);
+	CHECK_STR(err, "--memory lots: not a size (use e.g. 512M or 2G)");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-m", "512", "p"), -EINVAL);
+	CHECK_STR(err, "--memory 512: too small, the minimum is 2M");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-m", "99999999G", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-m", "3000001", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--memory"), -EINVAL);
+	CHECK_STR(err, "option --memory needs a value");
+	options_free(&o);
+}
+
+TEST(options_env_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "-e", "HOME", "-e", "UNSET", "-e", "X=1", "-e", "X=2", "p"), 0);
+	CHECK_EQ(o.nenv, 2);
+	CHECK_STR(o.env[0], "HOME=/home/u");
+	CHECK_STR(o.env[1], "X=2"); /* the last setting wins, in place */
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-e", "=v", "p"), -EINVAL);
+	CHECK_STR(err, "--env '=v': empty variable name");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-e", "E=", "p"), 0);
+	CHECK_STR(o.env[0], "E=");
+	options_free(&o);
+}
+
+TEST(options_file_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "--file", "data:rel", "p"), -EINVAL);
+	CHECK_STR(err, "--file 'data:rel': GUEST path 'rel' must be absolute");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--file", ":/g", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--file", "", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--file", "d:", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--file", "./d:/srv/d", "p"), 0);
+	CHECK_STR(o.files[0].host, "./d");
+	CHECK_STR(o.files[0].guest, "/srv/d");
+	options_free(&o);
+}
+
+TEST(options_bad_flags)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "--bogus", "p"), -EINVAL);
+	CHECK_STR(err, "unknown option --bogus");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-x", "p"), -EINVAL);
+	CHECK_STR(err, "unknown option -x");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--verbose=1", "p"), -EINVAL);
+	CHECK_STR(err, "option --verbose takes no value");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--accel", "xen", "p"), -EINVAL);
+	CHECK_STR(err, "--accel xen: use auto, kvm or tcg");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-v"), -EINVAL);
+	CHECK_STR(err, "no PROGRAM given");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--memory=1x", "--help"), -EINVAL); /* the error comes first */
+	options_free(&o);
+}
+
+TEST(options_double_dash_and_help)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "-v", "--", "-prog", "--help"), 0);
+	CHECK(o.verbose && !o.help && o.argc == 2);
+	CHECK_STR(o.argv[0], "-prog");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--help"), 0);
+	CHECK(o.help);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-", "x"), 0); /* "-" is a program name */
+	CHECK_STR(o.argv[0], "-");
+	options_free(&o);
+	CHECK(strstr(options_run_help, "--trace-syscalls") && strstr(options_run_help, "--file") &&
+	      strstr(options_run_help, "--accel") && strstr(options_run_help, "--env"));
+}
+
+int main(void)
+{
+	RUN(options_defaults);
+	RUN(options_all_forms);
+	RUN(options_memory_forms);
+	RUN(options_env_forms);
+	RUN(options_file_forms);
+	RUN(options_bad_flags);
+	RUN(options_double_dash_and_help);
+	return unit_summary();
+}
