@@ -28,7 +28,7 @@
 
 static int accept_guest_type(unsigned type)
 {
-	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_EXIT;
+	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_READY;
 }
 
 int channel_init(struct channel *c, int out_fd, int err_fd, bool verbose)
@@ -135,6 +135,9 @@ void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, 
 	case MONOS_CHAN_EXIT:
 		take_exit(c, payload, len);
 		return;
+	case MONOS_CHAN_READY:
+		c->guest_ready = true;
+		return;
 	default:
 		c->bad_frames++;
 	}
@@ -187,6 +190,8 @@ int channel_flush(struct channel *c, int sock)
 	size_t done = 0;
 	int rc = 0;
 
+	if (!c->guest_ready)
+		return 0; /* the guest cannot take frames yet: keep them queued */
 	while (done < c->outq_len) {
 		ssize_t n = write(sock, c->outq + done, c->outq_len - done);
 

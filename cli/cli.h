@@ -178,6 +178,7 @@ struct channel {
 	bool verbose;	    /* LOG frames also go to err_fd live */
 	bool stdout_broken; /* EPIPE on out_fd: drop STDOUT frames */
 	bool have_exit;
+	bool guest_ready; /* READY seen: frames for the guest may be sent */
 	struct monos_chan_exit exit;
 	uint64_t bad_frames; /* frames with a valid header but bad content */
 	char *log;	     /* ring of the last CHANNEL_LOG_KEEP log bytes */

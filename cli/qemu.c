@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,25 +190,27 @@ static void print_command(char **argv)
 	msg_error("%s", line);
 }
 
-/* The child's signal state: nothing blocked, nothing ignored, own group. */
-static int spawn_attrs(posix_spawnattr_t *attr)
+/*
+ * In the child, before exec: nothing blocked, every signal at its default,
+ * its own process group (the terminal's Ctrl-C reaches monos, which forwards
+ * it, not QEMU), and death with its parent: if monos is killed, even by
+ * SIGKILL, QEMU must not run on unattended.
+ */
+static void child_setup(pid_t parent, int sock, int err)
 {
-	sigset_t none, dfl;
+	sigset_t none;
 
 	sigemptyset(&none);
-	sigemptyset(&dfl);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int s = 1; s < NSIG; s++)
 		if (s != SIGKILL && s != SIGSTOP)
-			sigaddset(&dfl, s);
-	if (posix_spawnattr_init(attr))
-		return -ENOMEM;
-	posix_spawnattr_setsigmask(attr, &none);
-	posix_spawnattr_setsigdefault(attr, &dfl);
-	/* Own process group: the terminal's Ctrl-C reaches monos, not QEMU. */
-	posix_spawnattr_setpgroup(attr, 0);
-	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					   POSIX_SPAWN_SETPGROUP);
-	return 0;
+			signal(s, SIG_DFL);
+	setpgid(0, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(125);
+	if (dup2(sock, STDIN_FILENO) < 0 || dup2(sock, STDOUT_FILENO) < 0 ||
+	    dup2(err, STDERR_FILENO) < 0)
+		_exit(125);
 }
 
 /*
@@ -220,8 +222,6 @@ int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pi
 {
 	char *argv[64], buf[512];
 	int sv[2], ep[2], rc;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
 
 	if (qemu_build_argv(cfg, argv, 64, buf, sizeof(buf)) < 0)
 		return -E2BIG;
@@ -234,18 +234,18 @@ int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pi
 		goto out_close_sock;
 	}
 	raise_nofile();
-	rc = spawn_attrs(&attr);
-	if (rc < 0)
+	pid_t parent = getpid();
+	*pid = fork();
+	if (*pid < 0) {
+		rc = -errno;
 		goto out_close_pipe;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, ep[1], STDERR_FILENO);
-	rc = -posix_spawn(pid, cfg->qemu, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (rc < 0)
-		goto out_close_pipe;
+	}
+	if (*pid == 0) {
+		child_setup(parent, sv[1], ep[1]);
+		execv(cfg->qemu, argv);
+		dprintf(STDERR_FILENO, "monos: cannot start %s: %s\n", cfg->qemu, strerror(errno));
+		_exit(125);
+	}
 	close(sv[1]);
 	close(ep[1]);
 	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);

@@ -154,8 +154,12 @@ static void on_sock(struct session *s, short revents)
 	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
 		return;
 	n = read(s->sock, buf, sizeof(buf));
-	if (n > 0)
+	if (n > 0) {
+		bool was_ready = s->c->guest_ready;
 		channel_feed(s->c, buf, n);
+		if (!was_ready && s->c->guest_ready)
+			channel_flush(s->c, s->sock); /* what waited for READY */
+	}
 	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
 		s->sock_eof = true;
 }
@@ -185,7 +189,9 @@ static int session_step(struct session *s)
 		pf[FD_STDIN] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 	if (!s->sock_eof)
 		pf[FD_SOCK] = (struct pollfd){.fd = s->sock,
-					      .events = POLLIN | (s->c->outq_len ? POLLOUT : 0)};
+					      .events = POLLIN | (s->c->outq_len && s->c->guest_ready
+									  ? POLLOUT
+									  : 0)};
 	if (!s->err_eof)
 		pf[FD_ERR] = (struct pollfd){.fd = s->errpipe, .events = POLLIN};
 	if (poll(pf, FD_COUNT, -1) < 0)

@@ -17,6 +17,10 @@
  * trusts nothing the guest says: a payload is only ever copied to the stream
  * its type names, and an exit frame is checked before it is believed.
  *
+ * The host MUST NOT send before the guest's MONOS_CHAN_READY frame: until the
+ * kernel has set up its UART, bytes the host sends are lost (programming the
+ * 16550's FIFO discards what it holds).  The host queues until then.
+ *
  * Without `monos.channel=1` (plain QEMU, libvirt, a cloud console) the kernel
  * writes plain text to the UART and no frames at all.
  *
@@ -40,6 +44,7 @@ enum monos_chan_type {
 	MONOS_CHAN_LOG = 3,    /* kernel log text */
 	MONOS_CHAN_TRACE = 4,  /* --trace-syscalls lines, shown on stderr */
 	MONOS_CHAN_EXIT = 5,   /* struct monos_chan_exit; the last frame */
+	MONOS_CHAN_READY = 6,  /* empty: the kernel now takes host frames */
 
 	/* host to guest */
 	MONOS_CHAN_STDIN = 16,     /* bytes for the program's fd 0 */

@@ -47,7 +47,7 @@ void console_write(unsigned type, const void *buf, size_t n)
 		uart_write(p, n);
 		goto out;
 	}
-	while (n) {
+	do { /* an empty frame too: READY carries nothing */
 		uint8_t hdr[MONOS_CHAN_HDR];
 		size_t len = MIN(n, (size_t)MONOS_CHAN_MAX);
 		monos_chan_header(hdr, type, len);
@@ -55,7 +55,7 @@ void console_write(unsigned type, const void *buf, size_t n)
 		uart_write(p, len);
 		p += len;
 		n -= len;
-	}
+	} while (n);
 out:
 	spin_unlock_irqrestore(&out_lock, flags);
 }
@@ -116,6 +116,8 @@ static void console_rx(uint8_t byte)
 void console_start_input(void)
 {
 	uart_enable_rx(console_rx);
+	if (channel)
+		console_write(MONOS_CHAN_READY, NULL, 0);
 }
 
 static bool stdin_ready(void *arg __unused)
@@ -138,11 +140,12 @@ long console_read_stdin(void *buf, size_t n, bool nonblock)
 		stdin_head = (stdin_head + 1) % STDIN_BUF_SIZE;
 		stdin_count--;
 	}
-	if (rx_throttled && STDIN_BUF_SIZE - stdin_count >= 2 * MONOS_CHAN_MAX) {
+	bool resume = rx_throttled && STDIN_BUF_SIZE - stdin_count >= 2 * MONOS_CHAN_MAX;
+	if (resume)
 		rx_throttled = false;
-		uart_rx_throttle(0);
-	}
 	spin_unlock_irqrestore(&in_lock, flags);
+	if (resume) /* outside in_lock: draining the UART calls console_rx() */
+		uart_rx_throttle(0);
 	if (!got && !stdin_eof)
 		return -EAGAIN;
 	return got;

@@ -104,6 +104,7 @@ void kfree(void *p)
 {
 	struct block_hdr *h;
 	uint64_t flags;
+	unsigned c;
 
 	if (!p)
 		return;
@@ -114,9 +115,10 @@ void kfree(void *p)
 			mem_free_frame(paging_unmap(va + i * PAGE_SIZE) & PTE_ADDR_MASK);
 		return; /* the virtual range is not reused: the area is vast */
 	}
-	BUG_ON(h->class >= NCLASSES);
+	c = h->class; /* read before the free-list link overwrites it */
+	BUG_ON(c >= NCLASSES);
 	flags = spin_lock_irqsave(&heap_lock);
-	((struct free_block *)h)->next = free_lists[h->class];
-	free_lists[h->class] = (struct free_block *)h;
+	((struct free_block *)h)->next = free_lists[c];
+	free_lists[c] = (struct free_block *)h;
 	spin_unlock_irqrestore(&heap_lock, flags);
 }

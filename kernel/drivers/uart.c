@@ -21,7 +21,9 @@
 #define UART_LSR 5 /* line status */
 
 #define IER_RDI 0x01    /* interrupt when data is received */
-#define FCR_ENABLE 0x01 /* FIFOs on, both cleared, RX trigger at 1 byte */
+#define FCR_ENABLE 0x01 /* FIFOs on */
+#define FCR_TRIGGER_14 0xc0 /* receive interrupt at 14 bytes, or on the
+			       character timeout when fewer wait */
 #define FCR_CLEAR 0x06
 #define LCR_8N1 0x03
 #define LCR_DLAB 0x80
@@ -40,7 +42,7 @@ void uart_init(void)
 	outb(COM1 + UART_DLL, BAUD_DIVISOR & 0xff);
 	outb(COM1 + UART_DLM, BAUD_DIVISOR >> 8);
 	outb(COM1 + UART_LCR, LCR_8N1);
-	outb(COM1 + UART_FCR, FCR_ENABLE | FCR_CLEAR);
+	outb(COM1 + UART_FCR, FCR_ENABLE | FCR_CLEAR | FCR_TRIGGER_14);
 	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
 

@@ -62,7 +62,7 @@ static long file_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, bool 
 	char kbuf[CHUNK];
 	size_t done = 0;
 
-	if (!(wr ? f->ops->write : f->ops->read))
+	if (wr ? !f->ops->write : !f->ops->read)
 		return -EINVAL;
 	if ((f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY) && !S_ISDIR(f->inode->mode))
 		return -EBADF;

@@ -114,18 +114,34 @@ struct rlimit_k {
 	uint64_t cur, max;
 };
 
-/* Linux's defaults for a process started by a root shell. */
+#define RLIMIT_CORE 4
+#define RLIMIT_NPROC 6
+#define RLIMIT_MEMLOCK 8
+#define RLIMIT_SIGPENDING 11
+#define RLIMIT_MSGQUEUE 12
+#define RLIMIT_NICE 13
+#define RLIMIT_RTPRIO 14
+#define NPROC_DEFAULT 63464 /* what Linux derives for a few GiB of RAM */
+
+/* Linux's defaults for a process started by a root shell; the rest are
+ * unlimited. */
 static struct rlimit_k rlimits[RLIMIT_NLIMITS] = {
-	[0 ... RLIMIT_NLIMITS - 1] = {RLIM_INFINITY, RLIM_INFINITY},
+	[0] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_CPU */
+	[1] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_FSIZE */
+	[2] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_DATA */
 	[RLIMIT_STACK] = {VM_STACK_SIZE, RLIM_INFINITY},
+	[RLIMIT_CORE] = {0, RLIM_INFINITY},
+	[5] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_RSS */
+	[RLIMIT_NPROC] = {NPROC_DEFAULT, NPROC_DEFAULT},
 	[RLIMIT_NOFILE] = {FD_MAX, FD_MAX},
-	[8] = {8ull << 20, 8ull << 20}, /* RLIMIT_MEMLOCK */
-	[4] = {0, RLIM_INFINITY},	/* RLIMIT_CORE */
-	[13] = {0, 0},			/* RLIMIT_NICE */
-	[14] = {0, 0},			/* RLIMIT_RTPRIO */
-	[6] = {63464, 63464},		/* RLIMIT_NPROC */
-	[11] = {63464, 63464},		/* RLIMIT_SIGPENDING */
-	[12] = {819200, 819200},	/* RLIMIT_MSGQUEUE */
+	[RLIMIT_MEMLOCK] = {8ull << 20, 8ull << 20},
+	[9] = {RLIM_INFINITY, RLIM_INFINITY},  /* RLIMIT_AS */
+	[10] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_LOCKS */
+	[RLIMIT_SIGPENDING] = {NPROC_DEFAULT, NPROC_DEFAULT},
+	[RLIMIT_MSGQUEUE] = {819200, 819200},
+	[RLIMIT_NICE] = {0, 0},
+	[RLIMIT_RTPRIO] = {0, 0},
+	[15] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_RTTIME */
 };
 
 long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old)

@@ -267,6 +267,11 @@ TEST(channel_queue_and_flush)
 	CHECK_EQ(channel_queue(&c, MONOS_CHAN_STDIN, "abc", 3), 0);
 	CHECK_EQ(channel_queue(&c, MONOS_CHAN_SIGNAL, &sig, 1), 0);
 	CHECK_EQ(channel_queue(&c, MONOS_CHAN_STDIN_EOF, NULL, 0), 0);
+	/* Nothing leaves before the guest's READY frame. */
+	CHECK_EQ(channel_flush(&c, sv[0]), 0);
+	CHECK_EQ(c.outq_len, 7 + 5 + 4);
+	channel_dispatch(&c, MONOS_CHAN_READY, NULL, 0);
+	CHECK(c.guest_ready);
 	CHECK_EQ(channel_flush(&c, sv[0]), 0);
 	CHECK_EQ(c.outq_len, 0);
 	ssize_t n = read(sv[1], got, sizeof(got));
