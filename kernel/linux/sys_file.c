@@ -77,8 +77,10 @@ static long file_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, bool 
 		if (!wr && r && copy_to_user(ubuf + done, kbuf, r))
 			return done ? (long)done : -EFAULT;
 		done += r;
-		if ((size_t)r < want || !f->ops->seekable)
-			break; /* short read, or a stream: return what we have */
+		/* A short transfer ends it; so does any read from a stream (it
+		 * returns what is there), but a write to a stream goes on. */
+		if ((size_t)r < want || (!wr && !f->ops->seekable))
+			break;
 	}
 	return done;
 }
