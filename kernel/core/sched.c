@@ -50,7 +50,7 @@ long sched_wait(bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
 		}
 		if (deadline_ns)
 			time_arm_timer(deadline_ns);
-		cpu_idle(); /* interrupts on for the halt only */
+		time_idle(); /* interrupts on for the halt only */
 	}
 	irq_restore(flags);
 	return ret;

@@ -27,6 +27,19 @@ static uint64_t tsc_mult;     /* ns = (tsc delta * tsc_mult) >> 32 */
 static uint64_t lapic_per_ms; /* LAPIC timer ticks per millisecond */
 static uint64_t realtime_offset;
 static volatile int pit_fired;
+static uint64_t halted_tsc; /* TSC ticks spent in time_idle() */
+
+void time_idle(void)
+{
+	uint64_t t0 = rdtsc();
+	cpu_idle();
+	halted_tsc += rdtsc() - t0;
+}
+
+uint64_t time_halted_tsc(void)
+{
+	return halted_tsc;
+}
 
 static void pit_irq(struct regs *r __unused)
 {
@@ -60,7 +73,7 @@ void time_init(void)
 	outb(PIT_CH0, reload & 0xff);
 	outb(PIT_CH0, reload >> 8); /* counting starts now */
 	while (!pit_fired)
-		cpu_idle();
+		time_idle();
 	count = pit_read();
 	t1 = rdtsc();
 	lapic_elapsed = 0xffffffffu - lapic_timer_current();

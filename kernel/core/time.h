@@ -31,6 +31,17 @@ uint64_t time_rtc_seconds(void);
  * the waiter re-arms).  Interrupts off. */
 void time_arm_timer(uint64_t deadline_ns);
 
+/*
+ * Halt this CPU until the next interrupt, counting the halted time.  Every
+ * idle wait in the kernel goes through here, so benchmarks under
+ * `-icount shift=0` can subtract halted time from instruction counts.
+ * Interrupts off on entry and on return.
+ */
+void time_idle(void);
+
+/* TSC ticks spent halted in time_idle() since boot. */
+uint64_t time_halted_tsc(void);
+
 /* The calibrated TSC frequency in kHz. */
 uint64_t time_tsc_khz(void);
 

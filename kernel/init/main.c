@@ -121,6 +121,9 @@ static long start_program(void)
 		klog("monos: cannot run %s: %s (%s)\n", path, why, errno_name((int)-err));
 		return err;
 	}
+	if (cmdline_flag(cmdline, "monos.verbose"))
+		klog("monos: starting the program: tsc %lu, halted %lu tsc ticks (tsc %lu kHz)\n",
+		     rdtsc(), time_halted_tsc(), time_tsc_khz());
 	trap_enter_user(r);
 }
 
