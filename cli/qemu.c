@@ -7,6 +7,10 @@
  * kernel command line; non-legacy virtio-mmio; the UART (COM1) on QEMU's
  * stdio, which is one end of a socketpair the CLI holds the other end of;
  * isa-debug-exit for the kernel to stop QEMU.
+ *
+ * A developer knob: $MONOS_QEMU_ARGS holds extra QEMU arguments, split on
+ * spaces (no quoting) and appended after monos' own, so they can add to or
+ * override them; the benchmarks (bench/) use it for `-icount shift=0,sleep=on`.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,8 @@
 #define QEMU_DEFAULT_BINARY  "qemu-system-x86_64"
 #define QEMU_DEBUG_EXIT_PORT "0xf4" /* isa-debug-exit: the kernel's stop port */
 #define QEMU_DEBUG_EXIT_SIZE "4"
+#define QEMU_MAX_ARGS	     96	  /* monos' own arguments plus the extra ones */
+#define QEMU_EXTRA_ARGS_MAX  1024 /* bytes of $MONOS_QEMU_ARGS */
 
 extern char **environ;
 
@@ -214,16 +220,40 @@ static void child_setup(pid_t parent, int sock, int err)
 }
 
 /*
+ * Append the space-separated words of $MONOS_QEMU_ARGS to `argv` (argc `n`,
+ * room for `max` pointers) and NULL-terminate it; the words are cut in place
+ * in `buf`.  Returns the new argc, or -E2BIG when the variable does not fit.
+ */
+static int append_extra_args(char **argv, int n, size_t max, char *buf, size_t buflen)
+{
+	const char *env = getenv("MONOS_QEMU_ARGS");
+	char *p;
+
+	if (!env || !*env)
+		return n;
+	if ((size_t)snprintf(buf, buflen, "%s", env) >= buflen)
+		return -E2BIG;
+	for (p = strtok(buf, " "); p; p = strtok(NULL, " ")) {
+		if ((size_t)n + 1 >= max)
+			return -E2BIG;
+		argv[n++] = p;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+/*
  * Start QEMU for `cfg`: its stdin and stdout are one end of a socketpair
  * (the UART), its stderr a pipe.  On success *sock (non-blocking) and
  * *errpipe are the CLI's ends and *pid the child.  Returns 0 or -errno.
  */
 int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pid)
 {
-	char *argv[64], buf[512];
-	int sv[2], ep[2], rc;
+	char *argv[QEMU_MAX_ARGS], buf[512], extra[QEMU_EXTRA_ARGS_MAX];
+	int sv[2], ep[2], rc, n;
 
-	if (qemu_build_argv(cfg, argv, 64, buf, sizeof(buf)) < 0)
+	n = qemu_build_argv(cfg, argv, QEMU_MAX_ARGS, buf, sizeof(buf));
+	if (n < 0 || append_extra_args(argv, n, QEMU_MAX_ARGS, extra, sizeof(extra)) < 0)
 		return -E2BIG;
 	if (cfg->verbose)
 		print_command(argv);

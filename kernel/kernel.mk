@@ -1,7 +1,8 @@
 # The kernel: every .c and .S under kernel/ (kernel/lib through lib.mk),
 # freestanding, linked twice: the second link carries the symbol table that
 # panic backtraces use (scripts/ksyms.sh), placed after all code so no
-# function moves between the two links.
+# function moves between the two links.  build/monos-kernel is stripped;
+# build/monos-kernel.debug keeps the symbols and debug information.
 include kernel/lib/lib.mk
 
 KERNEL_CC ?= gcc
@@ -47,9 +48,10 @@ $(BUILD)/monos-kernel: $(KERNEL_OBJS) $(BUILD)/obj/ksyms0.o kernel/arch/x86_64/k
 	ld $(KERNEL_LDFLAGS) -o $@.pass1 $(KERNEL_OBJS) $(BUILD)/obj/ksyms0.o
 	bash scripts/ksyms.sh $@.pass1 > $(BUILD)/obj/ksyms.S
 	$(KERNEL_CC) $(KERNEL_CFLAGS) -c -o $(BUILD)/obj/ksyms.o $(BUILD)/obj/ksyms.S
-	ld $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/obj/ksyms.o
-	@nm -n $@.pass1 | grep -i ' t ' > $@.syms1; nm -n $@ | grep -i ' t ' > $@.syms2; \
+	ld $(KERNEL_LDFLAGS) -o $@.debug $(KERNEL_OBJS) $(BUILD)/obj/ksyms.o
+	@nm -n $@.pass1 | grep -i ' t ' > $@.syms1; nm -n $@.debug | grep -i ' t ' > $@.syms2; \
 		cmp -s $@.syms1 $@.syms2 || { echo "ksyms: functions moved between links" >&2; exit 1; }
 	@rm -f $@.pass1 $@.syms1 $@.syms2
+	objcopy --strip-all $@.debug $@
 
 -include $(KERNEL_OBJS:.o=.d)

@@ -97,6 +97,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 
 extern const char *const syscall_names[SYSCALL_COUNT];
 static bool trace;
+#define TRACE_NO_RETURN (-MAX_ERRNO - 1) /* "= ?", as strace prints exit */
 static uint8_t reported[(SYSCALL_COUNT + 7) / 8]; /* unknown calls logged once */
 
 void syscall_set_trace(bool on)
@@ -158,7 +159,9 @@ static void trace_print(const struct regs *r, long ret)
 	}
 	if (len >= sizeof(line) - 64)
 		len = sizeof(line) - 64;
-	if (ret < 0 && ret >= -MAX_ERRNO)
+	if (ret == TRACE_NO_RETURN)
+		len += fmt_snprintf(line + len, sizeof(line) - len, ") = ?\n");
+	else if (ret < 0 && ret >= -MAX_ERRNO)
 		len += fmt_snprintf(line + len, sizeof(line) - len, ") = -1 %s\n",
 				    errno_name((int)-ret));
 	else
@@ -193,6 +196,8 @@ int syscall_dispatch(struct regs *r)
 	uint64_t nr = r->nr;
 	long ret;
 
+	if (unlikely(trace) && (nr == __NR_exit || nr == __NR_exit_group))
+		trace_print(r, TRACE_NO_RETURN); /* they do not come back */
 	if (nr < SYSCALL_COUNT && table[nr].fn) {
 		ret = table[nr].fn(r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
 	} else {
