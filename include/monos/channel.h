@@ -33,9 +33,9 @@
 #include <stdint.h>
 
 #define MONOS_CHAN_VERSION 1
-#define MONOS_CHAN_MAGIC 0xA5u
-#define MONOS_CHAN_HDR 4u
-#define MONOS_CHAN_MAX 4096u /* largest payload of one frame */
+#define MONOS_CHAN_MAGIC   0xA5u
+#define MONOS_CHAN_HDR	   4u
+#define MONOS_CHAN_MAX	   4096u /* largest payload of one frame */
 
 enum monos_chan_type {
 	/* guest to host */
@@ -47,9 +47,9 @@ enum monos_chan_type {
 	MONOS_CHAN_READY = 6,  /* empty: the kernel now takes host frames */
 
 	/* host to guest */
-	MONOS_CHAN_STDIN = 16,     /* bytes for the program's fd 0 */
+	MONOS_CHAN_STDIN = 16,	   /* bytes for the program's fd 0 */
 	MONOS_CHAN_STDIN_EOF = 17, /* end of input on fd 0; empty payload */
-	MONOS_CHAN_SIGNAL = 18,    /* one byte: a Linux signal number */
+	MONOS_CHAN_SIGNAL = 18,	   /* one byte: a Linux signal number */
 	MONOS_CHAN_WINSIZE = 19,   /* struct monos_chan_winsize */
 };
 
@@ -65,8 +65,8 @@ enum monos_chan_exit_kind {
 
 /* Payload of MONOS_CHAN_EXIT, little endian, 24 bytes. */
 struct monos_chan_exit {
-	uint8_t kind;   /* enum monos_chan_exit_kind */
-	uint8_t signo;  /* for MONOS_EXIT_SIGNAL: the Linux signal number */
+	uint8_t kind;	/* enum monos_chan_exit_kind */
+	uint8_t signo;	/* for MONOS_EXIT_SIGNAL: the Linux signal number */
 	uint8_t status; /* for MONOS_EXIT_STATUS: the exit status */
 	uint8_t pad[5];
 	uint64_t addr; /* faulting address (SIGSEGV, SIGBUS), else 0 */
@@ -114,7 +114,7 @@ static inline void monos_chan_decoder_init(struct monos_chan_decoder *dec)
 }
 
 static inline int monos_chan_feed(struct monos_chan_decoder *dec, uint8_t byte,
-                                  int (*accept)(unsigned type))
+				  int (*accept)(unsigned type))
 {
 	switch (dec->state) {
 	case 0:

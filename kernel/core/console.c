@@ -12,18 +12,18 @@
 
 /* QEMU's isa-debug-exit device (facts.md): a write stops QEMU. */
 #define DEBUG_EXIT_PORT 0xf4
-#define STDIN_BUF_SIZE (64 * 1024)
+#define STDIN_BUF_SIZE	(64 * 1024)
 
 static bool channel;
 static struct spinlock out_lock; /* one frame at a time on the wire */
 
-static struct spinlock in_lock;		    /* guards what follows */
-static uint8_t stdin_buf[STDIN_BUF_SIZE];   /* ring of unread stdin */
-static size_t stdin_head, stdin_count;	    /* oldest byte, bytes held */
-static bool stdin_eof;			    /* the host said: no more input */
-static bool rx_throttled;		    /* UART paused: buffer nearly full */
-static struct monos_chan_winsize winsize;   /* latest from the host */
-static struct monos_chan_decoder decoder;   /* host frames (interrupt only) */
+static struct spinlock in_lock;		  /* guards what follows */
+static uint8_t stdin_buf[STDIN_BUF_SIZE]; /* ring of unread stdin */
+static size_t stdin_head, stdin_count;	  /* oldest byte, bytes held */
+static bool stdin_eof;			  /* the host said: no more input */
+static bool rx_throttled;		  /* UART paused: buffer nearly full */
+static struct monos_chan_winsize winsize; /* latest from the host */
+static struct monos_chan_decoder decoder; /* host frames (interrupt only) */
 static void (*signal_fn)(int signo);
 
 void console_init(bool use_channel)

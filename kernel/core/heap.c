@@ -8,10 +8,10 @@
 #include "core/mem.h"
 #include "core/spinlock.h"
 
-#define HDR 16
-#define MIN_SHIFT 5 /* 32-byte blocks, header included */
-#define MAX_SHIFT 11 /* 2048-byte blocks; larger ones take whole pages */
-#define NCLASSES (MAX_SHIFT - MIN_SHIFT + 1)
+#define HDR	    16
+#define MIN_SHIFT   5  /* 32-byte blocks, header included */
+#define MAX_SHIFT   11 /* 2048-byte blocks; larger ones take whole pages */
+#define NCLASSES    (MAX_SHIFT - MIN_SHIFT + 1)
 #define LARGE_CLASS 0xffu
 
 struct block_hdr {
@@ -26,7 +26,7 @@ struct free_block {
 
 static struct spinlock heap_lock;
 static struct free_block *free_lists[NCLASSES]; /* guarded by heap_lock */
-static uint64_t kheap_next = KHEAP_BASE;	 /* guarded by heap_lock */
+static uint64_t kheap_next = KHEAP_BASE;	/* guarded by heap_lock */
 
 /* Cut a fresh frame into blocks of class `c`; heap_lock held. */
 static int refill(unsigned c)

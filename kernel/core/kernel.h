@@ -13,19 +13,19 @@
 #include <lib/list.h>
 #include <lib/string.h>
 
-#define PAGE_SIZE 4096ul
-#define PAGE_SHIFT 12
+#define PAGE_SIZE	 4096ul
+#define PAGE_SHIFT	 12
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
-#define ALIGN_UP(x, a) ALIGN_DOWN((x) + (a)-1, (a))
+#define ALIGN_UP(x, a)	 ALIGN_DOWN((x) + (a)-1, (a))
 #define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define __unused __attribute__((unused))
-#define __noreturn __attribute__((noreturn))
-#define __printf(a, b) __attribute__((format(printf, a, b)))
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b)	 ((a) < (b) ? (a) : (b))
+#define MAX(a, b)	 ((a) > (b) ? (a) : (b))
+#define likely(x)	 __builtin_expect(!!(x), 1)
+#define unlikely(x)	 __builtin_expect(!!(x), 0)
+#define __unused	 __attribute__((unused))
+#define __noreturn	 __attribute__((noreturn))
+#define __printf(a, b)	 __attribute__((format(printf, a, b)))
 
 /*
  * The kernel's virtual layout.  The lower half belongs to the program.
@@ -35,10 +35,10 @@
  *   KERNEL_VBASE      the kernel image, phys + KERNEL_VBASE (kernel.ld)
  */
 #define DIRECT_MAP_BASE 0xffff800000000000ul
-#define KHEAP_BASE 0xffffc90000000000ul
-#define MMIO_BASE 0xffffd00000000000ul
-#define KERNEL_VBASE 0xffffffff80000000ul
-#define USER_TOP 0x0000800000000000ul /* first non-canonical address */
+#define KHEAP_BASE	0xffffc90000000000ul
+#define MMIO_BASE	0xffffd00000000000ul
+#define KERNEL_VBASE	0xffffffff80000000ul
+#define USER_TOP	0x0000800000000000ul /* first non-canonical address */
 
 static inline void *phys_to_virt(uint64_t pa)
 {

@@ -43,7 +43,7 @@ static void add_range(uint64_t start, uint64_t end, const struct mem_range *res,
 		free_ranges[i] = free_ranges[i - 1];
 		i--;
 	}
-	free_ranges[i] = (struct mem_range){start, end};
+	free_ranges[i] = (struct mem_range){ start, end };
 	total_frames += (end - start) / PAGE_SIZE;
 }
 
@@ -54,7 +54,8 @@ void mem_init(const struct mem_range *ram, unsigned nram, const struct mem_range
 	memcpy(reserved_ranges, reserved, nreserved * sizeof(*reserved));
 	nreserved_ranges = nreserved;
 	for (unsigned i = 0; i < nram; i++) {
-		uint64_t s = ALIGN_UP(ram[i].start, PAGE_SIZE), e = ALIGN_DOWN(ram[i].end, PAGE_SIZE);
+		uint64_t s = ALIGN_UP(ram[i].start, PAGE_SIZE),
+			 e = ALIGN_DOWN(ram[i].end, PAGE_SIZE);
 		if (e > top)
 			top = e;
 		if (s < e)

@@ -67,7 +67,7 @@ static void backtrace(uint64_t rip, uint64_t rbp)
 
 static __noreturn void panic_end(void)
 {
-	struct monos_chan_exit e = {.kind = MONOS_EXIT_PANIC};
+	struct monos_chan_exit e = { .kind = MONOS_EXIT_PANIC };
 	console_exit(&e);
 }
 

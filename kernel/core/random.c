@@ -9,7 +9,7 @@
 #include "core/time.h"
 #include <lib/chacha20.h>
 
-#define RDRAND_WORDS 8
+#define RDRAND_WORDS   8
 #define RDRAND_RETRIES 10
 
 static struct chacha_rng rng; /* guarded by rng_lock */
@@ -28,7 +28,7 @@ static bool rdrand64(uint64_t *v)
 
 void random_init(const uint8_t *seed, size_t len)
 {
-	uint8_t key[32] = {0};
+	uint8_t key[32] = { 0 };
 	uint64_t extra[RDRAND_WORDS + 2];
 	unsigned n = 0;
 

@@ -12,12 +12,12 @@
 
 struct thread {
 	int tid;
-	uint64_t kstack_top;   /* top of this thread's kernel stack */
-	uint64_t fs_base;      /* the program's FS base (TLS) */
+	uint64_t kstack_top;	  /* top of this thread's kernel stack */
+	uint64_t fs_base;	  /* the program's FS base (TLS) */
 	uint64_t clear_child_tid; /* set_tid_address */
 	uint64_t robust_list, robust_len;
-	uint64_t sigmask;      /* blocked signals, bit (signo - 1) */
-	uint64_t cpu_ns;       /* CPU time used, for CLOCK_*_CPUTIME_ID */
+	uint64_t sigmask; /* blocked signals, bit (signo - 1) */
+	uint64_t cpu_ns;  /* CPU time used, for CLOCK_*_CPUTIME_ID */
 };
 
 /* The thread running on this CPU. */

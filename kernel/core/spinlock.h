@@ -13,7 +13,10 @@ struct spinlock {
 	volatile uint32_t locked;
 };
 
-#define SPINLOCK_INIT {0}
+#define SPINLOCK_INIT                                                                              \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /* Disable interrupts on this CPU, take the lock; returns the flags to give
  * back to spin_unlock_irqrestore().  Not recursive. */

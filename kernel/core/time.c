@@ -10,17 +10,17 @@
 #include "arch/x86_64/cpu.h"
 #include "core/kernel.h"
 
-#define PIT_HZ 1193182ull
-#define PIT_CH0 0x40
-#define PIT_CMD 0x43
+#define PIT_HZ		       1193182ull
+#define PIT_CH0		       0x40
+#define PIT_CMD		       0x43
 #define PIT_CMD_CH0_LOHI_MODE0 0x30
-#define PIT_CMD_LATCH_CH0 0x00
-#define PIT_IRQ 0
-#define CALIBRATE_MS 2
-#define ARM_MAX_NS (10 * NSEC_PER_SEC)
-#define CMOS_INDEX 0x70
-#define CMOS_DATA 0x71
-#define CMOS_NMI_OFF 0x80
+#define PIT_CMD_LATCH_CH0      0x00
+#define PIT_IRQ		       0
+#define CALIBRATE_MS	       2
+#define ARM_MAX_NS	       (10 * NSEC_PER_SEC)
+#define CMOS_INDEX	       0x70
+#define CMOS_DATA	       0x71
+#define CMOS_NMI_OFF	       0x80
 
 static uint64_t tsc_boot, tsc_khz;
 static uint64_t tsc_mult;     /* ns = (tsc delta * tsc_mult) >> 32 */

@@ -263,7 +263,8 @@ int vm_fault(uint64_t addr, unsigned error)
 	struct vma *v = vm_find(addr);
 	bool write = error & PF_WRITE;
 
-	if (!v || (write && !(v->prot & PROT_WRITE)) || ((error & PF_INSTR) && !(v->prot & PROT_EXEC)) ||
+	if (!v || (write && !(v->prot & PROT_WRITE)) ||
+	    ((error & PF_INSTR) && !(v->prot & PROT_EXEC)) ||
 	    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EFAULT;
 	pte = paging_pte(va);

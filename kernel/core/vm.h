@@ -12,29 +12,29 @@
 #include <stddef.h>
 #include <lib/list.h>
 
-#define PROT_NONE 0
-#define PROT_READ 1
+#define PROT_NONE  0
+#define PROT_READ  1
 #define PROT_WRITE 2
-#define PROT_EXEC 4
+#define PROT_EXEC  4
 
 struct inode;
 
 struct vma {
-	uint64_t start, end;	/* [start, end), page aligned */
-	unsigned prot;		/* PROT_* */
-	struct inode *file;	/* backing file, or NULL: anonymous */
-	uint64_t file_off;	/* file offset of `start` */
-	uint64_t file_end;	/* file bytes end here (offset); beyond reads zero */
-	const char *name;	/* "[heap]", "[stack]" or NULL, for /proc/self/maps */
-	struct list_head node;	/* in the address space's sorted list */
+	uint64_t start, end;   /* [start, end), page aligned */
+	unsigned prot;	       /* PROT_* */
+	struct inode *file;    /* backing file, or NULL: anonymous */
+	uint64_t file_off;     /* file offset of `start` */
+	uint64_t file_end;     /* file bytes end here (offset); beyond reads zero */
+	const char *name;      /* "[heap]", "[stack]" or NULL, for /proc/self/maps */
+	struct list_head node; /* in the address space's sorted list */
 };
 
 /* Memory layout of the program (no randomisation yet). */
-#define VM_STACK_TOP 0x00007ffffffff000ul
-#define VM_STACK_SIZE (8ul << 20) /* RLIMIT_STACK */
-#define VM_MMAP_TOP (VM_STACK_TOP - VM_STACK_SIZE - (1ul << 30))
+#define VM_STACK_TOP   0x00007ffffffff000ul
+#define VM_STACK_SIZE  (8ul << 20) /* RLIMIT_STACK */
+#define VM_MMAP_TOP    (VM_STACK_TOP - VM_STACK_SIZE - (1ul << 30))
 #define VM_MMAP_BOTTOM 0x0000000010000ul
-#define VM_PIE_BASE 0x0000555555554000ul
+#define VM_PIE_BASE    0x0000555555554000ul
 
 /*
  * Add an area [start, start + len) replacing whatever was mapped there.

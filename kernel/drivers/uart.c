@@ -8,10 +8,10 @@
 #include "arch/x86_64/cpu.h"
 #include "core/kernel.h"
 
-#define COM1 0x3f8
+#define COM1	 0x3f8
 #define COM1_IRQ 4
-#define UART_RX 0  /* receive buffer (DLAB 0) */
-#define UART_TX 0  /* transmit holding (DLAB 0) */
+#define UART_RX	 0 /* receive buffer (DLAB 0) */
+#define UART_TX	 0 /* transmit holding (DLAB 0) */
 #define UART_DLL 0 /* divisor latch low (DLAB 1) */
 #define UART_IER 1 /* interrupt enable (DLAB 0) */
 #define UART_DLM 1 /* divisor latch high (DLAB 1) */
@@ -20,17 +20,18 @@
 #define UART_MCR 4 /* modem control */
 #define UART_LSR 5 /* line status */
 
-#define IER_RDI 0x01    /* interrupt when data is received */
+#define IER_RDI	   0x01 /* interrupt when data is received */
 #define FCR_ENABLE 0x01 /* FIFOs on */
-#define FCR_TRIGGER_14 0xc0 /* receive interrupt at 14 bytes, or on the
+#define FCR_TRIGGER_14                                                                             \
+	0xc0 /* receive interrupt at 14 bytes, or on the
 			       character timeout when fewer wait */
-#define FCR_CLEAR 0x06
-#define LCR_8N1 0x03
-#define LCR_DLAB 0x80
+#define FCR_CLEAR	 0x06
+#define LCR_8N1		 0x03
+#define LCR_DLAB	 0x80
 #define MCR_DTR_RTS_OUT2 0x0b /* OUT2 gates the IRQ line on PCs */
-#define LSR_DR 0x01	      /* data ready */
-#define LSR_THRE 0x20	      /* transmit holding register empty */
-#define BAUD_DIVISOR 1	      /* 115200 baud */
+#define LSR_DR		 0x01 /* data ready */
+#define LSR_THRE	 0x20 /* transmit holding register empty */
+#define BAUD_DIVISOR	 1    /* 115200 baud */
 
 static void (*uart_rx_fn)(uint8_t byte);
 static int uart_throttled;

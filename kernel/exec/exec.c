@@ -15,30 +15,30 @@
 #include <lib/elf.h>
 
 /* Auxiliary vector types (include/uapi/linux/auxvec.h). */
-#define AT_NULL 0
-#define AT_PHDR 3
-#define AT_PHENT 4
-#define AT_PHNUM 5
-#define AT_PAGESZ 6
-#define AT_BASE 7
-#define AT_FLAGS 8
-#define AT_ENTRY 9
-#define AT_UID 11
-#define AT_EUID 12
-#define AT_GID 13
-#define AT_EGID 14
-#define AT_PLATFORM 15
-#define AT_HWCAP 16
-#define AT_CLKTCK 17
-#define AT_SECURE 23
-#define AT_RANDOM 25
-#define AT_HWCAP2 26
-#define AT_EXECFN 31
+#define AT_NULL	       0
+#define AT_PHDR	       3
+#define AT_PHENT       4
+#define AT_PHNUM       5
+#define AT_PAGESZ      6
+#define AT_BASE	       7
+#define AT_FLAGS       8
+#define AT_ENTRY       9
+#define AT_UID	       11
+#define AT_EUID	       12
+#define AT_GID	       13
+#define AT_EGID	       14
+#define AT_PLATFORM    15
+#define AT_HWCAP       16
+#define AT_CLKTCK      17
+#define AT_SECURE      23
+#define AT_RANDOM      25
+#define AT_HWCAP2      26
+#define AT_EXECFN      31
 #define AT_MINSIGSTKSZ 51
-#define USER_HZ 100
+#define USER_HZ	       100
 #define MAX_ARGS_BYTES (128 * 1024) /* what we build on the stack at most */
-#define MAX_AUXV 24
-#define RFLAGS_IF 0x202
+#define MAX_AUXV       24
+#define RFLAGS_IF      0x202
 /* Linux's x86 signal frame without the XSAVE area (struct rt_sigframe,
  * ucontext and siginfo) plus alignment: AT_MINSIGSTKSZ is this + XSAVE size. */
 #define SIGFRAME_BASE 1024
@@ -73,11 +73,11 @@ static long map_segments(struct inode *ino, const struct elf_info *info, uint64_
 		uint64_t mem_end = ALIGN_UP(va + ph->p_memsz, PAGE_SIZE);
 		unsigned prot = seg_prot(ph->p_flags);
 
-		if (file_end > start &&
-		    vm_map(start, file_end - start, prot, ino, off, ph->p_offset + ph->p_filesz - off,
-			   NULL))
+		if (file_end > start && vm_map(start, file_end - start, prot, ino, off,
+					       ph->p_offset + ph->p_filesz - off, NULL))
 			return -ENOMEM;
-		if (mem_end > file_end && vm_map(file_end, mem_end - file_end, prot, NULL, 0, 0, NULL))
+		if (mem_end > file_end &&
+		    vm_map(file_end, mem_end - file_end, prot, NULL, 0, 0, NULL))
 			return -ENOMEM;
 		top = MAX(top, mem_end);
 	}
@@ -88,8 +88,8 @@ static long map_segments(struct inode *ino, const struct elf_info *info, uint64_
  * copied to the program's stack in one go. */
 struct stack_builder {
 	char buf[MAX_ARGS_BYTES];
-	size_t used;	/* bytes from the top */
-	uint64_t top;	/* the program address of buf's end */
+	size_t used;  /* bytes from the top */
+	uint64_t top; /* the program address of buf's end */
 };
 
 static uint64_t push_bytes(struct stack_builder *sb, const void *p, size_t n)
@@ -127,13 +127,26 @@ static void auxv_build(const struct elf_info *info, uint64_t bias, uint64_t plat
 		       uint64_t random, uint64_t execfn)
 {
 	const uint64_t v[] = {
-		AT_PHDR, info->phdr_vaddr + bias, AT_PHENT, sizeof(struct elf64_phdr),
-		AT_PHNUM, info->phnum, AT_PAGESZ, PAGE_SIZE, AT_BASE, 0, AT_FLAGS, 0,
-		AT_ENTRY, info->entry + bias, AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0,
-		AT_PLATFORM, platform, AT_HWCAP, cpu_features.hwcap, AT_CLKTCK, USER_HZ,
-		AT_SECURE, 0, AT_RANDOM, random, AT_HWCAP2, cpu_features.hwcap2,
-		AT_EXECFN, execfn, AT_MINSIGSTKSZ, SIGFRAME_BASE + cpu_features.xsave_size,
-		AT_NULL, 0,
+		AT_PHDR,	info->phdr_vaddr + bias,
+		AT_PHENT,	sizeof(struct elf64_phdr),
+		AT_PHNUM,	info->phnum,
+		AT_PAGESZ,	PAGE_SIZE,
+		AT_BASE,	0,
+		AT_FLAGS,	0,
+		AT_ENTRY,	info->entry + bias,
+		AT_UID,		0,
+		AT_EUID,	0,
+		AT_GID,		0,
+		AT_EGID,	0,
+		AT_PLATFORM,	platform,
+		AT_HWCAP,	cpu_features.hwcap,
+		AT_CLKTCK,	USER_HZ,
+		AT_SECURE,	0,
+		AT_RANDOM,	random,
+		AT_HWCAP2,	cpu_features.hwcap2,
+		AT_EXECFN,	execfn,
+		AT_MINSIGSTKSZ, SIGFRAME_BASE + cpu_features.xsave_size,
+		AT_NULL,	0,
 	};
 	memcpy(auxv, v, sizeof(v));
 	auxv_len = ARRAY_SIZE(v);
@@ -165,7 +178,8 @@ static long build_stack(struct stack_builder *sb, const char *path, const char *
 	words = 1 + argc + 1 + envc + 1 + auxv_len;
 	sb->used = ALIGN_UP(sb->used + words * 8, 16) - words * 8;
 	if (!push_bytes(sb, auxv, auxv_len * 8) ||
-	    !push_bytes(sb, ptrs + argc + 1, (envc + 1) * 8) || !push_bytes(sb, ptrs, (argc + 1) * 8))
+	    !push_bytes(sb, ptrs + argc + 1, (envc + 1) * 8) ||
+	    !push_bytes(sb, ptrs, (argc + 1) * 8))
 		return -E2BIG;
 	uint64_t argc64 = argc;
 	*sp = push_bytes(sb, &argc64, 8);

@@ -8,7 +8,7 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 
-static const unsigned stream_type[3] = {MONOS_CHAN_STDIN, MONOS_CHAN_STDOUT, MONOS_CHAN_STDERR};
+static const unsigned stream_type[3] = { MONOS_CHAN_STDIN, MONOS_CHAN_STDOUT, MONOS_CHAN_STDERR };
 
 static struct inode console_inode[3];
 static bool console_tty[3];

@@ -18,7 +18,7 @@ struct runfile {
 	size_t size;
 };
 
-static struct inode root = {.mode = S_IFDIR | 0755, .nlink = 2, .parent = &root};
+static struct inode root = { .mode = S_IFDIR | 0755, .nlink = 2, .parent = &root };
 static struct inode *cwd = &root;
 static uint64_t next_ino = 2;
 static struct runfile runfiles[MAX_RUNFILES];

@@ -13,51 +13,51 @@
 #include <stdint.h>
 #include <lib/list.h>
 
-#define PATH_MAX 4096
-#define NAME_MAX 255
+#define PATH_MAX    4096
+#define NAME_MAX    255
 #define SYMLOOP_MAX 40
 
 /* Linux's mode bits (include/uapi/linux/stat.h). */
-#define S_IFMT 0170000
-#define S_IFSOCK 0140000
-#define S_IFLNK 0120000
-#define S_IFREG 0100000
-#define S_IFDIR 0040000
-#define S_IFCHR 0020000
-#define S_IFIFO 0010000
+#define S_IFMT	   0170000
+#define S_IFSOCK   0140000
+#define S_IFLNK	   0120000
+#define S_IFREG	   0100000
+#define S_IFDIR	   0040000
+#define S_IFCHR	   0020000
+#define S_IFIFO	   0010000
 #define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
 #define S_ISLNK(m) (((m)&S_IFMT) == S_IFLNK)
 
 /* open flags (include/uapi/asm-generic/fcntl.h) */
-#define O_ACCMODE 3
-#define O_RDONLY 0
-#define O_WRONLY 1
-#define O_RDWR 2
-#define O_CREAT 0100
-#define O_EXCL 0200
-#define O_NOCTTY 0400
-#define O_TRUNC 01000
-#define O_APPEND 02000
-#define O_NONBLOCK 04000
-#define O_DIRECTORY 0200000
-#define O_NOFOLLOW 0400000
-#define O_CLOEXEC 02000000
-#define O_PATH 010000000
-#define AT_FDCWD (-100)
+#define O_ACCMODE	    3
+#define O_RDONLY	    0
+#define O_WRONLY	    1
+#define O_RDWR		    2
+#define O_CREAT		    0100
+#define O_EXCL		    0200
+#define O_NOCTTY	    0400
+#define O_TRUNC		    01000
+#define O_APPEND	    02000
+#define O_NONBLOCK	    04000
+#define O_DIRECTORY	    0200000
+#define O_NOFOLLOW	    0400000
+#define O_CLOEXEC	    02000000
+#define O_PATH		    010000000
+#define AT_FDCWD	    (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_EACCESS 0x200
-#define AT_SYMLINK_FOLLOW 0x400
-#define AT_EMPTY_PATH 0x1000
+#define AT_EACCESS	    0x200
+#define AT_SYMLINK_FOLLOW   0x400
+#define AT_EMPTY_PATH	    0x1000
 
 struct inode {
 	uint64_t ino;
 	uint32_t mode, uid, gid, nlink;
 	uint64_t size;
-	uint64_t mtime;		  /* seconds */
-	const uint8_t *data;	  /* image files: the bytes, in the initrd */
-	struct inode *parent;	  /* directories: ".." (the root: itself) */
-	const char *name;	  /* the entry's name in its parent */
+	uint64_t mtime;	      /* seconds */
+	const uint8_t *data;  /* image files: the bytes, in the initrd */
+	struct inode *parent; /* directories: ".." (the root: itself) */
+	const char *name;     /* the entry's name in its parent */
 	size_t namelen;
 	struct list_head children; /* directories: struct inode.sibling */
 	struct list_head sibling;
@@ -75,11 +75,11 @@ struct file_ops {
 /* An open file description (shared by dup'ed descriptors). */
 struct file {
 	int refs;
-	unsigned flags;	  /* O_* status flags (O_APPEND, O_NONBLOCK, access mode) */
-	uint64_t off;	  /* file position */
+	unsigned flags; /* O_* status flags (O_APPEND, O_NONBLOCK, access mode) */
+	uint64_t off;	/* file position */
 	struct inode *inode;
 	const struct file_ops *ops;
-	int stream;	  /* console files: 0, 1 or 2 */
+	int stream; /* console files: 0, 1 or 2 */
 };
 
 /* Build the image tree from the initrd at `buf`: every archive, the per-run
@@ -109,10 +109,10 @@ struct file *vfs_open(struct inode *ino, unsigned flags);
 void file_put(struct file *f);
 
 /* fd table (fs/fd.c).  All return -EBADF for a bad descriptor. */
-#define FD_MAX 1024 /* RLIMIT_NOFILE */
+#define FD_MAX	   1024 /* RLIMIT_NOFILE */
 #define FD_CLOEXEC 1
 int fd_install(struct file *f, int min_fd, bool cloexec); /* lowest free >= min_fd, or -EMFILE */
-struct file *fd_get(int fd);			     /* borrowed reference, or NULL */
+struct file *fd_get(int fd);				  /* borrowed reference, or NULL */
 int fd_close(int fd);
 int fd_dup(int oldfd, int newfd, bool cloexec); /* newfd < 0: lowest free */
 int fd_get_flags(int fd);

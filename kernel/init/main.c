@@ -20,7 +20,7 @@
 #include <monos/bootinfo.h>
 
 #define LOW_MEMORY_END 0x100000ul /* below 1 MiB: BIOS areas, never handed out */
-#define MAX_MEMMAP 64
+#define MAX_MEMMAP     64
 
 extern char __kernel_end[];
 
@@ -39,17 +39,17 @@ static void init_memory(void)
 		      start_info->version);
 	for (unsigned i = 0; i < start_info->memmap_entries && nram < MAX_MEMMAP; i++)
 		if (map[i].type == PVH_MEMMAP_RAM)
-			ram[nram++] = (struct mem_range){map[i].addr, map[i].addr + map[i].size};
+			ram[nram++] = (struct mem_range){ map[i].addr, map[i].addr + map[i].size };
 	/* Low memory, then the kernel image from its load address (the boot
 	 * code and boot page tables sit below __kernel_start). */
-	reserved[nres++] = (struct mem_range){0, LOW_MEMORY_END};
-	reserved[nres++] = (struct mem_range){LOW_MEMORY_END,
-					      ALIGN_UP(virt_to_phys(__kernel_end), PAGE_SIZE)};
+	reserved[nres++] = (struct mem_range){ 0, LOW_MEMORY_END };
+	reserved[nres++] = (struct mem_range){ LOW_MEMORY_END,
+					       ALIGN_UP(virt_to_phys(__kernel_end), PAGE_SIZE) };
 	if (start_info->nr_modules) {
 		const struct pvh_module *m = phys_to_virt(start_info->modlist_paddr);
-		initrd = (struct mem_range){m->paddr, m->paddr + m->size};
-		reserved[nres++] = (struct mem_range){ALIGN_DOWN(initrd.start, PAGE_SIZE),
-						      ALIGN_UP(initrd.end, PAGE_SIZE)};
+		initrd = (struct mem_range){ m->paddr, m->paddr + m->size };
+		reserved[nres++] = (struct mem_range){ ALIGN_DOWN(initrd.start, PAGE_SIZE),
+						       ALIGN_UP(initrd.end, PAGE_SIZE) };
 	}
 	mem_init(ram, nram, reserved, nres);
 	paging_init();
@@ -69,7 +69,7 @@ static void init_per_run(void)
 {
 	const uint8_t *data;
 	size_t len;
-	bool tty[3] = {false, false, false};
+	bool tty[3] = { false, false, false };
 	struct monos_run_time t;
 
 	if (!vfs_runfile("time", &data, &len) && len == sizeof(t)) {

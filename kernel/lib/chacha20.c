@@ -60,7 +60,7 @@ static inline void chacha_store32(uint8_t *p, uint32_t v)
 void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
 		    uint8_t out[64])
 {
-	uint32_t init[16] = {CHACHA_C0, CHACHA_C1, CHACHA_C2, CHACHA_C3};
+	uint32_t init[16] = { CHACHA_C0, CHACHA_C1, CHACHA_C2, CHACHA_C3 };
 	uint32_t x[16];
 	int i;
 

@@ -209,7 +209,7 @@ static void cpio_put_hex(char *out, uint32_t v)
 
 size_t cpio_header(char out[110], const struct cpio_entry *e, size_t namesize)
 {
-	uint32_t f[F_COUNT] = {0};
+	uint32_t f[F_COUNT] = { 0 };
 
 	if (e->size > UINT32_MAX || namesize > UINT32_MAX)
 		return 0;

@@ -177,7 +177,7 @@ static bool elf_addr_loaded(const struct elf_info *info, uint64_t addr)
 int elf_parse(const void *buf, size_t len, struct elf_info *info, const char **why)
 {
 	struct elf64_ehdr eh;
-	struct elf_walk w = {info, buf, len, 0, 0, false};
+	struct elf_walk w = { info, buf, len, 0, 0, false };
 	const char *err = elf_check_header(buf, len, &eh);
 
 	if (err)

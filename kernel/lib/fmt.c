@@ -357,7 +357,7 @@ static void fmt_walk(struct fmt_out *o, const char *fmt, va_list *ap)
 	while (*fmt) {
 		const char *pct = strchr(fmt, '%');
 		const char *start, *p;
-		struct fmt_spec sp = {0};
+		struct fmt_spec sp = { 0 };
 
 		if (!pct) {
 			fmt_emit(o, fmt, strlen(fmt));
@@ -381,7 +381,7 @@ static void fmt_walk(struct fmt_out *o, const char *fmt, va_list *ap)
 
 int fmt_vformat(fmt_put_fn put, void *ctx, const char *fmt, va_list ap)
 {
-	struct fmt_out o = {put, ctx, 0};
+	struct fmt_out o = { put, ctx, 0 };
 	va_list copy;
 
 	/* va_list may be an array type: work on a copy we can take the address of. */
@@ -423,7 +423,7 @@ static void fmt_buf_put(void *ctx, const char *s, size_t n)
 
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct fmt_buf b = {buf, size, 0};
+	struct fmt_buf b = { buf, size, 0 };
 	int n = fmt_vformat(fmt_buf_put, &b, fmt, ap);
 
 	if (size)

@@ -28,19 +28,21 @@
 
 void process_exit(int status)
 {
-	struct monos_chan_exit e = {.kind = MONOS_EXIT_STATUS, .status = (uint8_t)status};
+	struct monos_chan_exit e = { .kind = MONOS_EXIT_STATUS, .status = (uint8_t)status };
 	console_exit(&e);
 }
 
 void process_kill(int signo, uint64_t addr, uint64_t ip)
 {
-	struct monos_chan_exit e = {.kind = MONOS_EXIT_SIGNAL, .signo = signo, .addr = addr, .ip = ip};
+	struct monos_chan_exit e = {
+		.kind = MONOS_EXIT_SIGNAL, .signo = signo, .addr = addr, .ip = ip
+	};
 	console_exit(&e);
 }
 
 void process_oom(void)
 {
-	struct monos_chan_exit e = {.kind = MONOS_EXIT_OOM};
+	struct monos_chan_exit e = { .kind = MONOS_EXIT_OOM };
 	klog("monos: out of memory: killed the program (%lu pages resident)\n",
 	     vm_resident_pages());
 	console_exit(&e);
@@ -48,7 +50,7 @@ void process_oom(void)
 
 void process_exec_failed(int err)
 {
-	struct monos_chan_exit e = {.kind = MONOS_EXIT_EXEC, .status = (uint8_t)err};
+	struct monos_chan_exit e = { .kind = MONOS_EXIT_EXEC, .status = (uint8_t)err };
 	console_exit(&e);
 }
 

@@ -14,26 +14,26 @@
 #include "core/vm.h"
 #include "fs/vfs.h"
 
-#define ARCH_SET_GS 0x1001
-#define ARCH_SET_FS 0x1002
-#define ARCH_GET_FS 0x1003
-#define ARCH_GET_GS 0x1004
-#define ARCH_GET_CPUID 0x1011
-#define ARCH_SET_CPUID 0x1012
-#define GRND_NONBLOCK 1
-#define GRND_RANDOM 2
-#define GRND_INSECURE 4
-#define RLIMIT_NLIMITS 16
-#define RLIMIT_STACK 3
-#define RLIMIT_NOFILE 7
-#define RLIM_INFINITY (~0ull)
+#define ARCH_SET_GS	     0x1001
+#define ARCH_SET_FS	     0x1002
+#define ARCH_GET_FS	     0x1003
+#define ARCH_GET_GS	     0x1004
+#define ARCH_GET_CPUID	     0x1011
+#define ARCH_SET_CPUID	     0x1012
+#define GRND_NONBLOCK	     1
+#define GRND_RANDOM	     2
+#define GRND_INSECURE	     4
+#define RLIMIT_NLIMITS	     16
+#define RLIMIT_STACK	     3
+#define RLIMIT_NOFILE	     7
+#define RLIM_INFINITY	     (~0ull)
 #define RSEQ_FLAG_UNREGISTER 1
-#define RSEQ_MIN_LEN 32
-#define UTS_LEN 65
+#define RSEQ_MIN_LEN	     32
+#define UTS_LEN		     65
 
 /* The only process: pid 1 would make glibc and shells think they are init;
  * Linux containers show the same, and programs rarely care. */
-#define MONOS_PID 1
+#define MONOS_PID  1
 #define MONOS_PPID 0
 
 long sys_getpid(void)
@@ -114,34 +114,34 @@ struct rlimit_k {
 	uint64_t cur, max;
 };
 
-#define RLIMIT_CORE 4
-#define RLIMIT_NPROC 6
-#define RLIMIT_MEMLOCK 8
+#define RLIMIT_CORE	  4
+#define RLIMIT_NPROC	  6
+#define RLIMIT_MEMLOCK	  8
 #define RLIMIT_SIGPENDING 11
-#define RLIMIT_MSGQUEUE 12
-#define RLIMIT_NICE 13
-#define RLIMIT_RTPRIO 14
-#define NPROC_DEFAULT 63464 /* what Linux derives for a few GiB of RAM */
+#define RLIMIT_MSGQUEUE	  12
+#define RLIMIT_NICE	  13
+#define RLIMIT_RTPRIO	  14
+#define NPROC_DEFAULT	  63464 /* what Linux derives for a few GiB of RAM */
 
 /* Linux's defaults for a process started by a root shell; the rest are
  * unlimited. */
 static struct rlimit_k rlimits[RLIMIT_NLIMITS] = {
-	[0] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_CPU */
-	[1] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_FSIZE */
-	[2] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_DATA */
-	[RLIMIT_STACK] = {VM_STACK_SIZE, RLIM_INFINITY},
-	[RLIMIT_CORE] = {0, RLIM_INFINITY},
-	[5] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_RSS */
-	[RLIMIT_NPROC] = {NPROC_DEFAULT, NPROC_DEFAULT},
-	[RLIMIT_NOFILE] = {FD_MAX, FD_MAX},
-	[RLIMIT_MEMLOCK] = {8ull << 20, 8ull << 20},
-	[9] = {RLIM_INFINITY, RLIM_INFINITY},  /* RLIMIT_AS */
-	[10] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_LOCKS */
-	[RLIMIT_SIGPENDING] = {NPROC_DEFAULT, NPROC_DEFAULT},
-	[RLIMIT_MSGQUEUE] = {819200, 819200},
-	[RLIMIT_NICE] = {0, 0},
-	[RLIMIT_RTPRIO] = {0, 0},
-	[15] = {RLIM_INFINITY, RLIM_INFINITY}, /* RLIMIT_RTTIME */
+	[0] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_CPU */
+	[1] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_FSIZE */
+	[2] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_DATA */
+	[RLIMIT_STACK] = { VM_STACK_SIZE, RLIM_INFINITY },
+	[RLIMIT_CORE] = { 0, RLIM_INFINITY },
+	[5] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_RSS */
+	[RLIMIT_NPROC] = { NPROC_DEFAULT, NPROC_DEFAULT },
+	[RLIMIT_NOFILE] = { FD_MAX, FD_MAX },
+	[RLIMIT_MEMLOCK] = { 8ull << 20, 8ull << 20 },
+	[9] = { RLIM_INFINITY, RLIM_INFINITY },	 /* RLIMIT_AS */
+	[10] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_LOCKS */
+	[RLIMIT_SIGPENDING] = { NPROC_DEFAULT, NPROC_DEFAULT },
+	[RLIMIT_MSGQUEUE] = { 819200, 819200 },
+	[RLIMIT_NICE] = { 0, 0 },
+	[RLIMIT_RTPRIO] = { 0, 0 },
+	[15] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_RTTIME */
 };
 
 long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old)
@@ -152,11 +152,11 @@ long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old)
 		return -ESRCH;
 	if (res < 0 || res >= RLIMIT_NLIMITS)
 		return -EINVAL;
-	if (new && copy_from_user(&nl, new, sizeof(nl)))
+	if (new &&copy_from_user(&nl, new, sizeof(nl)))
 		return -EFAULT;
-	if (new && nl.cur > nl.max)
+	if (new &&nl.cur > nl.max)
 		return -EINVAL;
-	if (new && res == RLIMIT_NOFILE && nl.max > FD_MAX)
+	if (new &&res == RLIMIT_NOFILE && nl.max > FD_MAX)
 		return -EPERM;
 	if (old && copy_to_user(old, &rlimits[res], sizeof(rlimits[res])))
 		return -EFAULT;
@@ -267,7 +267,7 @@ static uint32_t rseq_sig;
 
 long sys_rseq(uint64_t area, uint32_t len, long flags, uint32_t sig)
 {
-	uint32_t cpu[2] = {0, 0}; /* cpu_id_start, cpu_id */
+	uint32_t cpu[2] = { 0, 0 }; /* cpu_id_start, cpu_id */
 
 	if (flags & RSEQ_FLAG_UNREGISTER) {
 		if (area != rseq_area || !area)

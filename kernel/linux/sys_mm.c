@@ -7,24 +7,24 @@
 #include "core/vm.h"
 #include "fs/vfs.h"
 
-#define MAP_SHARED 0x01
-#define MAP_PRIVATE 0x02
+#define MAP_SHARED	    0x01
+#define MAP_PRIVATE	    0x02
 #define MAP_SHARED_VALIDATE 0x03
-#define MAP_TYPE 0x0f
-#define MAP_FIXED 0x10
-#define MAP_ANONYMOUS 0x20
+#define MAP_TYPE	    0x0f
+#define MAP_FIXED	    0x10
+#define MAP_ANONYMOUS	    0x20
 #define MAP_FIXED_NOREPLACE 0x100000
-#define MADV_NORMAL 0
-#define MADV_RANDOM 1
-#define MADV_SEQUENTIAL 2
-#define MADV_WILLNEED 3
-#define MADV_DONTNEED 4
-#define MADV_FREE 8
-#define MADV_HUGEPAGE 14
-#define MADV_NOHUGEPAGE 15
-#define MADV_DONTDUMP 16
-#define MADV_DODUMP 17
-#define BRK_MAX (1ul << 40)
+#define MADV_NORMAL	    0
+#define MADV_RANDOM	    1
+#define MADV_SEQUENTIAL	    2
+#define MADV_WILLNEED	    3
+#define MADV_DONTNEED	    4
+#define MADV_FREE	    8
+#define MADV_HUGEPAGE	    14
+#define MADV_NOHUGEPAGE	    15
+#define MADV_DONTDUMP	    16
+#define MADV_DODUMP	    17
+#define BRK_MAX		    (1ul << 40)
 
 long sys_brk(uint64_t addr)
 {
@@ -35,7 +35,8 @@ long sys_brk(uint64_t addr)
 		return vm_brk_end;
 	if (new_end > old_end) {
 		if (vm_overlaps(old_end, new_end - old_end) ||
-		    vm_map(old_end, new_end - old_end, PROT_READ | PROT_WRITE, NULL, 0, 0, "[heap]"))
+		    vm_map(old_end, new_end - old_end, PROT_READ | PROT_WRITE, NULL, 0, 0,
+			   "[heap]"))
 			return vm_brk_end;
 	} else if (new_end < old_end) {
 		vm_unmap(new_end, old_end - new_end);
@@ -98,7 +99,8 @@ long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint6
 	if (at < 0)
 		return at;
 	/* One process: a shared anonymous mapping behaves as a private one. */
-	if (vm_map(at, len, prot, ino, off, ino ? (off < ino->size ? ino->size - off : 0) : 0, NULL))
+	if (vm_map(at, len, prot, ino, off, ino ? (off < ino->size ? ino->size - off : 0) : 0,
+		   NULL))
 		return -ENOMEM;
 	return at;
 }

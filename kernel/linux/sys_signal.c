@@ -9,15 +9,15 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 
-#define SIGSTOP 19
-#define SIG_BLOCK 0
+#define SIGSTOP	    19
+#define SIG_BLOCK   0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
 #define SA_RESTORER 0x04000000
-#define SIGCHLD 17
-#define SIGCONT 18
-#define SIGURG 23
-#define SIGWINCH 28
+#define SIGCHLD	    17
+#define SIGCONT	    18
+#define SIGURG	    23
+#define SIGWINCH    28
 #define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)))
 
 /* struct sigaction as the kernel sees it (x86-64, with sa_restorer). */

@@ -8,20 +8,20 @@
 #include "core/time.h"
 #include "core/uaccess.h"
 
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
+#define CLOCK_REALTIME		 0
+#define CLOCK_MONOTONIC		 1
 #define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_MONOTONIC_RAW 4
-#define CLOCK_REALTIME_COARSE 5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME 7
-#define CLOCK_REALTIME_ALARM 8
-#define CLOCK_BOOTTIME_ALARM 9
-#define CLOCK_TAI 11
-#define TIMER_ABSTIME 1
-#define COARSE_RES_NS 4000000 /* Linux's coarse clocks tick at HZ=250 */
-#define TAI_OFFSET_S 37
+#define CLOCK_THREAD_CPUTIME_ID	 3
+#define CLOCK_MONOTONIC_RAW	 4
+#define CLOCK_REALTIME_COARSE	 5
+#define CLOCK_MONOTONIC_COARSE	 6
+#define CLOCK_BOOTTIME		 7
+#define CLOCK_REALTIME_ALARM	 8
+#define CLOCK_BOOTTIME_ALARM	 9
+#define CLOCK_TAI		 11
+#define TIMER_ABSTIME		 1
+#define COARSE_RES_NS		 4000000 /* Linux's coarse clocks tick at HZ=250 */
+#define TAI_OFFSET_S		 37
 
 struct timespec_k {
 	int64_t sec, nsec;
@@ -60,7 +60,7 @@ static long clock_ns(long clk, uint64_t *ns)
 
 static long put_ts(uint64_t uts, uint64_t ns)
 {
-	struct timespec_k ts = {ns / NSEC_PER_SEC, ns % NSEC_PER_SEC};
+	struct timespec_k ts = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
 	return copy_to_user(uts, &ts, sizeof(ts));
 }
 
@@ -88,8 +88,8 @@ long sys_clock_getres(long clk, uint64_t ts)
 long sys_gettimeofday(uint64_t tv, uint64_t tz)
 {
 	uint64_t ns = time_realtime_ns();
-	int64_t v[2] = {(int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC / 1000)};
-	int32_t zone[2] = {0, 0};
+	int64_t v[2] = { (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC / 1000) };
+	int32_t zone[2] = { 0, 0 };
 
 	if (tv && copy_to_user(tv, v, sizeof(v)))
 		return -EFAULT;

@@ -28,23 +28,31 @@ __attribute__((noreturn)) void process_exec_failed(int err);
 void process_init(void);
 
 /* Signals (include/uapi/asm-generic/signal.h). */
-#define SIGHUP 1
-#define SIGINT 2
-#define SIGILL 4
+#define SIGHUP	1
+#define SIGINT	2
+#define SIGILL	4
 #define SIGTRAP 5
-#define SIGBUS 7
-#define SIGFPE 8
+#define SIGBUS	7
+#define SIGFPE	8
 #define SIGKILL 9
 #define SIGSEGV 11
 #define SIGPIPE 13
 #define SIGTERM 15
-#define NSIG 64
+#define NSIG	64
 #define SIG_DFL 0
 #define SIG_IGN 1
 
 /* sys_signal.c: the handler recorded for `signo` (SIG_DFL, SIG_IGN or an
  * address); delivery comes with the signals issue. */
 uint64_t signal_handler_of(int signo);
+
+/* sys_path.c: resolve the user path `upath` of a *at() call relative to
+ * `dirfd` (AT_FDCWD or a directory fd), following the last symlink unless
+ * AT_SYMLINK_NOFOLLOW is in `flags`; AT_EMPTY_PATH with "" gives the fd's own
+ * inode.  Returns the inode or an ERR_PTR (-ENOENT, -EBADF, -ENOTDIR, -EFAULT,
+ * -ENAMETOOLONG, -ELOOP). */
+struct inode;
+struct inode *path_at_lookup(long dirfd, uint64_t upath, long flags);
 
 /* The handlers, by area. */
 /* sys_file.c */
@@ -58,6 +66,12 @@ long sys_open(uint64_t path, long flags, long mode);
 long sys_openat(long dirfd, uint64_t path, long flags, long mode);
 long sys_close(long fd);
 long sys_lseek(long fd, int64_t off, long whence);
+long sys_ioctl(long fd, unsigned long cmd, uint64_t arg);
+long sys_fcntl(long fd, long cmd, uint64_t arg);
+long sys_dup(long fd);
+long sys_dup2(long oldfd, long newfd);
+long sys_dup3(long oldfd, long newfd, long flags);
+/* sys_path.c */
 long sys_fstat(long fd, uint64_t st);
 long sys_stat(uint64_t path, uint64_t st);
 long sys_lstat(uint64_t path, uint64_t st);
@@ -72,11 +86,6 @@ long sys_faccessat2(long dirfd, uint64_t path, long mode, long flags);
 long sys_getcwd(uint64_t buf, size_t n);
 long sys_chdir(uint64_t path);
 long sys_fchdir(long fd);
-long sys_ioctl(long fd, unsigned long cmd, uint64_t arg);
-long sys_fcntl(long fd, long cmd, uint64_t arg);
-long sys_dup(long fd);
-long sys_dup2(long oldfd, long newfd);
-long sys_dup3(long oldfd, long newfd, long flags);
 /* sys_mm.c */
 long sys_brk(uint64_t addr);
 long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint64_t off);

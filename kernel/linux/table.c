@@ -24,7 +24,10 @@ struct syscall_entry {
 	const char *args;
 };
 
-#define SYS(fn, args) {(syscall_fn)(fn), args}
+#define SYS(fn, args)                                                                              \
+	{                                                                                          \
+		(syscall_fn)(fn), args                                                             \
+	}
 
 static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_read] = SYS(sys_read, "fpu"),
@@ -97,7 +100,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 
 extern const char *const syscall_names[SYSCALL_COUNT];
 static bool trace;
-#define TRACE_NO_RETURN (-MAX_ERRNO - 1) /* "= ?", as strace prints exit */
+#define TRACE_NO_RETURN (-MAX_ERRNO - 1)	  /* "= ?", as strace prints exit */
 static uint8_t reported[(SYSCALL_COUNT + 7) / 8]; /* unknown calls logged once */
 
 void syscall_set_trace(bool on)
@@ -142,7 +145,7 @@ static size_t trace_arg(char *out, size_t n, char kind, uint64_t v)
 
 static void trace_print(const struct regs *r, long ret)
 {
-	const uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
+	const uint64_t a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
 	const char *name = name_of(r->nr);
 	const char *args = r->nr < SYSCALL_COUNT && table[r->nr].fn ? table[r->nr].args : "xxxxxx";
 	char line[512];
@@ -180,7 +183,8 @@ static void report_unknown(uint64_t nr)
 	}
 	if (name)
 		klog("monos: the program called %s (%lu), which monos does not implement yet: "
-		     "it got ENOSYS\n", name, nr);
+		     "it got ENOSYS\n",
+		     name, nr);
 	else
 		klog("monos: the program made unknown system call %lu: it got ENOSYS\n", nr);
 }

@@ -9,27 +9,27 @@
 #include "arch/x86_64/paging.h"
 #include "core/kernel.h"
 
-#define LAPIC_ID 0x020
-#define LAPIC_EOI 0x0b0
-#define LAPIC_SVR 0x0f0
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_LVT_LINT1 0x360
-#define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CUR 0x390
-#define LAPIC_TIMER_DIV 0x3e0
-#define SVR_ENABLE 0x100
-#define LVT_MASKED 0x10000
-#define TIMER_DIV_1 0xb
-#define APIC_BASE_ENABLE (1u << 11)
+#define LAPIC_ID	    0x020
+#define LAPIC_EOI	    0x0b0
+#define LAPIC_SVR	    0x0f0
+#define LAPIC_LVT_TIMER	    0x320
+#define LAPIC_LVT_LINT0	    0x350
+#define LAPIC_LVT_LINT1	    0x360
+#define LAPIC_TIMER_INIT    0x380
+#define LAPIC_TIMER_CUR	    0x390
+#define LAPIC_TIMER_DIV	    0x3e0
+#define SVR_ENABLE	    0x100
+#define LVT_MASKED	    0x10000
+#define TIMER_DIV_1	    0xb
+#define APIC_BASE_ENABLE    (1u << 11)
 #define APIC_BASE_ADDR_MASK 0xffffff000ull
 
-#define IOAPIC_PHYS 0xfec00000ull
-#define IOAPIC_REGSEL 0x00
-#define IOAPIC_WIN 0x10
-#define IOAPIC_VER 0x01
+#define IOAPIC_PHYS	   0xfec00000ull
+#define IOAPIC_REGSEL	   0x00
+#define IOAPIC_WIN	   0x10
+#define IOAPIC_VER	   0x01
 #define IOAPIC_REDTBL(pin) (0x10 + 2 * (pin))
-#define REDTBL_MASKED 0x10000
+#define REDTBL_MASKED	   0x10000
 
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xa1

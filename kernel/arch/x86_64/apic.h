@@ -11,9 +11,9 @@
 struct regs;
 
 /* Interrupt vectors.  0-31 are exceptions. */
-#define VEC_TIMER 0x20
-#define VEC_PIT 0x22
-#define VEC_UART 0x24
+#define VEC_TIMER    0x20
+#define VEC_PIT	     0x22
+#define VEC_UART     0x24
 #define VEC_SPURIOUS 0xff
 
 /* Map and enable the local APIC, mask the legacy PICs, map the IOAPIC with

@@ -19,24 +19,24 @@ struct tss {
 } __attribute__((packed));
 
 #define IST_STACK_SIZE 8192
-#define RFLAGS_IF (1 << 9)
-#define RFLAGS_DF (1 << 10)
-#define RFLAGS_TF (1 << 8)
-#define RFLAGS_AC (1 << 18)
-#define RFLAGS_NT (1 << 14)
+#define RFLAGS_IF      (1 << 9)
+#define RFLAGS_DF      (1 << 10)
+#define RFLAGS_TF      (1 << 8)
+#define RFLAGS_AC      (1 << 18)
+#define RFLAGS_NT      (1 << 14)
 
 /* CPUID bits (Intel SDM vol. 2A, CPUID). */
-#define CPUID1_ECX_XSAVE (1u << 26)
-#define CPUID1_ECX_RDRAND (1u << 30)
+#define CPUID1_ECX_XSAVE      (1u << 26)
+#define CPUID1_ECX_RDRAND     (1u << 30)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID7_EBX_FSGSBASE (1u << 0)
-#define CPUID7_EBX_SMEP (1u << 7)
-#define CPUID7_EBX_SMAP (1u << 20)
-#define CPUID7_ECX_UMIP (1u << 2)
-#define CPUIDX1_EDX_NX (1u << 20)
-#define CPUIDX1_EDX_PDPE1GB (1u << 26)
-#define CPUIDX7_EDX_INVTSC (1u << 8)
-#define XCR0_USER_MASK 0x2ffull /* x87 SSE AVX MPX-less AVX-512 PKRU: user components */
+#define CPUID7_EBX_FSGSBASE   (1u << 0)
+#define CPUID7_EBX_SMEP	      (1u << 7)
+#define CPUID7_EBX_SMAP	      (1u << 20)
+#define CPUID7_ECX_UMIP	      (1u << 2)
+#define CPUIDX1_EDX_NX	      (1u << 20)
+#define CPUIDX1_EDX_PDPE1GB   (1u << 26)
+#define CPUIDX7_EDX_INVTSC    (1u << 8)
+#define XCR0_USER_MASK	      0x2ffull /* x87 SSE AVX MPX-less AVX-512 PKRU: user components */
 
 struct cpu_features cpu_features;
 
@@ -59,7 +59,7 @@ static void gdt_load(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
+	} __attribute__((packed)) ptr = { sizeof(gdt) - 1, (uint64_t)gdt };
 
 	gdt[0] = 0;
 	gdt[1] = 0x00af9a000000ffff; /* KERNEL_CS: long mode code, DPL 0 */

@@ -37,12 +37,12 @@ struct thread;
  * The first fields are reached from assembly: asm.h PERCPU_*.
  */
 struct percpu {
-	struct percpu *self;	 /* PERCPU_SELF: for percpu() */
-	uint64_t kernel_rsp;	 /* PERCPU_KERNEL_RSP: top of current thread's kernel stack */
-	uint64_t user_rsp;	 /* PERCPU_USER_RSP: scratch for syscall entry */
-	unsigned id;		 /* CPU number, 0 for the boot CPU */
-	unsigned irq_depth;	 /* nesting of spin_lock_irqsave; owned by this CPU */
-	struct thread *current;	 /* the thread running on this CPU */
+	struct percpu *self;	/* PERCPU_SELF: for percpu() */
+	uint64_t kernel_rsp;	/* PERCPU_KERNEL_RSP: top of current thread's kernel stack */
+	uint64_t user_rsp;	/* PERCPU_USER_RSP: scratch for syscall entry */
+	unsigned id;		/* CPU number, 0 for the boot CPU */
+	unsigned irq_depth;	/* nesting of spin_lock_irqsave; owned by this CPU */
+	struct thread *current; /* the thread running on this CPU */
 };
 
 static inline struct percpu *percpu(void)
@@ -56,9 +56,9 @@ static inline struct percpu *percpu(void)
 struct cpu_features {
 	bool smep, smap, umip, nx, xsave, rdrand, pdpe1gb, fsgsbase, invariant_tsc;
 	bool hypervisor;
-	uint64_t xcr0;		 /* the XSAVE features enabled for programs */
-	uint32_t xsave_size;	 /* bytes XSAVE needs for xcr0 */
-	uint32_t hwcap, hwcap2;	 /* AT_HWCAP (CPUID 1 EDX), AT_HWCAP2 */
+	uint64_t xcr0;		/* the XSAVE features enabled for programs */
+	uint32_t xsave_size;	/* bytes XSAVE needs for xcr0 */
+	uint32_t hwcap, hwcap2; /* AT_HWCAP (CPUID 1 EDX), AT_HWCAP2 */
 	char vendor[13];
 };
 extern struct cpu_features cpu_features;
@@ -95,7 +95,9 @@ static inline uint64_t rdtsc(void)
 }
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
 }
 static inline uint64_t read_cr2(void)
 {

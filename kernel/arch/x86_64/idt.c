@@ -8,11 +8,11 @@
 #include "arch/x86_64/trap.h"
 #include "core/kernel.h"
 
-#define NVECTORS 256
-#define STUB_SIZE 16 /* trap.S aligns every stub to 16 bytes */
-#define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
-#define IST_CRITICAL 1	    /* tss.ist[0]: a known-good stack */
-#define VEC_NMI 2
+#define NVECTORS	 256
+#define STUB_SIZE	 16   /* trap.S aligns every stub to 16 bytes */
+#define GATE_INTERRUPT	 0x8e /* present, DPL 0, 64-bit interrupt gate */
+#define IST_CRITICAL	 1    /* tss.ist[0]: a known-good stack */
+#define VEC_NMI		 2
 #define VEC_DOUBLE_FAULT 8
 
 struct idt_gate {
@@ -32,11 +32,28 @@ static void (*handlers[NVECTORS])(struct regs *r);
 static trap_fault_fn fault_handler;
 
 static const char *const exception_names[32] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
-	"invalid TSS", "segment not present", "stack fault", "general protection",
-	"page fault", "reserved", "x87 error", "alignment check", "machine check",
-	"SIMD error", "virtualization", "control protection",
+	"divide error",
+	"debug",
+	"NMI",
+	"breakpoint",
+	"overflow",
+	"bound range",
+	"invalid opcode",
+	"device not available",
+	"double fault",
+	"coprocessor overrun",
+	"invalid TSS",
+	"segment not present",
+	"stack fault",
+	"general protection",
+	"page fault",
+	"reserved",
+	"x87 error",
+	"alignment check",
+	"machine check",
+	"SIMD error",
+	"virtualization",
+	"control protection",
 };
 
 void idt_init(void)
@@ -44,7 +61,7 @@ void idt_init(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) ptr = {sizeof(idt) - 1, (uint64_t)idt};
+	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
 
 	for (unsigned v = 0; v < NVECTORS; v++) {
 		uint64_t off = (uint64_t)trap_stubs + v * STUB_SIZE;

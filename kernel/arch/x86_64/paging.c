@@ -10,10 +10,10 @@
 
 #define PML4_INDEX(va) (((va) >> 39) & 511)
 #define PDPT_INDEX(va) (((va) >> 30) & 511)
-#define PD_INDEX(va) (((va) >> 21) & 511)
-#define PT_INDEX(va) (((va) >> 12) & 511)
-#define LARGE_PAGE (2ul << 20)
-#define TABLE_FLAGS (PTE_P | PTE_W | PTE_U) /* rights are set at the leaves */
+#define PD_INDEX(va)   (((va) >> 21) & 511)
+#define PT_INDEX(va)   (((va) >> 12) & 511)
+#define LARGE_PAGE     (2ul << 20)
+#define TABLE_FLAGS    (PTE_P | PTE_W | PTE_U) /* rights are set at the leaves */
 
 extern char __kernel_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
 	__kernel_end[];

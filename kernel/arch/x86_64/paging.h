@@ -10,10 +10,10 @@
 #include <stdint.h>
 #include "arch/x86_64/asm.h"
 
-#define PTE_NX (1ull << 63)
+#define PTE_NX	      (1ull << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 /* Software bits (ignored by the CPU, SDM table 4-19): */
-#define PTE_COW (1ull << 9)	/* read-only now, copy on the first write */
+#define PTE_COW	  (1ull << 9)  /* read-only now, copy on the first write */
 #define PTE_IMAGE (1ull << 10) /* maps a page of the image: never freed */
 
 /*

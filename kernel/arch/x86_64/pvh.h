@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define PVH_START_MAGIC 0x336ec578u
-#define PVH_MEMMAP_RAM 1
+#define PVH_MEMMAP_RAM	1
 
 struct pvh_start_info {
 	uint32_t magic;

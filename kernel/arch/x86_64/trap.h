@@ -23,9 +23,9 @@ const char *trap_name(unsigned vec);
 
 /* Page-fault error code bits (Intel SDM vol. 3A, 4.7). */
 #define PF_PRESENT (1u << 0)
-#define PF_WRITE (1u << 1)
-#define PF_USER (1u << 2)
-#define PF_INSTR (1u << 4)
+#define PF_WRITE   (1u << 1)
+#define PF_USER	   (1u << 2)
+#define PF_INSTR   (1u << 4)
 
 /* The entry from trap.S. */
 void trap_dispatch(struct regs *r);

@@ -27,7 +27,7 @@ int fmt_vformat(fmt_put_fn put, void *ctx, const char *fmt, va_list ap);
 
 /* fmt_format - fmt_vformat with variable arguments. */
 int fmt_format(fmt_put_fn put, void *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * fmt_vsnprintf - C99 vsnprintf: writes at most @size - 1 characters and a
@@ -38,6 +38,6 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* fmt_snprintf - fmt_vsnprintf with variable arguments. */
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -1,0 +1,319 @@
+/*
+ * Path and metadata system calls: stat and statx, directory listing,
+ * symlinks, access checks and the working directory; and the one helper that
+ * resolves a path argument of a *at() call.
+ */
+#include "linux/syscall.h"
+#include "core/heap.h"
+#include "core/kernel.h"
+#include "core/uaccess.h"
+#include "fs/vfs.h"
+
+#define X_OK	  1
+#define W_OK	  2
+#define DT_FIFO	  1
+#define DT_CHR	  2
+#define DT_DIR	  4
+#define DT_REG	  8
+#define DT_LNK	  10
+#define IMAGE_DEV 0x0801 /* a made-up, stable device number for the image */
+#define BLKSIZE	  4096
+
+/* The directory a *at() call starts from. */
+static struct inode *at_dir(long dirfd, const char *path)
+{
+	struct file *f;
+
+	if (path[0] == '/' || (int)dirfd == AT_FDCWD)
+		return vfs_cwd();
+	if (!(f = fd_get(dirfd)))
+		return ERR_PTR(-EBADF);
+	if (!S_ISDIR(f->inode->mode))
+		return ERR_PTR(-ENOTDIR);
+	return f->inode;
+}
+
+struct inode *path_at_lookup(long dirfd, uint64_t upath, long flags)
+{
+	char *path = kmalloc(PATH_MAX);
+	struct inode *dir, *ino;
+	long r;
+
+	if (!path)
+		return ERR_PTR(-ENOMEM);
+	r = strncpy_from_user(path, upath, PATH_MAX);
+	if (r < 0) {
+		ino = ERR_PTR(r);
+	} else if (r == 0 && (flags & AT_EMPTY_PATH)) {
+		struct file *f = (int)dirfd == AT_FDCWD ? NULL : fd_get(dirfd);
+		ino = (int)dirfd == AT_FDCWD ? vfs_cwd() : f ? f->inode : ERR_PTR(-EBADF);
+	} else {
+		dir = at_dir(dirfd, path);
+		ino = IS_ERR(dir) ? dir : vfs_lookup(dir, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	}
+	kfree(path);
+	return ino;
+}
+
+/* Linux's struct stat on x86-64 (arch/x86/include/uapi/asm/stat.h). */
+struct stat_k {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid, pad0;
+	uint64_t rdev;
+	int64_t size, blksize, blocks;
+	uint64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+	int64_t unused[3];
+};
+
+static long put_stat(struct inode *ino, uint64_t ust)
+{
+	struct stat_k st = {
+		.dev = IMAGE_DEV,
+		.ino = ino->ino,
+		.nlink = ino->nlink,
+		.mode = ino->mode,
+		.uid = ino->uid,
+		.gid = ino->gid,
+		.size = ino->size,
+		.blksize = BLKSIZE,
+		.blocks = ALIGN_UP(ino->size, 512ul) / 512,
+		.atime = ino->mtime,
+		.mtime = ino->mtime,
+		.ctime = ino->mtime,
+	};
+	if (S_ISDIR(ino->mode))
+		st.size = BLKSIZE;
+	return copy_to_user(ust, &st, sizeof(st));
+}
+
+long sys_fstat(long fd, uint64_t st)
+{
+	struct file *f = fd_get(fd);
+	return f ? put_stat(f->inode, st) : -EBADF;
+}
+
+long sys_newfstatat(long dirfd, uint64_t path, uint64_t st, long flags)
+{
+	struct inode *ino;
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* AT_NO_AUTOMOUNT */))
+		return -EINVAL;
+	ino = path_at_lookup(dirfd, path, flags);
+	return IS_ERR(ino) ? PTR_ERR(ino) : put_stat(ino, st);
+}
+
+long sys_stat(uint64_t path, uint64_t st)
+{
+	return sys_newfstatat(AT_FDCWD, path, st, 0);
+}
+
+long sys_lstat(uint64_t path, uint64_t st)
+{
+	return sys_newfstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
+
+/* struct statx (include/uapi/linux/stat.h). */
+struct statx_k {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct {
+		int64_t sec;
+		uint32_t nsec;
+		int32_t reserved;
+	} atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t mnt_id;
+	uint32_t dio_mem_align, dio_offset_align;
+	uint64_t spare3[12];
+};
+_Static_assert(sizeof(struct statx_k) == 256, "struct statx is 256 bytes");
+#define STATX_BASIC_STATS  0x7ff
+#define AT_STATX_SYNC_TYPE 0x6000
+
+long sys_statx(long dirfd, uint64_t path, long flags, unsigned mask, uint64_t buf)
+{
+	struct inode *ino;
+	struct statx_k sx = { 0 };
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 | AT_STATX_SYNC_TYPE))
+		return -EINVAL;
+	if (mask & 0x80000000u) /* STATX__RESERVED */
+		return -EINVAL;
+	ino = path_at_lookup(dirfd, path, flags);
+	if (IS_ERR(ino))
+		return PTR_ERR(ino);
+	sx.mask = STATX_BASIC_STATS;
+	sx.blksize = BLKSIZE;
+	sx.nlink = ino->nlink;
+	sx.uid = ino->uid;
+	sx.gid = ino->gid;
+	sx.mode = ino->mode;
+	sx.ino = ino->ino;
+	sx.size = S_ISDIR(ino->mode) ? BLKSIZE : ino->size;
+	sx.blocks = ALIGN_UP(ino->size, 512ul) / 512;
+	sx.atime.sec = sx.ctime.sec = sx.mtime.sec = ino->mtime;
+	sx.dev_major = IMAGE_DEV >> 8;
+	sx.dev_minor = IMAGE_DEV & 0xff;
+	return copy_to_user(buf, &sx, sizeof(sx));
+}
+
+static unsigned dtype(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return DT_DIR;
+	case S_IFLNK:
+		return DT_LNK;
+	case S_IFCHR:
+		return DT_CHR;
+	case S_IFIFO:
+		return DT_FIFO;
+	default:
+		return DT_REG;
+	}
+}
+
+/* Emit one struct linux_dirent64; 0 if it does not fit, else its size. */
+static long put_dirent(uint64_t ubuf, size_t room, uint64_t ino, uint64_t next, unsigned type,
+		       const char *name, size_t len)
+{
+	struct {
+		uint64_t ino;
+		int64_t off;
+		uint16_t reclen;
+		uint8_t type;
+		char name[NAME_MAX + 1];
+	} __attribute__((packed)) d;
+	size_t reclen = ALIGN_UP(offsetof(__typeof__(d), name) + len + 1, 8ul);
+
+	if (reclen > room)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	d.ino = ino;
+	d.off = next;
+	d.reclen = reclen;
+	d.type = type;
+	memcpy(d.name, name, len);
+	return copy_to_user(ubuf, &d, reclen) ? -EFAULT : (long)reclen;
+}
+
+long sys_getdents64(long fd, uint64_t buf, size_t n)
+{
+	struct file *f = fd_get(fd);
+	struct inode *dir, *c;
+	size_t used = 0;
+	uint64_t idx = 0;
+
+	if (!f)
+		return -EBADF;
+	dir = f->inode;
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	/* Positions: 0 ".", 1 "..", then the children in order. */
+	for (uint64_t pos = f->off; pos < 2; pos++) {
+		struct inode *i = pos ? dir->parent : dir;
+		long r = put_dirent(buf + used, n - used, i->ino, pos + 1, DT_DIR, "..", pos + 1);
+		if (r <= 0)
+			return used ? (long)used : (r ? r : -EINVAL);
+		used += r;
+		f->off = pos + 1;
+	}
+	list_for_each_entry(c, &dir->children, sibling) {
+		if (idx++ + 2 < f->off)
+			continue;
+		long r = put_dirent(buf + used, n - used, c->ino, f->off + 1, dtype(c->mode),
+				    c->name, c->namelen);
+		if (r <= 0)
+			return used ? (long)used : (r ? r : -EINVAL);
+		used += r;
+		f->off++;
+	}
+	return used;
+}
+
+long sys_readlinkat(long dirfd, uint64_t path, uint64_t buf, long n)
+{
+	struct inode *ino = path_at_lookup(dirfd, path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+
+	if (IS_ERR(ino))
+		return PTR_ERR(ino);
+	if (!S_ISLNK(ino->mode))
+		return -EINVAL;
+	if (n <= 0)
+		return -EINVAL;
+	n = MIN((uint64_t)n, ino->size);
+	return copy_to_user(buf, ino->data, n) ? -EFAULT : n;
+}
+
+long sys_readlink(uint64_t path, uint64_t buf, long n)
+{
+	return sys_readlinkat(AT_FDCWD, path, buf, n);
+}
+
+long sys_faccessat2(long dirfd, uint64_t path, long mode, long flags)
+{
+	struct inode *ino;
+
+	if (mode & ~7)
+		return -EINVAL;
+	if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	ino = path_at_lookup(dirfd, path, flags);
+	if (IS_ERR(ino))
+		return PTR_ERR(ino);
+	if (mode & W_OK)
+		return -EROFS; /* the image is read-only */
+	/* The program runs as root: only X_OK on a file with no x bit fails. */
+	if ((mode & X_OK) && !S_ISDIR(ino->mode) && !(ino->mode & 0111))
+		return -EACCES;
+	return 0;
+}
+
+long sys_faccessat(long dirfd, uint64_t path, long mode)
+{
+	return sys_faccessat2(dirfd, path, mode, 0);
+}
+
+long sys_access(uint64_t path, long mode)
+{
+	return sys_faccessat2(AT_FDCWD, path, mode, 0);
+}
+
+long sys_getcwd(uint64_t buf, size_t n)
+{
+	char path[PATH_MAX];
+	long len = vfs_path(vfs_cwd(), path, sizeof(path));
+
+	if (len < 0)
+		return len;
+	if ((size_t)len + 1 > n)
+		return -ERANGE;
+	return copy_to_user(buf, path, len + 1) ? -EFAULT : len + 1;
+}
+
+long sys_chdir(uint64_t path)
+{
+	struct inode *ino = path_at_lookup(AT_FDCWD, path, 0);
+
+	if (IS_ERR(ino))
+		return PTR_ERR(ino);
+	if (!S_ISDIR(ino->mode))
+		return -ENOTDIR;
+	vfs_set_cwd(ino);
+	return 0;
+}
+
+long sys_fchdir(long fd)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	if (!S_ISDIR(f->inode->mode))
+		return -ENOTDIR;
+	vfs_set_cwd(f->inode);
+	return 0;
+}
