@@ -97,6 +97,12 @@ uint64_t time_monotonic_ns(void)
 	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_boot) * tsc_mult) >> 32);
 }
 
+uint64_t time_busy_ns(void)
+{
+	uint64_t busy = rdtsc() - tsc_boot - halted_tsc;
+	return (uint64_t)(((unsigned __int128)busy * tsc_mult) >> 32);
+}
+
 uint64_t time_realtime_ns(void)
 {
 	return realtime_offset + time_monotonic_ns();

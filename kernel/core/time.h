@@ -42,6 +42,10 @@ void time_idle(void);
 /* TSC ticks spent halted in time_idle() since boot. */
 uint64_t time_halted_tsc(void);
 
+/* Nanoseconds since boot this CPU did not spend halted: the CPU time of
+ * everything that ran, the one program and the kernel working for it. */
+uint64_t time_busy_ns(void);
+
 /* The calibrated TSC frequency in kHz. */
 uint64_t time_tsc_khz(void);
 

@@ -48,10 +48,10 @@ static long clock_ns(long clk, uint64_t *ns)
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID:
-		/* One thread that never waits long: its CPU time is close to the
-		 * time since boot minus halted time; use monotonic until the
-		 * scheduler accounts CPU time. */
-		*ns = time_monotonic_ns();
+		/* One thread on one CPU: its CPU time is the time the CPU was
+		 * not halted (kernel work on its behalf included, as Linux
+		 * counts system time). */
+		*ns = time_busy_ns();
 		return 0;
 	default:
 		return -EINVAL;
