@@ -1,8 +1,9 @@
 /*
- * ELF loading.  Static (ET_EXEC) and static-pie (ET_DYN without PT_INTERP)
- * programs are mapped from the image in place: each PT_LOAD becomes a file
- * area over the program's inode, plus an anonymous area for the rest of its
- * bss.  The stack follows the System V x86-64 ABI, 3.4.1, and Linux's
+ * ELF loading.  Static (ET_EXEC), static-pie (ET_DYN without PT_INTERP) and
+ * dynamic programs are mapped from the image in place: each PT_LOAD becomes a
+ * file area over the program's inode, plus an anonymous area for the rest of
+ * its bss.  A dynamic program's interpreter (ld.so) is mapped the same way and
+ * started first, with AT_BASE, AT_ENTRY and AT_PHDR telling it the rest.  The stack follows the System V x86-64 ABI, 3.4.1, and Linux's
  * fs/binfmt_elf.c create_elf_tables().
  */
 #include "exec/exec.h"
@@ -42,6 +43,14 @@
 /* Linux's x86 signal frame without the XSAVE area (struct rt_sigframe,
  * ucontext and siginfo) plus alignment: AT_MINSIGSTKSZ is this + XSAVE size. */
 #define SIGFRAME_BASE 1024
+
+/* What exec mapped: the program, and its interpreter if it has one. */
+struct loaded {
+	struct elf_info prog;
+	uint64_t bias;	      /* added to the program's addresses (PIE) */
+	uint64_t interp_base; /* AT_BASE: where the interpreter went, or 0 */
+	uint64_t entry;	      /* the first instruction: the interpreter's if any */
+};
 
 static uint64_t auxv[MAX_AUXV * 2];
 static size_t auxv_len;
@@ -123,17 +132,17 @@ static int push_strings(struct stack_builder *sb, const char *s, size_t len, uin
 	return 0;
 }
 
-static void auxv_build(const struct elf_info *info, uint64_t bias, uint64_t platform,
-		       uint64_t random, uint64_t execfn)
+static void auxv_build(const struct loaded *ld, uint64_t platform, uint64_t random,
+		       uint64_t execfn)
 {
 	const uint64_t v[] = {
-		AT_PHDR,	info->phdr_vaddr + bias,
+		AT_PHDR,	ld->prog.phdr_vaddr + ld->bias,
 		AT_PHENT,	sizeof(struct elf64_phdr),
-		AT_PHNUM,	info->phnum,
+		AT_PHNUM,	ld->prog.phnum,
 		AT_PAGESZ,	PAGE_SIZE,
-		AT_BASE,	0,
+		AT_BASE,	ld->interp_base,
 		AT_FLAGS,	0,
-		AT_ENTRY,	info->entry + bias,
+		AT_ENTRY,	ld->prog.entry + ld->bias,
 		AT_UID,		0,
 		AT_EUID,	0,
 		AT_GID,		0,
@@ -154,7 +163,7 @@ static void auxv_build(const struct elf_info *info, uint64_t bias, uint64_t plat
 
 static long build_stack(struct stack_builder *sb, const char *path, const char *argv,
 			size_t argv_len, const char *envp, size_t envp_len,
-			const struct elf_info *info, uint64_t bias, uint64_t *sp)
+			const struct loaded *ld, uint64_t *sp)
 {
 	size_t argc = count_strings(argv, argv_len), envc = count_strings(envp, envp_len);
 	uint64_t ptrs[argc + envc + 2], execfn, platform, random;
@@ -172,7 +181,7 @@ static long build_stack(struct stack_builder *sb, const char *path, const char *
 		return -E2BIG;
 	ptrs[argc] = 0;
 	ptrs[argc + 1 + envc] = 0;
-	auxv_build(info, bias, platform, random, execfn);
+	auxv_build(ld, platform, random, execfn);
 
 	/* argc, argv[], NULL, envp[], NULL, auxv: rsp 16-byte aligned at argc. */
 	words = 1 + argc + 1 + envc + 1 + auxv_len;
@@ -190,39 +199,79 @@ static long build_stack(struct stack_builder *sb, const char *path, const char *
 
 static struct stack_builder builder; /* too big for a kernel stack; exec runs once */
 
+/* Find and check an ELF file of the image. */
+static long open_elf(const char *path, struct inode **ino, struct elf_info *info,
+		     const char **why)
+{
+	*ino = vfs_lookup(vfs_cwd(), path, true);
+	if (IS_ERR(*ino))
+		return *why = "cannot find it in the image", PTR_ERR(*ino);
+	if (!S_ISREG((*ino)->mode))
+		return *why = "not a regular file", -EACCES;
+	if (elf_parse((*ino)->data, (*ino)->size, info, why))
+		return -ENOEXEC;
+	return 0;
+}
+
+/*
+ * Map the interpreter named by PT_INTERP (ld.so) where mmap would put it, as
+ * Linux does; it then maps the program's libraries itself.
+ */
+static long load_interp(struct loaded *ld, const char **why)
+{
+	struct inode *ino;
+	struct elf_info info;
+	uint64_t base;
+	long err = open_elf(ld->prog.interp, &ino, &info, why);
+
+	if (err) {
+		if (err == -ENOENT)
+			*why = "its interpreter is not in the image";
+		return err;
+	}
+	if (info.interp || info.type != ET_DYN)
+		return *why = "its interpreter is not a shared object", -ELIBBAD;
+	base = vm_find_free(info.hi - info.lo);
+	if (!base)
+		return *why = "no room for its interpreter", -ENOMEM;
+	err = map_segments(ino, &info, base - info.lo);
+	if (err < 0)
+		return *why = "out of memory mapping its interpreter", err;
+	ld->interp_base = base - info.lo;
+	ld->entry = info.entry + ld->interp_base;
+	return 0;
+}
+
 long exec_load(const char *path, const char *argv, size_t argv_len, const char *envp,
 	       size_t envp_len, struct regs *r, const char **why)
 {
-	struct inode *ino = vfs_lookup(vfs_cwd(), path, true);
-	struct elf_info info;
-	uint64_t bias = 0, sp;
+	struct loaded ld = { 0 };
+	struct inode *ino;
+	uint64_t sp;
 	long top, err;
 
 	*why = "";
-	if (IS_ERR(ino))
-		return *why = "cannot find it in the image", PTR_ERR(ino);
-	if (!S_ISREG(ino->mode))
-		return *why = "not a regular file", -EACCES;
-	if (elf_parse(ino->data, ino->size, &info, why))
-		return -ENOEXEC;
-	if (info.interp)
-		return *why = "dynamic programs are not supported yet", -ENOEXEC;
-	if (info.type == ET_DYN)
-		bias = VM_PIE_BASE - info.lo;
-	top = map_segments(ino, &info, bias);
+	if ((err = open_elf(path, &ino, &ld.prog, why)))
+		return err;
+	if (ld.prog.type == ET_DYN)
+		ld.bias = VM_PIE_BASE - ld.prog.lo;
+	top = map_segments(ino, &ld.prog, ld.bias);
 	if (top < 0)
 		return *why = "out of memory mapping it", top;
 	vm_brk_start = vm_brk_end = top;
+	ld.entry = ld.prog.entry + ld.bias;
+	if (ld.prog.interp && (err = load_interp(&ld, why)))
+		return err;
 	if (vm_map(VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, PROT_READ | PROT_WRITE, NULL, 0, 0,
 		   "[stack]"))
 		return *why = "out of memory for the stack", -ENOMEM;
 	builder.top = VM_STACK_TOP;
 	builder.used = 0;
-	err = build_stack(&builder, path, argv, argv_len, envp, envp_len, &info, bias, &sp);
+	err = build_stack(&builder, path, argv, argv_len, envp, envp_len, &ld, &sp);
 	if (err)
 		return *why = "arguments too long", err;
 	memset(r, 0, sizeof(*r));
-	r->rip = info.entry + bias;
+	r->rip = ld.entry;
 	r->rsp = sp;
 	r->cs = USER_CS;
 	r->ss = USER_DS;
