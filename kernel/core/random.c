@@ -35,7 +35,7 @@ void random_init(const uint8_t *seed, size_t len)
 	if (seed)
 		memcpy(key, seed, MIN(len, sizeof(key)));
 	else
-		klog("random: no per-run seed; seeding from RDRAND, TSC and RTC only\n");
+		klog("monos: no per-run seed; seeding from RDRAND, TSC and RTC only\n");
 	chacha_rng_init(&rng, key);
 	if (cpu_features.rdrand)
 		while (n < RDRAND_WORDS && rdrand64(&extra[n]))

@@ -8,6 +8,7 @@
  */
 #include "exec/exec.h"
 #include "arch/x86_64/cpu.h"
+#include "core/heap.h"
 #include "core/kernel.h"
 #include "core/random.h"
 #include "core/uaccess.h"
@@ -199,16 +200,30 @@ static long build_stack(struct stack_builder *sb, const char *path, const char *
 
 static struct stack_builder builder; /* too big for a kernel stack; exec runs once */
 
-/* Find and check an ELF file of the image. */
-static long open_elf(const char *path, struct inode **ino, struct elf_info *info,
+/*
+ * Find and check an ELF file of the image.  The ELF reader uses the headers
+ * in place, which needs them 8-byte aligned; an image packed by another tool
+ * (GNU cpio aligns data to 4 bytes only) is read from an aligned copy, kept
+ * in *copy until exec is done with the headers.  Mapping is unaffected: vm.c
+ * copies pages whose data is not page aligned.
+ */
+static long open_elf(const char *path, struct inode **ino, struct elf_info *info, void **copy,
 		     const char **why)
 {
+	const void *data;
+
 	*ino = vfs_lookup(vfs_cwd(), path, true);
 	if (IS_ERR(*ino))
 		return *why = "cannot find it in the image", PTR_ERR(*ino);
 	if (!S_ISREG((*ino)->mode))
 		return *why = "not a regular file", -EACCES;
-	if (elf_parse((*ino)->data, (*ino)->size, info, why))
+	data = (*ino)->data;
+	if (!IS_ALIGNED((uint64_t)data, 8)) {
+		if (!(*copy = kmalloc((*ino)->size ? (*ino)->size : 1)))
+			return *why = "out of memory reading it", -ENOMEM;
+		data = memcpy(*copy, data, (*ino)->size);
+	}
+	if (elf_parse(data, (*ino)->size, info, why))
 		return -ENOEXEC;
 	return 0;
 }
@@ -217,12 +232,12 @@ static long open_elf(const char *path, struct inode **ino, struct elf_info *info
  * Map the interpreter named by PT_INTERP (ld.so) where mmap would put it, as
  * Linux does; it then maps the program's libraries itself.
  */
-static long load_interp(struct loaded *ld, const char **why)
+static long load_interp(struct loaded *ld, void **copy, const char **why)
 {
 	struct inode *ino;
 	struct elf_info info;
 	uint64_t base;
-	long err = open_elf(ld->prog.interp, &ino, &info, why);
+	long err = open_elf(ld->prog.interp, &ino, &info, copy, why);
 
 	if (err) {
 		if (err == -ENOENT)
@@ -242,16 +257,16 @@ static long load_interp(struct loaded *ld, const char **why)
 	return 0;
 }
 
-long exec_load(const char *path, const char *argv, size_t argv_len, const char *envp,
-	       size_t envp_len, struct regs *r, const char **why)
+/* exec_load() once the copies of misaligned headers exist. */
+static long load(const char *path, const char *argv, size_t argv_len, const char *envp,
+		 size_t envp_len, struct regs *r, void **copies, const char **why)
 {
 	struct loaded ld = { 0 };
 	struct inode *ino;
 	uint64_t sp;
 	long top, err;
 
-	*why = "";
-	if ((err = open_elf(path, &ino, &ld.prog, why)))
+	if ((err = open_elf(path, &ino, &ld.prog, &copies[0], why)))
 		return err;
 	if (ld.prog.type == ET_DYN)
 		ld.bias = VM_PIE_BASE - ld.prog.lo;
@@ -260,7 +275,7 @@ long exec_load(const char *path, const char *argv, size_t argv_len, const char *
 		return *why = "out of memory mapping it", top;
 	vm_brk_start = vm_brk_end = top;
 	ld.entry = ld.prog.entry + ld.bias;
-	if (ld.prog.interp && (err = load_interp(&ld, why)))
+	if (ld.prog.interp && (err = load_interp(&ld, &copies[1], why)))
 		return err;
 	if (vm_map(VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, PROT_READ | PROT_WRITE, NULL, 0, 0,
 		   "[stack]"))
@@ -277,4 +292,17 @@ long exec_load(const char *path, const char *argv, size_t argv_len, const char *
 	r->ss = USER_DS;
 	r->rflags = RFLAGS_IF;
 	return 0;
+}
+
+long exec_load(const char *path, const char *argv, size_t argv_len, const char *envp,
+	       size_t envp_len, struct regs *r, const char **why)
+{
+	void *copies[2] = { NULL, NULL }; /* the program's and the interpreter's */
+	long err;
+
+	*why = "";
+	err = load(path, argv, argv_len, envp, envp_len, r, copies, why);
+	kfree(copies[0]);
+	kfree(copies[1]);
+	return err;
 }

@@ -40,13 +40,16 @@ static const struct file_ops image_ops = {
 
 struct file *vfs_open(struct inode *ino, unsigned flags)
 {
+	const struct file_ops *ops = ino->fops ? ino->fops : &image_ops;
 	struct file *f;
 
-	if ((flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH))
+	if (ops->open && !(flags & O_PATH))
+		return ops->open(ino, flags);
+	if ((flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH) && !ino->fops)
 		return ERR_PTR(S_ISDIR(ino->mode) ? -EISDIR : -EROFS);
 	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
 		return ERR_PTR(-ENOTDIR);
-	if (flags & O_TRUNC)
+	if ((flags & O_TRUNC) && !ino->fops)
 		return ERR_PTR(-EROFS);
 	f = kzalloc(sizeof(*f));
 	if (!f)
@@ -54,7 +57,7 @@ struct file *vfs_open(struct inode *ino, unsigned flags)
 	f->refs = 1;
 	f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 	f->inode = ino;
-	f->ops = &image_ops;
+	f->ops = ops;
 	return f;
 }
 

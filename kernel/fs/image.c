@@ -65,6 +65,12 @@ static struct inode *new_inode(struct inode *dir, const char *name, size_t len, 
 	return ino;
 }
 
+struct inode *vfs_mknode(struct inode *dir, const char *name, uint32_t mode)
+{
+	struct inode *c = child(dir, name, strlen(name));
+	return c ? c : new_inode(dir, name, strlen(name), mode);
+}
+
 /* Find or create the node for `path` (no leading '/'), making directories
  * for missing parents.  The last component gets `mode`. */
 static struct inode *make_path(const char *path, size_t len, uint32_t mode)
@@ -153,7 +159,7 @@ int vfs_init_image(const void *buf, size_t len)
 		if (add_entry(&e))
 			return -ENOMEM;
 	if (r < 0)
-		klog("image: the initrd is not a valid cpio archive (at byte %lu)\n", it.off);
+		klog("monos: the image is not a valid cpio archive\n");
 	return r;
 }
 

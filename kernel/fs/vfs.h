@@ -61,11 +61,14 @@ struct inode {
 	size_t namelen;
 	struct list_head children; /* directories: struct inode.sibling */
 	struct list_head sibling;
+	const struct file_ops *fops; /* devices: their operations; NULL: image file */
+	uint32_t rdev;		     /* devices: (major << 8) | minor */
 };
 
 struct file;
-struct stat_k;
 struct file_ops {
+	/* Optional: open the inode yourself (e.g. /dev/stdout reopens fd 1). */
+	struct file *(*open)(struct inode *ino, unsigned flags);
 	long (*read)(struct file *f, void *kbuf, size_t n, uint64_t off);
 	long (*write)(struct file *f, const void *kbuf, size_t n, uint64_t off);
 	long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
@@ -85,6 +88,13 @@ struct file {
 /* Build the image tree from the initrd at `buf`: every archive, the per-run
  * one included.  Returns 0 or -EINVAL (malformed archive, logged). */
 int vfs_init_image(const void *buf, size_t len);
+
+/* Add (or find) the entry `name` (a static string) in directory `dir`, with
+ * `mode`; NULL when out of memory.  Boot only: synthetic trees (/dev). */
+struct inode *vfs_mknode(struct inode *dir, const char *name, uint32_t mode);
+
+/* devfs.c: populate /dev.  Called once by init after the image tree. */
+void devfs_init(void);
 
 /* The root directory, and the program's working directory. */
 struct inode *vfs_root(void);

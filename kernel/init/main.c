@@ -149,6 +149,7 @@ void init_main(uint32_t start_info_phys)
 		panic("boot: no image (the loader passed no initrd)");
 	if (vfs_init_image(phys_to_virt(initrd.start), initrd.end - initrd.start) < 0)
 		panic("boot: the image is not a valid cpio archive");
+	devfs_init();
 	init_per_run();
 	process_init();
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));

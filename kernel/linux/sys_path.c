@@ -75,6 +75,7 @@ static long put_stat(struct inode *ino, uint64_t ust)
 		.uid = ino->uid,
 		.gid = ino->gid,
 		.size = ino->size,
+		.rdev = ino->rdev,
 		.blksize = BLKSIZE,
 		.blocks = ALIGN_UP(ino->size, 512ul) / 512,
 		.atime = ino->mtime,
@@ -155,6 +156,8 @@ long sys_statx(long dirfd, uint64_t path, long flags, unsigned mask, uint64_t bu
 	sx.size = S_ISDIR(ino->mode) ? BLKSIZE : ino->size;
 	sx.blocks = ALIGN_UP(ino->size, 512ul) / 512;
 	sx.atime.sec = sx.ctime.sec = sx.mtime.sec = ino->mtime;
+	sx.rdev_major = ino->rdev >> 8;
+	sx.rdev_minor = ino->rdev & 0xff;
 	sx.dev_major = IMAGE_DEV >> 8;
 	sx.dev_minor = IMAGE_DEV & 0xff;
 	return copy_to_user(buf, &sx, sizeof(sx));

@@ -100,6 +100,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 
 extern const char *const syscall_names[SYSCALL_COUNT];
 static bool trace;
+#define O_TMPFILE_BITS 020000000 /* __O_TMPFILE */
 #define TRACE_NO_RETURN (-MAX_ERRNO - 1)	  /* "= ?", as strace prints exit */
 static uint8_t reported[(SYSCALL_COUNT + 7) / 8]; /* unknown calls logged once */
 
@@ -155,7 +156,12 @@ static void trace_print(const struct regs *r, long ret)
 		len = fmt_snprintf(line, sizeof(line), "%s(", name);
 	else
 		len = fmt_snprintf(line, sizeof(line), "syscall_%lu(", r->nr);
-	for (unsigned i = 0; args[i] && i < 6 && len < sizeof(line) - 64; i++) {
+	unsigned nargs = strlen(args);
+	/* open and openat take a mode only when they may create a file */
+	if ((r->nr == __NR_open && !(a[1] & (O_CREAT | O_TMPFILE_BITS))) ||
+	    (r->nr == __NR_openat && !(a[2] & (O_CREAT | O_TMPFILE_BITS))))
+		nargs--;
+	for (unsigned i = 0; i < nargs && i < 6 && len < sizeof(line) - 64; i++) {
 		if (i)
 			len += fmt_snprintf(line + len, sizeof(line) - len, ", ");
 		len += trace_arg(line + len, sizeof(line) - len, args[i], a[i]);
@@ -172,15 +178,33 @@ static void trace_print(const struct regs *r, long ret)
 	console_write(MONOS_CHAN_TRACE, line, MIN(len, sizeof(line) - 1));
 }
 
+/* Whether unknown call `nr` was reported already; remembers it if not.
+ * Numbers past the table share a few slots, then are reported no more. */
+static bool already_reported(uint64_t nr)
+{
+	static uint64_t beyond[16];
+	static unsigned nbeyond;
+
+	if (nr < SYSCALL_COUNT) {
+		bool seen = reported[nr / 8] & (1 << (nr % 8));
+		reported[nr / 8] |= 1 << (nr % 8);
+		return seen;
+	}
+	for (unsigned i = 0; i < nbeyond; i++)
+		if (beyond[i] == nr)
+			return true;
+	if (nbeyond == ARRAY_SIZE(beyond))
+		return true; /* a program probing many numbers: stay quiet */
+	beyond[nbeyond++] = nr;
+	return false;
+}
+
 static void report_unknown(uint64_t nr)
 {
 	const char *name = name_of(nr);
 
-	if (nr < SYSCALL_COUNT) {
-		if (reported[nr / 8] & (1 << (nr % 8)))
-			return;
-		reported[nr / 8] |= 1 << (nr % 8);
-	}
+	if (already_reported(nr))
+		return;
 	if (name)
 		klog("monos: the program called %s (%lu), which monos does not implement yet: "
 		     "it got ENOSYS\n",

@@ -51,6 +51,8 @@ static inline const char *guest_errname(int err)
 	    {ENOTEMPTY, "ENOTEMPTY"},
 	    {ELOOP, "ELOOP"},
 	    {ENAMETOOLONG, "ENAMETOOLONG"},
+	    {ENOSPC, "ENOSPC"},
+	    {ENXIO, "ENXIO"},
 	};
 	static char other[24];
 

@@ -18,7 +18,7 @@
 
 int main(int argc, char **argv)
 {
-	struct timespec req = {.tv_sec = SLEEPER_SECONDS}, rem = {0};
+	struct timespec req = { .tv_sec = SLEEPER_SECONDS }, rem = { 0 };
 
 	if (argc > 1 && strcmp(argv[1], "ignore") == 0 && signal(SIGINT, SIG_IGN) == SIG_ERR) {
 		perror("signal");

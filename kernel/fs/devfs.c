@@ -1,0 +1,105 @@
+/*
+ * /dev: the character devices programs expect (null, zero, full, random,
+ * urandom, tty, console) and stdin, stdout and stderr, which reopen the
+ * program's fds 0-2 as Linux's /proc/self/fd links do.  Device numbers are
+ * Linux's (Documentation/admin-guide/devices.txt).
+ */
+#include "fs/vfs.h"
+#include "core/console.h"
+#include "core/kernel.h"
+#include "core/random.h"
+
+#define DEV_MODE (S_IFCHR | 0666)
+#define MKDEV(major, minor) (((major) << 8) | (minor))
+
+static long null_read(struct file *f, void *kbuf, size_t n, uint64_t off)
+{
+	return 0;
+}
+
+static long null_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
+{
+	return n;
+}
+
+static long zero_read(struct file *f, void *kbuf, size_t n, uint64_t off)
+{
+	memset(kbuf, 0, n);
+	return n;
+}
+
+static long full_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
+{
+	return -ENOSPC;
+}
+
+static long random_read(struct file *f, void *kbuf, size_t n, uint64_t off)
+{
+	random_fill(kbuf, n);
+	return n;
+}
+
+/* Devices are not seekable in the sense of a position, but lseek on them
+ * succeeds (and returns 0) on Linux: seekable with no size does that. */
+static const struct file_ops null_ops = {.read = null_read, .write = null_write, .seekable = true};
+static const struct file_ops zero_ops = {.read = zero_read, .write = null_write, .seekable = true};
+static const struct file_ops full_ops = {.read = zero_read, .write = full_write, .seekable = true};
+static const struct file_ops random_ops = {
+	.read = random_read, .write = null_write, .seekable = true
+};
+
+/* /dev/stdin, /dev/stdout, /dev/stderr, /dev/tty, /dev/console: the
+ * program's own descriptors (or, for tty and console, fd 0). */
+static struct file *reopen_fd(struct inode *ino, unsigned flags)
+{
+	int fd = ino->rdev == MKDEV(5, 0) || ino->rdev == MKDEV(5, 1) ? 0 : (int)ino->rdev - 0xfd00;
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return ERR_PTR(-ENXIO);
+	if (ino->rdev == MKDEV(5, 0) && !console_file_is_tty(f))
+		return ERR_PTR(-ENXIO); /* no controlling terminal */
+	f->refs++;
+	return f;
+}
+
+static const struct file_ops reopen_ops = {.open = reopen_fd};
+
+struct dev {
+	const char *name;
+	uint32_t rdev, mode;
+	const struct file_ops *ops;
+};
+
+static const struct dev devices[] = {
+	{"null", MKDEV(1, 3), DEV_MODE, &null_ops},
+	{"zero", MKDEV(1, 5), DEV_MODE, &zero_ops},
+	{"full", MKDEV(1, 7), DEV_MODE, &full_ops},
+	{"random", MKDEV(1, 8), DEV_MODE, &random_ops},
+	{"urandom", MKDEV(1, 9), DEV_MODE, &random_ops},
+	{"tty", MKDEV(5, 0), DEV_MODE, &reopen_ops},
+	{"console", MKDEV(5, 1), S_IFCHR | 0600, &reopen_ops},
+	/* Not devices on Linux but links to /proc/self/fd/N; rdev here only
+	 * tells reopen_fd which fd (0xfd00 + N), and stat shows a char device. */
+	{"stdin", 0xfd00, S_IFCHR | 0600, &reopen_ops},
+	{"stdout", 0xfd01, S_IFCHR | 0600, &reopen_ops},
+	{"stderr", 0xfd02, S_IFCHR | 0600, &reopen_ops},
+};
+
+void devfs_init(void)
+{
+	struct inode *dev = vfs_mknode(vfs_root(), "dev", S_IFDIR | 0755);
+
+	if (!dev || !S_ISDIR(dev->mode))
+		panic("devfs: cannot create /dev");
+	for (unsigned i = 0; i < ARRAY_SIZE(devices); i++) {
+		struct inode *ino = vfs_mknode(dev, devices[i].name, devices[i].mode);
+		if (!ino)
+			panic("devfs: no memory");
+		ino->mode = devices[i].mode;
+		ino->rdev = devices[i].rdev;
+		ino->fops = devices[i].ops;
+		ino->size = 0;
+		ino->data = NULL;
+	}
+}

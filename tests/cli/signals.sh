@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# CLI test: signals sent to monos reach the program in the instance.  The
+# sleeper guest prints "ready" and sleeps 60 s; SIGINT, SIGTERM or SIGHUP to
+# the monos process must end it promptly with the shell's status for that
+# signal (128 + N) and say "killed by SIGxxx", as if the program had been a
+# local process.  A program that ignores SIGINT must survive one, and a
+# Ctrl-C typed on a terminal (a pty made by script(1)) must act as SIGINT.
+. "$(dirname "$0")/lib/common.bash"
+
+SLEEPER=$GUEST/sleeper
+RUN_TIMEOUT=60   # seconds: the watchdog of every monos run (design 13)
+READY_WAIT=300   # tenths of a second to wait for "ready" (boot under TCG)
+PROMPT=100       # tenths of a second a signalled run may take to end
+SURVIVE=2        # seconds an ignored SIGINT must leave the program running
+
+# start ARGS...: start `monos run sleeper ARGS` in the background under a
+# watchdog; sets $wpid (the watchdog) and $mpid (monos itself) once the
+# program printed "ready", or returns 1.  A background job of a script starts
+# with SIGINT ignored, so env restores the default first: the test is about
+# the relay, not about an inherited disposition.
+start() {
+	local i
+	: >"$scratch/out"
+	: >"$scratch/err"
+	timeout -k 5 "$RUN_TIMEOUT" env --default-signal=INT,QUIT \
+		"$MONOS" run "$SLEEPER" "$@" >"$scratch/out" 2>"$scratch/err" &
+	wpid=$!
+	for ((i = 0; i < READY_WAIT; i++)); do
+		grep -qx ready "$scratch/out" && break
+		kill -0 "$wpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	mpid=$(pgrep -P "$wpid")
+	grep -qx ready "$scratch/out" && [ -n "$mpid" ]
+}
+
+# finish_run: wait for the watchdog (which exits with monos' status) and set
+# $rc, $out, $err, $tenths (how long the run took to end after the signal).
+# A run still alive after PROMPT is killed and counts as a failure.
+finish_run() {
+	for ((tenths = 0; tenths < PROMPT; tenths++)); do
+		kill -0 "$wpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ "$tenths" -lt "$PROMPT" ] || kill -KILL "$mpid" 2>/dev/null
+	wait "$wpid"
+	rc=$?
+	out=$(cat -v "$scratch/out")
+	err=$(cat -v "$scratch/err")
+}
+
+# prompt: the last signalled run ended within PROMPT.
+prompt() {
+	[ "$tenths" -lt "$PROMPT" ]
+}
+
+# not_woken: the sleeper never returned from nanosleep (it prints why if so).
+not_woken() {
+	! grep -q '^nanosleep' "$scratch/out" && ! grep -q '^slept' "$scratch/out"
+}
+
+alive() {
+	kill -0 "$mpid" 2>/dev/null
+}
+
+[ -x "$SLEEPER" ] || { echo "FAILED not built: $SLEEPER (make guest-programs)"; exit 1; }
+
+for pair in INT:130 TERM:143 HUP:129; do
+	sig=${pair%:*}
+	want=${pair#*:}
+	rc=-1 out="" err=""
+	if ! start; then
+		check "SIG$sig: the program started and said ready" false
+		finish_run
+		continue
+	fi
+	kill -"$sig" "$mpid"
+	finish_run
+	check "SIG$sig: monos ends promptly (< $((PROMPT / 10)) s)" prompt
+	check "SIG$sig: status $want" status_is "$want"
+	check "SIG$sig: says killed by SIG$sig" err_matches "killed by SIG$sig"
+	check "SIG$sig: killed in its sleep" not_woken
+done
+
+# SIGINT set to SIG_IGN in the program: the host's SIGINT is delivered and
+# ignored there; neither the program nor its sleep may end.
+rc=-1 out="" err=""
+if start ignore; then
+	kill -INT "$mpid"
+	sleep "$SURVIVE"
+	check "SIG_IGN: still running ${SURVIVE} s after SIGINT" alive
+	check "SIG_IGN: its sleep was not interrupted" not_woken
+	kill -TERM "$mpid" 2>/dev/null
+	finish_run
+	check "SIG_IGN: then SIGTERM ends it promptly" prompt
+	check "SIG_IGN: then SIGTERM gives 143" status_is 143
+	check "SIG_IGN: says killed by SIGTERM" err_matches 'killed by SIGTERM'
+else
+	check "SIG_IGN: the program started and said ready" false
+	finish_run
+fi
+
+# Ctrl-C typed on a terminal: script(1) gives monos a pty, whose input we
+# feed through a FIFO kept open until the byte 0x03 has been written.
+if command -v script >/dev/null; then
+	mkfifo "$scratch/keys"
+	timeout -k 5 "$RUN_TIMEOUT" script -qec "$(printf '%q ' "$MONOS" run "$SLEEPER")" /dev/null \
+		<"$scratch/keys" >"$scratch/out" 2>"$scratch/err" &
+	wpid=$!
+	exec 3>"$scratch/keys"
+	for ((i = 0; i < READY_WAIT; i++)); do
+		grep -q ready "$scratch/out" && break
+		sleep 0.1
+	done
+	printf '\003' >&3
+	mpid=$(pgrep -P "$wpid")
+	finish_run
+	exec 3>&-
+	check "Ctrl-C on a terminal: ends promptly" prompt
+	check "Ctrl-C on a terminal: status 130" status_is 130
+	check "Ctrl-C on a terminal: says killed by SIGINT" grep -q 'killed by SIGINT' "$scratch/out"
+else
+	echo "ok Ctrl-C on a terminal: skipped, script(1) is not installed"
+fi
+finish
