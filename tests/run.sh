@@ -121,6 +121,7 @@ GUEST_CASES=(
 	"mm mm none same @DATA@"
 	"time time none same"
 	"dev dev none same"
+	"threads threads none same"
 	"misc misc none same one 'two words' '' 'tab	and * glob'"
 	"exit-0 exit none same exit 0"
 	"exit-1 exit none same exit 1"

@@ -1,31 +1,68 @@
 /*
- * Threads and waiting.  This first kernel runs one program thread; what it
- * offers already has the shape the scheduler of later issues keeps: a thread
- * with its own kernel stack, and one way to block (sched_wait) that wakes on
- * a condition, a deadline or a signal.
+ * Threads and the scheduler.  Every thread of the program has its own kernel
+ * stack; the kernel itself is not preemptible (it runs with interrupts off
+ * except while idle), and a thread in ring 3 is preempted by the one-shot
+ * timer when another thread is runnable.  One way to block: sched_wait(),
+ * which wakes on a condition, a deadline or a signal.
  */
 #ifndef CORE_SCHED_H
 #define CORE_SCHED_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <lib/list.h>
+
+struct regs;
+
+enum thread_state {
+	THREAD_RUNNABLE, /* on the run queue, or running */
+	THREAD_BLOCKED,	 /* in sched_wait() */
+	THREAD_DEAD,	 /* exited; its stack is freed by the next thread */
+};
 
 struct thread {
 	int tid;
-	uint64_t kstack_top;	  /* top of this thread's kernel stack */
-	uint64_t fs_base;	  /* the program's FS base (TLS) */
-	uint64_t clear_child_tid; /* set_tid_address */
+	enum thread_state state;	/* guarded by interrupts off (one CPU) */
+	uint64_t kstack_top;		/* top of this thread's kernel stack */
+	void *kstack;			/* its allocation */
+	uint64_t ksp;			/* saved kernel stack pointer while switched out */
+	uint64_t deadline;		/* while blocked: wake at this monotonic ns (0: none) */
+	uint64_t fs_base;		/* the program's FS base (TLS) */
+	uint64_t gs_base;		/* the program's GS base */
+	void *fpu;			/* XSAVE area, 64-byte aligned */
+	uint64_t clear_child_tid;	/* set_tid_address / CLONE_CHILD_CLEARTID */
 	uint64_t robust_list, robust_len;
+	uint64_t rseq;	   /* registered struct rseq, or 0 */
+	uint32_t rseq_sig; /* its abort signature */
 	uint64_t sigmask; /* blocked signals, bit (signo - 1) */
-	uint64_t cpu_ns;  /* CPU time used, for CLOCK_*_CPUTIME_ID */
+	struct list_head node; /* in the run queue or the list of all threads */
+	struct list_head all;
 };
 
 /* The thread running on this CPU. */
 struct thread *sched_current(void);
 
+/* The registers the current thread entered the kernel with (syscall or
+ * trap from ring 3): they sit at the top of its kernel stack. */
+struct regs *sched_user_regs(struct thread *t);
+
 /* Create the program's first thread (tid 1) with a fresh kernel stack, and
  * make it current.  Called once by init. */
 struct thread *sched_create_main(void);
+
+/*
+ * Create a thread that starts in ring 3 with the registers `r` (copied) and
+ * the FPU state of the current thread; it is runnable at once.  Returns it,
+ * or NULL when out of memory.  Syscall context.
+ */
+struct thread *sched_spawn(const struct regs *r, uint64_t fs_base);
+
+/* End the current thread (never returns).  The caller has done the
+ * program-visible cleanup (clear_child_tid, robust list). */
+__attribute__((noreturn)) void sched_exit_thread(void);
+
+/* The number of threads alive. */
+unsigned sched_thread_count(void);
 
 /*
  * Block the current thread until `cond(arg)` is true (checked with interrupts
@@ -36,6 +73,13 @@ long sched_wait(bool (*cond)(void *arg), void *arg, uint64_t deadline_ns);
 
 /* Wake every waiter to re-check its condition.  Any context. */
 void sched_wake_all(void);
+
+/* Give the CPU to another runnable thread, if any (sched_yield). */
+void sched_yield(void);
+
+/* Called at the end of every trap from ring 3 (the timer's in particular):
+ * switch if the current thread's time slice is over. */
+void sched_preempt(void);
 
 /* Whether a signal is pending that should interrupt a wait (signal.c sets). */
 extern volatile int sched_signal_pending;

@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/pvh.h"
+#include "arch/x86_64/trap.h"
 #include "core/console.h"
 #include "core/kernel.h"
 #include "core/mem.h"
@@ -154,6 +155,7 @@ void init_main(uint32_t start_info_phys)
 	process_init();
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	sched_create_main();
+	trap_set_user_return_hook(sched_preempt);
 	console_start_input();
 	err = start_program();
 	process_exec_failed((int)-err);

@@ -190,6 +190,7 @@ long sys_sched_getaffinity(long pid, size_t len, uint64_t mask)
 
 long sys_sched_yield(void)
 {
+	sched_yield();
 	return 0;
 }
 
@@ -231,10 +232,11 @@ long sys_arch_prctl(long code, uint64_t addr)
 		if (addr >= USER_TOP)
 			return -EPERM;
 		/* The user's GS base lives in KERNEL_GS_BASE while we run. */
+		t->gs_base = addr;
 		wrmsr(MSR_KERNEL_GS_BASE, addr);
 		return 0;
 	case ARCH_GET_GS:
-		v = rdmsr(MSR_KERNEL_GS_BASE);
+		v = t->gs_base;
 		return copy_to_user(addr, &v, sizeof(v));
 	default:
 		return -EINVAL;
@@ -258,32 +260,31 @@ long sys_set_robust_list(uint64_t head, size_t len)
 }
 
 /*
- * rseq: one CPU and no preemption of the program by another thread, so a
- * registered area only needs its cpu fields set once: no critical section
- * can ever be interrupted by something that would require an abort.
+ * rseq: one CPU, so a registered area only needs its cpu fields set once; a
+ * critical section is never migrated.  Preemption by another thread of the
+ * program could interrupt one, and Linux would then abort it: that restart
+ * comes with signal delivery, which rseq's abort path shares (TODO there).
  */
-static uint64_t rseq_area;
-static uint32_t rseq_sig;
-
 long sys_rseq(uint64_t area, uint32_t len, long flags, uint32_t sig)
 {
-	uint32_t cpu[2] = { 0, 0 }; /* cpu_id_start, cpu_id */
+	struct thread *t = sched_current();
+	uint32_t cpu[2] = {0, 0}; /* cpu_id_start, cpu_id */
 
 	if (flags & RSEQ_FLAG_UNREGISTER) {
-		if (area != rseq_area || !area)
+		if (area != t->rseq || !area)
 			return -EINVAL;
-		if (sig != rseq_sig)
+		if (sig != t->rseq_sig)
 			return -EPERM;
-		rseq_area = 0;
+		t->rseq = 0;
 		return 0;
 	}
 	if (flags || len < RSEQ_MIN_LEN || (area & (RSEQ_MIN_LEN - 1)))
 		return -EINVAL;
-	if (rseq_area)
-		return rseq_area == area ? -EBUSY : -EINVAL;
+	if (t->rseq)
+		return t->rseq == area ? -EBUSY : -EINVAL;
 	if (copy_to_user(area, cpu, sizeof(cpu)))
 		return -EFAULT;
-	rseq_area = area;
-	rseq_sig = sig;
+	t->rseq = area;
+	t->rseq_sig = sig;
 	return 0;
 }

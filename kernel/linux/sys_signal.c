@@ -128,12 +128,6 @@ long sys_tkill(long tid, long sig)
 	return send_signal(sig);
 }
 
-long sys_exit(long status)
-{
-	/* The only thread: exiting it ends the process, as in Linux. */
-	process_exit(status & 0xff);
-}
-
 long sys_exit_group(long status)
 {
 	process_exit(status & 0xff);

@@ -24,6 +24,8 @@ __attribute__((noreturn)) void process_exit(int status);
 __attribute__((noreturn)) void process_kill(int signo, uint64_t addr, uint64_t ip);
 __attribute__((noreturn)) void process_oom(void);
 __attribute__((noreturn)) void process_exec_failed(int err);
+/* Log, once per `what`, that the program used something monos lacks. */
+void report_unsupported(const char *what);
 /* Install the trap fault handler and the host-signal handler. */
 void process_init(void);
 
@@ -119,10 +121,15 @@ long sys_arch_prctl(long code, uint64_t addr);
 long sys_set_tid_address(uint64_t tidptr);
 long sys_set_robust_list(uint64_t head, size_t len);
 long sys_rseq(uint64_t rseq, uint32_t len, long flags, uint32_t sig);
+/* sys_thread.c */
+long sys_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls);
+long sys_clone3(uint64_t uargs, size_t size);
+long sys_futex(uint64_t uaddr, long op, uint32_t val, uint64_t utime, uint64_t uaddr2,
+	       uint32_t val3);
+long sys_exit(long status);
 /* sys_signal.c */
 long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize);
 long sys_rt_sigprocmask(long how, uint64_t set, uint64_t oset, size_t sigsetsize);
-long sys_exit(long status);
 long sys_exit_group(long status);
 long sys_kill(long pid, long sig);
 long sys_tgkill(long tgid, long tid, long sig);

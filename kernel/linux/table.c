@@ -57,6 +57,9 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_nanosleep] = SYS(sys_nanosleep, "pp"),
 	[__NR_getpid] = SYS(sys_getpid, ""),
 	[__NR_exit] = SYS(sys_exit, "d"),
+	[__NR_clone] = SYS(sys_clone, "xpppp"),
+	[__NR_clone3] = SYS(sys_clone3, "pu"),
+	[__NR_futex] = SYS(sys_futex, "pxupp"),
 	[__NR_kill] = SYS(sys_kill, "dd"),
 	[__NR_uname] = SYS(sys_uname, "p"),
 	[__NR_fcntl] = SYS(sys_fcntl, "fdx"),
@@ -197,6 +200,19 @@ static bool already_reported(uint64_t nr)
 		return true; /* a program probing many numbers: stay quiet */
 	beyond[nbeyond++] = nr;
 	return false;
+}
+
+void report_unsupported(const char *what)
+{
+	static const char *said[16];
+	static unsigned nsaid;
+
+	for (unsigned i = 0; i < nsaid; i++)
+		if (said[i] == what)
+			return;
+	if (nsaid < ARRAY_SIZE(said))
+		said[nsaid++] = what;
+	klog("monos: the program used %s, which monos does not support: it got ENOSYS\n", what);
 }
 
 static void report_unknown(uint64_t nr)

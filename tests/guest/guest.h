@@ -52,6 +52,7 @@ static inline const char *guest_errname(int err)
 	    {ELOOP, "ELOOP"},
 	    {ENAMETOOLONG, "ENAMETOOLONG"},
 	    {ENOSPC, "ENOSPC"},
+	    {ETIMEDOUT, "ETIMEDOUT"},
 	    {ENXIO, "ENXIO"},
 	};
 	static char other[24];

@@ -30,6 +30,7 @@ extern struct ex_entry __ex_table_start[], __ex_table_end[];
 static struct idt_gate idt[NVECTORS];
 static void (*handlers[NVECTORS])(struct regs *r);
 static trap_fault_fn fault_handler;
+static void (*user_return_hook)(void);
 
 static const char *const exception_names[32] = {
 	"divide error",
@@ -88,6 +89,11 @@ void trap_set_fault_handler(trap_fault_fn fn)
 	fault_handler = fn;
 }
 
+void trap_set_user_return_hook(void (*fn)(void))
+{
+	user_return_hook = fn;
+}
+
 const char *trap_name(unsigned vec)
 {
 	return vec < 32 && exception_names[vec] ? exception_names[vec] : "unknown exception";
@@ -118,14 +124,14 @@ static void exception(struct regs *r)
 
 void trap_dispatch(struct regs *r)
 {
-	if (r->nr < 32) {
+	if (r->nr < 32)
 		exception(r);
-		return;
-	}
-	if (handlers[r->nr])
+	else if (handlers[r->nr])
 		handlers[r->nr](r);
 	else
 		klog("trap: unexpected interrupt %lu\n", r->nr);
+	if (regs_from_user(r) && user_return_hook)
+		user_return_hook();
 }
 
 void regs_dump(const struct regs *r)

@@ -18,6 +18,10 @@ typedef bool (*trap_fault_fn)(struct regs *r, uint64_t addr);
 /* Register the one fault handler.  Called once by init. */
 void trap_set_fault_handler(trap_fault_fn fn);
 
+/* Register the function called at the end of every trap taken from ring 3,
+ * before returning there (the scheduler preempts from it).  Called once. */
+void trap_set_user_return_hook(void (*fn)(void));
+
 /* The human name of exception vector `vec`. */
 const char *trap_name(unsigned vec);
 
