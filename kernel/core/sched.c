@@ -19,7 +19,7 @@
 #define SLICE_NS (10 * 1000 * 1000ull)
 #define XSAVE_ALIGN 64
 
-volatile int sched_signal_pending;
+bool (*sched_signal_check)(struct thread *t);
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);
 static struct list_head all_threads = LIST_HEAD_INIT(all_threads);
 static struct thread *zombie; /* the last thread that exited: its stack is freed later */
@@ -38,6 +38,15 @@ struct thread *sched_current(void)
 struct regs *sched_user_regs(struct thread *t)
 {
 	return (struct regs *)(t->kstack_top - sizeof(struct regs));
+}
+
+struct thread *sched_find(int tid)
+{
+	struct thread *t;
+	list_for_each_entry(t, &all_threads, all)
+		if (t->tid == tid)
+			return t;
+	return NULL;
 }
 
 unsigned sched_thread_count(void)
@@ -211,8 +220,8 @@ long sched_wait(bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
 	for (;;) {
 		if (cond(arg))
 			break;
-		if (sched_signal_pending) {
-			ret = -EINTR;
+		if (sched_signal_check && sched_signal_check(cur)) {
+			ret = -ERESTARTSYS;
 			break;
 		}
 		if (deadline_ns && time_monotonic_ns() >= deadline_ns) {

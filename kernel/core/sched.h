@@ -35,6 +35,7 @@ struct thread {
 	uint64_t rseq;	   /* registered struct rseq, or 0 */
 	uint32_t rseq_sig; /* its abort signature */
 	uint64_t sigmask; /* blocked signals, bit (signo - 1) */
+	void *sig;	  /* pending signals, alternate stack: owned by linux/signal.c */
 	struct list_head node; /* in the run queue or the list of all threads */
 	struct list_head all;
 };
@@ -64,10 +65,15 @@ __attribute__((noreturn)) void sched_exit_thread(void);
 /* The number of threads alive. */
 unsigned sched_thread_count(void);
 
+/* A wait cut short by a signal: the syscall is restarted if the handler has
+ * SA_RESTART (or none runs), else it fails with EINTR (linux/signal.c). */
+#define ERESTARTSYS 512
+
 /*
  * Block the current thread until `cond(arg)` is true (checked with interrupts
- * off), `deadline_ns` (monotonic, 0 = none) passes, or a signal arrives for the
- * program.  Returns 0, -ETIMEDOUT or -EINTR.  Process context only.
+ * off), `deadline_ns` (monotonic, 0 = none) passes, or a signal is pending
+ * for it (sched_signal_check).  Returns 0, -ETIMEDOUT or -ERESTARTSYS.
+ * Process context only.
  */
 long sched_wait(bool (*cond)(void *arg), void *arg, uint64_t deadline_ns);
 
@@ -81,7 +87,11 @@ void sched_yield(void);
  * switch if the current thread's time slice is over. */
 void sched_preempt(void);
 
-/* Whether a signal is pending that should interrupt a wait (signal.c sets). */
-extern volatile int sched_signal_pending;
+/* Whether thread `t` has a signal to take, which ends its waits: set by the
+ * signal layer (linux/signal.c); NULL until then. */
+extern bool (*sched_signal_check)(struct thread *t);
+
+/* The live thread with this tid, or NULL. */
+struct thread *sched_find(int tid);
 
 #endif

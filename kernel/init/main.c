@@ -7,7 +7,6 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/pvh.h"
-#include "arch/x86_64/trap.h"
 #include "core/console.h"
 #include "core/kernel.h"
 #include "core/mem.h"
@@ -152,10 +151,9 @@ void init_main(uint32_t start_info_phys)
 		panic("boot: the image is not a valid cpio archive");
 	devfs_init();
 	init_per_run();
-	process_init();
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	sched_create_main();
-	trap_set_user_return_hook(sched_preempt);
+	process_init();
 	console_start_input();
 	err = start_program();
 	process_exec_failed((int)-err);

@@ -8,7 +8,9 @@
 #include "arch/x86_64/trap.h"
 #include "core/console.h"
 #include "core/kernel.h"
+#include "core/sched.h"
 #include "core/vm.h"
+#include "linux/signal.h"
 
 /* Exception vectors (Intel SDM vol. 3A, 6.3.1). */
 #define VEC_DE 0
@@ -74,6 +76,25 @@ static int fault_signal(unsigned vec)
 	}
 }
 
+/* The si_code Linux gives a fault on `vec`. */
+static int fault_code(unsigned vec, unsigned error)
+{
+	switch (vec) {
+	case VEC_PF:
+		return (error & 1) ? SEGV_ACCERR : SEGV_MAPERR;
+	case VEC_DE:
+		return FPE_INTDIV;
+	case VEC_UD:
+		return ILL_ILLOPN;
+	case VEC_BP:
+		return TRAP_BRKPT;
+	case VEC_AC:
+		return BUS_ADRALN;
+	default:
+		return SI_KERNEL;
+	}
+}
+
 static bool on_fault(struct regs *r, uint64_t addr)
 {
 	int err = 0;
@@ -87,20 +108,43 @@ static bool on_fault(struct regs *r, uint64_t addr)
 	}
 	if (!regs_from_user(r))
 		return false; /* the kernel's: an exception-table fixup or a panic */
-	process_kill(fault_signal(r->nr), r->nr == VEC_PF ? addr : 0, r->rip);
+	struct ksiginfo info = {
+		.signo = fault_signal(r->nr),
+		.code = fault_code(r->nr, r->error),
+		/* Linux reports the faulting address for page faults, the
+		 * instruction for the others. */
+		.addr = r->nr == VEC_PF ? addr : r->rip,
+	};
+	signal_force_fault(&info); /* kills unless a handler takes it */
+	return true;
 }
 
 static void on_host_signal(int signo)
 {
-	if (signo < 1 || signo > NSIG)
-		return;
-	if (signal_handler_of(signo) == SIG_IGN)
-		return;
-	process_kill(signo, 0, 0);
+	struct ksiginfo info = {.signo = signo, .code = SI_USER};
+
+	if (signo >= 1 && signo <= NSIG)
+		signal_send(NULL, &info);
+}
+
+bool process_return_to_user(struct regs *r, bool syscall)
+{
+	if (!syscall)
+		sched_preempt();
+	return signal_deliver(r, syscall);
+}
+
+static void trap_return_hook(struct regs *r)
+{
+	process_return_to_user(r, false);
 }
 
 void process_init(void)
 {
 	trap_set_fault_handler(on_fault);
+	trap_set_user_return_hook(trap_return_hook);
 	console_set_signal_handler(on_host_signal);
+	signal_init();
+	if (signal_thread_init(sched_current()))
+		panic("signal: no memory for the first thread");
 }

@@ -1,35 +1,24 @@
 /*
- * Signal system calls, first part: handlers and masks are recorded exactly
- * as Linux records them (so libc start-up and programs that set them work);
- * delivery to handlers comes with the signals issue.  Until then a signal
- * whose action is not "ignore" ends the program as its default action would.
+ * Signal system calls: actions and masks, sending (kill, tgkill, tkill,
+ * rt_sigqueueinfo), waiting (rt_sigsuspend, rt_sigtimedwait, pause),
+ * rt_sigpending, sigaltstack and rt_sigreturn.  Delivery is linux/signal.c.
  */
 #include "linux/syscall.h"
+#include "arch/x86_64/cpu.h"
 #include "core/kernel.h"
 #include "core/sched.h"
+#include "core/time.h"
 #include "core/uaccess.h"
+#include "linux/signal.h"
 
-#define SIGSTOP	    19
-#define SIG_BLOCK   0
+#define SIG_BLOCK 0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define SA_RESTORER 0x04000000
-#define SIGCHLD	    17
-#define SIGCONT	    18
-#define SIGURG	    23
-#define SIGWINCH    28
-#define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)))
-
-/* struct sigaction as the kernel sees it (x86-64, with sa_restorer). */
-struct sigaction_k {
-	uint64_t handler, flags, restorer, mask;
-};
-
-static struct sigaction_k actions[NSIG];
+#define MONOS_PID 1
 
 uint64_t signal_handler_of(int signo)
 {
-	return signo >= 1 && signo <= NSIG ? actions[signo - 1].handler : SIG_DFL;
+	return signo >= 1 && signo <= NSIG ? signal_action(signo)->handler : SIG_DFL;
 }
 
 long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize)
@@ -44,11 +33,11 @@ long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize)
 		return -EINVAL;
 	if (act && copy_from_user(&na, act, sizeof(na)))
 		return -EFAULT;
-	if (oact && copy_to_user(oact, &actions[sig - 1], sizeof(na)))
+	if (oact && copy_to_user(oact, signal_action(sig), sizeof(na)))
 		return -EFAULT;
 	if (act) {
 		na.mask &= ~UNBLOCKABLE;
-		actions[sig - 1] = na;
+		*signal_action(sig) = na;
 	}
 	return 0;
 }
@@ -83,49 +72,148 @@ long sys_rt_sigprocmask(long how, uint64_t set, uint64_t oset, size_t sigsetsize
 	return 0;
 }
 
-/* Signals whose default action is to do nothing. */
-static bool default_ignored(int sig)
+static long send(struct thread *t, long sig, int code)
 {
-	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
-}
+	struct ksiginfo info = {.signo = sig, .code = code, .pid = MONOS_PID};
 
-/* Send `sig` to the program: until delivery exists, ignored signals are
- * dropped and every other one ends the program. */
-static long send_signal(long sig)
-{
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	if (sig == 0)
-		return 0; /* a probe: the process exists */
-	if (actions[sig - 1].handler == SIG_IGN ||
-	    (actions[sig - 1].handler == SIG_DFL && default_ignored(sig)))
-		return 0;
-	process_kill(sig, 0, 0);
+	if (sig)
+		signal_send(t, &info);
+	return 0; /* sig 0: a probe that the target exists */
 }
 
 long sys_kill(long pid, long sig)
 {
-	if (pid != 1 && pid != 0 && pid != -1)
+	if (pid != MONOS_PID && pid != 0 && pid != -1)
 		return -ESRCH;
-	return send_signal(sig);
+	return send(NULL, sig, SI_USER);
 }
 
 long sys_tgkill(long tgid, long tid, long sig)
 {
+	struct thread *t;
+
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tgid != 1 || tid != sched_current()->tid)
+	if (tgid != MONOS_PID || !(t = sched_find(tid)))
 		return -ESRCH;
-	return send_signal(sig);
+	return send(t, sig, SI_TKILL);
 }
 
 long sys_tkill(long tid, long sig)
 {
+	struct thread *t;
+
 	if (tid <= 0)
 		return -EINVAL;
-	if (tid != sched_current()->tid)
+	if (!(t = sched_find(tid)))
 		return -ESRCH;
-	return send_signal(sig);
+	return send(t, sig, SI_TKILL);
+}
+
+long sys_rt_sigqueueinfo(long pid, long sig, uint64_t uinfo)
+{
+	int32_t si[8];
+	struct ksiginfo info = {.signo = sig};
+
+	if (pid != MONOS_PID)
+		return -ESRCH;
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (copy_from_user(si, uinfo, sizeof(si)))
+		return -EFAULT;
+	if (si[2] >= 0 || si[2] == SI_TKILL) /* only negative codes may be forged */
+		return -EPERM;
+	info.code = si[2];
+	info.pid = si[4];
+	info.uid = si[5];
+	memcpy(&info.value, &si[6], 8);
+	if (sig)
+		signal_send(NULL, &info);
+	return 0;
+}
+
+static bool never(void *arg)
+{
+	return false;
+}
+
+long sys_rt_sigsuspend(uint64_t umask, size_t sigsetsize)
+{
+	struct thread *t = sched_current();
+	uint64_t mask;
+
+	if (sigsetsize != sizeof(uint64_t))
+		return -EINVAL;
+	if (copy_from_user(&mask, umask, sizeof(mask)))
+		return -EFAULT;
+	/* Wait under the given mask; the handler's frame restores the old. */
+	signal_set_saved_mask(t->sigmask);
+	t->sigmask = mask & ~UNBLOCKABLE;
+	sched_wait(never, NULL, 0);
+	return -EINTR;
+}
+
+long sys_pause(void)
+{
+	sched_wait(never, NULL, 0);
+	return -EINTR;
+}
+
+long sys_rt_sigpending(uint64_t uset, size_t sigsetsize)
+{
+	uint64_t set = signal_pending_set() & sched_current()->sigmask;
+
+	if (sigsetsize > sizeof(set))
+		return -EINVAL;
+	return copy_to_user(uset, &set, sigsetsize);
+}
+
+static bool pending_in(void *arg)
+{
+	return signal_pending_set() & *(uint64_t *)arg;
+}
+
+long sys_rt_sigtimedwait(uint64_t uset, uint64_t uinfo, uint64_t uts, size_t sigsetsize)
+{
+	struct thread *t = sched_current();
+	struct ksiginfo info;
+	uint64_t set, deadline = 0, saved = t->sigmask;
+	int64_t ts[2];
+	int sig;
+
+	if (sigsetsize != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, uset, sizeof(set)))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (uts) {
+		if (copy_from_user(ts, uts, sizeof(ts)))
+			return -EFAULT;
+		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
+			return -EINVAL;
+		deadline = time_monotonic_ns() + ts[0] * NSEC_PER_SEC + ts[1];
+	}
+	/* The awaited signals count as unblocked while we wait for them. */
+	t->sigmask &= ~set;
+	long r = sched_wait(pending_in, &set, deadline);
+	t->sigmask = saved;
+	if (!(sig = signal_dequeue(set, &info)))
+		return r == -ETIMEDOUT ? -EAGAIN : -EINTR;
+	if (uinfo && signal_put_siginfo(uinfo, &info))
+		return -EFAULT;
+	return sig;
+}
+
+long sys_sigaltstack(uint64_t uss, uint64_t uoss)
+{
+	return signal_altstack(uss, uoss, sched_user_regs(sched_current())->rsp);
+}
+
+long sys_rt_sigreturn(void)
+{
+	return signal_sigreturn(sched_user_regs(sched_current()));
 }
 
 long sys_exit_group(long status)

@@ -7,10 +7,12 @@
  */
 #include "linux/syscall.h"
 #include "arch/x86_64/cpu.h"
+#include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/uaccess.h"
+#include "linux/signal.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_FS 0x00000200
@@ -235,6 +237,7 @@ static long spawn_thread(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t
 {
 	struct thread *cur = sched_current(), *t;
 	struct regs r = *sched_user_regs(cur);
+	void *sig;
 	int tid;
 
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS || (flags & CLONE_VFORK)) {
@@ -247,11 +250,17 @@ static long spawn_thread(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t
 	r.rax = 0;
 	if (stack)
 		r.rsp = stack;
-	t = sched_spawn(&r, (flags & CLONE_SETTLS) ? tls : cur->fs_base);
-	if (!t)
+	sig = signal_state_alloc();
+	if (!sig)
 		return -ENOMEM;
+	t = sched_spawn(&r, (flags & CLONE_SETTLS) ? tls : cur->fs_base);
+	if (!t) {
+		kfree(sig);
+		return -ENOMEM;
+	}
 	tid = t->tid;
 	t->sigmask = cur->sigmask;
+	t->sig = sig; /* before it can run: we are in the kernel, not preemptible */
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = ctid;
 	if ((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &tid, sizeof(tid)))

@@ -119,11 +119,13 @@ static long sleep_until(uint64_t deadline, uint64_t rem)
 
 	if (r == -ETIMEDOUT)
 		return 0;
-	if (r == -EINTR && rem) {
+	/* Interrupted by a handler: EINTR with the time left (Linux restarts a
+	 * sleep only when no handler runs; we return EINTR either way). */
+	if (rem) {
 		uint64_t now = time_monotonic_ns();
 		put_ts(rem, deadline > now ? deadline - now : 0);
 	}
-	return r;
+	return -EINTR;
 }
 
 static long get_ts(uint64_t uts, uint64_t *ns)
@@ -165,5 +167,5 @@ long sys_clock_nanosleep(long clk, long flags, uint64_t req, uint64_t rem)
 	} else {
 		deadline = time_monotonic_ns() + ns;
 	}
-	return -sleep_until(deadline, rem) == EINTR ? -EINTR : 0;
+	return sleep_until(deadline, rem);
 }

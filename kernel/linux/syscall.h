@@ -26,6 +26,9 @@ __attribute__((noreturn)) void process_oom(void);
 __attribute__((noreturn)) void process_exec_failed(int err);
 /* Log, once per `what`, that the program used something monos lacks. */
 void report_unsupported(const char *what);
+/* The way back to ring 3 (process.c): preemption, then signal delivery.
+ * Returns true when the return must be IRETQ. */
+bool process_return_to_user(struct regs *r, bool syscall);
 /* Install the trap fault handler and the host-signal handler. */
 void process_init(void);
 
@@ -129,6 +132,13 @@ long sys_futex(uint64_t uaddr, long op, uint32_t val, uint64_t utime, uint64_t u
 long sys_exit(long status);
 /* sys_signal.c */
 long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize);
+long sys_rt_sigqueueinfo(long pid, long sig, uint64_t uinfo);
+long sys_rt_sigsuspend(uint64_t umask, size_t sigsetsize);
+long sys_pause(void);
+long sys_rt_sigpending(uint64_t uset, size_t sigsetsize);
+long sys_rt_sigtimedwait(uint64_t uset, uint64_t uinfo, uint64_t uts, size_t sigsetsize);
+long sys_sigaltstack(uint64_t uss, uint64_t uoss);
+long sys_rt_sigreturn(void);
 long sys_rt_sigprocmask(long how, uint64_t set, uint64_t oset, size_t sigsetsize);
 long sys_exit_group(long status);
 long sys_kill(long pid, long sig);

@@ -44,6 +44,13 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_brk] = SYS(sys_brk, "p"),
 	[__NR_rt_sigaction] = SYS(sys_rt_sigaction, "dppu"),
 	[__NR_rt_sigprocmask] = SYS(sys_rt_sigprocmask, "dppu"),
+	[__NR_rt_sigreturn] = SYS(sys_rt_sigreturn, ""),
+	[__NR_rt_sigqueueinfo] = SYS(sys_rt_sigqueueinfo, "ddp"),
+	[__NR_rt_sigsuspend] = SYS(sys_rt_sigsuspend, "pu"),
+	[__NR_pause] = SYS(sys_pause, ""),
+	[__NR_rt_sigpending] = SYS(sys_rt_sigpending, "pu"),
+	[__NR_rt_sigtimedwait] = SYS(sys_rt_sigtimedwait, "pppu"),
+	[__NR_sigaltstack] = SYS(sys_sigaltstack, "pp"),
 	[__NR_ioctl] = SYS(sys_ioctl, "fxp"),
 	[__NR_pread64] = SYS(sys_pread64, "fpud"),
 	[__NR_pwrite64] = SYS(sys_pwrite64, "fpud"),
@@ -251,5 +258,8 @@ int syscall_dispatch(struct regs *r)
 	r->rax = ret;
 	if (unlikely(trace))
 		trace_print(r, ret);
-	return !canonical(r->rip);
+	/* rt_sigreturn restores every register, rcx and r11 included, which
+	 * only IRETQ gives back; a signal frame moves RIP. */
+	bool iret = process_return_to_user(r, true) || nr == __NR_rt_sigreturn;
+	return iret || !canonical(r->rip);
 }

@@ -30,7 +30,7 @@ extern struct ex_entry __ex_table_start[], __ex_table_end[];
 static struct idt_gate idt[NVECTORS];
 static void (*handlers[NVECTORS])(struct regs *r);
 static trap_fault_fn fault_handler;
-static void (*user_return_hook)(void);
+static void (*user_return_hook)(struct regs *r);
 
 static const char *const exception_names[32] = {
 	"divide error",
@@ -89,7 +89,7 @@ void trap_set_fault_handler(trap_fault_fn fn)
 	fault_handler = fn;
 }
 
-void trap_set_user_return_hook(void (*fn)(void))
+void trap_set_user_return_hook(void (*fn)(struct regs *r))
 {
 	user_return_hook = fn;
 }
@@ -131,7 +131,7 @@ void trap_dispatch(struct regs *r)
 	else
 		klog("trap: unexpected interrupt %lu\n", r->nr);
 	if (regs_from_user(r) && user_return_hook)
-		user_return_hook();
+		user_return_hook(r);
 }
 
 void regs_dump(const struct regs *r)

@@ -20,7 +20,7 @@ void trap_set_fault_handler(trap_fault_fn fn);
 
 /* Register the function called at the end of every trap taken from ring 3,
  * before returning there (the scheduler preempts from it).  Called once. */
-void trap_set_user_return_hook(void (*fn)(void));
+void trap_set_user_return_hook(void (*fn)(struct regs *r));
 
 /* The human name of exception vector `vec`. */
 const char *trap_name(unsigned vec);

@@ -1,0 +1,452 @@
+/*
+ * Signal delivery.  Pending signals are a process-wide set and a set per
+ * thread, with one siginfo kept per signal (standard signals do not queue;
+ * real-time signals queue on Linux and collapse here, a known departure).
+ * Delivery happens on the way back to ring 3, after a syscall or a trap: one
+ * signal per return, through a frame laid out exactly as Linux's x86-64
+ * rt_sigframe (arch/x86/include/asm/sigframe.h) with the XSAVE state, and
+ * back through rt_sigreturn via SA_RESTORER.
+ */
+#include "linux/signal.h"
+#include "arch/x86_64/cpu.h"
+#include "core/heap.h"
+#include "core/kernel.h"
+#include "core/sched.h"
+#include "core/uaccess.h"
+#include "linux/syscall.h"
+
+#define REDZONE 128
+#define FPSTATE_ALIGN 64
+#define FP_XSTATE_MAGIC1 0x46505853u
+#define FP_XSTATE_MAGIC2 0x46505845u
+#define FX_SW_BYTES_OFFSET 464
+#define XSAVE_HDR_OFFSET 512
+#define MXCSR_OFFSET 24
+#define UC_FP_XSTATE 0x1
+#define UC_SIGCONTEXT_SS 0x2
+#define UC_STRICT_RESTORE_SS 0x4
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ 2048
+#define SIGINFO_SIZE 128
+/* RFLAGS bits a signal frame may change (Linux's FIX_EFLAGS). */
+#define FIX_EFLAGS 0x50dd5
+#define RFLAGS_IF 0x200
+#define RFLAGS_TF 0x100
+#define RFLAGS_DF 0x400
+
+struct thread_signals {
+	uint64_t pending;		/* thread-directed */
+	struct ksiginfo info[NSIG];	/* their info */
+	uint64_t alt_sp, alt_size;	/* sigaltstack */
+	uint32_t alt_flags;
+	bool restore_mask;		/* after the next frame, restore saved_mask */
+	uint64_t saved_mask;
+};
+
+static struct sigaction_k actions[NSIG];
+static uint64_t proc_pending;
+static struct ksiginfo proc_info[NSIG];
+
+/* Linux's x86-64 signal frame pieces. */
+struct sigcontext_k {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip;
+	uint64_t eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2, fpstate;
+	uint64_t reserved[8];
+};
+struct ucontext_k {
+	uint64_t flags, link;
+	uint64_t ss_sp;
+	uint32_t ss_flags, pad;
+	uint64_t ss_size;
+	struct sigcontext_k mc;
+	uint64_t sigmask;
+};
+struct rt_sigframe {
+	uint64_t pretcode;
+	struct ucontext_k uc;
+	uint8_t info[SIGINFO_SIZE];
+};
+_Static_assert(sizeof(struct sigcontext_k) == 256, "struct sigcontext");
+_Static_assert(offsetof(struct rt_sigframe, info) == 312, "struct rt_sigframe");
+
+static struct thread_signals *ts_of(struct thread *t)
+{
+	return t->sig;
+}
+
+struct sigaction_k *signal_action(int sig)
+{
+	return &actions[sig - 1];
+}
+
+void *signal_state_alloc(void)
+{
+	struct thread_signals *ts = kzalloc(sizeof(*ts));
+	if (ts)
+		ts->alt_flags = SS_DISABLE;
+	return ts;
+}
+
+int signal_thread_init(struct thread *t)
+{
+	t->sig = signal_state_alloc();
+	return t->sig ? 0 : -ENOMEM;
+}
+
+/* Signals whose default action is to do nothing (stop signals too: there
+ * is no job control without a shell). */
+static bool default_ignored(int sig)
+{
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
+	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static bool ignored(int sig)
+{
+	uint64_t h = actions[sig - 1].handler;
+	return sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && default_ignored(sig)));
+}
+
+void signal_send(struct thread *t, const struct ksiginfo *info)
+{
+	int sig = info->signo;
+	uint64_t flags;
+
+	if (sig < 1 || sig > NSIG || ignored(sig))
+		return;
+	flags = irq_save();
+	if (t) {
+		ts_of(t)->pending |= SIGBIT(sig);
+		ts_of(t)->info[sig - 1] = *info;
+	} else {
+		proc_pending |= SIGBIT(sig);
+		proc_info[sig - 1] = *info;
+	}
+	irq_restore(flags);
+	sched_wake_all(); /* a waiter re-checks and takes it */
+}
+
+uint64_t signal_pending_set(void)
+{
+	return ts_of(sched_current())->pending | proc_pending;
+}
+
+static bool has_signal(struct thread *t)
+{
+	return ((ts_of(t)->pending | proc_pending) & ~t->sigmask) != 0;
+}
+
+int signal_dequeue(uint64_t set, struct ksiginfo *info)
+{
+	struct thread_signals *ts = ts_of(sched_current());
+	uint64_t own = ts->pending & set, shared = proc_pending & set;
+	int sig;
+
+	if (own) {
+		sig = __builtin_ctzll(own) + 1;
+		ts->pending &= ~SIGBIT(sig);
+		*info = ts->info[sig - 1];
+	} else if (shared) {
+		sig = __builtin_ctzll(shared) + 1;
+		proc_pending &= ~SIGBIT(sig);
+		*info = proc_info[sig - 1];
+	} else {
+		return 0;
+	}
+	return sig;
+}
+
+void signal_set_saved_mask(uint64_t mask)
+{
+	struct thread_signals *ts = ts_of(sched_current());
+	ts->saved_mask = mask;
+	ts->restore_mask = true;
+}
+
+long signal_put_siginfo(uint64_t uaddr, const struct ksiginfo *info)
+{
+	uint8_t si[SIGINFO_SIZE] = {0};
+	int32_t *w = (int32_t *)si;
+
+	w[0] = info->signo;
+	w[2] = info->code;
+	if (info->code == SI_TIMER) {
+		w[4] = info->timerid;
+		w[5] = info->overrun;
+		memcpy(si + 24, &info->value, 8);
+	} else if (info->addr || info->signo == SIGSEGV || info->signo == SIGBUS ||
+		   info->signo == SIGILL || info->signo == SIGFPE || info->signo == SIGTRAP) {
+		memcpy(si + 16, &info->addr, 8);
+	} else {
+		w[4] = info->pid;
+		w[5] = info->uid;
+		memcpy(si + 24, &info->value, 8);
+	}
+	return copy_to_user(uaddr, si, sizeof(si));
+}
+
+void signal_force_fault(const struct ksiginfo *info)
+{
+	struct thread *t = sched_current();
+	int sig = info->signo;
+	uint64_t h = actions[sig - 1].handler;
+
+	/* Linux's force_sig_fault: a fault that cannot reach a handler kills. */
+	if (h == SIG_DFL || h == SIG_IGN || (t->sigmask & SIGBIT(sig)))
+		process_kill(sig, info->addr, sched_user_regs(t)->rip);
+	ts_of(t)->pending |= SIGBIT(sig);
+	ts_of(t)->info[sig - 1] = *info;
+}
+
+/* The XSAVE image of the current thread's FPU for a frame, with the
+ * software bytes that tell user space its size (Linux's fpu__setup_frame). */
+static void *fpstate_build(size_t *len)
+{
+	size_t size = cpu_features.xsave_size;
+	uint8_t *raw = kmalloc(size + 4 + FPSTATE_ALIGN), *buf;
+
+	if (!raw)
+		return NULL;
+	buf = (uint8_t *)ALIGN_UP((uint64_t)raw, FPSTATE_ALIGN);
+	memset(buf, 0, size + 4);
+	if (cpu_features.xsave) {
+		uint32_t sw[12] = {FP_XSTATE_MAGIC1, size + 4};
+		uint32_t magic2 = FP_XSTATE_MAGIC2;
+		__asm__ volatile("xsave64 (%0)" : : "r"(buf), "a"(-1), "d"(-1) : "memory");
+		memcpy(&sw[2], &cpu_features.xcr0, 8);
+		sw[4] = size;
+		memcpy(buf + FX_SW_BYTES_OFFSET, sw, sizeof(sw));
+		memcpy(buf + size, &magic2, 4);
+		*len = size + 4;
+	} else {
+		__asm__ volatile("fxsave64 (%0)" : : "r"(buf) : "memory");
+		*len = size;
+	}
+	memmove(raw, buf, *len); /* callers copy from the start of the block */
+	return raw;
+}
+
+/* Where the frame goes: the alternate stack if asked and not on it yet. */
+static uint64_t frame_top(struct thread_signals *ts, const struct sigaction_k *act, uint64_t sp)
+{
+	bool on_alt = ts->alt_size && sp - ts->alt_sp <= ts->alt_size;
+
+	if ((act->flags & SA_ONSTACK) && !(ts->alt_flags & SS_DISABLE) && !on_alt)
+		return ts->alt_sp + ts->alt_size;
+	return sp - REDZONE;
+}
+
+static void fill_mcontext(struct sigcontext_k *mc, const struct regs *r)
+{
+	mc->r8 = r->r8, mc->r9 = r->r9, mc->r10 = r->r10, mc->r11 = r->r11;
+	mc->r12 = r->r12, mc->r13 = r->r13, mc->r14 = r->r14, mc->r15 = r->r15;
+	mc->rdi = r->rdi, mc->rsi = r->rsi, mc->rbp = r->rbp, mc->rbx = r->rbx;
+	mc->rdx = r->rdx, mc->rax = r->rax, mc->rcx = r->rcx, mc->rsp = r->rsp;
+	mc->rip = r->rip;
+	mc->eflags = r->rflags;
+	mc->cs = USER_CS;
+	mc->ss = USER_DS;
+}
+
+/* Build the frame for `sig` and point `r` at the handler; false if the
+ * frame could not be written (the program then dies of SIGSEGV). */
+static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
+{
+	struct thread *t = sched_current();
+	struct thread_signals *ts = ts_of(t);
+	struct sigaction_k *act = &actions[sig - 1];
+	struct rt_sigframe f;
+	uint64_t top = frame_top(ts, act, r->rsp), fp, frame;
+	size_t fplen;
+	void *fpbuf;
+
+	if (!(act->flags & SA_RESTORER))
+		return false; /* x86-64 Linux requires a restorer */
+	fpbuf = fpstate_build(&fplen);
+	if (!fpbuf)
+		return false;
+	fp = ALIGN_DOWN(top - fplen, FPSTATE_ALIGN);
+	frame = ALIGN_DOWN(fp - sizeof(f), 16) - 8;
+	memset(&f, 0, sizeof(f));
+	f.pretcode = act->restorer;
+	f.uc.flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (cpu_features.xsave ? UC_FP_XSTATE : 0);
+	f.uc.ss_sp = ts->alt_sp;
+	f.uc.ss_size = ts->alt_size;
+	f.uc.ss_flags = (ts->alt_flags & SS_DISABLE) ? SS_DISABLE
+			: (r->rsp - ts->alt_sp <= ts->alt_size) ? SS_ONSTACK : 0;
+	fill_mcontext(&f.uc.mc, r);
+	f.uc.mc.err = r->error;
+	f.uc.mc.trapno = r->nr < 32 ? r->nr : 0;
+	f.uc.mc.cr2 = info->addr;
+	f.uc.mc.oldmask = ts->restore_mask ? ts->saved_mask : t->sigmask;
+	f.uc.mc.fpstate = fp;
+	f.uc.sigmask = f.uc.mc.oldmask;
+	bool ok = !copy_to_user(fp, fpbuf, fplen) && !copy_to_user(frame, &f, sizeof(f)) &&
+		  !signal_put_siginfo(frame + offsetof(struct rt_sigframe, info), info);
+	kfree(fpbuf);
+	if (!ok)
+		return false;
+	if (ts->restore_mask) {
+		t->sigmask = ts->saved_mask;
+		ts->restore_mask = false;
+	}
+	t->sigmask |= act->mask | ((act->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
+	t->sigmask &= ~UNBLOCKABLE;
+	if (act->flags & SA_RESETHAND)
+		act->handler = SIG_DFL;
+	r->rsp = frame;
+	r->rip = act->handler;
+	r->rdi = sig;
+	r->rsi = frame + offsetof(struct rt_sigframe, info);
+	r->rdx = frame + offsetof(struct rt_sigframe, uc);
+	r->rax = 0;
+	r->rflags &= ~(uint64_t)(RFLAGS_TF | RFLAGS_DF);
+	r->cs = USER_CS;
+	r->ss = USER_DS;
+	return true;
+}
+
+/* An interrupted syscall: restart it, or make it fail with EINTR. */
+static void fix_restart(struct regs *r, const struct sigaction_k *act)
+{
+	if ((long)r->rax != -ERESTARTSYS)
+		return;
+	if (act && !(act->flags & SA_RESTART)) {
+		r->rax = -EINTR;
+		return;
+	}
+	r->rax = r->nr; /* run the syscall instruction again */
+	r->rip -= 2;
+}
+
+bool signal_deliver(struct regs *r, bool syscall)
+{
+	struct thread *t = sched_current();
+	struct ksiginfo info;
+	int sig;
+
+	while ((sig = signal_dequeue(~t->sigmask, &info))) {
+		struct sigaction_k *act = &actions[sig - 1];
+		if (ignored(sig))
+			continue; /* changed to ignored while pending */
+		if (act->handler == SIG_DFL)
+			process_kill(sig, info.addr, info.addr ? r->rip : 0);
+		if (syscall)
+			fix_restart(r, act);
+		if (!setup_frame(r, sig, &info))
+			process_kill(SIGSEGV, 0, r->rip);
+		return true;
+	}
+	if (syscall)
+		fix_restart(r, NULL);
+	if (ts_of(t)->restore_mask) { /* sigsuspend woke for nothing it handles */
+		t->sigmask = ts_of(t)->saved_mask;
+		ts_of(t)->restore_mask = false;
+	}
+	return false;
+}
+
+/* Load the FPU state the handler may have changed; false if it is bad. */
+static bool fpstate_restore(uint64_t ufp)
+{
+	size_t size = cpu_features.xsave_size;
+	uint8_t *raw = kmalloc(size + FPSTATE_ALIGN), *buf;
+	uint32_t mxcsr;
+	uint64_t hdr[8];
+	bool ok = false;
+
+	if (!raw)
+		return false;
+	buf = (uint8_t *)ALIGN_UP((uint64_t)raw, FPSTATE_ALIGN);
+	if (copy_from_user(buf, ufp, size))
+		goto out;
+	memcpy(&mxcsr, buf + MXCSR_OFFSET, 4);
+	if (mxcsr & 0xffff0000u) /* reserved MXCSR bits fault in XRSTOR */
+		goto out;
+	if (cpu_features.xsave) {
+		memcpy(hdr, buf + XSAVE_HDR_OFFSET, sizeof(hdr));
+		if ((hdr[0] & ~cpu_features.xcr0) || hdr[1]) /* XSTATE_BV, XCOMP_BV */
+			goto out;
+		for (int i = 2; i < 8; i++)
+			if (hdr[i])
+				goto out;
+		__asm__ volatile("xrstor64 (%0)" : : "r"(buf), "a"(-1), "d"(-1) : "memory");
+	} else {
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(buf) : "memory");
+	}
+	ok = true;
+out:
+	kfree(raw);
+	return ok;
+}
+
+long signal_sigreturn(struct regs *r)
+{
+	struct thread *t = sched_current();
+	uint64_t frame = r->rsp - 8; /* the handler's ret popped pretcode */
+	struct rt_sigframe f;
+	struct sigcontext_k *mc = &f.uc.mc;
+
+	if (copy_from_user(&f, frame, sizeof(f)) || (mc->fpstate && !fpstate_restore(mc->fpstate)))
+		process_kill(SIGSEGV, 0, r->rip);
+	r->r8 = mc->r8, r->r9 = mc->r9, r->r10 = mc->r10, r->r11 = mc->r11;
+	r->r12 = mc->r12, r->r13 = mc->r13, r->r14 = mc->r14, r->r15 = mc->r15;
+	r->rdi = mc->rdi, r->rsi = mc->rsi, r->rbp = mc->rbp, r->rbx = mc->rbx;
+	r->rdx = mc->rdx, r->rax = mc->rax, r->rcx = mc->rcx, r->rsp = mc->rsp;
+	r->rip = mc->rip;
+	r->rflags = (r->rflags & ~(uint64_t)FIX_EFLAGS) | (mc->eflags & FIX_EFLAGS) | RFLAGS_IF;
+	r->cs = USER_CS;
+	r->ss = USER_DS;
+	r->nr = -1; /* not a syscall any more: never restarted */
+	t->sigmask = f.uc.sigmask & ~UNBLOCKABLE;
+	return r->rax;
+}
+
+long signal_altstack(uint64_t uss, uint64_t uoss, uint64_t sp)
+{
+	struct thread_signals *ts = ts_of(sched_current());
+	struct {
+		uint64_t sp;
+		uint32_t flags, pad;
+		uint64_t size;
+	} ss, old = {ts->alt_sp, ts->alt_flags, 0, ts->alt_size};
+	bool on_alt = ts->alt_size && sp - ts->alt_sp <= ts->alt_size;
+
+	if (on_alt)
+		old.flags = SS_ONSTACK;
+	if (uss) {
+		if (copy_from_user(&ss, uss, sizeof(ss)))
+			return -EFAULT;
+		if (on_alt)
+			return -EPERM;
+		if (ss.flags & ~(SS_DISABLE | SS_ONSTACK | SS_AUTODISARM))
+			return -EINVAL;
+		if (ss.flags & SS_DISABLE) {
+			ts->alt_sp = ts->alt_size = 0;
+			ts->alt_flags = SS_DISABLE;
+		} else {
+			if (ss.size < MINSIGSTKSZ)
+				return -ENOMEM;
+			ts->alt_sp = ss.sp;
+			ts->alt_size = ss.size;
+			ts->alt_flags = 0;
+		}
+	}
+	if (uoss && copy_to_user(uoss, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+static bool check(struct thread *t)
+{
+	return t->sig && has_signal(t);
+}
+
+void signal_init(void)
+{
+	sched_signal_check = check;
+}
