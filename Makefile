@@ -15,6 +15,7 @@ include kernel/kernel.mk
 include cli/cli.mk
 include tests/unit/unit.mk
 include tests/guest/guest.mk
+include bench/bench.mk
 
 test: all unit-test guest-programs
 	bash tests/run.sh
