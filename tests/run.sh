@@ -123,6 +123,7 @@ GUEST_CASES=(
 	"dev dev none same"
 	"threads threads none same"
 	"signals signals none same"
+	"timers timers none same"
 	"misc misc none same one 'two words' '' 'tab	and * glob'"
 	"exit-0 exit none same exit 0"
 	"exit-1 exit none same exit 1"

@@ -22,6 +22,7 @@
 bool (*sched_signal_check)(struct thread *t);
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);
 static struct list_head all_threads = LIST_HEAD_INIT(all_threads);
+static struct list_head timers = LIST_HEAD_INIT(timers); /* sorted by expiry */
 static struct thread *zombie; /* the last thread that exited: its stack is freed later */
 static unsigned nthreads;
 static int next_tid = 1;
@@ -145,6 +146,8 @@ static void switch_to(struct thread *next)
 
 /* Make a blocked (or new) thread runnable.  The current thread too: it is
  * blocked inside schedule(), which then picks it like any other. */
+static void program_timer(void);
+
 static void enqueue(struct thread *t)
 {
 	t->state = THREAD_RUNNABLE;
@@ -153,29 +156,69 @@ static void enqueue(struct thread *t)
 	need_resched = true;
 }
 
-/* Make blocked threads whose deadline passed runnable; return the nearest
- * deadline still ahead (0: none). */
-static uint64_t wake_expired(void)
+void ktimer_add(struct ktimer *t)
 {
-	uint64_t now = time_monotonic_ns(), next = 0;
-	struct thread *t;
+	uint64_t flags = irq_save();
+	struct ktimer *k;
 
-	list_for_each_entry(t, &all_threads, all) {
-		if (t->state != THREAD_BLOCKED || !t->deadline)
-			continue;
-		if (t->deadline <= now)
-			enqueue(t);
-		else if (!next || t->deadline < next)
-			next = t->deadline;
-	}
-	return next;
+	if (!list_empty(&t->node) && t->node.next)
+		list_del(&t->node);
+	list_for_each_entry(k, &timers, node)
+		if (k->expires > t->expires)
+			break;
+	list_add_tail(&t->node, &k->node); /* before k, or at the end */
+	program_timer();
+	irq_restore(flags);
 }
 
-/* Arm the timer for the nearest of the slice's end and the deadlines. */
-static void rearm(uint64_t next_deadline)
+void ktimer_del(struct ktimer *t)
 {
-	uint64_t when = next_deadline;
+	uint64_t flags = irq_save();
+	if (t->node.next && !list_empty(&t->node))
+		list_del(&t->node);
+	irq_restore(flags);
+}
 
+bool ktimer_pending(const struct ktimer *t)
+{
+	return t->node.next && !list_empty(&t->node);
+}
+
+/* Run the kernel timers that are due. */
+static void run_timers(uint64_t now)
+{
+	while (!list_empty(&timers)) {
+		struct ktimer *t = list_first_entry(&timers, struct ktimer, node);
+		if (t->expires > now)
+			break;
+		list_del(&t->node);
+		t->fn(t);
+	}
+}
+
+/* Run due timers and make blocked threads whose deadline passed runnable. */
+static void wake_expired(void)
+{
+	uint64_t now = time_monotonic_ns();
+	struct thread *t;
+
+	run_timers(now);
+	list_for_each_entry(t, &all_threads, all)
+		if (t->state == THREAD_BLOCKED && t->deadline && t->deadline <= now)
+			enqueue(t);
+}
+
+/* Arm the one-shot timer for the nearest event: a kernel timer, a blocked
+ * thread's deadline, or the end of the slice when another thread waits. */
+static void program_timer(void)
+{
+	uint64_t when = list_empty(&timers) ? 0
+					    : list_first_entry(&timers, struct ktimer, node)->expires;
+	struct thread *t;
+
+	list_for_each_entry(t, &all_threads, all)
+		if (t->state == THREAD_BLOCKED && t->deadline && (!when || t->deadline < when))
+			when = t->deadline;
 	if (!list_empty(&run_queue)) {
 		if (!slice_end)
 			slice_end = time_monotonic_ns() + SLICE_NS;
@@ -191,23 +234,21 @@ static void rearm(uint64_t next_deadline)
 static void schedule(void)
 {
 	struct thread *cur = sched_current(), *next;
-	uint64_t deadline;
 
 	if (cur->state == THREAD_RUNNABLE && list_empty(&cur->node))
 		list_add_tail(&cur->node, &run_queue);
 	for (;;) {
-		deadline = wake_expired();
+		wake_expired();
 		if (!list_empty(&run_queue))
 			break;
-		if (deadline)
-			time_arm_timer(deadline);
+		program_timer();
 		time_idle(); /* an interrupt may wake someone */
 	}
 	next = list_first_entry(&run_queue, struct thread, node);
 	list_del(&next->node);
 	need_resched = false;
 	slice_end = 0;
-	rearm(deadline);
+	program_timer();
 	switch_to(next);
 }
 
@@ -247,7 +288,7 @@ void sched_wake_all(void)
 		if (t->state == THREAD_BLOCKED)
 			enqueue(t);
 	if (!list_empty(&run_queue))
-		rearm(0);
+		program_timer();
 	irq_restore(flags);
 }
 
@@ -260,14 +301,12 @@ void sched_yield(void)
 
 void sched_preempt(void)
 {
-	uint64_t deadline = wake_expired();
-
-	if (list_empty(&run_queue))
-		return;
-	if (need_resched || (slice_end && time_monotonic_ns() >= slice_end))
+	wake_expired();
+	if (!list_empty(&run_queue) &&
+	    (need_resched || (slice_end && time_monotonic_ns() >= slice_end)))
 		schedule();
 	else
-		rearm(deadline);
+		program_timer();
 }
 
 /* A new thread's first kernel code: leave for ring 3 with its registers. */

@@ -87,6 +87,20 @@ void sched_yield(void);
  * switch if the current thread's time slice is over. */
 void sched_preempt(void);
 
+/*
+ * Kernel timers: `fn` runs once, with interrupts off, at or after the
+ * monotonic time `expires` (from the scheduler's idle loop or on a return to
+ * ring 3, so within a slice of it).  `fn` may re-add its timer.
+ */
+struct ktimer {
+	uint64_t expires;
+	void (*fn)(struct ktimer *t);
+	struct list_head node; /* in the sorted timer list while pending */
+};
+void ktimer_add(struct ktimer *t);
+void ktimer_del(struct ktimer *t); /* harmless if not pending */
+bool ktimer_pending(const struct ktimer *t);
+
 /* Whether thread `t` has a signal to take, which ends its waits: set by the
  * signal layer (linux/signal.c); NULL until then. */
 extern bool (*sched_signal_check)(struct thread *t);

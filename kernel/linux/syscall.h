@@ -130,6 +130,15 @@ long sys_clone3(uint64_t uargs, size_t size);
 long sys_futex(uint64_t uaddr, long op, uint32_t val, uint64_t utime, uint64_t uaddr2,
 	       uint32_t val3);
 long sys_exit(long status);
+/* sys_timer.c */
+long sys_alarm(unsigned seconds);
+long sys_getitimer(long which, uint64_t ucur);
+long sys_setitimer(long which, uint64_t unew, uint64_t uold);
+long sys_timer_create(long clock, uint64_t usev, uint64_t uid);
+long sys_timer_settime(long id, long flags, uint64_t unew, uint64_t uold);
+long sys_timer_gettime(long id, uint64_t ucur);
+long sys_timer_getoverrun(long id);
+long sys_timer_delete(long id);
 /* sys_signal.c */
 long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize);
 long sys_rt_sigqueueinfo(long pid, long sig, uint64_t uinfo);
