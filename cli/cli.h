@@ -3,9 +3,10 @@
  * file (the index of the CLI, as xv6's defs.h is of its kernel).
  *
  * Layers, bottom up: msg (one-line diagnostics), options (the command line),
- * image (the cpio packer), channel (the host end of the UART framing), qemu
- * (finding, configuring and starting QEMU), session (the poll loop), run (the
- * `monos run` command that ties them together), main (dispatch).
+ * image (the cpio packer), deps_elf and deps (a dynamic program's
+ * interpreter and libraries), channel (the host end of the UART framing),
+ * qemu (finding, configuring and starting QEMU), session (the poll loop), run
+ * (the `monos run` command that ties them together), main (dispatch).
  *
  * Exit statuses follow docker run: 125 for an error of monos itself, 126 when
  * the program cannot be run, 127 when it is not found, else the program's.
@@ -286,6 +287,78 @@ int run_main(int argc, char **argv);
  * one-line reason in `msg`.
  */
 int program_check(const char *prog, char **abs_out, char *msg, size_t msglen);
+
+/* deps.c */
+
+/* One ELF object of a dynamic program: the program, its interpreter, or a
+ * shared library, with what its dynamic section says. */
+struct deps_object {
+	char *name;	       /* as asked for: DT_NEEDED, the PT_INTERP path, PROGRAM */
+	char *path;	       /* host path where it was found (symlinks not resolved) */
+	const char *how;       /* which rule found it ("DT_RUNPATH", "default path"...) */
+	long loader;	       /* index of the object that needed it; -1 for the program */
+	char *interp;	       /* PT_INTERP, or NULL */
+	char *soname;	       /* DT_SONAME, or NULL */
+	char *rpath, *runpath; /* DT_RPATH, DT_RUNPATH as written, or NULL */
+	char **needed;	       /* DT_NEEDED names, in order */
+	size_t nneeded;
+};
+
+/* Everything a dynamic program needs; objs[0] is the program, objs[1] its
+ * interpreter.  Empty (n == 0) for a static program. */
+struct deps_list {
+	struct deps_object *objs;
+	size_t n, cap;
+	bool musl;   /* the interpreter is musl's (ld-musl-*) */
+	char **conf; /* glibc: the directories of /etc/ld.so.conf */
+	size_t nconf;
+	char *musl_path;      /* musl: contents of its path file, or NULL */
+	char *musl_path_file; /* musl: where that file is looked for */
+	char err[1024];	      /* why deps_resolve failed */
+};
+
+/*
+ * deps_resolve - for the checked program at `exe` (absolute), find its
+ * interpreter and, transitively, every DT_NEEDED library along the search
+ * path its ld.so (glibc or musl) would use, without running anything; the
+ * rules are at the top of deps.c.  `display` names the program in messages.
+ * Returns 0 (with l->n == 0 for a static program), or CLI_EXIT_CANNOT_RUN
+ * with one line in l->err ("PROG needs libx.so.1, which was not found
+ * (searched: ...)", or a malformed library named with the reason).  The
+ * caller MUST call deps_free() afterwards, on success or failure.
+ */
+int deps_resolve(const char *exe, const char *display, struct deps_list *l);
+/* deps_free - release what deps_resolve() allocated in `l`. */
+void deps_free(struct deps_list *l);
+/*
+ * deps_pack - pack every object of `l` (the program included) at its host
+ * path, plus the file the guest's loader reads its search path from
+ * (/etc/ld.so.cache or musl's path file) when the host has one; with
+ * `verbose`, one line per library saying where it was found.  Returns 0 or
+ * -errno with the reason in w->err.
+ */
+int deps_pack(struct image_writer *w, const struct deps_list *l, bool verbose);
+/*
+ * deps_pack_path - pack the host file `path` (absolute) so that the same
+ * path resolves in the guest: each symlink on the way, in any component,
+ * is packed as a symlink and the file at its real path.  0 or -errno (w->err).
+ */
+int deps_pack_path(struct image_writer *w, const char *path);
+
+/* deps_elf.c */
+
+/*
+ * deps_elf_read - read what a dynamic loader reads from the ELF file at
+ * `path` (PT_INTERP, DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH) into the
+ * zeroed `o`.  `shared`: it must be a shared object (ET_DYN).  Returns 1 if
+ * ld.so would pass the file over (missing, not ELF, another class, byte
+ * order or machine), 0 when read, or -1 with one line in `err` when it is a
+ * damaged x86-64 ELF file or cannot be read.  Any caller; o is left for
+ * deps_elf_free() in every case.
+ */
+int deps_elf_read(const char *path, bool shared, struct deps_object *o, char *err, size_t errlen);
+/* deps_elf_free - free every string of `o` and clear it. */
+void deps_elf_free(struct deps_object *o);
 
 /* main.c */
 

@@ -56,7 +56,7 @@ int image_open(struct image_writer *w, int fd)
 
 void image_close(struct image_writer *w)
 {
-	for (size_t i = 0; i < w->nnames; i++)
+	for (size_t i = 0; i < w->capnames; i++) /* a hash table: every slot */
 		free(w->names[i]);
 	free(w->names);
 	w->names = NULL;

@@ -1,8 +1,9 @@
 /*
  * The program check of `monos run`: find PROGRAM as a shell would and make
  * sure, before anything boots, that monos can run it: a readable,
- * executable, regular x86-64 ELF file without an interpreter.  Each failure
- * gets its own one-line reason and docker's exit status (127 not found, 126
+ * executable, regular x86-64 ELF file.  A dynamic program (PT_INTERP) passes
+ * here; deps.c then finds its interpreter and libraries.  Each failure gets
+ * its own one-line reason and docker's exit status (127 not found, 126
  * cannot run).
  */
 #include <errno.h>
@@ -84,12 +85,9 @@ static int check_elf(int fd, size_t size, const char *prog, char *msg, size_t ms
 		snprintf(msg, msglen, "%s: %s", prog, why);
 	else if (rc < 0)
 		snprintf(msg, msglen, "%s: malformed ELF file (%s)", prog, why);
-	else if (info.interp)
-		snprintf(msg, msglen, "dynamic programs are not supported yet: %s needs %s", prog,
-			 info.interp);
 	if (size)
 		munmap((void *)buf, size);
-	return rc < 0 || info.interp ? CLI_EXIT_CANNOT_RUN : 0;
+	return rc < 0 ? CLI_EXIT_CANNOT_RUN : 0;
 }
 
 /* Check the file at `path`, named `prog` in messages. */

@@ -44,9 +44,9 @@ static void cleanup_and_die(int sig)
 /* Create the private temporary directory, cleaned up at exit and on signals. */
 static int make_tmp(void)
 {
-	static const int fatal[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	const char *base = getenv("TMPDIR");
-	struct sigaction sa = {.sa_handler = cleanup_and_die};
+	struct sigaction sa = { .sa_handler = cleanup_and_die };
 
 	if (!base || !*base)
 		base = "/tmp";
@@ -97,8 +97,12 @@ static int find_kernel(char *out, size_t outlen)
 	return 0;
 }
 
-/* Both archives: the program and --files, then the per-run data. */
-static int write_archives(struct image_writer *w, const struct run_options *o, const char *exe)
+/*
+ * Both archives: the program (with its interpreter and libraries when it is
+ * dynamic) and --files, then the per-run data.
+ */
+static int write_archives(struct image_writer *w, const struct run_options *o, const char *exe,
+			  const struct deps_list *deps)
 {
 	struct rundata ri;
 	char *cwd = getcwd(NULL, 0);
@@ -108,7 +112,7 @@ static int write_archives(struct image_writer *w, const struct run_options *o, c
 		msg_error("cannot read the current directory: %s", strerror(errno));
 		return -1;
 	}
-	rc = image_add_program(w, exe);
+	rc = deps->n ? deps_pack(w, deps, o->verbose) : image_add_program(w, exe);
 	for (size_t i = 0; !rc && i < o->nfiles; i++)
 		rc = image_add_path(w, o->files[i].host, o->files[i].guest, true);
 	if (!rc)
@@ -123,7 +127,7 @@ static int write_archives(struct image_writer *w, const struct run_options *o, c
 	return rc < 0 ? -1 : 0;
 }
 
-static int pack_image(const struct run_options *o, const char *exe)
+static int pack_image(const struct run_options *o, const char *exe, const struct deps_list *deps)
 {
 	struct image_writer w;
 	int fd, rc;
@@ -136,7 +140,7 @@ static int pack_image(const struct run_options *o, const char *exe)
 		return -1;
 	}
 	image_open(&w, fd);
-	rc = write_archives(&w, o, exe);
+	rc = write_archives(&w, o, exe, deps);
 	image_close(&w);
 	if (close(fd) < 0 && !rc) {
 		msg_error("cannot write %s: %s", tmp_image, strerror(errno));
@@ -206,15 +210,16 @@ static int boot(const struct run_options *o, struct qemu_config *cfg)
 }
 
 /* Everything between a checked program and a booted instance. */
-static int prepare_and_boot(const struct run_options *o, const char *exe)
+static int prepare_and_boot(const struct run_options *o, const char *exe,
+			    const struct deps_list *deps)
 {
 	char kernel[PATH_MAX], qemu[PATH_MAX], why[256];
-	struct qemu_config cfg = {.qemu = qemu,
-				  .kernel = kernel,
-				  .initrd = tmp_image,
-				  .memory = o->memory,
-				  .trace = o->trace,
-				  .verbose = o->verbose};
+	struct qemu_config cfg = { .qemu = qemu,
+				   .kernel = kernel,
+				   .initrd = tmp_image,
+				   .memory = o->memory,
+				   .trace = o->trace,
+				   .verbose = o->verbose };
 
 	if (find_kernel(kernel, sizeof(kernel)) < 0)
 		return CLI_EXIT_ERROR;
@@ -228,7 +233,7 @@ static int prepare_and_boot(const struct run_options *o, const char *exe)
 	}
 	if (o->verbose)
 		msg_error("accelerator %s (%s)", cfg.kvm ? "kvm" : "tcg", why);
-	if (pack_image(o, exe) < 0)
+	if (pack_image(o, exe, deps) < 0)
 		return CLI_EXIT_ERROR;
 	return boot(o, &cfg);
 }
@@ -240,6 +245,7 @@ static int prepare_and_boot(const struct run_options *o, const char *exe)
 int run_main(int argc, char **argv)
 {
 	struct run_options o;
+	struct deps_list deps = { 0 };
 	char err[512], *exe = NULL;
 	int rc;
 
@@ -257,9 +263,12 @@ int run_main(int argc, char **argv)
 	rc = program_check(o.argv[0], &exe, err, sizeof(err));
 	if (rc)
 		msg_error("%s", err);
+	else if ((rc = deps_resolve(exe, o.argv[0], &deps)))
+		msg_error("%s", deps.err);
 	else
-		rc = prepare_and_boot(&o, exe);
+		rc = prepare_and_boot(&o, exe, &deps);
 	cleanup_tmp();
+	deps_free(&deps);
 	free(exe);
 	options_free(&o);
 	return rc;

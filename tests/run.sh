@@ -136,6 +136,12 @@ GUEST_CASES=(
 	"crash-segv crash none crash:SIGSEGV segv"
 	"crash-ill crash none crash:SIGILL ill"
 	"crash-fpe crash none crash:SIGFPE fpe"
+	"fs_tmp fs_tmp none same"
+	"fs_big fs_big none same"
+	"fs_proc fs_proc none same a 'b c'"
+	"pipe pipe none same"
+	"pipe-sigpipe pipe none crash:SIGPIPE sigpipe"
+	"proc_misc proc_misc none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).

@@ -199,6 +199,13 @@ int vm_discard(uint64_t start, uint64_t len)
 	return 0;
 }
 
+struct vma *vm_next(struct vma *v)
+{
+	struct list_head *n = v ? v->node.next : areas.next;
+
+	return n == &areas ? NULL : list_entry(n, struct vma, node);
+}
+
 uint64_t vm_find_free(uint64_t len)
 {
 	uint64_t top = VM_MMAP_TOP;
@@ -226,7 +233,8 @@ static void fill_from_file(struct vma *v, uint64_t va, void *page)
 		avail = 0;
 	else
 		avail = MIN(avail, v->file->size - off);
-	memcpy(page, v->file->data + off, avail);
+	if (avail && vfs_inode_read(v->file, page, avail, off) < 0)
+		avail = 0;
 	memset((char *)page + avail, 0, PAGE_SIZE - avail);
 }
 
@@ -237,6 +245,8 @@ static uint64_t image_page(struct vma *v, uint64_t va)
 	uint64_t off = v->file_off + (va - v->start);
 	const uint8_t *p = v->file->data + off;
 
+	if (!v->file->data) /* tmpfs: no bytes in place, copy through vfs_inode_read */
+		return 0;
 	if (off + PAGE_SIZE > v->file_end || off + PAGE_SIZE > v->file->size)
 		return 0;
 	if (!IS_ALIGNED((uint64_t)p, PAGE_SIZE))

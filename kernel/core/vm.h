@@ -62,6 +62,10 @@ uint64_t vm_find_free(uint64_t len);
 /* Whether any part of [start, start + len) is mapped. */
 bool vm_overlaps(uint64_t start, uint64_t len);
 
+/* The area after `v` (NULL: the first area), or NULL after the last; for
+ * /proc/self/maps.  The list must not change during the walk. */
+struct vma *vm_next(struct vma *v);
+
 /* The area containing `addr`, or NULL. */
 struct vma *vm_find(uint64_t addr);
 

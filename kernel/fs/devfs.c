@@ -9,7 +9,11 @@
 #include "core/kernel.h"
 #include "core/random.h"
 
-#define DEV_MODE (S_IFCHR | 0666)
+#define DEV_MODE    (S_IFCHR | 0666)
+#define TMPFS_MAGIC 0x01021994 /* devtmpfs reports tmpfs' magic */
+#define DEVFS_DEV   0x0005
+
+struct vfs_sb devfs_sb = { .name = "devtmpfs", .magic = TMPFS_MAGIC, .dev = DEVFS_DEV };
 #define MKDEV(major, minor) (((major) << 8) | (minor))
 
 static long null_read(struct file *f, void *kbuf, size_t n, uint64_t off)
@@ -41,12 +45,18 @@ static long random_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 
 /* Devices are not seekable in the sense of a position, but lseek on them
  * succeeds (and returns 0) on Linux: seekable with no size does that. */
-static const struct file_ops null_ops = {.read = null_read, .write = null_write, .seekable = true};
-static const struct file_ops zero_ops = {.read = zero_read, .write = null_write, .seekable = true};
-static const struct file_ops full_ops = {.read = zero_read, .write = full_write, .seekable = true};
-static const struct file_ops random_ops = {
-	.read = random_read, .write = null_write, .seekable = true
-};
+static const struct file_ops null_ops = { .read = null_read,
+					  .write = null_write,
+					  .seekable = true };
+static const struct file_ops zero_ops = { .read = zero_read,
+					  .write = null_write,
+					  .seekable = true };
+static const struct file_ops full_ops = { .read = zero_read,
+					  .write = full_write,
+					  .seekable = true };
+static const struct file_ops random_ops = { .read = random_read,
+					    .write = null_write,
+					    .seekable = true };
 
 /* /dev/stdin, /dev/stdout, /dev/stderr, /dev/tty, /dev/console: the
  * program's own descriptors (or, for tty and console, fd 0). */
@@ -63,7 +73,7 @@ static struct file *reopen_fd(struct inode *ino, unsigned flags)
 	return f;
 }
 
-static const struct file_ops reopen_ops = {.open = reopen_fd};
+static const struct file_ops reopen_ops = { .open = reopen_fd };
 
 struct dev {
 	const char *name;
@@ -72,18 +82,18 @@ struct dev {
 };
 
 static const struct dev devices[] = {
-	{"null", MKDEV(1, 3), DEV_MODE, &null_ops},
-	{"zero", MKDEV(1, 5), DEV_MODE, &zero_ops},
-	{"full", MKDEV(1, 7), DEV_MODE, &full_ops},
-	{"random", MKDEV(1, 8), DEV_MODE, &random_ops},
-	{"urandom", MKDEV(1, 9), DEV_MODE, &random_ops},
-	{"tty", MKDEV(5, 0), DEV_MODE, &reopen_ops},
-	{"console", MKDEV(5, 1), S_IFCHR | 0600, &reopen_ops},
+	{ "null", MKDEV(1, 3), DEV_MODE, &null_ops },
+	{ "zero", MKDEV(1, 5), DEV_MODE, &zero_ops },
+	{ "full", MKDEV(1, 7), DEV_MODE, &full_ops },
+	{ "random", MKDEV(1, 8), DEV_MODE, &random_ops },
+	{ "urandom", MKDEV(1, 9), DEV_MODE, &random_ops },
+	{ "tty", MKDEV(5, 0), DEV_MODE, &reopen_ops },
+	{ "console", MKDEV(5, 1), S_IFCHR | 0600, &reopen_ops },
 	/* Not devices on Linux but links to /proc/self/fd/N; rdev here only
 	 * tells reopen_fd which fd (0xfd00 + N), and stat shows a char device. */
-	{"stdin", 0xfd00, S_IFCHR | 0600, &reopen_ops},
-	{"stdout", 0xfd01, S_IFCHR | 0600, &reopen_ops},
-	{"stderr", 0xfd02, S_IFCHR | 0600, &reopen_ops},
+	{ "stdin", 0xfd00, S_IFCHR | 0600, &reopen_ops },
+	{ "stdout", 0xfd01, S_IFCHR | 0600, &reopen_ops },
+	{ "stderr", 0xfd02, S_IFCHR | 0600, &reopen_ops },
 };
 
 void devfs_init(void)
@@ -92,6 +102,7 @@ void devfs_init(void)
 
 	if (!dev || !S_ISDIR(dev->mode))
 		panic("devfs: cannot create /dev");
+	dev->sb = &devfs_sb;
 	for (unsigned i = 0; i < ARRAY_SIZE(devices); i++) {
 		struct inode *ino = vfs_mknode(dev, devices[i].name, devices[i].mode);
 		if (!ino)
@@ -101,5 +112,6 @@ void devfs_init(void)
 		ino->fops = devices[i].ops;
 		ino->size = 0;
 		ino->data = NULL;
+		ino->sb = &devfs_sb;
 	}
 }

@@ -5,6 +5,7 @@
 #include "fs/vfs.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include "core/time.h"
 
 struct fd_slot {
 	struct file *file;
@@ -38,19 +39,51 @@ static const struct file_ops image_ops = {
 	.seekable = true,
 };
 
+long vfs_inode_read(struct inode *ino, void *kbuf, size_t n, uint64_t off)
+{
+	struct file f = { .inode = ino };
+
+	return ino->fops == &tmpfs_file_ops ? tmpfs_file_ops.read(&f, kbuf, n, off)
+					    : image_read(&f, kbuf, n, off);
+}
+
+uint64_t vfs_now(void)
+{
+	return time_realtime_ns();
+}
+
+/* May `ino` be opened with `flags`?  Writing needs a write operation (the
+ * image has none: EROFS, as a read-only mount gives). */
+static int open_check(struct inode *ino, const struct file_ops *ops, unsigned flags)
+{
+	bool wr = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+
+	if (flags & O_PATH)
+		return 0;
+	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
+		return -ENOTDIR;
+	if (wr && S_ISDIR(ino->mode))
+		return -EISDIR;
+	if (wr && (!ops->write || (ino->sb && ino->sb->rdonly && !ino->fops)))
+		return -EROFS;
+	if ((flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	return 0;
+}
+
 struct file *vfs_open(struct inode *ino, unsigned flags)
 {
 	const struct file_ops *ops = ino->fops ? ino->fops : &image_ops;
 	struct file *f;
+	int err;
 
 	if (ops->open && !(flags & O_PATH))
 		return ops->open(ino, flags);
-	if ((flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH) && !ino->fops)
-		return ERR_PTR(S_ISDIR(ino->mode) ? -EISDIR : -EROFS);
-	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
-		return ERR_PTR(-ENOTDIR);
-	if ((flags & O_TRUNC) && !ino->fops)
-		return ERR_PTR(-EROFS);
+	if ((err = open_check(ino, ops, flags)))
+		return ERR_PTR(err);
+	if ((flags & O_TRUNC) && !(flags & O_PATH) && ops == &tmpfs_file_ops && S_ISREG(ino->mode))
+		if ((err = tmpfs_truncate(ino, 0)))
+			return ERR_PTR(err);
 	f = kzalloc(sizeof(*f));
 	if (!f)
 		return ERR_PTR(-ENOMEM);
@@ -58,13 +91,36 @@ struct file *vfs_open(struct inode *ino, unsigned flags)
 	f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 	f->inode = ino;
 	f->ops = ops;
+	vfs_iget(ino);
 	return f;
 }
 
 void file_put(struct file *f)
 {
-	if (--f->refs == 0)
-		kfree(f);
+	if (--f->refs)
+		return;
+	if (f->ops->release)
+		f->ops->release(f);
+	if (f->inode)
+		vfs_iput(f->inode);
+	kfree(f);
+}
+
+void vfs_iget(struct inode *ino)
+{
+	ino->refs++;
+}
+
+void vfs_iput(struct inode *ino)
+{
+	if (ino->refs)
+		ino->refs--;
+	/* Only tmpfs inodes are ever unlinked; directories stay allocated
+	 * (a removed cwd must remain a valid, empty place). */
+	if (ino->refs || ino->nlink || ino->sb != &tmpfs_sb || S_ISDIR(ino->mode))
+		return;
+	tmpfs_free(ino);
+	kfree(ino);
 }
 
 int fd_install(struct file *f, int min_fd, bool cloexec)

@@ -8,6 +8,7 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 #include <lib/cpio.h>
+#include <lib/fmt.h>
 #include <monos/bootinfo.h>
 
 #define MAX_RUNFILES 16
@@ -18,7 +19,17 @@ struct runfile {
 	size_t size;
 };
 
-static struct inode root = { .mode = S_IFDIR | 0755, .nlink = 2, .parent = &root };
+#define IMAGE_DEV   0x0801 /* a made-up, stable device number for the image */
+#define ROMFS_MAGIC 0x7275 /* a read-only fs's statfs type (linux/magic.h) */
+#define NSEC	    1000000000ull
+
+struct vfs_sb vfs_image_sb = {
+	.name = "image", .magic = ROMFS_MAGIC, .dev = IMAGE_DEV, .rdonly = true
+};
+
+static struct inode root = {
+	.mode = S_IFDIR | 0755, .nlink = 2, .parent = &root, .sb = &vfs_image_sb
+};
 static struct inode *cwd = &root;
 static uint64_t next_ino = 2;
 static struct runfile runfiles[MAX_RUNFILES];
@@ -39,16 +50,19 @@ void vfs_set_cwd(struct inode *dir)
 	cwd = dir;
 }
 
-static struct inode *child(struct inode *dir, const char *name, size_t len)
+struct inode *vfs_child(struct inode *dir, const char *name, size_t len)
 {
 	struct inode *c;
+
+	if (dir->refresh)
+		dir->refresh(dir);
 	list_for_each_entry(c, &dir->children, sibling)
 		if (c->namelen == len && !memcmp(c->name, name, len))
 			return c;
 	return NULL;
 }
 
-static struct inode *new_inode(struct inode *dir, const char *name, size_t len, uint32_t mode)
+struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uint32_t mode)
 {
 	struct inode *ino = kzalloc(sizeof(*ino));
 
@@ -56,6 +70,8 @@ static struct inode *new_inode(struct inode *dir, const char *name, size_t len, 
 		return NULL;
 	ino->ino = next_ino++;
 	ino->mode = mode;
+	ino->sb = dir->sb;
+	ino->atime = ino->mtime = ino->ctime = dir->mtime;
 	ino->nlink = S_ISDIR(mode) ? 2 : 1;
 	ino->name = name;
 	ino->namelen = len;
@@ -67,8 +83,8 @@ static struct inode *new_inode(struct inode *dir, const char *name, size_t len, 
 
 struct inode *vfs_mknode(struct inode *dir, const char *name, uint32_t mode)
 {
-	struct inode *c = child(dir, name, strlen(name));
-	return c ? c : new_inode(dir, name, strlen(name), mode);
+	struct inode *c = vfs_child(dir, name, strlen(name));
+	return c ? c : vfs_new_inode(dir, name, strlen(name), mode);
 }
 
 /* Find or create the node for `path` (no leading '/'), making directories
@@ -84,9 +100,10 @@ static struct inode *make_path(const char *path, size_t len, uint32_t mode)
 			j++;
 		bool last = j >= len;
 		if (j > i) {
-			c = child(dir, path + i, j - i);
+			c = vfs_child(dir, path + i, j - i);
 			if (!c)
-				c = new_inode(dir, path + i, j - i, last ? mode : (S_IFDIR | 0755));
+				c = vfs_new_inode(dir, path + i, j - i,
+						  last ? mode : (S_IFDIR | 0755));
 			if (!c)
 				return NULL;
 			if (!last && !S_ISDIR(c->mode))
@@ -138,7 +155,7 @@ static int add_entry(const struct cpio_entry *e)
 	ino->mode = e->mode; /* an explicit entry replaces an implicit directory */
 	ino->uid = e->uid;
 	ino->gid = e->gid;
-	ino->mtime = e->mtime;
+	ino->atime = ino->mtime = ino->ctime = e->mtime * NSEC;
 	if (!S_ISDIR(e->mode)) {
 		ino->data = e->data;
 		ino->size = e->size;
@@ -185,9 +202,9 @@ static struct inode *step(struct inode *dir, const char *name, size_t len)
 	if (len == 1 && name[0] == '.')
 		return dir;
 	if (len == 2 && name[0] == '.' && name[1] == '.')
-		return dir->parent;
-	struct inode *c = child(dir, name, len);
-	return c ? c : ERR_PTR(-ENOENT);
+		return dir->parent ? dir->parent : ERR_PTR(-ENOENT); /* removed */
+	struct inode *c = vfs_child(dir, name, len);
+	return c ? vfs_real(c) : ERR_PTR(-ENOENT);
 }
 
 static struct inode *lookup_depth(struct inode *dir, const char *path, bool follow, int *links)
@@ -248,6 +265,10 @@ long vfs_path(struct inode *ino, char *buf, size_t n)
 {
 	size_t len = 0;
 
+	if (!ino->parent) { /* unlinked: what Linux shows is the old name */
+		long r = fmt_snprintf(buf, n, "/%.*s (deleted)", (int)ino->namelen, ino->name);
+		return r < (long)n ? r : -ENAMETOOLONG;
+	}
 	if (ino == &root) {
 		if (n < 2)
 			return -ENAMETOOLONG;
@@ -255,8 +276,11 @@ long vfs_path(struct inode *ino, char *buf, size_t n)
 		return 1;
 	}
 	/* Measure, then fill from the end. */
-	for (struct inode *i = ino; i != &root; i = i->parent)
+	for (struct inode *i = ino; i != &root; i = i->parent) {
+		if (!i->parent) /* a removed directory above */
+			return -ENOENT;
 		len += i->namelen + 1;
+	}
 	if (len + 1 > n)
 		return -ENAMETOOLONG;
 	buf[len] = 0;

@@ -1,9 +1,15 @@
 /*
  * The VFS: inodes in one tree, open files, and the program's descriptor
- * table.  This first version has one filesystem, the image (fs/image.c,
- * read-only, from the initrd), and the console files behind fds 0-2
- * (fs/console_file.c).  tmpfs, /dev and /proc plug in as further inode and
- * file operations.
+ * table.  Every filesystem lives in the same in-memory tree of inodes; an
+ * inode's superblock (struct vfs_sb) says which filesystem it belongs to and
+ * whether it may change.  The image (fs/image.c, read-only, from the
+ * initrd), tmpfs (fs/tmpfs.c, writable, at /tmp), /dev (fs/devfs.c), /proc
+ * and /sys (fs/procfs.c, fs/sysfs.c, generated) and the console files behind
+ * fds 0-2 (fs/console_file.c).  Changes to the tree (create, unlink, rename,
+ * link) are in fs/namei.c.
+ *
+ * One process and, for now, one CPU running the kernel at a time: the tree is
+ * guarded by the big kernel lock of the syscall path.
  */
 #ifndef FS_VFS_H
 #define FS_VFS_H
@@ -49,20 +55,51 @@
 #define AT_EACCESS	    0x200
 #define AT_SYMLINK_FOLLOW   0x400
 #define AT_EMPTY_PATH	    0x1000
+#define AT_REMOVEDIR	    0x200
 
+/* A filesystem: what statfs reports and whether its tree may change. */
+struct vfs_sb {
+	const char *name; /* "tmpfs", ... (for logs) */
+	uint64_t magic;	  /* statfs f_type (include/uapi/linux/magic.h) */
+	uint32_t dev;	  /* st_dev of its inodes */
+	bool rdonly;	  /* changes give -EROFS (ST_RDONLY in statfs) */
+};
+extern struct vfs_sb vfs_image_sb, tmpfs_sb, devfs_sb, procfs_sb, sysfs_sb;
+
+/*
+ * An inode is also its (first) directory entry: name, parent and sibling
+ * place it in the tree.  A hard link is a further entry whose `hard` names
+ * the inode it stands for (vfs_lookup returns that inode).  An unlinked inode
+ * that is still open leaves the tree (parent NULL) and lives until its last
+ * reference goes.
+ */
 struct inode {
 	uint64_t ino;
 	uint32_t mode, uid, gid, nlink;
 	uint64_t size;
-	uint64_t mtime;	      /* seconds */
-	const uint8_t *data;  /* image files: the bytes, in the initrd */
-	struct inode *parent; /* directories: ".." (the root: itself) */
-	const char *name;     /* the entry's name in its parent */
+	uint64_t atime, mtime, ctime; /* nanoseconds since the epoch */
+	const uint8_t *data;	      /* image files: the bytes, in the initrd;
+				       * symlinks of every fs: the target */
+	struct inode *parent;	      /* ".." (the root: itself); NULL: unlinked */
+	const char *name;	      /* the entry's name in its parent */
 	size_t namelen;
 	struct list_head children; /* directories: struct inode.sibling */
 	struct list_head sibling;
-	const struct file_ops *fops; /* devices: their operations; NULL: image file */
+	const struct file_ops *fops; /* devices, tmpfs, procfs: their operations;
+				      * NULL: image file */
 	uint32_t rdev;		     /* devices: (major << 8) | minor */
+	struct vfs_sb *sb;	     /* its filesystem (NULL: none, e.g. console) */
+	struct inode *hard;	     /* hard-link entries: the inode itself */
+	unsigned refs;		     /* open files and mappings (vfs_iget) */
+	bool name_owned;	     /* name was kmalloc'ed (tmpfs): free it */
+	uint64_t *pages;	     /* tmpfs files: frame addresses, 0 = hole */
+	uint64_t npages;	     /* tmpfs files: slots in `pages` */
+	/* Dynamic directories (/proc/self/fd): bring `children` up to date
+	 * before a lookup or listing. */
+	void (*refresh)(struct inode *dir);
+	/* Generated files (/proc): fill `buf` with the content, return its
+	 * length or -errno; `buf` is grown by the caller (procfs.c). */
+	long (*generate)(struct inode *ino, char *buf, size_t n);
 };
 
 struct file;
@@ -72,6 +109,8 @@ struct file_ops {
 	long (*read)(struct file *f, void *kbuf, size_t n, uint64_t off);
 	long (*write)(struct file *f, const void *kbuf, size_t n, uint64_t off);
 	long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
+	/* Optional: the last reference to `f` is going (free f->priv). */
+	void (*release)(struct file *f);
 	bool seekable; /* false: pipes, terminals (lseek gives -ESPIPE) */
 };
 
@@ -83,6 +122,7 @@ struct file {
 	struct inode *inode;
 	const struct file_ops *ops;
 	int stream; /* console files: 0, 1 or 2 */
+	void *priv; /* the file_ops' own data (procfs: the generated text) */
 };
 
 /* Build the image tree from the initrd at `buf`: every archive, the per-run
@@ -93,8 +133,48 @@ int vfs_init_image(const void *buf, size_t len);
  * `mode`; NULL when out of memory.  Boot only: synthetic trees (/dev). */
 struct inode *vfs_mknode(struct inode *dir, const char *name, uint32_t mode);
 
+/* A new entry in `dir` (inheriting its filesystem and time) that does not
+ * copy `name`; NULL when out of memory.  fs/ only: others use vfs_create. */
+struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uint32_t mode);
+
 /* devfs.c: populate /dev.  Called once by init after the image tree. */
 void devfs_init(void);
+
+/* tmpfs.c: mount an empty tmpfs at /tmp (made when the image lacks it).
+ * Called once by init after the image tree. */
+void tmpfs_init(void);
+
+/* procfs.c and sysfs.c: build /proc and /sys.  Called once by init after the
+ * image tree (procfs reads the per-run "exe" entry). */
+void procfs_init(void);
+void sysfs_init(void);
+/* All three at once, in order: the one call init makes (procfs.c). */
+void vfs_init_mounts(void);
+
+/* The per-run data file `name` (bootinfo.h MONOS_RUN_*): 0 or -ENOENT. */
+int vfs_runfile(const char *name, const uint8_t **data, size_t *size);
+
+/* The inode an entry stands for (hard-link entries give their inode). */
+static inline struct inode *vfs_real(struct inode *entry)
+{
+	return entry->hard ? entry->hard : entry;
+}
+
+/* Take and drop a reference that keeps an unlinked inode's data alive
+ * (open files take one in vfs_open; a file mapping should too). */
+void vfs_iget(struct inode *ino);
+void vfs_iput(struct inode *ino);
+
+/*
+ * Read up to `n` bytes of regular file `ino` at `off` into `kbuf`, whatever
+ * its filesystem (image or tmpfs); holes read as zeros.  Returns the count
+ * (0 at or past EOF) or -errno.  For the page-fault handler filling private
+ * file mappings; any context that may touch the heap.
+ */
+long vfs_inode_read(struct inode *ino, void *kbuf, size_t n, uint64_t off);
+
+/* The current time for timestamps (ns since the epoch). */
+uint64_t vfs_now(void);
 
 /* The root directory, and the program's working directory. */
 struct inode *vfs_root(void);
@@ -118,6 +198,42 @@ struct file *vfs_open(struct inode *ino, unsigned flags);
 /* Drop a reference; the last one frees the file. */
 void file_put(struct file *f);
 
+/*
+ * Tree changes (fs/namei.c).  `name`/`len` is one path component in `dir`
+ * (not "." or ".."); all give -EROFS on a read-only filesystem, -ENOTDIR if
+ * `dir` is not a directory, -ENOENT if it was removed, -ENAMETOOLONG.
+ */
+/* A new inode of `mode` (S_IFREG, S_IFDIR, S_IFLNK...): -EEXIST, -ENOMEM. */
+struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode);
+/* The entry itself, unresolved (a hard-link entry stays one), or NULL. */
+struct inode *vfs_child(struct inode *dir, const char *name, size_t len);
+/* Remove an entry: `rmdir` wants a directory (-ENOTDIR, -ENOTEMPTY), else
+ * a non-directory (-EISDIR).  -ENOENT if absent. */
+int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir);
+/* A new entry for `target` (not a directory: -EPERM): -EEXIST, -EXDEV. */
+int vfs_link(struct inode *target, struct inode *dir, const char *name, size_t len);
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE	 2
+/* rename(2) and renameat2's flags: -EEXIST, -EXDEV, -EINVAL (a directory
+ * into itself), -ENOTEMPTY, -EISDIR, -ENOTDIR, -ENOENT. */
+int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
+	       const char *nname, size_t nlen, unsigned flags);
+
+/*
+ * tmpfs file data (fs/tmpfs.c).  Set the size of regular file `ino` (cut or
+ * extended with a hole): 0, -EROFS (not tmpfs), -EISDIR, -EINVAL, -ENOSPC.
+ * `tmpfs_allocate` backs [off, off + len) with pages, growing the size
+ * unless `keep_size`.  `tmpfs_free` releases all data of an inode.
+ */
+int tmpfs_truncate(struct inode *ino, uint64_t size);
+int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size);
+void tmpfs_free(struct inode *ino);
+extern const struct file_ops tmpfs_file_ops;
+
+/* procfs.c: the program's path for /proc/self/exe (default: the per-run
+ * "exe" entry).  Init only. */
+void procfs_set_exe(const char *path);
+
 /* fd table (fs/fd.c).  All return -EBADF for a bad descriptor. */
 #define FD_MAX	   1024 /* RLIMIT_NOFILE */
 #define FD_CLOEXEC 1
@@ -132,5 +248,13 @@ int fd_set_flags(int fd, int flags);
  * isatty of each. */
 void console_files_init(const bool tty[3]);
 bool console_file_is_tty(struct file *f);
+
+/* pipe.c: a new pipe's read end (ends[0]) and write end (ends[1]), keeping
+ * O_NONBLOCK and O_DIRECT of `flags`; `broken` (or NULL) runs when a write
+ * finds no reader, before it fails with -EPIPE (the linux layer raises
+ * SIGPIPE there).  0 or -ENOMEM.  pipe_fcntl: F_GETPIPE_SZ and F_SETPIPE_SZ,
+ * the size in bytes or -EBADF (not a pipe), -EINVAL, -EBUSY, -ENOMEM. */
+int pipe_create(struct file *ends[2], unsigned flags, void (*broken)(void));
+long pipe_fcntl(struct file *f, long cmd, uint64_t arg);
 
 #endif

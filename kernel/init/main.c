@@ -150,6 +150,7 @@ void init_main(uint32_t start_info_phys)
 	if (vfs_init_image(phys_to_virt(initrd.start), initrd.end - initrd.start) < 0)
 		panic("boot: the image is not a valid cpio archive");
 	devfs_init();
+	vfs_init_mounts();
 	init_per_run();
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	sched_create_main();

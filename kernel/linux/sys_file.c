@@ -21,6 +21,8 @@
 #define F_GETFL		3
 #define F_SETFL		4
 #define F_DUPFD_CLOEXEC 1030
+#define F_SETPIPE_SZ	1031
+#define F_GETPIPE_SZ	1032
 #define TCGETS		0x5401
 #define TCSETS		0x5402
 #define TCSETSW		0x5403
@@ -85,6 +87,8 @@ static long rw_at_pos(long fd, uint64_t buf, size_t n, bool wr)
 
 	if (!f)
 		return -EBADF;
+	if (wr && (f->flags & O_APPEND) && f->ops->seekable)
+		f->off = f->inode->size; /* O_APPEND: every write starts at the end */
 	r = file_rw(f, buf, n, f->off, wr);
 	if (r > 0 && f->ops->seekable)
 		f->off += r;
@@ -161,28 +165,7 @@ long sys_pwrite64(long fd, uint64_t buf, size_t n, int64_t off)
 
 long sys_openat(long dirfd, uint64_t upath, long flags, long mode)
 {
-	struct inode *ino =
-		path_at_lookup(dirfd, upath, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0);
-	struct file *f;
-	int fd;
-
-	if (IS_ERR(ino)) {
-		/* Creating a file in the image: it exists read-only or not at all. */
-		if (PTR_ERR(ino) == -ENOENT && (flags & O_CREAT))
-			return -EROFS;
-		return PTR_ERR(ino);
-	}
-	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
-		return -EEXIST;
-	if (S_ISLNK(ino->mode) && (flags & O_NOFOLLOW) && !(flags & O_PATH))
-		return -ELOOP;
-	f = vfs_open(ino, flags);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	fd = fd_install(f, 0, flags & O_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fs_openat(dirfd, upath, flags, mode);
 }
 
 long sys_open(uint64_t path, long flags, long mode)
@@ -255,6 +238,11 @@ long sys_ioctl(long fd, unsigned long cmd, uint64_t arg)
 			return -EFAULT;
 		f->flags = on ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
 		return 0;
+	}
+	/* Files with ioctls of their own (pipes: FIONREAD) answer the rest. */
+	if (f->ops->ioctl)
+		return f->ops->ioctl(f, cmd, arg);
+	switch (cmd) {
 	case FIONREAD:
 		if (f->ops->seekable) {
 			int left = f->off < f->inode->size
@@ -299,6 +287,9 @@ long sys_fcntl(long fd, long cmd, uint64_t arg)
 	case F_SETFL:
 		f->flags = (f->flags & ~settable) | (arg & settable);
 		return 0;
+	case F_SETPIPE_SZ:
+	case F_GETPIPE_SZ:
+		return pipe_fcntl(f, cmd, arg);
 	default:
 		return -EINVAL;
 	}

@@ -9,15 +9,15 @@
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 
-#define X_OK	  1
-#define W_OK	  2
-#define DT_FIFO	  1
-#define DT_CHR	  2
-#define DT_DIR	  4
-#define DT_REG	  8
-#define DT_LNK	  10
-#define IMAGE_DEV 0x0801 /* a made-up, stable device number for the image */
-#define BLKSIZE	  4096
+#define X_OK	1
+#define W_OK	2
+#define DT_FIFO 1
+#define DT_CHR	2
+#define DT_DIR	4
+#define DT_REG	8
+#define DT_LNK	10
+#define BLKSIZE 4096
+#define NSEC	1000000000ull
 
 /* The directory a *at() call starts from. */
 static struct inode *at_dir(long dirfd, const char *path)
@@ -55,6 +55,64 @@ struct inode *path_at_lookup(long dirfd, uint64_t upath, long flags)
 	return ino;
 }
 
+/* Copy a user path into a new PATH_MAX buffer; ERR_PTR on failure. */
+static char *get_path(uint64_t upath)
+{
+	char *path = kmalloc(PATH_MAX);
+	long r;
+
+	if (!path)
+		return ERR_PTR(-ENOMEM);
+	r = strncpy_from_user(path, upath, PATH_MAX);
+	if (r >= 0 && r < PATH_MAX)
+		return path;
+	kfree(path);
+	return ERR_PTR(r < 0 ? r : -ENAMETOOLONG);
+}
+
+/* Split off the last component of `path` (trailing slashes dropped, noted
+ * in pl->slash) and resolve the rest as the parent directory. */
+long path_at_parent(long dirfd, uint64_t upath, struct path_last *pl)
+{
+	char *path = get_path(upath), *end, *last;
+	struct inode *dir;
+
+	memset(pl, 0, sizeof(*pl));
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	pl->buf = path;
+	if (!*path)
+		return -ENOENT;
+	end = path + strlen(path);
+	while (end > path + 1 && end[-1] == '/')
+		*--end = 0, pl->slash = true;
+	last = strrchr(path, '/');
+	dir = at_dir(dirfd, path);
+	if (!IS_ERR(dir) && last) {
+		*last = 0;
+		dir = last == path ? vfs_root() : vfs_lookup(dir, path, true);
+		last++;
+	} else {
+		last = path;
+	}
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	if (!*last) /* the root itself */
+		last = ".";
+	pl->dir = dir;
+	pl->name = last;
+	pl->len = strlen(last);
+	return pl->len > NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
+void path_last_free(struct path_last *pl)
+{
+	kfree(pl->buf);
+	pl->buf = NULL;
+}
+
 /* Linux's struct stat on x86-64 (arch/x86/include/uapi/asm/stat.h). */
 struct stat_k {
 	uint64_t dev, ino, nlink;
@@ -65,10 +123,41 @@ struct stat_k {
 	int64_t unused[3];
 };
 
+static uint32_t dev_of(struct inode *ino)
+{
+	return ino->sb ? ino->sb->dev : 0;
+}
+
+/* Blocks of 512 bytes the file takes: tmpfs counts its pages. */
+static uint64_t blocks_of(struct inode *ino)
+{
+	uint64_t n = 0;
+
+	if (!ino->pages)
+		return ALIGN_UP(ino->size, 512ul) / 512;
+	for (uint64_t i = 0; i < ino->npages; i++)
+		n += ino->pages[i] != 0;
+	return n * (BLKSIZE / 512);
+}
+
+/* A directory's st_size: tmpfs, as Linux's, counts 20 bytes an entry
+ * (BOGO_DIRENT_SIZE) plus 40 for "." and ".."; other directories one block. */
+static uint64_t dir_size(struct inode *dir)
+{
+	uint64_t n = 0;
+	struct inode *c;
+
+	if (dir->sb != &tmpfs_sb)
+		return BLKSIZE;
+	list_for_each_entry(c, &dir->children, sibling)
+		n++;
+	return 40 + 20 * n;
+}
+
 static long put_stat(struct inode *ino, uint64_t ust)
 {
 	struct stat_k st = {
-		.dev = IMAGE_DEV,
+		.dev = dev_of(ino),
 		.ino = ino->ino,
 		.nlink = ino->nlink,
 		.mode = ino->mode,
@@ -77,13 +166,16 @@ static long put_stat(struct inode *ino, uint64_t ust)
 		.size = ino->size,
 		.rdev = ino->rdev,
 		.blksize = BLKSIZE,
-		.blocks = ALIGN_UP(ino->size, 512ul) / 512,
-		.atime = ino->mtime,
-		.mtime = ino->mtime,
-		.ctime = ino->mtime,
+		.blocks = blocks_of(ino),
+		.atime = ino->atime / NSEC,
+		.atime_ns = ino->atime % NSEC,
+		.mtime = ino->mtime / NSEC,
+		.mtime_ns = ino->mtime % NSEC,
+		.ctime = ino->ctime / NSEC,
+		.ctime_ns = ino->ctime % NSEC,
 	};
 	if (S_ISDIR(ino->mode))
-		st.size = BLKSIZE;
+		st.size = dir_size(ino);
 	return copy_to_user(ust, &st, sizeof(st));
 }
 
@@ -153,13 +245,15 @@ long sys_statx(long dirfd, uint64_t path, long flags, unsigned mask, uint64_t bu
 	sx.gid = ino->gid;
 	sx.mode = ino->mode;
 	sx.ino = ino->ino;
-	sx.size = S_ISDIR(ino->mode) ? BLKSIZE : ino->size;
-	sx.blocks = ALIGN_UP(ino->size, 512ul) / 512;
-	sx.atime.sec = sx.ctime.sec = sx.mtime.sec = ino->mtime;
+	sx.size = S_ISDIR(ino->mode) ? dir_size(ino) : ino->size;
+	sx.blocks = blocks_of(ino);
+	sx.atime.sec = ino->atime / NSEC, sx.atime.nsec = ino->atime % NSEC;
+	sx.mtime.sec = ino->mtime / NSEC, sx.mtime.nsec = ino->mtime % NSEC;
+	sx.ctime.sec = ino->ctime / NSEC, sx.ctime.nsec = ino->ctime % NSEC;
 	sx.rdev_major = ino->rdev >> 8;
 	sx.rdev_minor = ino->rdev & 0xff;
-	sx.dev_major = IMAGE_DEV >> 8;
-	sx.dev_minor = IMAGE_DEV & 0xff;
+	sx.dev_major = dev_of(ino) >> 8;
+	sx.dev_minor = dev_of(ino) & 0xff;
 	return copy_to_user(buf, &sx, sizeof(sx));
 }
 
@@ -215,6 +309,10 @@ long sys_getdents64(long fd, uint64_t buf, size_t n)
 	dir = f->inode;
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
+	if (!dir->parent)
+		return 0; /* a removed directory lists nothing */
+	if (dir->refresh)
+		dir->refresh(dir);
 	/* Positions: 0 ".", 1 "..", then the children in order. */
 	for (uint64_t pos = f->off; pos < 2; pos++) {
 		struct inode *i = pos ? dir->parent : dir;
@@ -227,8 +325,8 @@ long sys_getdents64(long fd, uint64_t buf, size_t n)
 	list_for_each_entry(c, &dir->children, sibling) {
 		if (idx++ + 2 < f->off)
 			continue;
-		long r = put_dirent(buf + used, n - used, c->ino, f->off + 1, dtype(c->mode),
-				    c->name, c->namelen);
+		long r = put_dirent(buf + used, n - used, vfs_real(c)->ino, f->off + 1,
+				    dtype(vfs_real(c)->mode), c->name, c->namelen);
 		if (r <= 0)
 			return used ? (long)used : (r ? r : -EINVAL);
 		used += r;
@@ -267,7 +365,7 @@ long sys_faccessat2(long dirfd, uint64_t path, long mode, long flags)
 	ino = path_at_lookup(dirfd, path, flags);
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
-	if (mode & W_OK)
+	if ((mode & W_OK) && ino->sb && ino->sb->rdonly && !ino->fops)
 		return -EROFS; /* the image is read-only */
 	/* The program runs as root: only X_OK on a file with no x bit fails. */
 	if ((mode & X_OK) && !S_ISDIR(ino->mode) && !(ino->mode & 0111))

@@ -59,6 +59,25 @@ uint64_t signal_handler_of(int signo);
 struct inode;
 struct inode *path_at_lookup(long dirfd, uint64_t upath, long flags);
 
+/* sys_path.c: a path split into its parent directory and last component,
+ * for the calls that change the tree.  path_at_parent fills `pl` and returns
+ * 0 or -errno (as path_at_lookup, on the parent); path_last_free must be
+ * called either way.  pl->slash: the path ended in '/'. */
+struct path_last {
+	struct inode *dir;
+	char *buf;
+	const char *name;
+	size_t len;
+	bool slash;
+};
+long path_at_parent(long dirfd, uint64_t upath, struct path_last *pl);
+void path_last_free(struct path_last *pl);
+
+/* sys_fs.c: open(2) and openat(2) in full: O_CREAT (with `mode` less the
+ * umask), O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW; returns the new fd or
+ * -errno.  For sys_openat. */
+long fs_openat(long dirfd, uint64_t upath, long flags, long mode);
+
 /* The handlers, by area. */
 /* sys_file.c */
 long sys_read(long fd, uint64_t buf, size_t n);
@@ -91,6 +110,39 @@ long sys_faccessat2(long dirfd, uint64_t path, long mode, long flags);
 long sys_getcwd(uint64_t buf, size_t n);
 long sys_chdir(uint64_t path);
 long sys_fchdir(long fd);
+/* sys_fs.c */
+long sys_creat(uint64_t path, long mode);
+long sys_mkdir(uint64_t path, long mode);
+long sys_mkdirat(long dirfd, uint64_t path, long mode);
+long sys_unlink(uint64_t path);
+long sys_unlinkat(long dirfd, uint64_t path, long flags);
+long sys_rmdir(uint64_t path);
+long sys_rename(uint64_t opath, uint64_t npath);
+long sys_renameat(long odfd, uint64_t opath, long ndfd, uint64_t npath);
+long sys_renameat2(long odfd, uint64_t opath, long ndfd, uint64_t npath, unsigned flags);
+long sys_link(uint64_t opath, uint64_t npath);
+long sys_linkat(long odfd, uint64_t opath, long ndfd, uint64_t npath, long flags);
+long sys_symlink(uint64_t target, uint64_t path);
+long sys_symlinkat(uint64_t target, long dirfd, uint64_t path);
+long sys_truncate(uint64_t path, int64_t len);
+long sys_ftruncate(long fd, int64_t len);
+long sys_fsync(long fd);
+long sys_fdatasync(long fd);
+long sys_fallocate(long fd, long mode, int64_t off, int64_t len);
+long sys_utimensat(long dirfd, uint64_t path, uint64_t utimes, long flags);
+long sys_futimesat(long dirfd, uint64_t path, uint64_t utv);
+long sys_utimes(uint64_t path, uint64_t tv);
+long sys_utime(uint64_t path, uint64_t ubuf);
+long sys_chmod(uint64_t path, long mode);
+long sys_fchmod(long fd, long mode);
+long sys_fchmodat(long dirfd, uint64_t path, long mode);
+long sys_chown(uint64_t path, long uid, long gid);
+long sys_fchown(long fd, long uid, long gid);
+long sys_lchown(uint64_t path, long uid, long gid);
+long sys_fchownat(long dirfd, uint64_t path, long uid, long gid, long flags);
+long sys_umask(long mask);
+long sys_statfs(uint64_t path, uint64_t buf);
+long sys_fstatfs(long fd, uint64_t buf);
 /* sys_mm.c */
 long sys_brk(uint64_t addr);
 long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint64_t off);
@@ -130,6 +182,46 @@ long sys_clone3(uint64_t uargs, size_t size);
 long sys_futex(uint64_t uaddr, long op, uint32_t val, uint64_t utime, uint64_t uaddr2,
 	       uint32_t val3);
 long sys_exit(long status);
+/* sys_proc.c: whether `pid` (0: the caller) names this process or one of
+ * its threads.  sys_cred.c: the prctl options about capabilities, or -ENOSYS
+ * for any other option. */
+bool proc_is_self(int pid);
+long cred_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+/* sys_proc.c */
+long sys_pipe(uint64_t fds);
+long sys_pipe2(uint64_t fds, int flags);
+long sys_getpgid(int pid);
+long sys_getpgrp(void);
+long sys_getsid(int pid);
+long sys_setsid(void);
+long sys_setpgid(int pid, int pgid);
+long sys_sched_setscheduler(int pid, int policy, uint64_t param);
+long sys_sched_setparam(int pid, uint64_t param);
+long sys_sched_getscheduler(int pid);
+long sys_sched_getparam(int pid, uint64_t param);
+long sys_sched_get_priority_max(int policy);
+long sys_sched_get_priority_min(int policy);
+long sys_sched_setaffinity(int pid, unsigned len, uint64_t mask);
+long sys_getpriority(int which, int who);
+long sys_setpriority(int which, int who, int nice);
+long sys_getrusage(int who, uint64_t ru);
+long sys_times(uint64_t buf);
+long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+/* sys_cred.c */
+long sys_setuid(uint32_t uid);
+long sys_setgid(uint32_t gid);
+long sys_setreuid(uint32_t ruid, uint32_t euid);
+long sys_setregid(uint32_t rgid, uint32_t egid);
+long sys_setresuid(uint32_t ruid, uint32_t euid, uint32_t suid);
+long sys_setresgid(uint32_t rgid, uint32_t egid, uint32_t sgid);
+long sys_setfsuid(uint32_t uid);
+long sys_setfsgid(uint32_t gid);
+long sys_getresuid(uint64_t ruid, uint64_t euid, uint64_t suid);
+long sys_getresgid(uint64_t rgid, uint64_t egid, uint64_t sgid);
+long sys_getgroups(int size, uint64_t list);
+long sys_setgroups(int size, uint64_t list);
+long sys_capget(uint64_t hdr, uint64_t data);
+long sys_capset(uint64_t hdr, uint64_t data);
 /* sys_timer.c */
 long sys_alarm(unsigned seconds);
 long sys_getitimer(long which, uint64_t ucur);

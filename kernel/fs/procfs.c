@@ -1,0 +1,317 @@
+/*
+ * /proc as programs read it.  Each file's text is generated when it is
+ * opened (so a read sees one consistent snapshot, as Linux's seq_file gives
+ * for small files), into a buffer the open file owns.  /proc/self is a link
+ * to /proc/1, the one process; /proc/1/fd is a dynamic directory, rebuilt
+ * from the descriptor table before each lookup or listing.  The per-process
+ * files are in fs/procfs_pid.c; this file holds the machinery and the
+ * system-wide files.
+ */
+#include "fs/procfs.h"
+#include "core/heap.h"
+#include "core/kernel.h"
+#include "core/mem.h"
+#include "core/random.h"
+#include "core/time.h"
+#include <lib/fmt.h>
+
+#define PROC_SUPER_MAGIC 0x9fa0 /* include/uapi/linux/magic.h */
+#define PROC_DEV	 0x0004
+#define GEN_START	 4096 /* first buffer; doubled until the text fits */
+#define GEN_MAX		 (4ul << 20)
+#define NSEC		 1000000000ull
+#define USER_HZ		 100 /* clock ticks of /proc/stat and /proc/pid/stat */
+
+struct vfs_sb procfs_sb = {
+	.name = "proc", .magic = PROC_SUPER_MAGIC, .dev = PROC_DEV, .rdonly = true
+};
+
+/* The text of an open generated file. */
+struct gen_text {
+	size_t len;
+	char buf[];
+};
+
+static long gen_read(struct file *f, void *kbuf, size_t n, uint64_t off)
+{
+	struct gen_text *t = f->priv;
+
+	if (off >= t->len)
+		return 0;
+	n = MIN(n, t->len - off);
+	memcpy(kbuf, t->buf + off, n);
+	return n;
+}
+
+static void gen_release(struct file *f)
+{
+	kfree(f->priv);
+}
+
+/* Generate the text, growing the buffer until it fits. */
+static struct gen_text *generate(struct inode *ino)
+{
+	for (size_t size = GEN_START; size <= GEN_MAX; size *= 2) {
+		struct gen_text *t = kmalloc(sizeof(*t) + size);
+		long len;
+		if (!t)
+			return ERR_PTR(-ENOMEM);
+		len = ino->generate(ino, t->buf, size);
+		if (len >= 0 && (size_t)len < size) {
+			t->len = len;
+			return t;
+		}
+		kfree(t);
+		if (len < 0)
+			return ERR_PTR(len);
+	}
+	return ERR_PTR(-ENOMEM);
+}
+
+static const struct file_ops gen_ops;
+
+static struct file *gen_open(struct inode *ino, unsigned flags)
+{
+	struct gen_text *t;
+	struct file *f;
+
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		return ERR_PTR(-EACCES);
+	if (flags & O_DIRECTORY)
+		return ERR_PTR(-ENOTDIR);
+	t = generate(ino);
+	if (IS_ERR(t))
+		return (struct file *)t;
+	if (!(f = kzalloc(sizeof(*f)))) {
+		kfree(t);
+		return ERR_PTR(-ENOMEM);
+	}
+	f->refs = 1;
+	f->flags = flags & (O_ACCMODE | O_NONBLOCK);
+	f->inode = ino;
+	f->ops = &gen_ops;
+	f->priv = t;
+	vfs_iget(ino);
+	return f;
+}
+
+static const struct file_ops gen_ops = {
+	.open = gen_open,
+	.read = gen_read,
+	.release = gen_release,
+	.seekable = true,
+};
+
+struct inode *procfs_file(struct inode *dir, const char *name, procfs_gen_fn fn, uint32_t perm)
+{
+	struct inode *ino = vfs_mknode(dir, name, S_IFREG | perm);
+
+	if (!ino)
+		panic("procfs: no memory");
+	ino->mode = S_IFREG | perm;
+	ino->sb = dir->sb;
+	ino->generate = fn;
+	ino->fops = &gen_ops;
+	return ino;
+}
+
+struct inode *procfs_dir(struct inode *dir, const char *name)
+{
+	struct inode *ino = vfs_mknode(dir, name, S_IFDIR | 0555);
+
+	if (!ino)
+		panic("procfs: no memory");
+	ino->sb = dir->sb;
+	return ino;
+}
+
+void procfs_set_link(struct inode *ino, const char *target)
+{
+	size_t len = strlen(target);
+	char *copy = kmalloc(len + 1);
+
+	if (!copy)
+		return; /* keeps the old target */
+	memcpy(copy, target, len + 1);
+	if (ino->name_owned) /* name_owned marks a heap target here */
+		kfree((void *)ino->data);
+	ino->data = (const uint8_t *)copy;
+	ino->size = len;
+	ino->name_owned = true;
+}
+
+struct inode *procfs_link(struct inode *dir, const char *name, const char *target)
+{
+	struct inode *ino = vfs_mknode(dir, name, S_IFLNK | 0777);
+
+	if (!ino)
+		panic("procfs: no memory");
+	ino->sb = dir->sb;
+	procfs_set_link(ino, target);
+	return ino;
+}
+
+/* Append formatted text to a generator's buffer. */
+void procfs_printf(struct procfs_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = fmt_vsnprintf(b->buf + b->len, b->len < b->size ? b->size - b->len : 0, fmt, ap);
+	va_end(ap);
+	b->len += n; /* past the end: the caller sees len >= size and grows */
+}
+
+static long gen_meminfo(struct inode *ino, char *buf, size_t n)
+{
+	struct procfs_buf b = { buf, n, 0 };
+	uint64_t total = mem_total_frames() * 4, free = total - mem_used_frames() * 4;
+
+	procfs_printf(&b, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n", total, free);
+	procfs_printf(&b, "MemAvailable:   %8lu kB\nBuffers:               0 kB\n", free);
+	procfs_printf(&b, "Cached:                0 kB\nSwapCached:            0 kB\n");
+	procfs_printf(&b, "Active:                0 kB\nInactive:              0 kB\n");
+	procfs_printf(&b, "SwapTotal:             0 kB\nSwapFree:              0 kB\n");
+	procfs_printf(&b, "Dirty:                 0 kB\nShmem:                 0 kB\n");
+	procfs_printf(&b, "CommitLimit:    %8lu kB\nCommitted_AS:   %8lu kB\n", total,
+		      total - free);
+	procfs_printf(&b, "HugePages_Total:       0\nHugePages_Free:        0\n");
+	procfs_printf(&b, "Hugepagesize:       2048 kB\n");
+	return b.len;
+}
+
+static inline void cpuid4(uint32_t leaf, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(0));
+}
+
+static long gen_cpuinfo(struct inode *ino, char *buf, size_t n)
+{
+	struct procfs_buf b = { buf, n, 0 };
+	uint32_t r[4], name[13] = { 0 };
+	char vendor[13];
+
+	cpuid4(0, r);
+	memcpy(vendor, &r[1], 4), memcpy(vendor + 4, &r[3], 4), memcpy(vendor + 8, &r[2], 4);
+	vendor[12] = 0;
+	for (unsigned i = 0; i < 3; i++)
+		cpuid4(0x80000002 + i, name + 4 * i); /* the brand string */
+	cpuid4(1, r);
+	procfs_printf(&b, "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n",
+		      vendor, (r[0] >> 8) & 0xf, (r[0] >> 4) & 0xf);
+	procfs_printf(&b, "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.000\n", (char *)name,
+		      r[0] & 0xf, time_tsc_khz() / 1000);
+	procfs_printf(&b, "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n");
+	procfs_printf(&b, "fpu\t\t: yes\nflags\t\t: fpu tsc msr pae cx8 apic sep cmov pat clflush");
+	procfs_printf(&b, " mmx fxsr sse sse2 syscall nx lm pni ssse3 cx16 sse4_1 sse4_2\n\n");
+	return b.len;
+}
+
+static long gen_stat(struct inode *ino, char *buf, size_t n)
+{
+	struct procfs_buf b = { buf, n, 0 };
+	uint64_t busy = time_busy_ns() / (NSEC / USER_HZ);
+	uint64_t idle = time_monotonic_ns() / (NSEC / USER_HZ) - busy;
+	uint64_t boot = (time_realtime_ns() - time_monotonic_ns()) / NSEC;
+
+	for (int i = 0; i < 2; i++)
+		procfs_printf(&b, "cpu%s %lu 0 0 %lu 0 0 0 0 0 0\n", i ? "0" : " ", busy, idle);
+	procfs_printf(&b, "intr 0\nctxt 0\nbtime %lu\nprocesses 1\n", boot);
+	procfs_printf(&b, "procs_running 1\nprocs_blocked 0\nsoftirq 0\n");
+	return b.len;
+}
+
+static long gen_uptime(struct inode *ino, char *buf, size_t n)
+{
+	uint64_t up = time_monotonic_ns() / (NSEC / 100);
+	uint64_t idle = (time_monotonic_ns() - time_busy_ns()) / (NSEC / 100);
+
+	return fmt_snprintf(buf, n, "%lu.%02lu %lu.%02lu\n", up / 100, up % 100, idle / 100,
+			    idle % 100);
+}
+
+static long gen_loadavg(struct inode *ino, char *buf, size_t n)
+{
+	return fmt_snprintf(buf, n, "0.00 0.00 0.00 1/1 1\n");
+}
+
+static long gen_string(struct inode *ino, char *buf, size_t n)
+{
+	return fmt_snprintf(buf, n, "%s\n", (const char *)ino->data);
+}
+
+static long gen_uuid(struct inode *ino, char *buf, size_t n)
+{
+	uint8_t u[16];
+
+	if (ino->data) { /* boot_id: fixed for the boot */
+		memcpy(u, ino->data, sizeof(u));
+	} else {
+		random_fill(u, sizeof(u));
+		u[6] = (u[6] & 0x0f) | 0x40; /* version 4, RFC 4122 variant */
+		u[8] = (u[8] & 0x3f) | 0x80;
+	}
+	return fmt_snprintf(
+		buf, n, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
+		u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		u[13], u[14], u[15]);
+}
+
+/* A file whose text is the fixed string `s` plus a newline. */
+static void string_file(struct inode *dir, const char *name, const char *s, uint32_t perm)
+{
+	procfs_file(dir, name, gen_string, perm)->data = (const uint8_t *)s;
+}
+
+static void sys_kernel_init(struct inode *proc)
+{
+	struct inode *sys = procfs_dir(proc, "sys"), *k = procfs_dir(sys, "kernel");
+	struct inode *rnd = procfs_dir(k, "random"), *vm = procfs_dir(sys, "vm");
+	static uint8_t boot_id[16];
+
+	string_file(k, "ostype", "Linux", 0444);
+	string_file(k, "osrelease", "6.1.0-monos", 0444);
+	string_file(k, "hostname", "monos", 0644);
+	string_file(k, "pid_max", "4194304", 0644);
+	string_file(k, "ngroups_max", "65536", 0444);
+	string_file(vm, "overcommit_memory", "0", 0644);
+	string_file(vm, "max_map_count", "65530", 0644);
+	random_fill(boot_id, sizeof(boot_id));
+	boot_id[6] = (boot_id[6] & 0x0f) | 0x40;
+	boot_id[8] = (boot_id[8] & 0x3f) | 0x80;
+	procfs_file(rnd, "boot_id", gen_uuid, 0444)->data = boot_id;
+	procfs_file(rnd, "uuid", gen_uuid, 0444);
+	string_file(rnd, "entropy_avail", "256", 0444);
+}
+
+void procfs_init(void)
+{
+	struct inode *proc = vfs_mknode(vfs_root(), "proc", S_IFDIR | 0555);
+
+	if (!proc || !S_ISDIR(proc->mode))
+		panic("procfs: cannot mount /proc");
+	list_init(&proc->children); /* the mount hides the image's /proc */
+	proc->sb = &procfs_sb;
+	proc->mode = S_IFDIR | 0555;
+	procfs_file(proc, "meminfo", gen_meminfo, 0444);
+	procfs_file(proc, "cpuinfo", gen_cpuinfo, 0444);
+	procfs_file(proc, "stat", gen_stat, 0444);
+	procfs_file(proc, "uptime", gen_uptime, 0444);
+	procfs_file(proc, "loadavg", gen_loadavg, 0444);
+	string_file(proc, "version", "Linux version 6.1.0-monos (monos) #1 SMP monos", 0444);
+	string_file(proc, "filesystems", "nodev\ttmpfs\nnodev\tproc\nnodev\tsysfs", 0444);
+	sys_kernel_init(proc);
+	procfs_pid_init(proc);
+	procfs_link(proc, "mounts", "self/mounts");
+	procfs_link(proc, "self", "1");
+}
+
+void vfs_init_mounts(void)
+{
+	tmpfs_init();
+	procfs_init();
+	sysfs_init();
+}

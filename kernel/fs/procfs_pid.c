@@ -1,0 +1,295 @@
+/*
+ * /proc/1 (and /proc/self, a link to it): the one process as Linux describes
+ * it.  exe and cwd are links, fd/ a directory rebuilt from the descriptor
+ * table whenever it is looked at; cmdline and environ come from the per-run
+ * data, auxv from exec, maps from the VMA list, in Linux's formats.
+ */
+#include "fs/procfs.h"
+#include "core/heap.h"
+#include "core/kernel.h"
+#include "core/mem.h"
+#include "core/time.h"
+#include "core/vm.h"
+#include "exec/exec.h"
+#include <lib/fmt.h>
+
+#define NSEC	   1000000000ull
+#define USER_HZ	   100
+#define COMM_LEN   16 /* TASK_COMM_LEN, the NUL included */
+#define MAPS_WIDTH 73 /* where Linux pads a maps line to before the name */
+#define FD_NAME	   12
+
+/*
+ * The area after `v` (v NULL: the first), NULL after the last: asked of
+ * core/vm.c.  Weak until vm.c has it: then maps lists nothing.
+ */
+extern struct vma *vm_next(struct vma *v) __attribute__((weak));
+
+static struct inode *pid_dir, *fd_dir, *cwd_link, *exe_link;
+static struct inode *fd_nodes[FD_MAX]; /* made on first use, then reused */
+static char exe_path[PATH_MAX];
+
+void procfs_set_exe(const char *path)
+{
+	size_t len = strnlen(path, sizeof(exe_path) - 1);
+
+	memcpy(exe_path, path, len);
+	exe_path[len] = 0;
+	if (exe_link)
+		procfs_set_link(exe_link, exe_path);
+}
+
+/* A per-run entry as (data, length), empty if missing. */
+static size_t runfile(const char *name, const uint8_t **data)
+{
+	size_t len = 0;
+
+	if (vfs_runfile(name, data, &len))
+		*data = NULL, len = 0;
+	return len;
+}
+
+static long copy_out(char *buf, size_t n, const void *src, size_t len)
+{
+	if (len < n)
+		memcpy(buf, src, len);
+	return len;
+}
+
+static long gen_cmdline(struct inode *ino, char *buf, size_t n)
+{
+	const uint8_t *d;
+	size_t len = runfile(ino->data ? "envp" : "argv", &d);
+
+	return copy_out(buf, n, d, len);
+}
+
+static long gen_auxv(struct inode *ino, char *buf, size_t n)
+{
+	size_t words;
+	const uint64_t *v = exec_auxv(&words);
+
+	return copy_out(buf, n, v, words * sizeof(*v));
+}
+
+/* The command name: the program's base name, cut to 15 bytes. */
+static const char *comm(char out[COMM_LEN])
+{
+	const char *slash = strrchr(exe_path, '/'), *base = slash ? slash + 1 : exe_path;
+	size_t len = strnlen(base, COMM_LEN - 1);
+
+	memcpy(out, base, len);
+	out[len] = 0;
+	return out;
+}
+
+static long gen_comm(struct inode *ino, char *buf, size_t n)
+{
+	char c[COMM_LEN];
+
+	return fmt_snprintf(buf, n, "%s\n", comm(c));
+}
+
+/* The address space's size in kB, from the areas. */
+static uint64_t vm_size_kb(void)
+{
+	uint64_t kb = 0;
+
+	for (struct vma *v = vm_next ? vm_next(NULL) : NULL; v; v = vm_next(v))
+		kb += (v->end - v->start) / 1024;
+	return kb;
+}
+
+static long gen_status(struct inode *ino, char *buf, size_t n)
+{
+	struct procfs_buf b = { buf, n, 0 };
+	uint64_t rss = vm_resident_pages() * (PAGE_SIZE / 1024), size = vm_size_kb();
+	char c[COMM_LEN];
+
+	procfs_printf(&b, "Name:\t%s\nUmask:\t0022\nState:\tR (running)\n", comm(c));
+	procfs_printf(&b, "Tgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\nTracerPid:\t0\n");
+	procfs_printf(&b, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t\n");
+	procfs_printf(&b, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n", size, size);
+	procfs_printf(&b, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n", rss, rss);
+	procfs_printf(&b, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\n", size, VM_STACK_SIZE / 1024);
+	procfs_printf(&b, "VmSwap:\t       0 kB\nThreads:\t1\n");
+	procfs_printf(&b, "SigQ:\t0/63432\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n");
+	procfs_printf(&b, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+	procfs_printf(&b, "SigCgt:\t0000000000000000\nCapInh:\t0000000000000000\n");
+	procfs_printf(&b, "CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n");
+	procfs_printf(&b, "CapBnd:\t000001ffffffffff\nNoNewPrivs:\t0\nSeccomp:\t0\n");
+	procfs_printf(&b, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
+	procfs_printf(&b, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+	return b.len;
+}
+
+/* /proc/1/stat: the 52 fields of proc(5), those monos knows filled in. */
+static long gen_pid_stat(struct inode *ino, char *buf, size_t n)
+{
+	struct procfs_buf b = { buf, n, 0 };
+	uint64_t utime = time_busy_ns() / (NSEC / USER_HZ);
+	char c[COMM_LEN];
+
+	procfs_printf(&b, "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 1 0 0 ", comm(c),
+		      utime);
+	procfs_printf(&b, "%lu %lu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0",
+		      vm_size_kb() * 1024, vm_resident_pages());
+	procfs_printf(&b, " %lu %lu %lu 0 0 0 0 0\n", vm_brk_start, vm_brk_start, vm_brk_end);
+	return b.len;
+}
+
+static long gen_statm(struct inode *ino, char *buf, size_t n)
+{
+	uint64_t pages = vm_size_kb() / (PAGE_SIZE / 1024), rss = vm_resident_pages();
+
+	return fmt_snprintf(buf, n, "%lu %lu 0 0 0 %lu 0\n", pages, rss, pages);
+}
+
+static long gen_mounts(struct inode *ino, char *buf, size_t n)
+{
+	struct procfs_buf b = { buf, n, 0 };
+
+	procfs_printf(&b, "rootfs / rootfs ro 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
+	procfs_printf(&b, "sysfs /sys sysfs ro,nosuid,nodev,noexec 0 0\n");
+	procfs_printf(&b, "devtmpfs /dev devtmpfs rw,nosuid 0 0\n");
+	procfs_printf(&b, "tmpfs /tmp tmpfs rw,nosuid,nodev 0 0\n");
+	return b.len;
+}
+
+/* One line of maps, in Linux's format (fs/proc/task_mmu.c show_map_vma). */
+static void map_line(struct procfs_buf *b, struct vma *v, char *path)
+{
+	uint64_t dev = v->file && v->file->sb ? v->file->sb->dev : 0;
+	size_t start = b->len;
+	const char *name = v->name;
+
+	procfs_printf(b, "%08lx-%08lx %c%c%cp %08lx %02lx:%02lx %lu", v->start, v->end,
+		      v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+		      v->prot & PROT_EXEC ? 'x' : '-', v->file ? v->file_off : 0, dev >> 8,
+		      dev & 0xff, v->file ? v->file->ino : 0);
+	if (v->file && vfs_path(v->file, path, PATH_MAX) >= 0)
+		name = path;
+	if (name) {
+		size_t used = b->len - start;
+		procfs_printf(b, "%*s%s", (int)(used < MAPS_WIDTH ? MAPS_WIDTH - used : 1), " ",
+			      name);
+	}
+	procfs_printf(b, "\n");
+}
+
+static long gen_maps(struct inode *ino, char *buf, size_t n)
+{
+	struct procfs_buf b = { buf, n, 0 };
+	char *path = kmalloc(PATH_MAX);
+
+	if (!path)
+		return -ENOMEM;
+	for (struct vma *v = vm_next ? vm_next(NULL) : NULL; v; v = vm_next(v))
+		map_line(&b, v, path);
+	kfree(path);
+	return b.len;
+}
+
+/* The link text of an open file: its path, or what Linux shows for the
+ * files with none (pipes, sockets, terminals). */
+static void fd_target(struct file *f, char *out, size_t n)
+{
+	struct inode *ino = f->inode;
+
+	if (console_file_is_tty(f))
+		fmt_snprintf(out, n, "/dev/pts/0");
+	else if ((ino->mode & S_IFMT) == S_IFIFO && !ino->parent)
+		fmt_snprintf(out, n, "pipe:[%lu]", ino->ino);
+	else if ((ino->mode & S_IFMT) == S_IFSOCK && !ino->parent)
+		fmt_snprintf(out, n, "socket:[%lu]", ino->ino);
+	else if (vfs_path(ino, out, n) < 0)
+		fmt_snprintf(out, n, "anon_inode:[%lu]", ino->ino);
+}
+
+/* The entry for fd `fd`, made once; its name lives with it. */
+static struct inode *fd_node(int fd)
+{
+	struct inode *ino;
+	char *name;
+
+	if (fd_nodes[fd])
+		return fd_nodes[fd];
+	if (!(name = kmalloc(FD_NAME)))
+		return NULL;
+	fmt_snprintf(name, FD_NAME, "%d", fd);
+	if (!(ino = vfs_new_inode(fd_dir, name, strlen(name), S_IFLNK | 0700))) {
+		kfree(name);
+		return NULL;
+	}
+	list_del(&ino->sibling); /* the refresh links it in */
+	return fd_nodes[fd] = ino;
+}
+
+/* fd/: one link per open descriptor, in order. */
+static void fd_refresh(struct inode *dir)
+{
+	char *target = kmalloc(PATH_MAX);
+
+	if (!target)
+		return;
+	list_init(&dir->children);
+	for (int fd = 0; fd < FD_MAX; fd++) {
+		struct file *f = fd_get(fd);
+		struct inode *ino = f ? fd_node(fd) : NULL;
+		if (!ino)
+			continue;
+		fd_target(f, target, PATH_MAX);
+		procfs_set_link(ino, target);
+		list_add_tail(&ino->sibling, &dir->children);
+	}
+	kfree(target);
+}
+
+static void pid_refresh(struct inode *dir)
+{
+	char *path;
+
+	if (!cwd_link) /* still being built */
+		return;
+	path = kmalloc(PATH_MAX);
+	if (path && vfs_path(vfs_cwd(), path, PATH_MAX) >= 0)
+		procfs_set_link(cwd_link, path);
+	kfree(path);
+}
+
+/* The program's path from the per-run data, made absolute with its cwd. */
+static void default_exe(void)
+{
+	const uint8_t *exe, *cwd;
+	size_t len = runfile("exe", &exe), clen = runfile("cwd", &cwd);
+
+	if (exe_path[0] || !len)
+		return;
+	if (exe[0] != '/' && clen && clen + len + 2 < sizeof(exe_path))
+		fmt_snprintf(exe_path, sizeof(exe_path), "%.*s/%.*s", (int)clen, cwd, (int)len,
+			     exe);
+	else
+		fmt_snprintf(exe_path, sizeof(exe_path), "%.*s", (int)len, exe);
+}
+
+void procfs_pid_init(struct inode *proc)
+{
+	pid_dir = procfs_dir(proc, "1");
+	pid_dir->refresh = pid_refresh;
+	default_exe();
+	exe_link = procfs_link(pid_dir, "exe", exe_path);
+	cwd_link = procfs_link(pid_dir, "cwd", "/");
+	procfs_link(pid_dir, "root", "/");
+	fd_dir = procfs_dir(pid_dir, "fd");
+	fd_dir->mode = S_IFDIR | 0500;
+	fd_dir->refresh = fd_refresh;
+	procfs_file(pid_dir, "cmdline", gen_cmdline, 0444);
+	procfs_file(pid_dir, "environ", gen_cmdline, 0400)->data = (const uint8_t *)"envp";
+	procfs_file(pid_dir, "auxv", gen_auxv, 0400);
+	procfs_file(pid_dir, "comm", gen_comm, 0644);
+	procfs_file(pid_dir, "status", gen_status, 0444);
+	procfs_file(pid_dir, "stat", gen_pid_stat, 0444);
+	procfs_file(pid_dir, "statm", gen_statm, 0444);
+	procfs_file(pid_dir, "maps", gen_maps, 0444);
+	procfs_file(pid_dir, "mounts", gen_mounts, 0444);
+}

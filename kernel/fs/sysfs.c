@@ -1,0 +1,41 @@
+/*
+ * /sys: the few files libc and runtimes read, built like /proc (generated
+ * text).  glibc's get_nprocs reads /sys/devices/system/cpu/online; others
+ * read possible and present.  One CPU: "0".
+ */
+#include "fs/procfs.h"
+#include "core/kernel.h"
+#include <lib/fmt.h>
+
+#define SYSFS_MAGIC 0x62656572 /* include/uapi/linux/magic.h */
+#define SYSFS_DEV   0x0016
+
+struct vfs_sb sysfs_sb = {
+	.name = "sysfs", .magic = SYSFS_MAGIC, .dev = SYSFS_DEV, .rdonly = true
+};
+
+static long gen_cpus(struct inode *ino, char *buf, size_t n)
+{
+	return fmt_snprintf(buf, n, "0\n");
+}
+
+static long gen_thp(struct inode *ino, char *buf, size_t n)
+{
+	return fmt_snprintf(buf, n, "always madvise [never]\n");
+}
+
+void sysfs_init(void)
+{
+	struct inode *sys = vfs_mknode(vfs_root(), "sys", S_IFDIR | 0555), *cpu, *mm;
+
+	if (!sys || !S_ISDIR(sys->mode))
+		panic("sysfs: cannot mount /sys");
+	list_init(&sys->children); /* the mount hides the image's /sys */
+	sys->sb = &sysfs_sb;
+	cpu = procfs_dir(procfs_dir(procfs_dir(sys, "devices"), "system"), "cpu");
+	procfs_file(cpu, "online", gen_cpus, 0444);
+	procfs_file(cpu, "possible", gen_cpus, 0444);
+	procfs_file(cpu, "present", gen_cpus, 0444);
+	mm = procfs_dir(procfs_dir(procfs_dir(sys, "kernel"), "mm"), "transparent_hugepage");
+	procfs_file(mm, "enabled", gen_thp, 0444);
+}

@@ -1,0 +1,184 @@
+/*
+ * tmpfs: writable files in memory.  Directories and symlinks are ordinary
+ * tree inodes (fs/namei.c changes the tree); a regular file's data is an
+ * array of page frames indexed by page number, a zero entry being a hole that
+ * reads as zeros.  So files may be large and sparse, and a write allocates
+ * only the pages it touches.  Mounted at /tmp, over the image's entries there
+ * (which stay, read-only).
+ */
+#include "fs/vfs.h"
+#include "core/heap.h"
+#include "core/kernel.h"
+#include "core/mem.h"
+
+#define TMPFS_MAGIC 0x01021994 /* include/uapi/linux/magic.h */
+#define TMPFS_DEV   0x0015     /* an anonymous device number, as Linux gives */
+/* The largest file: what the 63-bit offset allows, as on Linux (MAX_LFS_FILESIZE). */
+#define TMPFS_MAX_SIZE ((uint64_t)INT64_MAX)
+
+struct vfs_sb tmpfs_sb = { .name = "tmpfs", .magic = TMPFS_MAGIC, .dev = TMPFS_DEV };
+
+/* Make room for page index `idx` in the array (doubling). */
+static int grow_array(struct inode *ino, uint64_t idx)
+{
+	uint64_t n = ino->npages ? ino->npages : 8, *pages;
+
+	if (idx < ino->npages)
+		return 0;
+	while (n <= idx)
+		n *= 2;
+	if (!(pages = kzalloc(n * sizeof(*pages))))
+		return -ENOSPC;
+	if (ino->npages)
+		memcpy(pages, ino->pages, ino->npages * sizeof(*pages));
+	kfree(ino->pages);
+	ino->pages = pages;
+	ino->npages = n;
+	return 0;
+}
+
+/* The frame of page `idx`, allocated (zeroed) if `alloc`; 0 for a hole. */
+static uint64_t page_of(struct inode *ino, uint64_t idx, bool alloc)
+{
+	if (idx < ino->npages && ino->pages[idx])
+		return ino->pages[idx];
+	if (!alloc || grow_array(ino, idx))
+		return 0;
+	return ino->pages[idx] = mem_alloc_frame(1);
+}
+
+static long tmpfs_read(struct file *f, void *kbuf, size_t n, uint64_t off)
+{
+	struct inode *ino = f->inode;
+	size_t done = 0;
+
+	if (S_ISDIR(ino->mode))
+		return -EISDIR;
+	if (off >= ino->size)
+		return 0;
+	n = MIN(n, ino->size - off);
+	while (done < n) {
+		uint64_t pos = off + done, pa = page_of(ino, pos / PAGE_SIZE, false);
+		size_t in = pos % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
+		if (pa)
+			memcpy((char *)kbuf + done, (char *)phys_to_virt(pa) + in, chunk);
+		else
+			memset((char *)kbuf + done, 0, chunk);
+		done += chunk;
+	}
+	ino->atime = vfs_now();
+	return n;
+}
+
+/* Writes go at `off`, or at the end for O_APPEND (even through pwrite, as on
+ * Linux).  Out of frames: what was written, or -ENOSPC. */
+static long tmpfs_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
+{
+	struct inode *ino = f->inode;
+	size_t done = 0;
+
+	if (f->flags & O_APPEND)
+		off = ino->size;
+	if (off > TMPFS_MAX_SIZE || n > TMPFS_MAX_SIZE - off)
+		return -EFBIG;
+	while (done < n) {
+		uint64_t pos = off + done, pa = page_of(ino, pos / PAGE_SIZE, true);
+		size_t in = pos % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
+		if (!pa)
+			break;
+		memcpy((char *)phys_to_virt(pa) + in, (const char *)kbuf + done, chunk);
+		done += chunk;
+	}
+	if (!done && n)
+		return -ENOSPC;
+	ino->size = MAX(ino->size, off + done);
+	ino->mtime = ino->ctime = vfs_now();
+	return done;
+}
+
+const struct file_ops tmpfs_file_ops = {
+	.read = tmpfs_read,
+	.write = tmpfs_write,
+	.seekable = true,
+};
+
+/* Free the pages from index `first` on. */
+static void free_pages_from(struct inode *ino, uint64_t first)
+{
+	for (uint64_t i = first; i < ino->npages; i++) {
+		if (ino->pages[i])
+			mem_free_frame(ino->pages[i]);
+		ino->pages[i] = 0;
+	}
+}
+
+int tmpfs_truncate(struct inode *ino, uint64_t size)
+{
+	if (S_ISDIR(ino->mode))
+		return -EISDIR;
+	if (!S_ISREG(ino->mode))
+		return -EINVAL;
+	if (ino->fops != &tmpfs_file_ops)
+		return ino->sb && ino->sb->rdonly ? -EROFS : -EINVAL;
+	if (size > TMPFS_MAX_SIZE)
+		return -EFBIG;
+	if (size < ino->size) {
+		uint64_t pa = page_of(ino, size / PAGE_SIZE, false);
+		/* The cut page keeps its head; its tail must read as zeros
+		 * if the file grows again. */
+		if (pa && size % PAGE_SIZE)
+			memset((char *)phys_to_virt(pa) + size % PAGE_SIZE, 0,
+			       PAGE_SIZE - size % PAGE_SIZE);
+		free_pages_from(ino, ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
+	}
+	ino->size = size;
+	ino->mtime = ino->ctime = vfs_now();
+	return 0;
+}
+
+int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size)
+{
+	if (ino->fops != &tmpfs_file_ops || !S_ISREG(ino->mode))
+		return -ENODEV;
+	if (off > TMPFS_MAX_SIZE || len > TMPFS_MAX_SIZE - off)
+		return -EFBIG;
+	for (uint64_t i = off / PAGE_SIZE; i < ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE; i++)
+		if (!page_of(ino, i, true))
+			return -ENOSPC;
+	if (!keep_size && off + len > ino->size)
+		ino->size = off + len;
+	ino->ctime = vfs_now();
+	return 0;
+}
+
+void tmpfs_free(struct inode *ino)
+{
+	if (ino->pages) {
+		free_pages_from(ino, 0);
+		kfree(ino->pages);
+	}
+	ino->pages = NULL;
+	ino->npages = 0;
+	if (S_ISLNK(ino->mode))
+		kfree((void *)ino->data);
+	ino->data = NULL;
+	if (ino->name_owned)
+		kfree((void *)ino->name);
+	ino->name = NULL;
+	ino->name_owned = false;
+}
+
+void tmpfs_init(void)
+{
+	struct inode *tmp = vfs_mknode(vfs_root(), "tmp", S_IFDIR | 01777);
+
+	if (!tmp || !S_ISDIR(tmp->mode))
+		panic("tmpfs: cannot mount /tmp");
+	/* Unlike a Linux mount, what the image has under /tmp stays visible,
+	 * read-only: `monos run` packs programs at their host path, which may
+	 * be under /tmp. */
+	tmp->sb = &tmpfs_sb;
+	tmp->mode = S_IFDIR | 01777;
+	tmp->nlink = 2;
+	tmp->atime = tmp->mtime = tmp->ctime = vfs_now();
+}

@@ -1,0 +1,466 @@
+/*
+ * Process-wide calls a program makes about itself: its session and process
+ * group (those of pid 1), scheduling policy and priority, resource usage,
+ * prctl (the capability options are in sys_cred.c with the credentials);
+ * and pipe/pipe2, whose files live in fs/pipe.c and whose SIGPIPE policy
+ * lives here.
+ *
+ * monos has one process and one CPU: what a call would change elsewhere on
+ * Linux (policy, priority, affinity, dumpable...) is validated as Linux
+ * validates it and then remembered, so the program reads back what it set.
+ */
+#include "linux/syscall.h"
+#include "core/kernel.h"
+#include "core/sched.h"
+#include "core/time.h"
+#include "core/uaccess.h"
+#include "core/vm.h"
+#include "fs/vfs.h"
+
+/* ------------------------------------------------------------- pipes */
+
+#define O_DIRECT    040000
+#define PIPE2_FLAGS (O_CLOEXEC | O_NONBLOCK | O_DIRECT)
+
+/*
+ * A write found a pipe without readers: Linux sends SIGPIPE, whose default
+ * action ends the program.  TODO(signals): queue the signal once delivery
+ * exists; until then a program that catches or blocks SIGPIPE sees EPIPE
+ * only, and one that ignores it sees EPIPE as on Linux.
+ */
+static void pipe_sigpipe(void)
+{
+	bool blocked = sched_current()->sigmask & (1ull << (SIGPIPE - 1));
+
+	if (signal_handler_of(SIGPIPE) == SIG_DFL && !blocked)
+		process_kill(SIGPIPE, 0, 0);
+}
+
+long sys_pipe2(uint64_t ufds, int flags)
+{
+	struct file *ends[2];
+	int fds[2];
+	long r;
+
+	/* O_NOTIFICATION_PIPE needs CONFIG_WATCH_QUEUE: none here. */
+	if (flags & ~PIPE2_FLAGS)
+		return -EINVAL;
+	if ((r = pipe_create(ends, flags, pipe_sigpipe)))
+		return r;
+	fds[0] = fd_install(ends[0], 0, flags & O_CLOEXEC);
+	fds[1] = fds[0] < 0 ? -EMFILE : fd_install(ends[1], 0, flags & O_CLOEXEC);
+	if (fds[1] < 0) {
+		if (fds[0] >= 0)
+			fd_close(fds[0]);
+		else
+			file_put(ends[0]);
+		file_put(ends[1]);
+		return -EMFILE;
+	}
+	/* Linux copies the pair out before installing it; with one table the
+	 * closing undo looks the same to the program. */
+	if (copy_to_user(ufds, fds, sizeof(fds))) {
+		fd_close(fds[0]);
+		fd_close(fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+long sys_pipe(uint64_t ufds)
+{
+	return sys_pipe2(ufds, 0);
+}
+
+/* ------------------------------------------------------------ sessions */
+
+bool proc_is_self(int pid)
+{
+	return pid == 0 || pid == sys_getpid() || pid == sched_current()->tid;
+}
+
+/* The process is pid 1, leader of its own process group and session, as a
+ * container's first process is. */
+long sys_getpgid(int pid)
+{
+	return proc_is_self(pid) ? sys_getpid() : -ESRCH;
+}
+
+long sys_getpgrp(void)
+{
+	return sys_getpid();
+}
+
+long sys_getsid(int pid)
+{
+	return proc_is_self(pid) ? sys_getpid() : -ESRCH;
+}
+
+/* A process-group leader may not start a session (Linux: EPERM). */
+long sys_setsid(void)
+{
+	return -EPERM;
+}
+
+/* Linux's checks in order: a negative group, an unknown process, then a
+ * session leader (which we are) may not move: EPERM. */
+long sys_setpgid(int pid, int pgid)
+{
+	if (pgid < 0)
+		return -EINVAL;
+	return proc_is_self(pid) ? -EPERM : -ESRCH;
+}
+
+/* ------------------------------------------------ scheduling and nice */
+
+/* Policies and limits (include/uapi/linux/sched.h, kernel/sched). */
+#define SCHED_OTHER	    0
+#define SCHED_FIFO	    1
+#define SCHED_RR	    2
+#define SCHED_BATCH	    3
+#define SCHED_IDLE	    5
+#define SCHED_DEADLINE	    6
+#define SCHED_RESET_ON_FORK 0x40000000
+#define MAX_RT_PRIO	    100
+#define SETPARAM_POLICY	    (-1) /* sched_setparam: keep the policy */
+#define PRIO_PROCESS	    0
+#define PRIO_PGRP	    1
+#define PRIO_USER	    2
+#define NICE_MIN	    (-20)
+#define NICE_MAX	    19
+#define NICE_TO_PRIO(nice)  (20 - (nice)) /* getpriority's raw return */
+#define CPU_MASK_BYTES	    8		  /* cpumask_size() with up to 64 CPUs */
+
+/* Remembered only: one CPU runs the threads round robin whatever is set. */
+static int sched_policy = SCHED_OTHER, sched_rt_priority;
+static bool sched_reset_on_fork;
+static int nice_value;
+
+static bool rt_policy(int policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR;
+}
+
+static bool valid_policy(int policy)
+{
+	return policy == SCHED_OTHER || rt_policy(policy) || policy == SCHED_BATCH ||
+	       policy == SCHED_IDLE || policy == SCHED_DEADLINE;
+}
+
+/* Linux's do_sched_setscheduler and __sched_setscheduler checks; root may
+ * choose any policy, SCHED_DEADLINE only through sched_setattr. */
+static long set_scheduler(int pid, int policy, uint64_t uparam)
+{
+	int prio;
+	bool reset = sched_reset_on_fork;
+
+	if (!uparam || pid < 0)
+		return -EINVAL;
+	if (copy_from_user(&prio, uparam, sizeof(prio)))
+		return -EFAULT;
+	if (!proc_is_self(pid))
+		return -ESRCH;
+	if (policy == SETPARAM_POLICY) {
+		policy = sched_policy;
+	} else {
+		reset = policy & SCHED_RESET_ON_FORK;
+		policy &= ~SCHED_RESET_ON_FORK;
+		if (!valid_policy(policy))
+			return -EINVAL;
+	}
+	if (prio < 0 || prio > MAX_RT_PRIO - 1 || policy == SCHED_DEADLINE ||
+	    rt_policy(policy) != (prio != 0))
+		return -EINVAL;
+	sched_policy = policy;
+	sched_rt_priority = prio;
+	sched_reset_on_fork = reset;
+	return 0;
+}
+
+long sys_sched_setscheduler(int pid, int policy, uint64_t param)
+{
+	if (policy < 0)
+		return -EINVAL;
+	return set_scheduler(pid, policy, param);
+}
+
+long sys_sched_setparam(int pid, uint64_t param)
+{
+	return set_scheduler(pid, SETPARAM_POLICY, param);
+}
+
+long sys_sched_getscheduler(int pid)
+{
+	if (pid < 0)
+		return -EINVAL;
+	if (!proc_is_self(pid))
+		return -ESRCH;
+	return sched_policy | (sched_reset_on_fork ? SCHED_RESET_ON_FORK : 0);
+}
+
+long sys_sched_getparam(int pid, uint64_t param)
+{
+	if (!param || pid < 0)
+		return -EINVAL;
+	if (!proc_is_self(pid))
+		return -ESRCH;
+	return copy_to_user(param, &sched_rt_priority, sizeof(sched_rt_priority));
+}
+
+long sys_sched_get_priority_max(int policy)
+{
+	if (!valid_policy(policy))
+		return -EINVAL;
+	return rt_policy(policy) ? MAX_RT_PRIO - 1 : 0;
+}
+
+long sys_sched_get_priority_min(int policy)
+{
+	if (!valid_policy(policy))
+		return -EINVAL;
+	return rt_policy(policy) ? 1 : 0;
+}
+
+/* Linux reads at most cpumask_size() bytes (a shorter mask is padded with
+ * zeros) and refuses a mask without any CPU the system has: here CPU 0. */
+long sys_sched_setaffinity(int pid, unsigned len, uint64_t umask)
+{
+	uint8_t mask[CPU_MASK_BYTES] = { 0 };
+
+	if (copy_from_user(mask, umask, MIN(len, sizeof(mask))))
+		return -EFAULT;
+	if (!proc_is_self(pid))
+		return -ESRCH;
+	return (mask[0] & 1) ? 0 : -EINVAL;
+}
+
+/* Whether (which, who) names this process: the process, its group (pgid 1)
+ * or its user (uid 0); who 0 is the caller's own in every case. */
+static long prio_target(int which, int who)
+{
+	switch (which) {
+	case PRIO_PROCESS:
+		return proc_is_self(who) ? 0 : -ESRCH;
+	case PRIO_PGRP:
+		return who == 0 || who == sys_getpgrp() ? 0 : -ESRCH;
+	case PRIO_USER:
+		return who == 0 ? 0 : -ESRCH;
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_getpriority(int which, int who)
+{
+	long r = prio_target(which, who);
+
+	return r ? r : NICE_TO_PRIO(nice_value);
+}
+
+/* Root may raise and lower its nice value; out-of-range values clamp. */
+long sys_setpriority(int which, int who, int nice)
+{
+	long r = prio_target(which, who);
+
+	if (r)
+		return r;
+	nice_value = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : (int)nice;
+	return 0;
+}
+
+/* ------------------------------------------------------ resource usage */
+
+#define RUSAGE_SELF	(0)
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD	(1)
+#define USER_HZ		100 /* clock_t ticks per second (times) */
+#define NSEC_PER_USEC	1000ull
+
+struct timeval_k {
+	int64_t sec, usec;
+};
+
+struct rusage_k {
+	struct timeval_k utime, stime;
+	int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd,
+		msgrcv, nsignals, nvcsw, nivcsw;
+};
+
+/*
+ * The CPU time: the time the CPU was not halted, all of it counted as user
+ * time (kernel work for the one program is not told apart), and the largest
+ * resident size seen, in KiB.  Children never exist: all zero.
+ */
+long sys_getrusage(int who, uint64_t ru)
+{
+	static uint64_t peak_pages;
+	struct rusage_k r = { 0 };
+	uint64_t busy;
+
+	if (who != RUSAGE_SELF && who != RUSAGE_THREAD && who != RUSAGE_CHILDREN)
+		return -EINVAL;
+	if (who != RUSAGE_CHILDREN) {
+		busy = time_busy_ns();
+		r.utime.sec = busy / NSEC_PER_SEC;
+		r.utime.usec = busy % NSEC_PER_SEC / NSEC_PER_USEC;
+		peak_pages = MAX(peak_pages, vm_resident_pages());
+		r.maxrss = peak_pages * (PAGE_SIZE / 1024);
+	}
+	return copy_to_user(ru, &r, sizeof(r));
+}
+
+/* times(2): CPU times in clock ticks, and the ticks since boot (programs
+ * only take differences of it). */
+long sys_times(uint64_t ubuf)
+{
+	const uint64_t tick = NSEC_PER_SEC / USER_HZ;
+	int64_t tms[4] = { (int64_t)(time_busy_ns() / tick), 0, 0, 0 };
+
+	if (ubuf && copy_to_user(ubuf, tms, sizeof(tms)))
+		return -EFAULT;
+	return time_monotonic_ns() / tick;
+}
+
+/* ---------------------------------------------------------------- prctl */
+
+/* include/uapi/linux/prctl.h */
+#define PR_SET_PDEATHSIG       1
+#define PR_GET_PDEATHSIG       2
+#define PR_GET_DUMPABLE	       3
+#define PR_SET_DUMPABLE	       4
+#define PR_GET_TIMING	       13
+#define PR_SET_NAME	       15
+#define PR_GET_NAME	       16
+#define PR_GET_SECCOMP	       21
+#define PR_SET_SECCOMP	       22
+#define PR_SET_TIMERSLACK      29
+#define PR_GET_TIMERSLACK      30
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
+#define PR_SET_NO_NEW_PRIVS    38
+#define PR_GET_NO_NEW_PRIVS    39
+#define PR_GET_TID_ADDRESS     40
+#define PR_SET_THP_DISABLE     41
+#define PR_GET_THP_DISABLE     42
+#define TASK_COMM_LEN	       16
+#define TIMER_SLACK_DEFAULT_NS 50000
+#define PRCTL_NOT_MINE	       (-ENOSYS) /* internal: try the next group */
+
+/* Process state prctl reads back (Linux keeps some per thread; one copy
+ * serves all threads here). */
+static char comm[TASK_COMM_LEN];
+static int pdeath_signal, child_subreaper;
+static bool not_dumpable, no_new_privs, thp_disabled;
+static uint64_t timer_slack_ns = TIMER_SLACK_DEFAULT_NS;
+
+/* The name starts as Linux's does: the program file's name, cut to 15. */
+static const char *comm_get(void)
+{
+	const uint8_t *exe;
+	size_t len, start = 0;
+
+	if (comm[0] || vfs_runfile("exe", &exe, &len))
+		return comm;
+	for (size_t i = 0; i < len && exe[i]; i++)
+		if (exe[i] == '/')
+			start = i + 1;
+	for (size_t i = 0; start + i < len && exe[start + i] && i < TASK_COMM_LEN - 1; i++)
+		comm[i] = exe[start + i];
+	return comm;
+}
+
+static long prctl_name(int option, uint64_t uname)
+{
+	char name[TASK_COMM_LEN];
+	long r;
+
+	if (option == PR_GET_NAME) {
+		memcpy(name, comm_get(), sizeof(name));
+		return copy_to_user(uname, name, sizeof(name));
+	}
+	r = strncpy_from_user(name, uname, sizeof(name)); /* longer: cut */
+	if (r < 0 && r != -ENAMETOOLONG)
+		return r;
+	memcpy(comm, name, sizeof(comm));
+	return 0;
+}
+
+static long put_int(uint64_t uaddr, int v)
+{
+	return copy_to_user(uaddr, &v, sizeof(v));
+}
+
+/* The flags a program sets on itself at start. */
+static long prctl_flags(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	switch (option) {
+	case PR_SET_PDEATHSIG:
+		if (a2 > NSIG)
+			return -EINVAL;
+		pdeath_signal = a2;
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return put_int(a2, pdeath_signal);
+	case PR_GET_DUMPABLE:
+		return !not_dumpable;
+	case PR_SET_DUMPABLE:
+		if (a2 > 1)
+			return -EINVAL;
+		not_dumpable = !a2;
+		return 0;
+	case PR_SET_NO_NEW_PRIVS:
+		if (a2 != 1 || a3 || a4 || a5)
+			return -EINVAL;
+		no_new_privs = true; /* and it cannot be cleared */
+		return 0;
+	case PR_GET_NO_NEW_PRIVS:
+		return a2 || a3 || a4 || a5 ? -EINVAL : no_new_privs;
+	case PR_SET_THP_DISABLE:
+		if (a3 || a4 || a5)
+			return -EINVAL;
+		thp_disabled = a2;
+		return 0;
+	case PR_GET_THP_DISABLE:
+		return a2 || a3 || a4 || a5 ? -EINVAL : thp_disabled;
+	case PR_SET_CHILD_SUBREAPER:
+		child_subreaper = !!a2;
+		return 0;
+	case PR_GET_CHILD_SUBREAPER:
+		return put_int(a2, child_subreaper);
+	default:
+		return PRCTL_NOT_MINE;
+	}
+}
+
+/*
+ * prctl: the options programs use at start (python, nginx, redis, the Go
+ * runtime, libcap).  PR_SET_SECCOMP is refused with EINVAL, as by a kernel
+ * built without seccomp: accepting a filter that is not enforced would be a
+ * lie about security.  Unknown options give EINVAL.
+ */
+long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	long r = cred_prctl(option, a2, a3, a4, a5);
+
+	if (r == PRCTL_NOT_MINE)
+		r = prctl_flags(option, a2, a3, a4, a5);
+	if (r != PRCTL_NOT_MINE)
+		return r;
+	switch (option) {
+	case PR_SET_NAME:
+	case PR_GET_NAME:
+		return prctl_name(option, a2);
+	case PR_GET_SECCOMP:
+	case PR_GET_TIMING: /* PR_TIMING_STATISTICAL */
+		return 0;
+	case PR_SET_TIMERSLACK:
+		timer_slack_ns = a2 ? a2 : TIMER_SLACK_DEFAULT_NS;
+		return 0;
+	case PR_GET_TIMERSLACK:
+		return timer_slack_ns;
+	case PR_GET_TID_ADDRESS:
+		return copy_to_user(a2, &sched_current()->clear_child_tid, sizeof(uint64_t));
+	default:
+		return -EINVAL;
+	}
+}
