@@ -7,6 +7,7 @@
 #include "fs/procfs.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include "core/sched.h"
 #include "core/mem.h"
 #include "core/time.h"
 #include "core/vm.h"
@@ -112,7 +113,7 @@ static long gen_status(struct inode *ino, char *buf, size_t n)
 	procfs_printf(&b, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n", size, size);
 	procfs_printf(&b, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n", rss, rss);
 	procfs_printf(&b, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\n", size, VM_STACK_SIZE / 1024);
-	procfs_printf(&b, "VmSwap:\t       0 kB\nThreads:\t1\n");
+	procfs_printf(&b, "VmSwap:\t       0 kB\nThreads:\t%u\n", sched_thread_count());
 	procfs_printf(&b, "SigQ:\t0/63432\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n");
 	procfs_printf(&b, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 	procfs_printf(&b, "SigCgt:\t0000000000000000\nCapInh:\t0000000000000000\n");
@@ -130,8 +131,8 @@ static long gen_pid_stat(struct inode *ino, char *buf, size_t n)
 	uint64_t utime = time_busy_ns() / (NSEC / USER_HZ);
 	char c[COMM_LEN];
 
-	procfs_printf(&b, "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 1 0 0 ", comm(c),
-		      utime);
+	procfs_printf(&b, "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 %u 0 0 ", comm(c),
+		      utime, sched_thread_count());
 	procfs_printf(&b, "%lu %lu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0",
 		      vm_size_kb() * 1024, vm_resident_pages());
 	procfs_printf(&b, " %lu %lu %lu 0 0 0 0 0\n", vm_brk_start, vm_brk_start, vm_brk_end);

@@ -10,6 +10,7 @@
  * validates it and then remembered, so the program reads back what it set.
  */
 #include "linux/syscall.h"
+#include "linux/signal.h"
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/time.h"
@@ -23,17 +24,14 @@
 #define PIPE2_FLAGS (O_CLOEXEC | O_NONBLOCK | O_DIRECT)
 
 /*
- * A write found a pipe without readers: Linux sends SIGPIPE, whose default
- * action ends the program.  TODO(signals): queue the signal once delivery
- * exists; until then a program that catches or blocks SIGPIPE sees EPIPE
- * only, and one that ignores it sees EPIPE as on Linux.
+ * A write found a pipe without readers: Linux sends SIGPIPE to the writing
+ * thread (its default action ends the program) and the write fails with
+ * EPIPE, which a program that ignores, blocks or catches SIGPIPE sees.
  */
 static void pipe_sigpipe(void)
 {
-	bool blocked = sched_current()->sigmask & (1ull << (SIGPIPE - 1));
-
-	if (signal_handler_of(SIGPIPE) == SIG_DFL && !blocked)
-		process_kill(SIGPIPE, 0, 0);
+	struct ksiginfo info = {.signo = SIGPIPE, .code = SI_USER, .pid = 1};
+	signal_send(sched_current(), &info);
 }
 
 long sys_pipe2(uint64_t ufds, int flags)
