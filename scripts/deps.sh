@@ -3,7 +3,8 @@
 # those missing: safe to run again and again.  Nothing is fetched from
 # anywhere but Debian's package archive.
 set -euo pipefail
-need=(gcc make binutils libc6-dev musl-tools qemu-system-x86 cpio coreutils)
+need=(gcc make binutils libc6-dev linux-libc-dev musl-tools qemu-system-x86 cpio coreutils
+	sqlite3 lua5.4 busybox-static python3)
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -124,6 +124,7 @@ GUEST_CASES=(
 	"threads threads none same"
 	"signals signals none same"
 	"timers timers none same"
+	"locks locks none same"
 	"misc misc none same one 'two words' '' 'tab	and * glob'"
 	"exit-0 exit none same exit 0"
 	"exit-1 exit none same exit 1"
@@ -326,16 +327,16 @@ run_guests() {
 	done
 }
 
-# ----------------------------------------------------------------- CLI tests
-# Each tests/cli/*.sh is one test; it gets MONOS, BUILD and GUEST (the musl
-# guest programs) in its environment and a fresh TMPDIR.
-run_cli() {
-	local script name log rc
-	for script in tests/cli/*.sh; do
+# ------------------------------------------------- CLI and application tests
+# Each tests/cli/*.sh and tests/apps/*.sh is one test; it gets MONOS, BUILD and
+# GUEST (the musl guest programs) in its environment and a fresh TMPDIR.
+run_scripts() {
+	local dir=$1 script name log rc
+	for script in tests/$dir/*.sh; do
 		[ -f "$script" ] || continue
-		name=cli/$(basename "$script" .sh)
+		name=$dir/$(basename "$script" .sh)
 		selected "$name" || continue
-		log=$work/$(basename "$script").log
+		log=$work/$dir.$(basename "$script").log
 		mkdir -p "$work/tmp.$name"
 		MONOS=$MONOS BUILD=$BUILD GUEST=$ROOT/$BUILD/tests/guest/musl TMPDIR=$work/tmp.$name \
 			timeout -k 5 "$CLI_TIMEOUT" bash "$script" >"$log" 2>&1 </dev/null
@@ -348,11 +349,12 @@ run_cli() {
 			echo "    --- end of output:"
 			tail -n 5 "$log" | cat -v | sed 's/^/    | /'
 		fi
-	done >"$work/cli.log"
-	tally "$work/cli.log"
+	done >"$work/$dir.log"
+	tally "$work/$dir.log"
 }
 
 run_guests
-run_cli
+run_scripts cli
+run_scripts apps
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -95,10 +95,19 @@ struct file *vfs_open(struct inode *ino, unsigned flags)
 	return f;
 }
 
+static void (*last_put_hook)(struct file *f);
+
+void vfs_set_last_put_hook(void (*fn)(struct file *f))
+{
+	last_put_hook = fn;
+}
+
 void file_put(struct file *f)
 {
 	if (--f->refs)
 		return;
+	if (last_put_hook)
+		last_put_hook(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	if (f->inode)

@@ -195,6 +195,10 @@ long vfs_path(struct inode *ino, char *buf, size_t n);
 /* Open `ino` with O_* `flags`: a new file with one reference, or ERR_PTR. */
 struct file *vfs_open(struct inode *ino, unsigned flags);
 
+/* Register the one function called when a file's last reference goes,
+ * before it is freed (the Linux layer drops its flock locks).  Boot only. */
+void vfs_set_last_put_hook(void (*fn)(struct file *f));
+
 /* Drop a reference; the last one frees the file. */
 void file_put(struct file *f);
 

@@ -10,6 +10,7 @@
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/vm.h"
+#include "fs/vfs.h"
 #include "linux/signal.h"
 
 /* Exception vectors (Intel SDM vol. 3A, 6.3.1). */
@@ -145,6 +146,7 @@ void process_init(void)
 	trap_set_user_return_hook(trap_return_hook);
 	console_set_signal_handler(on_host_signal);
 	signal_init();
+	vfs_set_last_put_hook(lock_release);
 	if (signal_thread_init(sched_current()))
 		panic("signal: no memory for the first thread");
 }

@@ -23,6 +23,9 @@
 #define F_DUPFD_CLOEXEC 1030
 #define F_SETPIPE_SZ	1031
 #define F_GETPIPE_SZ	1032
+#define F_GETLK		5
+#define F_SETLK		6
+#define F_SETLKW	7
 #define TCGETS		0x5401
 #define TCSETS		0x5402
 #define TCSETSW		0x5403
@@ -290,6 +293,10 @@ long sys_fcntl(long fd, long cmd, uint64_t arg)
 	case F_SETPIPE_SZ:
 	case F_GETPIPE_SZ:
 		return pipe_fcntl(f, cmd, arg);
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+		return lock_fcntl(f, cmd, arg);
 	default:
 		return -EINVAL;
 	}

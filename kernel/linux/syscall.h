@@ -222,6 +222,12 @@ long sys_getgroups(int size, uint64_t list);
 long sys_setgroups(int size, uint64_t list);
 long sys_capget(uint64_t hdr, uint64_t data);
 long sys_capset(uint64_t hdr, uint64_t data);
+/* sys_lock.c: POSIX record locks for sys_fcntl (F_GETLK, F_SETLK,
+ * F_SETLKW), and dropping a file's flock lock when it is closed. */
+struct file;
+long lock_fcntl(struct file *f, long cmd, uint64_t arg);
+void lock_release(struct file *f);
+long sys_flock(long fd, long how);
 /* sys_timer.c */
 long sys_alarm(unsigned seconds);
 long sys_getitimer(long which, uint64_t ucur);

@@ -52,6 +52,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_rt_sigtimedwait] = SYS(sys_rt_sigtimedwait, "pppu"),
 	[__NR_sigaltstack] = SYS(sys_sigaltstack, "pp"),
 	[__NR_alarm] = SYS(sys_alarm, "u"),
+	[__NR_flock] = SYS(sys_flock, "fx"),
 	[__NR_getitimer] = SYS(sys_getitimer, "dp"),
 	[__NR_setitimer] = SYS(sys_setitimer, "dpp"),
 	[__NR_timer_create] = SYS(sys_timer_create, "dpp"),

@@ -1,0 +1,33 @@
+# python3 from Debian, unmodified: json, re, hashlib and threading; the
+# standard library travels with --file.
+source tests/cli/lib/common.bash
+source tests/apps/lib.bash
+need /usr/bin/python3
+lib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+
+cat >"$scratch/t.py" <<'PY'
+import hashlib, json, re, threading, collections, math, time, os, tempfile
+
+data = {"name": "monos", "n": [1, 2, 3], "nested": {"ok": True, "pi": round(math.pi, 6)}}
+text = json.dumps(data, sort_keys=True)
+print(text, json.loads(text) == data)
+print(re.findall(r"\b(\w)(\w*)\b", "one two three"), re.sub(r"(\d+)", r"<\1>", "a1b22c333"))
+print(hashlib.sha256(b"monos" * 1000).hexdigest(), hashlib.md5(b"").hexdigest())
+results = collections.Counter()
+lock = threading.Lock()
+def work(k):
+    s = sum(i * k for i in range(20000))
+    with lock:
+        results[k] = s
+threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(sorted(results.items()))
+t0 = time.monotonic(); time.sleep(0.05); print(time.monotonic() - t0 >= 0.05)
+with tempfile.NamedTemporaryFile("w+", dir="/tmp") as f:
+    f.write("x" * 10000); f.flush(); f.seek(0); print(len(f.read()))
+print(os.cpu_count() >= 1, sorted(os.listdir("/"))[:0])
+PY
+app_compare "json, re, hashlib, threading" --file "$lib" --file "$scratch/t.py" \
+	-- /usr/bin/python3 "$scratch/t.py"
+finish
