@@ -125,6 +125,7 @@ GUEST_CASES=(
 	"signals signals none same"
 	"timers timers none same"
 	"locks locks none same"
+	"poll poll none same"
 	"misc misc none same one 'two words' '' 'tab	and * glob'"
 	"exit-0 exit none same exit 0"
 	"exit-1 exit none same exit 1"

@@ -21,6 +21,7 @@ static struct spinlock in_lock;		  /* guards what follows */
 static uint8_t stdin_buf[STDIN_BUF_SIZE]; /* ring of unread stdin */
 static size_t stdin_head, stdin_count;	  /* oldest byte, bytes held */
 static bool stdin_eof;			  /* the host said: no more input */
+static uint64_t stdin_received;		  /* bytes ever received, + 1 at EOF */
 static bool rx_throttled;		  /* UART paused: buffer nearly full */
 static struct monos_chan_winsize winsize; /* latest from the host */
 static struct monos_chan_decoder decoder; /* host frames (interrupt only) */
@@ -63,6 +64,7 @@ out:
 /* Append stdin bytes; the caller holds in_lock. */
 static void stdin_push(const uint8_t *p, size_t n)
 {
+	stdin_received += n;
 	while (n-- && stdin_count < STDIN_BUF_SIZE) {
 		stdin_buf[(stdin_head + stdin_count) % STDIN_BUF_SIZE] = *p++;
 		stdin_count++;
@@ -89,6 +91,7 @@ static void host_frame(void)
 		break;
 	case MONOS_CHAN_STDIN_EOF:
 		stdin_eof = true;
+		stdin_received++;
 		break;
 	case MONOS_CHAN_SIGNAL:
 		if (decoder.len == 1 && signal_fn)
@@ -154,6 +157,12 @@ long console_read_stdin(void *buf, size_t n, bool nonblock)
 size_t console_stdin_avail(void)
 {
 	return stdin_count;
+}
+
+bool console_stdin_ended(uint64_t *gen)
+{
+	*gen = stdin_received;
+	return stdin_eof;
 }
 
 struct monos_chan_winsize console_winsize(void)

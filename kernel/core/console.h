@@ -37,6 +37,10 @@ long console_read_stdin(void *buf, size_t n, bool nonblock);
 /* Bytes of stdin buffered now (FIONREAD, poll). */
 size_t console_stdin_avail(void);
 
+/* stdin for poll: whether input ended, and a counter of bytes received so
+ * far (it changes whenever data or the end arrives). */
+bool console_stdin_ended(uint64_t *gen);
+
 /* The latest window size from the host (all zero if none). */
 struct monos_chan_winsize console_winsize(void);
 

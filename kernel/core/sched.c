@@ -16,7 +16,7 @@
 #include "core/time.h"
 
 #define KSTACK_SIZE (16 * 1024)
-#define SLICE_NS (10 * 1000 * 1000ull)
+#define SLICE_NS    (10 * 1000 * 1000ull)
 #define XSAVE_ALIGN 64
 
 bool (*sched_signal_check)(struct thread *t);
@@ -26,8 +26,8 @@ static struct list_head timers = LIST_HEAD_INIT(timers); /* sorted by expiry */
 static struct thread *zombie; /* the last thread that exited: its stack is freed later */
 static unsigned nthreads;
 static int next_tid = 1;
-static uint64_t slice_end;  /* when the running thread's slice ends (0: no slice) */
-static bool need_resched;   /* a thread woke: give it the CPU at the next chance */
+static uint64_t slice_end; /* when the running thread's slice ends (0: no slice) */
+static bool need_resched;  /* a thread woke: give it the CPU at the next chance */
 
 void switch_stacks(uint64_t *prev_ksp, uint64_t next_ksp);
 
@@ -212,8 +212,8 @@ static void wake_expired(void)
  * thread's deadline, or the end of the slice when another thread waits. */
 static void program_timer(void)
 {
-	uint64_t when = list_empty(&timers) ? 0
-					    : list_first_entry(&timers, struct ktimer, node)->expires;
+	uint64_t when =
+		list_empty(&timers) ? 0 : list_first_entry(&timers, struct ktimer, node)->expires;
 	struct thread *t;
 
 	list_for_each_entry(t, &all_threads, all)

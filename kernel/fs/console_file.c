@@ -28,7 +28,24 @@ static long console_fwrite(struct file *f, const void *kbuf, size_t n, uint64_t 
 	return n;
 }
 
+static unsigned console_poll(struct file *f, uint64_t *gen)
+{
+	uint64_t g = 0;
+	unsigned mask = POLLOUT | POLLWRNORM;
+
+	if (f->stream == 0) {
+		bool ended = console_stdin_ended(&g);
+		mask = console_stdin_avail() || ended ? POLLIN | POLLRDNORM : 0;
+		if (ended && !console_stdin_avail())
+			mask |= POLLHUP; /* as a pipe whose writer closed */
+	}
+	if (gen)
+		*gen = g;
+	return mask;
+}
+
 static const struct file_ops console_ops = {
+	.poll = console_poll,
 	.read = console_read,
 	.write = console_fwrite,
 	.seekable = false,

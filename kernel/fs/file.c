@@ -95,6 +95,15 @@ struct file *vfs_open(struct inode *ino, unsigned flags)
 	return f;
 }
 
+unsigned vfs_poll(struct file *f, uint64_t *gen)
+{
+	if (f->ops->poll)
+		return f->ops->poll(f, gen);
+	if (gen)
+		*gen = 0; /* never changes: always ready */
+	return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+}
+
 static void (*last_put_hook)(struct file *f);
 
 void vfs_set_last_put_hook(void (*fn)(struct file *f))

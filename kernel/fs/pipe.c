@@ -46,6 +46,7 @@ struct pipe {
 	unsigned nslots, head, tail;
 	unsigned readers, writers; /* open end files (a dup shares one) */
 	void (*broken)(void);	   /* a write found no reader (SIGPIPE) */
+	uint64_t gen;		   /* bumped on data, room, or an end closing (epoll) */
 };
 
 static const struct file_ops pipe_ops;
@@ -134,8 +135,10 @@ static long pipe_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 		if (!pipe_empty(p) || !p->writers) {
 			r = pipe_take(p, kbuf, n); /* 0: every writer has gone, EOF */
 			spin_unlock_irqrestore(&p->lock, flags);
-			if (r)
+			if (r) {
+				p->gen++;
 				sched_wake_all(); /* room for blocked writers */
+			}
 			return r;
 		}
 		spin_unlock_irqrestore(&p->lock, flags);
@@ -234,8 +237,10 @@ static long pipe_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
 		spin_unlock_irqrestore(&p->lock, flags);
 		if (r < 0)
 			return done ? (long)done : r;
-		if (r)
+		if (r) {
+			p->gen++;
 			sched_wake_all(); /* data for blocked readers */
+		}
 		done += r;
 		if (done == n || gone)
 			break;
@@ -278,8 +283,10 @@ static void pipe_release(struct file *f)
 	f->priv = NULL;
 	if (last)
 		pipe_free(p);
-	else
+	else {
+		p->gen++;
 		sched_wake_all(); /* readers see EOF, writers EPIPE */
+	}
 }
 
 /* FIONREAD: the bytes a read would find now. */
@@ -299,7 +306,34 @@ static long pipe_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 
 /* One set for both ends: the access mode (O_RDONLY, O_WRONLY) tells them
  * apart, and the read and write paths refuse the wrong end with EBADF. */
+/* Linux's pipe_poll(): the read end is readable with data or once every
+ * writer is gone (POLLHUP); the write end is writable with room, and gets
+ * POLLERR once every reader is gone. */
+static unsigned pipe_poll(struct file *f, uint64_t *gen)
+{
+	struct pipe *p = pipe_of(f);
+	unsigned mask = 0;
+	uint64_t flags = spin_lock_irqsave(&p->lock);
+
+	if ((f->flags & O_ACCMODE) == O_RDONLY) {
+		if (!pipe_empty(p))
+			mask |= POLLIN | POLLRDNORM;
+		if (!p->writers)
+			mask |= POLLHUP;
+	} else {
+		if (!pipe_full(p))
+			mask |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			mask |= POLLERR;
+	}
+	if (gen)
+		*gen = p->gen;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return mask;
+}
+
 static const struct file_ops pipe_ops = {
+	.poll = pipe_poll,
 	.read = pipe_read,
 	.write = pipe_write,
 	.ioctl = pipe_ioctl,
@@ -343,6 +377,7 @@ static long pipe_resize(struct pipe *p, unsigned nslots)
 	p->tail = 0;
 	p->head = used;
 	spin_unlock_irqrestore(&p->lock, flags);
+	p->gen++;
 	sched_wake_all(); /* a bigger pipe has room for blocked writers */
 	return 0;
 }

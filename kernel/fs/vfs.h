@@ -111,6 +111,11 @@ struct file_ops {
 	long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
 	/* Optional: the last reference to `f` is going (free f->priv). */
 	void (*release)(struct file *f);
+	/* Optional: the POLL* events ready now; *gen (if not NULL) gets a
+	 * counter that changes whenever the file gains data, room or a hangup,
+	 * which epoll's edge trigger compares.  Without it a file is always
+	 * readable and writable, as a regular file is.  Interrupts off. */
+	unsigned (*poll)(struct file *f, uint64_t *gen);
 	bool seekable; /* false: pipes, terminals (lseek gives -ESPIPE) */
 };
 
@@ -194,6 +199,24 @@ long vfs_path(struct inode *ino, char *buf, size_t n);
 
 /* Open `ino` with O_* `flags`: a new file with one reference, or ERR_PTR. */
 struct file *vfs_open(struct inode *ino, unsigned flags);
+
+/* poll(2) events (include/uapi/asm-generic/poll.h). */
+#define POLLIN 0x001
+#define POLLPRI 0x002
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+#define POLLRDHUP 0x2000
+
+/* eventfd.c: a new eventfd file holding `initval`; EFD_SEMAPHORE and
+ * O_NONBLOCK in `flags`.  The file or ERR_PTR(-ENOMEM). */
+struct file *eventfd_create(uint64_t initval, unsigned flags);
+
+/* The events of `f` ready now, through its poll operation (see file_ops). */
+unsigned vfs_poll(struct file *f, uint64_t *gen);
 
 /* Register the one function called when a file's last reference goes,
  * before it is freed (the Linux layer drops its flock locks).  Boot only. */

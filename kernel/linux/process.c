@@ -135,6 +135,13 @@ bool process_return_to_user(struct regs *r, bool syscall)
 	return signal_deliver(r, syscall);
 }
 
+/* A file's last reference is going: drop what the Linux layer keeps on it. */
+static void file_gone(struct file *f)
+{
+	lock_release(f);
+	epoll_file_gone(f);
+}
+
 static void trap_return_hook(struct regs *r)
 {
 	process_return_to_user(r, false);
@@ -146,7 +153,7 @@ void process_init(void)
 	trap_set_user_return_hook(trap_return_hook);
 	console_set_signal_handler(on_host_signal);
 	signal_init();
-	vfs_set_last_put_hook(lock_release);
+	vfs_set_last_put_hook(file_gone);
 	if (signal_thread_init(sched_current()))
 		panic("signal: no memory for the first thread");
 }

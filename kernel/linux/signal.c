@@ -15,33 +15,33 @@
 #include "core/uaccess.h"
 #include "linux/syscall.h"
 
-#define REDZONE 128
-#define FPSTATE_ALIGN 64
-#define FP_XSTATE_MAGIC1 0x46505853u
-#define FP_XSTATE_MAGIC2 0x46505845u
-#define FX_SW_BYTES_OFFSET 464
-#define XSAVE_HDR_OFFSET 512
-#define MXCSR_OFFSET 24
-#define UC_FP_XSTATE 0x1
-#define UC_SIGCONTEXT_SS 0x2
+#define REDZONE		     128
+#define FPSTATE_ALIGN	     64
+#define FP_XSTATE_MAGIC1     0x46505853u
+#define FP_XSTATE_MAGIC2     0x46505845u
+#define FX_SW_BYTES_OFFSET   464
+#define XSAVE_HDR_OFFSET     512
+#define MXCSR_OFFSET	     24
+#define UC_FP_XSTATE	     0x1
+#define UC_SIGCONTEXT_SS     0x2
 #define UC_STRICT_RESTORE_SS 0x4
-#define SS_ONSTACK 1
-#define SS_DISABLE 2
-#define SS_AUTODISARM (1u << 31)
-#define MINSIGSTKSZ 2048
-#define SIGINFO_SIZE 128
+#define SS_ONSTACK	     1
+#define SS_DISABLE	     2
+#define SS_AUTODISARM	     (1u << 31)
+#define MINSIGSTKSZ	     2048
+#define SIGINFO_SIZE	     128
 /* RFLAGS bits a signal frame may change (Linux's FIX_EFLAGS). */
 #define FIX_EFLAGS 0x50dd5
-#define RFLAGS_IF 0x200
-#define RFLAGS_TF 0x100
-#define RFLAGS_DF 0x400
+#define RFLAGS_IF  0x200
+#define RFLAGS_TF  0x100
+#define RFLAGS_DF  0x400
 
 struct thread_signals {
-	uint64_t pending;		/* thread-directed */
-	struct ksiginfo info[NSIG];	/* their info */
-	uint64_t alt_sp, alt_size;	/* sigaltstack */
+	uint64_t pending;	    /* thread-directed */
+	struct ksiginfo info[NSIG]; /* their info */
+	uint64_t alt_sp, alt_size;  /* sigaltstack */
 	uint32_t alt_flags;
-	bool restore_mask;		/* after the next frame, restore saved_mask */
+	bool restore_mask; /* after the next frame, restore saved_mask */
 	uint64_t saved_mask;
 };
 
@@ -169,7 +169,7 @@ void signal_set_saved_mask(uint64_t mask)
 
 long signal_put_siginfo(uint64_t uaddr, const struct ksiginfo *info)
 {
-	uint8_t si[SIGINFO_SIZE] = {0};
+	uint8_t si[SIGINFO_SIZE] = { 0 };
 	int32_t *w = (int32_t *)si;
 
 	w[0] = info->signo;
@@ -214,7 +214,7 @@ static void *fpstate_build(size_t *len)
 	buf = (uint8_t *)ALIGN_UP((uint64_t)raw, FPSTATE_ALIGN);
 	memset(buf, 0, size + 4);
 	if (cpu_features.xsave) {
-		uint32_t sw[12] = {FP_XSTATE_MAGIC1, size + 4};
+		uint32_t sw[12] = { FP_XSTATE_MAGIC1, size + 4 };
 		uint32_t magic2 = FP_XSTATE_MAGIC2;
 		__asm__ volatile("xsave64 (%0)" : : "r"(buf), "a"(-1), "d"(-1) : "memory");
 		memcpy(&sw[2], &cpu_features.xcr0, 8);
@@ -273,11 +273,13 @@ static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
 	frame = ALIGN_DOWN(fp - sizeof(f), 16) - 8;
 	memset(&f, 0, sizeof(f));
 	f.pretcode = act->restorer;
-	f.uc.flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (cpu_features.xsave ? UC_FP_XSTATE : 0);
+	f.uc.flags =
+		UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (cpu_features.xsave ? UC_FP_XSTATE : 0);
 	f.uc.ss_sp = ts->alt_sp;
 	f.uc.ss_size = ts->alt_size;
-	f.uc.ss_flags = (ts->alt_flags & SS_DISABLE) ? SS_DISABLE
-			: (r->rsp - ts->alt_sp <= ts->alt_size) ? SS_ONSTACK : 0;
+	f.uc.ss_flags = (ts->alt_flags & SS_DISABLE)		? SS_DISABLE
+			: (r->rsp - ts->alt_sp <= ts->alt_size) ? SS_ONSTACK
+								: 0;
 	fill_mcontext(&f.uc.mc, r);
 	f.uc.mc.err = r->error;
 	f.uc.mc.trapno = r->nr < 32 ? r->nr : 0;
@@ -413,7 +415,7 @@ long signal_altstack(uint64_t uss, uint64_t uoss, uint64_t sp)
 		uint64_t sp;
 		uint32_t flags, pad;
 		uint64_t size;
-	} ss, old = {ts->alt_sp, ts->alt_flags, 0, ts->alt_size};
+	} ss, old = { ts->alt_sp, ts->alt_flags, 0, ts->alt_size };
 	bool on_alt = ts->alt_size && sp - ts->alt_sp <= ts->alt_size;
 
 	if (on_alt)

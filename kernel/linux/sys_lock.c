@@ -14,18 +14,18 @@
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 
-#define F_GETLK 5
-#define F_SETLK 6
+#define F_GETLK	 5
+#define F_SETLK	 6
 #define F_SETLKW 7
-#define F_RDLCK 0
-#define F_WRLCK 1
-#define F_UNLCK 2
+#define F_RDLCK	 0
+#define F_WRLCK	 1
+#define F_UNLCK	 2
 #define SEEK_SET 0
 #define SEEK_END 2
-#define LOCK_SH 1
-#define LOCK_EX 2
-#define LOCK_NB 4
-#define LOCK_UN 8
+#define LOCK_SH	 1
+#define LOCK_EX	 2
+#define LOCK_NB	 4
+#define LOCK_UN	 8
 
 struct flock_k {
 	int16_t type, whence;
@@ -131,7 +131,7 @@ long sys_flock(long fd, long how)
 		return 0;
 	}
 	if (!may_lock(h, f, op)) {
-		struct lock_wait w = {h, f, op};
+		struct lock_wait w = { h, f, op };
 		if (how & LOCK_NB)
 			return -EWOULDBLOCK;
 		if ((r = sched_wait(lock_free, &w, 0)))

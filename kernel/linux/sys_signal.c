@@ -11,10 +11,10 @@
 #include "core/uaccess.h"
 #include "linux/signal.h"
 
-#define SIG_BLOCK 0
+#define SIG_BLOCK   0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define MONOS_PID 1
+#define MONOS_PID   1
 
 uint64_t signal_handler_of(int signo)
 {
@@ -74,7 +74,7 @@ long sys_rt_sigprocmask(long how, uint64_t set, uint64_t oset, size_t sigsetsize
 
 static long send(struct thread *t, long sig, int code)
 {
-	struct ksiginfo info = {.signo = sig, .code = code, .pid = MONOS_PID};
+	struct ksiginfo info = { .signo = sig, .code = code, .pid = MONOS_PID };
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
@@ -115,7 +115,7 @@ long sys_tkill(long tid, long sig)
 long sys_rt_sigqueueinfo(long pid, long sig, uint64_t uinfo)
 {
 	int32_t si[8];
-	struct ksiginfo info = {.signo = sig};
+	struct ksiginfo info = { .signo = sig };
 
 	if (pid != MONOS_PID)
 		return -ESRCH;

@@ -14,39 +14,39 @@
 #include "core/uaccess.h"
 #include "linux/signal.h"
 
-#define CLONE_VM 0x00000100
-#define CLONE_FS 0x00000200
-#define CLONE_FILES 0x00000400
-#define CLONE_SIGHAND 0x00000800
-#define CLONE_VFORK 0x00004000
-#define CLONE_THREAD 0x00010000
-#define CLONE_SYSVSEM 0x00040000
-#define CLONE_SETTLS 0x00080000
-#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_VM	     0x00000100
+#define CLONE_FS	     0x00000200
+#define CLONE_FILES	     0x00000400
+#define CLONE_SIGHAND	     0x00000800
+#define CLONE_VFORK	     0x00004000
+#define CLONE_THREAD	     0x00010000
+#define CLONE_SYSVSEM	     0x00040000
+#define CLONE_SETTLS	     0x00080000
+#define CLONE_PARENT_SETTID  0x00100000
 #define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_DETACHED 0x00400000
-#define CLONE_CHILD_SETTID 0x01000000
-#define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_SIGHAND | CLONE_THREAD)
-#define CLONE_KNOWN                                                                        \
-	(CLONE_THREAD_FLAGS | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SETTLS |         \
+#define CLONE_DETACHED	     0x00400000
+#define CLONE_CHILD_SETTID   0x01000000
+#define CLONE_THREAD_FLAGS   (CLONE_VM | CLONE_SIGHAND | CLONE_THREAD)
+#define CLONE_KNOWN                                                                                \
+	(CLONE_THREAD_FLAGS | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SETTLS |              \
 	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID)
 #define CLONE_ARGS_SIZE_VER0 64
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
-#define FUTEX_CMD_MASK (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
+#define FUTEX_WAIT	       0
+#define FUTEX_WAKE	       1
+#define FUTEX_REQUEUE	       3
+#define FUTEX_CMP_REQUEUE      4
+#define FUTEX_WAKE_OP	       5
+#define FUTEX_WAIT_BITSET      9
+#define FUTEX_WAKE_BITSET      10
+#define FUTEX_PRIVATE_FLAG     128
+#define FUTEX_CLOCK_REALTIME   256
+#define FUTEX_CMD_MASK	       (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
-#define FUTEX_WAITERS 0x80000000u
-#define FUTEX_OWNER_DIED 0x40000000u
-#define FUTEX_TID_MASK 0x3fffffffu
-#define ROBUST_LIST_LIMIT 2048
+#define FUTEX_WAITERS	       0x80000000u
+#define FUTEX_OWNER_DIED       0x40000000u
+#define FUTEX_TID_MASK	       0x3fffffffu
+#define ROBUST_LIST_LIMIT      2048
 
 /* A thread waiting on a futex; lives on its stack while it sleeps. */
 struct futex_waiter {
@@ -65,7 +65,7 @@ static bool was_woken(void *arg)
 
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
 {
-	struct futex_waiter w = {.uaddr = uaddr, .bitset = bitset};
+	struct futex_waiter w = { .uaddr = uaddr, .bitset = bitset };
 	uint32_t cur;
 	long r;
 
@@ -141,21 +141,45 @@ static long futex_wake_op(uint64_t uaddr, long n, uint64_t uaddr2, long n2, uint
 	if (copy_from_user(&old, uaddr2, sizeof(old)))
 		return -EFAULT;
 	switch (op) {
-	case 0: val = oparg; break;		/* SET */
-	case 1: val = old + oparg; break;	/* ADD */
-	case 2: val = old | oparg; break;	/* OR */
-	case 3: val = old & ~oparg; break;	/* ANDN */
-	case 4: val = old ^ oparg; break;	/* XOR */
-	default: return -ENOSYS;
+	case 0:
+		val = oparg;
+		break; /* SET */
+	case 1:
+		val = old + oparg;
+		break; /* ADD */
+	case 2:
+		val = old | oparg;
+		break; /* OR */
+	case 3:
+		val = old & ~oparg;
+		break; /* ANDN */
+	case 4:
+		val = old ^ oparg;
+		break; /* XOR */
+	default:
+		return -ENOSYS;
 	}
 	switch (cmp) {
-	case 0: hit = old == cmparg; break;
-	case 1: hit = old != cmparg; break;
-	case 2: hit = old < cmparg; break;
-	case 3: hit = old <= cmparg; break;
-	case 4: hit = old > cmparg; break;
-	case 5: hit = old >= cmparg; break;
-	default: return -ENOSYS;
+	case 0:
+		hit = old == cmparg;
+		break;
+	case 1:
+		hit = old != cmparg;
+		break;
+	case 2:
+		hit = old < cmparg;
+		break;
+	case 3:
+		hit = old <= cmparg;
+		break;
+	case 4:
+		hit = old > cmparg;
+		break;
+	case 5:
+		hit = old >= cmparg;
+		break;
+	default:
+		return -ENOSYS;
 	}
 	if (copy_to_user(uaddr2, &val, sizeof(val)))
 		return -EFAULT;
@@ -232,8 +256,7 @@ long sys_futex(uint64_t uaddr, long op, uint32_t val, uint64_t utime, uint64_t u
 }
 
 /* Create a thread: the child returns 0 on `stack` with TLS `tls`. */
-static long spawn_thread(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid,
-			 uint64_t tls)
+static long spawn_thread(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
 	struct thread *cur = sched_current(), *t;
 	struct regs r = *sched_user_regs(cur);

@@ -12,20 +12,20 @@
 #include "core/uaccess.h"
 #include "linux/signal.h"
 
-#define ITIMER_REAL 0
-#define ITIMER_VIRTUAL 1
-#define ITIMER_PROF 2
-#define SIGALRM 14
-#define SIGEV_SIGNAL 0
-#define SIGEV_NONE 1
-#define SIGEV_THREAD 2
+#define ITIMER_REAL	0
+#define ITIMER_VIRTUAL	1
+#define ITIMER_PROF	2
+#define SIGALRM		14
+#define SIGEV_SIGNAL	0
+#define SIGEV_NONE	1
+#define SIGEV_THREAD	2
 #define SIGEV_THREAD_ID 4
-#define CLOCK_REALTIME 0
+#define CLOCK_REALTIME	0
 #define CLOCK_MONOTONIC 1
-#define CLOCK_BOOTTIME 7
-#define TIMER_ABSTIME 1
-#define MAX_TIMERS 32
-#define USEC 1000ull
+#define CLOCK_BOOTTIME	7
+#define TIMER_ABSTIME	1
+#define MAX_TIMERS	32
+#define USEC		1000ull
 
 struct ptimer {
 	struct ktimer kt;
@@ -42,8 +42,11 @@ static struct ptimer timers[MAX_TIMERS];
 static void fire(struct ktimer *kt)
 {
 	struct ptimer *p = container_of(kt, struct ptimer, kt);
-	struct ksiginfo info = {.signo = p->signo, .code = p->id ? SI_TIMER : SI_KERNEL,
-				.timerid = p->id - 1, .overrun = p->overrun, .value = p->value};
+	struct ksiginfo info = { .signo = p->signo,
+				 .code = p->id ? SI_TIMER : SI_KERNEL,
+				 .timerid = p->id - 1,
+				 .overrun = p->overrun,
+				 .value = p->value };
 	uint64_t now = time_monotonic_ns();
 
 	if (p->interval) { /* periodic: the next expiry, counting the missed */
@@ -97,7 +100,7 @@ static struct timeval_k ns_tv(uint64_t ns)
 {
 	/* Linux rounds a pending time up to a whole microsecond. */
 	ns = ALIGN_UP(ns, USEC);
-	return (struct timeval_k){ns / NSEC_PER_SEC, ns % NSEC_PER_SEC / USEC};
+	return (struct timeval_k){ ns / NSEC_PER_SEC, ns % NSEC_PER_SEC / USEC };
 }
 
 long sys_getitimer(long which, uint64_t ucur)
@@ -160,7 +163,7 @@ long sys_timer_create(long clock, uint64_t usev, uint64_t uid)
 	struct {
 		uint64_t value;
 		int32_t signo, notify, tid, pad;
-	} sev = {.signo = SIGALRM, .notify = SIGEV_SIGNAL};
+	} sev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
 	struct ptimer *p = NULL;
 
 	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME)
@@ -204,8 +207,8 @@ long sys_timer_gettime(long id, uint64_t ucur)
 	if (!p)
 		return -EINVAL;
 	left = remaining(p);
-	struct itimerspec_k cur = {p->interval / NSEC_PER_SEC, p->interval % NSEC_PER_SEC,
-				   left / NSEC_PER_SEC, left % NSEC_PER_SEC};
+	struct itimerspec_k cur = { p->interval / NSEC_PER_SEC, p->interval % NSEC_PER_SEC,
+				    left / NSEC_PER_SEC, left % NSEC_PER_SEC };
 	return copy_to_user(ucur, &cur, sizeof(cur));
 }
 

@@ -228,6 +228,22 @@ struct file;
 long lock_fcntl(struct file *f, long cmd, uint64_t arg);
 void lock_release(struct file *f);
 long sys_flock(long fd, long how);
+/* sys_poll.c */
+long sys_poll(uint64_t ufds, uint64_t nfds, long timeout_ms);
+long sys_ppoll(uint64_t ufds, uint64_t nfds, uint64_t uts, uint64_t umask, size_t size);
+long sys_select(long n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t utv);
+long sys_pselect6(long n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t uts, uint64_t usig);
+long sys_eventfd(unsigned initval);
+long sys_eventfd2(unsigned initval, long flags);
+/* epoll.c */
+long sys_epoll_create(long size);
+long sys_epoll_create1(long flags);
+long sys_epoll_ctl(long epfd, long op, long fd, uint64_t uev);
+long sys_epoll_wait(long epfd, uint64_t uevents, long max, long timeout_ms);
+long sys_epoll_pwait(long epfd, uint64_t uevents, long max, long timeout_ms, uint64_t umask,
+		     size_t size);
+/* Forget every epoll item watching `f`: its last reference is going. */
+void epoll_file_gone(struct file *f);
 /* sys_timer.c */
 long sys_alarm(unsigned seconds);
 long sys_getitimer(long which, uint64_t ucur);
