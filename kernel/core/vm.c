@@ -2,7 +2,10 @@
  * VMAs and demand paging.  Areas never overlap and stay sorted by address.
  * Pages carry their origin in software PTE bits (paging.h): PTE_IMAGE marks
  * an image page mapped in place (never freed), PTE_COW a page that must be
- * copied before the first write.
+ * copied before the first write, PTE_SHARED a page of a tmpfs file mapped
+ * MAP_SHARED (the file owns it: never freed here).  An area holds a
+ * reference on its file (vfs_iget), so an unlinked, closed file stays alive
+ * while mapped.
  */
 #include "core/vm.h"
 #include "arch/x86_64/paging.h"
@@ -11,6 +14,10 @@
 #include "core/kernel.h"
 #include "core/mem.h"
 #include "fs/vfs.h"
+
+/* Software PTE bit 11 (ignored by the CPU, SDM vol. 3A table 4-19; bits 9
+ * and 10 are paging.h's PTE_COW and PTE_IMAGE). */
+#define PTE_SHARED (1ull << 11)
 
 static struct list_head areas = LIST_HEAD_INIT(areas);
 uint64_t vm_brk_start, vm_brk_end;
@@ -50,7 +57,7 @@ static void drop_page(uint64_t va)
 	if (!(old & PTE_P))
 		return;
 	resident--;
-	if (!(old & PTE_IMAGE))
+	if (!(old & (PTE_IMAGE | PTE_SHARED)))
 		mem_free_frame(old & PTE_ADDR_MASK);
 }
 
@@ -72,8 +79,10 @@ static int split(struct vma *v, uint64_t addr)
 		return -ENOMEM;
 	*hi = *v;
 	hi->start = addr;
-	if (hi->file)
+	if (hi->file) {
 		hi->file_off += addr - v->start;
+		vfs_iget(hi->file);
+	}
 	v->end = addr;
 	list_add(&hi->node, &v->node);
 	return 0;
@@ -98,37 +107,57 @@ int vm_unmap(uint64_t start, uint64_t len)
 
 	if (split_at(start, end))
 		return -ENOMEM;
+	/* Pages first: the last reference to a file may free its pages. */
+	drop_pages(start, end);
 	list_for_each_entry_safe(v, tmp, &areas, node) {
 		if (v->start >= start && v->end <= end) {
 			list_del(&v->node);
+			if (v->file)
+				vfs_iput(v->file);
 			kfree(v);
 		}
 	}
-	drop_pages(start, end);
+	return 0;
+}
+
+/* Map a copy of `tmpl` (its start, end and attributes) over whatever was
+ * there, taking a reference on its file. */
+static int insert_area(const struct vma *tmpl)
+{
+	struct vma *n = kzalloc(sizeof(*n)), *v;
+
+	if (!n || vm_unmap(tmpl->start, tmpl->end - tmpl->start)) {
+		kfree(n);
+		return -ENOMEM;
+	}
+	*n = *tmpl;
+	if (n->file)
+		vfs_iget(n->file);
+	list_for_each_entry(v, &areas, node)
+		if (v->start > n->start)
+			break;
+	list_add_tail(&n->node, &v->node); /* before v, or at the end */
 	return 0;
 }
 
 int vm_map(uint64_t start, uint64_t len, unsigned prot, struct inode *file, uint64_t file_off,
 	   uint64_t file_len, const char *name)
 {
-	struct vma *n = kzalloc(sizeof(*n)), *v;
+	struct vma t = { .start = start, .end = start + len, .prot = prot, .file = file,
+			 .file_off = file_off, .file_end = file_off + file_len, .name = name };
 
-	if (!n || vm_unmap(start, len)) {
-		kfree(n);
-		return -ENOMEM;
-	}
-	n->start = start;
-	n->end = start + len;
-	n->prot = prot;
-	n->file = file;
-	n->file_off = file_off;
-	n->file_end = file_off + file_len;
-	n->name = name;
-	list_for_each_entry(v, &areas, node)
-		if (v->start > start)
-			break;
-	list_add_tail(&n->node, &v->node); /* before v, or at the end */
-	return 0;
+	return insert_area(&t);
+}
+
+int vm_map_shared(uint64_t start, uint64_t len, unsigned prot, struct inode *file,
+		  uint64_t file_off, unsigned flags)
+{
+	struct vma t = { .start = start, .end = start + len, .prot = prot, .flags = flags,
+			 .file = file, .file_off = file_off, .file_end = UINT64_MAX };
+
+	if (file->fops != &tmpfs_file_ops)
+		t.flags &= ~VMA_SHARED; /* the image never changes: private is the same */
+	return insert_area(&t);
 }
 
 /* Whether every page of [start, end) lies in some area. */
@@ -165,6 +194,10 @@ int vm_protect(uint64_t start, uint64_t len, unsigned prot)
 
 	if (!fully_mapped(start, end))
 		return -ENOMEM;
+	list_for_each_entry(v, &areas, node)
+		if (v->start < end && start < v->end && (v->flags & VMA_NOWRITE) &&
+		    (prot & PROT_WRITE))
+			return -EACCES;
 	if (split_at(start, end))
 		return -ENOMEM;
 	list_for_each_entry(v, &areas, node)
@@ -178,7 +211,8 @@ int vm_protect(uint64_t start, uint64_t len, unsigned prot)
 			drop_page(va); /* refilled from the area if made accessible */
 			continue;
 		}
-		uint64_t keep = *pte & (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_A | PTE_D);
+		uint64_t keep =
+		    *pte & (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_SHARED | PTE_A | PTE_D);
 		uint64_t f = pte_flags(prot);
 		if (*pte & (PTE_IMAGE | PTE_COW)) {
 			f &= ~(uint64_t)PTE_W; /* still shared with the image */
@@ -189,6 +223,11 @@ int vm_protect(uint64_t start, uint64_t len, unsigned prot)
 		paging_flush(va);
 	}
 	return 0;
+}
+
+bool vm_range_mapped(uint64_t start, uint64_t len)
+{
+	return fully_mapped(start, start + len);
 }
 
 int vm_discard(uint64_t start, uint64_t len)
@@ -267,6 +306,32 @@ static int break_cow(uint64_t va, uint64_t *pte, struct vma *v)
 	return 0;
 }
 
+/* The file offset that area `v` maps at `va`. */
+static uint64_t file_offset(const struct vma *v, uint64_t va)
+{
+	return v->file_off + (va - v->start);
+}
+
+/*
+ * Map the tmpfs file's own page for `va` of shared area `v`, making it
+ * (zeroed) if it is a hole, so that writes through the mapping land in the
+ * file.  Past the file's last page there is nothing to map: Linux raises
+ * SIGBUS there, monos a fault.
+ */
+static int fault_shared(struct vma *v, uint64_t va)
+{
+	uint64_t off = file_offset(v, va), idx = off / PAGE_SIZE;
+
+	if (off >= ALIGN_UP(v->file->size, PAGE_SIZE))
+		return -EFAULT;
+	if (tmpfs_allocate(v->file, idx * PAGE_SIZE, PAGE_SIZE, true))
+		return -ENOMEM;
+	if (paging_map(va, v->file->pages[idx], pte_flags(v->prot) | PTE_SHARED))
+		return -ENOMEM;
+	resident++;
+	return 0;
+}
+
 int vm_fault(uint64_t addr, unsigned error)
 {
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE), *pte, pa;
@@ -283,6 +348,8 @@ int vm_fault(uint64_t addr, unsigned error)
 			return break_cow(va, pte, v);
 		return 0; /* already there (another path mapped it): retry */
 	}
+	if (v->flags & VMA_SHARED)
+		return fault_shared(v, va);
 	if (v->file && !(write) && (pa = image_page(v, va))) {
 		uint64_t f = pte_flags(v->prot) | PTE_IMAGE;
 		if (v->prot & PROT_WRITE)
@@ -303,4 +370,105 @@ int vm_fault(uint64_t addr, unsigned error)
 	}
 	resident++;
 	return 0;
+}
+
+int vm_grow(uint64_t start, uint64_t old_len, uint64_t new_len)
+{
+	struct vma *v = vm_find(start);
+	uint64_t end = start + new_len;
+
+	if (!v || start + old_len != v->end || end > USER_TOP || end < start)
+		return -ENOMEM;
+	if (vm_overlaps(v->end, end - v->end))
+		return -ENOMEM;
+	v->end = end; /* a file area's new part reads on in the file */
+	return 0;
+}
+
+/* Move the present page-table entry at `from` to `to` (whose page table may
+ * need allocating: -ENOMEM, leaving `from` as it was). */
+static int move_pte(uint64_t from, uint64_t to)
+{
+	uint64_t *pte = paging_pte(from), e;
+
+	if (!pte || !(*pte & PTE_P))
+		return 0;
+	e = *pte;
+	if (paging_map(to, e & PTE_ADDR_MASK, e & ~(PTE_ADDR_MASK | PTE_P)))
+		return -ENOMEM;
+	paging_unmap(from);
+	return 0;
+}
+
+int vm_move(uint64_t start, uint64_t old_len, uint64_t dst, uint64_t new_len)
+{
+	struct vma *v = vm_find(start), t;
+	uint64_t keep = MIN(old_len, new_len), done;
+
+	if (!v || start + old_len > v->end)
+		return -EFAULT;
+	t = *v;
+	t.start = dst;
+	t.end = dst + new_len;
+	t.file_off = v->file ? file_offset(v, start) : 0;
+	if (insert_area(&t))
+		return -ENOMEM;
+	for (done = 0; done < keep; done += PAGE_SIZE)
+		if (move_pte(start + done, dst + done))
+			break;
+	if (done < keep) {
+		/* Put back what moved: the old tables exist, so this cannot fail. */
+		for (uint64_t off = 0; off < done; off += PAGE_SIZE)
+			move_pte(dst + off, start + off);
+		vm_unmap(dst, new_len);
+		return -ENOMEM;
+	}
+	return vm_unmap(start, old_len) ? -ENOMEM : 0;
+}
+
+/* Whether the page at `va` of area `v` is resident (see vm_mincore). */
+static uint8_t page_resident(const struct vma *v, uint64_t va)
+{
+	uint64_t *pte = paging_pte(va), off, idx;
+
+	if (pte && (*pte & PTE_P))
+		return 1;
+	if (!v->file)
+		return 0;
+	off = file_offset(v, va);
+	if (off >= v->file->size || off >= v->file_end)
+		return 0;
+	if (v->file->fops != &tmpfs_file_ops)
+		return 1; /* image files are in memory whole */
+	idx = off / PAGE_SIZE;
+	return idx < v->file->npages && v->file->pages[idx];
+}
+
+int vm_mincore(uint64_t start, size_t npages, uint8_t *vec)
+{
+	uint64_t end = start + npages * PAGE_SIZE;
+	struct vma *v = NULL;
+
+	if (!fully_mapped(start, end))
+		return -ENOMEM;
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		if (!v || va >= v->end)
+			v = vm_find(va);
+		vec[(va - start) / PAGE_SIZE] = page_resident(v, va);
+	}
+	return 0;
+}
+
+void vm_file_truncate(struct inode *ino, uint64_t size)
+{
+	uint64_t first = ALIGN_UP(size, PAGE_SIZE); /* the first whole page cut */
+	struct vma *v;
+
+	list_for_each_entry(v, &areas, node) {
+		if (v->file != ino || !(v->flags & VMA_SHARED))
+			continue;
+		for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE)
+			if (file_offset(v, va) >= first && paging_pte(va))
+				drop_page(va);
+	}
 }

@@ -2,7 +2,9 @@
  * The program's address space: a sorted list of areas (VMAs), filled on
  * demand by the page-fault handler (design.md, memory).  Anonymous memory
  * gets zeroed frames; file mappings of the image map its pages in place while
- * only read, and copy a page on its first write.
+ * only read, and copy a page on its first write.  Shared mappings of tmpfs
+ * files (memfd included) map the file's own pages, so every mapping and
+ * read()/write() see the same bytes.
  */
 #ifndef CORE_VM_H
 #define CORE_VM_H
@@ -19,10 +21,15 @@
 
 struct inode;
 
+/* struct vma.flags */
+#define VMA_SHARED  1 /* MAP_SHARED of a tmpfs file: maps the file's pages */
+#define VMA_NOWRITE 2 /* MAP_SHARED of a file opened without write access */
+
 struct vma {
 	uint64_t start, end;   /* [start, end), page aligned */
 	unsigned prot;	       /* PROT_* */
-	struct inode *file;    /* backing file, or NULL: anonymous */
+	unsigned flags;	       /* VMA_* */
+	struct inode *file;    /* backing file (one vfs_iget reference), or NULL */
 	uint64_t file_off;     /* file offset of `start` */
 	uint64_t file_end;     /* file bytes end here (offset); beyond reads zero */
 	const char *name;      /* "[heap]", "[stack]" or NULL, for /proc/self/maps */
@@ -43,18 +50,57 @@ struct vma {
 int vm_map(uint64_t start, uint64_t len, unsigned prot, struct inode *file, uint64_t file_off,
 	   uint64_t file_len, const char *name);
 
+/*
+ * vm_map with VMA_* `flags`: for a MAP_SHARED mapping of `file` (whose end is
+ * the file's current end).  VMA_SHARED only for tmpfs files.  0 or -ENOMEM.
+ */
+int vm_map_shared(uint64_t start, uint64_t len, unsigned prot, struct inode *file,
+		  uint64_t file_off, unsigned flags);
+
 /* Remove every mapping in [start, start + len), freeing frames; 0 or -ENOMEM
  * (splitting an area needs memory). */
 int vm_unmap(uint64_t start, uint64_t len);
 
 /* Change protection of [start, start + len); -ENOMEM if any part is not
- * mapped (Linux's answer). */
+ * mapped (Linux's answer), -EACCES to make writable a shared mapping of a
+ * file opened without write access. */
 int vm_protect(uint64_t start, uint64_t len, unsigned prot);
 
 /* Drop the pages of [start, start + len) so the next touch refills them
  * (zero for anonymous memory): MADV_DONTNEED and MADV_FREE.  -ENOMEM if any
  * part is unmapped. */
 int vm_discard(uint64_t start, uint64_t len);
+
+/* Whether every page of [start, start + len) lies in some area. */
+bool vm_range_mapped(uint64_t start, uint64_t len);
+
+/*
+ * mremap's two ways to make an area bigger.  vm_grow extends the area that
+ * ends at `start + old_len` (and contains `start`) to `start + new_len` when
+ * nothing is mapped there: 0 or -ENOMEM.  vm_move gives [dst, dst + new_len)
+ * the attributes of the area at `start`, moves the page-table entries of the
+ * first MIN(old_len, new_len) bytes there (no data is copied) and unmaps
+ * [start, start + old_len); [dst, dst + new_len) must be free and
+ * [start, start + old_len) inside one area.  0, -EFAULT or -ENOMEM (nothing
+ * changed).  Syscall context.
+ */
+int vm_grow(uint64_t start, uint64_t old_len, uint64_t new_len);
+int vm_move(uint64_t start, uint64_t old_len, uint64_t dst, uint64_t new_len);
+
+/*
+ * mincore: one byte per page of [start, start + npages pages) into `vec`, 1
+ * when the page is resident: mapped here, or (file mappings) in memory as a
+ * page of the file, as Linux reports its page cache.  -ENOMEM if any part is
+ * unmapped.
+ */
+int vm_mincore(uint64_t start, size_t npages, uint8_t *vec);
+
+/*
+ * tmpfs file `ino` is being cut to `size` bytes: drop the shared mappings'
+ * entries for its pages at and past the new end before tmpfs frees them.
+ * For tmpfs_truncate; any context that holds the VFS.
+ */
+void vm_file_truncate(struct inode *ino, uint64_t size);
 
 /* A free range of `len` bytes, highest first below VM_MMAP_TOP, or 0. */
 uint64_t vm_find_free(uint64_t len);

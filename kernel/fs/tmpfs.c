@@ -168,6 +168,29 @@ void tmpfs_free(struct inode *ino)
 	ino->name_owned = false;
 }
 
+struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
+{
+	char *copy = kmalloc(len + 1);
+	struct inode *ino = copy ? vfs_new_inode(vfs_root(), copy, len, mode) : NULL;
+
+	if (!ino) {
+		kfree(copy);
+		return NULL;
+	}
+	memcpy(copy, name, len);
+	copy[len] = 0;
+	/* Out of the tree at once, as an unlinked file: the last vfs_iput
+	 * frees it, and /proc shows its name with " (deleted)". */
+	list_del(&ino->sibling);
+	ino->parent = NULL;
+	ino->nlink = 0;
+	ino->name_owned = true;
+	ino->sb = &tmpfs_sb;
+	ino->fops = &tmpfs_file_ops;
+	ino->atime = ino->mtime = ino->ctime = vfs_now();
+	return ino;
+}
+
 void tmpfs_init(void)
 {
 	struct inode *tmp = vfs_mknode(vfs_root(), "tmp", S_IFDIR | 01777);

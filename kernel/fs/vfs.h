@@ -256,6 +256,9 @@ int tmpfs_truncate(struct inode *ino, uint64_t size);
 int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size);
 void tmpfs_free(struct inode *ino);
 extern const struct file_ops tmpfs_file_ops;
+/* A new tmpfs inode of `mode` in no directory (memfd_create): `name` (copied)
+ * is what /proc shows; the last vfs_iput frees it.  NULL when out of memory. */
+struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode);
 
 /* procfs.c: the program's path for /proc/self/exe (default: the per-run
  * "exe" entry).  Init only. */

@@ -1,9 +1,11 @@
 /*
- * Memory system calls: brk, mmap, munmap, mprotect, madvise, over the VMAs
- * of core/vm.c.
+ * Memory system calls: brk, mmap, munmap, mprotect, madvise, mremap, msync,
+ * mincore over the VMAs of core/vm.c, and memfd_create (an unnamed tmpfs
+ * file, made to be mapped MAP_SHARED).
  */
 #include "linux/syscall.h"
 #include "core/kernel.h"
+#include "core/uaccess.h"
 #include "core/vm.h"
 #include "fs/vfs.h"
 
@@ -25,6 +27,21 @@
 #define MADV_DONTDUMP	    16
 #define MADV_DODUMP	    17
 #define BRK_MAX		    (1ul << 40)
+/* include/uapi/linux/mman.h, asm-generic/mman-common.h, linux/memfd.h */
+#define MREMAP_MAYMOVE	  1
+#define MREMAP_FIXED	  2
+#define MREMAP_DONTUNMAP  4
+#define MS_ASYNC	  1
+#define MS_INVALIDATE	  2
+#define MS_SYNC		  4
+#define MFD_CLOEXEC	  0x0001u
+#define MFD_ALLOW_SEALING 0x0002u
+#define MFD_HUGETLB	  0x0004u
+#define MFD_NOEXEC_SEAL	  0x0008u
+#define MFD_EXEC	  0x0010u
+#define MFD_NAME_PREFIX	  "memfd:"
+#define MFD_NAME_MAX	  (NAME_MAX - (sizeof(MFD_NAME_PREFIX) - 1))
+#define MINCORE_CHUNK	  256 /* pages per copy_to_user */
 
 long sys_brk(uint64_t addr)
 {
@@ -68,7 +85,8 @@ static long place(uint64_t addr, uint64_t len, long flags)
 long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint64_t off)
 {
 	struct inode *ino = NULL;
-	long at;
+	bool writable = false;
+	long at, err;
 
 	if (!len || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EINVAL;
@@ -91,18 +109,22 @@ long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint6
 			return -EBADF;
 		if (!S_ISREG(f->inode->mode) || !f->ops->seekable)
 			return -ENODEV;
-		if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE))
-			return -EACCES; /* shared writes to a read-only file */
+		if ((f->flags & O_ACCMODE) == O_WRONLY)
+			return -EACCES; /* a mapping always reads */
+		writable = (f->flags & O_ACCMODE) == O_RDWR;
+		if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) && !writable)
+			return -EACCES; /* shared writes to a file opened read-only */
 		ino = f->inode;
 	}
 	at = place(addr, len, flags);
 	if (at < 0)
 		return at;
-	/* One process: a shared anonymous mapping behaves as a private one. */
-	if (vm_map(at, len, prot, ino, off, ino ? (off < ino->size ? ino->size - off : 0) : 0,
-		   NULL))
-		return -ENOMEM;
-	return at;
+	if (ino && (flags & MAP_TYPE) != MAP_PRIVATE)
+		err = vm_map_shared(at, len, prot, ino, off,
+				    VMA_SHARED | (writable ? 0 : VMA_NOWRITE));
+	else /* One process: a shared anonymous mapping behaves as a private one. */
+		err = vm_map(at, len, prot, ino, off, ino ? UINT64_MAX - off : 0, NULL);
+	return err ? -ENOMEM : at;
 }
 
 long sys_munmap(uint64_t addr, uint64_t len)
@@ -149,4 +171,128 @@ long sys_madvise(uint64_t addr, uint64_t len, long advice)
 	default:
 		return -EINVAL;
 	}
+}
+
+/* mremap with MREMAP_FIXED: the new range is cleared first, as Linux does. */
+static long remap_fixed(uint64_t old, uint64_t old_len, uint64_t new_len, uint64_t dst)
+{
+	if (!IS_ALIGNED(dst, PAGE_SIZE) || dst + new_len > USER_TOP || dst + new_len < dst)
+		return -EINVAL;
+	if (dst < old + old_len && old < dst + new_len)
+		return -EINVAL; /* the ranges overlap */
+	if (vm_unmap(dst, new_len))
+		return -ENOMEM;
+	if (new_len < old_len) {
+		if (vm_unmap(old + new_len, old_len - new_len))
+			return -ENOMEM;
+		old_len = new_len;
+	}
+	return vm_move(old, old_len, dst, new_len) ?: (long)dst;
+}
+
+long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, long flags, uint64_t new_addr)
+{
+	struct vma *v;
+	uint64_t dst;
+
+	if (flags & ~(long)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if (flags & MREMAP_DONTUNMAP) {
+		report_unsupported("mremap MREMAP_DONTUNMAP");
+		return -EINVAL;
+	}
+	if (!IS_ALIGNED(old, PAGE_SIZE) || old_len > USER_TOP || new_len > USER_TOP)
+		return -EINVAL;
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	/* old_len 0 asks for a second mapping of shared memory: not here. */
+	if (!new_len || !old_len)
+		return -EINVAL;
+	if (flags & MREMAP_FIXED)
+		return remap_fixed(old, old_len, new_len, new_addr);
+	if (new_len <= old_len) /* shrinking never moves */
+		return vm_unmap(old + new_len, old_len - new_len) ? -ENOMEM : (long)old;
+	v = vm_find(old);
+	if (!v || old_len > v->end - old)
+		return -EFAULT;
+	if (!vm_grow(old, old_len, new_len))
+		return old;
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	dst = vm_find_free(new_len);
+	if (!dst)
+		return -ENOMEM;
+	return vm_move(old, old_len, dst, new_len) ?: (long)dst;
+}
+
+/* One process and tmpfs-only writable files: the mappings are the file, so
+ * there is nothing to write back; what remains is Linux's checking. */
+long sys_msync(uint64_t addr, uint64_t len, long flags)
+{
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || (flags & ~(long)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)))
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (addr >= USER_TOP || len > USER_TOP - addr)
+		return -ENOMEM;
+	return !len || vm_range_mapped(addr, len) ? 0 : -ENOMEM;
+}
+
+long sys_mincore(uint64_t addr, uint64_t len, uint64_t uvec)
+{
+	uint8_t vec[MINCORE_CHUNK];
+	uint64_t pages;
+
+	if (!IS_ALIGNED(addr, PAGE_SIZE))
+		return -EINVAL;
+	if (addr >= USER_TOP || len > USER_TOP - addr)
+		return -ENOMEM;
+	pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+	if (!vm_range_mapped(addr, pages * PAGE_SIZE))
+		return -ENOMEM;
+	for (uint64_t done = 0; done < pages;) {
+		size_t n = MIN(pages - done, (uint64_t)MINCORE_CHUNK);
+		int err = vm_mincore(addr + done * PAGE_SIZE, n, vec);
+
+		if (err)
+			return err;
+		if (copy_to_user(uvec + done, vec, n))
+			return -EFAULT;
+		done += n;
+	}
+	return 0;
+}
+
+long sys_memfd_create(uint64_t uname, unsigned long flags)
+{
+	char name[sizeof(MFD_NAME_PREFIX) + MFD_NAME_MAX + 1] = MFD_NAME_PREFIX;
+	const size_t pre = sizeof(MFD_NAME_PREFIX) - 1;
+	struct inode *ino;
+	struct file *f;
+	long len, fd;
+
+	if (flags & ~(unsigned long)(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC))
+		return -EINVAL; /* MFD_HUGETLB among them: there is no hugetlbfs */
+	if ((flags & MFD_NOEXEC_SEAL) && (flags & MFD_EXEC))
+		return -EINVAL;
+	len = strncpy_from_user(name + pre, uname, MFD_NAME_MAX + 1);
+	if (len == -ENAMETOOLONG)
+		return -EINVAL; /* Linux's answer for a long name */
+	if (len < 0)
+		return len;
+	ino = tmpfs_new_unlinked(name, pre + len, S_IFREG | 0777);
+	if (!ino)
+		return -ENOMEM;
+	f = vfs_open(ino, O_RDWR);
+	if (IS_ERR(f)) {
+		vfs_iget(ino), vfs_iput(ino); /* frees it */
+		return PTR_ERR(f);
+	}
+	fd = fd_install(f, 0, flags & MFD_CLOEXEC);
+	if (fd < 0)
+		file_put(f);
+	return fd;
 }

@@ -149,6 +149,14 @@ long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint6
 long sys_munmap(uint64_t addr, uint64_t len);
 long sys_mprotect(uint64_t addr, uint64_t len, long prot);
 long sys_madvise(uint64_t addr, uint64_t len, long advice);
+long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, long flags, uint64_t new_addr);
+long sys_msync(uint64_t addr, uint64_t len, long flags);
+long sys_mincore(uint64_t addr, uint64_t len, uint64_t uvec);
+long sys_memfd_create(uint64_t uname, unsigned long flags);
+/* sys_copy.c */
+long sys_sendfile(long out_fd, long in_fd, uint64_t uoff, size_t count);
+long sys_copy_file_range(long fd_in, uint64_t uoff_in, long fd_out, uint64_t uoff_out, size_t len,
+			 unsigned long flags);
 /* sys_time.c */
 long sys_clock_gettime(long clk, uint64_t ts);
 long sys_clock_getres(long clk, uint64_t ts);
@@ -228,6 +236,19 @@ struct file;
 long lock_fcntl(struct file *f, long cmd, uint64_t arg);
 void lock_release(struct file *f);
 long sys_flock(long fd, long how);
+/* sys_xattr.c */
+long sys_getxattr(uint64_t path, uint64_t name, uint64_t value, size_t size);
+long sys_lgetxattr(uint64_t path, uint64_t name, uint64_t value, size_t size);
+long sys_fgetxattr(long fd, uint64_t name, uint64_t value, size_t size);
+long sys_listxattr(uint64_t path, uint64_t list, size_t size);
+long sys_llistxattr(uint64_t path, uint64_t list, size_t size);
+long sys_flistxattr(long fd, uint64_t list, size_t size);
+long sys_setxattr(uint64_t path, uint64_t name, uint64_t value, size_t size, long flags);
+long sys_lsetxattr(uint64_t path, uint64_t name, uint64_t value, size_t size, long flags);
+long sys_fsetxattr(long fd, uint64_t name, uint64_t value, size_t size, long flags);
+long sys_removexattr(uint64_t path, uint64_t name);
+long sys_lremovexattr(uint64_t path, uint64_t name);
+long sys_fremovexattr(long fd, uint64_t name);
 /* sys_poll.c */
 long sys_poll(uint64_t ufds, uint64_t nfds, long timeout_ms);
 long sys_ppoll(uint64_t ufds, uint64_t nfds, uint64_t uts, uint64_t umask, size_t size);
