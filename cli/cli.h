@@ -43,6 +43,8 @@ void msg_format_size(char *out, size_t outlen, uint64_t bytes);
 /* options.c */
 
 enum options_accel { OPTIONS_ACCEL_AUTO, OPTIONS_ACCEL_KVM, OPTIONS_ACCEL_TCG };
+/* --net: no network device (default), or virtio-net on QEMU's user networking. */
+enum options_net { OPTIONS_NET_NONE, OPTIONS_NET_USER };
 
 /* One --file: the host path and where it appears in the guest (absolute). */
 struct options_file {
@@ -57,6 +59,7 @@ struct run_options {
 	struct options_file *files;
 	size_t nfiles;
 	enum options_accel accel;
+	enum options_net net;
 	bool trace;
 	bool verbose;
 	bool help;   /* --help was given: print run help, run nothing */
@@ -231,6 +234,8 @@ struct qemu_config {
 	const char *initrd; /* the image */
 	uint64_t memory;
 	bool kvm, trace, verbose;
+	enum options_net net;
+	const char *kernel_args; /* extra kernel options, or NULL ($MONOS_KERNEL_ARGS) */
 };
 
 /* qemu_find - $MONOS_QEMU or qemu-system-x86_64 on PATH: 0, or -ENOENT. */

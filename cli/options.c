@@ -33,6 +33,8 @@ const char options_run_help[] =
     "                         last ':' splits HOST from GUEST (repeatable)\n"
     "      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
     "                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
+    "      --net MODE         none (default): no network device; user: a virtio-net\n"
+    "                         device on QEMU's user-mode networking\n"
     "      --trace-syscalls   print every system call of the program on stderr\n"
     "  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
     "  -h, --help             show this help\n"
@@ -42,13 +44,15 @@ const char options_run_help[] =
     "Environment: MONOS_KERNEL (kernel file; default: monos-kernel beside monos),\n"
     "MONOS_QEMU (QEMU binary; default: qemu-system-x86_64 on PATH), MONOS_QEMU_ARGS\n"
     "(extra QEMU arguments, split on spaces, appended to QEMU's command line; for\n"
-    "developers, e.g. \"-icount shift=0,sleep=on\"), TMPDIR.\n"
+    "developers, e.g. \"-icount shift=0,sleep=on\"), MONOS_KERNEL_ARGS (extra\n"
+    "kernel options, space separated, appended to the kernel command line; for\n"
+    "developers, e.g. \"monos.nettest=1\"), TMPDIR.\n"
     "\n"
     "Exit status: the program's status; 128+N if it was killed by signal N\n"
     "(137 when out of memory); 125 if monos failed; 126 if PROGRAM cannot be\n"
     "run; 127 if PROGRAM was not found.\n";
 
-enum opt_id { OPT_MEMORY, OPT_ENV, OPT_FILE, OPT_ACCEL, OPT_TRACE, OPT_VERBOSE, OPT_HELP };
+enum opt_id { OPT_MEMORY, OPT_ENV, OPT_FILE, OPT_ACCEL, OPT_NET, OPT_TRACE, OPT_VERBOSE, OPT_HELP };
 
 struct opt_def {
 	const char *lng; /* without "--" */
@@ -62,6 +66,7 @@ static const struct opt_def opt_defs[] = {
     {"env", 'e', true, OPT_ENV},
     {"file", 0, true, OPT_FILE},
     {"accel", 0, true, OPT_ACCEL},
+    {"net", 0, true, OPT_NET},
     {"trace-syscalls", 0, false, OPT_TRACE},
     {"verbose", 'v', false, OPT_VERBOSE},
     {"help", 'h', false, OPT_HELP},
@@ -199,6 +204,14 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 			o->accel = OPTIONS_ACCEL_TCG;
 		else
 			return fail(err, errlen, "--accel %s: use auto, kvm or tcg", v);
+		return 0;
+	case OPT_NET:
+		if (strcmp(v, "none") == 0)
+			o->net = OPTIONS_NET_NONE;
+		else if (strcmp(v, "user") == 0)
+			o->net = OPTIONS_NET_USER;
+		else
+			return fail(err, errlen, "--net %s: use none or user", v);
 		return 0;
 	case OPT_TRACE:
 		o->trace = true;

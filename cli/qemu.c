@@ -8,9 +8,15 @@
  * stdio, which is one end of a socketpair the CLI holds the other end of;
  * isa-debug-exit for the kernel to stop QEMU.
  *
- * A developer knob: $MONOS_QEMU_ARGS holds extra QEMU arguments, split on
+ * With --net user, a virtio-net device (virtio-mmio on microvm) on QEMU's
+ * user-mode networking; QEMU then adds its virtio_mmio.device= entry to the
+ * kernel command line itself.
+ *
+ * Developer knobs: $MONOS_QEMU_ARGS holds extra QEMU arguments, split on
  * spaces (no quoting) and appended after monos' own, so they can add to or
  * override them; the benchmarks (bench/) use it for `-icount shift=0,sleep=on`.
+ * $MONOS_KERNEL_ARGS holds extra kernel options (bootinfo.h), appended to
+ * the kernel command line, e.g. monos.nettest=1 for the network self-test.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +37,9 @@
 #define QEMU_DEBUG_EXIT_SIZE "4"
 #define QEMU_MAX_ARGS	     96	  /* monos' own arguments plus the extra ones */
 #define QEMU_EXTRA_ARGS_MAX  1024 /* bytes of $MONOS_QEMU_ARGS */
+#define QEMU_BUILT_ARGS_MAX  1024 /* bytes of the -m and -append values */
+#define QEMU_NETDEV_USER     "user,id=net0"
+#define QEMU_NET_DEVICE	     "virtio-net-device,netdev=net0" /* virtio-mmio */
 
 extern char **environ;
 
@@ -149,11 +158,13 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 	used = snprintf(buf, buflen, "%s", mem) + 1;
 	append = buf + used;
 	if (used >= buflen ||
-	    (size_t)snprintf(append, buflen - used, "monos.channel=1%s%s",
+	    (size_t)snprintf(append, buflen - used, "monos.channel=1%s%s%s%s",
 			     cfg->trace ? " monos.trace=1" : "",
-			     cfg->verbose ? " monos.verbose=1" : "") >= buflen - used)
+			     cfg->verbose ? " monos.verbose=1" : "",
+			     cfg->kernel_args && *cfg->kernel_args ? " " : "",
+			     cfg->kernel_args ? cfg->kernel_args : "") >= buflen - used)
 		return -E2BIG;
-	if (max < sizeof(fixed) / sizeof(fixed[0]) + 16)
+	if (max < sizeof(fixed) / sizeof(fixed[0]) + 20)
 		return -E2BIG;
 	argv[n++] = (char *)cfg->qemu;
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
@@ -170,6 +181,12 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 	argv[n++] = (char *)cfg->initrd;
 	argv[n++] = "-append";
 	argv[n++] = append;
+	if (cfg->net == OPTIONS_NET_USER) {
+		argv[n++] = "-netdev";
+		argv[n++] = QEMU_NETDEV_USER;
+		argv[n++] = "-device";
+		argv[n++] = QEMU_NET_DEVICE;
+	}
 	argv[n] = NULL;
 	return (int)n;
 }
@@ -249,10 +266,13 @@ static int append_extra_args(char **argv, int n, size_t max, char *buf, size_t b
  */
 int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pid)
 {
-	char *argv[QEMU_MAX_ARGS], buf[512], extra[QEMU_EXTRA_ARGS_MAX];
+	char *argv[QEMU_MAX_ARGS], buf[QEMU_BUILT_ARGS_MAX], extra[QEMU_EXTRA_ARGS_MAX];
+	struct qemu_config with_env = *cfg;
 	int sv[2], ep[2], rc, n;
 
-	n = qemu_build_argv(cfg, argv, QEMU_MAX_ARGS, buf, sizeof(buf));
+	if (!with_env.kernel_args)
+		with_env.kernel_args = getenv("MONOS_KERNEL_ARGS");
+	n = qemu_build_argv(&with_env, argv, QEMU_MAX_ARGS, buf, sizeof(buf));
 	if (n < 0 || append_extra_args(argv, n, QEMU_MAX_ARGS, extra, sizeof(extra)) < 0)
 		return -E2BIG;
 	if (cfg->verbose)

@@ -219,6 +219,7 @@ static int prepare_and_boot(const struct run_options *o, const char *exe,
 				   .initrd = tmp_image,
 				   .memory = o->memory,
 				   .trace = o->trace,
+				   .net = o->net,
 				   .verbose = o->verbose };
 
 	if (find_kernel(kernel, sizeof(kernel)) < 0)

@@ -4,6 +4,11 @@
  * working directory) travels in a small second cpio archive appended to the
  * image, so the image itself stays immutable.  This file gathers the values
  * and writes that archive with image.c's writer.
+ *
+ * A run also looks like a container's: the files of /etc that libc reads
+ * (users, hosts, DNS) and /root are generated when the image lacks them,
+ * and the environment gets docker's defaults (PATH, HOSTNAME, HOME) for the
+ * names -e does not give.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +26,34 @@
 
 #define RUNDATA_MODE (S_IFREG | 0444)	  /* read-only data files */
 #define RUNDATA_CWD  MONOS_RUN_DIR "/cwd" /* proposed for bootinfo.h */
+#define ETC_MODE     (S_IFREG | 0644)
+#define ROOT_MODE    (S_IFDIR | 0700)
+#define RUN_HOSTNAME "monos"
+
+/* The generated /etc: a root user and group, the local names, QEMU user
+ * networking's DNS server (design.md, network: 10.0.2.3) and the guest's
+ * static address (10.0.2.15) for the host name, as docker writes its own. */
+static const struct {
+	const char *path, *text;
+} etc_files[] = {
+	{ "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n" },
+	{ "/etc/group", "root:x:0:\n" },
+	{ "/etc/hosts", "127.0.0.1\tlocalhost\n"
+			"::1\tlocalhost ip6-localhost ip6-loopback\n"
+			"10.0.2.15\t" RUN_HOSTNAME "\n" },
+	{ "/etc/resolv.conf", "nameserver 10.0.2.3\n" },
+	{ "/etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"
+				"networks: files\nprotocols: files\nservices: files\n" },
+	{ "/etc/hostname", RUN_HOSTNAME "\n" },
+};
+
+/* docker run's environment: PATH and HOSTNAME before the user's variables,
+ * HOME after them, each only when -e does not name it. */
+static const char *const env_before[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"HOSTNAME=" RUN_HOSTNAME,
+};
+static const char *const env_after[] = { "HOME=/root" };
 
 /* The window size of whichever of fds 0-2 is a terminal; false if none. */
 bool rundata_get_winsize(struct monos_chan_winsize *ws)
@@ -39,6 +72,51 @@ bool rundata_get_winsize(struct monos_chan_winsize *ws)
 	return false;
 }
 
+/* Whether "NAME=..." `var` names a variable that `env` sets. */
+static bool env_has(char *const *env, size_t n, const char *var)
+{
+	size_t len = strcspn(var, "=") + 1;
+
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(env[i], var, len) == 0)
+			return true;
+	return false;
+}
+
+/* Append each of `defs` that `user` lacks to `out` (room is there). */
+static void add_defaults(char **out, size_t *n, const char *const *defs, size_t ndefs,
+			 char *const *user, size_t nuser)
+{
+	for (size_t i = 0; i < ndefs; i++)
+		if (!env_has(user, nuser, defs[i]))
+			out[(*n)++] = (char *)defs[i];
+}
+
+/*
+ * The guest's environment: docker's defaults around the -e variables.  The
+ * array lives until the next call (one run per process); on a failed
+ * allocation the -e variables alone are used.
+ */
+static void merge_env(struct rundata *ri, const struct run_options *o)
+{
+	static char **merged;
+	size_t n = 0, max = o->nenv + sizeof(env_before) / sizeof(env_before[0]) +
+			    sizeof(env_after) / sizeof(env_after[0]);
+
+	free(merged);
+	merged = malloc(max * sizeof(*merged));
+	if (!merged)
+		return;
+	add_defaults(merged, &n, env_before, sizeof(env_before) / sizeof(env_before[0]), o->env,
+		     o->nenv);
+	for (size_t i = 0; i < o->nenv; i++)
+		merged[n++] = o->env[i];
+	add_defaults(merged, &n, env_after, sizeof(env_after) / sizeof(env_after[0]), o->env,
+		     o->nenv);
+	ri->env = merged;
+	ri->nenv = n;
+}
+
 /*
  * Collect this run's values: `o`'s argv and -e variables, the program's
  * guest path `exe`, the host cwd `cwd` (kept by pointer), the time, a fresh
@@ -55,6 +133,7 @@ void rundata_gather(struct rundata *ri, const struct run_options *o, const char 
 	ri->argc = o->argc;
 	ri->env = o->env;
 	ri->nenv = o->nenv;
+	merge_env(ri, o);
 	ri->cwd = cwd;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ri->sec = ts.tv_sec;
@@ -109,17 +188,35 @@ static int add_run_lists(struct image_writer *w, const struct rundata *ri)
 	return rc;
 }
 
+/* The generated /etc files the image lacks (a --file of one wins), and /root
+ * for HOME. */
+static int add_etc(struct image_writer *w)
+{
+	int rc = image_add_dir_entry(w, "/root", ROOT_MODE);
+
+	for (size_t i = 0; !rc && i < sizeof(etc_files) / sizeof(etc_files[0]); i++) {
+		if (image_contains(w, etc_files[i].path))
+			continue;
+		rc = image_add_parents(w, etc_files[i].path);
+		if (!rc)
+			rc = image_add_data(w, etc_files[i].path, etc_files[i].text,
+					    strlen(etc_files[i].text), ETC_MODE);
+	}
+	return rc;
+}
+
 /*
  * Append the per-run archive (bootinfo.h): .monos/{exe,argv,envp,time,seed,
  * tty,winsize,cwd}, plus directory entries for the cwd (so the guest can
- * chdir there) unless the image already has them, and its trailer.
+ * chdir there) unless the image already has them, the generated /etc files
+ * and /root the image lacks, and its trailer.
  */
 int rundata_write(struct image_writer *w, const struct rundata *ri)
 {
 	uint8_t t[sizeof(struct monos_run_time)];
 	uint8_t ws[sizeof(struct monos_chan_winsize)];
-	const uint16_t wv[4] = {ri->winsize.rows, ri->winsize.cols, ri->winsize.xpixel,
-				ri->winsize.ypixel};
+	const uint16_t wv[4] = { ri->winsize.rows, ri->winsize.cols, ri->winsize.xpixel,
+				 ri->winsize.ypixel };
 	int rc;
 
 	put_le64(t, (uint64_t)ri->sec);
@@ -136,8 +233,8 @@ int rundata_write(struct image_writer *w, const struct rundata *ri)
 	if (!rc)
 		rc = image_add_data(w, "/" MONOS_RUN_TIME, t, sizeof(t), RUNDATA_MODE);
 	if (!rc)
-		rc =
-		    image_add_data(w, "/" MONOS_RUN_SEED, ri->seed, sizeof(ri->seed), RUNDATA_MODE);
+		rc = image_add_data(w, "/" MONOS_RUN_SEED, ri->seed, sizeof(ri->seed),
+				    RUNDATA_MODE);
 	if (!rc)
 		rc = image_add_data(w, "/" MONOS_RUN_TTY, ri->tty, sizeof(ri->tty), RUNDATA_MODE);
 	if (!rc && ri->have_winsize)
@@ -148,6 +245,8 @@ int rundata_write(struct image_writer *w, const struct rundata *ri)
 		rc = image_add_parents(w, ri->cwd);
 	if (!rc)
 		rc = image_add_dir_entry(w, ri->cwd, IMAGE_DIR_MODE);
+	if (!rc)
+		rc = add_etc(w);
 	if (!rc)
 		rc = image_finish_archive(w);
 	return rc;

@@ -144,10 +144,15 @@ GUEST_CASES=(
 	"pipe pipe none same"
 	"pipe-sigpipe pipe none crash:SIGPIPE sigpipe"
 	"proc_misc proc_misc none same"
+	"mm2 mm2 none same"
+	"copy copy none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
-# The whole environment of every guest run (natively via `env -i`).
-GUEST_ENV=("MONOS_TEST=1" "GREETING=hello, world" "EMPTY=")
+# The whole environment of every guest run (natively via `env -i`).  PATH,
+# HOSTNAME and HOME are the defaults `monos run` would add (cli/rundata.c):
+# given here, the native run has them too and the order is the -e order.
+GUEST_ENV=("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "HOSTNAME=monos"
+	"MONOS_TEST=1" "GREETING=hello, world" "EMPTY=" "HOME=/root")
 GUEST_DATA=tests/guest/data
 
 make_inputs() {

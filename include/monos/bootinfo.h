@@ -35,7 +35,9 @@
  *    monos.channel=1   speak the framed host channel (channel.h) on the UART
  *    monos.trace=1     trace every system call (MONOS_CHAN_TRACE frames)
  *    monos.verbose=1   log more at boot
- *    virtio_mmio.device=SIZE@ADDR:IRQ   (later) a virtio-mmio device
+ *    monos.nettest=1   network self-test at boot: an ARP request for
+ *                      10.0.2.2 from 10.0.2.15, the reply logged
+ *    virtio_mmio.device=SIZE@ADDR:IRQ   a virtio-mmio device (repeatable)
  *
  *    Unknown options are ignored, as Linux ignores them.
  */

@@ -143,8 +143,13 @@ static int insert_area(const struct vma *tmpl)
 int vm_map(uint64_t start, uint64_t len, unsigned prot, struct inode *file, uint64_t file_off,
 	   uint64_t file_len, const char *name)
 {
-	struct vma t = { .start = start, .end = start + len, .prot = prot, .file = file,
-			 .file_off = file_off, .file_end = file_off + file_len, .name = name };
+	struct vma t = { .start = start,
+			 .end = start + len,
+			 .prot = prot,
+			 .file = file,
+			 .file_off = file_off,
+			 .file_end = file_off + file_len,
+			 .name = name };
 
 	return insert_area(&t);
 }
@@ -152,8 +157,13 @@ int vm_map(uint64_t start, uint64_t len, unsigned prot, struct inode *file, uint
 int vm_map_shared(uint64_t start, uint64_t len, unsigned prot, struct inode *file,
 		  uint64_t file_off, unsigned flags)
 {
-	struct vma t = { .start = start, .end = start + len, .prot = prot, .flags = flags,
-			 .file = file, .file_off = file_off, .file_end = UINT64_MAX };
+	struct vma t = { .start = start,
+			 .end = start + len,
+			 .prot = prot,
+			 .flags = flags,
+			 .file = file,
+			 .file_off = file_off,
+			 .file_end = UINT64_MAX };
 
 	if (file->fops != &tmpfs_file_ops)
 		t.flags &= ~VMA_SHARED; /* the image never changes: private is the same */
@@ -212,7 +222,7 @@ int vm_protect(uint64_t start, uint64_t len, unsigned prot)
 			continue;
 		}
 		uint64_t keep =
-		    *pte & (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_SHARED | PTE_A | PTE_D);
+			*pte & (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_SHARED | PTE_A | PTE_D);
 		uint64_t f = pte_flags(prot);
 		if (*pte & (PTE_IMAGE | PTE_COW)) {
 			f &= ~(uint64_t)PTE_W; /* still shared with the image */

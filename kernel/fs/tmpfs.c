@@ -9,6 +9,7 @@
 #include "fs/vfs.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include "core/vm.h"
 #include "core/mem.h"
 
 #define TMPFS_MAGIC 0x01021994 /* include/uapi/linux/magic.h */
@@ -129,6 +130,8 @@ int tmpfs_truncate(struct inode *ino, uint64_t size)
 		if (pa && size % PAGE_SIZE)
 			memset((char *)phys_to_virt(pa) + size % PAGE_SIZE, 0,
 			       PAGE_SIZE - size % PAGE_SIZE);
+		/* Shared mappings map these pages: unmap them before they go. */
+		vm_file_truncate(ino, size);
 		free_pages_from(ino, ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
 	}
 	ino->size = size;

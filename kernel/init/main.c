@@ -13,6 +13,7 @@
 #include "core/random.h"
 #include "core/sched.h"
 #include "core/time.h"
+#include "drivers/virtio.h"
 #include "exec/exec.h"
 #include "fs/vfs.h"
 #include "linux/syscall.h"
@@ -145,6 +146,11 @@ void init_main(uint32_t start_info_phys)
 	if (cmdline_flag(cmdline, "monos.verbose"))
 		klog("monos: tsc %lu kHz, %lu MiB RAM, initrd %lu bytes\n", time_tsc_khz(),
 		     mem_total_frames() >> 8, initrd.end - initrd.start);
+	/* Devices: drivers register, then the transports probe what they find. */
+	virtio_net_init();
+	virtio_mmio_init(cmdline);
+	if (cmdline_flag(cmdline, "monos.nettest"))
+		virtio_net_selftest();
 	if (initrd.end == initrd.start)
 		panic("boot: no image (the loader passed no initrd)");
 	if (vfs_init_image(phys_to_virt(initrd.start), initrd.end - initrd.start) < 0)

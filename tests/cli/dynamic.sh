@@ -12,7 +12,9 @@
 . "$(dirname "$0")/lib/common.bash"
 
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-120}
-GUEST_ENV=("MONOS_TEST=1" "GREETING=hello, world" "EMPTY=")
+# As tests/run.sh: docker's defaults (PATH, HOSTNAME, HOME) given explicitly.
+GUEST_ENV=("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "HOSTNAME=monos"
+	"MONOS_TEST=1" "GREETING=hello, world" "EMPTY=" "HOME=/root")
 
 # same NAME BIN ARGS...: run BIN natively (env -i) and in monos (-e) with the
 # same environment and empty stdin; stdout and status must match.

@@ -26,6 +26,10 @@ run "$MONOS" run -e K=V -e 'SPACED=a b' -e EMPTY= "$GUEST/misc"
 check "-e K=V visible" out_has 'env: "K=V"'
 check "-e with a space" out_has 'env: "SPACED=a b"'
 check "-e with an empty value" out_has 'env: "EMPTY="'
-check "only the -e variables, in order" \
-	[ "$(grep '^env:' "$scratch/out" | tr '\n' ' ')" = 'env: "K=V" env: "SPACED=a b" env: "EMPTY=" ' ]
+# docker's defaults: PATH and HOSTNAME before the -e variables, HOME after.
+check "the -e variables in order, with docker's defaults around them" \
+	[ "$(grep '^env:' "$scratch/out" | tr '\n' ' ')" = 'env: "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" env: "HOSTNAME=monos" env: "K=V" env: "SPACED=a b" env: "EMPTY=" env: "HOME=/root" ' ]
+run "$MONOS" run -e HOME=/data -e PATH=/bin "$GUEST/misc"
+check "-e replaces a default" \
+	[ "$(grep '^env:' "$scratch/out" | tr '\n' ' ')" = 'env: "HOSTNAME=monos" env: "HOME=/data" env: "PATH=/bin" ' ]
 finish
