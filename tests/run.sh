@@ -23,6 +23,8 @@ ROOT=$PWD
 BUILD=${BUILD:-build}
 MONOS=${MONOS:-$BUILD/monos}
 [[ $MONOS == /* ]] || MONOS=$ROOT/$MONOS
+BUILD_ABS=$BUILD
+[[ $BUILD_ABS == /* ]] || BUILD_ABS=$ROOT/$BUILD
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-120} # seconds per run, native or monos (design 13)
 CLI_TIMEOUT=600   # seconds per CLI script: each runs several guests
 DIFF_LINES=20     # lines of a diff shown for a mismatch
@@ -344,7 +346,7 @@ run_scripts() {
 		selected "$name" || continue
 		log=$work/$dir.$(basename "$script").log
 		mkdir -p "$work/tmp.$name"
-		MONOS=$MONOS BUILD=$BUILD GUEST=$ROOT/$BUILD/tests/guest/musl TMPDIR=$work/tmp.$name \
+		MONOS=$MONOS BUILD=$BUILD GUEST=$BUILD_ABS/tests/guest/musl TMPDIR=$work/tmp.$name \
 			timeout -k 5 "$CLI_TIMEOUT" bash "$script" >"$log" 2>&1 </dev/null
 		rc=$?
 		result "$name" $rc
