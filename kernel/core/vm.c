@@ -15,10 +15,6 @@
 #include "core/mem.h"
 #include "fs/vfs.h"
 
-/* Software PTE bit 11 (ignored by the CPU, SDM vol. 3A table 4-19; bits 9
- * and 10 are paging.h's PTE_COW and PTE_IMAGE). */
-#define PTE_SHARED (1ull << 11)
-
 static struct list_head areas = LIST_HEAD_INIT(areas);
 uint64_t vm_brk_start, vm_brk_end;
 static uint64_t resident;

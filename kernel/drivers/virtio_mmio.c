@@ -50,7 +50,7 @@
 #define MMIO_NO_DEVICE	 0	    /* device id of an empty transport */
 #define MMIO_MAX_DEVICES 16
 /* Interrupt vectors for the devices, one each: after the ISA ones of apic.h. */
-#define MMIO_VEC_BASE 0x30
+#define MMIO_VEC_BASE VEC_DEVICE_BASE
 
 struct mmio_dev {
 	struct virtio_dev vdev;
@@ -180,7 +180,10 @@ static int mmio_enable_irq(struct virtio_dev *d)
 {
 	struct mmio_dev *m = to_mmio(d);
 
-	ioapic_route(m->irq, m->vec, mmio_irq);
+	if (ioapic_route(m->irq, m->vec, mmio_irq)) {
+		klog("virtio-mmio: IRQ %u does not exist: device ignored\n", m->irq);
+		return -EINVAL;
+	}
 	return 0;
 }
 

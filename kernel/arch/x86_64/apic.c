@@ -107,15 +107,17 @@ uint32_t lapic_timer_current(void)
 	return lapic_read(LAPIC_TIMER_CUR);
 }
 
-void ioapic_route(unsigned isa_irq, unsigned vec, void (*fn)(struct regs *r))
+int ioapic_route(unsigned isa_irq, unsigned vec, void (*fn)(struct regs *r))
 {
 	unsigned pin = isa_pin(isa_irq);
 	uint32_t dest = lapic_read(LAPIC_ID) >> 24;
 
-	BUG_ON(pin >= ioapic_pins);
+	if (pin >= ioapic_pins)
+		return -EINVAL;
 	idt_set_handler(vec, fn);
 	ioapic_write(IOAPIC_REDTBL(pin) + 1, dest << 24);
 	ioapic_write(IOAPIC_REDTBL(pin), vec); /* fixed, physical, edge, high */
+	return 0;
 }
 
 void ioapic_mask(unsigned isa_irq)

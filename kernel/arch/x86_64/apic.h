@@ -14,6 +14,7 @@ struct regs;
 #define VEC_TIMER    0x20
 #define VEC_PIT	     0x22
 #define VEC_UART     0x24
+#define VEC_DEVICE_BASE 0x30 /* device interrupts (virtio) from here up */
 #define VEC_SPURIOUS 0xff
 
 /* Map and enable the local APIC, mask the legacy PICs, map the IOAPIC with
@@ -32,8 +33,9 @@ void lapic_timer_oneshot(uint32_t count);
 uint32_t lapic_timer_current(void);
 
 /* Route ISA interrupt `isa_irq` to `vec` on this CPU (edge, active high),
- * calling `fn` with interrupts off; `fn` must call lapic_eoi(). */
-void ioapic_route(unsigned isa_irq, unsigned vec, void (*fn)(struct regs *r));
+ * calling `fn` with interrupts off; `fn` must call lapic_eoi().  Returns 0,
+ * or -EINVAL when the IOAPIC has no such pin (a bad device description). */
+int ioapic_route(unsigned isa_irq, unsigned vec, void (*fn)(struct regs *r));
 
 /* Mask ISA interrupt `isa_irq` again. */
 void ioapic_mask(unsigned isa_irq);

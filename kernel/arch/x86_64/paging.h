@@ -15,6 +15,7 @@
 /* Software bits (ignored by the CPU, SDM table 4-19): */
 #define PTE_COW	  (1ull << 9)  /* read-only now, copy on the first write */
 #define PTE_IMAGE (1ull << 10) /* maps a page of the image: never freed */
+#define PTE_SHARED (1ull << 11) /* a tmpfs file's own page (MAP_SHARED): not ours to free */
 
 /*
  * Build the kernel's final page tables: the direct map of all RAM (NX),
