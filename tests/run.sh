@@ -146,6 +146,8 @@ GUEST_CASES=(
 	"pipe pipe none same"
 	"pipe-sigpipe pipe none crash:SIGPIPE sigpipe"
 	"proc_misc proc_misc none same"
+	"unix_stream unix_stream none same"
+	"unix_dgram unix_dgram none same"
 	"mm2 mm2 none same"
 	"copy copy none same"
 )

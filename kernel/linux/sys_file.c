@@ -9,6 +9,7 @@
 #include "core/kernel.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "net/socket.h"
 
 #define CHUNK		4096
 #define IOV_MAX		1024
@@ -83,6 +84,16 @@ static long file_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, bool 
 	return done;
 }
 
+/* A socket moves all its buffers in one send or receive, so a datagram
+ * keeps its boundaries through read, write, readv and writev. */
+static long sock_rw(struct file *f, const struct sock_iov *iov, size_t cnt, bool wr)
+{
+	struct sock_msg m = { 0 };
+
+	sock_iter_user(&m.data, iov, cnt);
+	return wr ? sock_sendmsg(f, &m, 0) : sock_recvmsg(f, &m, 0);
+}
+
 static long rw_at_pos(long fd, uint64_t buf, size_t n, bool wr)
 {
 	struct file *f = fd_get(fd);
@@ -90,6 +101,10 @@ static long rw_at_pos(long fd, uint64_t buf, size_t n, bool wr)
 
 	if (!f)
 		return -EBADF;
+	if (sock_from_file(f)) {
+		struct sock_iov one = { buf, n };
+		return sock_rw(f, &one, 1, wr);
+	}
 	if (wr && (f->flags & O_APPEND) && f->ops->seekable)
 		f->off = f->inode->size; /* O_APPEND: every write starts at the end */
 	r = file_rw(f, buf, n, f->off, wr);
@@ -113,10 +128,21 @@ static long rw_vec(long fd, uint64_t uiov, long cnt, bool wr)
 	struct iovec_k iov;
 	long total = 0;
 
-	if (!fd_get(fd))
+	struct file *f = fd_get(fd);
+
+	if (!f)
 		return -EBADF;
 	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
+	if (sock_from_file(f)) {
+		struct sock_iov *v = kmalloc((cnt ? cnt : 1) * sizeof(*v));
+		long r = -ENOMEM;
+		if (v)
+			r = copy_from_user(v, uiov, cnt * sizeof(*v)) ? -EFAULT
+								     : sock_rw(f, v, cnt, wr);
+		kfree(v);
+		return r;
+	}
 	for (long i = 0; i < cnt; i++) {
 		long r;
 		if (copy_from_user(&iov, uiov + i * sizeof(iov), sizeof(iov)))

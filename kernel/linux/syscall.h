@@ -265,6 +265,23 @@ long sys_epoll_pwait(long epfd, uint64_t uevents, long max, long timeout_ms, uin
 		     size_t size);
 /* Forget every epoll item watching `f`: its last reference is going. */
 void epoll_file_gone(struct file *f);
+/* sys_socket.c */
+long sys_socket(long family, long type, long protocol);
+long sys_socketpair(long family, long type, long protocol, uint64_t usv);
+long sys_bind(long fd, uint64_t uaddr, long len);
+long sys_listen(long fd, long backlog);
+long sys_accept(long fd, uint64_t uaddr, uint64_t ulen);
+long sys_accept4(long fd, uint64_t uaddr, uint64_t ulen, long flags);
+long sys_connect(long fd, uint64_t uaddr, long len);
+long sys_sendto(long fd, uint64_t buf, size_t len, long flags, uint64_t uaddr, long alen);
+long sys_recvfrom(long fd, uint64_t buf, size_t len, long flags, uint64_t uaddr, uint64_t ualen);
+long sys_sendmsg(long fd, uint64_t umsg, long flags);
+long sys_recvmsg(long fd, uint64_t umsg, long flags);
+long sys_shutdown(long fd, long how);
+long sys_getsockname(long fd, uint64_t uaddr, uint64_t ulen);
+long sys_getpeername(long fd, uint64_t uaddr, uint64_t ulen);
+long sys_setsockopt(long fd, long level, long name, uint64_t uval, long len);
+long sys_getsockopt(long fd, long level, long name, uint64_t uval, uint64_t ulen);
 /* sys_timer.c */
 long sys_alarm(unsigned seconds);
 long sys_getitimer(long which, uint64_t ucur);
