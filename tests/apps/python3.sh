@@ -1,5 +1,5 @@
-# python3 from Debian, unmodified: json, re, hashlib and threading; the
-# standard library travels with --file.
+# python3 from Debian, unmodified: json, re, hashlib, threading, socket and
+# asyncio; the standard library travels with --file.
 source tests/cli/lib/common.bash
 source tests/apps/lib.bash
 need /usr/bin/python3
@@ -27,7 +27,22 @@ t0 = time.monotonic(); time.sleep(0.05); print(time.monotonic() - t0 >= 0.05)
 with tempfile.NamedTemporaryFile("w+", dir="/tmp") as f:
     f.write("x" * 10000); f.flush(); f.seek(0); print(len(f.read()))
 print(os.cpu_count() >= 1, sorted(os.listdir("/"))[:0])
+
+import asyncio, socket
+a, b = socket.socketpair()
+a.sendall(b"ping"); print(b.recv(4))
+async def main():
+    async def worker(n):
+        await asyncio.sleep(0.01 * n)
+        return n * n
+    print(await asyncio.gather(*(worker(i) for i in range(5))))
+    reader, writer = await asyncio.open_unix_connection(sock=a)
+    writer.write(b"hello\n")
+    await writer.drain()
+    b.sendall(b"world\n")
+    print(b.recv(6), await reader.readline())
+asyncio.run(main())
 PY
-app_compare "json, re, hashlib, threading" --file "$lib" --file "$scratch/t.py" \
+app_compare "json, re, hashlib, threading, socket, asyncio" --file "$lib" --file "$scratch/t.py" \
 	-- /usr/bin/python3 "$scratch/t.py"
 finish
