@@ -60,6 +60,7 @@ struct run_options {
 	size_t nfiles;
 	enum options_accel accel;
 	enum options_net net;
+	char *publish; /* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
 	bool trace;
 	bool verbose;
 	bool help;   /* --help was given: print run help, run nothing */
@@ -235,6 +236,7 @@ struct qemu_config {
 	uint64_t memory;
 	bool kvm, trace, verbose;
 	enum options_net net;
+	const char *publish;	 /* -p forwards (",hostfwd=..."), or NULL */
 	const char *kernel_args; /* extra kernel options, or NULL ($MONOS_KERNEL_ARGS) */
 };
 

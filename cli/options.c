@@ -35,6 +35,10 @@ const char options_run_help[] =
     "                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
     "      --net MODE         none (default): no network device; user: a virtio-net\n"
     "                         device on QEMU's user-mode networking\n"
+    "  -p, --publish [IP:]HOST:GUEST[/tcp|/udp]\n"
+    "                         forward the host's port HOST (on 127.0.0.1 unless IP\n"
+    "                         is given) to the program's port GUEST; implies\n"
+    "                         --net user\n"
     "      --trace-syscalls   print every system call of the program on stderr\n"
     "  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
     "  -h, --help             show this help\n"
@@ -52,7 +56,17 @@ const char options_run_help[] =
     "(137 when out of memory); 125 if monos failed; 126 if PROGRAM cannot be\n"
     "run; 127 if PROGRAM was not found.\n";
 
-enum opt_id { OPT_MEMORY, OPT_ENV, OPT_FILE, OPT_ACCEL, OPT_NET, OPT_TRACE, OPT_VERBOSE, OPT_HELP };
+enum opt_id {
+	OPT_MEMORY,
+	OPT_ENV,
+	OPT_FILE,
+	OPT_ACCEL,
+	OPT_NET,
+	OPT_PUBLISH,
+	OPT_TRACE,
+	OPT_VERBOSE,
+	OPT_HELP
+};
 
 struct opt_def {
 	const char *lng; /* without "--" */
@@ -67,6 +81,7 @@ static const struct opt_def opt_defs[] = {
     {"file", 0, true, OPT_FILE},
     {"accel", 0, true, OPT_ACCEL},
     {"net", 0, true, OPT_NET},
+    {"publish", 'p', true, OPT_PUBLISH},
     {"trace-syscalls", 0, false, OPT_TRACE},
     {"verbose", 'v', false, OPT_VERBOSE},
     {"help", 'h', false, OPT_HELP},
@@ -185,6 +200,58 @@ static int parse_file(struct run_options *o, const char *v, char *err, size_t er
 	return 0;
 }
 
+/* A port number 1..65535 that is the whole of [s, end). */
+static long port_of(const char *s, const char *end)
+{
+	long v = 0;
+
+	if (s == end || end - s > 5)
+		return -1;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v >= 1 && v <= 65535 ? v : -1;
+}
+
+/* -p [IP:]HOST:GUEST[/tcp|/udp], as docker's; the host side listens on
+ * 127.0.0.1 unless IP is given.  Becomes a hostfwd of QEMU's user network. */
+static int parse_publish(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	const char *slash = strchr(v, '/'), *end = slash ? slash : v + strlen(v);
+	const char *c2 = NULL, *c1 = NULL, *proto = "tcp";
+	char ip[64] = "127.0.0.1", *grown;
+	long host, guest;
+
+	if (slash && strcmp(slash, "/tcp") && strcmp(slash, "/udp"))
+		return fail(err, errlen, "--publish %s: the protocol must be tcp or udp", v);
+	if (slash)
+		proto = slash + 1;
+	for (const char *q = v; q < end; q++)
+		if (*q == ':')
+			c1 = c2, c2 = q; /* c2: the last ':', c1: the one before */
+	if (!c2)
+		return fail(err, errlen, "--publish %s: use HOST:GUEST (e.g. 8080:80)", v);
+	if (c1) {
+		if ((size_t)(c1 - v) >= sizeof(ip) || c1 == v)
+			return fail(err, errlen, "--publish %s: bad address", v);
+		memcpy(ip, v, c1 - v);
+		ip[c1 - v] = 0;
+	}
+	host = port_of(c1 ? c1 + 1 : v, c2);
+	guest = port_of(c2 + 1, end);
+	if (host < 0 || guest < 0)
+		return fail(err, errlen, "--publish %s: ports are numbers from 1 to 65535", v);
+	if (asprintf(&grown, "%s,hostfwd=%s:%s:%ld-:%ld", o->publish ? o->publish : "", proto, ip,
+		     host, guest) < 0)
+		return fail(err, errlen, "out of memory");
+	free(o->publish);
+	o->publish = grown;
+	o->net = OPTIONS_NET_USER;
+	return 0;
+}
+
 static int apply(struct run_options *o, enum opt_id id, const char *v, char *err, size_t errlen,
 		 char *(*getenv_fn)(const char *))
 {
@@ -205,6 +272,8 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 		else
 			return fail(err, errlen, "--accel %s: use auto, kvm or tcg", v);
 		return 0;
+	case OPT_PUBLISH:
+		return parse_publish(o, v, err, errlen);
 	case OPT_NET:
 		if (strcmp(v, "none") == 0)
 			o->net = OPTIONS_NET_NONE;
@@ -334,5 +403,6 @@ void options_free(struct run_options *o)
 		free(o->files[i].guest);
 	}
 	free(o->files);
+	free(o->publish);
 	memset(o, 0, sizeof(*o));
 }

@@ -184,6 +184,14 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 	if (cfg->net == OPTIONS_NET_USER) {
 		argv[n++] = "-netdev";
 		argv[n++] = QEMU_NETDEV_USER;
+		if (cfg->publish) { /* user,id=net0,hostfwd=...: built in `buf` */
+			char *netdev = append + strlen(append) + 1;
+			size_t room = buflen - (size_t)(netdev - buf);
+			if ((size_t)snprintf(netdev, room, "%s%s", QEMU_NETDEV_USER, cfg->publish) >=
+			    room)
+				return -E2BIG;
+			argv[n - 1] = netdev;
+		}
 		argv[n++] = "-device";
 		argv[n++] = QEMU_NET_DEVICE;
 	}

@@ -220,6 +220,7 @@ static int prepare_and_boot(const struct run_options *o, const char *exe,
 				   .memory = o->memory,
 				   .trace = o->trace,
 				   .net = o->net,
+				   .publish = o->publish,
 				   .verbose = o->verbose };
 
 	if (find_kernel(kernel, sizeof(kernel)) < 0)

@@ -19,6 +19,7 @@ KERNEL_SRCS := $(filter-out kernel/lib/%,$(shell find kernel -name '*.c' -o -nam
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS))) \
 	$(BUILD)/obj/gen/syscall_names.o
 GEN_HDRS := $(BUILD)/gen/linux/syscall_nr.h
+include kernel/net/lwip/lwip.mk
 
 # Syscall numbers and names come from the host's uapi header, generated.
 $(BUILD)/gen/linux/syscall_nr.h: scripts/syscalls.sh

@@ -4,7 +4,8 @@
 # anywhere but Debian's package archive.
 set -euo pipefail
 need=(gcc make binutils libc6-dev linux-libc-dev musl-tools qemu-system-x86 cpio coreutils
-	sqlite3 lua5.4 busybox-static python3 perl gzip grep sed)
+	sqlite3 lua5.4 busybox-static python3 perl gzip grep sed
+	dpkg-dev xz-utils) # dpkg-source unpacks lwIP's source package (scripts/lwip.sh)
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

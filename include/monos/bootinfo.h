@@ -37,6 +37,21 @@
  *    monos.verbose=1   log more at boot
  *    monos.nettest=1   network self-test at boot: an ARP request for
  *                      10.0.2.2 from 10.0.2.15, the reply logged
+ *    monos.ip=dhcp     IPv4 by DHCP: the boot waits (at most 10 s) for the
+ *                      lease, logs it, then starts the program
+ *    monos.ip=ADDR/PREFIX  a static IPv4 address, e.g. 192.168.1.5/24
+ *                      (default, and on QEMU user networking:
+ *                      10.0.2.15/24); without monos.ip no DHCP ever runs
+ *    monos.gateway=ADDR    the IPv4 default gateway (default 10.0.2.2)
+ *    monos.nettest=dhcp    lwIP self-test: get a DHCP lease and log
+ *                      "monos: nettest: dhcp lease A gateway G"
+ *    monos.nettest=tcp     lwIP self-test: connect to 10.0.2.2 port
+ *                      monos.nettest.port=N, send "hello from monos\n",
+ *                      log the reply line ("monos: nettest: tcp reply: L")
+ *    monos.nettest=tcp6    the same over IPv6 to fec0::2 after SLAAC
+ *    monos.nettest=loop    the same against an echo server on 127.0.0.1
+ *                      inside the kernel (no device needed)
+ *    (IPv6 always has a link-local address from the MAC, and SLAAC.)
  *    virtio_mmio.device=SIZE@ADDR:IRQ   a virtio-mmio device (repeatable)
  *
  *    Unknown options are ignored, as Linux ignores them.

@@ -42,8 +42,9 @@ _Static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr is 12 bytes"
 
 #define VNET_HDR_LEN   sizeof(struct virtio_net_hdr)
 #define VNET_BUF_SIZE  2048 /* >= header + NETDEV_FRAME_MAX; 2 per frame */
-#define VNET_RX_BUFS   64   /* posted receive buffers: 128 KiB */
-#define VNET_TX_BUFS   32   /* transmit slots: 64 KiB */
+#define VNET_RX_BUFS   128  /* posted receive buffers: 256 KiB */
+#define VNET_TX_BUFS   128  /* transmit slots: 256 KiB (a full ring drops frames) */
+#define VNET_TX_WAIT_NS 5000000ull /* how long a send waits for a free slot */
 #define VNET_RING_SIZE 256  /* descriptors asked for; the device may offer fewer */
 /* Locally administered, for a device that offers no MAC (spec 5.1.5). */
 static const uint8_t vnet_default_mac[NETDEV_ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -241,6 +242,17 @@ int netdev_send(const void *frame, size_t len)
 		return -EMSGSIZE;
 	flags = spin_lock_irqsave(&n->tx_lock);
 	vnet_tx_reclaim(n);
+	if (!n->ntx_free) {
+		/* Every slot in flight: the device (QEMU's I/O thread) is
+		 * behind.  Wait a little for it rather than drop the frame,
+		 * which would cost TCP a retransmission timeout. */
+		uint64_t until = time_monotonic_ns() + VNET_TX_WAIT_NS;
+		virtq_kick(&n->txq);
+		while (!n->ntx_free && time_monotonic_ns() < until) {
+			cpu_pause();
+			vnet_tx_reclaim(n);
+		}
+	}
 	if (!n->ntx_free) {
 		spin_unlock_irqrestore(&n->tx_lock, flags);
 		return -ENOBUFS;

@@ -17,6 +17,7 @@
 #include "exec/exec.h"
 #include "fs/vfs.h"
 #include "linux/syscall.h"
+#include "net/lwip/net.h"
 #include <lib/cmdline.h>
 #include <monos/bootinfo.h>
 
@@ -158,6 +159,7 @@ void init_main(uint32_t start_info_phys)
 	devfs_init();
 	vfs_init_mounts();
 	init_per_run();
+	net_init(cmdline); /* needs the heap, the device and the random seed */
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	sched_create_main();
 	process_init();

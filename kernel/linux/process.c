@@ -9,9 +9,11 @@
 #include "core/console.h"
 #include "core/kernel.h"
 #include "core/sched.h"
+#include "core/time.h"
 #include "core/vm.h"
 #include "fs/vfs.h"
 #include "linux/signal.h"
+#include "net/lwip/net.h"
 
 /* Exception vectors (Intel SDM vol. 3A, 6.3.1). */
 #define VEC_DE 0
@@ -29,9 +31,14 @@
 #define VEC_SS 12
 #define VEC_NP 11
 
+/* What the program sent on TCP before it ended still reaches its peers, as
+ * Linux keeps sending after a process dies: wait (bounded) for the acks. */
+#define NET_FLUSH_NS (2 * NSEC_PER_SEC)
+
 void process_exit(int status)
 {
 	struct monos_chan_exit e = { .kind = MONOS_EXIT_STATUS, .status = (uint8_t)status };
+	net_flush(NET_FLUSH_NS);
 	console_exit(&e);
 }
 
@@ -40,6 +47,7 @@ void process_kill(int signo, uint64_t addr, uint64_t ip)
 	struct monos_chan_exit e = {
 		.kind = MONOS_EXIT_SIGNAL, .signo = signo, .addr = addr, .ip = ip
 	};
+	net_flush(NET_FLUSH_NS);
 	console_exit(&e);
 }
 

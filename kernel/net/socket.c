@@ -22,6 +22,8 @@
  */
 static const struct sock_family *const families[AF_MAX] = {
 	[AF_UNIX] = &unix_family,
+	[AF_INET] = &inet_family,
+	[AF_INET6] = &inet6_family,
 };
 
 static void (*sigpipe_fn)(void);

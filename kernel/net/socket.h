@@ -184,6 +184,7 @@ struct sock_family {
 
 /* The families (one line each in socket.c's table). */
 extern const struct sock_family unix_family;
+extern const struct sock_family inet_family, inet6_family; /* net/inet.c, over lwIP */
 
 /*
  * A socket.  The generic fields are set by socket.c; the options are read by

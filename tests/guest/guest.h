@@ -53,6 +53,12 @@ static inline const char *guest_errname(int err)
 	    {ENAMETOOLONG, "ENAMETOOLONG"},
 	    {ENOSPC, "ENOSPC"},
 	    {ETIMEDOUT, "ETIMEDOUT"},
+	    {ECONNREFUSED, "ECONNREFUSED"},
+	    {ECONNRESET, "ECONNRESET"},
+	    {EPIPE, "EPIPE"},
+	    {EADDRINUSE, "EADDRINUSE"},
+	    {EINPROGRESS, "EINPROGRESS"},
+	    {ENOTCONN, "ENOTCONN"},
 	    {ENXIO, "ENXIO"},
 	};
 	static char other[24];

@@ -130,6 +130,31 @@ TEST(options_file_forms)
 	options_free(&o);
 }
 
+TEST(options_publish_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "-p", "8080:80", "--publish=127.0.0.2:53:5353/udp", "p"), 0);
+	CHECK(o.net == OPTIONS_NET_USER); /* -p implies user networking */
+	CHECK_STR(o.publish, ",hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.2:53-:5353");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "80", "p"), -EINVAL);
+	CHECK_STR(err, "--publish 80: use HOST:GUEST (e.g. 8080:80)");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "0:80", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "8080:65536", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "8080:80/sctp", "p"), -EINVAL);
+	CHECK_STR(err, "--publish 8080:80/sctp: the protocol must be tcp or udp");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", ":8080:80", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "80a:80", "p"), -EINVAL);
+	options_free(&o);
+}
+
 TEST(options_bad_flags)
 {
 	struct run_options o;
@@ -180,6 +205,7 @@ int main(void)
 	RUN(options_memory_forms);
 	RUN(options_env_forms);
 	RUN(options_file_forms);
+	RUN(options_publish_forms);
 	RUN(options_bad_flags);
 	RUN(options_double_dash_and_help);
 	return unit_summary();

@@ -1,0 +1,116 @@
+/*
+ * The network stack's interface to the rest of the kernel: lwIP 2.1.3
+ * (design.md point 10) over the virtio-net device, raw API, under one lock.
+ *
+ * The contract for every user of lwIP (the AF_INET/AF_INET6 socket family):
+ * - Every call into lwIP (tcp_*, udp_*, pbuf_*, netif_*) is made between
+ *   net_lock() and net_unlock().  lwIP's callbacks (tcp_recv, tcp_sent,
+ *   tcp_err, tcp_accept, udp_recv...) run with the lock already held: they
+ *   must not take it again, and must not block; they may call lwIP and
+ *   sched_wake_all().
+ * - The lock is never held across a sleep (sched_wait): drop it, wait on a
+ *   condition the callbacks set, take it again.
+ * - net_unlock() re-arms the stack's timer, so a call that started a TCP
+ *   timer or queued loopback packets gets it serviced without polling.
+ * Received frames never enter lwIP in interrupt context: the device's
+ * interrupt queues them and the stack takes them at the next safe point
+ * (a kernel timer run by the idle loop or on the way back to ring 3).
+ *
+ * Kernel options read by net_init() (documented in include/monos/bootinfo.h):
+ * monos.ip=dhcp|ADDR/PREFIX, monos.gateway=ADDR,
+ * monos.nettest=dhcp|tcp|tcp6|loop, monos.nettest.port=N.
+ *
+ * A file that includes lwIP's headers includes the kernel's (core/mem.h in
+ * particular) first: lwipopts.h renames lwIP's mem_init.
+ */
+#ifndef NET_LWIP_NET_H
+#define NET_LWIP_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * net_init - bring up lwIP on the network device if there is one: an
+ * Ethernet interface with the device's MAC, IPv6 link-local (and SLAAC),
+ * and IPv4 as the command line says: static 10.0.2.15/24 gateway 10.0.2.2
+ * by default (no wait), another static address, or DHCP (then waits up to
+ * 10 s for the lease, halting, and logs it).  Then runs the
+ * self-test monos.nettest asks for.  Without a device only the loopback
+ * interface exists.  Returns 0, or -ENOMEM / -EINVAL (bad option, logged).
+ * Boot only: after the heap, the transports' probe and random_init(),
+ * before the scheduler starts; interrupts off.
+ */
+int net_init(const char *cmdline);
+
+/* Whether the stack is up (net_init ran and succeeded).  Any context. */
+bool net_ready(void);
+
+/*
+ * net_lock / net_unlock - take and release the one lock lwIP runs under
+ * (IRQ-saving; not recursive).  net_lock returns the flags to give back.
+ * Process or boot context, never from an lwIP callback (it holds it).
+ */
+uint64_t net_lock(void);
+void net_unlock(uint64_t flags);
+
+/*
+ * net_wait_boot - without the scheduler's help: process received frames
+ * and lwIP's timers, halting between interrupts, until `done(arg)` (called
+ * with the lock held) is true or `timeout_ns` passes.  Returns 0 or
+ * -ETIMEDOUT.  Boot (before the scheduler runs) or exit (net_flush);
+ * interrupts off, lock not held, no other thread needs the CPU meanwhile.
+ */
+int net_wait_boot(bool (*done)(void *arg), void *arg, uint64_t timeout_ns);
+
+/*
+ * net_errno - the -errno for an lwIP err_t (ERR_RST -> -ECONNRESET,
+ * ERR_USE -> -EADDRINUSE, ...; ERR_OK -> 0).  Callers that know more (a
+ * reset before the connection was up is ECONNREFUSED) refine it.  Any
+ * context.
+ */
+int net_errno(int lwip_err);
+
+/*
+ * net_flush - on the way out of the instance: wait until every TCP
+ * connection's data (and FIN) has been acknowledged by its peer, or
+ * `timeout_ns` passes.  On Linux the kernel keeps delivering a socket's
+ * data after its process exits; here the machine stops with the program,
+ * so the exit path must give the stack this moment, or a server's last
+ * reply dies in the transmit ring or in QEMU.  Returns 0 or -ETIMEDOUT
+ * (data may be lost).  Process context at exit, after the program's last
+ * instruction, lock not held.
+ */
+int net_flush(uint64_t timeout_ns);
+
+/* ---- sys_arch.c, for netif.c ---- */
+
+/* Hand a received Ethernet frame to the stack (copied; interrupt context).
+ * It enters lwIP at the next safe point. */
+void net_rx_frame(const void *frame, size_t len);
+
+/* Process everything pending: queued frames, loopback packets, due timers.
+ * Lock held. */
+void net_run_locked(void);
+
+/* ---- netif.c, for nettest.c ---- */
+
+/*
+ * net_dhcp_lease - drop the interface's IPv4 address, ask for one by DHCP
+ * and wait for the lease (net_wait_boot).  Returns 0, -ETIMEDOUT, -ENOMEM.
+ * Boot only, lock not held.
+ */
+int net_dhcp_lease(uint64_t timeout_ns);
+
+/* The interface's IPv4 address (or its gateway) as text in `buf`. Lock held
+ * or boot context. */
+const char *net_if_addr_str(char *buf, size_t size, bool gateway);
+
+/* ---- nettest.c ---- */
+
+/* Run the self-test of monos.nettest (dhcp, tcp) if given; without a
+ * device (`have_device` false) only say so.  Boot only, after the interface
+ * is up; lock not held. */
+void net_selftest(const char *cmdline, bool have_device);
+
+#endif
