@@ -159,7 +159,10 @@ void init_main(uint32_t start_info_phys)
 	devfs_init();
 	vfs_init_mounts();
 	init_per_run();
-	net_init(cmdline); /* needs the heap, the device and the random seed */
+	/* Needs the heap, the device and the random seed.  Without a device
+	 * lwIP starts with the first AF_INET socket (net_init_loopback). */
+	if (netdev_present() || cmdline_find(cmdline, "monos.nettest", NULL))
+		net_init(cmdline);
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	sched_create_main();
 	process_init();

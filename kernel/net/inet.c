@@ -841,7 +841,7 @@ static int inet_create(struct socket *s, int protocol)
 	struct inet_sock *k;
 
 	if (!net_ready())
-		return -EAFNOSUPPORT; /* no stack: no network device was given */
+		net_init_loopback(); /* no device: 127.0.0.1 and ::1 still work */
 	if (s->type == SOCK_STREAM && protocol && protocol != IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
 	if (s->type == SOCK_DGRAM && protocol && protocol != IPPROTO_UDP)

@@ -42,7 +42,16 @@ async def main():
     b.sendall(b"world\n")
     print(b.recv(6), await reader.readline())
 asyncio.run(main())
+
+# TCP over the loopback interface (no network device: lwIP starts on demand)
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+def echo():
+    c, _ = srv.accept()
+    c.sendall(c.recv(100).upper()); c.close()
+t = threading.Thread(target=echo); t.start()
+cli = socket.create_connection(srv.getsockname())
+cli.sendall(b"over loopback"); print(cli.recv(100)); t.join()
 PY
-app_compare "json, re, hashlib, threading, socket, asyncio" --file "$lib" --file "$scratch/t.py" \
+app_compare "json, re, hashlib, threading, socket, asyncio, TCP on loopback" --file "$lib" --file "$scratch/t.py" \
 	-- /usr/bin/python3 "$scratch/t.py"
 finish

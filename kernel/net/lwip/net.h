@@ -43,6 +43,14 @@
  */
 int net_init(const char *cmdline);
 
+/*
+ * net_init_loopback - bring lwIP up with only its loopback interface, for a
+ * program that opens an AF_INET socket in an instance without a network
+ * device (net_init is then skipped at boot: lwIP's start-up costs every
+ * program that never uses it).  Idempotent.  Process context.
+ */
+int net_init_loopback(void);
+
 /* Whether the stack is up (net_init ran and succeeded).  Any context. */
 bool net_ready(void);
 

@@ -217,6 +217,19 @@ bool net_ready(void)
 	return net_up;
 }
 
+int net_init_loopback(void)
+{
+	uint64_t flags;
+
+	if (net_up)
+		return 0;
+	flags = net_lock();
+	lwip_init(); /* the loopback interface: 127.0.0.1 and ::1 */
+	net_unlock(flags);
+	net_up = true;
+	return 0;
+}
+
 /* Whether every TCP connection has its data and FIN acknowledged, and every
  * connection we closed was closed by its peer too.  An ACK alone is not
  * enough: QEMU's user networking acknowledges data it has yet to write to
