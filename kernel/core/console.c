@@ -212,6 +212,7 @@ void console_exit(const struct monos_chan_exit *e)
 	} else if (e->kind == MONOS_EXIT_STATUS) {
 		klog("monos: program exited with status %u\n", e->status);
 	}
+	uart_flush(); /* the exit frame must reach the host before QEMU stops */
 	outb(DEBUG_EXIT_PORT, e->kind == MONOS_EXIT_STATUS ? e->status : 0xff);
 	for (;;) /* without the debug-exit device (libvirt, clouds): stay halted */
 		__asm__ volatile("cli; hlt");

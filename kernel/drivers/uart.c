@@ -31,6 +31,8 @@
 #define MCR_DTR_RTS_OUT2 0x0b /* OUT2 gates the IRQ line on PCs */
 #define LSR_DR		 0x01 /* data ready */
 #define LSR_THRE	 0x20 /* transmit holding register empty */
+#define LSR_TEMT 0x40 /* transmitter empty: every byte has left */
+#define FLUSH_SPINS 200000000 /* bound on waiting for a host that stopped reading */
 #define BAUD_DIVISOR	 1    /* 115200 baud */
 
 static void (*uart_rx_fn)(uint8_t byte);
@@ -56,6 +58,12 @@ void uart_write(const void *buf, size_t n)
 			cpu_pause();
 		outb(COM1 + UART_TX, *p++);
 	}
+}
+
+void uart_flush(void)
+{
+	for (long i = 0; i < FLUSH_SPINS && !(inb(COM1 + UART_LSR) & LSR_TEMT); i++)
+		cpu_pause();
 }
 
 static void uart_drain(void)

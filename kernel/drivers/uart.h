@@ -16,6 +16,11 @@ void uart_init(void);
  * (console.c holds its lock), so frames are never interleaved. */
 void uart_write(const void *buf, size_t n);
 
+/* Wait until every byte written has left the UART (the host has it), so a
+ * machine stopped right after loses none of it.  Bounded: a host that no
+ * longer reads cannot hold the kernel forever. */
+void uart_flush(void);
+
 /*
  * Receive: `rx` is called from the UART interrupt with each byte received,
  * interrupts off.  uart_enable_rx() routes IRQ 4 through the IOAPIC and turns

@@ -270,16 +270,6 @@ long sys_epoll_wait(long epfd, uint64_t uevents, long max, long timeout_ms)
 long sys_epoll_pwait(long epfd, uint64_t uevents, long max, long timeout_ms, uint64_t umask,
 		     size_t size)
 {
-	struct thread *t = sched_current();
-	uint64_t mask;
-
-	if (umask) {
-		if (size != sizeof(mask))
-			return -EINVAL;
-		if (copy_from_user(&mask, umask, sizeof(mask)))
-			return -EFAULT;
-		signal_set_saved_mask(t->sigmask);
-		t->sigmask = mask & ~UNBLOCKABLE;
-	}
-	return sys_epoll_wait(epfd, uevents, max, timeout_ms);
+	long r = poll_temp_mask(umask, size);
+	return r ? r : sys_epoll_wait(epfd, uevents, max, timeout_ms);
 }

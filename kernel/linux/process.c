@@ -130,7 +130,7 @@ static bool on_fault(struct regs *r, uint64_t addr)
 
 static void on_host_signal(int signo)
 {
-	struct ksiginfo info = {.signo = signo, .code = SI_USER};
+	struct ksiginfo info = { .signo = signo, .code = SI_USER };
 
 	if (signo >= 1 && signo <= NSIG)
 		signal_send(NULL, &info);

@@ -122,7 +122,7 @@ static long timeout_arg(uint64_t uts, int64_t *ns)
 
 /* Install a temporary signal mask for ppoll/pselect6; the old one comes
  * back after a handler runs (or at once if none does). */
-static long temp_mask(uint64_t umask, size_t size)
+long poll_temp_mask(uint64_t umask, size_t size)
 {
 	struct thread *t = sched_current();
 	uint64_t mask;
@@ -143,7 +143,7 @@ long sys_ppoll(uint64_t ufds, uint64_t nfds, uint64_t uts, uint64_t umask, size_
 	int64_t ns;
 	long r = timeout_arg(uts, &ns);
 
-	if (r || (r = temp_mask(umask, size)))
+	if (r || (r = poll_temp_mask(umask, size)))
 		return r;
 	return do_poll(ufds, nfds, ns);
 }
@@ -228,7 +228,7 @@ long sys_pselect6(long n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t ut
 	if (usig) {
 		if (copy_from_user(&sig, usig, sizeof(sig)))
 			return -EFAULT;
-		if ((r = temp_mask(sig.mask, sig.size)))
+		if ((r = poll_temp_mask(sig.mask, sig.size)))
 			return r;
 	}
 	return do_select(n, uin, uout, uex, ns);

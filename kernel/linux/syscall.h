@@ -249,7 +249,9 @@ long sys_fsetxattr(long fd, uint64_t name, uint64_t value, size_t size, long fla
 long sys_removexattr(uint64_t path, uint64_t name);
 long sys_lremovexattr(uint64_t path, uint64_t name);
 long sys_fremovexattr(long fd, uint64_t name);
-/* sys_poll.c */
+/* sys_poll.c; poll_temp_mask: the temporary signal mask of ppoll, pselect6
+ * and epoll_pwait (restored after a handler runs, or at once): 0 or -errno. */
+long poll_temp_mask(uint64_t umask, size_t size);
 long sys_poll(uint64_t ufds, uint64_t nfds, long timeout_ms);
 long sys_ppoll(uint64_t ufds, uint64_t nfds, uint64_t uts, uint64_t umask, size_t size);
 long sys_select(long n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t utv);

@@ -21,15 +21,15 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 
-#define IPPROTO_IP 0
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
-#define IPPROTO_IPV6 41
-#define TCP_NODELAY 1
-#define IPV6_V6ONLY 26
-#define FIONREAD 0x541b
-#define BOUNCE_MAX (64 * 1024)
-#define SOCKADDR_IN_LEN 16
+#define IPPROTO_IP	 0
+#define IPPROTO_TCP	 6
+#define IPPROTO_UDP	 17
+#define IPPROTO_IPV6	 41
+#define TCP_NODELAY	 1
+#define IPV6_V6ONLY	 26
+#define FIONREAD	 0x541b
+#define BOUNCE_MAX	 (64 * 1024)
+#define SOCKADDR_IN_LEN	 16
 #define SOCKADDR_IN6_LEN 28
 
 enum inet_state { INET_NEW, INET_LISTEN, INET_CONNECTING, INET_CONNECTED, INET_CLOSED };
@@ -49,16 +49,16 @@ struct inet_sock {
 		struct tcp_pcb *tcp;
 		struct udp_pcb *udp;
 	} pcb;
-	struct pbuf *rx;	   /* TCP: received, unread (a chain) */
-	size_t rx_off;		   /* bytes of rx already read */
-	bool rx_eof;		   /* TCP: the peer sent FIN */
-	struct list_head dgrams;   /* UDP: struct dgram, oldest first */
+	struct pbuf *rx;	 /* TCP: received, unread (a chain) */
+	size_t rx_off;		 /* bytes of rx already read */
+	bool rx_eof;		 /* TCP: the peer sent FIN */
+	struct list_head dgrams; /* UDP: struct dgram, oldest first */
 	size_t dgram_bytes;
-	struct list_head pending;  /* listener: accepted, not yet taken (inet_sock.node) */
+	struct list_head pending; /* listener: accepted, not yet taken (inet_sock.node) */
 	struct list_head node;
 	int npending;
 	bool v6only;
-	uint64_t gen;		   /* bumped on every change (epoll's edge trigger) */
+	uint64_t gen; /* bumped on every change (epoll's edge trigger) */
 };
 
 static struct inet_sock *isk(struct socket *s)
@@ -97,7 +97,7 @@ static int addr_from(struct socket *s, const void *addr, size_t len, ip_addr_t *
 	if (len < SOCKADDR_IN6_LEN)
 		return -EINVAL;
 	*port = (u16_t)(a[2] << 8 | a[3]);
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	if (!memcmp(a + 8, mapped, 12)) { /* ::ffff:a.b.c.d */
 		IP_ADDR4(ip, a[20], a[21], a[22], a[23]);
 		return 0;
@@ -229,12 +229,14 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	return ERR_OK;
 }
 
-static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *from, u16_t port)
+static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *from,
+		   u16_t port)
 {
 	struct inet_sock *k = arg;
 	struct dgram *d;
 
-	if (!k || k->dgram_bytes + p->tot_len > (size_t)k->s->rcvbuf || !(d = kmalloc(sizeof(*d)))) {
+	if (!k || k->dgram_bytes + p->tot_len > (size_t)k->s->rcvbuf ||
+	    !(d = kmalloc(sizeof(*d)))) {
 		pbuf_free(p); /* a full receive buffer drops, as UDP does */
 		return;
 	}
@@ -370,7 +372,9 @@ static int tcp_connect_sock(struct socket *s, struct inet_sock *k, ip_addr_t *ip
 	if (k->state == INET_CONNECTING || k->state == INET_CONNECTED || k->state == INET_LISTEN) {
 		int st = k->state;
 		net_unlock(fl);
-		return st == INET_CONNECTING ? -EALREADY : st == INET_CONNECTED ? -EISCONN : -EINVAL;
+		return st == INET_CONNECTING  ? -EALREADY
+		       : st == INET_CONNECTED ? -EISCONN
+					      : -EINVAL;
 	}
 	if (!k->pcb.tcp) {
 		net_unlock(fl);
@@ -429,7 +433,8 @@ static long tcp_send_msg(struct socket *s, struct inet_sock *k, struct sock_msg 
 		return -ENOMEM;
 	while (done < total) {
 		uint64_t fl = net_lock();
-		size_t room = (k->state == INET_CONNECTED && k->pcb.tcp) ? tcp_sndbuf(k->pcb.tcp) : 0;
+		size_t room =
+			(k->state == INET_CONNECTED && k->pcb.tcp) ? tcp_sndbuf(k->pcb.tcp) : 0;
 		bool dead = k->state != INET_CONNECTED || !k->pcb.tcp;
 		net_unlock(fl);
 		if (dead) {
@@ -449,7 +454,8 @@ static long tcp_send_msg(struct socket *s, struct inet_sock *k, struct sock_msg 
 		if ((r = sock_iter_from(&m->data, buf, n)))
 			break;
 		fl = net_lock();
-		err_t e = k->pcb.tcp ? tcp_write(k->pcb.tcp, buf, n, TCP_WRITE_FLAG_COPY) : ERR_CLSD;
+		err_t e =
+			k->pcb.tcp ? tcp_write(k->pcb.tcp, buf, n, TCP_WRITE_FLAG_COPY) : ERR_CLSD;
 		if (e == ERR_OK)
 			tcp_output(k->pcb.tcp);
 		net_unlock(fl);
@@ -501,7 +507,8 @@ static long udp_send_msg(struct socket *s, struct inet_sock *k, struct sock_msg 
 
 static long inet_sendmsg(struct socket *s, struct sock_msg *m, int flags, bool nonblock)
 {
-	return s->type == SOCK_STREAM ? tcp_send_msg(s, isk(s), m, nonblock) : udp_send_msg(s, isk(s), m);
+	return s->type == SOCK_STREAM ? tcp_send_msg(s, isk(s), m, nonblock)
+				      : udp_send_msg(s, isk(s), m);
 }
 
 static bool can_recv(void *arg)
@@ -871,5 +878,5 @@ static int inet_create(struct socket *s, int protocol)
 	return 0;
 }
 
-const struct sock_family inet_family = {.family = AF_INET, .create = inet_create};
-const struct sock_family inet6_family = {.family = AF_INET6, .create = inet_create};
+const struct sock_family inet_family = { .family = AF_INET, .create = inet_create };
+const struct sock_family inet6_family = { .family = AF_INET6, .create = inet_create };

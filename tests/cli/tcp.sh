@@ -25,19 +25,21 @@ srv=$!
 for _ in $(seq 50); do [ -s "$scratch/port" ] && break; sleep 0.1; done
 port=$(cat "$scratch/port")
 
-run timeout -k 5 120 "$MONOS" run --net user -- "$prog" client 10.0.2.2 "$port" 1048576
-check "guest client, host server: 1 MiB echoed" out_has "echoed 1048576 bytes, fnv $(python3 -c '
+# The FNV-1a hash tcp_echo prints of N bytes of its pattern.
+pattern_fnv() {
+	python3 -c '
+import sys
 h = 0xcbf29ce484222325
-for i in range(1048576):
+for i in range(int(sys.argv[1])):
     h ^= (i * 7 % 251); h = (h * 0x100000001b3) & 0xffffffffffffffff
-print("%016x" % h)')"
+print("%016x" % h)' "$1"
+}
+
+run timeout -k 5 120 "$MONOS" run --net user -- "$prog" client 10.0.2.2 "$port" 1048576
+check "guest client, host server: 1 MiB echoed" out_has "echoed 1048576 bytes, fnv $(pattern_fnv 1048576)"
 check "guest client: status 0" status_is 0
 run timeout -k 5 120 "$MONOS" run --net user -- "$prog" client 10.0.2.2 "$port" 100
-check "a second connection" out_has "echoed 100 bytes, fnv $(python3 -c '
-h = 0xcbf29ce484222325
-for i in range(100):
-    h ^= (i * 7 % 251); h = (h * 0x100000001b3) & 0xffffffffffffffff
-print("%016x" % h)')"
+check "a second connection" out_has "echoed 100 bytes, fnv $(pattern_fnv 100)"
 wait $srv
 
 run timeout -k 5 60 "$MONOS" run --net user -- "$prog" refused 10.0.2.2 1

@@ -9,6 +9,7 @@
  * AMD APM vol. 2, 6.1.1; Intel SDM vol. 3A, 5.8.8.
  */
 #include "arch/x86_64/asm.h"
+#include "arch/x86_64/regs.S.h"
 
 	.text
 	.p2align 4
@@ -24,21 +25,7 @@ syscall_entry:
 	push %rcx			/* rip */
 	push $0				/* error */
 	push %rax			/* nr */
-	push %rdi
-	push %rsi
-	push %rdx
-	push %rcx
-	push %rax
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	PUSH_REGS
 	mov %rsp, %rdi
 	xor %ebp, %ebp
 	call syscall_dispatch

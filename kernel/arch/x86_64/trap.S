@@ -8,45 +8,10 @@
  * zero where the CPU pushes none, then the vector, so every frame looks alike.
  */
 #include "arch/x86_64/asm.h"
+#include "arch/x86_64/regs.S.h"
 
 /* Exceptions that push an error code: #DF #TS #NP #SS #GP #PF #AC #CP. */
 #define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21)
-
-	.macro PUSH_REGS
-	push %rdi
-	push %rsi
-	push %rdx
-	push %rcx
-	push %rax
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
-	.endm
-
-	.macro POP_REGS
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rax
-	pop %rcx
-	pop %rdx
-	pop %rsi
-	pop %rdi
-	.endm
 
 	.text
 	.p2align 4
