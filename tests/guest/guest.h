@@ -59,6 +59,14 @@ static inline const char *guest_errname(int err)
 	    {EADDRINUSE, "EADDRINUSE"},
 	    {EINPROGRESS, "EINPROGRESS"},
 	    {ENOTCONN, "ENOTCONN"},
+	    {EISCONN, "EISCONN"},
+	    {EOPNOTSUPP, "EOPNOTSUPP"},
+	    {ENOPROTOOPT, "ENOPROTOOPT"},
+	    {ENOTSOCK, "ENOTSOCK"},
+	    {EPROTOTYPE, "EPROTOTYPE"},
+	    {EMSGSIZE, "EMSGSIZE"},
+	    {EAFNOSUPPORT, "EAFNOSUPPORT"},
+	    {EDESTADDRREQ, "EDESTADDRREQ"},
 	    {ENXIO, "ENXIO"},
 	};
 	static char other[24];

@@ -17,35 +17,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-static const char *err_name(int e)
-{
-	switch (e) {
-	case EADDRINUSE:
-		return "EADDRINUSE";
-	case ECONNREFUSED:
-		return "ECONNREFUSED";
-	case ENOTCONN:
-		return "ENOTCONN";
-	case EMSGSIZE:
-		return "EMSGSIZE";
-	case EISCONN:
-		return "EISCONN";
-	case EOPNOTSUPP:
-		return "EOPNOTSUPP";
-	case EPROTOTYPE:
-		return "EPROTOTYPE";
-	}
-	return guest_errname(e);
-}
-
-static void check_err(const char *name, long ret, int want)
-{
-	int got = ret == -1 ? errno : 0;
-
-	printf("%s %s -> %s\n", got == want ? "ok " : "BAD", name, err_name(got));
-	if (got != want)
-		guest_bad++;
-}
 
 static char big[100000], buf[100001];
 
@@ -77,7 +48,7 @@ static void test_boundaries(void)
 		big[i] = (char)(i * 13);
 	for (size_t i = 0; i < 5; i++)
 		if (send(sv[0], big, sizes[i], 0) != (ssize_t)sizes[i])
-			printf("BAD send %zu: %s\n", sizes[i], err_name(errno));
+			printf("BAD send %zu: %s\n", sizes[i], guest_errname(errno));
 	for (size_t i = 0; i < 5; i++) {
 		n = recv(sv[1], buf, sizeof(buf), 0);
 		printf("datagram %zu: %zd bytes, %s\n", i, n,
@@ -101,16 +72,16 @@ static void test_boundaries(void)
 	guest_check("MSG_PEEK", recv(sv[1], buf, sizeof(buf), MSG_PEEK) == 3);
 	guest_check("the peeked datagram is still first", recv(sv[1], buf, sizeof(buf), 0) == 3);
 	guest_check("then the next", read(sv[1], buf, sizeof(buf)) == 5);
-	check_err("MSG_DONTWAIT on an empty queue", recv(sv[1], buf, 1, MSG_DONTWAIT), EAGAIN);
+	guest_check_err("MSG_DONTWAIT on an empty queue", recv(sv[1], buf, 1, MSG_DONTWAIT), EAGAIN);
 	fcntl(sv[1], F_SETFL, O_NONBLOCK);
-	check_err("O_NONBLOCK on an empty queue", read(sv[1], buf, 1), EAGAIN);
+	guest_check_err("O_NONBLOCK on an empty queue", read(sv[1], buf, 1), EAGAIN);
 	struct pollfd p = { sv[1], POLLIN | POLLOUT, 0 };
 	poll(&p, 1, 0);
 	printf("poll empty: %#x\n", p.revents);
 	write(sv[0], "x", 1);
 	poll(&p, 1, 0);
 	printf("poll with a datagram: %#x\n", p.revents);
-	check_err("a datagram larger than SO_SNDBUF", send(sv[0], buf, 300000, 0), EMSGSIZE);
+	guest_check_err("a datagram larger than SO_SNDBUF", send(sv[0], buf, 300000, 0), EMSGSIZE);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -136,11 +107,11 @@ static void test_addresses(const char *dir)
 	int anon = socket(AF_UNIX, SOCK_DGRAM, 0), abs1 = socket(AF_UNIX, SOCK_DGRAM, 0);
 	int abs2 = socket(AF_UNIX, SOCK_DGRAM, 0);
 
-	check_err("sendto a missing path", sendto(cli, "x", 1, 0, (struct sockaddr *)&sa, slen),
+	guest_check_err("sendto a missing path", sendto(cli, "x", 1, 0, (struct sockaddr *)&sa, slen),
 		  ENOENT);
-	check_err("send unconnected", send(cli, "x", 1, 0), ENOTCONN);
-	check_err("bind srv", bind(srv, (struct sockaddr *)&sa, slen), 0);
-	check_err("bind cli", bind(cli, (struct sockaddr *)&ca, clen), 0);
+	guest_check_err("send unconnected", send(cli, "x", 1, 0), ENOTCONN);
+	guest_check_err("bind srv", bind(srv, (struct sockaddr *)&sa, slen), 0);
+	guest_check_err("bind cli", bind(cli, (struct sockaddr *)&ca, clen), 0);
 	guest_check("sendto srv", sendto(cli, "hello", 5, 0, (struct sockaddr *)&sa, slen) == 5);
 	flen = sizeof(from);
 	guest_check("recvfrom",
@@ -154,13 +125,13 @@ static void test_addresses(const char *dir)
 	recvfrom(srv, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 	show_from("from an unbound sender", &from, flen, dir);
 
-	check_err("bind an abstract name", bind(abs1, (struct sockaddr *)&ab, alen), 0);
-	check_err("the same abstract name again", bind(abs2, (struct sockaddr *)&ab, alen),
+	guest_check_err("bind an abstract name", bind(abs1, (struct sockaddr *)&ab, alen), 0);
+	guest_check_err("the same abstract name again", bind(abs2, (struct sockaddr *)&ab, alen),
 		  EADDRINUSE);
 	struct sockaddr_un auto_a;
 	socklen_t auto_len = sizeof(sa_family_t);
 	auto_a.sun_family = AF_UNIX;
-	check_err("autobind", bind(abs2, (struct sockaddr *)&auto_a, auto_len), 0);
+	guest_check_err("autobind", bind(abs2, (struct sockaddr *)&auto_a, auto_len), 0);
 	auto_len = sizeof(auto_a);
 	getsockname(abs2, (struct sockaddr *)&auto_a, &auto_len);
 	printf("autobind name: len %u, abstract %s\n", (unsigned)auto_len,
@@ -171,26 +142,26 @@ static void test_addresses(const char *dir)
 	guest_check("the autobound sender's name arrives",
 		    flen == auto_len && !memcmp(&from, &auto_a, flen));
 
-	check_err("connect to srv", connect(anon, (struct sockaddr *)&sa, slen), 0);
+	guest_check_err("connect to srv", connect(anon, (struct sockaddr *)&sa, slen), 0);
 	guest_check("send to the connected peer", send(anon, "conn", 4, 0) == 4);
 	guest_check("it arrives", recv(srv, buf, sizeof(buf), 0) == 4 && !memcmp(buf, "conn", 4));
 	flen = sizeof(from);
 	getpeername(anon, (struct sockaddr *)&from, &flen);
 	show_from("getpeername of a connected datagram socket", &from, flen, dir);
-	check_err("connect cli to srv", connect(cli, (struct sockaddr *)&sa, slen), 0);
-	check_err("connect srv to cli", connect(srv, (struct sockaddr *)&ca, clen), 0);
-	check_err("srv takes only cli now", send(anon, "no", 2, 0), EPERM);
+	guest_check_err("connect cli to srv", connect(cli, (struct sockaddr *)&sa, slen), 0);
+	guest_check_err("connect srv to cli", connect(srv, (struct sockaddr *)&ca, clen), 0);
+	guest_check_err("srv takes only cli now", send(anon, "no", 2, 0), EPERM);
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
-	check_err("connect(AF_UNSPEC) disconnects", connect(anon, &unspec, sizeof(unspec)), 0);
-	check_err("send after the disconnect", send(anon, "x", 1, 0), ENOTCONN);
+	guest_check_err("connect(AF_UNSPEC) disconnects", connect(anon, &unspec, sizeof(unspec)), 0);
+	guest_check_err("send after the disconnect", send(anon, "x", 1, 0), ENOTCONN);
 
 	close(srv);
-	check_err("send to a closed peer", send(cli, "x", 1, 0), ECONNREFUSED);
-	check_err("and then it is not connected", send(cli, "x", 1, 0), ENOTCONN);
-	check_err("sendto a stale path", sendto(anon, "x", 1, 0, (struct sockaddr *)&sa, slen),
+	guest_check_err("send to a closed peer", send(cli, "x", 1, 0), ECONNREFUSED);
+	guest_check_err("and then it is not connected", send(cli, "x", 1, 0), ENOTCONN);
+	guest_check_err("sendto a stale path", sendto(anon, "x", 1, 0, (struct sockaddr *)&sa, slen),
 		  ECONNREFUSED);
 	int st = socket(AF_UNIX, SOCK_STREAM, 0);
-	check_err("sendto on an unconnected stream socket",
+	guest_check_err("sendto on an unconnected stream socket",
 		  sendto(st, "x", 1, 0, (struct sockaddr *)&ab, alen), EOPNOTSUPP);
 	close(st);
 	close(cli);
@@ -206,7 +177,7 @@ int main(void)
 	char dir[] = "/tmp/unix_dgram.XXXXXX";
 
 	if (!mkdtemp(dir)) {
-		printf("BAD mkdtemp: %s\n", err_name(errno));
+		printf("BAD mkdtemp: %s\n", guest_errname(errno));
 		return 1;
 	}
 	test_boundaries();

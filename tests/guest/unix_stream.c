@@ -27,43 +27,6 @@
 #define ECHO_BYTES (1 << 20)
 #define PIECE	   3001 /* odd-sized writes cross every buffer boundary */
 
-/* Errno names beyond guest.h's, for the socket errors. */
-static const char *err_name(int e)
-{
-	switch (e) {
-	case EADDRINUSE:
-		return "EADDRINUSE";
-	case ECONNREFUSED:
-		return "ECONNREFUSED";
-	case ECONNRESET:
-		return "ECONNRESET";
-	case EPIPE:
-		return "EPIPE";
-	case EISCONN:
-		return "EISCONN";
-	case ENOTCONN:
-		return "ENOTCONN";
-	case EOPNOTSUPP:
-		return "EOPNOTSUPP";
-	case ENOPROTOOPT:
-		return "ENOPROTOOPT";
-	case ENOTSOCK:
-		return "ENOTSOCK";
-	case EPROTOTYPE:
-		return "EPROTOTYPE";
-	}
-	return guest_errname(e);
-}
-
-/* A call that must fail with `want`. */
-static void check_err(const char *name, long ret, int want)
-{
-	int got = ret == -1 ? errno : 0;
-
-	printf("%s %s -> %s\n", got == want ? "ok " : "BAD", name, err_name(got));
-	if (got != want)
-		guest_bad++;
-}
 
 static unsigned char data[ECHO_BYTES];
 
@@ -143,7 +106,7 @@ static void show_name(const char *what, int fd, bool peer, const char *dir)
 	const char *p = a.sun_path;
 
 	if (r) {
-		printf("%s: %s\n", what, err_name(errno));
+		printf("%s: %s\n", what, guest_errname(errno));
 		return;
 	}
 	if (len > 2 && !strncmp(p, dir, strlen(dir)))
@@ -161,22 +124,22 @@ static void test_paths(const char *dir)
 	struct stat st;
 	char buf[16];
 
-	check_err("connect to a missing path", connect(cli, (struct sockaddr *)&other, olen),
+	guest_check_err("connect to a missing path", connect(cli, (struct sockaddr *)&other, olen),
 		  ENOENT);
-	check_err("bind", bind(srv, (struct sockaddr *)&a, len), 0);
+	guest_check_err("bind", bind(srv, (struct sockaddr *)&a, len), 0);
 	guest_check("the name is a socket file",
 		    stat(a.sun_path, &st) == 0 && S_ISSOCK(st.st_mode));
-	check_err("open a socket file", open(a.sun_path, O_RDONLY), ENXIO);
-	check_err("bind the same path again", bind(dup, (struct sockaddr *)&a, len), EADDRINUSE);
-	check_err("bind a bound socket", bind(srv, (struct sockaddr *)&other, olen), EINVAL);
-	check_err("connect before listen", connect(cli, (struct sockaddr *)&a, len), ECONNREFUSED);
-	check_err("listen on an unbound socket", listen(dup, 5), EINVAL);
-	check_err("listen on a datagram socket", listen(dg, 5), EOPNOTSUPP);
-	check_err("listen", listen(srv, 5), 0);
-	check_err("a datagram connect to a stream name", connect(dg, (struct sockaddr *)&a, len),
+	guest_check_err("open a socket file", open(a.sun_path, O_RDONLY), ENXIO);
+	guest_check_err("bind the same path again", bind(dup, (struct sockaddr *)&a, len), EADDRINUSE);
+	guest_check_err("bind a bound socket", bind(srv, (struct sockaddr *)&other, olen), EINVAL);
+	guest_check_err("connect before listen", connect(cli, (struct sockaddr *)&a, len), ECONNREFUSED);
+	guest_check_err("listen on an unbound socket", listen(dup, 5), EINVAL);
+	guest_check_err("listen on a datagram socket", listen(dg, 5), EOPNOTSUPP);
+	guest_check_err("listen", listen(srv, 5), 0);
+	guest_check_err("a datagram connect to a stream name", connect(dg, (struct sockaddr *)&a, len),
 		  EPROTOTYPE);
-	check_err("connect", connect(cli, (struct sockaddr *)&a, len), 0);
-	check_err("connect again", connect(cli, (struct sockaddr *)&a, len), EISCONN);
+	guest_check_err("connect", connect(cli, (struct sockaddr *)&a, len), 0);
+	guest_check_err("connect again", connect(cli, (struct sockaddr *)&a, len), EISCONN);
 	/* A client may write before it is accepted. */
 	guest_check("write before accept", write(cli, "early", 5) == 5);
 	acc = accept(srv, NULL, NULL);
@@ -189,7 +152,7 @@ static void test_paths(const char *dir)
 	show_name("accepted getsockname", acc, false, dir);
 	show_name("accepted getpeername", acc, true, dir);
 	show_name("listener getpeername", srv, true, dir);
-	check_err("read on a listener", read(srv, buf, 1), EINVAL);
+	guest_check_err("read on a listener", read(srv, buf, 1), EINVAL);
 	close(acc);
 	close(cli);
 	close(srv);
@@ -197,11 +160,11 @@ static void test_paths(const char *dir)
 	close(dg);
 	guest_check("the file stays after close", stat(a.sun_path, &st) == 0);
 	srv = socket(AF_UNIX, SOCK_STREAM, 0);
-	check_err("bind over a stale socket file", bind(srv, (struct sockaddr *)&a, len),
+	guest_check_err("bind over a stale socket file", bind(srv, (struct sockaddr *)&a, len),
 		  EADDRINUSE);
 	close(srv);
 	cli = socket(AF_UNIX, SOCK_STREAM, 0);
-	check_err("connect to a stale file", connect(cli, (struct sockaddr *)&a, len),
+	guest_check_err("connect to a stale file", connect(cli, (struct sockaddr *)&a, len),
 		  ECONNREFUSED);
 	close(cli);
 	unlink(a.sun_path);
@@ -215,19 +178,19 @@ static void test_nonblocking(const char *dir)
 
 	bind(srv, (struct sockaddr *)&a, len);
 	listen(srv, 0);
-	check_err("accept with none pending", accept(srv, NULL, NULL), EAGAIN);
+	guest_check_err("accept with none pending", accept(srv, NULL, NULL), EAGAIN);
 	for (int i = 0; i < 3; i++)
 		c[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	/* Linux lets in one more than the backlog. */
-	check_err("connect 1 with backlog 0", connect(c[0], (struct sockaddr *)&a, len), 0);
-	check_err("connect 2: backlog full", connect(c[1], (struct sockaddr *)&a, len), EAGAIN);
+	guest_check_err("connect 1 with backlog 0", connect(c[0], (struct sockaddr *)&a, len), 0);
+	guest_check_err("connect 2: backlog full", connect(c[1], (struct sockaddr *)&a, len), EAGAIN);
 	acc = accept4(srv, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	guest_check("accept4 takes the pending one", acc >= 0);
 	guest_check("accept4: O_NONBLOCK", (fcntl(acc, F_GETFL) & O_NONBLOCK) != 0);
 	guest_check("accept4: FD_CLOEXEC", fcntl(acc, F_GETFD) == FD_CLOEXEC);
-	check_err("connect 3 after the accept", connect(c[2], (struct sockaddr *)&a, len), 0);
-	check_err("read with no data", read(acc, &len, 1), EAGAIN);
-	check_err("accept4 with bad flags", syscall(SYS_accept4, srv, NULL, NULL, 1), EINVAL);
+	guest_check_err("connect 3 after the accept", connect(c[2], (struct sockaddr *)&a, len), 0);
+	guest_check_err("read with no data", read(acc, &len, 1), EAGAIN);
+	guest_check_err("accept4 with bad flags", syscall(SYS_accept4, srv, NULL, NULL, 1), EINVAL);
 	for (int i = 0; i < 3; i++)
 		close(c[i]);
 	close(acc);
@@ -241,32 +204,32 @@ static void test_shutdown_and_errors(void)
 	char buf[8];
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	check_err("shutdown(SHUT_WR)", shutdown(sv[0], SHUT_WR), 0);
+	guest_check_err("shutdown(SHUT_WR)", shutdown(sv[0], SHUT_WR), 0);
 	guest_check("the peer reads EOF", read(sv[1], buf, sizeof(buf)) == 0);
 	guest_check("the peer can still write back", write(sv[1], "x", 1) == 1);
 	guest_check("and we read it", read(sv[0], buf, 1) == 1 && buf[0] == 'x');
-	check_err("write after SHUT_WR", send(sv[0], "y", 1, MSG_NOSIGNAL), EPIPE);
-	check_err("shutdown(bad how)", shutdown(sv[0], 7), EINVAL);
+	guest_check_err("write after SHUT_WR", send(sv[0], "y", 1, MSG_NOSIGNAL), EPIPE);
+	guest_check_err("shutdown(bad how)", shutdown(sv[0], 7), EINVAL);
 	close(sv[0]);
 	close(sv[1]);
 
 	signal(SIGPIPE, SIG_IGN);
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	close(sv[1]);
-	check_err("write to a closed peer", write(sv[0], "z", 1), EPIPE);
+	guest_check_err("write to a closed peer", write(sv[0], "z", 1), EPIPE);
 	guest_check("read from a closed peer: EOF", read(sv[0], buf, 1) == 0);
 	close(sv[0]);
 	signal(SIGPIPE, SIG_DFL);
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	close(sv[1]);
-	check_err("MSG_NOSIGNAL: EPIPE without the signal", send(sv[0], "z", 1, MSG_NOSIGNAL),
+	guest_check_err("MSG_NOSIGNAL: EPIPE without the signal", send(sv[0], "z", 1, MSG_NOSIGNAL),
 		  EPIPE);
 	close(sv[0]);
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	write(sv[0], "unread", 6);
 	close(sv[1]); /* leaves data unread: the peer gets a reset */
-	check_err("read after the peer closed with unread data", read(sv[0], buf, 1), ECONNRESET);
+	guest_check_err("read after the peer closed with unread data", read(sv[0], buf, 1), ECONNRESET);
 	guest_check("then EOF", read(sv[0], buf, 1) == 0);
 	close(sv[0]);
 }
@@ -348,25 +311,25 @@ static void test_options(void)
 	getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &v, &len);
 	printf("SO_ERROR %d\n", v);
 	v = 1;
-	check_err("SO_REUSEADDR", setsockopt(sv[0], SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)), 0);
-	check_err("SO_KEEPALIVE", setsockopt(sv[0], SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)), 0);
-	check_err("SO_PASSCRED", setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &v, sizeof(v)), 0);
-	check_err("an unknown option", setsockopt(sv[0], SOL_SOCKET, 9999, &v, sizeof(v)),
+	guest_check_err("SO_REUSEADDR", setsockopt(sv[0], SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)), 0);
+	guest_check_err("SO_KEEPALIVE", setsockopt(sv[0], SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)), 0);
+	guest_check_err("SO_PASSCRED", setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &v, sizeof(v)), 0);
+	guest_check_err("an unknown option", setsockopt(sv[0], SOL_SOCKET, 9999, &v, sizeof(v)),
 		  ENOPROTOOPT);
-	check_err("a short option", setsockopt(sv[0], SOL_SOCKET, SO_KEEPALIVE, &v, 2), EINVAL);
+	guest_check_err("a short option", setsockopt(sv[0], SOL_SOCKET, SO_KEEPALIVE, &v, 2), EINVAL);
 	struct linger lg = { 1, 5 };
-	check_err("SO_LINGER", setsockopt(sv[0], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	guest_check_err("SO_LINGER", setsockopt(sv[0], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
 	struct timeval tv = { 0, 100000 };
-	check_err("SO_RCVTIMEO", setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	check_err("a read times out with EAGAIN", read(sv[0], buf, 1), EAGAIN);
-	check_err("getsockopt on a pipe", getsockopt(0, SOL_SOCKET, SO_TYPE, &v, &len), ENOTSOCK);
+	guest_check_err("SO_RCVTIMEO", setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	guest_check_err("a read times out with EAGAIN", read(sv[0], buf, 1), EAGAIN);
+	guest_check_err("getsockopt on a pipe", getsockopt(0, SOL_SOCKET, SO_TYPE, &v, &len), ENOTSOCK);
 	write(sv[1], "hello", 5);
 	ioctl(sv[0], FIONREAD, &n);
 	printf("FIONREAD %d\n", n);
 	guest_check("MSG_PEEK sees the data",
 		    recv(sv[0], buf, 3, MSG_PEEK) == 3 && !memcmp(buf, "hel", 3));
 	guest_check("and it stays", recv(sv[0], buf, sizeof(buf), 0) == 5);
-	check_err("MSG_DONTWAIT", recv(sv[0], buf, 1, MSG_DONTWAIT), EAGAIN);
+	guest_check_err("MSG_DONTWAIT", recv(sv[0], buf, 1, MSG_DONTWAIT), EAGAIN);
 	write(sv[1], "ab", 2);
 	write(sv[1], "cd", 2);
 	guest_check("a stream read joins writes", read(sv[0], buf, sizeof(buf)) == 4);
@@ -453,7 +416,7 @@ int main(void)
 	for (size_t i = 0; i < ECHO_BYTES; i++)
 		data[i] = (unsigned char)(i * 7 + (i >> 9));
 	if (!mkdtemp(dir)) {
-		printf("BAD mkdtemp: %s\n", err_name(errno));
+		printf("BAD mkdtemp: %s\n", guest_errname(errno));
 		return 1;
 	}
 	test_echo();
