@@ -27,7 +27,6 @@
 #define ECHO_BYTES (1 << 20)
 #define PIECE	   3001 /* odd-sized writes cross every buffer boundary */
 
-
 static unsigned char data[ECHO_BYTES];
 
 static void *echo_thread(void *arg)
