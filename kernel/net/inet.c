@@ -519,6 +519,24 @@ static bool can_recv(void *arg)
 	return k->rx || k->rx_eof || k->state != INET_CONNECTED;
 }
 
+/* Wait until a receive has something to return (data, a datagram, the end
+ * or an error): 0, -EAGAIN when `nonblock`, or what sock_wait gives. */
+static long wait_readable(struct socket *s, struct inet_sock *k, bool nonblock)
+{
+	for (;;) {
+		uint64_t fl = net_lock();
+		bool ready = can_recv(k);
+		net_unlock(fl);
+		if (ready)
+			return 0;
+		if (nonblock)
+			return -EAGAIN;
+		long r = sock_wait(s, false, can_recv, k);
+		if (r)
+			return r;
+	}
+}
+
 /* Drop the first `n` read bytes of the receive chain. */
 static void rx_consume(struct inet_sock *k, size_t n)
 {
@@ -540,17 +558,8 @@ static long tcp_recv_data(struct socket *s, struct inet_sock *k, struct sock_msg
 	uint8_t *buf;
 	long r;
 
-	for (;;) {
-		uint64_t fl = net_lock();
-		bool ready = can_recv(k);
-		net_unlock(fl);
-		if (ready)
-			break;
-		if (nonblock)
-			return -EAGAIN;
-		if ((r = sock_wait(s, false, can_recv, k)))
-			return r;
-	}
+	if ((r = wait_readable(s, k, nonblock)))
+		return r;
 	buf = kmalloc(MIN(want ? want : 1, (size_t)BOUNCE_MAX));
 	if (!buf)
 		return -ENOMEM;
@@ -580,17 +589,8 @@ static long udp_recv_data(struct socket *s, struct inet_sock *k, struct sock_msg
 	struct dgram *d;
 	long r;
 
-	for (;;) {
-		uint64_t fl = net_lock();
-		bool ready = !list_empty(&k->dgrams);
-		net_unlock(fl);
-		if (ready)
-			break;
-		if (nonblock)
-			return -EAGAIN;
-		if ((r = sock_wait(s, false, can_recv, k)))
-			return r;
-	}
+	if ((r = wait_readable(s, k, nonblock)))
+		return r;
 	uint64_t fl = net_lock();
 	d = list_first_entry(&k->dgrams, struct dgram, node);
 	if (!(flags & MSG_PEEK)) {
