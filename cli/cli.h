@@ -43,8 +43,11 @@ void msg_format_size(char *out, size_t outlen, uint64_t bytes);
 /* options.c */
 
 enum options_accel { OPTIONS_ACCEL_AUTO, OPTIONS_ACCEL_KVM, OPTIONS_ACCEL_TCG };
-/* --net: no network device (default), or virtio-net on QEMU's user networking. */
-enum options_net { OPTIONS_NET_NONE, OPTIONS_NET_USER };
+/* --net: no network device (default), virtio-net on QEMU's user networking,
+ * or virtio-net on a host tap device. */
+enum options_net { OPTIONS_NET_NONE, OPTIONS_NET_USER, OPTIONS_NET_TAP };
+/* --machine: QEMU's microvm (default; virtio-mmio) or q35 (PCI, virtio-pci). */
+enum options_machine { OPTIONS_MACHINE_MICROVM, OPTIONS_MACHINE_Q35 };
 
 /* One --file: the host path and where it appears in the guest (absolute). */
 struct options_file {
@@ -60,7 +63,12 @@ struct run_options {
 	size_t nfiles;
 	enum options_accel accel;
 	enum options_net net;
-	char *publish; /* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
+	enum options_machine machine;
+	bool net_given; /* --net was on the command line (else -p picks user) */
+	char *tap;	/* --net tap:NAME: NAME */
+	char *publish;	/* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
+	char *ip;	/* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
+	char *gateway;	/* --gateway: an IPv4 address, checked; NULL: the default */
 	bool trace;
 	bool verbose;
 	bool help;   /* --help was given: print run help, run nothing */
@@ -236,8 +244,11 @@ struct qemu_config {
 	uint64_t memory;
 	bool kvm, trace, verbose;
 	enum options_net net;
-	const char *publish;	 /* -p forwards (",hostfwd=..."), or NULL */
-	const char *kernel_args; /* extra kernel options, or NULL ($MONOS_KERNEL_ARGS) */
+	enum options_machine machine;
+	const char *tap;	  /* host tap device for OPTIONS_NET_TAP */
+	const char *publish;	  /* -p forwards (",hostfwd=..."), or NULL */
+	const char *ip, *gateway; /* monos.ip= and monos.gateway= values, or NULL */
+	const char *kernel_args;  /* extra kernel options, or NULL ($MONOS_KERNEL_ARGS) */
 };
 
 /* qemu_find - $MONOS_QEMU or qemu-system-x86_64 on PATH: 0, or -ENOENT. */

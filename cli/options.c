@@ -4,7 +4,9 @@
  * stops at the first argument that is not an option (PROGRAM) or after "--";
  * everything from there on belongs to the program.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,55 +16,71 @@
 #include "cli.h"
 
 const char options_run_help[] =
-    "Usage: monos run [OPTIONS] [--] PROGRAM [ARGS...]\n"
-    "\n"
-    "Boot PROGRAM, a static Linux x86-64 executable, in its own monos virtual machine\n"
-    "and relay its stdin, stdout, stderr and exit status.  PROGRAM without a '/' is\n"
-    "looked up on PATH.  Option parsing stops at PROGRAM: what follows is its ARGS.\n"
-    "\n"
-    "Options:\n"
-    "  -m, --memory SIZE      memory of the instance (default 256M); SIZE is bytes or\n"
-    "                         takes a K, M or G suffix; at least 2M\n"
-    "  -e, --env NAME=VALUE   set an environment variable for the program (repeatable);\n"
-    "                         -e NAME alone passes NAME's value from monos' environment\n"
-    "                         (skipped when unset).  Nothing else of the host\n"
-    "                         environment is passed.\n"
-    "      --file HOST[:GUEST]\n"
-    "                         put the file or directory tree HOST into the image at\n"
-    "                         GUEST (absolute; default: HOST's absolute path).  The\n"
-    "                         last ':' splits HOST from GUEST (repeatable)\n"
-    "      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
-    "                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
-    "      --net MODE         none (default): no network device; user: a virtio-net\n"
-    "                         device on QEMU's user-mode networking\n"
-    "  -p, --publish [IP:]HOST:GUEST[/tcp|/udp]\n"
-    "                         forward the host's port HOST (on 127.0.0.1 unless IP\n"
-    "                         is given) to the program's port GUEST; implies\n"
-    "                         --net user\n"
-    "      --trace-syscalls   print every system call of the program on stderr\n"
-    "  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
-    "  -h, --help             show this help\n"
-    "\n"
-    "Options taking a value also accept --memory=SIZE and -mSIZE.\n"
-    "\n"
-    "Environment: MONOS_KERNEL (kernel file; default: monos-kernel beside monos),\n"
-    "MONOS_QEMU (QEMU binary; default: qemu-system-x86_64 on PATH), MONOS_QEMU_ARGS\n"
-    "(extra QEMU arguments, split on spaces, appended to QEMU's command line; for\n"
-    "developers, e.g. \"-icount shift=0,sleep=on\"), MONOS_KERNEL_ARGS (extra\n"
-    "kernel options, space separated, appended to the kernel command line; for\n"
-    "developers, e.g. \"monos.nettest=1\"), TMPDIR.\n"
-    "\n"
-    "Exit status: the program's status; 128+N if it was killed by signal N\n"
-    "(137 when out of memory); 125 if monos failed; 126 if PROGRAM cannot be\n"
-    "run; 127 if PROGRAM was not found.\n";
+	"Usage: monos run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	"\n"
+	"Boot PROGRAM, a Linux x86-64 executable (static, or dynamic: its interpreter and\n"
+	"libraries are packed with it), in its own monos virtual machine\n"
+	"and relay its stdin, stdout, stderr and exit status.  PROGRAM without a '/' is\n"
+	"looked up on PATH.  Option parsing stops at PROGRAM: what follows is its ARGS.\n"
+	"\n"
+	"Options:\n"
+	"  -m, --memory SIZE      memory of the instance (default 256M); SIZE is bytes or\n"
+	"                         takes a K, M or G suffix; at least 2M\n"
+	"  -e, --env NAME=VALUE   set an environment variable for the program (repeatable);\n"
+	"                         -e NAME alone passes NAME's value from monos' environment\n"
+	"                         (skipped when unset).  Nothing else of the host\n"
+	"                         environment is passed.\n"
+	"      --file HOST[:GUEST]\n"
+	"                         put the file or directory tree HOST into the image at\n"
+	"                         GUEST (absolute; default: HOST's absolute path).  The\n"
+	"                         last ':' splits HOST from GUEST (repeatable)\n"
+	"      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
+	"                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
+	"      --machine TYPE     microvm (default; virtio-mmio devices, fastest start)\n"
+	"                         or q35 (PCI: virtio-pci devices with MSI-X, the\n"
+	"                         machine clouds and libvirt use)\n"
+	"      --net MODE         none (default): no network device; user: a virtio-net\n"
+	"                         device on QEMU's user-mode networking (no setup, no\n"
+	"                         privileges; the guest is 10.0.2.15, the host 10.0.2.2);\n"
+	"                         tap:NAME: a virtio-net device on the host's existing\n"
+	"                         tap device NAME (faster; the guest is reachable at\n"
+	"                         its own address, set with --ip)\n"
+	"  -p, --publish [IP:]HOST:GUEST[/tcp|/udp]\n"
+	"                         forward the host's port HOST (on 127.0.0.1 unless IP\n"
+	"                         is given) to the program's port GUEST; implies\n"
+	"                         --net user\n"
+	"      --ip ADDR/PREFIX|dhcp\n"
+	"                         the guest's IPv4 address (default 10.0.2.15/24); dhcp\n"
+	"                         asks the network's DHCP server, and the program\n"
+	"                         starts once the lease is taken\n"
+	"      --gateway ADDR     the guest's IPv4 default route (default 10.0.2.2)\n"
+	"      --trace-syscalls   print every system call of the program on stderr\n"
+	"  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Options taking a value also accept --memory=SIZE and -mSIZE.\n"
+	"\n"
+	"Environment: MONOS_KERNEL (kernel file; default: monos-kernel beside monos),\n"
+	"MONOS_QEMU (QEMU binary; default: qemu-system-x86_64 on PATH), MONOS_QEMU_ARGS\n"
+	"(extra QEMU arguments, split on spaces, appended to QEMU's command line; for\n"
+	"developers, e.g. \"-icount shift=0,sleep=on\"), MONOS_KERNEL_ARGS (extra\n"
+	"kernel options, space separated, appended to the kernel command line; for\n"
+	"developers, e.g. \"monos.nettest=1\"), TMPDIR.\n"
+	"\n"
+	"Exit status: the program's status; 128+N if it was killed by signal N\n"
+	"(137 when out of memory); 125 if monos failed; 126 if PROGRAM cannot be\n"
+	"run; 127 if PROGRAM was not found.\n";
 
 enum opt_id {
 	OPT_MEMORY,
 	OPT_ENV,
 	OPT_FILE,
 	OPT_ACCEL,
+	OPT_MACHINE,
 	OPT_NET,
 	OPT_PUBLISH,
+	OPT_IP,
+	OPT_GATEWAY,
 	OPT_TRACE,
 	OPT_VERBOSE,
 	OPT_HELP
@@ -76,22 +94,19 @@ struct opt_def {
 };
 
 static const struct opt_def opt_defs[] = {
-    {"memory", 'm', true, OPT_MEMORY},
-    {"env", 'e', true, OPT_ENV},
-    {"file", 0, true, OPT_FILE},
-    {"accel", 0, true, OPT_ACCEL},
-    {"net", 0, true, OPT_NET},
-    {"publish", 'p', true, OPT_PUBLISH},
-    {"trace-syscalls", 0, false, OPT_TRACE},
-    {"verbose", 'v', false, OPT_VERBOSE},
-    {"help", 'h', false, OPT_HELP},
+	{ "memory", 'm', true, OPT_MEMORY },	{ "env", 'e', true, OPT_ENV },
+	{ "file", 0, true, OPT_FILE },		{ "accel", 0, true, OPT_ACCEL },
+	{ "machine", 0, true, OPT_MACHINE },	{ "net", 0, true, OPT_NET },
+	{ "publish", 'p', true, OPT_PUBLISH },	{ "ip", 0, true, OPT_IP },
+	{ "gateway", 0, true, OPT_GATEWAY },	{ "trace-syscalls", 0, false, OPT_TRACE },
+	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
 };
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
 /* Record a failure: the message, and the errno the parser returns. */
 static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -172,7 +187,7 @@ static int parse_env(struct run_options *o, const char *v, char *err, size_t err
 static int parse_file(struct run_options *o, const char *v, char *err, size_t errlen)
 {
 	const char *colon = strrchr(v, ':');
-	struct options_file f = {0}, *grown;
+	struct options_file f = { 0 }, *grown;
 
 	if (colon) {
 		if (colon == v)
@@ -248,7 +263,100 @@ static int parse_publish(struct run_options *o, const char *v, char *err, size_t
 		return fail(err, errlen, "out of memory");
 	free(o->publish);
 	o->publish = grown;
-	o->net = OPTIONS_NET_USER;
+	return 0;
+}
+
+/* A tap device's name as Linux takes it: 1 to IFNAMSIZ-1 characters, none of
+ * them '/', ':', ',' (QEMU's separator) or white space. */
+static bool tap_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= IFNAMSIZ || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	for (const char *c = name; *c; c++)
+		if (*c == '/' || *c == ':' || *c == ',' || *c <= ' ' || *c == 0x7f)
+			return false;
+	return true;
+}
+
+/* --net none | user | tap:NAME */
+static int parse_net(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	o->net_given = true;
+	if (strcmp(v, "none") == 0) {
+		o->net = OPTIONS_NET_NONE;
+	} else if (strcmp(v, "user") == 0) {
+		o->net = OPTIONS_NET_USER;
+	} else if (strncmp(v, "tap:", 4) == 0) {
+		if (!tap_name_ok(v + 4))
+			return fail(err, errlen, "--net %s: not a network interface name", v);
+		free(o->tap);
+		if (!(o->tap = strdup(v + 4)))
+			return fail(err, errlen, "out of memory");
+		o->net = OPTIONS_NET_TAP;
+	} else {
+		return fail(err, errlen, "--net %s: use none, user or tap:NAME", v);
+	}
+	return 0;
+}
+
+/* An IPv4 address in dotted-quad form, exactly (inet_pton's AF_INET rules). */
+static bool ipv4_ok(const char *s, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+	struct in_addr in;
+
+	if (len == 0 || len >= sizeof(a))
+		return false;
+	memcpy(a, s, len);
+	a[len] = 0;
+	return inet_pton(AF_INET, a, &in) == 1;
+}
+
+/* --ip ADDR/PREFIX | dhcp, and --gateway ADDR: checked here so that the
+ * kernel, which only logs a bad value, never sees one. */
+static int parse_ip(struct run_options *o, enum opt_id id, const char *v, char *err, size_t errlen)
+{
+	char **slot = id == OPT_IP ? &o->ip : &o->gateway;
+
+	if (id == OPT_IP && strcmp(v, "dhcp") != 0) {
+		const char *slash = strchr(v, '/');
+		char *end;
+		long prefix = slash ? strtol(slash + 1, &end, 10) : -1;
+
+		if (!slash || !ipv4_ok(v, slash - v) || end == slash + 1 || *end || prefix < 1 ||
+		    prefix > 32)
+			return fail(err, errlen,
+				    "--ip %s: use ADDR/PREFIX (e.g. 192.168.1.5/24) or dhcp", v);
+	} else if (id == OPT_GATEWAY && !ipv4_ok(v, strlen(v))) {
+		return fail(err, errlen, "--gateway %s: not an IPv4 address", v);
+	}
+	free(*slot);
+	if (!(*slot = strdup(v)))
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
+/* After every flag: the network flags must agree with each other. */
+static int check_net(struct run_options *o, char *err, size_t errlen)
+{
+	if (o->publish) {
+		if (o->net_given && o->net != OPTIONS_NET_USER)
+			return fail(err, errlen,
+				    "--publish needs --net user (with --net %s the guest has no "
+				    "forwarded ports%s)",
+				    o->net == OPTIONS_NET_TAP ? "tap" : "none",
+				    o->net == OPTIONS_NET_TAP ? "; reach it at its own address"
+							      : "");
+		o->net = OPTIONS_NET_USER;
+	}
+	if ((o->ip || o->gateway) && o->net == OPTIONS_NET_NONE)
+		return fail(err, errlen, "--%s needs a network: --net user or --net tap:NAME",
+			    o->ip ? "ip" : "gateway");
+	if (o->gateway && o->ip && strcmp(o->ip, "dhcp") == 0)
+		return fail(err, errlen, "--gateway %s: --ip dhcp takes the gateway from the lease",
+			    o->gateway);
 	return 0;
 }
 
@@ -275,13 +383,18 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 	case OPT_PUBLISH:
 		return parse_publish(o, v, err, errlen);
 	case OPT_NET:
-		if (strcmp(v, "none") == 0)
-			o->net = OPTIONS_NET_NONE;
-		else if (strcmp(v, "user") == 0)
-			o->net = OPTIONS_NET_USER;
+		return parse_net(o, v, err, errlen);
+	case OPT_MACHINE:
+		if (strcmp(v, "microvm") == 0)
+			o->machine = OPTIONS_MACHINE_MICROVM;
+		else if (strcmp(v, "q35") == 0)
+			o->machine = OPTIONS_MACHINE_Q35;
 		else
-			return fail(err, errlen, "--net %s: use none or user", v);
+			return fail(err, errlen, "--machine %s: use microvm or q35", v);
 		return 0;
+	case OPT_IP:
+	case OPT_GATEWAY:
+		return parse_ip(o, id, v, err, errlen);
 	case OPT_TRACE:
 		o->trace = true;
 		return 0;
@@ -386,6 +499,8 @@ int options_parse_run(int argc, char **argv, struct run_options *o, char *err, s
 	}
 	if (o->help)
 		return 0;
+	if ((rc = check_net(o, err, errlen)) < 0)
+		return rc;
 	if (i >= argc)
 		return fail(err, errlen, "no PROGRAM given");
 	o->argv = argv + i;
@@ -404,5 +519,8 @@ void options_free(struct run_options *o)
 	}
 	free(o->files);
 	free(o->publish);
+	free(o->tap);
+	free(o->ip);
+	free(o->gateway);
 	memset(o, 0, sizeof(*o));
 }

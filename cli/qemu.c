@@ -8,9 +8,15 @@
  * stdio, which is one end of a socketpair the CLI holds the other end of;
  * isa-debug-exit for the kernel to stop QEMU.
  *
- * With --net user, a virtio-net device (virtio-mmio on microvm) on QEMU's
- * user-mode networking; QEMU then adds its virtio_mmio.device= entry to the
- * kernel command line itself.
+ * --machine q35 gives the PC that clouds and libvirt use instead: the same
+ * PVH entry (through the firmware's option ROM, so a slower start), the same
+ * UART and exit port on its ISA bridge, devices on PCI.
+ *
+ * With --net user or tap:NAME, a virtio-net device on QEMU's user-mode
+ * networking or on the host's tap device: virtio-mmio on microvm (QEMU then
+ * adds its virtio_mmio.device= entry to the kernel command line itself),
+ * modern-only virtio-pci on q35.  --ip and --gateway become the kernel
+ * options monos.ip= and monos.gateway=.
  *
  * Developer knobs: $MONOS_QEMU_ARGS holds extra QEMU arguments, split on
  * spaces (no quoting) and appended after monos' own, so they can add to or
@@ -39,7 +45,9 @@
 #define QEMU_EXTRA_ARGS_MAX  1024 /* bytes of $MONOS_QEMU_ARGS */
 #define QEMU_BUILT_ARGS_MAX  1024 /* bytes of the -m and -append values */
 #define QEMU_NETDEV_USER     "user,id=net0"
-#define QEMU_NET_DEVICE	     "virtio-net-device,netdev=net0" /* virtio-mmio */
+#define QEMU_NETDEV_TAP	     "tap,id=net0,script=no,downscript=no,ifname="
+#define QEMU_NET_MMIO	     "virtio-net-device,netdev=net0"
+#define QEMU_NET_PCI	     "virtio-net-pci,netdev=net0,disable-legacy=on"
 
 extern char **environ;
 
@@ -134,39 +142,62 @@ int qemu_pick_accel(enum options_accel pref, const char *root, bool *kvm, char *
 int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char *buf,
 		    size_t buflen)
 {
-	char mem[32], *append;
+	char mem[32], *append, *netdev;
 	size_t n = 0, used;
+	bool q35 = cfg->machine == OPTIONS_MACHINE_Q35;
 	const char *fixed[] = {
-	    "-M",
-	    "microvm,acpi=off,pit=on,rtc=on",
-	    "-global",
-	    "virtio-mmio.force-legacy=false",
-	    "-nodefaults",
-	    "-no-user-config",
-	    "-display",
-	    "none",
-	    "-no-reboot",
-	    "-device",
-	    "isa-debug-exit,iobase=" QEMU_DEBUG_EXIT_PORT ",iosize=" QEMU_DEBUG_EXIT_SIZE,
-	    "-chardev",
-	    "stdio,id=con,signal=off",
-	    "-serial",
-	    "chardev:con",
+		"-nodefaults",
+		"-no-user-config",
+		"-display",
+		"none",
+		"-no-reboot",
+		"-device",
+		"isa-debug-exit,iobase=" QEMU_DEBUG_EXIT_PORT ",iosize=" QEMU_DEBUG_EXIT_SIZE,
+		"-chardev",
+		"stdio,id=con,signal=off",
+		"-serial",
+		"chardev:con",
 	};
 
 	msg_format_size(mem, sizeof(mem), cfg->memory);
 	used = snprintf(buf, buflen, "%s", mem) + 1;
 	append = buf + used;
-	if (used >= buflen ||
-	    (size_t)snprintf(append, buflen - used, "monos.channel=1%s%s%s%s",
-			     cfg->trace ? " monos.trace=1" : "",
-			     cfg->verbose ? " monos.verbose=1" : "",
-			     cfg->kernel_args && *cfg->kernel_args ? " " : "",
-			     cfg->kernel_args ? cfg->kernel_args : "") >= buflen - used)
+	if (used >= buflen)
 		return -E2BIG;
-	if (max < sizeof(fixed) / sizeof(fixed[0]) + 20)
+	used += snprintf(append, buflen - used, "monos.channel=1%s%s%s%s%s%s%s%s",
+			 cfg->trace ? " monos.trace=1" : "", cfg->verbose ? " monos.verbose=1" : "",
+			 cfg->ip ? " monos.ip=" : "", cfg->ip ? cfg->ip : "",
+			 cfg->gateway ? " monos.gateway=" : "", cfg->gateway ? cfg->gateway : "",
+			 cfg->kernel_args && *cfg->kernel_args ? " " : "",
+			 cfg->kernel_args ? cfg->kernel_args : "") +
+		1;
+	if (used >= buflen)
+		return -E2BIG;
+	netdev = buf + used;
+	if (cfg->net == OPTIONS_NET_USER || cfg->net == OPTIONS_NET_TAP) {
+		bool tap = cfg->net == OPTIONS_NET_TAP;
+
+		/* user,id=net0,hostfwd=... or tap,...,ifname=NAME */
+		used += snprintf(netdev, buflen - used, "%s%s",
+				 tap ? QEMU_NETDEV_TAP : QEMU_NETDEV_USER,
+				 tap		? cfg->tap
+				 : cfg->publish ? cfg->publish
+						: "") +
+			1;
+		if (used > buflen)
+			return -E2BIG;
+	}
+	if (max < sizeof(fixed) / sizeof(fixed[0]) + 24)
 		return -E2BIG;
 	argv[n++] = (char *)cfg->qemu;
+	argv[n++] = "-M";
+	if (q35) {
+		argv[n++] = "q35";
+	} else {
+		argv[n++] = "microvm,acpi=off,pit=on,rtc=on";
+		argv[n++] = "-global";
+		argv[n++] = "virtio-mmio.force-legacy=false";
+	}
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		argv[n++] = (char *)fixed[i];
 	argv[n++] = "-m";
@@ -181,19 +212,11 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 	argv[n++] = (char *)cfg->initrd;
 	argv[n++] = "-append";
 	argv[n++] = append;
-	if (cfg->net == OPTIONS_NET_USER) {
+	if (cfg->net == OPTIONS_NET_USER || cfg->net == OPTIONS_NET_TAP) {
 		argv[n++] = "-netdev";
-		argv[n++] = QEMU_NETDEV_USER;
-		if (cfg->publish) { /* user,id=net0,hostfwd=...: built in `buf` */
-			char *netdev = append + strlen(append) + 1;
-			size_t room = buflen - (size_t)(netdev - buf);
-			if ((size_t)snprintf(netdev, room, "%s%s", QEMU_NETDEV_USER, cfg->publish) >=
-			    room)
-				return -E2BIG;
-			argv[n - 1] = netdev;
-		}
+		argv[n++] = netdev;
 		argv[n++] = "-device";
-		argv[n++] = QEMU_NET_DEVICE;
+		argv[n++] = q35 ? QEMU_NET_PCI : QEMU_NET_MMIO;
 	}
 	argv[n] = NULL;
 	return (int)n;

@@ -221,6 +221,10 @@ static int prepare_and_boot(const struct run_options *o, const char *exe,
 				   .trace = o->trace,
 				   .net = o->net,
 				   .publish = o->publish,
+				   .machine = o->machine,
+				   .tap = o->tap,
+				   .ip = o->ip,
+				   .gateway = o->gateway,
 				   .verbose = o->verbose };
 
 	if (find_kernel(kernel, sizeof(kernel)) < 0)

@@ -19,7 +19,7 @@ static char *fake_getenv(const char *name)
 /* Parse a NULL-terminated list of arguments. */
 #define PARSE(o, err, ...)                                                                         \
 	({                                                                                         \
-		char *args_[] = {__VA_ARGS__, NULL};                                               \
+		char *args_[] = { __VA_ARGS__, NULL };                                             \
 		options_parse_run(sizeof(args_) / sizeof(args_[0]) - 1, args_, (o), (err),         \
 				  sizeof(err), fake_getenv);                                       \
 	})
@@ -155,6 +155,63 @@ TEST(options_publish_forms)
 	options_free(&o);
 }
 
+TEST(options_network_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "--net", "tap:tap0", "--ip", "192.168.7.2/24",
+		       "--gateway=192.168.7.1", "--machine", "q35", "p"),
+		 0);
+	CHECK(o.net == OPTIONS_NET_TAP && o.machine == OPTIONS_MACHINE_Q35);
+	CHECK_STR(o.tap, "tap0");
+	CHECK_STR(o.ip, "192.168.7.2/24");
+	CHECK_STR(o.gateway, "192.168.7.1");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--net=user", "--ip", "dhcp", "p"), 0);
+	CHECK(o.machine == OPTIONS_MACHINE_MICROVM && o.tap == NULL);
+	CHECK_STR(o.ip, "dhcp");
+	options_free(&o);
+	/* Refused: each message names the flag and value. */
+	CHECK_EQ(PARSE(&o, err, "--net", "tap:", "p"), -EINVAL);
+	CHECK_STR(err, "--net tap:: not a network interface name");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--net", "tap:a-very-long-name0", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--net", "tap:a,b", "p"), -EINVAL); /* QEMU's separator */
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--net", "bridge", "p"), -EINVAL);
+	CHECK_STR(err, "--net bridge: use none, user or tap:NAME");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--machine", "pc", "p"), -EINVAL);
+	CHECK_STR(err, "--machine pc: use microvm or q35");
+	options_free(&o);
+	const char *bad_ips[] = { "10.0.0.1",	  "10.0.0.1/33", "10.0.0.1/0", "10.0.0/24",
+				  "10.0.0.1/24x", "10.0.0.1/",	 "::1/64",     "dhcp6" };
+	for (size_t i = 0; i < sizeof(bad_ips) / sizeof(bad_ips[0]); i++) {
+		CHECK_EQ(PARSE(&o, err, "--net", "user", "--ip", (char *)bad_ips[i], "p"), -EINVAL);
+		CHECK(strstr(err, "use ADDR/PREFIX") != NULL);
+		options_free(&o);
+	}
+	CHECK_EQ(PARSE(&o, err, "--net", "user", "--gateway", "10.0.2.256", "p"), -EINVAL);
+	CHECK_STR(err, "--gateway 10.0.2.256: not an IPv4 address");
+	options_free(&o);
+	/* Flags that contradict each other. */
+	CHECK_EQ(PARSE(&o, err, "--ip", "10.0.0.2/8", "p"), -EINVAL);
+	CHECK_STR(err, "--ip needs a network: --net user or --net tap:NAME");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--net", "user", "--ip", "dhcp", "--gateway", "10.0.2.2", "p"),
+		 -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "80:80", "--net", "tap:tap0", "p"), -EINVAL);
+	CHECK(strstr(err, "--publish needs --net user") != NULL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--net", "none", "-p", "80:80", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--net", "user", "-p", "80:80", "p"), 0);
+	options_free(&o);
+}
+
 TEST(options_bad_flags)
 {
 	struct run_options o;
@@ -206,6 +263,7 @@ int main(void)
 	RUN(options_env_forms);
 	RUN(options_file_forms);
 	RUN(options_publish_forms);
+	RUN(options_network_forms);
 	RUN(options_bad_flags);
 	RUN(options_double_dash_and_help);
 	return unit_summary();

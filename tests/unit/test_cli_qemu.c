@@ -65,7 +65,8 @@ static int find_arg(char **argv, const char *a)
 TEST(qemu_command_line)
 {
 	struct qemu_config cfg = {
-	    .qemu = "/q", .kernel = "/k", .initrd = "/i", .memory = 256u << 20, .trace = true};
+		.qemu = "/q", .kernel = "/k", .initrd = "/i", .memory = 256u << 20, .trace = true
+	};
 	char *argv[64], buf[256];
 	int n = qemu_build_argv(&cfg, argv, 64, buf, sizeof(buf)), i;
 
@@ -87,11 +88,47 @@ TEST(qemu_command_line)
 	CHECK((i = find_arg(argv, "-append")) > 0 &&
 	      strcmp(argv[i + 1], "monos.channel=1 monos.verbose=1") == 0);
 	CHECK_EQ(qemu_build_argv(&cfg, argv, 10, buf, sizeof(buf)), -E2BIG);
+	CHECK(find_arg(argv, "-netdev") < 0); /* no --net: no device */
+}
+
+TEST(qemu_networks_and_machines)
+{
+	struct qemu_config cfg = { .qemu = "/q",
+				   .kernel = "/k",
+				   .initrd = "/i",
+				   .memory = 64u << 20,
+				   .net = OPTIONS_NET_USER,
+				   .publish = ",hostfwd=tcp:127.0.0.1:8080-:80" };
+	char *argv[64], buf[512];
+	int i;
+
+	CHECK(qemu_build_argv(&cfg, argv, 64, buf, sizeof(buf)) > 0);
+	CHECK((i = find_arg(argv, "-netdev")) > 0 &&
+	      strcmp(argv[i + 1], "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80") == 0);
+	CHECK((i = find_arg(argv, "-device")) > 0 &&
+	      find_arg(argv, "virtio-net-device,netdev=net0") > 0);
+	CHECK(find_arg(argv, "virtio-mmio.force-legacy=false") > 0);
+	/* q35: PCI, modern-only virtio; tap; --ip and --gateway as kernel options. */
+	cfg.machine = OPTIONS_MACHINE_Q35, cfg.net = OPTIONS_NET_TAP, cfg.tap = "tap7";
+	cfg.ip = "192.168.7.2/24", cfg.gateway = "192.168.7.1";
+	CHECK(qemu_build_argv(&cfg, argv, 64, buf, sizeof(buf)) > 0);
+	CHECK((i = find_arg(argv, "-M")) > 0 && strcmp(argv[i + 1], "q35") == 0);
+	CHECK(find_arg(argv, "virtio-mmio.force-legacy=false") < 0);
+	CHECK((i = find_arg(argv, "-netdev")) > 0 &&
+	      strcmp(argv[i + 1], "tap,id=net0,script=no,downscript=no,ifname=tap7") == 0);
+	CHECK(find_arg(argv, "virtio-net-pci,netdev=net0,disable-legacy=on") > 0);
+	CHECK((i = find_arg(argv, "-append")) > 0 &&
+	      strcmp(argv[i + 1],
+		     "monos.channel=1 monos.ip=192.168.7.2/24 monos.gateway=192.168.7.1") == 0);
+	CHECK(find_arg(argv, "isa-debug-exit,iobase=0xf4,iosize=4") > 0);
+	/* Built strings that do not fit are refused, never cut. */
+	CHECK_EQ(qemu_build_argv(&cfg, argv, 64, buf, 40), -E2BIG);
 }
 
 int main(void)
 {
 	RUN(qemu_accel_choice);
 	RUN(qemu_command_line);
+	RUN(qemu_networks_and_machines);
 	return unit_summary();
 }
