@@ -4,8 +4,14 @@
 # anywhere but Debian's package archive.
 set -euo pipefail
 need=(gcc make binutils libc6-dev linux-libc-dev musl-tools qemu-system-x86 cpio coreutils
-	sqlite3 lua5.4 busybox-static python3 perl gzip grep sed
+	sqlite3 lua5.4 busybox-static python3 perl gzip grep sed iproute2
+	redis-server redis-tools nginx-light \
 	dpkg-dev xz-utils) # dpkg-source unpacks lwIP's source package (scripts/lwip.sh)
+# `scripts/deps.sh bench` (make bench): the benchmarks' own packages too:
+# the HTTP load generator and client, the charts, and the Linux guest's /init
+# shell (its kernel is fetched by bench/linux-guest.sh, not installed).
+bench_need=(wrk curl gnuplot-nox busybox-static util-linux)
+[ "${1:-}" = bench ] && need+=("${bench_need[@]}")
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -15,4 +21,15 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 echo "monos: installing ${missing[*]}" >&2
 $sudo apt-get update -qq
+# redis-server and nginx are services: installing them must not start them
+# (they are run inside monos, and a busy port 80 or 6379 would fail the
+# install).  policy-rc.d answering 101 is Debian's way to say so; ours is
+# put in place only if there is none, and removed after.
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+	$sudo chmod 755 "$policy"
+	trap '$sudo rm -f "$policy"' EXIT
+fi
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

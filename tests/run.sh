@@ -150,6 +150,9 @@ GUEST_CASES=(
 	"unix_dgram unix_dgram none same"
 	"mm2 mm2 none same"
 	"copy copy none same"
+	"fdtable fdtable none same"
+	"timerfd timerfd none same"
+	"signalfd signalfd none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

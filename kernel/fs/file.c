@@ -1,6 +1,13 @@
 /*
  * Open files and the descriptor table.  One process, so one table; a file
  * description is shared by dup'ed descriptors and counted by reference.
+ *
+ * The table starts small and doubles on demand up to the RLIMIT_NOFILE soft
+ * limit, so a program that raises its limit (redis asks for 10,032, servers
+ * with many connections more) gets the descriptors, and one that never does
+ * pays for FD_TABLE_MIN slots.  Slots are only touched by the syscall that
+ * owns the call, with the kernel not preempted inside it, so a grow that
+ * moves the table cannot pull a slot from under anyone.
  */
 #include "fs/vfs.h"
 #include "core/heap.h"
@@ -12,7 +19,11 @@ struct fd_slot {
 	int flags; /* FD_CLOEXEC */
 };
 
-static struct fd_slot fds[FD_MAX];
+#define FD_TABLE_MIN 64 /* slots at first */
+
+static struct fd_slot *fds;
+static unsigned fd_cap;			    /* slots in fds */
+static unsigned fd_soft = FD_LIMIT_DEFAULT; /* RLIMIT_NOFILE's soft limit */
 
 /* Regular files and symlinks of the image: reads copy from the initrd. */
 static long image_read(struct file *f, void *kbuf, size_t n, uint64_t off)
@@ -141,21 +152,61 @@ void vfs_iput(struct inode *ino)
 	kfree(ino);
 }
 
+unsigned fd_limit(void)
+{
+	return fd_soft;
+}
+
+void fd_set_limit(unsigned limit)
+{
+	fd_soft = MIN(limit, FD_NR_OPEN);
+}
+
+unsigned fd_table_end(void)
+{
+	return fd_cap;
+}
+
+/* Make room for descriptor `fd` (< fd_soft): 0 or -ENOMEM. */
+static int fd_grow(unsigned fd)
+{
+	unsigned cap = fd_cap ? fd_cap : FD_TABLE_MIN;
+	struct fd_slot *grown;
+
+	if (fd < fd_cap)
+		return 0;
+	while (cap <= fd)
+		cap *= 2;
+	cap = MIN(cap, MAX(fd_soft, fd + 1));
+	if (!(grown = kzalloc(cap * sizeof(*grown))))
+		return -ENOMEM;
+	if (fds)
+		memcpy(grown, fds, fd_cap * sizeof(*grown));
+	kfree(fds);
+	fds = grown;
+	fd_cap = cap;
+	return 0;
+}
+
 int fd_install(struct file *f, int min_fd, bool cloexec)
 {
-	for (int fd = min_fd < 0 ? 0 : min_fd; fd < FD_MAX; fd++) {
-		if (!fds[fd].file) {
-			fds[fd].file = f;
-			fds[fd].flags = cloexec ? FD_CLOEXEC : 0;
-			return fd;
-		}
-	}
-	return -EMFILE;
+	unsigned fd = min_fd < 0 ? 0 : (unsigned)min_fd;
+
+	for (; fd < fd_cap && fd < fd_soft; fd++)
+		if (!fds[fd].file)
+			break;
+	if (fd >= fd_soft)
+		return -EMFILE;
+	if (fd_grow(fd))
+		return -ENOMEM;
+	fds[fd].file = f;
+	fds[fd].flags = cloexec ? FD_CLOEXEC : 0;
+	return fd;
 }
 
 struct file *fd_get(int fd)
 {
-	return fd >= 0 && fd < FD_MAX ? fds[fd].file : NULL;
+	return fd >= 0 && (unsigned)fd < fd_cap ? fds[fd].file : NULL;
 }
 
 int fd_close(int fd)
@@ -181,12 +232,14 @@ int fd_dup(int oldfd, int newfd, bool cloexec)
 			f->refs++;
 		return fd;
 	}
-	if (newfd >= FD_MAX)
+	if ((unsigned)newfd >= fd_soft)
 		return -EBADF;
 	if (newfd == oldfd) {
 		fds[newfd].flags = cloexec ? FD_CLOEXEC : 0;
 		return newfd;
 	}
+	if (fd_grow(newfd))
+		return -ENOMEM;
 	f->refs++;
 	if (fds[newfd].file)
 		file_put(fds[newfd].file);

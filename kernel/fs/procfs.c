@@ -277,7 +277,9 @@ static void sys_kernel_init(struct inode *proc)
 	string_file(k, "hostname", "monos", 0644);
 	string_file(k, "pid_max", "4194304", 0644);
 	string_file(k, "ngroups_max", "65536", 0444);
-	string_file(vm, "overcommit_memory", "0", 0644);
+	/* 1, "always": monos commits no memory at mmap, only at first touch,
+	 * and never refuses a mapping for want of RAM (redis checks this). */
+	string_file(vm, "overcommit_memory", "1", 0644);
 	string_file(vm, "max_map_count", "65530", 0644);
 	random_fill(boot_id, sizeof(boot_id));
 	boot_id[6] = (boot_id[6] & 0x0f) | 0x40;

@@ -27,7 +27,8 @@
 extern struct vma *vm_next(struct vma *v) __attribute__((weak));
 
 static struct inode *pid_dir, *fd_dir, *cwd_link, *exe_link;
-static struct inode *fd_nodes[FD_MAX]; /* made on first use, then reused */
+static struct inode **fd_nodes; /* per fd, made on first use, then reused */
+static unsigned fd_nodes_cap;
 static char exe_path[PATH_MAX];
 
 void procfs_set_exe(const char *path)
@@ -213,6 +214,17 @@ static struct inode *fd_node(int fd)
 	struct inode *ino;
 	char *name;
 
+	if ((unsigned)fd >= fd_nodes_cap) { /* follow the fd table's size */
+		unsigned cap = fd_table_end();
+		struct inode **grown = kzalloc(cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		if (fd_nodes)
+			memcpy(grown, fd_nodes, fd_nodes_cap * sizeof(*grown));
+		kfree(fd_nodes);
+		fd_nodes = grown;
+		fd_nodes_cap = cap;
+	}
 	if (fd_nodes[fd])
 		return fd_nodes[fd];
 	if (!(name = kmalloc(FD_NAME)))
@@ -234,7 +246,7 @@ static void fd_refresh(struct inode *dir)
 	if (!target)
 		return;
 	list_init(&dir->children);
-	for (int fd = 0; fd < FD_MAX; fd++) {
+	for (int fd = 0; (unsigned)fd < fd_table_end(); fd++) {
 		struct file *f = fd_get(fd);
 		struct inode *ino = f ? fd_node(fd) : NULL;
 		if (!ino)

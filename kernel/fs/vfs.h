@@ -201,15 +201,15 @@ long vfs_path(struct inode *ino, char *buf, size_t n);
 struct file *vfs_open(struct inode *ino, unsigned flags);
 
 /* poll(2) events (include/uapi/asm-generic/poll.h). */
-#define POLLIN 0x001
-#define POLLPRI 0x002
-#define POLLOUT 0x004
-#define POLLERR 0x008
-#define POLLHUP 0x010
-#define POLLNVAL 0x020
+#define POLLIN	   0x001
+#define POLLPRI	   0x002
+#define POLLOUT	   0x004
+#define POLLERR	   0x008
+#define POLLHUP	   0x010
+#define POLLNVAL   0x020
 #define POLLRDNORM 0x040
 #define POLLWRNORM 0x100
-#define POLLRDHUP 0x2000
+#define POLLRDHUP  0x2000
 
 /* eventfd.c: a new eventfd file holding `initval`; EFD_SEMAPHORE and
  * O_NONBLOCK in `flags`.  The file or ERR_PTR(-ENOMEM). */
@@ -264,11 +264,17 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode);
  * "exe" entry).  Init only. */
 void procfs_set_exe(const char *path);
 
-/* fd table (fs/fd.c).  All return -EBADF for a bad descriptor. */
-#define FD_MAX	   1024 /* RLIMIT_NOFILE */
-#define FD_CLOEXEC 1
-int fd_install(struct file *f, int min_fd, bool cloexec); /* lowest free >= min_fd, or -EMFILE */
-struct file *fd_get(int fd);				  /* borrowed reference, or NULL */
+/* fd table (fs/file.c).  All return -EBADF for a bad descriptor. */
+#define FD_LIMIT_DEFAULT 1024	    /* RLIMIT_NOFILE's soft limit at start, as Linux */
+#define FD_NR_OPEN	 (1u << 20) /* its ceiling: Linux's fs.nr_open default */
+#define FD_CLOEXEC	 1
+/* lowest free >= min_fd: -EMFILE at the soft limit, -ENOMEM when the table
+ * cannot grow. */
+int fd_install(struct file *f, int min_fd, bool cloexec);
+unsigned fd_limit(void);	   /* RLIMIT_NOFILE's soft limit */
+void fd_set_limit(unsigned limit); /* setrlimit; open descriptors above stay */
+unsigned fd_table_end(void);	   /* every open fd is below this */
+struct file *fd_get(int fd);	   /* borrowed reference, or NULL */
 int fd_close(int fd);
 int fd_dup(int oldfd, int newfd, bool cloexec); /* newfd < 0: lowest free */
 int fd_get_flags(int fd);

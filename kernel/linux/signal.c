@@ -35,6 +35,7 @@
 #define RFLAGS_IF  0x200
 #define RFLAGS_TF  0x100
 #define RFLAGS_DF  0x400
+#define MAIN_TID   1 /* the program's first thread (sched_create_main) */
 
 struct thread_signals {
 	uint64_t pending;	    /* thread-directed */
@@ -48,6 +49,7 @@ struct thread_signals {
 static struct sigaction_k actions[NSIG];
 static uint64_t proc_pending;
 static struct ksiginfo proc_info[NSIG];
+static uint64_t sent_gen; /* bumped when a signal becomes pending (signalfd) */
 
 /* Linux's x86-64 signal frame pieces. */
 struct sigcontext_k {
@@ -111,12 +113,23 @@ static bool ignored(int sig)
 	return sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && default_ignored(sig)));
 }
 
+/* Linux's sig_ignored: a blocked signal is kept even if ignored, since the
+ * program may take it through signalfd or sigtimedwait (delivery drops it
+ * if it is still ignored when unblocked).  A signal to the process is
+ * judged by the main thread's mask, as Linux judges it by the leader's. */
+static bool dropped(struct thread *t, int sig)
+{
+	struct thread *to = t ? t : sched_find(MAIN_TID);
+
+	return ignored(sig) && !(to && (to->sigmask & SIGBIT(sig)));
+}
+
 void signal_send(struct thread *t, const struct ksiginfo *info)
 {
 	int sig = info->signo;
 	uint64_t flags;
 
-	if (sig < 1 || sig > NSIG || ignored(sig))
+	if (sig < 1 || sig > NSIG || dropped(t, sig))
 		return;
 	flags = irq_save();
 	if (t) {
@@ -126,8 +139,14 @@ void signal_send(struct thread *t, const struct ksiginfo *info)
 		proc_pending |= SIGBIT(sig);
 		proc_info[sig - 1] = *info;
 	}
+	sent_gen++;
 	irq_restore(flags);
 	sched_wake_all(); /* a waiter re-checks and takes it */
+}
+
+uint64_t signal_generation(void)
+{
+	return sent_gen;
 }
 
 uint64_t signal_pending_set(void)

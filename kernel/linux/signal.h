@@ -84,6 +84,10 @@ void signal_force_fault(const struct ksiginfo *info);
  */
 bool signal_deliver(struct regs *r, bool syscall);
 
+/* A counter that moves whenever a signal becomes pending: signalfd's poll
+ * generation (epoll's edge trigger).  Any context. */
+uint64_t signal_generation(void);
+
 /* Signals pending for the current thread (its own and the process's). */
 uint64_t signal_pending_set(void);
 

@@ -139,7 +139,7 @@ static long rw_vec(long fd, uint64_t uiov, long cnt, bool wr)
 		long r = -ENOMEM;
 		if (v)
 			r = copy_from_user(v, uiov, cnt * sizeof(*v)) ? -EFAULT
-								     : sock_rw(f, v, cnt, wr);
+								      : sock_rw(f, v, cnt, wr);
 		kfree(v);
 		return r;
 	}
@@ -300,7 +300,7 @@ long sys_fcntl(long fd, long cmd, uint64_t arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg >= FD_MAX)
+		if (arg >= fd_limit())
 			return -EINVAL;
 		f->refs++;
 		long nfd = fd_install(f, arg, cmd == F_DUPFD_CLOEXEC);

@@ -133,7 +133,7 @@ static struct rlimit_k rlimits[RLIMIT_NLIMITS] = {
 	[RLIMIT_CORE] = { 0, RLIM_INFINITY },
 	[5] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_RSS */
 	[RLIMIT_NPROC] = { NPROC_DEFAULT, NPROC_DEFAULT },
-	[RLIMIT_NOFILE] = { FD_MAX, FD_MAX },
+	[RLIMIT_NOFILE] = { FD_LIMIT_DEFAULT, FD_NR_OPEN },
 	[RLIMIT_MEMLOCK] = { 8ull << 20, 8ull << 20 },
 	[9] = { RLIM_INFINITY, RLIM_INFINITY },	 /* RLIMIT_AS */
 	[10] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_LOCKS */
@@ -156,12 +156,14 @@ long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old)
 		return -EFAULT;
 	if (new &&nl.cur > nl.max)
 		return -EINVAL;
-	if (new &&res == RLIMIT_NOFILE && nl.max > FD_MAX)
+	if (new &&res == RLIMIT_NOFILE && nl.max > FD_NR_OPEN)
 		return -EPERM;
 	if (old && copy_to_user(old, &rlimits[res], sizeof(rlimits[res])))
 		return -EFAULT;
 	if (new)
 		rlimits[res] = nl;
+	if (new &&res == RLIMIT_NOFILE)
+		fd_set_limit(nl.cur);
 	return 0;
 }
 
@@ -268,7 +270,7 @@ long sys_set_robust_list(uint64_t head, size_t len)
 long sys_rseq(uint64_t area, uint32_t len, long flags, uint32_t sig)
 {
 	struct thread *t = sched_current();
-	uint32_t cpu[2] = {0, 0}; /* cpu_id_start, cpu_id */
+	uint32_t cpu[2] = { 0, 0 }; /* cpu_id_start, cpu_id */
 
 	if (flags & RSEQ_FLAG_UNREGISTER) {
 		if (area != t->rseq || !area)

@@ -13,7 +13,6 @@
 #include "fs/vfs.h"
 #include "linux/signal.h"
 
-#define POLL_MAX      FD_MAX
 #define FD_SETSIZE    1024
 #define SELECT_IN     (POLLIN | POLLRDNORM | POLLHUP | POLLERR)
 #define SELECT_OUT    (POLLOUT | POLLWRNORM | POLLERR)
@@ -84,7 +83,7 @@ static long do_poll(uint64_t ufds, uint64_t nfds, int64_t timeout_ns)
 	struct poll_set ps = { NULL, nfds };
 	long r;
 
-	if (nfds > POLL_MAX)
+	if (nfds > fd_limit()) /* Linux's check: RLIMIT_NOFILE */
 		return -EINVAL;
 	if (nfds && !(ps.fds = kmalloc(nfds * sizeof(*ps.fds))))
 		return -ENOMEM;

@@ -195,44 +195,59 @@ long sys_timer_create(long clock, uint64_t usev, uint64_t uid)
 	return 0;
 }
 
+/* struct itimerspec: it_interval, then it_value.  The helpers below serve
+ * the POSIX timers and timerfd (fs/timerfd.c) alike. */
 struct itimerspec_k {
 	int64_t isec, insec, vsec, vnsec;
 };
 
+long timer_spec_in(uint64_t uaddr, uint64_t *interval, uint64_t *value)
+{
+	struct itimerspec_k nv;
+
+	if (copy_from_user(&nv, uaddr, sizeof(nv)))
+		return -EFAULT;
+	if (nv.isec < 0 || nv.insec < 0 || nv.insec >= (int64_t)NSEC_PER_SEC || nv.vsec < 0 ||
+	    nv.vnsec < 0 || nv.vnsec >= (int64_t)NSEC_PER_SEC)
+		return -EINVAL;
+	*interval = (uint64_t)nv.isec * NSEC_PER_SEC + nv.insec;
+	*value = (uint64_t)nv.vsec * NSEC_PER_SEC + nv.vnsec;
+	return 0;
+}
+
+long timer_spec_out(uint64_t uaddr, uint64_t interval, uint64_t value)
+{
+	struct itimerspec_k cur = { interval / NSEC_PER_SEC, interval % NSEC_PER_SEC,
+				    value / NSEC_PER_SEC, value % NSEC_PER_SEC };
+	return copy_to_user(uaddr, &cur, sizeof(cur));
+}
+
 long sys_timer_gettime(long id, uint64_t ucur)
 {
 	struct ptimer *p = ptimer_get(id);
-	uint64_t left;
 
 	if (!p)
 		return -EINVAL;
-	left = remaining(p);
-	struct itimerspec_k cur = { p->interval / NSEC_PER_SEC, p->interval % NSEC_PER_SEC,
-				    left / NSEC_PER_SEC, left % NSEC_PER_SEC };
-	return copy_to_user(ucur, &cur, sizeof(cur));
+	return timer_spec_out(ucur, p->interval, remaining(p));
 }
 
 long sys_timer_settime(long id, long flags, uint64_t unew, uint64_t uold)
 {
 	struct ptimer *p = ptimer_get(id);
-	struct itimerspec_k nv;
-	uint64_t value, now;
+	uint64_t value, interval, now;
+	long r;
 
 	if (!p)
 		return -EINVAL;
-	if (copy_from_user(&nv, unew, sizeof(nv)))
-		return -EFAULT;
-	if (nv.isec < 0 || nv.insec < 0 || nv.insec >= (int64_t)NSEC_PER_SEC || nv.vsec < 0 ||
-	    nv.vnsec < 0 || nv.vnsec >= (int64_t)NSEC_PER_SEC)
-		return -EINVAL;
+	if ((r = timer_spec_in(unew, &interval, &value)))
+		return r;
 	if (uold && sys_timer_gettime(id, uold))
 		return -EFAULT;
-	value = (uint64_t)nv.vsec * NSEC_PER_SEC + nv.vnsec;
 	if (value && (flags & TIMER_ABSTIME)) {
 		now = p->clock == CLOCK_REALTIME ? time_realtime_ns() : time_monotonic_ns();
 		value = value > now ? value - now : 1;
 	}
-	arm(p, value, (uint64_t)nv.isec * NSEC_PER_SEC + nv.insec);
+	arm(p, value, interval);
 	return 0;
 }
 

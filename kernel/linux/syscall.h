@@ -293,6 +293,18 @@ long sys_timer_settime(long id, long flags, uint64_t unew, uint64_t uold);
 long sys_timer_gettime(long id, uint64_t ucur);
 long sys_timer_getoverrun(long id);
 long sys_timer_delete(long id);
+/* sys_timer.c, shared with timerfd: read a struct itimerspec from `uaddr` as
+ * ns (0, -EFAULT, -EINVAL for a field out of range); write one (0 or
+ * -EFAULT).  Syscall context. */
+long timer_spec_in(uint64_t uaddr, uint64_t *interval, uint64_t *value);
+long timer_spec_out(uint64_t uaddr, uint64_t interval, uint64_t value);
+/* fs/timerfd.c */
+long sys_timerfd_create(long clock, long flags);
+long sys_timerfd_settime(long fd, long flags, uint64_t unew, uint64_t uold);
+long sys_timerfd_gettime(long fd, uint64_t ucur);
+/* fs/signalfd.c */
+long sys_signalfd4(long fd, uint64_t umask, size_t sizemask, long flags);
+long sys_signalfd(long fd, uint64_t umask, size_t sizemask);
 /* sys_signal.c */
 long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize);
 long sys_rt_sigqueueinfo(long pid, long sig, uint64_t uinfo);
