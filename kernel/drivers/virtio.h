@@ -1,18 +1,19 @@
 /*
  * virtio 1.x: the transport-independent core (split virtqueues, the device
  * initialisation handshake, driver matching), the transports that find
- * devices (virtio-mmio now, virtio-pci later) and the network device's small
- * API for the network stack above.
+ * devices (virtio-mmio, virtio-pci) and the network device's small API for
+ * the network stack above.
  *
  * References are to "Virtual I/O Device (VIRTIO) Version 1.1" (the spec):
  * 2.1 device status, 2.2 feature bits, 2.7 split virtqueues, 3.1 device
- * initialisation, 4.2 virtio over MMIO, 5.1 network device.
+ * initialisation, 4.1 virtio over PCI, 4.2 virtio over MMIO, 5.1 network
+ * device.
  *
- * Layering: a transport (virtio_mmio.c) finds a device, fills a struct
- * virtio_dev with its ops and calls virtio_probe(); the core hands the device
- * to the driver registered for its device id (virtio_net.c); the driver sets
- * up its queues through the transport ops and receives the device's
- * interrupts through its `interrupt` callback.
+ * Layering: a transport (virtio_mmio.c, virtio_pci.c) finds a device, fills
+ * a struct virtio_dev with its ops and calls virtio_probe(); the core hands
+ * the device to the driver registered for its device id (virtio_net.c); the
+ * driver sets up its queues through the transport ops and receives the
+ * device's interrupts through its `interrupt` callback.
  */
 #ifndef DRIVERS_VIRTIO_H
 #define DRIVERS_VIRTIO_H
@@ -196,6 +197,18 @@ static inline bool virtio_has(const struct virtio_dev *d, unsigned bit)
  * devices a driver took.  Boot only, after the drivers registered.
  */
 int virtio_mmio_init(const char *cmdline);
+
+/* ---- The virtio-pci transport (virtio_pci.c, spec 4.1) ---- */
+
+/*
+ * virtio_pci_init - find the virtio functions on the PCI buses (pci.c) and
+ * probe each through its modern interface, interrupts by MSI-X.  Other PCI
+ * functions are ignored quietly; a virtio function without the modern
+ * capabilities or without MSI-X is logged and skipped.  Returns the number
+ * of devices a driver took (0 where there is no PCI, as on microvm).  Boot
+ * only, after apic_init and after the drivers registered.
+ */
+int virtio_pci_init(void);
 
 /* ---- The network device (virtio_net.c, spec 5.1) ---- */
 

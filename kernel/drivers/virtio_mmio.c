@@ -48,21 +48,14 @@
 #define MMIO_VERSION_1X	 2	    /* 1 is the legacy layout */
 #define MMIO_MIN_SIZE	 0x200	    /* registers plus a little config */
 #define MMIO_NO_DEVICE	 0	    /* device id of an empty transport */
-#define MMIO_MAX_DEVICES 16
-/* Interrupt vectors for the devices, one each: after the ISA ones of apic.h. */
-#define MMIO_VEC_BASE VEC_DEVICE_BASE
 
 struct mmio_dev {
 	struct virtio_dev vdev;
 	volatile uint8_t *regs;
 	uint64_t size; /* bytes of the register window */
 	unsigned irq;  /* IOAPIC pin */
-	unsigned vec;
+	unsigned vec;  /* from apic_alloc_vector once the driver enables it, or 0 */
 };
-
-/* Index by vector - MMIO_VEC_BASE; written at boot only. */
-static struct mmio_dev *mmio_devs[MMIO_MAX_DEVICES];
-static unsigned mmio_ndevs;
 
 static uint32_t mmio_read(struct mmio_dev *m, unsigned reg)
 {
@@ -161,8 +154,7 @@ static void mmio_notify(struct virtio_dev *d, unsigned index)
 /* The IDT handler of every virtio-mmio device: the vector names the device. */
 static void mmio_irq(struct regs *r)
 {
-	unsigned slot = (unsigned)r->nr - MMIO_VEC_BASE;
-	struct mmio_dev *m = slot < mmio_ndevs ? mmio_devs[slot] : NULL;
+	struct mmio_dev *m = apic_vector_ctx((unsigned)r->nr);
 	uint32_t why;
 
 	lapic_eoi();
@@ -179,7 +171,15 @@ static void mmio_irq(struct regs *r)
 static int mmio_enable_irq(struct virtio_dev *d)
 {
 	struct mmio_dev *m = to_mmio(d);
+	int vec;
 
+	/* A vector is taken only now, so devices no driver wants use none. */
+	if (!m->vec) {
+		vec = apic_alloc_vector(mmio_irq, m);
+		if (vec < 0)
+			return vec;
+		m->vec = (unsigned)vec;
+	}
 	if (ioapic_route(m->irq, m->vec, mmio_irq)) {
 		klog("virtio-mmio: IRQ %u does not exist: device ignored\n", m->irq);
 		return -EINVAL;
@@ -213,8 +213,6 @@ static int mmio_probe_one(uint64_t size, uint64_t addr, unsigned irq)
 
 	if (size < MMIO_MIN_SIZE)
 		return -EINVAL;
-	if (mmio_ndevs >= MMIO_MAX_DEVICES)
-		return -ENOSPC;
 	m = kzalloc(sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -232,17 +230,16 @@ static int mmio_probe_one(uint64_t size, uint64_t addr, unsigned irq)
 	m->vdev.ops = &mmio_ops;
 	m->vdev.transport = m;
 	m->vdev.device_id = mmio_read(m, MMIO_DEVICE_ID);
-	m->vec = MMIO_VEC_BASE + mmio_ndevs;
 	fmt_snprintf(m->vdev.name, sizeof(m->vdev.name), "virtio-mmio@%#lx", addr);
-	/* Registered before the probe: the driver may enable the IRQ in it. */
-	mmio_devs[mmio_ndevs++] = m;
 	err = virtio_probe(&m->vdev);
 	if (!err)
 		return 0;
-	/* The slot stays taken: its vector may already be routed.  A driver's
-	 * failure was logged by virtio_probe, so report it as "not taken". */
-	mmio_devs[mmio_ndevs - 1] = NULL;
+	/* A driver's failure was logged by virtio_probe: report "not taken".
+	 * A vector already handed out keeps pointing at m: m stays (boot-only,
+	 * a few bytes) and the handler sees a device with no driver. */
 	err = -ENODEV;
+	if (m->vec)
+		return err;
 out_free:
 	kfree(m);
 	return err;

@@ -150,6 +150,7 @@ void init_main(uint32_t start_info_phys)
 	/* Devices: drivers register, then the transports probe what they find. */
 	virtio_net_init();
 	virtio_mmio_init(cmdline);
+	virtio_pci_init();
 	if (cmdline_flag(cmdline, "monos.nettest"))
 		virtio_net_selftest();
 	if (initrd.end == initrd.start)

@@ -1,6 +1,7 @@
 /*
- * Local APIC and IOAPIC.  Register layouts: Intel SDM vol. 3A, ch. 10 (local
- * APIC) and the Intel 82093AA I/O APIC data sheet.  Without ACPI tables the
+ * Local APIC, IOAPIC and the device vectors with their MSI messages.
+ * Register layouts: Intel SDM vol. 3A, ch. 10 (local APIC) and the Intel
+ * 82093AA I/O APIC data sheet.  Without ACPI tables the
  * IOAPIC is taken at its architectural address, where QEMU's microvm and q35
  * both put it, and ISA IRQ 0 arrives on pin 2 as on every PC.
  */
@@ -31,10 +32,19 @@
 #define IOAPIC_REDTBL(pin) (0x10 + 2 * (pin))
 #define REDTBL_MASKED	   0x10000
 
+/* MSI messages (SDM vol. 3A, 10.11.1-2): the address selects the
+ * destination APIC, the data the vector; delivery mode fixed (0) and edge
+ * trigger (bit 15 clear) are the zero bits of the data. */
+#define MSI_ADDR_BASE	    0xfee00000ull
+#define MSI_ADDR_DEST_SHIFT 12
+
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xa1
 
 static volatile uint32_t *lapic;
+/* Device vectors handed out so far, and each one's cookie; boot-written. */
+static unsigned vectors_used;
+static void *vector_ctx[VEC_DEVICE_LAST - VEC_DEVICE_BASE + 1];
 static volatile uint32_t *ioapic;
 static unsigned ioapic_pins;
 
@@ -123,4 +133,31 @@ int ioapic_route(unsigned isa_irq, unsigned vec, void (*fn)(struct regs *r))
 void ioapic_mask(unsigned isa_irq)
 {
 	ioapic_write(IOAPIC_REDTBL(isa_pin(isa_irq)), REDTBL_MASKED);
+}
+
+int apic_alloc_vector(void (*fn)(struct regs *r), void *ctx)
+{
+	unsigned vec = VEC_DEVICE_BASE + vectors_used;
+
+	if (vec > VEC_DEVICE_LAST)
+		return -ENOSPC;
+	vectors_used++;
+	vector_ctx[vec - VEC_DEVICE_BASE] = ctx;
+	idt_set_handler(vec, fn);
+	return (int)vec;
+}
+
+void *apic_vector_ctx(unsigned vec)
+{
+	if (vec < VEC_DEVICE_BASE || vec >= VEC_DEVICE_BASE + vectors_used)
+		return NULL;
+	return vector_ctx[vec - VEC_DEVICE_BASE];
+}
+
+void apic_msi_message(unsigned vec, uint64_t *addr, uint32_t *data)
+{
+	uint32_t dest = lapic_read(LAPIC_ID) >> 24;
+
+	*addr = MSI_ADDR_BASE | (uint64_t)dest << MSI_ADDR_DEST_SHIFT;
+	*data = vec;
 }
