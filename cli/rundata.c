@@ -30,14 +30,19 @@
 #define ROOT_MODE    (S_IFDIR | 0700)
 #define RUN_HOSTNAME "monos"
 
-/* The generated /etc: a root user and group, the local names, QEMU user
+/* The generated /etc: the users and groups of Debian's base-passwd that
+ * servers look up by name (root; daemon; www-data for web servers; nobody
+ * and nogroup, which nginx and others switch to), the local names, QEMU user
  * networking's DNS server (design.md, network: 10.0.2.3) and the guest's
  * static address (10.0.2.15) for the host name, as docker writes its own. */
 static const struct {
 	const char *path, *text;
 } etc_files[] = {
-	{ "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n" },
-	{ "/etc/group", "root:x:0:\n" },
+	{ "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
+			 "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+			 "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
+			 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" },
+	{ "/etc/group", "root:x:0:\ndaemon:x:1:\nwww-data:x:33:\nnogroup:x:65534:\n" },
 	{ "/etc/hosts", "127.0.0.1\tlocalhost\n"
 			"::1\tlocalhost ip6-localhost ip6-loopback\n"
 			"10.0.2.15\t" RUN_HOSTNAME "\n" },

@@ -50,6 +50,10 @@ int main(int argc, char **argv)
 	printf("user 0: %s %s %s\n", pw ? pw->pw_name : "none", pw ? pw->pw_dir : "-",
 	       pw ? pw->pw_shell : "-");
 	printf("group 0: %s\n", gr ? gr->gr_name : "none");
+	pw = getpwnam("nobody"), gr = getgrnam("nogroup");
+	printf("nobody: %d, nogroup: %d\n", pw ? (int)pw->pw_uid : -1, gr ? (int)gr->gr_gid : -1);
+	pw = getpwnam("www-data");
+	printf("www-data: %d\n", pw ? (int)pw->pw_uid : -1);
 	for (int i = 1; i < argc; i++)
 		host(argv[i]);
 	first_line("/etc/resolv.conf");
@@ -71,6 +75,8 @@ run timeout -k 5 "$GUEST_TIMEOUT" "$MONOS" run "$probe" localhost monos
 check "generated: status 0" status_is 0
 check "generated: root user" out_has "user 0: root /root /bin/sh"
 check "generated: root group" out_has "group 0: root"
+check "generated: nobody and nogroup (nginx switches to them)" out_has "nobody: 65534, nogroup: 65534"
+check "generated: www-data" out_has "www-data: 33"
 check "generated: localhost" out_has "host localhost: 127.0.0.1"
 check "generated: the host name resolves" out_has "host monos: 10.0.2.15"
 check "generated: QEMU's DNS" out_has "/etc/resolv.conf: nameserver 10.0.2.3"
