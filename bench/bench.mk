@@ -1,22 +1,37 @@
-# Start-up benchmarks (bench/run.sh drives bench/*.sh):
-#   make bench        20 wall-time runs, 10 icount runs per mode; regenerates
-#                     docs/benchmarks.md
-#   make bench-quick  5 and 5, into $(BUILD)/bench/benchmarks-quick.md, so a
-#                     quick look never overwrites the recorded figures
-# Both need the CLI, the kernel, the hello example and the empty PVH guest,
-# the baseline built here from bench/empty-pvh.S.
+# Benchmarks (bench/run.sh drives bench/*.sh), monos against its baselines:
+#   make bench        every figure with full repeats; regenerates
+#                     docs/benchmarks.md and the charts docs/bench-*.png
+#   make bench-quick  fewer repeats and a shorter HTTP run, into
+#                     $(BUILD)/bench/benchmarks-quick.md (charts beside it),
+#                     so a quick look never overwrites the recorded figures
+# Both need the CLI, the kernel, the hello example, the HTTP server of the
+# guest tests, and the baselines built here: the empty PVH guest (from
+# bench/empty-pvh.S), the benchmark programs bench/syscall.c and
+# bench/hello-tsc.c (musl static, like hello), and the Linux guest
+# (bench/linux-guest.sh: Debian's cloud kernel, fetched with apt-get
+# download, and an initramfs holding the programs).
 BENCH_EMPTY := $(BUILD)/bench/empty-pvh
-BENCH_DEPS := $(BUILD)/monos $(BUILD)/monos-kernel $(BUILD)/examples/hello $(BENCH_EMPTY)
+BENCH_SYSCALL := $(BUILD)/bench/syscall
+BENCH_HELLO_TSC := $(BUILD)/bench/hello-tsc
+BENCH_HTTPD := $(BUILD)/tests/guest/musl/httpd
+BENCH_LINUX_DIR := $(BUILD)/bench/linux
+BENCH_LINUX_PROGS := $(BUILD)/examples/hello $(BENCH_HELLO_TSC) $(BENCH_SYSCALL) $(BENCH_HTTPD)
+BENCH_LINUX := $(BENCH_LINUX_DIR)/initramfs.cpio.gz $(BENCH_LINUX_DIR)/initramfs-hello.cpio.gz
+BENCH_DEPS := $(BUILD)/monos $(BUILD)/monos-kernel $(BUILD)/examples/hello $(BENCH_EMPTY) \
+	$(BENCH_SYSCALL) $(BENCH_HELLO_TSC) $(BENCH_HTTPD) $(BENCH_LINUX)
 BENCH_ENV := BUILD=$(BUILD) BENCH_MONOS=$(BUILD)/monos BENCH_HELLO=$(BUILD)/examples/hello \
 	BENCH_EMPTY=$(BENCH_EMPTY)
 
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick bench-deps
 
-bench: $(BENCH_DEPS)
-	$(BENCH_ENV) bash bench/run.sh -n 20 -i 10 -o docs/benchmarks.md
+bench-deps: $(BENCH_DEPS)
+	@bash scripts/deps.sh bench
 
-bench-quick: $(BENCH_DEPS)
-	$(BENCH_ENV) bash bench/run.sh -n 5 -i 5 -o $(BUILD)/bench/benchmarks-quick.md
+bench: bench-deps
+	$(BENCH_ENV) bash bench/run.sh -o docs/benchmarks.md
+
+bench-quick: bench-deps
+	$(BENCH_ENV) bash bench/run.sh -q -o $(BUILD)/bench/benchmarks-quick.md
 	@cat $(BUILD)/bench/benchmarks-quick.md
 
 # The empty guest loads at 1 MiB like any PVH kernel; -N puts its note, code
@@ -26,3 +41,15 @@ $(BENCH_EMPTY): bench/empty-pvh.S
 	$(KERNEL_CC) -c -o $@.o $<
 	ld -m elf_x86_64 -N -nostdlib -static -z noexecstack --no-warn-rwx-segments \
 		-e empty_entry -Ttext-segment=0x100000 -o $@ $@.o
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) -static -O2 -Wall -Wextra -o $@ $<
+
+# The initramfs the Linux guest runs every program from, and one with hello
+# alone for the size figure.
+$(BENCH_LINUX_DIR)/initramfs.cpio.gz: bench/linux-guest.sh $(BENCH_LINUX_PROGS)
+	BUILD=$(BUILD) bash bench/linux-guest.sh $@ $(BENCH_LINUX_PROGS)
+
+$(BENCH_LINUX_DIR)/initramfs-hello.cpio.gz: bench/linux-guest.sh $(BUILD)/examples/hello
+	BUILD=$(BUILD) bash bench/linux-guest.sh $@ $(BUILD)/examples/hello

@@ -29,10 +29,26 @@ log=$(timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run -v "$BENCH_HELLO" </dev/null 2
 [[ $log =~ initrd\ ([0-9]+)\ bytes ]] || bench_die "no 'initrd N bytes' in the kernel log: $log"
 image_bytes=${BASH_REMATCH[1]}
 hello_bytes=$(stat -c %s "$BENCH_HELLO")
+# The Linux guest: its kernel and the initramfs that holds hello alone.
+LINUX_KERNEL=${BENCH_LINUX_KERNEL:-$BUILD/bench/linux/vmlinuz}
+LINUX_INITRD=$BUILD/bench/linux/initramfs-hello.cpio.gz
+[[ -f $LINUX_KERNEL && -f $LINUX_INITRD ]] || bench_die "the Linux guest is missing: make bench builds it"
+lk_bytes=$(stat -c %s "$LINUX_KERNEL")
+li_bytes=$(stat -c %s "$LINUX_INITRD")
+modules_bytes=0
+read -ra modules <"$BUILD/bench/linux/modules"
+for m in "${modules[@]}"; do
+	f=$(find "$BUILD/bench/linux/pkg/lib/modules" -name "$m.ko" | head -1)
+	modules_bytes=$((modules_bytes + $(stat -c %s "$f")))
+done
+monos_total=$((kernel_bytes + image_bytes))
+linux_total=$((lk_bytes + li_bytes))
+datafile=${BENCH_DATA:+$BENCH_DATA/size.dat}
+printf 'monos %d\nLinux %d\n' $((monos_total / 1024)) $((linux_total / 1024)) >"${datafile:-/dev/null}"
 empty_bytes=$(stat -c %s "$BENCH_EMPTY")
 
 cat <<EOF
-## 3. Sizes (bytes)
+## 6. Sizes (bytes)
 
 | what | bytes | KiB |
 |---|---|---|
@@ -43,9 +59,15 @@ cat <<EOF
 | empty PVH guest file | $empty_bytes | - |
 | hello program (musl static) | $hello_bytes | $((hello_bytes / 1024)) |
 | image booted for \`monos run hello\` (initrd: image + per-run data) | $image_bytes | $((image_bytes / 1024)) |
+| **monos: kernel file + image for hello** | $monos_total | $((monos_total / 1024)) |
+| Linux guest: kernel (Debian's cloud vmlinuz, bzImage, $(cat "$BUILD/bench/linux/version")) | $lk_bytes | $((lk_bytes / 1024)) |
+| Linux guest: initramfs for hello (cpio newc, gzip -9: busybox-static, $(wc -w <"$BUILD/bench/linux/modules") modules of $modules_bytes bytes uncompressed, /init, hello) | $li_bytes | $((li_bytes / 1024)) |
+| **Linux guest: kernel + initramfs for hello** | $linux_total | $((linux_total / 1024)) |
 
 Ratios: kernel file / empty guest file $(bench_ratio "$kernel_bytes" "$empty_bytes");
-image / hello program $(bench_ratio "$image_bytes" "$hello_bytes").
+image / hello program $(bench_ratio "$image_bytes" "$hello_bytes");
+Linux guest / monos, kernel + image: $(bench_ratio "$linux_total" "$monos_total"); kernel files
+alone: $(bench_ratio "$lk_bytes" "$kernel_bytes").
 Target (facts.md): kernel file <= 400 KB: $(bench_verdict "$kernel_bytes" $TARGET_BYTES) against 409 600 bytes,
 $(bench_verdict "$kernel_bytes" 400000) against 400 000 bytes.
 
@@ -53,9 +75,12 @@ Commands:
 \`\`\`
 stat -c %s $KERNEL; strip --strip-all -o TMP $KERNEL; size $KERNEL
 $BENCH_MONOS run -v $BENCH_HELLO    # kernel log: "initrd N bytes"
+stat -c %s $LINUX_KERNEL $LINUX_INITRD    # built by bench/linux-guest.sh
 \`\`\`
 
 EOF
 bench_summary "kernel file" "$kernel_bytes bytes" "<= 409 600 bytes" \
 	"$(bench_verdict "$kernel_bytes" $TARGET_BYTES)"
 bench_summary "image for hello" "$image_bytes bytes" "-" "-"
+bench_summary "kernel + image for hello (monos; Linux guest)" "$monos_total; $linux_total bytes" "-" \
+	"Linux $(bench_ratio "$linux_total" "$monos_total")x bigger"

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Figure 6, memory: the smallest guest memory (QEMU's -m, whole MiB) with
+# which hello runs and the HTTP server answers one request, in monos
+# (`monos run -m`) and in the Linux guest (default settings: mitigations do
+# not change its memory needs).  Found by bisection between a size that
+# fails (or monos' floor) and one that works (monos' default, 256 MiB), so
+# each figure is one bisection: the answer is a threshold, not a sample.
+# Prints a markdown section on stdout; adds the headline to $BENCH_SUMMARY.
+#
+# Usage: bench/memory.sh [STEP]   (the Linux guest's precision in MiB,
+# default 1)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. bench/lib.sh
+. bench/linux.sh
+
+STEP=${1:-1}
+HTTPD=${BENCH_HTTPD:-$BUILD/tests/guest/musl/httpd}
+GUEST_PORT=8080
+HIGH=256  # MiB: monos' default, which must work
+TRY_TIMEOUT=40 # seconds for one try: a starved Linux guest may crawl
+TARGET_MIB=2   # facts.md: smallest memory for hello <= 2 MB
+
+bench_check_inputs
+[[ -x $HTTPD ]] || bench_die "$HTTPD is missing (make guest-programs)"
+bench_linux_init
+
+free_port()
+{
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Does hello run with $2 MiB on system $1 (monos or linux)?
+try_hello()
+{
+	local out
+
+	if [[ $1 == monos ]]; then
+		out=$(timeout $TRY_TIMEOUT "$BENCH_MONOS" run -m "$2M" "$BENCH_HELLO" </dev/null 2>&1) || return 1
+		[[ $out == *Hello* ]]
+	else
+		bench_linux_cmd default "" hello
+		bench_linux_set_mem "$2M"
+		out=$(timeout $TRY_TIMEOUT "${BENCH_LINUX_CMD[@]}" </dev/null 2>&1)
+		[[ $out == *Hello*"$BENCH_LINUX_DONE 0"* ]]
+	fi
+}
+
+# Does httpd answer one curl with $2 MiB on system $1?  The server is
+# stopped with SIGTERM (monos forwards it) once it answered or gave up.
+try_httpd()
+{
+	local port pid ok=1 i
+
+	port=$(free_port)
+	if [[ $1 == monos ]]; then
+		"$BENCH_MONOS" run -m "$2M" -p "$port:$GUEST_PORT" "$HTTPD" $GUEST_PORT </dev/null >/dev/null 2>&1 &
+	else
+		bench_linux_cmd default "$(bench_linux_net "$port" $GUEST_PORT)" httpd $GUEST_PORT
+		bench_linux_set_mem "$2M"
+		"${BENCH_LINUX_CMD[@]}" </dev/null >/dev/null 2>&1 &
+	fi
+	pid=$!
+	for ((i = 0; i < TRY_TIMEOUT * 5; i++)); do
+		if curl -s --max-time 1 "http://127.0.0.1:$port/" | grep -q Hello; then
+			ok=0
+			break
+		fi
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -TERM $pid 2>/dev/null
+	timeout 10 tail --pid=$pid -f /dev/null || kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	return $ok
+}
+
+# The smallest MiB in (lo, hi] for which "try_$1 $2 MiB" works, to $4 MiB;
+# prints it with the number of tries.  hi must work.
+bisect()
+{
+	local what=$1 sys=$2 lo=$3 step=$4 hi=$HIGH mid tries=1
+
+	"try_$what" "$sys" $hi || bench_die "$what does not run in $sys with $hi MiB"
+	while ((hi - lo > step)); do
+		mid=$(((lo + hi) / 2))
+		((tries++))
+		if "try_$what" "$sys" $mid; then hi=$mid; else lo=$mid; fi
+	done
+	echo "$hi $tries"
+}
+
+# monos refuses less than 2 MiB (monos run --help), so 1 is the floor; its
+# tries take a fraction of a second, so it is always bisected to 1 MiB.
+read -r m_hello m_hello_n < <(bisect hello monos 1 1)
+read -r m_httpd m_httpd_n < <(bisect httpd monos 1 1)
+read -r l_hello l_hello_n < <(bisect hello linux 1 "$STEP")
+read -r l_httpd l_httpd_n < <(bisect httpd linux 1 "$STEP")
+[[ -n $m_hello && -n $m_httpd && -n $l_hello && -n $l_httpd ]] || exit 1
+# The chart's data: program, MiB in monos, MiB in the Linux guest.
+datafile=${BENCH_DATA:+$BENCH_DATA/memory.dat}
+{
+	echo "hello $m_hello $l_hello"
+	echo "httpd $m_httpd $l_httpd"
+} >"${datafile:-/dev/null}"
+
+bench_linux_cmd default "" hello
+bench_linux_set_mem SIZE
+cat <<EOF
+## 5. Memory
+
+The smallest guest memory (QEMU's -m, in MiB: monos to 1 MiB, the Linux guest
+to $STEP MiB) that runs hello
+(its greeting printed, exit 0) and the HTTP server (it answers one curl),
+each found by one bisection below $HIGH MiB (tries in parentheses).  "Memory" is
+what the virtual machine is given; the program's own needs are the same on
+both.  The Linux guest with default settings.  monos' CLI accepts no less
+than 2 MiB, so 2 is its floor here.
+
+| program | monos | Linux guest | ratio Linux / monos |
+|---|---|---|---|
+| hello | $m_hello ($m_hello_n) | $l_hello ($l_hello_n) | $(bench_ratio "$l_hello" "$m_hello") |
+| httpd, answers one request | $m_httpd ($m_httpd_n) | $l_httpd ($l_httpd_n) | $(bench_ratio "$l_httpd" "$m_httpd") |
+| redis | not measured yet: Redis in monos is not there yet | - | - |
+
+Commands:
+\`\`\`
+$BENCH_MONOS run -m SIZE $BENCH_HELLO
+$BENCH_MONOS run -m SIZE -p PORT:$GUEST_PORT $HTTPD $GUEST_PORT; curl http://127.0.0.1:PORT/
+$(bench_linux_cmd_text)
+(httpd in the Linux guest: as in section 4, with -m SIZE; then curl)
+\`\`\`
+
+EOF
+bench_summary "smallest memory for hello (monos; Linux guest)" "$m_hello MiB; $l_hello MiB" \
+	"<= $TARGET_MIB MB" "$(bench_verdict "$m_hello" $TARGET_MIB)"
