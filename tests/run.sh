@@ -151,6 +151,7 @@ GUEST_CASES=(
 	"mm2 mm2 none same"
 	"copy copy none same"
 	"fdtable fdtable none same"
+	"uio uio none same"
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
 )

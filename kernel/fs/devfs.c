@@ -8,6 +8,7 @@
 #include "core/console.h"
 #include "core/kernel.h"
 #include "core/random.h"
+#include "core/uaccess.h"
 
 #define DEV_MODE    (S_IFCHR | 0666)
 #define TMPFS_MAGIC 0x01021994 /* devtmpfs reports tmpfs' magic */
@@ -32,6 +33,23 @@ static long zero_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 	return n;
 }
 
+/* The user-buffer forms: /dev/null never looks at the buffer (Linux's does
+ * not either: write(null_fd, NULL, 10) is 10), /dev/zero clears it in place. */
+static long null_read_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	return 0;
+}
+
+static long null_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	return n;
+}
+
+static long zero_read_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	return clear_user(ubuf, n) ? -EFAULT : (long)n;
+}
+
 static long full_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
 {
 	return -ENOSPC;
@@ -47,13 +65,17 @@ static long random_read(struct file *f, void *kbuf, size_t n, uint64_t off)
  * succeeds (and returns 0) on Linux: seekable with no size does that. */
 static const struct file_ops null_ops = { .read = null_read,
 					  .write = null_write,
+					  .read_user = null_read_user,
+					  .write_user = null_write_user,
 					  .seekable = true };
 static const struct file_ops zero_ops = { .read = zero_read,
 					  .write = null_write,
+					  .read_user = zero_read_user,
+					  .write_user = null_write_user,
 					  .seekable = true };
-static const struct file_ops full_ops = { .read = zero_read,
-					  .write = full_write,
-					  .seekable = true };
+static const struct file_ops full_ops = {
+	.read = zero_read, .write = full_write, .read_user = zero_read_user, .seekable = true
+};
 static const struct file_ops random_ops = { .read = random_read,
 					    .write = null_write,
 					    .seekable = true };

@@ -13,6 +13,7 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/time.h"
+#include "core/uaccess.h"
 
 struct fd_slot {
 	struct file *file;
@@ -39,6 +40,27 @@ static long image_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 	return n;
 }
 
+/* The same straight into the program's buffer, a page at a time so that a
+ * fault part-way reports what was copied before it, as Linux does. */
+static long image_read_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	struct inode *ino = f->inode;
+	size_t done = 0;
+
+	if (S_ISDIR(ino->mode))
+		return -EISDIR;
+	if (off >= ino->size)
+		return 0;
+	n = MIN(n, ino->size - off);
+	while (done < n) {
+		size_t chunk = MIN(n - done, PAGE_SIZE - (ubuf + done) % PAGE_SIZE);
+		if (copy_to_user(ubuf + done, ino->data + off + done, chunk))
+			return done ? (long)done : -EFAULT;
+		done += chunk;
+	}
+	return n;
+}
+
 static long image_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
 {
 	return S_ISDIR(f->inode->mode) ? -EISDIR : -EBADF; /* opened read-only */
@@ -46,6 +68,7 @@ static long image_write(struct file *f, const void *kbuf, size_t n, uint64_t off
 
 static const struct file_ops image_ops = {
 	.read = image_read,
+	.read_user = image_read_user,
 	.write = image_write,
 	.seekable = true,
 };

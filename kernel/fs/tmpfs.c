@@ -11,6 +11,7 @@
 #include "core/kernel.h"
 #include "core/vm.h"
 #include "core/mem.h"
+#include "core/uaccess.h"
 
 #define TMPFS_MAGIC 0x01021994 /* include/uapi/linux/magic.h */
 #define TMPFS_DEV   0x0015     /* an anonymous device number, as Linux gives */
@@ -48,7 +49,35 @@ static uint64_t page_of(struct inode *ino, uint64_t idx, bool alloc)
 	return ino->pages[idx] = mem_alloc_frame(1);
 }
 
-static long tmpfs_read(struct file *f, void *kbuf, size_t n, uint64_t off)
+/*
+ * A caller's buffer: kernel memory (`user` false: the address is a kernel
+ * pointer) or the program's (copies may fault).  One read and one write
+ * serve both, so read(2) moves bytes between the program and the page
+ * with no bounce buffer, while the kernel's own readers (vfs_inode_read)
+ * use the same code.
+ */
+struct tmpfs_buf {
+	uint64_t addr;
+	bool user;
+};
+
+/* Move `n` bytes between page memory `mem` and the buffer at `off` into it:
+ * 0, or -EFAULT (a user buffer only). */
+static long buf_move(struct tmpfs_buf b, size_t off, void *mem, size_t n, bool to_mem)
+{
+	if (!b.user) {
+		void *k = (char *)b.addr + off;
+		memcpy(to_mem ? mem : k, to_mem ? k : mem, n);
+		return 0;
+	}
+	if (to_mem)
+		return copy_from_user(mem, b.addr + off, n) ? -EFAULT : 0;
+	if (mem)
+		return copy_to_user(b.addr + off, mem, n) ? -EFAULT : 0;
+	return clear_user(b.addr + off, n) ? -EFAULT : 0;
+}
+
+static long tmpfs_do_read(struct file *f, struct tmpfs_buf b, size_t n, uint64_t off)
 {
 	struct inode *ino = f->inode;
 	size_t done = 0;
@@ -61,22 +90,22 @@ static long tmpfs_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 	while (done < n) {
 		uint64_t pos = off + done, pa = page_of(ino, pos / PAGE_SIZE, false);
 		size_t in = pos % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
-		if (pa)
-			memcpy((char *)kbuf + done, (char *)phys_to_virt(pa) + in, chunk);
-		else
-			memset((char *)kbuf + done, 0, chunk);
+		/* A hole reads as zeros: a NULL source clears. */
+		if (buf_move(b, done, pa ? (char *)phys_to_virt(pa) + in : NULL, chunk, false))
+			break;
 		done += chunk;
 	}
 	ino->atime = vfs_now();
-	return n;
+	return done ? (long)done : n ? -EFAULT : 0;
 }
 
 /* Writes go at `off`, or at the end for O_APPEND (even through pwrite, as on
  * Linux).  Out of frames: what was written, or -ENOSPC. */
-static long tmpfs_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
+static long tmpfs_do_write(struct file *f, struct tmpfs_buf b, size_t n, uint64_t off)
 {
 	struct inode *ino = f->inode;
 	size_t done = 0;
+	long err = -ENOSPC;
 
 	if (f->flags & O_APPEND)
 		off = ino->size;
@@ -87,19 +116,44 @@ static long tmpfs_write(struct file *f, const void *kbuf, size_t n, uint64_t off
 		size_t in = pos % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
 		if (!pa)
 			break;
-		memcpy((char *)phys_to_virt(pa) + in, (const char *)kbuf + done, chunk);
+		if (buf_move(b, done, (char *)phys_to_virt(pa) + in, chunk, true)) {
+			err = -EFAULT;
+			break;
+		}
 		done += chunk;
 	}
 	if (!done && n)
-		return -ENOSPC;
+		return err;
 	ino->size = MAX(ino->size, off + done);
 	ino->mtime = ino->ctime = vfs_now();
 	return done;
 }
 
+static long tmpfs_read(struct file *f, void *kbuf, size_t n, uint64_t off)
+{
+	return tmpfs_do_read(f, (struct tmpfs_buf){ (uint64_t)kbuf, false }, n, off);
+}
+
+static long tmpfs_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
+{
+	return tmpfs_do_write(f, (struct tmpfs_buf){ (uint64_t)kbuf, false }, n, off);
+}
+
+static long tmpfs_read_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	return tmpfs_do_read(f, (struct tmpfs_buf){ ubuf, true }, n, off);
+}
+
+static long tmpfs_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	return tmpfs_do_write(f, (struct tmpfs_buf){ ubuf, true }, n, off);
+}
+
 const struct file_ops tmpfs_file_ops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
+	.read_user = tmpfs_read_user,
+	.write_user = tmpfs_write_user,
 	.seekable = true,
 };
 

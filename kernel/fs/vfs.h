@@ -108,6 +108,12 @@ struct file_ops {
 	struct file *(*open)(struct inode *ino, unsigned flags);
 	long (*read)(struct file *f, void *kbuf, size_t n, uint64_t off);
 	long (*write)(struct file *f, const void *kbuf, size_t n, uint64_t off);
+	/* Optional, preferred by read(2)/write(2) and their vector and
+	 * positional forms: the same transfer straight from or to the
+	 * program's buffer at user address `ubuf`, with no bounce through a
+	 * kernel buffer.  A fault gives what was moved before it, or -EFAULT. */
+	long (*read_user)(struct file *f, uint64_t ubuf, size_t n, uint64_t off);
+	long (*write_user)(struct file *f, uint64_t ubuf, size_t n, uint64_t off);
 	long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
 	/* Optional: the last reference to `f` is going (free f->priv). */
 	void (*release)(struct file *f);

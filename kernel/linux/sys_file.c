@@ -53,17 +53,22 @@ static const struct termios_k default_termios = {
 	.cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16, 0 },
 };
 
-/* Read or write up to `n` bytes at `off` through the file's operations,
- * a chunk at a time; a short chunk ends the transfer. */
+/* Read or write up to `n` bytes at `off` through the file's operations:
+ * straight to or from the program's buffer when the file can, otherwise a
+ * chunk at a time through a kernel buffer; a short chunk ends the transfer. */
 static long file_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, bool wr)
 {
 	char kbuf[CHUNK];
 	size_t done = 0;
 
-	if (wr ? !f->ops->write : !f->ops->read)
+	if (wr ? !f->ops->write && !f->ops->write_user : !f->ops->read && !f->ops->read_user)
 		return -EINVAL;
 	if ((f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY) && !S_ISDIR(f->inode->mode))
 		return -EBADF;
+	if (wr && f->ops->write_user)
+		return f->ops->write_user(f, ubuf, n, off);
+	if (!wr && f->ops->read_user)
+		return f->ops->read_user(f, ubuf, n, off);
 	while (done < n) {
 		size_t want = MIN(n - done, (size_t)CHUNK);
 		long r;
@@ -123,11 +128,18 @@ long sys_write(long fd, uint64_t buf, size_t n)
 	return rw_at_pos(fd, buf, n, true);
 }
 
-static long rw_vec(long fd, uint64_t uiov, long cnt, bool wr)
+/* One buffer of a vector at `off`, or at the file position when off < 0. */
+static long rw_one(struct file *f, long fd, uint64_t buf, size_t n, int64_t off, bool wr)
+{
+	return off < 0 ? rw_at_pos(fd, buf, n, wr) : file_rw(f, buf, n, off, wr);
+}
+
+/* readv/writev (off < 0: at the file position) and preadv/pwritev (at
+ * `off`, the position untouched): buffer after buffer until one is short. */
+static long rw_vec(long fd, uint64_t uiov, long cnt, int64_t off, bool wr)
 {
 	struct iovec_k iov;
 	long total = 0;
-
 	struct file *f = fd_get(fd);
 
 	if (!f)
@@ -135,6 +147,8 @@ static long rw_vec(long fd, uint64_t uiov, long cnt, bool wr)
 	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
 	if (sock_from_file(f)) {
+		if (off >= 0)
+			return -ESPIPE;
 		struct sock_iov *v = kmalloc((cnt ? cnt : 1) * sizeof(*v));
 		long r = -ENOMEM;
 		if (v)
@@ -143,13 +157,15 @@ static long rw_vec(long fd, uint64_t uiov, long cnt, bool wr)
 		kfree(v);
 		return r;
 	}
+	if (off >= 0 && !f->ops->seekable)
+		return -ESPIPE;
 	for (long i = 0; i < cnt; i++) {
 		long r;
 		if (copy_from_user(&iov, uiov + i * sizeof(iov), sizeof(iov)))
 			return total ? total : -EFAULT;
 		if (!iov.len)
 			continue;
-		r = rw_at_pos(fd, iov.base, iov.len, wr);
+		r = rw_one(f, fd, iov.base, iov.len, off < 0 ? off : off + total, wr);
 		if (r < 0)
 			return total ? total : r;
 		total += r;
@@ -161,12 +177,47 @@ static long rw_vec(long fd, uint64_t uiov, long cnt, bool wr)
 
 long sys_readv(long fd, uint64_t iov, long cnt)
 {
-	return rw_vec(fd, iov, cnt, false);
+	return rw_vec(fd, iov, cnt, -1, false);
 }
 
 long sys_writev(long fd, uint64_t iov, long cnt)
 {
-	return rw_vec(fd, iov, cnt, true);
+	return rw_vec(fd, iov, cnt, -1, true);
+}
+
+/* On x86-64 the whole offset travels in pos_l (pos_h is for 32-bit ABIs). */
+long sys_preadv(long fd, uint64_t iov, long cnt, int64_t pos_l, int64_t pos_h)
+{
+	return pos_l < 0 ? -EINVAL : rw_vec(fd, iov, cnt, pos_l, false);
+}
+
+long sys_pwritev(long fd, uint64_t iov, long cnt, int64_t pos_l, int64_t pos_h)
+{
+	return pos_l < 0 ? -EINVAL : rw_vec(fd, iov, cnt, pos_l, true);
+}
+
+/* RWF_HIPRI, RWF_DSYNC and RWF_SYNC ask nothing of files that are always in
+ * memory; RWF_NOWAIT and RWF_APPEND are not offered (EOPNOTSUPP, as Linux
+ * for a file that cannot honour them).  Offset -1: the file position. */
+#define RWF_ACCEPTED (0x1 | 0x2 | 0x4) /* HIPRI, DSYNC, SYNC */
+
+static long rw_vec2(long fd, uint64_t iov, long cnt, int64_t pos, long flags, bool wr)
+{
+	if ((uint64_t)flags & ~(uint64_t)RWF_ACCEPTED)
+		return -EOPNOTSUPP;
+	if (pos < -1)
+		return -EINVAL;
+	return rw_vec(fd, iov, cnt, pos, wr);
+}
+
+long sys_preadv2(long fd, uint64_t iov, long cnt, int64_t pos_l, int64_t pos_h, long flags)
+{
+	return rw_vec2(fd, iov, cnt, pos_l, flags, false);
+}
+
+long sys_pwritev2(long fd, uint64_t iov, long cnt, int64_t pos_l, int64_t pos_h, long flags)
+{
+	return rw_vec2(fd, iov, cnt, pos_l, flags, true);
 }
 
 static long rw_positioned(long fd, uint64_t buf, size_t n, int64_t off, bool wr)
