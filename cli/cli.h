@@ -269,6 +269,10 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
  * non-blocking) and the pid, or -errno.  The caller reaps the child.
  */
 int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pid);
+/* qemu_widen_listen_queues - full accept queues for QEMU's forwarded
+ * ports (libslirp listens with a backlog of 1).  Best effort; call once
+ * the guest is up. */
+void qemu_widen_listen_queues(pid_t pid);
 
 /* session.c */
 

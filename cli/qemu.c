@@ -34,6 +34,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <dirent.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -231,6 +234,69 @@ static void raise_nofile(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#define QEMU_FD_DIR_MAX 64 /* "/proc/PID/fd/N" */
+
+/* Widen one of QEMU's sockets if it is a listening TCP socket. */
+static void widen_if_listening(int pidfd, int target)
+{
+	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, target, 0), on = 0, type = 0;
+	socklen_t len = sizeof(on);
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on &&
+	    (len = sizeof(type), getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)) == 0 &&
+	    type == SOCK_STREAM)
+		listen(fd, SOMAXCONN); /* a second listen() only resizes the queue */
+	close(fd);
+}
+
+/*
+ * qemu_widen_listen_queues - give every listening socket of QEMU (the
+ * host ends of -p's hostfwd) the system's full accept queue.
+ *
+ * Why: libslirp listens on a forwarded port with a backlog of 1 and accepts
+ * one connection per turn of QEMU's main loop.  A client that opens many
+ * connections at once (wrk -c64) overflows that queue; the host kernel then
+ * drops the handshake's last ACK, and the connection only completes after
+ * its SYN-ACK is retransmitted 1, 3, 7... seconds later: requests time out
+ * although the guest never saw them.  listen() on a socket that already
+ * listens changes only its backlog, so the CLI takes a copy of QEMU's
+ * descriptor (pidfd_getfd, Linux 5.6, the ptrace permission a parent has
+ * over its child) and calls it again.  Best effort: on an older kernel or
+ * a host that forbids it, forwarding works as before.  Call once QEMU has
+ * set up its network (the guest's READY frame is proof).
+ */
+void qemu_widen_listen_queues(pid_t pid)
+{
+	char dir[QEMU_FD_DIR_MAX], path[QEMU_FD_DIR_MAX + NAME_MAX + 2], link[64];
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct dirent *e;
+	DIR *d;
+
+	if (pidfd < 0)
+		return;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir))) {
+		while ((e = readdir(d))) {
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0 && (link[n] = 0, !strncmp(link, "socket:", 7)))
+				widen_if_listening(pidfd, atoi(e->d_name));
+		}
+		closedir(d);
+	}
+	close(pidfd);
 }
 
 /* With -v: the QEMU command line, one line (no argument needs quoting). */

@@ -37,7 +37,7 @@ struct session {
 	size_t qerr_len;
 };
 
-static const int session_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD};
+static const int session_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD };
 
 /*
  * Block the signals the session handles and return a signalfd for them
@@ -157,10 +157,11 @@ static void on_sock(struct session *s, short revents)
 	if (n > 0) {
 		bool was_ready = s->c->guest_ready;
 		channel_feed(s->c, buf, n);
-		if (!was_ready && s->c->guest_ready)
-			channel_flush(s->c, s->sock); /* what waited for READY */
-	}
-	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		if (!was_ready && s->c->guest_ready) {
+			channel_flush(s->c, s->sock);	   /* what waited for READY */
+			qemu_widen_listen_queues(s->qemu); /* QEMU's network is up */
+		}
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN))
 		s->sock_eof = true;
 }
 
@@ -179,21 +180,21 @@ static void on_err(struct session *s)
 static int session_step(struct session *s)
 {
 	struct pollfd pf[FD_COUNT] = {
-	    [FD_STDIN] = {.fd = -1},
-	    [FD_SOCK] = {.fd = -1},
-	    [FD_ERR] = {.fd = -1},
-	    [FD_SIG] = {.fd = s->sigfd, .events = POLLIN},
+		[FD_STDIN] = { .fd = -1 },
+		[FD_SOCK] = { .fd = -1 },
+		[FD_ERR] = { .fd = -1 },
+		[FD_SIG] = { .fd = s->sigfd, .events = POLLIN },
 	};
 
 	if (!s->stdin_eof && !s->sock_eof && s->c->outq_len < CHANNEL_OUTQ_HIGH)
-		pf[FD_STDIN] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+		pf[FD_STDIN] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	if (!s->sock_eof)
-		pf[FD_SOCK] = (struct pollfd){.fd = s->sock,
-					      .events = POLLIN | (s->c->outq_len && s->c->guest_ready
-									  ? POLLOUT
-									  : 0)};
+		pf[FD_SOCK] = (struct pollfd){
+			.fd = s->sock,
+			.events = POLLIN | (s->c->outq_len && s->c->guest_ready ? POLLOUT : 0)
+		};
 	if (!s->err_eof)
-		pf[FD_ERR] = (struct pollfd){.fd = s->errpipe, .events = POLLIN};
+		pf[FD_ERR] = (struct pollfd){ .fd = s->errpipe, .events = POLLIN };
 	if (poll(pf, FD_COUNT, -1) < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (pf[FD_SIG].revents)
@@ -218,13 +219,13 @@ static int session_step(struct session *s)
 int session_run(struct channel *c, int sock, int errpipe, int sigfd, pid_t qemu, bool verbose,
 		struct session_result *res, char **qemu_err, size_t *qemu_err_len)
 {
-	struct session s = {.c = c,
-			    .sock = sock,
-			    .errpipe = errpipe,
-			    .sigfd = sigfd,
-			    .qemu = qemu,
-			    .verbose = verbose,
-			    .res = res};
+	struct session s = { .c = c,
+			     .sock = sock,
+			     .errpipe = errpipe,
+			     .sigfd = sigfd,
+			     .qemu = qemu,
+			     .verbose = verbose,
+			     .res = res };
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));

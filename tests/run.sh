@@ -152,6 +152,7 @@ GUEST_CASES=(
 	"copy copy none same"
 	"fdtable fdtable none same"
 	"uio uio none same"
+	"netlink netlink none same"
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
 )

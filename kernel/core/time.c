@@ -28,12 +28,19 @@ static uint64_t lapic_per_ms; /* LAPIC timer ticks per millisecond */
 static uint64_t realtime_offset;
 static volatile int pit_fired;
 static uint64_t halted_tsc; /* TSC ticks spent in time_idle() */
+static uint64_t wakeups;    /* halts ended by an interrupt */
 
 void time_idle(void)
 {
 	uint64_t t0 = rdtsc();
 	cpu_idle();
 	halted_tsc += rdtsc() - t0;
+	wakeups++;
+}
+
+uint64_t time_wakeups(void)
+{
+	return wakeups;
 }
 
 uint64_t time_halted_tsc(void)

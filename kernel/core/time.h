@@ -39,6 +39,10 @@ void time_arm_timer(uint64_t deadline_ns);
  */
 void time_idle(void);
 
+/* Halts in time_idle() since boot, each ended by an interrupt: an idle
+ * instance's wake-ups (issue 3 measures them per second). */
+uint64_t time_wakeups(void);
+
 /* TSC ticks spent halted in time_idle() since boot. */
 uint64_t time_halted_tsc(void);
 

@@ -10,6 +10,7 @@
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/uaccess.h"
+#include "net/netlink.h"
 
 #define SOCK_MODE     0777 /* what fstat shows for every socket (Linux's sockfs) */
 #define FIONREAD      0x541b
@@ -24,6 +25,7 @@ static const struct sock_family *const families[AF_MAX] = {
 	[AF_UNIX] = &unix_family,
 	[AF_INET] = &inet_family,
 	[AF_INET6] = &inet6_family,
+	[AF_NETLINK] = &netlink_family,
 };
 
 static void (*sigpipe_fn)(void);
@@ -153,8 +155,11 @@ static unsigned sock_poll(struct file *f, uint64_t *gen)
 static long sock_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 {
 	struct socket *s = f->priv;
+	long r = s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
 
-	return s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
+	/* What the family does not know, any socket answers: the interface
+	 * ioctls (SIOCGIFINDEX...), as Linux's sock_do_ioctl falls back. */
+	return r == -ENOTTY ? ifaces_ioctl(cmd, arg) : r;
 }
 
 static void sock_release(struct file *f)

@@ -38,7 +38,7 @@ timeout -k 5 120 "$MONOS" run -v --net "tap:$tap" --ip "$net.2/24" --gateway "$n
 	"$prog" server 7000 1 >"$scratch/srv.out" 2>"$scratch/srv.err" &
 guest=$!
 cat >"$scratch/client.py" <<'PY'
-import socket, sys, time
+import socket, sys, threading, time
 addr, size = sys.argv[1], int(sys.argv[2])
 data = bytes((i * 13) % 256 for i in range(size))
 for attempt in range(300):  # the guest boots and listens first
@@ -51,11 +51,14 @@ else:
     sys.exit("no connection to %s:7000" % addr)
 c.settimeout(60)
 got = bytearray()
-c.sendall(data); c.shutdown(socket.SHUT_WR)
+def send():  # while the echo is read: neither side's window fills
+    c.sendall(data); c.shutdown(socket.SHUT_WR)
+t = threading.Thread(target=send); t.start()
 while True:
     d = c.recv(65536)
     if not d: break
     got += d
+t.join()
 print("match" if bytes(got) == data else "differ %d" % len(got))
 PY
 run timeout 120 python3 "$scratch/client.py" "$net.2" 1048576

@@ -20,7 +20,7 @@ for _ in range(int(sys.argv[1])):
         c.sendall(d)
     c.close()
 PY
-python3 "$scratch/echo.py" 2 >"$scratch/port" &
+python3 "$scratch/echo.py" 4 >"$scratch/port" &
 srv=$!
 for _ in $(seq 50); do [ -s "$scratch/port" ] && break; sleep 0.1; done
 port=$(cat "$scratch/port")
@@ -40,6 +40,38 @@ check "guest client, host server: 1 MiB echoed" out_has "echoed 1048576 bytes, f
 check "guest client: status 0" status_is 0
 run timeout -k 5 120 "$MONOS" run --net user -- "$prog" client 10.0.2.2 "$port" 100
 check "a second connection" out_has "echoed 100 bytes, fnv $(pattern_fnv 100)"
+big=104857600
+run timeout 60 "$prog" client 127.0.0.1 "$port" $big
+native=$out
+check "native client: 100 MB echoed" eval '[[ $native == "echoed $big bytes, fnv "* ]]'
+run timeout -k 5 120 "$MONOS" run --net user -- "$prog" client 10.0.2.2 "$port" $big
+check "guest client, host server: 100 MB echoed, same hash as natively" \
+	eval '[[ $native == "echoed $big bytes, fnv "* ]] && [ "$out" = "$native" ]'
+wait $srv
+
+# A host peer that answers the first bytes with a reset (SO_LINGER 0): the
+# guest's read, write and SIGPIPE must be what the same client sees natively.
+cat >"$scratch/reset.py" <<'PY'
+import socket, struct, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(8); print(s.getsockname()[1], flush=True)
+s.settimeout(120)
+for _ in range(int(sys.argv[1])):
+    c, _ = s.accept()
+    c.recv(5)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+PY
+python3 "$scratch/reset.py" 2 >"$scratch/rport" &
+srv=$!
+for _ in $(seq 50); do [ -s "$scratch/rport" ] && break; sleep 0.1; done
+rport=$(cat "$scratch/rport")
+run timeout 30 "$prog" reset 127.0.0.1 "$rport"
+native=$out
+check "native: the reset reads as ECONNRESET" out_has "read: ECONNRESET"
+run timeout -k 5 60 "$MONOS" run --net user -- "$prog" reset 10.0.2.2 "$rport"
+check "guest: reset peer: ECONNRESET, EOF, EPIPE and SIGPIPE as natively" \
+	[ -n "$native" -a "$out" = "$native" ]
 wait $srv
 
 run timeout -k 5 60 "$MONOS" run --net user -- "$prog" refused 10.0.2.2 1
@@ -50,7 +82,7 @@ hport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 timeout -k 5 120 "$MONOS" run -p "$hport:7000" -- "$prog" server 7000 2 >"$scratch/srv.out" 2>"$scratch/srv.err" &
 guest=$!
 cat >"$scratch/client.py" <<'PY'
-import socket, sys, time, hashlib
+import socket, sys, threading, time
 port, size = int(sys.argv[1]), int(sys.argv[2])
 data = bytes((i * 13) % 256 for i in range(size))
 for attempt in range(100):  # the guest boots and listens first
@@ -61,11 +93,14 @@ for attempt in range(100):  # the guest boots and listens first
     except (OSError, AssertionError):
         time.sleep(0.2)
 got = bytearray()
-c.sendall(data); c.shutdown(socket.SHUT_WR)
+def send():  # while the echo is read: an echo peer needs both at once
+    c.sendall(data); c.shutdown(socket.SHUT_WR)
+sender = threading.Thread(target=send); sender.start()
 while True:
     d = c.recv(65536)
     if not d: break
     got += d
+sender.join()
 print("match" if bytes(got) == data else "differ %d" % len(got))
 PY
 run timeout 120 python3 "$scratch/client.py" "$hport" 1048576

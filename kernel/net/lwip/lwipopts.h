@@ -26,7 +26,8 @@
 #define SYS_LIGHTWEIGHT_PROT 0 /* the caller holds net_lock() instead */
 #define LWIP_SOCKET	     0
 #define LWIP_NETCONN	     0
-#define LWIP_TIMERS	     1 /* sys_check_timeouts, driven tickless (sys_arch.c) */
+#define LWIP_TIMERS	     1
+#define LWIP_TIMERS_CUSTOM   1 /* timers.c runs lwIP's timers only when needed */
 
 /* ---- Memory ---- */
 #define MEM_LIBC_MALLOC 1

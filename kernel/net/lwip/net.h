@@ -101,6 +101,31 @@ void net_rx_frame(const void *frame, size_t len);
  * Lock held. */
 void net_run_locked(void);
 
+/* Log (klog, shown with -v) the instance's wake-ups per second and how
+ * often the stack ran: the figures of an idle instance (issue 3).  At exit,
+ * from net_flush; any context. */
+void net_log_stats(void);
+
+/* ---- timers.c: lwIP's cyclic timers on demand, for sys_arch.c ---- */
+
+/* Run the timers that are due (and catch up the aging ones).  Lock held. */
+void net_timers_run(void);
+
+/* Catch up the aging timers an idle spell left behind, before a caller
+ * looks at the state they age (cheap when nothing is due).  Lock held. */
+void net_timers_catch_up(void);
+
+/* When the next timer must run on time (monotonic ns), or UINT64_MAX when
+ * none must: then the stack does not wake the CPU.  Lock held. */
+uint64_t net_timers_next(void);
+
+/* Note a frame going out (`out`) or coming in: ARP requests, IPv4 and
+ * IPv6 fragments keep their timers on time for a while.  Lock held. */
+void net_timers_saw_frame(const void *frame, size_t len, bool out);
+
+/* Log how often each timer ran (klog).  Any context. */
+void net_timers_log(void);
+
 /* ---- netif.c, for nettest.c ---- */
 
 /*
@@ -113,6 +138,40 @@ int net_dhcp_lease(uint64_t timeout_ns);
 /* The interface's IPv4 address (or its gateway) as text in `buf`. Lock held
  * or boot context. */
 const char *net_if_addr_str(char *buf, size_t size, bool gateway);
+
+/* ---- netif.c, for the interface list (net/ifaces.c) ---- */
+
+#define NET_IF_IP6_MAX 3 /* >= LWIP_IPV6_NUM_ADDRESSES */
+
+/* The device's interface as programs see it (Linux's eth0).  Addresses in
+ * network byte order; ip4 all zero: no IPv4 address. */
+struct net_if_desc {
+	uint8_t mac[6];
+	uint16_t mtu;
+	uint8_t ip4[4], mask4[4];
+	unsigned n_ip6;		       /* valid (not tentative) IPv6 addresses */
+	uint8_t ip6[NET_IF_IP6_MAX][16];
+};
+
+/*
+ * net_if_describe - fill `d` with the device interface's link and
+ * addresses as they are now.  Returns 0, or -ENODEV when there is no
+ * network device (only loopback).  Process context, lock not held (takes
+ * it).
+ */
+int net_if_describe(struct net_if_desc *d);
+
+/* ---- netif.c: traffic counters, for /proc/net/dev (fs/procfs.c) ---- */
+
+/* The device interface's frames since boot, Ethernet headers included. */
+struct net_if_traffic {
+	uint64_t rx_bytes, rx_packets;
+	uint64_t tx_bytes, tx_packets, tx_dropped; /* dropped: the ring was full */
+};
+
+/* net_if_traffic_get - copy the counters (all zero without a device).
+ * Process context, lock not held (takes it). */
+void net_if_traffic_get(struct net_if_traffic *t);
 
 /* ---- nettest.c ---- */
 

@@ -37,6 +37,8 @@
 static struct netif net_if; /* the device's interface; guarded by the net lock */
 static bool net_up;
 static uint8_t net_frame_buf[NETDEV_FRAME_MAX]; /* gathers chained pbufs; lock held */
+static struct net_if_traffic net_if_count;	/* /proc/net/dev's; lock held */
+static err_t net_if_input(struct pbuf *p, struct netif *nif);
 
 /* lwIP's link output: one whole Ethernet frame, maybe a chain of pbufs. */
 static err_t net_if_output(struct netif *nif, struct pbuf *p)
@@ -50,7 +52,11 @@ static err_t net_if_output(struct netif *nif, struct pbuf *p)
 		pbuf_copy_partial(p, net_frame_buf, p->tot_len, 0);
 		frame = net_frame_buf;
 	}
+	net_timers_saw_frame(frame, p->tot_len, true);
 	err = netdev_send(frame, p->tot_len);
+	net_if_count.tx_packets += !err;
+	net_if_count.tx_bytes += err ? 0 : p->tot_len;
+	net_if_count.tx_dropped += !!err;
 	/* A full ring is congestion: TCP retransmits what was lost. */
 	return err == -ENOBUFS ? ERR_MEM : err ? ERR_IF : ERR_OK;
 }
@@ -167,7 +173,7 @@ const char *net_if_addr_str(char *buf, size_t size, bool gateway)
  * solicitation; the advertisement's prefix becomes a SLAAC address. */
 static void net_if_add(const ip4_addr_t *ip, const ip4_addr_t *mask, const ip4_addr_t *gw)
 {
-	netif_add(&net_if, ip, mask, gw, NULL, net_if_init, ethernet_input);
+	netif_add(&net_if, ip, mask, gw, NULL, net_if_init, net_if_input);
 #if LWIP_IPV6
 	netif_create_ip6_linklocal_address(&net_if, 1);
 	net_if.ip6_autoconfig_enabled = 1; /* the macro tests its pointer */
@@ -256,6 +262,7 @@ int net_flush(uint64_t timeout_ns)
 
 	if (!net_up)
 		return 0;
+	net_log_stats();
 	r = net_wait_boot(net_tcp_flushed, NULL, timeout_ns);
 	if (r) { /* say what was lost, once, where -v shows it */
 		uint64_t flags = net_lock();
@@ -266,4 +273,55 @@ int net_flush(uint64_t timeout_ns)
 		net_unlock(flags);
 	}
 	return r;
+}
+
+/* ------------------------------------------- the interface, for programs */
+
+_Static_assert(LWIP_IPV6_NUM_ADDRESSES <= NET_IF_IP6_MAX, "net_if_desc.ip6");
+
+int net_if_describe(struct net_if_desc *d)
+{
+	uint64_t flags;
+
+	memset(d, 0, sizeof(*d));
+	if (!net_up)
+		return -ENODEV;
+	flags = net_lock();
+	if (!netif_is_up(&net_if)) { /* never added: no device */
+		net_unlock(flags);
+		return -ENODEV;
+	}
+	memcpy(d->mac, net_if.hwaddr, sizeof(d->mac));
+	d->mtu = net_if.mtu;
+	memcpy(d->ip4, &netif_ip4_addr(&net_if)->addr, 4);
+	memcpy(d->mask4, &netif_ip4_netmask(&net_if)->addr, 4);
+#if LWIP_IPV6
+	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
+		if (ip6_addr_isvalid(netif_ip6_addr_state(&net_if, i)))
+			memcpy(d->ip6[d->n_ip6++], netif_ip6_addr(&net_if, i)->addr, 16);
+#endif
+	net_unlock(flags);
+	return 0;
+}
+
+/* ------------------------------------- traffic counters, for /proc/net/dev */
+
+/* The interface's input: count the frame, then hand it to Ethernet. */
+static err_t net_if_input(struct pbuf *p, struct netif *nif)
+{
+	net_if_count.rx_packets++;
+	net_if_count.rx_bytes += p->tot_len;
+	return ethernet_input(p, nif);
+}
+
+void net_if_traffic_get(struct net_if_traffic *t)
+{
+	uint64_t flags;
+
+	memset(t, 0, sizeof(*t));
+	if (!net_up) /* lwIP never started: nothing to lock */
+		return;
+	flags = net_lock();
+	*t = net_if_count;
+	net_unlock(flags);
 }

@@ -11,8 +11,8 @@
  * - for "now" when a frame arrives or a loopback packet waits (a softirq:
  *   the scheduler runs due timers from its idle loop and on every return to
  *   ring 3, never while a syscall is inside the kernel, so the lock is free);
- * - otherwise for lwIP's next timeout (sys_timeouts_sleeptime()), and not at
- *   all when lwIP has none, so an idle instance is not woken for nothing.
+ * - otherwise for the next lwIP timer that must run on time (timers.c), and
+ *   not at all when none must, so an idle instance is not woken for nothing.
  */
 #include "core/heap.h"
 #include "core/kernel.h"
@@ -25,7 +25,6 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
-#include "lwip/timeouts.h"
 
 #define NS_PER_MS   1000000ull
 #define NET_RXQ_MAX 1024 /* frames waiting for the stack; more are dropped */
@@ -49,6 +48,7 @@ static unsigned rxq_len, rxq_dropped;
 
 static void net_tick_fn(struct ktimer *t);
 static struct ktimer net_tick = { .fn = net_tick_fn };
+static uint64_t net_ticks; /* runs of net_tick: frames and timers (statistics) */
 
 /* ---- What lwIP asks of its platform (arch/cc.h, lwipopts.h) ---- */
 
@@ -108,7 +108,10 @@ int net_errno(int lwip_err)
 
 uint64_t net_lock(void)
 {
-	return spin_lock_irqsave(&net_big_lock);
+	uint64_t flags = spin_lock_irqsave(&net_big_lock);
+
+	net_timers_catch_up(); /* aging an idle spell skipped, before anyone looks */
+	return flags;
 }
 
 /* Whether an interface has looped-back packets waiting (sent to one of our
@@ -129,15 +132,12 @@ static bool net_loop_pending(void)
  * Interrupts off (the lock held). */
 static void net_rearm(void)
 {
-	uint64_t now = time_monotonic_ns(), when;
-	uint32_t ms;
+	uint64_t when;
 
 	if (rxq_head || net_loop_pending())
-		when = now;
-	else if ((ms = sys_timeouts_sleeptime()) == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+		when = time_monotonic_ns();
+	else if ((when = net_timers_next()) == UINT64_MAX)
 		return ktimer_del(&net_tick);
-	else
-		when = now + ms * NS_PER_MS;
 	if (ktimer_pending(&net_tick) && net_tick.expires == when)
 		return;
 	net_tick.expires = when;
@@ -202,6 +202,7 @@ static void net_rx_deliver(void)
 		struct pbuf *p;
 
 		next = f->next;
+		net_timers_saw_frame(f->data, f->len, false);
 		f->pc.custom_free_function = net_frame_free;
 		p = pbuf_alloced_custom(PBUF_RAW, f->len, PBUF_REF, &f->pc, f->data, f->len);
 		if (!p || !netif_default || netif_default->input(p, netif_default) != ERR_OK) {
@@ -215,17 +216,18 @@ static void net_rx_deliver(void)
 
 void net_run_locked(void)
 {
+	net_timers_run(); /* first: input meets state aged up to now */
 	net_rx_deliver();
 #if LWIP_NETIF_LOOPBACK
 	netif_poll_all(); /* packets to 127.0.0.1, ::1 and our own addresses */
 #endif
-	sys_check_timeouts();
 }
 
 static void net_tick_fn(struct ktimer *t)
 {
 	uint64_t flags = net_lock();
 
+	net_ticks++;
 	net_run_locked();
 	net_unlock(flags);
 }
@@ -252,4 +254,14 @@ int net_wait_boot(bool (*done)(void *arg), void *arg, uint64_t timeout_ns)
 		time_arm_timer(wake);
 		time_idle();
 	}
+}
+
+void net_log_stats(void)
+{
+	uint64_t ms = time_monotonic_ns() / NS_PER_MS, w = time_wakeups();
+
+	klog("monos: net: at exit after %lu ms: %lu wake-ups (%lu.%02lu/s), the stack ran %lu "
+	     "times, %u frames dropped\n",
+	     ms, w, ms ? w * 1000 / ms : 0, ms ? w * 100000 / ms % 100 : 0, net_ticks, rxq_dropped);
+	net_timers_log();
 }

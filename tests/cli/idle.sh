@@ -1,0 +1,53 @@
+# An idle networked instance must not wake up periodically (issue 3,
+# design.md 6): a server blocked in accept() under --net user sits idle for
+# 20 s, then answers one connection (proof that the stack, aged lazily while
+# idle, still works) and exits.  The kernel's -v exit log counts the CPU's
+# wake-ups and each lwIP timer's runs (kernel/net/lwip/timers.c).  With
+# lwIP's own cyclic timers the figure was about 2 wake-ups a second; now
+# only start-up (duplicate address detection, router solicitation) and the
+# connection itself wake the CPU.
+source tests/cli/lib/common.bash
+idle=20
+hport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+timeout -k 5 $((idle + 60)) "$MONOS" run -v -p "$hport:7000" -- "$GUEST/tcp_echo" server 7000 1 \
+	>"$scratch/srv.out" 2>"$scratch/srv.err" &
+guest=$!
+for _ in $(seq 150); do # until the guest listens
+	grep -q listening "$scratch/srv.out" && break
+	sleep 0.2
+done
+sleep $idle
+
+cat >"$scratch/client.py" <<'PY'
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+data = bytes(range(256)) * 40
+c.sendall(data); c.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    d = c.recv(65536)
+    if not d: break
+    got += d
+print("match" if got == data else "differ")
+PY
+run timeout 60 python3 "$scratch/client.py" "$hport"
+check "after ${idle}s idle, the server still answers" out_has "match"
+wait $guest
+rc=$?
+out=$(cat "$scratch/srv.out")
+err=$(grep "net:" "$scratch/srv.err")
+check "the server exits 0" status_is 0
+# "monos: net: at exit after MS ms: N wake-ups (R/s), ..."
+line=$(grep -o 'at exit after [0-9]* ms: [0-9]* wake-ups' "$scratch/srv.err")
+ms=$(echo "$line" | awk '{print $4}')
+wakeups=$(echo "$line" | awk '{print $6}')
+echo "    $line"
+check "the exit log counts wake-ups" [ -n "$ms" -a -n "$wakeups" ]
+# Start-up and the connection take about 15; lwIP's cyclic timers alone
+# would add 2 a second.
+limit=$((20 + idle / 4))
+check "at most $limit wake-ups in all, ${idle}s idle included" [ "${wakeups:-999999}" -le $limit ]
+check "no DHCP or reassembly timer ran (static address, no fragments)" \
+	eval 'grep -q "timer dhcp_fine ran 0 times" "$scratch/srv.err" &&
+	grep -q "timer ip_reass ran 0 times" "$scratch/srv.err"'
+finish
