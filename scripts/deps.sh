@@ -5,7 +5,7 @@
 set -euo pipefail
 need=(gcc make binutils libc6-dev linux-libc-dev musl-tools qemu-system-x86 cpio coreutils
 	sqlite3 lua5.4 busybox-static python3 perl gzip grep sed iproute2
-	redis-server redis-tools nginx-light curl \
+	redis-server redis-tools nginx-light curl golang-go \
 	dpkg-dev xz-utils) # dpkg-source unpacks lwIP's source package (scripts/lwip.sh)
 # `scripts/deps.sh bench` (make bench): the benchmarks' own packages too:
 # the HTTP load generator and client, the charts, and the Linux guest's /init

@@ -153,6 +153,7 @@ GUEST_CASES=(
 	"fdtable fdtable none same"
 	"uio uio none same"
 	"netlink netlink none same"
+	"goruntime goruntime none same"
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
 )

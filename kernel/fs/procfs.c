@@ -281,6 +281,9 @@ static void sys_kernel_init(struct inode *proc)
 	 * and never refuses a mapping for want of RAM (redis checks this). */
 	string_file(vm, "overcommit_memory", "1", 0644);
 	string_file(vm, "max_map_count", "65530", 0644);
+	/* the largest listen backlog, as on Linux 5.4+ (Go reads it and
+	 * passes it to listen, which clamps it for lwIP) */
+	string_file(procfs_dir(procfs_dir(sys, "net"), "core"), "somaxconn", "4096", 0444);
 	random_fill(boot_id, sizeof(boot_id));
 	boot_id[6] = (boot_id[6] & 0x0f) | 0x40;
 	boot_id[8] = (boot_id[8] & 0x3f) | 0x80;

@@ -7,8 +7,9 @@
 #include "core/kernel.h"
 #include <lib/fmt.h>
 
-#define SYSFS_MAGIC 0x62656572 /* include/uapi/linux/magic.h */
-#define SYSFS_DEV   0x0016
+#define SYSFS_MAGIC  0x62656572 /* include/uapi/linux/magic.h */
+#define SYSFS_DEV    0x0016
+#define THP_PMD_SIZE (2ul << 20) /* one page-directory entry maps 2 MiB */
 
 struct vfs_sb sysfs_sb = {
 	.name = "sysfs", .magic = SYSFS_MAGIC, .dev = SYSFS_DEV, .rdonly = true
@@ -22,6 +23,13 @@ static long gen_cpus(struct inode *ino, char *buf, size_t n)
 static long gen_thp(struct inode *ino, char *buf, size_t n)
 {
 	return fmt_snprintf(buf, n, "always madvise [never]\n");
+}
+
+/* The PMD huge page size, which Linux shows even with THP off: Go's runtime
+ * reads it at start to size its heap chunks (runtime.osinit). */
+static long gen_thp_size(struct inode *ino, char *buf, size_t n)
+{
+	return fmt_snprintf(buf, n, "%lu\n", THP_PMD_SIZE);
 }
 
 void sysfs_init(void)
@@ -38,4 +46,5 @@ void sysfs_init(void)
 	procfs_file(cpu, "present", gen_cpus, 0444);
 	mm = procfs_dir(procfs_dir(procfs_dir(sys, "kernel"), "mm"), "transparent_hugepage");
 	procfs_file(mm, "enabled", gen_thp, 0444);
+	procfs_file(mm, "hpage_pmd_size", gen_thp_size, 0444);
 }

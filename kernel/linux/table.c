@@ -9,6 +9,7 @@
 #include "arch/x86_64/cpu.h"
 #include "core/console.h"
 #include "core/kernel.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 #include <lib/fmt.h>
@@ -283,22 +284,27 @@ static size_t trace_arg(char *out, size_t n, char kind, uint64_t v)
 	}
 }
 
-static void trace_print(const struct regs *r, long ret)
+/*
+ * Print call `nr` with its arguments from `r` and its result.  `nr` comes
+ * apart from `r` because rt_sigreturn replaces every register, r->nr (then
+ * -1 or the interrupted call) included.
+ */
+static void trace_print(const struct regs *r, uint64_t nr, long ret)
 {
 	const uint64_t a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
-	const char *name = name_of(r->nr);
-	const char *args = r->nr < SYSCALL_COUNT && table[r->nr].fn ? table[r->nr].args : "xxxxxx";
+	const char *name = name_of(nr);
+	const char *args = nr < SYSCALL_COUNT && table[nr].fn ? table[nr].args : "xxxxxx";
 	char line[512];
 	size_t len;
 
 	if (name)
 		len = fmt_snprintf(line, sizeof(line), "%s(", name);
 	else
-		len = fmt_snprintf(line, sizeof(line), "syscall_%lu(", r->nr);
+		len = fmt_snprintf(line, sizeof(line), "syscall_%lu(", nr);
 	unsigned nargs = strlen(args);
 	/* open and openat take a mode only when they may create a file */
-	if ((r->nr == __NR_open && !(a[1] & (O_CREAT | O_TMPFILE_BITS))) ||
-	    (r->nr == __NR_openat && !(a[2] & (O_CREAT | O_TMPFILE_BITS))))
+	if ((nr == __NR_open && !(a[1] & (O_CREAT | O_TMPFILE_BITS))) ||
+	    (nr == __NR_openat && !(a[2] & (O_CREAT | O_TMPFILE_BITS))))
 		nargs--;
 	for (unsigned i = 0; i < nargs && i < 6 && len < sizeof(line) - 64; i++) {
 		if (i)
@@ -309,6 +315,9 @@ static void trace_print(const struct regs *r, long ret)
 		len = sizeof(line) - 64;
 	if (ret == TRACE_NO_RETURN)
 		len += fmt_snprintf(line + len, sizeof(line) - len, ") = ?\n");
+	else if (ret == -ERESTARTSYS) /* a signal came: restarted or EINTR */
+		len += fmt_snprintf(line + len, sizeof(line) - len,
+				    ") = ? ERESTARTSYS (interrupted by a signal)\n");
 	else if (ret < 0 && ret >= -MAX_ERRNO)
 		len += fmt_snprintf(line + len, sizeof(line) - len, ") = -1 %s\n",
 				    errno_name((int)-ret));
@@ -377,7 +386,7 @@ int syscall_dispatch(struct regs *r)
 	long ret;
 
 	if (unlikely(trace) && (nr == __NR_exit || nr == __NR_exit_group))
-		trace_print(r, TRACE_NO_RETURN); /* they do not come back */
+		trace_print(r, nr, TRACE_NO_RETURN); /* they do not come back */
 	if (nr < SYSCALL_COUNT && table[nr].fn) {
 		ret = table[nr].fn(r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
 	} else {
@@ -386,7 +395,7 @@ int syscall_dispatch(struct regs *r)
 	}
 	r->rax = ret;
 	if (unlikely(trace))
-		trace_print(r, ret);
+		trace_print(r, nr, ret);
 	/* rt_sigreturn restores every register, rcx and r11 included, which
 	 * only IRETQ gives back; a signal frame moves RIP. */
 	bool iret = process_return_to_user(r, true) || nr == __NR_rt_sigreturn;

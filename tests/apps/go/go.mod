@@ -1,0 +1,3 @@
+module monos.test/goapps
+
+go 1.19
