@@ -154,6 +154,8 @@ GUEST_CASES=(
 	"uio uio none same"
 	"netlink netlink none same"
 	"goruntime goruntime none same"
+	"rtsignals rtsignals none same"
+	"procnet procnet none same"
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
 )

@@ -123,6 +123,8 @@ struct file *eventfd_create(uint64_t initval, unsigned flags)
 	list_init(&e->inode.children);
 	f->refs = 1;
 	f->flags = O_RDWR | (flags & O_NONBLOCK);
+	e->inode.name = "[eventfd]"; /* /proc/self/fd shows anon_inode:[eventfd] */
+	e->inode.namelen = strlen(e->inode.name);
 	f->inode = &e->inode;
 	f->ops = &eventfd_ops;
 	f->priv = e;

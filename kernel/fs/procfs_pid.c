@@ -169,7 +169,7 @@ static void map_line(struct procfs_buf *b, struct vma *v, char *path)
 		      v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
 		      v->prot & PROT_EXEC ? 'x' : '-', v->file ? v->file_off : 0, dev >> 8,
 		      dev & 0xff, v->file ? v->file->ino : 0);
-	if (v->file && vfs_path(v->file, path, PATH_MAX) >= 0)
+	if (v->file && !v->name && vfs_path(v->file, path, PATH_MAX) >= 0) /* [vdso], [vvar] */
 		name = path;
 	if (name) {
 		size_t used = b->len - start;
@@ -193,7 +193,9 @@ static long gen_maps(struct inode *ino, char *buf, size_t n)
 }
 
 /* The link text of an open file: its path, or what Linux shows for the
- * files with none (pipes, sockets, terminals). */
+ * files with none (pipes, sockets, terminals, and the anonymous inodes of
+ * timerfd, signalfd, eventfd and epoll, named by their makers "[timerfd]"
+ * and so on, as Linux's anon_inode_getfile names them). */
 static void fd_target(struct file *f, char *out, size_t n)
 {
 	struct inode *ino = f->inode;
@@ -204,6 +206,8 @@ static void fd_target(struct file *f, char *out, size_t n)
 		fmt_snprintf(out, n, "pipe:[%lu]", ino->ino);
 	else if ((ino->mode & S_IFMT) == S_IFSOCK && !ino->parent)
 		fmt_snprintf(out, n, "socket:[%lu]", ino->ino);
+	else if (!ino->parent && !ino->sb && ino->namelen) /* in no filesystem */
+		fmt_snprintf(out, n, "anon_inode:%.*s", (int)ino->namelen, ino->name);
 	else if (vfs_path(ino, out, n) < 0)
 		fmt_snprintf(out, n, "anon_inode:[%lu]", ino->ino);
 }

@@ -161,6 +161,8 @@ long sys_epoll_create1(long flags)
 	list_init(&ep->inode.children);
 	f->refs = 1;
 	f->flags = O_RDWR;
+	ep->inode.name = "[eventpoll]"; /* /proc/self/fd shows anon_inode:[eventpoll] */
+	ep->inode.namelen = strlen(ep->inode.name);
 	f->inode = &ep->inode;
 	f->ops = &epoll_ops;
 	f->priv = ep;

@@ -1,11 +1,11 @@
 /*
  * Signal delivery.  Pending signals are a process-wide set and a set per
- * thread, with one siginfo kept per signal (standard signals do not queue;
- * real-time signals queue on Linux and collapse here, a known departure).
- * Delivery happens on the way back to ring 3, after a syscall or a trap: one
- * signal per return, through a frame laid out exactly as Linux's x86-64
- * rt_sigframe (arch/x86/include/asm/sigframe.h) with the XSAVE state, and
- * back through rt_sigreturn via SA_RESTORER.
+ * thread (each a struct sigpending_k of sigpending.c: standard signals
+ * pending once, real-time signals queued).  Delivery happens on the way
+ * back to ring 3, after a syscall or a trap: one signal per return,
+ * through a frame laid out exactly as Linux's x86-64 rt_sigframe
+ * (arch/x86/include/asm/sigframe.h) with the XSAVE state, and back through
+ * rt_sigreturn via SA_RESTORER.
  */
 #include "linux/signal.h"
 #include "arch/x86_64/cpu.h"
@@ -38,17 +38,18 @@
 #define MAIN_TID   1 /* the program's first thread (sched_create_main) */
 
 struct thread_signals {
-	uint64_t pending;	    /* thread-directed */
-	struct ksiginfo info[NSIG]; /* their info */
-	uint64_t alt_sp, alt_size;  /* sigaltstack */
+	struct sigpending_k pending; /* thread-directed */
+	struct list_head node;	     /* in `signalled` since its first signal */
+	uint64_t alt_sp, alt_size;   /* sigaltstack */
 	uint32_t alt_flags;
 	bool restore_mask; /* after the next frame, restore saved_mask */
 	uint64_t saved_mask;
 };
 
 static struct sigaction_k actions[NSIG];
-static uint64_t proc_pending;
-static struct ksiginfo proc_info[NSIG];
+static struct sigpending_k proc_pending = { .queue = LIST_HEAD_INIT(proc_pending.queue) };
+/* Threads that were ever sent a signal: those signal_discard must visit. */
+static struct list_head signalled = LIST_HEAD_INIT(signalled);
 static uint64_t sent_gen; /* bumped when a signal becomes pending (signalfd) */
 
 /* Linux's x86-64 signal frame pieces. */
@@ -88,8 +89,10 @@ struct sigaction_k *signal_action(int sig)
 void *signal_state_alloc(void)
 {
 	struct thread_signals *ts = kzalloc(sizeof(*ts));
-	if (ts)
+	if (ts) {
 		ts->alt_flags = SS_DISABLE;
+		list_init(&ts->pending.queue);
+	}
 	return ts;
 }
 
@@ -97,6 +100,28 @@ int signal_thread_init(struct thread *t)
 {
 	t->sig = signal_state_alloc();
 	return t->sig ? 0 : -ENOMEM;
+}
+
+/* A discarded POSIX timer signal: its timer may fire again. */
+static void timer_gone(struct ksiginfo *info)
+{
+	if (info->timer_seq)
+		timer_signal_taken(info, false);
+}
+
+/* Linux's exit_signals/flush_sigqueue: the thread's own pending signals
+ * go with it, and give back their RLIMIT_SIGPENDING count. */
+void signal_thread_exit(struct thread *t)
+{
+	struct thread_signals *ts = ts_of(t);
+	uint64_t flags = irq_save();
+
+	sigpending_discard(&ts->pending, ~0ull, timer_gone);
+	if (ts->node.next)
+		list_del(&ts->node);
+	t->sig = NULL;
+	irq_restore(flags);
+	kfree(ts);
 }
 
 /* Signals whose default action is to do nothing (stop signals too: there
@@ -107,7 +132,7 @@ static bool default_ignored(int sig)
 	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-static bool ignored(int sig)
+bool signal_ignored(int sig)
 {
 	uint64_t h = actions[sig - 1].handler;
 	return sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && default_ignored(sig)));
@@ -121,27 +146,44 @@ static bool dropped(struct thread *t, int sig)
 {
 	struct thread *to = t ? t : sched_find(MAIN_TID);
 
-	return ignored(sig) && !(to && (to->sigmask & SIGBIT(sig)));
+	return signal_ignored(sig) && !(to && (to->sigmask & SIGBIT(sig)));
 }
 
-void signal_send(struct thread *t, const struct ksiginfo *info)
+int signal_send(struct thread *t, const struct ksiginfo *info)
 {
-	int sig = info->signo;
+	int sig = info->signo, r;
 	uint64_t flags;
 
 	if (sig < 1 || sig > NSIG || dropped(t, sig))
-		return;
+		return SIGPENDING_MERGED;
 	flags = irq_save();
 	if (t) {
-		ts_of(t)->pending |= SIGBIT(sig);
-		ts_of(t)->info[sig - 1] = *info;
+		struct thread_signals *ts = ts_of(t);
+		if (!ts->node.next) /* kzalloc'ed: not listed yet */
+			list_add_tail(&ts->node, &signalled);
+		r = sigpending_add(&ts->pending, info);
 	} else {
-		proc_pending |= SIGBIT(sig);
-		proc_info[sig - 1] = *info;
+		r = sigpending_add(&proc_pending, info);
 	}
-	sent_gen++;
+	if (!r)
+		sent_gen++;
 	irq_restore(flags);
-	sched_wake_all(); /* a waiter re-checks and takes it */
+	if (!r)
+		sched_wake_all(); /* a waiter re-checks and takes it */
+	return r;
+}
+
+/* Linux's sigaction: setting an action that ignores a signal discards it
+ * wherever it is pending, blocked or not. */
+void signal_discard(int sig)
+{
+	uint64_t flags = irq_save();
+	struct thread_signals *ts;
+
+	sigpending_discard(&proc_pending, SIGBIT(sig), timer_gone);
+	list_for_each_entry(ts, &signalled, node)
+		sigpending_discard(&ts->pending, SIGBIT(sig), timer_gone);
+	irq_restore(flags);
 }
 
 uint64_t signal_generation(void)
@@ -151,31 +193,29 @@ uint64_t signal_generation(void)
 
 uint64_t signal_pending_set(void)
 {
-	return ts_of(sched_current())->pending | proc_pending;
+	return ts_of(sched_current())->pending.set | proc_pending.set;
 }
 
 static bool has_signal(struct thread *t)
 {
-	return ((ts_of(t)->pending | proc_pending) & ~t->sigmask) != 0;
+	return ((ts_of(t)->pending.set | proc_pending.set) & ~t->sigmask) != 0;
 }
 
+/* The thread's own signals first, then the process's, as Linux's
+ * dequeue_signal; a POSIX timer's signal re-arms its timer when taken. */
 int signal_dequeue(uint64_t set, struct ksiginfo *info)
 {
-	struct thread_signals *ts = ts_of(sched_current());
-	uint64_t own = ts->pending & set, shared = proc_pending & set;
+	struct sigpending_k *own = &ts_of(sched_current())->pending;
+	uint64_t flags = irq_save();
 	int sig;
 
-	if (own) {
-		sig = __builtin_ctzll(own) + 1;
-		ts->pending &= ~SIGBIT(sig);
-		*info = ts->info[sig - 1];
-	} else if (shared) {
-		sig = __builtin_ctzll(shared) + 1;
-		proc_pending &= ~SIGBIT(sig);
-		*info = proc_info[sig - 1];
-	} else {
-		return 0;
-	}
+	if ((sig = sigpending_next(own, set)))
+		sigpending_take(own, sig, info);
+	else if ((sig = sigpending_next(&proc_pending, set)))
+		sigpending_take(&proc_pending, sig, info);
+	irq_restore(flags);
+	if (sig && info->timer_seq)
+		timer_signal_taken(info, true);
 	return sig;
 }
 
@@ -217,8 +257,7 @@ void signal_force_fault(const struct ksiginfo *info)
 	/* Linux's force_sig_fault: a fault that cannot reach a handler kills. */
 	if (h == SIG_DFL || h == SIG_IGN || (t->sigmask & SIGBIT(sig)))
 		process_kill(sig, info->addr, sched_user_regs(t)->rip);
-	ts_of(t)->pending |= SIGBIT(sig);
-	ts_of(t)->info[sig - 1] = *info;
+	sigpending_add(&ts_of(t)->pending, info); /* a fault's code is >= 0: never refused */
 }
 
 /* The XSAVE image of the current thread's FPU for a frame, with the
@@ -352,7 +391,7 @@ bool signal_deliver(struct regs *r, bool syscall)
 
 	while ((sig = signal_dequeue(~t->sigmask, &info))) {
 		struct sigaction_k *act = &actions[sig - 1];
-		if (ignored(sig))
+		if (signal_ignored(sig))
 			continue; /* changed to ignored while pending */
 		if (act->handler == SIG_DFL)
 			process_kill(sig, info.addr, info.addr ? r->rip : 0);

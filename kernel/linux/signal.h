@@ -9,41 +9,47 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <lib/list.h>
 
 struct regs;
 struct thread;
 
 #define SIGBIT(sig) (1ull << ((sig)-1))
-#define SIGSTOP 19
-#define SIGCHLD 17
-#define SIGCONT 18
-#define SIGTSTP 20
-#define SIGTTIN 21
-#define SIGTTOU 22
-#define SIGURG 23
-#define SIGWINCH 28
-#define SIGSYS 31
+#define SIGSTOP	    19
+#define SIGCHLD	    17
+#define SIGCONT	    18
+#define SIGTSTP	    20
+#define SIGTTIN	    21
+#define SIGTTOU	    22
+#define SIGURG	    23
+#define SIGWINCH    28
+#define SIGSYS	    31
+#define SIGRTMIN    32 /* the kernel's; libcs keep the first two or three */
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
 /* si_code values (include/uapi/asm-generic/siginfo.h). */
-#define SI_USER 0
-#define SI_KERNEL 0x80
-#define SI_TKILL (-6)
-#define SI_TIMER (-2)
+#define SI_USER	    0
+#define SI_KERNEL   0x80
+#define SI_TKILL    (-6)
+#define SI_QUEUE    (-1)
+#define SI_TIMER    (-2)
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
-#define ILL_ILLOPN 2
-#define FPE_INTDIV 1
-#define BUS_ADRALN 1
-#define TRAP_BRKPT 1
+#define ILL_ILLOPN  2
+#define FPE_INTDIV  1
+#define BUS_ADRALN  1
+#define TRAP_BRKPT  1
 
 /* What a signal carries; laid out into the program's siginfo_t. */
 struct ksiginfo {
 	int signo, code;
-	int pid, uid;	/* SI_USER, SI_TKILL */
-	uint64_t addr;	/* faults */
+	int pid, uid;  /* SI_USER, SI_TKILL */
+	uint64_t addr; /* faults */
 	int timerid, overrun;
 	uint64_t value; /* timers, sigqueue */
+	/* Kernel-private (Linux's si_sys_private): set by a POSIX timer's
+	 * expiry, so taking the signal re-arms it (timer_signal_taken). */
+	uint32_t timer_seq;
 };
 
 /* struct sigaction as the kernel sees it (x86-64, with sa_restorer). */
@@ -51,11 +57,11 @@ struct sigaction_k {
 	uint64_t handler, flags, restorer, mask;
 };
 #define SA_NOCLDSTOP 0x00000001
-#define SA_SIGINFO 0x00000004
-#define SA_RESTORER 0x04000000
-#define SA_ONSTACK 0x08000000
-#define SA_RESTART 0x10000000
-#define SA_NODEFER 0x40000000
+#define SA_SIGINFO   0x00000004
+#define SA_RESTORER  0x04000000
+#define SA_ONSTACK   0x08000000
+#define SA_RESTART   0x10000000
+#define SA_NODEFER   0x40000000
 #define SA_RESETHAND 0x80000000
 
 /* The action table (process-wide), for sys_rt_sigaction. */
@@ -66,12 +72,25 @@ struct sigaction_k *signal_action(int sig);
 void *signal_state_alloc(void);
 int signal_thread_init(struct thread *t);
 
+/* A thread's end (sys_exit): drop its pending signals, free its state. */
+void signal_thread_exit(struct thread *t);
+
 /*
- * Send `sig` with `info`: to thread `t`, or to the process if `t` is NULL
- * (any thread that does not block it takes it).  A signal the program
- * ignores is dropped.  Any context (interrupts included).
+ * Send `info->signo` with `info`: to thread `t`, or to the process if `t` is
+ * NULL (any thread that does not block it takes it).  Returns 0 when it is
+ * now pending, SIGPENDING_MERGED when nothing changed (the program ignores
+ * it, or a standard signal was pending already), -EAGAIN when a real-time
+ * signal is over RLIMIT_SIGPENDING (sigpending.c).  Any context
+ * (interrupts included).
  */
-void signal_send(struct thread *t, const struct ksiginfo *info);
+int signal_send(struct thread *t, const struct ksiginfo *info);
+
+/* Discard `sig` wherever it is pending (an action set to ignore it). */
+void signal_discard(int sig);
+
+/* Whether the action of `sig` is to ignore it (SIG_IGN, or SIG_DFL for a
+ * signal whose default is to do nothing). */
+bool signal_ignored(int sig);
 
 /* A fault of the current thread: deliver `info` to its handler, or end the
  * program if the signal is blocked, ignored or has no handler. */
@@ -101,6 +120,39 @@ long signal_put_siginfo(uint64_t uaddr, const struct ksiginfo *info);
 /* The mask to restore after a handler when a syscall (rt_sigsuspend)
  * changed it only for the wait. */
 void signal_set_saved_mask(uint64_t mask);
+
+/* ---- sigpending.c: one pending set (the process's, or a thread's) ---- */
+
+struct sigpending_k {
+	uint64_t set;			/* pending signals, bit (signo - 1) */
+	uint64_t counted;		/* standard signals whose info counts */
+	struct ksiginfo info[SIGRTMIN]; /* standard signals: the one info */
+	struct list_head queue;		/* real-time signals, in order sent */
+};
+#define SIGPENDING_MERGED 1
+
+/* Add `info` (its signo) to `p`: 0, SIGPENDING_MERGED (a standard signal
+ * already pending) or -EAGAIN (over RLIMIT_SIGPENDING).  The set must have
+ * its queue initialised (list_init). */
+int sigpending_add(struct sigpending_k *p, const struct ksiginfo *info);
+
+/* The signal of `set` to take next from `p` (those of faults first, then
+ * the lowest number), or 0. */
+int sigpending_next(const struct sigpending_k *p, uint64_t set);
+
+/* Take pending signal `sig` from `p` into *info: a real-time signal's
+ * oldest sending (it stays pending while more are queued). */
+void sigpending_take(struct sigpending_k *p, int sig, struct ksiginfo *info);
+
+/* Drop every signal of `mask` from `p`; `gone` (may be NULL) sees each
+ * info dropped first. */
+void sigpending_discard(struct sigpending_k *p, uint64_t mask, void (*gone)(struct ksiginfo *));
+
+/* ---- sys_timer.c ---- */
+
+/* A POSIX timer's signal (info->timer_seq set) was taken (`taken`) or
+ * discarded: re-arm a periodic timer and put the overrun count in *info. */
+void timer_signal_taken(struct ksiginfo *info, bool taken);
 
 /* Register the signal check with the scheduler.  Called once. */
 void signal_init(void);

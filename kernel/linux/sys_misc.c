@@ -167,6 +167,11 @@ long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old)
 	return 0;
 }
 
+uint64_t misc_rlimit_cur(int res)
+{
+	return rlimits[res].cur;
+}
+
 long sys_getrlimit(long res, uint64_t rl)
 {
 	return sys_prlimit64(0, res, 0, rl);

@@ -1,6 +1,6 @@
 /*
  * Signal system calls: actions and masks, sending (kill, tgkill, tkill,
- * rt_sigqueueinfo), waiting (rt_sigsuspend, rt_sigtimedwait, pause),
+ * rt_sigqueueinfo, rt_tgsigqueueinfo), waiting (rt_sigsuspend, rt_sigtimedwait, pause),
  * rt_sigpending, sigaltstack and rt_sigreturn.  Delivery is linux/signal.c.
  */
 #include "linux/syscall.h"
@@ -21,6 +21,16 @@ uint64_t signal_handler_of(int signo)
 	return signo >= 1 && signo <= NSIG ? signal_action(signo)->handler : SIG_DFL;
 }
 
+/* Whether setting `handler` for `sig` discards it when pending: SIG_IGN, or
+ * SIG_DFL for the signals whose default is to be ignored (Linux's
+ * sig_handler_ignored with sig_kernel_ignore; the stop signals are not among
+ * them, though monos ignores them too, for want of job control). */
+static bool discards(int sig, uint64_t handler)
+{
+	return handler == SIG_IGN || (handler == SIG_DFL && (sig == SIGCHLD || sig == SIGCONT ||
+							     sig == SIGURG || sig == SIGWINCH));
+}
+
 long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize)
 {
 	struct sigaction_k na;
@@ -38,6 +48,8 @@ long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize)
 	if (act) {
 		na.mask &= ~UNBLOCKABLE;
 		*signal_action(sig) = na;
+		if (discards(sig, na.handler))
+			signal_discard(sig);
 	}
 	return 0;
 }
@@ -78,9 +90,9 @@ static long send(struct thread *t, long sig, int code)
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	if (sig)
-		signal_send(t, &info);
-	return 0; /* sig 0: a probe that the target exists */
+	if (sig && signal_send(t, &info) < 0)
+		return -EAGAIN; /* a real-time signal over RLIMIT_SIGPENDING */
+	return 0;		/* sig 0: a probe that the target exists */
 }
 
 long sys_kill(long pid, long sig)
@@ -112,26 +124,69 @@ long sys_tkill(long tid, long sig)
 	return send(t, sig, SI_TKILL);
 }
 
-long sys_rt_sigqueueinfo(long pid, long sig, uint64_t uinfo)
+/*
+ * Read the siginfo a program hands rt_(tg)sigqueueinfo at `uinfo`.  Linux
+ * lets a program forge any si_code for itself (`self`: the target is the
+ * caller: its process, or for rt_tgsigqueueinfo its thread), and for
+ * another only negative codes other than SI_TKILL, sigqueue's kind: EPERM.
+ */
+static long read_info(struct ksiginfo *info, long sig, uint64_t uinfo, bool self)
 {
 	int32_t si[8];
-	struct ksiginfo info = { .signo = sig };
 
-	if (pid != MONOS_PID)
-		return -ESRCH;
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
 	if (copy_from_user(si, uinfo, sizeof(si)))
 		return -EFAULT;
-	if (si[2] >= 0 || si[2] == SI_TKILL) /* only negative codes may be forged */
+	if ((si[2] >= 0 || si[2] == SI_TKILL) && !self)
 		return -EPERM;
-	info.code = si[2];
-	info.pid = si[4];
-	info.uid = si[5];
-	memcpy(&info.value, &si[6], 8);
-	if (sig)
-		signal_send(NULL, &info);
+	memset(info, 0, sizeof(*info));
+	info->signo = sig;
+	info->code = si[2];
+	if (info->code == SI_TIMER) {
+		info->timerid = si[4];
+		info->overrun = si[5];
+	} else {
+		info->pid = si[4];
+		info->uid = si[5];
+	}
+	memcpy(&info->value, &si[6], 8);
 	return 0;
+}
+
+/* Send what read_info read to `t` (NULL: the process); sig 0 probes. */
+static long queue_info(struct thread *t, long sig, const struct ksiginfo *info)
+{
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (sig && signal_send(t, info) < 0)
+		return -EAGAIN; /* a real-time signal over RLIMIT_SIGPENDING */
+	return 0;
+}
+
+long sys_rt_sigqueueinfo(long pid, long sig, uint64_t uinfo)
+{
+	struct ksiginfo info;
+	long r = read_info(&info, sig, uinfo, pid == MONOS_PID);
+
+	if (r)
+		return r;
+	if (pid != MONOS_PID)
+		return -ESRCH;
+	return queue_info(NULL, sig, &info);
+}
+
+long sys_rt_tgsigqueueinfo(long tgid, long tid, long sig, uint64_t uinfo)
+{
+	struct ksiginfo info;
+	struct thread *t;
+	long r;
+
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	if ((r = read_info(&info, sig, uinfo, tid == sched_current()->tid)))
+		return r;
+	if (tgid != MONOS_PID || !(t = sched_find(tid)))
+		return -ESRCH;
+	return queue_info(t, sig, &info);
 }
 
 static bool never(void *arg)

@@ -351,6 +351,7 @@ long sys_exit(long status)
 	if (sched_thread_count() == 1)
 		process_exit(status & 0xff); /* the last thread ends the process */
 	exit_robust_list(t);
+	signal_thread_exit(t);
 	if (t->clear_child_tid && !copy_to_user(t->clear_child_tid, &zero, sizeof(zero)))
 		futex_wake(t->clear_child_tid, 1, FUTEX_BITSET_MATCH_ANY);
 	sched_exit_thread();

@@ -1,10 +1,17 @@
 /*
- * Timers that signal: alarm, setitimer/getitimer (ITIMER_REAL) and the POSIX
- * timers (timer_create, timer_settime, timer_gettime, timer_getoverrun,
+ * Timers that signal: alarm, setitimer/getitimer (ITIMER_REAL, and the CPU
+ * time timers ITIMER_VIRTUAL and ITIMER_PROF) and the POSIX timers
+ * (timer_create, timer_settime, timer_gettime, timer_getoverrun,
  * timer_delete) on CLOCK_REALTIME and CLOCK_MONOTONIC, over the kernel
  * timers of core/sched.c.  Semantics: man 2 setitimer, man 2 timer_create.
+ *
+ * A POSIX timer's signal is queued once, as Linux's preallocated sigqueue:
+ * while it is pending, expiries are counted, not sent, and a periodic timer
+ * is re-armed only when the program takes the signal (timer_signal_taken),
+ * which then carries the expiries missed in si_overrun.
  */
 #include "linux/syscall.h"
+#include "arch/x86_64/cpu.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
@@ -16,6 +23,8 @@
 #define ITIMER_VIRTUAL	1
 #define ITIMER_PROF	2
 #define SIGALRM		14
+#define SIGVTALRM	26
+#define SIGPROF		27
 #define SIGEV_SIGNAL	0
 #define SIGEV_NONE	1
 #define SIGEV_THREAD	2
@@ -34,30 +43,84 @@ struct ptimer {
 	uint64_t value;	   /* sigev_value */
 	uint64_t interval; /* ns, 0: one-shot */
 	int overrun;	   /* expirations missed before the signal was taken */
+	uint32_t gen;	   /* this timer's creation, in its signals' timer_seq */
+	bool queued;	   /* its signal is pending: expiries only count */
+	int missed;	   /* expiries while it was pending */
 };
 
 /* Slot 0 is ITIMER_REAL (alarm); POSIX timer ids are 1..MAX_TIMERS-1. */
 static struct ptimer timers[MAX_TIMERS];
+static uint32_t timer_gens; /* creations so far: never 0 in a live timer */
+
+static int clamp_int(uint64_t n)
+{
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+/* A periodic timer's next expiry after now; returns the periods missed. */
+static uint64_t forward(struct ptimer *p)
+{
+	uint64_t now = time_monotonic_ns(), missed = 0;
+
+	if (now >= p->kt.expires)
+		missed = (now - p->kt.expires) / p->interval;
+	p->kt.expires += (missed + 1) * p->interval;
+	ktimer_add(&p->kt);
+	return missed;
+}
+
+/* A POSIX timer's expiry: queue its signal unless it is pending already.
+ * A periodic timer waits for its signal to be taken before it runs again,
+ * unless the signal was not queued (ignored, or merged into a pending
+ * standard signal). */
+static void fire_posix(struct ptimer *p)
+{
+	struct ksiginfo info = { .signo = p->signo,
+				 .code = SI_TIMER,
+				 .timerid = p->id - 1,
+				 .value = p->value,
+				 .timer_seq = p->gen };
+
+	if (p->queued) { /* a one-shot timer re-armed while its signal waits */
+		p->missed = clamp_int((uint64_t)p->missed + 1);
+		return;
+	}
+	if (!signal_send(p->notify == SIGEV_THREAD_ID ? sched_find(p->tid) : NULL, &info))
+		p->queued = true;
+	else if (p->interval)
+		p->overrun = clamp_int(forward(p));
+}
 
 static void fire(struct ktimer *kt)
 {
 	struct ptimer *p = container_of(kt, struct ptimer, kt);
-	struct ksiginfo info = { .signo = p->signo,
-				 .code = p->id ? SI_TIMER : SI_KERNEL,
-				 .timerid = p->id - 1,
-				 .overrun = p->overrun,
-				 .value = p->value };
-	uint64_t now = time_monotonic_ns();
+	struct ksiginfo info = { .signo = p->signo, .code = SI_KERNEL };
 
-	if (p->interval) { /* periodic: the next expiry, counting the missed */
-		uint64_t missed = (now - p->kt.expires) / p->interval;
-		p->overrun = missed > INT32_MAX ? INT32_MAX : (int)missed;
-		p->kt.expires += (missed + 1) * p->interval;
-		ktimer_add(&p->kt);
-	}
-	if (p->notify == SIGEV_NONE)
+	if (p->id && p->notify != SIGEV_NONE) {
+		fire_posix(p);
 		return;
-	signal_send(p->notify == SIGEV_THREAD_ID ? sched_find(p->tid) : NULL, &info);
+	}
+	if (p->interval) /* alarm's, or a SIGEV_NONE timer: counts only */
+		p->overrun = clamp_int(forward(p));
+	if (p->notify != SIGEV_NONE)
+		signal_send(NULL, &info);
+}
+
+void timer_signal_taken(struct ksiginfo *info, bool taken)
+{
+	struct ptimer *p = &timers[1 + (unsigned)info->timerid % (MAX_TIMERS - 1)];
+	uint64_t over;
+
+	if (!p->used || p->gen != info->timer_seq)
+		return; /* deleted since: the signal goes on alone, as on Linux */
+	over = p->missed;
+	p->queued = false;
+	p->missed = 0;
+	if (p->interval && !ktimer_pending(&p->kt))
+		over += forward(p);
+	p->overrun = clamp_int(over);
+	if (taken)
+		info->overrun = p->overrun;
 }
 
 /* Time left on `p`, in ns (0: disarmed). */
@@ -75,6 +138,7 @@ static void arm(struct ptimer *p, uint64_t delay, uint64_t interval)
 	ktimer_del(&p->kt);
 	p->interval = interval;
 	p->overrun = 0;
+	p->missed = 0;
 	if (!delay)
 		return;
 	p->kt.fn = fire;
@@ -103,41 +167,115 @@ static struct timeval_k ns_tv(uint64_t ns)
 	return (struct timeval_k){ ns / NSEC_PER_SEC, ns % NSEC_PER_SEC / USEC };
 }
 
-long sys_getitimer(long which, uint64_t ucur)
+/*
+ * ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time: the time the
+ * CPU was not halted (time_busy_ns, what getrusage and
+ * CLOCK_PROCESS_CPUTIME_ID report).  monos does not tell user time from the
+ * kernel's work for the program, so both count the same time, which is
+ * ITIMER_PROF's exactly and ITIMER_VIRTUAL's plus the (small) system time.
+ * A kernel timer wakes when the CPU time could have run out at the
+ * earliest (one CPU: CPU time runs no faster than the clock) and sends the
+ * signal if it has, else waits for what is left: so signals come at that
+ * granularity, as Linux's come at the tick's.
+ */
+struct cputimer {
+	struct ktimer kt;
+	uint64_t expires;  /* CPU time (ns) of the next signal; 0: disarmed */
+	uint64_t interval; /* ns, 0: one-shot */
+	int signo;
+};
+
+static struct cputimer cputimers[2] = { { .signo = SIGVTALRM }, { .signo = SIGPROF } };
+
+static void cpu_check(struct ktimer *kt);
+
+/* Wake when `c` could run out at the earliest, `busy` the CPU time now. */
+static void cpu_wait(struct cputimer *c, uint64_t busy)
 {
-	struct timeval_k cur[2];
+	c->kt.fn = cpu_check;
+	c->kt.expires = time_monotonic_ns() + (c->expires > busy ? c->expires - busy : 0);
+	ktimer_add(&c->kt);
+}
+
+static void cpu_check(struct ktimer *kt)
+{
+	struct cputimer *c = container_of(kt, struct cputimer, kt);
+	struct ksiginfo info = { .signo = c->signo, .code = SI_KERNEL };
+	uint64_t busy = time_busy_ns();
+
+	if (!c->expires)
+		return;
+	if (busy >= c->expires) {
+		/* The next period; one signal for periods missed at once, as the
+		 * standard signal could not carry more. */
+		c->expires = c->interval ? MAX(c->expires + c->interval, busy + 1) : 0;
+		signal_send(NULL, &info);
+		if (!c->expires)
+			return;
+	}
+	cpu_wait(c, busy);
+}
+
+/* Get (`cur`) and set (`nv`, may be NULL) a CPU-time timer. */
+static void cpu_itimer(struct cputimer *c, struct timeval_k cur[2], const struct timeval_k *nv)
+{
+	uint64_t busy = time_busy_ns();
+
+	cur[0] = ns_tv(c->interval);
+	cur[1] = ns_tv(c->expires ? (c->expires > busy ? c->expires - busy : 1) : 0);
+	if (!nv)
+		return;
+	ktimer_del(&c->kt);
+	c->interval = tv_ns(&nv[0]);
+	c->expires = tv_ns(&nv[1]) ? busy + tv_ns(&nv[1]) : 0;
+	if (c->expires)
+		cpu_wait(c, busy);
+}
+
+/* Get and set (`nv` may be NULL) timer `which`: 0 or -EINVAL. */
+static long itimer(long which, struct timeval_k cur[2], const struct timeval_k *nv)
+{
+	uint64_t flags;
 
 	if (which == ITIMER_VIRTUAL || which == ITIMER_PROF) {
-		memset(cur, 0, sizeof(cur)); /* never armed: see sys_setitimer */
-		return copy_to_user(ucur, cur, sizeof(cur));
+		flags = irq_save(); /* cpu_check runs with interrupts off */
+		cpu_itimer(&cputimers[which - ITIMER_VIRTUAL], cur, nv);
+		irq_restore(flags);
+		return 0;
 	}
 	if (which != ITIMER_REAL)
 		return -EINVAL;
 	cur[0] = ns_tv(timers[0].interval);
 	cur[1] = ns_tv(remaining(&timers[0]));
-	return copy_to_user(ucur, cur, sizeof(cur));
-}
-
-long sys_setitimer(long which, uint64_t unew, uint64_t uold)
-{
-	struct timeval_k nv[2];
-
-	if (which == ITIMER_VIRTUAL || which == ITIMER_PROF)
-		return -EINVAL; /* CPU-time timers: not yet (no per-thread CPU accounting) */
-	if (which != ITIMER_REAL)
-		return -EINVAL;
-	if (unew && copy_from_user(nv, unew, sizeof(nv)))
-		return -EFAULT;
-	if (unew && (!tv_ok(&nv[0]) || !tv_ok(&nv[1])))
-		return -EINVAL;
-	if (uold && sys_getitimer(which, uold))
-		return -EFAULT;
-	if (unew) {
+	if (nv) {
 		timers[0].signo = SIGALRM;
 		timers[0].notify = SIGEV_SIGNAL;
 		arm(&timers[0], tv_ns(&nv[1]), tv_ns(&nv[0]));
 	}
 	return 0;
+}
+
+long sys_getitimer(long which, uint64_t ucur)
+{
+	struct timeval_k cur[2];
+	long r = itimer(which, cur, NULL);
+
+	return r ? r : copy_to_user(ucur, cur, sizeof(cur));
+}
+
+long sys_setitimer(long which, uint64_t unew, uint64_t uold)
+{
+	struct timeval_k nv[2] = { { 0, 0 }, { 0, 0 } }, old[2];
+	long r;
+
+	/* A NULL new value disarms, a misfeature Linux keeps. */
+	if (unew && copy_from_user(nv, unew, sizeof(nv)))
+		return -EFAULT;
+	if (!tv_ok(&nv[0]) || !tv_ok(&nv[1]))
+		return -EINVAL;
+	if ((r = itimer(which, old, nv)))
+		return r;
+	return uold ? copy_to_user(uold, old, sizeof(old)) : 0;
 }
 
 long sys_alarm(unsigned seconds)
@@ -192,6 +330,7 @@ long sys_timer_create(long clock, uint64_t usev, uint64_t uid)
 	p->tid = sev.tid;
 	p->value = usev ? sev.value : (uint64_t)id;
 	p->clock = clock;
+	p->gen = ++timer_gens ? timer_gens : ++timer_gens;
 	return 0;
 }
 

@@ -181,6 +181,9 @@ long sys_getrandom(uint64_t buf, size_t n, unsigned flags);
 long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old);
 long sys_getrlimit(long res, uint64_t rl);
 long sys_setrlimit(long res, uint64_t rl);
+/* The soft limit of resource `res` (RLIMIT_*, in range): RLIM_INFINITY or a
+ * value.  Any context. */
+uint64_t misc_rlimit_cur(int res);
 long sys_sched_getaffinity(long pid, size_t len, uint64_t mask);
 long sys_sched_yield(void);
 long sys_sysinfo(uint64_t info);
@@ -312,6 +315,7 @@ long sys_signalfd(long fd, uint64_t umask, size_t sizemask);
 /* sys_signal.c */
 long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize);
 long sys_rt_sigqueueinfo(long pid, long sig, uint64_t uinfo);
+long sys_rt_tgsigqueueinfo(long tgid, long tid, long sig, uint64_t uinfo);
 long sys_rt_sigsuspend(uint64_t umask, size_t sigsetsize);
 long sys_pause(void);
 long sys_rt_sigpending(uint64_t uset, size_t sigsetsize);

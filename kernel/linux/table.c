@@ -47,6 +47,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_rt_sigprocmask] = SYS(sys_rt_sigprocmask, "dppu"),
 	[__NR_rt_sigreturn] = SYS(sys_rt_sigreturn, ""),
 	[__NR_rt_sigqueueinfo] = SYS(sys_rt_sigqueueinfo, "ddp"),
+	[__NR_rt_tgsigqueueinfo] = SYS(sys_rt_tgsigqueueinfo, "dddp"),
 	[__NR_rt_sigsuspend] = SYS(sys_rt_sigsuspend, "pu"),
 	[__NR_pause] = SYS(sys_pause, ""),
 	[__NR_rt_sigpending] = SYS(sys_rt_sigpending, "pu"),
