@@ -15,11 +15,14 @@ KERNEL_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(shell $(KERNEL_C
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	-T kernel/arch/x86_64/kernel.ld
 
-KERNEL_SRCS := $(filter-out kernel/lib/%,$(shell find kernel -name '*.c' -o -name '*.S')) $(LIB_SRCS)
+# kernel/vdso/vdso.c is user code, built on its own by vdso.mk.
+KERNEL_SRCS := $(filter-out kernel/lib/% kernel/vdso/vdso.c,$(shell find kernel -name '*.c' -o -name '*.S')) \
+	$(LIB_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS))) \
 	$(BUILD)/obj/gen/syscall_names.o
 GEN_HDRS := $(BUILD)/gen/linux/syscall_nr.h
 include kernel/net/lwip/lwip.mk
+include kernel/vdso/vdso.mk
 
 # Syscall numbers and names come from the host's uapi header, generated.
 $(BUILD)/gen/linux/syscall_nr.h: scripts/syscalls.sh

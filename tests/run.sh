@@ -156,6 +156,7 @@ GUEST_CASES=(
 	"goruntime goruntime none same"
 	"rtsignals rtsignals none same"
 	"procnet procnet none same"
+	"vdso vdso none same"
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
 )

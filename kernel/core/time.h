@@ -20,7 +20,8 @@ uint64_t time_monotonic_ns(void);
 /* Nanoseconds since the Unix epoch. */
 uint64_t time_realtime_ns(void);
 
-/* Set the wall clock: `epoch_ns` is the realtime now. */
+/* Set the wall clock: `epoch_ns` is the realtime now.  Updates the vvar
+ * page, so the vDSO follows at once.  Any context but an NMI. */
 void time_set_realtime(uint64_t epoch_ns);
 
 /* Read the CMOS RTC: seconds since the epoch (the fallback wall clock). */
@@ -49,6 +50,18 @@ uint64_t time_halted_tsc(void);
 /* Nanoseconds since boot this CPU did not spend halted: the CPU time of
  * everything that ran, the one program and the kernel working for it. */
 uint64_t time_busy_ns(void);
+
+/* CLOCK_TAI - CLOCK_REALTIME, and the resolution of the *_COARSE clocks, in
+ * ns: the numbers the vDSO answers with too. */
+uint64_t time_tai_offset_ns(void);
+uint64_t time_coarse_res_ns(void);
+
+/*
+ * The vvar page (vdso/vvar.h): the clock state the vDSO reads, kept current
+ * by this file under its seqcount.  Page aligned and a whole page; for
+ * vdso_map.c to map read-only into the program.
+ */
+const void *time_vvar_page(void);
 
 /* The calibrated TSC frequency in kHz. */
 uint64_t time_tsc_khz(void);

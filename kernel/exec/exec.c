@@ -14,33 +14,35 @@
 #include "core/uaccess.h"
 #include "core/vm.h"
 #include "fs/vfs.h"
+#include "vdso/vdso_map.h"
 #include <lib/elf.h>
 
 /* Auxiliary vector types (include/uapi/linux/auxvec.h). */
-#define AT_NULL	       0
-#define AT_PHDR	       3
-#define AT_PHENT       4
-#define AT_PHNUM       5
-#define AT_PAGESZ      6
-#define AT_BASE	       7
-#define AT_FLAGS       8
-#define AT_ENTRY       9
-#define AT_UID	       11
-#define AT_EUID	       12
-#define AT_GID	       13
-#define AT_EGID	       14
-#define AT_PLATFORM    15
-#define AT_HWCAP       16
-#define AT_CLKTCK      17
-#define AT_SECURE      23
-#define AT_RANDOM      25
-#define AT_HWCAP2      26
-#define AT_EXECFN      31
-#define AT_MINSIGSTKSZ 51
-#define USER_HZ	       100
-#define MAX_ARGS_BYTES (128 * 1024) /* what we build on the stack at most */
-#define MAX_AUXV       24
-#define RFLAGS_IF      0x202
+#define AT_NULL		0
+#define AT_PHDR		3
+#define AT_PHENT	4
+#define AT_PHNUM	5
+#define AT_PAGESZ	6
+#define AT_BASE		7
+#define AT_FLAGS	8
+#define AT_ENTRY	9
+#define AT_UID		11
+#define AT_EUID		12
+#define AT_GID		13
+#define AT_EGID		14
+#define AT_PLATFORM	15
+#define AT_HWCAP	16
+#define AT_CLKTCK	17
+#define AT_SECURE	23
+#define AT_RANDOM	25
+#define AT_HWCAP2	26
+#define AT_EXECFN	31
+#define AT_SYSINFO_EHDR 33
+#define AT_MINSIGSTKSZ	51
+#define USER_HZ		100
+#define MAX_ARGS_BYTES	(128 * 1024) /* what we build on the stack at most */
+#define MAX_AUXV	24
+#define RFLAGS_IF	0x202
 /* Linux's x86 signal frame without the XSAVE area (struct rt_sigframe,
  * ucontext and siginfo) plus alignment: AT_MINSIGSTKSZ is this + XSAVE size. */
 #define SIGFRAME_BASE 1024
@@ -51,6 +53,7 @@ struct loaded {
 	uint64_t bias;	      /* added to the program's addresses (PIE) */
 	uint64_t interp_base; /* AT_BASE: where the interpreter went, or 0 */
 	uint64_t entry;	      /* the first instruction: the interpreter's if any */
+	uint64_t vdso;	      /* AT_SYSINFO_EHDR: the vDSO's ELF header */
 };
 
 static uint64_t auxv[MAX_AUXV * 2];
@@ -133,38 +136,38 @@ static int push_strings(struct stack_builder *sb, const char *s, size_t len, uin
 	return 0;
 }
 
-static void auxv_build(const struct loaded *ld, uint64_t platform, uint64_t random,
-		       uint64_t execfn)
+static void auxv_build(const struct loaded *ld, uint64_t platform, uint64_t random, uint64_t execfn)
 {
 	const uint64_t v[] = {
-		AT_PHDR,	ld->prog.phdr_vaddr + ld->bias,
-		AT_PHENT,	sizeof(struct elf64_phdr),
-		AT_PHNUM,	ld->prog.phnum,
-		AT_PAGESZ,	PAGE_SIZE,
-		AT_BASE,	ld->interp_base,
-		AT_FLAGS,	0,
-		AT_ENTRY,	ld->prog.entry + ld->bias,
-		AT_UID,		0,
-		AT_EUID,	0,
-		AT_GID,		0,
-		AT_EGID,	0,
-		AT_PLATFORM,	platform,
-		AT_HWCAP,	cpu_features.hwcap,
-		AT_CLKTCK,	USER_HZ,
-		AT_SECURE,	0,
-		AT_RANDOM,	random,
-		AT_HWCAP2,	cpu_features.hwcap2,
-		AT_EXECFN,	execfn,
-		AT_MINSIGSTKSZ, SIGFRAME_BASE + cpu_features.xsave_size,
-		AT_NULL,	0,
+		AT_PHDR,	 ld->prog.phdr_vaddr + ld->bias,
+		AT_PHENT,	 sizeof(struct elf64_phdr),
+		AT_PHNUM,	 ld->prog.phnum,
+		AT_PAGESZ,	 PAGE_SIZE,
+		AT_BASE,	 ld->interp_base,
+		AT_FLAGS,	 0,
+		AT_ENTRY,	 ld->prog.entry + ld->bias,
+		AT_UID,		 0,
+		AT_EUID,	 0,
+		AT_GID,		 0,
+		AT_EGID,	 0,
+		AT_PLATFORM,	 platform,
+		AT_HWCAP,	 cpu_features.hwcap,
+		AT_CLKTCK,	 USER_HZ,
+		AT_SECURE,	 0,
+		AT_RANDOM,	 random,
+		AT_HWCAP2,	 cpu_features.hwcap2,
+		AT_EXECFN,	 execfn,
+		AT_MINSIGSTKSZ,	 SIGFRAME_BASE + cpu_features.xsave_size,
+		AT_SYSINFO_EHDR, ld->vdso,
+		AT_NULL,	 0,
 	};
 	memcpy(auxv, v, sizeof(v));
 	auxv_len = ARRAY_SIZE(v);
 }
 
 static long build_stack(struct stack_builder *sb, const char *path, const char *argv,
-			size_t argv_len, const char *envp, size_t envp_len,
-			const struct loaded *ld, uint64_t *sp)
+			size_t argv_len, const char *envp, size_t envp_len, const struct loaded *ld,
+			uint64_t *sp)
 {
 	size_t argc = count_strings(argv, argv_len), envc = count_strings(envp, envp_len);
 	uint64_t ptrs[argc + envc + 2], execfn, platform, random;
@@ -280,6 +283,9 @@ static long load(const char *path, const char *argv, size_t argv_len, const char
 	if (vm_map(VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, PROT_READ | PROT_WRITE, NULL, 0, 0,
 		   "[stack]"))
 		return *why = "out of memory for the stack", -ENOMEM;
+	if ((err = vdso_map_install()) < 0)
+		return *why = "out of memory for the vDSO", err;
+	ld.vdso = err;
 	builder.top = VM_STACK_TOP;
 	builder.used = 0;
 	err = build_stack(&builder, path, argv, argv_len, envp, envp_len, &ld, &sp);

@@ -182,6 +182,20 @@ long sys_setrlimit(long res, uint64_t rl)
 	return sys_prlimit64(0, res, rl, 0);
 }
 
+/* One CPU, one NUMA node: both 0, as the vDSO's getcpu says (its fallback
+ * when the CPU has no RDTSCP).  The cache argument is unused since 2.6.24. */
+long sys_getcpu(uint64_t ucpu, uint64_t unode, uint64_t cache)
+{
+	const unsigned zero = 0;
+
+	(void)cache;
+	if (ucpu && copy_to_user(ucpu, &zero, sizeof(zero)))
+		return -EFAULT;
+	if (unode && copy_to_user(unode, &zero, sizeof(zero)))
+		return -EFAULT;
+	return 0;
+}
+
 long sys_sched_getaffinity(long pid, size_t len, uint64_t mask)
 {
 	uint64_t one = 1; /* CPU 0 */

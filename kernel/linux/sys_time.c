@@ -1,6 +1,8 @@
 /*
  * Time system calls over core/time.c.  CLOCK_REALTIME started from the
- * host's time at boot; the monotonic clocks count from boot.
+ * host's time at boot; the monotonic clocks count from boot.  The vDSO
+ * (vdso/vdso.c) answers the same clocks in user space from the same data;
+ * keep the two in step.
  */
 #include "linux/syscall.h"
 #include "core/kernel.h"
@@ -20,8 +22,6 @@
 #define CLOCK_BOOTTIME_ALARM	 9
 #define CLOCK_TAI		 11
 #define TIMER_ABSTIME		 1
-#define COARSE_RES_NS		 4000000 /* Linux's coarse clocks tick at HZ=250 */
-#define TAI_OFFSET_S		 37
 
 struct timespec_k {
 	int64_t sec, nsec;
@@ -37,7 +37,7 @@ static long clock_ns(long clk, uint64_t *ns)
 		*ns = time_realtime_ns();
 		return 0;
 	case CLOCK_TAI:
-		*ns = time_realtime_ns() + TAI_OFFSET_S * NSEC_PER_SEC;
+		*ns = time_realtime_ns() + time_tai_offset_ns();
 		return 0;
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
@@ -81,7 +81,7 @@ long sys_clock_getres(long clk, uint64_t ts)
 	if (!ts)
 		return 0;
 	return put_ts(ts, (clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
-				  ? COARSE_RES_NS
+				  ? time_coarse_res_ns()
 				  : 1);
 }
 
@@ -105,6 +105,42 @@ long sys_time(uint64_t t)
 	if (t && copy_to_user(t, &now, sizeof(now)))
 		return -EFAULT;
 	return now;
+}
+
+/*
+ * Setting the wall clock.  The program runs as root, so it may; only
+ * CLOCK_REALTIME can be set (Linux: EINVAL for the others).  The new offset
+ * reaches the vDSO through time_set_realtime()'s vvar update.  Not yet in
+ * the syscall table (linux/table.c, syscall.h): these wait for those lines.
+ */
+long sys_clock_settime(long clk, uint64_t uts)
+{
+	struct timespec_k ts;
+
+	if (clk != CLOCK_REALTIME)
+		return -EINVAL;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC_PER_SEC)
+		return -EINVAL;
+	time_set_realtime((uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec);
+	return 0;
+}
+
+/* settimeofday: the time zone is accepted and ignored (the kernel keeps
+ * UTC, as sys_gettimeofday reports). */
+long sys_settimeofday(uint64_t utv, uint64_t utz)
+{
+	int64_t tv[2]; /* tv_sec, tv_usec */
+
+	if (!utv)
+		return 0;
+	if (copy_from_user(tv, utv, sizeof(tv)))
+		return -EFAULT;
+	if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
+		return -EINVAL;
+	time_set_realtime((uint64_t)tv[0] * NSEC_PER_SEC + (uint64_t)tv[1] * 1000);
+	return 0;
 }
 
 static bool never(void *arg)

@@ -164,6 +164,9 @@ long sys_copy_file_range(long fd_in, uint64_t uoff_in, long fd_out, uint64_t uof
 /* sys_time.c */
 long sys_clock_gettime(long clk, uint64_t ts);
 long sys_clock_getres(long clk, uint64_t ts);
+long sys_clock_settime(long clk, uint64_t ts);
+long sys_settimeofday(uint64_t tv, uint64_t tz);
+long sys_getcpu(uint64_t ucpu, uint64_t unode, uint64_t cache);
 long sys_gettimeofday(uint64_t tv, uint64_t tz);
 long sys_time(uint64_t t);
 long sys_nanosleep(uint64_t req, uint64_t rem);

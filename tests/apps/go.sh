@@ -2,7 +2,7 @@
 # inside monos.  Go makes raw system calls without libc and leans on Linux
 # harder than C programs: many threads (clone, futex), the netpoller (epoll,
 # pipe2/eventfd), preemption by SIGURG through tgkill on a sigaltstack, timers
-# by nanosleep and clock_gettime (no vDSO in monos), madvise, getrandom.
+# by nanosleep and clock_gettime, madvise, getrandom.
 #   - a net/http server (tests/apps/go/server) published with -p: the same
 #     answers as the same server run natively, concurrent host clients, a
 #     1 MiB streamed body, overlapping slow requests, clients that reset in
