@@ -386,9 +386,17 @@ static void fix_restart(struct regs *r, const struct sigaction_k *act)
 bool signal_deliver(struct regs *r, bool syscall)
 {
 	struct thread *t = sched_current();
+	struct thread_signals *ts = ts_of(t);
 	struct ksiginfo info;
 	int sig;
 
+	/* The way back from nearly every call: nothing deliverable pending,
+	 * nothing to restart, no mask to put back.  A racing interrupt that
+	 * makes a signal pending after this look still delivers it: the
+	 * interrupt's own way back to ring 3 comes through here again. */
+	if (likely(!((ts->pending.set | proc_pending.set) & ~t->sigmask) && !ts->restore_mask &&
+		   (!syscall || (long)r->rax != -ERESTARTSYS)))
+		return false;
 	while ((sig = signal_dequeue(~t->sigmask, &info))) {
 		struct sigaction_k *act = &actions[sig - 1];
 		if (signal_ignored(sig))
@@ -403,9 +411,9 @@ bool signal_deliver(struct regs *r, bool syscall)
 	}
 	if (syscall)
 		fix_restart(r, NULL);
-	if (ts_of(t)->restore_mask) { /* sigsuspend woke for nothing it handles */
-		t->sigmask = ts_of(t)->saved_mask;
-		ts_of(t)->restore_mask = false;
+	if (ts->restore_mask) { /* sigsuspend woke for nothing it handles */
+		t->sigmask = ts->saved_mask;
+		ts->restore_mask = false;
 	}
 	return false;
 }
