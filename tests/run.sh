@@ -157,6 +157,7 @@ GUEST_CASES=(
 	"rtsignals rtsignals none same"
 	"procnet procnet none same"
 	"vdso vdso none same"
+	"fdclose fdclose none same"
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
 )

@@ -20,22 +20,30 @@ enum thread_state {
 	THREAD_DEAD,	 /* exited; its stack is freed by the next thread */
 };
 
+struct file;
+#define THREAD_HELD_MAX 4 /* files one system call keeps referenced (fs/file.c) */
+
 struct thread {
 	int tid;
-	enum thread_state state;	/* guarded by interrupts off (one CPU) */
-	uint64_t kstack_top;		/* top of this thread's kernel stack */
-	void *kstack;			/* its allocation */
-	uint64_t ksp;			/* saved kernel stack pointer while switched out */
-	uint64_t deadline;		/* while blocked: wake at this monotonic ns (0: none) */
-	uint64_t fs_base;		/* the program's FS base (TLS) */
-	uint64_t gs_base;		/* the program's GS base */
-	void *fpu;			/* XSAVE area, 64-byte aligned */
-	uint64_t clear_child_tid;	/* set_tid_address / CLONE_CHILD_CLEARTID */
+	enum thread_state state;  /* guarded by interrupts off (one CPU) */
+	uint64_t kstack_top;	  /* top of this thread's kernel stack */
+	void *kstack;		  /* its allocation */
+	uint64_t ksp;		  /* saved kernel stack pointer while switched out */
+	uint64_t deadline;	  /* while blocked: wake at this monotonic ns (0: none) */
+	uint64_t fs_base;	  /* the program's FS base (TLS) */
+	uint64_t gs_base;	  /* the program's GS base */
+	void *fpu;		  /* XSAVE area, 64-byte aligned */
+	uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
 	uint64_t robust_list, robust_len;
 	uint64_t rseq;	   /* registered struct rseq, or 0 */
 	uint32_t rseq_sig; /* its abort signature */
-	uint64_t sigmask; /* blocked signals, bit (signo - 1) */
-	void *sig;	  /* pending signals, alternate stack: owned by linux/signal.c */
+	uint64_t sigmask;  /* blocked signals, bit (signo - 1) */
+	void *sig;	   /* pending signals, alternate stack: owned by linux/signal.c */
+	/* Files the current system call holds a reference on (fd_hold), so
+	 * that another thread closing the descriptor cannot free them under
+	 * a blocked call; dropped when the call returns (fd_release_held). */
+	struct file *held[THREAD_HELD_MAX];
+	unsigned nheld;
 	struct list_head node; /* in the run queue or the list of all threads */
 	struct list_head all;
 };

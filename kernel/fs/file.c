@@ -12,6 +12,7 @@
 #include "fs/vfs.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include "core/sched.h"
 #include "core/time.h"
 #include "core/uaccess.h"
 
@@ -230,6 +231,33 @@ int fd_install(struct file *f, int min_fd, bool cloexec)
 struct file *fd_get(int fd)
 {
 	return fd >= 0 && (unsigned)fd < fd_cap ? fds[fd].file : NULL;
+}
+
+struct file *fd_hold(int fd)
+{
+	struct thread *t = sched_current();
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return NULL;
+	for (unsigned i = 0; i < t->nheld; i++)
+		if (t->held[i] == f)
+			return f;
+	/* Every caller holds at most two files (sendfile, copy_file_range):
+	 * the slots never run out; if they did, the file would be borrowed. */
+	if (t->nheld < THREAD_HELD_MAX) {
+		f->refs++;
+		t->held[t->nheld++] = f;
+	}
+	return f;
+}
+
+void fd_release_held(void)
+{
+	struct thread *t = sched_current();
+
+	while (t->nheld)
+		file_put(t->held[--t->nheld]);
 }
 
 int fd_close(int fd)

@@ -281,6 +281,12 @@ unsigned fd_limit(void);	   /* RLIMIT_NOFILE's soft limit */
 void fd_set_limit(unsigned limit); /* setrlimit; open descriptors above stay */
 unsigned fd_table_end(void);	   /* every open fd is below this */
 struct file *fd_get(int fd);	   /* borrowed reference, or NULL */
+/* fd_hold - fd_get for a system call that may block: the file keeps a
+ * reference until the call returns (fd_release_held, from the syscall
+ * dispatcher), so a close by another thread meanwhile frees nothing under
+ * it, as Linux's fdget/fdput.  NULL for a bad descriptor. */
+struct file *fd_hold(int fd);
+void fd_release_held(void);
 int fd_close(int fd);
 int fd_dup(int oldfd, int newfd, bool cloexec); /* newfd < 0: lowest free */
 int fd_get_flags(int fd);

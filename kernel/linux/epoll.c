@@ -244,7 +244,7 @@ static long harvest(struct epoll *ep, uint64_t uevents, long max)
 
 static long epoll_wait_ns(long epfd, uint64_t uevents, long max, int64_t ns)
 {
-	struct file *epf = fd_get(epfd);
+	struct file *epf = fd_hold(epfd);
 	struct epoll *ep;
 	long r, n;
 

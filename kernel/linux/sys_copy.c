@@ -90,7 +90,7 @@ static int get_off(uint64_t uoff, uint64_t *pos)
 
 long sys_sendfile(long out_fd, long in_fd, uint64_t uoff, size_t count)
 {
-	struct file *in = fd_get(in_fd), *out = fd_get(out_fd);
+	struct file *in = fd_hold(in_fd), *out = fd_hold(out_fd);
 	uint64_t pos, opos;
 	long r;
 	int err;
@@ -153,7 +153,7 @@ static int cfr_offsets(struct file *in, uint64_t uin, struct file *out, uint64_t
 long sys_copy_file_range(long fd_in, uint64_t uoff_in, long fd_out, uint64_t uoff_out, size_t len,
 			 unsigned long flags)
 {
-	struct file *in = fd_get(fd_in), *out = fd_get(fd_out);
+	struct file *in = fd_hold(fd_in), *out = fd_hold(fd_out);
 	uint64_t pin, pout, size;
 	long r;
 	int err;

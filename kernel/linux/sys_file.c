@@ -101,7 +101,7 @@ static long sock_rw(struct file *f, const struct sock_iov *iov, size_t cnt, bool
 
 static long rw_at_pos(long fd, uint64_t buf, size_t n, bool wr)
 {
-	struct file *f = fd_get(fd);
+	struct file *f = fd_hold(fd);
 	long r;
 
 	if (!f)
@@ -140,7 +140,7 @@ static long rw_vec(long fd, uint64_t uiov, long cnt, int64_t off, bool wr)
 {
 	struct iovec_k iov;
 	long total = 0;
-	struct file *f = fd_get(fd);
+	struct file *f = fd_hold(fd);
 
 	if (!f)
 		return -EBADF;
@@ -222,7 +222,7 @@ long sys_pwritev2(long fd, uint64_t iov, long cnt, int64_t pos_l, int64_t pos_h,
 
 static long rw_positioned(long fd, uint64_t buf, size_t n, int64_t off, bool wr)
 {
-	struct file *f = fd_get(fd);
+	struct file *f = fd_hold(fd);
 
 	if (!f)
 		return -EBADF;
@@ -373,6 +373,7 @@ long sys_fcntl(long fd, long cmd, uint64_t arg)
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
+		fd_hold(fd); /* F_SETLKW waits: keep the file through it */
 		return lock_fcntl(f, cmd, arg);
 	default:
 		return -EINVAL;

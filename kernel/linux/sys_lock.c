@@ -113,7 +113,7 @@ static bool lock_free(void *arg)
 
 long sys_flock(long fd, long how)
 {
-	struct file *f = fd_get(fd);
+	struct file *f = fd_hold(fd); /* LOCK_EX without LOCK_NB waits */
 	int op = how & ~LOCK_NB;
 	struct flock_holder *h;
 	long r;

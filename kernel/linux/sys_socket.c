@@ -47,7 +47,7 @@ static void sock_sigpipe(void)
 /* The socket behind `fd` (and its file): -EBADF, -ENOTSOCK. */
 static struct socket *fd_sock(long fd, struct file **fp)
 {
-	struct file *f = fd_get(fd);
+	struct file *f = fd_hold(fd); /* accept, connect, recv... may block */
 	struct socket *s = sock_from_file(f);
 
 	if (fp)

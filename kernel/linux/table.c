@@ -244,7 +244,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 
 extern const char *const syscall_names[SYSCALL_COUNT];
 static bool trace;
-#define O_TMPFILE_BITS 020000000 /* __O_TMPFILE */
+#define O_TMPFILE_BITS	020000000		  /* __O_TMPFILE */
 #define TRACE_NO_RETURN (-MAX_ERRNO - 1)	  /* "= ?", as strace prints exit */
 static uint8_t reported[(SYSCALL_COUNT + 7) / 8]; /* unknown calls logged once */
 
@@ -398,6 +398,8 @@ int syscall_dispatch(struct regs *r)
 		ret = -ENOSYS;
 	}
 	r->rax = ret;
+	if (sched_current()->nheld)
+		fd_release_held(); /* before a signal handler could run */
 	if (unlikely(trace))
 		trace_print(r, nr, ret);
 	/* rt_sigreturn restores every register, rcx and r11 included, which
