@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <lib/elf.h>
 #include <monos/bootinfo.h>
 
 #include "cli.h"
@@ -209,6 +210,57 @@ static int boot(const struct run_options *o, struct qemu_config *cfg)
 	return rc;
 }
 
+#define BOOT_HEADROOM (1ull << 20) /* page tables, heap and stacks at boot */
+
+/* Where the kernel ends in physical memory: the highest p_paddr + p_memsz of
+ * its PT_LOAD segments (QEMU loads it there; the bss counts).  0 if the file
+ * cannot be read as an ELF64. */
+static uint64_t kernel_end(const char *kernel)
+{
+	struct elf64_ehdr eh;
+	struct elf64_phdr ph;
+	uint64_t end = 0;
+	int fd = open(kernel, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) && eh.e_phentsize == sizeof(ph)) {
+		for (unsigned i = 0; i < eh.e_phnum; i++) {
+			if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) != sizeof(ph))
+				break;
+			if (ph.p_type == PT_LOAD && ph.p_paddr + ph.p_memsz > end)
+				end = ph.p_paddr + ph.p_memsz;
+		}
+	}
+	close(fd);
+	return end;
+}
+
+/*
+ * The image goes at the top of the instance's memory and the kernel at its
+ * bottom: when they would meet, QEMU loads the image over the kernel (it
+ * checks only the image against the memory) and the instance hangs.  Say so
+ * instead, with the smallest --memory that boots.
+ */
+static int check_fits(const struct run_options *o, const char *kernel)
+{
+	struct stat st;
+	uint64_t need, end = kernel_end(kernel);
+	char have[32], want[32];
+
+	if (!end || stat(tmp_image, &st) < 0)
+		return 0; /* QEMU will say what is wrong */
+	need = end + (uint64_t)st.st_size + BOOT_HEADROOM;
+	if (o->memory >= need)
+		return 0;
+	need = (need + (1ull << 20) - 1) & ~((1ull << 20) - 1);
+	msg_format_size(have, sizeof(have), o->memory);
+	msg_format_size(want, sizeof(want), need);
+	msg_error("--memory %s is too small for this image (%llu bytes): it needs at least %s",
+		  have, (unsigned long long)st.st_size, want);
+	return -1;
+}
+
 /* Everything between a checked program and a booted instance. */
 static int prepare_and_boot(const struct run_options *o, const char *exe,
 			    const struct deps_list *deps)
@@ -239,7 +291,7 @@ static int prepare_and_boot(const struct run_options *o, const char *exe,
 	}
 	if (o->verbose)
 		msg_error("accelerator %s (%s)", cfg.kvm ? "kvm" : "tcg", why);
-	if (pack_image(o, exe, deps) < 0)
+	if (pack_image(o, exe, deps) < 0 || check_fits(o, kernel) < 0)
 		return CLI_EXIT_ERROR;
 	return boot(o, &cfg);
 }

@@ -106,6 +106,15 @@ static void on_signal(struct session *s)
 	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		uint8_t signo = (uint8_t)si.ssi_signo;
 
+		/* Before READY the program has not started: nothing can shut down
+		 * gracefully, and a kernel that never gets there (a hang at boot)
+		 * must not keep `monos run` alive. */
+		if ((si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) &&
+		    !s->c->guest_ready && !s->res->interrupted) {
+			kill(s->qemu, SIGKILL);
+			s->res->interrupted = true;
+			continue;
+		}
 		switch (si.ssi_signo) {
 		case SIGINT:
 			if (++s->interrupts >= SESSION_INTERRUPTS_TO_KILL && !s->res->interrupted) {

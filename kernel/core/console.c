@@ -7,6 +7,7 @@
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/spinlock.h"
+#include "core/time.h"
 #include "drivers/uart.h"
 #include <lib/fmt.h>
 
@@ -15,6 +16,7 @@
 #define STDIN_BUF_SIZE	(64 * 1024)
 
 static bool channel;
+static bool verbose;		 /* monos.verbose: log the TSC at exit */
 static struct spinlock out_lock; /* one frame at a time on the wire */
 
 static struct spinlock in_lock;		  /* guards what follows */
@@ -32,6 +34,11 @@ void console_init(bool use_channel)
 	channel = use_channel;
 	uart_init();
 	monos_chan_decoder_init(&decoder);
+}
+
+void console_set_verbose(bool on)
+{
+	verbose = on;
 }
 
 bool console_is_channel(void)
@@ -207,6 +214,10 @@ void klog(const char *fmt, ...)
 void console_exit(const struct monos_chan_exit *e)
 {
 	irq_disable();
+	/* The counterpart of "starting the program": under -icount the two
+	 * lines bound what the run executed, its halted time subtracted. */
+	if (verbose)
+		klog("monos: at exit: tsc %lu, halted %lu tsc ticks\n", rdtsc(), time_halted_tsc());
 	if (channel) {
 		console_write(MONOS_CHAN_EXIT, e, sizeof(*e));
 	} else if (e->kind == MONOS_EXIT_STATUS) {

@@ -17,6 +17,10 @@
 /* Start the console on the UART, framed if `channel`; called first at boot. */
 void console_init(bool channel);
 
+/* Log more (monos.verbose): at exit, the TSC and the halted ticks, so that
+ * benchmarks can count the instructions a run executed.  Called at boot. */
+void console_set_verbose(bool on);
+
 /* Whether the framed channel is in use. */
 bool console_is_channel(void);
 

@@ -59,6 +59,11 @@ void vklog(const char *fmt, va_list ap);
  * registers (if a trap frame is given) and a symbolised backtrace. */
 struct regs;
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
+/* boot_out_of_memory - the instance's memory ran out while booting (`what`
+ * could not be allocated): not a kernel bug but a --memory too small for the
+ * image, so it ends like the OOM killer (the CLI says to raise --memory),
+ * not like a panic.  Boot only. */
+__noreturn void boot_out_of_memory(const char *what);
 __noreturn void panic_regs(const struct regs *r, const char *fmt, ...) __printf(2, 3);
 
 #define BUG_ON(cond)                                                                               \

@@ -94,6 +94,16 @@ void panic(const char *fmt, ...)
 	panic_end();
 }
 
+void boot_out_of_memory(const char *what)
+{
+	struct monos_chan_exit e = { .kind = MONOS_EXIT_OOM };
+
+	klog("monos: out of memory while booting (no room for %s): the image leaves too little "
+	     "of the instance's memory\n",
+	     what);
+	console_exit(&e);
+}
+
 void panic_regs(const struct regs *r, const char *fmt, ...)
 {
 	va_list ap;

@@ -114,7 +114,7 @@ struct thread *sched_create_main(void)
 	struct thread *t = thread_alloc();
 
 	if (!t)
-		panic("sched: no memory for the first thread");
+		boot_out_of_memory("the first thread");
 	percpu()->current = t;
 	cpu_set_kernel_stack(t->kstack_top);
 	return t;

@@ -61,7 +61,7 @@ void console_files_init(const bool tty[3])
 	for (int i = 0; i < 3; i++) {
 		struct file *f = kzalloc(sizeof(*f));
 		if (!f)
-			panic("console: no memory for fds 0-2");
+			boot_out_of_memory("fds 0-2");
 		console_tty[i] = tty[i];
 		/* A terminal is a character device (Linux's /dev/pts: major 136);
 		 * anything else looks like the pipe it most likely is. */

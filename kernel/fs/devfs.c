@@ -128,7 +128,7 @@ void devfs_init(void)
 	for (unsigned i = 0; i < ARRAY_SIZE(devices); i++) {
 		struct inode *ino = vfs_mknode(dev, devices[i].name, devices[i].mode);
 		if (!ino)
-			panic("devfs: no memory");
+			boot_out_of_memory("/dev");
 		ino->mode = devices[i].mode;
 		ino->rdev = devices[i].rdev;
 		ino->fops = devices[i].ops;

@@ -109,7 +109,7 @@ struct inode *procfs_file(struct inode *dir, const char *name, procfs_gen_fn fn,
 	struct inode *ino = vfs_mknode(dir, name, S_IFREG | perm);
 
 	if (!ino)
-		panic("procfs: no memory");
+		boot_out_of_memory("/proc");
 	ino->mode = S_IFREG | perm;
 	ino->sb = dir->sb;
 	ino->generate = fn;
@@ -122,7 +122,7 @@ struct inode *procfs_dir(struct inode *dir, const char *name)
 	struct inode *ino = vfs_mknode(dir, name, S_IFDIR | 0555);
 
 	if (!ino)
-		panic("procfs: no memory");
+		boot_out_of_memory("/proc");
 	ino->sb = dir->sb;
 	return ino;
 }
@@ -147,7 +147,7 @@ struct inode *procfs_link(struct inode *dir, const char *name, const char *targe
 	struct inode *ino = vfs_mknode(dir, name, S_IFLNK | 0777);
 
 	if (!ino)
-		panic("procfs: no memory");
+		boot_out_of_memory("/proc");
 	ino->sb = dir->sb;
 	procfs_set_link(ino, target);
 	return ino;

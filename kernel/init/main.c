@@ -137,6 +137,7 @@ void init_main(uint32_t start_info_phys)
 	if (start_info->magic == PVH_START_MAGIC && start_info->cmdline_paddr)
 		cmdline = phys_to_virt(start_info->cmdline_paddr);
 	console_init(cmdline_flag(cmdline, "monos.channel"));
+	console_set_verbose(cmdline_flag(cmdline, "monos.verbose"));
 	if (start_info->magic != PVH_START_MAGIC)
 		panic("boot: no PVH start info (magic %#x)", start_info->magic);
 	cpu_init();
@@ -155,7 +156,10 @@ void init_main(uint32_t start_info_phys)
 		virtio_net_selftest();
 	if (initrd.end == initrd.start)
 		panic("boot: no image (the loader passed no initrd)");
-	if (vfs_init_image(phys_to_virt(initrd.start), initrd.end - initrd.start) < 0)
+	err = vfs_init_image(phys_to_virt(initrd.start), initrd.end - initrd.start);
+	if (err == -ENOMEM)
+		boot_out_of_memory("the image's directory tree");
+	if (err < 0)
 		panic("boot: the image is not a valid cpio archive");
 	devfs_init();
 	vfs_init_mounts();

@@ -163,5 +163,5 @@ void process_init(void)
 	signal_init();
 	vfs_set_last_put_hook(file_gone);
 	if (signal_thread_init(sched_current()))
-		panic("signal: no memory for the first thread");
+		boot_out_of_memory("the first thread's signal state");
 }

@@ -37,4 +37,16 @@ for libc in musl glibc; do
 	run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run -m 96M "$hog" 64
 	check "$libc: 64 MiB in 96M: status 0" status_is 0
 done
+
+# An image larger than the instance's memory: a clear refusal before boot
+# (QEMU would load it over the kernel, which then hangs), naming the size
+# that boots; with the memory just under what the image needs, the kernel
+# runs out while booting and says so, not a panic.
+head -c $((6 << 20)) /dev/urandom >"$scratch/blob"
+run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run -m 4M --file "$scratch/blob:/data/blob" "$GUEST/exit" exit 0
+check "image larger than --memory: status 125" status_is 125
+check "... the message names the memory it needs" err_matches 'memory 4M is too small for this image \([0-9]+ bytes\): it needs at least [0-9]+M'
+need=$(grep -oE 'at least [0-9]+M' "$scratch/err" | grep -oE '[0-9]+')
+run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run -m "${need:-8}M" --file "$scratch/blob:/data/blob" "$GUEST/exit" exit 0
+check "... and with that much it boots and runs" status_is 0
 finish

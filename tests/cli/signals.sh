@@ -122,4 +122,22 @@ if command -v script >/dev/null; then
 else
 	echo "ok Ctrl-C on a terminal: skipped, script(1) is not installed"
 fi
+# A guest that never gets as far as the program (QEMU started paused with
+# -S stands for a kernel that hangs at boot): SIGTERM to monos kills the
+# instance at once instead of waiting for a READY that never comes.
+MONOS_QEMU_ARGS=-S "$MONOS" run "$GUEST/exit" exit 0 >"$scratch/out" 2>"$scratch/err" &
+pid=$!
+sleep 2
+start=$(date +%s)
+kill -TERM $pid
+timeout 20 tail --pid=$pid -f /dev/null
+alive=no
+kill -0 $pid 2>/dev/null && alive=yes && pkill -KILL -P $pid && kill -KILL $pid
+wait $pid
+rc=$?
+out= err=$(cat "$scratch/err")
+check "SIGTERM before the program started: monos exits at once" \
+	eval '[ $alive = no ] && [ $(($(date +%s) - start)) -lt 10 ]'
+check "... status 130, the instance killed" status_is 130
+check "... and says so" err_matches 'interrupted: the instance was killed'
 finish

@@ -93,7 +93,7 @@ static void map_direct(void)
 		uint64_t *pdpt = next_level(&pml4[PML4_INDEX(va)], 1, PTE_P | PTE_W);
 		uint64_t *pd = pdpt ? next_level(&pdpt[PDPT_INDEX(va)], 1, PTE_P | PTE_W) : NULL;
 		if (!pd)
-			panic("paging: no memory for the direct map");
+			boot_out_of_memory("the direct map");
 		pd[PD_INDEX(va)] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
 	}
 }
@@ -108,7 +108,7 @@ static void map_kernel(void)
 		else if (va >= (uint64_t)__rodata_start)
 			flags |= PTE_NX;
 		if (paging_map(va, va - KERNEL_VBASE, flags))
-			panic("paging: no memory to map the kernel");
+			boot_out_of_memory("the kernel's page tables");
 	}
 }
 
@@ -116,7 +116,7 @@ void paging_init(void)
 {
 	pml4 = table_alloc();
 	if (!pml4)
-		panic("paging: no memory for the page tables");
+		boot_out_of_memory("the page tables");
 	map_direct();
 	map_kernel();
 	write_cr3(virt_to_phys(pml4));
