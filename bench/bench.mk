@@ -9,14 +9,21 @@
 # bench/empty-pvh.S), the benchmark programs bench/syscall.c and
 # bench/hello-tsc.c (musl static, like hello), and the Linux guest
 # (bench/linux-guest.sh: Debian's cloud kernel, fetched with apt-get
-# download, and an initramfs holding the programs).
+# download, and an initramfs holding the programs; a second one holds
+# Debian's redis-server and nginx with their libraries, bench/redis.conf,
+# bench/nginx.conf and the page bench/www, for the Redis, nginx and memory
+# figures).
 BENCH_EMPTY := $(BUILD)/bench/empty-pvh
 BENCH_SYSCALL := $(BUILD)/bench/syscall
 BENCH_HELLO_TSC := $(BUILD)/bench/hello-tsc
 BENCH_HTTPD := $(BUILD)/tests/guest/musl/httpd
 BENCH_LINUX_DIR := $(BUILD)/bench/linux
 BENCH_LINUX_PROGS := $(BUILD)/examples/hello $(BENCH_HELLO_TSC) $(BENCH_SYSCALL) $(BENCH_HTTPD)
-BENCH_LINUX := $(BENCH_LINUX_DIR)/initramfs.cpio.gz $(BENCH_LINUX_DIR)/initramfs-hello.cpio.gz
+BENCH_LINUX_APPS := /usr/bin/redis-server /usr/sbin/nginx \
+	bench/redis.conf:/etc/monos/redis.conf bench/nginx.conf:/etc/monos/nginx.conf \
+	bench/www:/srv/www /etc/nginx/mime.types:/etc/nginx/mime.types
+BENCH_LINUX := $(BENCH_LINUX_DIR)/initramfs.cpio.gz $(BENCH_LINUX_DIR)/initramfs-hello.cpio.gz \
+	$(BENCH_LINUX_DIR)/initramfs-apps.cpio.gz
 BENCH_DEPS := $(BUILD)/monos $(BUILD)/monos-kernel $(BUILD)/examples/hello $(BENCH_EMPTY) \
 	$(BENCH_SYSCALL) $(BENCH_HELLO_TSC) $(BENCH_HTTPD) $(BENCH_LINUX)
 BENCH_ENV := BUILD=$(BUILD) BENCH_MONOS=$(BUILD)/monos BENCH_HELLO=$(BUILD)/examples/hello \
@@ -24,8 +31,11 @@ BENCH_ENV := BUILD=$(BUILD) BENCH_MONOS=$(BUILD)/monos BENCH_HELLO=$(BUILD)/exam
 
 .PHONY: bench bench-quick bench-deps
 
-bench-deps: $(BENCH_DEPS)
+# The packages first: the apps' initramfs copies the installed redis-server
+# and nginx.
+bench-deps:
 	@bash scripts/deps.sh bench
+	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(BENCH_DEPS)
 
 bench: bench-deps
 	$(BENCH_ENV) bash bench/run.sh -o docs/benchmarks.md
@@ -53,3 +63,9 @@ $(BENCH_LINUX_DIR)/initramfs.cpio.gz: bench/linux-guest.sh $(BENCH_LINUX_PROGS)
 
 $(BENCH_LINUX_DIR)/initramfs-hello.cpio.gz: bench/linux-guest.sh $(BUILD)/examples/hello
 	BUILD=$(BUILD) bash bench/linux-guest.sh $@ $(BUILD)/examples/hello
+
+# The servers come from the host's packages: rebuilt when they or the
+# benchmark's configuration change.
+$(BENCH_LINUX_DIR)/initramfs-apps.cpio.gz: bench/linux-guest.sh bench/redis.conf bench/nginx.conf \
+		bench/www/index.html /usr/bin/redis-server /usr/sbin/nginx
+	BUILD=$(BUILD) bash bench/linux-guest.sh $@ $(BENCH_LINUX_APPS)

@@ -2,7 +2,7 @@
 # The charts of the main figures: PNGs drawn by gnuplot (gnuplot-nox, from
 # Debian) from the data files the figure scripts leave in $BENCH_DATA
 # (bench/run.sh sets it): wall.dat, icount.dat, syscall.dat, http.dat,
-# memory.dat, size.dat.  Bars are medians, error bars min to max where the
+# redis.dat, memory.dat, size.dat.  Bars are medians, error bars min to max where the
 # figure has repeats; start-up, instructions and sizes span orders of
 # magnitude, so their axes are logarithmic.
 #
@@ -74,7 +74,8 @@ bars "$data/wall.dat" "hello, command to exit (median, min-max)" "ms (log)" log
 bars "$data/icount.dat" "guest instructions, reset to main (sleep=off)" "instructions (log)" log
 groups "$data/syscall.dat" "guest instructions per call (median)" "instructions (log)" log \
 	monos "Linux guest" "Linux guest, mitigations=off"
-bars "$data/http.dat" "HTTP requests/s, epoll server, wrk -t1 -c64" "requests/s" "" 0
+bars "$data/http.dat" "HTTP requests/s, wrk -t1 -c64 (httpd, and nginx)" "requests/s" "" 0
+bars "$data/redis.dat" "Redis GET requests/s, no pipelining, 50 connections" "requests/s" "" 0
 groups "$data/memory.dat" "smallest guest memory that runs the program" "MiB (log)" log \
 	monos "Linux guest"
 {

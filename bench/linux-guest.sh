@@ -14,9 +14,15 @@
 #     modules, configure eth0 (10.0.2.15/24 via 10.0.2.2, QEMU's user
 #     networking) when a network device exists, run the program named after
 #     `--` on the kernel command line, print its exit status, poweroff -f;
-#   the programs given, in /bench/<their base name>.
+#   the programs given, in /bench/<their base name>; a dynamically linked one
+#     (Debian's redis-server, nginx) brings its program interpreter and the
+#     libraries ldd resolves, each at the path it has on the host, as monos'
+#     CLI packs them for its own image;
+#   files given as SRC:DEST (a file or a folder), at DEST;
+#   /tmp, and /etc/passwd and /etc/group holding root and nobody/nogroup
+#     (nginx started as root looks "nobody" up).
 #
-# Usage: bench/linux-guest.sh OUT.cpio.gz PROGRAM...
+# Usage: bench/linux-guest.sh OUT.cpio.gz PROGRAM|SRC:DEST...
 #   Also leaves $BUILD/bench/linux/vmlinuz (the package's bzImage).
 # Environment: BUILD (default build); BENCH_LINUX_PKG, the kernel package
 # (default: what linux-image-cloud-amd64 depends on).
@@ -120,10 +126,34 @@ EOF
 	chmod 755 "$1"
 }
 
+# Copy the program interpreter and libraries of dynamic program $1 into the
+# stage at their host paths (ldd prints "name => path (addr)" and, for the
+# interpreter, "path (addr)").
+copy_libs()
+{
+	local lib
+
+	readelf -l "$1" | grep -q INTERP || return 0
+	for lib in $(ldd "$1" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^\t\(\/[^ ]*\) .*/\1/p'); do
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+}
+
+# The accounts nginx and redis may look up, taken from the host's files.
+write_accounts()
+{
+	mkdir -p "$stage/etc"
+	grep -E '^(root|nobody):' /etc/passwd >"$stage/etc/passwd"
+	grep -E '^(root|nogroup):' /etc/group >"$stage/etc/group"
+}
+
 fetch_kernel
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,dev,proc,sys,lib/modules,bench}
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,lib/modules,bench}
+chmod 1777 "$stage/tmp"
+write_accounts
 cp /bin/busybox "$stage/bin/busybox"
 for a in $APPLETS; do
 	ln -s busybox "$stage/bin/$a"
@@ -134,8 +164,15 @@ for m in $order; do
 done
 write_init "$stage/init" "${order% }"
 for p in "$@"; do
+	if [[ $p == *:* ]]; then
+		[[ -e ${p%%:*} ]] || die "${p%%:*} is missing"
+		mkdir -p "$stage$(dirname "${p#*:}")"
+		cp -rL "${p%%:*}" "$stage${p#*:}"
+		continue
+	fi
 	[[ -x $p ]] || die "$p is missing"
 	cp "$p" "$stage/bench/$(basename "$p")"
+	copy_libs "$p"
 done
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9n) >"$out.tmp"

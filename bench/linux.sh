@@ -13,12 +13,14 @@
 # Without icount, the kernel gets tsc_early_khz=<the host TSC's kHz>: under
 # plain TCG its TSC calibration otherwise hangs in about 40% of boots.
 #
-# Environment: BENCH_LINUX_KERNEL, BENCH_LINUX_INITRD (defaults in
-# $BUILD/bench/linux/: vmlinuz, initramfs.cpio.gz).
+# Environment: BENCH_LINUX_KERNEL, BENCH_LINUX_INITRD, BENCH_LINUX_APPS
+# (defaults in $BUILD/bench/linux/: vmlinuz, initramfs.cpio.gz with the
+# benchmark programs, initramfs-apps.cpio.gz with redis-server and nginx).
 
 # shellcheck shell=bash disable=SC2034 # the variables serve the scripts that source this
 BENCH_LINUX_KERNEL=${BENCH_LINUX_KERNEL:-$BUILD/bench/linux/vmlinuz}
 BENCH_LINUX_INITRD=${BENCH_LINUX_INITRD:-$BUILD/bench/linux/initramfs.cpio.gz}
+BENCH_LINUX_APPS=${BENCH_LINUX_APPS:-$BUILD/bench/linux/initramfs-apps.cpio.gz}
 # The kernel options every run has: the console on the UART QEMU relays,
 # quiet, and a panic (out of memory, say) that ends QEMU at once (-no-reboot).
 BENCH_LINUX_APPEND="console=ttyS0 quiet panic=-1"
@@ -108,4 +110,38 @@ bench_linux_set_mem()
 	for ((i = 0; i < ${#BENCH_LINUX_CMD[@]} - 1; i++)); do
 		[[ ${BENCH_LINUX_CMD[i]} == -m ]] && BENCH_LINUX_CMD[i + 1]=$1
 	done
+}
+
+# Give the listening sockets of QEMU process $1 (the host ends of hostfwd)
+# the host's full accept queue, as `monos run` does for its own QEMU
+# (cli/qemu.c, qemu_widen_listen_queues): libslirp listens with a backlog of
+# 1, and without this a load of many connections at once (wrk -c64,
+# redis-benchmark's 50 clients) loses handshakes that complete only after
+# seconds of SYN-ACK retransmits, a handicap of QEMU's, not of the Linux
+# guest's.  Same mechanism: a copy of the descriptor (pidfd_getfd, a
+# parent's ptrace right over its child) and a second listen().  Best effort.
+bench_linux_widen()
+{
+	python3 - "$1" <<'PY' 2>/dev/null
+import ctypes, os, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_pidfd_open, SYS_pidfd_getfd = 434, 438
+pid = int(sys.argv[1])
+pidfd = libc.syscall(SYS_pidfd_open, pid, 0)
+for name in os.listdir("/proc/%d/fd" % pid):
+    try:
+        if not os.readlink("/proc/%d/fd/%s" % (pid, name)).startswith("socket:"):
+            continue
+    except OSError:
+        continue
+    fd = libc.syscall(SYS_pidfd_getfd, pidfd, int(name), 0)
+    if fd < 0:
+        continue
+    s = socket.socket(fileno=fd)
+    if (s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) and
+            s.type == socket.SOCK_STREAM):
+        s.listen(socket.SOMAXCONN)
+    s.close()
+PY
+	return 0
 }

@@ -8,8 +8,8 @@
 # figure succeeded.
 #
 # Usage: bench/run.sh [-q] [-o OUT]
-#   -q      quick: fewer repeats, a 5 s HTTP run, the Linux guest's memory to
-#           4 MiB
+#   -q      quick: fewer repeats, a 5 s HTTP run, fewer Redis requests, a
+#           20 s idle window, the Linux guest's memory to 4 MiB
 #   -o OUT  the report (default docs/benchmarks.md); charts go beside it
 # Environment: see bench/lib.sh (BUILD, BENCH_MONOS, BENCH_HELLO, ...), and
 # BENCH_COMMIT, the source's name in the report (default: git's HEAD here).
@@ -28,12 +28,14 @@ while getopts qo: opt; do
 done
 # Repeats: wall-time runs (monos, native, empty guest; the Linux guest),
 # icount runs per mode (monos; the Linux guest), system-call rounds, HTTP
-# runs and seconds, the Linux guest's memory precision (MiB).
+# runs and seconds, Redis runs and requests, instructions-per-request runs
+# and wrk seconds, the idle window (s), the Linux guest's memory precision
+# (MiB; hello and httpd, then redis and nginx, 0: not in the Linux guest).
 if ((QUICK)); then
-	WALL=(5 3) ICOUNT=(5 1) SYSCALL=1 HTTP=(1 5) MEM_STEP=4
+	WALL=(5 3) ICOUNT=(5 1) SYSCALL=1 HTTP=(1 5) REDIS=(1 4000) NETCOUNT=(1 5) IDLE=20 MEM_STEP=(4 0)
 	mode="quick (\`make bench-quick\`: bench/run.sh -q)"
 else
-	WALL=(20 10) ICOUNT=(10 3) SYSCALL=3 HTTP=(3 10) MEM_STEP=1
+	WALL=(20 10) ICOUNT=(10 3) SYSCALL=3 HTTP=(3 10) REDIS=(3 10000) NETCOUNT=(3 10) IDLE=60 MEM_STEP=(1 4)
 	mode="full (\`make bench\`: bench/run.sh)"
 fi
 bench_check_inputs
@@ -67,8 +69,11 @@ figure()
 figure wall.sh wall $((WALL[0] * 10 + WALL[1] * 60 + 120)) "${WALL[@]}"
 figure icount.sh icount $((ICOUNT[0] * 20 + ICOUNT[1] * 4 * 60 + 120)) "${ICOUNT[@]}"
 figure syscall.sh syscall $((SYSCALL * 300 + 120)) "$SYSCALL"
-figure http.sh http $((HTTP[0] * (4 * HTTP[1] + 4 * 60) + 120)) "${HTTP[@]}"
-figure memory.sh memory 1800 "$MEM_STEP"
+figure http.sh http $((HTTP[0] * (9 * HTTP[1] + 8 * 60) + 120)) "${HTTP[@]}"
+figure redis.sh redis $((REDIS[0] * 4 * 120 + 120)) "${REDIS[@]}"
+figure netcount.sh netcount $((NETCOUNT[0] * (NETCOUNT[1] + 4 * 60) + 120)) "${NETCOUNT[@]}"
+figure idle.sh idle $((IDLE + 180)) "$IDLE"
+figure memory.sh memory 3000 "${MEM_STEP[@]}"
 figure size.sh size 120
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 bash bench/charts.sh "$BENCH_DATA" "$tmp/charts" || bench_die "the charts failed"
@@ -131,12 +136,13 @@ EOF
 
 Charts: [start-up](bench-wall.png), [instructions to main](bench-icount.png),
 [system calls](bench-syscall.png), [HTTP](bench-http.png),
-[memory](bench-memory.png), [size](bench-size.png).
+[Redis](bench-redis.png), [memory](bench-memory.png), [size](bench-size.png).
 
 ![hello, command to exit](bench-wall.png)
 ![guest instructions, reset to main](bench-icount.png)
 ![guest instructions per system call](bench-syscall.png)
 ![HTTP requests/s](bench-http.png)
+![Redis GET requests/s](bench-redis.png)
 ![smallest memory](bench-memory.png)
 ![kernel and image size](bench-size.png)
 
@@ -147,7 +153,11 @@ busybox-static as /init's shell, the virtio modules of the package loaded
 with insmod in dependency order, taken from each module's own depends= field
 ($(sed 's/ *$//; s/ /, /g' "$BUILD/bench/linux/modules")), devtmpfs mounted,
 eth0 configured (10.0.2.15/24 via 10.0.2.2) when a network device is
-attached, then the program, then \`poweroff -f\`.  Same QEMU, machine type
+attached, then the program, then \`poweroff -f\`.  For Redis and nginx a second
+initramfs holds Debian's redis-server and nginx, the host's binaries, with
+the program interpreter and every library ldd lists at its host path (what
+\`monos run\` packs into its own image), bench/redis.conf, bench/nginx.conf,
+the page bench/www and /etc/passwd and /etc/group with root and nobody.  Same QEMU, machine type
 (microvm), CPU model, accelerator and memory as monos, with two differences
 the kernel needs (bench/linux.sh): microvm's ACPI stays on (the kernel finds
 virtio-mmio devices only through ACPI: it lacks VIRTIO_MMIO_CMDLINE_DEVICES),
@@ -158,7 +168,8 @@ TSC check otherwise hangs in about 40% of boots.  Every figure shows it with
 default settings and with \`mitigations=off\`, except memory (default only).
 
 EOF
-	cat "$tmp/wall" "$tmp/icount" "$tmp/syscall" "$tmp/http" "$tmp/memory" "$tmp/size"
+	cat "$tmp/wall" "$tmp/icount" "$tmp/syscall" "$tmp/http" "$tmp/redis" "$tmp/netcount" \
+		"$tmp/idle" "$tmp/memory" "$tmp/size"
 } >"$tmp/report"
 mkdir -p "$(dirname "$OUT")"
 mv "$tmp"/charts/bench-*.png "$(dirname "$OUT")/"

@@ -48,7 +48,7 @@ printf 'monos %d\nLinux %d\n' $((monos_total / 1024)) $((linux_total / 1024)) >"
 empty_bytes=$(stat -c %s "$BENCH_EMPTY")
 
 cat <<EOF
-## 6. Sizes (bytes)
+## 9. Sizes (bytes)
 
 | what | bytes | KiB |
 |---|---|---|
