@@ -32,7 +32,7 @@ done
 # and wrk seconds, the idle window (s), the Linux guest's memory precision
 # (MiB; hello and httpd, then redis and nginx, 0: not in the Linux guest).
 if ((QUICK)); then
-	WALL=(5 3) ICOUNT=(5 1) SYSCALL=1 HTTP=(1 5) REDIS=(1 4000) NETCOUNT=(1 5) IDLE=20 MEM_STEP=(4 0)
+	WALL=(5 2) ICOUNT=(5 1) SYSCALL=1 HTTP=(1 4) REDIS=(1 2000) NETCOUNT=(1 4) IDLE=10 MEM_STEP=(8 0)
 	mode="quick (\`make bench-quick\`: bench/run.sh -q)"
 else
 	WALL=(20 10) ICOUNT=(10 3) SYSCALL=3 HTTP=(3 10) REDIS=(3 10000) NETCOUNT=(3 10) IDLE=60 MEM_STEP=(1 4)
