@@ -210,7 +210,8 @@ static int boot(const struct run_options *o, struct qemu_config *cfg)
 	return rc;
 }
 
-#define BOOT_HEADROOM (1ull << 20) /* page tables, heap and stacks at boot */
+#define IMAGE_SLACK   (64ull << 10) /* QEMU aligns the image's place below the top */
+#define BOOT_HEADROOM (1ull << 20)  /* page tables, heap and stacks at boot */
 
 /* Where the kernel ends in physical memory: the highest p_paddr + p_memsz of
  * its PT_LOAD segments (QEMU loads it there; the bss counts).  0 if the file
@@ -245,14 +246,14 @@ static uint64_t kernel_end(const char *kernel)
 static int check_fits(const struct run_options *o, const char *kernel)
 {
 	struct stat st;
-	uint64_t need, end = kernel_end(kernel);
+	uint64_t end = kernel_end(kernel), need;
 	char have[32], want[32];
 
 	if (!end || stat(tmp_image, &st) < 0)
 		return 0; /* QEMU will say what is wrong */
+	if (o->memory >= end + (uint64_t)st.st_size + IMAGE_SLACK)
+		return 0; /* no overlap; a boot short of memory says so itself */
 	need = end + (uint64_t)st.st_size + BOOT_HEADROOM;
-	if (o->memory >= need)
-		return 0;
 	need = (need + (1ull << 20) - 1) & ~((1ull << 20) - 1);
 	msg_format_size(have, sizeof(have), o->memory);
 	msg_format_size(want, sizeof(want), need);
