@@ -8,6 +8,7 @@
  */
 #include "drivers/pci.h"
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "core/kernel.h"
 #include <lib/fmt.h>
@@ -58,38 +59,10 @@ static struct pci_dev pci_devs[PCI_MAX_DEVS];
 static unsigned pci_ndevs;
 static bool pci_scanned;
 
-/* Port I/O of the sizes config space needs; cpu.h offers only some. */
-static inline void pio_outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint32_t pio_inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline void pio_outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint16_t pio_inw(uint16_t port)
-{
-	uint16_t v;
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline uint8_t pio_inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 /* Select the dword holding `off` and return the data port for it. */
 static uint16_t pci_select(unsigned bus, unsigned slot, unsigned func, unsigned off)
 {
-	pio_outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE | bus << PCI_BUS_SHIFT |
+	outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE | bus << PCI_BUS_SHIFT |
 					     slot << PCI_SLOT_SHIFT | func << PCI_FUNC_SHIFT |
 					     (off & (PCI_CONFIG_SIZE - 4)));
 	return PCI_CONFIG_DATA + (off & 3);
@@ -97,27 +70,27 @@ static uint16_t pci_select(unsigned bus, unsigned slot, unsigned func, unsigned 
 
 uint8_t pci_read8(const struct pci_dev *d, unsigned off)
 {
-	return pio_inb(pci_select(d->bus, d->slot, d->func, off));
+	return inb(pci_select(d->bus, d->slot, d->func, off));
 }
 
 uint16_t pci_read16(const struct pci_dev *d, unsigned off)
 {
-	return pio_inw(pci_select(d->bus, d->slot, d->func, off));
+	return inw(pci_select(d->bus, d->slot, d->func, off));
 }
 
 uint32_t pci_read32(const struct pci_dev *d, unsigned off)
 {
-	return pio_inl(pci_select(d->bus, d->slot, d->func, off));
+	return inl(pci_select(d->bus, d->slot, d->func, off));
 }
 
 void pci_write16(const struct pci_dev *d, unsigned off, uint16_t v)
 {
-	pio_outw(pci_select(d->bus, d->slot, d->func, off), v);
+	outw(pci_select(d->bus, d->slot, d->func, off), v);
 }
 
 void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v)
 {
-	pio_outl(pci_select(d->bus, d->slot, d->func, off), v);
+	outl(pci_select(d->bus, d->slot, d->func, off), v);
 }
 
 void pci_set_command(const struct pci_dev *d, uint16_t set)
@@ -304,8 +277,8 @@ static void pci_scan_bus(unsigned bus, uint8_t *seen)
  * written.  Where nothing decodes the port (microvm) it reads all ones. */
 static bool pci_present(void)
 {
-	pio_outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE);
-	return pio_inl(PCI_CONFIG_ADDRESS) == PCI_CONFIG_ENABLE;
+	outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE);
+	return inl(PCI_CONFIG_ADDRESS) == PCI_CONFIG_ENABLE;
 }
 
 int pci_probe_all(const struct pci_driver *drv)
