@@ -161,6 +161,7 @@ GUEST_CASES=(
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
 	"args args none same one 'two words' '' last"
+	"fdmany fdmany none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

@@ -274,8 +274,9 @@ void procfs_set_exe(const char *path);
 #define FD_LIMIT_DEFAULT 1024	    /* RLIMIT_NOFILE's soft limit at start, as Linux */
 #define FD_NR_OPEN	 (1u << 20) /* its ceiling: Linux's fs.nr_open default */
 #define FD_CLOEXEC	 1
-/* lowest free >= min_fd: -EMFILE at the soft limit, -ENOMEM when the table
- * cannot grow. */
+/* lowest free >= min_fd, found in time linear in the words of the open-fds
+ * bitmap at worst: -EMFILE at the soft limit, -ENOMEM when the table cannot
+ * grow. */
 int fd_install(struct file *f, int min_fd, bool cloexec);
 unsigned fd_limit(void);	   /* RLIMIT_NOFILE's soft limit */
 void fd_set_limit(unsigned limit); /* setrlimit; open descriptors above stay */
@@ -288,7 +289,11 @@ struct file *fd_get(int fd);	   /* borrowed reference, or NULL */
 struct file *fd_hold(int fd);
 void fd_release_held(void);
 int fd_close(int fd);
-int fd_dup(int oldfd, int newfd, bool cloexec); /* newfd < 0: lowest free */
+/* dup, F_DUPFD: oldfd's file at the lowest free >= min_fd (-EMFILE, -ENOMEM). */
+int fd_dup_min(int oldfd, unsigned min_fd, bool cloexec);
+/* dup2, dup3: oldfd's file at newfd, closing what was there; -EBADF when
+ * newfd is at or above the soft limit (a negative one is, as unsigned). */
+int fd_dup(int oldfd, unsigned newfd, bool cloexec);
 int fd_get_flags(int fd);
 int fd_set_flags(int fd, int flags);
 

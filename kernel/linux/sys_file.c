@@ -353,11 +353,7 @@ long sys_fcntl(long fd, long cmd, uint64_t arg)
 	case F_DUPFD_CLOEXEC:
 		if (arg >= fd_limit())
 			return -EINVAL;
-		f->refs++;
-		long nfd = fd_install(f, arg, cmd == F_DUPFD_CLOEXEC);
-		if (nfd < 0)
-			f->refs--;
-		return nfd;
+		return fd_dup_min(fd, arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:
 		return fd_get_flags(fd);
 	case F_SETFD:
@@ -382,14 +378,14 @@ long sys_fcntl(long fd, long cmd, uint64_t arg)
 
 long sys_dup(long fd)
 {
-	return fd_dup(fd, -1, false);
+	return fd_dup_min(fd, 0, false);
 }
 
 long sys_dup2(long oldfd, long newfd)
 {
 	if (oldfd == newfd)
 		return fd_get(oldfd) ? newfd : -EBADF;
-	return fd_dup(oldfd, newfd, false);
+	return fd_dup(oldfd, (unsigned)newfd, false); /* Linux's unsigned int */
 }
 
 long sys_dup3(long oldfd, long newfd, long flags)
@@ -398,5 +394,5 @@ long sys_dup3(long oldfd, long newfd, long flags)
 		return -EINVAL;
 	if (oldfd == newfd)
 		return -EINVAL;
-	return fd_dup(oldfd, newfd, flags & O_CLOEXEC);
+	return fd_dup(oldfd, (unsigned)newfd, flags & O_CLOEXEC);
 }
