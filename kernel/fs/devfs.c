@@ -14,7 +14,15 @@
 #define TMPFS_MAGIC 0x01021994 /* devtmpfs reports tmpfs' magic */
 #define DEVFS_DEV   0x0005
 
-struct vfs_sb devfs_sb = { .name = "devtmpfs", .magic = TMPFS_MAGIC, .dev = DEVFS_DEV };
+/* devtmpfs is a tmpfs of the default size that holds no data. */
+static void devfs_space(struct vfs_space *sp)
+{
+	sp->blocks = sp->bfree = tmpfs_max_pages();
+}
+
+struct vfs_sb devfs_sb = {
+	.name = "devtmpfs", .magic = TMPFS_MAGIC, .dev = DEVFS_DEV, .space = devfs_space
+};
 #define MKDEV(major, minor) (((major) << 8) | (minor))
 
 static long null_read(struct file *f, void *kbuf, size_t n, uint64_t off)

@@ -23,9 +23,19 @@ struct runfile {
 #define ROMFS_MAGIC 0x7275 /* a read-only fs's statfs type (linux/magic.h) */
 #define NSEC	    1000000000ull
 
-struct vfs_sb vfs_image_sb = {
-	.name = "image", .magic = ROMFS_MAGIC, .dev = IMAGE_DEV, .rdonly = true
-};
+static size_t image_size; /* bytes of the initrd, per-run archive included */
+
+/* Read-only and full, as Linux's romfs reports itself: its size only. */
+static void image_space(struct vfs_space *sp)
+{
+	sp->blocks = ALIGN_UP(image_size, PAGE_SIZE) / PAGE_SIZE;
+}
+
+struct vfs_sb vfs_image_sb = { .name = "image",
+			       .magic = ROMFS_MAGIC,
+			       .dev = IMAGE_DEV,
+			       .rdonly = true,
+			       .space = image_space };
 
 static struct inode root = {
 	.mode = S_IFDIR | 0755, .nlink = 2, .parent = &root, .sb = &vfs_image_sb
@@ -171,6 +181,7 @@ int vfs_init_image(const void *buf, size_t len)
 
 	list_init(&root.children);
 	root.ino = 1;
+	image_size = len;
 	cpio_iter_init(&it, buf, len);
 	while ((r = cpio_next(&it, &e)) > 0)
 		if (add_entry(&e))

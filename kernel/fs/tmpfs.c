@@ -4,7 +4,11 @@
  * array of page frames indexed by page number, a zero entry being a hole that
  * reads as zeros.  So files may be large and sparse, and a write allocates
  * only the pages it touches.  Mounted at /tmp, over the image's entries there
- * (which stay, read-only).
+ * (which stay, read-only).  Its size is Linux's default, half of the memory
+ * (statfs says so, with the pages in use): a file in the tree that would
+ * pass it gets ENOSPC, as on Linux; memfds and shared anonymous memory
+ * (born unlinked, on Linux in the kernel's internal, unlimited shm mount)
+ * count as used but are not refused.
  */
 #include "fs/vfs.h"
 #include "core/heap.h"
@@ -18,7 +22,23 @@
 /* The largest file: what the 63-bit offset allows, as on Linux (MAX_LFS_FILESIZE). */
 #define TMPFS_MAX_SIZE ((uint64_t)INT64_MAX)
 
-struct vfs_sb tmpfs_sb = { .name = "tmpfs", .magic = TMPFS_MAGIC, .dev = TMPFS_DEV };
+static void tmpfs_space(struct vfs_space *sp);
+
+struct vfs_sb tmpfs_sb = {
+	.name = "tmpfs", .magic = TMPFS_MAGIC, .dev = TMPFS_DEV, .space = tmpfs_space
+};
+static uint64_t used_pages; /* data pages of every tmpfs file */
+
+uint64_t tmpfs_max_pages(void)
+{
+	return mem_total_frames() / 2; /* mm/shmem.c shmem_default_max_blocks */
+}
+
+static void tmpfs_space(struct vfs_space *sp)
+{
+	sp->blocks = tmpfs_max_pages();
+	sp->bfree = sp->blocks - MIN(used_pages, sp->blocks);
+}
 
 /* Make room for page index `idx` in the array (doubling). */
 static int grow_array(struct inode *ino, uint64_t idx)
@@ -44,9 +64,11 @@ static uint64_t page_of(struct inode *ino, uint64_t idx, bool alloc)
 {
 	if (idx < ino->npages && ino->pages[idx])
 		return ino->pages[idx];
-	if (!alloc || grow_array(ino, idx))
+	if (!alloc || (ino->parent && used_pages >= tmpfs_max_pages()) || grow_array(ino, idx))
 		return 0;
-	return ino->pages[idx] = mem_alloc_frame(1);
+	if ((ino->pages[idx] = mem_alloc_frame(1)))
+		used_pages++;
+	return ino->pages[idx];
 }
 
 /*
@@ -161,8 +183,10 @@ const struct file_ops tmpfs_file_ops = {
 static void free_pages_from(struct inode *ino, uint64_t first)
 {
 	for (uint64_t i = first; i < ino->npages; i++) {
-		if (ino->pages[i])
+		if (ino->pages[i]) {
 			mem_free_frame(ino->pages[i]);
+			used_pages--;
+		}
 		ino->pages[i] = 0;
 	}
 }

@@ -57,12 +57,20 @@
 #define AT_EMPTY_PATH	    0x1000
 #define AT_REMOVEDIR	    0x200
 
+/* A filesystem's size for statfs: blocks of PAGE_SIZE (f_bsize), inodes. */
+struct vfs_space {
+	uint64_t blocks, bfree, files, ffree;
+};
+
 /* A filesystem: what statfs reports and whether its tree may change. */
 struct vfs_sb {
 	const char *name; /* "tmpfs", ... (for logs) */
 	uint64_t magic;	  /* statfs f_type (include/uapi/linux/magic.h) */
 	uint32_t dev;	  /* st_dev of its inodes */
 	bool rdonly;	  /* changes give -EROFS (ST_RDONLY in statfs) */
+	/* Optional: fill in its size and what is free (zeroed before).  None
+	 * reports zeros, as Linux's simple_statfs does for proc and sysfs. */
+	void (*space)(struct vfs_space *sp);
 };
 extern struct vfs_sb vfs_image_sb, tmpfs_sb, devfs_sb, procfs_sb, sysfs_sb;
 
@@ -261,6 +269,8 @@ int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode 
 int tmpfs_truncate(struct inode *ino, uint64_t size);
 int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size);
 void tmpfs_free(struct inode *ino);
+/* tmpfs' size in pages: half of the memory, Linux's default. */
+uint64_t tmpfs_max_pages(void);
 extern const struct file_ops tmpfs_file_ops;
 /* A new tmpfs inode of `mode` in no directory (memfd_create): `name` (copied)
  * is what /proc shows; the last vfs_iput frees it.  NULL when out of memory. */
