@@ -13,6 +13,7 @@
 #include "core/mem.h"
 #include "core/random.h"
 #include "core/time.h"
+#include "core/uts.h"
 #include "net/lwip/net.h"
 #include "net/netlink.h"
 #include <lib/fmt.h>
@@ -305,7 +306,8 @@ static void sys_kernel_init(struct inode *proc)
 
 	string_file(k, "ostype", "Linux", 0444);
 	string_file(k, "osrelease", "6.1.0-monos", 0444);
-	string_file(k, "hostname", "monos", 0644);
+	string_file(k, "hostname", uts_nodename, 0644); /* read at each open */
+	string_file(k, "domainname", uts_domainname, 0644);
 	string_file(k, "pid_max", "4194304", 0644);
 	string_file(k, "ngroups_max", "65536", 0444);
 	/* 1, "always": monos commits no memory at mmap, only at first touch,

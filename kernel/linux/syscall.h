@@ -180,6 +180,8 @@ long sys_geteuid(void);
 long sys_getgid(void);
 long sys_getegid(void);
 long sys_uname(uint64_t buf);
+long sys_sethostname(uint64_t name, int len);
+long sys_setdomainname(uint64_t name, int len);
 long sys_getrandom(uint64_t buf, size_t n, unsigned flags);
 long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old);
 long sys_getrlimit(long res, uint64_t rl);
@@ -226,6 +228,8 @@ long sys_getrusage(int who, uint64_t ru);
 long sys_times(uint64_t buf);
 long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 /* sys_cred.c */
+/* Whether capability `cap` is in the effective set (Linux's capable()). */
+bool cred_capable(int cap);
 long sys_setuid(uint32_t uid);
 long sys_setgid(uint32_t gid);
 long sys_setreuid(uint32_t ruid, uint32_t euid);
