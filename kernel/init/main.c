@@ -3,6 +3,7 @@
  * (arch/x86_64/entry.S) calls init_main() on the boot stack, in the higher
  * half, interrupts off; it never returns.
  */
+#include "init/main.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
