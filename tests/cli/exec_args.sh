@@ -36,7 +36,7 @@ same_as_native() {
 	[ "$rc" = "$native_rc" ] && cmp -s "$scratch/out" "$scratch/native.out"
 }
 
-# 8,000 short arguments, then 4,000 variables with them.
+# 8,000 short arguments, 4,000 variables, then both.
 mapfile -t many < <(seq 8000)
 native_run "${many[@]}"
 monos_run "${many[@]}"
@@ -46,6 +46,9 @@ for i in $(seq 4000); do
 	vars+=("VAR_$i=value number $i")
 done
 ENVS+=("${vars[@]}")
+native_run one two
+monos_run one two
+check "4000 variables: as natively" same_as_native
 native_run "${many[@]}"
 monos_run "${many[@]}"
 check "8000 arguments and 4000 variables: as natively" same_as_native
