@@ -8,7 +8,7 @@ HOSTCC ?= gcc
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-Iinclude -Ikernel/lib/include
 
-.PHONY: all test unit-test guest-test cli-test clean format example bench
+.PHONY: all test unit-test guest-test cli-test clean format example bench failinject
 all: $(BUILD)/monos $(BUILD)/monos-kernel
 
 include kernel/kernel.mk
@@ -19,6 +19,13 @@ include bench/bench.mk
 
 test: all unit-test guest-programs
 	bash tests/run.sh
+
+# Allocation failure injection over every N of several programs' runs
+# (scripts/failinject.sh); tests/cli/failinject.sh runs a sample in CI.
+FAILINJECT_PROGRAMS ?= examples/hello tests/guest/musl/threads tests/guest/musl/pipe \
+	tests/guest/musl/fs_tmp tests/guest/musl/timers tests/guest/musl/signals
+failinject: all guest-programs
+	@set -e; for p in $(FAILINJECT_PROGRAMS); do bash scripts/failinject.sh -- $(BUILD)/$$p; done
 
 example: all
 	$(BUILD)/monos run $(BUILD)/examples/hello

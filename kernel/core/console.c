@@ -4,7 +4,10 @@
  */
 #include "core/console.h"
 #include "arch/x86_64/cpu.h"
+#include "core/fault_inject.h"
+#include "core/heap.h"
 #include "core/kernel.h"
+#include "core/mem.h"
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/time.h"
@@ -216,8 +219,15 @@ void console_exit(const struct monos_chan_exit *e)
 	irq_disable();
 	/* The counterpart of "starting the program": under -icount the two
 	 * lines bound what the run executed, its halted time subtracted. */
-	if (verbose)
+	if (verbose) {
+		struct heap_stats hs;
+		heap_stats(&hs);
 		klog("monos: at exit: tsc %lu, halted %lu tsc ticks\n", rdtsc(), time_halted_tsc());
+		klog("monos: at exit: heap %lu bytes live in %lu frames, frames used %lu of %lu, "
+		     "allocations %lu\n",
+		     hs.live_bytes, hs.frames, mem_used_frames(), mem_total_frames(),
+		     fault_inject_count());
+	}
 	if (channel) {
 		console_write(MONOS_CHAN_EXIT, e, sizeof(*e));
 	} else if (e->kind == MONOS_EXIT_STATUS) {

@@ -6,6 +6,7 @@
 #include "arch/x86_64/paging.h"
 #include "core/kernel.h"
 #include "core/mem.h"
+#include "core/fault_inject.h"
 #include "core/spinlock.h"
 
 #define HDR	    16
@@ -27,6 +28,10 @@ struct free_block {
 static struct spinlock heap_lock;
 static struct free_block *free_lists[NCLASSES]; /* guarded by heap_lock */
 static uint64_t kheap_next = KHEAP_BASE;	/* guarded by heap_lock */
+/* What the heap holds, for /proc/meminfo and the leak checks of `make soak`
+ * (guarded by heap_lock): bytes in live blocks (headers included; a large
+ * block counts its pages), and frames taken from the frame allocator. */
+static uint64_t live_bytes, held_frames;
 
 /* Cut a fresh frame into blocks of class `c`; heap_lock held. */
 static int refill(unsigned c)
@@ -37,6 +42,7 @@ static int refill(unsigned c)
 
 	if (!pa)
 		return -ENOMEM;
+	held_frames++;
 	page = phys_to_virt(pa);
 	for (size_t off = 0; off + bsize <= PAGE_SIZE; off += bsize) {
 		struct free_block *b = (struct free_block *)(page + off);
@@ -44,6 +50,16 @@ static int refill(unsigned c)
 		free_lists[c] = b;
 	}
 	return 0;
+}
+
+/* Add (or, negative, remove) a block's bytes and frames to the totals. */
+static void heap_account(int64_t bytes, int64_t frames)
+{
+	uint64_t flags = spin_lock_irqsave(&heap_lock);
+
+	live_bytes += bytes;
+	held_frames += frames;
+	spin_unlock_irqrestore(&heap_lock, flags);
 }
 
 static void *large_alloc(size_t size)
@@ -67,6 +83,7 @@ static void *large_alloc(size_t size)
 	h = (struct block_hdr *)va;
 	h->class = LARGE_CLASS;
 	h->pages = pages;
+	heap_account(pages * PAGE_SIZE, pages);
 	return (char *)h + HDR;
 }
 
@@ -76,6 +93,8 @@ void *kmalloc(size_t size)
 	uint64_t flags;
 	struct block_hdr *h;
 
+	if (fault_inject_alloc())
+		return NULL;
 	if (size > ((size_t)1 << MAX_SHIFT) - HDR)
 		return large_alloc(size);
 	while (((size_t)1 << (c + MIN_SHIFT)) < size + HDR)
@@ -87,6 +106,7 @@ void *kmalloc(size_t size)
 	}
 	h = (struct block_hdr *)free_lists[c];
 	free_lists[c] = free_lists[c]->next;
+	live_bytes += (size_t)1 << (c + MIN_SHIFT);
 	spin_unlock_irqrestore(&heap_lock, flags);
 	h->class = c;
 	return (char *)h + HDR;
@@ -111,8 +131,10 @@ void kfree(void *p)
 	h = (struct block_hdr *)((char *)p - HDR);
 	if (h->class == LARGE_CLASS) {
 		uint64_t va = (uint64_t)h;
-		for (uint32_t i = 0, n = h->pages; i < n; i++)
+		uint32_t n = h->pages;
+		for (uint32_t i = 0; i < n; i++)
 			mem_free_frame(paging_unmap(va + i * PAGE_SIZE) & PTE_ADDR_MASK);
+		heap_account(-(int64_t)n * PAGE_SIZE, -(int64_t)n);
 		return; /* the virtual range is not reused: the area is vast */
 	}
 	c = h->class; /* read before the free-list link overwrites it */
@@ -120,5 +142,15 @@ void kfree(void *p)
 	flags = spin_lock_irqsave(&heap_lock);
 	((struct free_block *)h)->next = free_lists[c];
 	free_lists[c] = (struct free_block *)h;
+	live_bytes -= (size_t)1 << (c + MIN_SHIFT);
+	spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+void heap_stats(struct heap_stats *st)
+{
+	uint64_t flags = spin_lock_irqsave(&heap_lock);
+
+	st->live_bytes = live_bytes;
+	st->frames = held_frames;
 	spin_unlock_irqrestore(&heap_lock, flags);
 }

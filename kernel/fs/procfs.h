@@ -28,7 +28,7 @@ void procfs_printf(struct procfs_buf *b, const char *fmt, ...)
 struct inode *procfs_file(struct inode *dir, const char *name, procfs_gen_fn fn, uint32_t perm);
 struct inode *procfs_dir(struct inode *dir, const char *name);
 struct inode *procfs_link(struct inode *dir, const char *name, const char *target);
-void procfs_set_link(struct inode *ino, const char *target);
+int procfs_set_link(struct inode *ino, const char *target);
 
 /* procfs_pid.c: build /proc/1 under `proc`. */
 void procfs_pid_init(struct inode *proc);

@@ -8,6 +8,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/pvh.h"
 #include "core/console.h"
+#include "core/fault_inject.h"
 #include "core/kernel.h"
 #include "core/mem.h"
 #include "core/random.h"
@@ -138,6 +139,7 @@ void init_main(uint32_t start_info_phys)
 		cmdline = phys_to_virt(start_info->cmdline_paddr);
 	console_init(cmdline_flag(cmdline, "monos.channel"));
 	console_set_verbose(cmdline_flag(cmdline, "monos.verbose"));
+	fault_inject_init(cmdline);
 	if (start_info->magic != PVH_START_MAGIC)
 		panic("boot: no PVH start info (magic %#x)", start_info->magic);
 	cpu_init();
