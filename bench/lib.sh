@@ -152,3 +152,11 @@ bench_verdict()
 {
 	(($1 <= $2)) && echo met || echo "**missed**"
 }
+
+# A free TCP port on the loopback interface, so that runs of other people on
+# the same machine do not collide with ours.
+bench_free_port()
+{
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+

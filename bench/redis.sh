@@ -37,11 +37,6 @@ done
 bench_linux_init
 BENCH_LINUX_INITRD=$BENCH_LINUX_APPS
 
-free_port()
-{
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # Wait until redis on port $1 answers PING, as long as process $2 lives.
 wait_ready()
 {
@@ -94,13 +89,13 @@ round()
 {
 	local v port
 
-	port=$(free_port)
+	port=$(bench_free_port)
 	sys=native serve_and_load $REDIS $CONF --port "$port"
-	port=$(free_port)
+	port=$(bench_free_port)
 	sys=monos serve_and_load "$BENCH_MONOS" run -p "$port:$GUEST_PORT" --file "$CONF:$GUEST_CONF" \
 		-- $REDIS $GUEST_CONF
 	for v in default nomitig; do
-		port=$(free_port)
+		port=$(bench_free_port)
 		bench_linux_cmd $v "$(bench_linux_net "$port" $GUEST_PORT)" redis-server $GUEST_CONF
 		sys=linux_$v serve_and_load "${BENCH_LINUX_CMD[@]}"
 	done
