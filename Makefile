@@ -8,7 +8,7 @@ HOSTCC ?= gcc
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-Iinclude -Ikernel/lib/include
 
-.PHONY: all test unit-test guest-test cli-test clean format example bench failinject
+.PHONY: all test unit-test guest-test cli-test clean format example bench failinject soak
 all: $(BUILD)/monos $(BUILD)/monos-kernel
 
 include kernel/kernel.mk
@@ -26,6 +26,13 @@ FAILINJECT_PROGRAMS ?= examples/hello tests/guest/musl/threads tests/guest/musl/
 	tests/guest/musl/fs_tmp tests/guest/musl/timers tests/guest/musl/signals
 failinject: all guest-programs
 	@set -e; for p in $(FAILINJECT_PROGRAMS); do bash scripts/failinject.sh -- $(BUILD)/$$p; done
+
+# Each server under load in monos for SOAK_SECONDS (default 10 minutes):
+# zero errors, and the kernel's memory the same after as after warm-up.
+SOAK_SECONDS ?= 600
+soak: all guest-programs
+	@bash scripts/deps.sh bench
+	BUILD=$(BUILD) bash bench/soak.sh $(SOAK_SECONDS)
 
 example: all
 	$(BUILD)/monos run $(BUILD)/examples/hello

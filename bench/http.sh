@@ -46,19 +46,6 @@ bench_linux_init
 
 # A free TCP port on the loopback interface, so that runs of other people on
 
-# Wait until URL $1 answers, as long as process $2 lives.
-wait_ready()
-{
-	local i
-
-	for ((i = 0; i < 10 * BENCH_TIMEOUT; i++)); do
-		curl -s -o /dev/null --max-time 1 "$1" && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
 # wrk's latency ("1.23ms", "456.00us", "1.01s") in ms.
 to_ms()
 {
@@ -94,7 +81,7 @@ serve_and_load()
 
 	taskset -c $SERVER_CPU "$@" </dev/null >"$tmp/server.out" 2>&1 &
 	pid=$!
-	wait_ready "$url" $pid || bench_die "$sys: the server never answered: $(tail -5 "$tmp/server.out")"
+	bench_wait_ready "$url" $pid || bench_die "$sys: the server never answered: $(tail -5 "$tmp/server.out")"
 	[[ $sys == *linux_* ]] && bench_linux_widen $pid
 	load "$url" "$sys"
 	kill -TERM $pid 2>/dev/null
