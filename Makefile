@@ -21,9 +21,11 @@ test: all unit-test guest-programs
 	bash tests/run.sh
 
 # Allocation failure injection over every N of several programs' runs
-# (scripts/failinject.sh); tests/cli/failinject.sh runs a sample in CI.
-FAILINJECT_PROGRAMS ?= examples/hello tests/guest/musl/threads tests/guest/musl/pipe \
-	tests/guest/musl/fs_tmp tests/guest/musl/timers tests/guest/musl/signals
+# (scripts/failinject.sh); tests/cli/failinject.sh runs a sample in CI.  Only
+# programs that end when a call fails: a threaded test waits at its barrier
+# for a thread that could not start, as on Linux, and looks like a hang.
+FAILINJECT_PROGRAMS ?= examples/hello tests/guest/musl/pipe tests/guest/musl/fs_tmp \
+	tests/guest/musl/timers tests/guest/musl/signals tests/guest/musl/poll
 failinject: all guest-programs
 	@set -e; for p in $(FAILINJECT_PROGRAMS); do bash scripts/failinject.sh -- $(BUILD)/$$p; done
 

@@ -13,8 +13,6 @@
 #include "core/mem.h"
 #include "core/random.h"
 #include "core/time.h"
-#include "net/lwip/net.h"
-#include "net/netlink.h"
 #include <lib/fmt.h>
 
 #define PROC_SUPER_MAGIC 0x9fa0 /* include/uapi/linux/magic.h */
@@ -271,35 +269,6 @@ static long gen_uuid(struct inode *ino, char *buf, size_t n)
 		u[13], u[14], u[15]);
 }
 
-/* /proc/net/dev: the interfaces (net/ifaces.c) with their counters, in
- * Linux's format (net/core/net-procfs.c, dev_seq_printf_stats).  eth0 has
- * the device's frames (net/lwip/netif.c); lo's traffic stays inside lwIP,
- * which keeps no count of it here: zero. */
-static long gen_net_dev(struct inode *ino, char *buf, size_t n)
-{
-	struct procfs_buf b = { buf, n, 0 };
-	struct iface ifs[IFACE_MAX];
-	struct net_if_traffic eth, none = { 0 }, *c;
-	int count = ifaces_list(ifs);
-
-	(void)ino;
-	net_if_traffic_get(&eth);
-	procfs_printf(
-		&b, "Inter-|   Receive                                                |  Transmit\n"
-		    " face |bytes    packets errs drop fifo frame compressed multicast|bytes "
-		    "   packets errs drop fifo colls carrier compressed\n");
-	for (int i = 0; i < count; i++) {
-		c = (ifs[i].flags & IFF_LOOPBACK) ? &none : &eth;
-		procfs_printf(
-			&b,
-			"%6s: %7lu %7lu %4lu %4lu %4lu %5lu %10lu %9lu %8lu %7lu %4lu %4lu %4lu "
-			"%5lu %7lu %10lu\n",
-			ifs[i].name, c->rx_bytes, c->rx_packets, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul,
-			c->tx_bytes, c->tx_packets, 0ul, c->tx_dropped, 0ul, 0ul, 0ul, 0ul);
-	}
-	return b.len;
-}
-
 /* A file whose text is the fixed string `s` plus a newline. */
 static void string_file(struct inode *dir, const char *name, const char *s, uint32_t perm)
 {
@@ -332,6 +301,13 @@ static void sys_kernel_init(struct inode *proc)
 	string_file(rnd, "entropy_avail", "256", 0444);
 }
 
+static struct inode *proc_root; /* set once at boot */
+
+struct inode *procfs_root(void)
+{
+	return proc_root;
+}
+
 void procfs_init(void)
 {
 	struct inode *proc = vfs_mknode(vfs_root(), "proc", S_IFDIR | 0555);
@@ -343,6 +319,7 @@ void procfs_init(void)
 	list_init(&proc->children); /* the mount hides the image's /proc */
 	proc->sb = &procfs_sb;
 	proc->mode = S_IFDIR | 0555;
+	proc_root = proc;
 	procfs_file(proc, "meminfo", gen_meminfo, 0444);
 	procfs_file(proc, "cpuinfo", gen_cpuinfo, 0444);
 	procfs_file(proc, "stat", gen_stat, 0444);
@@ -352,7 +329,6 @@ void procfs_init(void)
 	string_file(proc, "filesystems", "nodev\ttmpfs\nnodev\tproc\nnodev\tsysfs", 0444);
 	sys_kernel_init(proc);
 	procfs_pid_init(proc);
-	procfs_file(procfs_dir(proc, "net"), "dev", gen_net_dev, 0444);
 	procfs_link(proc, "mounts", "self/mounts");
 	procfs_link(proc, "self", "1");
 }

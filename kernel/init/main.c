@@ -19,6 +19,7 @@
 #include "fs/vfs.h"
 #include "linux/syscall.h"
 #include "net/lwip/net.h"
+#include "net/procnet.h"
 #include <lib/cmdline.h>
 #include <monos/bootinfo.h>
 
@@ -165,6 +166,7 @@ void init_main(uint32_t start_info_phys)
 		panic("boot: the image is not a valid cpio archive");
 	devfs_init();
 	vfs_init_mounts();
+	net_procfs_init();
 	init_per_run();
 	/* Needs the heap, the device and the random seed.  Without a device
 	 * lwIP starts with the first AF_INET socket (net_init_loopback). */
