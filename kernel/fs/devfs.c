@@ -130,8 +130,10 @@ void devfs_init(void)
 {
 	struct inode *dev = vfs_mknode(vfs_root(), "dev", S_IFDIR | 0755);
 
-	if (!dev || !S_ISDIR(dev->mode))
-		panic("devfs: cannot create /dev");
+	if (!dev)
+		boot_out_of_memory("/dev");
+	if (!S_ISDIR(dev->mode)) /* the CLI never packs one: a hand-made image */
+		panic("boot: the image has a file where /dev must be a directory");
 	dev->sb = &devfs_sb;
 	for (unsigned i = 0; i < ARRAY_SIZE(devices); i++) {
 		struct inode *ino = vfs_mknode(dev, devices[i].name, devices[i].mode);

@@ -276,8 +276,10 @@ void tmpfs_init(void)
 {
 	struct inode *tmp = vfs_mknode(vfs_root(), "tmp", S_IFDIR | 01777);
 
-	if (!tmp || !S_ISDIR(tmp->mode))
-		panic("tmpfs: cannot mount /tmp");
+	if (!tmp)
+		boot_out_of_memory("/tmp");
+	if (!S_ISDIR(tmp->mode)) /* the CLI never packs one: a hand-made image */
+		panic("boot: the image has a file where /tmp must be a directory");
 	/* Unlike a Linux mount, what the image has under /tmp stays visible,
 	 * read-only: `monos run` packs programs at their host path, which may
 	 * be under /tmp. */

@@ -62,6 +62,11 @@ void process_oom(void)
 void process_exec_failed(int err)
 {
 	struct monos_chan_exit e = { .kind = MONOS_EXIT_EXEC, .status = (uint8_t)err };
+
+	/* No memory to map the program is the instance's memory running out,
+	 * not a program that cannot be executed: end as the OOM killer would. */
+	if (err == ENOMEM)
+		e.kind = MONOS_EXIT_OOM;
 	console_exit(&e);
 }
 

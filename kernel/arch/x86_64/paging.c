@@ -129,7 +129,7 @@ void *paging_map_mmio(uint64_t pa, size_t size)
 	size = ALIGN_UP(size + off, PAGE_SIZE);
 	for (uint64_t i = 0; i < size; i += PAGE_SIZE)
 		if (paging_map(va + i, pa - off + i, PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_G))
-			panic("paging: no memory to map device registers");
-	mmio_next += size + PAGE_SIZE; /* a guard page between devices */
+			boot_out_of_memory("device registers"); /* drivers probe at boot only */
+	mmio_next += size + PAGE_SIZE;				/* a guard page between devices */
 	return (void *)(va + off);
 }
