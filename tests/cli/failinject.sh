@@ -3,7 +3,7 @@
 # monos.failnth=N the Nth kernel allocation fails (kernel/core/fault_inject.c);
 # scripts/failinject.sh runs a program once per N and fails on a panic, a
 # timeout or status 125.  Here: every N through boot and the example hello,
-# and every 9th N through a program with pipes, poll and files (`make
+# and every 15th N through a program with pipes, poll and files (`make
 # failinject` runs every N of larger programs).  The programs must be ones
 # that fail cleanly when a call fails: a threaded test whose pthread_create
 # fails waits at its barrier forever, as it would on Linux, and a timeout
@@ -17,9 +17,9 @@ echo "$out" | tail -1
 check "every allocation of hello's run fails cleanly" status_is 0
 [ "$rc" -eq 0 ] || echo "$out" | head -20
 
-run bash scripts/failinject.sh -s 9 -- "$GUEST/pipe"
+run bash scripts/failinject.sh -s 15 -- "$GUEST/pipe"
 echo "$out" | tail -1
-check "every 9th allocation of a program with pipes fails cleanly" status_is 0
+check "every 15th allocation of a program with pipes fails cleanly" status_is 0
 [ "$rc" -eq 0 ] || echo "$out" | head -20
 
 # The injection itself works: the log names the failed allocation.
