@@ -2,11 +2,12 @@
  * Guest test, area mm: brk, mmap, munmap, mprotect, madvise and malloc.
  *
  * Anonymous mappings large and small, MAP_FIXED over part of a mapping,
- * PROT_NONE made accessible by mprotect, a private mapping of a file from
- * the image (writes land in the private copy only), MADV_DONTNEED and
- * MADV_FREE, malloc of many sizes, a 64 MiB allocation touched sparsely, and
- * the EINVAL / ENOMEM / EFAULT answers Linux gives to bad requests.  Only
- * results of checks are printed, never an address.
+ * PROT_NONE made accessible by mprotect (data kept through PROT_NONE), a
+ * private mapping of a file from the image (writes land in the private copy
+ * only), MADV_DONTNEED and MADV_FREE, malloc of many sizes, a 64 MiB
+ * allocation touched sparsely, and the EINVAL / ENOMEM / EFAULT answers
+ * Linux gives to bad requests.  Only results of checks are printed, never
+ * an address.
  *
  * argv[1] is the test data directory (see file.c); numbers.txt is mapped.
  */
@@ -87,6 +88,10 @@ static void mm_protect(void)
 	guest_check("now writable", p[0] == 1 && p[PAGE + 5] == 2);
 	guest_check("mprotect one page read-only", mprotect(p, PAGE, PROT_READ) == 0);
 	guest_check("read-only page still readable", p[0] == 1);
+	/* Linux keeps the data of a page made PROT_NONE and back. */
+	guest_check("mprotect PROT_NONE and back",
+		    mprotect(p, 2 * PAGE, PROT_NONE) == 0 && mprotect(p, 2 * PAGE, PROT_READ) == 0);
+	guest_check("data survives PROT_NONE", p[0] == 1 && p[PAGE + 5] == 2);
 	/* musl's mprotect() rounds the start down: ask the kernel directly. */
 	guest_check_err("mprotect unaligned", syscall(SYS_mprotect, p + 1, PAGE, PROT_READ),
 			EINVAL);
