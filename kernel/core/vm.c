@@ -454,6 +454,29 @@ int vm_fault(uint64_t addr, unsigned error)
 	return map_own(va, v);
 }
 
+int vm_populate(uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+	struct vma *v;
+	int err;
+
+	if (!uaccess_range_ok(start, len))
+		return -EFAULT;
+	list_for_each_entry(v, &areas, node) {
+		uint64_t from = MAX(v->start, start), to = MIN(v->end, end);
+		unsigned how = (v->prot & PROT_WRITE) && !(v->flags & VMA_SHARED) ? PF_WRITE : 0;
+
+		if (from >= to)
+			continue;
+		if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+			return -EFAULT; /* Linux's populate refuses PROT_NONE too */
+		for (uint64_t va = from; va < to; va += PAGE_SIZE)
+			if ((err = vm_fault(va, how)))
+				return err;
+	}
+	return 0;
+}
+
 int vm_grow(uint64_t start, uint64_t old_len, uint64_t new_len)
 {
 	struct vma *v = vm_find(start);

@@ -108,6 +108,15 @@ int vm_protect(uint64_t start, uint64_t len, unsigned prot);
  * part is unmapped (the mapped parts are dropped all the same, as Linux). */
 int vm_discard(uint64_t start, uint64_t len);
 
+/*
+ * Fault in every page of [start, start + len) that an area makes accessible,
+ * for writing where the area is private and writable (mlock: Linux's
+ * populate), in address order.  0, -ENOMEM (out of frames) or -EFAULT (a
+ * PROT_NONE area, or a shared file area past its file's end, as Linux's
+ * populate refuses them).  Cost follows the range: it makes the pages.
+ */
+int vm_populate(uint64_t start, uint64_t len);
+
 /* Whether every page of [start, start + len) lies in some area (false for
  * a range uaccess_range_ok refuses). */
 bool vm_range_mapped(uint64_t start, uint64_t len);

@@ -1,7 +1,8 @@
 /*
  * Memory system calls: brk, mmap, munmap, mprotect, madvise, mremap, msync,
- * mincore over the VMAs of core/vm.c, and memfd_create (an unnamed tmpfs
- * file, made to be mapped MAP_SHARED).
+ * mincore and the mlock family over the VMAs of core/vm.c, and memfd_create
+ * (an unnamed tmpfs file, made to be mapped MAP_SHARED).  Every user range
+ * passes uaccess_range_ok; each call turns a refusal into Linux's errno.
  */
 #include "linux/syscall.h"
 #include "core/kernel.h"
@@ -42,7 +43,11 @@
 #define MFD_EXEC	  0x0010u
 #define MFD_NAME_PREFIX	  "memfd:"
 #define MFD_NAME_MAX	  (NAME_MAX - (sizeof(MFD_NAME_PREFIX) - 1))
-#define MINCORE_CHUNK	  256 /* pages per copy_to_user */
+#define MINCORE_CHUNK	  256  /* pages per copy_to_user */
+#define MLOCK_ONFAULT	  0x01 /* include/uapi/asm-generic/mman-common.h */
+#define MCL_CURRENT	  1
+#define MCL_FUTURE	  2
+#define MCL_ONFAULT	  4
 
 long sys_brk(uint64_t addr)
 {
@@ -310,6 +315,62 @@ long sys_mincore(uint64_t addr, uint64_t len, uint64_t uvec)
 			return -EFAULT;
 		done += n;
 	}
+	return 0;
+}
+
+/*
+ * mlock, mlock2 and munlock: Linux's range rules (mm/mlock.c do_mlock,
+ * apply_vma_lock_flags): the start rounds down and the length up, a range
+ * wrapping around is EINVAL, one not wholly mapped ENOMEM.  Nothing is ever
+ * paged out here, so locking is filling the pages now (`fill`), as Linux
+ * does; out of frames is EAGAIN, Linux's answer.
+ */
+static long lock_range(uint64_t addr, uint64_t len, bool fill)
+{
+	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+	int err;
+
+	len = ALIGN_UP(len + (addr - start), PAGE_SIZE);
+	if (start + len < start)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (!vm_range_mapped(start, len))
+		return -ENOMEM;
+	err = fill ? vm_populate(start, len) : 0;
+	return err == -ENOMEM ? -EAGAIN : err ? -ENOMEM : 0;
+}
+
+long sys_mlock(uint64_t addr, uint64_t len)
+{
+	return lock_range(addr, len, true);
+}
+
+long sys_mlock2(uint64_t addr, uint64_t len, unsigned long flags)
+{
+	if (flags & ~(unsigned long)MLOCK_ONFAULT)
+		return -EINVAL;
+	return lock_range(addr, len, !(flags & MLOCK_ONFAULT));
+}
+
+long sys_munlock(uint64_t addr, uint64_t len)
+{
+	return lock_range(addr, len, false);
+}
+
+/* Every page stays in memory anyway; mlockall fills nothing now (a program
+ * may hold huge PROT_NONE-then-writable reservations), so a page still
+ * comes on its first touch. */
+long sys_mlockall(unsigned long flags)
+{
+	if (!flags || (flags & ~(unsigned long)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) ||
+	    flags == MCL_ONFAULT)
+		return -EINVAL;
+	return 0;
+}
+
+long sys_munlockall(void)
+{
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "guest.h"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #define PAGE	    4096ul
 #define USER_END    0x7ffffffff000ul /* Linux's TASK_SIZE on x86-64 */
@@ -20,6 +21,7 @@
 #define FOUR_GIB    0x100000000ul
 #define RW	    (PROT_READ | PROT_WRITE)
 #define ANON	    (MAP_PRIVATE | MAP_ANONYMOUS)
+#define MLOCK_PAGES 8 /* locked at most twice over: 64 KiB, Linux's old default limit */
 
 /* The exact call of the issue, then the same shrink with an area at its
  * start, which must reach the munmap range check (EINVAL).  Without an area
@@ -160,6 +162,74 @@ static void range_msync_mincore(void)
 	munmap(p, PAGE);
 }
 
+/* munlock shares mlock's range rules without its RLIMIT_MEMLOCK checks,
+ * which a container may set to anything; the flag checks come first. */
+static void range_mlock(void)
+{
+	char *p = mmap(NULL, 2 * PAGE, RW, ANON, -1, 0);
+
+	guest_check_err("munlock the kernel half", syscall(SYS_munlock, KERNEL_HALF, PAGE), ENOMEM);
+	guest_check_err("munlock wrapping around", syscall(SYS_munlock, LAST_PAGE, 2 * PAGE),
+			EINVAL);
+	guest_check_err("munlock unmapped memory", syscall(SYS_munlock, FOUR_GIB, PAGE), ENOMEM);
+	guest_check_err("munlock from an unaligned start", syscall(SYS_munlock, p + 1, PAGE), 0);
+	munmap(p + PAGE, PAGE);
+	guest_check_err("munlock running into a hole", syscall(SYS_munlock, p + 1, PAGE), ENOMEM);
+	guest_check_err("mlock2 with a bad flag", syscall(SYS_mlock2, p, PAGE, 2), EINVAL);
+	guest_check_err("mlockall with no flag", syscall(SYS_mlockall, 0), EINVAL);
+	guest_check_err("mlockall with only MCL_ONFAULT", syscall(SYS_mlockall, MCL_ONFAULT),
+			EINVAL);
+	guest_check_err("munlockall", syscall(SYS_munlockall), 0);
+	munmap(p, PAGE);
+}
+
+/* Whether this process may lock `len` bytes (raising its soft limit to the
+ * hard one); where it may not (a container's choice), the checks of
+ * mlock_fill pass unchecked, printing the same lines. */
+static int may_lock(size_t len)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_max < len)
+		return 0;
+	rl.rlim_cur = rl.rlim_max;
+	return setrlimit(RLIMIT_MEMLOCK, &rl) == 0;
+}
+
+/* How many of the MLOCK_PAGES pages at `p` are resident; -1 on error. */
+static int resident(char *p)
+{
+	unsigned char vec[MLOCK_PAGES];
+	int n = 0;
+
+	if (mincore(p, MLOCK_PAGES * PAGE, vec))
+		return -1;
+	for (unsigned i = 0; i < MLOCK_PAGES; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+/* mlock fills the pages it locks (mincore sees them) and refuses PROT_NONE
+ * with ENOMEM; MLOCK_ONFAULT fills nothing. */
+static void mlock_fill(void)
+{
+	size_t len = MLOCK_PAGES * PAGE;
+	char *p = mmap(NULL, len, RW, ANON, -1, 0), *none = mmap(NULL, len, PROT_NONE, ANON, -1, 0);
+	int onfault = 1, filled = 1, refused = 1;
+
+	if (may_lock(2 * len)) {
+		onfault = !syscall(SYS_mlock2, p, len, MLOCK_ONFAULT) && resident(p) == 0;
+		filled = !syscall(SYS_mlock, p + 1, len - PAGE) && resident(p) == MLOCK_PAGES;
+		refused = syscall(SYS_mlock, none, PAGE) == -1 && errno == ENOMEM;
+		munlockall();
+	}
+	guest_check("mlock2 MLOCK_ONFAULT fills nothing", onfault);
+	guest_check("mlock fills every page it locks, from an unaligned start", filled);
+	guest_check("mlock of PROT_NONE memory is ENOMEM", refused);
+	munmap(p, len);
+	munmap(none, len);
+}
+
 /* The break never moves into the kernel half or around the end. */
 static void range_brk(void)
 {
@@ -182,6 +252,8 @@ int main(void)
 	range_mprotect();
 	range_madvise();
 	range_msync_mincore();
+	range_mlock();
+	mlock_fill();
 	range_brk();
 	guest_check("a sentinel page kept its data",
 		    sentinel[0] == 0x5a && sentinel[PAGE - 1] == 0x5a);
