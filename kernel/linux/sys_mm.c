@@ -100,8 +100,9 @@ long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint6
 	bool writable = false;
 	long at, err;
 
-	if (!len || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+	if (!len)
 		return -EINVAL;
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC; /* Linux ignores the other bits */
 	if (!IS_ALIGNED(off, PAGE_SIZE))
 		return -EINVAL;
 	switch (flags & MAP_TYPE) {

@@ -198,6 +198,14 @@ static void mm_big_and_errors(void)
 	guest_check_err("mmap length 0", (long)mm_anon(0, PROT_READ), EINVAL);
 	/* More than the whole 47-bit user address space. */
 	guest_check_err("mmap 256 TiB", (long)mm_anon(1ul << 48, PROT_READ), ENOMEM);
+	/* mmap ignores rights it does not know; mprotect refuses them, except
+	 * PROT_SEM (0x8), which means nothing on x86. */
+	big = mm_anon(PAGE, PROT_READ | 0x100);
+	guest_check("mmap ignores unknown PROT bits", big != MAP_FAILED);
+	guest_check_err("mprotect PROT_SEM", mprotect(big, PAGE, PROT_READ | 0x8), 0);
+	guest_check_err("mprotect an unknown PROT bit", mprotect(big, PAGE, PROT_READ | 0x100),
+			EINVAL);
+	munmap(big, PAGE);
 	guest_check_err("mmap neither private nor shared",
 			(long)mmap(NULL, PAGE, PROT_READ, MAP_ANONYMOUS, -1, 0), EINVAL);
 	guest_check_err("write() from an unmapped address", syscall(SYS_write, 1, (void *)PAGE, 8),
