@@ -232,11 +232,15 @@ int vm_map_shared(uint64_t start, uint64_t len, unsigned prot, struct inode *fil
 	return insert_area(&t);
 }
 
-/* Whether every page of [start, end) lies in some area. */
+/* Whether every page of [start, end) lies in some area (an empty range
+ * does). */
 static bool fully_mapped(uint64_t start, uint64_t end)
 {
 	struct vma *v;
 	uint64_t at = start;
+
+	if (start >= end)
+		return true;
 	list_for_each_entry(v, &areas, node) {
 		if (v->end <= at)
 			continue;
@@ -318,12 +322,22 @@ bool vm_range_mapped(uint64_t start, uint64_t len)
 	return uaccess_range_ok(start, len) && fully_mapped(start, start + len);
 }
 
-int vm_discard(uint64_t start, uint64_t len)
+int vm_discard(uint64_t start, uint64_t len, bool anon_only)
 {
+	uint64_t end = start + len;
+	struct vma *v;
+
 	if (!uaccess_range_ok(start, len))
 		return -ENOMEM;
-	drop_pages(start, start + len);
-	return fully_mapped(start, start + len) ? 0 : -ENOMEM;
+	/* Linux works through the areas in order and stops at a bad one. */
+	list_for_each_entry(v, &areas, node) {
+		if (anon_only && v->file && v->start < end && start < v->end) {
+			drop_pages(start, MAX(start, v->start));
+			return -EINVAL;
+		}
+	}
+	drop_pages(start, end);
+	return fully_mapped(start, end) ? 0 : -ENOMEM;
 }
 
 struct vma *vm_next(struct vma *v)

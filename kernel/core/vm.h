@@ -104,9 +104,11 @@ int vm_unmap(uint64_t start, uint64_t len);
 int vm_protect(uint64_t start, uint64_t len, unsigned prot);
 
 /* Drop the pages of [start, start + len) so the next touch refills them
- * (zero for anonymous memory): MADV_DONTNEED and MADV_FREE.  -ENOMEM if any
- * part is unmapped (the mapped parts are dropped all the same, as Linux). */
-int vm_discard(uint64_t start, uint64_t len);
+ * (zero for anonymous memory): MADV_DONTNEED, and MADV_FREE with
+ * `anon_only` (-EINVAL at the first file area, the pages before it
+ * dropped).  -ENOMEM if any part is unmapped (the mapped parts are dropped
+ * all the same), as Linux. */
+int vm_discard(uint64_t start, uint64_t len, bool anon_only);
 
 /*
  * Fault in every page of [start, start + len) that an area makes accessible,

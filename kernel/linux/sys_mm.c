@@ -189,9 +189,10 @@ long sys_madvise(uint64_t addr, uint64_t len, long advice)
 	if (!alen)
 		return 0;
 	/* Both give back the pages: the next touch sees zeros (anonymous) or
-	 * the file again, which MADV_FREE also allows. */
+	 * the file again; MADV_FREE may keep them, but frees at once here, and
+	 * is for anonymous memory only (EINVAL on a file, as Linux). */
 	if (advice == MADV_DONTNEED || advice == MADV_FREE)
-		return vm_discard(addr, alen);
+		return vm_discard(addr, alen, advice == MADV_FREE);
 	/* Hints, but Linux still says ENOMEM for a range not wholly mapped. */
 	return vm_range_mapped(addr, alen) ? 0 : -ENOMEM;
 }
@@ -253,6 +254,10 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, long flags, ui
 	if (flags & ~(long)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
 		return -EINVAL;
 	if (!IS_ALIGNED(old, PAGE_SIZE) || !ALIGN_UP(new_len, PAGE_SIZE))
+		return -EINVAL;
+	/* Linux 6.18 refuses a new length past the end of memory here, before
+	 * looking at the area (6.1 said ENOMEM later). */
+	if (!uaccess_range_ok(0, ALIGN_UP(new_len, PAGE_SIZE)))
 		return -EINVAL;
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
 		if (!IS_ALIGNED(new_addr, PAGE_SIZE) || !(flags & MREMAP_MAYMOVE))

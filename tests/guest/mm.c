@@ -117,6 +117,13 @@ static void mm_file_map(const char *dir)
 	guest_check("private copy changed", memcmp(map + 5000, "CHANGED!!\n", 10) == 0);
 	guest_check("file unchanged", pread(fd, buf, 10, 5000) == 10);
 	printf("file line 500: %s", buf);
+	/* MADV_FREE is for anonymous memory only; DONTNEED drops the copy. */
+	guest_check_err("MADV_FREE on a file mapping", madvise(map + PAGE, PAGE, MADV_FREE),
+			EINVAL);
+	guest_check("private copy survives MADV_FREE's refusal",
+		    memcmp(map + 5000, "CHANGED!!\n", 10) == 0);
+	guest_check("MADV_DONTNEED drops the private copy",
+		    madvise(map + PAGE, PAGE, MADV_DONTNEED) == 0 && map[5000] == 'l');
 	munmap(map, NUMBERS_SIZE);
 	map = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);
 	guest_check("mmap at file offset 4096",

@@ -159,6 +159,8 @@ static void range_msync_mincore(void)
 	guest_check_err("mincore into a kernel-half vector",
 			syscall(SYS_mincore, p, PAGE, KERNEL_HALF), EFAULT);
 	guest_check_err("mincore of a page", syscall(SYS_mincore, p, PAGE, vec), 0);
+	guest_check_err("mincore of length 0 where nothing is mapped",
+			syscall(SYS_mincore, FOUR_GIB, 0, vec), 0);
 	munmap(p, PAGE);
 }
 
