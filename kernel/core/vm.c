@@ -18,10 +18,12 @@
 #include "core/mem.h"
 #include "core/uaccess.h"
 
-#define GATHER_MAX 32 /* pages unmapped per TLB flush */
 /* From this many pages one full flush beats INVLPG each: Linux's
  * tlb_single_page_flush_ceiling (arch/x86/mm/tlb.c). */
 #define FLUSH_ALL_MIN 33
+/* Pages gathered per TLB flush: above FLUSH_ALL_MIN, so a big unmap flushes
+ * all at once; 1 KiB of kernel stack. */
+#define GATHER_MAX 64
 /* The PTE bits a change of protection keeps. */
 #define PTE_KEEP (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_SHARED | PTE_A | PTE_D)
 
