@@ -177,7 +177,10 @@ static void prune_range(uint64_t *table, int level, uint64_t start, uint64_t end
 		if (level == LEVEL_PT || !(*e & PTE_P))
 			continue;
 		prune_range(child_table(*e), level - 1, va, next, b);
-		if (!table_empty(child_table(*e)))
+		/* A table wholly inside the range is empty by now (the caller
+		 * cleared its leaves, the loop freed its tables): only the
+		 * tables at the range's two ends need looking at. */
+		if (next - va != span && !table_empty(child_table(*e)))
 			continue;
 		if (b->n == PRUNE_BATCH)
 			batch_free(b);

@@ -69,9 +69,11 @@ int paging_walk(uint64_t start, uint64_t end, paging_walk_fn fn, void *arg);
 
 /*
  * Free the program's page tables under [start, end) that hold no entry any
- * more (the caller has cleared and flushed the leaves): their parents' entries
- * are cleared, the TLB flushed, then the tables freed, in that order.  Cost
- * follows the tables that exist.  Syscall context.
+ * more.  The caller MUST have cleared (and flushed) every leaf entry in
+ * [start, end) first: a table wholly inside the range is freed without
+ * looking at it.  Parents' entries are cleared, the TLB flushed, then the
+ * tables freed, in that order.  Cost follows the tables that exist.
+ * Syscall context.
  */
 void paging_prune(uint64_t start, uint64_t end);
 
