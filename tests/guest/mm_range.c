@@ -23,6 +23,16 @@
 #define ANON	    (MAP_PRIVATE | MAP_ANONYMOUS)
 #define MLOCK_PAGES 8 /* locked at most twice over: 64 KiB, Linux's old default limit */
 
+/* Map with raw flags; the errno name of the result (0: it worked). */
+static long map_at(unsigned long addr, unsigned long len, int flags)
+{
+	long r = syscall(SYS_mmap, addr, len, RW, ANON | flags, -1, 0);
+
+	if (r != -1)
+		munmap((void *)r, len);
+	return r == -1 ? -1 : 0;
+}
+
 /* The exact call of the issue, then the same shrink with an area at its
  * start, which must reach the munmap range check (EINVAL).  Without an area
  * Linux 6.1 says EINVAL and later kernels EFAULT, so only failure counts. */
@@ -40,6 +50,12 @@ static void range_mremap(void)
 	guest_check_err("mremap shrink past the end of memory",
 			syscall(SYS_mremap, FOUR_GIB, LAST_PAGE, PAGE, 0, 0), EINVAL);
 	guest_check("the page at 4 GiB is intact", *p == 7);
+	/* Overlapping a mapping: NOREPLACE refuses, even beside MAP_FIXED. */
+	guest_check_err("mmap fixed-noreplace over a page",
+			map_at(FOUR_GIB - PAGE, 2 * PAGE, MAP_FIXED_NOREPLACE), EEXIST);
+	guest_check_err("mmap fixed and fixed-noreplace over a page",
+			map_at(FOUR_GIB, PAGE, MAP_FIXED | MAP_FIXED_NOREPLACE), EEXIST);
+	guest_check("the page at 4 GiB is intact again", *p == 7);
 	guest_check_err(
 		"mremap fixed into the kernel half",
 		syscall(SYS_mremap, p, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, KERNEL_HALF),
@@ -73,16 +89,6 @@ static void range_munmap(void)
 			EINVAL);
 	guest_check_err("munmap a length rounding to zero", munmap((void *)FOUR_GIB, -1ul), EINVAL);
 	guest_check_err("munmap of nothing mapped", munmap((void *)FOUR_GIB, 16 * PAGE), 0);
-}
-
-/* Map with raw flags; the errno name of the result (0: it worked). */
-static long map_at(unsigned long addr, unsigned long len, int flags)
-{
-	long r = syscall(SYS_mmap, addr, len, RW, ANON | flags, -1, 0);
-
-	if (r != -1)
-		munmap((void *)r, len);
-	return r == -1 ? -1 : 0;
 }
 
 static void range_mmap(void)
