@@ -1,5 +1,7 @@
 /*
- * VMAs and demand paging.  Areas never overlap and stay sorted by address.
+ * The program's areas (VMAs) and every operation on a range of them: map,
+ * unmap, protect, discard, grow, move, truncate; demand paging itself is
+ * core/vm_fault.c's.  Areas never overlap and stay sorted by address.
  * Pages carry their origin in software PTE bits (paging.h): PTE_IMAGE marks
  * a file's page mapped in place into a private area (the file owns it:
  * never freed here), PTE_COW a page that must be copied before the first
@@ -12,11 +14,11 @@
  */
 #include "core/vm.h"
 #include "arch/x86_64/paging.h"
-#include "arch/x86_64/trap.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
 #include "core/uaccess.h"
+#include "core/vm_internal.h"
 
 /* From this many pages one full flush beats INVLPG each: Linux's
  * tlb_single_page_flush_ceiling (arch/x86/mm/tlb.c). */
@@ -24,12 +26,10 @@
 /* Pages gathered per TLB flush: above FLUSH_ALL_MIN, so a big unmap flushes
  * all at once; 1 KiB of kernel stack. */
 #define GATHER_MAX 64
-/* The PTE bits a change of protection keeps. */
-#define PTE_KEEP (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_SHARED | PTE_A | PTE_D)
 
 static struct list_head areas = LIST_HEAD_INIT(areas);
 uint64_t vm_brk_start, vm_brk_end;
-static uint64_t resident;
+uint64_t vm_resident;
 
 struct vma *vm_find(uint64_t addr)
 {
@@ -54,7 +54,7 @@ bool vm_overlaps(uint64_t start, uint64_t len)
 
 uint64_t vm_resident_pages(void)
 {
-	return resident;
+	return vm_resident;
 }
 
 /*
@@ -98,7 +98,7 @@ static int unmap_entry(uint64_t va, uint64_t *pte, void *arg)
 	uint64_t old = *pte;
 
 	*pte = 0;
-	resident--;
+	vm_resident--;
 	gather_add(arg, va, old & (PTE_IMAGE | PTE_SHARED) ? 0 : old & PTE_ADDR_MASK);
 	return 0;
 }
@@ -255,33 +255,6 @@ static bool fully_mapped(uint64_t start, uint64_t end)
 	return at >= end;
 }
 
-static uint64_t pte_flags(unsigned prot)
-{
-	uint64_t f = PTE_U;
-	if (prot & PROT_WRITE)
-		f |= PTE_W;
-	if (!(prot & PROT_EXEC))
-		f |= PTE_NX;
-	return f;
-}
-
-/* Entry `e` (in use) with the rights of `prot`.  PROT_NONE leaves it not
- * present but keeps the frame; a page still shared with its file stays
- * read-only and copies on a write. */
-static uint64_t entry_with_prot(uint64_t e, unsigned prot)
-{
-	uint64_t keep = e & PTE_KEEP, f = pte_flags(prot);
-
-	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
-		return keep;
-	if (e & (PTE_IMAGE | PTE_COW)) {
-		f &= ~(uint64_t)PTE_W;
-		if (prot & PROT_WRITE)
-			keep |= PTE_COW;
-	}
-	return keep | f | PTE_P;
-}
-
 /* paging_walk callback of vm_protect: `arg` is a struct protect. */
 struct protect {
 	unsigned prot;
@@ -292,7 +265,7 @@ static int protect_entry(uint64_t va, uint64_t *pte, void *arg)
 {
 	struct protect *p = arg;
 
-	*pte = entry_with_prot(*pte, p->prot);
+	*pte = vm_entry_with_prot(*pte, p->prot);
 	gather_add(&p->g, va, 0);
 	return 0;
 }
@@ -366,133 +339,6 @@ uint64_t vm_find_free(uint64_t len)
 	return top - VM_MMAP_BOTTOM >= len ? top - len : 0;
 }
 
-/* The file offset that area `v` maps at `va`. */
-static uint64_t file_offset(const struct vma *v, uint64_t va)
-{
-	return v->file_off + (va - v->start);
-}
-
-/* Map `pa` at `va` with `flags` and count it; -ENOMEM (the caller still owns
- * `pa`) when a page table cannot be had. */
-static int map_page(uint64_t va, uint64_t pa, uint64_t flags)
-{
-	if (paging_map(va, pa, flags))
-		return -ENOMEM;
-	resident++;
-	return 0;
-}
-
-/* Map a new frame of ours at `va` of `v`: zeroed, or a copy of the file's
- * bytes there (zeros past the area's or the file's end). */
-static int map_own(uint64_t va, struct vma *v)
-{
-	uint64_t pa = mem_alloc_frame(!v->file), off = v->file ? file_offset(v, va) : 0;
-	size_t avail = off < v->file_end ? MIN(PAGE_SIZE, v->file_end - off) : 0;
-	long n = 0;
-
-	if (!pa)
-		return -ENOMEM;
-	if (v->file) {
-		n = avail ? v->ops->fill(v->file, off, phys_to_virt(pa), avail) : 0;
-		/* Past the file's end, or a read error: zeros. */
-		memset((char *)phys_to_virt(pa) + MAX(n, 0), 0, PAGE_SIZE - MAX(n, 0));
-	}
-	if (map_page(va, pa, pte_flags(v->prot))) {
-		mem_free_frame(pa);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/*
- * A fault at `va` of file area `v` with no page there.  A shared area maps
- * the file's own page (Linux raises SIGBUS past the file's last page, monos a
- * fault).  A private read maps the file's page in place when the file has a
- * whole unchanging page there, read-only, to be copied on the first write.
- * Otherwise the page is a copy.
- */
-static int fault_file(struct vma *v, uint64_t va, bool write)
-{
-	uint64_t off = file_offset(v, va), f;
-	long pa;
-
-	if (v->flags & VMA_SHARED) {
-		pa = v->ops->frame(v->file, off, true);
-		if (pa <= 0)
-			return pa ? (int)pa : -EFAULT;
-		return map_page(va, pa, pte_flags(v->prot) | PTE_SHARED);
-	}
-	if (!write && off < v->file_end && v->file_end - off >= PAGE_SIZE &&
-	    (pa = v->ops->frame(v->file, off, false)) > 0) {
-		f = pte_flags(v->prot) | PTE_IMAGE;
-		if (v->prot & PROT_WRITE)
-			f = (f & ~(uint64_t)PTE_W) | PTE_COW;
-		return map_page(va, pa, f);
-	}
-	return map_own(va, v);
-}
-
-/* Copy the file page mapped at `pte` into a private frame. */
-static int break_cow(uint64_t va, uint64_t *pte, struct vma *v)
-{
-	uint64_t pa = mem_alloc_frame(0);
-
-	if (!pa)
-		return -ENOMEM;
-	memcpy(phys_to_virt(pa), phys_to_virt(*pte & PTE_ADDR_MASK), PAGE_SIZE);
-	*pte = pa | pte_flags(v->prot) | PTE_P;
-	paging_flush(va);
-	return 0;
-}
-
-int vm_fault(uint64_t addr, unsigned error)
-{
-	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE), *pte;
-	struct vma *v = vm_find(addr);
-	bool write = error & PF_WRITE;
-
-	if (!v || (write && !(v->prot & PROT_WRITE)) ||
-	    ((error & PF_INSTR) && !(v->prot & PROT_EXEC)) ||
-	    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
-		return -EFAULT;
-	pte = paging_pte(va);
-	if (pte && *pte) {
-		if (!(*pte & PTE_P)) { /* kept while PROT_NONE: vm_protect restores */
-			*pte = entry_with_prot(*pte, v->prot);
-			paging_flush(va);
-		}
-		if (write && (*pte & PTE_COW))
-			return break_cow(va, pte, v);
-		return 0; /* already there (another path mapped it): retry */
-	}
-	if (v->file)
-		return fault_file(v, va, write);
-	return map_own(va, v);
-}
-
-int vm_populate(uint64_t start, uint64_t len)
-{
-	uint64_t end = start + len;
-	struct vma *v;
-	int err;
-
-	if (!uaccess_range_ok(start, len))
-		return -EFAULT;
-	list_for_each_entry(v, &areas, node) {
-		uint64_t from = MAX(v->start, start), to = MIN(v->end, end);
-		unsigned how = (v->prot & PROT_WRITE) && !(v->flags & VMA_SHARED) ? PF_WRITE : 0;
-
-		if (from >= to)
-			continue;
-		if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
-			return -EFAULT; /* Linux's populate refuses PROT_NONE too */
-		for (uint64_t va = from; va < to; va += PAGE_SIZE)
-			if ((err = vm_fault(va, how)))
-				return err;
-	}
-	return 0;
-}
-
 int vm_grow(uint64_t start, uint64_t old_len, uint64_t new_len)
 {
 	struct vma *v = vm_find(start);
@@ -535,7 +381,7 @@ int vm_move(uint64_t start, uint64_t old_len, uint64_t dst, uint64_t new_len)
 	t = *v;
 	t.start = dst;
 	t.end = dst + new_len;
-	t.file_off = v->file ? file_offset(v, start) : 0;
+	t.file_off = v->file ? vm_file_offset(v, start) : 0;
 	if (insert_area(&t))
 		return -ENOMEM;
 	if (paging_walk(start, start + keep, move_entry, &m)) {
@@ -546,34 +392,6 @@ int vm_move(uint64_t start, uint64_t old_len, uint64_t dst, uint64_t new_len)
 		return -ENOMEM;
 	}
 	return vm_unmap(start, old_len) ? -ENOMEM : 0;
-}
-
-/* Whether the page at `va` of area `v` is resident (see vm_mincore). */
-static uint8_t page_resident(const struct vma *v, uint64_t va)
-{
-	uint64_t *pte = paging_pte(va), off;
-
-	if (pte && *pte)
-		return 1;
-	if (!v->file)
-		return 0;
-	off = file_offset(v, va);
-	return off < v->file_end && v->ops->resident(v->file, off);
-}
-
-int vm_mincore(uint64_t start, size_t npages, uint8_t *vec)
-{
-	uint64_t end = start + npages * PAGE_SIZE;
-	struct vma *v = NULL;
-
-	if (npages > USER_END / PAGE_SIZE || !vm_range_mapped(start, npages * PAGE_SIZE))
-		return -ENOMEM;
-	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-		if (!v || va >= v->end)
-			v = vm_find(va);
-		vec[(va - start) / PAGE_SIZE] = page_resident(v, va);
-	}
-	return 0;
 }
 
 void vm_file_truncate(struct inode *ino, uint64_t size)
