@@ -97,7 +97,7 @@ int vm_fault(uint64_t addr, unsigned error)
 		return -EFAULT;
 	pte = paging_pte(va);
 	if (pte && *pte) {
-		if (!(*pte & PTE_P)) { /* kept while PROT_NONE: vm_protect restores */
+		if (!(*pte & PTE_P)) { /* a frame kept through PROT_NONE */
 			*pte = vm_entry_with_prot(*pte, v->prot);
 			paging_flush(va);
 		}

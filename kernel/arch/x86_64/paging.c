@@ -170,11 +170,13 @@ static void prune_range(uint64_t *table, int level, uint64_t start, uint64_t end
 {
 	uint64_t span = entry_span(level);
 
+	if (level == LEVEL_PT)
+		return; /* leaves: the caller's */
 	for (uint64_t va = start, next; va < end; va = next) {
 		uint64_t *e = entry_of(table, level, va);
 
 		next = MIN(ALIGN_DOWN(va, span) + span, end);
-		if (level == LEVEL_PT || !(*e & PTE_P))
+		if (!(*e & PTE_P))
 			continue;
 		prune_range(child_table(*e), level - 1, va, next, b);
 		/* A table wholly inside the range is empty by now (the caller
