@@ -149,6 +149,8 @@ GUEST_CASES=(
 	"unix_stream unix_stream none same"
 	"unix_dgram unix_dgram none same"
 	"mm2 mm2 none same"
+	"mm_range mm_range none same"
+	"mm_reserve mm_reserve none same"
 	"copy copy none same"
 	"fdtable fdtable none same"
 	"uio uio none same"

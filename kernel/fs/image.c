@@ -7,6 +7,7 @@
 #include "fs/vfs.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include "core/vm.h"
 #include <lib/cpio.h>
 #include <lib/fmt.h>
 #include <monos/bootinfo.h>
@@ -302,4 +303,48 @@ long vfs_path(struct inode *ino, char *buf, size_t n)
 		buf[--pos] = '/';
 	}
 	return len;
+}
+
+/*
+ * The VMA layer's view of a file whose bytes lie in memory and never change
+ * (core/vm.h): the image's files, and the vDSO's pages (vdso/vdso_map.c).
+ * A whole page-aligned page of bytes is mapped in place; anything else (the
+ * last partial page, data the CLI did not page-align) is copied.
+ */
+static long image_vm_frame(struct inode *ino, uint64_t off, bool shared)
+{
+	const uint8_t *p;
+
+	if (!ino->data || off >= ino->size || ino->size - off < PAGE_SIZE)
+		return 0;
+	p = ino->data + off;
+	return IS_ALIGNED((uint64_t)p, PAGE_SIZE) ? (long)virt_to_phys(p) : 0;
+}
+
+static long image_vm_fill(struct inode *ino, uint64_t off, void *page, size_t n)
+{
+	if (!ino->data || off >= ino->size)
+		return 0;
+	n = MIN(n, ino->size - off);
+	memcpy(page, ino->data + off, n);
+	return n;
+}
+
+static bool image_vm_resident(struct inode *ino, uint64_t off)
+{
+	return off < ino->size; /* in memory whole */
+}
+
+const struct vm_file_ops image_vm_ops = {
+	.get = vfs_iget,
+	.put = vfs_iput,
+	.frame = image_vm_frame,
+	.fill = image_vm_fill,
+	.resident = image_vm_resident,
+	.shared_pages = false,
+};
+
+const struct vm_file_ops *vfs_vm_ops(struct inode *ino)
+{
+	return ino->fops == &tmpfs_file_ops ? &tmpfs_vm_ops : &image_vm_ops;
 }

@@ -232,6 +232,43 @@ int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size
 	return 0;
 }
 
+/*
+ * The VMA layer's view of a tmpfs file (core/vm.h).  A shared mapping maps
+ * the file's own pages, so writes land in the file; a private one copies,
+ * since the file may change or shrink under it.
+ */
+static long tmpfs_vm_frame(struct inode *ino, uint64_t off, bool shared)
+{
+	if (!shared)
+		return 0;
+	if (off >= ALIGN_UP(ino->size, PAGE_SIZE))
+		return -EFAULT;
+	if (tmpfs_allocate(ino, off, PAGE_SIZE, true))
+		return -ENOMEM;
+	return ino->pages[off / PAGE_SIZE];
+}
+
+static long tmpfs_vm_fill(struct inode *ino, uint64_t off, void *page, size_t n)
+{
+	struct file f = { .inode = ino };
+
+	return tmpfs_do_read(&f, (struct tmpfs_buf){ (uint64_t)page, false }, n, off);
+}
+
+static bool tmpfs_vm_resident(struct inode *ino, uint64_t off)
+{
+	return off < ino->size && page_of(ino, off / PAGE_SIZE, false);
+}
+
+const struct vm_file_ops tmpfs_vm_ops = {
+	.get = vfs_iget,
+	.put = vfs_iput,
+	.frame = tmpfs_vm_frame,
+	.fill = tmpfs_vm_fill,
+	.resident = tmpfs_vm_resident,
+	.shared_pages = true,
+};
+
 void tmpfs_free(struct inode *ino)
 {
 	if (ino->pages) {

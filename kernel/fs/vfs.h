@@ -272,6 +272,12 @@ void tmpfs_free(struct inode *ino);
 /* tmpfs' size in pages: half of the memory, Linux's default. */
 uint64_t tmpfs_max_pages(void);
 extern const struct file_ops tmpfs_file_ops;
+/* How the VMA layer fills a mapping of `ino` (core/vm.h struct vm_file_ops):
+ * tmpfs_vm_ops (tmpfs.c) for tmpfs files, image_vm_ops (image.c) for files
+ * whose bytes lie in memory (the image, the vDSO's pages). */
+struct vm_file_ops;
+extern const struct vm_file_ops tmpfs_vm_ops, image_vm_ops;
+const struct vm_file_ops *vfs_vm_ops(struct inode *ino);
 /* A new tmpfs inode of `mode` in no directory (memfd_create): `name` (copied)
  * is what /proc shows; the last vfs_iput frees it.  NULL when out of memory. */
 struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode);

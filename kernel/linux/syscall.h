@@ -157,6 +157,11 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, long flags, ui
 long sys_msync(uint64_t addr, uint64_t len, long flags);
 long sys_mincore(uint64_t addr, uint64_t len, uint64_t uvec);
 long sys_memfd_create(uint64_t uname, unsigned long flags);
+long sys_mlock(uint64_t addr, uint64_t len);
+long sys_mlock2(uint64_t addr, uint64_t len, unsigned long flags);
+long sys_munlock(uint64_t addr, uint64_t len);
+long sys_mlockall(unsigned long flags);
+long sys_munlockall(void);
 /* sys_copy.c */
 long sys_sendfile(long out_fd, long in_fd, uint64_t uoff, size_t count);
 long sys_copy_file_range(long fd_in, uint64_t uoff_in, long fd_out, uint64_t uoff_out, size_t len,
