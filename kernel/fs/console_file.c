@@ -3,7 +3,8 @@
  * channel, stdout and stderr to it (core/console.c).  Whether each looks like
  * a terminal follows the host side (per-run data "tty").
  *
- * When one does, it is a terminal of the shared tty layer (fs/tty.c): its
+ * When one does, it is a terminal of the shared tty layer (fs/tty.c), the
+ * node /dev/pts/0 (so ttyname finds it, as after a remote login): its
  * termios, window size and terminal ioctls are the same code as a pty's,
  * and it is the program's controlling terminal from the start, as the
  * terminal a shell started it from would be.  Its line discipline is the
@@ -16,6 +17,7 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/uaccess.h"
+#include "fs/pty.h"
 #include "fs/tty.h"
 
 #define FIONREAD	 0x541b /* include/uapi/asm-generic/ioctls.h */
@@ -23,7 +25,8 @@
 
 static const unsigned stream_type[3] = { MONOS_CHAN_STDIN, MONOS_CHAN_STDOUT, MONOS_CHAN_STDERR };
 
-static struct inode console_inode[3];
+static struct inode console_inode[3]; /* the streams that are no terminal */
+static struct inode *terminal_node;   /* /dev/pts/0: the streams that are */
 static bool console_tty[3];
 
 static struct spinlock console_tty_lock;
@@ -108,23 +111,36 @@ static void console_refresh_winsize(struct tty *t)
 static struct file *console_file(int stream, unsigned flags)
 {
 	struct file *f = kzalloc(sizeof(*f));
-	int ino = stream == CONSOLE_TERMINAL ? 0 : stream;
+	bool tty = stream == CONSOLE_TERMINAL || console_tty[stream];
 
 	if (!f)
 		return ERR_PTR(-ENOMEM);
 	f->refs = 1;
-	f->flags = flags;
-	f->inode = &console_inode[ino];
+	f->flags = flags & (O_ACCMODE | O_NONBLOCK | O_APPEND);
+	f->inode = tty ? terminal_node : &console_inode[stream];
 	f->ops = &console_ops;
 	f->stream = stream;
+	vfs_iget(f->inode);
 	return f;
 }
 
 /* /dev/tty while the console is the controlling terminal. */
 static struct file *console_reopen(struct tty *t, unsigned flags)
 {
-	return console_file(CONSOLE_TERMINAL, flags & (O_ACCMODE | O_NONBLOCK | O_APPEND));
+	return console_file(CONSOLE_TERMINAL, flags);
 }
+
+/* Opening /dev/pts/0: the console's terminal. */
+static struct file *terminal_open(struct inode *ino, unsigned flags)
+{
+	struct file *f = console_file(CONSOLE_TERMINAL, flags);
+
+	if (!IS_ERR(f))
+		tty_opened(&console_terminal, flags);
+	return f;
+}
+
+static const struct file_ops terminal_node_ops = { .open = terminal_open };
 
 static const struct tty_driver console_driver = {
 	.refresh_winsize = console_refresh_winsize,
@@ -137,19 +153,21 @@ void console_files_init(const bool tty[3])
 	/* What TCGETS said before the shared layer, and what terminal
 	 * emulators set: the host's terminal takes UTF-8. */
 	console_terminal.termios.iflag |= TTY_IUTF8;
+	if (tty[0] || tty[1] || tty[2]) {
+		terminal_node = pty_console_node(&terminal_node_ops);
+		tty_claim_at_start(&console_terminal);
+	}
 	for (int i = 0; i < 3; i++) {
-		struct file *f = console_file(i, i == 0 ? O_RDONLY : O_WRONLY);
-		if (IS_ERR(f))
-			boot_out_of_memory("fds 0-2");
+		struct file *f;
 		console_tty[i] = tty[i];
-		/* A terminal is a character device (Linux's /dev/pts: major 136);
-		 * anything else looks like the pipe it most likely is. */
-		console_inode[i].mode = tty[i] ? (S_IFCHR | 0620) : (S_IFIFO | 0600);
+		/* What is no terminal looks like the pipe it most likely is. */
+		console_inode[i].mode = S_IFIFO | 0600;
 		console_inode[i].ino = 1000 + i;
 		console_inode[i].nlink = 1;
 		list_init(&console_inode[i].children);
+		f = console_file(i, i == 0 ? O_RDONLY : O_WRONLY);
+		if (IS_ERR(f))
+			boot_out_of_memory("fds 0-2");
 		fd_install(f, i, false);
 	}
-	if (tty[0] || tty[1] || tty[2])
-		tty_claim_at_start(&console_terminal);
 }

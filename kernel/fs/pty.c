@@ -61,6 +61,7 @@ static struct inode *pts_dir;
 /* The pairs by index; slots are taken and freed only by system calls, which
  * do not run concurrently (the big kernel lock of the syscall path). */
 static struct pty *ptys[PTY_MAX];
+static unsigned first_index; /* 1 once the console holds /dev/pts/0 */
 
 static const struct file_ops master_ops, slave_ops;
 
@@ -118,10 +119,23 @@ static struct pty *pty_of(struct file *f)
 	return f->priv;
 }
 
+/* The node of a slave: /dev/pts/`index`, owned by the tty group. */
+static struct inode *pts_node(const char *name, unsigned index, const struct file_ops *ops)
+{
+	struct inode *ino = vfs_new_inode(pts_dir, name, strlen(name), PTS_MODE);
+
+	if (!ino)
+		return NULL;
+	ino->rdev = (PTS_MAJOR << 8) | index;
+	ino->gid = TTY_GID;
+	ino->fops = ops;
+	return ino;
+}
+
 /* A new pair with the lowest free index and its node; ERR_PTR on failure. */
 static struct pty *pty_create(void)
 {
-	unsigned i = 0;
+	unsigned i = first_index;
 	struct pty *p;
 
 	while (i < PTY_MAX && ptys[i])
@@ -133,12 +147,9 @@ static struct pty *pty_create(void)
 		goto nomem;
 	p->index = i;
 	fmt_snprintf(p->name, sizeof(p->name), "%u", i);
-	p->node = vfs_new_inode(pts_dir, p->name, strlen(p->name), PTS_MODE);
+	p->node = pts_node(p->name, i, &slave_ops);
 	if (!p->node)
 		goto nomem;
-	p->node->rdev = (PTS_MAJOR << 8) | i;
-	p->node->gid = TTY_GID;
-	p->node->fops = &slave_ops;
 	tty_init(&p->tty, &p->lock, &pty_driver, p);
 	p->locked = true;
 	p->master_open = true;
@@ -445,6 +456,16 @@ static const struct file_ops slave_ops = {
 };
 
 const struct file_ops pty_ptmx_ops = { .open = ptmx_open };
+
+struct inode *pty_console_node(const struct file_ops *ops)
+{
+	struct inode *ino = pts_node("0", 0, ops);
+
+	if (!ino)
+		boot_out_of_memory("/dev/pts/0");
+	first_index = 1;
+	return ino;
+}
 
 /* Opening /dev/pts/ptmx works as /dev/ptmx does (its mode keeps most out,
  * as Linux's ptmxmode=000). */

@@ -16,4 +16,9 @@ extern struct vfs_sb devpts_sb;
  * from devfs_init. */
 void pty_init(struct inode *dev);
 
+/* The console, when it is a terminal, is /dev/pts/0 as the terminal of a
+ * remote login would be: make that node, opened through `ops`, and give
+ * the pairs the numbers from 1.  Boot only, after pty_init. */
+struct inode *pty_console_node(const struct file_ops *ops);
+
 #endif

@@ -103,6 +103,9 @@ static const struct termios_k default_termios = {
 	.cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16, 0 },
 };
 
+/* Process state, guarded as the descriptor table is (one process; the
+ * syscall path runs one call at a time): moves into the session object
+ * when processes arrive. */
 static const struct tty_session_ops *session_ops;
 static struct tty *ctty; /* the process's controlling terminal, or NULL */
 
@@ -659,11 +662,22 @@ unsigned tty_poll(struct tty *t, uint64_t *gen)
 
 static struct tty *pending_ctty; /* the console, until the hooks arrive */
 
+/* Set who owns `t` (0, 0: nobody); returns the foreground group it had. */
+static int set_owner(struct tty *t, int session, int pgrp)
+{
+	uint64_t flags = spin_lock_irqsave(t->lock);
+	int old = t->pgrp;
+
+	t->session = session;
+	t->pgrp = pgrp;
+	spin_unlock_irqrestore(t->lock, flags);
+	return old;
+}
+
 static void make_ctty(struct tty *t)
 {
 	ctty = t;
-	t->session = session_ops->session();
-	t->pgrp = session_ops->pgrp();
+	set_owner(t, session_ops->session(), session_ops->pgrp());
 }
 
 void tty_set_session_ops(const struct tty_session_ops *ops)
@@ -691,22 +705,21 @@ void tty_opened(struct tty *t, unsigned flags)
 		make_ctty(t);
 }
 
-/* The terminal stops being the controlling one (lock not held). */
-static void drop_ctty(struct tty *t)
+/* The terminal stops being the controlling one (lock not held); returns
+ * the foreground group it had. */
+static int drop_ctty(struct tty *t)
 {
 	if (ctty == t)
 		ctty = NULL;
-	t->session = 0;
-	t->pgrp = 0;
+	return set_owner(t, 0, 0);
 }
 
 /* Linux's disassociate_ctty for a session leader: SIGHUP and SIGCONT to
  * the foreground group, then no controlling terminal. */
 static void hang_up_session(struct tty *t)
 {
-	int pgrp = t->pgrp;
+	int pgrp = drop_ctty(t);
 
-	drop_ctty(t);
 	if (pgrp && session_ops) {
 		session_ops->kill_pgrp(pgrp, SIGHUP);
 		session_ops->kill_pgrp(pgrp, SIGCONT);
@@ -775,7 +788,7 @@ static long tiocspgrp(struct tty *t, uint64_t arg)
 		return -EINVAL;
 	if (!session_ops->pgrp_exists(pgrp))
 		return -ESRCH;
-	t->pgrp = pgrp;
+	set_owner(t, t->session, pgrp);
 	return 0;
 }
 
@@ -783,8 +796,10 @@ static long tiocspgrp(struct tty *t, uint64_t arg)
  * anyone; through the terminal itself only for its session. */
 static long get_owner(struct tty *t, uint64_t arg, bool master, bool sid)
 {
+	uint64_t flags = spin_lock_irqsave(t->lock);
 	int v = sid ? t->session : t->pgrp;
 
+	spin_unlock_irqrestore(t->lock, flags);
 	if (!master && ctty != t)
 		return -ENOTTY;
 	if (sid && !v)

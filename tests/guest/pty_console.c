@@ -13,7 +13,9 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <termios.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t winches;
 
@@ -56,6 +58,25 @@ static void test_winsize(void)
 	ioctl(1, TIOCSWINSZ, &w);
 }
 
+/* ttyname finds the terminal (musl compares stat with fstat, glibc the
+ * device numbers), fds 0-2 are one terminal, a devpts node. */
+static void test_names(void)
+{
+	char link[64] = "", name[64] = "";
+	struct stat st0, st1, st;
+
+	guest_check("ttyname(0)", !ttyname_r(0, name, sizeof(name)));
+	guest_check("it is the link in /proc/self/fd",
+		    readlink("/proc/self/fd/0", link, sizeof(link) - 1) > 0 && !strcmp(link, name));
+	guest_check("under /dev/pts", !strncmp(name, "/dev/pts/", 9));
+	guest_check("fds 0 and 1: one terminal", !fstat(0, &st0) && !fstat(1, &st1) &&
+							 st0.st_ino == st1.st_ino &&
+							 st0.st_rdev == st1.st_rdev);
+	guest_check("stat of its name is the same", !stat(name, &st) && st.st_ino == st0.st_ino &&
+							    st.st_dev == st0.st_dev &&
+							    st.st_rdev == st0.st_rdev);
+}
+
 int main(void)
 {
 	struct stat st;
@@ -71,6 +92,7 @@ int main(void)
 	signal(SIGWINCH, on_winch);
 	guest_check("isatty on fds 0, 1 and 2", isatty(0) && isatty(1) && isatty(2));
 	guest_check("a character device", !fstat(0, &st) && S_ISCHR(st.st_mode));
+	test_names();
 	test_termios();
 	test_winsize();
 	guest_check("our controlling terminal: tcgetpgrp", tcgetpgrp(0) == getpgrp());
