@@ -286,7 +286,7 @@ static long master_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 
 static long master_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
 {
-	return tty_input(&pty_of(f)->tty, kbuf, n, f->flags & O_NONBLOCK);
+	return n_tty_input(&pty_of(f)->tty, kbuf, n, f->flags & O_NONBLOCK);
 }
 
 /* Linux's n_tty_poll on the master: POLLHUP once the slave closed. */
@@ -300,7 +300,7 @@ static unsigned master_poll(struct file *f, uint64_t *gen)
 		mask |= POLLIN | POLLRDNORM;
 	if (p->slave_closed)
 		mask |= POLLHUP;
-	if (tty_input_room(&p->tty))
+	if (n_tty_input_room(&p->tty))
 		mask |= POLLOUT | POLLWRNORM;
 	if (gen)
 		*gen = p->tty.gen;
@@ -400,17 +400,17 @@ static const struct file_ops master_ops = {
 
 static long slave_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 {
-	return tty_read(&pty_of(f)->tty, kbuf, n, f->flags & O_NONBLOCK);
+	return n_tty_read(&pty_of(f)->tty, kbuf, n, f->flags & O_NONBLOCK);
 }
 
 static long slave_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
 {
-	return tty_write(&pty_of(f)->tty, kbuf, n, f->flags & O_NONBLOCK);
+	return n_tty_write(&pty_of(f)->tty, kbuf, n, f->flags & O_NONBLOCK);
 }
 
 static unsigned slave_poll(struct file *f, uint64_t *gen)
 {
-	return tty_poll(&pty_of(f)->tty, gen);
+	return n_tty_poll(&pty_of(f)->tty, gen);
 }
 
 /* After a hang-up Linux's hung_up_tty_ioctl answers EIO (ENOTTY for

@@ -1,65 +1,16 @@
 /*
- * The tty layer: termios, the line discipline, the window size and the
- * controlling terminal, shared by the console and the pseudo-terminals
- * (tty.h says who uses what).  The line discipline follows Linux's N_TTY
- * (drivers/tty/n_tty.c) where a program can see it: what canonical mode's
- * ERASE, WERASE and KILL echo, when a read returns, ISIG's flush.
+ * The tty layer (tty.h says who uses what): a terminal's termios, window
+ * size and owner (the controlling terminal of a session and its foreground
+ * group), and the terminal ioctls.  The line discipline is fs/n_tty.c.
  *
- * Locking: every field of a tty is guarded by its lock (a pty shares one
- * between both ends); waits go through sched_wait with the lock dropped and
- * every change a waiter may wait for ends in sched_wake_all().  Signals that
- * the line discipline raises are collected under the lock and sent after it
- * is dropped (tty_send_signals), since sending wakes threads.
+ * Locking: a tty's fields are guarded by its lock; the process's own state
+ * (its controlling terminal) as the descriptor table is.
  */
 #include "fs/tty.h"
 #include "core/kernel.h"
 #include "core/sched.h"
-#include "core/time.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
-
-/* termios bits (include/uapi/asm-generic/termbits.h). */
-#define ISTRIP	0000040
-#define INLCR	0000100
-#define IGNCR	0000200
-#define ICRNL	0000400
-#define IXON	0002000
-#define OPOST	0000001
-#define ONLCR	0000004
-#define OCRNL	0000010
-#define ONOCR	0000020
-#define ONLRET	0000040
-#define TABDLY	0014000
-#define XTABS	0014000
-#define ISIG	0000001
-#define ICANON	0000002
-#define ECHO	0000010
-#define ECHOE	0000020
-#define ECHOK	0000040
-#define ECHONL	0000100
-#define NOFLSH	0000200
-#define ECHOCTL 0001000
-#define ECHOKE	0004000
-#define IEXTEN	0100000
-enum {
-	VINTR,
-	VQUIT,
-	VERASE,
-	VKILL,
-	VEOF,
-	VTIME,
-	VMIN,
-	VSWTC,
-	VSTART,
-	VSTOP,
-	VSUSP,
-	VEOL,
-	VREPRINT,
-	VDISCARD,
-	VWERASE,
-	VLNEXT,
-	VEOL2
-};
 
 /* ioctls (include/uapi/asm-generic/ioctls.h). */
 #define TCGETS	   0x5401
@@ -82,15 +33,9 @@ enum {
 #define TCOFLUSH   1
 #define TCIOFLUSH  2
 
-#define SIGHUP	 1
-#define SIGINT	 2
-#define SIGQUIT	 3
+#define SIGHUP	 1 /* include/uapi/asm-generic/signal.h */
 #define SIGCONT	 18
-#define SIGTSTP	 20
 #define SIGWINCH 28
-
-#define TAB_WIDTH     8
-#define VTIME_UNIT_NS 100000000ull /* VTIME counts tenths of a second */
 
 /* A fresh Linux pty's settings: ICRNL IXON; OPOST ONLCR; B38400 CS8 CREAD
  * HUPCL; ISIG ICANON ECHO ECHOE ECHOK IEXTEN ECHOCTL ECHOKE; ^C ^\ DEL ^U
@@ -118,546 +63,6 @@ void tty_init(struct tty *t, struct spinlock *lock, const struct tty_driver *drv
 	t->termios = default_termios;
 }
 
-static bool L(struct tty *t, uint32_t bit)
-{
-	return t->termios.lflag & bit;
-}
-
-static bool I(struct tty *t, uint32_t bit)
-{
-	return t->termios.iflag & bit;
-}
-
-static bool O(struct tty *t, uint32_t bit)
-{
-	return t->termios.oflag & bit;
-}
-
-/* Whether `c` is the special character `idx`; 0 disables one. */
-static bool is_cc(struct tty *t, int idx, uint8_t c)
-{
-	return c && t->termios.cc[idx] == c;
-}
-
-static bool is_cntrl(uint8_t c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
-static bool is_utf8_cont(struct tty *t, uint8_t c)
-{
-	return I(t, TTY_IUTF8) && (c & 0xc0) == 0x80;
-}
-
-/* ------------------------------------------------------------- output */
-
-/* The column after `c` is shown at `col` (Linux's do_output_char). */
-static unsigned column_after(struct tty *t, unsigned col, uint8_t c)
-{
-	if (c == '\r' || (c == '\n' && O(t, ONLRET | ONLCR)))
-		return 0;
-	if (c == '\t')
-		return (col / TAB_WIDTH + 1) * TAB_WIDTH;
-	if (c == '\b')
-		return col ? col - 1 : 0;
-	return is_cntrl(c) || is_utf8_cont(t, c) ? col : col + 1;
-}
-
-/* One byte through OPOST into the driver; false when there is no room for
- * all it becomes.  Lock held. */
-static bool out_char(struct tty *t, uint8_t c)
-{
-	uint8_t seq[TAB_WIDTH];
-	size_t n = 1;
-
-	seq[0] = c;
-	if (O(t, OPOST)) {
-		if (c == '\n' && O(t, ONLCR))
-			seq[0] = '\r', seq[1] = '\n', n = 2;
-		else if (c == '\r' && O(t, ONOCR) && !t->column)
-			n = 0;
-		else if (c == '\r' && O(t, OCRNL))
-			seq[0] = c = '\n';
-		else if (c == '\t' && (t->termios.oflag & TABDLY) == XTABS)
-			n = TAB_WIDTH - t->column % TAB_WIDTH, memset(seq, ' ', n);
-	}
-	if (t->drv->write_room(t) < n)
-		return false;
-	t->drv->write(t, seq, n);
-	t->column = O(t, OPOST) ? column_after(t, t->column, c) : t->column;
-	return true;
-}
-
-/* Bytes of `p` that OPOST passes unchanged, from the start. */
-static size_t plain_run(struct tty *t, const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	if (!O(t, OPOST))
-		return n;
-	while (i < n && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' && p[i] != '\b')
-		i++;
-	return i;
-}
-
-/* As much of `p` as the driver takes now; the count.  Lock held. */
-static size_t out_bytes(struct tty *t, const uint8_t *p, size_t n)
-{
-	size_t done = 0;
-
-	while (done < n) {
-		size_t run = plain_run(t, p + done, n - done), k;
-		if (!run) {
-			if (!out_char(t, p[done]))
-				break;
-			done++;
-			continue;
-		}
-		k = t->drv->write(t, p + done, MIN(run, t->drv->write_room(t)));
-		for (size_t i = 0; i < k && O(t, OPOST); i++)
-			t->column = column_after(t, t->column, p[done + i]);
-		done += k;
-		if (k < run)
-			break;
-	}
-	return done;
-}
-
-/* Echoes go out if there is room and are dropped otherwise. */
-static void echo_raw(struct tty *t, uint8_t c)
-{
-	out_char(t, c);
-}
-
-/* A character's echo: controls as ^X with ECHOCTL (n_tty's echo_char). */
-static void echo_char(struct tty *t, uint8_t c)
-{
-	if (L(t, ECHOCTL) && is_cntrl(c) && c != '\t') {
-		uint8_t two[2] = { '^', c ^ 0100 };
-		if (t->drv->write_room(t) >= 2) {
-			t->drv->write(t, two, 2);
-			t->column += 2;
-		}
-		return;
-	}
-	echo_raw(t, c);
-}
-
-static void echo_str(struct tty *t, const char *s)
-{
-	while (*s)
-		echo_raw(t, (uint8_t)*s++);
-}
-
-static bool out_ready(void *arg)
-{
-	struct tty *t = arg;
-	return t->hungup || (!t->stopped && t->drv->write_room(t));
-}
-
-long tty_write(struct tty *t, const void *kbuf, size_t n, bool nonblock)
-{
-	size_t done = 0;
-	long r;
-
-	while (done < n) {
-		uint64_t flags = spin_lock_irqsave(t->lock);
-		bool hungup = t->hungup;
-		size_t k = hungup || t->stopped
-				   ? 0
-				   : out_bytes(t, (const uint8_t *)kbuf + done, n - done);
-		if (k)
-			t->gen++;
-		spin_unlock_irqrestore(t->lock, flags);
-		if (hungup)
-			return done ? (long)done : -EIO;
-		if (k)
-			sched_wake_all(); /* data for the reader on the other side */
-		done += k;
-		if (done == n)
-			break;
-		if (nonblock)
-			return done ? (long)done : -EAGAIN;
-		if ((r = sched_wait(out_ready, t, 0)))
-			return done ? (long)done : r;
-	}
-	return done;
-}
-
-/* -------------------------------------------------------------- input */
-
-static unsigned buf_used(struct tty *t)
-{
-	return t->head - t->tail;
-}
-
-static void put_byte(struct tty *t, uint8_t c, bool delim)
-{
-	unsigned i = t->head++ % TTY_BUF_SIZE;
-
-	t->buf[i] = c;
-	if (delim)
-		t->delim[i / 8] |= 1u << (i % 8);
-	else
-		t->delim[i / 8] &= ~(1u << (i % 8));
-}
-
-static bool is_delim(struct tty *t, unsigned pos)
-{
-	unsigned i = pos % TTY_BUF_SIZE;
-	return t->delim[i / 8] & (1u << (i % 8));
-}
-
-static void flush_input(struct tty *t)
-{
-	t->head = t->tail = t->canon = 0;
-}
-
-/* ISIG: the signal for the foreground group, and unless NOFLSH the input
- * and the unread output dropped, as n_tty's isig(). */
-static void isig(struct tty *t, int sig, uint8_t c)
-{
-	t->signals |= 1u << sig;
-	if (!L(t, NOFLSH)) {
-		flush_input(t);
-		t->drv->flush_output(t);
-	}
-	if (L(t, ECHO))
-		echo_char(t, c);
-}
-
-/* The column at which the line's byte `pos` is shown: the line's first
- * column plus what the echoes of the bytes before it took. */
-static unsigned line_column(struct tty *t, unsigned pos)
-{
-	unsigned col = t->canon_column;
-
-	for (unsigned i = t->canon; i != pos; i++) {
-		uint8_t c = t->buf[i % TTY_BUF_SIZE];
-		col = L(t, ECHOCTL) && is_cntrl(c) && c != '\t' ? col + 2 : column_after(t, col, c);
-	}
-	return col;
-}
-
-/* Erase from the screen the character that began at `start` (n_tty's
- * eraser loop body): "\b \b" for each column it took, a tab back to where
- * it began. */
-static void echo_erase(struct tty *t, uint8_t c, unsigned start)
-{
-	if (c == '\t') {
-		unsigned col = line_column(t, start);
-		for (unsigned n = t->column > col ? t->column - col : 0; n; n--)
-			echo_raw(t, '\b');
-		return;
-	}
-	if (is_cntrl(c) && L(t, ECHOCTL))
-		echo_str(t, "\b \b");
-	if (!is_cntrl(c) || L(t, ECHOCTL))
-		echo_str(t, "\b \b");
-}
-
-enum erase_kind { ERASE, WERASE, KILL };
-
-/* What WERASE takes as part of a word (n_tty: isalnum or '_'). */
-static bool is_word(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
-}
-
-/* ERASE, WERASE and KILL in canonical mode (n_tty's eraser). */
-static void eraser(struct tty *t, enum erase_kind kind, uint8_t c)
-{
-	unsigned seen_alnum = 0;
-
-	if (t->head == t->canon)
-		return;
-	if (kind == KILL && (!L(t, ECHO) || !L(t, ECHOK) || !L(t, ECHOKE) || !L(t, ECHOE))) {
-		t->head = t->canon;
-		if (L(t, ECHO)) {
-			echo_char(t, c);
-			if (L(t, ECHOK))
-				echo_raw(t, '\n');
-		}
-		return;
-	}
-	while (t->head != t->canon) {
-		unsigned start = t->head - 1;
-		while (start != t->canon && is_utf8_cont(t, t->buf[start % TTY_BUF_SIZE]))
-			start--;
-		uint8_t first = t->buf[start % TTY_BUF_SIZE];
-		bool word = is_word(first);
-		if (kind == WERASE && !word && seen_alnum)
-			break;
-		seen_alnum += kind == WERASE && word;
-		t->head = start;
-		if (L(t, ECHO)) {
-			if (kind == ERASE && !L(t, ECHOE))
-				echo_char(t, t->termios.cc[VERASE]);
-			else
-				echo_erase(t, first, start);
-		}
-		if (kind == ERASE)
-			break;
-	}
-}
-
-/* A line ends with `c` (stored as `stored`): complete lines reach readers. */
-static void end_line(struct tty *t, uint8_t stored)
-{
-	put_byte(t, stored, true);
-	t->canon = t->head;
-}
-
-/* Canonical mode's special characters; false if `c` is an ordinary one. */
-static bool canon_char(struct tty *t, uint8_t c)
-{
-	if (is_cc(t, VERASE, c) || is_cc(t, VKILL, c) || (L(t, IEXTEN) && is_cc(t, VWERASE, c))) {
-		eraser(t, is_cc(t, VERASE, c) ? ERASE : is_cc(t, VKILL, c) ? KILL : WERASE, c);
-		return true;
-	}
-	if (c == '\n') {
-		if (L(t, ECHO) || L(t, ECHONL))
-			echo_raw(t, '\n');
-		end_line(t, c);
-		return true;
-	}
-	if (is_cc(t, VEOF, c)) {
-		end_line(t, 0); /* a NUL delimiter: read returns the line without it */
-		return true;
-	}
-	if (is_cc(t, VEOL, c) || (L(t, IEXTEN) && is_cc(t, VEOL2, c))) {
-		if (L(t, ECHO))
-			echo_char(t, c);
-		end_line(t, c);
-		return true;
-	}
-	return false;
-}
-
-/* The input mapping of iflag; -1: the byte is dropped (IGNCR). */
-static int map_input(struct tty *t, uint8_t c)
-{
-	if (I(t, ISTRIP))
-		c &= 0x7f;
-	if (c == '\r')
-		return I(t, IGNCR) ? -1 : I(t, ICRNL) ? '\n' : '\r';
-	if (c == '\n' && I(t, INLCR))
-		return '\r';
-	return c;
-}
-
-/* The flow-control and signal characters; true if `c` was one. */
-static bool control_char(struct tty *t, uint8_t c)
-{
-	if (I(t, IXON) && (is_cc(t, VSTART, c) || is_cc(t, VSTOP, c))) {
-		t->stopped = is_cc(t, VSTOP, c);
-		return true;
-	}
-	if (!L(t, ISIG))
-		return false;
-	if (is_cc(t, VINTR, c))
-		isig(t, SIGINT, c);
-	else if (is_cc(t, VQUIT, c))
-		isig(t, SIGQUIT, c);
-	else if (is_cc(t, VSUSP, c))
-		isig(t, SIGTSTP, c);
-	else
-		return false;
-	return true;
-}
-
-/* One typed byte; false if there is no room for it.  In canonical mode
- * the last slot is kept for a line's end, so a full line cannot block the
- * newline that would let it be read (other bytes are dropped). */
-static bool receive_char(struct tty *t, uint8_t raw)
-{
-	int c = map_input(t, raw);
-	bool canon = L(t, ICANON);
-	unsigned room = TTY_BUF_SIZE - buf_used(t);
-
-	if (c < 0 || control_char(t, c))
-		return true;
-	if (!room)
-		return false;
-	if (canon && canon_char(t, c))
-		return true;
-	if (canon && room == 1)
-		return true; /* dropped, as N_TTY drops it */
-	if (L(t, ECHO)) {
-		if (t->head == t->canon)
-			t->canon_column = t->column;
-		echo_char(t, c);
-	}
-	put_byte(t, c, false);
-	return true;
-}
-
-/* Send the signals the line discipline raised.  Lock not held. */
-static void tty_send_signals(struct tty *t)
-{
-	uint64_t flags = spin_lock_irqsave(t->lock);
-	uint32_t sigs = t->signals;
-	int pgrp = t->pgrp;
-
-	t->signals = 0;
-	spin_unlock_irqrestore(t->lock, flags);
-	for (int sig = 1; sigs >> sig; sig++)
-		if ((sigs & (1u << sig)) && pgrp && session_ops)
-			session_ops->kill_pgrp(pgrp, sig);
-}
-
-static bool in_room(void *arg)
-{
-	struct tty *t = arg;
-	return buf_used(t) < TTY_BUF_SIZE;
-}
-
-bool tty_input_room(struct tty *t)
-{
-	return in_room(t);
-}
-
-long tty_input(struct tty *t, const void *kbuf, size_t n, bool nonblock)
-{
-	const uint8_t *p = kbuf;
-	size_t done = 0;
-	long r;
-
-	while (done < n) {
-		uint64_t flags = spin_lock_irqsave(t->lock);
-		size_t before = done;
-		while (done < n && receive_char(t, p[done]))
-			done++;
-		t->gen++;
-		spin_unlock_irqrestore(t->lock, flags);
-		tty_send_signals(t);
-		if (done != before)
-			sched_wake_all(); /* readers of either side */
-		if (done == n)
-			break;
-		if (nonblock)
-			return done ? (long)done : -EAGAIN;
-		if ((r = sched_wait(in_room, t, 0)))
-			return done ? (long)done : r;
-	}
-	return done;
-}
-
-/* --------------------------------------------------------------- read */
-
-/* Bytes a read may take now: complete lines in canonical mode. */
-static unsigned readable(struct tty *t)
-{
-	return L(t, ICANON) ? t->canon - t->tail : buf_used(t);
-}
-
-/* Copy one line (or what fits of it) in canonical mode, dropping an EOF
- * delimiter; sets *eof when the line was an empty EOF.  Lock held. */
-static size_t take_line(struct tty *t, uint8_t *dst, size_t n, bool *eof)
-{
-	size_t got = 0;
-
-	while (t->tail != t->canon && got < n) {
-		unsigned pos = t->tail++;
-		uint8_t c = t->buf[pos % TTY_BUF_SIZE];
-		if (is_delim(t, pos)) {
-			if (c)
-				dst[got++] = c;
-			else
-				*eof = !got;
-			break;
-		}
-		dst[got++] = c;
-	}
-	return got;
-}
-
-static size_t take_raw(struct tty *t, uint8_t *dst, size_t n)
-{
-	size_t got = 0;
-
-	while (t->tail != t->head && got < n)
-		dst[got++] = t->buf[t->tail++ % TTY_BUF_SIZE];
-	if (t->canon - t->tail > TTY_BUF_SIZE) /* canon fell behind tail */
-		t->canon = t->tail;
-	return got;
-}
-
-static bool in_ready(void *arg)
-{
-	struct tty *t = arg;
-	return readable(t) || t->hungup;
-}
-
-/* VMIN/VTIME as n_tty_read reads them: `min` bytes wanted (at least 1),
- * `wait` the first deadline (0: none; ~0: do not wait), `gap` the deadline
- * to set after each byte (VMIN > 0 with VTIME > 0). */
-static void read_limits(struct tty *t, size_t n, size_t *min, uint64_t *wait, uint64_t *gap)
-{
-	uint64_t vtime = t->termios.cc[VTIME] * VTIME_UNIT_NS;
-
-	*min = 1, *wait = 0, *gap = 0;
-	if (L(t, ICANON))
-		return;
-	if (t->termios.cc[VMIN]) {
-		*min = MIN((size_t)t->termios.cc[VMIN], n);
-		*gap = vtime;
-	} else {
-		*wait = vtime ? time_monotonic_ns() + vtime : ~0ull;
-	}
-}
-
-long tty_read(struct tty *t, void *kbuf, size_t n, bool nonblock)
-{
-	size_t got = 0, min;
-	uint64_t deadline, gap;
-	long r;
-
-	read_limits(t, n, &min, &deadline, &gap);
-	for (;;) {
-		uint64_t flags = spin_lock_irqsave(t->lock);
-		bool eof = false, canon = L(t, ICANON), hungup = t->hungup;
-		size_t k = canon ? take_line(t, (uint8_t *)kbuf + got, n - got, &eof)
-				 : take_raw(t, (uint8_t *)kbuf + got, n - got);
-		if (k || eof)
-			t->gen++;
-		spin_unlock_irqrestore(t->lock, flags);
-		if (k || eof)
-			sched_wake_all(); /* room for the master's writer */
-		got += k;
-		if (got >= min || eof || (canon && got) || hungup || deadline == ~0ull)
-			return got;
-		if (nonblock)
-			return got ? (long)got : -EAGAIN;
-		if (k && gap)
-			deadline = time_monotonic_ns() + gap;
-		r = sched_wait(in_ready, t, deadline);
-		if (r == -ETIMEDOUT)
-			return got;
-		if (r)
-			return got ? (long)got : r;
-	}
-}
-
-unsigned tty_poll(struct tty *t, uint64_t *gen)
-{
-	uint64_t flags = spin_lock_irqsave(t->lock);
-	unsigned mask = 0;
-
-	if (t->hungup)
-		mask = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR | POLLHUP;
-	else {
-		if (readable(t))
-			mask |= POLLIN | POLLRDNORM;
-		if (!t->stopped && t->drv->write_room(t))
-			mask |= POLLOUT | POLLWRNORM;
-	}
-	if (gen)
-		*gen = t->gen;
-	spin_unlock_irqrestore(t->lock, flags);
-	return mask;
-}
-
 /* ------------------------------------------------ controlling terminal */
 
 static struct tty *pending_ctty; /* the console, until the hooks arrive */
@@ -678,6 +83,12 @@ static void make_ctty(struct tty *t)
 {
 	ctty = t;
 	set_owner(t, session_ops->session(), session_ops->pgrp());
+}
+
+void tty_signal_pgrp(int pgrp, int sig)
+{
+	if (pgrp && session_ops)
+		session_ops->kill_pgrp(pgrp, sig);
 }
 
 void tty_set_session_ops(const struct tty_session_ops *ops)
@@ -720,10 +131,8 @@ static void hang_up_session(struct tty *t)
 {
 	int pgrp = drop_ctty(t);
 
-	if (pgrp && session_ops) {
-		session_ops->kill_pgrp(pgrp, SIGHUP);
-		session_ops->kill_pgrp(pgrp, SIGCONT);
-	}
+	tty_signal_pgrp(pgrp, SIGHUP);
+	tty_signal_pgrp(pgrp, SIGCONT);
 }
 
 void tty_hangup(struct tty *t)
@@ -819,28 +228,18 @@ static long get_termios(struct tty *t, uint64_t arg)
 }
 
 /* TCSETS, TCSETSW, TCSETSF.  Output is handed on at once, so there is no
- * queue for TCSETSW to drain (a Linux pty has none either).  Turning
- * ICANON on makes what is pending one line, as n_tty_set_termios does. */
+ * queue for TCSETSW to drain (a Linux pty has none either). */
 static long set_termios(struct tty *t, uint64_t arg, bool flush)
 {
 	struct termios_k k;
 	uint64_t flags;
-	bool was_canon;
 
 	if (copy_from_user(&k, arg, sizeof(k)))
 		return -EFAULT;
 	flags = spin_lock_irqsave(t->lock);
-	was_canon = L(t, ICANON);
-	t->termios = k;
-	if (flush)
-		flush_input(t);
-	if (!was_canon && L(t, ICANON)) {
-		if (buf_used(t))
-			t->delim[(t->head - 1) % TTY_BUF_SIZE / 8] |= 1u << ((t->head - 1) % 8);
-		t->canon = t->head;
-	}
-	if (!I(t, IXON))
-		t->stopped = false;
+	n_tty_set_termios(t, &k);
+	if (flush && t->drv->write)
+		n_tty_flush_input(t);
 	t->gen++;
 	spin_unlock_irqrestore(t->lock, flags);
 	sched_wake_all(); /* a reader's conditions may have changed */
@@ -876,23 +275,17 @@ static long set_winsize(struct tty *t, uint64_t arg)
 	t->winsize = w;
 	pgrp = t->pgrp;
 	spin_unlock_irqrestore(t->lock, flags);
-	if (changed && pgrp && session_ops)
-		session_ops->kill_pgrp(pgrp, SIGWINCH);
+	if (changed)
+		tty_signal_pgrp(pgrp, SIGWINCH);
 	return 0;
 }
 
-/* FIONREAD: in canonical mode the bytes of complete lines, without the
- * EOF delimiters (n_tty's inq_canon). */
+/* FIONREAD of the line discipline's input. */
 static long input_count(struct tty *t, uint64_t arg)
 {
 	uint64_t flags = spin_lock_irqsave(t->lock);
-	int n = 0;
+	int n = n_tty_inq(t);
 
-	if (!L(t, ICANON))
-		n = buf_used(t);
-	else
-		for (unsigned i = t->tail; i != t->canon; i++)
-			n += !is_delim(t, i) || t->buf[i % TTY_BUF_SIZE];
 	spin_unlock_irqrestore(t->lock, flags);
 	return copy_to_user(arg, &n, sizeof(n));
 }
@@ -909,7 +302,7 @@ static long flush(struct tty *t, uint64_t arg)
 		return 0;
 	flags = spin_lock_irqsave(t->lock);
 	if (arg != TCOFLUSH)
-		flush_input(t);
+		n_tty_flush_input(t);
 	if (arg != TCIFLUSH)
 		t->drv->flush_output(t);
 	t->gen++;

@@ -67,6 +67,7 @@ struct tty {
 	int session;  /* the session whose controlling terminal it is, or 0 */
 	bool hungup;  /* the other side went (pty master closed): read 0, write EIO */
 	bool stopped; /* IXON: the STOP character stopped output */
+	bool lnext;   /* LNEXT typed: the next byte is not special */
 	/* The input buffer: bytes [tail, head) unread, [tail, canon) in
 	 * complete lines (canonical mode).  Counters run freely. */
 	uint8_t buf[TTY_BUF_SIZE];
@@ -96,28 +97,6 @@ void tty_claim_at_start(struct tty *t);
 void tty_init(struct tty *t, struct spinlock *lock, const struct tty_driver *drv, void *priv);
 
 /*
- * read(2) of the slave side: the line discipline's input, by line in
- * canonical mode, by VMIN/VTIME otherwise.  Returns the count, 0 at EOF (the
- * EOF character, or a hang-up), -EAGAIN (`nonblock`), -ERESTARTSYS.
- */
-long tty_read(struct tty *t, void *kbuf, size_t n, bool nonblock);
-
-/* write(2) of the slave side: OPOST processing, then the driver; waits for
- * room.  The count, -EIO after a hang-up, -EAGAIN, -ERESTARTSYS. */
-long tty_write(struct tty *t, const void *kbuf, size_t n, bool nonblock);
-
-/* Input typed at the terminal (a write to the pty master): the line
- * discipline edits, echoes and signals; waits while the buffer is full.
- * The count, -EAGAIN, -ERESTARTSYS. */
-long tty_input(struct tty *t, const void *kbuf, size_t n, bool nonblock);
-
-/* poll of the slave side (see file_ops.poll). */
-unsigned tty_poll(struct tty *t, uint64_t *gen);
-
-/* Whether room for input remains (the master's POLLOUT); lock held. */
-bool tty_input_room(struct tty *t);
-
-/*
  * The terminal ioctls, for a file of `t`: termios (TCGETS, TCSETS[WF]),
  * window size (SIGWINCH to the foreground group on a change), FIONREAD,
  * TIOCOUTQ, TCFLSH, TCSBRK, the controlling terminal (TIOCSCTTY, TIOCNOTTY,
@@ -143,5 +122,39 @@ void tty_release(struct tty *t);
 /* The process's controlling terminal opened anew (/dev/tty): ERR_PTR
  * (-ENXIO) without one. */
 struct file *tty_open_ctty(unsigned flags);
+
+/* Signal process group `pgrp` (0: nobody) through the session hooks. */
+void tty_signal_pgrp(int pgrp, int sig);
+
+/* ---------------------------------------------- the line discipline (n_tty.c) */
+
+/*
+ * read(2) of the slave side: the line discipline's input, by line in
+ * canonical mode, by VMIN/VTIME otherwise.  Returns the count, 0 at EOF (the
+ * EOF character, or a hang-up), -EAGAIN (`nonblock`), -ERESTARTSYS.
+ */
+long n_tty_read(struct tty *t, void *kbuf, size_t n, bool nonblock);
+
+/* write(2) of the slave side: OPOST processing, then the driver; waits for
+ * room.  The count, -EIO after a hang-up, -EAGAIN, -ERESTARTSYS. */
+long n_tty_write(struct tty *t, const void *kbuf, size_t n, bool nonblock);
+
+/* Input typed at the terminal (a write to the pty master): the line
+ * discipline edits, echoes and signals; waits while the buffer is full.
+ * The count, -EAGAIN, -ERESTARTSYS. */
+long n_tty_input(struct tty *t, const void *kbuf, size_t n, bool nonblock);
+
+/* poll of the slave side (see file_ops.poll). */
+unsigned n_tty_poll(struct tty *t, uint64_t *gen);
+
+/* Whether room for input remains (the master's POLLOUT); lock held. */
+bool n_tty_input_room(struct tty *t);
+
+/* For the ioctls (fs/tty.c), the lock held: drop the unread input; the
+ * bytes FIONREAD reports; take new termios (what ICANON and IXON changes
+ * do to the input and output). */
+void n_tty_flush_input(struct tty *t);
+unsigned n_tty_inq(struct tty *t);
+void n_tty_set_termios(struct tty *t, const struct termios_k *k);
 
 #endif

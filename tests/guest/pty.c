@@ -266,6 +266,14 @@ static void test_canonical(int m, int s)
 	typed_line(m, s, "x\xc3\xa9\x7f\n", 8, "erasing a UTF-8 character with IUTF8");
 	set_iflag(s, 0, IUTF8);
 	typed_line(m, s, "w  \x17\x17v\n", 15, "WERASE over spaces");
+	typed_line(m, s,
+		   "a\x16\x03\x16\x7f"
+		   "b\n",
+		   12, "LNEXT");
+	typed_line(m, s,
+		   "ab\x12"
+		   "c\n",
+		   11, "REPRINT");
 	typed_line(m, s, "ab\x04", 2, "EOF after text");
 	typed_line(m, s, "\x04", 0, "EOF at the start");
 	set_cc(s, VEOL, '!');
