@@ -29,13 +29,16 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
 #include <time.h>
 
-#define WAIT_MS	  5000	 /* how long output may take to come through */
-#define BIG_BYTES 100000 /* more than a pty buffers: the writer must wait */
+#define DEVPTS_SUPER_MAGIC 0x1cd1 /* linux/magic.h */
+#define WAIT_MS		   5000	  /* how long output may take to come through */
+#define BIG_BYTES	   100000 /* more than a pty buffers: the writer must wait */
 
 static volatile sig_atomic_t caught[65];
 
@@ -208,6 +211,21 @@ static void test_names(void)
 	guest_check("stat of /dev/pts/N is the slave",
 		    !stat(path, &st2) && st2.st_ino == st.st_ino && st2.st_dev == st.st_dev);
 	guest_check("/dev/pts is a directory", !stat("/dev/pts", &st) && S_ISDIR(st.st_mode));
+	guest_check("/dev/pts is devpts", ({
+			    struct statfs sf;
+			    !statfs("/dev/pts", &sf) && sf.f_type == DEVPTS_SUPER_MAGIC;
+		    }));
+	guest_check("/dev/pts/ptmx: char device 5,2", !stat("/dev/pts/ptmx", &st) &&
+							      S_ISCHR(st.st_mode) &&
+							      st.st_rdev == makedev(5, 2));
+	guest_check_err("the master reads nothing before the slave writes", ({
+				int fl = fcntl(m, F_GETFL);
+				fcntl(m, F_SETFL, fl | O_NONBLOCK);
+				long r = read(m, link, 1);
+				fcntl(m, F_SETFL, fl);
+				r;
+			}),
+			EAGAIN);
 	guest_check_err("TIOCGPTN on the slave", ioctl(s, TIOCGPTN, &n), ENOTTY);
 	guest_check_err("TIOCGPTN on a pipe", ioctl(1, TIOCGPTN, &n), ENOTTY);
 	close(s);
@@ -315,7 +333,13 @@ static void test_output(int m, int s)
 	t.c_oflag &= ~OCRNL;
 	tcsetattr(s, TCSANOW, &t);
 	guest_check("POLLOUT on the slave", poll_now(s, POLLOUT) & POLLOUT);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	guest_check("epoll: the master added", !epoll_ctl(ep, EPOLL_CTL_ADD, m, &ev));
+	guest_check("epoll: nothing to read yet", epoll_wait(ep, &ev, 1, 0) == 0);
 	guest_check("write to the slave", write(s, "xyz", 3) == 3);
+	guest_check("epoll: the master readable", epoll_wait(ep, &ev, 1, WAIT_MS) == 1);
+	close(ep);
 	guest_check("POLLIN on the master",
 		    poll_now(m, POLLIN) & POLLIN ||
 			    (poll(&(struct pollfd){ m, POLLIN, 0 }, 1, WAIT_MS) == 1));
