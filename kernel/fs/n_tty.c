@@ -242,15 +242,20 @@ static unsigned buf_used(struct tty *t)
 	return t->head - t->tail;
 }
 
-static void put_byte(struct tty *t, uint8_t c, bool delim)
+static void set_delim(struct tty *t, unsigned pos, bool delim)
 {
-	unsigned i = t->head++ % TTY_BUF_SIZE;
+	unsigned i = pos % TTY_BUF_SIZE;
 
-	t->buf[i] = c;
 	if (delim)
 		t->delim[i / 8] |= 1u << (i % 8);
 	else
 		t->delim[i / 8] &= ~(1u << (i % 8));
+}
+
+static void put_byte(struct tty *t, uint8_t c, bool delim)
+{
+	t->buf[t->head % TTY_BUF_SIZE] = c;
+	set_delim(t, t->head++, delim);
 }
 
 static bool is_delim(struct tty *t, unsigned pos)
@@ -489,6 +494,37 @@ bool n_tty_input_room(struct tty *t)
 	return in_room(t);
 }
 
+/* Linux's "real raw" input: nothing to map, echo or act on (cfmakeraw's
+ * settings), so bytes go in as they come, without the per-byte work. */
+static bool real_raw(struct tty *t)
+{
+	return !I(t, ISTRIP | IGNCR | ICRNL | INLCR | IXON) && !L(t, ICANON | ISIG | ECHO) &&
+	       !t->lnext;
+}
+
+/* As many of `p` as fit; the count.  Lock held. */
+static size_t receive_bytes(struct tty *t, const uint8_t *p, size_t n)
+{
+	size_t done = 0;
+
+	if (real_raw(t)) {
+		/* No delimiter bits: they count only in canonical mode, and
+		 * turning it on clears them (n_tty_set_termios). */
+		n = MIN(n, (size_t)(TTY_BUF_SIZE - buf_used(t)));
+		while (done < n) {
+			unsigned at = t->head % TTY_BUF_SIZE;
+			size_t k = MIN(n - done, (size_t)(TTY_BUF_SIZE - at));
+			memcpy(t->buf + at, p + done, k);
+			done += k;
+			t->head += k;
+		}
+		return done;
+	}
+	while (done < n && receive_char(t, p[done]))
+		done++;
+	return done;
+}
+
 long n_tty_input(struct tty *t, const void *kbuf, size_t n, bool nonblock)
 {
 	const uint8_t *p = kbuf;
@@ -498,8 +534,7 @@ long n_tty_input(struct tty *t, const void *kbuf, size_t n, bool nonblock)
 	while (done < n) {
 		uint64_t flags = spin_lock_irqsave(t->lock);
 		size_t before = done;
-		while (done < n && receive_char(t, p[done]))
-			done++;
+		done += receive_bytes(t, p + done, n - done);
 		t->gen++;
 		spin_unlock_irqrestore(t->lock, flags);
 		send_signals(t);
@@ -548,8 +583,14 @@ static size_t take_raw(struct tty *t, uint8_t *dst, size_t n)
 {
 	size_t got = 0;
 
-	while (t->tail != t->head && got < n)
-		dst[got++] = t->buf[t->tail++ % TTY_BUF_SIZE];
+	n = MIN(n, (size_t)buf_used(t));
+	while (got < n) { /* at most two pieces: to the ring's end, then on */
+		unsigned at = t->tail % TTY_BUF_SIZE;
+		size_t k = MIN(n - got, (size_t)(TTY_BUF_SIZE - at));
+		memcpy(dst + got, t->buf + at, k);
+		got += k;
+		t->tail += k;
+	}
 	if (t->canon - t->tail > TTY_BUF_SIZE) /* canon fell behind tail */
 		t->canon = t->tail;
 	return got;
@@ -651,8 +692,8 @@ void n_tty_set_termios(struct tty *t, const struct termios_k *k)
 
 	t->termios = *k;
 	if (!was_canon && L(t, ICANON)) {
-		if (buf_used(t))
-			t->delim[(t->head - 1) % TTY_BUF_SIZE / 8] |= 1u << ((t->head - 1) % 8);
+		for (unsigned i = t->tail; i != t->head; i++)
+			set_delim(t, i, i + 1 == t->head);
 		t->canon = t->head;
 	}
 	if (!I(t, IXON))

@@ -72,13 +72,28 @@ static unsigned out_used(struct pty *p)
 	return p->out_head - p->out_tail;
 }
 
+/* Copy between a flat buffer and the ring at free-running position `pos`
+ * (at most two pieces: to the ring's end, then from its start). */
+static void ring_copy(uint8_t *ring, unsigned pos, uint8_t *flat, size_t n, bool into_ring)
+{
+	while (n) {
+		unsigned at = pos % PTY_OUT_SIZE;
+		size_t k = MIN(n, (size_t)(PTY_OUT_SIZE - at));
+		if (into_ring)
+			memcpy(ring + at, flat, k);
+		else
+			memcpy(flat, ring + at, k);
+		pos += k, flat += k, n -= k;
+	}
+}
+
 static size_t pty_out_write(struct tty *t, const uint8_t *src, size_t n)
 {
 	struct pty *p = t->priv;
 
 	n = MIN(n, (size_t)(PTY_OUT_SIZE - out_used(p)));
-	for (size_t i = 0; i < n; i++)
-		p->out[p->out_head++ % PTY_OUT_SIZE] = src[i];
+	ring_copy(p->out, p->out_head, (uint8_t *)src, n, true);
+	p->out_head += n;
 	return n;
 }
 
@@ -264,10 +279,10 @@ static long master_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 
 	for (;;) {
 		uint64_t irq = spin_lock_irqsave(&p->lock);
-		size_t got = 0;
+		size_t got = MIN(n, (size_t)out_used(p));
 		bool closed = p->slave_closed;
-		while (got < n && out_used(p))
-			dst[got++] = p->out[p->out_tail++ % PTY_OUT_SIZE];
+		ring_copy(p->out, p->out_tail, dst, got, false);
+		p->out_tail += got;
 		if (got)
 			p->tty.gen++;
 		spin_unlock_irqrestore(&p->lock, irq);

@@ -425,7 +425,10 @@ static void test_raw(int m, int s)
 	printf("FIONREAD in raw mode: %d\n", unread(s));
 	guest_check("TCFLSH of the slave's input", !tcflush(s, TCIFLUSH));
 	printf("FIONREAD after TCIFLUSH: %d\n", unread(s));
+	type(m, "pend", 4);
 	tcsetattr(s, TCSANOW, &saved);
+	printf("raw input, then ICANON on: FIONREAD %d\n", unread(s));
+	slave_read("read as one line", s, 100);
 }
 
 /* A session leader without a terminal opens a slave without O_NOCTTY: it
