@@ -24,6 +24,7 @@
 #define IGNCR	0000200
 #define ICRNL	0000400
 #define IXON	0002000
+#define IXANY	0004000
 #define OPOST	0000001
 #define ONLCR	0000004
 #define OCRNL	0000010
@@ -61,6 +62,12 @@ enum {
 	VLNEXT,
 	VEOL2
 };
+
+/* tcflow's actions (include/uapi/asm-generic/termbits.h). */
+#define TCOOFF 0
+#define TCOON  1
+#define TCIOFF 2
+#define TCION  3
 
 #define SIGINT	2 /* ISIG's signals (include/uapi/asm-generic/signal.h) */
 #define SIGQUIT 3
@@ -114,9 +121,44 @@ static unsigned column_after(struct tty *t, unsigned col, uint8_t c)
 	return is_cntrl(c) || is_utf8_cont(t, c) ? col : col + 1;
 }
 
-/* One byte through OPOST into the driver; false when there is no room for
- * all it becomes.  Lock held. */
-static bool out_char(struct tty *t, uint8_t c)
+/* Echoes wait while output is stopped, as N_TTY's echo buffer holds them;
+ * everything else goes to the driver.  Room for `echo` output, and the
+ * emitting of it (the room checked).  Lock held. */
+static bool held(struct tty *t, bool echo)
+{
+	return echo && (t->stopped || t->tco_stopped || t->echo_len);
+}
+
+static size_t room_for(struct tty *t, bool echo)
+{
+	return held(t, echo) ? sizeof(t->echo_held) - t->echo_len : t->drv->write_room(t);
+}
+
+static void emit(struct tty *t, const uint8_t *p, size_t n, bool echo)
+{
+	if (held(t, echo)) {
+		memcpy(t->echo_held + t->echo_len, p, n);
+		t->echo_len += n;
+	} else {
+		t->drv->write(t, p, n);
+	}
+}
+
+/* Output may go again (START, TCOON, IXON cleared): the held echoes go
+ * first, as far as the driver takes them (the rest is dropped). */
+static void start_output(struct tty *t)
+{
+	t->stopped = false;
+	if (t->tco_stopped)
+		return;
+	t->drv->write(t, t->echo_held, MIN((size_t)t->echo_len, t->drv->write_room(t)));
+	t->echo_len = 0;
+}
+
+/* One byte through OPOST into the driver (or, for an echo, held while
+ * output is stopped); false when there is no room for all it becomes.
+ * Lock held. */
+static bool out_char(struct tty *t, uint8_t c, bool echo)
 {
 	uint8_t seq[TAB_WIDTH];
 	size_t n = 1;
@@ -132,9 +174,9 @@ static bool out_char(struct tty *t, uint8_t c)
 		else if (c == '\t' && (t->termios.oflag & TABDLY) == XTABS)
 			n = TAB_WIDTH - t->column % TAB_WIDTH, memset(seq, ' ', n);
 	}
-	if (t->drv->write_room(t) < n)
+	if (room_for(t, echo) < n)
 		return false;
-	t->drv->write(t, seq, n);
+	emit(t, seq, n, echo);
 	t->column = O(t, OPOST) ? column_after(t, t->column, c) : t->column;
 	return true;
 }
@@ -159,7 +201,7 @@ static size_t out_bytes(struct tty *t, const uint8_t *p, size_t n)
 	while (done < n) {
 		size_t run = plain_run(t, p + done, n - done), k;
 		if (!run) {
-			if (!out_char(t, p[done]))
+			if (!out_char(t, p[done], false))
 				break;
 			done++;
 			continue;
@@ -177,7 +219,7 @@ static size_t out_bytes(struct tty *t, const uint8_t *p, size_t n)
 /* Echoes go out if there is room and are dropped otherwise. */
 static void echo_raw(struct tty *t, uint8_t c)
 {
-	out_char(t, c);
+	out_char(t, c, true);
 }
 
 /* A character's echo: controls as ^X with ECHOCTL (n_tty's echo_char). */
@@ -185,8 +227,8 @@ static void echo_char(struct tty *t, uint8_t c)
 {
 	if (L(t, ECHOCTL) && is_cntrl(c) && c != '\t') {
 		uint8_t two[2] = { '^', c ^ 0100 };
-		if (t->drv->write_room(t) >= 2) {
-			t->drv->write(t, two, 2);
+		if (room_for(t, true) >= 2) {
+			emit(t, two, 2, true);
 			t->column += 2;
 		}
 		return;
@@ -203,7 +245,7 @@ static void echo_str(struct tty *t, const char *s)
 static bool out_ready(void *arg)
 {
 	struct tty *t = arg;
-	return t->hungup || (!t->stopped && t->drv->write_room(t));
+	return t->hungup || (!t->stopped && !t->tco_stopped && t->drv->write_room(t));
 }
 
 long n_tty_write(struct tty *t, const void *kbuf, size_t n, bool nonblock)
@@ -214,7 +256,7 @@ long n_tty_write(struct tty *t, const void *kbuf, size_t n, bool nonblock)
 	while (done < n) {
 		uint64_t flags = spin_lock_irqsave(t->lock);
 		bool hungup = t->hungup;
-		size_t k = hungup || t->stopped
+		size_t k = hungup || t->stopped || t->tco_stopped
 				   ? 0
 				   : out_bytes(t, (const uint8_t *)kbuf + done, n - done);
 		if (k)
@@ -278,6 +320,7 @@ static void isig(struct tty *t, int sig, uint8_t c)
 	if (!L(t, NOFLSH)) {
 		n_tty_flush_input(t);
 		t->drv->flush_output(t);
+		t->echo_len = 0;
 	}
 	if (L(t, ECHO))
 		echo_char(t, c);
@@ -423,10 +466,16 @@ static int map_cr(struct tty *t, uint8_t c)
 /* The flow-control and signal characters; true if `c` was one. */
 static bool control_char(struct tty *t, uint8_t c)
 {
-	if (I(t, IXON) && (is_cc(t, VSTART, c) || is_cc(t, VSTOP, c))) {
-		t->stopped = is_cc(t, VSTOP, c);
+	if (I(t, IXON) && is_cc(t, VSTOP, c)) {
+		t->stopped = true;
 		return true;
 	}
+	if (I(t, IXON) && is_cc(t, VSTART, c)) {
+		start_output(t);
+		return true;
+	}
+	if (I(t, IXON) && I(t, IXANY) && t->stopped)
+		start_output(t); /* and the byte is taken as usual */
 	if (!L(t, ISIG))
 		return false;
 	if (is_cc(t, VINTR, c))
@@ -662,7 +711,7 @@ unsigned n_tty_poll(struct tty *t, uint64_t *gen)
 	else {
 		if (readable(t))
 			mask |= POLLIN | POLLRDNORM;
-		if (!t->stopped && t->drv->write_room(t))
+		if (!t->stopped && !t->tco_stopped && t->drv->write_room(t))
 			mask |= POLLOUT | POLLWRNORM;
 	}
 	if (gen)
@@ -696,6 +745,33 @@ void n_tty_set_termios(struct tty *t, const struct termios_k *k)
 			set_delim(t, i, i + 1 == t->head);
 		t->canon = t->head;
 	}
-	if (!I(t, IXON))
-		t->stopped = false;
+	if (!I(t, IXON) && t->stopped)
+		start_output(t);
+}
+
+/* TCXONC (tcflow): suspend or restart output, or send the STOP or START
+ * character to the terminal, ahead of everything (Linux's send_xchar).
+ * -EINVAL for another action.  Lock held. */
+long n_tty_flow(struct tty *t, unsigned action)
+{
+	uint8_t c;
+
+	switch (action) {
+	case TCOOFF:
+		t->tco_stopped = true;
+		return 0;
+	case TCOON:
+		t->tco_stopped = false;
+		if (!t->stopped)
+			start_output(t);
+		return 0;
+	case TCIOFF:
+	case TCION:
+		c = t->termios.cc[action == TCIOFF ? VSTOP : VSTART];
+		if (c && t->drv->write_room(t))
+			t->drv->write(t, &c, 1);
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }

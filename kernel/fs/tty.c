@@ -18,6 +18,7 @@
 #define TCSETSW	   0x5403
 #define TCSETSF	   0x5404
 #define TCSBRK	   0x5409
+#define TCXONC	   0x540a
 #define TCFLSH	   0x540b
 #define TIOCSCTTY  0x540e
 #define TIOCGPGRP  0x540f
@@ -32,6 +33,7 @@
 #define TCIFLUSH   0
 #define TCOFLUSH   1
 #define TCIOFLUSH  2
+#define TCION	   3 /* the last of tcflow's actions */
 
 #define SIGHUP	 1 /* include/uapi/asm-generic/signal.h */
 #define SIGCONT	 18
@@ -185,16 +187,17 @@ static long tiocnotty(struct tty *t)
 	return 0;
 }
 
+/* Linux's order of checks: the argument, then whose terminal it is. */
 static long tiocspgrp(struct tty *t, uint64_t arg)
 {
 	int pgrp;
 
-	if (ctty != t || !session_ops || t->session != session_ops->session())
-		return -ENOTTY;
 	if (copy_from_user(&pgrp, arg, sizeof(pgrp)))
 		return -EFAULT;
 	if (pgrp < 0)
 		return -EINVAL;
+	if (ctty != t || !session_ops || t->session != session_ops->session())
+		return -ENOTTY;
 	if (!session_ops->pgrp_exists(pgrp))
 		return -ESRCH;
 	set_owner(t, t->session, pgrp);
@@ -311,6 +314,22 @@ static long flush(struct tty *t, uint64_t arg)
 	return 0;
 }
 
+/* TCXONC.  The console's flow is the host terminal's: nothing to do. */
+static long flow(struct tty *t, uint64_t arg)
+{
+	uint64_t flags;
+	long r;
+
+	if (!t->drv->write)
+		return arg > TCION ? -EINVAL : 0;
+	flags = spin_lock_irqsave(t->lock);
+	r = n_tty_flow(t, arg);
+	t->gen++;
+	spin_unlock_irqrestore(t->lock, flags);
+	sched_wake_all(); /* stopped writers may go on */
+	return r;
+}
+
 long tty_ioctl(struct tty *t, unsigned cmd, uint64_t arg, bool master)
 {
 	int zero = 0;
@@ -332,6 +351,8 @@ long tty_ioctl(struct tty *t, unsigned cmd, uint64_t arg, bool master)
 		return copy_to_user(arg, &zero, sizeof(zero));
 	case TCFLSH:
 		return flush(t, arg);
+	case TCXONC:
+		return flow(t, arg);
 	case TCSBRK: /* tcdrain: nothing waits to be sent; no line to break */
 	case TCSBRKP:
 		return 0;

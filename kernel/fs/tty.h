@@ -24,9 +24,10 @@
 #include <stdint.h>
 #include "core/spinlock.h"
 
-#define TTY_BUF_SIZE 4096    /* the input buffer: Linux's N_TTY_BUF_SIZE */
-#define TTY_NCCS     19	     /* the kernel's struct termios (asm-generic/termbits.h) */
-#define TTY_IUTF8    0040000 /* iflag: input is UTF-8 (ERASE takes a whole character) */
+#define TTY_BUF_SIZE  4096    /* the input buffer: Linux's N_TTY_BUF_SIZE */
+#define TTY_ECHO_HELD 256     /* echoes kept while output is stopped */
+#define TTY_NCCS      19      /* the kernel's struct termios (asm-generic/termbits.h) */
+#define TTY_IUTF8     0040000 /* iflag: input is UTF-8 (ERASE takes a whole character) */
 
 /* struct termios as the TCGETS/TCSETS ioctls carry it (no speeds). */
 struct termios_k {
@@ -63,11 +64,14 @@ struct tty {
 	void *priv; /* the driver's (a pty: its pair) */
 	struct termios_k termios;
 	struct winsize_k winsize;
-	int pgrp;     /* foreground process group; 0 while no session owns it */
-	int session;  /* the session whose controlling terminal it is, or 0 */
-	bool hungup;  /* the other side went (pty master closed): read 0, write EIO */
-	bool stopped; /* IXON: the STOP character stopped output */
-	bool lnext;   /* LNEXT typed: the next byte is not special */
+	int pgrp;	  /* foreground process group; 0 while no session owns it */
+	int session;	  /* the session whose controlling terminal it is, or 0 */
+	bool hungup;	  /* the other side went (pty master closed): read 0, write EIO */
+	bool stopped;	  /* IXON: the STOP character stopped output */
+	bool tco_stopped; /* tcflow(TCOOFF) stopped it (only TCOON restarts) */
+	uint8_t echo_held[TTY_ECHO_HELD]; /* echoes while output is stopped */
+	unsigned echo_len;
+	bool lnext; /* LNEXT typed: the next byte is not special */
 	/* The input buffer: bytes [tail, head) unread, [tail, canon) in
 	 * complete lines (canonical mode).  Counters run freely. */
 	uint8_t buf[TTY_BUF_SIZE];
@@ -155,6 +159,7 @@ bool n_tty_input_room(struct tty *t);
  * do to the input and output). */
 void n_tty_flush_input(struct tty *t);
 unsigned n_tty_inq(struct tty *t);
+long n_tty_flow(struct tty *t, unsigned action); /* TCXONC: 0 or -EINVAL */
 void n_tty_set_termios(struct tty *t, const struct termios_k *k);
 
 #endif

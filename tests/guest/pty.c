@@ -546,6 +546,37 @@ static void test_hangup(void)
 	close(s2);
 }
 
+/* IXON: STOP typed on the master stops the slave's output (echoes wait),
+ * START lets it go; tcflow does the same from the slave's side. */
+static void test_flow(void)
+{
+	int s, m = new_pair(&s, O_NOCTTY), fl = fcntl(s, F_GETFL), i;
+
+	fcntl(s, F_SETFL, fl | O_NONBLOCK);
+	guest_check("typing STOP", write(m, "\x13", 1) == 1);
+	for (i = 0; i < WAIT_MS / 10 && (poll_now(s, POLLOUT) & POLLOUT); i++)
+		usleep(10000);
+	guest_check("output stopped: no POLLOUT on the slave", !(poll_now(s, POLLOUT) & POLLOUT));
+	guest_check_err("a write while stopped", write(s, "out", 3), EAGAIN);
+	guest_check("typing while stopped", write(m, "a", 1) == 1);
+	guest_check("typing START", write(m, "\x11", 1) == 1);
+	drain("the echo held while stopped", m, 1);
+	guest_check("a write after START", write(s, "X", 1) == 1);
+	drain("then", m, 1);
+	guest_check("tcflow TCOOFF", !tcflow(s, TCOOFF));
+	guest_check_err("a write after it", write(s, "Y", 1), EAGAIN);
+	guest_check("tcflow TCOON", !tcflow(s, TCOON));
+	guest_check("tcflow TCIOFF", !tcflow(s, TCIOFF));
+	drain("TCIOFF sends", m, 1);
+	guest_check("tcflow TCION", !tcflow(s, TCION));
+	drain("TCION sends", m, 1);
+	fcntl(s, F_SETFL, fl);
+	typed_line(m, s, "\n", 2, "the line typed while stopped");
+	guest_check_err("tcflow with a bad action", tcflow(s, 9), EINVAL);
+	close(s);
+	close(m);
+}
+
 /* openpty with termios and window size, as terminal emulators call it. */
 static void test_openpty(void)
 {
@@ -583,6 +614,7 @@ int main(void)
 	close(m);
 	test_big();
 	test_hangup();
+	test_flow();
 	test_openpty();
 	s = test_ctty(&m);
 	close(m);
