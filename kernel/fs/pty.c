@@ -24,9 +24,11 @@
 #include "fs/vfs.h"
 #include <lib/fmt.h>
 
-#define PTY_MAX		   256		    /* pairs at once: minors fit stat's old encoding */
-#define PTY_OUT_SIZE	   16384	    /* the master's read queue, bytes */
-#define PTS_MAJOR	   136		    /* UNIX98_PTY_SLAVE_MAJOR (devices.txt) */
+#define PTY_MAX		   256	 /* pairs at once: minors fit stat's old encoding */
+#define PTY_OUT_SIZE	   16384 /* the master's read queue, bytes */
+#define PTS_MAJOR	   136	 /* UNIX98_PTY_SLAVE_MAJOR (devices.txt) */
+#define TTYAUX_MAJOR	   5	 /* /dev/ptmx is (5, 2) (devices.txt) */
+#define PTMX_MINOR	   2
 #define DEVPTS_SUPER_MAGIC 0x1cd1	    /* include/uapi/linux/magic.h */
 #define DEVPTS_DEV	   0x0017	    /* an anonymous device number, as Linux gives */
 #define PTS_MODE	   (S_IFCHR | 0620) /* Debian mounts devpts gid=5,mode=620 */
@@ -63,7 +65,7 @@ static struct inode *pts_dir;
 static struct pty *ptys[PTY_MAX];
 static unsigned first_index; /* 1 once the console holds /dev/pts/0 */
 
-static const struct file_ops master_ops, slave_ops;
+static const struct file_ops master_ops, slave_ops, pts_node_ops;
 
 /* ---------------------------------------------- the slave's driver */
 
@@ -162,7 +164,7 @@ static struct pty *pty_create(void)
 		goto nomem;
 	p->index = i;
 	fmt_snprintf(p->name, sizeof(p->name), "%u", i);
-	p->node = pts_node(p->name, i, &slave_ops);
+	p->node = pts_node(p->name, i, &pts_node_ops);
 	if (!p->node)
 		goto nomem;
 	tty_init(&p->tty, &p->lock, &pty_driver, p);
@@ -329,8 +331,6 @@ static long open_peer(struct pty *p, unsigned flags)
 	struct file *f;
 	int fd;
 
-	if (flags & ~(O_ACCMODE | O_NOCTTY | O_NONBLOCK | O_CLOEXEC))
-		return -EINVAL;
 	f = slave_file(p, flags);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
@@ -460,8 +460,11 @@ static void slave_release(struct file *f)
 		sched_wake_all(); /* the master's reader sees EIO */
 }
 
+/* The node's operations only open it: an O_PATH file of the node gets
+ * these, and has no pair to read, write or release. */
+static const struct file_ops pts_node_ops = { .open = pts_open };
+
 static const struct file_ops slave_ops = {
-	.open = pts_open,
 	.read = slave_read,
 	.write = slave_write,
 	.ioctl = slave_ioctl,
@@ -495,7 +498,7 @@ void pty_init(struct inode *dev)
 	ptmx = vfs_mknode(pts_dir, "ptmx", S_IFCHR);
 	if (!ptmx)
 		boot_out_of_memory("/dev/pts/ptmx");
-	ptmx->rdev = (5 << 8) | 2;
+	ptmx->rdev = (TTYAUX_MAJOR << 8) | PTMX_MINOR;
 	ptmx->fops = &pty_ptmx_ops;
 	ptmx->sb = &devpts_sb;
 }

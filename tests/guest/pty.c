@@ -227,6 +227,14 @@ static void test_names(void)
 			}),
 			EAGAIN);
 	guest_check_err("TIOCGPTN on the slave", ioctl(s, TIOCGPTN, &n), ENOTTY);
+	guest_check("O_PATH open, fstat and close of /dev/pts/N", ({
+			    int o = open(path, O_PATH);
+			    o >= 0 && !fstat(o, &st2) && S_ISCHR(st2.st_mode) && !close(o);
+		    }));
+	guest_check("O_PATH open and close of /dev/ptmx", ({
+			    int o = open("/dev/ptmx", O_PATH);
+			    o >= 0 && !close(o);
+		    }));
 	guest_check_err("TIOCGPTN on a pipe", ioctl(1, TIOCGPTN, &n), ENOTTY);
 	close(s);
 	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
