@@ -68,7 +68,7 @@ static void show(const char *label, const char *p, long n)
 }
 
 /* Read from `fd` until `want` bytes came or nothing more came in time;
- * shows what was read. */
+ * shows what was read, and fails if it was less than `want`. */
 static long drain(const char *label, int fd, long want)
 {
 	char buf[512];
@@ -84,6 +84,10 @@ static long drain(const char *label, int fd, long want)
 		got += r;
 	}
 	show(label, buf, got);
+	if (got < want) {
+		printf("BAD %s: %ld bytes short\n", label, want - got);
+		guest_bad++;
+	}
 	return got;
 }
 
@@ -283,7 +287,7 @@ static void test_canonical(int m, int s)
 	typed_line(m, s,
 		   "abc\x7f"
 		   "d\n",
-		   10, "ERASE");
+		   9, "ERASE");
 	typed_line(m, s, "xyz\x15ok\n", 13, "KILL");
 	typed_line(m, s, "one two\x17three\n", 18, "WERASE");
 	typed_line(m, s, "\x7f\x15q\r", 3, "erase at the start, ICRNL");
