@@ -71,7 +71,7 @@ static void show(const char *label, const char *p, long n)
  * shows what was read, and fails if it was less than `want`. */
 static long drain(const char *label, int fd, long want)
 {
-	char buf[512];
+	char buf[512] = "";
 	long got = 0, r;
 
 	while (got < want && got < (long)sizeof(buf)) {
