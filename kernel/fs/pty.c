@@ -55,7 +55,6 @@ struct pty {
 	unsigned slaves;    /* open files of the slave */
 	bool slave_closed;  /* the slave was open and its last file closed */
 	struct inode *node; /* /dev/pts/N (out of the tree once the master closed) */
-	char name[12];	    /* the node's name, "N" */
 };
 
 struct vfs_sb devpts_sb = { .name = "devpts", .magic = DEVPTS_SUPER_MAGIC, .dev = DEVPTS_DEV };
@@ -63,7 +62,9 @@ static struct inode *pts_dir;
 /* The pairs by index; slots are taken and freed only by system calls, which
  * do not run concurrently (the big kernel lock of the syscall path). */
 static struct pty *ptys[PTY_MAX];
-static unsigned first_index; /* 1 once the console holds /dev/pts/0 */
+static struct inode *pts_nodes[PTY_MAX]; /* /dev/pts/N, kept once made */
+static char pts_names[PTY_MAX][4];	 /* their names, "0" to "255" */
+static unsigned first_index;		 /* 1 once the console holds /dev/pts/0 */
 
 static const struct file_ops master_ops, slave_ops, pts_node_ops;
 
@@ -136,16 +137,28 @@ static struct pty *pty_of(struct file *f)
 	return f->priv;
 }
 
-/* The node of a slave: /dev/pts/`index`, owned by the tty group. */
-static struct inode *pts_node(const char *name, unsigned index, const struct file_ops *ops)
+/* The node of a slave: /dev/pts/`index`, owned by the tty group.  A node
+ * is made once per index and linked in again when the index is reused: an
+ * O_PATH file may still hold it after its pair went. */
+static struct inode *pts_node(unsigned index, const struct file_ops *ops)
 {
-	struct inode *ino = vfs_new_inode(pts_dir, name, strlen(name), PTS_MODE);
+	struct inode *ino = pts_nodes[index];
 
+	if (ino) {
+		list_add_tail(&ino->sibling, &pts_dir->children);
+		ino->parent = pts_dir;
+		ino->atime = ino->mtime = ino->ctime = vfs_now();
+		return ino;
+	}
+	fmt_snprintf(pts_names[index], sizeof(pts_names[index]), "%u", index);
+	ino = vfs_new_inode(pts_dir, pts_names[index], strlen(pts_names[index]), PTS_MODE);
 	if (!ino)
 		return NULL;
 	ino->rdev = (PTS_MAJOR << 8) | index;
 	ino->gid = TTY_GID;
 	ino->fops = ops;
+	ino->atime = ino->mtime = ino->ctime = vfs_now();
+	pts_nodes[index] = ino;
 	return ino;
 }
 
@@ -163,8 +176,7 @@ static struct pty *pty_create(void)
 	if (!p || !(p->out = kmalloc(PTY_OUT_SIZE)))
 		goto nomem;
 	p->index = i;
-	fmt_snprintf(p->name, sizeof(p->name), "%u", i);
-	p->node = pts_node(p->name, i, &pts_node_ops);
+	p->node = pts_node(i, &pts_node_ops);
 	if (!p->node)
 		goto nomem;
 	tty_init(&p->tty, &p->lock, &pty_driver, p);
@@ -194,7 +206,6 @@ static void pty_free(struct pty *p)
 	tty_release(&p->tty);
 	pty_unlink(p);
 	ptys[p->index] = NULL;
-	kfree(p->node);
 	kfree(p->out);
 	kfree(p);
 }
@@ -239,14 +250,17 @@ static struct file *ptmx_open(struct inode *ino, unsigned flags)
 /* A new file of the slave: EIO while locked or once hung up (pty_open). */
 static struct file *slave_file(struct pty *p, unsigned flags)
 {
+	uint64_t irq = spin_lock_irqsave(&p->lock);
+	bool closed = p->locked || !p->master_open;
 	struct file *f;
 
-	if (p->locked || !p->master_open)
+	spin_unlock_irqrestore(&p->lock, irq);
+	if (closed)
 		return ERR_PTR(-EIO);
 	f = end_file(p, p->node, &slave_ops, flags);
 	if (IS_ERR(f))
 		return f;
-	uint64_t irq = spin_lock_irqsave(&p->lock);
+	irq = spin_lock_irqsave(&p->lock);
 	p->slaves++;
 	p->slave_closed = false;
 	p->tty.gen++;
@@ -360,6 +374,7 @@ static long master_queue_ioctl(struct pty *p, unsigned cmd, uint64_t arg)
 static long master_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 {
 	struct pty *p = pty_of(f);
+	uint64_t irq;
 	int v;
 
 	switch (cmd) {
@@ -369,7 +384,9 @@ static long master_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 	case TIOCSPTLCK:
 		if (copy_from_user(&v, arg, sizeof(v)))
 			return -EFAULT;
+		irq = spin_lock_irqsave(&p->lock);
 		p->locked = v != 0;
+		spin_unlock_irqrestore(&p->lock, irq);
 		return 0;
 	case TIOCGPTLCK:
 		v = p->locked;
@@ -477,7 +494,7 @@ const struct file_ops pty_ptmx_ops = { .open = ptmx_open };
 
 struct inode *pty_console_node(const struct file_ops *ops)
 {
-	struct inode *ino = pts_node("0", 0, ops);
+	struct inode *ino = pts_node(0, ops);
 
 	if (!ino)
 		boot_out_of_memory("/dev/pts/0");

@@ -237,6 +237,7 @@ static void test_names(void)
 			    int o = open(path, O_PATH);
 			    o >= 0 && !fstat(o, &st2) && S_ISCHR(st2.st_mode) && !close(o);
 		    }));
+	int held = open(path, O_PATH);
 	guest_check("O_PATH open and close of /dev/ptmx", ({
 			    int o = open("/dev/ptmx", O_PATH);
 			    o >= 0 && !close(o);
@@ -248,6 +249,8 @@ static void test_names(void)
 		    s >= 0 && !fstat(s, &st) && major(st.st_rdev) == 136 && minor(st.st_rdev) == n);
 	close(s);
 	close(m);
+	guest_check("an O_PATH file of /dev/pts/N outlives its pair",
+		    !fstat(held, &st) && S_ISCHR(st.st_mode) && !close(held));
 }
 
 static void test_termios(int m, int s)
