@@ -108,6 +108,20 @@ static void console_refresh_winsize(struct tty *t)
 	t->winsize = (struct winsize_k){ ws.rows, ws.cols, ws.xpixel, ws.ypixel };
 }
 
+/* The size the host's terminal had when `monos run` started (per-run data
+ * "winsize", little endian as the channel's frame), until one comes. */
+static void console_start_winsize(struct tty *t)
+{
+	struct monos_chan_winsize ws;
+	const uint8_t *data;
+	size_t len;
+
+	if (vfs_runfile("winsize", &data, &len) || len != sizeof(ws))
+		return;
+	memcpy(&ws, data, sizeof(ws));
+	t->winsize = (struct winsize_k){ ws.rows, ws.cols, ws.xpixel, ws.ypixel };
+}
+
 static struct file *console_file(int stream, unsigned flags)
 {
 	struct file *f = kzalloc(sizeof(*f));
@@ -156,6 +170,7 @@ void console_files_init(const bool tty[3])
 	if (tty[0] || tty[1] || tty[2]) {
 		terminal_node = pty_console_node(&terminal_node_ops);
 		tty_claim_at_start(&console_terminal);
+		console_start_winsize(&console_terminal);
 	}
 	for (int i = 0; i < 3; i++) {
 		struct file *f;

@@ -45,6 +45,7 @@ static void test_winsize(void)
 	struct winsize w, big, seen;
 
 	guest_check("TIOCGWINSZ", !ioctl(0, TIOCGWINSZ, &w));
+	printf("window size: %d rows, %d columns\n", w.ws_row, w.ws_col);
 	big = w;
 	big.ws_row += 3;
 	big.ws_col += 7;
