@@ -21,6 +21,7 @@
 #include "fs/tty.h"
 
 #define FIONREAD	 0x541b /* include/uapi/asm-generic/ioctls.h */
+#define SIGWINCH	 28	/* include/uapi/asm-generic/signal.h */
 #define CONSOLE_TERMINAL 3	/* stream of /dev/tty: reads stdin, writes stdout */
 
 static const unsigned stream_type[3] = { MONOS_CHAN_STDIN, MONOS_CHAN_STDOUT, MONOS_CHAN_STDERR };
@@ -156,6 +157,24 @@ static struct file *terminal_open(struct inode *ino, unsigned flags)
 
 static const struct file_ops terminal_node_ops = { .open = terminal_open };
 
+/* The host's terminal was resized: SIGWINCH to the foreground group, as
+ * Linux's tty_do_resize sends it.  Interrupt context. */
+static void console_resized(void)
+{
+	struct tty *t = &console_terminal;
+	uint64_t flags = spin_lock_irqsave(t->lock);
+	struct winsize_k old = t->winsize;
+	bool changed;
+	int pgrp;
+
+	console_refresh_winsize(t);
+	changed = memcmp(&old, &t->winsize, sizeof(old)) != 0;
+	pgrp = t->pgrp;
+	spin_unlock_irqrestore(t->lock, flags);
+	if (changed)
+		tty_signal_pgrp(pgrp, SIGWINCH);
+}
+
 static const struct tty_driver console_driver = {
 	.refresh_winsize = console_refresh_winsize,
 	.open = console_reopen,
@@ -171,6 +190,7 @@ void console_files_init(const bool tty[3])
 		terminal_node = pty_console_node(&terminal_node_ops);
 		tty_claim_at_start(&console_terminal);
 		console_start_winsize(&console_terminal);
+		console_set_winsize_handler(console_resized);
 	}
 	for (int i = 0; i < 3; i++) {
 		struct file *f;

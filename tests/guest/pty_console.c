@@ -5,7 +5,9 @@
  * the same tty layer as the pseudo-terminals: termios set through one fd
  * is seen through the others, the window size set is read back and raises
  * SIGWINCH, the terminal is the controlling one (tcgetpgrp, TIOCGSID,
- * /dev/tty), and the other terminal ioctls answer as Linux's.
+ * /dev/tty), the other terminal ioctls answer as Linux's, and a resize of the
+ * terminal from outside raises SIGWINCH (in monos: the host's terminal,
+ * relayed by the CLI).
  */
 #include "guest.h"
 
@@ -78,7 +80,23 @@ static void test_names(void)
 							    st.st_rdev == st0.st_rdev);
 }
 
-int main(void)
+/* With the argument "resize": wait (up to a minute) for the terminal to be
+ * resized from outside (tests/cli/pty_console.sh runs stty on it), then
+ * show the new size and the SIGWINCH that came. */
+static void wait_for_resize(void)
+{
+	int before = winches;
+	struct winsize w;
+
+	printf("waiting for a resize\n");
+	for (int i = 0; i < 600 && winches == before; i++)
+		usleep(100000);
+	guest_check("TIOCGWINSZ after it", !ioctl(0, TIOCGWINSZ, &w));
+	printf("after a resize: %d rows, %d columns, SIGWINCH %d\n", w.ws_row, w.ws_col,
+	       winches - before);
+}
+
+int main(int argc, char **argv)
 {
 	struct stat st;
 	unsigned n;
@@ -107,5 +125,7 @@ int main(void)
 	if (fd >= 0 && write(fd, "written to /dev/tty\n", 20) != 20)
 		printf("BAD write to /dev/tty\n");
 	close(fd);
+	if (argc > 1 && !strcmp(argv[1], "resize"))
+		wait_for_resize();
 	return guest_finish();
 }
