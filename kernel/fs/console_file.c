@@ -10,7 +10,8 @@
  * terminal a shell started it from would be.  Its line discipline is the
  * host's: the CLI leaves the user's terminal in its own mode, so the host
  * edits lines, echoes, and turns Ctrl-C into a signal frame; the kernel
- * only keeps the state programs set and read (as today's behaviour).
+ * only keeps the state programs set and read.  The window size is the
+ * host terminal's (at start, then each resize, which raises SIGWINCH).
  */
 #include "fs/vfs.h"
 #include "core/console.h"
