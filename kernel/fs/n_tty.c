@@ -2,9 +2,9 @@
  * The line discipline of the tty layer, as Linux's N_TTY
  * (drivers/tty/n_tty.c) where a program can see it: input mapping, the
  * canonical mode's ERASE, WERASE, KILL, EOF and EOL with the echoes Linux
- * gives, ISIG with its flush, IXON, raw reads by VMIN and VTIME, and output
- * processing (OPOST) toward the driver.  fs/tty.c holds the rest of the
- * layer: termios, window size, the controlling terminal, the ioctls.
+ * gives, ISIG with its flush, IXON, raw reads by VMIN and VTIME.  Output
+ * and echo are fs/n_tty_out.c; fs/tty.c holds the rest of the layer:
+ * termios, window size, the controlling terminal, the ioctls.
  *
  * Locking: every field of a tty is guarded by its lock (a pty shares one
  * between both ends); waits go through sched_wait with the lock dropped and
@@ -12,270 +12,17 @@
  * the line discipline raises are collected under the lock and sent after it
  * is dropped (send_signals), since sending wakes threads.
  */
-#include "fs/tty.h"
+#include "fs/n_tty.h"
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/time.h"
 #include "fs/vfs.h"
 
-/* termios bits (include/uapi/asm-generic/termbits.h). */
-#define ISTRIP	0000040
-#define INLCR	0000100
-#define IGNCR	0000200
-#define ICRNL	0000400
-#define IXON	0002000
-#define IXANY	0004000
-#define OPOST	0000001
-#define ONLCR	0000004
-#define OCRNL	0000010
-#define ONOCR	0000020
-#define ONLRET	0000040
-#define TABDLY	0014000
-#define XTABS	0014000
-#define ISIG	0000001
-#define ICANON	0000002
-#define ECHO	0000010
-#define ECHOE	0000020
-#define ECHOK	0000040
-#define ECHONL	0000100
-#define NOFLSH	0000200
-#define ECHOCTL 0001000
-#define ECHOKE	0004000
-#define IEXTEN	0100000
-/* c_cc indices (include/uapi/asm-generic/termbits.h). */
-enum {
-	VINTR,
-	VQUIT,
-	VERASE,
-	VKILL,
-	VEOF,
-	VTIME,
-	VMIN,
-	VSWTC,
-	VSTART,
-	VSTOP,
-	VSUSP,
-	VEOL,
-	VREPRINT,
-	VDISCARD,
-	VWERASE,
-	VLNEXT,
-	VEOL2
-};
-
-/* tcflow's actions (include/uapi/asm-generic/termbits.h). */
-#define TCOOFF 0
-#define TCOON  1
-#define TCIOFF 2
-#define TCION  3
-
 #define SIGINT	2 /* ISIG's signals (include/uapi/asm-generic/signal.h) */
 #define SIGQUIT 3
 #define SIGTSTP 20
 
-#define TAB_WIDTH     8
 #define VTIME_UNIT_NS 100000000ull /* VTIME counts tenths of a second */
-
-static bool L(struct tty *t, uint32_t bit)
-{
-	return t->termios.lflag & bit;
-}
-
-static bool I(struct tty *t, uint32_t bit)
-{
-	return t->termios.iflag & bit;
-}
-
-static bool O(struct tty *t, uint32_t bit)
-{
-	return t->termios.oflag & bit;
-}
-
-/* Whether `c` is the special character `idx`; 0 disables one. */
-static bool is_cc(struct tty *t, int idx, uint8_t c)
-{
-	return c && t->termios.cc[idx] == c;
-}
-
-static bool is_cntrl(uint8_t c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
-static bool is_utf8_cont(struct tty *t, uint8_t c)
-{
-	return I(t, TTY_IUTF8) && (c & 0xc0) == 0x80;
-}
-
-/* ------------------------------------------------------------- output */
-
-/* The column after `c` is shown at `col` (Linux's do_output_char). */
-static unsigned column_after(struct tty *t, unsigned col, uint8_t c)
-{
-	if (c == '\r' || (c == '\n' && O(t, ONLRET | ONLCR)))
-		return 0;
-	if (c == '\t')
-		return (col / TAB_WIDTH + 1) * TAB_WIDTH;
-	if (c == '\b')
-		return col ? col - 1 : 0;
-	return is_cntrl(c) || is_utf8_cont(t, c) ? col : col + 1;
-}
-
-/* Echoes wait while output is stopped, as N_TTY's echo buffer holds them;
- * everything else goes to the driver.  Room for `echo` output, and the
- * emitting of it (the room checked).  Lock held. */
-static bool held(struct tty *t, bool echo)
-{
-	return echo && (t->stopped || t->tco_stopped || t->echo_len);
-}
-
-static size_t room_for(struct tty *t, bool echo)
-{
-	return held(t, echo) ? sizeof(t->echo_held) - t->echo_len : t->drv->write_room(t);
-}
-
-static void emit(struct tty *t, const uint8_t *p, size_t n, bool echo)
-{
-	if (held(t, echo)) {
-		memcpy(t->echo_held + t->echo_len, p, n);
-		t->echo_len += n;
-	} else {
-		t->drv->write(t, p, n);
-	}
-}
-
-/* Output may go again (START, TCOON, IXON cleared): the held echoes go
- * first, as far as the driver takes them (the rest is dropped). */
-static void start_output(struct tty *t)
-{
-	t->stopped = false;
-	if (t->tco_stopped)
-		return;
-	t->drv->write(t, t->echo_held, MIN((size_t)t->echo_len, t->drv->write_room(t)));
-	t->echo_len = 0;
-}
-
-/* One byte through OPOST into the driver (or, for an echo, held while
- * output is stopped); false when there is no room for all it becomes.
- * Lock held. */
-static bool out_char(struct tty *t, uint8_t c, bool echo)
-{
-	uint8_t seq[TAB_WIDTH];
-	size_t n = 1;
-
-	seq[0] = c;
-	if (O(t, OPOST)) {
-		if (c == '\n' && O(t, ONLCR))
-			seq[0] = '\r', seq[1] = '\n', n = 2;
-		else if (c == '\r' && O(t, ONOCR) && !t->column)
-			n = 0;
-		else if (c == '\r' && O(t, OCRNL))
-			seq[0] = c = '\n';
-		else if (c == '\t' && (t->termios.oflag & TABDLY) == XTABS)
-			n = TAB_WIDTH - t->column % TAB_WIDTH, memset(seq, ' ', n);
-	}
-	if (room_for(t, echo) < n)
-		return false;
-	emit(t, seq, n, echo);
-	t->column = O(t, OPOST) ? column_after(t, t->column, c) : t->column;
-	return true;
-}
-
-/* Bytes of `p` that OPOST passes unchanged, from the start. */
-static size_t plain_run(struct tty *t, const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	if (!O(t, OPOST))
-		return n;
-	while (i < n && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' && p[i] != '\b')
-		i++;
-	return i;
-}
-
-/* As much of `p` as the driver takes now; the count.  Lock held. */
-static size_t out_bytes(struct tty *t, const uint8_t *p, size_t n)
-{
-	size_t done = 0;
-
-	while (done < n) {
-		size_t run = plain_run(t, p + done, n - done), k;
-		if (!run) {
-			if (!out_char(t, p[done], false))
-				break;
-			done++;
-			continue;
-		}
-		k = t->drv->write(t, p + done, MIN(run, t->drv->write_room(t)));
-		for (size_t i = 0; i < k && O(t, OPOST); i++)
-			t->column = column_after(t, t->column, p[done + i]);
-		done += k;
-		if (k < run)
-			break;
-	}
-	return done;
-}
-
-/* Echoes go out if there is room and are dropped otherwise. */
-static void echo_raw(struct tty *t, uint8_t c)
-{
-	out_char(t, c, true);
-}
-
-/* A character's echo: controls as ^X with ECHOCTL (n_tty's echo_char). */
-static void echo_char(struct tty *t, uint8_t c)
-{
-	if (L(t, ECHOCTL) && is_cntrl(c) && c != '\t') {
-		uint8_t two[2] = { '^', c ^ 0100 };
-		if (room_for(t, true) >= 2) {
-			emit(t, two, 2, true);
-			t->column += 2;
-		}
-		return;
-	}
-	echo_raw(t, c);
-}
-
-static void echo_str(struct tty *t, const char *s)
-{
-	while (*s)
-		echo_raw(t, (uint8_t)*s++);
-}
-
-static bool out_ready(void *arg)
-{
-	struct tty *t = arg;
-	return t->hungup || (!t->stopped && !t->tco_stopped && t->drv->write_room(t));
-}
-
-long n_tty_write(struct tty *t, const void *kbuf, size_t n, bool nonblock)
-{
-	size_t done = 0;
-	long r;
-
-	while (done < n) {
-		uint64_t flags = spin_lock_irqsave(t->lock);
-		bool hungup = t->hungup;
-		size_t k = hungup || t->stopped || t->tco_stopped
-				   ? 0
-				   : out_bytes(t, (const uint8_t *)kbuf + done, n - done);
-		if (k)
-			t->gen++;
-		spin_unlock_irqrestore(t->lock, flags);
-		if (hungup)
-			return done ? (long)done : -EIO;
-		if (k)
-			sched_wake_all(); /* data for the reader on the other side */
-		done += k;
-		if (done == n)
-			break;
-		if (nonblock)
-			return done ? (long)done : -EAGAIN;
-		if ((r = sched_wait(out_ready, t, 0)))
-			return done ? (long)done : r;
-	}
-	return done;
-}
 
 /* -------------------------------------------------------------- input */
 
@@ -323,7 +70,7 @@ static void isig(struct tty *t, int sig, uint8_t c)
 		t->echo_len = 0;
 	}
 	if (L(t, ECHO))
-		echo_char(t, c);
+		n_tty_out_echo_char(t, c);
 }
 
 /* The column at which the line's byte `pos` is shown: the line's first
@@ -334,7 +81,8 @@ static unsigned line_column(struct tty *t, unsigned pos)
 
 	for (unsigned i = t->canon; i != pos; i++) {
 		uint8_t c = t->buf[i % TTY_BUF_SIZE];
-		col = L(t, ECHOCTL) && is_cntrl(c) && c != '\t' ? col + 2 : column_after(t, col, c);
+		col = L(t, ECHOCTL) && is_cntrl(c) && c != '\t' ? col + 2
+								: n_tty_out_column_after(t, col, c);
 	}
 	return col;
 }
@@ -347,13 +95,13 @@ static void echo_erase(struct tty *t, uint8_t c, unsigned start)
 	if (c == '\t') {
 		unsigned col = line_column(t, start);
 		for (unsigned n = t->column > col ? t->column - col : 0; n; n--)
-			echo_raw(t, '\b');
+			n_tty_out_echo(t, '\b');
 		return;
 	}
 	if (is_cntrl(c) && L(t, ECHOCTL))
-		echo_str(t, "\b \b");
+		n_tty_out_echo_str(t, "\b \b");
 	if (!is_cntrl(c) || L(t, ECHOCTL))
-		echo_str(t, "\b \b");
+		n_tty_out_echo_str(t, "\b \b");
 }
 
 enum erase_kind { ERASE, WERASE, KILL };
@@ -374,9 +122,9 @@ static void eraser(struct tty *t, enum erase_kind kind, uint8_t c)
 	if (kind == KILL && (!L(t, ECHO) || !L(t, ECHOK) || !L(t, ECHOKE) || !L(t, ECHOE))) {
 		t->head = t->canon;
 		if (L(t, ECHO)) {
-			echo_char(t, c);
+			n_tty_out_echo_char(t, c);
 			if (L(t, ECHOK))
-				echo_raw(t, '\n');
+				n_tty_out_echo(t, '\n');
 		}
 		return;
 	}
@@ -392,7 +140,7 @@ static void eraser(struct tty *t, enum erase_kind kind, uint8_t c)
 		t->head = start;
 		if (L(t, ECHO)) {
 			if (kind == ERASE && !L(t, ECHOE))
-				echo_char(t, t->termios.cc[VERASE]);
+				n_tty_out_echo_char(t, t->termios.cc[VERASE]);
 			else
 				echo_erase(t, first, start);
 		}
@@ -404,10 +152,10 @@ static void eraser(struct tty *t, enum erase_kind kind, uint8_t c)
 /* REPRINT: the character, a new line, then the line typed so far. */
 static void reprint(struct tty *t, uint8_t c)
 {
-	echo_char(t, c);
-	echo_raw(t, '\n');
+	n_tty_out_echo_char(t, c);
+	n_tty_out_echo(t, '\n');
 	for (unsigned i = t->canon; i != t->head; i++)
-		echo_char(t, t->buf[i % TTY_BUF_SIZE]);
+		n_tty_out_echo_char(t, t->buf[i % TTY_BUF_SIZE]);
 }
 
 /* A line ends with `c` (stored as `stored`): complete lines reach readers. */
@@ -427,7 +175,7 @@ static bool canon_char(struct tty *t, uint8_t c)
 	if (L(t, IEXTEN) && is_cc(t, VLNEXT, c)) {
 		t->lnext = true; /* the next byte is taken as it is */
 		if (L(t, ECHO) && L(t, ECHOCTL))
-			echo_str(t, "^\b");
+			n_tty_out_echo_str(t, "^\b");
 		return true;
 	}
 	if (L(t, IEXTEN) && L(t, ECHO) && is_cc(t, VREPRINT, c)) {
@@ -436,7 +184,7 @@ static bool canon_char(struct tty *t, uint8_t c)
 	}
 	if (c == '\n') {
 		if (L(t, ECHO) || L(t, ECHONL))
-			echo_raw(t, '\n');
+			n_tty_out_echo(t, '\n');
 		end_line(t, c);
 		return true;
 	}
@@ -446,7 +194,7 @@ static bool canon_char(struct tty *t, uint8_t c)
 	}
 	if (is_cc(t, VEOL, c) || (L(t, IEXTEN) && is_cc(t, VEOL2, c))) {
 		if (L(t, ECHO))
-			echo_char(t, c);
+			n_tty_out_echo_char(t, c);
 		end_line(t, c);
 		return true;
 	}
@@ -471,11 +219,11 @@ static bool control_char(struct tty *t, uint8_t c)
 		return true;
 	}
 	if (I(t, IXON) && is_cc(t, VSTART, c)) {
-		start_output(t);
+		n_tty_out_start(t);
 		return true;
 	}
 	if (I(t, IXON) && I(t, IXANY) && t->stopped)
-		start_output(t); /* and the byte is taken as usual */
+		n_tty_out_start(t); /* and the byte is taken as usual */
 	if (!L(t, ISIG))
 		return false;
 	if (is_cc(t, VINTR, c))
@@ -512,7 +260,7 @@ static bool receive_char(struct tty *t, uint8_t raw)
 	if (L(t, ECHO)) {
 		if (t->head == t->canon)
 			t->canon_column = t->column;
-		echo_char(t, c);
+		n_tty_out_echo_char(t, c);
 	}
 	put_byte(t, c, false);
 	return true;
@@ -746,32 +494,5 @@ void n_tty_set_termios(struct tty *t, const struct termios_k *k)
 		t->canon = t->head;
 	}
 	if (!I(t, IXON) && t->stopped)
-		start_output(t);
-}
-
-/* TCXONC (tcflow): suspend or restart output, or send the STOP or START
- * character to the terminal, ahead of everything (Linux's send_xchar).
- * -EINVAL for another action.  Lock held. */
-long n_tty_flow(struct tty *t, unsigned action)
-{
-	uint8_t c;
-
-	switch (action) {
-	case TCOOFF:
-		t->tco_stopped = true;
-		return 0;
-	case TCOON:
-		t->tco_stopped = false;
-		if (!t->stopped)
-			start_output(t);
-		return 0;
-	case TCIOFF:
-	case TCION:
-		c = t->termios.cc[action == TCIOFF ? VSTOP : VSTART];
-		if (c && t->drv->write_room(t))
-			t->drv->write(t, &c, 1);
-		return 0;
-	default:
-		return -EINVAL;
-	}
+		n_tty_out_start(t);
 }

@@ -437,7 +437,7 @@ static long slave_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 
 static long slave_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
 {
-	return n_tty_write(&pty_of(f)->tty, kbuf, n, f->flags & O_NONBLOCK);
+	return n_tty_out_write(&pty_of(f)->tty, kbuf, n, f->flags & O_NONBLOCK);
 }
 
 static unsigned slave_poll(struct file *f, uint64_t *gen)

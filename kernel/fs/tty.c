@@ -323,7 +323,7 @@ static long flow(struct tty *t, uint64_t arg)
 	if (!t->drv->write)
 		return arg > TCION ? -EINVAL : 0;
 	flags = spin_lock_irqsave(t->lock);
-	r = n_tty_flow(t, arg);
+	r = n_tty_out_flow(t, arg);
 	t->gen++;
 	spin_unlock_irqrestore(t->lock, flags);
 	sched_wake_all(); /* stopped writers may go on */

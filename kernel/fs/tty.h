@@ -130,7 +130,7 @@ struct file *tty_open_ctty(unsigned flags);
 /* Signal process group `pgrp` (0: nobody) through the session hooks. */
 void tty_signal_pgrp(int pgrp, int sig);
 
-/* ---------------------------------------------- the line discipline (n_tty.c) */
+/* ------------------------- the line discipline (n_tty.c, n_tty_out.c) */
 
 /*
  * read(2) of the slave side: the line discipline's input, by line in
@@ -141,7 +141,7 @@ long n_tty_read(struct tty *t, void *kbuf, size_t n, bool nonblock);
 
 /* write(2) of the slave side: OPOST processing, then the driver; waits for
  * room.  The count, -EIO after a hang-up, -EAGAIN, -ERESTARTSYS. */
-long n_tty_write(struct tty *t, const void *kbuf, size_t n, bool nonblock);
+long n_tty_out_write(struct tty *t, const void *kbuf, size_t n, bool nonblock);
 
 /* Input typed at the terminal (a write to the pty master): the line
  * discipline edits, echoes and signals; waits while the buffer is full.
@@ -159,7 +159,7 @@ bool n_tty_input_room(struct tty *t);
  * do to the input and output). */
 void n_tty_flush_input(struct tty *t);
 unsigned n_tty_inq(struct tty *t);
-long n_tty_flow(struct tty *t, unsigned action); /* TCXONC: 0 or -EINVAL */
+long n_tty_out_flow(struct tty *t, unsigned action); /* TCXONC: 0 or -EINVAL */
 void n_tty_set_termios(struct tty *t, const struct termios_k *k);
 
 #endif

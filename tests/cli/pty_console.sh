@@ -18,11 +18,11 @@ if ! command -v script >/dev/null; then
 fi
 
 # on_terminal OUT NAME CMD...: run CMD with a pty of 33 rows and 111 columns
-# as its terminal, output to OUT; once it waits, resize that pty (found as
-# fd 0 of the newest process called NAME) to 40 rows: one change, one
+# as its terminal, output to OUT; once it waits, resize that pty (fd 0 of
+# CMD, the process NAME that script(1) started) to 40 rows: one change, one
 # SIGWINCH (stty sets rows and columns one at a time).
 on_terminal() {
-	local out=$1 name=$2 pid tty i
+	local out=$1 name=$2 pid= tty i
 	shift 2
 	timeout -k 5 "$RUN_TIMEOUT" script -qec "stty rows 33 cols 111 && exec $(printf '%q ' "$@")" \
 		/dev/null </dev/null >"$out" 2>&1 &
@@ -30,8 +30,11 @@ on_terminal() {
 		grep -qs 'waiting for a resize' "$out" && break
 		sleep 0.1
 	done
-	pid=$(pgrep -n -x "$name")
-	tty=$(readlink "/proc/$pid/fd/0")
+	# timeout -> script -> CMD: never another user's process of that name.
+	for i in $(pgrep -P "$(pgrep -P $!)"); do
+		[ "$(cat "/proc/$i/comm" 2>/dev/null)" = "$name" ] && pid=$i
+	done
+	tty=$(readlink "/proc/$pid/fd/0" 2>/dev/null)
 	[ -n "$pid" ] && [[ $tty == /dev/pts/* ]] && stty -F "$tty" rows 40
 	wait $!
 }
