@@ -103,7 +103,7 @@ void tty_init(struct tty *t, struct spinlock *lock, const struct tty_driver *drv
 /*
  * The terminal ioctls, for a file of `t`: termios (TCGETS, TCSETS[WF]),
  * window size (SIGWINCH to the foreground group on a change), FIONREAD,
- * TIOCOUTQ, TCFLSH, TCSBRK, the controlling terminal (TIOCSCTTY, TIOCNOTTY,
+ * TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, the controlling terminal (TIOCSCTTY, TIOCNOTTY,
  * TIOCGPGRP, TIOCSPGRP, TIOCGSID).  `master`: asked through the other end of
  * a pty (Linux then answers for the slave, without the ownership checks).
  * -ENOTTY for anything else.
