@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -243,6 +244,11 @@ static void test_names(void)
 			    o >= 0 && !close(o);
 		    }));
 	guest_check_err("TIOCGPTN on a pipe", ioctl(1, TIOCGPTN, &n), ENOTTY);
+	/* Terminal ioctls are the files' own now: FIONREAD on an eventfd once
+	 * answered with the console's stdin count. */
+	int efd = eventfd(0, 0);
+	guest_check_err("FIONREAD on an eventfd", ioctl(efd, FIONREAD, &n), ENOTTY);
+	close(efd);
 	close(s);
 	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	guest_check("TIOCGPTPEER opens the slave",
