@@ -165,6 +165,7 @@ GUEST_CASES=(
 	"args args none same one 'two words' '' last"
 	"fdmany fdmany none same"
 	"statfs statfs none same"
+	"pty pty none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,
