@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sanitizers: this script boots no guest
 # CLI test: every way `monos run` can be misused or misconfigured ends with
 # the conventional status (125: monos itself failed, 126: the program cannot
 # be run, 127: the program does not exist) and one message naming the problem.

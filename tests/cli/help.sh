@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sanitizers: this script boots no guest
 # CLI test: `monos --help` and `monos run --help` succeed and document every
 # option of `monos run`.
 . "$(dirname "$0")/lib/common.bash"

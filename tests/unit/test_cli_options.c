@@ -16,12 +16,20 @@ static char *fake_getenv(const char *name)
 	return strcmp(name, "HOME") == 0 ? home : NULL;
 }
 
-/* Parse a NULL-terminated list of arguments. */
+/* Parse a NULL-terminated list of arguments.  They are copied to a static
+ * array: o->argv points into it after the statement expression ends, as
+ * options.c keeps the caller's argv (the block-scoped array itself was read
+ * after its scope ended, which ASan reports). */
+#define PARSE_MAX_ARGS 64
 #define PARSE(o, err, ...)                                                                         \
 	({                                                                                         \
 		char *args_[] = { __VA_ARGS__, NULL };                                             \
-		options_parse_run(sizeof(args_) / sizeof(args_[0]) - 1, args_, (o), (err),         \
-				  sizeof(err), fake_getenv);                                       \
+		static char *kept_[PARSE_MAX_ARGS];                                                \
+		size_t n_ = sizeof(args_) / sizeof(args_[0]);                                      \
+		if (n_ > PARSE_MAX_ARGS)                                                           \
+			abort();                                                                   \
+		memcpy(kept_, args_, sizeof(args_));                                               \
+		options_parse_run(n_ - 1, kept_, (o), (err), sizeof(err), fake_getenv);            \
 	})
 
 TEST(options_defaults)
