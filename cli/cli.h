@@ -100,13 +100,21 @@ extern const char options_run_help[];
 
 #define IMAGE_DIR_MODE (0040000 | 0755) /* S_IFDIR: a directory made up by monos */
 
+/* One name written to the archive: its type, and a symlink's target (the
+ * guest's lookup of later names follows it). */
+struct image_name {
+	char *name;
+	uint32_t mode;
+	char *target; /* S_IFLNK only, else NULL */
+};
+
 /* The cpio "newc" writer: one output file, its offset, and the names
  * written so far (directories are written once, whatever asks for them). */
 struct image_writer {
 	int fd;
 	uint64_t off;
 	uint32_t next_ino;
-	char **names;
+	struct image_name *names; /* open-addressing hash table, name NULL: free */
 	size_t nnames, capnames;
 	char err[512]; /* why the last call failed */
 };
@@ -121,14 +129,29 @@ struct image_writer {
 int image_open(struct image_writer *w, int fd);
 /* image_close - free the writer's memory (does not close the fd). */
 void image_close(struct image_writer *w);
-/* image_add_parents - directory entries for every parent of `guest`. */
+/* image_add_parents - directory entries for every parent of `guest` that
+ * the archive lacks; -ENOTDIR when one is already a non-directory. */
 int image_add_parents(struct image_writer *w, const char *guest);
 /*
- * image_add_path - the host file, symlink or whole directory tree `host` at
- * `guest` (NULL: host's absolute path), with its parents.  Symlinks inside a
- * tree are packed as symlinks; `follow_top` follows `host` itself.
+ * image_add_path - the host file, symlink or whole directory tree `host`.
+ * With `guest` NULL it goes at its own host path, walked as the guest's
+ * lookup will walk it: every symlink on the way (a merged-/usr /bin ->
+ * usr/bin, a file's own link) is packed as a symlink and followed, and the
+ * file or tree at the end goes at its real path (image_add_host_path).
+ * With `guest` (absolute) the host path is resolved (as a bind mount would)
+ * and the result placed at `guest`; symlinks already in the archive on the
+ * way to `guest` are followed.  Symlinks inside a tree are packed as
+ * symlinks.  Refused (-EEXIST, -ENOTDIR, -EISDIR with w->err): a
+ * non-directory over a directory of the archive or one the guest always has
+ * (/, /tmp, /dev, /proc, /sys, /etc, /root), a directory over a file.  A
+ * file at a name already written is skipped (the first one wins).
  */
-int image_add_path(struct image_writer *w, const char *host, const char *guest, bool follow_top);
+int image_add_path(struct image_writer *w, const char *host, const char *guest);
+/*
+ * image_add_host_path - `path` (absolute host path) at its own path, as
+ * image_add_path(w, path, NULL).  -ELOOP after 40 symlinks.
+ */
+int image_add_host_path(struct image_writer *w, const char *path);
 /* image_add_data - a regular file of `mode` holding `len` bytes of memory. */
 int image_add_data(struct image_writer *w, const char *guest, const void *data, size_t len,
 		   uint32_t mode);
@@ -136,12 +159,6 @@ int image_add_data(struct image_writer *w, const char *guest, const void *data, 
 int image_add_dir_entry(struct image_writer *w, const char *guest, uint32_t mode);
 /* image_finish_archive - the trailer; another archive may follow. */
 int image_finish_archive(struct image_writer *w);
-/*
- * image_add_program - the program at `host_abs` (absolute, symlinks not
- * resolved): a symlink is packed with its target, hop by hop (-ELOOP after
- * 40 hops).
- */
-int image_add_program(struct image_writer *w, const char *host_abs);
 /* image_absolute - `path` made absolute against the cwd and lexically
  * normalised; malloc'd, NULL when out of memory. */
 char *image_absolute(const char *path);
@@ -360,13 +377,6 @@ void deps_free(struct deps_list *l);
  * -errno with the reason in w->err.
  */
 int deps_pack(struct image_writer *w, const struct deps_list *l, bool verbose);
-/*
- * deps_pack_path - pack the host file `path` (absolute) so that the same
- * path resolves in the guest: each symlink on the way, in any component,
- * is packed as a symlink and the file at its real path.  0 or -errno (w->err).
- */
-int deps_pack_path(struct image_writer *w, const char *path);
-
 /* deps_elf.c */
 
 /*

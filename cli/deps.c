@@ -27,7 +27,8 @@
  * Packing keeps host paths: each symlink met on the way to a file (a
  * library's own link, or a merged-/usr directory link such as /lib ->
  * usr/lib) is packed as a symlink, and the file at its real path, so both
- * the path ld.so asks for and the real one resolve in the guest.
+ * the path ld.so asks for and the real one resolve in the guest
+ * (image_add_host_path).
  */
 #include <elf.h>
 #include <errno.h>
@@ -45,7 +46,6 @@
 #include "cli.h"
 
 #define DEPS_MAX_OBJECTS    4096 /* far beyond any real program */
-#define DEPS_MAX_SYMLINKS   40	 /* Linux's MAXSYMLINKS */
 #define DEPS_MAX_CONF_DEPTH 8	 /* nesting of ld.so.conf `include` */
 #define DEPS_LD_SO_CONF	    "/etc/ld.so.conf"
 #define DEPS_LD_SO_CACHE    "/etc/ld.so.cache" /* what the guest's glibc ld.so reads */
@@ -475,92 +475,6 @@ void deps_free(struct deps_list *l)
 }
 
 /*
- * deps_pack_path met the symlink `cand` with `after` still to walk: pack
- * the link, then continue along its target (from the root when absolute,
- * else from `done`, the link's directory).  *rest becomes the new remainder.
- */
-static int pack_link(struct image_writer *w, const char *cand, const char *after, char *done,
-		     char **rest)
-{
-	char target[PATH_MAX], *next = NULL;
-	ssize_t n;
-	int rc = image_add_path(w, cand, NULL, false);
-
-	if (rc < 0)
-		return rc;
-	n = readlink(cand, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	if (target[0] == '/')
-		done[0] = '\0';
-	if (asprintf(&next, "%s%s%s", target, *after ? "/" : "", after) < 0)
-		return -ENOMEM;
-	free(*rest);
-	*rest = next;
-	return 0;
-}
-
-/*
- * Pack `path` as the guest's lookup will walk it: every symlink met on the
- * way (at any component) is packed as a symlink under its real parent, and
- * the regular file at the end at its real path.  So both /lib64/ld-linux...
- * and /usr/lib/x86_64-linux-gnu/... resolve in the image, and no directory
- * entry is ever written where the host has a symlink.
- */
-int deps_pack_path(struct image_writer *w, const char *path)
-{
-	char *rest = strdup(path), *done = calloc(1, strlen(path) + PATH_MAX), *cand = NULL;
-	const char *p = rest;
-	int rc = 0, hops = 0;
-
-	if (!rest || !done)
-		rc = -ENOMEM;
-	while (!rc && *(p += strspn(p, "/"))) {
-		size_t n = strcspn(p, "/");
-		const char *after = p + n + strspn(p + n, "/");
-		struct stat st;
-
-		if (n == 1 && p[0] == '.') {
-			p += n;
-			continue;
-		}
-		if (n == 2 && !strncmp(p, "..", 2)) {
-			*(strrchr(done, '/') ? strrchr(done, '/') : done) = '\0';
-			p += n;
-			continue;
-		}
-		free(cand);
-		if (asprintf(&cand, "%s/%.*s", done, (int)n, p) < 0) {
-			cand = NULL;
-			rc = -ENOMEM;
-		} else if (lstat(cand, &st) < 0) {
-			rc = -errno;
-		} else if (S_ISLNK(st.st_mode)) {
-			rc = ++hops > DEPS_MAX_SYMLINKS ? -ELOOP
-							: pack_link(w, cand, after, done, &rest);
-			p = rest;
-		} else if (*after == '\0') {
-			rc = S_ISREG(st.st_mode) ? image_add_path(w, cand, NULL, false) : -EISDIR;
-			p = after;
-		} else if (!S_ISDIR(st.st_mode)) {
-			rc = -ENOTDIR;
-		} else if (strlen(cand) >= strlen(path) + PATH_MAX) {
-			rc = -ENAMETOOLONG;
-		} else {
-			strcpy(done, cand);
-			p = after;
-		}
-	}
-	if (rc < 0 && !w->err[0])
-		snprintf(w->err, sizeof(w->err), "%s: %s", path, strerror(-rc));
-	free(cand);
-	free(rest);
-	free(done);
-	return rc;
-}
-
-/*
  * Pack every object of `l` (the program included) and the file the guest's
  * loader reads its search path from, if the host has it.  See cli.h.
  */
@@ -574,12 +488,12 @@ int deps_pack(struct image_writer *w, const struct deps_list *l, bool verbose)
 
 		if (verbose && i > 0)
 			msg_error("packing %s: %s (found by %s)", o->name, o->path, o->how);
-		rc = deps_pack_path(w, o->path);
+		rc = image_add_host_path(w, o->path);
 	}
 	if (!rc && conf && access(conf, R_OK) == 0) {
 		if (verbose)
 			msg_error("packing %s (the loader's search path)", conf);
-		rc = deps_pack_path(w, conf);
+		rc = image_add_host_path(w, conf);
 	}
 	return rc;
 }

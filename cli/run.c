@@ -113,9 +113,9 @@ static int write_archives(struct image_writer *w, const struct run_options *o, c
 		msg_error("cannot read the current directory: %s", strerror(errno));
 		return -1;
 	}
-	rc = deps->n ? deps_pack(w, deps, o->verbose) : image_add_program(w, exe);
+	rc = deps->n ? deps_pack(w, deps, o->verbose) : image_add_host_path(w, exe);
 	for (size_t i = 0; !rc && i < o->nfiles; i++)
-		rc = image_add_path(w, o->files[i].host, o->files[i].guest, true);
+		rc = image_add_path(w, o->files[i].host, o->files[i].guest);
 	if (!rc)
 		rc = image_finish_archive(w);
 	if (!rc) {

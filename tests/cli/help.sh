@@ -16,4 +16,9 @@ for cmd in "--help" "run --help"; do
 		check "monos $cmd mentions $f" grep -qe "$f\\b" "$scratch/out"
 	done
 done
+# The top-level help once said programs must be static.
+run "$MONOS" --help
+check "monos --help: dynamic programs run too" grep -qi 'dynamic' "$scratch/out"
+check "monos --help: no claim that programs must be static" \
+	eval '! grep -qi "unmodified static" "$scratch/out"'
 finish

@@ -161,6 +161,18 @@ TEST(options_publish_forms)
 	options_free(&o);
 	CHECK_EQ(PARSE(&o, err, "-p", "80a:80", "p"), -EINVAL);
 	options_free(&o);
+	/* Once passed to QEMU unchecked: too many parts, a bad address. */
+	CHECK_EQ(PARSE(&o, err, "-p", "1:2:3:4", "p"), -EINVAL);
+	CHECK_STR(err, "--publish 1:2:3:4: use [IP:]HOST:GUEST (e.g. 8080:80)");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "999.1.1.1:80:80", "p"), -EINVAL);
+	CHECK_STR(err, "--publish 999.1.1.1:80:80: '999.1.1.1' is not an IPv4 address");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "0.0.0.0:80:80/tcp/udp", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "0.0.0.0:8080:80", "p"), 0);
+	CHECK_STR(o.publish, ",hostfwd=tcp:0.0.0.0:8080-:80");
+	options_free(&o);
 }
 
 TEST(options_network_forms)
