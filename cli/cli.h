@@ -197,8 +197,10 @@ int rundata_write(struct image_writer *w, const struct rundata *ri);
 
 /* channel.c */
 
-#define CHANNEL_LOG_KEEP  (256u << 10) /* kernel log bytes kept for failures */
-#define CHANNEL_OUTQ_HIGH (64u << 10)  /* stop reading stdin above this */
+#define CHANNEL_LOG_KEEP   (256u << 10) /* kernel log bytes kept for failures */
+#define CHANNEL_ENOSYS_MAX 16		/* calls that got ENOSYS, named at exit */
+#define CHANNEL_LINE_MAX   256		/* a log line longer is not an ENOSYS line */
+#define CHANNEL_OUTQ_HIGH  (64u << 10)	/* stop reading stdin above this */
 
 /* The host end of the channel: decoder, the outgoing queue, what the guest
  * said.  Owned by the session; no locking (one thread). */
@@ -213,6 +215,12 @@ struct channel {
 	uint64_t bad_frames; /* frames with a valid header but bad content */
 	char *log;	     /* ring of the last CHANNEL_LOG_KEEP log bytes */
 	size_t log_start, log_len;
+	char line[CHANNEL_LINE_MAX]; /* the log line being received */
+	size_t line_len;	     /* CHANNEL_LINE_MAX: too long, skipped */
+	/* What got ENOSYS, from the kernel's "it got ENOSYS" lines (table.c),
+	 * each "name" or "name\tdesign" (one process per instance). */
+	char enosys[CHANNEL_ENOSYS_MAX][64];
+	unsigned nenosys;
 	uint8_t *outq; /* bytes waiting for the socket */
 	size_t outq_len, outq_cap;
 };
@@ -241,12 +249,15 @@ void channel_print_log(const struct channel *c, int fd, unsigned last_lines);
 struct channel_outcome {
 	int code;	    /* the CLI's exit status */
 	char msg[512];	    /* "" or one line for msg_error() */
+	char enosys[640];   /* "" or one line naming what got ENOSYS */
 	unsigned log_lines; /* 0: none, CHANNEL_LOG_ALL, or the last N lines */
 	bool show_qemu_err; /* also print what QEMU wrote on stderr */
 };
 
 /* channel_outcome - how the run ended, from the exit frame or its absence;
- * `memory` and `prog` only serve the messages. */
+ * `memory` and `prog` only serve the messages.  Without -v the kernel log
+ * is shown only when monos failed (a panic, no exit status, exec); the
+ * calls that got ENOSYS are named whenever the program did not succeed. */
 void channel_outcome(const struct channel *c, uint64_t memory, const char *prog,
 		     struct channel_outcome *out);
 /* channel_signal_name - "SIGSEGV" for 11 (Linux numbering); not reentrant. */
@@ -296,7 +307,8 @@ void qemu_widen_listen_queues(pid_t pid);
 struct session_result {
 	bool exited;	  /* QEMU was reaped */
 	int wait_status;  /* its waitpid status */
-	bool interrupted; /* killed by the third SIGINT */
+	bool interrupted; /* killed by a signal before the guest was READY */
+	int kill_signo;	  /* killed by this second SIGINT/TERM/HUP, or 0 */
 };
 
 /* session_open_signals - block SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD

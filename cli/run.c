@@ -160,6 +160,13 @@ static int report(const struct channel *c, const struct run_options *o,
 		msg_error("interrupted: the instance was killed");
 		return CLI_EXIT_INTERRUPTED;
 	}
+	if (res->kill_signo && !c->have_exit) {
+		/* Linux and the guest number these three signals alike. */
+		msg_error("%s again: the instance was killed (the program did not end on the "
+			  "first signal)",
+			  channel_signal_name(res->kill_signo));
+		return 128 + res->kill_signo;
+	}
 	channel_outcome(c, o->memory, o->argv[0], &out);
 	if (out.log_lines && !o->verbose)
 		channel_print_log(c, STDERR_FILENO,
@@ -169,6 +176,8 @@ static int report(const struct channel *c, const struct run_options *o,
 	if (o->verbose && c->dec.dropped)
 		msg_error("%llu stray bytes on the channel were ignored",
 			  (unsigned long long)c->dec.dropped);
+	if (out.enosys[0])
+		msg_error("%s", out.enosys);
 	if (out.msg[0])
 		msg_error("%s", out.msg);
 	return out.code;
