@@ -353,6 +353,7 @@ struct deps_object {
 	char *rpath, *runpath; /* DT_RPATH, DT_RUNPATH as written, or NULL */
 	char **needed;	       /* DT_NEEDED names, in order */
 	size_t nneeded;
+	bool module; /* a shared object of a --file tree: packed there, not here */
 };
 
 /* Everything a dynamic program needs; objs[0] is the program, objs[1] its
@@ -379,16 +380,38 @@ struct deps_list {
  * caller MUST call deps_free() afterwards, on success or failure.
  */
 int deps_resolve(const char *exe, const char *display, struct deps_list *l);
+/*
+ * deps_add_modules - every ELF shared object in the host file or tree
+ * `host` (a --file: Python's extension modules, plugins a program will
+ * dlopen) joins `l` as a module needed by the program, and the libraries it
+ * needs are resolved as the program's are (loaded by the program: its
+ * DT_RPATH counts).  A library that cannot be found is left out, as it
+ * would fail natively too (with `verbose`, said).  Only for a dynamic
+ * program (l->n > 0).  Returns 0, or -1 with l->err when out of memory.
+ */
+int deps_add_modules(struct deps_list *l, const char *host, bool verbose);
 /* deps_free - release what deps_resolve() allocated in `l`. */
 void deps_free(struct deps_list *l);
 /*
- * deps_pack - pack every object of `l` (the program included) at its host
+ * deps_pack - pack every object of `l` (the program included; modules are
+ * left to their --file) at its host
  * path, plus the file the guest's loader reads its search path from
  * (/etc/ld.so.cache or musl's path file) when the host has one; with
  * `verbose`, one line per library saying where it was found.  Returns 0 or
  * -errno with the reason in w->err.
  */
 int deps_pack(struct image_writer *w, const struct deps_list *l, bool verbose);
+/* locales.c */
+
+/*
+ * locales_pack - for a glibc program (`l` resolved), the locale data the
+ * -e variables `env` ask for (LC_ALL, LC_*, LANG other than C or POSIX):
+ * /usr/lib/locale/locale-archive and the locale's own directory, when the
+ * host has them.  Returns 0 or -errno with the reason in w->err.
+ */
+int locales_pack(struct image_writer *w, const struct deps_list *l, char *const *env, size_t nenv,
+		 bool verbose);
+
 /* deps_elf.c */
 
 /*

@@ -117,6 +117,8 @@ static int write_archives(struct image_writer *w, const struct run_options *o, c
 	for (size_t i = 0; !rc && i < o->nfiles; i++)
 		rc = image_add_path(w, o->files[i].host, o->files[i].guest);
 	if (!rc)
+		rc = locales_pack(w, deps, o->env, o->nenv, o->verbose);
+	if (!rc)
 		rc = image_finish_archive(w);
 	if (!rc) {
 		rundata_gather(&ri, o, exe, cwd);
@@ -333,7 +335,12 @@ int run_main(int argc, char **argv)
 		msg_error("%s", err);
 	else if ((rc = deps_resolve(exe, o.argv[0], &deps)))
 		msg_error("%s", deps.err);
-	else
+	for (size_t i = 0; !rc && i < o.nfiles; i++)
+		if (deps_add_modules(&deps, o.files[i].host, o.verbose) < 0) {
+			msg_error("%s", deps.err);
+			rc = CLI_EXIT_ERROR;
+		}
+	if (!rc)
 		rc = prepare_and_boot(&o, exe, &deps);
 	cleanup_tmp();
 	deps_free(&deps);

@@ -16,6 +16,7 @@ command -v "$MUSL_CC" >/dev/null || { echo "ok skipped: $MUSL_CC is not installe
 # shows the log names a call once.
 cat >"$scratch/oneproc.c" <<'EOF'
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -30,6 +31,10 @@ int main(int argc, char **argv_)
 	char *argv[] = { "/bin/true", NULL }, *envp[] = { NULL };
 	int status;
 
+	if (argc > 1 && argv_[1][0] == 'k') { /* an unknown call, then killed */
+		syscall(999);
+		raise(SIGTERM);
+	}
 	if (argc > 1) { /* as bash does: "fork: Function not implemented", 254 */
 		if (syscall(SYS_fork) < 0)
 			perror("fork");
@@ -77,4 +82,13 @@ check "gives up: two lines, no kernel log" eval '[ "$(wc -l <"$scratch/err")" = 
 run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run "$scratch/oneproc" fail unknown
 check "an unknown call: named as not implemented" \
 	err_matches 'and from system call 999 \(not implemented in monos\)$'
+
+# Killed by a signal: the ENOSYS line and one line for the signal, not the
+# kernel log (whose lines once landed on the user's stderr).
+run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run "$scratch/oneproc" kill
+check "killed: status 143" status_is 143
+check "killed: names the call" err_matches '^monos: the program got ENOSYS from system call 999 '
+check "killed: says killed by SIGTERM" err_matches '^monos: program killed by SIGTERM$'
+check "killed: two lines, no kernel log" \
+	eval '[ "$(wc -l <"$scratch/err")" = 2 ] && ! err_matches "made unknown system call"'
 finish
