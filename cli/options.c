@@ -70,6 +70,9 @@ const char options_run_help[] =
 	"kernel options, space separated, appended to the kernel command line; for\n"
 	"developers, e.g. \"monos.nettest=1\"), TMPDIR.\n"
 	"\n"
+	"Signals: SIGINT (Ctrl-C), SIGTERM and SIGHUP sent to monos reach the program;\n"
+	"a second one kills the instance at once (exit status 128+N of that signal).\n"
+	"\n"
 	"Exit status: the program's status; 128+N if it was killed by signal N\n"
 	"(137 when out of memory); 125 if monos failed; 126 if PROGRAM cannot be\n"
 	"run; 127 if PROGRAM was not found.\n";
