@@ -503,7 +503,10 @@ static int add_module(struct deps_list *l, const char *path)
 	struct deps_object o = { 0 };
 	char err[256];
 
-	if (!is_elf(path) || deps_elf_read(path, true, &o, err, sizeof(err)) != 0 || !o.nneeded) {
+	/* Past the cap a tree (say all of /usr) adds no more modules: those
+	 * left out still travel in the tree, only their needs are not sought. */
+	if (l->n >= DEPS_MAX_OBJECTS / 2 || !is_elf(path) ||
+	    deps_elf_read(path, true, &o, err, sizeof(err)) != 0 || !o.nneeded) {
 		deps_elf_free(&o);
 		return 0;
 	}
