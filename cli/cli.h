@@ -3,8 +3,9 @@
  * file (the index of the CLI, as xv6's defs.h is of its kernel).
  *
  * Layers, bottom up: msg (one-line diagnostics), options (the command line),
- * image (the cpio packer), deps_elf and deps (a dynamic program's
- * interpreter and libraries), channel (the host end of the UART framing),
+ * image_names and image (the archive's namespace, the cpio packer), deps_elf
+ * and deps (a dynamic program's interpreter and libraries, its modules'),
+ * locales (glibc locale data), channel (the host end of the UART framing),
  * qemu (finding, configuring and starting QEMU), session (the poll loop), run
  * (the `monos run` command that ties them together), main (dispatch).
  *
@@ -98,7 +99,8 @@ extern const char options_run_help[];
 
 /* image.c */
 
-#define IMAGE_DIR_MODE (0040000 | 0755) /* S_IFDIR: a directory made up by monos */
+#define IMAGE_DIR_MODE	       (0040000 | 0755) /* S_IFDIR: a directory made up by monos */
+#define IMAGE_MAX_SYMLINK_HOPS 40		/* Linux's MAXSYMLINKS */
 
 /* One name written to the archive: its type, and a symlink's target (the
  * guest's lookup of later names follows it). */
@@ -162,8 +164,33 @@ int image_finish_archive(struct image_writer *w);
 /* image_absolute - `path` made absolute against the cwd and lexically
  * normalised; malloc'd, NULL when out of memory. */
 char *image_absolute(const char *path);
+/* image_fail - record why a call failed in w->err ("%s: ..."); returns
+ * `rc`.  For image.c and image_names.c. */
+int image_fail(struct image_writer *w, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* image_names.c */
+
 /* image_contains - whether `guest` has been written already. */
 bool image_contains(const struct image_writer *w, const char *guest);
+/* image_names_find - the entry written at `guest`, or NULL. */
+const struct image_name *image_names_find(const struct image_writer *w, const char *guest);
+/* image_names_add - remember `guest` with its mode (and a symlink's
+ * target, `len` bytes), once: 0 or -ENOMEM (w->err). */
+int image_names_add(struct image_writer *w, const char *guest, uint32_t mode, const void *target,
+		    size_t len);
+/* image_names_free - forget every name (image_close). */
+void image_names_free(struct image_writer *w);
+/* image_normalize - `path` (absolute) with "." and ".." folded and slashes
+ * single; malloc'd, NULL when out of memory. */
+char *image_normalize(const char *path);
+/*
+ * image_names_resolve - `path` (absolute, normalised) as the guest's lookup
+ * will find it: each symlink already written on the way (and at the end,
+ * with `follow_last`) replaced by its target.  0 with *out malloc'd, or
+ * -ENOMEM, -ELOOP (w->err).
+ */
+int image_names_resolve(struct image_writer *w, const char *path, bool follow_last, char **out);
 
 /* The per-run values, gathered by the caller so tests can fix them. */
 struct rundata {

@@ -12,6 +12,9 @@
  * once: a later request for a directory already written is a no-op, and a
  * later file at an existing name is skipped, so the first one wins.
  * The per-run archive's contents are rundata.c's; this file only writes.
+ * The names written (with their types and symlink targets) are kept by
+ * image_names.c, so a host path is placed where the guest's lookup will
+ * find it and a file never goes over a directory.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,14 +32,12 @@
 
 #include "cli.h"
 
-#define IMAGE_COPY_CHUNK       (256u << 10)
-#define IMAGE_MAX_SYMLINK_HOPS 40 /* Linux's MAXSYMLINKS */
+#define IMAGE_COPY_CHUNK (256u << 10)
 
 static const char zeros[MONOS_IMAGE_ALIGN];
 
-static int fail(struct image_writer *w, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct image_writer *w, int rc, const char *fmt, ...)
+/* Record why a call failed in w->err; returns `rc`.  For image*.c. */
+int image_fail(struct image_writer *w, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -56,13 +57,7 @@ int image_open(struct image_writer *w, int fd)
 
 void image_close(struct image_writer *w)
 {
-	for (size_t i = 0; i < w->capnames; i++) { /* a hash table: every slot */
-		free(w->names[i].name);
-		free(w->names[i].target);
-	}
-	free(w->names);
-	w->names = NULL;
-	w->nnames = w->capnames = 0;
+	image_names_free(w);
 }
 
 static int emit(struct image_writer *w, const void *buf, size_t len)
@@ -70,7 +65,7 @@ static int emit(struct image_writer *w, const void *buf, size_t len)
 	int rc = msg_write_full(w->fd, buf, len);
 
 	if (rc < 0)
-		return fail(w, rc, "cannot write the image: %s", strerror(-rc));
+		return image_fail(w, rc, "cannot write the image: %s", strerror(-rc));
 	w->off += len;
 	return 0;
 }
@@ -85,75 +80,6 @@ static int emit_zeros(struct image_writer *w, size_t len)
 			return rc;
 		len -= n;
 	}
-	return 0;
-}
-
-/* FNV-1a: the name set is an open-addressing hash table of strdup'd names. */
-static size_t name_hash(const char *s)
-{
-	size_t h = 14695981039346656037ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
-static size_t name_slot(const struct image_writer *w, const char *name)
-{
-	size_t i = name_hash(name) & (w->capnames - 1);
-
-	while (w->names[i].name && strcmp(w->names[i].name, name) != 0)
-		i = (i + 1) & (w->capnames - 1);
-	return i;
-}
-
-/* The entry written at `name`, or NULL. */
-static const struct image_name *find_name(const struct image_writer *w, const char *name)
-{
-	const struct image_name *n = w->capnames ? &w->names[name_slot(w, name)] : NULL;
-
-	return n && n->name ? n : NULL;
-}
-
-bool image_contains(const struct image_writer *w, const char *name)
-{
-	return find_name(w, name) != NULL;
-}
-
-/* Remember `name` with its type (and a symlink's target, `len` bytes);
- * keeps the table at most half full. */
-static int remember(struct image_writer *w, const char *name, uint32_t mode, const void *target,
-		    size_t len)
-{
-	struct image_name *slot;
-
-	if (image_contains(w, name))
-		return 0;
-	if (2 * (w->nnames + 1) > w->capnames) {
-		struct image_writer big = *w;
-
-		big.capnames = w->capnames ? 2 * w->capnames : 64;
-		big.names = calloc(big.capnames, sizeof(*big.names));
-		if (!big.names)
-			return fail(w, -ENOMEM, "out of memory");
-		for (size_t i = 0; i < w->capnames; i++)
-			if (w->names[i].name)
-				big.names[name_slot(&big, w->names[i].name)] = w->names[i];
-		free(w->names);
-		w->names = big.names;
-		w->capnames = big.capnames;
-	}
-	slot = &w->names[name_slot(w, name)];
-	slot->name = strdup(name);
-	slot->mode = mode;
-	slot->target = S_ISLNK(mode) ? strndup(target, len) : NULL;
-	if (!slot->name || (S_ISLNK(mode) && !slot->target)) {
-		free(slot->name);
-		free(slot->target);
-		slot->name = slot->target = NULL;
-		return fail(w, -ENOMEM, "out of memory");
-	}
-	w->nnames++;
 	return 0;
 }
 
@@ -181,7 +107,7 @@ static int emit_header(struct image_writer *w, const char *name, const struct st
 	e.mtime = st->st_mtime;
 	e.size = size;
 	if (cpio_header(hdr, &e, namesize) != CPIO_HEADER_SIZE)
-		return fail(w, -EFBIG, "%s: too large for a cpio archive", name);
+		return image_fail(w, -EFBIG, "%s: too large for a cpio archive", name);
 	rc = emit(w, hdr, sizeof(hdr));
 	if (!rc)
 		rc = emit(w, name, strlen(name));
@@ -196,7 +122,7 @@ static int emit_header(struct image_writer *w, const char *name, const struct st
 static int emit_entry(struct image_writer *w, const char *path, const struct stat *st,
 		      const void *data, size_t len, bool align)
 {
-	int rc = remember(w, path, st->st_mode, data, len);
+	int rc = image_names_add(w, path, st->st_mode, data, len);
 
 	if (!rc)
 		rc = emit_header(w, path + 1, st, len, align);
@@ -207,115 +133,16 @@ static int emit_entry(struct image_writer *w, const char *path, const struct sta
 	return rc;
 }
 
-/* Lexically normalised absolute guest path of `path` (absolute). */
-static char *normalize(const char *path)
-{
-	char *out = malloc(strlen(path) + 2);
-	size_t o = 0;
-	const char *p = path;
-
-	if (!out)
-		return NULL;
-	while (*p) {
-		const char *s;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		s = p;
-		while (*p && *p != '/')
-			p++;
-		n = p - s;
-		if (n == 0 || (n == 1 && s[0] == '.'))
-			continue;
-		if (n == 2 && s[0] == '.' && s[1] == '.') {
-			while (o > 0 && out[--o] != '/')
-				;
-			continue;
-		}
-		out[o++] = '/';
-		memcpy(out + o, s, n);
-		o += n;
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = '\0';
-	return out;
-}
-
-/* `path` made absolute against the cwd and normalised; NULL on ENOMEM. */
-char *image_absolute(const char *path)
-{
-	char *cwd, *joined, *out;
-
-	if (path[0] == '/')
-		return normalize(path);
-	cwd = getcwd(NULL, 0);
-	if (!cwd)
-		return NULL;
-	if (asprintf(&joined, "%s/%s", cwd, path) < 0)
-		joined = NULL;
-	free(cwd);
-	if (!joined)
-		return NULL;
-	out = normalize(joined);
-	free(joined);
-	return out;
-}
-
-/*
- * `path` (absolute, normalised) as the guest's lookup will find it in the
- * archive: each symlink already written on the way (and at the end, with
- * `follow_last`) is replaced by its target.  0 with *out malloc'd, or
- * -ENOMEM, -ELOOP (w->err).
- */
-static int resolve(struct image_writer *w, const char *path, bool follow_last, char **out)
-{
-	char *cur = strdup(path);
-	int hops = 0;
-
-	for (size_t i = 1; cur && cur[i - 1];) {
-		size_t end = i + strcspn(cur + i, "/");
-		char save = cur[end], *next;
-		const struct image_name *n;
-
-		cur[end] = '\0';
-		n = find_name(w, cur);
-		cur[end] = save;
-		if (!n || !S_ISLNK(n->mode) || (!save && !follow_last)) {
-			i = end + 1;
-			continue;
-		}
-		if (++hops > IMAGE_MAX_SYMLINK_HOPS) {
-			free(cur);
-			return fail(w, -ELOOP, "%s: too many levels of symbolic links in the image",
-				    path);
-		}
-		/* An absolute target restarts from /, a relative one from the link's
-		 * directory; normalize() folds the "..". */
-		cur[i - 1] = '\0';
-		if (asprintf(&next, "%s/%s%s", n->target[0] == '/' ? "" : cur, n->target,
-			     cur + end) < 0)
-			next = NULL;
-		free(cur);
-		cur = next ? normalize(next) : NULL;
-		free(next);
-		i = 1;
-	}
-	*out = cur;
-	return cur ? 0 : fail(w, -ENOMEM, "out of memory");
-}
-
 /* One directory entry at `guest` (resolved), unless it is there already. */
 static int add_dir_at(struct image_writer *w, const char *guest, uint32_t mode)
 {
-	const struct image_name *n = find_name(w, guest);
+	const struct image_name *n = image_names_find(w, guest);
 	struct stat st;
 
 	if (strcmp(guest, "/") == 0 || (n && S_ISDIR(n->mode)))
 		return 0;
 	if (n)
-		return fail(w, -ENOTDIR, "%s is a file in the image, not a directory", guest);
+		return image_fail(w, -ENOTDIR, "%s is a file in the image, not a directory", guest);
 	/* Attributes from the host's directory of the same path, if any. */
 	if (stat(guest, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		memset(&st, 0, sizeof(st));
@@ -331,7 +158,7 @@ static int add_parents_at(struct image_writer *w, const char *guest)
 	int rc = 0;
 
 	if (!p)
-		return fail(w, -ENOMEM, "out of memory");
+		return image_fail(w, -ENOMEM, "out of memory");
 	for (char *s = strchr(p + 1, '/'); s && !rc; s = strchr(s + 1, '/')) {
 		*s = '\0';
 		rc = add_dir_at(w, p, IMAGE_DIR_MODE);
@@ -350,7 +177,7 @@ static int add_parents_at(struct image_writer *w, const char *guest)
 int image_add_dir_entry(struct image_writer *w, const char *guest, uint32_t mode)
 {
 	char *g;
-	int rc = resolve(w, guest, true, &g);
+	int rc = image_names_resolve(w, guest, true, &g);
 
 	if (!rc)
 		rc = add_parents_at(w, g);
@@ -365,7 +192,7 @@ int image_add_dir_entry(struct image_writer *w, const char *guest, uint32_t mode
 int image_add_parents(struct image_writer *w, const char *guest)
 {
 	char *g;
-	int rc = resolve(w, guest, false, &g);
+	int rc = image_names_resolve(w, guest, false, &g);
 
 	if (!rc)
 		rc = add_parents_at(w, g);
@@ -384,9 +211,9 @@ static int copy_data(struct image_writer *w, int fd, const char *host, uint64_t 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail(w, -errno, "%s: %s", host, strerror(errno));
+			return image_fail(w, -errno, "%s: %s", host, strerror(errno));
 		if (n == 0)
-			return fail(w, -EIO, "%s: file shrank while being packed", host);
+			return image_fail(w, -EIO, "%s: file shrank while being packed", host);
 		if (emit(w, buf, n) < 0)
 			return -EIO;
 		size -= n;
@@ -401,12 +228,12 @@ static int add_file(struct image_writer *w, const char *host, const char *guest)
 
 	fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return fail(w, -errno, "%s: %s", host, strerror(errno));
+		return image_fail(w, -errno, "%s: %s", host, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(w, -EINVAL, "%s: not a regular file", host);
+		return image_fail(w, -EINVAL, "%s: not a regular file", host);
 	}
-	rc = remember(w, guest, st.st_mode, NULL, 0);
+	rc = image_names_add(w, guest, st.st_mode, NULL, 0);
 	if (!rc)
 		rc = emit_header(w, guest + 1, &st, st.st_size, true);
 	if (!rc)
@@ -422,9 +249,9 @@ static int add_symlink(struct image_writer *w, const char *host, const char *gue
 	ssize_t n = readlink(host, target, tlen);
 
 	if (n < 0)
-		return fail(w, -errno, "%s: %s", host, strerror(errno));
+		return image_fail(w, -errno, "%s: %s", host, strerror(errno));
 	if ((size_t)n >= tlen)
-		return fail(w, -ENAMETOOLONG, "%s: symlink target too long", host);
+		return image_fail(w, -ENAMETOOLONG, "%s: symlink target too long", host);
 	target[n] = '\0';
 	return emit_entry(w, guest, st, target, n, false);
 }
@@ -467,23 +294,24 @@ static int add_over(struct image_writer *w, const char *host, const char *guest,
 		return place(w, host, guest, st); /* behind the link, resolved */
 	if (!S_ISDIR(st->st_mode) && !S_ISDIR(n->mode))
 		return 0;
-	return fail(w, S_ISDIR(n->mode) ? -EISDIR : -ENOTDIR,
-		    "%s: a %s cannot replace the %s %s of the image", host, type_name(st->st_mode),
-		    type_name(n->mode), guest);
+	return image_fail(w, S_ISDIR(n->mode) ? -EISDIR : -ENOTDIR,
+			  "%s: a %s cannot replace the %s %s of the image", host,
+			  type_name(st->st_mode), type_name(n->mode), guest);
 }
 
 /* Dispatch on the type of `st` (the lstat, or stat, of `host`). */
 static int add_one(struct image_writer *w, const char *host, const char *guest,
 		   const struct stat *st)
 {
-	const struct image_name *n = find_name(w, guest);
+	const struct image_name *n = image_names_find(w, guest);
 	char target[PATH_MAX];
 
 	if (n)
 		return add_over(w, host, guest, st, n);
 	if (!S_ISDIR(st->st_mode) && guest_needs_dir(guest))
-		return fail(w, -EISDIR, "%s: a %s cannot replace %s, a directory the guest needs",
-			    host, type_name(st->st_mode), guest);
+		return image_fail(w, -EISDIR,
+				  "%s: a %s cannot replace %s, a directory the guest needs", host,
+				  type_name(st->st_mode), guest);
 	if (S_ISREG(st->st_mode))
 		return add_file(w, host, guest);
 	if (S_ISLNK(st->st_mode))
@@ -505,7 +333,7 @@ static int add_tree(struct image_writer *w, const char *host, const char *guest,
 		rc = emit_entry(w, guest, st, NULL, 0, false);
 	n = scandir(host, &ents, NULL, alphasort);
 	if (n < 0)
-		return rc ? rc : fail(w, -errno, "%s: %s", host, strerror(errno));
+		return rc ? rc : image_fail(w, -errno, "%s: %s", host, strerror(errno));
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		char *h = NULL, *g = NULL;
@@ -514,9 +342,9 @@ static int add_tree(struct image_writer *w, const char *host, const char *guest,
 		if (!rc && strcmp(name, ".") && strcmp(name, "..")) {
 			if (asprintf(&h, "%s/%s", host, name) < 0 ||
 			    asprintf(&g, "%s/%s", strcmp(guest, "/") ? guest : "", name) < 0)
-				rc = fail(w, -ENOMEM, "out of memory");
+				rc = image_fail(w, -ENOMEM, "out of memory");
 			else if (lstat(h, &cst) < 0)
-				rc = fail(w, -errno, "%s: %s", h, strerror(errno));
+				rc = image_fail(w, -errno, "%s: %s", h, strerror(errno));
 			else
 				rc = add_one(w, h, g, &cst);
 		}
@@ -533,7 +361,7 @@ static int add_tree(struct image_writer *w, const char *host, const char *guest,
 static int place(struct image_writer *w, const char *host, const char *guest, const struct stat *st)
 {
 	char *g;
-	int rc = resolve(w, guest, S_ISDIR(st->st_mode), &g);
+	int rc = image_names_resolve(w, guest, S_ISDIR(st->st_mode), &g);
 
 	if (!rc)
 		rc = add_parents_at(w, g);
@@ -624,9 +452,9 @@ int image_add_host_path(struct image_writer *w, const char *path)
 		}
 	}
 	if (!rc && !cand) /* the path was "/" itself */
-		rc = fail(w, -EISDIR, "%s: the whole host root cannot be packed", path);
+		rc = image_fail(w, -EISDIR, "%s: the whole host root cannot be packed", path);
 	if (rc < 0 && !w->err[0])
-		fail(w, rc, "%s: %s", path, strerror(-rc));
+		image_fail(w, rc, "%s: %s", path, strerror(-rc));
 	free(cand);
 	free(rest);
 	free(done);
@@ -645,18 +473,18 @@ int image_add_path(struct image_writer *w, const char *host, const char *guest)
 
 	if (!guest) {
 		g = image_absolute(host);
-		rc = g ? image_add_host_path(w, g) : fail(w, -ENOMEM, "out of memory");
+		rc = g ? image_add_host_path(w, g) : image_fail(w, -ENOMEM, "out of memory");
 		free(g);
 		return rc;
 	}
 	/* As a bind mount: the host path resolved, the result at `guest`. */
 	if (stat(host, &st) < 0 || !(real = realpath(host, NULL))) {
-		rc = fail(w, -errno, "%s: %s", host, strerror(errno));
+		rc = image_fail(w, -errno, "%s: %s", host, strerror(errno));
 		free(real);
 		return rc;
 	}
-	g = normalize(guest);
-	rc = g ? place(w, real, g, &st) : fail(w, -ENOMEM, "out of memory");
+	g = image_normalize(guest);
+	rc = g ? place(w, real, g, &st) : image_fail(w, -ENOMEM, "out of memory");
 	free(g);
 	free(real);
 	return rc;

@@ -10,6 +10,7 @@
 #include "../../cli/deps.c"
 #include "../../cli/deps_elf.c"
 #include "../../cli/image.c"
+#include "../../cli/image_names.c"
 #include "../../cli/msg.c"
 #include "../../kernel/lib/cpio.c"
 #include "../../kernel/lib/elf.c"

@@ -7,6 +7,7 @@
 #include "unit.h"
 
 #include "../../cli/image.c"
+#include "../../cli/image_names.c"
 #include "../../cli/msg.c"
 #include "../../cli/rundata.c"
 #include "../../kernel/lib/cpio.c"
@@ -323,11 +324,11 @@ TEST(image_normalize)
 {
 	char *n;
 
-	CHECK_STR((n = normalize("/a/./b//c/../d/")), "/a/b/d");
+	CHECK_STR((n = image_normalize("/a/./b//c/../d/")), "/a/b/d");
 	free(n);
-	CHECK_STR((n = normalize("/../..")), "/");
+	CHECK_STR((n = image_normalize("/../..")), "/");
 	free(n);
-	CHECK_STR((n = normalize("//x")), "/x");
+	CHECK_STR((n = image_normalize("//x")), "/x");
 	free(n);
 }
 

@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include "../../cli/image.c"
+#include "../../cli/image_names.c"
 #include "../../cli/locales.c"
 #include "../../cli/msg.c"
 #include "../../kernel/lib/cpio.c"
