@@ -160,6 +160,8 @@ GUEST_CASES=(
 	"fdclose fdclose none same"
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
+	"futex_pi futex_pi none same"
+	"futex_robust futex_robust none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

@@ -373,9 +373,9 @@ static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
 /* An interrupted syscall: restart it, or make it fail with EINTR. */
 static void fix_restart(struct regs *r, const struct sigaction_k *act)
 {
-	if ((long)r->rax != -ERESTARTSYS)
+	if ((long)r->rax != -ERESTARTSYS && (long)r->rax != -ERESTARTNOINTR)
 		return;
-	if (act && !(act->flags & SA_RESTART)) {
+	if (act && !(act->flags & SA_RESTART) && (long)r->rax == -ERESTARTSYS) {
 		r->rax = -EINTR;
 		return;
 	}
@@ -395,7 +395,7 @@ bool signal_deliver(struct regs *r, bool syscall)
 	 * makes a signal pending after this look still delivers it: the
 	 * interrupt's own way back to ring 3 comes through here again. */
 	if (likely(!((ts->pending.set | proc_pending.set) & ~t->sigmask) && !ts->restore_mask &&
-		   (!syscall || (long)r->rax != -ERESTARTSYS)))
+		   (!syscall || ((long)r->rax != -ERESTARTSYS && (long)r->rax != -ERESTARTNOINTR))))
 		return false;
 	while ((sig = signal_dequeue(~t->sigmask, &info))) {
 		struct sigaction_k *act = &actions[sig - 1];

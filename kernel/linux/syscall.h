@@ -197,9 +197,11 @@ long sys_rseq(uint64_t rseq, uint32_t len, long flags, uint32_t sig);
 /* sys_thread.c */
 long sys_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls);
 long sys_clone3(uint64_t uargs, size_t size);
+long sys_exit(long status);
+/* futex.c */
 long sys_futex(uint64_t uaddr, long op, uint32_t val, uint64_t utime, uint64_t uaddr2,
 	       uint32_t val3);
-long sys_exit(long status);
+long sys_get_robust_list(long tid, uint64_t head, uint64_t len);
 /* sys_proc.c: whether `pid` (0: the caller) names this process or one of
  * its threads.  sys_cred.c: the prctl options about capabilities, or -ENOSYS
  * for any other option. */

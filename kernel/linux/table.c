@@ -168,6 +168,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_readlinkat] = SYS(sys_readlinkat, "fspd"),
 	[__NR_faccessat] = SYS(sys_faccessat, "fso"),
 	[__NR_set_robust_list] = SYS(sys_set_robust_list, "pu"),
+	[__NR_get_robust_list] = SYS(sys_get_robust_list, "dpp"),
 	[__NR_dup3] = SYS(sys_dup3, "ffx"),
 	[__NR_prlimit64] = SYS(sys_prlimit64, "ddpp"),
 	[__NR_getrandom] = SYS(sys_getrandom, "pux"),
