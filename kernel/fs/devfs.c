@@ -1,7 +1,7 @@
 /*
  * /dev: the character devices programs expect (null, zero, full, random,
- * urandom, tty, console) and stdin, stdout and stderr, which reopen the
- * program's fds 0-2 as Linux's /proc/self/fd links do.  Device numbers are
+ * urandom, tty, console), stdin, stdout and stderr, which reopen the
+ * program's fds 0-2 as Linux's /proc/self/fd links do, and /dev/shm (tmpfs).  Device numbers are
  * Linux's (Documentation/admin-guide/devices.txt).
  */
 #include "fs/vfs.h"
@@ -118,6 +118,20 @@ static const struct dev devices[] = {
 	{ "stderr", 0xfd02, S_IFCHR | 0600, &reopen_ops },
 };
 
+/* /dev/shm: a tmpfs directory, as Linux mounts one, where shm_open and
+ * sem_open (glibc and musl) make the files they map MAP_SHARED. */
+static void shm_dir_init(struct inode *dev)
+{
+	struct inode *shm = vfs_mknode(dev, "shm", S_IFDIR | 01777);
+
+	if (!shm || !S_ISDIR(shm->mode))
+		boot_out_of_memory("/dev/shm");
+	shm->sb = &tmpfs_sb;
+	shm->mode = S_IFDIR | 01777;
+	shm->nlink = 2;
+	shm->atime = shm->mtime = shm->ctime = vfs_now();
+}
+
 void devfs_init(void)
 {
 	struct inode *dev = vfs_mknode(vfs_root(), "dev", S_IFDIR | 0755);
@@ -136,4 +150,5 @@ void devfs_init(void)
 		ino->data = NULL;
 		ino->sb = &devfs_sb;
 	}
+	shm_dir_init(dev);
 }

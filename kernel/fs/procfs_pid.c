@@ -154,6 +154,7 @@ static long gen_mounts(struct inode *ino, char *buf, size_t n)
 	procfs_printf(&b, "rootfs / rootfs ro 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
 	procfs_printf(&b, "sysfs /sys sysfs ro,nosuid,nodev,noexec 0 0\n");
 	procfs_printf(&b, "devtmpfs /dev devtmpfs rw,nosuid 0 0\n");
+	procfs_printf(&b, "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n");
 	procfs_printf(&b, "tmpfs /tmp tmpfs rw,nosuid,nodev 0 0\n");
 	return b.len;
 }

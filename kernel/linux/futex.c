@@ -539,19 +539,14 @@ static long futex_wake_op(uint64_t uaddr, bool private, long n, uint64_t uaddr2,
  * CLOCK_MONOTONIC. */
 static long futex_deadline(bool relative, bool realtime, uint64_t uts, uint64_t *deadline)
 {
-	struct {
-		int64_t sec, nsec;
-	} ts;
 	uint64_t ns, now;
+	long r;
 
 	*deadline = 0;
 	if (!uts)
 		return 0;
-	if (copy_from_user(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC_PER_SEC)
-		return -EINVAL;
-	ns = (uint64_t)ts.sec * NSEC_PER_SEC + ts.nsec;
+	if ((r = time_ts_in(uts, &ns)))
+		return r;
 	now = time_monotonic_ns();
 	if (relative) {
 		*deadline = now + ns;
