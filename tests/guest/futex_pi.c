@@ -10,6 +10,7 @@
 #include "guest.h"
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -165,6 +166,45 @@ static void test_pi_deadlock(void)
 	guest_check("both locks free after the cycle", lock1 == 0 && lock2 == 0);
 }
 
+static _Atomic unsigned handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	atomic_store(&handled, 1);
+}
+
+/* Sleeps in FUTEX_LOCK_PI on lock1 through a signal handler. */
+static void *signalled_locker(void *arg)
+{
+	long r = futex(&lock1, FUTEX_LOCK_PI, 0, NULL, NULL, 0);
+
+	(void)arg;
+	futex(&lock1, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+	return (void *)r;
+}
+
+/* A handler without SA_RESTART does not make FUTEX_LOCK_PI fail with EINTR:
+ * Linux restarts it. */
+static void test_pi_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	pthread_t t;
+	void *r;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	lock1 = 0;
+	futex(&lock1, FUTEX_LOCK_PI, 0, NULL, NULL, 0);
+	pthread_create(&t, NULL, signalled_locker, NULL);
+	wait_for_bits(&lock1, FUTEX_WAITERS);
+	pthread_kill(t, SIGUSR1);
+	while (!atomic_load(&handled))
+		sched_yield();
+	futex(&lock1, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+	pthread_join(t, &r);
+	guest_check("lock_pi goes on after a signal handler (no EINTR)", r == NULL);
+}
+
 static _Atomic unsigned cond, mutex, woke, release;
 static unsigned woke_word[3]; /* per waiter: the mutex word it woke up to, as tid bits */
 
@@ -290,6 +330,7 @@ int main(void)
 	test_pi_word();
 	test_pi_contended();
 	test_pi_deadlock();
+	test_pi_signal();
 	test_requeue_pi();
 	test_pthread_pi();
 	return guest_finish();
