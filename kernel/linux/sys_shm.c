@@ -109,7 +109,8 @@ static struct ipc_obj *seg_create(int32_t key, int flags, long size)
 	struct shm_seg *s;
 	int len;
 
-	if ((uint64_t)size < SHMMIN || (uint64_t)size > SHMMAX)
+	/* Past SHMMAX, or past what a file can hold (MAX_LFS_FILESIZE). */
+	if ((uint64_t)size < SHMMIN || (uint64_t)size > SHMMAX || (uint64_t)size > INT64_MAX)
 		return ERR_PTR(-EINVAL);
 	if (flags & SHM_HUGETLB)
 		return ERR_PTR(-ENOMEM); /* no huge pages reserved, as a default Linux */

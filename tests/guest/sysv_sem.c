@@ -118,6 +118,13 @@ static void test_semop(void)
 	guest_check_err("semtimedop with a bad timeout",
 			semtimedop(sid, &(struct sembuf){ 0, -1, 0 }, 1, &ts), EINVAL);
 	guest_check_err("semop on a bad id", op(-1, 0, 1, 0), EINVAL);
+	guest_check_err("semop from a bad pointer", semop(sid, (struct sembuf *)8, 1), EFAULT);
+	guest_check_err("GETALL to a bad pointer",
+			semctl(sid, 0, GETALL, (union semun){ .array = (unsigned short *)8 }),
+			EFAULT);
+	guest_check_err("SETALL from a bad pointer",
+			semctl(sid, 0, SETALL, (union semun){ .array = (unsigned short *)8 }),
+			EFAULT);
 }
 
 static void *down(void *arg __attribute__((unused)))

@@ -141,6 +141,9 @@ static void test_ctl(void)
 		    shmctl(0, SHM_INFO, (struct shmid_ds *)&si) >= 0 && si.used_ids >= 1);
 	guest_check_err("shmctl of an unknown command", shmctl(id, 999, &ds), EINVAL);
 	guest_check_err("shmctl of a negative id", shmctl(-1, IPC_STAT, &ds), EINVAL);
+	guest_check_err("IPC_STAT to a bad pointer", shmctl(id, IPC_STAT, (void *)8), EFAULT);
+	guest_check_err("shmget of 2^63 bytes", shmget(IPC_PRIVATE, 1ul << 63, IPC_CREAT | 0600),
+			EINVAL);
 
 	/* Permissions: root passes them only with CAP_IPC_OWNER. */
 	guest_check("drop CAP_IPC_OWNER", ipc_owner_cap(0) == 0);
