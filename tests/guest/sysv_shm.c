@@ -54,6 +54,23 @@ static int ipc_owner_cap(int on)
 	return (int)syscall(SYS_capset, &h, d);
 }
 
+/* The perms and path of the /proc/self/maps line of the area at `addr`. */
+static void maps_line(const char *what, const void *addr)
+{
+	char line[512], start[32], perms[8];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *path = strchr(line, '/');
+		if (strncmp(line, start, strlen(start)) || sscanf(line, "%*s %7s", perms) != 1)
+			continue;
+		printf("%s: maps %s %s", what, perms, path ? path : "(no path)\n");
+	}
+	if (f)
+		fclose(f);
+}
+
 static void test_get(void)
 {
 	int id = shmget(KEY, 0, 0);
@@ -90,7 +107,9 @@ static void test_attach(void)
 	strcpy(a + 5000, "written through the first");
 	guest_check("  share their pages", strcmp(b + 5000, "written through the first") == 0);
 	stat_line("attached twice", id);
+	maps_line("read-write", a);
 	c = shmat(id, NULL, SHM_RDONLY);
+	maps_line("SHM_RDONLY", c);
 	guest_check("SHM_RDONLY attachment reads", c != (char *)-1 && c[5000] == 'w');
 	guest_check_err("  and cannot be made writable", mprotect(c, PAGE, PROT_READ | PROT_WRITE),
 			EACCES);
