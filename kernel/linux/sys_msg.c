@@ -231,11 +231,10 @@ long sys_msgsnd(long id, uint64_t umsg, uint64_t size, long flags)
 	uint64_t irq;
 	long type, r;
 
-	if (size > MSGMAX || id < 0)
-		return -EINVAL;
+	/* Linux reads mtype before it checks anything. */
 	if (copy_from_user(&type, umsg, sizeof(type)))
 		return -EFAULT;
-	if (type < 1)
+	if (size > MSGMAX || id < 0 || type < 1)
 		return -EINVAL;
 	if (!(m = kmalloc(sizeof(*m) + size)))
 		return -ENOMEM;

@@ -100,6 +100,8 @@ static void test_select(void)
 	guest_check_err("msgsnd of type 0", send(qid, 0, "x", 0), EINVAL);
 	guest_check_err("msgrcv of a bad id", msgrcv(-1, big, 10, 0, 0), EINVAL);
 	guest_check_err("msgsnd from a bad pointer", msgsnd(qid, (void *)8, 10, 0), EFAULT);
+	guest_check_err("  a bad pointer comes before a bad size", msgsnd(qid, (void *)8, 8193, 0),
+			EFAULT);
 	guest_check_err("IPC_STAT to a bad pointer", msgctl(qid, IPC_STAT, (void *)8), EFAULT);
 }
 
