@@ -129,7 +129,8 @@ static long futex_wake(struct futex_key key, long n, uint32_t bitset)
 	long woken = wake_locked(key, n, bitset);
 
 	spin_unlock_irqrestore(&futex_lock, flags);
-	sched_wake_all();
+	if (woken > 0) /* the scheduler's wake is O(threads): not for nothing */
+		sched_wake_all();
 	return woken;
 }
 
@@ -199,7 +200,8 @@ static long futex_requeue(uint64_t uaddr, bool private, long nwake, uint64_t uad
 		list_add_tail(&w->node, &futex_waiters);
 	}
 	spin_unlock_irqrestore(&futex_lock, flags);
-	sched_wake_all();
+	if (count > 0) /* some woken, or only moved: a moved one sleeps on */
+		sched_wake_all();
 	return r ?: count;
 }
 
@@ -283,7 +285,8 @@ static long futex_wake_op(uint64_t uaddr, bool private, long n, uint64_t uaddr2,
 		woken = w2 < 0 ? w2 : woken + w2;
 	}
 	spin_unlock_irqrestore(&futex_lock, flags);
-	sched_wake_all();
+	if (woken > 0)
+		sched_wake_all();
 	return woken;
 }
 

@@ -137,6 +137,7 @@ long futex_pi_unlock(uint64_t uaddr, bool private)
 {
 	struct futex_key key = futex_key_of(uaddr, private);
 	uint64_t flags = spin_lock_irqsave(&futex_lock);
+	bool handed = false;
 	uint32_t w;
 	long r = futex_get_word(uaddr, &w);
 
@@ -144,10 +145,11 @@ long futex_pi_unlock(uint64_t uaddr, bool private)
 		r = -EPERM;
 	/* Linux's wake_futex_pi writes FUTEX_WAITERS | new owner: OWNER_DIED
 	 * goes, as does the word of a lock nobody waits for. */
-	if (!r && !pi_hand_off(key, uaddr, 0))
+	if (!r && !(handed = pi_hand_off(key, uaddr, 0)))
 		r = futex_put_word(uaddr, 0);
 	spin_unlock_irqrestore(&futex_lock, flags);
-	sched_wake_all();
+	if (handed)
+		sched_wake_all();
 	return r;
 }
 
