@@ -166,6 +166,7 @@ GUEST_CASES=(
 	"sysv_sem sysv_sem none same"
 	"sysv_msg sysv_msg none same"
 	"posix_shm posix_shm none same"
+	"thread_spin thread_spin none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,
