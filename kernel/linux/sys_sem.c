@@ -213,8 +213,10 @@ again:
 		list_del(&w->node);
 		w->status = r;
 		woke = true;
-		if (!r)
+		if (!r) {
+			s->otime = ipc_now();
 			goto again;
+		}
 	}
 	if (woke)
 		sched_wake_all();
@@ -263,8 +265,8 @@ static long do_semop(struct sem_set *s, const struct sembuf_k *sops, unsigned n,
 	if (undo && !undo_of(s, true))
 		return -ENOMEM;
 	r = perform(s, sops, n, &w.blocking);
-	if (r == 1)
-		r = sem_wait(s, &w, deadline, irq);
+	if (r == 1) /* update_queue did the rest; the set may be gone since */
+		return sem_wait(s, &w, deadline, irq);
 	if (!r) {
 		s->otime = ipc_now();
 		if (alter)
@@ -538,6 +540,7 @@ void sem_exit(void)
 	uint64_t irq = spin_lock_irqsave(&ipc_lock);
 	struct sem_undo *u, *tmp;
 
+	/* No queue to retry: every waiter is a thread of this ending process. */
 	list_for_each_entry_safe(u, tmp, &undo_list, node) {
 		struct ipc_obj *o = ipc_find(&sem_ids, u->semid);
 		struct sem_set *s = o ? set_of(o) : NULL;
@@ -550,8 +553,6 @@ void sem_exit(void)
 		}
 		list_del(&u->node);
 		kfree(u);
-		if (s)
-			update_queue(s);
 	}
 	spin_unlock_irqrestore(&ipc_lock, irq);
 }

@@ -174,6 +174,16 @@ static void test_blocking(void)
 	pthread_join(t, &r);
 	printf("a signal ends semop (SA_RESTART or not): %s\n", guest_errname((int)(long)r));
 
+	/* Its semop is done when we post, so removing the set at once does
+	 * not undo it. */
+	pthread_create(&t, NULL, down, NULL);
+	wait_sleepers(GETNCNT, 0, 1);
+	op(sid, 0, 1, 0);
+	guest_check("IPC_RMID right after waking a sleeper", semctl(sid, 0, IPC_RMID) == 0);
+	pthread_join(t, &r);
+	guest_check("  its semop succeeded", r == NULL);
+
+	sid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	pthread_create(&t, NULL, down, NULL);
 	wait_sleepers(GETNCNT, 0, 1);
 	guest_check("IPC_RMID with a sleeper", semctl(sid, 0, IPC_RMID) == 0);
