@@ -15,10 +15,11 @@
 #include <sys/vfs.h>
 #include <time.h>
 
-#define SHM_NAME    "/monos-test-posix-shm"
-#define SEM_NAME    "/monos-test-posix-sem"
 #define TMPFS_MAGIC 0x01021994
 #define SIZE	    8192
+
+/* Names per process: the variants' native runs may overlap. */
+static char shm_name[64], sem_name[64];
 
 static void test_dev_shm(void)
 {
@@ -37,15 +38,15 @@ static void test_shm(void)
 	char *a, *b;
 	int fd, ro;
 
-	shm_unlink(SHM_NAME);
-	fd = shm_open(SHM_NAME, O_CREAT | O_EXCL | O_RDWR, 0600);
+	shm_unlink(shm_name);
+	fd = shm_open(shm_name, O_CREAT | O_EXCL | O_RDWR, 0600);
 	guest_check("shm_open O_CREAT|O_EXCL", fd >= 0);
-	guest_check_err("  again", shm_open(SHM_NAME, O_CREAT | O_EXCL | O_RDWR, 0600), EEXIST);
+	guest_check_err("  again", shm_open(shm_name, O_CREAT | O_EXCL | O_RDWR, 0600), EEXIST);
 	guest_check("ftruncate", ftruncate(fd, SIZE) == 0);
 	guest_check("fstat sees the size", fstat(fd, &st) == 0 && st.st_size == SIZE);
 	printf("mode %o\n", (unsigned)(st.st_mode & 07777));
 	a = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ro = shm_open(SHM_NAME, O_RDONLY, 0);
+	ro = shm_open(shm_name, O_RDONLY, 0);
 	guest_check("shm_open read-only", ro >= 0);
 	b = mmap(NULL, SIZE, PROT_READ, MAP_SHARED, ro, 0);
 	guest_check("two mappings", a != MAP_FAILED && b != MAP_FAILED && a != b);
@@ -55,9 +56,9 @@ static void test_shm(void)
 		"a writable mapping of the read-only fd",
 		mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0) == MAP_FAILED ? -1 : 0,
 		EACCES);
-	guest_check("shm_unlink", shm_unlink(SHM_NAME) == 0);
-	guest_check_err("  the name is gone", shm_open(SHM_NAME, O_RDWR, 0), ENOENT);
-	guest_check_err("  shm_unlink again", shm_unlink(SHM_NAME), ENOENT);
+	guest_check("shm_unlink", shm_unlink(shm_name) == 0);
+	guest_check_err("  the name is gone", shm_open(shm_name, O_RDWR, 0), ENOENT);
+	guest_check_err("  shm_unlink again", shm_unlink(shm_name), ENOENT);
 	guest_check("  the mappings live on", strcmp(b + 5000, "shared through /dev/shm") == 0);
 	munmap(a, SIZE);
 	munmap(b, SIZE);
@@ -75,20 +76,23 @@ static void *waiter(void *arg)
 
 static void test_sem(void)
 {
+	char path[96];
+	int ok;
 	struct timespec ts;
 	pthread_t t;
 	void *r;
 	int v = -1;
 
-	sem_unlink(SEM_NAME);
-	sem = sem_open(SEM_NAME, O_CREAT | O_EXCL, 0600, 2);
+	sem_unlink(sem_name);
+	sem = sem_open(sem_name, O_CREAT | O_EXCL, 0600, 2);
 	guest_check("sem_open O_CREAT|O_EXCL", sem != SEM_FAILED);
 	/* glibc names the file sem.NAME, musl NAME. */
-	guest_check("  it is in /dev/shm",
-		    access("/dev/shm/sem.monos-test-posix-sem", F_OK) == 0 ||
-			    access("/dev/shm/monos-test-posix-sem", F_OK) == 0);
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", sem_name + 1);
+	ok = access(path, F_OK) == 0;
+	snprintf(path, sizeof(path), "/dev/shm/%s", sem_name + 1);
+	guest_check("  it is in /dev/shm", ok || access(path, F_OK) == 0);
 	guest_check_err("  again",
-			sem_open(SEM_NAME, O_CREAT | O_EXCL, 0600, 2) == SEM_FAILED ? -1 : 0,
+			sem_open(sem_name, O_CREAT | O_EXCL, 0600, 2) == SEM_FAILED ? -1 : 0,
 			EEXIST);
 	guest_check("sem_wait", sem_wait(sem) == 0);
 	guest_check("sem_trywait", sem_trywait(sem) == 0);
@@ -106,12 +110,14 @@ static void test_sem(void)
 	guest_check("  the waiter got it", r == NULL);
 	guest_check("sem_getvalue", sem_getvalue(sem, &v) == 0 && v == 0);
 	guest_check("sem_close", sem_close(sem) == 0);
-	guest_check("sem_unlink", sem_unlink(SEM_NAME) == 0);
-	guest_check_err("  the name is gone", sem_open(SEM_NAME, 0) == SEM_FAILED ? -1 : 0, ENOENT);
+	guest_check("sem_unlink", sem_unlink(sem_name) == 0);
+	guest_check_err("  the name is gone", sem_open(sem_name, 0) == SEM_FAILED ? -1 : 0, ENOENT);
 }
 
 int main(void)
 {
+	snprintf(shm_name, sizeof(shm_name), "/monos-test-shm-%d", (int)getpid());
+	snprintf(sem_name, sizeof(sem_name), "/monos-test-sem-%d", (int)getpid());
 	test_dev_shm();
 	test_shm();
 	test_sem();

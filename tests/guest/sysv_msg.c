@@ -12,8 +12,11 @@
 #include <sys/msg.h>
 #include <time.h>
 
-#define KEY	 0x6d6f6e03 /* "mon" 3: this test's one named queue */
-#define MSG_COPY 040000	    /* linux/msg.h */
+/* This test's one named queue: per process, since the variants' native runs
+ * may overlap (pids stay below 2^22, PID_MAX_LIMIT). */
+#define KEY ((key_t)(0x6d000000 | (3 << 22) | (getpid() & 0x3fffff)))
+
+#define MSG_COPY 040000 /* linux/msg.h */
 
 struct msgbuf_ {
 	long type;

@@ -14,7 +14,9 @@
 #include <sys/sem.h>
 #include <time.h>
 
-#define KEY 0x6d6f6e02 /* "mon" 2: this test's one named set */
+/* This test's one named set: per process, since the variants' native runs
+ * may overlap (pids stay below 2^22, PID_MAX_LIMIT). */
+#define KEY ((key_t)(0x6d000000 | (2 << 22) | (getpid() & 0x3fffff)))
 
 union semun {
 	int val;

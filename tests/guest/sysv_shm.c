@@ -13,7 +13,10 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 
-#define KEY	      0x6d6f6e01 /* "mon" 1: this test's one named segment */
+/* This test's one named segment: per process, since the variants' native runs
+ * may overlap (pids stay below 2^22, PID_MAX_LIMIT). */
+#define KEY ((key_t)(0x6d000000 | (1 << 22) | (getpid() & 0x3fffff)))
+
 #define SIZE	      10000
 #define PAGE	      4096
 #define CAP_IPC_OWNER 15
@@ -29,8 +32,11 @@ static void stat_line(const char *what, int id)
 		printf("%s: IPC_STAT %s\n", what, guest_errname(errno));
 		return;
 	}
-	printf("%s: size %zu nattch %lu mode %o key %d cpid-is-us %d\n", what, (size_t)ds.shm_segsz,
-	       (unsigned long)ds.shm_nattch, (unsigned)ds.shm_perm.mode, (int)ds.shm_perm.__key,
+	printf("%s: size %zu nattch %lu mode %o key %s cpid-is-us %d\n", what, (size_t)ds.shm_segsz,
+	       (unsigned long)ds.shm_nattch, (unsigned)ds.shm_perm.mode,
+	       ds.shm_perm.__key == KEY ? "ours"
+	       : ds.shm_perm.__key	? "other"
+					: "IPC_PRIVATE",
 	       ds.shm_cpid == getpid());
 }
 
