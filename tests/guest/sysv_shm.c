@@ -40,23 +40,29 @@ static void stat_line(const char *what, int id)
 	       ds.shm_cpid == getpid());
 }
 
-/* Drop (or give back) CAP_IPC_OWNER from the effective set. */
-static int ipc_owner_cap(int on)
-{
-	struct {
-		uint32_t version;
-		int pid;
-	} h = { CAP_VERSION_3, 0 };
-	struct {
-		uint32_t eff, prm, inh;
-	} d[2];
+/* capget/capset's header and data (linux/capability.h, version 3). */
+struct cap_header {
+	uint32_t version;
+	int pid;
+};
+struct cap_data {
+	uint32_t eff, prm, inh;
+};
+static struct cap_data saved_caps[2];
 
-	if (syscall(SYS_capget, &h, d) < 0)
+/* Drop CAP_IPC_OWNER from the effective set (which a container may not have
+ * given us anyway), or (`restore`) put back the sets as they were. */
+static int ipc_owner_cap(int restore)
+{
+	struct cap_header h = { CAP_VERSION_3, 0 };
+	struct cap_data d[2];
+
+	if (restore)
+		return (int)syscall(SYS_capset, &h, saved_caps);
+	if (syscall(SYS_capget, &h, saved_caps) < 0)
 		return -1;
-	if (on)
-		d[0].eff |= 1u << CAP_IPC_OWNER;
-	else
-		d[0].eff &= ~(1u << CAP_IPC_OWNER);
+	memcpy(d, saved_caps, sizeof(d));
+	d[0].eff &= ~(1u << CAP_IPC_OWNER);
 	return (int)syscall(SYS_capset, &h, d);
 }
 
@@ -177,7 +183,7 @@ static void test_ctl(void)
 	char *p = shmat(id, NULL, SHM_RDONLY);
 	guest_check("  SHM_RDONLY is allowed", p != (char *)-1);
 	shmdt(p);
-	guest_check("give CAP_IPC_OWNER back", ipc_owner_cap(1) == 0);
+	guest_check("give the capabilities back", ipc_owner_cap(1) == 0);
 
 	shmctl(id, IPC_STAT, &ds);
 	ds.shm_perm.mode = 0640;
