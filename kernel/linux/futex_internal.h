@@ -39,7 +39,8 @@ struct futex_key {
 	uint64_t off;	 /* offset in it, or the user address */
 };
 
-/* A thread sleeping on a futex; lives on its kernel stack while it sleeps. */
+/* A thread sleeping on a futex; lives on its kernel stack while it sleeps.
+ * Every field: futex_lock while it is queued. */
 struct futex_waiter {
 	struct futex_key key; /* the futex slept on (changed by a requeue) */
 	uint64_t uaddr;	      /* PI: the word's address, for the hand-off */

@@ -32,6 +32,7 @@
 /* How a receiver's msgtyp selects (Linux's SEARCH_*). */
 enum search { SEARCH_ANY, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL, SEARCH_NUMBER };
 
+/* A message; on one queue's list.  Guarded by ipc_lock. */
 struct msg {
 	struct list_head node; /* on msg_queue.msgs */
 	long type;
@@ -39,6 +40,7 @@ struct msg {
 	char data[];
 };
 
+/* A queue.  Every field: ipc_lock. */
 struct msg_queue {
 	struct ipc_obj o;	    /* first: the tables hold &o */
 	struct list_head msgs;	    /* struct msg, oldest first */
@@ -49,7 +51,8 @@ struct msg_queue {
 	int lspid, lrpid;
 };
 
-/* A sleeping msgsnd or msgrcv; on its kernel stack while it sleeps. */
+/* A sleeping msgsnd or msgrcv; on its kernel stack while it sleeps.  Every
+ * field: ipc_lock. */
 struct msg_waiter {
 	struct list_head node;
 	long type; /* receivers: what they select, and how */

@@ -44,6 +44,7 @@ struct sembuf_k {
 	int16_t op, flg;
 };
 
+/* A set.  Every field: ipc_lock. */
 struct sem_set {
 	struct ipc_obj o; /* first: the tables hold &o */
 	int nsems;
@@ -54,7 +55,8 @@ struct sem_set {
 	} sem[];
 };
 
-/* A semop waiting for its set; on its kernel stack while it sleeps. */
+/* A semop waiting for its set; on its kernel stack while it sleeps.  Every
+ * field: ipc_lock. */
 struct sem_waiter {
 	struct list_head node; /* on sem_set.pending */
 	const struct sembuf_k *sops;
@@ -63,7 +65,7 @@ struct sem_waiter {
 	long status;  /* SEM_WAITING, then its result: 0 or -errno (EIDRM) */
 };
 
-/* The process's SEM_UNDO adjustments for one set. */
+/* The process's SEM_UNDO adjustments for one set.  Guarded by ipc_lock. */
 struct sem_undo {
 	struct list_head node; /* on undo_list */
 	int semid;

@@ -40,6 +40,7 @@
 #define SHMLBA	     PAGE_SIZE			/* arch/x86/include/asm/shmparam.h */
 #define SHM_NAME_MAX 16
 
+/* A segment.  Every field: ipc_lock. */
 struct shm_seg {
 	struct ipc_obj o;  /* first: the tables hold &o */
 	struct inode *ino; /* the memory: one vfs_iget reference */
