@@ -8,6 +8,8 @@
  */
 #include "guest.h"
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <time.h>
@@ -119,6 +121,43 @@ static void *receiver(void *arg)
 	return NULL;
 }
 
+static atomic_int receiver_done;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void *interrupted_receiver(void *arg)
+{
+	struct msgbuf_ m;
+	long r = msgrcv(qid, &m, sizeof(m.text), 42, 0);
+
+	(void)arg;
+	atomic_store(&receiver_done, 1);
+	return (void *)(r < 0 ? (long)errno : 0);
+}
+
+/* A signal handler (SA_RESTART or not) ends a sleeping msgrcv with EINTR.
+ * Signals are sent until it returns: one that comes before it sleeps only
+ * runs the handler. */
+static void test_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct timespec ms = { 0, 10 * 1000 * 1000 };
+	pthread_t t;
+	void *r;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_create(&t, NULL, interrupted_receiver, NULL);
+	while (!atomic_load(&receiver_done)) {
+		pthread_kill(t, SIGUSR1);
+		nanosleep(&ms, NULL);
+	}
+	pthread_join(t, &r);
+	printf("a signal ends msgrcv (SA_RESTART or not): %s\n", guest_errname((int)(long)r));
+}
+
 static void *sender(void *arg)
 {
 	(void)arg;
@@ -162,6 +201,7 @@ static void test_blocking(void)
 						  info.msgmap >= 1 && info.msgpool >= 1);
 	recv_line("drained", 0, 200, 0);
 
+	test_signal();
 	pthread_create(&t, NULL, receiver, (void *)99);
 	nanosleep(&ms, NULL);
 	guest_check("IPC_RMID with a receiver", msgctl(qid, IPC_RMID, NULL) == 0);
