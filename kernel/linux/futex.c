@@ -315,11 +315,11 @@ static long futex_deadline(bool relative, bool realtime, uint64_t uts, uint64_t 
 	return 0;
 }
 
-/* Whether `cmd` takes FUTEX_CLOCK_REALTIME (Linux's do_futex). */
+/* Whether `cmd` takes FUTEX_CLOCK_REALTIME (Linux's do_futex: not
+ * FUTEX_WAIT, whose timeout is relative). */
 static bool takes_clock(unsigned cmd)
 {
-	return cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAIT_REQUEUE_PI ||
-	       cmd == FUTEX_LOCK_PI2;
+	return cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAIT_REQUEUE_PI || cmd == FUTEX_LOCK_PI2;
 }
 
 /* The commands that sleep with a timeout. */

@@ -22,7 +22,9 @@
 #define FUTEX_TRYLOCK_PI      8
 #define FUTEX_WAIT_REQUEUE_PI 11
 #define FUTEX_CMP_REQUEUE_PI  12
+#define FUTEX_LOCK_PI2	      13
 #define FUTEX_PRIVATE	      128
+#define FUTEX_CLOCK_REALTIME  256
 #define FUTEX_WAITERS	      0x80000000u
 #define FUTEX_OWNER_DIED      0x40000000u
 #define FUTEX_TID_MASK	      0x3fffffffu
@@ -45,6 +47,21 @@ static void wait_for_bits(_Atomic unsigned *w, unsigned bits)
 {
 	while ((atomic_load(w) & bits) != bits)
 		sched_yield();
+}
+
+/* FUTEX_CLOCK_REALTIME goes only with the absolute timeouts. */
+static void test_clock_flag(void)
+{
+	_Atomic unsigned w = 0;
+	struct timespec ts = { 0, 1000 * 1000 };
+
+	guest_check_err("FUTEX_WAIT with FUTEX_CLOCK_REALTIME",
+			futex(&w, 0 | FUTEX_CLOCK_REALTIME, 0, &ts, NULL, 0), ENOSYS);
+	guest_check_err("FUTEX_LOCK_PI with FUTEX_CLOCK_REALTIME",
+			futex(&w, FUTEX_LOCK_PI | FUTEX_CLOCK_REALTIME, 0, NULL, NULL, 0), ENOSYS);
+	guest_check("FUTEX_LOCK_PI2 with FUTEX_CLOCK_REALTIME",
+		    futex(&w, FUTEX_LOCK_PI2 | FUTEX_CLOCK_REALTIME, 0, NULL, NULL, 0) == 0 &&
+			    futex(&w, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0) == 0 && w == 0);
 }
 
 static void test_wake_op(void)
@@ -326,6 +343,7 @@ static void test_pthread_pi(void)
 
 int main(void)
 {
+	test_clock_flag();
 	test_wake_op();
 	test_pi_word();
 	test_pi_contended();
