@@ -118,20 +118,6 @@ static const struct dev devices[] = {
 	{ "stderr", 0xfd02, S_IFCHR | 0600, &reopen_ops },
 };
 
-/* /dev/shm: a tmpfs directory, as Linux mounts one, where shm_open and
- * sem_open (glibc and musl) make the files they map MAP_SHARED. */
-static void shm_dir_init(struct inode *dev)
-{
-	struct inode *shm = vfs_mknode(dev, "shm", S_IFDIR | 01777);
-
-	if (!shm || !S_ISDIR(shm->mode))
-		boot_out_of_memory("/dev/shm");
-	shm->sb = &tmpfs_sb;
-	shm->mode = S_IFDIR | 01777;
-	shm->nlink = 2;
-	shm->atime = shm->mtime = shm->ctime = vfs_now();
-}
-
 void devfs_init(void)
 {
 	struct inode *dev = vfs_mknode(vfs_root(), "dev", S_IFDIR | 0755);
@@ -150,5 +136,8 @@ void devfs_init(void)
 		ino->data = NULL;
 		ino->sb = &devfs_sb;
 	}
-	shm_dir_init(dev);
+	/* /dev/shm, as Linux mounts it: where shm_open and sem_open (glibc and
+	 * musl) make the files they map MAP_SHARED. */
+	if (!tmpfs_mount_dir(dev, "shm"))
+		boot_out_of_memory("/dev/shm");
 }

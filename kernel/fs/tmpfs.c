@@ -3,8 +3,8 @@
  * tree inodes (fs/namei.c changes the tree); a regular file's data is an
  * array of page frames indexed by page number, a zero entry being a hole that
  * reads as zeros.  So files may be large and sparse, and a write allocates
- * only the pages it touches.  Mounted at /tmp, over the image's entries there
- * (which stay, read-only).
+ * only the pages it touches.  Mounted at /tmp and /dev/shm, over the image's
+ * entries there (which stay, read-only).
  */
 #include "fs/vfs.h"
 #include "core/heap.h"
@@ -248,17 +248,24 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
 	return ino;
 }
 
-void tmpfs_init(void)
+struct inode *tmpfs_mount_dir(struct inode *parent, const char *name)
 {
-	struct inode *tmp = vfs_mknode(vfs_root(), "tmp", S_IFDIR | 01777);
+	struct inode *d = vfs_mknode(parent, name, S_IFDIR | 01777);
 
-	if (!tmp || !S_ISDIR(tmp->mode))
-		panic("tmpfs: cannot mount /tmp");
-	/* Unlike a Linux mount, what the image has under /tmp stays visible,
+	if (!d || !S_ISDIR(d->mode))
+		return NULL;
+	/* Unlike a Linux mount, what the image has there stays visible,
 	 * read-only: `monos run` packs programs at their host path, which may
 	 * be under /tmp. */
-	tmp->sb = &tmpfs_sb;
-	tmp->mode = S_IFDIR | 01777;
-	tmp->nlink = 2;
-	tmp->atime = tmp->mtime = tmp->ctime = vfs_now();
+	d->sb = &tmpfs_sb;
+	d->mode = S_IFDIR | 01777;
+	d->nlink = 2;
+	d->atime = d->mtime = d->ctime = vfs_now();
+	return d;
+}
+
+void tmpfs_init(void)
+{
+	if (!tmpfs_mount_dir(vfs_root(), "tmp"))
+		panic("tmpfs: cannot mount /tmp");
 }
