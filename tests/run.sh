@@ -174,6 +174,13 @@ GUEST_CASES=(
 	"fdmany fdmany none same"
 	"statfs statfs none same"
 	"pty pty none same"
+	"futex_pi futex_pi none same"
+	"futex_robust futex_robust none same"
+	"sysv_shm sysv_shm none same"
+	"sysv_sem sysv_sem none same"
+	"sysv_msg sysv_msg none same"
+	"posix_shm posix_shm none same"
+	"thread_spin thread_spin none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

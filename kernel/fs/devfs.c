@@ -2,7 +2,7 @@
  * /dev: the character devices programs expect (null, zero, full, random,
  * urandom, tty, console) and stdin, stdout and stderr, which reopen the
  * program's fds 0-2 as Linux's /proc/self/fd links do; ptmx and the pts
- * directory of the pseudo-terminals (fs/pty.c).  Device numbers are
+ * directory of the pseudo-terminals (fs/pty.c); /dev/shm (tmpfs).  Device numbers are
  * Linux's (Documentation/admin-guide/devices.txt).
  */
 #include "fs/vfs.h"
@@ -156,4 +156,8 @@ void devfs_init(void)
 		ino->sb = &devfs_sb;
 	}
 	pty_init(dev);
+	/* /dev/shm, as Linux mounts it: where shm_open and sem_open (glibc and
+	 * musl) make the files they map MAP_SHARED. */
+	if (!tmpfs_mount_dir(dev, "shm"))
+		boot_out_of_memory("/dev/shm");
 }

@@ -162,6 +162,10 @@ void devfs_init(void);
 /* tmpfs.c: mount an empty tmpfs at /tmp (made when the image lacks it).
  * Called once by init after the image tree. */
 void tmpfs_init(void);
+/* tmpfs.c: make directory `name` of `parent` (or take the image's) a tmpfs,
+ * mode 01777, as a mount there would be (/tmp, /dev/shm).  NULL when out
+ * of memory; a file of that name (a hand-made image) panics.  Boot only. */
+struct inode *tmpfs_mount_dir(struct inode *parent, const char *name);
 
 /* procfs.c and sysfs.c: build /proc and /sys.  Called once by init after the
  * image tree (procfs reads the per-run "exe" entry). */

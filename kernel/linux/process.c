@@ -13,6 +13,7 @@
 #include "core/vm.h"
 #include "fs/tty.h"
 #include "fs/vfs.h"
+#include "linux/ipc.h"
 #include "linux/signal.h"
 #include "net/lwip/net.h"
 
@@ -39,6 +40,7 @@
 void process_exit(int status)
 {
 	struct monos_chan_exit e = { .kind = MONOS_EXIT_STATUS, .status = (uint8_t)status };
+	sem_exit(); /* SEM_UNDO belongs to the process: applied as it ends */
 	net_flush(NET_FLUSH_NS);
 	console_exit(&e);
 }
@@ -48,6 +50,7 @@ void process_kill(int signo, uint64_t addr, uint64_t ip)
 	struct monos_chan_exit e = {
 		.kind = MONOS_EXIT_SIGNAL, .signo = signo, .addr = addr, .ip = ip
 	};
+	sem_exit();
 	net_flush(NET_FLUSH_NS);
 	console_exit(&e);
 }

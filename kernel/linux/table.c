@@ -175,6 +175,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_readlinkat] = SYS(sys_readlinkat, "fspd"),
 	[__NR_faccessat] = SYS(sys_faccessat, "fso"),
 	[__NR_set_robust_list] = SYS(sys_set_robust_list, "pu"),
+	[__NR_get_robust_list] = SYS(sys_get_robust_list, "dpp"),
 	[__NR_dup3] = SYS(sys_dup3, "ffx"),
 	[__NR_prlimit64] = SYS(sys_prlimit64, "ddpp"),
 	[__NR_getrandom] = SYS(sys_getrandom, "pux"),
@@ -247,6 +248,19 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_umask] = SYS(sys_umask, "o"),
 	[__NR_statfs] = SYS(sys_statfs, "sp"),
 	[__NR_fstatfs] = SYS(sys_fstatfs, "fp"),
+	/* sys_shm.c, sys_sem.c, sys_msg.c: System V IPC */
+	[__NR_shmget] = SYS(sys_shmget, "duo"),
+	[__NR_shmat] = SYS(sys_shmat, "dpx"),
+	[__NR_shmdt] = SYS(sys_shmdt, "p"),
+	[__NR_shmctl] = SYS(sys_shmctl, "ddp"),
+	[__NR_semget] = SYS(sys_semget, "ddo"),
+	[__NR_semop] = SYS(sys_semop, "dpu"),
+	[__NR_semtimedop] = SYS(sys_semtimedop, "dpup"),
+	[__NR_semctl] = SYS(sys_semctl, "dddx"),
+	[__NR_msgget] = SYS(sys_msgget, "do"),
+	[__NR_msgsnd] = SYS(sys_msgsnd, "dpux"),
+	[__NR_msgrcv] = SYS(sys_msgrcv, "dpudx"),
+	[__NR_msgctl] = SYS(sys_msgctl, "ddp"),
 };
 
 extern const char *const syscall_names[SYSCALL_COUNT];
