@@ -179,7 +179,7 @@ static long attach(struct shm_seg *s, uint64_t addr, long flags)
 		return r;
 	if ((at = shmat_place(addr, len, flags)) < 0)
 		return at;
-	if (vm_map_shared((uint64_t)at, len, prot, s->ino, 0,
+	if (vm_map_shared((uint64_t)at, len, prot, s->ino, vfs_vm_ops(s->ino), 0,
 			  VMA_SHARED | (rdonly ? VMA_NOWRITE : 0)))
 		return -ENOMEM;
 	s->atime = ipc_now();
