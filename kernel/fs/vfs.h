@@ -8,8 +8,12 @@
  * fds 0-2 (fs/console_file.c).  Changes to the tree (create, unlink, rename,
  * link) are in fs/namei.c.
  *
- * One process and, for now, one CPU running the kernel at a time: the tree is
- * guarded by the big kernel lock of the syscall path.
+ * What guards the tree: one CPU, and a kernel that is not preemptible and
+ * runs system calls with interrupts off (sched_wait is the only place a
+ * thread gives the CPU up), so one thread at a time changes it, and no
+ * interrupt handler touches it.  This is the implicit lock design.md 14
+ * makes explicit before SMP; code that sleeps mid-change must re-check what
+ * it found.  The tree itself and path lookup: fs/vfs.c.
  */
 #ifndef FS_VFS_H
 #define FS_VFS_H
