@@ -160,6 +160,9 @@ GUEST_CASES=(
 	"fdclose fdclose none same"
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
+	"sigexit-resethand sigexit none crash:SIGTERM resethand"
+	"sigexit-threads sigexit none crash:SIGTERM threads"
+	"sigexit-altstack sigexit none crash:SIGTERM altstack"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,
