@@ -163,6 +163,7 @@ GUEST_CASES=(
 	"sigexit-resethand sigexit none crash:SIGTERM resethand"
 	"sigexit-threads sigexit none crash:SIGTERM threads"
 	"sigexit-altstack sigexit none crash:SIGTERM altstack"
+	"inet_any inet_any none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

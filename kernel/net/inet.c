@@ -114,6 +114,22 @@ static int addr_from(struct socket *s, const void *addr, size_t len, ip_addr_t *
 	return 0;
 }
 
+/* A destination: Linux routes the unspecified address to the local host
+ * (ip_route_output_key_hash: 0.0.0.0 becomes 127.0.0.1; tcp_v6_connect
+ * and udpv6_sendmsg: :: becomes ::1), and programs rely on it (etcd's
+ * gRPC gateway dials 0.0.0.0). */
+static int dest_from(struct socket *s, const void *addr, size_t len, ip_addr_t *ip, u16_t *port)
+{
+	int r = addr_from(s, addr, len, ip, port);
+
+	if (r || !ip_addr_isany(ip))
+		return r;
+	ip_addr_set_loopback(IP_IS_V6(ip) || IP_IS_ANY_TYPE_VAL(*ip), ip);
+	if (IP_IS_V6(ip))
+		ip_2_ip6(ip)->zone = 0;
+	return 0;
+}
+
 /* An lwIP address and port as the socket's family writes it. */
 static size_t addr_to(struct socket *s, const ip_addr_t *ip, u16_t port, void *out)
 {
@@ -403,7 +419,7 @@ static int inet_connect(struct socket *s, const void *addr, size_t len, bool non
 	struct inet_sock *k = isk(s);
 	ip_addr_t ip;
 	u16_t port;
-	int r = addr_from(s, addr, len, &ip, &port);
+	int r = dest_from(s, addr, len, &ip, &port);
 
 	if (r)
 		return r;
@@ -480,7 +496,7 @@ static long udp_send_msg(struct socket *s, struct inet_sock *k, struct sock_msg 
 
 	if (n > 65507)
 		return -EMSGSIZE;
-	if (m->name && (r = addr_from(s, m->name, m->namelen, &ip, &port)))
+	if (m->name && (r = dest_from(s, m->name, m->namelen, &ip, &port)))
 		return r;
 	if (!m->name && k->state != INET_CONNECTED)
 		return -EDESTADDRREQ;
