@@ -164,6 +164,7 @@ GUEST_CASES=(
 	"sigexit-threads sigexit none crash:SIGTERM threads"
 	"sigexit-altstack sigexit none crash:SIGTERM altstack"
 	"inet_any inet_any none same"
+	"backlog backlog none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

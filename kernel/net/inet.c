@@ -31,6 +31,9 @@
 #define BOUNCE_MAX	 (64 * 1024)
 #define SOCKADDR_IN_LEN	 16
 #define SOCKADDR_IN6_LEN 28
+/* Connections a listener queues for accept() (net.core.somaxconn).  The
+ * listen() backlog is not enforced below it: see on_accept. */
+#define SOMAXCONN 4096
 
 enum inet_state { INET_NEW, INET_LISTEN, INET_CONNECTING, INET_CONNECTED, INET_CLOSED };
 
@@ -228,6 +231,19 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 
 	if (!l || err != ERR_OK || !newpcb)
 		return ERR_VAL;
+	/*
+	 * Linux keeps completing handshakes (SYN cookies) and queues up to the
+	 * backlog, then drops SYNs so clients retry.  lwIP can only count
+	 * half-open connections against an 8-bit backlog, and dropping SYNs
+	 * under a burst from QEMU's user networking costs seconds of SYN
+	 * retransmission per client (issue 8: 2,000 idle connections).  So
+	 * every handshake completes and queues, up to SOMAXCONN; past that a
+	 * client is reset rather than left waiting.
+	 */
+	if (l->npending >= SOMAXCONN) {
+		tcp_abort(newpcb);
+		return ERR_ABRT;
+	}
 	ns = sock_alloc(l->s);
 	if (!ns || !(k = isk_new(ns))) {
 		if (ns)
@@ -238,7 +254,6 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	k->pcb.tcp = newpcb;
 	k->state = INET_CONNECTED;
 	tcp_hooks(newpcb, k);
-	tcp_backlog_delayed(newpcb); /* counts against the backlog until accept() */
 	list_add_tail(&k->node, &l->pending);
 	l->npending++;
 	changed(l);
@@ -309,6 +324,7 @@ static int inet_bind(struct socket *s, const void *addr, size_t len, unsigned mo
 	return e == ERR_VAL ? -EINVAL : net_errno(e);
 }
 
+/* `backlog` is not enforced: the queue holds up to SOMAXCONN (on_accept). */
 static int inet_listen(struct socket *s, int backlog)
 {
 	struct inet_sock *k = isk(s);
@@ -317,10 +333,8 @@ static int inet_listen(struct socket *s, int backlog)
 
 	if (s->type != SOCK_STREAM)
 		return -EOPNOTSUPP;
-	backlog = backlog < 1 ? 1 : backlog > 255 ? 255 : backlog;
 	uint64_t fl = net_lock();
-	if (k->state == INET_LISTEN) {
-		tcp_backlog_set(k->pcb.tcp, backlog);
+	if (k->state == INET_LISTEN) { /* a new backlog: nothing to change */
 		net_unlock(fl);
 		return 0;
 	}
@@ -330,7 +344,7 @@ static int inet_listen(struct socket *s, int backlog)
 	}
 	if (!k->pcb.tcp->local_port) /* Linux binds an unbound socket */
 		e = tcp_bind(k->pcb.tcp, IP_ANY_TYPE, 0);
-	lpcb = e == ERR_OK ? tcp_listen_with_backlog_and_err(k->pcb.tcp, backlog, &e) : NULL;
+	lpcb = e == ERR_OK ? tcp_listen_with_backlog_and_err(k->pcb.tcp, 0, &e) : NULL;
 	if (lpcb) { /* the listening pcb replaces (and freed) the first one */
 		k->pcb.tcp = lpcb;
 		k->state = INET_LISTEN;
@@ -360,8 +374,6 @@ static struct socket *inet_accept(struct socket *s, bool nonblock)
 			k = list_first_entry(&l->pending, struct inet_sock, node);
 			list_del(&k->node);
 			l->npending--;
-			if (k->pcb.tcp)
-				tcp_backlog_accepted(k->pcb.tcp);
 			net_unlock(fl);
 			return k->s;
 		}
@@ -701,7 +713,7 @@ static unsigned inet_poll(struct socket *s, uint64_t *gen)
 {
 	struct inet_sock *k = isk(s);
 	unsigned mask = 0;
-	uint64_t fl = net_lock();
+	uint64_t fl = net_peek_lock(); /* epoll asks every socket: keep it cheap */
 
 	if (s->type == SOCK_DGRAM) {
 		if (!list_empty(&k->dgrams))
@@ -724,7 +736,7 @@ static unsigned inet_poll(struct socket *s, uint64_t *gen)
 	}
 	if (gen)
 		*gen = k->gen;
-	net_unlock(fl);
+	net_peek_unlock(fl);
 	return mask;
 }
 

@@ -95,8 +95,7 @@ void *sys_arch_calloc(size_t n, size_t size);
 #define TCP_SND_BUF		   (44 * TCP_MSS)
 #define TCP_SND_QUEUELEN	   (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_QUEUE_OOSEQ		   1
-#define TCP_LISTEN_BACKLOG	   1 /* listen(fd, backlog) */
-#define TCP_DEFAULT_LISTEN_BACKLOG 0xff
+#define TCP_LISTEN_BACKLOG	   0 /* no SYN dropped for a backlog: inet.c's on_accept */
 #define LWIP_TCP_KEEPALIVE	   1 /* SO_KEEPALIVE, TCP_KEEPIDLE... */
 #define SO_REUSE		   1 /* SO_REUSEADDR */
 #define LWIP_TCP_TIMESTAMPS	   0
