@@ -165,6 +165,7 @@ GUEST_CASES=(
 	"sigexit-altstack sigexit none crash:SIGTERM altstack"
 	"inet_any inet_any none same"
 	"backlog backlog none same"
+	"udp_cmsg udp_cmsg none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

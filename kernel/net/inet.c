@@ -11,6 +11,7 @@
  * Semantics: man 7 tcp, udp, ip, ipv6; errors as Linux gives them.
  */
 #include "net/socket.h"
+#include "net/inet_cmsg.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
@@ -21,16 +22,18 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 
-#define IPPROTO_IP	 0
-#define IPPROTO_TCP	 6
-#define IPPROTO_UDP	 17
-#define IPPROTO_IPV6	 41
-#define TCP_NODELAY	 1
-#define IPV6_V6ONLY	 26
-#define FIONREAD	 0x541b
-#define BOUNCE_MAX	 (64 * 1024)
-#define SOCKADDR_IN_LEN	 16
-#define SOCKADDR_IN6_LEN 28
+#define IPPROTO_TCP	  6
+#define IPPROTO_UDP	  17
+#define TCP_NODELAY	  1
+#define IP_TOS		  1
+#define IP_TTL		  2
+#define IPV6_UNICAST_HOPS 16
+#define IPV6_V6ONLY	  26
+#define IPV6_TCLASS	  67
+#define FIONREAD	  0x541b
+#define BOUNCE_MAX	  (64 * 1024)
+#define SOCKADDR_IN_LEN	  16
+#define SOCKADDR_IN6_LEN  28
 /* Connections a listener queues for accept() (net.core.somaxconn).  The
  * listen() backlog is not enforced below it: see on_accept. */
 #define SOMAXCONN 4096
@@ -42,6 +45,7 @@ struct dgram {
 	struct pbuf *p;
 	ip_addr_t from;
 	u16_t port;
+	struct inet_rxinfo ri; /* its IP header, for recvmsg's control messages */
 	struct list_head node;
 };
 
@@ -61,7 +65,8 @@ struct inet_sock {
 	struct list_head node;
 	int npending;
 	bool v6only;
-	uint64_t gen; /* bumped on every change (epoll's edge trigger) */
+	unsigned cm_want; /* INET_CM_*: control messages recvmsg gives */
+	uint64_t gen;	  /* bumped on every change (epoll's edge trigger) */
 };
 
 static struct inet_sock *isk(struct socket *s)
@@ -274,6 +279,7 @@ static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr
 	d->p = p;
 	ip_addr_copy(d->from, *from);
 	d->port = port;
+	inet_rxinfo_take(&d->ri);
 	list_add_tail(&d->node, &k->dgrams);
 	k->dgram_bytes += p->tot_len;
 	changed(k);
@@ -638,6 +644,8 @@ static long udp_recv_data(struct socket *s, struct inet_sock *k, struct sock_msg
 	}
 	if (m->name)
 		m->namelen = addr_to(s, &d->from, d->port, m->name);
+	if (k->cm_want)
+		inet_rxinfo_put(&d->ri, k->cm_want, m);
 	if (len > n)
 		m->flags_out |= MSG_TRUNC;
 	if (!(flags & MSG_PEEK)) {
@@ -756,6 +764,69 @@ static long inet_ioctl(struct socket *s, unsigned cmd, uint64_t arg)
 	return copy_to_user(arg, &n, sizeof(n));
 }
 
+/* The TTL (hop limit) or TOS (traffic class) field of the socket's pcb that
+ * (level, name) names, or NULL: IP_TTL, IPV6_UNICAST_HOPS, IP_TOS,
+ * IPV6_TCLASS.  Both pcb kinds start with lwIP's IP_PCB fields.  Net lock
+ * held. */
+static u8_t *ip_field(struct inet_sock *k, int level, int name)
+{
+	struct ip_pcb *pcb = (struct ip_pcb *)k->pcb.udp;
+
+	if (!pcb)
+		return NULL;
+	if ((level == IPPROTO_IP && name == IP_TTL) ||
+	    (level == IPPROTO_IPV6 && name == IPV6_UNICAST_HOPS))
+		return &pcb->ttl;
+	if ((level == IPPROTO_IP && name == IP_TOS) ||
+	    (level == IPPROTO_IPV6 && name == IPV6_TCLASS))
+		return &pcb->tos;
+	return NULL;
+}
+
+/* The value ip_field's option `name` takes from `v`, as Linux checks it
+ * (do_ip_setsockopt, do_ipv6_setsockopt): -1 is the default; -EINVAL. */
+static int ip_field_value(int level, int name, int v)
+{
+	if (level == IPPROTO_IP && name == IP_TOS)
+		return v & 0xff;
+	if (level == IPPROTO_IP && name == IP_TTL && v != -1 && (v < 1 || v > 255))
+		return -EINVAL;
+	if (v < -1 || v > 255)
+		return -EINVAL;
+	if (v == -1)
+		return name == IP_TTL || name == IPV6_UNICAST_HOPS ? IP_DEFAULT_TTL : 0;
+	return v;
+}
+
+/* setsockopt of ip_field's options: 0, -EINVAL, or 1 when (level, name) is
+ * not one of them. */
+static int ip_field_set(struct inet_sock *k, int level, int name, int v)
+{
+	int val = ip_field_value(level, name, v), r = 1;
+	uint64_t fl = net_lock();
+	u8_t *f = ip_field(k, level, name);
+
+	if (f) {
+		r = val < 0 ? val : 0;
+		if (val >= 0)
+			*f = (u8_t)val;
+	}
+	net_unlock(fl);
+	return r;
+}
+
+/* getsockopt of ip_field's options: true (and *v) when it is one. */
+static bool ip_field_get(struct inet_sock *k, int level, int name, int *v)
+{
+	uint64_t fl = net_lock();
+	u8_t *f = ip_field(k, level, name);
+
+	if (f)
+		*v = *f;
+	net_unlock(fl);
+	return f != NULL;
+}
+
 static int inet_setsockopt(struct socket *s, int level, int name, const void *val, size_t len)
 {
 	struct inet_sock *k = isk(s);
@@ -779,6 +850,11 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 		k->v6only = v != 0; /* recorded; lwIP's dual-stack pcbs take both */
 		return 0;
 	}
+	if (inet_cmsg_setopt(&k->cm_want, s->family == AF_INET6, level, name, v))
+		return 0;
+	int r = ip_field_set(k, level, name, v);
+	if (r <= 0)
+		return r;
 	if (level == IPPROTO_TCP || level == IPPROTO_IP || level == IPPROTO_IPV6)
 		return 0; /* TCP_KEEPIDLE, IP_TOS...: accepted, as hints */
 	return -ENOPROTOOPT;
@@ -795,7 +871,8 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, siz
 		net_unlock(fl);
 	} else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && s->family == AF_INET6) {
 		v = k->v6only;
-	} else {
+	} else if (!inet_cmsg_getopt(k->cm_want, s->family == AF_INET6, level, name, &v) &&
+		   !ip_field_get(k, level, name, &v)) {
 		return -ENOPROTOOPT;
 	}
 	if (*len < sizeof(v))

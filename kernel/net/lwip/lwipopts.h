@@ -68,6 +68,7 @@ void *sys_arch_calloc(size_t n, size_t size);
 
 /* ---- IPv4 ---- */
 #define LWIP_IPV4	    1
+#define IP_DEFAULT_TTL	    64 /* Linux's net.ipv4.ip_default_ttl and IPv6 hop limit */
 #define LWIP_ICMP	    1
 #define LWIP_DHCP	    1
 #define DHCP_DOES_ARP_CHECK 0 /* no 1 s conflict probe before the program starts */
