@@ -166,6 +166,7 @@ GUEST_CASES=(
 	"inet_any inet_any none same"
 	"backlog backlog none same"
 	"udp_cmsg udp_cmsg none same"
+	"udplite udplite none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

@@ -30,10 +30,17 @@
 #define IPV6_UNICAST_HOPS 16
 #define IPV6_V6ONLY	  26
 #define IPV6_TCLASS	  67
-#define FIONREAD	  0x541b
-#define BOUNCE_MAX	  (64 * 1024)
-#define SOCKADDR_IN_LEN	  16
-#define SOCKADDR_IN6_LEN  28
+/* UDP-Lite (RFC 3828, man 7 udplite): the protocol is also its option level
+ * (SOL_UDPLITE); a checksum coverage counts the 8-byte header. */
+#define IPPROTO_UDPLITE	   136
+#define UDPLITE_SEND_CSCOV 10
+#define UDPLITE_RECV_CSCOV 11
+#define UDPLITE_MIN_CSCOV  8
+#define UDPLITE_MAX_CSCOV  0xffff
+#define FIONREAD	   0x541b
+#define BOUNCE_MAX	   (64 * 1024)
+#define SOCKADDR_IN_LEN	   16
+#define SOCKADDR_IN6_LEN   28
 /* Connections a listener queues for accept() (net.core.somaxconn).  The
  * listen() backlog is not enforced below it: see on_accept. */
 #define SOMAXCONN 4096
@@ -66,6 +73,7 @@ struct inet_sock {
 	int npending;
 	bool v6only;
 	unsigned cm_want; /* INET_CM_*: control messages recvmsg gives */
+	bool lite_rx_set; /* UDP-Lite: UDPLITE_RECV_CSCOV was set */
 	uint64_t gen;	  /* bumped on every change (epoll's edge trigger) */
 };
 
@@ -265,13 +273,41 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	return ERR_OK;
 }
 
+static bool is_lite(const struct socket *s)
+{
+	return s->type == SOCK_DGRAM && s->protocol == IPPROTO_UDPLITE;
+}
+
+/*
+ * Whether socket `k` takes the datagram lwIP delivers now.  lwIP finds UDP
+ * and UDP-Lite receivers in one table, by port: a datagram of the other
+ * protocol is not for it.  With UDPLITE_RECV_CSCOV set, Linux drops a
+ * partially covered datagram whose coverage is below it (or any, when it
+ * is 0: full coverage asked for), as udp_queue_rcv_one_skb does.
+ */
+static bool lite_accepts(struct inet_sock *k, struct pbuf *p)
+{
+	bool lite = ip_current_header_proto() == IP_PROTO_UDPLITE;
+	const struct udp_hdr *h = (const struct udp_hdr *)((u8_t *)p->payload - UDP_HLEN);
+	size_t full = p->tot_len + UDP_HLEN, cov;
+
+	if (lite != is_lite(k->s))
+		return false;
+	if (!lite || !k->lite_rx_set)
+		return true;
+	cov = lwip_ntohs(h->len) ? lwip_ntohs(h->len) : full; /* 0: all of it */
+	if (cov >= full)
+		return true;
+	return k->pcb.udp->chksum_len_rx && cov >= k->pcb.udp->chksum_len_rx;
+}
+
 static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *from,
 		   u16_t port)
 {
 	struct inet_sock *k = arg;
 	struct dgram *d;
 
-	if (!k || k->dgram_bytes + p->tot_len > (size_t)k->s->rcvbuf ||
+	if (!k || !lite_accepts(k, p) || k->dgram_bytes + p->tot_len > (size_t)k->s->rcvbuf ||
 	    !(d = kmalloc(sizeof(*d)))) {
 		pbuf_free(p); /* a full receive buffer drops, as UDP does */
 		return;
@@ -827,6 +863,42 @@ static bool ip_field_get(struct inet_sock *k, int level, int name, int *v)
 	return f != NULL;
 }
 
+/* UDPLITE_SEND_CSCOV and UDPLITE_RECV_CSCOV, as Linux's udp_lib_setsockopt
+ * takes them: 0 is the whole datagram, less than the header becomes 8. */
+static int lite_setopt(struct socket *s, int name, int v)
+{
+	struct inet_sock *k = isk(s);
+	u16_t cov = v != 0 && v < UDPLITE_MIN_CSCOV ? UDPLITE_MIN_CSCOV
+		    : v > UDPLITE_MAX_CSCOV	    ? UDPLITE_MAX_CSCOV
+						    : (u16_t)v;
+
+	if (!is_lite(s) || (name != UDPLITE_SEND_CSCOV && name != UDPLITE_RECV_CSCOV))
+		return -ENOPROTOOPT;
+	uint64_t fl = net_lock();
+	if (name == UDPLITE_SEND_CSCOV) {
+		k->pcb.udp->chksum_len_tx = cov;
+	} else {
+		k->pcb.udp->chksum_len_rx = cov;
+		k->lite_rx_set = true;
+	}
+	net_unlock(fl);
+	return 0;
+}
+
+static bool lite_getopt(struct socket *s, int level, int name, int *v)
+{
+	struct inet_sock *k = isk(s);
+
+	/* Linux answers on a plain UDP socket too (0) */
+	if (level != IPPROTO_UDPLITE || s->type != SOCK_DGRAM ||
+	    (name != UDPLITE_SEND_CSCOV && name != UDPLITE_RECV_CSCOV))
+		return false;
+	uint64_t fl = net_lock();
+	*v = name == UDPLITE_SEND_CSCOV ? k->pcb.udp->chksum_len_tx : k->pcb.udp->chksum_len_rx;
+	net_unlock(fl);
+	return true;
+}
+
 static int inet_setsockopt(struct socket *s, int level, int name, const void *val, size_t len)
 {
 	struct inet_sock *k = isk(s);
@@ -852,6 +924,8 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 	}
 	if (inet_cmsg_setopt(&k->cm_want, s->family == AF_INET6, level, name, v))
 		return 0;
+	if (level == IPPROTO_UDPLITE)
+		return lite_setopt(s, name, v);
 	int r = ip_field_set(k, level, name, v);
 	if (r <= 0)
 		return r;
@@ -872,7 +946,7 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, siz
 	} else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && s->family == AF_INET6) {
 		v = k->v6only;
 	} else if (!inet_cmsg_getopt(k->cm_want, s->family == AF_INET6, level, name, &v) &&
-		   !ip_field_get(k, level, name, &v)) {
+		   !ip_field_get(k, level, name, &v) && !lite_getopt(s, level, name, &v)) {
 		return -ENOPROTOOPT;
 	}
 	if (*len < sizeof(v))
@@ -956,7 +1030,8 @@ static int inet_create(struct socket *s, int protocol)
 		net_init_loopback(); /* no device: 127.0.0.1 and ::1 still work */
 	if (s->type == SOCK_STREAM && protocol && protocol != IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
-	if (s->type == SOCK_DGRAM && protocol && protocol != IPPROTO_UDP)
+	if (s->type == SOCK_DGRAM && protocol && protocol != IPPROTO_UDP &&
+	    protocol != IPPROTO_UDPLITE)
 		return -EPROTONOSUPPORT;
 	if (s->type != SOCK_STREAM && s->type != SOCK_DGRAM)
 		return -ESOCKTNOSUPPORT;
@@ -971,6 +1046,8 @@ static int inet_create(struct socket *s, int protocol)
 		k->pcb.udp = udp_new_ip_type(ip_type(s));
 		if (k->pcb.udp)
 			udp_recv(k->pcb.udp, on_udp, k);
+		if (k->pcb.udp && is_lite(s))
+			udp_setflags(k->pcb.udp, UDP_FLAGS_UDPLITE);
 	}
 	bool ok = k->pcb.tcp != NULL; /* the union: either pcb */
 	net_unlock(fl);

@@ -90,6 +90,7 @@ void *sys_arch_calloc(size_t n, size_t size);
 
 /* ---- Transports ---- */
 #define LWIP_UDP		   1
+#define LWIP_UDPLITE		   1 /* IPPROTO_UDPLITE */
 #define LWIP_TCP		   1
 #define TCP_MSS			   1460
 #define TCP_WND			   (44 * TCP_MSS) /* just under 64 KiB: no window scaling */
