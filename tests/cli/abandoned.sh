@@ -22,37 +22,12 @@ for _ in $(seq 300); do # the guest boots and listens first
 	sleep 0.1
 done
 
-cat >"$scratch/abandon.py" <<'PY'
-import resource, socket, struct, sys, time
-port, mode, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 100)), hard))
-start, held = time.time(), []
-for _ in range(n):
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
-    if mode == "rst":
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        s.close()
-    else:
-        held.append(s)
-t = time.time()
-try:
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
-    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    ok = s.recv(4096).startswith(b"HTTP/1.1 200")
-except OSError:
-    ok = False
-now = time.time()
-print("answered" if ok else "no answer")
-print("%.0f" % (10 * (now - start)))  # tenths since the first connection
-print("%.0f" % (10 * (now - t)))      # tenths since the request
-PY
-run timeout 60 python3 "$scratch/abandon.py" "$hport" idle $queued
+run timeout 60 python3 tests/cli/lib/abandon.py "$hport" idle $queued
 check "a request behind $queued queued connections is answered" out_has "answered"
 tenths=$(sed -n 2p "$scratch/out")
 check "it is answered within ${late}s of the busy spell (took ${tenths:-?} tenths)" \
 	test "${tenths:-999}" -le $(((busy + late) * 10))
-run timeout 60 python3 "$scratch/abandon.py" "$hport" rst $rsts
+run timeout 60 python3 tests/cli/lib/abandon.py "$hport" rst $rsts
 check "a request after $rsts reset connections is answered" out_has "answered"
 tenths=$(sed -n 3p "$scratch/out")
 check "at once (took ${tenths:-?} tenths)" test "${tenths:-999}" -le $((late * 10))
