@@ -163,6 +163,7 @@ GUEST_CASES=(
 	"sigexit-resethand sigexit none crash:SIGTERM resethand"
 	"sigexit-threads sigexit none crash:SIGTERM threads"
 	"sigexit-altstack sigexit none crash:SIGTERM altstack"
+	"sigexit-directed sigexit none crash:SIGTERM directed"
 	"inet_any inet_any none same"
 	"backlog backlog none same"
 	"udp_cmsg udp_cmsg none same"

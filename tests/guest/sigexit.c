@@ -8,6 +8,9 @@
  *   threads    SIGTERM without a handler arrives while other threads wait
  *              in futex, epoll_wait and nanosleep; 143
  *   altstack   the re-raising handler runs on a sigaltstack; 143
+ *   directed   SIGTERM without a handler goes to one thread only
+ *              (pthread_kill), the one waiting in futex: the default action
+ *              still ends the whole program; 143
  * Each case writes its lines with write(2) before the end.  The signal comes
  * from a second thread (kill(2) to the whole process) while the main thread
  * waits in epoll_wait, as node's event loop does.  monos adds "killed by
@@ -24,6 +27,8 @@
 #define WAITERS 3 /* threads blocked in futex, epoll_wait and nanosleep */
 
 static int epfd;
+static bool directed; /* the killer signals one thread, not the process */
+static pthread_t futex_waiter;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
 
@@ -68,17 +73,21 @@ static void *killer(void *arg)
 {
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
 	nanosleep(&ts, NULL);
-	kill(getpid(), SIGTERM);
+	if (directed)
+		pthread_kill(futex_waiter, SIGTERM);
+	else
+		kill(getpid(), SIGTERM);
 	return arg;
 }
 
-static void start(void *(*fn)(void *))
+static pthread_t start(void *(*fn)(void *))
 {
 	pthread_t t;
 	if (pthread_create(&t, NULL, fn, NULL)) {
 		say("pthread_create failed\n");
 		exit(1);
 	}
+	return t;
 }
 
 static void handle(bool on_altstack)
@@ -102,7 +111,7 @@ int main(int argc, char **argv)
 	struct epoll_event ev;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: sigexit resethand|threads|altstack\n");
+		fprintf(stderr, "usage: sigexit resethand|threads|altstack|directed\n");
 		return 2;
 	}
 	epfd = epoll_create1(0);
@@ -110,9 +119,12 @@ int main(int argc, char **argv)
 		handle(false);
 	else if (!strcmp(argv[1], "altstack"))
 		handle(true);
+	else if (!strcmp(argv[1], "directed"))
+		directed = true;
 	else if (strcmp(argv[1], "threads"))
 		return 2;
-	for (int i = 0; i < WAITERS; i++)
+	futex_waiter = start(waiters[0]);
+	for (int i = 1; i < WAITERS; i++)
 		start(waiters[i]);
 	say("waiting\n");
 	start(killer);
