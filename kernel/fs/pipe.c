@@ -21,14 +21,11 @@
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/uaccess.h"
+#include "linux/uapi.h"
 
 #define PIPE_DEF_BUFFERS 16	    /* default capacity: 16 pages (64 KiB) */
 #define PIPE_SIZE_LIMIT	 (1u << 31) /* F_SETPIPE_SZ above this: EINVAL (round_pipe_size) */
 #define PIPE_MODE	 (S_IFIFO | 0600)
-#define F_SETPIPE_SZ	 1031 /* include/uapi/linux/fcntl.h: F_LINUX_SPECIFIC_BASE + 7 */
-#define F_GETPIPE_SZ	 1032
-#define FIONREAD	 0x541b /* include/uapi/asm-generic/ioctls.h */
-#define O_DIRECT	 040000 /* packet mode on pipes */
 
 /* One page of data; [off, off + len) is still unread. */
 struct pipe_buffer {

@@ -13,19 +13,15 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "linux/uapi.h"
 
-#define F_GETLK	 5
-#define F_SETLK	 6
-#define F_SETLKW 7
-#define F_RDLCK	 0
-#define F_WRLCK	 1
-#define F_UNLCK	 2
-#define SEEK_SET 0
-#define SEEK_END 2
-#define LOCK_SH	 1
-#define LOCK_EX	 2
-#define LOCK_NB	 4
-#define LOCK_UN	 8
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
 
 struct flock_k {
 	int16_t type, whence;

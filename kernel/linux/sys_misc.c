@@ -14,6 +14,7 @@
 #include "core/uts.h"
 #include "core/vm.h"
 #include "fs/vfs.h"
+#include "linux/uapi.h"
 
 #define ARCH_SET_GS	     0x1001
 #define ARCH_SET_FS	     0x1002
@@ -30,7 +31,6 @@
 #define RLIM_INFINITY	     (~0ull)
 #define RSEQ_FLAG_UNREGISTER 1
 #define RSEQ_MIN_LEN	     32
-#define CAP_SYS_ADMIN	     21 /* include/uapi/linux/capability.h */
 
 /* The only process: pid 1 would make glibc and shells think they are init;
  * Linux containers show the same, and programs rarely care. */
@@ -142,14 +142,13 @@ struct rlimit_k {
 	uint64_t cur, max;
 };
 
-#define RLIMIT_CORE	  4
-#define RLIMIT_NPROC	  6
-#define RLIMIT_MEMLOCK	  8
-#define RLIMIT_SIGPENDING 11
-#define RLIMIT_MSGQUEUE	  12
-#define RLIMIT_NICE	  13
-#define RLIMIT_RTPRIO	  14
-#define NPROC_DEFAULT	  63464 /* what Linux derives for a few GiB of RAM */
+#define RLIMIT_CORE	4
+#define RLIMIT_NPROC	6
+#define RLIMIT_MEMLOCK	8
+#define RLIMIT_MSGQUEUE 12
+#define RLIMIT_NICE	13
+#define RLIMIT_RTPRIO	14
+#define NPROC_DEFAULT	63464 /* what Linux derives for a few GiB of RAM */
 
 /* Linux's defaults for a process started by a root shell; the rest are
  * unlimited. */

@@ -17,10 +17,10 @@
 #include "core/uaccess.h"
 #include "core/vm.h"
 #include "fs/vfs.h"
+#include "linux/uapi.h"
 
 /* ------------------------------------------------------------- pipes */
 
-#define O_DIRECT    040000
 #define PIPE2_FLAGS (O_CLOEXEC | O_NONBLOCK | O_DIRECT)
 
 /*
@@ -30,7 +30,7 @@
  */
 static void pipe_sigpipe(void)
 {
-	struct ksiginfo info = {.signo = SIGPIPE, .code = SI_USER, .pid = 1};
+	struct ksiginfo info = { .signo = SIGPIPE, .code = SI_USER, .pid = 1 };
 	signal_send(sched_current(), &info);
 }
 
@@ -271,7 +271,6 @@ long sys_setpriority(int which, int who, int nice)
 #define RUSAGE_SELF	(0)
 #define RUSAGE_CHILDREN (-1)
 #define RUSAGE_THREAD	(1)
-#define USER_HZ		100 /* clock_t ticks per second (times) */
 #define NSEC_PER_USEC	1000ull
 
 struct timeval_k {

@@ -16,6 +16,7 @@
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "linux/uapi.h"
 #include "net/lwip/net.h"
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
@@ -25,11 +26,8 @@
 #define IPPROTO_TCP	  6
 #define IPPROTO_UDP	  17
 #define TCP_NODELAY	  1
-#define IP_TOS		  1
-#define IP_TTL		  2
 #define IPV6_UNICAST_HOPS 16
 #define IPV6_V6ONLY	  26
-#define IPV6_TCLASS	  67
 /* UDP-Lite (RFC 3828, man 7 udplite): the protocol is also its option level
  * (SOL_UDPLITE); a checksum coverage counts the 8-byte header. */
 #define IPPROTO_UDPLITE	   136
@@ -37,13 +35,9 @@
 #define UDPLITE_RECV_CSCOV 11
 #define UDPLITE_MIN_CSCOV  8
 #define UDPLITE_MAX_CSCOV  0xffff
-#define FIONREAD	   0x541b
 #define BOUNCE_MAX	   (64 * 1024)
 #define SOCKADDR_IN_LEN	   16
 #define SOCKADDR_IN6_LEN   28
-/* Connections a listener queues for accept() (net.core.somaxconn).  The
- * listen() backlog is not enforced below it: see on_accept. */
-#define SOMAXCONN 4096
 
 enum inet_state { INET_NEW, INET_LISTEN, INET_CONNECTING, INET_CONNECTED, INET_CLOSED };
 
