@@ -268,7 +268,7 @@ static void pipe_release(struct file *f)
 	uint64_t flags = spin_lock_irqsave(&p->lock);
 	bool last;
 
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
+	if (!file_writable(f)) /* the read end */
 		p->readers--;
 	else
 		p->writers--;
@@ -312,7 +312,7 @@ static unsigned pipe_poll(struct file *f, uint64_t *gen)
 	unsigned mask = 0;
 	uint64_t flags = spin_lock_irqsave(&p->lock);
 
-	if ((f->flags & O_ACCMODE) == O_RDONLY) {
+	if (!file_writable(f)) { /* the read end */
 		if (!pipe_empty(p))
 			mask |= POLLIN | POLLRDNORM;
 		if (!p->writers)

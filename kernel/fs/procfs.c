@@ -76,7 +76,7 @@ static struct file *gen_open(struct inode *ino, unsigned flags)
 	struct gen_text *t;
 	struct file *f;
 
-	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+	if (file_flags_writable(flags) || (flags & O_TRUNC))
 		return ERR_PTR(-EACCES);
 	if (flags & O_DIRECTORY)
 		return ERR_PTR(-ENOTDIR);

@@ -106,7 +106,7 @@ void tty_claim_at_start(struct tty *t)
 void tty_opened(struct tty *t, unsigned flags)
 {
 	/* Linux's tty_open_proc_set_tty: only a reader may acquire it. */
-	if ((flags & O_NOCTTY) || (flags & O_ACCMODE) == O_WRONLY || !session_ops)
+	if ((flags & O_NOCTTY) || !file_flags_readable(flags) || !session_ops)
 		return;
 	if (session_ops->leader() && !ctty && !t->session)
 		make_ctty(t);

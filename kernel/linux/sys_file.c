@@ -34,7 +34,7 @@ static long file_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, bool 
 
 	if (wr ? !f->ops->write && !f->ops->write_user : !f->ops->read && !f->ops->read_user)
 		return -EINVAL;
-	if ((f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY) && !S_ISDIR(f->inode->mode))
+	if (!(wr ? file_writable(f) : file_readable(f)) && !S_ISDIR(f->inode->mode))
 		return -EBADF;
 	if (wr && f->ops->write_user)
 		return f->ops->write_user(f, ubuf, n, off);

@@ -32,7 +32,6 @@ struct flock_k {
 long lock_fcntl(struct file *f, long cmd, uint64_t arg)
 {
 	struct flock_k fl;
-	unsigned mode = f->flags & O_ACCMODE;
 
 	if (copy_from_user(&fl, arg, sizeof(fl)))
 		return -EFAULT;
@@ -44,7 +43,7 @@ long lock_fcntl(struct file *f, long cmd, uint64_t arg)
 		fl.type = F_UNLCK;
 		return copy_to_user(arg, &fl, sizeof(fl));
 	}
-	if ((fl.type == F_RDLCK && mode == O_WRONLY) || (fl.type == F_WRLCK && mode == O_RDONLY))
+	if ((fl.type == F_RDLCK && !file_readable(f)) || (fl.type == F_WRLCK && !file_writable(f)))
 		return -EBADF;
 	return 0;
 }
