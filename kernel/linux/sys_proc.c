@@ -1,9 +1,9 @@
 /*
  * Process-wide calls a program makes about itself: its session and process
- * group (those of pid 1), scheduling policy and priority, resource usage,
- * prctl (the capability options are in sys_cred.c with the credentials);
- * and pipe/pipe2, whose files live in fs/pipe.c and whose SIGPIPE policy
- * lives here.
+ * group (those of pid 1), scheduling (policy, priority, affinity, yield),
+ * resource usage, prctl (the capability options are in sys_cred.c with the
+ * credentials); and pipe/pipe2, whose files live in fs/pipe.c and whose
+ * SIGPIPE policy lives here.
  *
  * monos has one process and one CPU: what a call would change elsewhere on
  * Linux (policy, priority, affinity, dumpable...) is validated as Linux
@@ -230,6 +230,25 @@ long sys_sched_setaffinity(int pid, unsigned len, uint64_t umask)
 	if (!proc_is_self(pid))
 		return -ESRCH;
 	return (mask[0] & 1) ? 0 : -EINVAL;
+}
+
+long sys_sched_getaffinity(long pid, size_t len, uint64_t mask)
+{
+	uint64_t one = 1; /* CPU 0 */
+
+	if (pid && pid != sys_getpid() && pid != sched_current()->tid)
+		return -ESRCH;
+	if (len < sizeof(one) || (len & (sizeof(long) - 1)))
+		return -EINVAL;
+	if (clear_user(mask, len) || copy_to_user(mask, &one, sizeof(one)))
+		return -EFAULT;
+	return sizeof(one);
+}
+
+long sys_sched_yield(void)
+{
+	sched_yield();
+	return 0;
 }
 
 /* Whether (which, who) names this process: the process, its group (pgid 1)
