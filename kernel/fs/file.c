@@ -99,7 +99,7 @@ uint64_t vfs_now(void)
  * image has none: EROFS, as a read-only mount gives). */
 static int open_check(struct inode *ino, const struct file_ops *ops, unsigned flags)
 {
-	bool wr = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+	bool wr = file_flags_writable(flags) || (flags & O_TRUNC);
 
 	if (flags & O_PATH)
 		return 0;

@@ -13,9 +13,9 @@
 #include "core/vm.h"
 #include "exec/exec.h"
 #include <lib/fmt.h>
+#include "linux/uapi.h"
 
 #define NSEC	   1000000000ull
-#define USER_HZ	   100
 #define COMM_LEN   16 /* TASK_COMM_LEN, the NUL included */
 #define MAPS_WIDTH 73 /* where Linux pads a maps line to before the name */
 #define FD_NAME	   12

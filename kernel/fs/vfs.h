@@ -50,6 +50,7 @@
 #define O_TRUNC		    01000
 #define O_APPEND	    02000
 #define O_NONBLOCK	    04000
+#define O_DIRECT	    040000 /* on a pipe: packet mode */
 #define O_DIRECTORY	    0200000
 #define O_NOFOLLOW	    0400000
 #define O_CLOEXEC	    02000000
@@ -147,6 +148,35 @@ struct file {
 	int stream; /* console files: 0, 1 or 2 */
 	void *priv; /* the file_ops' own data (procfs: the generated text) */
 };
+
+/*
+ * The one access-mode check: whether open flags `flags` allow reading or
+ * writing (Linux's FMODE_READ, FMODE_WRITE).  O_PATH and the file's
+ * operations are the caller's to check.  An access mode of 3 (O_ACCMODE)
+ * counts as both: open refuses it (EINVAL), so no open file has it, and
+ * open_check's EROFS and EISDIR come before that refusal, as on Linux.
+ */
+static inline bool file_flags_readable(unsigned flags)
+{
+	return (flags & O_ACCMODE) != O_WRONLY;
+}
+
+static inline bool file_flags_writable(unsigned flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* An open file's access mode allows reading (writing); errors such as EBADF
+ * are the caller's. */
+static inline bool file_readable(const struct file *f)
+{
+	return file_flags_readable(f->flags);
+}
+
+static inline bool file_writable(const struct file *f)
+{
+	return file_flags_writable(f->flags);
+}
 
 /* Build the image tree from the initrd at `buf`: every archive, the per-run
  * one included.  Returns 0 or -EINVAL (malformed archive, logged). */

@@ -240,8 +240,7 @@ long sys_ftruncate(long fd, int64_t len)
 
 	if (!f)
 		return -EBADF;
-	if (len < 0 || !S_ISREG(f->inode->mode) || (f->flags & O_ACCMODE) == O_RDONLY ||
-	    (f->flags & O_PATH))
+	if (len < 0 || !S_ISREG(f->inode->mode) || !file_writable(f) || (f->flags & O_PATH))
 		return (f->flags & O_PATH) ? -EBADF : -EINVAL;
 	return tmpfs_truncate(f->inode, len);
 }
@@ -271,7 +270,7 @@ long sys_fallocate(long fd, long mode, int64_t off, int64_t len)
 		return -EOPNOTSUPP;
 	if (off < 0 || len <= 0)
 		return -EINVAL;
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
+	if (!file_writable(f))
 		return -EBADF;
 	if (S_ISDIR(f->inode->mode))
 		return -EISDIR;

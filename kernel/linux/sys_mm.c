@@ -122,9 +122,9 @@ long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint6
 			return -EBADF;
 		if (!S_ISREG(f->inode->mode) || !f->ops->seekable)
 			return -ENODEV;
-		if ((f->flags & O_ACCMODE) == O_WRONLY)
+		if (!file_readable(f))
 			return -EACCES; /* a mapping always reads */
-		writable = (f->flags & O_ACCMODE) == O_RDWR;
+		writable = file_writable(f);
 		if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) && !writable)
 			return -EACCES; /* shared writes to a file opened read-only */
 		ino = f->inode;
