@@ -2,12 +2,15 @@
  * The program's areas (VMAs) and every operation on a range of them: map,
  * unmap, protect, discard, grow, move, truncate; demand paging itself is
  * core/vm_fault.c's.  Areas never overlap and stay sorted by address.
- * Pages carry their origin in software PTE bits (paging.h): PTE_IMAGE marks
- * a file's page mapped in place into a private area (the file owns it:
- * never freed here), PTE_COW a page that must be copied before the first
- * write, PTE_SHARED a file's own page in a MAP_SHARED area (the file owns it
- * too).  An entry that is not present but not zero keeps its frame while
- * the area is PROT_NONE, so the data survives, as on Linux.  An area holds a
+ * Every entry in use holds one reference on its frame (mem_frame_get; a
+ * no-op for the image's frames, which the allocator does not manage), so a
+ * file's own page in a MAP_SHARED area outlives the file's truncation until
+ * it is unmapped, and unmapping drops the reference whatever the page is.
+ * Software PTE bits (paging.h) say how a page behaves: PTE_IMAGE marks a
+ * file's page mapped in place into a private area, PTE_COW a page that must
+ * be copied before the first write.  An entry that is not present but not
+ * zero keeps its frame while the area is PROT_NONE, so the data survives,
+ * as on Linux.  An area holds a
  * reference on its file (ops->get), so an unlinked, closed file stays alive
  * while mapped.  Every walk over a range goes through paging_walk, so its
  * cost follows the pages that exist, not the size of the range.
@@ -66,10 +69,10 @@ uint64_t vm_resident_pages(void)
 struct gather {
 	unsigned n;
 	uint64_t va[GATHER_MAX];
-	uint64_t frame[GATHER_MAX]; /* 0: not ours to free (or nothing to free) */
+	uint64_t frame[GATHER_MAX]; /* the frame whose reference the entry held */
 };
 
-/* Flush the gathered pages, then free their frames. */
+/* Flush the gathered pages, then drop their frames' references. */
 static void gather_flush(struct gather *g)
 {
 	if (g->n >= FLUSH_ALL_MIN)
@@ -78,8 +81,7 @@ static void gather_flush(struct gather *g)
 		for (unsigned i = 0; i < g->n; i++)
 			paging_flush(g->va[i]);
 	for (unsigned i = 0; i < g->n; i++)
-		if (g->frame[i])
-			mem_free_frame(g->frame[i]);
+		mem_frame_put(g->frame[i]);
 	g->n = 0;
 }
 
@@ -91,15 +93,14 @@ static void gather_add(struct gather *g, uint64_t va, uint64_t frame)
 	g->frame[g->n++] = frame;
 }
 
-/* paging_walk callback: clear the entry, gathering its frame unless the
- * file owns it. */
+/* paging_walk callback: clear the entry, gathering its frame. */
 static int unmap_entry(uint64_t va, uint64_t *pte, void *arg)
 {
 	uint64_t old = *pte;
 
 	*pte = 0;
 	vm_resident--;
-	gather_add(arg, va, old & (PTE_IMAGE | PTE_SHARED) ? 0 : old & PTE_ADDR_MASK);
+	gather_add(arg, va, old & PTE_ADDR_MASK);
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 #include "arch/x86_64/paging.h"
 
 /* The PTE bits a change of protection keeps. */
-#define PTE_KEEP (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_SHARED | PTE_A | PTE_D)
+#define PTE_KEEP (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_A | PTE_D)
 
 /* Entries in use in the program's half (vm_resident_pages): counted up
  * where vm_fault.c makes one, down where vm.c clears one. */

@@ -13,9 +13,8 @@
 #define PTE_NX	      (1ull << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 /* Software bits (ignored by the CPU, SDM table 4-19): */
-#define PTE_COW	   (1ull << 9)	/* read-only now, copy on the first write */
-#define PTE_IMAGE  (1ull << 10) /* maps a page of the image: never freed */
-#define PTE_SHARED (1ull << 11) /* a tmpfs file's own page (MAP_SHARED): not ours to free */
+#define PTE_COW	  (1ull << 9)  /* read-only now, copy on the first write */
+#define PTE_IMAGE (1ull << 10) /* a file's page mapped in place in a private area */
 /* A leaf entry of the program's half is "in use" when it is not zero: present,
  * or not present but holding a frame kept while its area is PROT_NONE. */
 
