@@ -17,9 +17,9 @@
  * page table cannot be had. */
 static int map_page(uint64_t va, uint64_t pa, uint64_t flags)
 {
-	if (paging_map(va, pa, flags))
+	if (paging_map(&mm_current()->pt, va, pa, flags))
 		return -ENOMEM;
-	vm_resident++;
+	mm_current()->resident++;
 	return 0;
 }
 
@@ -110,7 +110,7 @@ int vm_fault(uint64_t addr, unsigned error)
 	    ((error & PF_INSTR) && !(v->prot & PROT_EXEC)) ||
 	    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EFAULT;
-	pte = paging_pte(va);
+	pte = paging_pte(&mm_current()->pt, va);
 	if (pte && *pte) {
 		if (!(*pte & PTE_P)) { /* a frame kept through PROT_NONE */
 			*pte = vm_entry_with_prot(*pte, v->prot);
@@ -151,7 +151,7 @@ int vm_populate(uint64_t start, uint64_t len)
 /* Whether the page at `va` of area `v` is resident (see vm_mincore). */
 static uint8_t page_resident(const struct vma *v, uint64_t va)
 {
-	uint64_t *pte = paging_pte(va), off;
+	uint64_t *pte = paging_pte(&mm_current()->pt, va), off;
 
 	if (pte && *pte)
 		return 1;
