@@ -324,7 +324,7 @@ static long load(const char *path, const char *argv, size_t argv_len, const char
 	top = map_segments(ino, &ld.prog, ld.bias);
 	if (top < 0)
 		return *why = "out of memory mapping it", top;
-	vm_brk_start = vm_brk_end = top;
+	mm_current()->brk_start = mm_current()->brk_end = top;
 	ld.entry = ld.prog.entry + ld.bias;
 	if (ld.prog.interp && (err = load_interp(&ld, &copies[1], why)))
 		return err;

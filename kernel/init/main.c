@@ -15,6 +15,7 @@
 #include "core/random.h"
 #include "core/sched.h"
 #include "core/time.h"
+#include "core/vm.h"
 #include "drivers/virtio.h"
 #include "exec/exec.h"
 #include "fs/vfs.h"
@@ -58,6 +59,7 @@ static void init_memory(void)
 	}
 	mem_init(ram, nram, reserved, nres);
 	paging_init();
+	vm_init();
 }
 
 int vfs_runfile(const char *name, const uint8_t **data, size_t *size);
