@@ -144,18 +144,19 @@ static bool path_lists(const char *path, const char *dir)
 bool rundata_path_add(struct rundata *ri, const char *dir)
 {
 	static char *extended;
+	char *next;
 
 	for (size_t i = 0; i < ri->nenv; i++) {
 		if (strncmp(ri->env[i], "PATH=", 5))
 			continue;
 		if (path_lists(ri->env[i] + 5, dir))
 			return true;
-		if (ri->env[i] != env_before[0])
+		if (ri->env[i] != env_before[0] && ri->env[i] != extended)
+			return false; /* the user's own PATH */
+		if (asprintf(&next, "%s:%s", ri->env[i], dir) < 0)
 			return false;
 		free(extended);
-		if (asprintf(&extended, "%s:%s", env_before[0], dir) < 0)
-			return (extended = NULL), false;
-		((char **)ri->env)[i] = extended;
+		((char **)ri->env)[i] = extended = next;
 		return true;
 	}
 	return false;
