@@ -56,6 +56,22 @@ static int pack_oom(struct pack *k)
 	return CLI_EXIT_ERROR;
 }
 
+/* Remember the program at `path` by its real path (/bin/sh and
+ * /usr/bin/dash are one): 1 when new, 0 when seen, -1 when out of memory. */
+static int see(struct pack *k, const char *path)
+{
+	char *real = realpath(path, NULL);
+	const char *key = real ? real : path;
+	int rc = pack_has(k->seen, k->nseen, key) ? 0 : 1;
+
+	if (rc == 1 && pack_push(&k->seen, &k->nseen, key) < 0) {
+		pack_oom(k);
+		rc = -1;
+	}
+	free(real);
+	return rc;
+}
+
 /*
  * The ELF program at `path` (absolute) and, when dynamic, its interpreter
  * and libraries.  `in_tree`: a --file packs the file itself.  A failure is
@@ -64,12 +80,10 @@ static int pack_oom(struct pack *k)
 static int add_elf(struct pack *k, const char *path, bool in_tree, bool required)
 {
 	struct deps_list l, *nv;
-	int rc;
+	int rc = see(k, path);
 
-	if (pack_has(k->seen, k->nseen, path))
-		return 0;
-	if (pack_push(&k->seen, &k->nseen, path) < 0)
-		return pack_oom(k);
+	if (rc <= 0)
+		return rc < 0 ? CLI_EXIT_ERROR : 0;
 	rc = deps_resolve(path, path, &l);
 	if (rc || l.n == 0) {
 		if (rc && k->verbose)
@@ -121,8 +135,7 @@ int pack_program(struct pack *k, const struct program *p, const char *display, b
 		snprintf(k->err, sizeof(k->err), "%s", k->prog.err);
 		return rc;
 	}
-	if (pack_push(&k->seen, &k->nseen, p->exe) < 0 ||
-	    (k->prog.n == 0 && pack_push(&k->files, &k->nfiles, p->exe) < 0))
+	if (see(k, p->exe) < 0 || (k->prog.n == 0 && pack_push(&k->files, &k->nfiles, p->exe) < 0))
 		return pack_oom(k);
 	for (int i = 0; i < p->nscripts; i++)
 		if (pack_push(&k->files, &k->nfiles, p->scripts[i]) < 0)
@@ -200,8 +213,7 @@ int pack_finish(struct pack *k)
 	}
 	first = l->n;
 	for (size_t i = 0; i < k->nmodules; i++)
-		if (!pack_has(k->seen, k->nseen, k->modules[i]) &&
-		    deps_add_module(l, k->modules[i]) < 0)
+		if (deps_add_module(l, k->modules[i]) < 0)
 			return snprintf(k->err, sizeof(k->err), "%s", l->err), CLI_EXIT_ERROR;
 	if (deps_resolve_modules(l, first, k->verbose) < 0)
 		return snprintf(k->err, sizeof(k->err), "%s", l->err), CLI_EXIT_ERROR;
