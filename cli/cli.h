@@ -506,6 +506,8 @@ struct pack {
 	size_t nmodules;
 	char **seen; /* the programs resolved so far (host paths) */
 	size_t nseen;
+	char **path_dirs; /* where `#!/usr/bin/env CMD` found each CMD */
+	size_t npath_dirs;
 	bool verbose;
 	char err[1024]; /* why the last call failed */
 };

@@ -106,6 +106,8 @@ static int add_elf(struct pack *k, const char *path, bool in_tree, bool required
 	return 0;
 }
 
+static int add_env(struct pack *k, const struct program *p, bool required);
+
 /* A followed chain: its scripts (all but the first when `in_tree`), the
  * ELF at its end, and env's command. */
 static int add_chain(struct pack *k, const struct program *p, bool in_tree, bool required)
@@ -119,8 +121,17 @@ static int add_chain(struct pack *k, const struct program *p, bool in_tree, bool
 	if (!rc && (p->nscripts || !in_tree))
 		rc = add_elf(k, p->exe, false, required);
 	if (!rc && p->env)
-		rc = add_chain(k, p->env, false, required);
+		rc = add_env(k, p, required);
 	return rc;
+}
+
+/* env's command, and the directory of PATH it was found in. */
+static int add_env(struct pack *k, const struct program *p, bool required)
+{
+	if (p->env_dir && !pack_has(k->path_dirs, k->npath_dirs, p->env_dir) &&
+	    pack_push(&k->path_dirs, &k->npath_dirs, p->env_dir) < 0)
+		return pack_oom(k);
+	return add_chain(k, p->env, false, required);
 }
 
 /* See cli.h. */
@@ -140,7 +151,7 @@ int pack_program(struct pack *k, const struct program *p, const char *display, b
 	for (int i = 0; i < p->nscripts; i++)
 		if (pack_push(&k->files, &k->nfiles, p->scripts[i]) < 0)
 			return pack_oom(k);
-	return p->env ? add_chain(k, p->env, false, true) : 0;
+	return p->env ? add_env(k, p, true) : 0;
 }
 
 /* One regular file of a --file tree, by its first bytes. */
@@ -251,5 +262,6 @@ void pack_free(struct pack *k)
 	pack_strv_free(k->files, k->nfiles);
 	pack_strv_free(k->modules, k->nmodules);
 	pack_strv_free(k->seen, k->nseen);
+	pack_strv_free(k->path_dirs, k->npath_dirs);
 	memset(k, 0, sizeof(*k));
 }

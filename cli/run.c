@@ -124,10 +124,11 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 		rundata_gather(&ri, o, p->exe, cwd);
 		ri.argv = p->argv; /* a script's: the interpreter's argv */
 		ri.argc = p->argc;
-		for (const struct program *q = p; q->env; q = q->env)
-			if (q->env_dir && !rundata_path_add(&ri, q->env_dir))
-				msg_error("warning: -e PATH does not list %s, where %s was found",
-					  q->env_dir, q->env->exe);
+		for (size_t i = 0; i < k->npath_dirs; i++)
+			if (!rundata_path_add(&ri, k->path_dirs[i]))
+				msg_error("warning: -e PATH does not list %s, where a script's "
+					  "'#!/usr/bin/env' command was found",
+					  k->path_dirs[i]);
 		rc = rundata_write(w, &ri);
 	}
 	if (rc < 0)

@@ -5,7 +5,8 @@
 # and what cannot run is refused before boot with docker's status (127 for
 # a missing interpreter or env command, 126 otherwise) naming the script and
 # the interpreter.  In a --file tree, each executable script brings its
-# interpreter (and env's command) and each dynamic executable its own
+# interpreter (and env's command, found on the host's PATH, whose directory
+# joins the guest's PATH) and each dynamic executable its own
 # interpreter and libraries, even when PROGRAM is static; a script without
 # the execute bit brings nothing.  What the image holds is listed by a
 # static program in the guest.
@@ -84,13 +85,16 @@ script tree/bin/tool.py "#!/usr/bin/env python3\nprint(1)\n"
 cp /usr/bin/sqlite3 "$scratch/tree/bin/db"
 script tree/bin/gone.sh "#!/nonexistent/interp\n"
 printf '#!/usr/bin/perl\n' >"$scratch/tree/bin/perl.pl"
+script tree/bin/mine "#!/usr/bin/env mytool\n"
 cat >"$scratch/lister.c" <<'CEOF'
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 int main(int argc, char **argv)
 {
 	struct stat st;
 
+	printf("PATH=%s\n", getenv("PATH"));
 	for (int i = 1; i < argc; i++)
 		printf("%s %s\n", argv[i], lstat(argv[i], &st) == 0 ? "packed" : "absent");
 	return 0;
@@ -98,11 +102,17 @@ int main(int argc, char **argv)
 CEOF
 if cc -static -O -o "$scratch/lister" "$scratch/lister.c"; then
 	py=$(readlink -f /usr/bin/python3)
+	mkdir "$scratch/xbin" && cp "$scratch/lister" "$scratch/xbin/mytool"
+	HOSTPATH=$scratch/xbin:/usr/bin:/bin
 	mrun --file "$scratch/tree" -- "$scratch/lister" /usr/bin/env /usr/bin/python3 "$py" \
 		/lib64/ld-linux-x86-64.so.2 /usr/lib/x86_64-linux-gnu/libexpat.so.1 \
 		/usr/lib/x86_64-linux-gnu/libsqlite3.so.0 /usr/lib/x86_64-linux-gnu/libreadline.so.8 \
-		/usr/bin/perl "$scratch/tree/bin/gone.sh"
+		/usr/bin/perl "$scratch/tree/bin/gone.sh" "$scratch/xbin/mytool"
 	check "static PROGRAM, --file tree: status 0" status_is 0
+	check "#!/usr/bin/env mytool: mytool packed where the host's PATH finds it" \
+		out_has "$scratch/xbin/mytool packed"
+	check "... and its directory appended to the guest's PATH" \
+		out_has "PATH=${ENVS[0]#PATH=}:$scratch/xbin"
 	for f in /usr/bin/env /usr/bin/python3 "$py" /lib64/ld-linux-x86-64.so.2; do
 		check "the tree's script brings $f" out_has "$f packed"
 	done
