@@ -85,15 +85,19 @@ static int add_elf(struct pack *k, const char *path, bool in_tree, bool required
 	if (rc <= 0)
 		return rc < 0 ? CLI_EXIT_ERROR : 0;
 	rc = deps_resolve(path, path, &l);
-	if (rc || l.n == 0) {
-		if (rc && k->verbose)
-			msg_error("warning: %s", l.err);
-		if (rc && required)
+	if (rc) {
+		if (required)
 			snprintf(k->err, sizeof(k->err), "%s", l.err);
+		else if (k->verbose)
+			msg_error("warning: %s", l.err);
 		deps_free(&l);
-		if (rc && required)
-			return rc;
-		return rc || in_tree ? 0 : pack_push(&k->files, &k->nfiles, path) ? pack_oom(k) : 0;
+		return required ? rc : 0;
+	}
+	if (l.n == 0) { /* static: only the file itself */
+		deps_free(&l);
+		if (!in_tree && pack_push(&k->files, &k->nfiles, path) < 0)
+			return pack_oom(k);
+		return 0;
 	}
 	l.objs[0].module = in_tree;
 	nv = realloc(k->execs, (k->nexecs + 1) * sizeof(*nv));

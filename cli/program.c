@@ -226,6 +226,49 @@ static int follow_env(const struct script_line *l, const char *display, struct p
 }
 
 /*
+ * Whether the `#!` line `l` of `what` (script_read's `rc`, at `depth`
+ * scripts) can be followed: 0, or CLI_EXIT_CANNOT_RUN with the reason.
+ */
+static int check_line(int rc, const struct script_line *l, int depth, const char *what, char *msg,
+		      size_t msglen)
+{
+	const char *why = NULL;
+
+	if (rc == -ENOEXEC)
+		why = "malformed '#!' line (no interpreter, or too long)";
+	else if (rc < 0)
+		why = strerror(-rc);
+	else if (depth == SCRIPT_MAX_DEPTH) /* Linux: ELOOP */
+		why = "too many levels of '#!' interpreters";
+	else if (!*l->interp) /* "#!" then NULs: Linux cannot open "" */
+		why = "empty interpreter name in its '#!' line";
+	if (!why)
+		return 0;
+	snprintf(msg, msglen, "%s: %s", what, why);
+	return CLI_EXIT_CANNOT_RUN;
+}
+
+/*
+ * One step down the chain: record the script *cur, splice its line `l`
+ * into the argv, and move *cur and *what (its name in messages) on to the
+ * interpreter.  0, or CLI_EXIT_ERROR when out of memory.
+ */
+static int step(struct program *p, const struct script_line *l, char **cur, char **what,
+		const char *display, char *msg, size_t msglen)
+{
+	int rc = 0;
+
+	if (!(p->scripts[p->nscripts++] = image_absolute(*cur)) || argv_splice(p, l, *cur) < 0)
+		rc = -1;
+	free(*cur);
+	free(*what);
+	*cur = strdup(l->interp);
+	if (asprintf(what, "%s: interpreter %s", display, l->interp) < 0)
+		*what = NULL;
+	return rc || !*cur || !*what ? oom(msg, msglen) : 0;
+}
+
+/*
  * Follow `path` (exec'd by that name; `display` in messages) through its
  * `#!` chain to the ELF file execve would map, as Linux: each interpreter
  * opened by its path (relative to the cwd, no PATH search), at most
@@ -247,33 +290,13 @@ static int follow(const char *path, const char *display, struct program *p, int 
 			rc = check_file_elf(cur, what, msg, msglen);
 			break;
 		}
-		if (rc < 0 || depth == SCRIPT_MAX_DEPTH) {
-			snprintf(msg, msglen, "%s: %s", what,
-				 rc == -ENOEXEC
-					 ? "malformed '#!' line (no interpreter, or too long)"
-				 : rc < 0 ? strerror(-rc)
-					  : "too many levels of '#!' interpreters");
-			rc = CLI_EXIT_CANNOT_RUN;
+		rc = check_line(rc, &l, depth, what, msg, msglen);
+		if (rc)
 			break;
-		}
-		if (!*l.interp) { /* "#!" then NULs: Linux cannot open "" */
-			snprintf(msg, msglen, "%s: empty interpreter name in its '#!' line", what);
-			rc = CLI_EXIT_CANNOT_RUN;
-			break;
-		}
 		last = l; /* its pointers rebased: l is read again */
 		last.interp = last.buf + (l.interp - l.buf);
 		last.arg = l.arg ? last.buf + (l.arg - l.buf) : NULL;
-		if (!(p->scripts[p->nscripts++] = image_absolute(cur)) ||
-		    argv_splice(p, &l, cur) < 0)
-			rc = oom(msg, msglen);
-		free(cur);
-		free(what);
-		cur = strdup(l.interp);
-		if (asprintf(&what, "%s: interpreter %s", display, l.interp) < 0)
-			what = NULL;
-		if (!rc && (!cur || !what))
-			rc = oom(msg, msglen);
+		rc = step(p, &l, &cur, &what, display, msg, msglen);
 	}
 	if (!rc && !(p->exe = image_absolute(cur)))
 		rc = oom(msg, msglen);
