@@ -104,7 +104,8 @@ if cc -static -O -o "$scratch/lister" "$scratch/lister.c"; then
 	py=$(readlink -f /usr/bin/python3)
 	mkdir "$scratch/xbin" && cp "$scratch/lister" "$scratch/xbin/mytool"
 	HOSTPATH=$scratch/xbin:/usr/bin:/bin
-	mrun --file "$scratch/tree" -- "$scratch/lister" /usr/bin/env /usr/bin/python3 "$py" \
+	mrun --file "$scratch/tree" --file /bin/tar -- "$scratch/lister" /usr/bin/env /usr/bin/python3 "$py" \
+		/usr/lib/x86_64-linux-gnu/libacl.so.1 /usr/lib/x86_64-linux-gnu/libpcre2-8.so.0 \
 		/lib64/ld-linux-x86-64.so.2 /usr/lib/x86_64-linux-gnu/libexpat.so.1 \
 		/usr/lib/x86_64-linux-gnu/libsqlite3.so.0 /usr/lib/x86_64-linux-gnu/libreadline.so.8 \
 		/usr/bin/perl "$scratch/tree/bin/gone.sh" "$scratch/xbin/mytool"
@@ -120,6 +121,8 @@ if cc -static -O -o "$scratch/lister" "$scratch/lister.c"; then
 		out_has "/usr/lib/x86_64-linux-gnu/libexpat.so.1 packed"
 	check "the tree's executable brings its libraries (libsqlite3, libreadline)" eval \
 		'out_has "/usr/lib/x86_64-linux-gnu/libsqlite3.so.0 packed" && out_has "/usr/lib/x86_64-linux-gnu/libreadline.so.8 packed"'
+	check "--file of one executable (tar) brings its libraries, theirs too (libacl, libpcre2)" eval \
+		'out_has "/usr/lib/x86_64-linux-gnu/libacl.so.1 packed" && out_has "/usr/lib/x86_64-linux-gnu/libpcre2-8.so.0 packed"'
 	check "a script without the execute bit brings nothing (no perl)" out_has "/usr/bin/perl absent"
 	check "a script whose interpreter is missing still travels in its tree" \
 		out_has "$scratch/tree/bin/gone.sh packed"
