@@ -233,10 +233,15 @@ long vfs_inode_read(struct inode *ino, void *kbuf, size_t n, uint64_t off);
 /* The current time for timestamps (ns since the epoch). */
 uint64_t vfs_now(void);
 
-/* The root directory, and the program's working directory. */
+/* The root directory, and the process's working directory. */
 struct inode *vfs_root(void);
 struct inode *vfs_cwd(void);
 void vfs_set_cwd(struct inode *dir);
+
+/* The process's umask (022 at start, as Linux's); vfs_set_umask keeps the
+ * permission bits of `mask` and returns the old one. */
+unsigned vfs_umask(void);
+unsigned vfs_set_umask(unsigned mask);
 
 /*
  * Resolve `path` relative to `dir` (absolute paths from the root), following

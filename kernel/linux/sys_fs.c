@@ -22,12 +22,10 @@
 #define ST_NODEV	    4
 #define MODE_BITS	    07777
 
-static unsigned umask_bits = 022; /* the process's umask (Linux's default) */
-
 /* A created file's mode, as open(2) and mkdir(2) compute it. */
 static uint32_t new_mode(long mode, uint32_t type)
 {
-	return type | (mode & MODE_BITS & ~umask_bits);
+	return type | (mode & MODE_BITS & ~vfs_umask());
 }
 
 /* The inode O_CREAT opens: the existing entry or a new empty file. */
@@ -465,10 +463,7 @@ long sys_fchown(long fd, long uid, long gid)
 
 long sys_umask(long mask)
 {
-	unsigned old = umask_bits;
-
-	umask_bits = mask & 0777;
-	return old;
+	return vfs_set_umask((unsigned)mask);
 }
 
 /* struct statfs on x86-64 (include/uapi/asm-generic/statfs.h). */
