@@ -31,7 +31,9 @@
 #define GATHER_MAX 64
 
 static struct mm first_mm = { .areas = LIST_HEAD_INIT(first_mm.areas) }; /* the program's */
-static struct mm *active; /* the CPU's: mm_current() */
+/* The CPU's: mm_current().  first_mm from the start, so the exit log reads
+ * a resident count of 0 even when vm_init ran out of memory. */
+static struct mm *active = &first_mm;
 
 struct mm *mm_current(void)
 {
@@ -42,7 +44,6 @@ void vm_init(void)
 {
 	if (paging_create(&first_mm.pt))
 		boot_out_of_memory("the program's page tables");
-	active = &first_mm;
 	paging_activate(&first_mm.pt);
 }
 
