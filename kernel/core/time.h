@@ -5,14 +5,26 @@
 #ifndef CORE_TIME_H
 #define CORE_TIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define NSEC_PER_SEC 1000000000ull
 
 /* Calibrate the TSC and the LAPIC timer against PIT channel 0 (halting while
- * the PIT counts, so no instructions are spent waiting).  Called once by init
- * after apic_init(), interrupts off. */
+ * the PIT counts, so no instructions are spent waiting), or take the TSC's
+ * rate from kvmclock where KVM offers it, and start the discipline that
+ * keeps the clocks on the reference's rate (a kernel timer: the first
+ * sample comes 1 s after boot).  Called once by init after apic_init(),
+ * interrupts off. */
 void time_init(void);
+
+/* Start CLOCK_REALTIME: from kvmclock's wall clock when in use, else from
+ * `host_ns` (the per-run host time, ns since the epoch; NULL if absent),
+ * else from the CMOS RTC.  Called once by init. */
+void time_init_realtime(const uint64_t *host_ns);
+
+/* Whether the clocks follow kvmclock. */
+bool time_kvmclock(void);
 
 /* Nanoseconds since boot; never goes backwards.  Any context. */
 uint64_t time_monotonic_ns(void);
@@ -48,7 +60,9 @@ uint64_t time_wakeups(void);
 uint64_t time_halted_tsc(void);
 
 /* Nanoseconds since boot this CPU did not spend halted: the CPU time of
- * everything that ran, the one program and the kernel working for it. */
+ * everything that ran, the one program and the kernel working for it.
+ * Never goes backwards, across changes of the clock's rate too.  Any
+ * context. */
 uint64_t time_busy_ns(void);
 
 /* CLOCK_TAI - CLOCK_REALTIME, and the resolution of the *_COARSE clocks, in
