@@ -50,6 +50,15 @@ struct thread *sched_find(int tid)
 	return NULL;
 }
 
+uint64_t sched_thread_cpu_ns(const struct thread *t)
+{
+	uint64_t flags = irq_save(); /* against a switch meanwhile */
+	uint64_t ns = t->cpu_ns + (t == sched_current() ? time_busy_ns() - t->cpu_since : 0);
+
+	irq_restore(flags);
+	return ns;
+}
+
 unsigned sched_thread_count(void)
 {
 	return nthreads;
@@ -116,6 +125,7 @@ struct thread *sched_create_main(void)
 	if (!t)
 		boot_out_of_memory("the first thread");
 	percpu()->current = t;
+	t->cpu_since = time_busy_ns();
 	cpu_set_kernel_stack(t->kstack_top);
 	return t;
 }
@@ -132,8 +142,13 @@ static void switch_to(struct thread *next)
 {
 	struct thread *prev = sched_current();
 
+	uint64_t busy;
+
 	if (prev == next)
 		return;
+	busy = time_busy_ns();
+	prev->cpu_ns += busy - prev->cpu_since;
+	next->cpu_since = busy;
 	fpu_save(fpu_area(prev));
 	percpu()->current = next;
 	cpu_set_kernel_stack(next->kstack_top);

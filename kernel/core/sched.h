@@ -44,6 +44,10 @@ struct thread {
 	 * a blocked call; dropped when the call returns (fd_release_held). */
 	struct file *held[THREAD_HELD_MAX];
 	unsigned nheld;
+	/* CPU time (time_busy_ns: halted time excluded) used before it last
+	 * got the CPU, and the busy time at that moment.  Interrupts off. */
+	uint64_t cpu_ns;
+	uint64_t cpu_since;
 	struct list_head node; /* in the run queue or the list of all threads */
 	struct list_head all;
 };
@@ -112,6 +116,11 @@ bool ktimer_pending(const struct ktimer *t);
 /* Whether thread `t` has a signal to take, which ends its waits: set by the
  * signal layer (linux/signal.c); NULL until then. */
 extern bool (*sched_signal_check)(struct thread *t);
+
+/* The CPU time thread `t` has used, in ns: the time it held the CPU, not
+ * counting halts (what CLOCK_THREAD_CPUTIME_ID reads).  Never goes back.
+ * Any context. */
+uint64_t sched_thread_cpu_ns(const struct thread *t);
 
 /* The live thread with this tid, or NULL. */
 struct thread *sched_find(int tid);

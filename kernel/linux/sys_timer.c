@@ -2,8 +2,9 @@
  * Timers that signal: alarm, setitimer/getitimer (ITIMER_REAL, and the CPU
  * time timers ITIMER_VIRTUAL and ITIMER_PROF) and the POSIX timers
  * (timer_create, timer_settime, timer_gettime, timer_getoverrun,
- * timer_delete) on CLOCK_REALTIME and CLOCK_MONOTONIC, over the kernel
- * timers of core/sched.c.  Semantics: man 2 setitimer, man 2 timer_create.
+ * timer_delete) on CLOCK_REALTIME, CLOCK_MONOTONIC and the CPU-time clocks
+ * (the process's, a thread's), over the kernel timers of core/sched.c.
+ * Semantics: man 2 setitimer, man 2 timer_create.
  *
  * A POSIX timer's signal is queued once, as Linux's preallocated sigqueue:
  * while it is pending, expiries are counted, not sent, and a periodic timer
@@ -40,12 +41,15 @@ struct ptimer {
 	struct ktimer kt;
 	bool used;
 	int id, signo, notify, tid, clock;
-	uint64_t value;	   /* sigev_value */
-	uint64_t interval; /* ns, 0: one-shot */
-	int overrun;	   /* expirations missed before the signal was taken */
-	uint32_t gen;	   /* this timer's creation, in its signals' timer_seq */
-	bool queued;	   /* its signal is pending: expiries only count */
-	int missed;	   /* expiries while it was pending */
+	bool cpu;	      /* on a CPU-time clock: */
+	int cpu_tid;	      /* its thread (0: the process), */
+	uint64_t cpu_expires; /* and when it expires by it (0: disarmed) */
+	uint64_t value;	      /* sigev_value */
+	uint64_t interval;    /* ns, 0: one-shot */
+	int overrun;	      /* expirations missed before the signal was taken */
+	uint32_t gen;	      /* this timer's creation, in its signals' timer_seq */
+	bool queued;	      /* its signal is pending: expiries only count */
+	int missed;	      /* expiries while it was pending */
 };
 
 /* Slot 0 is ITIMER_REAL (alarm); POSIX timer ids are 1..MAX_TIMERS-1. */
@@ -57,15 +61,58 @@ static int clamp_int(uint64_t n)
 	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
+static void fire(struct ktimer *kt);
+
+/* The time of a CPU timer's clock: false once its thread has exited. */
+static bool cpu_now(const struct ptimer *p, uint64_t *ns)
+{
+	return !cpu_clock_ns(p->cpu_tid, ns);
+}
+
+/* A CPU timer waits on a kernel timer until the clock could have reached
+ * its expiry at the earliest (one CPU: CPU time runs no faster than the
+ * clock), then checks (cpu_due): so it fires within a slice of the CPU
+ * time, as Linux's fire at the tick. */
+static void cpu_timer_wait(struct ptimer *p, uint64_t now)
+{
+	p->kt.fn = fire;
+	p->kt.expires = time_monotonic_ns() + (p->cpu_expires > now ? p->cpu_expires - now : 0);
+	ktimer_add(&p->kt);
+}
+
+/* Whether CPU timer `p` expired; if not yet, it waits again.  A timer on
+ * the clock of a thread that exited never fires, as on Linux. */
+static bool cpu_due(struct ptimer *p)
+{
+	uint64_t now;
+
+	if (!p->cpu_expires || !cpu_now(p, &now)) {
+		p->cpu_expires = 0;
+		return false;
+	}
+	if (now < p->cpu_expires) {
+		cpu_timer_wait(p, now);
+		return false;
+	}
+	if (!p->interval)
+		p->cpu_expires = 0;
+	return true;
+}
+
 /* A periodic timer's next expiry after now; returns the periods missed. */
 static uint64_t forward(struct ptimer *p)
 {
-	uint64_t now = time_monotonic_ns(), missed = 0;
+	uint64_t now, missed = 0, *expires = p->cpu ? &p->cpu_expires : &p->kt.expires;
 
-	if (now >= p->kt.expires)
-		missed = (now - p->kt.expires) / p->interval;
-	p->kt.expires += (missed + 1) * p->interval;
-	ktimer_add(&p->kt);
+	if (p->cpu ? !cpu_now(p, &now) : (now = time_monotonic_ns(), false))
+		return 0;
+	if (now >= *expires)
+		missed = (now - *expires) / p->interval;
+	*expires += (missed + 1) * p->interval;
+	if (p->cpu)
+		cpu_timer_wait(p, now);
+	else
+		ktimer_add(&p->kt);
 	return missed;
 }
 
@@ -96,6 +143,8 @@ static void fire(struct ktimer *kt)
 	struct ptimer *p = container_of(kt, struct ptimer, kt);
 	struct ksiginfo info = { .signo = p->signo, .code = SI_KERNEL };
 
+	if (p->cpu && !cpu_due(p))
+		return;
 	if (p->id && p->notify != SIGEV_NONE) {
 		fire_posix(p);
 		return;
@@ -126,22 +175,35 @@ void timer_signal_taken(struct ksiginfo *info, bool taken)
 /* Time left on `p`, in ns (0: disarmed). */
 static uint64_t remaining(const struct ptimer *p)
 {
-	uint64_t now = time_monotonic_ns();
-	if (!ktimer_pending(&p->kt))
+	uint64_t now, expires = p->cpu ? p->cpu_expires : p->kt.expires;
+
+	if (p->cpu ? !p->cpu_expires || !cpu_now(p, &now)
+		   : (now = time_monotonic_ns(), !ktimer_pending(&p->kt)))
 		return 0;
-	return p->kt.expires > now ? p->kt.expires - now : 1;
+	return expires > now ? expires - now : 1;
 }
 
-/* Arm `p` to expire after `delay` ns (0: disarm), then every `interval`. */
+/* Arm `p` to expire after `delay` ns of its clock (0: disarm), then every
+ * `interval`. */
 static void arm(struct ptimer *p, uint64_t delay, uint64_t interval)
 {
+	uint64_t now;
+
 	ktimer_del(&p->kt);
 	p->interval = interval;
 	p->overrun = 0;
 	p->missed = 0;
+	p->cpu_expires = 0;
 	if (!delay)
 		return;
 	p->kt.fn = fire;
+	if (p->cpu) {
+		if (!cpu_now(p, &now))
+			return; /* its thread is gone: it can never expire */
+		p->cpu_expires = now + delay;
+		cpu_timer_wait(p, now);
+		return;
+	}
 	p->kt.expires = time_monotonic_ns() + delay;
 	ktimer_add(&p->kt);
 }
@@ -296,15 +358,18 @@ static struct ptimer *ptimer_get(long id)
 	return &timers[id + 1];
 }
 
-long sys_timer_create(long clock, uint64_t usev, uint64_t uid)
+long sys_timer_create(long clk, uint64_t usev, uint64_t uid)
 {
+	int clock = (int)clk; /* a clockid_t: the register's low 32 bits */
 	struct {
 		uint64_t value;
 		int32_t signo, notify, tid, pad;
 	} sev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
 	struct ptimer *p = NULL;
+	int cpu_tid = 0;
+	bool cpu = clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME;
 
-	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME)
+	if (cpu && cpu_clock_resolve(clock, false, &cpu_tid))
 		return -EINVAL;
 	if (usev && copy_from_user(&sev, usev, sizeof(sev)))
 		return -EFAULT;
@@ -330,6 +395,8 @@ long sys_timer_create(long clock, uint64_t usev, uint64_t uid)
 	p->tid = sev.tid;
 	p->value = usev ? sev.value : (uint64_t)id;
 	p->clock = clock;
+	p->cpu = cpu;
+	p->cpu_tid = cpu_tid;
 	p->gen = ++timer_gens ? timer_gens : ++timer_gens;
 	return 0;
 }
@@ -383,7 +450,10 @@ long sys_timer_settime(long id, long flags, uint64_t unew, uint64_t uold)
 	if (uold && sys_timer_gettime(id, uold))
 		return -EFAULT;
 	if (value && (flags & TIMER_ABSTIME)) {
-		now = p->clock == CLOCK_REALTIME ? time_realtime_ns() : time_monotonic_ns();
+		if (!p->cpu)
+			now = p->clock == CLOCK_REALTIME ? time_realtime_ns() : time_monotonic_ns();
+		else if (!cpu_now(p, &now))
+			now = 0; /* its thread is gone: arm() leaves it disarmed */
 		value = value > now ? value - now : 1;
 	}
 	arm(p, value, interval);

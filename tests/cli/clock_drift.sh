@@ -1,22 +1,22 @@
-# The guest's wall clock keeps the host's rate (issue 8): over 30 s its
-# CLOCK_REALTIME may drift from the host's by at most 3 ms plus the
+# The guest's wall clock keeps the host's rate (issue 8): over 40 s its
+# CLOCK_REALTIME may drift from the host's by at most 2 ms plus the
 # measurement's error bars.  The TSC rate calibrated in 2 ms at boot erred by
-# 300-500 ppm under TCG (9-15 ms over 30 s); the clock discipline of
+# 100-1000 ppm under TCG (4-40 ms over 40 s); the clock discipline of
 # core/time.c brings that to a few ppm.  tests/cli/lib/clock_offset.py
 # measures the offsets by round trips through stdin/stdout.
 source tests/cli/lib/common.bash
-seconds=30
-bound_us=3000
+seconds=40
+bound_us=2000
 run timeout 120 python3 tests/cli/lib/clock_offset.py "$MONOS" "$GUEST/clockecho" $seconds 10
 echo "$out" | sed 's/^/    /'
 check "the measurement ran" status_is 0
 # "drift D ms +- E ms over T s (P ppm)"
-read -r drift err < <(echo "$out" | awk '/^drift/ {print $2, $4}')
+read -r drift err < <(echo "$out" | awk '/^drift/ {print $2, $5}')
 ok=$(awk -v d="${drift:-999}" -v e="${err:-999}" -v b=$bound_us \
 	'BEGIN { if (d < 0) d = -d; print (d * 1000 <= b + e * 1000) ? 1 : 0 }')
 check "drift ${drift:-?} ms is within $((bound_us / 1000)) ms + ${err:-?} ms over ${seconds}s" [ "$ok" = 1 ]
-# An error bar this wide could hide the old drift (9 ms): the test would
-# prove nothing.
-wide=$(awk -v e="${err:-999}" 'BEGIN { print (e <= 4) ? 0 : 1 }')
-check "the measurement's error bars (${err:-?} ms) are under 4 ms" [ "$wide" = 0 ]
+# Error bars this wide could hide the old drift: the test would prove
+# nothing.
+wide=$(awk -v e="${err:-999}" 'BEGIN { print (e + 0 == e && e <= 2) ? 0 : 1 }')
+check "the measurement's error bars (${err:-?} ms) are under 2 ms" [ "$wide" = 0 ]
 finish
