@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define MS	       1000000ll
@@ -59,7 +60,7 @@ static void on_alarm(int sig)
 
 /* The sleeper: reports its own clock across a 300 ms sleep. */
 static pthread_barrier_t started;
-static long long sleeper_before, sleeper_after;
+static long long sleeper_before, sleeper_after, sleeper_rusage;
 static void *sleeper(void *arg)
 {
 	struct timespec ts = { 0, 300 * MS };
@@ -69,6 +70,10 @@ static void *sleeper(void *arg)
 	pthread_barrier_wait(&started);
 	nanosleep(&ts, NULL);
 	sleeper_after = now(CLOCK_THREAD_CPUTIME_ID);
+	struct rusage ru;
+	getrusage(RUSAGE_THREAD, &ru);
+	sleeper_rusage = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ll +
+			 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ll;
 	return NULL;
 }
 
@@ -148,6 +153,8 @@ static void check_per_thread(void)
 	pthread_join(t, NULL);
 	guest_check("a sleeping thread's clock does not advance by its sleep",
 		    sleeper_after >= sleeper_before && sleeper_after - sleeper_before < 50 * MS);
+	guest_check("getrusage(RUSAGE_THREAD) of the sleeper: not the spinner's time",
+		    sleeper_rusage < 50 * MS);
 }
 
 /* A timer on clock `clk` fires after 100 ms of that clock, not before. */
