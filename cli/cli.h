@@ -198,6 +198,7 @@ struct channel {
 	size_t log_start, log_len;
 	uint8_t *outq; /* bytes waiting for the socket */
 	size_t outq_len, outq_cap;
+	size_t outq_partial; /* bytes at its head of a frame half written */
 };
 
 /* channel_init - STDOUT frames to `out_fd`, STDERR/TRACE (and with

@@ -32,13 +32,17 @@
 #define PIT_CMD_CH0_LOHI_MODE0 0x30
 #define PIT_CMD_LATCH_CH0      0x00
 #define PIT_IRQ		       0
-#define PIT_READ_TRIES	       4     /* readings of the PIT per sample ... */
-#define PIT_READ_GOOD_NS       10000 /* ... unless one is bracketed this tightly */
+#define PIT_READ_TRIES	       8		  /* readings of the PIT per sample ... */
+#define PIT_READ_GOOD_NS       10000		  /* ... unless one is bracketed this tightly */
+#define PIT_SAMPLE_MAX_NS      100000		  /* a wider bracket makes a poor sample: */
+#define SYNC_RETRY_NS	       (100 * 1000000ull) /* try again this much later, */
+#define SYNC_RETRIES	       8		  /* this many times at most */
 #define CALIBRATE_MS	       2
 #define CMOS_INDEX	       0x70
 #define CMOS_DATA	       0x71
 #define CMOS_NMI_OFF	       0x80
 #define ARM_MAX_NS	       (10 * NSEC_PER_SEC)
+#define HOST_TIME_MAX_RTT_NS   (50 * 1000000ull)   /* 25 ms of error at most */
 #define SYNC_FIRST_NS	       NSEC_PER_SEC	   /* the first sample after boot, */
 #define SYNC_MAX_NS	       (64 * NSEC_PER_SEC) /* then doubling spans up to this */
 #define COARSE_RES_NS	       4000000		   /* Linux's coarse clocks tick at HZ=250 */
@@ -72,6 +76,7 @@ static struct clocksync sync;
 static struct ktimer sync_timer;
 static uint64_t sync_next_ns = SYNC_FIRST_NS; /* the span to the next sample */
 static bool use_kvmclock;
+static unsigned sync_retries; /* poor samples put off in a row */
 static struct {
 	uint64_t tsc;	/* the last reading's TSC, */
 	uint64_t ticks; /* ticks since the calibration began, */
@@ -116,8 +121,9 @@ static uint16_t pit_read(void)
 
 /* Read the PIT's counter and the TSC of that moment (the middle of the
  * tightest of a few bracketed readings: a vCPU preempted by the host
- * mid-read widens its bracket). */
-static uint16_t pit_sample(uint64_t *tsc)
+ * mid-read, or waiting for QEMU's lock while its I/O thread is busy, widens
+ * its bracket).  *width: that bracket in ticks. */
+static uint16_t pit_sample(uint64_t *tsc, uint64_t *width)
 {
 	uint64_t best = UINT64_MAX, good = PIT_READ_GOOD_NS * (tsc_khz ? tsc_khz : 1) / 1000000;
 	uint16_t count = 0;
@@ -133,6 +139,7 @@ static uint16_t pit_sample(uint64_t *tsc)
 			*tsc = a + (b - a) / 2;
 		}
 	}
+	*width = best;
 	return count;
 }
 
@@ -141,16 +148,20 @@ static uint64_t pit_ticks_ns(uint64_t ticks)
 	return ticks / PIT_HZ * NSEC_PER_SEC + ticks % PIT_HZ * NSEC_PER_SEC / PIT_HZ;
 }
 
-/* The PIT's time since the calibration began, in ns, at *tsc. */
-static uint64_t pit_reference(uint64_t *tsc)
+/* The PIT's time since the calibration began, in ns, at *tsc, and the
+ * uncertainty of *tsc in ns.  The count is exact: a poor bracket costs
+ * this sample, never the extension (a wrap is 55 ms). */
+static uint64_t pit_reference(uint64_t *tsc, uint64_t *width_ns)
 {
-	uint16_t count = pit_sample(tsc);
+	uint64_t width;
+	uint16_t count = pit_sample(tsc, &width);
 	uint64_t predicted = vvar_ticks_to_ns(*tsc - pit.tsc, vvar.v.mult);
 
 	predicted = clocksync_muldiv(predicted, PIT_HZ, NSEC_PER_SEC);
 	pit.ticks += clocksync_unwrap16(pit.count, count, predicted);
 	pit.count = count;
 	pit.tsc = *tsc;
+	*width_ns = vvar_ticks_to_ns(width, vvar.v.mult);
 	return pit_ticks_ns(pit.ticks);
 }
 
@@ -252,9 +263,15 @@ static void set_rate(uint64_t rate)
 static void sync_clock(struct ktimer *kt)
 {
 	struct clocksync_line l = { vvar.v.tsc_base, vvar.v.ns_base, vvar.v.mult };
-	uint64_t tsc, ref = use_kvmclock ? kvmclock_read(&tsc) : pit_reference(&tsc);
-	uint64_t next = sync_next_ns;
+	uint64_t tsc, width = 0, next = sync_next_ns;
+	uint64_t ref = use_kvmclock ? kvmclock_read(&tsc) : pit_reference(&tsc, &width);
 
+	if (width > PIT_SAMPLE_MAX_NS && sync_retries++ < SYNC_RETRIES) {
+		kt->expires = mono_at(vvar_rdtsc()) + SYNC_RETRY_NS;
+		ktimer_add(kt);
+		return;
+	}
+	sync_retries = 0;
 	if (clocksync_sample(&sync, &l, tsc, ref, next)) {
 		vvar_set_line(&l);
 		set_rate(sync.rate);
@@ -273,7 +290,7 @@ static void sync_clock(struct ktimer *kt)
 static void calibrate(void)
 {
 	uint16_t reload = (uint16_t)(PIT_HZ * CALIBRATE_MS / 1000), c0, c1;
-	uint64_t t0, t1, la, lb, ticks, lapic_elapsed;
+	uint64_t t0, t1, la, lb, ticks, lapic_elapsed, w;
 
 	ioapic_route(PIT_IRQ, VEC_PIT, pit_irq);
 	outb(PIT_CMD, PIT_CMD_CH0_LOHI_MODE0);
@@ -281,10 +298,10 @@ static void calibrate(void)
 	la = rdtsc();
 	outb(PIT_CH0, reload & 0xff);
 	outb(PIT_CH0, reload >> 8); /* counting starts now */
-	c0 = pit_sample(&t0);
+	c0 = pit_sample(&t0, &w);
 	while (!pit_fired)
 		time_idle();
-	c1 = pit_sample(&t1);
+	c1 = pit_sample(&t1, &w);
 	lapic_elapsed = 0xffffffffu - lapic_timer_current();
 	lb = rdtsc();
 	lapic_timer_oneshot(0);
@@ -331,6 +348,26 @@ void time_init_realtime(const uint64_t *host_ns)
 		time_set_realtime(*host_ns);
 	else
 		time_set_realtime(time_rtc_seconds() * NSEC_PER_SEC);
+}
+
+void time_host_realtime(uint64_t epoch_ns, uint64_t sent, uint64_t received)
+{
+	static uint64_t best_rtt = HOST_TIME_MAX_RTT_NS; /* of the estimates taken */
+	uint64_t flags, rtt, mid, old;
+
+	if (use_kvmclock || received < sent)
+		return;
+	rtt = vvar_ticks_to_ns(received - sent, vvar.v.mult);
+	if (rtt >= best_rtt)
+		return;
+	best_rtt = rtt;
+	mid = sent + (received - sent) / 2;
+	flags = vvar_write_begin();
+	old = vvar.v.realtime_offset;
+	__atomic_store_n(&vvar.v.realtime_offset, epoch_ns - mono_at(mid), __ATOMIC_RELAXED);
+	vvar_write_end(flags);
+	klog("time: the host's clock: realtime stepped %ld us (round trip %lu us)\n",
+	     (int64_t)(vvar.v.realtime_offset - old) / 1000, rtt / 1000);
 }
 
 bool time_kvmclock(void)

@@ -23,6 +23,16 @@ void time_init(void);
  * else from the CMOS RTC.  Called once by init. */
 void time_init_realtime(const uint64_t *host_ns);
 
+/*
+ * The host's wall-clock time `epoch_ns`, read between the TSC readings
+ * `sent` and `received` (a round trip over the host channel): steps
+ * CLOCK_REALTIME (never MONOTONIC) to it, taking the middle of the trip,
+ * when the trip was shorter than every one before (and than
+ * HOST_TIME_MAX_RTT_NS), unless kvmclock gives the wall clock.  Any context
+ * but an NMI.
+ */
+void time_host_realtime(uint64_t epoch_ns, uint64_t sent, uint64_t received);
+
 /* Whether the clocks follow kvmclock. */
 bool time_kvmclock(void);
 

@@ -52,7 +52,7 @@ static void frame(uint8_t *buf, size_t *len, unsigned type, const void *p, size_
 static void exit_frame(struct channel *c, unsigned kind, unsigned signo, unsigned status,
 		       uint64_t addr, uint64_t ip, size_t len)
 {
-	uint8_t p[32] = {kind, signo, status};
+	uint8_t p[32] = { kind, signo, status };
 
 	for (int i = 0; i < 8; i++) {
 		p[8 + i] = (uint8_t)(addr >> (8 * i));
@@ -63,7 +63,7 @@ static void exit_frame(struct channel *c, unsigned kind, unsigned signo, unsigne
 
 TEST(channel_streams)
 {
-	struct channel c = {0};
+	struct channel c = { 0 };
 	uint8_t buf[256];
 	size_t n = 0;
 
@@ -87,7 +87,7 @@ TEST(channel_streams)
 
 TEST(channel_verbose_log_goes_live)
 {
-	struct channel c = {0};
+	struct channel c = { 0 };
 	uint8_t buf[64];
 	size_t n = 0;
 
@@ -100,7 +100,7 @@ TEST(channel_verbose_log_goes_live)
 
 TEST(channel_garbage_resync)
 {
-	struct channel c = {0};
+	struct channel c = { 0 };
 	uint8_t buf[256] = "noise before the kernel";
 	size_t n = strlen((char *)buf);
 
@@ -119,7 +119,7 @@ TEST(channel_garbage_resync)
 
 TEST(channel_dispatch_rejects_unknown)
 {
-	struct channel c = {0};
+	struct channel c = { 0 };
 
 	reset(&c, false);
 	channel_dispatch(&c, MONOS_CHAN_STDIN, (const uint8_t *)"x", 1);
@@ -131,7 +131,7 @@ TEST(channel_dispatch_rejects_unknown)
 
 TEST(channel_exit_validation)
 {
-	struct channel c = {0};
+	struct channel c = { 0 };
 	struct channel_outcome o;
 
 	reset(&c, false);
@@ -154,7 +154,7 @@ TEST(channel_exit_validation)
 /* Each exit kind: status, message and what is shown. */
 TEST(channel_outcomes)
 {
-	struct channel c = {0};
+	struct channel c = { 0 };
 	struct channel_outcome o;
 
 	reset(&c, false);
@@ -196,7 +196,7 @@ TEST(channel_signal_names)
 
 TEST(channel_log_ring_keeps_the_tail)
 {
-	struct channel c = {0};
+	struct channel c = { 0 };
 	static uint8_t chunk[MONOS_CHAN_MAX];
 	static char copy[CHANNEL_LOG_KEEP + 8];
 	size_t total = 0, n;
@@ -217,7 +217,7 @@ TEST(channel_log_ring_keeps_the_tail)
 
 TEST(channel_print_last_lines)
 {
-	struct channel c = {0};
+	struct channel c = { 0 };
 	const char *log = "one\ntwo\nthree\nfour";
 
 	reset(&c, false);
@@ -233,7 +233,7 @@ TEST(channel_print_last_lines)
 
 TEST(channel_stdout_epipe_stops_forwarding)
 {
-	struct channel c = {0};
+	struct channel c = { 0 };
 	int p[2];
 
 	CHECK(pipe(p) == 0);
@@ -255,7 +255,7 @@ TEST(channel_stdout_epipe_stops_forwarding)
 /* Queued frames reach the socket intact; a full socket never blocks. */
 TEST(channel_queue_and_flush)
 {
-	struct channel c = {0};
+	struct channel c = { 0 };
 	static uint8_t big[MONOS_CHAN_MAX + 1], got[64];
 	struct monos_chan_decoder dec;
 	int sv[2], frames = 0;
@@ -293,6 +293,70 @@ TEST(channel_queue_and_flush)
 	channel_free(&c);
 }
 
+/* A TIME_REQ is answered by a TIME frame holding the host's time now, put
+ * ahead of what was queued before it. */
+TEST(channel_answers_time_first)
+{
+	struct channel c = { 0 };
+	struct monos_chan_time t;
+	struct timespec before, after;
+
+	reset(&c, false);
+	CHECK_EQ(channel_queue(&c, MONOS_CHAN_STDIN, "abc", 3), 0);
+	clock_gettime(CLOCK_REALTIME, &before);
+	channel_dispatch(&c, MONOS_CHAN_TIME_REQ, NULL, 0);
+	clock_gettime(CLOCK_REALTIME, &after);
+	CHECK_EQ(c.outq_len, MONOS_CHAN_HDR + sizeof(t) + MONOS_CHAN_HDR + 3);
+	CHECK_EQ(c.outq[1], MONOS_CHAN_TIME);
+	CHECK_EQ(c.outq[2], sizeof(t));
+	memcpy(&t, c.outq + MONOS_CHAN_HDR, sizeof(t));
+	CHECK(t.sec * 1000000000ll + t.nsec >= before.tv_sec * 1000000000ll + before.tv_nsec);
+	CHECK(t.sec * 1000000000ll + t.nsec <= after.tv_sec * 1000000000ll + after.tv_nsec);
+	CHECK_EQ(c.outq[MONOS_CHAN_HDR + sizeof(t) + 1], MONOS_CHAN_STDIN);
+	CHECK_EQ(c.bad_frames, 0);
+	channel_free(&c);
+}
+
+static int accept_time_or_stdin(unsigned type)
+{
+	return type == MONOS_CHAN_TIME || type == MONOS_CHAN_STDIN;
+}
+
+/* A TIME answer never lands inside a frame the socket took half of: every
+ * frame still decodes whole on the far side. */
+TEST(channel_time_after_a_half_written_frame)
+{
+	struct channel c = { 0 };
+	static uint8_t big[MONOS_CHAN_MAX], got[1 << 16];
+	struct monos_chan_decoder dec;
+	int sv[2], frames = 0, times = 0, rounds = 0;
+
+	reset(&c, false);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+	channel_dispatch(&c, MONOS_CHAN_READY, NULL, 0);
+	for (int i = 0; i < 100; i++)
+		channel_queue(&c, MONOS_CHAN_STDIN, big, sizeof(big) - 1);
+	monos_chan_decoder_init(&dec);
+	while (rounds++ < 10000) {
+		CHECK_EQ(channel_flush(&c, sv[0]), 0);
+		if (rounds < 4) /* answers while a frame is half written */
+			channel_dispatch(&c, MONOS_CHAN_TIME_REQ, NULL, 0);
+		ssize_t n = read(sv[1], got, sizeof(got));
+		if (n <= 0 && !c.outq_len)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			if (monos_chan_feed(&dec, got[i], accept_time_or_stdin)) {
+				frames++;
+				times += dec.type == MONOS_CHAN_TIME;
+			}
+	}
+	CHECK_EQ(times, 3);
+	CHECK_EQ(frames, 103);
+	close(sv[0]);
+	close(sv[1]);
+	channel_free(&c);
+}
+
 int main(void)
 {
 	char name[] = "/tmp/monos-chantest.XXXXXX";
@@ -314,5 +378,7 @@ int main(void)
 	RUN(channel_print_last_lines);
 	RUN(channel_stdout_epipe_stops_forwarding);
 	RUN(channel_queue_and_flush);
+	RUN(channel_answers_time_first);
+	RUN(channel_time_after_a_half_written_frame);
 	return unit_summary();
 }

@@ -9,7 +9,7 @@ within +- (t1 - t0) / 2.  Of ROUNDS round trips in a burst, the one with the
 shortest round trip is kept (the least disturbed by scheduling and the UART).
 
 Usage: clock_offset.py MONOS CLOCKECHO SECONDS [INTERVAL]
-  A burst at the start, then one every INTERVAL seconds (default: SECONDS),
+  A burst 1 s after start, then one every INTERVAL seconds (default: SECONDS),
   the last at SECONDS.  Prints one line per burst:
     "at T s: offset O ms +- E ms (rtt R ms)"
   then "drift D ms +- E ms over T s (P ppm)": the last offset minus the
@@ -45,6 +45,9 @@ def main():
     interval = float(sys.argv[4]) if len(sys.argv) > 4 else seconds
     proc = subprocess.Popen([monos, "run", echo], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, bufsize=0)
+    # The first burst a second after start: by then the kernel has taken
+    # the host's time over the channel (a few exchanges at boot).
+    time.sleep(1)
     start = time.monotonic()
     first = first_err = None
     at = 0.0
@@ -60,6 +63,7 @@ def main():
         time.sleep(max(0.0, start + at - time.monotonic()))
         at = time.monotonic() - start
     drift = off - first
+    at = max(at, 1e-9)
     print("drift %.3f ms +- %.3f ms over %.0f s (%.1f ppm)" %
           (drift / 1e6, (first_err + rtt / 2) / 1e6, at, drift / at / 1e3),
           flush=True)
