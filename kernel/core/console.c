@@ -149,6 +149,7 @@ void console_start_input(void)
 	if (channel) {
 		console_write(MONOS_CHAN_READY, NULL, 0);
 		request_time();
+		time_set_host_clock(request_time);
 	}
 }
 

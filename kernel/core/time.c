@@ -43,6 +43,7 @@
 #define CMOS_NMI_OFF	       0x80
 #define ARM_MAX_NS	       (10 * NSEC_PER_SEC)
 #define HOST_TIME_MAX_RTT_NS   (50 * 1000000ull)   /* 25 ms of error at most */
+#define HOST_STEP_NS	       (2 * 1000000ull)	   /* a later answer steps beyond this */
 #define SYNC_FIRST_NS	       NSEC_PER_SEC	   /* the first sample after boot, */
 #define SYNC_MAX_NS	       (64 * NSEC_PER_SEC) /* then doubling spans up to this */
 #define COARSE_RES_NS	       4000000		   /* Linux's coarse clocks tick at HZ=250 */
@@ -76,7 +77,9 @@ static struct clocksync sync;
 static struct ktimer sync_timer;
 static uint64_t sync_next_ns = SYNC_FIRST_NS; /* the span to the next sample */
 static bool use_kvmclock;
-static unsigned sync_retries; /* poor samples put off in a row */
+static unsigned sync_retries;  /* poor samples put off in a row */
+static void (*host_ask)(void); /* asks the host's time (console.c), or NULL */
+static bool program_set_time;  /* clock_settime: the host's time is not wanted */
 static struct {
 	uint64_t tsc;	/* the last reading's TSC, */
 	uint64_t ticks; /* ticks since the calibration began, */
@@ -279,6 +282,10 @@ static void sync_clock(struct ktimer *kt)
 	klog("time: sample %u: %ld ns off the %s, TSC %lu kHz%s\n", sync.samples, sync.offset,
 	     use_kvmclock ? "kvmclock" : "PIT", tsc_khz,
 	     sync.rejected ? " (a sample was rejected)" : "");
+	/* Once a minute, the host's wall clock too: it catches a step of the
+	 * host's clock, or time the TSC lost beyond the PIT's wrap. */
+	if (host_ask && next == SYNC_MAX_NS)
+		host_ask();
 	sync_next_ns = MIN(next * 2, SYNC_MAX_NS);
 	kt->expires = mono_at(vvar_rdtsc()) + next;
 	ktimer_add(kt);
@@ -340,34 +347,66 @@ void time_init(void)
 	ktimer_add(&sync_timer);
 }
 
+/* Set CLOCK_REALTIME to `epoch_ns` now.  The offset is taken against a
+ * monotonic reading made inside the write section, so no reader sees the
+ * new offset with a stale base. */
+static void set_realtime(uint64_t epoch_ns)
+{
+	uint64_t flags = vvar_write_begin();
+	uint64_t mono = mono_at(vvar_rdtsc());
+
+	__atomic_store_n(&vvar.v.realtime_offset, epoch_ns - mono, __ATOMIC_RELAXED);
+	vvar_write_end(flags);
+}
+
+void time_set_realtime(uint64_t epoch_ns)
+{
+	host_ask = NULL; /* the program's time now, not the host's */
+	program_set_time = true;
+	set_realtime(epoch_ns);
+}
+
 void time_init_realtime(const uint64_t *host_ns)
 {
 	if (use_kvmclock)
-		time_set_realtime(kvmclock_wall_ns());
+		set_realtime(kvmclock_wall_ns());
 	else if (host_ns)
-		time_set_realtime(*host_ns);
+		set_realtime(*host_ns);
 	else
-		time_set_realtime(time_rtc_seconds() * NSEC_PER_SEC);
+		set_realtime(time_rtc_seconds() * NSEC_PER_SEC);
 }
 
 void time_host_realtime(uint64_t epoch_ns, uint64_t sent, uint64_t received)
 {
 	static uint64_t best_rtt = HOST_TIME_MAX_RTT_NS; /* of the estimates taken */
-	uint64_t flags, rtt, mid, old;
+	uint64_t flags, rtt, mid, offset;
+	int64_t step;
 
-	if (use_kvmclock || received < sent)
+	if (use_kvmclock || program_set_time || received < sent)
 		return;
 	rtt = vvar_ticks_to_ns(received - sent, vvar.v.mult);
-	if (rtt >= best_rtt)
-		return;
-	best_rtt = rtt;
 	mid = sent + (received - sent) / 2;
+	offset = epoch_ns - mono_at(mid);
+	step = (int64_t)(offset - vvar.v.realtime_offset);
+	/* A better estimate than any before, or a real difference (the host's
+	 * clock stepped, or the TSC lost time the PIT cannot see past its
+	 * wrap): beyond the two estimates' noise, half of each round trip. */
+	if (rtt >= HOST_TIME_MAX_RTT_NS ||
+	    (rtt >= best_rtt &&
+	     (uint64_t)(step < 0 ? -step : step) <= HOST_STEP_NS + (rtt + best_rtt) / 2))
+		return;
+	best_rtt = MIN(best_rtt, rtt);
 	flags = vvar_write_begin();
-	old = vvar.v.realtime_offset;
-	__atomic_store_n(&vvar.v.realtime_offset, epoch_ns - mono_at(mid), __ATOMIC_RELAXED);
+	__atomic_store_n(&vvar.v.realtime_offset, offset, __ATOMIC_RELAXED);
 	vvar_write_end(flags);
-	klog("time: the host's clock: realtime stepped %ld us (round trip %lu us)\n",
-	     (int64_t)(vvar.v.realtime_offset - old) / 1000, rtt / 1000);
+	klog("time: the host's clock: realtime stepped %ld us (round trip %lu us)\n", step / 1000,
+	     rtt / 1000);
+}
+
+void time_set_host_clock(void (*ask)(void))
+{
+	if (!program_set_time)
+		host_ask = ask;
 }
 
 bool time_kvmclock(void)
@@ -404,17 +443,6 @@ uint64_t time_tai_offset_ns(void)
 uint64_t time_coarse_res_ns(void)
 {
 	return vvar.v.coarse_res_ns;
-}
-
-void time_set_realtime(uint64_t epoch_ns)
-{
-	/* The offset is taken against a monotonic reading made inside the
-	 * write section, so no reader sees the new offset with a stale base. */
-	uint64_t flags = vvar_write_begin();
-	uint64_t mono = mono_at(vvar_rdtsc());
-
-	__atomic_store_n(&vvar.v.realtime_offset, epoch_ns - mono, __ATOMIC_RELAXED);
-	vvar_write_end(flags);
 }
 
 uint64_t time_tsc_khz(void)

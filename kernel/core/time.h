@@ -27,11 +27,17 @@ void time_init_realtime(const uint64_t *host_ns);
  * The host's wall-clock time `epoch_ns`, read between the TSC readings
  * `sent` and `received` (a round trip over the host channel): steps
  * CLOCK_REALTIME (never MONOTONIC) to it, taking the middle of the trip,
- * when the trip was shorter than every one before (and than
- * HOST_TIME_MAX_RTT_NS), unless kvmclock gives the wall clock.  Any context
- * but an NMI.
+ * when the trip was shorter than every one before, or the difference is
+ * beyond HOST_STEP_NS and half the trip; never from a trip over
+ * HOST_TIME_MAX_RTT_NS, nor when kvmclock gives the wall clock.  Any
+ * context but an NMI.
  */
 void time_host_realtime(uint64_t epoch_ns, uint64_t sent, uint64_t received);
+
+/* Register `ask`, which sends the host a request for its time (answered
+ * through time_host_realtime): called with each minute's sample, from a
+ * kernel timer, interrupts off.  The console, under `monos run`. */
+void time_set_host_clock(void (*ask)(void));
 
 /* Whether the clocks follow kvmclock. */
 bool time_kvmclock(void);
@@ -42,8 +48,9 @@ uint64_t time_monotonic_ns(void);
 /* Nanoseconds since the Unix epoch. */
 uint64_t time_realtime_ns(void);
 
-/* Set the wall clock: `epoch_ns` is the realtime now.  Updates the vvar
- * page, so the vDSO follows at once.  Any context but an NMI. */
+/* Set the wall clock for the program (clock_settime): `epoch_ns` is the
+ * realtime now.  Updates the vvar page, so the vDSO follows at once; the
+ * host's time no longer overrides it.  Any context but an NMI. */
 void time_set_realtime(uint64_t epoch_ns);
 
 /* Read the CMOS RTC: seconds since the epoch (the fallback wall clock). */

@@ -167,8 +167,8 @@ long sys_time(uint64_t t)
 /*
  * Setting the wall clock.  The program runs as root, so it may; only
  * CLOCK_REALTIME can be set (Linux: EINVAL for the others).  The new offset
- * reaches the vDSO through time_set_realtime()'s vvar update.  Not yet in
- * the syscall table (linux/table.c, syscall.h): these wait for those lines.
+ * reaches the vDSO through time_set_realtime()'s vvar update; from then on
+ * the host's time (the channel's TIME answers) no longer moves the clock.
  */
 long sys_clock_settime(long clk, uint64_t uts)
 {
