@@ -34,6 +34,7 @@
 #define PIT_IRQ		       0
 #define PIT_READ_TRIES	       8		  /* readings of the PIT per sample ... */
 #define PIT_READ_GOOD_NS       10000		  /* ... unless one is bracketed this tightly */
+#define PIT_GUESS_KHZ	       2000000ull	  /* the TSC's rate, before it is known */
 #define PIT_SAMPLE_MAX_NS      100000		  /* a wider bracket makes a poor sample: */
 #define SYNC_RETRY_NS	       (100 * 1000000ull) /* try again this much later, */
 #define SYNC_RETRIES	       8		  /* this many times at most */
@@ -73,7 +74,7 @@ static uint64_t wakeups;    /* halts ended by an interrupt */
  * interrupt and no host timer behind it) and extended to 64 bits at every
  * sample by the TSC's estimate of the ticks elapsed.  Interrupts off.
  */
-static struct clocksync sync;
+static struct clocksync discipline;
 static struct ktimer sync_timer;
 static uint64_t sync_next_ns = SYNC_FIRST_NS; /* the span to the next sample */
 static bool use_kvmclock;
@@ -128,7 +129,9 @@ static uint16_t pit_read(void)
  * its bracket).  *width: that bracket in ticks. */
 static uint16_t pit_sample(uint64_t *tsc, uint64_t *width)
 {
-	uint64_t best = UINT64_MAX, good = PIT_READ_GOOD_NS * (tsc_khz ? tsc_khz : 1) / 1000000;
+	/* Before the calibration the rate is unknown: assume 2 GHz. */
+	uint64_t khz = tsc_khz ? tsc_khz : PIT_GUESS_KHZ;
+	uint64_t best = UINT64_MAX, good = PIT_READ_GOOD_NS * khz / 1000000;
 	uint16_t count = 0;
 
 	for (int i = 0; i < PIT_READ_TRIES && best > good; i++) {
@@ -275,13 +278,13 @@ static void sync_clock(struct ktimer *kt)
 		return;
 	}
 	sync_retries = 0;
-	if (clocksync_sample(&sync, &l, tsc, ref, next)) {
+	if (clocksync_sample(&discipline, &l, tsc, ref, next)) {
 		vvar_set_line(&l);
-		set_rate(sync.rate);
+		set_rate(discipline.rate);
 	}
-	klog("time: sample %u: %ld ns off the %s, TSC %lu kHz%s\n", sync.samples, sync.offset,
-	     use_kvmclock ? "kvmclock" : "PIT", tsc_khz,
-	     sync.rejected ? " (a sample was rejected)" : "");
+	klog("time: sample %u: %ld ns off the %s, TSC %lu kHz%s\n", discipline.samples,
+	     discipline.offset, use_kvmclock ? "kvmclock" : "PIT", tsc_khz,
+	     discipline.rejected ? " (a sample was rejected)" : "");
 	/* Once a minute, the host's wall clock too: it catches a step of the
 	 * host's clock, or time the TSC lost beyond the PIT's wrap. */
 	if (host_ask && next == SYNC_MAX_NS)
@@ -340,7 +343,7 @@ void time_init(void)
 	if (!use_kvmclock)
 		tsc = pit.tsc;
 	l = (struct clocksync_line){ vvar.v.tsc_base, vvar.v.ns_base, vvar.v.mult };
-	clocksync_init(&sync, &l, tsc, ref);
+	clocksync_init(&discipline, &l, tsc, ref);
 	idt_set_handler(VEC_TIMER, timer_irq);
 	sync_timer.fn = sync_clock;
 	sync_timer.expires = SYNC_FIRST_NS;

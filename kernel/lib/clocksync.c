@@ -11,24 +11,15 @@
 uint64_t clocksync_muldiv(uint64_t a, uint64_t b, uint64_t c)
 {
 	unsigned __int128 p = (unsigned __int128)a * b;
-	uint64_t hi = (uint64_t)(p >> 64), lo = (uint64_t)p, q = 0, r;
+	uint64_t hi = (uint64_t)(p >> 64), lo = (uint64_t)p, q, r;
 
 	if (hi >= c)
 		return UINT64_MAX; /* the quotient needs more than 64 bits */
-	/* Long division of hi:lo by c, one bit a step: no 128-bit division
-	 * helper (libgcc's __udivti3) in a freestanding kernel.  The remainder
-	 * stays below c, so r << 1 | bit needs at most 65 bits: `top` keeps
-	 * the bit shifted out. */
-	r = hi;
-	for (int i = 63; i >= 0; i--) {
-		uint64_t top = r >> 63;
-		r = r << 1 | (lo >> i & 1);
-		q <<= 1;
-		if (top || r >= c) {
-			r -= c;
-			q |= 1;
-		}
-	}
+	/* One DIV of hi:lo by c, which cannot fault now (Intel SDM vol. 2A,
+	 * DIV): a freestanding kernel has no 128-bit division helper
+	 * (libgcc's __udivti3), and the kernel and its host tests are both
+	 * x86-64. */
+	__asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(c));
 	return q;
 }
 
