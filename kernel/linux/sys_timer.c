@@ -69,6 +69,16 @@ static bool cpu_now(const struct ptimer *p, uint64_t *ns)
 	return !cpu_clock_ns(p->cpu_tid, ns);
 }
 
+/* The time `p` counts in: its CPU clock's, else CLOCK_MONOTONIC's (its
+ * kernel timer's). */
+static bool timer_now(const struct ptimer *p, uint64_t *ns)
+{
+	if (p->cpu)
+		return cpu_now(p, ns);
+	*ns = time_monotonic_ns();
+	return true;
+}
+
 /* A CPU timer waits on a kernel timer until the clock could have reached
  * its expiry at the earliest (one CPU: CPU time runs no faster than the
  * clock), then checks (cpu_due): so it fires within a slice of the CPU
@@ -104,7 +114,7 @@ static uint64_t forward(struct ptimer *p)
 {
 	uint64_t now, missed = 0, *expires = p->cpu ? &p->cpu_expires : &p->kt.expires;
 
-	if (p->cpu ? !cpu_now(p, &now) : (now = time_monotonic_ns(), false))
+	if (!timer_now(p, &now))
 		return 0;
 	if (now >= *expires)
 		missed = (now - *expires) / p->interval;
@@ -177,8 +187,7 @@ static uint64_t remaining(const struct ptimer *p)
 {
 	uint64_t now, expires = p->cpu ? p->cpu_expires : p->kt.expires;
 
-	if (p->cpu ? !p->cpu_expires || !cpu_now(p, &now)
-		   : (now = time_monotonic_ns(), !ktimer_pending(&p->kt)))
+	if (!(p->cpu ? p->cpu_expires : ktimer_pending(&p->kt)) || !timer_now(p, &now))
 		return 0;
 	return expires > now ? expires - now : 1;
 }
