@@ -214,6 +214,30 @@ static void check_timer_on_sleeper(void)
 	timer_delete(id);
 }
 
+static void *spinner(void *arg)
+{
+	(void)arg;
+	spin_on(CLOCK_THREAD_CPUTIME_ID, 300 * MS);
+	return NULL;
+}
+
+/* Sleeping on the process's CPU clock ends once the process (another
+ * thread, spinning) has used that much CPU time. */
+static void check_process_sleep(void)
+{
+	struct timespec ts = { 0, 100 * MS };
+	pthread_t t;
+	long long before = now(CLOCK_PROCESS_CPUTIME_ID);
+	int r;
+
+	pthread_create(&t, NULL, spinner, NULL);
+	r = clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &ts, NULL);
+	guest_check("clock_nanosleep on CLOCK_PROCESS_CPUTIME_ID returns 0", r == 0);
+	guest_check("... after the process used 100 ms of CPU time",
+		    now(CLOCK_PROCESS_CPUTIME_ID) - before >= 100 * MS);
+	pthread_join(t, NULL);
+}
+
 int main(void)
 {
 	clockid_t mine;
@@ -227,5 +251,6 @@ int main(void)
 	pthread_getcpuclockid(pthread_self(), &mine);
 	check_timer("pthread_getcpuclockid(self)", mine);
 	check_timer_on_sleeper();
+	check_process_sleep();
 	return guest_bad != 0;
 }
