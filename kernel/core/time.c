@@ -46,6 +46,7 @@
 #define HOST_TIME_MAX_RTT_NS   (50 * 1000000ull)   /* 25 ms of error at most */
 #define HOST_STEP_NS	       (2 * 1000000ull)	   /* a later answer steps beyond this */
 #define SYNC_FIRST_NS	       NSEC_PER_SEC	   /* the first sample after boot, */
+#define SYNC_LOG_OFF_NS	       1000000		   /* later samples are logged beyond 1 ms off */
 #define SYNC_MAX_NS	       (64 * NSEC_PER_SEC) /* then doubling spans up to this */
 #define COARSE_RES_NS	       4000000		   /* Linux's coarse clocks tick at HZ=250 */
 #define TAI_OFFSET_S	       37		   /* TAI - UTC since 2017 (IERS Bulletin C) */
@@ -278,13 +279,18 @@ static void sync_clock(struct ktimer *kt)
 		return;
 	}
 	sync_retries = 0;
-	if (clocksync_sample(&discipline, &l, tsc, ref, next)) {
+	bool taken = clocksync_sample(&discipline, &l, tsc, ref, next);
+	uint64_t off = (uint64_t)(discipline.offset < 0 ? -discipline.offset : discipline.offset);
+
+	if (taken) {
 		vvar_set_line(&l);
 		set_rate(discipline.rate);
 	}
-	klog("time: sample %u: %ld ns off the %s, TSC %lu kHz%s\n", discipline.samples,
-	     discipline.offset, use_kvmclock ? "kvmclock" : "PIT", tsc_khz,
-	     discipline.rejected ? " (a sample was rejected)" : "");
+	/* The log shows the discipline settle, then only what stands out. */
+	if (next < SYNC_MAX_NS || !taken || off > SYNC_LOG_OFF_NS)
+		klog("time: sample %u: %ld ns off the %s, TSC %lu kHz%s\n", discipline.samples,
+		     discipline.offset, use_kvmclock ? "kvmclock" : "PIT", tsc_khz,
+		     taken ? "" : " (rejected)");
 	/* Once a minute, the host's wall clock too: it catches a step of the
 	 * host's clock, or time the TSC lost beyond the PIT's wrap. */
 	if (host_ask && next == SYNC_MAX_NS)
