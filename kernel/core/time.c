@@ -279,6 +279,8 @@ static void sync_clock(struct ktimer *kt)
 		return;
 	}
 	sync_retries = 0;
+	if (next == SYNC_MAX_NS)
+		discipline.max_slew_ppm = CLOCKSYNC_MAX_SLEW_PPM; /* settled */
 	bool taken = clocksync_sample(&discipline, &l, tsc, ref, next);
 	uint64_t off = (uint64_t)(discipline.offset < 0 ? -discipline.offset : discipline.offset);
 
@@ -350,6 +352,7 @@ void time_init(void)
 		tsc = pit.tsc;
 	l = (struct clocksync_line){ vvar.v.tsc_base, vvar.v.ns_base, vvar.v.mult };
 	clocksync_init(&discipline, &l, tsc, ref);
+	discipline.max_slew_ppm = CLOCKSYNC_SETTLE_SLEW_PPM; /* until SYNC_MAX_NS spans */
 	idt_set_handler(VEC_TIMER, timer_irq);
 	sync_timer.fn = sync_clock;
 	sync_timer.expires = SYNC_FIRST_NS;

@@ -38,7 +38,11 @@ void clocksync_init(struct clocksync *s, const struct clocksync_line *l, uint64_
 	/* The reference may count from elsewhere (kvmclock from the host's
 	 * start of the guest): shift it to read the clock's time now. */
 	*s = (struct clocksync){
-		.last_tsc = tsc, .last_ref = now, .ref_shift = now - ref_ns, .rate = l->mult
+		.last_tsc = tsc,
+		.last_ref = now,
+		.ref_shift = now - ref_ns,
+		.rate = l->mult,
+		.max_slew_ppm = CLOCKSYNC_MAX_SLEW_PPM,
 	};
 }
 
@@ -74,7 +78,7 @@ bool clocksync_sample(struct clocksync *s, struct clocksync_line *l, uint64_t ts
 	 * a larger offset takes several spans (ntpd's slew mode). */
 	offset = (int64_t)(ref - now);
 	s->offset = offset;
-	max = clocksync_muldiv(next_ns, CLOCKSYNC_MAX_SLEW_PPM, PPM);
+	max = clocksync_muldiv(next_ns, s->max_slew_ppm, PPM);
 	if (offset > (int64_t)max)
 		offset = (int64_t)max;
 	if (offset < -(int64_t)max)

@@ -1,5 +1,7 @@
 # The guest's wall clock starts at the host's and keeps its rate (issue 8).
-# At start its CLOCK_REALTIME may be at most 3 ms off the host's: the per-run
+# 3 s after start (the discipline's first samples, at 1 and 2 s, have taken
+# the boot calibration's error away) its CLOCK_REALTIME may be at most 3 ms
+# off the host's: the per-run
 # time, read before QEMU starts, left it 100-350 ms behind under load; the
 # host's TIME answers on the channel (kernel/core/console.c, core/time.c)
 # bring that under a millisecond.  Over 40 s it may drift from the host's by

@@ -121,6 +121,19 @@ TEST(sample_slews_no_faster_than_the_limit)
 	CHECK(l.mult > want - 8 && l.mult < want + 8);
 }
 
+TEST(settling_slew_takes_a_bad_first_second_away_in_one_span)
+{
+	struct clocksync_line l = { 0, 0, 1ull << 32 };
+	struct clocksync s;
+
+	clocksync_init(&s, &l, 0, 0);
+	s.max_slew_ppm = CLOCKSYNC_SETTLE_SLEW_PPM;
+	/* 3.9 ms behind after 1 s (a calibration 3,900 ppm off) */
+	CHECK(clocksync_sample(&s, &l, SEC, SEC + 3900000, SEC));
+	CHECK(clocksync_sample(&s, &l, 2 * SEC, 2 * SEC + 7800000, SEC));
+	CHECK(s.offset < 50000 && s.offset > -50000); /* from 3.9 ms */
+}
+
 TEST(implausible_sample_is_ignored_and_reanchors)
 {
 	struct clocksync_line l = { 0, 0, 1ull << 32 }, before;
@@ -158,6 +171,7 @@ int main(void)
 	RUN(discipline_brings_a_bad_calibration_onto_the_reference);
 	RUN(discipline_tolerates_reading_jitter);
 	RUN(sample_slews_no_faster_than_the_limit);
+	RUN(settling_slew_takes_a_bad_first_second_away_in_one_span);
 	RUN(implausible_sample_is_ignored_and_reanchors);
 	RUN(reference_counting_from_elsewhere_is_shifted);
 	return unit_summary();

@@ -9,7 +9,7 @@ within +- (t1 - t0) / 2.  Of ROUNDS round trips in a burst, the one with the
 shortest round trip is kept (the least disturbed by scheduling and the UART).
 
 Usage: clock_offset.py MONOS CLOCKECHO SECONDS [INTERVAL]
-  A burst 1 s after start, then one every INTERVAL seconds (default: SECONDS),
+  A burst 3 s after start, then one every INTERVAL seconds (default: SECONDS),
   the last at SECONDS.  Prints one line per burst:
     "at T s: offset O ms +- E ms (rtt R ms)"
   then "drift D ms +- E ms over T s (P ppm)": the last offset minus the
@@ -45,9 +45,10 @@ def main():
     interval = float(sys.argv[4]) if len(sys.argv) > 4 else seconds
     proc = subprocess.Popen([monos, "run", echo], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, bufsize=0)
-    # The first burst a second after start: by then the kernel has taken
-    # the host's time over the channel (a few exchanges at boot).
-    time.sleep(1)
+    # The first burst 3 s after start: by then the kernel has taken the
+    # host's time over the channel (a few exchanges at boot) and its first
+    # two samples (1 and 2 s) have taken the calibration's error away.
+    time.sleep(3)
     start = time.monotonic()
     first = first_err = None
     at = 0.0

@@ -10,7 +10,8 @@
  * and the clock's offset from the reference; it then starts a new line at
  * the clock's own value now (so the clock never jumps, never goes back) with
  * the measured rate corrected so the offset is gone by the next sample,
- * slewing at most CLOCKSYNC_MAX_SLEW_PPM.
+ * slewing at most max_slew_ppm (CLOCKSYNC_MAX_SLEW_PPM unless the owner says
+ * otherwise).
  *
  * Pure code, no locks: the owner (core/time.c) serialises calls.  Also built
  * and unit-tested on the host (tests/unit/test_lib_clocksync.c).
@@ -25,6 +26,11 @@
 #define CLOCKSYNC_SHIFT 32
 /* The fastest slew, as ntpd's and Linux's adjtime (500 ppm). */
 #define CLOCKSYNC_MAX_SLEW_PPM 500
+/* While the clock settles after boot its rate is only as good as the
+ * calibration (up to 1% off, 0.4% seen under load): slewing as fast as that
+ * makes the monotonic rate no worse than it already was, and takes the
+ * first second's error away within the next span. */
+#define CLOCKSYNC_SETTLE_SLEW_PPM 10000
 /* A rate measured further than this from the previous one is taken for a
  * bad sample (the reference misread, a PIT wrap missed: 5.5% over the first
  * 1 s span) and ignored; the boot calibration errs by under 1%. */
@@ -40,11 +46,12 @@ struct clocksync_line {
 struct clocksync {
 	uint64_t last_tsc; /* the previous sample: TSC and reference ns */
 	uint64_t last_ref;
-	uint64_t ref_shift; /* added to the reference: moves after a bad sample */
-	uint64_t rate;	    /* the measured rate: ns per tick, << CLOCKSYNC_SHIFT */
-	int64_t offset;	    /* the last sample's reference - clock, ns */
-	unsigned samples;   /* samples taken */
-	unsigned rejected;  /* samples ignored as implausible */
+	uint64_t ref_shift;    /* added to the reference: moves after a bad sample */
+	uint64_t rate;	       /* the measured rate: ns per tick, << CLOCKSYNC_SHIFT */
+	int64_t offset;	       /* the last sample's reference - clock, ns */
+	unsigned samples;      /* samples taken */
+	unsigned max_slew_ppm; /* the fastest slew allowed; the owner may change it */
+	unsigned rejected;     /* samples ignored as implausible */
 };
 
 /* a * b / c with a 128-bit product, saturated at UINT64_MAX; c != 0. */
