@@ -4,10 +4,14 @@
  */
 #include "core/console.h"
 #include "arch/x86_64/cpu.h"
+#include "core/fault_inject.h"
+#include "core/heap.h"
 #include "core/kernel.h"
+#include "core/mem.h"
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/time.h"
+#include "core/vm.h"
 #include "drivers/uart.h"
 #include <lib/fmt.h>
 
@@ -33,6 +37,7 @@ static void (*signal_fn)(int signo);
 #define TIME_EXCHANGES 8
 static uint64_t time_req_tsc; /* when the last request left */
 static unsigned time_exchanges;
+static void (*winsize_fn)(void);
 
 void console_init(bool use_channel)
 {
@@ -73,6 +78,19 @@ out:
 	spin_unlock_irqrestore(&out_lock, flags);
 }
 
+/* One log line of the kernel's memory figures, after `what`: what the leak
+ * checks of `make soak` compare (at exit, and on the host's MEMINFO). */
+static void log_memory(const char *what)
+{
+	struct heap_stats hs;
+
+	heap_stats(&hs);
+	klog("monos: %s heap %lu bytes live in %lu frames, frames used %lu of %lu "
+	     "(program resident %lu), allocations %lu\n",
+	     what, hs.live_bytes, hs.frames, mem_used_frames(), mem_total_frames(),
+	     vm_resident_pages(), fault_inject_count());
+}
+
 /* Append stdin bytes; the caller holds in_lock. */
 static void stdin_push(const uint8_t *p, size_t n)
 {
@@ -91,7 +109,8 @@ static void stdin_push(const uint8_t *p, size_t n)
 static int host_frame_type(unsigned type)
 {
 	return type == MONOS_CHAN_STDIN || type == MONOS_CHAN_STDIN_EOF ||
-	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE || type == MONOS_CHAN_TIME;
+	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE || type == MONOS_CHAN_MEMINFO ||
+	       type == MONOS_CHAN_TIME;
 }
 
 static void request_time(void)
@@ -118,6 +137,11 @@ static void host_frame(void)
 	case MONOS_CHAN_WINSIZE:
 		if (decoder.len == sizeof(winsize))
 			memcpy(&winsize, decoder.buf, sizeof(winsize));
+		if (decoder.len == sizeof(winsize) && winsize_fn)
+			winsize_fn();
+		break;
+	case MONOS_CHAN_MEMINFO:
+		log_memory("memory:");
 		break;
 	case MONOS_CHAN_TIME:
 		if (decoder.len == sizeof(struct monos_chan_time)) {
@@ -200,6 +224,11 @@ struct monos_chan_winsize console_winsize(void)
 	return winsize;
 }
 
+void console_set_winsize_handler(void (*fn)(void))
+{
+	winsize_fn = fn;
+}
+
 void console_set_signal_handler(void (*fn)(int signo))
 {
 	signal_fn = fn;
@@ -239,8 +268,10 @@ void console_exit(const struct monos_chan_exit *e)
 	irq_disable();
 	/* The counterpart of "starting the program": under -icount the two
 	 * lines bound what the run executed, its halted time subtracted. */
-	if (verbose)
+	if (verbose) {
 		klog("monos: at exit: tsc %lu, halted %lu tsc ticks\n", rdtsc(), time_halted_tsc());
+		log_memory("at exit:");
+	}
 	if (channel) {
 		console_write(MONOS_CHAN_EXIT, e, sizeof(*e));
 	} else if (e->kind == MONOS_EXIT_STATUS) {

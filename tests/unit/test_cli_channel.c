@@ -147,7 +147,7 @@ TEST(channel_exit_validation)
 	CHECK_EQ(o.code, 139);
 	CHECK_STR(o.msg,
 		  "program killed by SIGSEGV (fault address 0xdead000, instruction 0x401000)");
-	CHECK_EQ(o.log_lines, CHANNEL_LOG_ALL);
+	CHECK_EQ(o.log_lines, 0); /* a signal is the program's end: no kernel log */
 	channel_free(&c);
 }
 
@@ -183,6 +183,55 @@ TEST(channel_outcomes)
 	c.exit.status = ENOEXEC;
 	channel_outcome(&c, 64u << 20, "prog", &o);
 	CHECK(o.code == 126);
+	channel_free(&c);
+}
+
+/* Log bytes as the kernel sends them: split anywhere across frames. */
+static void log_bytes(struct channel *c, const char *text)
+{
+	size_t len = strlen(text);
+
+	for (size_t i = 0; i < len; i += 7)
+		channel_dispatch(c, MONOS_CHAN_LOG, (const uint8_t *)text + i,
+				 len - i < 7 ? len - i : 7);
+}
+
+/* The calls that got ENOSYS are named at a non-zero exit and at a fatal
+ * signal (once bash's "fork: Function not implemented", status 254, came
+ * without a word from monos), never at status 0, and never the log. */
+TEST(channel_enosys_named)
+{
+	struct channel c = { 0 };
+	struct channel_outcome o;
+
+	reset(&c, false);
+	log_bytes(&c, "net: timer tcp ran 0 times\n"
+		      "monos: the program called fork (57), which monos does not implement yet: "
+		      "it got ENOSYS\n"
+		      "monos: the program called mlock2 (325), which monos does not implement "
+		      "yet: it got ENOSYS\n"
+		      "monos: the program called fork (57), which monos does not implement yet: "
+		      "it got ENOSYS\n"
+		      "monos: the program made unknown system call 999: it got ENOSYS\n"
+		      "monos: the program used mremap MREMAP_DONTUNMAP, which monos does not "
+		      "support: it got ENOSYS\n"
+		      "monos: the program called wait4 (61)\n");
+	CHECK_EQ(c.nenosys, 4);
+	exit_frame(&c, MONOS_EXIT_STATUS, 0, 254, 0, 0, 24);
+	channel_outcome(&c, 256u << 20, "bash", &o);
+	CHECK(o.code == 254 && o.log_lines == 0 && o.msg[0] == 0);
+	CHECK_STR(o.enosys,
+		  "the program got ENOSYS from fork (monos runs one process per instance: not "
+		  "yet, processes are coming) and from mlock2, system call 999, mremap "
+		  "MREMAP_DONTUNMAP (not implemented in monos)");
+	c.exit.status = 0;
+	channel_outcome(&c, 256u << 20, "bash", &o);
+	CHECK(o.code == 0 && o.enosys[0] == 0);
+	c.exit.kind = MONOS_EXIT_SIGNAL, c.exit.signo = 15;
+	channel_outcome(&c, 256u << 20, "bash", &o);
+	CHECK(o.code == 143 && o.log_lines == 0 && o.enosys[0] != 0);
+	CHECK_STR(o.msg, "program killed by SIGTERM");
+	CHECK(strstr(contents(err_fd), "net: timer") == NULL); /* not shown live */
 	channel_free(&c);
 }
 
@@ -373,6 +422,7 @@ int main(void)
 	RUN(channel_dispatch_rejects_unknown);
 	RUN(channel_exit_validation);
 	RUN(channel_outcomes);
+	RUN(channel_enosys_named);
 	RUN(channel_signal_names);
 	RUN(channel_log_ring_keeps_the_tail);
 	RUN(channel_print_last_lines);

@@ -25,6 +25,7 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/sys.h"
 
 #define NS_PER_MS   1000000ull
 #define NET_RXQ_MAX 1024 /* frames waiting for the stack; more are dropped */
