@@ -65,7 +65,7 @@ static uint64_t boot_tsc;	  /* the TSC at CLOCK_MONOTONIC 0 */
 static union vvar_page vvar __attribute__((aligned(VVAR_PAGE_SIZE)));
 static struct spinlock vvar_lock = SPINLOCK_INIT;
 static volatile int pit_fired;
-static uint64_t halted_tsc; /* TSC ticks spent in time_idle() */
+static uint64_t halted_tsc; /* TSC ticks spent in time_idle() (per CPU with SMP) */
 static uint64_t wakeups;    /* halts ended by an interrupt */
 
 /*
@@ -88,7 +88,7 @@ static struct {
 	uint16_t count; /* and the counter then */
 } pit;
 /* Non-halted time, in ns up to the last change of line, then in ticks: so
- * a change of rate never moves the CPU-time clocks back. */
+ * a change of rate never moves the CPU-time clocks back.  vvar_lock. */
 static uint64_t busy_ns_fold, busy_ticks_fold;
 
 void time_idle(void)
@@ -434,10 +434,10 @@ uint64_t time_monotonic_ns(void)
 
 uint64_t time_busy_ns(void)
 {
-	uint64_t flags = irq_save(); /* against a change of line meanwhile */
+	uint64_t flags = spin_lock_irqsave(&vvar_lock); /* against a change of line */
 	uint64_t ns = busy_ns_fold + vvar_ticks_to_ns(busy_ticks() - busy_ticks_fold, vvar.v.mult);
 
-	irq_restore(flags);
+	spin_unlock_irqrestore(&vvar_lock, flags);
 	return ns;
 }
 
