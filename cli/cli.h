@@ -253,6 +253,7 @@ struct channel {
 	unsigned nenosys;
 	uint8_t *outq; /* bytes waiting for the socket */
 	size_t outq_len, outq_cap;
+	size_t outq_partial; /* bytes at its head of a frame half written */
 };
 
 /* channel_init - STDOUT frames to `out_fd`, STDERR/TRACE (and with

@@ -57,9 +57,9 @@ struct vm_file_ops {
 #define VMA_SHARED  1 /* MAP_SHARED of a file with shared_pages: maps its pages */
 #define VMA_NOWRITE 2 /* MAP_SHARED of a file opened without write access */
 
-/* An area.  The list and every field are guarded by the kernel's one
- * implicit lock (interrupts off in system calls and faults, design.md
- * contract 14); the page-table walks rely on it too. */
+/* An area.  The list and every field are guarded by the system-call rule
+ * (core/spinlock.h: interrupts off in system calls and faults, design.md
+ * contract 14's implicit lock); the page-table walks rely on it too. */
 struct vma {
 	uint64_t start, end;	       /* [start, end), page aligned */
 	unsigned prot;		       /* PROT_* */

@@ -8,12 +8,13 @@
  * fds 0-2 (fs/console_file.c).  Changes to the tree (create, unlink, rename,
  * link) are in fs/namei.c.
  *
- * What guards the tree: one CPU, and a kernel that is not preemptible and
- * runs system calls with interrupts off (sched_wait is the only place a
- * thread gives the CPU up), so one thread at a time changes it, and no
- * interrupt handler touches it.  This is the implicit lock design.md 14
- * makes explicit before SMP; code that sleeps mid-change must re-check what
- * it found.  The tree itself and path lookup: fs/vfs.c.
+ * What guards the tree: the system-call rule (core/spinlock.h): one CPU,
+ * and a kernel that is not preemptible and runs system calls with
+ * interrupts off (sched_wait is the only place a thread gives the CPU up),
+ * so one thread at a time changes it, and no interrupt handler touches it.
+ * This is the implicit lock design.md 14 makes explicit before SMP; code
+ * that sleeps mid-change must re-check what it found.  The tree itself and
+ * path lookup: fs/vfs.c.
  */
 #ifndef FS_VFS_H
 #define FS_VFS_H
@@ -329,7 +330,9 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode);
  * "exe" entry).  Init only. */
 void procfs_set_exe(const char *path);
 
-/* fd table (fs/file.c).  All return -EBADF for a bad descriptor. */
+/* fd table (fs/file.c).  All return -EBADF for a bad descriptor.  The table
+ * is guarded by the system-call rule (core/spinlock.h): only system calls
+ * use it, never an interrupt handler or a timer callback. */
 #define FD_LIMIT_DEFAULT 1024	    /* RLIMIT_NOFILE's soft limit at start, as Linux */
 #define FD_NR_OPEN	 (1u << 20) /* its ceiling: Linux's fs.nr_open default */
 #define FD_CLOEXEC	 1
@@ -365,7 +368,8 @@ bool console_file_is_tty(struct file *f);
  * O_NONBLOCK and O_DIRECT of `flags`; `broken` (or NULL) runs when a write
  * finds no reader, before it fails with -EPIPE (the linux layer raises
  * SIGPIPE there).  0 or -ENOMEM.  pipe_fcntl: F_GETPIPE_SZ and F_SETPIPE_SZ,
- * the size in bytes or -EBADF (not a pipe), -EINVAL, -EBUSY, -ENOMEM. */
+ * the size in bytes or -EBADF (not a pipe), -EINVAL, -EBUSY, -ENOMEM.
+ * Everything of a pipe is guarded by its own spinlock (struct pipe). */
 int pipe_create(struct file *ends[2], unsigned flags, void (*broken)(void));
 long pipe_fcntl(struct file *f, long cmd, uint64_t arg);
 

@@ -13,7 +13,8 @@
  * sigqueue or tkill (si_code < 0) is kept without its info; a standard
  * signal from kill or the kernel (si_code >= 0) is never refused.
  *
- * Callers serialise: interrupts off (one CPU), as linux/signal.c does.
+ * Callers hold signal_lock (linux/signal.c), which guards every set and
+ * sigpending_count.
  */
 #include "core/heap.h"
 #include "core/kernel.h"

@@ -303,8 +303,9 @@ struct rusage_k {
 };
 
 /*
- * The CPU time: the time the CPU was not halted, all of it counted as user
- * time (kernel work for the one program is not told apart), and the largest
+ * The CPU time: the process's (the time the CPU was not halted) or, for
+ * RUSAGE_THREAD, the calling thread's, all of it counted as user time
+ * (kernel work for the one program is not told apart), and the largest
  * resident size seen, in KiB.  Children never exist: all zero.
  */
 long sys_getrusage(int who, uint64_t ru)
@@ -316,7 +317,7 @@ long sys_getrusage(int who, uint64_t ru)
 	if (who != RUSAGE_SELF && who != RUSAGE_THREAD && who != RUSAGE_CHILDREN)
 		return -EINVAL;
 	if (who != RUSAGE_CHILDREN) {
-		busy = time_busy_ns();
+		busy = who == RUSAGE_THREAD ? sched_thread_cpu_ns(sched_current()) : time_busy_ns();
 		r.utime.sec = busy / NSEC_PER_SEC;
 		r.utime.usec = busy % NSEC_PER_SEC / NSEC_PER_USEC;
 		peak_pages = MAX(peak_pages, vm_resident_pages());

@@ -324,6 +324,14 @@ long time_ts_in(uint64_t uts, uint64_t *ns);
  * ns (0, -EFAULT, -EINVAL for a field out of range); write one (0 or
  * -EFAULT).  Syscall context. */
 long timer_spec_in(uint64_t uaddr, uint64_t *interval, uint64_t *value);
+/* sys_time.c: the CPU-time clock `clk` names (CLOCK_PROCESS_CPUTIME_ID,
+ * CLOCK_THREAD_CPUTIME_ID, or a clock id made by clock_getcpuclockid or
+ * pthread_getcpuclockid): *tid its thread, 0 for the process; -EINVAL for
+ * another clock or an unknown thread or process.  `gettime`: for reading
+ * (which also takes the calling thread's tid as a process id, as Linux).
+ * cpu_clock_ns reads it: -EINVAL once its thread has exited. */
+long cpu_clock_resolve(int clk, bool gettime, int *tid);
+long cpu_clock_ns(int tid, uint64_t *ns);
 long timer_spec_out(uint64_t uaddr, uint64_t interval, uint64_t value);
 /* fs/timerfd.c */
 long sys_timerfd_create(long clock, long flags);
