@@ -180,8 +180,8 @@ int vm_fault(uint64_t addr, unsigned error);
 /*
  * An address space (design.md contract 16: thread -> process -> mm): its
  * areas, its page tables and its break.  Every vm_* call works on the
- * active one, mm_current().  Guarded, with the areas, by the kernel's one
- * implicit lock (see struct vma).
+ * active one, mm_current().  Guarded, with the areas, by the system-call
+ * rule (core/spinlock.h; see struct vma).
  */
 struct mm {
 	struct list_head areas;	     /* struct vma, sorted, never overlapping */

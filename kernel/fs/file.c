@@ -31,9 +31,8 @@ struct fd_slot {
 
 #define FD_TABLE_MIN 64 /* slots at first */
 
-/* A descriptor table.  Guarded by the kernel's one implicit lock
- * (interrupts off in system calls, design.md contract 14), as the header
- * comment says of the slots. */
+/* A descriptor table.  Guarded by the system-call rule (core/spinlock.h),
+ * as the header comment says of the slots. */
 struct fdtable {
 	struct fd_slot *slots;
 	uint64_t *open; /* bit fd set: slots[fd].file != NULL */

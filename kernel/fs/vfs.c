@@ -20,8 +20,8 @@ static uint64_t next_ino = 2; /* 1 is the root's (vfs_init_image) */
 /*
  * A process's place in the tree (design.md contract 16: reference-counted,
  * so CLONE_FS can share it; Linux's fs_struct).  Directories are never
- * freed (vfs_iput), so cwd holds no reference.  Guarded by the kernel's one
- * implicit lock (interrupts off in system calls).
+ * freed (vfs_iput), so cwd holds no reference.  Guarded by the system-call
+ * rule (core/spinlock.h).
  */
 struct fs_context {
 	struct inode *cwd;
