@@ -8,6 +8,7 @@
 #include "fs/vfs.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include "core/sched.h"
 #include "core/vm.h"
 #include <lib/fmt.h>
 
@@ -29,12 +30,19 @@ struct fs_context {
 	unsigned refs;	/* the processes sharing it */
 };
 
-static struct fs_context first_fs = { .cwd = &root, .umask = 022, .refs = 1 };
+struct fs_context *vfs_fs_create(void)
+{
+	struct fs_context *fs = kzalloc(sizeof(*fs));
 
-/* The calling process's. */
+	if (fs)
+		*fs = (struct fs_context){ .cwd = &root, .umask = 022, .refs = 1 };
+	return fs;
+}
+
+/* The calling thread's: its process's. */
 static struct fs_context *fs_current(void)
 {
-	return &first_fs;
+	return sched_current()->fs;
 }
 
 struct inode *vfs_root(void)

@@ -71,6 +71,21 @@ static const char *runfile_str(const char *name, size_t *len)
 	return vfs_runfile(name, &data, len) ? NULL : (const char *)data;
 }
 
+/* The program's first thread, in the first address space, with a new
+ * descriptor table and place in the tree: current from here on, so the
+ * boot's lookups have a working directory and the console's descriptors
+ * go into its table. */
+static void init_first_thread(void)
+{
+	struct thread *t = sched_create_main();
+
+	t->mm = mm_current();
+	t->files = fdt_create();
+	t->fs = vfs_fs_create();
+	if (!t->files || !t->fs)
+		boot_out_of_memory("the first thread's files");
+}
+
 /* Time, seed, terminals: what travels in the per-run archive. */
 static void init_per_run(void)
 {
@@ -152,6 +167,7 @@ void init_main(uint32_t start_info_phys)
 	init_memory();
 	apic_init();
 	time_init();
+	init_first_thread();
 	if (cmdline_flag(cmdline, "monos.verbose"))
 		klog("monos: tsc %lu kHz, %lu MiB RAM, initrd %lu bytes\n", time_tsc_khz(),
 		     mem_total_frames() >> 8, initrd.end - initrd.start);
@@ -177,7 +193,6 @@ void init_main(uint32_t start_info_phys)
 	if (netdev_present() || cmdline_find(cmdline, "monos.nettest", NULL))
 		net_init(cmdline);
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
-	sched_create_main();
 	process_init();
 	console_start_input();
 	err = start_program();
