@@ -146,9 +146,16 @@ void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, 
 /* Feed bytes read from the UART socket. */
 void channel_feed(struct channel *c, const uint8_t *buf, size_t len)
 {
+	channel_feed_wire(c, &c->dec, buf, len);
+}
+
+/* Feed bytes of another wire (the virtio console), decoded apart. */
+void channel_feed_wire(struct channel *c, struct monos_chan_decoder *dec, const uint8_t *buf,
+		       size_t len)
+{
 	for (size_t i = 0; i < len; i++)
-		if (monos_chan_feed(&c->dec, buf[i], accept_guest_type))
-			channel_dispatch(c, c->dec.type, c->dec.buf, c->dec.len);
+		if (monos_chan_feed(dec, buf[i], accept_guest_type))
+			channel_dispatch(c, dec->type, dec->buf, dec->len);
 }
 
 /*

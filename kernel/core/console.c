@@ -1,6 +1,18 @@
 /*
- * The console over the UART: output streams framed or plain, the input
- * decoder, the stdin buffer, and stopping the machine at the end.
+ * The console: output streams framed or plain, the input decoder, the stdin
+ * buffer, and stopping the machine at the end.
+ *
+ * Two wires (include/monos/channel.h).  The UART carries everything until a
+ * virtio console is found at boot (drivers/virtio_console.c, only under
+ * `monos run`); from then on every frame goes out on it and host frames come
+ * from it: the UART keeps only the earliest boot log.  Without the device
+ * (libvirt, a cloud) the UART carries everything, as before.
+ *
+ * Flow control on the virtio wire: received bytes are taken only as far as
+ * the stdin buffer has room (the driver keeps the rest and the host waits);
+ * a program's write sleeps while the transmit buffers are all with the
+ * host; other writers (the log, traces, the exit frame) spin for room, but
+ * only for VCON_WAIT_NS, then drop the frame (a host that stopped reading).
  */
 #include "core/console.h"
 #include "arch/x86_64/cpu.h"
@@ -13,15 +25,19 @@
 #include "core/time.h"
 #include "core/vm.h"
 #include "drivers/uart.h"
+#include "drivers/virtio.h"
 #include <lib/fmt.h>
 
 /* QEMU's isa-debug-exit device (facts.md): a write stops QEMU. */
 #define DEBUG_EXIT_PORT 0xf4
 #define STDIN_BUF_SIZE	(64 * 1024)
+#define VCON_WAIT_NS	2000000000ull /* bound on spinning for room on the virtio wire */
 
 static bool channel;
 static bool verbose;		 /* monos.verbose: log the TSC at exit */
 static struct spinlock out_lock; /* one frame at a time on the wire */
+static bool vcon_stalled;	 /* out_lock: a frame was dropped, spin no more */
+static uint64_t vcon_dropped;	 /* out_lock: payload bytes dropped so */
 
 static struct spinlock in_lock;		  /* guards what follows */
 static uint8_t stdin_buf[STDIN_BUF_SIZE]; /* ring of unread stdin */
@@ -33,11 +49,15 @@ static struct monos_chan_winsize winsize; /* latest from the host */
 static struct monos_chan_decoder decoder; /* host frames (interrupt only) */
 static void (*signal_fn)(int signo);
 
+static size_t console_vcon_rx(const uint8_t *p, size_t n);
+
 void console_init(bool use_channel)
 {
 	channel = use_channel;
 	uart_init();
 	monos_chan_decoder_init(&decoder);
+	if (channel) /* the device is probed later, with the others */
+		virtio_console_init(console_vcon_rx);
 }
 
 void console_set_verbose(bool on)
@@ -50,26 +70,111 @@ bool console_is_channel(void)
 	return channel;
 }
 
+/* Whether the channel runs on the virtio console now. */
+static bool on_vcon(void)
+{
+	return channel && virtio_console_present();
+}
+
+/* Whether a frame of `arg` payload bytes fits on the virtio wire now. */
+static bool vcon_has_room(void *arg)
+{
+	return virtio_console_room() >= MONOS_CHAN_HDR + (size_t)(uintptr_t)arg;
+}
+
+/*
+ * One frame on the virtio wire, not yet pushed; out_lock held.  Waits for
+ * room by spinning, at most VCON_WAIT_NS, and not at all once a frame was
+ * dropped until room comes back: then the frame is dropped too (counted).
+ */
+static void vcon_frame(unsigned type, const uint8_t *p, size_t len)
+{
+	uint8_t hdr[MONOS_CHAN_HDR];
+	uint64_t until = time_monotonic_ns() + VCON_WAIT_NS;
+	void *need = (void *)(uintptr_t)len;
+
+	if (!vcon_has_room(need)) {
+		virtio_console_push(); /* what waits must go before room can come */
+		while (!vcon_stalled && !vcon_has_room(need) && time_monotonic_ns() < until)
+			cpu_pause();
+	}
+	vcon_stalled = !vcon_has_room(need);
+	if (vcon_stalled) {
+		vcon_dropped += len;
+		return;
+	}
+	monos_chan_header(hdr, type, len);
+	virtio_console_write(hdr, sizeof(hdr));
+	virtio_console_write(p, len);
+}
+
+/* One frame on the UART; out_lock held. */
+static void uart_frame(unsigned type, const uint8_t *p, size_t len)
+{
+	uint8_t hdr[MONOS_CHAN_HDR];
+
+	monos_chan_header(hdr, type, len);
+	uart_write(hdr, sizeof(hdr));
+	uart_write(p, len);
+}
+
 void console_write(unsigned type, const void *buf, size_t n)
 {
 	const uint8_t *p = buf;
 	uint64_t flags = spin_lock_irqsave(&out_lock);
+	bool vcon = on_vcon();
 
 	if (!channel) {
 		uart_write(p, n);
 		goto out;
 	}
 	do { /* an empty frame too: READY carries nothing */
-		uint8_t hdr[MONOS_CHAN_HDR];
 		size_t len = MIN(n, (size_t)MONOS_CHAN_MAX);
-		monos_chan_header(hdr, type, len);
-		uart_write(hdr, sizeof(hdr));
-		uart_write(p, len);
+		if (vcon)
+			vcon_frame(type, p, len);
+		else
+			uart_frame(type, p, len);
 		p += len;
 		n -= len;
 	} while (n);
+	if (vcon)
+		virtio_console_push();
 out:
 	spin_unlock_irqrestore(&out_lock, flags);
+}
+
+long console_write_wait(unsigned type, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+	size_t done = 0;
+
+	if (!on_vcon()) {
+		console_write(type, buf, n);
+		return (long)n;
+	}
+	do {
+		size_t len = MIN(n - done, (size_t)MONOS_CHAN_MAX);
+		void *need = (void *)(uintptr_t)len;
+		uint64_t flags = spin_lock_irqsave(&out_lock);
+		bool room = vcon_has_room(need);
+		long err;
+
+		if (room)
+			vcon_frame(type, p + done, len);
+		virtio_console_push();
+		spin_unlock_irqrestore(&out_lock, flags);
+		if (room) {
+			done += len;
+			continue;
+		}
+		/* Every buffer is with the host: sleep until it gives one back. */
+		virtio_console_tx_wake(true);
+		err = sched_wait(vcon_has_room, need, 0);
+		virtio_console_tx_wake(false);
+		if (err)
+			return done ? (long)done : err;
+	} while (done < n);
+	return (long)done;
 }
 
 /* One log line of the kernel's memory figures, after `what`: what the leak
@@ -85,16 +190,23 @@ static void log_memory(const char *what)
 	     vm_resident_pages(), fault_inject_count());
 }
 
-/* Append stdin bytes; the caller holds in_lock. */
+/* Append stdin bytes (what fits: the callers make room first); the
+ * caller holds in_lock. */
 static void stdin_push(const uint8_t *p, size_t n)
 {
 	stdin_received += n;
-	while (n-- && stdin_count < STDIN_BUF_SIZE) {
-		stdin_buf[(stdin_head + stdin_count) % STDIN_BUF_SIZE] = *p++;
-		stdin_count++;
+	n = MIN(n, STDIN_BUF_SIZE - stdin_count);
+	while (n) { /* at most two pieces: up to the end of the ring, then from 0 */
+		size_t tail = (stdin_head + stdin_count) % STDIN_BUF_SIZE;
+		size_t k = MIN(n, STDIN_BUF_SIZE - tail);
+		memcpy(stdin_buf + tail, p, k);
+		stdin_count += k;
+		p += k;
+		n -= k;
 	}
-	/* Leave room for one whole frame, which the decoder holds already. */
-	if (!rx_throttled && STDIN_BUF_SIZE - stdin_count < 2 * MONOS_CHAN_MAX) {
+	/* UART: leave room for one whole frame, which the decoder holds
+	 * already.  The virtio wire takes only what fits (console_vcon_rx). */
+	if (!on_vcon() && !rx_throttled && STDIN_BUF_SIZE - stdin_count < 2 * MONOS_CHAN_MAX) {
 		rx_throttled = true;
 		uart_rx_throttle(1);
 	}
@@ -103,7 +215,8 @@ static void stdin_push(const uint8_t *p, size_t n)
 static int host_frame_type(unsigned type)
 {
 	return type == MONOS_CHAN_STDIN || type == MONOS_CHAN_STDIN_EOF ||
-	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE || type == MONOS_CHAN_MEMINFO;
+	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE ||
+	       type == MONOS_CHAN_MEMINFO;
 }
 
 /* A complete frame from the host (interrupt context, in_lock held). */
@@ -143,6 +256,38 @@ static void console_rx(uint8_t byte)
 	sched_wake_all();
 }
 
+/*
+ * Bytes from the virtio wire (interrupt context, or virtio_console_rx_resume
+ * from console_read_stdin).  Headers and small frames go through the
+ * decoder; a STDIN payload is copied straight into the stdin buffer, as far
+ * as it has room.  Returns the bytes taken: the driver keeps the rest.
+ */
+static size_t console_vcon_rx(const uint8_t *p, size_t n)
+{
+	uint64_t flags = spin_lock_irqsave(&in_lock);
+	size_t used = 0;
+
+	while (used < n) {
+		/* Decoder state 4 is "inside a payload" (channel.h). */
+		if (decoder.state == 4 && decoder.type == MONOS_CHAN_STDIN) {
+			size_t k = MIN(MIN(decoder.len - decoder.have, n - used),
+				       STDIN_BUF_SIZE - stdin_count);
+			if (!k)
+				break; /* the program has not read: the host waits */
+			stdin_push(p + used, k);
+			decoder.have += k;
+			used += k;
+			if (decoder.have == decoder.len)
+				decoder.state = 0;
+		} else if (monos_chan_feed(&decoder, p[used++], host_frame_type)) {
+			host_frame();
+		}
+	}
+	spin_unlock_irqrestore(&in_lock, flags);
+	sched_wake_all();
+	return used;
+}
+
 void console_start_input(void)
 {
 	uart_enable_rx(console_rx);
@@ -165,17 +310,23 @@ long console_read_stdin(void *buf, size_t n, bool nonblock)
 	if (!nonblock && (err = sched_wait(stdin_ready, NULL, 0)) < 0)
 		return err;
 	flags = spin_lock_irqsave(&in_lock);
-	while (got < n && stdin_count) {
-		p[got++] = stdin_buf[stdin_head];
-		stdin_head = (stdin_head + 1) % STDIN_BUF_SIZE;
-		stdin_count--;
+	while (got < n && stdin_count) { /* at most two pieces, as in stdin_push */
+		size_t k = MIN(MIN(n - got, stdin_count), STDIN_BUF_SIZE - stdin_head);
+		memcpy(p + got, stdin_buf + stdin_head, k);
+		stdin_head = (stdin_head + k) % STDIN_BUF_SIZE;
+		stdin_count -= k;
+		got += k;
 	}
 	bool resume = rx_throttled && STDIN_BUF_SIZE - stdin_count >= 2 * MONOS_CHAN_MAX;
 	if (resume)
 		rx_throttled = false;
 	spin_unlock_irqrestore(&in_lock, flags);
-	if (resume) /* outside in_lock: draining the UART calls console_rx() */
+	/* Outside in_lock: draining the UART calls console_rx(), the virtio
+	 * wire console_vcon_rx(). */
+	if (resume)
 		uart_rx_throttle(0);
+	if (got && on_vcon())
+		virtio_console_rx_resume();
 	if (!got && !stdin_eof)
 		return -EAGAIN;
 	return got;
@@ -245,7 +396,10 @@ void console_exit(const struct monos_chan_exit *e)
 	} else if (e->kind == MONOS_EXIT_STATUS) {
 		klog("monos: program exited with status %u\n", e->status);
 	}
-	uart_flush(); /* the exit frame must reach the host before QEMU stops */
+	/* The exit frame must reach the host before QEMU stops. */
+	if (on_vcon() && !virtio_console_flush())
+		klog("monos: the host stopped reading (%lu bytes dropped)\n", vcon_dropped);
+	uart_flush();
 	outb(DEBUG_EXIT_PORT, e->kind == MONOS_EXIT_STATUS ? e->status : 0xff);
 	for (;;) /* without the debug-exit device (libvirt, clouds): stay halted */
 		__asm__ volatile("cli; hlt");

@@ -1,6 +1,7 @@
 /*
  * The console: the kernel's side of the host channel (include/monos/
- * channel.h).  Under `monos run` every byte on the UART is framed: the
+ * channel.h).  Under `monos run` every byte on the UART (and on the virtio
+ * console, its fast wire, once found) is framed: the
  * program's stdout and stderr, the kernel log, syscall traces and the exit
  * status go out as frames; stdin, end of input, signals and the window size
  * come in as frames.  Booted any other way the UART is a plain text console:
@@ -30,6 +31,14 @@ void console_start_input(void);
 /* Send `n` bytes on stream `type` (MONOS_CHAN_STDOUT, _STDERR, _LOG,
  * _TRACE), split into frames.  Any context. */
 void console_write(unsigned type, const void *buf, size_t n);
+
+/*
+ * The same from a program's write (fds 1, 2): process context, no lock
+ * held.  On the virtio wire it sleeps while the host holds every transmit
+ * buffer rather than spin or drop.  Returns the bytes sent (`n`), fewer if
+ * a signal came after some went, or -ERESTARTSYS if before any.
+ */
+long console_write_wait(unsigned type, const void *buf, size_t n);
 
 /*
  * Read up to `n` bytes of stdin into the kernel buffer `buf`.  Returns the

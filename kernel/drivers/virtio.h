@@ -7,7 +7,7 @@
  * References are to "Virtual I/O Device (VIRTIO) Version 1.1" (the spec):
  * 2.1 device status, 2.2 feature bits, 2.7 split virtqueues, 3.1 device
  * initialisation, 4.1 virtio over PCI, 4.2 virtio over MMIO, 5.1 network
- * device.
+ * device, 5.3 console device.
  *
  * Layering: a transport (virtio_mmio.c, virtio_pci.c) finds a device, fills
  * a struct virtio_dev with its ops and calls virtio_probe(); the core hands
@@ -35,8 +35,9 @@
 #define VIRTIO_F_VERSION_1 32 /* modern device: little endian, any layout */
 
 /* Device ids (spec 5). */
-#define VIRTIO_ID_NET 1
-#define VIRTIO_ID_BLK 2
+#define VIRTIO_ID_NET	  1
+#define VIRTIO_ID_BLK	  2
+#define VIRTIO_ID_CONSOLE 3
 
 /* Interrupt reasons the transport reports (spec 4.2.2, InterruptStatus). */
 #define VIRTIO_IRQ_USED	  1u /* a queue has new used buffers */
@@ -254,5 +255,51 @@ void netdev_set_rx(netdev_rx_fn fn);
  * only, interrupts off, before the scheduler starts.
  */
 void virtio_net_selftest(void);
+
+/* ---- The console device (virtio_console.c, spec 5.3) ---- */
+
+/*
+ * The consumer of received bytes: called with `n` > 0 bytes, interrupts
+ * off, from the device's interrupt or from virtio_console_rx_resume; returns
+ * how many it took (0..n).  The rest stays in the driver, and no more
+ * arrive, until virtio_console_rx_resume is called.
+ */
+typedef size_t (*virtio_console_rx_fn)(const uint8_t *p, size_t n);
+
+/* virtio_console_init - register the driver; received bytes go to `rx`.
+ * Boot, before the transports scan.  Allocates nothing. */
+void virtio_console_init(virtio_console_rx_fn rx);
+
+/* virtio_console_present - whether a console device is up (then the
+ * functions below act; without one they do nothing). */
+bool virtio_console_present(void);
+
+/* virtio_console_rx_resume - the consumer has room again: hand it what
+ * waits.  Any context, no console lock held. */
+void virtio_console_rx_resume(void);
+
+/* virtio_console_room - bytes virtio_console_write takes now without
+ * waiting (buffers the device has sent are taken back).  Any context. */
+size_t virtio_console_room(void);
+
+/* virtio_console_write - copy up to `n` bytes into transmit buffers; full
+ * buffers go to the device.  Returns the count taken (short when out of
+ * room).  Callers serialise (core/console.c's lock keeps frames whole). */
+size_t virtio_console_write(const void *buf, size_t n);
+
+/* virtio_console_push - send what virtio_console_write took, partial
+ * buffer included, and notify the device.  Any context. */
+void virtio_console_push(void);
+
+/* virtio_console_tx_wake - a writer starts (on) or stops (off) sleeping
+ * for room: while any sleeps, the device interrupts when it returns
+ * transmit buffers, and each interrupt calls sched_wake_all.  Calls pair
+ * up.  Any context. */
+void virtio_console_tx_wake(bool on);
+
+/* virtio_console_flush - push, then wait until the device has taken every
+ * byte (the host has it).  Bounded (a host that stopped reading cannot hold
+ * the kernel forever): false if it timed out.  Any context. */
+bool virtio_console_flush(void);
 
 #endif

@@ -24,8 +24,7 @@ static long console_fwrite(struct file *f, const void *kbuf, size_t n, uint64_t 
 {
 	if (f->stream == 0)
 		return -EBADF;
-	console_write(stream_type[f->stream], kbuf, n);
-	return n;
+	return console_write_wait(stream_type[f->stream], kbuf, n);
 }
 
 static unsigned console_poll(struct file *f, uint64_t *gen)
