@@ -23,6 +23,7 @@
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/time.h"
+#include "core/uaccess.h"
 #include "core/vm.h"
 #include "drivers/uart.h"
 #include "drivers/virtio.h"
@@ -143,15 +144,15 @@ out:
 	spin_unlock_irqrestore(&out_lock, flags);
 }
 
-long console_write_wait(unsigned type, const void *buf, size_t n)
+/*
+ * Frames of `n` bytes on the virtio wire, each waiting (asleep) for room;
+ * full buffers go to the device, the last partial one waits for a push.
+ * Returns the bytes sent, or -ERESTARTSYS if a signal came before any.
+ */
+static long vcon_write_wait(unsigned type, const uint8_t *p, size_t n)
 {
-	const uint8_t *p = buf;
 	size_t done = 0;
 
-	if (!on_vcon()) {
-		console_write(type, buf, n);
-		return (long)n;
-	}
 	do {
 		size_t len = MIN(n - done, (size_t)MONOS_CHAN_MAX);
 		void *need = (void *)(uintptr_t)len;
@@ -161,7 +162,8 @@ long console_write_wait(unsigned type, const void *buf, size_t n)
 
 		if (room)
 			vcon_frame(type, p + done, len);
-		virtio_console_push();
+		else
+			virtio_console_push(); /* what waits must go before room can come */
 		spin_unlock_irqrestore(&out_lock, flags);
 		if (room) {
 			done += len;
@@ -175,6 +177,46 @@ long console_write_wait(unsigned type, const void *buf, size_t n)
 			return done ? (long)done : err;
 	} while (done < n);
 	return (long)done;
+}
+
+long console_write_wait(unsigned type, const void *buf, size_t n)
+{
+	long r;
+
+	if (!on_vcon()) {
+		console_write(type, buf, n);
+		return (long)n;
+	}
+	r = vcon_write_wait(type, buf, n);
+	virtio_console_push();
+	return r;
+}
+
+long console_write_user(unsigned type, uint64_t ubuf, size_t n)
+{
+	uint8_t chunk[MONOS_CHAN_MAX]; /* as sys_write's own bounce buffer */
+	size_t done = 0;
+	long r = 0;
+
+	while (done < n) {
+		size_t len = MIN(n - done, sizeof(chunk));
+		if ((r = copy_from_user(chunk, ubuf + done, len)) < 0)
+			break;
+		if (!on_vcon()) { /* the UART: a frame per chunk, as before */
+			console_write(type, chunk, len);
+			done += len;
+			continue;
+		}
+		r = vcon_write_wait(type, chunk, len);
+		if (r < 0)
+			break;
+		done += (size_t)r;
+		if ((size_t)r < len)
+			break; /* a signal part-way */
+	}
+	if (on_vcon())
+		virtio_console_push(); /* one notification for the whole write */
+	return done ? (long)done : r;
 }
 
 /* One log line of the kernel's memory figures, after `what`: what the leak

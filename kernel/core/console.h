@@ -41,6 +41,14 @@ void console_write(unsigned type, const void *buf, size_t n);
 long console_write_wait(unsigned type, const void *buf, size_t n);
 
 /*
+ * The same from program memory at `ubuf`, in one go (one notification of
+ * the device for the whole write, not one per 4 KiB): process context.
+ * Returns the bytes sent, fewer on a fault or signal part-way, -EFAULT or
+ * -ERESTARTSYS if none were.
+ */
+long console_write_user(unsigned type, uint64_t ubuf, size_t n);
+
+/*
  * Read up to `n` bytes of stdin into the kernel buffer `buf`.  Returns the
  * count, 0 at end of input, -EAGAIN if nothing is there and `nonblock`, or
  * -EINTR when a signal for the program arrived while waiting.

@@ -27,6 +27,13 @@ static long console_fwrite(struct file *f, const void *kbuf, size_t n, uint64_t 
 	return console_write_wait(stream_type[f->stream], kbuf, n);
 }
 
+static long console_write_from_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	if (f->stream == 0)
+		return -EBADF;
+	return console_write_user(stream_type[f->stream], ubuf, n);
+}
+
 static unsigned console_poll(struct file *f, uint64_t *gen)
 {
 	uint64_t g = 0;
@@ -47,6 +54,7 @@ static const struct file_ops console_ops = {
 	.poll = console_poll,
 	.read = console_read,
 	.write = console_fwrite,
+	.write_user = console_write_from_user, /* one device notification per write */
 	.seekable = false,
 };
 
