@@ -33,6 +33,7 @@
 #define DEBUG_EXIT_PORT 0xf4
 #define STDIN_BUF_SIZE	(64 * 1024)
 #define VCON_WAIT_NS	2000000000ull /* bound on spinning for room on the virtio wire */
+#define VCON_FRAME_MAX	(VIRTIO_CONSOLE_BUF_SIZE - MONOS_CHAN_HDR) /* one per buffer */
 
 static bool channel;
 static bool verbose;		 /* monos.verbose: log the TSC at exit */
@@ -77,36 +78,44 @@ static bool on_vcon(void)
 	return channel && virtio_console_present();
 }
 
-/* Whether a frame of `arg` payload bytes fits on the virtio wire now. */
-static bool vcon_has_room(void *arg)
+/* Whether a transmit buffer is free (sched_wait's condition). */
+static bool vcon_has_room(void *arg __unused)
 {
-	return virtio_console_room() >= MONOS_CHAN_HDR + (size_t)(uintptr_t)arg;
+	return virtio_console_tx_free() != 0;
 }
 
 /*
- * One frame on the virtio wire, not yet pushed; out_lock held.  Waits for
- * room by spinning, at most VCON_WAIT_NS, and not at all once a frame was
- * dropped until room comes back: then the frame is dropped too (counted).
+ * A transmit buffer for a writer that may not sleep; out_lock held.  Spins
+ * for one, at most VCON_WAIT_NS, and not at all once a frame was dropped
+ * until one comes free: NULL then (the caller drops its frame).
  */
-static void vcon_frame(unsigned type, const uint8_t *p, size_t len)
+static uint8_t *vcon_get_spin(void)
 {
-	uint8_t hdr[MONOS_CHAN_HDR];
+	uint8_t *b = virtio_console_tx_get();
 	uint64_t until = time_monotonic_ns() + VCON_WAIT_NS;
-	void *need = (void *)(uintptr_t)len;
 
-	if (!vcon_has_room(need)) {
-		virtio_console_push(); /* what waits must go before room can come */
-		while (!vcon_stalled && !vcon_has_room(need) && time_monotonic_ns() < until)
+	if (!b && !vcon_stalled) {
+		virtio_console_push(); /* what waits must go before one comes back */
+		while (!(b = virtio_console_tx_get()) && time_monotonic_ns() < until)
 			cpu_pause();
 	}
-	vcon_stalled = !vcon_has_room(need);
-	if (vcon_stalled) {
+	vcon_stalled = !b;
+	return b;
+}
+
+/* One frame of at most VCON_FRAME_MAX bytes on the virtio wire, not yet
+ * pushed; out_lock held. */
+static void vcon_frame(unsigned type, const uint8_t *p, size_t len)
+{
+	uint8_t *b = vcon_get_spin();
+
+	if (!b) {
 		vcon_dropped += len;
 		return;
 	}
-	monos_chan_header(hdr, type, len);
-	virtio_console_write(hdr, sizeof(hdr));
-	virtio_console_write(p, len);
+	monos_chan_header(b, type, len);
+	memcpy(b + MONOS_CHAN_HDR, p, len);
+	virtio_console_tx_put(b, MONOS_CHAN_HDR + len);
 }
 
 /* One frame on the UART; out_lock held. */
@@ -130,7 +139,7 @@ void console_write(unsigned type, const void *buf, size_t n)
 		goto out;
 	}
 	do { /* an empty frame too: READY carries nothing */
-		size_t len = MIN(n, (size_t)MONOS_CHAN_MAX);
+		size_t len = MIN(n, vcon ? VCON_FRAME_MAX : (size_t)MONOS_CHAN_MAX);
 		if (vcon)
 			vcon_frame(type, p, len);
 		else
@@ -145,78 +154,88 @@ out:
 }
 
 /*
- * Frames of `n` bytes on the virtio wire, each waiting (asleep) for room;
- * full buffers go to the device, the last partial one waits for a push.
- * Returns the bytes sent, or -ERESTARTSYS if a signal came before any.
+ * A transmit buffer for a program's write: sleeps (interrupts on) while the
+ * host holds every one.  NULL with *err = -ERESTARTSYS on a signal.
  */
-static long vcon_write_wait(unsigned type, const uint8_t *p, size_t n)
+static uint8_t *vcon_get_wait(long *err)
+{
+	uint8_t *b;
+
+	while (!(b = virtio_console_tx_get())) {
+		uint64_t flags = spin_lock_irqsave(&out_lock);
+		virtio_console_push(); /* what waits must go before one comes back */
+		spin_unlock_irqrestore(&out_lock, flags);
+		virtio_console_tx_wake(true);
+		*err = sched_wait(vcon_has_room, NULL, 0);
+		virtio_console_tx_wake(false);
+		if (*err)
+			return NULL;
+	}
+	return b;
+}
+
+/*
+ * `n` bytes from the kernel's `kbuf`, or if NULL from the program's `ubuf`,
+ * as frames on the virtio wire, each in its own transmit buffer: the
+ * payload is copied straight in, then the header is written, so a fault
+ * part-way sends no broken frame.  No lock is held while copying (a fault
+ * may log).  Returns the bytes sent, or -EFAULT or -ERESTARTSYS if none.
+ */
+static long vcon_write_wait(unsigned type, const uint8_t *kbuf, uint64_t ubuf, size_t n)
 {
 	size_t done = 0;
+	uint64_t flags;
+	long err = 0;
 
-	do {
-		size_t len = MIN(n - done, (size_t)MONOS_CHAN_MAX);
-		void *need = (void *)(uintptr_t)len;
-		uint64_t flags = spin_lock_irqsave(&out_lock);
-		bool room = vcon_has_room(need);
-		long err;
+	while (done < n) {
+		size_t len = MIN(n - done, VCON_FRAME_MAX);
+		uint8_t *b = vcon_get_wait(&err);
 
-		if (room)
-			vcon_frame(type, p + done, len);
-		else
-			virtio_console_push(); /* what waits must go before room can come */
+		if (!b)
+			break;
+		if (kbuf)
+			memcpy(b + MONOS_CHAN_HDR, kbuf + done, len);
+		else if ((err = copy_from_user(b + MONOS_CHAN_HDR, ubuf + done, len)) < 0)
+			len = 0;
+		if (len)
+			monos_chan_header(b, type, len);
+		flags = spin_lock_irqsave(&out_lock);
+		virtio_console_tx_put(b, len ? MONOS_CHAN_HDR + len : 0);
 		spin_unlock_irqrestore(&out_lock, flags);
-		if (room) {
-			done += len;
-			continue;
-		}
-		/* Every buffer is with the host: sleep until it gives one back. */
-		virtio_console_tx_wake(true);
-		err = sched_wait(vcon_has_room, need, 0);
-		virtio_console_tx_wake(false);
-		if (err)
-			return done ? (long)done : err;
-	} while (done < n);
-	return (long)done;
+		if (!len)
+			break;
+		done += len;
+	}
+	flags = spin_lock_irqsave(&out_lock);
+	virtio_console_push(); /* one notification for the whole write */
+	spin_unlock_irqrestore(&out_lock, flags);
+	return done ? (long)done : err;
 }
 
 long console_write_wait(unsigned type, const void *buf, size_t n)
 {
-	long r;
-
 	if (!on_vcon()) {
 		console_write(type, buf, n);
 		return (long)n;
 	}
-	r = vcon_write_wait(type, buf, n);
-	virtio_console_push();
-	return r;
+	return vcon_write_wait(type, buf, 0, n);
 }
 
 long console_write_user(unsigned type, uint64_t ubuf, size_t n)
 {
-	uint8_t chunk[MONOS_CHAN_MAX]; /* as sys_write's own bounce buffer */
+	uint8_t chunk[MONOS_CHAN_MAX];
 	size_t done = 0;
-	long r = 0;
 
-	while (done < n) {
-		size_t len = MIN(n - done, sizeof(chunk));
-		if ((r = copy_from_user(chunk, ubuf + done, len)) < 0)
-			break;
-		if (!on_vcon()) { /* the UART: a frame per chunk, as before */
-			console_write(type, chunk, len);
-			done += len;
-			continue;
-		}
-		r = vcon_write_wait(type, chunk, len);
-		if (r < 0)
-			break;
-		done += (size_t)r;
-		if ((size_t)r < len)
-			break; /* a signal part-way */
-	}
 	if (on_vcon())
-		virtio_console_push(); /* one notification for the whole write */
-	return done ? (long)done : r;
+		return vcon_write_wait(type, NULL, ubuf, n);
+	while (done < n) { /* the UART: a frame per chunk, as before */
+		size_t len = MIN(n - done, sizeof(chunk));
+		if (copy_from_user(chunk, ubuf + done, len) < 0)
+			return done ? (long)done : -EFAULT;
+		console_write(type, chunk, len);
+		done += len;
+	}
+	return (long)done;
 }
 
 /* One log line of the kernel's memory figures, after `what`: what the leak
@@ -434,6 +453,7 @@ void console_exit(const struct monos_chan_exit *e)
 		log_memory("at exit:");
 	}
 	if (channel) {
+		vcon_stalled = false; /* the exit frame gets its own chance */
 		console_write(MONOS_CHAN_EXIT, e, sizeof(*e));
 	} else if (e->kind == MONOS_EXIT_STATUS) {
 		klog("monos: program exited with status %u\n", e->status);

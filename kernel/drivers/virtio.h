@@ -98,6 +98,16 @@ int virtq_add(struct virtq *q, uint64_t pa, uint32_t len, bool device_writes, vo
 void virtq_kick(struct virtq *q);
 
 /*
+ * virtq_kick_if_idle - as virtq_kick, but notify only if the device had
+ * used every buffer made visible before: while it holds one it is still
+ * working, and a device that looks at the ring again before it waits (the
+ * receive side of QEMU's virtio-serial) then finds the new ones by itself.
+ * A notification is a VM exit and a wake-up of QEMU's I/O thread.  Caller
+ * holds the queue's lock.
+ */
+void virtq_kick_if_idle(struct virtq *q);
+
+/*
  * virtq_get_used - take the next buffer the device has finished with:
  * returns its token and the bytes the device wrote into it in *len, or NULL
  * when none is pending.  Caller holds the queue's lock.
@@ -278,17 +288,24 @@ bool virtio_console_present(void);
  * waits.  Any context, no console lock held. */
 void virtio_console_rx_resume(void);
 
-/* virtio_console_room - bytes virtio_console_write takes now without
- * waiting (buffers the device has sent are taken back).  Any context. */
-size_t virtio_console_room(void);
+#define VIRTIO_CONSOLE_BUF_SIZE 4096 /* bytes of one transmit buffer */
 
-/* virtio_console_write - copy up to `n` bytes into transmit buffers; full
- * buffers go to the device.  Returns the count taken (short when out of
- * room).  Callers serialise (core/console.c's lock keeps frames whole). */
-size_t virtio_console_write(const void *buf, size_t n);
+/* virtio_console_tx_free - transmit buffers free now (those the device has
+ * sent are taken back first).  Any context. */
+unsigned virtio_console_tx_free(void);
 
-/* virtio_console_push - send what virtio_console_write took, partial
- * buffer included, and notify the device.  Any context. */
+/* virtio_console_tx_get - a free transmit buffer of VIRTIO_CONSOLE_BUF_SIZE
+ * bytes, the caller's until virtio_console_tx_put; NULL when the host holds
+ * every one.  Any context. */
+void *virtio_console_tx_get(void);
+
+/* virtio_console_tx_put - hand `buf` back with its first `len` bytes to
+ * send, in the order of the calls (0: unused, nothing sent).  Sent at the
+ * next virtio_console_push.  Any context. */
+void virtio_console_tx_put(void *buf, size_t len);
+
+/* virtio_console_push - notify the device of the buffers put since the
+ * last push.  Any context. */
 void virtio_console_push(void);
 
 /* virtio_console_tx_wake - a writer starts (on) or stops (off) sleeping

@@ -22,12 +22,12 @@
  * stdin stops the host, which keeps the bytes: nothing is lost and nothing
  * grows.
  *
- * Transmit: bytes are packed into page-sized buffers as one stream (a frame
- * may straddle two).  A full buffer goes to the device at once; a partial
- * one with virtio_console_push.  Buffers the device is done with are taken
- * back when room is asked for; transmit interrupts are on only while a
- * writer sleeps for room (virtio_console_tx_wake), so a steady stream costs
- * no interrupts.
+ * Transmit: the caller takes a page-sized buffer, fills it (core/console.c
+ * puts one frame in each, copied straight from the program's memory) and
+ * puts it back to be sent; virtio_console_push notifies the device.  Buffers
+ * the device is done with are taken back when one is asked for; transmit
+ * interrupts are on only while a writer sleeps for one
+ * (virtio_console_tx_wake), so a steady stream costs no interrupts.
  *
  * Memory: nothing before a device is found; then 2 * 8 pages of buffers and
  * the rings, allocated once at probe.
@@ -50,11 +50,12 @@
 #define VCON_PORT_OPEN		   6
 #define VCON_CTRL_RING		   4		 /* the three messages vcon_open_port sends */
 #define VCON_CTRL_WAIT_NS	   1000000000ull /* QEMU answers at the notify */
-#define VCON_BUF_SIZE		   PAGE_SIZE
-#define VCON_RX_BUFS		   8		 /* 32 KiB posted for the host to fill */
-#define VCON_TX_BUFS		   8		 /* 32 KiB in flight to the host */
-#define VCON_RING_SIZE		   8		 /* descriptors asked for: one per buffer */
-#define VCON_FLUSH_NS		   2000000000ull /* bound on waiting for a host that stopped reading */
+#define VCON_BUF_SIZE		   VIRTIO_CONSOLE_BUF_SIZE
+_Static_assert(VCON_BUF_SIZE == PAGE_SIZE, "a buffer is one frame");
+#define VCON_RX_BUFS   8	     /* 32 KiB posted for the host to fill */
+#define VCON_TX_BUFS   8	     /* 32 KiB in flight to the host */
+#define VCON_RING_SIZE 8	     /* descriptors asked for: one per buffer */
+#define VCON_FLUSH_NS  2000000000ull /* bound on waiting for a host that stopped reading */
 
 struct vcon_buf {
 	uint8_t *va;
@@ -65,7 +66,7 @@ struct vcon_buf {
 struct vcon {
 	struct virtio_dev *dev;
 	struct spinlock rx_lock; /* rxq, rx_filled, rx_nfilled, rx_first */
-	struct spinlock tx_lock; /* txq, tx_free, ntx_free, tx_cur, tx_inflight */
+	struct spinlock tx_lock; /* txq, tx_free, ntx_free, tx_inflight, tx_waiters */
 	struct virtq rxq, txq;
 	struct virtq ctrlq; /* control transmitq (multiport), used at probe only */
 	struct vcon_buf rx[VCON_RX_BUFS], tx[VCON_TX_BUFS];
@@ -74,8 +75,7 @@ struct vcon {
 	unsigned rx_first, rx_nfilled;
 	struct vcon_buf *tx_free[VCON_TX_BUFS]; /* a stack of idle buffers */
 	unsigned ntx_free, tx_inflight;
-	unsigned tx_waiters;	 /* virtio_console_tx_wake(true) not yet undone */
-	struct vcon_buf *tx_cur; /* being filled, or NULL */
+	unsigned tx_waiters; /* virtio_console_tx_wake(true) not yet undone */
 };
 
 static struct vcon *vcon; /* set once, at the end of a successful probe */
@@ -119,8 +119,11 @@ static void vcon_rx_deliver(struct vcon *v)
 		virtq_add(&v->rxq, b->pa, VCON_BUF_SIZE, true, b); /* its slot came free */
 		posted = true;
 	}
+	/* QEMU reads the host's socket while it holds a receive buffer and
+	 * looks at the ring before it stops: only a starved device needs a
+	 * notification. */
 	if (posted)
-		virtq_kick(&v->rxq);
+		virtq_kick_if_idle(&v->rxq);
 }
 
 /* Take back the transmit buffers the device has sent.  tx_lock held. */
@@ -133,19 +136,6 @@ static void vcon_tx_reclaim(struct vcon *v)
 		v->tx_free[v->ntx_free++] = b;
 		v->tx_inflight--;
 	}
-}
-
-/* Give the current buffer to the device (not kicked yet).  tx_lock held. */
-static void vcon_tx_submit(struct vcon *v)
-{
-	struct vcon_buf *b = v->tx_cur;
-
-	if (!b || !b->len)
-		return;
-	/* Cannot fail: there are no more buffers than descriptors. */
-	BUG_ON(virtq_add(&v->txq, b->pa, b->len, false, b));
-	v->tx_inflight++;
-	v->tx_cur = NULL;
 }
 
 static void vcon_interrupt(struct virtio_dev *d, unsigned why)
@@ -282,49 +272,56 @@ void virtio_console_rx_resume(void)
 	spin_unlock_irqrestore(&vcon->rx_lock, flags);
 }
 
-size_t virtio_console_room(void)
+unsigned virtio_console_tx_free(void)
 {
 	struct vcon *v = vcon;
 	uint64_t flags;
-	size_t room;
+	unsigned n;
 
 	if (!v)
 		return 0;
 	flags = spin_lock_irqsave(&v->tx_lock);
 	vcon_tx_reclaim(v);
-	room = (size_t)v->ntx_free * VCON_BUF_SIZE;
-	if (v->tx_cur)
-		room += VCON_BUF_SIZE - v->tx_cur->len;
+	n = v->ntx_free;
 	spin_unlock_irqrestore(&v->tx_lock, flags);
-	return room;
+	return n;
 }
 
-size_t virtio_console_write(const void *buf, size_t n)
+void *virtio_console_tx_get(void)
 {
 	struct vcon *v = vcon;
-	const uint8_t *p = buf;
-	size_t done = 0;
+	void *va = NULL;
 	uint64_t flags;
 
 	if (!v)
-		return 0;
+		return NULL;
 	flags = spin_lock_irqsave(&v->tx_lock);
-	while (done < n) {
-		if (!v->tx_cur) {
-			if (!v->ntx_free)
-				break;
-			v->tx_cur = v->tx_free[--v->ntx_free];
-			v->tx_cur->len = 0;
-		}
-		size_t k = MIN(n - done, (size_t)(VCON_BUF_SIZE - v->tx_cur->len));
-		memcpy(v->tx_cur->va + v->tx_cur->len, p + done, k);
-		v->tx_cur->len += (uint32_t)k;
-		done += k;
-		if (v->tx_cur->len == VCON_BUF_SIZE)
-			vcon_tx_submit(v);
+	vcon_tx_reclaim(v);
+	if (v->ntx_free)
+		va = v->tx_free[--v->ntx_free]->va;
+	spin_unlock_irqrestore(&v->tx_lock, flags);
+	return va;
+}
+
+void virtio_console_tx_put(void *buf, size_t len)
+{
+	struct vcon *v = vcon;
+	struct vcon_buf *b = NULL;
+	uint64_t flags;
+
+	for (unsigned i = 0; i < VCON_TX_BUFS && !b; i++)
+		if (v->tx[i].va == buf)
+			b = &v->tx[i];
+	BUG_ON(!b || len > VCON_BUF_SIZE);
+	flags = spin_lock_irqsave(&v->tx_lock);
+	if (!len) {
+		v->tx_free[v->ntx_free++] = b;
+	} else {
+		/* Cannot fail: there are no more buffers than descriptors. */
+		BUG_ON(virtq_add(&v->txq, b->pa, (uint32_t)len, false, b));
+		v->tx_inflight++;
 	}
 	spin_unlock_irqrestore(&v->tx_lock, flags);
-	return done;
 }
 
 void virtio_console_push(void)
@@ -335,7 +332,6 @@ void virtio_console_push(void)
 	if (!v)
 		return;
 	flags = spin_lock_irqsave(&v->tx_lock);
-	vcon_tx_submit(v);
 	virtq_kick(&v->txq);
 	spin_unlock_irqrestore(&v->tx_lock, flags);
 }
