@@ -6,8 +6,9 @@
  * frames written to the wire READY came on, when it is writable), QEMU's
  * stderr pipe (kept for failures, shown live with -v) and a signalfd
  * (SIGINT/TERM/HUP forwarded to the guest, SIGWINCH as a window size,
- * SIGCHLD to reap QEMU).  The UART carries only what the kernel sent before
- * it found the virtio console, so reading both in turn keeps the order.
+ * SIGCHLD to reap QEMU); the second of SIGINT/TERM/HUP kills QEMU.  The UART
+ * carries only what the kernel sent before it found the virtio console, so
+ * reading both in turn keeps the order.
  *
  * It never blocks on a socket: a guest that does not read its stdin only
  * fills the queue, and above CHANNEL_OUTQ_HIGH the loop stops reading stdin.
@@ -24,8 +25,13 @@
 
 #include "cli.h"
 
-#define SESSION_QEMU_ERR_KEEP	   (64u << 10) /* QEMU stderr bytes kept */
-#define SESSION_INTERRUPTS_TO_KILL 3	       /* the third Ctrl-C kills QEMU */
+#define SESSION_QEMU_ERR_KEEP (64u << 10) /* QEMU stderr bytes kept */
+/* The second SIGINT, SIGTERM or SIGHUP kills QEMU (docker compose's "press
+ * Ctrl+C again to force"): the first reaches the program, which may shut
+ * down at its own pace or ignore it (a REPL ignores Ctrl-C), so no grace
+ * time kills it behind the user's back; but a program stuck, or a kernel
+ * stuck under it, ends at the user's second word. */
+#define SESSION_SIGNALS_TO_KILL 2
 
 enum { FD_STDIN, FD_SOCK, FD_VSOCK, FD_ERR, FD_SIG, FD_COUNT };
 
@@ -36,7 +42,7 @@ struct session {
 	struct monos_chan_decoder *vdec; /* the virtio console's frames */
 	pid_t qemu;
 	bool verbose, stdin_eof, sock_eof, vsock_eof, err_eof;
-	unsigned interrupts;
+	unsigned stop_signals; /* SIGINT/TERM/HUP received after READY */
 	struct session_result *res;
 	char *qerr; /* the last SESSION_QEMU_ERR_KEEP bytes of QEMU's stderr */
 	size_t qerr_len;
@@ -124,14 +130,15 @@ static void on_signal(struct session *s)
 		}
 		switch (si.ssi_signo) {
 		case SIGINT:
-			if (++s->interrupts >= SESSION_INTERRUPTS_TO_KILL && !s->res->interrupted) {
-				kill(s->qemu, SIGKILL);
-				s->res->interrupted = true;
-				break;
-			}
-			/* fall through */
 		case SIGTERM:
 		case SIGHUP:
+			if (s->res->interrupted || s->res->kill_signo)
+				break; /* QEMU is being killed already */
+			if (++s->stop_signals >= SESSION_SIGNALS_TO_KILL) {
+				kill(s->qemu, SIGKILL);
+				s->res->kill_signo = si.ssi_signo;
+				break;
+			}
 			channel_queue(s->c, MONOS_CHAN_SIGNAL, &signo, 1);
 			break;
 		case SIGWINCH:

@@ -50,6 +50,7 @@ static bool rx_throttled;		  /* UART paused: buffer nearly full */
 static struct monos_chan_winsize winsize; /* latest from the host */
 static struct monos_chan_decoder decoder; /* host frames (interrupt only) */
 static void (*signal_fn)(int signo);
+static void (*winsize_fn)(void);
 
 static size_t console_vcon_rx(const uint8_t *p, size_t n);
 
@@ -298,6 +299,8 @@ static void host_frame(void)
 	case MONOS_CHAN_WINSIZE:
 		if (decoder.len == sizeof(winsize))
 			memcpy(&winsize, decoder.buf, sizeof(winsize));
+		if (decoder.len == sizeof(winsize) && winsize_fn)
+			winsize_fn();
 		break;
 	case MONOS_CHAN_MEMINFO:
 		log_memory("memory:");
@@ -407,6 +410,11 @@ bool console_stdin_ended(uint64_t *gen)
 struct monos_chan_winsize console_winsize(void)
 {
 	return winsize;
+}
+
+void console_set_winsize_handler(void (*fn)(void))
+{
+	winsize_fn = fn;
 }
 
 void console_set_signal_handler(void (*fn)(int signo))

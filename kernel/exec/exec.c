@@ -85,11 +85,11 @@ static long map_segments(struct inode *ino, const struct elf_info *info, uint64_
 		uint64_t mem_end = ALIGN_UP(va + ph->p_memsz, PAGE_SIZE);
 		unsigned prot = seg_prot(ph->p_flags);
 
-		if (file_end > start && vm_map(start, file_end - start, prot, ino, off,
-					       ph->p_offset + ph->p_filesz - off, NULL))
+		if (file_end > start && vm_map(start, file_end - start, prot, ino, vfs_vm_ops(ino),
+					       off, ph->p_offset + ph->p_filesz - off, NULL))
 			return -ENOMEM;
 		if (mem_end > file_end &&
-		    vm_map(file_end, mem_end - file_end, prot, NULL, 0, 0, NULL))
+		    vm_map(file_end, mem_end - file_end, prot, NULL, NULL, 0, 0, NULL))
 			return -ENOMEM;
 		top = MAX(top, mem_end);
 	}
@@ -328,8 +328,8 @@ static long load(const char *path, const char *argv, size_t argv_len, const char
 	ld.entry = ld.prog.entry + ld.bias;
 	if (ld.prog.interp && (err = load_interp(&ld, &copies[1], why)))
 		return err;
-	if (vm_map(VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, PROT_READ | PROT_WRITE, NULL, 0, 0,
-		   "[stack]"))
+	if (vm_map(VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, PROT_READ | PROT_WRITE, NULL, NULL,
+		   0, 0, "[stack]"))
 		return *why = "out of memory for the stack", -ENOMEM;
 	if ((err = vdso_map_install()) < 0)
 		return *why = "out of memory for the vDSO", err;

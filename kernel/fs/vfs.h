@@ -8,8 +8,12 @@
  * fds 0-2 (fs/console_file.c).  Changes to the tree (create, unlink, rename,
  * link) are in fs/namei.c.
  *
- * One process and, for now, one CPU running the kernel at a time: the tree is
- * guarded by the big kernel lock of the syscall path.
+ * What guards the tree: one CPU, and a kernel that is not preemptible and
+ * runs system calls with interrupts off (sched_wait is the only place a
+ * thread gives the CPU up), so one thread at a time changes it, and no
+ * interrupt handler touches it.  This is the implicit lock design.md 14
+ * makes explicit before SMP; code that sleeps mid-change must re-check what
+ * it found.  The tree itself and path lookup: fs/vfs.c.
  */
 #ifndef FS_VFS_H
 #define FS_VFS_H
@@ -162,6 +166,10 @@ void devfs_init(void);
 /* tmpfs.c: mount an empty tmpfs at /tmp (made when the image lacks it).
  * Called once by init after the image tree. */
 void tmpfs_init(void);
+/* tmpfs.c: make directory `name` of `parent` (or take the image's) a tmpfs,
+ * mode 01777, as a mount there would be (/tmp, /dev/shm).  NULL when out
+ * of memory; a file of that name (a hand-made image) panics.  Boot only. */
+struct inode *tmpfs_mount_dir(struct inode *parent, const char *name);
 
 /* procfs.c and sysfs.c: build /proc and /sys.  Called once by init after the
  * image tree (procfs reads the per-run "exe" entry). */
@@ -272,6 +280,12 @@ void tmpfs_free(struct inode *ino);
 /* tmpfs' size in pages: half of the memory, Linux's default. */
 uint64_t tmpfs_max_pages(void);
 extern const struct file_ops tmpfs_file_ops;
+/* How the VMA layer fills a mapping of `ino` (core/vm.h struct vm_file_ops):
+ * tmpfs_vm_ops (tmpfs.c) for tmpfs files, image_vm_ops (image.c) for files
+ * whose bytes lie in memory (the image, the vDSO's pages). */
+struct vm_file_ops;
+extern const struct vm_file_ops tmpfs_vm_ops, image_vm_ops;
+const struct vm_file_ops *vfs_vm_ops(struct inode *ino);
 /* A new tmpfs inode of `mode` in no directory (memfd_create): `name` (copied)
  * is what /proc shows; the last vfs_iput frees it.  NULL when out of memory. */
 struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode);

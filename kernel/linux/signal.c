@@ -370,12 +370,21 @@ static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
 	return true;
 }
 
+/* Whether a syscall's result asks for a restart (or EINTR). */
+static bool is_restart(long rax)
+{
+	return rax == -ERESTARTSYS || rax == -ERESTARTNOINTR || rax == -ERESTARTNOHAND;
+}
+
 /* An interrupted syscall: restart it, or make it fail with EINTR. */
 static void fix_restart(struct regs *r, const struct sigaction_k *act)
 {
-	if ((long)r->rax != -ERESTARTSYS)
+	long rax = (long)r->rax;
+
+	if (!is_restart(rax))
 		return;
-	if (act && !(act->flags & SA_RESTART)) {
+	if (act &&
+	    ((rax == -ERESTARTSYS && !(act->flags & SA_RESTART)) || rax == -ERESTARTNOHAND)) {
 		r->rax = -EINTR;
 		return;
 	}
@@ -395,7 +404,7 @@ bool signal_deliver(struct regs *r, bool syscall)
 	 * makes a signal pending after this look still delivers it: the
 	 * interrupt's own way back to ring 3 comes through here again. */
 	if (likely(!((ts->pending.set | proc_pending.set) & ~t->sigmask) && !ts->restore_mask &&
-		   (!syscall || (long)r->rax != -ERESTARTSYS)))
+		   (!syscall || !is_restart((long)r->rax))))
 		return false;
 	while ((sig = signal_dequeue(~t->sigmask, &info))) {
 		struct sigaction_k *act = &actions[sig - 1];
