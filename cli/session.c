@@ -32,6 +32,9 @@
  * time kills it behind the user's back; but a program stuck, or a kernel
  * stuck under it, ends at the user's second word. */
 #define SESSION_SIGNALS_TO_KILL 2
+/* Bytes of stdin read at once, sent as frames of MONOS_CHAN_MAX: bulk input
+ * costs one read, one write and one poll round per 16 frames. */
+#define SESSION_STDIN_READ (64u << 10)
 
 enum { FD_STDIN, FD_SOCK, FD_VSOCK, FD_ERR, FD_SIG, FD_COUNT };
 
@@ -156,13 +159,17 @@ static void on_signal(struct session *s)
 
 static void on_stdin(struct session *s)
 {
-	uint8_t buf[MONOS_CHAN_MAX];
+	uint8_t buf[SESSION_STDIN_READ];
 	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n > 0) {
-		channel_queue(s->c, MONOS_CHAN_STDIN, buf, n);
+		for (size_t off = 0, len; off < (size_t)n; off += len) {
+			len = (size_t)n - off < MONOS_CHAN_MAX ? (size_t)n - off : MONOS_CHAN_MAX;
+			channel_queue(s->c, MONOS_CHAN_STDIN, buf + off, len);
+		}
+		channel_flush(s->c, s->out_sock); /* now, not a poll round later */
 		return;
 	}
 	/* EOF, or an error that ends input all the same (EIO from a lost tty). */
