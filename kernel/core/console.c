@@ -348,7 +348,8 @@ static size_t console_vcon_rx(const uint8_t *p, size_t n)
 		}
 	}
 	spin_unlock_irqrestore(&in_lock, flags);
-	sched_wake_all();
+	if (used) /* else nothing changed for a reader */
+		sched_wake_all();
 	return used;
 }
 

@@ -142,6 +142,7 @@ static void vcon_interrupt(struct virtio_dev *d, unsigned why)
 {
 	struct vcon *v = d->priv;
 	uint64_t flags;
+	bool waiters;
 
 	if (!(why & VIRTIO_IRQ_USED))
 		return; /* config change: no size or ports without their features */
@@ -150,8 +151,12 @@ static void vcon_interrupt(struct virtio_dev *d, unsigned why)
 	spin_unlock_irqrestore(&v->rx_lock, flags);
 	flags = spin_lock_irqsave(&v->tx_lock);
 	vcon_tx_reclaim(v);
+	waiters = v->tx_waiters != 0;
 	spin_unlock_irqrestore(&v->tx_lock, flags);
-	sched_wake_all(); /* a writer may wait for room (virtio_console_tx_wake) */
+	/* Readers were woken by the consumer; a wake-up costs every blocked
+	 * thread a run, and the scheduler a timer write (a VM exit). */
+	if (waiters)
+		sched_wake_all(); /* a writer waits for room (virtio_console_tx_wake) */
 }
 
 /* struct virtio_console_control (spec 5.3.6.2), little endian. */
