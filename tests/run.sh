@@ -181,6 +181,14 @@ GUEST_CASES=(
 	"sysv_msg sysv_msg none same"
 	"posix_shm posix_shm none same"
 	"thread_spin thread_spin none same"
+	"sigexit-resethand sigexit none crash:SIGTERM resethand"
+	"sigexit-threads sigexit none crash:SIGTERM threads"
+	"sigexit-altstack sigexit none crash:SIGTERM altstack"
+	"sigexit-directed sigexit none crash:SIGTERM directed"
+	"inet_any inet_any none same"
+	"backlog backlog none same"
+	"udp_cmsg udp_cmsg none same"
+	"udplite udplite none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

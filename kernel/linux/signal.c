@@ -356,10 +356,12 @@ static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
 	}
 	t->sigmask |= act->mask | ((act->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
 	t->sigmask &= ~UNBLOCKABLE;
-	if (act->flags & SA_RESETHAND)
-		act->handler = SIG_DFL;
 	r->rsp = frame;
 	r->rip = act->handler;
+	/* SA_RESETHAND resets the action only once the handler is taken:
+	 * node's SIGTERM handler relies on it, and then re-raises. */
+	if (act->flags & SA_RESETHAND)
+		act->handler = SIG_DFL;
 	r->rdi = sig;
 	r->rsi = frame + offsetof(struct rt_sigframe, info);
 	r->rdx = frame + offsetof(struct rt_sigframe, uc);

@@ -145,6 +145,16 @@ static void net_rearm(void)
 	ktimer_add(&net_tick);
 }
 
+uint64_t net_peek_lock(void)
+{
+	return spin_lock_irqsave(&net_big_lock);
+}
+
+void net_peek_unlock(uint64_t flags)
+{
+	spin_unlock_irqrestore(&net_big_lock, flags);
+}
+
 void net_unlock(uint64_t flags)
 {
 	net_rearm();
