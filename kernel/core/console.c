@@ -365,36 +365,84 @@ static bool stdin_ready(void *arg __unused)
 	return stdin_count || stdin_eof;
 }
 
-long console_read_stdin(void *buf, size_t n, bool nonblock)
+/*
+ * Move up to `n` bytes of the stdin ring to the kernel's `kbuf`, or if NULL
+ * to the program's `ubuf`.  No lock is held while copying (a fault may
+ * log): the interrupt side only appends past the bytes taken here, and
+ * there is one reader at a time (system calls run one at a time, and a fault
+ * on the program's memory does not sleep).  Returns the count, or -EFAULT
+ * if nothing could be copied.
+ */
+static long stdin_take(uint8_t *kbuf, uint64_t ubuf, size_t n)
 {
-	uint8_t *p = buf;
 	size_t got = 0;
-	uint64_t flags;
-	long err;
 
-	if (!nonblock && (err = sched_wait(stdin_ready, NULL, 0)) < 0)
-		return err;
-	flags = spin_lock_irqsave(&in_lock);
-	while (got < n && stdin_count) { /* at most two pieces, as in stdin_push */
-		size_t k = MIN(MIN(n - got, stdin_count), STDIN_BUF_SIZE - stdin_head);
-		memcpy(p + got, stdin_buf + stdin_head, k);
-		stdin_head = (stdin_head + k) % STDIN_BUF_SIZE;
+	while (got < n) { /* at most two pieces, as in stdin_push */
+		uint64_t flags = spin_lock_irqsave(&in_lock);
+		size_t head = stdin_head;
+		size_t k = MIN(MIN(n - got, stdin_count), STDIN_BUF_SIZE - head);
+
+		spin_unlock_irqrestore(&in_lock, flags);
+		if (!k)
+			break;
+		if (kbuf)
+			memcpy(kbuf + got, stdin_buf + head, k);
+		else if (copy_to_user(ubuf + got, stdin_buf + head, k) < 0)
+			return got ? (long)got : -EFAULT;
+		flags = spin_lock_irqsave(&in_lock);
+		stdin_head = (head + k) % STDIN_BUF_SIZE;
 		stdin_count -= k;
+		spin_unlock_irqrestore(&in_lock, flags);
 		got += k;
 	}
+	return (long)got;
+}
+
+/* Let the wires deliver again now that the ring has room.  Outside in_lock:
+ * draining the UART calls console_rx(), the virtio wire console_vcon_rx(). */
+static void stdin_refill(void)
+{
+	uint64_t flags = spin_lock_irqsave(&in_lock);
 	bool resume = rx_throttled && STDIN_BUF_SIZE - stdin_count >= 2 * MONOS_CHAN_MAX;
+
 	if (resume)
 		rx_throttled = false;
 	spin_unlock_irqrestore(&in_lock, flags);
-	/* Outside in_lock: draining the UART calls console_rx(), the virtio
-	 * wire console_vcon_rx(). */
 	if (resume)
 		uart_rx_throttle(0);
-	if (got && on_vcon())
+	if (on_vcon())
 		virtio_console_rx_resume();
+}
+
+/* console_read_stdin into `kbuf`, or if NULL into the program's `ubuf`. */
+static long stdin_read(uint8_t *kbuf, uint64_t ubuf, size_t n, bool nonblock)
+{
+	size_t got = 0;
+	long r = 0, err;
+
+	if (!nonblock && (err = sched_wait(stdin_ready, NULL, 0)) < 0)
+		return err;
+	/* What the refill brings joins the same read, as a pipe's reader gets
+	 * all its writers put there. */
+	while (got < n && (r = stdin_take(kbuf ? kbuf + got : NULL, ubuf + got, n - got)) > 0) {
+		got += (size_t)r;
+		stdin_refill();
+	}
+	if (!got && r < 0)
+		return r;
 	if (!got && !stdin_eof)
 		return -EAGAIN;
-	return got;
+	return (long)got;
+}
+
+long console_read_stdin(void *buf, size_t n, bool nonblock)
+{
+	return stdin_read(buf, 0, n, nonblock);
+}
+
+long console_read_stdin_user(uint64_t ubuf, size_t n, bool nonblock)
+{
+	return stdin_read(NULL, ubuf, n, nonblock);
 }
 
 size_t console_stdin_avail(void)

@@ -55,6 +55,11 @@ long console_write_user(unsigned type, uint64_t ubuf, size_t n);
  */
 long console_read_stdin(void *buf, size_t n, bool nonblock);
 
+/* console_read_stdin straight into the program's `ubuf` (no bounce buffer,
+ * so a read takes all there is, up to `n`); -EFAULT if nothing could be
+ * copied to it.  Process context. */
+long console_read_stdin_user(uint64_t ubuf, size_t n, bool nonblock);
+
 /* Bytes of stdin buffered now (FIONREAD, poll). */
 size_t console_stdin_avail(void);
 
