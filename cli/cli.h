@@ -262,6 +262,9 @@ int channel_init(struct channel *c, int out_fd, int err_fd, bool verbose);
 void channel_free(struct channel *c);
 /* channel_feed - decode bytes from the UART; complete frames are dispatched. */
 void channel_feed(struct channel *c, const uint8_t *buf, size_t len);
+/* channel_feed_wire - the same for another wire, with its own decoder. */
+void channel_feed_wire(struct channel *c, struct monos_chan_decoder *dec, const uint8_t *buf,
+		       size_t len);
 /* channel_dispatch - act on one frame; any type and content is safe. */
 void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, size_t len);
 /* channel_queue - queue a frame for the guest: 0, -EINVAL (too long), -ENOMEM. */
@@ -308,7 +311,10 @@ struct qemu_config {
 	const char *publish;	  /* -p forwards (",hostfwd=..."), or NULL */
 	const char *ip, *gateway; /* monos.ip= and monos.gateway= values, or NULL */
 	const char *kernel_args;  /* extra kernel options, or NULL ($MONOS_KERNEL_ARGS) */
+	bool vcon;		  /* the fast wire: a virtio console on QEMU_VCON_FD */
 };
+
+#define QEMU_VCON_FD 3 /* QEMU's end of the virtio console's socketpair */
 
 /* qemu_find - $MONOS_QEMU or qemu-system-x86_64 on PATH: 0, or -ENOENT. */
 int qemu_find(char *out, size_t outlen);
@@ -324,10 +330,12 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 		    size_t buflen);
 /*
  * qemu_spawn - start QEMU in its own process group, stdin/stdout on a
- * socketpair and stderr on a pipe.  Returns 0 with the CLI's ends (the socket
- * non-blocking) and the pid, or -errno.  The caller reaps the child.
+ * socketpair (the UART), the virtio console on a second one (unless
+ * $MONOS_VIRTIO_CONSOLE is 0: *vsock is then -1) and stderr on a pipe.
+ * Returns 0 with the CLI's ends (the sockets non-blocking) and the pid, or
+ * -errno.  The caller reaps the child.
  */
-int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pid);
+int qemu_spawn(const struct qemu_config *cfg, int *sock, int *vsock, int *errpipe, pid_t *pid);
 /* qemu_widen_listen_queues - full accept queues for QEMU's forwarded
  * ports (libslirp listens with a backlog of 1).  Best effort; call once
  * the guest is up. */
@@ -347,12 +355,12 @@ struct session_result {
 int session_open_signals(void);
 /*
  * session_run - relay between the user and the guest until QEMU is reaped
- * and its socket and stderr are at EOF.  *qemu_err (malloc'd; the caller
- * frees) receives the tail of QEMU's stderr.  Returns 0, or -errno if the
+ * and its sockets (`vsock` -1 if none) and stderr are at EOF.  *qemu_err
+ * (malloc'd; the caller frees) receives the tail of QEMU's stderr.  Returns 0, or -errno if the
  * loop failed (QEMU is then killed and reaped).
  */
-int session_run(struct channel *c, int sock, int errpipe, int sigfd, pid_t qemu, bool verbose,
-		struct session_result *res, char **qemu_err, size_t *qemu_err_len);
+int session_run(struct channel *c, int sock, int vsock, int errpipe, int sigfd, pid_t qemu,
+		bool verbose, struct session_result *res, char **qemu_err, size_t *qemu_err_len);
 
 /* run.c */
 

@@ -199,7 +199,7 @@ static int boot(const struct run_options *o, struct qemu_config *cfg)
 	struct channel c;
 	char *qerr = NULL;
 	size_t qerr_len = 0;
-	int sock, errpipe, sigfd, rc;
+	int sock, vsock, errpipe, sigfd, rc;
 	pid_t pid;
 
 	sigfd = session_open_signals();
@@ -207,13 +207,13 @@ static int boot(const struct run_options *o, struct qemu_config *cfg)
 		msg_error("cannot set up the session: %s", strerror(sigfd < 0 ? -sigfd : ENOMEM));
 		return CLI_EXIT_ERROR;
 	}
-	rc = qemu_spawn(cfg, &sock, &errpipe, &pid);
+	rc = qemu_spawn(cfg, &sock, &vsock, &errpipe, &pid);
 	if (rc < 0) {
 		msg_error("cannot start %s: %s", cfg->qemu, strerror(-rc));
 		channel_free(&c);
 		return CLI_EXIT_ERROR;
 	}
-	rc = session_run(&c, sock, errpipe, sigfd, pid, o->verbose, &res, &qerr, &qerr_len);
+	rc = session_run(&c, sock, vsock, errpipe, sigfd, pid, o->verbose, &res, &qerr, &qerr_len);
 	if (rc < 0) {
 		msg_error("session failed: %s", strerror(-rc));
 		rc = CLI_EXIT_ERROR;
@@ -223,6 +223,8 @@ static int boot(const struct run_options *o, struct qemu_config *cfg)
 	free(qerr);
 	channel_free(&c);
 	close(sock);
+	if (vsock >= 0)
+		close(vsock);
 	close(errpipe);
 	close(sigfd);
 	return rc;
