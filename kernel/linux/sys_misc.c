@@ -30,7 +30,6 @@
 #define RLIM_INFINITY	     (~0ull)
 #define RSEQ_FLAG_UNREGISTER 1
 #define RSEQ_MIN_LEN	     32
-#define CAP_SYS_ADMIN	     21 /* include/uapi/linux/capability.h */
 
 /* The only process: pid 1 would make glibc and shells think they are init;
  * Linux containers show the same, and programs rarely care. */
@@ -50,26 +49,6 @@ long sys_gettid(void)
 long sys_getppid(void)
 {
 	return MONOS_PPID;
-}
-
-long sys_getuid(void)
-{
-	return 0;
-}
-
-long sys_geteuid(void)
-{
-	return 0;
-}
-
-long sys_getgid(void)
-{
-	return 0;
-}
-
-long sys_getegid(void)
-{
-	return 0;
 }
 
 long sys_uname(uint64_t buf)

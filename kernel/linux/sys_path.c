@@ -8,6 +8,7 @@
 #include "core/kernel.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "fs/perm.h"
 
 #define X_OK	1
 #define W_OK	2
@@ -76,6 +77,7 @@ long path_at_parent(long dirfd, uint64_t upath, struct path_last *pl)
 {
 	char *path = get_path(upath), *end, *last;
 	struct inode *dir;
+	long r;
 
 	memset(pl, 0, sizeof(*pl));
 	if (IS_ERR(path))
@@ -99,8 +101,10 @@ long path_at_parent(long dirfd, uint64_t upath, struct path_last *pl)
 		return PTR_ERR(dir);
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
-	if (!*last) /* the root itself */
+	if (!*last) /* the root itself: no component, nothing searched */
 		last = ".";
+	else if ((r = perm_inode(dir, MAY_EXEC)))
+		return r; /* the last component is looked up in it */
 	pl->dir = dir;
 	pl->name = last;
 	pl->len = strlen(last);
