@@ -9,7 +9,9 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/pvh.h"
 #include "core/console.h"
+#include "core/cred.h"
 #include "core/fault_inject.h"
+#include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
 #include "core/random.h"
@@ -93,6 +95,69 @@ static void init_per_run(void)
 	console_files_init(tty);
 }
 
+/* One id of the per-run "user" entry: `len` decimal digits, below 2^32 - 1
+ * ((uid_t)-1 is no id).  -EINVAL when it is not one. */
+static int parse_id(const char *s, size_t len, uint32_t *id)
+{
+	uint64_t v;
+
+	if (parse_u64(s, len, &v) || v >= UINT32_MAX)
+		return -EINVAL;
+	*id = v;
+	return 0;
+}
+
+/* The ids of "UID:GID[:G1,G2...]" (bootinfo.h MONOS_RUN_USER): 0, -EINVAL
+ * or -ENOMEM.  The groups go to a kmalloc'ed *groups. */
+static int parse_user(const char *s, size_t len, uint32_t ids[2], uint32_t **groups, unsigned *n)
+{
+	const char *end = s + len, *p = s;
+	unsigned max = 1;
+
+	*groups = NULL;
+	*n = 0;
+	for (int i = 0; i < 2; i++) {
+		const char *q = memchr(p, ':', end - p);
+		if (!q)
+			q = end;
+		if (parse_id(p, q - p, &ids[i]) || (i == 0 && q == end))
+			return -EINVAL;
+		p = q + (q < end);
+	}
+	if (p >= end)
+		return 0;
+	for (const char *c = p; c < end; c++)
+		max += *c == ',';
+	*groups = kmalloc(max * sizeof(**groups));
+	if (!*groups)
+		return -ENOMEM;
+	while (p <= end) {
+		const char *q = memchr(p, ',', end - p);
+		if (!q)
+			q = end;
+		if (parse_id(p, q - p, &(*groups)[(*n)++]))
+			return -EINVAL;
+		p = q + 1;
+	}
+	return 0;
+}
+
+/* Who the program runs as (monos run -u): root when the entry is absent. */
+static void init_user(void)
+{
+	size_t len;
+	const char *user = runfile_str("user", &len);
+	uint32_t ids[2] = { 0, 0 }, *groups = NULL;
+	unsigned n = 0;
+	int err = user ? parse_user(user, len, ids, &groups, &n) : 0;
+
+	if (err == -EINVAL)
+		panic("boot: the per-run %s entry is not UID:GID[:GROUPS]", MONOS_RUN_USER);
+	if (err || cred_init(ids[0], ids[1], groups, n))
+		boot_out_of_memory("the credentials");
+	kfree(groups);
+}
+
 /* Start the program named by the per-run data; returns only on failure. */
 static long start_program(void)
 {
@@ -165,6 +230,7 @@ void init_main(uint32_t start_info_phys)
 		boot_out_of_memory("the image's directory tree");
 	if (err < 0)
 		panic("boot: the image is not a valid cpio archive");
+	init_user(); /* /dev's terminal nodes belong to the user */
 	devfs_init();
 	vfs_init_mounts();
 	net_procfs_init();
