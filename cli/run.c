@@ -308,6 +308,28 @@ static int prepare_and_boot(const struct run_options *o, const char *exe,
 	return boot(o, &cfg);
 }
 
+/* -u: the ids and home the program gets (user.c); 0 or -1 with the reason
+ * printed. */
+static int resolve_user(struct run_options *o)
+{
+	struct run_user u;
+	char err[512];
+
+	if (!o->user)
+		return 0;
+	if (user_resolve(o, &u, err, sizeof(err))) {
+		msg_error("%s", err);
+		return -1;
+	}
+	o->user_ids = user_ids_text(&u);
+	o->user_home = strdup(u.home);
+	if (!o->user_ids || !o->user_home) {
+		msg_error("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * `monos run ARGS`: argv[0] is the first argument after "run".  Returns the
  * exit status for main(); every failure has printed one "monos: " line.
@@ -330,8 +352,12 @@ int run_main(int argc, char **argv)
 		options_free(&o);
 		return 0;
 	}
-	rc = program_check(o.argv[0], &exe, err, sizeof(err));
-	if (rc)
+	rc = resolve_user(&o);
+	if (!rc)
+		rc = program_check(o.argv[0], &exe, err, sizeof(err));
+	if (rc < 0)
+		rc = CLI_EXIT_ERROR;
+	else if (rc)
 		msg_error("%s", err);
 	else if ((rc = deps_resolve(exe, o.argv[0], &deps)))
 		msg_error("%s", deps.err);

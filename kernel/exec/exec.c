@@ -265,6 +265,8 @@ static long open_elf(const char *path, struct inode **ino, struct elf_info *info
 	const void *data;
 
 	*ino = vfs_lookup(vfs_cwd(), path, true);
+	if (*ino == ERR_PTR(-EACCES))
+		return *why = "a directory on its path is not searchable by the user", -EACCES;
 	if (IS_ERR(*ino))
 		return *why = "cannot find it in the image", PTR_ERR(*ino);
 	if (!S_ISREG((*ino)->mode))
