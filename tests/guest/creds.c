@@ -5,7 +5,8 @@
  * open by mode, creating and removing in a directory (the sticky bit),
  * chmod/chown/utimes/truncate as a non-owner, access(2) with the real ids
  * and AT_EACCESS, chdir, owners of new files (a set-group-ID directory),
- * and /proc/self/status.
+ * /proc/self/status, and the capabilities behind hard limits, nice and
+ * the clock.
  *
  * It starts as root (natively, CI's root may lack some capabilities: only
  * changes relative to the starting sets are printed), works in a fresh
@@ -19,6 +20,7 @@
 #include <grp.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -222,6 +224,19 @@ static void as_user_create(void)
 	owner_of("sgid/d");
 }
 
+/* Limits, priorities and the clock (root set RLIMIT_MSGQUEUE to 100/200). */
+static void as_user_limits(void)
+{
+	struct rlimit up = { 100, 300 }, down = { 100, 150 };
+	int nice = getpriority(PRIO_PROCESS, 0);
+
+	guest_check_err("raise a hard limit", setrlimit(RLIMIT_MSGQUEUE, &up), EPERM);
+	guest_check_err("lower a hard limit", setrlimit(RLIMIT_MSGQUEUE, &down), 0);
+	guest_check_err("lower nice", setpriority(PRIO_PROCESS, 0, nice - 1), EACCES);
+	guest_check_err("raise nice", setpriority(PRIO_PROCESS, 0, nice + 1), 0);
+	guest_check_err("settimeofday", syscall(SYS_settimeofday, NULL, NULL), EPERM);
+}
+
 /* The set*id rules for a user whose saved uid is still 0. */
 static void as_user_ids(void)
 {
@@ -242,6 +257,7 @@ static void as_user_ids(void)
 	guest_check_err("open secret, fsuid 0", try_open("secret", O_RDONLY), 0);
 	syscall(SYS_setfsuid, USER);
 	guest_check("fsuid 1000: none again", get_caps().eff == 0);
+	as_user_limits();
 	status_ids();
 	d = opendir("/proc/self/fd");
 	guest_check("list /proc/self/fd", d != NULL);
@@ -311,6 +327,7 @@ int main(void)
 	char dir[] = "/tmp/credsXXXXXX";
 	const gid_t groups[] = { OTHER, SUPP };
 	struct caps start = get_caps();
+	int nice;
 
 	umask(022);
 	if (!mkdtemp(dir) || chmod(dir, 0755) || chdir(dir)) {
@@ -318,6 +335,9 @@ int main(void)
 		return 1;
 	}
 	make_tree();
+	nice = getpriority(PRIO_PROCESS, 0);
+	guest_check_err("limit for the user",
+			setrlimit(RLIMIT_MSGQUEUE, &(struct rlimit){ 100, 200 }), 0);
 	guest_check_err("setgroups", setgroups(2, groups), 0);
 	guest_check_err("setresgid", setresgid(GROUP, GROUP, 0), 0);
 	guest_check_err("setresuid", setresuid(USER, USER, 0), 0);
@@ -329,6 +349,7 @@ int main(void)
 	guest_check_err("back to root", setresuid(0, 0, 0), 0);
 	guest_check("root: effective = permitted", get_caps().eff == start.prm);
 	guest_check_err("gid back", setresgid(0, 0, 0), 0);
+	guest_check_err("nice back", setpriority(PRIO_PROCESS, 0, nice), 0);
 	show_ids("root");
 	real_vs_effective();
 	cleanup();
