@@ -10,6 +10,7 @@
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "fs/perm.h"
 
 #define SOMAXCONN   4096 /* net.core.somaxconn: the largest backlog */
 #define FIONREAD    0x541b
@@ -153,6 +154,8 @@ struct unix_sock *unix_find(const struct unix_name *n, int type)
 		ino = vfs_lookup(vfs_cwd(), name_path(n), true);
 		if (IS_ERR(ino))
 			return (struct unix_sock *)ino;
+		if (perm_inode(ino, MAY_WRITE)) /* Linux: before the type */
+			return ERR_PTR(-EACCES);
 		if (!S_ISSOCK(ino->mode))
 			return ERR_PTR(-ECONNREFUSED);
 	}

@@ -21,8 +21,10 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 
 #define USER  1000
 #define GROUP 1000
@@ -125,6 +127,30 @@ static void status_ids(void)
 			printf("status %s\n", p);
 }
 
+/* A listening AF_UNIX socket at `path` (its file is 0755 with umask 022). */
+static int listener(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1))
+		printf("BAD listener %s: %s\n", path, guest_errname(errno)), guest_bad++;
+	return fd;
+}
+
+static long try_connect(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	long r;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	close(fd);
+	return r;
+}
+
 /* As root: the files the user will meet. */
 static void make_tree(void)
 {
@@ -184,6 +210,7 @@ static void as_user_files(void)
 	guest_check_err("eaccess rootfile W", faccessat(AT_FDCWD, "rootfile", W_OK, AT_EACCESS),
 			EACCES);
 	guest_check_err("otherdir", try_open("otherdir/x", O_CREAT | O_WRONLY), EACCES);
+	guest_check_err("connect to root's 0755 socket", try_connect("sock"), EACCES);
 }
 
 /* Creating and removing where the user may: the sticky directory, a
@@ -327,7 +354,7 @@ int main(void)
 	char dir[] = "/tmp/credsXXXXXX";
 	const gid_t groups[] = { OTHER, SUPP };
 	struct caps start = get_caps();
-	int nice;
+	int nice, sock;
 
 	umask(022);
 	if (!mkdtemp(dir) || chmod(dir, 0755) || chdir(dir)) {
@@ -335,6 +362,7 @@ int main(void)
 		return 1;
 	}
 	make_tree();
+	sock = listener("sock");
 	nice = getpriority(PRIO_PROCESS, 0);
 	guest_check_err("limit for the user",
 			setrlimit(RLIMIT_MSGQUEUE, &(struct rlimit){ 100, 200 }), 0);
@@ -352,6 +380,9 @@ int main(void)
 	guest_check_err("nice back", setpriority(PRIO_PROCESS, 0, nice), 0);
 	show_ids("root");
 	real_vs_effective();
+	guest_check_err("connect as root", try_connect("sock"), 0);
+	close(sock);
+	guest_check_err("unlink sock", unlink("sock"), 0);
 	cleanup();
 	guest_check_err("rmdir workdir", chdir("/") || rmdir(dir), 0);
 	drop_for_good(start);
