@@ -30,6 +30,12 @@ void cred_revert(void)
 	override = NULL;
 }
 
+void cred_new_owner(uint32_t *uid, uint32_t *gid)
+{
+	*uid = cred_current()->fsuid;
+	*gid = cred_current()->fsgid;
+}
+
 bool cred_capable(int cap)
 {
 	return cap >= 0 && cap <= CAP_LAST_CAP && (cred_current()->cap_eff & CAP_BIT(cap));

@@ -87,6 +87,10 @@ struct cred *cred_current(void);
  */
 int cred_init(uint32_t uid, uint32_t gid, const uint32_t *groups, unsigned n);
 
+/* The owner of a new object (file, pipe, socket): the caller's fsuid and
+ * fsgid into *uid and *gid. */
+void cred_new_owner(uint32_t *uid, uint32_t *gid);
+
 /* Is capability `cap` (CAP_*) in the effective set? */
 bool cred_capable(int cap);
 

@@ -103,10 +103,7 @@ int perm_may_open(struct inode *ino, unsigned flags)
 
 void perm_init_owner(struct inode *ino, struct inode *dir)
 {
-	const struct cred *c = cred_current();
-
-	ino->uid = c->fsuid;
-	ino->gid = c->fsgid;
+	cred_new_owner(&ino->uid, &ino->gid);
 	if (!(dir->mode & S_ISGID))
 		return;
 	ino->gid = dir->gid;

@@ -11,6 +11,12 @@
 . "$(dirname "$0")/lib/common.bash"
 
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-120}
+# The image keeps the host's directory modes, and the user must be able to
+# search every directory down to its program: TMPDIR (run.sh's, mktemp's
+# 0700) would keep it out, so the files live in a 0755 directory of /tmp.
+rm -rf "$scratch"
+scratch=$(mktemp -d /tmp/monos-user.XXXXXX) && chmod 0755 "$scratch"
+trap 'rm -rf "$scratch"' EXIT
 probe=$scratch/userprobe
 cat >"$scratch/userprobe.c" <<'CEOF'
 #include <errno.h>
@@ -62,7 +68,6 @@ if ! musl-gcc -static -O2 -o "$probe" "$scratch/userprobe.c" 2>"$scratch/cc.err"
 	check "the probe builds" false
 	finish
 fi
-chmod 0755 "$scratch" # mktemp's 0700 would keep the user from the probe
 mkdir -p "$scratch/data"
 echo root >"$scratch/data/rootfile" && chmod 0644 "$scratch/data/rootfile"
 echo secret >"$scratch/data/secret" && chmod 0600 "$scratch/data/secret"

@@ -264,6 +264,30 @@ static void as_user_limits(void)
 	guest_check_err("settimeofday", syscall(SYS_settimeofday, NULL, NULL), EPERM);
 }
 
+/* Pipes, sockets and memfds belong to their creator's fs ids. */
+static void fd_owners(void)
+{
+	int p[2] = { -1, -1 }, s = socket(AF_UNIX, SOCK_STREAM, 0);
+	int m = syscall(SYS_memfd_create, "m", 0);
+	int fds[3] = { s, m, -1 };
+	struct stat st;
+
+	guest_check("pipe", !pipe(p));
+	fds[2] = p[0];
+	for (int i = 0; i < 3; i++) {
+		if (fstat(fds[i], &st))
+			printf("BAD fstat: %s\n", guest_errname(errno)), guest_bad++;
+		else
+			printf("%s: owner %u:%u\n",
+			       i == 0	? "socket"
+			       : i == 1 ? "memfd"
+					: "pipe",
+			       (unsigned)st.st_uid, (unsigned)st.st_gid);
+		close(fds[i]);
+	}
+	close(p[1]);
+}
+
 /* The set*id rules for a user whose saved uid is still 0. */
 static void as_user_ids(void)
 {
@@ -285,6 +309,7 @@ static void as_user_ids(void)
 	syscall(SYS_setfsuid, USER);
 	guest_check("fsuid 1000: none again", get_caps().eff == 0);
 	as_user_limits();
+	fd_owners();
 	status_ids();
 	d = opendir("/proc/self/fd");
 	guest_check("list /proc/self/fd", d != NULL);
