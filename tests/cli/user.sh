@@ -7,7 +7,8 @@
 # readable, not writable; root's private files and directories are closed,
 # /proc/self open; /tmp is a sticky, world-writable directory where its
 # files are its own; it cannot become root again.  A name the image does not know is an
-# error before anything boots; a program the user may not execute is 126.
+# error before anything boots; a set-user-ID program gets its owner's euid;
+# a program the user may not execute is 126.
 . "$(dirname "$0")/lib/common.bash"
 
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-120}
@@ -120,6 +121,13 @@ check "unknown group: status 125" status_is 125
 check "unknown group: says so" err_matches "no such group"
 run timeout -k 5 "$GUEST_TIMEOUT" "$MONOS" run -u 1000: "$probe"
 check "empty group: status 125" status_is 125
+
+# A set-user-ID root program runs with euid 0 and root's capabilities, as
+# execve gives it (docker without no-new-privileges too).
+cp "$probe" "$scratch/suid" && chmod 4755 "$scratch/suid"
+run timeout -k 5 "$GUEST_TIMEOUT" "$MONOS" run -u 1000:1000 "${data[@]}" "$scratch/suid"
+check "set-user-ID root: euid and saved uid 0" out_has "uid 1000 0 0 gid 1000 groups"
+check "set-user-ID root: root's 0600 file" out_has "read /data/secret: ok"
 
 # A program only root may execute.
 cp "$probe" "$scratch/rootonly" && chmod 0700 "$scratch/rootonly"
