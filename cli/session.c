@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -29,6 +30,13 @@
  * time kills it behind the user's back; but a program stuck, or a kernel
  * stuck under it, ends at the user's second word. */
 #define SESSION_SIGNALS_TO_KILL 2
+/* The same signal again within this many ms of the first is that first
+ * request delivered twice, not the user's second word: timeout(1) signals
+ * its child and then its whole process group, and `kill -TERM -PGID` of a
+ * script reaches monos beside its shell.  Counting it killed the instance
+ * of a program that was shutting down gracefully (tests/apps/go.sh, under
+ * timeout, ended 143 now and then).  A person's second Ctrl-C comes later. */
+#define SESSION_SIGNAL_REPEAT_MS 500
 
 enum { FD_STDIN, FD_SOCK, FD_ERR, FD_SIG, FD_COUNT };
 
@@ -38,6 +46,8 @@ struct session {
 	pid_t qemu;
 	bool verbose, stdin_eof, sock_eof, err_eof;
 	unsigned stop_signals; /* SIGINT/TERM/HUP received after READY */
+	int last_stop_signo;   /* the last one counted, and when (CLOCK_MONOTONIC ms) */
+	uint64_t last_stop_ms;
 	struct session_result *res;
 	char *qerr; /* the last SESSION_QEMU_ERR_KEEP bytes of QEMU's stderr */
 	size_t qerr_len;
@@ -107,6 +117,28 @@ static void reap(struct session *s)
 	}
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Whether stop signal `signo` repeats the last one within
+ * SESSION_SIGNAL_REPEAT_MS (then it is dropped); records it otherwise. */
+static bool is_repeat(struct session *s, int signo)
+{
+	uint64_t now = now_ms();
+
+	if (s->stop_signals && signo == s->last_stop_signo &&
+	    now - s->last_stop_ms < SESSION_SIGNAL_REPEAT_MS)
+		return true;
+	s->last_stop_signo = signo;
+	s->last_stop_ms = now;
+	return false;
+}
+
 static void on_signal(struct session *s)
 {
 	struct signalfd_siginfo si;
@@ -129,6 +161,8 @@ static void on_signal(struct session *s)
 		case SIGHUP:
 			if (s->res->interrupted || s->res->kill_signo)
 				break; /* QEMU is being killed already */
+			if (is_repeat(s, si.ssi_signo))
+				break;
 			if (++s->stop_signals >= SESSION_SIGNALS_TO_KILL) {
 				kill(s->qemu, SIGKILL);
 				s->res->kill_signo = si.ssi_signo;

@@ -134,6 +134,22 @@ int main(int argc, char **argv)
 }
 CEOF
 if musl-gcc -static -O2 -o "$scratch/stubborn" "$scratch/stubborn.c"; then
+	# The same signal twice within a few ms (as timeout(1) sends it: to its
+	# child, then to its process group) is one request, not two.
+	rc=-1 out="" err=""
+	if PROG=$scratch/stubborn start block; then
+		kill -TERM "$mpid"
+		sleep 0.05
+		kill -TERM "$mpid"
+		sleep "$SURVIVE"
+		check "repeat: SIGTERM twice within 50 ms is one request: still running" alive
+		kill -TERM "$mpid"
+		finish_run
+		check "repeat: a SIGTERM seconds later kills it (143)" status_is 143
+	else
+		check "repeat: the program started and said ready" false
+		finish_run
+	fi
 	for how in block:TERM:TERM:143 spin:TERM:INT:130; do
 		IFS=: read -r mode first second want <<<"$how"
 		rc=-1 out="" err=""
