@@ -180,6 +180,8 @@ static long start_program(void)
 		struct inode *dir = vfs_lookup(vfs_root(), path, true);
 		if (!IS_ERR(dir) && S_ISDIR(dir->mode))
 			vfs_set_cwd(dir);
+		else if (dir == ERR_PTR(-EACCES)) /* -u: the host's cwd is not the user's */
+			klog("monos: the user may not enter %s: the program starts in /\n", path);
 	}
 	memcpy(path, exe, exe_len);
 	path[exe_len] = 0;
