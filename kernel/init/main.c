@@ -95,65 +95,34 @@ static void init_per_run(void)
 	console_files_init(tty);
 }
 
-/* One id of the per-run "user" entry: `len` decimal digits, below 2^32 - 1
- * ((uid_t)-1 is no id).  -EINVAL when it is not one. */
-static int parse_id(const char *s, size_t len, uint32_t *id)
-{
-	uint64_t v;
+#define NOBODY 65534 /* the ids a malformed user entry leaves (Debian's nobody) */
 
-	if (parse_u64(s, len, &v) || v >= UINT32_MAX)
-		return -EINVAL;
-	*id = v;
-	return 0;
-}
+static bool user_bad; /* the per-run user entry is malformed: nothing starts */
 
-/* The ids of "UID:GID[:G1,G2...]" (bootinfo.h MONOS_RUN_USER): 0, -EINVAL
- * or -ENOMEM.  The groups go to a kmalloc'ed *groups. */
-static int parse_user(const char *s, size_t len, uint32_t ids[2], uint32_t **groups, unsigned *n)
-{
-	const char *end = s + len, *p = s;
-	unsigned max = 1;
-
-	*groups = NULL;
-	*n = 0;
-	for (int i = 0; i < 2; i++) {
-		const char *q = memchr(p, ':', end - p);
-		if (!q)
-			q = end;
-		if (parse_id(p, q - p, &ids[i]) || (i == 0 && q == end))
-			return -EINVAL;
-		p = q + (q < end);
-	}
-	if (p >= end)
-		return 0;
-	for (const char *c = p; c < end; c++)
-		max += *c == ',';
-	*groups = kmalloc(max * sizeof(**groups));
-	if (!*groups)
-		return -ENOMEM;
-	while (p <= end) {
-		const char *q = memchr(p, ',', end - p);
-		if (!q)
-			q = end;
-		if (parse_id(p, q - p, &(*groups)[(*n)++]))
-			return -EINVAL;
-		p = q + 1;
-	}
-	return 0;
-}
-
-/* Who the program runs as (monos run -u): root when the entry is absent. */
+/* Who the program runs as (monos run -u): root when the entry is absent.
+ * A malformed entry never means root: the ids become nobody's, and
+ * start_program refuses to start. */
 static void init_user(void)
 {
 	size_t len;
 	const char *user = runfile_str("user", &len);
 	uint32_t ids[2] = { 0, 0 }, *groups = NULL;
-	unsigned n = 0;
-	int err = user ? parse_user(user, len, ids, &groups, &n) : 0;
+	unsigned n = 0, max = 1;
+	int err = 0;
 
-	if (err == -EINVAL)
-		panic("boot: the per-run %s entry is not UID:GID[:GROUPS]", MONOS_RUN_USER);
-	if (err || cred_init(ids[0], ids[1], groups, n))
+	for (size_t i = 0; user && i < len; i++)
+		max += user[i] == ',';
+	if (user && !(groups = kmalloc(max * sizeof(*groups))))
+		boot_out_of_memory("the credentials");
+	if (user)
+		err = parse_user_ids(user, len, ids, groups, max, &n);
+
+	if (err) { /* -EINVAL: -ERANGE cannot be, max counts the commas */
+		user_bad = true;
+		ids[0] = ids[1] = NOBODY;
+		n = 0;
+	}
+	if (cred_init(ids[0], ids[1], groups, n))
 		boot_out_of_memory("the credentials");
 	kfree(groups);
 }
@@ -169,6 +138,10 @@ static long start_program(void)
 	const char *why;
 	long err;
 
+	if (user_bad) {
+		klog("monos: the per-run %s entry is not UID:GID[:GROUPS]\n", MONOS_RUN_USER);
+		return -EINVAL;
+	}
 	if (!exe || !argv || !exe_len || exe_len >= sizeof(path) || !argv_len) {
 		klog("monos: no program to run: the image has no %s or %s entry\n", MONOS_RUN_EXE,
 		     MONOS_RUN_ARGV);
