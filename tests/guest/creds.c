@@ -211,6 +211,15 @@ static void as_user_files(void)
 			EACCES);
 	guest_check_err("otherdir", try_open("otherdir/x", O_CREAT | O_WRONLY), EACCES);
 	guest_check_err("connect to root's 0755 socket", try_connect("sock"), EACCES);
+	/* What Linux reports before the permission: the entry's existence. */
+	guest_check_err("O_EXCL on root's file", try_open("rootfile", O_CREAT | O_EXCL | O_WRONLY),
+			EEXIST);
+	guest_check_err("mkdir over root's file", mkdir("rootfile", 0755), EEXIST);
+	guest_check_err("unlink a missing name", unlink("missing"), ENOENT);
+	guest_check_err("rmdir a missing name", rmdir("missing"), ENOENT);
+	guest_check_err("O_DIRECTORY on root's 0600 file",
+			try_open("secret", O_RDONLY | O_DIRECTORY), ENOTDIR);
+	guest_check_err("write to root's dir", try_open("private", O_WRONLY), EISDIR);
 }
 
 /* Creating and removing where the user may: the sticky directory, a
@@ -249,6 +258,15 @@ static void as_user_create(void)
 	owner_of("sgid/f");
 	guest_check_err("mkdir in setgid dir", mkdir("sgid/d", 0755), 0);
 	owner_of("sgid/d");
+	/* Moving a directory to another parent rewrites its "..": write
+	 * permission on it too. */
+	guest_check_err("mkdir in sticky", mkdir("sticky/mydir", 0555), 0);
+	guest_check_err("move own 0555 dir to another parent", rename("sticky/mydir", "grpdir/d"),
+			EACCES);
+	guest_check_err("rename own 0555 dir in place", rename("sticky/mydir", "sticky/mydir2"), 0);
+	guest_check_err("chmod own dir", chmod("sticky/mydir2", 0755), 0);
+	guest_check_err("move own dir to another parent", rename("sticky/mydir2", "grpdir/d"), 0);
+	guest_check_err("rmdir own dir", rmdir("grpdir/d"), 0);
 }
 
 /* Limits, priorities and the clock (root set RLIMIT_MSGQUEUE to 100/200). */
