@@ -155,31 +155,37 @@ static int scan_groups(char *text, const char *group, struct run_user *u)
 	return group ? -ENOENT : 0;
 }
 
-int user_resolve(const struct run_options *o, struct run_user *u, char *err, size_t errlen)
+/* USER against /etc/passwd: a name must be there, a number may not be. */
+static int resolve_name(const struct run_options *o, const char *user, struct run_user *u,
+			char *err, size_t errlen)
 {
-	char *spec = strdup(o->user), *group, *text;
+	char *text = etc_text(o, "/etc/passwd", err, errlen);
 	int rc = 0;
 
-	memset(u, 0, sizeof(*u));
-	snprintf(u->home, sizeof(u->home), "/");
-	if (!spec || !(text = etc_text(o, "/etc/passwd", err, errlen))) {
-		free(spec);
-		return spec ? -EINVAL : (snprintf(err, errlen, "out of memory"), -ENOMEM);
-	}
-	if ((group = strchr(spec, ':')))
-		*group++ = 0;
-	if (!find_passwd(text, spec, u)) {
-		if (parse_id(spec, strlen(spec)) < 0) {
+	if (!text)
+		return -EINVAL;
+	if (!find_passwd(text, user, u)) {
+		if (parse_id(user, strlen(user)) < 0) {
 			snprintf(err, errlen, "--user %s: no such user in the image's /etc/passwd",
-				 spec);
+				 user);
 			rc = -ENOENT;
 		}
-		u->uid = parse_id(spec, strlen(spec));
+		u->uid = parse_id(user, strlen(user));
 	}
 	free(text);
-	if (!rc && !(text = etc_text(o, "/etc/group", err, errlen)))
-		rc = -EINVAL;
-	if (!rc && scan_groups(text, group, u)) { /* GROUP is not in the file */
+	return rc;
+}
+
+/* GROUP (or NULL) against /etc/group: the gid, or the user's groups. */
+static int resolve_group(const struct run_options *o, const char *group, struct run_user *u,
+			 char *err, size_t errlen)
+{
+	char *text = etc_text(o, "/etc/group", err, errlen);
+	int rc = 0;
+
+	if (!text)
+		return -EINVAL;
+	if (scan_groups(text, group, u)) { /* GROUP is not in the file */
 		long long id = parse_id(group, strlen(group));
 		if (id < 0) {
 			snprintf(err, errlen, "--user %s: no such group in the image's /etc/group",
@@ -188,8 +194,26 @@ int user_resolve(const struct run_options *o, struct run_user *u, char *err, siz
 		}
 		u->gid = id;
 	}
+	free(text);
+	return rc;
+}
+
+int user_resolve(const struct run_options *o, struct run_user *u, char *err, size_t errlen)
+{
+	char *spec = strdup(o->user), *group;
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	snprintf(u->home, sizeof(u->home), "/");
+	if (!spec) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if ((group = strchr(spec, ':')))
+		*group++ = 0;
+	rc = resolve_name(o, spec, u, err, errlen);
 	if (!rc)
-		free(text);
+		rc = resolve_group(o, group, u, err, errlen);
 	free(spec);
 	return rc;
 }
