@@ -65,11 +65,14 @@ struct run_options {
 	enum options_accel accel;
 	enum options_net net;
 	enum options_machine machine;
-	bool net_given; /* --net was on the command line (else -p picks user) */
-	char *tap;	/* --net tap:NAME: NAME */
-	char *publish;	/* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
-	char *ip;	/* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
-	char *gateway;	/* --gateway: an IPv4 address, checked; NULL: the default */
+	bool net_given;	 /* --net was on the command line (else -p picks user) */
+	char *tap;	 /* --net tap:NAME: NAME */
+	char *publish;	 /* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
+	char *ip;	 /* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
+	char *gateway;	 /* --gateway: an IPv4 address, checked; NULL: the default */
+	char *user;	 /* -u: "USER[:GROUP]" as given; NULL: root */
+	char *user_ids;	 /* -u resolved by run_main (user.c): "UID:GID[:G,...]" */
+	char *user_home; /* -u resolved: the HOME it gets */
 	bool trace;
 	bool verbose;
 	bool help;   /* --help was given: print run help, run nothing */
@@ -205,9 +208,36 @@ struct rundata {
 	char tty[3];
 	bool have_winsize;
 	struct monos_chan_winsize winsize;
+	const char *user; /* MONOS_RUN_USER's text, or NULL: root */
 };
 
+/* user.c */
+
+#define USER_MAX_GROUPS 64 /* supplementary groups taken from /etc/group */
+
+/* Who the program runs as (-u), resolved. */
+struct run_user {
+	uint32_t uid, gid;
+	uint32_t groups[USER_MAX_GROUPS]; /* supplementary, as /etc/group lists */
+	size_t ngroups;
+	char home[256]; /* HOME: the passwd entry's, else "/" */
+	char name[64];	/* the passwd entry's name, else "" */
+};
+
+/*
+ * user_resolve - resolve o->user ("USER[:GROUP]") against the image's
+ * /etc/passwd and /etc/group as docker does (user.c's header).  Returns 0,
+ * or -ENOENT (no such name), -EINVAL or -ENOMEM with a line in `err`.
+ */
+int user_resolve(const struct run_options *o, struct run_user *u, char *err, size_t errlen);
+/* user_ids_text - "UID:GID[:G1,G2...]" for MONOS_RUN_USER, malloc'd, or NULL. */
+char *user_ids_text(const struct run_user *u);
+
 /* rundata.c */
+
+/* rundata_etc_text - the text monos generates for /etc file `path` when
+ * the image lacks it ("" for a file it does not generate). */
+const char *rundata_etc_text(const char *path);
 
 /* rundata_gather - this run's values (time, seed, terminals) into `ri`. */
 void rundata_gather(struct rundata *ri, const struct run_options *o, const char *exe,

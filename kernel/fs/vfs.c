@@ -6,6 +6,7 @@
  * (fs/image.c) fills it first, at boot.
  */
 #include "fs/vfs.h"
+#include "fs/perm.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
@@ -133,6 +134,7 @@ static struct inode *lookup_depth(struct inode *dir, const char *path, bool foll
 	while (*p) {
 		const char *end;
 		struct inode *next;
+		int err;
 		while (*p == '/')
 			p++;
 		if (!*p)
@@ -140,6 +142,10 @@ static struct inode *lookup_depth(struct inode *dir, const char *path, bool foll
 		end = p;
 		while (*end && *end != '/')
 			end++;
+		/* Linux's may_lookup: search permission on every directory a
+		 * component is looked up in, the last one's parent included. */
+		if (S_ISDIR(cur->mode) && (err = perm_inode(cur, MAY_EXEC)))
+			return ERR_PTR(err);
 		next = step(cur, p, end - p);
 		if (IS_ERR(next))
 			return next;
