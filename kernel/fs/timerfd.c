@@ -23,17 +23,13 @@
 #include "core/uaccess.h"
 #include "fs/anon.h"
 #include "linux/syscall.h"
+#include "linux/uapi.h"
 
 /* include/uapi/linux/timerfd.h and include/uapi/linux/time.h */
 #define TFD_TIMER_ABSTIME	1
 #define TFD_TIMER_CANCEL_ON_SET 2
 #define TFD_CLOEXEC		O_CLOEXEC
 #define TFD_NONBLOCK		O_NONBLOCK
-#define CLOCK_REALTIME		0
-#define CLOCK_MONOTONIC		1
-#define CLOCK_BOOTTIME		7
-#define CLOCK_REALTIME_ALARM	8
-#define CLOCK_BOOTTIME_ALARM	9
 
 /* The kernel timer's callback and system calls share a timerfd: its lock
  * guards every field but the inode (taken before sched_lock). */

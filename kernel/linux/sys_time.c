@@ -9,19 +9,8 @@
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/uaccess.h"
+#include "linux/uapi.h"
 
-#define CLOCK_REALTIME		 0
-#define CLOCK_MONOTONIC		 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID	 3
-#define CLOCK_MONOTONIC_RAW	 4
-#define CLOCK_REALTIME_COARSE	 5
-#define CLOCK_MONOTONIC_COARSE	 6
-#define CLOCK_BOOTTIME		 7
-#define CLOCK_REALTIME_ALARM	 8
-#define CLOCK_BOOTTIME_ALARM	 9
-#define CLOCK_TAI		 11
-#define TIMER_ABSTIME		 1
 /* CPU-time clock ids (Linux's include/linux/posix-timers.h): negative,
  * ~pid << 3, bit 2 for a thread's clock, low bits which time it counts. */
 #define CPUCLOCK_SHIFT		3

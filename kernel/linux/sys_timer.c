@@ -20,6 +20,7 @@
 #include "core/time.h"
 #include "core/uaccess.h"
 #include "linux/signal.h"
+#include "linux/uapi.h"
 
 #define ITIMER_REAL	0
 #define ITIMER_VIRTUAL	1
@@ -31,10 +32,6 @@
 #define SIGEV_NONE	1
 #define SIGEV_THREAD	2
 #define SIGEV_THREAD_ID 4
-#define CLOCK_REALTIME	0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_BOOTTIME	7
-#define TIMER_ABSTIME	1
 #define MAX_TIMERS	32
 #define USEC		1000ull
 

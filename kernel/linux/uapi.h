@@ -12,6 +12,22 @@
 #ifndef LINUX_UAPI_H
 #define LINUX_UAPI_H
 
+/* Clock ids (include/uapi/linux/time.h); the CPU-time clocks of a given
+ * process or thread are encoded otherwise (linux/posix-timers.h). */
+#define CLOCK_REALTIME		 0
+#define CLOCK_MONOTONIC		 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID	 3
+#define CLOCK_MONOTONIC_RAW	 4
+#define CLOCK_REALTIME_COARSE	 5
+#define CLOCK_MONOTONIC_COARSE	 6
+#define CLOCK_BOOTTIME		 7
+#define CLOCK_REALTIME_ALARM	 8
+#define CLOCK_BOOTTIME_ALARM	 9
+#define CLOCK_TAI		 11
+/* An absolute expiry for timer_settime, timerfd_settime, clock_nanosleep. */
+#define TIMER_ABSTIME 1
+
 /* lseek's whence (include/uapi/linux/fs.h). */
 #define SEEK_SET 0
 #define SEEK_CUR 1

@@ -13,22 +13,15 @@
  * returns as Linux's vDSO does; bad pointers fault, as there.
  */
 #include "vvar.h"
+#include "../linux/uapi.h" /* the clock ids */
 
-/* Linux's clock ids (include/uapi/linux/time.h) and syscall numbers
- * (arch/x86/entry/syscalls/syscall_64.tbl). */
-#define CLOCK_REALTIME	       0
-#define CLOCK_MONOTONIC	       1
-#define CLOCK_MONOTONIC_RAW    4
-#define CLOCK_REALTIME_COARSE  5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME	       7
-#define CLOCK_TAI	       11
-#define NR_gettimeofday	       96
-#define NR_clock_gettime       228
-#define NR_clock_getres	       229
-#define NR_getcpu	       309
-#define TSC_AUX_CPU_MASK       0xfff /* Linux's IA32_TSC_AUX: node << 12 | cpu */
-#define TSC_AUX_NODE_SHIFT     12
+/* Linux's syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
+#define NR_gettimeofday	   96
+#define NR_clock_gettime   228
+#define NR_clock_getres	   229
+#define NR_getcpu	   309
+#define TSC_AUX_CPU_MASK   0xfff /* Linux's IA32_TSC_AUX: node << 12 | cpu */
+#define TSC_AUX_NODE_SHIFT 12
 
 struct vdso_timespec {
 	int64_t tv_sec, tv_nsec;
