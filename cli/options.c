@@ -19,9 +19,11 @@ const char options_run_help[] =
 	"Usage: monos run [OPTIONS] [--] PROGRAM [ARGS...]\n"
 	"\n"
 	"Boot PROGRAM, a Linux x86-64 executable (static, or dynamic: its interpreter and\n"
-	"libraries are packed with it), in its own monos virtual machine\n"
-	"and relay its stdin, stdout, stderr and exit status.  PROGRAM without a '/' is\n"
-	"looked up on PATH.  Option parsing stops at PROGRAM: what follows is its ARGS.\n"
+	"libraries are packed with it) or a '#!' script (run by its interpreter, packed\n"
+	"with its libraries; for '#!/usr/bin/env CMD', CMD as found on PATH), in its own\n"
+	"monos virtual machine and relay its stdin, stdout, stderr and exit status.\n"
+	"PROGRAM without a '/' is looked up on PATH.  Option parsing stops at PROGRAM:\n"
+	"what follows is its ARGS.\n"
 	"\n"
 	"Options:\n"
 	"  -m, --memory SIZE      memory of the instance (default 256M); SIZE is bytes or\n"
@@ -36,7 +38,11 @@ const char options_run_help[] =
 	"                         last ':' splits HOST from GUEST (repeatable).  Without\n"
 	"                         GUEST, symlinks on the way are packed as symlinks.\n"
 	"                         A file never replaces a directory (/, /tmp, /dev,\n"
-	"                         /proc, /sys, /etc, /root, or one already packed)\n"
+	"                         /proc, /sys, /etc, /root, or one already packed).\n"
+	"                         Each dynamic executable in HOST brings its\n"
+	"                         interpreter and libraries, each executable '#!'\n"
+	"                         script its interpreter.  Add the tools a script runs\n"
+	"                         with --file too: --file /usr/bin/env --file /bin/dash\n"
 	"      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
 	"                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
 	"      --machine TYPE     microvm (default; virtio-mmio devices, fastest start)\n"
@@ -57,6 +63,12 @@ const char options_run_help[] =
 	"                         asks the network's DHCP server, and the program\n"
 	"                         starts once the lease is taken\n"
 	"      --gateway ADDR     the guest's IPv4 default route (default 10.0.2.2)\n"
+	"  -u, --user USER[:GROUP]\n"
+	"                         run the program as USER and GROUP (names or numbers),\n"
+	"                         as docker does: names are looked up in the image's\n"
+	"                         /etc/passwd and /etc/group (monos' generated ones unless\n"
+	"                         --file packs them); a user number not found there runs\n"
+	"                         with group 0.  Default: root\n"
 	"      --trace-syscalls   print every system call of the program on stderr\n"
 	"  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
 	"  -h, --help             show this help\n"
@@ -88,6 +100,7 @@ enum opt_id {
 	OPT_PUBLISH,
 	OPT_IP,
 	OPT_GATEWAY,
+	OPT_USER,
 	OPT_TRACE,
 	OPT_VERBOSE,
 	OPT_HELP
@@ -107,6 +120,7 @@ static const struct opt_def opt_defs[] = {
 	{ "publish", 'p', true, OPT_PUBLISH },	{ "ip", 0, true, OPT_IP },
 	{ "gateway", 0, true, OPT_GATEWAY },	{ "trace-syscalls", 0, false, OPT_TRACE },
 	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
+	{ "user", 'u', true, OPT_USER },
 };
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -374,6 +388,20 @@ static int check_net(struct run_options *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* -u USER[:GROUP]: checked for shape here; names are resolved against the
+ * image's files (user.c). */
+static int parse_user(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	const char *colon = strchr(v, ':');
+
+	if (!*v || colon == v || (colon && (!colon[1] || strchr(colon + 1, ':'))))
+		return fail(err, errlen, "--user '%s': use USER or USER:GROUP", v);
+	free(o->user);
+	if (!(o->user = strdup(v)))
+		return fail(err, errlen, "--user: out of memory");
+	return 0;
+}
+
 static int apply(struct run_options *o, enum opt_id id, const char *v, char *err, size_t errlen,
 		 char *(*getenv_fn)(const char *))
 {
@@ -409,6 +437,8 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 	case OPT_IP:
 	case OPT_GATEWAY:
 		return parse_ip(o, id, v, err, errlen);
+	case OPT_USER:
+		return parse_user(o, v, err, errlen);
 	case OPT_TRACE:
 		o->trace = true;
 		return 0;
@@ -536,5 +566,8 @@ void options_free(struct run_options *o)
 	free(o->tap);
 	free(o->ip);
 	free(o->gateway);
+	free(o->user);
+	free(o->user_ids);
+	free(o->user_home);
 	memset(o, 0, sizeof(*o));
 }

@@ -59,7 +59,15 @@ static const char *const env_before[] = {
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 	"HOSTNAME=" RUN_HOSTNAME,
 };
-static const char *const env_after[] = { "HOME=/root" };
+static const char *env_after[] = { "HOME=/root" }; /* -u: the user's home */
+
+const char *rundata_etc_text(const char *path)
+{
+	for (size_t i = 0; i < sizeof(etc_files) / sizeof(etc_files[0]); i++)
+		if (strcmp(etc_files[i].path, path) == 0)
+			return etc_files[i].text;
+	return "";
+}
 
 /* The window size of whichever of fds 0-2 is a terminal; false if none. */
 bool rundata_get_winsize(struct monos_chan_winsize *ws)
@@ -109,7 +117,13 @@ static void merge_env(struct rundata *ri, const struct run_options *o)
 	size_t n = 0, max = o->nenv + sizeof(env_before) / sizeof(env_before[0]) +
 			    sizeof(env_after) / sizeof(env_after[0]);
 
+	static char *home;
+
 	free(merged);
+	free(home);
+	home = NULL;
+	if (o->user_home && asprintf(&home, "HOME=%s", o->user_home) > 0)
+		env_after[0] = home;
 	merged = malloc(max * sizeof(*merged));
 	if (!merged)
 		return;
@@ -121,6 +135,45 @@ static void merge_env(struct rundata *ri, const struct run_options *o)
 		     o->nenv);
 	ri->env = merged;
 	ri->nenv = n;
+}
+
+/* Whether the PATH value `path` lists the directory `dir`. */
+static bool path_lists(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	for (const char *p = path; p; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL)
+		if (!strncmp(p, dir, len) && (p[len] == ':' || !p[len]))
+			return true;
+	return false;
+}
+
+/*
+ * rundata_path_add - make sure the guest's PATH lists `dir` (where a
+ * script's `#!/usr/bin/env CMD` found CMD on the host): docker's default
+ * PATH gets it appended; a PATH given with -e is the user's and is left
+ * alone.  Returns true when PATH lists `dir` afterwards.  Call after
+ * rundata_gather(); the string lives until the next call.
+ */
+bool rundata_path_add(struct rundata *ri, const char *dir)
+{
+	static char *extended;
+	char *next;
+
+	for (size_t i = 0; i < ri->nenv; i++) {
+		if (strncmp(ri->env[i], "PATH=", 5))
+			continue;
+		if (path_lists(ri->env[i] + 5, dir))
+			return true;
+		if (ri->env[i] != env_before[0] && ri->env[i] != extended)
+			return false; /* the user's own PATH */
+		if (asprintf(&next, "%s:%s", ri->env[i], dir) < 0)
+			return false;
+		free(extended);
+		((char **)ri->env)[i] = extended = next;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -141,6 +194,7 @@ void rundata_gather(struct rundata *ri, const struct run_options *o, const char 
 	ri->nenv = o->nenv;
 	merge_env(ri, o);
 	ri->cwd = cwd;
+	ri->user = o->user_ids;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ri->sec = ts.tv_sec;
 	ri->nsec = ts.tv_nsec;
@@ -256,6 +310,9 @@ int rundata_write(struct image_writer *w, const struct rundata *ri)
 		rc = image_add_data(w, "/" MONOS_RUN_WINSIZE, ws, sizeof(ws), RUNDATA_MODE);
 	if (!rc)
 		rc = image_add_data(w, "/" RUNDATA_CWD, ri->cwd, strlen(ri->cwd), RUNDATA_MODE);
+	if (!rc && ri->user)
+		rc = image_add_data(w, "/" MONOS_RUN_USER, ri->user, strlen(ri->user),
+				    RUNDATA_MODE);
 	if (!rc)
 		rc = image_add_parents(w, ri->cwd);
 	if (!rc)

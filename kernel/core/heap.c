@@ -43,8 +43,8 @@ struct free_range {
 #define RANGE_LISTS 64 /* page counts 1..63 have a list each; larger share the last */
 
 static struct spinlock heap_lock;
-static struct free_block *free_lists[NCLASSES]; /* guarded by heap_lock */
-static uint64_t kheap_next = KHEAP_BASE;	/* guarded by heap_lock */
+static struct free_block *free_lists[NCLASSES];	    /* guarded by heap_lock */
+static uint64_t kheap_next = KHEAP_BASE;	    /* guarded by heap_lock */
 static struct free_range *free_ranges[RANGE_LISTS]; /* guarded by heap_lock */
 /* What the heap holds, for /proc/meminfo and the leak checks of `make soak`
  * (guarded by heap_lock): bytes in live blocks (headers included; a large
@@ -131,11 +131,12 @@ static void *large_alloc(size_t size)
 
 	for (size_t i = 0; i < pages; i++) {
 		uint64_t pa = mem_alloc_frame(0);
-		if (!pa || paging_map(va + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G)) {
+		if (!pa || paging_map_kernel(va + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G)) {
 			if (pa)
 				mem_free_frame(pa);
 			while (i--)
-				mem_free_frame(paging_unmap(va + i * PAGE_SIZE) & PTE_ADDR_MASK);
+				mem_free_frame(paging_unmap_kernel(va + i * PAGE_SIZE) &
+					       PTE_ADDR_MASK);
 			range_put(va, pages);
 			return NULL;
 		}
@@ -193,7 +194,7 @@ void kfree(void *p)
 		uint64_t va = (uint64_t)h;
 		uint32_t n = h->pages;
 		for (uint32_t i = 0; i < n; i++)
-			mem_free_frame(paging_unmap(va + i * PAGE_SIZE) & PTE_ADDR_MASK);
+			mem_free_frame(paging_unmap_kernel(va + i * PAGE_SIZE) & PTE_ADDR_MASK);
 		heap_account(-(int64_t)n * PAGE_SIZE, -(int64_t)n);
 		range_put(va, n);
 		return;

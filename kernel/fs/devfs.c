@@ -7,15 +7,16 @@
  */
 #include "fs/vfs.h"
 #include "core/console.h"
+#include "core/cred.h"
 #include "core/kernel.h"
 #include "core/random.h"
 #include "core/uaccess.h"
 #include "fs/pty.h"
 #include "fs/tty.h"
+#include "linux/uapi.h"
 
-#define DEV_MODE    (S_IFCHR | 0666)
-#define TMPFS_MAGIC 0x01021994 /* devtmpfs reports tmpfs' magic */
-#define DEVFS_DEV   0x0005
+#define DEV_MODE  (S_IFCHR | 0666)
+#define DEVFS_DEV 0x0005
 
 /* devtmpfs is a tmpfs of the default size that holds no data. */
 static void devfs_space(struct vfs_space *sp)
@@ -154,6 +155,12 @@ void devfs_init(void)
 		ino->size = 0;
 		ino->data = NULL;
 		ino->sb = &devfs_sb;
+		/* The terminal is the user's, as a container runtime makes
+		 * it; the links to fds 0-2 stand for what the user holds. */
+		if (devices[i].ops == &reopen_ops) {
+			ino->uid = cred_current()->uid;
+			ino->gid = cred_current()->gid;
+		}
 	}
 	pty_init(dev);
 	/* /dev/shm, as Linux mounts it: where shm_open and sem_open (glibc and

@@ -15,20 +15,18 @@
  * may wait for ends in sched_wake_all().
  */
 #include "fs/vfs.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/uaccess.h"
+#include "linux/uapi.h"
 
 #define PIPE_DEF_BUFFERS 16	    /* default capacity: 16 pages (64 KiB) */
 #define PIPE_SIZE_LIMIT	 (1u << 31) /* F_SETPIPE_SZ above this: EINVAL (round_pipe_size) */
 #define PIPE_MODE	 (S_IFIFO | 0600)
-#define F_SETPIPE_SZ	 1031 /* include/uapi/linux/fcntl.h: F_LINUX_SPECIFIC_BASE + 7 */
-#define F_GETPIPE_SZ	 1032
-#define FIONREAD	 0x541b /* include/uapi/asm-generic/ioctls.h */
-#define O_DIRECT	 040000 /* packet mode on pipes */
 
 /* One page of data; [off, off + len) is still unread. */
 struct pipe_buffer {
@@ -271,7 +269,7 @@ static void pipe_release(struct file *f)
 	uint64_t flags = spin_lock_irqsave(&p->lock);
 	bool last;
 
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
+	if (!file_writable(f)) /* the read end */
 		p->readers--;
 	else
 		p->writers--;
@@ -315,7 +313,7 @@ static unsigned pipe_poll(struct file *f, uint64_t *gen)
 	unsigned mask = 0;
 	uint64_t flags = spin_lock_irqsave(&p->lock);
 
-	if ((f->flags & O_ACCMODE) == O_RDONLY) {
+	if (!file_writable(f)) { /* the read end */
 		if (!pipe_empty(p))
 			mask |= POLLIN | POLLRDNORM;
 		if (!p->writers)
@@ -432,6 +430,7 @@ int pipe_create(struct file *ends[2], unsigned flags, void (*broken)(void))
 	p->bufs = kzalloc(p->nslots * sizeof(*p->bufs));
 	p->inode.ino = next_ino++;
 	p->inode.mode = PIPE_MODE;
+	cred_new_owner(&p->inode.uid, &p->inode.gid);
 	p->inode.nlink = 1;
 	p->inode.atime = p->inode.mtime = p->inode.ctime = vfs_now();
 	p->readers = p->writers = 1;

@@ -16,6 +16,7 @@
  * its own), the queue and the counts below; waits use sched_wait.
  */
 #include "fs/pty.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
@@ -23,6 +24,7 @@
 #include "fs/tty.h"
 #include "fs/vfs.h"
 #include <lib/fmt.h>
+#include "linux/uapi.h"
 
 #define PTY_MAX		   256	 /* pairs at once: minors fit stat's old encoding */
 #define PTY_OUT_SIZE	   16384 /* the master's read queue, bytes */
@@ -39,10 +41,6 @@
 #define TIOCSPTLCK  0x40045431
 #define TIOCGPTLCK  0x80045439
 #define TIOCGPTPEER 0x5441
-#define FIONREAD    0x541b
-#define TCFLSH	    0x540b
-#define TCIFLUSH    0
-#define TCIOFLUSH   2
 
 struct pty {
 	struct spinlock lock; /* guards everything below and `tty` */
@@ -147,6 +145,7 @@ static struct inode *pts_node(unsigned index, const struct file_ops *ops)
 	if (ino) {
 		list_add_tail(&ino->sibling, &pts_dir->children);
 		ino->parent = pts_dir;
+		ino->uid = cred_current()->fsuid;
 		ino->atime = ino->mtime = ino->ctime = vfs_now();
 		return ino;
 	}
@@ -155,6 +154,7 @@ static struct inode *pts_node(unsigned index, const struct file_ops *ops)
 	if (!ino)
 		return NULL;
 	ino->rdev = (PTS_MAJOR << 8) | index;
+	ino->uid = cred_current()->fsuid; /* devpts: the opener of ptmx */
 	ino->gid = TTY_GID;
 	ino->fops = ops;
 	ino->atime = ino->mtime = ino->ctime = vfs_now();
@@ -447,7 +447,6 @@ static unsigned slave_poll(struct file *f, uint64_t *gen)
 
 /* After a hang-up Linux's hung_up_tty_ioctl answers EIO (ENOTTY for
  * TIOCSPGRP). */
-#define TIOCSPGRP 0x5410
 static long slave_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 {
 	struct pty *p = pty_of(f);

@@ -11,14 +11,15 @@
  * mount) count as used but are not refused.
  */
 #include "fs/vfs.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/vm.h"
 #include "core/mem.h"
 #include "core/uaccess.h"
+#include "linux/uapi.h"
 
-#define TMPFS_MAGIC 0x01021994 /* include/uapi/linux/magic.h */
-#define TMPFS_DEV   0x0015     /* an anonymous device number, as Linux gives */
+#define TMPFS_DEV 0x0015 /* an anonymous device number, as Linux gives */
 /* The largest file: what the 63-bit offset allows, as on Linux (MAX_LFS_FILESIZE). */
 #define TMPFS_MAX_SIZE ((uint64_t)INT64_MAX)
 
@@ -305,6 +306,7 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
 	ino->name_owned = true;
 	ino->sb = &tmpfs_sb;
 	ino->fops = &tmpfs_file_ops;
+	cred_new_owner(&ino->uid, &ino->gid);
 	ino->atime = ino->mtime = ino->ctime = vfs_now();
 	return ino;
 }

@@ -1,12 +1,15 @@
 /*
- * The VFS's tree (fs layer): the root and the current directory, children
- * by name, new inodes, path lookup with symbolic links, and an inode's path.
+ * The VFS's tree (fs layer): the root, the process's place in it (its
+ * working directory and umask), children by name, new inodes, path lookup
+ * with symbolic links, and an inode's path.
  * Every filesystem hangs its inodes in this one tree (vfs.h); the image
  * (fs/image.c) fills it first, at boot.
  */
 #include "fs/vfs.h"
+#include "fs/perm.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include "core/sched.h"
 #include "core/vm.h"
 #include <lib/fmt.h>
 
@@ -14,8 +17,34 @@
 static struct inode root = {
 	.mode = S_IFDIR | 0755, .nlink = 2, .parent = &root, .sb = &vfs_image_sb
 };
-static struct inode *cwd = &root;
 static uint64_t next_ino = 2; /* 1 is the root's (vfs_init_image) */
+
+/*
+ * A process's place in the tree (design.md contract 16: reference-counted,
+ * so CLONE_FS can share it; Linux's fs_struct).  Directories are never
+ * freed (vfs_iput), so cwd holds no reference.  Guarded by the system-call
+ * rule (core/spinlock.h).
+ */
+struct fs_context {
+	struct inode *cwd;
+	unsigned umask; /* the permission bits a new file leaves out */
+	unsigned refs;	/* the processes sharing it */
+};
+
+struct fs_context *vfs_fs_create(void)
+{
+	struct fs_context *fs = kzalloc(sizeof(*fs));
+
+	if (fs)
+		*fs = (struct fs_context){ .cwd = &root, .umask = 022, .refs = 1 };
+	return fs;
+}
+
+/* The calling thread's: its process's. */
+static struct fs_context *fs_current(void)
+{
+	return sched_current()->fs;
+}
 
 struct inode *vfs_root(void)
 {
@@ -24,12 +53,25 @@ struct inode *vfs_root(void)
 
 struct inode *vfs_cwd(void)
 {
-	return cwd;
+	return fs_current()->cwd;
 }
 
 void vfs_set_cwd(struct inode *dir)
 {
-	cwd = dir;
+	fs_current()->cwd = dir;
+}
+
+unsigned vfs_umask(void)
+{
+	return fs_current()->umask;
+}
+
+unsigned vfs_set_umask(unsigned mask)
+{
+	unsigned old = fs_current()->umask;
+
+	fs_current()->umask = mask & 0777;
+	return old;
 }
 
 struct inode *vfs_child(struct inode *dir, const char *name, size_t len)
@@ -92,6 +134,7 @@ static struct inode *lookup_depth(struct inode *dir, const char *path, bool foll
 	while (*p) {
 		const char *end;
 		struct inode *next;
+		int err;
 		while (*p == '/')
 			p++;
 		if (!*p)
@@ -99,6 +142,10 @@ static struct inode *lookup_depth(struct inode *dir, const char *path, bool foll
 		end = p;
 		while (*end && *end != '/')
 			end++;
+		/* Linux's may_lookup: search permission on every directory a
+		 * component is looked up in, the last one's parent included. */
+		if (S_ISDIR(cur->mode) && (err = perm_inode(cur, MAY_EXEC)))
+			return ERR_PTR(err);
 		next = step(cur, p, end - p);
 		if (IS_ERR(next))
 			return next;

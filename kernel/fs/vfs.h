@@ -51,6 +51,7 @@
 #define O_TRUNC		    01000
 #define O_APPEND	    02000
 #define O_NONBLOCK	    04000
+#define O_DIRECT	    040000 /* on a pipe: packet mode */
 #define O_DIRECTORY	    0200000
 #define O_NOFOLLOW	    0400000
 #define O_CLOEXEC	    02000000
@@ -149,6 +150,35 @@ struct file {
 	void *priv; /* the file_ops' own data (procfs: the generated text) */
 };
 
+/*
+ * The one access-mode check: whether open flags `flags` allow reading or
+ * writing (Linux's FMODE_READ, FMODE_WRITE).  O_PATH and the file's
+ * operations are the caller's to check.  An access mode of 3 (O_ACCMODE)
+ * counts as both: open refuses it (EINVAL), so no open file has it, and
+ * open_check's EROFS and EISDIR come before that refusal, as on Linux.
+ */
+static inline bool file_flags_readable(unsigned flags)
+{
+	return (flags & O_ACCMODE) != O_WRONLY;
+}
+
+static inline bool file_flags_writable(unsigned flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* An open file's access mode allows reading (writing); errors such as EBADF
+ * are the caller's. */
+static inline bool file_readable(const struct file *f)
+{
+	return file_flags_readable(f->flags);
+}
+
+static inline bool file_writable(const struct file *f)
+{
+	return file_flags_writable(f->flags);
+}
+
 /* Build the image tree from the initrd at `buf`: every archive, the per-run
  * one included.  Returns 0 or -EINVAL (malformed archive, logged). */
 int vfs_init_image(const void *buf, size_t len);
@@ -204,10 +234,22 @@ long vfs_inode_read(struct inode *ino, void *kbuf, size_t n, uint64_t off);
 /* The current time for timestamps (ns since the epoch). */
 uint64_t vfs_now(void);
 
-/* The root directory, and the program's working directory. */
+/* A new descriptor table (empty) and a new place in the tree (the root as
+ * working directory, umask 022), each with one reference, for a process's
+ * first thread (sched.h: thread->files, thread->fs); NULL when out of
+ * memory. */
+struct fdtable *fdt_create(void);
+struct fs_context *vfs_fs_create(void);
+
+/* The root directory, and the process's working directory. */
 struct inode *vfs_root(void);
 struct inode *vfs_cwd(void);
 void vfs_set_cwd(struct inode *dir);
+
+/* The process's umask (022 at start, as Linux's); vfs_set_umask keeps the
+ * permission bits of `mask` and returns the old one. */
+unsigned vfs_umask(void);
+unsigned vfs_set_umask(unsigned mask);
 
 /*
  * Resolve `path` relative to `dir` (absolute paths from the root), following

@@ -20,8 +20,7 @@
 #include "core/kernel.h"
 #include "linux/signal.h"
 #include "linux/syscall.h"
-
-#define RLIMIT_SIGPENDING 11 /* include/uapi/asm-generic/resource.h */
+#include "linux/uapi.h"
 
 /* Signals taken before any other, lowest first: those a fault raises, so a
  * handler sees the fault before anything that arrived meanwhile (Linux's

@@ -1,9 +1,9 @@
 /*
  * Process-wide calls a program makes about itself: its session and process
- * group (those of pid 1), scheduling policy and priority, resource usage,
- * prctl (the capability options are in sys_cred.c with the credentials);
- * and pipe/pipe2, whose files live in fs/pipe.c and whose SIGPIPE policy
- * lives here.
+ * group (those of pid 1), scheduling (policy, priority, affinity, yield),
+ * resource usage, prctl (the capability options are in sys_cred.c with the
+ * credentials); and pipe/pipe2, whose files live in fs/pipe.c and whose
+ * SIGPIPE policy lives here.
  *
  * monos has one process and one CPU: what a call would change elsewhere on
  * Linux (policy, priority, affinity, dumpable...) is validated as Linux
@@ -17,10 +17,10 @@
 #include "core/uaccess.h"
 #include "core/vm.h"
 #include "fs/vfs.h"
+#include "linux/uapi.h"
 
 /* ------------------------------------------------------------- pipes */
 
-#define O_DIRECT    040000
 #define PIPE2_FLAGS (O_CLOEXEC | O_NONBLOCK | O_DIRECT)
 
 /*
@@ -132,6 +132,7 @@ long sys_setpgid(int pid, int pgid)
 /* Remembered only: one CPU runs the threads round robin whatever is set. */
 static int sched_policy = SCHED_OTHER, sched_rt_priority;
 static bool sched_reset_on_fork;
+#define RLIMIT_RTPRIO 14 /* include/uapi/asm-generic/resource.h */
 static int nice_value;
 
 static bool rt_policy(int policy)
@@ -145,8 +146,8 @@ static bool valid_policy(int policy)
 	       policy == SCHED_IDLE || policy == SCHED_DEADLINE;
 }
 
-/* Linux's do_sched_setscheduler and __sched_setscheduler checks; root may
- * choose any policy, SCHED_DEADLINE only through sched_setattr. */
+/* Linux's do_sched_setscheduler and __sched_setscheduler checks; root
+ * (CAP_SYS_NICE) may choose any policy, SCHED_DEADLINE only through sched_setattr. */
 static long set_scheduler(int pid, int policy, uint64_t uparam)
 {
 	int prio;
@@ -169,6 +170,10 @@ static long set_scheduler(int pid, int policy, uint64_t uparam)
 	if (prio < 0 || prio > MAX_RT_PRIO - 1 || policy == SCHED_DEADLINE ||
 	    rt_policy(policy) != (prio != 0))
 		return -EINVAL;
+	/* Without CAP_SYS_NICE, real-time priority within RLIMIT_RTPRIO. */
+	if (rt_policy(policy) && !cred_capable(CAP_SYS_NICE) &&
+	    (uint64_t)prio > misc_rlimit_cur(RLIMIT_RTPRIO))
+		return -EPERM;
 	sched_policy = policy;
 	sched_rt_priority = prio;
 	sched_reset_on_fork = reset;
@@ -232,6 +237,25 @@ long sys_sched_setaffinity(int pid, unsigned len, uint64_t umask)
 	return (mask[0] & 1) ? 0 : -EINVAL;
 }
 
+long sys_sched_getaffinity(long pid, size_t len, uint64_t mask)
+{
+	uint64_t one = 1; /* CPU 0 */
+
+	if (pid && pid != sys_getpid() && pid != sched_current()->tid)
+		return -ESRCH;
+	if (len < sizeof(one) || (len & (sizeof(long) - 1)))
+		return -EINVAL;
+	if (clear_user(mask, len) || copy_to_user(mask, &one, sizeof(one)))
+		return -EFAULT;
+	return sizeof(one);
+}
+
+long sys_sched_yield(void)
+{
+	sched_yield();
+	return 0;
+}
+
 /* Whether (which, who) names this process: the process, its group (pgid 1)
  * or its user (uid 0); who 0 is the caller's own in every case. */
 static long prio_target(int which, int who)
@@ -262,7 +286,12 @@ long sys_setpriority(int which, int who, int nice)
 
 	if (r)
 		return r;
-	nice_value = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : (int)nice;
+	nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice;
+	/* Linux's can_nice: a lower nice needs CAP_SYS_NICE (RLIMIT_NICE is
+	 * 0 by default, and monos does not raise it). */
+	if (nice < nice_value && !cred_capable(CAP_SYS_NICE))
+		return -EACCES;
+	nice_value = nice;
 	return 0;
 }
 
@@ -271,7 +300,6 @@ long sys_setpriority(int which, int who, int nice)
 #define RUSAGE_SELF	(0)
 #define RUSAGE_CHILDREN (-1)
 #define RUSAGE_THREAD	(1)
-#define USER_HZ		100 /* clock_t ticks per second (times) */
 #define NSEC_PER_USEC	1000ull
 
 struct timeval_k {

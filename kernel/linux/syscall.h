@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "linux/syscall_nr.h"
+#include "core/cred.h"
 
 struct regs;
 
@@ -180,10 +181,6 @@ long sys_clock_nanosleep(long clk, long flags, uint64_t req, uint64_t rem);
 long sys_getpid(void);
 long sys_gettid(void);
 long sys_getppid(void);
-long sys_getuid(void);
-long sys_geteuid(void);
-long sys_getgid(void);
-long sys_getegid(void);
 long sys_uname(uint64_t buf);
 long sys_sethostname(uint64_t name, int len);
 long sys_setdomainname(uint64_t name, int len);
@@ -194,12 +191,9 @@ long sys_setrlimit(long res, uint64_t rl);
 /* The soft limit of resource `res` (RLIMIT_*, in range): RLIM_INFINITY or a
  * value.  Any context. */
 uint64_t misc_rlimit_cur(int res);
-long sys_sched_getaffinity(long pid, size_t len, uint64_t mask);
-long sys_sched_yield(void);
 long sys_sysinfo(uint64_t info);
 long sys_arch_prctl(long code, uint64_t addr);
 long sys_set_tid_address(uint64_t tidptr);
-long sys_set_robust_list(uint64_t head, size_t len);
 long sys_rseq(uint64_t rseq, uint32_t len, long flags, uint32_t sig);
 /* sys_thread.c */
 long sys_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls);
@@ -208,14 +202,13 @@ long sys_exit(long status);
 /* futex.c */
 long sys_futex(uint64_t uaddr, long op, uint32_t val, uint64_t utime, uint64_t uaddr2,
 	       uint32_t val3);
+long sys_set_robust_list(uint64_t head, size_t len);
 long sys_get_robust_list(long tid, uint64_t head, uint64_t len);
 /* sys_proc.c: whether `pid` (0: the caller) names this process or one of
  * its threads.  sys_cred.c: the prctl options about capabilities, or -ENOSYS
  * for any other option. */
 bool proc_is_self(int pid);
 long cred_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
-/* sys_cred.c: whether capability `cap` (CAP_*) is in the effective set. */
-bool cred_capable(int cap);
 /* sys_proc.c */
 long sys_pipe(uint64_t fds);
 long sys_pipe2(uint64_t fds, int flags);
@@ -231,14 +224,18 @@ long sys_sched_getparam(int pid, uint64_t param);
 long sys_sched_get_priority_max(int policy);
 long sys_sched_get_priority_min(int policy);
 long sys_sched_setaffinity(int pid, unsigned len, uint64_t mask);
+long sys_sched_getaffinity(long pid, size_t len, uint64_t mask);
+long sys_sched_yield(void);
 long sys_getpriority(int which, int who);
 long sys_setpriority(int which, int who, int nice);
 long sys_getrusage(int who, uint64_t ru);
 long sys_times(uint64_t buf);
 long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
-/* sys_cred.c */
-/* Whether capability `cap` is in the effective set (Linux's capable()). */
-bool cred_capable(int cap);
+/* sys_cred.c (the credentials and cred_capable: core/cred.h) */
+long sys_getuid(void);
+long sys_geteuid(void);
+long sys_getgid(void);
+long sys_getegid(void);
 long sys_setuid(uint32_t uid);
 long sys_setgid(uint32_t gid);
 long sys_setreuid(uint32_t ruid, uint32_t euid);
@@ -249,6 +246,10 @@ long sys_setfsuid(uint32_t uid);
 long sys_setfsgid(uint32_t gid);
 long sys_getresuid(uint64_t ruid, uint64_t euid, uint64_t suid);
 long sys_getresgid(uint64_t rgid, uint64_t egid, uint64_t sgid);
+long sys_getuid(void);
+long sys_geteuid(void);
+long sys_getgid(void);
+long sys_getegid(void);
 long sys_getgroups(int size, uint64_t list);
 long sys_setgroups(int size, uint64_t list);
 long sys_capget(uint64_t hdr, uint64_t data);

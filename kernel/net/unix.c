@@ -10,9 +10,9 @@
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "linux/uapi.h"
+#include "fs/perm.h"
 
-#define SOMAXCONN   4096 /* net.core.somaxconn: the largest backlog */
-#define FIONREAD    0x541b
 #define SIOCOUTQ    0x5411 /* TIOCOUTQ */
 #define POLLWRBAND  0x200
 #define S_ISSOCK(m) (((m)&S_IFMT) == S_IFSOCK)
@@ -153,6 +153,8 @@ struct unix_sock *unix_find(const struct unix_name *n, int type)
 		ino = vfs_lookup(vfs_cwd(), name_path(n), true);
 		if (IS_ERR(ino))
 			return (struct unix_sock *)ino;
+		if (perm_inode(ino, MAY_WRITE)) /* Linux: before the type */
+			return ERR_PTR(-EACCES);
 		if (!S_ISSOCK(ino->mode))
 			return ERR_PTR(-ECONNREFUSED);
 	}
