@@ -4,8 +4,8 @@
  * a value, periodic expiry, SIGEV_NONE with timer_gettime, absolute
  * timer_settime, timer_delete); a POSIX timer's real-time signal queued
  * once with the expiries missed in si_overrun; setitimer ITIMER_PROF and
- * ITIMER_VIRTUAL firing after that much CPU time.  Only counts and bounds
- * are printed.
+ * ITIMER_VIRTUAL firing after that much CPU time; EFAULT for a bad timer id
+ * address.  Only counts and bounds are printed.
  */
 #include "guest.h"
 #include <signal.h>
@@ -61,9 +61,9 @@ static uint64_t spin(uint64_t ms, volatile sig_atomic_t *stop)
  * carrying the expiries missed meanwhile in si_overrun. */
 static void test_overrun(void)
 {
-	struct sigevent sev = {0};
-	struct itimerspec ts = {{0, 10000000}, {0, 10000000}};
-	struct timespec nap = {0, 105000000}, wait = {2, 0};
+	struct sigevent sev = { 0 };
+	struct itimerspec ts = { { 0, 10000000 }, { 0, 10000000 } };
+	struct timespec nap = { 0, 105000000 }, wait = { 2, 0 };
 	sigset_t set;
 	siginfo_t si;
 	timer_t t;
@@ -83,8 +83,8 @@ static void test_overrun(void)
 	guest_check("queued once: the missed expiries in si_overrun (5..20)",
 		    si.si_overrun >= 5 && si.si_overrun <= 20);
 	guest_check("timer_getoverrun agrees", timer_getoverrun(t) == si.si_overrun);
-	guest_check("the timer runs on", sigtimedwait(&set, &si, &wait) == SIGRTMIN + 1 &&
-						  si.si_overrun <= 20);
+	guest_check("the timer runs on",
+		    sigtimedwait(&set, &si, &wait) == SIGRTMIN + 1 && si.si_overrun <= 20);
 	timer_delete(t);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
@@ -92,20 +92,23 @@ static void test_overrun(void)
 /* setitimer on CPU time: SIGPROF every 10 ms of it, SIGVTALRM once. */
 static void test_cpu_timers(void)
 {
-	struct sigaction sa = {.sa_handler = on_prof};
-	struct itimerval prof = {{0, 10000}, {0, 10000}}, vt = {{0, 0}, {0, 50000}}, cur;
-	struct itimerval off = {{0, 0}, {0, 0}};
+	struct sigaction sa = { .sa_handler = on_prof };
+	struct itimerval prof = { { 0, 10000 }, { 0, 10000 } }, vt = { { 0, 0 }, { 0, 50000 } },
+			 cur;
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 
 	sigaction(SIGPROF, &sa, NULL);
 	sigaction(SIGVTALRM, &sa, NULL);
 	guest_check("setitimer ITIMER_PROF", setitimer(ITIMER_PROF, &prof, NULL) == 0);
 	uint64_t used = spin(300, NULL);
 	setitimer(ITIMER_PROF, &off, &cur);
-	guest_check("getitimer-on-set ITIMER_PROF: interval kept", cur.it_interval.tv_usec == 10000);
+	guest_check("getitimer-on-set ITIMER_PROF: interval kept",
+		    cur.it_interval.tv_usec == 10000);
 	/* About 30, but Linux checks CPU timers at its tick and only while the
 	 * process runs: on a loaded host expiries merge into fewer signals, or
 	 * its accounting gives a few more. */
-	guest_check("SIGPROF: 3..45 in 300 ms of CPU time", profs >= 3 && profs <= 45 && used < 500);
+	guest_check("SIGPROF: 3..45 in 300 ms of CPU time",
+		    profs >= 3 && profs <= 45 && used < 500);
 	int before = profs;
 	spin(30, NULL);
 	guest_check("disarmed: no more SIGPROF", profs == before);
@@ -121,13 +124,14 @@ static void test_cpu_timers(void)
 	guest_check("SIGVTALRM after about 50 ms of CPU time (10..400)",
 		    vtalrms == 1 && used >= 10 && used <= 400);
 	getitimer(ITIMER_VIRTUAL, &cur);
-	guest_check("one-shot: disarmed after", cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0);
+	guest_check("one-shot: disarmed after",
+		    cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0);
 	guest_check_err("setitimer bad which", setitimer(7, &vt, NULL), EINVAL);
 }
 
 int main(void)
 {
-	struct sigaction sa = {0};
+	struct sigaction sa = { 0 };
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
 	sa.sa_sigaction = on_usr1;
@@ -139,24 +143,24 @@ int main(void)
 	pause();
 	guest_check("pause woke by SIGALRM", alarms == 1);
 
-	struct itimerval it = {{0, 20000}, {0, 20000}}, cur;
+	struct itimerval it = { { 0, 20000 }, { 0, 20000 } }, cur;
 	guest_check("setitimer", setitimer(ITIMER_REAL, &it, NULL) == 0);
 	while (alarms < 4)
 		pause();
-	guest_check("getitimer: interval kept", getitimer(ITIMER_REAL, &cur) == 0 &&
-							 cur.it_interval.tv_usec == 20000);
-	struct itimerval off = {{0, 0}, {0, 0}};
+	guest_check("getitimer: interval kept",
+		    getitimer(ITIMER_REAL, &cur) == 0 && cur.it_interval.tv_usec == 20000);
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	setitimer(ITIMER_REAL, &off, NULL);
 	getitimer(ITIMER_REAL, &cur);
 	guest_check("setitimer: disarmed", cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0);
 
 	timer_t t;
-	struct sigevent sev = {0};
+	struct sigevent sev = { 0 };
 	sev.sigev_notify = SIGEV_SIGNAL;
 	sev.sigev_signo = SIGUSR1;
 	sev.sigev_value.sival_int = 77;
 	guest_check("timer_create", timer_create(CLOCK_MONOTONIC, &sev, &t) == 0);
-	struct itimerspec ts = {{0, 10000000}, {0, 10000000}};
+	struct itimerspec ts = { { 0, 10000000 }, { 0, 10000000 } };
 	guest_check("timer_settime", timer_settime(t, 0, &ts, NULL) == 0);
 	while (usr1s < 3)
 		pause();
@@ -168,11 +172,17 @@ int main(void)
 	timer_create(CLOCK_REALTIME, &sev, &t);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	struct itimerspec abs = {{0, 0}, {now.tv_sec + 10, now.tv_nsec}}, left;
-	guest_check("timer_settime TIMER_ABSTIME", timer_settime(t, TIMER_ABSTIME, &abs, NULL) == 0);
+	struct itimerspec abs = { { 0, 0 }, { now.tv_sec + 10, now.tv_nsec } }, left;
+	guest_check("timer_settime TIMER_ABSTIME",
+		    timer_settime(t, TIMER_ABSTIME, &abs, NULL) == 0);
 	timer_gettime(t, &left);
-	guest_check("SIGEV_NONE: 9-10 s left", left.it_value.tv_sec >= 9 && left.it_value.tv_sec <= 10);
+	guest_check("SIGEV_NONE: 9-10 s left",
+		    left.it_value.tv_sec >= 9 && left.it_value.tv_sec <= 10);
 	timer_delete(t);
+	/* The id is stored after the timer is made: a bad address gives
+	 * EFAULT and no timer (raw: glibc's wrapper stores the id itself). */
+	guest_check_err("timer_create: bad id address",
+			syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, (void *)8), EFAULT);
 	test_overrun();
 	test_cpu_timers();
 	return guest_bad != 0;
