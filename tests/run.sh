@@ -160,6 +160,7 @@ GUEST_CASES=(
 	"fdclose fdclose none same"
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
+	"tmpfs_huge tmpfs_huge none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

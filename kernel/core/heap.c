@@ -13,6 +13,7 @@
 #define MAX_SHIFT   11 /* 2048-byte blocks; larger ones take whole pages */
 #define NCLASSES    (MAX_SHIFT - MIN_SHIFT + 1)
 #define LARGE_CLASS 0xffu
+#define KHEAP_END   MMIO_BASE /* the KHEAP area ends where MMIO starts (kernel.h) */
 
 struct block_hdr {
 	uint32_t class; /* index into free_lists, or LARGE_CLASS */
@@ -46,12 +47,27 @@ static int refill(unsigned c)
 	return 0;
 }
 
+/*
+ * Whole pages at the KHEAP cursor, which only moves forward.  A request the
+ * free frames cannot meet is refused before the cursor moves: a huge size
+ * (a tmpfs page array for an offset near 2^63) once carried it past the
+ * area's end into non-canonical addresses, and size + HDR could wrap.
+ */
 static void *large_alloc(size_t size)
 {
-	size_t pages = ALIGN_UP(size + HDR, PAGE_SIZE) / PAGE_SIZE;
-	uint64_t flags = spin_lock_irqsave(&heap_lock), va = kheap_next;
+	size_t pages;
+	uint64_t flags, va;
 	struct block_hdr *h;
 
+	if (size / PAGE_SIZE >= mem_total_frames() - mem_used_frames())
+		return NULL;
+	pages = ALIGN_UP(size + HDR, PAGE_SIZE) / PAGE_SIZE;
+	flags = spin_lock_irqsave(&heap_lock);
+	va = kheap_next;
+	if ((pages + 1) * PAGE_SIZE > KHEAP_END - va) {
+		spin_unlock_irqrestore(&heap_lock, flags);
+		return NULL;
+	}
 	kheap_next += (pages + 1) * PAGE_SIZE; /* + the guard page */
 	spin_unlock_irqrestore(&heap_lock, flags);
 	for (size_t i = 0; i < pages; i++) {
