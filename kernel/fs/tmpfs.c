@@ -193,13 +193,36 @@ int tmpfs_truncate(struct inode *ino, uint64_t size)
 	return 0;
 }
 
+/*
+ * Whether the holes of pages [first, last) would take more frames than are
+ * free.  Counting is bounded: a range longer than the array plus the free
+ * frames has more holes than that anyway.
+ */
+static bool too_many_holes(struct inode *ino, uint64_t first, uint64_t last)
+{
+	uint64_t free = mem_total_frames() - mem_used_frames(), holes = 0;
+
+	if (last - first > ino->npages + free)
+		return true;
+	for (uint64_t i = first; i < last && holes <= free; i++)
+		holes += !(i < ino->npages && ino->pages[i]);
+	return holes > free;
+}
+
+/* Like Linux, an allocation that does not fit is refused before any page of
+ * it is taken: one that failed half-way kept every frame it had taken. */
 int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size)
 {
+	uint64_t first = off / PAGE_SIZE, last;
+
 	if (ino->fops != &tmpfs_file_ops || !S_ISREG(ino->mode))
 		return -ENODEV;
 	if (off > TMPFS_MAX_SIZE || len > TMPFS_MAX_SIZE - off)
 		return -EFBIG;
-	for (uint64_t i = off / PAGE_SIZE; i < ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE; i++)
+	last = ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE;
+	if (too_many_holes(ino, first, last))
+		return -ENOSPC;
+	for (uint64_t i = first; i < last; i++)
 		if (!page_of(ino, i, true))
 			return -ENOSPC;
 	if (!keep_size && off + len > ino->size)
