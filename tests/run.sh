@@ -165,6 +165,7 @@ GUEST_CASES=(
 	"signalfd signalfd none same"
 	"tmpfs_huge tmpfs_huge none same"
 	"tmpfs_fallocate tmpfs_fallocate none same"
+	"tmpfs_holes tmpfs_holes none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

@@ -62,12 +62,16 @@ struct tmpfs_buf {
 };
 
 /* Move `n` bytes between page memory `mem` and the buffer at `off` into it:
- * 0, or -EFAULT (a user buffer only). */
+ * 0, or -EFAULT (a user buffer only).  A NULL `mem` (a hole) reads as zeros,
+ * into a kernel buffer too (sendfile, copy_file_range). */
 static long buf_move(struct tmpfs_buf b, size_t off, void *mem, size_t n, bool to_mem)
 {
 	if (!b.user) {
 		void *k = (char *)b.addr + off;
-		memcpy(to_mem ? mem : k, to_mem ? k : mem, n);
+		if (!mem)
+			memset(k, 0, n);
+		else
+			memcpy(to_mem ? mem : k, to_mem ? k : mem, n);
 		return 0;
 	}
 	if (to_mem)
