@@ -11,9 +11,9 @@
  *   hang at call N is replayed and named by `sysfuzz SEED N N`.
  *
  * Parts: sysfuzz.c (the loop, signals, reporting, the periodic reset),
- * sysfuzz_gen.c (the random generator and argument values), sysfuzz_calls.c
- * (the table of calls and their argument kinds, the deny-list, the fix-ups
- * before and after a call).  It must never be run natively: as root it
+ * sysfuzz_gen.c (the random generator and argument values), sysfuzz_table.c
+ * (the calls and the kinds of their arguments), sysfuzz_deny.c (the
+ * deny-list, the fix-ups before and after a call).  It must never be run natively: as root it
  * would unlink, truncate and chmod files and change the host's clock.
  */
 #ifndef SYSFUZZ_H
@@ -96,8 +96,10 @@ bool gen_protected(uint64_t lo, uint64_t len);
 /* Whether @p points into the scratch area. */
 bool gen_in_scratch(uint64_t p);
 
-/* sysfuzz_calls.c */
+/* sysfuzz_table.c: the next call, from the generator. */
 void calls_generate(struct sysfuzz_call *c);
+
+/* sysfuzz_deny.c */
 /* Why @c would merely end the fuzzer (or NULL: it may be made). */
 const char *calls_denied(const struct sysfuzz_call *c);
 /* Repair what call @c, which returned @ret, did to the fuzzer's own state. */
