@@ -64,11 +64,12 @@ fuzz_sys_seed() {
 }
 
 fuzz_sys() {
-	local end=$((SECONDS + SECONDS_EACH)) s=$SEED n=0 bad=0 calls=0 work
+	local end=$((SECONDS + SECONDS_EACH)) s=$SEED n=0 bad=0 calls=0 last work
 	work=$(mktemp -d)
 	while [ $SECONDS -lt $end ]; do
 		fuzz_sys_seed "$s" "$work/run" || bad=$((bad + 1))
-		calls=$((calls + $(grep -o 'call [0-9]*' "$work/run.out" | tail -n 1 | awk '{print $2}')))
+		last=$(grep -o 'call [0-9]*' "$work/run.out" | tail -n 1 | awk '{print $2}')
+		calls=$((calls + ${last:-0}))
 		n=$((n + 1))
 		s=$((s + 1))
 	done
