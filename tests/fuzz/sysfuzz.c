@@ -2,7 +2,7 @@
  * sysfuzz's loop (see sysfuzz.h for what it is and how to run it).
  *
  * Each call: generate it from the seed, skip it if the deny-list says it
- * would merely end the fuzzer, arm the watchdog (a one-shot SIGALRM, so no
+ * would merely end the fuzzer, arm the watchdog (SIGALRM every 5 ms, so no
  * call blocks for long), make it from a sigsetjmp point, then repair what it
  * did to the fuzzer.  Every signal has a handler: a fault in a pseudo-call
  * (or any fault signal raised by the kernel while a call is under way)
@@ -142,7 +142,9 @@ void sysfuzz_handle(int sig)
 
 static void sysfuzz_watchdog(void)
 {
-	struct itimerval t = { { 0, 0 }, { 0, SYSFUZZ_WATCHDOG_US } };
+	/* Periodic, not one-shot: on a loaded host the first SIGALRM can come
+	 * before the call has even started to block. */
+	struct itimerval t = { { 0, SYSFUZZ_WATCHDOG_US }, { 0, SYSFUZZ_WATCHDOG_US } };
 
 	setitimer(ITIMER_REAL, &t, NULL);
 }
