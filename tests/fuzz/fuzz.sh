@@ -31,7 +31,7 @@ fuzz_host() {
 	local t=$1 bin=$BUILD/tests/fuzz/fuzz_$1 work
 	work=$(mktemp -d)
 	mkdir -p "$work/new" "$work/merged" "$CORPUS/$t"
-	nice "$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
+	nice "$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -report_slow_units=60 \
 		-artifact_prefix="tests/fuzz/crash-$t-" "$work/new" "$CORPUS/$t" \
 		>"$work/log" 2>&1
 	local rc=$?
