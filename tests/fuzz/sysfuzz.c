@@ -7,8 +7,8 @@
  * did to the fuzzer.  Every signal has a handler: a fault in a pseudo-call
  * (or any fault signal raised by the kernel while a call is under way)
  * siglongjmps back, any other signal is counted.  Every SYSFUZZ_RESET calls
- * the fuzzer puts its world back: descriptors, mappings, timers, files,
- * limits, the working directory.
+ * the fuzzer puts its world back: descriptors, mappings, the break, timers,
+ * files, limits, the working directory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +49,7 @@ static sigjmp_buf sysfuzz_jb;
 static volatile sig_atomic_t sysfuzz_in_call;
 static unsigned long sysfuzz_signals, sysfuzz_faults, sysfuzz_denied;
 static unsigned long sysfuzz_fs_base;
+static uint64_t sysfuzz_brk; /* the program break at start, put back at a reset */
 static unsigned long sysfuzz_seed, sysfuzz_n;
 
 void sysfuzz_say(const char *fmt, ...)
@@ -324,6 +325,20 @@ static void sysfuzz_signalfd(void)
 	sf.pool[SYSFUZZ_POOL - 1] = signalfd(-1, &set, 0);
 }
 
+/*
+ * Calls may have replaced a name outside SYSFUZZ_DIR (/dev/zero, say) by a
+ * file and grown it: empty every regular file the names reach, or the
+ * instance runs out of memory over many resets.
+ */
+static void sysfuzz_empty_files(void)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < gen_npaths; i++)
+		if (lstat(gen_paths[i], &st) == 0 && S_ISREG(st.st_mode) && st.st_size)
+			truncate(gen_paths[i], 0);
+}
+
 /* Undo what the last SYSFUZZ_RESET calls did to the fuzzer's world. */
 static void sysfuzz_reset(void)
 {
@@ -345,6 +360,7 @@ static void sysfuzz_reset(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setrlimit(RLIMIT_NOFILE, &nofile);
 	munlockall();
+	syscall(SYS_brk, sysfuzz_brk); /* brk(huge) under mlockall would stay resident */
 	umask(022);
 	mkdir(SYSFUZZ_DIR, 0755);
 	chmod(SYSFUZZ_DIR, 0755);
@@ -353,6 +369,7 @@ static void sysfuzz_reset(void)
 		unlink(files[i]);
 		rmdir(files[i]);
 	}
+	sysfuzz_empty_files();
 	mkdir("d", 0755);
 	symlink("a", "l");
 	sysfuzz_open_pool();
@@ -372,6 +389,7 @@ static void sysfuzz_setup(void)
 	close(null);
 	sf.self_pid = getpid();
 	syscall(SYS_arch_prctl, ARCH_GET_FS, &sysfuzz_fs_base);
+	sysfuzz_brk = (uint64_t)syscall(SYS_brk, 0);
 	sysfuzz_map_scratch();
 	sysfuzz_find_self();
 	sysfuzz_reset();

@@ -93,6 +93,9 @@ uint64_t gen_argv(void);
 uint64_t gen_any(void);
 /* Whether [lo, lo + len) overlaps the fuzzer's own memory. */
 bool gen_protected(uint64_t lo, uint64_t len);
+/* The paths calls are given (a regular file among them is emptied at a reset). */
+extern const char *const gen_paths[];
+extern const size_t gen_npaths;
 /* Whether @p points into the scratch area. */
 bool gen_in_scratch(uint64_t p);
 

@@ -308,54 +308,57 @@ static uint64_t gen_long_path(size_t n, bool slashes)
 	return (uint64_t)(uintptr_t)p;
 }
 
+/* The names calls are given.  Never /proc/self/mem: writing it would
+ * overwrite the fuzzer. */
+const char *const gen_paths[] = {
+	"/",
+	".",
+	"..",
+	"",
+	"/tmp",
+	SYSFUZZ_DIR,
+	SYSFUZZ_DIR "/a",
+	SYSFUZZ_DIR "/b",
+	SYSFUZZ_DIR "/d",
+	SYSFUZZ_DIR "/d/e",
+	SYSFUZZ_DIR "/l",
+	"a",
+	"b",
+	"d",
+	"l",
+	"/dev/null",
+	"/dev/zero",
+	"/dev/urandom",
+	"/dev/tty",
+	"/dev/console",
+	"/proc/self/status",
+	"/proc/self/maps",
+	"/proc/self/fd/0",
+	"/proc/self/fd",
+	"/proc/self/cmdline",
+	"/proc/self/stat",
+	"/proc/meminfo",
+	"/proc/1/stat",
+	"/proc/self/root",
+	"/proc/self/cwd",
+	"/proc/self/exe",
+	"/proc",
+	"/sys",
+	"/sys/devices/system/cpu/online",
+	"/etc/passwd",
+	"/etc/hosts",
+	"/nonexistent",
+	SYSFUZZ_DIR "/a/",
+	"//tmp///fz/./a",
+	SYSFUZZ_DIR "/../fz/a",
+	"/tmp/fz/\xff\xfe",
+	"/dev",
+	"/etc",
+};
+const size_t gen_npaths = sizeof(gen_paths) / sizeof(gen_paths[0]);
+
 uint64_t gen_path(bool exec)
 {
-	/* Never /proc/self/mem: writing it would overwrite the fuzzer. */
-	static const char *const paths[] = {
-		"/",
-		".",
-		"..",
-		"",
-		"/tmp",
-		SYSFUZZ_DIR,
-		SYSFUZZ_DIR "/a",
-		SYSFUZZ_DIR "/b",
-		SYSFUZZ_DIR "/d",
-		SYSFUZZ_DIR "/d/e",
-		SYSFUZZ_DIR "/l",
-		"a",
-		"b",
-		"d",
-		"l",
-		"/dev/null",
-		"/dev/zero",
-		"/dev/urandom",
-		"/dev/tty",
-		"/dev/console",
-		"/proc/self/status",
-		"/proc/self/maps",
-		"/proc/self/fd/0",
-		"/proc/self/fd",
-		"/proc/self/cmdline",
-		"/proc/self/stat",
-		"/proc/meminfo",
-		"/proc/1/stat",
-		"/proc/self/root",
-		"/proc/self/cwd",
-		"/proc/self/exe",
-		"/proc",
-		"/sys",
-		"/sys/devices/system/cpu/online",
-		"/etc/passwd",
-		"/etc/hosts",
-		"/nonexistent",
-		SYSFUZZ_DIR "/a/",
-		"//tmp///fz/./a",
-		SYSFUZZ_DIR "/../fz/a",
-		"/tmp/fz/\xff\xfe",
-		"/dev",
-		"/etc",
-	};
 	/* For execve: names that cannot start a program (the fuzzer would end). */
 	static const char *const noexec[] = {
 		"/nonexistent", "", SYSFUZZ_DIR, "/dev/null", "/", "/proc/self/fd/0", "/tmp/fz/a/",
@@ -370,7 +373,7 @@ uint64_t gen_path(bool exec)
 		return gen_long_path(gen_chance(50) ? 4095 + gen_below(3) : 254 + gen_below(3),
 				     gen_chance(50));
 	default:
-		return gen_string(GEN_PICK(paths));
+		return gen_string(gen_paths[gen_below(gen_npaths)]);
 	}
 }
 
