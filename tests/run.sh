@@ -166,6 +166,7 @@ GUEST_CASES=(
 	"tmpfs_huge tmpfs_huge none same"
 	"tmpfs_fallocate tmpfs_fallocate none same"
 	"tmpfs_holes tmpfs_holes none same"
+	"tmpfs_full tmpfs_full none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

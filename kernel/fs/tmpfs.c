@@ -20,6 +20,26 @@
 
 struct vfs_sb tmpfs_sb = { .name = "tmpfs", .magic = TMPFS_MAGIC, .dev = TMPFS_DEV };
 
+/*
+ * Files hold at most half of RAM, Linux's default size= for tmpfs: beyond,
+ * writes get ENOSPC, and the kernel and the program keep memory to run in
+ * (one sendfile from /dev/zero once took every frame, and the program died
+ * at its next signal).  memfd and shared anonymous memory, which Linux keeps
+ * on its internal shm mount, have no limit but memory.  Guarded by the
+ * syscall lock, as the page arrays are.
+ */
+static uint64_t tmpfs_used; /* pages of the limited files */
+
+/* How many more pages `ino` may take (free frames permitting). */
+static uint64_t tmpfs_room(const struct inode *ino)
+{
+	uint64_t limit = mem_total_frames() / 2;
+
+	if (ino->shm)
+		return UINT64_MAX;
+	return tmpfs_used < limit ? limit - tmpfs_used : 0;
+}
+
 /* Make room for page index `idx` in the array (doubling). */
 static int grow_array(struct inode *ino, uint64_t idx)
 {
@@ -44,9 +64,12 @@ static uint64_t page_of(struct inode *ino, uint64_t idx, bool alloc)
 {
 	if (idx < ino->npages && ino->pages[idx])
 		return ino->pages[idx];
-	if (!alloc || grow_array(ino, idx))
+	if (!alloc || !tmpfs_room(ino) || grow_array(ino, idx))
 		return 0;
-	return ino->pages[idx] = mem_alloc_frame(1);
+	ino->pages[idx] = mem_alloc_frame(1);
+	if (ino->pages[idx] && !ino->shm)
+		tmpfs_used++;
+	return ino->pages[idx];
 }
 
 /*
@@ -165,8 +188,10 @@ const struct file_ops tmpfs_file_ops = {
 static void free_pages_from(struct inode *ino, uint64_t first)
 {
 	for (uint64_t i = first; i < ino->npages; i++) {
-		if (ino->pages[i])
+		if (ino->pages[i]) {
 			mem_free_frame(ino->pages[i]);
+			tmpfs_used -= !ino->shm;
+		}
 		ino->pages[i] = 0;
 	}
 }
@@ -199,12 +224,12 @@ int tmpfs_truncate(struct inode *ino, uint64_t size)
 
 /*
  * Whether the holes of pages [first, last) would take more frames than are
- * free.  Counting is bounded: a range longer than the array plus the free
- * frames has more holes than that anyway.
+ * free, or than the size limit leaves.  Counting is bounded: a range longer
+ * than the array plus those frames has more holes than that anyway.
  */
 static bool too_many_holes(struct inode *ino, uint64_t first, uint64_t last)
 {
-	uint64_t free = mem_total_frames() - mem_used_frames(), holes = 0;
+	uint64_t free = MIN(mem_total_frames() - mem_used_frames(), tmpfs_room(ino)), holes = 0;
 
 	if (last - first > ino->npages + free)
 		return true;
@@ -268,6 +293,7 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
 	list_del(&ino->sibling);
 	ino->parent = NULL;
 	ino->nlink = 0;
+	ino->shm = true;
 	ino->name_owned = true;
 	ino->sb = &tmpfs_sb;
 	ino->fops = &tmpfs_file_ops;
