@@ -167,6 +167,7 @@ GUEST_CASES=(
 	"tmpfs_fallocate tmpfs_fallocate none same"
 	"tmpfs_holes tmpfs_holes none same"
 	"tmpfs_full tmpfs_full none same"
+	"timer_storm timer_storm none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

@@ -57,16 +57,34 @@ static int clamp_int(uint64_t n)
 	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
-/* A periodic timer's next expiry after now; returns the periods missed. */
-static uint64_t forward(struct ptimer *p)
+/* A periodic timer's next expiry after `now`; returns the periods missed. */
+static uint64_t forward_from(struct ptimer *p, uint64_t now)
 {
-	uint64_t now = time_monotonic_ns(), missed = 0;
+	uint64_t missed = 0;
 
 	if (now >= p->kt.expires)
 		missed = (now - p->kt.expires) / p->interval;
 	p->kt.expires += (missed + 1) * p->interval;
 	ktimer_add(&p->kt);
 	return missed;
+}
+
+static uint64_t forward(struct ptimer *p)
+{
+	return forward_from(p, time_monotonic_ns());
+}
+
+/* The same for a timer whose expiry nobody sees at once (its signal was
+ * not queued, or it has none): not sooner than a tick from now, as Linux
+ * re-arms such a timer (kernel/time/posix-timers.c, posix_timer_fn), so a
+ * period far below a tick cannot keep the CPU in timer interrupts.  The
+ * periods skipped count as overruns. */
+static uint64_t forward_unseen(struct ptimer *p)
+{
+	uint64_t now = time_monotonic_ns();
+
+	return forward_from(p,
+			    p->interval < time_coarse_res_ns() ? now + time_coarse_res_ns() : now);
 }
 
 /* A POSIX timer's expiry: queue its signal unless it is pending already.
@@ -88,7 +106,7 @@ static void fire_posix(struct ptimer *p)
 	if (!signal_send(p->notify == SIGEV_THREAD_ID ? sched_find(p->tid) : NULL, &info))
 		p->queued = true;
 	else if (p->interval)
-		p->overrun = clamp_int(forward(p));
+		p->overrun = clamp_int(forward_unseen(p));
 }
 
 static void fire(struct ktimer *kt)
@@ -100,7 +118,9 @@ static void fire(struct ktimer *kt)
 		fire_posix(p);
 		return;
 	}
-	if (p->interval) /* alarm's, or a SIGEV_NONE timer: counts only */
+	if (p->interval && p->notify == SIGEV_NONE) /* counts only */
+		p->overrun = clamp_int(forward_unseen(p));
+	else if (p->interval) /* alarm's */
 		p->overrun = clamp_int(forward(p));
 	if (p->notify != SIGEV_NONE)
 		signal_send(NULL, &info);
@@ -174,9 +194,11 @@ static struct timeval_k ns_tv(uint64_t ns)
  * kernel's work for the program, so both count the same time, which is
  * ITIMER_PROF's exactly and ITIMER_VIRTUAL's plus the (small) system time.
  * A kernel timer wakes when the CPU time could have run out at the
- * earliest (one CPU: CPU time runs no faster than the clock) and sends the
- * signal if it has, else waits for what is left: so signals come at that
- * granularity, as Linux's come at the tick's.
+ * earliest (one CPU: CPU time runs no faster than the clock), but not
+ * sooner than a tick, and sends the signal if it has, else waits for what
+ * is left.  Linux looks at CPU timers at each tick
+ * (kernel/time/posix-cpu-timers.c, run_posix_cpu_timers): at most one
+ * signal a tick, however short the interval, so the program still runs.
  */
 struct cputimer {
 	struct ktimer kt;
@@ -193,7 +215,8 @@ static void cpu_check(struct ktimer *kt);
 static void cpu_wait(struct cputimer *c, uint64_t busy)
 {
 	c->kt.fn = cpu_check;
-	c->kt.expires = time_monotonic_ns() + (c->expires > busy ? c->expires - busy : 0);
+	c->kt.expires = time_monotonic_ns() +
+			MAX(c->expires > busy ? c->expires - busy : 0, time_coarse_res_ns());
 	ktimer_add(&c->kt);
 }
 
