@@ -45,24 +45,6 @@ fi
 bench_linux_init
 
 # A free TCP port on the loopback interface, so that runs of other people on
-# the same machine do not collide with ours.
-free_port()
-{
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Wait until URL $1 answers, as long as process $2 lives.
-wait_ready()
-{
-	local i
-
-	for ((i = 0; i < 10 * BENCH_TIMEOUT; i++)); do
-		curl -s -o /dev/null --max-time 1 "$1" && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
 
 # wrk's latency ("1.23ms", "456.00us", "1.01s") in ms.
 to_ms()
@@ -99,7 +81,7 @@ serve_and_load()
 
 	taskset -c $SERVER_CPU "$@" </dev/null >"$tmp/server.out" 2>&1 &
 	pid=$!
-	wait_ready "$url" $pid || bench_die "$sys: the server never answered: $(tail -5 "$tmp/server.out")"
+	bench_wait_ready "$url" $pid || bench_die "$sys: the server never answered: $(tail -5 "$tmp/server.out")"
 	[[ $sys == *linux_* ]] && bench_linux_widen $pid
 	load "$url" "$sys"
 	kill -TERM $pid 2>/dev/null
@@ -137,9 +119,9 @@ round()
 {
 	local v port url
 
-	port=$(free_port) url=http://127.0.0.1:$port/
+	port=$(bench_free_port) url=http://127.0.0.1:$port/
 	sys=native serve_and_load "$HTTPD" "$port"
-	port=$(free_port) url=http://127.0.0.1:$port/
+	port=$(bench_free_port) url=http://127.0.0.1:$port/
 	sys=monos serve_and_load "$BENCH_MONOS" run -p "$port:$GUEST_PORT" "$HTTPD" $GUEST_PORT
 	if [[ -z $TAP_WHY ]]; then
 		url=http://$TAP_NET.2:$GUEST_PORT/
@@ -147,19 +129,19 @@ round()
 			--gateway "$TAP_NET.1" -- "$HTTPD" $GUEST_PORT
 	fi
 	for v in default nomitig; do
-		port=$(free_port) url=http://127.0.0.1:$port/
+		port=$(bench_free_port) url=http://127.0.0.1:$port/
 		bench_linux_cmd $v "$(bench_linux_net "$port" $GUEST_PORT)" httpd $GUEST_PORT
 		sys=linux_$v serve_and_load "${BENCH_LINUX_CMD[@]}"
 	done
 
-	port=$(free_port) url=http://127.0.0.1:$port/
+	port=$(bench_free_port) url=http://127.0.0.1:$port/
 	native_nginx_conf "$port"
 	sys=nginx_native serve_and_load $NGINX -c "$tmp/nginx.conf" -e stderr
-	port=$(free_port) url=http://127.0.0.1:$port/
+	port=$(bench_free_port) url=http://127.0.0.1:$port/
 	sys=nginx_monos serve_and_load "$BENCH_MONOS" run -p "$port:$GUEST_PORT" "${NGINX_FILES[@]}" \
 		-- $NGINX "${NGINX_ARGS[@]}"
 	for v in default nomitig; do
-		port=$(free_port) url=http://127.0.0.1:$port/
+		port=$(bench_free_port) url=http://127.0.0.1:$port/
 		BENCH_LINUX_INITRD=$BENCH_LINUX_APPS bench_linux_cmd $v \
 			"$(bench_linux_net "$port" $GUEST_PORT)" nginx "${NGINX_ARGS[@]}"
 		sys=nginx_linux_$v serve_and_load "${BENCH_LINUX_CMD[@]}"

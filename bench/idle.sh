@@ -29,11 +29,6 @@ bench_check_inputs
 [[ -x $HTTPD ]] || bench_die "$HTTPD is missing (make guest-programs)"
 bench_linux_init
 
-free_port()
-{
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # CPU ticks (user + system) of process $1 so far.
 ticks()
 {
@@ -42,8 +37,8 @@ ticks()
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mport=$(free_port)
-lport=$(free_port)
+mport=$(bench_free_port)
+lport=$(bench_free_port)
 taskset -c 0 "$BENCH_MONOS" run -v -p "$mport:$GUEST_PORT" -- "$HTTPD" $GUEST_PORT \
 	</dev/null >/dev/null 2>"$tmp/monos.log" &
 cli=$!

@@ -152,3 +152,30 @@ bench_verdict()
 {
 	(($1 <= $2)) && echo met || echo "**missed**"
 }
+
+# A free TCP port on the loopback interface, so that runs of other people on
+# the same machine do not collide with ours.
+bench_free_port()
+{
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Wait until the server behind HTTP URL $1 answers, or Redis on port $1
+# answers PING ($3 = redis), as long as process $2 lives (BENCH_TIMEOUT
+# seconds at most).  A bare connect proves nothing: QEMU accepts on a
+# forwarded port before the guest listens.
+bench_wait_ready()
+{
+	local i
+
+	for ((i = 0; i < 10 * BENCH_TIMEOUT; i++)); do
+		if [[ ${3:-http} == redis ]]; then
+			[[ $(timeout 2 redis-cli -p "$1" ping 2>/dev/null) == PONG ]] && return 0
+		else
+			curl -s -o /dev/null --max-time 1 "$1" && return 0
+		fi
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}

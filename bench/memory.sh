@@ -29,11 +29,6 @@ bench_check_inputs
 [[ -x $HTTPD ]] || bench_die "$HTTPD is missing (make guest-programs)"
 bench_linux_init
 
-free_port()
-{
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # Does hello run with $2 MiB on system $1 (monos or linux)?
 try_hello()
 {
@@ -100,7 +95,7 @@ try_server()
 {
 	local port pid ok=1 i
 
-	port=$(free_port)
+	port=$(bench_free_port)
 	start_server "$1" "$2" "$3"
 	for ((i = 0; i < TRY_TIMEOUT * 5; i++)); do
 		if answers "$3"; then

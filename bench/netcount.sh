@@ -37,11 +37,6 @@ CLIENT_CPU=$(($(nproc) - 1))
 bench_check_inputs
 [[ -x $HTTPD ]] || bench_die "$HTTPD is missing (make guest-programs)"
 
-free_port()
-{
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # Is server $1 (httpd or redis) on port $2 answering?
 probe()
 {
@@ -73,7 +68,7 @@ one_run()
 	local what=$1 loaded=$2 port pid n=0 i log
 	local -a cmd
 
-	port=$(free_port)
+	port=$(bench_free_port)
 	if [[ $what == httpd ]]; then
 		cmd=(run -v -p "$port:8080" "$HTTPD" 8080)
 	else

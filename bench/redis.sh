@@ -37,24 +37,6 @@ done
 bench_linux_init
 BENCH_LINUX_INITRD=$BENCH_LINUX_APPS
 
-free_port()
-{
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Wait until redis on port $1 answers PING, as long as process $2 lives.
-wait_ready()
-{
-	local i
-
-	for ((i = 0; i < 10 * BENCH_TIMEOUT; i++)); do
-		[[ $(timeout 2 redis-cli -p "$1" ping 2>/dev/null) == PONG ]] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
 # Run both tests against port $1 as system $2: per test and command,
 # requests/s into $tmp/$2.<test>.<cmd>.rps and p50 (ms) into .p50.
 load()
@@ -82,7 +64,7 @@ serve_and_load()
 
 	taskset -c $SERVER_CPU "$@" </dev/null >"$tmp/server.out" 2>&1 &
 	pid=$!
-	wait_ready "$port" $pid || bench_die "$sys: redis never answered: $(tail -5 "$tmp/server.out")"
+	bench_wait_ready "$port" $pid redis || bench_die "$sys: redis never answered: $(tail -5 "$tmp/server.out")"
 	[[ $sys == linux_* ]] && bench_linux_widen $pid
 	load "$port" "$sys"
 	kill -TERM $pid 2>/dev/null
@@ -94,13 +76,13 @@ round()
 {
 	local v port
 
-	port=$(free_port)
+	port=$(bench_free_port)
 	sys=native serve_and_load $REDIS $CONF --port "$port"
-	port=$(free_port)
+	port=$(bench_free_port)
 	sys=monos serve_and_load "$BENCH_MONOS" run -p "$port:$GUEST_PORT" --file "$CONF:$GUEST_CONF" \
 		-- $REDIS $GUEST_CONF
 	for v in default nomitig; do
-		port=$(free_port)
+		port=$(bench_free_port)
 		bench_linux_cmd $v "$(bench_linux_net "$port" $GUEST_PORT)" redis-server $GUEST_CONF
 		sys=linux_$v serve_and_load "${BENCH_LINUX_CMD[@]}"
 	done

@@ -74,7 +74,7 @@ static uint64_t get_le64(const uint8_t *p)
 /* Believe an exit frame only if it is well formed; the first one wins. */
 static void take_exit(struct channel *c, const uint8_t *p, size_t len)
 {
-	struct monos_chan_exit e = {0};
+	struct monos_chan_exit e = { 0 };
 
 	if (len != CHANNEL_EXIT_LEN || c->have_exit) {
 		c->bad_frames++;
@@ -107,6 +107,78 @@ static void stdout_broke(struct channel *c)
 	channel_queue(c, MONOS_CHAN_SIGNAL, &sigpipe, 1);
 }
 
+/* The kernel's lines for a call that got ENOSYS (kernel/linux/table.c). */
+#define ENOSYS_USED	   "monos: the program used "
+#define ENOSYS_USED_END	   ", which monos does not support: it got ENOSYS"
+#define ENOSYS_CALLED	   "monos: the program called "
+#define ENOSYS_CALLED_END  ", which monos does not implement yet: it got ENOSYS"
+#define ENOSYS_UNKNOWN	   "monos: the program made unknown system call "
+#define ENOSYS_UNKNOWN_END ": it got ENOSYS"
+
+/* Calls that fail by design today: monos runs one process per instance. */
+static const char *const enosys_one_process[] = {
+	"fork",
+	"vfork",
+	"execve",
+	"execveat",
+	"wait4",
+	"waitid",
+	"clone without CLONE_VM|CLONE_THREAD (fork)",
+};
+
+static bool starts(const char *s, size_t len, const char *prefix)
+{
+	return len >= strlen(prefix) && !memcmp(s, prefix, strlen(prefix));
+}
+
+static bool ends(const char *s, size_t len, const char *suffix)
+{
+	return len >= strlen(suffix) && !memcmp(s + len - strlen(suffix), suffix, strlen(suffix));
+}
+
+/* Remember the call a complete log line says got ENOSYS, once. */
+static void enosys_line(struct channel *c, const char *s, size_t len)
+{
+	char name[sizeof(c->enosys[0])];
+	size_t n;
+
+	if (starts(s, len, ENOSYS_USED) && ends(s, len, ENOSYS_USED_END)) {
+		n = len - strlen(ENOSYS_USED) - strlen(ENOSYS_USED_END);
+		snprintf(name, sizeof(name), "%.*s", (int)n, s + strlen(ENOSYS_USED));
+	} else if (starts(s, len, ENOSYS_CALLED) && ends(s, len, ENOSYS_CALLED_END)) {
+		/* "NAME (NR)": the name without its number */
+		n = strcspn(s + strlen(ENOSYS_CALLED), " ");
+		snprintf(name, sizeof(name), "%.*s", (int)n, s + strlen(ENOSYS_CALLED));
+	} else if (starts(s, len, ENOSYS_UNKNOWN) && ends(s, len, ENOSYS_UNKNOWN_END)) {
+		n = len - strlen(ENOSYS_UNKNOWN) - strlen(ENOSYS_UNKNOWN_END);
+		snprintf(name, sizeof(name), "system call %.*s", (int)n,
+			 s + strlen(ENOSYS_UNKNOWN));
+	} else {
+		return;
+	}
+	for (unsigned i = 0; i < c->nenosys; i++)
+		if (!strcmp(c->enosys[i], name))
+			return;
+	if (c->nenosys < CHANNEL_ENOSYS_MAX)
+		memcpy(c->enosys[c->nenosys++], name, sizeof(name));
+}
+
+/* Split log bytes into lines for enosys_line(); over-long lines are
+ * skipped whole. */
+static void scan_log(struct channel *c, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] != '\n') {
+			if (c->line_len < sizeof(c->line)) /* full: too long, skipped */
+				c->line[c->line_len++] = (char)p[i];
+			continue;
+		}
+		if (c->line_len < sizeof(c->line))
+			enosys_line(c, c->line, c->line_len);
+		c->line_len = 0;
+	}
+}
+
 /*
  * Act on one decoded frame.  Called by channel_feed(), and by tests with
  * crafted frames (any type, any length up to MONOS_CHAN_MAX).
@@ -129,6 +201,7 @@ void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, 
 		return;
 	case MONOS_CHAN_LOG:
 		log_append(c, payload, len);
+		scan_log(c, payload, len);
 		if (c->verbose)
 			msg_write_full(c->err_fd, payload, len);
 		return;
@@ -247,13 +320,13 @@ void channel_print_log(const struct channel *c, int fd, unsigned last_lines)
 }
 
 static const char *const signal_names[] = {
-    [1] = "SIGHUP",	[2] = "SIGINT",	  [3] = "SIGQUIT",   [4] = "SIGILL",   [5] = "SIGTRAP",
-    [6] = "SIGABRT",	[7] = "SIGBUS",	  [8] = "SIGFPE",    [9] = "SIGKILL",  [10] = "SIGUSR1",
-    [11] = "SIGSEGV",	[12] = "SIGUSR2", [13] = "SIGPIPE",  [14] = "SIGALRM", [15] = "SIGTERM",
-    [16] = "SIGSTKFLT", [17] = "SIGCHLD", [18] = "SIGCONT",  [19] = "SIGSTOP", [20] = "SIGTSTP",
-    [21] = "SIGTTIN",	[22] = "SIGTTOU", [23] = "SIGURG",   [24] = "SIGXCPU", [25] = "SIGXFSZ",
-    [26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO",   [30] = "SIGPWR",
-    [31] = "SIGSYS",
+	[1] = "SIGHUP",	    [2] = "SIGINT",   [3] = "SIGQUIT",	 [4] = "SIGILL",   [5] = "SIGTRAP",
+	[6] = "SIGABRT",    [7] = "SIGBUS",   [8] = "SIGFPE",	 [9] = "SIGKILL",  [10] = "SIGUSR1",
+	[11] = "SIGSEGV",   [12] = "SIGUSR2", [13] = "SIGPIPE",	 [14] = "SIGALRM", [15] = "SIGTERM",
+	[16] = "SIGSTKFLT", [17] = "SIGCHLD", [18] = "SIGCONT",	 [19] = "SIGSTOP", [20] = "SIGTSTP",
+	[21] = "SIGTTIN",   [22] = "SIGTTOU", [23] = "SIGURG",	 [24] = "SIGXCPU", [25] = "SIGXFSZ",
+	[26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO",   [30] = "SIGPWR",
+	[31] = "SIGSYS",
 };
 
 /*
@@ -284,6 +357,47 @@ static int outcome_exec(const struct channel *c, const char *prog, struct channe
 	return c->exit.status == ENOENT ? CLI_EXIT_NOT_FOUND : CLI_EXIT_CANNOT_RUN;
 }
 
+static bool one_process_call(const char *name)
+{
+	for (size_t i = 0; i < sizeof(enosys_one_process) / sizeof(enosys_one_process[0]); i++)
+		if (!strcmp(name, enosys_one_process[i]))
+			return true;
+	return false;
+}
+
+/* Append the calls of one kind (`design` or not) to `out` as "a, b". */
+static size_t list_calls(const struct channel *c, bool design, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < c->nenosys; i++) {
+		if (one_process_call(c->enosys[i]) != design)
+			continue;
+		snprintf(out + strlen(out), outlen - strlen(out), "%s%s", n ? ", " : "",
+			 c->enosys[i]);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * One line naming what got ENOSYS, in out->enosys: the calls monos leaves
+ * out by design today (one process per instance), then the others.
+ */
+static void outcome_enosys(const struct channel *c, struct channel_outcome *out)
+{
+	char design[200], other[200];
+	size_t nd = list_calls(c, true, design, sizeof(design));
+	size_t no = list_calls(c, false, other, sizeof(other));
+
+	if (!nd && !no)
+		return;
+	snprintf(out->enosys, sizeof(out->enosys), "the program got ENOSYS from %s%s%s%s%s", design,
+		 nd ? " (monos runs one process per instance: not yet, processes are coming)" : "",
+		 nd && no ? " and from " : "", other, no ? " (not implemented in monos)" : "");
+}
+
 /*
  * What the run amounts to, from the exit frame (or its absence): the exit
  * status in out->code, and the message and how much of the kernel log the
@@ -305,10 +419,17 @@ void channel_outcome(const struct channel *c, uint64_t memory, const char *prog,
 	}
 	switch (e->kind) {
 	case MONOS_EXIT_STATUS:
+		/* Status 0: the program coped with whatever got ENOSYS (libc
+		 * falls back), and its stderr stays the native run's. */
 		out->log_lines = 0;
 		out->code = e->status;
+		if (e->status)
+			outcome_enosys(c, out);
 		return;
 	case MONOS_EXIT_SIGNAL:
+		/* The program's end, not monos': one line, no kernel log. */
+		out->log_lines = 0;
+		outcome_enosys(c, out);
 		if (e->addr || e->ip)
 			snprintf(out->msg, sizeof(out->msg),
 				 "program killed by %s (fault address 0x%" PRIx64

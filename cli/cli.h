@@ -3,8 +3,9 @@
  * file (the index of the CLI, as xv6's defs.h is of its kernel).
  *
  * Layers, bottom up: msg (one-line diagnostics), options (the command line),
- * image (the cpio packer), deps_elf and deps (a dynamic program's
- * interpreter and libraries), channel (the host end of the UART framing),
+ * image_names and image (the archive's namespace, the cpio packer), deps_elf
+ * and deps (a dynamic program's interpreter and libraries, its modules'),
+ * locales (glibc locale data), channel (the host end of the UART framing),
  * qemu (finding, configuring and starting QEMU), session (the poll loop), run
  * (the `monos run` command that ties them together), main (dispatch).
  *
@@ -98,7 +99,16 @@ extern const char options_run_help[];
 
 /* image.c */
 
-#define IMAGE_DIR_MODE (0040000 | 0755) /* S_IFDIR: a directory made up by monos */
+#define IMAGE_DIR_MODE	       (0040000 | 0755) /* S_IFDIR: a directory made up by monos */
+#define IMAGE_MAX_SYMLINK_HOPS 40		/* Linux's MAXSYMLINKS */
+
+/* One name written to the archive: its type, and a symlink's target (the
+ * guest's lookup of later names follows it). */
+struct image_name {
+	char *name;
+	uint32_t mode;
+	char *target; /* S_IFLNK only, else NULL */
+};
 
 /* The cpio "newc" writer: one output file, its offset, and the names
  * written so far (directories are written once, whatever asks for them). */
@@ -106,7 +116,7 @@ struct image_writer {
 	int fd;
 	uint64_t off;
 	uint32_t next_ino;
-	char **names;
+	struct image_name *names; /* open-addressing hash table, name NULL: free */
 	size_t nnames, capnames;
 	char err[512]; /* why the last call failed */
 };
@@ -121,14 +131,29 @@ struct image_writer {
 int image_open(struct image_writer *w, int fd);
 /* image_close - free the writer's memory (does not close the fd). */
 void image_close(struct image_writer *w);
-/* image_add_parents - directory entries for every parent of `guest`. */
+/* image_add_parents - directory entries for every parent of `guest` that
+ * the archive lacks; -ENOTDIR when one is already a non-directory. */
 int image_add_parents(struct image_writer *w, const char *guest);
 /*
- * image_add_path - the host file, symlink or whole directory tree `host` at
- * `guest` (NULL: host's absolute path), with its parents.  Symlinks inside a
- * tree are packed as symlinks; `follow_top` follows `host` itself.
+ * image_add_path - the host file, symlink or whole directory tree `host`.
+ * With `guest` NULL it goes at its own host path, walked as the guest's
+ * lookup will walk it: every symlink on the way (a merged-/usr /bin ->
+ * usr/bin, a file's own link) is packed as a symlink and followed, and the
+ * file or tree at the end goes at its real path (image_add_host_path).
+ * With `guest` (absolute) the host path is resolved (as a bind mount would)
+ * and the result placed at `guest`; symlinks already in the archive on the
+ * way to `guest` are followed.  Symlinks inside a tree are packed as
+ * symlinks.  Refused (-EEXIST, -ENOTDIR, -EISDIR with w->err): a
+ * non-directory over a directory of the archive or one the guest always has
+ * (/, /tmp, /dev, /proc, /sys, /etc, /root), a directory over a file.  A
+ * file at a name already written is skipped (the first one wins).
  */
-int image_add_path(struct image_writer *w, const char *host, const char *guest, bool follow_top);
+int image_add_path(struct image_writer *w, const char *host, const char *guest);
+/*
+ * image_add_host_path - `path` (absolute host path) at its own path, as
+ * image_add_path(w, path, NULL).  -ELOOP after 40 symlinks.
+ */
+int image_add_host_path(struct image_writer *w, const char *path);
 /* image_add_data - a regular file of `mode` holding `len` bytes of memory. */
 int image_add_data(struct image_writer *w, const char *guest, const void *data, size_t len,
 		   uint32_t mode);
@@ -136,17 +161,36 @@ int image_add_data(struct image_writer *w, const char *guest, const void *data, 
 int image_add_dir_entry(struct image_writer *w, const char *guest, uint32_t mode);
 /* image_finish_archive - the trailer; another archive may follow. */
 int image_finish_archive(struct image_writer *w);
-/*
- * image_add_program - the program at `host_abs` (absolute, symlinks not
- * resolved): a symlink is packed with its target, hop by hop (-ELOOP after
- * 40 hops).
- */
-int image_add_program(struct image_writer *w, const char *host_abs);
 /* image_absolute - `path` made absolute against the cwd and lexically
  * normalised; malloc'd, NULL when out of memory. */
 char *image_absolute(const char *path);
+/* image_fail - record why a call failed in w->err ("%s: ..."); returns
+ * `rc`.  For image.c and image_names.c. */
+int image_fail(struct image_writer *w, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* image_names.c */
+
 /* image_contains - whether `guest` has been written already. */
 bool image_contains(const struct image_writer *w, const char *guest);
+/* image_names_find - the entry written at `guest`, or NULL. */
+const struct image_name *image_names_find(const struct image_writer *w, const char *guest);
+/* image_names_add - remember `guest` with its mode (and a symlink's
+ * target, `len` bytes), once: 0 or -ENOMEM (w->err). */
+int image_names_add(struct image_writer *w, const char *guest, uint32_t mode, const void *target,
+		    size_t len);
+/* image_names_free - forget every name (image_close). */
+void image_names_free(struct image_writer *w);
+/* image_normalize - `path` (absolute) with "." and ".." folded and slashes
+ * single; malloc'd, NULL when out of memory. */
+char *image_normalize(const char *path);
+/*
+ * image_names_resolve - `path` (absolute, normalised) as the guest's lookup
+ * will find it: each symlink already written on the way (and at the end,
+ * with `follow_last`) replaced by its target.  0 with *out malloc'd, or
+ * -ENOMEM, -ELOOP (w->err).
+ */
+int image_names_resolve(struct image_writer *w, const char *path, bool follow_last, char **out);
 
 /* The per-run values, gathered by the caller so tests can fix them. */
 struct rundata {
@@ -180,8 +224,10 @@ int rundata_write(struct image_writer *w, const struct rundata *ri);
 
 /* channel.c */
 
-#define CHANNEL_LOG_KEEP  (256u << 10) /* kernel log bytes kept for failures */
-#define CHANNEL_OUTQ_HIGH (64u << 10)  /* stop reading stdin above this */
+#define CHANNEL_LOG_KEEP   (256u << 10) /* kernel log bytes kept for failures */
+#define CHANNEL_ENOSYS_MAX 16		/* calls that got ENOSYS, named at exit */
+#define CHANNEL_LINE_MAX   256		/* a log line longer is not an ENOSYS line */
+#define CHANNEL_OUTQ_HIGH  (64u << 10)	/* stop reading stdin above this */
 
 /* The host end of the channel: decoder, the outgoing queue, what the guest
  * said.  Owned by the session; no locking (one thread). */
@@ -196,6 +242,12 @@ struct channel {
 	uint64_t bad_frames; /* frames with a valid header but bad content */
 	char *log;	     /* ring of the last CHANNEL_LOG_KEEP log bytes */
 	size_t log_start, log_len;
+	char line[CHANNEL_LINE_MAX]; /* the log line being received */
+	size_t line_len;	     /* CHANNEL_LINE_MAX: too long, skipped */
+	/* What got ENOSYS, from the kernel's "it got ENOSYS" lines (table.c),
+	 * each "name" or "name\tdesign" (one process per instance). */
+	char enosys[CHANNEL_ENOSYS_MAX][64];
+	unsigned nenosys;
 	uint8_t *outq; /* bytes waiting for the socket */
 	size_t outq_len, outq_cap;
 };
@@ -224,12 +276,15 @@ void channel_print_log(const struct channel *c, int fd, unsigned last_lines);
 struct channel_outcome {
 	int code;	    /* the CLI's exit status */
 	char msg[512];	    /* "" or one line for msg_error() */
+	char enosys[640];   /* "" or one line naming what got ENOSYS */
 	unsigned log_lines; /* 0: none, CHANNEL_LOG_ALL, or the last N lines */
 	bool show_qemu_err; /* also print what QEMU wrote on stderr */
 };
 
 /* channel_outcome - how the run ended, from the exit frame or its absence;
- * `memory` and `prog` only serve the messages. */
+ * `memory` and `prog` only serve the messages.  Without -v the kernel log
+ * is shown only when monos failed (a panic, no exit status, exec); the
+ * calls that got ENOSYS are named whenever the program did not succeed. */
 void channel_outcome(const struct channel *c, uint64_t memory, const char *prog,
 		     struct channel_outcome *out);
 /* channel_signal_name - "SIGSEGV" for 11 (Linux numbering); not reentrant. */
@@ -279,7 +334,8 @@ void qemu_widen_listen_queues(pid_t pid);
 struct session_result {
 	bool exited;	  /* QEMU was reaped */
 	int wait_status;  /* its waitpid status */
-	bool interrupted; /* killed by the third SIGINT */
+	bool interrupted; /* killed by a signal before the guest was READY */
+	int kill_signo;	  /* killed by this second SIGINT/TERM/HUP, or 0 */
 };
 
 /* session_open_signals - block SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD
@@ -324,6 +380,7 @@ struct deps_object {
 	char *rpath, *runpath; /* DT_RPATH, DT_RUNPATH as written, or NULL */
 	char **needed;	       /* DT_NEEDED names, in order */
 	size_t nneeded;
+	bool module; /* a shared object of a --file tree: packed there, not here */
 };
 
 /* Everything a dynamic program needs; objs[0] is the program, objs[1] its
@@ -350,22 +407,37 @@ struct deps_list {
  * caller MUST call deps_free() afterwards, on success or failure.
  */
 int deps_resolve(const char *exe, const char *display, struct deps_list *l);
+/*
+ * deps_add_modules - every ELF shared object in the host file or tree
+ * `host` (a --file: Python's extension modules, plugins a program will
+ * dlopen) joins `l` as a module needed by the program, and the libraries it
+ * needs are resolved as the program's are (loaded by the program: its
+ * DT_RPATH counts).  A library that cannot be found is left out, as it
+ * would fail natively too (with `verbose`, said).  Only for a dynamic
+ * program (l->n > 0).  Returns 0, or -1 with l->err when out of memory.
+ */
+int deps_add_modules(struct deps_list *l, const char *host, bool verbose);
 /* deps_free - release what deps_resolve() allocated in `l`. */
 void deps_free(struct deps_list *l);
 /*
- * deps_pack - pack every object of `l` (the program included) at its host
+ * deps_pack - pack every object of `l` (the program included; modules are
+ * left to their --file) at its host
  * path, plus the file the guest's loader reads its search path from
  * (/etc/ld.so.cache or musl's path file) when the host has one; with
  * `verbose`, one line per library saying where it was found.  Returns 0 or
  * -errno with the reason in w->err.
  */
 int deps_pack(struct image_writer *w, const struct deps_list *l, bool verbose);
+/* locales.c */
+
 /*
- * deps_pack_path - pack the host file `path` (absolute) so that the same
- * path resolves in the guest: each symlink on the way, in any component,
- * is packed as a symlink and the file at its real path.  0 or -errno (w->err).
+ * locales_pack - for a glibc program (`l` resolved), the locale data the
+ * -e variables `env` ask for (LC_ALL, LC_*, LANG other than C or POSIX):
+ * /usr/lib/locale/locale-archive and the locale's own directory, when the
+ * host has them.  Returns 0 or -errno with the reason in w->err.
  */
-int deps_pack_path(struct image_writer *w, const char *path);
+int locales_pack(struct image_writer *w, const struct deps_list *l, char *const *env, size_t nenv,
+		 bool verbose);
 
 /* deps_elf.c */
 

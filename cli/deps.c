@@ -27,11 +27,13 @@
  * Packing keeps host paths: each symlink met on the way to a file (a
  * library's own link, or a merged-/usr directory link such as /lib ->
  * usr/lib) is packed as a symlink, and the file at its real path, so both
- * the path ld.so asks for and the real one resolve in the guest.
+ * the path ld.so asks for and the real one resolve in the guest
+ * (image_add_host_path).
  */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fts.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdio.h>
@@ -45,7 +47,6 @@
 #include "cli.h"
 
 #define DEPS_MAX_OBJECTS    4096 /* far beyond any real program */
-#define DEPS_MAX_SYMLINKS   40	 /* Linux's MAXSYMLINKS */
 #define DEPS_MAX_CONF_DEPTH 8	 /* nesting of ld.so.conf `include` */
 #define DEPS_LD_SO_CONF	    "/etc/ld.so.conf"
 #define DEPS_LD_SO_CACHE    "/etc/ld.so.cache" /* what the guest's glibc ld.so reads */
@@ -463,6 +464,86 @@ int deps_resolve(const char *exe, const char *display, struct deps_list *l)
 	return 0;
 }
 
+/* Resolve the needs of objects[from...] (the list grows as it is walked);
+ * a missing library of a module is left out.  -1 only when out of memory. */
+static int resolve_modules(struct deps_list *l, size_t from, bool verbose)
+{
+	for (size_t i = from; i < l->n; i++) {
+		for (size_t j = 0; j < l->objs[i].nneeded; j++) {
+			if (resolve_needed(l, i, l->objs[i].needed[j]) == 0)
+				continue;
+			if (strstr(l->err, "out of memory"))
+				return -1;
+			if (verbose)
+				msg_error("warning: %s: %s", l->objs[i].path, l->err);
+			l->err[0] = '\0';
+		}
+	}
+	return 0;
+}
+
+/* Whether the file `path` starts with the ELF magic (cheap: most files of
+ * a tree are not ELF). */
+static bool is_elf(const char *path)
+{
+	unsigned char magic[SELFMAG];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool yes =
+		fd >= 0 && read(fd, magic, SELFMAG) == SELFMAG && !memcmp(magic, ELFMAG, SELFMAG);
+
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
+/* Add the shared object at `path` as a module of the program, if it is one
+ * with needs of its own; damaged or foreign ELF files are passed over. */
+static int add_module(struct deps_list *l, const char *path)
+{
+	struct deps_object o = { 0 };
+	char err[256];
+
+	/* Past the cap a tree (say all of /usr) adds no more modules: those
+	 * left out still travel in the tree, only their needs are not sought. */
+	if (l->n >= DEPS_MAX_OBJECTS / 2 || !is_elf(path) ||
+	    deps_elf_read(path, true, &o, err, sizeof(err)) != 0 || !o.nneeded) {
+		deps_elf_free(&o);
+		return 0;
+	}
+	o.name = strdup(path);
+	o.path = strdup(path);
+	o.how = "--file";
+	o.loader = 0; /* dlopen'ed by the program */
+	o.module = true;
+	if (!o.name || !o.path || add_object(l, &o) < 0) {
+		deps_elf_free(&o);
+		return deps_fail(l, -1, "out of memory");
+	}
+	return 0;
+}
+
+/* See cli.h.  The tree is walked without following symlinks (those are
+ * packed as symlinks; what they name is packed where the tree has it). */
+int deps_add_modules(struct deps_list *l, const char *host, bool verbose)
+{
+	char *const roots[] = { (char *)host, NULL };
+	size_t first = l->n;
+	FTSENT *e;
+	FTS *fts;
+	int rc = 0;
+
+	if (!l->n)
+		return 0; /* a static program loads no modules */
+	fts = fts_open(roots, FTS_PHYSICAL | FTS_COMFOLLOW | FTS_NOCHDIR, NULL);
+	if (!fts)
+		return 0; /* packing the tree will say what is wrong */
+	while (!rc && (e = fts_read(fts)))
+		if (e->fts_info == FTS_F && e->fts_statp->st_size > SELFMAG)
+			rc = add_module(l, e->fts_path);
+	fts_close(fts);
+	return rc ? rc : resolve_modules(l, first, verbose);
+}
+
 void deps_free(struct deps_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -472,92 +553,6 @@ void deps_free(struct deps_list *l)
 	free(l->musl_path);
 	free(l->musl_path_file);
 	memset(l, 0, sizeof(*l));
-}
-
-/*
- * deps_pack_path met the symlink `cand` with `after` still to walk: pack
- * the link, then continue along its target (from the root when absolute,
- * else from `done`, the link's directory).  *rest becomes the new remainder.
- */
-static int pack_link(struct image_writer *w, const char *cand, const char *after, char *done,
-		     char **rest)
-{
-	char target[PATH_MAX], *next = NULL;
-	ssize_t n;
-	int rc = image_add_path(w, cand, NULL, false);
-
-	if (rc < 0)
-		return rc;
-	n = readlink(cand, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	if (target[0] == '/')
-		done[0] = '\0';
-	if (asprintf(&next, "%s%s%s", target, *after ? "/" : "", after) < 0)
-		return -ENOMEM;
-	free(*rest);
-	*rest = next;
-	return 0;
-}
-
-/*
- * Pack `path` as the guest's lookup will walk it: every symlink met on the
- * way (at any component) is packed as a symlink under its real parent, and
- * the regular file at the end at its real path.  So both /lib64/ld-linux...
- * and /usr/lib/x86_64-linux-gnu/... resolve in the image, and no directory
- * entry is ever written where the host has a symlink.
- */
-int deps_pack_path(struct image_writer *w, const char *path)
-{
-	char *rest = strdup(path), *done = calloc(1, strlen(path) + PATH_MAX), *cand = NULL;
-	const char *p = rest;
-	int rc = 0, hops = 0;
-
-	if (!rest || !done)
-		rc = -ENOMEM;
-	while (!rc && *(p += strspn(p, "/"))) {
-		size_t n = strcspn(p, "/");
-		const char *after = p + n + strspn(p + n, "/");
-		struct stat st;
-
-		if (n == 1 && p[0] == '.') {
-			p += n;
-			continue;
-		}
-		if (n == 2 && !strncmp(p, "..", 2)) {
-			*(strrchr(done, '/') ? strrchr(done, '/') : done) = '\0';
-			p += n;
-			continue;
-		}
-		free(cand);
-		if (asprintf(&cand, "%s/%.*s", done, (int)n, p) < 0) {
-			cand = NULL;
-			rc = -ENOMEM;
-		} else if (lstat(cand, &st) < 0) {
-			rc = -errno;
-		} else if (S_ISLNK(st.st_mode)) {
-			rc = ++hops > DEPS_MAX_SYMLINKS ? -ELOOP
-							: pack_link(w, cand, after, done, &rest);
-			p = rest;
-		} else if (*after == '\0') {
-			rc = S_ISREG(st.st_mode) ? image_add_path(w, cand, NULL, false) : -EISDIR;
-			p = after;
-		} else if (!S_ISDIR(st.st_mode)) {
-			rc = -ENOTDIR;
-		} else if (strlen(cand) >= strlen(path) + PATH_MAX) {
-			rc = -ENAMETOOLONG;
-		} else {
-			strcpy(done, cand);
-			p = after;
-		}
-	}
-	if (rc < 0 && !w->err[0])
-		snprintf(w->err, sizeof(w->err), "%s: %s", path, strerror(-rc));
-	free(cand);
-	free(rest);
-	free(done);
-	return rc;
 }
 
 /*
@@ -572,14 +567,16 @@ int deps_pack(struct image_writer *w, const struct deps_list *l, bool verbose)
 	for (size_t i = 0; !rc && i < l->n; i++) {
 		const struct deps_object *o = &l->objs[i];
 
+		if (o->module)
+			continue;
 		if (verbose && i > 0)
 			msg_error("packing %s: %s (found by %s)", o->name, o->path, o->how);
-		rc = deps_pack_path(w, o->path);
+		rc = image_add_host_path(w, o->path);
 	}
 	if (!rc && conf && access(conf, R_OK) == 0) {
 		if (verbose)
 			msg_error("packing %s (the loader's search path)", conf);
-		rc = deps_pack_path(w, conf);
+		rc = image_add_host_path(w, conf);
 	}
 	return rc;
 }

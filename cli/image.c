@@ -12,6 +12,9 @@
  * once: a later request for a directory already written is a no-op, and a
  * later file at an existing name is skipped, so the first one wins.
  * The per-run archive's contents are rundata.c's; this file only writes.
+ * The names written (with their types and symlink targets) are kept by
+ * image_names.c, so a host path is placed where the guest's lookup will
+ * find it and a file never goes over a directory.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,14 +32,12 @@
 
 #include "cli.h"
 
-#define IMAGE_COPY_CHUNK       (256u << 10)
-#define IMAGE_MAX_SYMLINK_HOPS 40 /* Linux's MAXSYMLINKS */
+#define IMAGE_COPY_CHUNK (256u << 10)
 
 static const char zeros[MONOS_IMAGE_ALIGN];
 
-static int fail(struct image_writer *w, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(struct image_writer *w, int rc, const char *fmt, ...)
+/* Record why a call failed in w->err; returns `rc`.  For image*.c. */
+int image_fail(struct image_writer *w, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -56,11 +57,7 @@ int image_open(struct image_writer *w, int fd)
 
 void image_close(struct image_writer *w)
 {
-	for (size_t i = 0; i < w->capnames; i++) /* a hash table: every slot */
-		free(w->names[i]);
-	free(w->names);
-	w->names = NULL;
-	w->nnames = w->capnames = 0;
+	image_names_free(w);
 }
 
 static int emit(struct image_writer *w, const void *buf, size_t len)
@@ -68,7 +65,7 @@ static int emit(struct image_writer *w, const void *buf, size_t len)
 	int rc = msg_write_full(w->fd, buf, len);
 
 	if (rc < 0)
-		return fail(w, rc, "cannot write the image: %s", strerror(-rc));
+		return image_fail(w, rc, "cannot write the image: %s", strerror(-rc));
 	w->off += len;
 	return 0;
 }
@@ -86,56 +83,6 @@ static int emit_zeros(struct image_writer *w, size_t len)
 	return 0;
 }
 
-/* FNV-1a: the name set is an open-addressing hash table of strdup'd names. */
-static size_t name_hash(const char *s)
-{
-	size_t h = 14695981039346656037ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
-static size_t name_slot(const struct image_writer *w, const char *name)
-{
-	size_t i = name_hash(name) & (w->capnames - 1);
-
-	while (w->names[i] && strcmp(w->names[i], name) != 0)
-		i = (i + 1) & (w->capnames - 1);
-	return i;
-}
-
-bool image_contains(const struct image_writer *w, const char *name)
-{
-	return w->capnames && w->names[name_slot(w, name)];
-}
-
-/* Remember `name`; keeps the table at most half full. */
-static int remember(struct image_writer *w, const char *name)
-{
-	if (image_contains(w, name))
-		return 0;
-	if (2 * (w->nnames + 1) > w->capnames) {
-		struct image_writer big = *w;
-
-		big.capnames = w->capnames ? 2 * w->capnames : 64;
-		big.names = calloc(big.capnames, sizeof(char *));
-		if (!big.names)
-			return fail(w, -ENOMEM, "out of memory");
-		for (size_t i = 0; i < w->capnames; i++)
-			if (w->names[i])
-				big.names[name_slot(&big, w->names[i])] = w->names[i];
-		free(w->names);
-		w->names = big.names;
-		w->capnames = big.capnames;
-	}
-	w->names[name_slot(w, name)] = strdup(name);
-	if (!w->names[name_slot(w, name)])
-		return fail(w, -ENOMEM, "out of memory");
-	w->nnames++;
-	return 0;
-}
-
 /*
  * Write one entry's header and name field.  `name` has no leading '/'.
  * With `align`, the name field is padded so the data that follows starts at
@@ -144,7 +91,7 @@ static int remember(struct image_writer *w, const char *name)
 static int emit_header(struct image_writer *w, const char *name, const struct stat *st,
 		       uint64_t size, bool align)
 {
-	struct cpio_entry e = {0};
+	struct cpio_entry e = { 0 };
 	char hdr[CPIO_HEADER_SIZE];
 	size_t namesize = strlen(name) + 1;
 	size_t end = w->off + CPIO_HEADER_SIZE + namesize;
@@ -160,7 +107,7 @@ static int emit_header(struct image_writer *w, const char *name, const struct st
 	e.mtime = st->st_mtime;
 	e.size = size;
 	if (cpio_header(hdr, &e, namesize) != CPIO_HEADER_SIZE)
-		return fail(w, -EFBIG, "%s: too large for a cpio archive", name);
+		return image_fail(w, -EFBIG, "%s: too large for a cpio archive", name);
 	rc = emit(w, hdr, sizeof(hdr));
 	if (!rc)
 		rc = emit(w, name, strlen(name));
@@ -175,7 +122,7 @@ static int emit_header(struct image_writer *w, const char *name, const struct st
 static int emit_entry(struct image_writer *w, const char *path, const struct stat *st,
 		      const void *data, size_t len, bool align)
 {
-	int rc = remember(w, path);
+	int rc = image_names_add(w, path, st->st_mode, data, len);
 
 	if (!rc)
 		rc = emit_header(w, path + 1, st, len, align);
@@ -186,73 +133,17 @@ static int emit_entry(struct image_writer *w, const char *path, const struct sta
 	return rc;
 }
 
-/* Lexically normalised absolute guest path of `path` (absolute). */
-static char *normalize(const char *path)
+/* One directory entry at `guest` (resolved), unless it is there already. */
+static int add_dir_at(struct image_writer *w, const char *guest, uint32_t mode)
 {
-	char *out = malloc(strlen(path) + 2);
-	size_t o = 0;
-	const char *p = path;
-
-	if (!out)
-		return NULL;
-	while (*p) {
-		const char *s;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		s = p;
-		while (*p && *p != '/')
-			p++;
-		n = p - s;
-		if (n == 0 || (n == 1 && s[0] == '.'))
-			continue;
-		if (n == 2 && s[0] == '.' && s[1] == '.') {
-			while (o > 0 && out[--o] != '/')
-				;
-			continue;
-		}
-		out[o++] = '/';
-		memcpy(out + o, s, n);
-		o += n;
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = '\0';
-	return out;
-}
-
-/* `path` made absolute against the cwd and normalised; NULL on ENOMEM. */
-char *image_absolute(const char *path)
-{
-	char *cwd, *joined, *out;
-
-	if (path[0] == '/')
-		return normalize(path);
-	cwd = getcwd(NULL, 0);
-	if (!cwd)
-		return NULL;
-	if (asprintf(&joined, "%s/%s", cwd, path) < 0)
-		joined = NULL;
-	free(cwd);
-	if (!joined)
-		return NULL;
-	out = normalize(joined);
-	free(joined);
-	return out;
-}
-
-/*
- * A directory entry for `guest` (absolute, normalised), once.  Its mode,
- * owner and time come from the host directory of the same path when there is
- * one, else it is a root-owned 0755 directory.
- */
-int image_add_dir_entry(struct image_writer *w, const char *guest, uint32_t mode)
-{
+	const struct image_name *n = image_names_find(w, guest);
 	struct stat st;
 
-	if (strcmp(guest, "/") == 0 || image_contains(w, guest))
+	if (strcmp(guest, "/") == 0 || (n && S_ISDIR(n->mode)))
 		return 0;
+	if (n)
+		return image_fail(w, -ENOTDIR, "%s is a file in the image, not a directory", guest);
+	/* Attributes from the host's directory of the same path, if any. */
 	if (stat(guest, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		memset(&st, 0, sizeof(st));
 		st.st_mode = mode;
@@ -260,20 +151,52 @@ int image_add_dir_entry(struct image_writer *w, const char *guest, uint32_t mode
 	return emit_entry(w, guest, &st, NULL, 0, false);
 }
 
-/* Directory entries for every parent of `guest`, outermost first. */
-int image_add_parents(struct image_writer *w, const char *guest)
+/* Directory entries for every parent of `guest` (resolved), outermost first. */
+static int add_parents_at(struct image_writer *w, const char *guest)
 {
 	char *p = strdup(guest);
 	int rc = 0;
 
 	if (!p)
-		return fail(w, -ENOMEM, "out of memory");
+		return image_fail(w, -ENOMEM, "out of memory");
 	for (char *s = strchr(p + 1, '/'); s && !rc; s = strchr(s + 1, '/')) {
 		*s = '\0';
-		rc = image_add_dir_entry(w, p, IMAGE_DIR_MODE);
+		rc = add_dir_at(w, p, IMAGE_DIR_MODE);
 		*s = '/';
 	}
 	free(p);
+	return rc;
+}
+
+/*
+ * A directory for `guest` (absolute, normalised) and its parents, where the
+ * guest's lookup will find it (through symlinks of the image).  Its mode,
+ * owner and time come from the host directory of the same path when there is
+ * one, else `mode` with owner root.
+ */
+int image_add_dir_entry(struct image_writer *w, const char *guest, uint32_t mode)
+{
+	char *g;
+	int rc = image_names_resolve(w, guest, true, &g);
+
+	if (!rc)
+		rc = add_parents_at(w, g);
+	if (!rc)
+		rc = add_dir_at(w, g, mode);
+	free(g);
+	return rc;
+}
+
+/* Directory entries for every parent of `guest` (through the image's
+ * symlinks), outermost first. */
+int image_add_parents(struct image_writer *w, const char *guest)
+{
+	char *g;
+	int rc = image_names_resolve(w, guest, false, &g);
+
+	if (!rc)
+		rc = add_parents_at(w, g);
+	free(g);
 	return rc;
 }
 
@@ -288,9 +211,9 @@ static int copy_data(struct image_writer *w, int fd, const char *host, uint64_t 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail(w, -errno, "%s: %s", host, strerror(errno));
+			return image_fail(w, -errno, "%s: %s", host, strerror(errno));
 		if (n == 0)
-			return fail(w, -EIO, "%s: file shrank while being packed", host);
+			return image_fail(w, -EIO, "%s: file shrank while being packed", host);
 		if (emit(w, buf, n) < 0)
 			return -EIO;
 		size -= n;
@@ -305,12 +228,12 @@ static int add_file(struct image_writer *w, const char *host, const char *guest)
 
 	fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return fail(w, -errno, "%s: %s", host, strerror(errno));
+		return image_fail(w, -errno, "%s: %s", host, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(w, -EINVAL, "%s: not a regular file", host);
+		return image_fail(w, -EINVAL, "%s: not a regular file", host);
 	}
-	rc = remember(w, guest);
+	rc = image_names_add(w, guest, st.st_mode, NULL, 0);
 	if (!rc)
 		rc = emit_header(w, guest + 1, &st, st.st_size, true);
 	if (!rc)
@@ -326,24 +249,69 @@ static int add_symlink(struct image_writer *w, const char *host, const char *gue
 	ssize_t n = readlink(host, target, tlen);
 
 	if (n < 0)
-		return fail(w, -errno, "%s: %s", host, strerror(errno));
+		return image_fail(w, -errno, "%s: %s", host, strerror(errno));
 	if ((size_t)n >= tlen)
-		return fail(w, -ENAMETOOLONG, "%s: symlink target too long", host);
+		return image_fail(w, -ENAMETOOLONG, "%s: symlink target too long", host);
 	target[n] = '\0';
 	return emit_entry(w, guest, st, target, n, false);
 }
 
 static int add_tree(struct image_writer *w, const char *host, const char *guest,
 		    const struct stat *st);
+static int place(struct image_writer *w, const char *host, const char *guest,
+		 const struct stat *st);
+
+/* The directories every guest has (the root, the kernel's mounts, the
+ * generated /etc and HOME): a --file may add to them, never replace them. */
+static bool guest_needs_dir(const char *guest)
+{
+	static const char *const dirs[] = { "/",    "/tmp", "/dev",  "/proc",
+					    "/sys", "/etc", "/root", "/" MONOS_RUN_DIR };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!strcmp(guest, dirs[i]))
+			return true;
+	return false;
+}
+
+static const char *type_name(uint32_t mode)
+{
+	return S_ISDIR(mode) ? "directory" : S_ISLNK(mode) ? "symlink" : "file";
+}
+
+/*
+ * `host` (of type `st`) meets the entry `n` already at `guest`: a directory
+ * merges into a directory (or into the directory a symlink of the image
+ * names); a non-directory never replaces a directory nor the reverse; a
+ * non-directory over a non-directory is skipped (the first one wins).
+ */
+static int add_over(struct image_writer *w, const char *host, const char *guest,
+		    const struct stat *st, const struct image_name *n)
+{
+	if (S_ISDIR(st->st_mode) && S_ISDIR(n->mode))
+		return add_tree(w, host, guest, st);
+	if (S_ISDIR(st->st_mode) && S_ISLNK(n->mode))
+		return place(w, host, guest, st); /* behind the link, resolved */
+	if (!S_ISDIR(st->st_mode) && !S_ISDIR(n->mode))
+		return 0;
+	return image_fail(w, S_ISDIR(n->mode) ? -EISDIR : -ENOTDIR,
+			  "%s: a %s cannot replace the %s %s of the image", host,
+			  type_name(st->st_mode), type_name(n->mode), guest);
+}
 
 /* Dispatch on the type of `st` (the lstat, or stat, of `host`). */
 static int add_one(struct image_writer *w, const char *host, const char *guest,
 		   const struct stat *st)
 {
+	const struct image_name *n = image_names_find(w, guest);
 	char target[PATH_MAX];
 
-	if (image_contains(w, guest))
-		return S_ISDIR(st->st_mode) ? add_tree(w, host, guest, st) : 0;
+	if (n)
+		return add_over(w, host, guest, st, n);
+	if (!S_ISDIR(st->st_mode) && guest_needs_dir(guest))
+		return image_fail(w, -EISDIR,
+				  "%s: a %s cannot replace %s, a directory the guest needs", host,
+				  type_name(st->st_mode), guest);
 	if (S_ISREG(st->st_mode))
 		return add_file(w, host, guest);
 	if (S_ISLNK(st->st_mode))
@@ -365,7 +333,7 @@ static int add_tree(struct image_writer *w, const char *host, const char *guest,
 		rc = emit_entry(w, guest, st, NULL, 0, false);
 	n = scandir(host, &ents, NULL, alphasort);
 	if (n < 0)
-		return rc ? rc : fail(w, -errno, "%s: %s", host, strerror(errno));
+		return rc ? rc : image_fail(w, -errno, "%s: %s", host, strerror(errno));
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		char *h = NULL, *g = NULL;
@@ -374,9 +342,9 @@ static int add_tree(struct image_writer *w, const char *host, const char *guest,
 		if (!rc && strcmp(name, ".") && strcmp(name, "..")) {
 			if (asprintf(&h, "%s/%s", host, name) < 0 ||
 			    asprintf(&g, "%s/%s", strcmp(guest, "/") ? guest : "", name) < 0)
-				rc = fail(w, -ENOMEM, "out of memory");
+				rc = image_fail(w, -ENOMEM, "out of memory");
 			else if (lstat(h, &cst) < 0)
-				rc = fail(w, -errno, "%s: %s", h, strerror(errno));
+				rc = image_fail(w, -errno, "%s: %s", h, strerror(errno));
 			else
 				rc = add_one(w, h, g, &cst);
 		}
@@ -388,82 +356,144 @@ static int add_tree(struct image_writer *w, const char *host, const char *guest,
 	return rc;
 }
 
-/*
- * Add the host file, symlink or directory tree `host` at guest path `guest`
- * (absolute; NULL: host's absolute path), with its parent directories.  With
- * `follow_top`, a symlink given as `host` itself is followed (as a bind mount
- * would); symlinks inside a tree never are.  Returns 0 or -errno with the
- * reason in w->err.
- */
-int image_add_path(struct image_writer *w, const char *host, const char *guest, bool follow_top)
+/* `host` (of type `st`) at `guest`, found through the image's symlinks
+ * (the last one too for a directory), with its parents. */
+static int place(struct image_writer *w, const char *host, const char *guest, const struct stat *st)
 {
-	char *g = guest ? normalize(guest) : image_absolute(host);
-	struct stat st;
-	int rc;
+	char *g;
+	int rc = image_names_resolve(w, guest, S_ISDIR(st->st_mode), &g);
 
-	if (!g)
-		return fail(w, -ENOMEM, "out of memory");
-	if ((follow_top ? stat(host, &st) : lstat(host, &st)) < 0)
-		rc = fail(w, -errno, "%s: %s", host, strerror(errno));
-	else
-		rc = image_add_parents(w, g);
 	if (!rc)
-		rc = add_one(w, host, g, &st);
+		rc = add_parents_at(w, g);
+	if (!rc)
+		rc = add_one(w, host, g, st);
 	free(g);
 	return rc;
 }
 
-/* Host path of a symlink's target: relative targets start from its directory. */
-static char *link_target(const char *link, const char *target)
+/*
+ * The host walk met the symlink `cand` with `after` still to walk: pack the
+ * link, then continue along its target (from the root when absolute, else
+ * from `done`, the link's directory).  *rest becomes the new remainder.
+ */
+static int walk_link(struct image_writer *w, const char *cand, const struct stat *st,
+		     const char *after, char *done, char **rest)
 {
-	const char *slash = strrchr(link, '/');
-	char *out;
+	char target[PATH_MAX], *next = NULL;
+	ssize_t n;
+	int rc = place(w, cand, cand, st);
 
-	if (target[0] == '/' || !slash)
-		return strdup(target);
-	if (asprintf(&out, "%.*s/%s", (int)(slash - link), link, target) < 0)
-		return NULL;
-	return out;
+	if (rc < 0)
+		return rc;
+	n = readlink(cand, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if (target[0] == '/')
+		done[0] = '\0';
+	if (asprintf(&next, "%s%s%s", target, *after ? "/" : "", after) < 0)
+		return -ENOMEM;
+	free(*rest);
+	*rest = next;
+	return 0;
 }
 
 /*
- * Add the program at `host_abs` (absolute, not symlink-resolved): if it is a
- * symlink, the link and then its target, hop by hop, each at its own path.
+ * Pack `path` as the guest's lookup will walk it: every symlink met on the
+ * way (at any component) is packed as a symlink under its real parent, and
+ * the file or tree at the end at its real path.  So both /bin/sh and
+ * /usr/bin/dash resolve in the image on a merged-/usr host (/bin ->
+ * usr/bin, sh -> dash), and no directory entry is ever written where the
+ * host has a symlink.
  */
-int image_add_program(struct image_writer *w, const char *host_abs)
+int image_add_host_path(struct image_writer *w, const char *path)
 {
-	char *cur = strdup(host_abs), target[PATH_MAX];
-	int rc = -ELOOP;
+	char *rest = strdup(path), *done = calloc(1, strlen(path) + PATH_MAX), *cand = NULL;
+	const char *p = rest;
+	int rc = 0, hops = 0;
 
-	for (int hop = 0; cur && hop < IMAGE_MAX_SYMLINK_HOPS; hop++) {
+	if (!rest || !done)
+		rc = -ENOMEM;
+	while (!rc && *(p += strspn(p, "/"))) {
+		size_t n = strcspn(p, "/");
+		const char *after = p + n + strspn(p + n, "/");
 		struct stat st;
-		ssize_t n;
-		char *next;
 
-		if (lstat(cur, &st) < 0 || !S_ISLNK(st.st_mode)) {
-			rc = image_add_path(w, cur, NULL, false);
-			break;
+		if (n == 1 && p[0] == '.') {
+			p += n;
+			continue;
 		}
-		rc = image_add_path(w, cur, NULL, false);
-		n = readlink(cur, target, sizeof(target) - 1);
-		if (rc < 0 || n < 0)
-			break;
-		target[n] = '\0';
-		next = link_target(cur, target);
-		free(cur);
-		cur = next;
-		rc = -ELOOP;
+		if (n == 2 && !strncmp(p, "..", 2)) {
+			*(strrchr(done, '/') ? strrchr(done, '/') : done) = '\0';
+			p += n;
+			continue;
+		}
+		free(cand);
+		if (asprintf(&cand, "%s/%.*s", done, (int)n, p) < 0) {
+			cand = NULL;
+			rc = -ENOMEM;
+		} else if (lstat(cand, &st) < 0) {
+			rc = -errno;
+		} else if (S_ISLNK(st.st_mode)) {
+			rc = ++hops > IMAGE_MAX_SYMLINK_HOPS
+				     ? -ELOOP
+				     : walk_link(w, cand, &st, after, done, &rest);
+			p = rest;
+		} else if (*after == '\0') {
+			rc = place(w, cand, cand, &st);
+			p = after;
+		} else if (!S_ISDIR(st.st_mode)) {
+			rc = -ENOTDIR;
+		} else if (strlen(cand) >= strlen(path) + PATH_MAX) {
+			rc = -ENAMETOOLONG;
+		} else {
+			strcpy(done, cand);
+			p = after;
+		}
 	}
-	free(cur);
-	if (rc == -ELOOP)
-		return fail(w, rc, "%s: too many levels of symbolic links", host_abs);
-	return rc < 0 && !w->err[0] ? fail(w, rc, "%s: %s", host_abs, strerror(-rc)) : rc;
+	if (!rc && !cand) /* the path was "/" itself */
+		rc = image_fail(w, -EISDIR, "%s: the whole host root cannot be packed", path);
+	if (rc < 0 && !w->err[0])
+		image_fail(w, rc, "%s: %s", path, strerror(-rc));
+	free(cand);
+	free(rest);
+	free(done);
+	return rc;
+}
+
+/*
+ * Add the host file, symlink or tree `host` at `guest` (absolute), or at
+ * its own path when `guest` is NULL.  See cli.h.
+ */
+int image_add_path(struct image_writer *w, const char *host, const char *guest)
+{
+	char *g, *real = NULL;
+	struct stat st;
+	int rc;
+
+	if (!guest) {
+		g = image_absolute(host);
+		rc = g ? image_add_host_path(w, g) : image_fail(w, -ENOMEM, "out of memory");
+		free(g);
+		return rc;
+	}
+	/* As a bind mount: the host path resolved, the result at `guest`. */
+	if (stat(host, &st) < 0 || !(real = realpath(host, NULL))) {
+		rc = image_fail(w, -errno, "%s: %s", host, strerror(errno));
+		free(real);
+		return rc;
+	}
+	g = image_normalize(guest);
+	rc = g ? place(w, real, g, &st) : image_fail(w, -ENOMEM, "out of memory");
+	free(g);
+	free(real);
+	return rc;
 }
 
 /* The "TRAILER!!!" entry that ends an archive. */
 int image_finish_archive(struct image_writer *w)
 {
-	struct stat st = {0};
+	struct stat st = { 0 };
 
 	return emit_header(w, CPIO_TRAILER, &st, 0, false);
 }
@@ -472,7 +502,7 @@ int image_finish_archive(struct image_writer *w)
 int image_add_data(struct image_writer *w, const char *guest, const void *data, size_t len,
 		   uint32_t mode)
 {
-	struct stat st = {0};
+	struct stat st = { 0 };
 
 	st.st_mode = mode;
 	st.st_mtime = time(NULL);

@@ -13,19 +13,20 @@
 #include "cli.h"
 
 const char main_help[] =
-    "Usage: monos COMMAND [ARGS...]\n"
-    "\n"
-    "monos runs one unmodified static Linux x86-64 program per virtual machine.\n"
-    "\n"
-    "Commands:\n"
-    "  run [OPTIONS] PROGRAM [ARGS...]   boot PROGRAM in a new instance and relay\n"
-    "                                    its input, output and exit status\n"
-    "  help [COMMAND]                    show this help, or a command's help\n"
-    "\n"
-    "Options:\n"
-    "  -h, --help       show this help\n"
-    "      --version    show the version and protocol versions\n"
-    "\n";
+	"Usage: monos COMMAND [ARGS...]\n"
+	"\n"
+	"monos runs one unmodified Linux x86-64 program per virtual machine: a static\n"
+	"one, or a dynamic one, packed with its interpreter and libraries.\n"
+	"\n"
+	"Commands:\n"
+	"  run [OPTIONS] PROGRAM [ARGS...]   boot PROGRAM in a new instance and relay\n"
+	"                                    its input, output and exit status\n"
+	"  help [COMMAND]                    show this help, or a command's help\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help       show this help\n"
+	"      --version    show the version and protocol versions\n"
+	"\n";
 
 /* Make sure fds 0-2 are open, so no file of ours lands on them. */
 static void ensure_std_fds(void)

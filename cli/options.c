@@ -33,7 +33,10 @@ const char options_run_help[] =
 	"      --file HOST[:GUEST]\n"
 	"                         put the file or directory tree HOST into the image at\n"
 	"                         GUEST (absolute; default: HOST's absolute path).  The\n"
-	"                         last ':' splits HOST from GUEST (repeatable)\n"
+	"                         last ':' splits HOST from GUEST (repeatable).  Without\n"
+	"                         GUEST, symlinks on the way are packed as symlinks.\n"
+	"                         A file never replaces a directory (/, /tmp, /dev,\n"
+	"                         /proc, /sys, /etc, /root, or one already packed)\n"
 	"      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
 	"                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
 	"      --machine TYPE     microvm (default; virtio-mmio devices, fastest start)\n"
@@ -66,6 +69,10 @@ const char options_run_help[] =
 	"developers, e.g. \"-icount shift=0,sleep=on\"), MONOS_KERNEL_ARGS (extra\n"
 	"kernel options, space separated, appended to the kernel command line; for\n"
 	"developers, e.g. \"monos.nettest=1\"), TMPDIR.\n"
+	"\n"
+	"Signals: SIGINT (Ctrl-C), SIGTERM and SIGHUP sent to monos reach the program;\n"
+	"a second one kills the instance at once (exit status 128+N of that signal),\n"
+	"unless it repeats the first within half a second (timeout(1) sends it twice).\n"
 	"\n"
 	"Exit status: the program's status; 128+N if it was killed by signal N\n"
 	"(137 when out of memory); 125 if monos failed; 126 if PROGRAM cannot be\n"
@@ -230,27 +237,47 @@ static long port_of(const char *s, const char *end)
 	return v >= 1 && v <= 65535 ? v : -1;
 }
 
+/* An IPv4 address in dotted-quad form, exactly (inet_pton's AF_INET rules). */
+static bool ipv4_ok(const char *s, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+	struct in_addr in;
+
+	if (len == 0 || len >= sizeof(a))
+		return false;
+	memcpy(a, s, len);
+	a[len] = 0;
+	return inet_pton(AF_INET, a, &in) == 1;
+}
+
 /* -p [IP:]HOST:GUEST[/tcp|/udp], as docker's; the host side listens on
- * 127.0.0.1 unless IP is given.  Becomes a hostfwd of QEMU's user network. */
+ * 127.0.0.1 unless IP is given.  Every part is checked here (QEMU would take
+ * "1:2:3:4" or 999.1.1.1 and fail late, or not at all); becomes a hostfwd
+ * of QEMU's user network. */
 static int parse_publish(struct run_options *o, const char *v, char *err, size_t errlen)
 {
 	const char *slash = strchr(v, '/'), *end = slash ? slash : v + strlen(v);
 	const char *c2 = NULL, *c1 = NULL, *proto = "tcp";
-	char ip[64] = "127.0.0.1", *grown;
+	char ip[INET_ADDRSTRLEN] = "127.0.0.1", *grown;
 	long host, guest;
 
 	if (slash && strcmp(slash, "/tcp") && strcmp(slash, "/udp"))
 		return fail(err, errlen, "--publish %s: the protocol must be tcp or udp", v);
 	if (slash)
 		proto = slash + 1;
-	for (const char *q = v; q < end; q++)
+	for (const char *q = v; q < end; q++) {
+		if (*q == ':' && c1)
+			return fail(err, errlen, "--publish %s: use [IP:]HOST:GUEST (e.g. 8080:80)",
+				    v);
 		if (*q == ':')
 			c1 = c2, c2 = q; /* c2: the last ':', c1: the one before */
+	}
 	if (!c2)
 		return fail(err, errlen, "--publish %s: use HOST:GUEST (e.g. 8080:80)", v);
 	if (c1) {
-		if ((size_t)(c1 - v) >= sizeof(ip) || c1 == v)
-			return fail(err, errlen, "--publish %s: bad address", v);
+		if (!ipv4_ok(v, c1 - v))
+			return fail(err, errlen, "--publish %s: '%.*s' is not an IPv4 address", v,
+				    (int)(c1 - v), v);
 		memcpy(ip, v, c1 - v);
 		ip[c1 - v] = 0;
 	}
@@ -299,19 +326,6 @@ static int parse_net(struct run_options *o, const char *v, char *err, size_t err
 		return fail(err, errlen, "--net %s: use none, user or tap:NAME", v);
 	}
 	return 0;
-}
-
-/* An IPv4 address in dotted-quad form, exactly (inet_pton's AF_INET rules). */
-static bool ipv4_ok(const char *s, size_t len)
-{
-	char a[INET_ADDRSTRLEN];
-	struct in_addr in;
-
-	if (len == 0 || len >= sizeof(a))
-		return false;
-	memcpy(a, s, len);
-	a[len] = 0;
-	return inet_pton(AF_INET, a, &in) == 1;
 }
 
 /* --ip ADDR/PREFIX | dhcp, and --gateway ADDR: checked here so that the

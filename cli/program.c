@@ -131,10 +131,15 @@ static int check_file(const char *path, const char *prog, char *msg, size_t msgl
  */
 int program_check(const char *prog, char **abs_out, char *msg, size_t msglen)
 {
-	char *path = strchr(prog, '/') ? strdup(prog) : lookup_path(prog, getenv("PATH"));
+	char *path;
 	int rc;
 
 	*abs_out = NULL;
+	if (!*prog) { /* as docker: an empty name is not found, not the cwd */
+		snprintf(msg, msglen, "'': no such file");
+		return CLI_EXIT_NOT_FOUND;
+	}
+	path = strchr(prog, '/') ? strdup(prog) : lookup_path(prog, getenv("PATH"));
 	if (!path) {
 		snprintf(msg, msglen, "%s: no such file", prog);
 		return CLI_EXIT_NOT_FOUND;

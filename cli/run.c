@@ -113,9 +113,11 @@ static int write_archives(struct image_writer *w, const struct run_options *o, c
 		msg_error("cannot read the current directory: %s", strerror(errno));
 		return -1;
 	}
-	rc = deps->n ? deps_pack(w, deps, o->verbose) : image_add_program(w, exe);
+	rc = deps->n ? deps_pack(w, deps, o->verbose) : image_add_host_path(w, exe);
 	for (size_t i = 0; !rc && i < o->nfiles; i++)
-		rc = image_add_path(w, o->files[i].host, o->files[i].guest, true);
+		rc = image_add_path(w, o->files[i].host, o->files[i].guest);
+	if (!rc)
+		rc = locales_pack(w, deps, o->env, o->nenv, o->verbose);
 	if (!rc)
 		rc = image_finish_archive(w);
 	if (!rc) {
@@ -160,6 +162,13 @@ static int report(const struct channel *c, const struct run_options *o,
 		msg_error("interrupted: the instance was killed");
 		return CLI_EXIT_INTERRUPTED;
 	}
+	if (res->kill_signo && !c->have_exit) {
+		/* Linux and the guest number these three signals alike. */
+		msg_error("%s again: the instance was killed (the program did not end on the "
+			  "first signal)",
+			  channel_signal_name(res->kill_signo));
+		return 128 + res->kill_signo;
+	}
 	channel_outcome(c, o->memory, o->argv[0], &out);
 	if (out.log_lines && !o->verbose)
 		channel_print_log(c, STDERR_FILENO,
@@ -169,6 +178,8 @@ static int report(const struct channel *c, const struct run_options *o,
 	if (o->verbose && c->dec.dropped)
 		msg_error("%llu stray bytes on the channel were ignored",
 			  (unsigned long long)c->dec.dropped);
+	if (out.enosys[0])
+		msg_error("%s", out.enosys);
 	if (out.msg[0])
 		msg_error("%s", out.msg);
 	return out.code;
@@ -324,7 +335,12 @@ int run_main(int argc, char **argv)
 		msg_error("%s", err);
 	else if ((rc = deps_resolve(exe, o.argv[0], &deps)))
 		msg_error("%s", deps.err);
-	else
+	for (size_t i = 0; !rc && i < o.nfiles; i++)
+		if (deps_add_modules(&deps, o.files[i].host, o.verbose) < 0) {
+			msg_error("%s", deps.err);
+			rc = CLI_EXIT_ERROR;
+		}
+	if (!rc)
 		rc = prepare_and_boot(&o, exe, &deps);
 	cleanup_tmp();
 	deps_free(&deps);

@@ -6,7 +6,8 @@
  * and writes that archive with image.c's writer.
  *
  * A run also looks like a container's: the files of /etc that libc reads
- * (users, hosts, DNS) and /root are generated when the image lacks them,
+ * (users, hosts, DNS) and /root are generated when the image lacks them
+ * (services and protocols are the host's),
  * and the environment gets docker's defaults (PATH, HOSTNAME, HOME) for the
  * names -e does not give.
  */
@@ -193,11 +194,20 @@ static int add_run_lists(struct image_writer *w, const struct rundata *ri)
 	return rc;
 }
 
-/* The generated /etc files the image lacks (a --file of one wins), and /root
- * for HOME. */
+/* Files of /etc taken from the host when the image lacks them: the
+ * service and protocol names (getservbyname, getprotobyname) are the same
+ * everywhere, and a program may rely on them. */
+static const char *const etc_from_host[] = { "/etc/services", "/etc/protocols" };
+
+/* The generated /etc files the image lacks (a --file of one wins), the
+ * host's etc_from_host[] when it has them, and /root for HOME. */
 static int add_etc(struct image_writer *w)
 {
 	int rc = image_add_dir_entry(w, "/root", ROOT_MODE);
+
+	for (size_t i = 0; !rc && i < sizeof(etc_from_host) / sizeof(etc_from_host[0]); i++)
+		if (!image_contains(w, etc_from_host[i]) && access(etc_from_host[i], R_OK) == 0)
+			rc = image_add_path(w, etc_from_host[i], etc_from_host[i]);
 
 	for (size_t i = 0; !rc && i < sizeof(etc_files) / sizeof(etc_files[0]); i++) {
 		if (image_contains(w, etc_files[i].path))

@@ -4,7 +4,8 @@
  * STDIN_EOF), the UART socket (guest frames, decoded by channel.c; queued
  * host frames written when it is writable), QEMU's stderr pipe (kept for
  * failures, shown live with -v) and a signalfd (SIGINT/TERM/HUP forwarded
- * to the guest, SIGWINCH as a window size, SIGCHLD to reap QEMU).
+ * to the guest, SIGWINCH as a window size, SIGCHLD to reap QEMU); the
+ * second of SIGINT/TERM/HUP kills QEMU.
  *
  * It never blocks on the socket: a guest that does not read its stdin only
  * fills the queue, and above CHANNEL_OUTQ_HIGH the loop stops reading stdin.
@@ -17,12 +18,25 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-#define SESSION_QEMU_ERR_KEEP	   (64u << 10) /* QEMU stderr bytes kept */
-#define SESSION_INTERRUPTS_TO_KILL 3	       /* the third Ctrl-C kills QEMU */
+#define SESSION_QEMU_ERR_KEEP (64u << 10) /* QEMU stderr bytes kept */
+/* The second SIGINT, SIGTERM or SIGHUP kills QEMU (docker compose's "press
+ * Ctrl+C again to force"): the first reaches the program, which may shut
+ * down at its own pace or ignore it (a REPL ignores Ctrl-C), so no grace
+ * time kills it behind the user's back; but a program stuck, or a kernel
+ * stuck under it, ends at the user's second word. */
+#define SESSION_SIGNALS_TO_KILL 2
+/* The same signal again within this many ms of the first is that first
+ * request delivered twice, not the user's second word: timeout(1) signals
+ * its child and then its whole process group, and `kill -TERM -PGID` of a
+ * script reaches monos beside its shell.  Counting it killed the instance
+ * of a program that was shutting down gracefully (tests/apps/go.sh, under
+ * timeout, ended 143 now and then).  A person's second Ctrl-C comes later. */
+#define SESSION_SIGNAL_REPEAT_MS 500
 
 enum { FD_STDIN, FD_SOCK, FD_ERR, FD_SIG, FD_COUNT };
 
@@ -31,13 +45,17 @@ struct session {
 	int sock, errpipe, sigfd;
 	pid_t qemu;
 	bool verbose, stdin_eof, sock_eof, err_eof;
-	unsigned interrupts;
+	unsigned stop_signals; /* SIGINT/TERM/HUP received after READY */
+	int last_stop_signo;   /* the last one counted, and when (CLOCK_MONOTONIC ms) */
+	uint64_t last_stop_ms;
 	struct session_result *res;
 	char *qerr; /* the last SESSION_QEMU_ERR_KEEP bytes of QEMU's stderr */
 	size_t qerr_len;
 };
 
-static const int session_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD };
+/* SIGUSR1 asks the kernel for its memory figures (a log line; -v shows it):
+ * how `make soak` checks for leaks while the program runs. */
+static const int session_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD, SIGUSR1 };
 
 /*
  * Block the signals the session handles and return a signalfd for them
@@ -99,6 +117,28 @@ static void reap(struct session *s)
 	}
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Whether stop signal `signo` repeats the last one within
+ * SESSION_SIGNAL_REPEAT_MS (then it is dropped); records it otherwise. */
+static bool is_repeat(struct session *s, int signo)
+{
+	uint64_t now = now_ms();
+
+	if (s->stop_signals && signo == s->last_stop_signo &&
+	    now - s->last_stop_ms < SESSION_SIGNAL_REPEAT_MS)
+		return true;
+	s->last_stop_signo = signo;
+	s->last_stop_ms = now;
+	return false;
+}
+
 static void on_signal(struct session *s)
 {
 	struct signalfd_siginfo si;
@@ -117,18 +157,24 @@ static void on_signal(struct session *s)
 		}
 		switch (si.ssi_signo) {
 		case SIGINT:
-			if (++s->interrupts >= SESSION_INTERRUPTS_TO_KILL && !s->res->interrupted) {
-				kill(s->qemu, SIGKILL);
-				s->res->interrupted = true;
-				break;
-			}
-			/* fall through */
 		case SIGTERM:
 		case SIGHUP:
+			if (s->res->interrupted || s->res->kill_signo)
+				break; /* QEMU is being killed already */
+			if (is_repeat(s, si.ssi_signo))
+				break;
+			if (++s->stop_signals >= SESSION_SIGNALS_TO_KILL) {
+				kill(s->qemu, SIGKILL);
+				s->res->kill_signo = si.ssi_signo;
+				break;
+			}
 			channel_queue(s->c, MONOS_CHAN_SIGNAL, &signo, 1);
 			break;
 		case SIGWINCH:
 			queue_winsize(s);
+			break;
+		case SIGUSR1:
+			channel_queue(s->c, MONOS_CHAN_MEMINFO, NULL, 0);
 			break;
 		case SIGCHLD:
 			reap(s);

@@ -9,6 +9,7 @@ KERNEL_CC ?= gcc
 KERNEL_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(shell $(KERNEL_CC) -print-file-name=include) \
 	-Iinclude -Ikernel -Ikernel/lib/include -I$(BUILD)/gen \
 	-O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
+	-Werror=vla -Werror=missing-prototypes \
 	-mno-sse -mno-sse2 -mno-mmx -mno-avx -mno-red-zone -mcmodel=kernel -fno-pic -fno-pie \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -fno-builtin-printf -fcf-protection=none

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 make -j"$(nproc)" all
+# tests/run.sh also builds `make SAN=1` (build/san) for its san/ stage.
 exec bash tests/run.sh "$@"

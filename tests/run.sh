@@ -10,6 +10,9 @@
 #           replayed, no new fuzzing) and the syscall fuzzer over a fixed set
 #           of seeds in monos: a panic, a hang or no exit status fails
 #   cli/    every tests/cli/*.sh: one counted test per script, exit 0 = pass
+#   apps/   every tests/apps/*.sh, the same way
+#   san/    the unit tests and the CLI scripts that boot no guest again,
+#           built with `make SAN=1` (ASan and UBSan, every report fatal)
 # and ends with exactly one line "N passed, N failed"; exit status 1 if any
 # test failed.
 #
@@ -84,17 +87,21 @@ show() {
 }
 
 # ---------------------------------------------------------------- unit tests
+# run_units [PREFIX [BUILD [MAKE-ARGS...]]]: every unit test binary of BUILD
+# (default $BUILD), built by `make MAKE-ARGS unit-test`, named PREFIX/unit/...
 run_units() {
-	local bin name log=$work/unit.log rc
+	local prefix=${1:-} dir=${2:-$BUILD} bin name log=$work/unit${1:-}.log rc
+	shift $(($# < 2 ? $# : 2))
+	[ -z "$prefix" ] || prefix=$prefix/
 	: >"$log"
-	if ! make --no-print-directory unit-test >"$work/unit-build.log" 2>&1 &&
-		selected unit/build; then
-		echo "FAIL unit/build" >>"$log"
-		show "make unit-test" "$work/unit-build.log" 40 >>"$log"
+	if ! make --no-print-directory "$@" unit-test >"$work/unit-build.log" 2>&1 &&
+		selected "${prefix}unit/build"; then
+		echo "FAIL ${prefix}unit/build" >>"$log"
+		show "make $* unit-test" "$work/unit-build.log" 40 >>"$log"
 	fi
-	for bin in "$BUILD"/tests/unit/test_*; do
+	for bin in "$dir"/tests/unit/test_*; do
 		[ -x "$bin" ] && [[ $bin != *.d ]] || continue
-		name=unit/$(basename "$bin")
+		name=${prefix}unit/$(basename "$bin")
 		selected "$name" || continue
 		timeout -k 5 "$GUEST_TIMEOUT" "$bin" >"$work/unit.out" 2>&1
 		rc=$?
@@ -102,6 +109,7 @@ run_units() {
 		sed -E "s|^(PASS\|FAIL) |\1 $name: |" "$work/unit.out" >>"$log"
 		if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$work/unit.out"; then
 			echo "FAIL $name (exit status $rc without a FAIL line)" >>"$log"
+			show "$name output" "$work/unit.out" "$LOG_LINES" >>"$log"
 		fi
 	done
 	tally "$log"
@@ -152,6 +160,8 @@ GUEST_CASES=(
 	"unix_stream unix_stream none same"
 	"unix_dgram unix_dgram none same"
 	"mm2 mm2 none same"
+	"mm_range mm_range none same"
+	"mm_reserve mm_reserve none same"
 	"copy copy none same"
 	"fdtable fdtable none same"
 	"uio uio none same"
@@ -168,6 +178,25 @@ GUEST_CASES=(
 	"tmpfs_holes tmpfs_holes none same"
 	"tmpfs_full tmpfs_full none same"
 	"timer_storm timer_storm none same"
+	"args args none same one 'two words' '' last"
+	"fdmany fdmany none same"
+	"statfs statfs none same"
+	"pty pty none same"
+	"futex_pi futex_pi none same"
+	"futex_robust futex_robust none same"
+	"sysv_shm sysv_shm none same"
+	"sysv_sem sysv_sem none same"
+	"sysv_msg sysv_msg none same"
+	"posix_shm posix_shm none same"
+	"thread_spin thread_spin none same"
+	"sigexit-resethand sigexit none crash:SIGTERM resethand"
+	"sigexit-threads sigexit none crash:SIGTERM threads"
+	"sigexit-altstack sigexit none crash:SIGTERM altstack"
+	"sigexit-directed sigexit none crash:SIGTERM directed"
+	"inet_any inet_any none same"
+	"backlog backlog none same"
+	"udp_cmsg udp_cmsg none same"
+	"udplite udplite none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,
@@ -420,14 +449,19 @@ run_fuzz() {
 # ------------------------------------------------- CLI and application tests
 # Each tests/cli/*.sh and tests/apps/*.sh is one test; it gets MONOS, BUILD and
 # GUEST (the musl guest programs) in its environment and a fresh TMPDIR.
+# run_scripts DIR [PREFIX [MARK]]: the scripts of tests/DIR (only those with
+# the line MARK, when given), named PREFIX/DIR/NAME.
 run_scripts() {
-	local dir=$1 script name log rc
+	local dir=$1 prefix=${2:-} mark=${3:-} script name log rc
+	[ -z "$prefix" ] || prefix=$prefix/
+	mkdir -p "$work/$prefix"
 	for script in tests/$dir/*.sh; do
 		[ -f "$script" ] || continue
-		name=$dir/$(basename "$script" .sh)
+		[ -z "$mark" ] || grep -qxF "$mark" "$script" || continue
+		name=$prefix$dir/$(basename "$script" .sh)
 		selected "$name" || continue
-		log=$work/$dir.$(basename "$script").log
-		mkdir -p "$work/tmp.$name"
+		log=$work/$prefix$dir.$(basename "$script").log
+		mkdir -p "$work/tmp.$name" "$(dirname "$log")"
 		MONOS=$MONOS BUILD=$BUILD GUEST=$BUILD_ABS/tests/guest/musl TMPDIR=$work/tmp.$name \
 			timeout -k 5 "$CLI_TIMEOUT" bash "$script" >"$log" 2>&1 </dev/null
 		rc=$?
@@ -439,13 +473,48 @@ run_scripts() {
 			echo "    --- end of output:"
 			tail -n 5 "$log" | cat -v | sed 's/^/    | /'
 		fi
-	done >"$work/$dir.log"
-	tally "$work/$dir.log"
+	done >"$work/$prefix$dir.log"
+	tally "$work/$prefix$dir.log"
+}
+
+# ------------------------------------------------------------ sanitizer stage
+# `make SAN=1` builds the CLI and the unit tests with ASan and UBSan into
+# $BUILD/san (every report is fatal).  They run again from there as san/unit/
+# and san/cli/ tests: every unit test, and the CLI scripts that boot no guest
+# (those holding the line SAN_MARK).  The guest programs and the kernel are
+# the normal build's.
+SAN_MARK="# sanitizers: this script boots no guest"
+san_selected() {
+	local f
+	selected san/build && return 0
+	for f in tests/unit/test_*.c; do
+		selected "san/unit/$(basename "$f" .c)" && return 0
+	done
+	for f in tests/cli/*.sh; do
+		grep -qxF "$SAN_MARK" "$f" && selected "san/cli/$(basename "$f" .sh)" && return 0
+	done
+	return 1
+}
+
+run_san() {
+	local MONOS=$BUILD_ABS/san/monos
+	san_selected || return 0
+	if ! make --no-print-directory SAN=1 BUILD="$BUILD/san" all >"$work/san-build.log" 2>&1; then
+		if selected san/build; then
+			echo "FAIL san/build" >"$work/san-build.result"
+			show "make SAN=1" "$work/san-build.log" 40 >>"$work/san-build.result"
+			tally "$work/san-build.result"
+		fi
+		return
+	fi
+	run_units san "$BUILD/san" SAN=1 BUILD="$BUILD/san"
+	MONOS_KERNEL=${MONOS_KERNEL:-$BUILD_ABS/monos-kernel} run_scripts cli san "$SAN_MARK"
 }
 
 run_guests
 run_fuzz
 run_scripts cli
 run_scripts apps
+run_san
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

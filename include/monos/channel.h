@@ -24,7 +24,8 @@
  * Without `monos.channel=1` (plain QEMU, libvirt, a cloud console) the kernel
  * writes plain text to the UART and no frames at all.
  *
- * Version history: 1 = this layout.
+ * Version history: 1 = this layout (MONOS_CHAN_MEMINFO came later within
+ * version 1: a kernel without it drops the frame as garbage).
  */
 #ifndef MONOS_CHANNEL_H
 #define MONOS_CHANNEL_H
@@ -51,6 +52,8 @@ enum monos_chan_type {
 	MONOS_CHAN_STDIN_EOF = 17, /* end of input on fd 0; empty payload */
 	MONOS_CHAN_SIGNAL = 18,	   /* one byte: a Linux signal number */
 	MONOS_CHAN_WINSIZE = 19,   /* struct monos_chan_winsize */
+	MONOS_CHAN_MEMINFO = 20,   /* empty: the kernel answers with one LOG line
+				    * "monos: memory: ..." (heap, frames, allocations) */
 };
 
 /* How the instance ended (monos_chan_exit.kind). */

@@ -4,10 +4,14 @@
  */
 #include "core/console.h"
 #include "arch/x86_64/cpu.h"
+#include "core/fault_inject.h"
+#include "core/heap.h"
 #include "core/kernel.h"
+#include "core/mem.h"
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/time.h"
+#include "core/vm.h"
 #include "drivers/uart.h"
 #include <lib/fmt.h>
 
@@ -28,6 +32,7 @@ static bool rx_throttled;		  /* UART paused: buffer nearly full */
 static struct monos_chan_winsize winsize; /* latest from the host */
 static struct monos_chan_decoder decoder; /* host frames (interrupt only) */
 static void (*signal_fn)(int signo);
+static void (*winsize_fn)(void);
 
 void console_init(bool use_channel)
 {
@@ -68,6 +73,19 @@ out:
 	spin_unlock_irqrestore(&out_lock, flags);
 }
 
+/* One log line of the kernel's memory figures, after `what`: what the leak
+ * checks of `make soak` compare (at exit, and on the host's MEMINFO). */
+static void log_memory(const char *what)
+{
+	struct heap_stats hs;
+
+	heap_stats(&hs);
+	klog("monos: %s heap %lu bytes live in %lu frames, frames used %lu of %lu "
+	     "(program resident %lu), allocations %lu\n",
+	     what, hs.live_bytes, hs.frames, mem_used_frames(), mem_total_frames(),
+	     vm_resident_pages(), fault_inject_count());
+}
+
 /* Append stdin bytes; the caller holds in_lock. */
 static void stdin_push(const uint8_t *p, size_t n)
 {
@@ -86,7 +104,7 @@ static void stdin_push(const uint8_t *p, size_t n)
 static int host_frame_type(unsigned type)
 {
 	return type == MONOS_CHAN_STDIN || type == MONOS_CHAN_STDIN_EOF ||
-	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE;
+	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE || type == MONOS_CHAN_MEMINFO;
 }
 
 /* A complete frame from the host (interrupt context, in_lock held). */
@@ -107,6 +125,11 @@ static void host_frame(void)
 	case MONOS_CHAN_WINSIZE:
 		if (decoder.len == sizeof(winsize))
 			memcpy(&winsize, decoder.buf, sizeof(winsize));
+		if (decoder.len == sizeof(winsize) && winsize_fn)
+			winsize_fn();
+		break;
+	case MONOS_CHAN_MEMINFO:
+		log_memory("memory:");
 		break;
 	}
 }
@@ -177,6 +200,11 @@ struct monos_chan_winsize console_winsize(void)
 	return winsize;
 }
 
+void console_set_winsize_handler(void (*fn)(void))
+{
+	winsize_fn = fn;
+}
+
 void console_set_signal_handler(void (*fn)(int signo))
 {
 	signal_fn = fn;
@@ -216,8 +244,10 @@ void console_exit(const struct monos_chan_exit *e)
 	irq_disable();
 	/* The counterpart of "starting the program": under -icount the two
 	 * lines bound what the run executed, its halted time subtracted. */
-	if (verbose)
+	if (verbose) {
 		klog("monos: at exit: tsc %lu, halted %lu tsc ticks\n", rdtsc(), time_halted_tsc());
+		log_memory("at exit:");
+	}
 	if (channel) {
 		console_write(MONOS_CHAN_EXIT, e, sizeof(*e));
 	} else if (e->kind == MONOS_EXIT_STATUS) {

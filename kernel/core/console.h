@@ -48,6 +48,10 @@ bool console_stdin_ended(uint64_t *gen);
 /* The latest window size from the host (all zero if none). */
 struct monos_chan_winsize console_winsize(void);
 
+/* Who hears of a new window size from the host (the console's terminal,
+ * fs/console_file.c, which signals SIGWINCH): called in interrupt context. */
+void console_set_winsize_handler(void (*fn)(void));
+
 /* Who receives signals the host sends (Ctrl-C, SIGTERM, SIGHUP): set by the
  * signal layer; called in interrupt context with the Linux signal number. */
 void console_set_signal_handler(void (*fn)(int signo));

@@ -7,6 +7,7 @@
 #define CORE_HEAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Allocate `size` bytes, 16-byte aligned; NULL when memory is exhausted.
  * Any context (takes the heap lock). */
@@ -17,5 +18,15 @@ void *kzalloc(size_t size);
 
 /* Free what kmalloc returned; NULL is ignored. */
 void kfree(void *p);
+
+/* What the heap holds: bytes in live blocks (headers and size-class
+ * rounding included), and frames it has taken from the frame allocator (small
+ * blocks keep their frames on free lists once freed, so this is a high-water
+ * mark for them).  A leak shows as live_bytes growing under a steady load. */
+struct heap_stats {
+	uint64_t live_bytes;
+	uint64_t frames;
+};
+void heap_stats(struct heap_stats *st);
 
 #endif

@@ -64,6 +64,9 @@ __noreturn void panic(const char *fmt, ...) __printf(1, 2);
  * image, so it ends like the OOM killer (the CLI says to raise --memory),
  * not like a panic.  Boot only. */
 __noreturn void boot_out_of_memory(const char *what);
+/* panic_symbolise - name the kernel function containing @addr into @out
+ * ("name+0xoff", or "?" when unknown).  Any context. */
+void panic_symbolise(uint64_t addr, char *out, size_t n);
 __noreturn void panic_regs(const struct regs *r, const char *fmt, ...) __printf(2, 3);
 
 #define BUG_ON(cond)                                                                               \

@@ -7,6 +7,7 @@
  */
 #include "core/mem.h"
 #include "core/kernel.h"
+#include "core/fault_inject.h"
 #include "core/spinlock.h"
 
 #define MAX_RANGES 64
@@ -67,8 +68,11 @@ void mem_init(const struct mem_range *ram, unsigned nram, const struct mem_range
 
 uint64_t mem_alloc_frame(int zero)
 {
-	uint64_t pa = 0, flags = spin_lock_irqsave(&mem_lock);
+	uint64_t pa = 0, flags;
 
+	if (fault_inject_alloc())
+		return 0;
+	flags = spin_lock_irqsave(&mem_lock);
 	if (free_list) {
 		pa = free_list;
 		free_list = *(uint64_t *)phys_to_virt(pa);
@@ -91,7 +95,13 @@ uint64_t mem_alloc_frame(int zero)
 
 void mem_free_frame(uint64_t pa)
 {
-	uint64_t flags = spin_lock_irqsave(&mem_lock);
+	uint64_t flags;
+
+	/* A bad address here would be written through the direct map (the
+	 * free list lives in the frames): stop at the broken invariant. */
+	if (!IS_ALIGNED(pa, PAGE_SIZE) || !pa || !mem_is_managed(pa))
+		panic("mem: freeing %#lx, which is not a frame of the allocator", pa);
+	flags = spin_lock_irqsave(&mem_lock);
 
 	*(uint64_t *)phys_to_virt(pa) = free_list;
 	free_list = pa;

@@ -28,7 +28,8 @@ void mem_init(const struct mem_range *ram, unsigned nram, const struct mem_range
  */
 uint64_t mem_alloc_frame(int zero);
 
-/* Give back a frame that mem_alloc_frame() returned. */
+/* Give back a frame that mem_alloc_frame() returned; panics on an address
+ * that cannot be one (unaligned, outside RAM, reserved). */
 void mem_free_frame(uint64_t pa);
 
 /* Whether `pa` is a frame of the allocator (not the image, not MMIO). */

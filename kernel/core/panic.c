@@ -25,7 +25,7 @@ extern char __text_start[], __text_end[];
 static int in_panic;
 
 /* Name the function containing `addr`: "name+0xoff", or "?" when unknown. */
-static void symbolise(uint64_t addr, char *out, size_t n)
+void panic_symbolise(uint64_t addr, char *out, size_t n)
 {
 	uint64_t lo = 0, hi = &ksyms_count ? ksyms_count : 0;
 
@@ -53,7 +53,7 @@ static void backtrace(uint64_t rip, uint64_t rbp)
 
 	klog("backtrace:\n");
 	for (int i = 0; i < MAX_FRAMES; i++) {
-		symbolise(rip, name, sizeof(name));
+		panic_symbolise(rip, name, sizeof(name));
 		klog("  %016lx %s\n", rip, name);
 		/* Frames live on kernel stacks, in the upper half, 8-aligned. */
 		if (rbp < KERNEL_VBASE - (1ul << 46) || (rbp & 7))

@@ -335,6 +335,9 @@ struct thread *sched_spawn(const struct regs *r, uint64_t fs_base)
 	memset(sp, 0, 6 * sizeof(*sp));
 	t->ksp = (uint64_t)sp;
 	enqueue(t);
+	/* Arm the end of the slice: a parent that then spins in ring 3 must
+	 * still give the new thread the CPU. */
+	program_timer();
 	return t;
 }
 

@@ -13,7 +13,7 @@ long copy_to_user(uint64_t dst, const void *src, size_t n)
 {
 	long r;
 
-	if (!uaccess_ok(dst, n))
+	if (!uaccess_range_ok(dst, n))
 		return -EFAULT;
 	user_access_begin();
 	r = uaccess_copy((void *)dst, src, n);
@@ -25,7 +25,7 @@ long copy_from_user(void *dst, uint64_t src, size_t n)
 {
 	long r;
 
-	if (!uaccess_ok(src, n))
+	if (!uaccess_range_ok(src, n))
 		return -EFAULT;
 	user_access_begin();
 	r = uaccess_copy(dst, (const void *)src, n);
@@ -37,7 +37,7 @@ long clear_user(uint64_t dst, size_t n)
 {
 	long r;
 
-	if (!uaccess_ok(dst, n))
+	if (!uaccess_range_ok(dst, n))
 		return -EFAULT;
 	user_access_begin();
 	r = uaccess_zero((void *)dst, n);
@@ -52,7 +52,7 @@ long strncpy_from_user(char *dst, uint64_t src, size_t n)
 	if (!n)
 		return -ENAMETOOLONG;
 	/* Clamp to the lower half: the copy stops at its end or at a fault. */
-	size_t max = src < USER_TOP ? MIN(n, USER_TOP - src) : 0;
+	size_t max = src < USER_END ? MIN(n, USER_END - src) : 0;
 	if (!max)
 		return -EFAULT;
 	user_access_begin();

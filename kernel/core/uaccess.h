@@ -7,13 +7,27 @@
 #ifndef CORE_UACCESS_H
 #define CORE_UACCESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Whether [addr, addr + n) lies in the program's half, without overflow. */
-static inline int uaccess_ok(uint64_t addr, size_t n)
+/*
+ * The end of the program's address space.  The last page below the
+ * non-canonical hole is never the program's, as on Linux (TASK_SIZE_MAX,
+ * arch/x86/include/asm/page_64_types.h): code there could run on into the
+ * hole, and Linux's answers to mmap, munmap and mremap follow from this end.
+ */
+#define USER_END 0x00007ffffffff000ul
+
+/*
+ * Whether [addr, addr + len) lies in the program's address space, computed
+ * without overflow.  The one check of a user range (design.md contract 15):
+ * the copy helpers below and every memory call (sys_mm.c, core/vm.c) use it;
+ * each caller turns `false` into its own Linux errno.
+ */
+static inline bool uaccess_range_ok(uint64_t addr, uint64_t len)
 {
-	return addr <= 0x0000800000000000ul && n <= 0x0000800000000000ul - addr;
+	return addr <= USER_END && len <= USER_END - addr;
 }
 
 /* Copy `n` bytes to/from the program; 0 or -EFAULT.  Process context. */

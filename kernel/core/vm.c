@@ -1,23 +1,35 @@
 /*
- * VMAs and demand paging.  Areas never overlap and stay sorted by address.
+ * The program's areas (VMAs) and every operation on a range of them: map,
+ * unmap, protect, discard, grow, move, truncate; demand paging itself is
+ * core/vm_fault.c's.  Areas never overlap and stay sorted by address.
  * Pages carry their origin in software PTE bits (paging.h): PTE_IMAGE marks
- * an image page mapped in place (never freed), PTE_COW a page that must be
- * copied before the first write, PTE_SHARED a page of a tmpfs file mapped
- * MAP_SHARED (the file owns it: never freed here).  An area holds a
- * reference on its file (vfs_iget), so an unlinked, closed file stays alive
- * while mapped.
+ * a file's page mapped in place into a private area (the file owns it:
+ * never freed here), PTE_COW a page that must be copied before the first
+ * write, PTE_SHARED a file's own page in a MAP_SHARED area (the file owns it
+ * too).  An entry that is not present but not zero keeps its frame while
+ * the area is PROT_NONE, so the data survives, as on Linux.  An area holds a
+ * reference on its file (ops->get), so an unlinked, closed file stays alive
+ * while mapped.  Every walk over a range goes through paging_walk, so its
+ * cost follows the pages that exist, not the size of the range.
  */
 #include "core/vm.h"
 #include "arch/x86_64/paging.h"
-#include "arch/x86_64/trap.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
-#include "fs/vfs.h"
+#include "core/uaccess.h"
+#include "core/vm_internal.h"
+
+/* From this many pages one full flush beats INVLPG each: Linux's
+ * tlb_single_page_flush_ceiling (arch/x86/mm/tlb.c). */
+#define FLUSH_ALL_MIN 33
+/* Pages gathered per TLB flush: above FLUSH_ALL_MIN, so a big unmap flushes
+ * all at once; 1 KiB of kernel stack. */
+#define GATHER_MAX 64
 
 static struct list_head areas = LIST_HEAD_INIT(areas);
 uint64_t vm_brk_start, vm_brk_end;
-static uint64_t resident;
+uint64_t vm_resident;
 
 struct vma *vm_find(uint64_t addr)
 {
@@ -42,28 +54,62 @@ bool vm_overlaps(uint64_t start, uint64_t len)
 
 uint64_t vm_resident_pages(void)
 {
-	return resident;
+	return vm_resident;
 }
 
-/* Drop the page at `va`, freeing its frame unless it belongs to the image. */
-static void drop_page(uint64_t va)
+/*
+ * Pages unmapped but not yet flushed from the TLB, with the frames to free
+ * once they are: unmapping clears entries, flushes, then frees (design.md
+ * contract 15), so no frame is reused while a stale translation could reach
+ * it.
+ */
+struct gather {
+	unsigned n;
+	uint64_t va[GATHER_MAX];
+	uint64_t frame[GATHER_MAX]; /* 0: not ours to free (or nothing to free) */
+};
+
+/* Flush the gathered pages, then free their frames. */
+static void gather_flush(struct gather *g)
 {
-	uint64_t old = paging_unmap(va);
-
-	if (!(old & PTE_P))
-		return;
-	resident--;
-	if (!(old & (PTE_IMAGE | PTE_SHARED)))
-		mem_free_frame(old & PTE_ADDR_MASK);
+	if (g->n >= FLUSH_ALL_MIN)
+		paging_flush_all();
+	else
+		for (unsigned i = 0; i < g->n; i++)
+			paging_flush(g->va[i]);
+	for (unsigned i = 0; i < g->n; i++)
+		if (g->frame[i])
+			mem_free_frame(g->frame[i]);
+	g->n = 0;
 }
 
+static void gather_add(struct gather *g, uint64_t va, uint64_t frame)
+{
+	if (g->n == GATHER_MAX)
+		gather_flush(g);
+	g->va[g->n] = va;
+	g->frame[g->n++] = frame;
+}
+
+/* paging_walk callback: clear the entry, gathering its frame unless the
+ * file owns it. */
+static int unmap_entry(uint64_t va, uint64_t *pte, void *arg)
+{
+	uint64_t old = *pte;
+
+	*pte = 0;
+	vm_resident--;
+	gather_add(arg, va, old & (PTE_IMAGE | PTE_SHARED) ? 0 : old & PTE_ADDR_MASK);
+	return 0;
+}
+
+/* Drop every page of [start, end): cost follows the pages mapped. */
 static void drop_pages(uint64_t start, uint64_t end)
 {
-	for (uint64_t va = start; va < end; va += PAGE_SIZE)
-		if (paging_pte(va))
-			drop_page(va);
-		else
-			va = ALIGN_UP(va + 1, 2ul << 20) - PAGE_SIZE; /* no table: skip it */
+	struct gather g = { 0 };
+
+	paging_walk(start, end, unmap_entry, &g);
+	gather_flush(&g);
 }
 
 /* Split `v` at `addr` (inside it); the new upper part follows it. */
@@ -77,7 +123,7 @@ static int split(struct vma *v, uint64_t addr)
 	hi->start = addr;
 	if (hi->file) {
 		hi->file_off += addr - v->start;
-		vfs_iget(hi->file);
+		hi->ops->get(hi->file);
 	}
 	v->end = addr;
 	list_add(&hi->node, &v->node);
@@ -96,23 +142,31 @@ static int split_at(uint64_t start, uint64_t end)
 	return 0;
 }
 
+static void free_area(struct vma *v)
+{
+	list_del(&v->node);
+	if (v->file)
+		v->ops->put(v->file);
+	kfree(v);
+}
+
 int vm_unmap(uint64_t start, uint64_t len)
 {
 	uint64_t end = start + len;
 	struct vma *v, *tmp;
 
+	if (!uaccess_range_ok(start, len))
+		return -EINVAL;
+	if (!len)
+		return 0;
 	if (split_at(start, end))
 		return -ENOMEM;
 	/* Pages first: the last reference to a file may free its pages. */
 	drop_pages(start, end);
-	list_for_each_entry_safe(v, tmp, &areas, node) {
-		if (v->start >= start && v->end <= end) {
-			list_del(&v->node);
-			if (v->file)
-				vfs_iput(v->file);
-			kfree(v);
-		}
-	}
+	paging_prune(start, end);
+	list_for_each_entry_safe(v, tmp, &areas, node)
+		if (v->start >= start && v->end <= end)
+			free_area(v);
 	return 0;
 }
 
@@ -120,29 +174,42 @@ int vm_unmap(uint64_t start, uint64_t len)
  * there, taking a reference on its file. */
 static int insert_area(const struct vma *tmpl)
 {
-	struct vma *n = kzalloc(sizeof(*n)), *v;
+	struct list_head *at = &areas;
+	struct vma *n, *v;
+	int err;
 
-	if (!n || vm_unmap(tmpl->start, tmpl->end - tmpl->start)) {
-		kfree(n);
+	if (!uaccess_range_ok(tmpl->start, tmpl->end - tmpl->start) || tmpl->end <= tmpl->start ||
+	    (tmpl->file && !tmpl->ops))
+		return -EINVAL;
+	n = kzalloc(sizeof(*n));
+	if (!n)
 		return -ENOMEM;
+	err = vm_unmap(tmpl->start, tmpl->end - tmpl->start);
+	if (err) {
+		kfree(n);
+		return err;
 	}
 	*n = *tmpl;
 	if (n->file)
-		vfs_iget(n->file);
-	list_for_each_entry(v, &areas, node)
-		if (v->start > n->start)
+		n->ops->get(n->file);
+	list_for_each_entry(v, &areas, node) {
+		if (v->start > n->start) {
+			at = &v->node;
 			break;
-	list_add_tail(&n->node, &v->node); /* before v, or at the end */
+		}
+	}
+	list_add_tail(&n->node, at); /* before the first area above, or last */
 	return 0;
 }
 
-int vm_map(uint64_t start, uint64_t len, unsigned prot, struct inode *file, uint64_t file_off,
-	   uint64_t file_len, const char *name)
+int vm_map(uint64_t start, uint64_t len, unsigned prot, struct inode *file,
+	   const struct vm_file_ops *ops, uint64_t file_off, uint64_t file_len, const char *name)
 {
 	struct vma t = { .start = start,
 			 .end = start + len,
 			 .prot = prot,
 			 .file = file,
+			 .ops = file ? ops : NULL,
 			 .file_off = file_off,
 			 .file_end = file_off + file_len,
 			 .name = name };
@@ -151,26 +218,31 @@ int vm_map(uint64_t start, uint64_t len, unsigned prot, struct inode *file, uint
 }
 
 int vm_map_shared(uint64_t start, uint64_t len, unsigned prot, struct inode *file,
-		  uint64_t file_off, unsigned flags)
+		  const struct vm_file_ops *ops, uint64_t file_off, unsigned flags)
 {
 	struct vma t = { .start = start,
 			 .end = start + len,
 			 .prot = prot,
 			 .flags = flags,
 			 .file = file,
+			 .ops = ops,
 			 .file_off = file_off,
 			 .file_end = UINT64_MAX };
 
-	if (file->fops != &tmpfs_file_ops)
-		t.flags &= ~VMA_SHARED; /* the image never changes: private is the same */
+	if (!ops->shared_pages)
+		t.flags &= ~VMA_SHARED; /* the file never changes: private is the same */
 	return insert_area(&t);
 }
 
-/* Whether every page of [start, end) lies in some area. */
+/* Whether every page of [start, end) lies in some area (an empty range
+ * does). */
 static bool fully_mapped(uint64_t start, uint64_t end)
 {
 	struct vma *v;
 	uint64_t at = start;
+
+	if (start >= end)
+		return true;
 	list_for_each_entry(v, &areas, node) {
 		if (v->end <= at)
 			continue;
@@ -183,22 +255,28 @@ static bool fully_mapped(uint64_t start, uint64_t end)
 	return at >= end;
 }
 
-static uint64_t pte_flags(unsigned prot)
+/* paging_walk callback of vm_protect: `arg` is a struct protect. */
+struct protect {
+	unsigned prot;
+	struct gather g; /* pages to flush (no frames) */
+};
+
+static int protect_entry(uint64_t va, uint64_t *pte, void *arg)
 {
-	uint64_t f = PTE_U;
-	if (prot & PROT_WRITE)
-		f |= PTE_W;
-	if (!(prot & PROT_EXEC))
-		f |= PTE_NX;
-	return f;
+	struct protect *p = arg;
+
+	*pte = vm_entry_with_prot(*pte, p->prot);
+	gather_add(&p->g, va, 0);
+	return 0;
 }
 
 int vm_protect(uint64_t start, uint64_t len, unsigned prot)
 {
 	uint64_t end = start + len;
+	struct protect p = { .prot = prot };
 	struct vma *v;
 
-	if (!fully_mapped(start, end))
+	if (!uaccess_range_ok(start, len) || !fully_mapped(start, end))
 		return -ENOMEM;
 	list_for_each_entry(v, &areas, node)
 		if (v->start < end && start < v->end && (v->flags & VMA_NOWRITE) &&
@@ -209,39 +287,32 @@ int vm_protect(uint64_t start, uint64_t len, unsigned prot)
 	list_for_each_entry(v, &areas, node)
 		if (v->start >= start && v->end <= end)
 			v->prot = prot;
-	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-		uint64_t *pte = paging_pte(va);
-		if (!pte || !(*pte & PTE_P))
-			continue;
-		if (prot == PROT_NONE) {
-			drop_page(va); /* refilled from the area if made accessible */
-			continue;
-		}
-		uint64_t keep =
-			*pte & (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_SHARED | PTE_A | PTE_D);
-		uint64_t f = pte_flags(prot);
-		if (*pte & (PTE_IMAGE | PTE_COW)) {
-			f &= ~(uint64_t)PTE_W; /* still shared with the image */
-			if (prot & PROT_WRITE)
-				keep |= PTE_COW;
-		}
-		*pte = keep | f | PTE_P;
-		paging_flush(va);
-	}
+	paging_walk(start, end, protect_entry, &p);
+	gather_flush(&p.g);
 	return 0;
 }
 
 bool vm_range_mapped(uint64_t start, uint64_t len)
 {
-	return fully_mapped(start, start + len);
+	return uaccess_range_ok(start, len) && fully_mapped(start, start + len);
 }
 
-int vm_discard(uint64_t start, uint64_t len)
+int vm_discard(uint64_t start, uint64_t len, bool anon_only)
 {
-	if (!fully_mapped(start, start + len))
+	uint64_t end = start + len;
+	struct vma *v;
+
+	if (!uaccess_range_ok(start, len))
 		return -ENOMEM;
-	drop_pages(start, start + len);
-	return 0;
+	/* Linux works through the areas in order and stops at a bad one. */
+	list_for_each_entry(v, &areas, node) {
+		if (anon_only && v->file && v->start < end && start < v->end) {
+			drop_pages(start, MAX(start, v->start));
+			return -EINVAL;
+		}
+	}
+	drop_pages(start, end);
+	return fully_mapped(start, end) ? 0 : -ENOMEM;
 }
 
 struct vma *vm_next(struct vma *v)
@@ -268,201 +339,59 @@ uint64_t vm_find_free(uint64_t len)
 	return top - VM_MMAP_BOTTOM >= len ? top - len : 0;
 }
 
-/* Fill the page at `va` of area `v` with the file's bytes (zero past EOF). */
-static void fill_from_file(struct vma *v, uint64_t va, void *page)
-{
-	uint64_t off = v->file_off + (va - v->start);
-	uint64_t avail = off < v->file_end ? MIN(PAGE_SIZE, v->file_end - off) : 0;
-
-	if (off >= v->file->size)
-		avail = 0;
-	else
-		avail = MIN(avail, v->file->size - off);
-	if (avail && vfs_inode_read(v->file, page, avail, off) < 0)
-		avail = 0;
-	memset((char *)page + avail, 0, PAGE_SIZE - avail);
-}
-
-/* The physical page of the image backing `va` if it can be mapped in place:
- * a whole page of file data, page aligned in memory.  0 otherwise. */
-static uint64_t image_page(struct vma *v, uint64_t va)
-{
-	uint64_t off = v->file_off + (va - v->start);
-	const uint8_t *p = v->file->data + off;
-
-	if (!v->file->data) /* tmpfs: no bytes in place, copy through vfs_inode_read */
-		return 0;
-	if (off + PAGE_SIZE > v->file_end || off + PAGE_SIZE > v->file->size)
-		return 0;
-	if (!IS_ALIGNED((uint64_t)p, PAGE_SIZE))
-		return 0;
-	return virt_to_phys(p);
-}
-
-/* Copy the image page mapped at `pte` into a private frame. */
-static int break_cow(uint64_t va, uint64_t *pte, struct vma *v)
-{
-	uint64_t pa = mem_alloc_frame(0);
-
-	if (!pa)
-		return -ENOMEM;
-	memcpy(phys_to_virt(pa), phys_to_virt(*pte & PTE_ADDR_MASK), PAGE_SIZE);
-	*pte = pa | pte_flags(v->prot) | PTE_P;
-	paging_flush(va);
-	return 0;
-}
-
-/* The file offset that area `v` maps at `va`. */
-static uint64_t file_offset(const struct vma *v, uint64_t va)
-{
-	return v->file_off + (va - v->start);
-}
-
-/*
- * Map the tmpfs file's own page for `va` of shared area `v`, making it
- * (zeroed) if it is a hole, so that writes through the mapping land in the
- * file.  Past the file's last page there is nothing to map: Linux raises
- * SIGBUS there, monos a fault.
- */
-static int fault_shared(struct vma *v, uint64_t va)
-{
-	uint64_t off = file_offset(v, va), idx = off / PAGE_SIZE;
-
-	if (off >= ALIGN_UP(v->file->size, PAGE_SIZE))
-		return -EFAULT;
-	if (tmpfs_allocate(v->file, idx * PAGE_SIZE, PAGE_SIZE, true))
-		return -ENOMEM;
-	if (paging_map(va, v->file->pages[idx], pte_flags(v->prot) | PTE_SHARED))
-		return -ENOMEM;
-	resident++;
-	return 0;
-}
-
-int vm_fault(uint64_t addr, unsigned error)
-{
-	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE), *pte, pa;
-	struct vma *v = vm_find(addr);
-	bool write = error & PF_WRITE;
-
-	if (!v || (write && !(v->prot & PROT_WRITE)) ||
-	    ((error & PF_INSTR) && !(v->prot & PROT_EXEC)) ||
-	    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
-		return -EFAULT;
-	pte = paging_pte(va);
-	if (pte && (*pte & PTE_P)) {
-		if (write && (*pte & PTE_COW))
-			return break_cow(va, pte, v);
-		return 0; /* already there (another path mapped it): retry */
-	}
-	if (v->flags & VMA_SHARED)
-		return fault_shared(v, va);
-	if (v->file && !(write) && (pa = image_page(v, va))) {
-		uint64_t f = pte_flags(v->prot) | PTE_IMAGE;
-		if (v->prot & PROT_WRITE)
-			f = (f & ~(uint64_t)PTE_W) | PTE_COW;
-		if (paging_map(va, pa, f))
-			return -ENOMEM;
-		resident++;
-		return 0;
-	}
-	pa = mem_alloc_frame(!v->file);
-	if (!pa)
-		return -ENOMEM;
-	if (v->file)
-		fill_from_file(v, va, phys_to_virt(pa));
-	if (paging_map(va, pa, pte_flags(v->prot))) {
-		mem_free_frame(pa);
-		return -ENOMEM;
-	}
-	resident++;
-	return 0;
-}
-
 int vm_grow(uint64_t start, uint64_t old_len, uint64_t new_len)
 {
 	struct vma *v = vm_find(start);
-	uint64_t end = start + new_len;
 
-	if (!v || start + old_len != v->end || end > USER_TOP || end < start)
+	if (!v || old_len != v->end - start || !uaccess_range_ok(start, new_len))
 		return -ENOMEM;
-	if (vm_overlaps(v->end, end - v->end))
+	if (vm_overlaps(v->end, start + new_len - v->end))
 		return -ENOMEM;
-	v->end = end; /* a file area's new part reads on in the file */
+	v->end = start + new_len; /* a file area's new part reads on in the file */
 	return 0;
 }
 
-/* Move the present page-table entry at `from` to `to` (whose page table may
- * need allocating: -ENOMEM, leaving `from` as it was). */
-static int move_pte(uint64_t from, uint64_t to)
-{
-	uint64_t *pte = paging_pte(from), e;
+/* paging_walk callback of vm_move: move the entry by `delta` bytes. */
+struct move {
+	uint64_t delta; /* destination - source (modulo 2^64) */
+	uint64_t done;	/* the source address moved up to */
+};
 
-	if (!pte || !(*pte & PTE_P))
-		return 0;
-	e = *pte;
-	if (paging_map(to, e & PTE_ADDR_MASK, e & ~(PTE_ADDR_MASK | PTE_P)))
+static int move_entry(uint64_t va, uint64_t *pte, void *arg)
+{
+	struct move *m = arg;
+
+	/* The data stays where it is: no flush-then-free order is needed. */
+	if (paging_set(va + m->delta, *pte))
 		return -ENOMEM;
-	paging_unmap(from);
+	*pte = 0;
+	paging_flush(va);
+	m->done = va + PAGE_SIZE;
 	return 0;
 }
 
 int vm_move(uint64_t start, uint64_t old_len, uint64_t dst, uint64_t new_len)
 {
 	struct vma *v = vm_find(start), t;
-	uint64_t keep = MIN(old_len, new_len), done;
+	uint64_t keep = MIN(old_len, new_len);
+	struct move m = { .delta = dst - start, .done = start };
 
-	if (!v || start + old_len > v->end)
+	if (!v || old_len > v->end - start)
 		return -EFAULT;
 	t = *v;
 	t.start = dst;
 	t.end = dst + new_len;
-	t.file_off = v->file ? file_offset(v, start) : 0;
+	t.file_off = v->file ? vm_file_offset(v, start) : 0;
 	if (insert_area(&t))
 		return -ENOMEM;
-	for (done = 0; done < keep; done += PAGE_SIZE)
-		if (move_pte(start + done, dst + done))
-			break;
-	if (done < keep) {
+	if (paging_walk(start, start + keep, move_entry, &m)) {
 		/* Put back what moved: the old tables exist, so this cannot fail. */
-		for (uint64_t off = 0; off < done; off += PAGE_SIZE)
-			move_pte(dst + off, start + off);
+		struct move back = { .delta = start - dst };
+		paging_walk(dst, dst + (m.done - start), move_entry, &back);
 		vm_unmap(dst, new_len);
 		return -ENOMEM;
 	}
 	return vm_unmap(start, old_len) ? -ENOMEM : 0;
-}
-
-/* Whether the page at `va` of area `v` is resident (see vm_mincore). */
-static uint8_t page_resident(const struct vma *v, uint64_t va)
-{
-	uint64_t *pte = paging_pte(va), off, idx;
-
-	if (pte && (*pte & PTE_P))
-		return 1;
-	if (!v->file)
-		return 0;
-	off = file_offset(v, va);
-	if (off >= v->file->size || off >= v->file_end)
-		return 0;
-	if (v->file->fops != &tmpfs_file_ops)
-		return 1; /* image files are in memory whole */
-	idx = off / PAGE_SIZE;
-	return idx < v->file->npages && v->file->pages[idx];
-}
-
-int vm_mincore(uint64_t start, size_t npages, uint8_t *vec)
-{
-	uint64_t end = start + npages * PAGE_SIZE;
-	struct vma *v = NULL;
-
-	if (!fully_mapped(start, end))
-		return -ENOMEM;
-	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-		if (!v || va >= v->end)
-			v = vm_find(va);
-		vec[(va - start) / PAGE_SIZE] = page_resident(v, va);
-	}
-	return 0;
 }
 
 void vm_file_truncate(struct inode *ino, uint64_t size)
@@ -473,8 +402,9 @@ void vm_file_truncate(struct inode *ino, uint64_t size)
 	list_for_each_entry(v, &areas, node) {
 		if (v->file != ino || !(v->flags & VMA_SHARED))
 			continue;
-		for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE)
-			if (file_offset(v, va) >= first && paging_pte(va))
-				drop_page(va);
+		if (first <= v->file_off)
+			drop_pages(v->start, v->end);
+		else if (first - v->file_off < v->end - v->start)
+			drop_pages(v->start + (first - v->file_off), v->end);
 	}
 }

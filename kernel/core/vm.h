@@ -1,10 +1,12 @@
 /*
  * The program's address space: a sorted list of areas (VMAs), filled on
  * demand by the page-fault handler (design.md, memory).  Anonymous memory
- * gets zeroed frames; file mappings of the image map its pages in place while
- * only read, and copy a page on its first write.  Shared mappings of tmpfs
- * files (memfd included) map the file's own pages, so every mapping and
- * read()/write() see the same bytes.
+ * gets zeroed frames.  A file area reaches its file only through the
+ * operations the file layer registered with it (struct vm_file_ops): files
+ * whose bytes lie in memory (the image) are mapped in place while only read
+ * and a page is copied on its first write; shared mappings of files that own
+ * their pages (tmpfs, memfd) map the file's own pages, so every mapping and
+ * read()/write() see the same bytes.  This layer knows no filesystem.
  */
 #ifndef CORE_VM_H
 #define CORE_VM_H
@@ -19,21 +21,54 @@
 #define PROT_WRITE 2
 #define PROT_EXEC  4
 
-struct inode;
+struct inode; /* opaque here: only the file's own operations look inside */
+
+/*
+ * How a file area is filled (design.md contract 20: the VMA's fault
+ * operation).  The file layer (fs/) supplies these when it maps a file;
+ * `off` is always a page-aligned file offset.  Called with the area list
+ * stable, in syscall or fault context.
+ */
+struct vm_file_ops {
+	/* Take and drop a reference on the file: each area holds one. */
+	void (*get)(struct inode *file);
+	void (*put)(struct inode *file);
+	/*
+	 * The frame holding the file's own page at `off`, to be mapped in place.
+	 * `shared` false (a private read fault): the frame if the file keeps a
+	 * whole page of bytes there that never changes, else 0 (then `fill`
+	 * copies).  `shared` true (only with `shared_pages`): the page, made
+	 * (zeroed) if it is a hole, so that writes land in the file; -EFAULT
+	 * past the file's last page, -ENOMEM.  The file owns the frame.
+	 */
+	long (*frame)(struct inode *file, uint64_t off, bool shared);
+	/* Copy at most `n` (<= a page) bytes at `off` into `page`; returns the
+	 * bytes copied (fewer at the file's end) or -errno. */
+	long (*fill)(struct inode *file, uint64_t off, void *page, size_t n);
+	/* Whether the file's page at `off` is in memory (mincore). */
+	bool (*resident)(struct inode *file, uint64_t off);
+	/* MAP_SHARED maps the file's own pages; false: the file never changes,
+	 * so a shared mapping is the same as a private one. */
+	bool shared_pages;
+};
 
 /* struct vma.flags */
-#define VMA_SHARED  1 /* MAP_SHARED of a tmpfs file: maps the file's pages */
+#define VMA_SHARED  1 /* MAP_SHARED of a file with shared_pages: maps its pages */
 #define VMA_NOWRITE 2 /* MAP_SHARED of a file opened without write access */
 
+/* An area.  The list and every field are guarded by the kernel's one
+ * implicit lock (interrupts off in system calls and faults, design.md
+ * contract 14); the page-table walks rely on it too. */
 struct vma {
-	uint64_t start, end;   /* [start, end), page aligned */
-	unsigned prot;	       /* PROT_* */
-	unsigned flags;	       /* VMA_* */
-	struct inode *file;    /* backing file (one vfs_iget reference), or NULL */
-	uint64_t file_off;     /* file offset of `start` */
-	uint64_t file_end;     /* file bytes end here (offset); beyond reads zero */
-	const char *name;      /* "[heap]", "[stack]" or NULL, for /proc/self/maps */
-	struct list_head node; /* in the address space's sorted list */
+	uint64_t start, end;	       /* [start, end), page aligned */
+	unsigned prot;		       /* PROT_* */
+	unsigned flags;		       /* VMA_* */
+	struct inode *file;	       /* backing file (one ops->get reference), or NULL */
+	const struct vm_file_ops *ops; /* the file's operations (NULL: anonymous) */
+	uint64_t file_off;	       /* file offset of `start` */
+	uint64_t file_end;	       /* file bytes end here (offset); beyond reads zero */
+	const char *name;	       /* "[heap]", "[stack]" or NULL, for /proc/self/maps */
+	struct list_head node;	       /* in the address space's sorted list */
 };
 
 /* Memory layout of the program (no randomisation yet). */
@@ -44,34 +79,51 @@ struct vma {
 #define VM_PIE_BASE    0x0000555555554000ul
 
 /*
- * Add an area [start, start + len) replacing whatever was mapped there.
- * `file` may be NULL (anonymous).  Returns 0 or -ENOMEM.
+ * Add an area [start, start + len) replacing whatever was mapped there; the
+ * range must pass uaccess_range_ok (-EINVAL otherwise).  `file` may be NULL
+ * (anonymous, `ops` NULL too); else `ops` are its operations and the area
+ * maps `file_len` bytes from `file_off`.  Returns 0, -EINVAL or -ENOMEM.
  */
-int vm_map(uint64_t start, uint64_t len, unsigned prot, struct inode *file, uint64_t file_off,
-	   uint64_t file_len, const char *name);
+int vm_map(uint64_t start, uint64_t len, unsigned prot, struct inode *file,
+	   const struct vm_file_ops *ops, uint64_t file_off, uint64_t file_len, const char *name);
 
 /*
  * vm_map with VMA_* `flags`: for a MAP_SHARED mapping of `file` (whose end is
- * the file's current end).  VMA_SHARED only for tmpfs files.  0 or -ENOMEM.
+ * the file's current end).  VMA_SHARED is dropped unless ops->shared_pages.
+ * 0, -EINVAL or -ENOMEM.
  */
 int vm_map_shared(uint64_t start, uint64_t len, unsigned prot, struct inode *file,
-		  uint64_t file_off, unsigned flags);
+		  const struct vm_file_ops *ops, uint64_t file_off, unsigned flags);
 
-/* Remove every mapping in [start, start + len), freeing frames; 0 or -ENOMEM
- * (splitting an area needs memory). */
+/* Remove every mapping in [start, start + len), freeing frames (and page
+ * tables left empty); 0, -EINVAL (a range uaccess_range_ok refuses) or
+ * -ENOMEM (splitting an area needs memory).  Cost follows the pages mapped. */
 int vm_unmap(uint64_t start, uint64_t len);
 
 /* Change protection of [start, start + len); -ENOMEM if any part is not
  * mapped (Linux's answer), -EACCES to make writable a shared mapping of a
- * file opened without write access. */
+ * file opened without write access.  PROT_NONE keeps the pages' data, as
+ * Linux does.  Cost follows the pages mapped, not the range. */
 int vm_protect(uint64_t start, uint64_t len, unsigned prot);
 
 /* Drop the pages of [start, start + len) so the next touch refills them
- * (zero for anonymous memory): MADV_DONTNEED and MADV_FREE.  -ENOMEM if any
- * part is unmapped. */
-int vm_discard(uint64_t start, uint64_t len);
+ * (zero for anonymous memory): MADV_DONTNEED, and MADV_FREE with
+ * `anon_only` (-EINVAL at the first file area, the pages before it
+ * dropped).  -ENOMEM if any part is unmapped (the mapped parts are dropped
+ * all the same), as Linux. */
+int vm_discard(uint64_t start, uint64_t len, bool anon_only);
 
-/* Whether every page of [start, start + len) lies in some area. */
+/*
+ * Fault in every page of [start, start + len) that an area makes accessible,
+ * for writing where the area is private and writable (mlock: Linux's
+ * populate), in address order.  0, -ENOMEM (out of frames) or -EFAULT (a
+ * PROT_NONE area, or a shared file area past its file's end, as Linux's
+ * populate refuses them).  Cost follows the range: it makes the pages.
+ */
+int vm_populate(uint64_t start, uint64_t len);
+
+/* Whether every page of [start, start + len) lies in some area (false for
+ * a range uaccess_range_ok refuses). */
 bool vm_range_mapped(uint64_t start, uint64_t len);
 
 /*
@@ -96,16 +148,18 @@ int vm_move(uint64_t start, uint64_t old_len, uint64_t dst, uint64_t new_len);
 int vm_mincore(uint64_t start, size_t npages, uint8_t *vec);
 
 /*
- * tmpfs file `ino` is being cut to `size` bytes: drop the shared mappings'
- * entries for its pages at and past the new end before tmpfs frees them.
- * For tmpfs_truncate; any context that holds the VFS.
+ * File `ino` is being cut to `size` bytes: drop the shared mappings'
+ * entries for its pages at and past the new end (and flush them) before the
+ * file frees them.  For the file layer's truncate; any context that holds
+ * the VFS.
  */
 void vm_file_truncate(struct inode *ino, uint64_t size);
 
 /* A free range of `len` bytes, highest first below VM_MMAP_TOP, or 0. */
 uint64_t vm_find_free(uint64_t len);
 
-/* Whether any part of [start, start + len) is mapped. */
+/* Whether any part of [start, start + len) is mapped; the range must pass
+ * uaccess_range_ok. */
 bool vm_overlaps(uint64_t start, uint64_t len);
 
 /* The area after `v` (NULL: the first area), or NULL after the last; for

@@ -40,7 +40,6 @@
 #define AT_SYSINFO_EHDR 33
 #define AT_MINSIGSTKSZ	51
 #define USER_HZ		100
-#define MAX_ARGS_BYTES	(128 * 1024) /* what we build on the stack at most */
 #define MAX_AUXV	24
 #define RFLAGS_IF	0x202
 /* Linux's x86 signal frame without the XSAVE area (struct rt_sigframe,
@@ -86,53 +85,103 @@ static long map_segments(struct inode *ino, const struct elf_info *info, uint64_
 		uint64_t mem_end = ALIGN_UP(va + ph->p_memsz, PAGE_SIZE);
 		unsigned prot = seg_prot(ph->p_flags);
 
-		if (file_end > start && vm_map(start, file_end - start, prot, ino, off,
-					       ph->p_offset + ph->p_filesz - off, NULL))
+		if (file_end > start && vm_map(start, file_end - start, prot, ino, vfs_vm_ops(ino),
+					       off, ph->p_offset + ph->p_filesz - off, NULL))
 			return -ENOMEM;
 		if (mem_end > file_end &&
-		    vm_map(file_end, mem_end - file_end, prot, NULL, 0, 0, NULL))
+		    vm_map(file_end, mem_end - file_end, prot, NULL, NULL, 0, 0, NULL))
 			return -ENOMEM;
 		top = MAX(top, mem_end);
 	}
 	return top;
 }
 
-/* The stack builder writes downwards from the top of a kernel buffer that is
- * copied to the program's stack in one go. */
-struct stack_builder {
-	char buf[MAX_ARGS_BYTES];
-	size_t used;  /* bytes from the top */
-	uint64_t top; /* the program address of buf's end */
+/*
+ * Linux's limits on what exec copies (include/uapi/linux/binfmts.h, fs/exec.c
+ * bprm_stack_limits() and copy_strings()): each string at most MAX_ARG_STRLEN
+ * bytes with its NUL, at most MAX_ARG_STRINGS in each list, and the strings
+ * (the file name, envp's, argv's) plus one pointer per argument and variable
+ * within a quarter of the stack rlimit, capped at 3/4 of _STK_LIM and never
+ * below ARG_MAX.  Beyond them execve fails with E2BIG.  The rlimit is
+ * RLIMIT_STACK's default, VM_STACK_SIZE: nothing can change it before exec.
+ */
+#define MAX_ARG_STRLEN	(32 * PAGE_SIZE)
+#define MAX_ARG_STRINGS 0x7fffffff
+#define ARG_MAX		(32 * PAGE_SIZE)
+#define STK_LIM		(8ul << 20)
+#define ARGS_LIMIT	MAX(MIN(STK_LIM / 4 * 3, VM_STACK_SIZE / 4), ARG_MAX)
+#define PTR_BATCH	64 /* pointers written to the stack per copy */
+
+/* A per-run list of NUL-separated strings (bootinfo.h); a last string
+ * without its NUL gets one on the stack. */
+struct strlist {
+	const char *s;
+	size_t len;   /* bytes at s */
+	size_t count; /* strings */
+	size_t size;  /* bytes on the stack: len, plus a missing last NUL */
 };
 
-static uint64_t push_bytes(struct stack_builder *sb, const void *p, size_t n)
+/* Count a list's strings; -E2BIG if one is longer than Linux allows. */
+static long strlist_init(struct strlist *l, const char *s, size_t len)
 {
-	if (n > sizeof(sb->buf) - sb->used)
-		return 0;
-	sb->used += n;
-	memcpy(sb->buf + sizeof(sb->buf) - sb->used, p, n);
-	return sb->top - sb->used;
-}
+	*l = (struct strlist){ .s = s, .len = len };
+	for (size_t i = 0; i < len;) {
+		size_t n = strnlen(s + i, len - i) + 1;
 
-/* Count the NUL-terminated strings of a per-run list. */
-static size_t count_strings(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += s[i] == 0;
-	return n;
-}
-
-/* Push a list's strings and record their program addresses in `ptrs`. */
-static int push_strings(struct stack_builder *sb, const char *s, size_t len, uint64_t *ptrs)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; n++) {
-		size_t l = strnlen(s + i, len - i) + 1;
-		if (!(ptrs[n] = push_bytes(sb, s + i, l)))
+		if (n > MAX_ARG_STRLEN || ++l->count > MAX_ARG_STRINGS)
 			return -E2BIG;
-		i += l;
+		i += n;
 	}
+	l->size = len + (len && s[len - 1] ? 1 : 0);
+	return 0;
+}
+
+/* Copy a list's strings to the program's stack at `at`. */
+static long strlist_put(const struct strlist *l, uint64_t at)
+{
+	static const char nul;
+
+	if (copy_to_user(at, l->s, l->len))
+		return -EFAULT;
+	return l->size > l->len ? copy_to_user(at + l->len, &nul, 1) : 0;
+}
+
+/* Write the addresses of a list's strings (copied to `at`) and a NULL to
+ * the pointer array at `dst`, a batch at a time. */
+static long strlist_put_ptrs(const struct strlist *l, uint64_t at, uint64_t dst)
+{
+	uint64_t batch[PTR_BATCH];
+	size_t k = 0;
+
+	for (size_t i = 0;; i += strnlen(l->s + i, l->len - i) + 1) {
+		bool end = i >= l->len;
+
+		batch[k++] = end ? 0 : at + i;
+		if (k == PTR_BATCH || end) {
+			if (copy_to_user(dst, batch, k * sizeof(batch[0])))
+				return -EFAULT;
+			dst += k * sizeof(batch[0]);
+			k = 0;
+		}
+		if (end)
+			return 0;
+	}
+}
+
+/* The lists as Linux's execve would take them: 0, or -E2BIG with *why. */
+static long args_check(const char *path, struct strlist *args, const char *argv, size_t argv_len,
+		       struct strlist *env, const char *envp, size_t envp_len, const char **why)
+{
+	size_t ptrs;
+
+	*why = "an argument or variable is longer than 128 KiB (MAX_ARG_STRLEN)";
+	if (strlist_init(args, argv, argv_len) || strlist_init(env, envp, envp_len))
+		return -E2BIG;
+	ptrs = (MAX(args->count, 1) + env->count) * sizeof(uint64_t);
+	*why = "argument list too long: arguments, environment and pointers pass a quarter of "
+	       "the stack limit";
+	if (ptrs >= ARGS_LIMIT || strlen(path) + 1 + args->size + env->size > ARGS_LIMIT - ptrs)
+		return -E2BIG;
 	return 0;
 }
 
@@ -165,43 +214,39 @@ static void auxv_build(const struct loaded *ld, uint64_t platform, uint64_t rand
 	auxv_len = ARRAY_SIZE(v);
 }
 
-static long build_stack(struct stack_builder *sb, const char *path, const char *argv,
-			size_t argv_len, const char *envp, size_t envp_len, const struct loaded *ld,
-			uint64_t *sp)
+/*
+ * Build the program's stack as Linux does, downwards from its top: a NULL
+ * word, the file name (AT_EXECFN), envp's strings above argv's (so both
+ * ascend contiguously), "x86_64" (AT_PLATFORM), 16 random bytes (AT_RANDOM),
+ * then argc, argv[], NULL, envp[], NULL and the auxv, with rsp 16-byte
+ * aligned at argc.  Everything is written straight to the stack's pages.
+ */
+static long build_stack(const char *path, const struct strlist *args, const struct strlist *env,
+			const struct loaded *ld, uint64_t *sp)
 {
-	size_t argc = count_strings(argv, argv_len), envc = count_strings(envp, envp_len);
-	uint64_t ptrs[argc + envc + 2], execfn, platform, random;
+	static const char platform[] = "x86_64";
+	size_t path_size = strlen(path) + 1, words;
+	uint64_t execfn = VM_STACK_TOP - sizeof(uint64_t) - path_size;
+	uint64_t envs = execfn - env->size, argvs = envs - args->size;
+	uint64_t plat = ALIGN_DOWN(argvs, 16) - sizeof(platform), random = plat - 16;
+	uint64_t argc = args->count, vecs;
 	uint8_t rnd[16];
-	size_t words;
 
-	if (argc + envc > MAX_ARGS_BYTES / 16)
-		return -E2BIG;
 	random_fill(rnd, sizeof(rnd));
-	execfn = push_bytes(sb, path, strlen(path) + 1);
-	platform = push_bytes(sb, "x86_64", 7);
-	random = push_bytes(sb, rnd, sizeof(rnd));
-	if (!execfn || !platform || !random || push_strings(sb, envp, envp_len, ptrs + argc + 1) ||
-	    push_strings(sb, argv, argv_len, ptrs))
-		return -E2BIG;
-	ptrs[argc] = 0;
-	ptrs[argc + 1 + envc] = 0;
-	auxv_build(ld, platform, random, execfn);
-
-	/* argc, argv[], NULL, envp[], NULL, auxv: rsp 16-byte aligned at argc. */
-	words = 1 + argc + 1 + envc + 1 + auxv_len;
-	sb->used = ALIGN_UP(sb->used + words * 8, 16) - words * 8;
-	if (!push_bytes(sb, auxv, auxv_len * 8) ||
-	    !push_bytes(sb, ptrs + argc + 1, (envc + 1) * 8) ||
-	    !push_bytes(sb, ptrs, (argc + 1) * 8))
-		return -E2BIG;
-	uint64_t argc64 = argc;
-	*sp = push_bytes(sb, &argc64, 8);
-	if (!*sp)
-		return -E2BIG;
-	return copy_to_user(*sp, sb->buf + sizeof(sb->buf) - sb->used, sb->used);
+	auxv_build(ld, plat, random, execfn);
+	words = 1 + argc + 1 + env->count + 1 + auxv_len;
+	*sp = ALIGN_DOWN(random - words * sizeof(uint64_t), 16);
+	vecs = *sp + sizeof(uint64_t);
+	if (copy_to_user(execfn, path, path_size) || strlist_put(env, envs) ||
+	    strlist_put(args, argvs) || copy_to_user(plat, platform, sizeof(platform)) ||
+	    copy_to_user(random, rnd, sizeof(rnd)) || copy_to_user(*sp, &argc, sizeof(argc)) ||
+	    strlist_put_ptrs(args, argvs, vecs) ||
+	    strlist_put_ptrs(env, envs, vecs + (argc + 1) * sizeof(uint64_t)) ||
+	    copy_to_user(vecs + (argc + 1 + env->count + 1) * sizeof(uint64_t), auxv,
+			 auxv_len * sizeof(uint64_t)))
+		return -ENOMEM;
+	return 0;
 }
-
-static struct stack_builder builder; /* too big for a kernel stack; exec runs once */
 
 /*
  * Find and check an ELF file of the image.  The ELF reader uses the headers
@@ -265,10 +310,13 @@ static long load(const char *path, const char *argv, size_t argv_len, const char
 		 size_t envp_len, struct regs *r, void **copies, const char **why)
 {
 	struct loaded ld = { 0 };
+	struct strlist args, env;
 	struct inode *ino;
 	uint64_t sp;
 	long top, err;
 
+	if ((err = args_check(path, &args, argv, argv_len, &env, envp, envp_len, why)))
+		return err;
 	if ((err = open_elf(path, &ino, &ld.prog, &copies[0], why)))
 		return err;
 	if (ld.prog.type == ET_DYN)
@@ -280,17 +328,14 @@ static long load(const char *path, const char *argv, size_t argv_len, const char
 	ld.entry = ld.prog.entry + ld.bias;
 	if (ld.prog.interp && (err = load_interp(&ld, &copies[1], why)))
 		return err;
-	if (vm_map(VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, PROT_READ | PROT_WRITE, NULL, 0, 0,
-		   "[stack]"))
+	if (vm_map(VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, PROT_READ | PROT_WRITE, NULL, NULL,
+		   0, 0, "[stack]"))
 		return *why = "out of memory for the stack", -ENOMEM;
 	if ((err = vdso_map_install()) < 0)
 		return *why = "out of memory for the vDSO", err;
 	ld.vdso = err;
-	builder.top = VM_STACK_TOP;
-	builder.used = 0;
-	err = build_stack(&builder, path, argv, argv_len, envp, envp_len, &ld, &sp);
-	if (err)
-		return *why = "arguments too long", err;
+	if ((err = build_stack(path, &args, &env, &ld, &sp)))
+		return *why = "out of memory for the stack", err;
 	memset(r, 0, sizeof(*r));
 	r->rip = ld.entry;
 	r->rsp = sp;

@@ -14,9 +14,12 @@ struct regs;
 /*
  * Load the program at `path` with the arguments and environment given as
  * NUL-separated lists (`argv`/`argc`, `envp`/`envc`: the per-run data's
- * layout), and fill `r` for trap_enter_user().  On failure returns -errno
- * (-ENOENT, -EACCES, -ENOEXEC, -ENOMEM, -E2BIG) and sets *why to a phrase
- * for the log.
+ * layout), and fill `r` for trap_enter_user().  The lists are held to
+ * Linux's execve limits (a string of at most 128 KiB, strings and pointers
+ * within a quarter of the stack rlimit) before anything is mapped, and their
+ * strings land on the stack as Linux places them (argv's then envp's,
+ * ascending, contiguous).  On failure returns -errno (-ENOENT, -EACCES,
+ * -ENOEXEC, -ENOMEM, -E2BIG) and sets *why to a phrase for the log.
  */
 long exec_load(const char *path, const char *argv, size_t argv_len, const char *envp,
 	       size_t envp_len, struct regs *r, const char **why);

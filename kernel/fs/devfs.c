@@ -1,7 +1,8 @@
 /*
  * /dev: the character devices programs expect (null, zero, full, random,
  * urandom, tty, console) and stdin, stdout and stderr, which reopen the
- * program's fds 0-2 as Linux's /proc/self/fd links do.  Device numbers are
+ * program's fds 0-2 as Linux's /proc/self/fd links do; ptmx and the pts
+ * directory of the pseudo-terminals (fs/pty.c); /dev/shm (tmpfs).  Device numbers are
  * Linux's (Documentation/admin-guide/devices.txt).
  */
 #include "fs/vfs.h"
@@ -9,12 +10,22 @@
 #include "core/kernel.h"
 #include "core/random.h"
 #include "core/uaccess.h"
+#include "fs/pty.h"
+#include "fs/tty.h"
 
 #define DEV_MODE    (S_IFCHR | 0666)
 #define TMPFS_MAGIC 0x01021994 /* devtmpfs reports tmpfs' magic */
 #define DEVFS_DEV   0x0005
 
-struct vfs_sb devfs_sb = { .name = "devtmpfs", .magic = TMPFS_MAGIC, .dev = DEVFS_DEV };
+/* devtmpfs is a tmpfs of the default size that holds no data. */
+static void devfs_space(struct vfs_space *sp)
+{
+	sp->blocks = sp->bfree = tmpfs_max_pages();
+}
+
+struct vfs_sb devfs_sb = {
+	.name = "devtmpfs", .magic = TMPFS_MAGIC, .dev = DEVFS_DEV, .space = devfs_space
+};
 #define MKDEV(major, minor) (((major) << 8) | (minor))
 
 static long null_read(struct file *f, void *kbuf, size_t n, uint64_t off)
@@ -80,22 +91,27 @@ static const struct file_ops random_ops = { .read = random_read,
 					    .write = null_write,
 					    .seekable = true };
 
-/* /dev/stdin, /dev/stdout, /dev/stderr, /dev/tty, /dev/console: the
- * program's own descriptors (or, for tty and console, fd 0). */
+/* /dev/stdin, /dev/stdout, /dev/stderr, /dev/console: the program's own
+ * descriptors (for console, fd 0). */
 static struct file *reopen_fd(struct inode *ino, unsigned flags)
 {
-	int fd = ino->rdev == MKDEV(5, 0) || ino->rdev == MKDEV(5, 1) ? 0 : (int)ino->rdev - 0xfd00;
+	int fd = ino->rdev == MKDEV(5, 1) ? 0 : (int)ino->rdev - 0xfd00;
 	struct file *f = fd_get(fd);
 
 	if (!f)
 		return ERR_PTR(-ENXIO);
-	if (ino->rdev == MKDEV(5, 0) && !console_file_is_tty(f))
-		return ERR_PTR(-ENXIO); /* no controlling terminal */
 	f->refs++;
 	return f;
 }
 
+/* /dev/tty: the controlling terminal (fs/tty.c), ENXIO without one. */
+static struct file *open_ctty(struct inode *ino, unsigned flags)
+{
+	return tty_open_ctty(flags);
+}
+
 static const struct file_ops reopen_ops = { .open = reopen_fd };
+static const struct file_ops tty_ops = { .open = open_ctty };
 
 struct dev {
 	const char *name;
@@ -109,7 +125,8 @@ static const struct dev devices[] = {
 	{ "full", MKDEV(1, 7), DEV_MODE, &full_ops },
 	{ "random", MKDEV(1, 8), DEV_MODE, &random_ops },
 	{ "urandom", MKDEV(1, 9), DEV_MODE, &random_ops },
-	{ "tty", MKDEV(5, 0), DEV_MODE, &reopen_ops },
+	{ "tty", MKDEV(5, 0), DEV_MODE, &tty_ops },
+	{ "ptmx", MKDEV(5, 2), DEV_MODE, &pty_ptmx_ops },
 	{ "console", MKDEV(5, 1), S_IFCHR | 0600, &reopen_ops },
 	/* Not devices on Linux but links to /proc/self/fd/N; rdev here only
 	 * tells reopen_fd which fd (0xfd00 + N), and stat shows a char device. */
@@ -122,8 +139,10 @@ void devfs_init(void)
 {
 	struct inode *dev = vfs_mknode(vfs_root(), "dev", S_IFDIR | 0755);
 
-	if (!dev || !S_ISDIR(dev->mode))
-		panic("devfs: cannot create /dev");
+	if (!dev)
+		boot_out_of_memory("/dev");
+	if (!S_ISDIR(dev->mode)) /* the CLI never packs one: a hand-made image */
+		panic("boot: the image has a file where /dev must be a directory");
 	dev->sb = &devfs_sb;
 	for (unsigned i = 0; i < ARRAY_SIZE(devices); i++) {
 		struct inode *ino = vfs_mknode(dev, devices[i].name, devices[i].mode);
@@ -136,4 +155,9 @@ void devfs_init(void)
 		ino->data = NULL;
 		ino->sb = &devfs_sb;
 	}
+	pty_init(dev);
+	/* /dev/shm, as Linux mounts it: where shm_open and sem_open (glibc and
+	 * musl) make the files they map MAP_SHARED. */
+	if (!tmpfs_mount_dir(dev, "shm"))
+		boot_out_of_memory("/dev/shm");
 }

@@ -8,6 +8,11 @@
  * pays for FD_TABLE_MIN slots.  Slots are only touched by the syscall that
  * owns the call, with the kernel not preempted inside it, so a grow that
  * moves the table cannot pull a slot from under anyone.
+ *
+ * Finding the lowest free descriptor follows Linux's fdtable (fs/file.c
+ * alloc_fd): a bitmap of open descriptors searched a word at a time, from a
+ * hint below which every descriptor is open.  Filling a table of 10^6 is
+ * then linear, not quadratic.
  */
 #include "fs/vfs.h"
 #include "core/heap.h"
@@ -15,6 +20,7 @@
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/uaccess.h"
+#include <lib/bitmap.h>
 
 struct fd_slot {
 	struct file *file;
@@ -24,7 +30,9 @@ struct fd_slot {
 #define FD_TABLE_MIN 64 /* slots at first */
 
 static struct fd_slot *fds;
-static unsigned fd_cap;			    /* slots in fds */
+static uint64_t *fd_open;		    /* bit fd set: fds[fd].file != NULL */
+static unsigned fd_cap;			    /* slots in fds, bits in fd_open */
+static unsigned fd_next;		    /* every descriptor below it is open */
 static unsigned fd_soft = FD_LIMIT_DEFAULT; /* RLIMIT_NOFILE's soft limit */
 
 /* Regular files and symlinks of the image: reads copy from the initrd. */
@@ -196,35 +204,53 @@ static int fd_grow(unsigned fd)
 {
 	unsigned cap = fd_cap ? fd_cap : FD_TABLE_MIN;
 	struct fd_slot *grown;
+	uint64_t *open;
 
 	if (fd < fd_cap)
 		return 0;
 	while (cap <= fd)
 		cap *= 2;
 	cap = MIN(cap, MAX(fd_soft, fd + 1));
-	if (!(grown = kzalloc(cap * sizeof(*grown))))
+	grown = kzalloc(cap * sizeof(*grown));
+	open = kzalloc(BITMAP_WORDS(cap) * sizeof(*open));
+	if (!grown || !open) {
+		kfree(grown);
+		kfree(open);
 		return -ENOMEM;
-	if (fds)
+	}
+	if (fds) {
 		memcpy(grown, fds, fd_cap * sizeof(*grown));
+		memcpy(open, fd_open, BITMAP_WORDS(fd_cap) * sizeof(*open));
+	}
 	kfree(fds);
+	kfree(fd_open);
 	fds = grown;
+	fd_open = open;
 	fd_cap = cap;
 	return 0;
 }
 
+/* Put `f` in slot `fd` (< fd_cap), which the caller has emptied. */
+static void fd_fill(unsigned fd, struct file *f, bool cloexec)
+{
+	fds[fd].file = f;
+	fds[fd].flags = cloexec ? FD_CLOEXEC : 0;
+	bitmap_set(fd_open, fd);
+}
+
 int fd_install(struct file *f, int min_fd, bool cloexec)
 {
-	unsigned fd = min_fd < 0 ? 0 : (unsigned)min_fd;
+	unsigned start = min_fd < 0 ? 0 : (unsigned)min_fd;
+	unsigned fd = MAX(start, fd_next);
 
-	for (; fd < fd_cap && fd < fd_soft; fd++)
-		if (!fds[fd].file)
-			break;
+	fd = MAX(fd, bitmap_next_zero(fd_open, fd_cap, fd)); /* fd_cap: grow */
 	if (fd >= fd_soft)
 		return -EMFILE;
 	if (fd_grow(fd))
 		return -ENOMEM;
-	fds[fd].file = f;
-	fds[fd].flags = cloexec ? FD_CLOEXEC : 0;
+	if (start <= fd_next) /* all from fd_next to fd were open */
+		fd_next = fd + 1;
+	fd_fill(fd, f, cloexec);
 	return fd;
 }
 
@@ -267,35 +293,44 @@ int fd_close(int fd)
 	if (!f)
 		return -EBADF;
 	fds[fd].file = NULL;
+	bitmap_clear(fd_open, fd);
+	fd_next = MIN(fd_next, (unsigned)fd);
 	file_put(f);
 	return 0;
 }
 
-int fd_dup(int oldfd, int newfd, bool cloexec)
+int fd_dup_min(int oldfd, unsigned min_fd, bool cloexec)
 {
 	struct file *f = fd_get(oldfd);
+	int fd;
 
 	if (!f)
 		return -EBADF;
-	if (newfd < 0) {
-		int fd = fd_install(f, 0, cloexec);
-		if (fd >= 0)
-			f->refs++;
-		return fd;
-	}
-	if ((unsigned)newfd >= fd_soft)
+	if (min_fd >= fd_soft)
+		return -EMFILE;
+	fd = fd_install(f, (int)min_fd, cloexec);
+	if (fd >= 0)
+		f->refs++;
+	return fd;
+}
+
+int fd_dup(int oldfd, unsigned newfd, bool cloexec)
+{
+	struct file *f = fd_get(oldfd), *old;
+
+	if (!f || newfd >= fd_soft)
 		return -EBADF;
-	if (newfd == oldfd) {
+	if (newfd == (unsigned)oldfd) {
 		fds[newfd].flags = cloexec ? FD_CLOEXEC : 0;
 		return newfd;
 	}
 	if (fd_grow(newfd))
 		return -ENOMEM;
 	f->refs++;
-	if (fds[newfd].file)
-		file_put(fds[newfd].file);
-	fds[newfd].file = f;
-	fds[newfd].flags = cloexec ? FD_CLOEXEC : 0;
+	old = fds[newfd].file;
+	fd_fill(newfd, f, cloexec);
+	if (old)
+		file_put(old);
 	return newfd;
 }
 

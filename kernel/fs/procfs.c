@@ -13,8 +13,7 @@
 #include "core/mem.h"
 #include "core/random.h"
 #include "core/time.h"
-#include "net/lwip/net.h"
-#include "net/netlink.h"
+#include "core/uts.h"
 #include <lib/fmt.h>
 
 #define PROC_SUPER_MAGIC 0x9fa0 /* include/uapi/linux/magic.h */
@@ -127,19 +126,20 @@ struct inode *procfs_dir(struct inode *dir, const char *name)
 	return ino;
 }
 
-void procfs_set_link(struct inode *ino, const char *target)
+int procfs_set_link(struct inode *ino, const char *target)
 {
 	size_t len = strlen(target);
 	char *copy = kmalloc(len + 1);
 
 	if (!copy)
-		return; /* keeps the old target */
+		return -ENOMEM; /* keeps the old target */
 	memcpy(copy, target, len + 1);
 	if (ino->name_owned) /* name_owned marks a heap target here */
 		kfree((void *)ino->data);
 	ino->data = (const uint8_t *)copy;
 	ino->size = len;
 	ino->name_owned = true;
+	return 0;
 }
 
 struct inode *procfs_link(struct inode *dir, const char *name, const char *target)
@@ -149,7 +149,8 @@ struct inode *procfs_link(struct inode *dir, const char *name, const char *targe
 	if (!ino)
 		boot_out_of_memory("/proc");
 	ino->sb = dir->sb;
-	procfs_set_link(ino, target);
+	if (procfs_set_link(ino, target))
+		boot_out_of_memory("/proc");
 	return ino;
 }
 
@@ -169,6 +170,7 @@ static long gen_meminfo(struct inode *ino, char *buf, size_t n)
 {
 	struct procfs_buf b = { buf, n, 0 };
 	uint64_t total = mem_total_frames() * 4, free = total - mem_used_frames() * 4;
+	struct heap_stats hs;
 
 	procfs_printf(&b, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n", total, free);
 	procfs_printf(&b, "MemAvailable:   %8lu kB\nBuffers:               0 kB\n", free);
@@ -176,6 +178,12 @@ static long gen_meminfo(struct inode *ino, char *buf, size_t n)
 	procfs_printf(&b, "Active:                0 kB\nInactive:              0 kB\n");
 	procfs_printf(&b, "SwapTotal:             0 kB\nSwapFree:              0 kB\n");
 	procfs_printf(&b, "Dirty:                 0 kB\nShmem:                 0 kB\n");
+	/* The kernel heap as Linux's slab lines, and its live bytes (monos'
+	 * own line: the leak check of `make soak` reads it). */
+	heap_stats(&hs);
+	procfs_printf(&b, "Slab:           %8lu kB\nSUnreclaim:     %8lu kB\n", hs.frames * 4,
+		      hs.frames * 4);
+	procfs_printf(&b, "KernelHeapLive: %8lu kB\n", hs.live_bytes / 1024);
 	procfs_printf(&b, "CommitLimit:    %8lu kB\nCommitted_AS:   %8lu kB\n", total,
 		      total - free);
 	procfs_printf(&b, "HugePages_Total:       0\nHugePages_Free:        0\n");
@@ -262,35 +270,6 @@ static long gen_uuid(struct inode *ino, char *buf, size_t n)
 		u[13], u[14], u[15]);
 }
 
-/* /proc/net/dev: the interfaces (net/ifaces.c) with their counters, in
- * Linux's format (net/core/net-procfs.c, dev_seq_printf_stats).  eth0 has
- * the device's frames (net/lwip/netif.c); lo's traffic stays inside lwIP,
- * which keeps no count of it here: zero. */
-static long gen_net_dev(struct inode *ino, char *buf, size_t n)
-{
-	struct procfs_buf b = { buf, n, 0 };
-	struct iface ifs[IFACE_MAX];
-	struct net_if_traffic eth, none = { 0 }, *c;
-	int count = ifaces_list(ifs);
-
-	(void)ino;
-	net_if_traffic_get(&eth);
-	procfs_printf(
-		&b, "Inter-|   Receive                                                |  Transmit\n"
-		    " face |bytes    packets errs drop fifo frame compressed multicast|bytes "
-		    "   packets errs drop fifo colls carrier compressed\n");
-	for (int i = 0; i < count; i++) {
-		c = (ifs[i].flags & IFF_LOOPBACK) ? &none : &eth;
-		procfs_printf(
-			&b,
-			"%6s: %7lu %7lu %4lu %4lu %4lu %5lu %10lu %9lu %8lu %7lu %4lu %4lu %4lu "
-			"%5lu %7lu %10lu\n",
-			ifs[i].name, c->rx_bytes, c->rx_packets, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul,
-			c->tx_bytes, c->tx_packets, 0ul, c->tx_dropped, 0ul, 0ul, 0ul, 0ul);
-	}
-	return b.len;
-}
-
 /* A file whose text is the fixed string `s` plus a newline. */
 static void string_file(struct inode *dir, const char *name, const char *s, uint32_t perm)
 {
@@ -305,7 +284,8 @@ static void sys_kernel_init(struct inode *proc)
 
 	string_file(k, "ostype", "Linux", 0444);
 	string_file(k, "osrelease", "6.1.0-monos", 0444);
-	string_file(k, "hostname", "monos", 0644);
+	string_file(k, "hostname", uts_nodename, 0644); /* read at each open */
+	string_file(k, "domainname", uts_domainname, 0644);
 	string_file(k, "pid_max", "4194304", 0644);
 	string_file(k, "ngroups_max", "65536", 0444);
 	/* 1, "always": monos commits no memory at mmap, only at first touch,
@@ -323,15 +303,25 @@ static void sys_kernel_init(struct inode *proc)
 	string_file(rnd, "entropy_avail", "256", 0444);
 }
 
+static struct inode *proc_root; /* set once at boot */
+
+struct inode *procfs_root(void)
+{
+	return proc_root;
+}
+
 void procfs_init(void)
 {
 	struct inode *proc = vfs_mknode(vfs_root(), "proc", S_IFDIR | 0555);
 
-	if (!proc || !S_ISDIR(proc->mode))
-		panic("procfs: cannot mount /proc");
+	if (!proc)
+		boot_out_of_memory("/proc");
+	if (!S_ISDIR(proc->mode)) /* the CLI never packs one: a hand-made image */
+		panic("boot: the image has a file where /proc must be a directory");
 	list_init(&proc->children); /* the mount hides the image's /proc */
 	proc->sb = &procfs_sb;
 	proc->mode = S_IFDIR | 0555;
+	proc_root = proc;
 	procfs_file(proc, "meminfo", gen_meminfo, 0444);
 	procfs_file(proc, "cpuinfo", gen_cpuinfo, 0444);
 	procfs_file(proc, "stat", gen_stat, 0444);
@@ -341,7 +331,6 @@ void procfs_init(void)
 	string_file(proc, "filesystems", "nodev\ttmpfs\nnodev\tproc\nnodev\tsysfs", 0444);
 	sys_kernel_init(proc);
 	procfs_pid_init(proc);
-	procfs_file(procfs_dir(proc, "net"), "dev", gen_net_dev, 0444);
 	procfs_link(proc, "mounts", "self/mounts");
 	procfs_link(proc, "self", "1");
 }

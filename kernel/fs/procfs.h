@@ -28,7 +28,11 @@ void procfs_printf(struct procfs_buf *b, const char *fmt, ...)
 struct inode *procfs_file(struct inode *dir, const char *name, procfs_gen_fn fn, uint32_t perm);
 struct inode *procfs_dir(struct inode *dir, const char *name);
 struct inode *procfs_link(struct inode *dir, const char *name, const char *target);
-void procfs_set_link(struct inode *ino, const char *target);
+int procfs_set_link(struct inode *ino, const char *target);
+
+/* The /proc directory, for the layers above fs/ to add their own files
+ * (net/procnet.c adds /proc/net/dev).  NULL before vfs_init_mounts. */
+struct inode *procfs_root(void);
 
 /* procfs_pid.c: build /proc/1 under `proc`. */
 void procfs_pid_init(struct inode *proc);

@@ -154,6 +154,7 @@ static long gen_mounts(struct inode *ino, char *buf, size_t n)
 	procfs_printf(&b, "rootfs / rootfs ro 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
 	procfs_printf(&b, "sysfs /sys sysfs ro,nosuid,nodev,noexec 0 0\n");
 	procfs_printf(&b, "devtmpfs /dev devtmpfs rw,nosuid 0 0\n");
+	procfs_printf(&b, "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n");
 	procfs_printf(&b, "tmpfs /tmp tmpfs rw,nosuid,nodev 0 0\n");
 	return b.len;
 }
@@ -165,10 +166,12 @@ static void map_line(struct procfs_buf *b, struct vma *v, char *path)
 	size_t start = b->len;
 	const char *name = v->name;
 
-	procfs_printf(b, "%08lx-%08lx %c%c%cp %08lx %02lx:%02lx %lu", v->start, v->end,
+	/* 's' for the shared mappings of tmpfs files (memfd, /dev/shm, System V
+	 * shared memory); other MAP_SHARED areas are mapped private here. */
+	procfs_printf(b, "%08lx-%08lx %c%c%c%c %08lx %02lx:%02lx %lu", v->start, v->end,
 		      v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
-		      v->prot & PROT_EXEC ? 'x' : '-', v->file ? v->file_off : 0, dev >> 8,
-		      dev & 0xff, v->file ? v->file->ino : 0);
+		      v->prot & PROT_EXEC ? 'x' : '-', v->flags & VMA_SHARED ? 's' : 'p',
+		      v->file ? v->file_off : 0, dev >> 8, dev & 0xff, v->file ? v->file->ino : 0);
 	if (v->file && !v->name && vfs_path(v->file, path, PATH_MAX) >= 0) /* [vdso], [vvar] */
 		name = path;
 	if (name) {

@@ -36,8 +36,10 @@ void sysfs_init(void)
 {
 	struct inode *sys = vfs_mknode(vfs_root(), "sys", S_IFDIR | 0555), *cpu, *mm;
 
-	if (!sys || !S_ISDIR(sys->mode))
-		panic("sysfs: cannot mount /sys");
+	if (!sys)
+		boot_out_of_memory("/sys");
+	if (!S_ISDIR(sys->mode)) /* the CLI never packs one: a hand-made image */
+		panic("boot: the image has a file where /sys must be a directory");
 	list_init(&sys->children); /* the mount hides the image's /sys */
 	sys->sb = &sysfs_sb;
 	cpu = procfs_dir(procfs_dir(procfs_dir(sys, "devices"), "system"), "cpu");

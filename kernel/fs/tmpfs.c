@@ -3,8 +3,12 @@
  * tree inodes (fs/namei.c changes the tree); a regular file's data is an
  * array of page frames indexed by page number, a zero entry being a hole that
  * reads as zeros.  So files may be large and sparse, and a write allocates
- * only the pages it touches.  Mounted at /tmp, over the image's entries there
- * (which stay, read-only).
+ * only the pages it touches.  Mounted at /tmp and /dev/shm, over the image's
+ * entries there (which stay, read-only).  Its size is Linux's default, half
+ * of the memory (statfs says so, with the pages in use): a file in the tree
+ * that would pass it gets ENOSPC, as on Linux; memfds and shared anonymous
+ * memory (born unlinked, on Linux in the kernel's internal, unlimited shm
+ * mount) count as used but are not refused.
  */
 #include "fs/vfs.h"
 #include "core/heap.h"
@@ -18,26 +22,37 @@
 /* The largest file: what the 63-bit offset allows, as on Linux (MAX_LFS_FILESIZE). */
 #define TMPFS_MAX_SIZE ((uint64_t)INT64_MAX)
 
-struct vfs_sb tmpfs_sb = { .name = "tmpfs", .magic = TMPFS_MAGIC, .dev = TMPFS_DEV };
+static void tmpfs_space(struct vfs_space *sp);
+
+struct vfs_sb tmpfs_sb = {
+	.name = "tmpfs", .magic = TMPFS_MAGIC, .dev = TMPFS_DEV, .space = tmpfs_space
+};
+static uint64_t used_pages; /* data pages of the limited files (tmpfs_room) */
+
+uint64_t tmpfs_max_pages(void)
+{
+	return mem_total_frames() / 2; /* mm/shmem.c shmem_default_max_blocks */
+}
+
+static void tmpfs_space(struct vfs_space *sp)
+{
+	sp->blocks = tmpfs_max_pages();
+	sp->bfree = sp->blocks - MIN(used_pages, sp->blocks);
+}
 
 /*
  * Files hold at most half of RAM, Linux's default size= for tmpfs: beyond,
  * writes get ENOSPC, and the kernel and the program keep memory to run in
  * (one sendfile from /dev/zero once took every frame, and the program died
  * at its next signal).  memfd and shared anonymous memory, which Linux keeps
- * on its internal shm mount, have no limit but memory.  Guarded by the
- * syscall lock, as the page arrays are.
+ * on its internal shm mount, have no limit but memory; an unlinked file
+ * keeps its limit.  Guarded by the syscall lock, as the page arrays are.
  */
-static uint64_t tmpfs_used; /* pages of the limited files */
-
-/* How many more pages `ino` may take (free frames permitting). */
 static uint64_t tmpfs_room(const struct inode *ino)
 {
-	uint64_t limit = mem_total_frames() / 2;
-
 	if (ino->shm)
 		return UINT64_MAX;
-	return tmpfs_used < limit ? limit - tmpfs_used : 0;
+	return used_pages < tmpfs_max_pages() ? tmpfs_max_pages() - used_pages : 0;
 }
 
 /* Make room for page index `idx` in the array (doubling). */
@@ -68,7 +83,7 @@ static uint64_t page_of(struct inode *ino, uint64_t idx, bool alloc)
 		return 0;
 	ino->pages[idx] = mem_alloc_frame(1);
 	if (ino->pages[idx] && !ino->shm)
-		tmpfs_used++;
+		used_pages++;
 	return ino->pages[idx];
 }
 
@@ -190,7 +205,7 @@ static void free_pages_from(struct inode *ino, uint64_t first)
 	for (uint64_t i = first; i < ino->npages; i++) {
 		if (ino->pages[i]) {
 			mem_free_frame(ino->pages[i]);
-			tmpfs_used -= !ino->shm;
+			used_pages -= !ino->shm;
 		}
 		ino->pages[i] = 0;
 	}
@@ -260,6 +275,43 @@ int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size
 	return 0;
 }
 
+/*
+ * The VMA layer's view of a tmpfs file (core/vm.h).  A shared mapping maps
+ * the file's own pages, so writes land in the file; a private one copies,
+ * since the file may change or shrink under it.
+ */
+static long tmpfs_vm_frame(struct inode *ino, uint64_t off, bool shared)
+{
+	if (!shared)
+		return 0;
+	if (off >= ALIGN_UP(ino->size, PAGE_SIZE))
+		return -EFAULT;
+	if (tmpfs_allocate(ino, off, PAGE_SIZE, true))
+		return -ENOMEM;
+	return ino->pages[off / PAGE_SIZE];
+}
+
+static long tmpfs_vm_fill(struct inode *ino, uint64_t off, void *page, size_t n)
+{
+	struct file f = { .inode = ino };
+
+	return tmpfs_do_read(&f, (struct tmpfs_buf){ (uint64_t)page, false }, n, off);
+}
+
+static bool tmpfs_vm_resident(struct inode *ino, uint64_t off)
+{
+	return off < ino->size && page_of(ino, off / PAGE_SIZE, false);
+}
+
+const struct vm_file_ops tmpfs_vm_ops = {
+	.get = vfs_iget,
+	.put = vfs_iput,
+	.frame = tmpfs_vm_frame,
+	.fill = tmpfs_vm_fill,
+	.resident = tmpfs_vm_resident,
+	.shared_pages = true,
+};
+
 void tmpfs_free(struct inode *ino)
 {
 	if (ino->pages) {
@@ -301,17 +353,26 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
 	return ino;
 }
 
-void tmpfs_init(void)
+struct inode *tmpfs_mount_dir(struct inode *parent, const char *name)
 {
-	struct inode *tmp = vfs_mknode(vfs_root(), "tmp", S_IFDIR | 01777);
+	struct inode *d = vfs_mknode(parent, name, S_IFDIR | 01777);
 
-	if (!tmp || !S_ISDIR(tmp->mode))
-		panic("tmpfs: cannot mount /tmp");
-	/* Unlike a Linux mount, what the image has under /tmp stays visible,
+	if (!d)
+		return NULL;
+	if (!S_ISDIR(d->mode)) /* the CLI never packs one: a hand-made image */
+		panic("boot: the image has a file where %s must be a directory", name);
+	/* Unlike a Linux mount, what the image has there stays visible,
 	 * read-only: `monos run` packs programs at their host path, which may
 	 * be under /tmp. */
-	tmp->sb = &tmpfs_sb;
-	tmp->mode = S_IFDIR | 01777;
-	tmp->nlink = 2;
-	tmp->atime = tmp->mtime = tmp->ctime = vfs_now();
+	d->sb = &tmpfs_sb;
+	d->mode = S_IFDIR | 01777;
+	d->nlink = 2;
+	d->atime = d->mtime = d->ctime = vfs_now();
+	return d;
+}
+
+void tmpfs_init(void)
+{
+	if (!tmpfs_mount_dir(vfs_root(), "tmp"))
+		boot_out_of_memory("/tmp");
 }

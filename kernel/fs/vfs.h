@@ -8,8 +8,12 @@
  * fds 0-2 (fs/console_file.c).  Changes to the tree (create, unlink, rename,
  * link) are in fs/namei.c.
  *
- * One process and, for now, one CPU running the kernel at a time: the tree is
- * guarded by the big kernel lock of the syscall path.
+ * What guards the tree: one CPU, and a kernel that is not preemptible and
+ * runs system calls with interrupts off (sched_wait is the only place a
+ * thread gives the CPU up), so one thread at a time changes it, and no
+ * interrupt handler touches it.  This is the implicit lock design.md 14
+ * makes explicit before SMP; code that sleeps mid-change must re-check what
+ * it found.  The tree itself and path lookup: fs/vfs.c.
  */
 #ifndef FS_VFS_H
 #define FS_VFS_H
@@ -57,12 +61,20 @@
 #define AT_EMPTY_PATH	    0x1000
 #define AT_REMOVEDIR	    0x200
 
+/* A filesystem's size for statfs: blocks of PAGE_SIZE (f_bsize), inodes. */
+struct vfs_space {
+	uint64_t blocks, bfree, files, ffree;
+};
+
 /* A filesystem: what statfs reports and whether its tree may change. */
 struct vfs_sb {
 	const char *name; /* "tmpfs", ... (for logs) */
 	uint64_t magic;	  /* statfs f_type (include/uapi/linux/magic.h) */
 	uint32_t dev;	  /* st_dev of its inodes */
 	bool rdonly;	  /* changes give -EROFS (ST_RDONLY in statfs) */
+	/* Optional: fill in its size and what is free (zeroed before).  None
+	 * reports zeros, as Linux's simple_statfs does for proc and sysfs. */
+	void (*space)(struct vfs_space *sp);
 };
 extern struct vfs_sb vfs_image_sb, tmpfs_sb, devfs_sb, procfs_sb, sysfs_sb;
 
@@ -155,6 +167,10 @@ void devfs_init(void);
 /* tmpfs.c: mount an empty tmpfs at /tmp (made when the image lacks it).
  * Called once by init after the image tree. */
 void tmpfs_init(void);
+/* tmpfs.c: make directory `name` of `parent` (or take the image's) a tmpfs,
+ * mode 01777, as a mount there would be (/tmp, /dev/shm).  NULL when out
+ * of memory; a file of that name (a hand-made image) panics.  Boot only. */
+struct inode *tmpfs_mount_dir(struct inode *parent, const char *name);
 
 /* procfs.c and sysfs.c: build /proc and /sys.  Called once by init after the
  * image tree (procfs reads the per-run "exe" entry). */
@@ -262,7 +278,15 @@ int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode 
 int tmpfs_truncate(struct inode *ino, uint64_t size);
 int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size);
 void tmpfs_free(struct inode *ino);
+/* tmpfs' size in pages: half of the memory, Linux's default. */
+uint64_t tmpfs_max_pages(void);
 extern const struct file_ops tmpfs_file_ops;
+/* How the VMA layer fills a mapping of `ino` (core/vm.h struct vm_file_ops):
+ * tmpfs_vm_ops (tmpfs.c) for tmpfs files, image_vm_ops (image.c) for files
+ * whose bytes lie in memory (the image, the vDSO's pages). */
+struct vm_file_ops;
+extern const struct vm_file_ops tmpfs_vm_ops, image_vm_ops;
+const struct vm_file_ops *vfs_vm_ops(struct inode *ino);
 /* A new tmpfs inode of `mode` in no directory (memfd_create): `name` (copied)
  * is what /proc shows; the last vfs_iput frees it.  NULL when out of memory. */
 struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode);
@@ -275,8 +299,9 @@ void procfs_set_exe(const char *path);
 #define FD_LIMIT_DEFAULT 1024	    /* RLIMIT_NOFILE's soft limit at start, as Linux */
 #define FD_NR_OPEN	 (1u << 20) /* its ceiling: Linux's fs.nr_open default */
 #define FD_CLOEXEC	 1
-/* lowest free >= min_fd: -EMFILE at the soft limit, -ENOMEM when the table
- * cannot grow. */
+/* lowest free >= min_fd, found in time linear in the words of the open-fds
+ * bitmap at worst: -EMFILE at the soft limit, -ENOMEM when the table cannot
+ * grow. */
 int fd_install(struct file *f, int min_fd, bool cloexec);
 unsigned fd_limit(void);	   /* RLIMIT_NOFILE's soft limit */
 void fd_set_limit(unsigned limit); /* setrlimit; open descriptors above stay */
@@ -289,7 +314,11 @@ struct file *fd_get(int fd);	   /* borrowed reference, or NULL */
 struct file *fd_hold(int fd);
 void fd_release_held(void);
 int fd_close(int fd);
-int fd_dup(int oldfd, int newfd, bool cloexec); /* newfd < 0: lowest free */
+/* dup, F_DUPFD: oldfd's file at the lowest free >= min_fd (-EMFILE, -ENOMEM). */
+int fd_dup_min(int oldfd, unsigned min_fd, bool cloexec);
+/* dup2, dup3: oldfd's file at newfd, closing what was there; -EBADF when
+ * newfd is at or above the soft limit (a negative one is, as unsigned). */
+int fd_dup(int oldfd, unsigned newfd, bool cloexec);
 int fd_get_flags(int fd);
 int fd_set_flags(int fd, int flags);
 

@@ -3,11 +3,13 @@
  * (arch/x86_64/entry.S) calls init_main() on the boot stack, in the higher
  * half, interrupts off; it never returns.
  */
+#include "init/main.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/pvh.h"
 #include "core/console.h"
+#include "core/fault_inject.h"
 #include "core/kernel.h"
 #include "core/mem.h"
 #include "core/random.h"
@@ -18,6 +20,7 @@
 #include "fs/vfs.h"
 #include "linux/syscall.h"
 #include "net/lwip/net.h"
+#include "net/procnet.h"
 #include <lib/cmdline.h>
 #include <monos/bootinfo.h>
 
@@ -138,6 +141,7 @@ void init_main(uint32_t start_info_phys)
 		cmdline = phys_to_virt(start_info->cmdline_paddr);
 	console_init(cmdline_flag(cmdline, "monos.channel"));
 	console_set_verbose(cmdline_flag(cmdline, "monos.verbose"));
+	fault_inject_init(cmdline);
 	if (start_info->magic != PVH_START_MAGIC)
 		panic("boot: no PVH start info (magic %#x)", start_info->magic);
 	cpu_init();
@@ -163,6 +167,7 @@ void init_main(uint32_t start_info_phys)
 		panic("boot: the image is not a valid cpio archive");
 	devfs_init();
 	vfs_init_mounts();
+	net_procfs_init();
 	init_per_run();
 	/* Needs the heap, the device and the random seed.  Without a device
 	 * lwIP starts with the first AF_INET socket (net_init_loopback). */

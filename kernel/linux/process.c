@@ -11,7 +11,9 @@
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/vm.h"
+#include "fs/tty.h"
 #include "fs/vfs.h"
+#include "linux/ipc.h"
 #include "linux/signal.h"
 #include "net/lwip/net.h"
 
@@ -38,6 +40,7 @@
 void process_exit(int status)
 {
 	struct monos_chan_exit e = { .kind = MONOS_EXIT_STATUS, .status = (uint8_t)status };
+	sem_exit(); /* SEM_UNDO belongs to the process: applied as it ends */
 	net_flush(NET_FLUSH_NS);
 	console_exit(&e);
 }
@@ -47,6 +50,7 @@ void process_kill(int signo, uint64_t addr, uint64_t ip)
 	struct monos_chan_exit e = {
 		.kind = MONOS_EXIT_SIGNAL, .signo = signo, .addr = addr, .ip = ip
 	};
+	sem_exit();
 	net_flush(NET_FLUSH_NS);
 	console_exit(&e);
 }
@@ -62,6 +66,11 @@ void process_oom(void)
 void process_exec_failed(int err)
 {
 	struct monos_chan_exit e = { .kind = MONOS_EXIT_EXEC, .status = (uint8_t)err };
+
+	/* No memory to map the program is the instance's memory running out,
+	 * not a program that cannot be executed: end as the OOM killer would. */
+	if (err == ENOMEM)
+		e.kind = MONOS_EXIT_OOM;
 	console_exit(&e);
 }
 
@@ -143,6 +152,45 @@ bool process_return_to_user(struct regs *r, bool syscall)
 	return signal_deliver(r, syscall);
 }
 
+/* What a terminal needs of processes (fs/tty.h).  One process: it is its
+ * own group and session; the processes work makes these real lookups. */
+static int tty_pgrp(void)
+{
+	return sys_getpgrp();
+}
+
+static int tty_session(void)
+{
+	return sys_getsid(0);
+}
+
+static bool tty_leader(void)
+{
+	return sys_getsid(0) == sys_getpid();
+}
+
+static bool tty_pgrp_exists(int pgrp)
+{
+	return pgrp == sys_getpgrp();
+}
+
+/* A terminal's signal (ISIG, SIGWINCH, hang-up) to a process group. */
+static void tty_kill_pgrp(int pgrp, int sig)
+{
+	struct ksiginfo info = { .signo = sig, .code = SI_KERNEL };
+
+	if (pgrp == sys_getpgrp())
+		signal_send(NULL, &info);
+}
+
+static const struct tty_session_ops tty_session_ops = {
+	.pgrp = tty_pgrp,
+	.session = tty_session,
+	.leader = tty_leader,
+	.pgrp_exists = tty_pgrp_exists,
+	.kill_pgrp = tty_kill_pgrp,
+};
+
 /* A file's last reference is going: drop what the Linux layer keeps on it. */
 static void file_gone(struct file *f)
 {
@@ -162,6 +210,7 @@ void process_init(void)
 	console_set_signal_handler(on_host_signal);
 	signal_init();
 	vfs_set_last_put_hook(file_gone);
+	tty_set_session_ops(&tty_session_ops);
 	if (signal_thread_init(sched_current()))
 		boot_out_of_memory("the first thread's signal state");
 }

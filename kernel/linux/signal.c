@@ -356,10 +356,12 @@ static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
 	}
 	t->sigmask |= act->mask | ((act->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
 	t->sigmask &= ~UNBLOCKABLE;
-	if (act->flags & SA_RESETHAND)
-		act->handler = SIG_DFL;
 	r->rsp = frame;
 	r->rip = act->handler;
+	/* SA_RESETHAND resets the action only once the handler is taken:
+	 * node's SIGTERM handler relies on it, and then re-raises. */
+	if (act->flags & SA_RESETHAND)
+		act->handler = SIG_DFL;
 	r->rdi = sig;
 	r->rsi = frame + offsetof(struct rt_sigframe, info);
 	r->rdx = frame + offsetof(struct rt_sigframe, uc);
@@ -370,12 +372,21 @@ static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
 	return true;
 }
 
+/* Whether a syscall's result asks for a restart (or EINTR). */
+static bool is_restart(long rax)
+{
+	return rax == -ERESTARTSYS || rax == -ERESTARTNOINTR || rax == -ERESTARTNOHAND;
+}
+
 /* An interrupted syscall: restart it, or make it fail with EINTR. */
 static void fix_restart(struct regs *r, const struct sigaction_k *act)
 {
-	if ((long)r->rax != -ERESTARTSYS)
+	long rax = (long)r->rax;
+
+	if (!is_restart(rax))
 		return;
-	if (act && !(act->flags & SA_RESTART)) {
+	if (act &&
+	    ((rax == -ERESTARTSYS && !(act->flags & SA_RESTART)) || rax == -ERESTARTNOHAND)) {
 		r->rax = -EINTR;
 		return;
 	}
@@ -395,7 +406,7 @@ bool signal_deliver(struct regs *r, bool syscall)
 	 * makes a signal pending after this look still delivers it: the
 	 * interrupt's own way back to ring 3 comes through here again. */
 	if (likely(!((ts->pending.set | proc_pending.set) & ~t->sigmask) && !ts->restore_mask &&
-		   (!syscall || (long)r->rax != -ERESTARTSYS)))
+		   (!syscall || !is_restart((long)r->rax))))
 		return false;
 	while ((sig = signal_dequeue(~t->sigmask, &info))) {
 		struct sigaction_k *act = &actions[sig - 1];

@@ -14,6 +14,14 @@
 struct regs;
 struct thread;
 
+/* A wait cut short by a signal that must be restarted whatever the handler's
+ * SA_RESTART (Linux's ERESTARTNOINTR: FUTEX_LOCK_PI never fails with EINTR);
+ * ERESTARTSYS (core/sched.h) restarts only with SA_RESTART. */
+#define ERESTARTNOINTR 513
+/* Restarted only when no handler runs, whatever SA_RESTART says (Linux's
+ * ERESTARTNOHAND: semop, msgsnd, msgrcv are never restarted after one). */
+#define ERESTARTNOHAND 514
+
 #define SIGBIT(sig) (1ull << ((sig)-1))
 #define SIGSTOP	    19
 #define SIGCHLD	    17

@@ -167,6 +167,11 @@ long sys_setgroups(int size, uint64_t list)
 static uint64_t cap_eff = CAP_ALL, cap_prm = CAP_ALL, cap_inh, cap_amb, cap_bset = CAP_ALL;
 static bool keepcaps;
 
+bool cred_capable(int cap)
+{
+	return cap >= 0 && cap <= CAP_LAST_CAP && (cap_eff & CAP_BIT(cap));
+}
+
 struct cap_header {
 	uint32_t version;
 	int32_t pid;

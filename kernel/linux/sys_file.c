@@ -4,7 +4,6 @@
  * console; paths and metadata are in sys_path.c.
  */
 #include "linux/syscall.h"
-#include "core/console.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/uaccess.h"
@@ -27,30 +26,11 @@
 #define F_GETLK		5
 #define F_SETLK		6
 #define F_SETLKW	7
-#define TCGETS		0x5401
-#define TCSETS		0x5402
-#define TCSETSW		0x5403
-#define TCSETSF		0x5404
-#define TIOCGWINSZ	0x5413
 #define FIONREAD	0x541b
 #define FIONBIO		0x5421
 
 struct iovec_k {
 	uint64_t base, len;
-};
-
-/* The kernel's struct termios (asm-generic/termbits.h, NCCS 19) with the
- * settings of a fresh Linux pty. */
-struct termios_k {
-	uint32_t iflag, oflag, cflag, lflag;
-	uint8_t line, cc[19];
-};
-static const struct termios_k default_termios = {
-	.iflag = 0x4500, /* ICRNL IXON IUTF8 */
-	.oflag = 0x5,	 /* OPOST ONLCR */
-	.cflag = 0xbf,	 /* B38400 CS8 CREAD */
-	.lflag = 0x8a3b, /* ISIG ICANON ECHO ECHOE ECHOK IEXTEN ECHOCTL ECHOKE */
-	.cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16, 0 },
 };
 
 /* Read or write up to `n` bytes at `off` through the file's operations:
@@ -286,25 +266,6 @@ long sys_lseek(long fd, int64_t off, long whence)
 	return f->off;
 }
 
-static long tty_ioctl(unsigned long cmd, uint64_t arg)
-{
-	struct monos_chan_winsize ws;
-
-	switch (cmd) {
-	case TCGETS:
-		return copy_to_user(arg, &default_termios, sizeof(default_termios));
-	case TCSETS:
-	case TCSETSW:
-	case TCSETSF:
-		return 0; /* the host's terminal stays as the host set it */
-	case TIOCGWINSZ:
-		ws = console_winsize();
-		return copy_to_user(arg, &ws, sizeof(ws));
-	default:
-		return -ENOTTY;
-	}
-}
-
 long sys_ioctl(long fd, unsigned long cmd, uint64_t arg)
 {
 	struct file *f = fd_get(fd);
@@ -319,25 +280,16 @@ long sys_ioctl(long fd, unsigned long cmd, uint64_t arg)
 		f->flags = on ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
 		return 0;
 	}
-	/* Files with ioctls of their own (pipes: FIONREAD) answer the rest. */
+	/* Files with ioctls of their own answer the rest: pipes (FIONREAD),
+	 * sockets, and terminals, whose ioctls are fs/tty.c's. */
 	if (f->ops->ioctl)
 		return f->ops->ioctl(f, cmd, arg);
-	switch (cmd) {
-	case FIONREAD:
-		if (f->ops->seekable) {
-			int left = f->off < f->inode->size
-					   ? (int)MIN(f->inode->size - f->off, (uint64_t)INT32_MAX)
-					   : 0;
-			return copy_to_user(arg, &left, sizeof(left));
-		}
-		if (f->stream == 0) {
-			int avail = console_stdin_avail();
-			return copy_to_user(arg, &avail, sizeof(avail));
-		}
-		return -ENOTTY;
+	if (cmd == FIONREAD && f->ops->seekable) {
+		int left = f->off < f->inode->size
+				   ? (int)MIN(f->inode->size - f->off, (uint64_t)INT32_MAX)
+				   : 0;
+		return copy_to_user(arg, &left, sizeof(left));
 	}
-	if (console_file_is_tty(f))
-		return tty_ioctl(cmd, arg);
 	return -ENOTTY;
 }
 
@@ -353,11 +305,7 @@ long sys_fcntl(long fd, long cmd, uint64_t arg)
 	case F_DUPFD_CLOEXEC:
 		if (arg >= fd_limit())
 			return -EINVAL;
-		f->refs++;
-		long nfd = fd_install(f, arg, cmd == F_DUPFD_CLOEXEC);
-		if (nfd < 0)
-			f->refs--;
-		return nfd;
+		return fd_dup_min(fd, arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:
 		return fd_get_flags(fd);
 	case F_SETFD:
@@ -382,14 +330,14 @@ long sys_fcntl(long fd, long cmd, uint64_t arg)
 
 long sys_dup(long fd)
 {
-	return fd_dup(fd, -1, false);
+	return fd_dup_min(fd, 0, false);
 }
 
 long sys_dup2(long oldfd, long newfd)
 {
 	if (oldfd == newfd)
 		return fd_get(oldfd) ? newfd : -EBADF;
-	return fd_dup(oldfd, newfd, false);
+	return fd_dup(oldfd, (unsigned)newfd, false); /* Linux's unsigned int */
 }
 
 long sys_dup3(long oldfd, long newfd, long flags)
@@ -398,5 +346,5 @@ long sys_dup3(long oldfd, long newfd, long flags)
 		return -EINVAL;
 	if (oldfd == newfd)
 		return -EINVAL;
-	return fd_dup(oldfd, newfd, flags & O_CLOEXEC);
+	return fd_dup(oldfd, (unsigned)newfd, flags & O_CLOEXEC);
 }

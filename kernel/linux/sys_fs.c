@@ -480,10 +480,37 @@ struct statfs_k {
 	int64_t namelen, frsize, flags, spare[4];
 };
 
-/* tmpfs reports the memory as its size; the image its own size. */
+/* The pseudo filesystems of files in no tree (include/uapi/linux/magic.h);
+ * Linux reports them as simple_statfs does: a type and no size. */
+#define PIPEFS_MAGIC	    0x50495045
+#define SOCKFS_MAGIC	    0x534f434b
+#define ANON_INODE_FS_MAGIC 0x09041934
+
+static struct vfs_sb pipefs_sb = { .name = "pipefs", .magic = PIPEFS_MAGIC };
+static struct vfs_sb sockfs_sb = { .name = "sockfs", .magic = SOCKFS_MAGIC };
+static struct vfs_sb anon_sb = { .name = "anon_inodefs", .magic = ANON_INODE_FS_MAGIC };
+
+/* The filesystem `ino` belongs to, for statfs. */
+static const struct vfs_sb *statfs_sb(const struct inode *ino)
+{
+	if (ino->sb)
+		return ino->sb;
+	switch (ino->mode & S_IFMT) {
+	case S_IFIFO:
+		return &pipefs_sb;
+	case S_IFSOCK:
+		return &sockfs_sb;
+	case S_IFCHR:
+		return &devfs_sb; /* fds 0-2 */
+	default:
+		return &anon_sb; /* eventfd, epoll, timerfd, signalfd */
+	}
+}
+
 static long put_statfs(struct inode *ino, uint64_t ubuf)
 {
-	struct vfs_sb *sb = ino->sb ? ino->sb : &devfs_sb;
+	const struct vfs_sb *sb = statfs_sb(ino);
+	struct vfs_space sp = { 0 };
 	struct statfs_k st = {
 		.type = sb->magic,
 		.bsize = PAGE_SIZE,
@@ -493,12 +520,12 @@ static long put_statfs(struct inode *ino, uint64_t ubuf)
 		.flags = ST_VALID | (sb->rdonly ? ST_RDONLY : 0) | ST_NOSUID | ST_NODEV,
 	};
 
-	if (sb == &tmpfs_sb) {
-		st.blocks = mem_total_frames();
-		st.bfree = st.bavail = mem_total_frames() - mem_used_frames();
-		st.files = st.ffree = mem_total_frames() / 2;
-		st.flags = ST_VALID | ST_NOSUID | ST_NODEV;
-	}
+	if (sb->space)
+		sb->space(&sp);
+	st.blocks = sp.blocks;
+	st.bfree = st.bavail = sp.bfree;
+	st.files = sp.files;
+	st.ffree = sp.ffree;
 	return copy_to_user(ubuf, &st, sizeof(st));
 }
 

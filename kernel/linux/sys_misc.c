@@ -1,6 +1,6 @@
 /*
  * Identity, limits and the rest of what a program asks at start: pid and
- * ids, uname, getrandom, rlimits, affinity, sysinfo, TLS (arch_prctl) and the
+ * ids, uname and the names it reports (sethostname, setdomainname), getrandom, rlimits, affinity, sysinfo, TLS (arch_prctl) and the
  * thread-registration calls of libc start-up.
  */
 #include "linux/syscall.h"
@@ -11,6 +11,7 @@
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/uaccess.h"
+#include "core/uts.h"
 #include "core/vm.h"
 #include "fs/vfs.h"
 
@@ -29,7 +30,7 @@
 #define RLIM_INFINITY	     (~0ull)
 #define RSEQ_FLAG_UNREGISTER 1
 #define RSEQ_MIN_LEN	     32
-#define UTS_LEN		     65
+#define CAP_SYS_ADMIN	     21 /* include/uapi/linux/capability.h */
 
 /* The only process: pid 1 would make glibc and shells think they are init;
  * Linux containers show the same, and programs rarely care. */
@@ -80,13 +81,40 @@ long sys_uname(uint64_t buf)
 
 	memset(&u, 0, sizeof(u));
 	strcpy(u.sysname, "Linux");
-	strcpy(u.nodename, "monos");
+	strcpy(u.nodename, uts_nodename);
 	/* A release glibc accepts for every feature it probes by version. */
 	strcpy(u.release, "6.1.0-monos");
 	strcpy(u.version, "#1 SMP monos");
 	strcpy(u.machine, "x86_64");
-	strcpy(u.domainname, "(none)");
+	strcpy(u.domainname, uts_domainname);
 	return copy_to_user(buf, &u, sizeof(u));
+}
+
+/* Linux's kernel/sys.c: `len` bytes (an int, at most __NEW_UTS_LEN) become
+ * the name, the rest of it zeroed; the caller needs CAP_SYS_ADMIN. */
+static long set_uts_name(char *name, uint64_t uname, int len)
+{
+	char tmp[UTS_NAME_MAX];
+
+	if (!cred_capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (len < 0 || len > UTS_NAME_MAX)
+		return -EINVAL;
+	if (copy_from_user(tmp, uname, len))
+		return -EFAULT;
+	memcpy(name, tmp, len);
+	memset(name + len, 0, UTS_LEN - len);
+	return 0;
+}
+
+long sys_sethostname(uint64_t name, int len)
+{
+	return set_uts_name(uts_nodename, name, len);
+}
+
+long sys_setdomainname(uint64_t name, int len)
+{
+	return set_uts_name(uts_domainname, name, len);
 }
 
 long sys_getrandom(uint64_t buf, size_t n, unsigned flags)

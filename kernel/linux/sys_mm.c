@@ -1,7 +1,8 @@
 /*
  * Memory system calls: brk, mmap, munmap, mprotect, madvise, mremap, msync,
- * mincore over the VMAs of core/vm.c, and memfd_create (an unnamed tmpfs
- * file, made to be mapped MAP_SHARED).
+ * mincore and the mlock family over the VMAs of core/vm.c, and memfd_create
+ * (an unnamed tmpfs file, made to be mapped MAP_SHARED).  Every user range
+ * passes uaccess_range_ok; each call turns a refusal into Linux's errno.
  */
 #include "linux/syscall.h"
 #include "core/kernel.h"
@@ -16,6 +17,7 @@
 #define MAP_FIXED	    0x10
 #define MAP_ANONYMOUS	    0x20
 #define MAP_FIXED_NOREPLACE 0x100000
+#define PROT_SEM	    0x8 /* accepted by mprotect, meaningless on x86 */
 #define MADV_NORMAL	    0
 #define MADV_RANDOM	    1
 #define MADV_SEQUENTIAL	    2
@@ -41,18 +43,24 @@
 #define MFD_EXEC	  0x0010u
 #define MFD_NAME_PREFIX	  "memfd:"
 #define MFD_NAME_MAX	  (NAME_MAX - (sizeof(MFD_NAME_PREFIX) - 1))
-#define MINCORE_CHUNK	  256 /* pages per copy_to_user */
+#define MINCORE_CHUNK	  256  /* pages per copy_to_user */
+#define MLOCK_ONFAULT	  0x01 /* include/uapi/asm-generic/mman-common.h */
+#define MCL_CURRENT	  1
+#define MCL_FUTURE	  2
+#define MCL_ONFAULT	  4
 
 long sys_brk(uint64_t addr)
 {
-	uint64_t old_end = ALIGN_UP(vm_brk_end, PAGE_SIZE), new_end = ALIGN_UP(addr, PAGE_SIZE);
+	uint64_t old_end = ALIGN_UP(vm_brk_end, PAGE_SIZE), new_end;
 
 	/* Linux returns the unchanged break when it cannot move it. */
-	if (addr < vm_brk_start || addr - vm_brk_start > BRK_MAX)
+	if (addr < vm_brk_start || addr - vm_brk_start > BRK_MAX ||
+	    !uaccess_range_ok(vm_brk_start, ALIGN_UP(addr, PAGE_SIZE) - vm_brk_start))
 		return vm_brk_end;
+	new_end = ALIGN_UP(addr, PAGE_SIZE);
 	if (new_end > old_end) {
 		if (vm_overlaps(old_end, new_end - old_end) ||
-		    vm_map(old_end, new_end - old_end, PROT_READ | PROT_WRITE, NULL, 0, 0,
+		    vm_map(old_end, new_end - old_end, PROT_READ | PROT_WRITE, NULL, NULL, 0, 0,
 			   "[heap]"))
 			return vm_brk_end;
 	} else if (new_end < old_end) {
@@ -62,21 +70,25 @@ long sys_brk(uint64_t addr)
 	return vm_brk_end;
 }
 
-/* Where a new mapping of `len` bytes goes, or -errno. */
+/*
+ * Where a new mapping of `len` bytes (page aligned, at most USER_END) goes,
+ * or -errno, in Linux's order (mm/mmap.c __get_unmapped_area, do_mmap).
+ */
 static long place(uint64_t addr, uint64_t len, long flags)
 {
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (!uaccess_range_ok(addr, len))
+			return -ENOMEM;
 		if (!IS_ALIGNED(addr, PAGE_SIZE))
 			return -EINVAL;
-		if (addr + len > USER_TOP || addr + len < addr)
-			return -ENOMEM;
-		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && vm_overlaps(addr, len))
+		if ((flags & MAP_FIXED_NOREPLACE) && vm_overlaps(addr, len))
 			return -EEXIST;
 		return addr;
 	}
 	/* A hint is honoured when the range is free. */
-	addr = ALIGN_UP(addr, PAGE_SIZE);
-	if (addr && addr >= VM_MMAP_BOTTOM && addr + len <= VM_MMAP_TOP && !vm_overlaps(addr, len))
+	addr = ALIGN_DOWN(addr, PAGE_SIZE);
+	if (addr >= VM_MMAP_BOTTOM && uaccess_range_ok(addr, len) && addr + len <= VM_MMAP_TOP &&
+	    !vm_overlaps(addr, len))
 		return addr;
 	addr = vm_find_free(len);
 	return addr ? (long)addr : -ENOMEM;
@@ -88,8 +100,9 @@ long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint6
 	bool writable = false;
 	long at, err;
 
-	if (!len || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+	if (!len)
 		return -EINVAL;
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC; /* Linux ignores the other bits */
 	if (!IS_ALIGNED(off, PAGE_SIZE))
 		return -EINVAL;
 	switch (flags & MAP_TYPE) {
@@ -100,7 +113,7 @@ long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint6
 	default:
 		return -EINVAL;
 	}
-	if (len > USER_TOP)
+	if (len > USER_END)
 		return -ENOMEM;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!(flags & MAP_ANONYMOUS)) {
@@ -120,45 +133,44 @@ long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint6
 	if (at < 0)
 		return at;
 	if (ino && (flags & MAP_TYPE) != MAP_PRIVATE)
-		err = vm_map_shared(at, len, prot, ino, off,
+		err = vm_map_shared(at, len, prot, ino, vfs_vm_ops(ino), off,
 				    VMA_SHARED | (writable ? 0 : VMA_NOWRITE));
+	else if (ino)
+		err = vm_map(at, len, prot, ino, vfs_vm_ops(ino), off, UINT64_MAX - off, NULL);
 	else /* One process: a shared anonymous mapping behaves as a private one. */
-		err = vm_map(at, len, prot, ino, off, ino ? UINT64_MAX - off : 0, NULL);
+		err = vm_map(at, len, prot, NULL, NULL, 0, 0, NULL);
 	return err ? -ENOMEM : at;
 }
 
 long sys_munmap(uint64_t addr, uint64_t len)
 {
-	if (!IS_ALIGNED(addr, PAGE_SIZE) || !len || addr >= USER_TOP || len > USER_TOP - addr)
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || !uaccess_range_ok(addr, len))
 		return -EINVAL;
-	return vm_unmap(addr, ALIGN_UP(len, PAGE_SIZE));
+	len = ALIGN_UP(len, PAGE_SIZE); /* stays in range: USER_END is aligned */
+	return len ? vm_unmap(addr, len) : -EINVAL;
 }
 
 long sys_mprotect(uint64_t addr, uint64_t len, long prot)
 {
-	if (!IS_ALIGNED(addr, PAGE_SIZE) || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+	if (!IS_ALIGNED(addr, PAGE_SIZE))
 		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len)
-		return 0;
-	if (addr >= USER_TOP || len > USER_TOP - addr)
-		return -ENOMEM;
-	return vm_protect(addr, len, prot);
+		return 0; /* before the other checks, as Linux */
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (addr + len <= addr)
+		return -ENOMEM; /* wraps around (or the length did) */
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
+		return -EINVAL;
+	return vm_protect(addr, len, prot & ~PROT_SEM); /* ENOMEM outside the user range */
 }
 
 long sys_madvise(uint64_t addr, uint64_t len, long advice)
 {
-	if (!IS_ALIGNED(addr, PAGE_SIZE))
-		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	if (addr >= USER_TOP || len > USER_TOP - addr)
-		return -EINVAL;
+	uint64_t alen = ALIGN_UP(len, PAGE_SIZE);
+
 	switch (advice) {
 	case MADV_DONTNEED:
 	case MADV_FREE:
-		/* Both give back the pages: the next touch sees zeros (anonymous)
-		 * or the file again, which MADV_FREE also allows. */
-		return len ? vm_discard(addr, len) : 0;
 	case MADV_NORMAL:
 	case MADV_RANDOM:
 	case MADV_SEQUENTIAL:
@@ -167,56 +179,65 @@ long sys_madvise(uint64_t addr, uint64_t len, long advice)
 	case MADV_NOHUGEPAGE:
 	case MADV_DONTDUMP:
 	case MADV_DODUMP:
-		return 0; /* hints */
+		break;
 	default:
 		return -EINVAL;
 	}
+	/* mm/madvise.c: the length may not round up past the end of memory. */
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || (len && !alen) || addr + alen < addr)
+		return -EINVAL;
+	if (!alen)
+		return 0;
+	/* Both give back the pages: the next touch sees zeros (anonymous) or
+	 * the file again; MADV_FREE may keep them, but frees at once here, and
+	 * is for anonymous memory only (EINVAL on a file, as Linux). */
+	if (advice == MADV_DONTNEED || advice == MADV_FREE)
+		return vm_discard(addr, alen, advice == MADV_FREE);
+	/* Hints, but Linux still says ENOMEM for a range not wholly mapped. */
+	return vm_range_mapped(addr, alen) ? 0 : -ENOMEM;
 }
 
-/* mremap with MREMAP_FIXED: the new range is cleared first, as Linux does. */
+/* Unmap the part [addr, addr + len) a shrinking mremap gives up: Linux's
+ * munmap range check applies (EINVAL). */
+static long remap_cut(uint64_t addr, uint64_t len)
+{
+	if (!uaccess_range_ok(addr, len))
+		return -EINVAL;
+	return vm_unmap(addr, len);
+}
+
+/* mremap with MREMAP_FIXED: the new range is cleared first, as Linux does
+ * (mm/mremap.c mremap_to). */
 static long remap_fixed(uint64_t old, uint64_t old_len, uint64_t new_len, uint64_t dst)
 {
-	if (!IS_ALIGNED(dst, PAGE_SIZE) || dst + new_len > USER_TOP || dst + new_len < dst)
+	struct vma *v;
+	long err;
+
+	if (!uaccess_range_ok(dst, new_len))
 		return -EINVAL;
 	if (dst < old + old_len && old < dst + new_len)
 		return -EINVAL; /* the ranges overlap */
 	if (vm_unmap(dst, new_len))
 		return -ENOMEM;
 	if (new_len < old_len) {
-		if (vm_unmap(old + new_len, old_len - new_len))
-			return -ENOMEM;
+		if ((err = remap_cut(old + new_len, old_len - new_len)))
+			return err;
 		old_len = new_len;
 	}
-	return vm_move(old, old_len, dst, new_len) ?: (long)dst;
-}
-
-long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, long flags, uint64_t new_addr)
-{
-	struct vma *v;
-	uint64_t dst;
-
-	if (flags & ~(long)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
-		return -EINVAL;
-	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
-		return -EINVAL;
-	if (flags & MREMAP_DONTUNMAP) {
-		report_unsupported("mremap MREMAP_DONTUNMAP");
-		return -EINVAL;
-	}
-	if (!IS_ALIGNED(old, PAGE_SIZE) || old_len > USER_TOP || new_len > USER_TOP)
-		return -EINVAL;
-	old_len = ALIGN_UP(old_len, PAGE_SIZE);
-	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	/* old_len 0 asks for a second mapping of shared memory: not here. */
-	if (!new_len || !old_len)
-		return -EINVAL;
-	if (flags & MREMAP_FIXED)
-		return remap_fixed(old, old_len, new_len, new_addr);
-	if (new_len <= old_len) /* shrinking never moves */
-		return vm_unmap(old + new_len, old_len - new_len) ? -ENOMEM : (long)old;
 	v = vm_find(old);
 	if (!v || old_len > v->end - old)
 		return -EFAULT;
+	return vm_move(old, old_len, dst, new_len) ?: (long)dst;
+}
+
+/* mremap making [old, old + old_len) bigger, in place or moved. */
+static long remap_grow(uint64_t old, uint64_t old_len, uint64_t new_len, long flags)
+{
+	struct vma *v = vm_find(old);
+	uint64_t dst;
+
+	if (old_len > v->end - old)
+		return -EFAULT; /* across areas */
 	if (!vm_grow(old, old_len, new_len))
 		return old;
 	if (!(flags & MREMAP_MAYMOVE))
@@ -225,6 +246,41 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, long flags, ui
 	if (!dst)
 		return -ENOMEM;
 	return vm_move(old, old_len, dst, new_len) ?: (long)dst;
+}
+
+/* Checks in Linux's order (mm/mremap.c check_mremap_params, do_mremap). */
+long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, long flags, uint64_t new_addr)
+{
+	if (flags & ~(long)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if (!IS_ALIGNED(old, PAGE_SIZE) || !ALIGN_UP(new_len, PAGE_SIZE))
+		return -EINVAL;
+	/* Linux 6.18 refuses a new length past the end of memory here, before
+	 * looking at the area (6.1 said ENOMEM later). */
+	if (!uaccess_range_ok(0, ALIGN_UP(new_len, PAGE_SIZE)))
+		return -EINVAL;
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+		if (!IS_ALIGNED(new_addr, PAGE_SIZE) || !(flags & MREMAP_MAYMOVE))
+			return -EINVAL;
+		if (flags & MREMAP_DONTUNMAP) {
+			report_unsupported("mremap MREMAP_DONTUNMAP");
+			return -EINVAL;
+		}
+	}
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if (!vm_find(old))
+		return -EFAULT;
+	/* old_len 0 asks for a second mapping of shared memory: not here. */
+	if (!old_len)
+		return -EINVAL;
+	if (flags & MREMAP_FIXED)
+		return remap_fixed(old, old_len, new_len, new_addr);
+	if (new_len == old_len)
+		return old;
+	if (new_len < old_len) /* shrinking never moves */
+		return remap_cut(old + new_len, old_len - new_len) ?: (long)old;
+	return remap_grow(old, old_len, new_len, flags);
 }
 
 /* One process and tmpfs-only writable files: the mappings are the file, so
@@ -236,7 +292,7 @@ long sys_msync(uint64_t addr, uint64_t len, long flags)
 	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	if (addr >= USER_TOP || len > USER_TOP - addr)
+	if (addr + len < addr)
 		return -ENOMEM;
 	return !len || vm_range_mapped(addr, len) ? 0 : -ENOMEM;
 }
@@ -248,9 +304,11 @@ long sys_mincore(uint64_t addr, uint64_t len, uint64_t uvec)
 
 	if (!IS_ALIGNED(addr, PAGE_SIZE))
 		return -EINVAL;
-	if (addr >= USER_TOP || len > USER_TOP - addr)
+	if (!uaccess_range_ok(addr, len))
 		return -ENOMEM;
-	pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+	pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE; /* in range: cannot wrap */
+	if (!uaccess_range_ok(uvec, pages))
+		return -EFAULT;
 	if (!vm_range_mapped(addr, pages * PAGE_SIZE))
 		return -ENOMEM;
 	for (uint64_t done = 0; done < pages;) {
@@ -263,6 +321,62 @@ long sys_mincore(uint64_t addr, uint64_t len, uint64_t uvec)
 			return -EFAULT;
 		done += n;
 	}
+	return 0;
+}
+
+/*
+ * mlock, mlock2 and munlock: Linux's range rules (mm/mlock.c do_mlock,
+ * apply_vma_lock_flags): the start rounds down and the length up, a range
+ * wrapping around is EINVAL, one not wholly mapped ENOMEM.  Nothing is ever
+ * paged out here, so locking is filling the pages now (`fill`), as Linux
+ * does; out of frames is EAGAIN, Linux's answer.
+ */
+static long lock_range(uint64_t addr, uint64_t len, bool fill)
+{
+	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+	int err;
+
+	len = ALIGN_UP(len + (addr - start), PAGE_SIZE);
+	if (start + len < start)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (!vm_range_mapped(start, len))
+		return -ENOMEM;
+	err = fill ? vm_populate(start, len) : 0;
+	return err == -ENOMEM ? -EAGAIN : err ? -ENOMEM : 0;
+}
+
+long sys_mlock(uint64_t addr, uint64_t len)
+{
+	return lock_range(addr, len, true);
+}
+
+long sys_mlock2(uint64_t addr, uint64_t len, unsigned long flags)
+{
+	if (flags & ~(unsigned long)MLOCK_ONFAULT)
+		return -EINVAL;
+	return lock_range(addr, len, !(flags & MLOCK_ONFAULT));
+}
+
+long sys_munlock(uint64_t addr, uint64_t len)
+{
+	return lock_range(addr, len, false);
+}
+
+/* Every page stays in memory anyway; mlockall fills nothing now (a program
+ * may hold huge PROT_NONE-then-writable reservations), so a page still
+ * comes on its first touch. */
+long sys_mlockall(unsigned long flags)
+{
+	if (!flags || (flags & ~(unsigned long)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) ||
+	    flags == MCL_ONFAULT)
+		return -EINVAL;
+	return 0;
+}
+
+long sys_munlockall(void)
+{
 	return 0;
 }
 

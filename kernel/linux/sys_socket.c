@@ -486,8 +486,8 @@ long sys_recvmsg(long fd, uint64_t umsg, long flags)
 	struct file *f;
 	struct socket *s = fd_sock(fd, &f);
 	struct sock_iov one, *iov = NULL;
-	uint8_t kaddr[SOCK_ADDR_MAX];
-	struct sock_msg m = { .name = kaddr };
+	uint8_t kaddr[SOCK_ADDR_MAX], kctl[SOCK_CMSG_MAX];
+	struct sock_msg m = { .name = kaddr, .cmsg = kctl };
 	struct msghdr_k mh;
 	uint64_t ctl = 0;
 	long r;
@@ -496,6 +496,7 @@ long sys_recvmsg(long fd, uint64_t umsg, long flags)
 		return PTR_ERR(s);
 	if (copy_from_user(&mh, umsg, sizeof(mh)))
 		return -EFAULT;
+	m.cmsg_room = mh.control ? MIN(mh.controllen, (uint64_t)SOCK_CMSG_MAX) : 0;
 	if ((r = iov_in(mh.iov, mh.iovlen, &one, &iov)))
 		goto out;
 	if (!(m.files = kmalloc(SCM_MAX_FD * sizeof(*m.files)))) {
@@ -506,9 +507,13 @@ long sys_recvmsg(long fd, uint64_t umsg, long flags)
 	r = sock_recvmsg(f, &m, flags & ~MSG_CMSG_CLOEXEC);
 	if (r < 0)
 		goto out;
+	/* the family's messages first (IP_PKTINFO...), as Linux's recvmsg */
+	if (m.cmsg_len && copy_to_user(mh.control, kctl, m.cmsg_len))
+		r = -EFAULT;
+	ctl = m.cmsg_len;
 	if (m.nfiles)
-		ctl = rights_out(&m, mh.control, mh.control ? mh.controllen : 0,
-				 flags & MSG_CMSG_CLOEXEC, &m.flags_out);
+		ctl += rights_out(&m, mh.control + ctl, mh.control ? mh.controllen - ctl : 0,
+				  flags & MSG_CMSG_CLOEXEC, &m.flags_out);
 	if (mh.name &&
 	    addr_out(kaddr, m.namelen, mh.name, umsg + offsetof(struct msghdr_k, namelen), false))
 		r = -EFAULT;

@@ -164,7 +164,7 @@ static long sleep_until(uint64_t deadline, uint64_t rem)
 	return -EINTR;
 }
 
-static long get_ts(uint64_t uts, uint64_t *ns)
+long time_ts_in(uint64_t uts, uint64_t *ns)
 {
 	struct timespec_k ts;
 
@@ -180,7 +180,7 @@ static long get_ts(uint64_t uts, uint64_t *ns)
 long sys_nanosleep(uint64_t req, uint64_t rem)
 {
 	uint64_t ns;
-	long r = get_ts(req, &ns);
+	long r = time_ts_in(req, &ns);
 	return r ? r : sleep_until(time_monotonic_ns() + ns, rem);
 }
 
@@ -193,7 +193,7 @@ long sys_clock_nanosleep(long clk, long flags, uint64_t req, uint64_t rem)
 		return -EINVAL;
 	if ((r = clock_ns(clk, &now)))
 		return r;
-	if ((r = get_ts(req, &ns)))
+	if ((r = time_ts_in(req, &ns)))
 		return r;
 	if (flags & TIMER_ABSTIME) {
 		if (ns <= now)

@@ -157,6 +157,11 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, long flags, ui
 long sys_msync(uint64_t addr, uint64_t len, long flags);
 long sys_mincore(uint64_t addr, uint64_t len, uint64_t uvec);
 long sys_memfd_create(uint64_t uname, unsigned long flags);
+long sys_mlock(uint64_t addr, uint64_t len);
+long sys_mlock2(uint64_t addr, uint64_t len, unsigned long flags);
+long sys_munlock(uint64_t addr, uint64_t len);
+long sys_mlockall(unsigned long flags);
+long sys_munlockall(void);
 /* sys_copy.c */
 long sys_sendfile(long out_fd, long in_fd, uint64_t uoff, size_t count);
 long sys_copy_file_range(long fd_in, uint64_t uoff_in, long fd_out, uint64_t uoff_out, size_t len,
@@ -180,6 +185,8 @@ long sys_geteuid(void);
 long sys_getgid(void);
 long sys_getegid(void);
 long sys_uname(uint64_t buf);
+long sys_sethostname(uint64_t name, int len);
+long sys_setdomainname(uint64_t name, int len);
 long sys_getrandom(uint64_t buf, size_t n, unsigned flags);
 long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old);
 long sys_getrlimit(long res, uint64_t rl);
@@ -197,14 +204,18 @@ long sys_rseq(uint64_t rseq, uint32_t len, long flags, uint32_t sig);
 /* sys_thread.c */
 long sys_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls);
 long sys_clone3(uint64_t uargs, size_t size);
+long sys_exit(long status);
+/* futex.c */
 long sys_futex(uint64_t uaddr, long op, uint32_t val, uint64_t utime, uint64_t uaddr2,
 	       uint32_t val3);
-long sys_exit(long status);
+long sys_get_robust_list(long tid, uint64_t head, uint64_t len);
 /* sys_proc.c: whether `pid` (0: the caller) names this process or one of
  * its threads.  sys_cred.c: the prctl options about capabilities, or -ENOSYS
  * for any other option. */
 bool proc_is_self(int pid);
 long cred_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+/* sys_cred.c: whether capability `cap` (CAP_*) is in the effective set. */
+bool cred_capable(int cap);
 /* sys_proc.c */
 long sys_pipe(uint64_t fds);
 long sys_pipe2(uint64_t fds, int flags);
@@ -226,6 +237,8 @@ long sys_getrusage(int who, uint64_t ru);
 long sys_times(uint64_t buf);
 long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 /* sys_cred.c */
+/* Whether capability `cap` is in the effective set (Linux's capable()). */
+bool cred_capable(int cap);
 long sys_setuid(uint32_t uid);
 long sys_setgid(uint32_t gid);
 long sys_setreuid(uint32_t ruid, uint32_t euid);
@@ -303,6 +316,10 @@ long sys_timer_settime(long id, long flags, uint64_t unew, uint64_t uold);
 long sys_timer_gettime(long id, uint64_t ucur);
 long sys_timer_getoverrun(long id);
 long sys_timer_delete(long id);
+/* sys_time.c: read a struct timespec from `uts` as ns (0, -EFAULT, or
+ * -EINVAL for a field out of range; a huge one is clamped).  Syscall
+ * context. */
+long time_ts_in(uint64_t uts, uint64_t *ns);
 /* sys_timer.c, shared with timerfd: read a struct itimerspec from `uaddr` as
  * ns (0, -EFAULT, -EINVAL for a field out of range); write one (0 or
  * -EFAULT).  Syscall context. */
@@ -330,5 +347,20 @@ long sys_exit_group(long status);
 long sys_kill(long pid, long sig);
 long sys_tgkill(long tgid, long tid, long sig);
 long sys_tkill(long tid, long sig);
+/* sys_shm.c */
+long sys_shmget(long key, uint64_t size, long flags);
+long sys_shmat(long id, uint64_t addr, long flags);
+long sys_shmdt(uint64_t addr);
+long sys_shmctl(long id, long cmd, uint64_t ubuf);
+/* sys_sem.c */
+long sys_semget(long key, long nsems, long flags);
+long sys_semop(long id, uint64_t usops, uint64_t nsops);
+long sys_semtimedop(long id, uint64_t usops, uint64_t nsops, uint64_t uts);
+long sys_semctl(long id, long num, long cmd, uint64_t arg);
+/* sys_msg.c */
+long sys_msgget(long key, long flags);
+long sys_msgsnd(long id, uint64_t umsg, uint64_t size, long flags);
+long sys_msgrcv(long id, uint64_t umsg, uint64_t size, long type, long flags);
+long sys_msgctl(long id, long cmd, uint64_t ubuf);
 
 #endif

@@ -11,6 +11,7 @@
  * Semantics: man 7 tcp, udp, ip, ipv6; errors as Linux gives them.
  */
 #include "net/socket.h"
+#include "net/inet_cmsg.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
@@ -21,16 +22,28 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 
-#define IPPROTO_IP	 0
-#define IPPROTO_TCP	 6
-#define IPPROTO_UDP	 17
-#define IPPROTO_IPV6	 41
-#define TCP_NODELAY	 1
-#define IPV6_V6ONLY	 26
-#define FIONREAD	 0x541b
-#define BOUNCE_MAX	 (64 * 1024)
-#define SOCKADDR_IN_LEN	 16
-#define SOCKADDR_IN6_LEN 28
+#define IPPROTO_TCP	  6
+#define IPPROTO_UDP	  17
+#define TCP_NODELAY	  1
+#define IP_TOS		  1
+#define IP_TTL		  2
+#define IPV6_UNICAST_HOPS 16
+#define IPV6_V6ONLY	  26
+#define IPV6_TCLASS	  67
+/* UDP-Lite (RFC 3828, man 7 udplite): the protocol is also its option level
+ * (SOL_UDPLITE); a checksum coverage counts the 8-byte header. */
+#define IPPROTO_UDPLITE	   136
+#define UDPLITE_SEND_CSCOV 10
+#define UDPLITE_RECV_CSCOV 11
+#define UDPLITE_MIN_CSCOV  8
+#define UDPLITE_MAX_CSCOV  0xffff
+#define FIONREAD	   0x541b
+#define BOUNCE_MAX	   (64 * 1024)
+#define SOCKADDR_IN_LEN	   16
+#define SOCKADDR_IN6_LEN   28
+/* Connections a listener queues for accept() (net.core.somaxconn).  The
+ * listen() backlog is not enforced below it: see on_accept. */
+#define SOMAXCONN 4096
 
 enum inet_state { INET_NEW, INET_LISTEN, INET_CONNECTING, INET_CONNECTED, INET_CLOSED };
 
@@ -39,6 +52,7 @@ struct dgram {
 	struct pbuf *p;
 	ip_addr_t from;
 	u16_t port;
+	struct inet_rxinfo ri; /* its IP header, for recvmsg's control messages */
 	struct list_head node;
 };
 
@@ -58,7 +72,9 @@ struct inet_sock {
 	struct list_head node;
 	int npending;
 	bool v6only;
-	uint64_t gen; /* bumped on every change (epoll's edge trigger) */
+	unsigned cm_want; /* INET_CM_*: control messages recvmsg gives */
+	bool lite_rx_set; /* UDP-Lite: UDPLITE_RECV_CSCOV was set */
+	uint64_t gen;	  /* bumped on every change (epoll's edge trigger) */
 };
 
 static struct inet_sock *isk(struct socket *s)
@@ -111,6 +127,22 @@ static int addr_from(struct socket *s, const void *addr, size_t len, ip_addr_t *
 	}
 	IP_ADDR6(ip, w[0], w[1], w[2], w[3]);
 	ip_2_ip6(ip)->zone = 0;
+	return 0;
+}
+
+/* A destination: Linux routes the unspecified address to the local host
+ * (ip_route_output_key_hash: 0.0.0.0 becomes 127.0.0.1; tcp_v6_connect
+ * and udpv6_sendmsg: :: becomes ::1), and programs rely on it (etcd's
+ * gRPC gateway dials 0.0.0.0). */
+static int dest_from(struct socket *s, const void *addr, size_t len, ip_addr_t *ip, u16_t *port)
+{
+	int r = addr_from(s, addr, len, ip, port);
+
+	if (r || !ip_addr_isany(ip))
+		return r;
+	ip_addr_set_loopback(IP_IS_V6(ip) || IP_IS_ANY_TYPE_VAL(*ip), ip);
+	if (IP_IS_V6(ip))
+		ip_2_ip6(ip)->zone = 0;
 	return 0;
 }
 
@@ -212,6 +244,19 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 
 	if (!l || err != ERR_OK || !newpcb)
 		return ERR_VAL;
+	/*
+	 * Linux keeps completing handshakes (SYN cookies) and queues up to the
+	 * backlog, then drops SYNs so clients retry.  lwIP can only count
+	 * half-open connections against an 8-bit backlog, and dropping SYNs
+	 * under a burst from QEMU's user networking costs seconds of SYN
+	 * retransmission per client (issue 8: 2,000 idle connections).  So
+	 * every handshake completes and queues, up to SOMAXCONN; past that a
+	 * client is reset rather than left waiting.
+	 */
+	if (l->npending >= SOMAXCONN) {
+		tcp_abort(newpcb);
+		return ERR_ABRT;
+	}
 	ns = sock_alloc(l->s);
 	if (!ns || !(k = isk_new(ns))) {
 		if (ns)
@@ -222,11 +267,38 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	k->pcb.tcp = newpcb;
 	k->state = INET_CONNECTED;
 	tcp_hooks(newpcb, k);
-	tcp_backlog_delayed(newpcb); /* counts against the backlog until accept() */
 	list_add_tail(&k->node, &l->pending);
 	l->npending++;
 	changed(l);
 	return ERR_OK;
+}
+
+static bool is_lite(const struct socket *s)
+{
+	return s->type == SOCK_DGRAM && s->protocol == IPPROTO_UDPLITE;
+}
+
+/*
+ * Whether socket `k` takes the datagram lwIP delivers now.  lwIP finds UDP
+ * and UDP-Lite receivers in one table, by port: a datagram of the other
+ * protocol is not for it.  With UDPLITE_RECV_CSCOV set, Linux drops a
+ * partially covered datagram whose coverage is below it (or any, when it
+ * is 0: full coverage asked for), as udp_queue_rcv_one_skb does.
+ */
+static bool lite_accepts(struct inet_sock *k, struct pbuf *p)
+{
+	bool lite = ip_current_header_proto() == IP_PROTO_UDPLITE;
+	const struct udp_hdr *h = (const struct udp_hdr *)((u8_t *)p->payload - UDP_HLEN);
+	size_t full = p->tot_len + UDP_HLEN, cov;
+
+	if (lite != is_lite(k->s))
+		return false;
+	if (!lite || !k->lite_rx_set)
+		return true;
+	cov = lwip_ntohs(h->len) ? lwip_ntohs(h->len) : full; /* 0: all of it */
+	if (cov >= full)
+		return true;
+	return k->pcb.udp->chksum_len_rx && cov >= k->pcb.udp->chksum_len_rx;
 }
 
 static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *from,
@@ -235,7 +307,7 @@ static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr
 	struct inet_sock *k = arg;
 	struct dgram *d;
 
-	if (!k || k->dgram_bytes + p->tot_len > (size_t)k->s->rcvbuf ||
+	if (!k || !lite_accepts(k, p) || k->dgram_bytes + p->tot_len > (size_t)k->s->rcvbuf ||
 	    !(d = kmalloc(sizeof(*d)))) {
 		pbuf_free(p); /* a full receive buffer drops, as UDP does */
 		return;
@@ -243,6 +315,7 @@ static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr
 	d->p = p;
 	ip_addr_copy(d->from, *from);
 	d->port = port;
+	inet_rxinfo_take(&d->ri);
 	list_add_tail(&d->node, &k->dgrams);
 	k->dgram_bytes += p->tot_len;
 	changed(k);
@@ -293,6 +366,7 @@ static int inet_bind(struct socket *s, const void *addr, size_t len, unsigned mo
 	return e == ERR_VAL ? -EINVAL : net_errno(e);
 }
 
+/* `backlog` is not enforced: the queue holds up to SOMAXCONN (on_accept). */
 static int inet_listen(struct socket *s, int backlog)
 {
 	struct inet_sock *k = isk(s);
@@ -301,10 +375,8 @@ static int inet_listen(struct socket *s, int backlog)
 
 	if (s->type != SOCK_STREAM)
 		return -EOPNOTSUPP;
-	backlog = backlog < 1 ? 1 : backlog > 255 ? 255 : backlog;
 	uint64_t fl = net_lock();
-	if (k->state == INET_LISTEN) {
-		tcp_backlog_set(k->pcb.tcp, backlog);
+	if (k->state == INET_LISTEN) { /* a new backlog: nothing to change */
 		net_unlock(fl);
 		return 0;
 	}
@@ -314,7 +386,7 @@ static int inet_listen(struct socket *s, int backlog)
 	}
 	if (!k->pcb.tcp->local_port) /* Linux binds an unbound socket */
 		e = tcp_bind(k->pcb.tcp, IP_ANY_TYPE, 0);
-	lpcb = e == ERR_OK ? tcp_listen_with_backlog_and_err(k->pcb.tcp, backlog, &e) : NULL;
+	lpcb = e == ERR_OK ? tcp_listen_with_backlog_and_err(k->pcb.tcp, 0, &e) : NULL;
 	if (lpcb) { /* the listening pcb replaces (and freed) the first one */
 		k->pcb.tcp = lpcb;
 		k->state = INET_LISTEN;
@@ -344,8 +416,6 @@ static struct socket *inet_accept(struct socket *s, bool nonblock)
 			k = list_first_entry(&l->pending, struct inet_sock, node);
 			list_del(&k->node);
 			l->npending--;
-			if (k->pcb.tcp)
-				tcp_backlog_accepted(k->pcb.tcp);
 			net_unlock(fl);
 			return k->s;
 		}
@@ -403,7 +473,7 @@ static int inet_connect(struct socket *s, const void *addr, size_t len, bool non
 	struct inet_sock *k = isk(s);
 	ip_addr_t ip;
 	u16_t port;
-	int r = addr_from(s, addr, len, &ip, &port);
+	int r = dest_from(s, addr, len, &ip, &port);
 
 	if (r)
 		return r;
@@ -480,7 +550,7 @@ static long udp_send_msg(struct socket *s, struct inet_sock *k, struct sock_msg 
 
 	if (n > 65507)
 		return -EMSGSIZE;
-	if (m->name && (r = addr_from(s, m->name, m->namelen, &ip, &port)))
+	if (m->name && (r = dest_from(s, m->name, m->namelen, &ip, &port)))
 		return r;
 	if (!m->name && k->state != INET_CONNECTED)
 		return -EDESTADDRREQ;
@@ -610,6 +680,8 @@ static long udp_recv_data(struct socket *s, struct inet_sock *k, struct sock_msg
 	}
 	if (m->name)
 		m->namelen = addr_to(s, &d->from, d->port, m->name);
+	if (k->cm_want)
+		inet_rxinfo_put(&d->ri, k->cm_want, m);
 	if (len > n)
 		m->flags_out |= MSG_TRUNC;
 	if (!(flags & MSG_PEEK)) {
@@ -685,7 +757,7 @@ static unsigned inet_poll(struct socket *s, uint64_t *gen)
 {
 	struct inet_sock *k = isk(s);
 	unsigned mask = 0;
-	uint64_t fl = net_lock();
+	uint64_t fl = net_peek_lock(); /* epoll asks every socket: keep it cheap */
 
 	if (s->type == SOCK_DGRAM) {
 		if (!list_empty(&k->dgrams))
@@ -708,7 +780,7 @@ static unsigned inet_poll(struct socket *s, uint64_t *gen)
 	}
 	if (gen)
 		*gen = k->gen;
-	net_unlock(fl);
+	net_peek_unlock(fl);
 	return mask;
 }
 
@@ -726,6 +798,105 @@ static long inet_ioctl(struct socket *s, unsigned cmd, uint64_t arg)
 		n = list_first_entry(&k->dgrams, struct dgram, node)->p->tot_len;
 	net_unlock(fl);
 	return copy_to_user(arg, &n, sizeof(n));
+}
+
+/* The TTL (hop limit) or TOS (traffic class) field of the socket's pcb that
+ * (level, name) names, or NULL: IP_TTL, IPV6_UNICAST_HOPS, IP_TOS,
+ * IPV6_TCLASS.  Both pcb kinds start with lwIP's IP_PCB fields.  Net lock
+ * held. */
+static u8_t *ip_field(struct inet_sock *k, int level, int name)
+{
+	struct ip_pcb *pcb = (struct ip_pcb *)k->pcb.udp;
+
+	if (!pcb)
+		return NULL;
+	if ((level == IPPROTO_IP && name == IP_TTL) ||
+	    (level == IPPROTO_IPV6 && name == IPV6_UNICAST_HOPS))
+		return &pcb->ttl;
+	if ((level == IPPROTO_IP && name == IP_TOS) ||
+	    (level == IPPROTO_IPV6 && name == IPV6_TCLASS))
+		return &pcb->tos;
+	return NULL;
+}
+
+/* The value ip_field's option `name` takes from `v`, as Linux checks it
+ * (do_ip_setsockopt, do_ipv6_setsockopt): -1 is the default; -EINVAL. */
+static int ip_field_value(int level, int name, int v)
+{
+	if (level == IPPROTO_IP && name == IP_TOS)
+		return v & 0xff;
+	if (level == IPPROTO_IP && name == IP_TTL && v != -1 && (v < 1 || v > 255))
+		return -EINVAL;
+	if (v < -1 || v > 255)
+		return -EINVAL;
+	if (v == -1)
+		return name == IP_TTL || name == IPV6_UNICAST_HOPS ? IP_DEFAULT_TTL : 0;
+	return v;
+}
+
+/* setsockopt of ip_field's options: 0, -EINVAL, or 1 when (level, name) is
+ * not one of them. */
+static int ip_field_set(struct inet_sock *k, int level, int name, int v)
+{
+	int val = ip_field_value(level, name, v), r = 1;
+	uint64_t fl = net_lock();
+	u8_t *f = ip_field(k, level, name);
+
+	if (f) {
+		r = val < 0 ? val : 0;
+		if (val >= 0)
+			*f = (u8_t)val;
+	}
+	net_unlock(fl);
+	return r;
+}
+
+/* getsockopt of ip_field's options: true (and *v) when it is one. */
+static bool ip_field_get(struct inet_sock *k, int level, int name, int *v)
+{
+	uint64_t fl = net_lock();
+	u8_t *f = ip_field(k, level, name);
+
+	if (f)
+		*v = *f;
+	net_unlock(fl);
+	return f != NULL;
+}
+
+/* UDPLITE_SEND_CSCOV and UDPLITE_RECV_CSCOV, as Linux's udp_lib_setsockopt
+ * takes them: 0 is the whole datagram, less than the header becomes 8. */
+static int lite_setopt(struct socket *s, int name, int v)
+{
+	struct inet_sock *k = isk(s);
+	u16_t cov = v != 0 && v < UDPLITE_MIN_CSCOV ? UDPLITE_MIN_CSCOV
+		    : v > UDPLITE_MAX_CSCOV	    ? UDPLITE_MAX_CSCOV
+						    : (u16_t)v;
+
+	if (!is_lite(s) || (name != UDPLITE_SEND_CSCOV && name != UDPLITE_RECV_CSCOV))
+		return -ENOPROTOOPT;
+	uint64_t fl = net_lock();
+	if (name == UDPLITE_SEND_CSCOV) {
+		k->pcb.udp->chksum_len_tx = cov;
+	} else {
+		k->pcb.udp->chksum_len_rx = cov;
+		k->lite_rx_set = true;
+	}
+	net_unlock(fl);
+	return 0;
+}
+
+static bool lite_getopt(struct socket *s, int level, int name, int *v)
+{
+	struct inet_sock *k = isk(s);
+
+	/* Linux answers on a plain UDP socket too (0) */
+	if (level != IPPROTO_UDPLITE || s->type != SOCK_DGRAM ||
+	    (name != UDPLITE_SEND_CSCOV && name != UDPLITE_RECV_CSCOV))
+		return false;
+	uint64_t fl = net_lock();
+	*v = name == UDPLITE_SEND_CSCOV ? k->pcb.udp->chksum_len_tx : k->pcb.udp->chksum_len_rx;
+	net_unlock(fl);
+	return true;
 }
 
 static int inet_setsockopt(struct socket *s, int level, int name, const void *val, size_t len)
@@ -751,6 +922,13 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 		k->v6only = v != 0; /* recorded; lwIP's dual-stack pcbs take both */
 		return 0;
 	}
+	if (inet_cmsg_setopt(&k->cm_want, s->family == AF_INET6, level, name, v))
+		return 0;
+	if (level == IPPROTO_UDPLITE)
+		return lite_setopt(s, name, v);
+	int r = ip_field_set(k, level, name, v);
+	if (r <= 0)
+		return r;
 	if (level == IPPROTO_TCP || level == IPPROTO_IP || level == IPPROTO_IPV6)
 		return 0; /* TCP_KEEPIDLE, IP_TOS...: accepted, as hints */
 	return -ENOPROTOOPT;
@@ -767,7 +945,8 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, siz
 		net_unlock(fl);
 	} else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && s->family == AF_INET6) {
 		v = k->v6only;
-	} else {
+	} else if (!inet_cmsg_getopt(k->cm_want, s->family == AF_INET6, level, name, &v) &&
+		   !ip_field_get(k, level, name, &v) && !lite_getopt(s, level, name, &v)) {
 		return -ENOPROTOOPT;
 	}
 	if (*len < sizeof(v))
@@ -851,7 +1030,8 @@ static int inet_create(struct socket *s, int protocol)
 		net_init_loopback(); /* no device: 127.0.0.1 and ::1 still work */
 	if (s->type == SOCK_STREAM && protocol && protocol != IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
-	if (s->type == SOCK_DGRAM && protocol && protocol != IPPROTO_UDP)
+	if (s->type == SOCK_DGRAM && protocol && protocol != IPPROTO_UDP &&
+	    protocol != IPPROTO_UDPLITE)
 		return -EPROTONOSUPPORT;
 	if (s->type != SOCK_STREAM && s->type != SOCK_DGRAM)
 		return -ESOCKTNOSUPPORT;
@@ -866,6 +1046,8 @@ static int inet_create(struct socket *s, int protocol)
 		k->pcb.udp = udp_new_ip_type(ip_type(s));
 		if (k->pcb.udp)
 			udp_recv(k->pcb.udp, on_udp, k);
+		if (k->pcb.udp && is_lite(s))
+			udp_setflags(k->pcb.udp, UDP_FLAGS_UDPLITE);
 	}
 	bool ok = k->pcb.tcp != NULL; /* the union: either pcb */
 	net_unlock(fl);

@@ -95,6 +95,31 @@ long sock_iter_to(struct sock_iter *it, const void *src, size_t n)
 	return iter_copy(it, (void *)src, n, true);
 }
 
+/* struct cmsghdr on x86-64, and CMSG_ALIGN (include/linux/socket.h). */
+struct sock_cmsghdr {
+	uint64_t len;
+	int32_t level, type;
+};
+#define SOCK_CMSG_ALIGN(n) (((n) + 7) & ~(size_t)7)
+
+void sock_put_cmsg(struct sock_msg *m, int level, int type, const void *data, size_t len)
+{
+	struct sock_cmsghdr h = { .len = sizeof(h) + len, .level = level, .type = type };
+	size_t room = m->cmsg ? m->cmsg_room - m->cmsg_len : 0;
+
+	if (room < sizeof(h)) {
+		m->flags_out |= MSG_CTRUNC;
+		return;
+	}
+	if (room < h.len) {
+		m->flags_out |= MSG_CTRUNC;
+		h.len = room;
+	}
+	memcpy(m->cmsg + m->cmsg_len, &h, sizeof(h));
+	memcpy(m->cmsg + m->cmsg_len + sizeof(h), data, h.len - sizeof(h));
+	m->cmsg_len += MIN(SOCK_CMSG_ALIGN(sizeof(h) + len), room);
+}
+
 /* --------------------------------------------------------- the socket file */
 
 static const struct file_ops sock_file_ops;

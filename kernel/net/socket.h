@@ -86,6 +86,10 @@
 #define SCM_RIGHTS 1
 #define SCM_MAX_FD 253 /* files one message may carry (include/net/scm.h) */
 
+/* Control messages a family writes on one receive (IP_PKTINFO, IP_TTL...:
+ * a few dozen bytes each); sys_recvmsg gives the program at most this. */
+#define SOCK_CMSG_MAX 256
+
 /* The largest address any family takes (struct sockaddr_storage). */
 #define SOCK_ADDR_MAX 128
 
@@ -135,8 +139,21 @@ struct sock_msg {
 			      * keeps them); receive: room for SCM_MAX_FD,
 			      * filled with the files received */
 	int nfiles;
-	int flags_out; /* receive: MSG_TRUNC */
+	int flags_out;	  /* receive: MSG_TRUNC, MSG_CTRUNC */
+	uint8_t *cmsg;	  /* receive: control messages, as the program's
+			    * struct cmsghdr (sock_put_cmsg); NULL: none wanted */
+	size_t cmsg_room; /* its size: the program's msg_controllen, at most
+			    * SOCK_CMSG_MAX (0 when msg_control is NULL) */
+	size_t cmsg_len;  /* bytes written */
 };
+
+/*
+ * Append one control message (`level`, `type`, `len` bytes of `data`) to a
+ * receive, as Linux's put_cmsg does: a message that does not fit whole is
+ * cut to the room left and sets MSG_CTRUNC; no room for its header (or no
+ * control buffer) drops it with MSG_CTRUNC.  Any context.
+ */
+void sock_put_cmsg(struct sock_msg *m, int level, int type, const void *data, size_t len);
 
 struct socket;
 

@@ -49,11 +49,11 @@ long vdso_map_install(void)
 	/* VMA_NOWRITE: mprotect cannot make the vvar page writable (EACCES, as
 	 * Linux, whose vvar mapping lacks VM_MAYWRITE); a private copy would
 	 * stop following the kernel's updates. */
-	if (vm_map_shared(base, PAGE_SIZE, PROT_READ, &vvar_inode, 0, VMA_NOWRITE))
+	if (vm_map_shared(base, PAGE_SIZE, PROT_READ, &vvar_inode, &image_vm_ops, 0, VMA_NOWRITE))
 		return -ENOMEM;
 	vm_find(base)->name = "[vvar]"; /* vm_map_shared takes no name */
-	if (vm_map(base + PAGE_SIZE, text_len, PROT_READ | PROT_EXEC, &text_inode, 0, text_len,
-		   "[vdso]")) {
+	if (vm_map(base + PAGE_SIZE, text_len, PROT_READ | PROT_EXEC, &text_inode, &image_vm_ops, 0,
+		   text_len, "[vdso]")) {
 		vm_unmap(base, PAGE_SIZE);
 		return -ENOMEM;
 	}

@@ -37,9 +37,6 @@ for prog in server compute; do
 	[ $rc -eq 0 ] || { sed 's/^/    | /' "$scratch/build.log"; finish; }
 done
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 # wait_http PORT: until the server answers (the guest boots first).
 wait_http() {
 	for _ in $(seq 300); do

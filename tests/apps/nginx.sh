@@ -10,9 +10,6 @@ source tests/apps/lib.bash
 need /usr/sbin/nginx
 command -v curl >/dev/null || { echo "FAILED curl is not installed"; exit 1; }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 site=$scratch/www
 mkdir -p "$site/docs"
 printf '<html><body>hello from nginx in monos</body></html>\n' >"$site/index.html"

@@ -9,9 +9,6 @@ need /usr/bin/redis-server
 need /usr/bin/redis-cli
 need /usr/bin/redis-benchmark
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 # wait_redis PORT: until it answers PING (the guest boots first).
 wait_redis() {
 	for _ in $(seq 300); do

@@ -2,7 +2,7 @@
 # -p, answering many clients on the host at once: every response complete
 # and right, over kept-alive and fresh connections.
 source tests/cli/lib/common.bash
-hport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hport=$(free_port)
 timeout -k 5 120 "$MONOS" run -p "$hport:8080" -- "$GUEST/httpd" 8080 60 >"$scratch/srv.out" 2>&1 &
 guest=$!
 cat >"$scratch/load.py" <<'PY'

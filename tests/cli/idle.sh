@@ -8,7 +8,7 @@
 # connection itself wake the CPU.
 source tests/cli/lib/common.bash
 idle=20
-hport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hport=$(free_port)
 timeout -k 5 $((idle + 60)) "$MONOS" run -v -p "$hport:7000" -- "$GUEST/tcp_echo" server 7000 1 \
 	>"$scratch/srv.out" 2>"$scratch/srv.err" &
 guest=$!

@@ -69,11 +69,6 @@ c.close()
 	port=$(cat "$scratch/port" 2>/dev/null)
 }
 
-# A port nothing listens on: bind one, note it, close it.
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 [ -x "$HELLO" ] || { echo "FAILED not built: $HELLO (make all)"; exit 1; }
 
 # 1. DHCP self-test on the default user network.

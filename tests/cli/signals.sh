@@ -3,8 +3,11 @@
 # sleeper guest prints "ready" and sleeps 60 s; SIGINT, SIGTERM or SIGHUP to
 # the monos process must end it promptly with the shell's status for that
 # signal (128 + N) and say "killed by SIGxxx", as if the program had been a
-# local process.  A program that ignores SIGINT must survive one, and a
-# Ctrl-C typed on a terminal (a pty made by script(1)) must act as SIGINT.
+# local process, with one line from monos and no kernel log.  A program
+# that ignores SIGINT must survive one, and a Ctrl-C typed on a terminal (a
+# pty made by script(1)) must act as SIGINT.  The second SIGINT, SIGTERM or
+# SIGHUP kills the instance (a program that ignores them, blocked or
+# spinning, once kept `monos run` alive for minutes).
 . "$(dirname "$0")/lib/common.bash"
 
 SLEEPER=$GUEST/sleeper
@@ -23,7 +26,7 @@ start() {
 	: >"$scratch/out"
 	: >"$scratch/err"
 	timeout -k 5 "$RUN_TIMEOUT" env --default-signal=INT,QUIT \
-		"$MONOS" run "$SLEEPER" "$@" >"$scratch/out" 2>"$scratch/err" &
+		"$MONOS" run "${PROG:-$SLEEPER}" "$@" >"$scratch/out" 2>"$scratch/err" &
 	wpid=$!
 	for ((i = 0; i < READY_WAIT; i++)); do
 		grep -qx ready "$scratch/out" && break
@@ -63,6 +66,10 @@ alive() {
 	kill -0 "$mpid" 2>/dev/null
 }
 
+one_line() {
+	[ "$(wc -l <"$scratch/err")" = 1 ]
+}
+
 [ -x "$SLEEPER" ] || { echo "FAILED not built: $SLEEPER (make guest-programs)"; exit 1; }
 
 for pair in INT:130 TERM:143 HUP:129; do
@@ -79,6 +86,7 @@ for pair in INT:130 TERM:143 HUP:129; do
 	check "SIG$sig: monos ends promptly (< $((PROMPT / 10)) s)" prompt
 	check "SIG$sig: status $want" status_is "$want"
 	check "SIG$sig: says killed by SIG$sig" err_matches "killed by SIG$sig"
+	check "SIG$sig: one line on stderr, no kernel log" one_line
 	check "SIG$sig: killed in its sleep" not_woken
 done
 
@@ -92,12 +100,76 @@ if start ignore; then
 	check "SIG_IGN: its sleep was not interrupted" not_woken
 	kill -TERM "$mpid" 2>/dev/null
 	finish_run
-	check "SIG_IGN: then SIGTERM ends it promptly" prompt
+	check "SIG_IGN: then SIGTERM, the second signal, ends it promptly" prompt
 	check "SIG_IGN: then SIGTERM gives 143" status_is 143
-	check "SIG_IGN: says killed by SIGTERM" err_matches 'killed by SIGTERM'
+	check "SIG_IGN: says SIGTERM killed the instance" err_matches 'SIGTERM again: the instance was killed'
 else
 	check "SIG_IGN: the program started and said ready" false
 	finish_run
+fi
+
+# A program that ignores SIGINT, SIGTERM and SIGHUP, blocked in a sleep or
+# spinning: the first signal changes nothing, the second kills the instance
+# with 128 + its number and one line.
+cat >"$scratch/stubborn.c" <<'CEOF'
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	volatile unsigned long n = 0;
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	printf("ready\n");
+	fflush(stdout);
+	if (argc > 1 && !strcmp(argv[1], "spin"))
+		for (;;)
+			n++;
+	for (;;)
+		pause();
+}
+CEOF
+if musl-gcc -static -O2 -o "$scratch/stubborn" "$scratch/stubborn.c"; then
+	# The same signal twice within a few ms (as timeout(1) sends it: to its
+	# child, then to its process group) is one request, not two.
+	rc=-1 out="" err=""
+	if PROG=$scratch/stubborn start block; then
+		kill -TERM "$mpid"
+		sleep 0.05
+		kill -TERM "$mpid"
+		sleep "$SURVIVE"
+		check "repeat: SIGTERM twice within 50 ms is one request: still running" alive
+		kill -TERM "$mpid"
+		finish_run
+		check "repeat: a SIGTERM seconds later kills it (143)" status_is 143
+	else
+		check "repeat: the program started and said ready" false
+		finish_run
+	fi
+	for how in block:TERM:TERM:143 spin:TERM:INT:130; do
+		IFS=: read -r mode first second want <<<"$how"
+		rc=-1 out="" err=""
+		if ! PROG=$scratch/stubborn start "$mode"; then
+			check "$mode: the program started and said ready" false
+			finish_run
+			continue
+		fi
+		kill -"$first" "$mpid"
+		sleep "$SURVIVE"
+		check "$mode: still running ${SURVIVE} s after SIG$first (ignored)" alive
+		kill -"$second" "$mpid"
+		finish_run
+		check "$mode: SIG$second after SIG$first ends it promptly" prompt
+		check "$mode: status $want" status_is "$want"
+		check "$mode: one line says SIG$second killed the instance" eval \
+			'one_line && err_matches "^monos: SIG$second again: the instance was killed"'
+	done
+else
+	check "the stubborn program builds" false
 fi
 
 # Ctrl-C typed on a terminal: script(1) gives monos a pty, whose input we

@@ -37,31 +37,7 @@ ip link set "$tap" up
 timeout -k 5 120 "$MONOS" run -v --net "tap:$tap" --ip "$net.2/24" --gateway "$net.1" -- \
 	"$prog" server 7000 1 >"$scratch/srv.out" 2>"$scratch/srv.err" &
 guest=$!
-cat >"$scratch/client.py" <<'PY'
-import socket, sys, threading, time
-addr, size = sys.argv[1], int(sys.argv[2])
-data = bytes((i * 13) % 256 for i in range(size))
-for attempt in range(300):  # the guest boots and listens first
-    try:
-        c = socket.create_connection((addr, 7000), timeout=2)
-        break
-    except OSError:
-        time.sleep(0.2)
-else:
-    sys.exit("no connection to %s:7000" % addr)
-c.settimeout(60)
-got = bytearray()
-def send():  # while the echo is read: neither side's window fills
-    c.sendall(data); c.shutdown(socket.SHUT_WR)
-t = threading.Thread(target=send); t.start()
-while True:
-    d = c.recv(65536)
-    if not d: break
-    got += d
-t.join()
-print("match" if bytes(got) == data else "differ %d" % len(got))
-PY
-run timeout 120 python3 "$scratch/client.py" "$net.2" 1048576
+run timeout 120 python3 tests/cli/lib/echo_client.py "$net.2" 7000 1048576
 check "tap: a host client reaches the guest at $net.2: 1 MiB echoed" out_has "match"
 wait $guest
 rc=$?
@@ -74,19 +50,7 @@ check "tap: --ip and --gateway reach the kernel" \
 	grep -qE -- "monos\.ip=$net\.2/24 monos\.gateway=$net\.1" "$scratch/srv.err"
 
 # The guest as a client of a host server on the host's tap address.
-cat >"$scratch/echo.py" <<'PY'
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 0)); s.listen(1); print(s.getsockname()[1], flush=True)
-s.settimeout(120)
-c, _ = s.accept()
-while True:
-    d = c.recv(65536)
-    if not d: break
-    c.sendall(d)
-c.close()
-PY
-python3 "$scratch/echo.py" "$net.1" >"$scratch/port" &
+python3 tests/cli/lib/echo_server.py 1 "$net.1" >"$scratch/port" &
 srv=$!
 for _ in $(seq 50); do [ -s "$scratch/port" ] && break; sleep 0.1; done
 run timeout -k 5 120 "$MONOS" run --net "tap:$tap" --ip "$net.2/24" -- "$prog" client "$net.1" "$(cat "$scratch/port")" 65536

@@ -6,34 +6,11 @@
 source tests/cli/lib/common.bash
 prog=$GUEST/tcp_echo
 
-# A host echo server on a free port: prints the port, serves N clients.
-cat >"$scratch/echo.py" <<'PY'
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0)); s.listen(8); print(s.getsockname()[1], flush=True)
-s.settimeout(120)
-for _ in range(int(sys.argv[1])):
-    c, _ = s.accept()
-    while True:
-        d = c.recv(65536)
-        if not d: break
-        c.sendall(d)
-    c.close()
-PY
-python3 "$scratch/echo.py" 4 >"$scratch/port" &
+# A host echo server on a free port, serving 4 clients.
+python3 tests/cli/lib/echo_server.py 4 >"$scratch/port" &
 srv=$!
 for _ in $(seq 50); do [ -s "$scratch/port" ] && break; sleep 0.1; done
 port=$(cat "$scratch/port")
-
-# The FNV-1a hash tcp_echo prints of N bytes of its pattern.
-pattern_fnv() {
-	python3 -c '
-import sys
-h = 0xcbf29ce484222325
-for i in range(int(sys.argv[1])):
-    h ^= (i * 7 % 251); h = (h * 0x100000001b3) & 0xffffffffffffffff
-print("%016x" % h)' "$1"
-}
 
 run timeout -k 5 120 "$MONOS" run --net user -- "$prog" client 10.0.2.2 "$port" 1048576
 check "guest client, host server: 1 MiB echoed" out_has "echoed 1048576 bytes, fnv $(pattern_fnv 1048576)"
@@ -78,34 +55,12 @@ run timeout -k 5 60 "$MONOS" run --net user -- "$prog" refused 10.0.2.2 1
 check "non-blocking connect to a closed port: ECONNREFUSED via SO_ERROR" out_has "SO_ERROR ECONNREFUSED"
 
 # A guest server published on a free host port; the host is the client.
-hport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hport=$(free_port)
 timeout -k 5 120 "$MONOS" run -p "$hport:7000" -- "$prog" server 7000 2 >"$scratch/srv.out" 2>"$scratch/srv.err" &
 guest=$!
-cat >"$scratch/client.py" <<'PY'
-import socket, sys, threading, time
-port, size = int(sys.argv[1]), int(sys.argv[2])
-data = bytes((i * 13) % 256 for i in range(size))
-for attempt in range(100):  # the guest boots and listens first
-    try:
-        c = socket.create_connection(("127.0.0.1", port), timeout=30)
-        c.sendall(b"x"); assert c.recv(1) == b"x"
-        break
-    except (OSError, AssertionError):
-        time.sleep(0.2)
-got = bytearray()
-def send():  # while the echo is read: an echo peer needs both at once
-    c.sendall(data); c.shutdown(socket.SHUT_WR)
-sender = threading.Thread(target=send); sender.start()
-while True:
-    d = c.recv(65536)
-    if not d: break
-    got += d
-sender.join()
-print("match" if bytes(got) == data else "differ %d" % len(got))
-PY
-run timeout 120 python3 "$scratch/client.py" "$hport" 1048576
+run timeout 120 python3 tests/cli/lib/echo_client.py 127.0.0.1 "$hport" 1048576
 check "host client, guest server (-p): 1 MiB echoed" out_has "match"
-run timeout 60 python3 "$scratch/client.py" "$hport" 1000
+run timeout 60 python3 tests/cli/lib/echo_client.py 127.0.0.1 "$hport" 1000
 check "host client: a second connection" out_has "match"
 wait $guest
 rc=$?

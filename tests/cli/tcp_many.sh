@@ -7,7 +7,7 @@
 # descriptor table (1,024).
 source tests/cli/lib/common.bash
 conns=1000
-hport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hport=$(free_port)
 timeout -k 5 150 "$MONOS" run -p "$hport:8080" -- "$GUEST/httpd" 8080 120 >"$scratch/srv.out" 2>&1 &
 guest=$!
 for _ in $(seq 150); do # the guest boots and listens first

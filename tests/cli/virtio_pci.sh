@@ -111,32 +111,9 @@ check "two NICs: the other is refused, logged" err_matches 'virtio-net driver fa
 nettest_works "two NICs and an rng"
 dump_on_failure "$before"
 
-# 5. TCP.  A host echo server on a free port: prints the port, serves N.
-cat >"$scratch/echo.py" <<'PY'
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0)); s.listen(8); print(s.getsockname()[1], flush=True)
-s.settimeout(120)
-for _ in range(int(sys.argv[1])):
-    c, _ = s.accept()
-    while True:
-        d = c.recv(65536)
-        if not d: break
-        c.sendall(d)
-    c.close()
-PY
-# The FNV-1a hash tcp_echo prints of N bytes of its pattern.
-pattern_fnv() {
-	python3 -c '
-import sys
-h = 0xcbf29ce484222325
-for i in range(int(sys.argv[1])):
-    h ^= (i * 7 % 251); h = (h * 0x100000001b3) & 0xffffffffffffffff
-print("%016x" % h)' "$1"
-}
-
 before=$fails
-python3 "$scratch/echo.py" 1 >"$scratch/port" &
+# 5. TCP.  A host echo server on a free port (tests/cli/lib/echo_server.py).
+python3 tests/cli/lib/echo_server.py 1 >"$scratch/port" &
 srv=$!
 for _ in $(seq 50); do [ -s "$scratch/port" ] && break; sleep 0.1; done
 q35 --net user -v -- "$PROG" client 10.0.2.2 "$(cat "$scratch/port")" "$MIB"
@@ -149,30 +126,11 @@ dump_on_failure "$before"
 
 # A guest server published on a free host port; the host is the client.
 before=$fails
-hport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hport=$(free_port)
 timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run --machine q35 -p "$hport:7000" -- "$PROG" server 7000 1 \
 	>"$scratch/srv.out" 2>"$scratch/srv.err" &
 guest=$!
-cat >"$scratch/client.py" <<'PY'
-import socket, sys, time
-port, size = int(sys.argv[1]), int(sys.argv[2])
-data = bytes((i * 13) % 256 for i in range(size))
-for attempt in range(200):  # the guest boots and listens first
-    try:  # slirp accepts before the guest does: a byte's echo proves it
-        c = socket.create_connection(("127.0.0.1", port), timeout=30)
-        c.sendall(b"x"); assert c.recv(1) == b"x"
-        break
-    except (OSError, AssertionError):
-        time.sleep(0.2)
-got = bytearray()
-c.sendall(data); c.shutdown(socket.SHUT_WR)
-while True:
-    d = c.recv(65536)
-    if not d: break
-    got += d
-print("match" if bytes(got) == data else "differ %d" % len(got))
-PY
-run timeout "$RUN_TIMEOUT" python3 "$scratch/client.py" "$hport" "$MIB"
+run timeout "$RUN_TIMEOUT" python3 tests/cli/lib/echo_client.py 127.0.0.1 "$hport" "$MIB"
 check "q35 host client, guest server (-p): 1 MiB echoed" out_has "match"
 wait "$guest"
 rc=$?

@@ -11,7 +11,7 @@
 # NO_WRK=1).
 source tests/cli/lib/common.bash
 secs=10
-hport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hport=$(free_port)
 # One wrk thread (facts.md: two would starve QEMU on 2 cores).  Not pinned:
 # the suite shares the machine, and the scheduler balances better than a
 # fixed CPU; bench/ pins for its figures.

@@ -2,11 +2,12 @@
  * Guest test, area mm: brk, mmap, munmap, mprotect, madvise and malloc.
  *
  * Anonymous mappings large and small, MAP_FIXED over part of a mapping,
- * PROT_NONE made accessible by mprotect, a private mapping of a file from
- * the image (writes land in the private copy only), MADV_DONTNEED and
- * MADV_FREE, malloc of many sizes, a 64 MiB allocation touched sparsely, and
- * the EINVAL / ENOMEM / EFAULT answers Linux gives to bad requests.  Only
- * results of checks are printed, never an address.
+ * PROT_NONE made accessible by mprotect (data kept through PROT_NONE), a
+ * private mapping of a file from the image (writes land in the private copy
+ * only), MADV_DONTNEED and MADV_FREE, malloc of many sizes, a 64 MiB
+ * allocation touched sparsely, and the EINVAL / ENOMEM / EFAULT answers
+ * Linux gives to bad requests.  Only results of checks are printed, never
+ * an address.
  *
  * argv[1] is the test data directory (see file.c); numbers.txt is mapped.
  */
@@ -87,6 +88,10 @@ static void mm_protect(void)
 	guest_check("now writable", p[0] == 1 && p[PAGE + 5] == 2);
 	guest_check("mprotect one page read-only", mprotect(p, PAGE, PROT_READ) == 0);
 	guest_check("read-only page still readable", p[0] == 1);
+	/* Linux keeps the data of a page made PROT_NONE and back. */
+	guest_check("mprotect PROT_NONE and back",
+		    mprotect(p, 2 * PAGE, PROT_NONE) == 0 && mprotect(p, 2 * PAGE, PROT_READ) == 0);
+	guest_check("data survives PROT_NONE", p[0] == 1 && p[PAGE + 5] == 2);
 	/* musl's mprotect() rounds the start down: ask the kernel directly. */
 	guest_check_err("mprotect unaligned", syscall(SYS_mprotect, p + 1, PAGE, PROT_READ),
 			EINVAL);
@@ -112,6 +117,13 @@ static void mm_file_map(const char *dir)
 	guest_check("private copy changed", memcmp(map + 5000, "CHANGED!!\n", 10) == 0);
 	guest_check("file unchanged", pread(fd, buf, 10, 5000) == 10);
 	printf("file line 500: %s", buf);
+	/* MADV_FREE is for anonymous memory only; DONTNEED drops the copy. */
+	guest_check_err("MADV_FREE on a file mapping", madvise(map + PAGE, PAGE, MADV_FREE),
+			EINVAL);
+	guest_check("private copy survives MADV_FREE's refusal",
+		    memcmp(map + 5000, "CHANGED!!\n", 10) == 0);
+	guest_check("MADV_DONTNEED drops the private copy",
+		    madvise(map + PAGE, PAGE, MADV_DONTNEED) == 0 && map[5000] == 'l');
 	munmap(map, NUMBERS_SIZE);
 	map = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);
 	guest_check("mmap at file offset 4096",
@@ -193,6 +205,14 @@ static void mm_big_and_errors(void)
 	guest_check_err("mmap length 0", (long)mm_anon(0, PROT_READ), EINVAL);
 	/* More than the whole 47-bit user address space. */
 	guest_check_err("mmap 256 TiB", (long)mm_anon(1ul << 48, PROT_READ), ENOMEM);
+	/* mmap ignores rights it does not know; mprotect refuses them, except
+	 * PROT_SEM (0x8), which means nothing on x86. */
+	big = mm_anon(PAGE, PROT_READ | 0x100);
+	guest_check("mmap ignores unknown PROT bits", big != MAP_FAILED);
+	guest_check_err("mprotect PROT_SEM", mprotect(big, PAGE, PROT_READ | 0x8), 0);
+	guest_check_err("mprotect an unknown PROT bit", mprotect(big, PAGE, PROT_READ | 0x100),
+			EINVAL);
+	munmap(big, PAGE);
 	guest_check_err("mmap neither private nor shared",
 			(long)mmap(NULL, PAGE, PROT_READ, MAP_ANONYMOUS, -1, 0), EINVAL);
 	guest_check_err("write() from an unmapped address", syscall(SYS_write, 1, (void *)PAGE, 8),

@@ -178,6 +178,8 @@ static void memfd_shared(void)
 	guest_check("both mappings see write()", memcmp(m1 + PAGE + 1, "by fd", 5) == 0 &&
 							 memcmp(m2 + PAGE + 1, "by fd", 5) == 0);
 	guest_check("msync of a shared mapping", msync(m1, 3 * PAGE, MS_SYNC) == 0);
+	guest_check_err("MADV_FREE on a shared mapping", madvise(m1, PAGE, MADV_FREE), EINVAL);
+	guest_check("MADV_FREE's refusal keeps the data", strcmp(m1 + 10, "via m1") == 0);
 	/* Move m1 somewhere else: it must still be the file. */
 	m1 = mremap(m1, 3 * PAGE, 3 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, m2 + 16 * PAGE);
 	guest_check("shared mapping moved", m1 == m2 + 16 * PAGE);

@@ -10,6 +10,7 @@
 #include "../../cli/deps.c"
 #include "../../cli/deps_elf.c"
 #include "../../cli/image.c"
+#include "../../cli/image_names.c"
 #include "../../cli/msg.c"
 #include "../../kernel/lib/cpio.c"
 #include "../../kernel/lib/elf.c"
@@ -371,7 +372,7 @@ struct entry {
 	uint32_t mode;
 };
 
-/* Pack `paths` with deps_pack_path into root/img and list the entries. */
+/* Pack `paths` with image_add_host_path into root/img and list the entries. */
 static int pack_and_list(const char *const *paths, struct entry *ents, int max)
 {
 	struct image_writer w;
@@ -386,7 +387,7 @@ static int pack_and_list(const char *const *paths, struct entry *ents, int max)
 	fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	image_open(&w, fd);
 	for (int i = 0; paths[i]; i++)
-		CHECK_EQ(deps_pack_path(&w, paths[i]), 0);
+		CHECK_EQ(image_add_host_path(&w, paths[i]), 0);
 	CHECK_EQ(image_finish_archive(&w), 0);
 	image_close(&w);
 	fstat(fd, &st);

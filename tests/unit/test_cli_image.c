@@ -7,6 +7,7 @@
 #include "unit.h"
 
 #include "../../cli/image.c"
+#include "../../cli/image_names.c"
 #include "../../cli/msg.c"
 #include "../../cli/rundata.c"
 #include "../../kernel/lib/cpio.c"
@@ -65,17 +66,17 @@ static void make_tree(void)
 
 static void pack(void)
 {
-	char *argv[] = {"proglink", "x y"}, *env[] = {"A=1"};
-	struct rundata ri = {.argv = argv,
-			     .argc = 2,
-			     .env = env,
-			     .nenv = 1,
-			     .cwd = "/nonexistent-cwd/deeper",
-			     .sec = 0x1122334455,
-			     .nsec = 7,
-			     .tty = {'0', '1', '0'},
-			     .have_winsize = true,
-			     .winsize = {24, 80, 0, 0}};
+	char *argv[] = { "proglink", "x y" }, *env[] = { "A=1" };
+	struct rundata ri = { .argv = argv,
+			      .argc = 2,
+			      .env = env,
+			      .nenv = 1,
+			      .cwd = "/nonexistent-cwd/deeper",
+			      .sec = 0x1122334455,
+			      .nsec = 7,
+			      .tty = { '0', '1', '0' },
+			      .have_winsize = true,
+			      .winsize = { 24, 80, 0, 0 } };
 	struct image_writer w;
 	char p[512], exe[512];
 	int fd;
@@ -86,12 +87,12 @@ static void pack(void)
 	image_open(&w, fd);
 	snprintf(exe, sizeof(exe), "%s/proglink", root);
 	ri.exe = exe;
-	CHECK_EQ(image_add_program(&w, exe), 0);
+	CHECK_EQ(image_add_host_path(&w, exe), 0);
 	snprintf(p, sizeof(p), "%s/dir", root);
-	CHECK_EQ(image_add_path(&w, p, "/data/./x/..", true), 0);
+	CHECK_EQ(image_add_path(&w, p, "/data/./x/.."), 0);
 	/* Adding the same tree again must not duplicate anything. */
-	CHECK_EQ(image_add_path(&w, p, "/data", true), 0);
-	CHECK_EQ(image_add_path(&w, "/nonexistent/file", NULL, true), -ENOENT);
+	CHECK_EQ(image_add_path(&w, p, "/data"), 0);
+	CHECK_EQ(image_add_path(&w, "/nonexistent/file", NULL), -ENOENT);
 	CHECK(strstr(w.err, "/nonexistent/file") != NULL);
 	CHECK_EQ(image_finish_archive(&w), 0);
 	first_end = w.off;
@@ -213,15 +214,121 @@ TEST(image_gnu_cpio_agrees)
 	CHECK(i == 10 && i < nseen && strcmp(seen[i].name, ".monos") == 0);
 }
 
+/* Open a second archive in root for the tests below. */
+static int open_other(struct image_writer *w, const char *name)
+{
+	char p[512];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", root, name);
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	image_open(w, fd);
+	return fd;
+}
+
+/* The mode of entry `fmt...` in the archive of `fd` (0: missing). */
+static uint32_t mode_in(int fd, const char *fmt, ...)
+{
+	char name[512];
+	struct cpio_iter it;
+	struct cpio_entry e;
+	struct stat st;
+	uint32_t mode = 0;
+	uint8_t *buf;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	CHECK(fstat(fd, &st) == 0 && st.st_size > 0);
+	buf = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK(buf != MAP_FAILED);
+	cpio_iter_init(&it, buf, st.st_size);
+	while (cpio_next(&it, &e) == 1)
+		if (!strcmp(e.name, name))
+			mode = e.mode;
+	munmap(buf, st.st_size);
+	return mode;
+}
+
+/*
+ * A merged-/usr host (bin -> usr/bin, usr/bin/sh -> dash): a path through
+ * the symlinked directory packs as the links plus the file at its real path,
+ * never as a directory "bin" (which once hid the links: `--file /bin/sh`
+ * failed with ELOOP, `--file /bin/dash` made the kernel fail to build its
+ * tree), and a GUEST path through a symlink of the image lands behind it.
+ */
+TEST(image_merged_usr)
+{
+	char p[512], q[512];
+	struct image_writer w;
+	int fd = open_other(&w, "merged.cpio");
+
+	snprintf(p, sizeof(p), "%s/usr/bin", root);
+	snprintf(q, sizeof(q), "%s/usr", root);
+	CHECK(mkdir(q, 0755) == 0 && mkdir(p, 0755) == 0);
+	write_file("usr/bin/dash", "#dash", 5);
+	snprintf(p, sizeof(p), "%s/usr/bin/sh", root);
+	CHECK(symlink("dash", p) == 0);
+	snprintf(p, sizeof(p), "%s/bin", root);
+	CHECK(symlink("usr/bin", p) == 0);
+	snprintf(p, sizeof(p), "%s/bin/sh", root);
+	CHECK_EQ(image_add_path(&w, p, NULL), 0);
+	snprintf(p, sizeof(p), "%s/bin/dash", root);
+	CHECK_EQ(image_add_path(&w, p, NULL), 0);
+	snprintf(p, sizeof(p), "%s/prog", root);
+	snprintf(q, sizeof(q), "%s/bin/extra", root);
+	CHECK_EQ(image_add_path(&w, p, q), 0);
+	CHECK_EQ(image_finish_archive(&w), 0);
+	CHECK(S_ISLNK(mode_in(fd, "%s/bin", root + 1)));
+	CHECK(S_ISLNK(mode_in(fd, "%s/usr/bin/sh", root + 1)));
+	CHECK(S_ISREG(mode_in(fd, "%s/usr/bin/dash", root + 1)));
+	CHECK(S_ISREG(mode_in(fd, "%s/usr/bin/extra", root + 1)));
+	CHECK_EQ(mode_in(fd, "%s/bin/sh", root + 1), 0);
+	CHECK_EQ(mode_in(fd, "%s/bin/extra", root + 1), 0);
+	image_close(&w);
+	close(fd);
+}
+
+/* A file never replaces a directory (of the image, or one the guest
+ * needs), nor a directory a file, nor does anything go below a file:
+ * `--file /etc/shadow:/` once replaced the root with a file. */
+TEST(image_file_over_directory)
+{
+	char file[512], dir[512];
+	struct image_writer w;
+	int fd = open_other(&w, "refuse.cpio");
+
+	snprintf(file, sizeof(file), "%s/prog", root);
+	snprintf(dir, sizeof(dir), "%s/dir", root);
+	CHECK_EQ(image_add_path(&w, file, "/"), -EISDIR);
+	CHECK(strstr(w.err, "cannot replace /,") != NULL);
+	CHECK_EQ(image_add_path(&w, file, "/tmp"), -EISDIR);
+	CHECK_EQ(image_add_path(&w, file, "/proc/"), -EISDIR);
+	CHECK_EQ(image_add_path(&w, file, "/etc"), -EISDIR);
+	CHECK_EQ(image_add_path(&w, dir, "/srv/data"), 0);
+	CHECK_EQ(image_add_path(&w, file, "/srv/data"), -EISDIR);
+	CHECK_EQ(image_add_path(&w, file, "/srv/data/sub"), -EISDIR);
+	CHECK(strstr(w.err, "directory /srv/data/sub") != NULL);
+	CHECK_EQ(image_add_path(&w, file, "/srv/f"), 0);
+	CHECK_EQ(image_add_path(&w, file, "/srv/f"), 0); /* the first one wins */
+	CHECK_EQ(image_add_path(&w, dir, "/srv/f"), -ENOTDIR);
+	CHECK_EQ(image_add_path(&w, file, "/srv/f/below"), -ENOTDIR);
+	CHECK_EQ(image_add_path(&w, dir, "/"), 0); /* a tree may add to the root */
+	image_close(&w);
+	close(fd);
+}
+
 TEST(image_normalize)
 {
 	char *n;
 
-	CHECK_STR((n = normalize("/a/./b//c/../d/")), "/a/b/d");
+	CHECK_STR((n = image_normalize("/a/./b//c/../d/")), "/a/b/d");
 	free(n);
-	CHECK_STR((n = normalize("/../..")), "/");
+	CHECK_STR((n = image_normalize("/../..")), "/");
 	free(n);
-	CHECK_STR((n = normalize("//x")), "/x");
+	CHECK_STR((n = image_normalize("//x")), "/x");
 	free(n);
 }
 
@@ -238,6 +345,8 @@ int main(void)
 	RUN(image_run_archive);
 	RUN(image_gnu_cpio_agrees);
 	RUN(image_normalize);
+	RUN(image_merged_usr);
+	RUN(image_file_over_directory);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	CHECK(system(cmd) == 0);
 	return unit_summary();

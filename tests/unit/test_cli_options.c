@@ -16,12 +16,20 @@ static char *fake_getenv(const char *name)
 	return strcmp(name, "HOME") == 0 ? home : NULL;
 }
 
-/* Parse a NULL-terminated list of arguments. */
+/* Parse a NULL-terminated list of arguments.  They are copied to a static
+ * array: o->argv points into it after the statement expression ends, as
+ * options.c keeps the caller's argv (the block-scoped array itself was read
+ * after its scope ended, which ASan reports). */
+#define PARSE_MAX_ARGS 64
 #define PARSE(o, err, ...)                                                                         \
 	({                                                                                         \
 		char *args_[] = { __VA_ARGS__, NULL };                                             \
-		options_parse_run(sizeof(args_) / sizeof(args_[0]) - 1, args_, (o), (err),         \
-				  sizeof(err), fake_getenv);                                       \
+		static char *kept_[PARSE_MAX_ARGS];                                                \
+		size_t n_ = sizeof(args_) / sizeof(args_[0]);                                      \
+		if (n_ > PARSE_MAX_ARGS)                                                           \
+			abort();                                                                   \
+		memcpy(kept_, args_, sizeof(args_));                                               \
+		options_parse_run(n_ - 1, kept_, (o), (err), sizeof(err), fake_getenv);            \
 	})
 
 TEST(options_defaults)
@@ -152,6 +160,18 @@ TEST(options_publish_forms)
 	CHECK_EQ(PARSE(&o, err, "-p", ":8080:80", "p"), -EINVAL);
 	options_free(&o);
 	CHECK_EQ(PARSE(&o, err, "-p", "80a:80", "p"), -EINVAL);
+	options_free(&o);
+	/* Once passed to QEMU unchecked: too many parts, a bad address. */
+	CHECK_EQ(PARSE(&o, err, "-p", "1:2:3:4", "p"), -EINVAL);
+	CHECK_STR(err, "--publish 1:2:3:4: use [IP:]HOST:GUEST (e.g. 8080:80)");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "999.1.1.1:80:80", "p"), -EINVAL);
+	CHECK_STR(err, "--publish 999.1.1.1:80:80: '999.1.1.1' is not an IPv4 address");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "0.0.0.0:80:80/tcp/udp", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-p", "0.0.0.0:8080:80", "p"), 0);
+	CHECK_STR(o.publish, ",hostfwd=tcp:0.0.0.0:8080-:80");
 	options_free(&o);
 }
 

@@ -14,6 +14,10 @@
 #define PT_INDEX(va)   (((va) >> 12) & 511)
 #define LARGE_PAGE     (2ul << 20)
 #define TABLE_FLAGS    (PTE_P | PTE_W | PTE_U) /* rights are set at the leaves */
+#define TABLE_ENTRIES  512
+#define LEVEL_PT       0 /* levels of the walk: a page table's entries map pages */
+#define LEVEL_PML4     3
+#define PRUNE_BATCH    32 /* page tables freed per TLB flush */
 
 extern char __kernel_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
 	__kernel_end[];
@@ -50,15 +54,20 @@ static uint64_t *walk(uint64_t va, int create)
 	return t ? &t[PT_INDEX(va)] : NULL;
 }
 
-int paging_map(uint64_t va, uint64_t pa, uint64_t flags)
+int paging_set(uint64_t va, uint64_t entry)
 {
 	uint64_t *pte = walk(va, 1);
 
 	if (!pte)
 		return -ENOMEM;
-	*pte = (pa & PTE_ADDR_MASK) | flags | PTE_P;
+	*pte = entry;
 	paging_flush(va);
 	return 0;
+}
+
+int paging_map(uint64_t va, uint64_t pa, uint64_t flags)
+{
+	return paging_set(va, (pa & PTE_ADDR_MASK) | flags | PTE_P);
 }
 
 uint64_t *paging_pte(uint64_t va)
@@ -81,6 +90,114 @@ uint64_t paging_unmap(uint64_t va)
 void paging_flush(uint64_t va)
 {
 	invlpg(va);
+}
+
+void paging_flush_all(void)
+{
+	write_cr3(read_cr3()); /* the kernel's entries are global: they stay */
+}
+
+/* The bytes of address space one entry of a table at `level` maps. */
+static uint64_t entry_span(int level)
+{
+	return PAGE_SIZE << (9 * level);
+}
+
+/* The entry of `table` (at `level`) that maps `va`. */
+static uint64_t *entry_of(uint64_t *table, int level, uint64_t va)
+{
+	return &table[(va >> (12 + 9 * level)) % TABLE_ENTRIES];
+}
+
+static uint64_t *child_table(uint64_t e)
+{
+	return phys_to_virt(e & PTE_ADDR_MASK);
+}
+
+/* Walk [start, end) in `table` at `level`; see paging_walk. */
+static int walk_range(uint64_t *table, int level, uint64_t start, uint64_t end, paging_walk_fn fn,
+		      void *arg)
+{
+	uint64_t span = entry_span(level);
+
+	for (uint64_t va = start, next; va < end; va = next) {
+		uint64_t *e = entry_of(table, level, va);
+		int r = 0;
+
+		next = MIN(ALIGN_DOWN(va, span) + span, end);
+		if (level == LEVEL_PT && *e)
+			r = fn(va, e, arg);
+		else if (level > LEVEL_PT && (*e & PTE_P))
+			r = walk_range(child_table(*e), level - 1, va, next, fn, arg);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int paging_walk(uint64_t start, uint64_t end, paging_walk_fn fn, void *arg)
+{
+	return walk_range(pml4, LEVEL_PML4, start, MIN(end, USER_TOP), fn, arg);
+}
+
+/* Page tables unhooked from their parents, freed after one TLB flush. */
+struct table_batch {
+	unsigned n;
+	uint64_t frames[PRUNE_BATCH];
+};
+
+static void batch_free(struct table_batch *b)
+{
+	if (!b->n)
+		return;
+	paging_flush_all(); /* no walk may still reach the tables */
+	for (unsigned i = 0; i < b->n; i++)
+		mem_free_frame(b->frames[i]);
+	b->n = 0;
+}
+
+static bool table_empty(const uint64_t *table)
+{
+	for (unsigned i = 0; i < TABLE_ENTRIES; i++)
+		if (table[i])
+			return false;
+	return true;
+}
+
+/* Prune the tables below `table` (at `level`) over [start, end). */
+static void prune_range(uint64_t *table, int level, uint64_t start, uint64_t end,
+			struct table_batch *b)
+{
+	uint64_t span = entry_span(level);
+
+	if (level == LEVEL_PT)
+		return; /* leaves: the caller's */
+	for (uint64_t va = start, next; va < end; va = next) {
+		uint64_t *e = entry_of(table, level, va);
+
+		next = MIN(ALIGN_DOWN(va, span) + span, end);
+		if (!(*e & PTE_P))
+			continue;
+		prune_range(child_table(*e), level - 1, va, next, b);
+		/* A table wholly inside the range is empty by now (the caller
+		 * cleared its leaves, the loop freed its tables): only the
+		 * tables at the range's two ends need looking at. */
+		if (next - va != span && !table_empty(child_table(*e)))
+			continue;
+		if (b->n == PRUNE_BATCH)
+			batch_free(b);
+		b->frames[b->n++] = *e & PTE_ADDR_MASK;
+		*e = 0;
+	}
+}
+
+void paging_prune(uint64_t start, uint64_t end)
+{
+	struct table_batch b = { 0 };
+
+	/* The PML4 itself stays: the kernel's half lives in it. */
+	prune_range(pml4, LEVEL_PML4, start, MIN(end, USER_TOP), &b);
+	batch_free(&b);
 }
 
 /* The direct map: every 2 MiB of [0, mem_top()), read-write, NX, global. */
@@ -129,7 +246,7 @@ void *paging_map_mmio(uint64_t pa, size_t size)
 	size = ALIGN_UP(size + off, PAGE_SIZE);
 	for (uint64_t i = 0; i < size; i += PAGE_SIZE)
 		if (paging_map(va + i, pa - off + i, PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_G))
-			panic("paging: no memory to map device registers");
-	mmio_next += size + PAGE_SIZE; /* a guard page between devices */
+			boot_out_of_memory("device registers"); /* drivers probe at boot only */
+	mmio_next += size + PAGE_SIZE;				/* a guard page between devices */
 	return (void *)(va + off);
 }

@@ -13,9 +13,11 @@
 #define PTE_NX	      (1ull << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 /* Software bits (ignored by the CPU, SDM table 4-19): */
-#define PTE_COW	  (1ull << 9)  /* read-only now, copy on the first write */
-#define PTE_IMAGE (1ull << 10) /* maps a page of the image: never freed */
+#define PTE_COW	   (1ull << 9)	/* read-only now, copy on the first write */
+#define PTE_IMAGE  (1ull << 10) /* maps a page of the image: never freed */
 #define PTE_SHARED (1ull << 11) /* a tmpfs file's own page (MAP_SHARED): not ours to free */
+/* A leaf entry of the program's half is "in use" when it is not zero: present,
+ * or not present but holding a frame kept while its area is PROT_NONE. */
 
 /*
  * Build the kernel's final page tables: the direct map of all RAM (NX),
@@ -35,6 +37,10 @@ void *paging_map_mmio(uint64_t pa, size_t size);
  */
 int paging_map(uint64_t va, uint64_t pa, uint64_t flags);
 
+/* Store the raw entry `entry` at `va` (present or not), allocating page
+ * tables as paging_map does; flushes `va`.  0 or -ENOMEM. */
+int paging_set(uint64_t va, uint64_t entry);
+
 /* The PTE of `va`, or NULL if no page table covers it.  Large pages are
  * never used below the direct map, so this is always a 4 KiB entry. */
 uint64_t *paging_pte(uint64_t va);
@@ -44,5 +50,31 @@ uint64_t paging_unmap(uint64_t va);
 
 /* Flush the TLB entry of `va` on this CPU (and, with SMP, on all). */
 void paging_flush(uint64_t va);
+
+/* Flush every non-global TLB entry (all of the program's half, and the
+ * paging-structure caches) on this CPU (and, with SMP, on all). */
+void paging_flush_all(void);
+
+/*
+ * The one page-table walker of the program's half (design.md contract 15).
+ * Calls fn(va, pte, arg) for each leaf entry in use (see above) in
+ * [start, end), in address order, skipping absent tables whole: the cost
+ * follows the tables that exist, not the size of the range.  fn may rewrite
+ * or clear *pte (and may map pages outside [start, end)); flushing is its
+ * caller's business.  A non-zero return from fn stops the walk and is
+ * returned.  The range is clipped to the lower half.  Syscall context.
+ */
+typedef int (*paging_walk_fn)(uint64_t va, uint64_t *pte, void *arg);
+int paging_walk(uint64_t start, uint64_t end, paging_walk_fn fn, void *arg);
+
+/*
+ * Free the program's page tables under [start, end) that hold no entry any
+ * more.  The caller MUST have cleared (and flushed) every leaf entry in
+ * [start, end) first: a table wholly inside the range is freed without
+ * looking at it.  Parents' entries are cleared, the TLB flushed, then the
+ * tables freed, in that order.  Cost follows the tables that exist.
+ * Syscall context.
+ */
+void paging_prune(uint64_t start, uint64_t end);
 
 #endif

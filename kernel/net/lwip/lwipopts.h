@@ -68,6 +68,7 @@ void *sys_arch_calloc(size_t n, size_t size);
 
 /* ---- IPv4 ---- */
 #define LWIP_IPV4	    1
+#define IP_DEFAULT_TTL	    64 /* Linux's net.ipv4.ip_default_ttl and IPv6 hop limit */
 #define LWIP_ICMP	    1
 #define LWIP_DHCP	    1
 #define DHCP_DOES_ARP_CHECK 0 /* no 1 s conflict probe before the program starts */
@@ -89,14 +90,14 @@ void *sys_arch_calloc(size_t n, size_t size);
 
 /* ---- Transports ---- */
 #define LWIP_UDP		   1
+#define LWIP_UDPLITE		   1 /* IPPROTO_UDPLITE */
 #define LWIP_TCP		   1
 #define TCP_MSS			   1460
 #define TCP_WND			   (44 * TCP_MSS) /* just under 64 KiB: no window scaling */
 #define TCP_SND_BUF		   (44 * TCP_MSS)
 #define TCP_SND_QUEUELEN	   (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_QUEUE_OOSEQ		   1
-#define TCP_LISTEN_BACKLOG	   1 /* listen(fd, backlog) */
-#define TCP_DEFAULT_LISTEN_BACKLOG 0xff
+#define TCP_LISTEN_BACKLOG	   0 /* no SYN dropped for a backlog: inet.c's on_accept */
 #define LWIP_TCP_KEEPALIVE	   1 /* SO_KEEPALIVE, TCP_KEEPIDLE... */
 #define SO_REUSE		   1 /* SO_REUSEADDR */
 #define LWIP_TCP_TIMESTAMPS	   0

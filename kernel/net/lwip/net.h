@@ -63,6 +63,15 @@ uint64_t net_lock(void);
 void net_unlock(uint64_t flags);
 
 /*
+ * net_peek_lock / net_peek_unlock - the same lock, for a section that only
+ * reads lwIP's state (a socket's readiness): no timer catch-up on entry and
+ * no timer re-arm on exit, so epoll and poll can ask thousands of sockets
+ * for the price of a lock each.  Never call into lwIP in between.
+ */
+uint64_t net_peek_lock(void);
+void net_peek_unlock(uint64_t flags);
+
+/*
  * net_wait_boot - without the scheduler's help: process received frames
  * and lwIP's timers, halting between interrupts, until `done(arg)` (called
  * with the lock held) is true or `timeout_ns` passes.  Returns 0 or
@@ -149,7 +158,7 @@ struct net_if_desc {
 	uint8_t mac[6];
 	uint16_t mtu;
 	uint8_t ip4[4], mask4[4];
-	unsigned n_ip6;		       /* valid (not tentative) IPv6 addresses */
+	unsigned n_ip6; /* valid (not tentative) IPv6 addresses */
 	uint8_t ip6[NET_IF_IP6_MAX][16];
 };
 

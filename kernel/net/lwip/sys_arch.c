@@ -25,6 +25,7 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/sys.h"
 
 #define NS_PER_MS   1000000ull
 #define NET_RXQ_MAX 1024 /* frames waiting for the stack; more are dropped */
@@ -142,6 +143,16 @@ static void net_rearm(void)
 		return;
 	net_tick.expires = when;
 	ktimer_add(&net_tick);
+}
+
+uint64_t net_peek_lock(void)
+{
+	return spin_lock_irqsave(&net_big_lock);
+}
+
+void net_peek_unlock(uint64_t flags)
+{
+	spin_unlock_irqrestore(&net_big_lock, flags);
 }
 
 void net_unlock(uint64_t flags)

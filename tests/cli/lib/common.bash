@@ -47,6 +47,23 @@ out_has() {
 	grep -qxF -- "$1" "$scratch/out"
 }
 
+# A free TCP port on the host's loopback interface, for a forwarded port
+# that no one else's run on the same machine is using.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# pattern_fnv N: the FNV-1a hash tests/guest/tcp_echo prints of N bytes of
+# its pattern (byte i is i * 7 % 251).
+pattern_fnv() {
+	python3 -c '
+import sys
+h = 0xcbf29ce484222325
+for i in range(int(sys.argv[1])):
+    h ^= (i * 7 % 251); h = (h * 0x100000001b3) & 0xffffffffffffffff
+print("%016x" % h)' "$1"
+}
+
 # Exit with the script's verdict.
 finish() {
 	echo "$fails failed checks"

@@ -1,0 +1,178 @@
+/*
+ * The VFS's tree (fs layer): the root and the current directory, children
+ * by name, new inodes, path lookup with symbolic links, and an inode's path.
+ * Every filesystem hangs its inodes in this one tree (vfs.h); the image
+ * (fs/image.c) fills it first, at boot.
+ */
+#include "fs/vfs.h"
+#include "core/heap.h"
+#include "core/kernel.h"
+#include "core/vm.h"
+#include <lib/fmt.h>
+
+/* The root belongs to the image, whose top directory it is. */
+static struct inode root = {
+	.mode = S_IFDIR | 0755, .nlink = 2, .parent = &root, .sb = &vfs_image_sb
+};
+static struct inode *cwd = &root;
+static uint64_t next_ino = 2; /* 1 is the root's (vfs_init_image) */
+
+struct inode *vfs_root(void)
+{
+	return &root;
+}
+
+struct inode *vfs_cwd(void)
+{
+	return cwd;
+}
+
+void vfs_set_cwd(struct inode *dir)
+{
+	cwd = dir;
+}
+
+struct inode *vfs_child(struct inode *dir, const char *name, size_t len)
+{
+	struct inode *c;
+
+	if (dir->refresh)
+		dir->refresh(dir);
+	list_for_each_entry(c, &dir->children, sibling)
+		if (c->namelen == len && !memcmp(c->name, name, len))
+			return c;
+	return NULL;
+}
+
+struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uint32_t mode)
+{
+	struct inode *ino = kzalloc(sizeof(*ino));
+
+	if (!ino)
+		return NULL;
+	ino->ino = next_ino++;
+	ino->mode = mode;
+	ino->sb = dir->sb;
+	ino->atime = ino->mtime = ino->ctime = dir->mtime;
+	ino->nlink = S_ISDIR(mode) ? 2 : 1;
+	ino->name = name;
+	ino->namelen = len;
+	ino->parent = dir;
+	list_init(&ino->children);
+	list_add_tail(&ino->sibling, &dir->children);
+	return ino;
+}
+
+struct inode *vfs_mknode(struct inode *dir, const char *name, uint32_t mode)
+{
+	struct inode *c = vfs_child(dir, name, strlen(name));
+	return c ? c : vfs_new_inode(dir, name, strlen(name), mode);
+}
+
+/* Resolve one component; the caller handles "." and "..". */
+static struct inode *step(struct inode *dir, const char *name, size_t len)
+{
+	if (!S_ISDIR(dir->mode))
+		return ERR_PTR(-ENOTDIR);
+	if (len > NAME_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	if (len == 1 && name[0] == '.')
+		return dir;
+	if (len == 2 && name[0] == '.' && name[1] == '.')
+		return dir->parent ? dir->parent : ERR_PTR(-ENOENT); /* removed */
+	struct inode *c = vfs_child(dir, name, len);
+	return c ? vfs_real(c) : ERR_PTR(-ENOENT);
+}
+
+static struct inode *lookup_depth(struct inode *dir, const char *path, bool follow, int *links)
+{
+	struct inode *cur = path[0] == '/' ? &root : dir;
+	const char *p = path;
+
+	while (*p) {
+		const char *end;
+		struct inode *next;
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = p;
+		while (*end && *end != '/')
+			end++;
+		next = step(cur, p, end - p);
+		if (IS_ERR(next))
+			return next;
+		bool last = !*end || !end[strspn(end, "/")];
+		if (S_ISLNK(next->mode) && (!last || follow || *end == '/')) {
+			/* On the heap: symlinks nest up to SYMLOOP_MAX deep. */
+			char *target;
+			if (++*links > SYMLOOP_MAX)
+				return ERR_PTR(-ELOOP);
+			if (next->size >= PATH_MAX)
+				return ERR_PTR(-ENAMETOOLONG);
+			if (!(target = kmalloc(next->size + 1)))
+				return ERR_PTR(-ENOMEM);
+			memcpy(target, next->data, next->size);
+			target[next->size] = 0;
+			next = lookup_depth(cur, target, true, links);
+			kfree(target);
+			if (IS_ERR(next))
+				return next;
+		}
+		if (*end == '/' && !S_ISDIR(next->mode))
+			return ERR_PTR(-ENOTDIR);
+		cur = next;
+		p = end;
+	}
+	return cur;
+}
+
+struct inode *vfs_lookup(struct inode *dir, const char *path, bool follow)
+{
+	int links = 0;
+
+	if (!*path)
+		return ERR_PTR(-ENOENT);
+	if (strnlen(path, PATH_MAX) >= PATH_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	return lookup_depth(dir, path, follow, &links);
+}
+
+long vfs_path(struct inode *ino, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	if (!ino->parent) { /* unlinked: what Linux shows is the old name */
+		long r = fmt_snprintf(buf, n, "/%.*s (deleted)", (int)ino->namelen, ino->name);
+		return r < (long)n ? r : -ENAMETOOLONG;
+	}
+	if (ino == &root) {
+		if (n < 2)
+			return -ENAMETOOLONG;
+		buf[0] = '/', buf[1] = 0;
+		return 1;
+	}
+	/* Measure, then fill from the end. */
+	for (struct inode *i = ino; i != &root; i = i->parent) {
+		if (!i->parent) /* a removed directory above */
+			return -ENOENT;
+		len += i->namelen + 1;
+	}
+	if (len + 1 > n)
+		return -ENAMETOOLONG;
+	buf[len] = 0;
+	size_t pos = len;
+	for (struct inode *i = ino; i != &root; i = i->parent) {
+		pos -= i->namelen;
+		memcpy(buf + pos, i->name, i->namelen);
+		buf[--pos] = '/';
+	}
+	return len;
+}
+
+/* How the VMA layer fills pages of `ino` (core/vm.h): tmpfs files have
+ * pages of their own; every other file's bytes lie in memory for good. */
+const struct vm_file_ops *vfs_vm_ops(struct inode *ino)
+{
+	return ino->fops == &tmpfs_file_ops ? &tmpfs_vm_ops : &image_vm_ops;
+}
