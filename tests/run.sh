@@ -178,6 +178,7 @@ GUEST_CASES=(
 	"tmpfs_holes tmpfs_holes none same"
 	"tmpfs_full tmpfs_full none same"
 	"timer_storm timer_storm none same"
+	"timer_huge timer_huge none same"
 	"args args none same one 'two words' '' last"
 	"fdmany fdmany none same"
 	"statfs statfs none same"

@@ -35,6 +35,7 @@
 #define TIMER_ABSTIME	1
 #define MAX_TIMERS	32
 #define USEC		1000ull
+#define KTIME_SEC_MAX	(INT64_MAX / (int64_t)NSEC_PER_SEC) /* include/linux/time64.h */
 
 struct ptimer {
 	struct ktimer kt;
@@ -175,9 +176,19 @@ static bool tv_ok(const struct timeval_k *tv)
 	return tv->sec >= 0 && tv->usec >= 0 && tv->usec < 1000000;
 }
 
+/* Seconds and nanoseconds (both checked non-negative) in ns, saturating
+ * as Linux's ktime_set (include/linux/ktime.h): a time of 2^63 - 1 seconds
+ * once wrapped to a second in the past, and the timer fired every tick. */
+static uint64_t sec_ns(int64_t sec, int64_t ns)
+{
+	if (sec >= KTIME_SEC_MAX)
+		return INT64_MAX;
+	return (uint64_t)sec * NSEC_PER_SEC + (uint64_t)ns;
+}
+
 static uint64_t tv_ns(const struct timeval_k *tv)
 {
-	return (uint64_t)tv->sec * NSEC_PER_SEC + tv->usec * USEC;
+	return sec_ns(tv->sec, tv->usec * USEC);
 }
 
 static struct timeval_k ns_tv(uint64_t ns)
@@ -372,8 +383,8 @@ long timer_spec_in(uint64_t uaddr, uint64_t *interval, uint64_t *value)
 	if (nv.isec < 0 || nv.insec < 0 || nv.insec >= (int64_t)NSEC_PER_SEC || nv.vsec < 0 ||
 	    nv.vnsec < 0 || nv.vnsec >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
-	*interval = (uint64_t)nv.isec * NSEC_PER_SEC + nv.insec;
-	*value = (uint64_t)nv.vsec * NSEC_PER_SEC + nv.vnsec;
+	*interval = sec_ns(nv.isec, nv.insec);
+	*value = sec_ns(nv.vsec, nv.vnsec);
 	return 0;
 }
 
