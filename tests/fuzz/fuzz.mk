@@ -6,7 +6,8 @@
 #                        target (two at a time, niced; new inputs merged into
 #                        tests/fuzz/corpus/TARGET with -merge=1), then the
 #                        syscall fuzzer over seeds from FUZZ_SEED (default 1)
-#                        with FUZZ_CALLS calls each (default 20000).
+#                        with FUZZ_CALLS calls each (default 20000), at
+#                        most FUZZ_SEEDS seeds (default 0: no limit).
 #                        FUZZ_TARGETS picks a subset: "sys elf cpio ...".
 # tests/run.sh's fuzz stage replays the corpora and a fixed set of seeds.
 FUZZ_DIR := $(BUILD)/tests/fuzz
@@ -18,6 +19,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS ?= 600
 FUZZ_SEED ?= 1
 FUZZ_CALLS ?= 20000
+FUZZ_SEEDS ?= 0
 FUZZ_TARGETS ?= $(FUZZ_HOST_NAMES) sys
 
 .PHONY: fuzz fuzz-programs
@@ -32,7 +34,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -o $@ $<
 
 fuzz: all fuzz-programs
-	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) FUZZ_CALLS=$(FUZZ_CALLS) \
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) FUZZ_CALLS=$(FUZZ_CALLS) FUZZ_SEEDS=$(FUZZ_SEEDS) \
 		BUILD=$(BUILD) bash tests/fuzz/fuzz.sh $(FUZZ_TARGETS)
 
 -include $(FUZZ_HOST_BINS:=.d)

@@ -4,13 +4,15 @@
 #   or "sys" (the syscall fuzzer in monos); default: all of them.
 # Environment: FUZZ_SECONDS (per target, default 600), FUZZ_SEED (first
 # syscall-fuzzer seed, default 1), FUZZ_CALLS (calls per seed, default
-# 20000), FUZZ_JOBS (host targets at once, default 2), BUILD, MONOS.
+# 20000), FUZZ_SEEDS (at most this many seeds, default no limit), FUZZ_JOBS
+# (host targets at once, default 2), BUILD, MONOS.
 #
 # Host targets run niced, FUZZ_JOBS at a time, each over its corpus
 # (tests/fuzz/corpus/TARGET); afterwards the corpus is replaced by the
 # -merge=1 minimisation of the old corpus plus what was found.  A crash is
 # kept as tests/fuzz/crash-TARGET-* (libFuzzer's reproducer) and fails the run.
-# The syscall fuzzer runs seed after seed until FUZZ_SECONDS have passed;
+# The syscall fuzzer runs seed after seed until FUZZ_SECONDS have passed
+# (or FUZZ_SEEDS seeds have run);
 # a panic or a hang (a run past SYS_TIMEOUT) fails the run, with the seed,
 # the last progress line and the kernel log.
 set -u
@@ -20,6 +22,7 @@ MONOS=${MONOS:-$BUILD/monos}
 SECONDS_EACH=${FUZZ_SECONDS:-600}
 SEED=${FUZZ_SEED:-1}
 CALLS=${FUZZ_CALLS:-20000}
+MAX_SEEDS=${FUZZ_SEEDS:-0} # 0: as many as FUZZ_SECONDS allow
 JOBS=${FUZZ_JOBS:-2}
 SYS_TIMEOUT=${FUZZ_SYS_TIMEOUT:-300} # seconds: one seed takes well under a minute
 CORPUS=tests/fuzz/corpus
@@ -64,16 +67,16 @@ fuzz_sys_seed() {
 }
 
 fuzz_sys() {
-	local end=$((SECONDS + SECONDS_EACH)) s=$SEED n=0 bad=0 calls=0 last work
+	local start=$SECONDS end=$((SECONDS + SECONDS_EACH)) s=$SEED n=0 bad=0 calls=0 last work
 	work=$(mktemp -d)
-	while [ $SECONDS -lt $end ]; do
+	while [ $SECONDS -lt $end ] && { [ "$MAX_SEEDS" -eq 0 ] || [ $n -lt "$MAX_SEEDS" ]; }; do
 		fuzz_sys_seed "$s" "$work/run" || bad=$((bad + 1))
 		last=$(grep -o 'call [0-9]*' "$work/run.out" | tail -n 1 | awk '{print $2}')
 		calls=$((calls + ${last:-0}))
 		n=$((n + 1))
 		s=$((s + 1))
 	done
-	echo "fuzz sys: seeds $SEED-$((s - 1)) ($n seeds, about $calls calls), $bad failed"
+	echo "fuzz sys: seeds $SEED-$((s - 1)) ($n seeds, about $calls calls, $((SECONDS - start)) s), $bad failed"
 	rm -rf "$work"
 	[ $bad -eq 0 ]
 }
