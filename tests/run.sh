@@ -179,6 +179,7 @@ GUEST_CASES=(
 	"tmpfs_full tmpfs_full none same"
 	"timer_storm timer_storm none same"
 	"timer_huge timer_huge none same"
+	"opath_io opath_io none same"
 	"args args none same one 'two words' '' last"
 	"fdmany fdmany none same"
 	"statfs statfs none same"
