@@ -170,6 +170,11 @@ default settings and with \`mitigations=off\`, except memory (default only).
 EOF
 	cat "$tmp/wall" "$tmp/icount" "$tmp/syscall" "$tmp/http" "$tmp/redis" "$tmp/netcount" \
 		"$tmp/idle" "$tmp/memory" "$tmp/size"
+	# Recorded by hand (an hour long): bench/clock_drift.sh.
+	if [ -f docs/clock-drift.md ]; then
+		echo
+		cat docs/clock-drift.md
+	fi
 } >"$tmp/report"
 mkdir -p "$(dirname "$OUT")"
 mv "$tmp"/charts/bench-*.png "$(dirname "$OUT")/"

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lib/errno.h>
@@ -28,7 +29,26 @@
 
 static int accept_guest_type(unsigned type)
 {
-	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_READY;
+	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_TIME_REQ;
+}
+
+/* Answer a TIME_REQ: a TIME frame with the host's time now, put at the head
+ * of the queue (after the rest of a frame half written) so it leaves at
+ * once, ahead of stdin waiting there. */
+static void answer_time(struct channel *c)
+{
+	struct timespec ts;
+	struct monos_chan_time t;
+	uint8_t frame[MONOS_CHAN_HDR + sizeof(t)];
+	size_t len = c->outq_len, at = c->outq_partial;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = (struct monos_chan_time){ ts.tv_sec, ts.tv_nsec };
+	if (channel_queue(c, MONOS_CHAN_TIME, &t, sizeof(t)))
+		return;
+	memcpy(frame, c->outq + len, sizeof(frame)); /* from the tail ... */
+	memmove(c->outq + at + sizeof(frame), c->outq + at, len - at);
+	memcpy(c->outq + at, frame, sizeof(frame)); /* ... to the head */
 }
 
 int channel_init(struct channel *c, int out_fd, int err_fd, bool verbose)
@@ -211,6 +231,9 @@ void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, 
 	case MONOS_CHAN_READY:
 		c->guest_ready = true;
 		return;
+	case MONOS_CHAN_TIME_REQ:
+		answer_time(c);
+		return;
 	default:
 		c->bad_frames++;
 	}
@@ -253,6 +276,19 @@ int channel_queue(struct channel *c, unsigned type, const void *payload, size_t 
 	return 0;
 }
 
+/* What will be left of a half-written frame at the head of the queue once
+ * its first `done` bytes are gone: walk the frames written. */
+static size_t partial_after(const struct channel *c, size_t done)
+{
+	size_t pos = c->outq_partial;
+
+	if (done <= pos || done == c->outq_len)
+		return done <= pos && done < c->outq_len ? pos - done : 0;
+	while (pos < done)
+		pos += MONOS_CHAN_HDR + (c->outq[pos + 2] | (size_t)c->outq[pos + 3] << 8);
+	return pos - done;
+}
+
 /*
  * Write as much of the queue as the non-blocking socket `sock` takes.
  * Returns 0 (possibly with bytes left: poll for POLLOUT) or -errno; on a
@@ -279,6 +315,7 @@ int channel_flush(struct channel *c, int sock)
 	}
 	if (rc < 0)
 		done = c->outq_len;
+	c->outq_partial = partial_after(c, done);
 	memmove(c->outq, c->outq + done, c->outq_len - done);
 	c->outq_len -= done;
 	return rc;

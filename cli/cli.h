@@ -212,6 +212,9 @@ struct rundata {
 /* rundata_gather - this run's values (time, seed, terminals) into `ri`. */
 void rundata_gather(struct rundata *ri, const struct run_options *o, const char *exe,
 		    const char *cwd);
+/* rundata_path_add - make the guest's PATH list `dir` (docker's default
+ * PATH gets it appended; a PATH from -e is left alone): true when it does. */
+bool rundata_path_add(struct rundata *ri, const char *dir);
 /* rundata_get_winsize - the size of whichever of fds 0-2 is a terminal;
  * false when none is. */
 bool rundata_get_winsize(struct monos_chan_winsize *ws);
@@ -250,6 +253,7 @@ struct channel {
 	unsigned nenosys;
 	uint8_t *outq; /* bytes waiting for the socket */
 	size_t outq_len, outq_cap;
+	size_t outq_partial; /* bytes at its head of a frame half written */
 };
 
 /* channel_init - STDOUT frames to `out_fd`, STDERR/TRACE (and with
@@ -356,15 +360,71 @@ int session_run(struct channel *c, int sock, int errpipe, int sigfd, pid_t qemu,
  * Returns the process exit status. */
 int run_main(int argc, char **argv);
 
-/* program.c */
+/* script.c */
+
+#define SCRIPT_BUF_SIZE	 256 /* bytes of a file execve reads: Linux's BINPRM_BUF_SIZE */
+#define SCRIPT_MAX_DEPTH 5   /* scripts in one chain: exec_binprm's `depth > 5` */
+
+/* A parsed `#!` line; interp and arg point into buf. */
+struct script_line {
+	char buf[SCRIPT_BUF_SIZE + 1];
+	const char *interp;
+	const char *arg; /* the one optional argument, or NULL */
+};
 
 /*
- * program_check - find PROGRAM (on PATH when it has no '/') and check that
- * monos can run it.  Returns 0 with its absolute path in *abs_out (malloc'd),
- * else CLI_EXIT_NOT_FOUND, CLI_EXIT_CANNOT_RUN or CLI_EXIT_ERROR with a
- * one-line reason in `msg`.
+ * script_parse - the `#!` line of a file whose first `len` bytes are
+ * `head`, as Linux's binfmt_script reads it (rules at the top of
+ * script.c).  Returns 1 when the file does not start with "#!", 0 with
+ * out->interp (and out->arg or NULL), or -ENOEXEC for a line Linux
+ * refuses.  Pure (fuzzable); any caller.
  */
-int program_check(const char *prog, char **abs_out, char *msg, size_t msglen);
+int script_parse(const void *head, size_t len, struct script_line *out);
+/* script_read - script_parse() of the file at `path`: 1, 0, -ENOEXEC, or
+ * -errno when it cannot be read. */
+int script_read(const char *path, struct script_line *out);
+/* script_env_command - the command `#!/usr/bin/env [-S ...] CMD` has env
+ * look up on PATH, into `out`; false when there is none. */
+bool script_env_command(const struct script_line *l, char *out, size_t outlen);
+
+/* program.c */
+
+#define PROGRAM_MAX_ENV_DEPTH 4 /* `#!/usr/bin/env CMD` where CMD is such a script... */
+
+/*
+ * What a run (or an exec in the guest) of one path starts: the path itself
+ * when it is an ELF file, else the chain of `#!` scripts and the ELF
+ * interpreter at its end; plus, when the last script runs env, the command
+ * env will find on PATH (with its own chain).
+ */
+struct program {
+	char *exe;			 /* the ELF file the kernel maps, absolute */
+	char **argv;			 /* as execve passes it to exe (malloc'd strings) */
+	int argc;			 /* 0 when not asked for */
+	char *scripts[SCRIPT_MAX_DEPTH]; /* each script of the chain, absolute */
+	int nscripts;
+	struct program *env; /* what `#!/usr/bin/env CMD` runs, or NULL */
+	char *env_dir;	     /* the directory of PATH where CMD was found */
+};
+
+/*
+ * program_check - find PROGRAM, argv[0] (on PATH when it has no '/'), and
+ * check that monos can run it: an executable ELF file, or a `#!` script
+ * whose chain ends in one (followed as execve does, up to
+ * SCRIPT_MAX_DEPTH scripts; p->argv is then the argv Linux builds, with
+ * `argv` after it).  Returns 0, or CLI_EXIT_NOT_FOUND (PROGRAM, an
+ * interpreter or env's command missing), CLI_EXIT_CANNOT_RUN or
+ * CLI_EXIT_ERROR with one line in `msg` naming the script and the
+ * interpreter.  The caller MUST call program_free(), on success or failure.
+ */
+int program_check(char *const *argv, int argc, struct program *p, char *msg, size_t msglen);
+/*
+ * program_follow - the same for the host file `path` that a program may
+ * exec (no PATH lookup, no argv): 0 or the statuses above.
+ */
+int program_follow(const char *path, struct program *p, char *msg, size_t msglen);
+/* program_free - release what program_check/program_follow put in `p`. */
+void program_free(struct program *p);
 
 /* deps.c */
 
@@ -380,7 +440,7 @@ struct deps_object {
 	char *rpath, *runpath; /* DT_RPATH, DT_RUNPATH as written, or NULL */
 	char **needed;	       /* DT_NEEDED names, in order */
 	size_t nneeded;
-	bool module; /* a shared object of a --file tree: packed there, not here */
+	bool module; /* packed by its --file tree, not by deps_pack() */
 };
 
 /* Everything a dynamic program needs; objs[0] is the program, objs[1] its
@@ -408,15 +468,20 @@ struct deps_list {
  */
 int deps_resolve(const char *exe, const char *display, struct deps_list *l);
 /*
- * deps_add_modules - every ELF shared object in the host file or tree
- * `host` (a --file: Python's extension modules, plugins a program will
- * dlopen) joins `l` as a module needed by the program, and the libraries it
- * needs are resolved as the program's are (loaded by the program: its
- * DT_RPATH counts).  A library that cannot be found is left out, as it
- * would fail natively too (with `verbose`, said).  Only for a dynamic
- * program (l->n > 0).  Returns 0, or -1 with l->err when out of memory.
+ * deps_add_module - the ELF shared object at `path` (of a --file: Python's
+ * extension modules, plugins a program will dlopen) joins `l` as a module
+ * loaded by the program (its DT_RPATH counts), unless it needs nothing or
+ * ld.so would not load it.  Only for a dynamic program (l->n > 0); call
+ * deps_resolve_modules() afterwards.  0, or -1 with l->err (out of memory).
  */
-int deps_add_modules(struct deps_list *l, const char *host, bool verbose);
+int deps_add_module(struct deps_list *l, const char *path);
+/*
+ * deps_resolve_modules - resolve the libraries of objs[from...] (modules
+ * just added) as the program's are.  A library that cannot be found is left
+ * out, as it would fail natively too (with `verbose`, said).  Returns 0, or
+ * -1 with l->err when out of memory.
+ */
+int deps_resolve_modules(struct deps_list *l, size_t from, bool verbose);
 /* deps_free - release what deps_resolve() allocated in `l`. */
 void deps_free(struct deps_list *l);
 /*
@@ -428,6 +493,49 @@ void deps_free(struct deps_list *l);
  * -errno with the reason in w->err.
  */
 int deps_pack(struct image_writer *w, const struct deps_list *l, bool verbose);
+/* pack.c */
+
+/* Everything a run packs besides the --file trees: see pack.c. */
+struct pack {
+	struct deps_list prog;	 /* PROGRAM's ELF file (modules join it) */
+	struct deps_list *execs; /* each other dynamic program it may exec */
+	size_t nexecs;
+	char **files; /* packed at their host path as they are: scripts,
+		       * static programs */
+	size_t nfiles;
+	char **modules; /* shared objects of --file trees, for pack_finish */
+	size_t nmodules;
+	char **seen; /* the programs resolved so far (host paths) */
+	size_t nseen;
+	char **path_dirs; /* where `#!/usr/bin/env CMD` found each CMD */
+	size_t npath_dirs;
+	bool verbose;
+	char err[1024]; /* why the last call failed */
+};
+
+/*
+ * pack_program - start `k` with the checked program `p` (program_check;
+ * `display` names it in messages): its ELF file with its interpreter and
+ * libraries, its scripts, and env's command with its own.  Returns 0, or
+ * CLI_EXIT_CANNOT_RUN / CLI_EXIT_ERROR with k->err.  The caller MUST call
+ * pack_free() afterwards, on success or failure.
+ */
+int pack_program(struct pack *k, const struct program *p, const char *display, bool verbose);
+/*
+ * pack_scan - the --file `host` (a file or a tree): its dynamic
+ * executables' interpreters and libraries, its executable scripts'
+ * interpreters, and its shared objects as modules (for pack_finish).
+ * Returns 0, or CLI_EXIT_ERROR with k->err when out of memory.
+ */
+int pack_scan(struct pack *k, const char *host);
+/* pack_finish - resolve the modules' libraries, after every pack_scan:
+ * 0, or CLI_EXIT_ERROR with k->err. */
+int pack_finish(struct pack *k);
+/* pack_write - write all of it to the image: 0 or -errno (w->err). */
+int pack_write(struct image_writer *w, const struct pack *k);
+/* pack_free - release what the pack_* calls allocated in `k`. */
+void pack_free(struct pack *k);
+
 /* locales.c */
 
 /*

@@ -33,7 +33,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fts.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdio.h>
@@ -464,9 +463,8 @@ int deps_resolve(const char *exe, const char *display, struct deps_list *l)
 	return 0;
 }
 
-/* Resolve the needs of objects[from...] (the list grows as it is walked);
- * a missing library of a module is left out.  -1 only when out of memory. */
-static int resolve_modules(struct deps_list *l, size_t from, bool verbose)
+/* See cli.h: a module's missing library is left out. */
+int deps_resolve_modules(struct deps_list *l, size_t from, bool verbose)
 {
 	for (size_t i = from; i < l->n; i++) {
 		for (size_t j = 0; j < l->objs[i].nneeded; j++) {
@@ -482,31 +480,17 @@ static int resolve_modules(struct deps_list *l, size_t from, bool verbose)
 	return 0;
 }
 
-/* Whether the file `path` starts with the ELF magic (cheap: most files of
- * a tree are not ELF). */
-static bool is_elf(const char *path)
-{
-	unsigned char magic[SELFMAG];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	bool yes =
-		fd >= 0 && read(fd, magic, SELFMAG) == SELFMAG && !memcmp(magic, ELFMAG, SELFMAG);
-
-	if (fd >= 0)
-		close(fd);
-	return yes;
-}
-
-/* Add the shared object at `path` as a module of the program, if it is one
- * with needs of its own; damaged or foreign ELF files are passed over. */
-static int add_module(struct deps_list *l, const char *path)
+/* See cli.h: damaged or foreign ELF files, and objects that need nothing,
+ * are passed over. */
+int deps_add_module(struct deps_list *l, const char *path)
 {
 	struct deps_object o = { 0 };
 	char err[256];
 
 	/* Past the cap a tree (say all of /usr) adds no more modules: those
 	 * left out still travel in the tree, only their needs are not sought. */
-	if (l->n >= DEPS_MAX_OBJECTS / 2 || !is_elf(path) ||
-	    deps_elf_read(path, true, &o, err, sizeof(err)) != 0 || !o.nneeded) {
+	if (l->n >= DEPS_MAX_OBJECTS / 2 || deps_elf_read(path, true, &o, err, sizeof(err)) != 0 ||
+	    !o.nneeded) {
 		deps_elf_free(&o);
 		return 0;
 	}
@@ -520,28 +504,6 @@ static int add_module(struct deps_list *l, const char *path)
 		return deps_fail(l, -1, "out of memory");
 	}
 	return 0;
-}
-
-/* See cli.h.  The tree is walked without following symlinks (those are
- * packed as symlinks; what they name is packed where the tree has it). */
-int deps_add_modules(struct deps_list *l, const char *host, bool verbose)
-{
-	char *const roots[] = { (char *)host, NULL };
-	size_t first = l->n;
-	FTSENT *e;
-	FTS *fts;
-	int rc = 0;
-
-	if (!l->n)
-		return 0; /* a static program loads no modules */
-	fts = fts_open(roots, FTS_PHYSICAL | FTS_COMFOLLOW | FTS_NOCHDIR, NULL);
-	if (!fts)
-		return 0; /* packing the tree will say what is wrong */
-	while (!rc && (e = fts_read(fts)))
-		if (e->fts_info == FTS_F && e->fts_statp->st_size > SELFMAG)
-			rc = add_module(l, e->fts_path);
-	fts_close(fts);
-	return rc ? rc : resolve_modules(l, first, verbose);
 }
 
 void deps_free(struct deps_list *l)
@@ -563,6 +525,9 @@ int deps_pack(struct image_writer *w, const struct deps_list *l, bool verbose)
 {
 	const char *conf = l->musl ? l->musl_path_file : DEPS_LD_SO_CACHE;
 	int rc = 0;
+
+	if (l->n == 0)
+		return 0; /* a static program: no loader to feed */
 
 	for (size_t i = 0; !rc && i < l->n; i++) {
 		const struct deps_object *o = &l->objs[i];

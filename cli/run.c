@@ -102,8 +102,8 @@ static int find_kernel(char *out, size_t outlen)
  * Both archives: the program (with its interpreter and libraries when it is
  * dynamic) and --files, then the per-run data.
  */
-static int write_archives(struct image_writer *w, const struct run_options *o, const char *exe,
-			  const struct deps_list *deps)
+static int write_archives(struct image_writer *w, const struct run_options *o,
+			  const struct program *p, const struct pack *k)
 {
 	struct rundata ri;
 	char *cwd = getcwd(NULL, 0);
@@ -113,15 +113,22 @@ static int write_archives(struct image_writer *w, const struct run_options *o, c
 		msg_error("cannot read the current directory: %s", strerror(errno));
 		return -1;
 	}
-	rc = deps->n ? deps_pack(w, deps, o->verbose) : image_add_host_path(w, exe);
+	rc = pack_write(w, k);
 	for (size_t i = 0; !rc && i < o->nfiles; i++)
 		rc = image_add_path(w, o->files[i].host, o->files[i].guest);
 	if (!rc)
-		rc = locales_pack(w, deps, o->env, o->nenv, o->verbose);
+		rc = locales_pack(w, &k->prog, o->env, o->nenv, o->verbose);
 	if (!rc)
 		rc = image_finish_archive(w);
 	if (!rc) {
-		rundata_gather(&ri, o, exe, cwd);
+		rundata_gather(&ri, o, p->exe, cwd);
+		ri.argv = p->argv; /* a script's: the interpreter's argv */
+		ri.argc = p->argc;
+		for (size_t i = 0; i < k->npath_dirs; i++)
+			if (!rundata_path_add(&ri, k->path_dirs[i]))
+				msg_error("warning: -e PATH does not list %s, where a script's "
+					  "'#!/usr/bin/env' command was found",
+					  k->path_dirs[i]);
 		rc = rundata_write(w, &ri);
 	}
 	if (rc < 0)
@@ -130,7 +137,7 @@ static int write_archives(struct image_writer *w, const struct run_options *o, c
 	return rc < 0 ? -1 : 0;
 }
 
-static int pack_image(const struct run_options *o, const char *exe, const struct deps_list *deps)
+static int pack_image(const struct run_options *o, const struct program *p, const struct pack *k)
 {
 	struct image_writer w;
 	int fd, rc;
@@ -143,7 +150,7 @@ static int pack_image(const struct run_options *o, const char *exe, const struct
 		return -1;
 	}
 	image_open(&w, fd);
-	rc = write_archives(&w, o, exe, deps);
+	rc = write_archives(&w, o, p, k);
 	image_close(&w);
 	if (close(fd) < 0 && !rc) {
 		msg_error("cannot write %s: %s", tmp_image, strerror(errno));
@@ -274,8 +281,8 @@ static int check_fits(const struct run_options *o, const char *kernel)
 }
 
 /* Everything between a checked program and a booted instance. */
-static int prepare_and_boot(const struct run_options *o, const char *exe,
-			    const struct deps_list *deps)
+static int prepare_and_boot(const struct run_options *o, const struct program *p,
+			    const struct pack *k)
 {
 	char kernel[PATH_MAX], qemu[PATH_MAX], why[256];
 	struct qemu_config cfg = { .qemu = qemu,
@@ -303,7 +310,7 @@ static int prepare_and_boot(const struct run_options *o, const char *exe,
 	}
 	if (o->verbose)
 		msg_error("accelerator %s (%s)", cfg.kvm ? "kvm" : "tcg", why);
-	if (pack_image(o, exe, deps) < 0 || check_fits(o, kernel) < 0)
+	if (pack_image(o, p, k) < 0 || check_fits(o, kernel) < 0)
 		return CLI_EXIT_ERROR;
 	return boot(o, &cfg);
 }
@@ -315,8 +322,9 @@ static int prepare_and_boot(const struct run_options *o, const char *exe,
 int run_main(int argc, char **argv)
 {
 	struct run_options o;
-	struct deps_list deps = { 0 };
-	char err[512], *exe = NULL;
+	struct program prog = { 0 };
+	struct pack pk = { 0 };
+	char err[512];
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN); /* EPIPE on stdout is handled, not fatal */
@@ -330,21 +338,21 @@ int run_main(int argc, char **argv)
 		options_free(&o);
 		return 0;
 	}
-	rc = program_check(o.argv[0], &exe, err, sizeof(err));
+	rc = program_check(o.argv, o.argc, &prog, err, sizeof(err));
 	if (rc)
 		msg_error("%s", err);
-	else if ((rc = deps_resolve(exe, o.argv[0], &deps)))
-		msg_error("%s", deps.err);
+	else if ((rc = pack_program(&pk, &prog, o.argv[0], o.verbose)))
+		msg_error("%s", pk.err);
 	for (size_t i = 0; !rc && i < o.nfiles; i++)
-		if (deps_add_modules(&deps, o.files[i].host, o.verbose) < 0) {
-			msg_error("%s", deps.err);
-			rc = CLI_EXIT_ERROR;
-		}
+		if ((rc = pack_scan(&pk, o.files[i].host)))
+			msg_error("%s", pk.err);
+	if (!rc && (rc = pack_finish(&pk)))
+		msg_error("%s", pk.err);
 	if (!rc)
-		rc = prepare_and_boot(&o, exe, &deps);
+		rc = prepare_and_boot(&o, &prog, &pk);
 	cleanup_tmp();
-	deps_free(&deps);
-	free(exe);
+	pack_free(&pk);
+	program_free(&prog);
 	options_free(&o);
 	return rc;
 }

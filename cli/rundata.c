@@ -123,6 +123,45 @@ static void merge_env(struct rundata *ri, const struct run_options *o)
 	ri->nenv = n;
 }
 
+/* Whether the PATH value `path` lists the directory `dir`. */
+static bool path_lists(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	for (const char *p = path; p; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL)
+		if (!strncmp(p, dir, len) && (p[len] == ':' || !p[len]))
+			return true;
+	return false;
+}
+
+/*
+ * rundata_path_add - make sure the guest's PATH lists `dir` (where a
+ * script's `#!/usr/bin/env CMD` found CMD on the host): docker's default
+ * PATH gets it appended; a PATH given with -e is the user's and is left
+ * alone.  Returns true when PATH lists `dir` afterwards.  Call after
+ * rundata_gather(); the string lives until the next call.
+ */
+bool rundata_path_add(struct rundata *ri, const char *dir)
+{
+	static char *extended;
+	char *next;
+
+	for (size_t i = 0; i < ri->nenv; i++) {
+		if (strncmp(ri->env[i], "PATH=", 5))
+			continue;
+		if (path_lists(ri->env[i] + 5, dir))
+			return true;
+		if (ri->env[i] != env_before[0] && ri->env[i] != extended)
+			return false; /* the user's own PATH */
+		if (asprintf(&next, "%s:%s", ri->env[i], dir) < 0)
+			return false;
+		free(extended);
+		((char **)ri->env)[i] = extended = next;
+		return true;
+	}
+	return false;
+}
+
 /*
  * Collect this run's values: `o`'s argv and -e variables, the program's
  * guest path `exe`, the host cwd `cwd` (kept by pointer), the time, a fresh

@@ -212,10 +212,11 @@ static void on_sock(struct session *s, short revents)
 	if (n > 0) {
 		bool was_ready = s->c->guest_ready;
 		channel_feed(s->c, buf, n);
-		if (!was_ready && s->c->guest_ready) {
-			channel_flush(s->c, s->sock);	   /* what waited for READY */
+		/* What waited for READY, or the answer to a TIME_REQ: at once. */
+		if (s->c->guest_ready && s->c->outq_len)
+			channel_flush(s->c, s->sock);
+		if (!was_ready && s->c->guest_ready)
 			qemu_widen_listen_queues(s->qemu); /* QEMU's network is up */
-		}
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN))
 		s->sock_eof = true;
 }

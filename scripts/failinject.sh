@@ -5,9 +5,13 @@
 # script first runs PROGRAM once with -v to learn how many allocations a run
 # makes (the exit log's "allocations N"), then runs it again for every N from
 # 1 to that count + 1 (or every STRIDE-th) and judges each run:
-#   pass  the program's own status, or 137 (out of memory), with no panic
-#   fail  status 125 (monos failed: a panic, no exit status), a timeout, or
-#         "kernel panic" anywhere in the output
+#   pass     the program's own status, or 137 with "out of memory" logged,
+#            with no panic
+#   blocked  a timeout with the CPU idle (see idle below): listed, not failed
+#   fail     status 125 (monos failed: a panic, no exit status), a timeout
+#            with the CPU busy, 137 without "out of memory" (the timeout's
+#            SIGKILL: the kernel never answered SIGTERM), or "kernel panic"
+#            anywhere in the output
 # A failed run is listed with its N and the first lines of its log, so
 # `MONOS_KERNEL_ARGS=monos.failnth=N build/monos run -v PROGRAM` replays it.
 #
@@ -39,14 +43,29 @@ if [ -z "$count" ]; then
 	exit 1
 fi
 
+# Whether the run in log $1, ended by the timeout's SIGTERM, had the CPU
+# halted at least 90% of the time: the kernel idle, every thread waiting.
+# Then the program waits for something that cannot come after its call
+# failed (a pipe it wrote short, a thread that never started), as it would
+# on Linux; a kernel stuck in a loop or with interrupts off shows little
+# halted time, or never answers the SIGTERM at all (status 137 without "out
+# of memory").
+idle() {
+	sed -n 's/.*at exit: tsc \([0-9]*\), halted \([0-9]*\) tsc ticks.*/\1 \2/p' "$1" |
+		tail -1 | awk '{ exit !($1 > 0 && $2 * 10 >= $1 * 9) }'
+}
+
 # One run with allocation N failing; writes N's verdict line to $work/N.
 one() {
 	local n=$1 rc log=$work/log.$1
 	MONOS_KERNEL_ARGS="monos.failnth=$n" timeout -k 5 "$timeout" "$MONOS" run -v -- "${@:2}" \
 		>"$log" 2>&1
 	rc=$?
-	if [ "$rc" -eq 125 ] || [ "$rc" -eq 124 ] ||
-		grep -q 'kernel panic' "$log"; then
+	if [ "$rc" -eq 124 ] && idle "$log"; then
+		echo "blocked $n status $rc" >"$work/v.$n"
+		grep -m1 'fault injection' "$log" | sed 's/^/    /' >>"$work/v.$n"
+	elif [ "$rc" -eq 125 ] || [ "$rc" -eq 124 ] || grep -q 'kernel panic' "$log" ||
+		{ [ "$rc" -eq 137 ] && ! grep -q 'out of memory' "$log"; }; then
 		echo "FAIL $n status $rc" >"$work/v.$n"
 		grep -m3 -E 'fault injection|panic|without an exit' "$log" | sed 's/^/    /' >>"$work/v.$n"
 	else
@@ -54,12 +73,13 @@ one() {
 	fi
 	rm -f "$log"
 }
-export -f one
+export -f one idle
 export MONOS timeout work
 
 seq 1 "$stride" $((count + 1)) | xargs -P "$jobs" -I{} bash -c 'one "$@"' _ {} "$@"
 runs=$(ls "$work"/v.* | wc -l)
 failed=$(cat "$work"/v.* | grep -c '^FAIL')
-cat "$work"/v.* | grep -A3 '^FAIL' | head -40
-echo "failinject: $1: $count allocations, $runs runs (stride $stride), $failed failed"
+blocked=$(cat "$work"/v.* | grep -c '^blocked')
+cat "$work"/v.* | grep -A3 -E '^(FAIL|blocked)' | head -40
+echo "failinject: $1: $count allocations, $runs runs (stride $stride), $failed failed, $blocked blocked in the program"
 [ "$failed" -eq 0 ]

@@ -133,6 +133,7 @@ GUEST_CASES=(
 	"file file none same @DATA@"
 	"mm mm none same @DATA@"
 	"time time none same"
+	"cputime cputime none same"
 	"dev dev none same"
 	"threads threads none same"
 	"signals signals none same"

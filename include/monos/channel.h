@@ -24,8 +24,9 @@
  * Without `monos.channel=1` (plain QEMU, libvirt, a cloud console) the kernel
  * writes plain text to the UART and no frames at all.
  *
- * Version history: 1 = this layout (MONOS_CHAN_MEMINFO came later within
- * version 1: a kernel without it drops the frame as garbage).
+ * Version history: 1 = this layout (MONOS_CHAN_MEMINFO, TIME_REQ and TIME
+ * came later within version 1: a kernel or host without them drops the frame
+ * as garbage).
  */
 #ifndef MONOS_CHANNEL_H
 #define MONOS_CHANNEL_H
@@ -40,12 +41,13 @@
 
 enum monos_chan_type {
 	/* guest to host */
-	MONOS_CHAN_STDOUT = 1, /* bytes the program wrote to fd 1 */
-	MONOS_CHAN_STDERR = 2, /* bytes the program wrote to fd 2 */
-	MONOS_CHAN_LOG = 3,    /* kernel log text */
-	MONOS_CHAN_TRACE = 4,  /* --trace-syscalls lines, shown on stderr */
-	MONOS_CHAN_EXIT = 5,   /* struct monos_chan_exit; the last frame */
-	MONOS_CHAN_READY = 6,  /* empty: the kernel now takes host frames */
+	MONOS_CHAN_STDOUT = 1,	 /* bytes the program wrote to fd 1 */
+	MONOS_CHAN_STDERR = 2,	 /* bytes the program wrote to fd 2 */
+	MONOS_CHAN_LOG = 3,	 /* kernel log text */
+	MONOS_CHAN_TRACE = 4,	 /* --trace-syscalls lines, shown on stderr */
+	MONOS_CHAN_EXIT = 5,	 /* struct monos_chan_exit; the last frame */
+	MONOS_CHAN_READY = 6,	 /* empty: the kernel now takes host frames */
+	MONOS_CHAN_TIME_REQ = 7, /* empty: the host answers with MONOS_CHAN_TIME */
 
 	/* host to guest */
 	MONOS_CHAN_STDIN = 16,	   /* bytes for the program's fd 0 */
@@ -54,6 +56,8 @@ enum monos_chan_type {
 	MONOS_CHAN_WINSIZE = 19,   /* struct monos_chan_winsize */
 	MONOS_CHAN_MEMINFO = 20,   /* empty: the kernel answers with one LOG line
 				    * "monos: memory: ..." (heap, frames, allocations) */
+	MONOS_CHAN_TIME = 21,	   /* struct monos_chan_time: answers TIME_REQ,
+	                              ahead of anything else queued */
 };
 
 /* How the instance ended (monos_chan_exit.kind). */
@@ -74,6 +78,16 @@ struct monos_chan_exit {
 	uint8_t pad[5];
 	uint64_t addr; /* faulting address (SIGSEGV, SIGBUS), else 0 */
 	uint64_t ip;   /* instruction pointer of the fault, else 0 */
+};
+
+/* Payload of MONOS_CHAN_TIME, little endian: the host's CLOCK_REALTIME when
+ * it answered a TIME_REQ.  The per-run time is read before QEMU starts, so
+ * the guest's wall clock starts behind by QEMU's start-up; a few exchanges
+ * put it within half the shortest round trip of the host's (the kernel
+ * takes the middle of the request's departure and the answer's arrival). */
+struct monos_chan_time {
+	int64_t sec;
+	int64_t nsec;
 };
 
 /* Payload of MONOS_CHAN_WINSIZE, little endian: as Linux's struct winsize. */

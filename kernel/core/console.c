@@ -32,6 +32,11 @@ static bool rx_throttled;		  /* UART paused: buffer nearly full */
 static struct monos_chan_winsize winsize; /* latest from the host */
 static struct monos_chan_decoder decoder; /* host frames (interrupt only) */
 static void (*signal_fn)(int signo);
+/* Asking the host for its time (MONOS_CHAN_TIME_REQ), a few times: the
+ * shortest round trip gives the best estimate (core/time.c). */
+#define TIME_EXCHANGES 8
+static uint64_t time_req_tsc; /* when the last request left */
+static unsigned time_exchanges;
 static void (*winsize_fn)(void);
 
 void console_init(bool use_channel)
@@ -104,7 +109,14 @@ static void stdin_push(const uint8_t *p, size_t n)
 static int host_frame_type(unsigned type)
 {
 	return type == MONOS_CHAN_STDIN || type == MONOS_CHAN_STDIN_EOF ||
-	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE || type == MONOS_CHAN_MEMINFO;
+	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE || type == MONOS_CHAN_MEMINFO ||
+	       type == MONOS_CHAN_TIME;
+}
+
+static void request_time(void)
+{
+	time_req_tsc = rdtsc();
+	console_write(MONOS_CHAN_TIME_REQ, NULL, 0);
 }
 
 /* A complete frame from the host (interrupt context, in_lock held). */
@@ -131,6 +143,15 @@ static void host_frame(void)
 	case MONOS_CHAN_MEMINFO:
 		log_memory("memory:");
 		break;
+	case MONOS_CHAN_TIME:
+		if (decoder.len == sizeof(struct monos_chan_time)) {
+			struct monos_chan_time t;
+			memcpy(&t, decoder.buf, sizeof(t));
+			time_host_realtime(t.sec * NSEC_PER_SEC + t.nsec, time_req_tsc, rdtsc());
+			if (++time_exchanges < TIME_EXCHANGES)
+				request_time();
+		}
+		break;
 	}
 }
 
@@ -149,8 +170,11 @@ static void console_rx(uint8_t byte)
 void console_start_input(void)
 {
 	uart_enable_rx(console_rx);
-	if (channel)
+	if (channel) {
 		console_write(MONOS_CHAN_READY, NULL, 0);
+		request_time();
+		time_set_host_clock(request_time);
+	}
 }
 
 static bool stdin_ready(void *arg __unused)

@@ -145,11 +145,12 @@ static void *large_alloc(size_t size)
 		return NULL;
 	for (size_t i = 0; i < pages; i++) {
 		uint64_t pa = mem_alloc_frame(0);
-		if (!pa || paging_map(va + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G)) {
+		if (!pa || paging_map_kernel(va + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G)) {
 			if (pa)
 				mem_free_frame(pa);
 			while (i--)
-				mem_free_frame(paging_unmap(va + i * PAGE_SIZE) & PTE_ADDR_MASK);
+				mem_free_frame(paging_unmap_kernel(va + i * PAGE_SIZE) &
+					       PTE_ADDR_MASK);
 			range_put(va, pages);
 			return NULL;
 		}
@@ -207,7 +208,7 @@ void kfree(void *p)
 		uint64_t va = (uint64_t)h;
 		uint32_t n = h->pages;
 		for (uint32_t i = 0; i < n; i++)
-			mem_free_frame(paging_unmap(va + i * PAGE_SIZE) & PTE_ADDR_MASK);
+			mem_free_frame(paging_unmap_kernel(va + i * PAGE_SIZE) & PTE_ADDR_MASK);
 		heap_account(-(int64_t)n * PAGE_SIZE, -(int64_t)n);
 		range_put(va, n);
 		return;

@@ -28,9 +28,24 @@ void mem_init(const struct mem_range *ram, unsigned nram, const struct mem_range
  */
 uint64_t mem_alloc_frame(int zero);
 
-/* Give back a frame that mem_alloc_frame() returned; panics on an address
- * that cannot be one (unaligned, outside RAM, reserved). */
+/* Give back a frame that mem_alloc_frame() returned (drop the caller's
+ * reference: the frame is freed when it was the last); panics on an address
+ * that cannot be one (unaligned, outside RAM, reserved) or a frame already
+ * free.  Any context. */
 void mem_free_frame(uint64_t pa);
+
+/*
+ * Frames are reference-counted (design.md contract 17): a frame is freed
+ * when its last holder lets go.  mem_frame_get takes one more reference,
+ * mem_frame_put drops one; both ignore a frame the allocator does not manage
+ * (the image, the kernel), so a page-table entry can take and drop its
+ * frame's reference whatever it maps.  mem_frame_refs is the count (0 for
+ * an unmanaged frame): copy on write reuses a frame no one else holds.
+ * Any context.
+ */
+void mem_frame_get(uint64_t pa);
+void mem_frame_put(uint64_t pa);
+unsigned mem_frame_refs(uint64_t pa);
 
 /* Whether `pa` is a frame of the allocator (not the image, not MMIO). */
 int mem_is_managed(uint64_t pa);

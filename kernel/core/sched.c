@@ -1,11 +1,17 @@
 /*
  * The scheduler: round-robin over the program's threads on one CPU.
  *
- * Invariants (interrupts off guards them all; with SMP a run-queue lock
- * takes that role): a thread is on run_queue exactly when it is RUNNABLE and
- * not running; every live thread is on all_threads.  The kernel is not
- * preemptible: a switch happens only in schedule(), called when the current
- * thread blocks, yields, exits, or returns to ring 3 after its slice.
+ * Invariants (sched_lock guards them): a thread is on run_queue exactly when
+ * it is RUNNABLE and not running; every live thread is on all_threads.  The
+ * kernel is not preemptible: a switch happens only in schedule(), called when
+ * the current thread blocks, yields, exits, or returns to ring 3 after its
+ * slice.  schedule() runs with sched_lock held and keeps it across the
+ * switch: the thread switched to releases it (as Linux's run-queue lock), a
+ * new one in thread_start().  It drops the lock while it idles and while a
+ * kernel timer's callback runs, so interrupt handlers and callbacks may wake
+ * threads and add timers.  Lock order: a subsystem's lock (signal_lock,
+ * timer_lock, a pipe's ...) before sched_lock, which comes before the heap's
+ * and the clock's (vvar_lock).
  * Tickless: the one-shot timer is armed only for the nearest deadline of a
  * blocked thread or the end of the slice when another thread waits to run.
  */
@@ -13,6 +19,7 @@
 #include "arch/x86_64/cpu.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include "core/spinlock.h"
 #include "core/time.h"
 
 #define KSTACK_SIZE (16 * 1024)
@@ -20,6 +27,9 @@
 #define XSAVE_ALIGN 64
 
 bool (*sched_signal_check)(struct thread *t);
+/* Guards everything below, and each thread's state, deadline, node, all,
+ * cpu_ns and cpu_since. */
+static struct spinlock sched_lock = SPINLOCK_INIT;
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);
 static struct list_head all_threads = LIST_HEAD_INIT(all_threads);
 static struct list_head timers = LIST_HEAD_INIT(timers); /* sorted by expiry */
@@ -28,6 +38,7 @@ static unsigned nthreads;
 static int next_tid = 1;
 static uint64_t slice_end; /* when the running thread's slice ends (0: no slice) */
 static bool need_resched;  /* a thread woke: give it the CPU at the next chance */
+static bool in_schedule;   /* the current thread is in schedule() (per CPU with SMP) */
 
 void switch_stacks(uint64_t *prev_ksp, uint64_t next_ksp);
 
@@ -43,11 +54,25 @@ struct regs *sched_user_regs(struct thread *t)
 
 struct thread *sched_find(int tid)
 {
-	struct thread *t;
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
+	struct thread *t, *found = NULL;
+
 	list_for_each_entry(t, &all_threads, all)
-		if (t->tid == tid)
-			return t;
-	return NULL;
+		if (t->tid == tid) {
+			found = t;
+			break;
+		}
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return found;
+}
+
+uint64_t sched_thread_cpu_ns(const struct thread *t)
+{
+	uint64_t flags = spin_lock_irqsave(&sched_lock); /* against a switch meanwhile */
+	uint64_t ns = t->cpu_ns + (t == sched_current() ? time_busy_ns() - t->cpu_since : 0);
+
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return ns;
 }
 
 unsigned sched_thread_count(void)
@@ -76,6 +101,7 @@ static struct thread *thread_alloc(void)
 {
 	struct thread *t = kzalloc(sizeof(*t));
 	size_t fpu_size = cpu_features.xsave_size + XSAVE_ALIGN;
+	uint64_t flags;
 
 	if (!t)
 		return NULL;
@@ -88,11 +114,13 @@ static struct thread *thread_alloc(void)
 		return NULL;
 	}
 	t->kstack_top = (uint64_t)t->kstack + KSTACK_SIZE;
-	t->tid = next_tid++;
 	t->state = THREAD_RUNNABLE;
 	list_init(&t->node);
+	flags = spin_lock_irqsave(&sched_lock);
+	t->tid = next_tid++;
 	list_add_tail(&t->all, &all_threads);
 	nthreads++;
+	spin_unlock_irqrestore(&sched_lock, flags);
 	return t;
 }
 
@@ -116,10 +144,12 @@ struct thread *sched_create_main(void)
 	if (!t)
 		boot_out_of_memory("the first thread");
 	percpu()->current = t;
+	t->cpu_since = time_busy_ns();
 	cpu_set_kernel_stack(t->kstack_top);
 	return t;
 }
 
+/* Free the last exited thread's stack, once off it.  sched_lock held. */
 static void reap(void)
 {
 	if (zombie && zombie != sched_current()) {
@@ -128,12 +158,17 @@ static void reap(void)
 	}
 }
 
+/* sched_lock held: the thread switched to releases it. */
 static void switch_to(struct thread *next)
 {
 	struct thread *prev = sched_current();
+	uint64_t busy;
 
 	if (prev == next)
 		return;
+	busy = time_busy_ns();
+	prev->cpu_ns += busy - prev->cpu_since;
+	next->cpu_since = busy;
 	fpu_save(fpu_area(prev));
 	percpu()->current = next;
 	cpu_set_kernel_stack(next->kstack_top);
@@ -144,13 +179,17 @@ static void switch_to(struct thread *next)
 	reap();
 }
 
-/* Make a blocked (or new) thread runnable.  The current thread too: it is
- * blocked inside schedule(), which then picks it like any other. */
 static void program_timer(void);
 
+/* Make a blocked (or new) thread runnable.  The current thread too: inside
+ * schedule() it is blocked, and schedule() then picks it like any other;
+ * outside, it is still running (sched_wait checking its condition), so it
+ * only stays runnable.  sched_lock held. */
 static void enqueue(struct thread *t)
 {
 	t->state = THREAD_RUNNABLE;
+	if (t == sched_current() && !in_schedule)
+		return;
 	if (list_empty(&t->node))
 		list_add_tail(&t->node, &run_queue);
 	need_resched = true;
@@ -158,7 +197,7 @@ static void enqueue(struct thread *t)
 
 void ktimer_add(struct ktimer *t)
 {
-	uint64_t flags = irq_save();
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
 	struct ktimer *k;
 
 	if (!list_empty(&t->node) && t->node.next)
@@ -168,23 +207,28 @@ void ktimer_add(struct ktimer *t)
 			break;
 	list_add_tail(&t->node, &k->node); /* before k, or at the end */
 	program_timer();
-	irq_restore(flags);
+	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 void ktimer_del(struct ktimer *t)
 {
-	uint64_t flags = irq_save();
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
 	if (t->node.next && !list_empty(&t->node))
 		list_del(&t->node);
-	irq_restore(flags);
+	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 bool ktimer_pending(const struct ktimer *t)
 {
-	return t->node.next && !list_empty(&t->node);
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
+	bool pending = t->node.next && !list_empty(&t->node);
+
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return pending;
 }
 
-/* Run the kernel timers that are due. */
+/* Run the kernel timers that are due.  sched_lock held, dropped around each
+ * callback (which may add timers and wake threads); interrupts stay off. */
 static void run_timers(uint64_t now)
 {
 	while (!list_empty(&timers)) {
@@ -192,11 +236,14 @@ static void run_timers(uint64_t now)
 		if (t->expires > now)
 			break;
 		list_del(&t->node);
+		spin_unlock(&sched_lock);
 		t->fn(t);
+		spin_lock(&sched_lock);
 	}
 }
 
-/* Run due timers and make blocked threads whose deadline passed runnable. */
+/* Run due timers and make blocked threads whose deadline passed runnable.
+ * sched_lock held. */
 static void wake_expired(void)
 {
 	uint64_t now = time_monotonic_ns();
@@ -209,7 +256,8 @@ static void wake_expired(void)
 }
 
 /* Arm the one-shot timer for the nearest event: a kernel timer, a blocked
- * thread's deadline, or the end of the slice when another thread waits. */
+ * thread's deadline, or the end of the slice when another thread waits.
+ * sched_lock held. */
 static void program_timer(void)
 {
 	uint64_t when =
@@ -230,11 +278,13 @@ static void program_timer(void)
 }
 
 /* Pick the next thread and switch to it, idling while none is runnable.
- * Interrupts off.  The current thread's state says what becomes of it. */
+ * sched_lock held (interrupts off), by the thread that returns from here
+ * too.  The current thread's state says what becomes of it. */
 static void schedule(void)
 {
 	struct thread *cur = sched_current(), *next;
 
+	in_schedule = true;
 	if (cur->state == THREAD_RUNNABLE && list_empty(&cur->node))
 		list_add_tail(&cur->node, &run_queue);
 	for (;;) {
@@ -242,46 +292,60 @@ static void schedule(void)
 		if (!list_empty(&run_queue))
 			break;
 		program_timer();
-		time_idle(); /* an interrupt may wake someone */
+		spin_unlock(&sched_lock); /* an interrupt may wake someone */
+		time_idle();
+		spin_lock(&sched_lock);
 	}
 	next = list_first_entry(&run_queue, struct thread, node);
 	list_del(&next->node);
 	need_resched = false;
 	slice_end = 0;
 	program_timer();
+	in_schedule = false; /* `next` runs from here */
 	switch_to(next);
+}
+
+/* Why sched_wait stops waiting, or 1 to wait on. */
+static long wait_over(struct thread *cur, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
+{
+	if (cond(arg))
+		return 0;
+	if (sched_signal_check && sched_signal_check(cur))
+		return -ERESTARTSYS;
+	if (deadline_ns && time_monotonic_ns() >= deadline_ns)
+		return -ETIMEDOUT;
+	return 1;
 }
 
 long sched_wait(bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
 {
 	struct thread *cur = sched_current();
-	uint64_t flags = irq_save();
-	long ret = 0;
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
+	long ret;
 
 	for (;;) {
-		if (cond(arg))
-			break;
-		if (sched_signal_check && sched_signal_check(cur)) {
-			ret = -ERESTARTSYS;
-			break;
-		}
-		if (deadline_ns && time_monotonic_ns() >= deadline_ns) {
-			ret = -ETIMEDOUT;
-			break;
-		}
+		/* Blocked before the condition is checked, so a wake-up from then
+		 * on makes it runnable again and none is lost (Linux's
+		 * prepare_to_wait).  The condition and the signal check take their
+		 * own locks: not under sched_lock. */
 		cur->state = THREAD_BLOCKED;
-		cur->deadline = deadline_ns;
+		spin_unlock(&sched_lock);
+		ret = wait_over(cur, cond, arg, deadline_ns);
+		spin_lock(&sched_lock);
+		if (ret <= 0)
+			break;
+		cur->deadline = deadline_ns; /* wait_over checked it meanwhile */
 		schedule();
 	}
 	cur->state = THREAD_RUNNABLE;
 	cur->deadline = 0;
-	irq_restore(flags);
+	spin_unlock_irqrestore(&sched_lock, flags);
 	return ret;
 }
 
 void sched_wake_all(void)
 {
-	uint64_t flags = irq_save();
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
 	struct thread *t;
 
 	list_for_each_entry(t, &all_threads, all)
@@ -289,37 +353,42 @@ void sched_wake_all(void)
 			enqueue(t);
 	if (!list_empty(&run_queue))
 		program_timer();
-	irq_restore(flags);
+	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 void sched_yield(void)
 {
-	uint64_t flags = irq_save();
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
 	schedule();
-	irq_restore(flags);
+	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 void sched_preempt(void)
 {
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
+
 	wake_expired();
 	if (!list_empty(&run_queue) &&
 	    (need_resched || (slice_end && time_monotonic_ns() >= slice_end)))
 		schedule();
 	else
 		program_timer();
+	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
-/* A new thread's first kernel code: leave for ring 3 with its registers. */
+/* A new thread's first kernel code: leave for ring 3 with its registers.
+ * It got the CPU from schedule(), with sched_lock held. */
 static void __noreturn thread_start(void)
 {
 	reap();
+	spin_unlock(&sched_lock);
 	trap_enter_user(sched_user_regs(sched_current()));
 }
 
 struct thread *sched_spawn(const struct regs *r, uint64_t fs_base)
 {
 	struct thread *t = thread_alloc();
-	uint64_t *sp;
+	uint64_t *sp, flags;
 
 	if (!t)
 		return NULL;
@@ -334,10 +403,12 @@ struct thread *sched_spawn(const struct regs *r, uint64_t fs_base)
 	sp -= 6;
 	memset(sp, 0, 6 * sizeof(*sp));
 	t->ksp = (uint64_t)sp;
+	flags = spin_lock_irqsave(&sched_lock);
 	enqueue(t);
 	/* Arm the end of the slice: a parent that then spins in ring 3 must
 	 * still give the new thread the CPU. */
 	program_timer();
+	spin_unlock_irqrestore(&sched_lock, flags);
 	return t;
 }
 
@@ -346,6 +417,7 @@ void sched_exit_thread(void)
 	struct thread *cur = sched_current();
 
 	irq_disable();
+	spin_lock(&sched_lock); /* the next thread releases it */
 	cur->state = THREAD_DEAD;
 	list_del(&cur->all);
 	nthreads--;

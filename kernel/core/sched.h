@@ -25,11 +25,11 @@ struct file;
 
 struct thread {
 	int tid;
-	enum thread_state state;  /* guarded by interrupts off (one CPU) */
+	enum thread_state state;  /* sched_lock (core/sched.c) */
 	uint64_t kstack_top;	  /* top of this thread's kernel stack */
 	void *kstack;		  /* its allocation */
 	uint64_t ksp;		  /* saved kernel stack pointer while switched out */
-	uint64_t deadline;	  /* while blocked: wake at this monotonic ns (0: none) */
+	uint64_t deadline;	  /* blocked: wake at this monotonic ns (0: none); sched_lock */
 	uint64_t fs_base;	  /* the program's FS base (TLS) */
 	uint64_t gs_base;	  /* the program's GS base */
 	void *fpu;		  /* XSAVE area, 64-byte aligned */
@@ -44,8 +44,12 @@ struct thread {
 	 * a blocked call; dropped when the call returns (fd_release_held). */
 	struct file *held[THREAD_HELD_MAX];
 	unsigned nheld;
-	struct list_head node; /* in the run queue or the list of all threads */
-	struct list_head all;
+	/* CPU time (time_busy_ns: halted time excluded) used before it last
+	 * got the CPU, and the busy time at that moment.  sched_lock. */
+	uint64_t cpu_ns;
+	uint64_t cpu_since;
+	struct list_head node; /* in the run queue; sched_lock */
+	struct list_head all;  /* in the list of all threads; sched_lock */
 };
 
 /* The thread running on this CPU. */
@@ -85,7 +89,8 @@ unsigned sched_thread_count(void);
  */
 long sched_wait(bool (*cond)(void *arg), void *arg, uint64_t deadline_ns);
 
-/* Wake every waiter to re-check its condition.  Any context. */
+/* Wake every waiter to re-check its condition.  Any context; takes
+ * sched_lock, so not under it. */
 void sched_wake_all(void);
 
 /* Give the CPU to another runnable thread, if any (sched_yield). */
@@ -96,9 +101,12 @@ void sched_yield(void);
 void sched_preempt(void);
 
 /*
- * Kernel timers: `fn` runs once, with interrupts off, at or after the
- * monotonic time `expires` (from the scheduler's idle loop or on a return to
- * ring 3, so within a slice of it).  `fn` may re-add its timer.
+ * Kernel timers: `fn` runs once, with interrupts off and sched_lock not held,
+ * at or after the monotonic time `expires` (from the scheduler's idle loop or
+ * on a return to ring 3, so within a slice of it).  `fn` may re-add its timer
+ * and wake threads.  The list is guarded by sched_lock; ktimer_del does not
+ * wait for a callback running on another CPU (Linux's del_timer_sync): with
+ * SMP, an owner freeing its timer must.  Any context.
  */
 struct ktimer {
 	uint64_t expires;
@@ -113,7 +121,14 @@ bool ktimer_pending(const struct ktimer *t);
  * signal layer (linux/signal.c); NULL until then. */
 extern bool (*sched_signal_check)(struct thread *t);
 
-/* The live thread with this tid, or NULL. */
+/* The CPU time thread `t` has used, in ns: the time it held the CPU, not
+ * counting halts (what CLOCK_THREAD_CPUTIME_ID reads).  Never goes back.
+ * Any context. */
+uint64_t sched_thread_cpu_ns(const struct thread *t);
+
+/* The live thread with this tid, or NULL.  The thread stays alive while the
+ * caller runs under the system-call rule (core/spinlock.h): threads exit
+ * only in their own system calls.  With SMP this takes a reference. */
 struct thread *sched_find(int tid);
 
 #endif

@@ -2,12 +2,15 @@
  * The program's areas (VMAs) and every operation on a range of them: map,
  * unmap, protect, discard, grow, move, truncate; demand paging itself is
  * core/vm_fault.c's.  Areas never overlap and stay sorted by address.
- * Pages carry their origin in software PTE bits (paging.h): PTE_IMAGE marks
- * a file's page mapped in place into a private area (the file owns it:
- * never freed here), PTE_COW a page that must be copied before the first
- * write, PTE_SHARED a file's own page in a MAP_SHARED area (the file owns it
- * too).  An entry that is not present but not zero keeps its frame while
- * the area is PROT_NONE, so the data survives, as on Linux.  An area holds a
+ * Every entry in use holds one reference on its frame (mem_frame_get; a
+ * no-op for the image's frames, which the allocator does not manage), so a
+ * file's own page in a MAP_SHARED area outlives the file's truncation until
+ * it is unmapped, and unmapping drops the reference whatever the page is.
+ * Software PTE bits (paging.h) say how a page behaves: PTE_IMAGE marks a
+ * file's page mapped in place into a private area, PTE_COW a page that must
+ * be copied before the first write.  An entry that is not present but not
+ * zero keeps its frame while the area is PROT_NONE, so the data survives,
+ * as on Linux.  An area holds a
  * reference on its file (ops->get), so an unlinked, closed file stays alive
  * while mapped.  Every walk over a range goes through paging_walk, so its
  * cost follows the pages that exist, not the size of the range.
@@ -27,14 +30,27 @@
  * all at once; 1 KiB of kernel stack. */
 #define GATHER_MAX 64
 
-static struct list_head areas = LIST_HEAD_INIT(areas);
-uint64_t vm_brk_start, vm_brk_end;
-uint64_t vm_resident;
+static struct mm first_mm = { .areas = LIST_HEAD_INIT(first_mm.areas) }; /* the program's */
+/* The CPU's: mm_current().  first_mm from the start, so the exit log reads
+ * a resident count of 0 even when vm_init ran out of memory. */
+static struct mm *active = &first_mm;
+
+struct mm *mm_current(void)
+{
+	return active;
+}
+
+void vm_init(void)
+{
+	if (paging_create(&first_mm.pt))
+		boot_out_of_memory("the program's page tables");
+	paging_activate(&first_mm.pt);
+}
 
 struct vma *vm_find(uint64_t addr)
 {
 	struct vma *v;
-	list_for_each_entry(v, &areas, node) {
+	list_for_each_entry(v, &active->areas, node) {
 		if (addr < v->start)
 			return NULL;
 		if (addr < v->end)
@@ -46,7 +62,7 @@ struct vma *vm_find(uint64_t addr)
 bool vm_overlaps(uint64_t start, uint64_t len)
 {
 	struct vma *v;
-	list_for_each_entry(v, &areas, node)
+	list_for_each_entry(v, &active->areas, node)
 		if (v->start < start + len && start < v->end)
 			return true;
 	return false;
@@ -54,7 +70,7 @@ bool vm_overlaps(uint64_t start, uint64_t len)
 
 uint64_t vm_resident_pages(void)
 {
-	return vm_resident;
+	return active->resident;
 }
 
 /*
@@ -66,10 +82,10 @@ uint64_t vm_resident_pages(void)
 struct gather {
 	unsigned n;
 	uint64_t va[GATHER_MAX];
-	uint64_t frame[GATHER_MAX]; /* 0: not ours to free (or nothing to free) */
+	uint64_t frame[GATHER_MAX]; /* the frame whose reference the entry held */
 };
 
-/* Flush the gathered pages, then free their frames. */
+/* Flush the gathered pages, then drop their frames' references. */
 static void gather_flush(struct gather *g)
 {
 	if (g->n >= FLUSH_ALL_MIN)
@@ -78,8 +94,7 @@ static void gather_flush(struct gather *g)
 		for (unsigned i = 0; i < g->n; i++)
 			paging_flush(g->va[i]);
 	for (unsigned i = 0; i < g->n; i++)
-		if (g->frame[i])
-			mem_free_frame(g->frame[i]);
+		mem_frame_put(g->frame[i]);
 	g->n = 0;
 }
 
@@ -91,15 +106,14 @@ static void gather_add(struct gather *g, uint64_t va, uint64_t frame)
 	g->frame[g->n++] = frame;
 }
 
-/* paging_walk callback: clear the entry, gathering its frame unless the
- * file owns it. */
+/* paging_walk callback: clear the entry, gathering its frame. */
 static int unmap_entry(uint64_t va, uint64_t *pte, void *arg)
 {
 	uint64_t old = *pte;
 
 	*pte = 0;
-	vm_resident--;
-	gather_add(arg, va, old & (PTE_IMAGE | PTE_SHARED) ? 0 : old & PTE_ADDR_MASK);
+	active->resident--;
+	gather_add(arg, va, old & PTE_ADDR_MASK);
 	return 0;
 }
 
@@ -108,7 +122,7 @@ static void drop_pages(uint64_t start, uint64_t end)
 {
 	struct gather g = { 0 };
 
-	paging_walk(start, end, unmap_entry, &g);
+	paging_walk(&active->pt, start, end, unmap_entry, &g);
 	gather_flush(&g);
 }
 
@@ -163,8 +177,8 @@ int vm_unmap(uint64_t start, uint64_t len)
 		return -ENOMEM;
 	/* Pages first: the last reference to a file may free its pages. */
 	drop_pages(start, end);
-	paging_prune(start, end);
-	list_for_each_entry_safe(v, tmp, &areas, node)
+	paging_prune(&active->pt, start, end);
+	list_for_each_entry_safe(v, tmp, &active->areas, node)
 		if (v->start >= start && v->end <= end)
 			free_area(v);
 	return 0;
@@ -174,7 +188,7 @@ int vm_unmap(uint64_t start, uint64_t len)
  * there, taking a reference on its file. */
 static int insert_area(const struct vma *tmpl)
 {
-	struct list_head *at = &areas;
+	struct list_head *at = &active->areas;
 	struct vma *n, *v;
 	int err;
 
@@ -192,7 +206,7 @@ static int insert_area(const struct vma *tmpl)
 	*n = *tmpl;
 	if (n->file)
 		n->ops->get(n->file);
-	list_for_each_entry(v, &areas, node) {
+	list_for_each_entry(v, &active->areas, node) {
 		if (v->start > n->start) {
 			at = &v->node;
 			break;
@@ -243,7 +257,7 @@ static bool fully_mapped(uint64_t start, uint64_t end)
 
 	if (start >= end)
 		return true;
-	list_for_each_entry(v, &areas, node) {
+	list_for_each_entry(v, &active->areas, node) {
 		if (v->end <= at)
 			continue;
 		if (v->start > at)
@@ -278,16 +292,16 @@ int vm_protect(uint64_t start, uint64_t len, unsigned prot)
 
 	if (!uaccess_range_ok(start, len) || !fully_mapped(start, end))
 		return -ENOMEM;
-	list_for_each_entry(v, &areas, node)
+	list_for_each_entry(v, &active->areas, node)
 		if (v->start < end && start < v->end && (v->flags & VMA_NOWRITE) &&
 		    (prot & PROT_WRITE))
 			return -EACCES;
 	if (split_at(start, end))
 		return -ENOMEM;
-	list_for_each_entry(v, &areas, node)
+	list_for_each_entry(v, &active->areas, node)
 		if (v->start >= start && v->end <= end)
 			v->prot = prot;
-	paging_walk(start, end, protect_entry, &p);
+	paging_walk(&active->pt, start, end, protect_entry, &p);
 	gather_flush(&p.g);
 	return 0;
 }
@@ -305,7 +319,7 @@ int vm_discard(uint64_t start, uint64_t len, bool anon_only)
 	if (!uaccess_range_ok(start, len))
 		return -ENOMEM;
 	/* Linux works through the areas in order and stops at a bad one. */
-	list_for_each_entry(v, &areas, node) {
+	list_for_each_entry(v, &active->areas, node) {
 		if (anon_only && v->file && v->start < end && start < v->end) {
 			drop_pages(start, MAX(start, v->start));
 			return -EINVAL;
@@ -317,9 +331,9 @@ int vm_discard(uint64_t start, uint64_t len, bool anon_only)
 
 struct vma *vm_next(struct vma *v)
 {
-	struct list_head *n = v ? v->node.next : areas.next;
+	struct list_head *n = v ? v->node.next : active->areas.next;
 
-	return n == &areas ? NULL : list_entry(n, struct vma, node);
+	return n == &active->areas ? NULL : list_entry(n, struct vma, node);
 }
 
 uint64_t vm_find_free(uint64_t len)
@@ -328,7 +342,7 @@ uint64_t vm_find_free(uint64_t len)
 	struct vma *v;
 
 	/* Walk the areas from the top down, looking for a gap below `top`. */
-	for (struct list_head *p = areas.prev; p != &areas; p = p->prev) {
+	for (struct list_head *p = active->areas.prev; p != &active->areas; p = p->prev) {
 		v = list_entry(p, struct vma, node);
 		if (v->start >= top)
 			continue;
@@ -362,7 +376,7 @@ static int move_entry(uint64_t va, uint64_t *pte, void *arg)
 	struct move *m = arg;
 
 	/* The data stays where it is: no flush-then-free order is needed. */
-	if (paging_set(va + m->delta, *pte))
+	if (paging_set(&active->pt, va + m->delta, *pte))
 		return -ENOMEM;
 	*pte = 0;
 	paging_flush(va);
@@ -384,10 +398,10 @@ int vm_move(uint64_t start, uint64_t old_len, uint64_t dst, uint64_t new_len)
 	t.file_off = v->file ? vm_file_offset(v, start) : 0;
 	if (insert_area(&t))
 		return -ENOMEM;
-	if (paging_walk(start, start + keep, move_entry, &m)) {
+	if (paging_walk(&active->pt, start, start + keep, move_entry, &m)) {
 		/* Put back what moved: the old tables exist, so this cannot fail. */
 		struct move back = { .delta = start - dst };
-		paging_walk(dst, dst + (m.done - start), move_entry, &back);
+		paging_walk(&active->pt, dst, dst + (m.done - start), move_entry, &back);
 		vm_unmap(dst, new_len);
 		return -ENOMEM;
 	}
@@ -399,7 +413,7 @@ void vm_file_truncate(struct inode *ino, uint64_t size)
 	uint64_t first = ALIGN_UP(size, PAGE_SIZE); /* the first whole page cut */
 	struct vma *v;
 
-	list_for_each_entry(v, &areas, node) {
+	list_for_each_entry(v, &active->areas, node) {
 		if (v->file != ino || !(v->flags & VMA_SHARED))
 			continue;
 		if (first <= v->file_off)

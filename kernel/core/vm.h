@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <lib/list.h>
+#include "arch/x86_64/paging.h"
 
 #define PROT_NONE  0
 #define PROT_READ  1
@@ -56,9 +57,9 @@ struct vm_file_ops {
 #define VMA_SHARED  1 /* MAP_SHARED of a file with shared_pages: maps its pages */
 #define VMA_NOWRITE 2 /* MAP_SHARED of a file opened without write access */
 
-/* An area.  The list and every field are guarded by the kernel's one
- * implicit lock (interrupts off in system calls and faults, design.md
- * contract 14); the page-table walks rely on it too. */
+/* An area.  The list and every field are guarded by the system-call rule
+ * (core/spinlock.h: interrupts off in system calls and faults, design.md
+ * contract 14's implicit lock); the page-table walks rely on it too. */
 struct vma {
 	uint64_t start, end;	       /* [start, end), page aligned */
 	unsigned prot;		       /* PROT_* */
@@ -176,8 +177,24 @@ struct vma *vm_find(uint64_t addr);
  */
 int vm_fault(uint64_t addr, unsigned error);
 
-/* The program break (brk): set at exec, moved by sys_brk. */
-extern uint64_t vm_brk_start, vm_brk_end;
+/*
+ * An address space (design.md contract 16: thread -> process -> mm): its
+ * areas, its page tables and its break.  Every vm_* call works on the
+ * active one, mm_current().  Guarded, with the areas, by the system-call
+ * rule (core/spinlock.h; see struct vma).
+ */
+struct mm {
+	struct list_head areas;	     /* struct vma, sorted, never overlapping */
+	struct pgtable pt;	     /* its page tables (arch/x86_64/paging.h) */
+	uint64_t brk_start, brk_end; /* the program break: set at exec, moved by sys_brk */
+	uint64_t resident;	     /* entries in use in its lower half */
+};
+
+/* The address space the CPU runs in. */
+struct mm *mm_current(void);
+
+/* Make the first address space (empty) and switch to it; boot only. */
+void vm_init(void);
 
 /* The number of resident pages the program has (for sysinfo/getrusage). */
 uint64_t vm_resident_pages(void);

@@ -12,14 +12,27 @@
 #include "core/uaccess.h"
 #include "core/vm_internal.h"
 
-/* Map `pa` at `va` with `flags` and count it; -ENOMEM (the caller still owns
- * `pa`) when a page table cannot be had. */
+/* Map `pa` at `va` with `flags` and count it; the entry takes over the
+ * caller's reference on `pa`.  -ENOMEM (the caller still holds it) when a
+ * page table cannot be had. */
 static int map_page(uint64_t va, uint64_t pa, uint64_t flags)
 {
-	if (paging_map(va, pa, flags))
+	if (paging_map(&mm_current()->pt, va, pa, flags))
 		return -ENOMEM;
-	vm_resident++;
+	mm_current()->resident++;
 	return 0;
+}
+
+/* Map the file's frame `pa` (the file holds it) at `va`: the entry takes a
+ * reference of its own. */
+static int map_file_page(uint64_t va, uint64_t pa, uint64_t flags)
+{
+	int err;
+
+	mem_frame_get(pa);
+	if ((err = map_page(va, pa, flags)))
+		mem_frame_put(pa);
+	return err;
 }
 
 /* Map a new frame of ours at `va` of `v`: zeroed, or a copy of the file's
@@ -60,28 +73,30 @@ static int fault_file(struct vma *v, uint64_t va, bool write)
 		pa = v->ops->frame(v->file, off, true);
 		if (pa <= 0)
 			return pa ? (int)pa : -EFAULT;
-		return map_page(va, pa, vm_pte_flags(v->prot) | PTE_SHARED);
+		return map_file_page(va, pa, vm_pte_flags(v->prot));
 	}
 	if (!write && off < v->file_end && v->file_end - off >= PAGE_SIZE &&
 	    (pa = v->ops->frame(v->file, off, false)) > 0) {
 		f = vm_pte_flags(v->prot) | PTE_IMAGE;
 		if (v->prot & PROT_WRITE)
 			f = (f & ~(uint64_t)PTE_W) | PTE_COW;
-		return map_page(va, pa, f);
+		return map_file_page(va, pa, f);
 	}
 	return map_own(va, v);
 }
 
-/* Copy the file page mapped at `pte` into a private frame. */
+/* Copy the page mapped at `pte` into a private frame, and drop the entry's
+ * reference on the old one once no translation reaches it. */
 static int break_cow(uint64_t va, uint64_t *pte, struct vma *v)
 {
-	uint64_t pa = mem_alloc_frame(0);
+	uint64_t pa = mem_alloc_frame(0), old = *pte & PTE_ADDR_MASK;
 
 	if (!pa)
 		return -ENOMEM;
-	memcpy(phys_to_virt(pa), phys_to_virt(*pte & PTE_ADDR_MASK), PAGE_SIZE);
+	memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
 	*pte = pa | vm_pte_flags(v->prot) | PTE_P;
 	paging_flush(va);
+	mem_frame_put(old);
 	return 0;
 }
 
@@ -95,7 +110,7 @@ int vm_fault(uint64_t addr, unsigned error)
 	    ((error & PF_INSTR) && !(v->prot & PROT_EXEC)) ||
 	    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EFAULT;
-	pte = paging_pte(va);
+	pte = paging_pte(&mm_current()->pt, va);
 	if (pte && *pte) {
 		if (!(*pte & PTE_P)) { /* a frame kept through PROT_NONE */
 			*pte = vm_entry_with_prot(*pte, v->prot);
@@ -136,7 +151,7 @@ int vm_populate(uint64_t start, uint64_t len)
 /* Whether the page at `va` of area `v` is resident (see vm_mincore). */
 static uint8_t page_resident(const struct vma *v, uint64_t va)
 {
-	uint64_t *pte = paging_pte(va), off;
+	uint64_t *pte = paging_pte(&mm_current()->pt, va), off;
 
 	if (pte && *pte)
 		return 1;

@@ -10,11 +10,8 @@
 #include "arch/x86_64/paging.h"
 
 /* The PTE bits a change of protection keeps. */
-#define PTE_KEEP (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_SHARED | PTE_A | PTE_D)
+#define PTE_KEEP (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_A | PTE_D)
 
-/* Entries in use in the program's half (vm_resident_pages): counted up
- * where vm_fault.c makes one, down where vm.c clears one. */
-extern uint64_t vm_resident;
 
 /* The PTE rights of `prot` (without PTE_P). */
 static inline uint64_t vm_pte_flags(unsigned prot)

@@ -16,6 +16,7 @@
 #include "fs/vfs.h"
 #include "vdso/vdso_map.h"
 #include <lib/elf.h>
+#include "linux/uapi.h"
 
 /* Auxiliary vector types (include/uapi/linux/auxvec.h). */
 #define AT_NULL		0
@@ -39,7 +40,6 @@
 #define AT_EXECFN	31
 #define AT_SYSINFO_EHDR 33
 #define AT_MINSIGSTKSZ	51
-#define USER_HZ		100
 #define MAX_AUXV	24
 #define RFLAGS_IF	0x202
 /* Linux's x86 signal frame without the XSAVE area (struct rt_sigframe,
@@ -324,7 +324,7 @@ static long load(const char *path, const char *argv, size_t argv_len, const char
 	top = map_segments(ino, &ld.prog, ld.bias);
 	if (top < 0)
 		return *why = "out of memory mapping it", top;
-	vm_brk_start = vm_brk_end = top;
+	mm_current()->brk_start = mm_current()->brk_end = top;
 	ld.entry = ld.prog.entry + ld.bias;
 	if (ld.prog.interp && (err = load_interp(&ld, &copies[1], why)))
 		return err;

@@ -20,10 +20,10 @@
 #include "core/uaccess.h"
 #include "fs/pty.h"
 #include "fs/tty.h"
+#include "linux/uapi.h"
 
-#define FIONREAD	 0x541b /* include/uapi/asm-generic/ioctls.h */
-#define SIGWINCH	 28	/* include/uapi/asm-generic/signal.h */
-#define CONSOLE_TERMINAL 3	/* stream of /dev/tty: reads stdin, writes stdout */
+#define SIGWINCH	 28 /* include/uapi/asm-generic/signal.h */
+#define CONSOLE_TERMINAL 3  /* stream of /dev/tty: reads stdin, writes stdout */
 
 static const unsigned stream_type[3] = { MONOS_CHAN_STDIN, MONOS_CHAN_STDOUT, MONOS_CHAN_STDERR };
 

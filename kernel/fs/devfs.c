@@ -12,10 +12,10 @@
 #include "core/uaccess.h"
 #include "fs/pty.h"
 #include "fs/tty.h"
+#include "linux/uapi.h"
 
-#define DEV_MODE    (S_IFCHR | 0666)
-#define TMPFS_MAGIC 0x01021994 /* devtmpfs reports tmpfs' magic */
-#define DEVFS_DEV   0x0005
+#define DEV_MODE  (S_IFCHR | 0666)
+#define DEVFS_DEV 0x0005
 
 /* devtmpfs is a tmpfs of the default size that holds no data. */
 static void devfs_space(struct vfs_space *sp)

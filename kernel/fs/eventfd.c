@@ -7,9 +7,9 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
+#include "linux/uapi.h"
 
-#define EFD_SEMAPHORE 1
-#define EVENTFD_MAX   0xfffffffffffffffeull
+#define EVENTFD_MAX 0xfffffffffffffffeull
 
 struct eventfd {
 	uint64_t count;

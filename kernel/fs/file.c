@@ -1,6 +1,8 @@
 /*
- * Open files and the descriptor table.  One process, so one table; a file
- * description is shared by dup'ed descriptors and counted by reference.
+ * Open files and the descriptor table.  A file description is shared by
+ * dup'ed descriptors and counted by reference; a table is an object
+ * (design.md contract 16: reference-counted, so CLONE_FILES can share one),
+ * today the one process's, reached through fdt_current().
  *
  * The table starts small and doubles on demand up to the RLIMIT_NOFILE soft
  * limit, so a program that raises its limit (redis asks for 10,032, servers
@@ -29,11 +31,24 @@ struct fd_slot {
 
 #define FD_TABLE_MIN 64 /* slots at first */
 
-static struct fd_slot *fds;
-static uint64_t *fd_open;		    /* bit fd set: fds[fd].file != NULL */
-static unsigned fd_cap;			    /* slots in fds, bits in fd_open */
-static unsigned fd_next;		    /* every descriptor below it is open */
-static unsigned fd_soft = FD_LIMIT_DEFAULT; /* RLIMIT_NOFILE's soft limit */
+/* A descriptor table.  Guarded by the system-call rule (core/spinlock.h),
+ * as the header comment says of the slots. */
+struct fdtable {
+	struct fd_slot *slots;
+	uint64_t *open; /* bit fd set: slots[fd].file != NULL */
+	unsigned cap;	/* slots, and bits in open */
+	unsigned next;	/* every descriptor below it is open */
+	unsigned soft;	/* RLIMIT_NOFILE's soft limit: no descriptor at or above */
+	unsigned refs;	/* the processes sharing it */
+};
+
+static struct fdtable first_table = { .soft = FD_LIMIT_DEFAULT, .refs = 1 };
+
+/* The calling process's table. */
+static struct fdtable *fdt_current(void)
+{
+	return &first_table;
+}
 
 /* Regular files and symlinks of the image: reads copy from the initrd. */
 static long image_read(struct file *f, void *kbuf, size_t n, uint64_t off)
@@ -99,7 +114,7 @@ uint64_t vfs_now(void)
  * image has none: EROFS, as a read-only mount gives). */
 static int open_check(struct inode *ino, const struct file_ops *ops, unsigned flags)
 {
-	bool wr = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+	bool wr = file_flags_writable(flags) || (flags & O_TRUNC);
 
 	if (flags & O_PATH)
 		return 0;
@@ -186,31 +201,32 @@ void vfs_iput(struct inode *ino)
 
 unsigned fd_limit(void)
 {
-	return fd_soft;
+	return fdt_current()->soft;
 }
 
 void fd_set_limit(unsigned limit)
 {
-	fd_soft = MIN(limit, FD_NR_OPEN);
+	fdt_current()->soft = MIN(limit, FD_NR_OPEN);
 }
 
 unsigned fd_table_end(void)
 {
-	return fd_cap;
+	return fdt_current()->cap;
 }
 
-/* Make room for descriptor `fd` (< fd_soft): 0 or -ENOMEM. */
+/* Make room for descriptor `fd` (below the soft limit): 0 or -ENOMEM. */
 static int fd_grow(unsigned fd)
 {
-	unsigned cap = fd_cap ? fd_cap : FD_TABLE_MIN;
+	struct fdtable *t = fdt_current();
+	unsigned cap = t->cap ? t->cap : FD_TABLE_MIN;
 	struct fd_slot *grown;
 	uint64_t *open;
 
-	if (fd < fd_cap)
+	if (fd < t->cap)
 		return 0;
 	while (cap <= fd)
 		cap *= 2;
-	cap = MIN(cap, MAX(fd_soft, fd + 1));
+	cap = MIN(cap, MAX(t->soft, fd + 1));
 	grown = kzalloc(cap * sizeof(*grown));
 	open = kzalloc(BITMAP_WORDS(cap) * sizeof(*open));
 	if (!grown || !open) {
@@ -218,45 +234,49 @@ static int fd_grow(unsigned fd)
 		kfree(open);
 		return -ENOMEM;
 	}
-	if (fds) {
-		memcpy(grown, fds, fd_cap * sizeof(*grown));
-		memcpy(open, fd_open, BITMAP_WORDS(fd_cap) * sizeof(*open));
+	if (t->slots) {
+		memcpy(grown, t->slots, t->cap * sizeof(*grown));
+		memcpy(open, t->open, BITMAP_WORDS(t->cap) * sizeof(*open));
 	}
-	kfree(fds);
-	kfree(fd_open);
-	fds = grown;
-	fd_open = open;
-	fd_cap = cap;
+	kfree(t->slots);
+	kfree(t->open);
+	t->slots = grown;
+	t->open = open;
+	t->cap = cap;
 	return 0;
 }
 
-/* Put `f` in slot `fd` (< fd_cap), which the caller has emptied. */
+/* Put `f` in slot `fd` (below the table's capacity), which the caller has
+ * emptied. */
 static void fd_fill(unsigned fd, struct file *f, bool cloexec)
 {
-	fds[fd].file = f;
-	fds[fd].flags = cloexec ? FD_CLOEXEC : 0;
-	bitmap_set(fd_open, fd);
+	struct fdtable *t = fdt_current();
+	t->slots[fd].file = f;
+	t->slots[fd].flags = cloexec ? FD_CLOEXEC : 0;
+	bitmap_set(t->open, fd);
 }
 
 int fd_install(struct file *f, int min_fd, bool cloexec)
 {
+	struct fdtable *t = fdt_current();
 	unsigned start = min_fd < 0 ? 0 : (unsigned)min_fd;
-	unsigned fd = MAX(start, fd_next);
+	unsigned fd = MAX(start, t->next);
 
-	fd = MAX(fd, bitmap_next_zero(fd_open, fd_cap, fd)); /* fd_cap: grow */
-	if (fd >= fd_soft)
+	fd = MAX(fd, bitmap_next_zero(t->open, t->cap, fd)); /* t->cap: grow */
+	if (fd >= t->soft)
 		return -EMFILE;
 	if (fd_grow(fd))
 		return -ENOMEM;
-	if (start <= fd_next) /* all from fd_next to fd were open */
-		fd_next = fd + 1;
+	if (start <= t->next) /* all from next to fd were open */
+		t->next = fd + 1;
 	fd_fill(fd, f, cloexec);
 	return fd;
 }
 
 struct file *fd_get(int fd)
 {
-	return fd >= 0 && (unsigned)fd < fd_cap ? fds[fd].file : NULL;
+	struct fdtable *t = fdt_current();
+	return fd >= 0 && (unsigned)fd < t->cap ? t->slots[fd].file : NULL;
 }
 
 struct file *fd_hold(int fd)
@@ -288,25 +308,27 @@ void fd_release_held(void)
 
 int fd_close(int fd)
 {
+	struct fdtable *t = fdt_current();
 	struct file *f = fd_get(fd);
 
 	if (!f)
 		return -EBADF;
-	fds[fd].file = NULL;
-	bitmap_clear(fd_open, fd);
-	fd_next = MIN(fd_next, (unsigned)fd);
+	t->slots[fd].file = NULL;
+	bitmap_clear(t->open, fd);
+	t->next = MIN(t->next, (unsigned)fd);
 	file_put(f);
 	return 0;
 }
 
 int fd_dup_min(int oldfd, unsigned min_fd, bool cloexec)
 {
+	struct fdtable *t = fdt_current();
 	struct file *f = fd_get(oldfd);
 	int fd;
 
 	if (!f)
 		return -EBADF;
-	if (min_fd >= fd_soft)
+	if (min_fd >= t->soft)
 		return -EMFILE;
 	fd = fd_install(f, (int)min_fd, cloexec);
 	if (fd >= 0)
@@ -316,18 +338,19 @@ int fd_dup_min(int oldfd, unsigned min_fd, bool cloexec)
 
 int fd_dup(int oldfd, unsigned newfd, bool cloexec)
 {
+	struct fdtable *t = fdt_current();
 	struct file *f = fd_get(oldfd), *old;
 
-	if (!f || newfd >= fd_soft)
+	if (!f || newfd >= t->soft)
 		return -EBADF;
 	if (newfd == (unsigned)oldfd) {
-		fds[newfd].flags = cloexec ? FD_CLOEXEC : 0;
+		t->slots[newfd].flags = cloexec ? FD_CLOEXEC : 0;
 		return newfd;
 	}
 	if (fd_grow(newfd))
 		return -ENOMEM;
 	f->refs++;
-	old = fds[newfd].file;
+	old = t->slots[newfd].file;
 	fd_fill(newfd, f, cloexec);
 	if (old)
 		file_put(old);
@@ -336,13 +359,15 @@ int fd_dup(int oldfd, unsigned newfd, bool cloexec)
 
 int fd_get_flags(int fd)
 {
-	return fd_get(fd) ? fds[fd].flags : -EBADF;
+	struct fdtable *t = fdt_current();
+	return fd_get(fd) ? t->slots[fd].flags : -EBADF;
 }
 
 int fd_set_flags(int fd, int flags)
 {
+	struct fdtable *t = fdt_current();
 	if (!fd_get(fd))
 		return -EBADF;
-	fds[fd].flags = flags & FD_CLOEXEC;
+	t->slots[fd].flags = flags & FD_CLOEXEC;
 	return 0;
 }

@@ -9,12 +9,9 @@
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "fs/vfs.h"
+#include "linux/uapi.h"
 
 /* tcflow's actions (include/uapi/asm-generic/termbits.h). */
-#define TCOOFF 0
-#define TCOON  1
-#define TCIOFF 2
-#define TCION  3
 
 /* The column after `c` is shown at `col` (Linux's do_output_char). */
 unsigned n_tty_out_column_after(struct tty *t, unsigned col, uint8_t c)

@@ -21,14 +21,11 @@
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/uaccess.h"
+#include "linux/uapi.h"
 
 #define PIPE_DEF_BUFFERS 16	    /* default capacity: 16 pages (64 KiB) */
 #define PIPE_SIZE_LIMIT	 (1u << 31) /* F_SETPIPE_SZ above this: EINVAL (round_pipe_size) */
 #define PIPE_MODE	 (S_IFIFO | 0600)
-#define F_SETPIPE_SZ	 1031 /* include/uapi/linux/fcntl.h: F_LINUX_SPECIFIC_BASE + 7 */
-#define F_GETPIPE_SZ	 1032
-#define FIONREAD	 0x541b /* include/uapi/asm-generic/ioctls.h */
-#define O_DIRECT	 040000 /* packet mode on pipes */
 
 /* One page of data; [off, off + len) is still unread. */
 struct pipe_buffer {
@@ -271,7 +268,7 @@ static void pipe_release(struct file *f)
 	uint64_t flags = spin_lock_irqsave(&p->lock);
 	bool last;
 
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
+	if (!file_writable(f)) /* the read end */
 		p->readers--;
 	else
 		p->writers--;
@@ -315,7 +312,7 @@ static unsigned pipe_poll(struct file *f, uint64_t *gen)
 	unsigned mask = 0;
 	uint64_t flags = spin_lock_irqsave(&p->lock);
 
-	if ((f->flags & O_ACCMODE) == O_RDONLY) {
+	if (!file_writable(f)) { /* the read end */
 		if (!pipe_empty(p))
 			mask |= POLLIN | POLLRDNORM;
 		if (!p->writers)

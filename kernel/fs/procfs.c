@@ -15,13 +15,13 @@
 #include "core/time.h"
 #include "core/uts.h"
 #include <lib/fmt.h>
+#include "linux/uapi.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0 /* include/uapi/linux/magic.h */
 #define PROC_DEV	 0x0004
 #define GEN_START	 4096 /* first buffer; doubled until the text fits */
 #define GEN_MAX		 (4ul << 20)
 #define NSEC		 1000000000ull
-#define USER_HZ		 100 /* clock ticks of /proc/stat and /proc/pid/stat */
 
 struct vfs_sb procfs_sb = {
 	.name = "proc", .magic = PROC_SUPER_MAGIC, .dev = PROC_DEV, .rdonly = true
@@ -76,7 +76,7 @@ static struct file *gen_open(struct inode *ino, unsigned flags)
 	struct gen_text *t;
 	struct file *f;
 
-	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+	if (file_flags_writable(flags) || (flags & O_TRUNC))
 		return ERR_PTR(-EACCES);
 	if (flags & O_DIRECTORY)
 		return ERR_PTR(-ENOTDIR);

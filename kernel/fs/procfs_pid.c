@@ -13,9 +13,9 @@
 #include "core/vm.h"
 #include "exec/exec.h"
 #include <lib/fmt.h>
+#include "linux/uapi.h"
 
 #define NSEC	   1000000000ull
-#define USER_HZ	   100
 #define COMM_LEN   16 /* TASK_COMM_LEN, the NUL included */
 #define MAPS_WIDTH 73 /* where Linux pads a maps line to before the name */
 #define FD_NAME	   12
@@ -136,7 +136,8 @@ static long gen_pid_stat(struct inode *ino, char *buf, size_t n)
 		      utime, sched_thread_count());
 	procfs_printf(&b, "%lu %lu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0",
 		      vm_size_kb() * 1024, vm_resident_pages());
-	procfs_printf(&b, " %lu %lu %lu 0 0 0 0 0\n", vm_brk_start, vm_brk_start, vm_brk_end);
+	procfs_printf(&b, " %lu %lu %lu 0 0 0 0 0\n", mm_current()->brk_start,
+		      mm_current()->brk_start, mm_current()->brk_end);
 	return b.len;
 }
 

@@ -23,6 +23,7 @@
 #include "fs/tty.h"
 #include "fs/vfs.h"
 #include <lib/fmt.h>
+#include "linux/uapi.h"
 
 #define PTY_MAX		   256	 /* pairs at once: minors fit stat's old encoding */
 #define PTY_OUT_SIZE	   16384 /* the master's read queue, bytes */
@@ -39,10 +40,6 @@
 #define TIOCSPTLCK  0x40045431
 #define TIOCGPTLCK  0x80045439
 #define TIOCGPTPEER 0x5441
-#define FIONREAD    0x541b
-#define TCFLSH	    0x540b
-#define TCIFLUSH    0
-#define TCIOFLUSH   2
 
 struct pty {
 	struct spinlock lock; /* guards everything below and `tty` */
@@ -447,7 +444,6 @@ static unsigned slave_poll(struct file *f, uint64_t *gen)
 
 /* After a hang-up Linux's hung_up_tty_ioctl answers EIO (ENOTTY for
  * TIOCSPGRP). */
-#define TIOCSPGRP 0x5410
 static long slave_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 {
 	struct pty *p = pty_of(f);

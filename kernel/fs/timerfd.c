@@ -18,6 +18,7 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
+#include "core/spinlock.h"
 #include "core/time.h"
 #include "core/uaccess.h"
 #include "fs/anon.h"
@@ -34,7 +35,10 @@
 #define CLOCK_REALTIME_ALARM	8
 #define CLOCK_BOOTTIME_ALARM	9
 
+/* The kernel timer's callback and system calls share a timerfd: its lock
+ * guards every field but the inode (taken before sched_lock). */
 struct timerfd {
+	struct spinlock lock;
 	struct ktimer kt;  /* expires: the next expiry (monotonic ns) */
 	bool armed;	   /* kt.expires is meaningful */
 	int clock;	   /* what absolute times are measured on */
@@ -45,7 +49,7 @@ struct timerfd {
 };
 
 /* Add `n` expirations; readiness changes when the count leaves zero.
- * Interrupts off. */
+ * t->lock held. */
 static void timerfd_count(struct timerfd *t, uint64_t n)
 {
 	if (!t->ticks) {
@@ -60,11 +64,11 @@ static void timerfd_count(struct timerfd *t, uint64_t n)
  * Linux's timerfd, the kernel timer is not re-armed while a count waits to
  * be read: the read re-arms it, so an unread periodic timer costs no
  * interrupts and readiness (the poll generation, epoll's edge) changes only
- * when the count leaves zero.  Any context; interrupts off inside.
+ * when the count leaves zero.  t->lock held.
  */
-static void timerfd_catch_up(struct timerfd *t)
+static void timerfd_catch_up_locked(struct timerfd *t)
 {
-	uint64_t flags = irq_save(), now = time_monotonic_ns(), n;
+	uint64_t now = time_monotonic_ns(), n;
 
 	if (t->armed && now >= t->kt.expires) {
 		if (t->interval) {
@@ -77,7 +81,15 @@ static void timerfd_catch_up(struct timerfd *t)
 		ktimer_del(&t->kt);
 		timerfd_count(t, n);
 	}
-	irq_restore(flags);
+}
+
+/* The same, any context. */
+static void timerfd_catch_up(struct timerfd *t)
+{
+	uint64_t flags = spin_lock_irqsave(&t->lock);
+
+	timerfd_catch_up_locked(t);
+	spin_unlock_irqrestore(&t->lock, flags);
 }
 
 static void timerfd_fire(struct ktimer *kt)
@@ -85,6 +97,8 @@ static void timerfd_fire(struct ktimer *kt)
 	timerfd_catch_up(container_of(kt, struct timerfd, kt));
 }
 
+/* A sched_wait condition: one word read without the lock, taken again (and
+ * the count re-read) by the read that follows. */
 static bool timerfd_expired(void *arg)
 {
 	return ((struct timerfd *)arg)->ticks != 0;
@@ -104,12 +118,12 @@ static long timerfd_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 		if ((r = sched_wait(timerfd_expired, t, 0)))
 			return r; /* a signal: restarted as Linux restarts it */
 	}
-	uint64_t flags = irq_save(); /* the callback adds to ticks */
+	uint64_t flags = spin_lock_irqsave(&t->lock); /* the callback adds to ticks */
 	memcpy(kbuf, &t->ticks, sizeof(t->ticks));
 	t->ticks = 0;
 	if (t->armed)
 		ktimer_add(&t->kt); /* the next period (see timerfd_catch_up) */
-	irq_restore(flags);
+	spin_unlock_irqrestore(&t->lock, flags);
 	return sizeof(t->ticks);
 }
 
@@ -117,10 +131,15 @@ static unsigned timerfd_poll(struct file *f, uint64_t *gen)
 {
 	struct timerfd *t = f->priv;
 
-	timerfd_catch_up(t);
+	uint64_t flags = spin_lock_irqsave(&t->lock);
+	unsigned events;
+
+	timerfd_catch_up_locked(t);
 	if (gen)
 		*gen = t->gen;
-	return t->ticks ? POLLIN | POLLRDNORM : 0;
+	events = t->ticks ? POLLIN | POLLRDNORM : 0;
+	spin_unlock_irqrestore(&t->lock, flags);
+	return events;
 }
 
 static void timerfd_release(struct file *f)
@@ -166,6 +185,7 @@ long sys_timerfd_create(long clock, long flags)
 		return -EINVAL;
 	if (!(t = kzalloc(sizeof(*t))))
 		return -ENOMEM;
+	t->lock = (struct spinlock)SPINLOCK_INIT;
 	t->clock = clock;
 	t->kt.fn = timerfd_fire;
 	list_init(&t->kt.node);
@@ -184,18 +204,19 @@ long sys_timerfd_create(long clock, long flags)
 long sys_timerfd_gettime(long fd, uint64_t ucur)
 {
 	struct timerfd *t = timerfd_get(fd);
-	uint64_t now;
+	uint64_t now, flags, interval, left;
 
 	if (IS_ERR(t))
 		return PTR_ERR(t);
-	timerfd_catch_up(t);
+	flags = spin_lock_irqsave(&t->lock);
+	timerfd_catch_up_locked(t);
 	now = time_monotonic_ns();
 	/* An armed timer is never overdue after catching up, but the clock
 	 * moves on: report at least 1 ns, as a timer that has not fired. */
-	return timer_spec_out(ucur, t->interval,
-			      !t->armed		    ? 0
-			      : t->kt.expires > now ? t->kt.expires - now
-						    : 1);
+	left = !t->armed ? 0 : t->kt.expires > now ? t->kt.expires - now : 1;
+	interval = t->interval;
+	spin_unlock_irqrestore(&t->lock, flags);
+	return timer_spec_out(ucur, interval, left);
 }
 
 /* The time from now to the first expiry for it_value `value` (> 0);
@@ -212,7 +233,7 @@ static int64_t timerfd_delay(const struct timerfd *t, uint64_t value, bool abs)
 /* Arm `t` to expire after `delay` ns, then every `interval`.  A first
  * expiry already past counts at once, with every period since (the
  * monotonic clock of a young VM cannot hold a time before its boot).
- * Interrupts off. */
+ * t->lock held. */
 static void timerfd_arm(struct timerfd *t, int64_t delay, uint64_t interval)
 {
 	uint64_t late = delay > 0 ? 0 : (uint64_t)-delay;
@@ -245,13 +266,13 @@ long sys_timerfd_settime(long fd, long flags, uint64_t unew, uint64_t uold)
 		return r;
 	if (uold && (r = sys_timerfd_gettime(fd, uold)))
 		return r;
-	irq = irq_save();
+	irq = spin_lock_irqsave(&t->lock);
 	ktimer_del(&t->kt);
 	t->ticks = 0; /* Linux forgets unread expirations on a new setting */
 	t->armed = false;
 	t->interval = interval;
 	if (value)
 		timerfd_arm(t, timerfd_delay(t, value, flags & TFD_TIMER_ABSTIME), interval);
-	irq_restore(irq);
+	spin_unlock_irqrestore(&t->lock, irq);
 	return 0;
 }

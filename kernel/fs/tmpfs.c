@@ -16,9 +16,9 @@
 #include "core/vm.h"
 #include "core/mem.h"
 #include "core/uaccess.h"
+#include "linux/uapi.h"
 
-#define TMPFS_MAGIC 0x01021994 /* include/uapi/linux/magic.h */
-#define TMPFS_DEV   0x0015     /* an anonymous device number, as Linux gives */
+#define TMPFS_DEV 0x0015 /* an anonymous device number, as Linux gives */
 /* The largest file: what the 63-bit offset allows, as on Linux (MAX_LFS_FILESIZE). */
 #define TMPFS_MAX_SIZE ((uint64_t)INT64_MAX)
 

@@ -11,6 +11,7 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "linux/uapi.h"
 
 /* ioctls (include/uapi/asm-generic/ioctls.h). */
 #define TCGETS	   0x5401
@@ -19,21 +20,14 @@
 #define TCSETSF	   0x5404
 #define TCSBRK	   0x5409
 #define TCXONC	   0x540a
-#define TCFLSH	   0x540b
 #define TIOCSCTTY  0x540e
 #define TIOCGPGRP  0x540f
-#define TIOCSPGRP  0x5410
 #define TIOCOUTQ   0x5411
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
-#define FIONREAD   0x541b
 #define TIOCNOTTY  0x5422
 #define TCSBRKP	   0x5425
 #define TIOCGSID   0x5429
-#define TCIFLUSH   0
-#define TCOFLUSH   1
-#define TCIOFLUSH  2
-#define TCION	   3 /* the last of tcflow's actions */
 
 #define SIGHUP	 1 /* include/uapi/asm-generic/signal.h */
 #define SIGCONT	 18
@@ -112,7 +106,7 @@ void tty_claim_at_start(struct tty *t)
 void tty_opened(struct tty *t, unsigned flags)
 {
 	/* Linux's tty_open_proc_set_tty: only a reader may acquire it. */
-	if ((flags & O_NOCTTY) || (flags & O_ACCMODE) == O_WRONLY || !session_ops)
+	if ((flags & O_NOCTTY) || !file_flags_readable(flags) || !session_ops)
 		return;
 	if (session_ops->leader() && !ctty && !t->session)
 		make_ctty(t);

@@ -1,6 +1,7 @@
 /*
- * The VFS's tree (fs layer): the root and the current directory, children
- * by name, new inodes, path lookup with symbolic links, and an inode's path.
+ * The VFS's tree (fs layer): the root, the process's place in it (its
+ * working directory and umask), children by name, new inodes, path lookup
+ * with symbolic links, and an inode's path.
  * Every filesystem hangs its inodes in this one tree (vfs.h); the image
  * (fs/image.c) fills it first, at boot.
  */
@@ -14,8 +15,27 @@
 static struct inode root = {
 	.mode = S_IFDIR | 0755, .nlink = 2, .parent = &root, .sb = &vfs_image_sb
 };
-static struct inode *cwd = &root;
 static uint64_t next_ino = 2; /* 1 is the root's (vfs_init_image) */
+
+/*
+ * A process's place in the tree (design.md contract 16: reference-counted,
+ * so CLONE_FS can share it; Linux's fs_struct).  Directories are never
+ * freed (vfs_iput), so cwd holds no reference.  Guarded by the system-call
+ * rule (core/spinlock.h).
+ */
+struct fs_context {
+	struct inode *cwd;
+	unsigned umask; /* the permission bits a new file leaves out */
+	unsigned refs;	/* the processes sharing it */
+};
+
+static struct fs_context first_fs = { .cwd = &root, .umask = 022, .refs = 1 };
+
+/* The calling process's. */
+static struct fs_context *fs_current(void)
+{
+	return &first_fs;
+}
 
 struct inode *vfs_root(void)
 {
@@ -24,12 +44,25 @@ struct inode *vfs_root(void)
 
 struct inode *vfs_cwd(void)
 {
-	return cwd;
+	return fs_current()->cwd;
 }
 
 void vfs_set_cwd(struct inode *dir)
 {
-	cwd = dir;
+	fs_current()->cwd = dir;
+}
+
+unsigned vfs_umask(void)
+{
+	return fs_current()->umask;
+}
+
+unsigned vfs_set_umask(unsigned mask)
+{
+	unsigned old = fs_current()->umask;
+
+	fs_current()->umask = mask & 0777;
+	return old;
 }
 
 struct inode *vfs_child(struct inode *dir, const char *name, size_t len)

@@ -8,12 +8,13 @@
  * fds 0-2 (fs/console_file.c).  Changes to the tree (create, unlink, rename,
  * link) are in fs/namei.c.
  *
- * What guards the tree: one CPU, and a kernel that is not preemptible and
- * runs system calls with interrupts off (sched_wait is the only place a
- * thread gives the CPU up), so one thread at a time changes it, and no
- * interrupt handler touches it.  This is the implicit lock design.md 14
- * makes explicit before SMP; code that sleeps mid-change must re-check what
- * it found.  The tree itself and path lookup: fs/vfs.c.
+ * What guards the tree: the system-call rule (core/spinlock.h): one CPU,
+ * and a kernel that is not preemptible and runs system calls with
+ * interrupts off (sched_wait is the only place a thread gives the CPU up),
+ * so one thread at a time changes it, and no interrupt handler touches it.
+ * This is the implicit lock design.md 14 makes explicit before SMP; code
+ * that sleeps mid-change must re-check what it found.  The tree itself and
+ * path lookup: fs/vfs.c.
  */
 #ifndef FS_VFS_H
 #define FS_VFS_H
@@ -50,6 +51,7 @@
 #define O_TRUNC		    01000
 #define O_APPEND	    02000
 #define O_NONBLOCK	    04000
+#define O_DIRECT	    040000 /* on a pipe: packet mode */
 #define O_DIRECTORY	    0200000
 #define O_NOFOLLOW	    0400000
 #define O_CLOEXEC	    02000000
@@ -149,6 +151,35 @@ struct file {
 	void *priv; /* the file_ops' own data (procfs: the generated text) */
 };
 
+/*
+ * The one access-mode check: whether open flags `flags` allow reading or
+ * writing (Linux's FMODE_READ, FMODE_WRITE).  O_PATH and the file's
+ * operations are the caller's to check.  An access mode of 3 (O_ACCMODE)
+ * counts as both: open refuses it (EINVAL), so no open file has it, and
+ * open_check's EROFS and EISDIR come before that refusal, as on Linux.
+ */
+static inline bool file_flags_readable(unsigned flags)
+{
+	return (flags & O_ACCMODE) != O_WRONLY;
+}
+
+static inline bool file_flags_writable(unsigned flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* An open file's access mode allows reading (writing); errors such as EBADF
+ * are the caller's. */
+static inline bool file_readable(const struct file *f)
+{
+	return file_flags_readable(f->flags);
+}
+
+static inline bool file_writable(const struct file *f)
+{
+	return file_flags_writable(f->flags);
+}
+
 /* Build the image tree from the initrd at `buf`: every archive, the per-run
  * one included.  Returns 0 or -EINVAL (malformed archive, logged). */
 int vfs_init_image(const void *buf, size_t len);
@@ -204,10 +235,15 @@ long vfs_inode_read(struct inode *ino, void *kbuf, size_t n, uint64_t off);
 /* The current time for timestamps (ns since the epoch). */
 uint64_t vfs_now(void);
 
-/* The root directory, and the program's working directory. */
+/* The root directory, and the process's working directory. */
 struct inode *vfs_root(void);
 struct inode *vfs_cwd(void);
 void vfs_set_cwd(struct inode *dir);
+
+/* The process's umask (022 at start, as Linux's); vfs_set_umask keeps the
+ * permission bits of `mask` and returns the old one. */
+unsigned vfs_umask(void);
+unsigned vfs_set_umask(unsigned mask);
 
 /*
  * Resolve `path` relative to `dir` (absolute paths from the root), following
@@ -295,7 +331,9 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode);
  * "exe" entry).  Init only. */
 void procfs_set_exe(const char *path);
 
-/* fd table (fs/file.c).  All return -EBADF for a bad descriptor. */
+/* fd table (fs/file.c).  All return -EBADF for a bad descriptor.  The table
+ * is guarded by the system-call rule (core/spinlock.h): only system calls
+ * use it, never an interrupt handler or a timer callback. */
 #define FD_LIMIT_DEFAULT 1024	    /* RLIMIT_NOFILE's soft limit at start, as Linux */
 #define FD_NR_OPEN	 (1u << 20) /* its ceiling: Linux's fs.nr_open default */
 #define FD_CLOEXEC	 1
@@ -331,7 +369,8 @@ bool console_file_is_tty(struct file *f);
  * O_NONBLOCK and O_DIRECT of `flags`; `broken` (or NULL) runs when a write
  * finds no reader, before it fails with -EPIPE (the linux layer raises
  * SIGPIPE there).  0 or -ENOMEM.  pipe_fcntl: F_GETPIPE_SZ and F_SETPIPE_SZ,
- * the size in bytes or -EBADF (not a pipe), -EINVAL, -EBUSY, -ENOMEM. */
+ * the size in bytes or -EBADF (not a pipe), -EINVAL, -EBUSY, -ENOMEM.
+ * Everything of a pipe is guarded by its own spinlock (struct pipe). */
 int pipe_create(struct file *ends[2], unsigned flags, void (*broken)(void));
 long pipe_fcntl(struct file *f, long cmd, uint64_t arg);
 

@@ -15,6 +15,7 @@
 #include "core/random.h"
 #include "core/sched.h"
 #include "core/time.h"
+#include "core/vm.h"
 #include "drivers/virtio.h"
 #include "exec/exec.h"
 #include "fs/vfs.h"
@@ -58,6 +59,7 @@ static void init_memory(void)
 	}
 	mem_init(ram, nram, reserved, nres);
 	paging_init();
+	vm_init();
 }
 
 int vfs_runfile(const char *name, const uint8_t **data, size_t *size);
@@ -76,13 +78,14 @@ static void init_per_run(void)
 	size_t len;
 	bool tty[3] = { false, false, false };
 	struct monos_run_time t;
+	uint64_t host_ns;
+	bool have_time = !vfs_runfile("time", &data, &len) && len == sizeof(t);
 
-	if (!vfs_runfile("time", &data, &len) && len == sizeof(t)) {
+	if (have_time) {
 		memcpy(&t, data, sizeof(t));
-		time_set_realtime(t.sec * NSEC_PER_SEC + t.nsec);
-	} else {
-		time_set_realtime(time_rtc_seconds() * NSEC_PER_SEC);
+		host_ns = t.sec * NSEC_PER_SEC + t.nsec;
 	}
+	time_init_realtime(have_time ? &host_ns : NULL);
 	if (!vfs_runfile("seed", &data, &len) && len == MONOS_RUN_SEED_LEN)
 		random_init(data, len);
 	else

@@ -443,6 +443,15 @@ void futex_exit_thread(struct thread *t)
 	futex_pi_exit(t);
 }
 
+long sys_set_robust_list(uint64_t head, size_t len)
+{
+	if (len != sizeof(struct robust_head))
+		return -EINVAL;
+	sched_current()->robust_list = head;
+	sched_current()->robust_len = len;
+	return 0;
+}
+
 long sys_get_robust_list(long tid, uint64_t uhead, uint64_t ulen)
 {
 	struct thread *t = tid ? sched_find((int)tid) : sched_current();

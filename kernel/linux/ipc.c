@@ -11,12 +11,12 @@
 #include "core/kernel.h"
 #include "core/time.h"
 #include "core/uaccess.h"
+#include "linux/uapi.h"
 
 #define IPC_SEQ_MULTIPLIER 32768 /* Linux's IPCMNI without ipcmni_extend */
 #define IPC_SEQ_MAX	   (INT32_MAX / IPC_SEQ_MULTIPLIER)
 #define IPC_FIRST_SLOTS	   16
 /* include/uapi/linux/capability.h */
-#define CAP_SYS_ADMIN 21
 #define CAP_IPC_OWNER 15
 
 struct spinlock ipc_lock = SPINLOCK_INIT;

@@ -12,6 +12,7 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
+#include "core/spinlock.h"
 #include "core/uaccess.h"
 #include "linux/syscall.h"
 
@@ -37,6 +38,9 @@
 #define RFLAGS_DF  0x400
 #define MAIN_TID   1 /* the program's first thread (sched_create_main) */
 
+/* A thread's signal state.  `pending` and `node` are signal_lock's; the rest
+ * only the thread itself changes, in its system calls (the system-call rule,
+ * core/spinlock.h). */
 struct thread_signals {
 	struct sigpending_k pending; /* thread-directed */
 	struct list_head node;	     /* in `signalled` since its first signal */
@@ -46,6 +50,20 @@ struct thread_signals {
 	uint64_t saved_mask;
 };
 
+/*
+ * signal_lock guards every pending set (the process's, each thread's, and
+ * sigpending.c's count of them), `signalled` and sent_gen.  Interrupt
+ * handlers and timer callbacks send signals, so it is taken with interrupts
+ * saved.  A pending set's word is read without it where the look is repeated
+ * after every wake-up (has_signal, signal_pending_set, signal_deliver's fast
+ * path).  Lock order: signal_lock before timer_lock (sys_timer.c: a discarded
+ * timer signal re-arms its timer) before sched_lock.
+ *
+ * actions[] change only in sigaction, under the system-call rule; signal_send
+ * reads a handler word from any context (a send racing the change sees the
+ * action before it, as if sent just before).
+ */
+static struct spinlock signal_lock = SPINLOCK_INIT;
 static struct sigaction_k actions[NSIG];
 static struct sigpending_k proc_pending = { .queue = LIST_HEAD_INIT(proc_pending.queue) };
 /* Threads that were ever sent a signal: those signal_discard must visit. */
@@ -114,13 +132,13 @@ static void timer_gone(struct ksiginfo *info)
 void signal_thread_exit(struct thread *t)
 {
 	struct thread_signals *ts = ts_of(t);
-	uint64_t flags = irq_save();
+	uint64_t flags = spin_lock_irqsave(&signal_lock);
 
 	sigpending_discard(&ts->pending, ~0ull, timer_gone);
 	if (ts->node.next)
 		list_del(&ts->node);
 	t->sig = NULL;
-	irq_restore(flags);
+	spin_unlock_irqrestore(&signal_lock, flags);
 	kfree(ts);
 }
 
@@ -156,7 +174,7 @@ int signal_send(struct thread *t, const struct ksiginfo *info)
 
 	if (sig < 1 || sig > NSIG || dropped(t, sig))
 		return SIGPENDING_MERGED;
-	flags = irq_save();
+	flags = spin_lock_irqsave(&signal_lock);
 	if (t) {
 		struct thread_signals *ts = ts_of(t);
 		if (!ts->node.next) /* kzalloc'ed: not listed yet */
@@ -167,7 +185,7 @@ int signal_send(struct thread *t, const struct ksiginfo *info)
 	}
 	if (!r)
 		sent_gen++;
-	irq_restore(flags);
+	spin_unlock_irqrestore(&signal_lock, flags);
 	if (!r)
 		sched_wake_all(); /* a waiter re-checks and takes it */
 	return r;
@@ -177,13 +195,13 @@ int signal_send(struct thread *t, const struct ksiginfo *info)
  * wherever it is pending, blocked or not. */
 void signal_discard(int sig)
 {
-	uint64_t flags = irq_save();
+	uint64_t flags = spin_lock_irqsave(&signal_lock);
 	struct thread_signals *ts;
 
 	sigpending_discard(&proc_pending, SIGBIT(sig), timer_gone);
 	list_for_each_entry(ts, &signalled, node)
 		sigpending_discard(&ts->pending, SIGBIT(sig), timer_gone);
-	irq_restore(flags);
+	spin_unlock_irqrestore(&signal_lock, flags);
 }
 
 uint64_t signal_generation(void)
@@ -206,14 +224,14 @@ static bool has_signal(struct thread *t)
 int signal_dequeue(uint64_t set, struct ksiginfo *info)
 {
 	struct sigpending_k *own = &ts_of(sched_current())->pending;
-	uint64_t flags = irq_save();
+	uint64_t flags = spin_lock_irqsave(&signal_lock);
 	int sig;
 
 	if ((sig = sigpending_next(own, set)))
 		sigpending_take(own, sig, info);
 	else if ((sig = sigpending_next(&proc_pending, set)))
 		sigpending_take(&proc_pending, sig, info);
-	irq_restore(flags);
+	spin_unlock_irqrestore(&signal_lock, flags);
 	if (sig && info->timer_seq)
 		timer_signal_taken(info, true);
 	return sig;
@@ -255,9 +273,13 @@ void signal_force_fault(const struct ksiginfo *info)
 	uint64_t h = actions[sig - 1].handler;
 
 	/* Linux's force_sig_fault: a fault that cannot reach a handler kills. */
+	uint64_t flags;
+
 	if (h == SIG_DFL || h == SIG_IGN || (t->sigmask & SIGBIT(sig)))
 		process_kill(sig, info->addr, sched_user_regs(t)->rip);
+	flags = spin_lock_irqsave(&signal_lock);
 	sigpending_add(&ts_of(t)->pending, info); /* a fault's code is >= 0: never refused */
+	spin_unlock_irqrestore(&signal_lock, flags);
 }
 
 /* The XSAVE image of the current thread's FPU for a frame, with the

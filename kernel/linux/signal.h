@@ -131,6 +131,7 @@ void signal_set_saved_mask(uint64_t mask);
 
 /* ---- sigpending.c: one pending set (the process's, or a thread's) ---- */
 
+/* Guarded by signal_lock (linux/signal.c). */
 struct sigpending_k {
 	uint64_t set;			/* pending signals, bit (signo - 1) */
 	uint64_t counted;		/* standard signals whose info counts */

@@ -13,14 +13,14 @@
  * sigqueue or tkill (si_code < 0) is kept without its info; a standard
  * signal from kill or the kernel (si_code >= 0) is never refused.
  *
- * Callers serialise: interrupts off (one CPU), as linux/signal.c does.
+ * Callers hold signal_lock (linux/signal.c), which guards every set and
+ * sigpending_count.
  */
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "linux/signal.h"
 #include "linux/syscall.h"
-
-#define RLIMIT_SIGPENDING 11 /* include/uapi/asm-generic/resource.h */
+#include "linux/uapi.h"
 
 /* Signals taken before any other, lowest first: those a fault raises, so a
  * handler sees the fault before anything that arrived meanwhile (Linux's

@@ -18,11 +18,9 @@
 /* Whether `f` was opened for reading (`wr` false) or writing. */
 static bool may(const struct file *f, bool wr)
 {
-	unsigned acc = f->flags & O_ACCMODE;
-
 	if (f->flags & O_PATH)
 		return false;
-	return wr ? acc != O_RDONLY && f->ops->write : acc != O_WRONLY && f->ops->read;
+	return wr ? file_writable(f) && f->ops->write : file_readable(f) && f->ops->read;
 }
 
 /* Write all `n` bytes of `buf` to `out` at *pos; how many went, or -errno

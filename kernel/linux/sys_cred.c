@@ -28,7 +28,7 @@
 /*
  * The program runs as root and stays root: a change to uid or gid 0 (or no
  * change) succeeds; a change to any other id fails with EPERM, because
- * getuid and friends (sys_misc.c) answer 0 whatever happens, and a program
+ * getuid and friends (below) answer 0 whatever happens, and a program
  * told it dropped privileges that it still had would be misled.
  */
 static long set_ids(uint32_t a, uint32_t b, uint32_t c)
@@ -88,6 +88,27 @@ long sys_setfsuid(uint32_t uid)
 }
 
 long sys_setfsgid(uint32_t gid)
+{
+	return 0;
+}
+
+/* The ids: root's, whatever the set*id calls above were asked. */
+long sys_getuid(void)
+{
+	return 0;
+}
+
+long sys_geteuid(void)
+{
+	return 0;
+}
+
+long sys_getgid(void)
+{
+	return 0;
+}
+
+long sys_getegid(void)
 {
 	return 0;
 }

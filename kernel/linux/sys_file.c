@@ -9,24 +9,15 @@
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 #include "net/socket.h"
+#include "linux/uapi.h"
 
 #define CHUNK		4096
-#define IOV_MAX		1024
-#define SEEK_SET	0
-#define SEEK_CUR	1
-#define SEEK_END	2
 #define F_DUPFD		0
 #define F_GETFD		1
 #define F_SETFD		2
 #define F_GETFL		3
 #define F_SETFL		4
 #define F_DUPFD_CLOEXEC 1030
-#define F_SETPIPE_SZ	1031
-#define F_GETPIPE_SZ	1032
-#define F_GETLK		5
-#define F_SETLK		6
-#define F_SETLKW	7
-#define FIONREAD	0x541b
 #define FIONBIO		0x5421
 
 struct iovec_k {
@@ -43,7 +34,7 @@ static long file_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, bool 
 
 	if (wr ? !f->ops->write && !f->ops->write_user : !f->ops->read && !f->ops->read_user)
 		return -EINVAL;
-	if ((f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY) && !S_ISDIR(f->inode->mode))
+	if (!(wr ? file_writable(f) : file_readable(f)) && !S_ISDIR(f->inode->mode))
 		return -EBADF;
 	if (wr && f->ops->write_user)
 		return f->ops->write_user(f, ubuf, n, off);

@@ -22,12 +22,10 @@
 #define ST_NODEV	    4
 #define MODE_BITS	    07777
 
-static unsigned umask_bits = 022; /* the process's umask (Linux's default) */
-
 /* A created file's mode, as open(2) and mkdir(2) compute it. */
 static uint32_t new_mode(long mode, uint32_t type)
 {
-	return type | (mode & MODE_BITS & ~umask_bits);
+	return type | (mode & MODE_BITS & ~vfs_umask());
 }
 
 /* The inode O_CREAT opens: the existing entry or a new empty file. */
@@ -240,8 +238,7 @@ long sys_ftruncate(long fd, int64_t len)
 
 	if (!f)
 		return -EBADF;
-	if (len < 0 || !S_ISREG(f->inode->mode) || (f->flags & O_ACCMODE) == O_RDONLY ||
-	    (f->flags & O_PATH))
+	if (len < 0 || !S_ISREG(f->inode->mode) || !file_writable(f) || (f->flags & O_PATH))
 		return (f->flags & O_PATH) ? -EBADF : -EINVAL;
 	return tmpfs_truncate(f->inode, len);
 }
@@ -271,7 +268,7 @@ long sys_fallocate(long fd, long mode, int64_t off, int64_t len)
 		return -EOPNOTSUPP;
 	if (off < 0 || len <= 0)
 		return -EINVAL;
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
+	if (!file_writable(f))
 		return -EBADF;
 	if (S_ISDIR(f->inode->mode))
 		return -EISDIR;
@@ -466,10 +463,7 @@ long sys_fchown(long fd, long uid, long gid)
 
 long sys_umask(long mask)
 {
-	unsigned old = umask_bits;
-
-	umask_bits = mask & 0777;
-	return old;
+	return vfs_set_umask((unsigned)mask);
 }
 
 /* struct statfs on x86-64 (include/uapi/asm-generic/statfs.h). */

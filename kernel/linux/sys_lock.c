@@ -13,19 +13,15 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "linux/uapi.h"
 
-#define F_GETLK	 5
-#define F_SETLK	 6
-#define F_SETLKW 7
-#define F_RDLCK	 0
-#define F_WRLCK	 1
-#define F_UNLCK	 2
-#define SEEK_SET 0
-#define SEEK_END 2
-#define LOCK_SH	 1
-#define LOCK_EX	 2
-#define LOCK_NB	 4
-#define LOCK_UN	 8
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
 
 struct flock_k {
 	int16_t type, whence;
@@ -36,7 +32,6 @@ struct flock_k {
 long lock_fcntl(struct file *f, long cmd, uint64_t arg)
 {
 	struct flock_k fl;
-	unsigned mode = f->flags & O_ACCMODE;
 
 	if (copy_from_user(&fl, arg, sizeof(fl)))
 		return -EFAULT;
@@ -48,7 +43,7 @@ long lock_fcntl(struct file *f, long cmd, uint64_t arg)
 		fl.type = F_UNLCK;
 		return copy_to_user(arg, &fl, sizeof(fl));
 	}
-	if ((fl.type == F_RDLCK && mode == O_WRONLY) || (fl.type == F_WRLCK && mode == O_RDONLY))
+	if ((fl.type == F_RDLCK && !file_readable(f)) || (fl.type == F_WRLCK && !file_writable(f)))
 		return -EBADF;
 	return 0;
 }

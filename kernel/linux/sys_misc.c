@@ -1,7 +1,10 @@
 /*
- * Identity, limits and the rest of what a program asks at start: pid and
- * ids, uname and the names it reports (sethostname, setdomainname), getrandom, rlimits, affinity, sysinfo, TLS (arch_prctl) and the
- * thread-registration calls of libc start-up.
+ * Identity, limits and the rest of what a program asks at start: its pid,
+ * tid and parent, uname and the names it reports (sethostname,
+ * setdomainname), getrandom, rlimits, sysinfo, getcpu, TLS (arch_prctl) and
+ * the thread-registration calls of libc start-up (set_tid_address, rseq).
+ * Elsewhere by the rule in table.c: the user and group ids (sys_cred.c),
+ * sched_yield and affinity (sys_proc.c), set_robust_list (futex.c).
  */
 #include "linux/syscall.h"
 #include "arch/x86_64/cpu.h"
@@ -14,6 +17,7 @@
 #include "core/uts.h"
 #include "core/vm.h"
 #include "fs/vfs.h"
+#include "linux/uapi.h"
 
 #define ARCH_SET_GS	     0x1001
 #define ARCH_SET_FS	     0x1002
@@ -30,7 +34,6 @@
 #define RLIM_INFINITY	     (~0ull)
 #define RSEQ_FLAG_UNREGISTER 1
 #define RSEQ_MIN_LEN	     32
-#define CAP_SYS_ADMIN	     21 /* include/uapi/linux/capability.h */
 
 /* The only process: pid 1 would make glibc and shells think they are init;
  * Linux containers show the same, and programs rarely care. */
@@ -50,26 +53,6 @@ long sys_gettid(void)
 long sys_getppid(void)
 {
 	return MONOS_PPID;
-}
-
-long sys_getuid(void)
-{
-	return 0;
-}
-
-long sys_geteuid(void)
-{
-	return 0;
-}
-
-long sys_getgid(void)
-{
-	return 0;
-}
-
-long sys_getegid(void)
-{
-	return 0;
 }
 
 long sys_uname(uint64_t buf)
@@ -142,14 +125,13 @@ struct rlimit_k {
 	uint64_t cur, max;
 };
 
-#define RLIMIT_CORE	  4
-#define RLIMIT_NPROC	  6
-#define RLIMIT_MEMLOCK	  8
-#define RLIMIT_SIGPENDING 11
-#define RLIMIT_MSGQUEUE	  12
-#define RLIMIT_NICE	  13
-#define RLIMIT_RTPRIO	  14
-#define NPROC_DEFAULT	  63464 /* what Linux derives for a few GiB of RAM */
+#define RLIMIT_CORE	4
+#define RLIMIT_NPROC	6
+#define RLIMIT_MEMLOCK	8
+#define RLIMIT_MSGQUEUE 12
+#define RLIMIT_NICE	13
+#define RLIMIT_RTPRIO	14
+#define NPROC_DEFAULT	63464 /* what Linux derives for a few GiB of RAM */
 
 /* Linux's defaults for a process started by a root shell; the rest are
  * unlimited. */
@@ -224,25 +206,6 @@ long sys_getcpu(uint64_t ucpu, uint64_t unode, uint64_t cache)
 	return 0;
 }
 
-long sys_sched_getaffinity(long pid, size_t len, uint64_t mask)
-{
-	uint64_t one = 1; /* CPU 0 */
-
-	if (pid && pid != MONOS_PID && pid != sched_current()->tid)
-		return -ESRCH;
-	if (len < sizeof(one) || (len & (sizeof(long) - 1)))
-		return -EINVAL;
-	if (clear_user(mask, len) || copy_to_user(mask, &one, sizeof(one)))
-		return -EFAULT;
-	return sizeof(one);
-}
-
-long sys_sched_yield(void)
-{
-	sched_yield();
-	return 0;
-}
-
 long sys_sysinfo(uint64_t info)
 {
 	struct {
@@ -297,15 +260,6 @@ long sys_set_tid_address(uint64_t tidptr)
 	struct thread *t = sched_current();
 	t->clear_child_tid = tidptr;
 	return t->tid;
-}
-
-long sys_set_robust_list(uint64_t head, size_t len)
-{
-	if (len != 24) /* sizeof(struct robust_list_head) */
-		return -EINVAL;
-	sched_current()->robust_list = head;
-	sched_current()->robust_len = len;
-	return 0;
 }
 
 /*

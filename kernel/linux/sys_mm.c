@@ -51,23 +51,24 @@
 
 long sys_brk(uint64_t addr)
 {
-	uint64_t old_end = ALIGN_UP(vm_brk_end, PAGE_SIZE), new_end;
+	struct mm *mm = mm_current();
+	uint64_t old_end = ALIGN_UP(mm->brk_end, PAGE_SIZE), new_end;
 
 	/* Linux returns the unchanged break when it cannot move it. */
-	if (addr < vm_brk_start || addr - vm_brk_start > BRK_MAX ||
-	    !uaccess_range_ok(vm_brk_start, ALIGN_UP(addr, PAGE_SIZE) - vm_brk_start))
-		return vm_brk_end;
+	if (addr < mm->brk_start || addr - mm->brk_start > BRK_MAX ||
+	    !uaccess_range_ok(mm->brk_start, ALIGN_UP(addr, PAGE_SIZE) - mm->brk_start))
+		return mm->brk_end;
 	new_end = ALIGN_UP(addr, PAGE_SIZE);
 	if (new_end > old_end) {
 		if (vm_overlaps(old_end, new_end - old_end) ||
 		    vm_map(old_end, new_end - old_end, PROT_READ | PROT_WRITE, NULL, NULL, 0, 0,
 			   "[heap]"))
-			return vm_brk_end;
+			return mm->brk_end;
 	} else if (new_end < old_end) {
 		vm_unmap(new_end, old_end - new_end);
 	}
-	vm_brk_end = addr;
-	return vm_brk_end;
+	mm->brk_end = addr;
+	return mm->brk_end;
 }
 
 /*
@@ -122,9 +123,9 @@ long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint6
 			return -EBADF;
 		if (!S_ISREG(f->inode->mode) || !f->ops->seekable)
 			return -ENODEV;
-		if ((f->flags & O_ACCMODE) == O_WRONLY)
+		if (!file_readable(f))
 			return -EACCES; /* a mapping always reads */
-		writable = (f->flags & O_ACCMODE) == O_RDWR;
+		writable = file_writable(f);
 		if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) && !writable)
 			return -EACCES; /* shared writes to a file opened read-only */
 		ino = f->inode;

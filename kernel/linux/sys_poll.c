@@ -12,14 +12,14 @@
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 #include "linux/signal.h"
+#include "linux/uapi.h"
 
-#define FD_SETSIZE    1024
-#define SELECT_IN     (POLLIN | POLLRDNORM | POLLHUP | POLLERR)
-#define SELECT_OUT    (POLLOUT | POLLWRNORM | POLLERR)
-#define SELECT_EX     POLLPRI
-#define EFD_CLOEXEC   O_CLOEXEC
-#define EFD_NONBLOCK  O_NONBLOCK
-#define EFD_SEMAPHORE 1
+#define FD_SETSIZE   1024
+#define SELECT_IN    (POLLIN | POLLRDNORM | POLLHUP | POLLERR)
+#define SELECT_OUT   (POLLOUT | POLLWRNORM | POLLERR)
+#define SELECT_EX    POLLPRI
+#define EFD_CLOEXEC  O_CLOEXEC
+#define EFD_NONBLOCK O_NONBLOCK
 
 struct pollfd_k {
 	int32_t fd;

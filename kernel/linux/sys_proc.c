@@ -1,9 +1,9 @@
 /*
  * Process-wide calls a program makes about itself: its session and process
- * group (those of pid 1), scheduling policy and priority, resource usage,
- * prctl (the capability options are in sys_cred.c with the credentials);
- * and pipe/pipe2, whose files live in fs/pipe.c and whose SIGPIPE policy
- * lives here.
+ * group (those of pid 1), scheduling (policy, priority, affinity, yield),
+ * resource usage, prctl (the capability options are in sys_cred.c with the
+ * credentials); and pipe/pipe2, whose files live in fs/pipe.c and whose
+ * SIGPIPE policy lives here.
  *
  * monos has one process and one CPU: what a call would change elsewhere on
  * Linux (policy, priority, affinity, dumpable...) is validated as Linux
@@ -17,10 +17,10 @@
 #include "core/uaccess.h"
 #include "core/vm.h"
 #include "fs/vfs.h"
+#include "linux/uapi.h"
 
 /* ------------------------------------------------------------- pipes */
 
-#define O_DIRECT    040000
 #define PIPE2_FLAGS (O_CLOEXEC | O_NONBLOCK | O_DIRECT)
 
 /*
@@ -30,7 +30,7 @@
  */
 static void pipe_sigpipe(void)
 {
-	struct ksiginfo info = {.signo = SIGPIPE, .code = SI_USER, .pid = 1};
+	struct ksiginfo info = { .signo = SIGPIPE, .code = SI_USER, .pid = 1 };
 	signal_send(sched_current(), &info);
 }
 
@@ -232,6 +232,25 @@ long sys_sched_setaffinity(int pid, unsigned len, uint64_t umask)
 	return (mask[0] & 1) ? 0 : -EINVAL;
 }
 
+long sys_sched_getaffinity(long pid, size_t len, uint64_t mask)
+{
+	uint64_t one = 1; /* CPU 0 */
+
+	if (pid && pid != sys_getpid() && pid != sched_current()->tid)
+		return -ESRCH;
+	if (len < sizeof(one) || (len & (sizeof(long) - 1)))
+		return -EINVAL;
+	if (clear_user(mask, len) || copy_to_user(mask, &one, sizeof(one)))
+		return -EFAULT;
+	return sizeof(one);
+}
+
+long sys_sched_yield(void)
+{
+	sched_yield();
+	return 0;
+}
+
 /* Whether (which, who) names this process: the process, its group (pgid 1)
  * or its user (uid 0); who 0 is the caller's own in every case. */
 static long prio_target(int which, int who)
@@ -271,7 +290,6 @@ long sys_setpriority(int which, int who, int nice)
 #define RUSAGE_SELF	(0)
 #define RUSAGE_CHILDREN (-1)
 #define RUSAGE_THREAD	(1)
-#define USER_HZ		100 /* clock_t ticks per second (times) */
 #define NSEC_PER_USEC	1000ull
 
 struct timeval_k {
@@ -285,8 +303,9 @@ struct rusage_k {
 };
 
 /*
- * The CPU time: the time the CPU was not halted, all of it counted as user
- * time (kernel work for the one program is not told apart), and the largest
+ * The CPU time: the process's (the time the CPU was not halted) or, for
+ * RUSAGE_THREAD, the calling thread's, all of it counted as user time
+ * (kernel work for the one program is not told apart), and the largest
  * resident size seen, in KiB.  Children never exist: all zero.
  */
 long sys_getrusage(int who, uint64_t ru)
@@ -298,7 +317,7 @@ long sys_getrusage(int who, uint64_t ru)
 	if (who != RUSAGE_SELF && who != RUSAGE_THREAD && who != RUSAGE_CHILDREN)
 		return -EINVAL;
 	if (who != RUSAGE_CHILDREN) {
-		busy = time_busy_ns();
+		busy = who == RUSAGE_THREAD ? sched_thread_cpu_ns(sched_current()) : time_busy_ns();
 		r.utime.sec = busy / NSEC_PER_SEC;
 		r.utime.usec = busy % NSEC_PER_SEC / NSEC_PER_USEC;
 		peak_pages = MAX(peak_pages, vm_resident_pages());

@@ -15,8 +15,8 @@
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 #include "net/socket.h"
+#include "linux/uapi.h"
 
-#define IOV_MAX		1024
 #define SSIZE_MAX	INT64_MAX
 #define SOCK_FLAGS	(SOCK_NONBLOCK | SOCK_CLOEXEC)
 #define SCM_CREDENTIALS 2

@@ -22,14 +22,62 @@
 #define CLOCK_BOOTTIME_ALARM	 9
 #define CLOCK_TAI		 11
 #define TIMER_ABSTIME		 1
+/* CPU-time clock ids (Linux's include/linux/posix-timers.h): negative,
+ * ~pid << 3, bit 2 for a thread's clock, low bits which time it counts. */
+#define CPUCLOCK_SHIFT		3
+#define CPUCLOCK_PERTHREAD_MASK 4
+#define CPUCLOCK_CLOCK_MASK	3
+#define CPUCLOCK_SCHED		2
+#define CPUCLOCK_MAX		3 /* CLOCKFD: a dynamic clock on an fd (PTP): none here */
+
+/* Linux's clockid_t is an int: a system call takes the low 32 bits of its
+ * register (the vDSO and libc may leave the upper half anything). */
+typedef int clockid_k;
 
 struct timespec_k {
 	int64_t sec, nsec;
 };
 
-/* The time of clock `clk` in ns, or -EINVAL. */
-static long clock_ns(long clk, uint64_t *ns)
+long cpu_clock_resolve(int clk, bool gettime, int *tid)
 {
+	int pid = (int)~(clk >> CPUCLOCK_SHIFT);
+	struct thread *t;
+
+	if (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID) {
+		*tid = clk == CLOCK_THREAD_CPUTIME_ID ? sched_current()->tid : 0;
+		return 0;
+	}
+	if (clk >= 0 || (clk & CPUCLOCK_CLOCK_MASK) >= CPUCLOCK_MAX)
+		return -EINVAL;
+	if (clk & CPUCLOCK_PERTHREAD_MASK) { /* any thread of ours (one process) */
+		t = pid ? sched_find(pid) : sched_current();
+		*tid = t ? t->tid : 0;
+		return t ? 0 : -EINVAL;
+	}
+	/* The process, named by 0 or its pid; clock_gettime also takes the
+	 * calling thread's tid for it (Linux's pid_for_clock). */
+	*tid = 0;
+	if (pid == 0 || pid == sys_getpid() || (gettime && pid == sched_current()->tid))
+		return 0;
+	return -EINVAL;
+}
+
+long cpu_clock_ns(int tid, uint64_t *ns)
+{
+	struct thread *t = tid ? sched_find(tid) : NULL;
+
+	if (tid && !t)
+		return -EINVAL; /* the thread has exited */
+	*ns = t ? sched_thread_cpu_ns(t) : time_busy_ns();
+	return 0;
+}
+
+/* The time of clock `clk` in ns, or -EINVAL. */
+static long clock_ns(clockid_k clk, uint64_t *ns)
+{
+	int tid;
+	long r;
+
 	switch (clk) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
@@ -46,16 +94,27 @@ static long clock_ns(long clk, uint64_t *ns)
 	case CLOCK_BOOTTIME_ALARM:
 		*ns = time_monotonic_ns();
 		return 0;
-	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
-		/* One thread on one CPU: its CPU time is the time the CPU was
-		 * not halted (kernel work on its behalf included, as Linux
-		 * counts system time). */
-		*ns = time_busy_ns();
-		return 0;
 	default:
-		return -EINVAL;
+		/* CPU time: a thread's is the time it held the CPU, the
+		 * process's the time the CPU was not halted (one process;
+		 * kernel work on its behalf included, as Linux counts system
+		 * time). */
+		if ((r = cpu_clock_resolve(clk, true, &tid)))
+			return r;
+		return cpu_clock_ns(tid, ns);
 	}
+}
+
+/* The resolution of clock `clk`: the coarse clocks' and the CPU clocks of
+ * user or user+system time (CPUCLOCK_VIRT, CPUCLOCK_PROF) tick at HZ; the
+ * rest are exact to the ns. */
+static uint64_t clock_res(clockid_k clk)
+{
+	if (clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
+		return time_coarse_res_ns();
+	if (clk < 0 && (clk & CPUCLOCK_CLOCK_MASK) != CPUCLOCK_SCHED)
+		return time_coarse_res_ns();
+	return 1;
 }
 
 static long put_ts(uint64_t uts, uint64_t ns)
@@ -80,9 +139,7 @@ long sys_clock_getres(long clk, uint64_t ts)
 		return r;
 	if (!ts)
 		return 0;
-	return put_ts(ts, (clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
-				  ? time_coarse_res_ns()
-				  : 1);
+	return put_ts(ts, clock_res(clk));
 }
 
 long sys_gettimeofday(uint64_t tv, uint64_t tz)
@@ -110,14 +167,14 @@ long sys_time(uint64_t t)
 /*
  * Setting the wall clock.  The program runs as root, so it may; only
  * CLOCK_REALTIME can be set (Linux: EINVAL for the others).  The new offset
- * reaches the vDSO through time_set_realtime()'s vvar update.  Not yet in
- * the syscall table (linux/table.c, syscall.h): these wait for those lines.
+ * reaches the vDSO through time_set_realtime()'s vvar update; from then on
+ * the host's time (the channel's TIME answers) no longer moves the clock.
  */
 long sys_clock_settime(long clk, uint64_t uts)
 {
 	struct timespec_k ts;
 
-	if (clk != CLOCK_REALTIME)
+	if ((clockid_k)clk != CLOCK_REALTIME)
 		return -EINVAL;
 	if (copy_from_user(&ts, uts, sizeof(ts)))
 		return -EFAULT;
@@ -184,17 +241,49 @@ long sys_nanosleep(uint64_t req, uint64_t rem)
 	return r ? r : sleep_until(time_monotonic_ns() + ns, rem);
 }
 
-long sys_clock_nanosleep(long clk, long flags, uint64_t req, uint64_t rem)
+/*
+ * Sleep until CPU clock `tid` (cpu_clock_resolve) reads `target`: woken
+ * when it could have got there at the earliest (one CPU: CPU time runs no
+ * faster than the clock), it checks and sleeps again for what is left.
+ */
+static long cpu_sleep_until(int tid, uint64_t target, uint64_t rem)
 {
-	uint64_t ns, now, deadline;
+	uint64_t now;
 	long r;
 
-	if (clk == CLOCK_THREAD_CPUTIME_ID)
-		return -EINVAL;
+	for (;;) {
+		if (cpu_clock_ns(tid, &now) || now >= target)
+			return 0; /* a thread that exited uses no more */
+		r = sched_wait(never, NULL, time_monotonic_ns() + (target - now));
+		if (r != -ETIMEDOUT)
+			break;
+	}
+	if (rem && !cpu_clock_ns(tid, &now))
+		put_ts(rem, target > now ? target - now : 0);
+	return -EINTR;
+}
+
+long sys_clock_nanosleep(long clock, long flags, uint64_t req, uint64_t rem)
+{
+	clockid_k clk = (clockid_k)clock;
+	uint64_t ns, now, deadline;
+	int tid;
+	long r;
+
 	if ((r = clock_ns(clk, &now)))
 		return r;
 	if ((r = time_ts_in(req, &ns)))
 		return r;
+	if (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID || clk < 0) {
+		/* Not on the caller's own thread clock: it could never run
+		 * (Linux's posix_cpu_nsleep: EINVAL). */
+		cpu_clock_resolve(clk, true, &tid);
+		if (tid == sched_current()->tid)
+			return -EINVAL;
+		if (flags & TIMER_ABSTIME)
+			return ns <= now ? 0 : cpu_sleep_until(tid, ns, 0);
+		return cpu_sleep_until(tid, now + ns, rem);
+	}
 	if (flags & TIMER_ABSTIME) {
 		if (ns <= now)
 			return 0;

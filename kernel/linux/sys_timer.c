@@ -2,8 +2,9 @@
  * Timers that signal: alarm, setitimer/getitimer (ITIMER_REAL, and the CPU
  * time timers ITIMER_VIRTUAL and ITIMER_PROF) and the POSIX timers
  * (timer_create, timer_settime, timer_gettime, timer_getoverrun,
- * timer_delete) on CLOCK_REALTIME and CLOCK_MONOTONIC, over the kernel
- * timers of core/sched.c.  Semantics: man 2 setitimer, man 2 timer_create.
+ * timer_delete) on CLOCK_REALTIME, CLOCK_MONOTONIC and the CPU-time clocks
+ * (the process's, a thread's), over the kernel timers of core/sched.c.
+ * Semantics: man 2 setitimer, man 2 timer_create.
  *
  * A POSIX timer's signal is queued once, as Linux's preallocated sigqueue:
  * while it is pending, expiries are counted, not sent, and a periodic timer
@@ -15,6 +16,7 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
+#include "core/spinlock.h"
 #include "core/time.h"
 #include "core/uaccess.h"
 #include "linux/signal.h"
@@ -37,18 +39,30 @@
 #define USEC		1000ull
 #define KTIME_SEC_MAX	(INT64_MAX / (int64_t)NSEC_PER_SEC) /* include/linux/time64.h */
 
+/* A timer: every field is timer_lock's (below). */
 struct ptimer {
 	struct ktimer kt;
 	bool used;
 	int id, signo, notify, tid, clock;
-	uint64_t value;	   /* sigev_value */
-	uint64_t interval; /* ns, 0: one-shot */
-	int overrun;	   /* expirations missed before the signal was taken */
-	uint32_t gen;	   /* this timer's creation, in its signals' timer_seq */
-	bool queued;	   /* its signal is pending: expiries only count */
-	int missed;	   /* expiries while it was pending */
+	bool cpu;	      /* on a CPU-time clock: */
+	int cpu_tid;	      /* its thread (0: the process), */
+	uint64_t cpu_expires; /* and when it expires by it (0: disarmed) */
+	uint64_t value;	      /* sigev_value */
+	uint64_t interval;    /* ns, 0: one-shot */
+	int overrun;	      /* expirations missed before the signal was taken */
+	uint32_t gen;	      /* this timer's creation, in its signals' timer_seq */
+	bool queued;	      /* its signal is pending: expiries only count */
+	int missed;	      /* expiries while it was pending */
 };
 
+/*
+ * timer_lock guards timers[], timer_gens and cputimers[]: system calls and
+ * the kernel timers' callbacks (fire, cpu_check) share them.  A callback
+ * sends its signal after dropping it, so the order is signal_lock (whose
+ * discard re-arms a timer through timer_signal_taken) before timer_lock
+ * before sched_lock.  User memory is copied outside it.
+ */
+static struct spinlock timer_lock = SPINLOCK_INIT;
 /* Slot 0 is ITIMER_REAL (alarm); POSIX timer ids are 1..MAX_TIMERS-1. */
 static struct ptimer timers[MAX_TIMERS];
 static uint32_t timer_gens; /* creations so far: never 0 in a live timer */
@@ -58,82 +72,155 @@ static int clamp_int(uint64_t n)
 	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
-/* A periodic timer's next expiry after `now`; returns the periods missed. */
-static uint64_t forward_from(struct ptimer *p, uint64_t now)
-{
-	uint64_t missed = 0;
+static void fire(struct ktimer *kt);
 
-	if (now >= p->kt.expires)
-		missed = (now - p->kt.expires) / p->interval;
-	p->kt.expires += (missed + 1) * p->interval;
+/* The time of a CPU timer's clock: false once its thread has exited. */
+static bool cpu_now(const struct ptimer *p, uint64_t *ns)
+{
+	return !cpu_clock_ns(p->cpu_tid, ns);
+}
+
+/* The time `p` counts in: its CPU clock's, else CLOCK_MONOTONIC's (its
+ * kernel timer's). */
+static bool timer_now(const struct ptimer *p, uint64_t *ns)
+{
+	if (p->cpu)
+		return cpu_now(p, ns);
+	*ns = time_monotonic_ns();
+	return true;
+}
+
+/* A CPU timer waits on a kernel timer until the clock could have reached
+ * its expiry at the earliest (one CPU: CPU time runs no faster than the
+ * clock), but not less than a tick, then checks (cpu_due): so it fires
+ * within a tick of the CPU time, as Linux's fire at the tick, and a period
+ * far below a tick cannot keep the CPU in timer interrupts. */
+static void cpu_timer_wait(struct ptimer *p, uint64_t now)
+{
+	p->kt.fn = fire;
+	p->kt.expires = time_monotonic_ns() +
+			MAX(p->cpu_expires > now ? p->cpu_expires - now : 0, time_coarse_res_ns());
 	ktimer_add(&p->kt);
+}
+
+/* Whether CPU timer `p` expired; if not yet, it waits again.  A timer on
+ * the clock of a thread that exited never fires, as on Linux. */
+static bool cpu_due(struct ptimer *p)
+{
+	uint64_t now;
+
+	if (!p->cpu_expires || !cpu_now(p, &now)) {
+		p->cpu_expires = 0;
+		return false;
+	}
+	if (now < p->cpu_expires) {
+		cpu_timer_wait(p, now);
+		return false;
+	}
+	if (!p->interval)
+		p->cpu_expires = 0;
+	return true;
+}
+
+/* A periodic timer's next expiry after now + `pad`; returns the periods
+ * missed.  timer_lock held, as for the helpers below. */
+static uint64_t forward_after(struct ptimer *p, uint64_t pad)
+{
+	uint64_t now, missed = 0, *expires = p->cpu ? &p->cpu_expires : &p->kt.expires;
+
+	if (!timer_now(p, &now))
+		return 0;
+	if (now + pad >= *expires)
+		missed = (now + pad - *expires) / p->interval;
+	*expires += (missed + 1) * p->interval;
+	if (p->cpu)
+		cpu_timer_wait(p, now);
+	else
+		ktimer_add(&p->kt);
 	return missed;
 }
 
 static uint64_t forward(struct ptimer *p)
 {
-	return forward_from(p, time_monotonic_ns());
+	return forward_after(p, 0);
 }
 
-/* The same for a timer whose expiry nobody sees at once (its signal was
- * not queued, or it has none): not sooner than a tick from now, as Linux
+/* The same for a timer whose expiry nobody sees (its signal was not
+ * queued, or it has none): not sooner than a tick from now, as Linux
  * re-arms such a timer (kernel/time/posix-timers.c, posix_timer_fn), so a
  * period far below a tick cannot keep the CPU in timer interrupts.  The
  * periods skipped count as overruns. */
 static uint64_t forward_unseen(struct ptimer *p)
 {
-	uint64_t now = time_monotonic_ns();
-
-	return forward_from(p,
-			    p->interval < time_coarse_res_ns() ? now + time_coarse_res_ns() : now);
+	return forward_after(p, p->interval < time_coarse_res_ns() ? time_coarse_res_ns() : 0);
 }
 
 /* A POSIX timer's expiry: queue its signal unless it is pending already.
  * A periodic timer waits for its signal to be taken before it runs again,
  * unless the signal was not queued (ignored, or merged into a pending
- * standard signal). */
-static void fire_posix(struct ptimer *p)
+ * standard signal).  Called with timer_lock held (`flags`); drops it. */
+static void fire_posix(struct ptimer *p, uint64_t flags)
 {
 	struct ksiginfo info = { .signo = p->signo,
 				 .code = SI_TIMER,
 				 .timerid = p->id - 1,
 				 .value = p->value,
 				 .timer_seq = p->gen };
+	int tid = p->notify == SIGEV_THREAD_ID ? p->tid : 0;
 
 	if (p->queued) { /* a one-shot timer re-armed while its signal waits */
 		p->missed = clamp_int((uint64_t)p->missed + 1);
+		spin_unlock_irqrestore(&timer_lock, flags);
 		return;
 	}
-	if (!signal_send(p->notify == SIGEV_THREAD_ID ? sched_find(p->tid) : NULL, &info))
-		p->queued = true;
-	else if (p->interval)
-		p->overrun = clamp_int(forward_unseen(p));
+	/* Queued before the send: once pending, the signal may be taken (and
+	 * `queued` cleared) at once. */
+	p->queued = true;
+	spin_unlock_irqrestore(&timer_lock, flags);
+	if (!signal_send(tid ? sched_find(tid) : NULL, &info))
+		return;
+	flags = spin_lock_irqsave(&timer_lock);
+	if (p->used && p->gen == info.timer_seq) { /* not deleted meanwhile */
+		p->queued = false;
+		if (p->interval)
+			p->overrun = clamp_int(forward_unseen(p));
+	}
+	spin_unlock_irqrestore(&timer_lock, flags);
 }
 
 static void fire(struct ktimer *kt)
 {
 	struct ptimer *p = container_of(kt, struct ptimer, kt);
+	uint64_t flags = spin_lock_irqsave(&timer_lock);
 	struct ksiginfo info = { .signo = p->signo, .code = SI_KERNEL };
+	bool send = p->notify != SIGEV_NONE;
 
-	if (p->id && p->notify != SIGEV_NONE) {
-		fire_posix(p);
+	if (p->cpu && !cpu_due(p)) {
+		spin_unlock_irqrestore(&timer_lock, flags);
 		return;
 	}
-	if (p->interval && p->notify == SIGEV_NONE) /* counts only */
+	if (p->id && send) {
+		fire_posix(p, flags);
+		return;
+	}
+	if (p->interval && !send) /* SIGEV_NONE: counts only */
 		p->overrun = clamp_int(forward_unseen(p));
 	else if (p->interval) /* alarm's */
 		p->overrun = clamp_int(forward(p));
-	if (p->notify != SIGEV_NONE)
+	spin_unlock_irqrestore(&timer_lock, flags);
+	if (send)
 		signal_send(NULL, &info);
 }
 
 void timer_signal_taken(struct ksiginfo *info, bool taken)
 {
 	struct ptimer *p = &timers[1 + (unsigned)info->timerid % (MAX_TIMERS - 1)];
-	uint64_t over;
+	uint64_t over, flags = spin_lock_irqsave(&timer_lock);
 
-	if (!p->used || p->gen != info->timer_seq)
+	if (!p->used || p->gen != info->timer_seq) {
+		spin_unlock_irqrestore(&timer_lock, flags);
 		return; /* deleted since: the signal goes on alone, as on Linux */
+	}
 	over = p->missed;
 	p->queued = false;
 	p->missed = 0;
@@ -142,27 +229,40 @@ void timer_signal_taken(struct ksiginfo *info, bool taken)
 	p->overrun = clamp_int(over);
 	if (taken)
 		info->overrun = p->overrun;
+	spin_unlock_irqrestore(&timer_lock, flags);
 }
 
 /* Time left on `p`, in ns (0: disarmed). */
 static uint64_t remaining(const struct ptimer *p)
 {
-	uint64_t now = time_monotonic_ns();
-	if (!ktimer_pending(&p->kt))
+	uint64_t now, expires = p->cpu ? p->cpu_expires : p->kt.expires;
+
+	if (!(p->cpu ? p->cpu_expires : ktimer_pending(&p->kt)) || !timer_now(p, &now))
 		return 0;
-	return p->kt.expires > now ? p->kt.expires - now : 1;
+	return expires > now ? expires - now : 1;
 }
 
-/* Arm `p` to expire after `delay` ns (0: disarm), then every `interval`. */
+/* Arm `p` to expire after `delay` ns of its clock (0: disarm), then every
+ * `interval`. */
 static void arm(struct ptimer *p, uint64_t delay, uint64_t interval)
 {
+	uint64_t now;
+
 	ktimer_del(&p->kt);
 	p->interval = interval;
 	p->overrun = 0;
 	p->missed = 0;
+	p->cpu_expires = 0;
 	if (!delay)
 		return;
 	p->kt.fn = fire;
+	if (p->cpu) {
+		if (!cpu_now(p, &now))
+			return; /* its thread is gone: it can never expire */
+		p->cpu_expires = now + delay;
+		cpu_timer_wait(p, now);
+		return;
+	}
 	p->kt.expires = time_monotonic_ns() + delay;
 	ktimer_add(&p->kt);
 }
@@ -218,7 +318,8 @@ struct cputimer {
 	int signo;
 };
 
-static struct cputimer cputimers[2] = { { .signo = SIGVTALRM }, { .signo = SIGPROF } };
+static struct cputimer cputimers[2] =
+	/* timer_lock */ { { .signo = SIGVTALRM }, { .signo = SIGPROF } };
 
 static void cpu_check(struct ktimer *kt);
 
@@ -235,19 +336,17 @@ static void cpu_check(struct ktimer *kt)
 {
 	struct cputimer *c = container_of(kt, struct cputimer, kt);
 	struct ksiginfo info = { .signo = c->signo, .code = SI_KERNEL };
-	uint64_t busy = time_busy_ns();
+	uint64_t busy = time_busy_ns(), flags = spin_lock_irqsave(&timer_lock);
+	bool send = c->expires && busy >= c->expires;
 
-	if (!c->expires)
-		return;
-	if (busy >= c->expires) {
-		/* The next period; one signal for periods missed at once, as the
-		 * standard signal could not carry more. */
+	if (send) /* the next period; one signal for periods missed at once,
+		     as the standard signal could not carry more */
 		c->expires = c->interval ? MAX(c->expires + c->interval, busy + 1) : 0;
+	if (c->expires)
+		cpu_wait(c, busy);
+	spin_unlock_irqrestore(&timer_lock, flags);
+	if (send)
 		signal_send(NULL, &info);
-		if (!c->expires)
-			return;
-	}
-	cpu_wait(c, busy);
 }
 
 /* Get (`cur`) and set (`nv`, may be NULL) a CPU-time timer. */
@@ -271,21 +370,21 @@ static long itimer(long which, struct timeval_k cur[2], const struct timeval_k *
 {
 	uint64_t flags;
 
-	if (which == ITIMER_VIRTUAL || which == ITIMER_PROF) {
-		flags = irq_save(); /* cpu_check runs with interrupts off */
-		cpu_itimer(&cputimers[which - ITIMER_VIRTUAL], cur, nv);
-		irq_restore(flags);
-		return 0;
-	}
-	if (which != ITIMER_REAL)
+	if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
 		return -EINVAL;
-	cur[0] = ns_tv(timers[0].interval);
-	cur[1] = ns_tv(remaining(&timers[0]));
-	if (nv) {
-		timers[0].signo = SIGALRM;
-		timers[0].notify = SIGEV_SIGNAL;
-		arm(&timers[0], tv_ns(&nv[1]), tv_ns(&nv[0]));
+	flags = spin_lock_irqsave(&timer_lock);
+	if (which != ITIMER_REAL) {
+		cpu_itimer(&cputimers[which - ITIMER_VIRTUAL], cur, nv);
+	} else {
+		cur[0] = ns_tv(timers[0].interval);
+		cur[1] = ns_tv(remaining(&timers[0]));
+		if (nv) {
+			timers[0].signo = SIGALRM;
+			timers[0].notify = SIGEV_SIGNAL;
+			arm(&timers[0], tv_ns(&nv[1]), tv_ns(&nv[0]));
+		}
 	}
+	spin_unlock_irqrestore(&timer_lock, flags);
 	return 0;
 }
 
@@ -314,31 +413,45 @@ long sys_setitimer(long which, uint64_t unew, uint64_t uold)
 
 long sys_alarm(unsigned seconds)
 {
-	uint64_t left = remaining(&timers[0]);
+	uint64_t flags = spin_lock_irqsave(&timer_lock), left = remaining(&timers[0]);
 
 	timers[0].signo = SIGALRM;
 	timers[0].notify = SIGEV_SIGNAL;
 	arm(&timers[0], (uint64_t)seconds * NSEC_PER_SEC, 0);
+	spin_unlock_irqrestore(&timer_lock, flags);
 	/* The seconds left on the previous alarm, rounded to nearest, at least 1. */
 	return left ? MAX(1, (left + NSEC_PER_SEC / 2) / NSEC_PER_SEC) : 0;
 }
 
-static struct ptimer *ptimer_get(long id)
+/* POSIX timer `id` with timer_lock taken (`*flags` to give back), or NULL
+ * (the lock not held) if there is none. */
+static struct ptimer *ptimer_lock(long id, uint64_t *flags)
 {
-	if (id < 0 || id >= MAX_TIMERS - 1 || !timers[id + 1].used)
-		return NULL;
-	return &timers[id + 1];
+	*flags = spin_lock_irqsave(&timer_lock);
+	if (id >= 0 && id < MAX_TIMERS - 1 && timers[id + 1].used)
+		return &timers[id + 1];
+	spin_unlock_irqrestore(&timer_lock, *flags);
+	return NULL;
 }
 
-long sys_timer_create(long clock, uint64_t usev, uint64_t uid)
+static void ptimer_unlock(uint64_t flags)
 {
+	spin_unlock_irqrestore(&timer_lock, flags);
+}
+
+long sys_timer_create(long clk, uint64_t usev, uint64_t uid)
+{
+	int clock = (int)clk; /* a clockid_t: the register's low 32 bits */
 	struct {
 		uint64_t value;
 		int32_t signo, notify, tid, pad;
 	} sev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
 	struct ptimer *p = NULL;
+	int cpu_tid = 0, id;
+	uint64_t flags;
+	bool cpu = clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME;
 
-	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME)
+	if (cpu && cpu_clock_resolve(clock, false, &cpu_tid))
 		return -EINVAL;
 	if (usev && copy_from_user(&sev, usev, sizeof(sev)))
 		return -EFAULT;
@@ -348,14 +461,15 @@ long sys_timer_create(long clock, uint64_t usev, uint64_t uid)
 		return -EINVAL;
 	if (sev.notify == SIGEV_THREAD_ID && !sched_find(sev.tid))
 		return -EINVAL;
+	flags = spin_lock_irqsave(&timer_lock);
 	for (int i = 1; i < MAX_TIMERS && !p; i++)
 		if (!timers[i].used)
 			p = &timers[i];
-	if (!p)
+	if (!p) {
+		spin_unlock_irqrestore(&timer_lock, flags);
 		return -EAGAIN;
-	int id = p - timers - 1;
-	if (copy_to_user(uid, &id, sizeof(id)))
-		return -EFAULT;
+	}
+	id = p - timers - 1;
 	memset(p, 0, sizeof(*p));
 	p->used = true;
 	p->id = id + 1;
@@ -364,7 +478,16 @@ long sys_timer_create(long clock, uint64_t usev, uint64_t uid)
 	p->tid = sev.tid;
 	p->value = usev ? sev.value : (uint64_t)id;
 	p->clock = clock;
+	p->cpu = cpu;
+	p->cpu_tid = cpu_tid;
 	p->gen = ++timer_gens ? timer_gens : ++timer_gens;
+	spin_unlock_irqrestore(&timer_lock, flags);
+	if (copy_to_user(uid, &id, sizeof(id))) {
+		flags = spin_lock_irqsave(&timer_lock);
+		p->used = false; /* never armed: nothing else to undo */
+		spin_unlock_irqrestore(&timer_lock, flags);
+		return -EFAULT;
+	}
 	return 0;
 }
 
@@ -397,46 +520,66 @@ long timer_spec_out(uint64_t uaddr, uint64_t interval, uint64_t value)
 
 long sys_timer_gettime(long id, uint64_t ucur)
 {
-	struct ptimer *p = ptimer_get(id);
+	uint64_t flags, interval, left;
+	struct ptimer *p = ptimer_lock(id, &flags);
 
 	if (!p)
 		return -EINVAL;
-	return timer_spec_out(ucur, p->interval, remaining(p));
+	interval = p->interval;
+	left = remaining(p);
+	ptimer_unlock(flags);
+	return timer_spec_out(ucur, interval, left);
 }
 
 long sys_timer_settime(long id, long flags, uint64_t unew, uint64_t uold)
 {
-	struct ptimer *p = ptimer_get(id);
-	uint64_t value, interval, now;
+	uint64_t value, interval, now, irq;
+	struct ptimer *p = ptimer_lock(id, &irq);
 	long r;
 
 	if (!p)
 		return -EINVAL;
+	ptimer_unlock(irq);
 	if ((r = timer_spec_in(unew, &interval, &value)))
 		return r;
 	if (uold && sys_timer_gettime(id, uold))
 		return -EFAULT;
+	if (!(p = ptimer_lock(id, &irq)))
+		return -EINVAL; /* deleted meanwhile by another thread */
 	if (value && (flags & TIMER_ABSTIME)) {
-		now = p->clock == CLOCK_REALTIME ? time_realtime_ns() : time_monotonic_ns();
+		if (!p->cpu)
+			now = p->clock == CLOCK_REALTIME ? time_realtime_ns() : time_monotonic_ns();
+		else if (!cpu_now(p, &now))
+			now = 0; /* its thread is gone: arm() leaves it disarmed */
 		value = value > now ? value - now : 1;
 	}
 	arm(p, value, interval);
+	ptimer_unlock(irq);
 	return 0;
 }
 
 long sys_timer_getoverrun(long id)
 {
-	struct ptimer *p = ptimer_get(id);
-	return p ? p->overrun : -EINVAL;
+	uint64_t flags;
+	struct ptimer *p = ptimer_lock(id, &flags);
+	long r;
+
+	if (!p)
+		return -EINVAL;
+	r = p->overrun;
+	ptimer_unlock(flags);
+	return r;
 }
 
 long sys_timer_delete(long id)
 {
-	struct ptimer *p = ptimer_get(id);
+	uint64_t flags;
+	struct ptimer *p = ptimer_lock(id, &flags);
 
 	if (!p)
 		return -EINVAL;
 	ktimer_del(&p->kt);
 	p->used = false;
+	ptimer_unlock(flags);
 	return 0;
 }

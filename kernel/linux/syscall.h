@@ -180,10 +180,6 @@ long sys_clock_nanosleep(long clk, long flags, uint64_t req, uint64_t rem);
 long sys_getpid(void);
 long sys_gettid(void);
 long sys_getppid(void);
-long sys_getuid(void);
-long sys_geteuid(void);
-long sys_getgid(void);
-long sys_getegid(void);
 long sys_uname(uint64_t buf);
 long sys_sethostname(uint64_t name, int len);
 long sys_setdomainname(uint64_t name, int len);
@@ -194,12 +190,9 @@ long sys_setrlimit(long res, uint64_t rl);
 /* The soft limit of resource `res` (RLIMIT_*, in range): RLIM_INFINITY or a
  * value.  Any context. */
 uint64_t misc_rlimit_cur(int res);
-long sys_sched_getaffinity(long pid, size_t len, uint64_t mask);
-long sys_sched_yield(void);
 long sys_sysinfo(uint64_t info);
 long sys_arch_prctl(long code, uint64_t addr);
 long sys_set_tid_address(uint64_t tidptr);
-long sys_set_robust_list(uint64_t head, size_t len);
 long sys_rseq(uint64_t rseq, uint32_t len, long flags, uint32_t sig);
 /* sys_thread.c */
 long sys_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls);
@@ -208,6 +201,7 @@ long sys_exit(long status);
 /* futex.c */
 long sys_futex(uint64_t uaddr, long op, uint32_t val, uint64_t utime, uint64_t uaddr2,
 	       uint32_t val3);
+long sys_set_robust_list(uint64_t head, size_t len);
 long sys_get_robust_list(long tid, uint64_t head, uint64_t len);
 /* sys_proc.c: whether `pid` (0: the caller) names this process or one of
  * its threads.  sys_cred.c: the prctl options about capabilities, or -ENOSYS
@@ -231,6 +225,8 @@ long sys_sched_getparam(int pid, uint64_t param);
 long sys_sched_get_priority_max(int policy);
 long sys_sched_get_priority_min(int policy);
 long sys_sched_setaffinity(int pid, unsigned len, uint64_t mask);
+long sys_sched_getaffinity(long pid, size_t len, uint64_t mask);
+long sys_sched_yield(void);
 long sys_getpriority(int which, int who);
 long sys_setpriority(int which, int who, int nice);
 long sys_getrusage(int who, uint64_t ru);
@@ -249,6 +245,10 @@ long sys_setfsuid(uint32_t uid);
 long sys_setfsgid(uint32_t gid);
 long sys_getresuid(uint64_t ruid, uint64_t euid, uint64_t suid);
 long sys_getresgid(uint64_t rgid, uint64_t egid, uint64_t sgid);
+long sys_getuid(void);
+long sys_geteuid(void);
+long sys_getgid(void);
+long sys_getegid(void);
 long sys_getgroups(int size, uint64_t list);
 long sys_setgroups(int size, uint64_t list);
 long sys_capget(uint64_t hdr, uint64_t data);
@@ -324,6 +324,14 @@ long time_ts_in(uint64_t uts, uint64_t *ns);
  * ns (0, -EFAULT, -EINVAL for a field out of range); write one (0 or
  * -EFAULT).  Syscall context. */
 long timer_spec_in(uint64_t uaddr, uint64_t *interval, uint64_t *value);
+/* sys_time.c: the CPU-time clock `clk` names (CLOCK_PROCESS_CPUTIME_ID,
+ * CLOCK_THREAD_CPUTIME_ID, or a clock id made by clock_getcpuclockid or
+ * pthread_getcpuclockid): *tid its thread, 0 for the process; -EINVAL for
+ * another clock or an unknown thread or process.  `gettime`: for reading
+ * (which also takes the calling thread's tid as a process id, as Linux).
+ * cpu_clock_ns reads it: -EINVAL once its thread has exited. */
+long cpu_clock_resolve(int clk, bool gettime, int *tid);
+long cpu_clock_ns(int tid, uint64_t *ns);
 long timer_spec_out(uint64_t uaddr, uint64_t interval, uint64_t value);
 /* fs/timerfd.c */
 long sys_timerfd_create(long clock, long flags);

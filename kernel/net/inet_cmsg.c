@@ -12,8 +12,6 @@
 #include "lwip/prot/ip6.h"
 
 /* Options (in.h, in6.h) and the control messages they ask for. */
-#define IP_TOS		  1
-#define IP_TTL		  2
 #define IP_PKTINFO	  8
 #define IP_RECVTTL	  12
 #define IP_RECVTOS	  13
@@ -22,7 +20,6 @@
 #define IPV6_RECVHOPLIMIT 51
 #define IPV6_HOPLIMIT	  52
 #define IPV6_RECVTCLASS	  66
-#define IPV6_TCLASS	  67
 #define IFINDEX_LO	  1 /* net/ifaces.c */
 #define IFINDEX_ETH	  2
 

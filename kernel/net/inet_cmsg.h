@@ -16,6 +16,9 @@
 
 #define IPPROTO_IP   0
 #define IPPROTO_IPV6 41
+#define IP_TOS	     1
+#define IP_TTL	     2
+#define IPV6_TCLASS  67
 
 /* What recvmsg reports: one bit per option (struct inet_cmsg_opts.want). */
 enum {

@@ -11,10 +11,9 @@
 #include "core/time.h"
 #include "core/uaccess.h"
 #include "net/netlink.h"
+#include "linux/uapi.h"
 
 #define SOCK_MODE     0777 /* what fstat shows for every socket (Linux's sockfs) */
-#define FIONREAD      0x541b
-#define NSEC_PER_SEC  1000000000ull
 #define NSEC_PER_USEC 1000ull
 
 /*

@@ -93,6 +93,11 @@
 /* The largest address any family takes (struct sockaddr_storage). */
 #define SOCK_ADDR_MAX 128
 
+/* Connections a listener queues for accept() (net.core.somaxconn): the
+ * largest backlog.  AF_INET does not enforce a smaller listen() backlog (see
+ * on_accept in inet.c). */
+#define SOMAXCONN 4096
+
 /* Buffer sizes: Linux's defaults and limits (net.core.[rw]mem_*). */
 #define SOCK_BUF_DEFAULT 212992
 #define SOCK_BUF_MAX	 212992

@@ -10,9 +10,8 @@
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "linux/uapi.h"
 
-#define SOMAXCONN   4096 /* net.core.somaxconn: the largest backlog */
-#define FIONREAD    0x541b
 #define SIOCOUTQ    0x5411 /* TIOCOUTQ */
 #define POLLWRBAND  0x200
 #define S_ISSOCK(m) (((m)&S_IFMT) == S_IFSOCK)

@@ -42,6 +42,10 @@ struct vdso_timezone {
 	int32_t tz_minuteswest, tz_dsttime;
 };
 
+/* Clocks are clockid_t, an int: the caller may leave the upper half of
+ * its register anything, so the id is taken as an int and passed to the
+ * system call sign-extended. */
+
 /* Placed by vdso.lds one page below this object's first byte. */
 extern const union vvar_page vdso_vvar __attribute__((visibility("hidden")));
 
@@ -69,7 +73,7 @@ static long syscall3(long nr, long a, long b, long c)
  * (linux/sys_time.c) does. */
 enum base { NOT_OURS, MONO, REAL, TAI };
 
-static enum base clock_base(long clk)
+static enum base clock_base(int clk)
 {
 	switch (clk) {
 	case CLOCK_REALTIME:
@@ -99,12 +103,12 @@ static inline __attribute__((always_inline)) uint64_t clock_ns(enum base b)
 	return b == TAI ? ns + VVAR_LOAD(v->tai_offset) : ns;
 }
 
-static int is_coarse(long clk)
+static int is_coarse(int clk)
 {
 	return clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE;
 }
 
-int __vdso_clock_gettime(long clk, struct vdso_timespec *ts)
+int __vdso_clock_gettime(int clk, struct vdso_timespec *ts)
 {
 	enum base b = clock_base(clk);
 	uint64_t ns;
@@ -117,7 +121,7 @@ int __vdso_clock_gettime(long clk, struct vdso_timespec *ts)
 	return 0;
 }
 
-int __vdso_clock_getres(long clk, struct vdso_timespec *res)
+int __vdso_clock_getres(int clk, struct vdso_timespec *res)
 {
 	if (clock_base(clk) == NOT_OURS)
 		return (int)syscall2(NR_clock_getres, clk, (long)res);
@@ -172,9 +176,8 @@ long __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused)
 }
 
 /* The unprefixed names Linux's vDSO exports beside the __vdso_ ones. */
-int clock_gettime(long, struct vdso_timespec *)
-	__attribute__((weak, alias("__vdso_clock_gettime")));
-int clock_getres(long, struct vdso_timespec *) __attribute__((weak, alias("__vdso_clock_getres")));
+int clock_gettime(int, struct vdso_timespec *) __attribute__((weak, alias("__vdso_clock_gettime")));
+int clock_getres(int, struct vdso_timespec *) __attribute__((weak, alias("__vdso_clock_getres")));
 int gettimeofday(struct vdso_timeval *, struct vdso_timezone *)
 	__attribute__((weak, alias("__vdso_gettimeofday")));
 int64_t time(int64_t *) __attribute__((weak, alias("__vdso_time")));

@@ -34,10 +34,11 @@
 #define VVAR_RDTSCP 1 /* the CPU has RDTSCP: getcpu reads IA32_TSC_AUX */
 
 struct vvar {
-	uint32_t seq;		/* odd while the kernel is writing */
-	uint32_t flags;		/* VVAR_*, set once at boot */
-	uint64_t tsc_base;	/* the TSC when CLOCK_MONOTONIC was 0 (boot) */
-	uint64_t mult;		/* ns = ((tsc - tsc_base) * mult) >> VVAR_SHIFT */
+	uint32_t seq;	   /* odd while the kernel is writing */
+	uint32_t flags;	   /* VVAR_*, set once at boot */
+	uint64_t tsc_base; /* CLOCK_MONOTONIC was ns_base at TSC tsc_base */
+	uint64_t ns_base;
+	uint64_t mult;		/* ns = ns_base + ((tsc - tsc_base) * mult) >> VVAR_SHIFT */
 	uint32_t coarse_res_ns; /* clock_getres of the *_COARSE clocks */
 	uint32_t pad;
 	uint64_t realtime_offset; /* CLOCK_REALTIME = CLOCK_MONOTONIC + this, mod 2^64 */
@@ -68,6 +69,16 @@ static inline uint64_t vvar_rdtsc(void)
 static inline uint64_t vvar_ticks_to_ns(uint64_t ticks, uint64_t mult)
 {
 	return (uint64_t)(((unsigned __int128)ticks * mult) >> VVAR_SHIFT);
+}
+
+/* CLOCK_MONOTONIC at `tsc` on the line (tsc_base, ns_base, mult).  The
+ * kernel moves the line forward (core/time.c's clock discipline), each new
+ * line starting where the old one was: a TSC read before the base (another
+ * CPU's, once there is SMP) counts as the base, so time never goes back. */
+static inline uint64_t vvar_line_ns(uint64_t tsc, uint64_t tsc_base, uint64_t ns_base,
+				    uint64_t mult)
+{
+	return ns_base + vvar_ticks_to_ns(tsc > tsc_base ? tsc - tsc_base : 0, mult);
 }
 
 /* Begin a read section: wait while a writer is inside, return the count. */
@@ -101,7 +112,8 @@ static inline uint64_t vvar_monotonic(const struct vvar *v, uint64_t *realtime_o
 
 	do {
 		seq = vvar_read_begin(v);
-		ns = vvar_ticks_to_ns(vvar_rdtsc() - VVAR_LOAD(v->tsc_base), VVAR_LOAD(v->mult));
+		ns = vvar_line_ns(vvar_rdtsc(), VVAR_LOAD(v->tsc_base), VVAR_LOAD(v->ns_base),
+				  VVAR_LOAD(v->mult));
 		off = VVAR_LOAD(v->realtime_offset);
 	} while (vvar_read_retry(v, seq));
 	*realtime_offset = off;

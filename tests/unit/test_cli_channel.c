@@ -342,6 +342,70 @@ TEST(channel_queue_and_flush)
 	channel_free(&c);
 }
 
+/* A TIME_REQ is answered by a TIME frame holding the host's time now, put
+ * ahead of what was queued before it. */
+TEST(channel_answers_time_first)
+{
+	struct channel c = { 0 };
+	struct monos_chan_time t;
+	struct timespec before, after;
+
+	reset(&c, false);
+	CHECK_EQ(channel_queue(&c, MONOS_CHAN_STDIN, "abc", 3), 0);
+	clock_gettime(CLOCK_REALTIME, &before);
+	channel_dispatch(&c, MONOS_CHAN_TIME_REQ, NULL, 0);
+	clock_gettime(CLOCK_REALTIME, &after);
+	CHECK_EQ(c.outq_len, MONOS_CHAN_HDR + sizeof(t) + MONOS_CHAN_HDR + 3);
+	CHECK_EQ(c.outq[1], MONOS_CHAN_TIME);
+	CHECK_EQ(c.outq[2], sizeof(t));
+	memcpy(&t, c.outq + MONOS_CHAN_HDR, sizeof(t));
+	CHECK(t.sec * 1000000000ll + t.nsec >= before.tv_sec * 1000000000ll + before.tv_nsec);
+	CHECK(t.sec * 1000000000ll + t.nsec <= after.tv_sec * 1000000000ll + after.tv_nsec);
+	CHECK_EQ(c.outq[MONOS_CHAN_HDR + sizeof(t) + 1], MONOS_CHAN_STDIN);
+	CHECK_EQ(c.bad_frames, 0);
+	channel_free(&c);
+}
+
+static int accept_time_or_stdin(unsigned type)
+{
+	return type == MONOS_CHAN_TIME || type == MONOS_CHAN_STDIN;
+}
+
+/* A TIME answer never lands inside a frame the socket took half of: every
+ * frame still decodes whole on the far side. */
+TEST(channel_time_after_a_half_written_frame)
+{
+	struct channel c = { 0 };
+	static uint8_t big[MONOS_CHAN_MAX], got[1 << 16];
+	struct monos_chan_decoder dec;
+	int sv[2], frames = 0, times = 0, rounds = 0;
+
+	reset(&c, false);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+	channel_dispatch(&c, MONOS_CHAN_READY, NULL, 0);
+	for (int i = 0; i < 100; i++)
+		channel_queue(&c, MONOS_CHAN_STDIN, big, sizeof(big) - 1);
+	monos_chan_decoder_init(&dec);
+	while (rounds++ < 10000) {
+		CHECK_EQ(channel_flush(&c, sv[0]), 0);
+		if (rounds < 4) /* answers while a frame is half written */
+			channel_dispatch(&c, MONOS_CHAN_TIME_REQ, NULL, 0);
+		ssize_t n = read(sv[1], got, sizeof(got));
+		if (n <= 0 && !c.outq_len)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			if (monos_chan_feed(&dec, got[i], accept_time_or_stdin)) {
+				frames++;
+				times += dec.type == MONOS_CHAN_TIME;
+			}
+	}
+	CHECK_EQ(times, 3);
+	CHECK_EQ(frames, 103);
+	close(sv[0]);
+	close(sv[1]);
+	channel_free(&c);
+}
+
 int main(void)
 {
 	char name[] = "/tmp/monos-chantest.XXXXXX";
@@ -364,5 +428,7 @@ int main(void)
 	RUN(channel_print_last_lines);
 	RUN(channel_stdout_epipe_stops_forwarding);
 	RUN(channel_queue_and_flush);
+	RUN(channel_answers_time_first);
+	RUN(channel_time_after_a_half_written_frame);
 	return unit_summary();
 }

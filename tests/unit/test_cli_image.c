@@ -332,6 +332,39 @@ TEST(image_normalize)
 	free(n);
 }
 
+/* The PATH entry of the gathered environment. */
+static const char *env_path(const struct rundata *ri)
+{
+	for (size_t i = 0; i < ri->nenv; i++)
+		if (!strncmp(ri->env[i], "PATH=", 5))
+			return ri->env[i];
+	return "(none)";
+}
+
+/* rundata_path_add: where `#!/usr/bin/env CMD` found CMD joins docker's
+ * default PATH; a directory already listed, or a PATH the user gave, stays. */
+TEST(rundata_path_add_env_dir)
+{
+	char *user[] = { "A=1" }, *own[] = { "PATH=/opt/x/bin:/bin" };
+	struct run_options o = { .env = user, .nenv = 1 };
+	struct rundata ri;
+
+	rundata_gather(&ri, &o, "/bin/true", "/");
+	CHECK(rundata_path_add(&ri, "/usr/bin"));
+	CHECK(rundata_path_add(&ri, "/opt/py/bin"));
+	CHECK_STR(env_path(&ri),
+		  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/py/bin");
+	CHECK(rundata_path_add(&ri, "/usr/bi")); /* a prefix is not a listing */
+	CHECK_STR(env_path(&ri), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
+				 "/bin:/opt/py/bin:/usr/bi");
+	o.env = own;
+	rundata_gather(&ri, &o, "/bin/true", "/");
+	CHECK(rundata_path_add(&ri, "/opt/x/bin"));
+	CHECK(rundata_path_add(&ri, "/bin"));
+	CHECK(!rundata_path_add(&ri, "/opt/py/bin"));
+	CHECK_STR(env_path(&ri), "PATH=/opt/x/bin:/bin");
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -347,6 +380,7 @@ int main(void)
 	RUN(image_normalize);
 	RUN(image_merged_usr);
 	RUN(image_file_over_directory);
+	RUN(rundata_path_add_env_dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	CHECK(system(cmd) == 0);
 	return unit_summary();

@@ -1,7 +1,10 @@
 /*
- * Page-table management.  Tables are reached through the direct map.  The
- * program's half is built on demand by core/vm.c through paging_map(); the
- * kernel's half is built once here and shared by everything.
+ * Page-table management.  Tables are reached through the direct map.  Each
+ * address space has its own root; its lower half is built on demand by
+ * core/vm.c through paging_map(), its upper half is the kernel's: the
+ * kernel's root is built once here, every top-level entry of its half made
+ * at boot (then sealed), and each new root copies those entries, so all
+ * roots share the kernel's lower tables.
  */
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/cpu.h"
@@ -22,8 +25,11 @@
 extern char __kernel_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
 	__kernel_end[];
 
-static uint64_t *pml4;
-static uint64_t mmio_next = MMIO_BASE;
+#define PML4_KERNEL_FIRST 256 /* the first top-level entry of the upper half */
+
+static struct pgtable kernel_pt;       /* the kernel's root: its half is every root's */
+static bool kernel_sealed;	       /* set by paging_init: no new top-level entry */
+static uint64_t mmio_next = MMIO_BASE; /* boot only */
 
 static uint64_t *table_alloc(void)
 {
@@ -43,10 +49,15 @@ static uint64_t *next_level(uint64_t *e, int create, uint64_t table_flags)
 	return phys_to_virt(*e & PTE_ADDR_MASK);
 }
 
-static uint64_t *walk(uint64_t va, int create)
+static uint64_t *walk(uint64_t *pml4, uint64_t va, int create)
 {
 	uint64_t tf = va < USER_TOP ? TABLE_FLAGS : (PTE_P | PTE_W);
-	uint64_t *t = next_level(&pml4[PML4_INDEX(va)], create, tf);
+	uint64_t *t;
+
+	/* A kernel top-level entry made now would be in this root alone. */
+	if (va >= USER_TOP && kernel_sealed && create && !(pml4[PML4_INDEX(va)] & PTE_P))
+		panic("paging: %#lx needs a kernel top-level entry after boot", va);
+	t = next_level(&pml4[PML4_INDEX(va)], create, tf);
 	if (t)
 		t = next_level(&t[PDPT_INDEX(va)], create, tf);
 	if (t)
@@ -54,9 +65,9 @@ static uint64_t *walk(uint64_t va, int create)
 	return t ? &t[PT_INDEX(va)] : NULL;
 }
 
-int paging_set(uint64_t va, uint64_t entry)
+static int set_entry(uint64_t *pml4, uint64_t va, uint64_t entry)
 {
-	uint64_t *pte = walk(va, 1);
+	uint64_t *pte = walk(pml4, va, 1);
 
 	if (!pte)
 		return -ENOMEM;
@@ -65,19 +76,29 @@ int paging_set(uint64_t va, uint64_t entry)
 	return 0;
 }
 
-int paging_map(uint64_t va, uint64_t pa, uint64_t flags)
+int paging_set(struct pgtable *pt, uint64_t va, uint64_t entry)
 {
-	return paging_set(va, (pa & PTE_ADDR_MASK) | flags | PTE_P);
+	return set_entry(pt->pml4, va, entry);
 }
 
-uint64_t *paging_pte(uint64_t va)
+int paging_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t flags)
 {
-	return walk(va, 0);
+	return set_entry(pt->pml4, va, (pa & PTE_ADDR_MASK) | flags | PTE_P);
 }
 
-uint64_t paging_unmap(uint64_t va)
+uint64_t *paging_pte(struct pgtable *pt, uint64_t va)
 {
-	uint64_t *pte = walk(va, 0), old = 0;
+	return walk(pt->pml4, va, 0);
+}
+
+int paging_map_kernel(uint64_t va, uint64_t pa, uint64_t flags)
+{
+	return set_entry(kernel_pt.pml4, va, (pa & PTE_ADDR_MASK) | flags | PTE_P);
+}
+
+uint64_t paging_unmap_kernel(uint64_t va)
+{
+	uint64_t *pte = walk(kernel_pt.pml4, va, 0), old = 0;
 
 	if (pte && (*pte & PTE_P)) {
 		old = *pte;
@@ -85,6 +106,28 @@ uint64_t paging_unmap(uint64_t va)
 		paging_flush(va);
 	}
 	return old;
+}
+
+int paging_create(struct pgtable *pt)
+{
+	if (!(pt->pml4 = table_alloc()))
+		return -ENOMEM;
+	memcpy(&pt->pml4[PML4_KERNEL_FIRST], &kernel_pt.pml4[PML4_KERNEL_FIRST],
+	       (TABLE_ENTRIES - PML4_KERNEL_FIRST) * sizeof(uint64_t));
+	return 0;
+}
+
+void paging_destroy(struct pgtable *pt)
+{
+	for (unsigned i = 0; i < PML4_KERNEL_FIRST; i++)
+		BUG_ON(pt->pml4[i]); /* paging_prune emptied the lower half */
+	mem_free_frame(virt_to_phys(pt->pml4));
+	pt->pml4 = NULL;
+}
+
+void paging_activate(const struct pgtable *pt)
+{
+	write_cr3(virt_to_phys(pt->pml4));
 }
 
 void paging_flush(uint64_t va)
@@ -135,9 +178,9 @@ static int walk_range(uint64_t *table, int level, uint64_t start, uint64_t end, 
 	return 0;
 }
 
-int paging_walk(uint64_t start, uint64_t end, paging_walk_fn fn, void *arg)
+int paging_walk(struct pgtable *pt, uint64_t start, uint64_t end, paging_walk_fn fn, void *arg)
 {
-	return walk_range(pml4, LEVEL_PML4, start, MIN(end, USER_TOP), fn, arg);
+	return walk_range(pt->pml4, LEVEL_PML4, start, MIN(end, USER_TOP), fn, arg);
 }
 
 /* Page tables unhooked from their parents, freed after one TLB flush. */
@@ -191,12 +234,12 @@ static void prune_range(uint64_t *table, int level, uint64_t start, uint64_t end
 	}
 }
 
-void paging_prune(uint64_t start, uint64_t end)
+void paging_prune(struct pgtable *pt, uint64_t start, uint64_t end)
 {
 	struct table_batch b = { 0 };
 
 	/* The PML4 itself stays: the kernel's half lives in it. */
-	prune_range(pml4, LEVEL_PML4, start, MIN(end, USER_TOP), &b);
+	prune_range(pt->pml4, LEVEL_PML4, start, MIN(end, USER_TOP), &b);
 	batch_free(&b);
 }
 
@@ -207,7 +250,7 @@ static void map_direct(void)
 
 	for (uint64_t pa = 0; pa < end; pa += LARGE_PAGE) {
 		uint64_t va = DIRECT_MAP_BASE + pa;
-		uint64_t *pdpt = next_level(&pml4[PML4_INDEX(va)], 1, PTE_P | PTE_W);
+		uint64_t *pdpt = next_level(&kernel_pt.pml4[PML4_INDEX(va)], 1, PTE_P | PTE_W);
 		uint64_t *pd = pdpt ? next_level(&pdpt[PDPT_INDEX(va)], 1, PTE_P | PTE_W) : NULL;
 		if (!pd)
 			boot_out_of_memory("the direct map");
@@ -224,19 +267,32 @@ static void map_kernel(void)
 			flags |= PTE_W | PTE_NX;
 		else if (va >= (uint64_t)__rodata_start)
 			flags |= PTE_NX;
-		if (paging_map(va, va - KERNEL_VBASE, flags))
+		if (paging_map_kernel(va, va - KERNEL_VBASE, flags))
 			boot_out_of_memory("the kernel's page tables");
 	}
 }
 
+/* The top-level entries of the regions that grow after boot (the kernel
+ * heap, device registers), made now so that every root copies them. */
+static void make_kernel_entries(void)
+{
+	static const uint64_t regions[] = { KHEAP_BASE, MMIO_BASE };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(regions); i++)
+		if (!next_level(&kernel_pt.pml4[PML4_INDEX(regions[i])], 1, PTE_P | PTE_W))
+			boot_out_of_memory("the kernel's page tables");
+}
+
 void paging_init(void)
 {
-	pml4 = table_alloc();
-	if (!pml4)
+	kernel_pt.pml4 = table_alloc();
+	if (!kernel_pt.pml4)
 		boot_out_of_memory("the page tables");
 	map_direct();
 	map_kernel();
-	write_cr3(virt_to_phys(pml4));
+	make_kernel_entries();
+	kernel_sealed = true;
+	paging_activate(&kernel_pt);
 }
 
 void *paging_map_mmio(uint64_t pa, size_t size)
@@ -245,7 +301,8 @@ void *paging_map_mmio(uint64_t pa, size_t size)
 
 	size = ALIGN_UP(size + off, PAGE_SIZE);
 	for (uint64_t i = 0; i < size; i += PAGE_SIZE)
-		if (paging_map(va + i, pa - off + i, PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_G))
+		if (paging_map_kernel(va + i, pa - off + i,
+				      PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_G))
 			boot_out_of_memory("device registers"); /* drivers probe at boot only */
 	mmio_next += size + PAGE_SIZE;				/* a guard page between devices */
 	return (void *)(va + off);

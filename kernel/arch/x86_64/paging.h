@@ -1,7 +1,9 @@
 /*
- * Page tables.  One address space: the program's lower half and the kernel's
- * upper half in one PML4 (design.md: the kernel mapped supervisor-only, NX).
- * 4-level paging, Intel SDM vol. 3A, 4.5.
+ * Page tables.  Each address space has a root (PML4): its lower half is a
+ * program's, its upper half the kernel's, the same in every root (design.md
+ * contract 16: the kernel's top-level entries are all made at boot, and a
+ * new root copies them; the kernel mapped supervisor-only, NX).  4-level
+ * paging, Intel SDM vol. 3A, 4.5.
  */
 #ifndef ARCH_X86_64_PAGING_H
 #define ARCH_X86_64_PAGING_H
@@ -13,11 +15,15 @@
 #define PTE_NX	      (1ull << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 /* Software bits (ignored by the CPU, SDM table 4-19): */
-#define PTE_COW	   (1ull << 9)	/* read-only now, copy on the first write */
-#define PTE_IMAGE  (1ull << 10) /* maps a page of the image: never freed */
-#define PTE_SHARED (1ull << 11) /* a tmpfs file's own page (MAP_SHARED): not ours to free */
+#define PTE_COW	  (1ull << 9)  /* read-only now, copy on the first write */
+#define PTE_IMAGE (1ull << 10) /* a file's page mapped in place in a private area */
 /* A leaf entry of the program's half is "in use" when it is not zero: present,
  * or not present but holding a frame kept while its area is PROT_NONE. */
+
+/* An address space's page tables: its root, reached through the direct map. */
+struct pgtable {
+	uint64_t *pml4;
+};
 
 /*
  * Build the kernel's final page tables: the direct map of all RAM (NX),
@@ -30,23 +36,34 @@ void paging_init(void);
  * the virtual address.  Boot only (no unmapping). */
 void *paging_map_mmio(uint64_t pa, size_t size);
 
+/* A new root with the kernel's half and an empty lower half: 0 or -ENOMEM. */
+int paging_create(struct pgtable *pt);
+
+/* Free a root whose lower half paging_prune has emptied; it must not be
+ * active. */
+void paging_destroy(struct pgtable *pt);
+
+/* Make `pt` the CPU's address space (CR3). */
+void paging_activate(const struct pgtable *pt);
+
 /*
- * Map the 4 KiB page at `va` to frame `pa` with PTE bits `flags` (PTE_P is
- * implied), replacing what was there (the caller frees the old frame).
- * Returns 0, or -ENOMEM when a page table cannot be allocated.
+ * The program's half of root `pt`.  paging_map maps the 4 KiB page at `va`
+ * to frame `pa` with PTE bits `flags` (PTE_P is implied), replacing what was
+ * there (the caller handles the old frame); paging_set stores the raw entry
+ * `entry` (present or not).  Both allocate page tables as needed, flush `va`
+ * (which only matters while `pt` is active), and return 0 or -ENOMEM.
  */
-int paging_map(uint64_t va, uint64_t pa, uint64_t flags);
+int paging_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t flags);
+int paging_set(struct pgtable *pt, uint64_t va, uint64_t entry);
 
-/* Store the raw entry `entry` at `va` (present or not), allocating page
- * tables as paging_map does; flushes `va`.  0 or -ENOMEM. */
-int paging_set(uint64_t va, uint64_t entry);
+/* The PTE of `va` in `pt`, or NULL if no page table covers it.  Large pages
+ * are never used below the direct map, so this is always a 4 KiB entry. */
+uint64_t *paging_pte(struct pgtable *pt, uint64_t va);
 
-/* The PTE of `va`, or NULL if no page table covers it.  Large pages are
- * never used below the direct map, so this is always a 4 KiB entry. */
-uint64_t *paging_pte(uint64_t va);
-
-/* Remove the mapping at `va` (if any) and flush it; returns the old PTE. */
-uint64_t paging_unmap(uint64_t va);
+/* The kernel's half, seen by every root: map a page at `va` (as paging_map),
+ * or remove the mapping at `va` (if any), flush it and return the old PTE. */
+int paging_map_kernel(uint64_t va, uint64_t pa, uint64_t flags);
+uint64_t paging_unmap_kernel(uint64_t va);
 
 /* Flush the TLB entry of `va` on this CPU (and, with SMP, on all). */
 void paging_flush(uint64_t va);
@@ -65,7 +82,7 @@ void paging_flush_all(void);
  * returned.  The range is clipped to the lower half.  Syscall context.
  */
 typedef int (*paging_walk_fn)(uint64_t va, uint64_t *pte, void *arg);
-int paging_walk(uint64_t start, uint64_t end, paging_walk_fn fn, void *arg);
+int paging_walk(struct pgtable *pt, uint64_t start, uint64_t end, paging_walk_fn fn, void *arg);
 
 /*
  * Free the program's page tables under [start, end) that hold no entry any
@@ -75,6 +92,6 @@ int paging_walk(uint64_t start, uint64_t end, paging_walk_fn fn, void *arg);
  * tables freed, in that order.  Cost follows the tables that exist.
  * Syscall context.
  */
-void paging_prune(uint64_t start, uint64_t end);
+void paging_prune(struct pgtable *pt, uint64_t start, uint64_t end);
 
 #endif
