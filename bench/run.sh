@@ -30,12 +30,13 @@ done
 # icount runs per mode (monos; the Linux guest), system-call rounds, HTTP
 # runs and seconds, Redis runs and requests, instructions-per-request runs
 # and wrk seconds, the idle window (s), the Linux guest's memory precision
-# (MiB; hello and httpd, then redis and nginx, 0: not in the Linux guest).
+# (MiB; hello and httpd, then redis and nginx, 0: not in the Linux guest),
+# bulk stdio (MiB, runs).
 if ((QUICK)); then
-	WALL=(5 2) ICOUNT=(5 1) SYSCALL=1 HTTP=(1 4) REDIS=(1 2000) NETCOUNT=(1 4) IDLE=10 MEM_STEP=(8 0)
+	WALL=(5 2) ICOUNT=(5 1) SYSCALL=1 HTTP=(1 4) REDIS=(1 2000) NETCOUNT=(1 4) IDLE=10 MEM_STEP=(8 0) STDIO=(50 2)
 	mode="quick (\`make bench-quick\`: bench/run.sh -q)"
 else
-	WALL=(20 10) ICOUNT=(10 3) SYSCALL=3 HTTP=(3 10) REDIS=(3 10000) NETCOUNT=(3 10) IDLE=60 MEM_STEP=(1 4)
+	WALL=(20 10) ICOUNT=(10 3) SYSCALL=3 HTTP=(3 10) REDIS=(3 10000) NETCOUNT=(3 10) IDLE=60 MEM_STEP=(1 4) STDIO=(200 5)
 	mode="full (\`make bench\`: bench/run.sh)"
 fi
 bench_check_inputs
@@ -75,6 +76,7 @@ figure netcount.sh netcount $((NETCOUNT[0] * (NETCOUNT[1] + 4 * 60) + 120)) "${N
 figure idle.sh idle $((IDLE + 180)) "$IDLE"
 figure memory.sh memory 3000 "${MEM_STEP[@]}"
 figure size.sh size 120
+figure stdio.sh stdio $((STDIO[1] * 3 * 300 + 300)) "${STDIO[@]}"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 bash bench/charts.sh "$BENCH_DATA" "$tmp/charts" || bench_die "the charts failed"
 duration=$((EPOCHSECONDS - start))
@@ -169,12 +171,15 @@ default settings and with \`mitigations=off\`, except memory (default only).
 
 EOF
 	cat "$tmp/wall" "$tmp/icount" "$tmp/syscall" "$tmp/http" "$tmp/redis" "$tmp/netcount" \
-		"$tmp/idle" "$tmp/memory" "$tmp/size"
-	# Recorded by hand (an hour long): bench/clock_drift.sh.
-	if [ -f docs/clock-drift.md ]; then
-		echo
-		cat docs/clock-drift.md
-	fi
+		"$tmp/idle" "$tmp/memory" "$tmp/size" "$tmp/stdio"
+	# Recorded by hand (an hour, tens of minutes): bench/clock_drift.sh,
+	# make soak and make failinject; make fuzz.
+	for f in docs/clock-drift.md docs/hardening.md docs/fuzz-figure.md; do
+		if [ -f "$f" ]; then
+			echo
+			cat "$f"
+		fi
+	done
 } >"$tmp/report"
 mkdir -p "$(dirname "$OUT")"
 mv "$tmp"/charts/bench-*.png "$(dirname "$OUT")/"

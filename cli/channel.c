@@ -242,9 +242,31 @@ void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, 
 /* Feed bytes read from the UART socket. */
 void channel_feed(struct channel *c, const uint8_t *buf, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (monos_chan_feed(&c->dec, buf[i], accept_guest_type))
-			channel_dispatch(c, c->dec.type, c->dec.buf, c->dec.len);
+	channel_feed_wire(c, &c->dec, buf, len);
+}
+
+/* Feed bytes of another wire (the virtio console), decoded apart.  A
+ * payload is copied whole (decoder state 4, channel.h), not fed a byte at a
+ * time: at 100 MB/s the byte loop was the CLI's largest cost. */
+void channel_feed_wire(struct channel *c, struct monos_chan_decoder *dec, const uint8_t *buf,
+		       size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		if (dec->state == 4) {
+			size_t k = dec->len - dec->have < len - i ? dec->len - dec->have : len - i;
+			memcpy(dec->buf + dec->have, buf + i, k);
+			dec->have += k;
+			i += k;
+			if (dec->have < dec->len)
+				continue;
+			dec->state = 0;
+			channel_dispatch(c, dec->type, dec->buf, dec->len);
+		} else if (monos_chan_feed(dec, buf[i++], accept_guest_type)) {
+			channel_dispatch(c, dec->type, dec->buf, dec->len);
+		}
+	}
 }
 
 /*

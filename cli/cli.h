@@ -65,11 +65,14 @@ struct run_options {
 	enum options_accel accel;
 	enum options_net net;
 	enum options_machine machine;
-	bool net_given; /* --net was on the command line (else -p picks user) */
-	char *tap;	/* --net tap:NAME: NAME */
-	char *publish;	/* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
-	char *ip;	/* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
-	char *gateway;	/* --gateway: an IPv4 address, checked; NULL: the default */
+	bool net_given;	 /* --net was on the command line (else -p picks user) */
+	char *tap;	 /* --net tap:NAME: NAME */
+	char *publish;	 /* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
+	char *ip;	 /* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
+	char *gateway;	 /* --gateway: an IPv4 address, checked; NULL: the default */
+	char *user;	 /* -u: "USER[:GROUP]" as given; NULL: root */
+	char *user_ids;	 /* -u resolved by run_main (user.c): "UID:GID[:G,...]" */
+	char *user_home; /* -u resolved: the HOME it gets */
 	bool trace;
 	bool verbose;
 	bool help;   /* --help was given: print run help, run nothing */
@@ -205,9 +208,36 @@ struct rundata {
 	char tty[3];
 	bool have_winsize;
 	struct monos_chan_winsize winsize;
+	const char *user; /* MONOS_RUN_USER's text, or NULL: root */
 };
 
+/* user.c */
+
+#define USER_MAX_GROUPS 64 /* supplementary groups taken from /etc/group */
+
+/* Who the program runs as (-u), resolved. */
+struct run_user {
+	uint32_t uid, gid;
+	uint32_t groups[USER_MAX_GROUPS]; /* supplementary, as /etc/group lists */
+	size_t ngroups;
+	char home[256]; /* HOME: the passwd entry's, else "/" */
+	char name[64];	/* the passwd entry's name, else "" */
+};
+
+/*
+ * user_resolve - resolve o->user ("USER[:GROUP]") against the image's
+ * /etc/passwd and /etc/group as docker does (user.c's header).  Returns 0,
+ * or -ENOENT (no such name), -EINVAL or -ENOMEM with a line in `err`.
+ */
+int user_resolve(const struct run_options *o, struct run_user *u, char *err, size_t errlen);
+/* user_ids_text - "UID:GID[:G1,G2...]" for MONOS_RUN_USER, malloc'd, or NULL. */
+char *user_ids_text(const struct run_user *u);
+
 /* rundata.c */
+
+/* rundata_etc_text - the text monos generates for /etc file `path` when
+ * the image lacks it ("" for a file it does not generate). */
+const char *rundata_etc_text(const char *path);
 
 /* rundata_gather - this run's values (time, seed, terminals) into `ri`. */
 void rundata_gather(struct rundata *ri, const struct run_options *o, const char *exe,
@@ -262,6 +292,9 @@ int channel_init(struct channel *c, int out_fd, int err_fd, bool verbose);
 void channel_free(struct channel *c);
 /* channel_feed - decode bytes from the UART; complete frames are dispatched. */
 void channel_feed(struct channel *c, const uint8_t *buf, size_t len);
+/* channel_feed_wire - the same for another wire, with its own decoder. */
+void channel_feed_wire(struct channel *c, struct monos_chan_decoder *dec, const uint8_t *buf,
+		       size_t len);
 /* channel_dispatch - act on one frame; any type and content is safe. */
 void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, size_t len);
 /* channel_queue - queue a frame for the guest: 0, -EINVAL (too long), -ENOMEM. */
@@ -308,7 +341,10 @@ struct qemu_config {
 	const char *publish;	  /* -p forwards (",hostfwd=..."), or NULL */
 	const char *ip, *gateway; /* monos.ip= and monos.gateway= values, or NULL */
 	const char *kernel_args;  /* extra kernel options, or NULL ($MONOS_KERNEL_ARGS) */
+	bool vcon;		  /* the fast wire: a virtio console on QEMU_VCON_FD */
 };
+
+#define QEMU_VCON_FD 3 /* QEMU's end of the virtio console's socketpair */
 
 /* qemu_find - $MONOS_QEMU or qemu-system-x86_64 on PATH: 0, or -ENOENT. */
 int qemu_find(char *out, size_t outlen);
@@ -324,10 +360,12 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 		    size_t buflen);
 /*
  * qemu_spawn - start QEMU in its own process group, stdin/stdout on a
- * socketpair and stderr on a pipe.  Returns 0 with the CLI's ends (the socket
- * non-blocking) and the pid, or -errno.  The caller reaps the child.
+ * socketpair (the UART), the virtio console on a second one (unless
+ * $MONOS_VIRTIO_CONSOLE is 0: *vsock is then -1) and stderr on a pipe.
+ * Returns 0 with the CLI's ends (the sockets non-blocking) and the pid, or
+ * -errno.  The caller reaps the child.
  */
-int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pid);
+int qemu_spawn(const struct qemu_config *cfg, int *sock, int *vsock, int *errpipe, pid_t *pid);
 /* qemu_widen_listen_queues - full accept queues for QEMU's forwarded
  * ports (libslirp listens with a backlog of 1).  Best effort; call once
  * the guest is up. */
@@ -347,12 +385,12 @@ struct session_result {
 int session_open_signals(void);
 /*
  * session_run - relay between the user and the guest until QEMU is reaped
- * and its socket and stderr are at EOF.  *qemu_err (malloc'd; the caller
- * frees) receives the tail of QEMU's stderr.  Returns 0, or -errno if the
+ * and its sockets (`vsock` -1 if none) and stderr are at EOF.  *qemu_err
+ * (malloc'd; the caller frees) receives the tail of QEMU's stderr.  Returns 0, or -errno if the
  * loop failed (QEMU is then killed and reaped).
  */
-int session_run(struct channel *c, int sock, int errpipe, int sigfd, pid_t qemu, bool verbose,
-		struct session_result *res, char **qemu_err, size_t *qemu_err_len);
+int session_run(struct channel *c, int sock, int vsock, int errpipe, int sigfd, pid_t qemu,
+		bool verbose, struct session_result *res, char **qemu_err, size_t *qemu_err_len);
 
 /* run.c */
 

@@ -63,6 +63,12 @@ const char options_run_help[] =
 	"                         asks the network's DHCP server, and the program\n"
 	"                         starts once the lease is taken\n"
 	"      --gateway ADDR     the guest's IPv4 default route (default 10.0.2.2)\n"
+	"  -u, --user USER[:GROUP]\n"
+	"                         run the program as USER and GROUP (names or numbers),\n"
+	"                         as docker does: names are looked up in the image's\n"
+	"                         /etc/passwd and /etc/group (monos' generated ones unless\n"
+	"                         --file packs them); a user number not found there runs\n"
+	"                         with group 0.  Default: root\n"
 	"      --trace-syscalls   print every system call of the program on stderr\n"
 	"  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
 	"  -h, --help             show this help\n"
@@ -94,6 +100,7 @@ enum opt_id {
 	OPT_PUBLISH,
 	OPT_IP,
 	OPT_GATEWAY,
+	OPT_USER,
 	OPT_TRACE,
 	OPT_VERBOSE,
 	OPT_HELP
@@ -113,6 +120,7 @@ static const struct opt_def opt_defs[] = {
 	{ "publish", 'p', true, OPT_PUBLISH },	{ "ip", 0, true, OPT_IP },
 	{ "gateway", 0, true, OPT_GATEWAY },	{ "trace-syscalls", 0, false, OPT_TRACE },
 	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
+	{ "user", 'u', true, OPT_USER },
 };
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -380,6 +388,20 @@ static int check_net(struct run_options *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* -u USER[:GROUP]: checked for shape here; names are resolved against the
+ * image's files (user.c). */
+static int parse_user(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	const char *colon = strchr(v, ':');
+
+	if (!*v || colon == v || (colon && (!colon[1] || strchr(colon + 1, ':'))))
+		return fail(err, errlen, "--user '%s': use USER or USER:GROUP", v);
+	free(o->user);
+	if (!(o->user = strdup(v)))
+		return fail(err, errlen, "--user: out of memory");
+	return 0;
+}
+
 static int apply(struct run_options *o, enum opt_id id, const char *v, char *err, size_t errlen,
 		 char *(*getenv_fn)(const char *))
 {
@@ -415,6 +437,8 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 	case OPT_IP:
 	case OPT_GATEWAY:
 		return parse_ip(o, id, v, err, errlen);
+	case OPT_USER:
+		return parse_user(o, v, err, errlen);
 	case OPT_TRACE:
 		o->trace = true;
 		return 0;
@@ -542,5 +566,8 @@ void options_free(struct run_options *o)
 	free(o->tap);
 	free(o->ip);
 	free(o->gateway);
+	free(o->user);
+	free(o->user_ids);
+	free(o->user_home);
 	memset(o, 0, sizeof(*o));
 }

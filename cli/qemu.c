@@ -8,6 +8,13 @@
  * stdio, which is one end of a socketpair the CLI holds the other end of;
  * isa-debug-exit for the kernel to stop QEMU.
  *
+ * The channel's fast wire (include/monos/channel.h): a virtio-serial device
+ * with one virtserialport at nr=1 on a socket chardev whose fd (QEMU_VCON_FD)
+ * is the other end of a second socketpair.  Not a virtconsole: QEMU drops
+ * what a console port sends when the host's socket is full, and waits for
+ * the host on a serial port.  $MONOS_VIRTIO_CONSOLE=0 leaves it out (the
+ * UART alone carries the channel, as on a host without it).
+ *
  * --machine q35 gives the PC that clouds and libvirt use instead: the same
  * PVH entry (through the firmware's option ROM, so a slower start), the same
  * UART and exit port on its ISA bridge, devices on PCI.
@@ -51,6 +58,12 @@
 #define QEMU_NETDEV_TAP	     "tap,id=net0,script=no,downscript=no,ifname="
 #define QEMU_NET_MMIO	     "virtio-net-device,netdev=net0"
 #define QEMU_NET_PCI	     "virtio-net-pci,netdev=net0,disable-legacy=on"
+#define QEMU_STR_(x)	     #x
+#define QEMU_STR(x)	     QEMU_STR_(x)
+#define QEMU_VCON_CHARDEV    "socket,id=vcon,fd=" QEMU_STR(QEMU_VCON_FD)
+#define QEMU_VCON_MMIO	     "virtio-serial-device,max_ports=2"
+#define QEMU_VCON_PCI	     "virtio-serial-pci,max_ports=2,disable-legacy=on"
+#define QEMU_VCON_PORT	     "virtserialport,chardev=vcon,nr=1"
 
 extern char **environ;
 
@@ -190,7 +203,7 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 		if (used > buflen)
 			return -E2BIG;
 	}
-	if (max < sizeof(fixed) / sizeof(fixed[0]) + 24)
+	if (max < sizeof(fixed) / sizeof(fixed[0]) + 30)
 		return -E2BIG;
 	argv[n++] = (char *)cfg->qemu;
 	argv[n++] = "-M";
@@ -220,6 +233,14 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 		argv[n++] = netdev;
 		argv[n++] = "-device";
 		argv[n++] = q35 ? QEMU_NET_PCI : QEMU_NET_MMIO;
+	}
+	if (cfg->vcon) {
+		argv[n++] = "-chardev";
+		argv[n++] = QEMU_VCON_CHARDEV;
+		argv[n++] = "-device";
+		argv[n++] = q35 ? QEMU_VCON_PCI : QEMU_VCON_MMIO;
+		argv[n++] = "-device";
+		argv[n++] = QEMU_VCON_PORT;
 	}
 	argv[n] = NULL;
 	return (int)n;
@@ -316,7 +337,7 @@ static void print_command(char **argv)
  * it, not QEMU), and death with its parent: if monos is killed, even by
  * SIGKILL, QEMU must not run on unattended.
  */
-static void child_setup(pid_t parent, int sock, int err)
+static void child_setup(pid_t parent, int sock, int vsock, int err)
 {
 	sigset_t none;
 
@@ -330,6 +351,10 @@ static void child_setup(pid_t parent, int sock, int err)
 		_exit(125);
 	if (dup2(sock, STDIN_FILENO) < 0 || dup2(sock, STDOUT_FILENO) < 0 ||
 	    dup2(err, STDERR_FILENO) < 0)
+		_exit(125);
+	/* dup2 onto itself would keep FD_CLOEXEC. */
+	if (vsock >= 0 &&
+	    (vsock == QEMU_VCON_FD ? fcntl(vsock, F_SETFD, 0) : dup2(vsock, QEMU_VCON_FD)) < 0)
 		_exit(125);
 }
 
@@ -358,17 +383,21 @@ static int append_extra_args(char **argv, int n, size_t max, char *buf, size_t b
 
 /*
  * Start QEMU for `cfg`: its stdin and stdout are one end of a socketpair
- * (the UART), its stderr a pipe.  On success *sock (non-blocking) and
- * *errpipe are the CLI's ends and *pid the child.  Returns 0 or -errno.
+ * (the UART), its fd QEMU_VCON_FD one end of another (the virtio console),
+ * its stderr a pipe.  On success *sock and *vsock (non-blocking; *vsock -1
+ * without the device) and *errpipe are the CLI's ends and *pid the child.
+ * Returns 0 or -errno.
  */
-int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pid)
+int qemu_spawn(const struct qemu_config *cfg, int *sock, int *vsock, int *errpipe, pid_t *pid)
 {
 	char *argv[QEMU_MAX_ARGS], buf[QEMU_BUILT_ARGS_MAX], extra[QEMU_EXTRA_ARGS_MAX];
 	struct qemu_config with_env = *cfg;
-	int sv[2], ep[2], rc, n;
+	const char *vcon_env = getenv("MONOS_VIRTIO_CONSOLE");
+	int sv[2], vs[2] = { -1, -1 }, ep[2], rc, n;
 
 	if (!with_env.kernel_args)
 		with_env.kernel_args = getenv("MONOS_KERNEL_ARGS");
+	with_env.vcon = !vcon_env || strcmp(vcon_env, "0") != 0;
 	n = qemu_build_argv(&with_env, argv, QEMU_MAX_ARGS, buf, sizeof(buf));
 	if (n < 0 || append_extra_args(argv, n, QEMU_MAX_ARGS, extra, sizeof(extra)) < 0)
 		return -E2BIG;
@@ -376,9 +405,13 @@ int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pi
 		print_command(argv);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	if (pipe2(ep, O_CLOEXEC) < 0) {
+	if (with_env.vcon && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, vs) < 0) {
 		rc = -errno;
 		goto out_close_sock;
+	}
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto out_close_vsock;
 	}
 	raise_nofile();
 	pid_t parent = getpid();
@@ -388,7 +421,7 @@ int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pi
 		goto out_close_pipe;
 	}
 	if (*pid == 0) {
-		child_setup(parent, sv[1], ep[1]);
+		child_setup(parent, sv[1], vs[1], ep[1]);
 		execv(cfg->qemu, argv);
 		dprintf(STDERR_FILENO, "monos: cannot start %s: %s\n", cfg->qemu, strerror(errno));
 		_exit(125);
@@ -396,13 +429,23 @@ int qemu_spawn(const struct qemu_config *cfg, int *sock, int *errpipe, pid_t *pi
 	close(sv[1]);
 	close(ep[1]);
 	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+	if (vs[0] >= 0) {
+		close(vs[1]);
+		fcntl(vs[0], F_SETFL, fcntl(vs[0], F_GETFL) | O_NONBLOCK);
+	}
 	*sock = sv[0];
+	*vsock = vs[0];
 	*errpipe = ep[0];
 	return 0;
 
 out_close_pipe:
 	close(ep[0]);
 	close(ep[1]);
+out_close_vsock:
+	if (vs[0] >= 0) {
+		close(vs[0]);
+		close(vs[1]);
+	}
 out_close_sock:
 	close(sv[0]);
 	close(sv[1]);

@@ -199,7 +199,7 @@ static int boot(const struct run_options *o, struct qemu_config *cfg)
 	struct channel c;
 	char *qerr = NULL;
 	size_t qerr_len = 0;
-	int sock, errpipe, sigfd, rc;
+	int sock, vsock, errpipe, sigfd, rc;
 	pid_t pid;
 
 	sigfd = session_open_signals();
@@ -207,13 +207,13 @@ static int boot(const struct run_options *o, struct qemu_config *cfg)
 		msg_error("cannot set up the session: %s", strerror(sigfd < 0 ? -sigfd : ENOMEM));
 		return CLI_EXIT_ERROR;
 	}
-	rc = qemu_spawn(cfg, &sock, &errpipe, &pid);
+	rc = qemu_spawn(cfg, &sock, &vsock, &errpipe, &pid);
 	if (rc < 0) {
 		msg_error("cannot start %s: %s", cfg->qemu, strerror(-rc));
 		channel_free(&c);
 		return CLI_EXIT_ERROR;
 	}
-	rc = session_run(&c, sock, errpipe, sigfd, pid, o->verbose, &res, &qerr, &qerr_len);
+	rc = session_run(&c, sock, vsock, errpipe, sigfd, pid, o->verbose, &res, &qerr, &qerr_len);
 	if (rc < 0) {
 		msg_error("session failed: %s", strerror(-rc));
 		rc = CLI_EXIT_ERROR;
@@ -223,6 +223,8 @@ static int boot(const struct run_options *o, struct qemu_config *cfg)
 	free(qerr);
 	channel_free(&c);
 	close(sock);
+	if (vsock >= 0)
+		close(vsock);
 	close(errpipe);
 	close(sigfd);
 	return rc;
@@ -315,6 +317,28 @@ static int prepare_and_boot(const struct run_options *o, const struct program *p
 	return boot(o, &cfg);
 }
 
+/* -u: the ids and home the program gets (user.c); 0 or -1 with the reason
+ * printed. */
+static int resolve_user(struct run_options *o)
+{
+	struct run_user u;
+	char err[512];
+
+	if (!o->user)
+		return 0;
+	if (user_resolve(o, &u, err, sizeof(err))) {
+		msg_error("%s", err);
+		return -1;
+	}
+	o->user_ids = user_ids_text(&u);
+	o->user_home = strdup(u.home);
+	if (!o->user_ids || !o->user_home) {
+		msg_error("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * `monos run ARGS`: argv[0] is the first argument after "run".  Returns the
  * exit status for main(); every failure has printed one "monos: " line.
@@ -338,8 +362,9 @@ int run_main(int argc, char **argv)
 		options_free(&o);
 		return 0;
 	}
-	rc = program_check(o.argv, o.argc, &prog, err, sizeof(err));
-	if (rc)
+	if (resolve_user(&o))
+		rc = CLI_EXIT_ERROR; /* it said why */
+	else if ((rc = program_check(o.argv, o.argc, &prog, err, sizeof(err))))
 		msg_error("%s", err);
 	else if ((rc = pack_program(&pk, &prog, o.argv[0], o.verbose)))
 		msg_error("%s", pk.err);

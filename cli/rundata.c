@@ -59,7 +59,15 @@ static const char *const env_before[] = {
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 	"HOSTNAME=" RUN_HOSTNAME,
 };
-static const char *const env_after[] = { "HOME=/root" };
+static const char *env_after[] = { "HOME=/root" }; /* -u: the user's home */
+
+const char *rundata_etc_text(const char *path)
+{
+	for (size_t i = 0; i < sizeof(etc_files) / sizeof(etc_files[0]); i++)
+		if (strcmp(etc_files[i].path, path) == 0)
+			return etc_files[i].text;
+	return "";
+}
 
 /* The window size of whichever of fds 0-2 is a terminal; false if none. */
 bool rundata_get_winsize(struct monos_chan_winsize *ws)
@@ -109,7 +117,13 @@ static void merge_env(struct rundata *ri, const struct run_options *o)
 	size_t n = 0, max = o->nenv + sizeof(env_before) / sizeof(env_before[0]) +
 			    sizeof(env_after) / sizeof(env_after[0]);
 
+	static char *home;
+
 	free(merged);
+	free(home);
+	home = NULL;
+	if (o->user_home && asprintf(&home, "HOME=%s", o->user_home) > 0)
+		env_after[0] = home;
 	merged = malloc(max * sizeof(*merged));
 	if (!merged)
 		return;
@@ -180,6 +194,7 @@ void rundata_gather(struct rundata *ri, const struct run_options *o, const char 
 	ri->nenv = o->nenv;
 	merge_env(ri, o);
 	ri->cwd = cwd;
+	ri->user = o->user_ids;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ri->sec = ts.tv_sec;
 	ri->nsec = ts.tv_nsec;
@@ -295,6 +310,9 @@ int rundata_write(struct image_writer *w, const struct rundata *ri)
 		rc = image_add_data(w, "/" MONOS_RUN_WINSIZE, ws, sizeof(ws), RUNDATA_MODE);
 	if (!rc)
 		rc = image_add_data(w, "/" RUNDATA_CWD, ri->cwd, strlen(ri->cwd), RUNDATA_MODE);
+	if (!rc && ri->user)
+		rc = image_add_data(w, "/" MONOS_RUN_USER, ri->user, strlen(ri->user),
+				    RUNDATA_MODE);
 	if (!rc)
 		rc = image_add_parents(w, ri->cwd);
 	if (!rc)

@@ -1,15 +1,18 @@
 /*
  * The session: one poll loop that connects the user's terminal to the guest
  * while QEMU runs.  It watches stdin (forwarded as STDIN frames, then one
- * STDIN_EOF), the UART socket (guest frames, decoded by channel.c; queued
- * host frames written when it is writable), QEMU's stderr pipe (kept for
- * failures, shown live with -v) and a signalfd (SIGINT/TERM/HUP forwarded
- * to the guest, SIGWINCH as a window size, SIGCHLD to reap QEMU); the
- * second of SIGINT/TERM/HUP kills QEMU.
+ * STDIN_EOF), the channel's two wires (the UART socket and the virtio
+ * console's; guest frames from each, decoded apart by channel.c; queued host
+ * frames written to the wire READY came on, when it is writable), QEMU's
+ * stderr pipe (kept for failures, shown live with -v) and a signalfd
+ * (SIGINT/TERM/HUP forwarded to the guest, SIGWINCH as a window size,
+ * SIGCHLD to reap QEMU); the second of SIGINT/TERM/HUP kills QEMU.  The UART
+ * carries only what the kernel sent before it found the virtio console, so
+ * reading both in turn keeps the order.
  *
- * It never blocks on the socket: a guest that does not read its stdin only
+ * It never blocks on a socket: a guest that does not read its stdin only
  * fills the queue, and above CHANNEL_OUTQ_HIGH the loop stops reading stdin.
- * It ends when the socket is at EOF, QEMU is reaped and its stderr drained.
+ * It ends when the sockets are at EOF, QEMU is reaped and its stderr drained.
  */
 #include <errno.h>
 #include <poll.h>
@@ -30,6 +33,9 @@
  * time kills it behind the user's back; but a program stuck, or a kernel
  * stuck under it, ends at the user's second word. */
 #define SESSION_SIGNALS_TO_KILL 2
+/* Bytes of stdin read at once, sent as frames of MONOS_CHAN_MAX: bulk input
+ * costs one read, one write and one poll round per 16 frames. */
+#define SESSION_STDIN_READ (64u << 10)
 /* The same signal again within this many ms of the first is that first
  * request delivered twice, not the user's second word: timeout(1) signals
  * its child and then its whole process group, and `kill -TERM -PGID` of a
@@ -38,13 +44,15 @@
  * timeout, ended 143 now and then).  A person's second Ctrl-C comes later. */
 #define SESSION_SIGNAL_REPEAT_MS 500
 
-enum { FD_STDIN, FD_SOCK, FD_ERR, FD_SIG, FD_COUNT };
+enum { FD_STDIN, FD_SOCK, FD_VSOCK, FD_ERR, FD_SIG, FD_COUNT };
 
 struct session {
 	struct channel *c;
-	int sock, errpipe, sigfd;
+	int sock, vsock, errpipe, sigfd;
+	int out_sock;			 /* the wire READY came on: host frames go there */
+	struct monos_chan_decoder *vdec; /* the virtio console's frames */
 	pid_t qemu;
-	bool verbose, stdin_eof, sock_eof, err_eof;
+	bool verbose, stdin_eof, sock_eof, vsock_eof, err_eof;
 	unsigned stop_signals; /* SIGINT/TERM/HUP received after READY */
 	int last_stop_signo;   /* the last one counted, and when (CLOCK_MONOTONIC ms) */
 	uint64_t last_stop_ms;
@@ -185,13 +193,17 @@ static void on_signal(struct session *s)
 
 static void on_stdin(struct session *s)
 {
-	uint8_t buf[MONOS_CHAN_MAX];
+	uint8_t buf[SESSION_STDIN_READ];
 	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n > 0) {
-		channel_queue(s->c, MONOS_CHAN_STDIN, buf, n);
+		for (size_t off = 0, len; off < (size_t)n; off += len) {
+			len = (size_t)n - off < MONOS_CHAN_MAX ? (size_t)n - off : MONOS_CHAN_MAX;
+			channel_queue(s->c, MONOS_CHAN_STDIN, buf + off, len);
+		}
+		channel_flush(s->c, s->out_sock); /* now, not a poll round later */
 		return;
 	}
 	/* EOF, or an error that ends input all the same (EIO from a lost tty). */
@@ -199,26 +211,30 @@ static void on_stdin(struct session *s)
 	s->stdin_eof = true;
 }
 
-static void on_sock(struct session *s, short revents)
+/* One wire: `fd` with its decoder `dec`, *eof set at its end. */
+static void on_wire(struct session *s, int fd, struct monos_chan_decoder *dec, bool *eof,
+		    short revents)
 {
 	uint8_t buf[65536];
 	ssize_t n;
 
-	if (revents & POLLOUT)
-		channel_flush(s->c, s->sock);
+	if ((revents & POLLOUT) && fd == s->out_sock)
+		channel_flush(s->c, fd);
 	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
 		return;
-	n = read(s->sock, buf, sizeof(buf));
+	n = read(fd, buf, sizeof(buf));
 	if (n > 0) {
 		bool was_ready = s->c->guest_ready;
-		channel_feed(s->c, buf, n);
+		channel_feed_wire(s->c, dec, buf, n);
+		if (!was_ready && s->c->guest_ready)
+			s->out_sock = fd;
 		/* What waited for READY, or the answer to a TIME_REQ: at once. */
 		if (s->c->guest_ready && s->c->outq_len)
-			channel_flush(s->c, s->sock);
+			channel_flush(s->c, s->out_sock);
 		if (!was_ready && s->c->guest_ready)
 			qemu_widen_listen_queues(s->qemu); /* QEMU's network is up */
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN))
-		s->sock_eof = true;
+		*eof = true;
 }
 
 static void on_err(struct session *s)
@@ -238,17 +254,24 @@ static int session_step(struct session *s)
 	struct pollfd pf[FD_COUNT] = {
 		[FD_STDIN] = { .fd = -1 },
 		[FD_SOCK] = { .fd = -1 },
+		[FD_VSOCK] = { .fd = -1 },
 		[FD_ERR] = { .fd = -1 },
 		[FD_SIG] = { .fd = s->sigfd, .events = POLLIN },
 	};
 
-	if (!s->stdin_eof && !s->sock_eof && s->c->outq_len < CHANNEL_OUTQ_HIGH)
+	short out = s->c->outq_len && s->c->guest_ready ? POLLOUT : 0;
+	bool wires_eof = s->sock_eof && s->vsock_eof;
+
+	if (!s->stdin_eof && !wires_eof && s->c->outq_len < CHANNEL_OUTQ_HIGH)
 		pf[FD_STDIN] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	if (!s->sock_eof)
-		pf[FD_SOCK] = (struct pollfd){
-			.fd = s->sock,
-			.events = POLLIN | (s->c->outq_len && s->c->guest_ready ? POLLOUT : 0)
-		};
+		pf[FD_SOCK] =
+			(struct pollfd){ .fd = s->sock,
+					 .events = POLLIN | (s->out_sock == s->sock ? out : 0) };
+	if (!s->vsock_eof)
+		pf[FD_VSOCK] =
+			(struct pollfd){ .fd = s->vsock,
+					 .events = POLLIN | (s->out_sock == s->vsock ? out : 0) };
 	if (!s->err_eof)
 		pf[FD_ERR] = (struct pollfd){ .fd = s->errpipe, .events = POLLIN };
 	if (poll(pf, FD_COUNT, -1) < 0)
@@ -257,11 +280,13 @@ static int session_step(struct session *s)
 		on_signal(s);
 	if (pf[FD_STDIN].revents)
 		on_stdin(s);
-	if (pf[FD_SOCK].revents)
-		on_sock(s, pf[FD_SOCK].revents);
+	if (pf[FD_SOCK].revents) /* the UART first: it carries what came first */
+		on_wire(s, s->sock, &s->c->dec, &s->sock_eof, pf[FD_SOCK].revents);
+	if (pf[FD_VSOCK].revents)
+		on_wire(s, s->vsock, s->vdec, &s->vsock_eof, pf[FD_VSOCK].revents);
 	if (pf[FD_ERR].revents)
 		on_err(s);
-	if (s->sock_eof && s->err_eof)
+	if (wires_eof && s->err_eof)
 		reap(s); /* SIGCHLD may have come before the last bytes */
 	return 0;
 }
@@ -272,11 +297,14 @@ static int session_step(struct session *s)
  * *qemu_err (malloc'd, caller frees) holds the tail of its stderr.
  * Returns 0, or -errno if the loop itself failed (QEMU is then killed).
  */
-int session_run(struct channel *c, int sock, int errpipe, int sigfd, pid_t qemu, bool verbose,
-		struct session_result *res, char **qemu_err, size_t *qemu_err_len)
+int session_run(struct channel *c, int sock, int vsock, int errpipe, int sigfd, pid_t qemu,
+		bool verbose, struct session_result *res, char **qemu_err, size_t *qemu_err_len)
 {
 	struct session s = { .c = c,
 			     .sock = sock,
+			     .vsock = vsock,
+			     .vsock_eof = vsock < 0,
+			     .out_sock = sock,
 			     .errpipe = errpipe,
 			     .sigfd = sigfd,
 			     .qemu = qemu,
@@ -286,10 +314,16 @@ int session_run(struct channel *c, int sock, int errpipe, int sigfd, pid_t qemu,
 
 	memset(res, 0, sizeof(*res));
 	s.qerr = malloc(SESSION_QEMU_ERR_KEEP);
-	if (!s.qerr)
+	s.vdec = malloc(sizeof(*s.vdec));
+	if (!s.qerr || !s.vdec) {
+		free(s.qerr);
+		free(s.vdec);
 		return -ENOMEM;
-	while (!rc && !(s.sock_eof && s.err_eof && res->exited))
+	}
+	monos_chan_decoder_init(s.vdec);
+	while (!rc && !(s.sock_eof && s.vsock_eof && s.err_eof && res->exited))
 		rc = session_step(&s);
+	free(s.vdec);
 	if (rc < 0) {
 		kill(qemu, SIGKILL);
 		waitpid(qemu, &res->wait_status, 0);

@@ -200,6 +200,7 @@ GUEST_CASES=(
 	"backlog backlog none same"
 	"udp_cmsg udp_cmsg none same"
 	"udplite udplite none same"
+	"creds creds none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

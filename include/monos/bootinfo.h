@@ -24,6 +24,10 @@
  *    winsize  optional struct monos_chan_winsize of the host terminal
  *    cwd      optional: the program's working directory, an absolute guest
  *             path, no NUL (default "/"); the packer adds its directories
+ *    user     optional: who the program runs as, "UID:GID" or
+ *             "UID:GID:G1,G2,..." in decimal, no NUL: every user id UID,
+ *             every group id GID, the supplementary groups G1... (none
+ *             without them), capabilities only for UID 0 (default "0:0")
  *
  *    A missing or malformed entry is a boot error reported in the kernel log,
  *    except winsize, which is optional.  Later entries with the same name
@@ -72,6 +76,7 @@
 #define MONOS_RUN_TTY	  MONOS_RUN_DIR "/tty"
 #define MONOS_RUN_WINSIZE MONOS_RUN_DIR "/winsize"
 #define MONOS_RUN_CWD	  MONOS_RUN_DIR "/cwd"
+#define MONOS_RUN_USER	  MONOS_RUN_DIR "/user"
 
 #define MONOS_RUN_SEED_LEN 32
 #define MONOS_IMAGE_ALIGN  4096 /* file data alignment inside the image */

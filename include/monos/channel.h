@@ -1,6 +1,7 @@
 /*
- * monos host channel: the framing spoken over the 8250 UART between the
- * kernel and `monos run`.  Shared by kernel, monitor and cli; C99 only.
+ * monos host channel: the framing spoken over the 8250 UART, and over a
+ * virtio console once the kernel has found one, between the kernel and
+ * `monos run`.  Shared by kernel, monitor and cli; C99 only.
  *
  * The UART is a byte stream.  Under `monos run` (kernel option
  * `monos.channel=1`) every byte the kernel sends is part of a frame:
@@ -24,9 +25,27 @@
  * Without `monos.channel=1` (plain QEMU, libvirt, a cloud console) the kernel
  * writes plain text to the UART and no frames at all.
  *
+ * Two wires.  The UART is slow (about 150 KB/s under TCG), so `monos run`
+ * also gives the guest a virtio console: a virtio-serial device whose
+ * virtserialport nr=1 sits on a stream socket (QEMU's fd 3, the CLI holding
+ * the other end).  The same frames travel on it; the wires never carry
+ * parts of one frame, and each is decoded on its own:
+ *   - The kernel frames on the UART until it has found the virtio console
+ *     at boot, and from then on on the console only: so the UART carries
+ *     the earliest log lines, the console everything after, READY included.
+ *   - The host MUST send its frames on the wire READY came on, and reads
+ *     both (the UART first when both have bytes: its frames came first).
+ *   - Without the device (a host that offers none, `MONOS_VIRTIO_CONSOLE=0`,
+ *     libvirt, a cloud) everything stays on the UART, READY included.
+ * Flow control on the virtio wire is the device's: the kernel takes host
+ * bytes only as far as its stdin buffer has room (the rest wait in the
+ * host's socket), and a program's write waits while the host holds every
+ * transmit buffer.  MONOS_CHAN_MAX is the same on both wires.
+ *
  * Version history: 1 = this layout (MONOS_CHAN_MEMINFO, TIME_REQ and TIME
  * came later within version 1: a kernel or host without them drops the frame
- * as garbage).
+ * as garbage; so did the second wire: a kernel without it says READY on the
+ * UART, and a host without it offers no device).
  */
 #ifndef MONOS_CHANNEL_H
 #define MONOS_CHANNEL_H
@@ -110,7 +129,10 @@ static inline void monos_chan_header(uint8_t hdr[MONOS_CHAN_HDR], unsigned type,
 /*
  * Incremental frame decoder: feed bytes one at a time; a complete, valid frame
  * is reported when monos_chan_feed() returns 1 (then dec->type, dec->len and
- * dec->buf hold it).  Garbage is skipped: `accept(type)` tells which types the
+ * dec->buf hold it).  A receiver MAY take payload bytes in bulk itself while
+ * dec->state is 4 (copying them to dec->buf + dec->have, or consuming them,
+ * and advancing dec->have; state 0 again once dec->have == dec->len): the
+ * fast wire's receivers do.  Garbage is skipped: `accept(type)` tells which types the
  * receiver expects; anything else restarts the search for a magic byte.
  * Needs no allocation; safe for untrusted input.
  */

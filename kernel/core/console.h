@@ -1,6 +1,7 @@
 /*
  * The console: the kernel's side of the host channel (include/monos/
- * channel.h).  Under `monos run` every byte on the UART is framed: the
+ * channel.h).  Under `monos run` every byte on the UART (and on the virtio
+ * console, its fast wire, once found) is framed: the
  * program's stdout and stderr, the kernel log, syscall traces and the exit
  * status go out as frames; stdin, end of input, signals and the window size
  * come in as frames.  Booted any other way the UART is a plain text console:
@@ -32,11 +33,32 @@ void console_start_input(void);
 void console_write(unsigned type, const void *buf, size_t n);
 
 /*
+ * The same from a program's write (fds 1, 2): process context, no lock
+ * held.  On the virtio wire it sleeps while the host holds every transmit
+ * buffer rather than spin or drop.  Returns the bytes sent (`n`), fewer if
+ * a signal came after some went, or -ERESTARTSYS if before any.
+ */
+long console_write_wait(unsigned type, const void *buf, size_t n);
+
+/*
+ * The same from program memory at `ubuf`, in one go (one notification of
+ * the device for the whole write, not one per 4 KiB): process context.
+ * Returns the bytes sent, fewer on a fault or signal part-way, -EFAULT or
+ * -ERESTARTSYS if none were.
+ */
+long console_write_user(unsigned type, uint64_t ubuf, size_t n);
+
+/*
  * Read up to `n` bytes of stdin into the kernel buffer `buf`.  Returns the
  * count, 0 at end of input, -EAGAIN if nothing is there and `nonblock`, or
  * -EINTR when a signal for the program arrived while waiting.
  */
 long console_read_stdin(void *buf, size_t n, bool nonblock);
+
+/* console_read_stdin straight into the program's `ubuf` (no bounce buffer,
+ * so a read takes all there is, up to `n`); -EFAULT if nothing could be
+ * copied to it.  Process context. */
+long console_read_stdin_user(uint64_t ubuf, size_t n, bool nonblock);
 
 /* Bytes of stdin buffered now (FIONREAD, poll). */
 size_t console_stdin_avail(void);

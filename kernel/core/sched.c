@@ -21,6 +21,7 @@
 #include "core/kernel.h"
 #include "core/spinlock.h"
 #include "core/time.h"
+#include "core/vm.h"
 
 #define KSTACK_SIZE (16 * 1024)
 #define SLICE_NS    (10 * 1000 * 1000ull)
@@ -170,6 +171,8 @@ static void switch_to(struct thread *next)
 	prev->cpu_ns += busy - prev->cpu_since;
 	next->cpu_since = busy;
 	fpu_save(fpu_area(prev));
+	if (next->mm != prev->mm)
+		mm_switch(next->mm);
 	percpu()->current = next;
 	cpu_set_kernel_stack(next->kstack_top);
 	wrmsr(MSR_FS_BASE, next->fs_base);
@@ -395,6 +398,9 @@ struct thread *sched_spawn(const struct regs *r, uint64_t fs_base)
 	memcpy(sched_user_regs(t), r, sizeof(*r));
 	t->fs_base = fs_base;
 	t->gs_base = sched_current()->gs_base;
+	t->mm = sched_current()->mm; /* a thread of the same process */
+	t->files = sched_current()->files;
+	t->fs = sched_current()->fs;
 	fpu_save(fpu_area(t)); /* the child starts with the parent's FPU state */
 	/* What switch_stacks pops: six callee-saved registers and a return
 	 * address into thread_start, with the ABI's call alignment. */

@@ -21,6 +21,9 @@ enum thread_state {
 };
 
 struct file;
+struct mm;
+struct fdtable;
+struct fs_context;
 #define THREAD_HELD_MAX 4 /* files one system call keeps referenced (fs/file.c) */
 
 struct thread {
@@ -37,8 +40,15 @@ struct thread {
 	uint64_t robust_list, robust_len;
 	uint64_t rseq;	   /* registered struct rseq, or 0 */
 	uint32_t rseq_sig; /* its abort signature */
-	uint64_t sigmask;  /* blocked signals, bit (signo - 1) */
-	void *sig;	   /* pending signals, alternate stack: owned by linux/signal.c */
+	/* What the thread shares with the others of its process (design.md
+	 * contract 16, Linux's task->mm, files and fs): its address space,
+	 * descriptor table and place in the tree.  A new thread takes its
+	 * creator's; init sets the first thread's. */
+	struct mm *mm;
+	struct fdtable *files;
+	struct fs_context *fs;
+	uint64_t sigmask; /* blocked signals, bit (signo - 1) */
+	void *sig;	  /* pending signals, alternate stack: owned by linux/signal.c */
 	/* Files the current system call holds a reference on (fd_hold), so
 	 * that another thread closing the descriptor cannot free them under
 	 * a blocked call; dropped when the call returns (fd_release_held). */
@@ -60,7 +70,8 @@ struct thread *sched_current(void);
 struct regs *sched_user_regs(struct thread *t);
 
 /* Create the program's first thread (tid 1) with a fresh kernel stack, and
- * make it current.  Called once by init. */
+ * make it current; init gives it its mm, files and fs.  Called once by
+ * init. */
 struct thread *sched_create_main(void);
 
 /*

@@ -40,6 +40,12 @@ struct mm *mm_current(void)
 	return active;
 }
 
+void mm_switch(struct mm *mm)
+{
+	active = mm;
+	paging_activate(&mm->pt);
+}
+
 void vm_init(void)
 {
 	if (paging_create(&first_mm.pt))

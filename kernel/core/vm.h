@@ -193,6 +193,10 @@ struct mm {
 /* The address space the CPU runs in. */
 struct mm *mm_current(void);
 
+/* Run in `mm` from now on (its page tables loaded): the scheduler's, when
+ * the next thread's mm differs. */
+void mm_switch(struct mm *mm);
+
 /* Make the first address space (empty) and switch to it; boot only. */
 void vm_init(void);
 

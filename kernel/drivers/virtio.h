@@ -7,7 +7,7 @@
  * References are to "Virtual I/O Device (VIRTIO) Version 1.1" (the spec):
  * 2.1 device status, 2.2 feature bits, 2.7 split virtqueues, 3.1 device
  * initialisation, 4.1 virtio over PCI, 4.2 virtio over MMIO, 5.1 network
- * device.
+ * device, 5.3 console device.
  *
  * Layering: a transport (virtio_mmio.c, virtio_pci.c) finds a device, fills
  * a struct virtio_dev with its ops and calls virtio_probe(); the core hands
@@ -35,8 +35,9 @@
 #define VIRTIO_F_VERSION_1 32 /* modern device: little endian, any layout */
 
 /* Device ids (spec 5). */
-#define VIRTIO_ID_NET 1
-#define VIRTIO_ID_BLK 2
+#define VIRTIO_ID_NET	  1
+#define VIRTIO_ID_BLK	  2
+#define VIRTIO_ID_CONSOLE 3
 
 /* Interrupt reasons the transport reports (spec 4.2.2, InterruptStatus). */
 #define VIRTIO_IRQ_USED	  1u /* a queue has new used buffers */
@@ -95,6 +96,16 @@ int virtq_add(struct virtq *q, uint64_t pa, uint32_t len, bool device_writes, vo
  * the queue's lock.
  */
 void virtq_kick(struct virtq *q);
+
+/*
+ * virtq_kick_if_idle - as virtq_kick, but notify only if the device had
+ * used every buffer made visible before: while it holds one it is still
+ * working, and a device that looks at the ring again before it waits (the
+ * receive side of QEMU's virtio-serial) then finds the new ones by itself.
+ * A notification is a VM exit and a wake-up of QEMU's I/O thread.  Caller
+ * holds the queue's lock.
+ */
+void virtq_kick_if_idle(struct virtq *q);
 
 /*
  * virtq_get_used - take the next buffer the device has finished with:
@@ -254,5 +265,58 @@ void netdev_set_rx(netdev_rx_fn fn);
  * only, interrupts off, before the scheduler starts.
  */
 void virtio_net_selftest(void);
+
+/* ---- The console device (virtio_console.c, spec 5.3) ---- */
+
+/*
+ * The consumer of received bytes: called with `n` > 0 bytes, interrupts
+ * off, from the device's interrupt or from virtio_console_rx_resume; returns
+ * how many it took (0..n).  The rest stays in the driver, and no more
+ * arrive, until virtio_console_rx_resume is called.
+ */
+typedef size_t (*virtio_console_rx_fn)(const uint8_t *p, size_t n);
+
+/* virtio_console_init - register the driver; received bytes go to `rx`.
+ * Boot, before the transports scan.  Allocates nothing. */
+void virtio_console_init(virtio_console_rx_fn rx);
+
+/* virtio_console_present - whether a console device is up (then the
+ * functions below act; without one they do nothing). */
+bool virtio_console_present(void);
+
+/* virtio_console_rx_resume - the consumer has room again: hand it what
+ * waits.  Any context, no console lock held. */
+void virtio_console_rx_resume(void);
+
+#define VIRTIO_CONSOLE_BUF_SIZE 4096 /* bytes of one transmit buffer */
+
+/* virtio_console_tx_free - transmit buffers free now (those the device has
+ * sent are taken back first).  Any context. */
+unsigned virtio_console_tx_free(void);
+
+/* virtio_console_tx_get - a free transmit buffer of VIRTIO_CONSOLE_BUF_SIZE
+ * bytes, the caller's until virtio_console_tx_put; NULL when the host holds
+ * every one.  Any context. */
+void *virtio_console_tx_get(void);
+
+/* virtio_console_tx_put - hand `buf` back with its first `len` bytes to
+ * send, in the order of the calls (0: unused, nothing sent).  Sent at the
+ * next virtio_console_push.  Any context. */
+void virtio_console_tx_put(void *buf, size_t len);
+
+/* virtio_console_push - notify the device of the buffers put since the
+ * last push.  Any context. */
+void virtio_console_push(void);
+
+/* virtio_console_tx_wake - a writer starts (on) or stops (off) sleeping
+ * for room: while any sleeps, the device interrupts when it returns
+ * transmit buffers, and each interrupt calls sched_wake_all.  Calls pair
+ * up.  Any context. */
+void virtio_console_tx_wake(bool on);
+
+/* virtio_console_flush - push, then wait until the device has taken every
+ * byte (the host has it).  Bounded (a host that stopped reading cannot hold
+ * the kernel forever): false if it timed out.  Any context. */
+bool virtio_console_flush(void);
 
 #endif

@@ -113,16 +113,39 @@ int virtq_add(struct virtq *q, uint64_t pa, uint32_t len, bool device_writes, vo
 	return 0;
 }
 
-void virtq_kick(struct virtq *q)
+/* Make the buffers added visible to the device.  Caller holds the lock. */
+static void virtq_publish(struct virtq *q)
 {
-	if (!q->added)
-		return;
 	barrier(); /* descriptors and ring entries before the index */
 	q->avail_idx = (uint16_t)(q->avail_idx + q->added);
 	q->added = 0;
 	SHARED16(q->avail->idx) = q->avail_idx;
+}
+
+void virtq_kick(struct virtq *q)
+{
+	if (!q->added)
+		return;
+	virtq_publish(q);
 	mb(); /* the index store before the flags load (spec 2.7.13.4) */
 	if (!(SHARED16(q->used->flags) & VIRTQ_USED_F_NO_NOTIFY))
+		q->dev->ops->notify(q->dev, q->index);
+}
+
+void virtq_kick_if_idle(struct virtq *q)
+{
+	uint16_t before = q->avail_idx;
+
+	if (!q->added)
+		return;
+	virtq_publish(q);
+	/* Our avail->idx store before the used->idx load, as the device puts
+	 * a full fence between its used->idx store and its next look at
+	 * avail->idx (QEMU's virtio_notify): so either we see that it used
+	 * every buffer, or it sees the new ones. */
+	mb();
+	if (SHARED16(q->used->idx) == before &&
+	    !(SHARED16(q->used->flags) & VIRTQ_USED_F_NO_NOTIFY))
 		q->dev->ops->notify(q->dev, q->index);
 }
 

@@ -8,12 +8,14 @@
  */
 #include "exec/exec.h"
 #include "arch/x86_64/cpu.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/random.h"
 #include "core/uaccess.h"
 #include "core/vm.h"
 #include "fs/vfs.h"
+#include "fs/perm.h"
 #include "vdso/vdso_map.h"
 #include <lib/elf.h>
 #include "linux/uapi.h"
@@ -53,6 +55,7 @@ struct loaded {
 	uint64_t interp_base; /* AT_BASE: where the interpreter went, or 0 */
 	uint64_t entry;	      /* the first instruction: the interpreter's if any */
 	uint64_t vdso;	      /* AT_SYSINFO_EHDR: the vDSO's ELF header */
+	bool secure;	      /* AT_SECURE: it runs with privileges it gained */
 };
 
 static uint64_t auxv[MAX_AUXV * 2];
@@ -187,6 +190,7 @@ static long args_check(const char *path, struct strlist *args, const char *argv,
 
 static void auxv_build(const struct loaded *ld, uint64_t platform, uint64_t random, uint64_t execfn)
 {
+	const struct cred *c = cred_current();
 	const uint64_t v[] = {
 		AT_PHDR,	 ld->prog.phdr_vaddr + ld->bias,
 		AT_PHENT,	 sizeof(struct elf64_phdr),
@@ -195,14 +199,14 @@ static void auxv_build(const struct loaded *ld, uint64_t platform, uint64_t rand
 		AT_BASE,	 ld->interp_base,
 		AT_FLAGS,	 0,
 		AT_ENTRY,	 ld->prog.entry + ld->bias,
-		AT_UID,		 0,
-		AT_EUID,	 0,
-		AT_GID,		 0,
-		AT_EGID,	 0,
+		AT_UID,		 c->uid,
+		AT_EUID,	 c->euid,
+		AT_GID,		 c->gid,
+		AT_EGID,	 c->egid,
 		AT_PLATFORM,	 platform,
 		AT_HWCAP,	 cpu_features.hwcap,
 		AT_CLKTCK,	 USER_HZ,
-		AT_SECURE,	 0,
+		AT_SECURE,	 ld->secure,
 		AT_RANDOM,	 random,
 		AT_HWCAP2,	 cpu_features.hwcap2,
 		AT_EXECFN,	 execfn,
@@ -261,10 +265,14 @@ static long open_elf(const char *path, struct inode **ino, struct elf_info *info
 	const void *data;
 
 	*ino = vfs_lookup(vfs_cwd(), path, true);
+	if (*ino == ERR_PTR(-EACCES))
+		return *why = "a directory on its path is not searchable by the user", -EACCES;
 	if (IS_ERR(*ino))
 		return *why = "cannot find it in the image", PTR_ERR(*ino);
 	if (!S_ISREG((*ino)->mode))
 		return *why = "not a regular file", -EACCES;
+	if (perm_inode(*ino, MAY_EXEC))
+		return *why = "no permission to execute it", -EACCES;
 	data = (*ino)->data;
 	if (!IS_ALIGNED((uint64_t)data, 8)) {
 		if (!(*copy = kmalloc((*ino)->size ? (*ino)->size : 1)))
@@ -334,6 +342,8 @@ static long load(const char *path, const char *argv, size_t argv_len, const char
 	if ((err = vdso_map_install()) < 0)
 		return *why = "out of memory for the vDSO", err;
 	ld.vdso = err;
+	/* Set-user-ID and set-group-ID bits, and capabilities, as execve. */
+	ld.secure = cred_exec(ino->mode, ino->uid, ino->gid);
 	if ((err = build_stack(path, &args, &env, &ld, &sp)))
 		return *why = "out of memory for the stack", err;
 	memset(r, 0, sizeof(*r));

@@ -47,12 +47,31 @@ static long console_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 	return console_read_stdin(kbuf, n, f->flags & O_NONBLOCK);
 }
 
+static long console_read_to_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	if (!reads_stdin(f))
+		return -EBADF;
+	return console_read_stdin_user(ubuf, n, f->flags & O_NONBLOCK);
+}
+
+/* The channel stream a file writes: /dev/tty writes stdout. */
+static unsigned write_type(struct file *f)
+{
+	return stream_type[f->stream == CONSOLE_TERMINAL ? 1 : f->stream];
+}
+
 static long console_fwrite(struct file *f, const void *kbuf, size_t n, uint64_t off)
 {
 	if (f->stream == 0)
 		return -EBADF;
-	console_write(stream_type[f->stream == CONSOLE_TERMINAL ? 1 : f->stream], kbuf, n);
-	return n;
+	return console_write_wait(write_type(f), kbuf, n);
+}
+
+static long console_write_from_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	if (f->stream == 0)
+		return -EBADF;
+	return console_write_user(write_type(f), ubuf, n);
 }
 
 static unsigned console_poll(struct file *f, uint64_t *gen)
@@ -88,7 +107,9 @@ static long console_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 static const struct file_ops console_ops = {
 	.poll = console_poll,
 	.read = console_read,
+	.read_user = console_read_to_user, /* a read takes all stdin holds */
 	.write = console_fwrite,
+	.write_user = console_write_from_user, /* one device notification per write */
 	.ioctl = console_ioctl,
 	.seekable = false,
 };

@@ -7,6 +7,7 @@
  */
 #include "fs/vfs.h"
 #include "core/console.h"
+#include "core/cred.h"
 #include "core/kernel.h"
 #include "core/random.h"
 #include "core/uaccess.h"
@@ -154,6 +155,12 @@ void devfs_init(void)
 		ino->size = 0;
 		ino->data = NULL;
 		ino->sb = &devfs_sb;
+		/* The terminal is the user's, as a container runtime makes
+		 * it; the links to fds 0-2 stand for what the user holds. */
+		if (devices[i].ops == &reopen_ops) {
+			ino->uid = cred_current()->uid;
+			ino->gid = cred_current()->gid;
+		}
 	}
 	pty_init(dev);
 	/* /dev/shm, as Linux mounts it: where shm_open and sem_open (glibc and

@@ -2,7 +2,7 @@
  * Open files and the descriptor table.  A file description is shared by
  * dup'ed descriptors and counted by reference; a table is an object
  * (design.md contract 16: reference-counted, so CLONE_FILES can share one),
- * today the one process's, reached through fdt_current().
+ * reached through the thread (fdt_current()).
  *
  * The table starts small and doubles on demand up to the RLIMIT_NOFILE soft
  * limit, so a program that raises its limit (redis asks for 10,032, servers
@@ -42,12 +42,21 @@ struct fdtable {
 	unsigned refs;	/* the processes sharing it */
 };
 
-static struct fdtable first_table = { .soft = FD_LIMIT_DEFAULT, .refs = 1 };
+struct fdtable *fdt_create(void)
+{
+	struct fdtable *t = kzalloc(sizeof(*t));
 
-/* The calling process's table. */
+	if (t) {
+		t->soft = FD_LIMIT_DEFAULT;
+		t->refs = 1;
+	}
+	return t;
+}
+
+/* The calling thread's table: its process's. */
 static struct fdtable *fdt_current(void)
 {
-	return &first_table;
+	return sched_current()->files;
 }
 
 /* Regular files and symlinks of the image: reads copy from the initrd. */

@@ -5,6 +5,7 @@
  * EROFS, and an operation spanning two filesystems EXDEV.
  */
 #include "fs/vfs.h"
+#include "fs/perm.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 
@@ -59,7 +60,7 @@ struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32
 		return ERR_PTR(err);
 	if (is_dot(name, len) || vfs_child(dir, name, len))
 		return ERR_PTR(-EEXIST);
-	if ((err = ro_check(dir)))
+	if ((err = ro_check(dir)) || (err = perm_may_create(dir)))
 		return ERR_PTR(err);
 	if (!(copy = dup_name(name, len)))
 		return ERR_PTR(-ENOMEM);
@@ -68,6 +69,7 @@ struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32
 		return ERR_PTR(-ENOMEM);
 	}
 	ino->name_owned = true;
+	perm_init_owner(ino, dir);
 	ino->atime = ino->mtime = ino->ctime = vfs_now();
 	if (S_ISREG(mode))
 		ino->fops = &tmpfs_file_ops;
@@ -114,6 +116,10 @@ int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
 	if (!(e = vfs_child(dir, name, len)))
 		return -ENOENT;
 	ino = vfs_real(e);
+	/* Linux's may_delete checks rights before the entry's type; a
+	 * read-only directory answers EROFS below instead. */
+	if (!ro_check(dir) && (err = perm_may_delete(dir, e)))
+		return err;
 	if (rmdir && !S_ISDIR(ino->mode))
 		return -ENOTDIR;
 	if (!rmdir && S_ISDIR(ino->mode))
@@ -140,7 +146,7 @@ int vfs_link(struct inode *target, struct inode *dir, const char *name, size_t l
 		return -EEXIST;
 	if (target->sb != dir->sb)
 		return -EXDEV;
-	if ((err = ro_check(dir)))
+	if ((err = ro_check(dir)) || (err = perm_may_link(target)) || (err = perm_may_create(dir)))
 		return err;
 	if (S_ISDIR(target->mode))
 		return -EPERM;
@@ -219,6 +225,24 @@ static int rename_check(struct inode *odir, struct inode *oe, struct inode *ndir
 	return 0;
 }
 
+/* Linux's vfs_rename rights: remove the old entry, add or replace the new
+ * one, and write a directory whose ".." changes. */
+static int rename_perm(struct inode *odir, struct inode *oe, struct inode *ndir, struct inode *ne,
+		       unsigned flags)
+{
+	int err = perm_may_delete(odir, oe);
+
+	if (!err)
+		err = ne ? perm_may_delete(ndir, ne) : perm_may_create(ndir);
+	if (err || odir == ndir)
+		return err;
+	if (S_ISDIR(vfs_real(oe)->mode) && (err = perm_inode(oe, MAY_WRITE)))
+		return err;
+	if ((flags & RENAME_EXCHANGE) && S_ISDIR(vfs_real(ne)->mode))
+		err = perm_inode(ne, MAY_WRITE);
+	return err;
+}
+
 int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
 	       const char *nname, size_t nlen, unsigned flags)
 {
@@ -240,6 +264,8 @@ int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode 
 	ne = vfs_child(ndir, nname, nlen);
 	if ((err = rename_check(odir, oe, ndir, ne, flags)))
 		return err < 0 ? err : 0;
+	if ((err = rename_perm(odir, oe, ndir, ne, flags)))
+		return err;
 	if (ne && !(flags & RENAME_EXCHANGE) && (err = replace_check(vfs_real(oe), vfs_real(ne))))
 		return err;
 	if (!(copy = dup_name(nname, nlen)))

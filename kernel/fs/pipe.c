@@ -15,6 +15,7 @@
  * may wait for ends in sched_wake_all().
  */
 #include "fs/vfs.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
@@ -429,6 +430,7 @@ int pipe_create(struct file *ends[2], unsigned flags, void (*broken)(void))
 	p->bufs = kzalloc(p->nslots * sizeof(*p->bufs));
 	p->inode.ino = next_ino++;
 	p->inode.mode = PIPE_MODE;
+	cred_new_owner(&p->inode.uid, &p->inode.gid);
 	p->inode.nlink = 1;
 	p->inode.atime = p->inode.mtime = p->inode.ctime = vfs_now();
 	p->readers = p->writers = 1;

@@ -5,6 +5,7 @@
  * data, auxv from exec, maps from the VMA list, in Linux's formats.
  */
 #include "fs/procfs.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
@@ -102,6 +103,30 @@ static uint64_t vm_size_kb(void)
 	return kb;
 }
 
+/* status: the ids and groups, as Linux's task_state prints them (a space
+ * after the last group, even when there is none). */
+static void status_ids(struct procfs_buf *b)
+{
+	const struct cred *c = cred_current();
+
+	procfs_printf(b, "Uid:\t%u\t%u\t%u\t%u\n", c->uid, c->euid, c->suid, c->fsuid);
+	procfs_printf(b, "Gid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t", c->gid, c->egid, c->sgid,
+		      c->fsgid);
+	for (unsigned i = 0; i < c->ngroups; i++)
+		procfs_printf(b, i ? " %u" : "%u", c->groups[i]);
+	procfs_printf(b, " \n");
+}
+
+/* status: the capability sets (task_cap). */
+static void status_caps(struct procfs_buf *b)
+{
+	const struct cred *c = cred_current();
+
+	procfs_printf(b, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n", c->cap_inh,
+		      c->cap_prm, c->cap_eff);
+	procfs_printf(b, "CapBnd:\t%016lx\nCapAmb:\t%016lx\n", c->cap_bset, c->cap_amb);
+}
+
 static long gen_status(struct inode *ino, char *buf, size_t n)
 {
 	struct procfs_buf b = { buf, n, 0 };
@@ -110,16 +135,16 @@ static long gen_status(struct inode *ino, char *buf, size_t n)
 
 	procfs_printf(&b, "Name:\t%s\nUmask:\t0022\nState:\tR (running)\n", comm(c));
 	procfs_printf(&b, "Tgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\nTracerPid:\t0\n");
-	procfs_printf(&b, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t\n");
+	status_ids(&b);
 	procfs_printf(&b, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n", size, size);
 	procfs_printf(&b, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n", rss, rss);
 	procfs_printf(&b, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\n", size, VM_STACK_SIZE / 1024);
 	procfs_printf(&b, "VmSwap:\t       0 kB\nThreads:\t%u\n", sched_thread_count());
 	procfs_printf(&b, "SigQ:\t0/63432\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n");
 	procfs_printf(&b, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
-	procfs_printf(&b, "SigCgt:\t0000000000000000\nCapInh:\t0000000000000000\n");
-	procfs_printf(&b, "CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n");
-	procfs_printf(&b, "CapBnd:\t000001ffffffffff\nNoNewPrivs:\t0\nSeccomp:\t0\n");
+	procfs_printf(&b, "SigCgt:\t0000000000000000\n");
+	status_caps(&b);
+	procfs_printf(&b, "NoNewPrivs:\t0\nSeccomp:\t0\n");
 	procfs_printf(&b, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
 	procfs_printf(&b, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
 	return b.len;
@@ -246,6 +271,22 @@ static struct inode *fd_node(int fd)
 	return fd_nodes[fd] = ino;
 }
 
+/* /proc/PID and what is in it belong to the process's effective ids, as
+ * Linux's task_dump_owner: a program that changed user still reads its own
+ * fd/ (mode 0500). */
+static void own_entries(struct inode *dir)
+{
+	const struct cred *c = cred_current();
+	struct inode *e;
+
+	dir->uid = c->euid;
+	dir->gid = c->egid;
+	list_for_each_entry(e, &dir->children, sibling) {
+		e->uid = c->euid;
+		e->gid = c->egid;
+	}
+}
+
 /* fd/: one link per open descriptor, in order. */
 static void fd_refresh(struct inode *dir)
 {
@@ -263,6 +304,7 @@ static void fd_refresh(struct inode *dir)
 		procfs_set_link(ino, target);
 		list_add_tail(&ino->sibling, &dir->children);
 	}
+	own_entries(dir);
 	kfree(target);
 }
 
@@ -270,6 +312,7 @@ static void pid_refresh(struct inode *dir)
 {
 	char *path;
 
+	own_entries(dir);
 	if (!cwd_link) /* still being built */
 		return;
 	path = kmalloc(PATH_MAX);

@@ -16,6 +16,7 @@
  * its own), the queue and the counts below; waits use sched_wait.
  */
 #include "fs/pty.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
@@ -144,6 +145,7 @@ static struct inode *pts_node(unsigned index, const struct file_ops *ops)
 	if (ino) {
 		list_add_tail(&ino->sibling, &pts_dir->children);
 		ino->parent = pts_dir;
+		ino->uid = cred_current()->fsuid;
 		ino->atime = ino->mtime = ino->ctime = vfs_now();
 		return ino;
 	}
@@ -152,6 +154,7 @@ static struct inode *pts_node(unsigned index, const struct file_ops *ops)
 	if (!ino)
 		return NULL;
 	ino->rdev = (PTS_MAJOR << 8) | index;
+	ino->uid = cred_current()->fsuid; /* devpts: the opener of ptmx */
 	ino->gid = TTY_GID;
 	ino->fops = ops;
 	ino->atime = ino->mtime = ino->ctime = vfs_now();

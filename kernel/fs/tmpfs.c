@@ -11,6 +11,7 @@
  * mount) count as used but are not refused.
  */
 #include "fs/vfs.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/vm.h"
@@ -349,6 +350,7 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
 	ino->name_owned = true;
 	ino->sb = &tmpfs_sb;
 	ino->fops = &tmpfs_file_ops;
+	cred_new_owner(&ino->uid, &ino->gid);
 	ino->atime = ino->mtime = ino->ctime = vfs_now();
 	return ino;
 }

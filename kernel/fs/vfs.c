@@ -6,8 +6,10 @@
  * (fs/image.c) fills it first, at boot.
  */
 #include "fs/vfs.h"
+#include "fs/perm.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include "core/sched.h"
 #include "core/vm.h"
 #include <lib/fmt.h>
 
@@ -29,12 +31,19 @@ struct fs_context {
 	unsigned refs;	/* the processes sharing it */
 };
 
-static struct fs_context first_fs = { .cwd = &root, .umask = 022, .refs = 1 };
+struct fs_context *vfs_fs_create(void)
+{
+	struct fs_context *fs = kzalloc(sizeof(*fs));
 
-/* The calling process's. */
+	if (fs)
+		*fs = (struct fs_context){ .cwd = &root, .umask = 022, .refs = 1 };
+	return fs;
+}
+
+/* The calling thread's: its process's. */
 static struct fs_context *fs_current(void)
 {
-	return &first_fs;
+	return sched_current()->fs;
 }
 
 struct inode *vfs_root(void)
@@ -125,6 +134,7 @@ static struct inode *lookup_depth(struct inode *dir, const char *path, bool foll
 	while (*p) {
 		const char *end;
 		struct inode *next;
+		int err;
 		while (*p == '/')
 			p++;
 		if (!*p)
@@ -132,6 +142,10 @@ static struct inode *lookup_depth(struct inode *dir, const char *path, bool foll
 		end = p;
 		while (*end && *end != '/')
 			end++;
+		/* Linux's may_lookup: search permission on every directory a
+		 * component is looked up in, the last one's parent included. */
+		if (S_ISDIR(cur->mode) && (err = perm_inode(cur, MAY_EXEC)))
+			return ERR_PTR(err);
 		next = step(cur, p, end - p);
 		if (IS_ERR(next))
 			return next;

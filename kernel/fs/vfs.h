@@ -235,6 +235,13 @@ long vfs_inode_read(struct inode *ino, void *kbuf, size_t n, uint64_t off);
 /* The current time for timestamps (ns since the epoch). */
 uint64_t vfs_now(void);
 
+/* A new descriptor table (empty) and a new place in the tree (the root as
+ * working directory, umask 022), each with one reference, for a process's
+ * first thread (sched.h: thread->files, thread->fs); NULL when out of
+ * memory. */
+struct fdtable *fdt_create(void);
+struct fs_context *vfs_fs_create(void);
+
 /* The root directory, and the process's working directory. */
 struct inode *vfs_root(void);
 struct inode *vfs_cwd(void);

@@ -9,7 +9,9 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/pvh.h"
 #include "core/console.h"
+#include "core/cred.h"
 #include "core/fault_inject.h"
+#include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
 #include "core/random.h"
@@ -71,6 +73,21 @@ static const char *runfile_str(const char *name, size_t *len)
 	return vfs_runfile(name, &data, len) ? NULL : (const char *)data;
 }
 
+/* The program's first thread, in the first address space, with a new
+ * descriptor table and place in the tree: current from here on, so the
+ * boot's lookups have a working directory and the console's descriptors
+ * go into its table. */
+static void init_first_thread(void)
+{
+	struct thread *t = sched_create_main();
+
+	t->mm = mm_current();
+	t->files = fdt_create();
+	t->fs = vfs_fs_create();
+	if (!t->files || !t->fs)
+		boot_out_of_memory("the first thread's files");
+}
+
 /* Time, seed, terminals: what travels in the per-run archive. */
 static void init_per_run(void)
 {
@@ -96,6 +113,38 @@ static void init_per_run(void)
 	console_files_init(tty);
 }
 
+#define NOBODY 65534 /* the ids a malformed user entry leaves (Debian's nobody) */
+
+static bool user_bad; /* the per-run user entry is malformed: nothing starts */
+
+/* Who the program runs as (monos run -u): root when the entry is absent.
+ * A malformed entry never means root: the ids become nobody's, and
+ * start_program refuses to start. */
+static void init_user(void)
+{
+	size_t len;
+	const char *user = runfile_str("user", &len);
+	uint32_t ids[2] = { 0, 0 }, *groups = NULL;
+	unsigned n = 0, max = 1;
+	int err = 0;
+
+	for (size_t i = 0; user && i < len; i++)
+		max += user[i] == ',';
+	if (user && !(groups = kmalloc(max * sizeof(*groups))))
+		boot_out_of_memory("the credentials");
+	if (user)
+		err = parse_user_ids(user, len, ids, groups, max, &n);
+
+	if (err) { /* -EINVAL: -ERANGE cannot be, max counts the commas */
+		user_bad = true;
+		ids[0] = ids[1] = NOBODY;
+		n = 0;
+	}
+	if (cred_init(ids[0], ids[1], groups, n))
+		boot_out_of_memory("the credentials");
+	kfree(groups);
+}
+
 /* Start the program named by the per-run data; returns only on failure. */
 static long start_program(void)
 {
@@ -107,6 +156,10 @@ static long start_program(void)
 	const char *why;
 	long err;
 
+	if (user_bad) {
+		klog("monos: the per-run %s entry is not UID:GID[:GROUPS]\n", MONOS_RUN_USER);
+		return -EINVAL;
+	}
 	if (!exe || !argv || !exe_len || exe_len >= sizeof(path) || !argv_len) {
 		klog("monos: no program to run: the image has no %s or %s entry\n", MONOS_RUN_EXE,
 		     MONOS_RUN_ARGV);
@@ -118,6 +171,8 @@ static long start_program(void)
 		struct inode *dir = vfs_lookup(vfs_root(), path, true);
 		if (!IS_ERR(dir) && S_ISDIR(dir->mode))
 			vfs_set_cwd(dir);
+		else if (dir == ERR_PTR(-EACCES)) /* -u: the host's cwd is not the user's */
+			klog("monos: the user may not enter %s: the program starts in /\n", path);
 	}
 	memcpy(path, exe, exe_len);
 	path[exe_len] = 0;
@@ -152,6 +207,7 @@ void init_main(uint32_t start_info_phys)
 	init_memory();
 	apic_init();
 	time_init();
+	init_first_thread();
 	if (cmdline_flag(cmdline, "monos.verbose"))
 		klog("monos: tsc %lu kHz, %lu MiB RAM, initrd %lu bytes\n", time_tsc_khz(),
 		     mem_total_frames() >> 8, initrd.end - initrd.start);
@@ -168,6 +224,7 @@ void init_main(uint32_t start_info_phys)
 		boot_out_of_memory("the image's directory tree");
 	if (err < 0)
 		panic("boot: the image is not a valid cpio archive");
+	init_user(); /* /dev's terminal nodes belong to the user */
 	devfs_init();
 	vfs_init_mounts();
 	net_procfs_init();
@@ -177,7 +234,6 @@ void init_main(uint32_t start_info_phys)
 	if (netdev_present() || cmdline_find(cmdline, "monos.nettest", NULL))
 		net_init(cmdline);
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
-	sched_create_main();
 	process_init();
 	console_start_input();
 	err = start_program();

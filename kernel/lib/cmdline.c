@@ -189,3 +189,50 @@ int cmdline_parse_mmio(const char *s, size_t len, uint64_t *size, uint64_t *addr
 	*irq = (unsigned)iv;
 	return 0;
 }
+
+/* One decimal id of @len bytes below (uint32_t)-1: 0 or -EINVAL. */
+static int parse_one_id(const char *s, size_t len, uint32_t *id)
+{
+	uint64_t v;
+
+	if (!len || (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return -EINVAL;
+	if (parse_u64(s, len, &v) || v >= UINT32_MAX)
+		return -EINVAL;
+	*id = (uint32_t)v;
+	return 0;
+}
+
+/* The end of the field starting at @p: the next @sep, or @end. */
+static const char *field_end(const char *p, const char *end, char sep)
+{
+	while (p < end && *p != sep)
+		p++;
+	return p;
+}
+
+int parse_user_ids(const char *s, size_t len, uint32_t ids[2], uint32_t *groups, unsigned max,
+		   unsigned *n)
+{
+	const char *end = s + len, *p = s, *q;
+
+	*n = 0;
+	for (int i = 0; i < 2; i++) {
+		q = field_end(p, end, ':');
+		if (parse_one_id(p, q - p, &ids[i]) || (i == 0 && q == end))
+			return -EINVAL;
+		p = q + (q < end);
+	}
+	if (p == end)
+		return p[-1] == ':' ? -EINVAL : 0; /* "UID:GID:" */
+	for (;;) {
+		q = field_end(p, end, ',');
+		if (*n == max)
+			return -ERANGE;
+		if (parse_one_id(p, q - p, &groups[(*n)++]))
+			return -EINVAL;
+		if (q == end)
+			return 0;
+		p = q + 1;
+	}
+}

@@ -17,7 +17,6 @@
 #define IPC_SEQ_MAX	   (INT32_MAX / IPC_SEQ_MULTIPLIER)
 #define IPC_FIRST_SLOTS	   16
 /* include/uapi/linux/capability.h */
-#define CAP_IPC_OWNER 15
 
 struct spinlock ipc_lock = SPINLOCK_INIT;
 
@@ -131,8 +130,8 @@ long ipc_get(const struct ipc_kind *k, int32_t key, int flags, long arg)
 void ipc_obj_init(struct ipc_obj *o, int32_t key, int flags)
 {
 	o->key = key;
-	o->uid = o->cuid = 0; /* the program is root (sys_cred.c) */
-	o->gid = o->cgid = 0;
+	o->uid = o->cuid = cred_current()->euid;
+	o->gid = o->cgid = cred_current()->egid;
 	o->mode = flags & IPC_MODE;
 	o->ctime = ipc_now();
 }
@@ -140,11 +139,11 @@ void ipc_obj_init(struct ipc_obj *o, int32_t key, int flags)
 int ipc_perms(const struct ipc_obj *o, int flags)
 {
 	int want = (flags >> 6 | flags >> 3 | flags) & 7, granted;
-	uint32_t euid = 0, egid = 0; /* root, as sys_cred.c keeps it */
+	uint32_t euid = cred_current()->euid;
 
 	if (euid == o->uid || euid == o->cuid)
 		granted = o->mode >> 6;
-	else if (egid == o->gid || egid == o->cgid)
+	else if (cred_in_group(o->gid) || cred_in_group(o->cgid))
 		granted = o->mode >> 3;
 	else
 		granted = o->mode;
@@ -155,7 +154,7 @@ int ipc_perms(const struct ipc_obj *o, int flags)
 
 int ipc_owner(const struct ipc_obj *o)
 {
-	uint32_t euid = 0;
+	uint32_t euid = cred_current()->euid;
 
 	if (euid == o->uid || euid == o->cuid || cred_capable(CAP_SYS_ADMIN))
 		return 0;

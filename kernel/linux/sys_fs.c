@@ -2,8 +2,8 @@
  * System calls that change files and the tree: open with O_CREAT, mkdir,
  * unlink, rmdir, rename, link, symlink, truncate, fallocate, sync, times,
  * modes and owners, umask, statfs.  The checks of the tree itself are in
- * fs/namei.c; file data in fs/tmpfs.c.  The program runs as root, so no
- * permission is ever refused; a read-only filesystem (the image) gives EROFS.
+ * fs/namei.c; file data in fs/tmpfs.c; who may do what in fs/perm.c.  A
+ * read-only filesystem (the image) gives EROFS before any permission check.
  */
 #include "linux/syscall.h"
 #include "core/heap.h"
@@ -11,6 +11,7 @@
 #include "core/mem.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "fs/perm.h"
 
 #define FALLOC_FL_KEEP_SIZE 1
 #define UTIME_NOW	    ((1l << 30) - 1)
@@ -28,8 +29,9 @@ static uint32_t new_mode(long mode, uint32_t type)
 	return type | (mode & MODE_BITS & ~vfs_umask());
 }
 
-/* The inode O_CREAT opens: the existing entry or a new empty file. */
-static struct inode *open_create(long dirfd, uint64_t upath, long flags, long mode)
+/* The inode O_CREAT opens: the existing entry or a new empty file
+ * (*created set: no permission is checked on it, as Linux). */
+static struct inode *open_create(long dirfd, uint64_t upath, long flags, long mode, bool *created)
 {
 	struct path_last pl;
 	struct inode *ino;
@@ -50,25 +52,42 @@ static struct inode *open_create(long dirfd, uint64_t upath, long flags, long mo
 			ino = ERR_PTR(-EISDIR);
 	} else {
 		ino = vfs_create(pl.dir, pl.name, pl.len, new_mode(mode, S_IFREG));
+		*created = !IS_ERR(ino);
 	}
 	path_last_free(&pl);
 	return ino;
+}
+
+/* Linux's may_open order: ENOTDIR, EISDIR and EROFS (which vfs_open
+ * reports) come before the permission check. */
+static bool open_denied(struct inode *ino, long flags)
+{
+	bool wr = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+
+	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
+		return false;
+	if (wr && (S_ISDIR(ino->mode) || (ino->sb && ino->sb->rdonly && !ino->fops)))
+		return false;
+	return perm_may_open(ino, flags) != 0;
 }
 
 long fs_openat(long dirfd, uint64_t upath, long flags, long mode)
 {
 	struct inode *ino;
 	struct file *f;
+	bool created = false;
 	int fd;
 
 	if ((flags & O_CREAT) && !(flags & O_PATH))
-		ino = open_create(dirfd, upath, flags, mode);
+		ino = open_create(dirfd, upath, flags, mode, &created);
 	else
 		ino = path_at_lookup(dirfd, upath, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0);
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
 	if (S_ISLNK(ino->mode) && (flags & O_NOFOLLOW) && !(flags & O_PATH))
 		return -ELOOP;
+	if (!created && open_denied(ino, flags))
+		return -EACCES;
 	f = vfs_open(ino, flags);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
@@ -229,6 +248,10 @@ long sys_truncate(uint64_t path, int64_t len)
 		return PTR_ERR(ino);
 	if (len < 0)
 		return -EINVAL;
+	/* Linux's vfs_truncate: the type, a read-only filesystem, then the
+	 * right to write. */
+	if (S_ISREG(ino->mode) && !(ino->sb && ino->sb->rdonly) && perm_inode(ino, MAY_WRITE))
+		return -EACCES;
 	return tmpfs_truncate(ino, len);
 }
 
@@ -313,11 +336,25 @@ static bool set_time(uint64_t *t, const struct timespec_k *ts, uint64_t now)
 	return true;
 }
 
+/* Is either time of `ts` an explicit one (not UTIME_NOW or UTIME_OMIT)? */
+static bool explicit_time(const struct timespec_k ts[2])
+{
+	for (int i = 0; ts && i < 2; i++)
+		if (ts[i].nsec != UTIME_NOW && ts[i].nsec != UTIME_OMIT)
+			return true;
+	return false;
+}
+
 /* Set atime and mtime from `ts` (NULL: now); ctime becomes now. */
 static long set_times(struct inode *ino, const struct timespec_k ts[2])
 {
 	uint64_t now = vfs_now(), a = ino->atime, m = ino->mtime;
+	int err;
 
+	if (IS_ERR(ino))
+		return PTR_ERR(ino);
+	if ((err = perm_utimes(ino, explicit_time(ts))))
+		return err;
 	if (!ts) {
 		a = m = now;
 	} else if (!set_time(&a, &ts[0], now) || !set_time(&m, &ts[1], now)) {
@@ -341,8 +378,6 @@ long sys_utimensat(long dirfd, uint64_t path, uint64_t utimes, long flags)
 	if (utimes && ts[0].nsec == UTIME_OMIT && ts[1].nsec == UTIME_OMIT)
 		return 0; /* Linux returns before even looking the path up */
 	ino = meta_target(dirfd, path, flags);
-	if (IS_ERR(ino))
-		return PTR_ERR(ino);
 	return set_times(ino, utimes ? ts : NULL);
 }
 
@@ -363,8 +398,6 @@ long sys_futimesat(long dirfd, uint64_t path, uint64_t utv)
 		ts[i].nsec = tv[i].usec * 1000;
 	}
 	ino = meta_target(dirfd, path, 0);
-	if (IS_ERR(ino))
-		return PTR_ERR(ino);
 	return set_times(ino, utv ? ts : NULL);
 }
 
@@ -375,7 +408,7 @@ long sys_utimes(uint64_t path, uint64_t tv)
 
 long sys_utime(uint64_t path, uint64_t ubuf)
 {
-	int64_t buf[2]; /* struct utimbuf: actime, modtime */
+	int64_t buf[2] = { 0 }; /* struct utimbuf: actime, modtime */
 	struct timespec_k ts[2];
 	struct inode *ino;
 
@@ -384,8 +417,6 @@ long sys_utime(uint64_t path, uint64_t ubuf)
 	ts[0] = (struct timespec_k){ buf[0], 0 };
 	ts[1] = (struct timespec_k){ buf[1], 0 };
 	ino = meta_target(AT_FDCWD, path, 0);
-	if (IS_ERR(ino))
-		return PTR_ERR(ino);
 	return set_times(ino, ubuf ? ts : NULL);
 }
 
@@ -393,8 +424,11 @@ static long do_chmod(struct inode *ino, long mode)
 {
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
+	mode = perm_chmod(ino, mode & MODE_BITS);
+	if (mode < 0)
+		return mode;
 	ino = vfs_real(ino);
-	ino->mode = (ino->mode & S_IFMT) | (mode & MODE_BITS);
+	ino->mode = (ino->mode & S_IFMT) | mode;
 	ino->ctime = vfs_now();
 	return 0;
 }
@@ -421,8 +455,13 @@ long sys_fchmod(long fd, long mode)
 /* uid or gid (uint32_t)-1 leaves that one as it is. */
 static long do_chown(struct inode *ino, long uid, long gid)
 {
+	int err;
+
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
+	ino = vfs_real(ino);
+	if ((err = perm_chown(ino, uid, gid)))
+		return err;
 	if ((uint32_t)uid != (uint32_t)-1)
 		ino->uid = uid;
 	if ((uint32_t)gid != (uint32_t)-1)

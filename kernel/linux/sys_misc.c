@@ -168,6 +168,9 @@ long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old)
 		return -EINVAL;
 	if (new &&res == RLIMIT_NOFILE && nl.max > FD_NR_OPEN)
 		return -EPERM;
+	/* Raising a hard limit needs CAP_SYS_RESOURCE (Linux's do_prlimit). */
+	if (new &&nl.max > rlimits[res].max && !cred_capable(CAP_SYS_RESOURCE))
+		return -EPERM;
 	if (old && copy_to_user(old, &rlimits[res], sizeof(rlimits[res])))
 		return -EFAULT;
 	if (new)

@@ -27,7 +27,6 @@
 #define MSGSSZ	     16
 #define MSGSEG	     0xffff
 /* include/uapi/linux/capability.h */
-#define CAP_SYS_RESOURCE 24
 
 /* How a receiver's msgtyp selects (Linux's SEARCH_*). */
 enum search { SEARCH_ANY, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL, SEARCH_NUMBER };

@@ -8,8 +8,8 @@
 #include "core/kernel.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "fs/perm.h"
 
-#define X_OK	1
 #define W_OK	2
 #define DT_FIFO 1
 #define DT_CHR	2
@@ -76,6 +76,7 @@ long path_at_parent(long dirfd, uint64_t upath, struct path_last *pl)
 {
 	char *path = get_path(upath), *end, *last;
 	struct inode *dir;
+	long r;
 
 	memset(pl, 0, sizeof(*pl));
 	if (IS_ERR(path))
@@ -99,8 +100,10 @@ long path_at_parent(long dirfd, uint64_t upath, struct path_last *pl)
 		return PTR_ERR(dir);
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
-	if (!*last) /* the root itself */
+	if (!*last) /* the root itself: no component, nothing searched */
 		last = ".";
+	else if ((r = perm_inode(dir, MAY_EXEC)))
+		return r; /* the last component is looked up in it */
 	pl->dir = dir;
 	pl->name = last;
 	pl->len = strlen(last);
@@ -354,23 +357,42 @@ long sys_readlink(uint64_t path, uint64_t buf, long n)
 	return sys_readlinkat(AT_FDCWD, path, buf, n);
 }
 
+/* The checks of access(2) once the path is found: a read-only filesystem
+ * refuses writing, then the permission bits decide. */
+static long access_check(struct inode *ino, long mode)
+{
+	if ((mode & W_OK) && ino->sb && ino->sb->rdonly && !ino->fops)
+		return -EROFS; /* the image is read-only */
+	return perm_inode(ino, mode) ? -EACCES : 0;
+}
+
+/*
+ * access(2) asks with the real ids unless AT_EACCESS (Linux's
+ * access_override_creds): the fs ids become the real ones, and the
+ * effective capabilities are root's permitted set for a real root, none
+ * for anyone else.  The path is looked up with them too.
+ */
 long sys_faccessat2(long dirfd, uint64_t path, long mode, long flags)
 {
+	struct cred real = *cred_current();
 	struct inode *ino;
+	long r;
 
 	if (mode & ~7)
 		return -EINVAL;
 	if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	if (!(flags & AT_EACCESS)) {
+		real.fsuid = real.uid;
+		real.fsgid = real.gid;
+		real.cap_eff = real.uid ? 0 : real.cap_prm;
+		cred_override(&real);
+	}
 	ino = path_at_lookup(dirfd, path, flags);
-	if (IS_ERR(ino))
-		return PTR_ERR(ino);
-	if ((mode & W_OK) && ino->sb && ino->sb->rdonly && !ino->fops)
-		return -EROFS; /* the image is read-only */
-	/* The program runs as root: only X_OK on a file with no x bit fails. */
-	if ((mode & X_OK) && !S_ISDIR(ino->mode) && !(ino->mode & 0111))
-		return -EACCES;
-	return 0;
+	r = IS_ERR(ino) ? PTR_ERR(ino) : access_check(ino, mode);
+	if (!(flags & AT_EACCESS))
+		cred_revert();
+	return r;
 }
 
 long sys_faccessat(long dirfd, uint64_t path, long mode)
@@ -395,26 +417,27 @@ long sys_getcwd(uint64_t buf, size_t n)
 	return copy_to_user(buf, path, len + 1) ? -EFAULT : len + 1;
 }
 
-long sys_chdir(uint64_t path)
+/* chdir and fchdir: a directory the caller may search. */
+static long set_cwd(struct inode *ino)
 {
-	struct inode *ino = path_at_lookup(AT_FDCWD, path, 0);
-
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
 	if (!S_ISDIR(ino->mode))
 		return -ENOTDIR;
+	if (perm_inode(ino, MAY_EXEC))
+		return -EACCES;
 	vfs_set_cwd(ino);
 	return 0;
+}
+
+long sys_chdir(uint64_t path)
+{
+	return set_cwd(path_at_lookup(AT_FDCWD, path, 0));
 }
 
 long sys_fchdir(long fd)
 {
 	struct file *f = fd_get(fd);
 
-	if (!f)
-		return -EBADF;
-	if (!S_ISDIR(f->inode->mode))
-		return -ENOTDIR;
-	vfs_set_cwd(f->inode);
-	return 0;
+	return f ? set_cwd(f->inode) : -EBADF;
 }

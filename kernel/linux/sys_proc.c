@@ -132,6 +132,7 @@ long sys_setpgid(int pid, int pgid)
 /* Remembered only: one CPU runs the threads round robin whatever is set. */
 static int sched_policy = SCHED_OTHER, sched_rt_priority;
 static bool sched_reset_on_fork;
+#define RLIMIT_RTPRIO 14 /* include/uapi/asm-generic/resource.h */
 static int nice_value;
 
 static bool rt_policy(int policy)
@@ -145,8 +146,8 @@ static bool valid_policy(int policy)
 	       policy == SCHED_IDLE || policy == SCHED_DEADLINE;
 }
 
-/* Linux's do_sched_setscheduler and __sched_setscheduler checks; root may
- * choose any policy, SCHED_DEADLINE only through sched_setattr. */
+/* Linux's do_sched_setscheduler and __sched_setscheduler checks; root
+ * (CAP_SYS_NICE) may choose any policy, SCHED_DEADLINE only through sched_setattr. */
 static long set_scheduler(int pid, int policy, uint64_t uparam)
 {
 	int prio;
@@ -169,6 +170,10 @@ static long set_scheduler(int pid, int policy, uint64_t uparam)
 	if (prio < 0 || prio > MAX_RT_PRIO - 1 || policy == SCHED_DEADLINE ||
 	    rt_policy(policy) != (prio != 0))
 		return -EINVAL;
+	/* Without CAP_SYS_NICE, real-time priority within RLIMIT_RTPRIO. */
+	if (rt_policy(policy) && !cred_capable(CAP_SYS_NICE) &&
+	    (uint64_t)prio > misc_rlimit_cur(RLIMIT_RTPRIO))
+		return -EPERM;
 	sched_policy = policy;
 	sched_rt_priority = prio;
 	sched_reset_on_fork = reset;
@@ -281,7 +286,12 @@ long sys_setpriority(int which, int who, int nice)
 
 	if (r)
 		return r;
-	nice_value = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : (int)nice;
+	nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice;
+	/* Linux's can_nice: a lower nice needs CAP_SYS_NICE (RLIMIT_NICE is
+	 * 0 by default, and monos does not raise it). */
+	if (nice < nice_value && !cred_capable(CAP_SYS_NICE))
+		return -EACCES;
+	nice_value = nice;
 	return 0;
 }
 

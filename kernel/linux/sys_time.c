@@ -165,10 +165,11 @@ long sys_time(uint64_t t)
 }
 
 /*
- * Setting the wall clock.  The program runs as root, so it may; only
- * CLOCK_REALTIME can be set (Linux: EINVAL for the others).  The new offset
- * reaches the vDSO through time_set_realtime()'s vvar update; from then on
- * the host's time (the channel's TIME answers) no longer moves the clock.
+ * Setting the wall clock needs CAP_SYS_TIME (EPERM, checked after the
+ * value, as Linux's security_settime64); only CLOCK_REALTIME can be set
+ * (Linux: EINVAL for the others).  The new offset reaches the vDSO through
+ * time_set_realtime()'s vvar update; from then on the host's time (the
+ * channel's TIME answers) no longer moves the clock.
  */
 long sys_clock_settime(long clk, uint64_t uts)
 {
@@ -180,6 +181,8 @@ long sys_clock_settime(long clk, uint64_t uts)
 		return -EFAULT;
 	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
+	if (!cred_capable(CAP_SYS_TIME))
+		return -EPERM;
 	time_set_realtime((uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec);
 	return 0;
 }
@@ -190,12 +193,14 @@ long sys_settimeofday(uint64_t utv, uint64_t utz)
 {
 	int64_t tv[2]; /* tv_sec, tv_usec */
 
+	if (utv && copy_from_user(tv, utv, sizeof(tv)))
+		return -EFAULT;
+	if (utv && (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000))
+		return -EINVAL;
+	if (!cred_capable(CAP_SYS_TIME))
+		return -EPERM;
 	if (!utv)
 		return 0;
-	if (copy_from_user(tv, utv, sizeof(tv)))
-		return -EFAULT;
-	if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
-		return -EINVAL;
 	time_set_realtime((uint64_t)tv[0] * NSEC_PER_SEC + (uint64_t)tv[1] * 1000);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "linux/syscall_nr.h"
+#include "core/cred.h"
 
 struct regs;
 
@@ -208,8 +209,6 @@ long sys_get_robust_list(long tid, uint64_t head, uint64_t len);
  * for any other option. */
 bool proc_is_self(int pid);
 long cred_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
-/* sys_cred.c: whether capability `cap` (CAP_*) is in the effective set. */
-bool cred_capable(int cap);
 /* sys_proc.c */
 long sys_pipe(uint64_t fds);
 long sys_pipe2(uint64_t fds, int flags);
@@ -232,9 +231,11 @@ long sys_setpriority(int which, int who, int nice);
 long sys_getrusage(int who, uint64_t ru);
 long sys_times(uint64_t buf);
 long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
-/* sys_cred.c */
-/* Whether capability `cap` is in the effective set (Linux's capable()). */
-bool cred_capable(int cap);
+/* sys_cred.c (the credentials and cred_capable: core/cred.h) */
+long sys_getuid(void);
+long sys_geteuid(void);
+long sys_getgid(void);
+long sys_getegid(void);
 long sys_setuid(uint32_t uid);
 long sys_setgid(uint32_t gid);
 long sys_setreuid(uint32_t ruid, uint32_t euid);

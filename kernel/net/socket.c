@@ -5,6 +5,7 @@
  * SO_SNDTIMEO.  A family plugs in with one line in `families`.
  */
 #include "net/socket.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
@@ -220,6 +221,7 @@ static struct socket *sock_new(int family, int type, int protocol)
 	s->sndbuf = s->rcvbuf = SOCK_BUF_DEFAULT;
 	s->inode.ino = next_ino++;
 	s->inode.mode = S_IFSOCK | SOCK_MODE;
+	cred_new_owner(&s->inode.uid, &s->inode.gid);
 	s->inode.nlink = 1;
 	s->inode.atime = s->inode.mtime = s->inode.ctime = vfs_now();
 	return s;

@@ -11,6 +11,7 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/uapi.h"
+#include "fs/perm.h"
 
 #define SIOCOUTQ    0x5411 /* TIOCOUTQ */
 #define POLLWRBAND  0x200
@@ -152,6 +153,8 @@ struct unix_sock *unix_find(const struct unix_name *n, int type)
 		ino = vfs_lookup(vfs_cwd(), name_path(n), true);
 		if (IS_ERR(ino))
 			return (struct unix_sock *)ino;
+		if (perm_inode(ino, MAY_WRITE)) /* Linux: before the type */
+			return ERR_PTR(-EACCES);
 		if (!S_ISSOCK(ino->mode))
 			return ERR_PTR(-ECONNREFUSED);
 	}

@@ -232,6 +232,25 @@ TEST(options_network_forms)
 	options_free(&o);
 }
 
+TEST(options_user_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "-u", "1000:1000", "p"), 0);
+	CHECK_STR(o.user, "1000:1000");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--user=postgres", "-upostgres:www-data", "p"), 0);
+	CHECK_STR(o.user, "postgres:www-data"); /* the last one wins */
+	options_free(&o);
+	const char *bad[] = { "", ":1", "1:", "1:2:3" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ(PARSE(&o, err, "-u", (char *)bad[i], "p"), -EINVAL);
+		CHECK(strstr(err, "use USER or USER:GROUP") != NULL);
+		options_free(&o);
+	}
+}
+
 TEST(options_bad_flags)
 {
 	struct run_options o;
@@ -284,6 +303,7 @@ int main(void)
 	RUN(options_file_forms);
 	RUN(options_publish_forms);
 	RUN(options_network_forms);
+	RUN(options_user_forms);
 	RUN(options_bad_flags);
 	RUN(options_double_dash_and_help);
 	return unit_summary();

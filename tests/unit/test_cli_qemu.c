@@ -88,7 +88,29 @@ TEST(qemu_command_line)
 	CHECK((i = find_arg(argv, "-append")) > 0 &&
 	      strcmp(argv[i + 1], "monos.channel=1 monos.verbose=1") == 0);
 	CHECK_EQ(qemu_build_argv(&cfg, argv, 10, buf, sizeof(buf)), -E2BIG);
-	CHECK(find_arg(argv, "-netdev") < 0); /* no --net: no device */
+	CHECK(find_arg(argv, "-netdev") < 0);			       /* no --net: no device */
+	CHECK(find_arg(argv, "virtserialport,chardev=vcon,nr=1") < 0); /* vcon off */
+}
+
+TEST(qemu_virtio_console)
+{
+	struct qemu_config cfg = {
+		.qemu = "/q", .kernel = "/k", .initrd = "/i", .memory = 64u << 20, .vcon = true
+	};
+	char *argv[64], buf[256];
+	int i;
+
+	/* The channel's fast wire: a serial port (not a console: QEMU drops
+	 * what a console port sends when the host is slow) at nr=1 on fd 3. */
+	CHECK(qemu_build_argv(&cfg, argv, 64, buf, sizeof(buf)) > 0);
+	CHECK((i = find_arg(argv, "socket,id=vcon,fd=3")) > 0 &&
+	      strcmp(argv[i - 1], "-chardev") == 0);
+	CHECK(find_arg(argv, "virtio-serial-device,max_ports=2") > 0);
+	CHECK(find_arg(argv, "virtserialport,chardev=vcon,nr=1") > 0);
+	cfg.machine = OPTIONS_MACHINE_Q35;
+	CHECK(qemu_build_argv(&cfg, argv, 64, buf, sizeof(buf)) > 0);
+	CHECK(find_arg(argv, "virtio-serial-pci,max_ports=2,disable-legacy=on") > 0);
+	CHECK(find_arg(argv, "virtio-serial-device,max_ports=2") < 0);
 }
 
 TEST(qemu_networks_and_machines)
@@ -128,6 +150,7 @@ TEST(qemu_networks_and_machines)
 int main(void)
 {
 	RUN(qemu_accel_choice);
+	RUN(qemu_virtio_console);
 	RUN(qemu_command_line);
 	RUN(qemu_networks_and_machines);
 	return unit_summary();

@@ -163,8 +163,30 @@ TEST(cmdline_mmio)
 	CHECK_EQ(irq, 7);
 }
 
+TEST(parse_user_ids_forms)
+{
+	uint32_t ids[2], g[4];
+	unsigned n;
+
+	CHECK_EQ(parse_user_ids("1000:1000", 9, ids, g, 4, &n), 0);
+	CHECK(ids[0] == 1000 && ids[1] == 1000 && n == 0);
+	CHECK_EQ(parse_user_ids("0:0:27,4294967294", 17, ids, g, 4, &n), 0);
+	CHECK(ids[0] == 0 && n == 2 && g[0] == 27 && g[1] == 4294967294u);
+	CHECK_EQ(parse_user_ids("5:6:7", 5, ids, g, 4, &n), 0);
+	CHECK(n == 1 && g[0] == 7);
+	const char *bad[] = { "",    "1000",   "1000:", ":1",	"1:2:",		"1:2:3,", "1:2:,3",
+			      "a:1", "1:0x10", "1::2",	"-1:0", "4294967295:0", "1:2:3:4" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_EQ(parse_user_ids(bad[i], strlen(bad[i]), ids, g, 4, &n), -EINVAL);
+	CHECK_EQ(parse_user_ids("1:2:3,4,5,6,7", 13, ids, g, 4, &n), -ERANGE);
+	/* Only the bytes given count: the entry has no NUL. */
+	CHECK_EQ(parse_user_ids("7:8junk", 3, ids, g, 4, &n), 0);
+	CHECK(ids[0] == 7 && ids[1] == 8);
+}
+
 int main(void)
 {
+	RUN(parse_user_ids_forms);
 	RUN(cmdline_find_values);
 	RUN(cmdline_last_occurrence_wins);
 	RUN(cmdline_flags);

@@ -10,8 +10,14 @@
 	/* long uaccess_copy(void *dst, const void *src, size_t n): 0 or -EFAULT */
 	.globl uaccess_copy
 uaccess_copy:
+	/* Eight bytes a step, then the rest: under TCG every step of a REP
+	 * string instruction costs about the same, whatever its width. */
 	mov %rdx, %rcx
-1:	rep movsb
+	shr $3, %rcx
+1:	rep movsq
+	mov %rdx, %rcx
+	and $7, %rcx
+6:	rep movsb
 	xor %eax, %eax
 	ret
 
@@ -34,8 +40,12 @@ uaccess_strncpy:
 	.globl uaccess_zero
 uaccess_zero:
 	mov %rsi, %rcx
+	shr $3, %rcx
 	xor %eax, %eax
-4:	rep stosb
+4:	rep stosq
+	mov %rsi, %rcx
+	and $7, %rcx
+7:	rep stosb
 	ret
 
 uaccess_fault:
@@ -47,3 +57,5 @@ uaccess_fault:
 	.quad 1b, uaccess_fault
 	.quad 2b, uaccess_fault
 	.quad 4b, uaccess_fault
+	.quad 6b, uaccess_fault
+	.quad 7b, uaccess_fault

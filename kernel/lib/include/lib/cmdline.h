@@ -48,4 +48,14 @@ int parse_u64(const char *s, size_t len, uint64_t *out);
  */
 int parse_size(const char *s, size_t len, uint64_t *out);
 
+/*
+ * parse_user_ids - parse the per-run user entry "UID:GID" or
+ * "UID:GID:G1,G2,..." (include/monos/bootinfo.h) of @len bytes at @s:
+ * decimal ids below 2^32 - 1 ((uid_t)-1 is no id).  The uid and gid go to
+ * @ids, the supplementary groups to @groups (room for @max), their count
+ * to *@n.  Returns 0, -EINVAL if malformed, -ERANGE past @max groups.
+ */
+int parse_user_ids(const char *s, size_t len, uint32_t ids[2], uint32_t *groups, unsigned max,
+		   unsigned *n);
+
 #endif
