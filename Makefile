@@ -33,6 +33,7 @@ include cli/cli.mk
 include tests/unit/unit.mk
 include tests/guest/guest.mk
 include bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 test: all unit-test guest-programs
 	bash tests/run.sh

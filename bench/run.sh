@@ -173,8 +173,8 @@ EOF
 	cat "$tmp/wall" "$tmp/icount" "$tmp/syscall" "$tmp/http" "$tmp/redis" "$tmp/netcount" \
 		"$tmp/idle" "$tmp/memory" "$tmp/size" "$tmp/stdio"
 	# Recorded by hand (an hour, tens of minutes): bench/clock_drift.sh,
-	# make soak and make failinject.
-	for f in docs/clock-drift.md docs/hardening.md; do
+	# make soak and make failinject; make fuzz.
+	for f in docs/clock-drift.md docs/hardening.md docs/fuzz-figure.md; do
 		if [ -f "$f" ]; then
 			echo
 			cat "$f"

@@ -6,6 +6,9 @@
 #           glibc, glibc-pie), natively and inside monos with the same argv,
 #           environment and stdin; stdout, stderr and exit status are each one
 #           counted test ("PASS guest/musl/io stdout")
+#   fuzz/   each host fuzz target over its corpus (tests/fuzz/corpus/TARGET,
+#           replayed, no new fuzzing) and the syscall fuzzer over a fixed set
+#           of seeds in monos: a panic, a hang or no exit status fails
 #   cli/    every tests/cli/*.sh: one counted test per script, exit 0 = pass
 #   apps/   every tests/apps/*.sh, the same way
 #   san/    the unit tests and the CLI scripts that boot no guest again,
@@ -171,6 +174,13 @@ GUEST_CASES=(
 	"fdclose fdclose none same"
 	"timerfd timerfd none same"
 	"signalfd signalfd none same"
+	"tmpfs_huge tmpfs_huge none same"
+	"tmpfs_fallocate tmpfs_fallocate none same"
+	"tmpfs_holes tmpfs_holes none same"
+	"tmpfs_full tmpfs_full none same"
+	"timer_storm timer_storm none same"
+	"timer_huge timer_huge none same"
+	"opath_io opath_io none same"
 	"args args none same one 'two words' '' last"
 	"fdmany fdmany none same"
 	"statfs statfs none same"
@@ -378,6 +388,69 @@ run_guests() {
 	done
 }
 
+# -------------------------------------------------------------- fuzz tests
+# Seeds of the syscall fuzzer (tests/fuzz/sysfuzz.c) that CI replays, each
+# for FUZZ_CALLS calls: under a minute in all under TCG.  Each once found a
+# kernel bug (docs/fuzzing.md): 1 the heap's cursor, 2 timers of 2^63 s,
+# 3 mremap, 4 fallocate, 7 tmpfs holes, 102 I/O on O_PATH.  `make fuzz`
+# fuzzes for longer, with new seeds.
+FUZZ_SEEDS=(1 2 3 4 7 102)
+FUZZ_CALLS=20000
+
+# One seed in monos: a panic, a hang or no exit status fails; the program's
+# own end (killed, out of memory) is the fuzzer's business, shown as a note.
+run_sys_seed() {
+	local s=$1 d=$work/fuzz.$1 name=fuzz/sys/seed-$1 rc
+	mkdir -p "$d"
+	timeout -k 5 "$GUEST_TIMEOUT" "$MONOS" run "$BUILD/tests/fuzz/sysfuzz" "$s" "$FUZZ_CALLS" \
+		</dev/null >"$d/out" 2>"$d/err"
+	rc=$?
+	if [ $rc -ne 124 ] && [ $rc -ne 125 ]; then
+		echo "PASS $name"
+		[ $rc -eq 0 ] || echo "    note: the fuzzer ended early (status $rc): $(tail -n 1 "$d/out")"
+		return
+	fi
+	echo "FAIL $name ($([ $rc -eq 124 ] && echo "timeout ${GUEST_TIMEOUT}s" || echo "kernel panic or no exit status"))"
+	echo "    after: $(grep 'sysfuzz: seed' "$d/out" | tail -n 1)"
+	echo "    replay, printing every call from FROM: monos run $BUILD/tests/fuzz/sysfuzz $s $FUZZ_CALLS FROM"
+	[ $rc -eq 124 ] && run_monos "$d" verbose /dev/null -v -- "$BUILD/tests/fuzz/sysfuzz" "$s" "$FUZZ_CALLS" &&
+		cp "$d/verbose.err" "$d/err"
+	echo "    --- kernel log (last $LOG_LINES lines):"
+	grep -v 'does not implement\|unknown system call' "$d/err" | tail -n "$LOG_LINES" | cat -v |
+		sed 's/^/    | /'
+}
+
+# Each host fuzz target replays its corpus (every file once).
+run_corpus() {
+	local t=$1 name=fuzz/corpus/$1 bin=$BUILD/tests/fuzz/fuzz_$1 files
+	files=(tests/fuzz/corpus/"$t"/*)
+	timeout -k 5 "$GUEST_TIMEOUT" "$bin" "${files[@]}" >"$work/corpus.$t" 2>&1
+	if [ $? -eq 0 ]; then
+		echo "PASS $name (${#files[@]} inputs)"
+	else
+		echo "FAIL $name"
+		show "libFuzzer" "$work/corpus.$t" "$LOG_LINES"
+	fi
+}
+
+run_fuzz() {
+	local t s log=$work/fuzz.log
+	: >"$log"
+	if ! make --no-print-directory fuzz-programs >"$work/fuzz-build.log" 2>&1; then
+		selected fuzz/build && echo "FAIL fuzz/build" >>"$log" &&
+			show "make fuzz-programs (clang with libFuzzer: scripts/deps.sh)" \
+				"$work/fuzz-build.log" 40 >>"$log"
+	fi
+	for t in tests/fuzz/corpus/*/; do
+		t=$(basename "$t")
+		selected "fuzz/corpus/$t" && run_corpus "$t" >>"$log"
+	done
+	for s in "${FUZZ_SEEDS[@]}"; do
+		selected "fuzz/sys/seed-$s" && run_sys_seed "$s" >>"$log"
+	done
+	tally "$log"
+}
+
 # ------------------------------------------------- CLI and application tests
 # Each tests/cli/*.sh and tests/apps/*.sh is one test; it gets MONOS, BUILD and
 # GUEST (the musl guest programs) in its environment and a fresh TMPDIR.
@@ -444,6 +517,7 @@ run_san() {
 }
 
 run_guests
+run_fuzz
 run_scripts cli
 run_scripts apps
 run_san

@@ -21,6 +21,7 @@
 #define MAX_SHIFT   11 /* 2048-byte blocks; larger ones take whole pages */
 #define NCLASSES    (MAX_SHIFT - MIN_SHIFT + 1)
 #define LARGE_CLASS 0xffu
+#define KHEAP_END   MMIO_BASE /* the KHEAP area ends where MMIO starts (kernel.h) */
 
 struct block_hdr {
 	uint32_t class; /* index into free_lists, or LARGE_CLASS */
@@ -86,7 +87,7 @@ static unsigned range_list(uint64_t pages)
 }
 
 /* A virtual range for `pages` pages and a guard page: a freed one of that
- * size if there is one, else fresh addresses. */
+ * size if there is one, else fresh addresses; 0 if the area has no room. */
 static uint64_t range_get(uint64_t pages)
 {
 	uint64_t flags = spin_lock_irqsave(&heap_lock), va;
@@ -97,6 +98,8 @@ static uint64_t range_get(uint64_t pages)
 	if (r) {
 		*pp = r->next;
 		va = r->va;
+	} else if ((pages + 1) * PAGE_SIZE > KHEAP_END - kheap_next) {
+		va = 0;
 	} else {
 		va = kheap_next;
 		kheap_next += (pages + 1) * PAGE_SIZE;
@@ -123,12 +126,23 @@ static void range_put(uint64_t va, uint64_t pages)
 	spin_unlock_irqrestore(&heap_lock, flags);
 }
 
+/*
+ * Whole pages and a guard page.  A request the free frames cannot meet is
+ * refused before any range is taken: a huge size (a tmpfs page array for an
+ * offset near 2^63) once carried the KHEAP cursor past the area's end into
+ * non-canonical addresses, and size + HDR could wrap.
+ */
 static void *large_alloc(size_t size)
 {
-	size_t pages = ALIGN_UP(size + HDR, PAGE_SIZE) / PAGE_SIZE;
-	uint64_t va = range_get(pages);
+	size_t pages;
+	uint64_t va;
 	struct block_hdr *h;
 
+	if (size / PAGE_SIZE >= mem_total_frames() - mem_used_frames())
+		return NULL;
+	pages = ALIGN_UP(size + HDR, PAGE_SIZE) / PAGE_SIZE;
+	if (!(va = range_get(pages)))
+		return NULL;
 	for (size_t i = 0; i < pages; i++) {
 		uint64_t pa = mem_alloc_frame(0);
 		if (!pa || paging_map_kernel(va + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G)) {

@@ -28,7 +28,7 @@ static void tmpfs_space(struct vfs_space *sp);
 struct vfs_sb tmpfs_sb = {
 	.name = "tmpfs", .magic = TMPFS_MAGIC, .dev = TMPFS_DEV, .space = tmpfs_space
 };
-static uint64_t used_pages; /* data pages of every tmpfs file */
+static uint64_t used_pages; /* data pages of the limited files (tmpfs_room) */
 
 uint64_t tmpfs_max_pages(void)
 {
@@ -39,6 +39,21 @@ static void tmpfs_space(struct vfs_space *sp)
 {
 	sp->blocks = tmpfs_max_pages();
 	sp->bfree = sp->blocks - MIN(used_pages, sp->blocks);
+}
+
+/*
+ * Files hold at most half of RAM, Linux's default size= for tmpfs: beyond,
+ * writes get ENOSPC, and the kernel and the program keep memory to run in
+ * (one sendfile from /dev/zero once took every frame, and the program died
+ * at its next signal).  memfd and shared anonymous memory, which Linux keeps
+ * on its internal shm mount, have no limit but memory; an unlinked file
+ * keeps its limit.  Guarded by the syscall lock, as the page arrays are.
+ */
+static uint64_t tmpfs_room(const struct inode *ino)
+{
+	if (ino->shm)
+		return UINT64_MAX;
+	return used_pages < tmpfs_max_pages() ? tmpfs_max_pages() - used_pages : 0;
 }
 
 /* Make room for page index `idx` in the array (doubling). */
@@ -65,9 +80,10 @@ static uint64_t page_of(struct inode *ino, uint64_t idx, bool alloc)
 {
 	if (idx < ino->npages && ino->pages[idx])
 		return ino->pages[idx];
-	if (!alloc || (ino->parent && used_pages >= tmpfs_max_pages()) || grow_array(ino, idx))
+	if (!alloc || !tmpfs_room(ino) || grow_array(ino, idx))
 		return 0;
-	if ((ino->pages[idx] = mem_alloc_frame(1)))
+	ino->pages[idx] = mem_alloc_frame(1);
+	if (ino->pages[idx] && !ino->shm)
 		used_pages++;
 	return ino->pages[idx];
 }
@@ -85,12 +101,16 @@ struct tmpfs_buf {
 };
 
 /* Move `n` bytes between page memory `mem` and the buffer at `off` into it:
- * 0, or -EFAULT (a user buffer only). */
+ * 0, or -EFAULT (a user buffer only).  A NULL `mem` (a hole) reads as zeros,
+ * into a kernel buffer too (sendfile, copy_file_range). */
 static long buf_move(struct tmpfs_buf b, size_t off, void *mem, size_t n, bool to_mem)
 {
 	if (!b.user) {
 		void *k = (char *)b.addr + off;
-		memcpy(to_mem ? mem : k, to_mem ? k : mem, n);
+		if (!mem)
+			memset(k, 0, n);
+		else
+			memcpy(to_mem ? mem : k, to_mem ? k : mem, n);
 		return 0;
 	}
 	if (to_mem)
@@ -186,7 +206,7 @@ static void free_pages_from(struct inode *ino, uint64_t first)
 	for (uint64_t i = first; i < ino->npages; i++) {
 		if (ino->pages[i]) {
 			mem_free_frame(ino->pages[i]);
-			used_pages--;
+			used_pages -= !ino->shm;
 		}
 		ino->pages[i] = 0;
 	}
@@ -218,13 +238,36 @@ int tmpfs_truncate(struct inode *ino, uint64_t size)
 	return 0;
 }
 
+/*
+ * Whether the holes of pages [first, last) would take more frames than are
+ * free, or than the size limit leaves.  Counting is bounded: a range longer
+ * than the array plus those frames has more holes than that anyway.
+ */
+static bool too_many_holes(struct inode *ino, uint64_t first, uint64_t last)
+{
+	uint64_t free = MIN(mem_total_frames() - mem_used_frames(), tmpfs_room(ino)), holes = 0;
+
+	if (last - first > ino->npages + free)
+		return true;
+	for (uint64_t i = first; i < last && holes <= free; i++)
+		holes += !(i < ino->npages && ino->pages[i]);
+	return holes > free;
+}
+
+/* Like Linux, an allocation that does not fit is refused before any page of
+ * it is taken: one that failed half-way kept every frame it had taken. */
 int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size)
 {
+	uint64_t first = off / PAGE_SIZE, last;
+
 	if (ino->fops != &tmpfs_file_ops || !S_ISREG(ino->mode))
 		return -ENODEV;
 	if (off > TMPFS_MAX_SIZE || len > TMPFS_MAX_SIZE - off)
 		return -EFBIG;
-	for (uint64_t i = off / PAGE_SIZE; i < ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE; i++)
+	last = ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE;
+	if (too_many_holes(ino, first, last))
+		return -ENOSPC;
+	for (uint64_t i = first; i < last; i++)
 		if (!page_of(ino, i, true))
 			return -ENOSPC;
 	if (!keep_size && off + len > ino->size)
@@ -303,6 +346,7 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
 	list_del(&ino->sibling);
 	ino->parent = NULL;
 	ino->nlink = 0;
+	ino->shm = true;
 	ino->name_owned = true;
 	ino->sb = &tmpfs_sb;
 	ino->fops = &tmpfs_file_ops;

@@ -108,6 +108,7 @@ struct inode {
 	bool name_owned;	     /* name was kmalloc'ed (tmpfs): free it */
 	uint64_t *pages;	     /* tmpfs files: frame addresses, 0 = hole */
 	uint64_t npages;	     /* tmpfs files: slots in `pages` */
+	bool shm;		     /* tmpfs: memfd or shared memory, outside /tmp's size limit */
 	/* Dynamic directories (/proc/self/fd): bring `children` up to date
 	 * before a lookup or listing. */
 	void (*refresh)(struct inode *dir);

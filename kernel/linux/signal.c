@@ -347,8 +347,8 @@ static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
 	if (!(act->flags & SA_RESTORER))
 		return false; /* x86-64 Linux requires a restorer */
 	fpbuf = fpstate_build(&fplen);
-	if (!fpbuf)
-		return false;
+	if (!fpbuf) /* the kernel is out of memory: Linux's OOM killer would act */
+		process_oom();
 	fp = ALIGN_DOWN(top - fplen, FPSTATE_ALIGN);
 	frame = ALIGN_DOWN(fp - sizeof(f), 16) - 8;
 	memset(&f, 0, sizeof(f));

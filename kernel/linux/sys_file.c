@@ -70,9 +70,19 @@ static long sock_rw(struct file *f, const struct sock_iov *iov, size_t cnt, bool
 	return wr ? sock_sendmsg(f, &m, 0) : sock_recvmsg(f, &m, 0);
 }
 
-static long rw_at_pos(long fd, uint64_t buf, size_t n, bool wr)
+/* fd_hold for reading and writing: an O_PATH descriptor is none (EBADF), as
+ * Linux's fdget skips it.  Its file has the inode's operations but was never
+ * opened through them: a read of an O_PATH /proc file followed a NULL text. */
+static struct file *fd_hold_io(long fd)
 {
 	struct file *f = fd_hold(fd);
+
+	return f && !(f->flags & O_PATH) ? f : NULL;
+}
+
+static long rw_at_pos(long fd, uint64_t buf, size_t n, bool wr)
+{
+	struct file *f = fd_hold_io(fd);
 	long r;
 
 	if (!f)
@@ -111,7 +121,7 @@ static long rw_vec(long fd, uint64_t uiov, long cnt, int64_t off, bool wr)
 {
 	struct iovec_k iov;
 	long total = 0;
-	struct file *f = fd_hold(fd);
+	struct file *f = fd_hold_io(fd);
 
 	if (!f)
 		return -EBADF;
@@ -193,7 +203,7 @@ long sys_pwritev2(long fd, uint64_t iov, long cnt, int64_t pos_l, int64_t pos_h,
 
 static long rw_positioned(long fd, uint64_t buf, size_t n, int64_t off, bool wr)
 {
-	struct file *f = fd_hold(fd);
+	struct file *f = fd_hold_io(fd);
 
 	if (!f)
 		return -EBADF;
@@ -234,7 +244,7 @@ long sys_lseek(long fd, int64_t off, long whence)
 	struct file *f = fd_get(fd);
 	int64_t base;
 
-	if (!f)
+	if (!f || (f->flags & O_PATH))
 		return -EBADF;
 	if (!f->ops->seekable)
 		return -ESPIPE;
@@ -262,7 +272,7 @@ long sys_ioctl(long fd, unsigned long cmd, uint64_t arg)
 	struct file *f = fd_get(fd);
 	int on;
 
-	if (!f)
+	if (!f || (f->flags & O_PATH))
 		return -EBADF;
 	switch (cmd) {
 	case FIONBIO:

@@ -34,6 +34,7 @@
 #define SIGEV_THREAD_ID 4
 #define MAX_TIMERS	32
 #define USEC		1000ull
+#define KTIME_SEC_MAX	(INT64_MAX / (int64_t)NSEC_PER_SEC) /* include/linux/time64.h */
 
 /* A timer: every field is timer_lock's (below). */
 struct ptimer {
@@ -88,12 +89,14 @@ static bool timer_now(const struct ptimer *p, uint64_t *ns)
 
 /* A CPU timer waits on a kernel timer until the clock could have reached
  * its expiry at the earliest (one CPU: CPU time runs no faster than the
- * clock), then checks (cpu_due): so it fires within a slice of the CPU
- * time, as Linux's fire at the tick. */
+ * clock), but not less than a tick, then checks (cpu_due): so it fires
+ * within a tick of the CPU time, as Linux's fire at the tick, and a period
+ * far below a tick cannot keep the CPU in timer interrupts. */
 static void cpu_timer_wait(struct ptimer *p, uint64_t now)
 {
 	p->kt.fn = fire;
-	p->kt.expires = time_monotonic_ns() + (p->cpu_expires > now ? p->cpu_expires - now : 0);
+	p->kt.expires = time_monotonic_ns() +
+			MAX(p->cpu_expires > now ? p->cpu_expires - now : 0, time_coarse_res_ns());
 	ktimer_add(&p->kt);
 }
 
@@ -116,22 +119,37 @@ static bool cpu_due(struct ptimer *p)
 	return true;
 }
 
-/* A periodic timer's next expiry after now; returns the periods missed.
- * timer_lock held, as for the helpers below. */
-static uint64_t forward(struct ptimer *p)
+/* A periodic timer's next expiry after now + `pad`; returns the periods
+ * missed.  timer_lock held, as for the helpers below. */
+static uint64_t forward_after(struct ptimer *p, uint64_t pad)
 {
 	uint64_t now, missed = 0, *expires = p->cpu ? &p->cpu_expires : &p->kt.expires;
 
 	if (!timer_now(p, &now))
 		return 0;
-	if (now >= *expires)
-		missed = (now - *expires) / p->interval;
+	if (now + pad >= *expires)
+		missed = (now + pad - *expires) / p->interval;
 	*expires += (missed + 1) * p->interval;
 	if (p->cpu)
 		cpu_timer_wait(p, now);
 	else
 		ktimer_add(&p->kt);
 	return missed;
+}
+
+static uint64_t forward(struct ptimer *p)
+{
+	return forward_after(p, 0);
+}
+
+/* The same for a timer whose expiry nobody sees (its signal was not
+ * queued, or it has none): not sooner than a tick from now, as Linux
+ * re-arms such a timer (kernel/time/posix-timers.c, posix_timer_fn), so a
+ * period far below a tick cannot keep the CPU in timer interrupts.  The
+ * periods skipped count as overruns. */
+static uint64_t forward_unseen(struct ptimer *p)
+{
+	return forward_after(p, p->interval < time_coarse_res_ns() ? time_coarse_res_ns() : 0);
 }
 
 /* A POSIX timer's expiry: queue its signal unless it is pending already.
@@ -162,7 +180,7 @@ static void fire_posix(struct ptimer *p, uint64_t flags)
 	if (p->used && p->gen == info.timer_seq) { /* not deleted meanwhile */
 		p->queued = false;
 		if (p->interval)
-			p->overrun = clamp_int(forward(p));
+			p->overrun = clamp_int(forward_unseen(p));
 	}
 	spin_unlock_irqrestore(&timer_lock, flags);
 }
@@ -182,7 +200,9 @@ static void fire(struct ktimer *kt)
 		fire_posix(p, flags);
 		return;
 	}
-	if (p->interval) /* alarm's, or a SIGEV_NONE timer: counts only */
+	if (p->interval && !send) /* SIGEV_NONE: counts only */
+		p->overrun = clamp_int(forward_unseen(p));
+	else if (p->interval) /* alarm's */
 		p->overrun = clamp_int(forward(p));
 	spin_unlock_irqrestore(&timer_lock, flags);
 	if (send)
@@ -253,9 +273,19 @@ static bool tv_ok(const struct timeval_k *tv)
 	return tv->sec >= 0 && tv->usec >= 0 && tv->usec < 1000000;
 }
 
+/* Seconds and nanoseconds (both checked non-negative) in ns, saturating
+ * as Linux's ktime_set (include/linux/ktime.h): a time of 2^63 - 1 seconds
+ * once wrapped to a second in the past, and the timer fired every tick. */
+static uint64_t sec_ns(int64_t sec, int64_t ns)
+{
+	if (sec >= KTIME_SEC_MAX)
+		return INT64_MAX;
+	return (uint64_t)sec * NSEC_PER_SEC + (uint64_t)ns;
+}
+
 static uint64_t tv_ns(const struct timeval_k *tv)
 {
-	return (uint64_t)tv->sec * NSEC_PER_SEC + tv->usec * USEC;
+	return sec_ns(tv->sec, tv->usec * USEC);
 }
 
 static struct timeval_k ns_tv(uint64_t ns)
@@ -272,9 +302,11 @@ static struct timeval_k ns_tv(uint64_t ns)
  * kernel's work for the program, so both count the same time, which is
  * ITIMER_PROF's exactly and ITIMER_VIRTUAL's plus the (small) system time.
  * A kernel timer wakes when the CPU time could have run out at the
- * earliest (one CPU: CPU time runs no faster than the clock) and sends the
- * signal if it has, else waits for what is left: so signals come at that
- * granularity, as Linux's come at the tick's.
+ * earliest (one CPU: CPU time runs no faster than the clock), but not
+ * sooner than a tick, and sends the signal if it has, else waits for what
+ * is left.  Linux looks at CPU timers at each tick
+ * (kernel/time/posix-cpu-timers.c, run_posix_cpu_timers): at most one
+ * signal a tick, however short the interval, so the program still runs.
  */
 struct cputimer {
 	struct ktimer kt;
@@ -292,7 +324,8 @@ static void cpu_check(struct ktimer *kt);
 static void cpu_wait(struct cputimer *c, uint64_t busy)
 {
 	c->kt.fn = cpu_check;
-	c->kt.expires = time_monotonic_ns() + (c->expires > busy ? c->expires - busy : 0);
+	c->kt.expires = time_monotonic_ns() +
+			MAX(c->expires > busy ? c->expires - busy : 0, time_coarse_res_ns());
 	ktimer_add(&c->kt);
 }
 
@@ -470,8 +503,8 @@ long timer_spec_in(uint64_t uaddr, uint64_t *interval, uint64_t *value)
 	if (nv.isec < 0 || nv.insec < 0 || nv.insec >= (int64_t)NSEC_PER_SEC || nv.vsec < 0 ||
 	    nv.vnsec < 0 || nv.vnsec >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
-	*interval = (uint64_t)nv.isec * NSEC_PER_SEC + nv.insec;
-	*value = (uint64_t)nv.vsec * NSEC_PER_SEC + nv.vnsec;
+	*interval = sec_ns(nv.isec, nv.insec);
+	*value = sec_ns(nv.vsec, nv.vnsec);
 	return 0;
 }
 

@@ -1,0 +1,57 @@
+/*
+ * libFuzzer target: the kernel command-line parser (kernel/lib/cmdline.c).
+ * Input: KEY, a NUL byte, then the command line (without a NUL, the whole
+ * input is the command line and the key is "monos.channel").  The key is
+ * looked up, its value checked to lie inside the command line, and the
+ * value handed to each number parser, as the kernel does with
+ * virtio_mmio.device= and monos.ip=.
+ *
+ * Built by tests/fuzz/fuzz.mk with -fsanitize=fuzzer,address,undefined.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../../kernel/lib/cmdline.c"
+
+static void fuzz_numbers(const char *v, size_t len)
+{
+	uint64_t n, size, addr;
+	unsigned irq;
+
+	if (parse_u64(v, len, &n) == 0 && parse_size(v, len, &size) == 0 && size != n)
+		abort(); /* without a suffix a size is the number itself */
+	if (cmdline_parse_mmio(v, len, &size, &addr, &irq) == 0 &&
+	    (size == 0 || size - 1 > UINT64_MAX - addr))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1);
+	const char *key = "monos.channel", *line = buf, *v;
+	const char *nul;
+	size_t vlen = 0;
+
+	if (!buf)
+		abort();
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	nul = memchr(buf, '\0', size);
+	if (nul) {
+		key = buf;
+		line = nul + 1;
+	}
+	v = cmdline_find(line, key, &vlen);
+	if (v) {
+		size_t linelen = strlen(line);
+
+		if (v < line || v > line + linelen || vlen > (size_t)(line + linelen - v) ||
+		    memchr(v, ' ', vlen))
+			abort();
+		fuzz_numbers(v, vlen);
+	}
+	(void)cmdline_flag(line, key);
+	fuzz_numbers(line, strlen(line));
+	free(buf);
+	return 0;
+}
