@@ -42,7 +42,9 @@ load()
 			out=$(redis-benchmark -p "$target" -q -n 20000 -c 50 -t get,set 2>&1) ||
 				echo "redis-benchmark failed: $out" >>"$tmp/errors"
 			grep -qiE 'error|refused|reset' <<<"$out" && echo "$out" >>"$tmp/errors"
-			grep -o 'GET: [0-9.]*' <<<"$out" >>"$tmp/rps"
+			# The final "GET: N requests per second" line, not the progress
+			# lines ("GET: rps=..."), which a \r separates on one line.
+			tr '\r' '\n' <<<"$out" | sed -n 's/^GET: \([0-9.][0-9.]*\) requests.*/\1/p' >>"$tmp/rps"
 		done
 		return
 	fi
