@@ -4,7 +4,8 @@
  * input is the command line and the key is "monos.channel").  The key is
  * looked up, its value checked to lie inside the command line, and the
  * value handed to each number parser, as the kernel does with
- * virtio_mmio.device= and monos.ip=.
+ * virtio_mmio.device= and monos.ip=; the whole line also goes to the
+ * per-run user entry's parser.
  *
  * Built by tests/fuzz/fuzz.mk with -fsanitize=fuzzer,address,undefined.
  */
@@ -23,6 +24,22 @@ static void fuzz_numbers(const char *v, size_t len)
 	if (cmdline_parse_mmio(v, len, &size, &addr, &irq) == 0 &&
 	    (size == 0 || size - 1 > UINT64_MAX - addr))
 		abort();
+}
+
+/* The per-run user entry ("UID:GID[:G1,...]"), which the kernel reads at
+ * boot: no id it accepts is (uid_t)-1, and the groups fit. */
+static void fuzz_user_ids(const char *v, size_t len)
+{
+	uint32_t ids[2], groups[4];
+	unsigned n = 99;
+
+	if (parse_user_ids(v, len, ids, groups, 4, &n) != 0)
+		return;
+	if (ids[0] == UINT32_MAX || ids[1] == UINT32_MAX || n > 4)
+		abort();
+	for (unsigned i = 0; i < n; i++)
+		if (groups[i] == UINT32_MAX)
+			abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)cmdline_flag(line, key);
 	fuzz_numbers(line, strlen(line));
+	fuzz_user_ids(line, strlen(line));
 	free(buf);
 	return 0;
 }
