@@ -160,6 +160,11 @@ long sys_time(uint64_t t)
  * time_set_realtime()'s vvar update; from then on the host's time (the
  * channel's TIME answers) no longer moves the clock.
  */
+/* The latest wall-clock second that may be set: Linux's
+ * TIME_SETTOD_SEC_MAX (include/linux/time64.h), KTIME_MAX in seconds less
+ * 30 years of uptime, so that realtime in nanoseconds never overflows. */
+#define SETTOD_SEC_MAX (INT64_MAX / (int64_t)NSEC_PER_SEC - 30ll * 365 * 86400)
+
 long sys_clock_settime(long clk, uint64_t uts)
 {
 	struct timespec_k ts;
@@ -168,7 +173,8 @@ long sys_clock_settime(long clk, uint64_t uts)
 		return -EINVAL;
 	if (copy_from_user(&ts, uts, sizeof(ts)))
 		return -EFAULT;
-	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC_PER_SEC)
+	if (ts.sec < 0 || ts.sec >= SETTOD_SEC_MAX || ts.nsec < 0 ||
+	    ts.nsec >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
 	if (!cred_capable(CAP_SYS_TIME))
 		return -EPERM;
@@ -184,7 +190,7 @@ long sys_settimeofday(uint64_t utv, uint64_t utz)
 
 	if (utv && copy_from_user(tv, utv, sizeof(tv)))
 		return -EFAULT;
-	if (utv && (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000))
+	if (utv && (tv[0] < 0 || tv[0] >= SETTOD_SEC_MAX || tv[1] < 0 || tv[1] >= 1000000))
 		return -EINVAL;
 	if (!cred_capable(CAP_SYS_TIME))
 		return -EPERM;

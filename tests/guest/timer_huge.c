@@ -6,6 +6,10 @@
  * and the timer interrupt never ended.  Linux saturates at KTIME_MAX (about
  * 292 years, include/linux/ktime.h ktime_set), so such a timer never fires
  * and reports about 2^63 ns left.
+ *
+ * Setting the wall clock to such a time is refused (EINVAL) before any
+ * permission check, as Linux's timespec64_valid_settod: monos took it and
+ * wrapped.  Only refused values are tried, so the host's clock never moves.
  */
 #include <limits.h>
 #include <signal.h>
@@ -86,6 +90,23 @@ static void timerfd(void)
 	close(fd);
 }
 
+/* Linux's limit for a wall-clock time (include/linux/time64.h
+ * TIME_SETTOD_SEC_MAX: KTIME_SEC_MAX less 30 years of uptime). */
+#define SETTOD_SEC_MAX (KTIME_SEC_MAX - 30L * 365 * 86400)
+
+static void set_clock(void)
+{
+	struct timespec at_max = { SETTOD_SEC_MAX, 0 }, huge = { LONG_MAX, 0 };
+	struct timeval tv_max = { SETTOD_SEC_MAX, 0 }, tv_huge = { LONG_MAX, 999999 };
+
+	guest_check_err("clock_settime at the settable limit",
+			clock_settime(CLOCK_REALTIME, &at_max), EINVAL);
+	guest_check_err("clock_settime of 2^63 - 1 s", clock_settime(CLOCK_REALTIME, &huge),
+			EINVAL);
+	guest_check_err("settimeofday at the settable limit", settimeofday(&tv_max, NULL), EINVAL);
+	guest_check_err("settimeofday of 2^63 - 1 s", settimeofday(&tv_huge, NULL), EINVAL);
+}
+
 int main(void)
 {
 	signal(SIGALRM, on_signal);
@@ -97,6 +118,7 @@ int main(void)
 	itimer(ITIMER_REAL, "ITIMER_REAL of 2^63 - 1 s");
 	posix_timer();
 	timerfd();
+	set_clock();
 	guest_check("no timer fired", hits == 0);
 	return guest_bad != 0;
 }
