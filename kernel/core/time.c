@@ -172,8 +172,17 @@ static uint64_t pit_reference(uint64_t *tsc, uint64_t *width_ns)
 	return pit_ticks_ns(pit.ticks);
 }
 
+/* The deadline the LAPIC timer is armed for, 0 once it fired: arming the
+ * same deadline again writes nothing.  The scheduler re-arms its slice's
+ * end each time it makes a thread runnable, and under QEMU every write of
+ * the count is a trap and a timer change in its main loop (one per 4 KiB of
+ * stdin before, docs/benchmarks.md section 10).  Interrupts are off
+ * wherever it is read or written. */
+static uint64_t armed_ns;
+
 static void timer_irq(struct regs *r __unused)
 {
+	armed_ns = 0;
 	lapic_eoi(); /* the halted waiter wakes and re-checks its deadline */
 }
 
@@ -468,12 +477,22 @@ void time_arm_timer(uint64_t deadline_ns)
 	uint64_t delta = deadline_ns > now ? deadline_ns - now : 0;
 	uint64_t count;
 
+	if (deadline_ns == armed_ns)
+		return; /* armed for it already, or fired and its interrupt pending */
+	armed_ns = deadline_ns;
+
 	/* Beyond ARM_MAX_NS the counter would overflow anyway: wake early and
 	 * let the waiter re-arm. */
 	delta = MIN(delta, ARM_MAX_NS);
 	count = delta * lapic_per_ms / 1000000 + 1;
 
 	lapic_timer_oneshot(count > 0xffffffffu ? 0xffffffffu : (uint32_t)count);
+}
+
+void time_disarm_timer(void)
+{
+	armed_ns = 0;
+	lapic_timer_oneshot(0);
 }
 
 static unsigned cmos_read(unsigned reg)

@@ -61,6 +61,9 @@ uint64_t time_rtc_seconds(void);
  * the waiter re-arms).  Interrupts off. */
 void time_arm_timer(uint64_t deadline_ns);
 
+/* Stop the one-shot timer (a boot-time wait that armed it is over). */
+void time_disarm_timer(void);
+
 /*
  * Halt this CPU until the next interrupt, counting the halted time.  Every
  * idle wait in the kernel goes through here, so benchmarks under

@@ -351,7 +351,7 @@ static int nettest_exchange(void)
 		time_arm_timer(deadline);
 		time_idle();
 	}
-	lapic_timer_oneshot(0);
+	time_disarm_timer();
 	if (err)
 		return err;
 	return nettest_answered ? 0 : -ETIMEDOUT;
