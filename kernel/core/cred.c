@@ -7,17 +7,23 @@
 #include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include "core/sched.h"
 
-/* The one process's credentials: root with every capability until
+/* The first process's credentials: root with every capability until
  * cred_init says otherwise (a kernel booted without per-run data). */
-static struct cred proc_cred = { .cap_prm = CAP_FULL_SET,
-				 .cap_eff = CAP_FULL_SET,
-				 .cap_bset = CAP_FULL_SET };
+static struct cred first_cred = { .cap_prm = CAP_FULL_SET,
+				  .cap_eff = CAP_FULL_SET,
+				  .cap_bset = CAP_FULL_SET };
 static struct cred *override;
+
+struct cred *cred_first(void)
+{
+	return &first_cred;
+}
 
 struct cred *cred_current(void)
 {
-	return override ? override : &proc_cred;
+	return override ? override : sched_current()->cred;
 }
 
 void cred_override(struct cred *c)
@@ -82,7 +88,7 @@ void cred_set_groups(uint32_t *groups, unsigned n)
 
 int cred_init(uint32_t uid, uint32_t gid, const uint32_t *groups, unsigned n)
 {
-	struct cred *c = &proc_cred;
+	struct cred *c = &first_cred;
 	uint32_t *g = NULL;
 
 	if (n && !(g = kmalloc(n * sizeof(*g))))

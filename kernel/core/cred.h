@@ -6,9 +6,10 @@
  * cred_current(); the system calls that change them are linux/sys_cred.c,
  * the file permission checks fs/perm.c.
  *
- * One process today, so one struct cred, owned by this file.  When fork
- * comes it becomes a per-process object that the child copies; callers
- * already reach it only through cred_current(), so they need not change.
+ * A process's threads point at one struct cred (thread->cred; the first
+ * process's is owned by this file, cred_first); fork will give the child a
+ * copy.  Callers reach it only through cred_current(), so they need not
+ * change.
  * (Linux keeps creds per thread and libc's set*id broadcasts the change to
  * every thread; here all threads share the process's, which gives the same
  * result for programs that go through libc.)
@@ -75,8 +76,12 @@ struct cred {
 	unsigned securebits; /* SECBIT(SECURE_*) and their locks */
 };
 
-/* The credentials of the calling process (or an override, see below). */
+/* The credentials of the calling process (or an override, see below):
+ * its thread's (sched.h, thread->cred, shared by the process's threads). */
 struct cred *cred_current(void);
+
+/* The first process's credentials, for its first thread (init). */
+struct cred *cred_first(void);
 
 /*
  * Set the process's credentials at boot, before the program is loaded: all

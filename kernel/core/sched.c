@@ -401,6 +401,7 @@ struct thread *sched_spawn(const struct regs *r, uint64_t fs_base)
 	t->mm = sched_current()->mm; /* a thread of the same process */
 	t->files = sched_current()->files;
 	t->fs = sched_current()->fs;
+	t->cred = sched_current()->cred;
 	fpu_save(fpu_area(t)); /* the child starts with the parent's FPU state */
 	/* What switch_stacks pops: six callee-saved registers and a return
 	 * address into thread_start, with the ABI's call alignment. */

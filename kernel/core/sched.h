@@ -24,6 +24,7 @@ struct file;
 struct mm;
 struct fdtable;
 struct fs_context;
+struct cred;
 #define THREAD_HELD_MAX 4 /* files one system call keeps referenced (fs/file.c) */
 
 struct thread {
@@ -41,14 +42,15 @@ struct thread {
 	uint64_t rseq;	   /* registered struct rseq, or 0 */
 	uint32_t rseq_sig; /* its abort signature */
 	/* What the thread shares with the others of its process (design.md
-	 * contract 16, Linux's task->mm, files and fs): its address space,
-	 * descriptor table and place in the tree.  A new thread takes its
+	 * contract 16, Linux's task->mm, files, fs and cred): its address
+	 * space, descriptor table, place in the tree and credentials.  A new thread takes its
 	 * creator's; init sets the first thread's. */
 	struct mm *mm;
 	struct fdtable *files;
 	struct fs_context *fs;
-	uint64_t sigmask; /* blocked signals, bit (signo - 1) */
-	void *sig;	  /* pending signals, alternate stack: owned by linux/signal.c */
+	struct cred *cred; /* who it is (core/cred.h) */
+	uint64_t sigmask;  /* blocked signals, bit (signo - 1) */
+	void *sig;	   /* pending signals, alternate stack: owned by linux/signal.c */
 	/* Files the current system call holds a reference on (fd_hold), so
 	 * that another thread closing the descriptor cannot free them under
 	 * a blocked call; dropped when the call returns (fd_release_held). */

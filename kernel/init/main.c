@@ -84,6 +84,7 @@ static void init_first_thread(void)
 	t->mm = mm_current();
 	t->files = fdt_create();
 	t->fs = vfs_fs_create();
+	t->cred = cred_first();
 	if (!t->files || !t->fs)
 		boot_out_of_memory("the first thread's files");
 }
