@@ -402,6 +402,7 @@ struct thread *sched_spawn(const struct regs *r, uint64_t fs_base)
 	t->files = sched_current()->files;
 	t->fs = sched_current()->fs;
 	t->cred = sched_current()->cred;
+	t->sighand = sched_current()->sighand;
 	fpu_save(fpu_area(t)); /* the child starts with the parent's FPU state */
 	/* What switch_stacks pops: six callee-saved registers and a return
 	 * address into thread_start, with the ABI's call alignment. */

@@ -25,6 +25,7 @@ struct mm;
 struct fdtable;
 struct fs_context;
 struct cred;
+struct sighand;
 #define THREAD_HELD_MAX 4 /* files one system call keeps referenced (fs/file.c) */
 
 struct thread {
@@ -42,15 +43,17 @@ struct thread {
 	uint64_t rseq;	   /* registered struct rseq, or 0 */
 	uint32_t rseq_sig; /* its abort signature */
 	/* What the thread shares with the others of its process (design.md
-	 * contract 16, Linux's task->mm, files, fs and cred): its address
-	 * space, descriptor table, place in the tree and credentials.  A new thread takes its
-	 * creator's; init sets the first thread's. */
+	 * contract 16, Linux's task->mm, files, fs, cred and sighand): its
+	 * address space, descriptor table, place in the tree, credentials and
+	 * signal actions.  A new thread takes its creator's; init sets the
+	 * first thread's. */
 	struct mm *mm;
 	struct fdtable *files;
 	struct fs_context *fs;
-	struct cred *cred; /* who it is (core/cred.h) */
-	uint64_t sigmask;  /* blocked signals, bit (signo - 1) */
-	void *sig;	   /* pending signals, alternate stack: owned by linux/signal.c */
+	struct cred *cred;	 /* who it is (core/cred.h) */
+	struct sighand *sighand; /* the signals' actions (linux/signal.c) */
+	uint64_t sigmask;	 /* blocked signals, bit (signo - 1) */
+	void *sig;		 /* pending signals, alternate stack: owned by linux/signal.c */
 	/* Files the current system call holds a reference on (fd_hold), so
 	 * that another thread closing the descriptor cannot free them under
 	 * a blocked call; dropped when the call returns (fd_release_held). */

@@ -21,6 +21,7 @@
 #include "drivers/virtio.h"
 #include "exec/exec.h"
 #include "fs/vfs.h"
+#include "linux/signal.h"
 #include "linux/syscall.h"
 #include "net/lwip/net.h"
 #include "net/procnet.h"
@@ -85,6 +86,7 @@ static void init_first_thread(void)
 	t->files = fdt_create();
 	t->fs = vfs_fs_create();
 	t->cred = cred_first();
+	t->sighand = signal_sighand_first();
 	if (!t->files || !t->fs)
 		boot_out_of_memory("the first thread's files");
 }

@@ -59,12 +59,21 @@ struct thread_signals {
  * path).  Lock order: signal_lock before timer_lock (sys_timer.c: a discarded
  * timer signal re-arms its timer) before sched_lock.
  *
- * actions[] change only in sigaction, under the system-call rule; signal_send
- * reads a handler word from any context (a send racing the change sees the
- * action before it, as if sent just before).
+ * A process's actions (struct sighand, reached through each of its threads,
+ * thread->sighand) change only in sigaction, under the system-call rule;
+ * signal_send reads a handler word from any context (a send racing the
+ * change sees the action before it, as if sent just before).
  */
 static struct spinlock signal_lock = SPINLOCK_INIT;
-static struct sigaction_k actions[NSIG];
+
+/* The actions of a process (design.md contract 16: Linux's sighand_struct,
+ * shared by CLONE_SIGHAND, copied by fork). */
+struct sighand {
+	struct sigaction_k actions[NSIG];
+	unsigned refs; /* the processes sharing it */
+};
+
+static struct sighand first_sighand = { .refs = 1 };
 static struct sigpending_k proc_pending = { .queue = LIST_HEAD_INIT(proc_pending.queue) };
 /* Threads that were ever sent a signal: those signal_discard must visit. */
 static struct list_head signalled = LIST_HEAD_INIT(signalled);
@@ -99,9 +108,20 @@ static struct thread_signals *ts_of(struct thread *t)
 	return t->sig;
 }
 
+struct sighand *signal_sighand_first(void)
+{
+	return &first_sighand;
+}
+
+/* Thread `t`'s action for `sig`: its process's. */
+static struct sigaction_k *action_of(struct thread *t, int sig)
+{
+	return &t->sighand->actions[sig - 1];
+}
+
 struct sigaction_k *signal_action(int sig)
 {
-	return &actions[sig - 1];
+	return action_of(sched_current(), sig);
 }
 
 void *signal_state_alloc(void)
@@ -150,9 +170,9 @@ static bool default_ignored(int sig)
 	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-bool signal_ignored(int sig)
+bool signal_ignored(struct thread *t, int sig)
 {
-	uint64_t h = actions[sig - 1].handler;
+	uint64_t h = action_of(t, sig)->handler;
 	return sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && default_ignored(sig)));
 }
 
@@ -164,7 +184,9 @@ static bool dropped(struct thread *t, int sig)
 {
 	struct thread *to = t ? t : sched_find(MAIN_TID);
 
-	return signal_ignored(sig) && !(to && (to->sigmask & SIGBIT(sig)));
+	if (!to)
+		to = sched_current(); /* the same process: there is one */
+	return signal_ignored(to, sig) && !(to->sigmask & SIGBIT(sig));
 }
 
 int signal_send(struct thread *t, const struct ksiginfo *info)
@@ -270,7 +292,7 @@ void signal_force_fault(const struct ksiginfo *info)
 {
 	struct thread *t = sched_current();
 	int sig = info->signo;
-	uint64_t h = actions[sig - 1].handler;
+	uint64_t h = action_of(t, sig)->handler;
 
 	/* Linux's force_sig_fault: a fault that cannot reach a handler kills. */
 	uint64_t flags;
@@ -338,7 +360,7 @@ static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
 {
 	struct thread *t = sched_current();
 	struct thread_signals *ts = ts_of(t);
-	struct sigaction_k *act = &actions[sig - 1];
+	struct sigaction_k *act = action_of(t, sig);
 	struct rt_sigframe f;
 	uint64_t top = frame_top(ts, act, r->rsp), fp, frame;
 	size_t fplen;
@@ -431,8 +453,8 @@ bool signal_deliver(struct regs *r, bool syscall)
 		   (!syscall || !is_restart((long)r->rax))))
 		return false;
 	while ((sig = signal_dequeue(~t->sigmask, &info))) {
-		struct sigaction_k *act = &actions[sig - 1];
-		if (signal_ignored(sig))
+		struct sigaction_k *act = action_of(t, sig);
+		if (signal_ignored(t, sig))
 			continue; /* changed to ignored while pending */
 		if (act->handler == SIG_DFL)
 			process_kill(sig, info.addr, info.addr ? r->rip : 0);

@@ -72,8 +72,12 @@ struct sigaction_k {
 #define SA_NODEFER   0x40000000
 #define SA_RESETHAND 0x80000000
 
-/* The action table (process-wide), for sys_rt_sigaction. */
+/* The calling process's action for `sig`, for sys_rt_sigaction. */
 struct sigaction_k *signal_action(int sig);
+
+/* The first process's actions (all SIG_DFL), for its first thread (init;
+ * sched.h: thread->sighand, shared by a process's threads). */
+struct sighand *signal_sighand_first(void);
 
 /* A thread's signal state, to put in thread.sig before it can run (NULL
  * when out of memory); signal_thread_init() does both.  0 or -ENOMEM. */
@@ -96,9 +100,9 @@ int signal_send(struct thread *t, const struct ksiginfo *info);
 /* Discard `sig` wherever it is pending (an action set to ignore it). */
 void signal_discard(int sig);
 
-/* Whether the action of `sig` is to ignore it (SIG_IGN, or SIG_DFL for a
+/* Whether thread `t`'s process ignores `sig` (SIG_IGN, or SIG_DFL for a
  * signal whose default is to do nothing). */
-bool signal_ignored(int sig);
+bool signal_ignored(struct thread *t, int sig);
 
 /* A fault of the current thread: deliver `info` to its handler, or end the
  * program if the signal is blocked, ignored or has no handler. */
