@@ -183,10 +183,9 @@ bool signal_ignored(struct thread *t, int sig)
 static bool dropped(struct thread *t, int sig)
 {
 	struct thread *to = t ? t : sched_find(MAIN_TID);
+	struct thread *any = to ? to : sched_current(); /* one process: any of its threads */
 
-	if (!to)
-		to = sched_current(); /* the same process: there is one */
-	return signal_ignored(to, sig) && !(to->sigmask & SIGBIT(sig));
+	return signal_ignored(any, sig) && !(to && (to->sigmask & SIGBIT(sig)));
 }
 
 int signal_send(struct thread *t, const struct ksiginfo *info)
