@@ -119,6 +119,20 @@ uint64_t vfs_now(void)
 	return time_realtime_ns();
 }
 
+struct file *file_alloc(struct inode *ino, const struct file_ops *ops, unsigned flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+
+	if (!f)
+		return ERR_PTR(-ENOMEM);
+	f->refs = 1;
+	f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+	f->inode = ino;
+	f->ops = ops;
+	vfs_iget(ino);
+	return f;
+}
+
 /* May `ino` be opened with `flags`?  Writing needs a write operation (the
  * image has none: EROFS, as a read-only mount gives). */
 static int open_check(struct inode *ino, const struct file_ops *ops, unsigned flags)
@@ -141,7 +155,6 @@ static int open_check(struct inode *ino, const struct file_ops *ops, unsigned fl
 struct file *vfs_open(struct inode *ino, unsigned flags)
 {
 	const struct file_ops *ops = ino->fops ? ino->fops : &image_ops;
-	struct file *f;
 	int err;
 
 	if (ops->open && !(flags & O_PATH))
@@ -151,15 +164,7 @@ struct file *vfs_open(struct inode *ino, unsigned flags)
 	if ((flags & O_TRUNC) && !(flags & O_PATH) && ops == &tmpfs_file_ops && S_ISREG(ino->mode))
 		if ((err = tmpfs_truncate(ino, 0)))
 			return ERR_PTR(err);
-	f = kzalloc(sizeof(*f));
-	if (!f)
-		return ERR_PTR(-ENOMEM);
-	f->refs = 1;
-	f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
-	f->inode = ino;
-	f->ops = ops;
-	vfs_iget(ino);
-	return f;
+	return file_alloc(ino, ops, flags);
 }
 
 unsigned vfs_poll(struct file *f, uint64_t *gen)
@@ -279,6 +284,15 @@ int fd_install(struct file *f, int min_fd, bool cloexec)
 	if (start <= t->next) /* all from next to fd were open */
 		t->next = fd + 1;
 	fd_fill(fd, f, cloexec);
+	return fd;
+}
+
+int fd_install_new(struct file *f, bool cloexec)
+{
+	int fd = fd_install(f, 0, cloexec);
+
+	if (fd < 0)
+		file_put(f);
 	return fd;
 }
 

@@ -214,17 +214,12 @@ static void pty_free(struct pty *p)
 static struct file *end_file(struct pty *p, struct inode *ino, const struct file_ops *ops,
 			     unsigned flags)
 {
-	struct file *f = kzalloc(sizeof(*f));
+	struct file *f = file_alloc(ino, ops, flags);
 
-	if (!f)
-		return ERR_PTR(-ENOMEM);
-	f->refs = 1;
-	f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
-	f->inode = ino;
-	f->ops = ops;
-	f->stream = -1; /* not a console file */
-	f->priv = p;
-	vfs_iget(ino);
+	if (!IS_ERR(f)) {
+		f->stream = -1; /* not a console file */
+		f->priv = p;
+	}
 	return f;
 }
 
@@ -343,15 +338,11 @@ static unsigned master_poll(struct file *f, uint64_t *gen)
 static long open_peer(struct pty *p, unsigned flags)
 {
 	struct file *f;
-	int fd;
 
 	f = slave_file(p, flags);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	fd = fd_install(f, 0, flags & O_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install_new(f, flags & O_CLOEXEC);
 }
 
 /* The master's own queue: FIONREAD counts it, TCFLSH's input side

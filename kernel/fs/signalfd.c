@@ -118,7 +118,6 @@ static long signalfd_new(uint64_t mask, long flags)
 {
 	struct signalfd *s = kzalloc(sizeof(*s));
 	struct file *f;
-	int fd;
 
 	if (!s)
 		return -ENOMEM;
@@ -129,10 +128,7 @@ static long signalfd_new(uint64_t mask, long flags)
 		kfree(s);
 		return -ENOMEM;
 	}
-	fd = fd_install(f, 0, flags & SFD_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install_new(f, flags & SFD_CLOEXEC);
 }
 
 long sys_signalfd4(long fd, uint64_t umask, size_t sizemask, long flags)
@@ -147,7 +143,7 @@ long sys_signalfd4(long fd, uint64_t umask, size_t sizemask, long flags)
 	if (copy_from_user(&mask, umask, sizeof(mask)))
 		return -EFAULT;
 	mask &= ~UNBLOCKABLE; /* SIGKILL and SIGSTOP are never read */
-	if ((int)fd == -1) /* an int: the register's upper half is not part of it */
+	if ((int)fd == -1)    /* an int: the register's upper half is not part of it */
 		return signalfd_new(mask, flags);
 	if (!(f = fd_get(fd)))
 		return -EBADF;

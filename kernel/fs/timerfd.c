@@ -170,7 +170,6 @@ long sys_timerfd_create(long clock, long flags)
 {
 	struct timerfd *t;
 	struct file *f;
-	int fd;
 
 	clock = (int)clock; /* a clockid_t: the register's upper half is not part of it */
 	if (clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM)
@@ -191,10 +190,7 @@ long sys_timerfd_create(long clock, long flags)
 		kfree(t);
 		return -ENOMEM;
 	}
-	fd = fd_install(f, 0, flags & TFD_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install_new(f, flags & TFD_CLOEXEC);
 }
 
 long sys_timerfd_gettime(long fd, uint64_t ucur)

@@ -263,6 +263,11 @@ struct inode *vfs_lookup(struct inode *dir, const char *path, bool follow);
  * -ENAMETOOLONG. */
 long vfs_path(struct inode *ino, char *buf, size_t n);
 
+/* A new file of `ops` over `ino` (one reference on it taken), with the
+ * open flags that a file keeps (O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC and
+ * O_CLOEXEC dropped); ERR_PTR(-ENOMEM). */
+struct file *file_alloc(struct inode *ino, const struct file_ops *ops, unsigned flags);
+
 /* Open `ino` with O_* `flags`: a new file with one reference, or ERR_PTR. */
 struct file *vfs_open(struct inode *ino, unsigned flags);
 
@@ -348,6 +353,9 @@ void procfs_set_exe(const char *path);
  * bitmap at worst: -EMFILE at the soft limit, -ENOMEM when the table cannot
  * grow. */
 int fd_install(struct file *f, int min_fd, bool cloexec);
+/* fd_install(f, 0, cloexec) of a file just made, dropping it (file_put)
+ * when no descriptor can be had: the descriptor or -errno. */
+int fd_install_new(struct file *f, bool cloexec);
 unsigned fd_limit(void);	   /* RLIMIT_NOFILE's soft limit */
 void fd_set_limit(unsigned limit); /* setrlimit; open descriptors above stay */
 unsigned fd_table_end(void);	   /* every open fd is below this */

@@ -143,7 +143,6 @@ long sys_epoll_create1(long flags)
 {
 	struct epoll *ep;
 	struct file *f;
-	int fd;
 
 	if (flags & ~EPOLL_CLOEXEC)
 		return -EINVAL;
@@ -166,10 +165,7 @@ long sys_epoll_create1(long flags)
 	f->inode = &ep->inode;
 	f->ops = &epoll_ops;
 	f->priv = ep;
-	fd = fd_install(f, 0, flags & EPOLL_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install_new(f, flags & EPOLL_CLOEXEC);
 }
 
 long sys_epoll_create(long size)

@@ -76,7 +76,6 @@ long fs_openat(long dirfd, uint64_t upath, long flags, long mode)
 	struct inode *ino;
 	struct file *f;
 	bool created = false;
-	int fd;
 
 	if ((flags & O_CREAT) && !(flags & O_PATH))
 		ino = open_create(dirfd, upath, flags, mode, &created);
@@ -91,10 +90,7 @@ long fs_openat(long dirfd, uint64_t upath, long flags, long mode)
 	f = vfs_open(ino, flags);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	fd = fd_install(f, 0, flags & O_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install_new(f, flags & O_CLOEXEC);
 }
 
 long sys_creat(uint64_t path, long mode)

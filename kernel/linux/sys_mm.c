@@ -387,7 +387,7 @@ long sys_memfd_create(uint64_t uname, unsigned long flags)
 	const size_t pre = sizeof(MFD_NAME_PREFIX) - 1;
 	struct inode *ino;
 	struct file *f;
-	long len, fd;
+	long len;
 
 	if (flags & ~(unsigned long)(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC))
 		return -EINVAL; /* MFD_HUGETLB among them: there is no hugetlbfs */
@@ -406,8 +406,5 @@ long sys_memfd_create(uint64_t uname, unsigned long flags)
 		vfs_iget(ino), vfs_iput(ino); /* frees it */
 		return PTR_ERR(f);
 	}
-	fd = fd_install(f, 0, flags & MFD_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install_new(f, flags & MFD_CLOEXEC);
 }

@@ -236,17 +236,13 @@ long sys_pselect6(long n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t ut
 long sys_eventfd2(unsigned initval, long flags)
 {
 	struct file *f;
-	int fd;
 
 	if (flags & ~(EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE))
 		return -EINVAL;
 	f = eventfd_create(initval, flags);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	fd = fd_install(f, 0, flags & EFD_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install_new(f, flags & EFD_CLOEXEC);
 }
 
 long sys_eventfd(unsigned initval)

@@ -57,16 +57,6 @@ static struct socket *fd_sock(long fd, struct file **fp)
 	return s ? s : ERR_PTR(-ENOTSOCK);
 }
 
-/* Install `f` as a new descriptor, dropping it on failure. */
-static long install(struct file *f, bool cloexec)
-{
-	int fd = fd_install(f, 0, cloexec);
-
-	if (fd < 0)
-		file_put(f);
-	return fd;
-}
-
 /* Copy a user address of `len` bytes into `kaddr` (SOCK_ADDR_MAX). */
 static long addr_in(void *kaddr, uint64_t uaddr, long len)
 {
@@ -104,7 +94,7 @@ long sys_socket(long family, long type, long protocol)
 	f = sock_create(family, type, protocol);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	return install(f, type & SOCK_CLOEXEC);
+	return fd_install_new(f, type & SOCK_CLOEXEC);
 }
 
 long sys_socketpair(long family, long type, long protocol, uint64_t usv)
@@ -118,12 +108,12 @@ long sys_socketpair(long family, long type, long protocol, uint64_t usv)
 	sock_set_sigpipe(sock_sigpipe);
 	if ((r = sock_create_pair(family, type, protocol, f)))
 		return r;
-	fds[0] = install(f[0], type & SOCK_CLOEXEC);
+	fds[0] = fd_install_new(f[0], type & SOCK_CLOEXEC);
 	if (fds[0] < 0) {
 		file_put(f[1]);
 		return fds[0];
 	}
-	fds[1] = install(f[1], type & SOCK_CLOEXEC);
+	fds[1] = fd_install_new(f[1], type & SOCK_CLOEXEC);
 	if (fds[1] < 0) {
 		fd_close(fds[0]);
 		return fds[1];
@@ -197,7 +187,7 @@ long sys_accept4(long fd, uint64_t uaddr, uint64_t ulen, long flags)
 		file_put(nf);
 		return r;
 	}
-	return install(nf, flags & SOCK_CLOEXEC);
+	return fd_install_new(nf, flags & SOCK_CLOEXEC);
 }
 
 long sys_accept(long fd, uint64_t uaddr, uint64_t ulen)
