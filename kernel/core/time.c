@@ -177,7 +177,7 @@ static uint64_t pit_reference(uint64_t *tsc, uint64_t *width_ns)
  * end each time it makes a thread runnable, and under QEMU every write of
  * the count is a trap and a timer change in its main loop (one per 4 KiB of
  * stdin before, docs/benchmarks.md section 10).  Interrupts are off
- * wherever it is read or written. */
+ * wherever it is read or written; per CPU with SMP, as the LAPIC is. */
 static uint64_t armed_ns;
 
 static void timer_irq(struct regs *r __unused)
