@@ -136,6 +136,8 @@ GUEST_CASES=(
 	"cputime cputime none same"
 	"dev dev none same"
 	"threads threads none same"
+	"fork fork none same"
+	"exec exec none same"
 	"signals signals none same"
 	"timers timers none same"
 	"locks locks none same"

@@ -36,6 +36,50 @@ void cred_revert(void)
 	override = NULL;
 }
 
+struct cred *cred_dup(const struct cred *c)
+{
+	struct cred *n = kmalloc(sizeof(*n));
+
+	if (!n)
+		return NULL;
+	*n = *c;
+	if (c->ngroups) {
+		n->groups = kmalloc(c->ngroups * sizeof(*c->groups));
+		if (!n->groups) {
+			kfree(n);
+			return NULL;
+		}
+		memcpy(n->groups, c->groups, c->ngroups * sizeof(*c->groups));
+	} else {
+		n->groups = NULL;
+	}
+	return n;
+}
+
+void cred_free(struct cred *c)
+{
+	if (c == &first_cred)
+		return;
+	kfree(c->groups);
+	kfree(c);
+}
+
+bool cred_may_signal(const struct cred *t)
+{
+	const struct cred *c = cred_current();
+
+	return c->euid == t->suid || c->euid == t->uid || c->uid == t->suid || c->uid == t->uid ||
+	       cred_capable(CAP_KILL);
+}
+
+bool cred_owns(const struct cred *t)
+{
+	const struct cred *c = cred_current();
+
+	return c->uid == t->euid && c->uid == t->suid && c->uid == t->uid && c->gid == t->egid &&
+	       c->gid == t->sgid && c->gid == t->gid;
+}
+
 void cred_new_owner(uint32_t *uid, uint32_t *gid)
 {
 	*uid = cred_current()->fsuid;

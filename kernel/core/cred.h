@@ -92,6 +92,20 @@ struct cred *cred_first(void);
  */
 int cred_init(uint32_t uid, uint32_t gid, const uint32_t *groups, unsigned n);
 
+/* A copy of `c` for a new process (fork), its groups copied; NULL when
+ * out of memory.  cred_free gives it back (never the first process's). */
+struct cred *cred_dup(const struct cred *c);
+void cred_free(struct cred *c);
+
+/* Whether the caller may send a signal to a process with credentials `t`
+ * (Linux's kill_ok_by_cred: a real or effective uid matching the target's
+ * real or saved one, or CAP_KILL). */
+bool cred_may_signal(const struct cred *t);
+
+/* Whether the caller's real uid and gid are every uid and gid of `t`
+ * (Linux's check for prlimit on another process). */
+bool cred_owns(const struct cred *t);
+
 /* The owner of a new object (file, pipe, socket): the caller's fsuid and
  * fsgid into *uid and *gid. */
 void cred_new_owner(uint32_t *uid, uint32_t *gid);

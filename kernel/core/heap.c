@@ -230,3 +230,11 @@ void heap_stats(struct heap_stats *st)
 	st->frames = held_frames;
 	spin_unlock_irqrestore(&heap_lock, flags);
 }
+
+char *kstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = kmalloc(n);
+
+	return d ? memcpy(d, s, n) : NULL;
+}

@@ -19,6 +19,9 @@ void *kzalloc(size_t size);
 /* Free what kmalloc returned; NULL is ignored. */
 void kfree(void *p);
 
+/* A kmalloc'ed copy of the string `s`, or NULL when out of memory. */
+char *kstrdup(const char *s);
+
 /* What the heap holds: bytes in live blocks (headers and size-class
  * rounding included), and frames it has taken from the frame allocator (small
  * blocks keep their frames on free lists once freed, so this is a high-water

@@ -138,6 +138,28 @@ static void *fpu_area(struct thread *t)
 	return (void *)ALIGN_UP((uint64_t)t->fpu, XSAVE_ALIGN);
 }
 
+/* Offsets in the legacy area of an XSAVE/FXSAVE image (Intel SDM vol. 1,
+ * 10.5.1): the x87 control word and MXCSR, with their values at reset. */
+#define FXSAVE_FCW    0
+#define FXSAVE_MXCSR  24
+#define FCW_DEFAULT   0x037f
+#define MXCSR_DEFAULT 0x1f80
+
+void sched_fpu_reset(void)
+{
+	struct thread *t = sched_current();
+	uint8_t *area = fpu_area(t);
+	uint16_t fcw = FCW_DEFAULT;
+	uint32_t mxcsr = MXCSR_DEFAULT;
+
+	/* A zeroed header (XSTATE_BV 0) puts every component XRSTOR loads in
+	 * its initial state; FXRSTOR and MXCSR read the legacy words. */
+	memset(area, 0, cpu_features.xsave ? cpu_features.xsave_size : 512);
+	memcpy(area + FXSAVE_FCW, &fcw, sizeof(fcw));
+	memcpy(area + FXSAVE_MXCSR, &mxcsr, sizeof(mxcsr));
+	fpu_restore(area);
+}
+
 struct thread *sched_create_main(void)
 {
 	struct thread *t = thread_alloc();

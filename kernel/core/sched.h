@@ -26,6 +26,7 @@ struct fdtable;
 struct fs_context;
 struct cred;
 struct sighand;
+struct process;
 #define THREAD_HELD_MAX 4 /* files one system call keeps referenced (fs/file.c) */
 
 struct thread {
@@ -52,6 +53,8 @@ struct thread {
 	struct fs_context *fs;
 	struct cred *cred;	 /* who it is (core/cred.h) */
 	struct sighand *sighand; /* the signals' actions (linux/signal.c) */
+	struct process *proc;	 /* its process (linux/process.h) */
+	struct list_head group;	 /* in its process's threads (linux/process.c) */
 	uint64_t sigmask;	 /* blocked signals, bit (signo - 1) */
 	void *sig;		 /* pending signals, alternate stack: owned by linux/signal.c */
 	/* Files the current system call holds a reference on (fd_hold), so
@@ -85,6 +88,10 @@ struct thread *sched_create_main(void);
  * or NULL when out of memory.  Syscall context.
  */
 struct thread *sched_spawn(const struct regs *r, uint64_t fs_base);
+
+/* Put the current thread's FPU, SSE and AVX registers in their initial
+ * state (execve). */
+void sched_fpu_reset(void);
 
 /* End the current thread (never returns).  The caller has done the
  * program-visible cleanup (clear_child_tid, robust list). */

@@ -30,7 +30,8 @@
  * all at once; 1 KiB of kernel stack. */
 #define GATHER_MAX 64
 
-static struct mm first_mm = { .areas = LIST_HEAD_INIT(first_mm.areas) }; /* the program's */
+static struct mm first_mm = { .areas = LIST_HEAD_INIT(first_mm.areas), .refs = 1 };
+static struct mm kernel_mm = { .areas = LIST_HEAD_INIT(kernel_mm.areas), .refs = 1 };
 /* The CPU's: mm_current().  first_mm from the start, so the exit log reads
  * a resident count of 0 even when vm_init ran out of memory. */
 static struct mm *active = &first_mm;
@@ -48,9 +49,34 @@ void mm_switch(struct mm *mm)
 
 void vm_init(void)
 {
-	if (paging_create(&first_mm.pt))
+	if (paging_create(&first_mm.pt) || paging_create(&kernel_mm.pt))
 		boot_out_of_memory("the program's page tables");
 	paging_activate(&first_mm.pt);
+}
+
+struct mm *mm_kernel(void)
+{
+	return &kernel_mm;
+}
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+
+	if (!mm)
+		return NULL;
+	list_init(&mm->areas);
+	mm->refs = 1;
+	if (paging_create(&mm->pt)) {
+		kfree(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+void mm_get(struct mm *mm)
+{
+	mm->refs++;
 }
 
 struct vma *vm_find(uint64_t addr)
@@ -427,4 +453,93 @@ void vm_file_truncate(struct inode *ino, uint64_t size)
 		else if (first - v->file_off < v->end - v->start)
 			drop_pages(v->start + (first - v->file_off), v->end);
 	}
+}
+
+/* Free every page and area of `mm` and its page tables.  The walks work on
+ * the active address space: `mm` is made it for the walk, without loading
+ * its tables (they are reached through the direct map); the CPU runs in
+ * another, so no translation of `mm` is cached once it was switched away. */
+static void mm_destroy(struct mm *mm)
+{
+	struct mm *save = active;
+	struct vma *v, *tmp;
+
+	active = mm;
+	list_for_each_entry_safe(v, tmp, &mm->areas, node) {
+		drop_pages(v->start, v->end);
+		free_area(v);
+	}
+	paging_prune(&mm->pt, 0, USER_TOP);
+	active = save;
+	paging_destroy(&mm->pt);
+	kfree(mm);
+}
+
+void mm_put(struct mm *mm)
+{
+	if (mm == &kernel_mm || --mm->refs)
+		return;
+	if (mm == active)
+		panic("vm: freeing the active address space");
+	mm_destroy(mm);
+}
+
+/* paging_walk callback of mm_dup: share the entry with the copy. */
+struct dup {
+	struct mm *to;
+	const struct vma *v;
+};
+
+static int dup_entry(uint64_t va, uint64_t *pte, void *arg)
+{
+	struct dup *d = arg;
+	uint64_t e = *pte;
+
+	/* A private page either side may write later (mprotect included)
+	 * is copied on that write: both entries lose PTE_W and gain PTE_COW
+	 * (vm_entry_with_prot keeps it through PROT_NONE and back). */
+	if (!(d->v->flags & VMA_SHARED))
+		e = (e & ~(uint64_t)PTE_W) | PTE_COW;
+	if (paging_set_unloaded(&d->to->pt, va, e))
+		return -ENOMEM;
+	*pte = e;
+	mem_frame_get(e & PTE_ADDR_MASK);
+	d->to->resident++;
+	return 0;
+}
+
+struct mm *mm_dup(struct mm *src)
+{
+	struct mm *mm = mm_create();
+	struct vma *v;
+
+	if (!mm)
+		return NULL;
+	mm->brk_start = src->brk_start;
+	mm->brk_end = src->brk_end;
+	memcpy(mm->auxv, src->auxv, sizeof(mm->auxv));
+	mm->auxv_len = src->auxv_len;
+	mm->arg_start = src->arg_start, mm->arg_end = src->arg_end;
+	mm->env_start = src->env_start, mm->env_end = src->env_end;
+	list_for_each_entry(v, &src->areas, node) {
+		struct vma *n = kmalloc(sizeof(*n));
+		struct dup d = { mm, v };
+
+		if (!n)
+			goto fail;
+		*n = *v;
+		if (n->file)
+			n->ops->get(n->file);
+		list_add_tail(&n->node, &mm->areas);
+		if (paging_walk(&src->pt, v->start, v->end, dup_entry, &d))
+			goto fail;
+	}
+	if (src == active)
+		paging_flush_all(); /* the parent's entries lost PTE_W */
+	return mm;
+fail:
+	if (src == active)
+		paging_flush_all();
+	mm_destroy(mm);
+	return NULL;
 }

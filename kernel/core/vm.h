@@ -177,6 +177,8 @@ struct vma *vm_find(uint64_t addr);
  */
 int vm_fault(uint64_t addr, unsigned error);
 
+#define MM_AUXV_WORDS 48
+
 /*
  * An address space (design.md contract 16: thread -> process -> mm): its
  * areas, its page tables and its break.  Every vm_* call works on the
@@ -188,6 +190,14 @@ struct mm {
 	struct pgtable pt;	     /* its page tables (arch/x86_64/paging.h) */
 	uint64_t brk_start, brk_end; /* the program break: set at exec, moved by sys_brk */
 	uint64_t resident;	     /* entries in use in its lower half */
+	unsigned refs;		     /* the processes using it (vfork's child too) */
+	/* The auxiliary vector exec built (Linux's saved_auxv), for
+	 * /proc/PID/auxv: pairs of (type, value) ending with AT_NULL. */
+	uint64_t auxv[MM_AUXV_WORDS];
+	size_t auxv_len;
+	/* Where exec put the arguments and environment on the stack
+	 * (/proc/PID/cmdline and environ). */
+	uint64_t arg_start, arg_end, env_start, env_end;
 };
 
 /* The address space the CPU runs in. */
@@ -199,6 +209,27 @@ void mm_switch(struct mm *mm);
 
 /* Make the first address space (empty) and switch to it; boot only. */
 void vm_init(void);
+
+/* A new empty address space (the kernel half only), with one reference;
+ * NULL when out of memory. */
+struct mm *mm_create(void);
+
+/*
+ * fork: a copy of `src` (the active one) sharing every page: private pages
+ * become copy-on-write in both (read-only, PTE_COW), shared ones stay
+ * shared; no data is copied.  One reference; NULL when out of memory
+ * (`src` is unchanged but for pages now copied on their next write).
+ */
+struct mm *mm_dup(struct mm *src);
+
+/* Take and drop a reference; the last drop frees every page, area and page
+ * table.  `mm` must not be the active one then (mm_switch away first). */
+void mm_get(struct mm *mm);
+void mm_put(struct mm *mm);
+
+/* An address space with only the kernel half, for a thread whose own is
+ * going away (exit, exec): never freed. */
+struct mm *mm_kernel(void);
 
 /* The number of resident pages the program has (for sysinfo/getrusage). */
 uint64_t vm_resident_pages(void);

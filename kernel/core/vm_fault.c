@@ -86,11 +86,20 @@ static int fault_file(struct vma *v, uint64_t va, bool write)
 }
 
 /* Copy the page mapped at `pte` into a private frame, and drop the entry's
- * reference on the old one once no translation reaches it. */
+ * reference on the old one once no translation reaches it; or, when no one
+ * else holds the frame, make it writable. */
 static int break_cow(uint64_t va, uint64_t *pte, struct vma *v)
 {
-	uint64_t pa = mem_alloc_frame(0), old = *pte & PTE_ADDR_MASK;
+	uint64_t pa, old = *pte & PTE_ADDR_MASK;
 
+	/* The last holder of a page of its own (a fork's other side has
+	 * copied it or gone) writes to it in place. */
+	if (!(*pte & PTE_IMAGE) && mem_frame_refs(old) == 1) {
+		*pte = old | vm_pte_flags(v->prot) | PTE_P;
+		paging_flush(va);
+		return 0;
+	}
+	pa = mem_alloc_frame(0);
 	if (!pa)
 		return -ENOMEM;
 	memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);

@@ -58,13 +58,12 @@ struct loaded {
 	bool secure;	      /* AT_SECURE: it runs with privileges it gained */
 };
 
-static uint64_t auxv[MAX_AUXV * 2];
-static size_t auxv_len;
+_Static_assert(MAX_AUXV * 2 <= MM_AUXV_WORDS, "struct mm's auxv");
 
 const uint64_t *exec_auxv(size_t *len)
 {
-	*len = auxv_len;
-	return auxv;
+	*len = mm_current()->auxv_len;
+	return mm_current()->auxv;
 }
 
 static unsigned seg_prot(uint32_t flags)
@@ -114,6 +113,8 @@ static long map_segments(struct inode *ino, const struct elf_info *info, uint64_
 #define STK_LIM		(8ul << 20)
 #define ARGS_LIMIT	MAX(MIN(STK_LIM / 4 * 3, VM_STACK_SIZE / 4), ARG_MAX)
 #define PTR_BATCH	64 /* pointers written to the stack per copy */
+/* A program outside the image is read whole for its headers: up to this. */
+#define EXEC_READ_MAX (256ul << 20)
 
 /* A per-run list of NUL-separated strings (bootinfo.h); a last string
  * without its NUL gets one on the stack. */
@@ -214,8 +215,8 @@ static void auxv_build(const struct loaded *ld, uint64_t platform, uint64_t rand
 		AT_SYSINFO_EHDR, ld->vdso,
 		AT_NULL,	 0,
 	};
-	memcpy(auxv, v, sizeof(v));
-	auxv_len = ARRAY_SIZE(v);
+	memcpy(mm_current()->auxv, v, sizeof(v));
+	mm_current()->auxv_len = ARRAY_SIZE(v);
 }
 
 /*
@@ -238,7 +239,11 @@ static long build_stack(const char *path, const struct strlist *args, const stru
 
 	random_fill(rnd, sizeof(rnd));
 	auxv_build(ld, plat, random, execfn);
-	words = 1 + argc + 1 + env->count + 1 + auxv_len;
+	words = 1 + argc + 1 + env->count + 1 + mm_current()->auxv_len;
+	mm_current()->arg_start = argvs;
+	mm_current()->arg_end = argvs + args->size;
+	mm_current()->env_start = envs;
+	mm_current()->env_end = envs + env->size;
 	*sp = ALIGN_DOWN(random - words * sizeof(uint64_t), 16);
 	vecs = *sp + sizeof(uint64_t);
 	if (copy_to_user(execfn, path, path_size) || strlist_put(env, envs) ||
@@ -246,8 +251,8 @@ static long build_stack(const char *path, const struct strlist *args, const stru
 	    copy_to_user(random, rnd, sizeof(rnd)) || copy_to_user(*sp, &argc, sizeof(argc)) ||
 	    strlist_put_ptrs(args, argvs, vecs) ||
 	    strlist_put_ptrs(env, envs, vecs + (argc + 1) * sizeof(uint64_t)) ||
-	    copy_to_user(vecs + (argc + 1 + env->count + 1) * sizeof(uint64_t), auxv,
-			 auxv_len * sizeof(uint64_t)))
+	    copy_to_user(vecs + (argc + 1 + env->count + 1) * sizeof(uint64_t), mm_current()->auxv,
+			 mm_current()->auxv_len * sizeof(uint64_t)))
 		return -ENOMEM;
 	return 0;
 }
@@ -264,7 +269,8 @@ static long open_elf(const char *path, struct inode **ino, struct elf_info *info
 {
 	const void *data;
 
-	*ino = vfs_lookup(vfs_cwd(), path, true);
+	if (!*ino)
+		*ino = vfs_lookup(vfs_cwd(), path, true);
 	if (*ino == ERR_PTR(-EACCES))
 		return *why = "a directory on its path is not searchable by the user", -EACCES;
 	if (IS_ERR(*ino))
@@ -274,7 +280,15 @@ static long open_elf(const char *path, struct inode **ino, struct elf_info *info
 	if (perm_inode(*ino, MAY_EXEC))
 		return *why = "no permission to execute it", -EACCES;
 	data = (*ino)->data;
-	if (!IS_ALIGNED((uint64_t)data, 8)) {
+	if (!data) { /* a file that is not the image's (tmpfs): read it */
+		if ((*ino)->size > EXEC_READ_MAX)
+			return *why = "too large to read from this filesystem", -ENOEXEC;
+		if (!(*copy = kmalloc((*ino)->size ? (*ino)->size : 1)))
+			return *why = "out of memory reading it", -ENOMEM;
+		if (vfs_inode_read(*ino, *copy, (*ino)->size, 0) != (long)(*ino)->size)
+			return *why = "cannot read it", -EIO;
+		data = *copy;
+	} else if (!IS_ALIGNED((uint64_t)data, 8)) {
 		if (!(*copy = kmalloc((*ino)->size ? (*ino)->size : 1)))
 			return *why = "out of memory reading it", -ENOMEM;
 		data = memcpy(*copy, data, (*ino)->size);
@@ -290,7 +304,7 @@ static long open_elf(const char *path, struct inode **ino, struct elf_info *info
  */
 static long load_interp(struct loaded *ld, void **copy, const char **why)
 {
-	struct inode *ino;
+	struct inode *ino = NULL;
 	struct elf_info info;
 	uint64_t base;
 	long err = open_elf(ld->prog.interp, &ino, &info, copy, why);
@@ -314,12 +328,11 @@ static long load_interp(struct loaded *ld, void **copy, const char **why)
 }
 
 /* exec_load() once the copies of misaligned headers exist. */
-static long load(const char *path, const char *argv, size_t argv_len, const char *envp,
-		 size_t envp_len, struct regs *r, void **copies, const char **why)
+static long load(const char *path, struct inode *ino, const char *argv, size_t argv_len,
+		 const char *envp, size_t envp_len, struct regs *r, void **copies, const char **why)
 {
 	struct loaded ld = { 0 };
 	struct strlist args, env;
-	struct inode *ino;
 	uint64_t sp;
 	long top, err;
 
@@ -355,15 +368,74 @@ static long load(const char *path, const char *argv, size_t argv_len, const char
 	return 0;
 }
 
-long exec_load(const char *path, const char *argv, size_t argv_len, const char *envp,
-	       size_t envp_len, struct regs *r, const char **why)
+long exec_load(const char *path, struct inode *ino, const char *argv, size_t argv_len,
+	       const char *envp, size_t envp_len, struct regs *r, const char **why)
 {
 	void *copies[2] = { NULL, NULL }; /* the program's and the interpreter's */
 	long err;
 
 	*why = "";
-	err = load(path, argv, argv_len, envp, envp_len, r, copies, why);
+	err = load(path, ino, argv, argv_len, envp, envp_len, r, copies, why);
 	kfree(copies[0]);
 	kfree(copies[1]);
 	return err;
+}
+
+/*
+ * Linux's binfmt_script: a file that starts with "#!" names its
+ * interpreter, and at most one argument, on its first line (within
+ * BINPRM_BUF_SIZE bytes: a longer line is cut there, as since Linux 5.1 a
+ * cut interpreter name fails).  Leading blanks are skipped; the argument
+ * is the rest of the line less trailing blanks.
+ */
+#define BINPRM_BUF_SIZE 256
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+long exec_script(struct inode *ino, char *interp, char *arg)
+{
+	char buf[BINPRM_BUF_SIZE + 1];
+	long n = ino->data ? (long)MIN(ino->size, (uint64_t)BINPRM_BUF_SIZE)
+			   : vfs_inode_read(ino, buf, BINPRM_BUF_SIZE, 0);
+	char *p, *end, *name;
+
+	if (n < 0)
+		return n;
+	if (ino->data)
+		memcpy(buf, ino->data, n);
+	if (n < 2 || buf[0] != '#' || buf[1] != '!')
+		return 0;
+	buf[n] = 0;
+	end = memchr(buf, '\n', n);
+	if (!end) {
+		/* No newline within the buffer: only a name that ends before it
+		 * (a blank follows) is whole (Linux 5.1's rule). */
+		for (p = buf + 2; blank(*p); p++)
+			;
+		while (*p && !blank(*p))
+			p++;
+		if (!*p)
+			return -ENOEXEC;
+		end = buf + n;
+	}
+	*end = 0;
+	while (end > buf + 2 && blank(end[-1]))
+		*--end = 0;
+	for (p = buf + 2; blank(*p); p++)
+		;
+	if (!*p)
+		return -ENOEXEC; /* "#!" and nothing: no interpreter */
+	name = p;
+	while (*p && !blank(*p))
+		p++;
+	if (*p)
+		*p++ = 0;
+	while (blank(*p))
+		p++;
+	strcpy(interp, name);
+	strcpy(arg, p);
+	return 1;
 }

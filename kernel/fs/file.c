@@ -53,6 +53,79 @@ struct fdtable *fdt_create(void)
 	return t;
 }
 
+struct fdtable *fdt_dup(const struct fdtable *src)
+{
+	struct fdtable *t = kzalloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	*t = (struct fdtable){ .cap = src->cap, .next = src->next, .soft = src->soft, .refs = 1 };
+	if (src->cap) {
+		t->slots = kmalloc(src->cap * sizeof(*t->slots));
+		t->open = kmalloc(BITMAP_WORDS(src->cap) * sizeof(*t->open));
+		if (!t->slots || !t->open) {
+			kfree(t->slots);
+			kfree(t->open);
+			kfree(t);
+			return NULL;
+		}
+		memcpy(t->slots, src->slots, src->cap * sizeof(*t->slots));
+		memcpy(t->open, src->open, BITMAP_WORDS(src->cap) * sizeof(*t->open));
+	}
+	for (unsigned fd = 0; fd < t->cap; fd++)
+		if (t->slots[fd].file)
+			t->slots[fd].file->refs++;
+	return t;
+}
+
+void fdt_get(struct fdtable *t)
+{
+	t->refs++;
+}
+
+void fdt_put(struct fdtable *t)
+{
+	if (--t->refs)
+		return;
+	for (unsigned fd = 0; fd < t->cap; fd++) {
+		struct file *f = t->slots[fd].file;
+
+		t->slots[fd].file = NULL;
+		if (f)
+			file_put(f);
+	}
+	kfree(t->slots);
+	kfree(t->open);
+	kfree(t);
+}
+
+int fdt_unshare(struct fdtable **tp)
+{
+	struct fdtable *n;
+
+	if ((*tp)->refs == 1)
+		return 0;
+	if (!(n = fdt_dup(*tp)))
+		return -ENOMEM;
+	fdt_put(*tp);
+	*tp = n;
+	return 0;
+}
+
+void fdt_close_on_exec(struct fdtable *t)
+{
+	for (unsigned fd = 0; fd < t->cap; fd++) {
+		struct file *f = t->slots[fd].file;
+
+		if (!f || !(t->slots[fd].flags & FD_CLOEXEC))
+			continue;
+		t->slots[fd].file = NULL;
+		bitmap_clear(t->open, fd);
+		t->next = MIN(t->next, fd);
+		file_put(f);
+	}
+}
+
 /* The calling thread's table: its process's. */
 static struct fdtable *fdt_current(void)
 {

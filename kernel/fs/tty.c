@@ -44,11 +44,27 @@ static const struct termios_k default_termios = {
 	.cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16, 0 },
 };
 
-/* Process state, guarded as the descriptor table is (one process; the
- * syscall path runs one call at a time): moves into the session object
- * when processes arrive. */
+/* The session hooks, and every terminal (struct tty.node): a process's
+ * controlling terminal is the one its session owns (Linux keeps a pointer
+ * per process; the session's terminal is the same, and never dangles).
+ * Guarded by the system-call rule (core/spinlock.h). */
 static const struct tty_session_ops *session_ops;
-static struct tty *ctty; /* the process's controlling terminal, or NULL */
+static struct list_head ttys = LIST_HEAD_INIT(ttys);
+
+/* The caller's controlling terminal, or NULL. */
+static struct tty *caller_ctty(void)
+{
+	struct tty *t;
+	int sid;
+
+	if (!session_ops)
+		return NULL;
+	sid = session_ops->session();
+	list_for_each_entry(t, &ttys, node)
+		if (t->session && t->session == sid)
+			return t;
+	return NULL;
+}
 
 void tty_init(struct tty *t, struct spinlock *lock, const struct tty_driver *drv, void *priv)
 {
@@ -57,11 +73,13 @@ void tty_init(struct tty *t, struct spinlock *lock, const struct tty_driver *drv
 	t->drv = drv;
 	t->priv = priv;
 	t->termios = default_termios;
+	list_add_tail(&t->node, &ttys);
 }
 
 /* ------------------------------------------------ controlling terminal */
 
 static struct tty *pending_ctty; /* the console, until the hooks arrive */
+static struct tty *console_tty;	 /* the console, when on a host terminal */
 
 /* Set who owns `t` (0, 0: nobody); returns the foreground group it had. */
 static int set_owner(struct tty *t, int session, int pgrp)
@@ -77,7 +95,6 @@ static int set_owner(struct tty *t, int session, int pgrp)
 
 static void make_ctty(struct tty *t)
 {
-	ctty = t;
 	set_owner(t, session_ops->session(), session_ops->pgrp());
 }
 
@@ -95,8 +112,14 @@ void tty_set_session_ops(const struct tty_session_ops *ops)
 	pending_ctty = NULL;
 }
 
+int tty_console_foreground(void)
+{
+	return console_tty ? console_tty->pgrp : 0;
+}
+
 void tty_claim_at_start(struct tty *t)
 {
+	console_tty = t;
 	if (session_ops)
 		make_ctty(t);
 	else
@@ -108,7 +131,7 @@ void tty_opened(struct tty *t, unsigned flags)
 	/* Linux's tty_open_proc_set_tty: only a reader may acquire it. */
 	if ((flags & O_NOCTTY) || !file_flags_readable(flags) || !session_ops)
 		return;
-	if (session_ops->leader() && !ctty && !t->session)
+	if (session_ops->leader() && !caller_ctty() && !t->session)
 		make_ctty(t);
 }
 
@@ -116,8 +139,6 @@ void tty_opened(struct tty *t, unsigned flags)
  * the foreground group it had. */
 static int drop_ctty(struct tty *t)
 {
-	if (ctty == t)
-		ctty = NULL;
 	return set_owner(t, 0, 0);
 }
 
@@ -138,24 +159,28 @@ void tty_hangup(struct tty *t)
 	t->hungup = true;
 	t->gen++;
 	spin_unlock_irqrestore(t->lock, flags);
-	if (ctty == t)
+	if (t->session)
 		hang_up_session(t);
 	sched_wake_all(); /* readers see EOF, writers EIO */
 }
 
 void tty_release(struct tty *t)
 {
-	if (ctty == t)
-		drop_ctty(t);
+	drop_ctty(t);
+	list_del(&t->node);
+	if (console_tty == t)
+		console_tty = NULL;
 	if (pending_ctty == t)
 		pending_ctty = NULL;
 }
 
 struct file *tty_open_ctty(unsigned flags)
 {
-	if (!ctty || !ctty->drv->open)
+	struct tty *t = caller_ctty();
+
+	if (!t || !t->drv->open)
 		return ERR_PTR(-ENXIO);
-	return ctty->drv->open(ctty, flags | O_NOCTTY);
+	return t->drv->open(t, flags | O_NOCTTY);
 }
 
 static long tiocsctty(struct tty *t)
@@ -164,7 +189,7 @@ static long tiocsctty(struct tty *t)
 		return -EPERM;
 	if (session_ops->leader() && t->session == session_ops->session())
 		return 0; /* ours already */
-	if (!session_ops->leader() || ctty || t->session)
+	if (!session_ops->leader() || caller_ctty() || t->session)
 		return -EPERM;
 	make_ctty(t);
 	return 0;
@@ -172,12 +197,12 @@ static long tiocsctty(struct tty *t)
 
 static long tiocnotty(struct tty *t)
 {
-	if (ctty != t)
+	if (caller_ctty() != t)
 		return -ENOTTY;
+	/* A member that is not the leader keeps it: the terminal belongs to
+	 * the session (Linux drops it for that process alone). */
 	if (session_ops->leader())
 		hang_up_session(t);
-	else
-		drop_ctty(t);
 	return 0;
 }
 
@@ -190,7 +215,7 @@ static long tiocspgrp(struct tty *t, uint64_t arg)
 		return -EFAULT;
 	if (pgrp < 0)
 		return -EINVAL;
-	if (ctty != t || !session_ops || t->session != session_ops->session())
+	if (caller_ctty() != t)
 		return -ENOTTY;
 	if (!session_ops->pgrp_exists(pgrp))
 		return -ESRCH;
@@ -206,7 +231,7 @@ static long get_owner(struct tty *t, uint64_t arg, bool master, bool sid)
 	int v = sid ? t->session : t->pgrp;
 
 	spin_unlock_irqrestore(t->lock, flags);
-	if (!master && ctty != t)
+	if (!master && caller_ctty() != t)
 		return -ENOTTY;
 	if (sid && !v)
 		return -ENOTTY;

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/spinlock.h"
+#include <lib/list.h>
 
 #define TTY_BUF_SIZE  4096    /* the input buffer: Linux's N_TTY_BUF_SIZE */
 #define TTY_ECHO_HELD 256     /* echoes kept while output is stopped */
@@ -64,11 +65,12 @@ struct tty {
 	void *priv; /* the driver's (a pty: its pair) */
 	struct termios_k termios;
 	struct winsize_k winsize;
-	int pgrp;	  /* foreground process group; 0 while no session owns it */
-	int session;	  /* the session whose controlling terminal it is, or 0 */
-	bool hungup;	  /* the other side went (pty master closed): read 0, write EIO */
-	bool stopped;	  /* IXON: the STOP character stopped output */
-	bool tco_stopped; /* tcflow(TCOOFF) stopped it (only TCOON restarts) */
+	int pgrp;	       /* foreground process group; 0 while no session owns it */
+	int session;	       /* the session whose controlling terminal it is, or 0 */
+	struct list_head node; /* in tty.c's list of terminals */
+	bool hungup;	       /* the other side went (pty master closed): read 0, write EIO */
+	bool stopped;	       /* IXON: the STOP character stopped output */
+	bool tco_stopped;      /* tcflow(TCOOFF) stopped it (only TCOON restarts) */
 	uint8_t echo_held[TTY_ECHO_HELD]; /* echoes while output is stopped */
 	unsigned echo_len;
 	bool lnext; /* LNEXT typed: the next byte is not special */
@@ -96,6 +98,10 @@ void tty_set_session_ops(const struct tty_session_ops *ops);
 /* `t` is the process's controlling terminal from the start (the console on
  * a host terminal), once the hooks are registered.  Boot only. */
 void tty_claim_at_start(struct tty *t);
+
+/* The console's foreground process group when it is a host terminal (so
+ * Ctrl-C at the host reaches it), else 0. */
+int tty_console_foreground(void);
 
 /* Set up `t` with a fresh Linux pty's termios, guarded by `lock`. */
 void tty_init(struct tty *t, struct spinlock *lock, const struct tty_driver *drv, void *priv);

@@ -40,6 +40,26 @@ struct fs_context *vfs_fs_create(void)
 	return fs;
 }
 
+struct fs_context *vfs_fs_dup(const struct fs_context *fs)
+{
+	struct fs_context *n = kmalloc(sizeof(*n));
+
+	if (n)
+		*n = (struct fs_context){ .cwd = fs->cwd, .umask = fs->umask, .refs = 1 };
+	return n;
+}
+
+void vfs_fs_get(struct fs_context *fs)
+{
+	fs->refs++;
+}
+
+void vfs_fs_put(struct fs_context *fs)
+{
+	if (--fs->refs == 0)
+		kfree(fs);
+}
+
 /* The calling thread's: its process's. */
 static struct fs_context *fs_current(void)
 {

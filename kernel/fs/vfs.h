@@ -242,6 +242,23 @@ uint64_t vfs_now(void);
 struct fdtable *fdt_create(void);
 struct fs_context *vfs_fs_create(void);
 
+/* fork: a copy of a table (every file one more reference) or of a place in
+ * the tree, with one reference; NULL when out of memory.  _get adds a
+ * sharer (CLONE_FILES, CLONE_FS); _put drops one, and the last closes
+ * every descriptor (or frees the place). */
+struct fdtable *fdt_dup(const struct fdtable *t);
+void fdt_get(struct fdtable *t);
+void fdt_put(struct fdtable *t);
+struct fs_context *vfs_fs_dup(const struct fs_context *fs);
+void vfs_fs_get(struct fs_context *fs);
+void vfs_fs_put(struct fs_context *fs);
+
+/* execve: a table shared with another process is replaced by a copy of
+ * the caller's own (0, -ENOMEM); then every descriptor of `t` marked
+ * FD_CLOEXEC is closed. */
+int fdt_unshare(struct fdtable **tp);
+void fdt_close_on_exec(struct fdtable *t);
+
 /* The root directory, and the process's working directory. */
 struct inode *vfs_root(void);
 struct inode *vfs_cwd(void);

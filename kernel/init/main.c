@@ -22,6 +22,7 @@
 #include "exec/exec.h"
 #include "fs/vfs.h"
 #include "linux/signal.h"
+#include "linux/process.h"
 #include "linux/syscall.h"
 #include "net/lwip/net.h"
 #include "net/procnet.h"
@@ -87,6 +88,7 @@ static void init_first_thread(void)
 	t->fs = vfs_fs_create();
 	t->cred = cred_first();
 	t->sighand = signal_sighand_first();
+	process_boot(t);
 	if (!t->files || !t->fs)
 		boot_out_of_memory("the first thread's files");
 }
@@ -182,7 +184,7 @@ static long start_program(void)
 	/* The first entry to ring 3 is an IRETQ from a frame at the top of
 	 * the thread's kernel stack, as if returning from a trap. */
 	r = (struct regs *)(sched_current()->kstack_top - sizeof(*r));
-	err = exec_load(path, argv, argv_len, envp ? envp : "", envp ? envp_len : 0, r, &why);
+	err = exec_load(path, NULL, argv, argv_len, envp ? envp : "", envp ? envp_len : 0, r, &why);
 	if (err) {
 		klog("monos: cannot run %s: %s (%s)\n", path, why, errno_name((int)-err));
 		return err;

@@ -1,19 +1,25 @@
 /*
- * The process as a whole: how it ends (exit, a fatal signal, out of memory,
- * a failed start) and how CPU exceptions in it become signals.  Each end is
- * reported to the host as the exit frame of the channel.
+ * Processes: the tree of them, how each ends (exit, a fatal signal, out of
+ * memory), zombies and the reaper, and how CPU exceptions in a program
+ * become signals.  PID 1's end is the instance's, reported to the host as
+ * the exit frame of the channel (design.md contract 18).
  */
 #include "linux/syscall.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "core/console.h"
+#include "core/cred.h"
+#include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/time.h"
+#include "core/uaccess.h"
 #include "core/vm.h"
 #include "fs/tty.h"
 #include "fs/vfs.h"
+#include "linux/futex.h"
 #include "linux/ipc.h"
+#include "linux/process.h"
 #include "linux/signal.h"
 #include "net/lwip/net.h"
 
@@ -36,30 +42,372 @@
 /* What the program sent on TCP before it ended still reaches its peers, as
  * Linux keeps sending after a process dies: wait (bounded) for the acks. */
 #define NET_FLUSH_NS (2 * NSEC_PER_SEC)
+#define WCOREFLAG    0x80 /* a wait status's core-dump bit */
 
-void process_exit(int status)
+/* Every process, live or zombie, in creation order; PID 1 first.  The
+ * system-call rule guards the list and the tree (process.h). */
+static struct list_head all_processes = LIST_HEAD_INIT(all_processes);
+static struct process *init_proc;
+static unsigned nlive;
+extern const struct rlimit_k rlimit_defaults[RLIMIT_NLIMITS]; /* sys_misc.c */
+
+struct process *process_of(const struct thread *t)
 {
-	struct monos_chan_exit e = { .kind = MONOS_EXIT_STATUS, .status = (uint8_t)status };
-	sem_exit(); /* SEM_UNDO belongs to the process: applied as it ends */
+	return t->proc;
+}
+
+struct process *process_current(void)
+{
+	return sched_current()->proc;
+}
+
+struct process *process_init_proc(void)
+{
+	return init_proc;
+}
+
+struct process *process_find(int pid)
+{
+	struct process *p;
+
+	list_for_each_entry(p, &all_processes, all)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+struct process *process_next(struct process *p)
+{
+	struct list_head *n = p ? p->all.next : all_processes.next;
+
+	return n == &all_processes ? NULL : list_entry(n, struct process, all);
+}
+
+unsigned process_count(void)
+{
+	return nlive;
+}
+
+uint64_t process_cpu_ns(struct process *p)
+{
+	uint64_t ns = p->dead_cpu_ns;
+	struct thread *t;
+
+	list_for_each_entry(t, &p->threads, group)
+		ns += sched_thread_cpu_ns(t);
+	return ns;
+}
+
+struct thread *process_main_thread(struct process *p)
+{
+	return list_empty(&p->threads) ? NULL : list_first_entry(&p->threads, struct thread, group);
+}
+
+bool process_exiting(const struct thread *t)
+{
+	struct process *p = t->proc;
+
+	return p && (p->exiting || (p->exec_thread && p->exec_thread != t));
+}
+
+static bool alone(void *arg)
+{
+	return ((struct process *)arg)->nthreads == 1;
+}
+
+void process_exec_threads(void)
+{
+	struct thread *t = sched_current();
+	struct process *p = t->proc;
+
+	if (p->nthreads > 1) {
+		p->exec_thread = t;
+		sched_wake_all(); /* the others leave as they wake */
+		while (p->nthreads > 1)
+			sched_wait(alone, p, 0);
+		p->exec_thread = NULL;
+	}
+	t->tid = p->pid; /* Linux's de_thread: the one left takes the pid */
+}
+
+void process_add_thread(struct process *p, struct thread *t)
+{
+	t->proc = p;
+	list_add_tail(&t->group, &p->threads);
+	p->nthreads++;
+}
+
+/* A new process, without a thread or pid yet. */
+static struct process *process_alloc(void)
+{
+	struct process *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->exit_signal = SIGCHLD;
+	p->start_ns = time_monotonic_ns();
+	list_init(&p->children);
+	list_init(&p->sibling);
+	list_init(&p->threads);
+	list_init(&p->all);
+	list_init(&p->pending.queue);
+	return p;
+}
+
+void process_boot(struct thread *t)
+{
+	struct process *p = process_alloc();
+
+	if (!p)
+		boot_out_of_memory("the first process");
+	memcpy(p->rlimits, rlimit_defaults, sizeof(p->rlimits));
+	p->timer_slack_ns = PROCESS_TIMER_SLACK_NS;
+	init_proc = p;
+	process_start(p, t);
+	p->pgid = p->sid = p->pid;
+}
+
+struct process *process_create(struct process *parent)
+{
+	struct process *p = process_alloc();
+
+	if (!p)
+		return NULL;
+	if (parent->exe && !(p->exe = kstrdup(parent->exe))) {
+		kfree(p);
+		return NULL;
+	}
+	p->parent = parent;
+	p->pgid = parent->pgid;
+	p->sid = parent->sid;
+	memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
+	memcpy(p->comm, parent->comm, sizeof(p->comm));
+	p->no_new_privs = parent->no_new_privs;
+	p->not_dumpable = parent->not_dumpable;
+	p->thp_disabled = parent->thp_disabled;
+	p->timer_slack_ns = parent->timer_slack_ns;
+	p->nice = parent->nice;
+	if (!parent->sched_reset_on_fork) {
+		p->sched_policy = parent->sched_policy;
+		p->sched_rt_priority = parent->sched_rt_priority;
+	} else if (p->nice < 0) {
+		p->nice = 0; /* SCHED_RESET_ON_FORK: a normal policy, nice 0 at most */
+	}
+	return p;
+}
+
+void process_start(struct process *p, struct thread *t)
+{
+	p->pid = t->tid;
+	process_add_thread(p, t);
+	list_add_tail(&p->all, &all_processes);
+	if (p->parent)
+		list_add_tail(&p->sibling, &p->parent->children);
+	nlive++;
+}
+
+void process_abort(struct process *p)
+{
+	kfree(p->exe);
+	kfree(p);
+}
+
+/* Unlink `p` from every list and free it. */
+static void process_free(struct process *p)
+{
+	list_del(&p->all);
+	list_del(&p->sibling);
+	kfree(p->exe);
+	kfree(p);
+}
+
+void process_reap(struct process *p)
+{
+	if (p->parent)
+		p->parent->children_cpu_ns += p->dead_cpu_ns + p->children_cpu_ns;
+	process_free(p);
+}
+
+void process_vfork_release(struct process *p)
+{
+	if (p->vfork_done) {
+		*p->vfork_done = true;
+		p->vfork_done = NULL;
+		sched_wake_all(); /* the parent re-checks */
+	}
+}
+
+/* The instance ends with PID 1 (design.md contract 18): what the program
+ * sent still leaves, then the host hears how it ended. */
+static __attribute__((noreturn)) void instance_end(struct process *p)
+{
+	struct monos_chan_exit e = { .kind = MONOS_EXIT_STATUS };
+
+	if (p->status & 0x7f) {
+		e.kind = MONOS_EXIT_SIGNAL;
+		e.signo = p->status & 0x7f;
+		e.addr = p->fault_addr;
+		e.ip = p->fault_ip;
+	} else {
+		e.status = (uint8_t)(p->status >> 8);
+	}
 	net_flush(NET_FLUSH_NS);
 	console_exit(&e);
+}
+
+/* The process children of `p` go to when it ends: its nearest ancestor
+ * that asked to be a subreaper (PR_SET_CHILD_SUBREAPER), else PID 1. */
+static struct process *reaper_for(struct process *p)
+{
+	for (struct process *a = p->parent; a; a = a->parent)
+		if (a->child_subreaper && a->state == PROCESS_LIVE)
+			return a;
+	return init_proc;
+}
+
+/* Tell `parent` that child `c` ended: SIGCHLD (its exit_signal) with how,
+ * and a wake-up for wait; or, if the parent does not collect children,
+ * reap it at once.  Returns false when `c` was reaped (and freed). */
+static bool notify_parent(struct process *c)
+{
+	struct process *parent = c->parent;
+	struct ksiginfo info = { .signo = c->exit_signal, .pid = c->pid, .uid = c->uid };
+	bool autoreap = signal_child_autoreap(parent);
+
+	if (c->status & 0x7f) {
+		info.code = (c->status & WCOREFLAG) ? CLD_DUMPED : CLD_KILLED;
+		info.status = c->status & 0x7f;
+	} else {
+		info.code = CLD_EXITED;
+		info.status = c->status >> 8;
+	}
+	/* Linux's do_notify_parent: a child whose parent ignores SIGCHLD (or
+	 * set SA_NOCLDWAIT) is reaped at once; the signal still goes, unless
+	 * it is SIGCHLD itself and ignored. */
+	if (c->exit_signal)
+		signal_send_process(parent, &info);
+	sched_wake_all(); /* a parent in wait re-checks */
+	if (autoreap) {
+		process_reap(c);
+		return false;
+	}
+	return true;
+}
+
+/* The children of ending process `p` go to the reaper; those with a death
+ * signal get it, zombies among them are reported to the new parent. */
+static void reparent_children(struct process *p)
+{
+	struct process *reaper = reaper_for(p), *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &p->children, sibling) {
+		list_del(&c->sibling);
+		c->parent = reaper;
+		list_add_tail(&c->sibling, &reaper->children);
+		if (c->pdeath_signal && c->state == PROCESS_LIVE) {
+			struct ksiginfo info = { .signo = c->pdeath_signal, .code = SI_USER };
+			signal_send_process(c, &info);
+		}
+		if (c->state == PROCESS_ZOMBIE)
+			notify_parent(c);
+	}
+}
+
+/*
+ * The last thread of `p` is leaving: release what the process holds, hand
+ * its children on, become a zombie and tell the parent.  Runs on that
+ * thread, which switches to the kernel's address space before its own
+ * goes.  PID 1 ends the instance instead.
+ */
+static void process_teardown(struct process *p)
+{
+	struct thread *t = sched_current();
+	struct mm *mm = t->mm;
+
+	sem_exit(); /* SEM_UNDO belongs to the process: applied as it ends */
+	timer_process_exit(p);
+	if (p == init_proc)
+		instance_end(p);
+	fdt_put(t->files);
+	vfs_fs_put(t->fs);
+	signal_sighand_put(t->sighand);
+	t->files = NULL;
+	t->fs = NULL;
+	t->sighand = NULL;
+	p->uid = t->cred->uid;
+	cred_free(t->cred);
+	t->cred = cred_first(); /* never read again, but never dangling */
+	process_vfork_release(p);
+	t->mm = mm_kernel();
+	mm_switch(t->mm);
+	mm_put(mm);
+	reparent_children(p);
+	p->state = PROCESS_ZOMBIE;
+	nlive--;
+	if (p->parent)
+		notify_parent(p);
+}
+
+void process_exit_thread(int status)
+{
+	struct thread *t = sched_current();
+	struct process *p = t->proc;
+	uint32_t zero = 0;
+
+	futex_exit_thread(t);
+	signal_thread_exit(t);
+	if (t->clear_child_tid && !copy_to_user(t->clear_child_tid, &zero, sizeof(zero)))
+		futex_wake_one(t->clear_child_tid);
+	p->dead_cpu_ns += sched_thread_cpu_ns(t);
+	list_del(&t->group);
+	if (--p->nthreads == 0) {
+		if (!p->exiting) {
+			p->exiting = true;
+			p->status = status;
+		}
+		process_teardown(p);
+	}
+	sched_exit_thread();
+}
+
+void process_exit_group(int status)
+{
+	struct process *p = process_current();
+
+	if (!p->exiting) {
+		p->exiting = true;
+		p->status = status;
+		sched_wake_all(); /* its other threads leave as they wake */
+	}
+	process_exit_thread(status);
 }
 
 void process_kill(int signo, uint64_t addr, uint64_t ip)
 {
-	struct monos_chan_exit e = {
-		.kind = MONOS_EXIT_SIGNAL, .signo = signo, .addr = addr, .ip = ip
-	};
-	sem_exit();
-	net_flush(NET_FLUSH_NS);
-	console_exit(&e);
+	struct process *p = process_current();
+
+	if (!p->exiting) {
+		p->fault_addr = addr;
+		p->fault_ip = ip;
+	}
+	process_exit_group(signo);
 }
 
+/*
+ * Out of memory in a program: Linux's OOM killer would pick the largest
+ * process.  The one that asked is the one that can be stopped here without
+ * waiting: a child dies of SIGKILL (its parent sees it, the instance goes
+ * on); PID 1's end is the instance's, reported as OOM.
+ */
 void process_oom(void)
 {
+	struct process *p = process_current();
 	struct monos_chan_exit e = { .kind = MONOS_EXIT_OOM };
-	klog("monos: out of memory: killed the program (%lu pages resident)\n",
+
+	klog("monos: out of memory: killed process %d (%lu pages resident)\n", p->pid,
 	     vm_resident_pages());
+	if (p != init_proc)
+		process_exit_group(SIGKILL);
 	console_exit(&e);
 }
 
@@ -137,12 +485,23 @@ static bool on_fault(struct regs *r, uint64_t addr)
 	return true;
 }
 
+/*
+ * A signal from the host (Ctrl-C, docker stop, a hang-up): SIGINT goes to
+ * the terminal's foreground process group when the program runs on a host
+ * terminal (a shell expects it there), every other signal, and SIGINT
+ * without a terminal, to PID 1 as a container's runtime sends it.
+ */
 static void on_host_signal(int signo)
 {
 	struct ksiginfo info = { .signo = signo, .code = SI_USER };
+	int pgrp = signo == SIGINT ? tty_console_foreground() : 0;
 
-	if (signo >= 1 && signo <= NSIG)
-		signal_send(NULL, &info);
+	if (signo < 1 || signo > NSIG)
+		return;
+	if (pgrp)
+		tty_signal_pgrp(pgrp, signo);
+	else if (init_proc->state == PROCESS_LIVE)
+		signal_send_process(init_proc, &info);
 }
 
 bool process_return_to_user(struct regs *r, bool syscall)
@@ -152,35 +511,41 @@ bool process_return_to_user(struct regs *r, bool syscall)
 	return signal_deliver(r, syscall);
 }
 
-/* What a terminal needs of processes (fs/tty.h).  One process: it is its
- * own group and session; the processes work makes these real lookups. */
+/* What a terminal needs of processes (fs/tty.h). */
 static int tty_pgrp(void)
 {
-	return sys_getpgrp();
+	return process_current()->pgid;
 }
 
 static int tty_session(void)
 {
-	return sys_getsid(0);
+	return process_current()->sid;
 }
 
 static bool tty_leader(void)
 {
-	return sys_getsid(0) == sys_getpid();
+	return process_current()->sid == process_current()->pid;
 }
 
 static bool tty_pgrp_exists(int pgrp)
 {
-	return pgrp == sys_getpgrp();
+	int sid = process_current()->sid;
+
+	for (struct process *p = process_next(NULL); p; p = process_next(p))
+		if (p->pgid == pgrp && p->sid == sid && p->state == PROCESS_LIVE)
+			return true;
+	return false;
 }
 
-/* A terminal's signal (ISIG, SIGWINCH, hang-up) to a process group. */
+/* A terminal's signal (ISIG, SIGWINCH, hang-up) to every live process of
+ * a group. */
 static void tty_kill_pgrp(int pgrp, int sig)
 {
 	struct ksiginfo info = { .signo = sig, .code = SI_KERNEL };
 
-	if (pgrp == sys_getpgrp())
-		signal_send(NULL, &info);
+	for (struct process *p = process_next(NULL); p; p = process_next(p))
+		if (p->pgid == pgrp && p->state == PROCESS_LIVE)
+			signal_send_process(p, &info);
 }
 
 static const struct tty_session_ops tty_session_ops = {

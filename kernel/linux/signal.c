@@ -15,6 +15,7 @@
 #include "core/spinlock.h"
 #include "core/uaccess.h"
 #include "linux/syscall.h"
+#include "linux/process.h"
 
 #define REDZONE		     128
 #define FPSTATE_ALIGN	     64
@@ -36,14 +37,12 @@
 #define RFLAGS_IF  0x200
 #define RFLAGS_TF  0x100
 #define RFLAGS_DF  0x400
-#define MAIN_TID   1 /* the program's first thread (sched_create_main) */
 
-/* A thread's signal state.  `pending` and `node` are signal_lock's; the rest
+/* A thread's signal state.  `pending` is signal_lock's; the rest
  * only the thread itself changes, in its system calls (the system-call rule,
  * core/spinlock.h). */
 struct thread_signals {
 	struct sigpending_k pending; /* thread-directed */
-	struct list_head node;	     /* in `signalled` since its first signal */
 	uint64_t alt_sp, alt_size;   /* sigaltstack */
 	uint32_t alt_flags;
 	bool restore_mask; /* after the next frame, restore saved_mask */
@@ -51,8 +50,8 @@ struct thread_signals {
 };
 
 /*
- * signal_lock guards every pending set (the process's, each thread's, and
- * sigpending.c's count of them), `signalled` and sent_gen.  Interrupt
+ * signal_lock guards every pending set (each process's, each thread's, and
+ * sigpending.c's count of them) and sent_gen.  Interrupt
  * handlers and timer callbacks send signals, so it is taken with interrupts
  * saved.  A pending set's word is read without it where the look is repeated
  * after every wake-up (has_signal, signal_pending_set, signal_deliver's fast
@@ -74,9 +73,6 @@ struct sighand {
 };
 
 static struct sighand first_sighand = { .refs = 1 };
-static struct sigpending_k proc_pending = { .queue = LIST_HEAD_INIT(proc_pending.queue) };
-/* Threads that were ever sent a signal: those signal_discard must visit. */
-static struct list_head signalled = LIST_HEAD_INIT(signalled);
 static uint64_t sent_gen; /* bumped when a signal becomes pending (signalfd) */
 
 /* Linux's x86-64 signal frame pieces. */
@@ -124,6 +120,74 @@ struct sigaction_k *signal_action(int sig)
 	return action_of(sched_current(), sig);
 }
 
+struct sighand *signal_sighand_dup(const struct sighand *sh)
+{
+	struct sighand *n = kmalloc(sizeof(*n));
+
+	if (n) {
+		*n = *sh;
+		n->refs = 1;
+	}
+	return n;
+}
+
+void signal_sighand_get(struct sighand *sh)
+{
+	sh->refs++;
+}
+
+void signal_sighand_put(struct sighand *sh)
+{
+	if (--sh->refs == 0 && sh != &first_sighand)
+		kfree(sh);
+}
+
+int signal_sighand_unshare(struct sighand **shp)
+{
+	struct sighand *n;
+
+	if ((*shp)->refs == 1)
+		return 0;
+	if (!(n = signal_sighand_dup(*shp)))
+		return -ENOMEM;
+	signal_sighand_put(*shp);
+	*shp = n;
+	return 0;
+}
+
+void signal_exec_thread(struct thread *t)
+{
+	struct thread_signals *ts = ts_of(t);
+
+	ts->alt_sp = ts->alt_size = 0;
+	ts->alt_flags = SS_DISABLE;
+	ts->restore_mask = false;
+}
+
+/* Linux's flush_signal_handlers: handled signals go back to SIG_DFL,
+ * ignored ones stay ignored, and no flags or masks survive. */
+void signal_exec_reset(struct sighand *sh)
+{
+	for (int i = 0; i < NSIG; i++) {
+		struct sigaction_k *a = &sh->actions[i];
+
+		if (a->handler != SIG_IGN)
+			a->handler = SIG_DFL;
+		a->flags = a->restorer = a->mask = 0;
+	}
+}
+
+bool signal_child_autoreap(struct process *parent)
+{
+	struct thread *t = process_main_thread(parent);
+	struct sigaction_k *a;
+
+	if (!t)
+		return false;
+	a = action_of(t, SIGCHLD);
+	return a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT);
+}
+
 void *signal_state_alloc(void)
 {
 	struct thread_signals *ts = kzalloc(sizeof(*ts));
@@ -132,6 +196,15 @@ void *signal_state_alloc(void)
 		list_init(&ts->pending.queue);
 	}
 	return ts;
+}
+
+void signal_fork_thread(struct thread *child, struct thread *parent)
+{
+	struct thread_signals *to = ts_of(child), *from = ts_of(parent);
+
+	to->alt_sp = from->alt_sp;
+	to->alt_size = from->alt_size;
+	to->alt_flags = from->alt_flags;
 }
 
 int signal_thread_init(struct thread *t)
@@ -155,15 +228,13 @@ void signal_thread_exit(struct thread *t)
 	uint64_t flags = spin_lock_irqsave(&signal_lock);
 
 	sigpending_discard(&ts->pending, ~0ull, timer_gone);
-	if (ts->node.next)
-		list_del(&ts->node);
 	t->sig = NULL;
 	spin_unlock_irqrestore(&signal_lock, flags);
 	kfree(ts);
 }
 
-/* Signals whose default action is to do nothing (stop signals too: there
- * is no job control without a shell). */
+/* Signals whose default action is to do nothing (stop signals too: job
+ * control is not there yet). */
 static bool default_ignored(int sig)
 {
 	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
@@ -178,32 +249,28 @@ bool signal_ignored(struct thread *t, int sig)
 
 /* Linux's sig_ignored: a blocked signal is kept even if ignored, since the
  * program may take it through signalfd or sigtimedwait (delivery drops it
- * if it is still ignored when unblocked).  A signal to the process is
- * judged by the main thread's mask, as Linux judges it by the leader's. */
-static bool dropped(struct thread *t, int sig)
+ * if it is still ignored when unblocked).  A signal to a process is judged
+ * by its main thread's mask, as Linux judges it by the leader's.  A process
+ * that is ending takes nothing more. */
+static bool dropped(struct process *p, struct thread *t, int sig)
 {
-	struct thread *to = t ? t : sched_find(MAIN_TID);
-	struct thread *any = to ? to : sched_current(); /* one process: any of its threads */
+	struct thread *to = t ? t : process_main_thread(p);
 
-	return signal_ignored(any, sig) && !(to && (to->sigmask & SIGBIT(sig)));
+	if (!to || p->exiting)
+		return true;
+	return signal_ignored(to, sig) && !(to->sigmask & SIGBIT(sig));
 }
 
-int signal_send(struct thread *t, const struct ksiginfo *info)
+/* Queue `info` for thread `t` or, if NULL, for process `p`. */
+static int send(struct process *p, struct thread *t, const struct ksiginfo *info)
 {
 	int sig = info->signo, r;
 	uint64_t flags;
 
-	if (sig < 1 || sig > NSIG || dropped(t, sig))
+	if (sig < 1 || sig > NSIG || dropped(p, t, sig))
 		return SIGPENDING_MERGED;
 	flags = spin_lock_irqsave(&signal_lock);
-	if (t) {
-		struct thread_signals *ts = ts_of(t);
-		if (!ts->node.next) /* kzalloc'ed: not listed yet */
-			list_add_tail(&ts->node, &signalled);
-		r = sigpending_add(&ts->pending, info);
-	} else {
-		r = sigpending_add(&proc_pending, info);
-	}
+	r = sigpending_add(t ? &ts_of(t)->pending : &p->pending, info);
 	if (!r)
 		sent_gen++;
 	spin_unlock_irqrestore(&signal_lock, flags);
@@ -212,16 +279,28 @@ int signal_send(struct thread *t, const struct ksiginfo *info)
 	return r;
 }
 
+int signal_send(struct thread *t, const struct ksiginfo *info)
+{
+	return send(t ? process_of(t) : process_current(), t, info);
+}
+
+int signal_send_process(struct process *p, const struct ksiginfo *info)
+{
+	return send(p, NULL, info);
+}
+
 /* Linux's sigaction: setting an action that ignores a signal discards it
  * wherever it is pending, blocked or not. */
 void signal_discard(int sig)
 {
+	struct process *p = process_current();
 	uint64_t flags = spin_lock_irqsave(&signal_lock);
-	struct thread_signals *ts;
+	struct thread *t;
 
-	sigpending_discard(&proc_pending, SIGBIT(sig), timer_gone);
-	list_for_each_entry(ts, &signalled, node)
-		sigpending_discard(&ts->pending, SIGBIT(sig), timer_gone);
+	sigpending_discard(&p->pending, SIGBIT(sig), timer_gone);
+	list_for_each_entry(t, &p->threads, group)
+		if (t->sig)
+			sigpending_discard(&ts_of(t)->pending, SIGBIT(sig), timer_gone);
 	spin_unlock_irqrestore(&signal_lock, flags);
 }
 
@@ -232,12 +311,12 @@ uint64_t signal_generation(void)
 
 uint64_t signal_pending_set(void)
 {
-	return ts_of(sched_current())->pending.set | proc_pending.set;
+	return ts_of(sched_current())->pending.set | process_current()->pending.set;
 }
 
 static bool has_signal(struct thread *t)
 {
-	return ((ts_of(t)->pending.set | proc_pending.set) & ~t->sigmask) != 0;
+	return ((ts_of(t)->pending.set | process_of(t)->pending.set) & ~t->sigmask) != 0;
 }
 
 /* The thread's own signals first, then the process's, as Linux's
@@ -250,8 +329,8 @@ int signal_dequeue(uint64_t set, struct ksiginfo *info)
 
 	if ((sig = sigpending_next(own, set)))
 		sigpending_take(own, sig, info);
-	else if ((sig = sigpending_next(&proc_pending, set)))
-		sigpending_take(&proc_pending, sig, info);
+	else if ((sig = sigpending_next(&process_current()->pending, set)))
+		sigpending_take(&process_current()->pending, sig, info);
 	spin_unlock_irqrestore(&signal_lock, flags);
 	if (sig && info->timer_seq)
 		timer_signal_taken(info, true);
@@ -272,7 +351,11 @@ long signal_put_siginfo(uint64_t uaddr, const struct ksiginfo *info)
 
 	w[0] = info->signo;
 	w[2] = info->code;
-	if (info->code == SI_TIMER) {
+	if (info->signo == SIGCHLD && info->code >= CLD_EXITED && info->code <= CLD_CONTINUED) {
+		w[4] = info->pid;
+		w[5] = info->uid;
+		w[6] = info->status;
+	} else if (info->code == SI_TIMER) {
 		w[4] = info->timerid;
 		w[5] = info->overrun;
 		memcpy(si + 24, &info->value, 8);
@@ -448,9 +531,12 @@ bool signal_deliver(struct regs *r, bool syscall)
 	 * nothing to restart, no mask to put back.  A racing interrupt that
 	 * makes a signal pending after this look still delivers it: the
 	 * interrupt's own way back to ring 3 comes through here again. */
-	if (likely(!((ts->pending.set | proc_pending.set) & ~t->sigmask) && !ts->restore_mask &&
-		   (!syscall || !is_restart((long)r->rax))))
+	if (likely(!((ts->pending.set | process_of(t)->pending.set) & ~t->sigmask) &&
+		   !ts->restore_mask && (!syscall || !is_restart((long)r->rax)) &&
+		   !process_exiting(t)))
 		return false;
+	if (process_exiting(t))
+		process_exit_thread(0); /* the process ends: this thread leaves */
 	while ((sig = signal_dequeue(~t->sigmask, &info))) {
 		struct sigaction_k *act = action_of(t, sig);
 		if (signal_ignored(t, sig))
@@ -565,7 +651,7 @@ long signal_altstack(uint64_t uss, uint64_t uoss, uint64_t sp)
 
 static bool check(struct thread *t)
 {
-	return t->sig && has_signal(t);
+	return t->sig && (has_signal(t) || process_exiting(t));
 }
 
 void signal_init(void)

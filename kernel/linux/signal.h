@@ -13,6 +13,8 @@
 
 struct regs;
 struct thread;
+struct process;
+struct sighand;
 
 /* A wait cut short by a signal that must be restarted whatever the handler's
  * SA_RESTART (Linux's ERESTARTNOINTR: FUTEX_LOCK_PI never fails with EINTR);
@@ -36,17 +38,23 @@ struct thread;
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
 /* si_code values (include/uapi/asm-generic/siginfo.h). */
-#define SI_USER	    0
-#define SI_KERNEL   0x80
-#define SI_TKILL    (-6)
-#define SI_QUEUE    (-1)
-#define SI_TIMER    (-2)
-#define SEGV_MAPERR 1
-#define SEGV_ACCERR 2
-#define ILL_ILLOPN  2
-#define FPE_INTDIV  1
-#define BUS_ADRALN  1
-#define TRAP_BRKPT  1
+#define SI_USER	      0
+#define SI_KERNEL     0x80
+#define SI_TKILL      (-6)
+#define SI_QUEUE      (-1)
+#define SI_TIMER      (-2)
+#define CLD_EXITED    1 /* SIGCHLD's si_code values */
+#define CLD_KILLED    2
+#define CLD_DUMPED    3
+#define CLD_TRAPPED   4
+#define CLD_STOPPED   5
+#define CLD_CONTINUED 6
+#define SEGV_MAPERR   1
+#define SEGV_ACCERR   2
+#define ILL_ILLOPN    2
+#define FPE_INTDIV    1
+#define BUS_ADRALN    1
+#define TRAP_BRKPT    1
 
 /* What a signal carries; laid out into the program's siginfo_t. */
 struct ksiginfo {
@@ -55,6 +63,7 @@ struct ksiginfo {
 	uint64_t addr; /* faults */
 	int timerid, overrun;
 	uint64_t value; /* timers, sigqueue */
+	int status;	/* SIGCHLD: the exit code or signal */
 	/* Kernel-private (Linux's si_sys_private): set by a POSIX timer's
 	 * expiry, so taking the signal re-arms it (timer_signal_taken). */
 	uint32_t timer_seq;
@@ -65,6 +74,7 @@ struct sigaction_k {
 	uint64_t handler, flags, restorer, mask;
 };
 #define SA_NOCLDSTOP 0x00000001
+#define SA_NOCLDWAIT 0x00000002
 #define SA_SIGINFO   0x00000004
 #define SA_RESTORER  0x04000000
 #define SA_ONSTACK   0x08000000
@@ -79,10 +89,31 @@ struct sigaction_k *signal_action(int sig);
  * sched.h: thread->sighand, shared by a process's threads). */
 struct sighand *signal_sighand_first(void);
 
+/* fork: a copy of the actions with one reference (NULL when out of
+ * memory); CLONE_SIGHAND shares them (_get); the last _put frees them. */
+struct sighand *signal_sighand_dup(const struct sighand *sh);
+void signal_sighand_get(struct sighand *sh);
+void signal_sighand_put(struct sighand *sh);
+
+/* execve: actions shared with another process become the caller's own
+ * copy (0, -ENOMEM); handled signals go back to SIG_DFL, ignored ones stay
+ * ignored; the thread's alternate stack is gone. */
+int signal_sighand_unshare(struct sighand **shp);
+void signal_exec_reset(struct sighand *sh);
+void signal_exec_thread(struct thread *t);
+
+/* Whether `parent`'s children are reaped as they end, with no zombie and
+ * no wait: SIGCHLD ignored, or SA_NOCLDWAIT. */
+bool signal_child_autoreap(struct process *parent);
+
 /* A thread's signal state, to put in thread.sig before it can run (NULL
  * when out of memory); signal_thread_init() does both.  0 or -ENOMEM. */
 void *signal_state_alloc(void);
 int signal_thread_init(struct thread *t);
+
+/* fork: the child's first thread (its state allocated) takes the
+ * alternate stack of the thread that forked, as on Linux. */
+void signal_fork_thread(struct thread *child, struct thread *parent);
 
 /* A thread's end (sys_exit): drop its pending signals, free its state. */
 void signal_thread_exit(struct thread *t);
@@ -96,6 +127,8 @@ void signal_thread_exit(struct thread *t);
  * (interrupts included).
  */
 int signal_send(struct thread *t, const struct ksiginfo *info);
+/* The same to process `p` as a whole. */
+int signal_send_process(struct process *p, const struct ksiginfo *info);
 
 /* Discard `sig` wherever it is pending (an action set to ignore it). */
 void signal_discard(int sig);

@@ -18,6 +18,7 @@
 #include "core/vm.h"
 #include "fs/vfs.h"
 #include "linux/uapi.h"
+#include "linux/process.h"
 
 #define ARCH_SET_GS	     0x1001
 #define ARCH_SET_FS	     0x1002
@@ -28,21 +29,12 @@
 #define GRND_NONBLOCK	     1
 #define GRND_RANDOM	     2
 #define GRND_INSECURE	     4
-#define RLIMIT_NLIMITS	     16
-#define RLIMIT_STACK	     3
-#define RLIMIT_NOFILE	     7
-#define RLIM_INFINITY	     (~0ull)
 #define RSEQ_FLAG_UNREGISTER 1
 #define RSEQ_MIN_LEN	     32
 
-/* The only process: pid 1 would make glibc and shells think they are init;
- * Linux containers show the same, and programs rarely care. */
-#define MONOS_PID  1
-#define MONOS_PPID 0
-
 long sys_getpid(void)
 {
-	return MONOS_PID;
+	return process_current()->pid;
 }
 
 long sys_gettid(void)
@@ -50,9 +42,12 @@ long sys_gettid(void)
 	return sched_current()->tid;
 }
 
+/* PID 1's parent is outside the instance: 0, as in a container. */
 long sys_getppid(void)
 {
-	return MONOS_PPID;
+	struct process *parent = process_current()->parent;
+
+	return parent ? parent->pid : 0;
 }
 
 long sys_uname(uint64_t buf)
@@ -121,46 +116,43 @@ long sys_getrandom(uint64_t buf, size_t n, unsigned flags)
 	return done;
 }
 
-struct rlimit_k {
-	uint64_t cur, max;
-};
-
-#define RLIMIT_CORE	4
-#define RLIMIT_NPROC	6
-#define RLIMIT_MEMLOCK	8
-#define RLIMIT_MSGQUEUE 12
-#define RLIMIT_NICE	13
-#define RLIMIT_RTPRIO	14
-#define NPROC_DEFAULT	63464 /* what Linux derives for a few GiB of RAM */
+#define NPROC_DEFAULT 63464 /* what Linux derives for a few GiB of RAM */
 
 /* Linux's defaults for a process started by a root shell; the rest are
- * unlimited. */
-static struct rlimit_k rlimits[RLIMIT_NLIMITS] = {
-	[0] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_CPU */
-	[1] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_FSIZE */
-	[2] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_DATA */
+ * unlimited.  The first process's; a child inherits its parent's. */
+const struct rlimit_k rlimit_defaults[RLIMIT_NLIMITS] = {
+	[RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
 	[RLIMIT_STACK] = { VM_STACK_SIZE, RLIM_INFINITY },
 	[RLIMIT_CORE] = { 0, RLIM_INFINITY },
-	[5] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_RSS */
+	[RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
 	[RLIMIT_NPROC] = { NPROC_DEFAULT, NPROC_DEFAULT },
 	[RLIMIT_NOFILE] = { FD_LIMIT_DEFAULT, FD_NR_OPEN },
 	[RLIMIT_MEMLOCK] = { 8ull << 20, 8ull << 20 },
-	[9] = { RLIM_INFINITY, RLIM_INFINITY },	 /* RLIMIT_AS */
-	[10] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_LOCKS */
+	[RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_LOCKS] = { RLIM_INFINITY, RLIM_INFINITY },
 	[RLIMIT_SIGPENDING] = { NPROC_DEFAULT, NPROC_DEFAULT },
 	[RLIMIT_MSGQUEUE] = { 819200, 819200 },
 	[RLIMIT_NICE] = { 0, 0 },
 	[RLIMIT_RTPRIO] = { 0, 0 },
-	[15] = { RLIM_INFINITY, RLIM_INFINITY }, /* RLIMIT_RTTIME */
+	[RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
 };
 
-long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old)
+long sys_prlimit64(int pid, unsigned res, uint64_t new, uint64_t old)
 {
-	struct rlimit_k nl;
+	struct process *p = pid ? process_find(pid) : process_current();
+	struct rlimit_k nl, *rlimits;
 
-	if (pid && pid != MONOS_PID)
+	if (pid < 0 || !p || p->state != PROCESS_LIVE)
 		return -ESRCH;
-	if (res < 0 || res >= RLIMIT_NLIMITS)
+	/* Another process's limits: only with its owner's ids or
+	 * CAP_SYS_RESOURCE (Linux's check_prlimit_permission). */
+	if (p != process_current() && !cred_capable(CAP_SYS_RESOURCE) &&
+	    !cred_owns(process_main_thread(p)->cred))
+		return -EPERM;
+	rlimits = p->rlimits;
+	if (res >= RLIMIT_NLIMITS)
 		return -EINVAL;
 	if (new &&copy_from_user(&nl, new, sizeof(nl)))
 		return -EFAULT;
@@ -175,14 +167,14 @@ long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old)
 		return -EFAULT;
 	if (new)
 		rlimits[res] = nl;
-	if (new &&res == RLIMIT_NOFILE)
+	if (new &&res == RLIMIT_NOFILE && p == process_current())
 		fd_set_limit(nl.cur);
 	return 0;
 }
 
 uint64_t misc_rlimit_cur(int res)
 {
-	return rlimits[res].cur;
+	return process_current()->rlimits[res].cur;
 }
 
 long sys_getrlimit(long res, uint64_t rl)
@@ -224,7 +216,7 @@ long sys_sysinfo(uint64_t info)
 	si.uptime = time_monotonic_ns() / NSEC_PER_SEC;
 	si.totalram = mem_total_frames() * PAGE_SIZE;
 	si.freeram = (mem_total_frames() - mem_used_frames()) * PAGE_SIZE;
-	si.procs = 1;
+	si.procs = process_count();
 	si.mem_unit = 1;
 	return copy_to_user(info, &si, sizeof(si));
 }

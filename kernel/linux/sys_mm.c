@@ -95,6 +95,28 @@ static long place(uint64_t addr, uint64_t len, long flags)
 	return addr ? (long)addr : -ENOMEM;
 }
 
+/*
+ * MAP_SHARED|MAP_ANONYMOUS (design.md contract 17): an unnamed tmpfs file
+ * of `len` bytes mapped shared, so a fork's two sides write the same pages;
+ * Linux's shmem file is named "/dev/zero (deleted)" in the maps as well.
+ * The area holds the only reference.  0 or -ENOMEM.
+ */
+static int map_shared_anon(uint64_t at, uint64_t len, long prot)
+{
+	static const char name[] = "dev/zero";
+	struct inode *ino = tmpfs_new_unlinked(name, sizeof(name) - 1, S_IFREG | 0600);
+	int err;
+
+	if (!ino)
+		return -ENOMEM;
+	vfs_iget(ino);
+	err = tmpfs_truncate(ino, len);
+	if (!err)
+		err = vm_map_shared(at, len, prot, ino, vfs_vm_ops(ino), 0, VMA_SHARED);
+	vfs_iput(ino); /* the area's reference keeps it */
+	return err;
+}
+
 long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint64_t off)
 {
 	struct inode *ino = NULL;
@@ -138,7 +160,9 @@ long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint6
 				    VMA_SHARED | (writable ? 0 : VMA_NOWRITE));
 	else if (ino)
 		err = vm_map(at, len, prot, ino, vfs_vm_ops(ino), off, UINT64_MAX - off, NULL);
-	else /* One process: a shared anonymous mapping behaves as a private one. */
+	else if ((flags & MAP_TYPE) != MAP_PRIVATE)
+		err = map_shared_anon(at, len, prot);
+	else
 		err = vm_map(at, len, prot, NULL, NULL, 0, 0, NULL);
 	return err ? -ENOMEM : at;
 }

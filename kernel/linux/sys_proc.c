@@ -1,16 +1,17 @@
 /*
  * Process-wide calls a program makes about itself: its session and process
- * group (those of pid 1), scheduling (policy, priority, affinity, yield),
+ * group, scheduling (policy, priority, affinity, yield),
  * resource usage, prctl (the capability options are in sys_cred.c with the
  * credentials); and pipe/pipe2, whose files live in fs/pipe.c and whose
  * SIGPIPE policy lives here.
  *
- * monos has one process and one CPU: what a call would change elsewhere on
- * Linux (policy, priority, affinity, dumpable...) is validated as Linux
- * validates it and then remembered, so the program reads back what it set.
+ * monos has one CPU: what a call would change elsewhere on Linux (policy,
+ * priority, affinity, dumpable...) is validated as Linux validates it and
+ * then remembered per process, so the program reads back what it set.
  */
 #include "linux/syscall.h"
 #include "linux/signal.h"
+#include "linux/process.h"
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/time.h"
@@ -77,36 +78,85 @@ bool proc_is_self(int pid)
 	return pid == 0 || pid == sys_getpid() || pid == sched_current()->tid;
 }
 
-/* The process is pid 1, leader of its own process group and session, as a
- * container's first process is. */
+/* The live process `pid` names (0: the caller), or NULL. */
+static struct process *live(int pid)
+{
+	struct process *p = pid ? process_find(pid) : process_current();
+
+	return p && p->state == PROCESS_LIVE ? p : NULL;
+}
+
 long sys_getpgid(int pid)
 {
-	return proc_is_self(pid) ? sys_getpid() : -ESRCH;
+	struct process *p = pid ? process_find(pid) : process_current();
+
+	return p ? p->pgid : -ESRCH;
 }
 
 long sys_getpgrp(void)
 {
-	return sys_getpid();
+	return process_current()->pgid;
 }
 
 long sys_getsid(int pid)
 {
-	return proc_is_self(pid) ? sys_getpid() : -ESRCH;
+	struct process *p = pid ? process_find(pid) : process_current();
+
+	return p ? p->sid : -ESRCH;
 }
 
-/* A process-group leader may not start a session (Linux: EPERM). */
+/* Whether a process of session `sid` has `pgid` as its group. */
+static bool group_in_session(int pgid, int sid)
+{
+	for (struct process *q = process_next(NULL); q; q = process_next(q))
+		if (q->pgid == pgid && q->sid == sid)
+			return true;
+	return false;
+}
+
+/* Linux's ksys_setsid: a group leader may not start a session (EPERM),
+ * nor may anyone while a group with its pid exists. */
 long sys_setsid(void)
 {
-	return -EPERM;
+	struct process *p = process_current();
+
+	for (struct process *q = process_next(NULL); q; q = process_next(q))
+		if (q->pgid == p->pid)
+			return -EPERM;
+	/* The new session has no terminal: none is owned by its id. */
+	p->sid = p->pgid = p->pid;
+	return p->sid;
 }
 
-/* Linux's checks in order: a negative group, an unknown process, then a
- * session leader (which we are) may not move: EPERM. */
+/*
+ * Linux's setpgid: the caller or one of its children (not after the child's
+ * exec: EACCES; not in another session: EPERM); a session leader may not
+ * move (EPERM); the group must exist in the caller's session unless it is
+ * the process's own pid (EPERM).
+ */
 long sys_setpgid(int pid, int pgid)
 {
+	struct process *self = process_current(), *p;
+
 	if (pgid < 0)
 		return -EINVAL;
-	return proc_is_self(pid) ? -EPERM : -ESRCH;
+	p = pid ? process_find(pid) : self;
+	if (!p || (p != self && p->parent != self))
+		return -ESRCH;
+	if (p != self) {
+		if (p->sid != self->sid)
+			return -EPERM;
+		if (p->did_exec)
+			return -EACCES;
+	}
+	if (!pgid)
+		pgid = p->pid;
+	if (p->sid == p->pid)
+		return -EPERM;
+	if (pgid != p->pid && !group_in_session(pgid, self->sid))
+		return -EPERM;
+	p->pgid = pgid;
+	return 0;
 }
 
 /* ------------------------------------------------ scheduling and nice */
@@ -129,11 +179,8 @@ long sys_setpgid(int pid, int pgid)
 #define NICE_TO_PRIO(nice)  (20 - (nice)) /* getpriority's raw return */
 #define CPU_MASK_BYTES	    8		  /* cpumask_size() with up to 64 CPUs */
 
-/* Remembered only: one CPU runs the threads round robin whatever is set. */
-static int sched_policy = SCHED_OTHER, sched_rt_priority;
-static bool sched_reset_on_fork;
-#define RLIMIT_RTPRIO 14 /* include/uapi/asm-generic/resource.h */
-static int nice_value;
+/* Remembered only, per process: one CPU runs the threads round robin
+ * whatever is set. */
 
 static bool rt_policy(int policy)
 {
@@ -150,17 +197,19 @@ static bool valid_policy(int policy)
  * (CAP_SYS_NICE) may choose any policy, SCHED_DEADLINE only through sched_setattr. */
 static long set_scheduler(int pid, int policy, uint64_t uparam)
 {
+	struct process *p;
 	int prio;
-	bool reset = sched_reset_on_fork;
+	bool reset;
 
 	if (!uparam || pid < 0)
 		return -EINVAL;
 	if (copy_from_user(&prio, uparam, sizeof(prio)))
 		return -EFAULT;
-	if (!proc_is_self(pid))
+	if (!(p = live(pid)))
 		return -ESRCH;
+	reset = p->sched_reset_on_fork;
 	if (policy == SETPARAM_POLICY) {
-		policy = sched_policy;
+		policy = p->sched_policy;
 	} else {
 		reset = policy & SCHED_RESET_ON_FORK;
 		policy &= ~SCHED_RESET_ON_FORK;
@@ -174,9 +223,9 @@ static long set_scheduler(int pid, int policy, uint64_t uparam)
 	if (rt_policy(policy) && !cred_capable(CAP_SYS_NICE) &&
 	    (uint64_t)prio > misc_rlimit_cur(RLIMIT_RTPRIO))
 		return -EPERM;
-	sched_policy = policy;
-	sched_rt_priority = prio;
-	sched_reset_on_fork = reset;
+	p->sched_policy = policy;
+	p->sched_rt_priority = prio;
+	p->sched_reset_on_fork = reset;
 	return 0;
 }
 
@@ -194,20 +243,24 @@ long sys_sched_setparam(int pid, uint64_t param)
 
 long sys_sched_getscheduler(int pid)
 {
+	struct process *p;
+
 	if (pid < 0)
 		return -EINVAL;
-	if (!proc_is_self(pid))
+	if (!(p = live(pid)))
 		return -ESRCH;
-	return sched_policy | (sched_reset_on_fork ? SCHED_RESET_ON_FORK : 0);
+	return p->sched_policy | (p->sched_reset_on_fork ? SCHED_RESET_ON_FORK : 0);
 }
 
 long sys_sched_getparam(int pid, uint64_t param)
 {
+	struct process *p;
+
 	if (!param || pid < 0)
 		return -EINVAL;
-	if (!proc_is_self(pid))
+	if (!(p = live(pid)))
 		return -ESRCH;
-	return copy_to_user(param, &sched_rt_priority, sizeof(sched_rt_priority));
+	return copy_to_user(param, &p->sched_rt_priority, sizeof(p->sched_rt_priority));
 }
 
 long sys_sched_get_priority_max(int policy)
@@ -232,7 +285,7 @@ long sys_sched_setaffinity(int pid, unsigned len, uint64_t umask)
 
 	if (copy_from_user(mask, umask, MIN(len, sizeof(mask))))
 		return -EFAULT;
-	if (!proc_is_self(pid))
+	if (pid < 0 || !live(pid))
 		return -ESRCH;
 	return (mask[0] & 1) ? 0 : -EINVAL;
 }
@@ -241,7 +294,7 @@ long sys_sched_getaffinity(long pid, size_t len, uint64_t mask)
 {
 	uint64_t one = 1; /* CPU 0 */
 
-	if (pid && pid != sys_getpid() && pid != sched_current()->tid)
+	if (pid < 0 || pid > INT32_MAX || !live(pid))
 		return -ESRCH;
 	if (len < sizeof(one) || (len & (sizeof(long) - 1)))
 		return -EINVAL;
@@ -256,43 +309,62 @@ long sys_sched_yield(void)
 	return 0;
 }
 
-/* Whether (which, who) names this process: the process, its group (pgid 1)
- * or its user (uid 0); who 0 is the caller's own in every case. */
-static long prio_target(int which, int who)
+/* Whether process `p` is one that (which, who) names; who 0 is the
+ * caller's own process, group or user. */
+static bool prio_match(struct process *p, int which, int who)
 {
 	switch (which) {
 	case PRIO_PROCESS:
-		return proc_is_self(who) ? 0 : -ESRCH;
+		return p->pid == (who ? who : sys_getpid());
 	case PRIO_PGRP:
-		return who == 0 || who == sys_getpgrp() ? 0 : -ESRCH;
-	case PRIO_USER:
-		return who == 0 ? 0 : -ESRCH;
-	default:
-		return -EINVAL;
+		return p->pgid == (who ? who : sys_getpgrp());
+	default: /* PRIO_USER */
+		return process_main_thread(p)->cred->uid ==
+		       (who ? (uint32_t)who : cred_current()->uid);
 	}
 }
 
 long sys_getpriority(int which, int who)
 {
-	long r = prio_target(which, who);
+	int best = NICE_MAX + 1;
 
-	return r ? r : NICE_TO_PRIO(nice_value);
+	if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER)
+		return -EINVAL;
+	for (struct process *p = process_next(NULL); p; p = process_next(p))
+		if (p->state == PROCESS_LIVE && prio_match(p, which, who))
+			best = MIN(best, p->nice);
+	return best > NICE_MAX ? -ESRCH : NICE_TO_PRIO(best);
 }
 
-/* Root may raise and lower its nice value; out-of-range values clamp. */
+/* Out-of-range values clamp; Linux's set_one_prio: another user's process
+ * needs CAP_SYS_NICE (EPERM), a lower nice too (EACCES: RLIMIT_NICE is 0
+ * by default, and monos does not raise it). */
 long sys_setpriority(int which, int who, int nice)
 {
-	long r = prio_target(which, who);
+	long r = -ESRCH;
 
-	if (r)
-		return r;
+	if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER)
+		return -EINVAL;
 	nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice;
-	/* Linux's can_nice: a lower nice needs CAP_SYS_NICE (RLIMIT_NICE is
-	 * 0 by default, and monos does not raise it). */
-	if (nice < nice_value && !cred_capable(CAP_SYS_NICE))
-		return -EACCES;
-	nice_value = nice;
-	return 0;
+	for (struct process *p = process_next(NULL); p; p = process_next(p)) {
+		const struct cred *c;
+
+		if (p->state != PROCESS_LIVE || !prio_match(p, which, who))
+			continue;
+		c = process_main_thread(p)->cred;
+		if (c->uid != cred_current()->euid && c->euid != cred_current()->euid &&
+		    !cred_capable(CAP_SYS_NICE)) {
+			r = -EPERM;
+			continue;
+		}
+		if (nice < p->nice && !cred_capable(CAP_SYS_NICE)) {
+			r = -EACCES;
+			continue;
+		}
+		p->nice = nice;
+		r = r == -ESRCH ? 0 : r;
+	}
+	return r;
 }
 
 /* ------------------------------------------------------ resource usage */
@@ -302,38 +374,34 @@ long sys_setpriority(int which, int who, int nice)
 #define RUSAGE_THREAD	(1)
 #define NSEC_PER_USEC	1000ull
 
-struct timeval_k {
-	int64_t sec, usec;
-};
+long rusage_put(uint64_t uru, uint64_t cpu_ns, uint64_t peak_pages)
+{
+	struct rusage_k r = { 0 };
 
-struct rusage_k {
-	struct timeval_k utime, stime;
-	int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd,
-		msgrcv, nsignals, nvcsw, nivcsw;
-};
+	r.utime.sec = cpu_ns / NSEC_PER_SEC;
+	r.utime.usec = cpu_ns % NSEC_PER_SEC / NSEC_PER_USEC;
+	r.maxrss = peak_pages * (PAGE_SIZE / 1024);
+	return copy_to_user(uru, &r, sizeof(r)) ? -EFAULT : 0;
+}
 
 /*
- * The CPU time: the process's (the time the CPU was not halted) or, for
- * RUSAGE_THREAD, the calling thread's, all of it counted as user time
- * (kernel work for the one program is not told apart), and the largest
- * resident size seen, in KiB.  Children never exist: all zero.
+ * The CPU time: the process's, the calling thread's (RUSAGE_THREAD) or
+ * that of the children waited for and theirs (RUSAGE_CHILDREN), all of it
+ * counted as user time (the kernel's work for a program is not told
+ * apart), and the largest resident size seen, in KiB.
  */
 long sys_getrusage(int who, uint64_t ru)
 {
-	static uint64_t peak_pages;
-	struct rusage_k r = { 0 };
+	struct process *p = process_current();
 	uint64_t busy;
 
 	if (who != RUSAGE_SELF && who != RUSAGE_THREAD && who != RUSAGE_CHILDREN)
 		return -EINVAL;
-	if (who != RUSAGE_CHILDREN) {
-		busy = who == RUSAGE_THREAD ? sched_thread_cpu_ns(sched_current()) : time_busy_ns();
-		r.utime.sec = busy / NSEC_PER_SEC;
-		r.utime.usec = busy % NSEC_PER_SEC / NSEC_PER_USEC;
-		peak_pages = MAX(peak_pages, vm_resident_pages());
-		r.maxrss = peak_pages * (PAGE_SIZE / 1024);
-	}
-	return copy_to_user(ru, &r, sizeof(r));
+	if (who == RUSAGE_CHILDREN)
+		return rusage_put(ru, p->children_cpu_ns, 0);
+	busy = who == RUSAGE_THREAD ? sched_thread_cpu_ns(sched_current()) : process_cpu_ns(p);
+	p->peak_pages = MAX(p->peak_pages, vm_resident_pages());
+	return rusage_put(ru, busy, p->peak_pages);
 }
 
 /* times(2): CPU times in clock ticks, and the ticks since boot (programs
@@ -341,7 +409,9 @@ long sys_getrusage(int who, uint64_t ru)
 long sys_times(uint64_t ubuf)
 {
 	const uint64_t tick = NSEC_PER_SEC / USER_HZ;
-	int64_t tms[4] = { (int64_t)(time_busy_ns() / tick), 0, 0, 0 };
+	struct process *p = process_current();
+	int64_t tms[4] = { (int64_t)(process_cpu_ns(p) / tick), 0,
+			   (int64_t)(p->children_cpu_ns / tick), 0 };
 
 	if (ubuf && copy_to_user(ubuf, tms, sizeof(tms)))
 		return -EFAULT;
@@ -369,20 +439,15 @@ long sys_times(uint64_t ubuf)
 #define PR_GET_TID_ADDRESS     40
 #define PR_SET_THP_DISABLE     41
 #define PR_GET_THP_DISABLE     42
-#define TASK_COMM_LEN	       16
-#define TIMER_SLACK_DEFAULT_NS 50000
 #define PRCTL_NOT_MINE	       (-ENOSYS) /* internal: try the next group */
 
-/* Process state prctl reads back (Linux keeps some per thread; one copy
- * serves all threads here). */
-static char comm[TASK_COMM_LEN];
-static int pdeath_signal, child_subreaper;
-static bool not_dumpable, no_new_privs, thp_disabled;
-static uint64_t timer_slack_ns = TIMER_SLACK_DEFAULT_NS;
-
-/* The name starts as Linux's does: the program file's name, cut to 15. */
+/* What prctl reads back is the process's (process.h; Linux keeps the
+ * name and timer slack per thread, one copy serves all threads here).  The
+ * name starts as Linux's does: the program file's name, cut to 15 (exec
+ * sets it; the first program's comes from the per-run data). */
 static const char *comm_get(void)
 {
+	char *comm = process_current()->comm;
 	const uint8_t *exe;
 	size_t len, start = 0;
 
@@ -408,7 +473,7 @@ static long prctl_name(int option, uint64_t uname)
 	r = strncpy_from_user(name, uname, sizeof(name)); /* longer: cut */
 	if (r < 0 && r != -ENAMETOOLONG)
 		return r;
-	memcpy(comm, name, sizeof(comm));
+	memcpy(process_current()->comm, name, sizeof(name));
 	return 0;
 }
 
@@ -420,40 +485,42 @@ static long put_int(uint64_t uaddr, int v)
 /* The flags a program sets on itself at start. */
 static long prctl_flags(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
+	struct process *p = process_current();
+
 	switch (option) {
 	case PR_SET_PDEATHSIG:
 		if (a2 > NSIG)
 			return -EINVAL;
-		pdeath_signal = a2;
+		p->pdeath_signal = a2;
 		return 0;
 	case PR_GET_PDEATHSIG:
-		return put_int(a2, pdeath_signal);
+		return put_int(a2, p->pdeath_signal);
 	case PR_GET_DUMPABLE:
-		return !not_dumpable;
+		return !p->not_dumpable;
 	case PR_SET_DUMPABLE:
 		if (a2 > 1)
 			return -EINVAL;
-		not_dumpable = !a2;
+		p->not_dumpable = !a2;
 		return 0;
 	case PR_SET_NO_NEW_PRIVS:
 		if (a2 != 1 || a3 || a4 || a5)
 			return -EINVAL;
-		no_new_privs = true; /* and it cannot be cleared */
+		p->no_new_privs = true; /* and it cannot be cleared */
 		return 0;
 	case PR_GET_NO_NEW_PRIVS:
-		return a2 || a3 || a4 || a5 ? -EINVAL : no_new_privs;
+		return a2 || a3 || a4 || a5 ? -EINVAL : p->no_new_privs;
 	case PR_SET_THP_DISABLE:
 		if (a3 || a4 || a5)
 			return -EINVAL;
-		thp_disabled = a2;
+		p->thp_disabled = a2;
 		return 0;
 	case PR_GET_THP_DISABLE:
-		return a2 || a3 || a4 || a5 ? -EINVAL : thp_disabled;
+		return a2 || a3 || a4 || a5 ? -EINVAL : p->thp_disabled;
 	case PR_SET_CHILD_SUBREAPER:
-		child_subreaper = !!a2;
+		p->child_subreaper = !!a2;
 		return 0;
 	case PR_GET_CHILD_SUBREAPER:
-		return put_int(a2, child_subreaper);
+		return put_int(a2, p->child_subreaper);
 	default:
 		return PRCTL_NOT_MINE;
 	}
@@ -481,10 +548,10 @@ long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 	case PR_GET_TIMING: /* PR_TIMING_STATISTICAL */
 		return 0;
 	case PR_SET_TIMERSLACK:
-		timer_slack_ns = a2 ? a2 : TIMER_SLACK_DEFAULT_NS;
+		process_current()->timer_slack_ns = a2 ? a2 : PROCESS_TIMER_SLACK_NS;
 		return 0;
 	case PR_GET_TIMERSLACK:
-		return timer_slack_ns;
+		return process_current()->timer_slack_ns;
 	case PR_GET_TID_ADDRESS:
 		return copy_to_user(a2, &sched_current()->clear_child_tid, sizeof(uint64_t));
 	default:

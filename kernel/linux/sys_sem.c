@@ -61,14 +61,17 @@ struct sem_waiter {
 	struct list_head node; /* on sem_set.pending */
 	const struct sembuf_k *sops;
 	unsigned nsops;
-	int blocking; /* the operation it waits on, for GETNCNT and GETZCNT */
-	long status;  /* SEM_WAITING, then its result: 0 or -errno (EIDRM) */
+	int blocking;	       /* the operation it waits on, for GETNCNT and GETZCNT */
+	long status;	       /* SEM_WAITING, then its result: 0 or -errno (EIDRM) */
+	struct sem_undo *undo; /* its process's adjustments for the set, or NULL */
+	int pid;	       /* its process, recorded as the last to operate */
 };
 
-/* The process's SEM_UNDO adjustments for one set.  Guarded by ipc_lock. */
+/* A process's SEM_UNDO adjustments for one set.  Guarded by ipc_lock. */
 struct sem_undo {
 	struct list_head node; /* on undo_list */
 	int semid;
+	int pid; /* whose (a forked child starts with none, as on Linux) */
 	int16_t adj[];
 };
 
@@ -145,12 +148,15 @@ static struct sem_undo *undo_of(struct sem_set *s, bool make)
 {
 	struct sem_undo *u;
 
+	int pid = (int)sys_getpid();
+
 	list_for_each_entry(u, &undo_list, node)
-		if (u->semid == s->o.id)
+		if (u->semid == s->o.id && u->pid == pid)
 			return u;
 	if (!make || !(u = kzalloc(sizeof(*u) + (size_t)s->nsems * sizeof(u->adj[0]))))
 		return NULL;
 	u->semid = s->o.id;
+	u->pid = pid;
 	list_add_tail(&u->node, &undo_list);
 	return u;
 }
@@ -171,9 +177,9 @@ static void revert(struct sem_set *s, const struct sembuf_k *sops, int n, struct
  * means wait (*blocking: on which), -EAGAIN (it had IPC_NOWAIT) or -ERANGE
  * (a value or adjustment out of range).  Caller holds ipc_lock.
  */
-static long perform(struct sem_set *s, const struct sembuf_k *sops, unsigned n, int *blocking)
+static long perform(struct sem_set *s, const struct sembuf_k *sops, unsigned n, int *blocking,
+		    struct sem_undo *u, int pid)
 {
-	struct sem_undo *u = undo_of(s, false);
 	int i;
 
 	for (i = 0; i < (int)n; i++) {
@@ -195,7 +201,7 @@ static long perform(struct sem_set *s, const struct sembuf_k *sops, unsigned n, 
 		s->sem[op->num].val = result;
 	}
 	while (i-- > 0)
-		s->sem[sops[i].num].pid = (int)sys_getpid();
+		s->sem[sops[i].num].pid = pid;
 	return 0;
 }
 
@@ -209,7 +215,7 @@ static void update_queue(struct sem_set *s)
 
 again:
 	list_for_each_entry_safe(w, tmp, &s->pending, node) {
-		long r = perform(s, w->sops, w->nsops, &w->blocking);
+		long r = perform(s, w->sops, w->nsops, &w->blocking, w->undo, w->pid);
 		if (r == 1)
 			continue;
 		list_del(&w->node);
@@ -252,7 +258,7 @@ static long sem_wait(struct sem_set *s, struct sem_waiter *w, uint64_t deadline,
 static long do_semop(struct sem_set *s, const struct sembuf_k *sops, unsigned n, uint64_t deadline,
 		     uint64_t *irq)
 {
-	struct sem_waiter w = { .sops = sops, .nsops = n };
+	struct sem_waiter w = { .sops = sops, .nsops = n, .pid = (int)sys_getpid() };
 	bool alter = false, undo = false;
 	long r;
 
@@ -264,9 +270,10 @@ static long do_semop(struct sem_set *s, const struct sembuf_k *sops, unsigned n,
 	}
 	if ((r = ipc_perms(&s->o, alter ? 0222 : 0444)))
 		return r;
-	if (undo && !undo_of(s, true))
+	w.undo = undo_of(s, undo);
+	if (undo && !w.undo)
 		return -ENOMEM;
-	r = perform(s, sops, n, &w.blocking);
+	r = perform(s, sops, n, &w.blocking, w.undo, w.pid);
 	if (r == 1) /* update_queue did the rest; the set may be gone since */
 		return sem_wait(s, &w, deadline, irq);
 	if (!r) {
@@ -337,29 +344,32 @@ static long count_waiting(struct sem_set *s, int num, bool zero)
 	return n;
 }
 
-/* SETVAL and SETALL forget the adjustments of what they set. */
+/* SETVAL and SETALL forget every process's adjustments of what they set. */
 static void clear_undo(struct sem_set *s, int num)
 {
-	struct sem_undo *u = undo_of(s, false);
+	struct sem_undo *u;
 
-	for (int i = 0; u && i < s->nsems; i++)
-		if (num < 0 || i == num)
-			u->adj[i] = 0;
+	list_for_each_entry(u, &undo_list, node)
+		for (int i = 0; u->semid == s->o.id && i < s->nsems; i++)
+			if (num < 0 || i == num)
+				u->adj[i] = 0;
 }
 
-/* IPC_RMID: waiters fail with EIDRM; the undo entry goes. */
+/* IPC_RMID: waiters fail with EIDRM; every undo entry for it goes. */
 static void set_remove(struct sem_set *s)
 {
-	struct sem_undo *u = undo_of(s, false);
+	struct sem_undo *u, *utmp;
 	struct sem_waiter *w, *tmp;
 
 	list_for_each_entry_safe(w, tmp, &s->pending, node) {
 		list_del(&w->node);
 		w->status = -EIDRM;
 	}
-	if (u) {
-		list_del(&u->node);
-		kfree(u);
+	list_for_each_entry_safe(u, utmp, &undo_list, node) {
+		if (u->semid == s->o.id) {
+			list_del(&u->node);
+			kfree(u);
+		}
 	}
 	ipc_remove(&sem_ids, &s->o);
 	set_free(&s->o);
@@ -541,9 +551,11 @@ void sem_exit(void)
 {
 	uint64_t irq = spin_lock_irqsave(&ipc_lock);
 	struct sem_undo *u, *tmp;
+	int pid = (int)sys_getpid();
 
-	/* No queue to retry: every waiter is a thread of this ending process. */
 	list_for_each_entry_safe(u, tmp, &undo_list, node) {
+		if (u->pid != pid)
+			continue;
 		struct ipc_obj *o = ipc_find(&sem_ids, u->semid);
 		struct sem_set *s = o ? set_of(o) : NULL;
 		for (int i = 0; s && i < s->nsems; i++) {
@@ -555,6 +567,8 @@ void sem_exit(void)
 		}
 		list_del(&u->node);
 		kfree(u);
+		if (s)
+			update_queue(s); /* another process may wait for these values */
 	}
 	spin_unlock_irqrestore(&ipc_lock, irq);
 }

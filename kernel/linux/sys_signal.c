@@ -10,11 +10,11 @@
 #include "core/time.h"
 #include "core/uaccess.h"
 #include "linux/signal.h"
+#include "linux/process.h"
 
 #define SIG_BLOCK   0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define MONOS_PID   1
 
 uint64_t signal_handler_of(int signo)
 {
@@ -84,44 +84,93 @@ long sys_rt_sigprocmask(long how, uint64_t set, uint64_t oset, size_t sigsetsize
 	return 0;
 }
 
-static long send(struct thread *t, long sig, int code)
+/* Linux's check_kill_permission: the sender's ids against the target's,
+ * or CAP_KILL; SIGCONT within a session is always allowed.  A zombie takes
+ * nothing but is no error. */
+static long may_send(struct process *p, long sig)
 {
-	struct ksiginfo info = { .signo = sig, .code = code, .pid = MONOS_PID };
+	struct thread *t = process_main_thread(p);
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	if (sig && signal_send(t, &info) < 0)
-		return -EAGAIN; /* a real-time signal over RLIMIT_SIGPENDING */
-	return 0;		/* sig 0: a probe that the target exists */
+	if (t && !cred_may_signal(t->cred) && !(sig == SIGCONT && p->sid == process_current()->sid))
+		return -EPERM;
+	return 0;
 }
 
-long sys_kill(long pid, long sig)
+/* Send `info` (signal `sig`, 0 to probe) to process `p`. */
+static long send_process(struct process *p, long sig, const struct ksiginfo *info)
 {
-	if (pid != MONOS_PID && pid != 0 && pid != -1)
+	long r = may_send(p, sig);
+
+	if (r || !sig || p->state != PROCESS_LIVE)
+		return r;
+	return signal_send_process(p, info) < 0 ? -EAGAIN : 0;
+}
+
+/* Send to thread `t` of process `tgid` (0: any process). */
+static long send_thread(int tgid, int tid, int sig, const struct ksiginfo *info)
+{
+	struct thread *t = sched_find(tid);
+	long r;
+
+	if (!t || (tgid && process_of(t)->pid != tgid))
 		return -ESRCH;
-	return send(NULL, sig, SI_USER);
+	if ((r = may_send(process_of(t), sig)) || !sig)
+		return r;
+	return signal_send(t, info) < 0 ? -EAGAIN : 0;
 }
 
-long sys_tgkill(long tgid, long tid, long sig)
+/* A user's signal: who sent it. */
+static struct ksiginfo user_info(long sig, int code)
 {
-	struct thread *t;
+	return (struct ksiginfo){
+		.signo = sig, .code = code, .pid = sys_getpid(), .uid = cred_current()->uid
+	};
+}
+
+/* Linux's kill_something_info: a process, a group (0: the caller's), or
+ * with -1 every process but PID 1 and the caller. */
+long sys_kill(int pid, int sig)
+{
+	struct ksiginfo info = user_info(sig, SI_USER);
+	struct process *self = process_current(), *p;
+	long err = -ESRCH, r;
+	bool sent = false;
+
+	if (pid > 0) {
+		p = process_find(pid);
+		return p ? send_process(p, sig, &info) : -ESRCH;
+	}
+	if (pid == INT32_MIN) /* no group has its negation */
+		return -ESRCH;
+	for (p = process_next(NULL); p; p = process_next(p)) {
+		if (pid == -1 ? (p->pid == 1 || p == self) : p->pgid != (pid ? -pid : self->pgid))
+			continue;
+		r = send_process(p, sig, &info);
+		sent |= !r;
+		if (pid != -1 || r != -EPERM)
+			err = r;
+	}
+	return sent ? 0 : err;
+}
+
+long sys_tgkill(int tgid, int tid, int sig)
+{
+	struct ksiginfo info = user_info(sig, SI_TKILL);
 
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tgid != MONOS_PID || !(t = sched_find(tid)))
-		return -ESRCH;
-	return send(t, sig, SI_TKILL);
+	return send_thread(tgid, tid, sig, &info);
 }
 
-long sys_tkill(long tid, long sig)
+long sys_tkill(int tid, int sig)
 {
-	struct thread *t;
+	struct ksiginfo info = user_info(sig, SI_TKILL);
 
 	if (tid <= 0)
 		return -EINVAL;
-	if (!(t = sched_find(tid)))
-		return -ESRCH;
-	return send(t, sig, SI_TKILL);
+	return send_thread(0, tid, sig, &info);
 }
 
 /*
@@ -152,41 +201,27 @@ static long read_info(struct ksiginfo *info, long sig, uint64_t uinfo, bool self
 	return 0;
 }
 
-/* Send what read_info read to `t` (NULL: the process); sig 0 probes. */
-static long queue_info(struct thread *t, long sig, const struct ksiginfo *info)
-{
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
-	if (sig && signal_send(t, info) < 0)
-		return -EAGAIN; /* a real-time signal over RLIMIT_SIGPENDING */
-	return 0;
-}
-
-long sys_rt_sigqueueinfo(long pid, long sig, uint64_t uinfo)
+long sys_rt_sigqueueinfo(int pid, int sig, uint64_t uinfo)
 {
 	struct ksiginfo info;
-	long r = read_info(&info, sig, uinfo, pid == MONOS_PID);
+	struct process *p = pid > 0 ? process_find(pid) : NULL;
+	long r = read_info(&info, sig, uinfo, p == process_current());
 
 	if (r)
 		return r;
-	if (pid != MONOS_PID)
-		return -ESRCH;
-	return queue_info(NULL, sig, &info);
+	return p ? send_process(p, sig, &info) : -ESRCH;
 }
 
-long sys_rt_tgsigqueueinfo(long tgid, long tid, long sig, uint64_t uinfo)
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, uint64_t uinfo)
 {
 	struct ksiginfo info;
-	struct thread *t;
 	long r;
 
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
 	if ((r = read_info(&info, sig, uinfo, tid == sched_current()->tid)))
 		return r;
-	if (tgid != MONOS_PID || !(t = sched_find(tid)))
-		return -ESRCH;
-	return queue_info(t, sig, &info);
+	return send_thread(tgid, tid, sig, &info);
 }
 
 static bool never(void *arg)
@@ -273,5 +308,5 @@ long sys_rt_sigreturn(void)
 
 long sys_exit_group(long status)
 {
-	process_exit(status & 0xff);
+	process_exit_group((status & 0xff) << 8);
 }

@@ -5,6 +5,7 @@
  * keep the two in step.
  */
 #include "linux/syscall.h"
+#include "linux/process.h"
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/time.h"
@@ -30,34 +31,45 @@ struct timespec_k {
 long cpu_clock_resolve(int clk, bool gettime, int *tid)
 {
 	int pid = (int)~(clk >> CPUCLOCK_SHIFT);
+	struct process *p;
 	struct thread *t;
 
 	if (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID) {
-		*tid = clk == CLOCK_THREAD_CPUTIME_ID ? sched_current()->tid : 0;
+		*tid = clk == CLOCK_THREAD_CPUTIME_ID ? sched_current()->tid : -sys_getpid();
 		return 0;
 	}
 	if (clk >= 0 || (clk & CPUCLOCK_CLOCK_MASK) >= CPUCLOCK_MAX)
 		return -EINVAL;
-	if (clk & CPUCLOCK_PERTHREAD_MASK) { /* any thread of ours (one process) */
+	if (clk & CPUCLOCK_PERTHREAD_MASK) {
 		t = pid ? sched_find(pid) : sched_current();
 		*tid = t ? t->tid : 0;
 		return t ? 0 : -EINVAL;
 	}
-	/* The process, named by 0 or its pid; clock_gettime also takes the
-	 * calling thread's tid for it (Linux's pid_for_clock). */
-	*tid = 0;
-	if (pid == 0 || pid == sys_getpid() || (gettime && pid == sched_current()->tid))
-		return 0;
-	return -EINVAL;
+	/* A process, named by 0 or its pid; clock_gettime also takes a
+	 * thread's tid for its process (Linux's pid_for_clock) and reads any
+	 * process's clock, a timer only its own. */
+	if (!pid)
+		p = process_current();
+	else if ((t = gettime ? sched_find(pid) : NULL))
+		p = process_of(t);
+	else
+		p = process_find(pid);
+	if (!p || p->state != PROCESS_LIVE || (!gettime && p != process_current()))
+		return -EINVAL;
+	*tid = -p->pid;
+	return 0;
 }
 
-long cpu_clock_ns(int tid, uint64_t *ns)
+long cpu_clock_ns(int id, uint64_t *ns)
 {
-	struct thread *t = tid ? sched_find(tid) : NULL;
+	struct thread *t = id > 0 ? sched_find(id) : NULL;
+	struct process *p = id < 0 ? process_find(-id) : NULL;
 
-	if (tid && !t)
+	if (id > 0 && !t)
 		return -EINVAL; /* the thread has exited */
-	*ns = t ? sched_thread_cpu_ns(t) : time_busy_ns();
+	if (id < 0 && (!p || p->state != PROCESS_LIVE))
+		return -EINVAL;
+	*ns = t ? sched_thread_cpu_ns(t) : process_cpu_ns(p);
 	return 0;
 }
 

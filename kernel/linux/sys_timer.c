@@ -20,6 +20,7 @@
 #include "core/time.h"
 #include "core/uaccess.h"
 #include "linux/signal.h"
+#include "linux/process.h"
 #include "linux/uapi.h"
 
 #define ITIMER_REAL	0
@@ -41,28 +42,89 @@ struct ptimer {
 	struct ktimer kt;
 	bool used;
 	int id, signo, notify, tid, clock;
-	bool cpu;	      /* on a CPU-time clock: */
-	int cpu_tid;	      /* its thread (0: the process), */
-	uint64_t cpu_expires; /* and when it expires by it (0: disarmed) */
-	uint64_t value;	      /* sigev_value */
-	uint64_t interval;    /* ns, 0: one-shot */
-	int overrun;	      /* expirations missed before the signal was taken */
-	uint32_t gen;	      /* this timer's creation, in its signals' timer_seq */
-	bool queued;	      /* its signal is pending: expiries only count */
-	int missed;	      /* expiries while it was pending */
+	bool cpu;	       /* on a CPU-time clock: */
+	int cpu_tid;	       /* its thread (0: the process), */
+	uint64_t cpu_expires;  /* and when it expires by it (0: disarmed) */
+	uint64_t value;	       /* sigev_value */
+	uint64_t interval;     /* ns, 0: one-shot */
+	int overrun;	       /* expirations missed before the signal was taken */
+	uint32_t gen;	       /* this timer's creation, in its signals' timer_seq */
+	struct process *owner; /* whose signal it sends */
+	bool queued;	       /* its signal is pending: expiries only count */
+	int missed;	       /* expiries while it was pending */
 };
 
 /*
- * timer_lock guards timers[], timer_gens and cputimers[]: system calls and
+ * timer_lock guards every process's timers (struct proc_timers), and
+ * timer_gens: system calls and
  * the kernel timers' callbacks (fire, cpu_check) share them.  A callback
  * sends its signal after dropping it, so the order is signal_lock (whose
  * discard re-arms a timer through timer_signal_taken) before timer_lock
  * before sched_lock.  User memory is copied outside it.
  */
 static struct spinlock timer_lock = SPINLOCK_INIT;
-/* Slot 0 is ITIMER_REAL (alarm); POSIX timer ids are 1..MAX_TIMERS-1. */
-static struct ptimer timers[MAX_TIMERS];
 static uint32_t timer_gens; /* creations so far: never 0 in a live timer */
+
+struct cputimer {
+	struct ktimer kt;
+	uint64_t expires;  /* CPU time (ns) of the next signal; 0: disarmed */
+	uint64_t interval; /* ns, 0: one-shot */
+	int signo;
+	struct process *owner;
+};
+
+/* A process's timers, made at its first (process.h: struct process.timers;
+ * a child starts without, as fork clears timers on Linux).  Slot 0 is
+ * ITIMER_REAL (alarm); POSIX timer ids are 1..MAX_TIMERS-1. */
+struct proc_timers {
+	struct ptimer timers[MAX_TIMERS];
+	struct cputimer cputimers[2]; /* ITIMER_VIRTUAL, ITIMER_PROF */
+};
+
+/* The calling process's timers; made if `make` (NULL when out of memory,
+ * or none yet).  timer_lock not held: it may allocate. */
+static struct proc_timers *own_timers(bool make)
+{
+	struct process *p = process_current();
+	struct proc_timers *pt = p->timers;
+
+	if (pt || !make)
+		return pt;
+	if (!(pt = kzalloc(sizeof(*pt))))
+		return NULL;
+	for (int i = 0; i < MAX_TIMERS; i++)
+		pt->timers[i].owner = p;
+	pt->cputimers[0] = (struct cputimer){ .signo = SIGVTALRM, .owner = p };
+	pt->cputimers[1] = (struct cputimer){ .signo = SIGPROF, .owner = p };
+	p->timers = pt;
+	return pt;
+}
+
+void timer_process_exit(struct process *p)
+{
+	struct proc_timers *pt = p->timers;
+	uint64_t flags = spin_lock_irqsave(&timer_lock);
+
+	p->timers = NULL;
+	for (int i = 0; pt && i < MAX_TIMERS; i++)
+		ktimer_del(&pt->timers[i].kt);
+	for (int i = 0; pt && i < 2; i++)
+		ktimer_del(&pt->cputimers[i].kt);
+	spin_unlock_irqrestore(&timer_lock, flags);
+	kfree(pt);
+}
+
+void timer_exec(struct process *p)
+{
+	struct proc_timers *pt = p->timers;
+	uint64_t flags = spin_lock_irqsave(&timer_lock);
+
+	for (int i = 1; pt && i < MAX_TIMERS; i++) {
+		ktimer_del(&pt->timers[i].kt);
+		pt->timers[i].used = false;
+	}
+	spin_unlock_irqrestore(&timer_lock, flags);
+}
 
 static int clamp_int(uint64_t n)
 {
@@ -70,6 +132,25 @@ static int clamp_int(uint64_t n)
 }
 
 static void fire(struct ktimer *kt);
+
+/* Thread `tid` if it is one of the calling process's, else NULL. */
+static struct thread *own_thread(int tid)
+{
+	struct thread *t = sched_find(tid);
+
+	return t && process_of(t) == process_current() ? t : NULL;
+}
+
+/* A timer's signal: to thread `tid` (SIGEV_THREAD_ID) while it is one of
+ * `p`'s, else to process `p`.  signal_send's result. */
+static int send_to(struct process *p, int tid, const struct ksiginfo *info)
+{
+	struct thread *t = tid ? sched_find(tid) : NULL;
+
+	if (t && process_of(t) == p)
+		return signal_send(t, info);
+	return signal_send_process(p, info);
+}
 
 /* The time of a CPU timer's clock: false once its thread has exited. */
 static bool cpu_now(const struct ptimer *p, uint64_t *ns)
@@ -174,7 +255,7 @@ static void fire_posix(struct ptimer *p, uint64_t flags)
 	 * `queued` cleared) at once. */
 	p->queued = true;
 	spin_unlock_irqrestore(&timer_lock, flags);
-	if (!signal_send(tid ? sched_find(tid) : NULL, &info))
+	if (!send_to(p->owner, tid, &info))
 		return;
 	flags = spin_lock_irqsave(&timer_lock);
 	if (p->used && p->gen == info.timer_seq) { /* not deleted meanwhile */
@@ -206,15 +287,16 @@ static void fire(struct ktimer *kt)
 		p->overrun = clamp_int(forward(p));
 	spin_unlock_irqrestore(&timer_lock, flags);
 	if (send)
-		signal_send(NULL, &info);
+		signal_send_process(p->owner, &info);
 }
 
 void timer_signal_taken(struct ksiginfo *info, bool taken)
 {
-	struct ptimer *p = &timers[1 + (unsigned)info->timerid % (MAX_TIMERS - 1)];
+	struct proc_timers *pt = process_current()->timers;
+	struct ptimer *p = pt ? &pt->timers[1 + (unsigned)info->timerid % (MAX_TIMERS - 1)] : NULL;
 	uint64_t over, flags = spin_lock_irqsave(&timer_lock);
 
-	if (!p->used || p->gen != info->timer_seq) {
+	if (!p || !p->used || p->gen != info->timer_seq) {
 		spin_unlock_irqrestore(&timer_lock, flags);
 		return; /* deleted since: the signal goes on alone, as on Linux */
 	}
@@ -264,10 +346,6 @@ static void arm(struct ptimer *p, uint64_t delay, uint64_t interval)
 	ktimer_add(&p->kt);
 }
 
-struct timeval_k {
-	int64_t sec, usec;
-};
-
 static bool tv_ok(const struct timeval_k *tv)
 {
 	return tv->sec >= 0 && tv->usec >= 0 && tv->usec < 1000000;
@@ -308,16 +386,6 @@ static struct timeval_k ns_tv(uint64_t ns)
  * (kernel/time/posix-cpu-timers.c, run_posix_cpu_timers): at most one
  * signal a tick, however short the interval, so the program still runs.
  */
-struct cputimer {
-	struct ktimer kt;
-	uint64_t expires;  /* CPU time (ns) of the next signal; 0: disarmed */
-	uint64_t interval; /* ns, 0: one-shot */
-	int signo;
-};
-
-static struct cputimer cputimers[2] =
-	/* timer_lock */ { { .signo = SIGVTALRM }, { .signo = SIGPROF } };
-
 static void cpu_check(struct ktimer *kt);
 
 /* Wake when `c` could run out at the earliest, `busy` the CPU time now. */
@@ -333,7 +401,7 @@ static void cpu_check(struct ktimer *kt)
 {
 	struct cputimer *c = container_of(kt, struct cputimer, kt);
 	struct ksiginfo info = { .signo = c->signo, .code = SI_KERNEL };
-	uint64_t busy = time_busy_ns(), flags = spin_lock_irqsave(&timer_lock);
+	uint64_t busy = process_cpu_ns(c->owner), flags = spin_lock_irqsave(&timer_lock);
 	bool send = c->expires && busy >= c->expires;
 
 	if (send) /* the next period; one signal for periods missed at once,
@@ -343,13 +411,13 @@ static void cpu_check(struct ktimer *kt)
 		cpu_wait(c, busy);
 	spin_unlock_irqrestore(&timer_lock, flags);
 	if (send)
-		signal_send(NULL, &info);
+		signal_send_process(c->owner, &info);
 }
 
 /* Get (`cur`) and set (`nv`, may be NULL) a CPU-time timer. */
 static void cpu_itimer(struct cputimer *c, struct timeval_k cur[2], const struct timeval_k *nv)
 {
-	uint64_t busy = time_busy_ns();
+	uint64_t busy = process_cpu_ns(c->owner);
 
 	cur[0] = ns_tv(c->interval);
 	cur[1] = ns_tv(c->expires ? (c->expires > busy ? c->expires - busy : 1) : 0);
@@ -365,20 +433,23 @@ static void cpu_itimer(struct cputimer *c, struct timeval_k cur[2], const struct
 /* Get and set (`nv` may be NULL) timer `which`: 0 or -EINVAL. */
 static long itimer(long which, struct timeval_k cur[2], const struct timeval_k *nv)
 {
+	struct proc_timers *pt;
 	uint64_t flags;
 
 	if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
 		return -EINVAL;
+	if (!(pt = own_timers(true)))
+		return -ENOMEM;
 	flags = spin_lock_irqsave(&timer_lock);
 	if (which != ITIMER_REAL) {
-		cpu_itimer(&cputimers[which - ITIMER_VIRTUAL], cur, nv);
+		cpu_itimer(&pt->cputimers[which - ITIMER_VIRTUAL], cur, nv);
 	} else {
-		cur[0] = ns_tv(timers[0].interval);
-		cur[1] = ns_tv(remaining(&timers[0]));
+		cur[0] = ns_tv(pt->timers[0].interval);
+		cur[1] = ns_tv(remaining(&pt->timers[0]));
 		if (nv) {
-			timers[0].signo = SIGALRM;
-			timers[0].notify = SIGEV_SIGNAL;
-			arm(&timers[0], tv_ns(&nv[1]), tv_ns(&nv[0]));
+			pt->timers[0].signo = SIGALRM;
+			pt->timers[0].notify = SIGEV_SIGNAL;
+			arm(&pt->timers[0], tv_ns(&nv[1]), tv_ns(&nv[0]));
 		}
 	}
 	spin_unlock_irqrestore(&timer_lock, flags);
@@ -410,11 +481,16 @@ long sys_setitimer(long which, uint64_t unew, uint64_t uold)
 
 long sys_alarm(unsigned seconds)
 {
-	uint64_t flags = spin_lock_irqsave(&timer_lock), left = remaining(&timers[0]);
+	struct proc_timers *pt = own_timers(true);
+	uint64_t flags, left;
 
-	timers[0].signo = SIGALRM;
-	timers[0].notify = SIGEV_SIGNAL;
-	arm(&timers[0], (uint64_t)seconds * NSEC_PER_SEC, 0);
+	if (!pt)
+		return -ENOMEM;
+	flags = spin_lock_irqsave(&timer_lock);
+	left = remaining(&pt->timers[0]);
+	pt->timers[0].signo = SIGALRM;
+	pt->timers[0].notify = SIGEV_SIGNAL;
+	arm(&pt->timers[0], (uint64_t)seconds * NSEC_PER_SEC, 0);
 	spin_unlock_irqrestore(&timer_lock, flags);
 	/* The seconds left on the previous alarm, rounded to nearest, at least 1. */
 	return left ? MAX(1, (left + NSEC_PER_SEC / 2) / NSEC_PER_SEC) : 0;
@@ -424,9 +500,11 @@ long sys_alarm(unsigned seconds)
  * (the lock not held) if there is none. */
 static struct ptimer *ptimer_lock(long id, uint64_t *flags)
 {
+	struct proc_timers *pt = own_timers(false);
+
 	*flags = spin_lock_irqsave(&timer_lock);
-	if (id >= 0 && id < MAX_TIMERS - 1 && timers[id + 1].used)
-		return &timers[id + 1];
+	if (pt && id >= 0 && id < MAX_TIMERS - 1 && pt->timers[id + 1].used)
+		return &pt->timers[id + 1];
 	spin_unlock_irqrestore(&timer_lock, *flags);
 	return NULL;
 }
@@ -443,6 +521,7 @@ long sys_timer_create(long clk, uint64_t usev, uint64_t uid)
 		uint64_t value;
 		int32_t signo, notify, tid, pad;
 	} sev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
+	struct proc_timers *pt;
 	struct ptimer *p = NULL;
 	int cpu_tid = 0, id;
 	uint64_t flags;
@@ -456,18 +535,21 @@ long sys_timer_create(long clk, uint64_t usev, uint64_t uid)
 		return -EINVAL; /* SIGEV_THREAD is libc's, built on SIGEV_THREAD_ID */
 	if (sev.notify != SIGEV_NONE && (sev.signo < 1 || sev.signo > NSIG))
 		return -EINVAL;
-	if (sev.notify == SIGEV_THREAD_ID && !sched_find(sev.tid))
+	if (sev.notify == SIGEV_THREAD_ID && !own_thread(sev.tid))
 		return -EINVAL;
+	if (!(pt = own_timers(true)))
+		return -EAGAIN;
 	flags = spin_lock_irqsave(&timer_lock);
 	for (int i = 1; i < MAX_TIMERS && !p; i++)
-		if (!timers[i].used)
-			p = &timers[i];
+		if (!pt->timers[i].used)
+			p = &pt->timers[i];
 	if (!p) {
 		spin_unlock_irqrestore(&timer_lock, flags);
 		return -EAGAIN;
 	}
-	id = p - timers - 1;
+	id = p - pt->timers - 1;
 	memset(p, 0, sizeof(*p));
+	p->owner = process_current();
 	p->used = true;
 	p->id = id + 1;
 	p->signo = sev.signo;

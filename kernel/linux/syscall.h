@@ -20,8 +20,8 @@ struct regs;
 int syscall_dispatch(struct regs *r);
 void syscall_set_trace(bool on);
 
-/* process.c: the program's end.  Never return. */
-__attribute__((noreturn)) void process_exit(int status);
+/* process.c: a process's end (linux/process.h has the rest).  Never
+ * return.  process_kill: a fatal signal (a fault at `addr`, `ip`). */
 __attribute__((noreturn)) void process_kill(int signo, uint64_t addr, uint64_t ip);
 __attribute__((noreturn)) void process_oom(void);
 __attribute__((noreturn)) void process_exec_failed(int err);
@@ -185,7 +185,7 @@ long sys_uname(uint64_t buf);
 long sys_sethostname(uint64_t name, int len);
 long sys_setdomainname(uint64_t name, int len);
 long sys_getrandom(uint64_t buf, size_t n, unsigned flags);
-long sys_prlimit64(long pid, long res, uint64_t new, uint64_t old);
+long sys_prlimit64(int pid, unsigned res, uint64_t new, uint64_t old);
 long sys_getrlimit(long res, uint64_t rl);
 long sys_setrlimit(long res, uint64_t rl);
 /* The soft limit of resource `res` (RLIMIT_*, in range): RLIM_INFINITY or a
@@ -199,6 +199,16 @@ long sys_rseq(uint64_t rseq, uint32_t len, long flags, uint32_t sig);
 long sys_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls);
 long sys_clone3(uint64_t uargs, size_t size);
 long sys_exit(long status);
+/* sys_proc.c: write a struct rusage with `cpu_ns` of CPU time (all of it
+ * user time: the kernel's work for a program is not told apart) and the
+ * largest resident size in pages; 0 or -EFAULT. */
+long rusage_put(uint64_t uru, uint64_t cpu_ns, uint64_t peak_pages);
+long sys_fork(void);
+long sys_vfork(void);
+long sys_wait4(int pid, uint64_t ustatus, int options, uint64_t uru);
+long sys_waitid(int idtype, int id, uint64_t uinfo, int options, uint64_t uru);
+long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp);
+long sys_execveat(long dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, long flags);
 /* futex.c */
 long sys_futex(uint64_t uaddr, long op, uint32_t val, uint64_t utime, uint64_t uaddr2,
 	       uint32_t val3);
@@ -327,10 +337,11 @@ long time_ts_in(uint64_t uts, uint64_t *ns);
 long timer_spec_in(uint64_t uaddr, uint64_t *interval, uint64_t *value);
 /* sys_time.c: the CPU-time clock `clk` names (CLOCK_PROCESS_CPUTIME_ID,
  * CLOCK_THREAD_CPUTIME_ID, or a clock id made by clock_getcpuclockid or
- * pthread_getcpuclockid): *tid its thread, 0 for the process; -EINVAL for
- * another clock or an unknown thread or process.  `gettime`: for reading
- * (which also takes the calling thread's tid as a process id, as Linux).
- * cpu_clock_ns reads it: -EINVAL once its thread has exited. */
+ * pthread_getcpuclockid): *tid its thread's tid, or minus its process's
+ * pid; -EINVAL for another clock or an unknown thread or process.
+ * `gettime`: for reading (which also takes a thread's tid as its process's
+ * id, as Linux).  cpu_clock_ns reads it: -EINVAL once its thread or
+ * process has ended. */
 long cpu_clock_resolve(int clk, bool gettime, int *tid);
 long cpu_clock_ns(int tid, uint64_t *ns);
 long timer_spec_out(uint64_t uaddr, uint64_t interval, uint64_t value);
@@ -343,8 +354,8 @@ long sys_signalfd4(long fd, uint64_t umask, size_t sizemask, long flags);
 long sys_signalfd(long fd, uint64_t umask, size_t sizemask);
 /* sys_signal.c */
 long sys_rt_sigaction(long sig, uint64_t act, uint64_t oact, size_t sigsetsize);
-long sys_rt_sigqueueinfo(long pid, long sig, uint64_t uinfo);
-long sys_rt_tgsigqueueinfo(long tgid, long tid, long sig, uint64_t uinfo);
+long sys_rt_sigqueueinfo(int pid, int sig, uint64_t uinfo);
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, uint64_t uinfo);
 long sys_rt_sigsuspend(uint64_t umask, size_t sigsetsize);
 long sys_pause(void);
 long sys_rt_sigpending(uint64_t uset, size_t sigsetsize);
@@ -353,9 +364,9 @@ long sys_sigaltstack(uint64_t uss, uint64_t uoss);
 long sys_rt_sigreturn(void);
 long sys_rt_sigprocmask(long how, uint64_t set, uint64_t oset, size_t sigsetsize);
 long sys_exit_group(long status);
-long sys_kill(long pid, long sig);
-long sys_tgkill(long tgid, long tid, long sig);
-long sys_tkill(long tid, long sig);
+long sys_kill(int pid, int sig);
+long sys_tgkill(int tgid, int tid, int sig);
+long sys_tkill(int tid, int sig);
 /* sys_shm.c */
 long sys_shmget(long key, uint64_t size, long flags);
 long sys_shmat(long id, uint64_t addr, long flags);

@@ -220,10 +220,18 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	/* fs/signalfd.c: signalfd */
 	[__NR_signalfd] = SYS(sys_signalfd, "fpu"),
 	[__NR_signalfd4] = SYS(sys_signalfd4, "fpux"),
-	/* sys_thread.c: threads (fork, vfork, execve, wait4 stay out: ENOSYS, logged) */
+	/* sys_thread.c: threads and processes: clone, fork, vfork, exit */
 	[__NR_clone] = SYS(sys_clone, "xpppp"),
 	[__NR_exit] = SYS(sys_exit, "d"),
 	[__NR_clone3] = SYS(sys_clone3, "pu"),
+	[__NR_fork] = SYS(sys_fork, ""),
+	[__NR_vfork] = SYS(sys_vfork, ""),
+	/* sys_wait.c: waiting for children */
+	[__NR_wait4] = SYS(sys_wait4, "dpxp"),
+	[__NR_waitid] = SYS(sys_waitid, "ddpxp"),
+	/* sys_exec.c: replacing the program */
+	[__NR_execve] = SYS(sys_execve, "spp"),
+	[__NR_execveat] = SYS(sys_execveat, "dsppx"),
 	/* futex.c: futexes and robust lists */
 	[__NR_futex] = SYS(sys_futex, "pxupp"),
 	[__NR_set_robust_list] = SYS(sys_set_robust_list, "pu"),
@@ -464,7 +472,8 @@ int syscall_dispatch(struct regs *r)
 	if (unlikely(trace))
 		trace_print(r, nr, ret);
 	/* rt_sigreturn restores every register, rcx and r11 included, which
-	 * only IRETQ gives back; a signal frame moves RIP. */
-	bool iret = process_return_to_user(r, true) || nr == __NR_rt_sigreturn;
+	 * only IRETQ gives back; a signal frame moves RIP, and so does execve. */
+	bool iret = process_return_to_user(r, true) || nr == __NR_rt_sigreturn ||
+		    nr == __NR_execve || nr == __NR_execveat;
 	return iret || !canonical(r->rip);
 }

@@ -90,6 +90,8 @@ static inline const char *guest_errname(int err)
 	    {EALREADY, "EALREADY"},
 	    {ENOBUFS, "ENOBUFS"},
 	    {ECANCELED, "ECANCELED"},
+	    {ENOEXEC, "ENOEXEC"},
+	    {E2BIG, "E2BIG"},
 	};
 	static char other[24];
 

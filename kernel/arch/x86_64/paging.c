@@ -81,6 +81,16 @@ int paging_set(struct pgtable *pt, uint64_t va, uint64_t entry)
 	return set_entry(pt->pml4, va, entry);
 }
 
+int paging_set_unloaded(struct pgtable *pt, uint64_t va, uint64_t entry)
+{
+	uint64_t *pte = walk(pt->pml4, va, 1);
+
+	if (!pte)
+		return -ENOMEM;
+	*pte = entry;
+	return 0;
+}
+
 int paging_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t flags)
 {
 	return set_entry(pt->pml4, va, (pa & PTE_ADDR_MASK) | flags | PTE_P);

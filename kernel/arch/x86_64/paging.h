@@ -55,6 +55,9 @@ void paging_activate(const struct pgtable *pt);
  */
 int paging_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t flags);
 int paging_set(struct pgtable *pt, uint64_t va, uint64_t entry);
+/* paging_set into tables that no CPU has loaded (a new address space): no
+ * TLB flush. */
+int paging_set_unloaded(struct pgtable *pt, uint64_t va, uint64_t entry);
 
 /* The PTE of `va` in `pt`, or NULL if no page table covers it.  Large pages
  * are never used below the direct map, so this is always a 4 KiB entry. */
