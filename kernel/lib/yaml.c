@@ -28,6 +28,20 @@ void *yaml_arena_alloc(struct yaml_tree *t, size_t n)
 	size_t size;
 	void *r;
 
+#ifdef YAML_ARENA_EXACT
+	/* For the fuzzer: every allocation its own, of exactly @n bytes, so the
+	 * address sanitizer sees a byte written past a scalar's room. */
+	if (t->memory + sizeof(*c) + n > t->max_memory)
+		return NULL;
+	c = t->alloc.alloc(t->alloc.ctx, sizeof(*c) + n);
+	if (!c)
+		return NULL;
+	t->memory += sizeof(*c) + n;
+	c->size = c->used = n;
+	c->next = t->chunks;
+	t->chunks = c;
+	return c->data;
+#endif
 	n = (n + YAML_ALIGN - 1) & ~(size_t)(YAML_ALIGN - 1);
 	if (c && c->size - c->used >= n) {
 		r = c->data + c->used;

@@ -158,6 +158,8 @@ bool yaml_skip_space(struct yaml_parser *p)
  */
 int yaml_indent(const struct yaml_parser *p)
 {
+	if (yaml_at_end(p))
+		return -1;
 	for (size_t i = p->m.line_start; i < p->m.pos; i++)
 		if (p->s[i] != ' ')
 			return -2;
@@ -298,9 +300,9 @@ static size_t yaml_quoted_extent(const struct yaml_parser *p, char q)
 {
 	size_t i = p->m.pos + 1;
 
-	while (i < p->len && p->s[i] != q) {
-		if (q == '"' && p->s[i] == '\\')
-			i++;
+	while (i < p->len && (p->s[i] != q || (q == '\'' && i + 1 < p->len && p->s[i + 1] == q))) {
+		if ((q == '"' && p->s[i] == '\\') || (q == '\'' && p->s[i] == q))
+			i++; /* an escape, or '' */
 		i++;
 	}
 	return i - p->m.pos;
