@@ -3,8 +3,9 @@
  * breaks, blanks and comments, indentation, and the three kinds of
  * scalars (plain, quoted, block).  A scalar's extent in the text is found
  * first, then its text is decoded into memory of that size plus one, which
- * always suffices: decoding never grows text (escapes shrink, and a folded
- * line break becomes at most one byte).
+ * always suffices: decoding never grows text (a folded line break becomes
+ * at most one byte), except the escapes \L and \P of quoted scalars, which
+ * grow by half (2 bytes to 3 of UTF-8).
  */
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -343,7 +344,8 @@ struct yaml_node *yaml_quoted(struct yaml_parser *p)
 {
 	struct yaml_mark at = p->m;
 	char q = yaml_peek(p, 0);
-	char *b = yaml_text_buf(p, yaml_quoted_extent(p, q));
+	size_t extent = yaml_quoted_extent(p, q);
+	char *b = yaml_text_buf(p, extent + extent / 2); /* \L: 2 bytes to 3 */
 	size_t n = 0, keep = 0;
 
 	if (!b)

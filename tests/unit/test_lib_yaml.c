@@ -229,6 +229,25 @@ TEST(quoted_escapes)
 	CHECK_YAML("a: 'x'\"y\"\n", "error: line 1, column 7: unexpected text after a value");
 }
 
+/* \L and \P decode to 3 bytes: the only text that grows (found by fuzzing). */
+TEST(escapes_that_grow)
+{
+	static char text[2 * 3000 + 3], expect[3 * 3000 + 3];
+	struct yaml_tree t;
+	struct yaml_error err;
+
+	text[0] = '"';
+	for (int i = 0; i < 3000; i++) {
+		memcpy(text + 1 + 2 * i, i & 1 ? "\\P" : "\\L", 2);
+		memcpy(expect + 3 * i, i & 1 ? "\xe2\x80\xa9" : "\xe2\x80\xa8", 3);
+	}
+	text[6001] = '"';
+	CHECK_EQ(yaml_parse(text, 6002, &t_allocator, NULL, &t, &err), 0);
+	CHECK_EQ(yaml_root(&t)->len, 9000);
+	CHECK(!memcmp(yaml_root(&t)->str, expect, 9000));
+	yaml_free(&t);
+}
+
 TEST(plain_scalars_and_nulls)
 {
 	CHECK_YAML("url: http://example.com/a#b # comment\nk: a:b\nt: -x\n",
@@ -362,7 +381,7 @@ TEST(depth_memory_and_input_limits)
 	for (int i = 0; i < 1000; i++)
 		deep[n++] = '[';
 	CHECK_EQ(yaml_parse(deep, n, &t_allocator, NULL, &t, &err), -E2BIG);
-	lim = (struct yaml_limits){ .max_memory = 8192 };
+	lim = (struct yaml_limits){ .max_memory = 16384 };
 	memset(deep, 'x', sizeof(deep));
 	deep[0] = '"';
 	deep[sizeof(deep) - 1] = '"';
@@ -580,6 +599,7 @@ int main(void)
 	RUN(spec_2_17_2_18_quoted);
 	RUN(block_scalar_chomping_and_indentation);
 	RUN(quoted_escapes);
+	RUN(escapes_that_grow);
 	RUN(plain_scalars_and_nulls);
 	RUN(block_collections);
 	RUN(flow_collections);
