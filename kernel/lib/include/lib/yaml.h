@@ -112,7 +112,7 @@ struct yaml_tree {
 	size_t max_memory;	   /* private: the limit on memory */
 };
 
-#define YAML_MSG_MAX 80
+#define YAML_MSG_MAX 160
 
 /* Where and why parsing (or a helper) failed. */
 struct yaml_error {
