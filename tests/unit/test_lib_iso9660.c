@@ -7,18 +7,9 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include "unit.h"
+#include "image_file.h"
 #include "../../kernel/lib/iso9660.c"
-
-static char tmpdir[] = "/tmp/monos-iso-XXXXXX";
-
-struct image {
-	uint8_t *map, *data;
-	size_t maplen, len;
-	int fail_at; /* a sector whose read fails, or -1 */
-};
 
 static int img_read(void *ctx, uint64_t sector, void *buf, unsigned count)
 {
@@ -28,39 +19,6 @@ static int img_read(void *ctx, uint64_t sector, void *buf, unsigned count)
 		return -EIO;
 	memcpy(buf, im->data + sector * ISO9660_SECTOR, (size_t)count * ISO9660_SECTOR);
 	return 0;
-}
-
-/* Load file @name of the temporary folder, ending at an inaccessible page. */
-static struct image load(const char *name)
-{
-	char path[256];
-	struct image im = { .fail_at = -1 };
-	FILE *f;
-	long page = sysconf(_SC_PAGESIZE);
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		return im;
-	fseek(f, 0, SEEK_END);
-	im.len = (size_t)ftell(f);
-	rewind(f);
-	im.maplen = (im.len + 2 * (size_t)page - 1) / (size_t)page * (size_t)page;
-	im.map = mmap(NULL, im.maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	mprotect(im.map + im.maplen - page, (size_t)page, PROT_NONE);
-	im.data = im.map + im.maplen - page - im.len;
-	if (fread(im.data, 1, im.len, f) != im.len)
-		im.len = 0;
-	fclose(f);
-	return im;
-}
-
-static int sh(const char *cmd)
-{
-	char full[1024];
-
-	snprintf(full, sizeof(full), "cd %s && ( %s ) >/dev/null 2>&1", tmpdir, cmd);
-	return system(full);
 }
 
 static const char meta[] = "instance-id: iid-local01\nlocal-hostname: seedhost\n";
@@ -204,7 +162,6 @@ TEST(lying_images_give_errors)
 
 int main(void)
 {
-	char cmd[128];
 	int rc;
 
 	if (!mkdtemp(tmpdir) ||
@@ -222,8 +179,5 @@ int main(void)
 	RUN(not_an_image_and_read_errors);
 	RUN(lying_images_give_errors);
 	rc = unit_summary();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd))
-		rc = 1;
-	return rc;
+	return remove_tmpdir() ? 1 : rc;
 }
