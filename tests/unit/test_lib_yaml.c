@@ -189,6 +189,41 @@ TEST(spec_2_17_2_18_quoted)
 		   "this quoted scalar.\\n\"}");
 }
 
+/* Chapter 7's flow examples without explicit keys. */
+TEST(spec_7_13_7_14_7_15)
+{
+	CHECK_YAML("- [ one, two, ]\n- [three ,four]\n",
+		   "[[\"one\", \"two\"], [\"three\", \"four\"]]");
+	CHECK_YAML(
+		"[\n\"double\n quoted\", 'single\n           quoted',\nplain\n text, [ nested ],\n"
+		"single: pair,\n]\n",
+		"[\"double quoted\", \"single quoted\", \"plain text\", [\"nested\"], "
+		"{\"single\": \"pair\"}]");
+	CHECK_YAML("- { one : two , three: four , }\n- {five: six,seven : eight}\n",
+		   "[{\"one\": \"two\", \"three\": \"four\"}, {\"five\": \"six\", \"seven\": "
+		   "\"eight\"}]");
+}
+
+/* Chapter 8's block scalar examples. */
+TEST(spec_8_1_8_4_8_5_8_6_8_10)
+{
+	CHECK_YAML("- | # Empty header\n literal\n- >1 # Indentation indicator\n  folded\n"
+		   "- |+ # Chomping indicator\n keep\n\n- >1- # Both indicators\n  strip\n",
+		   "[\"literal\\n\", \" folded\\n\", \"keep\\n\\n\", \" strip\"]");
+	CHECK_YAML("strip: |-\n  text\nclip: |\n  text\nkeep: |+\n  text\n",
+		   "{\"strip\": \"text\", \"clip\": \"text\\n\", \"keep\": \"text\\n\"}");
+	CHECK_YAML(" # Strip\n  # Comments:\nstrip: |-\n  # text\n  \n # Clip\n  # comments:\n\n"
+		   "clip: |\n  # text\n \n # Keep\n  # comments:\n\nkeep: |+\n  # text\n\n"
+		   " # Trail\n  # comments.\n",
+		   "{\"strip\": \"# text\", \"clip\": \"# text\\n\", \"keep\": \"# text\\n\\n\"}");
+	CHECK_YAML("strip: >-\n\nclip: >\n\nkeep: |+\n\n",
+		   "{\"strip\": \"\", \"clip\": \"\", \"keep\": \"\\n\"}");
+	CHECK_YAML(">\n\n folded\n line\n\n next\n line\n   * bullet\n\n   * list\n   * lines\n\n"
+		   " last\n line\n\n# Comment\n",
+		   "\"\\nfolded line\\nnext line\\n  * bullet\\n\\n  * list\\n  * lines\\n\\nlast "
+		   "line\\n\"");
+}
+
 /* ---------------------------------------------------------------- scalars */
 
 TEST(block_scalar_chomping_and_indentation)
@@ -597,6 +632,8 @@ int main(void)
 	RUN(spec_2_10_anchors_and_2_12_compact);
 	RUN(spec_2_13_to_2_16_block_scalars);
 	RUN(spec_2_17_2_18_quoted);
+	RUN(spec_7_13_7_14_7_15);
+	RUN(spec_8_1_8_4_8_5_8_6_8_10);
 	RUN(block_scalar_chomping_and_indentation);
 	RUN(quoted_escapes);
 	RUN(escapes_that_grow);
