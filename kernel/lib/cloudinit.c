@@ -11,11 +11,10 @@
 #include <lib/inflate.h>
 #include <lib/string.h>
 
-#define CI_NOTE_MAX	 200
-#define CI_GZIP_ISIZE	 4  /* a gzip file ends with the data's length, 32 bits */
-#define CI_GZIP_MIN	 18 /* header 10, empty data, trailer 8 */
-#define CI_CLOUD_CONFIG	 "#cloud-config"
-#define CI_USER_DATA_MAX (16u << 20) /* compressed user-data, decompressed */
+#define CI_NOTE_MAX	200
+#define CI_GZIP_ISIZE	4  /* a gzip file ends with the data's length, 32 bits */
+#define CI_GZIP_MIN	18 /* header 10, empty data, trailer 8 */
+#define CI_CLOUD_CONFIG "#cloud-config"
 
 /* Memory the model owns beyond the YAML trees: decoded contents. */
 struct cloudinit_block {
@@ -131,14 +130,15 @@ static int ci_encoding(const struct yaml_node *n, enum ci_encoding *enc, struct 
 static int ci_gunzip(struct cloudinit *ci, const uint8_t *z, size_t zlen, const uint8_t **out,
 		     size_t *len)
 {
+	const uint8_t *t;
 	uint32_t isize;
 	uint8_t *buf;
 	long n;
 
 	if (zlen < CI_GZIP_MIN)
 		return -EINVAL;
-	isize = z[zlen - 4] | (uint32_t)z[zlen - 3] << 8 | (uint32_t)z[zlen - 2] << 16 |
-		(uint32_t)z[zlen - 1] << 24;
+	t = z + zlen - CI_GZIP_ISIZE; /* the last member's length: all of it, for one member */
+	isize = t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
 	if (isize > CLOUDINIT_MAX_CONTENT)
 		return -E2BIG;
 	buf = ci_alloc(ci, isize ? isize : 1);

@@ -6,7 +6,7 @@
  * output never passes the room the caller gives (a "zip bomb" ends with
  * -E2BIG, having written only that much), and no read goes past the
  * input.  Nothing allocates: the Huffman tables live on the stack (about
- * 1.3 KiB).  Any context may call these functions.
+ * 1.6 KiB).  Any context may call these functions.
  */
 #ifndef LIB_INFLATE_H
 #define LIB_INFLATE_H
