@@ -26,7 +26,8 @@
  * error contributes nothing; the other files still count ("the instance
  * boots with what could be read").
  *
- * Strings point into memory the struct owns until cloudinit_free().
+ * Strings point into memory the struct owns until cloudinit_free().  The
+ * struct is about 8 KiB: allocate it, never put it on a kernel stack.
  */
 #ifndef LIB_CLOUDINIT_H
 #define LIB_CLOUDINIT_H

@@ -10,7 +10,8 @@
  * each other and the device, every cluster number against the volume, and
  * a chain may not hold more clusters than the volume has (so a loop ends);
  * a lying image gives -EINVAL, never a read outside a buffer.  Nothing
- * allocates: the caller's struct fat holds two sector buffers.  Any
+ * allocates: the caller's struct fat (about 8 KiB: allocate it, never put
+ * it on a kernel stack) holds two sector buffers.  Any
  * context that may call the read callback may call these functions.
  */
 #ifndef LIB_FAT_H

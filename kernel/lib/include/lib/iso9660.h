@@ -10,7 +10,7 @@
  * The image is untrusted: every length, offset and extent is checked
  * against the sector, the directory and the volume, and a lying image gives
  * -EINVAL, never a read outside a buffer.  Nothing allocates: the caller's
- * struct iso9660 holds the one sector buffer.  Any context that may call
+ * struct iso9660 (2 KiB and a little) holds the one sector buffer.  Any context that may call
  * the read callback may call these functions.
  */
 #ifndef LIB_ISO9660_H
