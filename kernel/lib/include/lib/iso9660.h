@@ -5,7 +5,9 @@
  * "cidata"), the root directory, Rock Ridge names (SUSP "NM" entries, IEEE
  * P1282) and Joliet names (UCS-2 in a supplementary volume descriptor), and
  * files by their extent.  Only the root directory is searched: a seed's
- * files live there.
+ * files live there.  A Rock Ridge name continued in a SUSP continuation
+ * area (CE) is not followed (a seed's names are short): such a file is
+ * found by its Joliet or ISO 9660 name.
  *
  * The image is untrusted: every length, offset and extent is checked
  * against the sector, the directory and the volume, and a lying image gives
