@@ -216,6 +216,7 @@ void init_main(uint32_t start_info_phys)
 		     mem_total_frames() >> 8, initrd.end - initrd.start);
 	/* Devices: drivers register, then the transports probe what they find. */
 	virtio_net_init();
+	virtio_blk_init();
 	virtio_mmio_init(cmdline);
 	virtio_pci_init();
 	if (cmdline_flag(cmdline, "monos.nettest"))

@@ -256,7 +256,7 @@ long sys_lseek(long fd, int64_t off, long whence)
 		base = f->off;
 		break;
 	case SEEK_END:
-		base = f->inode->size;
+		base = f->ops->size ? f->ops->size(f) : f->inode->size;
 		break;
 	default:
 		return -EINVAL;

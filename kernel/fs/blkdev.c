@@ -1,0 +1,291 @@
+/*
+ * The block device files /dev/vda, /dev/vdb, ... (Linux's block/fops.c):
+ * read and write at any offset and length, straight to the device through
+ * the block layer (drivers/blk.h) -- there is no page cache yet, so every
+ * call is what Linux calls direct I/O, and a write that covers part of a
+ * block reads the block first (read-modify-write).  fsync and fdatasync
+ * flush the device's cache; lseek's SEEK_END is the device's size while
+ * stat shows size 0, as on Linux; the BLK* ioctls programs use to size a
+ * disk.  O_DIRECT asks the alignment Linux asks (offset and length on the
+ * logical block size, the buffer on the 512 bytes of the queue's DMA
+ * alignment, else EINVAL).
+ *
+ * Numbers: major 254, minor 16 per disk (vda 254:0, vdb 254:16), the
+ * numbers a Linux guest's virtio_blk gets (its major is dynamic, and 254
+ * is what it draws on Debian's cloud kernel); owner root, group disk (6).
+ *
+ * Each call moves its bytes through a bounce buffer of frames, at most
+ * BLKDEV_WINDOW bytes at a time, every request of a window in flight at
+ * once.  Two writers of parts of one block at the same moment may lose one
+ * of the parts (no page lock orders them); Linux orders them in its cache.
+ */
+#include "core/cred.h"
+#include "core/heap.h"
+#include "core/kernel.h"
+#include "core/mem.h"
+#include "core/uaccess.h"
+#include "drivers/blk.h"
+#include "fs/vfs.h"
+
+#define S_IFBLK		0060000 /* include/uapi/linux/stat.h */
+#define BLKDEV_MAJOR	254	/* virtblk's, as a Debian guest gets it */
+#define BLKDEV_MINORS	16	/* per disk: the disk and 15 partitions */
+#define BLKDEV_MODE	(S_IFBLK | 0660)
+#define BLKDEV_GID_DISK 6	   /* Debian's "disk" group */
+#define BLKDEV_WINDOW	(1u << 20) /* bytes one bounce buffer holds */
+#define BLKDEV_FRAMES	(BLKDEV_WINDOW / PAGE_SIZE)
+
+/* ioctl numbers (include/uapi/linux/fs.h). */
+#define BLKROGET     0x125e	/* _IO(0x12, 94): int, 1 if read-only */
+#define BLKGETSIZE   0x1260	/* _IO(0x12, 96): unsigned long, sectors */
+#define BLKFLSBUF    0x1261	/* _IO(0x12, 97): drop the buffer cache */
+#define BLKSSZGET    0x1268	/* _IO(0x12, 104): int, logical block size */
+#define BLKBSZGET    0x80081270 /* _IOR(0x12, 112, size_t): int, soft block size */
+#define BLKGETSIZE64 0x80081272 /* _IOR(0x12, 114, size_t): u64, bytes */
+#define BLKPBSZGET   0x127b	/* _IO(0x12, 123): unsigned, physical block size */
+
+static struct blk_dev *blkdev_of(const struct file *f)
+{
+	return blk_get((f->inode->rdev & 0xff) / BLKDEV_MINORS);
+}
+
+/* A bounce buffer: frames, not contiguous, seen as one run of bytes, and
+ * room for the segments of one window. */
+struct bounce {
+	uint64_t pa[BLKDEV_FRAMES];
+	struct blk_vec vec[BLKDEV_FRAMES + 1];
+	unsigned n;
+};
+
+static void bounce_free(struct bounce *b)
+{
+	while (b->n)
+		mem_free_frame(b->pa[--b->n]);
+	kfree(b);
+}
+
+/* Enough frames for `bytes` (at most a window); NULL when out of memory. */
+static struct bounce *bounce_alloc(uint64_t bytes)
+{
+	unsigned want =
+		(unsigned)((MIN(bytes, (uint64_t)BLKDEV_WINDOW) + PAGE_SIZE - 1) / PAGE_SIZE);
+	struct bounce *b = kmalloc(sizeof(*b));
+
+	if (!b)
+		return NULL;
+	for (b->n = 0; b->n < want; b->n++) {
+		if (!(b->pa[b->n] = mem_alloc_frame(0))) {
+			bounce_free(b);
+			return NULL;
+		}
+	}
+	return b;
+}
+
+/* The segments of bytes [from, from + len) of `b` into `vec`: their count. */
+static unsigned bounce_vec(const struct bounce *b, uint64_t from, uint64_t len, struct blk_vec *vec)
+{
+	unsigned n = 0;
+
+	while (len) {
+		uint32_t in = (uint32_t)(from % PAGE_SIZE),
+			 part = (uint32_t)MIN(len, (uint64_t)PAGE_SIZE - in);
+		vec[n++] = (struct blk_vec){ b->pa[from / PAGE_SIZE] + in, part };
+		from += part;
+		len -= part;
+	}
+	return n;
+}
+
+/* Move `len` bytes between the program's `ubuf` and `b` at `from`; 0 or
+ * -EFAULT. */
+static int bounce_user(const struct bounce *b, uint64_t from, uint64_t ubuf, uint64_t len,
+		       bool to_user)
+{
+	while (len) {
+		uint32_t in = (uint32_t)(from % PAGE_SIZE),
+			 part = (uint32_t)MIN(len, (uint64_t)PAGE_SIZE - in);
+		uint8_t *k = (uint8_t *)phys_to_virt(b->pa[from / PAGE_SIZE]) + in;
+		if (to_user ? copy_to_user(ubuf, k, part) : copy_from_user(k, ubuf, part))
+			return -EFAULT;
+		from += part;
+		ubuf += part;
+		len -= part;
+	}
+	return 0;
+}
+
+/* Read or write bytes [from, from + len) of the device through `b` (whose
+ * byte 0 is the device's byte `base`). */
+static int bounce_io(struct blk_dev *d, struct bounce *b, uint64_t base, uint64_t from,
+		     uint64_t len, enum blk_op op)
+{
+	unsigned n = bounce_vec(b, from - base, len, b->vec);
+
+	return blk_io(d, op, 0, from >> BLK_SECTOR_SHIFT, b->vec, n);
+}
+
+/* The window of a transfer at `off` with `left` bytes to go: the aligned
+ * device range [*start, *end) it lies in, at most BLKDEV_WINDOW; returns
+ * the bytes of the transfer it covers. */
+static uint64_t window(const struct blk_dev *d, uint64_t off, uint64_t left, uint64_t *start,
+		       uint64_t *end)
+{
+	uint64_t bs = d->block_size;
+
+	*start = off / bs * bs;
+	*end = MIN(*start + BLKDEV_WINDOW, (off + left + bs - 1) / bs * bs);
+	return MIN(left, *end - off);
+}
+
+/* One window of a read: 0 or -errno. */
+static int read_window(struct blk_dev *d, struct bounce *b, uint64_t ubuf, uint64_t off,
+		       uint64_t part, uint64_t start, uint64_t end)
+{
+	int err = bounce_io(d, b, start, start, end - start, BLK_OP_READ);
+
+	return err ? err : bounce_user(b, off - start, ubuf, part, true);
+}
+
+/* One window of a write: the partial blocks at its edges are read first. */
+static int write_window(struct blk_dev *d, struct bounce *b, uint64_t ubuf, uint64_t off,
+			uint64_t part, uint64_t start, uint64_t end)
+{
+	uint64_t bs = d->block_size;
+	int err = 0;
+
+	if (off != start)
+		err = bounce_io(d, b, start, start, bs, BLK_OP_READ);
+	if (!err && off + part != end && (end - bs != start || off == start))
+		err = bounce_io(d, b, start, end - bs, bs, BLK_OP_READ);
+	if (!err)
+		err = bounce_user(b, off - start, ubuf, part, false);
+	return err ? err : bounce_io(d, b, start, start, end - start, BLK_OP_WRITE);
+}
+
+/* O_DIRECT: Linux's blkdev_direct_IO refuses what is not aligned. */
+static bool direct_misaligned(const struct file *f, const struct blk_dev *d, uint64_t ubuf,
+			      size_t n, uint64_t off)
+{
+	return (f->flags & O_DIRECT) &&
+	       (((n | off) & (d->block_size - 1)) || (ubuf & (BLK_SECTOR_SIZE - 1)));
+}
+
+static long blkdev_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, bool wr)
+{
+	struct blk_dev *d = blkdev_of(f);
+	uint64_t size = blk_size(d), done = 0;
+	struct bounce *b;
+	int err = 0;
+
+	if (direct_misaligned(f, d, ubuf, n, off))
+		return -EINVAL;
+	if (wr && d->ro)
+		return -EPERM; /* Linux's blkdev_write_iter */
+	if (off >= size)
+		return wr && n ? -ENOSPC : 0;
+	n = MIN((uint64_t)n, size - off);
+	if (!(b = bounce_alloc(n + 2 * d->block_size)))
+		return -ENOMEM;
+	while (done < n) {
+		uint64_t start, end, part = window(d, off + done, n - done, &start, &end);
+
+		err = (wr ? write_window : read_window)(d, b, ubuf + done, off + done, part, start,
+							end);
+		if (err)
+			break;
+		done += part;
+	}
+	bounce_free(b);
+	return done ? (long)done : err;
+}
+
+static long blkdev_read_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	return blkdev_rw(f, ubuf, n, off, false);
+}
+
+static long blkdev_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	return blkdev_rw(f, ubuf, n, off, true);
+}
+
+/* The plain forms exist so that open's checks see a readable, writable
+ * file; read(2) and write(2) take the user forms. */
+static long blkdev_read(struct file *f, void *kbuf, size_t n, uint64_t off)
+{
+	return -EINVAL;
+}
+
+static long blkdev_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
+{
+	return -EINVAL;
+}
+
+static long blkdev_fsync(struct file *f)
+{
+	return blk_flush(blkdev_of(f));
+}
+
+static uint64_t blkdev_size(struct file *f)
+{
+	return blk_size(blkdev_of(f));
+}
+
+static long put_user_int(uint64_t arg, int v)
+{
+	return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static long blkdev_ioctl(struct file *f, unsigned cmd, uint64_t arg)
+{
+	struct blk_dev *d = blkdev_of(f);
+	uint64_t v64 = blk_size(d);
+	unsigned long sectors = d->sectors;
+
+	switch (cmd) {
+	case BLKGETSIZE64:
+		return copy_to_user(arg, &v64, sizeof(v64)) ? -EFAULT : 0;
+	case BLKGETSIZE:
+		return copy_to_user(arg, &sectors, sizeof(sectors)) ? -EFAULT : 0;
+	case BLKSSZGET:
+	case BLKPBSZGET:
+		return put_user_int(arg, (int)d->block_size);
+	case BLKBSZGET: /* the soft block size: Linux's default is the page */
+		return put_user_int(arg, (int)MAX(d->block_size, (uint32_t)PAGE_SIZE));
+	case BLKROGET:
+		return put_user_int(arg, d->ro);
+	case BLKFLSBUF:
+		/* Nothing is cached above the device, so nothing to drop. */
+		return cred_capable(CAP_SYS_ADMIN) ? 0 : -EACCES;
+	}
+	return -ENOTTY;
+}
+
+static const struct file_ops blkdev_ops = {
+	.read = blkdev_read,
+	.write = blkdev_write,
+	.read_user = blkdev_read_user,
+	.write_user = blkdev_write_user,
+	.ioctl = blkdev_ioctl,
+	.fsync = blkdev_fsync,
+	.size = blkdev_size,
+	.seekable = true,
+};
+
+void blkdev_init(struct inode *dev, struct vfs_sb *sb)
+{
+	for (unsigned i = 0; i < blk_count(); i++) {
+		struct blk_dev *d = blk_get(i);
+		struct inode *ino = vfs_mknode(dev, d->name, BLKDEV_MODE);
+
+		if (!ino)
+			boot_out_of_memory("/dev");
+		ino->mode = BLKDEV_MODE;
+		ino->rdev = BLKDEV_MAJOR << 8 | i * BLKDEV_MINORS;
+		ino->gid = BLKDEV_GID_DISK;
+		ino->fops = &blkdev_ops;
+		ino->size = 0;
+		ino->sb = sb;
+	}
+}
