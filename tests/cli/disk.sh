@@ -61,6 +61,7 @@ check "info: SEEK_END and BLKGETSIZE64 give the size" out_has "SEEK_END $size, B
 check "info: sectors, sector size, not read-only" \
 	out_has "BLKGETSIZE $((size / 512)), BLKSSZGET 512, BLKROGET 0"
 check "info: fsync and fdatasync" out_has "fsync 0, fdatasync 0"
+check "info: /sys/block/vda" out_has "sysfs: size $((size / 512)), ro 0"
 guest --disk "$disk" "$PROG" write /dev/vda 5
 check "write: read back in the guest, synced" out_has "synced"
 check "write: status 0" status_is 0
@@ -77,6 +78,7 @@ check "ro: pwrite is EPERM" out_has "pwrite at 4096: -1 EPERM"
 check "ro: read works" out_has "read: 1"
 guest --disk "$disk:ro" "$PROG" info /dev/vda
 check "ro: BLKROGET says 1" out_has "BLKGETSIZE $((size / 512)), BLKSSZGET 512, BLKROGET 1"
+check "ro: /sys/block/vda/ro says 1" out_has "sysfs: size $((size / 512)), ro 1"
 check "ro: the file is unchanged" [ "$(md5sum <"$disk")" = "$sum" ]
 
 # 3. Requests in flight.

@@ -2,7 +2,8 @@
  * Guest helper for the disk tests (tests/cli/disk*.sh), not a compared test
  * (a host has no /dev/vda to compare with: the host checks the disk file's
  * bytes instead).  DEV is a block device such as /dev/vda.
- *   blkio info DEV           stat, lseek SEEK_END and the BLK* ioctls
+ *   blkio info DEV           stat, lseek SEEK_END, the BLK* ioctls and
+ *                            /sys/block/NAME/{size,ro}
  *   blkio write DEV SEED [hold]
  *                            write the pattern of SEED at odd offsets and
  *                            lengths (RANGES), read each back, fsync, print
@@ -103,6 +104,22 @@ static int info(int fd)
 	printf("BLKGETSIZE %lu, BLKSSZGET %d, BLKROGET %d\n", sectors, ssz, ro);
 	printf("fsync %d, fdatasync %d\n", fsync(fd), fdatasync(fd));
 	return 0;
+}
+
+/* /sys/block/NAME/size and ro, NAME being DEV's last component. */
+static void sys_block(const char *dev)
+{
+	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+	char path[128], size[32] = "", ro[8] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/size", name);
+	if ((f = fopen(path, "r")))
+		fscanf(f, "%31s", size), fclose(f);
+	snprintf(path, sizeof(path), "/sys/block/%s/ro", name);
+	if ((f = fopen(path, "r")))
+		fscanf(f, "%7s", ro), fclose(f);
+	printf("sysfs: size %s, ro %s\n", size, ro);
 }
 
 /* Write (or only check) RANGES with SEED's pattern. */
@@ -281,7 +298,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "ro") && strcmp(cmd, "direct") && (fd = open(dev, O_RDWR)) < 0)
 		return bad("open");
 	if (!strcmp(cmd, "info"))
-		info(fd);
+		info(fd), sys_block(dev);
 	else if (!strcmp(cmd, "write") && argc > 3)
 		do_write(fd, atoi(argv[3]), argc > 4);
 	else if (!strcmp(cmd, "check") && argc > 3)
