@@ -10,7 +10,8 @@
 # 3. Several requests in flight: two threads at once, and one 8 MiB read
 #    (split into many requests) of a pattern the host wrote.
 # 4. A 1 GiB sparse disk read at its end; reads and writes at and past it.
-# 5. O_DIRECT's alignment rules; a second disk is /dev/vdb.
+# 5. O_DIRECT's alignment rules; a second disk is /dev/vdb.  Errors the
+#    device reports become EIO.
 # 6. qcow2: written through QEMU's qcow2 driver, checked after conversion
 #    to raw; one with a backing file is refused.
 # 7. Durability: write, fsync, "synced", then QEMU is killed with SIGKILL:
@@ -107,6 +108,18 @@ check "direct: aligned" out_has "aligned: 4096"
 check "direct: an odd offset is EINVAL" out_has "odd offset: -1 EINVAL"
 check "direct: an odd length is EINVAL" out_has "odd length: -1 EINVAL"
 check "direct: an odd buffer is EINVAL" out_has "odd buffer: -1 EINVAL"
+
+# 5b. A device that fails every request (QEMU's blkdebug injecting EIO):
+# the guest's calls fail with EIO (writes too: there is no page cache to
+# take them first), and the kernel goes on.
+printf '[inject-error]\nevent = "%s"\nerrno = "5"\n\n' read_aio write_aio flush_to_disk \
+	>"$scratch/blkdebug.conf"
+MONOS_QEMU_ARGS="-drive if=none,id=bad,format=raw,file=blkdebug:$scratch/blkdebug.conf:$disk,rerror=report,werror=report -device virtio-blk-device,drive=bad" \
+	guest "$PROG" errors /dev/vda
+check "device errors: a read gets EIO" out_has "pread: -1 EIO"
+check "device errors: a write gets EIO" out_has "pwrite: -1 EIO"
+check "device errors: fsync gets EIO" out_has "fsync: -1 EIO"
+check "device errors: the program ends normally" status_is 0
 
 # 6. qcow2.
 qcow=$scratch/disk.qcow2

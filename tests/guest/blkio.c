@@ -17,6 +17,7 @@
  *   blkio end DEV            the last sector, and reads and writes at and
  *                            across the end
  *   blkio direct DEV         O_DIRECT: aligned works, unaligned is EINVAL
+ *   blkio errors DEV         a read, a write and an fsync: their results
  *   blkio bench DEV MIB      sequential write then read of MIB MiB in 1 MiB
  *                            calls with O_DIRECT (no page cache on either
  *                            side), fsync after the writes; prints MB/s
@@ -260,6 +261,18 @@ static int do_direct(const char *dev)
 	return 0;
 }
 
+/* What a device that fails every request makes of a read, a write and a
+ * flush. */
+static int do_errors(int fd)
+{
+	char buf[4096] = { 0 };
+
+	report("pread", pread(fd, buf, sizeof(buf), 0));
+	report("pwrite", pwrite(fd, buf, sizeof(buf), 0));
+	report("fsync", fsync(fd));
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -315,6 +328,8 @@ int main(int argc, char **argv)
 		do_big(fd, atol(argv[3]));
 	else if (!strcmp(cmd, "end"))
 		do_end(fd);
+	else if (!strcmp(cmd, "errors"))
+		do_errors(fd);
 	else if (!strcmp(cmd, "direct"))
 		do_direct(dev);
 	else if (!strcmp(cmd, "bench") && argc > 3)
