@@ -19,11 +19,14 @@
  * once.  Two writers of parts of one block at the same moment may lose one
  * of the parts (no page lock orders them); Linux orders them in its cache.
  */
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/trap.h"
 #include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
 #include "core/uaccess.h"
+#include "core/vm.h"
 #include "drivers/blk.h"
 #include "fs/vfs.h"
 
@@ -163,6 +166,92 @@ static int write_window(struct blk_dev *d, struct bounce *b, uint64_t ubuf, uint
 	return err ? err : bounce_io(d, b, start, start, end - start, BLK_OP_WRITE);
 }
 
+/*
+ * The zero-copy path.  A transfer whose offset and length are whole blocks
+ * goes straight between the device and the program's pages, a window at a
+ * time: each page is faulted in (for writing, when the device writes it),
+ * its frame referenced so that an munmap meanwhile frees nothing the device
+ * still touches (Linux's pin_user_pages), and given to the device as a
+ * segment.  Where a page cannot be had, the bounce path takes over and
+ * says EFAULT as copy_to_user would.
+ */
+struct pinned {
+	struct blk_vec vec[BLKDEV_FRAMES + 1]; /* a window may straddle a page */
+	unsigned n;
+};
+
+/* The frame of the program's page at `va`, present (and writable, with
+ * `write`) after a fault if needed; 0 when it cannot be. */
+static uint64_t user_frame(uint64_t va, bool write)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		uint64_t *pte = paging_pte(&mm_current()->pt, va);
+
+		if (pte && (*pte & PTE_P) && (!write || (*pte & PTE_W)))
+			return *pte & PTE_ADDR_MASK;
+		if (tries || vm_fault(va, write ? PF_WRITE : 0))
+			break;
+	}
+	return 0;
+}
+
+static void unpin(struct pinned *p)
+{
+	while (p->n) {
+		p->n--;
+		mem_frame_put(p->vec[p->n].pa & ~(uint64_t)(PAGE_SIZE - 1));
+	}
+}
+
+/* Pin [ubuf, ubuf + len) into p->vec: 0, or -EFAULT (nothing left pinned). */
+static int pin_user(struct pinned *p, uint64_t ubuf, uint64_t len, bool write)
+{
+	p->n = 0;
+	if (!uaccess_range_ok(ubuf, len))
+		return -EFAULT;
+	while (len) {
+		uint64_t in = ubuf % PAGE_SIZE, part = MIN(len, PAGE_SIZE - in);
+		uint64_t pa = user_frame(ubuf - in, write);
+
+		if (!pa) {
+			unpin(p);
+			return -EFAULT;
+		}
+		mem_frame_get(pa);
+		p->vec[p->n++] = (struct blk_vec){ pa + in, (uint32_t)part };
+		ubuf += part;
+		len -= part;
+	}
+	return 0;
+}
+
+/* Move [off, off + n) (whole blocks) between the device and the program's
+ * buffer directly.  Returns the bytes moved, or -errno when none were;
+ * -EFAULT when a page could not be had (the caller retries through the
+ * bounce buffer, which reports it as Linux does). */
+static long direct_rw(struct blk_dev *d, uint64_t ubuf, uint64_t n, uint64_t off, bool wr)
+{
+	struct pinned *p = kmalloc(sizeof(*p));
+	uint64_t done = 0;
+	int err = 0;
+
+	if (!p)
+		return -ENOMEM;
+	while (done < n && !err) {
+		uint64_t part = MIN(n - done, (uint64_t)BLKDEV_WINDOW);
+
+		if ((err = pin_user(p, ubuf + done, part, !wr)))
+			break;
+		err = blk_io(d, wr ? BLK_OP_WRITE : BLK_OP_READ, 0,
+			     (off + done) >> BLK_SECTOR_SHIFT, p->vec, p->n);
+		unpin(p);
+		if (!err)
+			done += part;
+	}
+	kfree(p);
+	return done ? (long)done : err;
+}
+
 /* O_DIRECT: Linux's blkdev_direct_IO refuses what is not aligned. */
 static bool direct_misaligned(const struct file *f, const struct blk_dev *d, uint64_t ubuf,
 			      size_t n, uint64_t off)
@@ -185,6 +274,12 @@ static long blkdev_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, boo
 	if (off >= size)
 		return wr && n ? -ENOSPC : 0;
 	n = MIN((uint64_t)n, size - off);
+	if (!((off | n) & (d->block_size - 1))) {
+		long r = direct_rw(d, ubuf, n, off, wr);
+
+		if (r != -EFAULT)
+			return r;
+	}
 	if (!(b = bounce_alloc(n + 2 * d->block_size)))
 		return -ENOMEM;
 	while (done < n) {

@@ -18,6 +18,7 @@
  *                            across the end
  *   blkio direct DEV         O_DIRECT: aligned works, unaligned is EINVAL
  *   blkio errors DEV         a read, a write and an fsync: their results
+ *   blkio fault DEV          reads into read-only memory and NULL
  *   blkio bench DEV MIB      sequential write then read of MIB MiB in 1 MiB
  *                            calls with O_DIRECT (no page cache on either
  *                            side), fsync after the writes; prints MB/s
@@ -29,6 +30,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -41,14 +43,16 @@
 #define BLKSSZGET    _IO(0x12, 104)
 #define BLKGETSIZE64 _IOR(0x12, 114, size_t)
 
-/* Offsets and lengths that cross sectors and 4 KiB pages on both sides;
- * the last one is from the end of the disk. */
+/* Offsets and lengths that cross sectors and 4 KiB pages on both sides,
+ * and whole sectors (which go straight to the program's pages); the last
+ * one is from the end of the disk. */
 static const struct {
 	long long off;
 	long len;
 } ranges[] = {
-	{ 1, 1 },	  { 511, 2 },	       { 1000, 3000 }, { 4095, 4098 },
-	{ 65541, 70001 }, { 300000, 1 << 20 }, { -3, 3 },
+	{ 1, 1 },	 { 511, 2 },	   { 1000, 3000 },
+	{ 4095, 4098 },	 { 65541, 70001 }, { 300000, 1 << 20 },
+	{ 8192, 16384 }, { 2 << 20, 512 }, { -3, 3 },
 };
 #define NRANGES (sizeof(ranges) / sizeof(ranges[0]))
 
@@ -261,6 +265,21 @@ static int do_direct(const char *dev)
 	return 0;
 }
 
+/* Reads into memory the program may not write: whole sectors (the
+ * zero-copy path) and a partial one (the bounce buffer) alike. */
+static int do_fault(int fd)
+{
+	char *ro = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *volatile null = NULL; /* hidden from the compiler's nonnull check */
+
+	report("read of 4096 into PROT_READ", pread(fd, ro, 4096, 0));
+	report("read of 100 into PROT_READ", pread(fd, ro, 100, 0));
+	report("read of 4096 into NULL", pread(fd, null, 4096, 0));
+	report("write of 4096 from NULL", pwrite(fd, null, 4096, 0));
+	report("write of 4096 from PROT_READ", pwrite(fd, ro, 4096, 0));
+	return 0;
+}
+
 /* What a device that fails every request makes of a read, a write and a
  * flush. */
 static int do_errors(int fd)
@@ -328,6 +347,8 @@ int main(int argc, char **argv)
 		do_big(fd, atol(argv[3]));
 	else if (!strcmp(cmd, "end"))
 		do_end(fd);
+	else if (!strcmp(cmd, "fault"))
+		do_fault(fd);
 	else if (!strcmp(cmd, "errors"))
 		do_errors(fd);
 	else if (!strcmp(cmd, "direct"))
