@@ -356,6 +356,17 @@ void sched_wait_uninterruptible(bool (*cond)(void *arg), void *arg)
 	sched_wait(cond, arg, WAIT_UNINTERRUPTIBLE);
 }
 
+void sched_wake(struct thread *t)
+{
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
+
+	if (t->state == THREAD_BLOCKED) {
+		enqueue(t);
+		program_timer();
+	}
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
 void sched_wake_all(void)
 {
 	uint64_t flags = spin_lock_irqsave(&sched_lock);

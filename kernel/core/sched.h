@@ -114,6 +114,11 @@ long sched_wait(bool (*cond)(void *arg), void *arg, uint64_t deadline_ns);
  */
 void sched_wait_uninterruptible(bool (*cond)(void *arg), void *arg);
 
+/* Wake thread `t` to re-check its condition, if it is blocked (a wait
+ * queue's waker: core/waitq.c, which keeps `t` alive meanwhile).  Any
+ * context; takes sched_lock, so not under it. */
+void sched_wake(struct thread *t);
+
 /* Wake every waiter to re-check its condition.  Any context; takes
  * sched_lock, so not under it. */
 void sched_wake_all(void);

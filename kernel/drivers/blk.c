@@ -8,7 +8,7 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
-#include "core/sched.h"
+#include "core/waitq.h"
 #include <lib/fmt.h>
 
 #define BLK_MIN_BLOCK 512
@@ -27,6 +27,7 @@ int blk_register(struct blk_dev *d, const char *prefix)
 		return -EINVAL;
 	/* One letter per device of the prefix, as Linux's virtblk names. */
 	d->index = ndevices;
+	waitq_init(&d->waitq);
 	fmt_snprintf(d->name, sizeof(d->name), "%s%c", prefix, 'a' + ndevices);
 	devices[ndevices++] = d;
 	return 0;
@@ -128,10 +129,12 @@ void blk_complete(struct blk_req *r, int status)
 
 /* ---- blk_io: a synchronous transfer of any size ---- */
 
-/* What the requests of one blk_io share: how many are out, the first error. */
+/* What the requests of one blk_io share: how many are out, the first
+ * error, and the disk whose queue its thread sleeps on. */
 struct blk_wait {
 	int pending; /* atomic: completions run in interrupt context */
 	int err;
+	struct blk_dev *dev;
 };
 
 /* One piece of a transfer: a request and its own segments. */
@@ -144,13 +147,14 @@ struct blk_piece {
  * once pending reaches 0 it may be gone, so nothing touches it after. */
 static void blk_wait_put(struct blk_wait *w, int status)
 {
+	struct blk_dev *d = w->dev;
 	int none = 0;
 
 	if (status)
 		__atomic_compare_exchange_n(&w->err, &none, status, false, __ATOMIC_RELAXED,
 					    __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&w->pending, 1, __ATOMIC_RELEASE);
-	sched_wake_all();
+	waitq_wake(&d->waitq);
 }
 
 static void blk_io_done(struct blk_req *r)
@@ -268,7 +272,7 @@ static int blk_io_send(struct blk_dev *d, enum blk_op op, uint64_t sector,
 int blk_io(struct blk_dev *d, enum blk_op op, unsigned flags, uint64_t sector,
 	   const struct blk_vec *vec, unsigned nvec)
 {
-	struct blk_wait w = { 0, 0 };
+	struct blk_wait w = { .dev = d };
 	struct blk_req flush = { .op = BLK_OP_FLUSH, .done = blk_io_done, .priv = &w };
 	int err = 0;
 
@@ -279,7 +283,7 @@ int blk_io(struct blk_dev *d, enum blk_op op, unsigned flags, uint64_t sector,
 	} else {
 		err = blk_io_send(d, op, sector, vec, nvec, &w);
 	}
-	sched_wait_uninterruptible(blk_io_over, &w);
+	waitq_wait_uninterruptible(&d->waitq, blk_io_over, &w);
 	if (!err)
 		err = w.err;
 	/* FUA for the whole transfer: one flush after every piece is done. */

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <lib/list.h>
+#include "core/waitq.h"
 
 #define BLK_SECTOR_SHIFT 9
 #define BLK_SECTOR_SIZE	 (1u << BLK_SECTOR_SHIFT)
@@ -95,12 +96,13 @@ struct blk_dev {
 	uint32_t max_vec_bytes;	 /* bytes one segment may have */
 	uint32_t max_bytes;	 /* data bytes one request may carry */
 	const struct blk_dev_ops *ops;
-	void *priv; /* the driver's */
+	void *priv;	    /* the driver's */
+	struct waitq waitq; /* blk_io's sleepers, woken by its completions */
 };
 
 /*
  * blk_register - add `d` (static storage or never freed; every field but
- * name and index filled) under the next name of `prefix` ("vd": vda, vdb,
+ * name, index and waitq filled) under the next name of `prefix` ("vd": vda, vdb,
  * ...).  Returns 0, -ENOSPC past BLK_MAX_DEVICES, -EINVAL for a block size
  * that is not a power of 2 from 512 to 64 KiB or a request too small to
  * hold one block.  Boot only.

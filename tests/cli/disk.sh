@@ -8,7 +8,8 @@
 #    the file on the host; a second boot on q35 reads what microvm wrote.
 # 2. Read-only (:ro): writes get EPERM as on Linux, the file is unchanged.
 # 3. Several requests in flight: two threads at once, and one 8 MiB read
-#    (split into many requests) of a pattern the host wrote.
+#    (split into many requests) of a pattern the host wrote; reads under a
+#    stream of signals are whole (a disk wait is uninterruptible).
 # 4. A 1 GiB sparse disk read at its end; reads and writes at and past it.
 # 5. O_DIRECT's alignment rules; a second disk is /dev/vdb.  Errors the
 #    device reports become EIO.
@@ -88,6 +89,8 @@ check "two threads doing I/O at once" out_has "threads: ok"
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(i * 7 % 251 for i in range(8 << 20)))' >"$disk"
 guest --disk "$disk" "$PROG" big /dev/vda $((8 * MIB))
 check "one 8 MiB read, many requests" out_has "big read of $((8 * MIB)) bytes: ok"
+guest --disk "$disk" "$PROG" signals /dev/vda
+check "signals do not cut a disk wait short" out_has "reads under signals: ok, signals arrived"
 
 # 4. A 1 GiB sparse disk, read at its end.
 big=$scratch/big.img

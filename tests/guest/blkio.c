@@ -14,6 +14,8 @@
  *                            halves at once, 64 rounds
  *   blkio big DEV BYTES      one read of BYTES from 0, checked against the
  *                            host's pattern (byte i is i * 7 % 251)
+ *   blkio signals DEV        reads of the host's pattern under a stream of
+ *                            signals: none is cut short
  *   blkio end DEV            the last sector, and reads and writes at and
  *                            across the end
  *   blkio direct DEV         O_DIRECT: aligned works, unaligned is EINVAL
@@ -28,6 +30,8 @@
 #include "guest.h"
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -233,6 +237,41 @@ static int do_big(int fd, long bytes)
 	return 0;
 }
 
+static volatile int alarms;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* Reads of the host's pattern while SIGALRM arrives every 100 us with a
+ * handler and no SA_RESTART: a disk wait is not interrupted (Linux's
+ * uninterruptible I/O), so every read is whole and right. */
+static int do_signals(int fd)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { { 0, 100 }, { 0, 100 } };
+	long len = MIB + 1000;
+	unsigned char *b = malloc(len);
+	int bad_reads = 0;
+
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (int i = 0; i < 32 && b; i++) {
+		long off = i % 2 ? 512 * i : 333 * i; /* whole sectors, then not */
+		long n = i % 2 ? MIB : len;
+		if (pread(fd, b, n, off) != n)
+			bad_reads++;
+		for (long j = 0; j < n && !bad_reads; j++)
+			bad_reads += b[j] != (off + j) * 7 % 251;
+	}
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	printf("reads under signals: %s, signals %s\n", bad_reads ? "BAD" : "ok",
+	       alarms ? "arrived" : "none");
+	return bad_reads;
+}
+
 static int do_end(int fd)
 {
 	long long size = disk_size(fd);
@@ -347,6 +386,8 @@ int main(int argc, char **argv)
 		do_big(fd, atol(argv[3]));
 	else if (!strcmp(cmd, "end"))
 		do_end(fd);
+	else if (!strcmp(cmd, "signals"))
+		do_signals(fd);
 	else if (!strcmp(cmd, "fault"))
 		do_fault(fd);
 	else if (!strcmp(cmd, "errors"))
