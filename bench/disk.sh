@@ -38,6 +38,7 @@ record()
 	awk '{ print $5 }' <<<"$line" >>"$tmp/$1.read"
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 0; r < RUNS; r++)); do
 	rm -f "$disk"
 	truncate -s $((MIB + 1))M "$disk"
@@ -66,7 +67,8 @@ cat <<EOF
 
 \`blkio bench /dev/vda $MIB\` (tests/guest/blkio.c): $MIB MiB written then read
 sequentially in 1 MiB calls with O_DIRECT, fsync after the writes, on a fresh
-sparse raw file each run, $RUNS runs; median (min-max) MB/s.  monos runs
+sparse raw file each run, $RUNS runs (\`bash bench/disk.sh $MIB $RUNS\`, or
+\`make bench\`); median (min-max) MB/s.  monos runs
 \`monos run --disk FILE\`; the Linux guest gets the same \`${DRIVE/$disk/FILE} $DEVICE\`
 (bench/disk.sh).
 
@@ -75,9 +77,11 @@ sparse raw file each run, $RUNS runs; median (min-max) MB/s.  monos runs
 | monos | $(cell "$tmp/monos.write") | $(cell "$tmp/monos.read") |
 | Linux guest | $(cell "$tmp/linux.write") | $(cell "$tmp/linux.read") |
 
-monos moves each call through a bounce buffer of 1 MiB in requests of at
-most 256 KiB, all in flight together (kernel/fs/blkdev.c); there is no page
-cache yet, so every read and write goes to the device.
+In monos each 1 MiB call goes straight between the device and the program's
+pages in requests of at most 256 KiB, all in flight together
+(kernel/fs/blkdev.c); there is no page cache yet, in monos or (O_DIRECT) in
+the Linux guest's runs.  Host load average before and after: $load_before;
+$(cut -d' ' -f1-3 /proc/loadavg).
 EOF
 bench_summary "disk sequential read (MB/s)" "$(median "$tmp/monos.read")" \
 	">= the Linux guest ($(median "$tmp/linux.read"))" \
