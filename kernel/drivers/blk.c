@@ -8,6 +8,7 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
+#include "arch/x86_64/paging.h"
 #include "core/waitq.h"
 #include <lib/fmt.h>
 
@@ -297,17 +298,42 @@ int blk_flush(struct blk_dev *d)
 	return blk_io(d, BLK_OP_FLUSH, 0, 0, NULL, 0);
 }
 
+/* Add [pa, pa + len) to the segments, merged with the last when they
+ * touch.  false when `max` would be passed. */
+static bool vec_add(struct blk_vec *out, unsigned *n, unsigned max, uint64_t pa, uint32_t len)
+{
+	if (*n && out[*n - 1].pa + out[*n - 1].len == pa) {
+		out[*n - 1].len += len;
+		return true;
+	}
+	if (*n >= max)
+		return false;
+	out[(*n)++] = (struct blk_vec){ pa, len };
+	return true;
+}
+
 int blk_vec_kbuf(const void *buf, size_t len, struct blk_vec *out, unsigned max)
 {
-	uint64_t va = (uint64_t)buf;
-	bool direct = va >= DIRECT_MAP_BASE && va + len <= DIRECT_MAP_BASE + mem_top();
-	bool image = va >= KERNEL_VBASE && va + len > va;
+	uint64_t va = (uint64_t)buf, end = va + len;
+	bool direct = va >= DIRECT_MAP_BASE && end <= DIRECT_MAP_BASE + mem_top();
+	bool image = va >= KERNEL_VBASE && end > va;
+	unsigned n = 0;
 
 	if (!len)
 		return 0;
-	/* Both areas are physically contiguous: one segment, if it fits. */
-	if ((!direct && !image) || !max || len > UINT32_MAX)
+	if (len > UINT32_MAX || end < va)
 		return -EINVAL;
-	out[0] = (struct blk_vec){ .pa = virt_to_phys(buf), .len = (uint32_t)len };
-	return 1;
+	/* Both areas are physically contiguous: one segment. */
+	if (direct || image)
+		return vec_add(out, &n, max, virt_to_phys(buf), (uint32_t)len) ? 1 : -EINVAL;
+	/* The heap's large blocks: page by page. */
+	while (va < end) {
+		uint32_t part = (uint32_t)MIN(end - va, PAGE_SIZE - va % PAGE_SIZE);
+		uint64_t pa = paging_kernel_pa(va);
+
+		if (!pa || !vec_add(out, &n, max, pa, part))
+			return -EINVAL;
+		va += part;
+	}
+	return (int)n;
 }

@@ -12,8 +12,8 @@
  *
  * Data: a request names its bytes by physical segments (struct blk_vec, as
  * Linux's bio_vec names pages), so a buffer need not be contiguous in
- * memory; blk_vec_kbuf makes them from a kernel buffer in the direct map
- * (frames from mem_alloc_frame, small kmalloc blocks).
+ * memory; blk_vec_kbuf makes them from any kernel buffer (frames, kmalloc
+ * blocks of any size).
  *
  * Order: requests in flight together complete in any order (the device
  * may reorder them).  A flush covers the writes that completed before it
@@ -153,11 +153,17 @@ int blk_flush(struct blk_dev *d);
 
 /*
  * blk_vec_kbuf - the physical segments of kernel buffer [buf, buf + len)
- * into `out` (room for `max`): one per physically contiguous run.  Returns
- * the count, or -EINVAL for a buffer outside the direct map and the kernel
- * image (large kmalloc blocks: use frames) or one that needs more than
- * `max`.  Any context.
+ * into `out` (room for `max`): one per physically contiguous run.  Any
+ * kernel memory: frames through the direct map, any kmalloc block (large
+ * ones are mapped page by page), static data.  Returns the count, or
+ * -EINVAL for an address with nothing mapped or more than `max` runs.
+ * Any context.
  */
 int blk_vec_kbuf(const void *buf, size_t len, struct blk_vec *out, unsigned max);
+
+/* blk_selftest - kernel option monos.blktest=1 (blk_test.c): check kernel
+ * buffers, FUA, flush and refusals on the first disk, writing its sectors
+ * 8-23; logs each check.  Boot, process context (it sleeps). */
+void blk_selftest(void);
 
 #endif

@@ -18,7 +18,8 @@
 # 7. Durability: write, fsync, "synced", then QEMU is killed with SIGKILL:
 #    the bytes are in the file.
 # 8. Clear errors: a missing file, a directory, the same file twice, an
-#    unreadable file.
+#    unreadable file.  Before them, the kernel's own self-test of the block
+#    layer (monos.blktest=1).
 . "$(dirname "$0")/lib/common.bash"
 
 PROG=$GUEST/blkio
@@ -164,6 +165,22 @@ check "durability: the guest synced and QEMU runs" [ -n "$qpid" ]
 [ -n "$qpid" ] && kill -KILL $qpid
 wait $mpid
 check "durability: every byte acknowledged is in the file" pattern_ok "$disk" 9
+
+# 8b. The in-kernel side (monos.blktest=1, kernel/drivers/blk_test.c):
+# kmalloc'd buffers large and small, a FUA write (synchronous and
+# asynchronous), a flush, the refusals; its pattern is in the file.
+truncate -s 0 "$disk"
+truncate -s $MIB "$disk"
+MONOS_KERNEL_ARGS=monos.blktest=1 guest -v --disk "$disk" "$PROG" info /dev/vda
+check "blktest: nine checks passed" [ "$(grep -c '^monos: blktest: ok ' "$scratch/err")" -eq 9 ]
+check "blktest: none failed" eval '! err_matches "blktest: FAILED"'
+check "blktest: its pattern is in sectors 8-23" python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+sys.exit(d[4096:12288] != bytes((i * 13 + 1) & 255 for i in range(8192)))' "$disk"
+MONOS_KERNEL_ARGS=monos.blktest=1 guest -v --disk "$disk:ro" "$PROG" info /dev/vda
+check "blktest: a read-only disk refuses a write with EROFS" \
+	err_matches "blktest: ok a write to a read-only disk is EROFS"
 
 # 8. Errors, before anything starts.
 guest --disk "$scratch/none.img" "$PROG" info /dev/vda
