@@ -4,7 +4,8 @@
  * the block layer (drivers/blk.h) -- there is no page cache yet, so every
  * call is what Linux calls direct I/O, and a write that covers part of a
  * block reads the block first (read-modify-write).  fsync and fdatasync
- * flush the device's cache; lseek's SEEK_END is the device's size while
+ * flush the device's cache, and so does a write with O_SYNC or O_DSYNC;
+ * lseek's SEEK_END is the device's size while
  * stat shows size 0, as on Linux; the BLK* ioctls programs use to size a
  * disk.  O_DIRECT asks the alignment Linux asks (offset and length on the
  * logical block size, the buffer on the 512 bytes of the queue's DMA
@@ -37,6 +38,7 @@
 #define BLKDEV_GID_DISK 6	   /* Debian's "disk" group */
 #define BLKDEV_WINDOW	(1u << 20) /* bytes one bounce buffer holds */
 #define BLKDEV_FRAMES	(BLKDEV_WINDOW / PAGE_SIZE)
+#define O_DSYNC		010000 /* include/uapi/asm-generic/fcntl.h; part of O_SYNC */
 
 /* ioctl numbers (include/uapi/linux/fs.h). */
 #define BLKROGET     0x125e	/* _IO(0x12, 94): int, 1 if read-only */
@@ -300,9 +302,17 @@ static long blkdev_read_user(struct file *f, uint64_t ubuf, size_t n, uint64_t o
 	return blkdev_rw(f, ubuf, n, off, false);
 }
 
+/* O_DSYNC (and O_SYNC, which includes it): a write is durable when it
+ * returns, so the device's cache is flushed after it (Linux's
+ * generic_write_sync). */
 static long blkdev_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
 {
-	return blkdev_rw(f, ubuf, n, off, true);
+	long r = blkdev_rw(f, ubuf, n, off, true);
+	int err;
+
+	if (r > 0 && (f->flags & O_DSYNC) && (err = blk_flush(blkdev_of(f))))
+		return err;
+	return r;
 }
 
 /* The plain forms exist so that open's checks see a readable, writable

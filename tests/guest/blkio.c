@@ -21,6 +21,7 @@
  *   blkio direct DEV         O_DIRECT: aligned works, unaligned is EINVAL
  *   blkio errors DEV         a read, a write and an fsync: their results
  *   blkio fault DEV          reads into read-only memory and NULL
+ *   blkio dsync DEV          a write without, with O_DSYNC, with O_SYNC
  *   blkio bench DEV MIB      sequential write then read of MIB MiB in 1 MiB
  *                            calls with O_DIRECT (no page cache on either
  *                            side), fsync after the writes; prints MB/s
@@ -319,6 +320,20 @@ static int do_fault(int fd)
 	return 0;
 }
 
+/* Writes with and without O_DSYNC, on a device whose flushes fail: only
+ * the O_DSYNC one flushes, so only it fails. */
+static int do_dsync(const char *dev)
+{
+	char buf[512] = { 0 };
+	int plain = open(dev, O_RDWR), dsync = open(dev, O_RDWR | O_DSYNC),
+	    sync = open(dev, O_RDWR | O_SYNC);
+
+	report("write", pwrite(plain, buf, sizeof(buf), 0));
+	report("write with O_DSYNC", pwrite(dsync, buf, sizeof(buf), 0));
+	report("write with O_SYNC", pwrite(sync, buf, sizeof(buf), 0));
+	return 0;
+}
+
 /* What a device that fails every request makes of a read, a write and a
  * flush. */
 static int do_errors(int fd)
@@ -369,7 +384,7 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 2 ? argv[1] : "", *dev = argc > 2 ? argv[2] : "";
 	int fd = -1;
 
-	if (strcmp(cmd, "ro") && strcmp(cmd, "direct") &&
+	if (strcmp(cmd, "ro") && strcmp(cmd, "direct") && strcmp(cmd, "dsync") &&
 	    (fd = open(dev, O_RDWR | (!strcmp(cmd, "bench") ? O_DIRECT : 0))) < 0)
 		return bad("open");
 	if (!strcmp(cmd, "info"))
@@ -390,6 +405,8 @@ int main(int argc, char **argv)
 		do_signals(fd);
 	else if (!strcmp(cmd, "fault"))
 		do_fault(fd);
+	else if (!strcmp(cmd, "dsync"))
+		do_dsync(dev);
 	else if (!strcmp(cmd, "errors"))
 		do_errors(fd);
 	else if (!strcmp(cmd, "direct"))
