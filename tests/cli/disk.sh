@@ -128,11 +128,13 @@ check "device errors: the program ends normally" status_is 0
 # A device whose flushes alone fail: a write with O_DSYNC or O_SYNC
 # flushes, and so fails; a plain one does not.
 printf '[inject-error]\nevent = "flush_to_disk"\nerrno = "5"\n' >"$scratch/flushfail.conf"
-MONOS_QEMU_ARGS="-drive if=none,id=bad,format=raw,file=blkdebug:$scratch/flushfail.conf:$disk,werror=report -device virtio-blk-device,drive=bad" \
-	guest "$PROG" dsync /dev/vda
+flushfail="-drive if=none,id=bad,format=raw,file=blkdebug:$scratch/flushfail.conf:$disk,werror=report -device virtio-blk-device,drive=bad"
+MONOS_QEMU_ARGS=$flushfail guest "$PROG" dsync /dev/vda
 check "O_DSYNC: a plain write does not flush" out_has "write: 512"
+check "O_DSYNC: nor a plain pwritev2" out_has "pwritev2 without: 512"
 check "O_DSYNC: a write with O_DSYNC flushes" out_has "write with O_DSYNC: -1 EIO"
-check "O_DSYNC: a write with O_SYNC flushes" out_has "write with O_SYNC: -1 EIO"
+MONOS_QEMU_ARGS=$flushfail guest "$PROG" dsync /dev/vda rwf
+check "RWF_DSYNC: pwritev2 with it flushes" out_has "pwritev2 with RWF_DSYNC: -1 EIO"
 
 # 5c. Buffers the program may not use: EFAULT, on the zero-copy path
 # (whole sectors) and the bounce buffer's alike, as Linux (checked against
