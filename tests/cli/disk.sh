@@ -87,6 +87,8 @@ check "ro: the file is unchanged" [ "$(md5sum <"$disk")" = "$sum" ]
 # 3. Requests in flight.
 guest --disk "$disk" "$PROG" threads /dev/vda
 check "two threads doing I/O at once" out_has "threads: ok"
+guest --machine q35 --disk "$disk" "$PROG" threads /dev/vda
+check "q35 (virtio-pci, MSI-X): two threads doing I/O at once" out_has "threads: ok"
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(i * 7 % 251 for i in range(8 << 20)))' >"$disk"
 guest --disk "$disk" "$PROG" big /dev/vda $((8 * MIB))
 check "one 8 MiB read, many requests" out_has "big read of $((8 * MIB)) bytes: ok"
