@@ -5,7 +5,8 @@
 # 1. A disk whose size is not a multiple of 4 KiB: stat, SEEK_END and the
 #    BLK* ioctls; a pattern written at odd offsets and lengths (the last
 #    bytes of the disk among them) is read back in the guest and found in
-#    the file on the host; a second boot on q35 reads what microvm wrote.
+#    the file on the host; a second boot on q35 reads what microvm wrote;
+#    the same on a disk of 4 KiB logical blocks.
 # 2. Read-only (:ro): writes get EPERM as on Linux, the file is unchanged.
 # 3. Several requests in flight: two threads at once, and one 8 MiB read
 #    (split into many requests) of a pattern the host wrote; reads under a
@@ -72,6 +73,17 @@ check "write: the pattern is in the file" pattern_ok "$disk" 5
 check "write: the file keeps its size" [ "$(stat -c %s "$disk")" -eq "$size" ]
 guest --machine q35 --disk "$disk" "$PROG" check /dev/vda 5
 check "q35 reads what microvm wrote" out_has "check: ok"
+
+# 1b. 4 KiB logical blocks (VIRTIO_BLK_F_BLK_SIZE): the odd ranges are
+# read-modify-writes of whole 4 KiB blocks.
+k4=$scratch/k4.img
+truncate -s $((8 * MIB)) "$k4"
+k4dev="-drive if=none,id=k4,format=raw,file.driver=file,file.filename=$k4 -device virtio-blk-device,drive=k4,logical_block_size=4096,physical_block_size=4096"
+MONOS_QEMU_ARGS=$k4dev guest "$PROG" info /dev/vda
+check "4 KiB blocks: BLKSSZGET" out_has "BLKGETSIZE $((8 * MIB / 512)), BLKSSZGET 4096, BLKROGET 0"
+MONOS_QEMU_ARGS=$k4dev guest "$PROG" write /dev/vda 4
+check "4 KiB blocks: written and read back" out_has "synced"
+check "4 KiB blocks: the pattern is in the file" pattern_ok "$k4" 4
 
 # 2. Read-only.
 sum=$(md5sum <"$disk")
