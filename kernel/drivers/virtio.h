@@ -71,6 +71,7 @@ struct virtq {
 	uint64_t desc_pa, avail_pa, used_pa;
 	void **token;	    /* per descriptor: the caller's cookie, NULL when free */
 	uint16_t *chain;    /* per head descriptor: the length of its chain */
+	uint16_t *link;	    /* per descriptor: the next one, free or in a chain */
 	bool broken;	    /* the device returned a bad id: the queue is dead */
 	uint16_t free_head; /* first free descriptor (free ones chain by .next) */
 	uint16_t num_free;

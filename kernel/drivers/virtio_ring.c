@@ -71,15 +71,16 @@ int virtq_init(struct virtq *q, struct virtio_dev *dev, unsigned index, unsigned
 	q->index = index;
 	q->size = size;
 	q->token = kzalloc(size * sizeof(*q->token));
-	q->chain = kzalloc(size * sizeof(*q->chain));
+	q->chain = kzalloc(2 * size * sizeof(*q->chain)); /* chain, then link */
+	q->link = q->chain + size;
 	q->desc = dma_frame(&q->desc_pa);
 	q->avail = dma_frame(&q->avail_pa);
 	q->used = dma_frame(&q->used_pa);
 	if (!q->token || !q->chain || !q->desc || !q->avail || !q->used)
 		goto out_free;
-	/* All descriptors free, chained through .next. */
+	/* All descriptors free, chained through our own links. */
 	for (unsigned i = 0; i + 1 < size; i++)
-		q->desc[i].next = (uint16_t)(i + 1);
+		q->link[i] = (uint16_t)(i + 1);
 	q->num_free = (uint16_t)size;
 	return 0;
 
@@ -110,7 +111,10 @@ int virtq_add_chain(struct virtq *q, const struct virtq_buf *bufs, unsigned n, v
 		d->len = bufs[k].len;
 		d->flags = (bufs[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
 			   (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0);
-		i = d->next; /* free descriptors chain by .next already */
+		/* Free descriptors are linked already: the chain is the
+		 * next n of the free list, and the device sees the links. */
+		d->next = q->link[i];
+		i = q->link[i];
 	}
 	q->free_head = i;
 	q->num_free = (uint16_t)(q->num_free - n);
@@ -166,16 +170,16 @@ void virtq_kick_if_idle(struct virtq *q)
 }
 
 /* Put the chain of `n` descriptors at `head` back on the free list.  Its
- * length is our own record, not the device's: the .next links inside it
- * are ours too (set when the descriptors were free, and never changed by
- * virtq_add_chain), so the tail is found without trusting the table. */
+ * length and links are our own records, never read back from the table the
+ * device shares (it could have written there), so a device cannot corrupt
+ * the free list. */
 static void virtq_free_chain(struct virtq *q, uint16_t head)
 {
 	uint16_t tail = head, n = q->chain[head];
 
 	for (uint16_t k = 1; k < n; k++)
-		tail = q->desc[tail].next;
-	q->desc[tail].next = q->free_head;
+		tail = q->link[tail];
+	q->link[tail] = q->free_head;
 	q->free_head = head;
 	q->num_free = (uint16_t)(q->num_free + n);
 	q->chain[head] = 0;
