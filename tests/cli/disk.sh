@@ -126,6 +126,10 @@ check "direct: aligned" out_has "aligned: 4096"
 check "direct: an odd offset is EINVAL" out_has "odd offset: -1 EINVAL"
 check "direct: an odd length is EINVAL" out_has "odd length: -1 EINVAL"
 check "direct: an odd buffer is EINVAL" out_has "odd buffer: -1 EINVAL"
+guest --disk "$big" --disk "$disk" "$PROG" info /dev/vdb
+check "the second disk is 254:16, as Linux's virtblk numbers it" \
+	out_has "block device 1, st_size 0, rdev 254:16"
+check "the second disk is the second --disk" out_has "SEEK_END $(stat -c %s "$disk"), BLKGETSIZE64 $(stat -c %s "$disk")"
 
 # 5b. A device that fails every request (QEMU's blkdebug injecting EIO):
 # the guest's calls fail with EIO (writes too: there is no page cache to
