@@ -15,10 +15,13 @@
  * numbers a Linux guest's virtio_blk gets (its major is dynamic, and 254
  * is what it draws on Debian's cloud kernel); owner root, group disk (6).
  *
- * Each call moves its bytes through a bounce buffer of frames, at most
- * BLKDEV_WINDOW bytes at a time, every request of a window in flight at
- * once.  Two writers of parts of one block at the same moment may lose one
- * of the parts (no page lock orders them); Linux orders them in its cache.
+ * A call whose offset and length are whole blocks goes straight between
+ * the device and the program's pages; others (and the kernel-buffer forms
+ * that sendfile and copy_file_range use) move through a bounce buffer of
+ * frames.  Either way at most BLKDEV_WINDOW bytes at a time, every request
+ * of a window in flight at once.  Two writers of parts of one block at the
+ * same moment may lose one of the parts (no page lock orders them); Linux
+ * orders them in its cache.
  */
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
@@ -102,19 +105,30 @@ static unsigned bounce_vec(const struct bounce *b, uint64_t from, uint64_t len, 
 	return n;
 }
 
-/* Move `len` bytes between the program's `ubuf` and `b` at `from`; 0 or
- * -EFAULT. */
-static int bounce_user(const struct bounce *b, uint64_t from, uint64_t ubuf, uint64_t len,
+/* The caller's buffer: the program's memory, or the kernel's. */
+struct buf {
+	uint64_t addr;
+	bool kernel;
+};
+
+/* Move `len` bytes between the caller's buffer at `ubuf` and `b` at
+ * `from`; 0 or -EFAULT. */
+static int bounce_user(const struct bounce *b, uint64_t from, struct buf ubuf, uint64_t len,
 		       bool to_user)
 {
 	while (len) {
 		uint32_t in = (uint32_t)(from % PAGE_SIZE),
 			 part = (uint32_t)MIN(len, (uint64_t)PAGE_SIZE - in);
 		uint8_t *k = (uint8_t *)phys_to_virt(b->pa[from / PAGE_SIZE]) + in;
-		if (to_user ? copy_to_user(ubuf, k, part) : copy_from_user(k, ubuf, part))
+		void *kb = (void *)ubuf.addr;
+
+		if (ubuf.kernel)
+			memcpy(to_user ? kb : k, to_user ? k : kb, part);
+		else if (to_user ? copy_to_user(ubuf.addr, k, part)
+				 : copy_from_user(k, ubuf.addr, part))
 			return -EFAULT;
 		from += part;
-		ubuf += part;
+		ubuf.addr += part;
 		len -= part;
 	}
 	return 0;
@@ -144,7 +158,7 @@ static uint64_t window(const struct blk_dev *d, uint64_t off, uint64_t left, uin
 }
 
 /* One window of a read: 0 or -errno. */
-static int read_window(struct blk_dev *d, struct bounce *b, uint64_t ubuf, uint64_t off,
+static int read_window(struct blk_dev *d, struct bounce *b, struct buf ubuf, uint64_t off,
 		       uint64_t part, uint64_t start, uint64_t end)
 {
 	int err = bounce_io(d, b, start, start, end - start, BLK_OP_READ);
@@ -153,7 +167,7 @@ static int read_window(struct blk_dev *d, struct bounce *b, uint64_t ubuf, uint6
 }
 
 /* One window of a write: the partial blocks at its edges are read first. */
-static int write_window(struct blk_dev *d, struct bounce *b, uint64_t ubuf, uint64_t off,
+static int write_window(struct blk_dev *d, struct bounce *b, struct buf ubuf, uint64_t off,
 			uint64_t part, uint64_t start, uint64_t end)
 {
 	uint64_t bs = d->block_size;
@@ -262,22 +276,23 @@ static bool direct_misaligned(const struct file *f, const struct blk_dev *d, uin
 	       (((n | off) & (d->block_size - 1)) || (ubuf & (BLK_SECTOR_SIZE - 1)));
 }
 
-static long blkdev_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, bool wr)
+/* A read or write at `off` of the caller's buffer `ubuf`. */
+static long blkdev_rw(struct file *f, struct buf ubuf, size_t n, uint64_t off, bool wr)
 {
 	struct blk_dev *d = blkdev_of(f);
 	uint64_t size = blk_size(d), done = 0;
 	struct bounce *b;
 	int err = 0;
 
-	if (direct_misaligned(f, d, ubuf, n, off))
+	if (direct_misaligned(f, d, ubuf.addr, n, off))
 		return -EINVAL;
 	if (wr && d->ro)
 		return -EPERM; /* Linux's blkdev_write_iter */
 	if (off >= size)
 		return wr && n ? -ENOSPC : 0;
 	n = MIN((uint64_t)n, size - off);
-	if (!((off | n) & (d->block_size - 1))) {
-		long r = direct_rw(d, ubuf, n, off, wr);
+	if (!ubuf.kernel && !((off | n) & (d->block_size - 1))) {
+		long r = direct_rw(d, ubuf.addr, n, off, wr);
 
 		if (r != -EFAULT)
 			return r;
@@ -286,9 +301,9 @@ static long blkdev_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, boo
 		return -ENOMEM;
 	while (done < n) {
 		uint64_t start, end, part = window(d, off + done, n - done, &start, &end);
+		struct buf at = { ubuf.addr + done, ubuf.kernel };
 
-		err = (wr ? write_window : read_window)(d, b, ubuf + done, off + done, part, start,
-							end);
+		err = (wr ? write_window : read_window)(d, b, at, off + done, part, start, end);
 		if (err)
 			break;
 		done += part;
@@ -299,15 +314,15 @@ static long blkdev_rw(struct file *f, uint64_t ubuf, size_t n, uint64_t off, boo
 
 static long blkdev_read_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
 {
-	return blkdev_rw(f, ubuf, n, off, false);
+	return blkdev_rw(f, (struct buf){ ubuf, false }, n, off, false);
 }
 
 /* O_DSYNC (and O_SYNC, which includes it): a write is durable when it
  * returns, so the device's cache is flushed after it (Linux's
  * generic_write_sync). */
-static long blkdev_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+static long blkdev_write_at(struct file *f, struct buf buf, size_t n, uint64_t off)
 {
-	long r = blkdev_rw(f, ubuf, n, off, true);
+	long r = blkdev_rw(f, buf, n, off, true);
 	int err;
 
 	if (r > 0 && (f->flags & O_DSYNC) && (err = blk_flush(blkdev_of(f))))
@@ -315,16 +330,20 @@ static long blkdev_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t 
 	return r;
 }
 
-/* The plain forms exist so that open's checks see a readable, writable
- * file; read(2) and write(2) take the user forms. */
+static long blkdev_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
+{
+	return blkdev_write_at(f, (struct buf){ ubuf, false }, n, off);
+}
+
+/* The kernel-buffer forms: sendfile and copy_file_range. */
 static long blkdev_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 {
-	return -EINVAL;
+	return blkdev_rw(f, (struct buf){ (uint64_t)kbuf, true }, n, off, false);
 }
 
 static long blkdev_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
 {
-	return -EINVAL;
+	return blkdev_write_at(f, (struct buf){ (uint64_t)kbuf, true }, n, off);
 }
 
 static long blkdev_fsync(struct file *f)

@@ -154,6 +154,14 @@ check "O_DSYNC: a write with O_DSYNC flushes" out_has "write with O_DSYNC: -1 EI
 MONOS_QEMU_ARGS=$flushfail guest "$PROG" dsync /dev/vda rwf
 check "RWF_DSYNC: pwritev2 with it flushes" out_has "pwritev2 with RWF_DSYNC: -1 EIO"
 
+# sendfile into the disk and out of it (the block device's kernel-buffer
+# forms), at an odd offset; the same as on a Linux loop device.
+guest --disk "$disk" "$PROG" sendfile /dev/vda
+check "sendfile to the disk" out_has "sendfile to the disk: 10000"
+check "sendfile to the disk: the bytes" out_has "the disk holds it: ok"
+check "sendfile from the disk" out_has "sendfile from the disk: 10000"
+check "sendfile from the disk: the bytes and the offset" out_has "the file holds it: ok, offset now 10777"
+
 # 5c. Buffers the program may not use: EFAULT, on the zero-copy path
 # (whole sectors) and the bounce buffer's alike, as Linux (checked against
 # a loop device); a write from read-only memory is fine.

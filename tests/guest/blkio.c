@@ -21,6 +21,7 @@
  *   blkio direct DEV         O_DIRECT: aligned works, unaligned is EINVAL
  *   blkio errors DEV         a read, a write and an fsync: their results
  *   blkio fault DEV          reads into read-only memory and NULL
+ *   blkio sendfile DEV       sendfile into the disk and out of it
  *   blkio dsync DEV [rwf]    a write and a pwritev2, then (with rwf, a
  *                            pwritev2 with RWF_DSYNC,) a write with
  *                            O_DSYNC, one with O_SYNC
@@ -39,6 +40,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -326,6 +328,34 @@ static int do_fault(int fd)
 	return 0;
 }
 
+/* sendfile into the disk from a file in /tmp, and out of it into another:
+ * the block device's kernel-buffer forms.  Partial sectors both ways. */
+static int do_sendfile(int fd)
+{
+	long len = 10000;
+	off_t off = 777;
+	unsigned char *want = malloc(len), *got = malloc(len);
+	int src = open("/tmp/blkio.src", O_RDWR | O_CREAT | O_TRUNC, 0600),
+	    dst = open("/tmp/blkio.dst", O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	if (!want || !got || src < 0 || dst < 0)
+		return bad("setup");
+	fill(want, off, len, 6);
+	if (write(src, want, len) != len || lseek(src, 0, SEEK_SET) ||
+	    lseek(fd, off, SEEK_SET) != off)
+		return bad("setup");
+	report("sendfile to the disk", sendfile(fd, src, NULL, len));
+	printf("the disk holds it: %s\n",
+	       pread(fd, got, len, off) == len && !memcmp(got, want, len) ? "ok" : "BAD");
+	report("sendfile from the disk", sendfile(dst, fd, &off, len));
+	printf("the file holds it: %s, offset now %lld\n",
+	       pread(dst, got, len, 0) == len && !memcmp(got, want, len) ? "ok" : "BAD",
+	       (long long)off);
+	unlink("/tmp/blkio.src");
+	unlink("/tmp/blkio.dst");
+	return 0;
+}
+
 /* Writes with and without O_DSYNC, on a device whose flushes fail: only
  * the O_DSYNC one flushes, so only it fails. */
 static int do_dsync(const char *dev, int rwf_first)
@@ -418,6 +448,8 @@ int main(int argc, char **argv)
 		do_signals(fd);
 	else if (!strcmp(cmd, "fault"))
 		do_fault(fd);
+	else if (!strcmp(cmd, "sendfile"))
+		do_sendfile(fd);
 	else if (!strcmp(cmd, "dsync"))
 		do_dsync(dev, argc > 3 && !strcmp(argv[3], "rwf"));
 	else if (!strcmp(cmd, "errors"))
