@@ -17,15 +17,17 @@ BENCH_EMPTY := $(BUILD)/bench/empty-pvh
 BENCH_SYSCALL := $(BUILD)/bench/syscall
 BENCH_HELLO_TSC := $(BUILD)/bench/hello-tsc
 BENCH_HTTPD := $(BUILD)/tests/guest/musl/httpd
+BENCH_BLKIO := $(BUILD)/tests/guest/musl/blkio
 BENCH_LINUX_DIR := $(BUILD)/bench/linux
-BENCH_LINUX_PROGS := $(BUILD)/examples/hello $(BENCH_HELLO_TSC) $(BENCH_SYSCALL) $(BENCH_HTTPD)
+BENCH_LINUX_PROGS := $(BUILD)/examples/hello $(BENCH_HELLO_TSC) $(BENCH_SYSCALL) $(BENCH_HTTPD) \
+	$(BENCH_BLKIO)
 BENCH_LINUX_APPS := /usr/bin/redis-server /usr/sbin/nginx \
 	bench/redis.conf:/etc/monos/redis.conf bench/nginx.conf:/etc/monos/nginx.conf \
 	bench/www:/srv/www /etc/nginx/mime.types:/etc/nginx/mime.types
 BENCH_LINUX := $(BENCH_LINUX_DIR)/initramfs.cpio.gz $(BENCH_LINUX_DIR)/initramfs-hello.cpio.gz \
 	$(BENCH_LINUX_DIR)/initramfs-apps.cpio.gz
 BENCH_DEPS := $(BUILD)/monos $(BUILD)/monos-kernel $(BUILD)/examples/hello $(BENCH_EMPTY) \
-	$(BENCH_SYSCALL) $(BENCH_HELLO_TSC) $(BENCH_HTTPD) $(BENCH_LINUX)
+	$(BENCH_SYSCALL) $(BENCH_HELLO_TSC) $(BENCH_HTTPD) $(BENCH_BLKIO) $(BENCH_LINUX)
 BENCH_ENV := BUILD=$(BUILD) BENCH_MONOS=$(BUILD)/monos BENCH_HELLO=$(BUILD)/examples/hello \
 	BENCH_EMPTY=$(BENCH_EMPTY)
 

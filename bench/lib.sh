@@ -77,11 +77,14 @@ bench_stats()
 
 # The QEMU command line `monos run -v` starts for hello, one word a line,
 # taken from monos' own log so that the baseline can never drift from it.
+# Without the virtio console (MONOS_VIRTIO_CONSOLE=0): its chardev is a
+# socket monos passes as fd 3, which a baseline's QEMU does not have (QEMU
+# refused to start: "File descriptor '3' is not a socket").
 bench_monos_qemu_argv()
 {
 	local line
 
-	line=$(timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run -v "$BENCH_HELLO" 2>&1 >/dev/null |
+	line=$(MONOS_VIRTIO_CONSOLE=0 timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run -v "$BENCH_HELLO" 2>&1 >/dev/null |
 		grep -m1 -E '^monos: [^ ]*qemu-system')
 	[[ -n $line ]] || bench_die "cannot read QEMU's command line from 'monos run -v'"
 	tr ' ' '\n' <<<"${line#monos: }"

@@ -32,7 +32,8 @@ BUILD=${BUILD:-build}
 DIR=$BUILD/bench/linux
 # The leaves wanted; their dependencies are added.  virtio_mmio, not
 # virtio_pci: microvm's devices are virtio-mmio, described by its ACPI tables.
-WANT_MODULES="virtio_mmio virtio_net"
+# virtio_blk for the disk figure (bench/disk.sh).
+WANT_MODULES="virtio_mmio virtio_net virtio_blk"
 APPLETS="sh mount insmod ip poweroff cat echo sleep"
 
 die()

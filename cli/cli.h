@@ -56,12 +56,24 @@ struct options_file {
 	char *guest; /* NULL: the host path made absolute */
 };
 
+/* One --disk: a host disk file attached as a virtio-blk device. */
+struct options_disk {
+	char *path;
+	bool ro;      /* FILE:ro: attached read-only */
+	char *drive;  /* QEMU's -drive value, made by disk_prepare (disk.c) */
+	char *device; /* QEMU's -device value, made by disk_prepare */
+};
+
+#define OPTIONS_MAX_DISKS 16 /* vda..vdp, the kernel's BLK_MAX_DEVICES */
+
 struct run_options {
 	uint64_t memory; /* bytes */
 	char **env;	 /* "K=V" strings, in command-line order */
 	size_t nenv;
 	struct options_file *files;
 	size_t nfiles;
+	struct options_disk *disks; /* --disk, in order: vda, vdb, ... */
+	size_t ndisks;
 	enum options_accel accel;
 	enum options_net net;
 	enum options_machine machine;
@@ -99,6 +111,19 @@ void options_free(struct run_options *o);
 
 /* The text of `monos run --help`. */
 extern const char options_run_help[];
+
+/* disk.c */
+
+/*
+ * disk_prepare - check every --disk of `o` (it exists, is a regular file or
+ * a block device, opens for reading, and for writing unless :ro; a file is
+ * named once) and make its QEMU -drive and -device values for `machine`:
+ * the format is qcow2 when the file starts with qcow2's magic (a qcow2
+ * with a backing or external data file is refused: it would open other
+ * host files), else raw; QEMU never probes.  Returns 0, or -1 with a
+ * one-line reason in `err`.
+ */
+int disk_prepare(struct run_options *o, enum options_machine machine, char *err, size_t errlen);
 
 /* image.c */
 
@@ -337,11 +362,13 @@ struct qemu_config {
 	bool kvm, trace, verbose;
 	enum options_net net;
 	enum options_machine machine;
-	const char *tap;	  /* host tap device for OPTIONS_NET_TAP */
-	const char *publish;	  /* -p forwards (",hostfwd=..."), or NULL */
-	const char *ip, *gateway; /* monos.ip= and monos.gateway= values, or NULL */
-	const char *kernel_args;  /* extra kernel options, or NULL ($MONOS_KERNEL_ARGS) */
-	bool vcon;		  /* the fast wire: a virtio console on QEMU_VCON_FD */
+	const char *tap;		  /* host tap device for OPTIONS_NET_TAP */
+	const char *publish;		  /* -p forwards (",hostfwd=..."), or NULL */
+	const char *ip, *gateway;	  /* monos.ip= and monos.gateway= values, or NULL */
+	const char *kernel_args;	  /* extra kernel options, or NULL ($MONOS_KERNEL_ARGS) */
+	bool vcon;			  /* the fast wire: a virtio console on QEMU_VCON_FD */
+	const struct options_disk *disks; /* with drive and device made */
+	size_t ndisks;
 };
 
 #define QEMU_VCON_FD 3 /* QEMU's end of the virtio console's socketpair */

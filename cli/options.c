@@ -43,6 +43,12 @@ const char options_run_help[] =
 	"                         interpreter and libraries, each executable '#!'\n"
 	"                         script its interpreter.  Add the tools a script runs\n"
 	"                         with --file too: --file /usr/bin/env --file /bin/dash\n"
+	"      --disk FILE[:ro]   attach the host disk file FILE (raw, or qcow2 when it\n"
+	"                         starts with qcow2's magic; a block device works too)\n"
+	"                         as a virtio-blk disk: /dev/vda, then /dev/vdb... in\n"
+	"                         the order given (repeatable, at most 16).  :ro\n"
+	"                         attaches it read-only.  The guest's fsync makes its\n"
+	"                         writes durable in FILE\n"
 	"      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
 	"                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
 	"      --machine TYPE     microvm (default; virtio-mmio devices, fastest start)\n"
@@ -94,6 +100,7 @@ enum opt_id {
 	OPT_MEMORY,
 	OPT_ENV,
 	OPT_FILE,
+	OPT_DISK,
 	OPT_ACCEL,
 	OPT_MACHINE,
 	OPT_NET,
@@ -120,7 +127,7 @@ static const struct opt_def opt_defs[] = {
 	{ "publish", 'p', true, OPT_PUBLISH },	{ "ip", 0, true, OPT_IP },
 	{ "gateway", 0, true, OPT_GATEWAY },	{ "trace-syscalls", 0, false, OPT_TRACE },
 	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
-	{ "user", 'u', true, OPT_USER },
+	{ "user", 'u', true, OPT_USER },	{ "disk", 0, true, OPT_DISK },
 };
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -233,6 +240,31 @@ static int parse_file(struct run_options *o, const char *v, char *err, size_t er
 	}
 	o->files = grown;
 	o->files[o->nfiles++] = f;
+	return 0;
+}
+
+/* --disk FILE[:ro]: a final ":ro" asks for read-only; the file itself is
+ * checked later (disk.c), once every flag is known. */
+static int parse_disk(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	size_t len = strlen(v);
+	bool ro = len > 3 && strcmp(v + len - 3, ":ro") == 0;
+	struct options_disk *grown;
+
+	if (ro)
+		len -= 3;
+	if (!len)
+		return fail(err, errlen, "--disk '%s': empty FILE", v);
+	if (o->ndisks >= OPTIONS_MAX_DISKS)
+		return fail(err, errlen, "--disk %s: at most %d disks", v, OPTIONS_MAX_DISKS);
+	grown = realloc(o->disks, (o->ndisks + 1) * sizeof(*grown));
+	if (!grown)
+		return fail(err, errlen, "out of memory");
+	o->disks = grown;
+	o->disks[o->ndisks] = (struct options_disk){ .path = strndup(v, len), .ro = ro };
+	if (!o->disks[o->ndisks].path)
+		return fail(err, errlen, "out of memory");
+	o->ndisks++;
 	return 0;
 }
 
@@ -412,6 +444,8 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 		return parse_env(o, v, err, errlen, getenv_fn);
 	case OPT_FILE:
 		return parse_file(o, v, err, errlen);
+	case OPT_DISK:
+		return parse_disk(o, v, err, errlen);
 	case OPT_ACCEL:
 		if (strcmp(v, "auto") == 0)
 			o->accel = OPTIONS_ACCEL_AUTO;
@@ -562,6 +596,12 @@ void options_free(struct run_options *o)
 		free(o->files[i].guest);
 	}
 	free(o->files);
+	for (size_t i = 0; i < o->ndisks; i++) {
+		free(o->disks[i].path);
+		free(o->disks[i].drive);
+		free(o->disks[i].device);
+	}
+	free(o->disks);
 	free(o->publish);
 	free(o->tap);
 	free(o->ip);

@@ -19,6 +19,11 @@
  * PVH entry (through the firmware's option ROM, so a slower start), the same
  * UART and exit port on its ISA bridge, devices on PCI.
  *
+ * Each --disk is a -drive (if=none, its format given: QEMU never probes
+ * one, see disk.c) and a virtio-blk device on it, -device
+ * virtio-blk-device on microvm, modern-only virtio-blk-pci on q35, added in
+ * the order given so that the guest names them vda, vdb, ...
+ *
  * With --net user or tap:NAME, a virtio-net device on QEMU's user-mode
  * networking or on the host's tap device: virtio-mmio on microvm (QEMU then
  * adds its virtio_mmio.device= entry to the kernel command line itself),
@@ -51,7 +56,7 @@
 #define QEMU_DEFAULT_BINARY  "qemu-system-x86_64"
 #define QEMU_DEBUG_EXIT_PORT "0xf4" /* isa-debug-exit: the kernel's stop port */
 #define QEMU_DEBUG_EXIT_SIZE "4"
-#define QEMU_MAX_ARGS	     96	  /* monos' own arguments plus the extra ones */
+#define QEMU_MAX_ARGS	     160  /* monos' own arguments (4 per disk) plus the extra ones */
 #define QEMU_EXTRA_ARGS_MAX  1024 /* bytes of $MONOS_QEMU_ARGS */
 #define QEMU_BUILT_ARGS_MAX  1024 /* bytes of the -m and -append values */
 #define QEMU_NETDEV_USER     "user,id=net0"
@@ -203,7 +208,7 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 		if (used > buflen)
 			return -E2BIG;
 	}
-	if (max < sizeof(fixed) / sizeof(fixed[0]) + 30)
+	if (max < sizeof(fixed) / sizeof(fixed[0]) + 30 + 4 * cfg->ndisks)
 		return -E2BIG;
 	argv[n++] = (char *)cfg->qemu;
 	argv[n++] = "-M";
@@ -233,6 +238,12 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 		argv[n++] = netdev;
 		argv[n++] = "-device";
 		argv[n++] = q35 ? QEMU_NET_PCI : QEMU_NET_MMIO;
+	}
+	for (size_t i = 0; i < cfg->ndisks; i++) {
+		argv[n++] = "-drive";
+		argv[n++] = cfg->disks[i].drive;
+		argv[n++] = "-device";
+		argv[n++] = cfg->disks[i].device;
 	}
 	if (cfg->vcon) {
 		argv[n++] = "-chardev";

@@ -298,7 +298,9 @@ static int prepare_and_boot(const struct run_options *o, const struct program *p
 				   .tap = o->tap,
 				   .ip = o->ip,
 				   .gateway = o->gateway,
-				   .verbose = o->verbose };
+				   .verbose = o->verbose,
+				   .disks = o->disks,
+				   .ndisks = o->ndisks };
 
 	if (find_kernel(kernel, sizeof(kernel)) < 0)
 		return CLI_EXIT_ERROR;
@@ -364,6 +366,8 @@ int run_main(int argc, char **argv)
 	}
 	if (resolve_user(&o))
 		rc = CLI_EXIT_ERROR; /* it said why */
+	else if ((rc = disk_prepare(&o, o.machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
+		msg_error("%s", err);
 	else if ((rc = program_check(o.argv, o.argc, &prog, err, sizeof(err))))
 		msg_error("%s", err);
 	else if ((rc = pack_program(&pk, &prog, o.argv[0], o.verbose)))

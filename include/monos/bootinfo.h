@@ -56,6 +56,9 @@
  *    monos.nettest=loop    the same against an echo server on 127.0.0.1
  *                      inside the kernel (no device needed)
  *    (IPv6 always has a link-local address from the MAC, and SLAAC.)
+ *    monos.blktest=1   block layer self-test at boot on the first disk
+ *                      (kernel/drivers/blk_test.c): writes its sectors 8-23,
+ *                      logs "monos: blktest: ok|FAILED WHAT" per check
  *    virtio_mmio.device=SIZE@ADDR:IRQ   a virtio-mmio device (repeatable)
  *
  *    Unknown options are ignored, as Linux ignores them.

@@ -330,11 +330,15 @@ static void schedule(void)
 	switch_to(next);
 }
 
-/* Why sched_wait stops waiting, or 1 to wait on. */
+/* Why sched_wait stops waiting, or 1 to wait on.  deadline_ns
+ * WAIT_UNINTERRUPTIBLE: the condition alone ends it. */
+#define WAIT_UNINTERRUPTIBLE UINT64_MAX
 static long wait_over(struct thread *cur, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
 {
 	if (cond(arg))
 		return 0;
+	if (deadline_ns == WAIT_UNINTERRUPTIBLE)
+		return 1;
 	if (sched_signal_check && sched_signal_check(cur))
 		return -ERESTARTSYS;
 	if (deadline_ns && time_monotonic_ns() >= deadline_ns)
@@ -359,13 +363,30 @@ long sched_wait(bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
 		spin_lock(&sched_lock);
 		if (ret <= 0)
 			break;
-		cur->deadline = deadline_ns; /* wait_over checked it meanwhile */
+		/* wait_over checked it meanwhile */
+		cur->deadline = deadline_ns == WAIT_UNINTERRUPTIBLE ? 0 : deadline_ns;
 		schedule();
 	}
 	cur->state = THREAD_RUNNABLE;
 	cur->deadline = 0;
 	spin_unlock_irqrestore(&sched_lock, flags);
 	return ret;
+}
+
+void sched_wait_uninterruptible(bool (*cond)(void *arg), void *arg)
+{
+	sched_wait(cond, arg, WAIT_UNINTERRUPTIBLE);
+}
+
+void sched_wake(struct thread *t)
+{
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
+
+	if (t->state == THREAD_BLOCKED) {
+		enqueue(t);
+		program_timer();
+	}
+	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 void sched_wake_all(void)

@@ -112,6 +112,20 @@ unsigned sched_thread_count(void);
  */
 long sched_wait(bool (*cond)(void *arg), void *arg, uint64_t deadline_ns);
 
+/*
+ * sched_wait_uninterruptible - as sched_wait with no deadline, but a signal
+ * does not end it: for waits that must not be abandoned half-way, such as
+ * a disk request whose buffer the device is still writing (Linux's
+ * TASK_UNINTERRUPTIBLE, the "D" state).  The condition must come true
+ * through a wake-up.  Process context only.
+ */
+void sched_wait_uninterruptible(bool (*cond)(void *arg), void *arg);
+
+/* Wake thread `t` to re-check its condition, if it is blocked (a wait
+ * queue's waker: core/waitq.c, which keeps `t` alive meanwhile).  Any
+ * context; takes sched_lock, so not under it. */
+void sched_wake(struct thread *t);
+
 /* Wake every waiter to re-check its condition.  Any context; takes
  * sched_lock, so not under it. */
 void sched_wake_all(void);

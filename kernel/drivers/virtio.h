@@ -55,8 +55,11 @@ struct virtio_dev;
 /*
  * One split virtqueue: three parts in DMA frames (physical = what the
  * device sees) plus the driver's bookkeeping.  A buffer is one descriptor
- * (no chains, no indirect descriptors: every buffer monos posts is
- * contiguous).  Guarded by the lock of the driver that owns the queue.
+ * or a chain of them (virtq_add_chain: virtio-blk's header, data, status);
+ * no indirect descriptors.  What the device writes back is checked: a used
+ * element naming a descriptor that is not the head of a posted buffer
+ * stops the queue (`broken`) instead of the kernel.  Guarded by the lock
+ * of the driver that owns the queue.
  */
 struct virtq {
 	struct virtio_dev *dev;
@@ -67,6 +70,9 @@ struct virtq {
 	struct virtq_used *used;   /* the "device area" */
 	uint64_t desc_pa, avail_pa, used_pa;
 	void **token;	    /* per descriptor: the caller's cookie, NULL when free */
+	uint16_t *chain;    /* per head descriptor: the length of its chain */
+	uint16_t *link;	    /* per descriptor: the next one, free or in a chain */
+	bool broken;	    /* the device returned a bad id: the queue is dead */
 	uint16_t free_head; /* first free descriptor (free ones chain by .next) */
 	uint16_t num_free;
 	uint16_t avail_idx; /* our copy of avail->idx */
@@ -80,6 +86,24 @@ struct virtq {
  * Returns 0 or -ENOMEM (nothing left allocated).  Boot context.
  */
 int virtq_init(struct virtq *q, struct virtio_dev *dev, unsigned index, unsigned size);
+
+/* One part of a buffer: `len` bytes at physical `pa`, written by the
+ * device (it returns data) or read by it. */
+struct virtq_buf {
+	uint64_t pa;
+	uint32_t len;
+	bool device_writes;
+};
+
+/*
+ * virtq_add_chain - post one buffer made of the `n` parts `bufs`, in order
+ * (the device-readable ones first, as the spec asks, 2.7.4.2); `token` (not
+ * NULL) comes back from virtq_get_used.  Not visible to the device before
+ * virtq_kick.  Returns 0, -ENOSPC when fewer than `n` descriptors are free,
+ * -EINVAL when `n` is 0 or more than the queue holds.  Caller holds the
+ * queue's lock.
+ */
+int virtq_add_chain(struct virtq *q, const struct virtq_buf *bufs, unsigned n, void *token);
 
 /*
  * virtq_add - post one buffer of `len` bytes at physical `pa`, device-
@@ -109,8 +133,9 @@ void virtq_kick_if_idle(struct virtq *q);
 
 /*
  * virtq_get_used - take the next buffer the device has finished with:
- * returns its token and the bytes the device wrote into it in *len, or NULL
- * when none is pending.  Caller holds the queue's lock.
+ * returns its token and the bytes the device says it wrote into it in *len
+ * (the device's word: check it against the buffer), or NULL when none is
+ * pending or the queue is broken.  Caller holds the queue's lock.
  */
 void *virtq_get_used(struct virtq *q, uint32_t *len);
 
@@ -265,6 +290,13 @@ void netdev_set_rx(netdev_rx_fn fn);
  * only, interrupts off, before the scheduler starts.
  */
 void virtio_net_selftest(void);
+
+/* ---- The block device (virtio_blk.c, spec 5.2) ---- */
+
+/* virtio_blk_init - register the virtio-blk driver: each device it takes
+ * becomes a block device (drivers/blk.h).  Boot, before the transports
+ * scan. */
+void virtio_blk_init(void);
 
 /* ---- The console device (virtio_console.c, spec 5.3) ---- */
 

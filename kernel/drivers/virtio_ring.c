@@ -71,19 +71,22 @@ int virtq_init(struct virtq *q, struct virtio_dev *dev, unsigned index, unsigned
 	q->index = index;
 	q->size = size;
 	q->token = kzalloc(size * sizeof(*q->token));
+	q->chain = kzalloc(2 * size * sizeof(*q->chain)); /* chain, then link */
+	q->link = q->chain + size;
 	q->desc = dma_frame(&q->desc_pa);
 	q->avail = dma_frame(&q->avail_pa);
 	q->used = dma_frame(&q->used_pa);
-	if (!q->token || !q->desc || !q->avail || !q->used)
+	if (!q->token || !q->chain || !q->desc || !q->avail || !q->used)
 		goto out_free;
-	/* All descriptors free, chained through .next. */
+	/* All descriptors free, chained through our own links. */
 	for (unsigned i = 0; i + 1 < size; i++)
-		q->desc[i].next = (uint16_t)(i + 1);
+		q->link[i] = (uint16_t)(i + 1);
 	q->num_free = (uint16_t)size;
 	return 0;
 
 out_free:
 	kfree(q->token);
+	kfree(q->chain);
 	if (q->desc)
 		mem_free_frame(q->desc_pa);
 	if (q->avail)
@@ -93,24 +96,41 @@ out_free:
 	return -ENOMEM;
 }
 
-int virtq_add(struct virtq *q, uint64_t pa, uint32_t len, bool device_writes, void *token)
+int virtq_add_chain(struct virtq *q, const struct virtq_buf *bufs, unsigned n, void *token)
 {
-	uint16_t head = q->free_head;
-	struct virtq_desc *d;
+	uint16_t head = q->free_head, i = head;
+	struct virtq_desc *d = NULL;
 
-	if (!q->num_free)
+	if (!n || n > q->size)
+		return -EINVAL;
+	if (n > q->num_free)
 		return -ENOSPC;
-	d = &q->desc[head];
-	q->free_head = d->next;
-	q->num_free--;
-	d->addr = pa;
-	d->len = len;
-	d->flags = device_writes ? VIRTQ_DESC_F_WRITE : 0;
+	for (unsigned k = 0; k < n; k++) {
+		d = &q->desc[i];
+		d->addr = bufs[k].pa;
+		d->len = bufs[k].len;
+		d->flags = (bufs[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+			   (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0);
+		/* Free descriptors are linked already: the chain is the
+		 * next n of the free list, and the device sees the links. */
+		d->next = q->link[i];
+		i = q->link[i];
+	}
+	q->free_head = i;
+	q->num_free = (uint16_t)(q->num_free - n);
 	q->token[head] = token;
+	q->chain[head] = (uint16_t)n;
 	/* The slot may be read by the device as soon as idx moves (kick). */
 	q->avail->ring[(q->avail_idx + q->added) & (q->size - 1)] = head;
 	q->added++;
 	return 0;
+}
+
+int virtq_add(struct virtq *q, uint64_t pa, uint32_t len, bool device_writes, void *token)
+{
+	struct virtq_buf b = { .pa = pa, .len = len, .device_writes = device_writes };
+
+	return virtq_add_chain(q, &b, 1, token);
 }
 
 /* Make the buffers added visible to the device.  Caller holds the lock. */
@@ -149,27 +169,47 @@ void virtq_kick_if_idle(struct virtq *q)
 		q->dev->ops->notify(q->dev, q->index);
 }
 
+/* Put the chain of `n` descriptors at `head` back on the free list.  Its
+ * length and links are our own records, never read back from the table the
+ * device shares (it could have written there), so a device cannot corrupt
+ * the free list. */
+static void virtq_free_chain(struct virtq *q, uint16_t head)
+{
+	uint16_t tail = head, n = q->chain[head];
+
+	for (uint16_t k = 1; k < n; k++)
+		tail = q->link[tail];
+	q->link[tail] = q->free_head;
+	q->free_head = head;
+	q->num_free = (uint16_t)(q->num_free + n);
+	q->chain[head] = 0;
+}
+
 void *virtq_get_used(struct virtq *q, uint32_t *len)
 {
 	struct virtq_used_elem *e;
 	void *token;
 	uint32_t id;
 
-	if (q->last_used == SHARED16(q->used->idx))
+	if (q->broken || q->last_used == SHARED16(q->used->idx))
 		return NULL;
 	barrier(); /* the index before the element it covers */
 	e = &q->used->ring[q->last_used & (q->size - 1)];
 	id = e->id;
 	*len = e->len;
 	q->last_used++;
-	if (id >= q->size || !q->token[id])
-		panic("virtio: %s queue %u: device returned bad descriptor %u", q->dev->name,
-		      q->index, id);
+	if (id >= q->size || !q->token[id]) {
+		/* The device broke the protocol: nothing it says can be
+		 * trusted any more, so the queue stops (the driver sees
+		 * q->broken) rather than the kernel. */
+		klog("virtio: %s queue %u: device returned bad descriptor %u: queue stopped\n",
+		     q->dev->name, q->index, id);
+		q->broken = true;
+		return NULL;
+	}
 	token = q->token[id];
 	q->token[id] = NULL;
-	q->desc[id].next = q->free_head;
-	q->free_head = (uint16_t)id;
-	q->num_free++;
+	virtq_free_chain(q, (uint16_t)id);
 	return token;
 }
 

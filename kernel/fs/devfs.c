@@ -163,6 +163,7 @@ void devfs_init(void)
 		}
 	}
 	pty_init(dev);
+	blkdev_init(dev, &devfs_sb);
 	/* /dev/shm, as Linux mounts it: where shm_open and sem_open (glibc and
 	 * musl) make the files they map MAP_SHARED. */
 	if (!tmpfs_mount_dir(dev, "shm"))

@@ -1,10 +1,12 @@
 /*
  * /sys: the few files libc and runtimes read, built like /proc (generated
  * text).  glibc's get_nprocs reads /sys/devices/system/cpu/online; others
- * read possible and present.  One CPU: "0".
+ * read possible and present.  One CPU: "0".  /sys/block/DISK/size and ro
+ * for each disk of the block layer (drivers/blk.h).
  */
 #include "fs/procfs.h"
 #include "core/kernel.h"
+#include "drivers/blk.h"
 #include <lib/fmt.h>
 
 #define SYSFS_MAGIC  0x62656572 /* include/uapi/linux/magic.h */
@@ -32,6 +34,36 @@ static long gen_thp_size(struct inode *ino, char *buf, size_t n)
 	return fmt_snprintf(buf, n, "%lu\n", THP_PMD_SIZE);
 }
 
+/* /sys/block/DISK/: the disk named by the file's folder. */
+static struct blk_dev *sys_block_dev(struct inode *ino)
+{
+	return blk_find(ino->parent->name);
+}
+
+/* size: 512-byte sectors, whatever the logical block size (Linux's). */
+static long gen_block_size(struct inode *ino, char *buf, size_t n)
+{
+	return fmt_snprintf(buf, n, "%lu\n", sys_block_dev(ino)->sectors);
+}
+
+static long gen_block_ro(struct inode *ino, char *buf, size_t n)
+{
+	return fmt_snprintf(buf, n, "%d\n", sys_block_dev(ino)->ro);
+}
+
+/* /sys/block/vda/{size,ro} for each disk (a folder, where Linux has a link
+ * into /sys/devices: readers open the files through it alike). */
+static void sysfs_block_init(struct inode *sys)
+{
+	struct inode *block = procfs_dir(sys, "block");
+
+	for (unsigned i = 0; i < blk_count(); i++) {
+		struct inode *disk = procfs_dir(block, blk_get(i)->name);
+		procfs_file(disk, "size", gen_block_size, 0444);
+		procfs_file(disk, "ro", gen_block_ro, 0444);
+	}
+}
+
 void sysfs_init(void)
 {
 	struct inode *sys = vfs_mknode(vfs_root(), "sys", S_IFDIR | 0555), *cpu, *mm;
@@ -49,4 +81,5 @@ void sysfs_init(void)
 	mm = procfs_dir(procfs_dir(procfs_dir(sys, "kernel"), "mm"), "transparent_hugepage");
 	procfs_file(mm, "enabled", gen_thp, 0444);
 	procfs_file(mm, "hpage_pmd_size", gen_thp_size, 0444);
+	sysfs_block_init(sys);
 }

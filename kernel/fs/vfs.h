@@ -137,6 +137,13 @@ struct file_ops {
 	 * which epoll's edge trigger compares.  Without it a file is always
 	 * readable and writable, as a regular file is.  Interrupts off. */
 	unsigned (*poll)(struct file *f, uint64_t *gen);
+	/* Optional: make what was written durable (fsync, fdatasync; a block
+	 * device flushes its cache): 0 or -errno.  Without it there is
+	 * nothing to write back.  May sleep. */
+	long (*fsync)(struct file *f);
+	/* Optional: where SEEK_END counts from when it is not the inode's
+	 * size (a block device: its capacity; its inode shows 0, as Linux's). */
+	uint64_t (*size)(struct file *f);
 	bool seekable; /* false: pipes, terminals (lseek gives -ESPIPE) */
 };
 
@@ -194,6 +201,10 @@ struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uin
 
 /* devfs.c: populate /dev.  Called once by init after the image tree. */
 void devfs_init(void);
+
+/* blkdev.c: a node in /dev (`dev`, of filesystem `sb`) for each block
+ * device of drivers/blk.h.  Called once by devfs_init. */
+void blkdev_init(struct inode *dev, struct vfs_sb *sb);
 
 /* tmpfs.c: mount an empty tmpfs at /tmp (made when the image lacks it).
  * Called once by init after the image tree. */

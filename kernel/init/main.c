@@ -18,6 +18,7 @@
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/vm.h"
+#include "drivers/blk.h"
 #include "drivers/virtio.h"
 #include "exec/exec.h"
 #include "fs/vfs.h"
@@ -218,10 +219,13 @@ void init_main(uint32_t start_info_phys)
 		     mem_total_frames() >> 8, initrd.end - initrd.start);
 	/* Devices: drivers register, then the transports probe what they find. */
 	virtio_net_init();
+	virtio_blk_init();
 	virtio_mmio_init(cmdline);
 	virtio_pci_init();
 	if (cmdline_flag(cmdline, "monos.nettest"))
 		virtio_net_selftest();
+	if (cmdline_flag(cmdline, "monos.blktest"))
+		blk_selftest();
 	if (initrd.end == initrd.start)
 		panic("boot: no image (the loader passed no initrd)");
 	err = vfs_init_image(phys_to_virt(initrd.start), initrd.end - initrd.start);

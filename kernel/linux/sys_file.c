@@ -178,17 +178,28 @@ long sys_pwritev(long fd, uint64_t iov, long cnt, int64_t pos_l, int64_t pos_h)
 }
 
 /* RWF_HIPRI, RWF_DSYNC and RWF_SYNC ask nothing of files that are always in
- * memory; RWF_NOWAIT and RWF_APPEND are not offered (EOPNOTSUPP, as Linux
- * for a file that cannot honour them).  Offset -1: the file position. */
-#define RWF_ACCEPTED (0x1 | 0x2 | 0x4) /* HIPRI, DSYNC, SYNC */
+ * memory; a file with an fsync operation (a block device) is synced after a
+ * write with RWF_DSYNC or RWF_SYNC, as an O_DSYNC file.  RWF_NOWAIT and
+ * RWF_APPEND are not offered (EOPNOTSUPP, as Linux for a file that cannot
+ * honour them).  Offset -1: the file position. */
+#define RWF_DSYNC    0x2
+#define RWF_SYNC     0x4
+#define RWF_ACCEPTED (0x1 | RWF_DSYNC | RWF_SYNC) /* and HIPRI */
 
 static long rw_vec2(long fd, uint64_t iov, long cnt, int64_t pos, long flags, bool wr)
 {
+	struct file *f;
+	long r, err;
+
 	if ((uint64_t)flags & ~(uint64_t)RWF_ACCEPTED)
 		return -EOPNOTSUPP;
 	if (pos < -1)
 		return -EINVAL;
-	return rw_vec(fd, iov, cnt, pos, wr);
+	r = rw_vec(fd, iov, cnt, pos, wr);
+	if (r > 0 && wr && (flags & (RWF_DSYNC | RWF_SYNC)) && (f = fd_hold_io(fd)) &&
+	    f->ops->fsync && (err = f->ops->fsync(f)))
+		return err;
+	return r;
 }
 
 long sys_preadv2(long fd, uint64_t iov, long cnt, int64_t pos_l, int64_t pos_h, long flags)
@@ -256,7 +267,7 @@ long sys_lseek(long fd, int64_t off, long whence)
 		base = f->off;
 		break;
 	case SEEK_END:
-		base = f->inode->size;
+		base = f->ops->size ? f->ops->size(f) : f->inode->size;
 		break;
 	default:
 		return -EINVAL;

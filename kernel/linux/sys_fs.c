@@ -262,13 +262,16 @@ long sys_ftruncate(long fd, int64_t len)
 	return tmpfs_truncate(f->inode, len);
 }
 
-/* Memory is the medium: there is nothing to write back. */
+/* Memory is the medium, except for files that say otherwise (a block
+ * device flushes its cache): held, since that may sleep. */
 long sys_fsync(long fd)
 {
-	struct file *f = fd_get(fd);
+	struct file *f = fd_hold(fd);
 
 	if (!f)
 		return -EBADF;
+	if (f->ops->fsync)
+		return f->ops->fsync(f);
 	return f->ops->seekable || S_ISDIR(f->inode->mode) ? 0 : -EINVAL;
 }
 

@@ -44,6 +44,7 @@ static inline const char *guest_errname(int err)
 	    {ENOTTY, "ENOTTY"},
 	    {ESPIPE, "ESPIPE"},
 	    {EROFS, "EROFS"},
+	    {EIO, "EIO"},
 	    {ENOSYS, "ENOSYS"},
 	    {ERANGE, "ERANGE"},
 	    {EAGAIN, "EAGAIN"},

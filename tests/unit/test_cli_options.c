@@ -294,6 +294,34 @@ TEST(options_double_dash_and_help)
 	      strstr(options_run_help, "--accel") && strstr(options_run_help, "--env"));
 }
 
+TEST(options_disk_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "--disk", "a.img", "--disk=b:c.img:ro", "--disk", "ro", "p"), 0);
+	CHECK_EQ(o.ndisks, 3);
+	CHECK(!strcmp(o.disks[0].path, "a.img") && !o.disks[0].ro);
+	CHECK(!strcmp(o.disks[1].path, "b:c.img") && o.disks[1].ro); /* the last ":ro" */
+	CHECK(!strcmp(o.disks[2].path, "ro") && !o.disks[2].ro);
+	CHECK(!o.disks[0].drive && !o.disks[0].device); /* made later, by disk.c */
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--disk", "", "p"), -EINVAL);
+	CHECK_STR(err, "--disk '': empty FILE");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--disk", "x:ro:ro", "p"), 0);
+	CHECK(!strcmp(o.disks[0].path, "x:ro") && o.disks[0].ro);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--disk", "1", "--disk", "2", "--disk", "3", "--disk", "4",
+		       "--disk", "5", "--disk", "6", "--disk", "7", "--disk", "8", "--disk", "9",
+		       "--disk", "10", "--disk", "11", "--disk", "12", "--disk", "13", "--disk",
+		       "14", "--disk", "15", "--disk", "16", "--disk", "17", "p"),
+		 -EINVAL);
+	CHECK_STR(err, "--disk 17: at most 16 disks");
+	options_free(&o);
+	CHECK(strstr(options_run_help, "--disk FILE[:ro]") != NULL);
+}
+
 int main(void)
 {
 	RUN(options_defaults);
@@ -304,6 +332,7 @@ int main(void)
 	RUN(options_publish_forms);
 	RUN(options_network_forms);
 	RUN(options_user_forms);
+	RUN(options_disk_forms);
 	RUN(options_bad_flags);
 	RUN(options_double_dash_and_help);
 	return unit_summary();

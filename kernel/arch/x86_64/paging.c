@@ -118,6 +118,16 @@ uint64_t paging_unmap_kernel(uint64_t va)
 	return old;
 }
 
+uint64_t paging_kernel_pa(uint64_t va)
+{
+	uint64_t *pte;
+
+	if (va < KHEAP_BASE || va >= MMIO_BASE)
+		return 0; /* the direct map has 2 MiB pages: virt_to_phys serves it */
+	pte = walk(kernel_pt.pml4, va, 0);
+	return pte && (*pte & PTE_P) ? (*pte & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1)) : 0;
+}
+
 int paging_create(struct pgtable *pt)
 {
 	if (!(pt->pml4 = table_alloc()))

@@ -68,6 +68,11 @@ uint64_t *paging_pte(struct pgtable *pt, uint64_t va);
 int paging_map_kernel(uint64_t va, uint64_t pa, uint64_t flags);
 uint64_t paging_unmap_kernel(uint64_t va);
 
+/* The physical address behind kernel heap address `va` (KHEAP: large
+ * kmalloc blocks, mapped page by page), or 0 when none is mapped there or
+ * `va` lies outside that area.  Any context. */
+uint64_t paging_kernel_pa(uint64_t va);
+
 /* Flush the TLB entry of `va` on this CPU (and, with SMP, on all). */
 void paging_flush(uint64_t va);
 

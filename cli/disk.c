@@ -1,0 +1,185 @@
+/*
+ * `monos run --disk FILE[:ro]`: the host side of virtio-blk.  Each disk is
+ * checked before anything starts (so a typo is one clear line, not a QEMU
+ * error after the image was packed) and becomes a QEMU -drive and -device.
+ *
+ * Formats: QEMU is never left to probe one.  A guest that writes qcow2's
+ * header into a raw disk would make a probing QEMU open it as qcow2 at the
+ * next run, with a backing file of the guest's choosing -- any host file.
+ * So the CLI reads the first bytes itself: qcow2's magic means qcow2, but
+ * only without a backing file or an external data file (those name other
+ * host files); anything else is raw.  The host file is named through the
+ * driver's own options (file.driver=file|host_device, file.filename=), with
+ * the absolute path, so no part of a name is taken for a protocol ("nbd:")
+ * or an option (QEMU's ',' is doubled).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* qcow2's header (docs/interop/qcow2.txt in QEMU), big endian. */
+#define QCOW2_MAGIC	      "QFI\xfb"
+#define QCOW2_BACKING_OFFSET  8	 /* u64: 0 without a backing file */
+#define QCOW2_VERSION	      4	 /* u32: 2 or 3 */
+#define QCOW2_INCOMPATIBLE    72 /* u64, version 3 only */
+#define QCOW2_F_EXTERNAL_DATA (1ull << 2)
+#define QCOW2_HEADER_V3	      104
+#define QEMU_DISK_ID	      "disk"
+#define QEMU_BLK_MMIO	      "virtio-blk-device"
+#define QEMU_BLK_PCI	      "virtio-blk-pci,disable-legacy=on"
+
+static uint64_t be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The format of the disk open at `fd`: "qcow2" or "raw", or NULL with the
+ * reason in `err` for a qcow2 that would open other files. */
+static const char *disk_format(int fd, const char *path, char *err, size_t errlen)
+{
+	unsigned char h[QCOW2_HEADER_V3] = { 0 };
+	ssize_t n = pread(fd, h, sizeof(h), 0);
+
+	if (n < 4 || memcmp(h, QCOW2_MAGIC, 4))
+		return "raw";
+	if (n < QCOW2_INCOMPATIBLE) {
+		snprintf(err, errlen, "--disk %s: a qcow2 header too short to read", path);
+		return NULL;
+	}
+	if (be(h + QCOW2_BACKING_OFFSET, 8)) {
+		snprintf(err, errlen,
+			 "--disk %s: a qcow2 image with a backing file is not "
+			 "supported (flatten it: qemu-img convert -O qcow2)",
+			 path);
+		return NULL;
+	}
+	if (be(h + QCOW2_VERSION, 4) >= 3 &&
+	    (n < QCOW2_INCOMPATIBLE + 8 ||
+	     (be(h + QCOW2_INCOMPATIBLE, 8) & QCOW2_F_EXTERNAL_DATA))) {
+		snprintf(err, errlen,
+			 "--disk %s: a qcow2 image with an external data file is "
+			 "not supported",
+			 path);
+		return NULL;
+	}
+	return "qcow2";
+}
+
+/* `path` with QEMU's option separator ',' doubled; malloc'd or NULL. */
+static char *qemu_escape(const char *path)
+{
+	char *out = malloc(2 * strlen(path) + 1), *q = out;
+
+	if (!out)
+		return NULL;
+	for (const char *p = path; *p; p++) {
+		*q++ = *p;
+		if (*p == ',')
+			*q++ = ',';
+	}
+	*q = 0;
+	return out;
+}
+
+/* Open and identify disk `d`: 0 with *st filled and *fd open, or -1. */
+static int disk_open(const struct options_disk *d, struct stat *st, int *fd, char *err,
+		     size_t errlen)
+{
+	if (stat(d->path, st) < 0) {
+		snprintf(err, errlen, "--disk %s: %s", d->path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st->st_mode) || (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))) {
+		snprintf(err, errlen, "--disk %s: %s", d->path,
+			 S_ISDIR(st->st_mode) ? "is a directory, not a disk file"
+					      : "not a regular file or a block device");
+		return -1;
+	}
+	*fd = open(d->path, (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (*fd < 0) {
+		int e = errno;
+		bool ro_would = !d->ro && (e == EACCES || e == EROFS || e == EPERM) &&
+				access(d->path, R_OK) == 0;
+		snprintf(err, errlen, "--disk %s: cannot open it for %s: %s%s", d->path,
+			 d->ro ? "reading" : "writing", strerror(e),
+			 ro_would ? " (attach it read-only: --disk FILE:ro)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* The -drive and -device values of disk `i`. */
+static int disk_args(struct options_disk *d, size_t i, bool blockdev, const char *format,
+		     enum options_machine machine)
+{
+	char real[PATH_MAX], *esc;
+	int n;
+
+	if (!realpath(d->path, real) || !(esc = qemu_escape(real)))
+		return -1;
+	n = asprintf(&d->drive,
+		     "if=none,id=" QEMU_DISK_ID "%zu,format=%s,file.driver=%s,"
+		     "file.filename=%s%s",
+		     i, format, blockdev ? "host_device" : "file", esc,
+		     d->ro ? ",readonly=on" : "");
+	free(esc);
+	if (n < 0) {
+		d->drive = NULL;
+		return -1;
+	}
+	if (asprintf(&d->device, "%s,drive=" QEMU_DISK_ID "%zu",
+		     machine == OPTIONS_MACHINE_Q35 ? QEMU_BLK_PCI : QEMU_BLK_MMIO, i) < 0) {
+		d->device = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether disk `i` is the same file as an earlier one (QEMU would refuse
+ * the second with a lock error). */
+static bool disk_repeated(const struct stat *sts, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (sts[j].st_dev == sts[i].st_dev && sts[j].st_ino == sts[i].st_ino)
+			return true;
+	return false;
+}
+
+int disk_prepare(struct run_options *o, enum options_machine machine, char *err, size_t errlen)
+{
+	struct stat sts[OPTIONS_MAX_DISKS];
+
+	for (size_t i = 0; i < o->ndisks; i++) {
+		struct options_disk *d = &o->disks[i];
+		const char *format;
+		int fd;
+
+		if (disk_open(d, &sts[i], &fd, err, errlen))
+			return -1;
+		format = disk_format(fd, d->path, err, errlen);
+		close(fd);
+		if (!format)
+			return -1;
+		if (disk_repeated(sts, i)) {
+			snprintf(err, errlen, "--disk %s: the same file is attached twice",
+				 d->path);
+			return -1;
+		}
+		if (disk_args(d, i, S_ISBLK(sts[i].st_mode), format, machine)) {
+			snprintf(err, errlen, "--disk %s: %s", d->path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
