@@ -2,4 +2,5 @@
 # kernel.mk includes this file and builds LIB_SRCS with the kernel flags) and,
 # by #include, into the host unit tests tests/unit/test_lib_*.c.
 LIB_SRCS := kernel/lib/errno.c kernel/lib/clocksync.c kernel/lib/pvclock.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/chacha20.c \
-	kernel/lib/cpio.c kernel/lib/elf.c kernel/lib/cmdline.c
+	kernel/lib/cpio.c kernel/lib/elf.c kernel/lib/cmdline.c \
+	kernel/lib/crc32c.c
