@@ -3,4 +3,4 @@
 # by #include, into the host unit tests tests/unit/test_lib_*.c.
 LIB_SRCS := kernel/lib/errno.c kernel/lib/clocksync.c kernel/lib/pvclock.c kernel/lib/string.c kernel/lib/fmt.c kernel/lib/chacha20.c \
 	kernel/lib/cpio.c kernel/lib/elf.c kernel/lib/cmdline.c \
-	kernel/lib/crc32c.c
+	kernel/lib/crc32c.c $(wildcard kernel/lib/ext4/*.c)
