@@ -333,6 +333,38 @@ TEST(ext4_refuses_bad_directory_block)
 	host_dev_close(&h);
 }
 
+/* A name with '/' or NUL in it (fuzz_ext4 found NUL) is corrupt, not a name to pass on. */
+TEST(ext4_refuses_slash_or_nul_in_names)
+{
+	static const char bad[] = { '/', '\0' };
+	struct host_dev h;
+	struct ext4_fs fs;
+	struct ext4_inode in;
+	struct ext4_dirent de;
+	uint64_t pblk, pos;
+	uint32_t count;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad); i++) {
+		CHECK(sh("rm -f %s && truncate -s 8M %s && mkfs.ext4 -q -b 1024 -O ^metadata_csum "
+			 "-d %s %s",
+			 img, img, src, img) == 0);
+		CHECK(host_dev_open(&h, img, false) == 0);
+		CHECK_EQ(ext4_mount(&fs, &h.dev, 0), 0);
+		CHECK_EQ(ext4_namei(&fs, "/a/b", &in), 0);
+		CHECK_EQ(ext4_bmap(&fs, &in, 0, &pblk, &count), 0);
+		/* The block holds ".", "..", then "c": its name starts at 12 + 12 + 8. */
+		CHECK(pwrite(h.fd, &bad[i], 1, (off_t)(pblk * 1024 + 32)) == 1);
+		fs.data_blk = 0;
+		pos = 0;
+		CHECK_EQ(ext4_readdir(&fs, &in, &pos, &de), 1);
+		CHECK_EQ(ext4_readdir(&fs, &in, &pos, &de), 1);
+		CHECK_EQ(ext4_readdir(&fs, &in, &pos, &de), -EUCLEAN);
+		ext4_unmount(&fs);
+		host_dev_close(&h);
+	}
+}
+
 /*
  * A directory of BIG_DIR entries (an htree directory with several index
  * levels' worth of leaves): every one listed, and lookups hit and miss.
@@ -389,6 +421,7 @@ int main(void)
 	RUN(ext4_mounts_unknown_ro_compat_read_only);
 	RUN(ext4_refuses_bad_checksums);
 	RUN(ext4_refuses_bad_directory_block);
+	RUN(ext4_refuses_slash_or_nul_in_names);
 	RUN(ext4_big_directory);
 	sh("rm -rf %s", tmpdir);
 	return unit_summary();

@@ -75,13 +75,15 @@ static int ext4_dir_csum_ok(const struct ext4_fs *fs, const struct ext4_inode *d
 
 /*
  * Read logical block @lblk of @dir into fs->data, checked: 1 with the block
- * there (*@dx says whether it is an index node), 0 for a hole, or -errno.
+ * there (*@dx says whether it is an index node), 0 for a hole of *@hole
+ * blocks (skipped at once, so a huge sparse directory costs no more than
+ * its map), or -errno.
  */
-static int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk, bool *dx)
+static int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk, bool *dx,
+			  uint32_t *hole)
 {
 	uint64_t pblk;
-	uint32_t count;
-	int err = ext4_bmap(fs, dir, lblk, &pblk, &count);
+	int err = ext4_bmap(fs, dir, lblk, &pblk, hole);
 
 	if (err)
 		return err;
@@ -124,18 +126,18 @@ int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos
 		return -ENOTDIR;
 	while (*pos < dir->size) {
 		uint64_t lblk = *pos >> (10 + fs->log_block_size);
-		uint32_t off = (uint32_t)(*pos & (fs->block_size - 1)), rec_len;
+		uint32_t off = (uint32_t)(*pos & (fs->block_size - 1)), rec_len, hole = 1;
 		const struct ext4_dir_entry *de;
 		bool dx = false;
 		int err;
 
 		if (lblk > UINT32_MAX)
 			return -EUCLEAN;
-		err = ext4_dir_block(fs, dir, (uint32_t)lblk, &dx);
+		err = ext4_dir_block(fs, dir, (uint32_t)lblk, &dx, &hole);
 		if (err < 0)
 			return err;
-		if (err == 0 || dx) { /* a hole, or an index node: nothing to list */
-			*pos = (lblk + 1) << (10 + fs->log_block_size);
+		if (err == 0 || dx) { /* holes, or an index node: nothing to list */
+			*pos = (lblk + (err == 0 ? hole : 1)) << (10 + fs->log_block_size);
 			continue;
 		}
 		de = (const void *)(fs->data + off);
@@ -145,6 +147,9 @@ int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos
 		*pos += rec_len;
 		if (de->inode == 0 || de->name_len == 0)
 			continue; /* an empty slot, or the checksum tail */
+		/* A name holding '/' or NUL would reach the VFS as something else: Linux's readdir passes it on. */
+		if (memchr(de->name, '/', de->name_len) || memchr(de->name, '\0', de->name_len))
+			return -EUCLEAN;
 		out->ino = de->inode;
 		out->type =
 			(fs->feat_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE) ? de->file_type : 0;

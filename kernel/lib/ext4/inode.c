@@ -237,6 +237,7 @@ static int ext4_ind_map(struct ext4_fs *fs, const struct ext4_inode *in, uint32_
 		if (++slot > EXT4_TIND_BLOCK)
 			return -EUCLEAN; /* beyond what a block map can address */
 	}
+	/* Invariant: blk roots a subtree of span blocks, and lblk is l blocks into it. */
 	memcpy(&blk, in->block + 4 * slot, 4);
 	for (i = 0; i < level && blk; i++) {
 		int err = ext4_read_block(fs, blk, fs->meta);
@@ -247,6 +248,8 @@ static int ext4_ind_map(struct ext4_fs *fs, const struct ext4_inode *in, uint32_
 		memcpy(&blk, fs->meta + 4 * (l / span), 4);
 		l %= span;
 	}
+	if (!blk && i < level) /* a missing indirect block: its whole subtree is a hole */
+		*count = span - l > UINT32_MAX ? UINT32_MAX : (uint32_t)(span - l);
 	*pblk = blk;
 	return blk >= fs->blocks_count ? -EUCLEAN : 0;
 }
