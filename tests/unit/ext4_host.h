@@ -13,11 +13,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include "../../kernel/lib/crc32c.c"
+#include "../../kernel/lib/ext4/alloc.c"
 #include "../../kernel/lib/ext4/dir.c"
+#include "../../kernel/lib/ext4/dir_write.c"
 #include "../../kernel/lib/ext4/inode.c"
 #include "../../kernel/lib/ext4/journal.c"
 #include "../../kernel/lib/ext4/super.c"
+#include "../../kernel/lib/ext4/write.c"
 
 static int host_read_blocks(void *ctx, uint64_t blk, uint32_t count, void *buf)
 {
@@ -53,6 +58,16 @@ static void host_free(void *ctx, void *p, size_t size)
 	free(p);
 }
 
+static void host_now(void *ctx, int64_t *sec, uint32_t *nsec)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*sec = ts.tv_sec;
+	*nsec = (uint32_t)ts.tv_nsec;
+}
+
 /* A device over image file @path (read-write unless @ro); host_dev_close() ends it. */
 struct host_dev {
 	int fd;
@@ -72,7 +87,8 @@ static int host_dev_open(struct host_dev *h, const char *path, bool ro)
 				    .write_blocks = ro ? NULL : host_write_blocks,
 				    .flush = host_flush,
 				    .alloc = host_alloc,
-				    .free = host_free };
+				    .free = host_free,
+				    .now = host_now };
 	return 0;
 }
 

@@ -35,7 +35,7 @@ uint8_t ext4_dt(uint8_t ft)
 }
 
 /* The smallest rec_len an entry with a @name_len-byte name may have. */
-static uint32_t ext4_rec_len_min(uint32_t name_len)
+uint32_t ext4_rec_len_min(uint32_t name_len)
 {
 	return (EXT4_DIR_ENTRY_HEAD + name_len + 3) & ~3u;
 }
@@ -79,8 +79,8 @@ static int ext4_dir_csum_ok(const struct ext4_fs *fs, const struct ext4_inode *d
  * blocks (skipped at once, so a huge sparse directory costs no more than
  * its map), or -errno.
  */
-static int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk, bool *dx,
-			  uint32_t *hole)
+int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk, bool *dx,
+		   uint32_t *hole)
 {
 	uint64_t pblk;
 	int err = ext4_bmap(fs, dir, lblk, &pblk, hole);
@@ -104,8 +104,8 @@ static int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint
 }
 
 /* Check the entry at @off of a leaf block (fs/ext4/dir.c __ext4_check_dir_entry). */
-static int ext4_dir_entry_ok(const struct ext4_fs *fs, const struct ext4_dir_entry *de,
-			     uint32_t off, uint32_t *rec_len)
+int ext4_dir_entry_ok(const struct ext4_fs *fs, const struct ext4_dir_entry *de, uint32_t off,
+		      uint32_t *rec_len)
 {
 	uint32_t len;
 

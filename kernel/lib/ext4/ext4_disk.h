@@ -116,10 +116,17 @@ _Static_assert(sizeof(struct ext4_raw_inode) == 0xa0, "ext4_raw_inode layout");
 #define EXT4_EA_INODE_FL    0x00200000
 #define EXT4_INLINE_DATA_FL 0x10000000
 
-#define EXT4_S_IFMT  0170000
-#define EXT4_S_IFLNK 0120000
-#define EXT4_S_IFREG 0100000
-#define EXT4_S_IFDIR 0040000
+#define EXT4_BG_INODE_UNINIT 0x0001 /* bg_flags: inode bitmap and table not initialised */
+#define EXT4_BG_BLOCK_UNINIT 0x0002 /* bg_flags: block bitmap not initialised */
+
+#define EXT4_S_IFMT   0170000
+#define EXT4_S_IFSOCK 0140000
+#define EXT4_S_IFCHR  0020000
+#define EXT4_S_IFBLK  0060000
+#define EXT4_S_IFIFO  0010000
+#define EXT4_S_IFLNK  0120000
+#define EXT4_S_IFREG  0100000
+#define EXT4_S_IFDIR  0040000
 
 /* Extent trees (fs/ext4/ext4_extents.h). */
 #define EXT4_EXT_MAGIC	   0xF30A
@@ -157,12 +164,35 @@ struct ext4_dir_entry {
 #define EXT4_DIR_TAIL_FT    0xDE /* file_type of the fake entry holding the checksum */
 
 /* kernel/lib/ext4/super.c */
+uint16_t ext4_gd_csum(const struct ext4_fs *fs, uint32_t group);
 uint32_t ext4_csum(const struct ext4_fs *fs, uint32_t seed, const void *buf, size_t len);
 int ext4_read_block(struct ext4_fs *fs, uint64_t blk, void *buf);
 int ext4_write_block(struct ext4_fs *fs, uint64_t blk, const void *buf);
 struct ext4_gd *ext4_gd(const struct ext4_fs *fs, uint32_t group);
 uint64_t ext4_gd_inode_table(const struct ext4_fs *fs, const struct ext4_gd *gd);
 int ext4_super_write(struct ext4_fs *fs);
+
+/* kernel/lib/ext4/inode.c */
+uint32_t ext4_inode_csum(const struct ext4_fs *fs, const uint8_t *raw, uint32_t seed);
+
+/* kernel/lib/ext4/alloc.c */
+int ext4_gd_write(struct ext4_fs *fs, uint32_t group);
+int ext4_alloc_block(struct ext4_fs *fs, uint64_t goal, uint64_t *blk);
+int ext4_free_blocks(struct ext4_fs *fs, uint64_t blk, uint32_t count);
+int ext4_alloc_inode(struct ext4_fs *fs, uint32_t near_ino, bool dir, uint32_t *ino);
+int ext4_free_inode(struct ext4_fs *fs, uint32_t ino, bool dir);
+
+/* kernel/lib/ext4/write.c */
+int ext4_get_block(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t *pblk);
+void ext4_touch(struct ext4_fs *fs, struct ext4_inode *in, bool mtime);
+int ext4_release_blocks(struct ext4_fs *fs, struct ext4_inode *in);
+
+/* kernel/lib/ext4/dir.c */
+uint32_t ext4_rec_len_min(uint32_t name_len);
+int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk, bool *dx,
+		   uint32_t *hole);
+int ext4_dir_entry_ok(const struct ext4_fs *fs, const struct ext4_dir_entry *de, uint32_t off,
+		      uint32_t *rec_len);
 
 /* kernel/lib/ext4/journal.c */
 int ext4_journal_replay(struct ext4_fs *fs);

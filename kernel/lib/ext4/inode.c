@@ -11,7 +11,7 @@
 #include "ext4_disk.h"
 
 /* The checksum of raw inode @raw (fs/ext4/inode.c ext4_inode_csum), seeded per inode. */
-static uint32_t ext4_inode_csum(const struct ext4_fs *fs, const uint8_t *raw, uint32_t seed)
+uint32_t ext4_inode_csum(const struct ext4_fs *fs, const uint8_t *raw, uint32_t seed)
 {
 	const struct ext4_raw_inode *ri = (const struct ext4_raw_inode *)raw;
 	uint16_t zero = 0;
@@ -61,6 +61,7 @@ static void ext4_decode_inode(const struct ext4_fs *fs, const struct ext4_raw_in
 	out->gid = ri->gid_lo | (uint32_t)ri->gid_high << 16;
 	out->size = ext4_lo_hi(ri->size_lo, ri->size_high);
 	out->links = ri->links_count;
+	out->dtime = ri->dtime;
 	out->flags = ri->flags;
 	out->generation = ri->generation;
 	out->file_acl = ext4_lo_hi(ri->file_acl_lo, ri->file_acl_high);

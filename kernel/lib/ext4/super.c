@@ -86,7 +86,7 @@ static uint32_t ext4_sb_csum(const struct ext4_sb *sb)
 }
 
 /* metadata_csum of group descriptor @group (fs/ext4/super.c ext4_group_desc_csum). */
-static uint16_t ext4_gd_csum(const struct ext4_fs *fs, uint32_t group)
+uint16_t ext4_gd_csum(const struct ext4_fs *fs, uint32_t group)
 {
 	const uint8_t *gd = (const uint8_t *)ext4_gd(fs, group);
 	uint16_t zero = 0;
@@ -116,6 +116,11 @@ static int ext4_check_features(struct ext4_fs *fs, const struct ext4_sb *sb)
 	}
 	if (sb->feature_ro_compat & ~(uint32_t)EXT4_RO_COMPAT_OK) {
 		fs->error = "ext4: unknown ro_compat feature: mounted read-only";
+		fs->read_only = true;
+	} else if ((sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_GDT_CSUM) &&
+		   !(sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_METADATA_CSUM)) {
+		/* uninit_bg's crc16 group checksums are not written yet. */
+		fs->error = "ext4: uninit_bg without metadata_csum: mounted read-only";
 		fs->read_only = true;
 	}
 	return 0;
@@ -302,8 +307,27 @@ void ext4_unmount(struct ext4_fs *fs)
 
 	gdt_len = (gdt_len + fs->block_size - 1) / fs->block_size * fs->block_size;
 	ext4_free_buf(fs, &fs->gdt, gdt_len);
+	if (!fs->read_only)
+		ext4_sync(fs);
 	ext4_free_buf(fs, &fs->meta, fs->block_size);
 	ext4_free_buf(fs, &fs->data, fs->block_size);
+	ext4_free_buf(fs, &fs->wbuf, fs->block_size);
+	ext4_free_buf(fs, &fs->xbuf, fs->block_size);
+}
+
+int ext4_sync(struct ext4_fs *fs)
+{
+	int err = 0;
+
+	if (fs->read_only)
+		return -EROFS;
+	if (fs->sb_dirty) {
+		err = ext4_super_write(fs);
+		fs->sb_dirty = err != 0;
+	}
+	if (!err && fs->dev->flush)
+		err = fs->dev->flush(fs->dev->ctx);
+	return err;
 }
 
 int ext4_mount(struct ext4_fs *fs, const struct ext4_dev *dev, unsigned flags)
@@ -318,8 +342,10 @@ int ext4_mount(struct ext4_fs *fs, const struct ext4_dev *dev, unsigned flags)
 		return err;
 	fs->meta = dev->alloc(dev->ctx, fs->block_size);
 	fs->data = dev->alloc(dev->ctx, fs->block_size);
+	fs->wbuf = dev->alloc(dev->ctx, fs->block_size);
+	fs->xbuf = dev->alloc(dev->ctx, fs->block_size);
 	err = -ENOMEM;
-	if (!fs->meta || !fs->data)
+	if (!fs->meta || !fs->data || !fs->wbuf || !fs->xbuf)
 		goto out_unmount;
 	err = ext4_read_gdt(fs);
 	if (err)

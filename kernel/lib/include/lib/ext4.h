@@ -47,6 +47,8 @@ struct ext4_dev {
 	/* Memory for the filesystem's own tables; alloc returns NULL when out. */
 	void *(*alloc)(void *ctx, size_t size);
 	void (*free)(void *ctx, void *p, size_t size);
+	/* The wall clock, for timestamps (seconds and nanoseconds since the epoch). */
+	void (*now)(void *ctx, int64_t *sec, uint32_t *nsec);
 };
 
 /* A mounted filesystem.  Fields are read-only for callers. */
@@ -59,13 +61,17 @@ struct ext4_fs {
 	uint32_t first_data_block, blocks_per_group, inodes_per_group, inodes_count;
 	uint32_t groups, desc_size, inode_size, first_ino;
 	uint32_t feat_compat, feat_incompat, feat_ro_compat;
-	bool csum;	    /* metadata_csum: every metadata checksum is checked */
-	uint32_t csum_seed; /* crc32c of the uuid, or s_checksum_seed */
-	uint8_t sb[1024];   /* the superblock as read (and as written back) */
-	uint8_t *gdt;	    /* groups * desc_size bytes of group descriptors */
-	uint8_t *meta;	    /* scratch block for inode tables and extent nodes */
-	uint8_t *data;	    /* scratch block for directory and file blocks */
-	uint64_t data_blk;  /* the checked directory block fs->data holds, or 0 */
+	bool csum;		  /* metadata_csum: every metadata checksum is checked */
+	uint32_t csum_seed;	  /* crc32c of the uuid, or s_checksum_seed */
+	uint8_t sb[1024];	  /* the superblock as read (and as written back) */
+	uint8_t *gdt;		  /* groups * desc_size bytes of group descriptors */
+	uint8_t *meta;		  /* scratch block for inode tables and extent nodes */
+	uint8_t *data;		  /* scratch block for directory and file blocks */
+	uint64_t data_blk;	  /* the checked directory block fs->data holds, or 0 */
+	uint8_t *wbuf;		  /* write path: inode table and bitmap blocks */
+	uint8_t *xbuf;		  /* write path: the extent leaf being changed */
+	bool sb_dirty;		  /* free counts changed since the superblock was written */
+	uint32_t next_generation; /* i_generation of the next inode made */
 };
 
 struct ext4_time {
@@ -76,6 +82,7 @@ struct ext4_time {
 /* An inode, decoded.  @block keeps i_block raw: extent root, block map or fast symlink. */
 struct ext4_inode {
 	uint32_t ino, flags, generation;
+	uint32_t dtime; /* deletion time, seconds: set when the inode is freed */
 	uint16_t mode, links;
 	uint32_t uid, gid;
 	uint64_t size, blocks; /* blocks: 512-byte units, as st_blocks */
@@ -155,6 +162,71 @@ int ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char *na
  * 0, -ENOENT, -ENOTDIR, -ENAMETOOLONG, -errno.
  */
 int ext4_namei(struct ext4_fs *fs, const char *path, struct ext4_inode *out);
+
+/*
+ * The write path (kernel/lib/ext4/alloc.c, write.c, dir_write.c).  Every
+ * call refuses a read-only mount with -EROFS.  Writes go straight to the
+ * device without the journal yet: after an orderly ext4_sync() the volume
+ * is clean for e2fsck -fn, but a crash in the middle of a call can leave it
+ * needing e2fsck (docs/architecture.md, "ext4", has the journaling plan).
+ * Callers pass inodes they got from ext4_iget/ext4_create and get them
+ * updated in place (size, links, times, blocks); an inode must not be
+ * changed through two copies.  Files are written through extent trees of
+ * depth 0 or 1 (up to 4 leaves: at least 336 extents, each up to 32768
+ * blocks); a write that needs more gives -EFBIG, and so does writing a file
+ * with an old block map.
+ */
+
+/* ext4_write - write @len bytes at @off of regular file @in: bytes written, or -errno (-ENOSPC, -EFBIG). */
+int64_t ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf,
+		   size_t len);
+
+/* ext4_truncate - set the size of regular file @in, freeing blocks past it: 0 or -errno. */
+int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size);
+
+/*
+ * ext4_fallocate - give @in blocks for [@off, @off + @len), zeroed (mode 0
+ * of fallocate(2); @keep_size: FALLOC_FL_KEEP_SIZE): 0 or -errno.
+ */
+int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, uint64_t len,
+		   bool keep_size);
+
+/*
+ * ext4_create - make @name in @dir: a regular file, directory, symlink (to
+ * @target), FIFO or socket, by the type in @mode; @out gets the new inode.
+ * The caller has looked @name up and found it absent (the VFS does, with
+ * its negative dentry), so it is not searched for again.
+ * 0, -ENOSPC, -EMLINK, -ENAMETOOLONG, -EINVAL (another type), -errno.
+ */
+int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len,
+		uint16_t mode, uint32_t uid, uint32_t gid, const char *target,
+		struct ext4_inode *out);
+
+/* ext4_link - a new name @name (absent, as for ext4_create) in @dir for @in, not a directory: 0, -EMLINK, -EPERM, -errno. */
+int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len,
+	      struct ext4_inode *in);
+
+/* ext4_unlink - remove non-directory @name from @dir (freeing it at its last link): 0, -EISDIR, -ENOENT, -errno. */
+int ext4_unlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len);
+
+/* ext4_rmdir - remove empty directory @name from @dir: 0, -ENOTEMPTY, -ENOTDIR, -ENOENT, -errno. */
+int ext4_rmdir(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len);
+
+/*
+ * ext4_rename - move @oname of @odir to @nname of @ndir, replacing what is
+ * there as rename(2) does (a directory only by an empty directory).  @odir
+ * and @ndir may be the same inode (then pass the same pointer).  The caller
+ * (the VFS) refuses moving a directory under itself.  0, -ENOENT, -EISDIR,
+ * -ENOTDIR, -ENOTEMPTY, -EMLINK, -errno.
+ */
+int ext4_rename(struct ext4_fs *fs, struct ext4_inode *odir, const char *oname, size_t olen,
+		struct ext4_inode *ndir, const char *nname, size_t nlen);
+
+/* ext4_inode_write - write @in's fields back to its inode table slot (checksum updated): 0 or -errno. */
+int ext4_inode_write(struct ext4_fs *fs, const struct ext4_inode *in);
+
+/* ext4_sync - write the superblock's free counts if they changed, then flush the device: 0 or -errno. */
+int ext4_sync(struct ext4_fs *fs);
 
 /* ext4_dt - the getdents64 d_type (DT_REG...) of a directory entry's EXT4_FT_* type. */
 uint8_t ext4_dt(uint8_t ft);
