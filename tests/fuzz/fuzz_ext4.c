@@ -1,11 +1,11 @@
 /*
  * libFuzzer target: the ext4 filesystem (kernel/lib/ext4/), which will read
- * volumes a hostile guest or host may have written.  The input is the
- * start of a disk image (the device reads zeros past its end, so seeds can
- * be mkfs.ext4 images with their zero tail cut off); it is mounted (which
- * may replay its journal, writing into a copy of the input) and walked:
- * every directory listed, every name looked up again, every file and
- * symlink read.  ASan and UBSan judge; the walk's own bounds (depth,
+ * volumes a hostile guest or host may have written.  The input is a disk
+ * image as records of its non-zero 1 KiB chunks (fuzz_disk_load); it is
+ * mounted (which may replay its journal, writing into the records) and
+ * walked: every directory listed, every name looked up again, every file
+ * and symlink read; then a few changes are made (create, write, truncate,
+ * fallocate, mkdir, rename, unlink, rmdir).  ASan and UBSan judge; the walk's own bounds (depth,
  * entries, bytes) keep a directory cycle from looping here, so only a loop
  * inside the filesystem code can hang.
  *
@@ -16,44 +16,81 @@
 #include <stdlib.h>
 
 #include "../../kernel/lib/crc32c.c"
+#include "../../kernel/lib/ext4/alloc.c"
 #include "../../kernel/lib/ext4/dir.c"
+#include "../../kernel/lib/ext4/dir_write.c"
 #include "../../kernel/lib/ext4/inode.c"
 #include "../../kernel/lib/ext4/journal.c"
 #include "../../kernel/lib/ext4/super.c"
+#include "../../kernel/lib/ext4/write.c"
 
 #define FUZZ_DEV_BYTES	 (64u << 20) /* the device's size: larger than any seed's filesystem */
+#define FUZZ_CHUNK	 1024	     /* the unit of the input's records */
+#define FUZZ_RECORD	 (2 + FUZZ_CHUNK)
 #define FUZZ_MAX_DEPTH	 8
 #define FUZZ_MAX_ENTRIES 2000
 #define FUZZ_MAX_READ	 (256u << 10) /* bytes read from one file */
 
+/*
+ * The input: records of a 2-byte little-endian chunk number and 1 KiB of
+ * data (the last one may be short: zeros fill it); every other chunk of the
+ * 64 MiB device reads as zeros.  A small mkfs.ext4 image is a few dozen
+ * non-zero chunks, so seeds and the corpus stay small.
+ */
 struct fuzz_disk {
-	uint8_t *img;
-	size_t len;
+	uint8_t *chunk[FUZZ_DEV_BYTES / FUZZ_CHUNK]; /* NULL: all zeros */
+	uint8_t *data;				     /* the records' data, copied */
 };
+
+static void fuzz_disk_load(struct fuzz_disk *d, const uint8_t *in, size_t size)
+{
+	size_t n = (size + FUZZ_RECORD - 1) / FUZZ_RECORD, i;
+
+	memset(d->chunk, 0, sizeof(d->chunk));
+	d->data = calloc(n ? n : 1, FUZZ_CHUNK);
+	if (!d->data)
+		abort();
+	for (i = 0; i < n; i++) {
+		const uint8_t *r = in + i * FUZZ_RECORD;
+		size_t len =
+			size - i * FUZZ_RECORD < FUZZ_RECORD ? size - i * FUZZ_RECORD : FUZZ_RECORD;
+		uint16_t idx = (uint16_t)(r[0] | (len > 1 ? r[1] << 8 : 0));
+
+		if (len > 2)
+			memcpy(d->data + i * FUZZ_CHUNK, r + 2, len - 2);
+		d->chunk[idx] = d->data + i * FUZZ_CHUNK; /* a later record of one chunk wins */
+	}
+}
+
+/* Copy between the device and @buf, @len bytes at byte @off; writes to zero chunks are dropped. */
+static void fuzz_disk_io(struct fuzz_disk *d, uint64_t off, uint8_t *buf, uint64_t len, bool write)
+{
+	if (off + len > FUZZ_DEV_BYTES)
+		abort(); /* the filesystem must stay inside the device it was given */
+	while (len) {
+		uint8_t *c = d->chunk[off / FUZZ_CHUNK];
+		uint64_t in = off % FUZZ_CHUNK, n = FUZZ_CHUNK - in < len ? FUZZ_CHUNK - in : len;
+
+		if (write && c)
+			memcpy(c + in, buf, n);
+		else if (!write)
+			c ? memcpy(buf, c + in, n) : memset(buf, 0, n);
+		off += n;
+		buf += n;
+		len -= n;
+	}
+}
 
 static int fuzz_read_blocks(void *ctx, uint64_t blk, uint32_t count, void *buf)
 {
-	struct fuzz_disk *d = ctx;
-	uint64_t off = blk * EXT4_DEV_BLOCK, len = (uint64_t)count * EXT4_DEV_BLOCK;
-
-	if (off + len > FUZZ_DEV_BYTES)
-		abort(); /* the filesystem must stay inside the device it was given */
-	memset(buf, 0, len);
-	if (off < d->len)
-		memcpy(buf, d->img + off, off + len <= d->len ? len : d->len - off);
+	fuzz_disk_io(ctx, blk * EXT4_DEV_BLOCK, buf, (uint64_t)count * EXT4_DEV_BLOCK, false);
 	return 0;
 }
 
 static int fuzz_write_blocks(void *ctx, uint64_t blk, uint32_t count, const void *buf)
 {
-	struct fuzz_disk *d = ctx;
-	uint64_t off = blk * EXT4_DEV_BLOCK, len = (uint64_t)count * EXT4_DEV_BLOCK;
-
-	if (off + len > FUZZ_DEV_BYTES)
-		abort();
-	if (off <
-	    d->len) /* writes past the input's end are dropped: they would read as zeros anyway */
-		memcpy(d->img + off, buf, off + len <= d->len ? len : d->len - off);
+	fuzz_disk_io(ctx, blk * EXT4_DEV_BLOCK, (uint8_t *)buf, (uint64_t)count * EXT4_DEV_BLOCK,
+		     true);
 	return 0;
 }
 
@@ -117,9 +154,31 @@ static void fuzz_dir(struct ext4_fs *fs, const struct ext4_inode *dir, int depth
 	}
 }
 
+/* Changes, on what the walk left: they must fail cleanly on a corrupt image, never crash. */
+static void fuzz_write(struct ext4_fs *fs)
+{
+	static const uint8_t data[3000];
+	struct ext4_inode root, f, d;
+
+	if (fs->read_only || ext4_iget(fs, EXT4_ROOT_INO, &root))
+		return;
+	if (ext4_create(fs, &root, "fz", 2, EXT4_S_IFREG | 0644, 0, 0, NULL, &f) == 0) {
+		ext4_write(fs, &f, 5000, data, sizeof(data));
+		ext4_truncate(fs, &f, 100);
+		ext4_fallocate(fs, &f, 0, 4096, false);
+	}
+	if (ext4_create(fs, &root, "fzd", 3, EXT4_S_IFDIR | 0755, 0, 0, NULL, &d) == 0) {
+		ext4_rename(fs, &root, "fz", 2, &d, "moved", 5);
+		ext4_rename(fs, &root, "hello", 5, &d, "h", 1);
+		ext4_unlink(fs, &d, "moved", 5);
+		ext4_rmdir(fs, &root, "fzd", 3);
+	}
+	ext4_unlink(fs, &root, "link", 4);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_disk d = { .img = malloc(size ? size : 1), .len = size };
+	static struct fuzz_disk d;
 	struct ext4_dev dev = { .ctx = &d,
 				.nr_blocks = FUZZ_DEV_BYTES / EXT4_DEV_BLOCK,
 				.read_blocks = fuzz_read_blocks,
@@ -129,17 +188,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ext4_fs fs;
 	struct ext4_inode root;
 
-	if (!d.img)
-		return 0;
-	memcpy(d.img, data, size);
+	fuzz_disk_load(&d, data, size);
 	if (ext4_mount(&fs, &dev, 0) == 0) {
 		fuzz_budget = FUZZ_MAX_ENTRIES;
 		if (ext4_iget(&fs, EXT4_ROOT_INO, &root) == 0)
 			fuzz_dir(&fs, &root, 0);
 		ext4_namei(&fs, "/d/f", &root);
 		ext4_namei(&fs, "/link/x", &root);
+		fuzz_write(&fs);
 		ext4_unmount(&fs);
 	}
-	free(d.img);
+	free(d.data);
 	return 0;
 }

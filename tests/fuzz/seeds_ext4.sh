@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The ext4 fuzz target's first seeds (tests/fuzz/corpus/ext4/): small images
-# made by Debian's mkfs.ext4 and debugfs, their zero tail cut off (the
-# target reads zeros past the input's end).  Run once; `make fuzz` then
+# made by Debian's mkfs.ext4 and debugfs, stored as their non-zero 1 KiB
+# chunks (the input format of tests/fuzz/fuzz_ext4.c).  Run once; `make fuzz` then
 # grows and minimises the corpus.  Variants: 1 KiB and 4 KiB blocks, with
 # and without metadata_csum (without, mutations get past the checksums and
 # reach the parsers behind them), block maps instead of extents, 128-byte
@@ -25,14 +25,31 @@ seed() {
 	shift 2
 	truncate -s "$size" "$img"
 	mkfs.ext4 -q -N 32 "$@" "$img" >/dev/null
+	debugfs -w -R 'rmdir lost+found' "$img" >/dev/null 2>&1
 	keep "$img"
 }
 
+# keep IMAGE: store it as the target's input (tests/fuzz/fuzz_ext4.c): a
+# record (2-byte chunk number, 1 KiB) per non-zero chunk.  In a one-group
+# image, free blocks are zeroed first (lost+found, removed, leaves data).
 keep() {
 	python3 - "$1" "$CORPUS/seed-$(basename "$1")" <<'PY'
-import sys
-data = open(sys.argv[1], 'rb').read().rstrip(b'\0')
-open(sys.argv[2], 'wb').write(data)
+import struct, sys
+img = bytearray(open(sys.argv[1], 'rb').read())
+bs = 1024 << struct.unpack_from('<I', img, 1024 + 0x18)[0]
+blocks, = struct.unpack_from('<I', img, 1024 + 0x04)
+first, = struct.unpack_from('<I', img, 1024 + 0x14)
+if blocks - first <= 8 * bs:  # one group: its block bitmap says what is used
+    bitmap_blk, = struct.unpack_from('<I', img, (first + 1) * bs)
+    bitmap = img[bitmap_blk * bs:(bitmap_blk + 1) * bs]
+    for b in range(blocks - first):
+        if not bitmap[b // 8] >> (b % 8) & 1:
+            img[(first + b) * bs:(first + b + 1) * bs] = bytes(bs)
+with open(sys.argv[2], 'wb') as out:
+    for i in range(0, len(img), 1024):
+        chunk = bytes(img[i:i + 1024])
+        if chunk.strip(b'\0'):
+            out.write(struct.pack('<H', i // 1024) + chunk)
 PY
 }
 

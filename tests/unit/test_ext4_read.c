@@ -365,6 +365,28 @@ TEST(ext4_refuses_slash_or_nul_in_names)
 	}
 }
 
+/* A directory of 2 GiB or more is corrupt without large_dir: every scan of one stays bounded. */
+TEST(ext4_refuses_huge_directories)
+{
+	struct ext4_inode in;
+
+	CHECK(sh("rm -f %s && truncate -s 8M %s && mkfs.ext4 -q -b 1024 -d %s %s && "
+		 "debugfs -w -R 'sif /a/b size 0x80000000' %s >/dev/null 2>&1",
+		 img, img, src, img, img) == 0);
+	CHECK_EQ(try_mount(NULL), 0);
+	{
+		struct host_dev h;
+		struct ext4_fs fs;
+
+		CHECK(host_dev_open(&h, img, true) == 0);
+		CHECK_EQ(ext4_mount(&fs, &h.dev, 0), 0);
+		CHECK_EQ(ext4_namei(&fs, "/a/b", &in), -EUCLEAN);
+		CHECK_EQ(ext4_namei(&fs, "/a", &in), 0);
+		ext4_unmount(&fs);
+		host_dev_close(&h);
+	}
+}
+
 /*
  * A directory of BIG_DIR entries (an htree directory with several index
  * levels' worth of leaves): every one listed, and lookups hit and miss.
@@ -422,6 +444,7 @@ int main(void)
 	RUN(ext4_refuses_bad_checksums);
 	RUN(ext4_refuses_bad_directory_block);
 	RUN(ext4_refuses_slash_or_nul_in_names);
+	RUN(ext4_refuses_huge_directories);
 	RUN(ext4_big_directory);
 	sh("rm -rf %s", tmpdir);
 	return unit_summary();

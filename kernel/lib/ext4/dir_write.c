@@ -67,15 +67,18 @@ static uint32_t ext4_dir_blocks(const struct ext4_fs *fs, const struct ext4_inod
 static int ext4_dir_find(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name,
 			 size_t len, struct ext4_slot *s)
 {
-	uint32_t lblk, n = ext4_dir_blocks(fs, dir);
+	uint32_t n = ext4_dir_blocks(fs, dir);
+	uint64_t lblk; /* 64 bits: a hole's length added to it must not wrap */
 
 	for (lblk = 0; lblk < n; lblk++) {
 		uint32_t off, rec_len, hole;
 		bool dx;
-		int err = ext4_dir_block(fs, dir, lblk, &dx, &hole);
+		int err = ext4_dir_block(fs, dir, (uint32_t)lblk, &dx, &hole);
 
 		if (err < 0)
 			return err;
+		if (err == 0)
+			lblk += hole - 1; /* skip the whole hole */
 		if (err == 0 || dx)
 			continue;
 		s->has_prev = false;
@@ -86,7 +89,7 @@ static int ext4_dir_find(struct ext4_fs *fs, const struct ext4_inode *dir, const
 			if (err)
 				return err;
 			if (de->inode && de->name_len == len && memcmp(de->name, name, len) == 0) {
-				s->lblk = lblk;
+				s->lblk = (uint32_t)lblk;
 				s->off = off;
 				s->pblk = fs->data_blk;
 				return 0;
@@ -130,14 +133,19 @@ static int ext4_block_add(struct ext4_fs *fs, const char *name, size_t len, uint
 	return 0;
 }
 
-/* Try block @lblk of @dir: 1 if the entry went in (and was written), 0 if no room, -errno. */
+/*
+ * Try block @lblk of @dir: 1 if the entry went in (and was written), 0 if
+ * no room (*@hole: the number of blocks to skip, more than 1 past a hole),
+ * or -errno.
+ */
 static int ext4_dir_try(struct ext4_fs *fs, struct ext4_inode *dir, uint32_t lblk, const char *name,
-			size_t len, uint32_t ino, uint8_t ft)
+			size_t len, uint32_t ino, uint8_t ft, uint32_t *hole)
 {
-	uint32_t hole;
 	bool dx;
-	int err = ext4_dir_block(fs, dir, lblk, &dx, &hole);
+	int err = ext4_dir_block(fs, dir, lblk, &dx, hole);
 
+	if (err > 0)
+		*hole = 1;
 	if (err <= 0 || dx)
 		return err < 0 ? err : 0;
 	err = ext4_block_add(fs, name, len, ino, ft);
@@ -150,21 +158,23 @@ static int ext4_dir_try(struct ext4_fs *fs, struct ext4_inode *dir, uint32_t lbl
 /* Make htree directory @dir linear: index blocks become empty leaves, EXT4_INDEX_FL goes. */
 static int ext4_dir_unindex(struct ext4_fs *fs, struct ext4_inode *dir)
 {
-	uint32_t lblk, n = ext4_dir_blocks(fs, dir), count;
-	uint64_t pblk;
+	uint32_t n = ext4_dir_blocks(fs, dir), count;
+	uint64_t pblk, lblk; /* 64 bits: a hole's length added to it must not wrap */
 	int err;
 
 	for (lblk = 0; lblk < n; lblk++) {
 		struct ext4_dir_entry *de = (void *)fs->data;
 
-		err = ext4_bmap(fs, dir, lblk, &pblk, &count);
+		err = ext4_bmap(fs, dir, (uint32_t)lblk, &pblk, &count);
 		if (!err && pblk)
 			err = ext4_read_block(fs, pblk, fs->data);
 		if (err)
 			return err;
 		fs->data_blk = 0;
-		if (!pblk)
+		if (!pblk) {
+			lblk += count - 1; /* skip the whole hole */
 			continue;
+		}
 		if (lblk == 0) { /* the root: ".", then ".." spanning the index */
 			de = (void *)(fs->data + de->rec_len);
 			if (de->rec_len != fs->block_size - ext4_rec_len_min(1))
@@ -210,15 +220,16 @@ static int ext4_dir_append(struct ext4_fs *fs, struct ext4_inode *dir, const cha
 static int ext4_dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len,
 			uint32_t ino, uint8_t ft)
 {
-	uint32_t n = ext4_dir_blocks(fs, dir), lblk;
+	uint32_t n = ext4_dir_blocks(fs, dir), skip = 1;
+	uint64_t lblk; /* 64 bits: a hole's length added to it must not wrap */
 	int err = 0;
 
 	if (dir->flags & EXT4_INDEX_FL)
 		err = ext4_dir_unindex(fs, dir);
 	if (!err && n > 0)
-		err = ext4_dir_try(fs, dir, n - 1, name, len, ino, ft);
-	for (lblk = 0; err == 0 && lblk + 1 < n; lblk++)
-		err = ext4_dir_try(fs, dir, lblk, name, len, ino, ft);
+		err = ext4_dir_try(fs, dir, n - 1, name, len, ino, ft, &skip);
+	for (lblk = 0; err == 0 && lblk + 1 < n; lblk += skip)
+		err = ext4_dir_try(fs, dir, (uint32_t)lblk, name, len, ino, ft, &skip);
 	if (err == 0)
 		err = ext4_dir_append(fs, dir, name, len, ino, ft);
 	else if (err == 1)

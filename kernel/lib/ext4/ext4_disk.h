@@ -119,6 +119,8 @@ _Static_assert(sizeof(struct ext4_raw_inode) == 0xa0, "ext4_raw_inode layout");
 #define EXT4_BG_INODE_UNINIT 0x0001 /* bg_flags: inode bitmap and table not initialised */
 #define EXT4_BG_BLOCK_UNINIT 0x0002 /* bg_flags: block bitmap not initialised */
 
+#define EXT4_DIR_SIZE_MAX (1ull << 31) /* a directory's size limit without large_dir */
+
 #define EXT4_S_IFMT   0170000
 #define EXT4_S_IFSOCK 0140000
 #define EXT4_S_IFCHR  0020000

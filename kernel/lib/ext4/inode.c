@@ -115,6 +115,9 @@ int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out)
 			return -EUCLEAN;
 	}
 	ext4_decode_inode(fs, ri, extra, out);
+	/* Without large_dir (refused at mount) a directory stays under 2 GiB: bounds every scan of one. */
+	if ((out->mode & EXT4_S_IFMT) == EXT4_S_IFDIR && out->size >= EXT4_DIR_SIZE_MAX)
+		return -EUCLEAN;
 	return 0;
 }
 

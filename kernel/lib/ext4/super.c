@@ -122,6 +122,10 @@ static int ext4_check_features(struct ext4_fs *fs, const struct ext4_sb *sb)
 		/* uninit_bg's crc16 group checksums are not written yet. */
 		fs->error = "ext4: uninit_bg without metadata_csum: mounted read-only";
 		fs->read_only = true;
+	} else if (!(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EXTENTS)) {
+		/* New files get extent trees; block maps are read, not written. */
+		fs->error = "ext4: no extent feature: mounted read-only";
+		fs->read_only = true;
 	}
 	return 0;
 }
