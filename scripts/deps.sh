@@ -7,7 +7,8 @@ need=(gcc make binutils libc6-dev linux-libc-dev musl-tools qemu-system-x86 cpio
 	sqlite3 lua5.4 busybox-static python3 perl gzip grep sed iproute2
 	redis-server redis-tools nginx-light curl golang-go \
 	dpkg-dev xz-utils # dpkg-source unpacks lwIP's source package (scripts/lwip.sh)
-	clang libclang-rt-14-dev) # the host fuzz targets: clang -fsanitize=fuzzer (tests/fuzz)
+	clang libclang-rt-14-dev # the host fuzz targets: clang -fsanitize=fuzzer (tests/fuzz)
+	e2fsprogs) # mkfs.ext4, debugfs and e2fsck make and check the ext4 tests' images (tests/unit/test_ext4_*.c)
 # `scripts/deps.sh bench` (make bench): the benchmarks' own packages too:
 # the HTTP load generator and client, the charts, and the Linux guest's /init
 # shell (its kernel is fetched by bench/linux-guest.sh, not installed).
