@@ -280,6 +280,23 @@ TEST(ext4_full_volume)
 	done();
 }
 
+/* Groups mkfs left BLOCK_UNINIT and INODE_UNINIT (8 MiB groups of 1 KiB blocks): allocated from after group 0 fills. */
+TEST(ext4_uses_uninitialised_groups)
+{
+	static uint8_t want[40 << 20];
+	struct ext4_inode r, f;
+
+	fresh("-b 1024 -O ^has_journal", "64M");
+	CHECK(ext4_gd(&fs, 1)->flags & EXT4_BG_BLOCK_UNINIT);
+	r = root();
+	pattern(want, sizeof(want), 3);
+	CHECK_EQ(ext4_create(&fs, &r, "big", 3, EXT4_S_IFREG | 0644, 0, 0, NULL, &f), 0);
+	CHECK_EQ(ext4_write(&fs, &f, 0, want, sizeof(want)), sizeof(want));
+	CHECK(!(ext4_gd(&fs, 1)->flags & EXT4_BG_BLOCK_UNINIT));
+	done();
+	debugfs_has("/big", want, sizeof(want));
+}
+
 /* 100,000 entries in one directory, made here (mkfs -d would take minutes). */
 TEST(ext4_directory_of_100000_entries)
 {
@@ -326,6 +343,7 @@ int main(void)
 	RUN(ext4_names);
 	RUN(ext4_writes_into_an_htree_directory);
 	RUN(ext4_full_volume);
+	RUN(ext4_uses_uninitialised_groups);
 	RUN(ext4_directory_of_100000_entries);
 	sh("rm -rf %s", tmpdir);
 	return unit_summary();

@@ -3,11 +3,8 @@
  * each bitmap's checksum, its group descriptor's counts and checksum, and
  * the superblock's free counts (written by ext4_sync) in step.
  *
- * Groups that mkfs left uninitialised (BLOCK_UNINIT, INODE_UNINIT) are
- * passed over: initialising them means computing which blocks the group's
- * backups and metadata hold, which is not written yet.  A volume whose
- * initialised groups are full therefore reports ENOSPC early; mkfs
- * initialises group 0 and the groups it put data in.
+ * Groups that mkfs left uninitialised (BLOCK_UNINIT, INODE_UNINIT) get
+ * their bitmaps built at their first allocation, as Linux does.
  */
 #include <lib/crc32c.h>
 #include <lib/errno.h>
@@ -129,6 +126,70 @@ static void ext4_sb_free_blocks(struct ext4_fs *fs, int64_t delta)
 	fs->sb_dirty = true;
 }
 
+/* Whether @group holds a superblock backup (sparse_super: groups 0, 1 and powers of 3, 5, 7). */
+static bool ext4_group_has_super(const struct ext4_fs *fs, uint32_t group)
+{
+	static const uint32_t bases[] = { 3, 5, 7 };
+	size_t i;
+
+	if (group <= 1 || !(fs->feat_ro_compat & EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER))
+		return true;
+	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		uint64_t p = bases[i];
+
+		while (p < group)
+			p *= bases[i];
+		if (p == group)
+			return true;
+	}
+	return false;
+}
+
+/* Mark block @blk used in fs->wbuf, the bitmap of the group starting at @start, if it lies there. */
+static void ext4_mark_in_group(struct ext4_fs *fs, uint64_t start, uint32_t n, uint64_t blk,
+			       uint64_t len)
+{
+	for (; len; len--, blk++)
+		if (blk >= start && blk - start < n)
+			fs->wbuf[(blk - start) / 8] |= (uint8_t)(1u << ((blk - start) % 8));
+}
+
+/*
+ * The first use of a group mkfs left BLOCK_UNINIT: build its block bitmap
+ * in fs->wbuf as Linux's ext4_init_block_bitmap does (the superblock
+ * backup, descriptor table and reserved descriptor blocks if the group has
+ * a backup, the group's own bitmaps and inode table if they lie in it; the
+ * padding past the group's end set), and check it against the free count.
+ */
+static int ext4_block_bitmap_init(struct ext4_fs *fs, uint32_t g)
+{
+	const struct ext4_sb *sb = (const struct ext4_sb *)fs->sb;
+	struct ext4_gd *gd = ext4_gd(fs, g);
+	uint64_t start = fs->first_data_block + (uint64_t)g * fs->blocks_per_group;
+	uint32_t n = ext4_group_blocks(fs, g), bit, used = 0;
+	uint64_t gdt_blocks =
+		((uint64_t)fs->groups * fs->desc_size + fs->block_size - 1) / fs->block_size;
+
+	if (fs->feat_compat & EXT4_FEATURE_COMPAT_SPARSE_SUPER2)
+		return -EOPNOTSUPP; /* backups elsewhere: the caller passes the group over */
+	memset(fs->wbuf, 0, fs->block_size);
+	if (ext4_group_has_super(fs, g))
+		ext4_mark_in_group(fs, start, n, start, 1 + gdt_blocks + sb->reserved_gdt_blocks);
+	ext4_mark_in_group(fs, start, n, ext4_bitmap_block(fs, gd, false), 1);
+	ext4_mark_in_group(fs, start, n, ext4_bitmap_block(fs, gd, true), 1);
+	ext4_mark_in_group(fs, start, n, ext4_gd_inode_table(fs, gd),
+			   ((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size - 1) /
+				   fs->block_size);
+	for (bit = 0; bit < n; bit++)
+		used += fs->wbuf[bit / 8] >> (bit % 8) & 1;
+	for (bit = n; bit < fs->block_size * 8; bit++)
+		fs->wbuf[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	if (n - used != ext4_gd_u16(fs, gd->free_blocks_count_lo, gd->free_blocks_count_hi))
+		return -EUCLEAN;
+	gd->flags &= (uint16_t)~EXT4_BG_BLOCK_UNINIT;
+	return 0;
+}
+
 int ext4_alloc_block(struct ext4_fs *fs, uint64_t goal, uint64_t *blk)
 {
 	uint32_t g0, i;
@@ -142,9 +203,15 @@ int ext4_alloc_block(struct ext4_fs *fs, uint64_t goal, uint64_t *blk)
 		int err;
 
 		free = ext4_gd_u16(fs, gd->free_blocks_count_lo, gd->free_blocks_count_hi);
-		if ((gd->flags & EXT4_BG_BLOCK_UNINIT) || free == 0)
+		if (free == 0)
 			continue;
-		err = ext4_bitmap_read(fs, g, false);
+		if (gd->flags & EXT4_BG_BLOCK_UNINIT) {
+			err = ext4_block_bitmap_init(fs, g);
+			if (err == -EOPNOTSUPP)
+				continue;
+		} else {
+			err = ext4_bitmap_read(fs, g, false);
+		}
 		if (err)
 			return err;
 		bit = ext4_find_clear(
@@ -179,6 +246,8 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t blk, uint32_t count)
 		    blk + count < blk)
 			return -EUCLEAN;
 		gd = ext4_gd(fs, g);
+		if (gd->flags & EXT4_BG_BLOCK_UNINIT)
+			return -EUCLEAN; /* nothing was ever allocated there */
 		err = ext4_bitmap_read(fs, g, false);
 		if (err)
 			return err;

@@ -59,6 +59,7 @@ struct ext4_sb {
 _Static_assert(sizeof(struct ext4_sb) == 1024, "ext4_sb layout");
 
 #define EXT4_FEATURE_COMPAT_HAS_JOURNAL	     0x0004
+#define EXT4_FEATURE_COMPAT_SPARSE_SUPER2    0x0200
 #define EXT4_FEATURE_INCOMPAT_FILETYPE	     0x0002
 #define EXT4_FEATURE_INCOMPAT_RECOVER	     0x0004
 #define EXT4_FEATURE_INCOMPAT_EXTENTS	     0x0040
