@@ -1,0 +1,201 @@
+/*
+ * ext4 directories: reading entries block by block (each entry checked as
+ * Linux's ext4_check_dir_entry does, each leaf block's checksum tail
+ * verified), lookup by a linear scan, and path walks.  An htree directory
+ * reads the same way: its index blocks look like one empty entry spanning
+ * the block, which the scan skips.  The htree is an optimisation of lookup
+ * that this code does not use yet.
+ */
+#include <lib/crc32c.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+
+#include "ext4_disk.h"
+
+/* d_type values of getdents64 (Linux include/linux/fs_types.h). */
+#define EXT4_DT_UNKNOWN 0
+#define EXT4_DT_FIFO	1
+#define EXT4_DT_CHR	2
+#define EXT4_DT_DIR	4
+#define EXT4_DT_BLK	6
+#define EXT4_DT_REG	8
+#define EXT4_DT_LNK	10
+#define EXT4_DT_SOCK	12
+
+uint8_t ext4_dt(uint8_t ft)
+{
+	static const uint8_t dt[EXT4_FT_MAX] = {
+		[EXT4_FT_UNKNOWN] = EXT4_DT_UNKNOWN, [EXT4_FT_REG_FILE] = EXT4_DT_REG,
+		[EXT4_FT_DIR] = EXT4_DT_DIR,	     [EXT4_FT_CHRDEV] = EXT4_DT_CHR,
+		[EXT4_FT_BLKDEV] = EXT4_DT_BLK,	     [EXT4_FT_FIFO] = EXT4_DT_FIFO,
+		[EXT4_FT_SOCK] = EXT4_DT_SOCK,	     [EXT4_FT_SYMLINK] = EXT4_DT_LNK,
+	};
+
+	return ft < EXT4_FT_MAX ? dt[ft] : EXT4_DT_UNKNOWN;
+}
+
+/* The smallest rec_len an entry with a @name_len-byte name may have. */
+uint32_t ext4_rec_len_min(uint32_t name_len)
+{
+	return (EXT4_DIR_ENTRY_HEAD + name_len + 3) & ~3u;
+}
+
+/* rec_len as stored: 64 KiB blocks encode a whole-block entry as 0 or 65535. */
+static uint32_t ext4_rec_len(const struct ext4_fs *fs, uint16_t stored)
+{
+	if (fs->block_size == 65536 && (stored == 0 || stored == 65535))
+		return 65536;
+	return stored;
+}
+
+/* Whether block @blk (logical @lblk) of @dir is an htree index node, not a leaf. */
+static bool ext4_dir_is_dx(const struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk,
+			   const uint8_t *blk)
+{
+	const struct ext4_dir_entry *de = (const void *)blk;
+
+	if (!(dir->flags & EXT4_INDEX_FL))
+		return false;
+	return lblk == 0 || (de->inode == 0 && ext4_rec_len(fs, de->rec_len) == fs->block_size);
+}
+
+/* Verify leaf block @blk's checksum tail (fs/ext4/namei.c ext4_dirblock_csum_verify). */
+static int ext4_dir_csum_ok(const struct ext4_fs *fs, const struct ext4_inode *dir,
+			    const uint8_t *blk)
+{
+	const struct ext4_dir_entry *t = (const void *)(blk + fs->block_size - EXT4_DIR_TAIL_SIZE);
+	uint32_t want;
+
+	if (t->inode != 0 || t->rec_len != EXT4_DIR_TAIL_SIZE || t->name_len != 0 ||
+	    t->file_type != EXT4_DIR_TAIL_FT)
+		return 0;
+	memcpy(&want, (const uint8_t *)t + EXT4_DIR_ENTRY_HEAD, sizeof(want));
+	return crc32c_update(dir->csum_seed, blk, fs->block_size - EXT4_DIR_TAIL_SIZE) == want;
+}
+
+/*
+ * Read logical block @lblk of @dir into fs->data, checked: 1 with the block
+ * there (*@dx says whether it is an index node), 0 for a hole of *@hole
+ * blocks (skipped at once, so a huge sparse directory costs no more than
+ * its map), or -errno.
+ */
+int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk, bool *dx,
+		   uint32_t *hole)
+{
+	uint64_t pblk;
+	int err = ext4_bmap(fs, dir, lblk, &pblk, hole);
+
+	if (err)
+		return err;
+	if (!pblk)
+		return 0;
+	if (pblk != fs->data_blk) {
+		fs->data_blk = 0;
+		err = ext4_read_block(fs, pblk, fs->data);
+		if (err)
+			return err;
+		if (fs->csum && !ext4_dir_is_dx(fs, dir, lblk, fs->data) &&
+		    !ext4_dir_csum_ok(fs, dir, fs->data))
+			return -EUCLEAN;
+		fs->data_blk = pblk;
+	}
+	*dx = ext4_dir_is_dx(fs, dir, lblk, fs->data);
+	return 1;
+}
+
+/* Check the entry at @off of a leaf block (fs/ext4/dir.c __ext4_check_dir_entry). */
+int ext4_dir_entry_ok(const struct ext4_fs *fs, const struct ext4_dir_entry *de, uint32_t off,
+		      uint32_t *rec_len)
+{
+	uint32_t len;
+
+	if (fs->block_size - off < EXT4_DIR_ENTRY_HEAD)
+		return -EUCLEAN;
+	len = ext4_rec_len(fs, de->rec_len);
+	if (len < ext4_rec_len_min(1) || (len & 3) || len < ext4_rec_len_min(de->name_len) ||
+	    len > fs->block_size - off || de->inode > fs->inodes_count)
+		return -EUCLEAN;
+	*rec_len = len;
+	return 0;
+}
+
+int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
+		 struct ext4_dirent *out)
+{
+	if ((dir->mode & EXT4_S_IFMT) != EXT4_S_IFDIR)
+		return -ENOTDIR;
+	while (*pos < dir->size) {
+		uint64_t lblk = *pos >> (10 + fs->log_block_size);
+		uint32_t off = (uint32_t)(*pos & (fs->block_size - 1)), rec_len, hole = 1;
+		const struct ext4_dir_entry *de;
+		bool dx = false;
+		int err;
+
+		if (lblk > UINT32_MAX)
+			return -EUCLEAN;
+		err = ext4_dir_block(fs, dir, (uint32_t)lblk, &dx, &hole);
+		if (err < 0)
+			return err;
+		if (err == 0 || dx) { /* holes, or an index node: nothing to list */
+			*pos = (lblk + (err == 0 ? hole : 1)) << (10 + fs->log_block_size);
+			continue;
+		}
+		de = (const void *)(fs->data + off);
+		err = ext4_dir_entry_ok(fs, de, off, &rec_len);
+		if (err)
+			return err;
+		*pos += rec_len;
+		if (de->inode == 0 || de->name_len == 0)
+			continue; /* an empty slot, or the checksum tail */
+		/* A name holding '/' or NUL would reach the VFS as something else: Linux's readdir passes it on. */
+		if (memchr(de->name, '/', de->name_len) || memchr(de->name, '\0', de->name_len))
+			return -EUCLEAN;
+		out->ino = de->inode;
+		out->type =
+			(fs->feat_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE) ? de->file_type : 0;
+		out->name_len = de->name_len;
+		memcpy(out->name, de->name, de->name_len);
+		out->name[de->name_len] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+int ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len,
+		uint32_t *ino)
+{
+	struct ext4_dirent de;
+	uint64_t pos = 0;
+	int err;
+
+	if (len == 0 || len > EXT4_NAME_LEN)
+		return len ? -ENAMETOOLONG : -ENOENT;
+	while ((err = ext4_readdir(fs, dir, &pos, &de)) == 1)
+		if (de.name_len == len && memcmp(de.name, name, len) == 0) {
+			*ino = de.ino;
+			return 0;
+		}
+	return err ? err : -ENOENT;
+}
+
+int ext4_namei(struct ext4_fs *fs, const char *path, struct ext4_inode *out)
+{
+	int err = ext4_iget(fs, EXT4_ROOT_INO, out);
+
+	while (!err && *path) {
+		size_t len = strcspn(path, "/");
+		uint32_t ino;
+
+		if (len == 0 || (len == 1 && path[0] == '.')) {
+			path += len + (path[len] == '/');
+			continue;
+		}
+		if ((out->mode & EXT4_S_IFMT) != EXT4_S_IFDIR)
+			return -ENOTDIR;
+		err = ext4_lookup(fs, out, path, len, &ino);
+		if (!err)
+			err = ext4_iget(fs, ino, out);
+		path += len + (path[len] == '/');
+	}
+	return err;
+}

@@ -1,0 +1,458 @@
+/*
+ * The ext4 journal (jbd2), recovery only: at mount, a journal marked as
+ * needing recovery is replayed as Linux's fs/jbd2/recovery.c does, in three
+ * passes over the log from s_start: SCAN finds the last committed
+ * transaction, REVOKE gathers the revoke records, REPLAY copies each logged
+ * block home unless a revoke of the same or a later transaction cancels it.
+ * Then the journal is marked empty and the superblock's needs_recovery
+ * flag cleared.  Journaled writes (ordered mode) are the next step
+ * (docs/architecture.md has the plan).
+ *
+ * A transaction counts only if its commit block is there, with the right
+ * sequence and, with csum v2/v3, a good checksum; a descriptor block with a
+ * bad checksum ends the log there (the transaction is not replayed), which
+ * is never less safe than Linux, only sometimes more conservative.  Every
+ * walk of the log is bounded by the log's length.
+ *
+ * The journal is big-endian (include/linux/jbd2.h).
+ */
+#include <lib/crc32c.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+
+#include "ext4_disk.h"
+
+#define JBD2_MAGIC	      0xC03B3998u
+#define JBD2_DESCRIPTOR_BLOCK 1
+#define JBD2_COMMIT_BLOCK     2
+#define JBD2_SUPERBLOCK_V1    3
+#define JBD2_SUPERBLOCK_V2    4
+#define JBD2_REVOKE_BLOCK     5
+
+#define JBD2_FEATURE_INCOMPAT_REVOKE	   0x1
+#define JBD2_FEATURE_INCOMPAT_64BIT	   0x2
+#define JBD2_FEATURE_INCOMPAT_ASYNC_COMMIT 0x4
+#define JBD2_FEATURE_INCOMPAT_CSUM_V2	   0x8
+#define JBD2_FEATURE_INCOMPAT_CSUM_V3	   0x10
+#define JBD2_INCOMPAT_OK                                                                           \
+	(JBD2_FEATURE_INCOMPAT_REVOKE | JBD2_FEATURE_INCOMPAT_64BIT |                              \
+	 JBD2_FEATURE_INCOMPAT_ASYNC_COMMIT | JBD2_FEATURE_INCOMPAT_CSUM_V2 |                      \
+	 JBD2_FEATURE_INCOMPAT_CSUM_V3)
+
+#define JBD2_FLAG_ESCAPE    1 /* the block began with JBD2_MAGIC, zeroed in the log */
+#define JBD2_FLAG_SAME_UUID 2 /* no 16-byte UUID follows the tag */
+#define JBD2_FLAG_LAST_TAG  8
+
+#define JBD2_HEADER_SIZE   12 /* h_magic, h_blocktype, h_sequence */
+#define JBD2_UUID_SIZE	   16
+#define JBD2_TAIL_SIZE	   4  /* struct jbd2_journal_block_tail */
+#define JBD2_TAG3_SIZE	   16 /* journal_block_tag3_t */
+#define JBD2_TAG_SIZE	   12 /* journal_block_tag_t */
+#define JBD2_REVOKE_HEADER 16 /* header and r_count */
+#define JBD2_SB_SIZE	   1024
+/* Offsets in every block's header (journal_header_t) and the superblock (journal_superblock_t). */
+#define JBD2_BLOCKTYPE_OFF    4
+#define JBD2_SEQUENCE_OFF     8
+#define JBD2_SB_BLOCKSIZE_OFF 0x0c
+#define JBD2_SB_MAXLEN_OFF    0x10
+#define JBD2_SB_FIRST_OFF     0x14
+#define JBD2_SB_INCOMPAT_OFF  0x28
+#define JBD2_SB_SEQUENCE_OFF  0x18
+#define JBD2_SB_START_OFF     0x1c
+#define JBD2_SB_UUID_OFF      0x30
+#define JBD2_SB_CSUM_OFF      0xfc
+#define JBD2_COMMIT_CSUM_OFF  16 /* h_chksum[0] of struct commit_header */
+
+enum { JBD2_PASS_SCAN, JBD2_PASS_REVOKE, JBD2_PASS_REPLAY };
+
+/* A revoke record: block @blk may not be replayed from transactions up to @seq. */
+struct jbd2_revoke {
+	uint64_t blk;
+	uint32_t seq;
+};
+
+/* The state of one recovery. */
+struct jbd2 {
+	struct ext4_fs *fs;
+	struct ext4_inode inode; /* the journal's inode */
+	uint32_t first, maxlen, start, seq, end_seq, incompat, csum_seed;
+	uint8_t *buf, *sb; /* a log block; the journal superblock (one block) */
+	struct jbd2_revoke *revoke;
+	uint32_t nrevoke, revoke_cap;
+};
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static bool jbd2_csum(const struct jbd2 *j)
+{
+	return j->incompat & (JBD2_FEATURE_INCOMPAT_CSUM_V2 | JBD2_FEATURE_INCOMPAT_CSUM_V3);
+}
+
+/* The filesystem block holding log block @lblk. */
+static int jbd2_map(struct jbd2 *j, uint32_t lblk, uint64_t *pblk)
+{
+	uint32_t count;
+	int err = ext4_bmap(j->fs, &j->inode, lblk, pblk, &count);
+
+	if (!err && !*pblk)
+		err = -EUCLEAN; /* a journal has no holes */
+	return err;
+}
+
+static int jbd2_read(struct jbd2 *j, uint32_t lblk, uint8_t *buf)
+{
+	uint64_t pblk;
+	int err = jbd2_map(j, lblk, &pblk);
+
+	return err ? err : ext4_read_block(j->fs, pblk, buf);
+}
+
+/* Write around fs->read_only: recovery happens even on a read-only mount, as in Linux. */
+static int jbd2_write_fs_block(struct ext4_fs *fs, uint64_t blk, const void *buf)
+{
+	uint32_t per = fs->block_size / EXT4_DEV_BLOCK;
+
+	if (blk >= fs->blocks_count)
+		return -EUCLEAN;
+	return fs->dev->write_blocks(fs->dev->ctx, blk * per, per, buf);
+}
+
+/* Whole-block checksum with the 4 bytes at @off counted as zero (descriptor, revoke, commit). */
+static bool jbd2_block_csum_ok(const struct jbd2 *j, uint8_t *blk, size_t off)
+{
+	uint32_t want = be32(blk + off), got;
+
+	if (!jbd2_csum(j))
+		return true;
+	put_be32(blk + off, 0);
+	got = crc32c_update(j->csum_seed, blk, j->fs->block_size);
+	put_be32(blk + off, want);
+	return got == want;
+}
+
+/* Size in bytes of one tag in a descriptor block (jbd2.h journal_tag_bytes). */
+static size_t jbd2_tag_bytes(const struct jbd2 *j)
+{
+	size_t sz = JBD2_TAG_SIZE;
+
+	if (j->incompat & JBD2_FEATURE_INCOMPAT_CSUM_V3)
+		return JBD2_TAG3_SIZE;
+	if (j->incompat & JBD2_FEATURE_INCOMPAT_CSUM_V2)
+		sz += 2;
+	return (j->incompat & JBD2_FEATURE_INCOMPAT_64BIT) ? sz : sz - 4;
+}
+
+/* Log block after @b, wrapping from the end of the log to its first block. */
+static uint32_t jbd2_next(const struct jbd2 *j, uint32_t b)
+{
+	return b + 1 >= j->maxlen ? j->first : b + 1;
+}
+
+/* Whether a revoke of block @blk in a transaction >= @seq cancels replaying it from @seq. */
+static bool jbd2_revoked(const struct jbd2 *j, uint64_t blk, uint32_t seq)
+{
+	uint32_t lo = 0, hi = j->nrevoke;
+
+	while (lo < hi) { /* the records are sorted by block, one per block */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (j->revoke[mid].blk == blk)
+			return (int32_t)(j->revoke[mid].seq - seq) >= 0;
+		if (j->revoke[mid].blk < blk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Record the revokes of the revoke block in j->buf (transaction @seq), or count them in SCAN. */
+static int jbd2_revoke_block(struct jbd2 *j, int pass, uint32_t seq)
+{
+	size_t rec = (j->incompat & JBD2_FEATURE_INCOMPAT_64BIT) ? 8 : 4;
+	size_t end = be32(j->buf + JBD2_HEADER_SIZE), off;
+	size_t limit = j->fs->block_size - (jbd2_csum(j) ? JBD2_TAIL_SIZE : 0);
+
+	if (end > limit || end < JBD2_REVOKE_HEADER)
+		return -EUCLEAN;
+	for (off = JBD2_REVOKE_HEADER; off + rec <= end; off += rec) {
+		uint64_t blk = be32(j->buf + off);
+
+		if (rec == 8)
+			blk = blk << 32 | be32(j->buf + off + 4);
+		if (pass == JBD2_PASS_SCAN) {
+			j->revoke_cap++;
+		} else if (pass == JBD2_PASS_REVOKE && j->nrevoke < j->revoke_cap) {
+			j->revoke[j->nrevoke].blk = blk;
+			j->revoke[j->nrevoke++].seq = seq;
+		}
+	}
+	return 0;
+}
+
+/* Sort the revoke records by block and keep one per block, with the latest sequence. */
+static void jbd2_revoke_sort(struct jbd2 *j)
+{
+	uint32_t gap, i, k, n = 0;
+
+	for (gap = j->nrevoke / 2; gap > 0; gap /= 2) /* Shell sort: no recursion, no memory */
+		for (i = gap; i < j->nrevoke; i++) {
+			struct jbd2_revoke r = j->revoke[i];
+
+			for (k = i; k >= gap && j->revoke[k - gap].blk > r.blk; k -= gap)
+				j->revoke[k] = j->revoke[k - gap];
+			j->revoke[k] = r;
+		}
+	for (i = 0; i < j->nrevoke; i++) {
+		if (n && j->revoke[n - 1].blk == j->revoke[i].blk) {
+			if ((int32_t)(j->revoke[i].seq - j->revoke[n - 1].seq) > 0)
+				j->revoke[n - 1].seq = j->revoke[i].seq;
+		} else {
+			j->revoke[n++] = j->revoke[i];
+		}
+	}
+	j->nrevoke = n;
+}
+
+/* Replay the data block for @tag (at @log in the log) of transaction @seq. */
+static int jbd2_replay_block(struct jbd2 *j, const uint8_t *tag, uint32_t log, uint32_t seq,
+			     uint8_t *data)
+{
+	bool v3 = j->incompat & JBD2_FEATURE_INCOMPAT_CSUM_V3;
+	uint32_t flags = v3 ? be32(tag + 4) : (uint32_t)(tag[6] << 8 | tag[7]);
+	uint64_t blk = be32(tag);
+	int err;
+
+	if (j->incompat & JBD2_FEATURE_INCOMPAT_64BIT)
+		blk |= (uint64_t)be32(tag + 8) << 32;
+	if (jbd2_revoked(j, blk, seq))
+		return 0;
+	err = jbd2_read(j, log, data);
+	if (err)
+		return err;
+	if (jbd2_csum(j)) {
+		uint32_t be_seq, c, want = v3 ? be32(tag + 12) : (uint32_t)(tag[4] << 8 | tag[5]);
+
+		put_be32((uint8_t *)&be_seq, seq);
+		c = crc32c_update(j->csum_seed, &be_seq, sizeof(be_seq));
+		c = crc32c_update(c, data, j->fs->block_size);
+		if ((v3 ? c : (c & 0xffff)) != want)
+			return -EUCLEAN;
+	}
+	if (flags & JBD2_FLAG_ESCAPE)
+		put_be32(data, JBD2_MAGIC);
+	return jbd2_write_fs_block(j->fs, blk, data);
+}
+
+/*
+ * Walk the tags of the descriptor block in j->buf (at log block *@b), each
+ * followed by its data block in the log; in REPLAY, copy each home.
+ * Leaves *@b at the last data block.
+ */
+static int jbd2_descriptor(struct jbd2 *j, int pass, uint32_t *b, uint32_t seq, uint8_t *data)
+{
+	size_t tag_bytes = jbd2_tag_bytes(j), off = JBD2_HEADER_SIZE;
+	size_t end = j->fs->block_size - (jbd2_csum(j) ? JBD2_TAIL_SIZE : 0);
+	bool v3 = j->incompat & JBD2_FEATURE_INCOMPAT_CSUM_V3;
+
+	while (off + tag_bytes <= end) {
+		const uint8_t *tag = j->buf + off;
+		uint32_t flags = v3 ? be32(tag + 4) : (uint32_t)(tag[6] << 8 | tag[7]);
+
+		*b = jbd2_next(j, *b);
+		if (pass == JBD2_PASS_REPLAY) {
+			int err = jbd2_replay_block(j, tag, *b, seq, data);
+
+			if (err)
+				return err;
+		}
+		off += tag_bytes + ((flags & JBD2_FLAG_SAME_UUID) ? 0 : JBD2_UUID_SIZE);
+		if (flags & JBD2_FLAG_LAST_TAG)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * One pass over the log.  SCAN sets j->end_seq (the first transaction not
+ * committed) and counts the revoke records; the later passes stop there.
+ */
+static int jbd2_pass(struct jbd2 *j, int pass, uint8_t *data)
+{
+	uint32_t b = j->start, seq = j->seq, steps;
+	int err;
+
+	for (steps = 0; steps < j->maxlen; steps++, b = jbd2_next(j, b)) {
+		if (pass != JBD2_PASS_SCAN && seq == j->end_seq)
+			return 0;
+		err = jbd2_read(j, b, j->buf);
+		if (err)
+			return err;
+		if (be32(j->buf) != JBD2_MAGIC || be32(j->buf + JBD2_SEQUENCE_OFF) != seq)
+			break; /* the end of the log */
+		switch (be32(j->buf + JBD2_BLOCKTYPE_OFF)) {
+		case JBD2_DESCRIPTOR_BLOCK:
+			if (!jbd2_block_csum_ok(j, j->buf, j->fs->block_size - JBD2_TAIL_SIZE))
+				goto end;
+			err = jbd2_descriptor(j, pass, &b, seq, data);
+			break;
+		case JBD2_REVOKE_BLOCK:
+			if (!jbd2_block_csum_ok(j, j->buf, j->fs->block_size - JBD2_TAIL_SIZE))
+				goto end;
+			err = jbd2_revoke_block(j, pass, seq);
+			break;
+		case JBD2_COMMIT_BLOCK:
+			if (!jbd2_block_csum_ok(j, j->buf, JBD2_COMMIT_CSUM_OFF))
+				goto end;
+			seq++;
+			break;
+		default:
+			goto end;
+		}
+		if (err)
+			return err;
+	}
+end:
+	if (pass == JBD2_PASS_SCAN)
+		j->end_seq = seq;
+	return pass == JBD2_PASS_SCAN || seq == j->end_seq ? 0 : -EUCLEAN;
+}
+
+/* The journal superblock's checksum: crc32c(~0) of its 1024 bytes, s_checksum counted as zero. */
+static uint32_t jbd2_sb_csum(const struct jbd2 *j)
+{
+	static const uint8_t zero[4];
+	uint32_t c = crc32c_update(~0u, j->sb, JBD2_SB_CSUM_OFF);
+
+	c = crc32c_update(c, zero, sizeof(zero));
+	return crc32c_update(c, j->sb + JBD2_SB_CSUM_OFF + 4, JBD2_SB_SIZE - JBD2_SB_CSUM_OFF - 4);
+}
+
+/* Read and check the journal superblock: the log's geometry and features. */
+static int jbd2_load(struct jbd2 *j)
+{
+	const struct ext4_sb *sb = (const struct ext4_sb *)j->fs->sb;
+	uint32_t type, bs;
+	int err = ext4_iget(j->fs, sb->journal_inum, &j->inode);
+
+	if (err)
+		return err;
+	err = jbd2_read(j, 0, j->sb);
+	if (err)
+		return err;
+	type = be32(j->sb + JBD2_BLOCKTYPE_OFF);
+	bs = be32(j->sb + JBD2_SB_BLOCKSIZE_OFF);
+	j->maxlen = be32(j->sb + JBD2_SB_MAXLEN_OFF);
+	j->first = be32(j->sb + JBD2_SB_FIRST_OFF);
+	j->seq = be32(j->sb + JBD2_SB_SEQUENCE_OFF);
+	j->start = be32(j->sb + JBD2_SB_START_OFF);
+	j->incompat = type == JBD2_SUPERBLOCK_V2 ? be32(j->sb + JBD2_SB_INCOMPAT_OFF) : 0;
+	if (be32(j->sb) != JBD2_MAGIC ||
+	    (type != JBD2_SUPERBLOCK_V1 && type != JBD2_SUPERBLOCK_V2) || bs != j->fs->block_size ||
+	    j->first == 0 || j->first >= j->maxlen ||
+	    j->maxlen > j->inode.size / j->fs->block_size ||
+	    (j->start && (j->start < j->first || j->start >= j->maxlen)))
+		return -EUCLEAN;
+	if (j->incompat & ~(uint32_t)JBD2_INCOMPAT_OK) {
+		j->fs->error = "ext4: unsupported journal feature (fast_commit?)";
+		return -EINVAL;
+	}
+	j->csum_seed = crc32c_update(~0u, j->sb + JBD2_SB_UUID_OFF, JBD2_UUID_SIZE);
+	if (jbd2_csum(j) && be32(j->sb + JBD2_SB_CSUM_OFF) != jbd2_sb_csum(j))
+		return -EUCLEAN;
+	return 0;
+}
+
+/* Mark the log empty: s_start 0, and a sequence past every transaction in it. */
+static int jbd2_reset(struct jbd2 *j)
+{
+	uint64_t pblk;
+	int err = jbd2_map(j, 0, &pblk);
+
+	if (err)
+		return err;
+	put_be32(j->sb + JBD2_SB_SEQUENCE_OFF, j->end_seq + 1);
+	put_be32(j->sb + JBD2_SB_START_OFF, 0);
+	if (jbd2_csum(j))
+		put_be32(j->sb + JBD2_SB_CSUM_OFF, jbd2_sb_csum(j));
+	return jbd2_write_fs_block(j->fs, pblk, j->sb);
+}
+
+static int jbd2_flush(struct ext4_fs *fs)
+{
+	return fs->dev->flush ? fs->dev->flush(fs->dev->ctx) : 0;
+}
+
+/* The three passes, then the reset of the log, each made durable before the next step. */
+static int jbd2_recover(struct jbd2 *j, uint8_t *data)
+{
+	int err = jbd2_pass(j, JBD2_PASS_SCAN, data);
+
+	if (err)
+		return err;
+	if (j->revoke_cap) {
+		if (j->revoke_cap > j->maxlen * (j->fs->block_size / 4))
+			return -EUCLEAN;
+		j->revoke = j->fs->dev->alloc(j->fs->dev->ctx, j->revoke_cap * sizeof(*j->revoke));
+		if (!j->revoke)
+			return -ENOMEM;
+		err = jbd2_pass(j, JBD2_PASS_REVOKE, data);
+		if (err)
+			return err;
+		jbd2_revoke_sort(j);
+	}
+	err = jbd2_pass(j, JBD2_PASS_REPLAY, data);
+	if (!err)
+		err = jbd2_flush(j->fs);
+	if (!err)
+		err = jbd2_reset(j);
+	if (!err)
+		err = jbd2_flush(j->fs);
+	return err;
+}
+
+int ext4_journal_replay(struct ext4_fs *fs)
+{
+	const struct ext4_dev *dev = fs->dev;
+	struct jbd2 j = { .fs = fs };
+	uint8_t *data;
+	int err;
+
+	if (!dev->write_blocks) {
+		fs->error = "ext4: the journal needs recovery but the device is read-only";
+		return -EROFS;
+	}
+	if (!(fs->feat_compat & EXT4_FEATURE_COMPAT_HAS_JOURNAL))
+		return -EUCLEAN;
+	j.buf = dev->alloc(dev->ctx, fs->block_size);
+	j.sb = dev->alloc(dev->ctx, fs->block_size);
+	data = dev->alloc(dev->ctx, fs->block_size);
+	err = -ENOMEM;
+	if (j.buf && j.sb && data) {
+		err = jbd2_load(&j);
+		if (!err && j.start)
+			err = jbd2_recover(&j, data);
+	}
+	if (j.revoke)
+		dev->free(dev->ctx, j.revoke, j.revoke_cap * sizeof(*j.revoke));
+	if (data)
+		dev->free(dev->ctx, data, fs->block_size);
+	if (j.sb)
+		dev->free(dev->ctx, j.sb, fs->block_size);
+	if (j.buf)
+		dev->free(dev->ctx, j.buf, fs->block_size);
+	if (err && !fs->error)
+		fs->error = "ext4: journal recovery failed";
+	return err;
+}
