@@ -5,6 +5,7 @@
  * per-run entries (under MONOS_RUN_DIR) are kept aside, not put in the tree.
  */
 #include "fs/vfs.h"
+#include "fs/mount.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/vm.h"
@@ -27,12 +28,12 @@ struct runfile {
 static size_t image_size; /* bytes of the initrd, per-run archive included */
 
 /* Read-only and full, as Linux's romfs reports itself: its size only. */
-static void image_space(struct vfs_space *sp)
+static void image_space(const struct vfs_sb *sb, struct vfs_space *sp)
 {
 	sp->blocks = ALIGN_UP(image_size, PAGE_SIZE) / PAGE_SIZE;
 }
 
-struct vfs_sb vfs_image_sb = { .name = "image",
+struct vfs_sb vfs_image_sb = { .name = "rootfs",
 			       .magic = ROMFS_MAGIC,
 			       .dev = IMAGE_DEV,
 			       .rdonly = true,
@@ -138,6 +139,8 @@ int vfs_init_image(const void *buf, size_t len)
 			return -ENOMEM;
 	if (r < 0)
 		klog("monos: the image is not a valid cpio archive\n");
+	else
+		mount_boot(&vfs_image_sb, vfs_root(), "rootfs", MS_RDONLY);
 	return r;
 }
 

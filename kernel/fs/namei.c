@@ -126,6 +126,8 @@ int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
 		return -EISDIR;
 	if ((err = ro_check(dir)))
 		return err;
+	if (ino->mounted)
+		return -EBUSY; /* Linux's is_local_mountpoint, before emptiness */
 	if (rmdir && !list_empty(&ino->children))
 		return -ENOTEMPTY;
 	if (ino->sb != dir->sb) /* a mount point, or the image under /tmp */
@@ -266,6 +268,8 @@ int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode 
 		return err < 0 ? err : 0;
 	if ((err = rename_perm(odir, oe, ndir, ne, flags)))
 		return err;
+	if (vfs_real(oe)->mounted || (ne && vfs_real(ne)->mounted))
+		return -EBUSY; /* a mount point stays where it is */
 	if (ne && !(flags & RENAME_EXCHANGE) && (err = replace_check(vfs_real(oe), vfs_real(ne))))
 		return err;
 	if (!(copy = dup_name(nname, nlen)))

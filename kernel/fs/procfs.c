@@ -8,6 +8,7 @@
  * system-wide files.
  */
 #include "fs/procfs.h"
+#include "fs/mount.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
@@ -322,6 +323,7 @@ void procfs_init(void)
 	proc->sb = &procfs_sb;
 	proc->mode = S_IFDIR | 0555;
 	proc_root = proc;
+	mount_boot(&procfs_sb, proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	procfs_file(proc, "meminfo", gen_meminfo, 0444);
 	procfs_file(proc, "cpuinfo", gen_cpuinfo, 0444);
 	procfs_file(proc, "stat", gen_stat, 0444);

@@ -5,6 +5,7 @@
  * data, auxv from exec, maps from the VMA list, in Linux's formats.
  */
 #include "fs/procfs.h"
+#include "fs/mount.h"
 #include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
@@ -171,18 +172,6 @@ static long gen_statm(struct inode *ino, char *buf, size_t n)
 	uint64_t pages = vm_size_kb() / (PAGE_SIZE / 1024), rss = vm_resident_pages();
 
 	return fmt_snprintf(buf, n, "%lu %lu 0 0 0 %lu 0\n", pages, rss, pages);
-}
-
-static long gen_mounts(struct inode *ino, char *buf, size_t n)
-{
-	struct procfs_buf b = { buf, n, 0 };
-
-	procfs_printf(&b, "rootfs / rootfs ro 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
-	procfs_printf(&b, "sysfs /sys sysfs ro,nosuid,nodev,noexec 0 0\n");
-	procfs_printf(&b, "devtmpfs /dev devtmpfs rw,nosuid 0 0\n");
-	procfs_printf(&b, "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n");
-	procfs_printf(&b, "tmpfs /tmp tmpfs rw,nosuid,nodev 0 0\n");
-	return b.len;
 }
 
 /* One line of maps, in Linux's format (fs/proc/task_mmu.c show_map_vma). */
@@ -355,5 +344,6 @@ void procfs_pid_init(struct inode *proc)
 	procfs_file(pid_dir, "stat", gen_pid_stat, 0444);
 	procfs_file(pid_dir, "statm", gen_statm, 0444);
 	procfs_file(pid_dir, "maps", gen_maps, 0444);
-	procfs_file(pid_dir, "mounts", gen_mounts, 0444);
+	procfs_file(pid_dir, "mounts", mount_gen_mounts, 0444);
+	procfs_file(pid_dir, "mountinfo", mount_gen_mountinfo, 0444);
 }

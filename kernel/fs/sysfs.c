@@ -4,6 +4,7 @@
  * read possible and present.  One CPU: "0".
  */
 #include "fs/procfs.h"
+#include "fs/mount.h"
 #include "core/kernel.h"
 #include <lib/fmt.h>
 
@@ -42,6 +43,7 @@ void sysfs_init(void)
 		panic("boot: the image has a file where /sys must be a directory");
 	list_init(&sys->children); /* the mount hides the image's /sys */
 	sys->sb = &sysfs_sb;
+	mount_boot(&sysfs_sb, sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	cpu = procfs_dir(procfs_dir(procfs_dir(sys, "devices"), "system"), "cpu");
 	procfs_file(cpu, "online", gen_cpus, 0444);
 	procfs_file(cpu, "possible", gen_cpus, 0444);

@@ -6,6 +6,7 @@
  * (fs/image.c) fills it first, at boot.
  */
 #include "fs/vfs.h"
+#include "fs/mount.h"
 #include "fs/perm.h"
 #include "core/heap.h"
 #include "core/kernel.h"
@@ -21,9 +22,10 @@ static uint64_t next_ino = 2; /* 1 is the root's (vfs_init_image) */
 
 /*
  * A process's place in the tree (design.md contract 16: reference-counted,
- * so CLONE_FS can share it; Linux's fs_struct).  Directories are never
- * freed (vfs_iput), so cwd holds no reference.  Guarded by the system-call
- * rule (core/spinlock.h).
+ * so CLONE_FS can share it; Linux's fs_struct).  cwd holds a reference
+ * (vfs_iget), which makes a mount it is in busy for umount: a copy of the
+ * context takes one more.  Guarded by the system-call rule
+ * (core/spinlock.h).
  */
 struct fs_context {
 	struct inode *cwd;
@@ -35,8 +37,10 @@ struct fs_context *vfs_fs_create(void)
 {
 	struct fs_context *fs = kzalloc(sizeof(*fs));
 
-	if (fs)
+	if (fs) {
 		*fs = (struct fs_context){ .cwd = &root, .umask = 022, .refs = 1 };
+		vfs_iget(&root);
+	}
 	return fs;
 }
 
@@ -58,6 +62,8 @@ struct inode *vfs_cwd(void)
 
 void vfs_set_cwd(struct inode *dir)
 {
+	vfs_iget(dir);
+	vfs_iput(fs_current()->cwd);
 	fs_current()->cwd = dir;
 }
 
@@ -105,6 +111,22 @@ struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uin
 	return ino;
 }
 
+struct inode *vfs_new_root(struct vfs_sb *sb, uint32_t mode)
+{
+	struct inode *ino = kzalloc(sizeof(*ino));
+
+	if (!ino)
+		return NULL;
+	ino->ino = next_ino++;
+	ino->mode = S_IFDIR | (mode & 07777);
+	ino->sb = sb;
+	ino->atime = ino->mtime = ino->ctime = vfs_now();
+	ino->nlink = 2;
+	list_init(&ino->children);
+	list_init(&ino->sibling);
+	return ino;
+}
+
 struct inode *vfs_mknode(struct inode *dir, const char *name, uint32_t mode)
 {
 	struct inode *c = vfs_child(dir, name, strlen(name));
@@ -123,7 +145,9 @@ static struct inode *step(struct inode *dir, const char *name, size_t len)
 	if (len == 2 && name[0] == '.' && name[1] == '.')
 		return dir->parent ? dir->parent : ERR_PTR(-ENOENT); /* removed */
 	struct inode *c = vfs_child(dir, name, len);
-	return c ? vfs_real(c) : ERR_PTR(-ENOENT);
+	/* Down into what is mounted there; up out of a mount root is its
+	 * parent link, set to the mount point's parent (fs/mount.h). */
+	return c ? mount_cross(vfs_real(c)) : ERR_PTR(-ENOENT);
 }
 
 static struct inode *lookup_depth(struct inode *dir, const char *path, bool follow, int *links)

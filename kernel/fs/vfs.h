@@ -6,7 +6,8 @@
  * initrd), tmpfs (fs/tmpfs.c, writable, at /tmp), /dev (fs/devfs.c), /proc
  * and /sys (fs/procfs.c, fs/sysfs.c, generated) and the console files behind
  * fds 0-2 (fs/console_file.c).  Changes to the tree (create, unlink, rename,
- * link) are in fs/namei.c.
+ * link) are in fs/namei.c.  Which filesystem is mounted where, and mount(2)'s
+ * tmpfs mounts, are the mount table's (fs/mount.h).
  *
  * What guards the tree: the system-call rule (core/spinlock.h): one CPU,
  * and a kernel that is not preemptible and runs system calls with
@@ -68,15 +69,24 @@ struct vfs_space {
 	uint64_t blocks, bfree, files, ffree;
 };
 
-/* A filesystem: what statfs reports and whether its tree may change. */
+struct vfs_fs_type;
+struct mount;
+
+/* A filesystem (a superblock): what statfs reports and whether its tree
+ * may change.  Those mounted at boot are static; one mount(2) makes is its
+ * filesystem type's (fs/mount.h). */
 struct vfs_sb {
-	const char *name; /* "tmpfs", ... (for logs) */
+	const char *name; /* "tmpfs", ... (/proc/mounts' type) */
 	uint64_t magic;	  /* statfs f_type (include/uapi/linux/magic.h) */
 	uint32_t dev;	  /* st_dev of its inodes */
 	bool rdonly;	  /* changes give -EROFS (ST_RDONLY in statfs) */
 	/* Optional: fill in its size and what is free (zeroed before).  None
 	 * reports zeros, as Linux's simple_statfs does for proc and sysfs. */
-	void (*space)(struct vfs_space *sp);
+	void (*space)(const struct vfs_sb *sb, struct vfs_space *sp);
+	const struct vfs_fs_type *type; /* what made it (NULL: boot-only kinds) */
+	void *priv;			/* the filesystem's own (tmpfs: its size) */
+	unsigned irefs;			/* vfs_iget references on its inodes */
+	struct mount *detached;		/* lazily unmounted: freed at irefs 0 */
 };
 extern struct vfs_sb vfs_image_sb, tmpfs_sb, devfs_sb, procfs_sb, sysfs_sb;
 
@@ -104,6 +114,7 @@ struct inode {
 	uint32_t rdev;		     /* devices: (major << 8) | minor */
 	struct vfs_sb *sb;	     /* its filesystem (NULL: none, e.g. console) */
 	struct inode *hard;	     /* hard-link entries: the inode itself */
+	struct mount *mounted;	     /* directories: the mount on top of it (fs/mount.h) */
 	unsigned refs;		     /* open files and mappings (vfs_iget) */
 	bool name_owned;	     /* name was kmalloc'ed (tmpfs): free it */
 	uint64_t *pages;	     /* tmpfs files: frame addresses, 0 = hole */
@@ -191,6 +202,10 @@ struct inode *vfs_mknode(struct inode *dir, const char *name, uint32_t mode);
 /* A new entry in `dir` (inheriting its filesystem and time) that does not
  * copy `name`; NULL when out of memory.  fs/ only: others use vfs_create. */
 struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uint32_t mode);
+
+/* A new directory of `mode` in no directory, the root of a new filesystem
+ * `sb` (parent and name are the mounter's to set); NULL when out of memory. */
+struct inode *vfs_new_root(struct vfs_sb *sb, uint32_t mode);
 
 /* devfs.c: populate /dev.  Called once by init after the image tree. */
 void devfs_init(void);
@@ -329,6 +344,18 @@ void tmpfs_free(struct inode *ino);
 /* tmpfs' size in pages: half of the memory, Linux's default. */
 uint64_t tmpfs_max_pages(void);
 extern const struct file_ops tmpfs_file_ops;
+/* Is `sb` a tmpfs (any mount of it)? */
+bool tmpfs_is(const struct vfs_sb *sb);
+/*
+ * Writing `ino`'s data gives EROFS: a file of a read-only filesystem that
+ * keeps data there (the image's, a read-only tmpfs's), not a device or a
+ * generated file, which answer for themselves (Linux lets a device node on
+ * a read-only mount be written).
+ */
+static inline bool vfs_data_rdonly(const struct inode *ino)
+{
+	return ino->sb && ino->sb->rdonly && (!ino->fops || ino->fops == &tmpfs_file_ops);
+}
 /* How the VMA layer fills a mapping of `ino` (core/vm.h struct vm_file_ops):
  * tmpfs_vm_ops (tmpfs.c) for tmpfs files, image_vm_ops (image.c) for files
  * whose bytes lie in memory (the image, the vDSO's pages). */

@@ -66,7 +66,7 @@ static bool open_denied(struct inode *ino, long flags)
 
 	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
 		return false;
-	if (wr && (S_ISDIR(ino->mode) || (ino->sb && ino->sb->rdonly && !ino->fops)))
+	if (wr && (S_ISDIR(ino->mode) || vfs_data_rdonly(ino)))
 		return false;
 	return perm_may_open(ino, flags) != 0;
 }
@@ -550,7 +550,7 @@ static long put_statfs(struct inode *ino, uint64_t ubuf)
 	};
 
 	if (sb->space)
-		sb->space(&sp);
+		sb->space(sb, &sp);
 	st.blocks = sp.blocks;
 	st.bfree = st.bavail = sp.bfree;
 	st.files = sp.files;

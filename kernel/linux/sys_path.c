@@ -150,7 +150,7 @@ static uint64_t dir_size(struct inode *dir)
 	uint64_t n = 0;
 	struct inode *c;
 
-	if (dir->sb != &tmpfs_sb)
+	if (!tmpfs_is(dir->sb))
 		return BLKSIZE;
 	list_for_each_entry(c, &dir->children, sibling)
 		n++;
@@ -361,7 +361,7 @@ long sys_readlink(uint64_t path, uint64_t buf, long n)
  * refuses writing, then the permission bits decide. */
 static long access_check(struct inode *ino, long mode)
 {
-	if ((mode & W_OK) && ino->sb && ino->sb->rdonly && !ino->fops)
+	if ((mode & W_OK) && vfs_data_rdonly(ino))
 		return -EROFS; /* the image is read-only */
 	return perm_inode(ino, mode) ? -EACCES : 0;
 }
