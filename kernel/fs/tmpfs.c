@@ -54,9 +54,11 @@ uint64_t tmpfs_max_pages(void)
 	return mem_total_frames() / 2; /* mm/shmem.c shmem_default_max_blocks */
 }
 
+/* Regular files made in /dev (devtmpfs, a tmpfs on Linux too) count in
+ * the boot tmpfs' size: devfs' superblock has no size of its own. */
 static struct tmpfs_info *info_of(const struct vfs_sb *sb)
 {
-	return sb->priv;
+	return sb->type == &tmpfs_type ? sb->priv : &boot_info;
 }
 
 static uint64_t info_max(const struct tmpfs_info *ti)

@@ -6,7 +6,8 @@
  * or renamed (EBUSY), an open file or a working directory in it makes
  * umount EBUSY, MNT_EXPIRE and MNT_DETACH, remount read-only, size=,
  * stacked mounts, /proc/mounts and /proc/self/mountinfo lines, the EINVAL,
- * ENOENT, ENOTDIR and ENODEV cases, and EPERM without CAP_SYS_ADMIN.
+ * ENOENT, ENOTDIR and ENODEV cases, and EPERM without CAP_SYS_ADMIN.  And
+ * a regular file in /dev, which shares the boot tmpfs' size accounting.
  *
  * It changes the mount table: the CLI test runs it natively only under
  * `unshare --mount` (a private namespace), never in tests/run.sh's plain
@@ -207,6 +208,22 @@ static void errors(void)
 	guest_check_err("umount without it", umount(mnt), EPERM);
 }
 
+/* devtmpfs takes regular files as the tmpfs it is (once a kernel panic:
+ * /dev had no tmpfs size to count the page in). */
+static void dev_file(void)
+{
+	char path[64], buf[4] = { 0 };
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/monos-mount-test-%d", getpid());
+	fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0600);
+	guest_check("a file in /dev", fd >= 0);
+	guest_check("written and read back",
+		    write(fd, "abc", 3) == 3 && pread(fd, buf, 3, 0) == 3 && !strcmp(buf, "abc"));
+	close(fd);
+	guest_check("and removed", unlink(path) == 0);
+}
+
 int main(void)
 {
 	strcpy(top, "/tmp/mountXXXXXX");
@@ -221,6 +238,7 @@ int main(void)
 	busy();
 	remount_and_size();
 	stack_and_detach();
+	dev_file();
 	errors();
 	unlink(sub);
 	rmdir(mnt);
