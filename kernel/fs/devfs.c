@@ -25,9 +25,11 @@ static void devfs_space(const struct vfs_sb *sb, struct vfs_space *sp)
 	sp->blocks = sp->bfree = tmpfs_max_pages();
 }
 
-struct vfs_sb devfs_sb = {
-	.name = "devtmpfs", .magic = TMPFS_MAGIC, .dev = DEVFS_DEV, .space = devfs_space
-};
+struct vfs_sb devfs_sb = { .name = "devtmpfs",
+			   .magic = TMPFS_MAGIC,
+			   .dev = DEVFS_DEV,
+			   .space = devfs_space,
+			   .iops = &libfs_rw_iops };
 #define MKDEV(major, minor) (((major) << 8) | (minor))
 
 static long null_read(struct file *f, void *kbuf, size_t n, uint64_t off)

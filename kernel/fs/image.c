@@ -37,6 +37,7 @@ struct vfs_sb vfs_image_sb = { .name = "rootfs",
 			       .magic = ROMFS_MAGIC,
 			       .dev = IMAGE_DEV,
 			       .rdonly = true,
+			       .iops = &libfs_ro_iops,
 			       .space = image_space };
 
 static struct runfile runfiles[MAX_RUNFILES];

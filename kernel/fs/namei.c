@@ -1,12 +1,12 @@
 /*
  * Changing the tree: creating, removing, linking and renaming entries, with
- * Linux's checks and errors.  The filesystems share one tree, so these work
- * on any directory whose filesystem is writable (tmpfs); the image gives
- * EROFS, and an operation spanning two filesystems EXDEV.
+ * Linux's checks and errors (fs/namei.c's may_create, may_delete and the
+ * vfs_* functions), then the directory's filesystem's operation
+ * (struct inode_operations) makes the change.  A read-only filesystem gives
+ * EROFS, an operation spanning two filesystems EXDEV, a mount point EBUSY.
  */
 #include "fs/vfs.h"
 #include "fs/perm.h"
-#include "core/heap.h"
 #include "core/kernel.h"
 
 static bool is_dot(const char *name, size_t len)
@@ -33,27 +33,12 @@ static int ro_check(struct inode *dir)
 	return !dir->sb || dir->sb->rdonly ? -EROFS : 0;
 }
 
-/* A kmalloc'ed copy of a name, for entries that outlive the caller's path. */
-static char *dup_name(const char *name, size_t len)
-{
-	char *s = kmalloc(len + 1);
-
-	if (s) {
-		memcpy(s, name, len);
-		s[len] = 0;
-	}
-	return s;
-}
-
-static void touch_dir(struct inode *dir)
-{
-	dir->mtime = dir->ctime = vfs_now();
-}
+/* The operation is missing: a filesystem that cannot make such an entry
+ * (Linux's EPERM when an inode has no mkdir, link...). */
+#define NO_OP(dir, op) (!vfs_iops(dir)->op)
 
 struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode)
 {
-	struct inode *ino;
-	char *copy;
 	int err;
 
 	if ((err = dir_check(dir, name, len)))
@@ -62,46 +47,9 @@ struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32
 		return ERR_PTR(-EEXIST);
 	if ((err = ro_check(dir)) || (err = perm_may_create(dir)))
 		return ERR_PTR(err);
-	if (!(copy = dup_name(name, len)))
-		return ERR_PTR(-ENOMEM);
-	if (!(ino = vfs_new_inode(dir, copy, len, mode))) {
-		kfree(copy);
-		return ERR_PTR(-ENOMEM);
-	}
-	ino->name_owned = true;
-	perm_init_owner(ino, dir);
-	ino->atime = ino->mtime = ino->ctime = vfs_now();
-	if (S_ISREG(mode))
-		ino->fops = &tmpfs_file_ops;
-	if (S_ISDIR(mode))
-		dir->nlink++;
-	touch_dir(dir);
-	return ino;
-}
-
-/* Take entry `e` out of its directory; the inode it stands for loses a link
- * and goes when nothing holds it. */
-static void detach(struct inode *e)
-{
-	struct inode *ino = vfs_real(e), *dir = e->parent;
-
-	list_del(&e->sibling);
-	touch_dir(dir);
-	if (S_ISDIR(ino->mode)) {
-		dir->nlink--;
-		ino->nlink = 0;
-	} else {
-		ino->nlink--;
-	}
-	ino->ctime = vfs_now();
-	if (e != ino) { /* a hard-link entry: only the entry goes */
-		kfree((void *)e->name);
-		kfree(e);
-		vfs_iget(ino), vfs_iput(ino);
-		return;
-	}
-	e->parent = NULL;
-	vfs_iget(ino), vfs_iput(ino); /* frees it if nothing else holds it */
+	if (NO_OP(dir, create))
+		return ERR_PTR(-EPERM);
+	return vfs_iops(dir)->create(dir, name, len, mode);
 }
 
 int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
@@ -128,17 +76,18 @@ int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
 		return err;
 	if (ino->mounted)
 		return -EBUSY; /* Linux's is_local_mountpoint, before emptiness */
-	if (rmdir && !list_empty(&ino->children))
+	if (rmdir && !vfs_dir_empty(ino))
 		return -ENOTEMPTY;
-	if (ino->sb != dir->sb) /* a mount point, or the image under /tmp */
+	if (ino->sb != dir->sb) /* the image under /tmp */
 		return ino->sb && ino->sb->rdonly ? -EROFS : -EBUSY;
-	detach(e);
+	if (NO_OP(dir, unlink))
+		return -EPERM;
+	vfs_iops(dir)->unlink(dir, e);
 	return 0;
 }
 
 int vfs_link(struct inode *target, struct inode *dir, const char *name, size_t len)
 {
-	struct inode *e;
 	int err;
 
 	target = vfs_real(target);
@@ -154,14 +103,9 @@ int vfs_link(struct inode *target, struct inode *dir, const char *name, size_t l
 		return -EPERM;
 	if (!target->nlink)
 		return -ENOENT;
-	e = vfs_create(dir, name, len, target->mode);
-	if (IS_ERR(e))
-		return PTR_ERR(e);
-	e->fops = NULL;
-	e->hard = target;
-	target->nlink++;
-	target->ctime = vfs_now();
-	return 0;
+	if (NO_OP(dir, link))
+		return -EPERM;
+	return vfs_iops(dir)->link(target, dir, name, len);
 }
 
 /* Is `dir` the directory `anc` or below it? */
@@ -173,26 +117,6 @@ static bool is_under(struct inode *dir, struct inode *anc)
 	return false;
 }
 
-/* Move entry `e` into `ndir` under the name `copy` (kmalloc'ed). */
-static void move_entry(struct inode *e, struct inode *ndir, char *copy, size_t nlen)
-{
-	struct inode *odir = e->parent, *ino = vfs_real(e);
-
-	list_del(&e->sibling);
-	if (e->name_owned)
-		kfree((void *)e->name);
-	e->name = copy;
-	e->namelen = nlen;
-	e->name_owned = true;
-	e->parent = ndir;
-	list_add_tail(&e->sibling, &ndir->children);
-	if (S_ISDIR(ino->mode) && odir != ndir)
-		odir->nlink--, ndir->nlink++;
-	touch_dir(odir);
-	touch_dir(ndir);
-	ino->ctime = vfs_now();
-}
-
 /* May `o` replace `n`?  (Both exist; plain rename.) */
 static int replace_check(struct inode *o, struct inode *n)
 {
@@ -200,7 +124,7 @@ static int replace_check(struct inode *o, struct inode *n)
 		return -ENOTDIR;
 	if (!S_ISDIR(o->mode) && S_ISDIR(n->mode))
 		return -EISDIR;
-	if (S_ISDIR(n->mode) && !list_empty(&n->children))
+	if (S_ISDIR(n->mode) && !vfs_dir_empty(n))
 		return -ENOTEMPTY;
 	return 0;
 }
@@ -249,7 +173,6 @@ int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode 
 	       const char *nname, size_t nlen, unsigned flags)
 {
 	struct inode *oe, *ne;
-	char *copy, *copy2 = NULL;
 	int err;
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE) ||
@@ -272,16 +195,7 @@ int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode 
 		return -EBUSY; /* a mount point stays where it is */
 	if (ne && !(flags & RENAME_EXCHANGE) && (err = replace_check(vfs_real(oe), vfs_real(ne))))
 		return err;
-	if (!(copy = dup_name(nname, nlen)))
-		return -ENOMEM;
-	if ((flags & RENAME_EXCHANGE) && !(copy2 = dup_name(oname, olen))) {
-		kfree(copy);
-		return -ENOMEM;
-	}
-	if (flags & RENAME_EXCHANGE)
-		move_entry(ne, odir, copy2, olen);
-	else if (ne)
-		detach(ne);
-	move_entry(oe, ndir, copy, nlen);
-	return 0;
+	if (NO_OP(odir, rename))
+		return -EPERM;
+	return vfs_iops(odir)->rename(odir, oe, ndir, ne, nname, nlen, flags);
 }

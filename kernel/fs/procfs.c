@@ -24,9 +24,11 @@
 #define GEN_MAX		 (4ul << 20)
 #define NSEC		 1000000000ull
 
-struct vfs_sb procfs_sb = {
-	.name = "proc", .magic = PROC_SUPER_MAGIC, .dev = PROC_DEV, .rdonly = true
-};
+struct vfs_sb procfs_sb = { .name = "proc",
+			    .magic = PROC_SUPER_MAGIC,
+			    .dev = PROC_DEV,
+			    .rdonly = true,
+			    .iops = &libfs_ro_iops };
 
 /* The text of an open generated file. */
 struct gen_text {
@@ -304,6 +306,74 @@ static void sys_kernel_init(struct inode *proc)
 	string_file(rnd, "entropy_avail", "256", 0444);
 }
 
+static bool one_exists(int pid)
+{
+	return pid == 1;
+}
+
+static int one_next(int after)
+{
+	return after < 1 ? 1 : 0;
+}
+
+static const struct procfs_procs one_process = { one_exists, one_next };
+static const struct procfs_procs *procs = &one_process;
+
+void procfs_set_procs(const struct procfs_procs *p)
+{
+	procs = p;
+}
+
+/* A pid as /proc names it: decimal digits, no leading zero, below 2^31
+ * (Linux's name_to_int); -1 for any other name. */
+static int pid_of_name(const char *name, size_t len)
+{
+	long pid = 0;
+
+	if (!len || len > 10 || (len > 1 && name[0] == '0'))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+		pid = pid * 10 + (name[i] - '0');
+	}
+	return pid <= INT32_MAX ? (int)pid : -1;
+}
+
+static struct inode *proc_lookup(struct inode *dir, const char *name, size_t len)
+{
+	int pid = pid_of_name(name, len);
+
+	if (pid >= 0)
+		return procs->exists(pid) ? procfs_pid_dir(pid) : NULL;
+	return libfs_lookup(dir, name, len);
+}
+
+/* The fixed entries, then the processes, as Linux's proc_root_readdir:
+ * position `fixed + pid` is just past process `pid`. */
+static void proc_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
+{
+	uint64_t fixed = 0;
+	struct inode *c;
+	char name[12];
+
+	list_for_each_entry(c, &dir->children, sibling)
+		fixed++;
+	libfs_iterate(dir, ctx);
+	if (ctx->pos < fixed)
+		return; /* out of room */
+	for (int pid = procs->next(ctx->pos - fixed); pid > 0; pid = procs->next(pid)) {
+		struct inode *d = procfs_pid_dir(pid);
+		int len = fmt_snprintf(name, sizeof(name), "%d", pid);
+		if (!ctx->emit(ctx, name, len, d->ino, d->mode, fixed + pid))
+			return;
+		ctx->pos = fixed + pid;
+	}
+}
+
+static const struct inode_operations proc_root_iops = { .lookup = proc_lookup,
+							.iterate = proc_iterate };
+
 static struct inode *proc_root; /* set once at boot */
 
 struct inode *procfs_root(void)
@@ -323,6 +393,7 @@ void procfs_init(void)
 	proc->sb = &procfs_sb;
 	proc->mode = S_IFDIR | 0555;
 	proc_root = proc;
+	proc->iops = &proc_root_iops;
 	mount_boot(&procfs_sb, proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	procfs_file(proc, "meminfo", gen_meminfo, 0444);
 	procfs_file(proc, "cpuinfo", gen_cpuinfo, 0444);

@@ -1,6 +1,6 @@
 /*
  * /proc/1 (and /proc/self, a link to it): the one process as Linux describes
- * it.  exe and cwd are links, fd/ a directory rebuilt from the descriptor
+ * it.  procfs.c's lookup finds it (procfs_pid_dir); it is in no list.  exe and cwd are links, fd/ a directory rebuilt from the descriptor
  * table whenever it is looked at; cmdline and environ come from the per-run
  * data, auxv from exec, maps from the VMA list, in Linux's formats.
  */
@@ -256,7 +256,7 @@ static struct inode *fd_node(int fd)
 		kfree(name);
 		return NULL;
 	}
-	list_del(&ino->sibling); /* the refresh links it in */
+	list_del(&ino->sibling); /* fd_refresh links it in */
 	return fd_nodes[fd] = ino;
 }
 
@@ -310,6 +310,26 @@ static void pid_refresh(struct inode *dir)
 	kfree(path);
 }
 
+/* The dynamic directories: up to date before each lookup and listing. */
+static struct inode *pid_lookup(struct inode *dir, const char *name, size_t len)
+{
+	(dir == fd_dir ? fd_refresh : pid_refresh)(dir);
+	return libfs_lookup(dir, name, len);
+}
+
+static void pid_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
+{
+	(dir == fd_dir ? fd_refresh : pid_refresh)(dir);
+	libfs_iterate(dir, ctx);
+}
+
+static const struct inode_operations pid_iops = { .lookup = pid_lookup, .iterate = pid_iterate };
+
+struct inode *procfs_pid_dir(int pid)
+{
+	return pid_dir;
+}
+
 /* The program's path from the per-run data, made absolute with its cwd. */
 static void default_exe(void)
 {
@@ -328,14 +348,15 @@ static void default_exe(void)
 void procfs_pid_init(struct inode *proc)
 {
 	pid_dir = procfs_dir(proc, "1");
-	pid_dir->refresh = pid_refresh;
+	list_del(&pid_dir->sibling); /* found by lookup (procfs.c) */
+	pid_dir->iops = &pid_iops;
 	default_exe();
 	exe_link = procfs_link(pid_dir, "exe", exe_path);
 	cwd_link = procfs_link(pid_dir, "cwd", "/");
 	procfs_link(pid_dir, "root", "/");
 	fd_dir = procfs_dir(pid_dir, "fd");
 	fd_dir->mode = S_IFDIR | 0500;
-	fd_dir->refresh = fd_refresh;
+	fd_dir->iops = &pid_iops;
 	procfs_file(pid_dir, "cmdline", gen_cmdline, 0444);
 	procfs_file(pid_dir, "environ", gen_cmdline, 0400)->data = (const uint8_t *)"envp";
 	procfs_file(pid_dir, "auxv", gen_auxv, 0400);

@@ -12,9 +12,11 @@
 #define SYSFS_DEV    0x0016
 #define THP_PMD_SIZE (2ul << 20) /* one page-directory entry maps 2 MiB */
 
-struct vfs_sb sysfs_sb = {
-	.name = "sysfs", .magic = SYSFS_MAGIC, .dev = SYSFS_DEV, .rdonly = true
-};
+struct vfs_sb sysfs_sb = { .name = "sysfs",
+			   .magic = SYSFS_MAGIC,
+			   .dev = SYSFS_DEV,
+			   .rdonly = true,
+			   .iops = &libfs_ro_iops };
 
 static long gen_cpus(struct inode *ino, char *buf, size_t n)
 {

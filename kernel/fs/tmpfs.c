@@ -41,6 +41,7 @@ struct vfs_sb tmpfs_sb = { .name = "tmpfs",
 			   .magic = TMPFS_MAGIC,
 			   .dev = TMPFS_DEV,
 			   .space = tmpfs_space,
+			   .iops = &libfs_rw_iops,
 			   .type = &tmpfs_type,
 			   .priv = &boot_info };
 
@@ -476,6 +477,7 @@ static int tmpfs_fill(struct mount *m, const char *source, const char *data)
 			       .dev = mount_anon_dev(),
 			       .rdonly = m->flags & MS_RDONLY,
 			       .space = tmpfs_space,
+			       .iops = &libfs_rw_iops,
 			       .type = &tmpfs_type,
 			       .priv = ti };
 	cred_new_owner(&m->root->uid, &m->root->gid);

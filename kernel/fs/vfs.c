@@ -80,16 +80,52 @@ unsigned vfs_set_umask(unsigned mask)
 	return old;
 }
 
+const struct inode_operations *vfs_iops(const struct inode *ino)
+{
+	if (ino->iops)
+		return ino->iops;
+	return ino->sb && ino->sb->iops ? ino->sb->iops : &libfs_ro_iops;
+}
+
 struct inode *vfs_child(struct inode *dir, const char *name, size_t len)
 {
-	struct inode *c;
+	return vfs_iops(dir)->lookup(dir, name, len);
+}
 
-	if (dir->refresh)
-		dir->refresh(dir);
-	list_for_each_entry(c, &dir->children, sibling)
-		if (c->namelen == len && !memcmp(c->name, name, len))
-			return c;
-	return NULL;
+/* vfs_dir_empty's listener: the first entry answers. */
+static bool found_entry(struct vfs_dir_ctx *ctx, const char *name, size_t len, uint64_t ino,
+			uint32_t mode, uint64_t next)
+{
+	ctx->pos = UINT64_MAX;
+	return false;
+}
+
+bool vfs_dir_empty(struct inode *dir)
+{
+	struct vfs_dir_ctx ctx = { .emit = found_entry };
+
+	vfs_iops(dir)->iterate(dir, &ctx);
+	return ctx.pos != UINT64_MAX;
+}
+
+char *vfs_readlink(struct inode *ino)
+{
+	char *target;
+	long len;
+
+	if (!S_ISLNK(ino->mode))
+		return ERR_PTR(-EINVAL);
+	if (ino->size >= PATH_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	if (!(target = kmalloc(ino->size + 1)))
+		return ERR_PTR(-ENOMEM);
+	len = vfs_iops(ino)->readlink(ino, target, ino->size);
+	if (len < 0) {
+		kfree(target);
+		return ERR_PTR(len);
+	}
+	target[len] = 0;
+	return target;
 }
 
 struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uint32_t mode)
@@ -179,12 +215,8 @@ static struct inode *lookup_depth(struct inode *dir, const char *path, bool foll
 			char *target;
 			if (++*links > SYMLOOP_MAX)
 				return ERR_PTR(-ELOOP);
-			if (next->size >= PATH_MAX)
-				return ERR_PTR(-ENAMETOOLONG);
-			if (!(target = kmalloc(next->size + 1)))
-				return ERR_PTR(-ENOMEM);
-			memcpy(target, next->data, next->size);
-			target[next->size] = 0;
+			if (IS_ERR(target = vfs_readlink(next)))
+				return (struct inode *)target;
 			next = lookup_depth(cur, target, true, links);
 			kfree(target);
 			if (IS_ERR(next))

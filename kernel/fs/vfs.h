@@ -71,6 +71,50 @@ struct vfs_space {
 
 struct vfs_fs_type;
 struct mount;
+struct inode;
+
+/* A directory listing in progress (getdents): the filesystem hands each
+ * entry to `emit`, from its position `pos` on (0: the first entry after
+ * "." and ".."; further values are the filesystem's own cookies). */
+struct vfs_dir_ctx {
+	/* Take one entry; `next` is the position after it.  false: no room,
+	 * stop (the entry comes again from the same position). */
+	bool (*emit)(struct vfs_dir_ctx *ctx, const char *name, size_t len, uint64_t ino,
+		     uint32_t mode, uint64_t next);
+	uint64_t pos;
+};
+
+/*
+ * A filesystem's operations on its directories and symlinks (Linux's
+ * inode_operations).  The VFS (fs/vfs.c path lookup, fs/namei.c, the
+ * system calls) makes every check Linux's VFS makes (names, types,
+ * permissions, read-only, busy mount points, emptiness) and then calls
+ * these, which only change the filesystem.  Entries are inodes here: a
+ * hard link is an entry whose `hard` is the inode.  A read-only
+ * filesystem leaves the changing ones NULL.  fs/libfs.c has the ones the
+ * in-memory trees share.
+ */
+struct inode_operations {
+	/* The entry `name` of directory `dir` (unresolved), or NULL. */
+	struct inode *(*lookup)(struct inode *dir, const char *name, size_t len);
+	/* List `dir` from ctx->pos on (struct vfs_dir_ctx). */
+	void (*iterate)(struct inode *dir, struct vfs_dir_ctx *ctx);
+	/* Copy symlink `ino`'s target (at most `n` bytes, no NUL): its
+	 * length or -errno. */
+	long (*readlink)(struct inode *ino, char *buf, size_t n);
+	/* A new entry of `mode` (S_IFREG, S_IFDIR, S_IFLNK...) owned as
+	 * perm_init_owner says; ERR_PTR(-ENOMEM). */
+	struct inode *(*create)(struct inode *dir, const char *name, size_t len, uint32_t mode);
+	/* A new entry for non-directory `target`: 0 or -ENOMEM. */
+	int (*link)(struct inode *target, struct inode *dir, const char *name, size_t len);
+	/* Remove entry `e` of `dir` (a non-directory, or an empty directory). */
+	void (*unlink)(struct inode *dir, struct inode *e);
+	/* Move entry `oe` of `odir` to `nname` in `ndir`, replacing entry `ne`
+	 * (NULL: none) or, with RENAME_EXCHANGE, trading places with it:
+	 * 0 or -ENOMEM (nothing changed). */
+	int (*rename)(struct inode *odir, struct inode *oe, struct inode *ndir, struct inode *ne,
+		      const char *nname, size_t nlen, unsigned flags);
+};
 
 /* A filesystem (a superblock): what statfs reports and whether its tree
  * may change.  Those mounted at boot are static; one mount(2) makes is its
@@ -83,10 +127,11 @@ struct vfs_sb {
 	/* Optional: fill in its size and what is free (zeroed before).  None
 	 * reports zeros, as Linux's simple_statfs does for proc and sysfs. */
 	void (*space)(const struct vfs_sb *sb, struct vfs_space *sp);
-	const struct vfs_fs_type *type; /* what made it (NULL: boot-only kinds) */
-	void *priv;			/* the filesystem's own (tmpfs: its size) */
-	unsigned irefs;			/* vfs_iget references on its inodes */
-	struct mount *detached;		/* lazily unmounted: freed at irefs 0 */
+	const struct inode_operations *iops; /* its directories' and symlinks' */
+	const struct vfs_fs_type *type;	     /* what made it (NULL: boot-only kinds) */
+	void *priv;			     /* the filesystem's own (tmpfs: its size) */
+	unsigned irefs;			     /* vfs_iget references on its inodes */
+	struct mount *detached;		     /* lazily unmounted: freed at irefs 0 */
 };
 extern struct vfs_sb vfs_image_sb, tmpfs_sb, devfs_sb, procfs_sb, sysfs_sb;
 
@@ -120,9 +165,9 @@ struct inode {
 	uint64_t *pages;	     /* tmpfs files: frame addresses, 0 = hole */
 	uint64_t npages;	     /* tmpfs files: slots in `pages` */
 	bool shm;		     /* tmpfs: memfd or shared memory, outside /tmp's size limit */
-	/* Dynamic directories (/proc/self/fd): bring `children` up to date
-	 * before a lookup or listing. */
-	void (*refresh)(struct inode *dir);
+	/* Its own operations (procfs' dynamic directories); NULL: its
+	 * filesystem's. */
+	const struct inode_operations *iops;
 	/* Generated files (/proc): fill `buf` with the content, return its
 	 * length or -errno; `buf` is grown by the caller (procfs.c). */
 	long (*generate)(struct inode *ino, char *buf, size_t n);
@@ -227,6 +272,25 @@ void vfs_init_mounts(void);
 
 /* The per-run data file `name` (bootinfo.h MONOS_RUN_*): 0 or -ENOENT. */
 int vfs_runfile(const char *name, const uint8_t **data, size_t *size);
+
+/* libfs.c: the operations of the in-memory trees (Linux's simple_*):
+ * read-only ones (the image, /proc, /sys) and writable ones (tmpfs, /dev).
+ * The lookup, listing and readlink of an in-memory tree, for filesystems
+ * that wrap them (procfs' dynamic directories). */
+extern const struct inode_operations libfs_ro_iops, libfs_rw_iops;
+struct inode *libfs_lookup(struct inode *dir, const char *name, size_t len);
+void libfs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx);
+
+/* The operations of `ino`: its own, its filesystem's, or the read-only
+ * in-memory tree's (inodes of no filesystem). */
+const struct inode_operations *vfs_iops(const struct inode *ino);
+
+/* Read symlink `ino`'s target into a new NUL-terminated kmalloc'ed string:
+ * ERR_PTR(-ENAMETOOLONG, -ENOMEM, -EINVAL when not a symlink). */
+char *vfs_readlink(struct inode *ino);
+
+/* Does directory `dir` have no entries ("." and ".." aside)? */
+bool vfs_dir_empty(struct inode *dir);
 
 /* The inode an entry stands for (hard-link entries give their inode). */
 static inline struct inode *vfs_real(struct inode *entry)
