@@ -57,10 +57,9 @@ static struct inode *make_path(const char *path, size_t len, uint32_t mode)
 			j++;
 		bool last = j >= len;
 		if (j > i) {
-			c = vfs_child(dir, path + i, j - i);
-			if (!c)
-				c = vfs_new_inode(dir, path + i, j - i,
-						  last ? mode : (S_IFDIR | 0755));
+			struct dentry *d = vfs_child(dir, path + i, j - i);
+			c = d ? d->inode
+			      : vfs_new_inode(dir, path + i, j - i, last ? mode : (S_IFDIR | 0755));
 			if (!c)
 				return ERR_PTR(-ENOMEM);
 			if (!last && !S_ISDIR(c->mode))
@@ -131,7 +130,6 @@ int vfs_init_image(const void *buf, size_t len)
 	struct cpio_entry e;
 	int r;
 
-	list_init(&vfs_root()->children);
 	vfs_root()->ino = 1;
 	image_size = len;
 	cpio_iter_init(&it, buf, len);

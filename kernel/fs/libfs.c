@@ -1,9 +1,9 @@
 /*
  * The in-memory trees' inode operations (fs layer; Linux's libfs simple_*
  * helpers).  The image, /proc and /sys (read-only) and tmpfs and /dev
- * (writable) keep every directory as a list of child inodes, each inode
- * being also its entry (vfs.h): these operations look entries up, list,
- * read symlinks, and make, link, remove and move entries there.  The
+ * (writable) keep every directory as its list of entries (vfs.h struct
+ * dentry), pinned: these operations look entries up, list, read symlinks,
+ * and make, link, remove and move entries there.  The
  * checks before each change (names, permissions, types, emptiness, busy
  * mount points) are the VFS's (fs/namei.c); what is here only changes the
  * tree and its link counts and times.
@@ -13,26 +13,27 @@
 #include "core/heap.h"
 #include "core/kernel.h"
 
-struct inode *libfs_lookup(struct inode *dir, const char *name, size_t len)
+/* The cache of entries is the whole directory here (vfs.h struct dentry). */
+struct dentry *libfs_lookup(struct inode *dir, const char *name, size_t len)
 {
-	struct inode *c;
+	struct dentry *c;
 
-	list_for_each_entry(c, &dir->children, sibling)
+	list_for_each_entry(c, &dir->dentry->children, sibling)
 		if (c->namelen == len && !memcmp(c->name, name, len))
 			return c;
 	return NULL;
 }
 
-/* Positions are indexes in the list of children. */
+/* Positions are indexes in the list of entries. */
 void libfs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 {
 	uint64_t idx = 0;
-	struct inode *c;
+	struct dentry *c;
 
-	list_for_each_entry(c, &dir->children, sibling) {
+	list_for_each_entry(c, &dir->dentry->children, sibling) {
 		if (idx++ < ctx->pos)
 			continue;
-		if (!ctx->emit(ctx, c->name, c->namelen, vfs_real(c)->ino, vfs_real(c)->mode, idx))
+		if (!ctx->emit(ctx, c->name, c->namelen, c->inode->ino, c->inode->mode, idx))
 			return;
 		ctx->pos = idx;
 	}
@@ -73,7 +74,7 @@ static struct inode *libfs_create(struct inode *dir, const char *name, size_t le
 		kfree(copy);
 		return ERR_PTR(-ENOMEM);
 	}
-	ino->name_owned = true;
+	ino->dentry->name_owned = true;
 	perm_init_owner(ino, dir);
 	ino->atime = ino->mtime = ino->ctime = vfs_now();
 	if (S_ISREG(mode))
@@ -84,26 +85,33 @@ static struct inode *libfs_create(struct inode *dir, const char *name, size_t le
 	return ino;
 }
 
+/* A further entry on the same inode. */
 static int libfs_link(struct inode *target, struct inode *dir, const char *name, size_t len)
 {
-	struct inode *e = libfs_create(dir, name, len, target->mode);
+	char *copy = dup_name(name, len);
+	struct dentry *d = copy ? vfs_dentry_new(dir, copy, len, target) : NULL;
 
-	if (IS_ERR(e))
-		return PTR_ERR(e);
-	e->fops = NULL;
-	e->hard = target;
+	if (!d) {
+		kfree(copy);
+		return -ENOMEM;
+	}
+	d->name_owned = true;
 	target->nlink++;
 	target->ctime = vfs_now();
+	touch_dir(dir);
 	return 0;
 }
 
-/* Take entry `e` out of `dir`; the inode it stands for loses a link and
- * goes when nothing holds it. */
-static void libfs_unlink(struct inode *dir, struct inode *e)
+/* Take entry `e` out of `dir`; the inode loses a link and goes when
+ * nothing holds it.  Its own entry stays with it, removed, for its name;
+ * a further one goes now. */
+static void libfs_unlink(struct inode *dir, struct dentry *e)
 {
-	struct inode *ino = vfs_real(e);
+	struct inode *ino = e->inode;
 
 	list_del(&e->sibling);
+	list_init(&e->sibling);
+	e->parent = NULL;
 	touch_dir(dir);
 	if (S_ISDIR(ino->mode)) {
 		dir->nlink--;
@@ -112,20 +120,15 @@ static void libfs_unlink(struct inode *dir, struct inode *e)
 		ino->nlink--;
 	}
 	ino->ctime = vfs_now();
-	if (e != ino) { /* a hard-link entry: only the entry goes */
-		kfree((void *)e->name);
-		kfree(e);
-		vfs_iget(ino), vfs_iput(ino);
-		return;
-	}
-	e->parent = NULL;
+	if (e != ino->dentry)
+		vfs_dentry_free(e);
 	vfs_iget(ino), vfs_iput(ino); /* frees it if nothing else holds it */
 }
 
 /* Move entry `e` into `ndir` under the name `copy` (kmalloc'ed). */
-static void move_entry(struct inode *e, struct inode *ndir, char *copy, size_t nlen)
+static void move_entry(struct dentry *e, struct inode *ndir, char *copy, size_t nlen)
 {
-	struct inode *odir = e->parent, *ino = vfs_real(e);
+	struct inode *odir = e->parent->inode, *ino = e->inode;
 
 	list_del(&e->sibling);
 	if (e->name_owned)
@@ -133,8 +136,8 @@ static void move_entry(struct inode *e, struct inode *ndir, char *copy, size_t n
 	e->name = copy;
 	e->namelen = nlen;
 	e->name_owned = true;
-	e->parent = ndir;
-	list_add_tail(&e->sibling, &ndir->children);
+	e->parent = ndir->dentry;
+	list_add_tail(&e->sibling, &ndir->dentry->children);
 	if (S_ISDIR(ino->mode) && odir != ndir)
 		odir->nlink--, ndir->nlink++;
 	touch_dir(odir);
@@ -142,8 +145,8 @@ static void move_entry(struct inode *e, struct inode *ndir, char *copy, size_t n
 	ino->ctime = vfs_now();
 }
 
-static int libfs_rename(struct inode *odir, struct inode *oe, struct inode *ndir, struct inode *ne,
-			const char *nname, size_t nlen, unsigned flags)
+static int libfs_rename(struct inode *odir, struct dentry *oe, struct inode *ndir,
+			struct dentry *ne, const char *nname, size_t nlen, unsigned flags)
 {
 	char *copy = dup_name(nname, nlen), *copy2 = NULL;
 

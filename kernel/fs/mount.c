@@ -46,8 +46,8 @@ static struct mount *root_of(const struct inode *dir)
 
 struct mount *mount_of(struct inode *ino)
 {
-	for (struct inode *i = ino; i; i = i->parent == i ? NULL : i->parent) {
-		struct mount *m = root_of(i);
+	for (struct dentry *d = ino->dentry; d; d = d->parent == d ? NULL : d->parent) {
+		struct mount *m = root_of(d->inode);
 		if (m)
 			return m;
 	}
@@ -98,7 +98,7 @@ void mount_boot(struct vfs_sb *sb, struct inode *root, const char *source, unsig
 		boot_out_of_memory("the mount table");
 	m->sb = sb;
 	m->root = root;
-	m->parent = root == vfs_root() ? NULL : mount_of(root->parent);
+	m->parent = root == vfs_root() ? NULL : mount_of(vfs_parent(root));
 	m->flags = flags;
 	m->source = source; /* a static string, never freed: boot mounts stay */
 	add(m);
@@ -126,16 +126,16 @@ static int graft(struct mount *m, struct inode *target)
 {
 	if (!S_ISDIR(target->mode))
 		return -ENOTDIR;
-	if (!target->parent || !target->nlink)
+	if (!vfs_parent(target) || !target->nlink)
 		return -ENOENT; /* removed */
 	if (target == vfs_root())
 		return -EBUSY; /* "/" stays the image's (fs/mount.h) */
 	m->mountpoint = target;
 	m->parent = mount_of(target);
-	m->root->parent = target->parent;
-	m->root->name = target->name;
-	m->root->namelen = target->namelen;
-	target->mounted = m;
+	m->root->dentry->parent = target->dentry->parent;
+	m->root->dentry->name = target->dentry->name;
+	m->root->dentry->namelen = target->dentry->namelen;
+	target->dentry->mounted = m;
 	add(m);
 	return 0;
 }
@@ -210,8 +210,8 @@ static void detach(struct mount *m)
 	list_for_each_entry_safe(c, tmp, &mounts, link)
 		if (c->parent == m)
 			detach(c);
-	m->mountpoint->mounted = NULL;
-	m->root->parent = NULL; /* what still holds it sees it removed */
+	m->mountpoint->dentry->mounted = NULL;
+	m->root->dentry->parent = NULL; /* what still holds it sees it removed */
 	list_del(&m->link);
 	if (m->sb->irefs)
 		m->sb->detached = m;

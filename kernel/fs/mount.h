@@ -5,7 +5,7 @@
  * another, its mount point.  Path lookup crosses it both ways: a lookup
  * that reaches the mount point goes on in the mounted root (mount_cross),
  * and ".." of that root is the mount point's parent, since the root's
- * `parent` is set to it when mounted (so getcwd and /proc paths need no
+ * entry's `parent` is set to it when mounted (so getcwd and /proc paths need no
  * mount case either).  Mounts stack: a second mount on the same place
  * covers the first's root.
  *
@@ -97,13 +97,13 @@ void mount_register(struct vfs_fs_type *t);
  * Boot only; out of memory ends the boot. */
 void mount_boot(struct vfs_sb *sb, struct inode *root, const char *source, unsigned long flags);
 
-/* The directory a lookup reaching `dir` goes on in: the root of the
- * topmost mount on it, or `dir` itself. */
-static inline struct inode *mount_cross(struct inode *dir)
+/* The entry a lookup reaching `d` goes on in: the root of the topmost
+ * mount on it, or `d` itself. */
+static inline struct dentry *mount_cross(struct dentry *d)
 {
-	while (dir->mounted)
-		dir = dir->mounted->root;
-	return dir;
+	while (d->mounted)
+		d = d->mounted->root->dentry;
+	return d;
 }
 
 /* A device number (st_dev) no mounted filesystem has, for a new one; 0

@@ -21,7 +21,7 @@ static int dir_check(struct inode *dir, const char *name, size_t len)
 		return -ENOTDIR;
 	if (len > NAME_MAX)
 		return -ENAMETOOLONG;
-	if (!dir->parent || !dir->nlink)
+	if (!vfs_parent(dir) || !dir->nlink)
 		return -ENOENT; /* removed while we held it */
 	return 0;
 }
@@ -47,14 +47,15 @@ struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32
 		return ERR_PTR(-EEXIST);
 	if ((err = ro_check(dir)) || (err = perm_may_create(dir)))
 		return ERR_PTR(err);
-	if (NO_OP(dir, create))
-		return ERR_PTR(-EPERM);
+	if (NO_OP(dir, create)) /* Linux: EACCES for a file, EPERM otherwise */
+		return ERR_PTR(S_ISREG(mode) ? -EACCES : -EPERM);
 	return vfs_iops(dir)->create(dir, name, len, mode);
 }
 
 int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
 {
-	struct inode *e, *ino;
+	struct dentry *e;
+	struct inode *ino;
 	int err;
 
 	if ((err = dir_check(dir, name, len)))
@@ -63,10 +64,10 @@ int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
 		return rmdir ? (len == 1 ? -EINVAL : -ENOTEMPTY) : -EISDIR;
 	if (!(e = vfs_child(dir, name, len)))
 		return -ENOENT;
-	ino = vfs_real(e);
+	ino = e->inode;
 	/* Linux's may_delete checks rights before the entry's type; a
 	 * read-only directory answers EROFS below instead. */
-	if (!ro_check(dir) && (err = perm_may_delete(dir, e)))
+	if (!ro_check(dir) && (err = perm_may_delete(dir, ino)))
 		return err;
 	if (rmdir && !S_ISDIR(ino->mode))
 		return -ENOTDIR;
@@ -74,7 +75,7 @@ int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
 		return -EISDIR;
 	if ((err = ro_check(dir)))
 		return err;
-	if (ino->mounted)
+	if (e->mounted)
 		return -EBUSY; /* Linux's is_local_mountpoint, before emptiness */
 	if (rmdir && !vfs_dir_empty(ino))
 		return -ENOTEMPTY;
@@ -90,7 +91,6 @@ int vfs_link(struct inode *target, struct inode *dir, const char *name, size_t l
 {
 	int err;
 
-	target = vfs_real(target);
 	if ((err = dir_check(dir, name, len)))
 		return err;
 	if (is_dot(name, len) || vfs_child(dir, name, len))
@@ -111,7 +111,7 @@ int vfs_link(struct inode *target, struct inode *dir, const char *name, size_t l
 /* Is `dir` the directory `anc` or below it? */
 static bool is_under(struct inode *dir, struct inode *anc)
 {
-	for (struct inode *i = dir; i; i = i->parent == i ? NULL : i->parent)
+	for (struct inode *i = dir; i; i = vfs_parent(i) == i ? NULL : vfs_parent(i))
 		if (i == anc)
 			return true;
 	return false;
@@ -130,49 +130,49 @@ static int replace_check(struct inode *o, struct inode *n)
 }
 
 /* Checks that hold for every rename; 1 when it is a no-op. */
-static int rename_check(struct inode *odir, struct inode *oe, struct inode *ndir, struct inode *ne,
-			unsigned flags)
+static int rename_check(struct inode *odir, struct dentry *oe, struct inode *ndir,
+			struct dentry *ne, unsigned flags)
 {
-	struct inode *o = vfs_real(oe);
+	struct inode *o = oe->inode;
 
 	if (odir->sb != ndir->sb || o->sb != odir->sb)
 		return -EXDEV;
 	if (S_ISDIR(o->mode) && is_under(ndir, o))
 		return -EINVAL; /* a directory into itself */
-	if (ne && (flags & RENAME_EXCHANGE) && S_ISDIR(vfs_real(ne)->mode) &&
-	    is_under(odir, vfs_real(ne)))
+	if (ne && (flags & RENAME_EXCHANGE) && S_ISDIR(ne->inode->mode) &&
+	    is_under(odir, ne->inode))
 		return -EINVAL;
 	if (ne && (flags & RENAME_NOREPLACE))
 		return -EEXIST;
 	if (!ne && (flags & RENAME_EXCHANGE))
 		return -ENOENT;
-	if (ne && vfs_real(ne) == o)
+	if (ne && ne->inode == o)
 		return 1; /* the same inode: Linux does nothing */
 	return 0;
 }
 
 /* Linux's vfs_rename rights: remove the old entry, add or replace the new
  * one, and write a directory whose ".." changes. */
-static int rename_perm(struct inode *odir, struct inode *oe, struct inode *ndir, struct inode *ne,
+static int rename_perm(struct inode *odir, struct dentry *oe, struct inode *ndir, struct dentry *ne,
 		       unsigned flags)
 {
-	int err = perm_may_delete(odir, oe);
+	int err = perm_may_delete(odir, oe->inode);
 
 	if (!err)
-		err = ne ? perm_may_delete(ndir, ne) : perm_may_create(ndir);
+		err = ne ? perm_may_delete(ndir, ne->inode) : perm_may_create(ndir);
 	if (err || odir == ndir)
 		return err;
-	if (S_ISDIR(vfs_real(oe)->mode) && (err = perm_inode(oe, MAY_WRITE)))
+	if (S_ISDIR(oe->inode->mode) && (err = perm_inode(oe->inode, MAY_WRITE)))
 		return err;
-	if ((flags & RENAME_EXCHANGE) && S_ISDIR(vfs_real(ne)->mode))
-		err = perm_inode(ne, MAY_WRITE);
+	if ((flags & RENAME_EXCHANGE) && S_ISDIR(ne->inode->mode))
+		err = perm_inode(ne->inode, MAY_WRITE);
 	return err;
 }
 
 int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
 	       const char *nname, size_t nlen, unsigned flags)
 {
-	struct inode *oe, *ne;
+	struct dentry *oe, *ne;
 	int err;
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE) ||
@@ -191,9 +191,9 @@ int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode 
 		return err < 0 ? err : 0;
 	if ((err = rename_perm(odir, oe, ndir, ne, flags)))
 		return err;
-	if (vfs_real(oe)->mounted || (ne && vfs_real(ne)->mounted))
+	if (oe->mounted || (ne && ne->mounted))
 		return -EBUSY; /* a mount point stays where it is */
-	if (ne && !(flags & RENAME_EXCHANGE) && (err = replace_check(vfs_real(oe), vfs_real(ne))))
+	if (ne && !(flags & RENAME_EXCHANGE) && (err = replace_check(oe->inode, ne->inode)))
 		return err;
 	if (NO_OP(odir, rename))
 		return -EPERM;

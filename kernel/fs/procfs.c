@@ -137,11 +137,11 @@ int procfs_set_link(struct inode *ino, const char *target)
 	if (!copy)
 		return -ENOMEM; /* keeps the old target */
 	memcpy(copy, target, len + 1);
-	if (ino->name_owned) /* name_owned marks a heap target here */
+	if (ino->data_owned)
 		kfree((void *)ino->data);
 	ino->data = (const uint8_t *)copy;
 	ino->size = len;
-	ino->name_owned = true;
+	ino->data_owned = true;
 	return 0;
 }
 
@@ -340,12 +340,15 @@ static int pid_of_name(const char *name, size_t len)
 	return pid <= INT32_MAX ? (int)pid : -1;
 }
 
-static struct inode *proc_lookup(struct inode *dir, const char *name, size_t len)
+static struct dentry *proc_lookup(struct inode *dir, const char *name, size_t len)
 {
 	int pid = pid_of_name(name, len);
+	struct inode *d;
 
-	if (pid >= 0)
-		return procs->exists(pid) ? procfs_pid_dir(pid) : NULL;
+	if (pid >= 0) { /* NULL while /proc is being built */
+		d = procs->exists(pid) ? procfs_pid_dir(pid) : NULL;
+		return d ? d->dentry : NULL;
+	}
 	return libfs_lookup(dir, name, len);
 }
 
@@ -354,10 +357,10 @@ static struct inode *proc_lookup(struct inode *dir, const char *name, size_t len
 static void proc_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 {
 	uint64_t fixed = 0;
-	struct inode *c;
+	struct dentry *c;
 	char name[12];
 
-	list_for_each_entry(c, &dir->children, sibling)
+	list_for_each_entry(c, &dir->dentry->children, sibling)
 		fixed++;
 	libfs_iterate(dir, ctx);
 	if (ctx->pos < fixed)
@@ -389,7 +392,7 @@ void procfs_init(void)
 		boot_out_of_memory("/proc");
 	if (!S_ISDIR(proc->mode)) /* the CLI never packs one: a hand-made image */
 		panic("boot: the image has a file where /proc must be a directory");
-	list_init(&proc->children); /* the mount hides the image's /proc */
+	list_init(&proc->dentry->children); /* the mount hides the image's /proc */
 	proc->sb = &procfs_sb;
 	proc->mode = S_IFDIR | 0555;
 	proc_root = proc;

@@ -220,12 +220,12 @@ static void fd_target(struct file *f, char *out, size_t n)
 
 	if (console_file_is_tty(f))
 		fmt_snprintf(out, n, "/dev/pts/0");
-	else if ((ino->mode & S_IFMT) == S_IFIFO && !ino->parent)
+	else if ((ino->mode & S_IFMT) == S_IFIFO && !ino->dentry)
 		fmt_snprintf(out, n, "pipe:[%lu]", ino->ino);
-	else if ((ino->mode & S_IFMT) == S_IFSOCK && !ino->parent)
+	else if ((ino->mode & S_IFMT) == S_IFSOCK && !ino->dentry)
 		fmt_snprintf(out, n, "socket:[%lu]", ino->ino);
-	else if (!ino->parent && !ino->sb && ino->namelen) /* in no filesystem */
-		fmt_snprintf(out, n, "anon_inode:%.*s", (int)ino->namelen, ino->name);
+	else if (!ino->dentry && !ino->sb && ino->anon_name) /* in no filesystem */
+		fmt_snprintf(out, n, "anon_inode:%s", ino->anon_name);
 	else if (vfs_path(ino, out, n) < 0)
 		fmt_snprintf(out, n, "anon_inode:[%lu]", ino->ino);
 }
@@ -256,7 +256,7 @@ static struct inode *fd_node(int fd)
 		kfree(name);
 		return NULL;
 	}
-	list_del(&ino->sibling); /* fd_refresh links it in */
+	list_del(&ino->dentry->sibling); /* fd_refresh links it in */
 	return fd_nodes[fd] = ino;
 }
 
@@ -266,13 +266,13 @@ static struct inode *fd_node(int fd)
 static void own_entries(struct inode *dir)
 {
 	const struct cred *c = cred_current();
-	struct inode *e;
+	struct dentry *e;
 
 	dir->uid = c->euid;
 	dir->gid = c->egid;
-	list_for_each_entry(e, &dir->children, sibling) {
-		e->uid = c->euid;
-		e->gid = c->egid;
+	list_for_each_entry(e, &dir->dentry->children, sibling) {
+		e->inode->uid = c->euid;
+		e->inode->gid = c->egid;
 	}
 }
 
@@ -283,7 +283,7 @@ static void fd_refresh(struct inode *dir)
 
 	if (!target)
 		return;
-	list_init(&dir->children);
+	list_init(&dir->dentry->children);
 	for (int fd = 0; (unsigned)fd < fd_table_end(); fd++) {
 		struct file *f = fd_get(fd);
 		struct inode *ino = f ? fd_node(fd) : NULL;
@@ -291,7 +291,7 @@ static void fd_refresh(struct inode *dir)
 			continue;
 		fd_target(f, target, PATH_MAX);
 		procfs_set_link(ino, target);
-		list_add_tail(&ino->sibling, &dir->children);
+		list_add_tail(&ino->dentry->sibling, &dir->dentry->children);
 	}
 	own_entries(dir);
 	kfree(target);
@@ -311,7 +311,7 @@ static void pid_refresh(struct inode *dir)
 }
 
 /* The dynamic directories: up to date before each lookup and listing. */
-static struct inode *pid_lookup(struct inode *dir, const char *name, size_t len)
+static struct dentry *pid_lookup(struct inode *dir, const char *name, size_t len)
 {
 	(dir == fd_dir ? fd_refresh : pid_refresh)(dir);
 	return libfs_lookup(dir, name, len);
@@ -348,7 +348,8 @@ static void default_exe(void)
 void procfs_pid_init(struct inode *proc)
 {
 	pid_dir = procfs_dir(proc, "1");
-	list_del(&pid_dir->sibling); /* found by lookup (procfs.c) */
+	list_del(&pid_dir->dentry->sibling); /* found by lookup (procfs.c) */
+	list_init(&pid_dir->dentry->sibling);
 	pid_dir->iops = &pid_iops;
 	default_exe();
 	exe_link = procfs_link(pid_dir, "exe", exe_path);

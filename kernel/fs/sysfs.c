@@ -43,7 +43,7 @@ void sysfs_init(void)
 		boot_out_of_memory("/sys");
 	if (!S_ISDIR(sys->mode)) /* the CLI never packs one: a hand-made image */
 		panic("boot: the image has a file where /sys must be a directory");
-	list_init(&sys->children); /* the mount hides the image's /sys */
+	list_init(&sys->dentry->children); /* the mount hides the image's /sys */
 	sys->sb = &sysfs_sb;
 	mount_boot(&sysfs_sb, sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	cpu = procfs_dir(procfs_dir(procfs_dir(sys, "devices"), "system"), "cpu");

@@ -363,10 +363,9 @@ void tmpfs_free(struct inode *ino)
 	if (S_ISLNK(ino->mode))
 		kfree((void *)ino->data);
 	ino->data = NULL;
-	if (ino->name_owned)
-		kfree((void *)ino->name);
-	ino->name = NULL;
-	ino->name_owned = false;
+	if (ino->dentry) /* its own entry, out of the tree by now */
+		vfs_dentry_free(ino->dentry);
+	ino->dentry = NULL;
 }
 
 struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
@@ -382,11 +381,12 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
 	copy[len] = 0;
 	/* Out of the tree at once, as an unlinked file: the last vfs_iput
 	 * frees it, and /proc shows its name with " (deleted)". */
-	list_del(&ino->sibling);
-	ino->parent = NULL;
+	list_del(&ino->dentry->sibling);
+	list_init(&ino->dentry->sibling);
+	ino->dentry->parent = NULL;
+	ino->dentry->name_owned = true;
 	ino->nlink = 0;
 	ino->shm = true;
-	ino->name_owned = true;
 	ino->sb = &tmpfs_sb;
 	ino->fops = &tmpfs_file_ops;
 	cred_new_owner(&ino->uid, &ino->gid);
@@ -496,21 +496,18 @@ out_free:
 
 /* Free entry `e` of a tree being torn down: no reference is left on any
  * of its inodes.  An inode goes with its last entry. */
-static void kill_entry(struct inode *e)
+static void kill_entry(struct dentry *e)
 {
-	struct inode *ino = vfs_real(e);
+	struct inode *ino = e->inode;
+	bool last = S_ISDIR(ino->mode) || !--ino->nlink;
 
 	list_del(&e->sibling);
+	list_init(&e->sibling);
 	e->parent = NULL;
-	if (e != ino) { /* a hard-link entry */
-		tmpfs_free(e);
-		kfree(e);
-		if (!--ino->nlink && !ino->parent) {
-			tmpfs_free(ino);
-			kfree(ino);
-		}
-	} else if (S_ISDIR(ino->mode) || !--ino->nlink) {
-		tmpfs_free(ino);
+	if (e != ino->dentry)
+		vfs_dentry_free(e);
+	if (last) {
+		tmpfs_free(ino); /* its own entry too */
 		kfree(ino);
 	}
 }
@@ -518,24 +515,25 @@ static void kill_entry(struct inode *e)
 /* Free the whole tree, depth first without recursion (trees may be deep). */
 static void tmpfs_kill(struct mount *m)
 {
-	struct inode *dir = m->root;
+	struct dentry *top = m->root->dentry, *dir = top;
 
 	for (;;) {
 		if (!list_empty(&dir->children)) {
-			struct inode *c = list_first_entry(&dir->children, struct inode, sibling);
-			if (S_ISDIR(c->mode) && !list_empty(&c->children))
+			struct dentry *c = list_first_entry(&dir->children, struct dentry, sibling);
+			if (S_ISDIR(c->inode->mode) && !list_empty(&c->children))
 				dir = c;
 			else
 				kill_entry(c);
 			continue;
 		}
-		if (dir == m->root)
+		if (dir == top)
 			break;
-		struct inode *up = dir->parent;
+		struct dentry *up = dir->parent;
 		kill_entry(dir);
 		dir = up;
 	}
-	kfree(m->root); /* its name is the mount point's */
+	kfree(top); /* its name is the mount point's */
+	kfree(m->root);
 	kfree(m->sb->priv);
 	kfree(m->sb);
 }

@@ -1,8 +1,8 @@
 /*
  * The VFS's tree (fs layer): the root, the process's place in it (its
- * working directory and umask), children by name, new inodes, path lookup
- * with symbolic links, and an inode's path.
- * Every filesystem hangs its inodes in this one tree (vfs.h); the image
+ * working directory and umask), entries (struct dentry) and new inodes,
+ * path lookup with symbolic links and mount points, and an inode's path.
+ * Every filesystem hangs its entries in this one tree (vfs.h); the image
  * (fs/image.c) fills it first, at boot.
  */
 #include "fs/vfs.h"
@@ -15,9 +15,16 @@
 #include <lib/fmt.h>
 
 /* The root belongs to the image, whose top directory it is. */
+static struct dentry root_dentry;
 static struct inode root = {
-	.mode = S_IFDIR | 0755, .nlink = 2, .parent = &root, .sb = &vfs_image_sb
+	.mode = S_IFDIR | 0755, .nlink = 2, .dentry = &root_dentry, .sb = &vfs_image_sb
 };
+static struct dentry root_dentry = { .name = "/",
+				     .namelen = 1,
+				     .parent = &root_dentry,
+				     .inode = &root,
+				     .children = LIST_HEAD_INIT(root_dentry.children),
+				     .sibling = LIST_HEAD_INIT(root_dentry.sibling) };
 static uint64_t next_ino = 2; /* 1 is the root's (vfs_init_image) */
 
 /*
@@ -87,9 +94,36 @@ const struct inode_operations *vfs_iops(const struct inode *ino)
 	return ino->sb && ino->sb->iops ? ino->sb->iops : &libfs_ro_iops;
 }
 
-struct inode *vfs_child(struct inode *dir, const char *name, size_t len)
+struct dentry *vfs_child(struct inode *dir, const char *name, size_t len)
 {
 	return vfs_iops(dir)->lookup(dir, name, len);
+}
+
+struct dentry *vfs_dentry_new(struct inode *dir, const char *name, size_t len, struct inode *ino)
+{
+	struct dentry *d = kzalloc(sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->name = name;
+	d->namelen = len;
+	d->inode = ino;
+	list_init(&d->children);
+	list_init(&d->sibling);
+	if (dir) {
+		d->parent = dir->dentry;
+		list_add_tail(&d->sibling, &dir->dentry->children);
+	}
+	if (!ino->dentry)
+		ino->dentry = d;
+	return d;
+}
+
+void vfs_dentry_free(struct dentry *d)
+{
+	if (d->name_owned)
+		kfree((void *)d->name);
+	kfree(d);
 }
 
 /* vfs_dir_empty's listener: the first entry answers. */
@@ -139,11 +173,10 @@ struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uin
 	ino->sb = dir->sb;
 	ino->atime = ino->mtime = ino->ctime = dir->mtime;
 	ino->nlink = S_ISDIR(mode) ? 2 : 1;
-	ino->name = name;
-	ino->namelen = len;
-	ino->parent = dir;
-	list_init(&ino->children);
-	list_add_tail(&ino->sibling, &dir->children);
+	if (!vfs_dentry_new(dir, name, len, ino)) {
+		kfree(ino);
+		return NULL;
+	}
 	return ino;
 }
 
@@ -158,15 +191,18 @@ struct inode *vfs_new_root(struct vfs_sb *sb, uint32_t mode)
 	ino->sb = sb;
 	ino->atime = ino->mtime = ino->ctime = vfs_now();
 	ino->nlink = 2;
-	list_init(&ino->children);
-	list_init(&ino->sibling);
+	/* Named and placed by the mounter (fs/mount.c graft). */
+	if (!vfs_dentry_new(NULL, NULL, 0, ino)) {
+		kfree(ino);
+		return NULL;
+	}
 	return ino;
 }
 
 struct inode *vfs_mknode(struct inode *dir, const char *name, uint32_t mode)
 {
-	struct inode *c = vfs_child(dir, name, strlen(name));
-	return c ? c : vfs_new_inode(dir, name, strlen(name), mode);
+	struct dentry *c = vfs_child(dir, name, strlen(name));
+	return c ? c->inode : vfs_new_inode(dir, name, strlen(name), mode);
 }
 
 /* Resolve one component; the caller handles "." and "..". */
@@ -179,11 +215,11 @@ static struct inode *step(struct inode *dir, const char *name, size_t len)
 	if (len == 1 && name[0] == '.')
 		return dir;
 	if (len == 2 && name[0] == '.' && name[1] == '.')
-		return dir->parent ? dir->parent : ERR_PTR(-ENOENT); /* removed */
-	struct inode *c = vfs_child(dir, name, len);
+		return vfs_parent(dir) ? vfs_parent(dir) : ERR_PTR(-ENOENT); /* removed */
+	struct dentry *c = vfs_child(dir, name, len);
 	/* Down into what is mounted there; up out of a mount root is its
 	 * parent link, set to the mount point's parent (fs/mount.h). */
-	return c ? mount_cross(vfs_real(c)) : ERR_PTR(-ENOENT);
+	return c ? mount_cross(c)->inode : ERR_PTR(-ENOENT);
 }
 
 static struct inode *lookup_depth(struct inode *dir, const char *path, bool follow, int *links)
@@ -243,20 +279,23 @@ struct inode *vfs_lookup(struct inode *dir, const char *path, bool follow)
 
 long vfs_path(struct inode *ino, char *buf, size_t n)
 {
+	struct dentry *d = ino->dentry, *top = &root_dentry;
 	size_t len = 0;
 
-	if (!ino->parent) { /* unlinked: what Linux shows is the old name */
-		long r = fmt_snprintf(buf, n, "/%.*s (deleted)", (int)ino->namelen, ino->name);
+	if (!d) /* in no tree (a pipe, a socket): no path */
+		return -ENOENT;
+	if (!d->parent) { /* unlinked: what Linux shows is the old name */
+		long r = fmt_snprintf(buf, n, "/%.*s (deleted)", (int)d->namelen, d->name);
 		return r < (long)n ? r : -ENAMETOOLONG;
 	}
-	if (ino == &root) {
+	if (d == top) {
 		if (n < 2)
 			return -ENAMETOOLONG;
 		buf[0] = '/', buf[1] = 0;
 		return 1;
 	}
 	/* Measure, then fill from the end. */
-	for (struct inode *i = ino; i != &root; i = i->parent) {
+	for (struct dentry *i = d; i != top; i = i->parent) {
 		if (!i->parent) /* a removed directory above */
 			return -ENOENT;
 		len += i->namelen + 1;
@@ -265,7 +304,7 @@ long vfs_path(struct inode *ino, char *buf, size_t n)
 		return -ENAMETOOLONG;
 	buf[len] = 0;
 	size_t pos = len;
-	for (struct inode *i = ino; i != &root; i = i->parent) {
+	for (struct dentry *i = d; i != top; i = i->parent) {
 		pos -= i->namelen;
 		memcpy(buf + pos, i->name, i->namelen);
 		buf[--pos] = '/';

@@ -1,8 +1,8 @@
 /*
- * The VFS: inodes in one tree, open files, and the program's descriptor
- * table.  Every filesystem lives in the same in-memory tree of inodes; an
- * inode's superblock (struct vfs_sb) says which filesystem it belongs to and
- * whether it may change.  The image (fs/image.c, read-only, from the
+ * The VFS: one tree of entries (struct dentry) naming inodes, the
+ * filesystems' operations on them (struct inode_operations), open files,
+ * and the program's descriptor table.  An inode's superblock (struct
+ * vfs_sb) says which filesystem it belongs to and whether it may change.  The image (fs/image.c, read-only, from the
  * initrd), tmpfs (fs/tmpfs.c, writable, at /tmp), /dev (fs/devfs.c), /proc
  * and /sys (fs/procfs.c, fs/sysfs.c, generated) and the console files behind
  * fds 0-2 (fs/console_file.c).  Changes to the tree (create, unlink, rename,
@@ -71,6 +71,7 @@ struct vfs_space {
 
 struct vfs_fs_type;
 struct mount;
+struct dentry;
 struct inode;
 
 /* A directory listing in progress (getdents): the filesystem hands each
@@ -89,14 +90,13 @@ struct vfs_dir_ctx {
  * inode_operations).  The VFS (fs/vfs.c path lookup, fs/namei.c, the
  * system calls) makes every check Linux's VFS makes (names, types,
  * permissions, read-only, busy mount points, emptiness) and then calls
- * these, which only change the filesystem.  Entries are inodes here: a
- * hard link is an entry whose `hard` is the inode.  A read-only
- * filesystem leaves the changing ones NULL.  fs/libfs.c has the ones the
+ * these, which only change the filesystem and its entries (struct dentry).
+ * A read-only filesystem leaves the changing ones NULL.  fs/libfs.c has the ones the
  * in-memory trees share.
  */
 struct inode_operations {
-	/* The entry `name` of directory `dir` (unresolved), or NULL. */
-	struct inode *(*lookup)(struct inode *dir, const char *name, size_t len);
+	/* The entry `name` of directory `dir`, or NULL. */
+	struct dentry *(*lookup)(struct inode *dir, const char *name, size_t len);
 	/* List `dir` from ctx->pos on (struct vfs_dir_ctx). */
 	void (*iterate)(struct inode *dir, struct vfs_dir_ctx *ctx);
 	/* Copy symlink `ino`'s target (at most `n` bytes, no NUL): its
@@ -108,11 +108,11 @@ struct inode_operations {
 	/* A new entry for non-directory `target`: 0 or -ENOMEM. */
 	int (*link)(struct inode *target, struct inode *dir, const char *name, size_t len);
 	/* Remove entry `e` of `dir` (a non-directory, or an empty directory). */
-	void (*unlink)(struct inode *dir, struct inode *e);
+	void (*unlink)(struct inode *dir, struct dentry *e);
 	/* Move entry `oe` of `odir` to `nname` in `ndir`, replacing entry `ne`
 	 * (NULL: none) or, with RENAME_EXCHANGE, trading places with it:
 	 * 0 or -ENOMEM (nothing changed). */
-	int (*rename)(struct inode *odir, struct inode *oe, struct inode *ndir, struct inode *ne,
+	int (*rename)(struct inode *odir, struct dentry *oe, struct inode *ndir, struct dentry *ne,
 		      const char *nname, size_t nlen, unsigned flags);
 };
 
@@ -136,12 +136,28 @@ struct vfs_sb {
 extern struct vfs_sb vfs_image_sb, tmpfs_sb, devfs_sb, procfs_sb, sysfs_sb;
 
 /*
- * An inode is also its (first) directory entry: name, parent and sibling
- * place it in the tree.  A hard link is a further entry whose `hard` names
- * the inode it stands for (vfs_lookup returns that inode).  An unlinked inode
- * that is still open leaves the tree (parent NULL) and lives until its last
- * reference goes.
+ * A directory entry (Linux's dentry): a name in a directory, standing for
+ * an inode.  A directory's entries hang in its own entry's `children`, the
+ * cache of what was looked up; for the in-memory trees (the image, tmpfs,
+ * /dev, /proc, /sys) it is the whole directory, and those entries live as
+ * long as the names (they are pinned: nothing else could bring them back).
+ * A filesystem that can read its entries again (a disk) may fill the cache
+ * in its lookup operation instead.  Hard links are several entries on one
+ * inode; an inode's `dentry` is the one it was made with (a directory has
+ * no other), which keeps its last name once it is removed (parent NULL),
+ * for /proc's "(deleted)".  Guarded by the system-call rule.
  */
+struct dentry {
+	const char *name; /* not NUL terminated; `name_owned`: kmalloc'ed */
+	size_t namelen;
+	bool name_owned;
+	struct dentry *parent;	   /* ".." (the root: itself); NULL: removed */
+	struct inode *inode;	   /* what the name stands for */
+	struct list_head children; /* directories: the cached struct dentry.sibling */
+	struct list_head sibling;
+	struct mount *mounted; /* directories: the mount on top of it (fs/mount.h) */
+};
+
 struct inode {
 	uint64_t ino;
 	uint32_t mode, uid, gid, nlink;
@@ -149,22 +165,17 @@ struct inode {
 	uint64_t atime, mtime, ctime; /* nanoseconds since the epoch */
 	const uint8_t *data;	      /* image files: the bytes, in the initrd;
 				       * symlinks of every fs: the target */
-	struct inode *parent;	      /* ".." (the root: itself); NULL: unlinked */
-	const char *name;	      /* the entry's name in its parent */
-	size_t namelen;
-	struct list_head children; /* directories: struct inode.sibling */
-	struct list_head sibling;
-	const struct file_ops *fops; /* devices, tmpfs, procfs: their operations;
+	bool data_owned;	      /* data was kmalloc'ed (symlinks made later) */
+	struct dentry *dentry;	      /* its entry (struct dentry); NULL: in no tree */
+	const char *anon_name;	      /* in no tree: what /proc shows ("[eventfd]") */
+	const struct file_ops *fops;  /* devices, tmpfs, procfs: their operations;
 				      * NULL: image file */
-	uint32_t rdev;		     /* devices: (major << 8) | minor */
-	struct vfs_sb *sb;	     /* its filesystem (NULL: none, e.g. console) */
-	struct inode *hard;	     /* hard-link entries: the inode itself */
-	struct mount *mounted;	     /* directories: the mount on top of it (fs/mount.h) */
-	unsigned refs;		     /* open files and mappings (vfs_iget) */
-	bool name_owned;	     /* name was kmalloc'ed (tmpfs): free it */
-	uint64_t *pages;	     /* tmpfs files: frame addresses, 0 = hole */
-	uint64_t npages;	     /* tmpfs files: slots in `pages` */
-	bool shm;		     /* tmpfs: memfd or shared memory, outside /tmp's size limit */
+	uint32_t rdev;		      /* devices: (major << 8) | minor */
+	struct vfs_sb *sb;	      /* its filesystem (NULL: none, e.g. console) */
+	unsigned refs;		      /* open files and mappings (vfs_iget) */
+	uint64_t *pages;	      /* tmpfs files: frame addresses, 0 = hole */
+	uint64_t npages;	      /* tmpfs files: slots in `pages` */
+	bool shm;		      /* tmpfs: memfd or shared memory, outside /tmp's size limit */
 	/* Its own operations (procfs' dynamic directories); NULL: its
 	 * filesystem's. */
 	const struct inode_operations *iops;
@@ -278,7 +289,7 @@ int vfs_runfile(const char *name, const uint8_t **data, size_t *size);
  * The lookup, listing and readlink of an in-memory tree, for filesystems
  * that wrap them (procfs' dynamic directories). */
 extern const struct inode_operations libfs_ro_iops, libfs_rw_iops;
-struct inode *libfs_lookup(struct inode *dir, const char *name, size_t len);
+struct dentry *libfs_lookup(struct inode *dir, const char *name, size_t len);
 void libfs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx);
 
 /* The operations of `ino`: its own, its filesystem's, or the read-only
@@ -292,10 +303,18 @@ char *vfs_readlink(struct inode *ino);
 /* Does directory `dir` have no entries ("." and ".." aside)? */
 bool vfs_dir_empty(struct inode *dir);
 
-/* The inode an entry stands for (hard-link entries give their inode). */
-static inline struct inode *vfs_real(struct inode *entry)
+/* A new entry `name` (not copied) for `ino` in directory `dir` (NULL: in
+ * none), which becomes `ino`'s own if it has none; NULL when out of
+ * memory.  vfs_dentry_free frees an entry out of its directory, and its
+ * name if owned. */
+struct dentry *vfs_dentry_new(struct inode *dir, const char *name, size_t len, struct inode *ino);
+void vfs_dentry_free(struct dentry *d);
+
+/* The directory `ino` is in (the root: itself); NULL if removed or in no
+ * tree. */
+static inline struct inode *vfs_parent(const struct inode *ino)
 {
-	return entry->hard ? entry->hard : entry;
+	return ino->dentry && ino->dentry->parent ? ino->dentry->parent->inode : NULL;
 }
 
 /* Take and drop a reference that keeps an unlinked inode's data alive
@@ -382,8 +401,8 @@ void file_put(struct file *f);
  */
 /* A new inode of `mode` (S_IFREG, S_IFDIR, S_IFLNK...): -EEXIST, -ENOMEM. */
 struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode);
-/* The entry itself, unresolved (a hard-link entry stays one), or NULL. */
-struct inode *vfs_child(struct inode *dir, const char *name, size_t len);
+/* The entry `name` of `dir` (its filesystem's lookup), or NULL. */
+struct dentry *vfs_child(struct inode *dir, const char *name, size_t len);
 /* Remove an entry: `rmdir` wants a directory (-ENOTDIR, -ENOTEMPTY), else
  * a non-directory (-EISDIR).  -ENOENT if absent. */
 int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir);

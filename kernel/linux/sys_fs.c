@@ -41,7 +41,7 @@ static struct inode *open_create(long dirfd, uint64_t upath, long flags, long mo
 		ino = ERR_PTR(r);
 	} else if (pl.slash) {
 		ino = ERR_PTR(-EISDIR);
-	} else if ((ino = vfs_child(pl.dir, pl.name, pl.len)) || !strcmp(pl.name, ".") ||
+	} else if (vfs_child(pl.dir, pl.name, pl.len) || !strcmp(pl.name, ".") ||
 		   !strcmp(pl.name, "..")) {
 		if (flags & O_EXCL)
 			ino = ERR_PTR(-EEXIST);
@@ -126,8 +126,8 @@ long sys_unlinkat(long dirfd, uint64_t path, long flags)
 	r = path_at_parent(dirfd, path, &pl);
 	if (!r && pl.slash && !(flags & AT_REMOVEDIR)) {
 		/* "file/": the slash asks for a directory */
-		struct inode *e = vfs_child(pl.dir, pl.name, pl.len);
-		r = !e ? -ENOENT : S_ISDIR(vfs_real(e)->mode) ? -EISDIR : -ENOTDIR;
+		struct dentry *e = vfs_child(pl.dir, pl.name, pl.len);
+		r = !e ? -ENOENT : S_ISDIR(e->inode->mode) ? -EISDIR : -ENOTDIR;
 	} else if (!r) {
 		r = vfs_remove(pl.dir, pl.name, pl.len, flags & AT_REMOVEDIR);
 	}
@@ -148,9 +148,9 @@ long sys_rmdir(uint64_t path)
 /* A trailing slash on either side of a rename needs a directory there. */
 static long slash_check(struct path_last *pl)
 {
-	struct inode *e = pl->slash ? vfs_child(pl->dir, pl->name, pl->len) : NULL;
+	struct dentry *e = pl->slash ? vfs_child(pl->dir, pl->name, pl->len) : NULL;
 
-	return e && !S_ISDIR(vfs_real(e)->mode) ? -ENOTDIR : 0;
+	return e && !S_ISDIR(e->inode->mode) ? -ENOTDIR : 0;
 }
 
 long sys_renameat2(long odfd, uint64_t opath, long ndfd, uint64_t npath, unsigned flags)
@@ -423,7 +423,6 @@ static long do_chmod(struct inode *ino, long mode)
 	mode = perm_chmod(ino, mode & MODE_BITS);
 	if (mode < 0)
 		return mode;
-	ino = vfs_real(ino);
 	ino->mode = (ino->mode & S_IFMT) | mode;
 	ino->ctime = vfs_now();
 	return 0;
@@ -455,7 +454,6 @@ static long do_chown(struct inode *ino, long uid, long gid)
 
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
-	ino = vfs_real(ino);
 	if ((err = perm_chown(ino, uid, gid)))
 		return err;
 	if ((uint32_t)uid != (uint32_t)-1)

@@ -345,10 +345,10 @@ long sys_getdents64(long fd, uint64_t buf, size_t n)
 	dir = f->inode;
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
-	if (!dir->parent)
+	if (!vfs_parent(dir))
 		return 0; /* a removed directory lists nothing */
 	for (uint64_t pos = f->off; pos < DOTS; pos++) {
-		struct inode *i = pos ? dir->parent : dir;
+		struct inode *i = pos ? vfs_parent(dir) : dir;
 		if (!emit_dirent(&d.ctx, "..", pos + 1, i->ino, S_IFDIR, pos + 1 - DOTS))
 			return d.used ? (long)d.used : d.err;
 		f->off = pos + 1;
