@@ -47,6 +47,29 @@ static long libfs_readlink(struct inode *ino, char *buf, size_t n)
 	return n;
 }
 
+/* The inode is all there is: its fields change; a size through tmpfs' data
+ * (the image's files refuse it there: EROFS). */
+int libfs_setattr(struct inode *ino, const struct vfs_iattr *a)
+{
+	int err;
+
+	if ((a->valid & VFS_ATTR_SIZE) && (err = tmpfs_truncate(ino, a->size)))
+		return err;
+	if (a->valid & VFS_ATTR_MODE)
+		ino->mode = (ino->mode & S_IFMT) | (a->mode & ~S_IFMT);
+	if (a->valid & VFS_ATTR_UID)
+		ino->uid = a->uid;
+	if (a->valid & VFS_ATTR_GID)
+		ino->gid = a->gid;
+	if (a->valid & VFS_ATTR_ATIME)
+		ino->atime = a->atime;
+	if (a->valid & VFS_ATTR_MTIME)
+		ino->mtime = a->mtime;
+	if (a->valid & VFS_ATTR_CTIME)
+		ino->ctime = a->ctime;
+	return 0;
+}
+
 /* A kmalloc'ed copy of a name, for entries that outlive the caller's path. */
 static char *dup_name(const char *name, size_t len)
 {
@@ -168,12 +191,14 @@ const struct inode_operations libfs_ro_iops = {
 	.lookup = libfs_lookup,
 	.iterate = libfs_iterate,
 	.readlink = libfs_readlink,
+	.setattr = libfs_setattr,
 };
 
 const struct inode_operations libfs_rw_iops = {
 	.lookup = libfs_lookup,
 	.iterate = libfs_iterate,
 	.readlink = libfs_readlink,
+	.setattr = libfs_setattr,
 	.create = libfs_create,
 	.link = libfs_link,
 	.unlink = libfs_unlink,

@@ -126,6 +126,13 @@ void vfs_dentry_free(struct dentry *d)
 	kfree(d);
 }
 
+int vfs_setattr(struct inode *ino, const struct vfs_iattr *a)
+{
+	const struct inode_operations *ops = vfs_iops(ino);
+
+	return ops->setattr ? ops->setattr(ino, a) : libfs_setattr(ino, a);
+}
+
 /* vfs_dir_empty's listener: the first entry answers. */
 static bool found_entry(struct vfs_dir_ctx *ctx, const char *name, size_t len, uint64_t ino,
 			uint32_t mode, uint64_t next)
@@ -153,7 +160,7 @@ char *vfs_readlink(struct inode *ino)
 		return ERR_PTR(-ENAMETOOLONG);
 	if (!(target = kmalloc(ino->size + 1)))
 		return ERR_PTR(-ENOMEM);
-	len = vfs_iops(ino)->readlink(ino, target, ino->size);
+	len = vfs_iops(ino)->readlink ? vfs_iops(ino)->readlink(ino, target, ino->size) : -EINVAL;
 	if (len < 0) {
 		kfree(target);
 		return ERR_PTR(len);

@@ -85,6 +85,22 @@ struct vfs_dir_ctx {
 	uint64_t pos;
 };
 
+/* What a setattr changes (Linux's ATTR_* of struct iattr): the fields of
+ * struct vfs_iattr that `valid` names. */
+#define VFS_ATTR_MODE  1u /* permission bits and set-id bits; the type stays */
+#define VFS_ATTR_UID   2u
+#define VFS_ATTR_GID   4u
+#define VFS_ATTR_SIZE  8u /* regular files: cut or extended with a hole */
+#define VFS_ATTR_ATIME 16u
+#define VFS_ATTR_MTIME 32u
+#define VFS_ATTR_CTIME 64u
+struct vfs_iattr {
+	unsigned valid;
+	uint32_t mode, uid, gid;
+	uint64_t size;
+	uint64_t atime, mtime, ctime; /* ns since the epoch */
+};
+
 /*
  * A filesystem's operations on its directories and symlinks (Linux's
  * inode_operations).  The VFS (fs/vfs.c path lookup, fs/namei.c, the
@@ -102,6 +118,11 @@ struct inode_operations {
 	/* Copy symlink `ino`'s target (at most `n` bytes, no NUL): its
 	 * length or -errno. */
 	long (*readlink)(struct inode *ino, char *buf, size_t n);
+	/* Change what `a` names of `ino` (any type; checked by the caller):
+	 * 0, or for VFS_ATTR_SIZE what tmpfs_truncate gives.  NULL: the
+	 * inode's fields are all there is (libfs_setattr, Linux's
+	 * simple_setattr). */
+	int (*setattr)(struct inode *ino, const struct vfs_iattr *a);
 	/* A new entry of `mode` (S_IFREG, S_IFDIR, S_IFLNK...) owned as
 	 * perm_init_owner says; ERR_PTR(-ENOMEM). */
 	struct inode *(*create)(struct inode *dir, const char *name, size_t len, uint32_t mode);
@@ -291,6 +312,7 @@ int vfs_runfile(const char *name, const uint8_t **data, size_t *size);
 extern const struct inode_operations libfs_ro_iops, libfs_rw_iops;
 struct dentry *libfs_lookup(struct inode *dir, const char *name, size_t len);
 void libfs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx);
+int libfs_setattr(struct inode *ino, const struct vfs_iattr *a);
 
 /* The operations of `ino`: its own, its filesystem's, or the read-only
  * in-memory tree's (inodes of no filesystem). */
@@ -299,6 +321,10 @@ const struct inode_operations *vfs_iops(const struct inode *ino);
 /* Read symlink `ino`'s target into a new NUL-terminated kmalloc'ed string:
  * ERR_PTR(-ENAMETOOLONG, -ENOMEM, -EINVAL when not a symlink). */
 char *vfs_readlink(struct inode *ino);
+
+/* Change the attributes `a` names through `ino`'s filesystem (chmod,
+ * chown, utimes, truncate, after their checks): 0 or -errno. */
+int vfs_setattr(struct inode *ino, const struct vfs_iattr *a);
 
 /* Does directory `dir` have no entries ("." and ".." aside)? */
 bool vfs_dir_empty(struct inode *dir);

@@ -236,6 +236,15 @@ long sys_symlink(uint64_t target, uint64_t path)
 	return sys_symlinkat(target, AT_FDCWD, path);
 }
 
+/* truncate and ftruncate, once checked: the filesystem sets the size (and
+ * with it mtime and ctime). */
+static long set_size(struct inode *ino, uint64_t len)
+{
+	struct vfs_iattr a = { .valid = VFS_ATTR_SIZE, .size = len };
+
+	return vfs_setattr(ino, &a);
+}
+
 long sys_truncate(uint64_t path, int64_t len)
 {
 	struct inode *ino = path_at_lookup(AT_FDCWD, path, 0);
@@ -248,7 +257,7 @@ long sys_truncate(uint64_t path, int64_t len)
 	 * right to write. */
 	if (S_ISREG(ino->mode) && !(ino->sb && ino->sb->rdonly) && perm_inode(ino, MAY_WRITE))
 		return -EACCES;
-	return tmpfs_truncate(ino, len);
+	return set_size(ino, len);
 }
 
 long sys_ftruncate(long fd, int64_t len)
@@ -259,7 +268,7 @@ long sys_ftruncate(long fd, int64_t len)
 		return -EBADF;
 	if (len < 0 || !S_ISREG(f->inode->mode) || !file_writable(f) || (f->flags & O_PATH))
 		return (f->flags & O_PATH) ? -EBADF : -EINVAL;
-	return tmpfs_truncate(f->inode, len);
+	return set_size(f->inode, len);
 }
 
 /* Memory is the medium: there is nothing to write back. */
@@ -344,22 +353,21 @@ static bool explicit_time(const struct timespec_k ts[2])
 /* Set atime and mtime from `ts` (NULL: now); ctime becomes now. */
 static long set_times(struct inode *ino, const struct timespec_k ts[2])
 {
-	uint64_t now = vfs_now(), a = ino->atime, m = ino->mtime;
+	uint64_t now = vfs_now();
+	struct vfs_iattr at = { .valid = VFS_ATTR_ATIME | VFS_ATTR_MTIME | VFS_ATTR_CTIME };
 	int err;
 
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
 	if ((err = perm_utimes(ino, explicit_time(ts))))
 		return err;
+	at.atime = ino->atime, at.mtime = ino->mtime, at.ctime = now;
 	if (!ts) {
-		a = m = now;
-	} else if (!set_time(&a, &ts[0], now) || !set_time(&m, &ts[1], now)) {
+		at.atime = at.mtime = now;
+	} else if (!set_time(&at.atime, &ts[0], now) || !set_time(&at.mtime, &ts[1], now)) {
 		return -EINVAL;
 	}
-	ino->atime = a;
-	ino->mtime = m;
-	ino->ctime = now;
-	return 0;
+	return vfs_setattr(ino, &at);
 }
 
 long sys_utimensat(long dirfd, uint64_t path, uint64_t utimes, long flags)
@@ -420,12 +428,13 @@ static long do_chmod(struct inode *ino, long mode)
 {
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
+	struct vfs_iattr a = { .valid = VFS_ATTR_MODE | VFS_ATTR_CTIME, .ctime = vfs_now() };
+
 	mode = perm_chmod(ino, mode & MODE_BITS);
 	if (mode < 0)
 		return mode;
-	ino->mode = (ino->mode & S_IFMT) | mode;
-	ino->ctime = vfs_now();
-	return 0;
+	a.mode = mode;
+	return vfs_setattr(ino, &a);
 }
 
 long sys_fchmodat(long dirfd, uint64_t path, long mode)
@@ -450,22 +459,23 @@ long sys_fchmod(long fd, long mode)
 /* uid or gid (uint32_t)-1 leaves that one as it is. */
 static long do_chown(struct inode *ino, long uid, long gid)
 {
+	struct vfs_iattr a = { .valid = VFS_ATTR_CTIME, .uid = uid, .gid = gid };
 	int err;
 
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
 	if ((err = perm_chown(ino, uid, gid)))
 		return err;
-	if ((uint32_t)uid != (uint32_t)-1)
-		ino->uid = uid;
-	if ((uint32_t)gid != (uint32_t)-1)
-		ino->gid = gid;
+	a.valid |= ((uint32_t)uid != (uint32_t)-1 ? VFS_ATTR_UID : 0) |
+		   ((uint32_t)gid != (uint32_t)-1 ? VFS_ATTR_GID : 0);
 	/* A non-root-owned executable would lose set-id bits; root keeps them
 	 * only for directories.  As Linux: chown clears S_ISUID/S_ISGID(x). */
-	if (!S_ISDIR(ino->mode) && ((uint32_t)uid != (uint32_t)-1 || (uint32_t)gid != (uint32_t)-1))
-		ino->mode &= ~(04000 | ((ino->mode & 010) ? 02000 : 0));
-	ino->ctime = vfs_now();
-	return 0;
+	if (!S_ISDIR(ino->mode) && (a.valid & (VFS_ATTR_UID | VFS_ATTR_GID))) {
+		a.valid |= VFS_ATTR_MODE;
+		a.mode = ino->mode & ~(04000 | ((ino->mode & 010) ? 02000 : 0));
+	}
+	a.ctime = vfs_now();
+	return vfs_setattr(ino, &a);
 }
 
 long sys_fchownat(long dirfd, uint64_t path, long uid, long gid, long flags)
