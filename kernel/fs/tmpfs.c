@@ -71,6 +71,8 @@ static void tmpfs_space(const struct vfs_sb *sb, struct vfs_space *sp)
 {
 	const struct tmpfs_info *ti = info_of(sb);
 
+	if (info_max(ti) == UINT64_MAX)
+		return; /* size=0, no limit: Linux reports no size at all */
 	sp->blocks = info_max(ti);
 	sp->bfree = sp->blocks - MIN(ti->used_pages, sp->blocks);
 }

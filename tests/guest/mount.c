@@ -146,6 +146,10 @@ static void remount_and_size(void)
 	guest_check("remount read-write", mount(NULL, mnt, NULL, MS_REMOUNT, NULL) == 0);
 	write_file(file, "again");
 	guest_check("umount", umount(mnt) == 0);
+	guest_check("mount size=0", mount("tmpfs", mnt, "tmpfs", 0, "size=0") == 0);
+	guest_check("statfs", statfs(mnt, &sf) == 0);
+	printf("no limit: blocks %ld, free %ld\n", (long)sf.f_blocks, (long)sf.f_bfree);
+	guest_check("umount", umount(mnt) == 0);
 }
 
 /* A second mount covers the first; MNT_DETACH leaves open files working. */
