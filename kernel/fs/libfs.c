@@ -108,6 +108,23 @@ static struct inode *libfs_create(struct inode *dir, const char *name, size_t le
 	return ino;
 }
 
+/* The target lives in `data`, as the image's symlinks keep theirs (tmpfs_free
+ * frees it). */
+static int libfs_symlink(struct inode *dir, const char *name, size_t len, const char *target,
+			 size_t tlen)
+{
+	char *copy = dup_name(target, tlen);
+	struct inode *ino = copy ? libfs_create(dir, name, len, S_IFLNK | 0777) : ERR_PTR(-ENOMEM);
+
+	if (IS_ERR(ino)) {
+		kfree(copy);
+		return PTR_ERR(ino);
+	}
+	ino->data = (const uint8_t *)copy;
+	ino->size = tlen;
+	return 0;
+}
+
 /* A further entry on the same inode. */
 static int libfs_link(struct inode *target, struct inode *dir, const char *name, size_t len)
 {
@@ -200,6 +217,7 @@ const struct inode_operations libfs_rw_iops = {
 	.readlink = libfs_readlink,
 	.setattr = libfs_setattr,
 	.create = libfs_create,
+	.symlink = libfs_symlink,
 	.link = libfs_link,
 	.unlink = libfs_unlink,
 	.rename = libfs_rename,

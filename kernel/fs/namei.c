@@ -37,15 +37,37 @@ static int ro_check(struct inode *dir)
  * (Linux's EPERM when an inode has no mkdir, link...). */
 #define NO_OP(dir, op) (!vfs_iops(dir)->op)
 
-struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode)
+/* Linux's may_create and what comes before it: the name, whether it is
+ * taken, a read-only filesystem, the right to write the directory. */
+static int create_check(struct inode *dir, const char *name, size_t len)
 {
 	int err;
 
 	if ((err = dir_check(dir, name, len)))
-		return ERR_PTR(err);
+		return err;
 	if (is_dot(name, len) || vfs_child(dir, name, len))
-		return ERR_PTR(-EEXIST);
+		return -EEXIST;
 	if ((err = ro_check(dir)) || (err = perm_may_create(dir)))
+		return err;
+	return 0;
+}
+
+int vfs_symlink(struct inode *dir, const char *name, size_t len, const char *target, size_t tlen)
+{
+	int err = create_check(dir, name, len);
+
+	if (err)
+		return err;
+	if (NO_OP(dir, symlink))
+		return -EPERM;
+	return vfs_iops(dir)->symlink(dir, name, len, target, tlen);
+}
+
+struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode)
+{
+	int err;
+
+	if ((err = create_check(dir, name, len)))
 		return ERR_PTR(err);
 	if (NO_OP(dir, create)) /* Linux: EACCES for a file, EPERM otherwise */
 		return ERR_PTR(S_ISREG(mode) ? -EACCES : -EPERM);

@@ -126,6 +126,9 @@ struct inode_operations {
 	/* A new entry of `mode` (S_IFREG, S_IFDIR, S_IFLNK...) owned as
 	 * perm_init_owner says; ERR_PTR(-ENOMEM). */
 	struct inode *(*create)(struct inode *dir, const char *name, size_t len, uint32_t mode);
+	/* A new symlink to `target` (`tlen` bytes, copied): 0 or -ENOMEM. */
+	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target,
+		       size_t tlen);
 	/* A new entry for non-directory `target`: 0 or -ENOMEM. */
 	int (*link)(struct inode *target, struct inode *dir, const char *name, size_t len);
 	/* Remove entry `e` of `dir` (a non-directory, or an empty directory). */
@@ -429,6 +432,9 @@ void file_put(struct file *f);
 struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode);
 /* The entry `name` of `dir` (its filesystem's lookup), or NULL. */
 struct dentry *vfs_child(struct inode *dir, const char *name, size_t len);
+/* A new symlink to `target` (`tlen` bytes, 1 to PATH_MAX - 1): -EEXIST,
+ * -ENOMEM, -EPERM (a filesystem without symlinks). */
+int vfs_symlink(struct inode *dir, const char *name, size_t len, const char *target, size_t tlen);
 /* Remove an entry: `rmdir` wants a directory (-ENOTDIR, -ENOTEMPTY), else
  * a non-directory (-EISDIR).  -ENOENT if absent. */
 int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir);

@@ -208,7 +208,6 @@ long sys_symlinkat(uint64_t utarget, long dirfd, uint64_t path)
 {
 	char *target = kmalloc(PATH_MAX);
 	struct path_last pl = { 0 };
-	struct inode *ino;
 	long r, len;
 
 	if (!target)
@@ -217,15 +216,8 @@ long sys_symlinkat(uint64_t utarget, long dirfd, uint64_t path)
 	r = len < 0 ? len : len == 0 ? -ENOENT : len >= PATH_MAX ? -ENAMETOOLONG : 0;
 	if (!r)
 		r = path_at_parent(dirfd, path, &pl);
-	if (!r) {
-		ino = vfs_create(pl.dir, pl.name, pl.len, S_IFLNK | 0777);
-		r = IS_ERR(ino) ? PTR_ERR(ino) : 0;
-		if (!r) {
-			ino->data = (const uint8_t *)target; /* the link owns it now */
-			ino->size = len;
-			target = NULL;
-		}
-	}
+	if (!r)
+		r = vfs_symlink(pl.dir, pl.name, pl.len, target, len);
 	path_last_free(&pl);
 	kfree(target);
 	return r;
