@@ -29,6 +29,7 @@ struct vfs_sb devfs_sb = { .name = "devtmpfs",
 			   .magic = TMPFS_MAGIC,
 			   .dev = DEVFS_DEV,
 			   .space = devfs_space,
+			   .evict = tmpfs_evict, /* files made in /dev are tmpfs' */
 			   .iops = &libfs_rw_iops };
 #define MKDEV(major, minor) (((major) << 8) | (minor))
 

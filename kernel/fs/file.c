@@ -215,12 +215,10 @@ void vfs_iput(struct inode *ino)
 		ino->refs--;
 		idle = sb && !--sb->irefs && sb->detached;
 	}
-	/* Only tmpfs inodes are ever unlinked; directories stay allocated
-	 * (a removed cwd must remain a valid, empty place). */
-	if (!ino->refs && !ino->nlink && tmpfs_is(sb) && !S_ISDIR(ino->mode)) {
-		tmpfs_free(ino);
-		kfree(ino);
-	}
+	/* Directories stay allocated (a removed cwd must remain a valid,
+	 * empty place). */
+	if (!ino->refs && !ino->nlink && sb && sb->evict && !S_ISDIR(ino->mode))
+		sb->evict(ino);
 	if (idle)
 		mount_sb_idle(sb); /* a lazily unmounted tree goes now */
 }

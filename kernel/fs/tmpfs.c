@@ -41,6 +41,7 @@ struct vfs_sb tmpfs_sb = { .name = "tmpfs",
 			   .magic = TMPFS_MAGIC,
 			   .dev = TMPFS_DEV,
 			   .space = tmpfs_space,
+			   .evict = tmpfs_evict,
 			   .iops = &libfs_rw_iops,
 			   .type = &tmpfs_type,
 			   .priv = &boot_info };
@@ -370,6 +371,12 @@ void tmpfs_free(struct inode *ino)
 	ino->dentry = NULL;
 }
 
+void tmpfs_evict(struct inode *ino)
+{
+	tmpfs_free(ino);
+	kfree(ino);
+}
+
 struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
 {
 	char *copy = kmalloc(len + 1);
@@ -479,6 +486,7 @@ static int tmpfs_fill(struct mount *m, const char *source, const char *data)
 			       .dev = mount_anon_dev(),
 			       .rdonly = m->flags & MS_RDONLY,
 			       .space = tmpfs_space,
+			       .evict = tmpfs_evict,
 			       .iops = &libfs_rw_iops,
 			       .type = &tmpfs_type,
 			       .priv = ti };
@@ -508,10 +516,8 @@ static void kill_entry(struct dentry *e)
 	e->parent = NULL;
 	if (e != ino->dentry)
 		vfs_dentry_free(e);
-	if (last) {
-		tmpfs_free(ino); /* its own entry too */
-		kfree(ino);
-	}
+	if (last)
+		tmpfs_evict(ino); /* its own entry too */
 }
 
 /* Free the whole tree, depth first without recursion (trees may be deep). */

@@ -151,6 +151,9 @@ struct vfs_sb {
 	/* Optional: fill in its size and what is free (zeroed before).  None
 	 * reports zeros, as Linux's simple_statfs does for proc and sysfs. */
 	void (*space)(const struct vfs_sb *sb, struct vfs_space *sp);
+	/* Optional: free a non-directory inode that has no name and no
+	 * reference left (tmpfs: its pages too).  None: such inodes stay. */
+	void (*evict)(struct inode *ino);
 	const struct inode_operations *iops; /* its directories' and symlinks' */
 	const struct vfs_fs_type *type;	     /* what made it (NULL: boot-only kinds) */
 	void *priv;			     /* the filesystem's own (tmpfs: its size) */
@@ -456,6 +459,8 @@ int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode 
 int tmpfs_truncate(struct inode *ino, uint64_t size);
 int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size);
 void tmpfs_free(struct inode *ino);
+/* tmpfs_free, then the inode itself: tmpfs' and devtmpfs' vfs_sb.evict. */
+void tmpfs_evict(struct inode *ino);
 /* tmpfs' size in pages: half of the memory, Linux's default. */
 uint64_t tmpfs_max_pages(void);
 extern const struct file_ops tmpfs_file_ops;
