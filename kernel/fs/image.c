@@ -1,7 +1,9 @@
 /*
  * The image filesystem: the initrd's cpio archives turned into a tree of
- * inodes at boot (the tree itself and path lookup are fs/vfs.c's).  File data stays where the loader put it (inode.data points
- * into the initrd), so reading is a copy and mapping can be in place.  The
+ * entries and inodes at boot (the tree itself and path lookup are
+ * fs/vfs.c's, its operations fs/libfs.c's read-only ones).  File data stays
+ * where the loader put it (inode.data points into the initrd), so reading
+ * is a copy and mapping can be in place.  The
  * per-run entries (under MONOS_RUN_DIR) are kept aside, not put in the tree.
  */
 #include "fs/vfs.h"

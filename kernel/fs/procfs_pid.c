@@ -1,8 +1,10 @@
 /*
  * /proc/1 (and /proc/self, a link to it): the one process as Linux describes
- * it.  procfs.c's lookup finds it (procfs_pid_dir); it is in no list.  exe and cwd are links, fd/ a directory rebuilt from the descriptor
- * table whenever it is looked at; cmdline and environ come from the per-run
- * data, auxv from exec, maps from the VMA list, in Linux's formats.
+ * it.  procfs.c's lookup finds it (procfs_pid_dir); it is in no list.  exe
+ * and cwd are links, fd/ a directory rebuilt from the descriptor table
+ * whenever it is looked at (its own inode operations); cmdline and environ
+ * come from the per-run data, auxv from exec, maps from the VMA list,
+ * /proc/self/mounts and mountinfo from the mount table, in Linux's formats.
  */
 #include "fs/procfs.h"
 #include "fs/mount.h"

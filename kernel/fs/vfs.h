@@ -2,12 +2,14 @@
  * The VFS: one tree of entries (struct dentry) naming inodes, the
  * filesystems' operations on them (struct inode_operations), open files,
  * and the program's descriptor table.  An inode's superblock (struct
- * vfs_sb) says which filesystem it belongs to and whether it may change.  The image (fs/image.c, read-only, from the
- * initrd), tmpfs (fs/tmpfs.c, writable, at /tmp), /dev (fs/devfs.c), /proc
- * and /sys (fs/procfs.c, fs/sysfs.c, generated) and the console files behind
- * fds 0-2 (fs/console_file.c).  Changes to the tree (create, unlink, rename,
- * link) are in fs/namei.c.  Which filesystem is mounted where, and mount(2)'s
- * tmpfs mounts, are the mount table's (fs/mount.h).
+ * vfs_sb) says which filesystem it belongs to and whether it may change.
+ * The filesystems: the image (fs/image.c, read-only, from the initrd),
+ * tmpfs (fs/tmpfs.c, writable, at /tmp), /dev (fs/devfs.c), /proc and /sys
+ * (fs/procfs.c, fs/sysfs.c, generated), their shared operations
+ * (fs/libfs.c), and the console files behind fds 0-2 (fs/console_file.c).
+ * Changes to the tree (create, unlink, rename, link) are checked in
+ * fs/namei.c.  Which filesystem is mounted where, and mount(2)'s tmpfs
+ * mounts, are the mount table's (fs/mount.h).
  *
  * What guards the tree: the system-call rule (core/spinlock.h): one CPU,
  * and a kernel that is not preemptible and runs system calls with
@@ -107,8 +109,8 @@ struct vfs_iattr {
  * system calls) makes every check Linux's VFS makes (names, types,
  * permissions, read-only, busy mount points, emptiness) and then calls
  * these, which only change the filesystem and its entries (struct dentry).
- * A read-only filesystem leaves the changing ones NULL.  fs/libfs.c has the ones the
- * in-memory trees share.
+ * A read-only filesystem leaves the changing ones NULL.  fs/libfs.c has
+ * the ones the in-memory trees share.
  */
 struct inode_operations {
 	/* The entry `name` of directory `dir`, or NULL. */
