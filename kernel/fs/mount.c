@@ -172,15 +172,18 @@ int vfs_mount(const char *fstype, const char *source, const char *target, unsign
 	return IS_ERR(dir) ? PTR_ERR(dir) : mount_at(dir, fstype, source, flags, data);
 }
 
-int mount_remount(struct inode *target, unsigned long flags)
+int mount_remount(struct inode *target, unsigned long flags, const char *data)
 {
 	struct mount *m = root_of(target);
 	unsigned long atime = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+	int err;
 
 	if (!m)
 		return -EINVAL;
 	if (!m->mountpoint)
 		return -EBUSY;
+	if (data && (err = m->sb->type->reconfigure(m, data)))
+		return err;
 	/* A remount that names no atime rule keeps the old one (Linux's
 	 * path_mount). */
 	if (!(flags & atime))

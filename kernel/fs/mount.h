@@ -84,6 +84,9 @@ struct vfs_fs_type {
 	 * 0, -EINVAL (a bad option), -ENOMEM, or what the device says.
 	 */
 	int (*fill)(struct mount *m, const char *source, const char *data);
+	/* Apply MS_REMOUNT's options `data` (as fill's) to m->sb: 0 or
+	 * -EINVAL, nothing changed then. */
+	int (*reconfigure)(struct mount *m, const char *data);
 	/* Free everything of m->sb once nothing uses it: every inode of the
 	 * tree under m->root, the root and the superblock. */
 	void (*kill)(struct mount *m);
@@ -129,9 +132,10 @@ int mount_at(struct inode *target, const char *fstype, const char *source, unsig
 int vfs_mount(const char *fstype, const char *source, const char *target, unsigned long flags,
 	      const char *data);
 
-/* Change the MS_ flags of the mount whose root is `target` (mount(2)'s
- * MS_REMOUNT): 0, -EINVAL (not a mount root), -EBUSY (a boot mount). */
-int mount_remount(struct inode *target, unsigned long flags);
+/* Change the MS_ flags of the mount whose root is `target` and apply the
+ * filesystem's options `data` (NULL: none), mount(2)'s MS_REMOUNT: 0,
+ * -EINVAL (not a mount root, a bad option), -EBUSY (a boot mount). */
+int mount_remount(struct inode *target, unsigned long flags, const char *data);
 
 /* Whether `target` is the root of a mount (what MS_PRIVATE and such need). */
 bool mount_is_root(struct inode *target);

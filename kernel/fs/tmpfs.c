@@ -471,6 +471,24 @@ static int parse_options(const char *data, struct tmpfs_info *ti, struct inode *
 	return 0;
 }
 
+/* MS_REMOUNT's options: a new size= applies (not below what is in use:
+ * EINVAL, as Linux's shmem_reconfigure); mode=, uid= and gid= are checked
+ * and, as on Linux, left as they are. */
+static int tmpfs_reconfigure(struct mount *m, const char *data)
+{
+	struct tmpfs_info *ti = info_of(m->sb), want = { 0 };
+	struct inode scratch = *m->root;
+	int err = parse_options(data, &want, &scratch);
+
+	if (err)
+		return err;
+	if (want.max_pages && want.max_pages < ti->used_pages)
+		return -EINVAL;
+	if (want.max_pages)
+		ti->max_pages = want.max_pages;
+	return 0;
+}
+
 /* A new tmpfs for mount(2): its root 01777 and the mounter's (Linux's
  * shmem defaults) unless the options say otherwise. */
 static int tmpfs_fill(struct mount *m, const char *source, const char *data)
@@ -546,7 +564,9 @@ static void tmpfs_kill(struct mount *m)
 	kfree(m->sb);
 }
 
-static struct vfs_fs_type tmpfs_type = { .name = "tmpfs", .fill = tmpfs_fill, .kill = tmpfs_kill };
+static struct vfs_fs_type tmpfs_type = {
+	.name = "tmpfs", .fill = tmpfs_fill, .reconfigure = tmpfs_reconfigure, .kill = tmpfs_kill
+};
 
 void tmpfs_init(void)
 {

@@ -44,7 +44,7 @@ static long do_mount(struct inode *target, const char *source, const char *type,
 	unsigned long prop = flags & MS_PROPAGATION;
 
 	if (flags & MS_REMOUNT)
-		return mount_remount(target, flags);
+		return mount_remount(target, flags, data);
 	if (flags & (MS_BIND | MS_MOVE)) {
 		klog("monos: mount(2) with MS_%s is not supported: it got EINVAL\n",
 		     flags & MS_BIND ? "BIND" : "MOVE");

@@ -126,6 +126,7 @@ static void remount_and_size(void)
 {
 	struct statfs sf;
 	char *buf = calloc(1, 2 * MIB), line[128];
+	struct stat st;
 	int fd;
 
 	guest_check("mount size=1m", mount("tmpfs", mnt, "tmpfs", 0, "size=1m") == 0);
@@ -144,6 +145,13 @@ static void remount_and_size(void)
 	guest_check_err("write-open on it", open(file, O_WRONLY), EROFS);
 	guest_check("statfs says read-only", statfs(mnt, &sf) == 0 && (sf.f_flags & ST_RDONLY));
 	guest_check("remount read-write", mount(NULL, mnt, NULL, MS_REMOUNT, NULL) == 0);
+	guest_check_err("remount below what is in use",
+			mount(NULL, mnt, NULL, MS_REMOUNT, "size=4k"), EINVAL);
+	guest_check_err("remount with a bad option", mount(NULL, mnt, NULL, MS_REMOUNT, "bogus=1"),
+			EINVAL);
+	guest_check("remount size=2m", mount(NULL, mnt, NULL, MS_REMOUNT, "size=2m,mode=700") == 0);
+	guest_check("statfs", statfs(mnt, &sf) == 0 && stat(mnt, &st) == 0);
+	printf("blocks %ld, mode %o (remount leaves it)\n", (long)sf.f_blocks, st.st_mode);
 	write_file(file, "again");
 	guest_check("umount", umount(mnt) == 0);
 	guest_check("mount size=0", mount("tmpfs", mnt, "tmpfs", 0, "size=0") == 0);
