@@ -254,6 +254,21 @@ void mount_sb_idle(struct vfs_sb *sb)
 	free_mount(m);
 }
 
+/* statfs f_flags (include/linux/statfs.h). */
+#define ST_VALID       0x0020
+#define ST_RELATIME    0x1000
+#define ST_NOSYMFOLLOW 0x2000
+
+unsigned long mount_statfs_flags(const struct mount *m)
+{
+	/* The same bits as MS_ but for these two. */
+	unsigned long same = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS |
+			     MS_MANDLOCK | MS_NOATIME | MS_NODIRATIME;
+
+	return ST_VALID | (m->flags & same) | (m->flags & MS_RELATIME ? ST_RELATIME : 0) |
+	       (m->flags & MS_NOSYMFOLLOW ? ST_NOSYMFOLLOW : 0);
+}
+
 /* Append `s` as /proc/mounts writes paths and names: space, tab, newline
  * and backslash as octal escapes (Linux's mangle). */
 static void put_escaped(struct procfs_buf *b, const char *s)

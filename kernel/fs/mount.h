@@ -149,6 +149,10 @@ bool mount_is_root(struct inode *target);
  */
 int mount_umount(struct inode *target, int flags);
 
+/* statfs' f_flags for a file in mount `m` (ST_VALID and its flags, as
+ * Linux's flags_by_mnt). */
+unsigned long mount_statfs_flags(const struct mount *m);
+
 /* vfs_iput's news that the last reference into `sb` went (mount.c frees a
  * lazily unmounted filesystem then). */
 void mount_sb_idle(struct vfs_sb *sb);

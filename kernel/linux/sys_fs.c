@@ -12,6 +12,7 @@
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 #include "fs/perm.h"
+#include "fs/mount.h"
 
 #define FALLOC_FL_KEEP_SIZE 1
 #define UTIME_NOW	    ((1l << 30) - 1)
@@ -548,7 +549,10 @@ static long put_statfs(struct inode *ino, uint64_t ubuf)
 		.fsid = { (int32_t)sb->dev, 0 },
 		.flags = ST_VALID | (sb->rdonly ? ST_RDONLY : 0) | ST_NOSUID | ST_NODEV,
 	};
+	struct mount *m = mount_of(ino);
 
+	if (m) /* in the tree: its mount's flags, as Linux */
+		st.flags = mount_statfs_flags(m);
 	if (sb->space)
 		sb->space(sb, &sp);
 	st.blocks = sp.blocks;

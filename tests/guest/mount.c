@@ -154,9 +154,11 @@ static void remount_and_size(void)
 	printf("blocks %ld, mode %o (remount leaves it)\n", (long)sf.f_blocks, st.st_mode);
 	write_file(file, "again");
 	guest_check("umount", umount(mnt) == 0);
-	guest_check("mount size=0", mount("tmpfs", mnt, "tmpfs", 0, "size=0") == 0);
+	guest_check("mount size=0",
+		    mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=0") == 0);
 	guest_check("statfs", statfs(mnt, &sf) == 0);
 	printf("no limit: blocks %ld, free %ld\n", (long)sf.f_blocks, (long)sf.f_bfree);
+	printf("flags %#lx (nosuid, noexec, relatime)\n", (long)sf.f_flags);
 	guest_check("umount", umount(mnt) == 0);
 }
 
