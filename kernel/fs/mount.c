@@ -7,6 +7,7 @@
 #include "fs/procfs.h"
 #include "core/heap.h"
 #include "core/kernel.h"
+#include <lib/bitmap.h>
 #include <lib/fmt.h>
 
 /* Anonymous device numbers for mounted filesystems: 0:48 on, below the
@@ -59,19 +60,24 @@ bool mount_is_root(struct inode *target)
 	return root_of(target) != NULL;
 }
 
-/* A device number no mounted filesystem has (Linux's get_anon_bdev); 0
- * when all are taken. */
+/* The anonymous device numbers taken: by a mounted filesystem, or one
+ * unmounted lazily that still lives (Linux's get_anon_bdev and
+ * free_anon_bdev). */
+static uint64_t anon_devs[(ANON_DEV_END - ANON_DEV_FIRST + 63) / 64];
+
 uint32_t mount_anon_dev(void)
 {
-	for (uint32_t dev = ANON_DEV_FIRST; dev < ANON_DEV_END; dev++) {
-		struct mount *m;
-		bool used = false;
-		list_for_each_entry(m, &mounts, link)
-			used |= m->sb->dev == dev;
-		if (!used)
-			return dev;
-	}
-	return 0;
+	size_t n = ANON_DEV_END - ANON_DEV_FIRST, i = bitmap_next_zero(anon_devs, n, 0);
+
+	if (i >= n)
+		return 0;
+	bitmap_set(anon_devs, i);
+	return ANON_DEV_FIRST + i;
+}
+
+void mount_anon_dev_put(uint32_t dev)
+{
+	bitmap_clear(anon_devs, dev - ANON_DEV_FIRST);
 }
 
 static char *dup_str(const char *s)

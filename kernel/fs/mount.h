@@ -109,9 +109,11 @@ static inline struct dentry *mount_cross(struct dentry *d)
 	return d;
 }
 
-/* A device number (st_dev) no mounted filesystem has, for a new one; 0
- * when all are taken (fill then gives -EMFILE, as Linux's get_anon_bdev). */
+/* A device number (st_dev) no living filesystem has, for a new one; 0
+ * when all are taken (fill then gives -EMFILE, as Linux's get_anon_bdev).
+ * mount_anon_dev_put gives it back when the filesystem is freed. */
 uint32_t mount_anon_dev(void);
+void mount_anon_dev_put(uint32_t dev);
 
 /* The mount `ino` is in (NULL: an unlinked inode). */
 struct mount *mount_of(struct inode *ino);

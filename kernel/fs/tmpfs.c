@@ -515,6 +515,10 @@ static int tmpfs_fill(struct mount *m, const char *source, const char *data)
 		return 0;
 	}
 out_free:
+	if (sb && sb->dev)
+		mount_anon_dev_put(sb->dev);
+	if (m->root)
+		kfree(m->root->dentry);
 	kfree(m->root);
 	kfree(sb);
 	kfree(ti);
@@ -560,6 +564,7 @@ static void tmpfs_kill(struct mount *m)
 	}
 	kfree(top); /* its name is the mount point's */
 	kfree(m->root);
+	mount_anon_dev_put(m->sb->dev);
 	kfree(m->sb->priv);
 	kfree(m->sb);
 }

@@ -166,7 +166,7 @@ static void remount_and_size(void)
 static void stack_and_detach(void)
 {
 	char buf[8] = { 0 }, line[128];
-	struct stat st;
+	struct stat st, again;
 	int fd;
 
 	guest_check("mount", mount("tmpfs", mnt, "tmpfs", 0, NULL) == 0);
@@ -184,6 +184,10 @@ static void stack_and_detach(void)
 	guest_check("the file still reads",
 		    pread(fd, buf, sizeof(buf) - 1, 0) == 5 && !strcmp(buf, "lower"));
 	guest_check("and stats", fstat(fd, &st) == 0 && st.st_size == 5);
+	/* A detached filesystem keeps its device number while it lives. */
+	guest_check("mount again", mount("two", mnt, "tmpfs", 0, NULL) == 0);
+	guest_check("a device of its own", stat(mnt, &again) == 0 && again.st_dev != st.st_dev);
+	guest_check("umount", umount(mnt) == 0);
 	close(fd);
 	snprintf(line, sizeof(line), " %s ", mnt);
 	guest_check("/proc/mounts lists neither", proc_has("mounts", line) == 0);
