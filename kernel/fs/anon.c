@@ -15,7 +15,6 @@ struct file *anon_file(const struct file_ops *ops, void *priv, struct inode *ino
 	ino->mode = ANON_MODE;
 	ino->nlink = 1;
 	ino->atime = ino->mtime = ino->ctime = vfs_now();
-	list_init(&ino->children);
 	f->refs = 1;
 	f->flags = O_RDWR | (flags & O_NONBLOCK);
 	f->inode = ino;

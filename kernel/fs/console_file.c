@@ -221,7 +221,6 @@ void console_files_init(const bool tty[3])
 		console_inode[i].mode = S_IFIFO | 0600;
 		console_inode[i].ino = 1000 + i;
 		console_inode[i].nlink = 1;
-		list_init(&console_inode[i].children);
 		f = console_file(i, i == 0 ? O_RDONLY : O_WRONLY);
 		if (IS_ERR(f))
 			boot_out_of_memory("fds 0-2");

@@ -6,6 +6,7 @@
  * Linux's (Documentation/admin-guide/devices.txt).
  */
 #include "fs/vfs.h"
+#include "fs/mount.h"
 #include "core/console.h"
 #include "core/cred.h"
 #include "core/kernel.h"
@@ -19,14 +20,17 @@
 #define DEVFS_DEV 0x0005
 
 /* devtmpfs is a tmpfs of the default size that holds no data. */
-static void devfs_space(struct vfs_space *sp)
+static void devfs_space(const struct vfs_sb *sb, struct vfs_space *sp)
 {
 	sp->blocks = sp->bfree = tmpfs_max_pages();
 }
 
-struct vfs_sb devfs_sb = {
-	.name = "devtmpfs", .magic = TMPFS_MAGIC, .dev = DEVFS_DEV, .space = devfs_space
-};
+struct vfs_sb devfs_sb = { .name = "devtmpfs",
+			   .magic = TMPFS_MAGIC,
+			   .dev = DEVFS_DEV,
+			   .space = devfs_space,
+			   .evict = tmpfs_evict, /* files made in /dev are tmpfs' */
+			   .iops = &libfs_rw_iops };
 #define MKDEV(major, minor) (((major) << 8) | (minor))
 
 static long null_read(struct file *f, void *kbuf, size_t n, uint64_t off)
@@ -145,6 +149,7 @@ void devfs_init(void)
 	if (!S_ISDIR(dev->mode)) /* the CLI never packs one: a hand-made image */
 		panic("boot: the image has a file where /dev must be a directory");
 	dev->sb = &devfs_sb;
+	mount_boot(&devfs_sb, dev, "devtmpfs", MS_NOSUID);
 	for (unsigned i = 0; i < ARRAY_SIZE(devices); i++) {
 		struct inode *ino = vfs_mknode(dev, devices[i].name, devices[i].mode);
 		if (!ino)

@@ -120,11 +120,9 @@ struct file *eventfd_create(uint64_t initval, unsigned flags)
 	e->semaphore = flags & EFD_SEMAPHORE;
 	e->inode.mode = S_IFREG | 0600; /* Linux: an anonymous inode */
 	e->inode.nlink = 1;
-	list_init(&e->inode.children);
 	f->refs = 1;
 	f->flags = O_RDWR | (flags & O_NONBLOCK);
-	e->inode.name = "[eventfd]"; /* /proc/self/fd shows anon_inode:[eventfd] */
-	e->inode.namelen = strlen(e->inode.name);
+	e->inode.anon_name = "[eventfd]"; /* /proc/self/fd shows anon_inode:[eventfd] */
 	f->inode = &e->inode;
 	f->ops = &eventfd_ops;
 	f->priv = e;

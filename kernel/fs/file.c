@@ -17,6 +17,7 @@
  * then linear, not quadratic.
  */
 #include "fs/vfs.h"
+#include "fs/mount.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
@@ -218,7 +219,7 @@ static int open_check(struct inode *ino, const struct file_ops *ops, unsigned fl
 		return -ENOTDIR;
 	if (wr && S_ISDIR(ino->mode))
 		return -EISDIR;
-	if (wr && (!ops->write || (ino->sb && ino->sb->rdonly && !ino->fops)))
+	if (wr && (!ops->write || vfs_data_rdonly(ino)))
 		return -EROFS;
 	if ((flags & O_ACCMODE) == O_ACCMODE)
 		return -EINVAL;
@@ -269,21 +270,30 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
+/* The superblock counts the references on its inodes too: a mount with
+ * any is busy (fs/mount.c). */
 void vfs_iget(struct inode *ino)
 {
 	ino->refs++;
+	if (ino->sb)
+		ino->sb->irefs++;
 }
 
 void vfs_iput(struct inode *ino)
 {
-	if (ino->refs)
+	struct vfs_sb *sb = ino->sb;
+	bool idle = false;
+
+	if (ino->refs) {
 		ino->refs--;
-	/* Only tmpfs inodes are ever unlinked; directories stay allocated
-	 * (a removed cwd must remain a valid, empty place). */
-	if (ino->refs || ino->nlink || ino->sb != &tmpfs_sb || S_ISDIR(ino->mode))
-		return;
-	tmpfs_free(ino);
-	kfree(ino);
+		idle = sb && !--sb->irefs && sb->detached;
+	}
+	/* Directories stay allocated (a removed cwd must remain a valid,
+	 * empty place). */
+	if (!ino->refs && !ino->nlink && sb && sb->evict && !S_ISDIR(ino->mode))
+		sb->evict(ino);
+	if (idle)
+		mount_sb_idle(sb); /* a lazily unmounted tree goes now */
 }
 
 unsigned fd_limit(void)

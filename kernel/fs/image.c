@@ -1,10 +1,13 @@
 /*
  * The image filesystem: the initrd's cpio archives turned into a tree of
- * inodes at boot (the tree itself and path lookup are fs/vfs.c's).  File data stays where the loader put it (inode.data points
- * into the initrd), so reading is a copy and mapping can be in place.  The
+ * entries and inodes at boot (the tree itself and path lookup are
+ * fs/vfs.c's, its operations fs/libfs.c's read-only ones).  File data stays
+ * where the loader put it (inode.data points into the initrd), so reading
+ * is a copy and mapping can be in place.  The
  * per-run entries (under MONOS_RUN_DIR) are kept aside, not put in the tree.
  */
 #include "fs/vfs.h"
+#include "fs/mount.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/vm.h"
@@ -27,15 +30,16 @@ struct runfile {
 static size_t image_size; /* bytes of the initrd, per-run archive included */
 
 /* Read-only and full, as Linux's romfs reports itself: its size only. */
-static void image_space(struct vfs_space *sp)
+static void image_space(const struct vfs_sb *sb, struct vfs_space *sp)
 {
 	sp->blocks = ALIGN_UP(image_size, PAGE_SIZE) / PAGE_SIZE;
 }
 
-struct vfs_sb vfs_image_sb = { .name = "image",
+struct vfs_sb vfs_image_sb = { .name = "rootfs",
 			       .magic = ROMFS_MAGIC,
 			       .dev = IMAGE_DEV,
 			       .rdonly = true,
+			       .iops = &libfs_ro_iops,
 			       .space = image_space };
 
 static struct runfile runfiles[MAX_RUNFILES];
@@ -55,10 +59,9 @@ static struct inode *make_path(const char *path, size_t len, uint32_t mode)
 			j++;
 		bool last = j >= len;
 		if (j > i) {
-			c = vfs_child(dir, path + i, j - i);
-			if (!c)
-				c = vfs_new_inode(dir, path + i, j - i,
-						  last ? mode : (S_IFDIR | 0755));
+			struct dentry *d = vfs_child(dir, path + i, j - i);
+			c = d ? d->inode
+			      : vfs_new_inode(dir, path + i, j - i, last ? mode : (S_IFDIR | 0755));
 			if (!c)
 				return ERR_PTR(-ENOMEM);
 			if (!last && !S_ISDIR(c->mode))
@@ -129,7 +132,6 @@ int vfs_init_image(const void *buf, size_t len)
 	struct cpio_entry e;
 	int r;
 
-	list_init(&vfs_root()->children);
 	vfs_root()->ino = 1;
 	image_size = len;
 	cpio_iter_init(&it, buf, len);
@@ -138,6 +140,8 @@ int vfs_init_image(const void *buf, size_t len)
 			return -ENOMEM;
 	if (r < 0)
 		klog("monos: the image is not a valid cpio archive\n");
+	else
+		mount_boot(&vfs_image_sb, vfs_root(), "rootfs", MS_RDONLY);
 	return r;
 }
 

@@ -1,12 +1,12 @@
 /*
  * Changing the tree: creating, removing, linking and renaming entries, with
- * Linux's checks and errors.  The filesystems share one tree, so these work
- * on any directory whose filesystem is writable (tmpfs); the image gives
- * EROFS, and an operation spanning two filesystems EXDEV.
+ * Linux's checks and errors (fs/namei.c's may_create, may_delete and the
+ * vfs_* functions), then the directory's filesystem's operation
+ * (struct inode_operations) makes the change.  A read-only filesystem gives
+ * EROFS, an operation spanning two filesystems EXDEV, a mount point EBUSY.
  */
 #include "fs/vfs.h"
 #include "fs/perm.h"
-#include "core/heap.h"
 #include "core/kernel.h"
 
 static bool is_dot(const char *name, size_t len)
@@ -21,7 +21,7 @@ static int dir_check(struct inode *dir, const char *name, size_t len)
 		return -ENOTDIR;
 	if (len > NAME_MAX)
 		return -ENAMETOOLONG;
-	if (!dir->parent || !dir->nlink)
+	if (!vfs_parent(dir) || !dir->nlink)
 		return -ENOENT; /* removed while we held it */
 	return 0;
 }
@@ -33,80 +33,51 @@ static int ro_check(struct inode *dir)
 	return !dir->sb || dir->sb->rdonly ? -EROFS : 0;
 }
 
-/* A kmalloc'ed copy of a name, for entries that outlive the caller's path. */
-static char *dup_name(const char *name, size_t len)
-{
-	char *s = kmalloc(len + 1);
+/* The operation is missing: a filesystem that cannot make such an entry
+ * (Linux's EPERM when an inode has no mkdir, link...). */
+#define NO_OP(dir, op) (!vfs_iops(dir)->op)
 
-	if (s) {
-		memcpy(s, name, len);
-		s[len] = 0;
-	}
-	return s;
+/* Linux's may_create and what comes before it: the name, whether it is
+ * taken, a read-only filesystem, the right to write the directory. */
+static int create_check(struct inode *dir, const char *name, size_t len)
+{
+	int err;
+
+	if ((err = dir_check(dir, name, len)))
+		return err;
+	if (is_dot(name, len) || vfs_child(dir, name, len))
+		return -EEXIST;
+	if ((err = ro_check(dir)) || (err = perm_may_create(dir)))
+		return err;
+	return 0;
 }
 
-static void touch_dir(struct inode *dir)
+int vfs_symlink(struct inode *dir, const char *name, size_t len, const char *target, size_t tlen)
 {
-	dir->mtime = dir->ctime = vfs_now();
+	int err = create_check(dir, name, len);
+
+	if (err)
+		return err;
+	if (NO_OP(dir, symlink))
+		return -EPERM;
+	return vfs_iops(dir)->symlink(dir, name, len, target, tlen);
 }
 
 struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode)
 {
-	struct inode *ino;
-	char *copy;
 	int err;
 
-	if ((err = dir_check(dir, name, len)))
+	if ((err = create_check(dir, name, len)))
 		return ERR_PTR(err);
-	if (is_dot(name, len) || vfs_child(dir, name, len))
-		return ERR_PTR(-EEXIST);
-	if ((err = ro_check(dir)) || (err = perm_may_create(dir)))
-		return ERR_PTR(err);
-	if (!(copy = dup_name(name, len)))
-		return ERR_PTR(-ENOMEM);
-	if (!(ino = vfs_new_inode(dir, copy, len, mode))) {
-		kfree(copy);
-		return ERR_PTR(-ENOMEM);
-	}
-	ino->name_owned = true;
-	perm_init_owner(ino, dir);
-	ino->atime = ino->mtime = ino->ctime = vfs_now();
-	if (S_ISREG(mode))
-		ino->fops = &tmpfs_file_ops;
-	if (S_ISDIR(mode))
-		dir->nlink++;
-	touch_dir(dir);
-	return ino;
-}
-
-/* Take entry `e` out of its directory; the inode it stands for loses a link
- * and goes when nothing holds it. */
-static void detach(struct inode *e)
-{
-	struct inode *ino = vfs_real(e), *dir = e->parent;
-
-	list_del(&e->sibling);
-	touch_dir(dir);
-	if (S_ISDIR(ino->mode)) {
-		dir->nlink--;
-		ino->nlink = 0;
-	} else {
-		ino->nlink--;
-	}
-	ino->ctime = vfs_now();
-	if (e != ino) { /* a hard-link entry: only the entry goes */
-		kfree((void *)e->name);
-		kfree(e);
-		vfs_iget(ino), vfs_iput(ino);
-		return;
-	}
-	e->parent = NULL;
-	vfs_iget(ino), vfs_iput(ino); /* frees it if nothing else holds it */
+	if (NO_OP(dir, create)) /* Linux: EACCES for a file, EPERM otherwise */
+		return ERR_PTR(S_ISREG(mode) ? -EACCES : -EPERM);
+	return vfs_iops(dir)->create(dir, name, len, mode);
 }
 
 int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
 {
-	struct inode *e, *ino;
+	struct dentry *e;
+	struct inode *ino;
 	int err;
 
 	if ((err = dir_check(dir, name, len)))
@@ -115,10 +86,10 @@ int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
 		return rmdir ? (len == 1 ? -EINVAL : -ENOTEMPTY) : -EISDIR;
 	if (!(e = vfs_child(dir, name, len)))
 		return -ENOENT;
-	ino = vfs_real(e);
+	ino = e->inode;
 	/* Linux's may_delete checks rights before the entry's type; a
 	 * read-only directory answers EROFS below instead. */
-	if (!ro_check(dir) && (err = perm_may_delete(dir, e)))
+	if (!ro_check(dir) && (err = perm_may_delete(dir, ino)))
 		return err;
 	if (rmdir && !S_ISDIR(ino->mode))
 		return -ENOTDIR;
@@ -126,20 +97,22 @@ int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
 		return -EISDIR;
 	if ((err = ro_check(dir)))
 		return err;
-	if (rmdir && !list_empty(&ino->children))
+	if (e->mounted)
+		return -EBUSY; /* Linux's is_local_mountpoint, before emptiness */
+	if (rmdir && !vfs_dir_empty(ino))
 		return -ENOTEMPTY;
-	if (ino->sb != dir->sb) /* a mount point, or the image under /tmp */
+	if (ino->sb != dir->sb) /* the image under /tmp */
 		return ino->sb && ino->sb->rdonly ? -EROFS : -EBUSY;
-	detach(e);
+	if (NO_OP(dir, unlink))
+		return -EPERM;
+	vfs_iops(dir)->unlink(dir, e);
 	return 0;
 }
 
 int vfs_link(struct inode *target, struct inode *dir, const char *name, size_t len)
 {
-	struct inode *e;
 	int err;
 
-	target = vfs_real(target);
 	if ((err = dir_check(dir, name, len)))
 		return err;
 	if (is_dot(name, len) || vfs_child(dir, name, len))
@@ -152,43 +125,18 @@ int vfs_link(struct inode *target, struct inode *dir, const char *name, size_t l
 		return -EPERM;
 	if (!target->nlink)
 		return -ENOENT;
-	e = vfs_create(dir, name, len, target->mode);
-	if (IS_ERR(e))
-		return PTR_ERR(e);
-	e->fops = NULL;
-	e->hard = target;
-	target->nlink++;
-	target->ctime = vfs_now();
-	return 0;
+	if (NO_OP(dir, link))
+		return -EPERM;
+	return vfs_iops(dir)->link(target, dir, name, len);
 }
 
 /* Is `dir` the directory `anc` or below it? */
 static bool is_under(struct inode *dir, struct inode *anc)
 {
-	for (struct inode *i = dir; i; i = i->parent == i ? NULL : i->parent)
+	for (struct inode *i = dir; i; i = vfs_parent(i) == i ? NULL : vfs_parent(i))
 		if (i == anc)
 			return true;
 	return false;
-}
-
-/* Move entry `e` into `ndir` under the name `copy` (kmalloc'ed). */
-static void move_entry(struct inode *e, struct inode *ndir, char *copy, size_t nlen)
-{
-	struct inode *odir = e->parent, *ino = vfs_real(e);
-
-	list_del(&e->sibling);
-	if (e->name_owned)
-		kfree((void *)e->name);
-	e->name = copy;
-	e->namelen = nlen;
-	e->name_owned = true;
-	e->parent = ndir;
-	list_add_tail(&e->sibling, &ndir->children);
-	if (S_ISDIR(ino->mode) && odir != ndir)
-		odir->nlink--, ndir->nlink++;
-	touch_dir(odir);
-	touch_dir(ndir);
-	ino->ctime = vfs_now();
 }
 
 /* May `o` replace `n`?  (Both exist; plain rename.) */
@@ -198,56 +146,55 @@ static int replace_check(struct inode *o, struct inode *n)
 		return -ENOTDIR;
 	if (!S_ISDIR(o->mode) && S_ISDIR(n->mode))
 		return -EISDIR;
-	if (S_ISDIR(n->mode) && !list_empty(&n->children))
+	if (S_ISDIR(n->mode) && !vfs_dir_empty(n))
 		return -ENOTEMPTY;
 	return 0;
 }
 
 /* Checks that hold for every rename; 1 when it is a no-op. */
-static int rename_check(struct inode *odir, struct inode *oe, struct inode *ndir, struct inode *ne,
-			unsigned flags)
+static int rename_check(struct inode *odir, struct dentry *oe, struct inode *ndir,
+			struct dentry *ne, unsigned flags)
 {
-	struct inode *o = vfs_real(oe);
+	struct inode *o = oe->inode;
 
 	if (odir->sb != ndir->sb || o->sb != odir->sb)
 		return -EXDEV;
 	if (S_ISDIR(o->mode) && is_under(ndir, o))
 		return -EINVAL; /* a directory into itself */
-	if (ne && (flags & RENAME_EXCHANGE) && S_ISDIR(vfs_real(ne)->mode) &&
-	    is_under(odir, vfs_real(ne)))
+	if (ne && (flags & RENAME_EXCHANGE) && S_ISDIR(ne->inode->mode) &&
+	    is_under(odir, ne->inode))
 		return -EINVAL;
 	if (ne && (flags & RENAME_NOREPLACE))
 		return -EEXIST;
 	if (!ne && (flags & RENAME_EXCHANGE))
 		return -ENOENT;
-	if (ne && vfs_real(ne) == o)
+	if (ne && ne->inode == o)
 		return 1; /* the same inode: Linux does nothing */
 	return 0;
 }
 
 /* Linux's vfs_rename rights: remove the old entry, add or replace the new
  * one, and write a directory whose ".." changes. */
-static int rename_perm(struct inode *odir, struct inode *oe, struct inode *ndir, struct inode *ne,
+static int rename_perm(struct inode *odir, struct dentry *oe, struct inode *ndir, struct dentry *ne,
 		       unsigned flags)
 {
-	int err = perm_may_delete(odir, oe);
+	int err = perm_may_delete(odir, oe->inode);
 
 	if (!err)
-		err = ne ? perm_may_delete(ndir, ne) : perm_may_create(ndir);
+		err = ne ? perm_may_delete(ndir, ne->inode) : perm_may_create(ndir);
 	if (err || odir == ndir)
 		return err;
-	if (S_ISDIR(vfs_real(oe)->mode) && (err = perm_inode(oe, MAY_WRITE)))
+	if (S_ISDIR(oe->inode->mode) && (err = perm_inode(oe->inode, MAY_WRITE)))
 		return err;
-	if ((flags & RENAME_EXCHANGE) && S_ISDIR(vfs_real(ne)->mode))
-		err = perm_inode(ne, MAY_WRITE);
+	if ((flags & RENAME_EXCHANGE) && S_ISDIR(ne->inode->mode))
+		err = perm_inode(ne->inode, MAY_WRITE);
 	return err;
 }
 
 int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
 	       const char *nname, size_t nlen, unsigned flags)
 {
-	struct inode *oe, *ne;
-	char *copy, *copy2 = NULL;
+	struct dentry *oe, *ne;
 	int err;
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE) ||
@@ -266,18 +213,11 @@ int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode 
 		return err < 0 ? err : 0;
 	if ((err = rename_perm(odir, oe, ndir, ne, flags)))
 		return err;
-	if (ne && !(flags & RENAME_EXCHANGE) && (err = replace_check(vfs_real(oe), vfs_real(ne))))
+	if (oe->mounted || (ne && ne->mounted))
+		return -EBUSY; /* a mount point stays where it is */
+	if (ne && !(flags & RENAME_EXCHANGE) && (err = replace_check(oe->inode, ne->inode)))
 		return err;
-	if (!(copy = dup_name(nname, nlen)))
-		return -ENOMEM;
-	if ((flags & RENAME_EXCHANGE) && !(copy2 = dup_name(oname, olen))) {
-		kfree(copy);
-		return -ENOMEM;
-	}
-	if (flags & RENAME_EXCHANGE)
-		move_entry(ne, odir, copy2, olen);
-	else if (ne)
-		detach(ne);
-	move_entry(oe, ndir, copy, nlen);
-	return 0;
+	if (NO_OP(odir, rename))
+		return -EPERM;
+	return vfs_iops(odir)->rename(odir, oe, ndir, ne, nname, nlen, flags);
 }

@@ -33,7 +33,6 @@ static int mode_check(struct inode *ino, int mask)
 
 int perm_inode(struct inode *ino, int mask)
 {
-	ino = vfs_real(ino);
 	if (!mode_check(ino, mask))
 		return 0;
 	if (S_ISDIR(ino->mode)) {
@@ -53,7 +52,7 @@ int perm_inode(struct inode *ino, int mask)
 
 bool perm_owner(struct inode *ino)
 {
-	return vfs_real(ino)->uid == cred_current()->fsuid || cred_capable(CAP_FOWNER);
+	return ino->uid == cred_current()->fsuid || cred_capable(CAP_FOWNER);
 }
 
 int perm_may_create(struct inode *dir)
@@ -69,7 +68,7 @@ int perm_may_delete(struct inode *dir, struct inode *victim)
 	if (err)
 		return err;
 	/* The sticky bit (/tmp): only the file's or the directory's owner. */
-	if ((dir->mode & S_ISVTX) && vfs_real(victim)->uid != fsuid && dir->uid != fsuid &&
+	if ((dir->mode & S_ISVTX) && victim->uid != fsuid && dir->uid != fsuid &&
 	    !cred_capable(CAP_FOWNER))
 		return -EPERM;
 	return 0;
@@ -77,7 +76,7 @@ int perm_may_delete(struct inode *dir, struct inode *victim)
 
 int perm_may_link(struct inode *target)
 {
-	uint32_t mode = vfs_real(target)->mode;
+	uint32_t mode = target->mode;
 
 	if (perm_owner(target))
 		return 0;
@@ -118,20 +117,20 @@ long perm_chmod(struct inode *ino, uint32_t mode)
 {
 	if (!perm_owner(ino))
 		return -EPERM;
-	if ((mode & S_ISGID) && !cred_in_group(vfs_real(ino)->gid) && !cred_capable(CAP_FSETID))
+	if ((mode & S_ISGID) && !cred_in_group(ino->gid) && !cred_capable(CAP_FSETID))
 		mode &= ~S_ISGID;
 	return mode;
 }
 
 int perm_chown(struct inode *ino, uint32_t uid, uint32_t gid)
 {
-	bool own = vfs_real(ino)->uid == cred_current()->fsuid;
+	bool own = ino->uid == cred_current()->fsuid;
 
 	if (cred_capable(CAP_CHOWN))
 		return 0;
-	if (uid != ID_KEEP && !(own && uid == vfs_real(ino)->uid))
+	if (uid != ID_KEEP && !(own && uid == ino->uid))
 		return -EPERM;
-	if (gid != ID_KEEP && !(own && (gid == vfs_real(ino)->gid || cred_in_group(gid))))
+	if (gid != ID_KEEP && !(own && (gid == ino->gid || cred_in_group(gid))))
 		return -EPERM;
 	return 0;
 }

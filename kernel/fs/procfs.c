@@ -8,6 +8,7 @@
  * system-wide files.
  */
 #include "fs/procfs.h"
+#include "fs/mount.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
@@ -23,9 +24,11 @@
 #define GEN_MAX		 (4ul << 20)
 #define NSEC		 1000000000ull
 
-struct vfs_sb procfs_sb = {
-	.name = "proc", .magic = PROC_SUPER_MAGIC, .dev = PROC_DEV, .rdonly = true
-};
+struct vfs_sb procfs_sb = { .name = "proc",
+			    .magic = PROC_SUPER_MAGIC,
+			    .dev = PROC_DEV,
+			    .rdonly = true,
+			    .iops = &libfs_ro_iops };
 
 /* The text of an open generated file. */
 struct gen_text {
@@ -134,11 +137,11 @@ int procfs_set_link(struct inode *ino, const char *target)
 	if (!copy)
 		return -ENOMEM; /* keeps the old target */
 	memcpy(copy, target, len + 1);
-	if (ino->name_owned) /* name_owned marks a heap target here */
+	if (ino->data_owned)
 		kfree((void *)ino->data);
 	ino->data = (const uint8_t *)copy;
 	ino->size = len;
-	ino->name_owned = true;
+	ino->data_owned = true;
 	return 0;
 }
 
@@ -303,6 +306,77 @@ static void sys_kernel_init(struct inode *proc)
 	string_file(rnd, "entropy_avail", "256", 0444);
 }
 
+static bool one_exists(int pid)
+{
+	return pid == 1;
+}
+
+static int one_next(int after)
+{
+	return after < 1 ? 1 : 0;
+}
+
+static const struct procfs_procs one_process = { one_exists, one_next };
+static const struct procfs_procs *procs = &one_process;
+
+void procfs_set_procs(const struct procfs_procs *p)
+{
+	procs = p;
+}
+
+/* A pid as /proc names it: decimal digits, no leading zero, below 2^31
+ * (Linux's name_to_int); -1 for any other name. */
+static int pid_of_name(const char *name, size_t len)
+{
+	long pid = 0;
+
+	if (!len || len > 10 || (len > 1 && name[0] == '0'))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+		pid = pid * 10 + (name[i] - '0');
+	}
+	return pid <= INT32_MAX ? (int)pid : -1;
+}
+
+static struct dentry *proc_lookup(struct inode *dir, const char *name, size_t len)
+{
+	int pid = pid_of_name(name, len);
+	struct inode *d;
+
+	if (pid >= 0) { /* NULL while /proc is being built */
+		d = procs->exists(pid) ? procfs_pid_dir(pid) : NULL;
+		return d ? d->dentry : NULL;
+	}
+	return libfs_lookup(dir, name, len);
+}
+
+/* The fixed entries, then the processes, as Linux's proc_root_readdir:
+ * position `fixed + pid` is just past process `pid`. */
+static void proc_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
+{
+	uint64_t fixed = 0;
+	struct dentry *c;
+	char name[12];
+
+	list_for_each_entry(c, &dir->dentry->children, sibling)
+		fixed++;
+	libfs_iterate(dir, ctx);
+	if (ctx->pos < fixed)
+		return; /* out of room */
+	for (int pid = procs->next(ctx->pos - fixed); pid > 0; pid = procs->next(pid)) {
+		struct inode *d = procfs_pid_dir(pid);
+		int len = fmt_snprintf(name, sizeof(name), "%d", pid);
+		if (!ctx->emit(ctx, name, len, d->ino, d->mode, fixed + pid))
+			return;
+		ctx->pos = fixed + pid;
+	}
+}
+
+static const struct inode_operations proc_root_iops = { .lookup = proc_lookup,
+							.iterate = proc_iterate };
+
 static struct inode *proc_root; /* set once at boot */
 
 struct inode *procfs_root(void)
@@ -318,10 +392,12 @@ void procfs_init(void)
 		boot_out_of_memory("/proc");
 	if (!S_ISDIR(proc->mode)) /* the CLI never packs one: a hand-made image */
 		panic("boot: the image has a file where /proc must be a directory");
-	list_init(&proc->children); /* the mount hides the image's /proc */
+	list_init(&proc->dentry->children); /* the mount hides the image's /proc */
 	proc->sb = &procfs_sb;
 	proc->mode = S_IFDIR | 0555;
 	proc_root = proc;
+	proc->iops = &proc_root_iops;
+	mount_boot(&procfs_sb, proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	procfs_file(proc, "meminfo", gen_meminfo, 0444);
 	procfs_file(proc, "cpuinfo", gen_cpuinfo, 0444);
 	procfs_file(proc, "stat", gen_stat, 0444);

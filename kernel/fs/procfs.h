@@ -34,7 +34,23 @@ int procfs_set_link(struct inode *ino, const char *target);
  * (net/procnet.c adds /proc/net/dev).  NULL before vfs_init_mounts. */
 struct inode *procfs_root(void);
 
-/* procfs_pid.c: build /proc/1 under `proc`. */
+/* procfs_pid.c: build /proc/1 under `proc` (in no list: found by lookup),
+ * and the directory of process `pid` (today the one tree, describing the
+ * calling process). */
 void procfs_pid_init(struct inode *proc);
+struct inode *procfs_pid_dir(int pid);
+
+/*
+ * The processes /proc lists and finds by their pid (design.md contract 19:
+ * /proc/PID is found by lookup, not preloaded).  The process layer fills
+ * these; by default there is one process, pid 1.  Called with the
+ * system-call rule held (core/spinlock.h).
+ */
+struct procfs_procs {
+	bool (*exists)(int pid);
+	int (*next)(int after); /* the first pid above `after`; 0: none */
+};
+/* Replace the default one process.  `p` must live for good. */
+void procfs_set_procs(const struct procfs_procs *p);
 
 #endif

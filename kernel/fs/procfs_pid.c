@@ -1,10 +1,13 @@
 /*
  * /proc/1 (and /proc/self, a link to it): the one process as Linux describes
- * it.  exe and cwd are links, fd/ a directory rebuilt from the descriptor
- * table whenever it is looked at; cmdline and environ come from the per-run
- * data, auxv from exec, maps from the VMA list, in Linux's formats.
+ * it.  procfs.c's lookup finds it (procfs_pid_dir); it is in no list.  exe
+ * and cwd are links, fd/ a directory rebuilt from the descriptor table
+ * whenever it is looked at (its own inode operations); cmdline and environ
+ * come from the per-run data, auxv from exec, maps from the VMA list,
+ * /proc/self/mounts and mountinfo from the mount table, in Linux's formats.
  */
 #include "fs/procfs.h"
+#include "fs/mount.h"
 #include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
@@ -173,18 +176,6 @@ static long gen_statm(struct inode *ino, char *buf, size_t n)
 	return fmt_snprintf(buf, n, "%lu %lu 0 0 0 %lu 0\n", pages, rss, pages);
 }
 
-static long gen_mounts(struct inode *ino, char *buf, size_t n)
-{
-	struct procfs_buf b = { buf, n, 0 };
-
-	procfs_printf(&b, "rootfs / rootfs ro 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
-	procfs_printf(&b, "sysfs /sys sysfs ro,nosuid,nodev,noexec 0 0\n");
-	procfs_printf(&b, "devtmpfs /dev devtmpfs rw,nosuid 0 0\n");
-	procfs_printf(&b, "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n");
-	procfs_printf(&b, "tmpfs /tmp tmpfs rw,nosuid,nodev 0 0\n");
-	return b.len;
-}
-
 /* One line of maps, in Linux's format (fs/proc/task_mmu.c show_map_vma). */
 static void map_line(struct procfs_buf *b, struct vma *v, char *path)
 {
@@ -231,12 +222,12 @@ static void fd_target(struct file *f, char *out, size_t n)
 
 	if (console_file_is_tty(f))
 		fmt_snprintf(out, n, "/dev/pts/0");
-	else if ((ino->mode & S_IFMT) == S_IFIFO && !ino->parent)
+	else if ((ino->mode & S_IFMT) == S_IFIFO && !ino->dentry)
 		fmt_snprintf(out, n, "pipe:[%lu]", ino->ino);
-	else if ((ino->mode & S_IFMT) == S_IFSOCK && !ino->parent)
+	else if ((ino->mode & S_IFMT) == S_IFSOCK && !ino->dentry)
 		fmt_snprintf(out, n, "socket:[%lu]", ino->ino);
-	else if (!ino->parent && !ino->sb && ino->namelen) /* in no filesystem */
-		fmt_snprintf(out, n, "anon_inode:%.*s", (int)ino->namelen, ino->name);
+	else if (!ino->dentry && !ino->sb && ino->anon_name) /* in no filesystem */
+		fmt_snprintf(out, n, "anon_inode:%s", ino->anon_name);
 	else if (vfs_path(ino, out, n) < 0)
 		fmt_snprintf(out, n, "anon_inode:[%lu]", ino->ino);
 }
@@ -267,7 +258,7 @@ static struct inode *fd_node(int fd)
 		kfree(name);
 		return NULL;
 	}
-	list_del(&ino->sibling); /* the refresh links it in */
+	list_del(&ino->dentry->sibling); /* fd_refresh links it in */
 	return fd_nodes[fd] = ino;
 }
 
@@ -277,13 +268,13 @@ static struct inode *fd_node(int fd)
 static void own_entries(struct inode *dir)
 {
 	const struct cred *c = cred_current();
-	struct inode *e;
+	struct dentry *e;
 
 	dir->uid = c->euid;
 	dir->gid = c->egid;
-	list_for_each_entry(e, &dir->children, sibling) {
-		e->uid = c->euid;
-		e->gid = c->egid;
+	list_for_each_entry(e, &dir->dentry->children, sibling) {
+		e->inode->uid = c->euid;
+		e->inode->gid = c->egid;
 	}
 }
 
@@ -294,7 +285,7 @@ static void fd_refresh(struct inode *dir)
 
 	if (!target)
 		return;
-	list_init(&dir->children);
+	list_init(&dir->dentry->children);
 	for (int fd = 0; (unsigned)fd < fd_table_end(); fd++) {
 		struct file *f = fd_get(fd);
 		struct inode *ino = f ? fd_node(fd) : NULL;
@@ -302,7 +293,7 @@ static void fd_refresh(struct inode *dir)
 			continue;
 		fd_target(f, target, PATH_MAX);
 		procfs_set_link(ino, target);
-		list_add_tail(&ino->sibling, &dir->children);
+		list_add_tail(&ino->dentry->sibling, &dir->dentry->children);
 	}
 	own_entries(dir);
 	kfree(target);
@@ -319,6 +310,26 @@ static void pid_refresh(struct inode *dir)
 	if (path && vfs_path(vfs_cwd(), path, PATH_MAX) >= 0)
 		procfs_set_link(cwd_link, path);
 	kfree(path);
+}
+
+/* The dynamic directories: up to date before each lookup and listing. */
+static struct dentry *pid_lookup(struct inode *dir, const char *name, size_t len)
+{
+	(dir == fd_dir ? fd_refresh : pid_refresh)(dir);
+	return libfs_lookup(dir, name, len);
+}
+
+static void pid_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
+{
+	(dir == fd_dir ? fd_refresh : pid_refresh)(dir);
+	libfs_iterate(dir, ctx);
+}
+
+static const struct inode_operations pid_iops = { .lookup = pid_lookup, .iterate = pid_iterate };
+
+struct inode *procfs_pid_dir(int pid)
+{
+	return pid_dir;
 }
 
 /* The program's path from the per-run data, made absolute with its cwd. */
@@ -339,14 +350,16 @@ static void default_exe(void)
 void procfs_pid_init(struct inode *proc)
 {
 	pid_dir = procfs_dir(proc, "1");
-	pid_dir->refresh = pid_refresh;
+	list_del(&pid_dir->dentry->sibling); /* found by lookup (procfs.c) */
+	list_init(&pid_dir->dentry->sibling);
+	pid_dir->iops = &pid_iops;
 	default_exe();
 	exe_link = procfs_link(pid_dir, "exe", exe_path);
 	cwd_link = procfs_link(pid_dir, "cwd", "/");
 	procfs_link(pid_dir, "root", "/");
 	fd_dir = procfs_dir(pid_dir, "fd");
 	fd_dir->mode = S_IFDIR | 0500;
-	fd_dir->refresh = fd_refresh;
+	fd_dir->iops = &pid_iops;
 	procfs_file(pid_dir, "cmdline", gen_cmdline, 0444);
 	procfs_file(pid_dir, "environ", gen_cmdline, 0400)->data = (const uint8_t *)"envp";
 	procfs_file(pid_dir, "auxv", gen_auxv, 0400);
@@ -355,5 +368,6 @@ void procfs_pid_init(struct inode *proc)
 	procfs_file(pid_dir, "stat", gen_pid_stat, 0444);
 	procfs_file(pid_dir, "statm", gen_statm, 0444);
 	procfs_file(pid_dir, "maps", gen_maps, 0444);
-	procfs_file(pid_dir, "mounts", gen_mounts, 0444);
+	procfs_file(pid_dir, "mounts", mount_gen_mounts, 0444);
+	procfs_file(pid_dir, "mountinfo", mount_gen_mountinfo, 0444);
 }

@@ -143,8 +143,8 @@ static struct inode *pts_node(unsigned index, const struct file_ops *ops)
 	struct inode *ino = pts_nodes[index];
 
 	if (ino) {
-		list_add_tail(&ino->sibling, &pts_dir->children);
-		ino->parent = pts_dir;
+		list_add_tail(&ino->dentry->sibling, &pts_dir->dentry->children);
+		ino->dentry->parent = pts_dir->dentry;
 		ino->uid = cred_current()->fsuid;
 		ino->atime = ino->mtime = ino->ctime = vfs_now();
 		return ino;
@@ -195,10 +195,10 @@ nomem:
  * slave files until the pair goes. */
 static void pty_unlink(struct pty *p)
 {
-	if (!p->node->parent)
+	if (!vfs_parent(p->node))
 		return;
-	list_del(&p->node->sibling);
-	p->node->parent = NULL;
+	list_del(&p->node->dentry->sibling);
+	p->node->dentry->parent = NULL;
 }
 
 static void pty_free(struct pty *p)

@@ -122,8 +122,7 @@ static long signalfd_new(uint64_t mask, long flags)
 	if (!s)
 		return -ENOMEM;
 	s->mask = mask;
-	s->inode.name = "[signalfd]"; /* /proc/self/fd shows anon_inode:[signalfd] */
-	s->inode.namelen = strlen(s->inode.name);
+	s->inode.anon_name = "[signalfd]"; /* /proc/self/fd shows anon_inode:[signalfd] */
 	if (!(f = anon_file(&signalfd_ops, s, &s->inode, flags))) {
 		kfree(s);
 		return -ENOMEM;

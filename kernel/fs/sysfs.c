@@ -5,6 +5,7 @@
  * for each disk of the block layer (drivers/blk.h).
  */
 #include "fs/procfs.h"
+#include "fs/mount.h"
 #include "core/kernel.h"
 #include "drivers/blk.h"
 #include <lib/fmt.h>
@@ -13,9 +14,11 @@
 #define SYSFS_DEV    0x0016
 #define THP_PMD_SIZE (2ul << 20) /* one page-directory entry maps 2 MiB */
 
-struct vfs_sb sysfs_sb = {
-	.name = "sysfs", .magic = SYSFS_MAGIC, .dev = SYSFS_DEV, .rdonly = true
-};
+struct vfs_sb sysfs_sb = { .name = "sysfs",
+			   .magic = SYSFS_MAGIC,
+			   .dev = SYSFS_DEV,
+			   .rdonly = true,
+			   .iops = &libfs_ro_iops };
 
 static long gen_cpus(struct inode *ino, char *buf, size_t n)
 {
@@ -72,8 +75,9 @@ void sysfs_init(void)
 		boot_out_of_memory("/sys");
 	if (!S_ISDIR(sys->mode)) /* the CLI never packs one: a hand-made image */
 		panic("boot: the image has a file where /sys must be a directory");
-	list_init(&sys->children); /* the mount hides the image's /sys */
+	list_init(&sys->dentry->children); /* the mount hides the image's /sys */
 	sys->sb = &sysfs_sb;
+	mount_boot(&sysfs_sb, sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	cpu = procfs_dir(procfs_dir(procfs_dir(sys, "devices"), "system"), "cpu");
 	procfs_file(cpu, "online", gen_cpus, 0444);
 	procfs_file(cpu, "possible", gen_cpus, 0444);

@@ -184,8 +184,7 @@ long sys_timerfd_create(long clock, long flags)
 	t->clock = clock;
 	t->kt.fn = timerfd_fire;
 	list_init(&t->kt.node);
-	t->inode.name = "[timerfd]"; /* /proc/self/fd shows anon_inode:[timerfd] */
-	t->inode.namelen = strlen(t->inode.name);
+	t->inode.anon_name = "[timerfd]"; /* /proc/self/fd shows anon_inode:[timerfd] */
 	if (!(f = anon_file(&timerfd_ops, t, &t->inode, flags))) {
 		kfree(t);
 		return -ENOMEM;

@@ -8,9 +8,11 @@
  * of the memory (statfs says so, with the pages in use): a file in the tree
  * that would pass it gets ENOSPC, as on Linux; memfds and shared anonymous
  * memory (born unlinked, on Linux in the kernel's internal, unlimited shm
- * mount) count as used but are not refused.
+ * mount) count as used but are not refused.  mount(2) makes further tmpfs
+ * mounts (fs/mount.c), each with its own superblock and size.
  */
 #include "fs/vfs.h"
+#include "fs/mount.h"
 #include "core/cred.h"
 #include "core/heap.h"
 #include "core/kernel.h"
@@ -18,27 +20,62 @@
 #include "core/mem.h"
 #include "core/uaccess.h"
 #include "linux/uapi.h"
+#include <lib/cmdline.h>
 
 #define TMPFS_DEV 0x0015 /* an anonymous device number, as Linux gives */
 /* The largest file: what the 63-bit offset allows, as on Linux (MAX_LFS_FILESIZE). */
 #define TMPFS_MAX_SIZE ((uint64_t)INT64_MAX)
 
-static void tmpfs_space(struct vfs_space *sp);
-
-struct vfs_sb tmpfs_sb = {
-	.name = "tmpfs", .magic = TMPFS_MAGIC, .dev = TMPFS_DEV, .space = tmpfs_space
+/* A tmpfs' size (vfs_sb.priv): the boot one's is shared by /tmp and
+ * /dev/shm; each mount(2) has its own. */
+struct tmpfs_info {
+	uint64_t max_pages;  /* size=, in pages; 0: the default, half of RAM */
+	uint64_t used_pages; /* data pages of its limited files (tmpfs_room) */
 };
-static uint64_t used_pages; /* data pages of the limited files (tmpfs_room) */
+
+static void tmpfs_space(const struct vfs_sb *sb, struct vfs_space *sp);
+static struct vfs_fs_type tmpfs_type;
+static struct tmpfs_info boot_info;
+
+struct vfs_sb tmpfs_sb = { .name = "tmpfs",
+			   .magic = TMPFS_MAGIC,
+			   .dev = TMPFS_DEV,
+			   .space = tmpfs_space,
+			   .evict = tmpfs_evict,
+			   .iops = &libfs_rw_iops,
+			   .type = &tmpfs_type,
+			   .priv = &boot_info };
+
+bool tmpfs_is(const struct vfs_sb *sb)
+{
+	return sb && sb->type == &tmpfs_type;
+}
 
 uint64_t tmpfs_max_pages(void)
 {
 	return mem_total_frames() / 2; /* mm/shmem.c shmem_default_max_blocks */
 }
 
-static void tmpfs_space(struct vfs_space *sp)
+/* Regular files made in /dev (devtmpfs, a tmpfs on Linux too) count in
+ * the boot tmpfs' size: devfs' superblock has no size of its own. */
+static struct tmpfs_info *info_of(const struct vfs_sb *sb)
 {
-	sp->blocks = tmpfs_max_pages();
-	sp->bfree = sp->blocks - MIN(used_pages, sp->blocks);
+	return sb->type == &tmpfs_type ? sb->priv : &boot_info;
+}
+
+static uint64_t info_max(const struct tmpfs_info *ti)
+{
+	return ti->max_pages ? ti->max_pages : tmpfs_max_pages();
+}
+
+static void tmpfs_space(const struct vfs_sb *sb, struct vfs_space *sp)
+{
+	const struct tmpfs_info *ti = info_of(sb);
+
+	if (info_max(ti) == UINT64_MAX)
+		return; /* size=0, no limit: Linux reports no size at all */
+	sp->blocks = info_max(ti);
+	sp->bfree = sp->blocks - MIN(ti->used_pages, sp->blocks);
 }
 
 /*
@@ -51,9 +88,12 @@ static void tmpfs_space(struct vfs_space *sp)
  */
 static uint64_t tmpfs_room(const struct inode *ino)
 {
+	const struct tmpfs_info *ti;
+
 	if (ino->shm)
 		return UINT64_MAX;
-	return used_pages < tmpfs_max_pages() ? tmpfs_max_pages() - used_pages : 0;
+	ti = info_of(ino->sb);
+	return ti->used_pages < info_max(ti) ? info_max(ti) - ti->used_pages : 0;
 }
 
 /* Make room for page index `idx` in the array (doubling). */
@@ -84,7 +124,7 @@ static uint64_t page_of(struct inode *ino, uint64_t idx, bool alloc)
 		return 0;
 	ino->pages[idx] = mem_alloc_frame(1);
 	if (ino->pages[idx] && !ino->shm)
-		used_pages++;
+		info_of(ino->sb)->used_pages++;
 	return ino->pages[idx];
 }
 
@@ -206,7 +246,7 @@ static void free_pages_from(struct inode *ino, uint64_t first)
 	for (uint64_t i = first; i < ino->npages; i++) {
 		if (ino->pages[i]) {
 			mem_free_frame(ino->pages[i]);
-			used_pages -= !ino->shm;
+			info_of(ino->sb)->used_pages -= !ino->shm;
 		}
 		ino->pages[i] = 0;
 	}
@@ -218,8 +258,10 @@ int tmpfs_truncate(struct inode *ino, uint64_t size)
 		return -EISDIR;
 	if (!S_ISREG(ino->mode))
 		return -EINVAL;
+	if (vfs_data_rdonly(ino))
+		return -EROFS;
 	if (ino->fops != &tmpfs_file_ops)
-		return ino->sb && ino->sb->rdonly ? -EROFS : -EINVAL;
+		return -EINVAL;
 	if (size > TMPFS_MAX_SIZE)
 		return -EFBIG;
 	if (size < ino->size) {
@@ -324,10 +366,15 @@ void tmpfs_free(struct inode *ino)
 	if (S_ISLNK(ino->mode))
 		kfree((void *)ino->data);
 	ino->data = NULL;
-	if (ino->name_owned)
-		kfree((void *)ino->name);
-	ino->name = NULL;
-	ino->name_owned = false;
+	if (ino->dentry) /* its own entry, out of the tree by now */
+		vfs_dentry_free(ino->dentry);
+	ino->dentry = NULL;
+}
+
+void tmpfs_evict(struct inode *ino)
+{
+	tmpfs_free(ino);
+	kfree(ino);
 }
 
 struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
@@ -343,11 +390,12 @@ struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode)
 	copy[len] = 0;
 	/* Out of the tree at once, as an unlinked file: the last vfs_iput
 	 * frees it, and /proc shows its name with " (deleted)". */
-	list_del(&ino->sibling);
-	ino->parent = NULL;
+	list_del(&ino->dentry->sibling);
+	list_init(&ino->dentry->sibling);
+	ino->dentry->parent = NULL;
+	ino->dentry->name_owned = true;
 	ino->nlink = 0;
 	ino->shm = true;
-	ino->name_owned = true;
 	ino->sb = &tmpfs_sb;
 	ino->fops = &tmpfs_file_ops;
 	cred_new_owner(&ino->uid, &ino->gid);
@@ -370,11 +418,164 @@ struct inode *tmpfs_mount_dir(struct inode *parent, const char *name)
 	d->mode = S_IFDIR | 01777;
 	d->nlink = 2;
 	d->atime = d->mtime = d->ctime = vfs_now();
+	mount_boot(&tmpfs_sb, d, "tmpfs", MS_NOSUID | MS_NODEV);
 	return d;
 }
 
+/* One option of mount(2)'s `data` (`len` bytes at `opt`, "key=value"):
+ * mode=, uid=, gid= of the root, size= (bytes with k, m or g, or a
+ * percentage of RAM; 0 is no limit, as Linux's).  0 or -EINVAL. */
+static int parse_option(const char *opt, size_t len, struct tmpfs_info *ti, struct inode *root)
+{
+	const char *eq = memchr(opt, '=', len);
+	size_t klen = eq ? (size_t)(eq - opt) : len, vlen = eq ? len - klen - 1 : 0;
+	uint64_t v = 0;
+
+	if (!eq || !vlen)
+		return -EINVAL;
+	if (klen == 4 && !memcmp(opt, "mode", 4)) {
+		for (size_t i = 0; i < vlen; i++) {
+			if (eq[1 + i] < '0' || eq[1 + i] > '7' || v > 07777)
+				return -EINVAL;
+			v = v * 8 + (eq[1 + i] - '0');
+		}
+		root->mode = S_IFDIR | (v & 07777);
+	} else if ((klen == 3 && !memcmp(opt, "uid", 3)) || (klen == 3 && !memcmp(opt, "gid", 3))) {
+		if (parse_u64(eq + 1, vlen, &v) || v >= UINT32_MAX)
+			return -EINVAL;
+		*(opt[0] == 'u' ? &root->uid : &root->gid) = v;
+	} else if (klen == 4 && !memcmp(opt, "size", 4)) {
+		if (eq[vlen] == '%') {
+			if (parse_u64(eq + 1, vlen - 1, &v) || v > 100)
+				return -EINVAL;
+			v = mem_total_frames() * PAGE_SIZE / 100 * v;
+		} else if (parse_size(eq + 1, vlen, &v)) {
+			return -EINVAL;
+		}
+		ti->max_pages = v ? ALIGN_UP(v, PAGE_SIZE) / PAGE_SIZE : UINT64_MAX;
+	} else {
+		return -EINVAL; /* Linux: "tmpfs: Unknown parameter" */
+	}
+	return 0;
+}
+
+static int parse_options(const char *data, struct tmpfs_info *ti, struct inode *root)
+{
+	while (*data) {
+		size_t len = strcspn(data, ",");
+		int err = len ? parse_option(data, len, ti, root) : 0;
+		if (err)
+			return err;
+		data += len + (data[len] == ',');
+	}
+	return 0;
+}
+
+/* MS_REMOUNT's options: a new size= applies (not below what is in use:
+ * EINVAL, as Linux's shmem_reconfigure); mode=, uid= and gid= are checked
+ * and, as on Linux, left as they are. */
+static int tmpfs_reconfigure(struct mount *m, const char *data)
+{
+	struct tmpfs_info *ti = info_of(m->sb), want = { 0 };
+	struct inode scratch = *m->root;
+	int err = parse_options(data, &want, &scratch);
+
+	if (err)
+		return err;
+	if (want.max_pages && want.max_pages < ti->used_pages)
+		return -EINVAL;
+	if (want.max_pages)
+		ti->max_pages = want.max_pages;
+	return 0;
+}
+
+/* A new tmpfs for mount(2): its root 01777 and the mounter's (Linux's
+ * shmem defaults) unless the options say otherwise. */
+static int tmpfs_fill(struct mount *m, const char *source, const char *data)
+{
+	struct tmpfs_info *ti = kzalloc(sizeof(*ti));
+	struct vfs_sb *sb = kzalloc(sizeof(*sb));
+	int err = -ENOMEM;
+
+	if (!ti || !sb || !(m->root = vfs_new_root(sb, 01777)))
+		goto out_free;
+	*sb = (struct vfs_sb){ .name = "tmpfs",
+			       .magic = TMPFS_MAGIC,
+			       .dev = mount_anon_dev(),
+			       .rdonly = m->flags & MS_RDONLY,
+			       .space = tmpfs_space,
+			       .evict = tmpfs_evict,
+			       .iops = &libfs_rw_iops,
+			       .type = &tmpfs_type,
+			       .priv = ti };
+	cred_new_owner(&m->root->uid, &m->root->gid);
+	err = !sb->dev ? -EMFILE : parse_options(data, ti, m->root);
+	if (!err) {
+		m->sb = sb;
+		return 0;
+	}
+out_free:
+	if (sb && sb->dev)
+		mount_anon_dev_put(sb->dev);
+	if (m->root)
+		kfree(m->root->dentry);
+	kfree(m->root);
+	kfree(sb);
+	kfree(ti);
+	m->root = NULL;
+	return err;
+}
+
+/* Free entry `e` of a tree being torn down: no reference is left on any
+ * of its inodes.  An inode goes with its last entry. */
+static void kill_entry(struct dentry *e)
+{
+	struct inode *ino = e->inode;
+	bool last = S_ISDIR(ino->mode) || !--ino->nlink;
+
+	list_del(&e->sibling);
+	list_init(&e->sibling);
+	e->parent = NULL;
+	if (e != ino->dentry)
+		vfs_dentry_free(e);
+	if (last)
+		tmpfs_evict(ino); /* its own entry too */
+}
+
+/* Free the whole tree, depth first without recursion (trees may be deep). */
+static void tmpfs_kill(struct mount *m)
+{
+	struct dentry *top = m->root->dentry, *dir = top;
+
+	for (;;) {
+		if (!list_empty(&dir->children)) {
+			struct dentry *c = list_first_entry(&dir->children, struct dentry, sibling);
+			if (S_ISDIR(c->inode->mode) && !list_empty(&c->children))
+				dir = c;
+			else
+				kill_entry(c);
+			continue;
+		}
+		if (dir == top)
+			break;
+		struct dentry *up = dir->parent;
+		kill_entry(dir);
+		dir = up;
+	}
+	kfree(top); /* its name is the mount point's */
+	kfree(m->root);
+	mount_anon_dev_put(m->sb->dev);
+	kfree(m->sb->priv);
+	kfree(m->sb);
+}
+
+static struct vfs_fs_type tmpfs_type = {
+	.name = "tmpfs", .fill = tmpfs_fill, .reconfigure = tmpfs_reconfigure, .kill = tmpfs_kill
+};
+
 void tmpfs_init(void)
 {
+	mount_register(&tmpfs_type);
 	if (!tmpfs_mount_dir(vfs_root(), "tmp"))
 		boot_out_of_memory("/tmp");
 }

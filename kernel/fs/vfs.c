@@ -1,11 +1,12 @@
 /*
  * The VFS's tree (fs layer): the root, the process's place in it (its
- * working directory and umask), children by name, new inodes, path lookup
- * with symbolic links, and an inode's path.
- * Every filesystem hangs its inodes in this one tree (vfs.h); the image
+ * working directory and umask), entries (struct dentry) and new inodes,
+ * path lookup with symbolic links and mount points, and an inode's path.
+ * Every filesystem hangs its entries in this one tree (vfs.h); the image
  * (fs/image.c) fills it first, at boot.
  */
 #include "fs/vfs.h"
+#include "fs/mount.h"
 #include "fs/perm.h"
 #include "core/heap.h"
 #include "core/kernel.h"
@@ -14,16 +15,24 @@
 #include <lib/fmt.h>
 
 /* The root belongs to the image, whose top directory it is. */
+static struct dentry root_dentry;
 static struct inode root = {
-	.mode = S_IFDIR | 0755, .nlink = 2, .parent = &root, .sb = &vfs_image_sb
+	.mode = S_IFDIR | 0755, .nlink = 2, .dentry = &root_dentry, .sb = &vfs_image_sb
 };
+static struct dentry root_dentry = { .name = "/",
+				     .namelen = 1,
+				     .parent = &root_dentry,
+				     .inode = &root,
+				     .children = LIST_HEAD_INIT(root_dentry.children),
+				     .sibling = LIST_HEAD_INIT(root_dentry.sibling) };
 static uint64_t next_ino = 2; /* 1 is the root's (vfs_init_image) */
 
 /*
  * A process's place in the tree (design.md contract 16: reference-counted,
- * so CLONE_FS can share it; Linux's fs_struct).  Directories are never
- * freed (vfs_iput), so cwd holds no reference.  Guarded by the system-call
- * rule (core/spinlock.h).
+ * so CLONE_FS can share it; Linux's fs_struct).  cwd holds a reference
+ * (vfs_iget), which makes a mount it is in busy for umount: a copy of the
+ * context takes one more.  Guarded by the system-call rule
+ * (core/spinlock.h).
  */
 struct fs_context {
 	struct inode *cwd;
@@ -35,8 +44,10 @@ struct fs_context *vfs_fs_create(void)
 {
 	struct fs_context *fs = kzalloc(sizeof(*fs));
 
-	if (fs)
+	if (fs) {
 		*fs = (struct fs_context){ .cwd = &root, .umask = 022, .refs = 1 };
+		vfs_iget(&root);
+	}
 	return fs;
 }
 
@@ -78,6 +89,8 @@ struct inode *vfs_cwd(void)
 
 void vfs_set_cwd(struct inode *dir)
 {
+	vfs_iget(dir);
+	vfs_iput(fs_current()->cwd);
 	fs_current()->cwd = dir;
 }
 
@@ -94,16 +107,86 @@ unsigned vfs_set_umask(unsigned mask)
 	return old;
 }
 
-struct inode *vfs_child(struct inode *dir, const char *name, size_t len)
+const struct inode_operations *vfs_iops(const struct inode *ino)
 {
-	struct inode *c;
+	if (ino->iops)
+		return ino->iops;
+	return ino->sb && ino->sb->iops ? ino->sb->iops : &libfs_ro_iops;
+}
 
-	if (dir->refresh)
-		dir->refresh(dir);
-	list_for_each_entry(c, &dir->children, sibling)
-		if (c->namelen == len && !memcmp(c->name, name, len))
-			return c;
-	return NULL;
+struct dentry *vfs_child(struct inode *dir, const char *name, size_t len)
+{
+	return vfs_iops(dir)->lookup(dir, name, len);
+}
+
+struct dentry *vfs_dentry_new(struct inode *dir, const char *name, size_t len, struct inode *ino)
+{
+	struct dentry *d = kzalloc(sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->name = name;
+	d->namelen = len;
+	d->inode = ino;
+	list_init(&d->children);
+	list_init(&d->sibling);
+	if (dir) {
+		d->parent = dir->dentry;
+		list_add_tail(&d->sibling, &dir->dentry->children);
+	}
+	if (!ino->dentry)
+		ino->dentry = d;
+	return d;
+}
+
+void vfs_dentry_free(struct dentry *d)
+{
+	if (d->name_owned)
+		kfree((void *)d->name);
+	kfree(d);
+}
+
+int vfs_setattr(struct inode *ino, const struct vfs_iattr *a)
+{
+	const struct inode_operations *ops = vfs_iops(ino);
+
+	return ops->setattr ? ops->setattr(ino, a) : libfs_setattr(ino, a);
+}
+
+/* vfs_dir_empty's listener: the first entry answers. */
+static bool found_entry(struct vfs_dir_ctx *ctx, const char *name, size_t len, uint64_t ino,
+			uint32_t mode, uint64_t next)
+{
+	ctx->pos = UINT64_MAX;
+	return false;
+}
+
+bool vfs_dir_empty(struct inode *dir)
+{
+	struct vfs_dir_ctx ctx = { .emit = found_entry };
+
+	vfs_iops(dir)->iterate(dir, &ctx);
+	return ctx.pos != UINT64_MAX;
+}
+
+char *vfs_readlink(struct inode *ino)
+{
+	char *target;
+	long len;
+
+	if (!S_ISLNK(ino->mode))
+		return ERR_PTR(-EINVAL);
+	if (ino->size >= PATH_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	if (!(target = kmalloc(ino->size + 1)))
+		return ERR_PTR(-ENOMEM);
+	len = vfs_iops(ino)->readlink ? vfs_iops(ino)->readlink(ino, target, ino->size) : -EINVAL;
+	if (len < 0) {
+		kfree(target);
+		return ERR_PTR(len);
+	}
+	target[len] = 0;
+	return target;
 }
 
 struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uint32_t mode)
@@ -117,18 +200,36 @@ struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uin
 	ino->sb = dir->sb;
 	ino->atime = ino->mtime = ino->ctime = dir->mtime;
 	ino->nlink = S_ISDIR(mode) ? 2 : 1;
-	ino->name = name;
-	ino->namelen = len;
-	ino->parent = dir;
-	list_init(&ino->children);
-	list_add_tail(&ino->sibling, &dir->children);
+	if (!vfs_dentry_new(dir, name, len, ino)) {
+		kfree(ino);
+		return NULL;
+	}
+	return ino;
+}
+
+struct inode *vfs_new_root(struct vfs_sb *sb, uint32_t mode)
+{
+	struct inode *ino = kzalloc(sizeof(*ino));
+
+	if (!ino)
+		return NULL;
+	ino->ino = next_ino++;
+	ino->mode = S_IFDIR | (mode & 07777);
+	ino->sb = sb;
+	ino->atime = ino->mtime = ino->ctime = vfs_now();
+	ino->nlink = 2;
+	/* Named and placed by the mounter (fs/mount.c graft). */
+	if (!vfs_dentry_new(NULL, NULL, 0, ino)) {
+		kfree(ino);
+		return NULL;
+	}
 	return ino;
 }
 
 struct inode *vfs_mknode(struct inode *dir, const char *name, uint32_t mode)
 {
-	struct inode *c = vfs_child(dir, name, strlen(name));
-	return c ? c : vfs_new_inode(dir, name, strlen(name), mode);
+	struct dentry *c = vfs_child(dir, name, strlen(name));
+	return c ? c->inode : vfs_new_inode(dir, name, strlen(name), mode);
 }
 
 /* Resolve one component; the caller handles "." and "..". */
@@ -141,9 +242,11 @@ static struct inode *step(struct inode *dir, const char *name, size_t len)
 	if (len == 1 && name[0] == '.')
 		return dir;
 	if (len == 2 && name[0] == '.' && name[1] == '.')
-		return dir->parent ? dir->parent : ERR_PTR(-ENOENT); /* removed */
-	struct inode *c = vfs_child(dir, name, len);
-	return c ? vfs_real(c) : ERR_PTR(-ENOENT);
+		return vfs_parent(dir) ? vfs_parent(dir) : ERR_PTR(-ENOENT); /* removed */
+	struct dentry *c = vfs_child(dir, name, len);
+	/* Down into what is mounted there; up out of a mount root is its
+	 * parent link, set to the mount point's parent (fs/mount.h). */
+	return c ? mount_cross(c)->inode : ERR_PTR(-ENOENT);
 }
 
 static struct inode *lookup_depth(struct inode *dir, const char *path, bool follow, int *links)
@@ -175,12 +278,8 @@ static struct inode *lookup_depth(struct inode *dir, const char *path, bool foll
 			char *target;
 			if (++*links > SYMLOOP_MAX)
 				return ERR_PTR(-ELOOP);
-			if (next->size >= PATH_MAX)
-				return ERR_PTR(-ENAMETOOLONG);
-			if (!(target = kmalloc(next->size + 1)))
-				return ERR_PTR(-ENOMEM);
-			memcpy(target, next->data, next->size);
-			target[next->size] = 0;
+			if (IS_ERR(target = vfs_readlink(next)))
+				return (struct inode *)target;
 			next = lookup_depth(cur, target, true, links);
 			kfree(target);
 			if (IS_ERR(next))
@@ -207,20 +306,23 @@ struct inode *vfs_lookup(struct inode *dir, const char *path, bool follow)
 
 long vfs_path(struct inode *ino, char *buf, size_t n)
 {
+	struct dentry *d = ino->dentry, *top = &root_dentry;
 	size_t len = 0;
 
-	if (!ino->parent) { /* unlinked: what Linux shows is the old name */
-		long r = fmt_snprintf(buf, n, "/%.*s (deleted)", (int)ino->namelen, ino->name);
+	if (!d) /* in no tree (a pipe, a socket): no path */
+		return -ENOENT;
+	if (!d->parent) { /* unlinked: what Linux shows is the old name */
+		long r = fmt_snprintf(buf, n, "/%.*s (deleted)", (int)d->namelen, d->name);
 		return r < (long)n ? r : -ENAMETOOLONG;
 	}
-	if (ino == &root) {
+	if (d == top) {
 		if (n < 2)
 			return -ENAMETOOLONG;
 		buf[0] = '/', buf[1] = 0;
 		return 1;
 	}
 	/* Measure, then fill from the end. */
-	for (struct inode *i = ino; i != &root; i = i->parent) {
+	for (struct dentry *i = d; i != top; i = i->parent) {
 		if (!i->parent) /* a removed directory above */
 			return -ENOENT;
 		len += i->namelen + 1;
@@ -229,7 +331,7 @@ long vfs_path(struct inode *ino, char *buf, size_t n)
 		return -ENAMETOOLONG;
 	buf[len] = 0;
 	size_t pos = len;
-	for (struct inode *i = ino; i != &root; i = i->parent) {
+	for (struct dentry *i = d; i != top; i = i->parent) {
 		pos -= i->namelen;
 		memcpy(buf + pos, i->name, i->namelen);
 		buf[--pos] = '/';

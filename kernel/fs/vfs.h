@@ -1,12 +1,15 @@
 /*
- * The VFS: inodes in one tree, open files, and the program's descriptor
- * table.  Every filesystem lives in the same in-memory tree of inodes; an
- * inode's superblock (struct vfs_sb) says which filesystem it belongs to and
- * whether it may change.  The image (fs/image.c, read-only, from the
- * initrd), tmpfs (fs/tmpfs.c, writable, at /tmp), /dev (fs/devfs.c), /proc
- * and /sys (fs/procfs.c, fs/sysfs.c, generated) and the console files behind
- * fds 0-2 (fs/console_file.c).  Changes to the tree (create, unlink, rename,
- * link) are in fs/namei.c.
+ * The VFS: one tree of entries (struct dentry) naming inodes, the
+ * filesystems' operations on them (struct inode_operations), open files,
+ * and the program's descriptor table.  An inode's superblock (struct
+ * vfs_sb) says which filesystem it belongs to and whether it may change.
+ * The filesystems: the image (fs/image.c, read-only, from the initrd),
+ * tmpfs (fs/tmpfs.c, writable, at /tmp), /dev (fs/devfs.c), /proc and /sys
+ * (fs/procfs.c, fs/sysfs.c, generated), their shared operations
+ * (fs/libfs.c), and the console files behind fds 0-2 (fs/console_file.c).
+ * Changes to the tree (create, unlink, rename, link) are checked in
+ * fs/namei.c.  Which filesystem is mounted where, and mount(2)'s tmpfs
+ * mounts, are the mount table's (fs/mount.h).
  *
  * What guards the tree: the system-call rule (core/spinlock.h): one CPU,
  * and a kernel that is not preemptible and runs system calls with
@@ -68,25 +71,122 @@ struct vfs_space {
 	uint64_t blocks, bfree, files, ffree;
 };
 
-/* A filesystem: what statfs reports and whether its tree may change. */
+struct vfs_fs_type;
+struct mount;
+struct dentry;
+struct inode;
+
+/* A directory listing in progress (getdents): the filesystem hands each
+ * entry to `emit`, from its position `pos` on (0: the first entry after
+ * "." and ".."; further values are the filesystem's own cookies). */
+struct vfs_dir_ctx {
+	/* Take one entry; `next` is the position after it.  false: no room,
+	 * stop (the entry comes again from the same position). */
+	bool (*emit)(struct vfs_dir_ctx *ctx, const char *name, size_t len, uint64_t ino,
+		     uint32_t mode, uint64_t next);
+	uint64_t pos;
+};
+
+/* What a setattr changes (Linux's ATTR_* of struct iattr): the fields of
+ * struct vfs_iattr that `valid` names. */
+#define VFS_ATTR_MODE  1u /* permission bits and set-id bits; the type stays */
+#define VFS_ATTR_UID   2u
+#define VFS_ATTR_GID   4u
+#define VFS_ATTR_SIZE  8u /* regular files: cut or extended with a hole */
+#define VFS_ATTR_ATIME 16u
+#define VFS_ATTR_MTIME 32u
+#define VFS_ATTR_CTIME 64u
+struct vfs_iattr {
+	unsigned valid;
+	uint32_t mode, uid, gid;
+	uint64_t size;
+	uint64_t atime, mtime, ctime; /* ns since the epoch */
+};
+
+/*
+ * A filesystem's operations on its directories and symlinks (Linux's
+ * inode_operations).  The VFS (fs/vfs.c path lookup, fs/namei.c, the
+ * system calls) makes every check Linux's VFS makes (names, types,
+ * permissions, read-only, busy mount points, emptiness) and then calls
+ * these, which only change the filesystem and its entries (struct dentry).
+ * A read-only filesystem leaves the changing ones NULL.  fs/libfs.c has
+ * the ones the in-memory trees share.
+ */
+struct inode_operations {
+	/* The entry `name` of directory `dir`, or NULL. */
+	struct dentry *(*lookup)(struct inode *dir, const char *name, size_t len);
+	/* List `dir` from ctx->pos on (struct vfs_dir_ctx). */
+	void (*iterate)(struct inode *dir, struct vfs_dir_ctx *ctx);
+	/* Copy symlink `ino`'s target (at most `n` bytes, no NUL): its
+	 * length or -errno. */
+	long (*readlink)(struct inode *ino, char *buf, size_t n);
+	/* Change what `a` names of `ino` (any type; checked by the caller):
+	 * 0, or for VFS_ATTR_SIZE what tmpfs_truncate gives.  NULL: the
+	 * inode's fields are all there is (libfs_setattr, Linux's
+	 * simple_setattr). */
+	int (*setattr)(struct inode *ino, const struct vfs_iattr *a);
+	/* A new entry of `mode` (S_IFREG, S_IFDIR, S_IFLNK...) owned as
+	 * perm_init_owner says; ERR_PTR(-ENOMEM). */
+	struct inode *(*create)(struct inode *dir, const char *name, size_t len, uint32_t mode);
+	/* A new symlink to `target` (`tlen` bytes, copied): 0 or -ENOMEM. */
+	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target,
+		       size_t tlen);
+	/* A new entry for non-directory `target`: 0 or -ENOMEM. */
+	int (*link)(struct inode *target, struct inode *dir, const char *name, size_t len);
+	/* Remove entry `e` of `dir` (a non-directory, or an empty directory). */
+	void (*unlink)(struct inode *dir, struct dentry *e);
+	/* Move entry `oe` of `odir` to `nname` in `ndir`, replacing entry `ne`
+	 * (NULL: none) or, with RENAME_EXCHANGE, trading places with it:
+	 * 0 or -ENOMEM (nothing changed). */
+	int (*rename)(struct inode *odir, struct dentry *oe, struct inode *ndir, struct dentry *ne,
+		      const char *nname, size_t nlen, unsigned flags);
+};
+
+/* A filesystem (a superblock): what statfs reports and whether its tree
+ * may change.  Those mounted at boot are static; one mount(2) makes is its
+ * filesystem type's (fs/mount.h). */
 struct vfs_sb {
-	const char *name; /* "tmpfs", ... (for logs) */
+	const char *name; /* "tmpfs", ... (/proc/mounts' type) */
 	uint64_t magic;	  /* statfs f_type (include/uapi/linux/magic.h) */
 	uint32_t dev;	  /* st_dev of its inodes */
 	bool rdonly;	  /* changes give -EROFS (ST_RDONLY in statfs) */
 	/* Optional: fill in its size and what is free (zeroed before).  None
 	 * reports zeros, as Linux's simple_statfs does for proc and sysfs. */
-	void (*space)(struct vfs_space *sp);
+	void (*space)(const struct vfs_sb *sb, struct vfs_space *sp);
+	/* Optional: free a non-directory inode that has no name and no
+	 * reference left (tmpfs: its pages too).  None: such inodes stay. */
+	void (*evict)(struct inode *ino);
+	const struct inode_operations *iops; /* its directories' and symlinks' */
+	const struct vfs_fs_type *type;	     /* what made it (NULL: boot-only kinds) */
+	void *priv;			     /* the filesystem's own (tmpfs: its size) */
+	unsigned irefs;			     /* vfs_iget references on its inodes */
+	struct mount *detached;		     /* lazily unmounted: freed at irefs 0 */
 };
 extern struct vfs_sb vfs_image_sb, tmpfs_sb, devfs_sb, procfs_sb, sysfs_sb;
 
 /*
- * An inode is also its (first) directory entry: name, parent and sibling
- * place it in the tree.  A hard link is a further entry whose `hard` names
- * the inode it stands for (vfs_lookup returns that inode).  An unlinked inode
- * that is still open leaves the tree (parent NULL) and lives until its last
- * reference goes.
+ * A directory entry (Linux's dentry): a name in a directory, standing for
+ * an inode.  A directory's entries hang in its own entry's `children`, the
+ * cache of what was looked up; for the in-memory trees (the image, tmpfs,
+ * /dev, /proc, /sys) it is the whole directory, and those entries live as
+ * long as the names (they are pinned: nothing else could bring them back).
+ * A filesystem that can read its entries again (a disk) may fill the cache
+ * in its lookup operation instead.  Hard links are several entries on one
+ * inode; an inode's `dentry` is the one it was made with (a directory has
+ * no other), which keeps its last name once it is removed (parent NULL),
+ * for /proc's "(deleted)".  Guarded by the system-call rule.
  */
+struct dentry {
+	const char *name; /* not NUL terminated; `name_owned`: kmalloc'ed */
+	size_t namelen;
+	bool name_owned;
+	struct dentry *parent;	   /* ".." (the root: itself); NULL: removed */
+	struct inode *inode;	   /* what the name stands for */
+	struct list_head children; /* directories: the cached struct dentry.sibling */
+	struct list_head sibling;
+	struct mount *mounted; /* directories: the mount on top of it (fs/mount.h) */
+};
+
 struct inode {
 	uint64_t ino;
 	uint32_t mode, uid, gid, nlink;
@@ -94,24 +194,20 @@ struct inode {
 	uint64_t atime, mtime, ctime; /* nanoseconds since the epoch */
 	const uint8_t *data;	      /* image files: the bytes, in the initrd;
 				       * symlinks of every fs: the target */
-	struct inode *parent;	      /* ".." (the root: itself); NULL: unlinked */
-	const char *name;	      /* the entry's name in its parent */
-	size_t namelen;
-	struct list_head children; /* directories: struct inode.sibling */
-	struct list_head sibling;
-	const struct file_ops *fops; /* devices, tmpfs, procfs: their operations;
+	bool data_owned;	      /* data was kmalloc'ed (symlinks made later) */
+	struct dentry *dentry;	      /* its entry (struct dentry); NULL: in no tree */
+	const char *anon_name;	      /* in no tree: what /proc shows ("[eventfd]") */
+	const struct file_ops *fops;  /* devices, tmpfs, procfs: their operations;
 				      * NULL: image file */
-	uint32_t rdev;		     /* devices: (major << 8) | minor */
-	struct vfs_sb *sb;	     /* its filesystem (NULL: none, e.g. console) */
-	struct inode *hard;	     /* hard-link entries: the inode itself */
-	unsigned refs;		     /* open files and mappings (vfs_iget) */
-	bool name_owned;	     /* name was kmalloc'ed (tmpfs): free it */
-	uint64_t *pages;	     /* tmpfs files: frame addresses, 0 = hole */
-	uint64_t npages;	     /* tmpfs files: slots in `pages` */
-	bool shm;		     /* tmpfs: memfd or shared memory, outside /tmp's size limit */
-	/* Dynamic directories (/proc/self/fd): bring `children` up to date
-	 * before a lookup or listing. */
-	void (*refresh)(struct inode *dir);
+	uint32_t rdev;		      /* devices: (major << 8) | minor */
+	struct vfs_sb *sb;	      /* its filesystem (NULL: none, e.g. console) */
+	unsigned refs;		      /* open files and mappings (vfs_iget) */
+	uint64_t *pages;	      /* tmpfs files: frame addresses, 0 = hole */
+	uint64_t npages;	      /* tmpfs files: slots in `pages` */
+	bool shm;		      /* tmpfs: memfd or shared memory, outside /tmp's size limit */
+	/* Its own operations (procfs' dynamic directories); NULL: its
+	 * filesystem's. */
+	const struct inode_operations *iops;
 	/* Generated files (/proc): fill `buf` with the content, return its
 	 * length or -errno; `buf` is grown by the caller (procfs.c). */
 	long (*generate)(struct inode *ino, char *buf, size_t n);
@@ -199,6 +295,10 @@ struct inode *vfs_mknode(struct inode *dir, const char *name, uint32_t mode);
  * copy `name`; NULL when out of memory.  fs/ only: others use vfs_create. */
 struct inode *vfs_new_inode(struct inode *dir, const char *name, size_t len, uint32_t mode);
 
+/* A new directory of `mode` in no directory, the root of a new filesystem
+ * `sb` (parent and name are the mounter's to set); NULL when out of memory. */
+struct inode *vfs_new_root(struct vfs_sb *sb, uint32_t mode);
+
 /* devfs.c: populate /dev.  Called once by init after the image tree. */
 void devfs_init(void);
 
@@ -224,10 +324,42 @@ void vfs_init_mounts(void);
 /* The per-run data file `name` (bootinfo.h MONOS_RUN_*): 0 or -ENOENT. */
 int vfs_runfile(const char *name, const uint8_t **data, size_t *size);
 
-/* The inode an entry stands for (hard-link entries give their inode). */
-static inline struct inode *vfs_real(struct inode *entry)
+/* libfs.c: the operations of the in-memory trees (Linux's simple_*):
+ * read-only ones (the image, /proc, /sys) and writable ones (tmpfs, /dev).
+ * The lookup, listing and readlink of an in-memory tree, for filesystems
+ * that wrap them (procfs' dynamic directories). */
+extern const struct inode_operations libfs_ro_iops, libfs_rw_iops;
+struct dentry *libfs_lookup(struct inode *dir, const char *name, size_t len);
+void libfs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx);
+int libfs_setattr(struct inode *ino, const struct vfs_iattr *a);
+
+/* The operations of `ino`: its own, its filesystem's, or the read-only
+ * in-memory tree's (inodes of no filesystem). */
+const struct inode_operations *vfs_iops(const struct inode *ino);
+
+/* Read symlink `ino`'s target into a new NUL-terminated kmalloc'ed string:
+ * ERR_PTR(-ENAMETOOLONG, -ENOMEM, -EINVAL when not a symlink). */
+char *vfs_readlink(struct inode *ino);
+
+/* Change the attributes `a` names through `ino`'s filesystem (chmod,
+ * chown, utimes, truncate, after their checks): 0 or -errno. */
+int vfs_setattr(struct inode *ino, const struct vfs_iattr *a);
+
+/* Does directory `dir` have no entries ("." and ".." aside)? */
+bool vfs_dir_empty(struct inode *dir);
+
+/* A new entry `name` (not copied) for `ino` in directory `dir` (NULL: in
+ * none), which becomes `ino`'s own if it has none; NULL when out of
+ * memory.  vfs_dentry_free frees an entry out of its directory, and its
+ * name if owned. */
+struct dentry *vfs_dentry_new(struct inode *dir, const char *name, size_t len, struct inode *ino);
+void vfs_dentry_free(struct dentry *d);
+
+/* The directory `ino` is in (the root: itself); NULL if removed or in no
+ * tree. */
+static inline struct inode *vfs_parent(const struct inode *ino)
 {
-	return entry->hard ? entry->hard : entry;
+	return ino->dentry && ino->dentry->parent ? ino->dentry->parent->inode : NULL;
 }
 
 /* Take and drop a reference that keeps an unlinked inode's data alive
@@ -331,8 +463,11 @@ void file_put(struct file *f);
  */
 /* A new inode of `mode` (S_IFREG, S_IFDIR, S_IFLNK...): -EEXIST, -ENOMEM. */
 struct inode *vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode);
-/* The entry itself, unresolved (a hard-link entry stays one), or NULL. */
-struct inode *vfs_child(struct inode *dir, const char *name, size_t len);
+/* The entry `name` of `dir` (its filesystem's lookup), or NULL. */
+struct dentry *vfs_child(struct inode *dir, const char *name, size_t len);
+/* A new symlink to `target` (`tlen` bytes, 1 to PATH_MAX - 1): -EEXIST,
+ * -ENOMEM, -EPERM (a filesystem without symlinks). */
+int vfs_symlink(struct inode *dir, const char *name, size_t len, const char *target, size_t tlen);
 /* Remove an entry: `rmdir` wants a directory (-ENOTDIR, -ENOTEMPTY), else
  * a non-directory (-EISDIR).  -ENOENT if absent. */
 int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir);
@@ -354,9 +489,23 @@ int vfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode 
 int tmpfs_truncate(struct inode *ino, uint64_t size);
 int tmpfs_allocate(struct inode *ino, uint64_t off, uint64_t len, bool keep_size);
 void tmpfs_free(struct inode *ino);
+/* tmpfs_free, then the inode itself: tmpfs' and devtmpfs' vfs_sb.evict. */
+void tmpfs_evict(struct inode *ino);
 /* tmpfs' size in pages: half of the memory, Linux's default. */
 uint64_t tmpfs_max_pages(void);
 extern const struct file_ops tmpfs_file_ops;
+/* Is `sb` a tmpfs (any mount of it)? */
+bool tmpfs_is(const struct vfs_sb *sb);
+/*
+ * Writing `ino`'s data gives EROFS: a file of a read-only filesystem that
+ * keeps data there (the image's, a read-only tmpfs's), not a device or a
+ * generated file, which answer for themselves (Linux lets a device node on
+ * a read-only mount be written).
+ */
+static inline bool vfs_data_rdonly(const struct inode *ino)
+{
+	return ino->sb && ino->sb->rdonly && (!ino->fops || ino->fops == &tmpfs_file_ops);
+}
 /* How the VMA layer fills a mapping of `ino` (core/vm.h struct vm_file_ops):
  * tmpfs_vm_ops (tmpfs.c) for tmpfs files, image_vm_ops (image.c) for files
  * whose bytes lie in memory (the image, the vDSO's pages). */

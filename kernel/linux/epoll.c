@@ -157,11 +157,9 @@ long sys_epoll_create1(long flags)
 	list_add(&ep->all, &epolls);
 	ep->inode.mode = S_IFREG | 0600; /* an anonymous inode, as Linux's */
 	ep->inode.nlink = 1;
-	list_init(&ep->inode.children);
 	f->refs = 1;
 	f->flags = O_RDWR;
-	ep->inode.name = "[eventpoll]"; /* /proc/self/fd shows anon_inode:[eventpoll] */
-	ep->inode.namelen = strlen(ep->inode.name);
+	ep->inode.anon_name = "[eventpoll]"; /* /proc/self/fd shows anon_inode:[eventpoll] */
 	f->inode = &ep->inode;
 	f->ops = &epoll_ops;
 	f->priv = ep;

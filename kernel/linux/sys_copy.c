@@ -166,7 +166,7 @@ long sys_copy_file_range(long fd_in, uint64_t uoff_in, long fd_out, uint64_t uof
 	if (len > LOFF_MAX - pin || len > LOFF_MAX - pout)
 		return -EINVAL;
 	/* The same file: the ranges must not overlap. */
-	if (vfs_real(in->inode) == vfs_real(out->inode) && pin < pout + len && pout < pin + len)
+	if (in->inode == out->inode && pin < pout + len && pout < pin + len)
 		return -EINVAL;
 	size = in->inode->size;
 	len = MIN(len, pin < size ? size - pin : 0);

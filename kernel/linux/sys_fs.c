@@ -12,6 +12,7 @@
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 #include "fs/perm.h"
+#include "fs/mount.h"
 
 #define FALLOC_FL_KEEP_SIZE 1
 #define UTIME_NOW	    ((1l << 30) - 1)
@@ -41,7 +42,7 @@ static struct inode *open_create(long dirfd, uint64_t upath, long flags, long mo
 		ino = ERR_PTR(r);
 	} else if (pl.slash) {
 		ino = ERR_PTR(-EISDIR);
-	} else if ((ino = vfs_child(pl.dir, pl.name, pl.len)) || !strcmp(pl.name, ".") ||
+	} else if (vfs_child(pl.dir, pl.name, pl.len) || !strcmp(pl.name, ".") ||
 		   !strcmp(pl.name, "..")) {
 		if (flags & O_EXCL)
 			ino = ERR_PTR(-EEXIST);
@@ -66,7 +67,7 @@ static bool open_denied(struct inode *ino, long flags)
 
 	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
 		return false;
-	if (wr && (S_ISDIR(ino->mode) || (ino->sb && ino->sb->rdonly && !ino->fops)))
+	if (wr && (S_ISDIR(ino->mode) || vfs_data_rdonly(ino)))
 		return false;
 	return perm_may_open(ino, flags) != 0;
 }
@@ -126,8 +127,8 @@ long sys_unlinkat(long dirfd, uint64_t path, long flags)
 	r = path_at_parent(dirfd, path, &pl);
 	if (!r && pl.slash && !(flags & AT_REMOVEDIR)) {
 		/* "file/": the slash asks for a directory */
-		struct inode *e = vfs_child(pl.dir, pl.name, pl.len);
-		r = !e ? -ENOENT : S_ISDIR(vfs_real(e)->mode) ? -EISDIR : -ENOTDIR;
+		struct dentry *e = vfs_child(pl.dir, pl.name, pl.len);
+		r = !e ? -ENOENT : S_ISDIR(e->inode->mode) ? -EISDIR : -ENOTDIR;
 	} else if (!r) {
 		r = vfs_remove(pl.dir, pl.name, pl.len, flags & AT_REMOVEDIR);
 	}
@@ -148,9 +149,9 @@ long sys_rmdir(uint64_t path)
 /* A trailing slash on either side of a rename needs a directory there. */
 static long slash_check(struct path_last *pl)
 {
-	struct inode *e = pl->slash ? vfs_child(pl->dir, pl->name, pl->len) : NULL;
+	struct dentry *e = pl->slash ? vfs_child(pl->dir, pl->name, pl->len) : NULL;
 
-	return e && !S_ISDIR(vfs_real(e)->mode) ? -ENOTDIR : 0;
+	return e && !S_ISDIR(e->inode->mode) ? -ENOTDIR : 0;
 }
 
 long sys_renameat2(long odfd, uint64_t opath, long ndfd, uint64_t npath, unsigned flags)
@@ -208,7 +209,6 @@ long sys_symlinkat(uint64_t utarget, long dirfd, uint64_t path)
 {
 	char *target = kmalloc(PATH_MAX);
 	struct path_last pl = { 0 };
-	struct inode *ino;
 	long r, len;
 
 	if (!target)
@@ -217,15 +217,8 @@ long sys_symlinkat(uint64_t utarget, long dirfd, uint64_t path)
 	r = len < 0 ? len : len == 0 ? -ENOENT : len >= PATH_MAX ? -ENAMETOOLONG : 0;
 	if (!r)
 		r = path_at_parent(dirfd, path, &pl);
-	if (!r) {
-		ino = vfs_create(pl.dir, pl.name, pl.len, S_IFLNK | 0777);
-		r = IS_ERR(ino) ? PTR_ERR(ino) : 0;
-		if (!r) {
-			ino->data = (const uint8_t *)target; /* the link owns it now */
-			ino->size = len;
-			target = NULL;
-		}
-	}
+	if (!r)
+		r = vfs_symlink(pl.dir, pl.name, pl.len, target, len);
 	path_last_free(&pl);
 	kfree(target);
 	return r;
@@ -234,6 +227,15 @@ long sys_symlinkat(uint64_t utarget, long dirfd, uint64_t path)
 long sys_symlink(uint64_t target, uint64_t path)
 {
 	return sys_symlinkat(target, AT_FDCWD, path);
+}
+
+/* truncate and ftruncate, once checked: the filesystem sets the size (and
+ * with it mtime and ctime). */
+static long set_size(struct inode *ino, uint64_t len)
+{
+	struct vfs_iattr a = { .valid = VFS_ATTR_SIZE, .size = len };
+
+	return vfs_setattr(ino, &a);
 }
 
 long sys_truncate(uint64_t path, int64_t len)
@@ -248,7 +250,7 @@ long sys_truncate(uint64_t path, int64_t len)
 	 * right to write. */
 	if (S_ISREG(ino->mode) && !(ino->sb && ino->sb->rdonly) && perm_inode(ino, MAY_WRITE))
 		return -EACCES;
-	return tmpfs_truncate(ino, len);
+	return set_size(ino, len);
 }
 
 long sys_ftruncate(long fd, int64_t len)
@@ -259,7 +261,7 @@ long sys_ftruncate(long fd, int64_t len)
 		return -EBADF;
 	if (len < 0 || !S_ISREG(f->inode->mode) || !file_writable(f) || (f->flags & O_PATH))
 		return (f->flags & O_PATH) ? -EBADF : -EINVAL;
-	return tmpfs_truncate(f->inode, len);
+	return set_size(f->inode, len);
 }
 
 /* Memory is the medium, except for files that say otherwise (a block
@@ -347,22 +349,21 @@ static bool explicit_time(const struct timespec_k ts[2])
 /* Set atime and mtime from `ts` (NULL: now); ctime becomes now. */
 static long set_times(struct inode *ino, const struct timespec_k ts[2])
 {
-	uint64_t now = vfs_now(), a = ino->atime, m = ino->mtime;
+	uint64_t now = vfs_now();
+	struct vfs_iattr at = { .valid = VFS_ATTR_ATIME | VFS_ATTR_MTIME | VFS_ATTR_CTIME };
 	int err;
 
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
 	if ((err = perm_utimes(ino, explicit_time(ts))))
 		return err;
+	at.atime = ino->atime, at.mtime = ino->mtime, at.ctime = now;
 	if (!ts) {
-		a = m = now;
-	} else if (!set_time(&a, &ts[0], now) || !set_time(&m, &ts[1], now)) {
+		at.atime = at.mtime = now;
+	} else if (!set_time(&at.atime, &ts[0], now) || !set_time(&at.mtime, &ts[1], now)) {
 		return -EINVAL;
 	}
-	ino->atime = a;
-	ino->mtime = m;
-	ino->ctime = now;
-	return 0;
+	return vfs_setattr(ino, &at);
 }
 
 long sys_utimensat(long dirfd, uint64_t path, uint64_t utimes, long flags)
@@ -423,13 +424,13 @@ static long do_chmod(struct inode *ino, long mode)
 {
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
+	struct vfs_iattr a = { .valid = VFS_ATTR_MODE | VFS_ATTR_CTIME, .ctime = vfs_now() };
+
 	mode = perm_chmod(ino, mode & MODE_BITS);
 	if (mode < 0)
 		return mode;
-	ino = vfs_real(ino);
-	ino->mode = (ino->mode & S_IFMT) | mode;
-	ino->ctime = vfs_now();
-	return 0;
+	a.mode = mode;
+	return vfs_setattr(ino, &a);
 }
 
 long sys_fchmodat(long dirfd, uint64_t path, long mode)
@@ -454,23 +455,23 @@ long sys_fchmod(long fd, long mode)
 /* uid or gid (uint32_t)-1 leaves that one as it is. */
 static long do_chown(struct inode *ino, long uid, long gid)
 {
+	struct vfs_iattr a = { .valid = VFS_ATTR_CTIME, .uid = uid, .gid = gid };
 	int err;
 
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
-	ino = vfs_real(ino);
 	if ((err = perm_chown(ino, uid, gid)))
 		return err;
-	if ((uint32_t)uid != (uint32_t)-1)
-		ino->uid = uid;
-	if ((uint32_t)gid != (uint32_t)-1)
-		ino->gid = gid;
+	a.valid |= ((uint32_t)uid != (uint32_t)-1 ? VFS_ATTR_UID : 0) |
+		   ((uint32_t)gid != (uint32_t)-1 ? VFS_ATTR_GID : 0);
 	/* A non-root-owned executable would lose set-id bits; root keeps them
 	 * only for directories.  As Linux: chown clears S_ISUID/S_ISGID(x). */
-	if (!S_ISDIR(ino->mode) && ((uint32_t)uid != (uint32_t)-1 || (uint32_t)gid != (uint32_t)-1))
-		ino->mode &= ~(04000 | ((ino->mode & 010) ? 02000 : 0));
-	ino->ctime = vfs_now();
-	return 0;
+	if (!S_ISDIR(ino->mode) && (a.valid & (VFS_ATTR_UID | VFS_ATTR_GID))) {
+		a.valid |= VFS_ATTR_MODE;
+		a.mode = ino->mode & ~(04000 | ((ino->mode & 010) ? 02000 : 0));
+	}
+	a.ctime = vfs_now();
+	return vfs_setattr(ino, &a);
 }
 
 long sys_fchownat(long dirfd, uint64_t path, long uid, long gid, long flags)
@@ -551,9 +552,12 @@ static long put_statfs(struct inode *ino, uint64_t ubuf)
 		.fsid = { (int32_t)sb->dev, 0 },
 		.flags = ST_VALID | (sb->rdonly ? ST_RDONLY : 0) | ST_NOSUID | ST_NODEV,
 	};
+	struct mount *m = mount_of(ino);
 
+	if (m) /* in the tree: its mount's flags, as Linux */
+		st.flags = mount_statfs_flags(m);
 	if (sb->space)
-		sb->space(&sp);
+		sb->space(sb, &sp);
 	st.blocks = sp.blocks;
 	st.bfree = st.bavail = sp.bfree;
 	st.files = sp.files;

@@ -143,18 +143,25 @@ static uint64_t blocks_of(struct inode *ino)
 	return n * (BLKSIZE / 512);
 }
 
+/* dir_size's listener: counts the entries. */
+static bool count_entry(struct vfs_dir_ctx *ctx, const char *name, size_t len, uint64_t ino,
+			uint32_t mode, uint64_t next)
+{
+	ctx->pos = next;
+	return true;
+}
+
 /* A directory's st_size: tmpfs, as Linux's, counts 20 bytes an entry
- * (BOGO_DIRENT_SIZE) plus 40 for "." and ".."; other directories one block. */
+ * (BOGO_DIRENT_SIZE) plus 40 for "." and ".."; other directories one block.
+ * tmpfs positions count entries (fs/libfs.c). */
 static uint64_t dir_size(struct inode *dir)
 {
-	uint64_t n = 0;
-	struct inode *c;
+	struct vfs_dir_ctx ctx = { .emit = count_entry };
 
-	if (dir->sb != &tmpfs_sb)
+	if (!tmpfs_is(dir->sb))
 		return BLKSIZE;
-	list_for_each_entry(c, &dir->children, sibling)
-		n++;
-	return 40 + 20 * n;
+	vfs_iops(dir)->iterate(dir, &ctx);
+	return 40 + 20 * ctx.pos;
 }
 
 static long put_stat(struct inode *ino, uint64_t ust)
@@ -300,47 +307,63 @@ static long put_dirent(uint64_t ubuf, size_t room, uint64_t ino, uint64_t next, 
 	return copy_to_user(ubuf, &d, reclen) ? -EFAULT : (long)reclen;
 }
 
+/* A getdents64 in progress: the user buffer and what is in it. */
+struct dirent_buf {
+	struct vfs_dir_ctx ctx;
+	uint64_t ubuf;
+	size_t room, used;
+	long err; /* -EFAULT; or -EINVAL when not even one entry fits */
+};
+
+/* Positions of an open directory: 0 ".", 1 "..", then the filesystem's
+ * own positions from 2 on (struct vfs_dir_ctx). */
+#define DOTS 2
+
+static bool emit_dirent(struct vfs_dir_ctx *ctx, const char *name, size_t len, uint64_t ino,
+			uint32_t mode, uint64_t next)
+{
+	struct dirent_buf *d = (struct dirent_buf *)ctx;
+	long r = put_dirent(d->ubuf + d->used, d->room - d->used, ino, next + DOTS, dtype(mode),
+			    name, len);
+
+	if (r <= 0) {
+		d->err = r ? r : -EINVAL;
+		return false;
+	}
+	d->used += r;
+	return true;
+}
+
 long sys_getdents64(long fd, uint64_t buf, size_t n)
 {
 	struct file *f = fd_get(fd);
-	struct inode *dir, *c;
-	size_t used = 0;
-	uint64_t idx = 0;
+	struct dirent_buf d = { .ctx.emit = emit_dirent, .ubuf = buf, .room = n };
+	struct inode *dir;
 
 	if (!f)
 		return -EBADF;
 	dir = f->inode;
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
-	if (!dir->parent)
+	if (!vfs_parent(dir))
 		return 0; /* a removed directory lists nothing */
-	if (dir->refresh)
-		dir->refresh(dir);
-	/* Positions: 0 ".", 1 "..", then the children in order. */
-	for (uint64_t pos = f->off; pos < 2; pos++) {
-		struct inode *i = pos ? dir->parent : dir;
-		long r = put_dirent(buf + used, n - used, i->ino, pos + 1, DT_DIR, "..", pos + 1);
-		if (r <= 0)
-			return used ? (long)used : (r ? r : -EINVAL);
-		used += r;
+	for (uint64_t pos = f->off; pos < DOTS; pos++) {
+		struct inode *i = pos ? vfs_parent(dir) : dir;
+		if (!emit_dirent(&d.ctx, "..", pos + 1, i->ino, S_IFDIR, pos + 1 - DOTS))
+			return d.used ? (long)d.used : d.err;
 		f->off = pos + 1;
 	}
-	list_for_each_entry(c, &dir->children, sibling) {
-		if (idx++ + 2 < f->off)
-			continue;
-		long r = put_dirent(buf + used, n - used, vfs_real(c)->ino, f->off + 1,
-				    dtype(vfs_real(c)->mode), c->name, c->namelen);
-		if (r <= 0)
-			return used ? (long)used : (r ? r : -EINVAL);
-		used += r;
-		f->off++;
-	}
-	return used;
+	d.ctx.pos = f->off - DOTS;
+	vfs_iops(dir)->iterate(dir, &d.ctx);
+	f->off = d.ctx.pos + DOTS;
+	return d.used || !d.err ? (long)d.used : d.err;
 }
 
 long sys_readlinkat(long dirfd, uint64_t path, uint64_t buf, long n)
 {
 	struct inode *ino = path_at_lookup(dirfd, path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+
+	char *target;
 
 	if (IS_ERR(ino))
 		return PTR_ERR(ino);
@@ -348,8 +371,13 @@ long sys_readlinkat(long dirfd, uint64_t path, uint64_t buf, long n)
 		return -EINVAL;
 	if (n <= 0)
 		return -EINVAL;
-	n = MIN((uint64_t)n, ino->size);
-	return copy_to_user(buf, ino->data, n) ? -EFAULT : n;
+	if (IS_ERR(target = vfs_readlink(ino)))
+		return PTR_ERR(target);
+	n = MIN((size_t)n, strlen(target));
+	if (copy_to_user(buf, target, n))
+		n = -EFAULT;
+	kfree(target);
+	return n;
 }
 
 long sys_readlink(uint64_t path, uint64_t buf, long n)
@@ -361,7 +389,7 @@ long sys_readlink(uint64_t path, uint64_t buf, long n)
  * refuses writing, then the permission bits decide. */
 static long access_check(struct inode *ino, long mode)
 {
-	if ((mode & W_OK) && ino->sb && ino->sb->rdonly && !ino->fops)
+	if ((mode & W_OK) && vfs_data_rdonly(ino))
 		return -EROFS; /* the image is read-only */
 	return perm_inode(ino, mode) ? -EACCES : 0;
 }

@@ -148,6 +148,10 @@ long sys_fchownat(long dirfd, uint64_t path, long uid, long gid, long flags);
 long sys_umask(long mask);
 long sys_statfs(uint64_t path, uint64_t buf);
 long sys_fstatfs(long fd, uint64_t buf);
+/* sys_mount.c */
+long sys_mount(uint64_t usource, uint64_t utarget, uint64_t utype, unsigned long flags,
+	       uint64_t udata);
+long sys_umount2(uint64_t utarget, long flags);
 /* sys_mm.c */
 long sys_brk(uint64_t addr);
 long sys_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd, uint64_t off);

@@ -117,6 +117,9 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_utimensat] = SYS(sys_utimensat, "fspx"),
 	[__NR_fallocate] = SYS(sys_fallocate, "fxdd"),
 	[__NR_renameat2] = SYS(sys_renameat2, "fsfsx"),
+	/* sys_mount.c: the mount table */
+	[__NR_mount] = SYS(sys_mount, "ssspx"),
+	[__NR_umount2] = SYS(sys_umount2, "sx"),
 	/* sys_copy.c: copies between files */
 	[__NR_sendfile] = SYS(sys_sendfile, "ffpu"),
 	[__NR_copy_file_range] = SYS(sys_copy_file_range, "fpfpux"),

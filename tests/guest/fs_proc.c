@@ -4,7 +4,8 @@
  * program's name; maps has [stack], [heap] and the program's path;
  * cmdline equals argv; status has Name and Pid; self/fd lists the open
  * descriptors; cpuinfo, meminfo, stat, uptime, loadavg, sys/kernel and
- * /sys/devices/system/cpu/online parse.
+ * /sys/devices/system/cpu/online parse; /proc/PID is found by its number
+ * and listed in /proc, and names that are no pid are not.
  */
 #include "guest.h"
 
@@ -12,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 
 static char text[1 << 20];
 
@@ -128,10 +130,41 @@ static void test_system(void)
 	guest_check_err("missing /proc file", open("/proc/self/nonesuch", O_RDONLY), ENOENT);
 }
 
+/* /proc/PID by lookup (design.md contract 19), and /proc's listing of it. */
+static void test_pids(void)
+{
+	char path[64];
+	struct stat self, bypid;
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int listed = 0;
+
+	snprintf(path, sizeof(path), "%d", getpid());
+	while (d && (e = readdir(d)))
+		listed += !strcmp(e->d_name, path) && e->d_type == DT_DIR;
+	closedir(d);
+	guest_check("/proc lists the caller's pid", listed == 1);
+	snprintf(path, sizeof(path), "/proc/%d", getpid());
+	guest_check("/proc/PID is /proc/self",
+		    stat(path, &bypid) == 0 && stat("/proc/self", &self) == 0 &&
+			    S_ISDIR(bypid.st_mode) && bypid.st_ino == self.st_ino);
+	snprintf(path, sizeof(path), "/proc/%d/status", getpid());
+	guest_check("/proc/PID/status", slurp(path) > 0 && has_line("Name:", ""));
+	guest_check_err("/proc/0", open("/proc/0", O_RDONLY), ENOENT);
+	guest_check_err("/proc/01", open("/proc/01", O_RDONLY), ENOENT);
+	guest_check_err("/proc/+1", open("/proc/+1", O_RDONLY), ENOENT);
+	guest_check_err("/proc/4294967297", open("/proc/4294967297", O_RDONLY), ENOENT);
+	/* Its operations are procfs' own: a size change still reaches the
+	 * checks (once a call through a missing operation). */
+	snprintf(path, sizeof(path), "/proc/%d", getpid());
+	guest_check_err("truncate /proc/PID", truncate(path, 0), EISDIR);
+}
+
 int main(int argc, char **argv)
 {
 	test_self(argc, argv);
 	test_fd();
 	test_system();
+	test_pids();
 	return guest_finish();
 }

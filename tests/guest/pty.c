@@ -7,7 +7,8 @@
  * O_NONBLOCK, FIONREAD, TCFLSH, poll, a controlling terminal (O_NOCTTY,
  * TIOCSCTTY, tcgetpgrp) with ISIG's SIGINT/SIGQUIT/SIGTSTP and SIGWINCH,
  * and hang-up on either side (EIO on the master, EOF and EIO on the slave,
- * SIGHUP to the session leader).
+ * SIGHUP to the session leader).  /dev/pts takes no files or directories
+ * (EACCES, EPERM: devpts has no create or mkdir).
  *
  * The line discipline runs asynchronously on Linux (a worker moves what the
  * master writes into the slave's buffer), so after every write to the
@@ -622,6 +623,14 @@ static void test_openpty(void)
 	close(m);
 }
 
+/* devpts makes its own nodes only (once monos made a tmpfs file there). */
+static void test_no_files(void)
+{
+	guest_check_err("create in /dev/pts", open("/dev/pts/monos-x", O_CREAT | O_RDWR, 0600),
+			EACCES);
+	guest_check_err("mkdir in /dev/pts", mkdir("/dev/pts/monos-d", 0700), EPERM);
+}
+
 int main(void)
 {
 	int m, s;
@@ -632,6 +641,7 @@ int main(void)
 		return 0;
 	}
 	test_names();
+	test_no_files();
 	m = new_pair(&s, O_NOCTTY);
 	test_termios(m, s);
 	test_canonical(m, s);
