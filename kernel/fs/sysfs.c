@@ -40,18 +40,29 @@ static long gen_thp_size(struct inode *ino, char *buf, size_t n)
 /* /sys/block/DISK/: the disk named by the file's folder. */
 static struct blk_dev *sys_block_dev(struct inode *ino)
 {
-	return blk_find(ino->parent->name);
+	const struct dentry *dir = ino->dentry->parent;
+	char name[16];
+
+	if (dir->namelen >= sizeof(name))
+		return NULL;
+	memcpy(name, dir->name, dir->namelen); /* dentry names are not terminated */
+	name[dir->namelen] = 0;
+	return blk_find(name);
 }
 
 /* size: 512-byte sectors, whatever the logical block size (Linux's). */
 static long gen_block_size(struct inode *ino, char *buf, size_t n)
 {
-	return fmt_snprintf(buf, n, "%lu\n", sys_block_dev(ino)->sectors);
+	struct blk_dev *d = sys_block_dev(ino);
+
+	return d ? fmt_snprintf(buf, n, "%lu\n", d->sectors) : -ENODEV;
 }
 
 static long gen_block_ro(struct inode *ino, char *buf, size_t n)
 {
-	return fmt_snprintf(buf, n, "%d\n", sys_block_dev(ino)->ro);
+	struct blk_dev *d = sys_block_dev(ino);
+
+	return d ? fmt_snprintf(buf, n, "%d\n", d->ro) : -ENODEV;
 }
 
 /* /sys/block/vda/{size,ro} for each disk (a folder, where Linux has a link

@@ -55,8 +55,10 @@ struct fs_context *vfs_fs_dup(const struct fs_context *fs)
 {
 	struct fs_context *n = kmalloc(sizeof(*n));
 
-	if (n)
+	if (n) {
 		*n = (struct fs_context){ .cwd = fs->cwd, .umask = fs->umask, .refs = 1 };
+		vfs_iget(n->cwd); /* a working directory keeps its mount busy */
+	}
 	return n;
 }
 
@@ -67,8 +69,10 @@ void vfs_fs_get(struct fs_context *fs)
 
 void vfs_fs_put(struct fs_context *fs)
 {
-	if (--fs->refs == 0)
-		kfree(fs);
+	if (--fs->refs)
+		return;
+	vfs_iput(fs->cwd);
+	kfree(fs);
 }
 
 /* The calling thread's: its process's. */

@@ -15,6 +15,7 @@
 #include "core/time.h"
 #include "core/uaccess.h"
 #include "core/vm.h"
+#include "fs/procfs.h"
 #include "fs/tty.h"
 #include "fs/vfs.h"
 #include "linux/futex.h"
@@ -563,6 +564,24 @@ static void file_gone(struct file *f)
 	epoll_file_gone(f);
 }
 
+/* /proc lists and finds every process, zombies included, as Linux does. */
+static bool proc_exists(int pid)
+{
+	return process_find(pid) != NULL;
+}
+
+static int proc_next(int after)
+{
+	int best = 0;
+
+	for (struct process *p = process_next(NULL); p; p = process_next(p))
+		if (p->pid > after && (!best || p->pid < best))
+			best = p->pid;
+	return best;
+}
+
+static const struct procfs_procs procfs_procs = { proc_exists, proc_next };
+
 static void trap_return_hook(struct regs *r)
 {
 	process_return_to_user(r, false);
@@ -576,6 +595,7 @@ void process_init(void)
 	signal_init();
 	vfs_set_last_put_hook(file_gone);
 	tty_set_session_ops(&tty_session_ops);
+	procfs_set_procs(&procfs_procs);
 	if (signal_thread_init(sched_current()))
 		boot_out_of_memory("the first thread's signal state");
 }
