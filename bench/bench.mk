@@ -7,7 +7,7 @@
 # Both need the CLI, the kernel, the hello example, the HTTP server of the
 # guest tests, and the baselines built here: the empty PVH guest (from
 # bench/empty-pvh.S), the benchmark programs bench/syscall.c and
-# bench/hello-tsc.c (musl static, like hello), and the Linux guest
+# bench/fork.c and bench/hello-tsc.c (musl static, like hello), and the Linux guest
 # (bench/linux-guest.sh: Debian's cloud kernel, fetched with apt-get
 # download, and an initramfs holding the programs; a second one holds
 # Debian's redis-server and nginx with their libraries, bench/redis.conf,
@@ -15,19 +15,20 @@
 # figures).
 BENCH_EMPTY := $(BUILD)/bench/empty-pvh
 BENCH_SYSCALL := $(BUILD)/bench/syscall
+BENCH_FORK := $(BUILD)/bench/fork
 BENCH_HELLO_TSC := $(BUILD)/bench/hello-tsc
 BENCH_HTTPD := $(BUILD)/tests/guest/musl/httpd
 BENCH_BLKIO := $(BUILD)/tests/guest/musl/blkio
 BENCH_LINUX_DIR := $(BUILD)/bench/linux
 BENCH_LINUX_PROGS := $(BUILD)/examples/hello $(BENCH_HELLO_TSC) $(BENCH_SYSCALL) $(BENCH_HTTPD) \
-	$(BENCH_BLKIO)
+	$(BENCH_BLKIO) $(BENCH_FORK)
 BENCH_LINUX_APPS := /usr/bin/redis-server /usr/sbin/nginx \
 	bench/redis.conf:/etc/monos/redis.conf bench/nginx.conf:/etc/monos/nginx.conf \
 	bench/www:/srv/www /etc/nginx/mime.types:/etc/nginx/mime.types
 BENCH_LINUX := $(BENCH_LINUX_DIR)/initramfs.cpio.gz $(BENCH_LINUX_DIR)/initramfs-hello.cpio.gz \
 	$(BENCH_LINUX_DIR)/initramfs-apps.cpio.gz
 BENCH_DEPS := $(BUILD)/monos $(BUILD)/monos-kernel $(BUILD)/examples/hello $(BENCH_EMPTY) \
-	$(BENCH_SYSCALL) $(BENCH_HELLO_TSC) $(BENCH_HTTPD) $(BENCH_BLKIO) $(BENCH_LINUX)
+	$(BENCH_SYSCALL) $(BENCH_FORK) $(BENCH_HELLO_TSC) $(BENCH_HTTPD) $(BENCH_BLKIO) $(BENCH_LINUX)
 BENCH_ENV := BUILD=$(BUILD) BENCH_MONOS=$(BUILD)/monos BENCH_HELLO=$(BUILD)/examples/hello \
 	BENCH_EMPTY=$(BENCH_EMPTY)
 

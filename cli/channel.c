@@ -135,17 +135,6 @@ static void stdout_broke(struct channel *c)
 #define ENOSYS_UNKNOWN	   "monos: the program made unknown system call "
 #define ENOSYS_UNKNOWN_END ": it got ENOSYS"
 
-/* Calls that fail by design today: monos runs one process per instance. */
-static const char *const enosys_one_process[] = {
-	"fork",
-	"vfork",
-	"execve",
-	"execveat",
-	"wait4",
-	"waitid",
-	"clone without CLONE_VM|CLONE_THREAD (fork)",
-};
-
 static bool starts(const char *s, size_t len, const char *prefix)
 {
 	return len >= strlen(prefix) && !memcmp(s, prefix, strlen(prefix));
@@ -416,45 +405,18 @@ static int outcome_exec(const struct channel *c, const char *prog, struct channe
 	return c->exit.status == ENOENT ? CLI_EXIT_NOT_FOUND : CLI_EXIT_CANNOT_RUN;
 }
 
-static bool one_process_call(const char *name)
-{
-	for (size_t i = 0; i < sizeof(enosys_one_process) / sizeof(enosys_one_process[0]); i++)
-		if (!strcmp(name, enosys_one_process[i]))
-			return true;
-	return false;
-}
-
-/* Append the calls of one kind (`design` or not) to `out` as "a, b". */
-static size_t list_calls(const struct channel *c, bool design, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	out[0] = '\0';
-	for (unsigned i = 0; i < c->nenosys; i++) {
-		if (one_process_call(c->enosys[i]) != design)
-			continue;
-		snprintf(out + strlen(out), outlen - strlen(out), "%s%s", n ? ", " : "",
-			 c->enosys[i]);
-		n++;
-	}
-	return n;
-}
-
-/*
- * One line naming what got ENOSYS, in out->enosys: the calls monos leaves
- * out by design today (one process per instance), then the others.
- */
+/* One line naming every call that got ENOSYS, in out->enosys. */
 static void outcome_enosys(const struct channel *c, struct channel_outcome *out)
 {
-	char design[200], other[200];
-	size_t nd = list_calls(c, true, design, sizeof(design));
-	size_t no = list_calls(c, false, other, sizeof(other));
+	char calls[200] = "";
 
-	if (!nd && !no)
+	if (!c->nenosys)
 		return;
-	snprintf(out->enosys, sizeof(out->enosys), "the program got ENOSYS from %s%s%s%s%s", design,
-		 nd ? " (monos runs one process per instance: not yet, processes are coming)" : "",
-		 nd && no ? " and from " : "", other, no ? " (not implemented in monos)" : "");
+	for (unsigned i = 0; i < c->nenosys; i++)
+		snprintf(calls + strlen(calls), sizeof(calls) - strlen(calls), "%s%s",
+			 i ? ", " : "", c->enosys[i]);
+	snprintf(out->enosys, sizeof(out->enosys),
+		 "the program got ENOSYS from %s (not implemented in monos)", calls);
 }
 
 /*

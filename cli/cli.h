@@ -303,7 +303,7 @@ struct channel {
 	char line[CHANNEL_LINE_MAX]; /* the log line being received */
 	size_t line_len;	     /* CHANNEL_LINE_MAX: too long, skipped */
 	/* What got ENOSYS, from the kernel's "it got ENOSYS" lines (table.c),
-	 * each "name" or "name\tdesign" (one process per instance). */
+	 * each the call's name. */
 	char enosys[CHANNEL_ENOSYS_MAX][64];
 	unsigned nenosys;
 	uint8_t *outq; /* bytes waiting for the socket */

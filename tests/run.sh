@@ -138,6 +138,7 @@ GUEST_CASES=(
 	"threads threads none same"
 	"fork fork none same"
 	"exec exec none same"
+	"nproc nproc none same"
 	"signals signals none same"
 	"timers timers none same"
 	"locks locks none same"

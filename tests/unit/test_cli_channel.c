@@ -221,8 +221,7 @@ TEST(channel_enosys_named)
 	channel_outcome(&c, 256u << 20, "bash", &o);
 	CHECK(o.code == 254 && o.log_lines == 0 && o.msg[0] == 0);
 	CHECK_STR(o.enosys,
-		  "the program got ENOSYS from fork (monos runs one process per instance: not "
-		  "yet, processes are coming) and from mlock2, system call 999, mremap "
+		  "the program got ENOSYS from fork, mlock2, system call 999, mremap "
 		  "MREMAP_DONTUNMAP (not implemented in monos)");
 	c.exit.status = 0;
 	channel_outcome(&c, 256u << 20, "bash", &o);
