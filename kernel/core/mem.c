@@ -159,6 +159,14 @@ void mem_free_frame(uint64_t pa)
 	spin_unlock_irqrestore(&mem_lock, flags);
 }
 
+/* Take one reference on managed frame `pa` (mem_lock held). */
+static void get_locked(uint64_t pa)
+{
+	if (!frame_refs[pa / PAGE_SIZE])
+		panic("mem: taking a reference on free frame %#lx", pa);
+	frame_refs[pa / PAGE_SIZE]++;
+}
+
 void mem_frame_get(uint64_t pa)
 {
 	uint64_t flags;
@@ -166,10 +174,34 @@ void mem_frame_get(uint64_t pa)
 	if (!mem_is_managed(pa))
 		return;
 	flags = spin_lock_irqsave(&mem_lock);
-	if (!frame_refs[pa / PAGE_SIZE])
-		panic("mem: taking a reference on free frame %#lx", pa);
-	frame_refs[pa / PAGE_SIZE]++;
+	get_locked(pa);
 	spin_unlock_irqrestore(&mem_lock, flags);
+}
+
+/* `op` on the frame of each non-zero entry, under the lock once (inlined:
+ * each caller gets its own loop with `op` called directly). */
+static inline __attribute__((always_inline)) void
+frames_op(const uint64_t *entries, unsigned n, uint64_t addr_mask, void (*op)(uint64_t pa))
+{
+	uint64_t flags = spin_lock_irqsave(&mem_lock);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pa = entries[i] & addr_mask;
+
+		if (entries[i] && mem_is_managed(pa))
+			op(pa);
+	}
+	spin_unlock_irqrestore(&mem_lock, flags);
+}
+
+void mem_frames_get(const uint64_t *entries, unsigned n, uint64_t addr_mask)
+{
+	frames_op(entries, n, addr_mask, get_locked);
+}
+
+void mem_frames_put(const uint64_t *entries, unsigned n, uint64_t addr_mask)
+{
+	frames_op(entries, n, addr_mask, put_locked);
 }
 
 void mem_frame_put(uint64_t pa)

@@ -45,6 +45,13 @@ void mem_free_frame(uint64_t pa);
  */
 void mem_frame_get(uint64_t pa);
 void mem_frame_put(uint64_t pa);
+/* mem_frame_get for the frame of each non-zero entry of `entries` (the
+ * frame's address: entry & `addr_mask`), under the lock once: fork's copy of
+ * a page table. */
+void mem_frames_get(const uint64_t *entries, unsigned n, uint64_t addr_mask);
+/* The same for mem_frame_put: the end of an address space no CPU runs in
+ * (no TLB flush stands between its entries and the frames). */
+void mem_frames_put(const uint64_t *entries, unsigned n, uint64_t addr_mask);
 unsigned mem_frame_refs(uint64_t pa);
 
 /* Whether `pa` is a frame of the allocator (not the image, not MMIO). */

@@ -394,22 +394,62 @@ void process_kill(int signo, uint64_t addr, uint64_t ip)
 	process_exit_group(signo);
 }
 
+/* The live process holding the most resident pages, not counting those
+ * already ending (their memory is on its way back: *ending says one is). */
+static struct process *oom_victim(bool *ending)
+{
+	struct process *victim = NULL, *p;
+	uint64_t most = 0;
+
+	*ending = false;
+	list_for_each_entry(p, &all_processes, all) {
+		struct thread *t = process_main_thread(p);
+
+		if (!t || p->state != PROCESS_LIVE)
+			continue;
+		if (p->exiting) {
+			*ending = true;
+			continue;
+		}
+		if (!victim || t->mm->resident > most) {
+			victim = p;
+			most = t->mm->resident;
+		}
+	}
+	return victim;
+}
+
 /*
- * Out of memory in a program: Linux's OOM killer would pick the largest
- * process.  The one that asked is the one that can be stopped here without
- * waiting: a child dies of SIGKILL (its parent sees it, the instance goes
- * on); PID 1's end is the instance's, reported as OOM.
+ * Out of memory in a program (a page fault, a signal frame): as Linux's OOM
+ * killer, kill the process with the most resident pages with SIGKILL; its
+ * parent sees that and the instance goes on, unless it is PID 1, whose end
+ * is the instance's (reported as OOM).  Returns when the caller may retry
+ * (another process was chosen, or one is ending and gives its memory back):
+ * the caller yields the CPU to it first.
  */
 void process_oom(void)
 {
-	struct process *p = process_current();
 	struct monos_chan_exit e = { .kind = MONOS_EXIT_OOM };
+	bool ending;
+	struct process *victim = oom_victim(&ending);
 
-	klog("monos: out of memory: killed process %d (%lu pages resident)\n", p->pid,
-	     vm_resident_pages());
-	if (p != init_proc)
+	if (!victim && ending) {
+		sched_yield();
+		return;
+	}
+	if (!victim)
+		victim = init_proc;
+	klog("monos: out of memory: killed process %d (%s, %lu pages resident)\n", victim->pid,
+	     victim->comm,
+	     process_main_thread(victim) ? process_main_thread(victim)->mm->resident : 0);
+	if (victim == init_proc)
+		console_exit(&e);
+	if (victim == process_current())
 		process_exit_group(SIGKILL);
-	console_exit(&e);
+	victim->exiting = true;
+	victim->status = SIGKILL;
+	sched_wake_all(); /* its threads leave as they wake */
+	sched_yield();
 }
 
 void process_exec_failed(int err)
@@ -470,8 +510,10 @@ static bool on_fault(struct regs *r, uint64_t addr)
 		err = vm_fault(addr, r->error);
 		if (!err)
 			return true;
-		if (err == -ENOMEM)
+		if (err == -ENOMEM) {
 			process_oom();
+			return true; /* retry the access once memory came back */
+		}
 	}
 	if (!regs_from_user(r))
 		return false; /* the kernel's: an exception-table fixup or a panic */

@@ -450,8 +450,9 @@ static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
 
 	if (!(act->flags & SA_RESTORER))
 		return false; /* x86-64 Linux requires a restorer */
-	fpbuf = fpstate_build(&fplen);
-	if (!fpbuf) /* the kernel is out of memory: Linux's OOM killer would act */
+	/* The kernel out of memory: Linux's OOM killer acts; this thread
+	 * retries once it has (or is gone, if its process was chosen). */
+	while (!(fpbuf = fpstate_build(&fplen)))
 		process_oom();
 	fp = ALIGN_DOWN(top - fplen, FPSTATE_ALIGN);
 	frame = ALIGN_DOWN(fp - sizeof(f), 16) - 8;

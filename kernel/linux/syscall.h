@@ -23,7 +23,9 @@ void syscall_set_trace(bool on);
 /* process.c: a process's end (linux/process.h has the rest).  Never
  * return.  process_kill: a fatal signal (a fault at `addr`, `ip`). */
 __attribute__((noreturn)) void process_kill(int signo, uint64_t addr, uint64_t ip);
-__attribute__((noreturn)) void process_oom(void);
+/* Out of memory: kill the largest process (process.c); returns when the
+ * caller may retry (another one was killed or is ending). */
+void process_oom(void);
 __attribute__((noreturn)) void process_exec_failed(int err);
 /* Log, once per `what`, that the program used something monos lacks. */
 void report_unsupported(const char *what);

@@ -81,19 +81,23 @@ int paging_set(struct pgtable *pt, uint64_t va, uint64_t entry)
 	return set_entry(pt->pml4, va, entry);
 }
 
-int paging_set_unloaded(struct pgtable *pt, uint64_t va, uint64_t entry)
-{
-	uint64_t *pte = walk(pt->pml4, va, 1);
-
-	if (!pte)
-		return -ENOMEM;
-	*pte = entry;
-	return 0;
-}
-
 int paging_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t flags)
 {
 	return set_entry(pt->pml4, va, (pa & PTE_ADDR_MASK) | flags | PTE_P);
+}
+
+uint64_t *paging_leaf_table(struct pgtable *pt, uint64_t va, bool create)
+{
+	uint64_t *t;
+
+	if (va >= USER_TOP)
+		return NULL; /* the kernel's half is not copied this way */
+	t = next_level(&pt->pml4[PML4_INDEX(va)], create, TABLE_FLAGS);
+	if (t)
+		t = next_level(&t[PDPT_INDEX(va)], create, TABLE_FLAGS);
+	if (t)
+		t = next_level(&t[PD_INDEX(va)], create, TABLE_FLAGS);
+	return t;
 }
 
 uint64_t *paging_pte(struct pgtable *pt, uint64_t va)

@@ -9,6 +9,7 @@
 #define ARCH_X86_64_PAGING_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86_64/asm.h"
 
@@ -55,13 +56,18 @@ void paging_activate(const struct pgtable *pt);
  */
 int paging_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t flags);
 int paging_set(struct pgtable *pt, uint64_t va, uint64_t entry);
-/* paging_set into tables that no CPU has loaded (a new address space): no
- * TLB flush. */
-int paging_set_unloaded(struct pgtable *pt, uint64_t va, uint64_t entry);
 
 /* The PTE of `va` in `pt`, or NULL if no page table covers it.  Large pages
  * are never used below the direct map, so this is always a 4 KiB entry. */
 uint64_t *paging_pte(struct pgtable *pt, uint64_t va);
+
+/* The last-level table (PAGING_LEAF_ENTRIES entries, one per page of the
+ * PAGING_LEAF_SPAN bytes around `va`) of a user address, made if `create`;
+ * NULL when absent (or out of memory).  For copying entries a table at a
+ * time (fork). */
+#define PAGING_LEAF_ENTRIES 512
+#define PAGING_LEAF_SPAN    (PAGING_LEAF_ENTRIES * PAGE_SIZE)
+uint64_t *paging_leaf_table(struct pgtable *pt, uint64_t va, bool create);
 
 /* The kernel's half, seen by every root: map a page at `va` (as paging_map),
  * or remove the mapping at `va` (if any), flush it and return the old PTE. */
