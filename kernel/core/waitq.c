@@ -34,6 +34,21 @@ void waitq_wait_uninterruptible(struct waitq *wq, bool (*cond)(void *arg), void 
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
+long waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
+{
+	struct waitq_entry e = { .thread = sched_current() };
+	uint64_t flags = spin_lock_irqsave(&wq->lock);
+	long r;
+
+	list_add_tail(&e.node, &wq->waiters);
+	spin_unlock_irqrestore(&wq->lock, flags);
+	r = sched_wait(cond, arg, deadline_ns);
+	flags = spin_lock_irqsave(&wq->lock);
+	list_del(&e.node);
+	spin_unlock_irqrestore(&wq->lock, flags);
+	return r;
+}
+
 void waitq_wake(struct waitq *wq)
 {
 	uint64_t flags = spin_lock_irqsave(&wq->lock);

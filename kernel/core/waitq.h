@@ -6,13 +6,16 @@
  * condition is checked, so no wake-up between the check and the sleep is
  * lost -- and re-checks its condition after each wake-up.
  *
- * First user: the block layer (drivers/blk.c), one queue per disk.
+ * Users: the block layer (drivers/blk.c), one queue per disk; a process's
+ * children ending (wait4, waitid) and a vfork child's exec or end
+ * (linux/process.c).
  */
 #ifndef CORE_WAITQ_H
 #define CORE_WAITQ_H
 
 #include <stdbool.h>
 #include <lib/list.h>
+#include <stdint.h>
 #include "core/spinlock.h"
 
 struct waitq {
@@ -29,6 +32,14 @@ void waitq_init(struct waitq *wq);
  * true before a waitq_wake of `wq`.  Process context; no spinlock held.
  */
 void waitq_wait_uninterruptible(struct waitq *wq, bool (*cond)(void *arg), void *arg);
+
+/*
+ * waitq_wait - the same, interruptible: until `cond(arg)`, `deadline_ns`
+ * (monotonic, 0: none) or a signal for the thread (sched_wait, whose result
+ * it returns: 0, -ETIMEDOUT or -ERESTARTSYS).  Signals and the end of the
+ * process wake every sleeper themselves.
+ */
+long waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns);
 
 /* waitq_wake - wake every thread sleeping on `wq` to re-check its
  * condition.  Any context (interrupt handlers too); not under sched_lock. */

@@ -152,6 +152,7 @@ static struct process *process_alloc(void)
 	list_init(&p->threads);
 	list_init(&p->all);
 	list_init(&p->pending.queue);
+	waitq_init(&p->children_wq);
 	return p;
 }
 
@@ -231,10 +232,12 @@ void process_reap(struct process *p)
 
 void process_vfork_release(struct process *p)
 {
-	if (p->vfork_done) {
-		*p->vfork_done = true;
-		p->vfork_done = NULL;
-		sched_wake_all(); /* the parent re-checks */
+	struct vfork_wait *w = p->vfork;
+
+	if (w) {
+		p->vfork = NULL;
+		w->done = true;
+		waitq_wake(&w->wq);
 	}
 }
 
@@ -287,7 +290,7 @@ static bool notify_parent(struct process *c)
 	 * it is SIGCHLD itself and ignored. */
 	if (c->exit_signal)
 		signal_send_process(parent, &info);
-	sched_wake_all(); /* a parent in wait re-checks */
+	waitq_wake(&parent->children_wq);
 	if (autoreap) {
 		process_reap(c);
 		return false;

@@ -27,8 +27,16 @@
 #include <lib/list.h>
 #include "linux/signal.h"
 #include "linux/uapi.h"
+#include "core/waitq.h"
 
 struct thread;
+
+/* A vfork parent's wait for its child's exec or end (on the parent's
+ * stack; the child points at it until it releases it). */
+struct vfork_wait {
+	bool done;
+	struct waitq wq;
+};
 
 #define TASK_COMM_LEN	       16
 #define PROCESS_TIMER_SLACK_NS 50000 /* Linux's default timer slack */
@@ -74,6 +82,7 @@ struct process {
 	/* A child it has stopped or continued, for WUNTRACED/WCONTINUED. */
 	int stop_report;	     /* 0, or the wait status to report once */
 	struct sigpending_k pending; /* process-directed signals (signal_lock) */
+	struct waitq children_wq;    /* its threads in wait4/waitid: a child ended */
 	struct proc_timers *timers;  /* alarm, itimers, POSIX timers (sys_timer.c) */
 	struct rlimit_k rlimits[RLIMIT_NLIMITS];
 	char comm[TASK_COMM_LEN]; /* the name: the program's file, or prctl's */
@@ -83,11 +92,11 @@ struct process {
 	uint64_t timer_slack_ns;
 	int sched_policy, sched_rt_priority, nice;
 	bool sched_reset_on_fork;
-	uint64_t start_ns;	  /* monotonic time of its creation (/proc stat) */
-	uint64_t dead_cpu_ns;	  /* CPU time of its threads that ended */
-	uint64_t children_cpu_ns; /* of its reaped children and theirs (RUSAGE_CHILDREN) */
-	uint64_t peak_pages;	  /* the largest resident size seen (ru_maxrss) */
-	bool *vfork_done;	  /* a vfork child: set (and the parent woken) at its exec or end */
+	uint64_t start_ns;	    /* monotonic time of its creation (/proc stat) */
+	uint64_t dead_cpu_ns;	    /* CPU time of its threads that ended */
+	uint64_t children_cpu_ns;   /* of its reaped children and theirs (RUSAGE_CHILDREN) */
+	uint64_t peak_pages;	    /* the largest resident size seen (ru_maxrss) */
+	struct vfork_wait *vfork;   /* a vfork child: its parent's wait, ended at its exec or end */
 	struct thread *exec_thread; /* a thread in execve: every other one leaves */
 };
 

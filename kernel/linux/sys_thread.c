@@ -185,15 +185,15 @@ static bool over_nproc(void)
 
 static bool vfork_released(void *arg)
 {
-	return *(bool *)arg;
+	return ((struct vfork_wait *)arg)->done || process_exiting(sched_current());
 }
 
 /* A vfork parent waits until the child execs or ends; only the end of its
  * own process stops the wait (Linux's killable wait_for_vfork_done). */
-static void vfork_wait(bool *done)
+static void vfork_wait(struct vfork_wait *w)
 {
-	while (!*done && !process_exiting(sched_current()))
-		sched_wait(vfork_released, done, 0);
+	while (!vfork_released(w))
+		waitq_wait(&w->wq, vfork_released, w, 0);
 }
 
 /* Create a process: its first thread returns 0 on `stack` (or the caller's
@@ -204,7 +204,7 @@ static long new_process(uint64_t flags, const struct regs *r, uint64_t tls, uint
 	struct thread *cur = sched_current(), *t;
 	struct process *parent = process_current(), *p;
 	struct inherit in;
-	bool vfork_done = false;
+	struct vfork_wait vw = { .done = false };
 	long err;
 
 	if (over_nproc())
@@ -237,13 +237,15 @@ static long new_process(uint64_t flags, const struct regs *r, uint64_t tls, uint
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = ctid;
 	p->exit_signal = flags & CSIGNAL;
-	if (flags & CLONE_VFORK)
-		p->vfork_done = &vfork_done;
+	if (flags & CLONE_VFORK) {
+		waitq_init(&vw.wq);
+		p->vfork = &vw;
+	}
 	process_start(p, t);
 	put_tids(t, flags, ptid, ctid);
 	err = p->pid; /* `p` may be reaped before the wait ends */
 	if (flags & CLONE_VFORK)
-		vfork_wait(&vfork_done);
+		vfork_wait(&vw);
 	return err;
 }
 

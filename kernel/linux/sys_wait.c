@@ -24,12 +24,12 @@
 #define WAIT4_OPTS  (WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)
 #define WAITID_OPTS                                                                                \
 	(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WCLONE | __WALL)
-#define P_ALL	      0
-#define P_PID	      1
-#define P_PGID	      2
-#define P_PIDFD	      3
-#define SIGCHLD_NR    17
-#define WCOREFLAG     0x80
+#define P_ALL	   0
+#define P_PID	   1
+#define P_PGID	   2
+#define P_PIDFD	   3
+#define SIGCHLD_NR 17
+#define WCOREFLAG  0x80
 
 /* Which children a wait is for (Linux's struct wait_opts). */
 struct wait_req {
@@ -90,7 +90,7 @@ static struct process *do_wait(const struct wait_req *w)
 			return ERR_PTR(-ECHILD);
 		if (w->options & WNOHANG)
 			return NULL;
-		r = sched_wait(wait_ready, (void *)w, 0);
+		r = waitq_wait(&process_current()->children_wq, wait_ready, (void *)w, 0);
 		if (r)
 			return ERR_PTR(r);
 	}
