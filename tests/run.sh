@@ -139,6 +139,7 @@ GUEST_CASES=(
 	"fork fork none same"
 	"exec exec none same"
 	"nproc nproc none same"
+	"jobctl jobctl none same"
 	"signals signals none same"
 	"timers timers none same"
 	"locks locks none same"

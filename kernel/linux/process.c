@@ -298,6 +298,78 @@ static bool notify_parent(struct process *c)
 	return true;
 }
 
+/* Tell `c`'s parent it stopped or continued (`code` CLD_STOPPED or
+ * CLD_CONTINUED, `sig` the signal): SIGCHLD unless the parent set
+ * SA_NOCLDSTOP, and its waits see it. */
+static void notify_stop(struct process *c, int code, int sig)
+{
+	struct process *parent = c->parent;
+	struct ksiginfo info = {
+		.signo = SIGCHLD,
+		.code = code,
+		.pid = c->pid,
+		.status = sig,
+		.uid = process_main_thread(c)->cred->uid,
+	};
+
+	c->stop_report = code == CLD_STOPPED ? (sig << 8) | 0x7f : 0xffff;
+	if (!parent)
+		return;
+	if (!(signal_action_of(parent, SIGCHLD)->flags & SA_NOCLDSTOP))
+		signal_send_process(parent, &info);
+	waitq_wake(&parent->children_wq);
+}
+
+/* Linux's will_become_orphaned_pgrp: no member has a parent in another
+ * group of the same session, so no shell is left to continue it. */
+static bool pgrp_orphaned(int pgid)
+{
+	struct process *q;
+
+	list_for_each_entry(q, &all_processes, all)
+		if (q->pgid == pgid && q->state == PROCESS_LIVE && q->parent &&
+		    q->parent->pgid != pgid && q->parent->sid == q->sid)
+			return false;
+	return true;
+}
+
+static bool stop_over(void *arg)
+{
+	struct process *p = arg;
+
+	return !p->stopped || p->exiting || (signal_pending_set() & SIGBIT(SIGKILL));
+}
+
+void process_stopped_wait(void)
+{
+	struct process *p = process_current();
+
+	while (!stop_over(p))
+		sched_wait_uninterruptible(stop_over, p);
+}
+
+void process_stop(int sig)
+{
+	struct process *p = process_current();
+
+	if (sig != SIGSTOP && pgrp_orphaned(p->pgid))
+		return;
+	if (!p->stopped) {
+		p->stopped = true;
+		notify_stop(p, CLD_STOPPED, sig);
+	}
+	process_stopped_wait();
+}
+
+void process_continue(struct process *p)
+{
+	if (!p->stopped)
+		return;
+	p->stopped = false;
+	notify_stop(p, CLD_CONTINUED, SIGCONT);
+	sched_wake_all(); /* its threads wait in process_stopped_wait */
+}
+
 /* The children of ending process `p` go to the reaper; those with a death
  * signal get it, zombies among them are reported to the new parent. */
 static void reparent_children(struct process *p)

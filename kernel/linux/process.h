@@ -79,8 +79,11 @@ struct process {
 	uint64_t fault_addr, fault_ip; /* a fault that ended it (for the host) */
 	uint32_t uid;		       /* its real uid once ended (SIGCHLD's si_uid) */
 	int exit_signal;	       /* sent to the parent at the end: SIGCHLD, or 0 */
-	/* A child it has stopped or continued, for WUNTRACED/WCONTINUED. */
-	int stop_report;	     /* 0, or the wait status to report once */
+	/* Job control: stopped by a stop signal until SIGCONT; the change to
+	 * report once to a wait with WUNTRACED or WCONTINUED (the wait status:
+	 * sig << 8 | 0x7f stopped, 0xffff continued; 0 none). */
+	bool stopped;
+	int stop_report;
 	struct sigpending_k pending; /* process-directed signals (signal_lock) */
 	struct waitq children_wq;    /* its threads in wait4/waitid: a child ended */
 	struct proc_timers *timers;  /* alarm, itimers, POSIX timers (sys_timer.c) */
@@ -150,6 +153,16 @@ bool process_exiting(const struct thread *t);
  * process leaves (Linux's de_thread), and the caller takes the pid as its
  * tid. */
 void process_exec_threads(void);
+
+/* Job control (linux/signal.c calls these): the caller's process stops for
+ * stop signal `sig` (ignored when its group is orphaned, as Linux, unless
+ * SIGSTOP) and the caller waits until SIGCONT or SIGKILL; a thread of a
+ * stopped process waits likewise on its way to ring 3; SIGCONT sent to
+ * `p` continues it.  The parent hears of both (SIGCHLD unless
+ * SA_NOCLDSTOP, and wait's WUNTRACED and WCONTINUED). */
+void process_stop(int sig);
+void process_stopped_wait(void);
+void process_continue(struct process *p);
 
 /* Free a zombie that was waited for: its pid is free again. */
 void process_reap(struct process *p);

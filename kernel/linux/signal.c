@@ -177,6 +177,14 @@ void signal_exec_reset(struct sighand *sh)
 	}
 }
 
+struct sigaction_k *signal_action_of(struct process *p, int sig)
+{
+	struct thread *t = process_main_thread(p);
+	static struct sigaction_k none; /* a zombie's: SIG_DFL, no flags */
+
+	return t ? action_of(t, sig) : &none;
+}
+
 bool signal_child_autoreap(struct process *parent)
 {
 	struct thread *t = process_main_thread(parent);
@@ -233,12 +241,16 @@ void signal_thread_exit(struct thread *t)
 	kfree(ts);
 }
 
-/* Signals whose default action is to do nothing (stop signals too: job
- * control is not there yet). */
+/* Signals whose default action is to do nothing. */
 static bool default_ignored(int sig)
 {
-	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
-	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
+}
+
+/* Signals whose default action stops the process (job control). */
+static bool stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
 bool signal_ignored(struct thread *t, int sig)
@@ -261,13 +273,37 @@ static bool dropped(struct process *p, struct thread *t, int sig)
 	return signal_ignored(to, sig) && !(to->sigmask & SIGBIT(sig));
 }
 
+#define STOP_SET (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+
+/* Drop the signals of `mask` wherever they are pending in process `p`. */
+static void discard_in(struct process *p, uint64_t mask)
+{
+	uint64_t flags = spin_lock_irqsave(&signal_lock);
+	struct thread *t;
+
+	sigpending_discard(&p->pending, mask, timer_gone);
+	list_for_each_entry(t, &p->threads, group)
+		if (t->sig)
+			sigpending_discard(&ts_of(t)->pending, mask, timer_gone);
+	spin_unlock_irqrestore(&signal_lock, flags);
+}
+
 /* Queue `info` for thread `t` or, if NULL, for process `p`. */
 static int send(struct process *p, struct thread *t, const struct ksiginfo *info)
 {
 	int sig = info->signo, r;
 	uint64_t flags;
 
-	if (sig < 1 || sig > NSIG || dropped(p, t, sig))
+	if (sig < 1 || sig > NSIG)
+		return SIGPENDING_MERGED;
+	/* Linux's prepare_signal: SIGCONT continues a stopped process and
+	 * drops its pending stop signals, whatever becomes of SIGCONT itself;
+	 * a stop signal drops a pending SIGCONT. */
+	if (sig == SIGCONT || stop_signal(sig))
+		discard_in(p, sig == SIGCONT ? STOP_SET : SIGBIT(SIGCONT));
+	if (sig == SIGCONT)
+		process_continue(p);
+	if (dropped(p, t, sig))
 		return SIGPENDING_MERGED;
 	flags = spin_lock_irqsave(&signal_lock);
 	r = sigpending_add(t ? &ts_of(t)->pending : &p->pending, info);
@@ -293,15 +329,7 @@ int signal_send_process(struct process *p, const struct ksiginfo *info)
  * wherever it is pending, blocked or not. */
 void signal_discard(int sig)
 {
-	struct process *p = process_current();
-	uint64_t flags = spin_lock_irqsave(&signal_lock);
-	struct thread *t;
-
-	sigpending_discard(&p->pending, SIGBIT(sig), timer_gone);
-	list_for_each_entry(t, &p->threads, group)
-		if (t->sig)
-			sigpending_discard(&ts_of(t)->pending, SIGBIT(sig), timer_gone);
-	spin_unlock_irqrestore(&signal_lock, flags);
+	discard_in(process_current(), SIGBIT(sig));
 }
 
 uint64_t signal_generation(void)
@@ -534,14 +562,19 @@ bool signal_deliver(struct regs *r, bool syscall)
 	 * interrupt's own way back to ring 3 comes through here again. */
 	if (likely(!((ts->pending.set | process_of(t)->pending.set) & ~t->sigmask) &&
 		   !ts->restore_mask && (!syscall || !is_restart((long)r->rax)) &&
-		   !process_exiting(t)))
+		   !process_exiting(t) && !process_of(t)->stopped))
 		return false;
 	if (process_exiting(t))
 		process_exit_thread(0); /* the process ends: this thread leaves */
+	process_stopped_wait();
 	while ((sig = signal_dequeue(~t->sigmask, &info))) {
 		struct sigaction_k *act = action_of(t, sig);
 		if (signal_ignored(t, sig))
 			continue; /* changed to ignored while pending */
+		if (act->handler == SIG_DFL && stop_signal(sig)) {
+			process_stop(sig); /* returns once continued */
+			continue;
+		}
 		if (act->handler == SIG_DFL)
 			process_kill(sig, info.addr, info.addr ? r->rip : 0);
 		if (syscall)

@@ -102,6 +102,9 @@ int signal_sighand_unshare(struct sighand **shp);
 void signal_exec_reset(struct sighand *sh);
 void signal_exec_thread(struct thread *t);
 
+/* Process `p`'s action for `sig` (SIG_DFL for one with no threads left). */
+struct sigaction_k *signal_action_of(struct process *p, int sig);
+
 /* Whether `parent`'s children are reaped as they end, with no zombie and
  * no wait: SIGCHLD ignored, or SA_NOCLDWAIT. */
 bool signal_child_autoreap(struct process *parent);

@@ -23,8 +23,8 @@ uint64_t signal_handler_of(int signo)
 
 /* Whether setting `handler` for `sig` discards it when pending: SIG_IGN, or
  * SIG_DFL for the signals whose default is to be ignored (Linux's
- * sig_handler_ignored with sig_kernel_ignore; the stop signals are not among
- * them, though monos ignores them too, for want of job control). */
+ * sig_handler_ignored with sig_kernel_ignore; the stop signals are not
+ * among them). */
 static bool discards(int sig, uint64_t handler)
 {
 	return handler == SIG_IGN || (handler == SIG_DFL && (sig == SIGCHLD || sig == SIGCONT ||

@@ -50,8 +50,19 @@ static bool eligible(const struct process *c, const struct wait_req *w)
 	return (c->exit_signal != SIGCHLD_NR) == !!(w->options & __WCLONE);
 }
 
-/* A zombie child the wait may report, or NULL; *any: an eligible child
- * exists at all. */
+/* Whether child `c` has a change the wait reports: its end (WEXITED), a
+ * stop (WUNTRACED) or a continue (WCONTINUED) not reported yet. */
+static bool reportable(const struct process *c, const struct wait_req *w)
+{
+	if (c->state == PROCESS_ZOMBIE)
+		return w->options & WEXITED;
+	if (c->stop_report == 0xffff)
+		return w->options & WCONTINUED;
+	return c->stop_report && (w->options & WUNTRACED);
+}
+
+/* A child the wait may report, or NULL; *any: an eligible child exists at
+ * all. */
 static struct process *find_zombie(const struct wait_req *w, bool *any)
 {
 	struct process *c;
@@ -61,7 +72,7 @@ static struct process *find_zombie(const struct wait_req *w, bool *any)
 		if (!eligible(c, w))
 			continue;
 		*any = true;
-		if (c->state == PROCESS_ZOMBIE && (w->options & WEXITED))
+		if (reportable(c, w))
 			return c;
 	}
 	return NULL;
@@ -123,22 +134,31 @@ long sys_wait4(int pid, uint64_t ustatus, int options, uint64_t uru)
 	c = do_wait(&w);
 	if (IS_ERR_OR_NULL(c))
 		return c ? PTR_ERR(c) : 0;
-	status = c->status;
+	status = c->state == PROCESS_ZOMBIE ? c->status : c->stop_report;
 	cpid = c->pid;
 	if ((ustatus && copy_to_user(ustatus, &status, sizeof(status))) || put_rusage(uru, c))
 		return -EFAULT; /* the child stays a zombie, as on Linux */
-	process_reap(c);
+	if (c->state == PROCESS_ZOMBIE)
+		process_reap(c);
+	else
+		c->stop_report = 0; /* a stop or continue is reported once */
 	return cpid;
 }
 
 /* The siginfo waitid fills for child `c` (NULL: none, all zero). */
-static long put_waitinfo(uint64_t uinfo, const struct process *c)
+static long put_waitinfo(uint64_t uinfo, struct process *c)
 {
 	struct ksiginfo info = { 0 };
 
 	if (!uinfo)
 		return 0;
-	if (c) {
+	if (c && c->state != PROCESS_ZOMBIE) {
+		info.signo = SIGCHLD_NR;
+		info.pid = c->pid;
+		info.uid = process_main_thread(c)->cred->uid;
+		info.code = c->stop_report == 0xffff ? CLD_CONTINUED : CLD_STOPPED;
+		info.status = c->stop_report == 0xffff ? SIGCONT : (c->stop_report >> 8) & 0xff;
+	} else if (c) {
 		info.signo = SIGCHLD_NR;
 		info.pid = c->pid;
 		info.uid = c->uid;
@@ -187,7 +207,9 @@ long sys_waitid(int idtype, int id, uint64_t uinfo, int options, uint64_t uru)
 		return PTR_ERR(c);
 	if (put_waitinfo(uinfo, c) || (c && put_rusage(uru, c)))
 		return -EFAULT;
-	if (c && !(options & WNOWAIT))
+	if (c && !(options & WNOWAIT) && c->state == PROCESS_ZOMBIE)
 		process_reap(c);
+	else if (c && !(options & WNOWAIT))
+		c->stop_report = 0;
 	return 0;
 }
