@@ -145,6 +145,23 @@ int vfs_init_image(const void *buf, size_t len)
 	return r;
 }
 
+struct inode *image_add(struct inode *dir, const char *name, size_t len, uint32_t mode)
+{
+	char *copy = kmalloc(len);
+	struct inode *ino;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, name, len);
+	if (!(ino = vfs_new_inode(dir, copy, len, mode))) {
+		kfree(copy);
+		return NULL;
+	}
+	ino->dentry->name_owned = true;
+	ino->atime = ino->mtime = ino->ctime = vfs_now();
+	return ino;
+}
+
 int vfs_runfile(const char *name, const uint8_t **data, size_t *size)
 {
 	for (unsigned i = 0; i < nrunfiles; i++) {
@@ -161,7 +178,8 @@ int vfs_runfile(const char *name, const uint8_t **data, size_t *size)
  * The VMA layer's view of a file whose bytes lie in memory and never change
  * (core/vm.h): the image's files, and the vDSO's pages (vdso/vdso_map.c).
  * A whole page-aligned page of bytes is mapped in place; anything else (the
- * last partial page, data the CLI did not page-align) is copied.
+ * last partial page, data the CLI did not page-align, a file the boot added
+ * in the kernel heap, whose pages are not contiguous) is copied.
  */
 static long image_vm_frame(struct inode *ino, uint64_t off, bool shared)
 {
@@ -170,6 +188,8 @@ static long image_vm_frame(struct inode *ino, uint64_t off, bool shared)
 	if (!ino->data || off >= ino->size || ino->size - off < PAGE_SIZE)
 		return 0;
 	p = ino->data + off;
+	if ((uint64_t)p >= KHEAP_BASE && (uint64_t)p < KERNEL_VBASE)
+		return 0; /* image_add's files: no direct-map address */
 	return IS_ALIGNED((uint64_t)p, PAGE_SIZE) ? (long)virt_to_phys(p) : 0;
 }
 
