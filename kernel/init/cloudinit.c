@@ -22,6 +22,8 @@
 #define SEED_FILE_MAX	(8u << 20)	    /* a seed file: 4 MiB of content, base64'd */
 #define SEED_VECS	8		    /* segments of one sector's buffer (<= 4 KiB) */
 #define SEED_DHCP_NS	(10 * NSEC_PER_SEC) /* net_init's own wait */
+#define SEED_URL_MAX	256
+#define SEED_HTTP_NS	(5 * NSEC_PER_SEC) /* each file's GET */
 #define HOSTS_MAX	512
 #define RESOLV_MAX	512
 #define IP_STR_MAX	16 /* "255.255.255.255" */
@@ -131,10 +133,19 @@ struct seed_model {
 	char *text[CLOUDINIT_NDOCS];
 };
 
-/* Read the three files of the seed on `v` and parse them into a new model
- * (NULL: no memory, logged).  A file that cannot be read counts as absent;
- * a malformed one contributes nothing; both are logged. */
-static struct cloudinit *seed_parse(struct seed_vol *v)
+/* Where a seed's files come from: file `name` into a new buffer (NUL
+ * terminated), its length or -errno (seed_file's). */
+typedef long (*seed_get_fn)(void *ctx, const char *name, char **out);
+
+static long seed_get_disk(void *ctx, const char *name, char **out)
+{
+	return seed_file(ctx, name, out);
+}
+
+/* Read the three files of a seed through `get` and parse them into a new
+ * model (NULL: no memory, logged).  A file that cannot be read counts as
+ * absent; a malformed one contributes nothing; both are logged. */
+static struct cloudinit *seed_parse(seed_get_fn get, void *ctx)
 {
 	static const struct yaml_alloc alloc = { seed_alloc, seed_free, NULL };
 	struct cloudinit_seed seed = { { NULL }, { 0 } };
@@ -146,7 +157,7 @@ static struct cloudinit *seed_parse(struct seed_vol *v)
 		return NULL;
 	}
 	for (int i = 0; i < CLOUDINIT_NDOCS; i++) {
-		long n = seed_file(v, seed_names[i], &m->text[i]);
+		long n = get(ctx, seed_names[i], &m->text[i]);
 
 		if (n == -ENOENT)
 			klog("monos: cloud-init: the seed has no %s\n", seed_names[i]);
@@ -193,7 +204,7 @@ struct cloudinit *cloudinit_boot_read(void)
 	if (i < blk_count()) {
 		klog("monos: cloud-init: NoCloud seed on %s (%s, label %s)\n", blk_get(i)->name,
 		     v->iso ? "ISO 9660" : "FAT", v->iso ? v->iso9660.volume_id : v->fat.label);
-		ci = seed_parse(v);
+		ci = seed_parse(seed_get_disk, v);
 	}
 	kfree(v);
 	return ci;
@@ -204,6 +215,69 @@ struct cloudinit *cloudinit_boot_read(void)
 static struct cred boot_root = { .cap_prm = CAP_FULL_SET,
 				 .cap_eff = CAP_FULL_SET,
 				 .cap_bset = CAP_FULL_SET };
+
+/* ---------------------------------------------------- a seed over HTTP */
+
+static long seed_get_http(void *ctx, const char *name, char **out)
+{
+	return net_http_get(ctx, name, out, SEED_FILE_MAX, SEED_HTTP_NS);
+}
+
+/* The URL of the command line's "ds=nocloud;s=URL" (or nocloud-net, or
+ * seedfrom=URL), into `url`: true if there is one. */
+static bool seed_url(const char *cmdline, char url[SEED_URL_MAX])
+{
+	size_t len, n;
+	const char *ds = cmdline_find(cmdline, "ds", &len), *end = ds + len;
+
+	if (!ds || (strncmp(ds, "nocloud;", 8) && strncmp(ds, "nocloud-net;", 12)))
+		return false;
+	for (const char *k = ds + strcspn(ds, ";") + 1; k < end; k += n + 1) {
+		n = (size_t)(end - k) < strcspn(k, ";") ? (size_t)(end - k) : strcspn(k, ";");
+		const char *v = k + strcspn(k, "=") + 1;
+		if (!strncmp(k, "s=", 2) || !strncmp(k, "seedfrom=", 9)) {
+			if (k + n - v >= SEED_URL_MAX)
+				break;
+			memcpy(url, v, (size_t)(k + n - v));
+			url[k + n - v] = 0;
+			return true;
+		}
+		klog("monos: cloud-init: ds=: %.*s: not supported, skipped\n", (int)n, k);
+	}
+	klog("monos: cloud-init: ds=%.*s: no seed URL (s=http://HOST:PORT/) that fits: "
+	     "ignored\n",
+	     (int)len, ds);
+	return false;
+}
+
+struct cloudinit *cloudinit_boot_url(const char *cmdline, struct cloudinit *disk)
+{
+	char url[SEED_URL_MAX];
+	char *probe = NULL;
+	long n;
+
+	if (!seed_url(cmdline, url))
+		return disk;
+	if (!net_ready() || !netdev_present()) {
+		klog("monos: cloud-init: seed %s: no network device (monos run --net): not "
+		     "fetched\n",
+		     url);
+		return disk;
+	}
+	/* meta-data must be there: a server that is not one is no seed. */
+	if ((n = seed_get_http(url, seed_names[CLOUDINIT_META], &probe)) < 0) {
+		klog("monos: cloud-init: seed %smeta-data: %s: not used\n", url,
+		     errno_name((int)-n));
+		return disk;
+	}
+	kfree(probe);
+	klog("monos: cloud-init: NoCloud seed %s\n", url);
+	if (disk) {
+		klog("monos: cloud-init: the command line's seed wins over the disk's\n");
+		seed_model_free(disk);
+	}
+	return seed_parse(seed_get_http, url);
+}
 
 /* ------------------------------------------------------------ network */
 

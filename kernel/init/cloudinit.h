@@ -37,6 +37,16 @@
 struct cloudinit *cloudinit_boot_read(void);
 
 /*
+ * cloudinit_boot_url - the kernel command line's NoCloud seed over HTTP
+ * (`ds=nocloud;s=http://A.B.C.D:PORT/PATH/`, or nocloud-net, or seedfrom=):
+ * its three files fetched with HTTP/1.0 GETs and parsed.  It replaces
+ * `disk` (a seed from the disks, or NULL; freed then) when its meta-data
+ * could be fetched; otherwise a line in the log and `disk` is returned.
+ * Boot, after net_init.
+ */
+struct cloudinit *cloudinit_boot_url(const char *cmdline, struct cloudinit *disk);
+
+/*
  * cloudinit_boot_net - apply network-config's entry for eth0 (static
  * addresses, gateway4 or the default route, DHCP; nameservers go to
  * /etc/resolv.conf), unless the kernel command line `cmdline` sets the

@@ -247,6 +247,7 @@ void init_main(uint32_t start_info_phys)
 		net_init(cmdline);
 	/* cloud-init's configuration over the image's, under the command
 	 * line's (design.md contract 22). */
+	seed = cloudinit_boot_url(cmdline, seed); /* ds=nocloud;s=http://... */
 	if (seed) {
 		cloudinit_boot_net(seed, cmdline);
 		cloudinit_boot_apply(seed);

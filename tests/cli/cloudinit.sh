@@ -14,7 +14,10 @@
 #    rest of the seed (meta-data's local-hostname) still counts; a disk that
 #    is not a seed changes nothing.
 #    A missing --seed file is refused with a clear line.
-# 5. mounts: an ext4 volume made by mkfs.ext4 -d is mounted, or, while the
+# 5. The seed over HTTP (ds=nocloud;s=http://HOST:PORT/ on the kernel
+#    command line), served by python3 -m http.server; without the server,
+#    one log line and the default name.
+# 6. mounts: an ext4 volume made by mkfs.ext4 -d is mounted, or, while the
 #    kernel has no ext4 filesystem type, skipped with a clear line.
 . "$(dirname "$0")/lib/common.bash"
 
@@ -92,7 +95,8 @@ stat -c "%n %a %u:%g %s" /etc/app/config.txt /tmp/deep/dir/b64.txt /etc/app/log.
 cat /etc/app/config.txt /tmp/deep/dir/b64.txt /etc/app/log.txt /etc/late.txt;
 ifconfig eth0 | grep "inet addr"'
 
-# checks_full NAME: what the full seed gives.
+# checks_full NAME SEED: what the full seed gives; SEED is how the log
+# names where it was found.
 checks_full() {
 	check "$1: status 0" status_is 0
 	check "$1: uname's host name" out_has "seedhost"
@@ -105,7 +109,7 @@ checks_full() {
 	check "$1: deferred" out_has "/etc/late.txt 644 0:0 9"
 	check "$1: appended in order" eval 'grep -A1 -xF first "$scratch/out" | grep -qxF second'
 	check "$1: deferred content" out_has "deferred"
-	check "$1: the seed is named in the log" log_has "cloud-init: NoCloud seed on vda (ISO 9660, label cidata)"
+	check "$1: the seed is named in the log" log_has "cloud-init: NoCloud seed $2"
 	check "$1: runcmd named, skipped" log_has "runcmd: not supported, skipped"
 }
 
@@ -117,14 +121,14 @@ checks_private() {
 
 # 1. ISO 9660 on microvm.
 guest --net user --seed "$scratch/seed/seed.iso" -- "$SHOW"
-checks_full iso
+checks_full iso "on vda (ISO 9660, label cidata)"
 checks_private iso
 check "iso: the static address" eval 'grep -q "inet addr:10.0.2.77 .*Mask:255.255.255.0" "$scratch/out"'
 check "iso: the gateway (log)" log_has "cloud-init: eth0: gateway 10.0.2.2"
 
 # 2. q35, -u, --ip.
 guest --machine q35 --net user -u nobody --ip 10.0.2.50/24 --seed "$scratch/seed/seed.iso" -- "id -u; $SHOW"
-checks_full q35
+checks_full q35 "on vda (ISO 9660, label cidata)"
 check "q35 -u: the program runs as nobody" out_has "65534"
 check "q35 -u: nobody may not read the private files" \
 	eval 'grep -q "config.txt'\'': Permission denied" "$scratch/err"' 
@@ -175,7 +179,28 @@ run "$MONOS" run --seed "$scratch/missing.iso" $BB true
 check "missing seed: status 125" status_is 125
 check "missing seed: named" err_matches "^monos: --seed .*missing.iso: No such file"
 
-# 5. mounts.
+# 5. The same seed over HTTP: ds=nocloud;s=http://10.0.2.2:PORT/ on the
+#    kernel command line (QEMU's user networking reaches the host's
+#    loopback at 10.0.2.2), served by python3 -m http.server.
+port=$(free_port)
+python3 -m http.server -b 127.0.0.1 -d "$scratch/seed" "$port" >"$scratch/http.log" 2>&1 &
+srv=$!
+trap 'kill $srv 2>/dev/null; rm -rf "$scratch"' EXIT
+for _ in $(seq 100); do
+	python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' \
+		"$port" 2>/dev/null && break
+	sleep 0.1
+done
+MONOS_KERNEL_ARGS="ds=nocloud;s=http://10.0.2.2:$port/" guest --net user -- "$SHOW"
+checks_full http "http://10.0.2.2:$port/"
+check "http: the static address" eval 'grep -q "inet addr:10.0.2.77 " "$scratch/out"'
+check "http: the server saw the GETs" eval 'grep -q "GET /network-config HTTP/1.0\" 200" "$scratch/http.log"'
+kill $srv
+MONOS_KERNEL_ARGS="ds=nocloud;s=http://10.0.2.2:$port/" guest --net user -- "hostname"
+check "http, server gone: the program starts with the default name" out_has "monos"
+check "http, server gone: one clear line" log_has "cloud-init: seed http://10.0.2.2:$port/meta-data: ECONNREFUSED: not used"
+
+# 6. mounts.
 mkdir -p "$scratch/vol"
 echo "on the volume" >"$scratch/vol/hello"
 mkfs.ext4 -q -d "$scratch/vol" "$scratch/vol.img" 8M >/dev/null 2>&1
