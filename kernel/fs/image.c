@@ -147,18 +147,13 @@ int vfs_init_image(const void *buf, size_t len)
 
 struct inode *image_add(struct inode *dir, const char *name, size_t len, uint32_t mode)
 {
-	char *copy = kmalloc(len);
-	struct inode *ino;
+	/* Made as a writable tree makes entries (name copied, owner, times,
+	 * the directory's link count), then an image file: bytes in `data`. */
+	struct inode *ino = libfs_rw_iops.create(dir, name, len, mode);
 
-	if (!copy)
+	if (IS_ERR(ino))
 		return NULL;
-	memcpy(copy, name, len);
-	if (!(ino = vfs_new_inode(dir, copy, len, mode))) {
-		kfree(copy);
-		return NULL;
-	}
-	ino->dentry->name_owned = true;
-	ino->atime = ino->mtime = ino->ctime = vfs_now();
+	ino->fops = NULL;
 	return ino;
 }
 

@@ -190,11 +190,13 @@ static void seed_model_free(struct cloudinit *ci)
 
 struct cloudinit *cloudinit_boot_read(void)
 {
-	struct seed_vol *v = kmalloc(sizeof(*v));
+	struct seed_vol *v;
 	struct cloudinit *ci = NULL;
 	unsigned i;
 
-	if (!v) {
+	if (!blk_count())
+		return NULL;
+	if (!(v = kmalloc(sizeof(*v)))) {
 		klog("monos: cloud-init: no memory to look for a seed\n");
 		return NULL;
 	}

@@ -51,6 +51,8 @@ cat >user-data <<'EOF'
 hostname: seedhost
 fqdn: seedhost.example.org
 manage_etc_hosts: true
+runcmd:
+  - echo not run
 write_files:
   - path: /etc/app/config.txt
     content: |
@@ -70,9 +72,15 @@ write_files:
   - path: /etc/late.txt
     content: "deferred\n"
     defer: true
-runcmd:
-  - echo not run
 EOF
+# Two larger files, at the end of write_files: 20,000 bytes in base64
+# (several pages, copied into mappings), and text in gzip+base64.
+head -c 20000 /dev/urandom >"$scratch/big.bin"
+big_md5=$(md5sum <"$scratch/big.bin" | cut -d' ' -f1)
+{
+	printf '  - path: /etc/big.bin\n    encoding: b64\n    content: %s\n' "$(base64 -w0 "$scratch/big.bin")"
+	printf '  - path: /etc/gz.txt\n    encoding: gz+b64\n    content: %s\n' "$(printf 'zipped text\n' | gzip -c | base64 -w0)"
+} >>user-data
 cat >meta-data <<'EOF'
 instance-id: iid-monos-1
 local-hostname: metahost
@@ -90,7 +98,7 @@ EOF
 cloud-localds -N network-config seed.iso user-data meta-data
 cd - >/dev/null || exit 1
 
-SHOW='hostname; cat /etc/hostname /etc/hosts /etc/resolv.conf;
+SHOW='md5sum /etc/big.bin; cat /etc/gz.txt; hostname; cat /etc/hostname /etc/hosts /etc/resolv.conf;
 stat -c "%n %a %u:%g %s" /etc/app/config.txt /tmp/deep/dir/b64.txt /etc/app/log.txt /etc/late.txt;
 cat /etc/app/config.txt /tmp/deep/dir/b64.txt /etc/app/log.txt /etc/late.txt;
 ifconfig eth0 | grep "inet addr"'
@@ -117,6 +125,8 @@ checks_full() {
 checks_private() {
 	check "$1: content" out_has "hello from the seed"
 	check "$1: b64 decoded" out_has "hello base64"
+	check "$1: 20,000 bytes of b64" out_has "$big_md5  /etc/big.bin"
+	check "$1: gz+b64" out_has "zipped text"
 }
 
 # 1. ISO 9660 on microvm.
