@@ -230,10 +230,11 @@ static long seed_get_http(void *ctx, const char *name, char **out)
 static bool seed_url(const char *cmdline, char url[SEED_URL_MAX])
 {
 	size_t len, n;
-	const char *ds = cmdline_find(cmdline, "ds", &len), *end = ds + len;
+	const char *ds = cmdline_find(cmdline, "ds", &len), *end;
 
 	if (!ds || (strncmp(ds, "nocloud;", 8) && strncmp(ds, "nocloud-net;", 12)))
 		return false;
+	end = ds + len;
 	for (const char *k = ds + strcspn(ds, ";") + 1; k < end; k += n + 1) {
 		n = (size_t)(end - k) < strcspn(k, ";") ? (size_t)(end - k) : strcspn(k, ";");
 		const char *v = k + strcspn(k, "=") + 1;
