@@ -56,12 +56,13 @@ struct options_file {
 	char *guest; /* NULL: the host path made absolute */
 };
 
-/* One --disk: a host disk file attached as a virtio-blk device. */
+/* One --disk or --seed: a host disk file attached as a virtio-blk device. */
 struct options_disk {
 	char *path;
-	bool ro;      /* FILE:ro: attached read-only */
-	char *drive;  /* QEMU's -drive value, made by disk_prepare (disk.c) */
-	char *device; /* QEMU's -device value, made by disk_prepare */
+	bool ro;	  /* FILE:ro (and every --seed): attached read-only */
+	const char *flag; /* "--disk" or "--seed", for messages */
+	char *drive;	  /* QEMU's -drive value, made by disk_prepare (disk.c) */
+	char *device;	  /* QEMU's -device value, made by disk_prepare */
 };
 
 #define OPTIONS_MAX_DISKS 16 /* vda..vdp, the kernel's BLK_MAX_DEVICES */
@@ -72,7 +73,7 @@ struct run_options {
 	size_t nenv;
 	struct options_file *files;
 	size_t nfiles;
-	struct options_disk *disks; /* --disk, in order: vda, vdb, ... */
+	struct options_disk *disks; /* --disk and --seed, in order: vda, vdb, ... */
 	size_t ndisks;
 	enum options_accel accel;
 	enum options_net net;

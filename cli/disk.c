@@ -46,7 +46,7 @@ static uint64_t be(const unsigned char *p, int n)
 
 /* The format of the disk open at `fd`: "qcow2" or "raw", or NULL with the
  * reason in `err` for a qcow2 that would open other files. */
-static const char *disk_format(int fd, const char *path, char *err, size_t errlen)
+static const char *disk_format(int fd, const struct options_disk *d, char *err, size_t errlen)
 {
 	unsigned char h[QCOW2_HEADER_V3] = { 0 };
 	ssize_t n = pread(fd, h, sizeof(h), 0);
@@ -54,23 +54,23 @@ static const char *disk_format(int fd, const char *path, char *err, size_t errle
 	if (n < 4 || memcmp(h, QCOW2_MAGIC, 4))
 		return "raw";
 	if (n < QCOW2_INCOMPATIBLE) {
-		snprintf(err, errlen, "--disk %s: a qcow2 header too short to read", path);
+		snprintf(err, errlen, "%s %s: a qcow2 header too short to read", d->flag, d->path);
 		return NULL;
 	}
 	if (be(h + QCOW2_BACKING_OFFSET, 8)) {
 		snprintf(err, errlen,
-			 "--disk %s: a qcow2 image with a backing file is not "
+			 "%s %s: a qcow2 image with a backing file is not "
 			 "supported (flatten it: qemu-img convert -O qcow2)",
-			 path);
+			 d->flag, d->path);
 		return NULL;
 	}
 	if (be(h + QCOW2_VERSION, 4) >= 3 &&
 	    (n < QCOW2_INCOMPATIBLE + 8 ||
 	     (be(h + QCOW2_INCOMPATIBLE, 8) & QCOW2_F_EXTERNAL_DATA))) {
 		snprintf(err, errlen,
-			 "--disk %s: a qcow2 image with an external data file is "
+			 "%s %s: a qcow2 image with an external data file is "
 			 "not supported",
-			 path);
+			 d->flag, d->path);
 		return NULL;
 	}
 	return "qcow2";
@@ -97,11 +97,11 @@ static int disk_open(const struct options_disk *d, struct stat *st, int *fd, cha
 		     size_t errlen)
 {
 	if (stat(d->path, st) < 0) {
-		snprintf(err, errlen, "--disk %s: %s", d->path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", d->flag, d->path, strerror(errno));
 		return -1;
 	}
 	if (S_ISDIR(st->st_mode) || (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))) {
-		snprintf(err, errlen, "--disk %s: %s", d->path,
+		snprintf(err, errlen, "%s %s: %s", d->flag, d->path,
 			 S_ISDIR(st->st_mode) ? "is a directory, not a disk file"
 					      : "not a regular file or a block device");
 		return -1;
@@ -111,7 +111,7 @@ static int disk_open(const struct options_disk *d, struct stat *st, int *fd, cha
 		int e = errno;
 		bool ro_would = !d->ro && (e == EACCES || e == EROFS || e == EPERM) &&
 				access(d->path, R_OK) == 0;
-		snprintf(err, errlen, "--disk %s: cannot open it for %s: %s%s", d->path,
+		snprintf(err, errlen, "%s %s: cannot open it for %s: %s%s", d->flag, d->path,
 			 d->ro ? "reading" : "writing", strerror(e),
 			 ro_would ? " (attach it read-only: --disk FILE:ro)" : "");
 		return -1;
@@ -165,19 +165,21 @@ int disk_prepare(struct run_options *o, enum options_machine machine, char *err,
 		const char *format;
 		int fd;
 
+		if (!d->flag)
+			d->flag = "--disk";
 		if (disk_open(d, &sts[i], &fd, err, errlen))
 			return -1;
-		format = disk_format(fd, d->path, err, errlen);
+		format = disk_format(fd, d, err, errlen);
 		close(fd);
 		if (!format)
 			return -1;
 		if (disk_repeated(sts, i)) {
-			snprintf(err, errlen, "--disk %s: the same file is attached twice",
+			snprintf(err, errlen, "%s %s: the same file is attached twice", d->flag,
 				 d->path);
 			return -1;
 		}
 		if (disk_args(d, i, S_ISBLK(sts[i].st_mode), format, machine)) {
-			snprintf(err, errlen, "--disk %s: %s", d->path, strerror(errno));
+			snprintf(err, errlen, "%s %s: %s", d->flag, d->path, strerror(errno));
 			return -1;
 		}
 	}

@@ -49,6 +49,12 @@ const char options_run_help[] =
 	"                         the order given (repeatable, at most 16).  :ro\n"
 	"                         attaches it read-only.  The guest's fsync makes its\n"
 	"                         writes durable in FILE\n"
+	"      --seed FILE        attach FILE read-only as a cloud-init NoCloud seed (an\n"
+	"                         ISO 9660 or FAT image labelled cidata, as cloud-localds\n"
+	"                         makes): the kernel applies its meta-data, user-data\n"
+	"                         and network-config before the program starts; --ip\n"
+	"                         and --gateway win over its network-config.  It takes\n"
+	"                         the next disk name, as --disk does\n"
 	"      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
 	"                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
 	"      --machine TYPE     microvm (default; virtio-mmio devices, fastest start)\n"
@@ -101,6 +107,7 @@ enum opt_id {
 	OPT_ENV,
 	OPT_FILE,
 	OPT_DISK,
+	OPT_SEED,
 	OPT_ACCEL,
 	OPT_MACHINE,
 	OPT_NET,
@@ -128,6 +135,7 @@ static const struct opt_def opt_defs[] = {
 	{ "gateway", 0, true, OPT_GATEWAY },	{ "trace-syscalls", 0, false, OPT_TRACE },
 	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
 	{ "user", 'u', true, OPT_USER },	{ "disk", 0, true, OPT_DISK },
+	{ "seed", 0, true, OPT_SEED },
 };
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -243,25 +251,29 @@ static int parse_file(struct run_options *o, const char *v, char *err, size_t er
 	return 0;
 }
 
-/* --disk FILE[:ro]: a final ":ro" asks for read-only; the file itself is
- * checked later (disk.c), once every flag is known. */
-static int parse_disk(struct run_options *o, const char *v, char *err, size_t errlen)
+/* --disk FILE[:ro] and --seed FILE (always read-only): a final ":ro" asks
+ * for read-only; the file itself is checked later (disk.c), once every flag
+ * is known. */
+static int parse_disk(struct run_options *o, const char *v, bool seed, char *err, size_t errlen)
 {
+	const char *flag = seed ? "--seed" : "--disk";
 	size_t len = strlen(v);
-	bool ro = len > 3 && strcmp(v + len - 3, ":ro") == 0;
+	bool ro = !seed && len > 3 && strcmp(v + len - 3, ":ro") == 0;
 	struct options_disk *grown;
 
 	if (ro)
 		len -= 3;
 	if (!len)
-		return fail(err, errlen, "--disk '%s': empty FILE", v);
+		return fail(err, errlen, "%s '%s': empty FILE", flag, v);
 	if (o->ndisks >= OPTIONS_MAX_DISKS)
-		return fail(err, errlen, "--disk %s: at most %d disks", v, OPTIONS_MAX_DISKS);
+		return fail(err, errlen, "%s %s: at most %d disks (--disk and --seed)", flag, v,
+			    OPTIONS_MAX_DISKS);
 	grown = realloc(o->disks, (o->ndisks + 1) * sizeof(*grown));
 	if (!grown)
 		return fail(err, errlen, "out of memory");
 	o->disks = grown;
-	o->disks[o->ndisks] = (struct options_disk){ .path = strndup(v, len), .ro = ro };
+	o->disks[o->ndisks] =
+		(struct options_disk){ .path = strndup(v, len), .ro = ro || seed, .flag = flag };
 	if (!o->disks[o->ndisks].path)
 		return fail(err, errlen, "out of memory");
 	o->ndisks++;
@@ -445,7 +457,8 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 	case OPT_FILE:
 		return parse_file(o, v, err, errlen);
 	case OPT_DISK:
-		return parse_disk(o, v, err, errlen);
+	case OPT_SEED:
+		return parse_disk(o, v, id == OPT_SEED, err, errlen);
 	case OPT_ACCEL:
 		if (strcmp(v, "auto") == 0)
 			o->accel = OPTIONS_ACCEL_AUTO;

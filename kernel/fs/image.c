@@ -145,6 +145,18 @@ int vfs_init_image(const void *buf, size_t len)
 	return r;
 }
 
+struct inode *image_add(struct inode *dir, const char *name, size_t len, uint32_t mode)
+{
+	/* Made as a writable tree makes entries (name copied, owner, times,
+	 * the directory's link count), then an image file: bytes in `data`. */
+	struct inode *ino = libfs_rw_iops.create(dir, name, len, mode);
+
+	if (IS_ERR(ino))
+		return NULL;
+	ino->fops = NULL;
+	return ino;
+}
+
 int vfs_runfile(const char *name, const uint8_t **data, size_t *size)
 {
 	for (unsigned i = 0; i < nrunfiles; i++) {
@@ -161,7 +173,8 @@ int vfs_runfile(const char *name, const uint8_t **data, size_t *size)
  * The VMA layer's view of a file whose bytes lie in memory and never change
  * (core/vm.h): the image's files, and the vDSO's pages (vdso/vdso_map.c).
  * A whole page-aligned page of bytes is mapped in place; anything else (the
- * last partial page, data the CLI did not page-align) is copied.
+ * last partial page, data the CLI did not page-align, a file the boot added
+ * in the kernel heap, whose pages are not contiguous) is copied.
  */
 static long image_vm_frame(struct inode *ino, uint64_t off, bool shared)
 {
@@ -170,6 +183,8 @@ static long image_vm_frame(struct inode *ino, uint64_t off, bool shared)
 	if (!ino->data || off >= ino->size || ino->size - off < PAGE_SIZE)
 		return 0;
 	p = ino->data + off;
+	if ((uint64_t)p >= KHEAP_BASE && (uint64_t)p < KERNEL_VBASE)
+		return 0; /* image_add's files: no direct-map address */
 	return IS_ALIGNED((uint64_t)p, PAGE_SIZE) ? (long)virt_to_phys(p) : 0;
 }
 

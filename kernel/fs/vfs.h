@@ -321,6 +321,13 @@ void sysfs_init(void);
 /* All three at once, in order: the one call init makes (procfs.c). */
 void vfs_init_mounts(void);
 
+/* image.c: a new entry `name` (copied) of `mode` in directory `dir` of the
+ * image, as if the image had it: the files the boot adds (cloud-init's
+ * write_files, init/cloudinit_files.c), read-only to the program like the
+ * rest of the image.  The caller sets its owner and data (kmalloc'ed, with
+ * data_owned).  NULL when out of memory.  Boot only. */
+struct inode *image_add(struct inode *dir, const char *name, size_t len, uint32_t mode);
+
 /* The per-run data file `name` (bootinfo.h MONOS_RUN_*): 0 or -ENOENT. */
 int vfs_runfile(const char *name, const uint8_t **data, size_t *size);
 

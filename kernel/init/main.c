@@ -4,6 +4,7 @@
  * half, interrupts off; it never returns.
  */
 #include "init/main.h"
+#include "init/cloudinit.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
@@ -198,6 +199,7 @@ static long start_program(void)
 
 void init_main(uint32_t start_info_phys)
 {
+	struct cloudinit *seed;
 	long err;
 
 	start_info = phys_to_virt(start_info_phys);
@@ -238,10 +240,18 @@ void init_main(uint32_t start_info_phys)
 	vfs_init_mounts();
 	net_procfs_init();
 	init_per_run();
+	seed = cloudinit_boot_read(); /* a NoCloud seed among the disks */
 	/* Needs the heap, the device and the random seed.  Without a device
 	 * lwIP starts with the first AF_INET socket (net_init_loopback). */
 	if (netdev_present() || cmdline_find(cmdline, "monos.nettest", NULL))
 		net_init(cmdline);
+	/* cloud-init's configuration over the image's, under the command
+	 * line's (design.md contract 22). */
+	seed = cloudinit_boot_url(cmdline, seed); /* ds=nocloud;s=http://... */
+	if (seed) {
+		cloudinit_boot_net(seed, cmdline);
+		cloudinit_boot_apply(seed);
+	}
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	process_init();
 	console_start_input();

@@ -317,9 +317,20 @@ TEST(options_disk_forms)
 		       "--disk", "10", "--disk", "11", "--disk", "12", "--disk", "13", "--disk",
 		       "14", "--disk", "15", "--disk", "16", "--disk", "17", "p"),
 		 -EINVAL);
-	CHECK_STR(err, "--disk 17: at most 16 disks");
+	CHECK_STR(err, "--disk 17: at most 16 disks (--disk and --seed)");
 	options_free(&o);
 	CHECK(strstr(options_run_help, "--disk FILE[:ro]") != NULL);
+	/* --seed: a disk in the same list, always read-only, ":ro" its name's */
+	CHECK_EQ(PARSE(&o, err, "--disk", "a.img", "--seed", "s.iso:ro", "p"), 0);
+	CHECK_EQ(o.ndisks, 2);
+	CHECK(!strcmp(o.disks[1].path, "s.iso:ro") && o.disks[1].ro);
+	CHECK_STR(o.disks[1].flag, "--seed");
+	CHECK_STR(o.disks[0].flag, "--disk");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--seed", "", "p"), -EINVAL);
+	CHECK_STR(err, "--seed '': empty FILE");
+	options_free(&o);
+	CHECK(strstr(options_run_help, "--seed FILE") != NULL);
 }
 
 int main(void)

@@ -144,6 +144,27 @@ void net_timers_log(void);
  */
 int net_dhcp_lease(uint64_t timeout_ns);
 
+/*
+ * net_if_set_ip4 - give the device's interface the IPv4 address `*addr`
+ * with a `prefix`-bit netmask and the gateway `*gw` (host byte order; a
+ * gateway of 0 is none), each kept as it is when NULL: the boot's
+ * cloud-init network-config (init/cloudinit.c), over net_init's command-line
+ * configuration.  Returns 0, -ENODEV without a device.  Boot only, after
+ * net_init, lock not held.
+ */
+int net_if_set_ip4(const uint32_t *addr, unsigned prefix, const uint32_t *gw);
+
+/*
+ * net_http_get - GET `url` (http://A.B.C.D[:PORT]/PATH/) followed by
+ * `name` over HTTP/1.0 (net/lwip/http.c): the body in a new kmalloc'ed,
+ * NUL-terminated *body, its length returned; or -ENOENT (404), -EIO
+ * (another status, a malformed answer), -EINVAL (a URL of another form),
+ * -E2BIG (a body over `max` bytes), -ETIMEDOUT after `timeout_ns`,
+ * -ECONNREFUSED and the other errors of a connection, -ENOMEM.  Boot only
+ * (net_wait_boot), after net_init, lock not held.
+ */
+long net_http_get(const char *url, const char *name, char **body, size_t max, uint64_t timeout_ns);
+
 /* The interface's IPv4 address (or its gateway) as text in `buf`. Lock held
  * or boot context. */
 const char *net_if_addr_str(char *buf, size_t size, bool gateway);

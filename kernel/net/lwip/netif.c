@@ -88,6 +88,12 @@ static int net_opt_str(const char *v, size_t len, char *buf, size_t size)
 	return 0;
 }
 
+/* The netmask of a `prefix`-bit IPv4 prefix (0 to 32). */
+static void net_mask(ip4_addr_t *mask, unsigned prefix)
+{
+	ip4_addr_set_u32(mask, prefix ? lwip_htonl(~0u << (32 - prefix)) : 0);
+}
+
 /* Parse "A.B.C.D/N" into an address and netmask. */
 static int net_parse_cidr(const char *v, size_t len, ip4_addr_t *ip, ip4_addr_t *mask)
 {
@@ -104,7 +110,7 @@ static int net_parse_cidr(const char *v, size_t len, ip4_addr_t *ip, ip4_addr_t 
 	}
 	if (!ip4addr_aton(buf, ip))
 		return -EINVAL;
-	ip4_addr_set_u32(mask, prefix ? lwip_htonl(~0u << (32 - prefix)) : 0);
+	net_mask(mask, (unsigned)prefix);
 	return 0;
 }
 
@@ -120,7 +126,7 @@ static int net_parse_ip4(const char *cmdline, ip4_addr_t *ip, ip4_addr_t *mask, 
 
 	*dhcp = v && len == 4 && !memcmp(v, "dhcp", 4);
 	ip4addr_aton(NET_DEFAULT_IP, ip);
-	ip4_addr_set_u32(mask, lwip_htonl(~0u << (32 - NET_DEFAULT_PREFIX)));
+	net_mask(mask, NET_DEFAULT_PREFIX);
 	ip4addr_aton(NET_DEFAULT_GW, gw);
 	if (*dhcp) {
 		ip4_addr_set_zero(ip);
@@ -158,6 +164,27 @@ int net_dhcp_lease(uint64_t timeout_ns)
 	if (e != ERR_OK)
 		return -ENOMEM;
 	return net_wait_boot(net_dhcp_bound, &net_if, timeout_ns);
+}
+
+int net_if_set_ip4(const uint32_t *addr, unsigned prefix, const uint32_t *gw)
+{
+	ip4_addr_t a, m, g;
+	uint64_t flags;
+
+	if (!net_up || !netdev_present())
+		return -ENODEV;
+	flags = net_lock();
+	if (addr) {
+		ip4_addr_set_u32(&a, lwip_htonl(*addr));
+		net_mask(&m, prefix);
+		netif_set_addr(&net_if, &a, &m, netif_ip4_gw(&net_if));
+	}
+	if (gw) {
+		ip4_addr_set_u32(&g, lwip_htonl(*gw));
+		netif_set_gw(&net_if, &g);
+	}
+	net_unlock(flags);
+	return 0;
 }
 
 const char *net_if_addr_str(char *buf, size_t size, bool gateway)
