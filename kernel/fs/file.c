@@ -463,6 +463,19 @@ int fd_dup(int oldfd, unsigned newfd, bool cloexec)
 	return newfd;
 }
 
+unsigned fdt_end(const struct fdtable *t)
+{
+	return t->cap;
+}
+
+struct file *fdt_file(const struct fdtable *t, int fd, int *flags)
+{
+	if (fd < 0 || (unsigned)fd >= t->cap || !t->slots[fd].file)
+		return NULL;
+	*flags = t->slots[fd].flags;
+	return t->slots[fd].file;
+}
+
 int fd_get_flags(int fd)
 {
 	struct fdtable *t = fdt_current();

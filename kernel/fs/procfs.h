@@ -19,24 +19,33 @@ struct procfs_buf {
  * asks for a larger buffer) or -errno. */
 typedef long (*procfs_gen_fn)(struct inode *ino, char *buf, size_t n);
 
+/* A generated file's operations (its inode's `generate` fills it at open). */
+extern const struct file_ops procfs_gen_ops;
+
 /* Append to `b` as snprintf would; an overflow shows as len >= size. */
 void procfs_printf(struct procfs_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Add a generated file, a directory, a symlink under `dir` (boot only; out
- * of memory panics).  procfs_set_link changes a link's target. */
+ * of memory panics).  procfs_set_link changes a link's target (-ENOMEM
+ * keeps the old one).  `name` must outlive the entry. */
 struct inode *procfs_file(struct inode *dir, const char *name, procfs_gen_fn fn, uint32_t perm);
 struct inode *procfs_dir(struct inode *dir, const char *name);
 struct inode *procfs_link(struct inode *dir, const char *name, const char *target);
 int procfs_set_link(struct inode *ino, const char *target);
+/* The same at any time: NULL when out of memory (a link may then have an
+ * empty target). */
+struct inode *procfs_new_file(struct inode *dir, const char *name, procfs_gen_fn fn, uint32_t perm);
+struct inode *procfs_new_dir(struct inode *dir, const char *name);
+struct inode *procfs_new_link(struct inode *dir, const char *name, const char *target);
 
 /* The /proc directory, for the layers above fs/ to add their own files
  * (net/procnet.c adds /proc/net/dev).  NULL before vfs_init_mounts. */
 struct inode *procfs_root(void);
 
-/* procfs_pid.c: build /proc/1 under `proc` (in no list: found by lookup),
- * and the directory of process `pid` (today the one tree, describing the
- * calling process). */
+/* procfs_pid.c: remember /proc (`proc`); the directory of process `pid`,
+ * made at its first lookup (in no list: procfs.c's lookup finds it), or
+ * NULL when out of memory. */
 void procfs_pid_init(struct inode *proc);
 struct inode *procfs_pid_dir(int pid);
 
@@ -46,11 +55,29 @@ struct inode *procfs_pid_dir(int pid);
  * these; by default there is one process, pid 1.  Called with the
  * system-call rule held (core/spinlock.h).
  */
+struct thread;
+/* What /proc/PID shows of a process, filled by the process layer. */
+struct procfs_proc {
+	int pid, ppid, pgid, sid, nthreads;
+	char state;	       /* 'R' running or runnable, 'S' sleeping, 'Z' zombie */
+	char comm[16];	       /* TASK_COMM_LEN, NUL-terminated */
+	const char *exe;       /* its program's path, or NULL */
+	uint64_t cpu_ns;       /* CPU time of its threads, live and ended */
+	uint64_t start_ns;     /* monotonic time it was made */
+	struct thread *thread; /* its main thread (mm, files, fs, cred); NULL: a zombie */
+};
+
 struct procfs_procs {
 	bool (*exists)(int pid);
 	int (*next)(int after); /* the first pid above `after`; 0: none */
+	/* Describe process `pid`: 0, or -ESRCH when there is none. */
+	int (*get)(int pid, struct procfs_proc *out);
+	int (*self)(void); /* the caller's pid (/proc/self) */
 };
-/* Replace the default one process.  `p` must live for good. */
+/* Register the process layer's callbacks (none before: no process).  `p`
+ * must live for good. */
 void procfs_set_procs(const struct procfs_procs *p);
+/* procfs_pid.c's way to them: describe `pid` (0, -ESRCH). */
+int procfs_get(int pid, struct procfs_proc *out);
 
 #endif

@@ -168,6 +168,23 @@ void process_boot(struct thread *t)
 	p->pgid = p->sid = p->pid;
 }
 
+void process_boot_name(struct inode *prog)
+{
+	struct process *p = init_proc;
+	char *path = kmalloc(PATH_MAX);
+	const char *base;
+
+	if (!path || vfs_path(prog, path, PATH_MAX) < 0) {
+		kfree(path);
+		return;
+	}
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	strncpy(p->comm, base, sizeof(p->comm) - 1);
+	kfree(p->exe);
+	p->exe = kstrdup(path);
+	kfree(path);
+}
+
 struct process *process_create(struct process *parent)
 {
 	struct process *p = process_alloc();
@@ -580,7 +597,48 @@ static int proc_next(int after)
 	return best;
 }
 
-static const struct procfs_procs procfs_procs = { proc_exists, proc_next };
+/* R while any of its threads can run (the caller included), S when all
+ * sleep, Z once ended: Linux's task_state letters for a whole process. */
+static char proc_state(struct process *p)
+{
+	struct thread *t;
+
+	if (p->state == PROCESS_ZOMBIE)
+		return 'Z';
+	list_for_each_entry(t, &p->threads, group)
+		if (t->state == THREAD_RUNNABLE)
+			return 'R';
+	return 'S';
+}
+
+static int proc_get(int pid, struct procfs_proc *out)
+{
+	struct process *p = process_find(pid);
+
+	if (!p)
+		return -ESRCH;
+	*out = (struct procfs_proc){
+		.pid = p->pid,
+		.ppid = p->parent ? p->parent->pid : 0,
+		.pgid = p->pgid,
+		.sid = p->sid,
+		.nthreads = p->state == PROCESS_ZOMBIE ? 1 : (int)p->nthreads,
+		.state = proc_state(p),
+		.exe = p->exe,
+		.cpu_ns = process_cpu_ns(p),
+		.start_ns = p->start_ns,
+		.thread = process_main_thread(p),
+	};
+	memcpy(out->comm, p->comm, sizeof(out->comm));
+	return 0;
+}
+
+static int proc_self(void)
+{
+	return process_current()->pid;
+}
+
+static const struct procfs_procs procfs_procs = { proc_exists, proc_next, proc_get, proc_self };
 
 static void trap_return_hook(struct regs *r)
 {

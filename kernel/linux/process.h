@@ -29,6 +29,7 @@
 #include "linux/uapi.h"
 
 struct thread;
+struct inode;
 
 #define TASK_COMM_LEN	       16
 #define PROCESS_TIMER_SLACK_NS 50000 /* Linux's default timer slack */
@@ -108,6 +109,12 @@ struct process *process_next(struct process *p);
 
 /* Make the first process around the first thread; boot only. */
 void process_boot(struct thread *t);
+
+/* Name the first process after its program, file `prog` (its absolute
+ * path is /proc/1/exe, its base name the comm), as execve names later
+ * ones.  Boot only, after the program is loaded; out of memory leaves the
+ * path unset. */
+void process_boot_name(struct inode *prog);
 
 /*
  * fork: a new process, a child of `parent`, with its limits, names, group
