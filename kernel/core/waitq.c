@@ -19,19 +19,44 @@ void waitq_init(struct waitq *wq)
 	list_init(&wq->waiters);
 }
 
-void waitq_wait_uninterruptible(struct waitq *wq, bool (*cond)(void *arg), void *arg)
+/* Sleep on `wq` through `sleep` (interruptible or not); its result. */
+static long wait_on(struct waitq *wq, long (*sleep)(bool (*)(void *), void *),
+		    bool (*cond)(void *arg), void *arg)
 {
 	struct waitq_entry e = { .thread = sched_current() };
 	uint64_t flags = spin_lock_irqsave(&wq->lock);
+	long r;
 
 	list_add_tail(&e.node, &wq->waiters);
 	spin_unlock_irqrestore(&wq->lock, flags);
 	/* On the queue before the first check: a wake-up from here on finds
 	 * the thread, blocked or about to be (sched_wait's order). */
-	sched_wait_uninterruptible(cond, arg);
+	r = sleep(cond, arg);
 	flags = spin_lock_irqsave(&wq->lock);
 	list_del(&e.node);
 	spin_unlock_irqrestore(&wq->lock, flags);
+	return r;
+}
+
+static long sleep_uninterruptible(bool (*cond)(void *), void *arg)
+{
+	sched_wait_uninterruptible(cond, arg);
+	return 0;
+}
+
+static long sleep_interruptible(bool (*cond)(void *), void *arg)
+{
+	return sched_wait(cond, arg, 0);
+}
+
+void waitq_wait_uninterruptible(struct waitq *wq, bool (*cond)(void *arg), void *arg)
+{
+	wait_on(wq, sleep_uninterruptible, cond, arg);
+}
+
+long waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg)
+{
+	return wait_on(wq, sleep_interruptible, cond, arg);
 }
 
 void waitq_wake(struct waitq *wq)

@@ -30,6 +30,12 @@ void waitq_init(struct waitq *wq);
  */
 void waitq_wait_uninterruptible(struct waitq *wq, bool (*cond)(void *arg), void *arg);
 
+/*
+ * waitq_wait - the same, but a signal ends the wait: 0 once `cond(arg)`
+ * is true, else sched_wait's -ERESTARTSYS.  Process context; no spinlock.
+ */
+long waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg);
+
 /* waitq_wake - wake every thread sleeping on `wq` to re-check its
  * condition.  Any context (interrupt handlers too); not under sched_lock. */
 void waitq_wake(struct waitq *wq);

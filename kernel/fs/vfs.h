@@ -456,6 +456,12 @@ unsigned vfs_poll(struct file *f, uint64_t *gen);
  * before it is freed (the Linux layer drops its flock locks).  Boot only. */
 void vfs_set_last_put_hook(void (*fn)(struct file *f));
 
+/* Register the one function called whenever a descriptor of table `t` for
+ * `f` is closed (close, dup2 over it, exec's close-on-exec, the table's
+ * end), before the reference goes: POSIX record locks belong to the table
+ * and go at any close of the file (Linux's locks_remove_posix).  Boot only. */
+void vfs_set_close_hook(void (*fn)(struct fdtable *t, struct file *f));
+
 /* Drop a reference; the last one frees the file. */
 void file_put(struct file *f);
 

@@ -652,6 +652,7 @@ void process_init(void)
 	console_set_signal_handler(on_host_signal);
 	signal_init();
 	vfs_set_last_put_hook(file_gone);
+	vfs_set_close_hook(lock_close);
 	tty_set_session_ops(&tty_session_ops);
 	procfs_set_procs(&procfs_procs);
 	if (signal_thread_init(sched_current()))
