@@ -372,15 +372,14 @@ long sys_flock(long fd, long how)
 	if (!h)
 		return op == LOCK_UN ? 0 : -ENOMEM;
 	unlock(h, f); /* converting a lock drops the old one first, as Linux does */
-	if (op == LOCK_UN) {
-		sched_wake_all();
+	waitq_wake(&lock_wq);
+	if (op == LOCK_UN)
 		return 0;
-	}
 	if (!may_lock(h, f, op)) {
 		struct lock_wait w = { h, f, op };
 		if (how & LOCK_NB)
 			return -EWOULDBLOCK;
-		if ((r = sched_wait(lock_free, &w, 0)))
+		if ((r = waitq_wait(&lock_wq, lock_free, &w)))
 			return r;
 	}
 	if (op == LOCK_EX) {
@@ -403,6 +402,6 @@ void lock_release(struct file *f)
 	drop_locks(f, NULL); /* its OFD locks */
 	if (h) {
 		unlock(h, f);
-		sched_wake_all();
+		waitq_wake(&lock_wq);
 	}
 }

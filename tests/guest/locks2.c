@@ -217,6 +217,22 @@ static int child_ofd(void)
 	return bad;
 }
 
+/* A child's blocking flock waits for the parent's LOCK_UN. */
+static void test_flock_wait(void)
+{
+	int pid, status;
+
+	fflush(stdout);
+	if (!(pid = fork()))
+		_exit(flock(own_fd(), LOCK_EX) == 0 ? 0 : 1);
+	wait_sleeping(pid);
+	guest_check("the child still waits", waitpid(pid, &status, WNOHANG) == 0);
+	guest_check("LOCK_UN", flock(fd, LOCK_UN) == 0);
+	guest_check("the child got the flock", waitpid(pid, &status, 0) == pid &&
+						       WIFEXITED(status) &&
+						       WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/monos-locks2-XXXXXX";
@@ -239,6 +255,7 @@ int main(void)
 	close(o); /* an OFD lock is not the process's: this close keeps it */
 	b = in_child(child_ofd);
 	printf("OFD and flock between processes: %s (%d)\n", b == 0 ? "ok" : "BAD", b);
+	test_flock_wait();
 	close(fd);
 	unlink(path);
 	rmdir(dir);
