@@ -345,12 +345,30 @@ static int none_get(int pid, struct procfs_proc *out)
 	return -ESRCH;
 }
 
+static int none_get_thread(int pid, int tid, struct procfs_proc *out)
+{
+	return -ESRCH;
+}
+
+static int none_next_thread(int pid, int after)
+{
+	return 0;
+}
+
 static int none_self(void)
 {
 	return 0;
 }
 
-static const struct procfs_procs no_process = { none_exists, none_next, none_get, none_self };
+static const struct procfs_procs no_process = {
+	.exists = none_exists,
+	.next = none_next,
+	.get = none_get,
+	.get_thread = none_get_thread,
+	.next_thread = none_next_thread,
+	.self = none_self,
+	.self_tid = none_self,
+};
 static const struct procfs_procs *procs = &no_process;
 
 void procfs_set_procs(const struct procfs_procs *p)
@@ -358,12 +376,28 @@ void procfs_set_procs(const struct procfs_procs *p)
 	procs = p;
 }
 
-int procfs_get(int pid, struct procfs_proc *out)
+const struct procfs_procs *procfs_procs(void)
 {
-	return procs->get(pid, out);
+	return procs;
 }
 
-static struct inode *self_link; /* /proc/self: its target is the caller's pid */
+/* /proc/self and /proc/thread-self: their targets follow the caller. */
+static struct inode *self_link, *thread_self_link;
+
+/* Point the link looked up as `name` at the caller's own directory. */
+static void self_refresh(const char *name, size_t len)
+{
+	char target[32];
+
+	if (self_link && len == 4 && !memcmp(name, "self", 4)) {
+		fmt_snprintf(target, sizeof(target), "%d", procs->self());
+		procfs_set_link(self_link, target); /* out of memory: the last one's */
+	} else if (thread_self_link && len == 11 && !memcmp(name, "thread-self", 11)) {
+		fmt_snprintf(target, sizeof(target), "%d/task/%d", procs->self(),
+			     procs->self_tid());
+		procfs_set_link(thread_self_link, target);
+	}
+}
 
 /* A pid as /proc names it: decimal digits, no leading zero, below 2^31
  * (Linux's name_to_int); -1 for any other name. */
@@ -390,11 +424,7 @@ static struct dentry *proc_lookup(struct inode *dir, const char *name, size_t le
 		d = procs->exists(pid) ? procfs_pid_dir(pid) : NULL;
 		return d ? d->dentry : NULL;
 	}
-	if (self_link && len == 4 && !memcmp(name, "self", 4)) {
-		char target[12];
-		fmt_snprintf(target, sizeof(target), "%d", procs->self());
-		procfs_set_link(self_link, target); /* out of memory: the last one's */
-	}
+	self_refresh(name, len);
 	return libfs_lookup(dir, name, len);
 }
 
@@ -457,6 +487,7 @@ void procfs_init(void)
 	procfs_pid_init(proc);
 	procfs_link(proc, "mounts", "self/mounts");
 	self_link = procfs_link(proc, "self", "1");
+	thread_self_link = procfs_link(proc, "thread-self", "1/task/1");
 }
 
 void vfs_init_mounts(void)

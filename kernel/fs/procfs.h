@@ -58,7 +58,7 @@ struct inode *procfs_pid_dir(int pid);
 struct thread;
 /* What /proc/PID shows of a process, filled by the process layer. */
 struct procfs_proc {
-	int pid, ppid, pgid, sid, nthreads;
+	int pid, tid, ppid, pgid, sid, nthreads; /* tid: the thread described (pid: all) */
 	char state;	       /* 'R' running or runnable, 'S' sleeping, 'Z' zombie */
 	char comm[16];	       /* TASK_COMM_LEN, NUL-terminated */
 	const char *exe;       /* its program's path, or NULL */
@@ -72,12 +72,18 @@ struct procfs_procs {
 	int (*next)(int after); /* the first pid above `after`; 0: none */
 	/* Describe process `pid`: 0, or -ESRCH when there is none. */
 	int (*get)(int pid, struct procfs_proc *out);
-	int (*self)(void); /* the caller's pid (/proc/self) */
+	/* Describe thread `tid` of process `pid` (its thread, state and tid):
+	 * 0, or -ESRCH. */
+	int (*get_thread)(int pid, int tid, struct procfs_proc *out);
+	/* The first thread of `pid` above `after`; 0: none. */
+	int (*next_thread)(int pid, int after);
+	int (*self)(void);     /* the caller's pid (/proc/self) */
+	int (*self_tid)(void); /* the caller's tid (/proc/thread-self) */
 };
 /* Register the process layer's callbacks (none before: no process).  `p`
  * must live for good. */
 void procfs_set_procs(const struct procfs_procs *p);
-/* procfs_pid.c's way to them: describe `pid` (0, -ESRCH). */
-int procfs_get(int pid, struct procfs_proc *out);
+/* procfs_pid.c's way to them (no process layer: -ESRCH, 0). */
+const struct procfs_procs *procfs_procs(void);
 
 #endif

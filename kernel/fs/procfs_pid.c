@@ -10,7 +10,8 @@
  * pid (procfs_get, the callbacks linux/process.c registers): a generator
  * finds its pid from its entry's place under /proc.  exe, cwd and root are
  * links and fd/ and fdinfo/ dynamic directories, brought up to date before
- * each lookup or listing (their own inode operations).  cmdline and environ
+ * each lookup or listing (their own inode operations); so is task/, whose
+ * TID directories show the thread's stat, status and comm.  cmdline and environ
  * are read from the process's own stack (struct mm's arg_start..arg_end),
  * maps from its areas, whichever address space is active.
  */
@@ -35,9 +36,18 @@
 struct pid_tree {
 	int pid;
 	char name[PID_NAME]; /* the directory's name: the pid in decimal */
-	struct inode *dir, *fd_dir, *fdinfo_dir, *cwd, *exe, *root;
+	struct inode *dir, *fd_dir, *fdinfo_dir, *task_dir, *cwd, *exe, *root;
 	struct inode **fds, **fdinfos; /* per fd, made on first use, then reused */
 	unsigned cap;
+	struct list_head tasks; /* struct task_node.node: task/TID, reused as trees are */
+	struct list_head node;
+};
+
+/* task/TID: a thread's directory (stat, status, comm of that thread). */
+struct task_node {
+	int tid;
+	char name[PID_NAME];
+	struct inode *dir;
 	struct list_head node;
 };
 
@@ -60,12 +70,41 @@ static struct pid_tree *tree_of(struct inode *ino)
 	return NULL;
 }
 
-/* What the process of entry `ino` is now: 0, or -ESRCH when it is gone. */
+/* The number an entry is named by (a pid, tid or fd: digits only). */
+static int name_num(const struct dentry *d)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < d->namelen; i++)
+		n = n * 10 + (d->name[i] - '0');
+	return n;
+}
+
+/* The thread of entry `ino` when it lies in task/TID/, else 0. */
+static int tid_of(const struct pid_tree *t, struct inode *ino)
+{
+	for (struct dentry *d = ino->dentry; t->task_dir && d && d->parent && d->parent != d;
+	     d = d->parent)
+		if (d->parent == t->task_dir->dentry)
+			return name_num(d);
+	return 0;
+}
+
+/* What the process (or, under task/TID, the thread) of entry `ino` is
+ * now: 0, or -ESRCH when it is gone. */
 static int proc_of(struct inode *ino, struct procfs_proc *p)
 {
 	struct pid_tree *t = tree_of(ino);
+	int tid = t ? tid_of(t, ino) : 0;
 
-	return t ? procfs_get(t->pid, p) : -ESRCH;
+	if (!t)
+		return -ESRCH;
+	return tid ? procfs_procs()->get_thread(t->pid, tid, p) : procfs_procs()->get(t->pid, p);
+}
+
+static int procfs_get(int pid, struct procfs_proc *p)
+{
+	return procfs_procs()->get(pid, p);
 }
 
 static struct mm *mm_of(const struct procfs_proc *p)
@@ -184,7 +223,7 @@ static long gen_status(struct inode *ino, char *buf, size_t n)
 	if (t)
 		procfs_printf(&b, "Umask:\t%04o\n", vfs_fs_umask(t->fs));
 	procfs_printf(&b, "State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n",
-		      state_name(p.state), p.pid, p.pid, p.ppid);
+		      state_name(p.state), p.pid, p.tid, p.ppid);
 	procfs_printf(&b, "TracerPid:\t0\n");
 	if (t)
 		status_ids(&b, t->cred);
@@ -214,7 +253,7 @@ static long gen_pid_stat(struct inode *ino, char *buf, size_t n)
 	vsize = vm_size_kb(mm) * 1024;
 	rss = mm ? mm->resident : 0;
 	procfs_printf(&b, "%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 %d 0 %lu ",
-		      p.pid, p.comm, p.state, p.ppid, p.pgid, p.sid, p.cpu_ns / ticks, p.nthreads,
+		      p.tid, p.comm, p.state, p.ppid, p.pgid, p.sid, p.cpu_ns / ticks, p.nthreads,
 		      p.start_ns / ticks);
 	procfs_printf(&b, "%lu %lu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0",
 		      vsize, rss);
@@ -301,16 +340,6 @@ static void fd_target(struct file *f, char *out, size_t n)
 		fmt_snprintf(out, n, "anon_inode:[%lu]", ino->ino);
 }
 
-/* The descriptor an fd/ or fdinfo/ entry names. */
-static int fd_of(struct inode *ino)
-{
-	int fd = 0;
-
-	for (size_t i = 0; i < ino->dentry->namelen; i++)
-		fd = fd * 10 + (ino->dentry->name[i] - '0');
-	return fd;
-}
-
 /* fdinfo/N (Linux's seq_show): position, flags (octal, O_CLOEXEC from the
  * descriptor's flag) and inode. */
 static long gen_fdinfo(struct inode *ino, char *buf, size_t n)
@@ -321,7 +350,7 @@ static long gen_fdinfo(struct inode *ino, char *buf, size_t n)
 
 	if (proc_of(ino, &p) || !p.thread)
 		return -ESRCH;
-	if (!(f = fdt_file(p.thread->files, fd_of(ino), &flags)))
+	if (!(f = fdt_file(p.thread->files, name_num(ino->dentry), &flags)))
 		return -ENOENT;
 	/* No mnt_id line: an inode does not know its mount here. */
 	return fmt_snprintf(buf, n, "pos:\t%lu\nflags:\t0%o\nino:\t%lu\n", f->off,
@@ -441,6 +470,61 @@ static void pid_refresh(struct pid_tree *t, const struct procfs_proc *p)
 	kfree(path);
 }
 
+/* A thread's directory's files: the process's, seen from the thread. */
+static void task_fill(struct inode *d)
+{
+	procfs_new_file(d, "comm", gen_comm, 0644);
+	procfs_new_file(d, "stat", gen_pid_stat, 0444);
+	procfs_new_file(d, "status", gen_status, 0444);
+}
+
+/* The entry of thread `tid` in task/: found, taken over from a thread
+ * that is gone, or made; NULL when out of memory. */
+static struct task_node *task_node(struct pid_tree *t, int tid)
+{
+	struct task_node *n, *stale = NULL;
+	struct procfs_proc p;
+
+	list_for_each_entry(n, &t->tasks, node) {
+		if (n->tid == tid)
+			return n;
+		if (!stale && procfs_procs()->get_thread(t->pid, n->tid, &p))
+			stale = n;
+	}
+	if ((n = stale)) {
+		n->tid = tid;
+		fmt_snprintf(n->name, sizeof(n->name), "%d", tid);
+		n->dir->dentry->namelen = strlen(n->name);
+		return n;
+	}
+	if (!(n = kzalloc(sizeof(*n))))
+		return NULL;
+	n->tid = tid;
+	fmt_snprintf(n->name, sizeof(n->name), "%d", tid);
+	if (!(n->dir = vfs_new_inode(t->task_dir, n->name, strlen(n->name), S_IFDIR | 0555))) {
+		kfree(n);
+		return NULL;
+	}
+	list_del(&n->dir->dentry->sibling); /* task_refresh links it in */
+	task_fill(n->dir);
+	list_add(&n->node, &t->tasks);
+	return n;
+}
+
+/* task/: one directory per live thread, in tid order. */
+static void task_refresh(struct pid_tree *t, const struct procfs_proc *p)
+{
+	struct list_head *children = &t->task_dir->dentry->children;
+
+	list_init(children);
+	for (int tid = procfs_procs()->next_thread(p->pid, 0); tid;
+	     tid = procfs_procs()->next_thread(p->pid, tid)) {
+		struct task_node *n = task_node(t, tid);
+		if (n)
+			list_add_tail(&n->dir->dentry->sibling, children);
+	}
+}
+
 /* Bring dynamic directory `dir` of a tree up to date. */
 static void refresh(struct inode *dir)
 {
@@ -451,6 +535,8 @@ static void refresh(struct inode *dir)
 		return; /* gone: what it showed stays, as a stale handle */
 	if (dir == t->dir)
 		pid_refresh(t, &p);
+	else if (dir == t->task_dir)
+		task_refresh(t, &p);
 	else
 		fd_refresh(t, dir, &p);
 }
@@ -483,6 +569,7 @@ static void tree_fill(struct pid_tree *t)
 		t->fd_dir->mode = S_IFDIR | 0500;
 	if ((t->fdinfo_dir = procfs_new_dir(d, "fdinfo")))
 		t->fdinfo_dir->mode = S_IFDIR | 0500;
+	t->task_dir = procfs_new_dir(d, "task");
 	procfs_new_file(d, "cmdline", gen_args, 0444);
 	if ((f = procfs_new_file(d, "environ", gen_args, 0400)))
 		f->data = (const uint8_t *)"envp";
@@ -500,6 +587,8 @@ static void tree_fill(struct pid_tree *t)
 		t->fd_dir->iops = &pid_iops;
 	if (t->fdinfo_dir)
 		t->fdinfo_dir->iops = &pid_iops;
+	if (t->task_dir)
+		t->task_dir->iops = &pid_iops;
 }
 
 /* A new tree for `pid`, or NULL when out of memory. */
@@ -510,6 +599,7 @@ static struct pid_tree *tree_new(int pid)
 	if (!t)
 		return NULL;
 	t->pid = pid;
+	list_init(&t->tasks);
 	fmt_snprintf(t->name, sizeof(t->name), "%d", pid);
 	t->dir = vfs_new_inode(proc_dir, t->name, strlen(t->name), S_IFDIR | 0555);
 	if (!t->dir) {

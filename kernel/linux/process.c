@@ -619,6 +619,7 @@ static int proc_get(int pid, struct procfs_proc *out)
 		return -ESRCH;
 	*out = (struct procfs_proc){
 		.pid = p->pid,
+		.tid = p->pid,
 		.ppid = p->parent ? p->parent->pid : 0,
 		.pgid = p->pgid,
 		.sid = p->sid,
@@ -633,12 +634,62 @@ static int proc_get(int pid, struct procfs_proc *out)
 	return 0;
 }
 
+/* Thread `tid` of live process `p`, or NULL. */
+static struct thread *thread_in(struct process *p, int tid)
+{
+	struct thread *t;
+
+	list_for_each_entry(t, &p->threads, group)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+static int proc_get_thread(int pid, int tid, struct procfs_proc *out)
+{
+	struct process *p = process_find(pid);
+	struct thread *t = p ? thread_in(p, tid) : NULL;
+
+	if (!t || proc_get(pid, out))
+		return -ESRCH;
+	out->tid = tid;
+	out->thread = t;
+	out->state = t->state == THREAD_RUNNABLE ? 'R' : 'S';
+	return 0;
+}
+
+static int proc_next_thread(int pid, int after)
+{
+	struct process *p = process_find(pid);
+	struct thread *t;
+	int best = 0;
+
+	if (p)
+		list_for_each_entry(t, &p->threads, group)
+			if (t->tid > after && (!best || t->tid < best))
+				best = t->tid;
+	return best;
+}
+
 static int proc_self(void)
 {
 	return process_current()->pid;
 }
 
-static const struct procfs_procs procfs_procs = { proc_exists, proc_next, proc_get, proc_self };
+static int proc_self_tid(void)
+{
+	return sched_current()->tid;
+}
+
+static const struct procfs_procs proc_callbacks = {
+	.exists = proc_exists,
+	.next = proc_next,
+	.get = proc_get,
+	.get_thread = proc_get_thread,
+	.next_thread = proc_next_thread,
+	.self = proc_self,
+	.self_tid = proc_self_tid,
+};
 
 static void trap_return_hook(struct regs *r)
 {
@@ -654,7 +705,7 @@ void process_init(void)
 	vfs_set_last_put_hook(file_gone);
 	vfs_set_close_hook(lock_close);
 	tty_set_session_ops(&tty_session_ops);
-	procfs_set_procs(&procfs_procs);
+	procfs_set_procs(&proc_callbacks);
 	if (signal_thread_init(sched_current()))
 		boot_out_of_memory("the first thread's signal state");
 }

@@ -10,6 +10,7 @@
 #include "guest.h"
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -161,6 +162,57 @@ static void check_zombie(int pid)
 	guest_check("a zombie's cmdline is empty", slurp(path) == 0);
 }
 
+/* Entries of directory `path` named by a number; `want` among them. */
+static int count_numbered(const char *path, int want, int *found)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		if (atoi(e->d_name) > 0)
+			n++, *found |= atoi(e->d_name) == want;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* A second thread's view of /proc/thread-self and task/. */
+static void *thread_main(void *arg)
+{
+	int tid = (int)syscall(SYS_gettid), found = 0, *bits = arg;
+	char want[64], got[64], path[64];
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "%d/task/%d", getpid(), tid);
+	n = readlink("/proc/thread-self", got, sizeof(got) - 1);
+	*bits |= (n > 0 && (got[n] = 0, !strcmp(got, want))) << 0;
+	*bits |= (count_numbered("/proc/self/task", tid, &found) == 2 && found) << 1;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	snprintf(want, sizeof(want), "%d (procpid) R ", tid);
+	*bits |= (slurp(path) > 0 && !strncmp(buf, want, strlen(want))) << 2;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", getpid(), tid);
+	snprintf(want, sizeof(want), "%d\n", tid);
+	*bits |= (slurp(path) > 0 && field("Pid:\t") &&
+		  !strncmp(field("Pid:\t"), want, strlen(want)))
+		 << 3;
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	int bits = 0, found = 0;
+	pthread_t th;
+
+	guest_check("pthread_create", pthread_create(&th, NULL, thread_main, &bits) == 0);
+	pthread_join(th, NULL);
+	printf("thread-self is the thread's: %s\n", bits & 1 ? "yes" : "no");
+	printf("task lists both threads: %s\n", bits & 2 ? "yes" : "no");
+	printf("task/TID/stat and status are the thread's: %s\n", (bits & 12) == 12 ? "yes" : "no");
+	printf("task lists one thread after the join: %s\n",
+	       count_numbered("/proc/self/task", getpid(), &found) == 1 && found ? "yes" : "no");
+}
+
 int main(int argc, char **argv)
 {
 	int up[2], down[2], pid, status;
@@ -200,5 +252,6 @@ int main(int argc, char **argv)
 	snprintf(exe, sizeof(exe), "/proc/%d", pid);
 	guest_check_err("reaped: /proc/PID is gone", open(exe, O_RDONLY), ENOENT);
 	unlink("/tmp/procpid.file");
+	test_threads();
 	return guest_bad != 0;
 }
