@@ -65,6 +65,7 @@ struct procfs_proc {
 	uint64_t cpu_ns;       /* CPU time of its threads, live and ended */
 	uint64_t start_ns;     /* monotonic time it was made */
 	struct thread *thread; /* its main thread (mm, files, fs, cred); NULL: a zombie */
+	uint64_t sig_ignored, sig_caught; /* signals with SIG_IGN, with a handler */
 };
 
 struct procfs_procs {

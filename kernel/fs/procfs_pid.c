@@ -231,7 +231,8 @@ static long gen_status(struct inode *ino, char *buf, size_t n)
 		status_mem(&b, t->mm);
 	procfs_printf(&b, "Threads:\t%d\n", p.nthreads);
 	if (t)
-		procfs_printf(&b, "SigBlk:\t%016lx\n", t->sigmask);
+		procfs_printf(&b, "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n", t->sigmask,
+			      p.sig_ignored, p.sig_caught);
 	if (t)
 		status_caps(&b, t->cred);
 	procfs_printf(&b, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");

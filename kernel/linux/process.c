@@ -631,6 +631,8 @@ static int proc_get(int pid, struct procfs_proc *out)
 		.thread = process_main_thread(p),
 	};
 	memcpy(out->comm, p->comm, sizeof(out->comm));
+	if (out->thread)
+		signal_action_sets(out->thread->sighand, &out->sig_ignored, &out->sig_caught);
 	return 0;
 }
 

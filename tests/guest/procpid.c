@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -61,6 +62,11 @@ static const char *field(const char *key)
 	return NULL;
 }
 
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
 static int child(void)
 {
 	char c = 'n', self[32], want[32];
@@ -69,6 +75,8 @@ static int child(void)
 
 	if (fd < 0 || dup2(fd, CHILD_FD) < 0 || chdir("/tmp"))
 		return 3;
+	signal(SIGUSR1, SIG_IGN); /* for status's SigIgn and SigCgt */
+	signal(SIGUSR2, on_usr2);
 	close(fd);
 	/* /proc/self is the caller's own directory in every process. */
 	snprintf(want, sizeof(want), "%d", getpid());
@@ -118,6 +126,11 @@ static void check_live(int pid, const char *exe)
 	v = field("Name:\t");
 	printf("name: %.7s\n", v ? v : "none");
 	guest_check("status has Uid and VmRSS", field("Uid:\t") && field("VmRSS:\t"));
+	guest_check("SigIgn has SIGUSR1, SigCgt SIGUSR2",
+		    field("SigIgn:\t") && (strtoull(field("SigIgn:\t"), NULL, 16) & 0x200) &&
+			    field("SigCgt:\t") &&
+			    (strtoull(field("SigCgt:\t"), NULL, 16) & 0x800) &&
+			    !(strtoull(field("SigCgt:\t"), NULL, 16) & 0x200));
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	slurp(path);
 	snprintf(want, sizeof(want), "%d (procpid) S %d ", pid, getpid());
