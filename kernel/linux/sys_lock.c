@@ -15,7 +15,10 @@
  * waiter that would wait, through a chain of waiters, for itself gets
  * EDEADLK (Linux's posix_locks_deadlock, the same bound on the chain).
  *
- * flock locks belong to the open file description and are tracked apart.
+ * flock locks are whole-file locks of the same kind, owned by the open
+ * file, in a class of their own: they never meet record locks (as on
+ * Linux), have no deadlock check, and a conversion drops the old lock
+ * before it waits for the new one (flock(2): not atomic).
  * Everything here is guarded by the system-call rule (core/spinlock.h).
  */
 #include "linux/syscall.h"
@@ -48,8 +51,8 @@ struct flock_k {
 /* A record lock held, or one asked for. */
 struct plock {
 	struct inode *ino;
-	const void *owner; /* POSIX: the struct fdtable; OFD: the struct file */
-	bool ofd;
+	const void *owner;  /* POSIX: the struct fdtable; OFD, flock: the struct file */
+	bool ofd, flock;    /* flock: a flock(2) lock, in a class of its own */
 	int type;	    /* F_RDLCK, F_WRLCK (F_UNLCK: a request to unlock) */
 	int pid;	    /* who set it, for F_GETLK (-1: an OFD lock) */
 	int64_t start, end; /* bytes [start, end] */
@@ -77,8 +80,8 @@ static struct plock *conflict(const struct plock *req)
 	struct plock *l;
 
 	list_for_each_entry(l, &plocks, node)
-		if (l->ino == req->ino && l->owner != req->owner && overlap(l, req) &&
-		    (l->type == F_WRLCK || req->type == F_WRLCK))
+		if (l->ino == req->ino && l->flock == req->flock && l->owner != req->owner &&
+		    overlap(l, req) && (l->type == F_WRLCK || req->type == F_WRLCK))
 			return l;
 	return NULL;
 }
@@ -92,7 +95,7 @@ static bool no_conflict(void *req)
  * waits for a lock whose holder waits ... for req's owner. */
 static bool deadlock(const struct plock *req, const struct plock *held)
 {
-	for (int i = 0; i < MAX_DEADLK && !held->ofd; i++) {
+	for (int i = 0; i < MAX_DEADLK && !held->ofd && !held->flock; i++) {
 		struct lock_waiter *w, *next = NULL;
 		list_for_each_entry(w, &waiters, node)
 			if (w->want->owner == held->owner)
@@ -159,7 +162,7 @@ static void apply(const struct plock *req, struct plock *spare[2])
 	unsigned used = 0;
 
 	list_for_each_entry_safe(l, tmp, &plocks, node) {
-		if (l->ino != req->ino || l->owner != req->owner)
+		if (l->ino != req->ino || l->owner != req->owner || l->flock != req->flock)
 			continue;
 		if (req->type == l->type && touches(l, s, e)) {
 			s = MIN(s, l->start);
@@ -204,7 +207,7 @@ static long wait_for(struct plock *req, bool wait)
 	while ((held = conflict(req))) {
 		if (!wait)
 			return -EAGAIN;
-		if (!req->ofd && deadlock(req, held))
+		if (!req->ofd && !req->flock && deadlock(req, held))
 			return -EDEADLK;
 		list_add_tail(&w.node, &waiters);
 		r = waitq_wait(&lock_wq, no_conflict, req);
@@ -234,9 +237,26 @@ static long get_lock(struct plock *req, struct flock_k *fl, uint64_t arg)
 	return copy_to_user(arg, fl, sizeof(*fl));
 }
 
-static long set_lock(struct file *f, struct plock *req, bool wait)
+/* apply() with its two spare locks: 0 or -ENOLCK (out of memory).  A
+ * flock unlock uses none (a whole-file lock is never split): it cannot
+ * fail. */
+static long apply_new(const struct plock *req)
 {
 	struct plock *spare[2];
+
+	spare[0] = kmalloc(sizeof(struct plock));
+	spare[1] = kmalloc(sizeof(struct plock));
+	if ((!spare[0] || !spare[1]) && !(req->flock && req->type == F_UNLCK)) {
+		kfree(spare[0]);
+		kfree(spare[1]);
+		return -ENOLCK;
+	}
+	apply(req, spare);
+	return 0;
+}
+
+static long set_lock(struct file *f, struct plock *req, bool wait)
+{
 	long r;
 
 	if ((req->type == F_RDLCK && !file_readable(f)) ||
@@ -244,15 +264,7 @@ static long set_lock(struct file *f, struct plock *req, bool wait)
 		return -EBADF;
 	if (req->type != F_UNLCK && (r = wait_for(req, wait)))
 		return r;
-	spare[0] = kmalloc(sizeof(struct plock));
-	spare[1] = kmalloc(sizeof(struct plock));
-	if (!spare[0] || !spare[1]) {
-		kfree(spare[0]);
-		kfree(spare[1]);
-		return -ENOLCK;
-	}
-	apply(req, spare);
-	return 0;
+	return apply_new(req);
 }
 
 long lock_fcntl(struct file *f, long cmd, uint64_t arg)
@@ -299,109 +311,29 @@ void lock_close(struct fdtable *t, struct file *f)
 	drop_locks(t, f->inode);
 }
 
-/* flock holders: one entry per locked inode. */
-struct flock_holder {
-	struct inode *inode;
-	struct file *exclusive; /* the file holding LOCK_EX, or NULL */
-	struct file *shared[8]; /* files holding LOCK_SH */
-	struct list_head node;
-};
-
-static struct list_head holders = LIST_HEAD_INIT(holders);
-
-static struct flock_holder *holder_of(struct inode *ino, bool create)
-{
-	struct flock_holder *h;
-
-	list_for_each_entry(h, &holders, node)
-		if (h->inode == ino)
-			return h;
-	if (!create || !(h = kzalloc(sizeof(*h))))
-		return NULL;
-	h->inode = ino;
-	list_add(&h->node, &holders);
-	return h;
-}
-
-/* Drop `f`'s lock in `h`; true if it had one. */
-static void unlock(struct flock_holder *h, struct file *f)
-{
-	if (h->exclusive == f)
-		h->exclusive = NULL;
-	for (unsigned i = 0; i < ARRAY_SIZE(h->shared); i++)
-		if (h->shared[i] == f)
-			h->shared[i] = NULL;
-}
-
-/* Whether `f` may take the lock `op` in `h` now. */
-static bool may_lock(struct flock_holder *h, struct file *f, int op)
-{
-	if (h->exclusive && h->exclusive != f)
-		return false;
-	if (op == LOCK_EX)
-		for (unsigned i = 0; i < ARRAY_SIZE(h->shared); i++)
-			if (h->shared[i] && h->shared[i] != f)
-				return false;
-	return true;
-}
-
-struct lock_wait {
-	struct flock_holder *h;
-	struct file *f;
-	int op;
-};
-
-static bool lock_free(void *arg)
-{
-	struct lock_wait *w = arg;
-	return may_lock(w->h, w->f, w->op);
-}
-
 long sys_flock(long fd, long how)
 {
 	struct file *f = fd_hold(fd); /* LOCK_EX without LOCK_NB waits */
 	int op = how & ~LOCK_NB;
-	struct flock_holder *h;
+	struct plock req = { .owner = f, .flock = true, .type = F_UNLCK, .pid = -1 };
 	long r;
 
 	if (!f)
 		return -EBADF;
 	if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN)
 		return -EINVAL;
-	h = holder_of(f->inode, op != LOCK_UN);
-	if (!h)
-		return op == LOCK_UN ? 0 : -ENOMEM;
-	unlock(h, f); /* converting a lock drops the old one first, as Linux does */
-	waitq_wake(&lock_wq);
-	if (op == LOCK_UN)
-		return 0;
-	if (!may_lock(h, f, op)) {
-		struct lock_wait w = { h, f, op };
-		if (how & LOCK_NB)
-			return -EWOULDBLOCK;
-		if ((r = waitq_wait(&lock_wq, lock_free, &w)))
-			return r;
-	}
-	if (op == LOCK_EX) {
-		h->exclusive = f;
-		return 0;
-	}
-	for (unsigned i = 0; i < ARRAY_SIZE(h->shared); i++) {
-		if (!h->shared[i]) {
-			h->shared[i] = f;
-			return 0;
-		}
-	}
-	return -ENOLCK;
+	req.ino = f->inode;
+	req.end = OFFSET_MAX;
+	/* A conversion drops the old lock first, as Linux does. */
+	if ((r = apply_new(&req)) || op == LOCK_UN)
+		return r;
+	req.type = op == LOCK_EX ? F_WRLCK : F_RDLCK;
+	if ((r = wait_for(&req, !(how & LOCK_NB))))
+		return r; /* -EAGAIN is EWOULDBLOCK */
+	return apply_new(&req);
 }
 
 void lock_release(struct file *f)
 {
-	struct flock_holder *h = holder_of(f->inode, false);
-
-	drop_locks(f, NULL); /* its OFD locks */
-	if (h) {
-		unlock(h, f);
-		waitq_wake(&lock_wq);
-	}
+	drop_locks(f, NULL); /* its OFD and flock locks */
 }

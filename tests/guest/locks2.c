@@ -214,7 +214,9 @@ static int child_ofd(void)
 	bad |= (fcntl(f, F_OFD_SETLK, &fl) == 0 || errno != EINVAL) << 5;
 	bad |= (flock(f, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK) << 6;
 	bad |= (flock(fd, LOCK_EX | LOCK_NB) != 0) << 7; /* the same open file */
-	return bad;
+	/* flock and record locks never meet: the parent's flock is no bar */
+	bad |= (lk(f, F_SETLK, F_WRLCK, 0, 10) != 0) << 8;
+	return bad ? 1 + __builtin_ctz(bad) : 0; /* the first check that failed */
 }
 
 /* A child's blocking flock waits for the parent's LOCK_UN. */
@@ -231,6 +233,19 @@ static void test_flock_wait(void)
 	guest_check("the child got the flock", waitpid(pid, &status, 0) == pid &&
 						       WIFEXITED(status) &&
 						       WEXITSTATUS(status) == 0);
+}
+
+/* Shared flocks of many open files at once (was at most 8: ENOLCK). */
+static void test_many_shared(void)
+{
+	int fds[12], ok = 1;
+
+	for (int i = 0; i < 12; i++)
+		ok &= (fds[i] = own_fd()) >= 0 && flock(fds[i], LOCK_SH | LOCK_NB) == 0;
+	guest_check("twelve shared flocks", ok);
+	guest_check_err("and no exclusive one", flock(fd, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+	for (int i = 0; i < 12; i++)
+		close(fds[i]);
 }
 
 int main(void)
@@ -256,6 +271,7 @@ int main(void)
 	b = in_child(child_ofd);
 	printf("OFD and flock between processes: %s (%d)\n", b == 0 ? "ok" : "BAD", b);
 	test_flock_wait();
+	test_many_shared();
 	close(fd);
 	unlink(path);
 	rmdir(dir);
