@@ -66,6 +66,7 @@ struct procfs_proc {
 	uint64_t start_ns;     /* monotonic time it was made */
 	struct thread *thread; /* its main thread (mm, files, fs, cred); NULL: a zombie */
 	uint64_t sig_ignored, sig_caught; /* signals with SIG_IGN, with a handler */
+	bool no_new_privs;
 };
 
 struct procfs_procs {

@@ -179,11 +179,13 @@ static const char *state_name(char state)
 
 /* status: the ids and groups, as Linux's task_state prints them (a space
  * after the last group, even when there is none). */
-static void status_ids(struct procfs_buf *b, const struct cred *c)
+static void status_ids(struct procfs_buf *b, const struct thread *t)
 {
+	const struct cred *c = t->cred;
+
 	procfs_printf(b, "Uid:\t%u\t%u\t%u\t%u\n", c->uid, c->euid, c->suid, c->fsuid);
-	procfs_printf(b, "Gid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t", c->gid, c->egid, c->sgid,
-		      c->fsgid);
+	procfs_printf(b, "Gid:\t%u\t%u\t%u\t%u\nFDSize:\t%u\nGroups:\t", c->gid, c->egid, c->sgid,
+		      c->fsgid, fdt_end(t->files));
 	for (unsigned i = 0; i < c->ngroups; i++)
 		procfs_printf(b, i ? " %u" : "%u", c->groups[i]);
 	procfs_printf(b, " \n");
@@ -226,7 +228,7 @@ static long gen_status(struct inode *ino, char *buf, size_t n)
 		      state_name(p.state), p.pid, p.tid, p.ppid);
 	procfs_printf(&b, "TracerPid:\t0\n");
 	if (t)
-		status_ids(&b, t->cred);
+		status_ids(&b, t);
 	if (t && t->mm)
 		status_mem(&b, t->mm);
 	procfs_printf(&b, "Threads:\t%d\n", p.nthreads);
@@ -235,6 +237,8 @@ static long gen_status(struct inode *ino, char *buf, size_t n)
 			      p.sig_ignored, p.sig_caught);
 	if (t)
 		status_caps(&b, t->cred);
+	/* no seccomp filters exist here: mode 0 */
+	procfs_printf(&b, "NoNewPrivs:\t%d\nSeccomp:\t0\n", p.no_new_privs);
 	procfs_printf(&b, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
 	return b.len;
 }

@@ -628,6 +628,7 @@ static int proc_get(int pid, struct procfs_proc *out)
 		.exe = p->exe,
 		.cpu_ns = process_cpu_ns(p),
 		.start_ns = p->start_ns,
+		.no_new_privs = p->no_new_privs,
 		.thread = process_main_thread(p),
 	};
 	memcpy(out->comm, p->comm, sizeof(out->comm));
