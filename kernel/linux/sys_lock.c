@@ -267,7 +267,7 @@ static long set_lock(struct file *f, struct plock *req, bool wait)
 	return apply_new(req);
 }
 
-long lock_fcntl(struct file *f, long cmd, uint64_t arg)
+long lock_fcntl(int fd, struct file *f, long cmd, uint64_t arg)
 {
 	bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
 	struct plock req = { .ino = f->inode, .ofd = ofd };
@@ -287,7 +287,16 @@ long lock_fcntl(struct file *f, long cmd, uint64_t arg)
 	req.pid = ofd ? -1 : process_current()->pid;
 	if (cmd == F_GETLK || cmd == F_OFD_GETLK)
 		return get_lock(&req, &fl, arg);
-	return set_lock(f, &req, cmd == F_SETLKW || cmd == F_OFD_SETLKW);
+	r = set_lock(f, &req, cmd == F_SETLKW || cmd == F_OFD_SETLKW);
+	if (!r && !ofd && req.type != F_UNLCK && fd_get(fd) != f) {
+		/* Another thread closed the descriptor while this one waited:
+		 * that close dropped the table's locks, so this one goes too
+		 * (Linux's fcntl_setlk race check, and its EBADF). */
+		req.type = F_UNLCK;
+		apply_new(&req);
+		r = -EBADF;
+	}
+	return r;
 }
 
 /* Drop every record lock of `owner` on `ino` (NULL: on any inode). */

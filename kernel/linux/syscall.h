@@ -274,7 +274,7 @@ long sys_capset(uint64_t hdr, uint64_t data);
  * reference goes (its OFD and flock locks go). */
 struct file;
 struct fdtable;
-long lock_fcntl(struct file *f, long cmd, uint64_t arg);
+long lock_fcntl(int fd, struct file *f, long cmd, uint64_t arg);
 void lock_close(struct fdtable *t, struct file *f);
 void lock_release(struct file *f);
 long sys_flock(long fd, long how);

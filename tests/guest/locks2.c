@@ -10,6 +10,7 @@
  */
 #include "guest.h"
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -105,6 +106,11 @@ static int child_free(void)
 	return getlk(own_fd(), F_GETLK, 0, 0).l_type == F_UNLCK;
 }
 
+static int child_head_free(void)
+{
+	return getlk(own_fd(), F_GETLK, 0, 10).l_type == F_UNLCK;
+}
+
 static void test_posix(void)
 {
 	struct flock fl;
@@ -136,12 +142,13 @@ static void test_posix(void)
 	guest_check("unlock all", lk(fd, F_SETLK, F_UNLCK, 0, 0) == 0);
 }
 
-/* Wait until process `pid` sleeps (it is then blocked in its one wait). */
-static void wait_sleeping(int pid)
+/* Wait until process (or thread: "self/task/TID") `who` sleeps (it is then
+ * blocked in its one wait). */
+static void wait_sleeping_at(const char *who)
 {
 	char p[64], buf[4096];
 
-	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+	snprintf(p, sizeof(p), "/proc/%s/stat", who);
 	for (int i = 0; i < 5000; i++) {
 		int f = open(p, O_RDONLY);
 		ssize_t n = f >= 0 ? read(f, buf, sizeof(buf) - 1) : -1;
@@ -152,6 +159,61 @@ static void wait_sleeping(int pid)
 			return;
 		usleep(1000);
 	}
+}
+
+static void wait_sleeping(int pid)
+{
+	char who[16];
+
+	snprintf(who, sizeof(who), "%d", pid);
+	wait_sleeping_at(who);
+}
+
+static int race_fd;
+static volatile int race_tid;
+
+/* F_SETLKW on race_fd, from a second thread. */
+static void *race_waiter(void *arg)
+{
+	race_tid = (int)syscall(SYS_gettid);
+	*(int *)arg = lk(race_fd, F_SETLKW, F_WRLCK, 0, 10) ? errno : 0;
+	return NULL;
+}
+
+static int child_holds_until_told(int in, int out)
+{
+	char c;
+
+	return lk(own_fd(), F_SETLK, F_WRLCK, 0, 10) || write(out, "h", 1) != 1 ||
+	       read(in, &c, 1) != 1;
+}
+
+/* A thread waits in F_SETLKW while another closes the descriptor: the
+ * lock it then gets is dropped at once, and the call says EBADF. */
+static void test_close_race(void)
+{
+	int up[2], down[2], pid, err = -1;
+	char c, who[32];
+	pthread_t th;
+
+	guest_check("pipes", pipe(up) == 0 && pipe(down) == 0);
+	fflush(stdout);
+	if (!(pid = fork()))
+		_exit(child_holds_until_told(down[0], up[1]));
+	guest_check("the child holds [0,10)", read(up[0], &c, 1) == 1);
+	race_fd = own_fd();
+	guest_check("a thread waits", pthread_create(&th, NULL, race_waiter, &err) == 0);
+	while (!race_tid)
+		usleep(1000);
+	snprintf(who, sizeof(who), "self/task/%d", race_tid);
+	wait_sleeping_at(who);
+	close(race_fd);
+	guest_check("the child lets go",
+		    write(down[1], "g", 1) == 1 && waitpid(pid, NULL, 0) == pid);
+	pthread_join(th, NULL);
+	printf("F_SETLKW across a close: %s\n", guest_errname(err));
+	printf("its lock is gone: %s\n", in_child(child_head_free) == 1 ? "yes" : "no");
+	close(up[0]), close(up[1]), close(down[0]), close(down[1]);
 }
 
 static void test_wait(void)
@@ -272,6 +334,7 @@ int main(void)
 	printf("OFD and flock between processes: %s (%d)\n", b == 0 ? "ok" : "BAD", b);
 	test_flock_wait();
 	test_many_shared();
+	test_close_race();
 	close(fd);
 	unlink(path);
 	rmdir(dir);
