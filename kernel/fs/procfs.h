@@ -1,7 +1,8 @@
 /*
  * procfs' building blocks, shared by fs/procfs.c (the machinery and the
- * system-wide files), fs/procfs_pid.c (/proc/1) and fs/sysfs.c (/sys, built
- * the same way).  fs/ only.
+ * system-wide files), fs/procfs_pid.c (/proc/PID) and fs/sysfs.c (/sys,
+ * built the same way); the process layer fills struct procfs_procs, and
+ * net/procnet.c adds its files through procfs_root.
  */
 #ifndef FS_PROCFS_H
 #define FS_PROCFS_H
