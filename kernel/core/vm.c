@@ -361,11 +361,32 @@ int vm_discard(uint64_t start, uint64_t len, bool anon_only)
 	return fully_mapped(start, end) ? 0 : -ENOMEM;
 }
 
+struct vma *vm_next_in(struct mm *mm, struct vma *v)
+{
+	struct list_head *n = v ? v->node.next : mm->areas.next;
+
+	return n == &mm->areas ? NULL : list_entry(n, struct vma, node);
+}
+
 struct vma *vm_next(struct vma *v)
 {
-	struct list_head *n = v ? v->node.next : active->areas.next;
+	return vm_next_in(active, v);
+}
 
-	return n == &active->areas ? NULL : list_entry(n, struct vma, node);
+size_t vm_read_in(struct mm *mm, uint64_t addr, void *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n && addr < USER_TOP) {
+		uint64_t *pte = paging_pte(&mm->pt, addr & ~(PAGE_SIZE - 1));
+		size_t off = addr & (PAGE_SIZE - 1), chunk = MIN(n - done, PAGE_SIZE - off);
+		if (!pte || !(*pte & PTE_P))
+			break; /* never touched, or PROT_NONE: not readable */
+		memcpy((char *)buf + done, (char *)phys_to_virt(*pte & PTE_ADDR_MASK) + off, chunk);
+		done += chunk;
+		addr += chunk;
+	}
+	return done;
 }
 
 uint64_t vm_find_free(uint64_t len)

@@ -23,6 +23,7 @@
 #define PROT_EXEC  4
 
 struct inode; /* opaque here: only the file's own operations look inside */
+struct mm;
 
 /*
  * How a file area is filled (design.md contract 20: the VMA's fault
@@ -166,6 +167,17 @@ bool vm_overlaps(uint64_t start, uint64_t len);
 /* The area after `v` (NULL: the first area), or NULL after the last; for
  * /proc/self/maps.  The list must not change during the walk. */
 struct vma *vm_next(struct vma *v);
+
+/* The same over address space `mm`, active or not (/proc/PID/maps). */
+struct vma *vm_next_in(struct mm *mm, struct vma *v);
+
+/*
+ * Copy up to `n` bytes at user address `addr` of address space `mm` (any,
+ * not only the active one) into `buf`, for /proc/PID/cmdline and environ:
+ * stops at the first page that is not in memory (never faults one in).
+ * Returns the bytes copied.  System-call rule held.
+ */
+size_t vm_read_in(struct mm *mm, uint64_t addr, void *buf, size_t n);
 
 /* The area containing `addr`, or NULL. */
 struct vma *vm_find(uint64_t addr);

@@ -19,34 +19,37 @@ void waitq_init(struct waitq *wq)
 	list_init(&wq->waiters);
 }
 
-void waitq_wait_uninterruptible(struct waitq *wq, bool (*cond)(void *arg), void *arg)
+/* Sleep on `wq` until `cond(arg)`: interruptible (sched_wait, with its
+ * deadline and result) or not (0). */
+static long wait_on(struct waitq *wq, bool interruptible, bool (*cond)(void *arg), void *arg,
+		    uint64_t deadline_ns)
 {
 	struct waitq_entry e = { .thread = sched_current() };
 	uint64_t flags = spin_lock_irqsave(&wq->lock);
+	long r = 0;
 
 	list_add_tail(&e.node, &wq->waiters);
 	spin_unlock_irqrestore(&wq->lock, flags);
 	/* On the queue before the first check: a wake-up from here on finds
 	 * the thread, blocked or about to be (sched_wait's order). */
-	sched_wait_uninterruptible(cond, arg);
-	flags = spin_lock_irqsave(&wq->lock);
-	list_del(&e.node);
-	spin_unlock_irqrestore(&wq->lock, flags);
-}
-
-long waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
-{
-	struct waitq_entry e = { .thread = sched_current() };
-	uint64_t flags = spin_lock_irqsave(&wq->lock);
-	long r;
-
-	list_add_tail(&e.node, &wq->waiters);
-	spin_unlock_irqrestore(&wq->lock, flags);
-	r = sched_wait(cond, arg, deadline_ns);
+	if (interruptible)
+		r = sched_wait(cond, arg, deadline_ns);
+	else
+		sched_wait_uninterruptible(cond, arg);
 	flags = spin_lock_irqsave(&wq->lock);
 	list_del(&e.node);
 	spin_unlock_irqrestore(&wq->lock, flags);
 	return r;
+}
+
+void waitq_wait_uninterruptible(struct waitq *wq, bool (*cond)(void *arg), void *arg)
+{
+	wait_on(wq, false, cond, arg, 0);
+}
+
+long waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
+{
+	return wait_on(wq, true, cond, arg, deadline_ns);
 }
 
 void waitq_wake(struct waitq *wq)

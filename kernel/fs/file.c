@@ -84,6 +84,21 @@ void fdt_get(struct fdtable *t)
 	t->refs++;
 }
 
+static void (*close_hook)(struct fdtable *t, struct file *f);
+
+void vfs_set_close_hook(void (*fn)(struct fdtable *t, struct file *f))
+{
+	close_hook = fn;
+}
+
+/* Descriptor of table `t` for `f` is gone: the hook, then the reference. */
+static void fd_closed(struct fdtable *t, struct file *f)
+{
+	if (close_hook)
+		close_hook(t, f);
+	file_put(f);
+}
+
 void fdt_put(struct fdtable *t)
 {
 	if (--t->refs)
@@ -93,7 +108,7 @@ void fdt_put(struct fdtable *t)
 
 		t->slots[fd].file = NULL;
 		if (f)
-			file_put(f);
+			fd_closed(t, f);
 	}
 	kfree(t->slots);
 	kfree(t->open);
@@ -123,7 +138,7 @@ void fdt_close_on_exec(struct fdtable *t)
 		t->slots[fd].file = NULL;
 		bitmap_clear(t->open, fd);
 		t->next = MIN(t->next, fd);
-		file_put(f);
+		fd_closed(t, f);
 	}
 }
 
@@ -422,7 +437,7 @@ int fd_close(int fd)
 	t->slots[fd].file = NULL;
 	bitmap_clear(t->open, fd);
 	t->next = MIN(t->next, (unsigned)fd);
-	file_put(f);
+	fd_closed(t, f);
 	return 0;
 }
 
@@ -459,8 +474,21 @@ int fd_dup(int oldfd, unsigned newfd, bool cloexec)
 	old = t->slots[newfd].file;
 	fd_fill(newfd, f, cloexec);
 	if (old)
-		file_put(old);
+		fd_closed(t, old);
 	return newfd;
+}
+
+unsigned fdt_end(const struct fdtable *t)
+{
+	return t->cap;
+}
+
+struct file *fdt_file(const struct fdtable *t, int fd, int *flags)
+{
+	if (fd < 0 || (unsigned)fd >= t->cap || !t->slots[fd].file)
+		return NULL;
+	*flags = t->slots[fd].flags;
+	return t->slots[fd].file;
 }
 
 int fd_get_flags(int fd)

@@ -1,11 +1,11 @@
 /*
  * /proc as programs read it.  Each file's text is generated when it is
  * opened (so a read sees one consistent snapshot, as Linux's seq_file gives
- * for small files), into a buffer the open file owns.  /proc/self is a link
- * to /proc/1, the one process; /proc/1/fd is a dynamic directory, rebuilt
- * from the descriptor table before each lookup or listing.  The per-process
- * files are in fs/procfs_pid.c; this file holds the machinery and the
- * system-wide files.
+ * for small files), into a buffer the open file owns.  /proc/PID is found by
+ * lookup for every process the process layer describes (procfs_set_procs);
+ * /proc/self is a link whose target is set to the caller's pid at each
+ * lookup.  The per-process files are in fs/procfs_pid.c; this file holds the
+ * machinery and the system-wide files.
  */
 #include "fs/procfs.h"
 #include "fs/mount.h"
@@ -72,8 +72,6 @@ static struct gen_text *generate(struct inode *ino)
 	return ERR_PTR(-ENOMEM);
 }
 
-static const struct file_ops gen_ops;
-
 static struct file *gen_open(struct inode *ino, unsigned flags)
 {
 	struct gen_text *t;
@@ -93,40 +91,68 @@ static struct file *gen_open(struct inode *ino, unsigned flags)
 	f->refs = 1;
 	f->flags = flags & (O_ACCMODE | O_NONBLOCK);
 	f->inode = ino;
-	f->ops = &gen_ops;
+	f->ops = &procfs_gen_ops;
 	f->priv = t;
 	vfs_iget(ino);
 	return f;
 }
 
-static const struct file_ops gen_ops = {
+const struct file_ops procfs_gen_ops = {
 	.open = gen_open,
 	.read = gen_read,
 	.release = gen_release,
 	.seekable = true,
 };
 
-struct inode *procfs_file(struct inode *dir, const char *name, procfs_gen_fn fn, uint32_t perm)
+struct inode *procfs_new_file(struct inode *dir, const char *name, procfs_gen_fn fn, uint32_t perm)
 {
 	struct inode *ino = vfs_mknode(dir, name, S_IFREG | perm);
 
 	if (!ino)
-		boot_out_of_memory("/proc");
+		return NULL;
 	ino->mode = S_IFREG | perm;
 	ino->sb = dir->sb;
 	ino->generate = fn;
-	ino->fops = &gen_ops;
+	ino->fops = &procfs_gen_ops;
 	return ino;
+}
+
+struct inode *procfs_new_dir(struct inode *dir, const char *name)
+{
+	struct inode *ino = vfs_mknode(dir, name, S_IFDIR | 0555);
+
+	if (ino)
+		ino->sb = dir->sb;
+	return ino;
+}
+
+struct inode *procfs_new_link(struct inode *dir, const char *name, const char *target)
+{
+	struct inode *ino = vfs_mknode(dir, name, S_IFLNK | 0777);
+
+	if (!ino)
+		return NULL;
+	ino->sb = dir->sb;
+	procfs_set_link(ino, target); /* out of memory: an empty target */
+	return ino;
+}
+
+/* The boot's own: out of memory there cannot be handled. */
+static struct inode *boot_node(struct inode *ino)
+{
+	if (!ino)
+		boot_out_of_memory("/proc");
+	return ino;
+}
+
+struct inode *procfs_file(struct inode *dir, const char *name, procfs_gen_fn fn, uint32_t perm)
+{
+	return boot_node(procfs_new_file(dir, name, fn, perm));
 }
 
 struct inode *procfs_dir(struct inode *dir, const char *name)
 {
-	struct inode *ino = vfs_mknode(dir, name, S_IFDIR | 0555);
-
-	if (!ino)
-		boot_out_of_memory("/proc");
-	ino->sb = dir->sb;
-	return ino;
+	return boot_node(procfs_new_dir(dir, name));
 }
 
 int procfs_set_link(struct inode *ino, const char *target)
@@ -147,12 +173,9 @@ int procfs_set_link(struct inode *ino, const char *target)
 
 struct inode *procfs_link(struct inode *dir, const char *name, const char *target)
 {
-	struct inode *ino = vfs_mknode(dir, name, S_IFLNK | 0777);
+	struct inode *ino = boot_node(procfs_new_link(dir, name, target));
 
-	if (!ino)
-		boot_out_of_memory("/proc");
-	ino->sb = dir->sb;
-	if (procfs_set_link(ino, target))
+	if (!ino->data_owned)
 		boot_out_of_memory("/proc");
 	return ino;
 }
@@ -306,22 +329,74 @@ static void sys_kernel_init(struct inode *proc)
 	string_file(rnd, "entropy_avail", "256", 0444);
 }
 
-static bool one_exists(int pid)
+/* Before the process layer registers: no process. */
+static bool none_exists(int pid)
 {
-	return pid == 1;
+	return false;
 }
 
-static int one_next(int after)
+static int none_next(int after)
 {
-	return after < 1 ? 1 : 0;
+	return 0;
 }
 
-static const struct procfs_procs one_process = { one_exists, one_next };
-static const struct procfs_procs *procs = &one_process;
+static int none_get(int pid, struct procfs_proc *out)
+{
+	return -ESRCH;
+}
+
+static int none_get_thread(int pid, int tid, struct procfs_proc *out)
+{
+	return -ESRCH;
+}
+
+static int none_next_thread(int pid, int after)
+{
+	return 0;
+}
+
+static int none_self(void)
+{
+	return 0;
+}
+
+static const struct procfs_procs no_process = {
+	.exists = none_exists,
+	.next = none_next,
+	.get = none_get,
+	.get_thread = none_get_thread,
+	.next_thread = none_next_thread,
+	.self = none_self,
+	.self_tid = none_self,
+};
+static const struct procfs_procs *procs = &no_process;
 
 void procfs_set_procs(const struct procfs_procs *p)
 {
 	procs = p;
+}
+
+const struct procfs_procs *procfs_procs(void)
+{
+	return procs;
+}
+
+/* /proc/self and /proc/thread-self: their targets follow the caller. */
+static struct inode *self_link, *thread_self_link;
+
+/* Point the link looked up as `name` at the caller's own directory. */
+static void self_refresh(const char *name, size_t len)
+{
+	char target[32];
+
+	if (self_link && len == 4 && !memcmp(name, "self", 4)) {
+		fmt_snprintf(target, sizeof(target), "%d", procs->self());
+		procfs_set_link(self_link, target); /* out of memory: the last one's */
+	} else if (thread_self_link && len == 11 && !memcmp(name, "thread-self", 11)) {
+		fmt_snprintf(target, sizeof(target), "%d/task/%d", procs->self(),
+			     procs->self_tid());
+		procfs_set_link(thread_self_link, target);
+	}
 }
 
 /* A pid as /proc names it: decimal digits, no leading zero, below 2^31
@@ -345,10 +420,11 @@ static struct dentry *proc_lookup(struct inode *dir, const char *name, size_t le
 	int pid = pid_of_name(name, len);
 	struct inode *d;
 
-	if (pid >= 0) { /* NULL while /proc is being built */
+	if (pid >= 0) {
 		d = procs->exists(pid) ? procfs_pid_dir(pid) : NULL;
 		return d ? d->dentry : NULL;
 	}
+	self_refresh(name, len);
 	return libfs_lookup(dir, name, len);
 }
 
@@ -368,6 +444,8 @@ static void proc_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 	for (int pid = procs->next(ctx->pos - fixed); pid > 0; pid = procs->next(pid)) {
 		struct inode *d = procfs_pid_dir(pid);
 		int len = fmt_snprintf(name, sizeof(name), "%d", pid);
+		if (!d)
+			continue; /* out of memory: not listed */
 		if (!ctx->emit(ctx, name, len, d->ino, d->mode, fixed + pid))
 			return;
 		ctx->pos = fixed + pid;
@@ -408,7 +486,8 @@ void procfs_init(void)
 	sys_kernel_init(proc);
 	procfs_pid_init(proc);
 	procfs_link(proc, "mounts", "self/mounts");
-	procfs_link(proc, "self", "1");
+	self_link = procfs_link(proc, "self", "1");
+	thread_self_link = procfs_link(proc, "thread-self", "1/task/1");
 }
 
 void vfs_init_mounts(void)

@@ -91,6 +91,16 @@ struct inode *vfs_cwd(void)
 	return fs_current()->cwd;
 }
 
+struct inode *vfs_fs_cwd(const struct fs_context *fs)
+{
+	return fs->cwd;
+}
+
+unsigned vfs_fs_umask(const struct fs_context *fs)
+{
+	return fs->umask;
+}
+
 void vfs_set_cwd(struct inode *dir)
 {
 	vfs_iget(dir);

@@ -413,6 +413,9 @@ void fdt_close_on_exec(struct fdtable *t);
 struct inode *vfs_root(void);
 struct inode *vfs_cwd(void);
 void vfs_set_cwd(struct inode *dir);
+/* Another process's working directory and umask (/proc/PID/cwd, status). */
+struct inode *vfs_fs_cwd(const struct fs_context *fs);
+unsigned vfs_fs_umask(const struct fs_context *fs);
 
 /* The process's umask (022 at start, as Linux's); vfs_set_umask keeps the
  * permission bits of `mask` and returns the old one. */
@@ -459,6 +462,12 @@ unsigned vfs_poll(struct file *f, uint64_t *gen);
 /* Register the one function called when a file's last reference goes,
  * before it is freed (the Linux layer drops its flock locks).  Boot only. */
 void vfs_set_last_put_hook(void (*fn)(struct file *f));
+
+/* Register the one function called whenever a descriptor of table `t` for
+ * `f` is closed (close, dup2 over it, exec's close-on-exec, the table's
+ * end), before the reference goes: POSIX record locks belong to the table
+ * and go at any close of the file (Linux's locks_remove_posix).  Boot only. */
+void vfs_set_close_hook(void (*fn)(struct fdtable *t, struct file *f));
 
 /* Drop a reference; the last one frees the file. */
 void file_put(struct file *f);
@@ -523,10 +532,6 @@ const struct vm_file_ops *vfs_vm_ops(struct inode *ino);
  * is what /proc shows; the last vfs_iput frees it.  NULL when out of memory. */
 struct inode *tmpfs_new_unlinked(const char *name, size_t len, uint32_t mode);
 
-/* procfs.c: the program's path for /proc/self/exe (default: the per-run
- * "exe" entry).  Init only. */
-void procfs_set_exe(const char *path);
-
 /* fd table (fs/file.c).  All return -EBADF for a bad descriptor.  The table
  * is guarded by the system-call rule (core/spinlock.h): only system calls
  * use it, never an interrupt handler or a timer callback. */
@@ -558,6 +563,11 @@ int fd_dup_min(int oldfd, unsigned min_fd, bool cloexec);
 int fd_dup(int oldfd, unsigned newfd, bool cloexec);
 int fd_get_flags(int fd);
 int fd_set_flags(int fd, int flags);
+/* Another process's table, for /proc/PID/fd and fdinfo: every open fd of
+ * `t` is below fdt_end(t); fdt_file gives fd's file (borrowed) and its
+ * FD_CLOEXEC in *flags, or NULL. */
+unsigned fdt_end(const struct fdtable *t);
+struct file *fdt_file(const struct fdtable *t, int fd, int *flags);
 
 /* Console files for fds 0-2 (fs/console_file.c); `tty` is the host side's
  * isatty of each. */

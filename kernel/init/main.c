@@ -159,6 +159,7 @@ static long start_program(void)
 	const char *exe = runfile_str("exe", &exe_len), *argv = runfile_str("argv", &argv_len);
 	const char *envp = runfile_str("envp", &envp_len), *cwd = runfile_str("cwd", &cwd_len);
 	char path[PATH_MAX];
+	struct inode *prog;
 	struct regs *r;
 	const char *why;
 	long err;
@@ -191,6 +192,9 @@ static long start_program(void)
 		klog("monos: cannot run %s: %s (%s)\n", path, why, errno_name((int)-err));
 		return err;
 	}
+	prog = vfs_lookup(vfs_cwd(), path, true);
+	if (!IS_ERR(prog))
+		process_boot_name(prog);
 	if (cmdline_flag(cmdline, "monos.verbose"))
 		klog("monos: starting the program: tsc %lu, halted %lu tsc ticks (tsc %lu kHz)\n",
 		     rdtsc(), time_halted_tsc(), time_tsc_khz());

@@ -169,6 +169,23 @@ void process_boot(struct thread *t)
 	p->pgid = p->sid = p->pid;
 }
 
+void process_boot_name(struct inode *prog)
+{
+	struct process *p = init_proc;
+	char *path = kmalloc(PATH_MAX);
+	const char *base;
+
+	if (!path || vfs_path(prog, path, PATH_MAX) < 0) {
+		kfree(path);
+		return;
+	}
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	strncpy(p->comm, base, sizeof(p->comm) - 1);
+	kfree(p->exe);
+	p->exe = kstrdup(path);
+	kfree(path);
+}
+
 struct process *process_create(struct process *parent)
 {
 	struct process *p = process_alloc();
@@ -697,7 +714,102 @@ static int proc_next(int after)
 	return best;
 }
 
-static const struct procfs_procs procfs_procs = { proc_exists, proc_next };
+/* R while any of its threads can run (the caller included), S when all
+ * sleep, Z once ended: Linux's task_state letters for a whole process. */
+static char proc_state(struct process *p)
+{
+	struct thread *t;
+
+	if (p->state == PROCESS_ZOMBIE)
+		return 'Z';
+	list_for_each_entry(t, &p->threads, group)
+		if (t->state == THREAD_RUNNABLE)
+			return 'R';
+	return 'S';
+}
+
+static int proc_get(int pid, struct procfs_proc *out)
+{
+	struct process *p = process_find(pid);
+
+	if (!p)
+		return -ESRCH;
+	*out = (struct procfs_proc){
+		.pid = p->pid,
+		.tid = p->pid,
+		.ppid = p->parent ? p->parent->pid : 0,
+		.pgid = p->pgid,
+		.sid = p->sid,
+		.nthreads = p->state == PROCESS_ZOMBIE ? 1 : (int)p->nthreads,
+		.state = proc_state(p),
+		.exe = p->exe,
+		.cpu_ns = process_cpu_ns(p),
+		.start_ns = p->start_ns,
+		.no_new_privs = p->no_new_privs,
+		.thread = process_main_thread(p),
+	};
+	memcpy(out->comm, p->comm, sizeof(out->comm));
+	if (out->thread)
+		signal_action_sets(out->thread->sighand, &out->sig_ignored, &out->sig_caught);
+	return 0;
+}
+
+/* Thread `tid` of live process `p`, or NULL. */
+static struct thread *thread_in(struct process *p, int tid)
+{
+	struct thread *t;
+
+	list_for_each_entry(t, &p->threads, group)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+static int proc_get_thread(int pid, int tid, struct procfs_proc *out)
+{
+	struct process *p = process_find(pid);
+	struct thread *t = p ? thread_in(p, tid) : NULL;
+
+	if (!t || proc_get(pid, out))
+		return -ESRCH;
+	out->tid = tid;
+	out->thread = t;
+	out->state = t->state == THREAD_RUNNABLE ? 'R' : 'S';
+	return 0;
+}
+
+static int proc_next_thread(int pid, int after)
+{
+	struct process *p = process_find(pid);
+	struct thread *t;
+	int best = 0;
+
+	if (p)
+		list_for_each_entry(t, &p->threads, group)
+			if (t->tid > after && (!best || t->tid < best))
+				best = t->tid;
+	return best;
+}
+
+static int proc_self(void)
+{
+	return process_current()->pid;
+}
+
+static int proc_self_tid(void)
+{
+	return sched_current()->tid;
+}
+
+static const struct procfs_procs proc_callbacks = {
+	.exists = proc_exists,
+	.next = proc_next,
+	.get = proc_get,
+	.get_thread = proc_get_thread,
+	.next_thread = proc_next_thread,
+	.self = proc_self,
+	.self_tid = proc_self_tid,
+};
 
 static void trap_return_hook(struct regs *r)
 {
@@ -711,8 +823,9 @@ void process_init(void)
 	console_set_signal_handler(on_host_signal);
 	signal_init();
 	vfs_set_last_put_hook(file_gone);
+	vfs_set_close_hook(lock_close);
 	tty_set_session_ops(&tty_session_ops);
-	procfs_set_procs(&procfs_procs);
+	procfs_set_procs(&proc_callbacks);
 	if (signal_thread_init(sched_current()))
 		boot_out_of_memory("the first thread's signal state");
 }

@@ -30,6 +30,7 @@
 #include "core/waitq.h"
 
 struct thread;
+struct inode;
 
 /* A vfork parent's wait for its child's exec or end (on the parent's
  * stack; the child points at it until it releases it). */
@@ -120,6 +121,12 @@ struct process *process_next(struct process *p);
 
 /* Make the first process around the first thread; boot only. */
 void process_boot(struct thread *t);
+
+/* Name the first process after its program, file `prog` (its absolute
+ * path is /proc/1/exe, its base name the comm), as execve names later
+ * ones.  Boot only, after the program is loaded; out of memory leaves the
+ * path unset. */
+void process_boot_name(struct inode *prog);
 
 /*
  * fork: a new process, a child of `parent`, with its limits, names, group

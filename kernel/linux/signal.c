@@ -120,6 +120,18 @@ struct sigaction_k *signal_action(int sig)
 	return action_of(sched_current(), sig);
 }
 
+void signal_action_sets(const struct sighand *sh, uint64_t *ignored, uint64_t *caught)
+{
+	*ignored = *caught = 0;
+	for (int sig = 1; sig <= NSIG; sig++) {
+		uint64_t h = sh->actions[sig - 1].handler;
+		if (h == SIG_IGN)
+			*ignored |= SIGBIT(sig);
+		else if (h != SIG_DFL)
+			*caught |= SIGBIT(sig);
+	}
+}
+
 struct sighand *signal_sighand_dup(const struct sighand *sh)
 {
 	struct sighand *n = kmalloc(sizeof(*n));

@@ -85,6 +85,10 @@ struct sigaction_k {
 /* The calling process's action for `sig`, for sys_rt_sigaction. */
 struct sigaction_k *signal_action(int sig);
 
+/* The signals actions `sh` ignore (SIG_IGN) and catch (a handler), as
+ * SIGBIT sets, for /proc/PID/status's SigIgn and SigCgt. */
+void signal_action_sets(const struct sighand *sh, uint64_t *ignored, uint64_t *caught);
+
 /* The first process's actions (all SIG_DFL), for its first thread (init;
  * sched.h: thread->sighand, shared by a process's threads). */
 struct sighand *signal_sighand_first(void);

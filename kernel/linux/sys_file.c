@@ -333,8 +333,11 @@ long sys_fcntl(long fd, long cmd, uint64_t arg)
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
 		fd_hold(fd); /* F_SETLKW waits: keep the file through it */
-		return lock_fcntl(f, cmd, arg);
+		return lock_fcntl(fd, f, cmd, arg);
 	default:
 		return -EINVAL;
 	}

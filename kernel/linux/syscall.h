@@ -270,10 +270,14 @@ long sys_getgroups(int size, uint64_t list);
 long sys_setgroups(int size, uint64_t list);
 long sys_capget(uint64_t hdr, uint64_t data);
 long sys_capset(uint64_t hdr, uint64_t data);
-/* sys_lock.c: POSIX record locks for sys_fcntl (F_GETLK, F_SETLK,
- * F_SETLKW), and dropping a file's flock lock when it is closed. */
+/* sys_lock.c: record locks for sys_fcntl (F_GETLK, F_SETLK, F_SETLKW and
+ * the F_OFD_ three); lock_close: a descriptor of table `t` for `f` closed
+ * (the table's POSIX locks on the file go); lock_release: a file's last
+ * reference goes (its OFD and flock locks go). */
 struct file;
-long lock_fcntl(struct file *f, long cmd, uint64_t arg);
+struct fdtable;
+long lock_fcntl(int fd, struct file *f, long cmd, uint64_t arg);
+void lock_close(struct fdtable *t, struct file *f);
 void lock_release(struct file *f);
 long sys_flock(long fd, long how);
 /* sys_xattr.c */

@@ -37,6 +37,9 @@
 #define F_GETLK	     5
 #define F_SETLK	     6
 #define F_SETLKW     7
+#define F_OFD_GETLK  36
+#define F_OFD_SETLK  37
+#define F_OFD_SETLKW 38
 #define F_SETPIPE_SZ 1031 /* F_LINUX_SPECIFIC_BASE + 7 */
 #define F_GETPIPE_SZ 1032
 
