@@ -158,6 +158,7 @@ GUEST_CASES=(
 	"fs_big fs_big none same"
 	"fs_proc fs_proc none same a 'b c'"
 	"pipe pipe none same"
+	"procfd procfd none same"
 	"pipe-sigpipe pipe none crash:SIGPIPE sigpipe"
 	"proc_misc proc_misc none same"
 	"unix_stream unix_stream none same"

@@ -232,6 +232,28 @@ static void fd_target(struct file *f, char *out, size_t n)
 		fmt_snprintf(out, n, "anon_inode:[%lu]", ino->ino);
 }
 
+/* fd/N opens the file itself, as Linux's magic links do: a file in a tree
+ * (a removed one too) and a pipe (fs/pipe.c opens it again); for the
+ * others (sockets, the console, anonymous inodes) the target text is
+ * followed, which finds nothing but a terminal's /dev/pts/N. */
+static struct inode *fd_get_link(struct inode *link)
+{
+	const struct dentry *d = link->dentry;
+	struct file *f;
+	int fd = 0;
+
+	for (size_t i = 0; i < d->namelen; i++)
+		fd = fd * 10 + (d->name[i] - '0');
+	if (!(f = fd_get(fd)))
+		return ERR_PTR(-ENOENT); /* closed since it was listed */
+	if (f->inode && (f->inode->dentry || (f->inode->mode & S_IFMT) == S_IFIFO))
+		return f->inode;
+	return NULL;
+}
+
+static const struct inode_operations fd_link_iops = { .readlink = libfs_readlink,
+						      .get_link = fd_get_link };
+
 /* The entry for fd `fd`, made once; its name lives with it. */
 static struct inode *fd_node(int fd)
 {
@@ -258,6 +280,7 @@ static struct inode *fd_node(int fd)
 		kfree(name);
 		return NULL;
 	}
+	ino->iops = &fd_link_iops;
 	list_del(&ino->dentry->sibling); /* fd_refresh links it in */
 	return fd_nodes[fd] = ino;
 }
