@@ -1,0 +1,54 @@
+# python3 from Debian, unmodified, making processes: subprocess.run of
+# /bin/echo, check_output of a pipeline through /bin/sh, a child's exit
+# status and signal, Popen.communicate with 100 KB through pipes, a missing
+# program's FileNotFoundError; multiprocessing with the fork start method:
+# a Pool(4) mapping a function, a Process returning through a Queue.
+source tests/cli/lib/common.bash
+source tests/apps/lib.bash
+need /usr/bin/python3
+lib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+
+cat >"$scratch/procs.py" <<'PY'
+import multiprocessing, os, subprocess
+
+r = subprocess.run(["/bin/echo", "hello", "from", "echo"], capture_output=True, text=True)
+print(repr(r.stdout), r.returncode)
+print("exit status", subprocess.run(["/bin/sh", "-c", "exit 3"]).returncode)
+print("signal", subprocess.run(["/bin/sh", "-c", "kill -TERM $$"]).returncode)
+out = subprocess.check_output("printf 'b\\na\\nc\\n' | sort | tr a-z A-Z", shell=True, text=True)
+print("pipeline", repr(out))
+p = subprocess.Popen(["/bin/cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+o, _ = p.communicate(b"x" * 100000)
+print("communicate", len(o), p.returncode)
+try:
+    subprocess.check_call(["/bin/false"])
+except subprocess.CalledProcessError as e:
+    print("CalledProcessError", e.returncode)
+try:
+    subprocess.run(["/nonexistent/program"])
+except FileNotFoundError as e:
+    print("FileNotFoundError", e.errno)
+
+def square(x):
+    return x * x, os.getpid() != parent
+
+def total(q):
+    q.put(sum(range(1000)))
+
+if __name__ == "__main__":
+    parent = os.getpid()
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(4) as pool:
+        res = pool.map(square, range(20))
+    print("pool", [a for a, _ in res], "in children:", all(b for _, b in res))
+    q = ctx.Queue()
+    pr = ctx.Process(target=total, args=(q,))
+    pr.start()
+    print("queue", q.get())
+    pr.join()
+    print("exitcode", pr.exitcode)
+PY
+app_compare "subprocess and multiprocessing (fork, Pool(4))" --file "$lib" --file /bin/echo \
+	--file /bin/sh --file /bin/dash --file /usr/bin/sort --file /usr/bin/tr --file /bin/cat \
+	--file /bin/false --file "$scratch/procs.py" -- /usr/bin/python3 "$scratch/procs.py"
+finish
