@@ -159,6 +159,7 @@ GUEST_CASES=(
 	"fs_proc fs_proc none same a 'b c'"
 	"pipe pipe none same"
 	"procfd procfd none same"
+	"fadvise fadvise none same"
 	"pipe-sigpipe pipe none crash:SIGPIPE sigpipe"
 	"proc_misc proc_misc none same"
 	"unix_stream unix_stream none same"
