@@ -160,6 +160,7 @@ GUEST_CASES=(
 	"pipe pipe none same"
 	"procfd procfd none same"
 	"fadvise fadvise none same"
+	"jobctl jobctl none same"
 	"pipe-sigpipe pipe none crash:SIGPIPE sigpipe"
 	"proc_misc proc_misc none same"
 	"unix_stream unix_stream none same"

@@ -71,7 +71,10 @@ struct process {
 	uint64_t fault_addr, fault_ip; /* a fault that ended it (for the host) */
 	uint32_t uid;		       /* its real uid once ended (SIGCHLD's si_uid) */
 	int exit_signal;	       /* sent to the parent at the end: SIGCHLD, or 0 */
-	/* A child it has stopped or continued, for WUNTRACED/WCONTINUED. */
+	/* Job control: stopped by a stop signal until SIGCONT or SIGKILL
+	 * (linux/jobctl.c); the stop or the continue, for the parent's
+	 * WUNTRACED/WCONTINUED. */
+	bool stopped;
 	int stop_report;	     /* 0, or the wait status to report once */
 	struct sigpending_k pending; /* process-directed signals (signal_lock) */
 	struct proc_timers *timers;  /* alarm, itimers, POSIX timers (sys_timer.c) */

@@ -16,6 +16,7 @@
 #include "core/uaccess.h"
 #include "linux/syscall.h"
 #include "linux/process.h"
+#include "linux/jobctl.h"
 
 #define REDZONE		     128
 #define FPSTATE_ALIGN	     64
@@ -188,6 +189,13 @@ bool signal_child_autoreap(struct process *parent)
 	return a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT);
 }
 
+bool signal_child_stop_quiet(struct process *parent)
+{
+	struct thread *t = process_main_thread(parent);
+
+	return !t || (action_of(t, SIGCHLD)->flags & SA_NOCLDSTOP);
+}
+
 void *signal_state_alloc(void)
 {
 	struct thread_signals *ts = kzalloc(sizeof(*ts));
@@ -233,13 +241,13 @@ void signal_thread_exit(struct thread *t)
 	kfree(ts);
 }
 
-/* Signals whose default action is to do nothing (stop signals too: job
- * control is not there yet). */
+/* Signals whose default action is to do nothing. */
 static bool default_ignored(int sig)
 {
-	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
-	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
 }
+
+#define STOP_SIGNALS (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 
 bool signal_ignored(struct thread *t, int sig)
 {
@@ -261,13 +269,48 @@ static bool dropped(struct process *p, struct thread *t, int sig)
 	return signal_ignored(to, sig) && !(to->sigmask & SIGBIT(sig));
 }
 
+/* Discard `set` wherever it is pending in `p`.  Caller holds signal_lock. */
+static void discard_locked(struct process *p, uint64_t set)
+{
+	struct thread *t;
+
+	sigpending_discard(&p->pending, set, timer_gone);
+	list_for_each_entry(t, &p->threads, group)
+		if (t->sig)
+			sigpending_discard(&ts_of(t)->pending, set, timer_gone);
+}
+
+/* Linux's prepare_signal: what a signal does as it is sent, before any
+ * handler.  A stop signal cancels a pending SIGCONT and SIGCONT the
+ * pending stops; SIGCONT (even ignored or blocked) continues a stopped
+ * process, and so does SIGKILL (which then ends it). */
+static void prepare(struct process *p, int sig)
+{
+	uint64_t flags;
+
+	if (sig != SIGCONT && sig != SIGKILL && !(SIGBIT(sig) & STOP_SIGNALS))
+		return;
+	flags = spin_lock_irqsave(&signal_lock);
+	discard_locked(p, sig == SIGCONT ? STOP_SIGNALS : SIGBIT(SIGCONT));
+	spin_unlock_irqrestore(&signal_lock, flags);
+	if (sig == SIGKILL && p->stopped) {
+		p->stopped = false;
+		sched_wake_all();
+	} else if (sig == SIGCONT && p->stopped) {
+		jobctl_continue(p);
+	}
+}
+
 /* Queue `info` for thread `t` or, if NULL, for process `p`. */
 static int send(struct process *p, struct thread *t, const struct ksiginfo *info)
 {
 	int sig = info->signo, r;
 	uint64_t flags;
 
-	if (sig < 1 || sig > NSIG || dropped(p, t, sig))
+	if (sig < 1 || sig > NSIG)
+		return SIGPENDING_MERGED;
+	prepare(p, sig);
+	if (dropped(p, t, sig))
 		return SIGPENDING_MERGED;
 	flags = spin_lock_irqsave(&signal_lock);
 	r = sigpending_add(t ? &ts_of(t)->pending : &p->pending, info);
@@ -293,14 +336,9 @@ int signal_send_process(struct process *p, const struct ksiginfo *info)
  * wherever it is pending, blocked or not. */
 void signal_discard(int sig)
 {
-	struct process *p = process_current();
 	uint64_t flags = spin_lock_irqsave(&signal_lock);
-	struct thread *t;
 
-	sigpending_discard(&p->pending, SIGBIT(sig), timer_gone);
-	list_for_each_entry(t, &p->threads, group)
-		if (t->sig)
-			sigpending_discard(&ts_of(t)->pending, SIGBIT(sig), timer_gone);
+	discard_locked(process_current(), SIGBIT(sig));
 	spin_unlock_irqrestore(&signal_lock, flags);
 }
 
@@ -541,6 +579,10 @@ bool signal_deliver(struct regs *r, bool syscall)
 		struct sigaction_k *act = action_of(t, sig);
 		if (signal_ignored(t, sig))
 			continue; /* changed to ignored while pending */
+		if (act->handler == SIG_DFL && (SIGBIT(sig) & STOP_SIGNALS)) {
+			jobctl_stop(sig); /* back here once continued */
+			continue;
+		}
 		if (act->handler == SIG_DFL)
 			process_kill(sig, info.addr, info.addr ? r->rip : 0);
 		if (syscall)

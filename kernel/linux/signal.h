@@ -106,6 +106,10 @@ void signal_exec_thread(struct thread *t);
  * no wait: SIGCHLD ignored, or SA_NOCLDWAIT. */
 bool signal_child_autoreap(struct process *parent);
 
+/* Whether `parent` asked not to hear of its children's stops and
+ * continues (SA_NOCLDSTOP on SIGCHLD). */
+bool signal_child_stop_quiet(struct process *parent);
+
 /* A thread's signal state, to put in thread.sig before it can run (NULL
  * when out of memory); signal_thread_init() does both.  0 or -ENOMEM. */
 void *signal_state_alloc(void);

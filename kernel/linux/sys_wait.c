@@ -1,7 +1,8 @@
 /*
  * Waiting for children: wait4 and waitid (waitpid and wait are libc's, on
  * wait4).  A child that ended is a zombie (linux/process.c) until a wait
- * reports it and frees it; WNOWAIT leaves it.  Statuses are encoded as
+ * reports it and frees it; WNOWAIT leaves it.  A live child's stop or
+ * continue (linux/jobctl.c) is reported once to WUNTRACED or WCONTINUED.  Statuses are encoded as
  * Linux's (code << 8, or the signal).  Semantics: Linux's kernel/exit.c
  * (do_wait, eligible_child, wait_task_zombie), man 2 wait.
  */
@@ -24,12 +25,13 @@
 #define WAIT4_OPTS  (WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)
 #define WAITID_OPTS                                                                                \
 	(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WCLONE | __WALL)
-#define P_ALL	      0
-#define P_PID	      1
-#define P_PGID	      2
-#define P_PIDFD	      3
-#define SIGCHLD_NR    17
-#define WCOREFLAG     0x80
+#define P_ALL	       0
+#define P_PID	       1
+#define P_PGID	       2
+#define P_PIDFD	       3
+#define SIGCHLD_NR     17
+#define WCOREFLAG      0x80
+#define WAIT_CONTINUED 0xffff /* a continue's wait status (linux/jobctl.c) */
 
 /* Which children a wait is for (Linux's struct wait_opts). */
 struct wait_req {
@@ -50,8 +52,17 @@ static bool eligible(const struct process *c, const struct wait_req *w)
 	return (c->exit_signal != SIGCHLD_NR) == !!(w->options & __WCLONE);
 }
 
-/* A zombie child the wait may report, or NULL; *any: an eligible child
- * exists at all. */
+/* A live child's stop (WUNTRACED) or continue (WCONTINUED) the wait
+ * asked for (linux/jobctl.c records them). */
+static bool stop_wanted(const struct process *c, const struct wait_req *w)
+{
+	if (c->state != PROCESS_LIVE || !c->stop_report)
+		return false;
+	return w->options & (c->stop_report == WAIT_CONTINUED ? WCONTINUED : WUNTRACED);
+}
+
+/* A child the wait may report (a zombie, or a stop or continue), or NULL;
+ * *any: an eligible child exists at all. */
 static struct process *find_zombie(const struct wait_req *w, bool *any)
 {
 	struct process *c;
@@ -61,7 +72,7 @@ static struct process *find_zombie(const struct wait_req *w, bool *any)
 		if (!eligible(c, w))
 			continue;
 		*any = true;
-		if (c->state == PROCESS_ZOMBIE && (w->options & WEXITED))
+		if ((c->state == PROCESS_ZOMBIE && (w->options & WEXITED)) || stop_wanted(c, w))
 			return c;
 	}
 	return NULL;
@@ -123,11 +134,14 @@ long sys_wait4(int pid, uint64_t ustatus, int options, uint64_t uru)
 	c = do_wait(&w);
 	if (IS_ERR_OR_NULL(c))
 		return c ? PTR_ERR(c) : 0;
-	status = c->status;
+	status = c->state == PROCESS_LIVE ? c->stop_report : c->status;
 	cpid = c->pid;
 	if ((ustatus && copy_to_user(ustatus, &status, sizeof(status))) || put_rusage(uru, c))
 		return -EFAULT; /* the child stays a zombie, as on Linux */
-	process_reap(c);
+	if (c->state == PROCESS_LIVE)
+		c->stop_report = 0; /* reported once */
+	else
+		process_reap(c);
 	return cpid;
 }
 
@@ -142,7 +156,11 @@ static long put_waitinfo(uint64_t uinfo, const struct process *c)
 		info.signo = SIGCHLD_NR;
 		info.pid = c->pid;
 		info.uid = c->uid;
-		if (c->status & 0x7f) {
+		if (c->state == PROCESS_LIVE) { /* a stop or a continue */
+			bool cont = c->stop_report == WAIT_CONTINUED;
+			info.code = cont ? CLD_CONTINUED : CLD_STOPPED;
+			info.status = cont ? SIGCONT : (c->stop_report >> 8) & 0xff;
+		} else if (c->status & 0x7f) {
 			info.code = (c->status & WCOREFLAG) ? CLD_DUMPED : CLD_KILLED;
 			info.status = c->status & 0x7f;
 		} else {
@@ -187,7 +205,11 @@ long sys_waitid(int idtype, int id, uint64_t uinfo, int options, uint64_t uru)
 		return PTR_ERR(c);
 	if (put_waitinfo(uinfo, c) || (c && put_rusage(uru, c)))
 		return -EFAULT;
-	if (c && !(options & WNOWAIT))
-		process_reap(c);
+	if (c && !(options & WNOWAIT)) {
+		if (c->state == PROCESS_LIVE)
+			c->stop_report = 0;
+		else
+			process_reap(c);
+	}
 	return 0;
 }

@@ -13,7 +13,7 @@ need /bin/busybox
 
 tools=()
 for t in /bin/sh /bin/dash /usr/bin/tr /usr/bin/sort /usr/bin/head /usr/bin/sleep /usr/bin/cat \
-	/usr/bin/wc /usr/bin/diff /usr/bin/timeout /usr/bin/xargs /usr/bin/env; do
+	/usr/bin/wc /usr/bin/diff /usr/bin/timeout /usr/bin/xargs /usr/bin/env /usr/bin/sed; do
 	tools+=(--file "$t")
 done
 
@@ -61,7 +61,8 @@ for sh in /bin/dash /bin/bash "/bin/busybox sh"; do
 		--file "$scratch/posix.sh" -- $sh "$scratch/posix.sh"
 done
 
-# bash's own: process substitution (/dev/fd/63), coproc, wait -n, CHLD traps.
+# bash's own: process substitution (/dev/fd/63), coproc, wait -n, CHLD
+# traps, job control (set -m, fg, a job stopped and continued).
 cat >"$scratch/bash.sh" <<'EOF'
 echo "process substitution: $(cat <(echo through /dev/fd))"
 diff <(printf 'a\nb\n') <(printf 'a\nc\n'); echo "diff: $?"
@@ -77,8 +78,14 @@ trap - CHLD
 echo "CHLD traps ran: $((n >= 1))"
 [ "$BASHPID" = "$$" ] && echo "BASHPID is \$\$"; ( [ "$BASHPID" != "$$" ] && echo "BASHPID differs in a subshell" )
 ulimit -n 256; sh -c 'ulimit -n'
+set -m # job control: each job its own group, stopped and continued
+sleep 0.1 & fg %+ >/dev/null; echo "fg: $?"
+(kill -STOP $BASHPID; echo "resumed") &
+until jobs -s >/tmp/shells_jobs && [ -s /tmp/shells_jobs ]; do sleep 0.05; done
+jobs -s | sed 's/^\[[0-9]*\]/[N]/'
+kill -CONT %+; wait %+; echo "after SIGCONT: $?"
 EOF
-app_compare "bash: process substitution, coproc, wait -n, CHLD trap" "${tools[@]}" \
+app_compare "bash: process substitution, coproc, wait -n, CHLD trap, job control" "${tools[@]}" \
 	--file "$scratch/bash.sh" -- /bin/bash "$scratch/bash.sh"
 
 # An entrypoint: setup, then exec "$@" (the command replaces the shell).
@@ -93,5 +100,5 @@ EOF
 chmod +x "$scratch/entrypoint.sh"
 app_compare "entrypoint script as PROGRAM: exec \"\$@\"" "${tools[@]}" --file /usr/bin/mkdir -- \
 	"$scratch/entrypoint.sh" /bin/sh -c 'echo "state: $APP_STATE, args: $*"; exit 3' x a b
-rm -rf /tmp/shells_bg.out /tmp/shells_fd3 /tmp/shells_app # the native runs' files
+rm -rf /tmp/shells_bg.out /tmp/shells_fd3 /tmp/shells_app /tmp/shells_jobs # the native runs' files
 finish
