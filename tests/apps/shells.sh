@@ -61,6 +61,12 @@ for sh in /bin/dash /bin/bash "/bin/busybox sh"; do
 		--file "$scratch/posix.sh" -- $sh "$scratch/posix.sh"
 done
 
+# busybox alone: its sh runs its own applets (tr, wc, ls, seq, xargs, sleep)
+# in child processes, nothing else packed.
+app_compare "busybox sh with its applets only" -- /bin/busybox sh -c \
+	'echo hello world | tr a-z A-Z | wc -c; ls /proc/self/ >/dev/null && echo ls; seq 3 | xargs echo
+	(sleep 0.1; echo subshell) & wait; echo $(($(echo 5) + 1))'
+
 # bash's own: process substitution (/dev/fd/63), coproc, wait -n, CHLD
 # traps, job control (set -m, fg, a job stopped and continued).
 cat >"$scratch/bash.sh" <<'EOF'
