@@ -1,7 +1,8 @@
 # git from Debian, unmodified, in /tmp: init, add, commit (identity and
 # dates given, so the hashes are the host's), log --oneline, status, diff
-# --stat, cat-file, and gc (which runs pack-refs, reflog, repack and
-# pack-objects as child processes).  git forks and execs its helpers from
+# --stat, cat-file, gc (which runs pack-refs, reflog, repack and
+# pack-objects as child processes), a local clone (upload-pack and
+# index-pack talking through pipes), a branch merged.  git forks and execs its helpers from
 # /usr/lib/git-core, packed with --file.
 source tests/cli/lib/common.bash
 source tests/apps/lib.bash
@@ -28,9 +29,15 @@ g cat-file -p 'HEAD^{tree}'
 g gc -q
 g count-objects -v | grep -E '^(count|in-pack|packs):'
 g log --format='%h %an %s' | cat
+rm -rf /tmp/gitapp-clone
+g clone -q /tmp/gitapp /tmp/gitapp-clone && cd /tmp/gitapp-clone
+g checkout -q -b topic && echo topic >t.txt && g add t.txt && g commit -q -m topic
+g checkout -q main && g merge -q --no-edit topic
+g log --oneline --graph
+g branch -a
 EOF
-app_compare "init, add, commit, log, gc in /tmp" --file /usr/bin/git --file /usr/lib/git-core \
-	--file /bin/rm --file /bin/mkdir --file /bin/grep --file /bin/cat --file "$scratch/git.sh" \
+app_compare "init, add, commit, log, gc, clone, merge in /tmp" --file /usr/bin/git --file /usr/lib/git-core \
+	--file /usr/share/git-core/templates --file /bin/rm --file /bin/mkdir --file /bin/grep --file /bin/cat --file "$scratch/git.sh" \
 	-- /bin/bash "$scratch/git.sh"
-rm -rf /tmp/gitapp # the native run's repository
+rm -rf /tmp/gitapp /tmp/gitapp-clone # the native run's repositories
 finish
