@@ -6,7 +6,8 @@
  * Checked: /dev/fd's target; reading a pipe through its read end's link and
  * writing it through its write end's (each a new end: the pipe lives while
  * any is open, EOF comes when every writer is gone); a removed tmpfs file
- * read again with its own offset; a closed descriptor's link is ENOENT.
+ * read again with its own offset; a closed descriptor's link is ENOENT;
+ * stdout and stderr written through their links.
  */
 #include "guest.h"
 
@@ -69,6 +70,19 @@ static void removed_file(void)
 			ENOENT);
 }
 
+/* fds 1 and 2 reopened (appending, since natively they may be files whose
+ * offset the reopened file does not share): the program's last output. */
+static int std_streams(void)
+{
+	static const char out[] = "written through /dev/fd/1\n",
+			  err[] = "through /proc/self/fd/2\n";
+	int o = open_fd_link("/dev/fd", 1, O_WRONLY | O_APPEND);
+	int e = open_fd_link("/proc/self/fd", 2, O_WRONLY | O_APPEND);
+
+	return o >= 0 && e >= 0 && write(o, out, sizeof(out) - 1) == sizeof(out) - 1 &&
+	       write(e, err, sizeof(err) - 1) == sizeof(err) - 1;
+}
+
 int main(void)
 {
 	char target[PATH_MAX];
@@ -78,5 +92,6 @@ int main(void)
 	guest_check("/dev/fd -> /proc/self/fd", !strcmp(target, "/proc/self/fd"));
 	pipe_ends();
 	removed_file();
-	return guest_bad != 0;
+	fflush(stdout);
+	return guest_bad != 0 || !std_streams();
 }
