@@ -4,7 +4,9 @@
 # program's FileNotFoundError; start_new_session, pass_fds and close_fds,
 # a timeout's kill, preexec_fn, os.posix_spawn, a child stopped (WUNTRACED)
 # and terminated; multiprocessing with the fork start method:
-# a Pool(4) mapping a function, a Process returning through a Queue.
+# a Pool(4) mapping a function, a Process returning through a Queue, four
+# counting into a shared Value under a Lock (/dev/shm semaphore, MAP_SHARED),
+# a Pipe.  (spawn and forkserver work too, but take 25 s under TCG.)
 source tests/cli/lib/common.bash
 source tests/apps/lib.bash
 need /usr/bin/python3
@@ -63,6 +65,14 @@ def square(x):
 def total(q):
     q.put(sum(range(1000)))
 
+def count(v, lock):
+    for _ in range(100):
+        with lock:
+            v.value += 1
+
+def answer(conn):
+    conn.send(os.getpid() != os.getppid())
+
 if __name__ == "__main__":
     parent = os.getpid()
     ctx = multiprocessing.get_context("fork")
@@ -75,6 +85,18 @@ if __name__ == "__main__":
     print("queue", q.get())
     pr.join()
     print("exitcode", pr.exitcode)
+    lock, v = ctx.Lock(), ctx.Value("i", 0)
+    ps = [ctx.Process(target=count, args=(v, lock)) for _ in range(4)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
+    print("a shared Value under a Lock:", v.value)
+    a, b = ctx.Pipe()
+    pr = ctx.Process(target=answer, args=(b,))
+    pr.start()
+    print("Pipe:", a.recv())
+    pr.join()
 PY
 app_compare "subprocess and multiprocessing (fork, Pool(4))" --file "$lib" --file /bin/echo \
 	--file /bin/sh --file /bin/dash --file /usr/bin/sort --file /usr/bin/tr --file /bin/cat \
