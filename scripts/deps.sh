@@ -6,6 +6,7 @@ set -euo pipefail
 need=(gcc make binutils libc6-dev linux-libc-dev musl-tools qemu-system-x86 cpio coreutils
 	sqlite3 lua5.4 busybox-static python3 perl gzip grep sed iproute2
 	redis-server redis-tools nginx-light curl golang-go \
+	git # tests/apps/git.sh (bash and dash, tests/apps/shells.sh, are Essential)
 	dpkg-dev xz-utils # dpkg-source unpacks lwIP's source package (scripts/lwip.sh)
 	clang libclang-rt-14-dev # the host fuzz targets: clang -fsanitize=fuzzer (tests/fuzz)
 	genisoimage cloud-image-utils dosfstools mtools # cloud-init seeds for the unit tests of kernel/lib's ISO 9660 and FAT readers

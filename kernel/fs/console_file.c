@@ -179,6 +179,16 @@ static struct file *terminal_open(struct inode *ino, unsigned flags)
 
 static const struct file_ops terminal_node_ops = { .open = terminal_open };
 
+/* A stream that is no terminal, opened again through /proc/PID/fd/N (or
+ * /dev/fd/N): a new file of the same stream, as reopening the pipe it
+ * stands for would give. */
+static struct file *stream_open(struct inode *ino, unsigned flags)
+{
+	return console_file((int)(ino - console_inode), flags);
+}
+
+static const struct file_ops stream_node_ops = { .open = stream_open };
+
 /* The host's terminal was resized: SIGWINCH to the foreground group, as
  * Linux's tty_do_resize sends it.  Interrupt context. */
 static void console_resized(void)
@@ -221,6 +231,7 @@ void console_files_init(const bool tty[3])
 		console_inode[i].mode = S_IFIFO | 0600;
 		console_inode[i].ino = 1000 + i;
 		console_inode[i].nlink = 1;
+		console_inode[i].fops = &stream_node_ops;
 		f = console_file(i, i == 0 ? O_RDONLY : O_WRONLY);
 		if (IS_ERR(f))
 			boot_out_of_memory("fds 0-2");

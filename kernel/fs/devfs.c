@@ -1,7 +1,8 @@
 /*
  * /dev: the character devices programs expect (null, zero, full, random,
  * urandom, tty, console) and stdin, stdout and stderr, which reopen the
- * program's fds 0-2 as Linux's /proc/self/fd links do; ptmx and the pts
+ * program's fds 0-2 as Linux's /proc/self/fd links do; the fd link to
+ * /proc/self/fd; ptmx and the pts
  * directory of the pseudo-terminals (fs/pty.c); /dev/shm (tmpfs).  Device numbers are
  * Linux's (Documentation/admin-guide/devices.txt).
  */
@@ -167,6 +168,10 @@ void devfs_init(void)
 			ino->gid = cred_current()->gid;
 		}
 	}
+	/* /dev/fd, as udev and container runtimes make it: bash's process
+	 * substitution passes "/dev/fd/63" to the commands it runs. */
+	if (vfs_symlink(dev, "fd", 2, "/proc/self/fd", 13))
+		boot_out_of_memory("/dev/fd");
 	pty_init(dev);
 	blkdev_init(dev, &devfs_sb);
 	/* /dev/shm, as Linux mounts it: where shm_open and sem_open (glibc and

@@ -269,11 +269,14 @@ static void pipe_release(struct file *f)
 	uint64_t flags = spin_lock_irqsave(&p->lock);
 	bool last;
 
-	if (!file_writable(f)) /* the read end */
+	if (file_readable(f))
 		p->readers--;
-	else
+	if (file_writable(f))
 		p->writers--;
-	last = !p->readers && !p->writers;
+	/* An O_PATH descriptor opened through /proc/PID/fd holds the inode
+	 * (vfs_iget) but no end: the pipe must outlive it, and is then kept
+	 * for good (it has no filesystem to evict it; a rare, small leak). */
+	last = !p->readers && !p->writers && !p->inode.refs;
 	spin_unlock_irqrestore(&p->lock, flags);
 	/* The inode belongs to the pipe, not to a tree: file_put must not drop
 	 * a reference on it once the pipe may be gone. */
@@ -418,6 +421,34 @@ static struct file *pipe_end(struct pipe *p, unsigned flags)
 	return f;
 }
 
+/*
+ * The pipe opened again through its inode (/proc/PID/fd/N, Linux's
+ * fifo_open): a new end file that counts as a reader, a writer or, with
+ * O_RDWR, both.  Unlike a FIFO's open it never waits for the other end:
+ * the pipe had both when it was made.  Called with a descriptor on the
+ * pipe held, so the pipe is alive.
+ */
+static struct file *pipe_reopen(struct inode *ino, unsigned flags)
+{
+	struct pipe *p = container_of(ino, struct pipe, inode);
+	struct file *f;
+	uint64_t irq;
+
+	if ((flags & O_ACCMODE) == O_ACCMODE)
+		return ERR_PTR(-EINVAL);
+	if (!(f = pipe_end(p, flags & (O_ACCMODE | O_NONBLOCK | O_DIRECT))))
+		return ERR_PTR(-ENOMEM);
+	irq = spin_lock_irqsave(&p->lock);
+	if (file_readable(f))
+		p->readers++;
+	if (file_writable(f))
+		p->writers++;
+	spin_unlock_irqrestore(&p->lock, irq);
+	return f;
+}
+
+static const struct file_ops pipe_inode_ops = { .open = pipe_reopen };
+
 int pipe_create(struct file *ends[2], unsigned flags, void (*broken)(void))
 {
 	static uint64_t next_ino = 1;
@@ -430,6 +461,7 @@ int pipe_create(struct file *ends[2], unsigned flags, void (*broken)(void))
 	p->bufs = kzalloc(p->nslots * sizeof(*p->bufs));
 	p->inode.ino = next_ino++;
 	p->inode.mode = PIPE_MODE;
+	p->inode.fops = &pipe_inode_ops;
 	cred_new_owner(&p->inode.uid, &p->inode.gid);
 	p->inode.nlink = 1;
 	p->inode.atime = p->inode.mtime = p->inode.ctime = vfs_now();

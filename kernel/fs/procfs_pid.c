@@ -345,6 +345,29 @@ static void fd_target(struct file *f, char *out, size_t n)
 		fmt_snprintf(out, n, "anon_inode:[%lu]", ino->ino);
 }
 
+/* fd/N opens the file itself, as Linux's magic links do: a file in a tree
+ * (a removed one too) and a pipe (fs/pipe.c opens it again), of the
+ * process the directory describes; for the others (sockets, the console,
+ * anonymous inodes) the target text is followed, which finds nothing but a
+ * terminal's /dev/pts/N. */
+static struct inode *fd_get_link(struct inode *link)
+{
+	struct procfs_proc p;
+	struct file *f;
+	int flags;
+
+	if (proc_of(link, &p) || !p.thread)
+		return ERR_PTR(-ENOENT);
+	if (!(f = fdt_file(p.thread->files, name_num(link->dentry), &flags)))
+		return ERR_PTR(-ENOENT); /* closed since it was listed */
+	if (f->inode && (f->inode->dentry || (f->inode->mode & S_IFMT) == S_IFIFO))
+		return f->inode;
+	return NULL;
+}
+
+static const struct inode_operations fd_link_iops = { .readlink = libfs_readlink,
+						      .get_link = fd_get_link };
+
 /* fdinfo/N (Linux's seq_show): position, flags (octal, O_CLOEXEC from the
  * descriptor's flag) and inode. */
 static long gen_fdinfo(struct inode *ino, char *buf, size_t n)
@@ -409,6 +432,8 @@ static struct inode *fd_node(struct pid_tree *t, int fd, bool info)
 	if (info) {
 		ino->generate = gen_fdinfo;
 		ino->fops = &procfs_gen_ops;
+	} else {
+		ino->iops = &fd_link_iops;
 	}
 	list_del(&ino->dentry->sibling); /* fd_refresh links it in */
 	return *slot = ino;

@@ -263,6 +263,28 @@ static struct inode *step(struct inode *dir, const char *name, size_t len)
 	return c ? mount_cross(c)->inode : ERR_PTR(-ENOENT);
 }
 
+static struct inode *lookup_depth(struct inode *dir, const char *path, bool follow, int *links);
+
+/* What symlink `link` in `dir` leads to: the inode a magic link names, or
+ * its target text looked up from `dir`. */
+static struct inode *follow_link(struct inode *dir, struct inode *link, int *links)
+{
+	const struct inode_operations *ops = vfs_iops(link);
+	struct inode *next;
+	char *target;
+
+	if (++*links > SYMLOOP_MAX)
+		return ERR_PTR(-ELOOP);
+	if (ops->get_link && (next = ops->get_link(link)))
+		return next;
+	/* On the heap: symlinks nest up to SYMLOOP_MAX deep. */
+	if (IS_ERR(target = vfs_readlink(link)))
+		return (struct inode *)target;
+	next = lookup_depth(dir, target, true, links);
+	kfree(target);
+	return next;
+}
+
 static struct inode *lookup_depth(struct inode *dir, const char *path, bool follow, int *links)
 {
 	struct inode *cur = path[0] == '/' ? &root : dir;
@@ -287,18 +309,9 @@ static struct inode *lookup_depth(struct inode *dir, const char *path, bool foll
 		if (IS_ERR(next))
 			return next;
 		bool last = !*end || !end[strspn(end, "/")];
-		if (S_ISLNK(next->mode) && (!last || follow || *end == '/')) {
-			/* On the heap: symlinks nest up to SYMLOOP_MAX deep. */
-			char *target;
-			if (++*links > SYMLOOP_MAX)
-				return ERR_PTR(-ELOOP);
-			if (IS_ERR(target = vfs_readlink(next)))
-				return (struct inode *)target;
-			next = lookup_depth(cur, target, true, links);
-			kfree(target);
-			if (IS_ERR(next))
+		if (S_ISLNK(next->mode) && (!last || follow || *end == '/'))
+			if (IS_ERR(next = follow_link(cur, next, links)))
 				return next;
-		}
 		if (*end == '/' && !S_ISDIR(next->mode))
 			return ERR_PTR(-ENOTDIR);
 		cur = next;

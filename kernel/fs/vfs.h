@@ -120,6 +120,11 @@ struct inode_operations {
 	/* Copy symlink `ino`'s target (at most `n` bytes, no NUL): its
 	 * length or -errno. */
 	long (*readlink)(struct inode *ino, char *buf, size_t n);
+	/* Optional, symlinks: the inode a "magic" link stands for (Linux's
+	 * proc_fd_link: /proc/PID/fd/N names the open file itself, so a pipe
+	 * or a removed file can be opened again through it), NULL to follow
+	 * the target text instead, or ERR_PTR(-errno). */
+	struct inode *(*get_link)(struct inode *link);
 	/* Change what `a` names of `ino` (any type; checked by the caller):
 	 * 0, or for VFS_ATTR_SIZE what tmpfs_truncate gives.  NULL: the
 	 * inode's fields are all there is (libfs_setattr, Linux's
@@ -338,6 +343,7 @@ int vfs_runfile(const char *name, const uint8_t **data, size_t *size);
 extern const struct inode_operations libfs_ro_iops, libfs_rw_iops;
 struct dentry *libfs_lookup(struct inode *dir, const char *name, size_t len);
 void libfs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx);
+long libfs_readlink(struct inode *ino, char *buf, size_t n);
 int libfs_setattr(struct inode *ino, const struct vfs_iattr *a);
 
 /* The operations of `ino`: its own, its filesystem's, or the read-only

@@ -369,7 +369,10 @@ void process_stop(int sig)
 {
 	struct process *p = process_current();
 
-	if (sig != SIGSTOP && pgrp_orphaned(p->pgid))
+	/* PID 1 is the instance's init: as a container's, it does not stop
+	 * (nothing inside could continue it).  Linux discards SIGTSTP, SIGTTIN
+	 * and SIGTTOU in an orphaned group. */
+	if (p == init_proc || (sig != SIGSTOP && pgrp_orphaned(p->pgid)))
 		return;
 	if (!p->stopped) {
 		p->stopped = true;

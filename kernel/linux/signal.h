@@ -113,6 +113,10 @@ struct sigaction_k *signal_action_of(struct process *p, int sig);
  * no wait: SIGCHLD ignored, or SA_NOCLDWAIT. */
 bool signal_child_autoreap(struct process *parent);
 
+/* Whether `parent` asked not to hear of its children's stops and
+ * continues (SA_NOCLDSTOP on SIGCHLD). */
+bool signal_child_stop_quiet(struct process *parent);
+
 /* A thread's signal state, to put in thread.sig before it can run (NULL
  * when out of memory); signal_thread_init() does both.  0 or -ENOMEM. */
 void *signal_state_alloc(void);

@@ -1,6 +1,6 @@
 /*
  * System calls that change files and the tree: open with O_CREAT, mkdir,
- * unlink, rmdir, rename, link, symlink, truncate, fallocate, sync, times,
+ * unlink, rmdir, rename, link, symlink, truncate, fallocate, fadvise, sync, times,
  * modes and owners, umask, statfs.  The checks of the tree itself are in
  * fs/namei.c; file data in fs/tmpfs.c; who may do what in fs/perm.c.  A
  * read-only filesystem (the image) gives EROFS before any permission check.
@@ -15,6 +15,7 @@
 #include "fs/mount.h"
 
 #define FALLOC_FL_KEEP_SIZE 1
+#define POSIX_FADV_NOREUSE  5 /* the last advice on x86-64 (uapi/linux/fadvise.h) */
 #define UTIME_NOW	    ((1l << 30) - 1)
 #define UTIME_OMIT	    ((1l << 30) - 2)
 #define NSEC		    1000000000ull
@@ -280,6 +281,22 @@ long sys_fsync(long fd)
 long sys_fdatasync(long fd)
 {
 	return sys_fsync(fd);
+}
+
+/* A hint about how a file will be read: memory is the medium, so there is
+ * nothing to do, but Linux's errors come in its order (generic_fadvise):
+ * a pipe before the arguments. */
+long sys_fadvise64(long fd, int64_t off, int64_t len, long advice)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	if ((f->inode->mode & S_IFMT) == S_IFIFO)
+		return -ESPIPE;
+	if (len < 0 || advice < 0 || advice > POSIX_FADV_NOREUSE)
+		return -EINVAL;
+	return 0;
 }
 
 long sys_fallocate(long fd, long mode, int64_t off, int64_t len)

@@ -84,7 +84,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_statx] = SYS(sys_statx, "fsxxp"),
 	[__NR_faccessat2] = SYS(sys_faccessat2, "fsox"),
 	/* sys_fs.c: changing the tree and files: create, remove, rename, link, modes,
-	 * owners, times, truncate, sync; statfs */
+	 * owners, times, truncate, sync, fadvise; statfs */
 	[__NR_fsync] = SYS(sys_fsync, "f"),
 	[__NR_fdatasync] = SYS(sys_fdatasync, "f"),
 	[__NR_truncate] = SYS(sys_truncate, "sd"),
@@ -105,6 +105,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_utime] = SYS(sys_utime, "sp"),
 	[__NR_statfs] = SYS(sys_statfs, "sp"),
 	[__NR_fstatfs] = SYS(sys_fstatfs, "fp"),
+	[__NR_fadvise64] = SYS(sys_fadvise64, "fddd"),
 	[__NR_utimes] = SYS(sys_utimes, "sp"),
 	[__NR_mkdirat] = SYS(sys_mkdirat, "fso"),
 	[__NR_fchownat] = SYS(sys_fchownat, "fsddx"),
