@@ -171,11 +171,13 @@ static void crash_workload(void)
 	block_size = fs.block_size;
 	CHECK_EQ(ext4_namei(&fs, "/", &root), 0);
 	for (i = 0; i < CRASH_FILES; i++) {
-		size_t len = crash_file(i, data);
+		size_t len;
 
+		/* The churn first: blocks it frees must not take p's data before the commit. */
+		crash_churn(&fs, &root, i, data);
+		len = crash_file(i, data);
 		crash_name(p, "p", i);
 		CHECK_EQ(crash_make(&fs, &root, p, data, len, &in), 0);
-		crash_churn(&fs, &root, i, data);
 		CHECK_EQ(ext4_sync(&fs), 0);
 		acked[i] = cd.nev;
 	}
@@ -290,8 +292,8 @@ static void crash_at(size_t n, bool subset, uint32_t *rnd)
 		       subset ? " (with a subset of unflushed writes)" : "");
 }
 
-/* Run the workload on a fresh image made by mkfs.ext4 @opts. */
-static void crash_setup(const char *opts)
+/* A fresh image made by mkfs.ext4 @opts on the device, nothing recorded yet. */
+static void crash_load(const char *opts)
 {
 	size_t len = 0;
 
@@ -305,7 +307,6 @@ static void crash_setup(const char *opts)
 	memset(acked, 0, sizeof(acked));
 	memcpy(cd.img, base, len);
 	crash_ext4_dev.nr_blocks = len / EXT4_DEV_BLOCK;
-	crash_workload();
 }
 
 /*
@@ -322,6 +323,13 @@ static void crash_every_flush_point(void)
 		if (cd.ev[n].flush)
 			crash_at(n, false, NULL);
 	crash_at(cd.nev, false, NULL);
+}
+
+/* Run the workload on a fresh image made by mkfs.ext4 @opts. */
+static void crash_setup(const char *opts)
+{
+	crash_load(opts);
+	crash_workload();
 }
 
 TEST(ext4_survives_a_power_cut_anywhere_1k)
@@ -349,29 +357,91 @@ TEST(ext4_survives_a_power_cut_anywhere_4k)
 	crash_every_flush_point();
 }
 
-/* debugfs reads our log: a transaction left committed but not checkpointed shows its blocks. */
-TEST(ext4_log_reads_in_debugfs)
+/*
+ * Cut at the first flush after which the log holds a committed transaction
+ * not yet checkpointed (debugfs finds its commit block); the image saved in
+ * img.  Whether there was one.
+ */
+static bool crash_cut_committed(void)
 {
 	char cmd[4400];
-	bool found = false;
 	size_t n;
 
 	snprintf(cmd, sizeof(cmd),
 		 "debugfs -R logdump %s 2>/dev/null | grep -q 'Found expected sequence .*commit "
 		 "block'",
 		 img);
-	crash_setup("-b 1024");
-	for (n = 0; n < cd.nev && !found; n++) {
+	for (n = 0; n < cd.nev; n++) {
 		if (!cd.ev[n].flush)
 			continue;
 		crash_cut(n + 1, false, NULL);
-		found = crash_log_pending() && crash_save(img) && system(cmd) == 0;
+		if (crash_log_pending() && crash_save(img) && system(cmd) == 0)
+			return true;
 	}
-	CHECK(found);
+	return false;
+}
+
+/* debugfs reads our log: a transaction left committed but not checkpointed shows its blocks. */
+TEST(ext4_log_reads_in_debugfs)
+{
+	crash_setup("-b 1024");
+	CHECK(crash_cut_committed());
 	CHECK(sh("debugfs -R 'logdump -a' %s 2>/dev/null | grep -q 'FS block .* logged at'", img) ==
 	      0);
 	CHECK(sh("debugfs -R logdump %s 2>/dev/null | grep -q 'No magic number.*end of journal'",
 		 img) == 0);
+}
+
+/* Block @blk of the image in @path equals @want. */
+static bool crash_block_is(const char *path, uint64_t blk, const uint8_t *want)
+{
+	size_t len;
+	uint8_t *p = host_slurp(path, &len);
+	bool same = p && (blk + 1) * block_size <= len &&
+		    memcmp(p + blk * block_size, want, block_size) == 0;
+
+	free(p);
+	return same;
+}
+
+/*
+ * A logged block that begins with the journal's magic number is escaped in
+ * the log (its first word zeroed, JBD2_FLAG_ESCAPE in its tag) and comes
+ * back whole from our replay and from e2fsck's.  The block is a free one,
+ * so its content is nobody's business but the test's.
+ */
+TEST(ext4_escapes_the_journal_magic)
+{
+	static uint8_t want[4096];
+	struct ext4_fs fs;
+	uint64_t blk;
+	size_t k;
+
+	crash_load("-b 1024");
+	cd.record = true;
+	CHECK_EQ(ext4_mount(&fs, &crash_ext4_dev, 0), 0);
+	jsb_blk = fs.jnl ? fs.jnl->sb_blk : 0;
+	block_size = fs.block_size;
+	blk = fs.blocks_count - 1; /* free in a fresh 8 MiB image */
+	for (k = 0; k < sizeof(want); k++)
+		want[k] = (uint8_t)(k * 5 + 1);
+	put_be32(want, JBD2_MAGIC);
+	CHECK_EQ(ext4_journal_dirty(&fs, blk, want), 0);
+	CHECK_EQ(ext4_sync(&fs), 0);
+	ext4_unmount(&fs);
+	cd.record = false;
+	CHECK(crash_cut_committed());
+	CHECK(memcmp(cd.img + blk * block_size, want, block_size) != 0); /* not checkpointed */
+	CHECK(sh("debugfs -R 'logdump -a' %s 2>/dev/null | grep -q 'FS block %llu logged at "
+		 ".*flags "
+		 "0x[0-9a-f]*[13579bdf])'",
+		 img, (unsigned long long)blk) == 0);
+	CHECK(sh("cp %s %s && e2fsck -fy %s >/dev/null 2>&1; [ $? -le 1 ]", img, copy, copy) == 0);
+	CHECK(crash_block_is(copy, blk, want));
+	CHECK_EQ(ext4_mount(&fs, &crash_ext4_dev, 0), 0);
+	ext4_unmount(&fs);
+	CHECK(crash_save(img));
+	CHECK(crash_block_is(img, blk, want));
 }
 
 int main(void)
@@ -385,6 +455,7 @@ int main(void)
 	RUN(ext4_survives_lost_unflushed_writes_1k);
 	RUN(ext4_survives_a_power_cut_anywhere_4k);
 	RUN(ext4_log_reads_in_debugfs);
+	RUN(ext4_escapes_the_journal_magic);
 	sh("rm -rf %s", tmpdir);
 	return unit_summary();
 }
