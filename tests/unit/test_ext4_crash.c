@@ -392,6 +392,41 @@ TEST(ext4_log_reads_in_debugfs)
 		 img) == 0);
 }
 
+/*
+ * A transaction grown past a quarter of the log is committed before the
+ * next operation, without any ext4_sync: 300 directories (a directory
+ * block and an inode each) exceed the 256 blocks of a 1 MiB log's quarter.
+ * A cut anywhere in the middle still leaves a clean image.
+ */
+TEST(ext4_commits_a_growing_transaction)
+{
+	struct ext4_fs fs;
+	struct ext4_inode root, d;
+	size_t flushes = 0, k;
+	char name[32];
+	int i;
+
+	crash_load("-b 1024");
+	cd.record = true;
+	CHECK_EQ(ext4_mount(&fs, &crash_ext4_dev, 0), 0);
+	jsb_blk = fs.jnl ? fs.jnl->sb_blk : 0;
+	block_size = fs.block_size;
+	memset(acked, 0, sizeof(acked));
+	CHECK_EQ(ext4_namei(&fs, "/", &root), 0);
+	for (i = 0; i < 300; i++) {
+		crash_name(name, "dir", i);
+		CHECK_EQ(ext4_create(&fs, &root, name, strlen(name), EXT4_S_IFDIR | 0755, 0, 0,
+				     NULL, &d),
+			 0);
+	}
+	for (k = 0; k < cd.nev; k++)
+		flushes += cd.ev[k].flush;
+	CHECK(flushes >= 2 + 4); /* the mount's two, then a commit's four at least */
+	ext4_unmount(&fs);
+	cd.record = false;
+	crash_every_flush_point();
+}
+
 /* Block @blk of the image in @path equals @want. */
 static bool crash_block_is(const char *path, uint64_t blk, const uint8_t *want)
 {
@@ -456,6 +491,7 @@ int main(void)
 	RUN(ext4_survives_a_power_cut_anywhere_4k);
 	RUN(ext4_log_reads_in_debugfs);
 	RUN(ext4_escapes_the_journal_magic);
+	RUN(ext4_commits_a_growing_transaction);
 	sh("rm -rf %s", tmpdir);
 	return unit_summary();
 }

@@ -1,12 +1,12 @@
 /*
- * The ext4 journal (jbd2), recovery only: at mount, a journal marked as
+ * The ext4 journal (jbd2).  Recovery: at mount, a journal marked as
  * needing recovery is replayed as Linux's fs/jbd2/recovery.c does, in three
  * passes over the log from s_start: SCAN finds the last committed
  * transaction, REVOKE gathers the revoke records, REPLAY copies each logged
  * block home unless a revoke of the same or a later transaction cancels it.
  * Then the journal is marked empty and the superblock's needs_recovery
- * flag cleared.  Journaled writes (ordered mode) are the next step
- * (docs/architecture.md has the plan).
+ * flag cleared.  Journaling (ordered mode) is the second half of this
+ * file, after the recovery code whose helpers it shares.
  *
  * A transaction counts only if its commit block is there, with the right
  * sequence and, with csum v2/v3, a good checksum; a descriptor block with a
@@ -506,8 +506,9 @@ struct ext4_journal {
 #define JBD2_CRC32C_CHKSUM    4
 #define JBD2_COMMIT_SEC_OFF   0x30 /* h_commit_sec (be64), then h_commit_nsec */
 #define JBD2_COMMIT_NSEC_OFF  0x38
-#define JBD2_TXN_SOFT_DIVISOR 4	  /* commit before an operation once a quarter of the log is used */
-#define JBD2_FREED_SOFT_MAX   256 /* ... or this many freed ranges are held back */
+#define JBD2_TXN_SOFT_DIVISOR 4 /* commit before an operation once a quarter of the log is used, */
+#define JBD2_TXN_SOFT_MAX     512 /* or this many blocks are held (each read searches them), */
+#define JBD2_FREED_SOFT_MAX   256 /* or this many freed ranges are held back */
 
 static void *jbd2_grow(struct ext4_fs *fs, void *old, uint32_t n, uint32_t *cap, size_t size)
 {
@@ -805,7 +806,7 @@ int ext4_journal_room(struct ext4_fs *fs)
 
 	if (!jn || (jbd2_txn_len(&jn->j, jn->nbufs) <=
 			    (jn->j.maxlen - jn->j.first) / JBD2_TXN_SOFT_DIVISOR &&
-		    jn->nfreed < JBD2_FREED_SOFT_MAX))
+		    jn->nbufs < JBD2_TXN_SOFT_MAX && jn->nfreed < JBD2_FREED_SOFT_MAX))
 		return 0;
 	return ext4_journal_commit(fs);
 }

@@ -306,38 +306,6 @@ static void ext4_free_buf(struct ext4_fs *fs, uint8_t **p, size_t size)
 }
 
 /*
- * Replay the journal, then read again what it may have replaced (the
- * superblock and the group descriptors) and clear needs_recovery.  Writes
- * even on a read-only mount, as Linux does: the device must be writable.
- */
-static int ext4_recover(struct ext4_fs *fs)
-{
-	struct ext4_sb *sb = (struct ext4_sb *)fs->sb;
-	bool ro = fs->read_only;
-	size_t gdt_len = ((size_t)fs->groups * fs->desc_size + fs->block_size - 1) /
-			 fs->block_size * fs->block_size;
-	int err = ext4_journal_replay(fs);
-
-	if (err)
-		return err;
-	fs->dev->free(fs->dev->ctx, fs->gdt, gdt_len);
-	fs->gdt = NULL;
-	err = ext4_read_super(fs);
-	if (!err)
-		err = ext4_read_gdt(fs);
-	if (err)
-		return err;
-	sb->feature_incompat &= ~(uint32_t)EXT4_FEATURE_INCOMPAT_RECOVER;
-	fs->feat_incompat = sb->feature_incompat;
-	fs->read_only = false;
-	err = ext4_super_write(fs);
-	if (!err && fs->dev->flush)
-		err = fs->dev->flush(fs->dev->ctx);
-	fs->read_only = ro || fs->read_only;
-	return err;
-}
-
-/*
  * Set or clear needs_recovery in place (no transaction may be running):
  * set while the mount may leave transactions in the log, as Linux does.
  */
@@ -354,6 +322,33 @@ static int ext4_set_recover(struct ext4_fs *fs, bool on)
 	err = ext4_super_write(fs);
 	if (!err && fs->dev->flush)
 		err = fs->dev->flush(fs->dev->ctx);
+	return err;
+}
+
+/*
+ * Replay the journal, then read again what it may have replaced (the
+ * superblock and the group descriptors) and clear needs_recovery.  Writes
+ * even on a read-only mount, as Linux does: the device must be writable.
+ */
+static int ext4_recover(struct ext4_fs *fs)
+{
+	bool ro = fs->read_only;
+	size_t gdt_len = ((size_t)fs->groups * fs->desc_size + fs->block_size - 1) /
+			 fs->block_size * fs->block_size;
+	int err = ext4_journal_replay(fs);
+
+	if (err)
+		return err;
+	fs->dev->free(fs->dev->ctx, fs->gdt, gdt_len);
+	fs->gdt = NULL;
+	err = ext4_read_super(fs);
+	if (!err)
+		err = ext4_read_gdt(fs);
+	if (err)
+		return err;
+	fs->read_only = false;
+	err = ext4_set_recover(fs, false);
+	fs->read_only = ro || fs->read_only;
 	return err;
 }
 

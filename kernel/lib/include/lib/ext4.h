@@ -120,7 +120,8 @@ struct ext4_dirent {
  * Returns 0, or -EINVAL (not ext4, or an unsupported feature: fs->error
  * says which), -EUCLEAN (corrupt), -EIO, -ENOMEM, -EROFS (needs recovery on
  * a read-only device or mount).  On success fs->read_only says whether
- * writes are refused.  @dev must outlive the mount.
+ * writes are refused; a writable mount with a journal sets needs_recovery
+ * on the disk until ext4_unmount.  @dev must outlive the mount.
  */
 int ext4_mount(struct ext4_fs *fs, const struct ext4_dev *dev, unsigned flags);
 
