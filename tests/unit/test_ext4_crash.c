@@ -155,6 +155,16 @@ static void crash_churn(struct ext4_fs *fs, struct ext4_inode *root, int i, cons
 	CHECK_EQ(ext4_namei(fs, "/", root), 0);
 }
 
+/* Mount the device, recording from the mount on (it sets needs_recovery and the journal's features). */
+static void crash_mount(struct ext4_fs *fs)
+{
+	cd.record = true;
+	CHECK_EQ(ext4_mount(fs, &crash_ext4_dev, 0), 0);
+	CHECK(fs->jnl != NULL);
+	jsb_blk = fs->jnl ? fs->jnl->sb_blk : 0;
+	block_size = fs->block_size;
+}
+
 /* The workload, recorded: each step syncs one file after churn around it. */
 static void crash_workload(void)
 {
@@ -164,11 +174,7 @@ static void crash_workload(void)
 	char p[32];
 	int i;
 
-	cd.record = true; /* from the mount on: it sets needs_recovery and the journal's features */
-	CHECK_EQ(ext4_mount(&fs, &crash_ext4_dev, 0), 0);
-	CHECK(fs.jnl != NULL);
-	jsb_blk = fs.jnl ? fs.jnl->sb_blk : 0;
-	block_size = fs.block_size;
+	crash_mount(&fs);
 	CHECK_EQ(ext4_namei(&fs, "/", &root), 0);
 	for (i = 0; i < CRASH_FILES; i++) {
 		size_t len;
@@ -325,6 +331,13 @@ static void crash_every_flush_point(void)
 	crash_at(cd.nev, false, NULL);
 }
 
+/* A fresh image made by mkfs.ext4 @opts, mounted and recorded. */
+static void crash_mount_fresh(struct ext4_fs *fs, const char *opts)
+{
+	crash_load(opts);
+	crash_mount(fs);
+}
+
 /* Run the workload on a fresh image made by mkfs.ext4 @opts. */
 static void crash_setup(const char *opts)
 {
@@ -406,11 +419,7 @@ TEST(ext4_commits_a_growing_transaction)
 	char name[32];
 	int i;
 
-	crash_load("-b 1024");
-	cd.record = true;
-	CHECK_EQ(ext4_mount(&fs, &crash_ext4_dev, 0), 0);
-	jsb_blk = fs.jnl ? fs.jnl->sb_blk : 0;
-	block_size = fs.block_size;
+	crash_mount_fresh(&fs, "-b 1024");
 	memset(acked, 0, sizeof(acked));
 	CHECK_EQ(ext4_namei(&fs, "/", &root), 0);
 	for (i = 0; i < 300; i++) {
@@ -452,11 +461,7 @@ TEST(ext4_escapes_the_journal_magic)
 	uint64_t blk;
 	size_t k;
 
-	crash_load("-b 1024");
-	cd.record = true;
-	CHECK_EQ(ext4_mount(&fs, &crash_ext4_dev, 0), 0);
-	jsb_blk = fs.jnl ? fs.jnl->sb_blk : 0;
-	block_size = fs.block_size;
+	crash_mount_fresh(&fs, "-b 1024");
 	blk = fs.blocks_count - 1; /* free in a fresh 8 MiB image */
 	for (k = 0; k < sizeof(want); k++)
 		want[k] = (uint8_t)(k * 5 + 1);
