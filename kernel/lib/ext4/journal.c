@@ -822,8 +822,12 @@ static int jbd2_open_log(struct ext4_journal *jn)
 		err = ext4_bmap(j->fs, &j->inode, 0, &jn->sb_blk, &count);
 	if (err)
 		return err;
-	if (!jn->sb_blk || j->start || be32(j->sb + JBD2_BLOCKTYPE_OFF) != JBD2_SUPERBLOCK_V2)
-		return -EUCLEAN; /* recovery ran at mount: the log is empty */
+	if (!jn->sb_blk || j->start || be32(j->sb + JBD2_BLOCKTYPE_OFF) != JBD2_SUPERBLOCK_V2) {
+		/* Recovery ran at mount if needs_recovery was set: a log left now is e2fsck's to judge. */
+		j->fs->error =
+			"ext4: the journal holds a log but needs_recovery is clear, or is v1";
+		return -EUCLEAN;
+	}
 	if (j->fs->csum) {
 		j->incompat &= ~(uint32_t)JBD2_FEATURE_INCOMPAT_CSUM_V2;
 		j->incompat |= JBD2_FEATURE_INCOMPAT_CSUM_V3;
