@@ -190,6 +190,26 @@ static int ext4_block_bitmap_init(struct ext4_fs *fs, uint32_t g)
 	return 0;
 }
 
+/*
+ * A clear bit of group @g's bitmap in fs->wbuf from @from, passing over
+ * blocks freed by the running transaction (the committed state may still
+ * use them: journal.c).  @n bits, @free of them clear; n if none is clear,
+ * n + 1 if each clear one was freed by the transaction.
+ */
+static uint32_t ext4_find_clear_unfreed(const struct ext4_fs *fs, uint32_t g, uint32_t from,
+					uint32_t n, uint32_t free)
+{
+	uint64_t start = fs->first_data_block + (uint64_t)g * fs->blocks_per_group;
+	uint32_t bit = ext4_find_clear(fs, from, n), tries;
+
+	for (tries = 0; bit < n && ext4_journal_was_freed(fs, start + bit); tries++) {
+		if (tries >= free)
+			return n + 1;
+		bit = ext4_find_clear(fs, (bit + 1) % n, n);
+	}
+	return bit;
+}
+
 int ext4_alloc_block(struct ext4_fs *fs, uint64_t goal, uint64_t *blk)
 {
 	uint32_t g0, i;
@@ -214,11 +234,13 @@ int ext4_alloc_block(struct ext4_fs *fs, uint64_t goal, uint64_t *blk)
 		}
 		if (err)
 			return err;
-		bit = ext4_find_clear(
-			fs,
+		bit = ext4_find_clear_unfreed(
+			fs, g,
 			g == g0 ? (uint32_t)((goal - fs->first_data_block) % fs->blocks_per_group)
 				: 0,
-			n);
+			n, free);
+		if (bit == n + 1)
+			continue; /* every free block there was freed by the running transaction */
 		if (bit == n)
 			return -EUCLEAN; /* the descriptor said there was room */
 		fs->wbuf[bit / 8] |= (uint8_t)(1u << (bit % 8));
@@ -260,6 +282,8 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t blk, uint32_t count)
 			    ext4_gd_u16(fs, gd->free_blocks_count_lo, gd->free_blocks_count_hi) +
 				    n);
 		err = ext4_bitmap_write(fs, g, false);
+		if (!err)
+			err = ext4_journal_freed(fs, blk, n);
 		if (err)
 			return err;
 		ext4_sb_free_blocks(fs, n);

@@ -400,7 +400,7 @@ static int ext4_create_content(struct ext4_fs *fs, struct ext4_inode *dir, struc
 		in->size = tlen;
 		return ext4_inode_write(fs, in);
 	}
-	n = ext4_write(fs, in, 0, target, tlen);
+	n = ext4_write_file(fs, in, 0, target, tlen);
 	return n < 0 ? (int)n : 0;
 }
 
@@ -414,6 +414,9 @@ int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, si
 
 	if (fs->read_only)
 		return -EROFS;
+	err = ext4_journal_room(fs);
+	if (err)
+		return err;
 	if (!ext4_is_dir(dir))
 		return -ENOTDIR;
 	err = ext4_name_check(name, len);
@@ -448,6 +451,9 @@ int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size
 
 	if (fs->read_only)
 		return -EROFS;
+	err = ext4_journal_room(fs);
+	if (err)
+		return err;
 	if (ext4_is_dir(in))
 		return -EPERM;
 	if (in->links >= EXT4_LINK_MAX)
@@ -503,8 +509,10 @@ int ext4_unlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, si
 {
 	struct ext4_slot s;
 	struct ext4_inode in;
-	int err = ext4_find_inode(fs, dir, name, len, &s, &in);
+	int err = fs->read_only ? -EROFS : ext4_journal_room(fs);
 
+	if (!err)
+		err = ext4_find_inode(fs, dir, name, len, &s, &in);
 	if (err)
 		return err;
 	if (ext4_is_dir(&in))
@@ -534,7 +542,9 @@ int ext4_rmdir(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, siz
 
 	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
 		return len == 1 ? -EINVAL : -ENOTEMPTY;
-	err = ext4_find_inode(fs, dir, name, len, &s, &in);
+	err = fs->read_only ? -EROFS : ext4_journal_room(fs);
+	if (!err)
+		err = ext4_find_inode(fs, dir, name, len, &s, &in);
 	if (err)
 		return err;
 	if (!ext4_is_dir(&in))
@@ -622,7 +632,9 @@ int ext4_rename(struct ext4_fs *fs, struct ext4_inode *odir, const char *oname, 
 		return err;
 	if (!ext4_is_dir(ndir))
 		return -ENOTDIR;
-	err = ext4_find_inode(fs, odir, oname, olen, &s, &src);
+	err = fs->read_only ? -EROFS : ext4_journal_room(fs);
+	if (!err)
+		err = ext4_find_inode(fs, odir, oname, olen, &s, &src);
 	if (err)
 		return err;
 	src_dir = ext4_is_dir(&src);

@@ -189,6 +189,8 @@ int ext4_free_inode(struct ext4_fs *fs, uint32_t ino, bool dir);
 int ext4_get_block(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t *pblk);
 void ext4_touch(struct ext4_fs *fs, struct ext4_inode *in, bool mtime);
 int ext4_release_blocks(struct ext4_fs *fs, struct ext4_inode *in);
+int64_t ext4_write_file(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf,
+			size_t len);
 
 /* kernel/lib/ext4/dir.c */
 uint32_t ext4_rec_len_min(uint32_t name_len);
@@ -197,8 +199,18 @@ int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lb
 int ext4_dir_entry_ok(const struct ext4_fs *fs, const struct ext4_dir_entry *de, uint32_t off,
 		      uint32_t *rec_len);
 
-/* kernel/lib/ext4/journal.c */
+int ext4_write_data(struct ext4_fs *fs, uint64_t blk, const void *buf);
+
+/* kernel/lib/ext4/journal.c: replay, and the running transaction of a writable mount */
 int ext4_journal_replay(struct ext4_fs *fs);
+int ext4_journal_open(struct ext4_fs *fs);
+void ext4_journal_close(struct ext4_fs *fs);
+bool ext4_journal_read(struct ext4_fs *fs, uint64_t blk, void *buf);
+int ext4_journal_dirty(struct ext4_fs *fs, uint64_t blk, const void *buf);
+int ext4_journal_freed(struct ext4_fs *fs, uint64_t blk, uint32_t count);
+bool ext4_journal_was_freed(const struct ext4_fs *fs, uint64_t blk);
+int ext4_journal_commit(struct ext4_fs *fs);
+int ext4_journal_room(struct ext4_fs *fs);
 
 static inline uint64_t ext4_lo_hi(uint32_t lo, uint32_t hi)
 {

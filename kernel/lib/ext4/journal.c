@@ -1,12 +1,12 @@
 /*
- * The ext4 journal (jbd2), recovery only: at mount, a journal marked as
+ * The ext4 journal (jbd2).  Recovery: at mount, a journal marked as
  * needing recovery is replayed as Linux's fs/jbd2/recovery.c does, in three
  * passes over the log from s_start: SCAN finds the last committed
  * transaction, REVOKE gathers the revoke records, REPLAY copies each logged
  * block home unless a revoke of the same or a later transaction cancels it.
  * Then the journal is marked empty and the superblock's needs_recovery
- * flag cleared.  Journaled writes (ordered mode) are the next step
- * (docs/architecture.md has the plan).
+ * flag cleared.  Journaling (ordered mode) is the second half of this
+ * file, after the recovery code whose helpers it shares.
  *
  * A transaction counts only if its commit block is there, with the right
  * sequence and, with csum v2/v3, a good checksum; a descriptor block with a
@@ -454,5 +454,431 @@ int ext4_journal_replay(struct ext4_fs *fs)
 		dev->free(dev->ctx, j.buf, fs->block_size);
 	if (err && !fs->error)
 		fs->error = "ext4: journal recovery failed";
+	return err;
+}
+
+/*
+ * The journal's write side: ordered mode with one running transaction.
+ *
+ * Every metadata block the write path changes (ext4_write_block) is kept
+ * as a copy in the running transaction instead of being written in place,
+ * and reads see the copies (ext4_read_block).  File data goes straight to
+ * the device (ext4_write_data).  ext4_journal_commit writes, in order:
+ * the log (the journal superblock's s_start, descriptor blocks with v3
+ * tags and the copies, escaped), a flush that also makes the data written
+ * before it durable, the commit block, a flush (the commit block's FUA),
+ * then checkpoints: the copies in place, a flush, and s_start cleared
+ * (the log is empty again), a flush.  So the log never holds more than
+ * one transaction, and a crash anywhere leaves either the state before
+ * the transaction (with its data blocks possibly written: ordered mode
+ * allows it) or, after replay, the state after it.
+ *
+ * Blocks freed in the running transaction are not handed out again until
+ * it commits (ext4_journal_was_freed): the last committed state may still
+ * use them as metadata, which a data write in place would overwrite.  With
+ * the log emptied at every commit, no block logged by a transaction can be
+ * replayed after it has been reused, so no revoke record is ever needed.
+ */
+
+/* A metadata block of the running transaction. */
+struct jbd2_buf {
+	uint64_t blk;
+	uint8_t *data;
+};
+
+/* A range of blocks freed in the running transaction. */
+struct jbd2_freed {
+	uint64_t blk;
+	uint32_t count;
+};
+
+struct ext4_journal {
+	struct jbd2 j;
+	uint64_t sb_blk;  /* the journal superblock's filesystem block */
+	uint8_t *scratch; /* an escaped copy of a logged block */
+	struct jbd2_buf *bufs;
+	uint32_t nbufs, cap_bufs;
+	struct jbd2_freed *freed;
+	uint32_t nfreed, cap_freed;
+};
+
+#define JBD2_SB_CSUM_TYPE_OFF 0x50 /* s_checksum_type */
+#define JBD2_CRC32C_CHKSUM    4
+#define JBD2_COMMIT_SEC_OFF   0x30 /* h_commit_sec (be64), then h_commit_nsec */
+#define JBD2_COMMIT_NSEC_OFF  0x38
+#define JBD2_TXN_SOFT_DIVISOR 4 /* commit before an operation once a quarter of the log is used, */
+#define JBD2_TXN_SOFT_MAX     512 /* or this many blocks are held (each read searches them), */
+#define JBD2_FREED_SOFT_MAX   256 /* or this many freed ranges are held back */
+
+static void *jbd2_grow(struct ext4_fs *fs, void *old, uint32_t n, uint32_t *cap, size_t size)
+{
+	uint32_t ncap = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return old;
+	p = fs->dev->alloc(fs->dev->ctx, ncap * size);
+	if (!p)
+		return NULL;
+	if (old) {
+		memcpy(p, old, (size_t)n * size);
+		fs->dev->free(fs->dev->ctx, old, *cap * size);
+	}
+	*cap = ncap;
+	return p;
+}
+
+static struct jbd2_buf *jbd2_find(struct ext4_journal *jn, uint64_t blk)
+{
+	uint32_t i;
+
+	for (i = 0; i < jn->nbufs; i++)
+		if (jn->bufs[i].blk == blk)
+			return &jn->bufs[i];
+	return NULL;
+}
+
+bool ext4_journal_read(struct ext4_fs *fs, uint64_t blk, void *buf)
+{
+	struct jbd2_buf *b = fs->jnl ? jbd2_find(fs->jnl, blk) : NULL;
+
+	if (b)
+		memcpy(buf, b->data, fs->block_size);
+	return b != NULL;
+}
+
+int ext4_journal_dirty(struct ext4_fs *fs, uint64_t blk, const void *buf)
+{
+	struct ext4_journal *jn = fs->jnl;
+	struct jbd2_buf *b = jbd2_find(jn, blk), *nb;
+
+	if (!b) {
+		nb = jbd2_grow(fs, jn->bufs, jn->nbufs, &jn->cap_bufs, sizeof(*nb));
+		if (!nb)
+			return -ENOMEM;
+		jn->bufs = nb;
+		b = &jn->bufs[jn->nbufs];
+		b->blk = blk;
+		b->data = fs->dev->alloc(fs->dev->ctx, fs->block_size);
+		if (!b->data)
+			return -ENOMEM;
+		jn->nbufs++;
+	}
+	memcpy(b->data, buf, fs->block_size);
+	return 0;
+}
+
+int ext4_journal_freed(struct ext4_fs *fs, uint64_t blk, uint32_t count)
+{
+	struct ext4_journal *jn = fs->jnl;
+	struct jbd2_freed *f;
+
+	if (!jn)
+		return 0;
+	f = jbd2_grow(fs, jn->freed, jn->nfreed, &jn->cap_freed, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	jn->freed = f;
+	jn->freed[jn->nfreed++] = (struct jbd2_freed){ blk, count };
+	return 0;
+}
+
+bool ext4_journal_was_freed(const struct ext4_fs *fs, uint64_t blk)
+{
+	uint32_t i;
+
+	for (i = 0; fs->jnl && i < fs->jnl->nfreed; i++)
+		if (blk >= fs->jnl->freed[i].blk &&
+		    blk - fs->jnl->freed[i].blk < fs->jnl->freed[i].count)
+			return true;
+	return false;
+}
+
+/* Tags that fit in one descriptor block after the first (which carries the UUID). */
+static uint32_t jbd2_tags_per_desc(const struct jbd2 *j)
+{
+	size_t room = j->fs->block_size - JBD2_HEADER_SIZE - (jbd2_csum(j) ? JBD2_TAIL_SIZE : 0);
+
+	return (uint32_t)((room - JBD2_UUID_SIZE) / jbd2_tag_bytes(j));
+}
+
+/* Log blocks a transaction of @n blocks takes: descriptors, the blocks, the commit block. */
+static uint32_t jbd2_txn_len(const struct jbd2 *j, uint32_t n)
+{
+	uint32_t per = jbd2_tags_per_desc(j);
+
+	return n + (n + per - 1) / per + 1;
+}
+
+static int jbd2_write_log(struct jbd2 *j, uint32_t lblk, const uint8_t *buf)
+{
+	uint64_t pblk;
+	int err = jbd2_map(j, lblk, &pblk);
+
+	return err ? err : jbd2_write_fs_block(j->fs, pblk, buf);
+}
+
+static void jbd2_header(uint8_t *buf, uint32_t type, uint32_t seq)
+{
+	put_be32(buf, JBD2_MAGIC);
+	put_be32(buf + JBD2_BLOCKTYPE_OFF, type);
+	put_be32(buf + JBD2_SEQUENCE_OFF, seq);
+}
+
+/* Fill tag @tag for @b, logged as @data (escaped), in transaction @seq. */
+static void jbd2_tag(const struct jbd2 *j, uint8_t *tag, uint64_t blk, const uint8_t *data,
+		     uint32_t flags, uint32_t seq)
+{
+	bool v3 = j->incompat & JBD2_FEATURE_INCOMPAT_CSUM_V3;
+
+	memset(tag, 0, jbd2_tag_bytes(j));
+	put_be32(tag, (uint32_t)blk);
+	if (j->incompat & JBD2_FEATURE_INCOMPAT_64BIT)
+		put_be32(tag + 8, (uint32_t)(blk >> 32));
+	if (v3) {
+		uint32_t be_seq, c;
+
+		put_be32(tag + 4, flags);
+		put_be32((uint8_t *)&be_seq, seq);
+		c = crc32c_update(j->csum_seed, &be_seq, sizeof(be_seq));
+		put_be32(tag + 12, crc32c_update(c, data, j->fs->block_size));
+	} else {
+		tag[6] = (uint8_t)(flags >> 8);
+		tag[7] = (uint8_t)flags;
+	}
+}
+
+/* Checksum a descriptor block's tail (v2/v3), as jbd2_descriptor_block_csum_set. */
+static void jbd2_block_csum_set(const struct jbd2 *j, uint8_t *buf, size_t off)
+{
+	if (!jbd2_csum(j))
+		return;
+	put_be32(buf + off, 0);
+	put_be32(buf + off, crc32c_update(j->csum_seed, buf, j->fs->block_size));
+}
+
+/*
+ * Write one descriptor block at log block *@b and the blocks bufs[*@i...]
+ * after it, as many as fit; advance *@b past them and *@i.
+ */
+static int jbd2_write_desc(struct ext4_journal *jn, uint32_t *b, uint32_t *i)
+{
+	struct jbd2 *j = &jn->j;
+	size_t off = JBD2_HEADER_SIZE, tb = jbd2_tag_bytes(j);
+	size_t end = j->fs->block_size - (jbd2_csum(j) ? JBD2_TAIL_SIZE : 0);
+	uint32_t desc = *b;
+	uint8_t *tag = NULL;
+	int err;
+
+	memset(j->buf, 0, j->fs->block_size);
+	jbd2_header(j->buf, JBD2_DESCRIPTOR_BLOCK, j->seq);
+	while (*i < jn->nbufs && off + tb + (off == JBD2_HEADER_SIZE ? JBD2_UUID_SIZE : 0) <= end) {
+		const struct jbd2_buf *bf = &jn->bufs[*i];
+		uint32_t flags = off == JBD2_HEADER_SIZE ? 0 : JBD2_FLAG_SAME_UUID;
+
+		memcpy(jn->scratch, bf->data, j->fs->block_size);
+		if (be32(jn->scratch) == JBD2_MAGIC) {
+			put_be32(jn->scratch, 0);
+			flags |= JBD2_FLAG_ESCAPE;
+		}
+		tag = j->buf + off;
+		jbd2_tag(j, tag, bf->blk, jn->scratch, flags, j->seq);
+		off += tb;
+		if (!(flags & JBD2_FLAG_SAME_UUID)) {
+			memcpy(j->buf + off, j->sb + JBD2_SB_UUID_OFF, JBD2_UUID_SIZE);
+			off += JBD2_UUID_SIZE;
+		}
+		*b = jbd2_next(j, *b);
+		err = jbd2_write_log(j, *b, jn->scratch);
+		if (err)
+			return err;
+		(*i)++;
+	}
+	if (tag) { /* the last tag: set JBD2_FLAG_LAST_TAG where this format keeps the flags */
+		if (j->incompat & JBD2_FEATURE_INCOMPAT_CSUM_V3)
+			put_be32(tag + 4, be32(tag + 4) | JBD2_FLAG_LAST_TAG);
+		else
+			tag[7] |= JBD2_FLAG_LAST_TAG;
+	}
+	jbd2_block_csum_set(j, j->buf, j->fs->block_size - JBD2_TAIL_SIZE);
+	*b = jbd2_next(j, *b);
+	return jbd2_write_log(j, desc, j->buf);
+}
+
+/* The journal superblock with @start and @seq, its checksum updated. */
+static int jbd2_sb_write(struct ext4_journal *jn, uint32_t start, uint32_t seq)
+{
+	struct jbd2 *j = &jn->j;
+
+	put_be32(j->sb + JBD2_SB_SEQUENCE_OFF, seq);
+	put_be32(j->sb + JBD2_SB_START_OFF, start);
+	if (jbd2_csum(j))
+		put_be32(j->sb + JBD2_SB_CSUM_OFF, jbd2_sb_csum(j));
+	return jbd2_write_fs_block(j->fs, jn->sb_blk, j->sb);
+}
+
+static int jbd2_write_commit(struct ext4_journal *jn, uint32_t b)
+{
+	struct jbd2 *j = &jn->j;
+	int64_t sec = 0;
+	uint32_t nsec = 0;
+
+	if (j->fs->dev->now)
+		j->fs->dev->now(j->fs->dev->ctx, &sec, &nsec);
+	memset(j->buf, 0, j->fs->block_size);
+	jbd2_header(j->buf, JBD2_COMMIT_BLOCK, j->seq);
+	put_be32(j->buf + JBD2_COMMIT_SEC_OFF, (uint32_t)((uint64_t)sec >> 32));
+	put_be32(j->buf + JBD2_COMMIT_SEC_OFF + 4, (uint32_t)sec);
+	put_be32(j->buf + JBD2_COMMIT_NSEC_OFF, nsec);
+	jbd2_block_csum_set(j, j->buf, JBD2_COMMIT_CSUM_OFF);
+	return jbd2_write_log(j, b, j->buf);
+}
+
+/* Write every block of the transaction in place, then empty the log. */
+static int jbd2_checkpoint(struct ext4_journal *jn)
+{
+	struct ext4_fs *fs = jn->j.fs;
+	uint32_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < jn->nbufs; i++)
+		err = jbd2_write_fs_block(fs, jn->bufs[i].blk, jn->bufs[i].data);
+	if (!err)
+		err = jbd2_flush(fs);
+	if (!err)
+		err = jbd2_sb_write(jn, 0, jn->j.seq + 1);
+	if (!err)
+		err = jbd2_flush(fs);
+	return err;
+}
+
+static void jbd2_txn_clear(struct ext4_journal *jn)
+{
+	struct ext4_fs *fs = jn->j.fs;
+	uint32_t i;
+
+	for (i = 0; i < jn->nbufs; i++)
+		fs->dev->free(fs->dev->ctx, jn->bufs[i].data, fs->block_size);
+	jn->nbufs = 0;
+	jn->nfreed = 0;
+}
+
+int ext4_journal_commit(struct ext4_fs *fs)
+{
+	struct ext4_journal *jn = fs->jnl;
+	struct jbd2 *j = &jn->j;
+	uint32_t b = j->first, i = 0;
+	int err = 0;
+
+	if (fs->sb_dirty) {
+		err = ext4_super_write(fs);
+		if (err)
+			return err;
+		fs->sb_dirty = false;
+	}
+	if (!jn->nbufs) {
+		jn->nfreed = 0;
+		return jbd2_flush(fs);
+	}
+	if (jbd2_txn_len(j, jn->nbufs) > j->maxlen - j->first)
+		return -ENOSPC; /* one operation changed more than the log holds */
+	err = jbd2_sb_write(jn, j->first, j->seq);
+	while (!err && i < jn->nbufs)
+		err = jbd2_write_desc(jn, &b, &i);
+	if (!err)
+		err = jbd2_flush(fs); /* the log and the transaction's file data (ordered mode) */
+	if (!err)
+		err = jbd2_write_commit(jn, b);
+	if (!err)
+		err = jbd2_flush(fs);
+	if (!err)
+		err = jbd2_checkpoint(jn);
+	if (err)
+		return err;
+	j->seq++;
+	jbd2_txn_clear(jn);
+	return 0;
+}
+
+int ext4_journal_room(struct ext4_fs *fs)
+{
+	struct ext4_journal *jn = fs->jnl;
+
+	if (!jn || (jbd2_txn_len(&jn->j, jn->nbufs) <=
+			    (jn->j.maxlen - jn->j.first) / JBD2_TXN_SOFT_DIVISOR &&
+		    jn->nbufs < JBD2_TXN_SOFT_MAX && jn->nfreed < JBD2_FREED_SOFT_MAX))
+		return 0;
+	return ext4_journal_commit(fs);
+}
+
+/* Take the journal for writing: checksums v3 with metadata_csum, 64-bit tags with 64bit, as Linux sets them. */
+static int jbd2_open_log(struct ext4_journal *jn)
+{
+	struct jbd2 *j = &jn->j;
+	uint32_t count;
+	int err = jbd2_load(j);
+
+	if (!err)
+		err = ext4_bmap(j->fs, &j->inode, 0, &jn->sb_blk, &count);
+	if (err)
+		return err;
+	if (!jn->sb_blk || j->start || be32(j->sb + JBD2_BLOCKTYPE_OFF) != JBD2_SUPERBLOCK_V2) {
+		/* Recovery ran at mount if needs_recovery was set: a log left now is e2fsck's to judge. */
+		j->fs->error =
+			"ext4: the journal holds a log but needs_recovery is clear, or is v1";
+		return -EUCLEAN;
+	}
+	if (j->fs->csum) {
+		j->incompat &= ~(uint32_t)JBD2_FEATURE_INCOMPAT_CSUM_V2;
+		j->incompat |= JBD2_FEATURE_INCOMPAT_CSUM_V3;
+		j->sb[JBD2_SB_CSUM_TYPE_OFF] = JBD2_CRC32C_CHKSUM;
+	}
+	if (j->fs->feat_incompat & EXT4_FEATURE_INCOMPAT_64BIT)
+		j->incompat |= JBD2_FEATURE_INCOMPAT_64BIT;
+	put_be32(j->sb + JBD2_SB_INCOMPAT_OFF, j->incompat);
+	return jbd2_sb_write(jn, 0, j->seq);
+}
+
+void ext4_journal_close(struct ext4_fs *fs)
+{
+	struct ext4_journal *jn = fs->jnl;
+	const struct ext4_dev *dev = fs->dev;
+
+	if (!jn)
+		return;
+	fs->jnl = NULL;
+	jbd2_txn_clear(jn);
+	if (jn->bufs)
+		dev->free(dev->ctx, jn->bufs, jn->cap_bufs * sizeof(*jn->bufs));
+	if (jn->freed)
+		dev->free(dev->ctx, jn->freed, jn->cap_freed * sizeof(*jn->freed));
+	if (jn->scratch)
+		dev->free(dev->ctx, jn->scratch, fs->block_size);
+	if (jn->j.buf)
+		dev->free(dev->ctx, jn->j.buf, fs->block_size);
+	if (jn->j.sb)
+		dev->free(dev->ctx, jn->j.sb, fs->block_size);
+	dev->free(dev->ctx, jn, sizeof(*jn));
+}
+
+int ext4_journal_open(struct ext4_fs *fs)
+{
+	const struct ext4_dev *dev = fs->dev;
+	struct ext4_journal *jn = dev->alloc(dev->ctx, sizeof(*jn));
+	int err;
+
+	if (!jn)
+		return -ENOMEM;
+	memset(jn, 0, sizeof(*jn));
+	jn->j.fs = fs;
+	jn->j.buf = dev->alloc(dev->ctx, fs->block_size);
+	jn->j.sb = dev->alloc(dev->ctx, fs->block_size);
+	jn->scratch = dev->alloc(dev->ctx, fs->block_size);
+	err = jn->j.buf && jn->j.sb && jn->scratch ? jbd2_open_log(jn) : -ENOMEM;
+	if (!err)
+		err = jbd2_flush(fs);
+	fs->jnl = jn;
+	if (err)
+		ext4_journal_close(fs);
 	return err;
 }

@@ -51,15 +51,27 @@ static uint32_t ext4_dev_per_block(const struct ext4_fs *fs)
 	return fs->block_size / EXT4_DEV_BLOCK;
 }
 
+/* Read block @blk: the running transaction's copy if it holds one, else the disk's. */
 int ext4_read_block(struct ext4_fs *fs, uint64_t blk, void *buf)
 {
 	if (blk >= fs->blocks_count)
 		return -EUCLEAN;
+	if (ext4_journal_read(fs, blk, buf))
+		return 0;
 	return fs->dev->read_blocks(fs->dev->ctx, blk * ext4_dev_per_block(fs),
 				    ext4_dev_per_block(fs), buf);
 }
 
+/* Write metadata block @blk: into the running transaction with a journal, else in place. */
 int ext4_write_block(struct ext4_fs *fs, uint64_t blk, const void *buf)
+{
+	if (fs->jnl && !fs->read_only && blk < fs->blocks_count)
+		return ext4_journal_dirty(fs, blk, buf);
+	return ext4_write_data(fs, blk, buf);
+}
+
+/* Write file data block @blk in place now (ordered mode: before the transaction that maps it commits). */
+int ext4_write_data(struct ext4_fs *fs, uint64_t blk, const void *buf)
 {
 	if (fs->read_only || !fs->dev->write_blocks)
 		return -EROFS;
@@ -253,7 +265,25 @@ static int ext4_read_gdt(struct ext4_fs *fs)
 	return 0;
 }
 
-/* Write the superblock back, its checksum updated. */
+/* Log the filesystem block holding the superblock (block 0 holds it at 1024 with larger blocks). */
+static int ext4_super_log(struct ext4_fs *fs)
+{
+	uint64_t blk = EXT4_SB_OFFSET / fs->block_size;
+	uint8_t *buf = fs->dev->alloc(fs->dev->ctx, fs->block_size);
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	err = ext4_read_block(fs, blk, buf);
+	if (!err) {
+		memcpy(buf + EXT4_SB_OFFSET % fs->block_size, fs->sb, sizeof(fs->sb));
+		err = ext4_journal_dirty(fs, blk, buf);
+	}
+	fs->dev->free(fs->dev->ctx, buf, fs->block_size);
+	return err;
+}
+
+/* Write the superblock back, its checksum updated: into the running transaction with a journal. */
 int ext4_super_write(struct ext4_fs *fs)
 {
 	struct ext4_sb *sb = (struct ext4_sb *)fs->sb;
@@ -262,6 +292,8 @@ int ext4_super_write(struct ext4_fs *fs)
 		return -EROFS;
 	if (fs->csum)
 		sb->checksum = ext4_sb_csum(sb);
+	if (fs->jnl)
+		return ext4_super_log(fs);
 	return fs->dev->write_blocks(fs->dev->ctx, EXT4_SB_OFFSET / EXT4_DEV_BLOCK,
 				     sizeof(fs->sb) / EXT4_DEV_BLOCK, fs->sb);
 }
@@ -274,13 +306,32 @@ static void ext4_free_buf(struct ext4_fs *fs, uint8_t **p, size_t size)
 }
 
 /*
+ * Set or clear needs_recovery in place (no transaction may be running):
+ * set while the mount may leave transactions in the log, as Linux does.
+ */
+static int ext4_set_recover(struct ext4_fs *fs, bool on)
+{
+	struct ext4_sb *sb = (struct ext4_sb *)fs->sb;
+	int err;
+
+	if (on)
+		sb->feature_incompat |= EXT4_FEATURE_INCOMPAT_RECOVER;
+	else
+		sb->feature_incompat &= ~(uint32_t)EXT4_FEATURE_INCOMPAT_RECOVER;
+	fs->feat_incompat = sb->feature_incompat;
+	err = ext4_super_write(fs);
+	if (!err && fs->dev->flush)
+		err = fs->dev->flush(fs->dev->ctx);
+	return err;
+}
+
+/*
  * Replay the journal, then read again what it may have replaced (the
  * superblock and the group descriptors) and clear needs_recovery.  Writes
  * even on a read-only mount, as Linux does: the device must be writable.
  */
 static int ext4_recover(struct ext4_fs *fs)
 {
-	struct ext4_sb *sb = (struct ext4_sb *)fs->sb;
 	bool ro = fs->read_only;
 	size_t gdt_len = ((size_t)fs->groups * fs->desc_size + fs->block_size - 1) /
 			 fs->block_size * fs->block_size;
@@ -295,12 +346,8 @@ static int ext4_recover(struct ext4_fs *fs)
 		err = ext4_read_gdt(fs);
 	if (err)
 		return err;
-	sb->feature_incompat &= ~(uint32_t)EXT4_FEATURE_INCOMPAT_RECOVER;
-	fs->feat_incompat = sb->feature_incompat;
 	fs->read_only = false;
-	err = ext4_super_write(fs);
-	if (!err && fs->dev->flush)
-		err = fs->dev->flush(fs->dev->ctx);
+	err = ext4_set_recover(fs, false);
 	fs->read_only = ro || fs->read_only;
 	return err;
 }
@@ -310,9 +357,12 @@ void ext4_unmount(struct ext4_fs *fs)
 	size_t gdt_len = (size_t)fs->groups * fs->desc_size;
 
 	gdt_len = (gdt_len + fs->block_size - 1) / fs->block_size * fs->block_size;
+	if (!fs->read_only && fs->gdt && !ext4_sync(fs) && fs->jnl) {
+		ext4_journal_close(fs); /* the log is empty: needs_recovery can go */
+		ext4_set_recover(fs, false);
+	}
+	ext4_journal_close(fs);
 	ext4_free_buf(fs, &fs->gdt, gdt_len);
-	if (!fs->read_only)
-		ext4_sync(fs);
 	ext4_free_buf(fs, &fs->meta, fs->block_size);
 	ext4_free_buf(fs, &fs->data, fs->block_size);
 	ext4_free_buf(fs, &fs->wbuf, fs->block_size);
@@ -325,6 +375,8 @@ int ext4_sync(struct ext4_fs *fs)
 
 	if (fs->read_only)
 		return -EROFS;
+	if (fs->jnl)
+		return ext4_journal_commit(fs);
 	if (fs->sb_dirty) {
 		err = ext4_super_write(fs);
 		fs->sb_dirty = err != 0;
@@ -356,6 +408,13 @@ int ext4_mount(struct ext4_fs *fs, const struct ext4_dev *dev, unsigned flags)
 		goto out_unmount;
 	if (fs->feat_incompat & EXT4_FEATURE_INCOMPAT_RECOVER) {
 		err = ext4_recover(fs);
+		if (err)
+			goto out_unmount;
+	}
+	if (!fs->read_only && (fs->feat_compat & EXT4_FEATURE_COMPAT_HAS_JOURNAL)) {
+		err = ext4_set_recover(fs, true);
+		if (!err)
+			err = ext4_journal_open(fs);
 		if (err)
 			goto out_unmount;
 	}

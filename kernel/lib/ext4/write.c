@@ -333,8 +333,9 @@ static int ext4_block_for_write(struct ext4_fs *fs, struct ext4_inode *in, uint3
 	return ext4_get_block(fs, in, lblk, pblk);
 }
 
-int64_t ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf,
-		   size_t len)
+/* ext4_write within an operation (a symlink's target): no commit may happen first. */
+int64_t ext4_write_file(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf,
+			size_t len)
 {
 	const uint8_t *src = buf;
 	size_t done = 0;
@@ -363,7 +364,7 @@ int64_t ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, cons
 		if (err)
 			break;
 		memcpy(fs->data + boff, src + done, n);
-		err = ext4_write_block(fs, pblk, fs->data);
+		err = ext4_write_data(fs, pblk, fs->data);
 		if (err)
 			break;
 		done += n;
@@ -375,6 +376,14 @@ int64_t ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, cons
 		err = ext4_inode_write(fs, in);
 	}
 	return done && !err ? (int64_t)done : (err ? err : 0);
+}
+
+int64_t ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf,
+		   size_t len)
+{
+	int err = fs->read_only ? -EROFS : ext4_journal_room(fs);
+
+	return err ? err : ext4_write_file(fs, in, off, buf, len);
 }
 
 /* Unmap blocks >= @from from leaf @eh, freeing them (extents are sorted: trim from the end). */
@@ -457,7 +466,7 @@ static int ext4_zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t si
 	if (err)
 		return err;
 	memset(fs->data + boff, 0, fs->block_size - boff);
-	return ext4_write_block(fs, pblk, fs->data);
+	return ext4_write_data(fs, pblk, fs->data);
 }
 
 int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
@@ -467,6 +476,9 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 
 	if (fs->read_only)
 		return -EROFS;
+	err = ext4_journal_room(fs);
+	if (err)
+		return err;
 	if ((in->mode & EXT4_S_IFMT) != EXT4_S_IFREG)
 		return -EINVAL;
 	if (from > UINT32_MAX)
@@ -493,6 +505,9 @@ int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, uint
 
 	if (fs->read_only)
 		return -EROFS;
+	err = ext4_journal_room(fs);
+	if (err)
+		return err;
 	if ((in->mode & EXT4_S_IFMT) != EXT4_S_IFREG)
 		return -ENODEV; /* as fallocate(2) says for what is not a regular file */
 	if (len == 0 || end < off || (end - 1) >> (10 + fs->log_block_size) >= UINT32_MAX)
@@ -507,7 +522,7 @@ int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, uint
 		if (!err && fresh) {
 			fs->data_blk = 0;
 			memset(fs->data, 0, fs->block_size);
-			err = ext4_write_block(fs, pblk, fs->data);
+			err = ext4_write_data(fs, pblk, fs->data);
 		}
 	}
 	if (!err && !keep_size && end > in->size)

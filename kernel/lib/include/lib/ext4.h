@@ -51,6 +51,8 @@ struct ext4_dev {
 	void (*now)(void *ctx, int64_t *sec, uint32_t *nsec);
 };
 
+struct ext4_journal; /* the running transaction (kernel/lib/ext4/journal.c) */
+
 /* A mounted filesystem.  Fields are read-only for callers. */
 struct ext4_fs {
 	const struct ext4_dev *dev;
@@ -72,6 +74,7 @@ struct ext4_fs {
 	uint8_t *xbuf;		  /* write path: the extent leaf being changed */
 	bool sb_dirty;		  /* free counts changed since the superblock was written */
 	uint32_t next_generation; /* i_generation of the next inode made */
+	struct ext4_journal *jnl; /* a writable mount's journal, or NULL without one */
 };
 
 struct ext4_time {
@@ -117,11 +120,12 @@ struct ext4_dirent {
  * Returns 0, or -EINVAL (not ext4, or an unsupported feature: fs->error
  * says which), -EUCLEAN (corrupt), -EIO, -ENOMEM, -EROFS (needs recovery on
  * a read-only device or mount).  On success fs->read_only says whether
- * writes are refused.  @dev must outlive the mount.
+ * writes are refused; a writable mount with a journal sets needs_recovery
+ * on the disk until ext4_unmount.  @dev must outlive the mount.
  */
 int ext4_mount(struct ext4_fs *fs, const struct ext4_dev *dev, unsigned flags);
 
-/* ext4_unmount - free what ext4_mount allocated. */
+/* ext4_unmount - sync a writable mount, clear needs_recovery, free what ext4_mount allocated. */
 void ext4_unmount(struct ext4_fs *fs);
 
 /* ext4_iget - read inode @ino: 0, -EINVAL (no such number), -EUCLEAN, -EIO. */
@@ -165,10 +169,14 @@ int ext4_namei(struct ext4_fs *fs, const char *path, struct ext4_inode *out);
 
 /*
  * The write path (kernel/lib/ext4/alloc.c, write.c, dir_write.c).  Every
- * call refuses a read-only mount with -EROFS.  Writes go straight to the
- * device without the journal yet: after an orderly ext4_sync() the volume
- * is clean for e2fsck -fn, but a crash in the middle of a call can leave it
- * needing e2fsck (docs/architecture.md, "ext4", has the journaling plan).
+ * call refuses a read-only mount with -EROFS.  With a journal (has_journal)
+ * metadata changes join a transaction (jbd2, ordered mode: journal.c) that
+ * ext4_sync commits, and each call may commit first when the transaction
+ * has grown; file data is written in place at once.  After a crash at any
+ * point the next mount replays the journal and e2fsck -fn finds the volume
+ * clean; what ext4_sync acknowledged is there.  Without a journal writes
+ * go straight to the device and only an orderly ext4_sync() leaves the
+ * volume clean.
  * Callers pass inodes they got from ext4_iget/ext4_create and get them
  * updated in place (size, links, times, blocks); an inode must not be
  * changed through two copies.  Files are written through extent trees of
@@ -225,7 +233,11 @@ int ext4_rename(struct ext4_fs *fs, struct ext4_inode *odir, const char *oname, 
 /* ext4_inode_write - write @in's fields back to its inode table slot (checksum updated): 0 or -errno. */
 int ext4_inode_write(struct ext4_fs *fs, const struct ext4_inode *in);
 
-/* ext4_sync - write the superblock's free counts if they changed, then flush the device: 0 or -errno. */
+/*
+ * ext4_sync - make every change so far durable (fsync, fdatasync, sync and
+ * syncfs all come here): commit the running transaction, or without a
+ * journal write the superblock's free counts, then flush: 0 or -errno.
+ */
 int ext4_sync(struct ext4_fs *fs);
 
 /* ext4_dt - the getdents64 d_type (DT_REG...) of a directory entry's EXT4_FT_* type. */
