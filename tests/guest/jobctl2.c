@@ -89,12 +89,19 @@ static void stop_and_continue(void)
 static void self_stop_waitid(void)
 {
 	siginfo_t si = { 0 };
-	int st = 0;
-	pid_t pid = fork_own_group();
+	int st = 0, go[2];
+	pid_t pid;
+	char c;
 
+	/* The child waits for a byte after it is continued: one that exited
+	 * at once could end before the parent's WCONTINUED wait, which then
+	 * has no continue to report (a race natively under load). */
+	if (pipe(go))
+		exit(2);
+	pid = fork_own_group();
 	if (pid == 0) {
 		raise(SIGTSTP);
-		_exit(5);
+		_exit(read(go[0], &c, 1) == 1 ? 5 : 6);
 	}
 	guest_check("waitid WSTOPPED", waitid(P_PID, pid, &si, WSTOPPED) == 0);
 	guest_check("CLD_STOPPED by SIGTSTP", si.si_code == CLD_STOPPED && si.si_status == SIGTSTP);
@@ -102,6 +109,9 @@ static void self_stop_waitid(void)
 	guest_check("waitid WCONTINUED", waitid(P_PID, pid, &si, WCONTINUED) == 0 &&
 						 si.si_code == CLD_CONTINUED &&
 						 si.si_status == SIGCONT);
+	write(go[1], "x", 1);
+	close(go[0]);
+	close(go[1]);
 	guest_check("then it exits 5",
 		    waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 5);
 }
