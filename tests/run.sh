@@ -204,6 +204,7 @@ GUEST_CASES=(
 	"udplite udplite none same"
 	"creds creds none same"
 	"filesync filesync none same"
+	"fasync fasync none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,
