@@ -28,6 +28,7 @@
 #define SYNC_FILE_RANGE_WAIT_BEFORE 1
 #define SYNC_FILE_RANGE_WRITE	    2
 #define SYNC_FILE_RANGE_WAIT_AFTER  4
+#define POSIX_FADV_NOREUSE	    5 /* the last advice (include/uapi/linux/fadvise.h) */
 
 /* A created file's mode, as open(2) and mkdir(2) compute it. */
 static uint32_t new_mode(long mode, uint32_t type)
@@ -309,6 +310,22 @@ long sys_sync_file_range(long fd, int64_t off, int64_t len, unsigned int flags)
 	if (!(flags & (SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)))
 		return 0;
 	return sys_fsync(fd);
+}
+
+/* posix_fadvise: advice about the page cache, which files in memory do not
+ * need (Linux ignores it likewise for a filesystem without a backing
+ * device: generic_fadvise).  Its checks, in Linux's order. */
+long sys_fadvise64(long fd, int64_t off, int64_t len, long advice)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	if ((f->inode->mode & S_IFMT) == S_IFIFO)
+		return -ESPIPE;
+	if (len < 0 || advice < 0 || advice > POSIX_FADV_NOREUSE)
+		return -EINVAL;
+	return 0;
 }
 
 long sys_fallocate(long fd, long mode, int64_t off, int64_t len)

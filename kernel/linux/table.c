@@ -105,6 +105,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_utime] = SYS(sys_utime, "sp"),
 	[__NR_statfs] = SYS(sys_statfs, "sp"),
 	[__NR_fstatfs] = SYS(sys_fstatfs, "fp"),
+	[__NR_fadvise64] = SYS(sys_fadvise64, "fddd"),
 	[__NR_utimes] = SYS(sys_utimes, "sp"),
 	[__NR_mkdirat] = SYS(sys_mkdirat, "fso"),
 	[__NR_fchownat] = SYS(sys_fchownat, "fsddx"),

@@ -1,8 +1,9 @@
 /*
- * Guest test: the calls that push a file's data towards its medium (fsync,
- * fdatasync, sync_file_range) succeed on a regular file and a directory and
- * fail as Linux's do elsewhere.  redis-server calls sync_file_range every
- * 4 MB of an RDB or AOF it writes in the background (rio.c's autosync).
+ * Guest test: the calls about a file's data and its medium (fsync,
+ * fdatasync, sync_file_range, posix_fadvise) succeed on a regular file and
+ * a directory and fail as Linux's do elsewhere.  redis-server calls
+ * sync_file_range every 4 MB of an RDB or AOF it writes in the background
+ * (rio.c's autosync); PostgreSQL's initdb calls posix_fadvise.
  * Run in /tmp (the host's may be tmpfs or ext4: the answers are the same).
  */
 #include "guest.h"
@@ -46,6 +47,16 @@ int main(void)
 	guest_check_err("sync_file_range on a pipe", sfr(p[1], 0, 0, 0), ESPIPE);
 	guest_check_err("fsync on a pipe", fsync(p[1]), EINVAL);
 	guest_check_err("fsync bad fd", fsync(-1), EBADF);
+	guest_check("posix_fadvise DONTNEED", posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0);
+	guest_check("posix_fadvise SEQUENTIAL past the end",
+		    posix_fadvise(fd, 1 << 20, 4096, POSIX_FADV_SEQUENTIAL) == 0);
+	guest_check("posix_fadvise on a directory",
+		    posix_fadvise(dir, 0, 0, POSIX_FADV_WILLNEED) == 0);
+	/* posix_fadvise returns the error instead of setting errno */
+	guest_check("posix_fadvise bad fd: EBADF", posix_fadvise(-1, 0, 0, 0) == EBADF);
+	guest_check("posix_fadvise on a pipe: ESPIPE", posix_fadvise(p[0], 0, 0, 0) == ESPIPE);
+	guest_check("posix_fadvise unknown advice: EINVAL", posix_fadvise(fd, 0, 0, 6) == EINVAL);
+	guest_check("posix_fadvise negative length: EINVAL", posix_fadvise(fd, 0, -1, 0) == EINVAL);
 	unlink(path);
 	return guest_bad != 0;
 }
