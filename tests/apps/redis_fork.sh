@@ -18,14 +18,6 @@ need /usr/bin/redis-cli
 keys=${REDIS_KEYS:-200000}
 mem=${REDIS_MEM:-96M}
 
-# wait_redis PORT: until it answers PING (the guest boots first).
-wait_redis() {
-	for _ in $(seq 300); do
-		[ "$(timeout 2 redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
 # until_done PORT FIELD: until INFO persistence shows FIELD:0 (no child).
 until_done() {
 	for _ in $(seq 1200); do
