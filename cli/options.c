@@ -97,6 +97,7 @@ const char options_run_help[] =
 	"Signals: SIGINT (Ctrl-C), SIGTERM and SIGHUP sent to monos reach the program;\n"
 	"a second one kills the instance at once (exit status 128+N of that signal),\n"
 	"unless it repeats the first within half a second (timeout(1) sends it twice).\n"
+	"SIGQUIT reaches the program too (nginx's graceful stop), and is never counted.\n"
 	"\n"
 	"Exit status: the program's status; 128+N if it was killed by signal N\n"
 	"(137 when out of memory); 125 if monos failed; 126 if PROGRAM cannot be\n"

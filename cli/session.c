@@ -63,7 +63,9 @@ struct session {
 
 /* SIGUSR1 asks the kernel for its memory figures (a log line; -v shows it):
  * how `make soak` checks for leaks while the program runs. */
-static const int session_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD, SIGUSR1 };
+static const int session_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGCHLD, SIGUSR1
+};
 
 /*
  * Block the signals the session handles and return a signalfd for them
@@ -177,6 +179,12 @@ static void on_signal(struct session *s)
 				break;
 			}
 			channel_queue(s->c, MONOS_CHAN_SIGNAL, &signo, 1);
+			break;
+		case SIGQUIT: /* nginx's graceful stop (its image's STOPSIGNAL):
+				 * forwarded as docker does, never counted, since
+				 * it follows a SIGHUP (reload) that was */
+			if (!s->res->interrupted && !s->res->kill_signo)
+				channel_queue(s->c, MONOS_CHAN_SIGNAL, &signo, 1);
 			break;
 		case SIGWINCH:
 			queue_winsize(s);

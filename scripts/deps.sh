@@ -7,6 +7,7 @@ need=(gcc make binutils libc6-dev linux-libc-dev musl-tools qemu-system-x86 cpio
 	sqlite3 lua5.4 busybox-static python3 perl gzip grep sed iproute2
 	redis-server redis-tools nginx-light curl golang-go \
 	git # tests/apps/git.sh (bash and dash, tests/apps/shells.sh, are Essential)
+	postgresql-15 postgresql-client-15 # tests/apps/postgres.sh: initdb, postgres, psql
 	dpkg-dev xz-utils # dpkg-source unpacks lwIP's source package (scripts/lwip.sh)
 	clang libclang-rt-14-dev # the host fuzz targets: clang -fsanitize=fuzzer (tests/fuzz)
 	genisoimage cloud-image-utils dosfstools mtools # cloud-init seeds for the unit tests of kernel/lib's ISO 9660 and FAT readers
@@ -25,7 +26,7 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 echo "monos: installing ${missing[*]}" >&2
 $sudo apt-get update -qq
-# redis-server and nginx are services: installing them must not start them
+# redis-server, nginx and postgresql are services: installing them must not start them
 # (they are run inside monos, and a busy port 80 or 6379 would fail the
 # install).  policy-rc.d answering 101 is Debian's way to say so; ours is
 # put in place only if there is none, and removed after.

@@ -210,6 +210,8 @@ GUEST_CASES=(
 	"udp_cmsg udp_cmsg none same"
 	"udplite udplite none same"
 	"creds creds none same"
+	"filesync filesync none same"
+	"fasync fasync none same"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,

@@ -34,9 +34,8 @@
 #include "drivers/blk.h"
 #include "fs/vfs.h"
 
-#define S_IFBLK		0060000 /* include/uapi/linux/stat.h */
-#define BLKDEV_MAJOR	254	/* virtblk's, as a Debian guest gets it */
-#define BLKDEV_MINORS	16	/* per disk: the disk and 15 partitions */
+#define BLKDEV_MAJOR	254 /* virtblk's, as a Debian guest gets it */
+#define BLKDEV_MINORS	16  /* per disk: the disk and 15 partitions */
 #define BLKDEV_MODE	(S_IFBLK | 0660)
 #define BLKDEV_GID_DISK 6	   /* Debian's "disk" group */
 #define BLKDEV_WINDOW	(1u << 20) /* bytes one bounce buffer holds */

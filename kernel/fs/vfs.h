@@ -37,11 +37,13 @@
 #define S_IFLNK	   0120000
 #define S_IFREG	   0100000
 #define S_IFDIR	   0040000
+#define S_IFBLK	   0060000
 #define S_IFCHR	   0020000
 #define S_IFIFO	   0010000
 #define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
 #define S_ISLNK(m) (((m)&S_IFMT) == S_IFLNK)
+#define S_ISBLK(m) (((m)&S_IFMT) == S_IFBLK)
 
 /* open flags (include/uapi/asm-generic/fcntl.h) */
 #define O_ACCMODE	    3
@@ -54,6 +56,7 @@
 #define O_TRUNC		    01000
 #define O_APPEND	    02000
 #define O_NONBLOCK	    04000
+#define O_ASYNC		    020000 /* FASYNC: recorded; SIGIO is not sent yet */
 #define O_DIRECT	    040000 /* on a pipe: packet mode */
 #define O_DIRECTORY	    0200000
 #define O_NOFOLLOW	    0400000
@@ -255,8 +258,10 @@ struct file {
 	uint64_t off;	/* file position */
 	struct inode *inode;
 	const struct file_ops *ops;
-	int stream; /* console files: 0, 1 or 2 */
-	void *priv; /* the file_ops' own data (procfs: the generated text) */
+	int stream;	/* console files: 0, 1 or 2 */
+	void *priv;	/* the file_ops' own data (procfs: the generated text) */
+	int owner;	/* F_SETOWN's pid, negative for a process group; 0: none */
+	bool owner_tid; /* F_SETOWN_EX named a thread (F_OWNER_TID) */
 };
 
 /*

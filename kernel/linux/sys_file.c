@@ -10,6 +10,7 @@
 #include "fs/vfs.h"
 #include "net/socket.h"
 #include "linux/uapi.h"
+#include "linux/process.h"
 
 #define CHUNK		4096
 #define F_DUPFD		0
@@ -18,7 +19,15 @@
 #define F_GETFL		3
 #define F_SETFL		4
 #define F_DUPFD_CLOEXEC 1030
+#define F_SETOWN	8
+#define F_GETOWN	9
+#define F_SETOWN_EX	15
+#define F_GETOWN_EX	16 /* glibc's fcntl(F_GETOWN) asks this */
+#define F_OWNER_TID	0
+#define F_OWNER_PID	1
+#define F_OWNER_PGRP	2
 #define FIONBIO		0x5421
+#define FIOASYNC	0x5452 /* include/uapi/asm-generic/ioctls.h */
 
 struct iovec_k {
 	uint64_t base, len;
@@ -291,6 +300,11 @@ long sys_ioctl(long fd, unsigned long cmd, uint64_t arg)
 			return -EFAULT;
 		f->flags = on ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
 		return 0;
+	case FIOASYNC:
+		if (copy_from_user(&on, arg, sizeof(on)))
+			return -EFAULT;
+		f->flags = on ? (f->flags | O_ASYNC) : (f->flags & ~O_ASYNC);
+		return 0;
 	}
 	/* Files with ioctls of their own answer the rest: pipes (FIONREAD),
 	 * sockets, and terminals, whose ioctls are fs/tty.c's. */
@@ -305,10 +319,57 @@ long sys_ioctl(long fd, unsigned long cmd, uint64_t arg)
 	return -ENOTTY;
 }
 
+/* F_SETOWN: the process (who > 0) or process group (who < 0) that O_ASYNC
+ * would signal; as Linux's f_setown, a number no process or group uses is
+ * ESRCH, and INT_MIN (no negation) EINVAL. */
+static long set_owner(struct file *f, int who)
+{
+	int id = who < 0 ? -who : who;
+	struct process *p = NULL;
+
+	if (who == INT32_MIN)
+		return -EINVAL;
+	while (id && (p = process_next(p)))
+		if (p->pid == id || (who < 0 && p->pgid == id))
+			break;
+	if (id && !p)
+		return -ESRCH;
+	f->owner = who;
+	f->owner_tid = false;
+	return 0;
+}
+
+struct f_owner_ex {
+	int type, pid;
+};
+
+/* F_SETOWN_EX and F_GETOWN_EX: the owner with its kind spelled out.  A
+ * thread (F_OWNER_TID) is found by its process's pid: monos looks threads
+ * up no other way here, and only the first thread's id matches. */
+static long owner_ex(struct file *f, long cmd, uint64_t arg)
+{
+	struct f_owner_ex o;
+	long ret;
+
+	if (cmd == F_GETOWN_EX) {
+		o.type = f->owner_tid ? F_OWNER_TID : f->owner < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+		o.pid = f->owner < 0 ? -f->owner : f->owner;
+		return copy_to_user(arg, &o, sizeof(o));
+	}
+	if (copy_from_user(&o, arg, sizeof(o)))
+		return -EFAULT;
+	if (o.type < F_OWNER_TID || o.type > F_OWNER_PGRP || o.pid < 0)
+		return -EINVAL;
+	ret = set_owner(f, o.type == F_OWNER_PGRP ? -o.pid : o.pid);
+	if (!ret)
+		f->owner_tid = o.type == F_OWNER_TID;
+	return ret;
+}
+
 long sys_fcntl(long fd, long cmd, uint64_t arg)
 {
 	struct file *f = fd_get(fd);
-	const unsigned settable = O_APPEND | O_NONBLOCK;
+	const unsigned settable = O_APPEND | O_NONBLOCK | O_ASYNC;
 
 	if (!f)
 		return -EBADF;
@@ -327,6 +388,13 @@ long sys_fcntl(long fd, long cmd, uint64_t arg)
 	case F_SETFL:
 		f->flags = (f->flags & ~settable) | (arg & settable);
 		return 0;
+	case F_SETOWN:
+		return set_owner(f, (int)arg);
+	case F_GETOWN:
+		return f->owner;
+	case F_SETOWN_EX:
+	case F_GETOWN_EX:
+		return owner_ex(f, cmd, arg);
 	case F_SETPIPE_SZ:
 	case F_GETPIPE_SZ:
 		return pipe_fcntl(f, cmd, arg);

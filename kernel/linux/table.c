@@ -115,6 +115,7 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	[__NR_linkat] = SYS(sys_linkat, "fsfsx"),
 	[__NR_symlinkat] = SYS(sys_symlinkat, "sfs"),
 	[__NR_fchmodat] = SYS(sys_fchmodat, "fso"),
+	[__NR_sync_file_range] = SYS(sys_sync_file_range, "fddx"),
 	[__NR_utimensat] = SYS(sys_utimensat, "fspx"),
 	[__NR_fallocate] = SYS(sys_fallocate, "fxdd"),
 	[__NR_renameat2] = SYS(sys_renameat2, "fsfsx"),

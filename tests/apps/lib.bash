@@ -41,3 +41,22 @@ need() {
 		finish
 	fi
 }
+
+# wait_http PORT: until a server answers HTTP on 127.0.0.1:PORT (the guest
+# boots first); status 1 after about a minute.
+wait_http() {
+	for _ in $(seq 300); do
+		curl -s -m 2 -o /dev/null "http://127.0.0.1:$1/" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# wait_redis PORT: until redis answers PING, as wait_http.
+wait_redis() {
+	for _ in $(seq 300); do
+		[ "$(timeout 2 redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0
+		sleep 0.2
+	done
+	return 1
+}

@@ -50,10 +50,7 @@ timeout -k 5 240 "$MONOS" run -v -p "$mport:8080" --file "$scratch/monos.conf:/e
 	--file "$site:/srv/www" --file /etc/nginx/mime.types -- \
 	/usr/sbin/nginx -c /etc/monos/nginx.conf -e stderr >"$scratch/monos.log" 2>&1 &
 guest=$!
-for _ in $(seq 300); do
-	curl -s -m 2 -o /dev/null "http://127.0.0.1:$mport/" && break
-	sleep 0.2
-done
+wait_http "$mport"
 
 # fetch PORT: every request of the series; status, headers without dates
 # or server timing, and a hash of each body.

@@ -34,10 +34,7 @@ timeout -k 5 240 "$MONOS" run -p "$port:8080" --file "$scratch/nginx.conf:/etc/m
 	--file "$scratch/www:/srv/www" -- /usr/sbin/nginx -c /etc/monos/nginx.conf -e stderr \
 	>"$scratch/monos.log" 2>&1 &
 guest=$!
-for _ in $(seq 300); do
-	curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/" && break
-	sleep 0.2
-done
+wait_http "$port"
 
 run timeout 60 python3 tests/cli/lib/abandon.py "$port" rst $rsts
 check "a request after $rsts reset connections is answered" out_has "answered"

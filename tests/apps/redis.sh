@@ -9,14 +9,6 @@ need /usr/bin/redis-server
 need /usr/bin/redis-cli
 need /usr/bin/redis-benchmark
 
-# wait_redis PORT: until it answers PING (the guest boots first).
-wait_redis() {
-	for _ in $(seq 300); do
-		[ "$(timeout 2 redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
 # session PORT: a fixed series of commands; what redis answers, one per line.
 session() {
 	local p=$1
