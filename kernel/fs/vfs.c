@@ -347,5 +347,7 @@ long vfs_path(struct inode *ino, char *buf, size_t n)
  * pages of their own; every other file's bytes lie in memory for good. */
 const struct vm_file_ops *vfs_vm_ops(struct inode *ino)
 {
+	if (ino->fops && ino->fops->vm_ops)
+		return ino->fops->vm_ops;
 	return ino->fops == &tmpfs_file_ops ? &tmpfs_vm_ops : &image_vm_ops;
 }

@@ -156,6 +156,9 @@ struct vfs_sb {
 	/* Optional: free a non-directory inode that has no name and no
 	 * reference left (tmpfs: its pages too).  None: such inodes stay. */
 	void (*evict)(struct inode *ino);
+	/* Optional: write everything cached back and flush the device (sync,
+	 * umount, the instance's end): 0 or -errno.  May sleep. */
+	int (*sync)(struct vfs_sb *sb);
 	const struct inode_operations *iops; /* its directories' and symlinks' */
 	const struct vfs_fs_type *type;	     /* what made it (NULL: boot-only kinds) */
 	void *priv;			     /* the filesystem's own (tmpfs: its size) */
@@ -240,6 +243,16 @@ struct file_ops {
 	/* Optional: where SEEK_END counts from when it is not the inode's
 	 * size (a block device: its capacity; its inode shows 0, as Linux's). */
 	uint64_t (*size)(struct file *f);
+	/* Optional: fallocate(2) mode 0 or FALLOC_FL_KEEP_SIZE, checked by the
+	 * caller: 0 or -errno.  Without it: tmpfs_allocate. */
+	int (*fallocate)(struct file *f, uint64_t off, uint64_t len, bool keep_size);
+	/* Optional: how the VMA layer maps the file (vfs_vm_ops); without it,
+	 * tmpfs' or the image's. */
+	const struct vm_file_ops *vm_ops;
+	/* The file's data is its filesystem's (a disk's): a read-only
+	 * filesystem refuses writing it (vfs_data_rdonly); vfs_inode_read and
+	 * O_TRUNC go through these operations. */
+	bool fs_data;
 	bool seekable; /* false: pipes, terminals (lseek gives -ESPIPE) */
 };
 
@@ -313,6 +326,10 @@ void tmpfs_init(void);
  * mode 01777, as a mount there would be (/tmp, /dev/shm).  NULL when out
  * of memory; a file of that name (a hand-made image) panics.  Boot only. */
 struct inode *tmpfs_mount_dir(struct inode *parent, const char *name);
+
+/* ext4fs.c: make the "ext4" filesystem type known (volumes on virtio-blk
+ * disks, issue 9).  Boot only. */
+void ext4fs_init(void);
 
 /* procfs.c and sysfs.c: build /proc and /sys.  Called once by init after the
  * image tree (procfs reads the per-run "exe" entry). */
@@ -504,7 +521,8 @@ bool tmpfs_is(const struct vfs_sb *sb);
  */
 static inline bool vfs_data_rdonly(const struct inode *ino)
 {
-	return ino->sb && ino->sb->rdonly && (!ino->fops || ino->fops == &tmpfs_file_ops);
+	return ino->sb && ino->sb->rdonly &&
+	       (!ino->fops || ino->fops == &tmpfs_file_ops || ino->fops->fs_data);
 }
 /* How the VMA layer fills a mapping of `ino` (core/vm.h struct vm_file_ops):
  * tmpfs_vm_ops (tmpfs.c) for tmpfs files, image_vm_ops (image.c) for files

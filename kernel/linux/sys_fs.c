@@ -298,6 +298,8 @@ long sys_fallocate(long fd, long mode, int64_t off, int64_t len)
 		return -EISDIR;
 	if (!f->ops->seekable)
 		return -ESPIPE;
+	if (f->ops->fallocate)
+		return f->ops->fallocate(f, off, len, mode & FALLOC_FL_KEEP_SIZE);
 	return tmpfs_allocate(f->inode, off, len, mode & FALLOC_FL_KEEP_SIZE);
 }
 
