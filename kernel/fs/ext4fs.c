@@ -10,10 +10,11 @@
  *   number), so hard links share it and the library is never handed two
  *   copies of one inode.  Inodes stay in memory while mounted (freed at
  *   umount), except unlinked files, freed at their last reference.
- * - File data goes straight to the library (no data cache) except for
- *   pages mapped MAP_SHARED: those live in a per-inode page cache
- *   (contract 20), which read() and write() see too, written back at
- *   fsync, at each munmap of such a mapping, and at umount/instance end.
+ * - File data (kernel/fs/ext4fs_file.c) goes straight to the library (no
+ *   data cache) except for pages mapped MAP_SHARED: those live in a
+ *   per-inode page cache (contract 20), which read() and write() see too,
+ *   written back at fsync, at each munmap of such a mapping, and at
+ *   umount or the instance's end.
  * - One sleeping lock per filesystem (contract 14): the library's scratch
  *   buffers belong to one caller at a time, and a disk wait gives the CPU
  *   to others.
@@ -36,50 +37,16 @@
 #include "core/vm.h"
 #include "core/waitq.h"
 #include "drivers/blk.h"
+#include "fs/ext4fs.h"
 #include "lib/ext4/ext4_disk.h"
 
 #define EXT4_SUPER_MAGIC 0xEF53	     /* statfs f_type, include/uapi/linux/magic.h */
-#define EXT4FS_HASH	 256	     /* buckets of the in-memory inode table */
 #define EXT4FS_IO_CHUNK	 (64 * 1024) /* bytes per blk_io from a kernel buffer */
 #define EXT4FS_IO_VECS	 (EXT4FS_IO_CHUNK / PAGE_SIZE + 1)
-#define EXT4FS_BOUNCE	 (64 * 1024) /* read()/write() staging through the library */
 #define NSEC		 1000000000ull
 
-/* A mounted ext4 (vfs_sb.priv). */
-struct ext4fs_info {
-	struct ext4_fs fs;
-	struct ext4_dev dev;
-	struct blk_dev *blk;
-	bool busy;			    /* the lock: a thread is inside the library */
-	struct waitq waiters;		    /* threads waiting for the lock */
-	struct list_head hash[EXT4FS_HASH]; /* struct ext4fs_inode.link */
-	struct vfs_sb sb;
-};
-
-/* An inode in memory: the VFS's view, the library's copy, and the page
- * cache of its shared mappings (frames by page index, 0: not cached). */
-struct ext4fs_inode {
-	struct inode vfs; /* first: the VFS hands us &vfs */
-	struct ext4_inode e;
-	struct list_head link;
-	uint64_t *cache;
-	uint64_t ncache;
-	bool dead; /* unlinked at its last link: its blocks are freed */
-};
-
 static const struct inode_operations ext4fs_iops;
-static const struct file_ops ext4fs_file_ops;
 static struct vfs_fs_type ext4fs_type;
-
-static struct ext4fs_inode *X(struct inode *ino)
-{
-	return (struct ext4fs_inode *)ino;
-}
-
-static struct ext4fs_info *info_of(const struct inode *ino)
-{
-	return ino->sb->priv;
-}
 
 /* ---- the lock ---- */
 
@@ -88,7 +55,7 @@ static bool lock_free(void *arg)
 	return !((struct ext4fs_info *)arg)->busy;
 }
 
-static void lock_info(struct ext4fs_info *i)
+void ext4fs_lock_info(struct ext4fs_info *i)
 {
 	/* Under the system-call rule the test and the set cannot be split. */
 	while (i->busy)
@@ -96,13 +63,13 @@ static void lock_info(struct ext4fs_info *i)
 	i->busy = true;
 }
 
-static struct ext4fs_info *lock(const struct inode *ino)
+struct ext4fs_info *ext4fs_lock(const struct inode *ino)
 {
-	lock_info(info_of(ino));
+	ext4fs_lock_info(info_of(ino));
 	return info_of(ino);
 }
 
-static void unlock(struct ext4fs_info *i)
+void ext4fs_unlock(struct ext4fs_info *i)
 {
 	i->busy = false;
 	waitq_wake(&i->waiters);
@@ -182,7 +149,7 @@ static struct ext4_time time_of(uint64_t ns)
 
 /* The VFS's fields from the library's copy (after every library call that
  * may change it). */
-static void sync_vfs(struct ext4fs_inode *x)
+void ext4fs_sync_vfs(struct ext4fs_inode *x)
 {
 	struct inode *v = &x->vfs;
 
@@ -223,7 +190,7 @@ static struct ext4fs_inode *inode_new(struct ext4fs_info *i, const struct ext4_i
 	x->vfs.ino = e->ino;
 	x->vfs.sb = &i->sb;
 	x->vfs.fops = S_ISREG(e->mode) ? &ext4fs_file_ops : NULL;
-	sync_vfs(x);
+	ext4fs_sync_vfs(x);
 	list_add(&x->link, bucket(i, e->ino));
 	return x;
 }
@@ -235,26 +202,14 @@ static void refresh(struct ext4fs_info *i, uint32_t ino)
 	struct ext4fs_inode *x = find(i, ino);
 
 	if (x && !x->dead && !ext4_iget(&i->fs, ino, &x->e))
-		sync_vfs(x);
-}
-
-/* A kmalloc'ed copy of a name, which the entry owns. */
-static char *dup_name(const char *name, size_t len)
-{
-	char *s = kmalloc(len + 1);
-
-	if (s) {
-		memcpy(s, name, len);
-		s[len] = 0;
-	}
-	return s;
+		ext4fs_sync_vfs(x);
 }
 
 /* A new cached entry `name` in `dir` for `x`; NULL when out of memory. */
 static struct dentry *add_entry(struct inode *dir, const char *name, size_t len,
 				struct ext4fs_inode *x)
 {
-	char *copy = dup_name(name, len);
+	char *copy = libfs_dup_name(name, len);
 	struct dentry *d = copy ? vfs_dentry_new(dir, copy, len, &x->vfs) : NULL;
 
 	if (!d)
@@ -282,7 +237,7 @@ static struct dentry *ext4fs_lookup(struct inode *dir, const char *name, size_t 
 
 	if (d || len > EXT4_NAME_LEN)
 		return d;
-	i = lock(dir);
+	i = ext4fs_lock(dir);
 	if (ext4_lookup(&i->fs, &X(dir)->e, name, len, &ino))
 		goto out;
 	if (!(x = find(i, ino))) {
@@ -293,7 +248,7 @@ static struct dentry *ext4fs_lookup(struct inode *dir, const char *name, size_t 
 	if (!S_ISDIR(x->vfs.mode) || !x->vfs.dentry)
 		d = add_entry(dir, name, len, x);
 out:
-	unlock(i);
+	ext4fs_unlock(i);
 	return d;
 }
 
@@ -301,7 +256,7 @@ out:
  * the VFS's to list. */
 static void ext4fs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 {
-	struct ext4fs_info *i = lock(dir);
+	struct ext4fs_info *i = ext4fs_lock(dir);
 	struct ext4_dirent *de = kmalloc(sizeof(*de));
 	uint64_t pos = ctx->pos, next = pos;
 
@@ -316,20 +271,17 @@ static void ext4fs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 	}
 	(void)pos;
 	kfree(de);
-	unlock(i);
+	ext4fs_unlock(i);
 }
 
 static long ext4fs_readlink(struct inode *ino, char *buf, size_t n)
 {
-	struct ext4fs_info *i = lock(ino);
+	struct ext4fs_info *i = ext4fs_lock(ino);
 	long r = ext4_readlink(&i->fs, &X(ino)->e, buf, n);
 
-	unlock(i);
+	ext4fs_unlock(i);
 	return r;
 }
-
-static void cache_drop_from(struct ext4fs_inode *x, uint64_t first);
-static void cache_zero_tail(struct ext4fs_inode *x, uint64_t size);
 
 static int ext4fs_setattr(struct inode *ino, const struct vfs_iattr *a)
 {
@@ -341,12 +293,12 @@ static int ext4fs_setattr(struct inode *ino, const struct vfs_iattr *a)
 		return S_ISDIR(ino->mode) ? -EISDIR : -EINVAL;
 	if (x->dead)
 		return -ESTALE;
-	i = lock(ino);
+	i = ext4fs_lock(ino);
 	if (a->valid & VFS_ATTR_SIZE) {
 		if (a->size < x->e.size) {
 			vm_file_truncate(ino, a->size);
-			cache_zero_tail(x, a->size);
-			cache_drop_from(x, ALIGN_UP(a->size, PAGE_SIZE) / PAGE_SIZE);
+			ext4fs_cache_zero_tail(x, a->size);
+			ext4fs_cache_drop_from(x, ALIGN_UP(a->size, PAGE_SIZE) / PAGE_SIZE);
 		}
 		err = ext4_truncate(&i->fs, &x->e, a->size);
 	}
@@ -365,8 +317,8 @@ static int ext4fs_setattr(struct inode *ino, const struct vfs_iattr *a)
 			x->e.ctime = time_of(a->ctime);
 		err = ext4_inode_write(&i->fs, &x->e);
 	}
-	sync_vfs(x);
-	unlock(i);
+	ext4fs_sync_vfs(x);
+	ext4fs_unlock(i);
 	return err;
 }
 
@@ -374,7 +326,7 @@ static int ext4fs_setattr(struct inode *ino, const struct vfs_iattr *a)
 static struct inode *make(struct inode *dir, const char *name, size_t len, uint32_t mode,
 			  const char *target)
 {
-	struct ext4fs_info *i = lock(dir);
+	struct ext4fs_info *i = ext4fs_lock(dir);
 	struct ext4fs_inode *x = NULL;
 	struct inode owner = { .mode = mode };
 	struct ext4_inode e;
@@ -385,8 +337,8 @@ static struct inode *make(struct inode *dir, const char *name, size_t len, uint3
 			  &e);
 	if (!err && (!(x = inode_new(i, &e)) || !add_entry(dir, name, len, x)))
 		err = -ENOMEM; /* on disk all the same: a lookup finds it */
-	sync_vfs(X(dir));
-	unlock(i);
+	ext4fs_sync_vfs(X(dir));
+	ext4fs_unlock(i);
 	return err ? ERR_PTR(err) : &x->vfs;
 }
 
@@ -398,7 +350,7 @@ static struct inode *ext4fs_create(struct inode *dir, const char *name, size_t l
 static int ext4fs_symlink(struct inode *dir, const char *name, size_t len, const char *target,
 			  size_t tlen)
 {
-	char *t = dup_name(target, tlen);
+	char *t = libfs_dup_name(target, tlen);
 	struct inode *ino = t ? make(dir, name, len, S_IFLNK | 0777, t) : ERR_PTR(-ENOMEM);
 
 	kfree(t);
@@ -407,14 +359,14 @@ static int ext4fs_symlink(struct inode *dir, const char *name, size_t len, const
 
 static int ext4fs_link(struct inode *target, struct inode *dir, const char *name, size_t len)
 {
-	struct ext4fs_info *i = lock(dir);
+	struct ext4fs_info *i = ext4fs_lock(dir);
 	int err = ext4_link(&i->fs, &X(dir)->e, name, len, &X(target)->e);
 
 	if (!err && !add_entry(dir, name, len, X(target)))
 		err = -ENOMEM;
-	sync_vfs(X(dir));
-	sync_vfs(X(target));
-	unlock(i);
+	ext4fs_sync_vfs(X(dir));
+	ext4fs_sync_vfs(X(target));
+	ext4fs_unlock(i);
 	return err;
 }
 
@@ -430,7 +382,7 @@ static void drop_entry(struct ext4fs_info *i, struct dentry *e)
 	refresh(i, x->e.ino);
 	if (S_ISDIR(x->vfs.mode) || !x->e.links || x->e.dtime) {
 		x->dead = true;
-		sync_vfs(x);
+		ext4fs_sync_vfs(x);
 	}
 	if (e != x->vfs.dentry)
 		vfs_dentry_free(e);
@@ -441,7 +393,7 @@ static void ext4fs_evict(struct inode *ino)
 {
 	struct ext4fs_inode *x = X(ino);
 
-	cache_drop_from(x, 0);
+	ext4fs_cache_drop_from(x, 0);
 	kfree(x->cache);
 	list_del(&x->link);
 	if (ino->dentry)
@@ -451,7 +403,7 @@ static void ext4fs_evict(struct inode *ino)
 
 static void ext4fs_unlink(struct inode *dir, struct dentry *e)
 {
-	struct ext4fs_info *i = lock(dir);
+	struct ext4fs_info *i = ext4fs_lock(dir);
 	struct inode *ino = e->inode;
 	int err = S_ISDIR(ino->mode) ? ext4_rmdir(&i->fs, &X(dir)->e, e->name, e->namelen)
 				     : ext4_unlink(&i->fs, &X(dir)->e, e->name, e->namelen);
@@ -460,8 +412,8 @@ static void ext4fs_unlink(struct inode *dir, struct dentry *e)
 		report("unlink", err);
 	else
 		drop_entry(i, e);
-	sync_vfs(X(dir));
-	unlock(i);
+	ext4fs_sync_vfs(X(dir));
+	ext4fs_unlock(i);
 	if (!err)
 		vfs_iget(ino), vfs_iput(ino); /* evicts it if nothing holds it */
 }
@@ -488,9 +440,9 @@ static int ext4fs_rename(struct inode *odir, struct dentry *oe, struct inode *nd
 
 	if (flags & RENAME_EXCHANGE)
 		return -EINVAL; /* the library has no exchange (logged once by nobody: rare) */
-	if (!(copy = dup_name(nname, nlen)))
+	if (!(copy = libfs_dup_name(nname, nlen)))
 		return -ENOMEM;
-	i = lock(odir);
+	i = ext4fs_lock(odir);
 	err = ext4_rename(&i->fs, &X(odir)->e, oe->name, oe->namelen, &X(ndir)->e, nname, nlen);
 	if (err) {
 		kfree(copy);
@@ -506,9 +458,9 @@ static int ext4fs_rename(struct inode *odir, struct dentry *oe, struct inode *nd
 		if (gone)
 			vfs_iget(gone), vfs_iput(gone);
 	}
-	sync_vfs(X(odir));
-	sync_vfs(X(ndir));
-	unlock(i);
+	ext4fs_sync_vfs(X(odir));
+	ext4fs_sync_vfs(X(ndir));
+	ext4fs_unlock(i);
 	return err;
 }
 
@@ -522,324 +474,6 @@ static const struct inode_operations ext4fs_iops = {
 	.link = ext4fs_link,
 	.unlink = ext4fs_unlink,
 	.rename = ext4fs_rename,
-};
-
-/* A read-only mount offers no changing operation (the VFS says EROFS). */
-static const struct inode_operations ext4fs_ro_iops = {
-	.lookup = ext4fs_lookup,
-	.iterate = ext4fs_iterate,
-	.readlink = ext4fs_readlink,
-	.setattr = ext4fs_setattr,
-};
-
-/* ---- the page cache of shared mappings ---- */
-
-static uint64_t cached(const struct ext4fs_inode *x, uint64_t idx)
-{
-	return idx < x->ncache ? x->cache[idx] : 0;
-}
-
-static void cache_drop_from(struct ext4fs_inode *x, uint64_t first)
-{
-	for (uint64_t n = first; n < x->ncache; n++) {
-		if (x->cache[n])
-			mem_free_frame(x->cache[n]);
-		x->cache[n] = 0;
-	}
-}
-
-/* The cut page's tail must read as zeros if the file grows again. */
-static void cache_zero_tail(struct ext4fs_inode *x, uint64_t size)
-{
-	uint64_t pa = cached(x, size / PAGE_SIZE);
-
-	if (pa && size % PAGE_SIZE)
-		memset((char *)phys_to_virt(pa) + size % PAGE_SIZE, 0,
-		       PAGE_SIZE - size % PAGE_SIZE);
-}
-
-/* Copy between the cached pages and `buf` (file bytes [off, off + n)):
- * to the cache after a write, from it after a read from the disk. */
-static void cache_overlay(struct ext4fs_inode *x, uint64_t off, char *buf, size_t n, bool to_cache)
-{
-	for (size_t done = 0; done < n && x->ncache;) {
-		uint64_t pos = off + done, pa = cached(x, pos / PAGE_SIZE);
-		size_t in = pos % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
-
-		if (pa) {
-			char *mem = (char *)phys_to_virt(pa) + in;
-
-			memcpy(to_cache ? mem : buf + done, to_cache ? buf + done : mem, chunk);
-		}
-		done += chunk;
-	}
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	while (n && !*p)
-		p++, n--;
-	return !n;
-}
-
-/* Write the cached pages back (lock held): a page of zeros over a hole
- * stays a hole, so merely reading through a mapping allocates nothing. */
-static int cache_writeback(struct ext4fs_info *i, struct ext4fs_inode *x)
-{
-	for (uint64_t n = 0; n < x->ncache; n++) {
-		uint64_t off = n * PAGE_SIZE, pblk;
-		uint32_t count;
-		const uint8_t *mem;
-		size_t len;
-		int64_t r;
-
-		if (!x->cache[n] || off >= x->e.size)
-			continue;
-		mem = phys_to_virt(x->cache[n]);
-		len = MIN((uint64_t)PAGE_SIZE, x->e.size - off);
-		if (all_zero(mem, len) &&
-		    !ext4_bmap(&i->fs, &x->e, off / i->fs.block_size, &pblk, &count) && !pblk &&
-		    count * (uint64_t)i->fs.block_size >= len)
-			continue;
-		if ((r = ext4_write(&i->fs, &x->e, off, mem, len)) < 0)
-			return (int)r;
-	}
-	sync_vfs(x);
-	return 0;
-}
-
-static int cache_grow(struct ext4fs_inode *x, uint64_t idx)
-{
-	uint64_t n = x->ncache ? x->ncache : 8, *c;
-
-	if (idx < x->ncache)
-		return 0;
-	while (n <= idx)
-		n *= 2;
-	if (!(c = kzalloc(n * sizeof(*c))))
-		return -ENOMEM;
-	if (x->ncache)
-		memcpy(c, x->cache, x->ncache * sizeof(*c));
-	kfree(x->cache);
-	x->cache = c;
-	x->ncache = n;
-	return 0;
-}
-
-/* ---- file data ---- */
-
-/* Read [off, off + n) into kernel buffer `buf` (lock held). */
-static long read_locked(struct ext4fs_info *i, struct ext4fs_inode *x, void *buf, size_t n,
-			uint64_t off)
-{
-	int64_t r = ext4_read(&i->fs, &x->e, off, buf, n);
-
-	if (r > 0)
-		cache_overlay(x, off, buf, r, false);
-	return r;
-}
-
-/* A caller's buffer: the program's (user) or the kernel's. */
-static long do_read(struct file *f, uint64_t addr, bool user, size_t n, uint64_t off)
-{
-	struct ext4fs_inode *x = X(f->inode);
-	struct ext4fs_info *i;
-	char *bounce = user ? kmalloc(MIN(n, (size_t)EXT4FS_BOUNCE)) : NULL;
-	size_t done = 0;
-	long r = 0;
-
-	if (x->dead)
-		return -ESTALE;
-	if (user && !bounce && n)
-		return -ENOMEM;
-	i = lock(f->inode);
-	while (done < n) {
-		size_t chunk = user ? MIN(n - done, (size_t)EXT4FS_BOUNCE) : n - done;
-		char *dst = user ? bounce : (char *)addr + done;
-
-		if ((r = read_locked(i, x, dst, chunk, off + done)) <= 0)
-			break;
-		if (user && copy_to_user(addr + done, bounce, r)) {
-			r = -EFAULT;
-			break;
-		}
-		done += r;
-		if ((size_t)r < chunk)
-			break;
-	}
-	unlock(i);
-	kfree(bounce);
-	return done ? (long)done : r;
-}
-
-/* Writes go at `off`, or at the end for O_APPEND (pwrite too, as Linux). */
-static long do_write(struct file *f, uint64_t addr, bool user, size_t n, uint64_t off)
-{
-	struct ext4fs_inode *x = X(f->inode);
-	struct ext4fs_info *i;
-	char *bounce = user ? kmalloc(MIN(n, (size_t)EXT4FS_BOUNCE)) : NULL;
-	size_t done = 0;
-	long r = 0;
-
-	if (x->dead)
-		return -ESTALE;
-	if (user && !bounce && n)
-		return -ENOMEM;
-	i = lock(f->inode);
-	if (f->flags & O_APPEND)
-		off = x->e.size;
-	while (done < n) {
-		size_t chunk = user ? MIN(n - done, (size_t)EXT4FS_BOUNCE) : n - done;
-		char *src = user ? bounce : (char *)addr + done;
-
-		if (user && copy_from_user(bounce, addr + done, chunk)) {
-			r = -EFAULT;
-			break;
-		}
-		if ((r = ext4_write(&i->fs, &x->e, off + done, src, chunk)) <= 0)
-			break;
-		cache_overlay(x, off + done, src, r, true);
-		done += r;
-	}
-	sync_vfs(x);
-	unlock(i);
-	kfree(bounce);
-	return done ? (long)done : r;
-}
-
-static long ext4fs_read(struct file *f, void *kbuf, size_t n, uint64_t off)
-{
-	return do_read(f, (uint64_t)kbuf, false, n, off);
-}
-
-static long ext4fs_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
-{
-	return do_write(f, (uint64_t)kbuf, false, n, off);
-}
-
-static long ext4fs_read_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
-{
-	return do_read(f, ubuf, true, n, off);
-}
-
-static long ext4fs_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
-{
-	return do_write(f, ubuf, true, n, off);
-}
-
-/* fsync, fdatasync: the mapped pages, the inode's and the superblock's
- * changes, then the disk's cache. */
-static long ext4fs_fsync(struct file *f)
-{
-	struct ext4fs_inode *x = X(f->inode);
-	struct ext4fs_info *i = lock(f->inode);
-	int err = x->dead || !S_ISREG(x->vfs.mode) ? 0 : cache_writeback(i, x);
-
-	if (!err && !i->fs.read_only)
-		err = ext4_sync(&i->fs);
-	unlock(i);
-	return err;
-}
-
-static int ext4fs_fallocate(struct file *f, uint64_t off, uint64_t len, bool keep_size)
-{
-	struct ext4fs_inode *x = X(f->inode);
-	struct ext4fs_info *i;
-	int err;
-
-	if (x->dead)
-		return -ESTALE;
-	/* Blocks past the end need unwritten extents, which the library does
-	 * not make yet: written ones there are what e2fsck calls a wrong
-	 * i_size.  Refused (logged) rather than leaving the volume unclean. */
-	if (keep_size && off + len > x->e.size) {
-		klog("ext4: fallocate FALLOC_FL_KEEP_SIZE past the end of a file is not "
-		     "supported yet\n");
-		return -EOPNOTSUPP;
-	}
-	i = lock(f->inode);
-	err = ext4_fallocate(&i->fs, &x->e, off, len, keep_size);
-	sync_vfs(x);
-	unlock(i);
-	return err;
-}
-
-/* ---- mappings (core/vm.h) ---- */
-
-/* A shared mapping maps the cache's page (read from the disk when first
- * cached); a private one copies through fill. */
-static long ext4fs_vm_frame(struct inode *ino, uint64_t off, bool shared)
-{
-	struct ext4fs_inode *x = X(ino);
-	uint64_t idx = off / PAGE_SIZE, pa;
-	struct ext4fs_info *i;
-	long r;
-
-	if (!shared)
-		return 0;
-	if (off >= ALIGN_UP(ino->size, PAGE_SIZE) || x->dead)
-		return -EFAULT;
-	if ((pa = cached(x, idx)))
-		return pa;
-	if (cache_grow(x, idx) || !(pa = mem_alloc_frame(1)))
-		return -ENOMEM;
-	i = lock(ino);
-	r = ext4_read(&i->fs, &x->e, off, phys_to_virt(pa), PAGE_SIZE);
-	unlock(i);
-	if (r < 0 || x->cache[idx]) { /* an error, or another thread cached it meanwhile */
-		mem_free_frame(pa);
-		return r < 0 ? -EFAULT : (long)x->cache[idx];
-	}
-	return x->cache[idx] = pa;
-}
-
-static long ext4fs_vm_fill(struct inode *ino, uint64_t off, void *page, size_t n)
-{
-	struct file f = { .inode = ino };
-
-	return ext4fs_read(&f, page, n, off);
-}
-
-static bool ext4fs_vm_resident(struct inode *ino, uint64_t off)
-{
-	return cached(X(ino), off / PAGE_SIZE);
-}
-
-/* An area goes (munmap, exit): what it wrote reaches the file. */
-static void ext4fs_vm_put(struct inode *ino)
-{
-	struct ext4fs_inode *x = X(ino);
-
-	if (x->ncache && !x->dead && !ino->sb->rdonly) {
-		struct ext4fs_info *i = lock(ino);
-		int err = cache_writeback(i, x);
-
-		unlock(i);
-		if (err)
-			report("writing back a shared mapping", err);
-	}
-	vfs_iput(ino);
-}
-
-static const struct vm_file_ops ext4fs_vm_ops = {
-	.get = vfs_iget,
-	.put = ext4fs_vm_put,
-	.frame = ext4fs_vm_frame,
-	.fill = ext4fs_vm_fill,
-	.resident = ext4fs_vm_resident,
-	.shared_pages = true,
-};
-
-static const struct file_ops ext4fs_file_ops = {
-	.read = ext4fs_read,
-	.write = ext4fs_write,
-	.read_user = ext4fs_read_user,
-	.write_user = ext4fs_write_user,
-	.fsync = ext4fs_fsync,
-	.fallocate = ext4fs_fallocate,
-	.vm_ops = &ext4fs_vm_ops,
-	.fs_data = true,
-	.seekable = true,
 };
 
 /* ---- the superblock ---- */
@@ -869,14 +503,14 @@ static int ext4fs_sync(struct vfs_sb *sb)
 
 	if (i->fs.read_only)
 		return 0;
-	lock_info(i);
+	ext4fs_lock_info(i);
 	for (unsigned b = 0; b < EXT4FS_HASH; b++)
 		list_for_each_entry(x, &i->hash[b], link)
 			if (x->ncache && !x->dead && !err)
-				err = cache_writeback(i, x);
+				err = ext4fs_cache_writeback(i, x);
 	if (!err)
 		err = ext4_sync(&i->fs);
-	unlock(i);
+	ext4fs_unlock(i);
 	if (err)
 		report("sync", err);
 	return err;
@@ -960,7 +594,7 @@ static int ext4fs_fill(struct mount *m, const char *source, const char *data)
 				 .space = ext4fs_space,
 				 .evict = ext4fs_evict,
 				 .sync = ext4fs_sync,
-				 .iops = (m->flags & MS_RDONLY) ? &ext4fs_ro_iops : &ext4fs_iops,
+				 .iops = &ext4fs_iops, /* the VFS refuses changes when read-only */
 				 .type = &ext4fs_type,
 				 .priv = i };
 	m->sb = &i->sb;

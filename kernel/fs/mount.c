@@ -415,22 +415,25 @@ static int mount_volume(const char *line, size_t len)
 	int err;
 
 	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
+		goto bad;
 	memcpy(buf, line, len);
 	buf[len] = 0;
 	/* Three fields, space separated, cut in place. */
 	if (!(target = strchr(disk, ' ')) || !(mode = strchr(target + 1, ' ')))
-		return -EINVAL;
+		goto bad;
 	*target++ = 0;
 	*mode++ = 0;
 	if (target[0] != '/' || (strcmp(mode, "ro") && strcmp(mode, "rw")))
-		return -EINVAL;
+		goto bad;
 	dir = make_dirs(target);
 	err = IS_ERR(dir) ? PTR_ERR(dir)
 			  : mount_at(dir, "ext4", disk, !strcmp(mode, "ro") ? MS_RDONLY : 0, NULL);
 	if (err)
 		klog("monos: cannot mount volume %s at %s: %s\n", disk, target, errno_name(-err));
 	return err;
+bad:
+	klog("monos: bad line in the per-run %s entry\n", MONOS_RUN_VOLUMES);
+	return -EINVAL;
 }
 
 int mount_volumes(const char *spec, size_t len)
@@ -447,8 +450,6 @@ int mount_volumes(const char *spec, size_t len)
 		size_t n = nl ? (size_t)(nl - (spec + at)) : len - at;
 		int err = n ? mount_volume(spec + at, n) : 0;
 
-		if (err == -EINVAL || err == -ENAMETOOLONG)
-			klog("monos: bad line in the per-run %s entry\n", MONOS_RUN_VOLUMES);
 		if (err)
 			return err;
 		at += n + 1;

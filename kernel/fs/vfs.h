@@ -349,6 +349,9 @@ extern const struct inode_operations libfs_ro_iops, libfs_rw_iops;
 struct dentry *libfs_lookup(struct inode *dir, const char *name, size_t len);
 void libfs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx);
 int libfs_setattr(struct inode *ino, const struct vfs_iattr *a);
+/* A kmalloc'ed, NUL-terminated copy of a name (`len` bytes), for entries
+ * that outlive the caller's path; NULL when out of memory. */
+char *libfs_dup_name(const char *name, size_t len);
 
 /* The operations of `ino`: its own, its filesystem's, or the read-only
  * in-memory tree's (inodes of no filesystem). */
