@@ -255,15 +255,15 @@ static int parse_file(struct run_options *o, const char *v, char *err, size_t er
 	return 0;
 }
 
-/* One more disk: `path` (`len` bytes), mounted at `target` (NULL: none). */
-static int add_disk(struct run_options *o, const char *path, size_t len, bool ro,
-		    const char *target, char *err, size_t errlen)
+/* One more disk: `path` (`len` bytes), mounted at `target` (NULL: none);
+ * `flag` and `v` (the option as given) name it in an error. */
+static int add_disk(struct run_options *o, const char *flag, const char *v, const char *path,
+		    size_t len, bool ro, const char *target, char *err, size_t errlen)
 {
 	struct options_disk *grown, *d;
 
 	if (o->ndisks >= OPTIONS_MAX_DISKS)
-		return fail(err, errlen, "%.*s: at most %d disks", (int)len, path,
-			    OPTIONS_MAX_DISKS);
+		return fail(err, errlen, "%s %s: at most %d disks", flag, v, OPTIONS_MAX_DISKS);
 	grown = realloc(o->disks, (o->ndisks + 1) * sizeof(*grown));
 	if (!grown)
 		return fail(err, errlen, "out of memory");
@@ -288,7 +288,7 @@ static int parse_disk(struct run_options *o, const char *v, char *err, size_t er
 		len -= 3;
 	if (!len)
 		return fail(err, errlen, "--disk '%s': empty FILE", v);
-	return add_disk(o, v, len, ro, NULL, err, errlen);
+	return add_disk(o, "--disk", v, v, len, ro, NULL, err, errlen);
 }
 
 /* --volume SRC:DIR[:ro]: SRC with a '/' is a disk file, else a volume's
@@ -325,7 +325,7 @@ static int parse_volume(struct run_options *o, const char *v, char *err, size_t 
 				    v, src, src);
 		src = file;
 	}
-	return add_disk(o, src, strlen(src), ro, dir, err, errlen);
+	return add_disk(o, "--volume", v, src, strlen(src), ro, dir, err, errlen);
 }
 
 /* A port number 1..65535 that is the whole of [s, end). */

@@ -278,7 +278,7 @@ static int cmd_inspect(int argc, char **argv)
 /* Each NAME.img of the directory, sorted by name. */
 static int cmd_ls(int argc, char **argv)
 {
-	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2], size[32];
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + sizeof(VOLUME_SUFFIX) + 2], size[32];
 	struct dirent **list;
 	int n;
 
