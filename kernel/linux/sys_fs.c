@@ -282,6 +282,26 @@ long sys_fdatasync(long fd)
 	return sys_fsync(fd);
 }
 
+/* Every filesystem that caches (a volume) writes back and flushes.  Linux's
+ * sync(2) reports no error; the volume's is in the kernel log. */
+long sys_sync(void)
+{
+	vfs_sync_all();
+	return 0;
+}
+
+/* The filesystem of `fd` only: its error, as Linux's syncfs gives. */
+long sys_syncfs(long fd)
+{
+	struct file *f = fd_hold(fd);
+	struct vfs_sb *sb;
+
+	if (!f)
+		return -EBADF;
+	sb = f->inode ? f->inode->sb : NULL;
+	return sb && sb->sync ? sb->sync(sb) : 0;
+}
+
 long sys_fallocate(long fd, long mode, int64_t off, int64_t len)
 {
 	struct file *f = fd_get(fd);

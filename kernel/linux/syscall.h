@@ -133,6 +133,8 @@ long sys_truncate(uint64_t path, int64_t len);
 long sys_ftruncate(long fd, int64_t len);
 long sys_fsync(long fd);
 long sys_fdatasync(long fd);
+long sys_sync(void);
+long sys_syncfs(long fd);
 long sys_fallocate(long fd, long mode, int64_t off, int64_t len);
 long sys_utimensat(long dirfd, uint64_t path, uint64_t utimes, long flags);
 long sys_futimesat(long dirfd, uint64_t path, uint64_t utv);

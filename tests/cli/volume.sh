@@ -6,7 +6,8 @@
 # 1. create, ls, inspect; bad names and sizes, a volume made twice.
 # 2. A run writes files and directories (rename, link, unlink, symlink,
 #    rmdir, a sparse file, ftruncate, fallocate, O_APPEND, a MAP_SHARED
-#    write, fsync): its output is the native run's; after it e2fsck -fn is
+#    write, chmod, chown, utimensat, fsync, sync, syncfs): its output is
+#    the native run's (statfs aside); after it e2fsck -fn is
 #    clean and debugfs reads the bytes; a second run reads everything back.
 # 3. While a run holds the volume, a second read-write (or read-only)
 #    attach is refused, and so is rm.
@@ -84,8 +85,14 @@ assert d[:6] == b\"mapped\" and d[4100:4106] == b\"second\" and d[8000:8005] == 
 "'
 guest --volume vol1:/data "$PROG" check /data
 check "check: status 0" status_is 0
+check "check: chmod, chown and utimensat lasted" \
+	out_has "meta: mode 640 uid 1234 gid 5678 mtime 1500000000.123456789"
 check "check: a second run reads it all back" same_as_native check
 check "check: e2fsck -fn still clean" fsck_clean "$VOLS/vol1.img"
+
+guest --volume vol1:/data "$PROG" statfs /data
+check "statfs: ext4's magic, its size in 4 KiB blocks" \
+	eval 'status_is 0 && out_has "statfs type ef53 bsize 4096 blocks 4096"'
 
 # 3. In use: a held volume refuses a second read-write or read-only attach.
 timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run --volume vol1:/data "$PROG" hold /data \

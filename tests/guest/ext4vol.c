@@ -4,10 +4,12 @@
  * monos on an ext4 volume and compares the two outputs.
  *   ext4vol write DIR   make files and directories in DIR: rename, link,
  *                       unlink, symlink, rmdir, a sparse file, ftruncate,
- *                       fallocate, O_APPEND, a MAP_SHARED write, fsync
+ *                       fallocate, O_APPEND, a MAP_SHARED write, chmod,
+ *                       chown, utimensat, fsync, sync, syncfs
  *   ext4vol check DIR   read them back (a later run: what reached the disk)
  *   ext4vol ro DIR      DIR is mounted read-only: changes get EROFS, reads work
  *   ext4vol hold DIR    open DIR/x, print "holding", sleep until killed
+ *   ext4vol statfs DIR  statfs's type, block size and size in blocks
  * Exit status 0 when every check passed, 1 otherwise.
  */
 #include "guest.h"
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #define BIG_SIZE    (300 * 1024 + 123) /* more than one 64 KiB staging chunk */
 #define SPARSE_AT   (5 * 1024 * 1024)
@@ -168,6 +171,30 @@ static void write_mapped(const char *dir)
 	close(fd);
 }
 
+static void write_meta(const char *dir)
+{
+	const struct timespec times[2] = { { 1000000000, 500000000 }, { 1500000000, 123456789 } };
+	int fd;
+
+	put_file(at(dir, "meta"), "m", 1);
+	guest_check("chmod", chmod(at(dir, "meta"), 0640) == 0);
+	guest_check("chown", chown(at(dir, "meta"), 1234, 5678) == 0);
+	guest_check("utimensat", utimensat(AT_FDCWD, at(dir, "meta"), times, 0) == 0);
+	sync();
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	guest_check("syncfs", syncfs(fd) == 0);
+	close(fd);
+}
+
+static void show_meta(const char *dir)
+{
+	struct stat st;
+
+	guest_check("stat meta", stat(at(dir, "meta"), &st) == 0);
+	printf("meta: mode %o uid %u gid %u mtime %lld.%09ld\n", st.st_mode & 07777, st.st_uid,
+	       st.st_gid, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
 static void check(const char *dir)
 {
 	static const char *const files[] = { "d/b", "old", "x",	  "big", "sparse",
@@ -185,6 +212,7 @@ static void check(const char *dir)
 	printf("d/sub mode %o\n", st.st_mode & 07777);
 	guest_check_err("c is gone", access(at(dir, "c"), F_OK), ENOENT);
 	guest_check_err("gone is gone", access(at(dir, "gone"), F_OK), ENOENT);
+	show_meta(dir);
 }
 
 static void read_only(const char *dir)
@@ -207,11 +235,19 @@ int main(int argc, char **argv)
 		write_names(argv[2]);
 		write_data(argv[2]);
 		write_mapped(argv[2]);
+		write_meta(argv[2]);
 		check(argv[2]);
 	} else if (!strcmp(argv[1], "check")) {
 		check(argv[2]);
 	} else if (!strcmp(argv[1], "ro")) {
 		read_only(argv[2]);
+	} else if (!strcmp(argv[1], "statfs")) {
+		struct statfs sf;
+
+		guest_check("statfs", statfs(argv[2], &sf) == 0);
+		printf("statfs type %lx bsize %ld blocks %llu\n", (unsigned long)sf.f_type,
+		       (long)sf.f_bsize, (unsigned long long)sf.f_blocks);
+		guest_check("free <= size", sf.f_bfree <= sf.f_blocks && sf.f_bfree > 0);
 	} else if (!strcmp(argv[1], "hold")) {
 		int fd = open(at(argv[2], "x"), O_RDONLY);
 
