@@ -184,6 +184,20 @@ static void write_meta(const char *dir)
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	guest_check("syncfs", syncfs(fd) == 0);
 	close(fd);
+	/* Never synced by the program: the instance's end must write it. */
+	fd = open(at(dir, "late"), O_WRONLY | O_CREAT, 0600);
+	guest_check("write late", write(fd, "late\n", 5) == 5);
+	close(fd);
+	guest_check("mkdir late.d", mkdir(at(dir, "late.d"), 0755) == 0);
+	/* A shared mapping still mapped at exit: only the page cache holds
+	 * its bytes until the instance's end writes them back. */
+	fd = open(at(dir, "m2"), O_RDWR | O_CREAT, 0600);
+	guest_check("ftruncate m2", ftruncate(fd, 4096) == 0);
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	guest_check("mmap m2", p != MAP_FAILED);
+	if (p != MAP_FAILED)
+		memcpy(p + 100, "at exit", 7);
+	close(fd);
 }
 
 static void show_meta(const char *dir)
@@ -197,8 +211,8 @@ static void show_meta(const char *dir)
 
 static void check(const char *dir)
 {
-	static const char *const files[] = { "d/b", "old", "x",	  "big", "sparse",
-					     "t",   "f",   "log", "m" };
+	static const char *const files[] = { "d/b", "old", "x", "big",	"sparse", "t",
+					     "f",   "log", "m", "late", "m2" };
 	char target[64] = { 0 };
 	struct stat st;
 
