@@ -23,9 +23,9 @@
  *   (no journal yet: see <lib/ext4.h>), so what a crash leaves may need
  *   e2fsck; an orderly exit syncs (vfs_sync_all) before the instance ends.
  *
- * Not yet: a file unlinked while open loses its data at once (the
- * library frees an inode at its last link; it has no orphan list), so
- * its reads and writes then give ESTALE; RENAME_EXCHANGE gives EINVAL.
+ * A file unlinked while open lives on in lost+found (ext4fs_orphan.c).
+ * Not yet: a file replaced by rename while open loses its data at once
+ * (its reads and writes then give ESTALE); RENAME_EXCHANGE gives EINVAL.
  */
 #include "fs/vfs.h"
 #include "fs/mount.h"
@@ -156,7 +156,7 @@ void ext4fs_sync_vfs(struct ext4fs_inode *x)
 	v->mode = x->e.mode;
 	v->uid = x->e.uid;
 	v->gid = x->e.gid;
-	v->nlink = x->dead ? 0 : x->e.links;
+	v->nlink = x->dead || x->orphan ? 0 : x->e.links;
 	v->size = x->e.size;
 	v->atime = ns_of(x->e.atime);
 	v->mtime = ns_of(x->e.mtime);
@@ -168,7 +168,7 @@ static struct list_head *bucket(struct ext4fs_info *i, uint32_t ino)
 	return &i->hash[ino % EXT4FS_HASH];
 }
 
-static struct ext4fs_inode *find(struct ext4fs_info *i, uint32_t ino)
+struct ext4fs_inode *ext4fs_find(struct ext4fs_info *i, uint32_t ino)
 {
 	struct ext4fs_inode *x;
 
@@ -180,7 +180,7 @@ static struct ext4fs_inode *find(struct ext4fs_info *i, uint32_t ino)
 }
 
 /* The in-memory inode for library inode `e` (taken over when new). */
-static struct ext4fs_inode *inode_new(struct ext4fs_info *i, const struct ext4_inode *e)
+struct ext4fs_inode *ext4fs_inode_new(struct ext4fs_info *i, const struct ext4_inode *e)
 {
 	struct ext4fs_inode *x = kzalloc(sizeof(*x));
 
@@ -199,7 +199,7 @@ static struct ext4fs_inode *inode_new(struct ext4fs_info *i, const struct ext4_i
  * through a name: unlink, rename). */
 static void refresh(struct ext4fs_info *i, uint32_t ino)
 {
-	struct ext4fs_inode *x = find(i, ino);
+	struct ext4fs_inode *x = ext4fs_find(i, ino);
 
 	if (x && !x->dead && !ext4_iget(&i->fs, ino, &x->e))
 		ext4fs_sync_vfs(x);
@@ -240,8 +240,8 @@ static struct dentry *ext4fs_lookup(struct inode *dir, const char *name, size_t 
 	i = ext4fs_lock(dir);
 	if (ext4_lookup(&i->fs, &X(dir)->e, name, len, &ino))
 		goto out;
-	if (!(x = find(i, ino))) {
-		if (ext4_iget(&i->fs, ino, &e) || !(x = inode_new(i, &e)))
+	if (!(x = ext4fs_find(i, ino))) {
+		if (ext4_iget(&i->fs, ino, &e) || !(x = ext4fs_inode_new(i, &e)))
 			goto out;
 	}
 	/* A directory has one entry; one already cached elsewhere stays. */
@@ -335,7 +335,7 @@ static struct inode *make(struct inode *dir, const char *name, size_t len, uint3
 	perm_init_owner(&owner, dir); /* uid, gid, and set-gid directories' rules */
 	err = ext4_create(&i->fs, &X(dir)->e, name, len, owner.mode, owner.uid, owner.gid, target,
 			  &e);
-	if (!err && (!(x = inode_new(i, &e)) || !add_entry(dir, name, len, x)))
+	if (!err && (!(x = ext4fs_inode_new(i, &e)) || !add_entry(dir, name, len, x)))
 		err = -ENOMEM; /* on disk all the same: a lookup finds it */
 	ext4fs_sync_vfs(X(dir));
 	ext4fs_unlock(i);
@@ -380,7 +380,7 @@ static void drop_entry(struct ext4fs_info *i, struct dentry *e)
 	list_init(&e->sibling);
 	e->parent = NULL;
 	refresh(i, x->e.ino);
-	if (S_ISDIR(x->vfs.mode) || !x->e.links || x->e.dtime) {
+	if (!x->orphan && (S_ISDIR(x->vfs.mode) || !x->e.links || x->e.dtime)) {
 		x->dead = true;
 		ext4fs_sync_vfs(x);
 	}
@@ -393,6 +393,8 @@ static void ext4fs_evict(struct inode *ino)
 {
 	struct ext4fs_inode *x = X(ino);
 
+	if (x->orphan)
+		ext4fs_orphan_release(info_of(ino), x);
 	ext4fs_cache_drop_from(x, 0);
 	kfree(x->cache);
 	list_del(&x->link);
@@ -405,9 +407,14 @@ static void ext4fs_unlink(struct inode *dir, struct dentry *e)
 {
 	struct ext4fs_info *i = ext4fs_lock(dir);
 	struct inode *ino = e->inode;
-	int err = S_ISDIR(ino->mode) ? ext4_rmdir(&i->fs, &X(dir)->e, e->name, e->namelen)
-				     : ext4_unlink(&i->fs, &X(dir)->e, e->name, e->namelen);
+	int err;
 
+	if (S_ISDIR(ino->mode))
+		err = ext4_rmdir(&i->fs, &X(dir)->e, e->name, e->namelen);
+	else if (ino->refs && X(ino)->e.links == 1 && !ext4fs_orphan(i, X(dir), e))
+		err = 0; /* still open: kept, nameless, until its last close */
+	else
+		err = ext4_unlink(&i->fs, &X(dir)->e, e->name, e->namelen);
 	if (err)
 		report("unlink", err);
 	else
@@ -556,9 +563,11 @@ static int mount_disk(struct ext4fs_info *i, struct mount *m, const char *source
 	if ((err = ext4_iget(&i->fs, EXT4_ROOT_INO, &root)))
 		goto out_unmount;
 	err = -ENOMEM;
-	if (!(x = inode_new(i, &root)) || !vfs_dentry_new(NULL, NULL, 0, &x->vfs))
+	if (!(x = ext4fs_inode_new(i, &root)) || !vfs_dentry_new(NULL, NULL, 0, &x->vfs))
 		goto out_unmount; /* x (if any) goes with the hash at kill */
 	m->root = &x->vfs;
+	if (!i->fs.read_only)
+		ext4fs_orphan_cleanup(i);
 	return 0;
 out_unmount:
 	ext4_unmount(&i->fs);
@@ -630,6 +639,8 @@ static void ext4fs_kill(struct mount *m)
 	ext4fs_sync(m->sb);
 	/* Entries hang in their parents' lists: each inode frees its own. */
 	free_inodes(i);
+	if (!i->fs.read_only) /* the orphans' unlinks */
+		ext4_sync(&i->fs);
 	ext4_unmount(&i->fs);
 	kfree(i);
 }

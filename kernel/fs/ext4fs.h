@@ -31,7 +31,8 @@ struct ext4fs_inode {
 	struct list_head link;
 	uint64_t *cache;
 	uint64_t ncache;
-	bool dead; /* unlinked at its last link: its blocks are freed */
+	bool dead;   /* unlinked at its last link: its blocks are freed */
+	bool orphan; /* unlinked while open: named in lost+found until evicted */
 };
 
 static inline struct ext4fs_inode *X(struct inode *ino)
@@ -57,6 +58,23 @@ void ext4fs_unlock(struct ext4fs_info *i);
 /* The VFS's fields of `x` from the library's copy, after every library
  * call that may change it (ext4fs.c). */
 void ext4fs_sync_vfs(struct ext4fs_inode *x);
+
+/* The in-memory inode of number `ino` (not a dead one), or NULL; a new
+ * one for library inode `e` (copied), or NULL when out of memory. */
+struct ext4fs_inode *ext4fs_find(struct ext4fs_info *i, uint32_t ino);
+struct ext4fs_inode *ext4fs_inode_new(struct ext4fs_info *i, const struct ext4_inode *e);
+
+/*
+ * ext4fs_orphan.c: a regular file unlinked while open keeps its data, as
+ * on Linux.  ext4fs_orphan moves its last name, entry `e` of `dir`, into
+ * lost+found as ".monos-orphan-INO" (lock held): 0, or -errno (no
+ * lost+found: the caller unlinks it at once).  ext4fs_orphan_release
+ * removes that name when the inode goes (evict; takes the lock).
+ * ext4fs_orphan_cleanup removes what a crash left there (mount).
+ */
+int ext4fs_orphan(struct ext4fs_info *i, struct ext4fs_inode *dir, struct dentry *e);
+void ext4fs_orphan_release(struct ext4fs_info *i, struct ext4fs_inode *x);
+void ext4fs_orphan_cleanup(struct ext4fs_info *i);
 
 /* ext4fs_file.c: regular files' operations. */
 extern const struct file_ops ext4fs_file_ops;

@@ -5,7 +5,7 @@
 # tests/guest/ext4vol.c, run natively on a host directory as the oracle.
 # 1. create, ls, inspect; bad names and sizes, a volume made twice.
 # 2. A run writes files and directories (rename, link, unlink, symlink,
-#    rmdir, a sparse file, ftruncate, fallocate, O_APPEND, a MAP_SHARED
+#    rmdir, a file unlinked while open, a sparse file, ftruncate, fallocate, O_APPEND, a MAP_SHARED
 #    write, chmod, chown, utimensat, fsync, sync, syncfs): its output is
 #    the native run's (statfs aside); after it e2fsck -fn is
 #    clean and debugfs reads the bytes; a second run reads everything back.
@@ -83,6 +83,9 @@ import sys
 d = sys.stdin.buffer.read()
 assert d[:6] == b\"mapped\" and d[4100:4106] == b\"second\" and d[8000:8005] == b\"after\"
 "'
+check "write: the file unlinked while open is gone from lost+found" eval \
+	'! debugfs -R "ls -p /lost+found" "$VOLS/vol1.img" 2>/dev/null | grep -v "^/0/" |
+		grep -q monos-orphan'
 guest --volume vol1:/data "$PROG" check /data
 check "check: status 0" status_is 0
 check "check: chmod, chown and utimensat lasted" \

@@ -150,6 +150,25 @@ static void write_data(const char *dir)
 	close(fd);
 }
 
+/* A file unlinked while open keeps its data until closed, as on Linux. */
+static void write_unlinked(const char *dir)
+{
+	static unsigned char big[BIG_SIZE], back[BIG_SIZE];
+	int fd = open(at(dir, "tmp"), O_RDWR | O_CREAT | O_EXCL, 0600);
+	struct stat st;
+
+	pattern(big, sizeof(big), 2);
+	guest_check("open tmp", fd >= 0);
+	guest_check("write tmp", write(fd, big, sizeof(big)) == (ssize_t)sizeof(big));
+	guest_check("unlink open tmp", unlink(at(dir, "tmp")) == 0);
+	guest_check_err("tmp has no name", access(at(dir, "tmp"), F_OK), ENOENT);
+	guest_check("fstat: no link", fstat(fd, &st) == 0 && st.st_nlink == 0);
+	guest_check("write after unlink", pwrite(fd, "more", 4, sizeof(big)) == 4);
+	guest_check("read after unlink", pread(fd, back, sizeof(big), 0) == (ssize_t)sizeof(big) &&
+						 !memcmp(back, big, sizeof(big)));
+	guest_check("close tmp", close(fd) == 0);
+}
+
 static void write_mapped(const char *dir)
 {
 	int fd = open(at(dir, "m"), O_RDWR | O_CREAT, 0600);
@@ -249,6 +268,7 @@ int main(int argc, char **argv)
 		write_names(argv[2]);
 		write_data(argv[2]);
 		write_mapped(argv[2]);
+		write_unlinked(argv[2]);
 		write_meta(argv[2]);
 		check(argv[2]);
 	} else if (!strcmp(argv[1], "check")) {
