@@ -425,19 +425,6 @@ static void ext4fs_unlink(struct inode *dir, struct dentry *e)
 		vfs_iget(ino), vfs_iput(ino); /* evicts it if nothing holds it */
 }
 
-/* Move cached entry `e` to `ndir` as `copy` (kmalloc'ed). */
-static void move_entry(struct dentry *e, struct inode *ndir, char *copy, size_t nlen)
-{
-	list_del(&e->sibling);
-	if (e->name_owned)
-		kfree((void *)e->name);
-	e->name = copy;
-	e->namelen = nlen;
-	e->name_owned = true;
-	e->parent = ndir->dentry;
-	list_add_tail(&e->sibling, &ndir->dentry->children);
-}
-
 static int ext4fs_rename(struct inode *odir, struct dentry *oe, struct inode *ndir,
 			 struct dentry *ne, const char *nname, size_t nlen, unsigned flags)
 {
@@ -458,7 +445,7 @@ static int ext4fs_rename(struct inode *odir, struct dentry *oe, struct inode *nd
 
 		if (ne)
 			drop_entry(i, ne);
-		move_entry(oe, ndir, copy, nlen);
+		vfs_dentry_move(oe, ndir, copy, nlen);
 		refresh(i, X(oe->inode)->e.ino);
 		if (odir != ndir)
 			refresh(i, X(odir)->e.ino);

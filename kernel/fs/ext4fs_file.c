@@ -119,20 +119,30 @@ static long read_locked(struct ext4fs_info *i, struct ext4fs_inode *x, void *buf
 	return r;
 }
 
+/* A transfer's start: the staging buffer for a user buffer (`*bounce`),
+ * and the lock: 0, -ESTALE (the file was freed), -ENOMEM. */
+static int xfer_begin(struct ext4fs_inode *x, bool user, size_t n, char **bounce)
+{
+	*bounce = user && n ? kmalloc(MIN(n, (size_t)EXT4FS_BOUNCE)) : NULL;
+	if (x->dead || (user && n && !*bounce)) {
+		kfree(*bounce);
+		return x->dead ? -ESTALE : -ENOMEM;
+	}
+	ext4fs_lock(&x->vfs);
+	return 0;
+}
+
 /* A caller's buffer: the program's (user) or the kernel's. */
 static long do_read(struct file *f, uint64_t addr, bool user, size_t n, uint64_t off)
 {
 	struct ext4fs_inode *x = X(f->inode);
-	struct ext4fs_info *i;
-	char *bounce = user ? kmalloc(MIN(n, (size_t)EXT4FS_BOUNCE)) : NULL;
+	struct ext4fs_info *i = info_of(f->inode);
 	size_t done = 0;
-	long r = 0;
+	char *bounce;
+	long r = xfer_begin(x, user, n, &bounce);
 
-	if (x->dead)
-		return -ESTALE;
-	if (user && !bounce && n)
-		return -ENOMEM;
-	i = ext4fs_lock(f->inode);
+	if (r)
+		return r;
 	while (done < n) {
 		size_t chunk = user ? MIN(n - done, (size_t)EXT4FS_BOUNCE) : n - done;
 		char *dst = user ? bounce : (char *)addr + done;
@@ -156,16 +166,13 @@ static long do_read(struct file *f, uint64_t addr, bool user, size_t n, uint64_t
 static long do_write(struct file *f, uint64_t addr, bool user, size_t n, uint64_t off)
 {
 	struct ext4fs_inode *x = X(f->inode);
-	struct ext4fs_info *i;
-	char *bounce = user ? kmalloc(MIN(n, (size_t)EXT4FS_BOUNCE)) : NULL;
+	struct ext4fs_info *i = info_of(f->inode);
 	size_t done = 0;
-	long r = 0;
+	char *bounce;
+	long r = xfer_begin(x, user, n, &bounce);
 
-	if (x->dead)
-		return -ESTALE;
-	if (user && !bounce && n)
-		return -ENOMEM;
-	i = ext4fs_lock(f->inode);
+	if (r)
+		return r;
 	if (f->flags & O_APPEND)
 		off = x->e.size;
 	while (done < n) {

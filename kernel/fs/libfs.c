@@ -169,14 +169,7 @@ static void move_entry(struct dentry *e, struct inode *ndir, char *copy, size_t 
 {
 	struct inode *odir = e->parent->inode, *ino = e->inode;
 
-	list_del(&e->sibling);
-	if (e->name_owned)
-		kfree((void *)e->name);
-	e->name = copy;
-	e->namelen = nlen;
-	e->name_owned = true;
-	e->parent = ndir->dentry;
-	list_add_tail(&e->sibling, &ndir->dentry->children);
+	vfs_dentry_move(e, ndir, copy, nlen);
 	if (S_ISDIR(ino->mode) && odir != ndir)
 		odir->nlink--, ndir->nlink++;
 	touch_dir(odir);

@@ -143,6 +143,18 @@ struct dentry *vfs_dentry_new(struct inode *dir, const char *name, size_t len, s
 	return d;
 }
 
+void vfs_dentry_move(struct dentry *e, struct inode *ndir, char *copy, size_t nlen)
+{
+	list_del(&e->sibling);
+	if (e->name_owned)
+		kfree((void *)e->name);
+	e->name = copy;
+	e->namelen = nlen;
+	e->name_owned = true;
+	e->parent = ndir->dentry;
+	list_add_tail(&e->sibling, &ndir->dentry->children);
+}
+
 void vfs_dentry_free(struct dentry *d)
 {
 	if (d->name_owned)

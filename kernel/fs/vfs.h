@@ -374,6 +374,9 @@ bool vfs_dir_empty(struct inode *dir);
  * name if owned. */
 struct dentry *vfs_dentry_new(struct inode *dir, const char *name, size_t len, struct inode *ino);
 void vfs_dentry_free(struct dentry *d);
+/* Move entry `e` into directory `ndir` as `copy` (`nlen` bytes, kmalloc'ed,
+ * owned by the entry from now on); link counts and times are the caller's. */
+void vfs_dentry_move(struct dentry *e, struct inode *ndir, char *copy, size_t nlen);
 
 /* The directory `ino` is in (the root: itself); NULL if removed or in no
  * tree. */
