@@ -44,6 +44,7 @@
 #define EXT4FS_IO_CHUNK	 (64 * 1024) /* bytes per blk_io from a kernel buffer */
 #define EXT4FS_IO_VECS	 (EXT4FS_IO_CHUNK / PAGE_SIZE + 1)
 #define NSEC		 1000000000ull
+#define S_IFBLK		 0060000 /* include/uapi/linux/stat.h */
 
 static const struct inode_operations ext4fs_iops;
 static struct vfs_fs_type ext4fs_type;
@@ -511,11 +512,23 @@ static int ext4fs_sync(struct vfs_sb *sb)
 }
 
 /* `source`: the disk's name, "vdb" or "/dev/vdb". */
-static struct blk_dev *find_disk(const char *source)
+/* `source`: a block device's path (mount(2): "/dev/vdb"), or a disk's
+ * name (the per-run volumes: "vdb").  0, -ENOENT, -ENOTBLK, -ENXIO. */
+static int find_disk(const char *source, struct blk_dev **out)
 {
-	if (!strncmp(source, "/dev/", 5))
-		source += 5;
-	return blk_find(source);
+	struct inode *ino;
+
+	if (source[0] != '/') {
+		*out = blk_find(source);
+		return *out ? 0 : -ENXIO;
+	}
+	ino = vfs_lookup(vfs_cwd(), source, true);
+	if (IS_ERR(ino))
+		return PTR_ERR(ino);
+	if ((ino->mode & S_IFMT) != S_IFBLK)
+		return -ENOTBLK; /* Linux's lookup_bdev */
+	*out = blkdev_disk(ino);
+	return *out ? 0 : -ENXIO;
 }
 
 static int mount_disk(struct ext4fs_info *i, struct mount *m, const char *source)
@@ -525,8 +538,8 @@ static int mount_disk(struct ext4fs_info *i, struct mount *m, const char *source
 	struct ext4fs_inode *x;
 	int err;
 
-	if (!(i->blk = find_disk(source)))
-		return -ENXIO; /* Linux: ENXIO or ENOTBLK for a missing device */
+	if ((err = find_disk(source, &i->blk)))
+		return err;
 	if (i->blk->ro)
 		flags = EXT4_MOUNT_RDONLY;
 	i->dev = (struct ext4_dev){ .ctx = i,

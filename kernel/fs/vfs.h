@@ -318,6 +318,10 @@ void devfs_init(void);
 /* blkdev.c: a node in /dev (`dev`, of filesystem `sb`) for each block
  * device of drivers/blk.h.  Called once by devfs_init. */
 void blkdev_init(struct inode *dev, struct vfs_sb *sb);
+/* blkdev.c: the disk of block device node `ino` (/dev/vdb), or NULL when
+ * it is none (a filesystem's mount source). */
+struct blk_dev;
+struct blk_dev *blkdev_disk(const struct inode *ino);
 
 /* tmpfs.c: mount an empty tmpfs at /tmp (made when the image lacks it).
  * Called once by init after the image tree. */

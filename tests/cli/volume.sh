@@ -12,8 +12,9 @@
 # 3. While a run holds the volume, a second read-write (or read-only)
 #    attach is refused, and so is rm.
 # 4. Read-only (:ro): changes get EROFS, reads work, the image is unchanged.
-# 5. A disk file by path, mounted in a directory the image lacks; a disk
-#    that is not ext4 stops the boot with the reason.
+# 5. A disk file by path, mounted in a directory the image lacks; mount(2)
+#    and umount2(2) of it on q35 (virtio-pci); a disk that is not ext4
+#    stops the boot with the reason.
 # 6. rm, and the errors of a missing volume.
 . "$(dirname "$0")/lib/common.bash"
 
@@ -132,6 +133,10 @@ mkfs.ext4 -q -F "$scratch/file.img" >/dev/null
 guest --volume "$scratch/file.img:/mnt/deep/vol" "$PROG" write /mnt/deep/vol
 check "path: write works at a new mount point" eval 'status_is 0 && same_as_native_fresh'
 check "path: e2fsck -fn clean" fsck_clean "$scratch/file.img"
+guest --machine q35 --disk "$scratch/file.img" "$PROG" mount /dev/vda /tmp
+check "mount(2): rw, umount (busy while open), ro, on q35" \
+	eval 'status_is 0 && ! grep -q BAD "$scratch/out" && out_has "ok  umount ro"'
+check "mount(2): e2fsck -fn clean after umount" fsck_clean "$scratch/file.img"
 truncate -s 4M "$scratch/zero.img"
 guest --volume "$scratch/zero.img:/data" "$PROG" check /data
 check "not ext4: the boot stops, the log says why" \

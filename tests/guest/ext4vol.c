@@ -10,6 +10,9 @@
  *   ext4vol ro DIR      DIR is mounted read-only: changes get EROFS, reads work
  *   ext4vol hold DIR    open DIR/x, print "holding", sleep until killed
  *   ext4vol statfs DIR  statfs's type, block size and size in blocks
+ *   ext4vol mount DEV DIR
+ *                       mount(2) ext4 DEV at DIR, write and look up files,
+ *                       umount2, mount it read-only, read them back, umount
  * Exit status 0 when every check passed, 1 otherwise.
  */
 #include "guest.h"
@@ -17,6 +20,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -258,8 +262,37 @@ static void read_only(const char *dir)
 	show_file(dir, "x");
 }
 
+/* mount(2) and umount2(2) of an ext4 disk (in monos: DEV is /dev/vdX). */
+static void mount_cycle(const char *dev, const char *dir)
+{
+	char buf[16] = { 0 };
+	int fd;
+
+	guest_check("mount rw", mount(dev, dir, "ext4", 0, NULL) == 0);
+	guest_check("mkdir", mkdir(at(dir, "md"), 0755) == 0);
+	put_file(at(dir, "md/f"), "cycle\n", 6);
+	guest_check("link", link(at(dir, "md/f"), at(dir, "g")) == 0);
+	fd = open(at(dir, "g"), O_RDONLY);
+	guest_check_err("umount while open", umount(dir), EBUSY);
+	close(fd);
+	guest_check("umount", umount(dir) == 0);
+	guest_check_err("gone after umount", access(at(dir, "g"), F_OK), ENOENT);
+	guest_check("mount ro", mount(dev, dir, "ext4", MS_RDONLY, NULL) == 0);
+	fd = open(at(dir, "md/f"), O_RDONLY);
+	guest_check("read back",
+		    fd >= 0 && read(fd, buf, sizeof(buf)) == 6 && !strcmp(buf, "cycle\n"));
+	close(fd);
+	guest_check_err("ro: unlink", unlink(at(dir, "g")), EROFS);
+	guest_check("umount ro", umount(dir) == 0);
+	guest_check_err("not ext4", mount("/dev/null", dir, "ext4", 0, NULL), ENOTBLK);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "mount")) {
+		mount_cycle(argv[2], argv[3]);
+		return guest_finish();
+	}
 	if (argc != 3) {
 		fprintf(stderr, "usage: ext4vol write|check|ro|hold DIR\n");
 		return 2;
