@@ -119,8 +119,8 @@ static long read_locked(struct ext4fs_info *i, struct ext4fs_inode *x, void *buf
 	return r;
 }
 
-/* A transfer's start: the staging buffer for a user buffer (`*bounce`),
- * and the lock: 0, -ESTALE (the file was freed), -ENOMEM. */
+/* A transfer's staging buffer for a user buffer (`*bounce`; NULL for a
+ * kernel one): 0, -ESTALE (the file was freed), -ENOMEM. */
 static int xfer_begin(struct ext4fs_inode *x, bool user, size_t n, char **bounce)
 {
 	*bounce = user && n ? kmalloc(MIN(n, (size_t)EXT4FS_BOUNCE)) : NULL;
@@ -128,11 +128,15 @@ static int xfer_begin(struct ext4fs_inode *x, bool user, size_t n, char **bounce
 		kfree(*bounce);
 		return x->dead ? -ESTALE : -ENOMEM;
 	}
-	ext4fs_lock(&x->vfs);
 	return 0;
 }
 
-/* A caller's buffer: the program's (user) or the kernel's. */
+/*
+ * A caller's buffer: the program's (user) or the kernel's.  The lock is
+ * taken per chunk and never held across a copy from or to the program: its
+ * buffer may be a mapping of a file of this filesystem, whose fault takes
+ * the lock.
+ */
 static long do_read(struct file *f, uint64_t addr, bool user, size_t n, uint64_t off)
 {
 	struct ext4fs_inode *x = X(f->inode);
@@ -141,23 +145,22 @@ static long do_read(struct file *f, uint64_t addr, bool user, size_t n, uint64_t
 	char *bounce;
 	long r = xfer_begin(x, user, n, &bounce);
 
-	if (r)
-		return r;
-	while (done < n) {
+	while (!r && done < n) {
 		size_t chunk = user ? MIN(n - done, (size_t)EXT4FS_BOUNCE) : n - done;
 		char *dst = user ? bounce : (char *)addr + done;
 
-		if ((r = read_locked(i, x, dst, chunk, off + done)) <= 0)
+		ext4fs_lock_info(i);
+		r = x->dead ? -ESTALE : read_locked(i, x, dst, chunk, off + done);
+		ext4fs_unlock(i);
+		if (r <= 0)
 			break;
 		if (user && copy_to_user(addr + done, bounce, r)) {
 			r = -EFAULT;
 			break;
 		}
 		done += r;
-		if ((size_t)r < chunk)
-			break;
+		r = (size_t)r < chunk; /* the end of the file: stop */
 	}
-	ext4fs_unlock(i);
 	kfree(bounce);
 	return done ? (long)done : r;
 }
@@ -171,11 +174,7 @@ static long do_write(struct file *f, uint64_t addr, bool user, size_t n, uint64_
 	char *bounce;
 	long r = xfer_begin(x, user, n, &bounce);
 
-	if (r)
-		return r;
-	if (f->flags & O_APPEND)
-		off = x->e.size;
-	while (done < n) {
+	while (!r && done < n) {
 		size_t chunk = user ? MIN(n - done, (size_t)EXT4FS_BOUNCE) : n - done;
 		char *src = user ? bounce : (char *)addr + done;
 
@@ -183,13 +182,19 @@ static long do_write(struct file *f, uint64_t addr, bool user, size_t n, uint64_
 			r = -EFAULT;
 			break;
 		}
-		if ((r = ext4_write(&i->fs, &x->e, off + done, src, chunk)) <= 0)
+		ext4fs_lock_info(i);
+		if ((f->flags & O_APPEND) && !done)
+			off = x->e.size;
+		r = x->dead ? -ESTALE : ext4_write(&i->fs, &x->e, off + done, src, chunk);
+		if (r > 0)
+			cache_overlay(x, off + done, src, r, true);
+		ext4fs_sync_vfs(x);
+		ext4fs_unlock(i);
+		if (r <= 0)
 			break;
-		cache_overlay(x, off + done, src, r, true);
 		done += r;
+		r = 0;
 	}
-	ext4fs_sync_vfs(x);
-	ext4fs_unlock(i);
 	kfree(bounce);
 	return done ? (long)done : r;
 }

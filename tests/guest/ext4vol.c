@@ -173,6 +173,30 @@ static void write_unlinked(const char *dir)
 	guest_check("close tmp", close(fd) == 0);
 }
 
+/* read() of one file into a private and a shared mapping of others, not
+ * yet faulted in: the fault fills from the same filesystem mid-read. */
+static void read_into_mappings(const char *dir)
+{
+	int src = open(at(dir, "big"), O_RDONLY), priv = open(at(dir, "x"), O_RDONLY);
+	int shared = open(at(dir, "m"), O_RDWR);
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, priv, 0);
+	char *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, shared, 0);
+
+	guest_check("map x private, m shared", p != MAP_FAILED && q != MAP_FAILED);
+	if (p == MAP_FAILED || q == MAP_FAILED)
+		return;
+	guest_check("read into the private map", read(src, p, 4096) == 4096);
+	guest_check("read into the shared map", read(src, q + 2048, 1024) == 1024);
+	printf("mapped reads: %016llx %016llx\n",
+	       (unsigned long long)guest_fnv(GUEST_FNV_INIT, p, 4096),
+	       (unsigned long long)guest_fnv(GUEST_FNV_INIT, q, 4096));
+	munmap(p, 4096);
+	munmap(q, 4096);
+	close(src);
+	close(priv);
+	close(shared);
+}
+
 static void write_mapped(const char *dir)
 {
 	int fd = open(at(dir, "m"), O_RDWR | O_CREAT, 0600);
@@ -192,6 +216,7 @@ static void write_mapped(const char *dir)
 	memcpy(p + 8000, "after", 5); /* written back at munmap */
 	guest_check("munmap", munmap(p, MAP_SIZE) == 0);
 	close(fd);
+	read_into_mappings(dir);
 }
 
 static void write_meta(const char *dir)
