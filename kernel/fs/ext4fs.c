@@ -257,22 +257,27 @@ out:
  * the VFS's to list. */
 static void ext4fs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 {
-	struct ext4fs_info *i = ext4fs_lock(dir);
+	struct ext4fs_info *i = info_of(dir);
 	struct ext4_dirent *de = kmalloc(sizeof(*de));
-	uint64_t pos = ctx->pos, next = pos;
+	uint64_t next = ctx->pos;
+	int r = 1;
 
-	while (de && ext4_readdir(&i->fs, &X(dir)->e, &next, de) == 1) {
-		bool dot = (de->name_len == 1 && de->name[0] == '.') ||
-			   (de->name_len == 2 && de->name[0] == '.' && de->name[1] == '.');
-
-		if (!dot && !ctx->emit(ctx, de->name, de->name_len, de->ino,
-				       (uint32_t)ext4_dt(de->type) << 12, next))
+	while (de && r == 1) {
+		/* One entry at a time: emit copies to the program, whose buffer
+		 * may be a mapping of a file here (its fault takes the lock). */
+		ext4fs_lock_info(i);
+		r = ext4_readdir(&i->fs, &X(dir)->e, &next, de);
+		ext4fs_unlock(i);
+		if (r != 1)
 			break;
-		ctx->pos = pos = next;
+		if (!(de->name_len == 1 && de->name[0] == '.') &&
+		    !(de->name_len == 2 && de->name[0] == '.' && de->name[1] == '.') &&
+		    !ctx->emit(ctx, de->name, de->name_len, de->ino,
+			       (uint32_t)ext4_dt(de->type) << 12, next))
+			break;
+		ctx->pos = next;
 	}
-	(void)pos;
 	kfree(de);
-	ext4fs_unlock(i);
 }
 
 static long ext4fs_readlink(struct inode *ino, char *buf, size_t n)

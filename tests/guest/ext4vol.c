@@ -192,6 +192,13 @@ static void read_into_mappings(const char *dir)
 	       (unsigned long long)guest_fnv(GUEST_FNV_INIT, q, 4096));
 	munmap(p, 4096);
 	munmap(q, 4096);
+	/* getdents into a private mapping of a file not yet faulted in. */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, priv, 0);
+	int d = open(dir, O_RDONLY | O_DIRECTORY);
+	guest_check("getdents into a mapping",
+		    p != MAP_FAILED && syscall(SYS_getdents64, d, p, 4096) > 0);
+	close(d);
+	munmap(p, 4096);
 	close(src);
 	close(priv);
 	close(shared);
