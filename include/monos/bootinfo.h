@@ -77,17 +77,19 @@
 
 #define MONOS_BOOTINFO_VERSION 1
 
-#define MONOS_RUN_DIR		  ".monos"
-#define MONOS_RUN_EXE		  MONOS_RUN_DIR "/exe"
-#define MONOS_RUN_ARGV		  MONOS_RUN_DIR "/argv"
-#define MONOS_RUN_ENVP		  MONOS_RUN_DIR "/envp"
-#define MONOS_RUN_TIME		  MONOS_RUN_DIR "/time"
-#define MONOS_RUN_SEED		  MONOS_RUN_DIR "/seed"
-#define MONOS_RUN_TTY		  MONOS_RUN_DIR "/tty"
-#define MONOS_RUN_WINSIZE	  MONOS_RUN_DIR "/winsize"
-#define MONOS_RUN_CWD		  MONOS_RUN_DIR "/cwd"
-#define MONOS_RUN_USER		  MONOS_RUN_DIR "/user"
-#define MONOS_RUN_VOLUMES	  MONOS_RUN_DIR "/volumes"
+#define MONOS_RUN_DIR	  ".monos"
+#define MONOS_RUN_EXE	  MONOS_RUN_DIR "/exe"
+#define MONOS_RUN_ARGV	  MONOS_RUN_DIR "/argv"
+#define MONOS_RUN_ENVP	  MONOS_RUN_DIR "/envp"
+#define MONOS_RUN_TIME	  MONOS_RUN_DIR "/time"
+#define MONOS_RUN_SEED	  MONOS_RUN_DIR "/seed"
+#define MONOS_RUN_TTY	  MONOS_RUN_DIR "/tty"
+#define MONOS_RUN_WINSIZE MONOS_RUN_DIR "/winsize"
+#define MONOS_RUN_CWD	  MONOS_RUN_DIR "/cwd"
+#define MONOS_RUN_USER	  MONOS_RUN_DIR "/user"
+#define MONOS_RUN_VOLUMES MONOS_RUN_DIR "/volumes"
+
+/* The format version the "volumes" entry starts with (its first line). */
 #define MONOS_RUN_VOLUMES_VERSION "1"
 
 #define MONOS_RUN_SEED_LEN 32
