@@ -56,13 +56,16 @@ struct options_file {
 	char *guest; /* NULL: the host path made absolute */
 };
 
-/* One --disk or --seed: a host disk file attached as a virtio-blk device. */
+/* One --disk, --seed or --volume: a host disk file attached as a virtio-blk
+ * device. */
 struct options_disk {
 	char *path;
 	bool ro;	  /* FILE:ro (and every --seed): attached read-only */
-	const char *flag; /* "--disk" or "--seed", for messages */
+	const char *flag; /* "--disk", "--seed" or "--volume", for messages */
 	char *drive;	  /* QEMU's -drive value, made by disk_prepare (disk.c) */
 	char *device;	  /* QEMU's -device value, made by disk_prepare */
+	char *target;	  /* --volume: where the kernel mounts it (ext4); NULL: none */
+	int lock_fd;	  /* the flock held for the run (disk_prepare); 0: none */
 };
 
 #define OPTIONS_MAX_DISKS 16 /* vda..vdp, the kernel's BLK_MAX_DEVICES */
@@ -86,6 +89,8 @@ struct run_options {
 	char *user;	 /* -u: "USER[:GROUP]" as given; NULL: root */
 	char *user_ids;	 /* -u resolved by run_main (user.c): "UID:GID[:G,...]" */
 	char *user_home; /* -u resolved: the HOME it gets */
+	char *volumes;	 /* the per-run "volumes" entry (bootinfo.h), made by
+			  * disk_prepare; NULL: no --volume */
 	bool trace;
 	bool verbose;
 	bool help;   /* --help was given: print run help, run nothing */
@@ -112,6 +117,17 @@ void options_free(struct run_options *o);
 
 /* The text of `monos run --help`. */
 extern const char options_run_help[];
+
+/* volume.c */
+
+/* `monos volume ARGS` (argv[0] is the subcommand): create, ls, inspect, rm. */
+int volume_main(int argc, char **argv);
+extern const char volume_help[];
+/* Is `name` a valid volume name? */
+bool volume_name_ok(const char *name);
+/* The file of volume `name` into `out` (it may not exist): 0, or -1 with
+ * the reason (a bad name, no data directory) in `err`. */
+int volume_path(const char *name, char *out, size_t n, char *err, size_t errlen);
 
 /* disk.c */
 
@@ -234,7 +250,8 @@ struct rundata {
 	char tty[3];
 	bool have_winsize;
 	struct monos_chan_winsize winsize;
-	const char *user; /* MONOS_RUN_USER's text, or NULL: root */
+	const char *user;    /* MONOS_RUN_USER's text, or NULL: root */
+	const char *volumes; /* MONOS_RUN_VOLUMES' text, or NULL: none */
 };
 
 /* user.c */

@@ -19,8 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <monos/bootinfo.h>
 
 #include "cli.h"
 
@@ -156,6 +159,46 @@ static bool disk_repeated(const struct stat *sts, size_t i)
 	return false;
 }
 
+/*
+ * Hold an flock on disk `d` (open at `fd`, kept open) for the run's life:
+ * exclusive read-write, shared read-only, so a second read-write attach of
+ * a volume in use is refused while both read-only ones may run.
+ */
+static int disk_lock(struct options_disk *d, int fd, char *err, size_t errlen)
+{
+	if (flock(fd, (d->ro ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0) {
+		d->lock_fd = fd;
+		return 0;
+	}
+	if (errno == EWOULDBLOCK)
+		snprintf(err, errlen, "%s is in use by a running instance%s", d->path,
+			 d->ro ? " (read-write)" : "");
+	else
+		snprintf(err, errlen, "%s: cannot lock it: %s", d->path, strerror(errno));
+	return -1;
+}
+
+/* The per-run "volumes" entry (bootinfo.h) for the disks with a target. */
+static int volumes_entry(struct run_options *o)
+{
+	size_t cap = sizeof(MONOS_RUN_VOLUMES_VERSION) + 1, n;
+	char *p;
+
+	for (size_t i = 0; i < o->ndisks; i++)
+		if (o->disks[i].target)
+			cap += strlen(o->disks[i].target) + 16;
+	if (cap == sizeof(MONOS_RUN_VOLUMES_VERSION) + 1)
+		return 0;
+	if (!(o->volumes = p = malloc(cap)))
+		return -1;
+	n = sprintf(p, "%s\n", MONOS_RUN_VOLUMES_VERSION);
+	for (size_t i = 0; i < o->ndisks; i++)
+		if (o->disks[i].target) /* the kernel names disks vda, vdb... in order */
+			n += sprintf(p + n, "vd%c %s %s\n", (char)('a' + i), o->disks[i].target,
+				     o->disks[i].ro ? "ro" : "rw");
+	return 0;
+}
+
 int disk_prepare(struct run_options *o, enum options_machine machine, char *err, size_t errlen)
 {
 	struct stat sts[OPTIONS_MAX_DISKS];
@@ -170,18 +213,23 @@ int disk_prepare(struct run_options *o, enum options_machine machine, char *err,
 		if (disk_open(d, &sts[i], &fd, err, errlen))
 			return -1;
 		format = disk_format(fd, d, err, errlen);
-		close(fd);
-		if (!format)
-			return -1;
-		if (disk_repeated(sts, i)) {
+		if (format && disk_repeated(sts, i)) {
 			snprintf(err, errlen, "%s %s: the same file is attached twice", d->flag,
 				 d->path);
+			format = NULL;
+		}
+		if (!format || disk_lock(d, fd, err, errlen)) {
+			close(fd);
 			return -1;
 		}
 		if (disk_args(d, i, S_ISBLK(sts[i].st_mode), format, machine)) {
 			snprintf(err, errlen, "%s %s: %s", d->flag, d->path, strerror(errno));
 			return -1;
 		}
+	}
+	if (volumes_entry(o)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	return 0;
 }

@@ -21,6 +21,7 @@ const char main_help[] =
 	"Commands:\n"
 	"  run [OPTIONS] PROGRAM [ARGS...]   boot PROGRAM in a new instance and relay\n"
 	"                                    its input, output and exit status\n"
+	"  volume COMMAND                    named ext4 volumes: create, ls, inspect, rm\n"
 	"  help [COMMAND]                    show this help, or a command's help\n"
 	"\n"
 	"Options:\n"
@@ -47,9 +48,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "run") == 0)
 		return run_main(argc - 2, argv + 2);
+	if (strcmp(cmd, "volume") == 0)
+		return volume_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "run"))
 			fputs(options_run_help, stdout);
+		else if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "volume"))
+			fputs(volume_help, stdout);
 		else
 			printf("%s%s", main_help, options_run_help); /* every flag, once */
 		return 0;

@@ -6,10 +6,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <lib/cmdline.h>
 
@@ -55,6 +58,13 @@ const char options_run_help[] =
 	"                         and network-config before the program starts; --ip\n"
 	"                         and --gateway win over its network-config.  It takes\n"
 	"                         the next disk name, as --disk does\n"
+	"      --volume SRC:DIR[:ro]\n"
+	"                         attach an ext4 volume and mount it at DIR (absolute;\n"
+	"                         made if the image lacks it).  SRC is a volume name\n"
+	"                         ('monos volume create') or a path to a raw or qcow2\n"
+	"                         disk file holding ext4.  A volume in use read-write\n"
+	"                         by another instance is refused.  :ro mounts it\n"
+	"                         read-only (several instances may share it so)\n"
 	"      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
 	"                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
 	"      --machine TYPE     microvm (default; virtio-mmio devices, fastest start)\n"
@@ -109,6 +119,7 @@ enum opt_id {
 	OPT_FILE,
 	OPT_DISK,
 	OPT_SEED,
+	OPT_VOLUME,
 	OPT_ACCEL,
 	OPT_MACHINE,
 	OPT_NET,
@@ -137,6 +148,7 @@ static const struct opt_def opt_defs[] = {
 	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
 	{ "user", 'u', true, OPT_USER },	{ "disk", 0, true, OPT_DISK },
 	{ "seed", 0, true, OPT_SEED },
+	{ "volume", 0, true, OPT_VOLUME },
 };
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -252,6 +264,29 @@ static int parse_file(struct run_options *o, const char *v, char *err, size_t er
 	return 0;
 }
 
+/* One more disk: `path` (`len` bytes), mounted at `target` (NULL: none);
+ * `flag` and `v` (the option as given) name it in an error. */
+static int add_disk(struct run_options *o, const char *flag, const char *v, const char *path,
+		    size_t len, bool ro, const char *target, char *err, size_t errlen)
+{
+	struct options_disk *grown, *d;
+
+	if (o->ndisks >= OPTIONS_MAX_DISKS)
+		return fail(err, errlen, "%s %s: at most %d disks (--disk and --seed)", flag, v,
+			    OPTIONS_MAX_DISKS);
+	grown = realloc(o->disks, (o->ndisks + 1) * sizeof(*grown));
+	if (!grown)
+		return fail(err, errlen, "out of memory");
+	o->disks = grown;
+	d = &o->disks[o->ndisks++];
+	*d = (struct options_disk){ .path = strndup(path, len), .ro = ro, .flag = flag };
+	if (target)
+		d->target = strdup(target);
+	if (!d->path || (target && !d->target))
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
 /* --disk FILE[:ro] and --seed FILE (always read-only): a final ":ro" asks
  * for read-only; the file itself is checked later (disk.c), once every flag
  * is known. */
@@ -260,25 +295,49 @@ static int parse_disk(struct run_options *o, const char *v, bool seed, char *err
 	const char *flag = seed ? "--seed" : "--disk";
 	size_t len = strlen(v);
 	bool ro = !seed && len > 3 && strcmp(v + len - 3, ":ro") == 0;
-	struct options_disk *grown;
 
 	if (ro)
 		len -= 3;
 	if (!len)
 		return fail(err, errlen, "%s '%s': empty FILE", flag, v);
-	if (o->ndisks >= OPTIONS_MAX_DISKS)
-		return fail(err, errlen, "%s %s: at most %d disks (--disk and --seed)", flag, v,
-			    OPTIONS_MAX_DISKS);
-	grown = realloc(o->disks, (o->ndisks + 1) * sizeof(*grown));
-	if (!grown)
-		return fail(err, errlen, "out of memory");
-	o->disks = grown;
-	o->disks[o->ndisks] =
-		(struct options_disk){ .path = strndup(v, len), .ro = ro || seed, .flag = flag };
-	if (!o->disks[o->ndisks].path)
-		return fail(err, errlen, "out of memory");
-	o->ndisks++;
-	return 0;
+	return add_disk(o, flag, v, v, len, ro || seed, NULL, err, errlen);
+}
+
+/* --volume SRC:DIR[:ro]: SRC with a '/' is a disk file, else a volume's
+ * name (volume.c); DIR is where the kernel mounts it, and the per-run
+ * entry's format wants it absolute, without spaces or newlines. */
+static int parse_volume(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	char buf[PATH_MAX], file[PATH_MAX], *dir, *src = buf;
+	size_t len = strlen(v);
+	bool ro = len > 3 && strcmp(v + len - 3, ":ro") == 0;
+
+	if (len >= sizeof(buf))
+		return fail(err, errlen, "--volume: too long");
+	memcpy(buf, v, len + 1);
+	if (ro)
+		buf[len - 3] = 0;
+	if (!(dir = strrchr(buf, ':')) || dir == buf)
+		return fail(err, errlen, "--volume '%s': want SRC:DIR[:ro]", v);
+	*dir++ = 0;
+	if (dir[0] != '/' || !dir[1] || strpbrk(dir, " \t\n"))
+		return fail(err, errlen,
+			    "--volume '%s': DIR must be an absolute directory other than /, "
+			    "without spaces",
+			    v);
+	if (!strchr(src, '/')) {
+		struct stat st;
+
+		if (volume_path(src, file, sizeof(file), err, errlen))
+			return -EINVAL;
+		if (stat(file, &st) < 0)
+			return fail(err, errlen,
+				    "--volume %s: no volume named %s (make it: monos volume "
+				    "create %s --size SIZE)",
+				    v, src, src);
+		src = file;
+	}
+	return add_disk(o, "--volume", v, src, strlen(src), ro, dir, err, errlen);
 }
 
 /* A port number 1..65535 that is the whole of [s, end). */
@@ -460,6 +519,8 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 	case OPT_DISK:
 	case OPT_SEED:
 		return parse_disk(o, v, id == OPT_SEED, err, errlen);
+	case OPT_VOLUME:
+		return parse_volume(o, v, err, errlen);
 	case OPT_ACCEL:
 		if (strcmp(v, "auto") == 0)
 			o->accel = OPTIONS_ACCEL_AUTO;
@@ -614,6 +675,9 @@ void options_free(struct run_options *o)
 		free(o->disks[i].path);
 		free(o->disks[i].drive);
 		free(o->disks[i].device);
+		free(o->disks[i].target);
+		if (o->disks[i].lock_fd > 0)
+			close(o->disks[i].lock_fd);
 	}
 	free(o->disks);
 	free(o->publish);
@@ -623,5 +687,6 @@ void options_free(struct run_options *o)
 	free(o->user);
 	free(o->user_ids);
 	free(o->user_home);
+	free(o->volumes);
 	memset(o, 0, sizeof(*o));
 }

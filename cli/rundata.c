@@ -195,6 +195,7 @@ void rundata_gather(struct rundata *ri, const struct run_options *o, const char 
 	merge_env(ri, o);
 	ri->cwd = cwd;
 	ri->user = o->user_ids;
+	ri->volumes = o->volumes;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ri->sec = ts.tv_sec;
 	ri->nsec = ts.tv_nsec;
@@ -312,6 +313,9 @@ int rundata_write(struct image_writer *w, const struct rundata *ri)
 		rc = image_add_data(w, "/" RUNDATA_CWD, ri->cwd, strlen(ri->cwd), RUNDATA_MODE);
 	if (!rc && ri->user)
 		rc = image_add_data(w, "/" MONOS_RUN_USER, ri->user, strlen(ri->user),
+				    RUNDATA_MODE);
+	if (!rc && ri->volumes)
+		rc = image_add_data(w, "/" MONOS_RUN_VOLUMES, ri->volumes, strlen(ri->volumes),
 				    RUNDATA_MODE);
 	if (!rc)
 		rc = image_add_parents(w, ri->cwd);

@@ -28,6 +28,13 @@
  *             "UID:GID:G1,G2,..." in decimal, no NUL: every user id UID,
  *             every group id GID, the supplementary groups G1... (none
  *             without them), capabilities only for UID 0 (default "0:0")
+ *    volumes  optional: ext4 volumes to mount before the program starts.  A
+ *             first line "1" (this entry's format version; the kernel
+ *             refuses another), then one line per volume,
+ *             "DISK TARGET ro|rw": the virtio-blk disk's name ("vdb"), the
+ *             absolute guest directory (made if the image lacks it), and
+ *             whether it is mounted read-only.  Names and paths hold no
+ *             space or newline.
  *
  *    A missing or malformed entry is a boot error reported in the kernel log,
  *    except winsize, which is optional.  Later entries with the same name
@@ -80,6 +87,10 @@
 #define MONOS_RUN_WINSIZE MONOS_RUN_DIR "/winsize"
 #define MONOS_RUN_CWD	  MONOS_RUN_DIR "/cwd"
 #define MONOS_RUN_USER	  MONOS_RUN_DIR "/user"
+#define MONOS_RUN_VOLUMES MONOS_RUN_DIR "/volumes"
+
+/* The format version the "volumes" entry starts with (its first line). */
+#define MONOS_RUN_VOLUMES_VERSION "1"
 
 #define MONOS_RUN_SEED_LEN 32
 #define MONOS_IMAGE_ALIGN  4096 /* file data alignment inside the image */

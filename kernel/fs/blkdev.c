@@ -412,3 +412,8 @@ void blkdev_init(struct inode *dev, struct vfs_sb *sb)
 		ino->sb = sb;
 	}
 }
+
+struct blk_dev *blkdev_disk(const struct inode *ino)
+{
+	return ino->fops == &blkdev_ops ? blk_get((ino->rdev & 0xff) / BLKDEV_MINORS) : NULL;
+}

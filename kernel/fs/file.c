@@ -199,6 +199,8 @@ long vfs_inode_read(struct inode *ino, void *kbuf, size_t n, uint64_t off)
 {
 	struct file f = { .inode = ino };
 
+	if (ino->fops && ino->fops->fs_data)
+		return ino->fops->read(&f, kbuf, n, off);
 	return ino->fops == &tmpfs_file_ops ? tmpfs_file_ops.read(&f, kbuf, n, off)
 					    : image_read(&f, kbuf, n, off);
 }
@@ -253,6 +255,12 @@ struct file *vfs_open(struct inode *ino, unsigned flags)
 	if ((flags & O_TRUNC) && !(flags & O_PATH) && ops == &tmpfs_file_ops && S_ISREG(ino->mode))
 		if ((err = tmpfs_truncate(ino, 0)))
 			return ERR_PTR(err);
+	if ((flags & O_TRUNC) && !(flags & O_PATH) && ops->fs_data && S_ISREG(ino->mode)) {
+		struct vfs_iattr a = { .valid = VFS_ATTR_SIZE, .size = 0 };
+
+		if ((err = vfs_setattr(ino, &a)))
+			return ERR_PTR(err);
+	}
 	return file_alloc(ino, ops, flags);
 }
 

@@ -70,8 +70,7 @@ int libfs_setattr(struct inode *ino, const struct vfs_iattr *a)
 	return 0;
 }
 
-/* A kmalloc'ed copy of a name, for entries that outlive the caller's path. */
-static char *dup_name(const char *name, size_t len)
+char *libfs_dup_name(const char *name, size_t len)
 {
 	char *s = kmalloc(len + 1);
 
@@ -90,7 +89,7 @@ static void touch_dir(struct inode *dir)
 /* Regular files made in a writable tree keep their data as tmpfs does. */
 static struct inode *libfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode)
 {
-	char *copy = dup_name(name, len);
+	char *copy = libfs_dup_name(name, len);
 	struct inode *ino = copy ? vfs_new_inode(dir, copy, len, mode) : NULL;
 
 	if (!ino) {
@@ -113,7 +112,7 @@ static struct inode *libfs_create(struct inode *dir, const char *name, size_t le
 static int libfs_symlink(struct inode *dir, const char *name, size_t len, const char *target,
 			 size_t tlen)
 {
-	char *copy = dup_name(target, tlen);
+	char *copy = libfs_dup_name(target, tlen);
 	struct inode *ino = copy ? libfs_create(dir, name, len, S_IFLNK | 0777) : ERR_PTR(-ENOMEM);
 
 	if (IS_ERR(ino)) {
@@ -128,7 +127,7 @@ static int libfs_symlink(struct inode *dir, const char *name, size_t len, const 
 /* A further entry on the same inode. */
 static int libfs_link(struct inode *target, struct inode *dir, const char *name, size_t len)
 {
-	char *copy = dup_name(name, len);
+	char *copy = libfs_dup_name(name, len);
 	struct dentry *d = copy ? vfs_dentry_new(dir, copy, len, target) : NULL;
 
 	if (!d) {
@@ -170,14 +169,7 @@ static void move_entry(struct dentry *e, struct inode *ndir, char *copy, size_t 
 {
 	struct inode *odir = e->parent->inode, *ino = e->inode;
 
-	list_del(&e->sibling);
-	if (e->name_owned)
-		kfree((void *)e->name);
-	e->name = copy;
-	e->namelen = nlen;
-	e->name_owned = true;
-	e->parent = ndir->dentry;
-	list_add_tail(&e->sibling, &ndir->dentry->children);
+	vfs_dentry_move(e, ndir, copy, nlen);
 	if (S_ISDIR(ino->mode) && odir != ndir)
 		odir->nlink--, ndir->nlink++;
 	touch_dir(odir);
@@ -188,11 +180,11 @@ static void move_entry(struct dentry *e, struct inode *ndir, char *copy, size_t 
 static int libfs_rename(struct inode *odir, struct dentry *oe, struct inode *ndir,
 			struct dentry *ne, const char *nname, size_t nlen, unsigned flags)
 {
-	char *copy = dup_name(nname, nlen), *copy2 = NULL;
+	char *copy = libfs_dup_name(nname, nlen), *copy2 = NULL;
 
 	if (!copy)
 		return -ENOMEM;
-	if ((flags & RENAME_EXCHANGE) && !(copy2 = dup_name(oe->name, oe->namelen))) {
+	if ((flags & RENAME_EXCHANGE) && !(copy2 = libfs_dup_name(oe->name, oe->namelen))) {
 		kfree(copy);
 		return -ENOMEM;
 	}

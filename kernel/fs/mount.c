@@ -9,6 +9,7 @@
 #include "core/kernel.h"
 #include <lib/bitmap.h>
 #include <lib/fmt.h>
+#include <monos/bootinfo.h>
 
 /* Anonymous device numbers for mounted filesystems: 0:48 on, below the
  * major 1 of /dev/null; the boot ones are smaller (tmpfs 0:21). */
@@ -358,4 +359,100 @@ long mount_gen_mountinfo(struct inode *ino, char *buf, size_t n)
 		procfs_printf(&b, " %s\n", m->flags & MS_RDONLY ? "ro" : "rw");
 	}
 	return b.len;
+}
+
+int vfs_sync_all(void)
+{
+	struct mount *m;
+	int err = 0, e;
+
+	list_for_each_entry(m, &mounts, link)
+		if (m->sb->sync && (e = m->sb->sync(m->sb)) && !err)
+			err = e;
+	return err;
+}
+
+/* Make absolute directory `path` (NUL terminated, writable copy) in the
+ * boot tree where it is missing: a mount point the image lacks.  The
+ * names are never freed (vfs_mknode keeps them). */
+static struct inode *make_dirs(char *path)
+{
+	struct inode *dir = vfs_root(), *next;
+	char *p = path;
+
+	while (*p) {
+		size_t len;
+		char *name;
+
+		while (*p == '/')
+			p++;
+		if (!(len = strcspn(p, "/")))
+			break;
+		if (!(name = kmalloc(len + 1)))
+			return ERR_PTR(-ENOMEM);
+		memcpy(name, p, len);
+		name[len] = 0;
+		next = vfs_lookup(dir, name, true);
+		if (next == ERR_PTR(-ENOENT))
+			next = vfs_mknode(dir, name, S_IFDIR | 0755);
+		else
+			kfree(name);
+		if (!next)
+			return ERR_PTR(-ENOMEM);
+		if (IS_ERR(next) || !S_ISDIR(next->mode))
+			return IS_ERR(next) ? next : ERR_PTR(-ENOTDIR);
+		dir = next;
+		p += len;
+	}
+	return dir;
+}
+
+/* One "DISK TARGET ro|rw" line (`len` bytes, no newline). */
+static int mount_volume(const char *line, size_t len)
+{
+	char buf[PATH_MAX + 32], *disk = buf, *target, *mode;
+	struct inode *dir;
+	int err;
+
+	if (len >= sizeof(buf))
+		goto bad;
+	memcpy(buf, line, len);
+	buf[len] = 0;
+	/* Three fields, space separated, cut in place. */
+	if (!(target = strchr(disk, ' ')) || !(mode = strchr(target + 1, ' ')))
+		goto bad;
+	*target++ = 0;
+	*mode++ = 0;
+	if (target[0] != '/' || (strcmp(mode, "ro") && strcmp(mode, "rw")))
+		goto bad;
+	dir = make_dirs(target);
+	err = IS_ERR(dir) ? PTR_ERR(dir)
+			  : mount_at(dir, "ext4", disk, !strcmp(mode, "ro") ? MS_RDONLY : 0, NULL);
+	if (err)
+		klog("monos: cannot mount volume %s at %s: %s\n", disk, target, errno_name(-err));
+	return err;
+bad:
+	klog("monos: bad line in the per-run %s entry\n", MONOS_RUN_VOLUMES);
+	return -EINVAL;
+}
+
+int mount_volumes(const char *spec, size_t len)
+{
+	size_t vlen = strlen(MONOS_RUN_VOLUMES_VERSION);
+
+	if (len <= vlen || memcmp(spec, MONOS_RUN_VOLUMES_VERSION, vlen) || spec[vlen] != '\n') {
+		klog("monos: the per-run %s entry is not version %s\n", MONOS_RUN_VOLUMES,
+		     MONOS_RUN_VOLUMES_VERSION);
+		return -EINVAL;
+	}
+	for (size_t at = vlen + 1; at < len;) {
+		const char *nl = memchr(spec + at, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - (spec + at)) : len - at;
+		int err = n ? mount_volume(spec + at, n) : 0;
+
+		if (err)
+			return err;
+		at += n + 1;
+	}
+	return 0;
 }

@@ -151,6 +151,18 @@ bool mount_is_root(struct inode *target);
  */
 int mount_umount(struct inode *target, int flags);
 
+/*
+ * mount_volumes - the per-run "volumes" entry (bootinfo.h: a version line,
+ * then "DISK TARGET ro|rw" lines, `len` bytes at `spec`): mount each disk
+ * as ext4 at TARGET, making the directories the image lacks.  0, or the
+ * first error (logged; the program must not start then).  Boot only.
+ */
+int mount_volumes(const char *spec, size_t len);
+
+/* vfs_sync_all - every mounted filesystem's sync (struct vfs_sb): what
+ * the instance's end and sync(2) call.  0 or the first error.  May sleep. */
+int vfs_sync_all(void);
+
 /* statfs' f_flags for a file in mount `m` (ST_VALID and its flags, as
  * Linux's flags_by_mnt). */
 unsigned long mount_statfs_flags(const struct mount *m);

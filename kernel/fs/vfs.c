@@ -153,6 +153,18 @@ struct dentry *vfs_dentry_new(struct inode *dir, const char *name, size_t len, s
 	return d;
 }
 
+void vfs_dentry_move(struct dentry *e, struct inode *ndir, char *copy, size_t nlen)
+{
+	list_del(&e->sibling);
+	if (e->name_owned)
+		kfree((void *)e->name);
+	e->name = copy;
+	e->namelen = nlen;
+	e->name_owned = true;
+	e->parent = ndir->dentry;
+	list_add_tail(&e->sibling, &ndir->dentry->children);
+}
+
 void vfs_dentry_free(struct dentry *d)
 {
 	if (d->name_owned)
@@ -370,5 +382,7 @@ long vfs_path(struct inode *ino, char *buf, size_t n)
  * pages of their own; every other file's bytes lie in memory for good. */
 const struct vm_file_ops *vfs_vm_ops(struct inode *ino)
 {
+	if (ino->fops && ino->fops->vm_ops)
+		return ino->fops->vm_ops;
 	return ino->fops == &tmpfs_file_ops ? &tmpfs_vm_ops : &image_vm_ops;
 }

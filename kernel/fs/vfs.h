@@ -164,6 +164,9 @@ struct vfs_sb {
 	/* Optional: free a non-directory inode that has no name and no
 	 * reference left (tmpfs: its pages too).  None: such inodes stay. */
 	void (*evict)(struct inode *ino);
+	/* Optional: write everything cached back and flush the device (sync,
+	 * umount, the instance's end): 0 or -errno.  May sleep. */
+	int (*sync)(struct vfs_sb *sb);
 	const struct inode_operations *iops; /* its directories' and symlinks' */
 	const struct vfs_fs_type *type;	     /* what made it (NULL: boot-only kinds) */
 	void *priv;			     /* the filesystem's own (tmpfs: its size) */
@@ -248,6 +251,16 @@ struct file_ops {
 	/* Optional: where SEEK_END counts from when it is not the inode's
 	 * size (a block device: its capacity; its inode shows 0, as Linux's). */
 	uint64_t (*size)(struct file *f);
+	/* Optional: fallocate(2) mode 0 or FALLOC_FL_KEEP_SIZE, checked by the
+	 * caller: 0 or -errno.  Without it: tmpfs_allocate. */
+	int (*fallocate)(struct file *f, uint64_t off, uint64_t len, bool keep_size);
+	/* Optional: how the VMA layer maps the file (vfs_vm_ops); without it,
+	 * tmpfs' or the image's. */
+	const struct vm_file_ops *vm_ops;
+	/* The file's data is its filesystem's (a disk's): a read-only
+	 * filesystem refuses writing it (vfs_data_rdonly); vfs_inode_read and
+	 * O_TRUNC go through these operations. */
+	bool fs_data;
 	bool seekable; /* false: pipes, terminals (lseek gives -ESPIPE) */
 };
 
@@ -315,6 +328,10 @@ void devfs_init(void);
 /* blkdev.c: a node in /dev (`dev`, of filesystem `sb`) for each block
  * device of drivers/blk.h.  Called once by devfs_init. */
 void blkdev_init(struct inode *dev, struct vfs_sb *sb);
+/* blkdev.c: the disk of block device node `ino` (/dev/vdb), or NULL when
+ * it is none (a filesystem's mount source). */
+struct blk_dev;
+struct blk_dev *blkdev_disk(const struct inode *ino);
 
 /* tmpfs.c: mount an empty tmpfs at /tmp (made when the image lacks it).
  * Called once by init after the image tree. */
@@ -323,6 +340,10 @@ void tmpfs_init(void);
  * mode 01777, as a mount there would be (/tmp, /dev/shm).  NULL when out
  * of memory; a file of that name (a hand-made image) panics.  Boot only. */
 struct inode *tmpfs_mount_dir(struct inode *parent, const char *name);
+
+/* ext4fs.c: make the "ext4" filesystem type known (volumes on virtio-blk
+ * disks, issue 9).  Boot only. */
+void ext4fs_init(void);
 
 /* procfs.c and sysfs.c: build /proc and /sys.  Called once by init after the
  * image tree (procfs reads the per-run "exe" entry). */
@@ -350,6 +371,9 @@ struct dentry *libfs_lookup(struct inode *dir, const char *name, size_t len);
 void libfs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx);
 long libfs_readlink(struct inode *ino, char *buf, size_t n);
 int libfs_setattr(struct inode *ino, const struct vfs_iattr *a);
+/* A kmalloc'ed, NUL-terminated copy of a name (`len` bytes), for entries
+ * that outlive the caller's path; NULL when out of memory. */
+char *libfs_dup_name(const char *name, size_t len);
 
 /* The operations of `ino`: its own, its filesystem's, or the read-only
  * in-memory tree's (inodes of no filesystem). */
@@ -372,6 +396,9 @@ bool vfs_dir_empty(struct inode *dir);
  * name if owned. */
 struct dentry *vfs_dentry_new(struct inode *dir, const char *name, size_t len, struct inode *ino);
 void vfs_dentry_free(struct dentry *d);
+/* Move entry `e` into directory `ndir` as `copy` (`nlen` bytes, kmalloc'ed,
+ * owned by the entry from now on); link counts and times are the caller's. */
+void vfs_dentry_move(struct dentry *e, struct inode *ndir, char *copy, size_t nlen);
 
 /* The directory `ino` is in (the root: itself); NULL if removed or in no
  * tree. */
@@ -531,7 +558,8 @@ bool tmpfs_is(const struct vfs_sb *sb);
  */
 static inline bool vfs_data_rdonly(const struct inode *ino)
 {
-	return ino->sb && ino->sb->rdonly && (!ino->fops || ino->fops == &tmpfs_file_ops);
+	return ino->sb && ino->sb->rdonly &&
+	       (!ino->fops || ino->fops == &tmpfs_file_ops || ino->fops->fs_data);
 }
 /* How the VMA layer fills a mapping of `ino` (core/vm.h struct vm_file_ops):
  * tmpfs_vm_ops (tmpfs.c) for tmpfs files, image_vm_ops (image.c) for files

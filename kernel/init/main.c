@@ -22,6 +22,7 @@
 #include "drivers/blk.h"
 #include "drivers/virtio.h"
 #include "exec/exec.h"
+#include "fs/mount.h"
 #include "fs/vfs.h"
 #include "linux/signal.h"
 #include "linux/process.h"
@@ -152,6 +153,16 @@ static void init_user(void)
 	kfree(groups);
 }
 
+/* The ext4 volumes the per-run data names (`monos run --volume`), mounted
+ * before the program starts: 0 or the first error, logged. */
+static long init_volumes(void)
+{
+	size_t len;
+	const char *spec = runfile_str("volumes", &len);
+
+	return spec ? mount_volumes(spec, len) : 0;
+}
+
 /* Start the program named by the per-run data; returns only on failure. */
 static long start_program(void)
 {
@@ -242,6 +253,7 @@ void init_main(uint32_t start_info_phys)
 	init_user(); /* /dev's terminal nodes belong to the user */
 	devfs_init();
 	vfs_init_mounts();
+	ext4fs_init();
 	net_procfs_init();
 	init_per_run();
 	seed = cloudinit_boot_read(); /* a NoCloud seed among the disks */
@@ -259,6 +271,8 @@ void init_main(uint32_t start_info_phys)
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	process_init();
 	console_start_input();
-	err = start_program();
+	err = init_volumes();
+	if (!err)
+		err = start_program();
 	process_exec_failed((int)-err);
 }

@@ -15,6 +15,7 @@
 #include "core/time.h"
 #include "core/uaccess.h"
 #include "core/vm.h"
+#include "fs/mount.h"
 #include "fs/procfs.h"
 #include "fs/tty.h"
 #include "fs/vfs.h"
@@ -272,6 +273,8 @@ static __attribute__((noreturn)) void instance_end(struct process *p)
 	} else {
 		e.status = (uint8_t)(p->status >> 8);
 	}
+	/* Contract 18: the volumes are clean before the host hears the end. */
+	vfs_sync_all();
 	net_flush(NET_FLUSH_NS);
 	console_exit(&e);
 }

@@ -328,6 +328,26 @@ long sys_fadvise64(long fd, int64_t off, int64_t len, long advice)
 	return 0;
 }
 
+/* Every filesystem that caches (a volume) writes back and flushes.  Linux's
+ * sync(2) reports no error; the volume's is in the kernel log. */
+long sys_sync(void)
+{
+	vfs_sync_all();
+	return 0;
+}
+
+/* The filesystem of `fd` only: its error, as Linux's syncfs gives. */
+long sys_syncfs(long fd)
+{
+	struct file *f = fd_hold(fd);
+	struct vfs_sb *sb;
+
+	if (!f)
+		return -EBADF;
+	sb = f->inode ? f->inode->sb : NULL;
+	return sb && sb->sync ? sb->sync(sb) : 0;
+}
+
 long sys_fallocate(long fd, long mode, int64_t off, int64_t len)
 {
 	struct file *f = fd_get(fd);
@@ -344,6 +364,8 @@ long sys_fallocate(long fd, long mode, int64_t off, int64_t len)
 		return -EISDIR;
 	if (!f->ops->seekable)
 		return -ESPIPE;
+	if (f->ops->fallocate)
+		return f->ops->fallocate(f, off, len, mode & FALLOC_FL_KEEP_SIZE);
 	return tmpfs_allocate(f->inode, off, len, mode & FALLOC_FL_KEEP_SIZE);
 }
 

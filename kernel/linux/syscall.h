@@ -137,6 +137,8 @@ long sys_fsync(long fd);
 long sys_fdatasync(long fd);
 long sys_sync_file_range(long fd, int64_t off, int64_t len, unsigned int flags);
 long sys_fadvise64(long fd, int64_t off, int64_t len, long advice);
+long sys_sync(void);
+long sys_syncfs(long fd);
 long sys_fallocate(long fd, long mode, int64_t off, int64_t len);
 long sys_utimensat(long dirfd, uint64_t path, uint64_t utimes, long flags);
 long sys_futimesat(long dirfd, uint64_t path, uint64_t utv);

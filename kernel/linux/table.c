@@ -87,6 +87,8 @@ static const struct syscall_entry table[SYSCALL_COUNT] = {
 	 * owners, times, truncate, sync, fadvise; statfs */
 	[__NR_fsync] = SYS(sys_fsync, "f"),
 	[__NR_fdatasync] = SYS(sys_fdatasync, "f"),
+	[__NR_sync] = SYS(sys_sync, ""),
+	[__NR_syncfs] = SYS(sys_syncfs, "f"),
 	[__NR_truncate] = SYS(sys_truncate, "sd"),
 	[__NR_ftruncate] = SYS(sys_ftruncate, "fd"),
 	[__NR_rename] = SYS(sys_rename, "ss"),

@@ -45,11 +45,15 @@ static int prepare1(struct options_disk *d, enum options_machine m, char *err, s
 	return disk_prepare(&o, m, err, errlen);
 }
 
+/* What disk_prepare made, and the lock it holds for the run. */
 static void disk_free(struct options_disk *d)
 {
 	free(d->drive);
 	free(d->device);
 	d->drive = d->device = NULL;
+	if (d->lock_fd > 0)
+		close(d->lock_fd);
+	d->lock_fd = 0;
 }
 
 TEST(disk_formats)
@@ -105,6 +109,28 @@ TEST(disk_refusals)
 	disk_free(&two[0]);
 }
 
+/* A run holds its disks: exclusive read-write, shared read-only. */
+TEST(disk_locks)
+{
+	char err[512];
+	struct options_disk a = { .path = make("l.img", "l", 1) }, b = { .path = a.path };
+
+	CHECK_EQ(prepare1(&a, OPTIONS_MACHINE_MICROVM, err, sizeof(err)), 0);
+	CHECK_EQ(prepare1(&b, OPTIONS_MACHINE_MICROVM, err, sizeof(err)), -1);
+	CHECK(strstr(err, "is in use by a running instance") != NULL);
+	b.ro = true;
+	CHECK_EQ(prepare1(&b, OPTIONS_MACHINE_MICROVM, err, sizeof(err)), -1);
+	disk_free(&a);
+	a.ro = true;
+	CHECK_EQ(prepare1(&a, OPTIONS_MACHINE_MICROVM, err, sizeof(err)), 0);
+	CHECK_EQ(prepare1(&b, OPTIONS_MACHINE_MICROVM, err, sizeof(err)), 0); /* both read-only */
+	disk_free(&a);
+	disk_free(&b);
+	b.ro = false;
+	CHECK_EQ(prepare1(&b, OPTIONS_MACHINE_MICROVM, err, sizeof(err)), 0); /* released */
+	disk_free(&b);
+}
+
 TEST(disk_command_line)
 {
 	struct options_disk disks[2] = { { .drive = "D0", .device = "V0" },
@@ -132,6 +158,7 @@ int main(void)
 		return 1;
 	RUN(disk_formats);
 	RUN(disk_refusals);
+	RUN(disk_locks);
 	RUN(disk_command_line);
 	char rm[128];
 	snprintf(rm, sizeof(rm), "rm -rf %s", dir);

@@ -7,6 +7,7 @@
 
 #include "../../cli/msg.c"
 #include "../../cli/options.c"
+#include "../../cli/volume.c"
 #include "../../kernel/lib/cmdline.c"
 
 static char *fake_getenv(const char *name)
@@ -333,6 +334,51 @@ TEST(options_disk_forms)
 	CHECK(strstr(options_run_help, "--seed FILE") != NULL);
 }
 
+/* --volume SRC:DIR[:ro]: a path (with a '/') or a volume's name, which
+ * must exist in the data directory; DIR absolute, not "/", no spaces. */
+TEST(options_volume_forms)
+{
+	struct run_options o;
+	char err[512], dir[] = "/tmp/test_cli_options.XXXXXX", vols[600], img[700];
+
+	CHECK(mkdtemp(dir) != NULL);
+	setenv("XDG_DATA_HOME", dir, 1);
+	CHECK_EQ(PARSE(&o, err, "--volume", "./a:b.img:/data:ro", "p"), 0);
+	CHECK(!strcmp(o.disks[0].path, "./a:b.img") && o.disks[0].ro);
+	CHECK(!strcmp(o.disks[0].target, "/data"));
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--volume", "vol:/data", "p"), -EINVAL);
+	CHECK(strstr(err, "no volume named vol") != NULL);
+	options_free(&o);
+	snprintf(img, sizeof(img), "%s/monos", dir);
+	snprintf(vols, sizeof(vols), "%s/monos/volumes", dir);
+	CHECK(mkdir(img, 0700) == 0 && mkdir(vols, 0700) == 0);
+	snprintf(img, sizeof(img), "%s/vol.img", vols);
+	fclose(fopen(img, "w"));
+	CHECK_EQ(PARSE(&o, err, "--volume", "vol:/srv/db", "p"), 0);
+	CHECK(!strcmp(o.disks[0].path, img) && !o.disks[0].ro);
+	CHECK(!strcmp(o.disks[0].target, "/srv/db"));
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--volume", "vol:data", "p"), -EINVAL);
+	CHECK(strstr(err, "DIR must be an absolute directory") != NULL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--volume", "vol:/", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--volume", "vol", "p"), -EINVAL);
+	CHECK(strstr(err, "want SRC:DIR[:ro]") != NULL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--volume", "../x:/data", "p"), 0); /* a path */
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--volume", "b@d:/data", "p"), -EINVAL);
+	CHECK(strstr(err, "bad volume name") != NULL);
+	options_free(&o);
+	unlink(img);
+	rmdir(vols);
+	snprintf(img, sizeof(img), "%s/monos", dir);
+	rmdir(img);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(options_defaults);
@@ -344,6 +390,7 @@ int main(void)
 	RUN(options_network_forms);
 	RUN(options_user_forms);
 	RUN(options_disk_forms);
+	RUN(options_volume_forms);
 	RUN(options_bad_flags);
 	RUN(options_double_dash_and_help);
 	return unit_summary();
