@@ -7,6 +7,7 @@
  * kill(-pgid), and a child that faults dying alone.
  */
 #include "guest.h"
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -247,6 +248,69 @@ static void orphans(void)
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+/* PR_SET_PDEATHSIG: the grandchild asks for SIGTERM when its parent dies;
+ * the parent exits, the grandchild dies of it and comes to us (subreaper). */
+static void pdeathsig(void)
+{
+	int p[2], st;
+	pid_t grand = 0;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (pipe(p))
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		pid_t g = fork();
+		if (g == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			write(p[1], "r", 1); /* armed: the parent may go */
+			for (;;)
+				pause();
+		}
+		char c;
+		read(p[0], &c, 1);
+		write(p[1], &g, sizeof(g));
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	read(p[0], &grand, sizeof(grand));
+	guest_check("PR_SET_PDEATHSIG: the orphan died of its signal",
+		    waitpid(grand, &st, 0) == grand && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+	close(p[0]);
+	close(p[1]);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* fork in a process of two threads: only the caller goes on in the child
+ * (/proc/self/status says Threads: 1). */
+static void fork_threaded(void)
+{
+	pthread_t t;
+	int st;
+
+	if (pthread_create(&t, NULL, idle_thread, NULL))
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char line[256];
+		int threads = -1;
+		FILE *f = fopen("/proc/self/status", "r");
+		while (f && fgets(line, sizeof(line), f))
+			sscanf(line, "Threads: %d", &threads);
+		_exit(threads == 1 ? 0 : 1);
+	}
+	guest_check("fork of a threaded process: one thread in the child",
+		    waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 static int sleeper(long unused)
 {
 	(void)unused;
@@ -321,5 +385,7 @@ int main(void)
 	orphans();
 	groups();
 	rusage();
+	pdeathsig();
+	fork_threaded();
 	return guest_bad;
 }
