@@ -198,6 +198,34 @@ TEST(ext4_recovery_needs_a_writable_device)
 	CHECK(sh("e2fsck -fn %s >/dev/null 2>&1", img) == 0);
 }
 
+/* A writer that ended without unmounting (its last commit checkpointed, the
+ * log empty, needs_recovery still set, as at an instance's end) leaves an
+ * image a read-only device mounts as it is: nothing to replay. */
+TEST(ext4_empty_log_mounts_on_a_readonly_device)
+{
+	struct host_dev h;
+	struct ext4_fs fs;
+	struct ext4_inode r, f;
+
+	CHECK(sh("rm -f %s && truncate -s 8M %s && mkfs.ext4 -q -b %d %s", img, img, BS, img) == 0);
+	CHECK(host_dev_open(&h, img, false) == 0);
+	CHECK_EQ(ext4_mount(&fs, &h.dev, 0), 0);
+	CHECK_EQ(ext4_iget(&fs, EXT4_ROOT_INO, &r), 0);
+	CHECK_EQ(ext4_create(&fs, &r, "kept", 4, EXT4_S_IFREG | 0644, 0, 0, NULL, &f), 0);
+	CHECK_EQ(ext4_write(&fs, &f, 0, "hello", 5), 5);
+	CHECK_EQ(ext4_sync(&fs), 0);
+	/* The image as the instance's end leaves it: copied before unmount. */
+	CHECK(sh("cp %s %s", img, ref) == 0);
+	ext4_unmount(&fs);
+	host_dev_close(&h);
+	CHECK(host_dev_open(&h, ref, true) == 0);
+	CHECK_EQ(ext4_mount(&fs, &h.dev, EXT4_MOUNT_RDONLY), 0);
+	CHECK_EQ(ext4_namei(&fs, "/kept", &f), 0);
+	CHECK_EQ(f.size, 5);
+	ext4_unmount(&fs);
+	host_dev_close(&h);
+}
+
 int main(void)
 {
 	uint8_t buf[4 * BS];
@@ -219,6 +247,7 @@ int main(void)
 	RUN(ext4_honours_revokes);
 	RUN(ext4_ignores_an_uncommitted_transaction);
 	RUN(ext4_recovery_needs_a_writable_device);
+	RUN(ext4_empty_log_mounts_on_a_readonly_device);
 	sh("rm -rf %s", tmpdir);
 	return unit_summary();
 }

@@ -203,6 +203,9 @@ int ext4_write_data(struct ext4_fs *fs, uint64_t blk, const void *buf);
 
 /* kernel/lib/ext4/journal.c: replay, and the running transaction of a writable mount */
 int ext4_journal_replay(struct ext4_fs *fs);
+/* Whether the log holds nothing to replay (its s_start is 0): 1 or 0, or
+ * -errno (no journal: -EUCLEAN; a bad journal superblock). */
+int ext4_journal_empty(struct ext4_fs *fs);
 int ext4_journal_open(struct ext4_fs *fs);
 void ext4_journal_close(struct ext4_fs *fs);
 bool ext4_journal_read(struct ext4_fs *fs, uint64_t blk, void *buf);

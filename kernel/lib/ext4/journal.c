@@ -422,6 +422,25 @@ static int jbd2_recover(struct jbd2 *j, uint8_t *data)
 	return err;
 }
 
+int ext4_journal_empty(struct ext4_fs *fs)
+{
+	const struct ext4_dev *dev = fs->dev;
+	struct jbd2 j = { .fs = fs };
+	int err = -ENOMEM;
+
+	if (!(fs->feat_compat & EXT4_FEATURE_COMPAT_HAS_JOURNAL))
+		return -EUCLEAN;
+	j.buf = dev->alloc(dev->ctx, fs->block_size);
+	j.sb = dev->alloc(dev->ctx, fs->block_size);
+	if (j.buf && j.sb)
+		err = jbd2_load(&j);
+	if (j.sb)
+		dev->free(dev->ctx, j.sb, fs->block_size);
+	if (j.buf)
+		dev->free(dev->ctx, j.buf, fs->block_size);
+	return err ? err : !j.start;
+}
+
 int ext4_journal_replay(struct ext4_fs *fs)
 {
 	const struct ext4_dev *dev = fs->dev;

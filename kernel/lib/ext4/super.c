@@ -335,9 +335,14 @@ static int ext4_recover(struct ext4_fs *fs)
 	bool ro = fs->read_only;
 	size_t gdt_len = ((size_t)fs->groups * fs->desc_size + fs->block_size - 1) /
 			 fs->block_size * fs->block_size;
-	int err = ext4_journal_replay(fs);
+	int err;
 
-	if (err)
+	/* A read-only device whose log is empty (a writer ended without
+	 * unmounting, its last commit checkpointed) needs nothing replayed:
+	 * mount it as it is. */
+	if (!fs->dev->write_blocks && ext4_journal_empty(fs) == 1)
+		return 0;
+	if ((err = ext4_journal_replay(fs)))
 		return err;
 	fs->dev->free(fs->dev->ctx, fs->gdt, gdt_len);
 	fs->gdt = NULL;
