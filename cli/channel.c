@@ -29,7 +29,7 @@
 
 static int accept_guest_type(unsigned type)
 {
-	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_TIME_REQ;
+	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_STATS;
 }
 
 /* Answer a TIME_REQ: a TIME frame with the host's time now, put at the head
@@ -188,6 +188,24 @@ static void scan_log(struct channel *c, const uint8_t *p, size_t len)
 	}
 }
 
+/* A STATS frame: eight little-endian u64, kept for the monitor. */
+static void take_stats(struct channel *c, const uint8_t *p, size_t len)
+{
+	uint64_t v[8];
+
+	if (len != sizeof(v)) {
+		c->bad_frames++;
+		return;
+	}
+	for (size_t i = 0; i < 8; i++) {
+		v[i] = 0;
+		for (size_t b = 0; b < 8; b++)
+			v[i] |= (uint64_t)p[i * 8 + b] << (8 * b);
+	}
+	c->stats = (struct monos_chan_stats){ v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] };
+	c->stats_gen++;
+}
+
 /*
  * Act on one decoded frame.  Called by channel_feed(), and by tests with
  * crafted frames (any type, any length up to MONOS_CHAN_MAX).
@@ -222,6 +240,9 @@ void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, 
 		return;
 	case MONOS_CHAN_TIME_REQ:
 		answer_time(c);
+		return;
+	case MONOS_CHAN_STATS:
+		take_stats(c, payload, len);
 		return;
 	default:
 		c->bad_frames++;

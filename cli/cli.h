@@ -17,6 +17,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -68,6 +69,9 @@ struct options_disk {
 	int lock_fd;	  /* the flock held for the run (disk_prepare); 0: none */
 };
 
+/* --restart: what the monitor does when the program ends (monitor.c). */
+enum options_restart { OPTIONS_RESTART_NO, OPTIONS_RESTART_ON_FAILURE, OPTIONS_RESTART_ALWAYS };
+
 #define OPTIONS_MAX_DISKS 16 /* vda..vdp, the kernel's BLK_MAX_DEVICES */
 
 struct run_options {
@@ -93,7 +97,11 @@ struct run_options {
 			  * disk_prepare; NULL: no --volume */
 	bool trace;
 	bool verbose;
-	bool help;   /* --help was given: print run help, run nothing */
+	bool detach;		      /* -d: run under a monitor in the background */
+	char *name;		      /* --name, checked (state_name_ok), or NULL */
+	enum options_restart restart; /* --restart */
+	unsigned long restart_max;    /* on-failure:N: N (0: no limit) */
+	bool help;		      /* --help was given: print run help, run nothing */
 	char **argv; /* PROGRAM and its arguments (points into the caller's argv) */
 	int argc;
 };
@@ -117,6 +125,67 @@ void options_free(struct run_options *o);
 
 /* The text of `monos run --help`. */
 extern const char options_run_help[];
+
+/* state.c */
+
+#define STATE_ID_LEN	 16 /* hex digits of an instance id (64 random bits) */
+#define STATE_SHORT_ID	 12 /* as ps shows it (docker's) */
+#define STATE_NAME_MAX	 64 /* bytes of a --name */
+#define STATE_NAME_FIRST "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define STATE_PATH_MAX	 4096  /* Linux's PATH_MAX */
+#define STATE_MAX_KEYS	 32    /* keys of a record */
+#define STATE_RECORD_MAX 16384 /* bytes of a record */
+
+/* An instance's record as read (state.c's header), with its liveness. */
+struct state_record {
+	char buf[STATE_RECORD_MAX]; /* the file, '=' and '\n' made NULs */
+	uint16_t key_off[STATE_MAX_KEYS], val_off[STATE_MAX_KEYS];
+	size_t n;
+	char dir[STATE_PATH_MAX]; /* the instance's directory */
+	bool live;		  /* its monitor holds the lock */
+};
+
+/* state_name_ok - whether `name` is a valid instance name (docker's rule). */
+bool state_name_ok(const char *name);
+/* state_base - the directory of all instances (made, private, checked),
+ * into `out`: 0, or -1 with the reason in `err`. */
+int state_base(char *out, size_t n, char *err, size_t errlen);
+/* state_path - "DIR/FILE" into `out`: 0, or -1 when too long. */
+int state_path(char *out, size_t n, const char *dir, const char *file);
+/* state_live - whether the instance at `dir` has a live monitor (its lock
+ * is held): never from a pid. */
+bool state_live(const char *dir);
+/* state_lock - take the instance's lock for its monitor: the fd (O_CLOEXEC:
+ * held across fork, never by QEMU), or -EBUSY (held already), -errno. */
+int state_lock(const char *dir);
+/* state_write - replace the record of `dir` with `text` atomically (a
+ * temporary file renamed over it): 0 or -errno. */
+int state_write(const char *dir, const char *text);
+/* state_read - the record of `dir` and whether it is live: 0 or -errno. */
+int state_read(const char *dir, struct state_record *r);
+/* state_get - the value of `key` ("" when absent); it lives in `r`. */
+const char *state_get(const struct state_record *r, const char *key);
+/* state_get_num - the value of `key` as a number, `dflt` when absent/bad. */
+long long state_get_num(const struct state_record *r, const char *key, long long dflt);
+/* state_shown - the state to show: the record's while live, else "exited". */
+const char *state_shown(const struct state_record *r);
+/* state_list - every instance's record (malloc'd array; the caller frees):
+ * 0, or -1 with the reason in `err`. */
+int state_list(struct state_record **out, size_t *n, char *err, size_t errlen);
+/* state_find - the instance named `what`, whose id is `what`, or whose id
+ * alone starts with `what` (docker's prefixes): 0, or -1 with the reason
+ * (none, ambiguous) in `err`. */
+int state_find(const char *what, struct state_record *r, char *err, size_t errlen);
+/* state_create - a new instance: a fresh id, its directory (`dir`) and a
+ * first record holding `name` (NULL: the id), the name checked unique
+ * under the base directory's lock.  0, or -1 with the reason in `err`. */
+int state_create(const char *name, char *dir, size_t dirlen, char id[STATE_ID_LEN + 1], char *err,
+		 size_t errlen);
+/* state_remove - delete the instance directory `dir` and its files: 0 or
+ * -errno.  The caller checks that it is not live. */
+int state_remove(const char *dir);
+/* state_json_quote - `s` as a JSON string (quotes, escapes) on `f`. */
+void state_json_quote(FILE *f, const char *s);
 
 /* volume.c */
 
@@ -326,7 +395,9 @@ struct channel {
 	unsigned nenosys;
 	uint8_t *outq; /* bytes waiting for the socket */
 	size_t outq_len, outq_cap;
-	size_t outq_partial; /* bytes at its head of a frame half written */
+	size_t outq_partial;	       /* bytes at its head of a frame half written */
+	struct monos_chan_stats stats; /* the guest's last STATS answer */
+	uint64_t stats_gen;	       /* STATS answers received */
 };
 
 /* channel_init - STDOUT frames to `out_fd`, STDERR/TRACE (and with
@@ -428,16 +499,35 @@ struct session_result {
 /* session_open_signals - block SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD
  * and return a signalfd for them, or -errno.  Call before qemu_spawn(). */
 int session_open_signals(void);
+
+#define SESSION_HOOK_FDS 20 /* descriptors a hook may add to the poll */
+
+struct pollfd;
+/*
+ * More for the loop to watch (the monitor's control socket and its
+ * clients): before each poll, fill() sets up to `max` pollfds and may lower
+ * *timeout_ms (-1: none) for a deadline of its own; it may queue frames on
+ * the channel, which are then sent.  After the poll, handle() gets the same
+ * pollfds with their revents (also on a timeout: all zero).
+ */
+struct session_hook {
+	void *arg;
+	size_t (*fill)(void *arg, struct pollfd *pf, size_t max, int *timeout_ms);
+	void (*handle)(void *arg, const struct pollfd *pf, size_t n);
+};
+
 /*
  * session_run - relay between the user and the guest until QEMU is reaped
- * and its sockets (`vsock` -1 if none) and stderr are at EOF.  *qemu_err
+ * and its sockets (`vsock` -1 if none) and stderr are at EOF; `hook`
+ * (NULL: none) adds descriptors of the caller's.  *qemu_err
  * (malloc'd; the caller frees) receives the tail of QEMU's stderr.  Returns 0, or -errno if the
  * loop failed (QEMU is then killed and reaped).
  */
 int session_run(struct channel *c, int sock, int vsock, int errpipe, int sigfd, pid_t qemu,
-		bool verbose, struct session_result *res, char **qemu_err, size_t *qemu_err_len);
+		bool verbose, const struct session_hook *hook, struct session_result *res,
+		char **qemu_err, size_t *qemu_err_len);
 
-/* run.c */
+/* run.c: see the end of this file for what a run is made of */
 
 /* run_main - `monos run`; argv[0] is the first argument after "run".
  * Returns the process exit status. */
@@ -644,6 +734,98 @@ int locales_pack(struct image_writer *w, const struct deps_list *l, char *const 
 int deps_elf_read(const char *path, bool shared, struct deps_object *o, char *err, size_t errlen);
 /* deps_elf_free - free every string of `o` and clear it. */
 void deps_elf_free(struct deps_object *o);
+
+/* run.c (continued): one run's parts, for run -d, the monitor and the OCI
+ * runtime. */
+
+/* A checked program, packed and ready to boot as often as asked. */
+struct run_job {
+	struct run_options *o;
+	struct program prog;
+	struct pack pk;
+	char kernel[STATE_PATH_MAX], qemu[STATE_PATH_MAX];
+	struct qemu_config cfg; /* cfg.initrd: set by the caller to the image */
+};
+
+/* How a boot talks to a caller that watches it (the monitor). */
+struct run_io {
+	const struct session_hook *hook; /* more fds for the session's loop */
+	/* Called once QEMU runs, with the session's channel (valid until the
+	 * boot returns) and QEMU's pid. */
+	void (*started)(void *arg, struct channel *c, pid_t qemu);
+	void *arg;
+	bool had_exit; /* out: the guest sent its exit status */
+};
+
+/*
+ * run_job_prepare - everything between parsed options `o` and a boot: -u,
+ * the disks, the program and what it needs packed, the kernel, QEMU and the
+ * accelerator.  Returns 0, or the exit status having printed one line.
+ * The caller MUST call run_job_free() in every case; `o` must outlive `j`.
+ */
+int run_job_prepare(struct run_job *j, struct run_options *o);
+void run_job_free(struct run_job *j);
+/* run_job_pack - write the image with fresh per-run data (time, seed) to
+ * `path` and check that it fits the memory: 0, or -1 (said). */
+int run_job_pack(struct run_job *j, const char *path);
+/*
+ * run_job_boot - start QEMU on j->cfg.initrd and relay the session (stdin,
+ * stdout and stderr are this process's) until it ends; `io` may be NULL.
+ * Returns the exit status, as the foreground `monos run` does, having said
+ * what the user needs to see on stderr.
+ */
+int run_job_boot(struct run_job *j, struct run_io *io);
+
+/* monitor.c */
+
+/*
+ * monitor_spawn - start the monitor of the instance whose state directory
+ * is `dir` (state_create, or the OCI runtime's own) for the prepared job:
+ * a child of this process (forked, not re-executed: see monitor.c) in its
+ * own session, holding the instance's lock and serving its control socket
+ * `dir`/sock before this returns.  With `gated` it waits for a start
+ * request (monitor_request "start") before QEMU starts; else it boots at
+ * once.  Returns the monitor's pid, or -1 with one line printed.
+ */
+pid_t monitor_spawn(struct run_job *j, const char *dir, const char *id, bool gated);
+/* monitor_detach - `monos run -d`: a new instance (state_create) with its
+ * monitor; prints the id.  Returns the exit status. */
+int monitor_detach(struct run_job *j);
+
+/* monitor_client.c */
+
+#define MONITOR_REPLY_MAX 1024
+
+/*
+ * monitor_request - send one request line to the monitor of `dir` and read
+ * its one-line answer (without the newline) into `reply`, waiting at most
+ * `timeout_ms` (-1: as long as it takes).  Requests and answers:
+ *   start         "ok": the gate opens (the instance boots)
+ *   signal N      "ok": Linux signal N to the program (9: QEMU is killed)
+ *   stop SECS     "ok": SIGTERM now, SIGKILL after SECS; no restart
+ *   state         "STATE STATUS RESTARTS QEMUPID" (STATUS -1: none yet)
+ *   wait          "STATUS", once the instance has ended for good
+ *   stats         "mem_total=B mem_used=B cpu_ns=N uptime_ns=N rx_bytes=B
+ *                 rx_packets=N tx_bytes=B tx_packets=N"
+ * "error: ..." for a request that cannot be served.  Returns 0, or -errno
+ * (-ECONNREFUSED, -ENOENT: no monitor; -ETIMEDOUT).
+ */
+int monitor_request(const char *dir, const char *req, char *reply, size_t n, int timeout_ms);
+
+/* cmd_ps.c, cmd_logs.c, cmd_ctl.c, cmd_inspect.c: the instance commands.
+ * Each takes the arguments after its name and returns the exit status. */
+int cmd_ps_main(int argc, char **argv);
+int cmd_ps_logs(int argc, char **argv);
+int cmd_ctl_stop(int argc, char **argv);
+int cmd_ctl_kill(int argc, char **argv);
+int cmd_ctl_wait(int argc, char **argv);
+int cmd_ctl_rm(int argc, char **argv);
+int cmd_inspect_main(int argc, char **argv);
+int cmd_inspect_stats(int argc, char **argv);
+/* cmd_ctl_signo - a signal given as "TERM", "SIGTERM" or "15": the Linux
+ * number, or -1. */
+int cmd_ctl_signo(const char *s);
+extern const char cmd_instances_help[];
 
 /* main.c */
 

@@ -1,6 +1,6 @@
 /*
- * The `monos` command: dispatch to a subcommand.  Today there is `run`;
- * build, ps, stop and logs come later (design.md).
+ * The `monos` command: dispatch to a subcommand: run, volume, and the
+ * instance commands of detached runs (cmd_*.c).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +22,9 @@ const char main_help[] =
 	"  run [OPTIONS] PROGRAM [ARGS...]   boot PROGRAM in a new instance and relay\n"
 	"                                    its input, output and exit status\n"
 	"  volume COMMAND                    named ext4 volumes: create, ls, inspect, rm\n"
+	"  ps, logs, stop, kill, wait, rm, inspect, stats\n"
+	"                                    instances started with 'run -d' (see\n"
+	"                                    'monos help ps')\n"
 	"  help [COMMAND]                    show this help, or a command's help\n"
 	"\n"
 	"Options:\n"
@@ -37,6 +40,23 @@ static void ensure_std_fds(void)
 			open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 }
 
+/* The instance commands (cmd_*.c): each takes the arguments after it. */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} main_cmds[] = {
+	{ "run", run_main },
+	{ "volume", volume_main },
+	{ "ps", cmd_ps_main },
+	{ "logs", cmd_ps_logs },
+	{ "stop", cmd_ctl_stop },
+	{ "kill", cmd_ctl_kill },
+	{ "wait", cmd_ctl_wait },
+	{ "rm", cmd_ctl_rm },
+	{ "inspect", cmd_inspect_main },
+	{ "stats", cmd_inspect_stats },
+};
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -46,17 +66,18 @@ int main(int argc, char **argv)
 		fputs(main_help, stderr);
 		return CLI_EXIT_ERROR;
 	}
-	if (strcmp(cmd, "run") == 0)
-		return run_main(argc - 2, argv + 2);
-	if (strcmp(cmd, "volume") == 0)
-		return volume_main(argc - 2, argv + 2);
+	for (size_t i = 0; i < sizeof(main_cmds) / sizeof(main_cmds[0]); i++)
+		if (!strcmp(cmd, main_cmds[i].name))
+			return main_cmds[i].fn(argc - 2, argv + 2);
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "run"))
 			fputs(options_run_help, stdout);
 		else if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "volume"))
 			fputs(volume_help, stdout);
-		else
-			printf("%s%s", main_help, options_run_help); /* every flag, once */
+		else if (argc > 2 && !strcmp(cmd, "help"))
+			fputs(cmd_instances_help, stdout);
+		else /* every flag, once */
+			printf("%s%s\n%s", main_help, options_run_help, cmd_instances_help);
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0) {

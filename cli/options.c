@@ -92,6 +92,12 @@ const char options_run_help[] =
 	"                         --file packs them); a user number not found there runs\n"
 	"                         with group 0.  Default: root\n"
 	"      --trace-syscalls   print every system call of the program on stderr\n"
+	"  -d, --detach           run in the background: print the instance's id and\n"
+	"                         return; see 'monos ps', 'monos logs', 'monos stop'\n"
+	"      --name NAME        name the instance (unique; default: its short id)\n"
+	"      --restart POLICY   no (default), on-failure[:N] (restart when the program\n"
+	"                         fails, at most N times) or always, with a growing\n"
+	"                         delay (0.1 s doubling to 60 s; a detached instance)\n"
 	"  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -128,6 +134,9 @@ enum opt_id {
 	OPT_GATEWAY,
 	OPT_USER,
 	OPT_TRACE,
+	OPT_DETACH,
+	OPT_NAME,
+	OPT_RESTART,
 	OPT_VERBOSE,
 	OPT_HELP
 };
@@ -147,8 +156,9 @@ static const struct opt_def opt_defs[] = {
 	{ "gateway", 0, true, OPT_GATEWAY },	{ "trace-syscalls", 0, false, OPT_TRACE },
 	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
 	{ "user", 'u', true, OPT_USER },	{ "disk", 0, true, OPT_DISK },
-	{ "seed", 0, true, OPT_SEED },
-	{ "volume", 0, true, OPT_VOLUME },
+	{ "seed", 0, true, OPT_SEED },		{ "volume", 0, true, OPT_VOLUME },
+	{ "detach", 'd', false, OPT_DETACH },	{ "name", 0, true, OPT_NAME },
+	{ "restart", 0, true, OPT_RESTART },
 };
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -506,6 +516,43 @@ static int parse_user(struct run_options *o, const char *v, char *err, size_t er
 	return 0;
 }
 
+/* --name: docker's rule, [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most STATE_NAME_MAX. */
+static int parse_name(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	if (!state_name_ok(v))
+		return fail(err, errlen,
+			    "--name '%s': use letters, digits, '_', '.' and '-', "
+			    "starting with a letter or digit",
+			    v);
+	free(o->name);
+	if (!(o->name = strdup(v)))
+		return fail(err, errlen, "--name: out of memory");
+	return 0;
+}
+
+/* --restart no|on-failure[:N]|always */
+static int parse_restart(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	char *end;
+
+	o->restart_max = 0;
+	if (!strcmp(v, "no"))
+		o->restart = OPTIONS_RESTART_NO;
+	else if (!strcmp(v, "always"))
+		o->restart = OPTIONS_RESTART_ALWAYS;
+	else if (!strncmp(v, "on-failure", 10) && (!v[10] || v[10] == ':')) {
+		o->restart = OPTIONS_RESTART_ON_FAILURE;
+		if (v[10]) {
+			errno = 0;
+			o->restart_max = strtoul(v + 11, &end, 10);
+			if (!v[11] || *end || errno || o->restart_max > 1000000 || v[11] == '-')
+				return fail(err, errlen, "--restart %s: N must be a count", v);
+		}
+	} else
+		return fail(err, errlen, "--restart %s: use no, on-failure[:N] or always", v);
+	return 0;
+}
+
 static int apply(struct run_options *o, enum opt_id id, const char *v, char *err, size_t errlen,
 		 char *(*getenv_fn)(const char *))
 {
@@ -551,6 +598,13 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 	case OPT_TRACE:
 		o->trace = true;
 		return 0;
+	case OPT_DETACH:
+		o->detach = true;
+		return 0;
+	case OPT_NAME:
+		return parse_name(o, v, err, errlen);
+	case OPT_RESTART:
+		return parse_restart(o, v, err, errlen);
 	case OPT_VERBOSE:
 		o->verbose = true;
 		return 0;
@@ -688,5 +742,6 @@ void options_free(struct run_options *o)
 	free(o->user_ids);
 	free(o->user_home);
 	free(o->volumes);
+	free(o->name);
 	memset(o, 0, sizeof(*o));
 }

@@ -137,26 +137,26 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 	return rc < 0 ? -1 : 0;
 }
 
-static int pack_image(const struct run_options *o, const struct program *p, const struct pack *k)
+static int check_fits(const struct run_options *o, const char *kernel, const char *image);
+
+int run_job_pack(struct run_job *j, const char *path)
 {
 	struct image_writer w;
 	int fd, rc;
 
-	if (make_tmp() < 0)
-		return -1;
-	fd = open(tmp_image, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		msg_error("cannot create %s: %s", tmp_image, strerror(errno));
+		msg_error("cannot create %s: %s", path, strerror(errno));
 		return -1;
 	}
 	image_open(&w, fd);
-	rc = write_archives(&w, o, p, k);
+	rc = write_archives(&w, j->o, &j->prog, &j->pk);
 	image_close(&w);
 	if (close(fd) < 0 && !rc) {
-		msg_error("cannot write %s: %s", tmp_image, strerror(errno));
+		msg_error("cannot write %s: %s", path, strerror(errno));
 		rc = -1;
 	}
-	return rc;
+	return rc < 0 || check_fits(j->o, j->kernel, path) < 0 ? -1 : 0;
 }
 
 /* Print what the user needs to see of a finished run; returns the status. */
@@ -192,9 +192,9 @@ static int report(const struct channel *c, const struct run_options *o,
 	return out.code;
 }
 
-/* Start QEMU on the packed image and relay the session until it ends. */
-static int boot(const struct run_options *o, struct qemu_config *cfg)
+int run_job_boot(struct run_job *j, struct run_io *io)
 {
+	const struct run_options *o = j->o;
 	struct session_result res;
 	struct channel c;
 	char *qerr = NULL;
@@ -207,19 +207,25 @@ static int boot(const struct run_options *o, struct qemu_config *cfg)
 		msg_error("cannot set up the session: %s", strerror(sigfd < 0 ? -sigfd : ENOMEM));
 		return CLI_EXIT_ERROR;
 	}
-	rc = qemu_spawn(cfg, &sock, &vsock, &errpipe, &pid);
+	rc = qemu_spawn(&j->cfg, &sock, &vsock, &errpipe, &pid);
 	if (rc < 0) {
-		msg_error("cannot start %s: %s", cfg->qemu, strerror(-rc));
+		msg_error("cannot start %s: %s", j->cfg.qemu, strerror(-rc));
 		channel_free(&c);
+		close(sigfd);
 		return CLI_EXIT_ERROR;
 	}
-	rc = session_run(&c, sock, vsock, errpipe, sigfd, pid, o->verbose, &res, &qerr, &qerr_len);
+	if (io && io->started)
+		io->started(io->arg, &c, pid);
+	rc = session_run(&c, sock, vsock, errpipe, sigfd, pid, o->verbose, io ? io->hook : NULL,
+			 &res, &qerr, &qerr_len);
 	if (rc < 0) {
 		msg_error("session failed: %s", strerror(-rc));
 		rc = CLI_EXIT_ERROR;
 	} else {
 		rc = report(&c, o, &res, qerr, qerr_len);
 	}
+	if (io)
+		io->had_exit = c.have_exit;
 	free(qerr);
 	channel_free(&c);
 	close(sock);
@@ -263,13 +269,13 @@ static uint64_t kernel_end(const char *kernel)
  * checks only the image against the memory) and the instance hangs.  Say so
  * instead, with the smallest --memory that boots.
  */
-static int check_fits(const struct run_options *o, const char *kernel)
+static int check_fits(const struct run_options *o, const char *kernel, const char *image)
 {
 	struct stat st;
 	uint64_t end = kernel_end(kernel), need;
 	char have[32], want[32];
 
-	if (!end || stat(tmp_image, &st) < 0)
+	if (!end || stat(image, &st) < 0)
 		return 0; /* QEMU will say what is wrong */
 	if (o->memory >= end + (uint64_t)st.st_size + IMAGE_SLACK)
 		return 0; /* no overlap; a boot short of memory says so itself */
@@ -282,41 +288,38 @@ static int check_fits(const struct run_options *o, const char *kernel)
 	return -1;
 }
 
-/* Everything between a checked program and a booted instance. */
-static int prepare_and_boot(const struct run_options *o, const struct program *p,
-			    const struct pack *k)
+/* The kernel, QEMU and the accelerator for `j`: 0, or -1 (said). */
+static int find_machine(struct run_job *j)
 {
-	char kernel[PATH_MAX], qemu[PATH_MAX], why[256];
-	struct qemu_config cfg = { .qemu = qemu,
-				   .kernel = kernel,
-				   .initrd = tmp_image,
-				   .memory = o->memory,
-				   .trace = o->trace,
-				   .net = o->net,
-				   .publish = o->publish,
-				   .machine = o->machine,
-				   .tap = o->tap,
-				   .ip = o->ip,
-				   .gateway = o->gateway,
-				   .verbose = o->verbose,
-				   .disks = o->disks,
-				   .ndisks = o->ndisks };
+	const struct run_options *o = j->o;
+	char why[256];
 
-	if (find_kernel(kernel, sizeof(kernel)) < 0)
-		return CLI_EXIT_ERROR;
-	if (qemu_find(qemu, sizeof(qemu)) < 0) {
+	j->cfg = (struct qemu_config){ .qemu = j->qemu,
+				       .kernel = j->kernel,
+				       .memory = o->memory,
+				       .trace = o->trace,
+				       .net = o->net,
+				       .publish = o->publish,
+				       .machine = o->machine,
+				       .tap = o->tap,
+				       .ip = o->ip,
+				       .gateway = o->gateway,
+				       .verbose = o->verbose,
+				       .disks = o->disks,
+				       .ndisks = o->ndisks };
+	if (find_kernel(j->kernel, sizeof(j->kernel)) < 0)
+		return -1;
+	if (qemu_find(j->qemu, sizeof(j->qemu)) < 0) {
 		msg_error("QEMU not found (install qemu-system-x86)");
-		return CLI_EXIT_ERROR;
+		return -1;
 	}
-	if (qemu_pick_accel(o->accel, "", &cfg.kvm, why, sizeof(why)) < 0) {
+	if (qemu_pick_accel(o->accel, "", &j->cfg.kvm, why, sizeof(why)) < 0) {
 		msg_error("--accel kvm: %s", why);
-		return CLI_EXIT_ERROR;
+		return -1;
 	}
 	if (o->verbose)
-		msg_error("accelerator %s (%s)", cfg.kvm ? "kvm" : "tcg", why);
-	if (pack_image(o, p, k) < 0 || check_fits(o, kernel) < 0)
-		return CLI_EXIT_ERROR;
-	return boot(o, &cfg);
+		msg_error("accelerator %s (%s)", j->cfg.kvm ? "kvm" : "tcg", why);
+	return 0;
 }
 
 /* -u: the ids and home the program gets (user.c); 0 or -1 with the reason
@@ -341,6 +344,46 @@ static int resolve_user(struct run_options *o)
 	return 0;
 }
 
+int run_job_prepare(struct run_job *j, struct run_options *o)
+{
+	char err[512];
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	j->o = o;
+	if (resolve_user(o))
+		rc = CLI_EXIT_ERROR; /* it said why */
+	else if ((rc = disk_prepare(o, o->machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
+		msg_error("%s", err);
+	else if ((rc = program_check(o->argv, o->argc, &j->prog, err, sizeof(err))))
+		msg_error("%s", err);
+	else if ((rc = pack_program(&j->pk, &j->prog, o->argv[0], o->verbose)))
+		msg_error("%s", j->pk.err);
+	for (size_t i = 0; !rc && i < o->nfiles; i++)
+		if ((rc = pack_scan(&j->pk, o->files[i].host)))
+			msg_error("%s", j->pk.err);
+	if (!rc && (rc = pack_finish(&j->pk)))
+		msg_error("%s", j->pk.err);
+	if (!rc && find_machine(j) < 0)
+		rc = CLI_EXIT_ERROR;
+	return rc;
+}
+
+void run_job_free(struct run_job *j)
+{
+	pack_free(&j->pk);
+	program_free(&j->prog);
+}
+
+/* The foreground run: pack into a private temporary directory and boot. */
+static int run_foreground(struct run_job *j)
+{
+	if (make_tmp() < 0 || run_job_pack(j, tmp_image) < 0)
+		return CLI_EXIT_ERROR;
+	j->cfg.initrd = tmp_image;
+	return run_job_boot(j, NULL);
+}
+
 /*
  * `monos run ARGS`: argv[0] is the first argument after "run".  Returns the
  * exit status for main(); every failure has printed one "monos: " line.
@@ -348,8 +391,7 @@ static int resolve_user(struct run_options *o)
 int run_main(int argc, char **argv)
 {
 	struct run_options o;
-	struct program prog = { 0 };
-	struct pack pk = { 0 };
+	struct run_job j;
 	char err[512];
 	int rc;
 
@@ -364,24 +406,17 @@ int run_main(int argc, char **argv)
 		options_free(&o);
 		return 0;
 	}
-	if (resolve_user(&o))
-		rc = CLI_EXIT_ERROR; /* it said why */
-	else if ((rc = disk_prepare(&o, o.machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
-		msg_error("%s", err);
-	else if ((rc = program_check(o.argv, o.argc, &prog, err, sizeof(err))))
-		msg_error("%s", err);
-	else if ((rc = pack_program(&pk, &prog, o.argv[0], o.verbose)))
-		msg_error("%s", pk.err);
-	for (size_t i = 0; !rc && i < o.nfiles; i++)
-		if ((rc = pack_scan(&pk, o.files[i].host)))
-			msg_error("%s", pk.err);
-	if (!rc && (rc = pack_finish(&pk)))
-		msg_error("%s", pk.err);
+	if (!o.detach && (o.name || o.restart != OPTIONS_RESTART_NO)) {
+		msg_error("%s needs -d (a detached instance) (see 'monos run --help')",
+			  o.name ? "--name" : "--restart");
+		options_free(&o);
+		return CLI_EXIT_ERROR;
+	}
+	rc = run_job_prepare(&j, &o);
 	if (!rc)
-		rc = prepare_and_boot(&o, &prog, &pk);
+		rc = o.detach ? monitor_detach(&j) : run_foreground(&j);
 	cleanup_tmp();
-	pack_free(&pk);
-	program_free(&prog);
+	run_job_free(&j);
 	options_free(&o);
 	return rc;
 }

@@ -44,7 +44,9 @@
  * timeout, ended 143 now and then).  A person's second Ctrl-C comes later. */
 #define SESSION_SIGNAL_REPEAT_MS 500
 
-enum { FD_STDIN, FD_SOCK, FD_VSOCK, FD_ERR, FD_SIG, FD_COUNT };
+enum { FD_STDIN, FD_SOCK, FD_VSOCK, FD_ERR, FD_SIG, FD_HOOK };
+
+#define FD_COUNT (FD_HOOK + SESSION_HOOK_FDS)
 
 struct session {
 	struct channel *c;
@@ -57,7 +59,8 @@ struct session {
 	int last_stop_signo;   /* the last one counted, and when (CLOCK_MONOTONIC ms) */
 	uint64_t last_stop_ms;
 	struct session_result *res;
-	char *qerr; /* the last SESSION_QEMU_ERR_KEEP bytes of QEMU's stderr */
+	const struct session_hook *hook; /* the monitor's control socket, or NULL */
+	char *qerr;			 /* the last SESSION_QEMU_ERR_KEEP bytes of QEMU's stderr */
 	size_t qerr_len;
 };
 
@@ -267,8 +270,15 @@ static int session_step(struct session *s)
 		[FD_SIG] = { .fd = s->sigfd, .events = POLLIN },
 	};
 
-	short out = s->c->outq_len && s->c->guest_ready ? POLLOUT : 0;
+	short out;
 	bool wires_eof = s->sock_eof && s->vsock_eof;
+	size_t nhook = 0;
+	int timeout = -1;
+
+	/* The hook first: what it queues for the guest is polled for now. */
+	if (s->hook)
+		nhook = s->hook->fill(s->hook->arg, pf + FD_HOOK, SESSION_HOOK_FDS, &timeout);
+	out = s->c->outq_len && s->c->guest_ready ? POLLOUT : 0;
 
 	if (!s->stdin_eof && !wires_eof && s->c->outq_len < CHANNEL_OUTQ_HIGH)
 		pf[FD_STDIN] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
@@ -282,8 +292,10 @@ static int session_step(struct session *s)
 					 .events = POLLIN | (s->out_sock == s->vsock ? out : 0) };
 	if (!s->err_eof)
 		pf[FD_ERR] = (struct pollfd){ .fd = s->errpipe, .events = POLLIN };
-	if (poll(pf, FD_COUNT, -1) < 0)
+	if (poll(pf, FD_HOOK + nhook, timeout) < 0)
 		return errno == EINTR ? 0 : -errno;
+	if (s->hook)
+		s->hook->handle(s->hook->arg, pf + FD_HOOK, nhook);
 	if (pf[FD_SIG].revents)
 		on_signal(s);
 	if (pf[FD_STDIN].revents)
@@ -306,7 +318,8 @@ static int session_step(struct session *s)
  * Returns 0, or -errno if the loop itself failed (QEMU is then killed).
  */
 int session_run(struct channel *c, int sock, int vsock, int errpipe, int sigfd, pid_t qemu,
-		bool verbose, struct session_result *res, char **qemu_err, size_t *qemu_err_len)
+		bool verbose, const struct session_hook *hook, struct session_result *res,
+		char **qemu_err, size_t *qemu_err_len)
 {
 	struct session s = { .c = c,
 			     .sock = sock,
@@ -317,6 +330,7 @@ int session_run(struct channel *c, int sock, int vsock, int errpipe, int sigfd, 
 			     .sigfd = sigfd,
 			     .qemu = qemu,
 			     .verbose = verbose,
+			     .hook = hook,
 			     .res = res };
 	int rc = 0;
 

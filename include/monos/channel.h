@@ -43,8 +43,8 @@
  * transmit buffer.  MONOS_CHAN_MAX is the same on both wires.
  *
  * Version history: 1 = this layout (MONOS_CHAN_MEMINFO, TIME_REQ and TIME
- * came later within version 1: a kernel or host without them drops the frame
- * as garbage; so did the second wire: a kernel without it says READY on the
+ * came later within version 1, as did STATS_REQ and STATS: a kernel or host
+ * without them drops the frame as garbage (a `monos stats` then times out); so did the second wire: a kernel without it says READY on the
  * UART, and a host without it offers no device).
  */
 #ifndef MONOS_CHANNEL_H
@@ -67,6 +67,7 @@ enum monos_chan_type {
 	MONOS_CHAN_EXIT = 5,	 /* struct monos_chan_exit; the last frame */
 	MONOS_CHAN_READY = 6,	 /* empty: the kernel now takes host frames */
 	MONOS_CHAN_TIME_REQ = 7, /* empty: the host answers with MONOS_CHAN_TIME */
+	MONOS_CHAN_STATS = 8,	 /* struct monos_chan_stats: answers STATS_REQ */
 
 	/* host to guest */
 	MONOS_CHAN_STDIN = 16,	   /* bytes for the program's fd 0 */
@@ -77,6 +78,7 @@ enum monos_chan_type {
 				    * "monos: memory: ..." (heap, frames, allocations) */
 	MONOS_CHAN_TIME = 21,	   /* struct monos_chan_time: answers TIME_REQ,
 	                              ahead of anything else queued */
+	MONOS_CHAN_STATS_REQ = 22, /* empty: the kernel answers with MONOS_CHAN_STATS */
 };
 
 /* How the instance ended (monos_chan_exit.kind). */
@@ -107,6 +109,20 @@ struct monos_chan_exit {
 struct monos_chan_time {
 	int64_t sec;
 	int64_t nsec;
+};
+
+/* Payload of MONOS_CHAN_STATS, little endian, 64 bytes: the instance's
+ * figures when the kernel took the request (`monos stats`).  Memory is
+ * physical frames in use (kernel and programs) of those the kernel
+ * manages; CPU time is the time the CPU was not halted (kernel and
+ * programs, as /proc/stat's busy time); network figures are eth0's, both
+ * directions, as /proc/net/dev counts them (zero without a device). */
+struct monos_chan_stats {
+	uint64_t mem_total, mem_used; /* bytes */
+	uint64_t cpu_ns;	      /* not halted since boot */
+	uint64_t uptime_ns;	      /* since boot */
+	uint64_t rx_bytes, rx_packets;
+	uint64_t tx_bytes, tx_packets;
 };
 
 /* Payload of MONOS_CHAN_WINSIZE, little endian: as Linux's struct winsize. */

@@ -56,6 +56,7 @@ static void (*signal_fn)(int signo);
 static uint64_t time_req_tsc; /* when the last request left */
 static unsigned time_exchanges;
 static void (*winsize_fn)(void);
+static void (*stats_fn)(struct monos_chan_stats *s); /* the network's figures */
 
 static size_t console_vcon_rx(const uint8_t *p, size_t n);
 
@@ -279,11 +280,29 @@ static void stdin_push(const uint8_t *p, size_t n)
 	}
 }
 
+/* Answer the host's STATS_REQ (`monos stats`): memory and CPU figures
+ * here, the network's from stats_fn.  Interrupt context; x86-64 is little
+ * endian, as the frame is. */
+static void answer_stats(void)
+{
+	struct monos_chan_stats s = {
+		.mem_total = mem_total_frames() * PAGE_SIZE,
+		.mem_used = mem_used_frames() * PAGE_SIZE,
+		.cpu_ns = time_busy_ns(),
+		.uptime_ns = time_monotonic_ns(),
+	};
+
+	if (stats_fn)
+		stats_fn(&s);
+	console_write(MONOS_CHAN_STATS, &s, sizeof(s));
+}
+
 static int host_frame_type(unsigned type)
 {
 	return type == MONOS_CHAN_STDIN || type == MONOS_CHAN_STDIN_EOF ||
-	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE || type == MONOS_CHAN_MEMINFO ||
-	       type == MONOS_CHAN_TIME;
+	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE ||
+	       type == MONOS_CHAN_MEMINFO || type == MONOS_CHAN_TIME ||
+	       type == MONOS_CHAN_STATS_REQ;
 }
 
 static void request_time(void)
@@ -315,6 +334,9 @@ static void host_frame(void)
 		break;
 	case MONOS_CHAN_MEMINFO:
 		log_memory("memory:");
+		break;
+	case MONOS_CHAN_STATS_REQ:
+		answer_stats();
 		break;
 	case MONOS_CHAN_TIME:
 		if (decoder.len == sizeof(struct monos_chan_time)) {
@@ -492,6 +514,11 @@ void console_set_winsize_handler(void (*fn)(void))
 void console_set_signal_handler(void (*fn)(int signo))
 {
 	signal_fn = fn;
+}
+
+void console_set_stats_handler(void (*fn)(struct monos_chan_stats *s))
+{
+	stats_fn = fn;
 }
 
 static void klog_put(void *ctx, const char *s, size_t n)

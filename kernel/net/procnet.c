@@ -4,6 +4,7 @@
  * nothing of the network.
  */
 #include "net/procnet.h"
+#include "core/console.h"
 #include "core/kernel.h"
 #include "fs/procfs.h"
 #include "net/lwip/net.h"
@@ -38,7 +39,22 @@ static long gen_net_dev(struct inode *ino, char *buf, size_t n)
 	return b.len;
 }
 
+/* eth0's counters for the host's `monos stats` (core/console.c).  In
+ * interrupt context: net_lock() saves and disables interrupts, so on this
+ * CPU it is never held by the code interrupted. */
+static void net_stats(struct monos_chan_stats *s)
+{
+	struct net_if_traffic t;
+
+	net_if_traffic_get(&t);
+	s->rx_bytes = t.rx_bytes;
+	s->rx_packets = t.rx_packets;
+	s->tx_bytes = t.tx_bytes;
+	s->tx_packets = t.tx_packets;
+}
+
 void net_procfs_init(void)
 {
+	console_set_stats_handler(net_stats);
 	procfs_file(procfs_dir(procfs_root(), "net"), "dev", gen_net_dev, 0444);
 }

@@ -1,0 +1,64 @@
+/*
+ * The client end of a monitor's control socket (monitor.c): one request
+ * line, one answer line, one connection each.  For the instance commands
+ * and the OCI runtime.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Read the answer line into `reply` until '\n', EOF or `timeout_ms`. */
+static int read_reply(int fd, char *reply, size_t n, int timeout_ms)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	size_t len = 0;
+	ssize_t got;
+
+	while (len + 1 < n) {
+		int rc = poll(&pf, 1, timeout_ms);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return rc ? -errno : -ETIMEDOUT;
+		got = read(fd, reply + len, n - 1 - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+		if (memchr(reply, '\n', len))
+			break;
+	}
+	reply[len] = '\0';
+	reply[strcspn(reply, "\n")] = '\0';
+	return len ? 0 : -ECONNRESET; /* hung up without a word */
+}
+
+int monitor_request(const char *dir, const char *req, char *reply, size_t n, int timeout_ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char line[MONITOR_REPLY_MAX];
+	int fd, rc;
+
+	if (state_path(sa.sun_path, sizeof(sa.sun_path), dir, "sock") < 0)
+		return -ENAMETOOLONG;
+	snprintf(line, sizeof(line), "%s\n", req);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		rc = -errno;
+	else
+		rc = msg_write_full(fd, line, strlen(line));
+	if (!rc)
+		rc = read_reply(fd, reply, n, timeout_ms);
+	close(fd);
+	return rc;
+}
