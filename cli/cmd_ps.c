@@ -96,11 +96,12 @@ int cmd_ps_main(int argc, char **argv)
 	size_t n;
 
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
-			all = true;
-		else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
-			quiet = true;
-		else {
+		bool letters = argv[i][0] == '-' && argv[i][1] && argv[i][1] != '-' &&
+			       strspn(argv[i] + 1, "aq") == strlen(argv[i] + 1); /* -a, -q, -aq */
+
+		all |= !strcmp(argv[i], "--all") || (letters && strchr(argv[i], 'a'));
+		quiet |= !strcmp(argv[i], "--quiet") || (letters && strchr(argv[i], 'q'));
+		if (!letters && strcmp(argv[i], "--all") && strcmp(argv[i], "--quiet")) {
 			msg_error("ps: unknown option '%s' (see 'monos help ps')", argv[i]);
 			return CLI_EXIT_ERROR;
 		}
