@@ -532,6 +532,9 @@ int session_run(struct channel *c, int sock, int vsock, int errpipe, int sigfd, 
 /* run_main - `monos run`; argv[0] is the first argument after "run".
  * Returns the process exit status. */
 int run_main(int argc, char **argv);
+/* run_create_main - `monos create`: run -d whose monitor waits for `monos
+ * start` before QEMU starts. */
+int run_create_main(int argc, char **argv);
 
 /* script.c */
 
@@ -788,9 +791,10 @@ int run_job_boot(struct run_job *j, struct run_io *io);
  * once.  Returns the monitor's pid, or -1 with one line printed.
  */
 pid_t monitor_spawn(struct run_job *j, const char *dir, const char *id, bool gated);
-/* monitor_detach - `monos run -d`: a new instance (state_create) with its
- * monitor; prints the id.  Returns the exit status. */
-int monitor_detach(struct run_job *j);
+/* monitor_detach - `monos run -d` (and `monos create`, `gated`): a new
+ * instance (state_create) with its monitor; prints the id.  Returns the
+ * exit status. */
+int monitor_detach(struct run_job *j, bool gated);
 
 /* monitor_client.c */
 
@@ -819,6 +823,7 @@ int cmd_ps_logs(int argc, char **argv);
 int cmd_ctl_stop(int argc, char **argv);
 int cmd_ctl_kill(int argc, char **argv);
 int cmd_ctl_wait(int argc, char **argv);
+int cmd_ctl_start(int argc, char **argv);
 int cmd_ctl_rm(int argc, char **argv);
 int cmd_inspect_main(int argc, char **argv);
 int cmd_inspect_stats(int argc, char **argv);

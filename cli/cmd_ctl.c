@@ -15,12 +15,16 @@
 #include "cli.h"
 
 #define CTL_STOP_DEFAULT_SECS 10    /* docker stop's grace time */
+#define CTL_STOP_MAX_SECS     86400 /* a day: beyond it, a typo */
 #define CTL_GONE_POLL_MS      10    /* how often a monitor's end is looked for */
 #define CTL_GONE_MAX_MS	      10000 /* how long a killed monitor may take to end */
 
 const char cmd_instances_help[] =
 	"Instances started with 'monos run -d' (NAME is a name, an id or the start of\n"
 	"an id):\n"
+	"  create [OPTIONS] PROGRAM [ARGS...] as run -d, but the instance waits: it boots\n"
+	"                                    at 'monos start NAME'\n"
+	"  start NAME...                     start instances made by create\n"
 	"  ps [-a] [-q]                      list the running instances (-a: all of them;\n"
 	"                                    -q: ids only)\n"
 	"  logs [-f] [--tail N] NAME         the program's output and monos' messages\n"
@@ -156,71 +160,104 @@ static int parse_flags(int argc, char **argv, const char *cmd, const char *lette
 	return i;
 }
 
-int cmd_ctl_stop(int argc, char **argv)
-{
-	const char *secs_text = NULL;
-	struct state_record *r = malloc(sizeof(*r));
-	char req[32], *end;
-	int i = parse_flags(argc, argv, "stop", "t", "", &secs_text, NULL), rc = 0, st;
-	unsigned long secs = CTL_STOP_DEFAULT_SECS;
+/* What one command does to one instance: 0 (its name is then printed,
+ * as docker does), or -1 having said why not.  `arg` is the command's. */
+typedef int (*ctl_fn)(const char *what, const struct state_record *r, void *arg);
 
-	if (secs_text && ((secs = strtoul(secs_text, &end, 10)) > 86400 || *end || !*secs_text)) {
-		msg_error("stop -t %s: use a number of seconds", secs_text);
-		i = -1;
-	}
+/* Run `fn` on each instance named from argv[i] on: the exit status. */
+static int each(int i, int argc, char **argv, ctl_fn fn, void *arg)
+{
+	struct state_record *r = malloc(sizeof(*r));
+	int rc = 0;
+
 	if (i < 0 || !r) {
 		free(r);
 		return CLI_EXIT_ERROR;
 	}
-	snprintf(req, sizeof(req), "stop %lu", secs);
 	for (; i < argc; i++) {
-		if (find(argv[i], r) < 0) {
-			rc = CLI_EXIT_ERROR;
-			continue;
-		}
-		if (r->live && (ask(argv[i], r->dir, req) < 0 ||
-				wait_status(argv[i], r->dir, &st) < 0 || wait_gone(r->dir) < 0)) {
+		if (find(argv[i], r) < 0 || fn(argv[i], r, arg) < 0) {
 			rc = CLI_EXIT_ERROR;
 			continue;
 		}
 		printf("%s\n", argv[i]);
+		fflush(stdout);
 	}
 	free(r);
 	return rc;
 }
 
+static int stop_one(const char *what, const struct state_record *r, void *arg)
+{
+	int st;
+
+	if (!r->live)
+		return 0; /* stopped already: docker says its name too */
+	if (ask(what, r->dir, arg) < 0 || wait_status(what, r->dir, &st) < 0)
+		return -1;
+	return wait_gone(r->dir);
+}
+
+int cmd_ctl_stop(int argc, char **argv)
+{
+	const char *secs_text = NULL;
+	char req[32], *end;
+	int i = parse_flags(argc, argv, "stop", "t", "", &secs_text, NULL);
+	unsigned long secs = CTL_STOP_DEFAULT_SECS;
+
+	if (secs_text &&
+	    ((secs = strtoul(secs_text, &end, 10)) > CTL_STOP_MAX_SECS || *end || !*secs_text)) {
+		msg_error("stop -t %s: use a number of seconds", secs_text);
+		i = -1;
+	}
+	snprintf(req, sizeof(req), "stop %lu", secs);
+	return each(i, argc, argv, stop_one, req);
+}
+
+/* Send the request `arg` to a live instance. */
+static int ask_live(const char *what, const struct state_record *r, void *arg)
+{
+	if (!r->live) {
+		msg_error("%s is not running", what);
+		return -1;
+	}
+	return ask(what, r->dir, arg);
+}
+
 int cmd_ctl_kill(int argc, char **argv)
 {
 	const char *sig_text = NULL;
-	struct state_record *r = malloc(sizeof(*r));
 	char req[32];
-	int i = parse_flags(argc, argv, "kill", "s", "", &sig_text, NULL), rc = 0;
+	int i = parse_flags(argc, argv, "kill", "s", "", &sig_text, NULL);
 	int signo = sig_text ? cmd_ctl_signo(sig_text) : SIGKILL;
 
 	if (signo < 0) {
 		msg_error("kill -s %s: no such signal", sig_text);
 		i = -1;
 	}
-	if (i < 0 || !r) {
-		free(r);
-		return CLI_EXIT_ERROR;
-	}
 	snprintf(req, sizeof(req), "signal %d", signo);
-	for (; i < argc; i++) {
-		if (find(argv[i], r) < 0) {
-			rc = CLI_EXIT_ERROR;
-			continue;
-		}
-		if (!r->live)
-			msg_error("%s is not running", argv[i]);
-		if (!r->live || ask(argv[i], r->dir, req) < 0) {
-			rc = CLI_EXIT_ERROR;
-			continue;
-		}
-		printf("%s\n", argv[i]);
+	return each(i, argc, argv, ask_live, req);
+}
+
+/* `start`: only an instance made by `monos create`, waiting at its gate. */
+static int start_one(const char *what, const struct state_record *r, void *arg)
+{
+	if (r->live && strcmp(state_get(r, "state"), "created")) {
+		msg_error("%s has started already", what);
+		return -1;
 	}
-	free(r);
-	return rc;
+	if (!r->live) {
+		msg_error("%s has ended: start runs instances made by 'monos create' once", what);
+		return -1;
+	}
+	return ask_live(what, r, arg);
+}
+
+int cmd_ctl_start(int argc, char **argv)
+{
+	char req[] = "start";
+
+	return each(parse_flags(argc, argv, "start", "", "", NULL, NULL), argc, argv, start_one,
+		    req);
 }
 
 int cmd_ctl_wait(int argc, char **argv)
@@ -244,38 +281,31 @@ int cmd_ctl_wait(int argc, char **argv)
 	return rc;
 }
 
+static int rm_one(const char *what, const struct state_record *r, void *arg)
+{
+	bool force = *(bool *)arg;
+	char req[] = "signal 9";
+	int rc;
+
+	if (r->live && !force) {
+		msg_error("%s is running: stop it first, or use 'monos rm -f'", what);
+		return -1;
+	}
+	if (r->live && (ask(what, r->dir, req) < 0 || wait_gone(r->dir) < 0)) {
+		msg_error("%s: its monitor did not end", what);
+		return -1;
+	}
+	if ((rc = state_remove(r->dir)) < 0) {
+		msg_error("cannot remove %s: %s", r->dir, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_ctl_rm(int argc, char **argv)
 {
-	struct state_record *r = malloc(sizeof(*r));
 	bool force = false;
-	int i = parse_flags(argc, argv, "rm", "", "f", NULL, &force), rc = 0, st;
 
-	if (i < 0 || !r) {
-		free(r);
-		return CLI_EXIT_ERROR;
-	}
-	for (; i < argc; i++) {
-		if (find(argv[i], r) < 0) {
-			rc = CLI_EXIT_ERROR;
-			continue;
-		}
-		if (r->live && !force) {
-			msg_error("%s is running: stop it first, or use 'monos rm -f'", argv[i]);
-			rc = CLI_EXIT_ERROR;
-			continue;
-		}
-		if (r->live && (ask(argv[i], r->dir, "signal 9") < 0 || wait_gone(r->dir) < 0)) {
-			msg_error("%s: its monitor did not end", argv[i]);
-			rc = CLI_EXIT_ERROR;
-			continue;
-		}
-		if ((st = state_remove(r->dir)) < 0) {
-			msg_error("cannot remove %s: %s", r->dir, strerror(-st));
-			rc = CLI_EXIT_ERROR;
-			continue;
-		}
-		printf("%s\n", argv[i]);
-	}
-	free(r);
-	return rc;
+	return each(parse_flags(argc, argv, "rm", "", "f", NULL, &force), argc, argv, rm_one,
+		    &force);
 }

@@ -22,7 +22,7 @@ const char main_help[] =
 	"  run [OPTIONS] PROGRAM [ARGS...]   boot PROGRAM in a new instance and relay\n"
 	"                                    its input, output and exit status\n"
 	"  volume COMMAND                    named ext4 volumes: create, ls, inspect, rm\n"
-	"  ps, logs, stop, kill, wait, rm, inspect, stats\n"
+	"  create, start, ps, logs, stop, kill, wait, rm, inspect, stats\n"
 	"                                    instances started with 'run -d' (see\n"
 	"                                    'monos help ps')\n"
 	"  help [COMMAND]                    show this help, or a command's help\n"
@@ -55,6 +55,8 @@ static const struct {
 	{ "rm", cmd_ctl_rm },
 	{ "inspect", cmd_inspect_main },
 	{ "stats", cmd_inspect_stats },
+	{ "create", run_create_main },
+	{ "start", cmd_ctl_start },
 };
 
 int main(int argc, char **argv)

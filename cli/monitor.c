@@ -49,6 +49,10 @@
 #define MONITOR_BACKOFF_RESET_MS 10000 /* a run this long starts the delays again */
 #define MONITOR_KILLED_STATUS	 137   /* 128 + SIGKILL, as docker kill gives */
 #define MONITOR_IMAGE		 "image.cpio"
+/* The record's args and command are capped (an argv may be 2 MiB) so that
+ * the whole record stays within STATE_RECORD_MAX. */
+#define MONITOR_ARGS_MAX    8192
+#define MONITOR_COMMAND_MAX 256
 
 enum mon_client_state { CL_FREE, CL_READING, CL_WAIT, CL_STATS };
 
@@ -96,16 +100,18 @@ static int64_t mon_realtime_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Write the record: the fixed lines and the state now. */
+/* Write the record: the state now, then the lines that never change
+ * (the state first: it must survive whatever else). */
 static void mon_record(struct monitor *m)
 {
 	char *text;
 
 	if (asprintf(&text,
-		     "%sstate=%s\nstatus=%d\nstarted=%lld\nfinished=%lld\nrestarts=%u\n"
-		     "monitor_pid=%ld\nqemu_pid=%ld\n",
-		     m->fixed, mon_state_name[m->state], m->status, (long long)m->started_ns,
-		     (long long)m->finished_ns, m->restarts, (long)getpid(), (long)m->qemu) < 0)
+		     "state=%s\nstatus=%d\nstarted=%lld\nfinished=%lld\nrestarts=%u\n"
+		     "monitor_pid=%ld\nqemu_pid=%ld\n%s",
+		     mon_state_name[m->state], m->status, (long long)m->started_ns,
+		     (long long)m->finished_ns, m->restarts, (long)getpid(), (long)m->qemu,
+		     m->fixed) < 0)
 		return;
 	if (state_write(m->dir, text) < 0)
 		msg_error("cannot write the record in %s", m->dir);
@@ -160,26 +166,29 @@ static int mon_fixed(struct monitor *m, const char *id)
 
 	if (!f)
 		return -1;
-	fprintf(f, "id=%s\nname=%s\ncreated=%lld\ncommand=", id, o->name ? o->name : id,
-		(long long)mon_realtime_ns());
-	for (int i = 0; i < o->argc; i++) { /* one line: controls shown as '?' */
-		if (i)
-			fputc(' ', f);
-		for (const char *p = o->argv[i]; *p; p++)
-			fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, f);
-	}
-	fputs("\nargs=[", f);
-	for (int i = 0; i < o->argc; i++) {
-		fputs(i ? "," : "", f);
-		state_json_quote(f, o->argv[i]);
-	}
-	fputs("]\nports=", f);
+	fprintf(f, "id=%s\nname=%s\ncreated=%lld\nrestart=%s\nmemory=%llu\nports=", id,
+		o->name ? o->name : id, (long long)mon_realtime_ns(),
+		mon_restart_text(o, rbuf, sizeof(rbuf)), (unsigned long long)o->memory);
 	mon_ports_json(f, o->publish);
 	fputs("\naddresses=[", f);
 	if (mon_address(o))
 		state_json_quote(f, mon_address(o));
-	fprintf(f, "]\nrestart=%s\nmemory=%llu\n", mon_restart_text(o, rbuf, sizeof(rbuf)),
-		(unsigned long long)o->memory);
+	fputs("]\ncommand=", f);
+	for (int i = 0, n = 0; i < o->argc && n < MONITOR_COMMAND_MAX; i++) {
+		fputs(i ? " " : "", f); /* one line: controls shown as '?' */
+		for (const char *p = o->argv[i]; *p && n < MONITOR_COMMAND_MAX; p++, n++)
+			fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+	}
+	fputs("\nargs=[", f); /* last: the longest */
+	for (int i = 0; i < o->argc; i++) {
+		fputs(i ? "," : "", f);
+		if (ftell(f) + strlen(o->argv[i]) * 6 > MONITOR_ARGS_MAX) { /* \u00XX each */
+			fputs("\"...\"", f);
+			break;
+		}
+		state_json_quote(f, o->argv[i]);
+	}
+	fputs("]\n", f);
 	return fclose(f) ? -1 : 0;
 }
 
@@ -597,7 +606,7 @@ out:
 	return pid;
 }
 
-int monitor_detach(struct run_job *j)
+int monitor_detach(struct run_job *j, bool gated)
 {
 	char dir[STATE_PATH_MAX], id[STATE_ID_LEN + 1], err[512];
 
@@ -605,7 +614,7 @@ int monitor_detach(struct run_job *j)
 		msg_error("%s", err);
 		return CLI_EXIT_ERROR;
 	}
-	if (monitor_spawn(j, dir, id, false) < 0) {
+	if (monitor_spawn(j, dir, id, gated) < 0) {
 		state_remove(dir);
 		return CLI_EXIT_ERROR;
 	}

@@ -384,11 +384,8 @@ static int run_foreground(struct run_job *j)
 	return run_job_boot(j, NULL);
 }
 
-/*
- * `monos run ARGS`: argv[0] is the first argument after "run".  Returns the
- * exit status for main(); every failure has printed one "monos: " line.
- */
-int run_main(int argc, char **argv)
+/* `monos run` and, with `create`, `monos create` (run -d, gated). */
+static int run_or_create(int argc, char **argv, bool create)
 {
 	struct run_options o;
 	struct run_job j;
@@ -406,6 +403,7 @@ int run_main(int argc, char **argv)
 		options_free(&o);
 		return 0;
 	}
+	o.detach |= create;
 	if (!o.detach && (o.name || o.restart != OPTIONS_RESTART_NO)) {
 		msg_error("%s needs -d (a detached instance) (see 'monos run --help')",
 			  o.name ? "--name" : "--restart");
@@ -414,9 +412,23 @@ int run_main(int argc, char **argv)
 	}
 	rc = run_job_prepare(&j, &o);
 	if (!rc)
-		rc = o.detach ? monitor_detach(&j) : run_foreground(&j);
+		rc = o.detach ? monitor_detach(&j, create) : run_foreground(&j);
 	cleanup_tmp();
 	run_job_free(&j);
 	options_free(&o);
 	return rc;
+}
+
+/*
+ * `monos run ARGS`: argv[0] is the first argument after "run".  Returns the
+ * exit status for main(); every failure has printed one "monos: " line.
+ */
+int run_main(int argc, char **argv)
+{
+	return run_or_create(argc, argv, false);
+}
+
+int run_create_main(int argc, char **argv)
+{
+	return run_or_create(argc, argv, true);
 }

@@ -99,6 +99,24 @@ check "rm removes ended instances" status_is 0
 run "$MONOS" ps -aq
 check "... all of them" test -z "$out"
 
+# --- create: the monitor waits at its gate until start -----------------------
+run "$MONOS" create --name gated "$GUEST/exit" exit 5
+check "create prints the id" is_id
+sleep 0.5
+check "created: it waits (ps)" bash -c "'$MONOS' ps | grep -q 'gated .* Created'"
+check "... and nothing ran" test -z "$("$MONOS" logs gated)"
+run "$MONOS" start gated
+check "start" out_has gated
+run "$MONOS" wait gated
+check "... then it runs" out_has 5
+run "$MONOS" start gated
+check "start of an ended instance fails" err_matches "gated has ended"
+run "$MONOS" create --name never "$GUEST/exit" exit 5
+run "$MONOS" stop never
+check "stop of a created instance: it ends without running" \
+	bash -c "[ -z \"\$('$MONOS' logs never)\" ] && '$MONOS' ps -a | grep -q 'never .* Exited (0)'"
+"$MONOS" rm gated never >/dev/null
+
 # --- restart policies ------------------------------------------------------
 run "$MONOS" run -d --name nf --restart on-failure:2 "$GUEST/exit" exit 3
 "$MONOS" wait nf >"$scratch/st" 2>&1
