@@ -220,9 +220,8 @@ TEST(channel_enosys_named)
 	exit_frame(&c, MONOS_EXIT_STATUS, 0, 254, 0, 0, 24);
 	channel_outcome(&c, 256u << 20, "bash", &o);
 	CHECK(o.code == 254 && o.log_lines == 0 && o.msg[0] == 0);
-	CHECK_STR(o.enosys,
-		  "the program got ENOSYS from fork, mlock2, system call 999, mremap "
-		  "MREMAP_DONTUNMAP (not implemented in monos)");
+	CHECK_STR(o.enosys, "the program got ENOSYS from fork, mlock2, system call 999, mremap "
+			    "MREMAP_DONTUNMAP (not implemented in monos)");
 	c.exit.status = 0;
 	channel_outcome(&c, 256u << 20, "bash", &o);
 	CHECK(o.code == 0 && o.enosys[0] == 0);
@@ -341,6 +340,30 @@ TEST(channel_queue_and_flush)
 	channel_free(&c);
 }
 
+/* A STATS frame (eight little-endian u64, through the decoder) is kept for
+ * the monitor and counted; one of another length is a bad frame. */
+TEST(channel_takes_stats)
+{
+	struct channel c = { 0 };
+	uint8_t frame[MONOS_CHAN_HDR + 64];
+
+	reset(&c, false);
+	monos_chan_header(frame, MONOS_CHAN_STATS, 64);
+	for (size_t i = 0; i < 64; i++) /* field k holds k + 1 in its low byte, 0x80 high */
+		frame[MONOS_CHAN_HDR + i] = i % 8 == 0	 ? (uint8_t)(i / 8 + 1)
+					    : i % 8 == 7 ? 0x80
+							 : 0;
+	channel_feed(&c, frame, sizeof(frame));
+	CHECK_EQ(c.stats_gen, 1);
+	CHECK_EQ(c.stats.mem_total, 0x8000000000000001ull);
+	CHECK_EQ(c.stats.cpu_ns, 0x8000000000000003ull);
+	CHECK_EQ(c.stats.tx_packets, 0x8000000000000008ull);
+	channel_dispatch(&c, MONOS_CHAN_STATS, frame + MONOS_CHAN_HDR, 63);
+	CHECK_EQ(c.stats_gen, 1);
+	CHECK_EQ(c.bad_frames, 1);
+	channel_free(&c);
+}
+
 /* A TIME_REQ is answered by a TIME frame holding the host's time now, put
  * ahead of what was queued before it. */
 TEST(channel_answers_time_first)
@@ -428,6 +451,7 @@ int main(void)
 	RUN(channel_stdout_epipe_stops_forwarding);
 	RUN(channel_queue_and_flush);
 	RUN(channel_answers_time_first);
+	RUN(channel_takes_stats);
 	RUN(channel_time_after_a_half_written_frame);
 	return unit_summary();
 }

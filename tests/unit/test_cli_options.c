@@ -7,6 +7,7 @@
 
 #include "../../cli/msg.c"
 #include "../../cli/options.c"
+#include "../../cli/state.c"
 #include "../../cli/volume.c"
 #include "../../kernel/lib/cmdline.c"
 
@@ -32,6 +33,39 @@ static char *fake_getenv(const char *name)
 		memcpy(kept_, args_, sizeof(args_));                                               \
 		options_parse_run(n_ - 1, kept_, (o), (err), sizeof(err), fake_getenv);            \
 	})
+
+/* -d, --name and --restart (the monitor's, issue 12). */
+TEST(options_detach_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "-d", "--name", "web.1_a-b", "--restart", "on-failure:3", "p"), 0);
+	CHECK(o.detach && o.restart == OPTIONS_RESTART_ON_FAILURE && o.restart_max == 3);
+	CHECK_STR(o.name, "web.1_a-b");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--restart=always", "p"), 0);
+	CHECK(!o.detach && o.restart == OPTIONS_RESTART_ALWAYS);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--restart", "on-failure", "p"), 0);
+	CHECK(o.restart == OPTIONS_RESTART_ON_FAILURE && o.restart_max == 0);
+	options_free(&o);
+	static const char *const bad[][2] = {
+		{ "--restart", "sometimes" },
+		{ "--restart", "on-failure:" },
+		{ "--restart", "on-failure:-1" },
+		{ "--restart", "on-failure:2x" },
+		{ "--restart", "on-failures" },
+		{ "--name", "a/b" },
+		{ "--name", "-a" },
+		{ "--name", "" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ(PARSE(&o, err, (char *)bad[i][0], (char *)bad[i][1], "p"), -EINVAL);
+		CHECK(strstr(err, bad[i][0] + 2) != NULL);
+		options_free(&o);
+	}
+}
 
 TEST(options_defaults)
 {
@@ -382,6 +416,7 @@ TEST(options_volume_forms)
 int main(void)
 {
 	RUN(options_defaults);
+	RUN(options_detach_forms);
 	RUN(options_all_forms);
 	RUN(options_memory_forms);
 	RUN(options_env_forms);
