@@ -791,10 +791,14 @@ int run_job_boot(struct run_job *j, struct run_io *io);
  * once.  Returns the monitor's pid, or -1 with one line printed.
  */
 pid_t monitor_spawn(struct run_job *j, const char *dir, const char *id, bool gated);
+/* monitor_create - the same from parsed options `o` (options_parse_run):
+ * run_job_prepare, monitor_spawn, run_job_free.  Returns the monitor's
+ * pid, or minus the exit status (its line printed). */
+pid_t monitor_create(struct run_options *o, const char *dir, const char *id, bool gated);
 /* monitor_detach - `monos run -d` (and `monos create`, `gated`): a new
  * instance (state_create) with its monitor; prints the id.  Returns the
  * exit status. */
-int monitor_detach(struct run_job *j, bool gated);
+int monitor_detach(struct run_options *o, bool gated);
 
 /* monitor_client.c */
 
@@ -815,6 +819,19 @@ int monitor_detach(struct run_job *j, bool gated);
  * (-ECONNREFUSED, -ENOENT: no monitor; -ETIMEDOUT).
  */
 int monitor_request(const char *dir, const char *req, char *reply, size_t n, int timeout_ms);
+
+#define MONITOR_CLIENT_TIMEOUT_MS 10000 /* the wrappers' wait for an answer */
+
+/* The wrappers, for the OCI runtime: 0, or -errno (-ECONNREFUSED/-ENOENT:
+ * no live monitor; -EPROTO: refused, the monitor's answer in `why`). */
+int monitor_start(const char *dir, char *why, size_t n);
+int monitor_signal(const char *dir, int signo, char *why, size_t n);
+/* monitor_state - "created", "running", "restarting" or "exited" into
+ * `state` and the last status (-1: none yet).  A dead instance's come
+ * from its record (state_read), not from here. */
+int monitor_state(const char *dir, char *state, size_t n, int *status);
+/* monitor_wait - block until the instance has ended for good: *status. */
+int monitor_wait(const char *dir, int *status);
 
 /* cmd_ps.c, cmd_logs.c, cmd_ctl.c, cmd_inspect.c: the instance commands.
  * Each takes the arguments after its name and returns the exit status. */

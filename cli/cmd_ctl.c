@@ -87,16 +87,15 @@ static int wait_gone(const char *dir)
 static int wait_status(const char *what, const char *dir, int *status)
 {
 	struct state_record *r = malloc(sizeof(*r));
-	char reply[MONITOR_REPLY_MAX];
 	int rc = -1;
 
 	if (!r) {
 		msg_error("out of memory");
 		return -1;
 	}
-	if (state_live(dir) && monitor_request(dir, "wait", reply, sizeof(reply), -1) == 0 &&
-	    sscanf(reply, "%d", status) == 1) {
+	if (state_live(dir) && monitor_wait(dir, status) == 0) {
 		free(r);
+		wait_gone(dir); /* once wait has answered, nothing of it is live */
 		return 0;
 	}
 	wait_gone(dir); /* it ended while we asked: the record has the status */
@@ -213,20 +212,32 @@ int cmd_ctl_stop(int argc, char **argv)
 	return each(i, argc, argv, stop_one, req);
 }
 
-/* Send the request `arg` to a live instance. */
-static int ask_live(const char *what, const struct state_record *r, void *arg)
+/* Say why a wrapper of monitor_client.c failed: -1. */
+static int refused(const char *what, int rc, const char *why)
 {
+	msg_error("%s: %s", what,
+		  rc == -EPROTO				 ? why
+		  : rc == -ECONNREFUSED || rc == -ENOENT ? "it is not running"
+							 : strerror(-rc));
+	return -1;
+}
+
+static int kill_one(const char *what, const struct state_record *r, void *arg)
+{
+	char why[MONITOR_REPLY_MAX];
+	int rc;
+
 	if (!r->live) {
 		msg_error("%s is not running", what);
 		return -1;
 	}
-	return ask(what, r->dir, arg);
+	rc = monitor_signal(r->dir, *(int *)arg, why, sizeof(why));
+	return rc < 0 ? refused(what, rc, why) : 0;
 }
 
 int cmd_ctl_kill(int argc, char **argv)
 {
 	const char *sig_text = NULL;
-	char req[32];
 	int i = parse_flags(argc, argv, "kill", "s", "", &sig_text, NULL);
 	int signo = sig_text ? cmd_ctl_signo(sig_text) : SIGKILL;
 
@@ -234,30 +245,35 @@ int cmd_ctl_kill(int argc, char **argv)
 		msg_error("kill -s %s: no such signal", sig_text);
 		i = -1;
 	}
-	snprintf(req, sizeof(req), "signal %d", signo);
-	return each(i, argc, argv, ask_live, req);
+	return each(i, argc, argv, kill_one, &signo);
 }
 
 /* `start`: only an instance made by `monos create`, waiting at its gate. */
 static int start_one(const char *what, const struct state_record *r, void *arg)
 {
-	if (r->live && strcmp(state_get(r, "state"), "created")) {
-		msg_error("%s has started already", what);
-		return -1;
-	}
+	char why[MONITOR_REPLY_MAX], state[16];
+	int rc, status;
+
+	(void)arg;
 	if (!r->live) {
 		msg_error("%s has ended: start runs instances made by 'monos create' once", what);
 		return -1;
 	}
-	return ask_live(what, r, arg);
+	rc = monitor_state(r->dir, state, sizeof(state), &status);
+	if (rc < 0)
+		return refused(what, rc, "");
+	if (strcmp(state, "created")) {
+		msg_error("%s has started already", what);
+		return -1;
+	}
+	rc = monitor_start(r->dir, why, sizeof(why));
+	return rc < 0 ? refused(what, rc, why) : 0;
 }
 
 int cmd_ctl_start(int argc, char **argv)
 {
-	char req[] = "start";
-
 	return each(parse_flags(argc, argv, "start", "", "", NULL, NULL), argc, argv, start_one,
-		    req);
+		    NULL);
 }
 
 int cmd_ctl_wait(int argc, char **argv)

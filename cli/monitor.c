@@ -606,17 +606,29 @@ out:
 	return pid;
 }
 
-int monitor_detach(struct run_job *j, bool gated)
+pid_t monitor_create(struct run_options *o, const char *dir, const char *id, bool gated)
+{
+	struct run_job j;
+	int rc = run_job_prepare(&j, o);
+	pid_t pid = rc ? -rc : monitor_spawn(&j, dir, id, gated);
+
+	run_job_free(&j);
+	return pid < 0 && !rc ? -CLI_EXIT_ERROR : pid;
+}
+
+int monitor_detach(struct run_options *o, bool gated)
 {
 	char dir[STATE_PATH_MAX], id[STATE_ID_LEN + 1], err[512];
+	pid_t pid;
 
-	if (state_create(j->o->name, dir, sizeof(dir), id, err, sizeof(err)) < 0) {
+	if (state_create(o->name, dir, sizeof(dir), id, err, sizeof(err)) < 0) {
 		msg_error("%s", err);
 		return CLI_EXIT_ERROR;
 	}
-	if (monitor_spawn(j, dir, id, gated) < 0) {
+	pid = monitor_create(o, dir, id, gated);
+	if (pid < 0) {
 		state_remove(dir);
-		return CLI_EXIT_ERROR;
+		return (int)-pid;
 	}
 	printf("%s\n", id);
 	return 0;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -61,4 +62,49 @@ int monitor_request(const char *dir, const char *req, char *reply, size_t n, int
 		rc = read_reply(fd, reply, n, timeout_ms);
 	close(fd);
 	return rc;
+}
+
+/* A request answered "ok": 0, or -EPROTO (the answer in `why`), -errno. */
+static int request_ok(const char *dir, const char *req, char *why, size_t n)
+{
+	int rc = monitor_request(dir, req, why, n, MONITOR_CLIENT_TIMEOUT_MS);
+
+	return rc < 0 ? rc : strcmp(why, "ok") ? -EPROTO : 0;
+}
+
+int monitor_start(const char *dir, char *why, size_t n)
+{
+	return request_ok(dir, "start", why, n);
+}
+
+int monitor_signal(const char *dir, int signo, char *why, size_t n)
+{
+	char req[32];
+
+	snprintf(req, sizeof(req), "signal %d", signo);
+	return request_ok(dir, req, why, n);
+}
+
+int monitor_state(const char *dir, char *state, size_t n, int *status)
+{
+	char reply[MONITOR_REPLY_MAX];
+	int rc = monitor_request(dir, "state", reply, sizeof(reply), MONITOR_CLIENT_TIMEOUT_MS);
+	char word[16];
+
+	if (rc < 0)
+		return rc;
+	if (sscanf(reply, "%15s %d", word, status) != 2)
+		return -EPROTO;
+	snprintf(state, n, "%s", word);
+	return 0;
+}
+
+int monitor_wait(const char *dir, int *status)
+{
+	char reply[MONITOR_REPLY_MAX];
+	int rc = monitor_request(dir, "wait", reply, sizeof(reply), -1);
+
+	if (rc < 0)
+		return rc;
+	return sscanf(reply, "%d", status) == 1 ? 0 : -EPROTO;
 }

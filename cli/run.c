@@ -410,11 +410,15 @@ static int run_or_create(int argc, char **argv, bool create)
 		options_free(&o);
 		return CLI_EXIT_ERROR;
 	}
-	rc = run_job_prepare(&j, &o);
-	if (!rc)
-		rc = o.detach ? monitor_detach(&j, create) : run_foreground(&j);
-	cleanup_tmp();
-	run_job_free(&j);
+	if (o.detach) {
+		rc = monitor_detach(&o, create);
+	} else {
+		rc = run_job_prepare(&j, &o);
+		if (!rc)
+			rc = run_foreground(&j);
+		cleanup_tmp();
+		run_job_free(&j);
+	}
 	options_free(&o);
 	return rc;
 }

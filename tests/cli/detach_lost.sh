@@ -46,4 +46,11 @@ run "$MONOS" run -d --name lost "$GUEST/exit" exit 0
 check "the name can be taken again" status_is 0
 run "$MONOS" wait lost
 check "... by an instance that runs" out_has 0
+"$MONOS" rm lost >/dev/null
+# A program that cannot run leaves no instance behind, as docker's exit
+# statuses say.
+run "$MONOS" run -d --name nope "$scratch/no-such-program"
+check "run -d of a missing program: 127" status_is 127
+run "$MONOS" ps -aq
+check "... and no instance is left" test -z "$out"
 finish
