@@ -281,9 +281,11 @@ static void stdin_push(const uint8_t *p, size_t n)
 }
 
 /* Answer the host's STATS_REQ (`monos stats`): memory and CPU figures
- * here, the network's from stats_fn.  Interrupt context; x86-64 is little
- * endian, as the frame is. */
-static void answer_stats(void)
+ * here, the network's from stats_fn.  Run by stats_timer, at the next safe
+ * point after the request (interrupts off, no lock held): stats_fn takes
+ * the network's lock, which interrupt context must not (it runs lwIP's
+ * timers).  x86-64 is little endian, as the frame is. */
+static void answer_stats(struct ktimer *t)
 {
 	struct monos_chan_stats s = {
 		.mem_total = mem_total_frames() * PAGE_SIZE,
@@ -292,10 +294,13 @@ static void answer_stats(void)
 		.uptime_ns = time_monotonic_ns(),
 	};
 
+	(void)t;
 	if (stats_fn)
 		stats_fn(&s);
 	console_write(MONOS_CHAN_STATS, &s, sizeof(s));
 }
+
+static struct ktimer stats_timer = { .fn = answer_stats };
 
 static int host_frame_type(unsigned type)
 {
@@ -335,8 +340,11 @@ static void host_frame(void)
 	case MONOS_CHAN_MEMINFO:
 		log_memory("memory:");
 		break;
-	case MONOS_CHAN_STATS_REQ:
-		answer_stats();
+	case MONOS_CHAN_STATS_REQ: /* at once, in process context */
+		if (!ktimer_pending(&stats_timer)) {
+			stats_timer.expires = time_monotonic_ns();
+			ktimer_add(&stats_timer);
+		}
 		break;
 	case MONOS_CHAN_TIME:
 		if (decoder.len == sizeof(struct monos_chan_time)) {

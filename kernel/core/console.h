@@ -79,8 +79,8 @@ void console_set_winsize_handler(void (*fn)(void));
 void console_set_signal_handler(void (*fn)(int signo));
 
 /* Who fills the network figures (rx_*, tx_*) of the answer to the host's
- * STATS_REQ: set by the network layer; called in interrupt context, so it
- * may take only IRQ-saving locks that are never held with interrupts on. */
+ * STATS_REQ: set by the network layer; called from a kernel timer
+ * (interrupts off, no lock held: it may take the network's lock). */
 void console_set_stats_handler(void (*fn)(struct monos_chan_stats *s));
 
 /* Report how the instance ended and stop the machine.  Never returns. */

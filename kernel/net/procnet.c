@@ -39,9 +39,8 @@ static long gen_net_dev(struct inode *ino, char *buf, size_t n)
 	return b.len;
 }
 
-/* eth0's counters for the host's `monos stats` (core/console.c).  In
- * interrupt context: net_lock() saves and disables interrupts, so on this
- * CPU it is never held by the code interrupted. */
+/* eth0's counters for the host's `monos stats` (core/console.c's kernel
+ * timer, where the network's lock may be taken). */
 static void net_stats(struct monos_chan_stats *s)
 {
 	struct net_if_traffic t;
