@@ -78,6 +78,7 @@ struct monitor {
 	uint64_t kill_at;  /* CLOCK_MONOTONIC ms of stop's SIGKILL; 0: none */
 	struct channel *c; /* the boot's channel while running, else NULL */
 	pid_t qemu;
+	pid_t pid;	     /* the monitor's own, once forked; 0 before */
 	uint64_t stats_seen; /* c->stats_gen answered already */
 	int status;	     /* the last boot's exit status; -1: none yet */
 	unsigned restarts;
@@ -110,7 +111,7 @@ static void mon_record(struct monitor *m)
 		     "state=%s\nstatus=%d\nstarted=%lld\nfinished=%lld\nrestarts=%u\n"
 		     "monitor_pid=%ld\nqemu_pid=%ld\n%s",
 		     mon_state_name[m->state], m->status, (long long)m->started_ns,
-		     (long long)m->finished_ns, m->restarts, (long)getpid(), (long)m->qemu,
+		     (long long)m->finished_ns, m->restarts, (long)m->pid, (long)m->qemu,
 		     m->fixed) < 0)
 		return;
 	if (state_write(m->dir, text) < 0)
@@ -175,8 +176,11 @@ static int mon_fixed(struct monitor *m, const char *id)
 		state_json_quote(f, mon_address(o));
 	fputs("]\ncommand=", f);
 	for (int i = 0, n = 0; i < o->argc && n < MONITOR_COMMAND_MAX; i++) {
-		fputs(i ? " " : "", f); /* one line: controls shown as '?' */
-		for (const char *p = o->argv[i]; *p && n < MONITOR_COMMAND_MAX; p++, n++)
+		const char *p = o->argv[i], *base = strrchr(p, '/');
+
+		fputs(i ? " " : "", f); /* one line, PROGRAM's base name: controls as '?' */
+		for (p = !i && base && base[1] ? base + 1 : p; *p && n < MONITOR_COMMAND_MAX;
+		     p++, n++)
 			fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, f);
 	}
 	fputs("\nargs=[", f); /* last: the longest */
@@ -477,6 +481,7 @@ static int mon_main(struct monitor *m)
 	uint64_t delay = MONITOR_BACKOFF_FIRST_MS, began;
 	char text[16];
 
+	m->pid = getpid();
 	mon_record(m);
 	mon_idle(m, 0); /* the gate: open already unless gated */
 	while (!m->stop_requested) {
