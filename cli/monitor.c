@@ -31,67 +31,16 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "monitor_internal.h"
 
-#define MONITOR_CLIENTS		 (SESSION_HOOK_FDS - 1) /* one pollfd is the listener */
-#define MONITOR_LINE_MAX	 128			/* a request line */
-#define MONITOR_BACKOFF_FIRST_MS 100			/* docker's restart delays */
-#define MONITOR_BACKOFF_MAX_MS	 60000
-#define MONITOR_BACKOFF_RESET_MS 10000 /* a run this long starts the delays again */
-#define MONITOR_KILLED_STATUS	 137   /* 128 + SIGKILL, as docker kill gives */
-#define MONITOR_IMAGE		 "image.cpio"
-/* The record's args and command are capped (an argv may be 2 MiB) so that
- * the whole record stays within STATE_RECORD_MAX. */
-#define MONITOR_ARGS_MAX    8192
-#define MONITOR_COMMAND_MAX 256
-
-enum mon_client_state { CL_FREE, CL_READING, CL_WAIT, CL_STATS };
-
-struct mon_client {
-	int fd;
-	enum mon_client_state st;
-	char line[MONITOR_LINE_MAX];
-	size_t len;
-};
-
-enum mon_state { MON_CREATED, MON_RUNNING, MON_RESTARTING, MON_EXITED };
-static const char *const mon_state_name[] = { "created", "running", "restarting", "exited" };
-
-struct monitor {
-	struct run_job *j;
-	const char *dir;
-	char *fixed; /* the record's lines that never change */
-	int lfd;     /* the listening control socket */
-	struct mon_client cl[MONITOR_CLIENTS];
-	int pf_client[SESSION_HOOK_FDS]; /* pollfd index -> client, -1: listener */
-	enum mon_state state;
-	bool gate_open, stop_requested, killed;
-	uint64_t kill_at;  /* CLOCK_MONOTONIC ms of stop's SIGKILL; 0: none */
-	struct channel *c; /* the boot's channel while running, else NULL */
-	pid_t qemu;
-	pid_t pid;	     /* the monitor's own, once forked; 0 before */
-	uint64_t stats_seen; /* c->stats_gen answered already */
-	int status;	     /* the last boot's exit status; -1: none yet */
-	unsigned restarts;
-	int64_t started_ns, finished_ns; /* CLOCK_REALTIME; 0: not yet */
-};
-
-static uint64_t mon_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+const char *const monitor_state_name[] = { "created", "running", "restarting", "exited" };
 
 static int64_t mon_realtime_ns(void)
 {
@@ -110,7 +59,7 @@ static void mon_record(struct monitor *m)
 	if (asprintf(&text,
 		     "state=%s\nstatus=%d\nstarted=%lld\nfinished=%lld\nrestarts=%u\n"
 		     "monitor_pid=%ld\nqemu_pid=%ld\n%s",
-		     mon_state_name[m->state], m->status, (long long)m->started_ns,
+		     monitor_state_name[m->state], m->status, (long long)m->started_ns,
 		     (long long)m->finished_ns, m->restarts, (long)m->pid, (long)m->qemu,
 		     m->fixed) < 0)
 		return;
@@ -196,206 +145,6 @@ static int mon_fixed(struct monitor *m, const char *id)
 	return fclose(f) ? -1 : 0;
 }
 
-/* Answer a client and hang up. */
-static void mon_reply(struct mon_client *cl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void mon_reply(struct mon_client *cl, const char *fmt, ...)
-{
-	char buf[MONITOR_REPLY_MAX];
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		len = 0;
-	if ((size_t)len > sizeof(buf) - 2)
-		len = sizeof(buf) - 2;
-	buf[len++] = '\n';
-	msg_write_full(cl->fd, buf, len); /* a few bytes on a fresh socket */
-	close(cl->fd);
-	cl->st = CL_FREE;
-}
-
-/* Kill QEMU now: a stop's grace time is over, or SIGKILL was asked for. */
-static void mon_kill(struct monitor *m)
-{
-	if (m->qemu > 0)
-		kill(m->qemu, SIGKILL);
-	m->killed = true;
-	m->kill_at = 0;
-}
-
-/* `signal N`: NULL when done, else why not. */
-static const char *mon_signal(struct monitor *m, int signo)
-{
-	uint8_t b = (uint8_t)signo;
-
-	if (signo == SIGKILL) /* docker kill: no restart after it */
-		m->stop_requested = true;
-	if (m->state != MON_RUNNING)
-		return signo == SIGKILL ? NULL : "the instance is not running";
-	if (signo == SIGKILL)
-		mon_kill(m);
-	else if (m->c && channel_queue(m->c, MONOS_CHAN_SIGNAL, &b, 1) < 0)
-		return "out of memory";
-	return NULL;
-}
-
-/* `stop SECS`: SIGTERM, and SIGKILL after SECS; never restarted. */
-static void mon_stop(struct monitor *m, unsigned secs)
-{
-	uint8_t term = SIGTERM;
-
-	m->stop_requested = true;
-	if (m->state != MON_RUNNING || !m->c)
-		return;
-	if (!m->c->guest_ready || !secs) { /* nothing can stop gracefully yet */
-		mon_kill(m);
-		return;
-	}
-	channel_queue(m->c, MONOS_CHAN_SIGNAL, &term, 1);
-	if (!m->kill_at)
-		m->kill_at = mon_now_ms() + secs * 1000ull;
-}
-
-static void mon_request(struct monitor *m, struct mon_client *cl)
-{
-	char cmd[16];
-	unsigned arg = 0;
-	const char *why;
-	int n = sscanf(cl->line, "%15s %u", cmd, &arg);
-
-	if (n >= 1 && !strcmp(cmd, "start")) {
-		m->gate_open = true;
-		mon_reply(cl, "ok");
-	} else if (n == 2 && !strcmp(cmd, "signal") && arg > 0 && arg < 65) {
-		why = mon_signal(m, (int)arg);
-		if (why)
-			mon_reply(cl, "error: %s", why);
-		else
-			mon_reply(cl, "ok");
-	} else if (n == 2 && !strcmp(cmd, "stop")) {
-		mon_stop(m, arg);
-		mon_reply(cl, "ok");
-	} else if (n >= 1 && !strcmp(cmd, "state")) {
-		mon_reply(cl, "%s %d %u %ld", mon_state_name[m->state], m->status, m->restarts,
-			  (long)m->qemu);
-	} else if (n >= 1 && !strcmp(cmd, "wait")) {
-		cl->st = CL_WAIT;
-	} else if (n >= 1 && !strcmp(cmd, "stats")) {
-		if (m->state != MON_RUNNING || !m->c || !m->c->guest_ready)
-			mon_reply(cl, "error: the instance is not running");
-		else if (channel_queue(m->c, MONOS_CHAN_STATS_REQ, NULL, 0) < 0)
-			mon_reply(cl, "error: out of memory");
-		else
-			cl->st = CL_STATS;
-	} else {
-		mon_reply(cl, "error: unknown request");
-	}
-}
-
-/* Bytes from a client: a whole line is a request; EOF hangs up. */
-static void mon_client_read(struct monitor *m, struct mon_client *cl)
-{
-	ssize_t n = read(cl->fd, cl->line + cl->len, sizeof(cl->line) - 1 - cl->len);
-	char *nl;
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0 || cl->st != CL_READING) { /* gone, or talking out of turn */
-		close(cl->fd);
-		cl->st = CL_FREE;
-		return;
-	}
-	cl->len += (size_t)n;
-	cl->line[cl->len] = '\0';
-	nl = strchr(cl->line, '\n');
-	if (nl) {
-		*nl = '\0';
-		mon_request(m, cl);
-	} else if (cl->len == sizeof(cl->line) - 1) {
-		mon_reply(cl, "error: request too long");
-	}
-}
-
-static void mon_accept(struct monitor *m)
-{
-	int fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	for (size_t i = 0; i < MONITOR_CLIENTS; i++)
-		if (m->cl[i].st == CL_FREE) {
-			m->cl[i] = (struct mon_client){ .fd = fd, .st = CL_READING };
-			return;
-		}
-	close(fd); /* full: the client sees EOF and retries */
-}
-
-/* Answer every client waiting for `what` with `text`. */
-static void mon_answer_all(struct monitor *m, enum mon_client_state what, const char *text)
-{
-	for (size_t i = 0; i < MONITOR_CLIENTS; i++)
-		if (m->cl[i].st == what)
-			mon_reply(&m->cl[i], "%s", text);
-}
-
-/* The guest's STATS frame, for the clients that asked. */
-static void mon_answer_stats(struct monitor *m)
-{
-	const struct monos_chan_stats *s = &m->c->stats;
-	char text[MONITOR_REPLY_MAX];
-
-	snprintf(text, sizeof(text),
-		 "mem_total=%llu mem_used=%llu cpu_ns=%llu uptime_ns=%llu rx_bytes=%llu "
-		 "rx_packets=%llu tx_bytes=%llu tx_packets=%llu",
-		 (unsigned long long)s->mem_total, (unsigned long long)s->mem_used,
-		 (unsigned long long)s->cpu_ns, (unsigned long long)s->uptime_ns,
-		 (unsigned long long)s->rx_bytes, (unsigned long long)s->rx_packets,
-		 (unsigned long long)s->tx_bytes, (unsigned long long)s->tx_packets);
-	m->stats_seen = m->c->stats_gen;
-	mon_answer_all(m, CL_STATS, text);
-}
-
-/* The session hook's fill(), also used between boots. */
-static size_t mon_fill(void *arg, struct pollfd *pf, size_t max, int *timeout_ms)
-{
-	struct monitor *m = arg;
-	size_t n = 0;
-	uint64_t now = mon_now_ms();
-
-	if (m->c && m->c->stats_gen != m->stats_seen)
-		mon_answer_stats(m);
-	if (m->kill_at && now >= m->kill_at)
-		mon_kill(m);
-	if (m->kill_at && (*timeout_ms < 0 || m->kill_at - now < (uint64_t)*timeout_ms))
-		*timeout_ms = (int)(m->kill_at - now);
-	m->pf_client[n] = -1;
-	pf[n++] = (struct pollfd){ .fd = m->lfd, .events = POLLIN };
-	for (size_t i = 0; i < MONITOR_CLIENTS && n < max; i++)
-		if (m->cl[i].st != CL_FREE) {
-			m->pf_client[n] = (int)i;
-			pf[n++] = (struct pollfd){ .fd = m->cl[i].fd, .events = POLLIN };
-		}
-	return n;
-}
-
-static void mon_handle(void *arg, const struct pollfd *pf, size_t n)
-{
-	struct monitor *m = arg;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!pf[i].revents)
-			continue;
-		if (m->pf_client[i] < 0)
-			mon_accept(m);
-		else
-			mon_client_read(m, &m->cl[m->pf_client[i]]);
-	}
-}
-
 /* Serve the socket with no boot running: until the gate opens (`until`
  * 0), or until the CLOCK_MONOTONIC ms `until`; either ends at a stop. */
 static void mon_idle(struct monitor *m, uint64_t until)
@@ -403,7 +152,7 @@ static void mon_idle(struct monitor *m, uint64_t until)
 	struct pollfd pf[SESSION_HOOK_FDS];
 
 	for (;;) {
-		uint64_t now = mon_now_ms();
+		uint64_t now = monitor_now_ms();
 		int timeout = -1;
 		size_t n;
 
@@ -411,10 +160,10 @@ static void mon_idle(struct monitor *m, uint64_t until)
 			return;
 		if (until)
 			timeout = (int)(until - now);
-		n = mon_fill(m, pf, SESSION_HOOK_FDS, &timeout);
+		n = monitor_ctl_fill(m, pf, SESSION_HOOK_FDS, &timeout);
 		if (poll(pf, n, timeout) < 0 && errno != EINTR)
 			return;
-		mon_handle(m, pf, n);
+		monitor_ctl_handle(m, pf, n);
 	}
 }
 
@@ -433,7 +182,9 @@ static void mon_started(void *arg, struct channel *c, pid_t qemu)
 /* One boot: repack (fresh per-run data), run, and take the status. */
 static void mon_boot(struct monitor *m)
 {
-	struct session_hook hook = { .arg = m, .fill = mon_fill, .handle = mon_handle };
+	struct session_hook hook = { .arg = m,
+				     .fill = monitor_ctl_fill,
+				     .handle = monitor_ctl_handle };
 	struct run_io io = { .hook = &hook, .started = mon_started, .arg = m };
 	char image[STATE_PATH_MAX];
 
@@ -452,7 +203,7 @@ static void mon_boot(struct monitor *m)
 	m->qemu = 0;
 	m->kill_at = 0;
 	m->finished_ns = mon_realtime_ns();
-	mon_answer_all(m, CL_STATS, "error: the instance has ended");
+	monitor_ctl_answer_all(m, CL_STATS, "error: the instance has ended");
 }
 
 /* Whether the policy restarts after a boot that ended with m->status. */
@@ -485,16 +236,16 @@ static int mon_main(struct monitor *m)
 	mon_record(m);
 	mon_idle(m, 0); /* the gate: open already unless gated */
 	while (!m->stop_requested) {
-		began = mon_now_ms();
+		began = monitor_now_ms();
 		mon_boot(m);
 		if (!mon_restart_wanted(m))
 			break;
-		if (mon_now_ms() - began >= MONITOR_BACKOFF_RESET_MS)
+		if (monitor_now_ms() - began >= MONITOR_BACKOFF_RESET_MS)
 			delay = MONITOR_BACKOFF_FIRST_MS;
 		m->restarts++;
 		m->state = MON_RESTARTING;
 		mon_record(m);
-		mon_idle(m, mon_now_ms() + delay);
+		mon_idle(m, monitor_now_ms() + delay);
 		delay = delay * 2 > MONITOR_BACKOFF_MAX_MS ? MONITOR_BACKOFF_MAX_MS : delay * 2;
 	}
 	if (m->status < 0) /* stopped before it ever ran */
@@ -504,8 +255,8 @@ static int mon_main(struct monitor *m)
 		m->finished_ns = mon_realtime_ns();
 	mon_record(m);
 	snprintf(text, sizeof(text), "%d", m->status);
-	mon_answer_all(m, CL_WAIT, text);
-	mon_answer_all(m, CL_READING, "error: the instance has ended");
+	monitor_ctl_answer_all(m, CL_WAIT, text);
+	monitor_ctl_answer_all(m, CL_READING, "error: the instance has ended");
 	mon_unlink(m, "sock");	      /* nobody to answer from here on */
 	mon_unlink(m, MONITOR_IMAGE); /* a restart would repack it anyway */
 	return m->status;
@@ -531,27 +282,6 @@ static void mon_close_fds(const int *keep, size_t nkeep)
 	}
 	if (d)
 		closedir(d);
-}
-
-/* The listening control socket at `dir`/sock: the fd, or -1 (said). */
-static int mon_listen(const char *dir)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (state_path(sa.sun_path, sizeof(sa.sun_path), dir, "sock") < 0) {
-		msg_error("the state directory's path is too long for a socket: %s", dir);
-		return -1;
-	}
-	unlink(sa.sun_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		msg_error("cannot listen on %s: %s", sa.sun_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* In the child: its own session, stdin /dev/null, stdout and stderr the
@@ -585,7 +315,7 @@ pid_t monitor_spawn(struct run_job *j, const char *dir, const char *id, bool gat
 		return -1;
 	}
 	if (mon_fixed(&m, id) < 0 || state_path(logp, sizeof(logp), dir, "log") < 0 ||
-	    (m.lfd = mon_listen(dir)) < 0)
+	    (m.lfd = monitor_ctl_listen(dir)) < 0)
 		goto out;
 	logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (logfd < 0) {
