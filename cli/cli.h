@@ -184,6 +184,12 @@ int state_create(const char *name, char *dir, size_t dirlen, char id[STATE_ID_LE
 /* state_remove - delete the instance directory `dir` and its files: 0 or
  * -errno.  The caller checks that it is not live. */
 int state_remove(const char *dir);
+struct sockaddr_un;
+/* state_sock_addr - the address of the control socket of `dir` into `sa`:
+ * its path, or when that is too long for a sockaddr_un, a /proc/self/fd
+ * path through a descriptor of `dir` left in *dfd (-1: none) for the
+ * caller to close after bind or connect.  0 or -errno. */
+int state_sock_addr(const char *dir, struct sockaddr_un *sa, int *dfd);
 /* state_json_quote - `s` as a JSON string (quotes, escapes) on `f`. */
 void state_json_quote(FILE *f, const char *s);
 

@@ -44,20 +44,24 @@ static int read_reply(int fd, char *reply, size_t n, int timeout_ms)
 
 int monitor_request(const char *dir, const char *req, char *reply, size_t n, int timeout_ms)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	char line[MONITOR_REPLY_MAX];
-	int fd, rc;
+	int fd, dfd, rc = state_sock_addr(dir, &sa, &dfd);
 
-	if (state_path(sa.sun_path, sizeof(sa.sun_path), dir, "sock") < 0)
-		return -ENAMETOOLONG;
+	if (rc < 0)
+		return rc;
 	snprintf(line, sizeof(line), "%s\n", req);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		rc = -errno;
+	else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		rc = -errno;
 	else
 		rc = msg_write_full(fd, line, strlen(line));
+	if (dfd >= 0)
+		close(dfd);
+	if (fd < 0)
+		return rc;
 	if (!rc)
 		rc = read_reply(fd, reply, n, timeout_ms);
 	close(fd);

@@ -222,20 +222,23 @@ void monitor_ctl_handle(void *arg, const struct pollfd *pf, size_t n)
 /* The listening control socket at `dir`/sock: the fd, or -1 (said). */
 int monitor_ctl_listen(const char *dir)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	struct sockaddr_un sa;
+	int fd = -1, dfd, rc = state_sock_addr(dir, &sa, &dfd);
 
-	if (state_path(sa.sun_path, sizeof(sa.sun_path), dir, "sock") < 0) {
-		msg_error("the state directory's path is too long for a socket: %s", dir);
-		return -1;
+	if (rc == 0) {
+		unlink(sa.sun_path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    listen(fd, MONITOR_CLIENTS) < 0)
+			rc = -errno;
 	}
-	unlink(sa.sun_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		msg_error("cannot listen on %s: %s", sa.sun_path, strerror(errno));
+	if (rc < 0) {
+		msg_error("cannot listen on %s/sock: %s", dir, strerror(-rc));
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		fd = -1;
 	}
+	if (dfd >= 0)
+		close(dfd);
 	return fd;
 }

@@ -26,7 +26,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -369,4 +371,20 @@ void state_json_quote(FILE *f, const char *s)
 			fputc(ch, f);
 	}
 	fputc('"', f);
+}
+
+int state_sock_addr(const char *dir, struct sockaddr_un *sa, int *dfd)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	*dfd = -1;
+	if (state_path(sa->sun_path, sizeof(sa->sun_path), dir, "sock") == 0)
+		return 0;
+	/* Too long for sun_path (108 bytes): name the directory through an
+	 * O_PATH descriptor of it, which /proc/self/fd resolves. */
+	*dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0)
+		return -errno;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/sock", *dfd);
+	return 0;
 }

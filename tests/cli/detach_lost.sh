@@ -53,4 +53,11 @@ run "$MONOS" run -d --name nope "$scratch/no-such-program"
 check "run -d of a missing program: 127" status_is 127
 run "$MONOS" ps -aq
 check "... and no instance is left" test -z "$out"
+# A runtime directory too deep for a socket's 108-byte path still works.
+export XDG_RUNTIME_DIR=$scratch/rt/$(printf 'deep%.0s' $(seq 20))
+mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+run "$MONOS" run -d --name deep "$GUEST/exit" exit 6
+run "$MONOS" wait deep
+check "a long state path: the control socket answers" out_has 6
+"$MONOS" rm deep >/dev/null
 finish
