@@ -123,6 +123,9 @@ run "$MONOS" run -d --name nf --restart on-failure:2 "$GUEST/exit" exit 3
 check "on-failure:2: the last status" grep -qx 3 "$scratch/st"
 check "... after 2 restarts" test "$(state_of nf restarts)" = 2
 check "... 3 runs in the log" test "$("$MONOS" logs nf | grep -c 'exiting with exit(3)')" = 3
+run "$MONOS" logs --tail 3 nf
+check "logs --tail 3: the last three lines" \
+	test "$out" = "$(printf 'atexit handler ran\nexiting with exit(3)\natexit handler ran')"
 run "$MONOS" run -d --name ok --restart on-failure "$GUEST/exit" exit 0
 "$MONOS" wait ok >"$scratch/st" 2>&1
 check "on-failure and a success: no restart" test "$(state_of ok restarts)" = 0
