@@ -303,7 +303,8 @@ static int rm_one(const char *what, const struct state_record *r, void *arg)
 	char req[] = "signal 9";
 	int rc;
 
-	if (r->live && !force) {
+	/* A created instance has nothing running to lose: docker removes it. */
+	if (r->live && !force && strcmp(state_get(r, "state"), "created")) {
 		msg_error("%s is running: stop it first, or use 'monos rm -f'", what);
 		return -1;
 	}

@@ -116,6 +116,9 @@ run "$MONOS" stop never
 check "stop of a created instance: it ends without running" \
 	bash -c "[ -z \"\$('$MONOS' logs never)\" ] && '$MONOS' ps -a | grep -q 'never .* Exited (0)'"
 "$MONOS" rm gated never >/dev/null
+run "$MONOS" create --name unstarted "$GUEST/exit" exit 5
+run "$MONOS" rm unstarted
+check "rm of a created instance needs no -f" status_is 0
 
 # --- restart policies ------------------------------------------------------
 run "$MONOS" run -d --name nf --restart on-failure:2 "$GUEST/exit" exit 3
