@@ -5,7 +5,8 @@
 . "$(dirname "$0")/lib/common.bash"
 
 # Every option cli/options.c accepts; keep in step with it.
-FLAGS=(-m --memory -e --env --file --accel --trace-syscalls -v --verbose -h --help)
+FLAGS=(-m --memory -e --env --file --accel --trace-syscalls -v --verbose -h --help
+	-d --detach --name --restart)
 
 for cmd in "--help" "run --help"; do
 	# shellcheck disable=SC2086 # $cmd is two words on purpose
@@ -21,4 +22,10 @@ run "$MONOS" --help
 check "monos --help: dynamic programs run too" grep -qi 'dynamic' "$scratch/out"
 check "monos --help: no claim that programs must be static" \
 	eval '! grep -qi "unmodified static" "$scratch/out"'
+# The instance commands (cmd_*.c), each in the top-level help and its own.
+for c in create start ps logs stop kill wait rm inspect stats; do
+	check "monos --help lists $c" grep -qE "(^|[ ,])$c([ ,]|\$)" "$scratch/out"
+	run "$MONOS" help "$c"
+	check "monos help $c" grep -qE "^  $c " "$scratch/out"
+done
 finish
