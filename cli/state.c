@@ -306,8 +306,9 @@ static int new_id(char id[STATE_ID_LEN + 1])
 int state_create(const char *name, char *dir, size_t dirlen, char id[STATE_ID_LEN + 1], char *err,
 		 size_t errlen)
 {
-	char base[STATE_PATH_MAX], lockp[STATE_PATH_MAX], rec[256];
-	int lfd, rc = -1;
+	char base[STATE_PATH_MAX], lockp[STATE_PATH_MAX], path[STATE_PATH_MAX], rec[256];
+	char fresh[STATE_ID_LEN + 1];
+	int lfd = -1, rc = -1;
 
 	if (state_base(base, sizeof(base), err, errlen) < 0 ||
 	    state_path(lockp, sizeof(lockp), base, ".lock") < 0)
@@ -317,24 +318,27 @@ int state_create(const char *name, char *dir, size_t dirlen, char id[STATE_ID_LE
 		snprintf(err, errlen, "cannot lock %s: %s", lockp, strerror(errno));
 		goto out;
 	}
-	if (new_id(id) < 0 || state_path(dir, dirlen, base, id) < 0) {
+	if (new_id(fresh) < 0 || state_path(path, sizeof(path), base, fresh) < 0 ||
+	    strlen(path) >= dirlen) {
 		snprintf(err, errlen, "cannot make an instance id");
 		goto out;
 	}
-	if (name_free(name ? name : id, err, errlen) < 0)
+	if (name_free(name ? name : fresh, err, errlen) < 0)
 		goto out;
-	if (mkdir(dir, STATE_DIR_MODE) < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+	if (mkdir(path, STATE_DIR_MODE) < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 		goto out;
 	}
 	/* The name is taken from here on: a record holds it. */
-	snprintf(rec, sizeof(rec), "id=%s\nname=%.*s\nstate=created\n", id, STATE_NAME_MAX,
-		 name ? name : id);
-	if (state_write(dir, rec) < 0) {
-		snprintf(err, errlen, "cannot write the record in %s", dir);
-		state_remove(dir);
+	snprintf(rec, sizeof(rec), "id=%s\nname=%.*s\nstate=created\n", fresh, STATE_NAME_MAX,
+		 name ? name : fresh);
+	if (state_write(path, rec) < 0) {
+		snprintf(err, errlen, "cannot write the record in %s", path);
+		state_remove(path);
 		goto out;
 	}
+	memcpy(id, fresh, sizeof(fresh)); /* the caller's, only on success */
+	snprintf(dir, dirlen, "%s", path);
 	rc = 0;
 out:
 	if (lfd >= 0)
