@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,11 +146,24 @@ static int mon_fixed(struct monitor *m, const char *id)
 	return fclose(f) ? -1 : 0;
 }
 
+/* A signal to the monitor with no boot running (while one runs, the
+ * session forwards it to the program): SIGINT, SIGTERM or SIGHUP stop the
+ * instance, as `monos stop` would; others (SIGCHLD of the last QEMU) are
+ * dropped. */
+static void mon_idle_signal(struct monitor *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->sigfd, &si, sizeof(si)) == sizeof(si))
+		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)
+			m->stop_requested = true;
+}
+
 /* Serve the socket with no boot running: until the gate opens (`until`
  * 0), or until the CLOCK_MONOTONIC ms `until`; either ends at a stop. */
 static void mon_idle(struct monitor *m, uint64_t until)
 {
-	struct pollfd pf[SESSION_HOOK_FDS];
+	struct pollfd pf[SESSION_HOOK_FDS + 1];
 
 	for (;;) {
 		uint64_t now = monitor_now_ms();
@@ -161,9 +175,12 @@ static void mon_idle(struct monitor *m, uint64_t until)
 		if (until)
 			timeout = (int)(until - now);
 		n = monitor_ctl_fill(m, pf, SESSION_HOOK_FDS, &timeout);
-		if (poll(pf, n, timeout) < 0 && errno != EINTR)
+		pf[n] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
+		if (poll(pf, n + 1, timeout) < 0 && errno != EINTR)
 			return;
 		monitor_ctl_handle(m, pf, n);
+		if (pf[n].revents)
+			mon_idle_signal(m);
 	}
 }
 
@@ -233,6 +250,7 @@ static int mon_main(struct monitor *m)
 	char text[16];
 
 	m->pid = getpid();
+	m->sigfd = session_open_signals(); /* -1: idle signals are not watched */
 	mon_record(m);
 	mon_idle(m, 0); /* the gate: open already unless gated */
 	while (!m->stop_requested) {

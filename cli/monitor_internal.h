@@ -47,6 +47,7 @@ struct monitor {
 	uint64_t kill_at;  /* CLOCK_MONOTONIC ms of stop's SIGKILL; 0: none */
 	struct channel *c; /* the boot's channel while running, else NULL */
 	pid_t qemu;
+	int sigfd;	     /* SIGINT/TERM/HUP between boots (mon_idle) */
 	pid_t pid;	     /* the monitor's own, once forked; 0 before */
 	uint64_t stats_seen; /* c->stats_gen answered already */
 	int status;	     /* the last boot's exit status; -1: none yet */

@@ -53,6 +53,21 @@ run "$MONOS" run -d --name nope "$scratch/no-such-program"
 check "run -d of a missing program: 127" status_is 127
 run "$MONOS" ps -aq
 check "... and no instance is left" test -z "$out"
+# SIGTERM to a monitor with nothing running (at its gate) ends the instance
+# as `monos stop` would: it never runs.
+run "$MONOS" create --name gate "$GUEST/exit" exit 7
+gdir=$XDG_RUNTIME_DIR/monos/instances/$out
+for _ in $(seq 100); do
+	gmon=$(sed -n 's/^monitor_pid=//p' "$gdir/record")
+	[ "${gmon:-0}" -gt 0 ] && break
+	sleep 0.1
+done
+kill -TERM "$gmon"
+run "$MONOS" wait gate
+check "SIGTERM to an idle monitor stops its instance" out_has 0
+check "... which never ran" test -z "$("$MONOS" logs gate)"
+"$MONOS" rm gate >/dev/null
+
 # A runtime directory too deep for a socket's 108-byte path still works.
 export XDG_RUNTIME_DIR=$scratch/rt/$(printf 'deep%.0s' $(seq 20))
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
