@@ -500,6 +500,7 @@ struct session_result {
 	int wait_status;  /* its waitpid status */
 	bool interrupted; /* killed by a signal before the guest was READY */
 	int kill_signo;	  /* killed by this second SIGINT/TERM/HUP, or 0 */
+	int stop_signo;	  /* the first SIGINT/TERM/HUP forwarded, or 0 */
 };
 
 /* session_open_signals - block SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD
@@ -763,7 +764,8 @@ struct run_io {
 	 * boot returns) and QEMU's pid. */
 	void (*started)(void *arg, struct channel *c, pid_t qemu);
 	void *arg;
-	bool had_exit; /* out: the guest sent its exit status */
+	bool had_exit;	/* out: the guest sent its exit status */
+	int stop_signo; /* out: SIGINT/TERM/HUP this process got and forwarded */
 };
 
 /*

@@ -216,6 +216,8 @@ static void mon_boot(struct monitor *m)
 	m->status = run_job_boot(m->j, &io);
 	if (m->killed && !io.had_exit)
 		m->status = MONITOR_KILLED_STATUS;
+	if (io.stop_signo) /* the monitor itself was told to stop: no restart */
+		m->stop_requested = true;
 	m->c = NULL;
 	m->qemu = 0;
 	m->kill_at = 0;

@@ -224,8 +224,10 @@ int run_job_boot(struct run_job *j, struct run_io *io)
 	} else {
 		rc = report(&c, o, &res, qerr, qerr_len);
 	}
-	if (io)
+	if (io) {
 		io->had_exit = c.have_exit;
+		io->stop_signo = res.interrupted ? SIGTERM : res.stop_signo;
+	}
 	free(qerr);
 	channel_free(&c);
 	close(sock);

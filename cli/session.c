@@ -182,6 +182,8 @@ static void on_signal(struct session *s)
 				break;
 			}
 			channel_queue(s->c, MONOS_CHAN_SIGNAL, &signo, 1);
+			if (!s->res->stop_signo)
+				s->res->stop_signo = signo;
 			break;
 		case SIGQUIT: /* nginx's graceful stop (its image's STOPSIGNAL):
 				 * forwarded as docker does, never counted, since

@@ -68,6 +68,20 @@ check "SIGTERM to an idle monitor stops its instance" out_has 0
 check "... which never ran" test -z "$("$MONOS" logs gate)"
 "$MONOS" rm gate >/dev/null
 
+# SIGTERM to the monitor of a running program reaches the program, and the
+# restart policy does not bring it back: the monitor was told to stop.
+run "$MONOS" run -d --name busy --restart always "$GUEST/sleeper"
+bdir=$XDG_RUNTIME_DIR/monos/instances/$out
+for _ in $(seq 600); do
+	"$MONOS" logs busy 2>/dev/null | grep -q ready && break
+	sleep 0.1
+done
+kill -TERM "$(sed -n 's/^monitor_pid=//p' "$bdir/record")"
+run "$MONOS" wait busy
+check "SIGTERM to a monitor: the program's status" out_has 143
+check "... and no restart despite --restart always" grep -qx "restarts=0" "$bdir/record"
+"$MONOS" rm busy >/dev/null
+
 # A runtime directory too deep for a socket's 108-byte path still works.
 export XDG_RUNTIME_DIR=$scratch/rt/$(printf 'deep%.0s' $(seq 20))
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
