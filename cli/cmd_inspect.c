@@ -76,11 +76,17 @@ static void inspect_one(const struct state_record *r)
 	json_time(state_get_num(r, "started", 0));
 	printf(",\n    \"finished\": ");
 	json_time(exited ? state_get_num(r, "finished", 0) : 0);
-	printf(",\n    \"monitor_pid\": ");
-	if (r->live)
-		json_num(r, "monitor_pid");
-	else
-		fputs("null", stdout);
+	for (size_t i = 0; i < 2; i++) { /* pids only while live: else reused */
+		static const char *const pids[] = { "monitor_pid", "qemu_pid" };
+
+		printf(",\n    \"%s\": ", pids[i]);
+		if (r->live && state_get_num(r, pids[i], 0) > 0)
+			json_num(r, pids[i]);
+		else
+			fputs("null", stdout);
+	}
+	printf(",\n    \"dir\": "); /* record, log, sock (cli/state.c) */
+	state_json_quote(stdout, r->dir);
 	printf("\n  }");
 }
 
@@ -162,12 +168,20 @@ static int stats_one(const struct state_record *r, const char *what, bool raw)
 int cmd_inspect_stats(int argc, char **argv)
 {
 	struct state_record *recs = NULL, *r = malloc(sizeof(*r));
-	bool raw = argc > 0 && !strcmp(argv[0], "--raw");
+	bool raw = false;
 	char err[512];
 	size_t n = 0;
 	int rc = 0;
 
-	argc -= raw, argv += raw;
+	for (; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
+		if (!strcmp(argv[0], "--raw"))
+			raw = true;
+		else if (strcmp(argv[0], "--no-stream")) { /* docker's; one shot here anyway */
+			msg_error("stats: unknown option '%s' (see 'monos help stats')", argv[0]);
+			free(r);
+			return CLI_EXIT_ERROR;
+		}
+	}
 	if (!r || (!argc && state_list(&recs, &n, err, sizeof(err)) < 0)) {
 		msg_error("%s", r ? err : "out of memory");
 		free(r);
