@@ -835,9 +835,9 @@ int monitor_request(const char *dir, const char *req, char *reply, size_t n, int
 int monitor_start(const char *dir, char *why, size_t n);
 int monitor_signal(const char *dir, int signo, char *why, size_t n);
 /* monitor_state - "created", "running", "restarting" or "exited" into
- * `state` and the last status (-1: none yet).  A dead instance's come
- * from its record (state_read), not from here. */
-int monitor_state(const char *dir, char *state, size_t n, int *status);
+ * `state`, the last status (-1: none yet) and QEMU's pid (0: none now).
+ * A dead instance's come from its record (state_read), not from here. */
+int monitor_state(const char *dir, char *state, size_t n, int *status, pid_t *qemu);
 /* monitor_wait - block until the instance has ended for good: *status. */
 int monitor_wait(const char *dir, int *status);
 

@@ -253,13 +253,14 @@ static int start_one(const char *what, const struct state_record *r, void *arg)
 {
 	char why[MONITOR_REPLY_MAX], state[16];
 	int rc, status;
+	pid_t qemu;
 
 	(void)arg;
 	if (!r->live) {
 		msg_error("%s has ended: start runs instances made by 'monos create' once", what);
 		return -1;
 	}
-	rc = monitor_state(r->dir, state, sizeof(state), &status);
+	rc = monitor_state(r->dir, state, sizeof(state), &status, &qemu);
 	if (rc < 0)
 		return refused(what, rc, "");
 	if (strcmp(state, "created")) {

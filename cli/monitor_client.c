@@ -89,16 +89,19 @@ int monitor_signal(const char *dir, int signo, char *why, size_t n)
 	return request_ok(dir, req, why, n);
 }
 
-int monitor_state(const char *dir, char *state, size_t n, int *status)
+int monitor_state(const char *dir, char *state, size_t n, int *status, pid_t *qemu)
 {
 	char reply[MONITOR_REPLY_MAX];
 	int rc = monitor_request(dir, "state", reply, sizeof(reply), MONITOR_CLIENT_TIMEOUT_MS);
 	char word[16];
+	unsigned restarts;
+	long pid;
 
 	if (rc < 0)
 		return rc;
-	if (sscanf(reply, "%15s %d", word, status) != 2)
+	if (sscanf(reply, "%15s %d %u %ld", word, status, &restarts, &pid) != 4)
 		return -EPROTO;
+	*qemu = (pid_t)pid;
 	snprintf(state, n, "%s", word);
 	return 0;
 }
