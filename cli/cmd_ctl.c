@@ -109,12 +109,16 @@ static int wait_status(const char *what, const char *dir, int *status)
 	return rc;
 }
 
-/* Send `req` to a live instance's monitor; says why not.  0 or -1. */
+/* Send `req` to a live instance's monitor: 0, 1 when the monitor ended
+ * before it could answer (the instance ended on its own meanwhile), or -1
+ * having said why not. */
 static int ask(const char *what, const char *dir, const char *req)
 {
 	char reply[MONITOR_REPLY_MAX];
-	int rc = monitor_request(dir, req, reply, sizeof(reply), 10000);
+	int rc = monitor_request(dir, req, reply, sizeof(reply), MONITOR_CLIENT_TIMEOUT_MS);
 
+	if ((rc == -ENOENT || rc == -ECONNREFUSED || rc == -ECONNRESET) && wait_gone(dir) == 0)
+		return 1;
 	if (rc < 0) {
 		msg_error("%s: its monitor does not answer: %s", what, strerror(-rc));
 		return -1;
@@ -191,9 +195,14 @@ static int stop_one(const char *what, const struct state_record *r, void *arg)
 
 	if (!r->live)
 		return 0; /* stopped already: docker says its name too */
-	if (ask(what, r->dir, arg) < 0 || wait_status(what, r->dir, &st) < 0)
+	switch (ask(what, r->dir, arg)) {
+	case 0:
+		return wait_status(what, r->dir, &st) < 0 ? -1 : wait_gone(r->dir);
+	case 1:
+		return 0; /* it ended by itself meanwhile: stopped all the same */
+	default:
 		return -1;
-	return wait_gone(r->dir);
+	}
 }
 
 int cmd_ctl_stop(int argc, char **argv)

@@ -110,7 +110,8 @@ int cmd_ps_main(int argc, char **argv)
 		msg_error("%s", err);
 		return CLI_EXIT_ERROR;
 	}
-	qsort(recs, n, sizeof(*recs), by_created);
+	if (n) /* qsort wants a non-NULL base even for none */
+		qsort(recs, n, sizeof(*recs), by_created);
 	if (!quiet)
 		printf("%-12s  %-20s  %-*s  %-16s  %-28s  %s\n", "ID", "NAME", PS_COMMAND_WIDTH,
 		       "COMMAND", "CREATED", "STATUS", "PORTS");

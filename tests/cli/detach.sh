@@ -94,7 +94,16 @@ run "$MONOS" ps
 check "nothing runs now" test "$(wc -l <"$scratch/out")" -eq 1
 run "$MONOS" kill web
 check "kill of an ended instance fails" err_matches "web is not running"
-run "$MONOS" rm web sleepy quick
+# stop right after the program died of a signal: its monitor may be gone
+# between stop finding it live and asking it (it once said "does not answer").
+"$MONOS" run -d --name hup "$GUEST/sleeper" >/dev/null
+check "another sleeper runs" until_ok 60 logs_have hup ready
+"$MONOS" kill -s HUP hup >/dev/null
+run "$MONOS" stop hup
+check "stop of an instance ending meanwhile succeeds" status_is 0
+run "$MONOS" wait hup
+check "... with the status of its signal (129)" out_has 129
+run "$MONOS" rm web sleepy quick hup
 check "rm removes ended instances" status_is 0
 run "$MONOS" ps -aq
 check "... all of them" test -z "$out"
