@@ -7,7 +7,10 @@
  * and deps (a dynamic program's interpreter and libraries, its modules'),
  * locales (glibc locale data), channel (the host end of the UART framing),
  * qemu (finding, configuring and starting QEMU), session (the poll loop), run
- * (the `monos run` command that ties them together), main (dispatch).
+ * (the `monos run` command that ties them together), state (instances'
+ * directories and records), monitor, monitor_ctl and monitor_client (the
+ * per-instance monitor of detached runs, its control socket and the client
+ * end), cmd_* (the instance commands), main (dispatch).
  *
  * Exit statuses follow docker run: 125 for an error of monos itself, 126 when
  * the program cannot be run, 127 when it is not found, else the program's.
