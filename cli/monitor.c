@@ -21,10 +21,12 @@
  * change is written to the record (state.c).  The lock taken before the
  * fork is held until the monitor's end, whatever ends it.
  *
- * The control socket speaks one request line and one answer line per
- * connection (monitor_request in cli.h lists them).  `wait` and `stats`
- * answer later: at the instance's end, and when the guest's STATS frame
- * arrives.
+ * The control socket (monitor_ctl.c) speaks one request line and one
+ * answer line per connection (monitor_request in cli.h lists them).
+ * SIGINT, SIGTERM or SIGHUP to the monitor itself mean stop: forwarded to
+ * the program while it runs (by the session), and no restart after it.
+ * The monitor keeps its caller's working directory: each boot packs the
+ * guest's cwd from it, as the foreground run does.
  */
 #include <errno.h>
 #include <fcntl.h>
