@@ -238,20 +238,32 @@ static int rd_header(struct p9_rd *r, const void *buf, size_t len, uint8_t type,
 	return rtype == P9_REPLY(type) ? 0 : -EPROTO;
 }
 
-int p9_parse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char *fmt, ...)
+int p9_vparse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char *fmt,
+	      va_list ap)
 {
 	struct p9_rd r;
-	va_list ap;
 	int err = rd_header(&r, buf, len, type, tag);
+	va_list aq;
 
 	if (err)
 		return err;
-	va_start(ap, fmt);
+	va_copy(aq, ap);
 	for (; *fmt && !r.bad; fmt++)
-		if (!rd_field(&r, *fmt, &ap))
+		if (!rd_field(&r, *fmt, &aq))
 			r.bad = true;
-	va_end(ap);
+	va_end(aq);
 	return r.bad ? -EPROTO : 0;
+}
+
+int p9_parse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = p9_vparse(buf, len, type, tag, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 int p9_dirent_next(const uint8_t *data, size_t len, size_t *at, struct p9_dirent *e)

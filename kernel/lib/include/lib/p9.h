@@ -24,6 +24,7 @@
 #ifndef LIB_P9_H
 #define LIB_P9_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,6 +138,9 @@ size_t p9_build(void *buf, size_t cap, uint8_t type, uint16_t tag, const char *f
  * anything else (short, a wrong tag or type, a field past the end).
  */
 int p9_parse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char *fmt, ...);
+/* p9_vparse - p9_parse with the pointers in `ap`. */
+int p9_vparse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char *fmt,
+	      va_list ap);
 
 /*
  * p9_dirent_next - the entry at *at of Rreaddir data `data` (`len` bytes)
