@@ -114,6 +114,8 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 		return -1;
 	}
 	rc = pack_write(w, k);
+	if (!rc)
+		rc = share_pack_links(w, o);
 	for (size_t i = 0; !rc && i < o->nfiles; i++)
 		rc = image_add_path(w, o->files[i].host, o->files[i].guest);
 	if (!rc)
@@ -137,6 +139,11 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 	return rc < 0 ? -1 : 0;
 }
 
+static bool share_skip(const void *ctx, const char *host)
+{
+	return share_covers(ctx, host);
+}
+
 static int pack_image(const struct run_options *o, const struct program *p, const struct pack *k)
 {
 	struct image_writer w;
@@ -150,6 +157,10 @@ static int pack_image(const struct run_options *o, const struct program *p, cons
 		return -1;
 	}
 	image_open(&w, fd);
+	if (o->nshares) {
+		w.skip = share_skip;
+		w.skip_ctx = o;
+	}
 	rc = write_archives(&w, o, p, k);
 	image_close(&w);
 	if (close(fd) < 0 && !rc) {
@@ -300,7 +311,9 @@ static int prepare_and_boot(const struct run_options *o, const struct program *p
 				   .gateway = o->gateway,
 				   .verbose = o->verbose,
 				   .disks = o->disks,
-				   .ndisks = o->ndisks };
+				   .ndisks = o->ndisks,
+				   .shares = o->shares,
+				   .nshares = o->nshares };
 
 	if (find_kernel(kernel, sizeof(kernel)) < 0)
 		return CLI_EXIT_ERROR;
@@ -367,6 +380,8 @@ int run_main(int argc, char **argv)
 	if (resolve_user(&o))
 		rc = CLI_EXIT_ERROR; /* it said why */
 	else if ((rc = disk_prepare(&o, o.machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
+		msg_error("%s", err);
+	else if ((rc = share_prepare(&o, o.machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
 		msg_error("%s", err);
 	else if ((rc = program_check(o.argv, o.argc, &prog, err, sizeof(err))))
 		msg_error("%s", err);

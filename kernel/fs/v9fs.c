@@ -37,8 +37,8 @@
 #include "core/kernel.h"
 #include "core/vm.h"
 
-#define V9FS_MAGIC  0x01021997 /* statfs f_type, include/uapi/linux/magic.h */
-#define NSEC	    1000000000ull
+#define V9FS_MAGIC	0x01021997 /* statfs f_type, include/uapi/linux/magic.h */
+#define NSEC		1000000000ull
 #define AT_REMOVEDIR_9P 0x200 /* Tunlinkat's flag: Linux's AT_REMOVEDIR */
 #define O_DIRECTORY_9P	0200000
 
@@ -174,8 +174,9 @@ static void set_attrs(struct v9fs_inode *x, const struct p9_attr *a)
 static int getattr(struct v9fs_info *i, uint32_t fid, struct p9_attr *a)
 {
 	uint8_t *m = v9fs_msg();
-	int err = m ? v9fs_rpc(i, m, p9_build(m, V9FS_MSG, P9_TGETATTR, 0, "dq", fid,
-					      (uint64_t)P9_GETATTR_BASIC),
+	int err = m ? v9fs_rpc(i, m,
+			       p9_build(m, V9FS_MSG, P9_TGETATTR, 0, "dq", fid,
+					(uint64_t)P9_GETATTR_BASIC),
 			       P9_TGETATTR, "A", a)
 		    : -ENOMEM;
 
@@ -292,16 +293,18 @@ static void v9fs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 	if (!m || !data || v9fs_open_fid(i, V(dir)->fid, O_RDONLY | O_DIRECTORY_9P, &fid))
 		goto out;
 	while (more) {
-		struct virtio_9p_call c = { .req = m, .reply = m + V9FS_MSG, .replycap = P9_RREAD_HDR,
-					    .rdata = data, .rlen = count };
+		struct virtio_9p_call c = { .req = m,
+					    .reply = m + V9FS_MSG,
+					    .replycap = P9_RREAD_HDR,
+					    .rdata = data,
+					    .rlen = count };
 		struct p9_dirent e;
 		uint32_t n;
 		size_t at = 0;
 
 		c.reqlen = p9_build(m, V9FS_MSG, P9_TREADDIR, 0, "dqd", fid, ctx->pos, count);
 		if (virtio_9p_rpc(i->dev, &c) ||
-		    p9_parse(c.reply, MIN((size_t)c.got, c.replycap), P9_TREADDIR, c.tag, "d", &n) ||
-		    n > count || c.got < P9_RREAD_HDR + n || !n)
+		    p9_parse_data(c.reply, c.got, P9_TREADDIR, c.tag, &n) || n > count || !n)
 			break;
 		while (more && p9_dirent_next(data, n, &at, &e) == 1) {
 			bool dot = (e.namelen == 1 && e.name[0] == '.') ||
@@ -497,8 +500,8 @@ static void v9fs_unlink(struct inode *dir, struct dentry *e)
 	vfs_iget(ino), vfs_iput(ino); /* evicts it if nothing holds it */
 }
 
-static int v9fs_rename(struct inode *odir, struct dentry *oe, struct inode *ndir,
-		       struct dentry *ne, const char *nname, size_t nlen, unsigned flags)
+static int v9fs_rename(struct inode *odir, struct dentry *oe, struct inode *ndir, struct dentry *ne,
+		       const char *nname, size_t nlen, unsigned flags)
 {
 	struct v9fs_info *i = v9fs_info_of(odir);
 	struct inode *gone = ne ? ne->inode : NULL;

@@ -10,10 +10,11 @@
 #include "drivers/virtio_9p.h"
 #include <lib/p9.h>
 
-#define V9FS_HASH 256	   /* buckets of the in-memory inode table */
-#define V9FS_MSG  4608	   /* a request or reply that carries no file data:
+#define V9FS_HASH 256 /* buckets of the in-memory inode table */
+#define V9FS_MSG                                                                                   \
+	4608		    /* a request or reply that carries no file data:
 			    * a path component and a symlink target at most */
-#define V9FS_IO	  (64 * 1024) /* data bytes per Tread/Twrite at most */
+#define V9FS_IO (64 * 1024) /* data bytes per Tread/Twrite at most */
 
 /* A mounted share (vfs_sb.priv). */
 struct v9fs_info {
@@ -38,9 +39,9 @@ struct v9fs_inode {
 	uint32_t fid;
 	uint64_t qpath;
 	struct list_head link;
-	uint32_t io_fid;   /* opened for the mappings' reads and write-back; 0: none */
-	bool io_writable;  /* io_fid was opened O_RDWR */
-	unsigned maps;	   /* areas mapping the file */
+	uint32_t io_fid;  /* opened for the mappings' reads and write-back; 0: none */
+	bool io_writable; /* io_fid was opened O_RDWR */
+	unsigned maps;	  /* areas mapping the file */
 	uint64_t *cache;
 	uint64_t ncache;
 };

@@ -50,11 +50,11 @@ static long xfer(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n
 	}
 	if ((err = virtio_9p_rpc(i->dev, &c)))
 		return err;
-	err = p9_parse(rep, MIN((size_t)c.got, sizeof(rep)), type, c.tag, "d", &count);
+	err = wr ? p9_parse(rep, MIN((size_t)c.got, sizeof(rep)), type, c.tag, "d", &count)
+		 : p9_parse_data(rep, c.got, type, c.tag, &count);
 	if (err)
 		return err;
-	/* The server's count: no more than asked, and a read's data arrived. */
-	if (count > n || (!wr && c.got < P9_RREAD_HDR + count))
+	if (count > n) /* the server's count: no more than asked */
 		return -EIO;
 	return count;
 }

@@ -238,8 +238,7 @@ static int rd_header(struct p9_rd *r, const void *buf, size_t len, uint8_t type,
 	return rtype == P9_REPLY(type) ? 0 : -EPROTO;
 }
 
-int p9_vparse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char *fmt,
-	      va_list ap)
+int p9_vparse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char *fmt, va_list ap)
 {
 	struct p9_rd r;
 	int err = rd_header(&r, buf, len, type, tag);
@@ -264,6 +263,25 @@ int p9_parse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char
 	err = p9_vparse(buf, len, type, tag, fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+int p9_parse_data(const void *hdr, size_t got, uint8_t type, uint16_t tag, uint32_t *count)
+{
+	size_t have = got < P9_RREAD_HDR ? got : P9_RREAD_HDR;
+	struct p9_rd r = { .p = hdr, .len = have };
+	uint32_t size = (uint32_t)rd_le(&r, 4);
+	uint8_t rtype = (uint8_t)rd_le(&r, 1);
+	uint16_t rtag = (uint16_t)rd_le(&r, 2);
+
+	if (r.bad || rtag != tag)
+		return -EPROTO;
+	if (rtype == P9_RLERROR) /* as long as the header: read as any reply */
+		return p9_parse(hdr, have, type, tag, "");
+	*count = (uint32_t)rd_le(&r, 4);
+	if (r.bad || rtype != P9_REPLY(type) || size != P9_RREAD_HDR + (uint64_t)*count ||
+	    size > got)
+		return -EPROTO;
+	return 0;
 }
 
 int p9_dirent_next(const uint8_t *data, size_t len, size_t *at, struct p9_dirent *e)

@@ -74,6 +74,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 		fuzz_dirents(data, n);
 	}
 	fuzz_err(err);
+	fuzz_err(p9_parse_data(buf, len, P9_TREAD, tag, &n));
+	if (len > 64 && !p9_parse_data(buf, len - 64, P9_TREAD, tag, &n) && n > len - 64)
+		abort(); /* a count past what the device wrote */
 	fuzz_dirents(buf, (uint32_t)(len > UINT32_MAX ? UINT32_MAX : len));
 	return 0;
 }

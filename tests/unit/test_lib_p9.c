@@ -209,6 +209,28 @@ TEST(p9_dirents)
 	CHECK_EQ(at, 27);					/* left where it was */
 }
 
+TEST(p9_parse_data_header)
+{
+	uint8_t buf[P9_RREAD_HDR];
+	uint32_t n = 0;
+
+	hdr(buf, P9_RREAD_HDR + 100, P9_REPLY(P9_TREAD), 3);
+	put_le(buf + 7, 100, 4);
+	CHECK_EQ(p9_parse_data(buf, P9_RREAD_HDR + 100, P9_TREAD, 3, &n), 0);
+	CHECK_EQ(n, 100);
+	/* The device wrote less than the size says. */
+	CHECK_EQ(p9_parse_data(buf, P9_RREAD_HDR + 99, P9_TREAD, 3, &n), -EPROTO);
+	CHECK_EQ(p9_parse_data(buf, 10, P9_TREAD, 3, &n), -EPROTO);
+	/* The size and the count disagree. */
+	put_le(buf + 7, 101, 4);
+	CHECK_EQ(p9_parse_data(buf, 200, P9_TREAD, 3, &n), -EPROTO);
+	CHECK_EQ(p9_parse_data(buf, 200, P9_TREAD, 4, &n), -EPROTO);
+	CHECK_EQ(p9_parse_data(buf, 200, P9_TREADDIR, 3, &n), -EPROTO);
+	hdr(buf, P9_RREAD_HDR, P9_RLERROR, 3);
+	put_le(buf + 7, 13, 4);
+	CHECK_EQ(p9_parse_data(buf, P9_RREAD_HDR, P9_TREAD, 3, &n), -EACCES);
+}
+
 int main(void)
 {
 	RUN(p9_build_version);
@@ -221,5 +243,6 @@ int main(void)
 	RUN(p9_parse_refuses_bad_headers);
 	RUN(p9_parse_strings_and_data_stay_inside);
 	RUN(p9_dirents);
+	RUN(p9_parse_data_header);
 	return unit_summary();
 }

@@ -139,8 +139,16 @@ size_t p9_build(void *buf, size_t cap, uint8_t type, uint16_t tag, const char *f
  */
 int p9_parse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char *fmt, ...);
 /* p9_vparse - p9_parse with the pointers in `ap`. */
-int p9_vparse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char *fmt,
-	      va_list ap);
+int p9_vparse(const void *buf, size_t len, uint8_t type, uint16_t tag, const char *fmt, va_list ap);
+
+/*
+ * p9_parse_data - read the header of an Rread or Rreaddir whose data went
+ * into a buffer of its own: `hdr` holds the first P9_RREAD_HDR bytes of
+ * the reply, `got` is how many the device says it wrote in all.  The
+ * count in *count; its size field must be exactly the header and the
+ * count, and at most `got`.  0, the Rlerror's -errno, or -EPROTO.
+ */
+int p9_parse_data(const void *hdr, size_t got, uint8_t type, uint16_t tag, uint32_t *count);
 
 /*
  * p9_dirent_next - the entry at *at of Rreaddir data `data` (`len` bytes)
