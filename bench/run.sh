@@ -49,7 +49,7 @@ mkdir -p "$BENCH_DATA" "$tmp/charts"
 start=$EPOCHSECONDS
 
 # The accelerator monos chose, as it says itself ("accelerator tcg (why)").
-accel=$("$BENCH_MONOS" run -v "$BENCH_HELLO" </dev/null 2>&1 >/dev/null |
+accel=$("$BENCH_MONOS" run --verbose "$BENCH_HELLO" </dev/null 2>&1 >/dev/null |
 	sed -n 's/^monos: accelerator //p' | head -1)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 

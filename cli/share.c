@@ -64,19 +64,19 @@ static char *qemu_escape(const char *s)
 	return out;
 }
 
-/* The tag of share `i` of `o` into `tag` (16 bytes). */
+/* The tag of share `i` of `o` into `tag` (32 bytes). */
 static void share_tag(const struct run_options *o, size_t i, char *tag)
 {
 	if (!o->shares[i].target)
-		snprintf(tag, 16, "%s", ROOTFS_TAG);
+		snprintf(tag, 32, "%s", ROOTFS_TAG);
 	else
-		snprintf(tag, 16, "monos%zu", i);
+		snprintf(tag, 32, "monos%zu", i);
 }
 
 static int share_qemu_args(const struct run_options *o, size_t i, enum options_machine machine)
 {
 	struct options_share *s = &o->shares[i];
-	char tag[16], *path = qemu_escape(s->path);
+	char tag[32], *path = qemu_escape(s->path);
 	const char *model = geteuid() == 0 ? "passthrough" : "none";
 
 	share_tag(o, i, tag);
@@ -150,7 +150,7 @@ int share_prepare(struct run_options *o, enum options_machine machine, char *err
 {
 	for (size_t i = 0; i < o->nshares; i++) {
 		struct options_share *s = &o->shares[i];
-		char tag[16], line[2 * PATH_MAX];
+		char tag[32], line[2 * PATH_MAX];
 
 		if (share_qemu_args(o, i, machine)) {
 			snprintf(err, errlen, "out of memory");

@@ -270,9 +270,15 @@ static struct dentry *v9fs_lookup(struct inode *dir, const char *name, size_t le
 	uint32_t fid;
 
 	if (d) {
-		/* The host may have changed it: the size and times of now. */
-		if (!i->sb.rdonly)
-			v9fs_refresh(i, V(d->inode));
+		/* The host may have changed it: the size and times of now.  A
+		 * fid walked through another name of the file, now unlinked,
+		 * is walked again through this one. */
+		x = V(d->inode);
+		if (!i->sb.rdonly && v9fs_refresh(i, x) && !walk(i, V(dir)->fid, name, len, &fid)) {
+			v9fs_clunk(i, x->fid);
+			x->fid = fid;
+			v9fs_refresh(i, x);
+		}
 		return d;
 	}
 	if (len > NAME_MAX || walk(i, V(dir)->fid, name, len, &fid))
@@ -453,17 +459,27 @@ static int v9fs_link(struct inode *target, struct inode *dir, const char *name, 
 	return err;
 }
 
-/* Take entry `e` out of the cache (its file was unlinked or replaced). */
-static void drop_entry(struct v9fs_info *i, struct dentry *e)
+/*
+ * Take entry `e` out of the cache (its file was unlinked or replaced): one
+ * link fewer, as Linux's drop_nlink (the fid may name the path that went,
+ * so the server cannot be asked).  A file with none left is dead: out of
+ * the table, so that the host's reuse of its inode number (the qid.path of
+ * a new file) finds a new inode.
+ */
+static void drop_entry(struct dentry *e)
 {
 	struct v9fs_inode *x = V(e->inode);
 
 	list_del(&e->sibling);
 	list_init(&e->sibling);
 	e->parent = NULL;
-	/* Its fid named the path that went: the last link's count is 0. */
-	if (v9fs_refresh(i, x) || S_ISDIR(x->vfs.mode))
+	if (S_ISDIR(x->vfs.mode) || x->vfs.nlink <= 1) {
 		x->vfs.nlink = 0;
+		list_del(&x->link);
+		list_init(&x->link);
+	} else {
+		x->vfs.nlink--;
+	}
 	if (e != x->vfs.dentry)
 		vfs_dentry_free(e);
 }
@@ -495,7 +511,7 @@ static void v9fs_unlink(struct inode *dir, struct dentry *e)
 		klog("9p: unlink failed: error %d\n", -err);
 		return;
 	}
-	drop_entry(i, e);
+	drop_entry(e);
 	v9fs_refresh(i, V(dir));
 	vfs_iget(ino), vfs_iput(ino); /* evicts it if nothing holds it */
 }
@@ -519,7 +535,7 @@ static int v9fs_rename(struct inode *odir, struct dentry *oe, struct inode *ndir
 		return err;
 	}
 	if (ne)
-		drop_entry(i, ne);
+		drop_entry(ne);
 	vfs_dentry_move(oe, ndir, copy, nlen);
 	v9fs_refresh(i, V(oe->inode));
 	v9fs_refresh(i, V(odir));
