@@ -493,6 +493,8 @@ static void v9fs_evict(struct inode *ino)
 	v9fs_cache_drop(x);
 	if (x->io_fid)
 		v9fs_clunk(i, x->io_fid);
+	if (x->rd_fid)
+		v9fs_clunk(i, x->rd_fid);
 	v9fs_clunk(i, x->fid);
 	list_del(&x->link);
 	if (ino->dentry)

@@ -41,6 +41,7 @@ struct v9fs_inode {
 	struct list_head link;
 	uint32_t io_fid;  /* opened for the mappings' reads and write-back; 0: none */
 	bool io_writable; /* io_fid was opened O_RDWR */
+	uint32_t rd_fid;  /* opened O_RDONLY, shared by read-only open files; 0: none */
 	unsigned maps;	  /* areas mapping the file */
 	uint64_t *cache;
 	uint64_t ncache;

@@ -22,6 +22,8 @@
 /* The open flags the server's open keeps (Linux's P9_DOTL_* equal them on
  * x86-64: include/net/9p/9p.h). */
 #define V9FS_OPEN_KEEP (O_ACCMODE | O_APPEND | O_DIRECT)
+/* Pages a fault on a read-only share reads at once: one 64 KiB Tread. */
+#define V9FS_READAHEAD (V9FS_IO / PAGE_SIZE)
 
 /* An open file's fid (f->priv), opened at its first transfer. */
 struct v9fs_open {
@@ -59,6 +61,27 @@ static long xfer(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n
 	return count;
 }
 
+/* The inode's fid opened O_RDONLY, which every read-only open file of it
+ * shares: reads name their offset, so they need no fid of their own, and
+ * an open then costs no Twalk, Tlopen and Tclunk (python3 opens hundreds
+ * of files at start-up). */
+static long read_fid(struct v9fs_info *i, struct v9fs_inode *x, uint32_t *fid)
+{
+	uint32_t nfid;
+	int err;
+
+	if (!x->rd_fid) {
+		if ((err = v9fs_open_fid(i, x->fid, O_RDONLY, &nfid)))
+			return err;
+		if (x->rd_fid) /* another thread's, made while we waited */
+			v9fs_clunk(i, nfid);
+		else
+			x->rd_fid = nfid;
+	}
+	*fid = x->rd_fid;
+	return 0;
+}
+
 /* The fid of open file `f`, opened now if it is the first transfer. */
 static long file_fid(struct file *f, uint32_t *fid)
 {
@@ -67,6 +90,8 @@ static long file_fid(struct file *f, uint32_t *fid)
 	uint32_t nfid;
 	int err;
 
+	if ((f->flags & O_ACCMODE) == O_RDONLY && !(f->flags & O_DIRECT))
+		return read_fid(i, V(f->inode), fid);
 	if (f->priv) {
 		*fid = ((struct v9fs_open *)f->priv)->fid;
 		return 0;
@@ -280,29 +305,70 @@ static int cache_grow(struct v9fs_inode *x, uint64_t idx)
 	return 0;
 }
 
-/* A shared mapping maps the file's page (read when first touched); a
- * private one copies through fill. */
+/*
+ * Read the pages [idx, idx + n) that are not cached yet into new frames of
+ * the cache, in one Tread (a page's bytes past the end of the file are
+ * zeros).  0 or -errno (-ENOMEM, the server's).
+ */
+static int cache_fill(struct v9fs_info *i, struct v9fs_inode *x, uint64_t idx, uint64_t n)
+{
+	size_t len = n * PAGE_SIZE;
+	char *buf;
+	long r;
+
+	if (io_fid(i, x) || cache_grow(x, idx + n - 1) || !(buf = kmalloc(len)))
+		return -ENOMEM;
+	r = xfer(i, x->io_fid, false, buf, len, idx * PAGE_SIZE);
+	for (uint64_t k = 0; r >= 0 && k < n; k++) {
+		uint64_t pa;
+
+		/* A page another thread cached while we waited stays. */
+		if (cached(x, idx + k) || (k && (uint64_t)r <= k * PAGE_SIZE))
+			continue;
+		if (!(pa = mem_alloc_frame(1))) {
+			r = -ENOMEM;
+			break;
+		}
+		memcpy(phys_to_virt(pa), buf + k * PAGE_SIZE,
+		       MIN((size_t)PAGE_SIZE, (size_t)r - MIN((size_t)r, k * PAGE_SIZE)));
+		if ((uint64_t)r < (k + 1) * PAGE_SIZE)
+			memset((char *)phys_to_virt(pa) + MAX((size_t)r, k * PAGE_SIZE) -
+				       k * PAGE_SIZE,
+			       0, (k + 1) * PAGE_SIZE - MAX((size_t)r, k * PAGE_SIZE));
+		x->cache[idx + k] = pa;
+	}
+	kfree(buf);
+	return r < 0 ? (int)r : 0;
+}
+
+/*
+ * A shared mapping maps the file's page (read when first touched).  A
+ * private one copies through fill, but on a read-only share, whose files
+ * are taken not to change (design.md contract 20: it may cache), where
+ * the pages stay cached and are mapped in place (programs and libraries
+ * run from a share), read V9FS_READAHEAD pages at a time.
+ */
 static long v9fs_vm_frame(struct inode *ino, uint64_t off, bool shared)
 {
 	struct v9fs_info *i = v9fs_info_of(ino);
 	struct v9fs_inode *x = V(ino);
-	uint64_t idx = off / PAGE_SIZE, pa;
-	long r;
+	uint64_t idx = off / PAGE_SIZE, last = ALIGN_UP(ino->size, PAGE_SIZE) / PAGE_SIZE, n = 1;
 
-	if (!shared)
-		return 0;
-	if (off >= ALIGN_UP(ino->size, PAGE_SIZE))
+	if (!shared && (!i->sb.rdonly || off + PAGE_SIZE > ino->size))
+		return 0; /* fill copies: the file may change, or the page is not whole */
+	if (idx >= last)
 		return -EFAULT;
-	if ((pa = cached(x, idx)))
-		return pa;
-	if (io_fid(i, x) || cache_grow(x, idx) || !(pa = mem_alloc_frame(1)))
-		return -ENOMEM;
-	r = xfer(i, x->io_fid, false, phys_to_virt(pa), PAGE_SIZE, off);
-	if (r < 0 || cached(x, idx)) { /* an error, or another thread's page meanwhile */
-		mem_free_frame(pa);
-		return r < 0 ? -EFAULT : (long)cached(x, idx);
+	if (cached(x, idx))
+		return cached(x, idx);
+	if (i->sb.rdonly) { /* aligned windows: each is read once, whatever the order */
+		uint64_t first = idx / V9FS_READAHEAD * V9FS_READAHEAD;
+
+		n = MIN((uint64_t)V9FS_READAHEAD, last - first);
+		idx = first;
 	}
-	return x->cache[idx] = pa;
+	if (cache_fill(i, x, idx, n) || !cached(x, off / PAGE_SIZE))
+		return shared ? -EFAULT : 0;
+	return cached(x, off / PAGE_SIZE);
 }
 
 static long v9fs_vm_fill(struct inode *ino, uint64_t off, void *page, size_t n)
@@ -335,7 +401,8 @@ static void v9fs_vm_put(struct inode *ino)
 
 	if (err)
 		klog("9p: writing back a shared mapping failed: error %d\n", -err);
-	if (!--x->maps)
+	/* A read-only share keeps its pages (v9fs_vm_frame). */
+	if (!--x->maps && !ino->sb->rdonly)
 		v9fs_cache_drop(x);
 	vfs_iput(ino);
 }
