@@ -43,6 +43,7 @@
 #define O_DIRECTORY_9P	0200000
 
 static const struct inode_operations v9fs_iops;
+static void drop_entry(struct dentry *e);
 static struct vfs_fs_type v9fs_type;
 
 /* ---- requests ---- */
@@ -156,11 +157,13 @@ static uint32_t rdev_of(uint64_t dev)
 	return major << 8 | (minor & 0xff);
 }
 
+/* The attributes of `a` in `x`; an inode's type never changes (a new file
+ * where it was is a new inode: inode_of). */
 static void set_attrs(struct v9fs_inode *x, const struct p9_attr *a)
 {
 	struct inode *v = &x->vfs;
 
-	v->mode = a->mode;
+	v->mode = (v->mode ? v->mode & S_IFMT : a->mode & S_IFMT) | (a->mode & ~S_IFMT);
 	v->uid = a->uid;
 	v->gid = a->gid;
 	v->nlink = (uint32_t)a->nlink;
@@ -194,6 +197,16 @@ int v9fs_refresh(struct v9fs_info *i, struct v9fs_inode *x)
 	return err;
 }
 
+/* A dead inode leaves the table: the host may give its number to a new
+ * file, which must find a new inode.  It is freed at its last reference
+ * (v9fs_evict; a directory stays, as every filesystem's here). */
+static void unhash(struct v9fs_inode *x)
+{
+	x->vfs.nlink = 0;
+	list_del(&x->link);
+	list_init(&x->link);
+}
+
 static struct list_head *bucket(struct v9fs_info *i, uint64_t qpath)
 {
 	return &i->hash[qpath % V9FS_HASH];
@@ -220,7 +233,11 @@ static struct v9fs_inode *inode_of(struct v9fs_info *i, uint32_t fid)
 		v9fs_clunk(i, fid);
 		return NULL;
 	}
-	if ((x = find(i, a.qid.path))) { /* a hard link, or another thread's lookup */
+	if ((x = find(i, a.qid.path)) && ((x->vfs.mode ^ a.mode) & S_IFMT)) {
+		unhash(x); /* the host removed it and reused its number */
+		x = NULL;
+	}
+	if (x) { /* a hard link, or another thread's lookup */
 		v9fs_clunk(i, fid);
 		set_attrs(x, &a);
 		return x;
@@ -274,12 +291,21 @@ static struct dentry *v9fs_lookup(struct inode *dir, const char *name, size_t le
 		 * fid walked through another name of the file, now unlinked,
 		 * is walked again through this one. */
 		x = V(d->inode);
-		if (!i->sb.rdonly && v9fs_refresh(i, x) && !walk(i, V(dir)->fid, name, len, &fid)) {
+		if (i->sb.rdonly || !v9fs_refresh(i, x))
+			return d;
+		if (!walk(i, V(dir)->fid, name, len, &fid)) {
 			v9fs_clunk(i, x->fid);
 			x->fid = fid;
 			v9fs_refresh(i, x);
+			return d;
 		}
-		return d;
+		/* The host removed it: so does the cache (not a mount point,
+		 * nor a directory with entries cached below). */
+		if (d->mounted || (S_ISDIR(x->vfs.mode) && !list_empty(&d->children)))
+			return d;
+		drop_entry(d);
+		vfs_iget(&x->vfs), vfs_iput(&x->vfs); /* evicts it if nothing holds it */
+		return NULL;
 	}
 	if (len > NAME_MAX || walk(i, V(dir)->fid, name, len, &fid))
 		return NULL;
@@ -305,6 +331,7 @@ static void v9fs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 					    .rdata = data,
 					    .rlen = count };
 		struct p9_dirent e;
+		uint64_t start = ctx->pos;
 		uint32_t n;
 		size_t at = 0;
 
@@ -322,6 +349,8 @@ static void v9fs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 			else
 				ctx->pos = e.offset;
 		}
+		if (more && ctx->pos == start)
+			break; /* a server whose offsets do not move on: not forever */
 	}
 	v9fs_clunk(i, fid);
 out:
@@ -473,13 +502,10 @@ static void drop_entry(struct dentry *e)
 	list_del(&e->sibling);
 	list_init(&e->sibling);
 	e->parent = NULL;
-	if (S_ISDIR(x->vfs.mode) || x->vfs.nlink <= 1) {
-		x->vfs.nlink = 0;
-		list_del(&x->link);
-		list_init(&x->link);
-	} else {
+	if (S_ISDIR(x->vfs.mode) || x->vfs.nlink <= 1)
+		unhash(x);
+	else
 		x->vfs.nlink--;
-	}
 	if (e != x->vfs.dentry)
 		vfs_dentry_free(e);
 }

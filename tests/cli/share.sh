@@ -45,6 +45,19 @@ wait $pid
 rc=$?
 check "rw: a host change is seen by the running guest" \
 	eval '[ $rc -eq 0 ] && [ "$(tail -n 1 "$scratch/poll")" = new ]'
+# The same for a file the host removes: the guest's cached entry goes.
+timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run -v "$d:/data" $BB sh -c \
+	'cat /data/seen >/dev/null; echo started; i=0; while [ -e /data/seen ] && [ $i -lt 600 ]; do
+		sleep 0.1; i=$((i + 1)); done; ls /data; cat /data/seen' >"$scratch/poll" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+	grep -q started "$scratch/poll" && break
+	sleep 0.1
+done
+rm "$d/seen"
+wait $pid
+check "rw: a file the host removes is gone in the running guest" \
+	eval '! grep -qx seen "$scratch/poll" && grep -q "No such file" "$scratch/poll"'
 
 guest --machine q35 -v "$d:/data" $BB cat /data/f
 check "rw: on q35 (virtio-9p-pci) too" eval 'status_is 0 && out_has more'
