@@ -71,20 +71,28 @@ int v9fs_rpc(struct v9fs_info *i, uint8_t *msg, size_t len, uint8_t type, const 
 	return err;
 }
 
-/* A request with no reply fields, in a message buffer of its own. */
-#define V9FS_SIMPLE(i, type, fmt, ...)                                                             \
-	({                                                                                         \
-		uint8_t *m_ = v9fs_msg();                                                          \
-		int e_ = m_ ? v9fs_rpc(i, m_, p9_build(m_, V9FS_MSG, type, 0, fmt, __VA_ARGS__),   \
-				       type, "")                                                   \
-			    : -ENOMEM;                                                             \
-		kfree(m_);                                                                         \
-		e_;                                                                                \
-	})
+/* A request of `type` with the fields `fmt` names and a reply with none,
+ * in a message buffer of its own: 0 or -errno. */
+static int simple(struct v9fs_info *i, uint8_t type, const char *fmt, ...)
+{
+	uint8_t *m = v9fs_msg();
+	va_list ap;
+	size_t len;
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	va_start(ap, fmt);
+	len = p9_vbuild(m, V9FS_MSG, type, 0, fmt, ap);
+	va_end(ap);
+	err = v9fs_rpc(i, m, len, type, "");
+	kfree(m);
+	return err;
+}
 
 void v9fs_clunk(struct v9fs_info *i, uint32_t fid)
 {
-	int err = V9FS_SIMPLE(i, P9_TCLUNK, "d", fid);
+	int err = simple(i, P9_TCLUNK, "d", fid);
 
 	if (err)
 		klog("9p: clunk of fid %u failed: error %d\n", fid, -err);
@@ -141,7 +149,7 @@ int v9fs_open_fid(struct v9fs_info *i, uint32_t fid, unsigned flags, uint32_t *o
 {
 	int err = walk(i, fid, "", 0, out);
 
-	if (!err && (err = V9FS_SIMPLE(i, P9_TLOPEN, "dd", *out, (uint32_t)flags)))
+	if (!err && (err = simple(i, P9_TLOPEN, "dd", *out, (uint32_t)flags)))
 		v9fs_clunk(i, *out);
 	return err;
 }
@@ -394,9 +402,9 @@ static int v9fs_setattr(struct inode *ino, const struct vfs_iattr *a)
 	valid |= v & VFS_ATTR_CTIME ? P9_SETATTR_CTIME : 0;
 	if ((v & VFS_ATTR_SIZE) && a->size < ino->size)
 		vm_file_truncate(ino, a->size);
-	err = V9FS_SIMPLE(i, P9_TSETATTR, "dddddqqqqq", V(ino)->fid, (uint32_t)valid,
-			  a->mode & ~S_IFMT, a->uid, a->gid, a->size, a->atime / NSEC,
-			  a->atime % NSEC, a->mtime / NSEC, a->mtime % NSEC);
+	err = simple(i, P9_TSETATTR, "dddddqqqqq", V(ino)->fid, (uint32_t)valid, a->mode & ~S_IFMT,
+		     a->uid, a->gid, a->size, a->atime / NSEC, a->atime % NSEC, a->mtime / NSEC,
+		     a->mtime % NSEC);
 	v9fs_refresh(i, V(ino));
 	return err;
 }
@@ -418,9 +426,9 @@ static struct inode *made(struct inode *dir, const char *name, size_t len,
 		return ERR_PTR(-ENOMEM);
 	if (x->vfs.uid != owner->uid || x->vfs.gid != owner->gid) {
 		/* Under security_model=none the server ignores it: the host's owner stays. */
-		V9FS_SIMPLE(i, P9_TSETATTR, "dddddqqqqq", x->fid,
-			    (uint32_t)(P9_SETATTR_UID | P9_SETATTR_GID), 0u, owner->uid, owner->gid,
-			    (uint64_t)0, (uint64_t)0, (uint64_t)0, (uint64_t)0, (uint64_t)0);
+		simple(i, P9_TSETATTR, "dddddqqqqq", x->fid,
+		       (uint32_t)(P9_SETATTR_UID | P9_SETATTR_GID), 0u, owner->uid, owner->gid,
+		       (uint64_t)0, (uint64_t)0, (uint64_t)0, (uint64_t)0, (uint64_t)0);
 		v9fs_refresh(i, x);
 	}
 	if (!add_entry(dir, name, len, x))
@@ -479,7 +487,7 @@ static int v9fs_symlink(struct inode *dir, const char *name, size_t len, const c
 static int v9fs_link(struct inode *target, struct inode *dir, const char *name, size_t len)
 {
 	struct v9fs_info *i = v9fs_info_of(dir);
-	int err = V9FS_SIMPLE(i, P9_TLINK, "dds", V(dir)->fid, V(target)->fid, name, len);
+	int err = simple(i, P9_TLINK, "dds", V(dir)->fid, V(target)->fid, name, len);
 
 	v9fs_refresh(i, V(target));
 	v9fs_refresh(i, V(dir));
@@ -532,8 +540,8 @@ static void v9fs_unlink(struct inode *dir, struct dentry *e)
 {
 	struct v9fs_info *i = v9fs_info_of(dir);
 	struct inode *ino = e->inode;
-	int err = V9FS_SIMPLE(i, P9_TUNLINKAT, "dsd", V(dir)->fid, e->name, e->namelen,
-			      (uint32_t)(S_ISDIR(ino->mode) ? AT_REMOVEDIR_9P : 0));
+	int err = simple(i, P9_TUNLINKAT, "dsd", V(dir)->fid, e->name, e->namelen,
+			 (uint32_t)(S_ISDIR(ino->mode) ? AT_REMOVEDIR_9P : 0));
 
 	if (err) {
 		klog("9p: unlink failed: error %d\n", -err);
@@ -556,8 +564,8 @@ static int v9fs_rename(struct inode *odir, struct dentry *oe, struct inode *ndir
 		return -EINVAL; /* 9P2000.L's Trenameat has no flags */
 	if (!(copy = libfs_dup_name(nname, nlen)))
 		return -ENOMEM;
-	err = V9FS_SIMPLE(i, P9_TRENAMEAT, "dsds", V(odir)->fid, oe->name, oe->namelen,
-			  V(ndir)->fid, nname, nlen);
+	err = simple(i, P9_TRENAMEAT, "dsds", V(odir)->fid, oe->name, oe->namelen, V(ndir)->fid,
+		     nname, nlen);
 	if (err) {
 		kfree(copy);
 		return err;

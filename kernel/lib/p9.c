@@ -81,25 +81,36 @@ static bool wr_field(struct p9_wr *w, char c, va_list *ap)
 	}
 }
 
-size_t p9_build(void *buf, size_t cap, uint8_t type, uint16_t tag, const char *fmt, ...)
+size_t p9_vbuild(void *buf, size_t cap, uint8_t type, uint16_t tag, const char *fmt, va_list ap)
 {
 	struct p9_wr w = { .p = buf, .cap = cap };
-	va_list ap;
+	va_list aq;
 
 	wr_le(&w, 0, 4); /* the size, set at the end */
 	wr_le(&w, type, 1);
 	wr_le(&w, tag, 2);
-	va_start(ap, fmt);
+	va_copy(aq, ap);
 	for (; *fmt && !w.bad; fmt++)
-		if (!wr_field(&w, *fmt, &ap))
+		if (!wr_field(&w, *fmt, &aq))
 			w.bad = true;
-	va_end(ap);
+	va_end(aq);
 	if (w.bad || w.at > UINT32_MAX)
 		return 0;
 	cap = w.at;
 	w.at = 0;
 	wr_le(&w, cap, 4);
 	return cap;
+}
+
+size_t p9_build(void *buf, size_t cap, uint8_t type, uint16_t tag, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = p9_vbuild(buf, cap, type, tag, fmt, ap);
+	va_end(ap);
+	return n;
 }
 
 bool p9_add_size(void *buf, uint32_t extra)

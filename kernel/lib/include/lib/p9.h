@@ -128,6 +128,8 @@ struct p9_dirent {
  * length, or 0 when it does not fit or `fmt` has an unknown letter.
  */
 size_t p9_build(void *buf, size_t cap, uint8_t type, uint16_t tag, const char *fmt, ...);
+/* p9_vbuild - p9_build with the values in `ap`. */
+size_t p9_vbuild(void *buf, size_t cap, uint8_t type, uint16_t tag, const char *fmt, va_list ap);
 
 /*
  * p9_parse - read reply `buf` (`len` bytes as the device returned them)
