@@ -19,6 +19,7 @@ BENCH_FORK := $(BUILD)/bench/fork
 BENCH_HELLO_TSC := $(BUILD)/bench/hello-tsc
 BENCH_HTTPD := $(BUILD)/tests/guest/musl/httpd
 BENCH_BLKIO := $(BUILD)/tests/guest/musl/blkio
+BENCH_SHAREBENCH := $(BUILD)/tests/guest/musl/sharebench
 BENCH_LINUX_DIR := $(BUILD)/bench/linux
 BENCH_LINUX_PROGS := $(BUILD)/examples/hello $(BENCH_HELLO_TSC) $(BENCH_SYSCALL) $(BENCH_HTTPD) \
 	$(BENCH_BLKIO) $(BENCH_FORK)
@@ -28,7 +29,8 @@ BENCH_LINUX_APPS := /usr/bin/redis-server /usr/sbin/nginx \
 BENCH_LINUX := $(BENCH_LINUX_DIR)/initramfs.cpio.gz $(BENCH_LINUX_DIR)/initramfs-hello.cpio.gz \
 	$(BENCH_LINUX_DIR)/initramfs-apps.cpio.gz
 BENCH_DEPS := $(BUILD)/monos $(BUILD)/monos-kernel $(BUILD)/examples/hello $(BENCH_EMPTY) \
-	$(BENCH_SYSCALL) $(BENCH_FORK) $(BENCH_HELLO_TSC) $(BENCH_HTTPD) $(BENCH_BLKIO) $(BENCH_LINUX)
+	$(BENCH_SYSCALL) $(BENCH_FORK) $(BENCH_HELLO_TSC) $(BENCH_HTTPD) $(BENCH_BLKIO) \
+	$(BENCH_SHAREBENCH) $(BENCH_LINUX)
 BENCH_ENV := BUILD=$(BUILD) BENCH_MONOS=$(BUILD)/monos BENCH_HELLO=$(BUILD)/examples/hello \
 	BENCH_EMPTY=$(BENCH_EMPTY)
 

@@ -36,7 +36,7 @@ monos_tsc()
 {
 	local log
 
-	log=$(MONOS_QEMU_ARGS="$1" timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run -v "$BENCH_HELLO" \
+	log=$(MONOS_QEMU_ARGS="$1" timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run --verbose "$BENCH_HELLO" \
 		</dev/null 2>&1 >/dev/null)
 	[[ $log =~ starting\ the\ program:\ tsc\ ([0-9]+),\ halted\ ([0-9]+)\ tsc\ ticks\ \(tsc\ ([0-9]+)\ kHz ]] ||
 		bench_die "no 'starting the program' line in the kernel log (monos run -v): $log"
@@ -186,8 +186,8 @@ figure to hold against the target; sleep=on is an upper bound.
 
 Commands:
 \`\`\`
-MONOS_QEMU_ARGS="$BENCH_ICOUNT_ON" $BENCH_MONOS run -v $BENCH_HELLO
-MONOS_QEMU_ARGS="$BENCH_ICOUNT_OFF" $BENCH_MONOS run -v $BENCH_HELLO
+MONOS_QEMU_ARGS="$BENCH_ICOUNT_ON" $BENCH_MONOS run --verbose $BENCH_HELLO
+MONOS_QEMU_ARGS="$BENCH_ICOUNT_OFF" $BENCH_MONOS run --verbose $BENCH_HELLO
 ${BENCH_EMPTY_CMD[*]} $BENCH_ICOUNT_ON
 ${BENCH_EMPTY_CMD[*]} $BENCH_ICOUNT_OFF
 $(bench_linux_cmd default "$BENCH_ICOUNT_OFF" hello-tsc && bench_linux_cmd_text)

@@ -5,7 +5,7 @@
 # time is utime + stime of its process (/proc/PID/stat fields 14 and 15, all
 # its threads) at the window's start and end, taken 2 s after the start so
 # that boot is outside the window.  The wake-ups come from monos' own count,
-# printed with -v at exit ("monos: net: at exit after MS ms: N wake-ups
+# printed with --verbose at exit ("monos: net: at exit after MS ms: N wake-ups
 # (R/s)"): the whole run, boot and the SIGTERM included.  The Linux guest
 # (httpd from its initramfs, hostfwd) idles in the same window, started at
 # the same moment: idle instances barely compete for the CPU.  Its wake-ups
@@ -39,7 +39,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mport=$(bench_free_port)
 lport=$(bench_free_port)
-taskset -c 0 "$BENCH_MONOS" run -v -p "$mport:$GUEST_PORT" -- "$HTTPD" $GUEST_PORT \
+taskset -c 0 "$BENCH_MONOS" run --verbose -p "$mport:$GUEST_PORT" -- "$HTTPD" $GUEST_PORT \
 	</dev/null >/dev/null 2>"$tmp/monos.log" &
 cli=$!
 bench_linux_cmd default "$(bench_linux_net "$lport" $GUEST_PORT)" httpd $GUEST_PORT
@@ -84,7 +84,7 @@ repeated run.
 
 Commands:
 \`\`\`
-taskset -c 0 $BENCH_MONOS run -v -p PORT:$GUEST_PORT -- $HTTPD $GUEST_PORT 2>LOG & cli=\$!
+taskset -c 0 $BENCH_MONOS run --verbose -p PORT:$GUEST_PORT -- $HTTPD $GUEST_PORT 2>LOG & cli=\$!
 taskset -c 0 $(bench_linux_cmd_text) & lq=\$!
 sleep $SETTLE; q=\$(pgrep -P \$cli); c0=\$(awk '{print \$14+\$15}' /proc/\$q/stat)    # and /proc/\$lq/stat
 sleep $SECS; c1=\$(awk '{print \$14+\$15}' /proc/\$q/stat); kill -TERM \$cli \$lq

@@ -84,7 +84,7 @@ bench_monos_qemu_argv()
 {
 	local line
 
-	line=$(MONOS_VIRTIO_CONSOLE=0 timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run -v "$BENCH_HELLO" 2>&1 >/dev/null |
+	line=$(MONOS_VIRTIO_CONSOLE=0 timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run --verbose "$BENCH_HELLO" 2>&1 >/dev/null |
 		grep -m1 -E '^monos: [^ ]*qemu-system')
 	[[ -n $line ]] || bench_die "cannot read QEMU's command line from 'monos run -v'"
 	tr ' ' '\n' <<<"${line#monos: }"

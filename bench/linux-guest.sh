@@ -29,11 +29,14 @@
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-DIR=$BUILD/bench/linux
+DIR=${BENCH_LINUX_DIR:-$BUILD/bench/linux}
 # The leaves wanted; their dependencies are added.  virtio_mmio, not
 # virtio_pci: microvm's devices are virtio-mmio, described by its ACPI tables.
-# virtio_blk for the disk figure (bench/disk.sh).
-WANT_MODULES="virtio_mmio virtio_net virtio_blk"
+# virtio_blk for the disk figure (bench/disk.sh).  BENCH_LINUX_MODULES
+# replaces the list (bench/share.sh adds 9pnet_virtio and 9p, which only
+# Debian's generic kernel has: BENCH_LINUX_PKG, in a BENCH_LINUX_DIR of its
+# own).
+WANT_MODULES=${BENCH_LINUX_MODULES:-"virtio_mmio virtio_net virtio_blk"}
 APPLETS="sh mount insmod ip poweroff cat echo sleep"
 
 die()

@@ -59,7 +59,7 @@ bench_linux_init()
 		*) BENCH_LINUX_BASE+=("${words[i]}") ;;
 		esac
 	done
-	log=$(timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run -v "$BENCH_HELLO" 2>&1 >/dev/null)
+	log=$(timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run --verbose "$BENCH_HELLO" 2>&1 >/dev/null)
 	[[ $log =~ tsc\ ([0-9]+)\ kHz ]] || bench_die "no 'tsc N kHz' in monos' log"
 	BENCH_TSC_KHZ=${BASH_REMATCH[1]}
 }

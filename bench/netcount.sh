@@ -3,7 +3,7 @@
 # and redis-server under redis-benchmark GET, in monos under
 # `-icount shift=0,sleep=on` (sleep=on: the guest clock runs in real time
 # while it waits for the client; sleep=off would fire TCP timers early,
-# facts.md).  With -v the kernel logs
+# facts.md).  With --verbose the kernel logs
 #   monos: starting the program: tsc T0, halted H0 tsc ticks ...
 #   monos: at exit: tsc T1, halted H1 tsc ticks
 # and under icount the TSC counts instructions plus halted ticks, so a run
@@ -70,9 +70,9 @@ one_run()
 
 	port=$(bench_free_port)
 	if [[ $what == httpd ]]; then
-		cmd=(run -v -p "$port:8080" "$HTTPD" 8080)
+		cmd=(run --verbose -p "$port:8080" "$HTTPD" 8080)
 	else
-		cmd=(run -v -p "$port:6379" --file "$REDIS_CONF:/etc/monos/redis.conf" -- $REDIS
+		cmd=(run --verbose -p "$port:6379" --file "$REDIS_CONF:/etc/monos/redis.conf" -- $REDIS
 			/etc/monos/redis.conf)
 	fi
 	MONOS_QEMU_ARGS="$BENCH_ICOUNT_ON" taskset -c $SERVER_CPU "$BENCH_MONOS" "${cmd[@]}" \
@@ -145,9 +145,9 @@ $(rows redis "redis-server, redis-benchmark -n $REDIS_REQS -t get")
 
 Commands:
 \`\`\`
-MONOS_QEMU_ARGS="$BENCH_ICOUNT_ON" taskset -c $SERVER_CPU $BENCH_MONOS run -v -p PORT:8080 $HTTPD 8080
+MONOS_QEMU_ARGS="$BENCH_ICOUNT_ON" taskset -c $SERVER_CPU $BENCH_MONOS run --verbose -p PORT:8080 $HTTPD 8080
 taskset -c $CLIENT_CPU wrk -t1 -c$CONNS -d${SECS}s http://127.0.0.1:PORT/; kill -TERM MONOS
-MONOS_QEMU_ARGS="$BENCH_ICOUNT_ON" taskset -c $SERVER_CPU $BENCH_MONOS run -v -p PORT:6379 --file $REDIS_CONF:/etc/monos/redis.conf -- $REDIS /etc/monos/redis.conf
+MONOS_QEMU_ARGS="$BENCH_ICOUNT_ON" taskset -c $SERVER_CPU $BENCH_MONOS run --verbose -p PORT:6379 --file $REDIS_CONF:/etc/monos/redis.conf -- $REDIS /etc/monos/redis.conf
 taskset -c $CLIENT_CPU redis-benchmark -p PORT -q -n $REDIS_REQS -t get; kill -TERM MONOS
 (the runs without load: the same, without the client)
 \`\`\`

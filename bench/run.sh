@@ -32,12 +32,12 @@ done
 # and wrk seconds, the idle window (s), the Linux guest's memory precision
 # (MiB; hello and httpd, then redis and nginx, 0: not in the Linux guest),
 # bulk stdio (MiB, runs), disk throughput (MiB, runs), process rounds and
-# operations.
+# operations, shares (runs, MiB, files).
 if ((QUICK)); then
-	WALL=(5 2) ICOUNT=(5 1) SYSCALL=1 HTTP=(1 4) REDIS=(1 2000) NETCOUNT=(1 4) IDLE=10 MEM_STEP=(8 0) STDIO=(50 2) DISK=(64 1) FORK=(1 50)
+	WALL=(5 2) ICOUNT=(5 1) SYSCALL=1 HTTP=(1 4) REDIS=(1 2000) NETCOUNT=(1 4) IDLE=10 MEM_STEP=(8 0) STDIO=(50 2) DISK=(64 1) FORK=(1 50) SHARE=(2 16 100)
 	mode="quick (\`make bench-quick\`: bench/run.sh -q)"
 else
-	WALL=(20 10) ICOUNT=(10 3) SYSCALL=3 HTTP=(3 10) REDIS=(3 10000) NETCOUNT=(3 10) IDLE=60 MEM_STEP=(1 4) STDIO=(200 5) DISK=(256 3) FORK=(3 200)
+	WALL=(20 10) ICOUNT=(10 3) SYSCALL=3 HTTP=(3 10) REDIS=(3 10000) NETCOUNT=(3 10) IDLE=60 MEM_STEP=(1 4) STDIO=(200 5) DISK=(256 3) FORK=(3 200) SHARE=(5 32 300)
 	mode="full (\`make bench\`: bench/run.sh)"
 fi
 bench_check_inputs
@@ -49,7 +49,7 @@ mkdir -p "$BENCH_DATA" "$tmp/charts"
 start=$EPOCHSECONDS
 
 # The accelerator monos chose, as it says itself ("accelerator tcg (why)").
-accel=$("$BENCH_MONOS" run -v "$BENCH_HELLO" </dev/null 2>&1 >/dev/null |
+accel=$("$BENCH_MONOS" run --verbose "$BENCH_HELLO" </dev/null 2>&1 >/dev/null |
 	sed -n 's/^monos: accelerator //p' | head -1)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -80,6 +80,7 @@ figure size.sh size 120
 figure stdio.sh stdio $((STDIO[1] * 3 * 300 + 300)) "${STDIO[@]}"
 figure disk.sh disk $((DISK[1] * 2 * 300 + 120)) "${DISK[@]}"
 figure fork.sh fork $((FORK[0] * 4 * 300 + 120)) "${FORK[@]}"
+figure share.sh share $((SHARE[0] * 600 + 600)) "${SHARE[@]}"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 bash bench/charts.sh "$BENCH_DATA" "$tmp/charts" || bench_die "the charts failed"
 duration=$((EPOCHSECONDS - start))
@@ -187,6 +188,8 @@ EOF
 	cat "$tmp/disk"
 	echo
 	cat "$tmp/fork"
+	echo
+	cat "$tmp/share"
 } >"$tmp/report"
 mkdir -p "$(dirname "$OUT")"
 mv "$tmp"/charts/bench-*.png "$(dirname "$OUT")/"

@@ -25,7 +25,7 @@ read -r text data bss _ < <(size "$KERNEL" | awk 'NR == 2')
 debug_bytes=-
 [[ -f $KERNEL.debug ]] && debug_bytes=$(stat -c %s "$KERNEL.debug")
 
-log=$(timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run -v "$BENCH_HELLO" </dev/null 2>&1 >/dev/null)
+log=$(timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run --verbose "$BENCH_HELLO" </dev/null 2>&1 >/dev/null)
 [[ $log =~ initrd\ ([0-9]+)\ bytes ]] || bench_die "no 'initrd N bytes' in the kernel log: $log"
 image_bytes=${BASH_REMATCH[1]}
 hello_bytes=$(stat -c %s "$BENCH_HELLO")
@@ -74,7 +74,7 @@ $(bench_verdict "$kernel_bytes" 400000) against 400 000 bytes.
 Commands:
 \`\`\`
 stat -c %s $KERNEL; strip --strip-all -o TMP $KERNEL; size $KERNEL
-$BENCH_MONOS run -v $BENCH_HELLO    # kernel log: "initrd N bytes"
+$BENCH_MONOS run --verbose $BENCH_HELLO    # kernel log: "initrd N bytes"
 stat -c %s $LINUX_KERNEL $LINUX_INITRD    # built by bench/linux-guest.sh
 \`\`\`
 

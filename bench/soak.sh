@@ -95,7 +95,7 @@ soak()
 	kind=$2
 	shift 2
 	port=$(bench_free_port)
-	"$BENCH_MONOS" run -v -p "$port:$1" "${@:2}" </dev/null >"$tmp/server.out" 2>"$tmp/server.err" &
+	"$BENCH_MONOS" run --verbose -p "$port:$1" "${@:2}" </dev/null >"$tmp/server.out" 2>"$tmp/server.err" &
 	pid=$!
 	target=$port
 	[[ $kind == http ]] && target=http://127.0.0.1:$port/

@@ -77,6 +77,18 @@ enum options_restart { OPTIONS_RESTART_NO, OPTIONS_RESTART_ON_FAILURE, OPTIONS_R
 
 #define OPTIONS_MAX_DISKS 16 /* vda..vdp, the kernel's BLK_MAX_DEVICES */
 
+/* One -v HOSTDIR:DIR[:ro]: a host directory shared through virtio-9p, or
+ * --rootfs DIR's (target NULL: its top-level directories are mounted). */
+struct options_share {
+	char *path;   /* the host directory, absolute and resolved */
+	char *target; /* where the kernel mounts it; NULL: --rootfs */
+	bool ro;      /* :ro (always for --rootfs): QEMU refuses writes, EROFS */
+	char *fsdev;  /* QEMU's -fsdev value, made by share_prepare (share.c) */
+	char *device; /* QEMU's -device value, made by share_prepare */
+};
+
+#define OPTIONS_MAX_SHARES 16
+
 struct run_options {
 	uint64_t memory; /* bytes */
 	char **env;	 /* "K=V" strings, in command-line order */
@@ -85,6 +97,9 @@ struct run_options {
 	size_t nfiles;
 	struct options_disk *disks; /* --disk and --seed, in order: vda, vdb, ... */
 	size_t ndisks;
+	struct options_share *shares; /* -v of directories, then --rootfs's */
+	size_t nshares;
+	bool rootfs; /* --rootfs: the last share serves the guest's tree */
 	enum options_accel accel;
 	enum options_net net;
 	enum options_machine machine;
@@ -220,6 +235,29 @@ int volume_path(const char *name, char *out, size_t n, char *err, size_t errlen)
  */
 int disk_prepare(struct run_options *o, enum options_machine machine, char *err, size_t errlen);
 
+/* share.c */
+
+/*
+ * share_prepare - make the QEMU -fsdev and -device values of every share
+ * of `o` for `machine` (the 9p security model: passthrough when monos runs
+ * as root, else none; see share.c), and add their lines to the per-run
+ * "volumes" entry (o->volumes, made by disk_prepare or here).  --rootfs
+ * DIR mounts each top-level directory of DIR but those the kernel provides
+ * itself (dev, proc, sys, tmp, run).  Returns 0, or -1 with a one-line
+ * reason in `err`.
+ */
+int share_prepare(struct run_options *o, enum options_machine machine, char *err, size_t errlen);
+
+/* share_covers - whether host path `path` is served to the guest at the
+ * same path by a share of `o` (then the image need not carry it). */
+bool share_covers(const struct run_options *o, const char *path);
+
+struct image_writer;
+/* share_pack_links - for --rootfs /: the host root's top-level symlinks
+ * (merged-/usr's /bin -> usr/bin) into the image, as symlinks (their
+ * targets are covered).  0 or -errno (w->err says why). */
+int share_pack_links(struct image_writer *w, const struct run_options *o);
+
 /* image.c */
 
 #define IMAGE_DIR_MODE	       (0040000 | 0755) /* S_IFDIR: a directory made up by monos */
@@ -241,6 +279,10 @@ struct image_writer {
 	uint32_t next_ino;
 	struct image_name *names; /* open-addressing hash table, name NULL: free */
 	size_t nnames, capnames;
+	/* Optional: true for a host file or tree the guest has at the same
+	 * path without the image (a share: share_covers); it is not packed. */
+	bool (*skip)(const void *ctx, const char *host);
+	const void *skip_ctx;
 	char err[512]; /* why the last call failed */
 };
 
@@ -467,6 +509,8 @@ struct qemu_config {
 	bool vcon;			  /* the fast wire: a virtio console on QEMU_VCON_FD */
 	const struct options_disk *disks; /* with drive and device made */
 	size_t ndisks;
+	const struct options_share *shares; /* with fsdev and device made */
+	size_t nshares;
 };
 
 #define QEMU_VCON_FD 3 /* QEMU's end of the virtio console's socketpair */

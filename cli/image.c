@@ -440,7 +440,8 @@ int image_add_host_path(struct image_writer *w, const char *path)
 				     : walk_link(w, cand, &st, after, done, &rest);
 			p = rest;
 		} else if (*after == '\0') {
-			rc = place(w, cand, cand, &st);
+			/* A share serves it at this very path: nothing to pack. */
+			rc = w->skip && w->skip(w->skip_ctx, cand) ? 0 : place(w, cand, cand, &st);
 			p = after;
 		} else if (!S_ISDIR(st.st_mode)) {
 			rc = -ENOTDIR;

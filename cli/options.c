@@ -58,13 +58,24 @@ const char options_run_help[] =
 	"                         and network-config before the program starts; --ip\n"
 	"                         and --gateway win over its network-config.  It takes\n"
 	"                         the next disk name, as --disk does\n"
-	"      --volume SRC:DIR[:ro]\n"
-	"                         attach an ext4 volume and mount it at DIR (absolute;\n"
-	"                         made if the image lacks it).  SRC is a volume name\n"
-	"                         ('monos volume create') or a path to a raw or qcow2\n"
-	"                         disk file holding ext4.  A volume in use read-write\n"
-	"                         by another instance is refused.  :ro mounts it\n"
-	"                         read-only (several instances may share it so)\n"
+	"  -v, --volume SRC:DIR[:ro]\n"
+	"                         mount SRC at DIR (absolute; made if the image lacks\n"
+	"                         it), as docker does (repeatable).  SRC is a host\n"
+	"                         directory (absolute, or starting with ./ or ../),\n"
+	"                         shared through virtio-9p: the guest reads and writes\n"
+	"                         the host's files, with the host's owners and modes;\n"
+	"                         a raw or qcow2 disk file holding ext4; or a volume's\n"
+	"                         name ('monos volume create').  A volume in use\n"
+	"                         read-write by another instance is refused.  :ro\n"
+	"                         mounts it read-only (writes fail with EROFS; several\n"
+	"                         instances may share it so).  -v /usr:/usr:ro runs\n"
+	"                         the host's interpreters with no --file: what a\n"
+	"                         share serves at its own path is not packed\n"
+	"      --rootfs DIR       serve the guest's tree from host directory DIR,\n"
+	"                         read-only: each of its top-level directories is\n"
+	"                         mounted (but dev, proc, sys, tmp and run, the\n"
+	"                         guest's own); with --rootfs / nothing of PROGRAM is\n"
+	"                         packed\n"
 	"      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
 	"                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
 	"      --machine TYPE     microvm (default; virtio-mmio devices, fastest start)\n"
@@ -98,7 +109,7 @@ const char options_run_help[] =
 	"      --restart POLICY   no (default), on-failure[:N] (restart when the program\n"
 	"                         fails, at most N times) or always, with a growing\n"
 	"                         delay (0.1 s doubling to 60 s; a detached instance)\n"
-	"  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
+	"      --verbose          show the kernel log, QEMU's messages and the accelerator\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Options taking a value also accept --memory=SIZE and -mSIZE.\n"
@@ -126,6 +137,7 @@ enum opt_id {
 	OPT_DISK,
 	OPT_SEED,
 	OPT_VOLUME,
+	OPT_ROOTFS,
 	OPT_ACCEL,
 	OPT_MACHINE,
 	OPT_NET,
@@ -149,14 +161,15 @@ struct opt_def {
 };
 
 static const struct opt_def opt_defs[] = {
-	{ "memory", 'm', true, OPT_MEMORY },	{ "env", 'e', true, OPT_ENV },
-	{ "file", 0, true, OPT_FILE },		{ "accel", 0, true, OPT_ACCEL },
-	{ "machine", 0, true, OPT_MACHINE },	{ "net", 0, true, OPT_NET },
-	{ "publish", 'p', true, OPT_PUBLISH },	{ "ip", 0, true, OPT_IP },
-	{ "gateway", 0, true, OPT_GATEWAY },	{ "trace-syscalls", 0, false, OPT_TRACE },
-	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
-	{ "user", 'u', true, OPT_USER },	{ "disk", 0, true, OPT_DISK },
-	{ "seed", 0, true, OPT_SEED },		{ "volume", 0, true, OPT_VOLUME },
+	{ "memory", 'm', true, OPT_MEMORY },   { "env", 'e', true, OPT_ENV },
+	{ "file", 0, true, OPT_FILE },	       { "accel", 0, true, OPT_ACCEL },
+	{ "machine", 0, true, OPT_MACHINE },   { "net", 0, true, OPT_NET },
+	{ "publish", 'p', true, OPT_PUBLISH }, { "ip", 0, true, OPT_IP },
+	{ "gateway", 0, true, OPT_GATEWAY },   { "trace-syscalls", 0, false, OPT_TRACE },
+	{ "verbose", 0, false, OPT_VERBOSE },  { "help", 'h', false, OPT_HELP },
+	{ "user", 'u', true, OPT_USER },       { "disk", 0, true, OPT_DISK },
+	{ "seed", 0, true, OPT_SEED },	       { "volume", 'v', true, OPT_VOLUME },
+	{ "rootfs", 0, true, OPT_ROOTFS },
 	{ "detach", 'd', false, OPT_DETACH },	{ "name", 0, true, OPT_NAME },
 	{ "restart", 0, true, OPT_RESTART },
 };
@@ -313,14 +326,46 @@ static int parse_disk(struct run_options *o, const char *v, bool seed, char *err
 	return add_disk(o, flag, v, v, len, ro || seed, NULL, err, errlen);
 }
 
-/* --volume SRC:DIR[:ro]: SRC with a '/' is a disk file, else a volume's
- * name (volume.c); DIR is where the kernel mounts it, and the per-run
- * entry's format wants it absolute, without spaces or newlines. */
+/* One more share of host directory `path` (resolved here) at `target`
+ * (NULL: --rootfs). */
+static int add_share(struct run_options *o, const char *flag, const char *path, const char *target,
+		     bool ro, char *err, size_t errlen)
+{
+	struct options_share *grown, *s;
+	char *real = realpath(path, NULL);
+
+	if (!real)
+		return fail(err, errlen, "%s %s: %s", flag, path, strerror(errno));
+	if (o->nshares >= OPTIONS_MAX_SHARES) {
+		free(real);
+		return fail(err, errlen, "%s %s: at most %d shares", flag, path,
+			    OPTIONS_MAX_SHARES);
+	}
+	if (!(grown = realloc(o->shares, (o->nshares + 1) * sizeof(*grown)))) {
+		free(real);
+		return fail(err, errlen, "out of memory");
+	}
+	o->shares = grown;
+	s = &o->shares[o->nshares++];
+	*s = (struct options_share){ .path = real, .ro = ro };
+	if (target && !(s->target = strdup(target)))
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
+/*
+ * -v, --volume SRC:DIR[:ro], as docker's: SRC an existing host directory
+ * (absolute, or starting with ./ or ../) is shared (share.c); a regular
+ * file is a disk file holding ext4; anything else is a volume's name
+ * (volume.c).  DIR is where the kernel mounts it, and the per-run entry's
+ * format wants it absolute, without spaces or newlines.
+ */
 static int parse_volume(struct run_options *o, const char *v, char *err, size_t errlen)
 {
 	char buf[PATH_MAX], file[PATH_MAX], *dir, *src = buf;
 	size_t len = strlen(v);
 	bool ro = len > 3 && strcmp(v + len - 3, ":ro") == 0;
+	struct stat st;
 
 	if (len >= sizeof(buf))
 		return fail(err, errlen, "--volume: too long");
@@ -335,9 +380,10 @@ static int parse_volume(struct run_options *o, const char *v, char *err, size_t 
 			    "--volume '%s': DIR must be an absolute directory other than /, "
 			    "without spaces",
 			    v);
+	if ((src[0] == '/' || !strncmp(src, "./", 2) || !strncmp(src, "../", 3)) &&
+	    !stat(src, &st) && S_ISDIR(st.st_mode))
+		return add_share(o, "--volume", src, dir, ro, err, errlen);
 	if (!strchr(src, '/')) {
-		struct stat st;
-
 		if (volume_path(src, file, sizeof(file), err, errlen))
 			return -EINVAL;
 		if (stat(file, &st) < 0)
@@ -348,6 +394,20 @@ static int parse_volume(struct run_options *o, const char *v, char *err, size_t 
 		src = file;
 	}
 	return add_disk(o, "--volume", v, src, strlen(src), ro, dir, err, errlen);
+}
+
+/* --rootfs DIR: the guest's tree served from host directory DIR,
+ * read-only (share.c). */
+static int parse_rootfs(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (o->rootfs)
+		return fail(err, errlen, "--rootfs %s: given twice", v);
+	if (stat(v, &st) < 0 || !S_ISDIR(st.st_mode))
+		return fail(err, errlen, "--rootfs %s: not a directory", v);
+	o->rootfs = true;
+	return add_share(o, "--rootfs", v, NULL, true, err, errlen);
 }
 
 /* A port number 1..65535 that is the whole of [s, end). */
@@ -568,6 +628,8 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 		return parse_disk(o, v, id == OPT_SEED, err, errlen);
 	case OPT_VOLUME:
 		return parse_volume(o, v, err, errlen);
+	case OPT_ROOTFS:
+		return parse_rootfs(o, v, err, errlen);
 	case OPT_ACCEL:
 		if (strcmp(v, "auto") == 0)
 			o->accel = OPTIONS_ACCEL_AUTO;
@@ -734,6 +796,13 @@ void options_free(struct run_options *o)
 			close(o->disks[i].lock_fd);
 	}
 	free(o->disks);
+	for (size_t i = 0; i < o->nshares; i++) {
+		free(o->shares[i].path);
+		free(o->shares[i].target);
+		free(o->shares[i].fsdev);
+		free(o->shares[i].device);
+	}
+	free(o->shares);
 	free(o->publish);
 	free(o->tap);
 	free(o->ip);

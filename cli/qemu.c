@@ -56,7 +56,7 @@
 #define QEMU_DEFAULT_BINARY  "qemu-system-x86_64"
 #define QEMU_DEBUG_EXIT_PORT "0xf4" /* isa-debug-exit: the kernel's stop port */
 #define QEMU_DEBUG_EXIT_SIZE "4"
-#define QEMU_MAX_ARGS	     160  /* monos' own arguments (4 per disk) plus the extra ones */
+#define QEMU_MAX_ARGS	     224 /* monos' own arguments (4 per disk or share) plus the extra ones */
 #define QEMU_EXTRA_ARGS_MAX  1024 /* bytes of $MONOS_QEMU_ARGS */
 #define QEMU_BUILT_ARGS_MAX  1024 /* bytes of the -m and -append values */
 #define QEMU_NETDEV_USER     "user,id=net0"
@@ -208,7 +208,7 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 		if (used > buflen)
 			return -E2BIG;
 	}
-	if (max < sizeof(fixed) / sizeof(fixed[0]) + 30 + 4 * cfg->ndisks)
+	if (max < sizeof(fixed) / sizeof(fixed[0]) + 30 + 4 * (cfg->ndisks + cfg->nshares))
 		return -E2BIG;
 	argv[n++] = (char *)cfg->qemu;
 	argv[n++] = "-M";
@@ -244,6 +244,12 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 		argv[n++] = cfg->disks[i].drive;
 		argv[n++] = "-device";
 		argv[n++] = cfg->disks[i].device;
+	}
+	for (size_t i = 0; i < cfg->nshares; i++) { /* 9p shares: share.c */
+		argv[n++] = "-fsdev";
+		argv[n++] = cfg->shares[i].fsdev;
+		argv[n++] = "-device";
+		argv[n++] = cfg->shares[i].device;
 	}
 	if (cfg->vcon) {
 		argv[n++] = "-chardev";

@@ -114,6 +114,8 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 		return -1;
 	}
 	rc = pack_write(w, k);
+	if (!rc)
+		rc = share_pack_links(w, o);
 	for (size_t i = 0; !rc && i < o->nfiles; i++)
 		rc = image_add_path(w, o->files[i].host, o->files[i].guest);
 	if (!rc)
@@ -137,6 +139,11 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 	return rc < 0 ? -1 : 0;
 }
 
+static bool share_skip(const void *ctx, const char *host)
+{
+	return share_covers(ctx, host);
+}
+
 static int check_fits(const struct run_options *o, const char *kernel, const char *image);
 
 int run_job_pack(struct run_job *j, const char *path)
@@ -150,6 +157,10 @@ int run_job_pack(struct run_job *j, const char *path)
 		return -1;
 	}
 	image_open(&w, fd);
+	if (j->o->nshares) {
+		w.skip = share_skip;
+		w.skip_ctx = j->o;
+	}
 	rc = write_archives(&w, j->o, &j->prog, &j->pk);
 	image_close(&w);
 	if (close(fd) < 0 && !rc) {
@@ -308,7 +319,9 @@ static int find_machine(struct run_job *j)
 				       .gateway = o->gateway,
 				       .verbose = o->verbose,
 				       .disks = o->disks,
-				       .ndisks = o->ndisks };
+				       .ndisks = o->ndisks,
+				       .shares = o->shares,
+				       .nshares = o->nshares };
 	if (find_kernel(j->kernel, sizeof(j->kernel)) < 0)
 		return -1;
 	if (qemu_find(j->qemu, sizeof(j->qemu)) < 0) {
@@ -356,6 +369,8 @@ int run_job_prepare(struct run_job *j, struct run_options *o)
 	if (resolve_user(o))
 		rc = CLI_EXIT_ERROR; /* it said why */
 	else if ((rc = disk_prepare(o, o->machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
+		msg_error("%s", err);
+	else if ((rc = share_prepare(o, o->machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
 		msg_error("%s", err);
 	else if ((rc = program_check(o->argv, o->argc, &j->prog, err, sizeof(err))))
 		msg_error("%s", err);

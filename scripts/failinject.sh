@@ -2,7 +2,7 @@
 # Allocation failure injection over a whole run (issue: hardening).  The
 # kernel option monos.failnth=N (kernel/core/fault_inject.c) makes the Nth
 # allocation since boot (kmalloc and frame allocator together) fail.  This
-# script first runs PROGRAM once with -v to learn how many allocations a run
+# script first runs PROGRAM once with --verbose to learn how many allocations a run
 # makes (the exit log's "allocations N"), then runs it again for every N from
 # 1 to that count + 1 (or every STRIDE-th) and judges each run:
 #   pass     the program's own status, or 137 with "out of memory" logged,
@@ -13,7 +13,7 @@
 #            SIGKILL: the kernel never answered SIGTERM), or "kernel panic"
 #            anywhere in the output
 # A failed run is listed with its N and the first lines of its log, so
-# `MONOS_KERNEL_ARGS=monos.failnth=N build/monos run -v PROGRAM` replays it.
+# `MONOS_KERNEL_ARGS=monos.failnth=N build/monos run --verbose PROGRAM` replays it.
 #
 # Usage: scripts/failinject.sh [-s STRIDE] [-j JOBS] [-t SECONDS] -- PROGRAM [ARGS...]
 # Environment: MONOS (default build/monos).  Exits 1 if any run failed.
@@ -34,7 +34,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/failinject.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 
 # The clean run: it must succeed, and it tells the allocation count.
-timeout -k 5 "$timeout" "$MONOS" run -v -- "$@" >"$work/clean" 2>&1
+timeout -k 5 "$timeout" "$MONOS" run --verbose -- "$@" >"$work/clean" 2>&1
 clean_rc=$?
 count=$(sed -n 's/.*allocations \([0-9][0-9]*\).*/\1/p' "$work/clean" | tail -1)
 if [ -z "$count" ]; then
@@ -58,7 +58,7 @@ idle() {
 # One run with allocation N failing; writes N's verdict line to $work/N.
 one() {
 	local n=$1 rc log=$work/log.$1
-	MONOS_KERNEL_ARGS="monos.failnth=$n" timeout -k 5 "$timeout" "$MONOS" run -v -- "${@:2}" \
+	MONOS_KERNEL_ARGS="monos.failnth=$n" timeout -k 5 "$timeout" "$MONOS" run --verbose -- "${@:2}" \
 		>"$log" 2>&1
 	rc=$?
 	if [ "$rc" -eq 124 ] && idle "$log"; then

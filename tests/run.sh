@@ -123,7 +123,9 @@ run_units
 # KIND: same (stdout, stderr and status must match), crash:SIGNAME (stdout
 # and status match, monos says "killed by SIGNAME"), random (two monos runs
 # and the native run must all differ).  @DATA@ is the data directory:
-# tests/guest/data natively, /data in monos (packed with --file).
+# tests/guest/data natively, /data in monos (packed with --file).  @SHARE@
+# is an empty host directory made for each run: itself natively, shared at
+# /share in monos (-v DIR:/share, a virtio-9p share).
 GUEST_CASES=(
 	"io io big same"
 	"count-empty count empty same"
@@ -212,6 +214,7 @@ GUEST_CASES=(
 	"creds creds none same"
 	"filesync filesync none same"
 	"fasync fasync none same"
+	"sharefs sharefs none same @SHARE@"
 )
 GUEST_VARIANTS=(musl glibc glibc-pie)
 # The whole environment of every guest run (natively via `env -i`).  PATH,
@@ -289,8 +292,8 @@ timed_out() {
 show_kernel_log() {
 	local d=$1 in=$2
 	shift 2
-	run_monos "$d" verbose "$in" -v "$@"
-	echo "    --- kernel log of a rerun with -v (last $LOG_LINES lines of stderr):"
+	run_monos "$d" verbose "$in" --verbose "$@"
+	echo "    --- kernel log of a rerun with --verbose (last $LOG_LINES lines of stderr):"
 	tail -n "$LOG_LINES" "$d/verbose.err" | cat -v | sed 's/^/    | /'
 }
 
@@ -346,6 +349,11 @@ run_case() {
 			nargs+=("$GUEST_DATA")
 			margs+=(/data)
 			opts=(--file "$GUEST_DATA:/data")
+		elif [ "$a" = @SHARE@ ]; then
+			mkdir -p "$d/share.native" "$d/share.monos"
+			nargs+=("$d/share.native")
+			margs+=(/share)
+			opts=(-v "$d/share.monos:/share")
 		else
 			nargs+=("$a")
 			margs+=("$a")
@@ -424,7 +432,7 @@ run_sys_seed() {
 	echo "FAIL $name ($([ $rc -eq 124 ] && echo "timeout ${GUEST_TIMEOUT}s" || echo "kernel panic or no exit status"))"
 	echo "    after: $(grep 'sysfuzz: seed' "$d/out" | tail -n 1)"
 	echo "    replay, printing every call from FROM: monos run $BUILD/tests/fuzz/sysfuzz $s $FUZZ_CALLS FROM"
-	[ $rc -eq 124 ] && run_monos "$d" verbose /dev/null -v -- "$BUILD/tests/fuzz/sysfuzz" "$s" "$FUZZ_CALLS" &&
+	[ $rc -eq 124 ] && run_monos "$d" verbose /dev/null --verbose -- "$BUILD/tests/fuzz/sysfuzz" "$s" "$FUZZ_CALLS" &&
 		cp "$d/verbose.err" "$d/err"
 	echo "    --- kernel log (last $LOG_LINES lines):"
 	grep -v 'does not implement\|unknown system call' "$d/err" | tail -n "$LOG_LINES" | cat -v |

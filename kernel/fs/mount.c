@@ -411,6 +411,7 @@ static struct inode *make_dirs(char *path)
 static int mount_volume(const char *line, size_t len)
 {
 	char buf[PATH_MAX + 32], *disk = buf, *target, *mode;
+	const char *type = "ext4";
 	struct inode *dir;
 	int err;
 
@@ -426,8 +427,11 @@ static int mount_volume(const char *line, size_t len)
 	if (target[0] != '/' || (strcmp(mode, "ro") && strcmp(mode, "rw")))
 		goto bad;
 	dir = make_dirs(target);
+	/* "9p:TAG[:/PATH]" is a host directory share (fs/v9fs.c), else a disk. */
+	if (!strncmp(disk, "9p:", 3))
+		type = "9p", disk += 3;
 	err = IS_ERR(dir) ? PTR_ERR(dir)
-			  : mount_at(dir, "ext4", disk, !strcmp(mode, "ro") ? MS_RDONLY : 0, NULL);
+			  : mount_at(dir, type, disk, !strcmp(mode, "ro") ? MS_RDONLY : 0, NULL);
 	if (err)
 		klog("monos: cannot mount volume %s at %s: %s\n", disk, target, errno_name(-err));
 	return err;

@@ -344,6 +344,9 @@ struct inode *tmpfs_mount_dir(struct inode *parent, const char *name);
 /* ext4fs.c: make the "ext4" filesystem type known (volumes on virtio-blk
  * disks, issue 9).  Boot only. */
 void ext4fs_init(void);
+/* v9fs.c: make the "9p" filesystem type known (host directory shares over
+ * virtio-9p, issue 10).  Boot only. */
+void v9fs_init(void);
 
 /* procfs.c and sysfs.c: build /proc and /sys.  Called once by init after the
  * image tree (procfs reads the per-run "exe" entry). */

@@ -21,6 +21,7 @@
 #include "core/vm.h"
 #include "drivers/blk.h"
 #include "drivers/virtio.h"
+#include "drivers/virtio_9p.h"
 #include "exec/exec.h"
 #include "fs/mount.h"
 #include "fs/vfs.h"
@@ -237,6 +238,7 @@ void init_main(uint32_t start_info_phys)
 	/* Devices: drivers register, then the transports probe what they find. */
 	virtio_net_init();
 	virtio_blk_init();
+	virtio_9p_init();
 	virtio_mmio_init(cmdline);
 	virtio_pci_init();
 	if (cmdline_flag(cmdline, "monos.nettest"))
@@ -254,6 +256,7 @@ void init_main(uint32_t start_info_phys)
 	devfs_init();
 	vfs_init_mounts();
 	ext4fs_init();
+	v9fs_init();
 	net_procfs_init();
 	init_per_run();
 	seed = cloudinit_boot_read(); /* a NoCloud seed among the disks */

@@ -74,7 +74,7 @@ mport=$(free_port)
 timeout -k 5 120 env -i "$godir/server" "127.0.0.1:$nport" >"$scratch/native.out" \
 	2>"$scratch/native.err" &
 exercise native "$nport" $!
-timeout -k 5 300 "$MONOS" run -v -p "$mport:8080" -- "$godir/server" :8080 \
+timeout -k 5 300 "$MONOS" run --verbose -p "$mport:8080" -- "$godir/server" :8080 \
 	>"$scratch/monos.out" 2>"$scratch/monos.err" &
 exercise monos "$mport" $!
 

@@ -54,7 +54,7 @@ conf "$nport" "$site" "$scratch/ntmp" >"$scratch/native.conf"
 conf 8080 /srv/www /tmp >"$scratch/monos.conf"
 /usr/sbin/nginx -c "$scratch/native.conf" -e stderr 2>"$scratch/native.log" &
 native=$!
-timeout -k 5 240 "$MONOS" run -v -p "$mport:8080" --file "$scratch/monos.conf:/etc/monos/nginx.conf" \
+timeout -k 5 240 "$MONOS" run --verbose -p "$mport:8080" --file "$scratch/monos.conf:/etc/monos/nginx.conf" \
 	--file "$site:/srv/www" -- /usr/sbin/nginx -c /etc/monos/nginx.conf -e stderr \
 	>"$scratch/monos.log" 2>&1 &
 guest=$!

@@ -64,7 +64,7 @@ exec $bin/postgres -D /tmp/pg -k /tmp -c listen_addresses='*'
 SH
 chmod 755 "$scratch/pg.sh"
 mport=$(free_port)
-timeout -k 5 240 "$MONOS" run -v -m 512M -u nobody -e TZ=UTC -p "$mport:5432" \
+timeout -k 5 240 "$MONOS" run --verbose -m 512M -u nobody -e TZ=UTC -p "$mport:5432" \
 	--file /usr/lib/postgresql/15 --file /usr/share/postgresql/15 \
 	--file /usr/share/zoneinfo/Etc/UTC:/usr/share/zoneinfo/UTC --file "$scratch/pg.sh:/pg.sh" \
 	-- /bin/sh /pg.sh \

@@ -37,7 +37,7 @@ mport=$(free_port)
 redis-server --port "$nport" --save '' --protected-mode no --bind 127.0.0.1 \
 	>"$scratch/native.log" 2>&1 &
 native=$!
-timeout -k 5 240 "$MONOS" run -v -p "$mport:6379" -- /usr/bin/redis-server --save '' \
+timeout -k 5 240 "$MONOS" run --verbose -p "$mport:6379" -- /usr/bin/redis-server --save '' \
 	--protected-mode no >"$scratch/monos.log" 2>"$scratch/monos.err" &
 guest=$!
 

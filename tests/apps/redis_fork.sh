@@ -63,7 +63,7 @@ mkdir "$scratch/ndir"
 redis-server --port "$nport" --bind 127.0.0.1 --dir "$scratch/ndir" "${opts[@]}" \
 	>"$scratch/native.log" 2>&1 &
 native=$!
-timeout -k 5 300 "$MONOS" run -v -m "$mem" -p "$mport:6379" -- /usr/bin/redis-server --dir /tmp \
+timeout -k 5 300 "$MONOS" run --verbose -m "$mem" -p "$mport:6379" -- /usr/bin/redis-server --dir /tmp \
 	"${opts[@]}" >"$scratch/monos.log" 2>"$scratch/monos.err" &
 guest=$!
 

@@ -36,7 +36,7 @@ guest() {
 		args+=("$1")
 		shift
 	done
-	run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run -v "${args[@]}" $BB sh -c "$2"
+	run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run --verbose "${args[@]}" $BB sh -c "$2"
 }
 
 # log_has TEXT: the last run's kernel log (stderr with -v) has TEXT.

@@ -175,7 +175,7 @@ check "fault: from read-only memory" out_has "write of 4096 from PROT_READ: 4096
 # 6. qcow2.
 qcow=$scratch/disk.qcow2
 qemu-img create -q -f qcow2 "$qcow" 12M
-guest -v --disk "$qcow" "$PROG" write /dev/vda 7
+guest --verbose --disk "$qcow" "$PROG" write /dev/vda 7
 check "qcow2: written" out_has "synced"
 check "qcow2: QEMU is told the format" err_matches "format=qcow2"
 qemu-img convert -O raw "$qcow" "$scratch/qcow.raw"
@@ -184,7 +184,7 @@ qemu-img create -q -f qcow2 -b "$disk" -F raw "$scratch/top.qcow2"
 guest --disk "$scratch/top.qcow2" "$PROG" info /dev/vda
 check "qcow2 with a backing file: refused" err_matches "backing file is not supported"
 check "qcow2 with a backing file: status 125" status_is 125
-guest -v --disk "$disk" "$PROG" check /dev/vda 5
+guest --verbose --disk "$disk" "$PROG" check /dev/vda 5
 check "raw: QEMU is told the format" err_matches "format=raw"
 
 # 7. Durability: SIGKILL of QEMU right after "synced".
@@ -208,14 +208,14 @@ check "durability: every byte acknowledged is in the file" pattern_ok "$disk" 9
 # asynchronous), a flush, the refusals; its pattern is in the file.
 truncate -s 0 "$disk"
 truncate -s $MIB "$disk"
-MONOS_KERNEL_ARGS=monos.blktest=1 guest -v --disk "$disk" "$PROG" info /dev/vda
+MONOS_KERNEL_ARGS=monos.blktest=1 guest --verbose --disk "$disk" "$PROG" info /dev/vda
 check "blktest: nine checks passed" [ "$(grep -c '^monos: blktest: ok ' "$scratch/err")" -eq 9 ]
 check "blktest: none failed" eval '! err_matches "blktest: FAILED"'
 check "blktest: its pattern is in sectors 8-23" python3 -c '
 import sys
 d = open(sys.argv[1], "rb").read()
 sys.exit(d[4096:12288] != bytes((i * 13 + 1) & 255 for i in range(8192)))' "$disk"
-MONOS_KERNEL_ARGS=monos.blktest=1 guest -v --disk "$disk:ro" "$PROG" info /dev/vda
+MONOS_KERNEL_ARGS=monos.blktest=1 guest --verbose --disk "$disk:ro" "$PROG" info /dev/vda
 check "blktest: a read-only disk refuses a write with EROFS" \
 	err_matches "blktest: ok a write to a read-only disk is EROFS"
 

@@ -33,7 +33,7 @@ same() {
 }
 
 # The probe: the log (-v) says why a dynamic program did not run.
-run timeout -k 5 "$GUEST_TIMEOUT" "$MONOS" run -v /bin/echo hi
+run timeout -k 5 "$GUEST_TIMEOUT" "$MONOS" run --verbose /bin/echo hi
 if [ "$out" != hi ]; then
 	if [ "$rc" -ne 0 ] && err_matches 'dynamic programs are not supported'; then
 		echo "SKIP dynamic programs: the kernel does not support them yet"

@@ -34,7 +34,7 @@ check "every 50th allocation of a program writing a disk fails cleanly" status_i
 [ "$rc" -eq 0 ] || echo "$out" | head -20
 
 # The injection itself works: the log names the failed allocation.
-run env MONOS_KERNEL_ARGS=monos.failnth=1 "$MONOS" run -v "$BUILD/examples/hello"
+run env MONOS_KERNEL_ARGS=monos.failnth=1 "$MONOS" run --verbose "$BUILD/examples/hello"
 check "monos.failnth=1 fails the first allocation, named in the log" \
 	err_matches 'fault injection: allocation 1 fails, called from'
 check "... and the instance ends as out of memory" status_is 137

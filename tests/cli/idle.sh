@@ -1,7 +1,7 @@
 # An idle networked instance must not wake up periodically (issue 3,
 # design.md 6): a server blocked in accept() under --net user sits idle for
 # 20 s, then answers one connection (proof that the stack, aged lazily while
-# idle, still works) and exits.  The kernel's -v exit log counts the CPU's
+# idle, still works) and exits.  The kernel's --verbose exit log counts the CPU's
 # wake-ups and each lwIP timer's runs (kernel/net/lwip/timers.c).  With
 # lwIP's own cyclic timers the figure was about 2 wake-ups a second; now
 # only start-up (duplicate address detection, router solicitation) and the
@@ -9,7 +9,7 @@
 source tests/cli/lib/common.bash
 idle=20
 hport=$(free_port)
-timeout -k 5 $((idle + 60)) "$MONOS" run -v -p "$hport:7000" -- "$GUEST/tcp_echo" server 7000 1 \
+timeout -k 5 $((idle + 60)) "$MONOS" run --verbose -p "$hport:7000" -- "$GUEST/tcp_echo" server 7000 1 \
 	>"$scratch/srv.out" 2>"$scratch/srv.err" &
 guest=$!
 for _ in $(seq 150); do # until the guest listens

@@ -29,7 +29,7 @@ monos() {
 	run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run "$@"
 }
 
-# Show the kernel log (stderr of a -v run) when a group of checks failed.
+# Show the kernel log (stderr of a --verbose run) when a group of checks failed.
 dump_on_failure() {
 	[ "$fails" -eq "$1" ] || sed 's/^/    | /' "$scratch/err" | cat -v | head -n 30
 }
@@ -73,7 +73,7 @@ c.close()
 
 # 1. DHCP self-test on the default user network.
 before=$fails
-MONOS_KERNEL_ARGS=monos.nettest=dhcp monos --net user -v "$HELLO"
+MONOS_KERNEL_ARGS=monos.nettest=dhcp monos --net user --verbose "$HELLO"
 check "dhcp: the lease is logged" \
 	err_matches '^monos: nettest: dhcp lease 10\.0\.2\.15 gateway 10\.0\.2\.2$'
 check "dhcp: hello still runs" out_has "Hello from monos!"
@@ -84,7 +84,7 @@ dump_on_failure "$before"
 before=$fails
 MONOS_KERNEL_ARGS=monos.nettest=dhcp \
 	MONOS_QEMU_ARGS="-netdev user,id=n1,net=10.9.0.0/24 -device virtio-net-device,netdev=n1" \
-	monos -v "$HELLO"
+	monos --verbose "$HELLO"
 check "dhcp elsewhere: lease and gateway of that network" \
 	err_matches '^monos: nettest: dhcp lease 10\.9\.0\.15 gateway 10\.9\.0\.2$'
 check "dhcp elsewhere: hello still runs" out_has "Hello from monos!"
@@ -92,7 +92,7 @@ dump_on_failure "$before"
 
 # 3. monos.ip=dhcp: the boot waits for the lease before the program.
 before=$fails
-MONOS_KERNEL_ARGS=monos.ip=dhcp monos --net user -v "$HELLO"
+MONOS_KERNEL_ARGS=monos.ip=dhcp monos --net user --verbose "$HELLO"
 check "ip=dhcp: the lease is logged" \
 	err_matches '^monos: net: dhcp lease 10\.0\.2\.15 gateway 10\.0\.2\.2$'
 check "ip=dhcp: before the program starts" \
@@ -105,7 +105,7 @@ before=$fails
 token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 start_server "$token"
 check "tcp: the host server is listening" eval '[ -n "$port" ]'
-MONOS_KERNEL_ARGS="monos.nettest=tcp monos.nettest.port=$port" monos --net user -v "$HELLO"
+MONOS_KERNEL_ARGS="monos.nettest=tcp monos.nettest.port=$port" monos --net user --verbose "$HELLO"
 wait "$server"
 check "tcp: the server got the guest's line" \
 	eval '[ "$(cat "$scratch/got" 2>/dev/null)" = "hello from monos" ]'
@@ -118,7 +118,7 @@ dump_on_failure "$before"
 # 5. TCP to a closed port: a failure is reported, the boot goes on.
 before=$fails
 closed=$(free_port)
-MONOS_KERNEL_ARGS="monos.nettest=tcp monos.nettest.port=$closed" monos --net user -v "$HELLO"
+MONOS_KERNEL_ARGS="monos.nettest=tcp monos.nettest.port=$closed" monos --net user --verbose "$HELLO"
 check "tcp closed port: the failure is logged" \
 	err_matches "^monos: nettest: tcp to 10\.0\.2\.2 port $closed failed: ECONNREFUSED\$"
 check "tcp closed port: no reply invented" eval '! err_matches "tcp reply"'
@@ -131,7 +131,7 @@ before=$fails
 token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 start_server "$token" ::1
 check "tcp6: the host server is listening" eval '[ -n "$port" ]'
-MONOS_KERNEL_ARGS="monos.nettest=tcp6 monos.nettest.port=$port" monos --net user -v "$HELLO"
+MONOS_KERNEL_ARGS="monos.nettest=tcp6 monos.nettest.port=$port" monos --net user --verbose "$HELLO"
 wait "$server"
 check "tcp6: SLAAC address from the MAC 52:54:00:12:34:56" \
 	err_matches '^monos: nettest: ipv6 address fec0::5054:ff:fe12:3456$'
@@ -144,21 +144,21 @@ dump_on_failure "$before"
 
 # 5c. Loopback inside lwIP (127.0.0.1), with and without a device.
 before=$fails
-MONOS_KERNEL_ARGS=monos.nettest=loop monos --net user -v "$HELLO"
+MONOS_KERNEL_ARGS=monos.nettest=loop monos --net user --verbose "$HELLO"
 check "loop: echoed through 127.0.0.1" err_matches '^monos: nettest: loop reply: hello from monos$'
-MONOS_KERNEL_ARGS=monos.nettest=loop monos -v "$HELLO"
+MONOS_KERNEL_ARGS=monos.nettest=loop monos --verbose "$HELLO"
 check "loop without a device: echoed" err_matches '^monos: nettest: loop reply: hello from monos$'
 check "loop without a device: hello runs" out_has "Hello from monos!"
 dump_on_failure "$before"
 
 # 6. Options the kernel refuses, and a self-test without a device.
 before=$fails
-MONOS_KERNEL_ARGS="monos.ip=10.0.2.300/24" monos --net user -v "$HELLO"
+MONOS_KERNEL_ARGS="monos.ip=10.0.2.300/24" monos --net user --verbose "$HELLO"
 check "bad monos.ip: refused with a log line" err_matches 'monos: net: monos\.ip=10\.0\.2\.300/24: expected'
 check "bad monos.ip: hello still runs" out_has "Hello from monos!"
-MONOS_KERNEL_ARGS="monos.nettest=tcp" monos --net user -v "$HELLO"
+MONOS_KERNEL_ARGS="monos.nettest=tcp" monos --net user --verbose "$HELLO"
 check "tcp without a port: said so" err_matches 'nettest: tcp needs monos\.nettest\.port'
-MONOS_KERNEL_ARGS="monos.nettest=dhcp" monos -v "$HELLO"
+MONOS_KERNEL_ARGS="monos.nettest=dhcp" monos --verbose "$HELLO"
 check "no device: said so" err_matches '^monos: nettest: no network device$'
 check "no device: hello still runs" out_has "Hello from monos!"
 dump_on_failure "$before"

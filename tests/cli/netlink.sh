@@ -18,7 +18,7 @@ monos() {
 
 for libc in musl glibc; do
 	prog=$BUILD/tests/guest/$libc/netlink
-	monos --net user -v "$prog" eth0
+	monos --net user --verbose "$prog" eth0
 	check "$libc: exit status 0" status_is 0
 	mac=$(grep -oE "virtio-net, mac $MAC_RE" "$scratch/err" | grep -oE "$MAC_RE")
 	check "$libc: the driver logged the device's MAC" test -n "$mac"

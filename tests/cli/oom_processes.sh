@@ -60,7 +60,7 @@ PROG
 "$MUSL_CC" -static -O2 -o "$scratch/oom" "$scratch/oom.c" ||
 	{ echo "FAILED building the test program"; exit 1; }
 
-run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run -v -m 48M "$scratch/oom"
+run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run --verbose -m 48M "$scratch/oom"
 check "a child eating memory: the instance goes on" status_is 0
 check "the child died of SIGKILL" out_has "child: signaled 1 sig 9"
 check "the parent's memory is intact" out_has "parent goes on, its memory intact: 1"

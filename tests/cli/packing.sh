@@ -78,7 +78,7 @@ if gcc -O2 -o "$scratch/hostdata" "$scratch/hostdata.c"; then
 		"LANG=${utf8:-C.UTF-8}" -- "$scratch/hostdata"
 	compare "glibc, LC_ALL=C.UTF-8 over LANG=C" -- LANG=C LC_ALL=C.UTF-8 -- "$scratch/hostdata"
 	compare "glibc, no locale asked for" -- -- "$scratch/hostdata"
-	mrun -v -e LANG=C "$scratch/hostdata"
+	mrun --verbose -e LANG=C "$scratch/hostdata"
 	check "LANG=C packs no locale" eval '! err_matches "packing /usr/lib/locale"'
 else
 	check "the glibc probe builds" false

@@ -9,7 +9,7 @@ prog=$GUEST/tcp_echo
 
 # DHCP under user networking: slirp leases 10.0.2.15 and names 10.0.2.2 the
 # gateway; the program starts after the lease (the log line comes first).
-run timeout -k 5 120 "$MONOS" run -v --net user --ip dhcp -- "$GUEST/../../../examples/hello"
+run timeout -k 5 120 "$MONOS" run --verbose --net user --ip dhcp -- "$GUEST/../../../examples/hello"
 check "--ip dhcp: the program runs" out_has "Hello from monos!"
 check "--ip dhcp: the lease is taken before the program starts" \
 	eval "grep -n 'dhcp lease 10.0.2.15 gateway 10.0.2.2' '$scratch/err' | grep -q . &&
@@ -34,7 +34,7 @@ ip link set "$tap" up
 
 # A guest server at its own address on the tap: the host connects to it
 # directly.
-timeout -k 5 120 "$MONOS" run -v --net "tap:$tap" --ip "$net.2/24" --gateway "$net.1" -- \
+timeout -k 5 120 "$MONOS" run --verbose --net "tap:$tap" --ip "$net.2/24" --gateway "$net.1" -- \
 	"$prog" server 7000 1 >"$scratch/srv.out" 2>"$scratch/srv.err" &
 guest=$!
 run timeout 120 python3 tests/cli/lib/echo_client.py "$net.2" 7000 1048576

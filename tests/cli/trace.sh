@@ -73,7 +73,7 @@ if [ -x "$glibc_file" ]; then
 fi
 
 # 3. An unknown system call: the misc guest makes number 500 once.
-monos -v "$GUEST/misc"
+monos --verbose "$GUEST/misc"
 check "misc -v: unknown syscall 500 logged with ENOSYS" err_matches 'system call 500.*ENOSYS'
 check "misc -v: logged once" eval '[ "$(count_err "system call 500")" = 1 ]'
 monos "$GUEST/misc"
@@ -98,7 +98,7 @@ if command -v "$MUSL_CC" >/dev/null; then
 		}
 	EOF
 	"$MUSL_CC" -static -O2 -o "$scratch/nosys" "$scratch/nosys.c"
-	monos -v --trace-syscalls "$scratch/nosys"
+	monos --verbose --trace-syscalls "$scratch/nosys"
 	check "nosys: every call got ENOSYS" \
 		eval '[ "$(grep -c ": ENOSYS$" "$scratch/out")" = 4 ] && status_is 0'
 	check "nosys: 500 logged once though made 3 times" \

@@ -51,7 +51,7 @@ run read_nothing /usr/bin/yes
 check "stdout not read: the program ends by SIGPIPE (141)" [ "$(cat "$scratch/rc")" = 141 ]
 
 # 6. The log: boot lines from before the device (UART), then the rest.
-run monos -v "$GUEST/count" </dev/null
+run monos --verbose "$GUEST/count" </dev/null
 check "-v: the early boot log (UART)" err_matches "^monos: tsc [0-9]+ kHz"
 check "-v: the virtio console is found" err_matches "^monos: virtio-mmio@.*: virtio console, port 1"
 check "-v: later lines (virtio console)" err_matches "^monos: starting the program"
@@ -66,14 +66,14 @@ check "--trace-syscalls: the read is traced" err_matches '^read\(0, .*= 3$'
 
 # 8. q35: the same device on virtio-pci.
 head -c $((4 << 20)) "$scratch/in" >"$scratch/in4"
-run monos --machine q35 -v /bin/cat <"$scratch/in4"
+run monos --machine q35 --verbose /bin/cat <"$scratch/in4"
 check "q35: 4 MiB through cat" \
 	[ "$(sha256sum <"$scratch/out" | cut -d' ' -f1)" = "$(sha256sum <"$scratch/in4" | cut -d' ' -f1)" ]
 check "q35: over virtio-pci" err_matches "^monos: virtio-pci@.*: virtio console"
 
 # 9. Without the device: the UART alone, as on libvirt or a cloud.
 export MONOS_VIRTIO_CONSOLE=0
-run offer_abc -v "$GUEST/count"
+run offer_abc --verbose "$GUEST/count"
 unset MONOS_VIRTIO_CONSOLE
 check "no device: stdin and stdout on the UART" out_has "$(printf abc | "$GUEST/count")"
 check "no device: no virtio console" eval '! err_matches "virtio console"'

@@ -22,7 +22,7 @@ monos() {
 	run timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run "$@"
 }
 
-# Show the kernel log (stderr of a -v run) when a group of checks failed.
+# Show the kernel log (stderr of a --verbose run) when a group of checks failed.
 dump_on_failure() {
 	[ "$fails" -eq "$1" ] || sed 's/^/    | /' "$scratch/err" | cat -v | head -n 30
 }
@@ -31,7 +31,7 @@ dump_on_failure() {
 
 # 1. --net user with the self-test.
 before=$fails
-MONOS_KERNEL_ARGS=monos.nettest=1 monos --net user -v "$HELLO"
+MONOS_KERNEL_ARGS=monos.nettest=1 monos --net user --verbose "$HELLO"
 check "nettest: hello's output" out_has "Hello from monos!"
 check "nettest: exit status 0" status_is 0
 check "nettest: QEMU gets a virtio-net device on user networking" \
@@ -48,14 +48,14 @@ dump_on_failure "$before"
 
 # 2. --net none (the default): no device, no noise, same program output.
 before=$fails
-monos -v "$HELLO"
+monos --verbose "$HELLO"
 check "no --net: hello's output" out_has "Hello from monos!"
 check "no --net: exit status 0" status_is 0
 check "no --net: no network device on QEMU's command line" eval '! err_matches "virtio-net|-netdev"'
 # (the virtio console, the channel's fast wire, is there: tests/cli/vcon.sh)
 check "no --net: no virtio-net line in the kernel log" \
 	eval '! err_matches "^monos: ([^ ]*: virtio-net|virtio_mmio|nettest)"'
-monos --net none -v "$HELLO"
+monos --net none --verbose "$HELLO"
 check "--net none: no network device" eval '! err_matches "virtio-net|-netdev"'
 monos --net bogus "$HELLO"
 check "--net bogus: refused with status 125" status_is 125
@@ -64,7 +64,7 @@ dump_on_failure "$before"
 
 # 3. The self-test asked for without a device says so and boots on.
 before=$fails
-MONOS_KERNEL_ARGS=monos.nettest=1 monos -v "$HELLO"
+MONOS_KERNEL_ARGS=monos.nettest=1 monos --verbose "$HELLO"
 check "nettest without a device: said so" err_matches 'monos: nettest: no network device'
 check "nettest without a device: hello still runs" out_has "Hello from monos!"
 dump_on_failure "$before"
@@ -74,7 +74,7 @@ dump_on_failure "$before"
 before=$fails
 MONOS_KERNEL_ARGS=monos.nettest=1 \
 	MONOS_QEMU_ARGS="-netdev user,id=n1,net=10.9.0.0/24 -device virtio-net-device,netdev=n1" \
-	monos -v "$HELLO"
+	monos --verbose "$HELLO"
 check "no gateway: no ARP reply reported" err_matches 'monos: nettest: no ARP reply'
 check "no gateway: no false success" eval '! err_matches "is at|round trips"'
 check "no gateway: hello still runs" out_has "Hello from monos!"
@@ -85,7 +85,7 @@ dump_on_failure "$before"
 # is refused with a log line, and the self-test still works.
 before=$fails
 EXTRA="-device virtio-rng-device -netdev user,id=n2 -device virtio-net-device,netdev=n2"
-MONOS_KERNEL_ARGS=monos.nettest=1 MONOS_QEMU_ARGS=$EXTRA monos --net user -v "$HELLO"
+MONOS_KERNEL_ARGS=monos.nettest=1 MONOS_QEMU_ARGS=$EXTRA monos --net user --verbose "$HELLO"
 check "two NICs: one is taken" eval '[ "$(grep -c ": virtio-net, mac" "$scratch/err")" -eq 1 ]'
 check "two NICs: the other is refused, logged" err_matches 'virtio-net driver failed: EBUSY'
 check "two NICs: the ARP reply still arrives" err_matches "nettest: 10\.0\.2\.2 is at $MAC"

@@ -33,10 +33,10 @@ q35() {
 
 # nettest QEMU_ARGS: the self-test on q35 with extra QEMU devices.
 nettest() {
-	MONOS_KERNEL_ARGS=monos.nettest=1 MONOS_QEMU_ARGS=$1 q35 -v "$HELLO"
+	MONOS_KERNEL_ARGS=monos.nettest=1 MONOS_QEMU_ARGS=$1 q35 --verbose "$HELLO"
 }
 
-# Show the kernel log (stderr of a -v run) when a group of checks failed.
+# Show the kernel log (stderr of a --verbose run) when a group of checks failed.
 dump_on_failure() {
 	[ "$fails" -eq "$1" ] || sed 's/^/    | /' "$scratch/err" | cat -v | head -n 30
 }
@@ -56,7 +56,7 @@ nettest_works() {
 
 # 1. The CLI's own q35 network device, through MSI-X.
 before=$fails
-MONOS_KERNEL_ARGS=monos.nettest=1 q35 --net user -v "$HELLO"
+MONOS_KERNEL_ARGS=monos.nettest=1 q35 --net user --verbose "$HELLO"
 check "q35: exit status 0" status_is 0
 check "q35: QEMU gets a modern virtio-net-pci" \
 	err_matches ' -M q35 .* -device virtio-net-pci,[^ ]*disable-legacy=on'
@@ -68,7 +68,7 @@ dump_on_failure "$before"
 
 # 2. No network device: the chipset's own functions make no noise.
 before=$fails
-q35 -v "$HELLO"
+q35 --verbose "$HELLO"
 check "q35 without --net: hello's output" out_has "Hello from monos!"
 check "q35 without --net: exit status 0" status_is 0
 # The channel's virtio console is the one device monos run always adds.
@@ -120,7 +120,7 @@ before=$fails
 python3 tests/cli/lib/echo_server.py 1 >"$scratch/port" &
 srv=$!
 for _ in $(seq 50); do [ -s "$scratch/port" ] && break; sleep 0.1; done
-q35 --net user -v -- "$PROG" client 10.0.2.2 "$(cat "$scratch/port")" "$MIB"
+q35 --net user --verbose -- "$PROG" client 10.0.2.2 "$(cat "$scratch/port")" "$MIB"
 check "q35 guest client, host server: 1 MiB echoed" out_has "echoed $MIB bytes, fnv $(pattern_fnv $MIB)"
 check "q35 guest client: status 0" status_is 0
 check "q35 guest client: through virtio-pci" err_matches "monos: $PCI: virtio-net"

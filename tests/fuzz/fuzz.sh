@@ -50,7 +50,7 @@ fuzz_host() {
 # One seed of the syscall fuzzer in monos; fails on a panic, a hang or no status.
 fuzz_sys_seed() {
 	local s=$1 out=$2 rc
-	timeout -k 5 "$SYS_TIMEOUT" nice "$MONOS" run -v "$BUILD/tests/fuzz/sysfuzz" "$s" "$CALLS" \
+	timeout -k 5 "$SYS_TIMEOUT" nice "$MONOS" run --verbose "$BUILD/tests/fuzz/sysfuzz" "$s" "$CALLS" \
 		</dev/null >"$out.out" 2>"$out.err"
 	rc=$?
 	if [ $rc -eq 124 ] || [ $rc -eq 125 ]; then

@@ -53,7 +53,7 @@ run() {
 		</dev/null >/dev/null 2>&1 || true
 }
 run "$BUILD/examples/hello"
-run -v --file "$work/tree:/t" -e A=b "$BUILD/tests/guest/musl/exit" exit 3
+run --verbose --file "$work/tree:/t" -e A=b "$BUILD/tests/guest/musl/exit" exit 3
 run "$BUILD/tests/guest/musl/crash" segv
 run --trace-syscalls "$BUILD/tests/guest/musl/exit" raw 7
 run --net user -p 8080:80 "$BUILD/examples/hello"

@@ -86,9 +86,9 @@ TEST(options_all_forms)
 	struct run_options o;
 	char err[256];
 
-	CHECK_EQ(PARSE(&o, err, "-m", "512M", "-v", "--trace-syscalls", "--accel=tcg", "-eA=1",
-		       "--env", "B=2", "--env=C=x=y", "--file", "/etc/hosts", "--file=a:b:/g",
-		       "./prog", "arg"),
+	CHECK_EQ(PARSE(&o, err, "-m", "512M", "--verbose", "--trace-syscalls", "--accel=tcg",
+		       "-eA=1", "--env", "B=2", "--env=C=x=y", "--file", "/etc/hosts",
+		       "--file=a:b:/g", "./prog", "arg"),
 		 0);
 	CHECK_EQ(o.memory, 512ull << 20);
 	CHECK(o.verbose && o.trace && o.accel == OPTIONS_ACCEL_TCG);
@@ -117,8 +117,8 @@ TEST(options_memory_forms)
 	CHECK_EQ(PARSE(&o, err, "-m4096K", "p"), 0);
 	CHECK_EQ(o.memory, 4ull << 20);
 	options_free(&o);
-	CHECK_EQ(PARSE(&o, err, "-vm", "64m", "p"), 0); /* a cluster: -v then -m 64m */
-	CHECK(o.verbose && o.memory == 64ull << 20);
+	CHECK_EQ(PARSE(&o, err, "-hm", "64m", "p"), 0); /* a cluster: -h then -m 64m */
+	CHECK(o.help && o.memory == 64ull << 20);
 	options_free(&o);
 	CHECK_EQ(PARSE(&o, err, "-m", "lots", "p"), -EINVAL);
 	CHECK_STR(err, "--memory lots: not a size (use e.g. 512M or 2G)");
@@ -303,7 +303,7 @@ TEST(options_bad_flags)
 	CHECK_EQ(PARSE(&o, err, "--accel", "xen", "p"), -EINVAL);
 	CHECK_STR(err, "--accel xen: use auto, kvm or tcg");
 	options_free(&o);
-	CHECK_EQ(PARSE(&o, err, "-v"), -EINVAL);
+	CHECK_EQ(PARSE(&o, err, "--verbose"), -EINVAL);
 	CHECK_STR(err, "no PROGRAM given");
 	options_free(&o);
 	CHECK_EQ(PARSE(&o, err, "--memory=1x", "--help"), -EINVAL); /* the error comes first */
@@ -315,7 +315,7 @@ TEST(options_double_dash_and_help)
 	struct run_options o;
 	char err[256];
 
-	CHECK_EQ(PARSE(&o, err, "-v", "--", "-prog", "--help"), 0);
+	CHECK_EQ(PARSE(&o, err, "--verbose", "--", "-prog", "--help"), 0);
 	CHECK(o.verbose && !o.help && o.argc == 2);
 	CHECK_STR(o.argv[0], "-prog");
 	options_free(&o);
@@ -413,6 +413,38 @@ TEST(options_volume_forms)
 	rmdir(dir);
 }
 
+/* -v SRC:DIR[:ro] of a host directory is a share (docker's -v); --rootfs
+ * DIR a share of the whole tree, once; --verbose lost its -v. */
+TEST(options_share_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "-v", "/tmp:/data:ro", "-v", "/:/host", "p"), 0);
+	CHECK_EQ(o.nshares, 2);
+	CHECK_EQ(o.ndisks, 0);
+	CHECK(!o.verbose && o.shares[0].ro && !o.shares[1].ro);
+	CHECK_STR(o.shares[0].target, "/data");
+	CHECK_STR(o.shares[1].path, "/");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--volume=/tmp/../tmp:/d", "p"), 0);
+	CHECK_STR(o.shares[0].path, "/tmp"); /* resolved */
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-v", "/tmp:/", "p"), -EINVAL); /* not over the root */
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--rootfs", "/", "p"), 0);
+	CHECK(o.rootfs && o.nshares == 1 && !o.shares[0].target && o.shares[0].ro);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--rootfs", "/", "--rootfs", "/tmp", "p"), -EINVAL);
+	CHECK_STR(err, "--rootfs /tmp: given twice");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--rootfs", "/nonexistent-monos", "p"), -EINVAL);
+	CHECK_STR(err, "--rootfs /nonexistent-monos: not a directory");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "-v", "p"), -EINVAL); /* -v wants a value now */
+	options_free(&o);
+}
+
 int main(void)
 {
 	RUN(options_defaults);
@@ -426,6 +458,7 @@ int main(void)
 	RUN(options_user_forms);
 	RUN(options_disk_forms);
 	RUN(options_volume_forms);
+	RUN(options_share_forms);
 	RUN(options_bad_flags);
 	RUN(options_double_dash_and_help);
 	return unit_summary();
