@@ -139,6 +139,7 @@ GUEST_CASES=(
 	"dev dev none same"
 	"threads threads none same"
 	"fork fork none same"
+	"forkmem forkmem none same"
 	"exec exec none same"
 	"nproc nproc none same"
 	"jobctl jobctl none same"

@@ -3,7 +3,10 @@
  * unmap, protect, discard, grow, move, truncate; demand paging itself is
  * core/vm_fault.c's.  Areas never overlap and stay sorted by address.
  * Every entry in use holds one reference on its frame (mem_frame_get; a
- * no-op for the image's frames, which the allocator does not manage), so a
+ * no-op for the image's frames, which the allocator does not manage), once
+ * for all the address spaces that share its page table after a fork
+ * (paging.h: fork shares last-level tables, copied when one side changes
+ * an entry), so a
  * file's own page in a MAP_SHARED area outlives the file's truncation until
  * it is unmapped, and unmapping drops the reference whatever the page is.
  * Software PTE bits (paging.h) say how a page behaves: PTE_IMAGE marks a
@@ -149,13 +152,18 @@ static int unmap_entry(uint64_t va, uint64_t *pte, void *arg)
 	return 0;
 }
 
-/* Drop every page of [start, end): cost follows the pages mapped. */
-static void drop_pages(uint64_t start, uint64_t end)
+/* Drop every page of [start, end): cost follows the pages mapped.  0, or
+ * -ENOMEM with nothing dropped (a page table shared with a fork's other
+ * side could not be copied). */
+static int drop_pages(uint64_t start, uint64_t end)
 {
 	struct gather g = { 0 };
 
+	if (paging_own(&active->pt, start, end))
+		return -ENOMEM;
 	paging_walk(&active->pt, start, end, unmap_entry, &g);
 	gather_flush(&g);
+	return 0;
 }
 
 /* Split `v` at `addr` (inside it); the new upper part follows it. */
@@ -205,10 +213,9 @@ int vm_unmap(uint64_t start, uint64_t len)
 		return -EINVAL;
 	if (!len)
 		return 0;
-	if (split_at(start, end))
-		return -ENOMEM;
 	/* Pages first: the last reference to a file may free its pages. */
-	drop_pages(start, end);
+	if (split_at(start, end) || drop_pages(start, end))
+		return -ENOMEM;
 	paging_prune(&active->pt, start, end);
 	list_for_each_entry_safe(v, tmp, &active->areas, node)
 		if (v->start >= start && v->end <= end)
@@ -328,7 +335,7 @@ int vm_protect(uint64_t start, uint64_t len, unsigned prot)
 		if (v->start < end && start < v->end && (v->flags & VMA_NOWRITE) &&
 		    (prot & PROT_WRITE))
 			return -EACCES;
-	if (split_at(start, end))
+	if (paging_own(&active->pt, start, end) || split_at(start, end))
 		return -ENOMEM;
 	list_for_each_entry(v, &active->areas, node)
 		if (v->start >= start && v->end <= end)
@@ -352,12 +359,11 @@ int vm_discard(uint64_t start, uint64_t len, bool anon_only)
 		return -ENOMEM;
 	/* Linux works through the areas in order and stops at a bad one. */
 	list_for_each_entry(v, &active->areas, node) {
-		if (anon_only && v->file && v->start < end && start < v->end) {
-			drop_pages(start, MAX(start, v->start));
-			return -EINVAL;
-		}
+		if (anon_only && v->file && v->start < end && start < v->end)
+			return drop_pages(start, MAX(start, v->start)) ?: -EINVAL;
 	}
-	drop_pages(start, end);
+	if (drop_pages(start, end))
+		return -EAGAIN; /* madvise's "a kernel resource was temporarily unavailable" */
 	return fully_mapped(start, end) ? 0 : -ENOMEM;
 }
 
@@ -378,7 +384,7 @@ size_t vm_read_in(struct mm *mm, uint64_t addr, void *buf, size_t n)
 	size_t done = 0;
 
 	while (done < n && addr < USER_TOP) {
-		uint64_t *pte = paging_pte(&mm->pt, addr & ~(PAGE_SIZE - 1));
+		const uint64_t *pte = paging_pte_peek(&mm->pt, addr & ~(PAGE_SIZE - 1));
 		size_t off = addr & (PAGE_SIZE - 1), chunk = MIN(n - done, PAGE_SIZE - off);
 		if (!pte || !(*pte & PTE_P))
 			break; /* never touched, or PROT_NONE: not readable */
@@ -461,6 +467,8 @@ int vm_move(uint64_t start, uint64_t old_len, uint64_t dst, uint64_t new_len)
 	return vm_unmap(start, old_len) ? -ENOMEM : 0;
 }
 
+/* A page a fork's other side still shares stays mapped when out of memory
+ * (its frame referenced, so never reused): Linux would raise SIGBUS. */
 void vm_file_truncate(struct inode *ino, uint64_t size)
 {
 	uint64_t first = ALIGN_UP(size, PAGE_SIZE); /* the first whole page cut */
@@ -476,39 +484,19 @@ void vm_file_truncate(struct inode *ino, uint64_t size)
 	}
 }
 
-/* Drop every entry of [start, end) of `mm`, a last-level table at a time:
- * `mm` runs on no CPU, so no TLB flush stands between an entry and its
- * frame (contract 15's order holds trivially). */
-static void drop_unloaded(struct mm *mm, uint64_t start, uint64_t end)
-{
-	for (uint64_t va = start, next; va < end; va = next) {
-		uint64_t *t = paging_leaf_table(&mm->pt, va, false);
-		unsigned first = (va / PAGE_SIZE) % PAGING_LEAF_ENTRIES, n;
-
-		next = MIN(ALIGN_DOWN(va, PAGING_LEAF_SPAN) + PAGING_LEAF_SPAN, end);
-		if (!t)
-			continue;
-		n = (next - va) / PAGE_SIZE;
-		mem_frames_put(&t[first], n, PTE_ADDR_MASK);
-		for (unsigned i = first; i < first + n; i++)
-			mm->resident -= t[i] != 0;
-		memset(&t[first], 0, n * sizeof(*t));
-	}
-}
-
 /* Free every page and area of `mm` and its page tables. */
 static void mm_destroy(struct mm *mm)
 {
 	struct vma *v, *tmp;
 
+	/* Pages first: the last reference to a file may free its pages. */
+	paging_free_user(&mm->pt);
 	list_for_each_entry_safe(v, tmp, &mm->areas, node) {
-		drop_unloaded(mm, v->start, v->end);
 		list_del(&v->node);
 		if (v->file)
 			v->ops->put(v->file);
 		kfree(v);
 	}
-	paging_prune(&mm->pt, 0, USER_TOP);
 	paging_destroy(&mm->pt);
 	kfree(mm);
 }
@@ -522,46 +510,11 @@ void mm_put(struct mm *mm)
 	mm_destroy(mm);
 }
 
-/*
- * Share the entries of area `v` of `from` with `to`, a last-level table at a
- * time (no walk per page: a fork of 256 MiB touched copies 128 tables).  A
- * private page either side may write later (mprotect included) is copied on
- * that write: both entries lose PTE_W and gain PTE_COW (vm_entry_with_prot
- * keeps it through PROT_NONE and back).  0 or -ENOMEM.
- */
-static int dup_area(struct mm *to, struct mm *from, const struct vma *v)
-{
-	bool private = !(v->flags & VMA_SHARED);
-
-	for (uint64_t va = v->start, next; va < v->end; va = next) {
-		uint64_t *s = paging_leaf_table(&from->pt, va, false), *d;
-		unsigned first = (va / PAGE_SIZE) % PAGING_LEAF_ENTRIES, end;
-
-		next = MIN(ALIGN_DOWN(va, PAGING_LEAF_SPAN) + PAGING_LEAF_SPAN, v->end);
-		if (!s)
-			continue;
-		if (!(d = paging_leaf_table(&to->pt, va, true)))
-			return -ENOMEM;
-		end = first + (next - va) / PAGE_SIZE;
-		for (unsigned i = first; i < end; i++) {
-			uint64_t e = s[i];
-
-			if (!e)
-				continue;
-			if (private)
-				s[i] = e = (e & ~(uint64_t)PTE_W) | PTE_COW;
-			d[i] = e;
-			to->resident++;
-		}
-		mem_frames_get(&d[first], end - first, PTE_ADDR_MASK);
-	}
-	return 0;
-}
-
 struct mm *mm_dup(struct mm *src)
 {
 	struct mm *mm = mm_create();
 	struct vma *v;
+	int err;
 
 	if (!mm)
 		return NULL;
@@ -580,15 +533,15 @@ struct mm *mm_dup(struct mm *src)
 		if (n->file)
 			n->ops->get(n->file);
 		list_add_tail(&n->node, &mm->areas);
-		if (dup_area(mm, src, v))
-			goto fail;
 	}
+	/* Every page table shared, not copied: 128 entries for 256 MiB. */
+	err = paging_share_user(&mm->pt, &src->pt);
+	mm->resident = src->resident;
 	if (src == active)
-		paging_flush_all(); /* the parent's entries lost PTE_W */
-	return mm;
+		paging_flush_all(); /* the parent's directory entries lost PTE_W */
+	if (!err)
+		return mm;
 fail:
-	if (src == active)
-		paging_flush_all();
 	mm_destroy(mm);
 	return NULL;
 }

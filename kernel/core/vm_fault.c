@@ -73,7 +73,7 @@ static int fault_file(struct vma *v, uint64_t va, bool write)
 		pa = v->ops->frame(v->file, off, true);
 		if (pa <= 0)
 			return pa ? (int)pa : -EFAULT;
-		return map_file_page(va, pa, vm_pte_flags(v->prot));
+		return map_file_page(va, pa, vm_pte_flags(v->prot) | PTE_SHARED_PAGE);
 	}
 	if (!write && off < v->file_end && v->file_end - off >= PAGE_SIZE &&
 	    (pa = v->ops->frame(v->file, off, false)) > 0) {
@@ -160,7 +160,8 @@ int vm_populate(uint64_t start, uint64_t len)
 /* Whether the page at `va` of area `v` is resident (see vm_mincore). */
 static uint8_t page_resident(const struct vma *v, uint64_t va)
 {
-	uint64_t *pte = paging_pte(&mm_current()->pt, va), off;
+	const uint64_t *pte = paging_pte_peek(&mm_current()->pt, va);
+	uint64_t off;
 
 	if (pte && *pte)
 		return 1;

@@ -10,8 +10,7 @@
 #include "arch/x86_64/paging.h"
 
 /* The PTE bits a change of protection keeps. */
-#define PTE_KEEP (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_A | PTE_D)
-
+#define PTE_KEEP (PTE_ADDR_MASK | PTE_IMAGE | PTE_COW | PTE_SHARED_PAGE | PTE_A | PTE_D)
 
 /* The PTE rights of `prot` (without PTE_P). */
 static inline uint64_t vm_pte_flags(unsigned prot)

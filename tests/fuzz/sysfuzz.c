@@ -8,7 +8,9 @@
  * (or any fault signal raised by the kernel while a call is under way)
  * siglongjmps back, any other signal is counted.  Every SYSFUZZ_RESET calls
  * the fuzzer puts its world back: descriptors, mappings, the break, timers,
- * files, limits, the working directory.
+ * files, limits, the working directory, and forks a new twin that only
+ * sleeps, so that the calls run on page tables shared with another process
+ * (monos's fork shares them until one side changes an entry).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -28,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sysfuzz.h"
@@ -339,6 +343,29 @@ static void sysfuzz_empty_files(void)
 			truncate(gen_paths[i], 0);
 }
 
+static pid_t sysfuzz_twin;
+
+/* End the last twin (if the calls have not already reaped it) and fork a
+ * new one: a child that sleeps with every signal blocked until SIGKILL, so
+ * it never runs the fuzzer's code, and dies with the fuzzer. */
+static void sysfuzz_fork_twin(void)
+{
+	sigset_t all;
+
+	if (sysfuzz_twin > 0) {
+		kill(sysfuzz_twin, SIGKILL);
+		waitpid(sysfuzz_twin, NULL, 0);
+	}
+	sysfuzz_twin = fork();
+	if (sysfuzz_twin)
+		return;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;)
+		pause();
+}
+
 /* Undo what the last SYSFUZZ_RESET calls did to the fuzzer's world. */
 static void sysfuzz_reset(void)
 {
@@ -374,6 +401,7 @@ static void sysfuzz_reset(void)
 	symlink("a", "l");
 	sysfuzz_open_pool();
 	sysfuzz_signalfd();
+	sysfuzz_fork_twin();
 }
 
 static void sysfuzz_setup(void)

@@ -19,6 +19,7 @@
 #define TABLE_FLAGS    (PTE_P | PTE_W | PTE_U) /* rights are set at the leaves */
 #define TABLE_ENTRIES  512
 #define LEVEL_PT       0 /* levels of the walk: a page table's entries map pages */
+#define LEVEL_PD       1 /* a directory's entries point to last-level tables */
 #define LEVEL_PML4     3
 #define PRUNE_BATCH    32 /* page tables freed per TLB flush */
 
@@ -49,6 +50,68 @@ static uint64_t *next_level(uint64_t *e, int create, uint64_t table_flags)
 	return phys_to_virt(*e & PTE_ADDR_MASK);
 }
 
+/* The bytes of address space one entry of a table at `level` maps. */
+static uint64_t entry_span(int level)
+{
+	return PAGE_SIZE << (9 * level);
+}
+
+/* The entry of `table` (at `level`) that maps `va`. */
+static uint64_t *entry_of(uint64_t *table, int level, uint64_t va)
+{
+	return &table[(va >> (12 + 9 * level)) % TABLE_ENTRIES];
+}
+
+static uint64_t *child_table(uint64_t e)
+{
+	return phys_to_virt(e & PTE_ADDR_MASK);
+}
+
+/* Whether directory entry `pde` of the program's half points to a
+ * last-level table shared by several roots: only then does it lack PTE_W. */
+static bool leaf_shared(uint64_t pde)
+{
+	return (pde & PTE_P) && !(pde & PTE_W);
+}
+
+/* Entry `e` of a shared table as each root sees it once one of them has a
+ * copy: a page of a private area, writable or not now (PROT_NONE keeps its
+ * frame, mprotect may allow writes later), is copied on the first write. */
+static uint64_t cow_entry(uint64_t e)
+{
+	if (e && !(e & PTE_SHARED_PAGE))
+		return (e & ~(uint64_t)PTE_W) | PTE_COW;
+	return e;
+}
+
+/*
+ * Give the root holding directory entry `pde` (which maps `va`) a last-level
+ * table of its own, and return it; NULL when out of memory (nothing
+ * changed).  The last sharer takes the table back.  Otherwise the entries
+ * are marked copy-on-write in the shared table too: its other roots reach
+ * it read-only only, so they see no change until they take it, and then
+ * they must not write in place to frames the copy now also holds.
+ */
+static uint64_t *leaf_own(uint64_t *pde, uint64_t va)
+{
+	uint64_t pa = *pde & PTE_ADDR_MASK, *old = child_table(*pde), *t;
+
+	if (mem_frame_refs(pa) == 1) {
+		*pde |= PTE_W;
+		paging_flush(va);
+		return old;
+	}
+	if (!(t = table_alloc()))
+		return NULL;
+	for (unsigned i = 0; i < TABLE_ENTRIES; i++)
+		t[i] = old[i] = cow_entry(old[i]);
+	mem_frames_get(t, TABLE_ENTRIES, PTE_ADDR_MASK);
+	*pde = virt_to_phys(t) | TABLE_FLAGS;
+	paging_flush(va);   /* the directory entry changed: paging-structure caches */
+	mem_free_frame(pa); /* this root's reference; the others keep it */
+	return t;
+}
+
 static uint64_t *walk(uint64_t *pml4, uint64_t va, int create)
 {
 	uint64_t tf = va < USER_TOP ? TABLE_FLAGS : (PTE_P | PTE_W);
@@ -60,7 +123,9 @@ static uint64_t *walk(uint64_t *pml4, uint64_t va, int create)
 	t = next_level(&pml4[PML4_INDEX(va)], create, tf);
 	if (t)
 		t = next_level(&t[PDPT_INDEX(va)], create, tf);
-	if (t)
+	if (t && va < USER_TOP && leaf_shared(t[PD_INDEX(va)]))
+		t = leaf_own(&t[PD_INDEX(va)], va);
+	else if (t)
 		t = next_level(&t[PD_INDEX(va)], create, tf);
 	return t ? &t[PT_INDEX(va)] : NULL;
 }
@@ -86,23 +151,74 @@ int paging_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t flags)
 	return set_entry(pt->pml4, va, (pa & PTE_ADDR_MASK) | flags | PTE_P);
 }
 
-uint64_t *paging_leaf_table(struct pgtable *pt, uint64_t va, bool create)
-{
-	uint64_t *t;
-
-	if (va >= USER_TOP)
-		return NULL; /* the kernel's half is not copied this way */
-	t = next_level(&pt->pml4[PML4_INDEX(va)], create, TABLE_FLAGS);
-	if (t)
-		t = next_level(&t[PDPT_INDEX(va)], create, TABLE_FLAGS);
-	if (t)
-		t = next_level(&t[PD_INDEX(va)], create, TABLE_FLAGS);
-	return t;
-}
-
 uint64_t *paging_pte(struct pgtable *pt, uint64_t va)
 {
 	return walk(pt->pml4, va, 0);
+}
+
+const uint64_t *paging_pte_peek(const struct pgtable *pt, uint64_t va)
+{
+	uint64_t *t = pt->pml4;
+
+	if (va >= USER_TOP)
+		return NULL;
+	for (int level = LEVEL_PML4; level > LEVEL_PT; level--) {
+		uint64_t e = *entry_of(t, level, va);
+
+		if (!(e & PTE_P))
+			return NULL;
+		t = child_table(e);
+	}
+	return entry_of(t, LEVEL_PT, va);
+}
+
+/* Share the last-level tables below `from` (a table at `level`, its first
+ * `n` entries) into `to`, the same table of the other root. */
+static int share_level(uint64_t *to, uint64_t *from, int level, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t *t;
+
+		if (!(from[i] & PTE_P))
+			continue;
+		if (level == LEVEL_PD) {
+			from[i] &= ~(uint64_t)PTE_W;
+			to[i] = from[i];
+			mem_frame_get(from[i] & PTE_ADDR_MASK);
+			continue;
+		}
+		t = next_level(&to[i], 1, TABLE_FLAGS);
+		if (!t || share_level(t, child_table(from[i]), level - 1, TABLE_ENTRIES))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int paging_share_user(struct pgtable *to, struct pgtable *from)
+{
+	return share_level(to->pml4, from->pml4, LEVEL_PML4, PML4_KERNEL_FIRST);
+}
+
+/* Free the tables below `table` (at `level`, its first `n` entries). */
+static void free_level(uint64_t *table, int level, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pa = table[i] & PTE_ADDR_MASK;
+
+		if (!(table[i] & PTE_P))
+			continue;
+		if (level > LEVEL_PD)
+			free_level(child_table(table[i]), level - 1, TABLE_ENTRIES);
+		else if (mem_frame_refs(pa) == 1) /* no other root shares it */
+			mem_frames_put(child_table(table[i]), TABLE_ENTRIES, PTE_ADDR_MASK);
+		table[i] = 0;
+		mem_free_frame(pa);
+	}
+}
+
+void paging_free_user(struct pgtable *pt)
+{
+	free_level(pt->pml4, LEVEL_PML4, PML4_KERNEL_FIRST);
 }
 
 int paging_map_kernel(uint64_t va, uint64_t pa, uint64_t flags)
@@ -164,23 +280,6 @@ void paging_flush_all(void)
 	write_cr3(read_cr3()); /* the kernel's entries are global: they stay */
 }
 
-/* The bytes of address space one entry of a table at `level` maps. */
-static uint64_t entry_span(int level)
-{
-	return PAGE_SIZE << (9 * level);
-}
-
-/* The entry of `table` (at `level`) that maps `va`. */
-static uint64_t *entry_of(uint64_t *table, int level, uint64_t va)
-{
-	return &table[(va >> (12 + 9 * level)) % TABLE_ENTRIES];
-}
-
-static uint64_t *child_table(uint64_t e)
-{
-	return phys_to_virt(e & PTE_ADDR_MASK);
-}
-
 /* Walk [start, end) in `table` at `level`; see paging_walk. */
 static int walk_range(uint64_t *table, int level, uint64_t start, uint64_t end, paging_walk_fn fn,
 		      void *arg)
@@ -194,7 +293,9 @@ static int walk_range(uint64_t *table, int level, uint64_t start, uint64_t end, 
 		next = MIN(ALIGN_DOWN(va, span) + span, end);
 		if (level == LEVEL_PT && *e)
 			r = fn(va, e, arg);
-		else if (level > LEVEL_PT && (*e & PTE_P))
+		else if (level == LEVEL_PD && leaf_shared(*e) && !leaf_own(e, va))
+			r = -ENOMEM;
+		else if (level > LEVEL_PT && (*e & PTE_P) && (fn || level > LEVEL_PD))
 			r = walk_range(child_table(*e), level - 1, va, next, fn, arg);
 		if (r)
 			return r;
@@ -205,6 +306,11 @@ static int walk_range(uint64_t *table, int level, uint64_t start, uint64_t end, 
 int paging_walk(struct pgtable *pt, uint64_t start, uint64_t end, paging_walk_fn fn, void *arg)
 {
 	return walk_range(pt->pml4, LEVEL_PML4, start, MIN(end, USER_TOP), fn, arg);
+}
+
+int paging_own(struct pgtable *pt, uint64_t start, uint64_t end)
+{
+	return paging_walk(pt, start, end, NULL, NULL); /* no fn: stops at the directories */
 }
 
 /* Page tables unhooked from their parents, freed after one TLB flush. */
