@@ -21,6 +21,15 @@ const char main_help[] =
 	"Commands:\n"
 	"  run [OPTIONS] PROGRAM [ARGS...]   boot PROGRAM in a new instance and relay\n"
 	"                                    its input, output and exit status\n"
+	"  run [OPTIONS] IMAGE [ARGS...]     boot an image of the store\n"
+	"  run [OPTIONS] -f monos.yaml       boot what a manifest describes\n"
+	"  build [-f FILE] [-t NAME[:TAG]]   pack a manifest into an image of the store\n"
+	"  images                            list the images of the store\n"
+	"  inspect IMAGE...                  show images as JSON\n"
+	"  rmi IMAGE...                      remove images (or tags)\n"
+	"  tag IMAGE NAME[:TAG]              name an image\n"
+	"  save IMAGE... -o FILE             write images to a tar archive\n"
+	"  load -i FILE                      read images from such an archive\n"
 	"  volume COMMAND                    named ext4 volumes: create, ls, inspect, rm\n"
 	"  help [COMMAND]                    show this help, or a command's help\n"
 	"\n"
@@ -28,6 +37,24 @@ const char main_help[] =
 	"  -h, --help       show this help\n"
 	"      --version    show the version and protocol versions\n"
 	"\n";
+
+/* The image store's commands (store*.c). */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} store_cmds[] = {
+	{ "build", store_build_main }, { "images", store_images_main }, { "inspect", store_inspect_main },
+	{ "rmi", store_rmi_main },     { "tag", store_tag_main },	{ "save", store_save_main },
+	{ "load", store_load_main },
+};
+
+static bool store_cmd(const char *name)
+{
+	for (size_t i = 0; i < sizeof(store_cmds) / sizeof(store_cmds[0]); i++)
+		if (!strcmp(name, store_cmds[i].name))
+			return true;
+	return false;
+}
 
 /* Make sure fds 0-2 are open, so no file of ours lands on them. */
 static void ensure_std_fds(void)
@@ -50,11 +77,16 @@ int main(int argc, char **argv)
 		return run_main(argc - 2, argv + 2);
 	if (strcmp(cmd, "volume") == 0)
 		return volume_main(argc - 2, argv + 2);
+	for (size_t i = 0; i < sizeof(store_cmds) / sizeof(store_cmds[0]); i++)
+		if (strcmp(cmd, store_cmds[i].name) == 0)
+			return store_cmds[i].fn(argc - 2, argv + 2);
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "run"))
 			fputs(options_run_help, stdout);
 		else if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "volume"))
 			fputs(volume_help, stdout);
+		else if (argc > 2 && !strcmp(cmd, "help") && store_cmd(argv[2]))
+			fputs(store_help, stdout);
 		else
 			printf("%s%s", main_help, options_run_help); /* every flag, once */
 		return 0;

@@ -22,6 +22,9 @@
 #define RUN_KERNEL_NAME "monos-kernel"
 #define RUN_IMAGE_NAME	"image.cpio"
 
+/* An image of the store being run (store_run.c), or NULL. */
+static const struct store_run *run_image;
+
 /* The temporary files, for the exit and signal cleanups ("" when none). */
 static char tmp_dir[PATH_MAX], tmp_image[PATH_MAX + sizeof(RUN_IMAGE_NAME) + 1];
 
@@ -113,6 +116,10 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 		msg_error("cannot read the current directory: %s", strerror(errno));
 		return -1;
 	}
+	if (run_image) {
+		rc = store_run_write(w, o, run_image, cwd);
+		goto out;
+	}
 	rc = pack_write(w, k);
 	for (size_t i = 0; !rc && i < o->nfiles; i++)
 		rc = image_add_path(w, o->files[i].host, o->files[i].guest);
@@ -131,6 +138,7 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 					  k->path_dirs[i]);
 		rc = rundata_write(w, &ri);
 	}
+out:
 	if (rc < 0)
 		msg_error("cannot pack the image: %s", w->err);
 	free(cwd);
@@ -350,7 +358,8 @@ int run_main(int argc, char **argv)
 	struct run_options o;
 	struct program prog = { 0 };
 	struct pack pk = { 0 };
-	char err[512];
+	struct store_run sr = { 0 };
+	char err[1024];
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN); /* EPIPE on stdout is handled, not fatal */
@@ -364,22 +373,32 @@ int run_main(int argc, char **argv)
 		options_free(&o);
 		return 0;
 	}
+	if ((rc = store_run_layer(argc, argv, &o, &sr, err, sizeof(err))) < 0) {
+		msg_error("%s", err);
+		rc = CLI_EXIT_ERROR;
+		goto out;
+	}
+	run_image = sr.image ? &sr : NULL;
 	if (resolve_user(&o))
 		rc = CLI_EXIT_ERROR; /* it said why */
 	else if ((rc = disk_prepare(&o, o.machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
 		msg_error("%s", err);
+	else if (run_image)
+		rc = 0; /* packed already */
 	else if ((rc = program_check(o.argv, o.argc, &prog, err, sizeof(err))))
 		msg_error("%s", err);
 	else if ((rc = pack_program(&pk, &prog, o.argv[0], o.verbose)))
 		msg_error("%s", pk.err);
-	for (size_t i = 0; !rc && i < o.nfiles; i++)
+	for (size_t i = 0; !rc && !run_image && i < o.nfiles; i++)
 		if ((rc = pack_scan(&pk, o.files[i].host)))
 			msg_error("%s", pk.err);
-	if (!rc && (rc = pack_finish(&pk)))
+	if (!rc && !run_image && (rc = pack_finish(&pk)))
 		msg_error("%s", pk.err);
 	if (!rc)
 		rc = prepare_and_boot(&o, &prog, &pk);
+out:
 	cleanup_tmp();
+	store_run_free(&sr);
 	pack_free(&pk);
 	program_free(&prog);
 	options_free(&o);
