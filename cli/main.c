@@ -43,8 +43,9 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } store_cmds[] = {
-	{ "build", store_build_main }, { "images", store_images_main }, { "inspect", store_inspect_main },
-	{ "rmi", store_rmi_main },     { "tag", store_tag_main },	{ "save", store_save_main },
+	{ "build", store_build_main },	   { "images", store_images_main },
+	{ "inspect", store_inspect_main }, { "rmi", store_rmi_main },
+	{ "tag", store_tag_main },	   { "save", store_save_main },
 	{ "load", store_load_main },
 };
 

@@ -206,7 +206,7 @@ static int key_env(struct mctx *c, const struct yaml_node *v)
 		rc = push(c, &c->m->env, &c->m->nenv, kv);
 		free(kv);
 	}
-	if (!rc) /* canonical: sorted by name (names are unique keys) */
+	if (!rc && c->m->nenv > 1) /* canonical: sorted by name (keys are unique) */
 		qsort(c->m->env, c->m->nenv, sizeof(char *), env_cmp);
 	return rc;
 }
@@ -226,8 +226,7 @@ static int one_file(struct mctx *c, const struct yaml_node *n, const char *s)
 	if (!rc && colon)
 		guest = image_normalize(colon + 1), rc = guest_ok(c, n, "files", colon + 1);
 	else if (!rc)
-		guest = strdup(host[0] == '/' ? abs
-					      : abs + strlen(c->dir) + (strcmp(c->dir, "/") != 0));
+		guest = strdup(host[0] == '/' || !strcmp(c->dir, "/") ? abs : abs + strlen(c->dir));
 	if (!rc && !guest)
 		rc = nomem(c);
 	if (!rc && asprintf(&kv, "%s:%s", abs, guest) < 0)
@@ -332,7 +331,7 @@ static int one_volume(struct mctx *c, const struct yaml_node *n, const char *s)
 		rc = merr(c, n, "volumes", "'%s': want SRC:DIR[:ro]", s);
 	else
 		*dir++ = 0;
-	if (!rc && (!dir[1] || strpbrk(dir, " \t\n")))
+	if (!rc && (!dir[0] || !strcmp(dir, "/") || strpbrk(dir, " \t\n")))
 		rc = merr(c, n, "volumes",
 			  "'%s': DIR must be a directory other than /, without "
 			  "spaces",

@@ -140,7 +140,7 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 	}
 out:
 	if (rc < 0)
-		msg_error("cannot pack the image: %s", w->err);
+		msg_error("%s%s", run_image ? "" : "cannot pack the image: ", w->err);
 	free(cwd);
 	return rc < 0 ? -1 : 0;
 }

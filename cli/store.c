@@ -490,14 +490,17 @@ int store_copy_rootfs(const struct store_image *img, int fd, char *err, size_t e
 	close(in);
 	if (rc)
 		return store_fail(err, errlen, "image %.19s: %s", img->digest, strerror(-rc));
-	if (size != img->rootfs_size || strcmp(digest, img->rootfs))
+	if (size != img->rootfs_size)
 		return store_fail(err, errlen,
-				  "image %.19s is damaged: its packed tree %s (%llu bytes, "
-				  "%llu expected; remove it with monos rmi and build it again)",
-				  img->digest,
-				  size != img->rootfs_size ? "is truncated or too long"
-							   : "does not match its digest",
-				  (unsigned long long)size, (unsigned long long)img->rootfs_size);
+				  "image %.19s is damaged: its packed tree has %llu bytes, not "
+				  "%llu (build it again, or remove it with monos rmi)",
+				  img->digest, (unsigned long long)size,
+				  (unsigned long long)img->rootfs_size);
+	if (strcmp(digest, img->rootfs))
+		return store_fail(err, errlen,
+				  "image %.19s is damaged: its packed tree's digest is %.19s, not "
+				  "%.19s (build it again, or remove it with monos rmi)",
+				  img->digest, digest, img->rootfs);
 	return 0;
 }
 
@@ -517,8 +520,8 @@ int store_put_file(const char *tmp, const char *dir, const char *digest, const c
 
 	if (store_path(path, sizeof(path), "%s/%s%s", dir, digest + 7, suffix))
 		return store_fail(err, errlen, "path too long");
-	if (access(path, F_OK) == 0) /* the same content is there already */
-		return unlink(tmp), 0;
+	/* Over a file of the same name too: its content should be the same, and
+	 * a damaged one is repaired so. */
 	if (rename(tmp, path) < 0)
 		return store_fail(err, errlen, "cannot store %s: %s", path, strerror(errno));
 	return 0;

@@ -58,8 +58,8 @@ int store_hash_fd(int fd, int out, uint64_t *size, char *digest);
 int store_read_small(const char *path, size_t max, char **text, size_t *len);
 /* store_config_text - image `digest`'s configuration, checked against it. */
 int store_config_text(const char *digest, char **text, size_t *len, char *err, size_t errlen);
-/* store_put_file - move the finished file `tmp` to `dir`/HEX`suffix`
- * (HEX of `digest`), or drop it when that exists: 0 or -1. */
+/* store_put_file - move the finished file `tmp` to `dir`/HEX`suffix` (HEX
+ * of `digest`), replacing a file there (a damaged one is so repaired). */
 int store_put_file(const char *tmp, const char *dir, const char *digest, const char *suffix,
 		   char *err, size_t errlen);
 /* store_delete_image - remove image `digest`'s configuration, and its tree

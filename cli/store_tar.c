@@ -68,12 +68,13 @@ static int write_header(int fd, const char *name, uint64_t size)
 	return msg_write_full(fd, &h, sizeof(h));
 }
 
+static const char tar_zeros[2 * TAR_BLOCK];
+
 static int write_pad(int fd, uint64_t size)
 {
-	static const char zeros[TAR_BLOCK];
 	size_t pad = (TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK;
 
-	return msg_write_full(fd, zeros, pad);
+	return msg_write_full(fd, tar_zeros, pad);
 }
 
 /* One image: its configuration, then its tree (checked as it is copied). */
@@ -120,8 +121,10 @@ static int save_images(int fd, int argc, char **argv, char *err, size_t errlen)
 	}
 	if (tf && fclose(tf) && !rc)
 		rc = store_fail(err, errlen, "out of memory");
-	if (!rc && (write_header(fd, "tags", tlen) || msg_write_full(fd, tags, tlen) ||
-		    write_pad(fd, tlen) || write_pad(fd, 1) || write_pad(fd, 1)))
+	if (!rc &&
+	    (write_header(fd, "tags", tlen) || msg_write_full(fd, tags, tlen) ||
+	     write_pad(fd, tlen) ||
+	     msg_write_full(fd, tar_zeros, sizeof(tar_zeros)))) /* the end: two zero blocks */
 		rc = store_fail(err, errlen, "cannot write: %s", strerror(errno));
 	free(tags);
 	return rc;
@@ -254,11 +257,10 @@ static int load_member(int fd, char **tags, size_t *tags_len, char *err, size_t 
 	char name[TAR_NAME_LEN + 1], hex[SHA256_HEX_SIZE];
 	const char *dir, *suffix;
 	long long size;
-	static const char zeros[TAR_BLOCK];
 
 	if (read_full(fd, &h, sizeof(h)))
 		return store_fail(err, errlen, "load: the archive is truncated");
-	if (!memcmp(&h, zeros, sizeof(h)))
+	if (!memcmp(&h, tar_zeros, sizeof(h)))
 		return 0;
 	size = octal(h.size, sizeof(h.size));
 	if (memcmp(h.magic, "ustar", 5) || octal(h.chksum, sizeof(h.chksum)) != tar_sum(&h) ||
