@@ -161,14 +161,23 @@ static int host_path(struct mctx *c, const struct yaml_node *n, const char *key,
 	return 0;
 }
 
+/* A path, or a name looked up on PATH; a relative path with a '/' is the
+ * manifest directory's. */
 static int key_program(struct mctx *c, const struct yaml_node *v)
 {
 	const char *s;
+	char *abs;
 	int rc = scalar(c, "program", v, &s);
 
 	if (!rc && !*s)
 		rc = merr(c, v, "program", "empty");
-	return rc ? rc : set_str(c, &c->m->program, s);
+	if (rc || s[0] == '/' || !strchr(s, '/'))
+		return rc ? rc : set_str(c, &c->m->program, s);
+	if ((rc = host_path(c, v, "program", s, &abs)))
+		return rc;
+	free(c->m->program);
+	c->m->program = abs;
+	return 0;
 }
 
 static int key_args(struct mctx *c, const struct yaml_node *v)
