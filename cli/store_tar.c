@@ -191,16 +191,35 @@ static long long octal(const char *f, size_t n)
 	return i == n || f[i] == 0 || f[i] == ' ' ? v : -1;
 }
 
-/* Copy one member of `size` bytes into the store, checking that it hashes
- * to `hex` (from its name). */
+/* Members read and checked, waiting in tmp/ until the whole archive is:
+ * a load that fails leaves the store as it was. */
+struct pending {
+	char tmp[PATH_MAX];
+	const char *dir, *suffix;
+	char digest[STORE_DIGEST_LEN];
+};
+
+struct loading {
+	struct pending *p;
+	size_t n;
+	char *tags;
+	size_t tags_len;
+};
+
+/* Copy one member of `size` bytes to a file of tmp/, checking that it
+ * hashes to `hex` (from its name); it joins l->p. */
 static int load_blob(int fd, uint64_t size, const char *dir, const char *hex, const char *suffix,
-		     char *err, size_t errlen)
+		     struct loading *l, char *err, size_t errlen)
 {
+	struct pending *grown = realloc(l->p, (l->n + 1) * sizeof(*grown));
 	char tmp[PATH_MAX], buf[1 << 16], got_hex[SHA256_HEX_SIZE], digest[STORE_DIGEST_LEN];
 	uint8_t d[SHA256_DIGEST_SIZE];
 	struct sha256_ctx c;
 	int out, rc = 0;
 
+	if (!grown)
+		return store_fail(err, errlen, "out of memory");
+	l->p = grown;
 	if (store_path(tmp, sizeof(tmp), "tmp/load.XXXXXX") || (out = mkstemp(tmp)) < 0)
 		return store_fail(err, errlen, "cannot create a file in the store");
 	sha256_init(&c);
@@ -222,11 +241,15 @@ static int load_blob(int fd, uint64_t size, const char *dir, const char *hex, co
 		rc = store_fail(err, errlen, "load: %s/%s%s does not match its digest (sha256:%s)",
 				dir, hex, suffix, got_hex);
 	snprintf(digest, sizeof(digest), "sha256:%s", hex);
-	if (!rc)
-		rc = store_put_file(tmp, dir, digest, suffix, err, errlen);
-	if (rc)
+	if (rc) {
 		unlink(tmp);
-	return rc;
+		return rc;
+	}
+	grown = &l->p[l->n++];
+	snprintf(grown->tmp, sizeof(grown->tmp), "%s", tmp);
+	snprintf(grown->digest, sizeof(grown->digest), "%s", digest);
+	grown->dir = dir, grown->suffix = suffix;
+	return 0;
 }
 
 /* A member's name: configs/HEX.json or rootfs/HEX.cpio into its parts. */
@@ -251,7 +274,7 @@ static bool blob_name(const char *name, const char **dir, const char **suffix, c
 }
 
 /* One member at the archive's position: 1 read, 0 at the end, -1. */
-static int load_member(int fd, char **tags, size_t *tags_len, char *err, size_t errlen)
+static int load_member(int fd, struct loading *l, char *err, size_t errlen)
 {
 	struct tar_header h;
 	char name[TAR_NAME_LEN + 1], hex[SHA256_HEX_SIZE];
@@ -270,14 +293,14 @@ static int load_member(int fd, char **tags, size_t *tags_len, char *err, size_t 
 				  "header)");
 	memcpy(name, h.name, TAR_NAME_LEN);
 	name[TAR_NAME_LEN] = 0;
-	if (!strcmp(name, "tags") && size <= TAR_TAGS_MAX && !*tags) {
-		if (!(*tags = calloc(1, size + 1)))
+	if (!strcmp(name, "tags") && size <= TAR_TAGS_MAX && !l->tags) {
+		if (!(l->tags = calloc(1, size + 1)))
 			return store_fail(err, errlen, "out of memory");
-		*tags_len = size;
-		if (read_full(fd, *tags, size))
+		l->tags_len = size;
+		if (read_full(fd, l->tags, size))
 			return store_fail(err, errlen, "load: the archive is truncated");
 	} else if (blob_name(name, &dir, &suffix, hex)) {
-		if (load_blob(fd, size, dir, hex, suffix, err, errlen))
+		if (load_blob(fd, size, dir, hex, suffix, l, err, errlen))
 			return -1;
 	} else {
 		return store_fail(err, errlen, "load: unexpected member '%s'", name);
@@ -323,10 +346,23 @@ static int load_tags(const char *text, char *err, size_t errlen)
 	return rc ? -1 : 0;
 }
 
+/* Move every checked member into place (rc 0), or drop them all. */
+static int load_finish(struct loading *l, int rc, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct pending *p = &l->p[i];
+
+		if (rc || store_put_file(p->tmp, p->dir, p->digest, p->suffix, err, errlen))
+			unlink(p->tmp), rc = -1;
+	}
+	free(l->p);
+	return rc;
+}
+
 int store_load_main(int argc, char **argv)
 {
-	char err[1024], *tags = NULL;
-	size_t tags_len = 0;
+	struct loading l = { 0 };
+	char err[1024];
 	int fd, lock, rc = 1;
 
 	if (argc != 2 || strcmp(argv[0], "-i"))
@@ -338,12 +374,13 @@ int store_load_main(int argc, char **argv)
 		return msg_error("%s", err), CLI_EXIT_ERROR;
 	}
 	while (rc == 1)
-		rc = load_member(fd, &tags, &tags_len, err, sizeof(err));
-	if (!rc && tags)
-		rc = load_tags(tags, err, sizeof(err));
+		rc = load_member(fd, &l, err, sizeof(err));
+	rc = load_finish(&l, rc, err, sizeof(err));
+	if (!rc && l.tags)
+		rc = load_tags(l.tags, err, sizeof(err));
 	if (rc)
 		msg_error("%s", err);
-	free(tags);
+	free(l.tags);
 	close(lock);
 	close(fd);
 	return rc ? CLI_EXIT_ERROR : 0;
