@@ -730,8 +730,13 @@ char *manifest_json(const struct manifest *m);
 /* manifest_from_node - the same from an already parsed YAML (or JSON)
  * mapping `root` (store.c reads an image's configuration so). */
 struct yaml_node;
+struct yaml_tree;
+struct yaml_error;
 int manifest_from_node(const struct yaml_node *root, const char *name, const char *dir,
 		       struct manifest *m, char *err, size_t errlen);
+/* manifest_yaml_parse - yaml_parse() with malloc and the default limits. */
+int manifest_yaml_parse(const char *text, size_t len, struct yaml_tree *tree,
+			struct yaml_error *err);
 /* manifest_free - release what manifest_parse put in `m`. */
 void manifest_free(struct manifest *m);
 

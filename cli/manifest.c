@@ -552,13 +552,20 @@ static void yfree(void *ctx, void *p)
 	free(p);
 }
 
+int manifest_yaml_parse(const char *text, size_t len, struct yaml_tree *tree,
+			struct yaml_error *err)
+{
+	const struct yaml_alloc alloc = { yalloc, yfree, NULL };
+
+	return yaml_parse(text, len, &alloc, NULL, tree, err);
+}
+
 int manifest_parse(const char *text, size_t len, const char *name, const char *dir,
 		   struct manifest *m, char *err, size_t errlen)
 {
-	const struct yaml_alloc alloc = { yalloc, yfree, NULL };
 	struct yaml_tree tree;
 	struct yaml_error yerr;
-	int rc = yaml_parse(text, len, &alloc, NULL, &tree, &yerr);
+	int rc = manifest_yaml_parse(text, len, &tree, &yerr);
 
 	if (rc) {
 		snprintf(err, errlen, "%s:%u: %s", name, yerr.line ? yerr.line : 1, yerr.msg);

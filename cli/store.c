@@ -406,30 +406,17 @@ static int node_list(const struct yaml_node *n, char ***v, size_t *count)
 	return 0;
 }
 
-static void *yalloc(void *ctx, size_t n)
-{
-	(void)ctx;
-	return malloc(n);
-}
-
-static void yfree(void *ctx, void *p)
-{
-	(void)ctx;
-	free(p);
-}
-
 /* The configuration's fields into `img` (its text is trusted as ours now
  * that its digest matched, but read with the same checks). */
 static int parse_config(const char *text, size_t len, struct store_image *img, char *err,
 			size_t errlen)
 {
-	const struct yaml_alloc alloc = { yalloc, yfree, NULL };
 	const struct yaml_node *root, *n;
 	struct yaml_tree tree;
 	int64_t size;
 	int rc = -1;
 
-	if (yaml_parse(text, len, &alloc, NULL, &tree, NULL))
+	if (manifest_yaml_parse(text, len, &tree, NULL))
 		return store_fail(err, errlen, "image %.19s: a configuration monos cannot read",
 				  img->digest);
 	root = yaml_root(&tree);
