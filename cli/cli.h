@@ -180,7 +180,9 @@ struct image_writer {
 	int fd;
 	uint64_t off;
 	uint32_t next_ino;
-	bool reproducible; /* owners 0:0 and times 0 (monos build: one digest) */
+	bool reproducible; /* owners 0:0 (monos build: one digest) */
+	bool zero_times;   /* times 0: the manifest directory's files, whose
+			    * times say where and when they were copied */
 	struct image_name *names; /* open-addressing hash table, name NULL: free */
 	size_t nnames, capnames;
 	char err[512]; /* why the last call failed */
@@ -701,6 +703,7 @@ struct manifest {
 	size_t nvolumes;
 	struct manifest_health health;
 	char *restart; /* "no", "on-failure", "on-failure:N", "always"; NULL: not set */
+	char *dir;     /* the manifest's directory (absolute), where relative paths start */
 };
 
 #define MANIFEST_MAX_SIZE (1u << 20) /* bytes of a monos.yaml */

@@ -516,6 +516,8 @@ int manifest_from_node(const struct yaml_node *root, const char *name, const cha
 	int rc = 0;
 
 	options_init(&c.scratch);
+	if (!(m->dir = strdup(dir)))
+		return nomem(&c);
 	if (!root || root->kind == YAML_NULL)
 		rc = merr(&c, root, "program", "missing: the manifest is empty");
 	else if (root->kind != YAML_MAP)
@@ -670,5 +672,6 @@ void manifest_free(struct manifest *m)
 	free_list(m->volumes, m->nvolumes);
 	free(m->health.path);
 	free(m->restart);
+	free(m->dir);
 	memset(m, 0, sizeof(*m));
 }

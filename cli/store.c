@@ -4,7 +4,7 @@
  * beside volumes/), every file named by the sha256 of its content:
  *
  *   rootfs/HEX.cpio    a packed tree: the cpio image `monos run` would boot,
- *                      without the per-run archive (owners 0:0, times 0)
+ *                      without the per-run archive (owners 0:0; the manifest directory's files at time 0)
  *   configs/HEX.json   an image's configuration: its tree's digest and size,
  *                      the program to start and the manifest's model
  *                      (manifest_json); HEX is the image's digest

@@ -3,7 +3,8 @@
  * what `monos run` would pack for it (the program with its interpreter,
  * libraries and scripts' interpreters, the files, locale data for its env:
  * pack.c, image.c, locales.c) into a cpio tree written reproducibly (owners
- * 0:0, times 0, names in the packers' fixed order), then store the tree and
+ * 0:0, the manifest directory's files at time 0, names in the packers'
+ * fixed order), then store the tree and
  * the image's configuration under their sha256 digests (store.c) and tag
  * the image.  The same manifest and inputs give the same digest wherever
  * and whenever it is built.
@@ -103,9 +104,18 @@ static int write_tree(struct build *b, int fd)
 	rc = pack_write(&w, &b->pk);
 	for (size_t i = 0; !rc && i < b->m.nfiles; i++) {
 		char *colon = strrchr(b->m.files[i], ':');
+		size_t dl = strlen(b->m.dir);
 
 		*colon = 0; /* "HOST:GUEST", both absolute (manifest.c) */
+		/* The manifest directory's files get time 0: their times say where
+		 * and when the directory was copied.  Other host files keep theirs
+		 * (a package's, the same wherever it is built; Python's .pyc files
+		 * are checked against their sources' times, so zeroing them all
+		 * made every import compile again: 3.5 s more for `import json`). */
+		w.zero_times = !strncmp(b->m.files[i], b->m.dir, dl) &&
+			       (b->m.files[i][dl] == '/' || dl == 1);
 		rc = image_add_path(&w, b->m.files[i], colon + 1);
+		w.zero_times = false;
 		*colon = ':';
 	}
 	if (!rc)

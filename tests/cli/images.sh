@@ -77,6 +77,18 @@ check "...and another content, another digest" \
 	eval 'grep -q "^sha256:" "$scratch/b.digest" && [ "$(cat "$scratch/b.digest")" != "$digest" ]'
 other=$(cat "$scratch/b.digest")
 
+# Times: the manifest directory's files at 0 (where and when they were
+# copied), other host files their own (Python checks .pyc files against
+# their sources' times: with every time at 0, each import compiled again).
+mkdir -p "$scratch/times" && cp "$scratch/a/greeting.txt" "$scratch/times/"
+printf 'program: /usr/bin/stat\nargs: [-c, "%%Y %%n", /usr/bin/stat, /app/g]\nfiles: [greeting.txt:/app/g]\n' \
+	>"$scratch/times/monos.yaml"
+(cd "$scratch/times" && "$MONOS" build -t times >/dev/null 2>"$scratch/err")
+guest run times
+check "times: a host file keeps its time, the manifest directory's are 0" \
+	eval 'status_is 0 && out_has "$(stat -c %Y /usr/bin/stat) /usr/bin/stat" && out_has "0 /app/g"'
+"$MONOS" rmi times >/dev/null
+
 # 4. tag, rmi.
 guest tag greet:v1 hello
 check "tag: status 0" status_is 0
