@@ -9,9 +9,11 @@
 # 2. Every key cli/manifest.c reads has its own section in the page.
 # 3. Bad manifests through the command: a refusal names file:line:key and
 #    exits 125; a missing -f file says so.
+# 4. examples/monos.yaml builds, and its image serves its page over HTTP.
 . "$(dirname "$0")/lib/common.bash"
 
 DOC=docs/manifest.md
+ROOT=$PWD
 export XDG_DATA_HOME=$scratch/xdg
 RUN_TIMEOUT=120
 
@@ -104,4 +106,24 @@ printf 'program: /no/such/program\n' >monos.yaml
 run "$MONOS" build
 check "build: a program that is not there is named" \
 	eval 'status_is 125 && err_matches "/no/such/program"'
+
+# 4. The example manifest: python3's http.server from an image.
+cd "$ROOT" || exit 1
+if [ -d /usr/lib/python3.11 ] && [ -x /usr/bin/python3 ]; then
+	run "$MONOS" build -f examples/monos.yaml -t www
+	check "examples/monos.yaml builds" status_is 0
+	port=$(free_port)
+	timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run -p "$port:8000" www >"$scratch/www.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 90); do
+		curl -s "http://127.0.0.1:$port/" >"$scratch/page" 2>/dev/null && break
+		sleep 1
+	done
+	check "examples/monos.yaml: the image serves examples/www/index.html" \
+		cmp -s "$scratch/page" examples/www/index.html
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+else
+	echo "ok examples/monos.yaml: skipped, Debian 12's python3.11 is not installed"
+fi
 finish
