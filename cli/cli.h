@@ -180,9 +180,8 @@ struct image_writer {
 	int fd;
 	uint64_t off;
 	uint32_t next_ino;
-	bool reproducible; /* owners 0:0 (monos build: one digest) */
-	bool zero_times;   /* times 0: the manifest directory's files, whose
-			    * times say where and when they were copied */
+	bool reproducible;	  /* owners 0:0 (monos build: one digest) */
+	bool zero_times;	  /* times 0 (monos build: the manifest dir's files) */
 	struct image_name *names; /* open-addressing hash table, name NULL: free */
 	size_t nnames, capnames;
 	char err[512]; /* why the last call failed */
@@ -675,8 +674,8 @@ enum manifest_health_kind { MANIFEST_HEALTH_NONE, MANIFEST_HEALTH_HTTP, MANIFEST
  * the model and the image's configuration; no run option uses it yet. */
 struct manifest_health {
 	enum manifest_health_kind kind;
-	char *path;	/* http: the request's path, "/..." */
-	unsigned port;	/* 1..65535 */
+	char *path;    /* http: the request's path, "/..." */
+	unsigned port; /* 1..65535 */
 	uint64_t interval_ms, timeout_ms;
 	unsigned retries;
 };
@@ -768,12 +767,12 @@ struct store_image {
 	char digest[STORE_DIGEST_LEN]; /* "sha256:HEX" of its configuration */
 	char rootfs[STORE_DIGEST_LEN]; /* "sha256:HEX" of its packed tree */
 	uint64_t rootfs_size;
-	char *exe;	     /* the ELF file the kernel maps (guest path) */
-	char **entry;	     /* argv before the args (the script chain's) */
+	char *exe;    /* the ELF file the kernel maps (guest path) */
+	char **entry; /* argv before the args (the script chain's) */
 	size_t nentry;
-	char **path_dirs;    /* directories the guest's PATH must list */
+	char **path_dirs; /* directories the guest's PATH must list */
 	size_t npath_dirs;
-	struct manifest m;   /* its configuration (no files) */
+	struct manifest m; /* its configuration (no files) */
 	char rootfs_path[4096];
 };
 
@@ -796,10 +795,10 @@ void store_image_free(struct store_image *img);
 
 /* What `monos run -f FILE` or `monos run IMAGE` runs. */
 struct store_run {
-	bool image;	    /* IMAGE: boot img's tree; else -f: pack as usual */
+	bool image; /* IMAGE: boot img's tree; else -f: pack as usual */
 	struct store_image img;
-	struct manifest m;  /* -f: the manifest */
-	char **argv;	    /* the program's argv (strings owned by img, m or the caller) */
+	struct manifest m; /* -f: the manifest */
+	char **argv;	   /* the program's argv (strings owned by img, m or the caller) */
 	int argc;
 };
 
@@ -810,15 +809,15 @@ struct store_run {
  * and point o->argv at the program's argv.  Returns 1 then, 0 for a plain
  * run (o untouched), -1 with `err`.  Call store_run_free() in every case.
  */
-int store_run_layer(int argc, char **argv, struct run_options *o, struct store_run *sr,
-		    char *err, size_t errlen);
+int store_run_layer(int argc, char **argv, struct run_options *o, struct store_run *sr, char *err,
+		    size_t errlen);
 /*
  * store_run_write - an image run's archives into `w` (at offset 0): the
  * image's tree, checked against its digest as it is copied, any --file
  * given, then the per-run archive.  0 or -errno with w->err.
  */
-int store_run_write(struct image_writer *w, const struct run_options *o,
-		    const struct store_run *sr, const char *cwd);
+int store_run_write(struct image_writer *w, const struct run_options *o, const struct store_run *sr,
+		    const char *cwd);
 void store_run_free(struct store_run *sr);
 
 /* main.c */

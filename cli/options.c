@@ -147,15 +147,14 @@ struct opt_def {
 };
 
 static const struct opt_def opt_defs[] = {
-	{ "memory", 'm', true, OPT_MEMORY },	{ "env", 'e', true, OPT_ENV },
-	{ "file", 0, true, OPT_FILE },		{ "accel", 0, true, OPT_ACCEL },
-	{ "machine", 0, true, OPT_MACHINE },	{ "net", 0, true, OPT_NET },
-	{ "publish", 'p', true, OPT_PUBLISH },	{ "ip", 0, true, OPT_IP },
-	{ "gateway", 0, true, OPT_GATEWAY },	{ "trace-syscalls", 0, false, OPT_TRACE },
-	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
-	{ "user", 'u', true, OPT_USER },	{ "disk", 0, true, OPT_DISK },
-	{ "seed", 0, true, OPT_SEED },
-	{ "volume", 0, true, OPT_VOLUME },
+	{ "memory", 'm', true, OPT_MEMORY },	 { "env", 'e', true, OPT_ENV },
+	{ "file", 0, true, OPT_FILE },		 { "accel", 0, true, OPT_ACCEL },
+	{ "machine", 0, true, OPT_MACHINE },	 { "net", 0, true, OPT_NET },
+	{ "publish", 'p', true, OPT_PUBLISH },	 { "ip", 0, true, OPT_IP },
+	{ "gateway", 0, true, OPT_GATEWAY },	 { "trace-syscalls", 0, false, OPT_TRACE },
+	{ "verbose", 'v', false, OPT_VERBOSE },	 { "help", 'h', false, OPT_HELP },
+	{ "user", 'u', true, OPT_USER },	 { "disk", 0, true, OPT_DISK },
+	{ "seed", 0, true, OPT_SEED },		 { "volume", 0, true, OPT_VOLUME },
 	{ "manifest", 'f', true, OPT_MANIFEST },
 };
 

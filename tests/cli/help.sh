@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib/common.bash"
 
 # Every option cli/options.c accepts; keep in step with it.
-FLAGS=(-m --memory -e --env --file --accel --trace-syscalls -v --verbose -h --help)
+FLAGS=(-m --memory -e --env --file --accel --trace-syscalls -v --verbose -h --help -f --manifest)
 
 for cmd in "--help" "run --help"; do
 	# shellcheck disable=SC2086 # $cmd is two words on purpose
