@@ -14,6 +14,7 @@
 #include "../../cli/image_names.c"
 #include "../../cli/manifest.c"
 #include "../../cli/manifest_json.c"
+#include "../../cli/manifest_run.c"
 #include "../../cli/msg.c"
 #include "../../cli/options.c"
 #include "../../cli/volume.c"

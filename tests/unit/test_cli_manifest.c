@@ -1,5 +1,5 @@
 /*
- * Unit tests of the manifest reader (cli/manifest.c, manifest_json.c): a
+ * Unit tests of the manifest reader (cli/manifest*.c): a
  * full manifest read into the model, its canonical JSON read back to the
  * same model, and bad inputs, each refused with "FILE:LINE: KEY: reason"
  * (unknown keys, wrong types, a missing program, ports out of range, paths
@@ -11,6 +11,7 @@
 #include "../../cli/image_names.c"
 #include "../../cli/manifest.c"
 #include "../../cli/manifest_json.c"
+#include "../../cli/manifest_run.c"
 #include "../../cli/msg.c"
 #include "../../cli/options.c"
 #include "../../cli/volume.c"
