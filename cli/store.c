@@ -271,7 +271,8 @@ int store_list_images(char ***out, size_t *n)
 			++*n;
 	}
 	closedir(d);
-	qsort(*out, *n, sizeof(char *), tag_cmp);
+	if (*n > 1) /* qsort's array may not be NULL, even empty */
+		qsort(*out, *n, sizeof(char *), tag_cmp);
 	return 0;
 }
 

@@ -138,7 +138,8 @@ static int pack_inputs(struct build *b)
 	if (!argv)
 		return msg_error("out of memory"), -1;
 	argv[0] = b->m.program;
-	memcpy(argv + 1, b->m.args, b->m.nargs * sizeof(char *));
+	for (size_t i = 0; i < b->m.nargs; i++)
+		argv[i + 1] = b->m.args[i];
 	rc = program_check(argv, (int)b->m.nargs + 1, &b->prog, msg, sizeof(msg));
 	free(argv);
 	if (rc)

@@ -35,11 +35,10 @@ static int make_argv(struct store_run *sr, char *const *head, size_t n, char **a
 
 	if (!(sr->argv = calloc(total + 1, sizeof(char *))))
 		return -1;
-	memcpy(sr->argv, head, n * sizeof(char *));
-	if (nargs > 0)
-		memcpy(sr->argv + n, args, nargs * sizeof(char *));
-	else
-		memcpy(sr->argv + n, m->args, m->nargs * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		sr->argv[i] = head[i];
+	for (size_t i = 0; i < total - n; i++) /* memcpy may not take NULL, even for 0 */
+		sr->argv[n + i] = nargs > 0 ? args[i] : m->args[i];
 	sr->argc = (int)total;
 	return 0;
 }
