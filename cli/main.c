@@ -1,6 +1,7 @@
 /*
- * The `monos` command: dispatch to a subcommand.  Today there is `run`;
- * build, ps, stop and logs come later (design.md).
+ * The `monos` command: dispatch to a subcommand: run, volume, and the image
+ * store's build, images, inspect, rmi, tag, save and load (store*.c); ps,
+ * stop and logs come later (design.md).
  */
 #include <fcntl.h>
 #include <stdio.h>
