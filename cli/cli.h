@@ -20,9 +20,9 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <monos/channel.h>
@@ -122,6 +122,7 @@ struct run_options {
 	bool help;		      /* --help was given: print run help, run nothing */
 	char **argv; /* PROGRAM and its arguments (points into the caller's argv) */
 	int argc;
+	char *manifest; /* -f FILE: the manifest (manifest.c), or NULL */
 };
 
 #define OPTIONS_DEFAULT_MEMORY (256ull << 20)
@@ -138,6 +139,23 @@ struct run_options {
  */
 int options_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen,
 		      char *(*getenv_fn)(const char *));
+/* options_init - `o` empty, with the defaults (what parsing starts from). */
+void options_init(struct run_options *o);
+/*
+ * options_parse_args - options_parse_run() onto an `o` that already holds
+ * values (a manifest's, applied with options_set): scalars given here
+ * replace them, lists grow.  PROGRAM may be missing when -f was given.
+ */
+int options_parse_args(int argc, char **argv, struct run_options *o, char *err, size_t errlen,
+		       char *(*getenv_fn)(const char *));
+/*
+ * options_set - apply the option --`name` (its long name, one that takes a
+ * value) with `value`, as the command line would: 0, or -EINVAL with the
+ * reason in `err`.  The manifest (manifest.c) sets its keys through it, so
+ * a key and its flag are checked by the same code.
+ */
+int options_set(struct run_options *o, const char *name, const char *value, char *err,
+		size_t errlen);
 /* options_free - release what options_parse_run() allocated in `o`. */
 void options_free(struct run_options *o);
 
@@ -277,6 +295,8 @@ struct image_writer {
 	int fd;
 	uint64_t off;
 	uint32_t next_ino;
+	bool reproducible;	  /* owners 0:0 (monos build: one digest) */
+	bool zero_times;	  /* times 0 (monos build: the manifest dir's files) */
 	struct image_name *names; /* open-addressing hash table, name NULL: free */
 	size_t nnames, capnames;
 	/* Optional: true for a host file or tree the guest has at the same
@@ -903,6 +923,160 @@ int cmd_inspect_stats(int argc, char **argv);
  * number, or -1. */
 int cmd_ctl_signo(const char *s);
 extern const char cmd_instances_help[];
+
+/* manifest.c */
+
+enum manifest_health_kind { MANIFEST_HEALTH_NONE, MANIFEST_HEALTH_HTTP, MANIFEST_HEALTH_TCP };
+
+/* The health check (contract 23: the in-guest agent runs it).  Stored in
+ * the model and the image's configuration; no run option uses it yet. */
+struct manifest_health {
+	enum manifest_health_kind kind;
+	char *path;    /* http: the request's path, "/..." */
+	unsigned port; /* 1..65535 */
+	uint64_t interval_ms, timeout_ms;
+	unsigned retries;
+};
+
+/*
+ * The model of a monos.yaml (docs/manifest.md), every value checked.  Lists
+ * keep the file's order; env is sorted by name (the serialized form is
+ * canonical).  Host paths are absolute (a relative one is resolved against
+ * the manifest's directory).
+ */
+struct manifest {
+	char *program;
+	char **args;
+	size_t nargs;
+	char **env; /* "NAME=VALUE" */
+	size_t nenv;
+	char **files; /* "HOST:GUEST", both absolute */
+	size_t nfiles;
+	char *memory, *machine;	  /* as written (checked); NULL: not set */
+	char *net, *ip, *gateway; /* network: "user"/"tap:NAME"/"none", address, gateway */
+	char **ports;
+	size_t nports;
+	char **volumes; /* "SRC:DIR[:ro]", a path SRC absolute */
+	size_t nvolumes;
+	struct manifest_health health;
+	char *restart; /* "no", "on-failure", "on-failure:N", "always"; NULL: not set */
+	char *dir;     /* the manifest's directory (absolute), where relative paths start */
+};
+
+#define MANIFEST_MAX_SIZE (1u << 20) /* bytes of a monos.yaml */
+
+/*
+ * manifest_parse - read the YAML `text` (`len` bytes) of the manifest named
+ * `name` (for messages), whose relative host paths are taken against the
+ * directory `dir`, into the zeroed `m`.  Returns 0, or -EINVAL (-ENOMEM)
+ * with one line in `err`: "NAME:LINE: KEY: reason".  Pure but for
+ * allocation: no file is opened (fuzzable).  The caller MUST call
+ * manifest_free() on success or failure.
+ */
+int manifest_parse(const char *text, size_t len, const char *name, const char *dir,
+		   struct manifest *m, char *err, size_t errlen);
+/* manifest_load - manifest_parse() of the file `path`: 0 or -errno, `err`. */
+int manifest_load(const char *path, struct manifest *m, char *err, size_t errlen);
+/*
+ * manifest_apply - set `m`'s keys in `o` through options_set (the flags'
+ * own checks), lists appended: the manifest's layer of contract 22, below
+ * the command line's.  0, or -EINVAL with `err` naming the key.
+ */
+int manifest_apply(const struct manifest *m, struct run_options *o, char *err, size_t errlen);
+/* manifest_json - the run settings of `m` (all but files) as canonical
+ * JSON, one line, malloc'd; NULL when out of memory.  manifest_parse reads
+ * it back. */
+char *manifest_json(const struct manifest *m);
+/* manifest_from_node - the same from an already parsed YAML (or JSON)
+ * mapping `root` (store.c reads an image's configuration so). */
+struct yaml_node;
+struct yaml_tree;
+struct yaml_error;
+int manifest_from_node(const struct yaml_node *root, const char *name, const char *dir,
+		       struct manifest *m, char *err, size_t errlen);
+/* manifest_yaml_parse - yaml_parse() with malloc and the default limits. */
+int manifest_yaml_parse(const char *text, size_t len, struct yaml_tree *tree,
+			struct yaml_error *err);
+/* manifest_free - release what manifest_parse put in `m`. */
+void manifest_free(struct manifest *m);
+
+/* manifest_json.c: JSON text out, for manifest_json and store.c. */
+/* manifest_json_string - `s` as a JSON string (quoted, escaped). */
+void manifest_json_string(FILE *f, const char *s);
+/* manifest_json_list - `n` strings as a JSON array. */
+void manifest_json_list(FILE *f, char *const *v, size_t n);
+
+/* store.c */
+
+/* `monos build`, `images`, `inspect`, `rmi`, `tag`, `save`, `load`: see store.c. */
+int store_build_main(int argc, char **argv);
+int store_images_main(int argc, char **argv);
+int store_inspect_main(int argc, char **argv);
+int store_rmi_main(int argc, char **argv);
+int store_tag_main(int argc, char **argv);
+int store_save_main(int argc, char **argv);
+int store_load_main(int argc, char **argv);
+extern const char store_help[];
+
+#define STORE_DIGEST_LEN 72 /* "sha256:" + 64 hex digits + NUL */
+
+/* An image found in the store, ready to run. */
+struct store_image {
+	char digest[STORE_DIGEST_LEN]; /* "sha256:HEX" of its configuration */
+	char rootfs[STORE_DIGEST_LEN]; /* "sha256:HEX" of its packed tree */
+	uint64_t rootfs_size;
+	char *exe;    /* the ELF file the kernel maps (guest path) */
+	char **entry; /* argv before the args (the script chain's) */
+	size_t nentry;
+	char **path_dirs; /* directories the guest's PATH must list */
+	size_t npath_dirs;
+	struct manifest m; /* its configuration (no files) */
+	char rootfs_path[4096];
+};
+
+/*
+ * store_find - the image `ref` (NAME[:TAG], sha256:HEX or a prefix of
+ * HEX of at least 6 digits) into `img`: 1 when found, 0 when the store has
+ * no such image (or no store), -1 with `err` when it is damaged (its
+ * configuration's digest is wrong or it cannot be read).
+ */
+int store_find(const char *ref, struct store_image *img, char *err, size_t errlen);
+/*
+ * store_copy_rootfs - copy the image's packed tree to `fd`, checking its
+ * size and sha256 against the configuration's as it goes: 0, or -1 with
+ * `err` (a corrupt or truncated image is never booted).
+ */
+int store_copy_rootfs(const struct store_image *img, int fd, char *err, size_t errlen);
+void store_image_free(struct store_image *img);
+
+/* store_run.c */
+
+/* What `monos run -f FILE` or `monos run IMAGE` runs. */
+struct store_run {
+	bool image; /* IMAGE: boot img's tree; else -f: pack as usual */
+	struct store_image img;
+	struct manifest m; /* -f: the manifest */
+	char **argv;	   /* the program's argv (strings owned by img, m or the caller) */
+	int argc;
+};
+
+/*
+ * store_run_layer - after options_parse_run() of `argc`/`argv` into `o`:
+ * when -f names a manifest, or PROGRAM names an image of the store, rebuild
+ * `o` as defaults < manifest (or the image's configuration) < command line
+ * and point o->argv at the program's argv.  Returns 1 then, 0 for a plain
+ * run (o untouched), -1 with `err`.  Call store_run_free() in every case.
+ */
+int store_run_layer(int argc, char **argv, struct run_options *o, struct store_run *sr, char *err,
+		    size_t errlen);
+/*
+ * store_run_write - an image run's archives into `w` (at offset 0): the
+ * image's tree, checked against its digest as it is copied, any --file
+ * given, then the per-run archive.  0 or -errno with w->err.
+ */
+int store_run_write(struct image_writer *w, const struct run_options *o, const struct store_run *sr,
+		    const char *cwd);
+void store_run_free(struct store_run *sr);
 
 /* main.c */
 

@@ -2,7 +2,8 @@
 # shares with the kernel (ELF checks, cpio headers, size parsing, errno
 # names), all compiled with the host compiler into $(BUILD)/cli/.
 CLI_SRCS := $(wildcard cli/*.c)
-CLI_LIB_SRCS := kernel/lib/elf.c kernel/lib/cpio.c kernel/lib/cmdline.c kernel/lib/errno.c
+CLI_LIB_SRCS := kernel/lib/elf.c kernel/lib/cpio.c kernel/lib/cmdline.c kernel/lib/errno.c \
+	kernel/lib/fmt.c kernel/lib/yaml.c kernel/lib/yaml_scalar.c kernel/lib/yaml_node.c kernel/lib/sha256.c
 CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS)) \
 	$(patsubst kernel/lib/%.c,$(BUILD)/cli/lib/%.o,$(CLI_LIB_SRCS))
 CLI_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_cli_*.c))

@@ -105,6 +105,10 @@ static int emit_header(struct image_writer *w, const char *name, const struct st
 	e.nlink = S_ISDIR(st->st_mode) ? 2 : 1;
 	e.ino = w->next_ino++;
 	e.mtime = st->st_mtime;
+	if (w->reproducible)
+		e.uid = e.gid = 0;
+	if (w->zero_times)
+		e.mtime = 0;
 	e.size = size;
 	if (cpio_header(hdr, &e, namesize) != CPIO_HEADER_SIZE)
 		return image_fail(w, -EFBIG, "%s: too large for a cpio archive", name);

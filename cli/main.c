@@ -1,9 +1,11 @@
 /*
- * The `monos` command: dispatch to a subcommand: run, volume, and the
- * instance commands of detached runs (cmd_*.c).
+ * The `monos` command: dispatch to a subcommand: run, volume, the instance
+ * commands of detached runs (cmd_*.c), and the image store's build, images,
+ * inspect, rmi, tag, save and load (store*.c).
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +23,15 @@ const char main_help[] =
 	"Commands:\n"
 	"  run [OPTIONS] PROGRAM [ARGS...]   boot PROGRAM in a new instance and relay\n"
 	"                                    its input, output and exit status\n"
+	"  run [OPTIONS] IMAGE [ARGS...]     boot an image of the store\n"
+	"  run [OPTIONS] -f monos.yaml       boot what a manifest describes\n"
+	"  build [-f FILE] [-t NAME[:TAG]]   pack a manifest into an image of the store\n"
+	"  images                            list the images of the store\n"
+	"  inspect IMAGE...                  show images (or instances) as JSON\n"
+	"  rmi IMAGE...                      remove images (or tags)\n"
+	"  tag IMAGE NAME[:TAG]              name an image\n"
+	"  save IMAGE... -o FILE             write images to a tar archive\n"
+	"  load -i FILE                      read images from such an archive\n"
 	"  volume COMMAND                    named ext4 volumes: create, ls, inspect, rm\n"
 	"  create, start, ps, logs, stop, kill, wait, rm, inspect, stats\n"
 	"                                    instances started with 'run -d' (see\n"
@@ -32,12 +43,43 @@ const char main_help[] =
 	"      --version    show the version and protocol versions\n"
 	"\n";
 
+/* The image store's commands (store*.c). */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} store_cmds[] = {
+	{ "build", store_build_main },	   { "images", store_images_main },
+	{ "inspect", store_inspect_main }, { "rmi", store_rmi_main },
+	{ "tag", store_tag_main },	   { "save", store_save_main },
+	{ "load", store_load_main },
+};
+
+static bool store_cmd(const char *name)
+{
+	for (size_t i = 0; i < sizeof(store_cmds) / sizeof(store_cmds[0]); i++)
+		if (!strcmp(name, store_cmds[i].name))
+			return true;
+	return false;
+}
+
 /* Make sure fds 0-2 are open, so no file of ours lands on them. */
 static void ensure_std_fds(void)
 {
 	for (int fd = 0; fd <= 2; fd++)
 		if (fcntl(fd, F_GETFD) < 0)
 			open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+}
+
+/* inspect: instances (docker's order: containers first) when the first name
+ * is one, else images. */
+static int inspect_main(int argc, char **argv)
+{
+	struct state_record *r = malloc(sizeof(*r));
+	char err[512];
+	bool instance = r && argc > 0 && state_find(argv[0], r, err, sizeof(err)) == 0;
+
+	free(r);
+	return instance ? cmd_inspect_main(argc, argv) : store_inspect_main(argc, argv);
 }
 
 /* The instance commands (cmd_*.c): each takes the arguments after it. */
@@ -53,7 +95,7 @@ static const struct {
 	{ "kill", cmd_ctl_kill },
 	{ "wait", cmd_ctl_wait },
 	{ "rm", cmd_ctl_rm },
-	{ "inspect", cmd_inspect_main },
+	{ "inspect", inspect_main },
 	{ "stats", cmd_inspect_stats },
 	{ "create", run_create_main },
 	{ "start", cmd_ctl_start },
@@ -71,15 +113,22 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(main_cmds) / sizeof(main_cmds[0]); i++)
 		if (!strcmp(cmd, main_cmds[i].name))
 			return main_cmds[i].fn(argc - 2, argv + 2);
+	for (size_t i = 0; i < sizeof(store_cmds) / sizeof(store_cmds[0]); i++)
+		if (strcmp(cmd, store_cmds[i].name) == 0)
+			return store_cmds[i].fn(argc - 2, argv + 2);
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "run"))
 			fputs(options_run_help, stdout);
 		else if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "volume"))
 			fputs(volume_help, stdout);
+		else if (argc > 2 && !strcmp(cmd, "help") && store_cmd(argv[2]) &&
+			 strcmp(argv[2], "inspect"))
+			fputs(store_help, stdout);
 		else if (argc > 2 && !strcmp(cmd, "help"))
-			fputs(cmd_instances_help, stdout);
+			printf("%s%s", cmd_instances_help,
+			       strcmp(argv[2], "inspect") ? "" : store_help);
 		else /* every flag, once */
-			printf("%s%s\n%s", main_help, options_run_help, cmd_instances_help);
+			printf("%s%s\n%s%s", main_help, options_run_help, cmd_instances_help, store_help);
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0) {

@@ -19,14 +19,16 @@
 #include "cli.h"
 
 const char options_run_help[] =
-	"Usage: monos run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	"Usage: monos run [OPTIONS] [--] PROGRAM|IMAGE [ARGS...]\n"
+	"       monos run [OPTIONS] -f monos.yaml [--] [ARGS...]\n"
 	"\n"
 	"Boot PROGRAM, a Linux x86-64 executable (static, or dynamic: its interpreter and\n"
 	"libraries are packed with it) or a '#!' script (run by its interpreter, packed\n"
 	"with its libraries; for '#!/usr/bin/env CMD', CMD as found on PATH), in its own\n"
 	"monos virtual machine and relay its stdin, stdout, stderr and exit status.\n"
 	"PROGRAM without a '/' is looked up on PATH.  Option parsing stops at PROGRAM:\n"
-	"what follows is its ARGS.\n"
+	"what follows is its ARGS.  IMAGE, a name without '/' that the image store holds\n"
+	"('monos images'), runs that image with these flags over its configuration.\n"
 	"\n"
 	"Options:\n"
 	"  -m, --memory SIZE      memory of the instance (default 256M); SIZE is bytes or\n"
@@ -96,6 +98,10 @@ const char options_run_help[] =
 	"                         asks the network's DHCP server, and the program\n"
 	"                         starts once the lease is taken\n"
 	"      --gateway ADDR     the guest's IPv4 default route (default 10.0.2.2)\n"
+	"  -f, --manifest FILE    take the program, its arguments and the settings from\n"
+	"                         the manifest FILE (monos.yaml: docs/manifest.md); the\n"
+	"                         flags given here override its keys, add to its lists\n"
+	"                         (-e, --file, -p, --volume), and ARGS replace its args\n"
 	"  -u, --user USER[:GROUP]\n"
 	"                         run the program as USER and GROUP (names or numbers),\n"
 	"                         as docker does: names are looked up in the image's\n"
@@ -150,7 +156,8 @@ enum opt_id {
 	OPT_NAME,
 	OPT_RESTART,
 	OPT_VERBOSE,
-	OPT_HELP
+	OPT_HELP,
+	OPT_MANIFEST
 };
 
 struct opt_def {
@@ -172,6 +179,7 @@ static const struct opt_def opt_defs[] = {
 	{ "rootfs", 0, true, OPT_ROOTFS },
 	{ "detach", 'd', false, OPT_DETACH },	{ "name", 0, true, OPT_NAME },
 	{ "restart", 0, true, OPT_RESTART },
+	{ "manifest", 'f', true, OPT_MANIFEST },
 };
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -673,6 +681,11 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 	case OPT_HELP:
 		o->help = true;
 		return 0;
+	case OPT_MANIFEST:
+		free(o->manifest);
+		if (!(o->manifest = strdup(v)))
+			return fail(err, errlen, "out of memory");
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -742,13 +755,28 @@ static int parse_short(int argc, char **argv, int *i, struct run_options *o, cha
 	return 0;
 }
 
-int options_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen,
-		      char *(*getenv_fn)(const char *))
+void options_init(struct run_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->memory = OPTIONS_DEFAULT_MEMORY;
+}
+
+int options_set(struct run_options *o, const char *name, const char *value, char *err,
+		size_t errlen)
+{
+	const struct opt_def *d = find_long(name, strlen(name));
+
+	err[0] = '\0';
+	if (!d || !d->has_arg)
+		return fail(err, errlen, "unknown option --%s", name);
+	return apply(o, d->id, value, err, errlen, getenv);
+}
+
+int options_parse_args(int argc, char **argv, struct run_options *o, char *err, size_t errlen,
+		       char *(*getenv_fn)(const char *))
 {
 	int i, rc = 0;
 
-	memset(o, 0, sizeof(*o));
-	o->memory = OPTIONS_DEFAULT_MEMORY;
 	err[0] = '\0';
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -770,11 +798,18 @@ int options_parse_run(int argc, char **argv, struct run_options *o, char *err, s
 		return 0;
 	if ((rc = check_net(o, err, errlen)) < 0)
 		return rc;
-	if (i >= argc)
+	if (i >= argc && !o->manifest)
 		return fail(err, errlen, "no PROGRAM given");
 	o->argv = argv + i;
 	o->argc = argc - i;
 	return 0;
+}
+
+int options_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen,
+		      char *(*getenv_fn)(const char *))
+{
+	options_init(o);
+	return options_parse_args(argc, argv, o, err, errlen, getenv_fn);
 }
 
 void options_free(struct run_options *o)
@@ -812,5 +847,6 @@ void options_free(struct run_options *o)
 	free(o->user_home);
 	free(o->volumes);
 	free(o->name);
+	free(o->manifest);
 	memset(o, 0, sizeof(*o));
 }

@@ -22,6 +22,9 @@
 #define RUN_KERNEL_NAME "monos-kernel"
 #define RUN_IMAGE_NAME	"image.cpio"
 
+/* An image of the store being run (store_run.c), or NULL. */
+static const struct store_run *run_image;
+
 /* The temporary files, for the exit and signal cleanups ("" when none). */
 static char tmp_dir[PATH_MAX], tmp_image[PATH_MAX + sizeof(RUN_IMAGE_NAME) + 1];
 
@@ -113,6 +116,10 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 		msg_error("cannot read the current directory: %s", strerror(errno));
 		return -1;
 	}
+	if (run_image) {
+		rc = store_run_write(w, o, run_image, cwd);
+		goto out;
+	}
 	rc = pack_write(w, k);
 	if (!rc)
 		rc = share_pack_links(w, o);
@@ -133,8 +140,9 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 					  k->path_dirs[i]);
 		rc = rundata_write(w, &ri);
 	}
+out:
 	if (rc < 0)
-		msg_error("cannot pack the image: %s", w->err);
+		msg_error("%s%s", run_image ? "" : "cannot pack the image: ", w->err);
 	free(cwd);
 	return rc < 0 ? -1 : 0;
 }
@@ -372,14 +380,16 @@ int run_job_prepare(struct run_job *j, struct run_options *o)
 		msg_error("%s", err);
 	else if ((rc = share_prepare(o, o->machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
 		msg_error("%s", err);
+	else if (run_image)
+		rc = 0; /* packed already */
 	else if ((rc = program_check(o->argv, o->argc, &j->prog, err, sizeof(err))))
 		msg_error("%s", err);
 	else if ((rc = pack_program(&j->pk, &j->prog, o->argv[0], o->verbose)))
 		msg_error("%s", j->pk.err);
-	for (size_t i = 0; !rc && i < o->nfiles; i++)
+	for (size_t i = 0; !rc && !run_image && i < o->nfiles; i++)
 		if ((rc = pack_scan(&j->pk, o->files[i].host)))
 			msg_error("%s", j->pk.err);
-	if (!rc && (rc = pack_finish(&j->pk)))
+	if (!rc && !run_image && (rc = pack_finish(&j->pk)))
 		msg_error("%s", j->pk.err);
 	if (!rc && find_machine(j) < 0)
 		rc = CLI_EXIT_ERROR;
@@ -406,7 +416,8 @@ static int run_or_create(int argc, char **argv, bool create)
 {
 	struct run_options o;
 	struct run_job j;
-	char err[512];
+	struct store_run sr = { 0 };
+	char err[1024];
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN); /* EPIPE on stdout is handled, not fatal */
@@ -420,14 +431,18 @@ static int run_or_create(int argc, char **argv, bool create)
 		options_free(&o);
 		return 0;
 	}
+	if ((rc = store_run_layer(argc, argv, &o, &sr, err, sizeof(err))) < 0) {
+		msg_error("%s", err);
+		rc = CLI_EXIT_ERROR;
+		goto out;
+	}
+	run_image = sr.image ? &sr : NULL;
 	o.detach |= create;
 	if (!o.detach && (o.name || o.restart != OPTIONS_RESTART_NO)) {
 		msg_error("%s needs -d (a detached instance) (see 'monos run --help')",
 			  o.name ? "--name" : "--restart");
-		options_free(&o);
-		return CLI_EXIT_ERROR;
-	}
-	if (o.detach) {
+		rc = CLI_EXIT_ERROR;
+	} else if (o.detach) {
 		rc = monitor_detach(&o, create);
 	} else {
 		rc = run_job_prepare(&j, &o);
@@ -436,6 +451,8 @@ static int run_or_create(int argc, char **argv, bool create)
 		cleanup_tmp();
 		run_job_free(&j);
 	}
+out:
+	store_run_free(&sr);
 	options_free(&o);
 	return rc;
 }

@@ -6,7 +6,7 @@
 
 # Every option cli/options.c accepts; keep in step with it.
 FLAGS=(-m --memory -e --env --file --accel --trace-syscalls -v --volume --rootfs --verbose -h --help
-	-d --detach --name --restart)
+	-d --detach --name --restart -f --manifest)
 
 for cmd in "--help" "run --help"; do
 	# shellcheck disable=SC2086 # $cmd is two words on purpose
