@@ -46,7 +46,7 @@ ms() {
 	done | bench_stats | awk '{ printf "%.0f (%.0f-%.0f)", $1 / 1000, $2 / 1000, $3 / 1000 }'
 }
 
-echo "## 16. Image builds"
+echo "## 17. Image builds"
 echo
 echo "\`bash bench/build.sh $ROUNDS\`: $ROUNDS rounds each, median (min-max) wall milliseconds."
 echo "A build starts from an empty store; a run is command to exit."

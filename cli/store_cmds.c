@@ -77,7 +77,7 @@ static int inspect_one(const char *ref, const struct store_tags *t, bool first)
 		if (rc)
 			msg_error("%s", err);
 		else
-			msg_error("inspect: no such image: %s", ref);
+			msg_error("inspect: no such image or instance: %s", ref);
 		return -1;
 	}
 	if (store_config_text(digest, &text, &len, err, sizeof(err)))

@@ -74,7 +74,7 @@ assert d["name"] == "web" and d["args"][1:] == ["8080"], d
 assert d["ports"] == ["127.0.0.1:%s->8080/tcp" % sys.argv[2]], d
 assert d["addresses"] == ["10.0.2.15/24"] and d["started"].endswith("Z"), d' "$scratch/out" "$hport"
 run "$MONOS" inspect nosuch
-check "inspect of an unknown name fails" err_matches "no such instance: nosuch"
+check "inspect of an unknown name fails" err_matches "no such image or instance: nosuch"
 
 # --- kill, stop -t, wait, rm -----------------------------------------------
 run "$MONOS" kill -s TERM web

@@ -46,7 +46,7 @@ assert c[\"config\"][\"env\"] == {\"WHO\": \"manifest\"} and c[\"config\"][\"res
 assert c[\"rootfs_size\"] == i[\"Size\"] > 0 and c[\"exe\"].endswith(\"sh\")
 " "$scratch/out" "$digest"'
 guest inspect nosuch
-check "inspect: an unknown image is an error" eval 'status_is 125 && err_matches "no such image: nosuch"'
+check "inspect: an unknown image is an error" eval 'status_is 125 && err_matches "no such image or instance: nosuch"'
 
 # 2. run IMAGE, with overrides; run -f.
 guest run greet:v1

@@ -19,7 +19,7 @@ for c in logs stop kill wait rm inspect start "stats --raw"; do
 	# shellcheck disable=SC2086
 	run "$MONOS" $c nosuch
 	check "$c of an unknown name: 125" status_is 125
-	check "$c of an unknown name: says so" err_matches "no such instance: nosuch"
+	check "$c of an unknown name: says so" err_matches "no such (instance|image or instance): nosuch"
 done
 for c in "ps -x" "logs --tail x a" "stop -t x a" "kill -s NOSIG a" "rm -x a" "stats --bogus"; do
 	# shellcheck disable=SC2086
