@@ -33,6 +33,9 @@
 
 /* Print "monos: <message>\n" on stderr as one write.  Any caller. */
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Put a one-line reason in `err` (`errlen` bytes) and return -EINVAL: the
+ * parsers' way to fail. */
+int msg_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Write all `len` bytes to `fd`, retrying on EINTR and partial writes.
  * Returns 0, or -errno (-EPIPE when the reader has gone). */
@@ -70,6 +73,15 @@ struct options_disk {
 
 #define OPTIONS_MAX_DISKS 16 /* vda..vdp, the kernel's BLK_MAX_DEVICES */
 
+/* The management flags (cli/agent.c); NULL: not given. */
+struct agent_options {
+	char *api;			    /* --api [IP:]PORT */
+	char *token_file;		    /* --api-token-file FILE */
+	char *health;			    /* --health tcp:PORT | http://:PORT/PATH */
+	char *interval, *timeout, *retries; /* --health-interval/-timeout/-retries */
+	char *token;			    /* the token read by agent_prepare */
+};
+
 struct run_options {
 	uint64_t memory; /* bytes */
 	char **env;	 /* "K=V" strings, in command-line order */
@@ -81,16 +93,17 @@ struct run_options {
 	enum options_accel accel;
 	enum options_net net;
 	enum options_machine machine;
-	bool net_given;	 /* --net was on the command line (else -p picks user) */
-	char *tap;	 /* --net tap:NAME: NAME */
-	char *publish;	 /* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
-	char *ip;	 /* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
-	char *gateway;	 /* --gateway: an IPv4 address, checked; NULL: the default */
-	char *user;	 /* -u: "USER[:GROUP]" as given; NULL: root */
-	char *user_ids;	 /* -u resolved by run_main (user.c): "UID:GID[:G,...]" */
-	char *user_home; /* -u resolved: the HOME it gets */
-	char *volumes;	 /* the per-run "volumes" entry (bootinfo.h), made by
+	bool net_given;		    /* --net was on the command line (else -p picks user) */
+	char *tap;		    /* --net tap:NAME: NAME */
+	char *publish;		    /* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
+	char *ip;		    /* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
+	char *gateway;		    /* --gateway: an IPv4 address, checked; NULL: the default */
+	char *user;		    /* -u: "USER[:GROUP]" as given; NULL: root */
+	char *user_ids;		    /* -u resolved by run_main (user.c): "UID:GID[:G,...]" */
+	char *user_home;	    /* -u resolved: the HOME it gets */
+	char *volumes;		    /* the per-run "volumes" entry (bootinfo.h), made by
 			  * disk_prepare; NULL: no --volume */
+	struct agent_options agent; /* --api, --health...: the in-guest agent */
 	bool trace;
 	bool verbose;
 	bool help;   /* --help was given: print run help, run nothing */
@@ -117,6 +130,24 @@ void options_free(struct run_options *o);
 
 /* The text of `monos run --help`. */
 extern const char options_run_help[];
+
+/* agent.c: the in-guest management agent's flags and packing. */
+
+/* agent_option - record `--FLAG V` (FLAG one of api, api-token-file,
+ * health, health-interval, health-timeout, health-retries), checked: 0, or
+ * -EINVAL with the reason in `err`. */
+int agent_option(struct run_options *o, const char *flag, const char *v, char *err, size_t errlen);
+/* agent_prepare - after parsing: the token for --api (the file, else
+ * $MONOS_API_TOKEN via `getenv_fn`; without one a warning says the API
+ * does not start, and --api is dropped).  0, or -EINVAL with `err`. */
+int agent_prepare(struct run_options *o, char *err, size_t errlen,
+		  char *(*getenv_fn)(const char *));
+/* agent_write - when --api or --health is given: the agent, its arguments
+ * and the token as one more archive after the per-run one.  0, or -errno
+ * with `err`. */
+struct image_writer;
+int agent_write(struct image_writer *w, const struct run_options *o, char *err, size_t errlen);
+void agent_options_free(struct agent_options *a);
 
 /* volume.c */
 

@@ -92,6 +92,16 @@ const char options_run_help[] =
 	"                         --file packs them); a user number not found there runs\n"
 	"                         with group 0.  Default: root\n"
 	"      --trace-syscalls   print every system call of the program on stderr\n"
+	"      --api [IP:]PORT    serve the management API (docs/agent.md) in the guest\n"
+	"                         on PORT (all addresses unless IP), with the token of\n"
+	"                         --api-token-file FILE or $MONOS_API_TOKEN; without a\n"
+	"                         token it does not start.  Publish it with -p\n"
+	"      --health tcp:PORT|http://:PORT/PATH\n"
+	"                         check the program's health from inside the guest:\n"
+	"                         starting, healthy, unhealthy (in the API, /healthz)\n"
+	"      --health-interval S, --health-timeout S, --health-retries N\n"
+	"                         every S seconds (10), at most S seconds each (3),\n"
+	"                         unhealthy after N failures in a row (3)\n"
 	"  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -129,7 +139,14 @@ enum opt_id {
 	OPT_USER,
 	OPT_TRACE,
 	OPT_VERBOSE,
-	OPT_HELP
+	OPT_HELP,
+	/* The in-guest agent's (cli/agent.c) */
+	OPT_API,
+	OPT_API_TOKEN_FILE,
+	OPT_HEALTH,
+	OPT_HEALTH_INTERVAL,
+	OPT_HEALTH_TIMEOUT,
+	OPT_HEALTH_RETRIES
 };
 
 struct opt_def {
@@ -140,31 +157,34 @@ struct opt_def {
 };
 
 static const struct opt_def opt_defs[] = {
-	{ "memory", 'm', true, OPT_MEMORY },	{ "env", 'e', true, OPT_ENV },
-	{ "file", 0, true, OPT_FILE },		{ "accel", 0, true, OPT_ACCEL },
-	{ "machine", 0, true, OPT_MACHINE },	{ "net", 0, true, OPT_NET },
-	{ "publish", 'p', true, OPT_PUBLISH },	{ "ip", 0, true, OPT_IP },
-	{ "gateway", 0, true, OPT_GATEWAY },	{ "trace-syscalls", 0, false, OPT_TRACE },
-	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
-	{ "user", 'u', true, OPT_USER },	{ "disk", 0, true, OPT_DISK },
+	{ "memory", 'm', true, OPT_MEMORY },
+	{ "env", 'e', true, OPT_ENV },
+	{ "file", 0, true, OPT_FILE },
+	{ "accel", 0, true, OPT_ACCEL },
+	{ "machine", 0, true, OPT_MACHINE },
+	{ "net", 0, true, OPT_NET },
+	{ "publish", 'p', true, OPT_PUBLISH },
+	{ "ip", 0, true, OPT_IP },
+	{ "gateway", 0, true, OPT_GATEWAY },
+	{ "trace-syscalls", 0, false, OPT_TRACE },
+	{ "verbose", 'v', false, OPT_VERBOSE },
+	{ "help", 'h', false, OPT_HELP },
+	{ "user", 'u', true, OPT_USER },
+	{ "disk", 0, true, OPT_DISK },
 	{ "seed", 0, true, OPT_SEED },
 	{ "volume", 0, true, OPT_VOLUME },
+	{ "api", 0, true, OPT_API },
+	{ "api-token-file", 0, true, OPT_API_TOKEN_FILE },
+	{ "health", 0, true, OPT_HEALTH },
+	{ "health-interval", 0, true, OPT_HEALTH_INTERVAL },
+	{ "health-timeout", 0, true, OPT_HEALTH_TIMEOUT },
+	{ "health-retries", 0, true, OPT_HEALTH_RETRIES },
 };
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
 /* Record a failure: the message, and the errno the parser returns. */
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define fail msg_fail
 
 static int parse_memory(struct run_options *o, const char *v, char *err, size_t errlen)
 {
@@ -506,10 +526,26 @@ static int parse_user(struct run_options *o, const char *v, char *err, size_t er
 	return 0;
 }
 
+/* The long name of option `id`. */
+static const char *opt_name(enum opt_id id)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opt_defs[i].id == id)
+			return opt_defs[i].lng;
+	return "";
+}
+
 static int apply(struct run_options *o, enum opt_id id, const char *v, char *err, size_t errlen,
 		 char *(*getenv_fn)(const char *))
 {
 	switch (id) {
+	case OPT_API:
+	case OPT_API_TOKEN_FILE:
+	case OPT_HEALTH:
+	case OPT_HEALTH_INTERVAL:
+	case OPT_HEALTH_TIMEOUT:
+	case OPT_HEALTH_RETRIES:
+		return agent_option(o, opt_name(id), v, err, errlen);
 	case OPT_MEMORY:
 		return parse_memory(o, v, err, errlen);
 	case OPT_ENV:
@@ -688,5 +724,6 @@ void options_free(struct run_options *o)
 	free(o->user_ids);
 	free(o->user_home);
 	free(o->volumes);
+	agent_options_free(&o->agent);
 	memset(o, 0, sizeof(*o));
 }

@@ -106,7 +106,7 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 			  const struct program *p, const struct pack *k)
 {
 	struct rundata ri;
-	char *cwd = getcwd(NULL, 0);
+	char *cwd = getcwd(NULL, 0), why[512];
 	int rc;
 
 	if (!cwd) {
@@ -133,6 +133,8 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 	}
 	if (rc < 0)
 		msg_error("cannot pack the image: %s", w->err);
+	else if ((rc = agent_write(w, o, why, sizeof(why))) < 0)
+		msg_error("%s", why);
 	free(cwd);
 	return rc < 0 ? -1 : 0;
 }
@@ -366,6 +368,8 @@ int run_main(int argc, char **argv)
 	}
 	if (resolve_user(&o))
 		rc = CLI_EXIT_ERROR; /* it said why */
+	else if ((rc = agent_prepare(&o, err, sizeof(err), getenv) ? CLI_EXIT_ERROR : 0))
+		msg_error("%s", err);
 	else if ((rc = disk_prepare(&o, o.machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
 		msg_error("%s", err);
 	else if ((rc = program_check(o.argv, o.argc, &prog, err, sizeof(err))))

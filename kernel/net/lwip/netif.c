@@ -283,6 +283,21 @@ static bool net_tcp_flushed(void *arg)
 	return flushed;
 }
 
+void net_tcp_states(unsigned count[NET_TCP_STATES])
+{
+	uint64_t flags;
+
+	memset(count, 0, NET_TCP_STATES * sizeof(*count));
+	flags = net_peek_lock();
+	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		count[p->state < NET_TCP_STATES ? p->state : CLOSED]++;
+	for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
+		count[TIME_WAIT]++;
+	for (struct tcp_pcb_listen *p = tcp_listen_pcbs.listen_pcbs; p; p = p->next)
+		count[LISTEN]++;
+	net_peek_unlock(flags);
+}
+
 int net_flush(uint64_t timeout_ns)
 {
 	int r;
@@ -294,9 +309,12 @@ int net_flush(uint64_t timeout_ns)
 	if (r) { /* say what was lost, once, where -v shows it */
 		uint64_t flags = net_lock();
 		for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
-			klog("monos: net: at exit, a connection to port %u was in state %d with %s\n",
+			klog("monos: net: at exit, a connection to port %u was in state %d with "
+			     "%s\n",
 			     p->remote_port, p->state,
-			     p->unacked ? "data unacknowledged" : p->unsent ? "data unsent" : "no data");
+			     p->unacked	 ? "data unacknowledged"
+			     : p->unsent ? "data unsent"
+					 : "no data");
 		net_unlock(flags);
 	}
 	return r;
