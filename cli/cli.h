@@ -93,17 +93,20 @@ struct run_options {
 	enum options_accel accel;
 	enum options_net net;
 	enum options_machine machine;
-	bool net_given;		    /* --net was on the command line (else -p picks user) */
-	char *tap;		    /* --net tap:NAME: NAME */
-	char *publish;		    /* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
-	char *ip;		    /* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
-	char *gateway;		    /* --gateway: an IPv4 address, checked; NULL: the default */
-	char *user;		    /* -u: "USER[:GROUP]" as given; NULL: root */
-	char *user_ids;		    /* -u resolved by run_main (user.c): "UID:GID[:G,...]" */
-	char *user_home;	    /* -u resolved: the HOME it gets */
-	char *volumes;		    /* the per-run "volumes" entry (bootinfo.h), made by
+	bool net_given;	 /* --net was on the command line (else -p picks user) */
+	char *tap;	 /* --net tap:NAME: NAME */
+	char *publish;	 /* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
+	char *ip;	 /* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
+	char *gateway;	 /* --gateway: an IPv4 address, checked; NULL: the default */
+	char *user;	 /* -u: "USER[:GROUP]" as given; NULL: root */
+	char *user_ids;	 /* -u resolved by run_main (user.c): "UID:GID[:G,...]" */
+	char *user_home; /* -u resolved: the HOME it gets */
+	char *volumes;	 /* the per-run "volumes" entry (bootinfo.h), made by
 			  * disk_prepare; NULL: no --volume */
-	struct agent_options agent; /* --api, --health...: the in-guest agent */
+
+	/* --api, --health...: the in-guest agent (agent.c) */
+	struct agent_options agent;
+
 	bool trace;
 	bool verbose;
 	bool help;   /* --help was given: print run help, run nothing */

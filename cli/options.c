@@ -91,7 +91,6 @@ const char options_run_help[] =
 	"                         /etc/passwd and /etc/group (monos' generated ones unless\n"
 	"                         --file packs them); a user number not found there runs\n"
 	"                         with group 0.  Default: root\n"
-	"      --trace-syscalls   print every system call of the program on stderr\n"
 	"      --api [IP:]PORT    serve the management API (docs/agent.md) in the guest\n"
 	"                         on PORT (all addresses unless IP), with the token of\n"
 	"                         --api-token-file FILE or $MONOS_API_TOKEN; without a\n"
@@ -102,6 +101,7 @@ const char options_run_help[] =
 	"      --health-interval S, --health-timeout S, --health-retries N\n"
 	"                         every S seconds (10), at most S seconds each (3),\n"
 	"                         unhealthy after N failures in a row (3)\n"
+	"      --trace-syscalls   print every system call of the program on stderr\n"
 	"  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -156,21 +156,15 @@ struct opt_def {
 	enum opt_id id;
 };
 
+/* clang-format off */
 static const struct opt_def opt_defs[] = {
-	{ "memory", 'm', true, OPT_MEMORY },
-	{ "env", 'e', true, OPT_ENV },
-	{ "file", 0, true, OPT_FILE },
-	{ "accel", 0, true, OPT_ACCEL },
-	{ "machine", 0, true, OPT_MACHINE },
-	{ "net", 0, true, OPT_NET },
-	{ "publish", 'p', true, OPT_PUBLISH },
-	{ "ip", 0, true, OPT_IP },
-	{ "gateway", 0, true, OPT_GATEWAY },
-	{ "trace-syscalls", 0, false, OPT_TRACE },
-	{ "verbose", 'v', false, OPT_VERBOSE },
-	{ "help", 'h', false, OPT_HELP },
-	{ "user", 'u', true, OPT_USER },
-	{ "disk", 0, true, OPT_DISK },
+	{ "memory", 'm', true, OPT_MEMORY },	{ "env", 'e', true, OPT_ENV },
+	{ "file", 0, true, OPT_FILE },		{ "accel", 0, true, OPT_ACCEL },
+	{ "machine", 0, true, OPT_MACHINE },	{ "net", 0, true, OPT_NET },
+	{ "publish", 'p', true, OPT_PUBLISH },	{ "ip", 0, true, OPT_IP },
+	{ "gateway", 0, true, OPT_GATEWAY },	{ "trace-syscalls", 0, false, OPT_TRACE },
+	{ "verbose", 'v', false, OPT_VERBOSE }, { "help", 'h', false, OPT_HELP },
+	{ "user", 'u', true, OPT_USER },	{ "disk", 0, true, OPT_DISK },
 	{ "seed", 0, true, OPT_SEED },
 	{ "volume", 0, true, OPT_VOLUME },
 	{ "api", 0, true, OPT_API },
@@ -180,6 +174,7 @@ static const struct opt_def opt_defs[] = {
 	{ "health-timeout", 0, true, OPT_HEALTH_TIMEOUT },
 	{ "health-retries", 0, true, OPT_HEALTH_RETRIES },
 };
+/* clang-format on */
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 

@@ -309,12 +309,9 @@ int net_flush(uint64_t timeout_ns)
 	if (r) { /* say what was lost, once, where -v shows it */
 		uint64_t flags = net_lock();
 		for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
-			klog("monos: net: at exit, a connection to port %u was in state %d with "
-			     "%s\n",
+			klog("monos: net: at exit, a connection to port %u was in state %d with %s\n",
 			     p->remote_port, p->state,
-			     p->unacked	 ? "data unacknowledged"
-			     : p->unsent ? "data unsent"
-					 : "no data");
+			     p->unacked ? "data unacknowledged" : p->unsent ? "data unsent" : "no data");
 		net_unlock(flags);
 	}
 	return r;
