@@ -21,6 +21,7 @@
 #define AGENT_TOKEN_ENV "MONOS_API_TOKEN" /* the kernel sets it from the per-run data */
 #define AGENT_DEVICE	"/dev/monos"
 #define AGENT_COUNTERS	"/proc/monos/counters"
+#define AGENT_LOG	"/proc/monos/log"
 
 /* out.c: a growing output buffer.  Out of memory sets `failed` and stops
  * adding (the reply becomes a 500). */

@@ -4,6 +4,7 @@
  *   GET  /healthz            liveness and the health state (no token)
  *   GET  /v1/os              version, uptime, hostname, kernel command line
  *   GET  /v1/os/memory       the memory counters
+ *   GET  /v1/os/log          the kernel log's newest 16 KiB, as lines
  *   GET  /v1/processes       every process: pid, ppid, name, state, threads,
  *                            resident bytes, CPU seconds
  *   GET  /v1/net             interfaces with their counters; TCP by state
@@ -288,6 +289,27 @@ static int shutdown_req(const struct http_request *r, struct api_reply *rep)
 	return 202;
 }
 
+/* The kernel log's newest 16 KiB, as lines. */
+static int os_log(struct out *o)
+{
+	long n = sys_read_file(AGENT_LOG, file, sizeof(file));
+	bool comma = false;
+
+	if (n < 0)
+		return 503;
+	out_add(o, "{\"lines\":[", 10);
+	for (char *line = file, *nl; line < file + n; line = nl + 1) {
+		if (!(nl = memchr(line, '\n', (size_t)(file + n - line))))
+			nl = file + n;
+		if (comma)
+			out_add(o, ",", 1);
+		out_json_str(o, line, (size_t)(nl - line));
+		comma = true;
+	}
+	out_add(o, "]}\n", 3);
+	return 200;
+}
+
 static int healthz(struct out *o)
 {
 	enum health_state s = health_state();
@@ -296,8 +318,8 @@ static int healthz(struct out *o)
 	return s == HEALTH_UNHEALTHY ? 503 : 200;
 }
 
-static const char *const get_paths[] = { "/healthz", "/v1/os",	"/v1/os/memory", "/v1/processes",
-					 "/v1/net",  "/v1/app", "/metrics" };
+static const char *const get_paths[] = { "/healthz",	  "/v1/os",  "/v1/os/memory", "/v1/os/log",
+					 "/v1/processes", "/v1/net", "/v1/app",	      "/metrics" };
 
 /* GET routes; POST routes come after. */
 static int route_get(const struct http_request *r, struct api_reply *rep)
@@ -310,6 +332,8 @@ static int route_get(const struct http_request *r, struct api_reply *rep)
 		return os(o), 200;
 	if (http_str_is(r->path, "/v1/os/memory"))
 		return memory(o);
+	if (http_str_is(r->path, "/v1/os/log"))
+		return os_log(o);
 	if (http_str_is(r->path, "/v1/processes"))
 		return processes(o);
 	if (http_str_is(r->path, "/v1/net"))

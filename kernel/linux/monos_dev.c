@@ -9,6 +9,7 @@
  *                         generated files); see gen_counters for the names.
  *                         Readable by all, as /proc/stat is: nothing in it
  *                         is secret.
+ *   /proc/monos/log       (0400) the newest 16 KiB of the kernel log.
  *   /dev/monos            (0600, root) write-only commands, one per write:
  *                           "kill SIG"       signal SIG to PID 1
  *                           "shutdown MS"    SIGTERM to PID 1, then SIGKILL
@@ -23,6 +24,7 @@
  * system-call layer's and the process layer's counters; arrows point down.
  */
 #include "linux/monos_dev.h"
+#include "core/console.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
@@ -113,6 +115,13 @@ static long gen_counters(struct inode *ino, char *buf, size_t n)
 	return b.len;
 }
 
+/* /proc/monos/log: the newest kernel log (core/console.c keeps 16 KiB). */
+static long gen_log(struct inode *ino, char *buf, size_t n)
+{
+	(void)ino;
+	return (long)console_log_copy(buf, n); /* all of n: maybe more, grow */
+}
+
 static struct ktimer shutdown_timer;
 
 static void signal_init_proc(int sig)
@@ -190,4 +199,5 @@ void monos_dev_init(void)
 	ino->sb = dev->sb;
 	dir = procfs_dir(procfs_root(), "monos");
 	procfs_file(dir, "counters", gen_counters, 0444);
+	procfs_file(dir, "log", gen_log, 0400); /* paths, addresses: root's */
 }

@@ -45,12 +45,14 @@ check "wrong token: 401" [ "$code" = 401 ]
 get /v1/os -H "Authorization: Basic $tok"
 check "another scheme: 401" [ "$code" = 401 ]
 
-for e in /v1/os /v1/os/memory /v1/processes /v1/net /v1/app; do
+for e in /v1/os /v1/os/memory /v1/os/log /v1/processes /v1/net /v1/app; do
 	get "$e" -H "$auth"
 	check "GET $e with the token: 200 and JSON" eval '[ "$code" = 200 ] && is_json'
 done
 get /v1/os -H "$auth"
 check "/v1/os names monos and its uptime" eval 'grep -q "\"sysname\":\"monos\"" "$scratch/body" && grep -q uptime_seconds "$scratch/body"'
+get /v1/os/log -H "$auth"
+check "/v1/os/log: the kernel log's lines (the network device's)" grep -q '"lines":\[.*virtio-net' "$scratch/body"
 get /v1/app -H "$auth"
 check "/v1/app: PID 1's args, env names only, health" \
 	eval 'python3 -c "
@@ -175,4 +177,24 @@ check "POST /v1/os/shutdown: 202" [ "$code" = 202 ]
 wait $guest
 rc=$?
 check "the shutdown ended the instance with the program's SIGTERM status (143)" [ "$rc" = 143 ]
+
+# A program that ignores SIGTERM is killed when the grace time ends.
+aport=$(free_port)
+api=http://127.0.0.1:$aport
+MONOS_API_TOKEN=$tok timeout -k 5 60 "$MONOS" run -p "$aport:9000" --api 9000 \
+	-- /bin/sh -c 'trap "" TERM; while :; do :; done' >"$scratch/g3.out" 2>&1 &
+guest=$!
+for _ in $(seq 100); do
+	get /healthz
+	[ "$code" = 200 ] && break
+	sleep 0.3
+done
+sleep 2 # the agent answers before the shell has run its trap
+start=$(date +%s%N)
+get "/v1/os/shutdown?grace=1" -H "$auth" -X POST
+wait $guest
+rc=$?
+took=$((($(date +%s%N) - start) / 1000000))
+check "SIGTERM ignored: SIGKILL after the 1 s grace (status 137, after ${took} ms)" \
+	eval '[ "$rc" = 137 ] && [ "$took" -ge 900 ]'
 finish
