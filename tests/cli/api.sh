@@ -151,12 +151,13 @@ check "/healthz still answers" [ "$code" = 200 ]
 kill $guest 2>/dev/null
 wait $guest 2>/dev/null
 
-# A second instance: its health check finds nothing listening (unhealthy
-# after 2 failures), a signal reaches PID 1, and a shutdown ends the run
-# with the program's own status (SIGTERM: 143).
+# A second instance, its program run as nobody (the agent stays root's):
+# its health check finds nothing listening (unhealthy after 2 failures), a
+# bad signal is refused, and a shutdown ends the run with the program's own
+# status (SIGTERM: 143).
 aport=$(free_port)
 api=http://127.0.0.1:$aport
-MONOS_API_TOKEN=$tok timeout -k 5 60 "$MONOS" run -p "$aport:9000" --api 9000 --health tcp:7777 \
+MONOS_API_TOKEN=$tok timeout -k 5 60 "$MONOS" run -u 65534:65534 -p "$aport:9000" --api 9000 --health tcp:7777 \
 	--health-interval 0.5 --health-retries 2 -- "$GUEST/httpd" 8080 60 >"$scratch/g2.out" 2>&1 &
 guest=$!
 for _ in $(seq 100); do
