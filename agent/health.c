@@ -165,6 +165,8 @@ static void on_readable(void)
 	char *eol;
 	int code;
 
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return; /* nothing yet after all */
 	if (n > 0)
 		reply_len += (size_t)n;
 	reply[reply_len] = 0;

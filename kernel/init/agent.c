@@ -147,6 +147,8 @@ void init_agent_start(void)
 	p->parent = NULL;
 	memset(p->comm, 0, sizeof(p->comm));
 	memcpy(p->comm, AGENT_COMM, sizeof(AGENT_COMM));
+	kfree(p->exe);			      /* PID 1's, copied by process_create */
+	p->exe = kstrdup((const char *)data); /* /proc/PID/exe; NULL: unset */
 	process_start(p, t);
 	p->pgid = p->sid = p->pid;
 }
