@@ -179,11 +179,13 @@ wait $guest
 rc=$?
 check "the shutdown ended the instance with the program's SIGTERM status (143)" [ "$rc" = 143 ]
 
-# A program that ignores SIGTERM is killed when the grace time ends.
+# A program that ignores SIGTERM is killed when the grace time ends; run
+# as nobody, it may not use /dev/monos itself.
 aport=$(free_port)
 api=http://127.0.0.1:$aport
-MONOS_API_TOKEN=$tok timeout -k 5 60 "$MONOS" run -p "$aport:9000" --api 9000 \
-	-- /bin/sh -c 'trap "" TERM; while :; do :; done' >"$scratch/g3.out" 2>&1 &
+MONOS_API_TOKEN=$tok timeout -k 5 60 "$MONOS" run -u 65534 -p "$aport:9000" --api 9000 \
+	-- /bin/sh -c 'trap "" TERM; { echo "kill 9" >/dev/monos; } 2>/dev/null || echo denied
+		while :; do :; done' >"$scratch/g3.out" 2>&1 &
 guest=$!
 for _ in $(seq 100); do
 	get /healthz
@@ -198,4 +200,5 @@ rc=$?
 took=$((($(date +%s%N) - start) / 1000000))
 check "SIGTERM ignored: SIGKILL after the 1 s grace (status 137, after ${took} ms)" \
 	eval '[ "$rc" = 137 ] && [ "$took" -ge 900 ]'
+check "the program (nobody) could not write /dev/monos" grep -qx denied "$scratch/g3.out"
 finish
