@@ -22,6 +22,7 @@
 #define AGENT_DEVICE	"/dev/monos"
 #define AGENT_COUNTERS	"/proc/monos/counters"
 #define AGENT_LOG	"/proc/monos/log"
+#define AGENT_CMDLINE	"/proc/monos/cmdline"
 
 /* out.c: a growing output buffer.  Out of memory sets `failed` and stops
  * adding (the reply becomes a 500). */

@@ -74,7 +74,7 @@ static void os(struct out *o)
 	str_member(o, "machine", u.machine, true);
 	str_member(o, "hostname", u.nodename, true);
 	out_printf(o, ",\"uptime_seconds\":%.2f", up);
-	if ((n = sys_read_file("/proc/cmdline", file, sizeof(file))) >= 0) {
+	if ((n = sys_read_file(AGENT_CMDLINE, file, sizeof(file))) >= 0) {
 		while (n && file[n - 1] == '\n')
 			file[--n] = 0;
 		str_member(o, "cmdline", file, true);

@@ -113,7 +113,7 @@ static size_t agent_env(char *env, size_t size)
 	return sizeof(name) + len;
 }
 
-void init_agent_start(void)
+void init_agent_start(const char *cmdline)
 {
 	const uint8_t *data;
 	size_t len, env_len;
@@ -129,7 +129,7 @@ void init_agent_start(void)
 		klog("monos: the per-run agent entry is malformed: no agent\n");
 		return;
 	}
-	monos_dev_init();
+	monos_dev_init(cmdline);
 	env_len = agent_env(env, sizeof(env));
 	mm = load_agent((const char *)data, len, env, env_len, &r);
 	memset(env, 0, sizeof(env)); /* the token lives on in the agent alone */

@@ -274,7 +274,7 @@ void init_main(uint32_t start_info_phys)
 	console_start_input();
 	err = init_volumes();
 	if (!err) {
-		init_agent_start(); /* beside the program, when asked for */
+		init_agent_start(cmdline); /* beside the program, when asked for */
 		err = start_program();
 	}
 	process_exec_failed((int)-err);

@@ -10,6 +10,7 @@
  *                         Readable by all, as /proc/stat is: nothing in it
  *                         is secret.
  *   /proc/monos/log       (0400) the newest 16 KiB of the kernel log.
+ *   /proc/monos/cmdline   (0444) the kernel command line.
  *   /dev/monos            (0600, root) write-only commands, one per write:
  *                           "kill SIG"       signal SIG to PID 1
  *                           "shutdown MS"    SIGTERM to PID 1, then SIGKILL
@@ -39,6 +40,7 @@
 #include "net/lwip/net.h"
 #include <lib/cmdline.h>
 #include <lib/errno.h>
+#include <lib/fmt.h>
 
 #define MONOS_DEV_RDEV	((10 << 8) | 240) /* misc, "reserved for local use" (devices.txt) */
 #define MONOS_DEV_MODE	(S_IFCHR | 0600)
@@ -122,6 +124,16 @@ static long gen_log(struct inode *ino, char *buf, size_t n)
 	return (long)console_log_copy(buf, n); /* all of n: maybe more, grow */
 }
 
+static const char *boot_cmdline = "";
+
+/* /proc/monos/cmdline: the kernel command line (kernel options only,
+ * never user data: bootinfo.h). */
+static long gen_cmdline(struct inode *ino, char *buf, size_t n)
+{
+	(void)ino;
+	return fmt_snprintf(buf, n, "%s\n", boot_cmdline);
+}
+
 static struct ktimer shutdown_timer;
 
 static void signal_init_proc(int sig)
@@ -185,7 +197,7 @@ static long monos_dev_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 
 static const struct file_ops monos_dev_ops = { .read = monos_dev_read, .write = monos_dev_write };
 
-void monos_dev_init(void)
+void monos_dev_init(const char *cmdline)
 {
 	struct inode *dev = vfs_lookup(vfs_root(), "/dev", true), *ino;
 	struct inode *dir;
@@ -198,6 +210,8 @@ void monos_dev_init(void)
 	ino->uid = ino->gid = 0; /* root's, whoever the program runs as */
 	ino->sb = dev->sb;
 	dir = procfs_dir(procfs_root(), "monos");
+	boot_cmdline = cmdline;
 	procfs_file(dir, "counters", gen_counters, 0444);
+	procfs_file(dir, "cmdline", gen_cmdline, 0444);
 	procfs_file(dir, "log", gen_log, 0400); /* paths, addresses: root's */
 }

@@ -6,8 +6,9 @@
 #ifndef LINUX_MONOS_DEV_H
 #define LINUX_MONOS_DEV_H
 
-/* Make /dev/monos (root's, 0600) and /proc/monos/counters.  Boot only,
- * after devfs and procfs are up; out of memory ends the boot. */
-void monos_dev_init(void);
+/* Make /dev/monos (root's, 0600) and the files of /proc/monos; `cmdline`
+ * (the kernel command line) must live for good.  Boot only, after devfs
+ * and procfs are up; out of memory ends the boot. */
+void monos_dev_init(const char *cmdline);
 
 #endif

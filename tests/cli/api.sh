@@ -51,6 +51,7 @@ for e in /v1/os /v1/os/memory /v1/os/log /v1/processes /v1/net /v1/app; do
 done
 get /v1/os -H "$auth"
 check "/v1/os names monos and its uptime" eval 'grep -q "\"sysname\":\"monos\"" "$scratch/body" && grep -q uptime_seconds "$scratch/body"'
+check "/v1/os shows the kernel command line" grep -q '"cmdline":"[^"]*monos.channel=1' "$scratch/body"
 get /v1/os/log -H "$auth"
 check "/v1/os/log: the kernel log's lines (the network device's)" grep -q '"lines":\[.*virtio-net' "$scratch/body"
 get /v1/app -H "$auth"
