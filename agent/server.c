@@ -10,7 +10,8 @@
  * 431, 413) and in time: a request must arrive whole within REQUEST_MS of
  * its connection or of the previous reply (a slowloris client gets 408 and
  * is closed), and a reply must be taken within REPLY_MS.  When every slot
- * is taken, a new connection is closed at once.
+ * is taken, a new connection replaces the longest idle one (nothing
+ * received yet), or is closed at once if none is idle.
  */
 #include "agent.h"
 
@@ -100,27 +101,42 @@ static void conn_close(int i)
 	conns[i] = NULL;
 }
 
+/* A free slot, or, when all are taken, the one of the connection idle the
+ * longest (nothing received, no reply pending), closed: clients holding
+ * connections open do not lock the API out.  -1: every one is busy. */
+static int free_slot(void)
+{
+	int victim = -1;
+
+	for (int i = 0; i < SERVER_CONN_MAX; i++) {
+		if (!conns[i])
+			return i;
+		if (!conns[i]->in_len && !conns[i]->out.len &&
+		    (victim < 0 || conns[i]->deadline < conns[victim]->deadline))
+			victim = i;
+	}
+	if (victim >= 0)
+		conn_close(victim);
+	return victim;
+}
+
 static void accept_one(int64_t now)
 {
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
 	int fd = accept4(listen_fd, (struct sockaddr *)&a, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	int one = 1;
+	int one = 1, i;
 
 	if (fd < 0)
 		return;
-	for (int i = 0; i < SERVER_CONN_MAX; i++) {
-		if (conns[i])
-			continue;
-		if (!(conns[i] = calloc(1, sizeof(*conns[i]))))
-			break;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		conns[i]->fd = fd;
-		conns[i]->addr = a.sin_addr.s_addr;
-		conns[i]->deadline = now + REQUEST_MS;
+	if ((i = free_slot()) < 0 || !(conns[i] = calloc(1, sizeof(*conns[i])))) {
+		close(fd); /* every connection is busy: the client may retry */
 		return;
 	}
-	close(fd); /* full: the client may retry */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	conns[i]->fd = fd;
+	conns[i]->addr = a.sin_addr.s_addr;
+	conns[i]->deadline = now + REQUEST_MS;
 }
 
 static const char *reason(int status)

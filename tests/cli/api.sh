@@ -123,6 +123,18 @@ wait $slow
 check "the slowloris client got 408 within 8 s" \
 	grep -qE '^slow: HTTP/1.1 408 Request Timeout after [4-8] s$' "$scratch/slow.out"
 
+# Clients holding 40 idle connections (more than the agent's 32 slots) do
+# not lock others out: the longest idle one makes room.
+python3 -c '
+import socket, sys, time
+ss = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(40)]
+time.sleep(4)' "$aport" &
+hold=$!
+sleep 2
+get /v1/os -H "$auth"
+check "served while 40 idle connections are held" [ "$code" = 200 ]
+wait $hold
+
 # The API answers while the program is under load.
 calls0=$(grep -F 'monos_syscalls_total{name="epoll_pwait"}' "$scratch/metrics1" | awk '{print $2}')
 wrk -t1 -c8 -d6s "http://127.0.0.1:$hport/" >"$scratch/wrk.out" 2>&1 &
