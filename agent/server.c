@@ -11,7 +11,8 @@
  * its connection or of the previous reply (a slowloris client gets 408 and
  * is closed), and a reply must be taken within REPLY_MS.  When every slot
  * is taken, a new connection replaces the longest idle one (nothing
- * received yet), or is closed at once if none is idle.
+ * received yet), else the oldest with a partial request; it is closed at
+ * once only when every one is sending a reply.
  */
 #include "agent.h"
 
@@ -101,9 +102,23 @@ static void conn_close(int i)
 	conns[i] = NULL;
 }
 
-/* A free slot, or, when all are taken, the one of the connection idle the
- * longest (nothing received, no reply pending), closed: clients holding
- * connections open do not lock the API out.  -1: every one is busy. */
+/* Whether connection `i` is a better one to drop than `victim` (-1: none
+ * yet): one with a reply going out never is; an idle one (nothing
+ * received) before one with a partial request; then the oldest. */
+static bool better_victim(int i, int victim)
+{
+	const struct conn *c = conns[i], *v = victim >= 0 ? conns[victim] : NULL;
+
+	if (c->out.len)
+		return false;
+	if (!v || (!c->in_len && v->in_len))
+		return true;
+	return (!c->in_len || v->in_len) && c->deadline < v->deadline;
+}
+
+/* A free slot, or, when all are taken, the slot of the connection closed
+ * to make room (better_victim): clients holding connections open, idle or
+ * dripping, do not lock the API out.  -1: every one is sending a reply. */
 static int free_slot(void)
 {
 	int victim = -1;
@@ -111,8 +126,7 @@ static int free_slot(void)
 	for (int i = 0; i < SERVER_CONN_MAX; i++) {
 		if (!conns[i])
 			return i;
-		if (!conns[i]->in_len && !conns[i]->out.len &&
-		    (victim < 0 || conns[i]->deadline < conns[victim]->deadline))
+		if (better_victim(i, victim))
 			victim = i;
 	}
 	if (victim >= 0)
