@@ -29,11 +29,15 @@ is_json() {
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$scratch/body"
 }
 
-for _ in $(seq 100); do # boot, and the first health check
-	get /healthz
-	[ "$code" = 200 ] && [ "$body" = '{"status":"healthy"}' ] && break
-	sleep 0.3
-done
+# wait_healthz CODE [BODY]: poll /healthz (30 s at most) until it answers so.
+wait_healthz() {
+	for _ in $(seq 100); do
+		get /healthz
+		[ "$code" = "$1" ] && [ "${2:-$body}" = "$body" ] && return
+		sleep 0.3
+	done
+}
+wait_healthz 200 '{"status":"healthy"}' # boot, and the first health check
 rc=0 out=$body err=$code
 check "GET /healthz needs no token and says healthy" [ "$body" = '{"status":"healthy"}' ]
 
@@ -174,11 +178,7 @@ api=http://127.0.0.1:$aport
 MONOS_API_TOKEN=$tok timeout -k 5 60 "$MONOS" run -u 65534:65534 -p "$aport:9000" --api 9000 --health tcp:7777 \
 	--health-interval 0.5 --health-retries 2 -- "$GUEST/httpd" 8080 60 >"$scratch/g2.out" 2>&1 &
 guest=$!
-for _ in $(seq 100); do
-	get /healthz
-	[ "$code" = 503 ] && break
-	sleep 0.3
-done
+wait_healthz 503
 check "nothing on the health port: /healthz 503, unhealthy" eval '[ "$code" = 503 ] && [ "$body" = "{\"status\":\"unhealthy\"}" ]'
 get /v1/app -H "$auth"
 check "/v1/app says unhealthy, 2 failures in a row or more" \
@@ -201,11 +201,7 @@ MONOS_API_TOKEN=$tok timeout -k 5 60 "$MONOS" run -u 65534 -p "$aport:9000" --ap
 	-- /bin/sh -c 'trap "" TERM; { echo "kill 9" >/dev/monos; } 2>/dev/null || echo denied
 		while :; do :; done' >"$scratch/g3.out" 2>&1 &
 guest=$!
-for _ in $(seq 100); do
-	get /healthz
-	[ "$code" = 200 ] && break
-	sleep 0.3
-done
+wait_healthz 200
 sleep 2 # the agent answers before the shell has run its trap
 start=$(date +%s%N)
 get "/v1/os/shutdown?grace=1" -H "$auth" -X POST
