@@ -11,9 +11,9 @@ tok=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 printf '%s\n' "$tok" >"$scratch/token"
 aport=$(free_port)
 hport=$(free_port)
-timeout -k 5 150 "$MONOS" run -p "$aport:9000" -p "$hport:8080" --api 9000 \
+timeout -k 5 300 "$MONOS" run -p "$aport:9000" -p "$hport:8080" --api 9000 \
 	--api-token-file "$scratch/token" --health http://:8080/ --health-interval 1 \
-	-- "$GUEST/httpd" 8080 120 >"$scratch/guest.out" 2>&1 &
+	-- "$GUEST/httpd" 8080 280 >"$scratch/guest.out" 2>&1 &
 guest=$!
 api=http://127.0.0.1:$aport
 auth="Authorization: Bearer $tok"
@@ -29,9 +29,9 @@ is_json() {
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$scratch/body"
 }
 
-# wait_healthz CODE [BODY]: poll /healthz (30 s at most) until it answers so.
+# wait_healthz CODE [BODY]: poll /healthz (60 s at most) until it answers so.
 wait_healthz() {
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		get /healthz
 		[ "$code" = "$1" ] && [ "${2:-$body}" = "$body" ] && return
 		sleep 0.3
@@ -62,7 +62,7 @@ get /v1/app -H "$auth"
 check "/v1/app: PID 1's args, env names only, health" \
 	eval 'python3 -c "
 import json,sys; a=json.load(open(sys.argv[1]))
-assert a[\"args\"][1:]==[\"8080\",\"120\"] and \"PATH\" in a[\"env_names\"]
+assert a[\"args\"][1:]==[\"8080\",\"280\"] and \"PATH\" in a[\"env_names\"]
 assert a[\"health\"][\"status\"]==\"healthy\" and a[\"state\"]==\"running\"" "$scratch/body"'
 check "/v1/app shows no environment value (PATH's)" eval '! grep -q /usr/bin "$scratch/body"'
 get /v1/processes -H "$auth"
@@ -124,8 +124,8 @@ sleep 1
 get /v1/os -H "$auth"
 check "served while a slowloris client drips" [ "$code" = 200 ]
 wait $slow
-check "the slowloris client got 408 within 8 s" \
-	grep -qE '^slow: HTTP/1.1 408 Request Timeout after [4-8] s$' "$scratch/slow.out"
+check "the slowloris client got 408 well before it would have finished (28 s)" \
+	grep -qE '^slow: HTTP/1.1 408 Request Timeout after ([4-9]|1[0-5]) s$' "$scratch/slow.out"
 
 # Clients holding 40 connections (more than the agent's 32 slots), each
 # with a partial request, do not lock others out: the oldest makes room.
