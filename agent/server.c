@@ -240,8 +240,7 @@ static bool authorized(struct conn *c, const struct http_request *req, int64_t n
 	struct auth_client *cl;
 	char extra[64];
 
-	if (http_str_is(req->path, "/healthz") &&
-	    (http_str_is(req->method, "GET") || http_str_is(req->method, "HEAD")))
+	if (http_str_is(req->path, "/healthz") && http_str_is(req->method, "GET"))
 		return true;
 	cl = client_of(c->addr, now);
 	if (cl->failures >= AUTH_FAIL_MAX) {
