@@ -105,7 +105,7 @@ int agent_write(struct image_writer *w, const struct run_options *o, char *err, 
 	if (!rc)
 		rc = image_add_data(w, "/" MONOS_RUN_AGENT, args, alen, ARGS_MODE);
 	if (!rc && a->api && a->token)
-		rc = image_add_data(w, "/" MONOS_RUN_API_TOKEN, a->token, strlen(a->token),
+		rc = image_add_data(w, "/" MONOS_RUN_TOKEN, a->token, strlen(a->token),
 				    TOKEN_MODE);
 	if (!rc)
 		rc = image_finish_archive(w);

@@ -94,7 +94,7 @@
 #define MONOS_RUN_USER	  MONOS_RUN_DIR "/user"
 #define MONOS_RUN_VOLUMES MONOS_RUN_DIR "/volumes"
 #define MONOS_RUN_AGENT	  MONOS_RUN_DIR "/agent"
-#define MONOS_RUN_API_TOKEN MONOS_RUN_DIR "/api-token"
+#define MONOS_RUN_TOKEN	  MONOS_RUN_DIR "/api-token"
 
 /* The format version the "volumes" entry starts with (its first line). */
 #define MONOS_RUN_VOLUMES_VERSION "1"
