@@ -117,7 +117,7 @@ void init_agent_start(const char *cmdline)
 {
 	const uint8_t *data;
 	size_t len, env_len;
-	char env[AGENT_ENV_MAX];
+	char *env;
 	struct regs r;
 	struct mm *mm;
 	struct process *p;
@@ -130,9 +130,12 @@ void init_agent_start(const char *cmdline)
 		return;
 	}
 	monos_dev_init(cmdline);
-	env_len = agent_env(env, sizeof(env));
+	if (!(env = kmalloc(AGENT_ENV_MAX))) /* not on the boot thread's stack */
+		boot_out_of_memory("the agent");
+	env_len = agent_env(env, AGENT_ENV_MAX);
 	mm = load_agent((const char *)data, len, env, env_len, &r);
-	memset(env, 0, sizeof(env)); /* the token lives on in the agent alone */
+	memset(env, 0, AGENT_ENV_MAX); /* the token lives on in the agent alone */
+	kfree(env);
 	if (!mm)
 		return;
 	p = process_create(process_current());
