@@ -199,10 +199,13 @@ aport=$(free_port)
 api=http://127.0.0.1:$aport
 MONOS_API_TOKEN=$tok timeout -k 5 60 "$MONOS" run -u 65534 -p "$aport:9000" --api 9000 \
 	-- /bin/sh -c 'trap "" TERM; { echo "kill 9" >/dev/monos; } 2>/dev/null || echo denied
-		while :; do :; done' >"$scratch/g3.out" 2>&1 &
+		echo ready; while :; do :; done' >"$scratch/g3.out" 2>&1 &
 guest=$!
 wait_healthz 200
-sleep 2 # the agent answers before the shell has run its trap
+for _ in $(seq 200); do # the agent answers before the shell has run its trap
+	grep -qx ready "$scratch/g3.out" && break
+	sleep 0.3
+done
 start=$(date +%s%N)
 get "/v1/os/shutdown?grace=1" -H "$auth" -X POST
 wait $guest
