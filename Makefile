@@ -25,13 +25,14 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror=implicit-func
 ifeq ($(SAN),1)
 all: $(BUILD)/monos unit-test
 else
-all: $(BUILD)/monos $(BUILD)/monos-kernel
+all: $(BUILD)/monos $(BUILD)/monos-kernel $(BUILD)/monos-agent
 endif
 
 include kernel/kernel.mk
 include cli/cli.mk
 include tests/unit/unit.mk
 include tests/guest/guest.mk
+include agent/agent.mk
 include bench/bench.mk
 include tests/fuzz/fuzz.mk
 

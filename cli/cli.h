@@ -37,6 +37,9 @@
 
 /* Print "monos: <message>\n" on stderr as one write.  Any caller. */
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Put a one-line reason in `err` (`errlen` bytes) and return -EINVAL: the
+ * parsers' way to fail. */
+int msg_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Write all `len` bytes to `fd`, retrying on EINTR and partial writes.
  * Returns 0, or -errno (-EPIPE when the reader has gone). */
@@ -89,6 +92,15 @@ struct options_share {
 
 #define OPTIONS_MAX_SHARES 16
 
+/* The management flags (cli/agent.c); NULL: not given. */
+struct agent_options {
+	char *api;			    /* --api [IP:]PORT */
+	char *token_file;		    /* --api-token-file FILE */
+	char *health;			    /* --health tcp:PORT | http://:PORT/PATH */
+	char *interval, *timeout, *retries; /* --health-interval/-timeout/-retries */
+	char *token;			    /* the token read by agent_prepare */
+};
+
 struct run_options {
 	uint64_t memory; /* bytes */
 	char **env;	 /* "K=V" strings, in command-line order */
@@ -113,6 +125,10 @@ struct run_options {
 	char *user_home; /* -u resolved: the HOME it gets */
 	char *volumes;	 /* the per-run "volumes" entry (bootinfo.h), made by
 			  * disk_prepare; NULL: no --volume */
+
+	/* --api, --health...: the in-guest agent (agent.c) */
+	struct agent_options agent;
+
 	bool trace;
 	bool verbose;
 	bool detach;		      /* -d: run under a monitor in the background */
@@ -228,6 +244,24 @@ struct sockaddr_un;
 int state_sock_addr(const char *dir, struct sockaddr_un *sa, int *dfd);
 /* state_json_quote - `s` as a JSON string (quotes, escapes) on `f`. */
 void state_json_quote(FILE *f, const char *s);
+
+/* agent.c: the in-guest management agent's flags and packing. */
+
+/* agent_option - record `--FLAG V` (FLAG one of api, api-token-file,
+ * health, health-interval, health-timeout, health-retries), checked: 0, or
+ * -EINVAL with the reason in `err`. */
+int agent_option(struct run_options *o, const char *flag, const char *v, char *err, size_t errlen);
+/* agent_prepare - after parsing: the token for --api (the file, else
+ * $MONOS_API_TOKEN via `getenv_fn`; without one a warning says the API
+ * does not start, and --api is dropped).  0, or -EINVAL with `err`. */
+int agent_prepare(struct run_options *o, char *err, size_t errlen,
+		  char *(*getenv_fn)(const char *));
+/* agent_write - when --api or --health is given: the agent, its arguments
+ * and the token as one more archive after the per-run one.  0, or -errno
+ * with `err`. */
+struct image_writer;
+int agent_write(struct image_writer *w, const struct run_options *o, char *err, size_t errlen);
+void agent_options_free(struct agent_options *a);
 
 /* volume.c */
 

@@ -30,6 +30,16 @@ void msg_error(const char *fmt, ...)
 	msg_write_full(STDERR_FILENO, line, n);
 }
 
+int msg_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 int msg_write_full(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

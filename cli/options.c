@@ -108,6 +108,16 @@ const char options_run_help[] =
 	"                         /etc/passwd and /etc/group (monos' generated ones unless\n"
 	"                         --file packs them); a user number not found there runs\n"
 	"                         with group 0.  Default: root\n"
+	"      --api [IP:]PORT    serve the management API (docs/agent.md) in the guest\n"
+	"                         on PORT (all addresses unless IP), with the token of\n"
+	"                         --api-token-file FILE or $MONOS_API_TOKEN; without a\n"
+	"                         token it does not start.  Publish it with -p\n"
+	"      --health tcp:PORT|http://:PORT/PATH\n"
+	"                         check the program's health from inside the guest:\n"
+	"                         starting, healthy, unhealthy (in the API, /healthz)\n"
+	"      --health-interval S, --health-timeout S, --health-retries N\n"
+	"                         every S seconds (10), at most S seconds each (3),\n"
+	"                         unhealthy after N failures in a row (3)\n"
 	"      --trace-syscalls   print every system call of the program on stderr\n"
 	"  -d, --detach           run in the background: print the instance's id and\n"
 	"                         return; see 'monos ps', 'monos logs', 'monos stop'\n"
@@ -157,7 +167,14 @@ enum opt_id {
 	OPT_RESTART,
 	OPT_VERBOSE,
 	OPT_HELP,
-	OPT_MANIFEST
+	OPT_MANIFEST,
+	/* The in-guest agent's (cli/agent.c) */
+	OPT_API,
+	OPT_API_TOKEN_FILE,
+	OPT_HEALTH,
+	OPT_HEALTH_INTERVAL,
+	OPT_HEALTH_TIMEOUT,
+	OPT_HEALTH_RETRIES
 };
 
 struct opt_def {
@@ -167,6 +184,7 @@ struct opt_def {
 	enum opt_id id;
 };
 
+/* clang-format off */
 static const struct opt_def opt_defs[] = {
 	{ "memory", 'm', true, OPT_MEMORY },   { "env", 'e', true, OPT_ENV },
 	{ "file", 0, true, OPT_FILE },	       { "accel", 0, true, OPT_ACCEL },
@@ -180,22 +198,19 @@ static const struct opt_def opt_defs[] = {
 	{ "detach", 'd', false, OPT_DETACH },	{ "name", 0, true, OPT_NAME },
 	{ "restart", 0, true, OPT_RESTART },
 	{ "manifest", 'f', true, OPT_MANIFEST },
+	{ "api", 0, true, OPT_API },
+	{ "api-token-file", 0, true, OPT_API_TOKEN_FILE },
+	{ "health", 0, true, OPT_HEALTH },
+	{ "health-interval", 0, true, OPT_HEALTH_INTERVAL },
+	{ "health-timeout", 0, true, OPT_HEALTH_TIMEOUT },
+	{ "health-retries", 0, true, OPT_HEALTH_RETRIES },
 };
+/* clang-format on */
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
 /* Record a failure: the message, and the errno the parser returns. */
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define fail msg_fail
 
 static int parse_memory(struct run_options *o, const char *v, char *err, size_t errlen)
 {
@@ -621,10 +636,26 @@ static int parse_restart(struct run_options *o, const char *v, char *err, size_t
 	return 0;
 }
 
+/* The long name of option `id`. */
+static const char *opt_name(enum opt_id id)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opt_defs[i].id == id)
+			return opt_defs[i].lng;
+	return "";
+}
+
 static int apply(struct run_options *o, enum opt_id id, const char *v, char *err, size_t errlen,
 		 char *(*getenv_fn)(const char *))
 {
 	switch (id) {
+	case OPT_API:
+	case OPT_API_TOKEN_FILE:
+	case OPT_HEALTH:
+	case OPT_HEALTH_INTERVAL:
+	case OPT_HEALTH_TIMEOUT:
+	case OPT_HEALTH_RETRIES:
+		return agent_option(o, opt_name(id), v, err, errlen);
 	case OPT_MEMORY:
 		return parse_memory(o, v, err, errlen);
 	case OPT_ENV:
@@ -848,5 +879,6 @@ void options_free(struct run_options *o)
 	free(o->volumes);
 	free(o->name);
 	free(o->manifest);
+	agent_options_free(&o->agent);
 	memset(o, 0, sizeof(*o));
 }

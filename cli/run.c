@@ -109,7 +109,7 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 			  const struct program *p, const struct pack *k)
 {
 	struct rundata ri;
-	char *cwd = getcwd(NULL, 0);
+	char *cwd = getcwd(NULL, 0), why[512];
 	int rc;
 
 	if (!cwd) {
@@ -143,6 +143,8 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 out:
 	if (rc < 0)
 		msg_error("%s%s", run_image ? "" : "cannot pack the image: ", w->err);
+	else if ((rc = agent_write(w, o, why, sizeof(why))) < 0)
+		msg_error("%s", why);
 	free(cwd);
 	return rc < 0 ? -1 : 0;
 }
@@ -376,6 +378,8 @@ int run_job_prepare(struct run_job *j, struct run_options *o)
 	j->o = o;
 	if (resolve_user(o))
 		rc = CLI_EXIT_ERROR; /* it said why */
+	else if ((rc = agent_prepare(o, err, sizeof(err), getenv) ? CLI_EXIT_ERROR : 0))
+		msg_error("%s", err);
 	else if ((rc = disk_prepare(o, o->machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
 		msg_error("%s", err);
 	else if ((rc = share_prepare(o, o->machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))

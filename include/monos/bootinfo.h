@@ -35,6 +35,11 @@
  *             absolute guest directory (made if the image lacks it), and
  *             whether it is mounted read-only.  Names and paths hold no
  *             space or newline.
+ *    agent    optional: start the management agent (agent/, kernel/init/
+ *             agent.c) with these arguments, each NUL terminated, argv[0]
+ *             the guest path of its program (the CLI packs /.monos-agent)
+ *    api-token  optional: the agent's API token, no NUL; it reaches the
+ *             agent alone, as MONOS_API_TOKEN in its environment
  *
  *    A missing or malformed entry is a boot error reported in the kernel log,
  *    except winsize, which is optional.  Later entries with the same name
@@ -88,6 +93,8 @@
 #define MONOS_RUN_CWD	  MONOS_RUN_DIR "/cwd"
 #define MONOS_RUN_USER	  MONOS_RUN_DIR "/user"
 #define MONOS_RUN_VOLUMES MONOS_RUN_DIR "/volumes"
+#define MONOS_RUN_AGENT	  MONOS_RUN_DIR "/agent"
+#define MONOS_RUN_TOKEN	  MONOS_RUN_DIR "/api-token"
 
 /* The format version the "volumes" entry starts with (its first line). */
 #define MONOS_RUN_VOLUMES_VERSION "1"

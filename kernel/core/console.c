@@ -529,9 +529,35 @@ void console_set_stats_handler(void (*fn)(struct monos_chan_stats *s))
 	stats_fn = fn;
 }
 
+/* The last LOG_RING bytes of the kernel log, for the agent's /v1/os/log
+ * (console_log_copy): what went to the host stays readable in the guest. */
+#define LOG_RING 16384
+static char log_ring[LOG_RING];
+static uint64_t log_total; /* bytes ever logged; the ring holds the last */
+
+static void log_keep(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		log_ring[(log_total + i) % LOG_RING] = s[i];
+	log_total += n;
+}
+
+size_t console_log_copy(char *buf, size_t n)
+{
+	size_t have = log_total < LOG_RING ? log_total : LOG_RING;
+	uint64_t start;
+
+	have = have < n ? have : n;
+	start = log_total - have;
+	for (size_t i = 0; i < have; i++)
+		buf[i] = log_ring[(start + i) % LOG_RING];
+	return have;
+}
+
 static void klog_put(void *ctx, const char *s, size_t n)
 {
 	(void)ctx;
+	log_keep(s, n);
 	console_write(MONOS_CHAN_LOG, s, n);
 }
 
@@ -543,9 +569,10 @@ void vklog(const char *fmt, va_list ap)
 
 	va_copy(again, ap);
 	n = fmt_vsnprintf(line, sizeof(line), fmt, ap);
-	if (n < (int)sizeof(line))
+	if (n < (int)sizeof(line)) {
+		log_keep(line, n);
 		console_write(MONOS_CHAN_LOG, line, n);
-	else /* too long for the stack buffer: format it again, piecewise */
+	} else /* too long for the stack buffer: format it again, piecewise */
 		fmt_vformat(klog_put, NULL, fmt, again);
 	va_end(again);
 }

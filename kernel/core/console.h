@@ -32,6 +32,10 @@ void console_start_input(void);
  * _TRACE), split into frames.  Any context. */
 void console_write(unsigned type, const void *buf, size_t n);
 
+/* Copy the newest kernel log bytes (at most `n`, of the last 16 KiB that
+ * klog wrote) to `buf`, oldest first: how many.  Any context. */
+size_t console_log_copy(char *buf, size_t n);
+
 /*
  * The same from a program's write (fds 1, 2): process context, no lock
  * held.  On the virtio wire it sleeps while the host holds every transmit

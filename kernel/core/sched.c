@@ -181,6 +181,13 @@ static void reap(void)
 	}
 }
 
+static uint64_t switches; /* context switches (sched_switch_count); sched_lock */
+
+uint64_t sched_switch_count(void)
+{
+	return switches;
+}
+
 /* sched_lock held: the thread switched to releases it. */
 static void switch_to(struct thread *next)
 {
@@ -189,6 +196,7 @@ static void switch_to(struct thread *next)
 
 	if (prev == next)
 		return;
+	switches++;
 	busy = time_busy_ns();
 	prev->cpu_ns += busy - prev->cpu_since;
 	next->cpu_since = busy;

@@ -97,6 +97,10 @@ void sched_fpu_reset(void);
  * program-visible cleanup (clear_child_tid, robust list). */
 __attribute__((noreturn)) void sched_exit_thread(void);
 
+/* The context switches made since boot (the agent's metrics).  Any
+ * context. */
+uint64_t sched_switch_count(void);
+
 /* The number of threads alive. */
 unsigned sched_thread_count(void);
 

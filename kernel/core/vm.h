@@ -188,6 +188,9 @@ struct vma *vm_find(uint64_t addr);
  * right: SIGSEGV, or -EFAULT in a copy helper) or -ENOMEM (out of frames).
  */
 int vm_fault(uint64_t addr, unsigned error);
+/* The page faults vm_fault served or refused since boot (the agent's
+ * metrics).  Any context. */
+uint64_t vm_fault_count(void);
 
 #define MM_AUXV_WORDS 48
 

@@ -109,12 +109,20 @@ static int break_cow(uint64_t va, uint64_t *pte, struct vma *v)
 	return 0;
 }
 
+static uint64_t faults; /* page faults taken by programs (vm_fault_count) */
+
+uint64_t vm_fault_count(void)
+{
+	return faults;
+}
+
 int vm_fault(uint64_t addr, unsigned error)
 {
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE), *pte;
 	struct vma *v = vm_find(addr);
 	bool write = error & PF_WRITE;
 
+	faults++;
 	if (!v || (write && !(v->prot & PROT_WRITE)) ||
 	    ((error & PF_INSTR) && !(v->prot & PROT_EXEC)) ||
 	    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))

@@ -448,6 +448,8 @@ void vfs_fs_put(struct fs_context *fs);
  * the caller's own (0, -ENOMEM); then every descriptor of `t` marked
  * FD_CLOEXEC is closed. */
 int fdt_unshare(struct fdtable **tp);
+/* The descriptors open in `t` (the agent's metrics). */
+unsigned fdt_count(const struct fdtable *t);
 void fdt_close_on_exec(struct fdtable *t);
 
 /* The root directory, and the process's working directory. */

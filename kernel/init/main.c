@@ -4,6 +4,7 @@
  * half, interrupts off; it never returns.
  */
 #include "init/main.h"
+#include "init/agent.h"
 #include "init/cloudinit.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
@@ -275,7 +276,9 @@ void init_main(uint32_t start_info_phys)
 	process_init();
 	console_start_input();
 	err = init_volumes();
-	if (!err)
+	if (!err) {
+		init_agent_start(cmdline); /* beside the program, when asked for */
 		err = start_program();
+	}
 	process_exec_failed((int)-err);
 }

@@ -19,6 +19,13 @@ struct regs;
  * the return must be IRETQ. */
 int syscall_dispatch(struct regs *r);
 void syscall_set_trace(bool on);
+/* Counters for the agent's metrics: the calls made to number `nr` (those
+ * the table implements), the calls that failed with errno `err` (0 for
+ * numbers out of range), and a number's name (NULL: none).  Any context. */
+#define SYSCALL_ERRNO_MAX 134 /* EHWPOISON + 1 (include/uapi/asm-generic/errno.h) */
+uint64_t syscall_calls(unsigned nr);
+uint64_t syscall_errors(unsigned err);
+const char *syscall_name(unsigned nr);
 
 /* process.c: a process's end (linux/process.h has the rest).  Never
  * return.  process_kill: a fatal signal (a fault at `addr`, `ip`). */

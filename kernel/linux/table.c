@@ -323,6 +323,26 @@ static bool trace;
 #define O_TMPFILE_BITS	020000000		  /* __O_TMPFILE */
 #define TRACE_NO_RETURN (-MAX_ERRNO - 1)	  /* "= ?", as strace prints exit */
 static uint8_t reported[(SYSCALL_COUNT + 7) / 8]; /* unknown calls logged once */
+/* The agent's metrics (linux/monos_dev.c): calls made per number, and
+ * failures per errno.  Plain increments: the system-call rule serialises
+ * them until SMP (then per-CPU counters summed at read). */
+static uint64_t calls[SYSCALL_COUNT];
+static uint64_t errors[SYSCALL_ERRNO_MAX];
+
+uint64_t syscall_calls(unsigned nr)
+{
+	return nr < SYSCALL_COUNT ? calls[nr] : 0;
+}
+
+uint64_t syscall_errors(unsigned err)
+{
+	return err < SYSCALL_ERRNO_MAX ? errors[err] : 0;
+}
+
+const char *syscall_name(unsigned nr)
+{
+	return nr < SYSCALL_COUNT ? syscall_names[nr] : NULL;
+}
 
 void syscall_set_trace(bool on)
 {
@@ -468,12 +488,15 @@ int syscall_dispatch(struct regs *r)
 	if (unlikely(trace) && (nr == __NR_exit || nr == __NR_exit_group))
 		trace_print(r, nr, TRACE_NO_RETURN); /* they do not come back */
 	if (nr < SYSCALL_COUNT && table[nr].fn) {
+		calls[nr]++;
 		ret = table[nr].fn(r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
 	} else {
 		report_unknown(nr);
 		ret = -ENOSYS;
 	}
 	r->rax = ret;
+	if (ret < 0 && (unsigned long)-ret < SYSCALL_ERRNO_MAX)
+		errors[-ret]++;
 	if (sched_current()->nheld)
 		fd_release_held(); /* before a signal handler could run */
 	if (unlikely(trace))

@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 
+#include "../../cli/agent.c"
 #include "../../cli/msg.c"
 #include "../../cli/options.c"
 #include "../../cli/state.c"
@@ -286,6 +287,60 @@ TEST(options_user_forms)
 	}
 }
 
+static char *token_getenv(const char *name)
+{
+	static char tok[] = "tok3n\n";
+
+	return strcmp(name, "MONOS_API_TOKEN") == 0 ? tok : NULL;
+}
+
+/* --api and --health (cli/agent.c): checked forms, and the token from the
+ * file or the environment; no token drops --api. */
+TEST(options_agent_flags)
+{
+	struct run_options o;
+	char err[256], file[] = "/tmp/monos-test-token.XXXXXX";
+	int fd = mkstemp(file);
+
+	CHECK(fd >= 0 && write(fd, "fr0m-file\n", 10) == 10);
+	close(fd);
+	CHECK_EQ(PARSE(&o, err, "--api", "10.0.2.15:8000", "--health", "http://:80/up",
+		       "--health-retries", "2", "p"),
+		 0);
+	CHECK_STR(o.agent.api, "10.0.2.15:8000");
+	CHECK_STR(o.agent.health, "http://:80/up");
+	CHECK_EQ(agent_prepare(&o, err, sizeof(err), token_getenv), 0);
+	CHECK_STR(o.agent.token, "tok3n");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--api", "8000", "--api-token-file", file, "p"), 0);
+	CHECK_EQ(agent_prepare(&o, err, sizeof(err), token_getenv), 0);
+	CHECK_STR(o.agent.token, "fr0m-file");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--api", "8000", "p"), 0);
+	CHECK_EQ(agent_prepare(&o, err, sizeof(err), fake_getenv), 0);
+	CHECK(!o.agent.api && !o.agent.token); /* the API does not start */
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--api", "1.2.3:80", "p"), -EINVAL);
+	CHECK_STR(err, "--api '1.2.3:80': use [IP:]PORT");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--api", "70000", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--health", "http://host:80/", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--health", "tcp:80x", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--health", "tcp:80", "--health-interval", "0", "p"), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--health-timeout", "2", "p"), 0);
+	CHECK_EQ(agent_prepare(&o, err, sizeof(err), fake_getenv), -EINVAL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--api-token-file", file, "p"), 0);
+	CHECK_EQ(agent_prepare(&o, err, sizeof(err), fake_getenv), -EINVAL);
+	CHECK_STR(err, "--api-token-file needs --api");
+	options_free(&o);
+	unlink(file);
+}
+
 TEST(options_bad_flags)
 {
 	struct run_options o;
@@ -459,6 +514,7 @@ int main(void)
 	RUN(options_disk_forms);
 	RUN(options_volume_forms);
 	RUN(options_share_forms);
+	RUN(options_agent_flags);
 	RUN(options_bad_flags);
 	RUN(options_double_dash_and_help);
 	return unit_summary();

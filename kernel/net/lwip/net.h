@@ -203,6 +203,12 @@ struct net_if_traffic {
  * Process context, lock not held (takes it). */
 void net_if_traffic_get(struct net_if_traffic *t);
 
+/* net_tcp_states - the TCP connections in each of lwIP's states
+ * (lwip/tcpbase.h enum tcp_state: CLOSED 0 ... TIME_WAIT 10), listeners
+ * included.  Process context, lock not held (takes it). */
+#define NET_TCP_STATES 11
+void net_tcp_states(unsigned count[NET_TCP_STATES]);
+
 /* ---- nettest.c ---- */
 
 /* Run the self-test of monos.nettest (dhcp, tcp) if given; without a

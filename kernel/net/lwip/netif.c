@@ -283,6 +283,21 @@ static bool net_tcp_flushed(void *arg)
 	return flushed;
 }
 
+void net_tcp_states(unsigned count[NET_TCP_STATES])
+{
+	uint64_t flags;
+
+	memset(count, 0, NET_TCP_STATES * sizeof(*count));
+	flags = net_peek_lock();
+	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		count[p->state < NET_TCP_STATES ? p->state : CLOSED]++;
+	for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
+		count[TIME_WAIT]++;
+	for (struct tcp_pcb_listen *p = tcp_listen_pcbs.listen_pcbs; p; p = p->next)
+		count[LISTEN]++;
+	net_peek_unlock(flags);
+}
+
 int net_flush(uint64_t timeout_ns)
 {
 	int r;

@@ -1,0 +1,14 @@
+/*
+ * The management agent's device and counters (linux/monos_dev.c): /dev/monos
+ * for commands, /proc/monos/counters for numbers.  See the .c file's first
+ * comment for the formats.
+ */
+#ifndef LINUX_MONOS_DEV_H
+#define LINUX_MONOS_DEV_H
+
+/* Make /dev/monos (root's, 0600) and the files of /proc/monos; `cmdline`
+ * (the kernel command line) must live for good.  Boot only, after devfs
+ * and procfs are up; out of memory ends the boot. */
+void monos_dev_init(const char *cmdline);
+
+#endif
