@@ -190,7 +190,9 @@ struct ext4fs_inode *ext4fs_inode_new(struct ext4fs_info *i, const struct ext4_i
 	x->e = *e;
 	x->vfs.ino = e->ino;
 	x->vfs.sb = &i->sb;
-	x->vfs.fops = S_ISREG(e->mode) ? &ext4fs_file_ops : NULL;
+	x->vfs.fops = S_ISREG(e->mode)	 ? &ext4fs_file_ops
+		      : S_ISDIR(e->mode) ? &ext4fs_dir_ops
+					 : NULL;
 	ext4fs_sync_vfs(x);
 	list_add(&x->link, bucket(i, e->ino));
 	return x;

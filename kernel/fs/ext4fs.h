@@ -76,8 +76,8 @@ int ext4fs_orphan(struct ext4fs_info *i, struct ext4fs_inode *dir, struct dentry
 void ext4fs_orphan_release(struct ext4fs_info *i, struct ext4fs_inode *x);
 void ext4fs_orphan_cleanup(struct ext4fs_info *i);
 
-/* ext4fs_file.c: regular files' operations. */
-extern const struct file_ops ext4fs_file_ops;
+/* ext4fs_file.c: regular files' and directories' operations. */
+extern const struct file_ops ext4fs_file_ops, ext4fs_dir_ops;
 /* Free the cached pages from index `first` on (truncate, evict). */
 void ext4fs_cache_drop_from(struct ext4fs_inode *x, uint64_t first);
 /* Zero the cached page's bytes past `size` (truncate). */

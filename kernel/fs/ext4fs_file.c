@@ -333,3 +333,23 @@ const struct file_ops ext4fs_file_ops = {
 	.fs_data = true,
 	.seekable = true,
 };
+
+static long ext4fs_dir_read(struct file *f, void *kbuf, size_t n, uint64_t off)
+{
+	return -EISDIR;
+}
+
+static long ext4fs_dir_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
+{
+	return -EISDIR;
+}
+
+/* A directory's: read(2) and write(2) are EISDIR (the entries come through
+ * the inode operations), and fsync commits, since a rename or a create is
+ * made durable by fsync of its directory (as Linux's ext4_sync_file). */
+const struct file_ops ext4fs_dir_ops = {
+	.read = ext4fs_dir_read,
+	.write = ext4fs_dir_write,
+	.fsync = ext4fs_fsync,
+	.seekable = true,
+};
