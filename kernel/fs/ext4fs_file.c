@@ -219,18 +219,23 @@ static long ext4fs_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t 
 	return do_write(f, ubuf, true, n, off);
 }
 
-/* fsync, fdatasync: the mapped pages, the inode's and the superblock's
- * changes, then the disk's cache. */
-static long ext4fs_fsync(struct file *f)
+/* fsync, fdatasync, msync(MS_SYNC): the mapped pages, the inode's and the
+ * superblock's changes, then the disk's cache. */
+static int ext4fs_sync_inode(struct inode *ino)
 {
-	struct ext4fs_inode *x = X(f->inode);
-	struct ext4fs_info *i = ext4fs_lock(f->inode);
+	struct ext4fs_inode *x = X(ino);
+	struct ext4fs_info *i = ext4fs_lock(ino);
 	int err = x->dead || !S_ISREG(x->vfs.mode) ? 0 : ext4fs_cache_writeback(i, x);
 
 	if (!err && !i->fs.read_only)
 		err = ext4_sync(&i->fs);
 	ext4fs_unlock(i);
 	return err;
+}
+
+static long ext4fs_fsync(struct file *f)
+{
+	return ext4fs_sync_inode(f->inode);
 }
 
 static int ext4fs_fallocate(struct file *f, uint64_t off, uint64_t len, bool keep_size)
@@ -319,6 +324,7 @@ static const struct vm_file_ops ext4fs_vm_ops = {
 	.frame = ext4fs_vm_frame,
 	.fill = ext4fs_vm_fill,
 	.resident = ext4fs_vm_resident,
+	.sync = ext4fs_sync_inode,
 	.shared_pages = true,
 };
 

@@ -13,7 +13,9 @@
 #      killed image after e2fsprogs' own journal replay
 #      (e2fsck -E journal_only).
 # First, deterministically, a rename whose directory was fsync'ed and
-# nothing after it (fsync of an ext4 directory once did nothing).  Then
+# nothing after it (fsync of an ext4 directory once did nothing), and
+# bytes written through a MAP_SHARED mapping and msync'ed (msync once
+# wrote nothing back: only fsync, munmap and exit did).  Then
 # VOLCRASH_ROUNDS rounds (default 10; 30 take about 3 minutes here);
 # VOLCRASH_SEED picks the kill points (printed, so a failure replays).
 . "$(dirname "$0")/lib/common.bash"
@@ -100,6 +102,12 @@ check_round() {
 kill_after ackfile 1 rename /data 7
 check "rename: QEMU killed after the directory's fsync" [ $? -eq 0 ]
 check_round rename
+
+# msync(MS_SYNC) of a MAP_SHARED mapping, then the kill, the area still up.
+kill_after ackmsync 1 msync /data
+check "msync: QEMU killed after msync" [ $? -eq 0 ]
+check_round msync
+check "msync: the mapped bytes are in the file" out_has "msync ok"
 
 total=0
 for round in $(seq "$ROUNDS"); do

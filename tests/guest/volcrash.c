@@ -12,9 +12,12 @@
  *   volcrash rename DIR I  make DIR/d/I as the writer does, say "ackfile I",
  *                          then wait to be killed (a rename made durable
  *                          by fsync of its directory alone).
+ *   volcrash msync DIR     write MSYNC_PAGES pages of DIR/m through a
+ *                          MAP_SHARED mapping, msync(MS_SYNC), say
+ *                          "ackmsync", then wait to be killed.
  *   volcrash check DIR     print "records R" (the log's whole, valid
  *                          records, 0..R-1), "file I ok" for each intact
- *                          file of d/, and "BAD ..." for anything else
+ *                          file of d/, "msync ok" if DIR/m is whole, and "BAD ..." for anything else
  *                          (a torn or wrong record, a bad file); status 1
  *                          if any.
  *
@@ -27,6 +30,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include "guest.h"
 
@@ -34,6 +38,8 @@
 #define FILE_EVERY  8
 #define FILE_BASE   1000 /* a file's size: FILE_BASE + I % FILE_SPREAD bytes */
 #define FILE_SPREAD 3000
+#define MSYNC_PAGES 3
+#define PAGE	    4096
 
 static char path[3][4096];
 
@@ -135,6 +141,45 @@ static void check_files(const char *dir)
 		closedir(d);
 }
 
+/* Byte @k of DIR/m. */
+static char msync_byte(size_t k)
+{
+	return (char)('a' + (k * 5 + k / PAGE) % 26);
+}
+
+static void msync_write(const char *dir)
+{
+	size_t n = MSYNC_PAGES * PAGE;
+	int fd = open(at(0, dir, "m"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	char *m;
+
+	need("open m", fd >= 0 && ftruncate(fd, (off_t)n) == 0);
+	m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	need("mmap m", m != MAP_FAILED);
+	if (m == MAP_FAILED)
+		return;
+	for (size_t k = 0; k < n; k++)
+		m[k] = msync_byte(k);
+	need("msync", msync(m, n, MS_SYNC) == 0);
+	say("ackmsync\n", 0);
+	pause(); /* the host kills the instance here, the mapping still up */
+}
+
+static void msync_check(const char *dir)
+{
+	static char got[MSYNC_PAGES * PAGE + 1];
+	int fd = open(at(0, dir, "m"), O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, got, sizeof(got)) : -1;
+	size_t k = 0;
+
+	while (n == MSYNC_PAGES * PAGE && k < (size_t)n && got[k] == msync_byte(k))
+		k++;
+	if (n == MSYNC_PAGES * PAGE && k == (size_t)n)
+		say("msync ok\n", 0);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Make DIR/d/I durably: a temporary name, fsync, rename, fsync of d. */
 static void make_file(const char *dir, unsigned i)
 {
@@ -185,11 +230,15 @@ int main(int argc, char **argv)
 		make_file(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
 		say("ackfile %u\n", (unsigned)strtoul(argv[3], NULL, 10));
 		pause(); /* the host kills the instance here */
+	} else if (argc == 3 && !strcmp(argv[1], "msync")) {
+		msync_write(argv[2]);
 	} else if (argc == 3 && !strcmp(argv[1], "check")) {
 		say("records %u\n", check_log(argv[2]));
 		check_files(argv[2]);
+		msync_check(argv[2]);
 	} else {
-		fprintf(stderr, "usage: volcrash write DIR N | rename DIR I | check DIR\n");
+		fprintf(stderr,
+			"usage: volcrash write DIR N | rename DIR I | msync DIR | check DIR\n");
 		return 2;
 	}
 	return guest_bad ? 1 : 0;
