@@ -72,6 +72,7 @@ struct ext4fs_info *ext4fs_lock(const struct inode *ino)
 
 void ext4fs_unlock(struct ext4fs_info *i)
 {
+	ext4fs_commit_arm(i);
 	i->busy = false;
 	waitq_wake(&i->waiters);
 }
@@ -613,6 +614,8 @@ static int ext4fs_fill(struct mount *m, const char *source, const char *data)
 				 .iops = &ext4fs_iops, /* the VFS refuses changes when read-only */
 				 .type = &ext4fs_type,
 				 .priv = i };
+	if (!i->fs.read_only && ext4fs_commit_add(i))
+		klog("ext4: no commit thread (out of memory): changes wait for fsync or sync\n");
 	m->sb = &i->sb;
 	return 0;
 }
@@ -643,6 +646,7 @@ static void ext4fs_kill(struct mount *m)
 {
 	struct ext4fs_info *i = m->sb->priv;
 
+	ext4fs_commit_remove(i);
 	ext4fs_sync(m->sb);
 	/* Entries hang in their parents' lists: each inode frees its own. */
 	free_inodes(i);

@@ -7,6 +7,7 @@
 #define FS_EXT4FS_H
 
 #include "fs/vfs.h"
+#include "core/sched.h"
 #include "core/waitq.h"
 #include <lib/ext4.h>
 
@@ -21,6 +22,12 @@ struct ext4fs_info {
 	struct waitq waiters;		    /* threads waiting for the lock */
 	struct list_head hash[EXT4FS_HASH]; /* struct ext4fs_inode.link */
 	struct vfs_sb sb;
+	/* The commit timer (ext4fs_commit.c; the system-call rule). */
+	struct ktimer commit_timer;
+	struct list_head commit_link; /* in the commit thread's list */
+	bool commit_on;		      /* in that list: a writable mount */
+	bool commit_due;	      /* the timer fired: commit soon */
+	unsigned commit_pins;	      /* the commit thread may sleep on it */
 };
 
 /* An inode in memory: the VFS's view, the library's copy, and the page
@@ -54,6 +61,17 @@ static inline struct ext4fs_info *info_of(const struct inode *ino)
 void ext4fs_lock_info(struct ext4fs_info *i);
 struct ext4fs_info *ext4fs_lock(const struct inode *ino);
 void ext4fs_unlock(struct ext4fs_info *i);
+
+/*
+ * ext4fs_commit.c: the commit interval.  ext4fs_commit_add enters a
+ * writable mount (0, -ENOMEM: no commit thread); ext4fs_commit_arm arms
+ * its timer if metadata is pending (ext4fs_unlock calls it);
+ * ext4fs_commit_remove takes it out before it is freed, waiting for a
+ * commit under way.  Process context.
+ */
+int ext4fs_commit_add(struct ext4fs_info *i);
+void ext4fs_commit_arm(struct ext4fs_info *i);
+void ext4fs_commit_remove(struct ext4fs_info *i);
 
 /* The VFS's fields of `x` from the library's copy, after every library
  * call that may change it (ext4fs.c). */

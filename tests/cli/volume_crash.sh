@@ -15,7 +15,8 @@
 # First, deterministically, a rename whose directory was fsync'ed and
 # nothing after it (fsync of an ext4 directory once did nothing), and
 # bytes written through a MAP_SHARED mapping and msync'ed (msync once
-# wrote nothing back: only fsync, munmap and exit did).  Then
+# wrote nothing back: only fsync, munmap and exit did), and a file written
+# without fsync, 7 s before the kill (ext4 commits every 5 s).  Then
 # VOLCRASH_ROUNDS rounds (default 10; 30 take about 3 minutes here);
 # VOLCRASH_SEED picks the kill points (printed, so a failure replays).
 . "$(dirname "$0")/lib/common.bash"
@@ -108,6 +109,13 @@ kill_after ackmsync 1 msync /data
 check "msync: QEMU killed after msync" [ $? -eq 0 ]
 check_round msync
 check "msync: the mapped bytes are in the file" out_has "msync ok"
+
+# A new file written without fsync is on the disk within ext4's 5 s commit
+# interval: killed once the writer has slept 7 s.
+kill_after waited 1 lazy /data
+check "lazy: QEMU killed 7 s after the write" [ $? -eq 0 ]
+check_round lazy
+check "lazy: the file written without fsync is there" out_has "lazy ok"
 
 total=0
 for round in $(seq "$ROUNDS"); do

@@ -15,9 +15,14 @@
  *   volcrash msync DIR     write MSYNC_PAGES pages of DIR/m through a
  *                          MAP_SHARED mapping, msync(MS_SYNC), say
  *                          "ackmsync", then wait to be killed.
+ *   volcrash lazy DIR      write DIR/lazy (a new file, LAZY_SIZE bytes) with
+ *                          no fsync, say "written", sleep LAZY_WAIT s
+ *                          (ext4's 5 s commit interval and some), say
+ *                          "waited", then wait to be killed.
  *   volcrash check DIR     print "records R" (the log's whole, valid
  *                          records, 0..R-1), "file I ok" for each intact
- *                          file of d/, "msync ok" if DIR/m is whole, and "BAD ..." for anything else
+ *                          file of d/, "msync ok" if DIR/m is whole,
+ *                          "lazy ok" if DIR/lazy is, and "BAD ..." for anything else
  *                          (a torn or wrong record, a bad file); status 1
  *                          if any.
  *
@@ -40,6 +45,8 @@
 #define FILE_SPREAD 3000
 #define MSYNC_PAGES 3
 #define PAGE	    4096
+#define LAZY_SIZE   10000
+#define LAZY_WAIT   7
 
 static char path[3][4096];
 
@@ -180,6 +187,35 @@ static void msync_check(const char *dir)
 		close(fd);
 }
 
+static void lazy_write(const char *dir)
+{
+	static char b[LAZY_SIZE];
+	int fd = open(at(0, dir, "lazy"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	for (size_t k = 0; k < LAZY_SIZE; k++)
+		b[k] = msync_byte(k + 1);
+	need("write lazy", fd >= 0 && write(fd, b, LAZY_SIZE) == LAZY_SIZE);
+	say("written\n", 0);
+	sleep(LAZY_WAIT);
+	say("waited\n", 0);
+	pause(); /* the host kills the instance here, the file still open */
+}
+
+static void lazy_check(const char *dir)
+{
+	static char got[LAZY_SIZE + 1];
+	int fd = open(at(0, dir, "lazy"), O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, got, sizeof(got)) : -1;
+	size_t k = 0;
+
+	while (n == LAZY_SIZE && k < LAZY_SIZE && got[k] == msync_byte(k + 1))
+		k++;
+	if (k == LAZY_SIZE)
+		say("lazy ok\n", 0);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Make DIR/d/I durably: a temporary name, fsync, rename, fsync of d. */
 static void make_file(const char *dir, unsigned i)
 {
@@ -232,13 +268,16 @@ int main(int argc, char **argv)
 		pause(); /* the host kills the instance here */
 	} else if (argc == 3 && !strcmp(argv[1], "msync")) {
 		msync_write(argv[2]);
+	} else if (argc == 3 && !strcmp(argv[1], "lazy")) {
+		lazy_write(argv[2]);
 	} else if (argc == 3 && !strcmp(argv[1], "check")) {
 		say("records %u\n", check_log(argv[2]));
 		check_files(argv[2]);
 		msync_check(argv[2]);
+		lazy_check(argv[2]);
 	} else {
-		fprintf(stderr,
-			"usage: volcrash write DIR N | rename DIR I | msync DIR | check DIR\n");
+		fprintf(stderr, "usage: volcrash write DIR N | rename DIR I | msync DIR | lazy DIR "
+				"| check DIR\n");
 		return 2;
 	}
 	return guest_bad ? 1 : 0;

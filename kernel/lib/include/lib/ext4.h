@@ -240,6 +240,14 @@ int ext4_inode_write(struct ext4_fs *fs, const struct ext4_inode *in);
  */
 int ext4_sync(struct ext4_fs *fs);
 
+/*
+ * ext4_pending - whether ext4_sync has metadata to write: the running
+ * transaction holds blocks, or the superblock's counts changed.  (File
+ * data is written in place at once; only a flush is left for it.)  A
+ * commit timer asks this before waking up to commit.
+ */
+bool ext4_pending(const struct ext4_fs *fs);
+
 /* ext4_dt - the getdents64 d_type (DT_REG...) of a directory entry's EXT4_FT_* type. */
 uint8_t ext4_dt(uint8_t ft);
 
