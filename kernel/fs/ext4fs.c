@@ -160,6 +160,8 @@ void ext4fs_sync_vfs(struct ext4fs_inode *x)
 	v->gid = x->e.gid;
 	v->nlink = x->dead || x->orphan ? 0 : x->e.links;
 	v->size = x->e.size;
+	v->own_blocks = true;
+	v->blocks = x->e.blocks; /* 512-byte units, as st_blocks */
 	v->atime = ns_of(x->e.atime);
 	v->mtime = ns_of(x->e.mtime);
 	v->ctime = ns_of(x->e.ctime);

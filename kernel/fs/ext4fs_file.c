@@ -246,14 +246,6 @@ static int ext4fs_fallocate(struct file *f, uint64_t off, uint64_t len, bool kee
 
 	if (x->dead)
 		return -ESTALE;
-	/* Blocks past the end need unwritten extents, which the library does
-	 * not make yet: written ones there are what e2fsck calls a wrong
-	 * i_size.  Refused (logged) rather than leaving the volume unclean. */
-	if (keep_size && off + len > x->e.size) {
-		klog("ext4: fallocate FALLOC_FL_KEEP_SIZE past the end of a file is not "
-		     "supported yet\n");
-		return -EOPNOTSUPP;
-	}
 	i = ext4fs_lock(f->inode);
 	err = ext4_fallocate(&i->fs, &x->e, off, len, keep_size);
 	ext4fs_sync_vfs(x);

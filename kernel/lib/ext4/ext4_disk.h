@@ -132,9 +132,10 @@ _Static_assert(sizeof(struct ext4_raw_inode) == 0xa0, "ext4_raw_inode layout");
 #define EXT4_S_IFDIR  0040000
 
 /* Extent trees (fs/ext4/ext4_extents.h). */
-#define EXT4_EXT_MAGIC	   0xF30A
-#define EXT4_EXT_MAX_DEPTH 5	 /* EXT4_MAX_EXTENT_DEPTH */
-#define EXT4_EXT_INIT_MAX  32768 /* ee_len above this marks an unwritten extent */
+#define EXT4_EXT_MAGIC	       0xF30A
+#define EXT4_EXT_MAX_DEPTH     5     /* EXT4_MAX_EXTENT_DEPTH */
+#define EXT4_EXT_INIT_MAX      32768 /* ee_len above this marks an unwritten extent */
+#define EXT4_EXT_UNWRITTEN_MAX 32767 /* EXT_UNWRITTEN_MAX_LEN: the longest unwritten extent */
 struct ext4_extent_header {
 	uint16_t magic, entries, max, depth;
 	uint32_t generation;

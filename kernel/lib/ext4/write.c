@@ -129,13 +129,25 @@ static uint32_t ext4_ext_len(const struct ext4_extent *e)
 	return e->len > EXT4_EXT_INIT_MAX ? e->len - EXT4_EXT_INIT_MAX : e->len;
 }
 
+/* A write into an unwritten extent makes this aligned chunk around it
+ * written, zeroing it, so that sequential writes split the extent once a
+ * chunk, not once a block (Linux zeroes out up to 32 KiB the same way:
+ * s_extent_max_zeroout_kb). */
+#define EXT4_ZEROOUT_BLOCKS 16u
+
+static bool ext4_ext_unwritten(const struct ext4_extent *e)
+{
+	return e->len > EXT4_EXT_INIT_MAX;
+}
+
 /*
- * Put lblk -> pblk into leaf @eh, growing a neighbour when contiguous: 0,
- * -ENOSPC if the leaf is full, -EOPNOTSUPP if lblk is inside an unwritten
- * extent (Linux's fallocate makes them; splitting them on write is not
- * written yet).
+ * Put lblk -> pblk into leaf @eh (@unwritten: as an unwritten extent, which
+ * reads as zeros), growing a neighbour of the same kind when contiguous:
+ * 0, -ENOSPC if the leaf is full, -EOPNOTSUPP if lblk is already mapped
+ * (ext4_block_for_write converts unwritten blocks first).
  */
-static int ext4_leaf_insert(struct ext4_extent_header *eh, uint32_t lblk, uint64_t pblk)
+static int ext4_leaf_insert(struct ext4_extent_header *eh, uint32_t lblk, uint64_t pblk,
+			    bool unwritten)
 {
 	struct ext4_extent *ex = (void *)(eh + 1);
 	uint16_t p;
@@ -145,10 +157,13 @@ static int ext4_leaf_insert(struct ext4_extent_header *eh, uint32_t lblk, uint64
 	if (p > 0) {
 		struct ext4_extent *e = &ex[p - 1];
 
-		if (lblk - e->block < ext4_ext_len(e))
+		uint32_t len = ext4_ext_len(e);
+
+		if (lblk - e->block < len)
 			return -EOPNOTSUPP;
-		if (e->len < EXT4_EXT_INIT_MAX && e->block + e->len == lblk &&
-		    ext4_lo_hi(e->start_lo, e->start_hi) + e->len == pblk) {
+		if (ext4_ext_unwritten(e) == unwritten &&
+		    len < (unwritten ? EXT4_EXT_UNWRITTEN_MAX : EXT4_EXT_INIT_MAX) &&
+		    e->block + len == lblk && ext4_lo_hi(e->start_lo, e->start_hi) + len == pblk) {
 			e->len++;
 			return 0;
 		}
@@ -157,7 +172,7 @@ static int ext4_leaf_insert(struct ext4_extent_header *eh, uint32_t lblk, uint64
 		return -ENOSPC;
 	memmove(&ex[p + 1], &ex[p], (size_t)(eh->entries - p) * sizeof(*ex));
 	ex[p] = (struct ext4_extent){ .block = lblk,
-				      .len = 1,
+				      .len = (uint16_t)(unwritten ? EXT4_EXT_INIT_MAX + 1 : 1),
 				      .start_hi = (uint16_t)(pblk >> 32),
 				      .start_lo = (uint32_t)pblk };
 	eh->entries++;
@@ -243,7 +258,8 @@ static int ext4_ext_split(struct ext4_fs *fs, struct ext4_inode *in, uint16_t i,
 }
 
 /* Insert lblk -> pblk into @in's depth-1 tree; the inode is written by the caller. */
-static int ext4_ext_insert1(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t pblk)
+static int ext4_ext_insert1(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t pblk,
+			    bool unwritten)
 {
 	struct ext4_extent_header *root = (void *)in->block;
 	struct ext4_extent_idx *ix = (void *)(root + 1);
@@ -264,7 +280,7 @@ static int ext4_ext_insert1(struct ext4_fs *fs, struct ext4_inode *in, uint32_t 
 			return err;
 		if (((struct ext4_extent_header *)fs->xbuf)->magic != EXT4_EXT_MAGIC)
 			return -EUCLEAN;
-		err = ext4_leaf_insert((void *)fs->xbuf, lblk, pblk);
+		err = ext4_leaf_insert((void *)fs->xbuf, lblk, pblk, unwritten);
 		if (err == 0)
 			return ext4_ext_write_leaf(fs, in, blk);
 		if (err != -ENOSPC)
@@ -277,10 +293,11 @@ static int ext4_ext_insert1(struct ext4_fs *fs, struct ext4_inode *in, uint32_t 
 }
 
 /* Map lblk -> pblk in @in's extent tree (lblk unmapped), then write the inode. */
-static int ext4_ext_insert(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t pblk)
+static int ext4_ext_insert(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t pblk,
+			   bool unwritten)
 {
 	struct ext4_extent_header *root = (void *)in->block;
-	int err = root->depth == 0 ? ext4_leaf_insert(root, lblk, pblk) : 0;
+	int err = root->depth == 0 ? ext4_leaf_insert(root, lblk, pblk, unwritten) : 0;
 
 	if (root->depth == 0 && err != -ENOSPC)
 		return err ? err : ext4_inode_write(fs, in);
@@ -289,11 +306,13 @@ static int ext4_ext_insert(struct ext4_fs *fs, struct ext4_inode *in, uint32_t l
 	else if (root->depth > 1)
 		err = -EFBIG;
 	if (!err)
-		err = ext4_ext_insert1(fs, in, lblk, pblk);
+		err = ext4_ext_insert1(fs, in, lblk, pblk, unwritten);
 	return err ? err : ext4_inode_write(fs, in);
 }
 
-int ext4_get_block(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t *pblk)
+/* ext4_get_block, the new block mapped written or (@unwritten) not. */
+static int ext4_map_block(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t *pblk,
+			  bool unwritten)
 {
 	uint64_t goal = 0;
 	uint32_t count;
@@ -311,7 +330,7 @@ int ext4_get_block(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uin
 	if (err)
 		return err;
 	in->blocks += fs->block_size / EXT4_DEV_BLOCK;
-	err = ext4_ext_insert(fs, in, lblk, *pblk);
+	err = ext4_ext_insert(fs, in, lblk, *pblk, unwritten);
 	if (err) {
 		ext4_free_blocks(fs, *pblk, 1);
 		in->blocks -= fs->block_size / EXT4_DEV_BLOCK;
@@ -319,7 +338,158 @@ int ext4_get_block(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uin
 	return err;
 }
 
-/* Unwritten extents would need splitting on write: refuse to write through one. */
+int ext4_get_block(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t *pblk)
+{
+	return ext4_map_block(fs, in, lblk, pblk, false);
+}
+
+/* The leaf of @in's tree that holds @lblk: the root at depth 0 (*@blk 0),
+ * else its block *@blk, read into fs->xbuf, under root index *@ix. */
+static int ext4_ext_find_leaf(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk,
+			      struct ext4_extent_header **eh, uint64_t *blk, uint16_t *ix)
+{
+	struct ext4_extent_header *root = (void *)in->block;
+	struct ext4_extent_idx *x = (void *)(root + 1);
+	uint16_t i;
+	int err;
+
+	*blk = 0;
+	*ix = 0;
+	*eh = root;
+	if (root->depth == 0)
+		return 0;
+	if (root->depth > 1 || !root->entries)
+		return root->depth > 1 ? -EFBIG : -EUCLEAN; /* depth 2 is not written yet */
+	for (i = 1; i < root->entries && x[i].block <= lblk; i++)
+		;
+	*ix = i - 1;
+	*blk = ext4_lo_hi(x[i - 1].leaf_lo, x[i - 1].leaf_hi);
+	if ((err = ext4_read_block(fs, *blk, fs->xbuf)))
+		return err;
+	*eh = (void *)fs->xbuf;
+	return (*eh)->magic == EXT4_EXT_MAGIC ? 0 : -EUCLEAN;
+}
+
+/* Write zeros to the @n blocks from @pblk (file data: in place). */
+static int ext4_zero_blocks(struct ext4_fs *fs, uint64_t pblk, uint32_t n)
+{
+	int err = 0;
+
+	fs->data_blk = 0;
+	memset(fs->data, 0, fs->block_size);
+	for (uint32_t i = 0; i < n && !err; i++)
+		err = ext4_write_data(fs, pblk + i, fs->data);
+	return err;
+}
+
+/* Replace extent @p of leaf @eh by the @n extents at @pieces (room checked). */
+static void ext4_leaf_replace(struct ext4_extent_header *eh, uint16_t p,
+			      const struct ext4_extent *pieces, uint16_t n)
+{
+	struct ext4_extent *ex = (void *)(eh + 1);
+
+	memmove(&ex[p + n], &ex[p + 1], (size_t)(eh->entries - p - 1) * sizeof(*ex));
+	memcpy(&ex[p], pieces, n * sizeof(*ex));
+	eh->entries = (uint16_t)(eh->entries + n - 1);
+}
+
+static struct ext4_extent ext4_ext_make(uint32_t block, uint32_t len, uint64_t start,
+					bool unwritten)
+{
+	return (struct ext4_extent){ .block = block,
+				     .len = (uint16_t)(unwritten ? EXT4_EXT_INIT_MAX + len : len),
+				     .start_hi = (uint16_t)(start >> 32),
+				     .start_lo = (uint32_t)start };
+}
+
+/*
+ * Convert the EXT4_ZEROOUT_BLOCKS-aligned chunk around @lblk of its
+ * unwritten extent @p in leaf @eh to written: zero its blocks, then split
+ * the extent into [unwritten][written][unwritten] pieces, the written one
+ * joining a contiguous written extent before it.  @limit: the blocks
+ * within i_size.  -ENOSPC if the leaf has
+ * no room for the pieces (nothing changed).
+ */
+static int ext4_leaf_convert(struct ext4_fs *fs, struct ext4_extent_header *eh, uint16_t p,
+			     uint32_t lblk, uint32_t limit)
+{
+	struct ext4_extent *ex = (void *)(eh + 1), *e = &ex[p], pieces[3];
+	uint32_t b = e->block, end = b + ext4_ext_len(e), chunk = lblk & ~(EXT4_ZEROOUT_BLOCKS - 1);
+	uint32_t cs = chunk > b ? chunk : b,
+		 ce = end - chunk < EXT4_ZEROOUT_BLOCKS ? end : chunk + EXT4_ZEROOUT_BLOCKS;
+
+	/* Written blocks past i_size are what e2fsck calls a wrong size: past
+	 * the end the chunk stops after @lblk, which the write brings inside. */
+	if (ce > limit)
+		ce = limit > lblk ? limit : lblk + 1;
+	uint64_t start = ext4_lo_hi(e->start_lo, e->start_hi);
+	struct ext4_extent *prev = p ? &ex[p - 1] : NULL;
+	bool merge = cs == b && prev && !ext4_ext_unwritten(prev) && prev->block + prev->len == b &&
+		     ext4_lo_hi(prev->start_lo, prev->start_hi) + prev->len == start &&
+		     prev->len + (ce - cs) <= EXT4_EXT_INIT_MAX;
+	uint16_t n = 0;
+	int err;
+
+	if (cs > b)
+		pieces[n++] = ext4_ext_make(b, cs - b, start, true);
+	if (!merge)
+		pieces[n++] = ext4_ext_make(cs, ce - cs, start + (cs - b), false);
+	if (ce < end)
+		pieces[n++] = ext4_ext_make(ce, end - ce, start + (ce - b), true);
+	if (eh->entries + n - 1 > eh->max)
+		return -ENOSPC;
+	if ((err = ext4_zero_blocks(fs, start + (cs - b), ce - cs)))
+		return err;
+	if (merge)
+		prev->len = (uint16_t)(prev->len + (ce - cs));
+	if (n)
+		ext4_leaf_replace(eh, p, pieces, n);
+	else
+		memmove(e, e + 1, (size_t)(eh->entries-- - p - 1) * sizeof(*ex));
+	return 0;
+}
+
+/* Make @lblk, in an unwritten extent of @in, written (reading zeros still),
+ * growing or splitting the tree when the pieces need room; then write the
+ * inode. */
+static int ext4_ext_convert(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		struct ext4_extent_header *eh;
+		struct ext4_extent *ex;
+		uint64_t blk;
+		uint16_t ix, p;
+		int err = ext4_ext_find_leaf(fs, in, lblk, &eh, &blk, &ix);
+
+		if (err)
+			return err;
+		ex = (void *)(eh + 1);
+		for (p = 0; p < eh->entries && ex[p].block <= lblk; p++)
+			;
+		if (!p || !ext4_ext_unwritten(&ex[p - 1]) ||
+		    lblk - ex[p - 1].block >= ext4_ext_len(&ex[p - 1]))
+			return -EUCLEAN; /* ext4_bmap found it unwritten */
+		err = ext4_leaf_convert(
+			fs, eh, p - 1, lblk,
+			(uint32_t)((in->size + fs->block_size - 1) >> (10 + fs->log_block_size)));
+		if (!err && blk)
+			err = ext4_ext_write_leaf(fs, in, blk);
+		if (!err)
+			return ext4_inode_write(fs, in); /* the root: depth 0, or grown */
+		if (err != -ENOSPC)
+			return err;
+		if (!blk)
+			err = ext4_ext_grow(fs, in, ext4_lo_hi(ex[0].start_lo, ex[0].start_hi));
+		else
+			err = ext4_ext_split(fs, in, ix, blk, 0); /* halves: lblk stays put */
+		if (err)
+			return err;
+	}
+	return -EUCLEAN;
+}
+
+/* The block to write @lblk to: mapped already, or newly (a hole: *@fresh,
+ * not yet written), or converted from unwritten (*@fresh, zeroed). */
 static int ext4_block_for_write(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk,
 				uint64_t *pblk, bool *fresh)
 {
@@ -330,7 +500,12 @@ static int ext4_block_for_write(struct ext4_fs *fs, struct ext4_inode *in, uint3
 	if (err || *pblk)
 		return err;
 	*fresh = true;
-	return ext4_get_block(fs, in, lblk, pblk);
+	if (!fs->bmap_unwritten)
+		return ext4_get_block(fs, in, lblk, pblk);
+	err = ext4_ext_convert(fs, in, lblk);
+	if (!err)
+		err = ext4_bmap(fs, in, lblk, pblk, &count);
+	return err ? err : (*pblk ? 0 : -EUCLEAN);
 }
 
 /* ext4_write within an operation (a symlink's target): no commit may happen first. */
@@ -512,18 +687,18 @@ int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, uint
 		return -ENODEV; /* as fallocate(2) says for what is not a regular file */
 	if (len == 0 || end < off || (end - 1) >> (10 + fs->log_block_size) >= UINT32_MAX)
 		return len == 0 ? -EINVAL : -EFBIG;
-	/* Allocated blocks are written with zeros: unwritten extents are not made yet. */
+	/* New blocks are unwritten extents, as Linux makes them: they read as
+	 * zeros, writes convert them, and e2fsck accepts them past i_size. */
+	if (!(in->flags & EXT4_EXTENTS_FL))
+		return -EOPNOTSUPP; /* a block map has no unwritten blocks */
 	for (lblk = off >> (10 + fs->log_block_size);
 	     !err && lblk <= (end - 1) >> (10 + fs->log_block_size); lblk++) {
 		uint64_t pblk;
-		bool fresh;
+		uint32_t count;
 
-		err = ext4_block_for_write(fs, in, (uint32_t)lblk, &pblk, &fresh);
-		if (!err && fresh) {
-			fs->data_blk = 0;
-			memset(fs->data, 0, fs->block_size);
-			err = ext4_write_data(fs, pblk, fs->data);
-		}
+		err = ext4_bmap(fs, in, (uint32_t)lblk, &pblk, &count);
+		if (!err && !pblk && !fs->bmap_unwritten)
+			err = ext4_map_block(fs, in, (uint32_t)lblk, &pblk, true);
 	}
 	if (!err && !keep_size && end > in->size)
 		in->size = end;

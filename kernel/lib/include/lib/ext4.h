@@ -75,6 +75,7 @@ struct ext4_fs {
 	bool sb_dirty;		  /* free counts changed since the superblock was written */
 	uint32_t next_generation; /* i_generation of the next inode made */
 	struct ext4_journal *jnl; /* a writable mount's journal, or NULL without one */
+	bool bmap_unwritten;	  /* the last ext4_bmap's block lies in an unwritten extent */
 };
 
 struct ext4_time {
@@ -133,7 +134,8 @@ int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out);
 
 /*
  * ext4_bmap - map logical block @lblk of @in: 0 with *@pblk the physical
- * block (0 for a hole or an unwritten extent, which read as zeros) and
+ * block (0 for a hole or an unwritten extent, which read as zeros; which
+ * of the two: fs->bmap_unwritten) and
  * *@count >= 1 the number of following blocks mapped the same way
  * (contiguous, or all holes).  -EUCLEAN for a corrupt map, -EIO.
  */
