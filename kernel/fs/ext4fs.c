@@ -103,12 +103,23 @@ static int dev_io(void *ctx, enum blk_op op, uint64_t blk, uint32_t count, void 
 
 static int dev_read(void *ctx, uint64_t blk, uint32_t count, void *buf)
 {
-	return dev_io(ctx, BLK_OP_READ, blk, count, buf);
+	int err;
+
+	if (ext4fs_bcache_read(ctx, blk, count, buf))
+		return 0;
+	if (!(err = dev_io(ctx, BLK_OP_READ, blk, count, buf)))
+		ext4fs_bcache_fill(ctx, blk, count, buf);
+	return err;
 }
 
+/* After a failed write what the disk holds is unknown: the cache drops
+ * the blocks it touched. */
 static int dev_write(void *ctx, uint64_t blk, uint32_t count, const void *buf)
 {
-	return dev_io(ctx, BLK_OP_WRITE, blk, count, (void *)buf);
+	int err = dev_io(ctx, BLK_OP_WRITE, blk, count, (void *)buf);
+
+	ext4fs_bcache_write(ctx, blk, count, err ? NULL : buf);
+	return err;
 }
 
 static int dev_flush(void *ctx)
@@ -581,6 +592,7 @@ static int mount_disk(struct ext4fs_info *i, struct mount *m, const char *source
 	return 0;
 out_unmount:
 	ext4_unmount(&i->fs);
+	ext4fs_bcache_free(i);
 	return err;
 }
 
@@ -603,6 +615,7 @@ static int ext4fs_fill(struct mount *m, const char *source, const char *data)
 		list_init(&i->hash[b]);
 	if ((err = mount_disk(i, m, source))) {
 		free_inodes(i);
+		ext4fs_bcache_free(i);
 		kfree(i);
 		return err;
 	}
@@ -655,6 +668,7 @@ static void ext4fs_kill(struct mount *m)
 	if (!i->fs.read_only) /* the orphans' unlinks */
 		ext4_sync(&i->fs);
 	ext4_unmount(&i->fs);
+	ext4fs_bcache_free(i);
 	kfree(i);
 }
 

@@ -13,6 +13,16 @@
 
 #define EXT4FS_HASH 256 /* buckets of the in-memory inode table */
 
+/* The block cache (ext4fs_bcache.c): slot s holds filesystem block
+ * key[s] - 1 (0: empty) at data + s * block size. */
+struct ext4fs_bcache {
+	uint32_t per; /* device blocks per filesystem block */
+	uint32_t n;   /* slots (0: no table yet) */
+	uint64_t *key;
+	uint8_t *data;
+	bool failed; /* out of memory: no cache */
+};
+
 /* A mounted ext4 (vfs_sb.priv). */
 struct ext4fs_info {
 	struct ext4_fs fs;
@@ -22,6 +32,7 @@ struct ext4fs_info {
 	struct waitq waiters;		    /* threads waiting for the lock */
 	struct list_head hash[EXT4FS_HASH]; /* struct ext4fs_inode.link */
 	struct vfs_sb sb;
+	struct ext4fs_bcache bc; /* the filesystem's lock */
 	/* The commit timer (ext4fs_commit.c; the system-call rule). */
 	struct ktimer commit_timer;
 	struct list_head commit_link; /* in the commit thread's list */
@@ -72,6 +83,19 @@ void ext4fs_unlock(struct ext4fs_info *i);
 int ext4fs_commit_add(struct ext4fs_info *i);
 void ext4fs_commit_arm(struct ext4fs_info *i);
 void ext4fs_commit_remove(struct ext4fs_info *i);
+
+/*
+ * ext4fs_bcache.c, under the filesystem's lock (device blocks of
+ * EXT4_DEV_BLOCK bytes, as struct ext4_dev's calls): _read copies a cached
+ * block into `buf` (true) or says to read the disk; _fill keeps what the
+ * disk gave; _write makes the cache follow a write (`buf` NULL: it
+ * failed, the blocks are dropped); _free
+ * at unmount.
+ */
+bool ext4fs_bcache_read(struct ext4fs_info *i, uint64_t blk, uint32_t count, void *buf);
+void ext4fs_bcache_fill(struct ext4fs_info *i, uint64_t blk, uint32_t count, const void *buf);
+void ext4fs_bcache_write(struct ext4fs_info *i, uint64_t blk, uint32_t count, const void *buf);
+void ext4fs_bcache_free(struct ext4fs_info *i);
 
 /* The VFS's fields of `x` from the library's copy, after every library
  * call that may change it (ext4fs.c). */
