@@ -211,6 +211,7 @@ int ext4_dir_entry_ok(const struct ext4_fs *fs, const struct ext4_dir_entry *de,
 		      uint32_t *rec_len);
 
 int ext4_write_data(struct ext4_fs *fs, uint64_t blk, const void *buf);
+int ext4_write_data_n(struct ext4_fs *fs, uint64_t blk, uint32_t n, const void *buf);
 
 /* kernel/lib/ext4/journal.c: replay, and the running transaction of a writable mount */
 int ext4_journal_replay(struct ext4_fs *fs);

@@ -8,6 +8,10 @@
 
 #include "ext4_disk.h"
 
+/* Whole blocks of one write sent in one request at most (256 KiB of 4 KiB
+ * blocks, what the block layer takes at once, kernel/fs/blkdev.c). */
+#define EXT4_WRITE_RUN_MAX 64
+
 /* A timestamp's extra word: epoch bits (seconds past 32 signed bits) and nanoseconds (ext4_encode_extra_time). */
 static uint32_t ext4_time_extra(struct ext4_time t)
 {
@@ -120,6 +124,30 @@ static int ext4_block_for_write(struct ext4_fs *fs, struct ext4_inode *in, uint3
 	return err ? err : (*pblk ? 0 : -EUCLEAN);
 }
 
+/*
+ * Write whole blocks from @lblk (@nblocks of them at @src) in one request
+ * for as many as lie contiguous on the disk, up to EXT4_WRITE_RUN_MAX:
+ * the number written (>= 1), or -errno.  A block mapped past the run is
+ * the next call's first.
+ */
+static int64_t ext4_write_run(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk,
+			      size_t nblocks, const uint8_t *src)
+{
+	uint64_t pblk, next;
+	uint32_t run = 1;
+	bool fresh;
+	int err = ext4_block_for_write(fs, in, lblk, &pblk, &fresh);
+
+	if (err)
+		return err;
+	while (run < nblocks && run < EXT4_WRITE_RUN_MAX && lblk + run < UINT32_MAX &&
+	       !ext4_block_for_write(fs, in, lblk + run, &next, &fresh) && next == pblk + run)
+		run++;
+	fs->data_blk = 0;
+	err = ext4_write_data_n(fs, pblk, run, src);
+	return err ? (int64_t)err : (int64_t)run;
+}
+
 /* ext4_write within an operation (a symlink's target): no commit may happen first. */
 int64_t ext4_write_file(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf,
 			size_t len)
@@ -137,9 +165,22 @@ int64_t ext4_write_file(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 		uint32_t boff = (uint32_t)(pos & (fs->block_size - 1));
 		size_t n = fs->block_size - boff < len - done ? fs->block_size - boff : len - done;
 		bool fresh;
+		int64_t run;
 
 		if (lblk > UINT32_MAX - 1)
 			return done ? (int64_t)done : -EFBIG;
+		if (n == fs->block_size) { /* whole blocks: straight from @buf */
+			run = ext4_write_run(fs, in, (uint32_t)lblk, (len - done) / fs->block_size,
+					     src + done);
+			if (run < 0) {
+				err = (int)run;
+				break;
+			}
+			done += (size_t)run * fs->block_size;
+			if (off + done > in->size)
+				in->size = off + done;
+			continue;
+		}
 		err = ext4_block_for_write(fs, in, (uint32_t)lblk, &pblk, &fresh);
 		if (err)
 			break;
