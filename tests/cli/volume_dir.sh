@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib/common.bash"
 
 PROG=$GUEST/ext4dir
-RUN_TIMEOUT=300 # seconds (design 13): 1000 entries take about 5 s here
+RUN_TIMEOUT=300 # seconds (design 13): 1000 entries take about 2 s here
 N=${VOLDIR_ENTRIES:-1000}
 img=$scratch/dir.img
 
