@@ -119,6 +119,28 @@ int ext4_dir_entry_ok(const struct ext4_fs *fs, const struct ext4_dir_entry *de,
 	return 0;
 }
 
+/* Move *@lblk to the first leaf block of @dir from *@lblk on (holes and
+ * index nodes skipped) and read it into fs->data: 1, 0 past the end, or
+ * -errno. */
+static int ext4_dir_next_leaf(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *lblk)
+{
+	uint64_t end = (dir->size + fs->block_size - 1) >> (10 + fs->log_block_size);
+
+	while (*lblk < end) {
+		uint32_t hole = 1;
+		bool dx = false;
+		int r;
+
+		if (*lblk > UINT32_MAX)
+			return -EUCLEAN;
+		r = ext4_dir_block(fs, dir, (uint32_t)*lblk, &dx, &hole);
+		if (r < 0 || (r == 1 && !dx))
+			return r;
+		*lblk += r == 0 ? hole : 1;
+	}
+	return 0;
+}
+
 int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
 		 struct ext4_dirent *out)
 {
@@ -126,20 +148,15 @@ int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos
 		return -ENOTDIR;
 	while (*pos < dir->size) {
 		uint64_t lblk = *pos >> (10 + fs->log_block_size);
-		uint32_t off = (uint32_t)(*pos & (fs->block_size - 1)), rec_len, hole = 1;
+		uint32_t off, rec_len;
 		const struct ext4_dir_entry *de;
-		bool dx = false;
-		int err;
+		int err = ext4_dir_next_leaf(fs, dir, &lblk);
 
-		if (lblk > UINT32_MAX)
-			return -EUCLEAN;
-		err = ext4_dir_block(fs, dir, (uint32_t)lblk, &dx, &hole);
-		if (err < 0)
+		if (err <= 0)
 			return err;
-		if (err == 0 || dx) { /* holes, or an index node: nothing to list */
-			*pos = (lblk + (err == 0 ? hole : 1)) << (10 + fs->log_block_size);
-			continue;
-		}
+		if (lblk != *pos >> (10 + fs->log_block_size))
+			*pos = lblk << (10 + fs->log_block_size); /* past holes or an index */
+		off = (uint32_t)(*pos & (fs->block_size - 1));
 		de = (const void *)(fs->data + off);
 		err = ext4_dir_entry_ok(fs, de, off, &rec_len);
 		if (err)
@@ -190,31 +207,17 @@ static int ext4_dir_block_lookup(struct ext4_fs *fs, const char *name, size_t le
 int ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len,
 		uint32_t *ino)
 {
-	uint64_t blocks = (dir->size + fs->block_size - 1) >> (10 + fs->log_block_size), lblk = 0;
+	uint64_t lblk;
+	int r;
 
 	if ((dir->mode & EXT4_S_IFMT) != EXT4_S_IFDIR)
 		return -ENOTDIR;
 	if (len == 0 || len > EXT4_NAME_LEN)
 		return len ? -ENAMETOOLONG : -ENOENT;
-	while (lblk < blocks) {
-		uint32_t hole = 1;
-		bool dx = false;
-		int r;
-
-		if (lblk > UINT32_MAX)
-			return -EUCLEAN;
-		r = ext4_dir_block(fs, dir, (uint32_t)lblk, &dx, &hole);
-		if (r < 0)
-			return r;
-		if (r == 0) { /* holes */
-			lblk += hole;
-			continue;
-		}
-		if (!dx && (r = ext4_dir_block_lookup(fs, name, len, ino)))
+	for (lblk = 0; (r = ext4_dir_next_leaf(fs, dir, &lblk)) == 1; lblk++)
+		if ((r = ext4_dir_block_lookup(fs, name, len, ino)))
 			return r < 0 ? r : 0;
-		lblk++;
-	}
-	return -ENOENT;
+	return r ? r : -ENOENT;
 }
 
 int ext4_namei(struct ext4_fs *fs, const char *path, struct ext4_inode *out)
