@@ -59,7 +59,7 @@ struct thread *sched_find(int tid)
 	struct thread *t, *found = NULL;
 
 	list_for_each_entry(t, &all_threads, all)
-		if (t->tid == tid) {
+		if (tid > 0 && t->tid == tid) { /* never a kernel thread (tid 0) */
 			found = t;
 			break;
 		}
@@ -98,7 +98,9 @@ static void fpu_restore(void *area)
 		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
 }
 
-static struct thread *thread_alloc(void)
+/* A new thread; a kernel thread (@kernel) takes no tid from the programs'
+ * numbering (its tid is 0). */
+static struct thread *thread_alloc(bool kernel)
 {
 	struct thread *t = kzalloc(sizeof(*t));
 	size_t fpu_size = cpu_features.xsave_size + XSAVE_ALIGN;
@@ -118,7 +120,7 @@ static struct thread *thread_alloc(void)
 	t->state = THREAD_RUNNABLE;
 	list_init(&t->node);
 	flags = spin_lock_irqsave(&sched_lock);
-	t->tid = next_tid++;
+	t->tid = kernel ? 0 : next_tid++;
 	list_add_tail(&t->all, &all_threads);
 	nthreads++;
 	spin_unlock_irqrestore(&sched_lock, flags);
@@ -162,7 +164,7 @@ void sched_fpu_reset(void)
 
 struct thread *sched_create_main(void)
 {
-	struct thread *t = thread_alloc();
+	struct thread *t = thread_alloc(false);
 
 	if (!t)
 		boot_out_of_memory("the first thread");
@@ -439,10 +441,58 @@ static void __noreturn thread_start(void)
 	trap_enter_user(sched_user_regs(sched_current()));
 }
 
+/* What a kernel thread runs, kept where a user thread's registers go. */
+struct kthread_entry {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static void __noreturn kthread_start(void)
+{
+	struct kthread_entry *k = (struct kthread_entry *)sched_user_regs(sched_current());
+
+	reap();
+	spin_unlock(&sched_lock);
+	k->fn(k->arg);
+	sched_exit_thread();
+}
+
+/* Lay out `t`'s stack so that the first switch to it returns into
+ * `start`: six callee-saved registers and the return address, with the
+ * ABI's call alignment; then make it runnable. */
+static void thread_launch(struct thread *t, void (*start)(void))
+{
+	uint64_t *sp = (uint64_t *)sched_user_regs(t) - 2, flags;
+
+	*sp = (uint64_t)start;
+	sp -= 6;
+	memset(sp, 0, 6 * sizeof(*sp));
+	t->ksp = (uint64_t)sp;
+	flags = spin_lock_irqsave(&sched_lock);
+	enqueue(t);
+	/* Arm the end of the slice: a parent that then spins in ring 3 must
+	 * still give the new thread the CPU. */
+	program_timer();
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+struct thread *sched_spawn_kernel(void (*fn)(void *arg), void *arg)
+{
+	struct thread *t = thread_alloc(true);
+	struct kthread_entry k = { fn, arg };
+
+	if (!t)
+		return NULL;
+	memcpy(sched_user_regs(t), &k, sizeof(k));
+	t->mm = mm_kernel();
+	fpu_save(fpu_area(t));
+	thread_launch(t, kthread_start);
+	return t;
+}
+
 struct thread *sched_spawn(const struct regs *r, uint64_t fs_base)
 {
-	struct thread *t = thread_alloc();
-	uint64_t *sp, flags;
+	struct thread *t = thread_alloc(false);
 
 	if (!t)
 		return NULL;
@@ -455,19 +505,7 @@ struct thread *sched_spawn(const struct regs *r, uint64_t fs_base)
 	t->cred = sched_current()->cred;
 	t->sighand = sched_current()->sighand;
 	fpu_save(fpu_area(t)); /* the child starts with the parent's FPU state */
-	/* What switch_stacks pops: six callee-saved registers and a return
-	 * address into thread_start, with the ABI's call alignment. */
-	sp = (uint64_t *)sched_user_regs(t) - 2;
-	*sp = (uint64_t)thread_start;
-	sp -= 6;
-	memset(sp, 0, 6 * sizeof(*sp));
-	t->ksp = (uint64_t)sp;
-	flags = spin_lock_irqsave(&sched_lock);
-	enqueue(t);
-	/* Arm the end of the slice: a parent that then spins in ring 3 must
-	 * still give the new thread the CPU. */
-	program_timer();
-	spin_unlock_irqrestore(&sched_lock, flags);
+	thread_launch(t, thread_start);
 	return t;
 }
 

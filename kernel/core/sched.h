@@ -89,6 +89,16 @@ struct thread *sched_create_main(void);
  */
 struct thread *sched_spawn(const struct regs *r, uint64_t fs_base);
 
+/*
+ * Create a kernel thread running fn(arg) in ring 0 under the system-call
+ * rule (interrupts off but while it waits), with the kernel's address
+ * space and no process: it may sleep (sched_wait, waitq_wait) but never
+ * takes a signal, and it is no program's: its tid is 0, which sched_find
+ * never finds.  Returning from `fn` ends it.  Returns it, or NULL when
+ * out of memory.  Process context.
+ */
+struct thread *sched_spawn_kernel(void (*fn)(void *arg), void *arg);
+
 /* Put the current thread's FPU, SSE and AVX registers in their initial
  * state (execve). */
 void sched_fpu_reset(void);

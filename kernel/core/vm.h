@@ -49,6 +49,10 @@ struct vm_file_ops {
 	long (*fill)(struct inode *file, uint64_t off, void *page, size_t n);
 	/* Whether the file's page at `off` is in memory (mincore). */
 	bool (*resident)(struct inode *file, uint64_t off);
+	/* Optional: write the file's shared pages back and make them durable
+	 * (msync MS_SYNC); 0 or -errno.  May sleep: the caller holds a
+	 * vfs_iget reference, not the area. */
+	int (*sync)(struct inode *file);
 	/* MAP_SHARED maps the file's own pages; false: the file never changes,
 	 * so a shared mapping is the same as a private one. */
 	bool shared_pages;

@@ -72,6 +72,7 @@ struct ext4fs_info *ext4fs_lock(const struct inode *ino)
 
 void ext4fs_unlock(struct ext4fs_info *i)
 {
+	ext4fs_commit_arm(i);
 	i->busy = false;
 	waitq_wake(&i->waiters);
 }
@@ -102,12 +103,23 @@ static int dev_io(void *ctx, enum blk_op op, uint64_t blk, uint32_t count, void 
 
 static int dev_read(void *ctx, uint64_t blk, uint32_t count, void *buf)
 {
-	return dev_io(ctx, BLK_OP_READ, blk, count, buf);
+	int err;
+
+	if (ext4fs_bcache_read(ctx, blk, count, buf))
+		return 0;
+	if (!(err = dev_io(ctx, BLK_OP_READ, blk, count, buf)))
+		ext4fs_bcache_fill(ctx, blk, count, buf);
+	return err;
 }
 
+/* After a failed write what the disk holds is unknown: the cache drops
+ * the blocks it touched. */
 static int dev_write(void *ctx, uint64_t blk, uint32_t count, const void *buf)
 {
-	return dev_io(ctx, BLK_OP_WRITE, blk, count, (void *)buf);
+	int err = dev_io(ctx, BLK_OP_WRITE, blk, count, (void *)buf);
+
+	ext4fs_bcache_write(ctx, blk, count, err ? NULL : buf);
+	return err;
 }
 
 static int dev_flush(void *ctx)
@@ -159,6 +171,8 @@ void ext4fs_sync_vfs(struct ext4fs_inode *x)
 	v->gid = x->e.gid;
 	v->nlink = x->dead || x->orphan ? 0 : x->e.links;
 	v->size = x->e.size;
+	v->own_blocks = true;
+	v->blocks = x->e.blocks; /* 512-byte units, as st_blocks */
 	v->atime = ns_of(x->e.atime);
 	v->mtime = ns_of(x->e.mtime);
 	v->ctime = ns_of(x->e.ctime);
@@ -190,7 +204,9 @@ struct ext4fs_inode *ext4fs_inode_new(struct ext4fs_info *i, const struct ext4_i
 	x->e = *e;
 	x->vfs.ino = e->ino;
 	x->vfs.sb = &i->sb;
-	x->vfs.fops = S_ISREG(e->mode) ? &ext4fs_file_ops : NULL;
+	x->vfs.fops = S_ISREG(e->mode)	 ? &ext4fs_file_ops
+		      : S_ISDIR(e->mode) ? &ext4fs_dir_ops
+					 : NULL;
 	ext4fs_sync_vfs(x);
 	list_add(&x->link, bucket(i, e->ino));
 	return x;
@@ -576,6 +592,7 @@ static int mount_disk(struct ext4fs_info *i, struct mount *m, const char *source
 	return 0;
 out_unmount:
 	ext4_unmount(&i->fs);
+	ext4fs_bcache_free(i);
 	return err;
 }
 
@@ -598,6 +615,7 @@ static int ext4fs_fill(struct mount *m, const char *source, const char *data)
 		list_init(&i->hash[b]);
 	if ((err = mount_disk(i, m, source))) {
 		free_inodes(i);
+		ext4fs_bcache_free(i);
 		kfree(i);
 		return err;
 	}
@@ -611,6 +629,8 @@ static int ext4fs_fill(struct mount *m, const char *source, const char *data)
 				 .iops = &ext4fs_iops, /* the VFS refuses changes when read-only */
 				 .type = &ext4fs_type,
 				 .priv = i };
+	if (!i->fs.read_only && ext4fs_commit_add(i))
+		klog("ext4: no commit thread (out of memory): changes wait for fsync or sync\n");
 	m->sb = &i->sb;
 	return 0;
 }
@@ -641,12 +661,14 @@ static void ext4fs_kill(struct mount *m)
 {
 	struct ext4fs_info *i = m->sb->priv;
 
+	ext4fs_commit_remove(i);
 	ext4fs_sync(m->sb);
 	/* Entries hang in their parents' lists: each inode frees its own. */
 	free_inodes(i);
 	if (!i->fs.read_only) /* the orphans' unlinks */
 		ext4_sync(&i->fs);
 	ext4_unmount(&i->fs);
+	ext4fs_bcache_free(i);
 	kfree(i);
 }
 

@@ -7,10 +7,21 @@
 #define FS_EXT4FS_H
 
 #include "fs/vfs.h"
+#include "core/sched.h"
 #include "core/waitq.h"
 #include <lib/ext4.h>
 
 #define EXT4FS_HASH 256 /* buckets of the in-memory inode table */
+
+/* The block cache (ext4fs_bcache.c): slot s holds filesystem block
+ * key[s] - 1 (0: empty) at data + s * block size. */
+struct ext4fs_bcache {
+	uint32_t per; /* device blocks per filesystem block */
+	uint32_t n;   /* slots (0: no table yet) */
+	uint64_t *key;
+	uint8_t *data;
+	bool failed; /* out of memory: no cache */
+};
 
 /* A mounted ext4 (vfs_sb.priv). */
 struct ext4fs_info {
@@ -21,6 +32,13 @@ struct ext4fs_info {
 	struct waitq waiters;		    /* threads waiting for the lock */
 	struct list_head hash[EXT4FS_HASH]; /* struct ext4fs_inode.link */
 	struct vfs_sb sb;
+	struct ext4fs_bcache bc; /* the filesystem's lock */
+	/* The commit timer (ext4fs_commit.c; the system-call rule). */
+	struct ktimer commit_timer;
+	struct list_head commit_link; /* in the commit thread's list */
+	bool commit_on;		      /* in that list: a writable mount */
+	bool commit_due;	      /* the timer fired: commit soon */
+	unsigned commit_pins;	      /* the commit thread may sleep on it */
 };
 
 /* An inode in memory: the VFS's view, the library's copy, and the page
@@ -55,6 +73,30 @@ void ext4fs_lock_info(struct ext4fs_info *i);
 struct ext4fs_info *ext4fs_lock(const struct inode *ino);
 void ext4fs_unlock(struct ext4fs_info *i);
 
+/*
+ * ext4fs_commit.c: the commit interval.  ext4fs_commit_add enters a
+ * writable mount (0, -ENOMEM: no commit thread); ext4fs_commit_arm arms
+ * its timer if metadata is pending (ext4fs_unlock calls it);
+ * ext4fs_commit_remove takes it out before it is freed, waiting for a
+ * commit under way.  Process context.
+ */
+int ext4fs_commit_add(struct ext4fs_info *i);
+void ext4fs_commit_arm(struct ext4fs_info *i);
+void ext4fs_commit_remove(struct ext4fs_info *i);
+
+/*
+ * ext4fs_bcache.c, under the filesystem's lock (device blocks of
+ * EXT4_DEV_BLOCK bytes, as struct ext4_dev's calls): _read copies a cached
+ * block into `buf` (true) or says to read the disk; _fill keeps what the
+ * disk gave; _write makes the cache follow a write (`buf` NULL: it
+ * failed, the blocks are dropped); _free
+ * at unmount.
+ */
+bool ext4fs_bcache_read(struct ext4fs_info *i, uint64_t blk, uint32_t count, void *buf);
+void ext4fs_bcache_fill(struct ext4fs_info *i, uint64_t blk, uint32_t count, const void *buf);
+void ext4fs_bcache_write(struct ext4fs_info *i, uint64_t blk, uint32_t count, const void *buf);
+void ext4fs_bcache_free(struct ext4fs_info *i);
+
 /* The VFS's fields of `x` from the library's copy, after every library
  * call that may change it (ext4fs.c). */
 void ext4fs_sync_vfs(struct ext4fs_inode *x);
@@ -76,8 +118,8 @@ int ext4fs_orphan(struct ext4fs_info *i, struct ext4fs_inode *dir, struct dentry
 void ext4fs_orphan_release(struct ext4fs_info *i, struct ext4fs_inode *x);
 void ext4fs_orphan_cleanup(struct ext4fs_info *i);
 
-/* ext4fs_file.c: regular files' operations. */
-extern const struct file_ops ext4fs_file_ops;
+/* ext4fs_file.c: regular files' and directories' operations. */
+extern const struct file_ops ext4fs_file_ops, ext4fs_dir_ops;
 /* Free the cached pages from index `first` on (truncate, evict). */
 void ext4fs_cache_drop_from(struct ext4fs_inode *x, uint64_t first);
 /* Zero the cached page's bytes past `size` (truncate). */

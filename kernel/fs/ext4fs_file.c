@@ -219,18 +219,23 @@ static long ext4fs_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t 
 	return do_write(f, ubuf, true, n, off);
 }
 
-/* fsync, fdatasync: the mapped pages, the inode's and the superblock's
- * changes, then the disk's cache. */
-static long ext4fs_fsync(struct file *f)
+/* fsync, fdatasync, msync(MS_SYNC): the mapped pages, the inode's and the
+ * superblock's changes, then the disk's cache. */
+static int ext4fs_sync_inode(struct inode *ino)
 {
-	struct ext4fs_inode *x = X(f->inode);
-	struct ext4fs_info *i = ext4fs_lock(f->inode);
+	struct ext4fs_inode *x = X(ino);
+	struct ext4fs_info *i = ext4fs_lock(ino);
 	int err = x->dead || !S_ISREG(x->vfs.mode) ? 0 : ext4fs_cache_writeback(i, x);
 
 	if (!err && !i->fs.read_only)
 		err = ext4_sync(&i->fs);
 	ext4fs_unlock(i);
 	return err;
+}
+
+static long ext4fs_fsync(struct file *f)
+{
+	return ext4fs_sync_inode(f->inode);
 }
 
 static int ext4fs_fallocate(struct file *f, uint64_t off, uint64_t len, bool keep_size)
@@ -241,14 +246,6 @@ static int ext4fs_fallocate(struct file *f, uint64_t off, uint64_t len, bool kee
 
 	if (x->dead)
 		return -ESTALE;
-	/* Blocks past the end need unwritten extents, which the library does
-	 * not make yet: written ones there are what e2fsck calls a wrong
-	 * i_size.  Refused (logged) rather than leaving the volume unclean. */
-	if (keep_size && off + len > x->e.size) {
-		klog("ext4: fallocate FALLOC_FL_KEEP_SIZE past the end of a file is not "
-		     "supported yet\n");
-		return -EOPNOTSUPP;
-	}
 	i = ext4fs_lock(f->inode);
 	err = ext4_fallocate(&i->fs, &x->e, off, len, keep_size);
 	ext4fs_sync_vfs(x);
@@ -319,6 +316,7 @@ static const struct vm_file_ops ext4fs_vm_ops = {
 	.frame = ext4fs_vm_frame,
 	.fill = ext4fs_vm_fill,
 	.resident = ext4fs_vm_resident,
+	.sync = ext4fs_sync_inode,
 	.shared_pages = true,
 };
 
@@ -331,5 +329,25 @@ const struct file_ops ext4fs_file_ops = {
 	.fallocate = ext4fs_fallocate,
 	.vm_ops = &ext4fs_vm_ops,
 	.fs_data = true,
+	.seekable = true,
+};
+
+static long ext4fs_dir_read(struct file *f, void *kbuf, size_t n, uint64_t off)
+{
+	return -EISDIR;
+}
+
+static long ext4fs_dir_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
+{
+	return -EISDIR;
+}
+
+/* A directory's: read(2) and write(2) are EISDIR (the entries come through
+ * the inode operations), and fsync commits, since a rename or a create is
+ * made durable by fsync of its directory (as Linux's ext4_sync_file). */
+const struct file_ops ext4fs_dir_ops = {
+	.read = ext4fs_dir_read,
+	.write = ext4fs_dir_write,
+	.fsync = ext4fs_fsync,
 	.seekable = true,
 };

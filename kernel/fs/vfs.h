@@ -216,6 +216,8 @@ struct inode {
 	uint64_t *pages;	      /* tmpfs files: frame addresses, 0 = hole */
 	uint64_t npages;	      /* tmpfs files: slots in `pages` */
 	bool shm;		      /* tmpfs: memfd or shared memory, outside /tmp's size limit */
+	bool own_blocks; /* st_blocks is `blocks` (ext4 counts them), not from the size */
+	uint64_t blocks; /* own_blocks: 512-byte blocks allocated */
 	/* Its own operations (procfs' dynamic directories); NULL: its
 	 * filesystem's. */
 	const struct inode_operations *iops;

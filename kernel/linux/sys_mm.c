@@ -308,8 +308,35 @@ long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, long flags, ui
 	return remap_grow(old, old_len, new_len, flags);
 }
 
-/* One process and tmpfs-only writable files: the mappings are the file, so
- * there is nothing to write back; what remains is Linux's checking. */
+/* MS_SYNC: each file shared by an area of [addr, end) whose pages live
+ * in a page cache to write back (ext4's) is synced.  Its sync sleeps, so
+ * the area is found again after each: another thread may unmap it. */
+static long msync_files(uint64_t addr, uint64_t end)
+{
+	for (;;) {
+		struct inode *file = NULL;
+		int (*sync)(struct inode *) = NULL;
+		long err;
+
+		for (struct vma *v = vm_next(NULL); v && v->start < end; v = vm_next(v))
+			if (v->end > addr && (v->flags & VMA_SHARED) && v->ops->sync) {
+				file = v->file;
+				sync = v->ops->sync;
+				addr = v->end;
+				break;
+			}
+		if (!file)
+			return 0;
+		vfs_iget(file);
+		err = sync(file);
+		vfs_iput(file);
+		if (err)
+			return err;
+	}
+}
+
+/* tmpfs' shared mappings are the file, so only a file with its own sync
+ * (ext4) has anything to write back; the rest is Linux's checking. */
 long sys_msync(uint64_t addr, uint64_t len, long flags)
 {
 	if (!IS_ALIGNED(addr, PAGE_SIZE) || (flags & ~(long)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)))
@@ -319,7 +346,9 @@ long sys_msync(uint64_t addr, uint64_t len, long flags)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (addr + len < addr)
 		return -ENOMEM;
-	return !len || vm_range_mapped(addr, len) ? 0 : -ENOMEM;
+	if (len && !vm_range_mapped(addr, len))
+		return -ENOMEM;
+	return flags & MS_SYNC ? msync_files(addr, addr + len) : 0;
 }
 
 long sys_mincore(uint64_t addr, uint64_t len, uint64_t uvec)

@@ -136,6 +136,8 @@ static uint64_t blocks_of(struct inode *ino)
 {
 	uint64_t n = 0;
 
+	if (ino->own_blocks)
+		return ino->blocks;
 	if (!ino->pages)
 		return ALIGN_UP(ino->size, 512ul) / 512;
 	for (uint64_t i = 0; i < ino->npages; i++)

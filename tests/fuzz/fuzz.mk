@@ -1,7 +1,7 @@
 # Fuzzing (tests/fuzz/): the syscall fuzzer, a static musl guest program run
 # inside monos, and the host libFuzzer targets of the parsers that read
 # untrusted bytes (ELF checks, cpio reader, channel decoder, command line,
-# ext4 images).
+# ext4 images, HTTP answers).
 #   make fuzz-programs   build them all into $(BUILD)/tests/fuzz/
 #   make fuzz            fuzz for FUZZ_SECONDS (default 600) each: every host
 #                        target (two at a time, niced; new inputs merged into

@@ -154,6 +154,87 @@ TEST(ext4_extent_tree_grows_and_shrinks)
 	debugfs_has("/islands", zero, sizeof(zero));
 }
 
+#define UW_WRITES 64
+#define UW_STRIDE (64 * 1024)
+
+/* Whether block @lblk of @f lies in an unwritten extent. */
+static bool unwritten_at(struct ext4_inode *f, uint32_t lblk)
+{
+	uint64_t pblk;
+	uint32_t count;
+
+	return ext4_bmap(&fs, f, lblk, &pblk, &count) == 0 && !pblk && fs.bmap_unwritten;
+}
+
+/*
+ * fallocate makes unwritten extents (FALLOC_FL_KEEP_SIZE past the end too):
+ * they read as zeros, e2fsck accepts them, and writes convert them a chunk
+ * at a time: one write, sequential writes (the written chunks join one
+ * extent), and a write every 64 blocks of a 4 MiB extent, whose pieces
+ * grow the tree to depth 1 and split its leaves (84 extents a 1 KiB leaf);
+ * written blocks never pass i_size (e2fsck would call it wrong).
+ */
+TEST(ext4_unwritten_extents)
+{
+	static uint8_t want[4 << 20], got[4 << 20];
+	struct ext4_inode r, f;
+	uint8_t head[3000];
+	uint32_t i;
+
+	fresh("-b 1024", "32M");
+	r = root();
+	CHECK_EQ(ext4_create(&fs, &r, "u", 1, EXT4_S_IFREG | 0644, 0, 0, NULL, &f), 0);
+	pattern(head, sizeof(head), 3);
+	CHECK_EQ(ext4_write(&fs, &f, 0, head, sizeof(head)), sizeof(head));
+	CHECK_EQ(ext4_fallocate(&fs, &f, 0, 200 << 10, true), 0);
+	CHECK_EQ(f.size, sizeof(head));
+	CHECK_EQ(f.blocks, 400);
+	CHECK(unwritten_at(&f, 10) && unwritten_at(&f, 199) && !unwritten_at(&f, 200));
+	CHECK(!unwritten_at(&f, 2)); /* written before: kept */
+	done();
+	debugfs_has("/u", head, sizeof(head));
+	CHECK(host_dev_open(&h, img, false) == 0);
+	CHECK_EQ(ext4_mount(&fs, &h.dev, 0), 0);
+	CHECK_EQ(ext4_namei(&fs, "/u", &f), 0);
+	memset(want, 0, sizeof(want));
+	memcpy(want, head, sizeof(head));
+	pattern(want + 50000, 100, 9);
+	CHECK_EQ(ext4_write(&fs, &f, 50000, want + 50000, 100), 100);
+	CHECK(!unwritten_at(&f, 48) && unwritten_at(&f, 47) && unwritten_at(&f, 64));
+	for (i = 100; i < 150; i++) { /* sequential, a block at a time */
+		pattern(want + i * 1024, 1024, i);
+		CHECK_EQ(ext4_write(&fs, &f, i * 1024, want + i * 1024, 1024), 1024);
+	}
+	CHECK_EQ(f.size, 150 * 1024);
+	/* Six extents: W 0-2, U 3-47, W 48-63, U 64-95, W 96-159 (the
+	 * sequential chunks joined), U 160-199; so one leaf block more. */
+	CHECK_EQ(((struct ext4_extent_header *)f.block)->depth, 1);
+	CHECK_EQ(f.blocks, 402);
+	CHECK_EQ(ext4_read(&fs, &f, 0, got, 150 * 1024), 150 * 1024);
+	CHECK(memcmp(got, want, 150 * 1024) == 0);
+	/* A 4 MiB extent written every 64 blocks: about 190 extents. */
+	CHECK_EQ(ext4_fallocate(&fs, &f, 1 << 20, 4 << 20, true), 0);
+	for (i = 0; i < UW_WRITES; i++)
+		CHECK_EQ(ext4_write(&fs, &f, (1u << 20) + i * UW_STRIDE + 100, "x", 1), 1);
+	CHECK_EQ(((struct ext4_extent_header *)f.block)->depth, 1);
+	CHECK_EQ(((struct ext4_extent_header *)f.block)->entries, 3);
+	CHECK_EQ(f.size, (1u << 20) + (UW_WRITES - 1) * UW_STRIDE + 101);
+	CHECK_EQ(ext4_read(&fs, &f, 1 << 20, got, sizeof(got)), f.size - (1u << 20));
+	for (i = 0; i < f.size - (1u << 20); i++)
+		if (got[i] != (i % UW_STRIDE == 100 ? 'x' : 0)) {
+			CHECK_EQ(i, -1);
+			break;
+		}
+	done();
+	/* debugfs reads the same: the first 150 KiB, zeros, the x's. */
+	uint8_t *all = calloc(1, f.size);
+	memcpy(all, want, 150 * 1024);
+	for (i = 0; i < UW_WRITES; i++)
+		all[(1u << 20) + i * UW_STRIDE + 100] = 'x';
+	debugfs_has("/u", all, f.size);
+	free(all);
+}
+
 /* Names: fast and slow symlinks, hard links, unlink, rmdir, rename's forms. */
 TEST(ext4_names)
 {
@@ -338,6 +419,7 @@ int main(void)
 	snprintf(img, sizeof(img), "%s/img", tmpdir);
 	snprintf(out, sizeof(out), "%s/out", tmpdir);
 	RUN(ext4_writes_files_1k);
+	RUN(ext4_unwritten_extents);
 	RUN(ext4_writes_files_4k);
 	RUN(ext4_extent_tree_grows_and_shrinks);
 	RUN(ext4_names);

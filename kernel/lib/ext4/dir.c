@@ -119,6 +119,28 @@ int ext4_dir_entry_ok(const struct ext4_fs *fs, const struct ext4_dir_entry *de,
 	return 0;
 }
 
+/* Move *@lblk to the first leaf block of @dir from *@lblk on (holes and
+ * index nodes skipped) and read it into fs->data: 1, 0 past the end, or
+ * -errno. */
+static int ext4_dir_next_leaf(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *lblk)
+{
+	uint64_t end = (dir->size + fs->block_size - 1) >> (10 + fs->log_block_size);
+
+	while (*lblk < end) {
+		uint32_t hole = 1;
+		bool dx = false;
+		int r;
+
+		if (*lblk > UINT32_MAX)
+			return -EUCLEAN;
+		r = ext4_dir_block(fs, dir, (uint32_t)*lblk, &dx, &hole);
+		if (r < 0 || (r == 1 && !dx))
+			return r;
+		*lblk += r == 0 ? hole : 1;
+	}
+	return 0;
+}
+
 int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
 		 struct ext4_dirent *out)
 {
@@ -126,20 +148,15 @@ int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos
 		return -ENOTDIR;
 	while (*pos < dir->size) {
 		uint64_t lblk = *pos >> (10 + fs->log_block_size);
-		uint32_t off = (uint32_t)(*pos & (fs->block_size - 1)), rec_len, hole = 1;
+		uint32_t off, rec_len;
 		const struct ext4_dir_entry *de;
-		bool dx = false;
-		int err;
+		int err = ext4_dir_next_leaf(fs, dir, &lblk);
 
-		if (lblk > UINT32_MAX)
-			return -EUCLEAN;
-		err = ext4_dir_block(fs, dir, (uint32_t)lblk, &dx, &hole);
-		if (err < 0)
+		if (err <= 0)
 			return err;
-		if (err == 0 || dx) { /* holes, or an index node: nothing to list */
-			*pos = (lblk + (err == 0 ? hole : 1)) << (10 + fs->log_block_size);
-			continue;
-		}
+		if (lblk != *pos >> (10 + fs->log_block_size))
+			*pos = lblk << (10 + fs->log_block_size); /* past holes or an index */
+		off = (uint32_t)(*pos & (fs->block_size - 1));
 		de = (const void *)(fs->data + off);
 		err = ext4_dir_entry_ok(fs, de, off, &rec_len);
 		if (err)
@@ -161,21 +178,46 @@ int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos
 	return 0;
 }
 
+/* Look @name up in the leaf block in fs->data: 1 (*@ino set), 0, or
+ * -EUCLEAN for a bad entry (as ext4_readdir would say of it). */
+static int ext4_dir_block_lookup(struct ext4_fs *fs, const char *name, size_t len, uint32_t *ino)
+{
+	uint32_t off, rec_len;
+
+	for (off = 0; off < fs->block_size; off += rec_len) {
+		const struct ext4_dir_entry *de = (const void *)(fs->data + off);
+		int err = ext4_dir_entry_ok(fs, de, off, &rec_len);
+
+		if (err)
+			return err;
+		if (de->inode == 0 || de->name_len == 0)
+			continue;
+		if (memchr(de->name, '/', de->name_len) || memchr(de->name, '\0', de->name_len))
+			return -EUCLEAN;
+		if (de->name_len == len && memcmp(de->name, name, len) == 0) {
+			*ino = de->inode;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A block at a time: each block is mapped and read once, not once an
+ * entry as a walk through ext4_readdir does. */
 int ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len,
 		uint32_t *ino)
 {
-	struct ext4_dirent de;
-	uint64_t pos = 0;
-	int err;
+	uint64_t lblk;
+	int r;
 
+	if ((dir->mode & EXT4_S_IFMT) != EXT4_S_IFDIR)
+		return -ENOTDIR;
 	if (len == 0 || len > EXT4_NAME_LEN)
 		return len ? -ENAMETOOLONG : -ENOENT;
-	while ((err = ext4_readdir(fs, dir, &pos, &de)) == 1)
-		if (de.name_len == len && memcmp(de.name, name, len) == 0) {
-			*ino = de.ino;
-			return 0;
-		}
-	return err ? err : -ENOENT;
+	for (lblk = 0; (r = ext4_dir_next_leaf(fs, dir, &lblk)) == 1; lblk++)
+		if ((r = ext4_dir_block_lookup(fs, name, len, ino)))
+			return r < 0 ? r : 0;
+	return r ? r : -ENOENT;
 }
 
 int ext4_namei(struct ext4_fs *fs, const char *path, struct ext4_inode *out)

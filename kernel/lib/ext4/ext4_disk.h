@@ -132,9 +132,10 @@ _Static_assert(sizeof(struct ext4_raw_inode) == 0xa0, "ext4_raw_inode layout");
 #define EXT4_S_IFDIR  0040000
 
 /* Extent trees (fs/ext4/ext4_extents.h). */
-#define EXT4_EXT_MAGIC	   0xF30A
-#define EXT4_EXT_MAX_DEPTH 5	 /* EXT4_MAX_EXTENT_DEPTH */
-#define EXT4_EXT_INIT_MAX  32768 /* ee_len above this marks an unwritten extent */
+#define EXT4_EXT_MAGIC	       0xF30A
+#define EXT4_EXT_MAX_DEPTH     5     /* EXT4_MAX_EXTENT_DEPTH */
+#define EXT4_EXT_INIT_MAX      32768 /* ee_len above this marks an unwritten extent */
+#define EXT4_EXT_UNWRITTEN_MAX 32767 /* EXT_UNWRITTEN_MAX_LEN: the longest unwritten extent */
 struct ext4_extent_header {
 	uint16_t magic, entries, max, depth;
 	uint32_t generation;
@@ -185,8 +186,18 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t blk, uint32_t count);
 int ext4_alloc_inode(struct ext4_fs *fs, uint32_t near_ino, bool dir, uint32_t *ino);
 int ext4_free_inode(struct ext4_fs *fs, uint32_t ino, bool dir);
 
-/* kernel/lib/ext4/write.c */
+/* kernel/lib/ext4/extent.c: ext4_get_block maps @lblk (a hole) to a new
+ * block, ext4_map_block too, as an unwritten extent if asked;
+ * ext4_ext_convert makes @lblk, in an unwritten extent, written (zeroed);
+ * ext4_ext_trim frees every block from @from.  Each writes the leaves it
+ * changes; the caller writes the inode (ext4_ext_convert writes it). */
 int ext4_get_block(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t *pblk);
+int ext4_map_block(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t *pblk,
+		   bool unwritten);
+int ext4_ext_convert(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk);
+int ext4_ext_trim(struct ext4_fs *fs, struct ext4_inode *in, uint32_t from);
+
+/* kernel/lib/ext4/write.c */
 void ext4_touch(struct ext4_fs *fs, struct ext4_inode *in, bool mtime);
 int ext4_release_blocks(struct ext4_fs *fs, struct ext4_inode *in);
 int64_t ext4_write_file(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf,
@@ -200,6 +211,7 @@ int ext4_dir_entry_ok(const struct ext4_fs *fs, const struct ext4_dir_entry *de,
 		      uint32_t *rec_len);
 
 int ext4_write_data(struct ext4_fs *fs, uint64_t blk, const void *buf);
+int ext4_write_data_n(struct ext4_fs *fs, uint64_t blk, uint32_t n, const void *buf);
 
 /* kernel/lib/ext4/journal.c: replay, and the running transaction of a writable mount */
 int ext4_journal_replay(struct ext4_fs *fs);

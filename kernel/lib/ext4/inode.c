@@ -151,8 +151,8 @@ static int ext4_ext_csum_ok(const struct ext4_fs *fs, const struct ext4_inode *i
  * it, or the hole up to the next extent (or to @end, the end of this node's
  * range).
  */
-static int ext4_ext_leaf(const struct ext4_fs *fs, const struct ext4_extent_header *eh,
-			 uint32_t lblk, uint64_t end, uint64_t *pblk, uint32_t *count)
+static int ext4_ext_leaf(struct ext4_fs *fs, const struct ext4_extent_header *eh, uint32_t lblk,
+			 uint64_t end, uint64_t *pblk, uint32_t *count)
 {
 	const struct ext4_extent *ex = (const void *)(eh + 1);
 	uint16_t i;
@@ -169,6 +169,7 @@ static int ext4_ext_leaf(const struct ext4_fs *fs, const struct ext4_extent_head
 			if (start + len > fs->blocks_count || start + len < start)
 				return -EUCLEAN;
 			*pblk = unwritten ? 0 : start + (lblk - e->block);
+			fs->bmap_unwritten = unwritten;
 			*count = len - (lblk - e->block);
 			return 0;
 		}
@@ -261,6 +262,7 @@ static int ext4_ind_map(struct ext4_fs *fs, const struct ext4_inode *in, uint32_
 int ext4_bmap(struct ext4_fs *fs, const struct ext4_inode *in, uint32_t lblk, uint64_t *pblk,
 	      uint32_t *count)
 {
+	fs->bmap_unwritten = false;
 	if (in->flags & EXT4_INLINE_DATA_FL)
 		return -EUCLEAN; /* inline_data is refused at mount */
 	if (in->flags & EXT4_EXTENTS_FL)

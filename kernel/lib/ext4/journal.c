@@ -782,6 +782,11 @@ static void jbd2_txn_clear(struct ext4_journal *jn)
 	jn->nfreed = 0;
 }
 
+bool ext4_pending(const struct ext4_fs *fs)
+{
+	return !fs->read_only && (fs->sb_dirty || (fs->jnl && fs->jnl->nbufs));
+}
+
 int ext4_journal_commit(struct ext4_fs *fs)
 {
 	struct ext4_journal *jn = fs->jnl;

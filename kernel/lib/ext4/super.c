@@ -70,15 +70,21 @@ int ext4_write_block(struct ext4_fs *fs, uint64_t blk, const void *buf)
 	return ext4_write_data(fs, blk, buf);
 }
 
-/* Write file data block @blk in place now (ordered mode: before the transaction that maps it commits). */
-int ext4_write_data(struct ext4_fs *fs, uint64_t blk, const void *buf)
+/* Write file data blocks @blk.. (@n of them) in place now, in one request
+ * (ordered mode: before the transaction that maps them commits). */
+int ext4_write_data_n(struct ext4_fs *fs, uint64_t blk, uint32_t n, const void *buf)
 {
 	if (fs->read_only || !fs->dev->write_blocks)
 		return -EROFS;
-	if (blk >= fs->blocks_count)
+	if (blk >= fs->blocks_count || n > fs->blocks_count - blk)
 		return -EUCLEAN;
 	return fs->dev->write_blocks(fs->dev->ctx, blk * ext4_dev_per_block(fs),
-				     ext4_dev_per_block(fs), buf);
+				     n * ext4_dev_per_block(fs), buf);
+}
+
+int ext4_write_data(struct ext4_fs *fs, uint64_t blk, const void *buf)
+{
+	return ext4_write_data_n(fs, blk, 1, buf);
 }
 
 struct ext4_gd *ext4_gd(const struct ext4_fs *fs, uint32_t group)

@@ -1,8 +1,6 @@
 /*
- * ext4 file writes: inodes written back, blocks mapped on demand through
- * extent trees of depth 0 (up to 4 extents in the inode) or 1 (an index of
- * up to 4 leaf blocks in the inode), truncation and fallocate.  Deeper
- * trees are read (inode.c) but not grown: such a write gives -EFBIG.
+ * ext4 file writes: inodes written back, file data written through the
+ * extent trees of extent.c, truncation and fallocate.
  */
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -10,7 +8,9 @@
 
 #include "ext4_disk.h"
 
-#define EXT4_EXT_ROOT_MAX 4 /* extents or index entries in i_block after the header */
+/* Whole blocks of one write sent in one request at most (256 KiB of 4 KiB
+ * blocks, what the block layer takes at once, kernel/fs/blkdev.c). */
+#define EXT4_WRITE_RUN_MAX 64
 
 /* A timestamp's extra word: epoch bits (seconds past 32 signed bits) and nanoseconds (ext4_encode_extra_time). */
 static uint32_t ext4_time_extra(struct ext4_time t)
@@ -104,222 +104,8 @@ void ext4_touch(struct ext4_fs *fs, struct ext4_inode *in, bool mtime)
 		in->mtime = t;
 }
 
-/* Store the checksum tail of extent block @buf (after eh_max entries). */
-static void ext4_ext_csum_set(const struct ext4_fs *fs, const struct ext4_inode *in, uint8_t *buf)
-{
-	const struct ext4_extent_header *eh = (const void *)buf;
-	size_t off = sizeof(*eh) + (size_t)eh->max * sizeof(struct ext4_extent);
-	uint32_t c;
-
-	if (!fs->csum)
-		return;
-	c = crc32c_update(in->csum_seed, buf, off);
-	memcpy(buf + off, &c, sizeof(c));
-}
-
-static int ext4_ext_write_leaf(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t blk)
-{
-	ext4_ext_csum_set(fs, in, fs->xbuf);
-	return ext4_write_block(fs, blk, fs->xbuf);
-}
-
-/* The number of blocks extent @e maps (written or not). */
-static uint32_t ext4_ext_len(const struct ext4_extent *e)
-{
-	return e->len > EXT4_EXT_INIT_MAX ? e->len - EXT4_EXT_INIT_MAX : e->len;
-}
-
-/*
- * Put lblk -> pblk into leaf @eh, growing a neighbour when contiguous: 0,
- * -ENOSPC if the leaf is full, -EOPNOTSUPP if lblk is inside an unwritten
- * extent (Linux's fallocate makes them; splitting them on write is not
- * written yet).
- */
-static int ext4_leaf_insert(struct ext4_extent_header *eh, uint32_t lblk, uint64_t pblk)
-{
-	struct ext4_extent *ex = (void *)(eh + 1);
-	uint16_t p;
-
-	for (p = 0; p < eh->entries && ex[p].block <= lblk; p++)
-		;
-	if (p > 0) {
-		struct ext4_extent *e = &ex[p - 1];
-
-		if (lblk - e->block < ext4_ext_len(e))
-			return -EOPNOTSUPP;
-		if (e->len < EXT4_EXT_INIT_MAX && e->block + e->len == lblk &&
-		    ext4_lo_hi(e->start_lo, e->start_hi) + e->len == pblk) {
-			e->len++;
-			return 0;
-		}
-	}
-	if (eh->entries == eh->max)
-		return -ENOSPC;
-	memmove(&ex[p + 1], &ex[p], (size_t)(eh->entries - p) * sizeof(*ex));
-	ex[p] = (struct ext4_extent){ .block = lblk,
-				      .len = 1,
-				      .start_hi = (uint16_t)(pblk >> 32),
-				      .start_lo = (uint32_t)pblk };
-	eh->entries++;
-	return 0;
-}
-
-/* A new, empty leaf in fs->xbuf. */
-static void ext4_leaf_init(const struct ext4_fs *fs)
-{
-	struct ext4_extent_header *eh = (void *)fs->xbuf;
-
-	memset(fs->xbuf, 0, fs->block_size);
-	*eh = (struct ext4_extent_header){ .magic = EXT4_EXT_MAGIC,
-					   .max = (uint16_t)((fs->block_size - sizeof(*eh) - 4) /
-							     sizeof(struct ext4_extent)) };
-}
-
-/* Depth 0 to 1: the root's extents move to a new leaf, the root indexes it. */
-static int ext4_ext_grow(struct ext4_fs *fs, struct ext4_inode *in, uint64_t goal)
-{
-	struct ext4_extent_header *root = (void *)in->block, *leaf = (void *)fs->xbuf;
-	struct ext4_extent_idx *ix = (void *)(root + 1);
-	uint64_t blk;
-	int err = ext4_alloc_block(fs, goal, &blk);
-
-	if (err)
-		return err;
-	ext4_leaf_init(fs);
-	memcpy(leaf + 1, root + 1, root->entries * sizeof(struct ext4_extent));
-	leaf->entries = root->entries;
-	err = ext4_ext_write_leaf(fs, in, blk);
-	if (err)
-		return err;
-	ix[0] = (struct ext4_extent_idx){
-		.block = root->entries ? ((struct ext4_extent *)(leaf + 1))->block : 0,
-		.leaf_lo = (uint32_t)blk,
-		.leaf_hi = (uint16_t)(blk >> 32)
-	};
-	root->entries = 1;
-	root->depth = 1;
-	in->blocks += fs->block_size / EXT4_DEV_BLOCK;
-	return 0;
-}
-
-/*
- * Split full leaf @i (in fs->xbuf, at @blk) of a depth-1 tree for @lblk:
- * its upper half moves to a new leaf, or, when @lblk lies past its last
- * extent (a file growing), nothing moves and the new leaf starts empty.
- */
-static int ext4_ext_split(struct ext4_fs *fs, struct ext4_inode *in, uint16_t i, uint64_t blk,
-			  uint32_t lblk)
-{
-	struct ext4_extent_header *root = (void *)in->block, *leaf = (void *)fs->xbuf;
-	struct ext4_extent_idx *ix = (void *)(root + 1);
-	struct ext4_extent *ex = (void *)(leaf + 1);
-	bool append = lblk > ex[leaf->entries - 1].block;
-	uint16_t keep = append ? leaf->entries : leaf->entries / 2, move = leaf->entries - keep;
-	uint64_t nblk;
-	int err;
-
-	if (root->entries == EXT4_EXT_ROOT_MAX)
-		return -EFBIG; /* a depth-2 tree is not written yet */
-	err = ext4_alloc_block(fs, blk, &nblk);
-	if (err)
-		return err;
-	leaf->entries = keep;
-	err = ext4_ext_write_leaf(fs, in, blk);
-	if (err)
-		return err;
-	memmove(ex, ex + keep, move * sizeof(*ex)); /* fs->xbuf becomes the new leaf */
-	memset(ex + move, 0, keep * sizeof(*ex));
-	leaf->entries = move;
-	err = ext4_ext_write_leaf(fs, in, nblk);
-	if (err)
-		return err;
-	memmove(&ix[i + 2], &ix[i + 1], (size_t)(root->entries - i - 1) * sizeof(*ix));
-	ix[i + 1] = (struct ext4_extent_idx){ .block = append ? lblk : ex[0].block,
-					      .leaf_lo = (uint32_t)nblk,
-					      .leaf_hi = (uint16_t)(nblk >> 32) };
-	root->entries++;
-	in->blocks += fs->block_size / EXT4_DEV_BLOCK;
-	return 0;
-}
-
-/* Insert lblk -> pblk into @in's depth-1 tree; the inode is written by the caller. */
-static int ext4_ext_insert1(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t pblk)
-{
-	struct ext4_extent_header *root = (void *)in->block;
-	struct ext4_extent_idx *ix = (void *)(root + 1);
-	int tries, err;
-
-	for (tries = 0; tries < 2; tries++) {
-		uint16_t i;
-		uint64_t blk;
-
-		for (i = 1; i < root->entries && ix[i].block <= lblk; i++)
-			;
-		i--;
-		if (lblk < ix[i].block)
-			ix[i].block = lblk; /* the first leaf now starts lower */
-		blk = ext4_lo_hi(ix[i].leaf_lo, ix[i].leaf_hi);
-		err = ext4_read_block(fs, blk, fs->xbuf);
-		if (err)
-			return err;
-		if (((struct ext4_extent_header *)fs->xbuf)->magic != EXT4_EXT_MAGIC)
-			return -EUCLEAN;
-		err = ext4_leaf_insert((void *)fs->xbuf, lblk, pblk);
-		if (err == 0)
-			return ext4_ext_write_leaf(fs, in, blk);
-		if (err != -ENOSPC)
-			return err;
-		err = ext4_ext_split(fs, in, i, blk, lblk);
-		if (err)
-			return err;
-	}
-	return -EUCLEAN;
-}
-
-/* Map lblk -> pblk in @in's extent tree (lblk unmapped), then write the inode. */
-static int ext4_ext_insert(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t pblk)
-{
-	struct ext4_extent_header *root = (void *)in->block;
-	int err = root->depth == 0 ? ext4_leaf_insert(root, lblk, pblk) : 0;
-
-	if (root->depth == 0 && err != -ENOSPC)
-		return err ? err : ext4_inode_write(fs, in);
-	if (root->depth == 0)
-		err = ext4_ext_grow(fs, in, pblk);
-	else if (root->depth > 1)
-		err = -EFBIG;
-	if (!err)
-		err = ext4_ext_insert1(fs, in, lblk, pblk);
-	return err ? err : ext4_inode_write(fs, in);
-}
-
-int ext4_get_block(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk, uint64_t *pblk)
-{
-	uint64_t goal = 0;
-	uint32_t count;
-	int err = ext4_bmap(fs, in, lblk, pblk, &count);
-
-	if (err || *pblk)
-		return err;
-	if (!(in->flags & EXT4_EXTENTS_FL))
-		return -EFBIG; /* block maps are read, not written */
-	if (lblk > 0 && ext4_bmap(fs, in, lblk - 1, &goal, &count) == 0 && goal)
-		goal++;
-	else
-		goal = ext4_gd_inode_table(fs, ext4_gd(fs, (in->ino - 1) / fs->inodes_per_group));
-	err = ext4_alloc_block(fs, goal, pblk);
-	if (err)
-		return err;
-	in->blocks += fs->block_size / EXT4_DEV_BLOCK;
-	err = ext4_ext_insert(fs, in, lblk, *pblk);
-	if (err) {
-		ext4_free_blocks(fs, *pblk, 1);
-		in->blocks -= fs->block_size / EXT4_DEV_BLOCK;
-	}
-	return err;
-}
-
-/* Unwritten extents would need splitting on write: refuse to write through one. */
+/* The block to write @lblk to: mapped already, or newly (a hole: *@fresh,
+ * not yet written), or converted from unwritten (*@fresh, zeroed). */
 static int ext4_block_for_write(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk,
 				uint64_t *pblk, bool *fresh)
 {
@@ -330,7 +116,36 @@ static int ext4_block_for_write(struct ext4_fs *fs, struct ext4_inode *in, uint3
 	if (err || *pblk)
 		return err;
 	*fresh = true;
-	return ext4_get_block(fs, in, lblk, pblk);
+	if (!fs->bmap_unwritten)
+		return ext4_get_block(fs, in, lblk, pblk);
+	err = ext4_ext_convert(fs, in, lblk);
+	if (!err)
+		err = ext4_bmap(fs, in, lblk, pblk, &count);
+	return err ? err : (*pblk ? 0 : -EUCLEAN);
+}
+
+/*
+ * Write whole blocks from @lblk (@nblocks of them at @src) in one request
+ * for as many as lie contiguous on the disk, up to EXT4_WRITE_RUN_MAX:
+ * the number written (>= 1), or -errno.  A block mapped past the run is
+ * the next call's first.
+ */
+static int64_t ext4_write_run(struct ext4_fs *fs, struct ext4_inode *in, uint32_t lblk,
+			      size_t nblocks, const uint8_t *src)
+{
+	uint64_t pblk, next;
+	uint32_t run = 1;
+	bool fresh;
+	int err = ext4_block_for_write(fs, in, lblk, &pblk, &fresh);
+
+	if (err)
+		return err;
+	while (run < nblocks && run < EXT4_WRITE_RUN_MAX && lblk + run < UINT32_MAX &&
+	       !ext4_block_for_write(fs, in, lblk + run, &next, &fresh) && next == pblk + run)
+		run++;
+	fs->data_blk = 0;
+	err = ext4_write_data_n(fs, pblk, run, src);
+	return err ? (int64_t)err : (int64_t)run;
 }
 
 /* ext4_write within an operation (a symlink's target): no commit may happen first. */
@@ -350,9 +165,22 @@ int64_t ext4_write_file(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 		uint32_t boff = (uint32_t)(pos & (fs->block_size - 1));
 		size_t n = fs->block_size - boff < len - done ? fs->block_size - boff : len - done;
 		bool fresh;
+		int64_t run;
 
 		if (lblk > UINT32_MAX - 1)
 			return done ? (int64_t)done : -EFBIG;
+		if (n == fs->block_size) { /* whole blocks: straight from @buf */
+			run = ext4_write_run(fs, in, (uint32_t)lblk, (len - done) / fs->block_size,
+					     src + done);
+			if (run < 0) {
+				err = (int)run;
+				break;
+			}
+			done += (size_t)run * fs->block_size;
+			if (off + done > in->size)
+				in->size = off + done;
+			continue;
+		}
 		err = ext4_block_for_write(fs, in, (uint32_t)lblk, &pblk, &fresh);
 		if (err)
 			break;
@@ -384,69 +212,6 @@ int64_t ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, cons
 	int err = fs->read_only ? -EROFS : ext4_journal_room(fs);
 
 	return err ? err : ext4_write_file(fs, in, off, buf, len);
-}
-
-/* Unmap blocks >= @from from leaf @eh, freeing them (extents are sorted: trim from the end). */
-static int ext4_leaf_trim(struct ext4_fs *fs, struct ext4_inode *in, struct ext4_extent_header *eh,
-			  uint32_t from)
-{
-	struct ext4_extent *ex = (void *)(eh + 1);
-
-	while (eh->entries > 0) {
-		struct ext4_extent *e = &ex[eh->entries - 1];
-		uint32_t len = ext4_ext_len(e), cut;
-		uint64_t start = ext4_lo_hi(e->start_lo, e->start_hi);
-		int err;
-
-		if ((uint64_t)e->block + len <= from)
-			break;
-		cut = e->block >= from ? len : e->block + len - from;
-		err = ext4_free_blocks(fs, start + len - cut, cut);
-		if (err)
-			return err;
-		in->blocks -= (uint64_t)cut * (fs->block_size / EXT4_DEV_BLOCK);
-		if (cut == len)
-			eh->entries--;
-		else
-			e->len = (uint16_t)(e->len - cut);
-	}
-	return 0;
-}
-
-/* Unmap and free every block >= @from of @in (and emptied leaves); the inode is written by the caller. */
-static int ext4_ext_trim(struct ext4_fs *fs, struct ext4_inode *in, uint32_t from)
-{
-	struct ext4_extent_header *root = (void *)in->block;
-	struct ext4_extent_idx *ix = (void *)(root + 1);
-	int err;
-
-	if (root->depth == 0)
-		return ext4_leaf_trim(fs, in, root, from);
-	if (root->depth > 1)
-		return -EFBIG;
-	while (root->entries > 0) {
-		struct ext4_extent_idx *i = &ix[root->entries - 1];
-		uint64_t blk = ext4_lo_hi(i->leaf_lo, i->leaf_hi);
-		struct ext4_extent_header *leaf = (void *)fs->xbuf;
-
-		err = ext4_read_block(fs, blk, fs->xbuf);
-		if (!err && leaf->magic != EXT4_EXT_MAGIC)
-			err = -EUCLEAN;
-		if (!err)
-			err = ext4_leaf_trim(fs, in, leaf, from);
-		if (err)
-			return err;
-		if (leaf->entries > 0)
-			return ext4_ext_write_leaf(fs, in, blk);
-		err = ext4_free_blocks(fs, blk, 1);
-		if (err)
-			return err;
-		in->blocks -= fs->block_size / EXT4_DEV_BLOCK;
-		root->entries--;
-	}
-	root->depth = 0; /* all gone: the root holds extents again, as Linux leaves it */
-	root->max = EXT4_EXT_ROOT_MAX;
-	return 0;
 }
 
 /* Zero the bytes of @in's block holding @size that lie past it, so a later extension reads zeros. */
@@ -512,18 +277,18 @@ int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, uint
 		return -ENODEV; /* as fallocate(2) says for what is not a regular file */
 	if (len == 0 || end < off || (end - 1) >> (10 + fs->log_block_size) >= UINT32_MAX)
 		return len == 0 ? -EINVAL : -EFBIG;
-	/* Allocated blocks are written with zeros: unwritten extents are not made yet. */
+	/* New blocks are unwritten extents, as Linux makes them: they read as
+	 * zeros, writes convert them, and e2fsck accepts them past i_size. */
+	if (!(in->flags & EXT4_EXTENTS_FL))
+		return -EOPNOTSUPP; /* a block map has no unwritten blocks */
 	for (lblk = off >> (10 + fs->log_block_size);
 	     !err && lblk <= (end - 1) >> (10 + fs->log_block_size); lblk++) {
 		uint64_t pblk;
-		bool fresh;
+		uint32_t count;
 
-		err = ext4_block_for_write(fs, in, (uint32_t)lblk, &pblk, &fresh);
-		if (!err && fresh) {
-			fs->data_blk = 0;
-			memset(fs->data, 0, fs->block_size);
-			err = ext4_write_data(fs, pblk, fs->data);
-		}
+		err = ext4_bmap(fs, in, (uint32_t)lblk, &pblk, &count);
+		if (!err && !pblk && !fs->bmap_unwritten)
+			err = ext4_map_block(fs, in, (uint32_t)lblk, &pblk, true);
 	}
 	if (!err && !keep_size && end > in->size)
 		in->size = end;

@@ -6,13 +6,17 @@
  * the server sends the body and closes the connection (no chunked
  * encoding, no keep-alive).  The host is an IPv4 address (no resolver at
  * boot); no redirects, no TLS.  The answer is untrusted: its size is
- * bounded by the caller and its status line checked.
+ * bounded by the caller, and it is parsed by lib/http.c (fuzzed on the
+ * host), which also reads Content-Length and chunked bodies, so an answer
+ * whose body is whole ends the GET even if the server keeps the
+ * connection open.
  */
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "net/lwip/net.h"
 #include <lib/cmdline.h>
 #include <lib/fmt.h>
+#include <lib/http.h>
 
 #include "lwip/ip_addr.h"
 #include "lwip/tcp.h"
@@ -29,7 +33,9 @@
 struct http_get {
 	struct tcp_pcb *pcb; /* NULL once lwIP freed it or we closed it */
 	char req[HTTP_REQ_MAX];
-	char *buf; /* the whole answer, headers included */
+	char *buf;		   /* the whole answer, headers included */
+	struct http_response resp; /* its head, once parsed */
+	long body_len;		   /* http_body's answer once whole, -EAGAIN before */
 	size_t len, cap, max;
 	bool connected; /* a reset before it is a refusal */
 	bool done;
@@ -93,6 +99,12 @@ static err_t http_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 	g->len += p->tot_len;
 	tcp_recved(pcb, p->tot_len);
 	pbuf_free(p);
+	if ((e = http_parse_head(g->buf, g->len, &g->resp)) && e != -EAGAIN) {
+		http_end(g, e, true); /* a malformed head: no need to wait for more */
+		return ERR_ABRT;
+	}
+	if (!e && (g->body_len = http_body(&g->resp, g->buf, g->len, false)) != -EAGAIN)
+		http_end(g, 0, false); /* whole, or a malformed body */
 	return ERR_OK;
 }
 
@@ -156,22 +168,22 @@ static int http_parse_url(const char *url, ip_addr_t *ip, uint16_t *port, const 
 	return 0;
 }
 
-/* The body of a whole answer in g->buf: its offset and length, or -ENOENT
- * (404), -EIO (another status or no header's end). */
-static long http_body(struct http_get *g, size_t *off)
+/* The body of the whole answer in g->buf: its offset and length, or
+ * -ENOENT (404), -EIO (another status, truncated), -EPROTO (malformed). */
+static long http_answer_body(struct http_get *g, size_t *off)
 {
-	uint64_t status;
-	char *end;
+	long n = g->len ? http_parse_head(g->buf, g->len, &g->resp) : -EAGAIN;
 
-	g->buf[g->len] = 0;
-	if (strncmp(g->buf, "HTTP/1.", 7) || g->len < 12 || parse_u64(g->buf + 9, 3, &status))
-		return -EIO;
-	if (status == HTTP_STATUS_404)
+	if (n)
+		return n == -EAGAIN ? -EIO : n; /* closed within the head */
+	if (g->resp.status == HTTP_STATUS_404)
 		return -ENOENT;
-	if (status != HTTP_STATUS_OK || !(end = strstr(g->buf, "\r\n\r\n")))
+	if (g->resp.status != HTTP_STATUS_OK)
 		return -EIO;
-	*off = (size_t)(end + 4 - g->buf);
-	return (long)(g->len - *off);
+	*off = g->resp.head_len;
+	if (g->body_len != -EAGAIN) /* already found (a chunked body decoded) */
+		return g->body_len;
+	return http_body(&g->resp, g->buf, g->len, true);
 }
 
 /* Start the GET of `path` at `ip`:`port` (lock held): 0 or -errno. */
@@ -203,11 +215,12 @@ long net_http_get(const char *url, const char *name, char **body, size_t max, ui
 	*body = NULL;
 	if (!g)
 		return -ENOMEM;
+	g->body_len = -EAGAIN;
 	n = http_parse_url(url, &ip, &port, &path);
 	if (!n && fmt_snprintf(g->req, sizeof(g->req), "GET %s%s HTTP/1.0\r\nHost: %s\r\n\r\n",
 			       path, name, ip4addr_ntoa(ip_2_ip4(&ip))) >= (int)sizeof(g->req))
 		n = -ENAMETOOLONG;
-	g->max = max + HTTP_REQ_MAX; /* the body's bound, and room for headers */
+	g->max = max + HTTP_HEAD_MAX; /* the body's bound, and room for the head */
 	flags = net_lock();
 	if (!n)
 		n = http_start(g, &ip, port);
@@ -217,7 +230,7 @@ long net_http_get(const char *url, const char *name, char **body, size_t max, ui
 	flags = net_lock();
 	http_end(g, n, true); /* a timed-out GET is abandoned */
 	net_unlock(flags);
-	if (!n && !(n = g->err) && (n = http_body(g, &off)) >= 0) {
+	if (!n && !(n = g->err) && (n = http_answer_body(g, &off)) >= 0) {
 		if ((size_t)n > max)
 			n = -E2BIG;
 		else if (!(*body = kmalloc((size_t)n + 1)))

@@ -75,6 +75,7 @@ struct ext4_fs {
 	bool sb_dirty;		  /* free counts changed since the superblock was written */
 	uint32_t next_generation; /* i_generation of the next inode made */
 	struct ext4_journal *jnl; /* a writable mount's journal, or NULL without one */
+	bool bmap_unwritten;	  /* the last ext4_bmap's block lies in an unwritten extent */
 };
 
 struct ext4_time {
@@ -133,7 +134,8 @@ int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out);
 
 /*
  * ext4_bmap - map logical block @lblk of @in: 0 with *@pblk the physical
- * block (0 for a hole or an unwritten extent, which read as zeros) and
+ * block (0 for a hole or an unwritten extent, which read as zeros; which
+ * of the two: fs->bmap_unwritten) and
  * *@count >= 1 the number of following blocks mapped the same way
  * (contiguous, or all holes).  -EUCLEAN for a corrupt map, -EIO.
  */
@@ -239,6 +241,14 @@ int ext4_inode_write(struct ext4_fs *fs, const struct ext4_inode *in);
  * journal write the superblock's free counts, then flush: 0 or -errno.
  */
 int ext4_sync(struct ext4_fs *fs);
+
+/*
+ * ext4_pending - whether ext4_sync has metadata to write: the running
+ * transaction holds blocks, or the superblock's counts changed.  (File
+ * data is written in place at once; only a flush is left for it.)  A
+ * commit timer asks this before waking up to commit.
+ */
+bool ext4_pending(const struct ext4_fs *fs);
 
 /* ext4_dt - the getdents64 d_type (DT_REG...) of a directory entry's EXT4_FT_* type. */
 uint8_t ext4_dt(uint8_t ft);
