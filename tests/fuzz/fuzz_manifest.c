@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "../../cli/agent.c"
 #include "../../cli/image.c"
 #include "../../cli/image_names.c"
 #include "../../cli/manifest.c"
@@ -17,6 +18,7 @@
 #include "../../cli/manifest_run.c"
 #include "../../cli/msg.c"
 #include "../../cli/options.c"
+#include "../../cli/state.c"
 #include "../../cli/volume.c"
 #include "../../kernel/lib/cmdline.c"
 #include "../../kernel/lib/cpio.c"

@@ -7,6 +7,7 @@
  */
 #include "unit.h"
 
+#include "../../cli/agent.c"
 #include "../../cli/image.c"
 #include "../../cli/image_names.c"
 #include "../../cli/manifest.c"
@@ -14,6 +15,7 @@
 #include "../../cli/manifest_run.c"
 #include "../../cli/msg.c"
 #include "../../cli/options.c"
+#include "../../cli/state.c"
 #include "../../cli/volume.c"
 #include "../../kernel/lib/cmdline.c"
 #include "../../kernel/lib/cpio.c"
