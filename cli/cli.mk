@@ -3,6 +3,7 @@
 # names), all compiled with the host compiler into $(BUILD)/cli/.
 CLI_SRCS := $(wildcard cli/*.c)
 CLI_LIB_SRCS := kernel/lib/elf.c kernel/lib/cpio.c kernel/lib/cmdline.c kernel/lib/errno.c
+CLI_LIB_SRCS += kernel/lib/json.c kernel/lib/json_string.c kernel/lib/json_node.c
 CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS)) \
 	$(patsubst kernel/lib/%.c,$(BUILD)/cli/lib/%.o,$(CLI_LIB_SRCS))
 CLI_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_cli_*.c))

@@ -1,0 +1,157 @@
+/*
+ * An OCI bundle as a `monos run` (contracts in oci.h): config.json read
+ * from the bundle directory, then turned into the arguments `monos run`
+ * would take for it (-m, -e, -u, --rootfs, -v, --file, --net, then
+ * -- PROGRAM ARGS), parsed by options_parse_run() so that a container gets
+ * exactly the checks and behaviour of `monos run` (design.md contract 22:
+ * one model).  Unlike oci_config.c, this looks at files: the rootfs, and
+ * each bind mount's source (a directory is shared, a file copied in).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "oci.h"
+
+#define OCI_PAGE_SIZE 4096 /* `monos run -m` wants a multiple of it */
+
+/* Append one `monos run` argument to c->run_args. */
+static int oci_arg(struct oci_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int oci_arg(struct oci_ctx *x, const char *fmt, ...)
+{
+	struct oci_config *c = x->c;
+	char **grown;
+	va_list ap;
+	int rc;
+
+	if (c->run_argc + 2 > OCI_MAX_RUN_ARGS)
+		return oci_config_fail(x, "the container needs more than %d arguments",
+				       OCI_MAX_RUN_ARGS);
+	if (!(grown = realloc(c->run_args, (c->run_argc + 2) * sizeof(*grown))))
+		return oci_config_fail(x, "out of memory");
+	c->run_args = grown;
+	va_start(ap, fmt);
+	rc = vasprintf(&grown[c->run_argc], fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return oci_config_fail(x, "out of memory");
+	grown[++c->run_argc] = NULL;
+	return 0;
+}
+
+/* A bind mount: a directory is shared (-v), a file copied in (--file). */
+static int oci_bind_arg(struct oci_ctx *x, const struct oci_mount *m)
+{
+	struct stat st;
+
+	/* podman binds its own /dev/shm directory; the guest has its own. */
+	if (!strcmp(m->destination, "/dev/shm"))
+		return 0;
+	if (strchr(m->source, ':') || strchr(m->destination, ':'))
+		return oci_config_fail(x, "mount %s on %s: a ':' in a path is not supported",
+				       m->source, m->destination);
+	if (stat(m->source, &st) < 0)
+		return oci_config_fail(x, "mount %s on %s: %s", m->source, m->destination,
+				       strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return oci_arg(x, "-v")
+			       ?: oci_arg(x, "%s:%s%s", m->source, m->destination,
+					  m->ro ? ":ro" : "");
+	if (S_ISREG(st.st_mode))
+		return oci_arg(x, "--file") ?: oci_arg(x, "%s:%s", m->source, m->destination);
+	return oci_config_fail(x, "mount %s on %s: only directories and regular files can be bound",
+			       m->source, m->destination);
+}
+
+static int oci_memory_args(struct oci_ctx *x)
+{
+	uint64_t bytes = x->c->memory;
+
+	if (!bytes)
+		return 0;
+	if (bytes > OPTIONS_MAX_MEMORY)
+		bytes = OPTIONS_MAX_MEMORY; /* "as much as you like" */
+	bytes = (bytes + OCI_PAGE_SIZE - 1) / OCI_PAGE_SIZE * OCI_PAGE_SIZE;
+	if (bytes < OPTIONS_MIN_MEMORY)
+		return oci_config_fail(x,
+				       "linux.resources.memory.limit: %llu bytes is below monos' "
+				       "minimum of 2M",
+				       (unsigned long long)x->c->memory);
+	return oci_arg(x, "-m") ?: oci_arg(x, "%llu", (unsigned long long)bytes);
+}
+
+/* No environment of the runtime's own reaches the container. */
+static char *oci_no_getenv(const char *name)
+{
+	(void)name;
+	return NULL;
+}
+
+int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
+{
+	struct oci_ctx x = { c, err, errlen };
+	struct stat st;
+	int rc = 0;
+
+	if (stat(c->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+		return oci_config_fail(&x, "rootfs (\"%s\") does not exist", c->rootfs);
+	rc = oci_memory_args(&x);
+	for (size_t i = 0; !rc && c->env[i]; i++)
+		rc = oci_arg(&x, "-e") ?: oci_arg(&x, "%s", c->env[i]);
+	rc = rc ?: oci_arg(&x, "-u") ?: oci_arg(&x, "%u:%u", c->uid, c->gid);
+	rc = rc ?: oci_arg(&x, "--rootfs") ?: oci_arg(&x, "%s", c->rootfs);
+	for (size_t i = 0; !rc && i < c->nmounts; i++)
+		if (c->mounts[i].bind)
+			rc = oci_bind_arg(&x, &c->mounts[i]);
+	if (!rc && c->host_network)
+		rc = oci_arg(&x, "--net") ?: oci_arg(&x, "user");
+	rc = rc ?: oci_arg(&x, "--");
+	for (size_t i = 0; !rc && c->args[i]; i++)
+		rc = oci_arg(&x, "%s", c->args[i]);
+	if (rc)
+		return rc;
+	if (options_parse_run(c->run_argc, c->run_args, &c->run, err, errlen, oci_no_getenv))
+		return -1;
+	return 0;
+}
+
+int oci_bundle_read(const char *bundle, struct oci_config *c, char *err, size_t errlen)
+{
+	struct oci_ctx x = { c, err, errlen };
+	char path[PATH_MAX], *text;
+	size_t len = 0;
+	ssize_t n = 1;
+	int fd, rc;
+
+	memset(c, 0, sizeof(*c));
+	if (snprintf(path, sizeof(path), "%s/" OCI_CONFIG_FILE, bundle) >= (int)sizeof(path))
+		return oci_config_fail(&x, "bundle path too long");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return oci_config_fail(&x, "JSON specification file %s not found", path);
+	if (fd < 0)
+		return oci_config_fail(&x, "open %s: %s", path, strerror(errno));
+	text = malloc(OCI_CONFIG_MAX + 1);
+	while (text && n > 0 && len <= OCI_CONFIG_MAX) {
+		n = read(fd, text + len, OCI_CONFIG_MAX + 1 - len);
+		len += n > 0 ? (size_t)n : 0;
+	}
+	close(fd);
+	if (!text || n < 0 || len > OCI_CONFIG_MAX) {
+		rc = !text   ? oci_config_fail(&x, "out of memory")
+		     : n < 0 ? oci_config_fail(&x, "read %s: %s", path, strerror(errno))
+			     : oci_config_fail(&x, "%s: larger than %u bytes", path,
+					       OCI_CONFIG_MAX);
+		free(text);
+		return rc;
+	}
+	rc = oci_config_parse(text, len, bundle, c, err, errlen) ?: oci_bundle_args(c, err, errlen);
+	free(text);
+	return rc;
+}
