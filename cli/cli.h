@@ -91,6 +91,8 @@ struct run_options {
 	char *user_home; /* -u resolved: the HOME it gets */
 	char *volumes;	 /* the per-run "volumes" entry (bootinfo.h), made by
 			  * disk_prepare; NULL: no --volume */
+	char *workdir;	 /* -w: the program's guest cwd; NULL: monos' own cwd */
+	char *hostname;	 /* --hostname, checked; NULL: "monos" */
 	bool trace;
 	bool verbose;
 	bool help;   /* --help was given: print run help, run nothing */
@@ -98,6 +100,7 @@ struct run_options {
 	int argc;
 };
 
+#define OPTIONS_HOSTNAME_MAX   64 /* Linux's __NEW_UTS_LEN */
 #define OPTIONS_DEFAULT_MEMORY (256ull << 20)
 #define OPTIONS_MIN_MEMORY     (2ull << 20)
 #define OPTIONS_MAX_MEMORY     (1ull << 40)
@@ -250,8 +253,9 @@ struct rundata {
 	char tty[3];
 	bool have_winsize;
 	struct monos_chan_winsize winsize;
-	const char *user;    /* MONOS_RUN_USER's text, or NULL: root */
-	const char *volumes; /* MONOS_RUN_VOLUMES' text, or NULL: none */
+	const char *user;     /* MONOS_RUN_USER's text, or NULL: root */
+	const char *volumes;  /* MONOS_RUN_VOLUMES' text, or NULL: none */
+	const char *hostname; /* MONOS_RUN_HOSTNAME's text, or NULL: "monos" */
 };
 
 /* user.c */

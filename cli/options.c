@@ -91,6 +91,10 @@ const char options_run_help[] =
 	"                         /etc/passwd and /etc/group (monos' generated ones unless\n"
 	"                         --file packs them); a user number not found there runs\n"
 	"                         with group 0.  Default: root\n"
+	"  -w, --workdir DIR      start the program in guest directory DIR (absolute;\n"
+	"                         default: the directory monos runs in)\n"
+	"      --hostname NAME    the guest's host name (uname, /proc/sys/kernel/hostname;\n"
+	"                         1 to 64 characters; default: monos)\n"
 	"      --trace-syscalls   print every system call of the program on stderr\n"
 	"  -v, --verbose          show the kernel log, QEMU's messages and the accelerator\n"
 	"  -h, --help             show this help\n"
@@ -127,6 +131,8 @@ enum opt_id {
 	OPT_IP,
 	OPT_GATEWAY,
 	OPT_USER,
+	OPT_WORKDIR,
+	OPT_HOSTNAME,
 	OPT_TRACE,
 	OPT_VERBOSE,
 	OPT_HELP
@@ -149,6 +155,8 @@ static const struct opt_def opt_defs[] = {
 	{ "user", 'u', true, OPT_USER },	{ "disk", 0, true, OPT_DISK },
 	{ "seed", 0, true, OPT_SEED },
 	{ "volume", 0, true, OPT_VOLUME },
+	{ "workdir", 'w', true, OPT_WORKDIR },
+	{ "hostname", 0, true, OPT_HOSTNAME },
 };
 
 #define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -506,6 +514,36 @@ static int parse_user(struct run_options *o, const char *v, char *err, size_t er
 	return 0;
 }
 
+/* -w DIR: absolute, and as the per-run cwd entry wants it (no NUL, fits). */
+static int parse_workdir(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	if (v[0] != '/' || strlen(v) >= PATH_MAX)
+		return fail(err, errlen, "--workdir '%s': must be an absolute path", v);
+	free(o->workdir);
+	if (!(o->workdir = strdup(v)))
+		return fail(err, errlen, "--workdir: out of memory");
+	return 0;
+}
+
+/* --hostname NAME: what sethostname(2) would take (1 to 64 bytes), and
+ * printable without blanks, as it goes into /etc files and the env. */
+static int parse_hostname(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+
+	if (!n || n > OPTIONS_HOSTNAME_MAX)
+		return fail(err, errlen, "--hostname '%s': 1 to %d characters", v,
+			    OPTIONS_HOSTNAME_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f || v[i] == '/')
+			return fail(err, errlen,
+				    "--hostname '%s': no blanks, control characters or '/'", v);
+	free(o->hostname);
+	if (!(o->hostname = strdup(v)))
+		return fail(err, errlen, "--hostname: out of memory");
+	return 0;
+}
+
 static int apply(struct run_options *o, enum opt_id id, const char *v, char *err, size_t errlen,
 		 char *(*getenv_fn)(const char *))
 {
@@ -546,6 +584,10 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 	case OPT_IP:
 	case OPT_GATEWAY:
 		return parse_ip(o, id, v, err, errlen);
+	case OPT_WORKDIR:
+		return parse_workdir(o, v, err, errlen);
+	case OPT_HOSTNAME:
+		return parse_hostname(o, v, err, errlen);
 	case OPT_USER:
 		return parse_user(o, v, err, errlen);
 	case OPT_TRACE:
@@ -688,5 +730,7 @@ void options_free(struct run_options *o)
 	free(o->user_ids);
 	free(o->user_home);
 	free(o->volumes);
+	free(o->workdir);
+	free(o->hostname);
 	memset(o, 0, sizeof(*o));
 }

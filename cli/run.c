@@ -106,7 +106,7 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 			  const struct program *p, const struct pack *k)
 {
 	struct rundata ri;
-	char *cwd = getcwd(NULL, 0);
+	char *cwd = o->workdir ? strdup(o->workdir) : getcwd(NULL, 0);
 	int rc;
 
 	if (!cwd) {

@@ -35,6 +35,8 @@
  *             absolute guest directory (made if the image lacks it), and
  *             whether it is mounted read-only.  Names and paths hold no
  *             space or newline.
+ *    hostname optional: the host name (uname's nodename), 1 to 64 bytes, no
+ *             NUL (default "monos")
  *
  *    A missing or malformed entry is a boot error reported in the kernel log,
  *    except winsize, which is optional.  Later entries with the same name
@@ -88,6 +90,7 @@
 #define MONOS_RUN_CWD	  MONOS_RUN_DIR "/cwd"
 #define MONOS_RUN_USER	  MONOS_RUN_DIR "/user"
 #define MONOS_RUN_VOLUMES MONOS_RUN_DIR "/volumes"
+#define MONOS_RUN_HOSTNAME MONOS_RUN_DIR "/hostname"
 
 /* The format version the "volumes" entry starts with (its first line). */
 #define MONOS_RUN_VOLUMES_VERSION "1"
