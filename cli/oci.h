@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cli.h"
 
@@ -76,8 +77,11 @@ struct oci_config {
 	size_t nmounts;
 	struct oci_rlimit rlimits[OCI_MAX_RLIMITS];
 	size_t nrlimits;
-	char *netns;	   /* the network namespace to join, NULL: see oci_config.c */
-	bool host_network; /* no network namespace: the host's network */
+	char *netns;	      /* the network namespace to join, NULL: see oci_config.c */
+	bool host_network;    /* no network namespace: the host's network */
+	char net_tap[16];     /* oci_net_join: the tap made in the namespace, "" if none */
+	char net_ip[32];      /* ... eth0's "ADDR/PREFIX" */
+	char net_gateway[16]; /* ... the default route's gateway, "" if none */
 	struct oci_hook *hooks[OCI_HOOK_POINTS];
 	size_t nhooks[OCI_HOOK_POINTS];
 };
@@ -124,9 +128,97 @@ const char *oci_rlimit_name(int resource);
 int oci_bundle_args(struct oci_config *c, char *err, size_t errlen);
 
 /*
- * oci_bundle_read - read @bundle/config.json, oci_config_parse() it, then
- * oci_bundle_args().  0, or -1 with one line in @err.
+ * oci_bundle_read - read @bundle/config.json and oci_config_parse() it.
+ * 0, or -1 with one line in @err ("JSON specification file ... not found").
  */
 int oci_bundle_read(const char *bundle, struct oci_config *c, char *err, size_t errlen);
+
+/* oci_net.c */
+
+#define OCI_NET_TAP "monos-tap0" /* the tap made in a container's namespace */
+
+/*
+ * oci_net_join - enter @c's network namespace (this process, and so the
+ * monitor and QEMU it forks) and, if it has an interface with an IPv4
+ * address, make the tap mirrored to it and fill c->net_tap, net_ip and
+ * net_gateway for oci_bundle_args().  Nothing without c->netns.  0, or -1
+ * with one line in @err.
+ */
+int oci_net_join(struct oci_config *c, const char *id, char *err, size_t errlen);
+/* oci_net_leave - remove the tap of the namespace at @netns, if any. */
+void oci_net_leave(const char *netns);
+
+/* cmd_runtime.c: the command line and the log */
+
+#define OCI_SPEC_VERSION     "1.0.2" /* the runtime-spec release this follows */
+#define RUNTIME_DEFAULT_ROOT "/run/monos-runtime"
+
+/* The global options, as given. */
+struct runtime_global {
+	const char *root; /* --root: the state directory */
+	const char *log;  /* --log FILE; NULL: stderr */
+	bool log_json;	  /* --log-format json */
+	bool debug;	  /* --debug */
+};
+extern struct runtime_global cmd_runtime_g;
+
+/* cmd_runtime_main - `monos-runtime ARGS` (argv[0] is the program's name). */
+int cmd_runtime_main(int argc, char **argv);
+/* cmd_runtime_fail - report an error as runc does (the log, and stderr
+ * when the log is a file); returns 1, runc's exit status for errors. */
+int cmd_runtime_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cmd_runtime_debug - a debug line in the log under --debug. */
+void cmd_runtime_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cmd_runtime_flag - the value of flag @name at argv[*i] (-name, --name,
+ * VALUE next or after '='), advancing *i past it; NULL if argv[*i] is not
+ * it (*@missing set when its value is). */
+const char *cmd_runtime_flag(int argc, char **argv, int *i, const char *name, bool *missing);
+/* cmd_runtime_quote - @s as a JSON string on @f (quotes, escapes). */
+void cmd_runtime_quote(FILE *f, const char *s);
+/* cmd_runtime_switch - whether @a is the flag --@name (-@name, -@shrt). */
+bool cmd_runtime_switch(const char *a, const char *name, char shrt);
+
+/* cmd_runtime_state.c: the state directory and the read-only commands */
+
+#define RUNTIME_STATE_FILE "state.json"	  /* ours, in ROOT/ID */
+#define RUNTIME_CONFIG	   "config.json"  /* the bundle's, copied at create */
+#define RUNTIME_LOCK	   "runtime.lock" /* flock: one command at a time */
+#define RUNTIME_PATH_MAX   4096
+
+/* One container's state (runtime-spec's "state" plus where it lives). */
+struct runtime_state {
+	char id[256];
+	char dir[RUNTIME_PATH_MAX]; /* ROOT/ID */
+	char bundle[RUNTIME_PATH_MAX];
+	char rootfs[RUNTIME_PATH_MAX];
+	int64_t created_ns; /* CLOCK_REALTIME at create */
+	long pid;	    /* the monitor's; 0 once stopped */
+	char status[16];    /* creating, created, running, stopped */
+	int exit_status;    /* once stopped: the program's; -1: unknown */
+};
+
+/* cmd_runtime_state_dir - ROOT/@id into @dir, @id checked as runc checks
+ * it: 0, or 1 with the error reported. */
+int cmd_runtime_state_dir(const char *id, char *dir, size_t n);
+/* cmd_runtime_state_load - @id's state, its status asked of its monitor
+ * (stopped without one): 0, or 1 with "container X does not exist". */
+int cmd_runtime_state_load(const char *id, struct runtime_state *s);
+/* cmd_runtime_state_save - write @s's state file atomically: 0 or 1. */
+int cmd_runtime_state_save(const struct runtime_state *s);
+/* cmd_runtime_state_lock - take ROOT/ID's lock (blocking): the fd, or -1. */
+int cmd_runtime_state_lock(const char *dir);
+/* cmd_runtime_state_json - @s as runc prints it: indented (state) or on
+ * one line (list --format json). */
+void cmd_runtime_state_json(FILE *f, const struct runtime_state *s, bool indent);
+/* The read-only commands: the arguments after the command's name. */
+int cmd_runtime_state_show(int argc, char **argv);
+int cmd_runtime_state_list(int argc, char **argv);
+int cmd_runtime_state_features(int argc, char **argv);
+
+/* cmd_runtime_life.c: the commands that change a container */
+int cmd_runtime_life_create(int argc, char **argv);
+int cmd_runtime_life_start(int argc, char **argv);
+int cmd_runtime_life_kill(int argc, char **argv);
+int cmd_runtime_life_delete(int argc, char **argv);
 
 #endif

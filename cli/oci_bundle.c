@@ -106,9 +106,17 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 		rc = oci_arg(&x, "-e") ?: oci_arg(&x, "%s", c->env[i]);
 	rc = rc ?: oci_arg(&x, "-u") ?: oci_arg(&x, "%u:%u", c->uid, c->gid);
 	rc = rc ?: oci_arg(&x, "--rootfs") ?: oci_arg(&x, "%s", c->rootfs);
+	rc = rc ?: oci_arg(&x, "-w") ?: oci_arg(&x, "%s", c->cwd);
+	if (!rc && c->hostname)
+		rc = oci_arg(&x, "--hostname") ?: oci_arg(&x, "%s", c->hostname);
 	for (size_t i = 0; !rc && i < c->nmounts; i++)
 		if (c->mounts[i].bind)
 			rc = oci_bind_arg(&x, &c->mounts[i]);
+	if (!rc && c->net_tap[0])
+		rc = oci_arg(&x, "--net") ?: oci_arg(&x, "tap:%s", c->net_tap) ?: oci_arg(&x, "--ip")
+			?: oci_arg(&x, "%s", c->net_ip);
+	if (!rc && c->net_gateway[0])
+		rc = oci_arg(&x, "--gateway") ?: oci_arg(&x, "%s", c->net_gateway);
 	if (!rc && c->host_network)
 		rc = oci_arg(&x, "--net") ?: oci_arg(&x, "user");
 	rc = rc ?: oci_arg(&x, "--");
@@ -151,7 +159,7 @@ int oci_bundle_read(const char *bundle, struct oci_config *c, char *err, size_t 
 		free(text);
 		return rc;
 	}
-	rc = oci_config_parse(text, len, bundle, c, err, errlen) ?: oci_bundle_args(c, err, errlen);
+	rc = oci_config_parse(text, len, bundle, c, err, errlen);
 	free(text);
 	return rc;
 }
