@@ -92,6 +92,8 @@ struct run_options {
 	char *volumes;	 /* the per-run "volumes" entry (bootinfo.h), made by
 			  * disk_prepare; NULL: no --volume */
 	char *workdir;	 /* -w: the program's guest cwd; NULL: monos' own cwd */
+	const char *rootfs_exe; /* not a flag: the OCI runtime's PROGRAM, a guest path
+				 * in --rootfs (program_in_rootfs); not freed here */
 	char *hostname;	 /* --hostname, checked; NULL: "monos" */
 	bool trace;
 	bool verbose;
@@ -510,6 +512,13 @@ int program_check(char *const *argv, int argc, struct program *p, char *msg, siz
  * exec (no PATH lookup, no argv): 0 or the statuses above.
  */
 int program_follow(const char *path, struct program *p, char *msg, size_t msglen);
+/*
+ * program_in_rootfs - PROGRAM as the OCI runtime found it in the container's
+ * rootfs (`exe`, a guest path served by --rootfs, already checked there):
+ * p->exe is `exe`, p->argv a copy of `argv`; nothing of it is on the host
+ * to check or pack.  0, or CLI_EXIT_ERROR (out of memory).
+ */
+int program_in_rootfs(const char *exe, char *const *argv, int argc, struct program *p);
 /* program_free - release what program_check/program_follow put in `p`. */
 void program_free(struct program *p);
 

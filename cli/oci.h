@@ -62,6 +62,7 @@ struct oci_mount {
 struct oci_config {
 	char *bundle;		/* absolute */
 	char **args;		/* process.args (NULL terminated) */
+	char *exe;		/* oci_bundle_args: args[0] found in the rootfs (a guest path) */
 	char **env;		/* process.env, each "NAME=VALUE" (NULL terminated) */
 	uint32_t uid, gid;	/* process.user */
 	uint64_t memory;	/* linux.resources.memory.limit; 0: none */

@@ -15,9 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "oci.h"
+
+/* runc's PATH when process.env has none (libcontainer's default). */
+#define OCI_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 #define OCI_PAGE_SIZE 4096 /* `monos run -m` wants a multiple of it */
 
@@ -86,6 +91,69 @@ static int oci_memory_args(struct oci_ctx *x)
 	return oci_arg(x, "-m") ?: oci_arg(x, "%llu", (unsigned long long)bytes);
 }
 
+/* Whether guest path @path is an executable regular file in the rootfs
+ * @rootfd, looked up as if chrooted there (openat2's RESOLVE_IN_ROOT:
+ * absolute symlinks and ".." stay inside).  0, or -errno. */
+static int oci_in_root(int rootfd, const char *path)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	struct stat st;
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how)), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		rc = -EACCES;
+	close(fd);
+	return rc;
+}
+
+/*
+ * process.args[0] as the container's execvp would find it, into c->exe (a
+ * guest path): with a '/', as given (relative to process.cwd); else the
+ * first directory of the config's PATH (runc's default without one)
+ * holding an executable file of that name.  Errors in runc's words, which
+ * podman turns into exit statuses 127 (not found) and 126.
+ */
+static int oci_find_program(struct oci_ctx *x, int rootfd)
+{
+	struct oci_config *c = x->c;
+	const char *name = c->args[0], *path = OCI_DEFAULT_PATH;
+	int rc = -ENOENT;
+
+	if (strchr(name, '/')) {
+		if (asprintf(&c->exe, "%s%s%s", name[0] == '/' ? "" : c->cwd,
+			     name[0] == '/' || !strcmp(c->cwd, "/") ? "" : "/", name) < 0)
+			return oci_config_fail(x, "out of memory");
+		rc = oci_in_root(rootfd, c->exe);
+		if (!rc)
+			return 0;
+		free(c->exe);
+		c->exe = NULL;
+		return oci_config_fail(x, "exec: \"%s\": stat %s: %s", name, name, strerror(-rc));
+	}
+	for (size_t i = 0; c->env[i]; i++)
+		if (!strncmp(c->env[i], "PATH=", 5))
+			path = c->env[i] + 5;
+	while (rc && *path) {
+		size_t n = strcspn(path, ":");
+
+		free(c->exe);
+		if (asprintf(&c->exe, "%.*s/%s", (int)n, n ? path : ".", name) < 0)
+			return oci_config_fail(x, "out of memory");
+		rc = c->exe[0] == '/' ? oci_in_root(rootfd, c->exe) : -ENOENT;
+		path += n + (path[n] == ':');
+	}
+	if (rc) {
+		free(c->exe);
+		c->exe = NULL;
+		return oci_config_fail(x, "exec: \"%s\": executable file not found in $PATH", name);
+	}
+	return 0;
+}
+
 /* No environment of the runtime's own reaches the container. */
 static char *oci_no_getenv(const char *name)
 {
@@ -96,11 +164,14 @@ static char *oci_no_getenv(const char *name)
 int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 {
 	struct oci_ctx x = { c, err, errlen };
-	struct stat st;
-	int rc = 0;
+	int rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC), rc;
 
-	if (stat(c->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (rootfd < 0)
 		return oci_config_fail(&x, "rootfs (\"%s\") does not exist", c->rootfs);
+	rc = oci_find_program(&x, rootfd);
+	close(rootfd);
+	if (rc)
+		return rc;
 	rc = oci_memory_args(&x);
 	for (size_t i = 0; !rc && c->env[i]; i++)
 		rc = oci_arg(&x, "-e") ?: oci_arg(&x, "%s", c->env[i]);
@@ -126,6 +197,7 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 		return rc;
 	if (options_parse_run(c->run_argc, c->run_args, &c->run, err, errlen, oci_no_getenv))
 		return -1;
+	c->run.rootfs_exe = c->exe; /* run it from the rootfs: nothing of the host's */
 	return 0;
 }
 

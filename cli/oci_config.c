@@ -539,6 +539,7 @@ void oci_config_free(struct oci_config *c)
 {
 	free(c->bundle);
 	oci_strings_free(c->args);
+	free(c->exe);
 	oci_strings_free(c->env);
 	oci_strings_free(c->run_args);
 	options_free(&c->run);

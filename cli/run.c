@@ -368,6 +368,8 @@ int run_main(int argc, char **argv)
 		rc = CLI_EXIT_ERROR; /* it said why */
 	else if ((rc = disk_prepare(&o, o.machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
 		msg_error("%s", err);
+	else if (o.rootfs_exe) /* the OCI runtime's: found in the rootfs, nothing to pack */
+		rc = program_in_rootfs(o.rootfs_exe, o.argv, o.argc, &prog);
 	else if ((rc = program_check(o.argv, o.argc, &prog, err, sizeof(err))))
 		msg_error("%s", err);
 	else if ((rc = pack_program(&pk, &prog, o.argv[0], o.verbose)))

@@ -248,6 +248,99 @@ TEST(oci_hooks_read)
 	oci_config_free(&c);
 }
 
+/* A bundle in a temporary directory: rootfs/bin/busybox (executable),
+ * rootfs/usr/bin/sh -> /bin/busybox (absolute: resolved inside the
+ * rootfs), rootfs/etc/motd (not executable), a data directory and a file
+ * to bind. */
+static void make_bundle(char *dir)
+{
+	char path[512];
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	const char *dirs[] = { "rootfs",	 "rootfs/bin", "rootfs/usr",
+			       "rootfs/usr/bin", "rootfs/etc", "data" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, dirs[i]);
+		mkdir(path, 0755);
+	}
+	const char *files[] = { "rootfs/bin/busybox", "rootfs/etc/motd", "hosts" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		f = fopen(path, "w");
+		if (f)
+			fclose(f);
+		chmod(path, i ? 0644 : 0755);
+	}
+	snprintf(path, sizeof(path), "%s/rootfs/usr/bin/sh", dir);
+	CHECK_EQ(symlink("/bin/busybox", path), 0);
+}
+
+/* oci_bundle_args over @dir's rootfs for process.args @args and env PATH
+ * @path: the error, or "exe=EXE args=ARG ARG...". */
+static const char *bundle_args(const char *dir, const char *args, const char *path)
+{
+	static char out[2048];
+	struct oci_config c;
+	char text[2048], err[512];
+	size_t n;
+
+	snprintf(text, sizeof(text),
+		 "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, \"hostname\": "
+		 "\"h1\",\n"
+		 " \"process\": {\"args\": %s, \"cwd\": \"/etc\", \"env\": [\"PATH=%s\"],"
+		 " \"user\": {\"uid\": 5, \"gid\": 6}},\n"
+		 " \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\"},"
+		 " {\"destination\": \"/srv\", \"type\": \"bind\", \"source\": \"%s/data\","
+		 " \"options\": [\"ro\"]},"
+		 " {\"destination\": \"/etc/hosts\", \"type\": \"bind\", \"source\": "
+		 "\"%s/hosts\"}],\n"
+		 " \"linux\": {\"resources\": {\"memory\": {\"limit\": 100000000}}}}",
+		 args, path, dir, dir);
+	if (oci_config_parse(text, strlen(text), dir, &c, err, sizeof(err))) {
+		snprintf(out, sizeof(out), "parse: %s", err);
+	} else {
+		oci_bundle_args(&c, err, sizeof(err)); /* run's parse: checked by the caller */
+		n = (size_t)snprintf(out, sizeof(out), "exe=%s args=", c.exe ? c.exe : "(none)");
+		for (int i = 0; i < c.run_argc && n < sizeof(out); i++)
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s", i ? " " : "",
+					      c.run_args[i]);
+		if (!c.exe)
+			snprintf(out, sizeof(out), "%s", err);
+	}
+	oci_config_free(&c);
+	return out;
+}
+
+TEST(oci_bundle_program_and_args)
+{
+	char dir[] = "/tmp/monos-oci-bundle-XXXXXX", want[2048], cmd[128];
+
+	make_bundle(dir);
+	snprintf(want, sizeof(want),
+		 "exe=/usr/bin/sh args=-m 100003840 -e PATH=/nope:/usr/bin -u 5:6 --rootfs "
+		 "%s/rootfs -w /etc --hostname h1 -v %s/data:/srv:ro --file %s/hosts:/etc/hosts "
+		 "--net user -- sh -c x",
+		 dir, dir, dir);
+	CHECK_STR(bundle_args(dir, "[\"sh\", \"-c\", \"x\"]", "/nope:/usr/bin"), want);
+	CHECK(strncmp(bundle_args(dir, "[\"/bin/busybox\"]", "/x"), "exe=/bin/busybox ", 17) == 0);
+	CHECK(strncmp(bundle_args(dir, "[\"../bin/busybox\"]", "/x"), "exe=/etc/../bin/busybox ",
+		      24) == 0);
+	CHECK_STR(bundle_args(dir, "[\"busybox\"]", "/usr/bin:/etc"),
+		  "exec: \"busybox\": executable file not found in $PATH");
+	CHECK_STR(bundle_args(dir, "[\"motd\"]", "/etc"),
+		  "exec: \"motd\": executable file not found in $PATH");
+	CHECK_STR(bundle_args(dir, "[\"/bin/nope\"]", "/bin"),
+		  "exec: \"/bin/nope\": stat /bin/nope: No such file or directory");
+	CHECK_STR(bundle_args(dir, "[\"/etc/motd\"]", "/bin"),
+		  "exec: \"/etc/motd\": stat /etc/motd: Permission denied");
+	/* ".." stays inside the rootfs, as under chroot. */
+	CHECK(strncmp(bundle_args(dir, "[\"/../../bin/busybox\"]", "/x"), "exe=/../../bin/busybox ",
+		      23) == 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_EQ(system(cmd), 0);
+}
+
 int main(void)
 {
 	RUN(oci_runc_spec);
@@ -257,5 +350,6 @@ int main(void)
 	RUN(oci_refuses_with_reasons);
 	RUN(oci_not_json);
 	RUN(oci_hooks_read);
+	RUN(oci_bundle_program_and_args);
 	return unit_summary();
 }
