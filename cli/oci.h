@@ -65,6 +65,7 @@ struct oci_config {
 	char *exe;		/* oci_bundle_args: args[0] found in the rootfs (a guest path) */
 	char **env;		/* process.env, each "NAME=VALUE" (NULL terminated) */
 	uint32_t uid, gid;	/* process.user */
+	char *groups;		/* process.user.additionalGids: "G1,G2,..." or NULL */
 	uint64_t memory;	/* linux.resources.memory.limit; 0: none */
 	char **run_args;	/* the `monos run` arguments this config means (NULL ended) */
 	int run_argc;		/* ... ending "--" PROGRAM ARGS */

@@ -175,7 +175,6 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 	rc = oci_memory_args(&x);
 	for (size_t i = 0; !rc && c->env[i]; i++)
 		rc = oci_arg(&x, "-e") ?: oci_arg(&x, "%s", c->env[i]);
-	rc = rc ?: oci_arg(&x, "-u") ?: oci_arg(&x, "%u:%u", c->uid, c->gid);
 	rc = rc ?: oci_arg(&x, "--rootfs") ?: oci_arg(&x, "%s", c->rootfs);
 	rc = rc ?: oci_arg(&x, "-w") ?: oci_arg(&x, "%s", c->cwd);
 	if (!rc && c->hostname)
@@ -198,6 +197,12 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 	if (options_parse_run(c->run_argc, c->run_args, &c->run, err, errlen, oci_no_getenv))
 		return -1;
 	c->run.rootfs_exe = c->exe; /* run it from the rootfs: nothing of the host's */
+	/* The user as given, not looked up (runc's way): the per-run entry. */
+	if (asprintf(&c->run.user_ids, "%u:%u%s%s", c->uid, c->gid, c->groups ? ":" : "",
+		     c->groups ? c->groups : "") < 0) {
+		c->run.user_ids = NULL;
+		return oci_config_fail(&x, "out of memory");
+	}
 	return 0;
 }
 

@@ -210,16 +210,20 @@ static int oci_user(struct oci_ctx *x, const struct json_node *proc)
 	    oci_get_uint(x, user, "process.user", "gid", UINT32_MAX - 1, &gid) ||
 	    oci_get(x, user, "process.user", "additionalGids", JSON_ARRAY, &gids))
 		return -1;
-	/* additionalGids are checked, and the guest takes the groups the
-	 * image's /etc/group gives UID, as `monos run -u` does (podman lists
-	 * the same ones from the same file). */
+	/* The supplementary groups exactly as given (runc sets them so). */
 	for (const struct json_node *g = gids ? gids->child : NULL; g; g = g->next) {
 		uint64_t v;
+		char *more;
 
 		if (g->kind != JSON_NUMBER || json_uint64(g, &v) || v >= UINT32_MAX)
 			return oci_config_fail(
 				x, "process.user.additionalGids: %s is not a group id",
 				g->kind == JSON_NUMBER ? g->str : json_kind_name(g->kind));
+		if (asprintf(&more, "%s%s%llu", x->c->groups ? x->c->groups : "",
+			     x->c->groups ? "," : "", (unsigned long long)v) < 0)
+			return oci_config_fail(x, "out of memory");
+		free(x->c->groups);
+		x->c->groups = more;
 	}
 	x->c->uid = (uint32_t)uid;
 	x->c->gid = (uint32_t)gid;
@@ -540,6 +544,7 @@ void oci_config_free(struct oci_config *c)
 	free(c->bundle);
 	oci_strings_free(c->args);
 	free(c->exe);
+	free(c->groups);
 	oci_strings_free(c->env);
 	oci_strings_free(c->run_args);
 	options_free(&c->run);

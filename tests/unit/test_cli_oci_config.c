@@ -121,6 +121,7 @@ TEST(oci_podman_options)
 	CHECK_EQ(read_config(DATA "podman-options.json", &c, err, sizeof(err)), 0);
 	CHECK_STR(err, "");
 	CHECK(c.uid == 1000 && c.gid == 1000);
+	CHECK_STR(c.groups, "1000");
 	CHECK_STR(c.cwd, "/tmp");
 	CHECK_STR(c.hostname, "box1");
 	for (size_t i = 0; c.env[i]; i++)
@@ -318,7 +319,7 @@ TEST(oci_bundle_program_and_args)
 
 	make_bundle(dir);
 	snprintf(want, sizeof(want),
-		 "exe=/usr/bin/sh args=-m 100003840 -e PATH=/nope:/usr/bin -u 5:6 --rootfs "
+		 "exe=/usr/bin/sh args=-m 100003840 -e PATH=/nope:/usr/bin --rootfs "
 		 "%s/rootfs -w /etc --hostname h1 -v %s/data:/srv:ro --file %s/hosts:/etc/hosts "
 		 "--net user -- sh -c x",
 		 dir, dir, dir);
