@@ -113,6 +113,10 @@ struct oci_ctx {
 /* oci_config_fail - write the message into x->err; returns -1. */
 int oci_config_fail(struct oci_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+struct json_alloc;
+/* oci_json_malloc - lib/json's allocator on malloc, for the runtime's files. */
+extern const struct json_alloc oci_json_malloc;
+
 /* oci_config_free - release everything of @c (harmless twice). */
 void oci_config_free(struct oci_config *c);
 
@@ -128,6 +132,11 @@ const char *oci_rlimit_name(int resource);
  * with one line in @err.
  */
 int oci_bundle_args(struct oci_config *c, char *err, size_t errlen);
+
+/* oci_bundle_slurp - the file at @path, at most @max bytes, malloc'd (one
+ * byte more of room) with its length in *@len; NULL with errno set
+ * (EFBIG when it is larger). */
+char *oci_bundle_slurp(const char *path, size_t max, size_t *len);
 
 /*
  * oci_bundle_read - read @bundle/config.json and oci_config_parse() it.

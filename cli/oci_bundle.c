@@ -206,36 +206,45 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+char *oci_bundle_slurp(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), saved;
+	char *text = fd >= 0 ? malloc(max + 1) : NULL;
+	ssize_t n = 1;
+
+	*len = 0;
+	if (fd >= 0 && !text)
+		errno = ENOMEM;
+	while (text && n > 0 && *len <= max) {
+		n = read(fd, text + *len, max + 1 - *len);
+		*len += n > 0 ? (size_t)n : 0;
+	}
+	saved = n < 0 ? errno : *len > max ? EFBIG : errno;
+	if (fd >= 0)
+		close(fd);
+	if (text && (n < 0 || *len > max)) {
+		free(text);
+		text = NULL;
+	}
+	errno = saved;
+	return text;
+}
+
 int oci_bundle_read(const char *bundle, struct oci_config *c, char *err, size_t errlen)
 {
 	struct oci_ctx x = { c, err, errlen };
 	char path[PATH_MAX], *text;
-	size_t len = 0;
-	ssize_t n = 1;
-	int fd, rc;
+	size_t len;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
 	if (snprintf(path, sizeof(path), "%s/" OCI_CONFIG_FILE, bundle) >= (int)sizeof(path))
 		return oci_config_fail(&x, "bundle path too long");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
+	text = oci_bundle_slurp(path, OCI_CONFIG_MAX, &len);
+	if (!text && errno == ENOENT)
 		return oci_config_fail(&x, "JSON specification file %s not found", path);
-	if (fd < 0)
-		return oci_config_fail(&x, "open %s: %s", path, strerror(errno));
-	text = malloc(OCI_CONFIG_MAX + 1);
-	while (text && n > 0 && len <= OCI_CONFIG_MAX) {
-		n = read(fd, text + len, OCI_CONFIG_MAX + 1 - len);
-		len += n > 0 ? (size_t)n : 0;
-	}
-	close(fd);
-	if (!text || n < 0 || len > OCI_CONFIG_MAX) {
-		rc = !text   ? oci_config_fail(&x, "out of memory")
-		     : n < 0 ? oci_config_fail(&x, "read %s: %s", path, strerror(errno))
-			     : oci_config_fail(&x, "%s: larger than %u bytes", path,
-					       OCI_CONFIG_MAX);
-		free(text);
-		return rc;
-	}
+	if (!text)
+		return oci_config_fail(&x, "read %s: %s", path, strerror(errno));
 	rc = oci_config_parse(text, len, bundle, c, err, errlen);
 	free(text);
 	return rc;

@@ -479,6 +479,8 @@ static void oci_json_free(void *ctx, void *p)
 	free(p);
 }
 
+const struct json_alloc oci_json_malloc = { oci_json_alloc, oci_json_free, NULL };
+
 /* root: path (relative to the bundle) and readonly; ociVersion 1.x. */
 static int oci_root(struct oci_ctx *x, const struct json_node *top)
 {
@@ -515,7 +517,6 @@ static int oci_root(struct oci_ctx *x, const struct json_node *top)
 int oci_config_parse(const char *text, size_t len, const char *bundle, struct oci_config *c,
 		     char *err, size_t errlen)
 {
-	struct json_alloc alloc = { oci_json_alloc, oci_json_free, NULL };
 	struct oci_ctx x = { c, err, errlen };
 	struct json_error jerr;
 	struct json_doc doc;
@@ -525,7 +526,7 @@ int oci_config_parse(const char *text, size_t len, const char *bundle, struct oc
 	err[0] = '\0';
 	if (!(c->bundle = strdup(bundle)))
 		return oci_config_fail(&x, "out of memory");
-	if (json_parse(text, len, &alloc, NULL, &doc, &jerr))
+	if (json_parse(text, len, &oci_json_malloc, NULL, &doc, &jerr))
 		return oci_config_fail(&x, "config.json: line %u, column %u: %s", jerr.line,
 				       jerr.col, jerr.msg);
 	if (doc.root->kind != JSON_OBJECT)
