@@ -94,6 +94,9 @@ struct run_options {
 	char *workdir;	 /* -w: the program's guest cwd; NULL: monos' own cwd */
 	const char *rootfs_exe; /* not a flag: the OCI runtime's PROGRAM, a guest path
 				 * in --rootfs (program_in_rootfs); not freed here */
+	bool keep_stdio; /* not a flag: the OCI runtime's monitor keeps the stdin,
+			  * stdout and stderr it is given (the manager's pipes or
+			  * the console) instead of its log file */
 	char *hostname;	 /* --hostname, checked; NULL: "monos" */
 	bool trace;
 	bool verbose;

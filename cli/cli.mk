@@ -11,6 +11,11 @@ CLI_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/un
 $(BUILD)/monos: $(CLI_OBJS)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(CLI_OBJS)
 
+# The OCI runtime is monos under another name (design.md contract 24).
+all: $(BUILD)/monos-runtime
+$(BUILD)/monos-runtime: $(BUILD)/monos
+	ln -sf monos $@
+
 $(BUILD)/cli/%.o: cli/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<

@@ -197,6 +197,7 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 	if (options_parse_run(c->run_argc, c->run_args, &c->run, err, errlen, oci_no_getenv))
 		return -1;
 	c->run.rootfs_exe = c->exe; /* run it from the rootfs: nothing of the host's */
+	c->run.keep_stdio = true;   /* the container's stdio is its manager's */
 	/* The user as given, not looked up (runc's way): the per-run entry. */
 	if (asprintf(&c->run.user_ids, "%u:%u%s%s", c->uid, c->gid, c->groups ? ":" : "",
 		     c->groups ? c->groups : "") < 0) {
