@@ -129,6 +129,13 @@ struct run_options {
 	/* --api, --health...: the in-guest agent (agent.c) */
 	struct agent_options agent;
 
+	char *workdir;	 /* -w: the program's guest cwd; NULL: monos' own cwd */
+	const char *rootfs_exe; /* not a flag: the OCI runtime's PROGRAM, a guest path
+				 * in --rootfs (program_in_rootfs); not freed here */
+	bool keep_stdio; /* not a flag: the OCI runtime's monitor keeps the stdin,
+			  * stdout and stderr it is given (the manager's pipes or
+			  * the console) instead of its log file */
+	char *hostname;	 /* --hostname, checked; NULL: "monos" */
 	bool trace;
 	bool verbose;
 	bool detach;		      /* -d: run under a monitor in the background */
@@ -141,6 +148,7 @@ struct run_options {
 	char *manifest; /* -f FILE: the manifest (manifest.c), or NULL */
 };
 
+#define OPTIONS_HOSTNAME_MAX   64 /* Linux's __NEW_UTS_LEN */
 #define OPTIONS_DEFAULT_MEMORY (256ull << 20)
 #define OPTIONS_MIN_MEMORY     (2ull << 20)
 #define OPTIONS_MAX_MEMORY     (1ull << 40)
@@ -424,8 +432,9 @@ struct rundata {
 	char tty[3];
 	bool have_winsize;
 	struct monos_chan_winsize winsize;
-	const char *user;    /* MONOS_RUN_USER's text, or NULL: root */
-	const char *volumes; /* MONOS_RUN_VOLUMES' text, or NULL: none */
+	const char *user;     /* MONOS_RUN_USER's text, or NULL: root */
+	const char *volumes;  /* MONOS_RUN_VOLUMES' text, or NULL: none */
+	const char *hostname; /* MONOS_RUN_HOSTNAME's text, or NULL: "monos" */
 };
 
 /* user.c */
@@ -707,6 +716,13 @@ int program_check(char *const *argv, int argc, struct program *p, char *msg, siz
  * exec (no PATH lookup, no argv): 0 or the statuses above.
  */
 int program_follow(const char *path, struct program *p, char *msg, size_t msglen);
+/*
+ * program_in_rootfs - PROGRAM as the OCI runtime found it in the container's
+ * rootfs (`exe`, a guest path served by --rootfs, already checked there):
+ * p->exe is `exe`, p->argv a copy of `argv`; nothing of it is on the host
+ * to check or pack.  0, or CLI_EXIT_ERROR (out of memory).
+ */
+int program_in_rootfs(const char *exe, char *const *argv, int argc, struct program *p);
 /* program_free - release what program_check/program_follow put in `p`. */
 void program_free(struct program *p);
 

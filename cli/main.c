@@ -13,6 +13,9 @@
 #include <monos/channel.h>
 
 #include "cli.h"
+#include "oci.h"
+
+#define MAIN_RUNTIME_NAME "monos-runtime" /* contract 24: the OCI runtime is this name */
 
 const char main_help[] =
 	"Usage: monos COMMAND [ARGS...]\n"
@@ -106,6 +109,9 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	ensure_std_fds();
+	if (argc > 0 &&
+	    !strcmp(strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0], MAIN_RUNTIME_NAME))
+		return cmd_runtime_main(argc, argv);
 	if (!cmd) {
 		fputs(main_help, stderr);
 		return CLI_EXIT_ERROR;

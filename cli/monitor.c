@@ -307,7 +307,8 @@ static void mon_close_fds(const int *keep, size_t nkeep)
 }
 
 /* In the child: its own session, stdin /dev/null, stdout and stderr the
- * log, nothing else of the caller's open. */
+ * log (the OCI runtime's keep_stdio: what it was given), nothing else of
+ * the caller's open. */
 static void mon_become(struct monitor *m, int lock, int logfd)
 {
 	int keep[OPTIONS_MAX_DISKS + 3] = { lock, logfd, m->lfd }, nkeep = 3;
@@ -316,6 +317,12 @@ static void mon_become(struct monitor *m, int lock, int logfd)
 	for (size_t i = 0; i < m->j->o->ndisks; i++)
 		keep[nkeep++] = m->j->o->disks[i].lock_fd;
 	setsid();
+	if (m->j->o->keep_stdio) { /* the OCI runtime's: the manager's pipes or console */
+		if (null >= 0)
+			close(null);
+		mon_close_fds(keep, (size_t)nkeep);
+		return;
+	}
 	if (null >= 0)
 		dup2(null, STDIN_FILENO);
 	dup2(logfd, STDOUT_FILENO);

@@ -118,6 +118,10 @@ const char options_run_help[] =
 	"      --health-interval S, --health-timeout S, --health-retries N\n"
 	"                         every S seconds (10), at most S seconds each (3),\n"
 	"                         unhealthy after N failures in a row (3)\n"
+	"  -w, --workdir DIR      start the program in guest directory DIR (absolute;\n"
+	"                         default: the directory monos runs in)\n"
+	"      --hostname NAME    the guest's host name (uname, /proc/sys/kernel/hostname;\n"
+	"                         1 to 64 characters; default: monos)\n"
 	"      --trace-syscalls   print every system call of the program on stderr\n"
 	"  -d, --detach           run in the background: print the instance's id and\n"
 	"                         return; see 'monos ps', 'monos logs', 'monos stop'\n"
@@ -161,6 +165,8 @@ enum opt_id {
 	OPT_IP,
 	OPT_GATEWAY,
 	OPT_USER,
+	OPT_WORKDIR,
+	OPT_HOSTNAME,
 	OPT_TRACE,
 	OPT_DETACH,
 	OPT_NAME,
@@ -204,6 +210,8 @@ static const struct opt_def opt_defs[] = {
 	{ "health-interval", 0, true, OPT_HEALTH_INTERVAL },
 	{ "health-timeout", 0, true, OPT_HEALTH_TIMEOUT },
 	{ "health-retries", 0, true, OPT_HEALTH_RETRIES },
+	{ "workdir", 'w', true, OPT_WORKDIR },
+	{ "hostname", 0, true, OPT_HOSTNAME },
 };
 /* clang-format on */
 
@@ -645,6 +653,36 @@ static const char *opt_name(enum opt_id id)
 	return "";
 }
 
+/* -w DIR: absolute, and as the per-run cwd entry wants it (no NUL, fits). */
+static int parse_workdir(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	if (v[0] != '/' || strlen(v) >= PATH_MAX)
+		return fail(err, errlen, "--workdir '%s': must be an absolute path", v);
+	free(o->workdir);
+	if (!(o->workdir = strdup(v)))
+		return fail(err, errlen, "--workdir: out of memory");
+	return 0;
+}
+
+/* --hostname NAME: what sethostname(2) would take (1 to 64 bytes), and
+ * printable without blanks, as it goes into /etc files and the env. */
+static int parse_hostname(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+
+	if (!n || n > OPTIONS_HOSTNAME_MAX)
+		return fail(err, errlen, "--hostname '%s': 1 to %d characters", v,
+			    OPTIONS_HOSTNAME_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f || v[i] == '/')
+			return fail(err, errlen,
+				    "--hostname '%s': no blanks, control characters or '/'", v);
+	free(o->hostname);
+	if (!(o->hostname = strdup(v)))
+		return fail(err, errlen, "--hostname: out of memory");
+	return 0;
+}
+
 static int apply(struct run_options *o, enum opt_id id, const char *v, char *err, size_t errlen,
 		 char *(*getenv_fn)(const char *))
 {
@@ -694,6 +732,10 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 	case OPT_IP:
 	case OPT_GATEWAY:
 		return parse_ip(o, id, v, err, errlen);
+	case OPT_WORKDIR:
+		return parse_workdir(o, v, err, errlen);
+	case OPT_HOSTNAME:
+		return parse_hostname(o, v, err, errlen);
 	case OPT_USER:
 		return parse_user(o, v, err, errlen);
 	case OPT_TRACE:
@@ -880,5 +922,7 @@ void options_free(struct run_options *o)
 	free(o->name);
 	free(o->manifest);
 	agent_options_free(&o->agent);
+	free(o->workdir);
+	free(o->hostname);
 	memset(o, 0, sizeof(*o));
 }

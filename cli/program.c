@@ -342,6 +342,19 @@ int program_check(char *const *argv, int argc, struct program *p, char *msg, siz
 	return rc;
 }
 
+int program_in_rootfs(const char *exe, char *const *argv, int argc, struct program *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->exe = strdup(exe);
+	p->argv = calloc((size_t)argc + 1, sizeof(*p->argv));
+	if (!p->exe || !p->argv)
+		return CLI_EXIT_ERROR;
+	for (; p->argc < argc; p->argc++)
+		if (!(p->argv[p->argc] = strdup(argv[p->argc])))
+			return CLI_EXIT_ERROR;
+	return 0;
+}
+
 void program_free(struct program *p)
 {
 	if (p->env) {

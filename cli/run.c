@@ -109,7 +109,7 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 			  const struct program *p, const struct pack *k)
 {
 	struct rundata ri;
-	char *cwd = getcwd(NULL, 0), why[512];
+	char *cwd = o->workdir ? strdup(o->workdir) : getcwd(NULL, 0), why[512];
 	int rc;
 
 	if (!cwd) {
@@ -386,6 +386,8 @@ int run_job_prepare(struct run_job *j, struct run_options *o)
 		msg_error("%s", err);
 	else if (run_image)
 		rc = 0; /* packed already */
+	else if (o->rootfs_exe) /* the OCI runtime's: found in the rootfs, nothing to pack */
+		rc = program_in_rootfs(o->rootfs_exe, o->argv, o->argc, &j->prog);
 	else if ((rc = program_check(o->argv, o->argc, &j->prog, err, sizeof(err))))
 		msg_error("%s", err);
 	else if ((rc = pack_program(&j->pk, &j->prog, o->argv[0], o->verbose)))

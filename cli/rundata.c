@@ -55,9 +55,9 @@ static const struct {
 
 /* docker run's environment: PATH and HOSTNAME before the user's variables,
  * HOME after them, each only when -e does not name it. */
-static const char *const env_before[] = {
+static const char *env_before[] = {
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-	"HOSTNAME=" RUN_HOSTNAME,
+	"HOSTNAME=" RUN_HOSTNAME, /* --hostname's, when given */
 };
 static const char *env_after[] = { "HOME=/root" }; /* -u: the user's home */
 
@@ -117,11 +117,15 @@ static void merge_env(struct rundata *ri, const struct run_options *o)
 	size_t n = 0, max = o->nenv + sizeof(env_before) / sizeof(env_before[0]) +
 			    sizeof(env_after) / sizeof(env_after[0]);
 
-	static char *home;
+	static char *home, *hostname;
 
 	free(merged);
 	free(home);
-	home = NULL;
+	free(hostname);
+	home = hostname = NULL;
+	env_before[1] = "HOSTNAME=" RUN_HOSTNAME;
+	if (o->hostname && asprintf(&hostname, "HOSTNAME=%s", o->hostname) > 0)
+		env_before[1] = hostname;
 	if (o->user_home && asprintf(&home, "HOME=%s", o->user_home) > 0)
 		env_after[0] = home;
 	merged = malloc(max * sizeof(*merged));
@@ -196,6 +200,7 @@ void rundata_gather(struct rundata *ri, const struct run_options *o, const char 
 	ri->cwd = cwd;
 	ri->user = o->user_ids;
 	ri->volumes = o->volumes;
+	ri->hostname = o->hostname;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ri->sec = ts.tv_sec;
 	ri->nsec = ts.tv_nsec;
@@ -316,6 +321,9 @@ int rundata_write(struct image_writer *w, const struct rundata *ri)
 				    RUNDATA_MODE);
 	if (!rc && ri->volumes)
 		rc = image_add_data(w, "/" MONOS_RUN_VOLUMES, ri->volumes, strlen(ri->volumes),
+				    RUNDATA_MODE);
+	if (!rc && ri->hostname)
+		rc = image_add_data(w, "/" MONOS_RUN_HOSTNAME, ri->hostname, strlen(ri->hostname),
 				    RUNDATA_MODE);
 	if (!rc)
 		rc = image_add_parents(w, ri->cwd);

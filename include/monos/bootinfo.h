@@ -40,6 +40,8 @@
  *             the guest path of its program (the CLI packs /.monos-agent)
  *    api-token  optional: the agent's API token, no NUL; it reaches the
  *             agent alone, as MONOS_API_TOKEN in its environment
+ *    hostname optional: the host name (uname's nodename), 1 to 64 bytes, no
+ *             NUL (default "monos")
  *
  *    A missing or malformed entry is a boot error reported in the kernel log,
  *    except winsize, which is optional.  Later entries with the same name
@@ -95,6 +97,7 @@
 #define MONOS_RUN_VOLUMES MONOS_RUN_DIR "/volumes"
 #define MONOS_RUN_AGENT	  MONOS_RUN_DIR "/agent"
 #define MONOS_RUN_TOKEN	  MONOS_RUN_DIR "/api-token"
+#define MONOS_RUN_HOSTNAME MONOS_RUN_DIR "/hostname"
 
 /* The format version the "volumes" entry starts with (its first line). */
 #define MONOS_RUN_VOLUMES_VERSION "1"

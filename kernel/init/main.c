@@ -19,6 +19,7 @@
 #include "core/random.h"
 #include "core/sched.h"
 #include "core/time.h"
+#include "core/uts.h"
 #include "core/vm.h"
 #include "drivers/blk.h"
 #include "drivers/virtio.h"
@@ -165,6 +166,24 @@ static long init_volumes(void)
 	return spec ? mount_volumes(spec, len) : 0;
 }
 
+/* `monos run --hostname`: the per-run "hostname" entry, over cloud-init's
+ * (the command line wins, design.md contract 22). */
+static void init_hostname(void)
+{
+	size_t len;
+	const char *name = runfile_str("hostname", &len);
+
+	if (!name)
+		return;
+	if (!len || len > UTS_NAME_MAX || memchr(name, 0, len)) {
+		klog("monos: the per-run %s entry is not 1 to %d bytes: ignored\n",
+		     MONOS_RUN_HOSTNAME, UTS_NAME_MAX);
+		return;
+	}
+	memcpy(uts_nodename, name, len);
+	uts_nodename[len] = 0;
+}
+
 /* Start the program named by the per-run data; returns only on failure. */
 static long start_program(void)
 {
@@ -272,6 +291,7 @@ void init_main(uint32_t start_info_phys)
 		cloudinit_boot_net(seed, cmdline);
 		cloudinit_boot_apply(seed);
 	}
+	init_hostname();
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	process_init();
 	console_start_input();

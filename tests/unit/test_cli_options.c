@@ -341,6 +341,38 @@ TEST(options_agent_flags)
 	unlink(file);
 }
 
+/* -w and --hostname (the OCI runtime's process.cwd and hostname too). */
+TEST(options_workdir_hostname_forms)
+{
+	struct run_options o;
+	char err[256];
+
+	CHECK_EQ(PARSE(&o, err, "-w", "/srv/app", "--hostname", "box-1.example", "p"), 0);
+	CHECK_STR(o.workdir, "/srv/app");
+	CHECK_STR(o.hostname, "box-1.example");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "p"), 0);
+	CHECK(o.workdir == NULL && o.hostname == NULL);
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--workdir=tmp", "p"), -EINVAL);
+	CHECK_STR(err, "--workdir 'tmp': must be an absolute path");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--hostname", "", "p"), -EINVAL);
+	CHECK_STR(err, "--hostname '': 1 to 64 characters");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--hostname", "a b", "p"), -EINVAL);
+	CHECK_STR(err, "--hostname 'a b': no blanks, control characters or '/'");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--hostname",
+		       "h234567890123456789012345678901234567890123456789012345678901234", "p"),
+		 0); /* 64: Linux's limit */
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--hostname",
+		       "h2345678901234567890123456789012345678901234567890123456789012345", "p"),
+		 -EINVAL);
+	options_free(&o);
+}
+
 TEST(options_bad_flags)
 {
 	struct run_options o;
@@ -515,6 +547,7 @@ int main(void)
 	RUN(options_volume_forms);
 	RUN(options_share_forms);
 	RUN(options_agent_flags);
+	RUN(options_workdir_hostname_forms);
 	RUN(options_bad_flags);
 	RUN(options_double_dash_and_help);
 	return unit_summary();

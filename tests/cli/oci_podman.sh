@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# CLI test: Debian's podman with build/monos-runtime as its OCI runtime,
+# compared with runc on the same image (issue 10's "What must show it"):
+# output and exit status of `podman run --rm`, with -e, -w, -u and
+# --hostname; `podman run -d` with ps, logs and stop.  The image is made
+# offline: `podman import` of a tarball holding Debian's static busybox.
+# Skips (saying why) where podman or runc is missing or cannot run here.
+#
+# This machine's containers cannot raise RLIMIT_NOFILE/NPROC to podman's
+# defaults (runc then fails "error setting rlimits"), so every run passes
+# --ulimit values within the host's limits, to both runtimes alike.
+. "$(dirname "$0")/lib/common.bash"
+
+BUILD_DIR=${BUILD:-build}
+[[ $BUILD_DIR == /* ]] || BUILD_DIR=$PWD/$BUILD_DIR
+RT=$BUILD_DIR/monos-runtime
+image=localhost/monos-oci-busybox:test
+ulimits=(--ulimit "nofile=1024:1024" --ulimit "nproc=1024:1024")
+
+for tool in podman runc; do
+	if ! command -v $tool >/dev/null; then
+		echo "skip: $tool is not installed (scripts/deps.sh installs it)"
+		finish
+	fi
+done
+if [ "$(id -u)" != 0 ]; then
+	echo "skip: podman's rootful mode is needed (user namespaces are not supported)"
+	finish
+fi
+mkdir -p "$scratch/img/bin" "$scratch/img/tmp" "$scratch/img/etc"
+cp /bin/busybox "$scratch/img/bin/busybox"
+mkdir -p "$scratch/img/www"
+echo "hello from a monos container" >"$scratch/img/www/index.html"
+for c in sh echo id pwd hostname cat sleep env true tty httpd; do ln -s busybox "$scratch/img/bin/$c"; done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$scratch/img/etc/passwd"
+echo 'root:x:0:' >"$scratch/img/etc/group"
+tar -C "$scratch/img" -cf "$scratch/img.tar" .
+if ! podman import -q "$scratch/img.tar" "$image" >/dev/null 2>"$scratch/err"; then
+	echo "skip: podman import failed: $(head -c 200 "$scratch/err")"
+	finish
+fi
+run podman run --rm "${ulimits[@]}" --runtime /usr/sbin/runc "$image" true
+if [ "$rc" -ne 0 ]; then
+	echo "skip: podman cannot run runc here: ${err:0:200}"
+	finish
+fi
+
+# same NAME ARGS...: podman run --rm ARGS under runc and under monos-runtime
+# give the same stdout and exit status.
+same() {
+	local name=$1
+	shift
+	podman run --rm "${ulimits[@]}" --runtime /usr/sbin/runc "$@" >"$scratch/runc.out" 2>"$scratch/runc.err"
+	local runc_rc=$?
+	run podman run --rm "${ulimits[@]}" --runtime "$RT" "$@"
+	check "$name: status $runc_rc as under runc" status_is "$runc_rc"
+	check "$name: the same output as under runc" cmp -s "$scratch/runc.out" "$scratch/out"
+}
+
+same "echo" "$image" echo hello
+same "exit status" "$image" sh -c 'echo out; exit 3'
+same "-e" -e FOO=bar "$image" sh -c 'echo $FOO'
+same "-w" -w /tmp "$image" pwd
+same "-u 1000:1000" -u 1000:1000 "$image" id
+same "--hostname" --hostname box1 "$image" hostname
+same "a missing program" "$image" /bin/nonexistent
+same "-t (a terminal)" -t "$image" sh -c 'tty; [ -t 1 ] && echo a terminal; exit 4' </dev/null
+
+# -v: the container's writes reach the host directory.
+mkdir -p "$scratch/data"
+run podman run --rm "${ulimits[@]}" --runtime "$RT" -v "$scratch/data:/data" "$image" \
+	sh -c 'echo written in the guest >/data/f'
+check "-v: status 0" status_is 0
+check "-v: the write is on the host" grep -qx "written in the guest" "$scratch/data/f"
+
+# -p: podman's network namespace and port forwarding reach the guest.
+port=$(free_port)
+run podman run -d "${ulimits[@]}" --runtime "$RT" --name monos-oci-web -p "$port:80" "$image" \
+	httpd -f -p 80 -h /www
+check "-p: run -d httpd: status 0" status_is 0
+for _ in $(seq 150); do curl -sf -m 2 "http://127.0.0.1:$port/" >"$scratch/page" && break; sleep 0.2; done
+check "-p $port:80: curl gets the container's page" grep -qx "hello from a monos container" "$scratch/page"
+podman rm -f monos-oci-web >/dev/null 2>&1
+
+# Detached: ps shows it, logs has its output, stop ends it with SIGTERM.
+run podman run -d "${ulimits[@]}" --runtime "$RT" --name monos-oci-test "$image" \
+	sh -c 'echo started; trap "echo got TERM; exit 7" TERM; while :; do sleep 1; done'
+check "run -d: status 0" status_is 0
+for _ in $(seq 150); do podman logs monos-oci-test 2>/dev/null | grep -q started && break; sleep 0.2; done
+run podman ps --format '{{.Names}} {{.Status}}'
+check "podman ps shows it up" eval 'grep -q "^monos-oci-test Up" "$scratch/out"'
+run podman logs monos-oci-test
+check "podman logs has its output" out_has started
+run podman stop -t 30 monos-oci-test
+check "podman stop: status 0" status_is 0
+run podman inspect --format '{{.State.ExitCode}}' monos-oci-test
+check "stopped by SIGTERM: the trap's status 7" out_has 7
+podman rm -f monos-oci-test >/dev/null 2>&1
+podman rmi -f "$image" >/dev/null 2>&1
+finish
