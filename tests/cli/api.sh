@@ -173,10 +173,14 @@ wait $guest 2>/dev/null
 # its health check finds nothing listening (unhealthy after 2 failures), a
 # bad signal is refused, and a shutdown ends the run with the program's own
 # status (SIGTERM: 143).
+# The program must be reachable by nobody in the guest, where files keep their
+# host modes: the checkout's directories may be private (a fresh clone in a
+# 0700 directory), so it runs from a directory of its own.
+pub=$(mktemp -d /tmp/monos-api.XXXXXX) && chmod 0755 "$pub" && cp "$GUEST/httpd" "$pub/httpd"
 aport=$(free_port)
 api=http://127.0.0.1:$aport
 MONOS_API_TOKEN=$tok timeout -k 5 60 "$MONOS" run -u 65534:65534 -p "$aport:9000" --api 9000 --health tcp:7777 \
-	--health-interval 0.5 --health-retries 2 -- "$GUEST/httpd" 8080 60 >"$scratch/g2.out" 2>&1 &
+	--health-interval 0.5 --health-retries 2 -- "$pub/httpd" 8080 60 >"$scratch/g2.out" 2>&1 &
 guest=$!
 wait_healthz 503
 check "nothing on the health port: /healthz 503, unhealthy" eval '[ "$code" = 503 ] && [ "$body" = "{\"status\":\"unhealthy\"}" ]'
@@ -192,6 +196,7 @@ check "POST /v1/os/shutdown: 202" [ "$code" = 202 ]
 wait $guest
 rc=$?
 check "the shutdown ended the instance with the program's SIGTERM status (143)" [ "$rc" = 143 ]
+rm -rf "$pub"
 
 # A program that ignores SIGTERM is killed when the grace time ends; run
 # as nobody, it may not use /dev/monos itself.

@@ -105,13 +105,17 @@ if [ "$(id -u)" -eq 0 ] && setpriv --reuid=65534 --regid=65534 --clear-groups tr
 	# A directory nobody can reach: the test's own scratch may not be.
 	u=$(mktemp -d /tmp/monos-share-user.XXXXXX)
 	chown 65534:65534 "$u" && chmod 755 "$u"
-	run env HOME=/ TMPDIR="$u" setpriv --reuid=65534 --regid=65534 --clear-groups \
-		timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run -v "$u:/data" $BB sh -c \
+	# monos and its kernel where nobody can run them: the checkout may be
+	# private (a fresh clone in a 0700 directory).
+	ub=$(mktemp -d /tmp/monos-share-bin.XXXXXX) && chmod 755 "$ub"
+	cp "$MONOS" "$ub/monos" && cp "${MONOS_KERNEL:-$(dirname "$MONOS")/monos-kernel}" "$ub/monos-kernel"
+	run env -u MONOS_KERNEL HOME=/ TMPDIR="$u" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		timeout -k 5 "$RUN_TIMEOUT" "$ub/monos" run -v "$u:/data" $BB sh -c \
 		'echo mine >/data/m && mkdir /data/dd && cat /data/m'
 	check "user: the share works" eval 'status_is 0 && out_has mine'
 	check "user: new files are the user's on the host" \
 		eval '[ "$(stat -c %u "$u/m")" = 65534 ] && [ "$(stat -c %u "$u/dd")" = 65534 ]'
-	rm -rf "$u"
+	rm -rf "$u" "$ub"
 else
 	echo "ok user: skipped (not root, or setpriv cannot switch users here)"
 fi
