@@ -371,14 +371,16 @@ static long v9fs_vm_frame(struct inode *ino, uint64_t off, bool shared)
 	return cached(x, off / PAGE_SIZE);
 }
 
+/* A private mapping's copy, read through the read-only fid: opening the
+ * file for writing would be a change on the host (an overlayfs root
+ * copies the file up, and `podman diff` lists every library run). */
 static long v9fs_vm_fill(struct inode *ino, uint64_t off, void *page, size_t n)
 {
 	struct v9fs_info *i = v9fs_info_of(ino);
-	struct v9fs_inode *x = V(ino);
+	uint32_t fid;
+	long err = read_fid(i, V(ino), &fid);
 
-	if (io_fid(i, x))
-		return -EACCES;
-	return transfer(ino, x->io_fid, false, (uint64_t)page, false, n, off);
+	return err ? err : transfer(ino, fid, false, (uint64_t)page, false, n, off);
 }
 
 static bool v9fs_vm_resident(struct inode *ino, uint64_t off)
