@@ -669,14 +669,68 @@ static int attach(struct v9fs_info *i, struct mount *m, const char *path)
 	return 0;
 }
 
+/* The device whose tag starts `source` ("TAG" or "TAG:/PATH"), and in
+ * *path the PATH after the colon (NULL: none).  ERR_PTR on error. */
+static struct virtio_9p *source_dev(const char *source, const char **path)
+{
+	char tag[65];
+	size_t tlen;
+
+	*path = strchr(source, ':');
+	tlen = *path ? (size_t)(*path - source) : strlen(source);
+	if (*path)
+		(*path)++;
+	if (!tlen || tlen >= sizeof(tag))
+		return ERR_PTR(-EINVAL);
+	memcpy(tag, source, tlen);
+	tag[tlen] = 0;
+	return virtio_9p_find(tag);
+}
+
+long v9fs_source_readlink(const char *source, char *buf, size_t n)
+{
+	struct v9fs_info *i = kzalloc(sizeof(*i));
+	struct v9fs_inode x = { 0 };
+	const char *path;
+	uint8_t *msg = v9fs_msg();
+	struct p9_qid q;
+	uint32_t fid = 0;
+	long r = -ENOMEM;
+
+	if (!i || !msg)
+		goto out;
+	i->dev = source_dev(source, &path);
+	if (IS_ERR(i->dev) || !path) {
+		r = IS_ERR(i->dev) ? PTR_ERR(i->dev) : -EINVAL;
+		goto out;
+	}
+	fid = virtio_9p_fid(i->dev);
+	r = v9fs_rpc(i, msg,
+		     p9_build(msg, V9FS_MSG, P9_TATTACH, 0, "ddssd", fid, P9_NOFID, "", (size_t)0,
+			      "", (size_t)0, 0u),
+		     P9_TATTACH, "Q", &q);
+	if (r)
+		goto out;
+	r = walk(i, fid, path, strlen(path), &x.fid);
+	v9fs_clunk(i, fid);
+	if (r)
+		goto out;
+	x.vfs.sb = &i->sb;
+	i->sb.priv = i;
+	r = v9fs_readlink(&x.vfs, buf, n); /* Rlerror EINVAL when it is no symlink */
+	v9fs_clunk(i, x.fid);
+out:
+	kfree(msg);
+	kfree(i);
+	return r;
+}
+
 static void free_inodes(struct v9fs_info *i);
 
 static int v9fs_fill(struct mount *m, const char *source, const char *data)
 {
 	struct v9fs_info *i = kzalloc(sizeof(*i));
-	char tag[65];
-	const char *path = strchr(source, ':');
-	size_t tlen = path ? (size_t)(path - source) : strlen(source);
+	const char *path;
 	int err;
 
 	if (!i)
@@ -684,11 +738,9 @@ static int v9fs_fill(struct mount *m, const char *source, const char *data)
 	for (unsigned b = 0; b < V9FS_HASH; b++)
 		list_init(&i->hash[b]);
 	err = -EINVAL;
-	if ((data && *data) || !tlen || tlen >= sizeof(tag))
+	if (data && *data)
 		goto out;
-	memcpy(tag, source, tlen);
-	tag[tlen] = 0;
-	i->dev = virtio_9p_find(tag);
+	i->dev = source_dev(source, &path);
 	if (IS_ERR(i->dev)) {
 		err = PTR_ERR(i->dev);
 		goto out;
@@ -708,7 +760,7 @@ static int v9fs_fill(struct mount *m, const char *source, const char *data)
 		err = -EMFILE;
 		goto out;
 	}
-	if ((err = attach(i, m, path ? path + 1 : NULL))) {
+	if ((err = attach(i, m, path))) {
 		mount_anon_dev_put(i->sb.dev);
 		goto out;
 	}

@@ -349,6 +349,10 @@ void ext4fs_init(void);
 /* v9fs.c: make the "9p" filesystem type known (host directory shares over
  * virtio-9p, issue 10).  Boot only. */
 void v9fs_init(void);
+/* v9fs.c: the target of the symlink that share source "TAG:/PATH" names
+ * (at most `n` bytes into `buf`, no NUL): its length, or -EINVAL (no
+ * symlink, no PATH), -ENOENT, -ENODEV (no such tag).  Sleeps; boot only. */
+long v9fs_source_readlink(const char *source, char *buf, size_t n);
 
 /* procfs.c and sysfs.c: build /proc and /sys.  Called once by init after the
  * image tree (procfs reads the per-run "exe" entry). */
