@@ -341,21 +341,13 @@ static int cache_fill(struct v9fs_info *i, struct v9fs_inode *x, uint64_t idx, u
 	return r < 0 ? (int)r : 0;
 }
 
-/*
- * A shared mapping maps the file's page (read when first touched).  A
- * private one copies through fill, but on a read-only share, whose files
- * are taken not to change (design.md contract 20: it may cache), where
- * the pages stay cached and are mapped in place (programs and libraries
- * run from a share), read V9FS_READAHEAD pages at a time.
- */
-static long v9fs_vm_frame(struct inode *ino, uint64_t off, bool shared)
+/* The frame of the cached page at `off`, read now if it is not (a
+ * read-only share's in its aligned window of V9FS_READAHEAD pages);
+ * -EFAULT past the end of the file, 0 (shared: -EFAULT) on error. */
+static long cache_page(struct v9fs_info *i, struct v9fs_inode *x, uint64_t off, bool shared)
 {
-	struct v9fs_info *i = v9fs_info_of(ino);
-	struct v9fs_inode *x = V(ino);
-	uint64_t idx = off / PAGE_SIZE, last = ALIGN_UP(ino->size, PAGE_SIZE) / PAGE_SIZE, n = 1;
+	uint64_t idx = off / PAGE_SIZE, last = ALIGN_UP(x->vfs.size, PAGE_SIZE) / PAGE_SIZE, n = 1;
 
-	if (!shared && (!i->sb.rdonly || off + PAGE_SIZE > ino->size))
-		return 0; /* fill copies: the file may change, or the page is not whole */
 	if (idx >= last)
 		return -EFAULT;
 	if (cached(x, idx))
@@ -371,6 +363,22 @@ static long v9fs_vm_frame(struct inode *ino, uint64_t off, bool shared)
 	return cached(x, off / PAGE_SIZE);
 }
 
+/*
+ * A shared mapping maps the file's page (read when first touched).  A
+ * private one copies through fill, but on a read-only share, whose files
+ * are taken not to change (design.md contract 20: it may cache), where
+ * the pages stay cached and are mapped in place (programs and libraries
+ * run from a share), read V9FS_READAHEAD pages at a time.
+ */
+static long v9fs_vm_frame(struct inode *ino, uint64_t off, bool shared)
+{
+	struct v9fs_info *i = v9fs_info_of(ino);
+
+	if (!shared && (!i->sb.rdonly || off + PAGE_SIZE > ino->size))
+		return 0; /* fill copies: the file may change, or the page is not whole */
+	return cache_page(i, V(ino), off, shared);
+}
+
 /* A private mapping's copy, read through the read-only fid: opening the
  * file for writing would be a change on the host (an overlayfs root
  * copies the file up, and `podman diff` lists every library run). */
@@ -378,8 +386,16 @@ static long v9fs_vm_fill(struct inode *ino, uint64_t off, void *page, size_t n)
 {
 	struct v9fs_info *i = v9fs_info_of(ino);
 	uint32_t fid;
-	long err = read_fid(i, V(ino), &fid);
+	long err;
 
+	/* A read-only share's pages stay cached: a program's data segment
+	 * (copied, being writable) is read a window at a time, as its text. */
+	if (i->sb.rdonly && off % PAGE_SIZE + n <= PAGE_SIZE && off + n <= ino->size &&
+	    (err = cache_page(i, V(ino), off, false)) > 0) {
+		memcpy(page, (char *)phys_to_virt((uint64_t)err) + off % PAGE_SIZE, n);
+		return (long)n;
+	}
+	err = read_fid(i, V(ino), &fid);
 	return err ? err : transfer(ino, fid, false, (uint64_t)page, false, n, off);
 }
 
