@@ -217,20 +217,28 @@ static void v9fs_release(struct file *f)
 }
 
 /* fsync, fdatasync: the mapped pages, then the host file's (Tfsync). */
+/* Tfsync of opened `fid`: the host file made durable.  0 or -errno. */
+static int fsync_fid(struct v9fs_info *i, uint32_t fid)
+{
+	uint8_t *m = v9fs_msg();
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	err = v9fs_rpc(i, m, p9_build(m, V9FS_MSG, P9_TFSYNC, 0, "dd", fid, 0u), P9_TFSYNC, "");
+	kfree(m);
+	return err;
+}
+
 static long v9fs_fsync(struct file *f)
 {
 	struct v9fs_info *i = v9fs_info_of(f->inode);
-	uint8_t *m;
 	uint32_t fid;
 	long err = v9fs_cache_writeback(i, V(f->inode));
 
 	if (err || (err = file_fid(f, &fid)))
 		return err;
-	if (!(m = v9fs_msg()))
-		return -ENOMEM;
-	err = v9fs_rpc(i, m, p9_build(m, V9FS_MSG, P9_TFSYNC, 0, "dd", fid, 0u), P9_TFSYNC, "");
-	kfree(m);
-	return err;
+	return fsync_fid(i, fid);
 }
 
 /* 9P2000.L has no fallocate (Linux's 9p answers EOPNOTSUPP too). */
@@ -425,12 +433,26 @@ static void v9fs_vm_put(struct inode *ino)
 	vfs_iput(ino);
 }
 
+/* msync MS_SYNC: the mapped pages reach the host file now, then the
+ * server's fsync of it (Tfsync on the pages' fid). */
+static int v9fs_vm_sync(struct inode *ino)
+{
+	struct v9fs_info *i = v9fs_info_of(ino);
+	struct v9fs_inode *x = V(ino);
+	int err = x->ncache ? v9fs_cache_writeback(i, x) : 0;
+
+	if (!err && x->io_fid && x->io_writable)
+		err = fsync_fid(i, x->io_fid);
+	return err;
+}
+
 static const struct vm_file_ops v9fs_vm_ops = {
 	.get = v9fs_vm_get,
 	.put = v9fs_vm_put,
 	.frame = v9fs_vm_frame,
 	.fill = v9fs_vm_fill,
 	.resident = v9fs_vm_resident,
+	.sync = v9fs_vm_sync,
 	.shared_pages = true,
 };
 
