@@ -632,18 +632,20 @@ static int v9fs_sync(struct vfs_sb *sb)
 	return err;
 }
 
-/* Tattach as root (uname "", n_uname 0), then walk to `path` if any: the
- * root inode.  0 or -errno. */
-static int attach(struct v9fs_info *i, struct mount *m, const char *path)
+/* The device's root fid: Tattach as root (uname "", n_uname 0) the first
+ * time, kept by the driver for every later mount.  0 or -errno. */
+static int root_fid(struct v9fs_info *i, uint32_t *out)
 {
-	uint32_t fid = virtio_9p_fid(i->dev), sub;
-	uint8_t *msg = v9fs_msg();
-	struct v9fs_inode *x;
+	uint32_t fid;
+	uint8_t *msg;
 	struct p9_qid q;
 	int err;
 
-	if (!msg)
+	if ((*out = virtio_9p_root(i->dev)))
+		return 0;
+	if (!(msg = v9fs_msg()))
 		return -ENOMEM;
+	fid = virtio_9p_fid(i->dev);
 	err = v9fs_rpc(i, msg,
 		       p9_build(msg, V9FS_MSG, P9_TATTACH, 0, "ddssd", fid, P9_NOFID, "", (size_t)0,
 				"", (size_t)0, 0u),
@@ -651,13 +653,31 @@ static int attach(struct v9fs_info *i, struct mount *m, const char *path)
 	kfree(msg);
 	if (err)
 		return err;
-	if (path && *path) {
-		err = walk(i, fid, path, strlen(path), &sub);
+	if (!virtio_9p_set_root(i->dev, fid)) /* another mount's, made while we waited */
 		v9fs_clunk(i, fid);
-		if (err)
-			return err;
-		fid = sub;
-	}
+	*out = virtio_9p_root(i->dev);
+	return 0;
+}
+
+/* A new fid walked from the device's root to `path` (NULL: the root). */
+static int walk_source(struct v9fs_info *i, const char *path, uint32_t *out)
+{
+	uint32_t root;
+	int err = root_fid(i, &root);
+
+	return err ?: walk(i, root, path ? path : "", path ? strlen(path) : 0, out);
+}
+
+/* The mount's root inode: a walk from the device's root to `path`, if
+ * any.  0 or -errno. */
+static int attach(struct v9fs_info *i, struct mount *m, const char *path)
+{
+	struct v9fs_inode *x;
+	uint32_t fid;
+	int err = walk_source(i, path, &fid);
+
+	if (err)
+		return err;
 	if (!(x = inode_of(i, fid)))
 		return -EIO;
 	if (!S_ISDIR(x->vfs.mode))
@@ -692,35 +712,19 @@ long v9fs_source_readlink(const char *source, char *buf, size_t n)
 	struct v9fs_info *i = kzalloc(sizeof(*i));
 	struct v9fs_inode x = { 0 };
 	const char *path;
-	uint8_t *msg = v9fs_msg();
-	struct p9_qid q;
-	uint32_t fid = 0;
 	long r = -ENOMEM;
 
-	if (!i || !msg)
-		goto out;
+	if (!i)
+		return r;
 	i->dev = source_dev(source, &path);
-	if (IS_ERR(i->dev) || !path) {
+	if (IS_ERR(i->dev) || !path)
 		r = IS_ERR(i->dev) ? PTR_ERR(i->dev) : -EINVAL;
-		goto out;
+	else if (!(r = walk_source(i, path, &x.fid))) {
+		x.vfs.sb = &i->sb;
+		i->sb.priv = i;
+		r = v9fs_readlink(&x.vfs, buf, n); /* Rlerror EINVAL when it is no symlink */
+		v9fs_clunk(i, x.fid);
 	}
-	fid = virtio_9p_fid(i->dev);
-	r = v9fs_rpc(i, msg,
-		     p9_build(msg, V9FS_MSG, P9_TATTACH, 0, "ddssd", fid, P9_NOFID, "", (size_t)0,
-			      "", (size_t)0, 0u),
-		     P9_TATTACH, "Q", &q);
-	if (r)
-		goto out;
-	r = walk(i, fid, path, strlen(path), &x.fid);
-	v9fs_clunk(i, fid);
-	if (r)
-		goto out;
-	x.vfs.sb = &i->sb;
-	i->sb.priv = i;
-	r = v9fs_readlink(&x.vfs, buf, n); /* Rlerror EINVAL when it is no symlink */
-	v9fs_clunk(i, x.fid);
-out:
-	kfree(msg);
 	kfree(i);
 	return r;
 }

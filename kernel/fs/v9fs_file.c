@@ -8,8 +8,9 @@
  * files at any time, so every read asks the server.  The one exception is
  * a MAP_SHARED mapping, which needs pages of its own: they are read when
  * first touched, seen by read() and write() while mapped, written back
- * (all of them: there is no dirty bit to go by) at fsync, msync's fsync
- * path and each munmap, and dropped with the last mapping.  O_DIRECT is
+ * (all of them: there is no dirty bit to go by) at fsync, msync
+ * MS_SYNC (v9fs_vm_sync) and each munmap, and dropped with the last
+ * mapping.  O_DIRECT is
  * passed to the server, which opens the host file with it.
  */
 #include "fs/v9fs.h"
