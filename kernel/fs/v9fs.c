@@ -287,12 +287,48 @@ static struct dentry *add_entry(struct inode *dir, const char *name, size_t len,
 
 /* ---- directory operations ---- */
 
+/* Whether read-only directory `d` is known to lack `name`. */
+static bool is_missing(const struct v9fs_inode *d, const char *name, size_t len)
+{
+	for (const struct v9fs_missing *m = d->missing; m; m = m->next)
+		if (m->len == len && !memcmp(m->name, name, len))
+			return true;
+	return false;
+}
+
+/* Remember that read-only directory `d` lacks `name` (a bounded number:
+ * past that, lookups ask the server again). */
+static void add_missing(struct v9fs_inode *d, const char *name, size_t len)
+{
+	struct v9fs_missing *m;
+
+	if (d->nmissing >= V9FS_MISSING_MAX || !(m = kmalloc(sizeof(*m) + len)))
+		return;
+	memcpy(m->name, name, len);
+	m->len = len;
+	m->next = d->missing;
+	d->missing = m;
+	d->nmissing++;
+}
+
+static void free_missing(struct v9fs_inode *d)
+{
+	while (d->missing) {
+		struct v9fs_missing *m = d->missing;
+
+		d->missing = m->next;
+		kfree(m);
+	}
+	d->nmissing = 0;
+}
+
 static struct dentry *v9fs_lookup(struct inode *dir, const char *name, size_t len)
 {
 	struct v9fs_info *i = v9fs_info_of(dir);
 	struct dentry *d = libfs_lookup(dir, name, len);
 	struct v9fs_inode *x;
 	uint32_t fid;
+	int err;
 
 	if (d) {
 		/* The host may have changed it: the size and times of now.  A
@@ -315,8 +351,13 @@ static struct dentry *v9fs_lookup(struct inode *dir, const char *name, size_t le
 		vfs_iget(&x->vfs), vfs_iput(&x->vfs); /* evicts it if nothing holds it */
 		return NULL;
 	}
-	if (len > NAME_MAX || walk(i, V(dir)->fid, name, len, &fid))
+	if (len > NAME_MAX || (i->sb.rdonly && is_missing(V(dir), name, len)))
 		return NULL;
+	if ((err = walk(i, V(dir)->fid, name, len, &fid))) {
+		if (err == -ENOENT && i->sb.rdonly) /* the share is taken as fixed */
+			add_missing(V(dir), name, len);
+		return NULL;
+	}
 	x = inode_of(i, fid);
 	return x ? add_entry(dir, name, len, x) : NULL;
 }
@@ -525,6 +566,7 @@ static void v9fs_evict(struct inode *ino)
 	struct v9fs_info *i = v9fs_info_of(ino);
 
 	v9fs_cache_drop(x);
+	free_missing(x);
 	if (x->io_fid)
 		v9fs_clunk(i, x->io_fid);
 	if (x->rd_fid)

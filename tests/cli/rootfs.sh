@@ -5,7 +5,8 @@
 # 1. Its top-level symlinks are the share's own (read by the kernel, not
 #    packed): a program run through /bin, a dynamic musl program whose
 #    PT_INTERP /lib/ld-musl-x86_64.so.1 is the rootfs's, through /lib.
-# 2. Read-only by default: writes fail with EROFS, the host is unchanged.
+# 2. Read-only by default: writes fail with EROFS, the host is unchanged;
+#    a name found missing is not asked for again.
 # 3. DIR:rw: what the guest writes lands in DIR; reading programs and
 #    libraries from it changes nothing there (their mappings are read
 #    through a read-only fid).
@@ -50,6 +51,19 @@ if $have_musl; then
 else
 	echo "skip: musl-gcc or musl's ld.so is missing (musl-tools): no dynamic program"
 fi
+
+# A read-only rootfs keeps negative entries: a name looked up again that
+# the server said is missing costs no request (QEMU's 9p trace counts them).
+errors_of() {
+	rm -f "$scratch/trace"
+	MONOS_QEMU_ARGS="-trace v9fs_rerror,file=$scratch/trace" timeout -k 5 "$RUN_TIMEOUT" \
+		"$MONOS" run --rootfs "$r" $BB sh -c "$1" >/dev/null 2>&1
+	grep -c v9fs_rerror "$scratch/trace"
+}
+once=$(errors_of 'test -e /etc/nope')
+thrice=$(errors_of 'test -e /etc/nope; test -e /etc/nope; test -e /etc/nope')
+check "ro: a missing name is asked for once ($once and $thrice errors)" \
+	eval '[ "$once" -ge 1 ] && [ "$once" = "$thrice" ]'
 
 # 2. Read-only unless :rw (also when said so).
 for spec in "$r" "$r:ro"; do
