@@ -148,6 +148,17 @@ struct inode_operations {
 	 * 0 or -ENOMEM (nothing changed). */
 	int (*rename)(struct inode *odir, struct dentry *oe, struct inode *ndir, struct dentry *ne,
 		      const char *nname, size_t nlen, unsigned flags);
+	/* Optional, extended attributes (man 7 xattr; NULL: the filesystem
+	 * keeps none).  getxattr: the value of `name` into `buf` (`n` bytes;
+	 * n 0: its size only); listxattr: the names, each NUL-terminated, the
+	 * same way.  Their size, or -ENODATA, -ERANGE (`n` too small),
+	 * -EOPNOTSUPP.  setxattr: `name` set to the `size` bytes at `value`
+	 * (flags XATTR_CREATE, XATTR_REPLACE), or removed when `value` is
+	 * NULL; 0 or -errno.  Permissions and read-only are the caller's. */
+	long (*getxattr)(struct inode *ino, const char *name, void *buf, size_t n);
+	long (*listxattr)(struct inode *ino, char *buf, size_t n);
+	int (*setxattr)(struct inode *ino, const char *name, const void *value, size_t size,
+			int flags);
 };
 
 /* A filesystem (a superblock): what statfs reports and whether its tree
