@@ -624,6 +624,71 @@ static int v9fs_rename(struct inode *odir, struct dentry *oe, struct inode *ndir
 	return 0;
 }
 
+/* ---- extended attributes ---- */
+
+/* Txattrwalk of `name` ("": the list) on `x`, then its value read into
+ * `buf` (`n` bytes; 0: the size only).  The size, or -errno (the
+ * server's ENODATA, -ERANGE). */
+static long xattr_read(struct inode *ino, const char *name, void *buf, size_t n)
+{
+	struct v9fs_info *i = v9fs_info_of(ino);
+	uint32_t fid = virtio_9p_fid(i->dev);
+	uint8_t *m = v9fs_msg();
+	uint64_t size = 0;
+	long r;
+
+	if (!m)
+		return -ENOMEM;
+	r = v9fs_rpc(i, m,
+		     p9_build(m, V9FS_MSG, P9_TXATTRWALK, 0, "dds", V(ino)->fid, fid, name,
+			      strlen(name)),
+		     P9_TXATTRWALK, "q", &size);
+	kfree(m);
+	if (r)
+		return r;
+	if (size > n && n)
+		r = -ERANGE;
+	else if (n && size)
+		r = v9fs_xfer_fid(i, fid, false, buf, (size_t)size);
+	v9fs_clunk(i, fid);
+	return r < 0 ? r : (long)size;
+}
+
+static long v9fs_getxattr(struct inode *ino, const char *name, void *buf, size_t n)
+{
+	return xattr_read(ino, name, buf, n);
+}
+
+static long v9fs_listxattr(struct inode *ino, char *buf, size_t n)
+{
+	return xattr_read(ino, "", buf, n);
+}
+
+/* Txattrcreate on a fid of its own, the value written to it, then the
+ * Tclunk that makes the change (whose error is the change's).  A NULL
+ * value is a removal: size 0 (9P2000.L cannot set an empty value). */
+static int v9fs_setxattr(struct inode *ino, const char *name, const void *value, size_t size,
+			 int flags)
+{
+	struct v9fs_info *i = v9fs_info_of(ino);
+	uint32_t fid;
+	int err = walk(i, V(ino)->fid, "", 0, &fid);
+
+	if (err)
+		return err;
+	if (!value)
+		size = 0;
+	err = simple(i, P9_TXATTRCREATE, "dsqd", fid, name, strlen(name), (uint64_t)size,
+		     (uint32_t)flags);
+	if (!err && size)
+		err = (int)MIN(0, v9fs_xfer_fid(i, fid, true, (void *)value, size));
+	if (err) {
+		v9fs_clunk(i, fid);
+		return err;
+	}
+	return simple(i, P9_TCLUNK, "d", fid);
+}
+
 static const struct inode_operations v9fs_iops = {
 	.lookup = v9fs_lookup,
 	.iterate = v9fs_iterate,
@@ -634,6 +699,9 @@ static const struct inode_operations v9fs_iops = {
 	.link = v9fs_link,
 	.unlink = v9fs_unlink,
 	.rename = v9fs_rename,
+	.getxattr = v9fs_getxattr,
+	.listxattr = v9fs_listxattr,
+	.setxattr = v9fs_setxattr,
 };
 
 /* ---- the superblock ---- */

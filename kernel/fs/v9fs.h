@@ -89,6 +89,11 @@ int v9fs_open_fid(struct v9fs_info *i, uint32_t fid, unsigned flags, uint32_t *o
 /* Re-read `x`'s attributes from the server (Tgetattr): 0 or -errno. */
 int v9fs_refresh(struct v9fs_info *i, struct v9fs_inode *x);
 
+/* v9fs_file.c: `n` bytes from offset 0 of opened `fid` into or out of
+ * kernel buffer `buf` (Tread or Twrite, as many as it takes): the bytes
+ * moved (fewer at the end of the file), or -errno.  Sleeps. */
+long v9fs_xfer_fid(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n);
+
 /* v9fs_file.c: regular files' operations; the mapped pages' write-back
  * (every inode's: sync, umount) and their release (evict). */
 extern const struct file_ops v9fs_file_ops;

@@ -62,6 +62,16 @@ static long xfer(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n
 	return count;
 }
 
+long v9fs_xfer_fid(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n)
+{
+	size_t done = 0;
+	long r = 0;
+
+	while (done < n && (r = xfer(i, fid, wr, (char *)buf + done, n - done, done)) > 0)
+		done += (size_t)r;
+	return done || r >= 0 ? (long)done : r;
+}
+
 /* The inode's fid opened O_RDONLY, which every read-only open file of it
  * shares: reads name their offset, so they need no fid of their own, and
  * an open then costs no Twalk, Tlopen and Tclunk (python3 opens hundreds

@@ -5,7 +5,7 @@
  * Directories, create/O_EXCL, read/write/pread/pwrite past one 9p message,
  * O_APPEND, lseek, ftruncate (cut and grown with a hole), rename (over a
  * file, a directory), hard links, symlinks, unlink and rmdir (ENOTEMPTY),
- * renameat2's RENAME_NOREPLACE, chmod, utimensat, a file unlinked while
+ * renameat2's RENAME_NOREPLACE, user.* xattrs, chmod, utimensat, a file unlinked while
  * open, a MAP_SHARED write seen by read() after munmap, a private mapping,
  * fsync/fdatasync, statfs, readdir, and the errors on the way.  Owners
  * are not printed: they are the host user's under a non-root monos (the
@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 
 #define BIG (200 * 1024 + 77) /* more than three 64 KiB messages */
 /* renameat2's flags (linux/fs.h), which musl's headers lack. */
@@ -201,6 +202,41 @@ static void rename_flags(void)
 		    access(at("r1"), F_OK) && !access(at("r2"), F_OK) && !access(at("r3"), F_OK));
 }
 
+/* Extended attributes in the user namespace, as the host's filesystem
+ * keeps them (Txattrwalk, Txattrcreate through the share). */
+static void xattrs(void)
+{
+	char buf[64] = { 0 };
+	int fd = open(at("x"), O_WRONLY | O_CREAT, 0644);
+
+	close(fd);
+	guest_check("setxattr", setxattr(at("x"), "user.monos", "value", 5, 0) == 0);
+	guest_check("getxattr's size", getxattr(at("x"), "user.monos", NULL, 0) == 5);
+	guest_check("getxattr", getxattr(at("x"), "user.monos", buf, sizeof(buf)) == 5 &&
+					!memcmp(buf, "value", 5));
+	guest_check_err("getxattr into too small a buffer", getxattr(at("x"), "user.monos", buf, 2),
+			ERANGE);
+	guest_check_err("XATTR_CREATE of one there",
+			setxattr(at("x"), "user.monos", "v", 1, XATTR_CREATE), EEXIST);
+	guest_check_err("XATTR_REPLACE of one not there",
+			setxattr(at("x"), "user.other", "v", 1, XATTR_REPLACE), ENODATA);
+	guest_check("fsetxattr replaces", (fd = open(at("x"), O_RDONLY)) >= 0 &&
+						  fsetxattr(fd, "user.monos", "new", 3, 0) == 0);
+	guest_check("fgetxattr",
+		    fgetxattr(fd, "user.monos", buf, sizeof(buf)) == 3 && !memcmp(buf, "new", 3));
+	close(fd);
+	memset(buf, 0, sizeof(buf));
+	guest_check("listxattr",
+		    listxattr(at("x"), buf, sizeof(buf)) == 11 && !strcmp(buf, "user.monos"));
+	guest_check_err("getxattr of a missing one", getxattr(at("x"), "user.none", buf, 8),
+			ENODATA);
+	guest_check_err("lsetxattr on a symlink (user.*)",
+			lsetxattr(at("s"), "user.monos", "v", 1, 0), EPERM);
+	guest_check("removexattr", removexattr(at("x"), "user.monos") == 0);
+	guest_check_err("removexattr again", removexattr(at("x"), "user.monos"), ENODATA);
+	guest_check("listxattr after", listxattr(at("x"), buf, sizeof(buf)) == 0);
+}
+
 static void unlinked_and_mapped(void)
 {
 	int fd = open(at("gone"), O_RDWR | O_CREAT, 0644);
@@ -255,6 +291,7 @@ int main(int argc, char **argv)
 	meta();
 	unlinked_and_mapped();
 	rename_flags();
+	xattrs();
 	guest_check("statfs", statfs(dir, &sf) == 0 && sf.f_blocks > 0 && sf.f_bsize > 0);
 	list(".");
 	return guest_finish();
