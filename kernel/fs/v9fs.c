@@ -27,7 +27,9 @@
  *
  * Source of a mount: "TAG" (the device's mount tag) or "TAG:/PATH", a
  * directory inside the share (a --rootfs serves several top-level
- * directories from one share).  Not done: RENAME_EXCHANGE (EINVAL), a
+ * directories from one share).  Extended attributes are the server's
+ * (Txattrwalk, Txattrcreate; an empty value cannot be set: size 0 removes,
+ * as with Linux's 9p client).  Not done: RENAME_EXCHANGE (EINVAL), a
  * device node on a share cannot be opened (as on ext4 here).
  */
 #include "fs/v9fs.h"
