@@ -10,8 +10,8 @@
  * first touched, seen by read() and write() while mapped, written back
  * (all of them: there is no dirty bit to go by) at fsync, msync
  * MS_SYNC (v9fs_vm_sync) and each munmap, and dropped with the last
- * mapping.  O_DIRECT is
- * passed to the server, which opens the host file with it.
+ * mapping.  O_DIRECT is checked for its alignment here and goes
+ * to the server, whose QEMU drops it (the host's page cache serves it).
  */
 #include "fs/v9fs.h"
 #include "core/heap.h"
@@ -23,6 +23,9 @@
 /* The open flags the server's open keeps (Linux's P9_DOTL_* equal them on
  * x86-64: include/net/9p/9p.h). */
 #define V9FS_OPEN_KEEP (O_ACCMODE | O_APPEND | O_DIRECT)
+/* O_DIRECT transfers: buffer, offset and length in multiples of this (a
+ * logical block: Linux's bdev_logical_block_size of the host's disk). */
+#define V9FS_DIRECT_ALIGN 512
 /* Pages a fault on a read-only share reads at once: one 64 KiB Tread. */
 #define V9FS_READAHEAD (V9FS_IO / PAGE_SIZE)
 
@@ -189,9 +192,13 @@ static long transfer(struct inode *ino, uint32_t fid, bool wr, uint64_t addr, bo
 static long do_io(struct file *f, bool wr, uint64_t addr, bool user, size_t n, uint64_t off)
 {
 	uint32_t fid;
-	long err = file_fid(f, &fid);
+	long err;
 
-	if (err)
+	/* O_DIRECT's alignment, as the host filesystem's own would demand
+	 * (QEMU's server drops the flag: hw/9pfs/9p.c get_dotl_openflags). */
+	if ((f->flags & O_DIRECT) && ((addr | off | n) & (V9FS_DIRECT_ALIGN - 1)))
+		return -EINVAL;
+	if ((err = file_fid(f, &fid)))
 		return err;
 	/* O_APPEND: the server's file was opened so, and writes at its end
 	 * whatever the offset; the size of now is where that is. */
