@@ -14,6 +14,7 @@
 #    (linux-image-amd64's), built into $BUILD/bench/linux-9p by
 #    bench/linux-guest.sh.
 # Prints a markdown section on stdout; adds the headline to $BENCH_SUMMARY.
+# BENCH_SHARE_PARTS=startup runs part 1 only (no Linux guest needed).
 #
 # Usage: bench/share.sh [RUNS [MIB [FILES]]]   (default 5 runs, 32 MiB, 300 files)
 set -u
@@ -30,16 +31,18 @@ FILES=${3:-300}
 PROG=${BENCH_SHAREBENCH:-$BUILD/tests/guest/musl/sharebench}
 PY=/usr/bin/python3
 
+PARTS=${BENCH_SHARE_PARTS:-all}
+
 bench_check_inputs
-[[ -x $PROG ]] || bench_die "$PROG is missing (make guest-programs)"
 [[ -x $PY ]] || bench_die "$PY is missing (scripts/deps.sh)"
-if [[ ! -f $BENCH_LINUX_INITRD ]]; then
+[[ $PARTS == startup ]] || [[ -x $PROG ]] || bench_die "$PROG is missing (make guest-programs)"
+if [[ $PARTS != startup && ! -f $BENCH_LINUX_INITRD ]]; then
 	pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -1)
 	BENCH_LINUX_DIR=$L9P BENCH_LINUX_PKG=$pkg BENCH_LINUX_MODULES="virtio_mmio 9pnet_virtio 9p" \
 		bash bench/linux-guest.sh "$BENCH_LINUX_INITRD" "$PROG" >&2 ||
 		bench_die "cannot build the Linux guest with 9p"
 fi
-bench_linux_init
+[[ $PARTS == startup ]] || bench_linux_init
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 model=$([[ $(id -u) -eq 0 ]] && echo passthrough || echo none)
@@ -72,6 +75,14 @@ phases()
 }
 read -r rootfs_ms rootfs_wait < <(phases --rootfs / $PY -c pass)
 read -r packed_ms packed_wait < <(phases --file /usr/lib/python3.11 $PY -c pass)
+# The 9p requests of one --rootfs / run, by type, from QEMU's trace events.
+MONOS_QEMU_ARGS="-trace v9fs_*,file=$tmp/trace" "$BENCH_MONOS" run --rootfs / $PY -c pass >/dev/null 2>&1
+requests=$(sed -n 's/^\([0-9@.:]*\)\?v9fs_\([a-z_]*\) .*/\2/p' "$tmp/trace" |
+	grep -Ev '_return$|^rerror$|^version$' | sort | uniq -c | sort -rn |
+	awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1; n += $1 } END { printf " (%d in all)", n }')
+errors=$(grep -c 'v9fs_rerror' "$tmp/trace")
+
+RUNS_2=$([[ $PARTS == startup ]] && echo 0 || echo "$RUNS")
 
 # 2. Throughput, interleaved, on a fresh directory each run.
 record()
@@ -84,7 +95,7 @@ record()
 	awk '{ print $5 }' <<<"$line" >>"$tmp/$1.write"
 	awk '{ print $8 }' <<<"$line" >>"$tmp/$1.create"
 }
-for ((r = 0; r < RUNS; r++)); do
+for ((r = 0; r < RUNS_2; r++)); do
 	rm -rf "$tmp/share" && mkdir "$tmp/share"
 	timeout "$BENCH_TIMEOUT" "$BENCH_MONOS" run -v "$tmp/share:/share" "$PROG" /share "$MIB" \
 		"$FILES" </dev/null | record monos || bench_die "sharebench failed in monos"
@@ -133,8 +144,8 @@ each, median (min-max) ms (\`bash bench/share.sh $RUNS $MIB $FILES\`):
 | \`monos run -v /usr:/usr:ro $PY -c pass\` | $(cell "$tmp/usr" 1000) | $ratio_usr |
 
 Nothing of python3 is packed in either (what a share serves at its own path is
-skipped: cli/share.c share_covers); the image holds the per-run data and, for
---rootfs /, the host root's top-level symlinks.  Target: within 6x of hello:
+skipped: cli/share.c share_covers); the image holds the per-run data only (the
+kernel reads --rootfs's top-level symlinks from the share).  Target: within 6x of hello:
 $(awk -v r="$ratio" 'BEGIN { print (r <= 6) ? "met" : "**missed**" }') with --rootfs /.
 
 Where the time goes (one \`--verbose\` run each: the program's time from exec to exit, and
@@ -142,6 +153,14 @@ the part of it the CPU waited, halted, for the 9p server): with --rootfs / ${roo
 which ${rootfs_wait} ms waiting; packed with \`--file /usr/lib/python3.11\` (no share) ${packed_ms} ms,
 ${packed_wait} ms waiting.  Under TCG python3's own start-up is seconds of emulated CPU either
 way: the share adds its waits, packing adds its copy before the boot.
+
+The 9p requests of one \`--rootfs / $PY -c pass\` (QEMU's \`-trace v9fs_*\`, by type):
+$requests; $errors of them answered with an error (names python3 looks for and
+does not find).
+
+EOF
+((RUNS_2)) || printf '\nHost load average at the end: %s.\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+((RUNS_2)) && cat <<EOF
 
 ### Throughput
 

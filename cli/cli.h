@@ -85,7 +85,7 @@ enum options_restart { OPTIONS_RESTART_NO, OPTIONS_RESTART_ON_FAILURE, OPTIONS_R
 struct options_share {
 	char *path;   /* the host directory, absolute and resolved */
 	char *target; /* where the kernel mounts it; NULL: --rootfs */
-	bool ro;      /* :ro (always for --rootfs): QEMU refuses writes, EROFS */
+	bool ro;      /* :ro (--rootfs's default): QEMU refuses writes, EROFS */
 	char *fsdev;  /* QEMU's -fsdev value, made by share_prepare (share.c) */
 	char *device; /* QEMU's -device value, made by share_prepare */
 };
@@ -304,7 +304,8 @@ int disk_prepare(struct run_options *o, enum options_machine machine, char *err,
  * as root, else none; see share.c), and add their lines to the per-run
  * "volumes" entry (o->volumes, made by disk_prepare or here).  --rootfs
  * DIR mounts each top-level directory of DIR but those the kernel provides
- * itself (dev, proc, sys, tmp, run).  Returns 0, or -1 with a one-line
+ * itself (dev, proc, sys, tmp, run), read-only unless :rw, and has the
+ * kernel copy its top-level symlinks from the share.  Returns 0, or -1 with a one-line
  * reason in `err`.
  */
 int share_prepare(struct run_options *o, enum options_machine machine, char *err, size_t errlen);
@@ -312,12 +313,6 @@ int share_prepare(struct run_options *o, enum options_machine machine, char *err
 /* share_covers - whether host path `path` is served to the guest at the
  * same path by a share of `o` (then the image need not carry it). */
 bool share_covers(const struct run_options *o, const char *path);
-
-struct image_writer;
-/* share_pack_links - for --rootfs /: the host root's top-level symlinks
- * (merged-/usr's /bin -> usr/bin) into the image, as symlinks (their
- * targets are covered).  0 or -errno (w->err says why). */
-int share_pack_links(struct image_writer *w, const struct run_options *o);
 
 /* image.c */
 

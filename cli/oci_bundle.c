@@ -175,7 +175,11 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 	rc = oci_memory_args(&x);
 	for (size_t i = 0; !rc && c->env[i]; i++)
 		rc = oci_arg(&x, "-e") ?: oci_arg(&x, "%s", c->env[i]);
-	rc = rc ?: oci_arg(&x, "--rootfs") ?: oci_arg(&x, "%s", c->rootfs);
+	/* root.readonly false (podman's default) is a writable share: what the
+	 * container writes lands in the rootfs, where `podman diff` sees it.
+	 * The suffix always given, so a path ending in ":rw" stays a path. */
+	rc = rc ?: oci_arg(&x, "--rootfs")
+		?: oci_arg(&x, "%s:%s", c->rootfs, c->readonly ? "ro" : "rw");
 	rc = rc ?: oci_arg(&x, "-w") ?: oci_arg(&x, "%s", c->cwd);
 	if (!rc && c->hostname)
 		rc = oci_arg(&x, "--hostname") ?: oci_arg(&x, "%s", c->hostname);

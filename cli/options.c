@@ -73,11 +73,12 @@ const char options_run_help[] =
 	"                         instances may share it so).  -v /usr:/usr:ro runs\n"
 	"                         the host's interpreters with no --file: what a\n"
 	"                         share serves at its own path is not packed\n"
-	"      --rootfs DIR       serve the guest's tree from host directory DIR,\n"
-	"                         read-only: each of its top-level directories is\n"
-	"                         mounted (but dev, proc, sys, tmp and run, the\n"
-	"                         guest's own); with --rootfs / nothing of PROGRAM is\n"
-	"                         packed\n"
+	"      --rootfs DIR[:rw]  serve the guest's tree from host directory DIR,\n"
+	"                         read-only (:rw: writable, the guest's writes reach\n"
+	"                         DIR): each of its top-level directories is mounted\n"
+	"                         (but dev, proc, sys, tmp and run, the guest's own)\n"
+	"                         and its top-level symlinks read from it; with\n"
+	"                         --rootfs / nothing of PROGRAM is packed\n"
 	"      --accel MODE       auto (default), kvm or tcg.  auto uses KVM only when\n"
 	"                         /dev/kvm is usable and kvm_intel or kvm_amd is loaded\n"
 	"      --machine TYPE     microvm (default; virtio-mmio devices, fastest start)\n"
@@ -427,18 +428,27 @@ static int parse_volume(struct run_options *o, const char *v, char *err, size_t 
 	return add_disk(o, "--volume", v, src, strlen(src), ro, dir, err, errlen);
 }
 
-/* --rootfs DIR: the guest's tree served from host directory DIR,
- * read-only (share.c). */
+/* --rootfs DIR[:ro|:rw]: the guest's tree served from host directory DIR
+ * (share.c), read-only unless :rw (the host's own / must not be written
+ * by accident; a container's root is writable as runc's). */
 static int parse_rootfs(struct run_options *o, const char *v, char *err, size_t errlen)
 {
+	char dir[PATH_MAX];
+	size_t len = strlen(v);
+	bool rw = len > 3 && !strcmp(v + len - 3, ":rw");
 	struct stat st;
 
 	if (o->rootfs)
 		return fail(err, errlen, "--rootfs %s: given twice", v);
-	if (stat(v, &st) < 0 || !S_ISDIR(st.st_mode))
-		return fail(err, errlen, "--rootfs %s: not a directory", v);
+	if (len >= sizeof(dir))
+		return fail(err, errlen, "--rootfs: too long");
+	memcpy(dir, v, len + 1);
+	if (rw || (len > 3 && !strcmp(v + len - 3, ":ro")))
+		dir[len - 3] = 0;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return fail(err, errlen, "--rootfs %s: not a directory", dir);
 	o->rootfs = true;
-	return add_share(o, "--rootfs", v, NULL, true, err, errlen);
+	return add_share(o, "--rootfs", dir, NULL, !rw, err, errlen);
 }
 
 /* A port number 1..65535 that is the whole of [s, end). */

@@ -121,8 +121,6 @@ static int write_archives(struct image_writer *w, const struct run_options *o,
 		goto out;
 	}
 	rc = pack_write(w, k);
-	if (!rc)
-		rc = share_pack_links(w, o);
 	for (size_t i = 0; !rc && i < o->nfiles; i++)
 		rc = image_add_path(w, o->files[i].host, o->files[i].guest);
 	if (!rc)

@@ -116,28 +116,38 @@ static bool rootfs_skipped(const char *name)
 	return name[0] == '.' || strpbrk(name, " \t\n") != NULL;
 }
 
-/* --rootfs DIR: a mount of each top-level directory of DIR (symlinks to
- * them are packed as symlinks: share_pack_links). */
-static int rootfs_lines(struct run_options *o, const char *dir, char *err, size_t errlen)
+/* --rootfs DIR[:rw]: a mount of each top-level directory of DIR, and a
+ * "link" line for each top-level symlink (merged /usr's /bin -> usr/bin),
+ * which the kernel reads from the share: nothing of DIR is packed. */
+static int rootfs_lines(struct run_options *o, const struct options_share *s, char *err,
+			size_t errlen)
 {
-	DIR *d = opendir(dir);
+	DIR *d = opendir(s->path);
 	struct dirent *e;
 	int rc = 0;
 
 	if (!d) {
-		snprintf(err, errlen, "--rootfs %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "--rootfs %s: %s", s->path, strerror(errno));
 		return -1;
 	}
 	while (!rc && (e = readdir(d))) {
 		char path[PATH_MAX], line[2 * PATH_MAX];
+		const char *mode;
 		struct stat st;
 
 		if (rootfs_skipped(e->d_name) ||
-		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
-		    lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		    snprintf(path, sizeof(path), "%s/%s", s->path, e->d_name) >=
+			    (int)sizeof(path) ||
+		    lstat(path, &st) < 0)
 			continue;
-		snprintf(line, sizeof(line), "9p:%s:/%s /%s ro\n", ROOTFS_TAG, e->d_name,
-			 e->d_name);
+		if (S_ISLNK(st.st_mode))
+			mode = "link";
+		else if (S_ISDIR(st.st_mode))
+			mode = s->ro ? "ro" : "rw";
+		else
+			continue;
+		snprintf(line, sizeof(line), "9p:%s:/%s /%s %s\n", ROOTFS_TAG, e->d_name, e->d_name,
+			 mode);
 		rc = volumes_add(o, line);
 	}
 	closedir(d);
@@ -157,7 +167,7 @@ int share_prepare(struct run_options *o, enum options_machine machine, char *err
 			return -1;
 		}
 		if (!s->target) {
-			if (rootfs_lines(o, s->path, err, errlen))
+			if (rootfs_lines(o, s, err, errlen))
 				return -1;
 			continue;
 		}
@@ -205,30 +215,4 @@ bool share_covers(const struct run_options *o, const char *path)
 			return true;
 	}
 	return false;
-}
-
-int share_pack_links(struct image_writer *w, const struct run_options *o)
-{
-	DIR *d;
-	struct dirent *e;
-	int rc = 0;
-
-	bool root = false;
-
-	for (size_t i = 0; i < o->nshares; i++)
-		root |= !o->shares[i].target && !strcmp(o->shares[i].path, "/");
-	if (!root)
-		return 0;
-	if (!(d = opendir("/")))
-		return 0;
-	while (!rc && (e = readdir(d))) {
-		char path[NAME_MAX + 2];
-		struct stat st;
-
-		snprintf(path, sizeof(path), "/%s", e->d_name);
-		if (!rootfs_skipped(e->d_name) && !lstat(path, &st) && S_ISLNK(st.st_mode))
-			rc = image_add_host_path(w, path); /* the link; its target is covered */
-	}
-	closedir(d);
-	return rc;
 }

@@ -58,6 +58,7 @@ struct virtio_9p {
 	bool dead;
 	struct waitq waiters; /* threads waiting for a slot or a reply */
 	uint32_t msize;	      /* 0: no session yet */
+	uint32_t root_fid;    /* the session's Tattach; 0: none yet */
 	uint32_t next_fid;
 	struct virtio_9p *next; /* the list of devices */
 };
@@ -233,6 +234,19 @@ struct virtio_9p *virtio_9p_find(const char *tag)
 uint32_t virtio_9p_msize(const struct virtio_9p *d)
 {
 	return d->msize;
+}
+
+uint32_t virtio_9p_root(const struct virtio_9p *d)
+{
+	return d->root_fid;
+}
+
+bool virtio_9p_set_root(struct virtio_9p *d, uint32_t fid)
+{
+	if (d->root_fid)
+		return false;
+	d->root_fid = fid;
+	return true;
 }
 
 uint32_t virtio_9p_fid(struct virtio_9p *d)

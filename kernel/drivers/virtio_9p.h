@@ -7,6 +7,7 @@
 #ifndef DRIVERS_VIRTIO_9P_H
 #define DRIVERS_VIRTIO_9P_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,13 @@ uint32_t virtio_9p_msize(const struct virtio_9p *d);
 /* virtio_9p_fid - a fid number not in use on `d`'s session (fids are the
  * client's to pick; the caller clunks it when done). */
 uint32_t virtio_9p_fid(struct virtio_9p *d);
+
+/* virtio_9p_root / virtio_9p_set_root - the fid of the session's root
+ * (the Tattach every mount makes as the same user), kept for the device's
+ * life so that each further mount of it (a --rootfs's top-level
+ * directories) only walks from it; 0: none yet.  set_root keeps the first. */
+uint32_t virtio_9p_root(const struct virtio_9p *d);
+bool virtio_9p_set_root(struct virtio_9p *d, uint32_t fid);
 
 /*
  * virtio_9p_rpc - send `c`'s request and wait (uninterruptibly: the

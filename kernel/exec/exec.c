@@ -115,6 +115,8 @@ static long map_segments(struct inode *ino, const struct elf_info *info, uint64_
 #define PTR_BATCH	64 /* pointers written to the stack per copy */
 /* A program outside the image is read whole for its headers: up to this. */
 #define EXEC_READ_MAX (256ul << 20)
+/* ...but first its head, where the headers are: one 64 KiB 9p read. */
+#define EXEC_HEAD (64ul << 10)
 
 /* A per-run list of NUL-separated strings (bootinfo.h); a last string
  * without its NUL gets one on the stack. */
@@ -258,6 +260,32 @@ static long build_stack(const char *path, const struct strlist *args, const stru
 }
 
 /*
+ * The headers of ELF file `ino` outside the image, read into *copy: its
+ * first EXEC_HEAD bytes, which hold them in practice (a program on a share
+ * is then not read whole: python3 is 6.8 MB), else the whole file.
+ */
+static long read_elf(struct inode *ino, struct elf_info *info, void **copy, const char **why)
+{
+	size_t n = MIN(ino->size, (uint64_t)EXEC_HEAD);
+
+	for (;;) {
+		if (!(*copy = kmalloc(n ? n : 1)))
+			return *why = "out of memory reading it", -ENOMEM;
+		if (vfs_inode_read(ino, *copy, n, 0) != (long)n)
+			return *why = "cannot read it", -EIO;
+		if (!elf_parse_head(*copy, n, ino->size, info, why))
+			return 0;
+		if (n == ino->size)
+			return -ENOEXEC;
+		if (ino->size > EXEC_READ_MAX)
+			return *why = "too large to read from this filesystem", -ENOEXEC;
+		kfree(*copy);
+		*copy = NULL;
+		n = ino->size;
+	}
+}
+
+/*
  * Find and check an ELF file of the image.  The ELF reader uses the headers
  * in place, which needs them 8-byte aligned; an image packed by another tool
  * (GNU cpio aligns data to 4 bytes only) is read from an aligned copy, kept
@@ -280,15 +308,9 @@ static long open_elf(const char *path, struct inode **ino, struct elf_info *info
 	if (perm_inode(*ino, MAY_EXEC))
 		return *why = "no permission to execute it", -EACCES;
 	data = (*ino)->data;
-	if (!data) { /* a file that is not the image's (tmpfs): read it */
-		if ((*ino)->size > EXEC_READ_MAX)
-			return *why = "too large to read from this filesystem", -ENOEXEC;
-		if (!(*copy = kmalloc((*ino)->size ? (*ino)->size : 1)))
-			return *why = "out of memory reading it", -ENOMEM;
-		if (vfs_inode_read(*ino, *copy, (*ino)->size, 0) != (long)(*ino)->size)
-			return *why = "cannot read it", -EIO;
-		data = *copy;
-	} else if (!IS_ALIGNED((uint64_t)data, 8)) {
+	if (!data) /* a file that is not the image's (tmpfs, a share): read its head */
+		return read_elf(*ino, info, copy, why);
+	if (!IS_ALIGNED((uint64_t)data, 8)) {
 		if (!(*copy = kmalloc((*ino)->size ? (*ino)->size : 1)))
 			return *why = "out of memory reading it", -ENOMEM;
 		data = memcpy(*copy, data, (*ino)->size);

@@ -407,7 +407,43 @@ static struct inode *make_dirs(char *path)
 	return dir;
 }
 
-/* One "DISK TARGET ro|rw" line (`len` bytes, no newline). */
+/*
+ * "9p:TAG:/PATH TARGET link": TARGET becomes a symlink holding what the
+ * share's symlink PATH holds, read from the server now.  A --rootfs's
+ * top-level links (a merged /usr's /bin -> usr/bin) are so the share's
+ * own: nothing of the rootfs is packed.  An entry the image has is kept.
+ */
+static int mount_link(const char *source, char *target)
+{
+	char *name = strrchr(target, '/'), *link = kmalloc(PATH_MAX), *copy;
+	long n = link ? v9fs_source_readlink(source, link, PATH_MAX) : -ENOMEM;
+	struct inode *dir, *ino;
+
+	if (n >= 0 && !name[1])
+		n = -EINVAL;
+	*name++ = 0;
+	dir = n < 0 ? ERR_PTR(n) : target[0] ? make_dirs(target) : vfs_root();
+	if (IS_ERR(dir) || vfs_child(dir, name, strlen(name))) {
+		kfree(link);
+		return IS_ERR(dir) ? PTR_ERR(dir) : 0;
+	}
+	/* As the image's own symlinks (fs/image.c): the target in `data`. */
+	copy = kmalloc(strlen(name) + 1);
+	ino = copy ? vfs_new_inode(dir, strcpy(copy, name), strlen(name), S_IFLNK | 0777) : NULL;
+	if (!ino) {
+		kfree(copy);
+		kfree(link);
+		return -ENOMEM;
+	}
+	ino->dentry->name_owned = true;
+	ino->data = (const uint8_t *)link;
+	ino->data_owned = true;
+	ino->size = (uint64_t)n;
+	return 0;
+}
+
+/* One "DISK TARGET ro|rw" line (`len` bytes, no newline), or a share's
+ * symlink: "9p:TAG:/PATH TARGET link". */
 static int mount_volume(const char *line, size_t len)
 {
 	char buf[PATH_MAX + 32], *disk = buf, *target, *mode;
@@ -424,14 +460,21 @@ static int mount_volume(const char *line, size_t len)
 		goto bad;
 	*target++ = 0;
 	*mode++ = 0;
-	if (target[0] != '/' || (strcmp(mode, "ro") && strcmp(mode, "rw")))
+	if (target[0] != '/')
 		goto bad;
-	dir = make_dirs(target);
 	/* "9p:TAG[:/PATH]" is a host directory share (fs/v9fs.c), else a disk. */
 	if (!strncmp(disk, "9p:", 3))
 		type = "9p", disk += 3;
-	err = IS_ERR(dir) ? PTR_ERR(dir)
-			  : mount_at(dir, type, disk, !strcmp(mode, "ro") ? MS_RDONLY : 0, NULL);
+	if (!strcmp(type, "9p") && !strcmp(mode, "link")) {
+		err = mount_link(disk, target);
+	} else {
+		if (strcmp(mode, "ro") && strcmp(mode, "rw"))
+			goto bad;
+		dir = make_dirs(target);
+		err = IS_ERR(dir) ? PTR_ERR(dir)
+				  : mount_at(dir, type, disk, !strcmp(mode, "ro") ? MS_RDONLY : 0,
+					     NULL);
+	}
 	if (err)
 		klog("monos: cannot mount volume %s at %s: %s\n", disk, target, errno_name(-err));
 	return err;

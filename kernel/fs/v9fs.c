@@ -27,7 +27,9 @@
  *
  * Source of a mount: "TAG" (the device's mount tag) or "TAG:/PATH", a
  * directory inside the share (a --rootfs serves several top-level
- * directories from one share).  Not done: RENAME_EXCHANGE (EINVAL), a
+ * directories from one share).  Extended attributes are the server's
+ * (Txattrwalk, Txattrcreate; an empty value cannot be set: size 0 removes,
+ * as with Linux's 9p client).  Not done: RENAME_EXCHANGE (EINVAL), a
  * device node on a share cannot be opened (as on ext4 here).
  */
 #include "fs/v9fs.h"
@@ -287,12 +289,48 @@ static struct dentry *add_entry(struct inode *dir, const char *name, size_t len,
 
 /* ---- directory operations ---- */
 
+/* Whether read-only directory `d` is known to lack `name`. */
+static bool is_missing(const struct v9fs_inode *d, const char *name, size_t len)
+{
+	for (const struct v9fs_missing *m = d->missing; m; m = m->next)
+		if (m->len == len && !memcmp(m->name, name, len))
+			return true;
+	return false;
+}
+
+/* Remember that read-only directory `d` lacks `name` (a bounded number:
+ * past that, lookups ask the server again). */
+static void add_missing(struct v9fs_inode *d, const char *name, size_t len)
+{
+	struct v9fs_missing *m;
+
+	if (d->nmissing >= V9FS_MISSING_MAX || !(m = kmalloc(sizeof(*m) + len)))
+		return;
+	memcpy(m->name, name, len);
+	m->len = len;
+	m->next = d->missing;
+	d->missing = m;
+	d->nmissing++;
+}
+
+static void free_missing(struct v9fs_inode *d)
+{
+	while (d->missing) {
+		struct v9fs_missing *m = d->missing;
+
+		d->missing = m->next;
+		kfree(m);
+	}
+	d->nmissing = 0;
+}
+
 static struct dentry *v9fs_lookup(struct inode *dir, const char *name, size_t len)
 {
 	struct v9fs_info *i = v9fs_info_of(dir);
 	struct dentry *d = libfs_lookup(dir, name, len);
 	struct v9fs_inode *x;
 	uint32_t fid;
+	int err;
 
 	if (d) {
 		/* The host may have changed it: the size and times of now.  A
@@ -315,8 +353,13 @@ static struct dentry *v9fs_lookup(struct inode *dir, const char *name, size_t le
 		vfs_iget(&x->vfs), vfs_iput(&x->vfs); /* evicts it if nothing holds it */
 		return NULL;
 	}
-	if (len > NAME_MAX || walk(i, V(dir)->fid, name, len, &fid))
+	if (len > NAME_MAX || (i->sb.rdonly && is_missing(V(dir), name, len)))
 		return NULL;
+	if ((err = walk(i, V(dir)->fid, name, len, &fid))) {
+		if (err == -ENOENT && i->sb.rdonly) /* the share is taken as fixed */
+			add_missing(V(dir), name, len);
+		return NULL;
+	}
 	x = inode_of(i, fid);
 	return x ? add_entry(dir, name, len, x) : NULL;
 }
@@ -525,6 +568,7 @@ static void v9fs_evict(struct inode *ino)
 	struct v9fs_info *i = v9fs_info_of(ino);
 
 	v9fs_cache_drop(x);
+	free_missing(x);
 	if (x->io_fid)
 		v9fs_clunk(i, x->io_fid);
 	if (x->rd_fid)
@@ -582,6 +626,71 @@ static int v9fs_rename(struct inode *odir, struct dentry *oe, struct inode *ndir
 	return 0;
 }
 
+/* ---- extended attributes ---- */
+
+/* Txattrwalk of `name` ("": the list) on `x`, then its value read into
+ * `buf` (`n` bytes; 0: the size only).  The size, or -errno (the
+ * server's ENODATA, -ERANGE). */
+static long xattr_read(struct inode *ino, const char *name, void *buf, size_t n)
+{
+	struct v9fs_info *i = v9fs_info_of(ino);
+	uint32_t fid = virtio_9p_fid(i->dev);
+	uint8_t *m = v9fs_msg();
+	uint64_t size = 0;
+	long r;
+
+	if (!m)
+		return -ENOMEM;
+	r = v9fs_rpc(i, m,
+		     p9_build(m, V9FS_MSG, P9_TXATTRWALK, 0, "dds", V(ino)->fid, fid, name,
+			      strlen(name)),
+		     P9_TXATTRWALK, "q", &size);
+	kfree(m);
+	if (r)
+		return r;
+	if (size > n && n)
+		r = -ERANGE;
+	else if (n && size)
+		r = v9fs_xfer_fid(i, fid, false, buf, (size_t)size);
+	v9fs_clunk(i, fid);
+	return r < 0 ? r : (long)size;
+}
+
+static long v9fs_getxattr(struct inode *ino, const char *name, void *buf, size_t n)
+{
+	return xattr_read(ino, name, buf, n);
+}
+
+static long v9fs_listxattr(struct inode *ino, char *buf, size_t n)
+{
+	return xattr_read(ino, "", buf, n);
+}
+
+/* Txattrcreate on a fid of its own, the value written to it, then the
+ * Tclunk that makes the change (whose error is the change's).  A NULL
+ * value is a removal: size 0 (9P2000.L cannot set an empty value). */
+static int v9fs_setxattr(struct inode *ino, const char *name, const void *value, size_t size,
+			 int flags)
+{
+	struct v9fs_info *i = v9fs_info_of(ino);
+	uint32_t fid;
+	int err = walk(i, V(ino)->fid, "", 0, &fid);
+
+	if (err)
+		return err;
+	if (!value)
+		size = 0;
+	err = simple(i, P9_TXATTRCREATE, "dsqd", fid, name, strlen(name), (uint64_t)size,
+		     (uint32_t)flags);
+	if (!err && size)
+		err = (int)MIN(0, v9fs_xfer_fid(i, fid, true, (void *)value, size));
+	if (err) {
+		v9fs_clunk(i, fid);
+		return err;
+	}
+	return simple(i, P9_TCLUNK, "d", fid);
+}
+
 static const struct inode_operations v9fs_iops = {
 	.lookup = v9fs_lookup,
 	.iterate = v9fs_iterate,
@@ -592,6 +701,9 @@ static const struct inode_operations v9fs_iops = {
 	.link = v9fs_link,
 	.unlink = v9fs_unlink,
 	.rename = v9fs_rename,
+	.getxattr = v9fs_getxattr,
+	.listxattr = v9fs_listxattr,
+	.setxattr = v9fs_setxattr,
 };
 
 /* ---- the superblock ---- */
@@ -632,18 +744,20 @@ static int v9fs_sync(struct vfs_sb *sb)
 	return err;
 }
 
-/* Tattach as root (uname "", n_uname 0), then walk to `path` if any: the
- * root inode.  0 or -errno. */
-static int attach(struct v9fs_info *i, struct mount *m, const char *path)
+/* The device's root fid: Tattach as root (uname "", n_uname 0) the first
+ * time, kept by the driver for every later mount.  0 or -errno. */
+static int root_fid(struct v9fs_info *i, uint32_t *out)
 {
-	uint32_t fid = virtio_9p_fid(i->dev), sub;
-	uint8_t *msg = v9fs_msg();
-	struct v9fs_inode *x;
+	uint32_t fid;
+	uint8_t *msg;
 	struct p9_qid q;
 	int err;
 
-	if (!msg)
+	if ((*out = virtio_9p_root(i->dev)))
+		return 0;
+	if (!(msg = v9fs_msg()))
 		return -ENOMEM;
+	fid = virtio_9p_fid(i->dev);
 	err = v9fs_rpc(i, msg,
 		       p9_build(msg, V9FS_MSG, P9_TATTACH, 0, "ddssd", fid, P9_NOFID, "", (size_t)0,
 				"", (size_t)0, 0u),
@@ -651,13 +765,31 @@ static int attach(struct v9fs_info *i, struct mount *m, const char *path)
 	kfree(msg);
 	if (err)
 		return err;
-	if (path && *path) {
-		err = walk(i, fid, path, strlen(path), &sub);
+	if (!virtio_9p_set_root(i->dev, fid)) /* another mount's, made while we waited */
 		v9fs_clunk(i, fid);
-		if (err)
-			return err;
-		fid = sub;
-	}
+	*out = virtio_9p_root(i->dev);
+	return 0;
+}
+
+/* A new fid walked from the device's root to `path` (NULL: the root). */
+static int walk_source(struct v9fs_info *i, const char *path, uint32_t *out)
+{
+	uint32_t root;
+	int err = root_fid(i, &root);
+
+	return err ?: walk(i, root, path ? path : "", path ? strlen(path) : 0, out);
+}
+
+/* The mount's root inode: a walk from the device's root to `path`, if
+ * any.  0 or -errno. */
+static int attach(struct v9fs_info *i, struct mount *m, const char *path)
+{
+	struct v9fs_inode *x;
+	uint32_t fid;
+	int err = walk_source(i, path, &fid);
+
+	if (err)
+		return err;
 	if (!(x = inode_of(i, fid)))
 		return -EIO;
 	if (!S_ISDIR(x->vfs.mode))
@@ -669,14 +801,52 @@ static int attach(struct v9fs_info *i, struct mount *m, const char *path)
 	return 0;
 }
 
+/* The device whose tag starts `source` ("TAG" or "TAG:/PATH"), and in
+ * *path the PATH after the colon (NULL: none).  ERR_PTR on error. */
+static struct virtio_9p *source_dev(const char *source, const char **path)
+{
+	char tag[65];
+	size_t tlen;
+
+	*path = strchr(source, ':');
+	tlen = *path ? (size_t)(*path - source) : strlen(source);
+	if (*path)
+		(*path)++;
+	if (!tlen || tlen >= sizeof(tag))
+		return ERR_PTR(-EINVAL);
+	memcpy(tag, source, tlen);
+	tag[tlen] = 0;
+	return virtio_9p_find(tag);
+}
+
+long v9fs_source_readlink(const char *source, char *buf, size_t n)
+{
+	struct v9fs_info *i = kzalloc(sizeof(*i));
+	struct v9fs_inode x = { 0 };
+	const char *path;
+	long r = -ENOMEM;
+
+	if (!i)
+		return r;
+	i->dev = source_dev(source, &path);
+	if (IS_ERR(i->dev) || !path)
+		r = IS_ERR(i->dev) ? PTR_ERR(i->dev) : -EINVAL;
+	else if (!(r = walk_source(i, path, &x.fid))) {
+		x.vfs.sb = &i->sb;
+		i->sb.priv = i;
+		r = v9fs_readlink(&x.vfs, buf, n); /* Rlerror EINVAL when it is no symlink */
+		v9fs_clunk(i, x.fid);
+	}
+	kfree(i);
+	return r;
+}
+
 static void free_inodes(struct v9fs_info *i);
 
 static int v9fs_fill(struct mount *m, const char *source, const char *data)
 {
 	struct v9fs_info *i = kzalloc(sizeof(*i));
-	char tag[65];
-	const char *path = strchr(source, ':');
-	size_t tlen = path ? (size_t)(path - source) : strlen(source);
+	const char *path;
 	int err;
 
 	if (!i)
@@ -684,11 +854,9 @@ static int v9fs_fill(struct mount *m, const char *source, const char *data)
 	for (unsigned b = 0; b < V9FS_HASH; b++)
 		list_init(&i->hash[b]);
 	err = -EINVAL;
-	if ((data && *data) || !tlen || tlen >= sizeof(tag))
+	if (data && *data)
 		goto out;
-	memcpy(tag, source, tlen);
-	tag[tlen] = 0;
-	i->dev = virtio_9p_find(tag);
+	i->dev = source_dev(source, &path);
 	if (IS_ERR(i->dev)) {
 		err = PTR_ERR(i->dev);
 		goto out;
@@ -708,7 +876,7 @@ static int v9fs_fill(struct mount *m, const char *source, const char *data)
 		err = -EMFILE;
 		goto out;
 	}
-	if ((err = attach(i, m, path ? path + 1 : NULL))) {
+	if ((err = attach(i, m, path))) {
 		mount_anon_dev_put(i->sb.dev);
 		goto out;
 	}

@@ -12,9 +12,10 @@
 
 #define V9FS_HASH 256 /* buckets of the in-memory inode table */
 #define V9FS_MSG                                                                                   \
-	4608		    /* a request or reply that carries no file data:
+	4608			     /* a request or reply that carries no file data:
 			    * a path component and a symlink target at most */
-#define V9FS_IO (64 * 1024) /* data bytes per Tread/Twrite at most */
+#define V9FS_IO		 (64 * 1024) /* data bytes per Tread/Twrite at most */
+#define V9FS_MISSING_MAX 64	     /* negative entries a directory keeps at most */
 
 /* A mounted share (vfs_sb.priv). */
 struct v9fs_info {
@@ -45,6 +46,17 @@ struct v9fs_inode {
 	unsigned maps;	  /* areas mapping the file */
 	uint64_t *cache;
 	uint64_t ncache;
+	struct v9fs_missing *missing; /* directories of a read-only share: names
+				       * the server said are not there */
+	unsigned nmissing;
+};
+
+/* A name a read-only share's directory lacks (a negative entry: python3
+ * looks for dozens of names that are not there, each a Twalk). */
+struct v9fs_missing {
+	struct v9fs_missing *next;
+	size_t len;
+	char name[];
 };
 
 static inline struct v9fs_inode *V(struct inode *ino)
@@ -76,6 +88,11 @@ int v9fs_open_fid(struct v9fs_info *i, uint32_t fid, unsigned flags, uint32_t *o
 
 /* Re-read `x`'s attributes from the server (Tgetattr): 0 or -errno. */
 int v9fs_refresh(struct v9fs_info *i, struct v9fs_inode *x);
+
+/* v9fs_file.c: `n` bytes from offset 0 of opened `fid` into or out of
+ * kernel buffer `buf` (Tread or Twrite, as many as it takes): the bytes
+ * moved (fewer at the end of the file), or -errno.  Sleeps. */
+long v9fs_xfer_fid(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n);
 
 /* v9fs_file.c: regular files' operations; the mapped pages' write-back
  * (every inode's: sync, umount) and their release (evict). */

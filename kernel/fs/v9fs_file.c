@@ -8,9 +8,10 @@
  * files at any time, so every read asks the server.  The one exception is
  * a MAP_SHARED mapping, which needs pages of its own: they are read when
  * first touched, seen by read() and write() while mapped, written back
- * (all of them: there is no dirty bit to go by) at fsync, msync's fsync
- * path and each munmap, and dropped with the last mapping.  O_DIRECT is
- * passed to the server, which opens the host file with it.
+ * (all of them: there is no dirty bit to go by) at fsync, msync
+ * MS_SYNC (v9fs_vm_sync) and each munmap, and dropped with the last
+ * mapping.  O_DIRECT is checked for its alignment here and goes
+ * to the server, whose QEMU drops it (the host's page cache serves it).
  */
 #include "fs/v9fs.h"
 #include "core/heap.h"
@@ -22,6 +23,9 @@
 /* The open flags the server's open keeps (Linux's P9_DOTL_* equal them on
  * x86-64: include/net/9p/9p.h). */
 #define V9FS_OPEN_KEEP (O_ACCMODE | O_APPEND | O_DIRECT)
+/* O_DIRECT transfers: buffer, offset and length in multiples of this (a
+ * logical block: Linux's bdev_logical_block_size of the host's disk). */
+#define V9FS_DIRECT_ALIGN 512
 /* Pages a fault on a read-only share reads at once: one 64 KiB Tread. */
 #define V9FS_READAHEAD (V9FS_IO / PAGE_SIZE)
 
@@ -59,6 +63,16 @@ static long xfer(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n
 	if (count > n) /* the server's count: no more than asked */
 		return -EIO;
 	return count;
+}
+
+long v9fs_xfer_fid(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n)
+{
+	size_t done = 0;
+	long r = 0;
+
+	while (done < n && (r = xfer(i, fid, wr, (char *)buf + done, n - done, done)) > 0)
+		done += (size_t)r;
+	return done || r >= 0 ? (long)done : r;
 }
 
 /* The inode's fid opened O_RDONLY, which every read-only open file of it
@@ -178,9 +192,13 @@ static long transfer(struct inode *ino, uint32_t fid, bool wr, uint64_t addr, bo
 static long do_io(struct file *f, bool wr, uint64_t addr, bool user, size_t n, uint64_t off)
 {
 	uint32_t fid;
-	long err = file_fid(f, &fid);
+	long err;
 
-	if (err)
+	/* O_DIRECT's alignment, as the host filesystem's own would demand
+	 * (QEMU's server drops the flag: hw/9pfs/9p.c get_dotl_openflags). */
+	if ((f->flags & O_DIRECT) && ((addr | off | n) & (V9FS_DIRECT_ALIGN - 1)))
+		return -EINVAL;
+	if ((err = file_fid(f, &fid)))
 		return err;
 	/* O_APPEND: the server's file was opened so, and writes at its end
 	 * whatever the offset; the size of now is where that is. */
@@ -217,20 +235,28 @@ static void v9fs_release(struct file *f)
 }
 
 /* fsync, fdatasync: the mapped pages, then the host file's (Tfsync). */
+/* Tfsync of opened `fid`: the host file made durable.  0 or -errno. */
+static int fsync_fid(struct v9fs_info *i, uint32_t fid)
+{
+	uint8_t *m = v9fs_msg();
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	err = v9fs_rpc(i, m, p9_build(m, V9FS_MSG, P9_TFSYNC, 0, "dd", fid, 0u), P9_TFSYNC, "");
+	kfree(m);
+	return err;
+}
+
 static long v9fs_fsync(struct file *f)
 {
 	struct v9fs_info *i = v9fs_info_of(f->inode);
-	uint8_t *m;
 	uint32_t fid;
 	long err = v9fs_cache_writeback(i, V(f->inode));
 
 	if (err || (err = file_fid(f, &fid)))
 		return err;
-	if (!(m = v9fs_msg()))
-		return -ENOMEM;
-	err = v9fs_rpc(i, m, p9_build(m, V9FS_MSG, P9_TFSYNC, 0, "dd", fid, 0u), P9_TFSYNC, "");
-	kfree(m);
-	return err;
+	return fsync_fid(i, fid);
 }
 
 /* 9P2000.L has no fallocate (Linux's 9p answers EOPNOTSUPP too). */
@@ -341,21 +367,13 @@ static int cache_fill(struct v9fs_info *i, struct v9fs_inode *x, uint64_t idx, u
 	return r < 0 ? (int)r : 0;
 }
 
-/*
- * A shared mapping maps the file's page (read when first touched).  A
- * private one copies through fill, but on a read-only share, whose files
- * are taken not to change (design.md contract 20: it may cache), where
- * the pages stay cached and are mapped in place (programs and libraries
- * run from a share), read V9FS_READAHEAD pages at a time.
- */
-static long v9fs_vm_frame(struct inode *ino, uint64_t off, bool shared)
+/* The frame of the cached page at `off`, read now if it is not (a
+ * read-only share's in its aligned window of V9FS_READAHEAD pages);
+ * -EFAULT past the end of the file, 0 (shared: -EFAULT) on error. */
+static long cache_page(struct v9fs_info *i, struct v9fs_inode *x, uint64_t off, bool shared)
 {
-	struct v9fs_info *i = v9fs_info_of(ino);
-	struct v9fs_inode *x = V(ino);
-	uint64_t idx = off / PAGE_SIZE, last = ALIGN_UP(ino->size, PAGE_SIZE) / PAGE_SIZE, n = 1;
+	uint64_t idx = off / PAGE_SIZE, last = ALIGN_UP(x->vfs.size, PAGE_SIZE) / PAGE_SIZE, n = 1;
 
-	if (!shared && (!i->sb.rdonly || off + PAGE_SIZE > ino->size))
-		return 0; /* fill copies: the file may change, or the page is not whole */
 	if (idx >= last)
 		return -EFAULT;
 	if (cached(x, idx))
@@ -371,14 +389,40 @@ static long v9fs_vm_frame(struct inode *ino, uint64_t off, bool shared)
 	return cached(x, off / PAGE_SIZE);
 }
 
+/*
+ * A shared mapping maps the file's page (read when first touched).  A
+ * private one copies through fill, but on a read-only share, whose files
+ * are taken not to change (design.md contract 20: it may cache), where
+ * the pages stay cached and are mapped in place (programs and libraries
+ * run from a share), read V9FS_READAHEAD pages at a time.
+ */
+static long v9fs_vm_frame(struct inode *ino, uint64_t off, bool shared)
+{
+	struct v9fs_info *i = v9fs_info_of(ino);
+
+	if (!shared && (!i->sb.rdonly || off + PAGE_SIZE > ino->size))
+		return 0; /* fill copies: the file may change, or the page is not whole */
+	return cache_page(i, V(ino), off, shared);
+}
+
+/* A private mapping's copy, read through the read-only fid: opening the
+ * file for writing would be a change on the host (an overlayfs root
+ * copies the file up, and `podman diff` lists every library run). */
 static long v9fs_vm_fill(struct inode *ino, uint64_t off, void *page, size_t n)
 {
 	struct v9fs_info *i = v9fs_info_of(ino);
-	struct v9fs_inode *x = V(ino);
+	uint32_t fid;
+	long err;
 
-	if (io_fid(i, x))
-		return -EACCES;
-	return transfer(ino, x->io_fid, false, (uint64_t)page, false, n, off);
+	/* A read-only share's pages stay cached: a program's data segment
+	 * (copied, being writable) is read a window at a time, as its text. */
+	if (i->sb.rdonly && off % PAGE_SIZE + n <= PAGE_SIZE && off + n <= ino->size &&
+	    (err = cache_page(i, V(ino), off, false)) > 0) {
+		memcpy(page, (char *)phys_to_virt((uint64_t)err) + off % PAGE_SIZE, n);
+		return (long)n;
+	}
+	err = read_fid(i, V(ino), &fid);
+	return err ? err : transfer(ino, fid, false, (uint64_t)page, false, n, off);
 }
 
 static bool v9fs_vm_resident(struct inode *ino, uint64_t off)
@@ -407,12 +451,26 @@ static void v9fs_vm_put(struct inode *ino)
 	vfs_iput(ino);
 }
 
+/* msync MS_SYNC: the mapped pages reach the host file now, then the
+ * server's fsync of it (Tfsync on the pages' fid). */
+static int v9fs_vm_sync(struct inode *ino)
+{
+	struct v9fs_info *i = v9fs_info_of(ino);
+	struct v9fs_inode *x = V(ino);
+	int err = x->ncache ? v9fs_cache_writeback(i, x) : 0;
+
+	if (!err && x->io_fid && x->io_writable)
+		err = fsync_fid(i, x->io_fid);
+	return err;
+}
+
 static const struct vm_file_ops v9fs_vm_ops = {
 	.get = v9fs_vm_get,
 	.put = v9fs_vm_put,
 	.frame = v9fs_vm_frame,
 	.fill = v9fs_vm_fill,
 	.resident = v9fs_vm_resident,
+	.sync = v9fs_vm_sync,
 	.shared_pages = true,
 };
 

@@ -148,6 +148,17 @@ struct inode_operations {
 	 * 0 or -ENOMEM (nothing changed). */
 	int (*rename)(struct inode *odir, struct dentry *oe, struct inode *ndir, struct dentry *ne,
 		      const char *nname, size_t nlen, unsigned flags);
+	/* Optional, extended attributes (man 7 xattr; NULL: the filesystem
+	 * keeps none).  getxattr: the value of `name` into `buf` (`n` bytes;
+	 * n 0: its size only); listxattr: the names, each NUL-terminated, the
+	 * same way.  Their size, or -ENODATA, -ERANGE (`n` too small),
+	 * -EOPNOTSUPP.  setxattr: `name` set to the `size` bytes at `value`
+	 * (flags XATTR_CREATE, XATTR_REPLACE), or removed when `value` is
+	 * NULL; 0 or -errno.  Permissions and read-only are the caller's. */
+	long (*getxattr)(struct inode *ino, const char *name, void *buf, size_t n);
+	long (*listxattr)(struct inode *ino, char *buf, size_t n);
+	int (*setxattr)(struct inode *ino, const char *name, const void *value, size_t size,
+			int flags);
 };
 
 /* A filesystem (a superblock): what statfs reports and whether its tree
@@ -349,6 +360,10 @@ void ext4fs_init(void);
 /* v9fs.c: make the "9p" filesystem type known (host directory shares over
  * virtio-9p, issue 10).  Boot only. */
 void v9fs_init(void);
+/* v9fs.c: the target of the symlink that share source "TAG:/PATH" names
+ * (at most `n` bytes into `buf`, no NUL): its length, or -EINVAL (no
+ * symlink, no PATH), -ENOENT, -ENODEV (no such tag).  Sleeps; boot only. */
+long v9fs_source_readlink(const char *source, char *buf, size_t n);
 
 /* procfs.c and sysfs.c: build /proc and /sys.  Called once by init after the
  * image tree (procfs reads the per-run "exe" entry). */

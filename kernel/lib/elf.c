@@ -17,7 +17,8 @@
 struct elf_walk {
 	struct elf_info *info;
 	const unsigned char *buf;
-	size_t len;
+	size_t len;	   /* bytes at buf: the headers and PT_INTERP's path */
+	uint64_t file_len; /* the whole file's: PT_LOAD's bytes */
 	uint64_t prev_end; /* end of the previous PT_LOAD, for order and overlap */
 	unsigned nload;
 	bool have_phdr; /* a PT_PHDR gave phdr_vaddr */
@@ -73,7 +74,7 @@ static const char *elf_check_header(const unsigned char *b, size_t len, struct e
 	return NULL;
 }
 
-/* Whether [off, off + size) lies inside the file. */
+/* Whether [off, off + size) lies inside the buffer. */
 static bool elf_in_file(const struct elf_walk *w, uint64_t off, uint64_t size)
 {
 	return off <= w->len && size <= w->len - off;
@@ -86,7 +87,7 @@ static const char *elf_check_load(struct elf_walk *w, const struct elf64_phdr *p
 
 	if (ph->p_filesz > ph->p_memsz)
 		return "segment file size exceeds its memory size";
-	if (!elf_in_file(w, ph->p_offset, ph->p_filesz))
+	if (ph->p_offset > w->file_len || ph->p_filesz > w->file_len - ph->p_offset)
 		return "segment outside the file";
 	if (ph->p_memsz > UINT64_MAX - ph->p_vaddr)
 		return "segment sizes overflow";
@@ -176,8 +177,15 @@ static bool elf_addr_loaded(const struct elf_info *info, uint64_t addr)
 
 int elf_parse(const void *buf, size_t len, struct elf_info *info, const char **why)
 {
+	return elf_parse_head(buf, len, len, info, why);
+}
+
+int elf_parse_head(const void *buf, size_t len, uint64_t file_len, struct elf_info *info,
+		   const char **why)
+{
 	struct elf64_ehdr eh;
-	struct elf_walk w = { info, buf, len, 0, 0, false };
+	struct elf_walk w = { info, buf,  len < file_len ? len : (size_t)file_len, file_len, 0,
+			      0,    false };
 	const char *err = elf_check_header(buf, len, &eh);
 
 	if (err)

@@ -2,8 +2,10 @@
 # CLI test: Debian's podman with build/monos-runtime as its OCI runtime,
 # compared with runc on the same image (issue 10's "What must show it"):
 # output and exit status of `podman run --rm`, with -e, -w, -u and
-# --hostname; `podman run -d` with ps, logs and stop.  The image is made
-# offline: `podman import` of a tarball holding Debian's static busybox.
+# --hostname; `podman run -d` with ps, logs and stop; a writable root seen
+# by `podman diff`.  The images are made offline: `podman import` of
+# tarballs holding Debian's static busybox; python3 and its libraries laid
+# out as Debian's merged /usr; a dynamic musl program as Alpine's.
 # Skips (saying why) where podman or runc is missing or cannot run here.
 #
 # This machine's containers cannot raise RLIMIT_NOFILE/NPROC to podman's
@@ -65,6 +67,56 @@ same "-u 1000:1000" -u 1000:1000 "$image" id
 same "--hostname" --hostname box1 "$image" hostname
 same "a missing program" "$image" /bin/nonexistent
 same "-t (a terminal)" -t "$image" sh -c 'tty; [ -t 1 ] && echo a terminal; exit 4' </dev/null
+
+# A writable root (root.readonly false, podman's default): what the
+# container writes is in the rootfs, so `podman diff` lists it, and only it
+# (the programs it ran were read, not opened for writing: no copy-up).
+podman rm -f monos-oci-diff >/dev/null 2>&1
+run podman run "${ulimits[@]}" --runtime "$RT" --name monos-oci-diff "$image" \
+	sh -c 'echo x >/etc/written && mkdir /www/new'
+check "writable root: status 0" status_is 0
+run podman diff monos-oci-diff
+check "podman diff lists the file the container wrote" out_has "A /etc/written"
+check "podman diff lists the directory it made" out_has "A /www/new"
+check "podman diff lists nothing the container only ran" eval '! grep -q busybox "$scratch/out"'
+podman rm -f monos-oci-diff >/dev/null 2>&1
+# --read-only (root.readonly true): EROFS, as under runc (podman's default
+# tmpfs mounts for it are not supported yet: left out).
+same "--read-only root" --read-only --read-only-tmpfs=false "$image" \
+	sh -c 'echo x >/etc/written 2>/dev/null; echo $?; cat /etc/written'
+
+# Images as Debian's and Alpine's are laid out, run wholly from the rootfs
+# share with their own ld.so: python3 from Debian's binaries with /bin,
+# /lib, /lib64 and /sbin symlinks into /usr (the kernel reads them from the
+# share); a dynamic musl program beside static busybox in real /bin and /lib.
+p=$scratch/py
+mkdir -p "$p/usr/bin" "$p/usr/sbin" "$p/usr/lib/x86_64-linux-gnu" "$p/usr/lib64" \
+	"$p/usr/lib/python3.11/lib-dynload" "$p/etc" "$p/tmp"
+for l in bin lib lib64 sbin; do ln -s "usr/$l" "$p/$l"; done
+cp /usr/bin/python3.11 "$p/usr/bin/" && ln -s python3.11 "$p/usr/bin/python3"
+for lib in $(ldd /usr/bin/python3.11 | awk '/=>/ { print $3 }') /lib64/ld-linux-x86-64.so.2; do
+	cp -L "$lib" "$p/usr/lib/x86_64-linux-gnu/"
+done
+ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$p/usr/lib64/"
+cp /usr/lib/python3.11/*.py "$p/usr/lib/python3.11/"
+cp -r /usr/lib/python3.11/{encodings,collections,re,importlib,json} "$p/usr/lib/python3.11/"
+tar -C "$p" -cf "$scratch/py.tar" . && podman import -q "$scratch/py.tar" "$image-py" >/dev/null
+same "python3 (Debian's, merged /usr)" "$image-py" python3 -B -c \
+	'import json, sys; print(json.dumps({"argv": sys.argv[1:]})); sys.exit(6)' a b
+podman rmi -f "$image-py" >/dev/null 2>&1
+if command -v musl-gcc >/dev/null && [ -f /usr/lib/x86_64-linux-musl/libc.so ]; then
+	a=$scratch/alpine
+	mkdir -p "$a/bin" "$a/lib" "$a/usr/bin" "$a/etc"
+	cp /bin/busybox "$a/bin/" && ln -s busybox "$a/bin/sh"
+	cp /usr/lib/x86_64-linux-musl/libc.so "$a/lib/ld-musl-x86_64.so.1"
+	printf '#include <stdio.h>\nint main(void){puts("musl");return 3;}\n' >"$scratch/m.c"
+	musl-gcc -o "$a/usr/bin/m" "$scratch/m.c"
+	tar -C "$a" -cf "$scratch/alpine.tar" . && podman import -q "$scratch/alpine.tar" "$image-musl" >/dev/null
+	same "a dynamic musl program (Alpine-like)" "$image-musl" sh -c '/usr/bin/m; echo $?'
+	podman rmi -f "$image-musl" >/dev/null 2>&1
+else
+	echo "skip: musl-gcc or musl's ld.so is missing (musl-tools): no Alpine-like image"
+fi
 
 # -v: the container's writes reach the host directory.
 mkdir -p "$scratch/data"

@@ -4,6 +4,8 @@
 # program is tests/guest/sharefs.c (run.sh's @SHARE@); here:
 # 1. What the guest writes is on the host (a file, a directory, a symlink),
 #    and what the host changes during a run is seen at once (no data cache);
+#    msync(MS_SYNC) writes a shared mapping back while it is mapped;
+#    O_DIRECT's alignment rule;
 #    on q35 (virtio-9p-pci) as on microvm.
 # 2. :ro refuses every change with EROFS; reads work; the host is unchanged.
 # 3. Two instances read one read-only directory at the same time.
@@ -58,6 +60,86 @@ rm "$d/seen"
 wait $pid
 check "rw: a file the host removes is gone in the running guest" \
 	eval '! grep -qx seen "$scratch/poll" && grep -q "No such file" "$scratch/poll"'
+
+# msync(MS_SYNC) of a MAP_SHARED write reaches the host file while the
+# mapping lives (before, only munmap, fsync or the exit wrote it back).
+if command -v musl-gcc >/dev/null; then
+	cat >"$scratch/msync.c" <<'EOF'
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(void)
+{
+	int fd = open("/data/mapped", O_RDWR | O_CREAT, 0644), i;
+	char *m;
+
+	if (fd < 0 || ftruncate(fd, 4096) || (m = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+						       MAP_SHARED, fd, 0)) == MAP_FAILED)
+		return 1;
+	strcpy(m, "written through the mapping\n");
+	if (msync(m, 4096, MS_SYNC))
+		return 2;
+	printf("synced\n");
+	fflush(stdout);
+	for (i = 0; i < 600 && access("/data/go", F_OK); i++)
+		usleep(100000);
+	return 0;
+}
+EOF
+	musl-gcc -static -o "$scratch/msync" "$scratch/msync.c"
+	timeout -k 5 "$RUN_TIMEOUT" "$MONOS" run -v "$d:/data" "$scratch/msync" >"$scratch/poll" 2>&1 &
+	pid=$!
+	for _ in $(seq 600); do
+		grep -q synced "$scratch/poll" && break
+		sleep 0.1
+	done
+	head -c 28 "$d/mapped" >"$scratch/mapped" 2>/dev/null
+	touch "$d/go"
+	wait $pid
+	rc=$?
+	check "rw: msync(MS_SYNC) writes a shared mapping back while it is mapped" \
+		eval '[ $rc -eq 0 ] && grep -qx "written through the mapping" "$scratch/mapped"'
+	# O_DIRECT: aligned transfers work, unaligned ones are EINVAL as on the
+	# host's own filesystem (QEMU's server drops the flag: the guest checks).
+	cat >"$scratch/direct.c" <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+int main(void)
+{
+	int fd = open("/data/direct", O_RDWR | O_CREAT | O_DIRECT, 0644);
+	char *b;
+	long r;
+
+	if (fd < 0 || posix_memalign((void **)&b, 4096, 8192))
+		return 1;
+	memset(b, 'd', 8192);
+	printf("aligned write %zd\n", pwrite(fd, b, 8192, 0));
+	memset(b, 0, 8192);
+	r = pread(fd, b, 8192, 0);
+	printf("aligned read %ld %c\n", r, b[8191]);
+	r = pread(fd, b + 1, 100, 0);
+	printf("unaligned read %ld %s\n", r, r < 0 ? strerror(errno) : "");
+	r = pwrite(fd, b, 512, 7);
+	printf("unaligned offset %ld %s\n", r, r < 0 ? strerror(errno) : "");
+	return 0;
+}
+EOF
+	musl-gcc -static -o "$scratch/direct" "$scratch/direct.c"
+	guest -v "$d:/data" "$scratch/direct"
+	check "O_DIRECT: aligned transfers work" \
+		eval 'out_has "aligned write 8192" && out_has "aligned read 8192 d"'
+	check "O_DIRECT: unaligned ones are EINVAL" eval 'out_has "unaligned read -1 Invalid argument" &&
+		out_has "unaligned offset -1 Invalid argument"'
+else
+	echo "skip: musl-gcc is missing (musl-tools): no msync and O_DIRECT checks"
+fi
 
 guest --machine q35 -v "$d:/data" $BB cat /data/f
 check "rw: on q35 (virtio-9p-pci) too" eval 'status_is 0 && out_has more'

@@ -5,10 +5,11 @@
  * Directories, create/O_EXCL, read/write/pread/pwrite past one 9p message,
  * O_APPEND, lseek, ftruncate (cut and grown with a hole), rename (over a
  * file, a directory), hard links, symlinks, unlink and rmdir (ENOTEMPTY),
- * chmod, utimensat, a file unlinked while open, a MAP_SHARED write seen by
- * read() after munmap, a private mapping, fsync/fdatasync, statfs, readdir,
- * and the errors on the way.  Owners are not printed: they are the host
- * user's under a non-root monos (the share's security model, cli/share.c).
+ * renameat2's RENAME_NOREPLACE, user.* xattrs, chmod, utimensat, a file unlinked while
+ * open, a MAP_SHARED write seen by read() after munmap, a private mapping,
+ * fsync/fdatasync, statfs, readdir, and the errors on the way.  Owners
+ * are not printed: they are the host user's under a non-root monos (the
+ * share's security model, cli/share.c).
  */
 #include "guest.h"
 #include <dirent.h>
@@ -17,8 +18,12 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 
 #define BIG (200 * 1024 + 77) /* more than three 64 KiB messages */
+/* renameat2's flags (linux/fs.h), which musl's headers lack. */
+#define SHAREFS_RENAME_NOREPLACE 1
+#define SHAREFS_RENAME_EXCHANGE	 2
 
 static const char *dir;
 
@@ -171,6 +176,67 @@ static void meta(void)
 	show("g");
 }
 
+/* renameat2: RENAME_NOREPLACE refuses an existing target (the VFS's
+ * check, the server's Trenameat having no flags) and moves to a free one;
+ * NOREPLACE with EXCHANGE is EINVAL.  (RENAME_EXCHANGE itself is EINVAL
+ * through 9p, which cannot swap: not compared with the host's.) */
+static void rename_flags(void)
+{
+	int fd = open(at("r1"), O_WRONLY | O_CREAT, 0644);
+
+	close(fd);
+	fd = open(at("r2"), O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	guest_check_err("RENAME_NOREPLACE over a file",
+			syscall(SYS_renameat2, AT_FDCWD, at("r1"), AT_FDCWD, at("r2"),
+				SHAREFS_RENAME_NOREPLACE),
+			EEXIST);
+	guest_check("RENAME_NOREPLACE to a free name",
+		    syscall(SYS_renameat2, AT_FDCWD, at("r1"), AT_FDCWD, at("r3"),
+			    SHAREFS_RENAME_NOREPLACE) == 0);
+	guest_check_err("RENAME_NOREPLACE | RENAME_EXCHANGE",
+			syscall(SYS_renameat2, AT_FDCWD, at("r2"), AT_FDCWD, at("r3"),
+				SHAREFS_RENAME_NOREPLACE | SHAREFS_RENAME_EXCHANGE),
+			EINVAL);
+	guest_check("the names after",
+		    access(at("r1"), F_OK) && !access(at("r2"), F_OK) && !access(at("r3"), F_OK));
+}
+
+/* Extended attributes in the user namespace, as the host's filesystem
+ * keeps them (Txattrwalk, Txattrcreate through the share). */
+static void xattrs(void)
+{
+	char buf[64] = { 0 };
+	int fd = open(at("x"), O_WRONLY | O_CREAT, 0644);
+
+	close(fd);
+	guest_check("setxattr", setxattr(at("x"), "user.monos", "value", 5, 0) == 0);
+	guest_check("getxattr's size", getxattr(at("x"), "user.monos", NULL, 0) == 5);
+	guest_check("getxattr", getxattr(at("x"), "user.monos", buf, sizeof(buf)) == 5 &&
+					!memcmp(buf, "value", 5));
+	guest_check_err("getxattr into too small a buffer", getxattr(at("x"), "user.monos", buf, 2),
+			ERANGE);
+	guest_check_err("XATTR_CREATE of one there",
+			setxattr(at("x"), "user.monos", "v", 1, XATTR_CREATE), EEXIST);
+	guest_check_err("XATTR_REPLACE of one not there",
+			setxattr(at("x"), "user.other", "v", 1, XATTR_REPLACE), ENODATA);
+	guest_check("fsetxattr replaces", (fd = open(at("x"), O_RDONLY)) >= 0 &&
+						  fsetxattr(fd, "user.monos", "new", 3, 0) == 0);
+	guest_check("fgetxattr",
+		    fgetxattr(fd, "user.monos", buf, sizeof(buf)) == 3 && !memcmp(buf, "new", 3));
+	close(fd);
+	memset(buf, 0, sizeof(buf));
+	guest_check("listxattr",
+		    listxattr(at("x"), buf, sizeof(buf)) == 11 && !strcmp(buf, "user.monos"));
+	guest_check_err("getxattr of a missing one", getxattr(at("x"), "user.none", buf, 8),
+			ENODATA);
+	guest_check_err("lsetxattr on a symlink (user.*)",
+			lsetxattr(at("s"), "user.monos", "v", 1, 0), EPERM);
+	guest_check("removexattr", removexattr(at("x"), "user.monos") == 0);
+	guest_check_err("removexattr again", removexattr(at("x"), "user.monos"), ENODATA);
+	guest_check("listxattr after", listxattr(at("x"), buf, sizeof(buf)) == 0);
+}
+
 static void unlinked_and_mapped(void)
 {
 	int fd = open(at("gone"), O_RDWR | O_CREAT, 0644);
@@ -224,6 +290,8 @@ int main(int argc, char **argv)
 	data();
 	meta();
 	unlinked_and_mapped();
+	rename_flags();
+	xattrs();
 	guest_check("statfs", statfs(dir, &sf) == 0 && sf.f_blocks > 0 && sf.f_bsize > 0);
 	list(".");
 	return guest_finish();

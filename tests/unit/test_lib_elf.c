@@ -401,6 +401,35 @@ TEST(elf_bad_interp)
 	free(buf);
 }
 
+/* elf_parse_head: the headers and PT_INTERP from the file's head only
+ * (exec of a program on a share); what lies past the head is refused, so
+ * exec reads more, and PT_LOADs are checked against the whole file. */
+TEST(elf_parse_head)
+{
+	struct elf_info whole, info;
+	const char *why = NULL;
+	uint8_t *buf;
+	size_t len, head;
+	struct elf64_phdr *ph;
+
+	CHECK_EQ(parse_file("dynamic", &whole, &why, &buf, &len), 0);
+	ph = PH(buf, PT_INTERP);
+	head = ph->p_offset + ph->p_filesz; /* the headers come first in gcc's output */
+	CHECK(head < len);
+	CHECK_EQ(elf_parse_head(buf, head, len, &info, &why), 0);
+	CHECK_EQ(info.entry, whole.entry);
+	CHECK_EQ(info.lo, whole.lo);
+	CHECK_EQ(info.hi, whole.hi);
+	CHECK_STR(info.interp, whole.interp);
+	CHECK_EQ(elf_parse_head(buf, head - 1, len, &info, &why), -ENOEXEC);
+	CHECK_STR(why, "bad interpreter path");
+	CHECK_EQ(elf_parse_head(buf, 64, len, &info, &why), -ENOEXEC);
+	CHECK_STR(why, "program headers outside the file");
+	CHECK_EQ(elf_parse_head(buf, head, head, &info, &why), -ENOEXEC);
+	CHECK_STR(why, "segment outside the file");
+	free(buf);
+}
+
 /* What elf_parse promises of an accepted file; touches every loaded byte. */
 static bool elf_promises_hold(const struct elf_info *info, const uint8_t *b, size_t len)
 {
@@ -482,6 +511,7 @@ int main(void)
 	RUN(elf_exec_stack_and_object_file);
 	RUN(elf_corruptions);
 	RUN(elf_bad_interp);
+	RUN(elf_parse_head);
 	RUN(elf_fuzz_headers);
 	{
 		char cmd[256];

@@ -138,4 +138,14 @@ struct elf_info {
  */
 int elf_parse(const void *buf, size_t len, struct elf_info *info, const char **why);
 
+/*
+ * elf_parse_head - elf_parse of a file of `file_len` bytes of which only
+ * the first `len` are at @buf: the header, the program headers and
+ * PT_INTERP's path must lie in them ("program headers outside the file",
+ * "bad interpreter path" otherwise: read more and try again), PT_LOAD's
+ * bytes in the file.  So a program on a share need not be read whole.
+ */
+int elf_parse_head(const void *buf, size_t len, uint64_t file_len, struct elf_info *info,
+		   const char **why);
+
 #endif
