@@ -443,6 +443,7 @@ static int run_or_create(int argc, char **argv, bool create)
 		goto out;
 	}
 	run_image = sr.image ? &sr : NULL;
+	o.agent.image = sr.image ? sr.img.digest : NULL; /* the etcd key names it */
 	o.detach |= create;
 	if (!o.detach && (o.name || o.restart != OPTIONS_RESTART_NO)) {
 		msg_error("%s needs -d (a detached instance) (see 'monos run --help')",
