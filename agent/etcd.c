@@ -317,7 +317,7 @@ void etcd_step(int64_t now)
 		return;
 	}
 	if ((what = next_step(now)) != ETCD_NONE && !begin(what, now))
-		failed(now, "cannot start a request");
+		failed(now, errno ? strerror(errno) : "out of memory");
 }
 
 int etcd_poll_fd(short *events)

@@ -216,6 +216,10 @@ int agent_prepare(struct run_options *o, char *err, size_t errlen, char *(*geten
 		return fail(err, errlen, "--etcd and --service go together");
 	if (a->etcd_ttl && !a->etcd)
 		return fail(err, errlen, "--etcd-ttl needs --etcd");
+	if (a->etcd && o->net == OPTIONS_NET_NONE && o->net_given)
+		return fail(err, errlen, "--etcd needs a network: --net user or --net tap:NAME");
+	if (a->etcd) /* etcd is reached over the network, as -p implies one */
+		o->net = o->net == OPTIONS_NET_NONE ? OPTIONS_NET_USER : o->net;
 	if (!a->api)
 		return 0;
 	if (a->token_file)
