@@ -991,7 +991,8 @@ extern const char cmd_instances_help[];
 enum manifest_health_kind { MANIFEST_HEALTH_NONE, MANIFEST_HEALTH_HTTP, MANIFEST_HEALTH_TCP };
 
 /* The health check (contract 23: the in-guest agent runs it).  Stored in
- * the model and the image's configuration; no run option uses it yet. */
+ * the model and the image's configuration; manifest_apply makes it
+ * --health and its timings. */
 struct manifest_health {
 	enum manifest_health_kind kind;
 	char *path;    /* http: the request's path, "/..." */
@@ -1021,6 +1022,9 @@ struct manifest {
 	char **volumes; /* "SRC:DIR[:ro]", a path SRC absolute */
 	size_t nvolumes;
 	struct manifest_health health;
+	/* registry: etcd registration (--etcd, --service, --etcd-ttl), checked;
+	 * NULL: not set.  ttl as whole seconds ("10"). */
+	char *reg_etcd, *reg_service, *reg_ttl;
 	char *restart; /* "no", "on-failure", "on-failure:N", "always"; NULL: not set */
 	char *dir;     /* the manifest's directory (absolute), where relative paths start */
 };

@@ -54,6 +54,32 @@ static int apply_list(struct run_options *o, const char *flag, char *const *v, s
 	return 0;
 }
 
+/* The health check as --health and its timings (the agent runs it). */
+static int apply_health(const struct manifest_health *h, struct run_options *o, char *err,
+			size_t errlen)
+{
+	char spec[300], interval[32], timeout[32], retries[16];
+	int rc;
+
+	if (h->kind == MANIFEST_HEALTH_NONE)
+		return 0;
+	if (h->kind == MANIFEST_HEALTH_HTTP)
+		snprintf(spec, sizeof(spec), "http://:%u%s", h->port, h->path ? h->path : "/");
+	else
+		snprintf(spec, sizeof(spec), "tcp:%u", h->port);
+	snprintf(interval, sizeof(interval), "%.3f", h->interval_ms / 1000.0);
+	snprintf(timeout, sizeof(timeout), "%.3f", h->timeout_ms / 1000.0);
+	snprintf(retries, sizeof(retries), "%u", h->retries);
+	rc = options_set(o, "health", spec, err, errlen);
+	if (!rc)
+		rc = options_set(o, "health-interval", interval, err, errlen);
+	if (!rc)
+		rc = options_set(o, "health-timeout", timeout, err, errlen);
+	if (!rc)
+		rc = options_set(o, "health-retries", retries, err, errlen);
+	return rc < 0 ? -EINVAL : 0;
+}
+
 int manifest_apply(const struct manifest *m, struct run_options *o, char *err, size_t errlen)
 {
 	const struct {
@@ -62,7 +88,10 @@ int manifest_apply(const struct manifest *m, struct run_options *o, char *err, s
 			{ "machine", m->machine },
 			{ "net", m->net },
 			{ "ip", m->ip },
-			{ "gateway", m->gateway } };
+			{ "gateway", m->gateway },
+			{ "etcd", m->reg_etcd },
+			{ "service", m->reg_service },
+			{ "etcd-ttl", m->reg_ttl } };
 	int rc = 0;
 
 	for (size_t i = 0; !rc && i < sizeof(scalars) / sizeof(scalars[0]); i++)
@@ -76,6 +105,8 @@ int manifest_apply(const struct manifest *m, struct run_options *o, char *err, s
 		rc = apply_list(o, "publish", m->ports, m->nports, err, errlen);
 	if (!rc)
 		rc = apply_list(o, "volume", m->volumes, m->nvolumes, err, errlen);
+	if (!rc)
+		rc = apply_health(&m->health, o, err, errlen);
 	return rc;
 }
 
@@ -100,6 +131,9 @@ void manifest_free(struct manifest *m)
 	free_list(m->ports, m->nports);
 	free_list(m->volumes, m->nvolumes);
 	free(m->health.path);
+	free(m->reg_etcd);
+	free(m->reg_service);
+	free(m->reg_ttl);
 	free(m->restart);
 	free(m->dir);
 	memset(m, 0, sizeof(*m));
