@@ -373,6 +373,11 @@ bool etcd_done(void)
 	return !running || end_done;
 }
 
+bool etcd_enabled(void)
+{
+	return running;
+}
+
 bool etcd_registered(void)
 {
 	return registered;

@@ -81,5 +81,6 @@ void etcd_step(int64_t now_ms);
 /* Renewals made, for the benchmark's count (shown in /metrics). */
 extern uint64_t etcd_renewals_total, etcd_failures_total;
 bool etcd_registered(void);
+bool etcd_enabled(void); /* etcd_start was called */
 
 #endif
