@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "etcd.h"
 #include "http.h"
 
 #define AGENT_TOKEN_ENV "MONOS_API_TOKEN" /* the kernel sets it from the per-run data */

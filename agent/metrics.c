@@ -141,6 +141,21 @@ static void health(struct out *o)
 			   health_state_name(states[i]), health_state() == states[i]);
 }
 
+/* The etcd registration's (agent/etcd.c), with --etcd only. */
+static void etcd(struct out *o)
+{
+	if (!etcd_enabled())
+		return;
+	head(o, "monos_etcd_registered", "gauge", "1 while the instance's etcd key is registered.");
+	out_printf(o, "monos_etcd_registered %d\n", etcd_registered());
+	head(o, "monos_etcd_lease_renewals_total", "counter", "Lease keepalives etcd answered.");
+	out_printf(o, "monos_etcd_lease_renewals_total %llu\n",
+		   (unsigned long long)etcd_renewals_total);
+	head(o, "monos_etcd_failures_total", "counter",
+	     "etcd requests that failed (refused, timed out, malformed).");
+	out_printf(o, "monos_etcd_failures_total %llu\n", (unsigned long long)etcd_failures_total);
+}
+
 void metrics_render(struct out *o)
 {
 	struct collected c = { 0 };
@@ -173,6 +188,7 @@ void metrics_render(struct out *o)
 	out_free(&c.tcp);
 	network(o);
 	health(o);
+	etcd(o);
 	head(o, "monos_api_requests_total", "counter", "Requests the management API received.");
 	out_printf(o, "monos_api_requests_total %llu\n", (unsigned long long)server_requests_total);
 	head(o, "monos_api_auth_failures_total", "counter",

@@ -1,6 +1,6 @@
 /*
  * `monos run`'s management flags (--api, --api-token-file, --health and its
- * timings) for the in-guest agent (agent/, design.md contract 23), checked
+ * timings, --etcd, --service, --etcd-ttl) for the in-guest agent (agent/, design.md contract 23), checked
  * here; cli/agent_pack.c packs the agent they ask for.  Nothing of it is
  * packed without them.
  *
@@ -22,8 +22,10 @@
 
 #include "cli.h"
 
-#define TOKEN_MAX 4096 /* the agent's buffer */
-#define TOKEN_ENV "MONOS_API_TOKEN"
+#define TOKEN_MAX    4096 /* the agent's buffer */
+#define TOKEN_ENV    "MONOS_API_TOKEN"
+#define ETCD_TTL_MIN 5 /* etcd's own minimum is about 1.5 s; renewals at TTL/3 */
+#define ETCD_TTL_MAX 3600
 
 #define fail msg_fail
 
@@ -66,6 +68,32 @@ static bool health_spec_ok(const char *v)
 	return strlen(v) < 200;
 }
 
+/* "http://IP:PORT[/]": the agent speaks to an IPv4 address (it resolves no
+ * names: no resolver may block it). */
+static bool etcd_url_ok(const char *v)
+{
+	char buf[64];
+	size_t n;
+
+	if (strncmp(v, "http://", 7) || (n = strlen(v + 7)) >= sizeof(buf) || !strchr(v + 7, ':'))
+		return false;
+	memcpy(buf, v + 7, n + 1);
+	if (n && buf[n - 1] == '/')
+		buf[n - 1] = 0;
+	return buf[0] != ':' && api_spec_ok(buf);
+}
+
+/* A service name: one path element of the key, [A-Za-z0-9._-]{1,63}. */
+static bool service_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n && n < 64 &&
+	       strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == n &&
+	       strcmp(v, ".") && strcmp(v, "..");
+}
+
 static bool seconds_ok(const char *v)
 {
 	char *end;
@@ -85,6 +113,15 @@ int agent_option(struct run_options *o, const char *flag, const char *v, char *e
 		return fail(err, errlen, "--health '%s': use tcp:PORT or http://:PORT/PATH", v);
 	if (!strncmp(flag, "health-", 7) && strcmp(flag, "health-retries") && !seconds_ok(v))
 		return fail(err, errlen, "--%s '%s': want seconds (0 < S <= 86400)", flag, v);
+	if (!strcmp(flag, "etcd") && !etcd_url_ok(v))
+		return fail(err, errlen, "--etcd '%s': use http://IP:PORT (an IPv4 address)", v);
+	if (!strcmp(flag, "service") && !service_ok(v))
+		return fail(err, errlen, "--service '%s': 1 to 63 of A-Z a-z 0-9 . _ -", v);
+	if (!strcmp(flag, "etcd-ttl") &&
+	    (strspn(v, "0123456789") != strlen(v) || atoi(v) < ETCD_TTL_MIN ||
+	     atoi(v) > ETCD_TTL_MAX || strlen(v) > 4))
+		return fail(err, errlen, "--etcd-ttl '%s': want whole seconds, %d to %d", v,
+			    ETCD_TTL_MIN, ETCD_TTL_MAX);
 	if (!strcmp(flag, "health-retries") &&
 	    (atoi(v) < 1 || atoi(v) > 100 || strspn(v, "0123456789") != strlen(v)))
 		return fail(err, errlen, "--health-retries '%s': want 1 to 100", v);
@@ -100,6 +137,12 @@ int agent_option(struct run_options *o, const char *flag, const char *v, char *e
 		slot = &a->timeout;
 	else if (!strcmp(flag, "health-retries"))
 		slot = &a->retries;
+	else if (!strcmp(flag, "etcd"))
+		slot = &a->etcd;
+	else if (!strcmp(flag, "service"))
+		slot = &a->service;
+	else if (!strcmp(flag, "etcd-ttl"))
+		slot = &a->etcd_ttl;
 	if (!slot)
 		return -EINVAL;
 	free(*slot);
@@ -117,6 +160,10 @@ void agent_options_free(struct agent_options *a)
 	free(a->timeout);
 	free(a->retries);
 	free(a->token);
+	free(a->etcd);
+	free(a->service);
+	free(a->etcd_ttl);
+	free(a->instance);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -165,6 +212,14 @@ int agent_prepare(struct run_options *o, char *err, size_t errlen, char *(*geten
 		return fail(err, errlen, "--api-token-file needs --api");
 	if ((a->interval || a->timeout || a->retries) && !a->health)
 		return fail(err, errlen, "--health-interval, -timeout and -retries need --health");
+	if (!a->etcd != !a->service)
+		return fail(err, errlen, "--etcd and --service go together");
+	if (a->etcd_ttl && !a->etcd)
+		return fail(err, errlen, "--etcd-ttl needs --etcd");
+	if (a->etcd && o->net == OPTIONS_NET_NONE && o->net_given)
+		return fail(err, errlen, "--etcd needs a network: --net user or --net tap:NAME");
+	if (a->etcd) /* etcd is reached over the network, as -p implies one */
+		o->net = o->net == OPTIONS_NET_NONE ? OPTIONS_NET_USER : o->net;
 	if (!a->api)
 		return 0;
 	if (a->token_file)

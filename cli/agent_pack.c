@@ -1,5 +1,5 @@
 /*
- * The packing of the in-guest agent (agent/) for `monos run --api/--health`
+ * The packing of the in-guest agent (agent/) for `monos run --api/--health/--etcd`
  * (flags: cli/agent.c): the program, its arguments and the API token as one
  * more small archive after the per-run one, never in the image (design.md
  * contract 22).  The per-run entries ("agent", "api-token": bootinfo.h) are
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #define TOKEN_MODE  (S_IFREG | 0400)
 #define ARGS_MODE   (S_IFREG | 0444)
 #define AGENT_MAX   (8u << 20) /* a sanity bound on the program's size */
+#define ARGS_MAX    4096       /* the etcd facts hold the -p list */
 #define fail	    msg_fail
 
 /* The agent program: $MONOS_AGENT, else monos-agent beside this binary. */
@@ -59,10 +61,64 @@ static char *read_agent(size_t *len, char *err, size_t errlen)
 	return data;
 }
 
-/* The agent's argv, NUL-separated (bootinfo.h's "agent" entry). */
-static size_t agent_args(const struct agent_options *a, char *buf, size_t size)
+/* The etcd key's ID: the instance's (-d), else 64 random bits as an
+ * instance id has (a foreground run). */
+static const char *etcd_id(const struct agent_options *a, char *id, size_t n)
 {
-	const char *words[12];
+	unsigned char b[8] = { 0 };
+
+	if (a->instance) {
+		snprintf(id, n, "%s", a->instance);
+		return id;
+	}
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		msg_error("warning: no random bytes for the etcd key's ID");
+	for (size_t i = 0; i < sizeof(b) && 2 * i + 2 < n; i++)
+		snprintf(id + 2 * i, 3, "%02x", b[i]);
+	return id;
+}
+
+/* The facts of the etcd key's JSON value that the host knows (the agent
+ * adds its start time and health): a string to free, or NULL. */
+static char *etcd_meta(const struct run_options *o, const char *id)
+{
+	const struct agent_options *a = &o->agent;
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	fputs("{\"id\":", f);
+	state_json_quote(f, id);
+	fputs(",\"service\":", f);
+	state_json_quote(f, a->service);
+	fputs(",\"address\":", f);
+	if (monitor_address(o))
+		state_json_quote(f, monitor_address(o));
+	else
+		fputs("null", f);
+	fputs(",\"ports\":", f);
+	monitor_ports_json(f, o->publish);
+	fputs(",\"image\":", f);
+	if (a->image)
+		state_json_quote(f, a->image);
+	else
+		fputs("null", f);
+	fputs("}", f);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The agent's argv, NUL-separated (bootinfo.h's "agent" entry); `meta`
+ * is etcd_meta's. */
+static size_t agent_args(const struct agent_options *a, const char *meta, const char *id, char *buf,
+			 size_t size)
+{
+	const char *words[24];
 	size_t n = 0, len = 0;
 
 	words[n++] = AGENT_GUEST;
@@ -76,6 +132,15 @@ static size_t agent_args(const struct agent_options *a, char *buf, size_t size)
 		words[n++] = "--health-timeout", words[n++] = a->timeout;
 	if (a->retries)
 		words[n++] = "--health-retries", words[n++] = a->retries;
+	if (a->etcd) {
+		words[n++] = "--etcd", words[n++] = a->etcd;
+		words[n++] = "--service", words[n++] = a->service;
+		words[n++] = "--etcd-meta", words[n++] = meta;
+	}
+	if (a->etcd)
+		words[n++] = "--etcd-id", words[n++] = id;
+	if (a->etcd && a->etcd_ttl)
+		words[n++] = "--etcd-ttl", words[n++] = a->etcd_ttl;
 	for (size_t i = 0; i < n; i++) {
 		size_t l = strlen(words[i]) + 1;
 		if (len + l > size)
@@ -89,14 +154,18 @@ static size_t agent_args(const struct agent_options *a, char *buf, size_t size)
 int agent_write(struct image_writer *w, const struct run_options *o, char *err, size_t errlen)
 {
 	const struct agent_options *a = &o->agent;
-	char args[1024];
+	char args[ARGS_MAX], *meta = NULL, id[STATE_ID_LEN + 1];
 	size_t alen, plen;
 	char *prog;
 	int rc;
 
-	if (!a->api && !a->health)
+	if (!a->api && !a->health && !a->etcd)
 		return 0;
-	if (!(alen = agent_args(a, args, sizeof(args))))
+	if (a->etcd && !(meta = etcd_meta(o, etcd_id(a, id, sizeof(id)))))
+		return fail(err, errlen, "out of memory");
+	alen = agent_args(a, meta, id, args, sizeof(args));
+	free(meta);
+	if (!alen)
 		return fail(err, errlen, "the agent's arguments are too long");
 	if (!(prog = read_agent(&plen, err, errlen)))
 		return -ENOENT;
@@ -105,8 +174,7 @@ int agent_write(struct image_writer *w, const struct run_options *o, char *err, 
 	if (!rc)
 		rc = image_add_data(w, "/" MONOS_RUN_AGENT, args, alen, ARGS_MODE);
 	if (!rc && a->api && a->token)
-		rc = image_add_data(w, "/" MONOS_RUN_TOKEN, a->token, strlen(a->token),
-				    TOKEN_MODE);
+		rc = image_add_data(w, "/" MONOS_RUN_TOKEN, a->token, strlen(a->token), TOKEN_MODE);
 	if (!rc)
 		rc = image_finish_archive(w);
 	if (rc)

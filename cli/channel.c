@@ -29,7 +29,7 @@
 
 static int accept_guest_type(unsigned type)
 {
-	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_STATS;
+	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_HEALTH;
 }
 
 /* Answer a TIME_REQ: a TIME frame with the host's time now, put at the head
@@ -243,6 +243,14 @@ void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, 
 		return;
 	case MONOS_CHAN_STATS:
 		take_stats(c, payload, len);
+		return;
+	case MONOS_CHAN_HEALTH: /* the agent's health state (0-3), for ps */
+		if (len != 1 || payload[0] > MONOS_HEALTH_MAX) {
+			c->bad_frames++;
+			return;
+		}
+		c->health = payload[0];
+		c->health_gen++;
 		return;
 	default:
 		c->bad_frames++;

@@ -99,6 +99,9 @@ struct agent_options {
 	char *health;			    /* --health tcp:PORT | http://:PORT/PATH */
 	char *interval, *timeout, *retries; /* --health-interval/-timeout/-retries */
 	char *token;			    /* the token read by agent_prepare */
+	char *etcd, *service, *etcd_ttl;    /* --etcd URL, --service NAME, --etcd-ttl S */
+	char *instance;			    /* not a flag: the instance's id (-d), the key's ID */
+	const char *image;		    /* not a flag: the store image's digest, or NULL */
 };
 
 struct run_options {
@@ -257,7 +260,8 @@ void state_json_quote(FILE *f, const char *s);
 /* agent.c: the in-guest management agent's flags and packing. */
 
 /* agent_option - record `--FLAG V` (FLAG one of api, api-token-file,
- * health, health-interval, health-timeout, health-retries), checked: 0, or
+ * health, health-interval, health-timeout, health-retries, etcd, service,
+ * etcd-ttl), checked: 0, or
  * -EINVAL with the reason in `err`. */
 int agent_option(struct run_options *o, const char *flag, const char *v, char *err, size_t errlen);
 /* agent_prepare - after parsing: the token for --api (the file, else
@@ -265,7 +269,7 @@ int agent_option(struct run_options *o, const char *flag, const char *v, char *e
  * does not start, and --api is dropped).  0, or -EINVAL with `err`. */
 int agent_prepare(struct run_options *o, char *err, size_t errlen,
 		  char *(*getenv_fn)(const char *));
-/* agent_write - when --api or --health is given: the agent, its arguments
+/* agent_write - when --api, --health or --etcd is given: the agent, its arguments
  * and the token as one more archive after the per-run one.  0, or -errno
  * with `err`. */
 struct image_writer;
@@ -508,6 +512,8 @@ struct channel {
 	size_t outq_partial;	       /* bytes at its head of a frame half written */
 	struct monos_chan_stats stats; /* the guest's last STATS answer */
 	uint64_t stats_gen;	       /* STATS answers received */
+	uint8_t health;		       /* the agent's last HEALTH frame (0: none) */
+	uint64_t health_gen;	       /* HEALTH frames received */
 };
 
 /* channel_init - STDOUT frames to `out_fd`, STDERR/TRACE (and with
@@ -916,6 +922,12 @@ pid_t monitor_spawn(struct run_job *j, const char *dir, const char *id, bool gat
  * run_job_prepare, monitor_spawn, run_job_free.  Returns the monitor's
  * pid, or minus the exit status (its line printed). */
 pid_t monitor_create(struct run_options *o, const char *dir, const char *id, bool gated);
+/* monitor_ports_json - the -p forwards (`publish`, QEMU's hostfwd list) as
+ * "IP:HOST->GUEST/PROTO" strings in a JSON array on `f`. */
+void monitor_ports_json(FILE *f, const char *publish);
+/* monitor_address - the guest's address as options.c knows it (--ip, else
+ * the default), or NULL without a network. */
+const char *monitor_address(const struct run_options *o);
 /* monitor_detach - `monos run -d` (and `monos create`, `gated`): a new
  * instance (state_create) with its monitor; prints the id.  Returns the
  * exit status. */
@@ -975,7 +987,8 @@ extern const char cmd_instances_help[];
 enum manifest_health_kind { MANIFEST_HEALTH_NONE, MANIFEST_HEALTH_HTTP, MANIFEST_HEALTH_TCP };
 
 /* The health check (contract 23: the in-guest agent runs it).  Stored in
- * the model and the image's configuration; no run option uses it yet. */
+ * the model and the image's configuration; manifest_apply makes it
+ * --health and its timings. */
 struct manifest_health {
 	enum manifest_health_kind kind;
 	char *path;    /* http: the request's path, "/..." */
@@ -1005,6 +1018,9 @@ struct manifest {
 	char **volumes; /* "SRC:DIR[:ro]", a path SRC absolute */
 	size_t nvolumes;
 	struct manifest_health health;
+	/* registry: etcd registration (--etcd, --service, --etcd-ttl), checked;
+	 * NULL: not set.  ttl as whole seconds ("10"). */
+	char *reg_etcd, *reg_service, *reg_ttl;
 	char *restart; /* "no", "on-failure", "on-failure:N", "always"; NULL: not set */
 	char *dir;     /* the manifest's directory (absolute), where relative paths start */
 };

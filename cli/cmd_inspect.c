@@ -71,6 +71,12 @@ static void inspect_one(const struct state_record *r)
 		json_num(r, "status");
 	else
 		fputs("null", stdout); /* the monitor was lost: nobody saw the end */
+	printf(",\n    \"health\": "); /* the agent's check, while it runs */
+	if (r->live && !strcmp(shown, "running") && *state_get(r, "health") &&
+	    strcmp(state_get(r, "health"), "none"))
+		state_json_quote(stdout, state_get(r, "health"));
+	else
+		fputs("null", stdout);
 	printf(",\n    \"monitor_lost\": %s,\n    \"started\": ",
 	       !r->live && !exited ? "true" : "false");
 	json_time(state_get_num(r, "started", 0));

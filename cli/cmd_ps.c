@@ -37,15 +37,24 @@ static void ago(int64_t then, char *out, size_t n)
 		}
 }
 
-/* docker's STATUS column: "Up 5 seconds", "Exited (3) 2 seconds ago"... */
+/* docker's STATUS column: "Up 5 seconds", "Up 5 seconds (healthy)" (the
+ * agent's health check, recorded by the monitor), "Exited (3) 2 seconds
+ * ago"... */
 static void status_text(const struct state_record *r, char *out, size_t n)
 {
 	const char *st = state_shown(r);
 	char t[64];
 
 	if (!strcmp(st, "running")) {
+		const char *h = state_get(r, "health");
+
 		ago(state_get_num(r, "started", 0), t, sizeof(t));
-		snprintf(out, n, "Up %s", t);
+		if (!strcmp(h, "starting")) /* docker's words */
+			snprintf(out, n, "Up %s (health: starting)", t);
+		else if (!strcmp(h, "healthy") || !strcmp(h, "unhealthy"))
+			snprintf(out, n, "Up %s (%s)", t, h);
+		else
+			snprintf(out, n, "Up %s", t);
 	} else if (!strcmp(st, "restarting")) {
 		snprintf(out, n, "Restarting (%lld)", state_get_num(r, "status", -1));
 	} else if (!strcmp(st, "created")) {
@@ -78,12 +87,12 @@ static void ports_text(const struct state_record *r, char *out, size_t n)
 
 static void ps_row(const struct state_record *r)
 {
-	char status[96], created[64], ports[256];
+	char status[128], created[64], ports[256];
 
 	status_text(r, status, sizeof(status));
 	ago(state_get_num(r, "created", 0), created, sizeof(created));
 	ports_text(r, ports, sizeof(ports));
-	printf("%-12.12s  %-20s  %-*.*s  %-16s  %-28s  %s\n", state_get(r, "id"),
+	printf("%-12.12s  %-20s  %-*.*s  %-16s  %-36s  %s\n", state_get(r, "id"),
 	       state_get(r, "name"), PS_COMMAND_WIDTH, PS_COMMAND_WIDTH, state_get(r, "command"),
 	       strcat(created, " ago"), status, ports);
 }
@@ -113,7 +122,7 @@ int cmd_ps_main(int argc, char **argv)
 	if (n) /* qsort wants a non-NULL base even for none */
 		qsort(recs, n, sizeof(*recs), by_created);
 	if (!quiet)
-		printf("%-12s  %-20s  %-*s  %-16s  %-28s  %s\n", "ID", "NAME", PS_COMMAND_WIDTH,
+		printf("%-12s  %-20s  %-*s  %-16s  %-36s  %s\n", "ID", "NAME", PS_COMMAND_WIDTH,
 		       "COMMAND", "CREATED", "STATUS", "PORTS");
 	for (size_t i = 0; i < n; i++) {
 		if (!all && !recs[i].live)

@@ -469,6 +469,45 @@ static int key_health(struct mctx *c, const struct yaml_node *v)
 	return 0;
 }
 
+/* registry: {etcd: http://IP:PORT, service: NAME, ttl: DURATION}, the
+ * etcd registration (docs/agent.md); each value checked as its run flag
+ * (--etcd, --service, --etcd-ttl) would be. */
+static int registry_entry(struct mctx *c, const struct yaml_entry *e)
+{
+	struct manifest *m = c->m;
+	const struct yaml_node *v = e->value;
+	uint64_t ms;
+	char secs[24];
+	int rc;
+
+	if (yaml_is(e->key, "etcd"))
+		return flag_key(c, v, "registry.etcd", "etcd", &m->reg_etcd);
+	if (yaml_is(e->key, "service"))
+		return flag_key(c, v, "registry.service", "service", &m->reg_service);
+	if (!yaml_is(e->key, "ttl"))
+		return merr(c, e->key, "registry", "unknown key '%s' (etcd, service, ttl)",
+			    e->key->str);
+	if ((rc = duration(c, v, "registry.ttl", &ms)))
+		return rc;
+	if (ms % 1000)
+		return merr(c, v, "registry.ttl", "whole seconds, please");
+	snprintf(secs, sizeof(secs), "%llu", (unsigned long long)(ms / 1000));
+	if ((rc = check_flag(c, v, "registry.ttl", "etcd-ttl", secs)))
+		return rc;
+	return set_str(c, &m->reg_ttl, secs);
+}
+
+static int key_registry(struct mctx *c, const struct yaml_node *v)
+{
+	int rc = want(c, "registry", v, YAML_MAP);
+
+	for (const struct yaml_entry *e = v->entries; !rc && e; e = e->next)
+		rc = registry_entry(c, e);
+	if (!rc && (!c->m->reg_etcd || !c->m->reg_service))
+		return merr(c, v, "registry", "needs etcd (http://IP:PORT) and service");
+	return rc;
+}
+
 /* restart: no | on-failure[:N] | always (docker's policies). */
 static int key_restart(struct mctx *c, const struct yaml_node *v)
 {
@@ -501,7 +540,7 @@ static const struct {
 	{ "program", key_program }, { "args", key_args },	{ "env", key_env },
 	{ "files", key_files },	    { "memory", key_memory },	{ "machine", key_machine },
 	{ "network", key_network }, { "ports", key_ports },	{ "volumes", key_volumes },
-	{ "health", key_health },   { "restart", key_restart },
+	{ "health", key_health },   { "restart", key_restart }, { "registry", key_registry },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

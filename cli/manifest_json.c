@@ -100,6 +100,15 @@ char *manifest_json(const struct manifest *m)
 	fputs(",\"volumes\":", f);
 	manifest_json_list(f, m->volumes, m->nvolumes);
 	health(f, &m->health);
+	if (m->reg_etcd) {
+		fputs(",\"registry\":{\"etcd\":", f);
+		manifest_json_string(f, m->reg_etcd);
+		fputs(",\"service\":", f);
+		manifest_json_string(f, m->reg_service);
+		if (m->reg_ttl)
+			fprintf(f, ",\"ttl\":\"%ss\"", m->reg_ttl);
+		fputc('}', f);
+	}
 	opt_str(f, "restart", m->restart);
 	fputc('}', f);
 	if (fclose(f)) {

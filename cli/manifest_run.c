@@ -85,7 +85,10 @@ int manifest_apply(const struct manifest *m, struct run_options *o, char *err, s
 			{ "machine", m->machine },
 			{ "net", m->net },
 			{ "ip", m->ip },
-			{ "gateway", m->gateway } };
+			{ "gateway", m->gateway },
+			{ "etcd", m->reg_etcd },
+			{ "service", m->reg_service },
+			{ "etcd-ttl", m->reg_ttl } };
 	int rc = 0;
 
 	for (size_t i = 0; !rc && i < sizeof(scalars) / sizeof(scalars[0]); i++)
@@ -127,6 +130,9 @@ void manifest_free(struct manifest *m)
 	free_list(m->ports, m->nports);
 	free_list(m->volumes, m->nvolumes);
 	free(m->health.path);
+	free(m->reg_etcd);
+	free(m->reg_service);
+	free(m->reg_ttl);
 	free(m->restart);
 	free(m->dir);
 	memset(m, 0, sizeof(*m));

@@ -53,26 +53,27 @@ static int64_t mon_realtime_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+const char *const monitor_health_name[] = { "none", "starting", "healthy", "unhealthy" };
+
 /* Write the record: the state now, then the lines that never change
  * (the state first: it must survive whatever else). */
-static void mon_record(struct monitor *m)
+void monitor_record(struct monitor *m)
 {
 	char *text;
 
 	if (asprintf(&text,
 		     "state=%s\nstatus=%d\nstarted=%lld\nfinished=%lld\nrestarts=%u\n"
-		     "monitor_pid=%ld\nqemu_pid=%ld\n%s",
+		     "monitor_pid=%ld\nqemu_pid=%ld\nhealth=%s\n%s",
 		     monitor_state_name[m->state], m->status, (long long)m->started_ns,
 		     (long long)m->finished_ns, m->restarts, (long)m->pid, (long)m->qemu,
-		     m->fixed) < 0)
+		     monitor_health_name[m->health], m->fixed) < 0)
 		return;
 	if (state_write(m->dir, text) < 0)
 		msg_error("cannot write the record in %s", m->dir);
 	free(text);
 }
 
-/* The -p forwards as "IP:HOST->GUEST/PROTO" in a JSON array. */
-static void mon_ports_json(FILE *f, const char *publish)
+void monitor_ports_json(FILE *f, const char *publish)
 {
 	char proto[8], ip[64];
 	unsigned host, guest;
@@ -89,8 +90,7 @@ static void mon_ports_json(FILE *f, const char *publish)
 	fputc(']', f);
 }
 
-/* The guest's addresses as options.c knows them: --ip, else the default. */
-static const char *mon_address(const struct run_options *o)
+const char *monitor_address(const struct run_options *o)
 {
 	if (o->net == OPTIONS_NET_NONE)
 		return NULL;
@@ -122,10 +122,10 @@ static int mon_fixed(struct monitor *m, const char *id)
 	fprintf(f, "id=%s\nname=%s\ncreated=%lld\nrestart=%s\nmemory=%llu\nports=", id,
 		o->name ? o->name : id, (long long)mon_realtime_ns(),
 		mon_restart_text(o, rbuf, sizeof(rbuf)), (unsigned long long)o->memory);
-	mon_ports_json(f, o->publish);
+	monitor_ports_json(f, o->publish);
 	fputs("\naddresses=[", f);
-	if (mon_address(o))
-		state_json_quote(f, mon_address(o));
+	if (monitor_address(o))
+		state_json_quote(f, monitor_address(o));
 	fputs("]\ncommand=", f);
 	for (int i = 0, n = 0; i < o->argc && n < MONITOR_COMMAND_MAX; i++) {
 		const char *p = o->argv[i], *base = strrchr(p, '/');
@@ -193,9 +193,11 @@ static void mon_started(void *arg, struct channel *c, pid_t qemu)
 	m->c = c;
 	m->qemu = qemu;
 	m->stats_seen = c->stats_gen;
+	m->health_seen = c->health_gen;
+	m->health = MONOS_HEALTH_NONE; /* until this boot's agent says */
 	m->state = MON_RUNNING;
 	m->started_ns = mon_realtime_ns();
-	mon_record(m);
+	monitor_record(m);
 }
 
 /* One boot: repack (fresh per-run data), run, and take the status. */
@@ -223,6 +225,7 @@ static void mon_boot(struct monitor *m)
 	m->c = NULL;
 	m->qemu = 0;
 	m->kill_at = 0;
+	m->health = MONOS_HEALTH_NONE; /* nothing runs to be healthy */
 	m->finished_ns = mon_realtime_ns();
 	monitor_ctl_answer_all(m, CL_STATS, "error: the instance has ended");
 }
@@ -255,7 +258,7 @@ static int mon_main(struct monitor *m)
 
 	m->pid = getpid();
 	m->sigfd = session_open_signals(); /* -1: idle signals are not watched */
-	mon_record(m);
+	monitor_record(m);
 	mon_idle(m, 0); /* the gate: open already unless gated */
 	while (!m->stop_requested) {
 		began = monitor_now_ms();
@@ -266,7 +269,7 @@ static int mon_main(struct monitor *m)
 			delay = MONITOR_BACKOFF_FIRST_MS;
 		m->restarts++;
 		m->state = MON_RESTARTING;
-		mon_record(m);
+		monitor_record(m);
 		mon_idle(m, monitor_now_ms() + delay);
 		delay = delay * 2 > MONITOR_BACKOFF_MAX_MS ? MONITOR_BACKOFF_MAX_MS : delay * 2;
 	}
@@ -275,7 +278,7 @@ static int mon_main(struct monitor *m)
 	m->state = MON_EXITED;
 	if (!m->finished_ns)
 		m->finished_ns = mon_realtime_ns();
-	mon_record(m);
+	monitor_record(m);
 	snprintf(text, sizeof(text), "%d", m->status);
 	monitor_ctl_answer_all(m, CL_WAIT, text);
 	monitor_ctl_answer_all(m, CL_READING, "error: the instance has ended");
@@ -351,7 +354,7 @@ pid_t monitor_spawn(struct run_job *j, const char *dir, const char *id, bool gat
 		msg_error("cannot create %s: %s", logp, strerror(errno));
 		goto out;
 	}
-	mon_record(&m); /* before the caller returns: inspect works at once */
+	monitor_record(&m); /* before the caller returns: inspect works at once */
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
@@ -389,6 +392,8 @@ int monitor_detach(struct run_options *o, bool gated)
 		msg_error("%s", err);
 		return CLI_EXIT_ERROR;
 	}
+	free(o->agent.instance);
+	o->agent.instance = strdup(id); /* the etcd key's ID: the instance's (NULL: random) */
 	pid = monitor_create(o, dir, id, gated);
 	if (pid < 0) {
 		state_remove(dir);

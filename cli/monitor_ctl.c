@@ -5,7 +5,8 @@
  * requests listed at monitor_request in cli.h.  Watched by the session's
  * hook while QEMU runs and by monitor.c's idle loop between boots; `wait`
  * and `stats` clients stay open until their answer (the instance's end, the
- * guest's STATS frame).
+ * guest's STATS frame).  The guest's HEALTH frames go into the record
+ * as they come (`monos ps`, `monos inspect` read it there).
  */
 #include <errno.h>
 #include <poll.h>
@@ -191,6 +192,11 @@ size_t monitor_ctl_fill(void *arg, struct pollfd *pf, size_t max, int *timeout_m
 
 	if (m->c && m->c->stats_gen != m->stats_seen)
 		mon_answer_stats(m);
+	if (m->c && m->c->health_gen != m->health_seen) { /* the agent's HEALTH frame */
+		m->health_seen = m->c->health_gen;
+		m->health = m->c->health;
+		monitor_record(m);
+	}
 	if (m->kill_at && now >= m->kill_at)
 		mon_kill(m);
 	if (m->kill_at && (*timeout_ms < 0 || m->kill_at - now < (uint64_t)*timeout_ms))

@@ -34,6 +34,8 @@ struct mon_client {
 enum mon_state { MON_CREATED, MON_RUNNING, MON_RESTARTING, MON_EXITED };
 /* Their names, in the record and the state answer (monitor.c). */
 extern const char *const monitor_state_name[];
+/* The health states' names (enum monos_chan_health), in the record. */
+extern const char *const monitor_health_name[];
 
 struct monitor {
 	struct run_job *j;
@@ -47,10 +49,12 @@ struct monitor {
 	uint64_t kill_at;  /* CLOCK_MONOTONIC ms of stop's SIGKILL; 0: none */
 	struct channel *c; /* the boot's channel while running, else NULL */
 	pid_t qemu;
-	int sigfd;	     /* SIGINT/TERM/HUP between boots (mon_idle) */
-	pid_t pid;	     /* the monitor's own, once forked; 0 before */
-	uint64_t stats_seen; /* c->stats_gen answered already */
-	int status;	     /* the last boot's exit status; -1: none yet */
+	int sigfd;	      /* SIGINT/TERM/HUP between boots (mon_idle) */
+	pid_t pid;	      /* the monitor's own, once forked; 0 before */
+	uint64_t stats_seen;  /* c->stats_gen answered already */
+	uint64_t health_seen; /* c->health_gen recorded already */
+	uint8_t health;	      /* enum monos_chan_health, in the record */
+	int status;	      /* the last boot's exit status; -1: none yet */
 	unsigned restarts;
 	int64_t started_ns, finished_ns; /* CLOCK_REALTIME; 0: not yet */
 };
@@ -62,6 +66,11 @@ static inline uint64_t monitor_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+/* monitor.c */
+
+/* monitor_record - write the instance's record (state.c) as it is now. */
+void monitor_record(struct monitor *m);
 
 /* monitor_ctl.c */
 

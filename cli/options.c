@@ -119,6 +119,9 @@ const char options_run_help[] =
 	"      --health-interval S, --health-timeout S, --health-retries N\n"
 	"                         every S seconds (10), at most S seconds each (3),\n"
 	"                         unhealthy after N failures in a row (3)\n"
+	"      --etcd http://IP:PORT --service NAME [--etcd-ttl S]\n"
+	"                         register in etcd (v3 gateway) as /monos/services/NAME/ID\n"
+	"                         under a lease of S seconds (10), while healthy\n"
 	"  -w, --workdir DIR      start the program in guest directory DIR (absolute;\n"
 	"                         default: the directory monos runs in)\n"
 	"      --hostname NAME    the guest's host name (uname, /proc/sys/kernel/hostname;\n"
@@ -181,7 +184,10 @@ enum opt_id {
 	OPT_HEALTH,
 	OPT_HEALTH_INTERVAL,
 	OPT_HEALTH_TIMEOUT,
-	OPT_HEALTH_RETRIES
+	OPT_HEALTH_RETRIES,
+	OPT_ETCD,
+	OPT_SERVICE,
+	OPT_ETCD_TTL
 };
 
 struct opt_def {
@@ -211,6 +217,9 @@ static const struct opt_def opt_defs[] = {
 	{ "health-interval", 0, true, OPT_HEALTH_INTERVAL },
 	{ "health-timeout", 0, true, OPT_HEALTH_TIMEOUT },
 	{ "health-retries", 0, true, OPT_HEALTH_RETRIES },
+	{ "etcd", 0, true, OPT_ETCD },
+	{ "service", 0, true, OPT_SERVICE },
+	{ "etcd-ttl", 0, true, OPT_ETCD_TTL },
 	{ "workdir", 'w', true, OPT_WORKDIR },
 	{ "hostname", 0, true, OPT_HOSTNAME },
 };
@@ -704,6 +713,9 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 	case OPT_HEALTH_INTERVAL:
 	case OPT_HEALTH_TIMEOUT:
 	case OPT_HEALTH_RETRIES:
+	case OPT_ETCD:
+	case OPT_SERVICE:
+	case OPT_ETCD_TTL:
 		return agent_option(o, opt_name(id), v, err, errlen);
 	case OPT_MEMORY:
 		return parse_memory(o, v, err, errlen);

@@ -441,6 +441,7 @@ static int run_or_create(int argc, char **argv, bool create)
 		goto out;
 	}
 	run_image = sr.image ? &sr : NULL;
+	o.agent.image = sr.image ? sr.img.digest : NULL; /* the etcd key names it */
 	o.detach |= create;
 	if (!o.detach && o.restart_from_manifest)
 		o.restart = OPTIONS_RESTART_NO; /* in the foreground the user is the supervisor */

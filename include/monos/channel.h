@@ -44,7 +44,8 @@
  *
  * Version history: 1 = this layout (MONOS_CHAN_MEMINFO, TIME_REQ and TIME
  * came later within version 1, as did STATS_REQ and STATS: a kernel or host
- * without them drops the frame as garbage (a `monos stats` then times out); so did the second wire: a kernel without it says READY on the
+ * without them drops the frame as garbage (a `monos stats` then times out); so did HEALTH
+ * (a host without it shows no health); so did the second wire: a kernel without it says READY on the
  * UART, and a host without it offers no device).
  */
 #ifndef MONOS_CHANNEL_H
@@ -68,6 +69,8 @@ enum monos_chan_type {
 	MONOS_CHAN_READY = 6,	 /* empty: the kernel now takes host frames */
 	MONOS_CHAN_TIME_REQ = 7, /* empty: the host answers with MONOS_CHAN_TIME */
 	MONOS_CHAN_STATS = 8,	 /* struct monos_chan_stats: answers STATS_REQ */
+	MONOS_CHAN_HEALTH = 9,	 /* one byte: the agent's health state changed to
+				  * 0 none, 1 starting, 2 healthy, 3 unhealthy */
 
 	/* host to guest */
 	MONOS_CHAN_STDIN = 16,	   /* bytes for the program's fd 0 */
@@ -123,6 +126,15 @@ struct monos_chan_stats {
 	uint64_t uptime_ns;	      /* since boot */
 	uint64_t rx_bytes, rx_packets;
 	uint64_t tx_bytes, tx_packets;
+};
+
+/* MONOS_CHAN_HEALTH's byte: the agent's health check (docs/agent.md). */
+enum monos_chan_health {
+	MONOS_HEALTH_NONE = 0, /* no health check */
+	MONOS_HEALTH_STARTING = 1,
+	MONOS_HEALTH_HEALTHY = 2,
+	MONOS_HEALTH_UNHEALTHY = 3,
+	MONOS_HEALTH_MAX = 3,
 };
 
 /* Payload of MONOS_CHAN_WINSIZE, little endian: as Linux's struct winsize. */

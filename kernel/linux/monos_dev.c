@@ -17,6 +17,19 @@
  *                                            MS milliseconds later if it
  *                                            still runs (PID 1's end ends
  *                                            the instance: contract 18)
+ *                           "health N"       the health check's state is
+ *                                            now N (0 none, 1 starting, 2
+ *                                            healthy, 3 unhealthy): sent
+ *                                            to the host as a HEALTH frame
+ *                                            (channel.h), for `monos ps`
+ *                           "linger MS"      tell the writer of the
+ *                                            instance's end: when PID 1
+ *                                            ends, the writer gets SIGTERM
+ *                                            and the end waits for its
+ *                                            "done", MS milliseconds at
+ *                                            most (etcd: the key is
+ *                                            deleted before power-off)
+ *                           "done"           the writer is ready for the end
  *                         -EINVAL for anything else.  A device, not a /proc
  *                         file, because it is written and must be root's
  *                         alone: whoever holds it can stop the instance.
@@ -26,6 +39,7 @@
  */
 #include "linux/monos_dev.h"
 #include "core/console.h"
+#include "core/waitq.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/mem.h"
@@ -41,12 +55,15 @@
 #include <lib/cmdline.h>
 #include <lib/errno.h>
 #include <lib/fmt.h>
+#include <monos/channel.h>
 
 #define MONOS_DEV_RDEV	((10 << 8) | 240) /* misc, "reserved for local use" (devices.txt) */
 #define MONOS_DEV_MODE	(S_IFCHR | 0600)
 #define COMMAND_MAX	64 /* the longest command line accepted */
 #define NSEC_PER_MSEC	1000000ull
 #define SHUTDOWN_MAX_MS (3600ull * 1000) /* a grace time of at most an hour */
+#define LINGER_MAX_MS	10000		 /* the end waits 10 s at most */
+#define HEALTH_STATES	4		 /* none, starting, healthy, unhealthy */
 
 /* lwIP's enum tcp_state, in order (lwip/tcpbase.h), as ss(8) names them. */
 static const char *const tcp_state_names[NET_TCP_STATES] = {
@@ -163,6 +180,69 @@ static int parse_command(const char *cmd, size_t len, const char *word, uint64_t
 	return parse_u64(cmd + w + 1, len - w - 1, num) ? -EINVAL : 0;
 }
 
+/* The end's notice ("linger"): whom to tell, how long to wait, whether it
+ * said "done".  Written by the agent's commands, read by PID 1's last
+ * thread in monos_dev_instance_end. */
+static int linger_pid;
+static uint64_t linger_ms;
+static bool linger_done;
+static struct waitq linger_wq;
+
+static bool linger_over(void *arg)
+{
+	struct process *p = process_find(linger_pid);
+
+	(void)arg;
+	return linger_done || !p || p->state != PROCESS_LIVE;
+}
+
+void monos_dev_instance_end(void)
+{
+	struct ksiginfo info = { .signo = SIGTERM, .code = SI_KERNEL };
+	struct process *p = linger_pid ? process_find(linger_pid) : NULL;
+	uint64_t deadline = time_monotonic_ns() + linger_ms * NSEC_PER_MSEC;
+
+	if (!p || p->state != PROCESS_LIVE || linger_done)
+		return;
+	signal_send_process(p, &info);
+	/* A signal pending for the ending PID 1 cuts a wait short: yield and
+	 * wait again until the deadline, so the agent still gets its time. */
+	while (!linger_over(NULL) && time_monotonic_ns() < deadline)
+		if (waitq_wait(&linger_wq, linger_over, NULL, deadline) == -ERESTARTSYS)
+			sched_yield();
+}
+
+/* The agent's own commands (health, linger, done): the bytes taken, or
+ * -EINVAL when `kbuf` is none of them. */
+static long agent_command(const char *kbuf, size_t n)
+{
+	uint64_t v;
+	uint8_t b;
+
+	if (!parse_command(kbuf, n, "health", &v)) {
+		if (v >= HEALTH_STATES)
+			return -EINVAL;
+		b = (uint8_t)v;
+		if (console_is_channel())
+			console_write(MONOS_CHAN_HEALTH, &b, 1);
+		return n;
+	}
+	if (!parse_command(kbuf, n, "linger", &v)) {
+		if (v > LINGER_MAX_MS)
+			return -EINVAL;
+		linger_pid = process_current()->pid;
+		linger_ms = v;
+		linger_done = false;
+		return n;
+	}
+	if ((n == 4 || (n == 5 && kbuf[4] == '\n')) && !memcmp(kbuf, "done", 4)) {
+		linger_done = true;
+		waitq_wake(&linger_wq);
+		return n;
+	}
+	return -EINVAL;
+}
+
 static long monos_dev_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
 {
 	uint64_t v;
@@ -187,7 +267,7 @@ static long monos_dev_write(struct file *f, const void *kbuf, size_t n, uint64_t
 		signal_init_proc(SIGTERM);
 		return n;
 	}
-	return -EINVAL;
+	return agent_command(kbuf, n);
 }
 
 static long monos_dev_read(struct file *f, void *kbuf, size_t n, uint64_t off)
@@ -209,6 +289,7 @@ void monos_dev_init(const char *cmdline)
 	ino->fops = &monos_dev_ops;
 	ino->uid = ino->gid = 0; /* root's, whoever the program runs as */
 	ino->sb = dev->sb;
+	waitq_init(&linger_wq);
 	dir = procfs_dir(procfs_root(), "monos");
 	boot_cmdline = cmdline;
 	procfs_file(dir, "counters", gen_counters, 0444);

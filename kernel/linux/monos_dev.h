@@ -11,4 +11,11 @@
  * and procfs are up; out of memory ends the boot. */
 void monos_dev_init(const char *cmdline);
 
+/* monos_dev_instance_end - PID 1 has ended: tell the process that asked
+ * for it ("linger MS") with SIGTERM and wait for its "done", MS at most
+ * (design.md contract 23: the agent removes the instance's etcd key
+ * before power-off).  Returns at once when none asked, or it has ended.
+ * Process context (PID 1's last thread, in instance_end). */
+void monos_dev_instance_end(void);
+
 #endif

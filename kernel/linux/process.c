@@ -19,6 +19,7 @@
 #include "fs/procfs.h"
 #include "fs/tty.h"
 #include "fs/vfs.h"
+#include "linux/monos_dev.h"
 #include "linux/futex.h"
 #include "linux/ipc.h"
 #include "linux/process.h"
@@ -256,6 +257,7 @@ static __attribute__((noreturn)) void instance_end(struct process *p)
 	} else {
 		e.status = (uint8_t)(p->status >> 8);
 	}
+	monos_dev_instance_end(); /* the agent's last words (its etcd key) */
 	/* Contract 18: the volumes are clean before the host hears the end. */
 	vfs_sync_all();
 	net_flush(NET_FLUSH_NS);

@@ -39,6 +39,7 @@ static const char full[] = "program: /usr/bin/redis-server\n"
 			   "ports: ['6379:6379', 127.0.0.1:8080:80/udp]\n"
 			   "volumes: [cache:/var/cache, ./disk.img:/data:ro]\n"
 			   "health: {type: tcp, port: 6379, interval: 5s, retries: 2}\n"
+			   "registry: {etcd: 'http://10.0.2.2:2379', service: cache, ttl: 1m}\n"
 			   "restart: on-failure:5\n";
 
 /* Parse `text` as /proj/monos.yaml: the return code, the message in err. */
@@ -77,6 +78,9 @@ TEST(manifest_full)
 	CHECK_EQ(m.health.interval_ms, 5000);
 	CHECK_EQ(m.health.timeout_ms, HEALTH_DEFAULT_TIMEOUT_MS);
 	CHECK_EQ(m.health.retries, 2);
+	CHECK_STR(m.reg_etcd, "http://10.0.2.2:2379");
+	CHECK_STR(m.reg_service, "cache");
+	CHECK_STR(m.reg_ttl, "60");
 	CHECK_STR(m.restart, "on-failure:5");
 	manifest_free(&m);
 }
@@ -133,6 +137,17 @@ static const struct {
 	{ "program: x\nports:\n  - 8080:80\n  - 70000:80\n",
 	  "monos.yaml:4: ports: --publish 70000:80: ports are numbers from 1 to 65535" },
 	{ "program: x\nports: 8080:80\n", "monos.yaml:2: ports: expected a list" },
+	{ "program: x\nregistry: {service: a}\n", "monos.yaml:2: registry: needs etcd" },
+	{ "program: x\nregistry: {etcd: 'http://db:2379', service: a}\n",
+	  "monos.yaml:2: registry.etcd: --etcd 'http://db:2379': use http://IP:PORT" },
+	{ "program: x\nregistry: {etcd: 'http://1.2.3.4:1', service: a/b}\n",
+	  "monos.yaml:2: registry.service: --service 'a/b'" },
+	{ "program: x\nregistry: {etcd: 'http://1.2.3.4:1', service: a, ttl: 1500ms}\n",
+	  "monos.yaml:2: registry.ttl: whole seconds" },
+	{ "program: x\nregistry: {etcd: 'http://1.2.3.4:1', service: a, ttl: 1s}\n",
+	  "monos.yaml:2: registry.ttl: --etcd-ttl '1': want whole seconds, 5 to 3600" },
+	{ "program: x\nregistry: {etcd: 'http://1.2.3.4:1', service: a, tll: 5}\n",
+	  "monos.yaml:2: registry: unknown key 'tll'" },
 	{ "program: x\nfiles: [a:/b/../../etc]\n",
 	  "monos.yaml:2: files: '/b/../../etc': the guest path escapes" },
 	{ "program: x\nfiles: [a:rel]\n", "monos.yaml:2: files: 'rel': the guest path must be" },
@@ -200,6 +215,30 @@ TEST(manifest_apply_then_flags)
 	manifest_free(&m);
 }
 
+/* registry: and health: become --etcd, --service, --etcd-ttl and --health
+ * with its timings (the agent's arguments). */
+TEST(manifest_apply_registry_health)
+{
+	struct manifest m;
+	struct run_options o;
+	char err[512];
+
+	CHECK_EQ(parse("program: x\nhealth: {type: http, port: 80, path: /ok, interval: 1500ms}\n"
+		       "registry: {etcd: 'http://10.0.2.2:2379', service: web, ttl: 30s}\n",
+		       &m, err, sizeof(err)),
+		 0);
+	options_init(&o);
+	CHECK_EQ(manifest_apply(&m, &o, err, sizeof(err)), 0);
+	CHECK_STR(o.agent.etcd, "http://10.0.2.2:2379");
+	CHECK_STR(o.agent.service, "web");
+	CHECK_STR(o.agent.etcd_ttl, "30");
+	CHECK_STR(o.agent.health, "http://:80/ok");
+	CHECK_STR(o.agent.interval, "1.500");
+	CHECK_STR(o.agent.retries, "3");
+	options_free(&o);
+	manifest_free(&m);
+}
+
 int main(void)
 {
 	RUN(manifest_full);
@@ -207,5 +246,6 @@ int main(void)
 	RUN(manifest_json_round_trip);
 	RUN(manifest_bad_inputs);
 	RUN(manifest_apply_then_flags);
+	RUN(manifest_apply_registry_health);
 	return unit_summary();
 }
