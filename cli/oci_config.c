@@ -536,6 +536,8 @@ int oci_config_parse(const char *text, size_t len, const char *bundle, struct oc
 		rc = oci_root(&x, doc.root) ?: oci_process(&x, doc.root) ?: oci_mounts(&x, doc.root)
 			?: oci_linux(&x, doc.root) ?: oci_hooks(&x, doc.root)
 			?: oci_get_str(&x, doc.root, "", "hostname", &c->hostname);
+	if (!rc)
+		c->sandbox = oci_pod_is_sandbox(doc.root, c->args);
 	json_free(&doc);
 	return rc;
 }

@@ -167,6 +167,14 @@ int oci_net_join(struct oci_config *c, const char *id, char *err, size_t errlen)
 		return net_fail(&x, "join", c->netns);
 	}
 	close(fd);
+	if (c->sandbox)
+		return 0; /* the Pod's application container takes the interface */
+	if (if_nametoindex(OCI_NET_TAP))
+		return oci_config_fail(&x,
+				       "network namespace %s already has a monos container (its "
+				       "%s): a Pod holds one monos container, one VM cannot "
+				       "share its network interface with another yet",
+				       c->netns, OCI_NET_TAP);
 	if (net_find_if(ifname, addr, &prefix) < 0)
 		return 0; /* no interface with an address: no network, as in the namespace */
 	net_find_gateway(ifname, gw);
