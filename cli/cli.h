@@ -120,6 +120,7 @@ struct run_options {
 	char *publish;	 /* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
 	char *ip;	 /* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
 	char *gateway;	 /* --gateway: an IPv4 address, checked; NULL: the default */
+	char mac[18];	 /* --mac: "XX:XX:XX:XX:XX:XX", checked; "": QEMU's default */
 	char *user;	 /* -u: "USER[:GROUP]" as given; NULL: root */
 	char *user_ids;	 /* -u resolved by run_main (user.c): "UID:GID[:G,...]" */
 	char *user_home; /* -u resolved: the HOME it gets */
@@ -568,6 +569,7 @@ struct qemu_config {
 	const char *tap;		  /* host tap device for OPTIONS_NET_TAP */
 	const char *publish;		  /* -p forwards (",hostfwd=..."), or NULL */
 	const char *ip, *gateway;	  /* monos.ip= and monos.gateway= values, or NULL */
+	const char *mac;		  /* the NIC's MAC address, or NULL: QEMU's */
 	const char *kernel_args;	  /* extra kernel options, or NULL ($MONOS_KERNEL_ARGS) */
 	bool vcon;			  /* the fast wire: a virtio console on QEMU_VCON_FD */
 	const struct options_disk *disks; /* with drive and device made */

@@ -84,6 +84,7 @@ struct oci_config {
 	char net_tap[16];     /* oci_net_join: the tap made in the namespace, "" if none */
 	char net_ip[32];      /* ... eth0's "ADDR/PREFIX" */
 	char net_gateway[16]; /* ... the default route's gateway, "" if none */
+	char net_mac[18];     /* ... eth0's MAC address, given to the guest's NIC */
 	struct oci_hook *hooks[OCI_HOOK_POINTS];
 	size_t nhooks[OCI_HOOK_POINTS];
 	bool sandbox; /* a Pod's sandbox (infra, pause) container: oci_pod.c */

@@ -185,6 +185,8 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 	if (!rc && c->net_tap[0])
 		rc = oci_arg(&x, "--net") ?: oci_arg(&x, "tap:%s", c->net_tap) ?: oci_arg(&x, "--ip")
 			?: oci_arg(&x, "%s", c->net_ip);
+	if (!rc && c->net_mac[0])
+		rc = oci_arg(&x, "--mac") ?: oci_arg(&x, "%s", c->net_mac);
 	if (!rc && c->net_gateway[0])
 		rc = oci_arg(&x, "--gateway") ?: oci_arg(&x, "%s", c->net_gateway);
 	if (!rc && c->host_network)

@@ -98,6 +98,9 @@ const char options_run_help[] =
 	"                         asks the network's DHCP server, and the program\n"
 	"                         starts once the lease is taken\n"
 	"      --gateway ADDR     the guest's IPv4 default route (default 10.0.2.2)\n"
+	"      --mac XX:XX:XX:XX:XX:XX\n"
+	"                         the guest's network device's MAC address (default:\n"
+	"                         QEMU's)\n"
 	"  -f, --manifest FILE    take the program, its arguments and the settings from\n"
 	"                         the manifest FILE (monos.yaml: docs/manifest.md); the\n"
 	"                         flags given here override its keys, add to its lists\n"
@@ -164,6 +167,7 @@ enum opt_id {
 	OPT_PUBLISH,
 	OPT_IP,
 	OPT_GATEWAY,
+	OPT_MAC,
 	OPT_USER,
 	OPT_WORKDIR,
 	OPT_HOSTNAME,
@@ -197,6 +201,7 @@ static const struct opt_def opt_defs[] = {
 	{ "machine", 0, true, OPT_MACHINE },   { "net", 0, true, OPT_NET },
 	{ "publish", 'p', true, OPT_PUBLISH }, { "ip", 0, true, OPT_IP },
 	{ "gateway", 0, true, OPT_GATEWAY },   { "trace-syscalls", 0, false, OPT_TRACE },
+	{ "mac", 0, true, OPT_MAC },
 	{ "verbose", 0, false, OPT_VERBOSE },  { "help", 'h', false, OPT_HELP },
 	{ "user", 'u', true, OPT_USER },       { "disk", 0, true, OPT_DISK },
 	{ "seed", 0, true, OPT_SEED },	       { "volume", 'v', true, OPT_VOLUME },
@@ -571,6 +576,24 @@ static int parse_ip(struct run_options *o, enum opt_id id, const char *v, char *
 	return 0;
 }
 
+/* --mac: six hexadecimal octets joined by ':', a unicast address (the
+ * low bit of the first octet clear: IEEE 802-2014 8.2.2), as QEMU takes it. */
+static int parse_mac(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	unsigned b[6];
+	int end = 0;
+
+	if (strlen(v) != sizeof(o->mac) - 1 ||
+	    sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &end) != 6 ||
+	    end != (int)strlen(v) || strspn(v, "0123456789abcdefABCDEF:") != strlen(v))
+		return fail(err, errlen, "--mac %s: not a MAC address (XX:XX:XX:XX:XX:XX)", v);
+	if (b[0] & 1)
+		return fail(err, errlen, "--mac %s: a multicast address", v);
+	snprintf(o->mac, sizeof(o->mac), "%s", v);
+	return 0;
+}
+
 /* After every flag: the network flags must agree with each other. */
 static int check_net(struct run_options *o, char *err, size_t errlen)
 {
@@ -584,9 +607,11 @@ static int check_net(struct run_options *o, char *err, size_t errlen)
 							      : "");
 		o->net = OPTIONS_NET_USER;
 	}
-	if ((o->ip || o->gateway) && o->net == OPTIONS_NET_NONE)
+	if ((o->ip || o->gateway || o->mac[0]) && o->net == OPTIONS_NET_NONE)
 		return fail(err, errlen, "--%s needs a network: --net user or --net tap:NAME",
-			    o->ip ? "ip" : "gateway");
+			    o->ip	 ? "ip"
+			    : o->gateway ? "gateway"
+					 : "mac");
 	if (o->gateway && o->ip && strcmp(o->ip, "dhcp") == 0)
 		return fail(err, errlen, "--gateway %s: --ip dhcp takes the gateway from the lease",
 			    o->gateway);
@@ -721,6 +746,8 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 		return parse_publish(o, v, err, errlen);
 	case OPT_NET:
 		return parse_net(o, v, err, errlen);
+	case OPT_MAC:
+		return parse_mac(o, v, err, errlen);
 	case OPT_MACHINE:
 		if (strcmp(v, "microvm") == 0)
 			o->machine = OPTIONS_MACHINE_MICROVM;
