@@ -137,6 +137,7 @@ struct run_options {
 			  * stdout and stderr it is given (the manager's pipes or
 			  * the console) instead of its log file */
 	char *hostname;	 /* --hostname, checked; NULL: "monos" */
+	char *rlimits;	 /* --ulimit: the per-run rlimits entry's lines; NULL: none */
 	bool trace;
 	bool verbose;
 	bool detach;		      /* -d: run under a monitor in the background */
@@ -436,6 +437,7 @@ struct rundata {
 	const char *user;     /* MONOS_RUN_USER's text, or NULL: root */
 	const char *volumes;  /* MONOS_RUN_VOLUMES' text, or NULL: none */
 	const char *hostname; /* MONOS_RUN_HOSTNAME's text, or NULL: "monos" */
+	const char *rlimits;  /* MONOS_RUN_RLIMITS' text, or NULL: Linux's defaults */
 };
 
 /* user.c */

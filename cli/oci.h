@@ -124,6 +124,10 @@ void oci_config_free(struct oci_config *c);
 
 /* oci_rlimit_name - "RLIMIT_NOFILE" for RLIMIT_NOFILE, NULL if unknown. */
 const char *oci_rlimit_name(int resource);
+#define OCI_ULIMIT_NAME 16 /* bytes of the longest, "sigpending", and more */
+/* oci_rlimit_ulimit - docker's --ulimit name of @resource ("nofile") into
+ * @out; "" if unknown. */
+void oci_rlimit_ulimit(int resource, char out[OCI_ULIMIT_NAME]);
 
 /* oci_bundle.c */
 

@@ -163,6 +163,16 @@ const char *oci_rlimit_name(int resource)
 	return resource >= 0 && resource < OCI_MAX_RLIMITS ? oci_rlimit_names[resource] : NULL;
 }
 
+void oci_rlimit_ulimit(int resource, char out[OCI_ULIMIT_NAME])
+{
+	const char *n = oci_rlimit_name(resource);
+	size_t k = 0;
+
+	for (n = n ? n + strlen("RLIMIT_") : ""; *n && k < OCI_ULIMIT_NAME - 1; n++)
+		out[k++] = (char)(*n - 'A' + 'a');
+	out[k] = '\0';
+}
+
 static int oci_rlimits(struct oci_ctx *x, const struct json_node *arr)
 {
 	struct oci_config *c = x->c;

@@ -98,6 +98,9 @@ const char options_run_help[] =
 	"                         asks the network's DHCP server, and the program\n"
 	"                         starts once the lease is taken\n"
 	"      --gateway ADDR     the guest's IPv4 default route (default 10.0.2.2)\n"
+	"      --ulimit NAME=SOFT[:HARD]\n"
+	"                         a resource limit of the program (docker's names:\n"
+	"                         nofile, nproc, stack, core...; -1: unlimited)\n"
 	"      --mac XX:XX:XX:XX:XX:XX\n"
 	"                         the guest's network device's MAC address (default:\n"
 	"                         QEMU's)\n"
@@ -168,6 +171,7 @@ enum opt_id {
 	OPT_IP,
 	OPT_GATEWAY,
 	OPT_MAC,
+	OPT_ULIMIT,
 	OPT_USER,
 	OPT_WORKDIR,
 	OPT_HOSTNAME,
@@ -201,7 +205,7 @@ static const struct opt_def opt_defs[] = {
 	{ "machine", 0, true, OPT_MACHINE },   { "net", 0, true, OPT_NET },
 	{ "publish", 'p', true, OPT_PUBLISH }, { "ip", 0, true, OPT_IP },
 	{ "gateway", 0, true, OPT_GATEWAY },   { "trace-syscalls", 0, false, OPT_TRACE },
-	{ "mac", 0, true, OPT_MAC },
+	{ "mac", 0, true, OPT_MAC },	       { "ulimit", 0, true, OPT_ULIMIT },
 	{ "verbose", 0, false, OPT_VERBOSE },  { "help", 'h', false, OPT_HELP },
 	{ "user", 'u', true, OPT_USER },       { "disk", 0, true, OPT_DISK },
 	{ "seed", 0, true, OPT_SEED },	       { "volume", 'v', true, OPT_VOLUME },
@@ -594,6 +598,61 @@ static int parse_mac(struct run_options *o, const char *v, char *err, size_t err
 	return 0;
 }
 
+/* docker's --ulimit names, indexed by Linux's RLIMIT_* numbers
+ * (include/uapi/asm-generic/resource.h). */
+static const char *const ulimit_names[] = { "cpu",	"fsize", "data",   "stack",
+					    "core",	"rss",	 "nproc",  "nofile",
+					    "memlock",	"as",	 "locks",  "sigpending",
+					    "msgqueue", "nice",	 "rtprio", "rttime" };
+
+/* One --ulimit value: decimal, or -1 / "unlimited" for RLIM_INFINITY. */
+static bool ulimit_value(const char *s, size_t n, unsigned long long *v)
+{
+	char buf[24], *end;
+
+	if (!n || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!strcmp(buf, "-1") || !strcmp(buf, "unlimited")) {
+		*v = ~0ull;
+		return true;
+	}
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	return buf[0] >= '0' && buf[0] <= '9' && !*end && !errno;
+}
+
+/* --ulimit NAME=SOFT[:HARD] (docker's form; HARD defaults to SOFT): a line
+ * "RESOURCE SOFT HARD" of the per-run rlimits entry (bootinfo.h). */
+static int parse_ulimit(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	const char *eq = strchr(v, '='), *colon = eq ? strchr(eq, ':') : NULL;
+	unsigned long long soft, hard;
+	size_t res = 0, old = o->rlimits ? strlen(o->rlimits) : 0;
+	char *grown;
+
+	while (eq && res < sizeof(ulimit_names) / sizeof(ulimit_names[0]) &&
+	       (strlen(ulimit_names[res]) != (size_t)(eq - v) ||
+		strncmp(v, ulimit_names[res], (size_t)(eq - v))))
+		res++;
+	if (!eq || res == sizeof(ulimit_names) / sizeof(ulimit_names[0]))
+		return fail(err, errlen,
+			    "--ulimit %s: use NAME=SOFT[:HARD] with NAME nofile, "
+			    "nproc, stack, core, ...",
+			    v);
+	if (!ulimit_value(eq + 1, colon ? (size_t)(colon - eq - 1) : strlen(eq + 1), &soft) ||
+	    !ulimit_value(colon ? colon + 1 : eq + 1, strlen(colon ? colon + 1 : eq + 1), &hard))
+		return fail(err, errlen, "--ulimit %s: not a number", v);
+	if (soft > hard)
+		return fail(err, errlen, "--ulimit %s: the soft limit is above the hard one", v);
+	if (!(grown = realloc(o->rlimits, old + 64)))
+		return fail(err, errlen, "out of memory");
+	o->rlimits = grown;
+	snprintf(grown + old, 64, "%zu %llu %llu\n", res, soft, hard);
+	return 0;
+}
+
 /* After every flag: the network flags must agree with each other. */
 static int check_net(struct run_options *o, char *err, size_t errlen)
 {
@@ -748,6 +807,8 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 		return parse_net(o, v, err, errlen);
 	case OPT_MAC:
 		return parse_mac(o, v, err, errlen);
+	case OPT_ULIMIT:
+		return parse_ulimit(o, v, err, errlen);
 	case OPT_MACHINE:
 		if (strcmp(v, "microvm") == 0)
 			o->machine = OPTIONS_MACHINE_MICROVM;
@@ -942,6 +1003,7 @@ void options_free(struct run_options *o)
 	free(o->tap);
 	free(o->ip);
 	free(o->gateway);
+	free(o->rlimits);
 	free(o->user);
 	free(o->user_ids);
 	free(o->user_home);

@@ -64,6 +64,10 @@ same "-w" -w /tmp "$image" pwd
 same "-u 1000:1000" -u 1000:1000 "$image" id
 same "--hostname" --hostname box1 "$image" hostname
 same "a missing program" "$image" /bin/nonexistent
+# process.rlimits are set in the guest before the program starts, as runc
+# sets them (podman passes --ulimit as config.json's rlimits).
+same "--ulimit (rlimits)" --ulimit nofile=500:1000 --ulimit nproc=300:600 --ulimit core=0:-1 \
+	"$image" sh -c 'ulimit -n; ulimit -Hn; ulimit -u; ulimit -Hu; ulimit -c; ulimit -Hc'
 same "-t (a terminal)" -t "$image" sh -c 'tty; [ -t 1 ] && echo a terminal; exit 4' </dev/null
 
 # -v: the container's writes reach the host directory.

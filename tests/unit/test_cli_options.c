@@ -252,6 +252,20 @@ TEST(options_network_forms)
 	CHECK_EQ(PARSE(&o, err, "--net", "user", "--gateway", "10.0.2.256", "p"), -EINVAL);
 	CHECK_STR(err, "--gateway 10.0.2.256: not an IPv4 address");
 	options_free(&o);
+	/* --ulimit: docker's names and forms, as per-run rlimits lines. */
+	CHECK_EQ(PARSE(&o, err, "--ulimit", "nofile=500:1000", "--ulimit", "stack=-1", "--ulimit",
+		       "core=0:unlimited", "p"),
+		 0);
+	CHECK_STR(o.rlimits, "7 500 1000\n3 18446744073709551615 18446744073709551615\n"
+			     "4 0 18446744073709551615\n");
+	options_free(&o);
+	const char *bad_ulimits[] = { "nofile",	  "files=1",	"nofile=",  "nofile=1:",
+				      "nofile=x", "nofile=2:1", "nofile=-2" };
+	for (size_t i = 0; i < sizeof(bad_ulimits) / sizeof(bad_ulimits[0]); i++) {
+		CHECK_EQ(PARSE(&o, err, "--ulimit", (char *)bad_ulimits[i], "p"), -EINVAL);
+		CHECK(strncmp(err, "--ulimit ", 9) == 0);
+		options_free(&o);
+	}
 	/* --mac: six octets, unicast, with a network. */
 	CHECK_EQ(PARSE(&o, err, "--net", "user", "--mac", "0a:58:0A:00:00:05", "p"), 0);
 	CHECK_STR(o.mac, "0a:58:0A:00:00:05");
