@@ -53,6 +53,7 @@ cleanup() {
 	kill "$cd_pid" 2>/dev/null
 	wait "$cd_pid" 2>/dev/null
 	umount "$cd_dir"/state/io.containerd.runtime.v2.task/*/*/rootfs 2>/dev/null
+	rmdir "/run/containerd/runc/$ns" 2>/dev/null
 	rm -rf "$cd_dir" "$scratch"
 	podman rmi -f "$image" >/dev/null 2>&1
 }
