@@ -123,6 +123,7 @@ struct run_options {
 	char *publish;	 /* -p: ",hostfwd=..." for QEMU's -netdev user, or NULL */
 	char *ip;	 /* --ip: "ADDR/PREFIX" or "dhcp", checked; NULL: the default */
 	char *gateway;	 /* --gateway: an IPv4 address, checked; NULL: the default */
+	char mac[18];	 /* --mac: "XX:XX:XX:XX:XX:XX", checked; "": QEMU's default */
 	char *user;	 /* -u: "USER[:GROUP]" as given; NULL: root */
 	char *user_ids;	 /* -u resolved by run_main (user.c): "UID:GID[:G,...]" */
 	char *user_home; /* -u resolved: the HOME it gets */
@@ -139,6 +140,7 @@ struct run_options {
 			  * stdout and stderr it is given (the manager's pipes or
 			  * the console) instead of its log file */
 	char *hostname;	 /* --hostname, checked; NULL: "monos" */
+	char *rlimits;	 /* --ulimit: the per-run rlimits entry's lines; NULL: none */
 	bool trace;
 	bool verbose;
 	bool detach;		      /* -d: run under a monitor in the background */
@@ -435,6 +437,7 @@ struct rundata {
 	const char *user;     /* MONOS_RUN_USER's text, or NULL: root */
 	const char *volumes;  /* MONOS_RUN_VOLUMES' text, or NULL: none */
 	const char *hostname; /* MONOS_RUN_HOSTNAME's text, or NULL: "monos" */
+	const char *rlimits;  /* MONOS_RUN_RLIMITS' text, or NULL: Linux's defaults */
 };
 
 /* user.c */
@@ -570,6 +573,7 @@ struct qemu_config {
 	const char *tap;		  /* host tap device for OPTIONS_NET_TAP */
 	const char *publish;		  /* -p forwards (",hostfwd=..."), or NULL */
 	const char *ip, *gateway;	  /* monos.ip= and monos.gateway= values, or NULL */
+	const char *mac;		  /* the NIC's MAC address, or NULL: QEMU's */
 	const char *kernel_args;	  /* extra kernel options, or NULL ($MONOS_KERNEL_ARGS) */
 	bool vcon;			  /* the fast wire: a virtio console on QEMU_VCON_FD */
 	const struct options_disk *disks; /* with drive and device made */

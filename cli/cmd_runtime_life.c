@@ -258,6 +258,20 @@ static pid_t life_spawn(struct oci_config *c, struct runtime_state *s, int slave
 	return mon;
 }
 
+/* End what runs for @s: its monitor (and so QEMU), or a sandbox's pause. */
+static void life_end(const struct runtime_state *s)
+{
+	char why[256];
+	int status;
+
+	if (s->sandbox) {
+		oci_pod_pause_end((pid_t)s->pid);
+		return;
+	}
+	monitor_signal(s->dir, SIGKILL, why, sizeof(why));
+	monitor_wait(s->dir, &status);
+}
+
 /* ------------------------------------------------------------ create */
 
 struct life_create_args {
@@ -322,13 +336,13 @@ static int life_boot(struct oci_config *c, struct runtime_state *s,
 	char pid[32];
 	pid_t mon;
 
-	if (c->terminal && !a->console)
+	if (c->terminal && !a->console && !c->sandbox)
 		return cmd_runtime_fail("cannot allocate tty if monos-runtime will detach without "
 					"setting console socket");
-	if (c->terminal && (slave = life_console(a->console)) < 0)
+	if (c->terminal && !c->sandbox && (slave = life_console(a->console)) < 0)
 		return 1;
-	cmd_runtime_debug("create %s: monos run for it: %d arguments", s->id, c->run_argc);
-	mon = life_spawn(c, s, slave);
+	cmd_runtime_debug("create %s: %s", s->id, c->sandbox ? "a Pod's sandbox: no VM" : "a VM");
+	mon = c->sandbox ? oci_pod_pause_spawn() : life_spawn(c, s, slave);
 	if (mon < 0)
 		return cmd_runtime_fail("monos-runtime create failed: the instance could not be "
 					"prepared (status %d)",
@@ -336,12 +350,12 @@ static int life_boot(struct oci_config *c, struct runtime_state *s,
 	s->pid = mon;
 	if (life_hooks(c, OCI_HOOK_PRESTART, s, false) ||
 	    life_hooks(c, OCI_HOOK_CREATE_RUNTIME, s, false)) {
-		monitor_signal(s->dir, SIGKILL, pid, sizeof(pid));
+		life_end(s);
 		return 1;
 	}
 	snprintf(pid, sizeof(pid), "%ld", (long)mon);
 	if (a->pid_file && life_write_file(a->pid_file, pid, strlen(pid), LIFE_PIDFILE_MODE) < 0) {
-		monitor_signal(s->dir, SIGKILL, pid, sizeof(pid));
+		life_end(s);
 		return cmd_runtime_fail("write pid file %s: %s", a->pid_file, strerror(errno));
 	}
 	strcpy(s->status, "created");
@@ -367,7 +381,7 @@ int cmd_runtime_life_create(int argc, char **argv)
 	}
 	lock = cmd_runtime_state_lock(s.dir);
 	rc = oci_bundle_read(bundle, &c, err, sizeof(err)) ?: oci_net_join(&c, a.id, err, sizeof(err))
-		?: oci_bundle_args(&c, err, sizeof(err));
+		?: c.sandbox ? 0 : oci_bundle_args(&c, err, sizeof(err));
 	if (rc)
 		rc = cmd_runtime_fail("monos-runtime create failed: %s", err);
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -375,6 +389,7 @@ int cmd_runtime_life_create(int argc, char **argv)
 	snprintf(s.bundle, sizeof(s.bundle), "%s", bundle);
 	snprintf(s.rootfs, sizeof(s.rootfs), "%s", c.rootfs ? c.rootfs : "");
 	s.created_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	s.sandbox = c.sandbox;
 	strcpy(s.status, "creating");
 	if (!rc && life_keep_config(bundle, s.dir) < 0)
 		rc = cmd_runtime_fail("keep config.json in %s: %s", s.dir, strerror(errno));
@@ -419,7 +434,7 @@ int cmd_runtime_life_start(int argc, char **argv)
 		rc = cmd_runtime_fail("cannot start an already running container");
 	else if (strcmp(s.status, "created"))
 		rc = cmd_runtime_fail("cannot start a container in the %s state", s.status);
-	else if (monitor_start(s.dir, why, sizeof(why)))
+	else if (!s.sandbox && monitor_start(s.dir, why, sizeof(why)))
 		rc = cmd_runtime_fail("monos-runtime start failed: %s",
 				      why[0] ? why : "no monitor");
 	if (!rc) {
@@ -452,7 +467,9 @@ int cmd_runtime_life_kill(int argc, char **argv)
 		return 1;
 	if (strcmp(s.status, "created") && strcmp(s.status, "running"))
 		return cmd_runtime_fail("container not running");
-	if (monitor_signal(s.dir, signo, why, sizeof(why)))
+	if (s.sandbox && kill((pid_t)s.pid, signo) < 0)
+		return cmd_runtime_fail("monos-runtime kill failed: %s", strerror(errno));
+	if (!s.sandbox && monitor_signal(s.dir, signo, why, sizeof(why)))
 		return cmd_runtime_fail("monos-runtime kill failed: %s",
 					why[0] ? why : "no monitor");
 	return 0;
@@ -465,8 +482,7 @@ int cmd_runtime_life_delete(int argc, char **argv)
 	struct runtime_state s;
 	struct oci_config c;
 	bool force = false;
-	char why[256];
-	int lock, status;
+	int lock;
 
 	if (argc && cmd_runtime_switch(argv[0], "force", 'f')) {
 		force = true;
@@ -485,12 +501,11 @@ int cmd_runtime_life_delete(int argc, char **argv)
 		return cmd_runtime_fail("cannot delete container %s that is not stopped: running",
 					s.id);
 	}
-	if (strcmp(s.status, "stopped") && strcmp(s.status, "creating")) {
-		monitor_signal(s.dir, SIGKILL, why, sizeof(why));
-		monitor_wait(s.dir, &status);
-	}
+	if (strcmp(s.status, "stopped") && strcmp(s.status, "creating"))
+		life_end(&s);
 	if (!life_saved_config(&s, &c)) {
-		oci_net_leave(c.netns);
+		if (!s.sandbox) /* the tap is the application container's */
+			oci_net_leave(c.netns);
 		life_hooks(&c, OCI_HOOK_POSTSTOP, &s, true);
 	}
 	oci_config_free(&c);

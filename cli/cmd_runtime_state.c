@@ -88,8 +88,9 @@ int cmd_runtime_state_save(const struct runtime_state *s)
 	cmd_runtime_quote(f, s->bundle);
 	fputs(",\"rootfs\":", f);
 	cmd_runtime_quote(f, s->rootfs);
-	fprintf(f, ",\"created\":%lld,\"pid\":%ld,\"status\":\"%s\",\"exit\":%d}\n",
-		(long long)s->created_ns, s->pid, s->status, s->exit_status);
+	fprintf(f, ",\"created\":%lld,\"pid\":%ld,\"status\":\"%s\",\"exit\":%d,\"sandbox\":%s}\n",
+		(long long)s->created_ns, s->pid, s->status, s->exit_status,
+		s->sandbox ? "true" : "false");
 	rc = fflush(f) || fsync(fileno(f));
 	if (fclose(f) || rc || rename(tmp, path) < 0) {
 		unlink(tmp);
@@ -130,6 +131,8 @@ static int runtime_read(struct runtime_state *s)
 	     !json_int64(json_get(doc.root, "created"), &created) &&
 	     !json_int64(json_get(doc.root, "pid"), &pid) &&
 	     !json_int64(json_get(doc.root, "exit"), &exit_status);
+	s->sandbox =
+		json_get(doc.root, "sandbox") && json_get(doc.root, "sandbox")->kind == JSON_TRUE;
 	json_free(&doc);
 	s->created_ns = created;
 	s->pid = (long)pid;
@@ -146,7 +149,10 @@ static void runtime_refresh(struct runtime_state *s)
 
 	if (!strcmp(s->status, "stopped") || !strcmp(s->status, "creating"))
 		return;
-	if (monitor_state(s->dir, st, sizeof(st), &status, &qemu) == 0 && strcmp(st, "exited")) {
+	if (s->sandbox && oci_pod_pause_alive((pid_t)s->pid))
+		return; /* created or running, as the state file says */
+	if (!s->sandbox && monitor_state(s->dir, st, sizeof(st), &status, &qemu) == 0 &&
+	    strcmp(st, "exited")) {
 		strcpy(s->status, strcmp(st, "created") ? "running" : "created");
 		return;
 	}

@@ -84,8 +84,10 @@ struct oci_config {
 	char net_tap[16];     /* oci_net_join: the tap made in the namespace, "" if none */
 	char net_ip[32];      /* ... eth0's "ADDR/PREFIX" */
 	char net_gateway[16]; /* ... the default route's gateway, "" if none */
+	char net_mac[18];     /* ... eth0's MAC address, given to the guest's NIC */
 	struct oci_hook *hooks[OCI_HOOK_POINTS];
 	size_t nhooks[OCI_HOOK_POINTS];
+	bool sandbox; /* a Pod's sandbox (infra, pause) container: oci_pod.c */
 };
 
 /*
@@ -122,6 +124,10 @@ void oci_config_free(struct oci_config *c);
 
 /* oci_rlimit_name - "RLIMIT_NOFILE" for RLIMIT_NOFILE, NULL if unknown. */
 const char *oci_rlimit_name(int resource);
+#define OCI_ULIMIT_NAME 16 /* bytes of the longest, "sigpending", and more */
+/* oci_rlimit_ulimit - docker's --ulimit name of @resource ("nofile") into
+ * @out; "" if unknown. */
+void oci_rlimit_ulimit(int resource, char out[OCI_ULIMIT_NAME]);
 
 /* oci_bundle.c */
 
@@ -158,6 +164,22 @@ int oci_bundle_read(const char *bundle, struct oci_config *c, char *err, size_t 
 int oci_net_join(struct oci_config *c, const char *id, char *err, size_t errlen);
 /* oci_net_leave - remove the tap of the namespace at @netns, if any. */
 void oci_net_leave(const char *netns);
+
+/* oci_pod.c: a Pod's sandbox, which boots no VM (a pause process) */
+
+struct json_node;
+/* oci_pod_is_sandbox - whether config.json's @root (with process.args
+ * @args) is a Pod's sandbox: annotated so by CRI, or podman's or
+ * Kubernetes' pause program. */
+bool oci_pod_is_sandbox(const struct json_node *root, char *const *args);
+/* oci_pod_pause_spawn - fork the sandbox's pause process (in this
+ * process's namespaces, its own session, stdio on /dev/null; exits 0 on
+ * SIGINT or SIGTERM, ignores other signals but SIGKILL): its pid, or -1. */
+pid_t oci_pod_pause_spawn(void);
+/* oci_pod_pause_alive - whether @pid lives (a zombie has ended). */
+bool oci_pod_pause_alive(pid_t pid);
+/* oci_pod_pause_end - SIGKILL @pid and wait (up to 5 s) until it has ended. */
+void oci_pod_pause_end(pid_t pid);
 
 /* cmd_runtime.c: the command line and the log */
 
@@ -206,6 +228,7 @@ struct runtime_state {
 	long pid;	    /* the monitor's; 0 once stopped */
 	char status[16];    /* creating, created, running, stopped */
 	int exit_status;    /* once stopped: the program's; -1: unknown */
+	bool sandbox;	    /* a Pod's sandbox: pid is its pause process, no monitor */
 };
 
 /* cmd_runtime_state_dir - ROOT/@id into @dir, @id checked as runc checks

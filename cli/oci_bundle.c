@@ -189,6 +189,16 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 	if (!rc && c->net_tap[0])
 		rc = oci_arg(&x, "--net") ?: oci_arg(&x, "tap:%s", c->net_tap) ?: oci_arg(&x, "--ip")
 			?: oci_arg(&x, "%s", c->net_ip);
+	for (size_t i = 0; !rc && i < c->nrlimits; i++) {
+		char name[OCI_ULIMIT_NAME];
+
+		oci_rlimit_ulimit(c->rlimits[i].resource, name);
+		rc = oci_arg(&x, "--ulimit") ?: oci_arg(&x, "%s=%llu:%llu", name,
+							(unsigned long long)c->rlimits[i].soft,
+							(unsigned long long)c->rlimits[i].hard);
+	}
+	if (!rc && c->net_mac[0])
+		rc = oci_arg(&x, "--mac") ?: oci_arg(&x, "%s", c->net_mac);
 	if (!rc && c->net_gateway[0])
 		rc = oci_arg(&x, "--gateway") ?: oci_arg(&x, "%s", c->net_gateway);
 	if (!rc && c->host_network)

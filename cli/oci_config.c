@@ -163,6 +163,16 @@ const char *oci_rlimit_name(int resource)
 	return resource >= 0 && resource < OCI_MAX_RLIMITS ? oci_rlimit_names[resource] : NULL;
 }
 
+void oci_rlimit_ulimit(int resource, char out[OCI_ULIMIT_NAME])
+{
+	const char *n = oci_rlimit_name(resource);
+	size_t k = 0;
+
+	for (n = n ? n + strlen("RLIMIT_") : ""; *n && k < OCI_ULIMIT_NAME - 1; n++)
+		out[k++] = (char)(*n - 'A' + 'a');
+	out[k] = '\0';
+}
+
 static int oci_rlimits(struct oci_ctx *x, const struct json_node *arr)
 {
 	struct oci_config *c = x->c;
@@ -536,6 +546,8 @@ int oci_config_parse(const char *text, size_t len, const char *bundle, struct oc
 		rc = oci_root(&x, doc.root) ?: oci_process(&x, doc.root) ?: oci_mounts(&x, doc.root)
 			?: oci_linux(&x, doc.root) ?: oci_hooks(&x, doc.root)
 			?: oci_get_str(&x, doc.root, "", "hostname", &c->hostname);
+	if (!rc)
+		c->sandbox = oci_pod_is_sandbox(doc.root, c->args);
 	json_free(&doc);
 	return rc;
 }

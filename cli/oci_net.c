@@ -11,9 +11,9 @@
  * unchanged.  Everything made lives in the namespace and goes with it;
  * oci_net_leave() removes the tap before that.
  *
- * Not done: the guest keeps its own MAC (eth0's is not passed on: run has
- * no flag for it); neighbours learn the guest's from its ARP answers.
- * IPv6 addresses are not passed on.
+ * The guest's NIC takes eth0's MAC address (`monos run --mac`), so that
+ * the guest answers for the address the namespace's neighbours know, as
+ * under runc.  Not done: IPv6 addresses are not passed on.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -89,6 +89,24 @@ static void net_find_gateway(const char *ifname, char *gw)
 		}
 	if (f)
 		fclose(f);
+}
+
+/* @ifname's Ethernet address as "xx:xx:xx:xx:xx:xx" into @mac (18 bytes). */
+static int net_find_mac(struct oci_ctx *x, const char *ifname, char *mac)
+{
+	struct ifreq ifr = { 0 };
+	const unsigned char *a = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	if (s < 0 || ioctl(s, SIOCGIFHWADDR, &ifr) < 0) {
+		if (s >= 0)
+			close(s);
+		return net_fail(x, "read the MAC address of", ifname);
+	}
+	close(s);
+	snprintf(mac, 18, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
+	return 0;
 }
 
 /* Make persistent tap @name in this namespace and bring it up. */
@@ -167,9 +185,19 @@ int oci_net_join(struct oci_config *c, const char *id, char *err, size_t errlen)
 		return net_fail(&x, "join", c->netns);
 	}
 	close(fd);
+	if (c->sandbox)
+		return 0; /* the Pod's application container takes the interface */
+	if (if_nametoindex(OCI_NET_TAP))
+		return oci_config_fail(&x,
+				       "network namespace %s already has a monos container (its "
+				       "%s): a Pod holds one monos container, one VM cannot "
+				       "share its network interface with another yet",
+				       c->netns, OCI_NET_TAP);
 	if (net_find_if(ifname, addr, &prefix) < 0)
 		return 0; /* no interface with an address: no network, as in the namespace */
 	net_find_gateway(ifname, gw);
+	if (net_find_mac(&x, ifname, c->net_mac))
+		return -1;
 	snprintf(c->net_tap, sizeof(c->net_tap), "%s", OCI_NET_TAP);
 	if (net_make_tap(&x, c->net_tap) || net_mirror(&x, ifname, c->net_tap) ||
 	    net_mirror(&x, c->net_tap, ifname))

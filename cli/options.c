@@ -99,6 +99,12 @@ const char options_run_help[] =
 	"                         asks the network's DHCP server, and the program\n"
 	"                         starts once the lease is taken\n"
 	"      --gateway ADDR     the guest's IPv4 default route (default 10.0.2.2)\n"
+	"      --ulimit NAME=SOFT[:HARD]\n"
+	"                         a resource limit of the program (docker's names:\n"
+	"                         nofile, nproc, stack, core...; -1: unlimited)\n"
+	"      --mac XX:XX:XX:XX:XX:XX\n"
+	"                         the guest's network device's MAC address (default:\n"
+	"                         QEMU's)\n"
 	"  -f, --manifest FILE    take the program, its arguments and the settings from\n"
 	"                         the manifest FILE (monos.yaml: docs/manifest.md); the\n"
 	"                         flags given here override its keys, add to its lists\n"
@@ -168,6 +174,8 @@ enum opt_id {
 	OPT_PUBLISH,
 	OPT_IP,
 	OPT_GATEWAY,
+	OPT_MAC,
+	OPT_ULIMIT,
 	OPT_USER,
 	OPT_WORKDIR,
 	OPT_HOSTNAME,
@@ -204,6 +212,7 @@ static const struct opt_def opt_defs[] = {
 	{ "machine", 0, true, OPT_MACHINE },   { "net", 0, true, OPT_NET },
 	{ "publish", 'p', true, OPT_PUBLISH }, { "ip", 0, true, OPT_IP },
 	{ "gateway", 0, true, OPT_GATEWAY },   { "trace-syscalls", 0, false, OPT_TRACE },
+	{ "mac", 0, true, OPT_MAC },	       { "ulimit", 0, true, OPT_ULIMIT },
 	{ "verbose", 0, false, OPT_VERBOSE },  { "help", 'h', false, OPT_HELP },
 	{ "user", 'u', true, OPT_USER },       { "disk", 0, true, OPT_DISK },
 	{ "seed", 0, true, OPT_SEED },	       { "volume", 'v', true, OPT_VOLUME },
@@ -590,6 +599,79 @@ static int parse_ip(struct run_options *o, enum opt_id id, const char *v, char *
 	return 0;
 }
 
+/* --mac: six hexadecimal octets joined by ':', a unicast address (the
+ * low bit of the first octet clear: IEEE 802-2014 8.2.2), as QEMU takes it. */
+static int parse_mac(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	unsigned b[6];
+	int end = 0;
+
+	if (strlen(v) != sizeof(o->mac) - 1 ||
+	    sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &end) != 6 ||
+	    end != (int)strlen(v) || strspn(v, "0123456789abcdefABCDEF:") != strlen(v))
+		return fail(err, errlen, "--mac %s: not a MAC address (XX:XX:XX:XX:XX:XX)", v);
+	if (b[0] & 1)
+		return fail(err, errlen, "--mac %s: a multicast address", v);
+	snprintf(o->mac, sizeof(o->mac), "%s", v);
+	return 0;
+}
+
+/* docker's --ulimit names, indexed by Linux's RLIMIT_* numbers
+ * (include/uapi/asm-generic/resource.h). */
+static const char *const ulimit_names[] = { "cpu",	"fsize", "data",   "stack",
+					    "core",	"rss",	 "nproc",  "nofile",
+					    "memlock",	"as",	 "locks",  "sigpending",
+					    "msgqueue", "nice",	 "rtprio", "rttime" };
+
+/* One --ulimit value: decimal, or -1 / "unlimited" for RLIM_INFINITY. */
+static bool ulimit_value(const char *s, size_t n, unsigned long long *v)
+{
+	char buf[24], *end;
+
+	if (!n || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!strcmp(buf, "-1") || !strcmp(buf, "unlimited")) {
+		*v = ~0ull;
+		return true;
+	}
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	return buf[0] >= '0' && buf[0] <= '9' && !*end && !errno;
+}
+
+/* --ulimit NAME=SOFT[:HARD] (docker's form; HARD defaults to SOFT): a line
+ * "RESOURCE SOFT HARD" of the per-run rlimits entry (bootinfo.h). */
+static int parse_ulimit(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+	const char *eq = strchr(v, '='), *colon = eq ? strchr(eq, ':') : NULL;
+	unsigned long long soft, hard;
+	size_t res = 0, old = o->rlimits ? strlen(o->rlimits) : 0;
+	char *grown;
+
+	while (eq && res < sizeof(ulimit_names) / sizeof(ulimit_names[0]) &&
+	       (strlen(ulimit_names[res]) != (size_t)(eq - v) ||
+		strncmp(v, ulimit_names[res], (size_t)(eq - v))))
+		res++;
+	if (!eq || res == sizeof(ulimit_names) / sizeof(ulimit_names[0]))
+		return fail(err, errlen,
+			    "--ulimit %s: use NAME=SOFT[:HARD] with NAME nofile, "
+			    "nproc, stack, core, ...",
+			    v);
+	if (!ulimit_value(eq + 1, colon ? (size_t)(colon - eq - 1) : strlen(eq + 1), &soft) ||
+	    !ulimit_value(colon ? colon + 1 : eq + 1, strlen(colon ? colon + 1 : eq + 1), &hard))
+		return fail(err, errlen, "--ulimit %s: not a number", v);
+	if (soft > hard)
+		return fail(err, errlen, "--ulimit %s: the soft limit is above the hard one", v);
+	if (!(grown = realloc(o->rlimits, old + 64)))
+		return fail(err, errlen, "out of memory");
+	o->rlimits = grown;
+	snprintf(grown + old, 64, "%zu %llu %llu\n", res, soft, hard);
+	return 0;
+}
+
 /* After every flag: the network flags must agree with each other. */
 static int check_net(struct run_options *o, char *err, size_t errlen)
 {
@@ -603,9 +685,11 @@ static int check_net(struct run_options *o, char *err, size_t errlen)
 							      : "");
 		o->net = OPTIONS_NET_USER;
 	}
-	if ((o->ip || o->gateway) && o->net == OPTIONS_NET_NONE)
+	if ((o->ip || o->gateway || o->mac[0]) && o->net == OPTIONS_NET_NONE)
 		return fail(err, errlen, "--%s needs a network: --net user or --net tap:NAME",
-			    o->ip ? "ip" : "gateway");
+			    o->ip	 ? "ip"
+			    : o->gateway ? "gateway"
+					 : "mac");
 	if (o->gateway && o->ip && strcmp(o->ip, "dhcp") == 0)
 		return fail(err, errlen, "--gateway %s: --ip dhcp takes the gateway from the lease",
 			    o->gateway);
@@ -744,6 +828,10 @@ static int apply(struct run_options *o, enum opt_id id, const char *v, char *err
 		return parse_publish(o, v, err, errlen);
 	case OPT_NET:
 		return parse_net(o, v, err, errlen);
+	case OPT_MAC:
+		return parse_mac(o, v, err, errlen);
+	case OPT_ULIMIT:
+		return parse_ulimit(o, v, err, errlen);
 	case OPT_MACHINE:
 		if (strcmp(v, "microvm") == 0)
 			o->machine = OPTIONS_MACHINE_MICROVM;
@@ -938,6 +1026,7 @@ void options_free(struct run_options *o)
 	free(o->tap);
 	free(o->ip);
 	free(o->gateway);
+	free(o->rlimits);
 	free(o->user);
 	free(o->user_ids);
 	free(o->user_home);

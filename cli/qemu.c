@@ -163,7 +163,7 @@ int qemu_pick_accel(enum options_accel pref, const char *root, bool *kvm, char *
 int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char *buf,
 		    size_t buflen)
 {
-	char mem[32], *append, *netdev;
+	char mem[32], *append, *netdev, *nic = NULL;
 	size_t n = 0, used;
 	bool q35 = cfg->machine == OPTIONS_MACHINE_Q35;
 	const char *fixed[] = {
@@ -207,6 +207,12 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 			1;
 		if (used > buflen)
 			return -E2BIG;
+		nic = buf + used; /* virtio-net-...,netdev=net0[,mac=...] */
+		used += snprintf(nic, buflen - used, "%s%s%s", q35 ? QEMU_NET_PCI : QEMU_NET_MMIO,
+				 cfg->mac ? ",mac=" : "", cfg->mac ? cfg->mac : "") +
+			1;
+		if (used > buflen)
+			return -E2BIG;
 	}
 	if (max < sizeof(fixed) / sizeof(fixed[0]) + 30 + 4 * (cfg->ndisks + cfg->nshares))
 		return -E2BIG;
@@ -237,7 +243,7 @@ int qemu_build_argv(const struct qemu_config *cfg, char **argv, size_t max, char
 		argv[n++] = "-netdev";
 		argv[n++] = netdev;
 		argv[n++] = "-device";
-		argv[n++] = q35 ? QEMU_NET_PCI : QEMU_NET_MMIO;
+		argv[n++] = nic;
 	}
 	for (size_t i = 0; i < cfg->ndisks; i++) {
 		argv[n++] = "-drive";

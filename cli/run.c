@@ -325,6 +325,7 @@ static int find_machine(struct run_job *j)
 				       .tap = o->tap,
 				       .ip = o->ip,
 				       .gateway = o->gateway,
+				       .mac = o->mac[0] ? o->mac : NULL,
 				       .verbose = o->verbose,
 				       .disks = o->disks,
 				       .ndisks = o->ndisks,

@@ -201,6 +201,7 @@ void rundata_gather(struct rundata *ri, const struct run_options *o, const char 
 	ri->user = o->user_ids;
 	ri->volumes = o->volumes;
 	ri->hostname = o->hostname;
+	ri->rlimits = o->rlimits;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ri->sec = ts.tv_sec;
 	ri->nsec = ts.tv_nsec;
@@ -324,6 +325,9 @@ int rundata_write(struct image_writer *w, const struct rundata *ri)
 				    RUNDATA_MODE);
 	if (!rc && ri->hostname)
 		rc = image_add_data(w, "/" MONOS_RUN_HOSTNAME, ri->hostname, strlen(ri->hostname),
+				    RUNDATA_MODE);
+	if (!rc && ri->rlimits)
+		rc = image_add_data(w, "/" MONOS_RUN_RLIMITS, ri->rlimits, strlen(ri->rlimits),
 				    RUNDATA_MODE);
 	if (!rc)
 		rc = image_add_parents(w, ri->cwd);

@@ -14,6 +14,7 @@ need=(gcc make binutils libc6-dev linux-libc-dev musl-tools qemu-system-x86 cpio
 	prometheus # tests/cli/api_prometheus.sh: Debian's Prometheus scrapes the agent's /metrics
 	etcd-server etcd-client # tests/cli/etcd.sh: instances register in Debian's etcd 3.4 (etcdctl checks)
 	podman runc uidmap containernetworking-plugins netavark aardvark-dns catatonit # the OCI runtime's tests (tests/cli/oci_*.sh): podman with runc to compare against
+	containerd # tests/cli/oci_containerd.sh: ctr run and the runc shim v2 with monos-runtime as its runc binary
 	e2fsprogs) # mkfs.ext4, debugfs and e2fsck make and check the ext4 tests' images (tests/unit/test_ext4_*.c)
 # `scripts/deps.sh bench` (make bench): the benchmarks' own packages too:
 # the HTTP load generator and client, the charts, and the Linux guest's /init

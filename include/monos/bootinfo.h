@@ -42,6 +42,11 @@
  *             agent alone, as MONOS_API_TOKEN in its environment
  *    hostname optional: the host name (uname's nodename), 1 to 64 bytes, no
  *             NUL (default "monos")
+ *    rlimits  optional: resource limits of the first process, set before
+ *             its exec (as runc's setrlimit before execve): one line per
+ *             limit, "RESOURCE SOFT HARD" in decimal, RESOURCE Linux's
+ *             RLIMIT_* number, 18446744073709551615 for RLIM_INFINITY;
+ *             a later line for the same resource wins
  *
  *    A missing or malformed entry is a boot error reported in the kernel log,
  *    except winsize, which is optional.  Later entries with the same name
@@ -98,6 +103,7 @@
 #define MONOS_RUN_AGENT	  MONOS_RUN_DIR "/agent"
 #define MONOS_RUN_TOKEN	  MONOS_RUN_DIR "/api-token"
 #define MONOS_RUN_HOSTNAME MONOS_RUN_DIR "/hostname"
+#define MONOS_RUN_RLIMITS  MONOS_RUN_DIR "/rlimits"
 
 /* The format version the "volumes" entry starts with (its first line). */
 #define MONOS_RUN_VOLUMES_VERSION "1"

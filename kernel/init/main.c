@@ -184,6 +184,32 @@ static void init_hostname(void)
 	uts_nodename[len] = 0;
 }
 
+/* `monos run --ulimit` (an OCI config's process.rlimits): the per-run
+ * "rlimits" entry, set on the first process before its exec.  A malformed
+ * line stops the start (runc fails the container on a limit it cannot
+ * set): -EINVAL, logged. */
+static long init_rlimits(void)
+{
+	size_t len, start = 0;
+	const char *text = runfile_str("rlimits", &len);
+
+	for (size_t i = 0; text && i < len; i++) {
+		unsigned res;
+		uint64_t soft, hard;
+
+		if (text[i] != '\n')
+			continue;
+		if (parse_rlimit(text + start, i - start, &res, &soft, &hard) ||
+		    misc_rlimit_boot(res, soft, hard)) {
+			klog("monos: the per-run %s entry has a bad line: %.*s\n",
+			     MONOS_RUN_RLIMITS, (int)(i - start), text + start);
+			return -EINVAL;
+		}
+		start = i + 1;
+	}
+	return 0;
+}
+
 /* Start the program named by the per-run data; returns only on failure. */
 static long start_program(void)
 {
@@ -295,7 +321,7 @@ void init_main(uint32_t start_info_phys)
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	process_init();
 	console_start_input();
-	err = init_volumes();
+	err = init_volumes() ?: init_rlimits();
 	if (!err) {
 		init_agent_start(cmdline); /* beside the program, when asked for */
 		err = start_program();

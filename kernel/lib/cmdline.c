@@ -236,3 +236,23 @@ int parse_user_ids(const char *s, size_t len, uint32_t ids[2], uint32_t *groups,
 		p = q + 1;
 	}
 }
+
+int parse_rlimit(const char *s, size_t len, unsigned *res, uint64_t *soft, uint64_t *hard)
+{
+	uint64_t v[3];
+	size_t start = 0, k = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != ' ')
+			continue;
+		if (k == 3 || parse_u64(s + start, i - start, &v[k++]))
+			return -EINVAL;
+		start = i + 1;
+	}
+	if (k != 3 || v[0] > INT32_MAX || v[1] > v[2])
+		return -EINVAL;
+	*res = (unsigned)v[0];
+	*soft = v[1];
+	*hard = v[2];
+	return 0;
+}

@@ -172,6 +172,16 @@ long sys_prlimit64(int pid, unsigned res, uint64_t new, uint64_t old)
 	return 0;
 }
 
+long misc_rlimit_boot(unsigned res, uint64_t soft, uint64_t hard)
+{
+	if (res >= RLIMIT_NLIMITS || soft > hard || (res == RLIMIT_NOFILE && hard > FD_NR_OPEN))
+		return -EINVAL;
+	process_current()->rlimits[res] = (struct rlimit_k){ soft, hard };
+	if (res == RLIMIT_NOFILE)
+		fd_set_limit(soft);
+	return 0;
+}
+
 uint64_t misc_rlimit_cur(int res)
 {
 	return process_current()->rlimits[res].cur;

@@ -208,6 +208,10 @@ long sys_setrlimit(long res, uint64_t rl);
 /* The soft limit of resource `res` (RLIMIT_*, in range): RLIM_INFINITY or a
  * value.  Any context. */
 uint64_t misc_rlimit_cur(int res);
+/* misc_rlimit_boot - set the first process's limit @res (the per-run
+ * rlimits entry, before its exec): 0, or -EINVAL for an unknown resource
+ * or a value Linux's setrlimit would refuse. */
+long misc_rlimit_boot(unsigned res, uint64_t soft, uint64_t hard);
 long sys_sysinfo(uint64_t info);
 long sys_arch_prctl(long code, uint64_t addr);
 long sys_set_tid_address(uint64_t tidptr);

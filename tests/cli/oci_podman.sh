@@ -33,7 +33,7 @@ mkdir -p "$scratch/img/bin" "$scratch/img/tmp" "$scratch/img/etc"
 cp /bin/busybox "$scratch/img/bin/busybox"
 mkdir -p "$scratch/img/www"
 echo "hello from a monos container" >"$scratch/img/www/index.html"
-for c in sh echo id pwd hostname cat sleep env true tty httpd; do ln -s busybox "$scratch/img/bin/$c"; done
+for c in sh echo id pwd hostname cat sleep env true tty httpd ip grep; do ln -s busybox "$scratch/img/bin/$c"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$scratch/img/etc/passwd"
 echo 'root:x:0:' >"$scratch/img/etc/group"
 tar -C "$scratch/img" -cf "$scratch/img.tar" .
@@ -66,6 +66,10 @@ same "-w" -w /tmp "$image" pwd
 same "-u 1000:1000" -u 1000:1000 "$image" id
 same "--hostname" --hostname box1 "$image" hostname
 same "a missing program" "$image" /bin/nonexistent
+# process.rlimits are set in the guest before the program starts, as runc
+# sets them (podman passes --ulimit as config.json's rlimits).
+same "--ulimit (rlimits)" --ulimit nofile=500:1000 --ulimit nproc=300:600 --ulimit core=0:-1 \
+	"$image" sh -c 'ulimit -n; ulimit -Hn; ulimit -u; ulimit -Hu; ulimit -c; ulimit -Hc'
 same "-t (a terminal)" -t "$image" sh -c 'tty; [ -t 1 ] && echo a terminal; exit 4' </dev/null
 
 # A writable root (root.readonly false, podman's default): what the
@@ -133,6 +137,19 @@ check "-p: run -d httpd: status 0" status_is 0
 for _ in $(seq 150); do curl -sf -m 2 "http://127.0.0.1:$port/" >"$scratch/page" && break; sleep 0.2; done
 check "-p $port:80: curl gets the container's page" grep -qx "hello from a monos container" "$scratch/page"
 podman rm -f monos-oci-web >/dev/null 2>&1
+
+# The guest's eth0 has the MAC address of the namespace's eth0 (the one
+# podman gave the container and shows in inspect), as under runc.
+for rt in /usr/sbin/runc "$RT"; do
+	podman run -d "${ulimits[@]}" --runtime "$rt" --name monos-oci-mac "$image" \
+		sh -c 'ip link show eth0 | grep -o "link/ether [0-9a-f:]*"; sleep 60' >/dev/null 2>&1
+	for _ in $(seq 150); do podman logs monos-oci-mac 2>/dev/null | grep -q link/ether && break; sleep 0.2; done
+	mac=$(podman inspect --format '{{.NetworkSettings.MacAddress}}' monos-oci-mac 2>/dev/null)
+	run podman logs monos-oci-mac
+	check "eth0's MAC is the one podman shows ($mac) under $(basename "$rt")" \
+		eval '[ -n "$mac" ] && grep -qx "link/ether $mac" "$scratch/out"'
+	podman rm -f -t 0 monos-oci-mac >/dev/null 2>&1
+done
 
 # Detached: ps shows it, logs has its output, stop ends it with SIGTERM.
 run podman run -d "${ulimits[@]}" --runtime "$RT" --name monos-oci-test "$image" \

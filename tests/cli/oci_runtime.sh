@@ -63,6 +63,17 @@ check "... and leaves no state" eval '[ ! -e "$root/bad1" ]'
 echo '{"ociVersion": "1.0.2",' >"$bundle/config.json"
 run "$RT" --root "$root" create --bundle "$bundle" bad2
 check "create refuses malformed JSON with its place" err_matches 'config.json: line 2, column 1: unexpected end of input'
+# A missing rootfs or program: runc's words, on stderr and in --log, nothing left.
+config '["/bin/busybox", "true"]'
+sed -i 's|"path": "rootfs"|"path": "norootfs"|' "$bundle/config.json"
+run "$RT" --root "$root" --log "$scratch/bad.log" create --bundle "$bundle" bad3
+check "create refuses a missing rootfs" err_matches 'rootfs \("[^"]*/norootfs"\) does not exist'
+check "... in the log too" grep -q 'level=error msg="monos-runtime create failed: rootfs' "$scratch/bad.log"
+check "... and leaves no state" eval '[ ! -e "$root/bad3" ]'
+config '["/bin/nonexistent"]'
+run "$RT" --root "$root" --log "$scratch/bad.log" create --bundle "$bundle" bad4
+check "create refuses a missing program" err_matches 'exec: "/bin/nonexistent": stat /bin/nonexistent: no such file or directory'
+check "... and leaves no state" eval '[ ! -e "$root/bad4" ]'
 
 # The lifecycle.
 config '["/bin/busybox", "echo", "hello from the container"]'

@@ -15,6 +15,7 @@
 #include "../../cli/agent.c"
 #include "../../cli/msg.c"
 #include "../../cli/oci_config.c"
+#include "../../cli/oci_pod.c"
 #include "../../cli/options.c"
 #include "../../cli/state.c"
 #include "../../cli/volume.c"

@@ -14,6 +14,7 @@
 #include "../../cli/msg.c"
 #include "../../cli/oci_bundle.c"
 #include "../../cli/oci_config.c"
+#include "../../cli/oci_pod.c"
 #include "../../cli/options.c"
 #include "../../cli/state.c"
 #include "../../cli/volume.c"
@@ -344,8 +345,41 @@ TEST(oci_bundle_program_and_args)
 	CHECK_EQ(system(cmd), 0);
 }
 
+/* A Pod's sandbox: by CRI's annotations, else by podman's or Kubernetes'
+ * pause program; an application container is none. */
+TEST(oci_pod_sandbox)
+{
+	static const struct {
+		const char *args, *annotations;
+		bool sandbox;
+	} cases[] = {
+		{ "\"/catatonit\", \"-P\"", "", true },
+		{ "\"/pause\"", "", true },
+		{ "\"/catatonit\", \"--\", \"sh\"", "", false },
+		{ "\"/pause\", \"x\"", "", false },
+		{ "\"sh\"", "\"io.kubernetes.cri.container-type\": \"sandbox\"", true },
+		{ "\"sh\"", "\"io.kubernetes.cri-o.ContainerType\": \"sandbox\"", true },
+		{ "\"/pause\"", "\"io.kubernetes.cri.container-type\": \"container\"", false },
+		{ "\"sh\"", "\"io.kubernetes.cri-o.ContainerType\": \"container\"", false },
+	};
+	char text[1024], err[256];
+	struct oci_config c;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
+			 " \"process\": {\"args\": [%s], \"cwd\": \"/\"},"
+			 " \"annotations\": {%s}}",
+			 cases[i].args, cases[i].annotations);
+		CHECK_EQ(oci_config_parse(text, strlen(text), "/b", &c, err, sizeof(err)), 0);
+		CHECK(c.sandbox == cases[i].sandbox);
+		oci_config_free(&c);
+	}
+}
+
 int main(void)
 {
+	RUN(oci_pod_sandbox);
 	RUN(oci_runc_spec);
 	RUN(oci_podman_default);
 	RUN(oci_podman_options);

@@ -16,6 +16,7 @@
 #include "../../cli/msg.c"
 #include "../../cli/oci_bundle.c"
 #include "../../cli/oci_config.c"
+#include "../../cli/oci_pod.c"
 #include "../../cli/options.c"
 #include "../../cli/state.c"
 #include "../../cli/volume.c"

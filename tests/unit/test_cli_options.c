@@ -252,6 +252,38 @@ TEST(options_network_forms)
 	CHECK_EQ(PARSE(&o, err, "--net", "user", "--gateway", "10.0.2.256", "p"), -EINVAL);
 	CHECK_STR(err, "--gateway 10.0.2.256: not an IPv4 address");
 	options_free(&o);
+	/* --ulimit: docker's names and forms, as per-run rlimits lines. */
+	CHECK_EQ(PARSE(&o, err, "--ulimit", "nofile=500:1000", "--ulimit", "stack=-1", "--ulimit",
+		       "core=0:unlimited", "p"),
+		 0);
+	CHECK_STR(o.rlimits, "7 500 1000\n3 18446744073709551615 18446744073709551615\n"
+			     "4 0 18446744073709551615\n");
+	options_free(&o);
+	const char *bad_ulimits[] = { "nofile",	  "files=1",	"nofile=",  "nofile=1:",
+				      "nofile=x", "nofile=2:1", "nofile=-2" };
+	for (size_t i = 0; i < sizeof(bad_ulimits) / sizeof(bad_ulimits[0]); i++) {
+		CHECK_EQ(PARSE(&o, err, "--ulimit", (char *)bad_ulimits[i], "p"), -EINVAL);
+		CHECK(strncmp(err, "--ulimit ", 9) == 0);
+		options_free(&o);
+	}
+	/* --mac: six octets, unicast, with a network. */
+	CHECK_EQ(PARSE(&o, err, "--net", "user", "--mac", "0a:58:0A:00:00:05", "p"), 0);
+	CHECK_STR(o.mac, "0a:58:0A:00:00:05");
+	options_free(&o);
+	const char *bad_macs[] = { "0a:58:0a:00:00",	"0a:58:0a:00:00:5",  "0a:58:0a:00:00:055",
+				   "0a-58-0a-00-00-05", "0a:58:0a:00:00:+5", "" };
+	for (size_t i = 0; i < sizeof(bad_macs) / sizeof(bad_macs[0]); i++) {
+		CHECK_EQ(PARSE(&o, err, "--net", "user", "--mac", (char *)bad_macs[i], "p"),
+			 -EINVAL);
+		CHECK(strstr(err, "not a MAC address") != NULL);
+		options_free(&o);
+	}
+	CHECK_EQ(PARSE(&o, err, "--net", "user", "--mac", "01:00:5e:00:00:01", "p"), -EINVAL);
+	CHECK_STR(err, "--mac 01:00:5e:00:00:01: a multicast address");
+	options_free(&o);
+	CHECK_EQ(PARSE(&o, err, "--mac", "0a:58:0a:00:00:05", "p"), -EINVAL);
+	CHECK_STR(err, "--mac needs a network: --net user or --net tap:NAME");
+	options_free(&o);
 	/* Flags that contradict each other. */
 	CHECK_EQ(PARSE(&o, err, "--ip", "10.0.0.2/8", "p"), -EINVAL);
 	CHECK_STR(err, "--ip needs a network: --net user or --net tap:NAME");

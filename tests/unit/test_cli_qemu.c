@@ -132,13 +132,14 @@ TEST(qemu_networks_and_machines)
 	CHECK(find_arg(argv, "virtio-mmio.force-legacy=false") > 0);
 	/* q35: PCI, modern-only virtio; tap; --ip and --gateway as kernel options. */
 	cfg.machine = OPTIONS_MACHINE_Q35, cfg.net = OPTIONS_NET_TAP, cfg.tap = "tap7";
-	cfg.ip = "192.168.7.2/24", cfg.gateway = "192.168.7.1";
+	cfg.ip = "192.168.7.2/24", cfg.gateway = "192.168.7.1", cfg.mac = "0a:58:0a:00:00:05";
 	CHECK(qemu_build_argv(&cfg, argv, 64, buf, sizeof(buf)) > 0);
 	CHECK((i = find_arg(argv, "-M")) > 0 && strcmp(argv[i + 1], "q35") == 0);
 	CHECK(find_arg(argv, "virtio-mmio.force-legacy=false") < 0);
 	CHECK((i = find_arg(argv, "-netdev")) > 0 &&
 	      strcmp(argv[i + 1], "tap,id=net0,script=no,downscript=no,ifname=tap7") == 0);
-	CHECK(find_arg(argv, "virtio-net-pci,netdev=net0,disable-legacy=on") > 0);
+	CHECK(find_arg(argv, "virtio-net-pci,netdev=net0,disable-legacy=on,mac=0a:58:0a:00:00:05") >
+	      0);
 	CHECK((i = find_arg(argv, "-append")) > 0 &&
 	      strcmp(argv[i + 1],
 		     "monos.channel=1 monos.ip=192.168.7.2/24 monos.gateway=192.168.7.1") == 0);

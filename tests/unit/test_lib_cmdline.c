@@ -184,8 +184,24 @@ TEST(parse_user_ids_forms)
 	CHECK(ids[0] == 7 && ids[1] == 8);
 }
 
+TEST(parse_rlimit_lines)
+{
+	const char *bad[] = { "",	"7",	 "7 1",	  "7 1 2 3",	    "7  1 2",
+			      "7 1 2 ", "x 1 2", "7 3 2", "2147483648 1 2", "7 -1 2" };
+	uint64_t soft, hard;
+	unsigned res;
+
+	CHECK_EQ(parse_rlimit("7 500 1000", 10, &res, &soft, &hard), 0);
+	CHECK(res == 7 && soft == 500 && hard == 1000);
+	CHECK_EQ(parse_rlimit("4 0 18446744073709551615", 24, &res, &soft, &hard), 0);
+	CHECK(res == 4 && soft == 0 && hard == UINT64_MAX);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_EQ(parse_rlimit(bad[i], strlen(bad[i]), &res, &soft, &hard), -EINVAL);
+}
+
 int main(void)
 {
+	RUN(parse_rlimit_lines);
 	RUN(parse_user_ids_forms);
 	RUN(cmdline_find_values);
 	RUN(cmdline_last_occurrence_wins);

@@ -58,4 +58,13 @@ int parse_size(const char *s, size_t len, uint64_t *out);
 int parse_user_ids(const char *s, size_t len, uint32_t ids[2], uint32_t *groups, unsigned max,
 		   unsigned *n);
 
+/*
+ * parse_rlimit - parse one line of the per-run rlimits entry
+ * (include/monos/bootinfo.h), "RESOURCE SOFT HARD" (@len bytes at @s, no
+ * newline): three parse_u64() numbers separated by one space each, into
+ * *@res, *@soft and *@hard.  Returns 0, or -EINVAL if malformed, RESOURCE
+ * is not below 2^31 or SOFT is above HARD.
+ */
+int parse_rlimit(const char *s, size_t len, unsigned *res, uint64_t *soft, uint64_t *hard);
+
 #endif
