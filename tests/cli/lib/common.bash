@@ -75,18 +75,6 @@ for i in range(int(sys.argv[1])):
 print("%016x" % h)' "$1"
 }
 
-# until_ok SECONDS CMD...: retry CMD every 0.1 s until it succeeds, for
-# SECONDS at most; its status.
-until_ok() {
-	local n=$(($1 * 10))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
-
 # Exit with the script's verdict.
 finish() {
 	echo "$fails failed checks"
