@@ -378,6 +378,10 @@ void ext4_unmount(struct ext4_fs *fs)
 	ext4_free_buf(fs, &fs->data, fs->block_size);
 	ext4_free_buf(fs, &fs->wbuf, fs->block_size);
 	ext4_free_buf(fs, &fs->xbuf, fs->block_size);
+	ext4_free_buf(fs, &fs->dx, (size_t)EXT4_DX_BUFS * fs->block_size);
+	if (fs->dxmap)
+		fs->dev->free(fs->dev->ctx, fs->dxmap, ext4_dxmap_size(fs));
+	fs->dxmap = NULL;
 }
 
 int ext4_sync(struct ext4_fs *fs)
@@ -411,8 +415,10 @@ int ext4_mount(struct ext4_fs *fs, const struct ext4_dev *dev, unsigned flags)
 	fs->data = dev->alloc(dev->ctx, fs->block_size);
 	fs->wbuf = dev->alloc(dev->ctx, fs->block_size);
 	fs->xbuf = dev->alloc(dev->ctx, fs->block_size);
+	fs->dx = dev->alloc(dev->ctx, (size_t)EXT4_DX_BUFS * fs->block_size);
+	fs->dxmap = dev->alloc(dev->ctx, ext4_dxmap_size(fs));
 	err = -ENOMEM;
-	if (!fs->meta || !fs->data || !fs->wbuf || !fs->xbuf)
+	if (!fs->meta || !fs->data || !fs->wbuf || !fs->xbuf || !fs->dx || !fs->dxmap)
 		goto out_unmount;
 	err = ext4_read_gdt(fs);
 	if (err)
