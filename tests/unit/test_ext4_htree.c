@@ -35,8 +35,8 @@ static void done(const char *dir)
 	CHECK_EQ(ext4_sync(&fs), 0);
 	ext4_unmount(&fs);
 	host_dev_close(&h);
-	CHECK(sh("e2fsck -fn %s >%s/fsck.log 2>&1 || { head -30 %s/fsck.log; false; }", img,
-		 tmpdir, tmpdir) == 0);
+	CHECK(sh("e2fsck -fn %s >%s/fsck.log 2>&1 || { head -30 %s/fsck.log; false; }", img, tmpdir,
+		 tmpdir) == 0);
 	if (dir)
 		CHECK(sh("debugfs -R 'htree %s' %s >%s 2>&1 && grep -q 'Root node dump' %s && "
 			 "! grep -aiwq 'corrupt\\|bad\\|error' %s",
@@ -59,8 +59,14 @@ static void seed_of(const char *uuid, uint32_t seed[4])
 
 /* Names to hash: short, long (past one 32-byte and 16-byte round), 255 bytes, high bytes. */
 static const char *hash_names[] = {
-	"a", "hello", "entry-12345", "0123456789abcdefX", "0123456789abcdef0123456789abcdefXY",
-	"h\xe9llo", "\xff\xfe\x80", NULL,
+	"a",
+	"hello",
+	"entry-12345",
+	"0123456789abcdefX",
+	"0123456789abcdef0123456789abcdefXY",
+	"h\xe9llo",
+	"\xff\xfe\x80",
+	NULL,
 };
 
 TEST(ext4_hashes_match_debugfs)
@@ -84,7 +90,8 @@ TEST(ext4_hashes_match_debugfs)
 				int got;
 
 				seed_of(seeds[s], seed);
-				snprintf(cmd, sizeof(cmd), "debugfs -R 'dx_hash -h %s -s %s %s' %s 2>/dev/null",
+				snprintf(cmd, sizeof(cmd),
+					 "debugfs -R 'dx_hash -h %s -s %s %s' %s 2>/dev/null",
 					 alg[v], seeds[s], name, img);
 				p = popen(cmd, "r");
 				got = p ? fscanf(p, "Hash of %*s is 0x%x (minor 0x%x)", &want_major,
@@ -93,7 +100,8 @@ TEST(ext4_hashes_match_debugfs)
 				if (p)
 					pclose(p);
 				CHECK_EQ(got, 2);
-				CHECK_EQ(ext4_dx_hash(seed, v, name, strlen(name), &major, &minor), 0);
+				CHECK_EQ(ext4_dx_hash(seed, v, name, strlen(name), &major, &minor),
+					 0);
 				CHECK_EQ(major, want_major);
 				CHECK_EQ(minor, want_minor);
 			}

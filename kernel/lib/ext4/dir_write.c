@@ -152,8 +152,7 @@ static int ext4_dir_find(struct ext4_fs *fs, const struct ext4_inode *dir, const
 }
 
 /* Put the entry in the block in fs->data if it has room: 1 if put, 0 if no room, -errno. */
-int ext4_dir_leaf_add(struct ext4_fs *fs, const char *name, size_t len, uint32_t ino,
-			  uint8_t ft)
+int ext4_dir_leaf_add(struct ext4_fs *fs, const char *name, size_t len, uint32_t ino, uint8_t ft)
 {
 	uint32_t need = ext4_rec_len_min((uint32_t)len), off, rec_len;
 

@@ -30,15 +30,15 @@
 #include "ext4_disk.h"
 
 /* s_flags (Linux EXT2_FLAGS_UNSIGNED_HASH): names hash as unsigned chars. */
-#define EXT4_FLAGS_UNSIGNED_HASH 0x0002
+#define EXT4_FLAGS_UNSIGNED_HASH      0x0002
 #define EXT4_FEATURE_COMPAT_DIR_INDEX 0x0020
-#define EXT4_DX_ROOT_INFO	 24 /* offset of struct dx_root_info in the root */
-#define EXT4_DX_INFO_LEN	 8  /* its info_length */
-#define EXT4_DX_NODE_COFF	 8  /* offset of a node's dx_countlimit (after the fake entry) */
-#define EXT4_DX_BLOCK_MASK	 0x0fffffff /* dx_get_block */
-#define EXT4_DX_MAX_LEVELS	 1	    /* indirect_levels without largedir */
-#define EXT4_DX_TAIL		 8	    /* struct dx_tail: reserved, checksum */
-#define EXT4_DX_COOKIE_EOF	 0x7fffffffffffffffull /* EXT4_HTREE_EOF_64BIT */
+#define EXT4_DX_ROOT_INFO	      24 /* offset of struct dx_root_info in the root */
+#define EXT4_DX_INFO_LEN	      8	 /* its info_length */
+#define EXT4_DX_NODE_COFF	      8 /* offset of a node's dx_countlimit (after the fake entry) */
+#define EXT4_DX_BLOCK_MASK	      0x0fffffff	    /* dx_get_block */
+#define EXT4_DX_MAX_LEVELS	      1			    /* indirect_levels without largedir */
+#define EXT4_DX_TAIL		      8			    /* struct dx_tail: reserved, checksum */
+#define EXT4_DX_COOKIE_EOF	      0x7fffffffffffffffull /* EXT4_HTREE_EOF_64BIT */
 
 struct ext4_dx_root_info {
 	uint32_t reserved_zero;
@@ -68,9 +68,9 @@ static void ext4_tea_transform(uint32_t buf[4], const uint32_t in[4])
 	buf[1] += b1;
 }
 
-#define MD4_F(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
-#define MD4_G(x, y, z) (((x) & (y)) + (((x) ^ (y)) & (z)))
-#define MD4_H(x, y, z) ((x) ^ (y) ^ (z))
+#define MD4_F(x, y, z)		       ((z) ^ ((x) & ((y) ^ (z))))
+#define MD4_G(x, y, z)		       (((x) & (y)) + (((x) ^ (y)) & (z)))
+#define MD4_H(x, y, z)		       ((x) ^ (y) ^ (z))
 #define MD4_ROUND(f, a, b, c, d, x, s) (a += f(b, c, d) + (x), a = ext4_rol32(a, s))
 #define MD4_K2			       013240474631u
 #define MD4_K3			       015666365641u
@@ -296,15 +296,15 @@ static int ext4_dx_write(struct ext4_fs *fs, const struct ext4_inode *dir, uint8
 }
 
 /* Check the count and limit at @coff of node @buf (and its checksum): 0 or -EUCLEAN. */
-static int ext4_dx_check(const struct ext4_fs *fs, const struct ext4_inode *dir,
-			 const uint8_t *buf, uint32_t coff)
+static int ext4_dx_check(const struct ext4_fs *fs, const struct ext4_inode *dir, const uint8_t *buf,
+			 uint32_t coff)
 {
 	uint32_t limit = ext4_get16(buf + coff), count = ext4_get16(buf + coff + 2);
 
 	if (limit != ext4_dx_limit(fs, coff) || count == 0 || count > limit)
 		return -EUCLEAN;
-	if (fs->csum && ext4_get32(buf + coff + 8 * limit + 4) !=
-				ext4_dx_csum(fs, dir, buf, coff, count))
+	if (fs->csum &&
+	    ext4_get32(buf + coff + 8 * limit + 4) != ext4_dx_csum(fs, dir, buf, coff, count))
 		return -EUCLEAN;
 	return 0;
 }
@@ -504,11 +504,11 @@ static uint64_t ext4_dx_cookie(uint32_t major, uint32_t minor)
 /*
  * The entry of leaf @lblk (read into fs->data) with the smallest cookie at
  * or after @pos, if smaller than *@best: then *@best and @out are set.
- * "." and ".." (a single-block directory's) are skipped: the VFS lists them.
+ * "." and ".." (a single-block directory's) are skipped: ext4_dx_dots
+ * lists them first.
  */
 static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk,
-			    unsigned version, uint64_t pos, uint64_t *best,
-			    struct ext4_dirent *out)
+			    unsigned version, uint64_t pos, uint64_t *best, struct ext4_dirent *out)
 {
 	uint32_t off, rec_len, hole, major, minor;
 	bool dx;
@@ -524,8 +524,8 @@ static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, ui
 		if (err)
 			return err;
 		if (de->inode == 0 || de->name_len == 0 ||
-		    (de->name[0] == '.' && (de->name_len == 1 ||
-					    (de->name_len == 2 && de->name[1] == '.'))))
+		    (de->name[0] == '.' &&
+		     (de->name_len == 1 || (de->name_len == 2 && de->name[1] == '.'))))
 			continue;
 		if (memchr(de->name, '/', de->name_len) || memchr(de->name, '\0', de->name_len))
 			return -EUCLEAN;
@@ -537,7 +537,8 @@ static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, ui
 			continue;
 		*best = c;
 		out->ino = de->inode;
-		out->type = (fs->feat_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE) ? de->file_type : 0;
+		out->type =
+			(fs->feat_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE) ? de->file_type : 0;
 		out->name_len = de->name_len;
 		memcpy(out->name, de->name, de->name_len);
 		out->name[de->name_len] = '\0';
@@ -555,6 +556,37 @@ bool ext4_dx_hashed_listing(const struct ext4_fs *fs, const struct ext4_inode *d
 	       (dir->size == fs->block_size && sb->def_hash_version <= EXT4_DX_HASH_TEA);
 }
 
+/* Positions 0 and 1: "." and "..", the first two entries of block 0 (as Linux's dx listing). */
+static int ext4_dx_dots(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
+			struct ext4_dirent *out)
+{
+	uint32_t off = 0, rec_len, hole;
+	const struct ext4_dir_entry *de;
+	bool dx;
+	int err = ext4_dir_block(fs, dir, 0, &dx, &hole);
+
+	if (err <= 0)
+		return err ? err : -EUCLEAN;
+	for (;;) {
+		de = (const void *)(fs->data + off);
+		err = ext4_dir_entry_ok(fs, de, off, &rec_len);
+		if (err)
+			return err;
+		if (off || *pos == 0)
+			break;
+		off = rec_len;
+	}
+	if (de->name_len != *pos + 1 || memcmp(de->name, "..", de->name_len) != 0)
+		return -EUCLEAN;
+	out->ino = de->inode;
+	out->type = (fs->feat_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE) ? de->file_type : 0;
+	out->name_len = de->name_len;
+	memcpy(out->name, de->name, de->name_len);
+	out->name[de->name_len] = '\0';
+	(*pos)++;
+	return 1;
+}
+
 int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
 		    struct ext4_dirent *out)
 {
@@ -566,6 +598,8 @@ int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *
 
 	if (*pos >= EXT4_DX_COOKIE_EOF)
 		return 0;
+	if (*pos < 2)
+		return ext4_dx_dots(fs, dir, pos, out);
 	if (!(dir->flags & EXT4_INDEX_FL)) { /* one linear block */
 		r = ext4_dx_leaf_min(fs, dir, 0, ext4_dx_version(fs, sb->def_hash_version), *pos,
 				     &best, out);
@@ -758,7 +792,8 @@ static int ext4_dx_split(struct ext4_fs *fs, struct ext4_inode *dir, struct ext4
 			 uint64_t pblk, uint32_t hash, uint64_t *target)
 {
 	struct ext4_dx_map *m = fs->dxmap;
-	uint8_t *nb = fs->dx + 2 * (size_t)fs->block_size, *old = fs->dx + 3 * (size_t)fs->block_size;
+	uint8_t *nb = fs->dx + 2 * (size_t)fs->block_size,
+		*old = fs->dx + 3 * (size_t)fs->block_size;
 	uint32_t off, rec_len, n = 0, moved = 0, size = 0, split, minor, lblk, h2;
 	uint64_t npblk;
 	int err = ext4_dx_room(fs, dir, p);

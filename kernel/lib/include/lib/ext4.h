@@ -83,12 +83,12 @@ struct ext4_fs {
 #define EXT4_DX_BUFS 4
 
 /* Directory hash versions (dx_root_info.hash_version, s_def_hash_version; Linux fs/ext4/ext4.h). */
-#define EXT4_DX_HASH_LEGACY		0
-#define EXT4_DX_HASH_HALF_MD4		1
-#define EXT4_DX_HASH_TEA		2
-#define EXT4_DX_HASH_LEGACY_UNSIGNED	3
-#define EXT4_DX_HASH_HALF_MD4_UNSIGNED	4
-#define EXT4_DX_HASH_TEA_UNSIGNED	5
+#define EXT4_DX_HASH_LEGACY	       0
+#define EXT4_DX_HASH_HALF_MD4	       1
+#define EXT4_DX_HASH_TEA	       2
+#define EXT4_DX_HASH_LEGACY_UNSIGNED   3
+#define EXT4_DX_HASH_HALF_MD4_UNSIGNED 4
+#define EXT4_DX_HASH_TEA_UNSIGNED      5
 
 /*
  * ext4_dx_hash - the directory hash of @name (@len bytes) by @version
@@ -173,8 +173,10 @@ int64_t ext4_readlink(struct ext4_fs *fs, const struct ext4_inode *in, char *buf
 /*
  * ext4_readdir - the next entry of directory @dir at or after *@pos (start
  * at 0): 1 with @out filled and *@pos advanced, 0 at the end, -ENOTDIR,
- * -EUCLEAN, -EIO.  Skips empty slots and the checksum tail; "." and ".."
- * are returned as stored.
+ * -EUCLEAN, -EIO.  Skips empty slots and the checksum tail.  An indexed
+ * directory, or one of a single block, lists in hash order (positions are
+ * hash cookies that stay valid while entries are added, as Linux's; "."
+ * and ".." first); a linear one in block order.  "." and ".." come as stored.
  */
 int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
 		 struct ext4_dirent *out);
