@@ -64,7 +64,7 @@ static int ext4_bitmap_read(struct ext4_fs *fs, uint32_t group, bool inodes)
 	uint32_t bits = inodes ? fs->inodes_per_group : fs->blocks_per_group, want, got;
 	int err = ext4_read_block(fs, ext4_bitmap_block(fs, gd, inodes), fs->wbuf);
 
-	if (err || !fs->csum)
+	if (err || !fs->csum || fs->read_own)
 		return err;
 	got = crc32c_update(fs->csum_seed, fs->wbuf, bits / 8);
 	if (inodes) {

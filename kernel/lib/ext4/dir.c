@@ -96,7 +96,7 @@ int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lb
 		err = ext4_read_block(fs, pblk, fs->data);
 		if (err)
 			return err;
-		if (fs->csum && !ext4_dir_is_dx(fs, dir, lblk, fs->data) &&
+		if (fs->csum && !fs->read_own && !ext4_dir_is_dx(fs, dir, lblk, fs->data) &&
 		    !ext4_dir_csum_ok(fs, dir, fs->data))
 			return -EUCLEAN;
 		fs->data_blk = pblk;

@@ -54,10 +54,11 @@ static uint32_t ext4_dev_per_block(const struct ext4_fs *fs)
 /* Read block @blk: the running transaction's copy if it holds one, else the disk's. */
 int ext4_read_block(struct ext4_fs *fs, uint64_t blk, void *buf)
 {
+	fs->read_own = false;
 	if (blk >= fs->blocks_count)
 		return -EUCLEAN;
 	if (ext4_journal_read(fs, blk, buf))
-		return 0;
+		return fs->read_own = true, 0;
 	return fs->dev->read_blocks(fs->dev->ctx, blk * ext4_dev_per_block(fs),
 				    ext4_dev_per_block(fs), buf);
 }

@@ -76,8 +76,11 @@ struct ext4_fs {
 	uint32_t next_generation; /* i_generation of the next inode made */
 	struct ext4_journal *jnl; /* a writable mount's journal, or NULL without one */
 	bool bmap_unwritten;	  /* the last ext4_bmap's block lies in an unwritten extent */
-	uint8_t *dx;		  /* htree.c: EXT4_DX_BUFS blocks (root, node, new block, copy) */
-	void *dxmap;		  /* htree.c: a leaf's entries by hash, while it splits */
+	/* The last ext4_read_block's block came from the running transaction:
+	 * this code made it (and its checksum), so it is not verified again. */
+	bool read_own;
+	uint8_t *dx; /* htree.c: EXT4_DX_BUFS blocks (root, node, new block, copy) */
+	void *dxmap; /* htree.c: a leaf's entries by hash, while it splits */
 };
 
 #define EXT4_DX_BUFS 4
