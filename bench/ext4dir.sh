@@ -35,7 +35,7 @@ img=$tmp/dir.img
 DRIVE="-drive if=none,id=disk0,format=raw,file.driver=file,file.filename=$img"
 DEVICE="-device virtio-blk-device,drive=disk0"
 
-# A fresh volume for N entries: 1 KiB blocks under 512 MiB, as mkfs.ext4 picks.
+# A fresh 512 MiB volume with inodes for N entries (mkfs.ext4 picks 4 KiB blocks).
 fresh()
 {
 	rm -f "$img"
