@@ -271,6 +271,30 @@ TEST(ext4_no_dir_index_stays_linear)
 	grow_and_shrink(2000, "-b 1024 -O ^dir_index", "16M", NULL, "x");
 }
 
+/* An indexed directory moved to another parent: ".." in its root changes, and so does the root's dx_tail checksum. */
+TEST(ext4_htree_directory_moves)
+{
+	struct ext4_inode r, a, b, big, f;
+	char name[64];
+	int i;
+
+	fresh("-b 1024", "16M", NULL);
+	CHECK_EQ(ext4_iget(&fs, EXT4_ROOT_INO, &r), 0);
+	CHECK_EQ(ext4_create(&fs, &r, "a", 1, EXT4_S_IFDIR | 0755, 0, 0, NULL, &a), 0);
+	CHECK_EQ(ext4_create(&fs, &r, "b", 1, EXT4_S_IFDIR | 0755, 0, 0, NULL, &b), 0);
+	CHECK_EQ(ext4_create(&fs, &a, "big", 3, EXT4_S_IFDIR | 0755, 0, 0, NULL, &big), 0);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "name-%d", i);
+		CHECK_EQ(ext4_create(&fs, &big, name, strlen(name), EXT4_S_IFREG | 0644, 0, 0, NULL,
+				     &f),
+			 0);
+	}
+	CHECK(big.flags & EXT4_INDEX_FL);
+	CHECK_EQ(ext4_rename(&fs, &a, "big", 3, &b, "moved", 5), 0);
+	done("/b/moved");
+	CHECK(sh("debugfs -R 'ls /b/moved/..' %s 2>/dev/null | grep -q moved", img) == 0);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
@@ -283,6 +307,7 @@ int main(void)
 	RUN(ext4_htree_two_levels_1k);
 	RUN(ext4_htree_unsigned_tea_legacy);
 	RUN(ext4_no_dir_index_stays_linear);
+	RUN(ext4_htree_directory_moves);
 	sh("rm -rf %s", tmpdir);
 	return unit_summary();
 }
