@@ -244,23 +244,42 @@ static void report(const char *what, int err)
 
 /* ---- directory operations ---- */
 
+/* The cached entry `name` of `dir` for in-memory inode `x`, if any: its
+ * first entry when that is the one, else a walk of the directory's cache
+ * (hard links; a first entry gone). */
+static struct dentry *cached_entry(struct inode *dir, struct ext4fs_inode *x, const char *name,
+				   size_t len)
+{
+	struct dentry *d = x->vfs.dentry;
+
+	if (d && d->parent == dir->dentry && d->namelen == len && !memcmp(d->name, name, len))
+		return d;
+	return libfs_lookup(dir, name, len);
+}
+
+/*
+ * The disk is asked first, through the directory's index: a name it lacks
+ * has no cached entry either (entries are dropped as names go), and a
+ * name whose inode is not in memory has none, so the cache of a large
+ * directory is never walked for a create's miss or a first stat.
+ */
 static struct dentry *ext4fs_lookup(struct inode *dir, const char *name, size_t len)
 {
-	struct dentry *d = libfs_lookup(dir, name, len);
+	struct dentry *d = NULL;
 	struct ext4fs_info *i;
 	struct ext4fs_inode *x;
 	struct ext4_inode e;
 	uint32_t ino;
 
-	if (d || len > EXT4_NAME_LEN)
-		return d;
+	if (len > EXT4_NAME_LEN)
+		return NULL;
 	i = ext4fs_lock(dir);
 	if (ext4_lookup(&i->fs, &X(dir)->e, name, len, &ino))
 		goto out;
-	if (!(x = ext4fs_find(i, ino))) {
-		if (ext4_iget(&i->fs, ino, &e) || !(x = ext4fs_inode_new(i, &e)))
-			goto out;
-	}
+	if ((x = ext4fs_find(i, ino)) && (d = cached_entry(dir, x, name, len)))
+		goto out;
+	if (!x && (ext4_iget(&i->fs, ino, &e) || !(x = ext4fs_inode_new(i, &e))))
+		goto out;
 	/* A directory has one entry; one already cached elsewhere stays. */
 	if (!S_ISDIR(x->vfs.mode) || !x->vfs.dentry)
 		d = add_entry(dir, name, len, x);

@@ -11,7 +11,7 @@
 #include "core/waitq.h"
 #include <lib/ext4.h>
 
-#define EXT4FS_HASH 256 /* buckets of the in-memory inode table */
+#define EXT4FS_HASH 4096 /* buckets of the in-memory inode table */
 
 /* The block cache (ext4fs_bcache.c): slot s holds filesystem block
  * key[s] - 1 (0: empty) at data + s * block size. */

@@ -3,9 +3,9 @@
 # 100,000 entries, at CI size): tests/guest/ext4dir creates, lists, stats,
 # misses and unlinks VOLDIR_ENTRIES files (default 1000) in one directory
 # on --volume; its output is the native run's, and e2fsck -fn is clean.
-# Lookups scan the directory linearly (no htree yet), so the cost grows
-# with the square of the entries: docs/benchmarks.md section 14 has the
-# figures and the command for larger sizes.
+# The directory is hash-indexed once its first block fills
+# (kernel/lib/ext4/htree.c): docs/benchmarks.md section 14b has the figures
+# and the command for larger sizes (bench/ext4dir.sh).
 . "$(dirname "$0")/lib/common.bash"
 
 PROG=$GUEST/ext4dir

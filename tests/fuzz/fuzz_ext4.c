@@ -5,7 +5,8 @@
  * mounted (which may replay its journal, writing into the records) and
  * walked: every directory listed, every name looked up again, every file
  * and symlink read; then a few changes are made (create, write, truncate,
- * fallocate, mkdir, rename, unlink, rmdir).  ASan and UBSan judge; the walk's own bounds (depth,
+ * fallocate, mkdir, rename, unlink, rmdir, and enough names to index a
+ * directory and split its leaves, in a new one and in the image's /big).  ASan and UBSan judge; the walk's own bounds (depth,
  * entries, bytes) keep a directory cycle from looping here, so only a loop
  * inside the filesystem code can hang.
  *
@@ -13,6 +14,7 @@
  * Seeds: tests/fuzz/corpus/ext4 (see docs/fuzzing.md for how they were made).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../../kernel/lib/crc32c.c"
@@ -20,6 +22,7 @@
 #include "../../kernel/lib/ext4/dir.c"
 #include "../../kernel/lib/ext4/dir_write.c"
 #include "../../kernel/lib/ext4/extent.c"
+#include "../../kernel/lib/ext4/htree.c"
 #include "../../kernel/lib/ext4/inode.c"
 #include "../../kernel/lib/ext4/journal.c"
 #include "../../kernel/lib/ext4/super.c"
@@ -155,6 +158,42 @@ static void fuzz_dir(struct ext4_fs *fs, const struct ext4_inode *dir, int depth
 	}
 }
 
+/*
+ * Names enough to index a 1 KiB-block directory and split its leaves
+ * (htree.c), in new directory @sub of @dir or in @dir itself; then every
+ * other one looked up, listed, and unlinked.
+ */
+static void fuzz_grow(struct ext4_fs *fs, struct ext4_inode *dir, const char *sub)
+{
+	struct ext4_inode d, f;
+	struct ext4_dirent de;
+	char name[80];
+	uint64_t pos = 0;
+	uint32_t ino;
+	int i;
+
+	if (sub && ext4_create(fs, dir, sub, strlen(sub), EXT4_S_IFDIR | 0755, 0, 0, NULL, &d))
+		return;
+	if (!sub)
+		d = *dir;
+	for (i = 0; i < 48; i++) {
+		snprintf(name, sizeof(name), "fuzz-grown-%02d-%s", i, "abcdefghijklmnopqrstuvwxyz");
+		if (ext4_create(fs, &d, name, strlen(name), EXT4_S_IFREG | 0644, 0, 0, NULL, &f))
+			break;
+	}
+	for (i = 0; i < 48; i += 2) {
+		snprintf(name, sizeof(name), "fuzz-grown-%02d-%s", i, "abcdefghijklmnopqrstuvwxyz");
+		if (ext4_lookup(fs, &d, name, strlen(name), &ino) == 0 && ino == 0)
+			abort();
+		ext4_unlink(fs, &d, name, strlen(name));
+	}
+	for (i = 0; i < FUZZ_MAX_ENTRIES && ext4_readdir(fs, &d, &pos, &de) == 1; i++)
+		if (de.name_len != strlen(de.name))
+			abort();
+	if (!sub)
+		*dir = d;
+}
+
 /* Changes, on what the walk left: they must fail cleanly on a corrupt image, never crash. */
 static void fuzz_write(struct ext4_fs *fs)
 {
@@ -175,6 +214,9 @@ static void fuzz_write(struct ext4_fs *fs)
 		ext4_rmdir(fs, &root, "fzd", 3);
 	}
 	ext4_unlink(fs, &root, "link", 4);
+	fuzz_grow(fs, &root, "fzx");
+	if (ext4_namei(fs, "/big", &d) == 0 && (d.mode & EXT4_S_IFMT) == EXT4_S_IFDIR)
+		fuzz_grow(fs, &d, NULL); /* into the seed's index, as fuzzed */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,19 +5,22 @@
 # grows and minimises the corpus.  Variants: 1 KiB and 4 KiB blocks, with
 # and without metadata_csum (without, mutations get past the checksums and
 # reach the parsers behind them), block maps instead of extents, 128-byte
-# inodes, an htree directory, and journals needing recovery.
+# inodes, htree directories (one and two index levels), and journals
+# needing recovery.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CORPUS=tests/fuzz/corpus/ext4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$CORPUS" "$work/src/d" "$work/dx/big"
+mkdir -p "$CORPUS" "$work/src/d" "$work/dx/big" "$work/dx2/big"
 echo hello >"$work/src/hello"
 ln -s hello "$work/src/link"
 head -c 5000 /dev/urandom >"$work/src/d/f"
 ln -s "$(printf 'x%.0s' $(seq 100))" "$work/src/d/slow"
 printf '\0' | dd of="$work/src/d/sparse" bs=1 seek=40000 status=none
 (cd "$work/dx/big" && seq -f 'e%.0f' 1 120 | xargs touch)
+# Long names (a few to a 1 KiB leaf): 600 of them index in two levels.
+(cd "$work/dx2/big" && seq -f "%.0f-$(printf 'n%.0s' $(seq 190))" 1 600 | xargs touch)
 
 # seed NAME SIZE MKFS-OPTIONS... : make an image from $work/src, keep its non-zero prefix.
 seed() {
@@ -60,6 +63,11 @@ seed small-inodes-4k 512K -b 4096 -I 128 -O ^has_journal,^metadata_csum -d "$wor
 seed dx-1k 512K -b 1024 -N 160 -O ^has_journal,^metadata_csum -d "$work/dx"
 e2fsck -fyD "$work/dx-1k" >/dev/null 2>&1 || true # index the directory
 keep "$work/dx-1k"
+# Two index levels, with metadata_csum (dx_tail checksums) and 128-byte inodes (a smaller seed).
+seed dx2-1k 2M -b 1024 -I 128 -N 640 -O ^has_journal -d "$work/dx2"
+e2fsck -fyD "$work/dx2-1k" >/dev/null 2>&1 || true
+debugfs -R 'htree /big' "$work/dx2-1k" 2>/dev/null | grep -q 'Indirect levels: 1'
+keep "$work/dx2-1k"
 # Journals needing recovery (debugfs: jo opens, -c with checksums v3, jw logs, jc closes).
 for c in "" -c; do
 	img=$work/journal${c:-plain}

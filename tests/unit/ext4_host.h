@@ -20,6 +20,7 @@
 #include "../../kernel/lib/ext4/dir.c"
 #include "../../kernel/lib/ext4/dir_write.c"
 #include "../../kernel/lib/ext4/extent.c"
+#include "../../kernel/lib/ext4/htree.c"
 #include "../../kernel/lib/ext4/inode.c"
 #include "../../kernel/lib/ext4/journal.c"
 #include "../../kernel/lib/ext4/super.c"

@@ -299,7 +299,7 @@ TEST(ext4_names)
 		 img) == 0);
 }
 
-/* An htree directory (mkfs -d, then e2fsck -D) written to: made linear, every name kept. */
+/* An htree directory (mkfs -d, then e2fsck -D) written to: still indexed, every name kept. */
 TEST(ext4_writes_into_an_htree_directory)
 {
 	struct ext4_inode d, f;
@@ -317,7 +317,7 @@ TEST(ext4_writes_into_an_htree_directory)
 	CHECK_EQ(ext4_namei(&fs, "/d", &d), 0);
 	CHECK(d.flags & EXT4_INDEX_FL);
 	CHECK_EQ(ext4_create(&fs, &d, "new", 3, EXT4_S_IFREG | 0644, 0, 0, NULL, &f), 0);
-	CHECK(!(d.flags & EXT4_INDEX_FL));
+	CHECK(d.flags & EXT4_INDEX_FL);
 	CHECK_EQ(ext4_unlink(&fs, &d, "e250", 4), 0);
 	for (i = 1; i <= 500; i++) {
 		snprintf(name, sizeof(name), "e%d", i);

@@ -64,7 +64,7 @@ static int ext4_bitmap_read(struct ext4_fs *fs, uint32_t group, bool inodes)
 	uint32_t bits = inodes ? fs->inodes_per_group : fs->blocks_per_group, want, got;
 	int err = ext4_read_block(fs, ext4_bitmap_block(fs, gd, inodes), fs->wbuf);
 
-	if (err || !fs->csum)
+	if (err || !fs->csum || fs->read_own)
 		return err;
 	got = crc32c_update(fs->csum_seed, fs->wbuf, bits / 8);
 	if (inodes) {
@@ -102,7 +102,14 @@ static uint32_t ext4_find_clear(const struct ext4_fs *fs, uint32_t from, uint32_
 	uint32_t i, k;
 
 	for (k = 0; k < n; k++) {
+		uint64_t word;
+
 		i = (from + k) % n;
+		if (i % 64 == 0 && i + 64 <= n && k + 64 <= n &&
+		    (memcpy(&word, fs->wbuf + i / 8, sizeof(word)), word == UINT64_MAX)) {
+			k += 63; /* 64 used in a row (a group's first inodes, as a directory fills) */
+			continue;
+		}
 		if (i % 8 == 0 && fs->wbuf[i / 8] == 0xff && i + 8 <= n && k + 8 <= n) {
 			k += 7; /* a full byte: skip it whole */
 			continue;

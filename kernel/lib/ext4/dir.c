@@ -1,10 +1,12 @@
 /*
  * ext4 directories: reading entries block by block (each entry checked as
  * Linux's ext4_check_dir_entry does, each leaf block's checksum tail
- * verified), lookup by a linear scan, and path walks.  An htree directory
- * reads the same way: its index blocks look like one empty entry spanning
- * the block, which the scan skips.  The htree is an optimisation of lookup
- * that this code does not use yet.
+ * verified), lookup, and path walks.  Lookup in an indexed directory goes
+ * through its hash tree (htree.c), and so does listing one (in hash order,
+ * positions being hash cookies, as Linux's ext4_dx_readdir).  Linear
+ * directories, and indexed ones whose index this code cannot use, are
+ * scanned block by block: index blocks look like one empty entry spanning
+ * the block, which the scan skips.
  */
 #include <lib/crc32c.h>
 #include <lib/errno.h>
@@ -94,7 +96,7 @@ int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lb
 		err = ext4_read_block(fs, pblk, fs->data);
 		if (err)
 			return err;
-		if (fs->csum && !ext4_dir_is_dx(fs, dir, lblk, fs->data) &&
+		if (fs->csum && !fs->read_own && !ext4_dir_is_dx(fs, dir, lblk, fs->data) &&
 		    !ext4_dir_csum_ok(fs, dir, fs->data))
 			return -EUCLEAN;
 		fs->data_blk = pblk;
@@ -146,6 +148,12 @@ int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos
 {
 	if ((dir->mode & EXT4_S_IFMT) != EXT4_S_IFDIR)
 		return -ENOTDIR;
+	if (ext4_dx_hashed_listing(fs, dir)) {
+		int r = ext4_dx_readdir(fs, dir, pos, out);
+
+		if (r != -EOPNOTSUPP)
+			return r;
+	}
 	while (*pos < dir->size) {
 		uint64_t lblk = *pos >> (10 + fs->log_block_size);
 		uint32_t off, rec_len;
@@ -202,11 +210,34 @@ static int ext4_dir_block_lookup(struct ext4_fs *fs, const char *name, size_t le
 	return 0;
 }
 
-/* A block at a time: each block is mapped and read once, not once an
- * entry as a walk through ext4_readdir does. */
+/* What a lookup through the index looks for. */
+struct ext4_lookup_arg {
+	const struct ext4_inode *dir;
+	const char *name;
+	size_t len;
+	uint32_t *ino;
+};
+
+/* ext4_dx_find's scan: look in leaf @lblk. */
+static int ext4_lookup_leaf(struct ext4_fs *fs, uint32_t lblk, void *arg)
+{
+	struct ext4_lookup_arg *a = arg;
+	uint32_t hole;
+	bool dx;
+	int r = ext4_dir_block(fs, a->dir, lblk, &dx, &hole);
+
+	if (r <= 0)
+		return r ? r : -EUCLEAN;
+	return ext4_dir_block_lookup(fs, a->name, a->len, a->ino);
+}
+
+/* Through the index when there is one; else a block at a time: each block
+ * is mapped and read once, not once an entry as a walk through
+ * ext4_readdir does. */
 int ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len,
 		uint32_t *ino)
 {
+	struct ext4_lookup_arg a = { dir, name, len, ino };
 	uint64_t lblk;
 	int r;
 
@@ -214,6 +245,9 @@ int ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char *na
 		return -ENOTDIR;
 	if (len == 0 || len > EXT4_NAME_LEN)
 		return len ? -ENAMETOOLONG : -ENOENT;
+	r = ext4_dx_find(fs, dir, name, len, ext4_lookup_leaf, &a);
+	if (r != -EOPNOTSUPP)
+		return r < 0 ? r : (r ? 0 : -ENOENT);
 	for (lblk = 0; (r = ext4_dir_next_leaf(fs, dir, &lblk)) == 1; lblk++)
 		if ((r = ext4_dir_block_lookup(fs, name, len, ino)))
 			return r < 0 ? r : 0;

@@ -2,13 +2,14 @@
  * ext4 directory changes: entries added and removed, and on top of them
  * create, link, unlink, rmdir and rename.
  *
- * Entries go into linear directories: the last block first (so filling a
+ * An indexed directory (and a one-block one, which becomes indexed as it
+ * fills, as Linux does) takes entries through its hash tree (htree.c).
+ * Other linear directories take them in the last block first (so filling a
  * directory costs no scan), then the first block with room, then a new
- * block.  An htree directory is made linear before its first insertion:
- * its index blocks become empty leaf blocks and EXT4_INDEX_FL is cleared,
- * which Linux and e2fsck accept (Linux itself clears the flag on a damaged
- * index).  Lookups scan linearly anyway (dir.c); maintaining the htree is
- * the next step for directories of 100,000 entries.
+ * block.  An htree directory whose index this code cannot use (a hash
+ * version it lacks) is made linear before its first insertion: its index
+ * blocks become empty leaf blocks and EXT4_INDEX_FL is cleared, which Linux
+ * and e2fsck accept (Linux itself clears the flag on a damaged index).
  */
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -37,13 +38,14 @@ static bool ext4_is_tail(const struct ext4_dir_entry *de)
 	       de->file_type == EXT4_DIR_TAIL_FT;
 }
 
-/* Write fs->data back as @dir's leaf block @pblk, its checksum tail (re)made. */
-static int ext4_dir_write_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t pblk)
+/* Write @buf as @dir's leaf block @pblk, its checksum tail (re)made. */
+int ext4_dir_leaf_write_buf(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t pblk,
+			    uint8_t *buf)
 {
 	if (fs->csum) {
-		struct ext4_dir_entry *t = (void *)(fs->data + fs->block_size - EXT4_DIR_TAIL_SIZE);
-		uint32_t c = crc32c_update(dir->csum_seed, fs->data,
-					   fs->block_size - EXT4_DIR_TAIL_SIZE);
+		struct ext4_dir_entry *t = (void *)(buf + fs->block_size - EXT4_DIR_TAIL_SIZE);
+		uint32_t c =
+			crc32c_update(dir->csum_seed, buf, fs->block_size - EXT4_DIR_TAIL_SIZE);
 
 		*t = (struct ext4_dir_entry){ .inode = 0,
 					      .rec_len = EXT4_DIR_TAIL_SIZE,
@@ -51,8 +53,16 @@ static int ext4_dir_write_block(struct ext4_fs *fs, const struct ext4_inode *dir
 					      .file_type = EXT4_DIR_TAIL_FT };
 		memcpy((uint8_t *)t + EXT4_DIR_ENTRY_HEAD, &c, sizeof(c));
 	}
+	if (buf != fs->data && fs->data_blk == pblk)
+		fs->data_blk = 0;
+	return ext4_write_block(fs, pblk, buf);
+}
+
+/* Write fs->data back as @dir's leaf block @pblk. */
+int ext4_dir_leaf_write(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t pblk)
+{
 	fs->data_blk = pblk;
-	return ext4_write_block(fs, pblk, fs->data);
+	return ext4_dir_leaf_write_buf(fs, dir, pblk, fs->data);
 }
 
 /* The number of blocks of directory @dir. */
@@ -63,47 +73,86 @@ static uint32_t ext4_dir_blocks(const struct ext4_fs *fs, const struct ext4_inod
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
+/* What ext4_dir_find_in looks for, and where it found it. */
+struct ext4_find {
+	const char *name;
+	size_t len;
+	struct ext4_slot *s;
+};
+
+/* Look for the name in leaf @lblk of the directory: 1 found (its block in fs->data), 0, -errno. */
+static int ext4_dir_find_in(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk,
+			    struct ext4_find *q)
+{
+	uint32_t off, rec_len, hole;
+	bool dx;
+	int err = ext4_dir_block(fs, dir, lblk, &dx, &hole);
+
+	if (err <= 0)
+		return err;
+	q->s->has_prev = false;
+	for (off = 0; off < fs->block_size; off += rec_len) {
+		const struct ext4_dir_entry *de = (const void *)(fs->data + off);
+
+		err = ext4_dir_entry_ok(fs, de, off, &rec_len);
+		if (err)
+			return err;
+		if (de->inode && de->name_len == q->len && memcmp(de->name, q->name, q->len) == 0) {
+			q->s->lblk = lblk;
+			q->s->off = off;
+			q->s->pblk = fs->data_blk;
+			return 1;
+		}
+		q->s->prev = off;
+		q->s->has_prev = true;
+	}
+	return 0;
+}
+
+/* The directory ext4_dx_find's scans look in (one caller at a time: the fs lock). */
+struct ext4_dx_find_arg {
+	const struct ext4_inode *dir;
+	struct ext4_find q;
+};
+
+static int ext4_dir_dx_scan(struct ext4_fs *fs, uint32_t lblk, void *arg)
+{
+	struct ext4_dx_find_arg *a = arg;
+
+	return ext4_dir_find_in(fs, a->dir, lblk, &a->q);
+}
+
 /* Find @name in @dir: 0 with @s filled (its block in fs->data), -ENOENT, -errno. */
 static int ext4_dir_find(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name,
 			 size_t len, struct ext4_slot *s)
 {
+	struct ext4_dx_find_arg a = { dir, { name, len, s } };
 	uint32_t n = ext4_dir_blocks(fs, dir);
 	uint64_t lblk; /* 64 bits: a hole's length added to it must not wrap */
+	int err = ext4_dx_find(fs, dir, name, len, ext4_dir_dx_scan, &a);
 
+	if (err != -EOPNOTSUPP)
+		return err < 0 ? err : (err ? 0 : -ENOENT);
 	for (lblk = 0; lblk < n; lblk++) {
-		uint32_t off, rec_len, hole;
+		uint32_t hole;
 		bool dx;
-		int err = ext4_dir_block(fs, dir, (uint32_t)lblk, &dx, &hole);
 
+		err = ext4_dir_block(fs, dir, (uint32_t)lblk, &dx, &hole);
 		if (err < 0)
 			return err;
 		if (err == 0)
 			lblk += hole - 1; /* skip the whole hole */
 		if (err == 0 || dx)
 			continue;
-		s->has_prev = false;
-		for (off = 0; off < fs->block_size; off += rec_len) {
-			const struct ext4_dir_entry *de = (const void *)(fs->data + off);
-
-			err = ext4_dir_entry_ok(fs, de, off, &rec_len);
-			if (err)
-				return err;
-			if (de->inode && de->name_len == len && memcmp(de->name, name, len) == 0) {
-				s->lblk = (uint32_t)lblk;
-				s->off = off;
-				s->pblk = fs->data_blk;
-				return 0;
-			}
-			s->prev = off;
-			s->has_prev = true;
-		}
+		err = ext4_dir_find_in(fs, dir, (uint32_t)lblk, &a.q);
+		if (err)
+			return err < 0 ? err : 0;
 	}
 	return -ENOENT;
 }
 
 /* Put the entry in the block in fs->data if it has room: 1 if put, 0 if no room, -errno. */
-static int ext4_block_add(struct ext4_fs *fs, const char *name, size_t len, uint32_t ino,
-			  uint8_t ft)
+int ext4_dir_leaf_add(struct ext4_fs *fs, const char *name, size_t len, uint32_t ino, uint8_t ft)
 {
 	uint32_t need = ext4_rec_len_min((uint32_t)len), off, rec_len;
 
@@ -148,10 +197,10 @@ static int ext4_dir_try(struct ext4_fs *fs, struct ext4_inode *dir, uint32_t lbl
 		*hole = 1;
 	if (err <= 0 || dx)
 		return err < 0 ? err : 0;
-	err = ext4_block_add(fs, name, len, ino, ft);
+	err = ext4_dir_leaf_add(fs, name, len, ino, ft);
 	if (err != 1)
 		return err;
-	err = ext4_dir_write_block(fs, dir, fs->data_blk);
+	err = ext4_dir_leaf_write(fs, dir, fs->data_blk);
 	return err ? err : 1;
 }
 
@@ -183,7 +232,7 @@ static int ext4_dir_unindex(struct ext4_fs *fs, struct ext4_inode *dir)
 			continue; /* a leaf */
 		}
 		de->rec_len = (uint16_t)(de->rec_len - ext4_tail_size(fs));
-		err = ext4_dir_write_block(fs, dir, pblk);
+		err = ext4_dir_leaf_write(fs, dir, pblk);
 		if (err)
 			return err;
 	}
@@ -207,9 +256,9 @@ static int ext4_dir_append(struct ext4_fs *fs, struct ext4_inode *dir, const cha
 		return err;
 	memset(fs->data, 0, fs->block_size);
 	de->rec_len = (uint16_t)(fs->block_size - ext4_tail_size(fs));
-	if (ext4_block_add(fs, name, len, ino, ft) != 1)
+	if (ext4_dir_leaf_add(fs, name, len, ino, ft) != 1)
 		return -EUCLEAN;
-	err = ext4_dir_write_block(fs, dir, pblk);
+	err = ext4_dir_leaf_write(fs, dir, pblk);
 	if (err)
 		return err;
 	dir->size += fs->block_size;
@@ -222,8 +271,11 @@ static int ext4_dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *
 {
 	uint32_t n = ext4_dir_blocks(fs, dir), skip = 1;
 	uint64_t lblk; /* 64 bits: a hole's length added to it must not wrap */
-	int err = 0;
+	int err = ext4_dx_add_entry(fs, dir, name, len, ino, ft);
 
+	if (err != -EOPNOTSUPP)
+		goto done;
+	err = 0;
 	if (dir->flags & EXT4_INDEX_FL)
 		err = ext4_dir_unindex(fs, dir);
 	if (!err && n > 0)
@@ -234,6 +286,7 @@ static int ext4_dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *
 		err = ext4_dir_append(fs, dir, name, len, ino, ft);
 	else if (err == 1)
 		err = 0;
+done:
 	if (!err) {
 		ext4_touch(fs, dir, true);
 		err = ext4_inode_write(fs, dir);
@@ -251,7 +304,7 @@ static int ext4_dir_remove(struct ext4_fs *fs, struct ext4_inode *dir, const str
 		((struct ext4_dir_entry *)(fs->data + s->prev))->rec_len += de->rec_len;
 	else
 		de->inode = 0;
-	err = ext4_dir_write_block(fs, dir, s->pblk);
+	err = ext4_dir_leaf_write(fs, dir, s->pblk);
 	if (err)
 		return err;
 	ext4_touch(fs, dir, true);
@@ -363,9 +416,9 @@ static int ext4_dir_init(struct ext4_fs *fs, struct ext4_inode *in, uint32_t par
 		return err;
 	memset(fs->data, 0, fs->block_size);
 	de->rec_len = (uint16_t)(fs->block_size - ext4_tail_size(fs));
-	ext4_block_add(fs, ".", 1, in->ino, EXT4_FT_DIR);
-	ext4_block_add(fs, "..", 2, parent, EXT4_FT_DIR);
-	err = ext4_dir_write_block(fs, in, pblk);
+	ext4_dir_leaf_add(fs, ".", 1, in->ino, EXT4_FT_DIR);
+	ext4_dir_leaf_add(fs, "..", 2, parent, EXT4_FT_DIR);
+	err = ext4_dir_leaf_write(fs, in, pblk);
 	if (err)
 		return err;
 	in->size = fs->block_size;
@@ -568,8 +621,14 @@ static int ext4_set_dotdot(struct ext4_fs *fs, struct ext4_inode *in, uint32_t p
 	struct ext4_dir_entry *de = (void *)fs->data;
 	uint32_t hole;
 	bool dx;
-	int err = ext4_dir_block(fs, in, 0, &dx, &hole);
+	int err;
 
+	if (in->flags & EXT4_INDEX_FL) {
+		err = ext4_dx_set_dotdot(fs, in, parent);
+		if (err != -EOPNOTSUPP)
+			return err;
+	}
+	err = ext4_dir_block(fs, in, 0, &dx, &hole);
 	if (err <= 0)
 		return err ? err : -EUCLEAN;
 	if (de->rec_len < ext4_rec_len_min(1) || de->rec_len > fs->block_size - ext4_rec_len_min(2))
@@ -579,7 +638,7 @@ static int ext4_set_dotdot(struct ext4_fs *fs, struct ext4_inode *in, uint32_t p
 		return -EUCLEAN;
 	de->inode = parent;
 	return dx ? ext4_write_block(fs, fs->data_blk, fs->data) /* an htree root: no leaf tail */
-		  : ext4_dir_write_block(fs, in, fs->data_blk);
+		  : ext4_dir_leaf_write(fs, in, fs->data_blk);
 }
 
 /* Point @ndir's existing entry @name at @src instead (rename over a name). */
@@ -596,7 +655,7 @@ static int ext4_dir_retarget(struct ext4_fs *fs, struct ext4_inode *ndir, const 
 	de->inode = src->ino;
 	if (fs->feat_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE)
 		de->file_type = ext4_mode_ft(src->mode);
-	err = ext4_dir_write_block(fs, ndir, s.pblk);
+	err = ext4_dir_leaf_write(fs, ndir, s.pblk);
 	if (!err) {
 		ext4_touch(fs, ndir, true);
 		err = ext4_inode_write(fs, ndir);

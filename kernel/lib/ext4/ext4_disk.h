@@ -210,6 +210,22 @@ int ext4_dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lb
 int ext4_dir_entry_ok(const struct ext4_fs *fs, const struct ext4_dir_entry *de, uint32_t off,
 		      uint32_t *rec_len);
 
+/* kernel/lib/ext4/dir_write.c: entries into the leaf in fs->data, leaves written with their tail */
+int ext4_dir_leaf_add(struct ext4_fs *fs, const char *name, size_t len, uint32_t ino, uint8_t ft);
+int ext4_dir_leaf_write(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t pblk);
+int ext4_dir_leaf_write_buf(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t pblk,
+			    uint8_t *buf);
+/* kernel/lib/ext4/htree.c: hash-tree directories.  -EOPNOTSUPP: the
+ * directory is not indexed, or by an index this code cannot use. */
+int ext4_dx_find(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len,
+		 int (*scan)(struct ext4_fs *fs, uint32_t lblk, void *arg), void *arg);
+bool ext4_dx_hashed_listing(const struct ext4_fs *fs, const struct ext4_inode *dir);
+int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
+		    struct ext4_dirent *out);
+int ext4_dx_add_entry(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len,
+		      uint32_t ino, uint8_t ft);
+int ext4_dx_set_dotdot(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t parent);
+size_t ext4_dxmap_size(const struct ext4_fs *fs);
 int ext4_write_data(struct ext4_fs *fs, uint64_t blk, const void *buf);
 int ext4_write_data_n(struct ext4_fs *fs, uint64_t blk, uint32_t n, const void *buf);
 

@@ -71,9 +71,12 @@ static void ext4_decode_inode(const struct ext4_fs *fs, const struct ext4_raw_in
 	if ((fs->feat_ro_compat & EXT4_FEATURE_RO_COMPAT_HUGE_FILE) &&
 	    (ri->flags & EXT4_HUGE_FILE_FL))
 		out->blocks <<= fs->log_block_size + 1; /* fs blocks to 512-byte units */
-	out->atime = ext4_time(ri->atime, EXT4_EXTRA_HAS(atime_extra), ri->atime_extra);
-	out->mtime = ext4_time(ri->mtime, EXT4_EXTRA_HAS(mtime_extra), ri->mtime_extra);
-	out->ctime = ext4_time(ri->ctime, EXT4_EXTRA_HAS(ctime_extra), ri->ctime_extra);
+	out->atime = ext4_time(ri->atime, EXT4_EXTRA_HAS(atime_extra),
+			       EXT4_EXTRA_HAS(atime_extra) ? ri->atime_extra : 0);
+	out->mtime = ext4_time(ri->mtime, EXT4_EXTRA_HAS(mtime_extra),
+			       EXT4_EXTRA_HAS(mtime_extra) ? ri->mtime_extra : 0);
+	out->ctime = ext4_time(ri->ctime, EXT4_EXTRA_HAS(ctime_extra),
+			       EXT4_EXTRA_HAS(ctime_extra) ? ri->ctime_extra : 0);
 	if (EXT4_EXTRA_HAS(crtime_extra))
 		out->crtime = ext4_time(ri->crtime, true, ri->crtime_extra);
 	memcpy(out->block, ri->block, sizeof(out->block));

@@ -54,10 +54,11 @@ static uint32_t ext4_dev_per_block(const struct ext4_fs *fs)
 /* Read block @blk: the running transaction's copy if it holds one, else the disk's. */
 int ext4_read_block(struct ext4_fs *fs, uint64_t blk, void *buf)
 {
+	fs->read_own = false;
 	if (blk >= fs->blocks_count)
 		return -EUCLEAN;
 	if (ext4_journal_read(fs, blk, buf))
-		return 0;
+		return fs->read_own = true, 0;
 	return fs->dev->read_blocks(fs->dev->ctx, blk * ext4_dev_per_block(fs),
 				    ext4_dev_per_block(fs), buf);
 }
@@ -378,6 +379,10 @@ void ext4_unmount(struct ext4_fs *fs)
 	ext4_free_buf(fs, &fs->data, fs->block_size);
 	ext4_free_buf(fs, &fs->wbuf, fs->block_size);
 	ext4_free_buf(fs, &fs->xbuf, fs->block_size);
+	ext4_free_buf(fs, &fs->dx, (size_t)EXT4_DX_BUFS * fs->block_size);
+	if (fs->dxmap)
+		fs->dev->free(fs->dev->ctx, fs->dxmap, ext4_dxmap_size(fs));
+	fs->dxmap = NULL;
 }
 
 int ext4_sync(struct ext4_fs *fs)
@@ -411,8 +416,10 @@ int ext4_mount(struct ext4_fs *fs, const struct ext4_dev *dev, unsigned flags)
 	fs->data = dev->alloc(dev->ctx, fs->block_size);
 	fs->wbuf = dev->alloc(dev->ctx, fs->block_size);
 	fs->xbuf = dev->alloc(dev->ctx, fs->block_size);
+	fs->dx = dev->alloc(dev->ctx, (size_t)EXT4_DX_BUFS * fs->block_size);
+	fs->dxmap = dev->alloc(dev->ctx, ext4_dxmap_size(fs));
 	err = -ENOMEM;
-	if (!fs->meta || !fs->data || !fs->wbuf || !fs->xbuf)
+	if (!fs->meta || !fs->data || !fs->wbuf || !fs->xbuf || !fs->dx || !fs->dxmap)
 		goto out_unmount;
 	err = ext4_read_gdt(fs);
 	if (err)

@@ -76,7 +76,31 @@ struct ext4_fs {
 	uint32_t next_generation; /* i_generation of the next inode made */
 	struct ext4_journal *jnl; /* a writable mount's journal, or NULL without one */
 	bool bmap_unwritten;	  /* the last ext4_bmap's block lies in an unwritten extent */
+	/* The last ext4_read_block's block came from the running transaction:
+	 * this code made it (and its checksum), so it is not verified again. */
+	bool read_own;
+	uint8_t *dx; /* htree.c: EXT4_DX_BUFS blocks (root, node, new block, copy) */
+	void *dxmap; /* htree.c: a leaf's entries by hash, while it splits */
 };
+
+#define EXT4_DX_BUFS 4
+
+/* Directory hash versions (dx_root_info.hash_version, s_def_hash_version; Linux fs/ext4/ext4.h). */
+#define EXT4_DX_HASH_LEGACY	       0
+#define EXT4_DX_HASH_HALF_MD4	       1
+#define EXT4_DX_HASH_TEA	       2
+#define EXT4_DX_HASH_LEGACY_UNSIGNED   3
+#define EXT4_DX_HASH_HALF_MD4_UNSIGNED 4
+#define EXT4_DX_HASH_TEA_UNSIGNED      5
+
+/*
+ * ext4_dx_hash - the directory hash of @name (@len bytes) by @version
+ * (EXT4_DX_HASH_*) with @seed (s_hash_seed; all zeros or NULL: the
+ * default), as Linux's ext4fs_dirhash: 0 with *@major (bit 0 clear) and
+ * *@minor, or -EOPNOTSUPP for another version.
+ */
+int ext4_dx_hash(const uint32_t seed[4], unsigned version, const char *name, size_t len,
+		 uint32_t *major, uint32_t *minor);
 
 struct ext4_time {
 	int64_t sec;
@@ -152,8 +176,10 @@ int64_t ext4_readlink(struct ext4_fs *fs, const struct ext4_inode *in, char *buf
 /*
  * ext4_readdir - the next entry of directory @dir at or after *@pos (start
  * at 0): 1 with @out filled and *@pos advanced, 0 at the end, -ENOTDIR,
- * -EUCLEAN, -EIO.  Skips empty slots and the checksum tail; "." and ".."
- * are returned as stored.
+ * -EUCLEAN, -EIO.  Skips empty slots and the checksum tail.  An indexed
+ * directory, or one of a single block, lists in hash order (positions are
+ * hash cookies that stay valid while entries are added, as Linux's; "."
+ * and ".." first); a linear one in block order.  "." and ".." come as stored.
  */
 int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
 		 struct ext4_dirent *out);
