@@ -323,7 +323,7 @@ TEST(oci_bundle_program_and_args)
 	make_bundle(dir);
 	snprintf(want, sizeof(want),
 		 "exe=/usr/bin/sh args=-m 100003840 -e PATH=/nope:/usr/bin --rootfs "
-		 "%s/rootfs -w /etc --hostname h1 -v %s/data:/srv:ro --file %s/hosts:/etc/hosts "
+		 "%s/rootfs:rw -w /etc --hostname h1 -v %s/data:/srv:ro --file %s/hosts:/etc/hosts "
 		 "--net user -- sh -c x",
 		 dir, dir, dir);
 	CHECK_STR(bundle_args(dir, "[\"sh\", \"-c\", \"x\"]", "/nope:/usr/bin"), want);
