@@ -6,6 +6,7 @@
 #include "init/main.h"
 #include "init/agent.h"
 #include "init/cloudinit.h"
+#include "init/standalone.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
@@ -249,6 +250,8 @@ void init_main(uint32_t start_info_phys)
 	cpu_init();
 	idt_init();
 	init_memory();
+	if (start_info->rsdp_paddr) /* a PC's firmware, not microvm: maybe a disk boot */
+		standalone_init(cmdline, start_info->rsdp_paddr);
 	apic_init();
 	time_init();
 	init_first_thread();
