@@ -73,7 +73,7 @@ static int make_tmp(void)
 }
 
 /* The kernel: $MONOS_KERNEL, else monos-kernel beside this binary. */
-static int find_kernel(char *out, size_t outlen)
+int run_find_kernel(char *out, size_t outlen)
 {
 	const char *env = getenv("MONOS_KERNEL");
 	char self[PATH_MAX];
@@ -332,7 +332,7 @@ static int find_machine(struct run_job *j)
 				       .ndisks = o->ndisks,
 				       .shares = o->shares,
 				       .nshares = o->nshares };
-	if (find_kernel(j->kernel, sizeof(j->kernel)) < 0)
+	if (run_find_kernel(j->kernel, sizeof(j->kernel)) < 0)
 		return -1;
 	if (qemu_find(j->qemu, sizeof(j->qemu)) < 0) {
 		msg_error("QEMU not found (install qemu-system-x86)");
@@ -385,7 +385,7 @@ int run_job_prepare(struct run_job *j, struct run_options *o)
 	else if ((rc = share_prepare(o, o->machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
 		msg_error("%s", err);
 	else if (run_image)
-		rc = 0; /* packed already */
+		rc = 0;		/* packed already */
 	else if (o->rootfs_exe) /* the OCI runtime's: found in the rootfs, nothing to pack */
 		rc = program_in_rootfs(o->rootfs_exe, o->argv, o->argc, &j->prog);
 	else if ((rc = program_check(o->argv, o->argc, &j->prog, err, sizeof(err))))
