@@ -18,4 +18,14 @@
  */
 void standalone_init(const char *cmdline, uint64_t rsdp_paddr);
 
+/*
+ * standalone_start - on the trial boot of an updated slot (monos.trial=1,
+ * monos.slot=a|b, monos.grubenv=OFFSET, monos.grace=SECONDS): start the
+ * grace period; the slot is marked good in GRUB's environment block when it
+ * ends with the program still running, or when the program exits with
+ * status 0 first; any other end resets the machine (GRUB falls back).  Call
+ * after the disks are probed, before the program starts.  Process context.
+ */
+void standalone_start(void);
+
 #endif

@@ -68,6 +68,10 @@ struct multiboot2_info {
  * Pure: any context, host or kernel.
  */
 int multiboot2_parse(const void *mbi, size_t avail, struct multiboot2_info *out);
+
+/* multiboot2_booted - set by multiboot2_entry.c (the kernel only) before
+ * init_main: GRUB booted this kernel from a disk, not QEMU's PVH loader. */
+extern _Bool multiboot2_booted;
 #endif /* __ASSEMBLER__ */
 
 #endif

@@ -19,9 +19,9 @@
 #include <lib/string.h>
 
 #define BOOT_MAPPED_END	 (1ul << 30) /* entry.S maps the first GiB */
-#define MB2_CMDLINE_MAX	 4096
-#define MB2_RSDP_MAX	 36 /* the ACPI 2.0 RSDP (ACPI 6.4, 5.2.5.3) */
-#define PVH_START_INFO_V 1  /* the layout with a memory map */
+#define MB2_CMDLINE_MAX	 1024	     /* grub.cfg's options are about 150 bytes */
+#define MB2_RSDP_MAX	 36	     /* the ACPI 2.0 RSDP (ACPI 6.4, 5.2.5.3) */
+#define PVH_START_INFO_V 1	     /* the layout with a memory map */
 
 /* Called by entry.S only, on the boot stack, interrupts off. */
 void multiboot2_entry_main(uint32_t mbi_phys);
@@ -32,7 +32,8 @@ static struct pvh_memmap_entry mb2_map[MULTIBOOT2_MAX_MMAP];
 static struct pvh_module mb2_modules[MULTIBOOT2_MAX_MODULES];
 static char mb2_cmdline[MB2_CMDLINE_MAX];
 static uint8_t mb2_rsdp[MB2_RSDP_MAX];
-static struct multiboot2_info mb2_info; /* too large for the boot stack's comfort */
+
+bool multiboot2_booted;
 
 static void mb2_fail(const char *why)
 {
@@ -69,10 +70,13 @@ static void mb2_copy(const struct multiboot2_info *in)
 
 void multiboot2_entry_main(uint32_t mbi_phys)
 {
+	struct multiboot2_info mb2_info; /* 2 KiB of the 16 KiB boot stack */
+
 	if (mbi_phys >= BOOT_MAPPED_END - MULTIBOOT2_MAX_SIZE)
 		mb2_fail("lies above the first GiB");
 	if (multiboot2_parse(phys_to_virt(mbi_phys), MULTIBOOT2_MAX_SIZE, &mb2_info))
 		mb2_fail("is malformed");
 	mb2_copy(&mb2_info);
+	multiboot2_booted = true;
 	init_main((uint32_t)virt_to_phys(&mb2_start));
 }
