@@ -21,9 +21,8 @@
 #include "cli.h"
 #include "export.h"
 
-#define EXPORT_GRACE_DEFAULT 10 /* seconds a tried slot must stay well */
-#define EXPORT_GRACE_MAX     3600
-#define EXPORT_NFTW_FDS	     16
+#define EXPORT_GRACE_MAX 3600
+#define EXPORT_NFTW_FDS	 16
 
 static const char export_help[] =
 	"Usage: monos export IMAGE -o FILE [--format raw|qcow2|gce] [--libvirt-xml]\n"
@@ -212,40 +211,75 @@ static void print_libvirt_xml(const struct export_args *a, const struct run_opti
 	free(abs);
 }
 
+int export_pack(struct export_pack *p, const char *image, const char *tmp, unsigned grace_s)
+{
+	memset(p, 0, sizeof(*p));
+	options_init(&p->o);
+	snprintf(p->initrd, sizeof(p->initrd), "%s/image.cpio", tmp);
+	p->slot = (struct export_slot){ .kernel = p->kernel,
+					.initrd = p->initrd,
+					.grace_s = grace_s };
+	if (run_find_kernel(p->kernel, sizeof(p->kernel)) ||
+	    pack_image(image, p->initrd, &p->o, &p->sr))
+		return -1;
+	p->slot.restart = restart_name(p->o.restart);
+	return 0;
+}
+
+void export_pack_free(struct export_pack *p)
+{
+	store_run_free(&p->sr);
+	options_free(&p->o);
+}
+
 static int export_image(const struct export_args *a, const char *tmp)
 {
-	char kernel[PATH_MAX], initrd[PATH_MAX + 16], raw[PATH_MAX + 16];
-	struct run_options o;
-	struct store_run sr = { 0 };
-	struct export_slot slot = { .kernel = kernel, .initrd = initrd, .grace_s = a->grace_s };
+	char raw[PATH_MAX + 16];
+	struct export_pack *p = malloc(sizeof(*p));
 	const char *convert[] = { "qemu-img", "convert", "-f",	    "raw", "-O",
 				  "qcow2",    raw,	 a->output, NULL };
 	int rc = -1;
 
-	snprintf(initrd, sizeof(initrd), "%s/image.cpio", tmp);
 	snprintf(raw, sizeof(raw), "%s/disk.raw", tmp);
-	options_init(&o);
-	if (run_find_kernel(kernel, sizeof(kernel)) || pack_image(a->image, initrd, &o, &sr))
-		goto out;
-	slot.restart = restart_name(o.restart);
-	if (export_disk_write(a->format == EXPORT_QCOW2 ? raw : a->output, tmp, &slot))
+	if (!p) {
+		msg_error("out of memory");
+		return -1;
+	}
+	if (export_pack(p, a->image, tmp, a->grace_s) ||
+	    export_disk_write(a->format == EXPORT_QCOW2 ? raw : a->output, tmp, &p->slot))
 		goto out;
 	if (a->format == EXPORT_QCOW2 && export_run(convert, "qemu-utils"))
 		goto out;
 	if (a->libvirt_xml)
-		print_libvirt_xml(a, &o);
+		print_libvirt_xml(a, &p->o);
 	rc = 0;
 out:
-	store_run_free(&sr);
-	options_free(&o);
+	export_pack_free(p);
+	free(p);
 	return rc;
+}
+
+int export_tmpdir(char *out, size_t n)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(out, n, "%s/monos-export-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(out)) {
+		msg_error("cannot create a temporary directory: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void export_tmpdir_remove(const char *dir)
+{
+	nftw(dir, remove_one, EXPORT_NFTW_FDS, FTW_DEPTH | FTW_PHYS);
 }
 
 int cmd_export_main(int argc, char **argv)
 {
 	struct export_args a;
 	char tmp[PATH_MAX];
-	const char *base = getenv("TMPDIR");
 	int rc = parse_args(argc, argv, &a);
 
 	if (rc)
@@ -256,13 +290,10 @@ int cmd_export_main(int argc, char **argv)
 			  "could neither read its image nor mark a good boot there");
 		return CLI_EXIT_ERROR;
 	}
-	snprintf(tmp, sizeof(tmp), "%s/monos-export-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmp)) {
-		msg_error("cannot create a temporary directory: %s", strerror(errno));
+	if (export_tmpdir(tmp, sizeof(tmp)))
 		return CLI_EXIT_ERROR;
-	}
 	rc = export_image(&a, tmp);
-	nftw(tmp, remove_one, EXPORT_NFTW_FDS, FTW_DEPTH | FTW_PHYS);
+	export_tmpdir_remove(tmp);
 	if (rc)
 		unlink(a.output);
 	return rc ? CLI_EXIT_ERROR : 0;

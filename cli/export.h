@@ -8,8 +8,9 @@
  *                sector named by boot.img in the protective MBR
  *   p2 "esp"     EFI system partition, FAT: /EFI/BOOT/BOOTX64.EFI (GRUB,
  *                x86_64-efi), /grub/grub.cfg and /grub/grubenv
- *   p3 "monos-a" slot A, ext2: /monos/kernel and /monos/image.cpio (the
- *                image's tree and its per-run archive, concatenated)
+ *   p3 "monos-a" slot A, ext2: /monos/kernel, /monos/image.cpio (the
+ *                image's tree and its per-run archive, concatenated) and
+ *                /monos/slot.cfg (its restart policy and grace period)
  *   p4 "monos-b" slot B, the same, empty until `monos update`
  * GRUB's environment block (/grub/grubenv, 1024 bytes) holds the A/B state:
  *   monos_slot     the good slot, a or b (absent: a)
@@ -25,6 +26,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cli.h"
 
 #define EXPORT_SECTOR	    512
 #define EXPORT_ALIGN	    2048 /* sectors: partitions on 1 MiB boundaries */
@@ -78,12 +81,35 @@ int export_copy_into(int fd, uint64_t off, const char *src);
 /* export_grub.c */
 
 /* export_grub_cfg - grub.cfg's text for a disk whose grubenv block is at
- * byte `grubenv_off`, booting with `slot`'s options; malloc'd or NULL. */
-char *export_grub_cfg(const struct export_slot *slot, uint64_t grubenv_off);
+ * byte `grubenv_off`; malloc'd or NULL. */
+char *export_grub_cfg(uint64_t grubenv_off);
+/* export_slot_cfg - the slot's /monos/slot.cfg, which grub.cfg sources: its
+ * restart policy and grace period; malloc'd or NULL. */
+char *export_slot_cfg(const struct export_slot *slot);
 /* export_bios_boot - boot.img into the disk's first sector (keeping the
  * protective MBR's partition table) and core.img into the BIOS boot
  * partition with its block list, as grub-bios-setup would.  0 or -1. */
 int export_bios_boot(int fd, const char *core_img);
+
+/* cmd_export.c */
+
+#define EXPORT_GRACE_DEFAULT 10 /* seconds a tried slot must stay well */
+
+/* An image packed for a slot: the kernel, the archives, the options. */
+struct export_pack {
+	char kernel[4096], initrd[4096 + 16];
+	struct run_options o;
+	struct store_run sr;
+	struct export_slot slot;
+};
+/* export_pack - pack IMAGE (of the store) into `tmp` as a slot boots it:
+ * 0, or -1 after one error line.  export_pack_free in both cases. */
+int export_pack(struct export_pack *p, const char *image, const char *tmp, unsigned grace_s);
+void export_pack_free(struct export_pack *p);
+/* export_tmpdir - a private temporary directory into `out`; 0 or -1.
+ * export_tmpdir_remove - it and everything in it, gone. */
+int export_tmpdir(char *out, size_t n);
+void export_tmpdir_remove(const char *dir);
 
 /* cmd_export.c, cmd_update.c */
 int cmd_export_main(int argc, char **argv);

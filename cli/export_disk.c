@@ -82,6 +82,21 @@ int export_copy_into(int fd, uint64_t off, const char *src)
 	return n < 0 ? -1 : 0;
 }
 
+/* A new file at `path` holding `text` (malloc'd, freed here; NULL: out of
+ * memory). */
+static int write_text(const char *path, char *text)
+{
+	FILE *f = text ? fopen(path, "w") : NULL;
+	int rc = !f || fputs(text, f) < 0;
+
+	if (f && fclose(f))
+		rc = 1;
+	free(text);
+	if (rc)
+		msg_error("cannot write %s", path);
+	return rc ? -1 : 0;
+}
+
 /* A new file at `dst` with `src`'s bytes. */
 static int copy_file(const char *src, const char *dst)
 {
@@ -137,6 +152,9 @@ int export_slot_image(const char *out, const char *tmp, const struct export_slot
 		return -1;
 	snprintf(dst, sizeof(dst), "%s/image.cpio", sub);
 	if (copy_file(slot->initrd, dst))
+		return -1;
+	snprintf(dst, sizeof(dst), "%s/slot.cfg", sub);
+	if (write_text(dst, export_slot_cfg(slot)))
 		return -1;
 	unlink(out);
 	return export_run(mke2fs, "e2fsprogs");
@@ -197,8 +215,7 @@ static int make_grub_images(const char *core, const char *efi)
 
 /* The ESP as a FAT file: the grubenv block first (so its place is known
  * and grub.cfg can name it), then grub.cfg and GRUB's EFI image. */
-static int make_esp(const char *tmp, const char *efi, const struct export_slot *slot,
-		    struct export_layout *l)
+static int make_esp(const char *tmp, const char *efi, struct export_layout *l)
 {
 	char esp[4096], env[4096], cfg[4096], kib[32];
 	const char *mkfs[] = { "mkfs.vfat", "-n", "MONOS-ESP", "-C", esp, kib, NULL };
@@ -206,10 +223,6 @@ static int make_esp(const char *tmp, const char *efi, const struct export_slot *
 	const char *cp_env[] = { "mcopy", "-i", esp, env, "::/grub/grubenv", NULL };
 	const char *cp_cfg[] = { "mcopy", "-i", esp, cfg, "::/grub/grub.cfg", NULL };
 	const char *cp_efi[] = { "mcopy", "-i", esp, efi, "::/EFI/BOOT/BOOTX64.EFI", NULL };
-	char *text;
-	FILE *f;
-	int rc;
-
 	snprintf(esp, sizeof(esp), "%s/esp.img", tmp);
 	snprintf(env, sizeof(env), "%s/grubenv", tmp);
 	snprintf(cfg, sizeof(cfg), "%s/grub.cfg", tmp);
@@ -219,15 +232,8 @@ static int make_esp(const char *tmp, const char *efi, const struct export_slot *
 	    export_run(cp_env, "mtools") || find_grubenv(esp, &l->grubenv_off))
 		return -1;
 	l->grubenv_off += l->esp_lba * EXPORT_SECTOR;
-	if (!(text = export_grub_cfg(slot, l->grubenv_off)) || !(f = fopen(cfg, "w"))) {
-		free(text);
-		msg_error("cannot write %s", cfg);
-		return -1;
-	}
-	rc = fputs(text, f) < 0;
-	rc |= fclose(f) != 0;
-	free(text);
-	if (rc || export_run(cp_cfg, "mtools") || export_run(cp_efi, "mtools"))
+	if (write_text(cfg, export_grub_cfg(l->grubenv_off)) || export_run(cp_cfg, "mtools") ||
+	    export_run(cp_efi, "mtools"))
 		return -1;
 	return 0;
 }
@@ -287,7 +293,7 @@ int export_disk_write(const char *path, const char *tmp, const struct export_slo
 	snprintf(efi, sizeof(efi), "%s/bootx64.efi", tmp);
 	snprintf(slot_img, sizeof(slot_img), "%s/slot.img", tmp);
 	snprintf(esp, sizeof(esp), "%s/esp.img", tmp);
-	if (make_grub_images(core, efi) || make_esp(tmp, efi, slot, &l) ||
+	if (make_grub_images(core, efi) || make_esp(tmp, efi, &l) ||
 	    export_slot_image(slot_img, tmp, slot, l.slot_sectors, EXPORT_SLOT_LABEL_A))
 		return -1;
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -30,7 +30,7 @@
 #define GRUB_KERNEL_SEG_AFTER	0x820 /* 0x800 + one sector, in paragraphs */
 #define EXPORT_CORE_MAX_SECTORS (EXPORT_BIOS_SECTORS - 1)
 
-static const char grub_cfg_head[] =
+static const char grub_cfg[] =
 	"# monos: written by 'monos export' (cli/export_grub.c)\n"
 	"set timeout=0\n"
 	"serial --unit=0 --speed=115200\n"
@@ -57,20 +57,33 @@ static const char grub_cfg_head[] =
 	"  fi\n"
 	"fi\n"
 	"search --no-floppy --set=slotdev --label monos-$boot_slot\n"
-	"echo \"monos: booting slot $boot_slot\"\n";
+	"set monos_restart=no\n"
+	"set monos_grace=10\n"
+	"source ($slotdev)/monos/slot.cfg\n"
+	"echo \"monos: booting slot $boot_slot\"\n"
+	"multiboot2 ($slotdev)/monos/kernel monos.slot=$boot_slot monos.trial=$trial "
+	"monos.restart=$monos_restart monos.grace=$monos_grace monos.grubenv=%llu monos.ip=dhcp\n"
+	"module2 ($slotdev)/monos/image.cpio\n"
+	"boot\n";
 
-char *export_grub_cfg(const struct export_slot *slot, uint64_t grubenv_off)
+char *export_grub_cfg(uint64_t grubenv_off)
+{
+	char *text = NULL;
+
+	if (asprintf(&text, grub_cfg, (unsigned long long)grubenv_off) < 0)
+		return NULL;
+	return text;
+}
+
+char *export_slot_cfg(const struct export_slot *slot)
 {
 	char *text = NULL;
 
 	if (asprintf(&text,
-		     "%s"
-		     "multiboot2 ($slotdev)/monos/kernel monos.slot=$boot_slot monos.trial=$trial "
-		     "monos.restart=%s monos.grace=%u monos.grubenv=%llu monos.ip=dhcp\n"
-		     "module2 ($slotdev)/monos/image.cpio\n"
-		     "boot\n",
-		     grub_cfg_head, slot->restart, slot->grace_s,
-		     (unsigned long long)grubenv_off) < 0)
+		     "# monos: this slot's options (cli/export_grub.c)\n"
+		     "set monos_restart=%s\n"
+		     "set monos_grace=%u\n",
+		     slot->restart, slot->grace_s) < 0)
 		return NULL;
 	return text;
 }

@@ -38,6 +38,8 @@ const char main_help[] =
 	"  load -i FILE                      read images from such an archive\n"
 	"  export IMAGE -o FILE [--format F] write an image as a bootable disk (GRUB,\n"
 	"                                    BIOS and UEFI; raw, qcow2)\n"
+	"  update DISK IMAGE                 write an image into a disk's other slot,\n"
+	"                                    tried once at its next boot\n"
 	"  volume COMMAND                    named ext4 volumes: create, ls, inspect, rm\n"
 	"  create, start, ps, logs, stop, kill, wait, rm, inspect, stats\n"
 	"                                    instances started with 'run -d' (see\n"
@@ -97,6 +99,7 @@ static const struct {
 	{ "volume", volume_main },
 	{ "ps", cmd_ps_main },
 	{ "export", cmd_export_main },
+	{ "update", cmd_update_main },
 	{ "logs", cmd_ps_logs },
 	{ "stop", cmd_ctl_stop },
 	{ "kill", cmd_ctl_kill },
