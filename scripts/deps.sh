@@ -13,7 +13,7 @@ need=(gcc make binutils libc6-dev linux-libc-dev musl-tools qemu-system-x86 cpio
 	genisoimage cloud-image-utils dosfstools mtools # cloud-init seeds for the unit tests of kernel/lib's ISO 9660 and FAT readers
 	prometheus # tests/cli/api_prometheus.sh: Debian's Prometheus scrapes the agent's /metrics
 	podman runc uidmap containernetworking-plugins netavark aardvark-dns catatonit # the OCI runtime's tests (tests/cli/oci_*.sh): podman with runc to compare against
-	grub-pc-bin grub-efi-amd64-bin gdisk ovmf qemu-utils libvirt-clients # monos export: GRUB's images, sgdisk, UEFI boots in tests/cli/export*.sh, qcow2, virt-xml-validate
+	grub-pc-bin grub-efi-amd64-bin gdisk ovmf qemu-utils libvirt-clients libvirt-daemon-system # monos export: GRUB's images, sgdisk, UEFI boots in tests/cli/export*.sh, qcow2, virt-xml-validate, virsh define/start
 	e2fsprogs) # mkfs.ext4, debugfs and e2fsck make and check the ext4 tests' images (tests/unit/test_ext4_*.c)
 # `scripts/deps.sh bench` (make bench): the benchmarks' own packages too:
 # the HTTP load generator and client, the charts, and the Linux guest's /init

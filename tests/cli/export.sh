@@ -8,6 +8,7 @@
 #    ends on the reset), with network by DHCP on virtio-net-pci.
 # 4. qcow2 boots; gce is refused with its reason and leaves no file.
 # 5. --libvirt-xml prints a domain that libvirt's schema accepts.
+# 6. A server on the disk answers over the network (DHCP, a forwarded port).
 . "$(dirname "$0")/lib/common.bash"
 
 BOOT_TIMEOUT=120 # a TCG boot takes 3-25 s alone; the machine is shared
@@ -36,6 +37,50 @@ boot() {
 }
 serial_has() {
 	grep -qF -- "$1" "$scratch/serial"
+}
+
+# libvirt_boot: the domain --libvirt-xml prints, defined and started under
+# Debian's libvirtd (started here, as facts.md says, when it is not
+# running; stopped again after); its serial log (a <log> added to the pty)
+# shows the program, and the domain shuts off by itself (power-off).
+libvirt_boot() {
+	local started=() dir=$scratch/libvirt dom lv="virsh -c qemu:///system"
+	if ! command -v virsh >/dev/null || ! command -v libvirtd >/dev/null || [ "$(id -u)" != 0 ]; then
+		echo "skip: libvirt: needs root and Debian's libvirt-daemon-system"
+		return
+	fi
+	if ! pgrep -x libvirtd >/dev/null; then
+		pgrep -x virtlogd >/dev/null || { virtlogd -d && started+=(/run/virtlogd.pid); }
+		libvirtd -d && started+=(/run/libvirtd.pid)
+		sleep 2
+	fi
+	if ! $lv version >/dev/null 2>&1; then
+		echo "skip: libvirt: libvirtd does not answer on qemu:///system"
+	else
+		mkdir -p "$dir" && chmod 755 "$scratch" "$dir" # libvirt's qemu user opens the disk
+		cp "$scratch/virt.raw" "$dir/virt.raw"
+		dom=monos-export-test-$$
+		sed -e "s|<name>[^<]*</name>|<name>$dom</name>|" -e "s|$scratch/virt.raw|$dir/virt.raw|" \
+			-e "s|<serial type='pty'>|<serial type='pty'><log file='$dir/serial.log' append='off'/>|" \
+			"$scratch/domain.xml" >"$dir/domain.xml"
+		run $lv define "$dir/domain.xml"
+		check "libvirt: virsh define" status_is 0
+		run $lv start "$dom"
+		check "libvirt: virsh start" status_is 0
+		for _ in $(seq 1 "$BOOT_TIMEOUT"); do
+			[ "$($lv domstate "$dom" 2>/dev/null)" = "shut off" ] && break
+			sleep 1
+		done
+		check "libvirt: the program on the serial log, then power-off by itself" \
+			eval 'grep -q "hello from the disk" "$dir/serial.log" &&
+				grep -q "monos: powering off" "$dir/serial.log" &&
+				[ "$($lv domstate "$dom")" = "shut off" ]'
+		$lv destroy "$dom" >/dev/null 2>&1
+		$lv undefine "$dom" >/dev/null 2>&1
+	fi
+	for f in "${started[@]}"; do
+		[ -r "$f" ] && kill "$(cat "$f")"
+	done
 }
 
 mkdir -p "$scratch/app" && cd "$scratch/app" || exit 1
@@ -105,4 +150,33 @@ if command -v virt-xml-validate >/dev/null; then
 else
 	echo "skip: virt-xml-validate is missing (Debian's libvirt-clients)"
 fi
+libvirt_boot
+
+# 6. busybox httpd from a disk answers through QEMU's forwarded port.
+mkdir -p "$scratch/web/www" && cd "$scratch/web" || exit 1
+echo "served from the disk" >www/index.html
+cat >monos.yaml <<'YAML'
+program: /bin/busybox
+args: [httpd, -f, -p, "8080", -h, /www]
+files: [www:/www]
+restart: no
+YAML
+run "$MONOS" build -t web:v1
+run "$MONOS" export web:v1 -o "$scratch/web.raw"
+check "export the web image" status_is 0
+port=$(free_port)
+timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 -M q35 -m 256M -display none -nodefaults \
+	-serial "file:$scratch/web.serial" \
+	-drive "file=$scratch/web.raw,format=raw,if=none,id=d" -device virtio-blk-pci,drive=d \
+	-netdev "user,id=n,hostfwd=tcp:127.0.0.1:$port-:8080" -device virtio-net-pci,netdev=n \
+	</dev/null >/dev/null 2>&1 &
+qemu=$!
+for _ in $(seq 1 "$BOOT_TIMEOUT"); do
+	run curl -s -m 2 "http://127.0.0.1:$port/"
+	[ "$rc" -eq 0 ] && break
+	sleep 1
+done
+check "the disk's server answers over the network" eval 'status_is 0 && out_has "served from the disk"'
+kill "$qemu"
+wait "$qemu" 2>/dev/null
 finish
