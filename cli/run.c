@@ -444,6 +444,8 @@ static int run_or_create(int argc, char **argv, bool create)
 	}
 	run_image = sr.image ? &sr : NULL;
 	o.detach |= create;
+	if (!o.detach && o.restart_from_manifest)
+		o.restart = OPTIONS_RESTART_NO; /* in the foreground the user is the supervisor */
 	if (!o.detach && (o.name || o.restart != OPTIONS_RESTART_NO)) {
 		msg_error("%s needs -d (a detached instance) (see 'monos run --help')",
 			  o.name ? "--name" : "--restart");

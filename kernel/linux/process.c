@@ -53,16 +53,6 @@ static struct process *init_proc;
 static unsigned nlive;
 extern const struct rlimit_k rlimit_defaults[RLIMIT_NLIMITS]; /* sys_misc.c */
 
-struct process *process_of(const struct thread *t)
-{
-	return t->proc;
-}
-
-struct process *process_current(void)
-{
-	return sched_current()->proc;
-}
-
 struct process *process_init_proc(void)
 {
 	return init_proc;
@@ -103,13 +93,6 @@ uint64_t process_cpu_ns(struct process *p)
 struct thread *process_main_thread(struct process *p)
 {
 	return list_empty(&p->threads) ? NULL : list_first_entry(&p->threads, struct thread, group);
-}
-
-bool process_exiting(const struct thread *t)
-{
-	struct process *p = t->proc;
-
-	return p && (p->exiting || (p->exec_thread && p->exec_thread != t));
 }
 
 static bool alone(void *arg)
