@@ -44,7 +44,7 @@ serial_has() {
 # running; stopped again after); its serial log (a <log> added to the pty)
 # shows the program, and the domain shuts off by itself (power-off).
 libvirt_boot() {
-	local started=() dir=$scratch/libvirt dom lv="virsh -c qemu:///system"
+	local started=() dir dom lv="virsh -c qemu:///system"
 	if ! command -v virsh >/dev/null || ! command -v libvirtd >/dev/null || [ "$(id -u)" != 0 ]; then
 		echo "skip: libvirt: needs root and Debian's libvirt-daemon-system"
 		return
@@ -57,7 +57,9 @@ libvirt_boot() {
 	if ! $lv version >/dev/null 2>&1; then
 		echo "skip: libvirt: libvirtd does not answer on qemu:///system"
 	else
-		mkdir -p "$dir" && chmod 755 "$scratch" "$dir" # libvirt's qemu user opens the disk
+		# libvirt's qemu user opens the disk: a directory of our own that
+		# it can reach (run.sh's TMPDIR sits in a 0700 directory).
+		dir=$(mktemp -d /tmp/monos-libvirt.XXXXXX) && chmod 755 "$dir"
 		cp "$scratch/virt.raw" "$dir/virt.raw"
 		dom=monos-export-test-$$
 		sed -e "s|<name>[^<]*</name>|<name>$dom</name>|" -e "s|$scratch/virt.raw|$dir/virt.raw|" \
@@ -77,6 +79,7 @@ libvirt_boot() {
 				[ "$($lv domstate "$dom")" = "shut off" ]'
 		$lv destroy "$dom" >/dev/null 2>&1
 		$lv undefine "$dom" >/dev/null 2>&1
+		rm -rf "$dir"
 	fi
 	for f in "${started[@]}"; do
 		[ -r "$f" ] && kill "$(cat "$f")"
