@@ -168,6 +168,7 @@ GUEST_CASES=(
 	"procfd procfd none same"
 	"fadvise fadvise none same"
 	"jobctl2 jobctl2 none same"
+	"proc_stopped proc_stopped none same"
 	"pipe-sigpipe pipe none crash:SIGPIPE sigpipe"
 	"proc_misc proc_misc none same"
 	"unix_stream unix_stream none same"
