@@ -152,6 +152,8 @@ struct run_options {
 	char **argv; /* PROGRAM and its arguments (points into the caller's argv) */
 	int argc;
 	char *manifest; /* -f FILE: the manifest (manifest.c), or NULL */
+	bool disk_boot; /* not a flag: `monos export` packs for a later boot from
+			 * a disk, without the CLI (rundata_gather) */
 };
 
 #define OPTIONS_HOSTNAME_MAX   64 /* Linux's __NEW_UTS_LEN */
@@ -438,6 +440,7 @@ struct rundata {
 	const char *volumes;  /* MONOS_RUN_VOLUMES' text, or NULL: none */
 	const char *hostname; /* MONOS_RUN_HOSTNAME's text, or NULL: "monos" */
 	const char *rlimits;  /* MONOS_RUN_RLIMITS' text, or NULL: Linux's defaults */
+	bool disk_boot;	      /* no time, seed or terminals: a disk boots later (export) */
 };
 
 /* user.c */
@@ -655,6 +658,9 @@ int session_run(struct channel *c, int sock, int vsock, int errpipe, int sigfd, 
 /* run_main - `monos run`; argv[0] is the first argument after "run".
  * Returns the process exit status. */
 int run_main(int argc, char **argv);
+/* run_find_kernel - the kernel file: $MONOS_KERNEL, else monos-kernel
+ * beside this binary, into `out`.  0, or -1 after one error line. */
+int run_find_kernel(char *out, size_t outlen);
 /* run_create_main - `monos create`: run -d whose monitor waits for `monos
  * start` before QEMU starts. */
 int run_create_main(int argc, char **argv);

@@ -13,6 +13,7 @@
 #include <monos/channel.h>
 
 #include "cli.h"
+#include "export.h"
 #include "oci.h"
 
 #define MAIN_RUNTIME_NAME "monos-runtime" /* contract 24: the OCI runtime is this name */
@@ -35,6 +36,10 @@ const char main_help[] =
 	"  tag IMAGE NAME[:TAG]              name an image\n"
 	"  save IMAGE... -o FILE             write images to a tar archive\n"
 	"  load -i FILE                      read images from such an archive\n"
+	"  export IMAGE -o FILE [--format F] write an image as a bootable disk (GRUB,\n"
+	"                                    BIOS and UEFI; raw, qcow2)\n"
+	"  update DISK IMAGE                 write an image into a disk's other slot,\n"
+	"                                    tried once at its next boot\n"
 	"  volume COMMAND                    named ext4 volumes: create, ls, inspect, rm\n"
 	"  create, start, ps, logs, stop, kill, wait, rm, inspect, stats\n"
 	"                                    instances started with 'run -d' (see\n"
@@ -93,6 +98,8 @@ static const struct {
 	{ "run", run_main },
 	{ "volume", volume_main },
 	{ "ps", cmd_ps_main },
+	{ "export", cmd_export_main },
+	{ "update", cmd_update_main },
 	{ "logs", cmd_ps_logs },
 	{ "stop", cmd_ctl_stop },
 	{ "kill", cmd_ctl_kill },
@@ -134,7 +141,8 @@ int main(int argc, char **argv)
 			printf("%s%s", cmd_instances_help,
 			       strcmp(argv[2], "inspect") ? "" : store_help);
 		else /* every flag, once */
-			printf("%s%s\n%s%s", main_help, options_run_help, cmd_instances_help, store_help);
+			printf("%s%s\n%s%s", main_help, options_run_help, cmd_instances_help,
+			       store_help);
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0) {

@@ -73,7 +73,7 @@ static int make_tmp(void)
 }
 
 /* The kernel: $MONOS_KERNEL, else monos-kernel beside this binary. */
-static int find_kernel(char *out, size_t outlen)
+int run_find_kernel(char *out, size_t outlen)
 {
 	const char *env = getenv("MONOS_KERNEL");
 	char self[PATH_MAX];
@@ -331,7 +331,7 @@ static int find_machine(struct run_job *j)
 				       .ndisks = o->ndisks,
 				       .shares = o->shares,
 				       .nshares = o->nshares };
-	if (find_kernel(j->kernel, sizeof(j->kernel)) < 0)
+	if (run_find_kernel(j->kernel, sizeof(j->kernel)) < 0)
 		return -1;
 	if (qemu_find(j->qemu, sizeof(j->qemu)) < 0) {
 		msg_error("QEMU not found (install qemu-system-x86)");

@@ -202,6 +202,7 @@ void rundata_gather(struct rundata *ri, const struct run_options *o, const char 
 	ri->volumes = o->volumes;
 	ri->hostname = o->hostname;
 	ri->rlimits = o->rlimits;
+	ri->disk_boot = o->disk_boot;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ri->sec = ts.tv_sec;
 	ri->nsec = ts.tv_nsec;
@@ -211,8 +212,8 @@ void rundata_gather(struct rundata *ri, const struct run_options *o, const char 
 		if (n > 0)
 			got += n;
 	}
-	for (int fd = 0; fd < 3; fd++)
-		ri->tty[fd] = isatty(fd) ? '1' : '0';
+	for (int fd = 0; fd < 3; fd++) /* a disk's boot has its serial log, no terminal */
+		ri->tty[fd] = !o->disk_boot && isatty(fd) ? '1' : '0';
 	ri->have_winsize = rundata_get_winsize(&ri->winsize);
 }
 
@@ -306,14 +307,16 @@ int rundata_write(struct image_writer *w, const struct rundata *ri)
 		rc = image_add_data(w, "/" MONOS_RUN_EXE, ri->exe, strlen(ri->exe), RUNDATA_MODE);
 	if (!rc)
 		rc = add_run_lists(w, ri);
-	if (!rc)
+	/* A disk boots later, elsewhere: its kernel takes the RTC's time and
+	 * seeds from RDRAND, the TSC and the RTC, not from this moment. */
+	if (!rc && !ri->disk_boot)
 		rc = image_add_data(w, "/" MONOS_RUN_TIME, t, sizeof(t), RUNDATA_MODE);
-	if (!rc)
+	if (!rc && !ri->disk_boot)
 		rc = image_add_data(w, "/" MONOS_RUN_SEED, ri->seed, sizeof(ri->seed),
 				    RUNDATA_MODE);
 	if (!rc)
 		rc = image_add_data(w, "/" MONOS_RUN_TTY, ri->tty, sizeof(ri->tty), RUNDATA_MODE);
-	if (!rc && ri->have_winsize)
+	if (!rc && ri->have_winsize && !ri->disk_boot)
 		rc = image_add_data(w, "/" MONOS_RUN_WINSIZE, ws, sizeof(ws), RUNDATA_MODE);
 	if (!rc)
 		rc = image_add_data(w, "/" RUNDATA_CWD, ri->cwd, strlen(ri->cwd), RUNDATA_MODE);

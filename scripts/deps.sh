@@ -15,6 +15,7 @@ need=(gcc make binutils libc6-dev linux-libc-dev musl-tools qemu-system-x86 cpio
 	etcd-server etcd-client # tests/cli/etcd.sh: instances register in Debian's etcd 3.4 (etcdctl checks)
 	podman runc uidmap containernetworking-plugins netavark aardvark-dns catatonit # the OCI runtime's tests (tests/cli/oci_*.sh): podman with runc to compare against
 	containerd # tests/cli/oci_containerd.sh: ctr run and the runc shim v2 with monos-runtime as its runc binary
+	grub-pc-bin grub-efi-amd64-bin gdisk ovmf qemu-utils libvirt-clients libvirt-daemon-system # monos export: GRUB's images, sgdisk, UEFI boots in tests/cli/export*.sh, qcow2, virt-xml-validate, virsh define/start
 	e2fsprogs) # mkfs.ext4, debugfs and e2fsck make and check the ext4 tests' images (tests/unit/test_ext4_*.c)
 # `scripts/deps.sh bench` (make bench): the benchmarks' own packages too:
 # the HTTP load generator and client, the charts, and the Linux guest's /init

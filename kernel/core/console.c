@@ -585,6 +585,13 @@ void klog(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void (*exit_hook)(const struct monos_chan_exit *e);
+
+void console_set_exit_hook(void (*fn)(const struct monos_chan_exit *e))
+{
+	exit_hook = fn;
+}
+
 void console_exit(const struct monos_chan_exit *e)
 {
 	irq_disable();
@@ -605,6 +612,8 @@ void console_exit(const struct monos_chan_exit *e)
 		klog("monos: the host stopped reading (%lu bytes dropped)\n", vcon_dropped);
 	uart_flush();
 	outb(DEBUG_EXIT_PORT, e->kind == MONOS_EXIT_STATUS ? e->status : 0xff);
+	if (exit_hook)
+		exit_hook(e);
 	for (;;) /* without the debug-exit device (libvirt, clouds): stay halted */
 		__asm__ volatile("cli; hlt");
 }

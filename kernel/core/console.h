@@ -89,5 +89,9 @@ void console_set_stats_handler(void (*fn)(struct monos_chan_stats *s));
 
 /* Report how the instance ended and stop the machine.  Never returns. */
 __attribute__((noreturn)) void console_exit(const struct monos_chan_exit *e);
+/* console_set_exit_hook - what console_exit does last instead of halting,
+ * when QEMU's debug-exit device did not stop the machine (a disk booted
+ * without the CLI: init/standalone.c).  `fn` must not return.  Boot only. */
+void console_set_exit_hook(void (*fn)(const struct monos_chan_exit *e));
 
 #endif

@@ -6,7 +6,9 @@
 #include "init/main.h"
 #include "init/agent.h"
 #include "init/cloudinit.h"
+#include "init/standalone.h"
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/multiboot2.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/pvh.h"
@@ -275,6 +277,8 @@ void init_main(uint32_t start_info_phys)
 	cpu_init();
 	idt_init();
 	init_memory();
+	if (multiboot2_booted) /* GRUB, from a disk `monos export` wrote */
+		standalone_init(cmdline, start_info->rsdp_paddr);
 	apic_init();
 	time_init();
 	init_first_thread();
@@ -322,6 +326,8 @@ void init_main(uint32_t start_info_phys)
 	process_init();
 	console_start_input();
 	err = init_volumes() ?: init_rlimits();
+	if (multiboot2_booted)
+		standalone_start(); /* a tried slot's grace period */
 	if (!err) {
 		init_agent_start(cmdline); /* beside the program, when asked for */
 		err = start_program();

@@ -243,6 +243,13 @@ void process_vfork_release(struct process *p)
 	}
 }
 
+static void (*end_hook)(const struct monos_chan_exit *e);
+
+void process_set_end_hook(void (*fn)(const struct monos_chan_exit *e))
+{
+	end_hook = fn;
+}
+
 /* The instance ends with PID 1 (design.md contract 18): what the program
  * sent still leaves, then the host hears how it ended. */
 static __attribute__((noreturn)) void instance_end(struct process *p)
@@ -258,6 +265,8 @@ static __attribute__((noreturn)) void instance_end(struct process *p)
 		e.status = (uint8_t)(p->status >> 8);
 	}
 	monos_dev_instance_end(); /* the agent's last words (its etcd key) */
+	if (end_hook)
+		end_hook(&e);
 	/* Contract 18: the volumes are clean before the host hears the end. */
 	vfs_sync_all();
 	net_flush(NET_FLUSH_NS);

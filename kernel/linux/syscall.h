@@ -41,6 +41,12 @@ void report_unsupported(const char *what);
 bool process_return_to_user(struct regs *r, bool syscall);
 /* Install the trap fault handler and the host-signal handler. */
 void process_init(void);
+/* process_set_end_hook - `fn` runs when PID 1 has ended normally (exit or
+ * signal), in its process context (it may sleep), before the volumes are
+ * synced and the end reported: init/standalone.c marks a tried slot good
+ * there.  Boot only. */
+struct monos_chan_exit;
+void process_set_end_hook(void (*fn)(const struct monos_chan_exit *e));
 
 /* Signals (include/uapi/asm-generic/signal.h). */
 #define SIGHUP	1

@@ -1,6 +1,8 @@
 /*
- * The boot door: the PVH entry point, from 32-bit protected mode to the
- * kernel's C entry init_main() in long mode, in the higher half.
+ * The boot doors: the PVH entry point, from 32-bit protected mode to the
+ * kernel's C entry init_main() in long mode, in the higher half; and the
+ * Multiboot2 entry (GRUB, on disks `monos export` writes), the same path to
+ * multiboot2_entry_main() (multiboot2_entry.c), which calls init_main().
  *
  * The PVH boot protocol (Xen's HVM direct boot, used by QEMU -kernel and
  * Firecracker): the loader reads the XEN_ELFNOTE_PHYS32_ENTRY note, loads the
@@ -15,6 +17,7 @@
  * jump to the higher half.  paging.c replaces these tables at once.
  */
 #include "arch/x86_64/asm.h"
+#include "arch/x86_64/multiboot2.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
@@ -27,14 +30,31 @@
 	.asciz "Xen"
 	.long pvh_entry32
 
-	.section .boot.text, "ax"
-	.code32
-	.globl pvh_entry32
-pvh_entry32:
-	cli
-	cld
-	mov %ebx, %edi			/* keep the start info for init_main */
+	/* The Multiboot2 header (multiboot2.h), for GRUB's `multiboot2`:
+	 * first in the file (the loader looks in its first 32 KiB), with an
+	 * entry address tag so GRUB jumps to multiboot2_entry32, not to the
+	 * ELF entry (the PVH one). */
+	.section .multiboot2, "a"
+	.p2align 3
+mb2_header:
+	.long MULTIBOOT2_HEADER_MAGIC
+	.long MULTIBOOT2_ARCH_I386
+	.long mb2_header_end - mb2_header
+	.long 0x100000000 - (MULTIBOOT2_HEADER_MAGIC + MULTIBOOT2_ARCH_I386 + (mb2_header_end - mb2_header))
+	.p2align 3
+	.short MULTIBOOT2_HEADER_TAG_ENTRY, 0
+	.long 12
+	.long multiboot2_entry32
+	.p2align 3
+	.short MULTIBOOT2_HEADER_TAG_END, 0
+	.long 8
+mb2_header_end:
 
+/*
+ * From 32-bit protected mode, paging off, to 64-bit code at `entry64`
+ * (identity mapped): what both boot protocols need.  EDI is left alone.
+ */
+.macro BOOT_TO_LONG_MODE entry64
 	/* PML4[0] and PML4[256] -> PDPT_low; PML4[511] -> PDPT_high. */
 	mov $boot_pdpt_low, %eax
 	or $(PTE_P | PTE_W), %eax
@@ -73,10 +93,12 @@ pvh_entry32:
 	mov %eax, %cr0
 
 	lgdt boot_gdt_ptr
-	ljmp $KERNEL_CS, $pvh_entry64
+	ljmp $KERNEL_CS, $\entry64
+.endm
 
-	.code64
-pvh_entry64:
+/* In 64-bit mode: data segments, the boot stack, then `cmain(EDI)` in the
+ * higher half, which never returns. */
+.macro BOOT_TO_C cmain
 	mov $KERNEL_DS, %eax
 	mov %eax, %ds
 	mov %eax, %es
@@ -85,11 +107,40 @@ pvh_entry64:
 	mov %eax, %fs
 	mov %eax, %gs
 	movabs $boot_stack_top, %rsp
-	movabs $init_main, %rax
+	movabs $\cmain, %rax
 	xor %ebp, %ebp			/* the backtrace stops here */
-	call *%rax			/* init_main(start_info_phys) never returns */
+	call *%rax
 2:	hlt
 	jmp 2b
+.endm
+
+	.section .boot.text, "ax"
+	.code32
+	.globl pvh_entry32
+pvh_entry32:
+	cli
+	cld
+	mov %ebx, %edi			/* keep the start info for init_main */
+	BOOT_TO_LONG_MODE pvh_entry64
+
+	/* GRUB's multiboot2 (spec 3.3): EAX the magic, EBX the boot
+	 * information, flat segments, paging off, no stack. */
+	.globl multiboot2_entry32
+multiboot2_entry32:
+	cli
+	cld
+	cmp $MULTIBOOT2_BOOT_MAGIC, %eax
+	jne 3f				/* not a Multiboot2 loader: nothing to read */
+	mov %ebx, %edi			/* for multiboot2_entry_main */
+	BOOT_TO_LONG_MODE multiboot2_entry64
+3:	hlt
+	jmp 3b
+
+	.code64
+pvh_entry64:
+	BOOT_TO_C init_main		/* init_main(start_info_phys) */
+multiboot2_entry64:
+	BOOT_TO_C multiboot2_entry_main	/* multiboot2_entry_main(mbi_phys) */
 
 	.section .boot.data, "aw"
 	.p2align 12
