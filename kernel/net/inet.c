@@ -472,6 +472,12 @@ static void inet_release(struct socket *s)
 	s->priv = NULL;
 }
 
+/* Every change of an inet socket wakes its socket's queue (inet_changed). */
+static struct waitq *inet_waitq(struct socket *s)
+{
+	return &s->wq;
+}
+
 static const struct sock_ops inet_ops = {
 	.bind = inet_bind,
 	.listen = inet_tcp_listen,
@@ -486,6 +492,7 @@ static const struct sock_ops inet_ops = {
 	.setsockopt = inet_setsockopt,
 	.getsockopt = inet_getsockopt,
 	.release = inet_release,
+	.waitq = inet_waitq,
 };
 
 static int inet_create(struct socket *s, int protocol)
