@@ -69,7 +69,7 @@ one() {
 	if [ "$mode" = on ]; then
 		kill $scraper
 		echo "$(agent_cpu "$a") - $c0" | bc >>"$tmp/cpu.$tag"
-		echo "scale=2; ($(switches "$a") - $s0) / $(echo "$out" | awk '/requests in/ {print $1}')" |
+		echo "scale=4; ($(switches "$a") - $s0) / $(echo "$out" | awk '/requests in/ {print $1}')" |
 			bc >>"$tmp/csw.$tag"
 	fi
 	kill $g 2>/dev/null
