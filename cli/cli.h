@@ -142,6 +142,7 @@ struct run_options {
 	char *name;		      /* --name, checked (state_name_ok), or NULL */
 	enum options_restart restart; /* --restart */
 	unsigned long restart_max;    /* on-failure:N: N (0: no limit) */
+	bool restart_from_manifest;   /* the policy is the manifest's, not a flag's */
 	bool help;		      /* --help was given: print run help, run nothing */
 	char **argv; /* PROGRAM and its arguments (points into the caller's argv) */
 	int argc;

@@ -54,6 +54,29 @@ static int apply_list(struct run_options *o, const char *flag, char *const *v, s
 	return 0;
 }
 
+/* health: the agent's --health and its timing flags (seconds, as text). */
+static int apply_health(const struct manifest_health *h, struct run_options *o, char *err,
+			size_t errlen)
+{
+	char spec[256], interval[32], timeout[32], retries[16];
+
+	if (h->kind == MANIFEST_HEALTH_NONE)
+		return 0;
+	if (h->kind == MANIFEST_HEALTH_TCP)
+		snprintf(spec, sizeof(spec), "tcp:%u", h->port);
+	else
+		snprintf(spec, sizeof(spec), "http://:%u%s", h->port, h->path);
+	snprintf(interval, sizeof(interval), "%.3f", h->interval_ms / 1000.0);
+	snprintf(timeout, sizeof(timeout), "%.3f", h->timeout_ms / 1000.0);
+	snprintf(retries, sizeof(retries), "%u", h->retries);
+	if (options_set(o, "health", spec, err, errlen) < 0 ||
+	    options_set(o, "health-interval", interval, err, errlen) < 0 ||
+	    options_set(o, "health-timeout", timeout, err, errlen) < 0 ||
+	    options_set(o, "health-retries", retries, err, errlen) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 int manifest_apply(const struct manifest *m, struct run_options *o, char *err, size_t errlen)
 {
 	const struct {
@@ -76,6 +99,10 @@ int manifest_apply(const struct manifest *m, struct run_options *o, char *err, s
 		rc = apply_list(o, "publish", m->ports, m->nports, err, errlen);
 	if (!rc)
 		rc = apply_list(o, "volume", m->volumes, m->nvolumes, err, errlen);
+	if (!rc)
+		rc = apply_health(&m->health, o, err, errlen);
+	if (!rc && m->restart && !(rc = options_set(o, "restart", m->restart, err, errlen)))
+		o->restart_from_manifest = true; /* acted on by detached instances (run.c) */
 	return rc;
 }
 

@@ -627,6 +627,7 @@ static int parse_restart(struct run_options *o, const char *v, char *err, size_t
 	char *end;
 
 	o->restart_max = 0;
+	o->restart_from_manifest = false;
 	if (!strcmp(v, "no"))
 		o->restart = OPTIONS_RESTART_NO;
 	else if (!strcmp(v, "always"))

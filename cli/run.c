@@ -385,7 +385,7 @@ int run_job_prepare(struct run_job *j, struct run_options *o)
 	else if ((rc = share_prepare(o, o->machine, err, sizeof(err)) ? CLI_EXIT_ERROR : 0))
 		msg_error("%s", err);
 	else if (run_image)
-		rc = 0; /* packed already */
+		rc = 0;		/* packed already */
 	else if (o->rootfs_exe) /* the OCI runtime's: found in the rootfs, nothing to pack */
 		rc = program_in_rootfs(o->rootfs_exe, o->argv, o->argc, &j->prog);
 	else if ((rc = program_check(o->argv, o->argc, &j->prog, err, sizeof(err))))
@@ -444,6 +444,8 @@ static int run_or_create(int argc, char **argv, bool create)
 	}
 	run_image = sr.image ? &sr : NULL;
 	o.detach |= create;
+	if (!o.detach && o.restart_from_manifest)
+		o.restart = OPTIONS_RESTART_NO; /* in the foreground the user is the supervisor */
 	if (!o.detach && (o.name || o.restart != OPTIONS_RESTART_NO)) {
 		msg_error("%s needs -d (a detached instance) (see 'monos run --help')",
 			  o.name ? "--name" : "--restart");

@@ -13,11 +13,12 @@ if [ "${1:-}" = "" ]; then
 	exit 0
 fi
 nm -n --defined-only "$1" | awk '
-	$2 ~ /^[tTwW]$/ && $1 ~ /^ffffffff8/ { addr[n] = $1; name[n] = $3; n++ }
+	BEGIN { n = 0 }
+	NF == 3 && $2 ~ /^[tTwW]$/ && $1 ~ /^ffffffff8/ { addr[n] = substr($1, 9); name[n] = $3; n++ }
 	END {
 		printf "ksyms_count: .quad %d\nksyms:\n", n
 		off = 0
-		for (i = 0; i < n; i++) { printf "\t.quad 0x%s, %d\n", addr[i], off; off += length(name[i]) + 1 }
+		for (i = 0; i < n; i++) { printf "\t.long 0x%s, %d\n", addr[i], off; off += length(name[i]) + 1 }
 		printf "ksyms_names:\n"
 		for (i = 0; i < n; i++) printf "\t.asciz \"%s\"\n", name[i]
 	}'

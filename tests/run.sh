@@ -168,6 +168,7 @@ GUEST_CASES=(
 	"procfd procfd none same"
 	"fadvise fadvise none same"
 	"jobctl2 jobctl2 none same"
+	"proc_stopped proc_stopped none same"
 	"pipe-sigpipe pipe none crash:SIGPIPE sigpipe"
 	"proc_misc proc_misc none same"
 	"unix_stream unix_stream none same"
@@ -413,9 +414,10 @@ run_guests() {
 # Seeds of the syscall fuzzer (tests/fuzz/sysfuzz.c) that CI replays, each
 # for FUZZ_CALLS calls: under a minute in all under TCG.  Each once found a
 # kernel bug (docs/fuzzing.md): 1 the heap's cursor, 2 timers of 2^63 s,
-# 3 mremap, 4 fallocate, 7 tmpfs holes, 102 I/O on O_PATH.  `make fuzz`
+# 3 mremap, 4 fallocate, 7 tmpfs holes, 102 I/O on O_PATH, 2006 a sleep on
+# the process CPU clock that spun.  `make fuzz`
 # fuzzes for longer, with new seeds.
-FUZZ_SEEDS=(1 2 3 4 7 102)
+FUZZ_SEEDS=(1 2 3 4 7 102 2006)
 FUZZ_CALLS=20000
 
 # One seed in monos: a panic, a hang or no exit status fails; the program's

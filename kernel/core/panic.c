@@ -11,12 +11,20 @@
 
 #define MAX_FRAMES 32
 
-/* The table scripts/ksyms.sh generates: addresses ascending, each with the
- * offset of its NUL-terminated name in ksyms_names. */
+/* The table scripts/ksyms.sh generates: addresses ascending, each the low
+ * 32 bits of a kernel text address (the kernel runs in the top 2 GiB, so
+ * the high half is all ones) with the offset of its NUL-terminated name in
+ * ksyms_names: 8 bytes a symbol, not 16. */
 struct ksym {
-	uint64_t addr;
-	uint64_t name;
+	uint32_t addr;
+	uint32_t name;
 };
+#define KSYM_HIGH 0xffffffff00000000ul
+
+static uint64_t ksym_addr(const struct ksym *k)
+{
+	return KSYM_HIGH | k->addr;
+}
 extern const struct ksym ksyms[] __attribute__((weak));
 extern const uint64_t ksyms_count __attribute__((weak));
 extern const char ksyms_names[] __attribute__((weak));
@@ -29,13 +37,13 @@ void panic_symbolise(uint64_t addr, char *out, size_t n)
 {
 	uint64_t lo = 0, hi = &ksyms_count ? ksyms_count : 0;
 
-	if (!hi || addr < ksyms[0].addr || addr >= (uint64_t)__text_end) {
+	if (!hi || addr < ksym_addr(&ksyms[0]) || addr >= (uint64_t)__text_end) {
 		strncpy(out, "?", n);
 		return;
 	}
 	while (hi - lo > 1) { /* the last symbol at or below addr */
 		uint64_t mid = (lo + hi) / 2;
-		if (ksyms[mid].addr <= addr)
+		if (ksym_addr(&ksyms[mid]) <= addr)
 			lo = mid;
 		else
 			hi = mid;
@@ -44,7 +52,7 @@ void panic_symbolise(uint64_t addr, char *out, size_t n)
 	size_t len = strnlen(name, n - 20);
 	memcpy(out, name, len);
 	out[len] = 0;
-	fmt_snprintf(out + len, n - len, "+%#lx", addr - ksyms[lo].addr);
+	fmt_snprintf(out + len, n - len, "+%#lx", addr - ksym_addr(&ksyms[lo]));
 }
 
 static void backtrace(uint64_t rip, uint64_t rbp)

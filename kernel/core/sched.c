@@ -43,11 +43,6 @@ static bool in_schedule;   /* the current thread is in schedule() (per CPU with 
 
 void switch_stacks(uint64_t *prev_ksp, uint64_t next_ksp);
 
-struct thread *sched_current(void)
-{
-	return percpu()->current;
-}
-
 struct regs *sched_user_regs(struct thread *t)
 {
 	return (struct regs *)(t->kstack_top - sizeof(struct regs));

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <lib/list.h>
+#include "arch/x86_64/asm.h" /* PERCPU_CURRENT */
 
 struct regs;
 
@@ -70,8 +71,16 @@ struct thread {
 	struct list_head all;  /* in the list of all threads; sched_lock */
 };
 
-/* The thread running on this CPU. */
-struct thread *sched_current(void);
+/* The thread running on this CPU: one load from the per-CPU area (%gs,
+ * arch/x86_64/cpu.h).  Volatile, so that no load is reused across the
+ * boot's first assignment of the current thread or a switch. */
+static inline struct thread *sched_current(void)
+{
+	struct thread *t;
+
+	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(t) : "i"(PERCPU_CURRENT));
+	return t;
+}
 
 /* The registers the current thread entered the kernel with (syscall or
  * trap from ring 3): they sit at the top of its kernel stack. */

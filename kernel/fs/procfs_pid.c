@@ -174,7 +174,16 @@ static uint64_t vm_size_kb(struct mm *mm)
 
 static const char *state_name(char state)
 {
-	return state == 'Z' ? "Z (zombie)" : state == 'S' ? "S (sleeping)" : "R (running)";
+	switch (state) {
+	case 'Z':
+		return "Z (zombie)";
+	case 'S':
+		return "S (sleeping)";
+	case 'T':
+		return "T (stopped)";
+	default:
+		return "R (running)";
+	}
 }
 
 /* status: the ids and groups, as Linux's task_state prints them (a space

@@ -53,16 +53,6 @@ static struct process *init_proc;
 static unsigned nlive;
 extern const struct rlimit_k rlimit_defaults[RLIMIT_NLIMITS]; /* sys_misc.c */
 
-struct process *process_of(const struct thread *t)
-{
-	return t->proc;
-}
-
-struct process *process_current(void)
-{
-	return sched_current()->proc;
-}
-
 struct process *process_init_proc(void)
 {
 	return init_proc;
@@ -103,13 +93,6 @@ uint64_t process_cpu_ns(struct process *p)
 struct thread *process_main_thread(struct process *p)
 {
 	return list_empty(&p->threads) ? NULL : list_first_entry(&p->threads, struct thread, group);
-}
-
-bool process_exiting(const struct thread *t)
-{
-	struct process *p = t->proc;
-
-	return p && (p->exiting || (p->exec_thread && p->exec_thread != t));
 }
 
 static bool alone(void *arg)
@@ -721,13 +704,16 @@ static int proc_next(int after)
 }
 
 /* R while any of its threads can run (the caller included), S when all
- * sleep, Z once ended: Linux's task_state letters for a whole process. */
+ * sleep, T while job control keeps it stopped, Z once ended: Linux's
+ * task_state letters for a whole process. */
 static char proc_state(struct process *p)
 {
 	struct thread *t;
 
 	if (p->state == PROCESS_ZOMBIE)
 		return 'Z';
+	if (p->stopped)
+		return 'T';
 	list_for_each_entry(t, &p->threads, group)
 		if (t->state == THREAD_RUNNABLE)
 			return 'R';
@@ -776,11 +762,15 @@ static int proc_get_thread(int pid, int tid, struct procfs_proc *out)
 	struct process *p = process_find(pid);
 	struct thread *t = p ? thread_in(p, tid) : NULL;
 
+	/* A zombie keeps its leader's task entry until it is reaped, as on
+	 * Linux (ps -L, /proc/PID/task/PID/stat read Z). */
+	if (p && p->state == PROCESS_ZOMBIE && tid == pid)
+		return proc_get(pid, out);
 	if (!t || proc_get(pid, out))
 		return -ESRCH;
 	out->tid = tid;
 	out->thread = t;
-	out->state = t->state == THREAD_RUNNABLE ? 'R' : 'S';
+	out->state = p->stopped ? 'T' : t->state == THREAD_RUNNABLE ? 'R' : 'S';
 	return 0;
 }
 
@@ -790,6 +780,8 @@ static int proc_next_thread(int pid, int after)
 	struct thread *t;
 	int best = 0;
 
+	if (p && p->state == PROCESS_ZOMBIE)
+		return after < pid ? pid : 0; /* its leader's entry (proc_get_thread) */
 	if (p)
 		list_for_each_entry(t, &p->threads, group)
 			if (t->tid > after && (!best || t->tid < best))

@@ -27,6 +27,7 @@
 #include <lib/list.h>
 #include "linux/signal.h"
 #include "linux/uapi.h"
+#include "core/sched.h"
 #include "core/waitq.h"
 
 struct thread;
@@ -104,11 +105,17 @@ struct process {
 	struct thread *exec_thread; /* a thread in execve: every other one leaves */
 };
 
-/* The calling thread's process. */
-struct process *process_current(void);
-
 /* The process of thread `t`. */
-struct process *process_of(const struct thread *t);
+static inline struct process *process_of(const struct thread *t)
+{
+	return t->proc;
+}
+
+/* The calling thread's process. */
+static inline struct process *process_current(void)
+{
+	return sched_current()->proc;
+}
 
 /* The live or zombie process `pid`, or NULL. */
 struct process *process_find(int pid);
@@ -154,7 +161,12 @@ __attribute__((noreturn)) void process_exit_thread(int status);
 
 /* Whether thread `t` must leave: its process is ending, or another of
  * its threads is in execve. */
-bool process_exiting(const struct thread *t);
+static inline bool process_exiting(const struct thread *t)
+{
+	const struct process *p = t->proc;
+
+	return p && (p->exiting || (p->exec_thread && p->exec_thread != t));
+}
 
 /* execve past its point of no return: every other thread of the caller's
  * process leaves (Linux's de_thread), and the caller takes the pid as its

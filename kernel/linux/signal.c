@@ -542,7 +542,9 @@ static bool setup_frame(struct regs *r, int sig, const struct ksiginfo *info)
 /* Whether a syscall's result asks for a restart (or EINTR). */
 static bool is_restart(long rax)
 {
-	return rax == -ERESTARTSYS || rax == -ERESTARTNOINTR || rax == -ERESTARTNOHAND;
+	_Static_assert(ERESTARTNOINTR == ERESTARTSYS + 1 && ERESTARTNOHAND == ERESTARTSYS + 2,
+		       "the restart codes are consecutive");
+	return (unsigned long)(-rax - ERESTARTSYS) <= 2;
 }
 
 /* An interrupted syscall: restart it, or make it fail with EINTR. */
@@ -561,21 +563,15 @@ static void fix_restart(struct regs *r, const struct sigaction_k *act)
 	r->rip -= 2;
 }
 
-bool signal_deliver(struct regs *r, bool syscall)
+/* The slow way back, when signal_deliver's look found something that may
+ * be due.  Out of line, so that the look itself saves no registers. */
+static __attribute__((noinline)) bool deliver_slow(struct regs *r, bool syscall)
 {
 	struct thread *t = sched_current();
 	struct thread_signals *ts = ts_of(t);
 	struct ksiginfo info;
 	int sig;
 
-	/* The way back from nearly every call: nothing deliverable pending,
-	 * nothing to restart, no mask to put back.  A racing interrupt that
-	 * makes a signal pending after this look still delivers it: the
-	 * interrupt's own way back to ring 3 comes through here again. */
-	if (likely(!((ts->pending.set | process_of(t)->pending.set) & ~t->sigmask) &&
-		   !ts->restore_mask && (!syscall || !is_restart((long)r->rax)) &&
-		   !process_exiting(t) && !process_of(t)->stopped))
-		return false;
 	if (process_exiting(t))
 		process_exit_thread(0); /* the process ends: this thread leaves */
 	process_stopped_wait();
@@ -602,6 +598,22 @@ bool signal_deliver(struct regs *r, bool syscall)
 		ts->restore_mask = false;
 	}
 	return false;
+}
+
+bool signal_deliver(struct regs *r, bool syscall)
+{
+	const struct thread *t = sched_current();
+	const struct thread_signals *ts = ts_of((struct thread *)t);
+	const struct process *p = process_of(t);
+
+	/* The way back from nearly every call: nothing deliverable pending,
+	 * nothing to restart, no mask to put back.  A racing interrupt that
+	 * makes a signal pending after this look still delivers it: the
+	 * interrupt's own way back to ring 3 comes through here again. */
+	if (likely(!((ts->pending.set | p->pending.set) & ~t->sigmask) && !ts->restore_mask &&
+		   (!syscall || !is_restart((long)r->rax)) && !process_exiting(t) && !p->stopped))
+		return false;
+	return deliver_slow(r, syscall);
 }
 
 /* Load the FPU state the handler may have changed; false if it is bad. */

@@ -254,23 +254,48 @@ long sys_nanosleep(uint64_t req, uint64_t rem)
 }
 
 /*
- * Sleep until CPU clock `tid` (cpu_clock_resolve) reads `target`: woken
- * when it could have got there at the earliest (one CPU: CPU time runs no
- * faster than the clock), it checks and sleeps again for what is left.
+ * CPU time clock `tid` (cpu_clock_resolve) has used, less what the calling
+ * thread used since it read `self0`, its own clock, when the sleep began:
+ * a sleeper on its own process's clock must not wake itself with the
+ * kernel time its wake-ups cost (Linux checks a process's CPU timers only
+ * while one of its threads runs, so a process whose only thread sleeps on
+ * its own clock sleeps until a signal comes).
  */
-static long cpu_sleep_until(int tid, uint64_t target, uint64_t rem)
+static long cpu_clock_others_ns(int tid, uint64_t self0, uint64_t *ns)
+{
+	struct thread *self = sched_current();
+	uint64_t used;
+	long r = cpu_clock_ns(tid, ns);
+
+	if (r || tid != -process_of(self)->pid)
+		return r;
+	used = sched_thread_cpu_ns(self) - self0;
+	*ns = *ns > used ? *ns - used : 0;
+	return 0;
+}
+
+/*
+ * Sleep until CPU clock `tid` reads `target`: woken when it could have got
+ * there at the earliest (one CPU: CPU time runs no faster than the clock),
+ * and no sooner than a clock tick, as Linux's CPU timers are checked at
+ * ticks (a shorter wait would spin without ever letting the timer
+ * interrupt in: sysfuzz seed 2006), it checks and sleeps again for what is
+ * left.  `self0`: the caller's own CPU clock before it read clock `tid`.
+ */
+static long cpu_sleep_until(int tid, uint64_t self0, uint64_t target, uint64_t rem)
 {
 	uint64_t now;
 	long r;
 
 	for (;;) {
-		if (cpu_clock_ns(tid, &now) || now >= target)
+		if (cpu_clock_others_ns(tid, self0, &now) || now >= target)
 			return 0; /* a thread that exited uses no more */
-		r = sched_wait(never, NULL, time_monotonic_ns() + (target - now));
+		r = sched_wait(never, NULL,
+			       time_monotonic_ns() + MAX(target - now, time_coarse_res_ns()));
 		if (r != -ETIMEDOUT)
 			break;
 	}
-	if (rem && !cpu_clock_ns(tid, &now))
+	if (rem && !cpu_clock_others_ns(tid, self0, &now))
 		put_ts(rem, target > now ? target - now : 0);
 	return -EINTR;
 }
@@ -278,7 +303,7 @@ static long cpu_sleep_until(int tid, uint64_t target, uint64_t rem)
 long sys_clock_nanosleep(long clock, long flags, uint64_t req, uint64_t rem)
 {
 	clockid_k clk = (clockid_k)clock;
-	uint64_t ns, now, deadline;
+	uint64_t self0 = sched_thread_cpu_ns(sched_current()), ns, now, deadline;
 	int tid;
 	long r;
 
@@ -293,8 +318,8 @@ long sys_clock_nanosleep(long clock, long flags, uint64_t req, uint64_t rem)
 		if (tid == sched_current()->tid)
 			return -EINVAL;
 		if (flags & TIMER_ABSTIME)
-			return ns <= now ? 0 : cpu_sleep_until(tid, ns, 0);
-		return cpu_sleep_until(tid, now + ns, rem);
+			return ns <= now ? 0 : cpu_sleep_until(tid, self0, ns, 0);
+		return cpu_sleep_until(tid, self0, now + ns, rem);
 	}
 	if (flags & TIMER_ABSTIME) {
 		if (ns <= now)

@@ -22,6 +22,7 @@
  * handlers under the same file names.
  */
 #include "linux/syscall.h"
+#include "linux/signal.h"
 #include "arch/x86_64/cpu.h"
 #include "core/console.h"
 #include "core/kernel.h"
@@ -502,8 +503,10 @@ int syscall_dispatch(struct regs *r)
 	if (unlikely(trace))
 		trace_print(r, nr, ret);
 	/* rt_sigreturn restores every register, rcx and r11 included, which
-	 * only IRETQ gives back; a signal frame moves RIP, and so does execve. */
-	bool iret = process_return_to_user(r, true) || nr == __NR_rt_sigreturn ||
-		    nr == __NR_execve || nr == __NR_execveat;
+	 * only IRETQ gives back; a signal frame moves RIP, and so does execve.
+	 * (process_return_to_user's work on the way back from a syscall is
+	 * signal_deliver's alone.) */
+	bool iret = signal_deliver(r, true) || nr == __NR_rt_sigreturn || nr == __NR_execve ||
+		    nr == __NR_execveat;
 	return iret || !canonical(r->rip);
 }

@@ -124,6 +124,8 @@ for m in "${MACHINES[@]}"; do
 	check "$mt: random initrd: non-zero status" eval '[ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]'
 	check "$mt: random initrd: panic names the cause" \
 		grep -qE 'panic.*not a valid cpio archive' "$scratch/out"
+	check "$mt: random initrd: the panic's backtrace names the kernel function (.ksyms)" \
+		grep -qE '^  ffffffff8[0-9a-f]{7} init_main\+0x[0-9a-f]+' "$scratch/out"
 	dump_on_failure "$before"
 done
 

@@ -10,16 +10,6 @@ mkdir -m 700 "$XDG_RUNTIME_DIR"
 # Whatever happens, no monitor or QEMU outlives the test.
 trap '"$MONOS" rm -f $("$MONOS" ps -aq) >/dev/null 2>&1; rm -rf "$scratch"' EXIT
 
-# until SECONDS CMD...: retry CMD every 0.1 s until it succeeds; its status.
-until_ok() {
-	local n=$(($1 * 10))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 logs_have() { "$MONOS" logs "$1" | grep -qF -- "$2"; }
 # state_of NAME KEY: KEY's value in NAME's inspect output, as written.
 state_of() { "$MONOS" inspect "$1" | sed -n "s/^    \"$2\": \(.*\),\$/\1/p"; }

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <time.h>
 
 #define MS	       1000000ll
@@ -238,6 +239,28 @@ static void check_process_sleep(void)
 	pthread_join(t, NULL);
 }
 
+/* A process whose only thread sleeps on the process's own CPU clock uses
+ * no CPU time, so only a signal ends the sleep, however short: Linux checks
+ * CPU timers while the process runs (sysfuzz seed 2006 hung here: the
+ * sleeper's own wake-ups crept the clock on by a nanosecond at a time). */
+static void check_lone_process_sleep(void)
+{
+	struct itimerval it = { { 0, 5000 }, { 0, 5000 } }, off = { { 0, 0 }, { 0, 0 } };
+	long ns[] = { 1, 1000, 100000 };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (unsigned i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		struct timespec ts = { 0, ns[i] };
+		int r = clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &ts, NULL);
+
+		printf("lone sleep on the process clock, %ld ns: %s\n", ns[i],
+		       r == EINTR ? "EINTR"
+		       : r	  ? "another error"
+				  : "0");
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+}
+
 int main(void)
 {
 	clockid_t mine;
@@ -252,5 +275,6 @@ int main(void)
 	check_timer("pthread_getcpuclockid(self)", mine);
 	check_timer_on_sleeper();
 	check_process_sleep();
+	check_lone_process_sleep();
 	return guest_bad != 0;
 }

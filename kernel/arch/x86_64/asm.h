@@ -60,6 +60,7 @@
 #define PERCPU_SELF	  0
 #define PERCPU_KERNEL_RSP 8
 #define PERCPU_USER_RSP	  16
+#define PERCPU_CURRENT	  32 /* struct percpu.current: sched_current() */
 
 /* struct regs (cpu.h) size and offsets. */
 #define REGS_RAX    80

@@ -50,6 +50,7 @@ _Static_assert(offsetof(struct regs, nr) == REGS_NR, "asm.h REGS_NR");
 _Static_assert(offsetof(struct regs, rip) == REGS_RIP, "asm.h REGS_RIP");
 _Static_assert(offsetof(struct regs, rsp) == REGS_RSP, "asm.h REGS_RSP");
 _Static_assert(sizeof(struct regs) == REGS_SIZE, "asm.h REGS_SIZE");
+_Static_assert(offsetof(struct percpu, current) == PERCPU_CURRENT, "asm.h PERCPU_CURRENT");
 _Static_assert(offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "asm.h");
 _Static_assert(offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "asm.h");
 

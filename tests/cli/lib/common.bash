@@ -47,6 +47,17 @@ out_has() {
 	grep -qxF -- "$1" "$scratch/out"
 }
 
+# until_ok SECONDS CMD...: retry CMD every 0.1 s until it succeeds; its status.
+until_ok() {
+	local n=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 # A free TCP port on the host's loopback interface, for a forwarded port
 # that no one else's run on the same machine is using.
 free_port() {
