@@ -169,6 +169,7 @@ GUEST_CASES=(
 	"fadvise fadvise none same"
 	"jobctl2 jobctl2 none same"
 	"proc_stopped proc_stopped none same"
+	"tty_jobctl tty_jobctl none same"
 	"pipe-sigpipe pipe none crash:SIGPIPE sigpipe"
 	"proc_misc proc_misc none same"
 	"unix_stream unix_stream none same"

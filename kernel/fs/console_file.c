@@ -19,6 +19,7 @@
 #include "core/kernel.h"
 #include "core/uaccess.h"
 #include "fs/pty.h"
+#include "fs/n_tty.h"
 #include "fs/tty.h"
 #include "linux/uapi.h"
 
@@ -40,17 +41,40 @@ static bool reads_stdin(struct file *f)
 	return f->stream == 0 || f->stream == CONSOLE_TERMINAL;
 }
 
+/* A read of the terminal by a background group (tty_job_control); the
+ * terminal is the caller's only when the console is a host terminal. */
+static long console_may_read(void)
+{
+	return tty_job_control(&console_terminal, SIGTTIN);
+}
+
+/* A write, with TOSTOP set, likewise. */
+static long console_may_write(void)
+{
+	return (console_terminal.termios.lflag & TOSTOP)
+		       ? tty_job_control(&console_terminal, SIGTTOU)
+		       : 0;
+}
+
 static long console_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 {
+	long r;
+
 	if (!reads_stdin(f))
 		return -EBADF; /* stdout and stderr are write-only here */
+	if ((r = console_may_read()))
+		return r;
 	return console_read_stdin(kbuf, n, f->flags & O_NONBLOCK);
 }
 
 static long console_read_to_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
 {
+	long r;
+
 	if (!reads_stdin(f))
 		return -EBADF;
+	if ((r = console_may_read()))
+		return r;
 	return console_read_stdin_user(ubuf, n, f->flags & O_NONBLOCK);
 }
 
@@ -62,15 +86,23 @@ static unsigned write_type(struct file *f)
 
 static long console_fwrite(struct file *f, const void *kbuf, size_t n, uint64_t off)
 {
+	long r;
+
 	if (f->stream == 0)
 		return -EBADF;
+	if ((r = console_may_write()))
+		return r;
 	return console_write_wait(write_type(f), kbuf, n);
 }
 
 static long console_write_from_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
 {
+	long r;
+
 	if (f->stream == 0)
 		return -EBADF;
+	if ((r = console_may_write()))
+		return r;
 	return console_write_user(write_type(f), ubuf, n);
 }
 

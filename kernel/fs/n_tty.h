@@ -30,6 +30,7 @@
 #define ECHOK	0000040
 #define ECHONL	0000100
 #define NOFLSH	0000200
+#define TOSTOP	0000400 /* background writers get SIGTTOU (tty_job_control) */
 #define ECHOCTL 0001000
 #define ECHOKE	0004000
 #define IEXTEN	0100000

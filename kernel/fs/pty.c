@@ -21,6 +21,7 @@
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "fs/n_tty.h"
 #include "fs/tty.h"
 #include "fs/vfs.h"
 #include <lib/fmt.h>
@@ -423,12 +424,18 @@ static const struct file_ops master_ops = {
 
 static long slave_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 {
-	return n_tty_read(&pty_of(f)->tty, kbuf, n, f->flags & O_NONBLOCK);
+	struct tty *t = &pty_of(f)->tty;
+	long r = tty_job_control(t, SIGTTIN);
+
+	return r ? r : n_tty_read(t, kbuf, n, f->flags & O_NONBLOCK);
 }
 
 static long slave_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
 {
-	return n_tty_out_write(&pty_of(f)->tty, kbuf, n, f->flags & O_NONBLOCK);
+	struct tty *t = &pty_of(f)->tty;
+	long r = (t->termios.lflag & TOSTOP) ? tty_job_control(t, SIGTTOU) : 0;
+
+	return r ? r : n_tty_out_write(t, kbuf, n, f->flags & O_NONBLOCK);
 }
 
 static unsigned slave_poll(struct file *f, uint64_t *gen)

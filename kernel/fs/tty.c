@@ -112,6 +112,27 @@ void tty_set_session_ops(const struct tty_session_ops *ops)
 	pending_ctty = NULL;
 }
 
+long tty_job_control(struct tty *t, int sig)
+{
+	uint64_t flags;
+	int fg, pgrp;
+
+	if (!session_ops || caller_ctty() != t)
+		return 0;
+	flags = spin_lock_irqsave(t->lock);
+	fg = t->pgrp;
+	spin_unlock_irqrestore(t->lock, flags);
+	pgrp = session_ops->pgrp();
+	if (!fg || pgrp == fg)
+		return 0;
+	if (session_ops->sig_refused(sig))
+		return sig == SIGTTIN ? -EIO : 0;
+	if (session_ops->pgrp_orphaned())
+		return -EIO;
+	session_ops->kill_pgrp(pgrp, sig);
+	return -ERESTARTSYS;
+}
+
 int tty_console_foreground(void)
 {
 	return console_tty ? console_tty->pgrp : 0;
@@ -349,10 +370,21 @@ static long flow(struct tty *t, uint64_t arg)
 	return r;
 }
 
+/* The ioctls that change the terminal, which a background group may not
+ * make without SIGTTOU (Linux's tty_check_change callers). */
+static bool changes_terminal(unsigned cmd)
+{
+	return cmd == TCSETS || cmd == TCSETSW || cmd == TCSETSF || cmd == TCFLSH ||
+	       cmd == TCXONC || cmd == TIOCSPGRP;
+}
+
 long tty_ioctl(struct tty *t, unsigned cmd, uint64_t arg, bool master)
 {
 	int zero = 0;
+	long r;
 
+	if (!master && changes_terminal(cmd) && (r = tty_job_control(t, SIGTTOU)))
+		return r;
 	switch (cmd) {
 	case TCGETS:
 		return get_termios(t, arg);

@@ -92,8 +92,25 @@ struct tty_session_ops {
 	bool (*leader)(void);		      /* whether the caller leads it */
 	bool (*pgrp_exists)(int pgrp);	      /* a group of the caller's session */
 	void (*kill_pgrp)(int pgrp, int sig); /* signal every member of a group */
+	bool (*sig_refused)(int sig);	      /* the caller blocks or ignores it */
+	bool (*pgrp_orphaned)(void);	      /* the caller's group is orphaned */
 };
 void tty_set_session_ops(const struct tty_session_ops *ops);
+
+#define SIGTTIN 21 /* include/uapi/asm-generic/signal.h: job control's */
+#define SIGTTOU 22
+
+/*
+ * tty_job_control - Linux's __tty_check_change: may the caller, in a
+ * background process group of the session whose controlling terminal is
+ * `t`, read it (`sig` SIGTTIN) or write or reconfigure it (SIGTTOU)?  0:
+ * yes (the foreground, another session's process, or SIGTTOU blocked or
+ * ignored); -EIO: a read with SIGTTIN blocked or ignored, or an orphaned
+ * group (no shell to continue it); -ERESTARTSYS: `sig` went to the
+ * caller's group, whose stop comes first and the call starts again.
+ * Process context, no lock held.
+ */
+long tty_job_control(struct tty *t, int sig);
 
 /* `t` is the process's controlling terminal from the start (the console on
  * a host terminal), once the hooks are registered.  Boot only. */

@@ -672,12 +672,28 @@ static void tty_kill_pgrp(int pgrp, int sig)
 			signal_send_process(p, &info);
 }
 
+/* Linux's is_ignored for job control: blocked, or ignored by its action. */
+static bool tty_sig_refused(int sig)
+{
+	struct thread *t = sched_current();
+
+	return (t->sigmask & SIGBIT(sig)) ||
+	       signal_action_of(process_of(t), sig)->handler == SIG_IGN;
+}
+
+static bool tty_pgrp_orphaned(void)
+{
+	return pgrp_orphaned(process_current()->pgid);
+}
+
 static const struct tty_session_ops tty_session_ops = {
 	.pgrp = tty_pgrp,
 	.session = tty_session,
 	.leader = tty_leader,
 	.pgrp_exists = tty_pgrp_exists,
 	.kill_pgrp = tty_kill_pgrp,
+	.sig_refused = tty_sig_refused,
+	.pgrp_orphaned = tty_pgrp_orphaned,
 };
 
 /* A file's last reference is going: drop what the Linux layer keeps on it. */
