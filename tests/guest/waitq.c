@@ -18,12 +18,14 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #define BOUND_MS 5000 /* no wait here should come near this */
@@ -185,8 +187,7 @@ static void test_close_wakes(struct chan *c)
 }
 
 /* A thread blocked in accept (and one in poll on the listener) while
- * another connects.  TCP only: the same over a unix stream socket hangs
- * in monos, before and after the wait queues (left for its own fix). */
+ * another connects. */
 struct connector {
 	struct sockaddr_in addr;
 };
@@ -229,6 +230,45 @@ static void test_accept(void)
 	guest_check("tcp: poll on a listener woken by a connect", r == 1 && (p.revents & POLLIN));
 	close(l); /* with that connection never accepted: this used to hang the kernel */
 	guest_check("tcp: a listener closed with a connection never accepted", true);
+}
+
+/* The same over a unix stream socket with an abstract name (with the pid
+ * in it: the native runs of the three builds may run at once). */
+static struct sockaddr_un unix_addr = { .sun_family = AF_UNIX };
+static socklen_t unix_addr_len;
+
+static void *unix_connect_main(void *arg)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	(void)arg;
+	msleep(50);
+	if (connect(fd, (struct sockaddr *)&unix_addr, unix_addr_len)) {
+		printf("connect: %s\n", guest_errname(errno));
+		exit(3);
+	}
+	return (void *)(intptr_t)fd;
+}
+
+static void test_accept_unix(void)
+{
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), fd;
+	int n = snprintf(unix_addr.sun_path + 1, sizeof(unix_addr.sun_path) - 1, "monos-waitq-%d",
+			 (int)getpid());
+	pthread_t t;
+	void *cfd;
+
+	unix_addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+
+	if (bind(l, (struct sockaddr *)&unix_addr, unix_addr_len) || listen(l, 4))
+		exit(2);
+	pthread_create(&t, NULL, unix_connect_main, NULL);
+	fd = accept(l, NULL, NULL);
+	pthread_join(t, &cfd);
+	guest_check("unix: accept woken by a connect", fd >= 0);
+	close(fd);
+	close((int)(intptr_t)cfd);
+	close(l);
 }
 
 /* ---- epoll, with the writer in another process ---- */
@@ -443,6 +483,7 @@ int main(void)
 		test_close_wakes(&c);
 	}
 	test_accept();
+	test_accept_unix();
 	test_poll_many();
 	test_epoll_nested();
 	return guest_finish();
