@@ -174,6 +174,7 @@ GUEST_CASES=(
 	"proc_misc proc_misc none same"
 	"unix_stream unix_stream none same"
 	"unix_dgram unix_dgram none same"
+	"waitq waitq none same"
 	"mm2 mm2 none same"
 	"mm_range mm_range none same"
 	"mm_reserve mm_reserve none same"

@@ -150,7 +150,12 @@ void sched_wait_uninterruptible(bool (*cond)(void *arg), void *arg);
 void sched_wake(struct thread *t);
 
 /* Wake every waiter to re-check its condition.  Any context; takes
- * sched_lock, so not under it. */
+ * sched_lock, so not under it.  Objects with a wait queue (core/waitq.h:
+ * sockets but unix datagram ones, pipes, eventfd, timerfd,
+ * epoll) never call it; what still does is either global by nature (a
+ * signal, a process's exit or stop, which any thread may be waiting for)
+ * or not converted yet (futexes, SysV IPC, the terminals and the console,
+ * unix datagrams, signalfd): docs/architecture.md lists them. */
 void sched_wake_all(void);
 
 /* Give the CPU to another runnable thread, if any (sched_yield). */

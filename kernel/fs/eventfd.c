@@ -1,12 +1,15 @@
 /*
  * eventfd: a 64-bit counter as a file (man 2 eventfd).  read() takes the
  * whole count (or 1 with EFD_SEMAPHORE) and waits while it is 0; write()
- * adds, and waits while the sum would pass 0xfffffffffffffffe.
+ * adds, and waits while the sum would pass 0xfffffffffffffffe.  Readers,
+ * writers, pollers and epoll items wait on the eventfd's queue, which every
+ * change wakes.
  */
 #include "fs/vfs.h"
 #include "core/heap.h"
 #include "core/kernel.h"
 #include "core/sched.h"
+#include "core/waitq.h"
 #include "linux/uapi.h"
 
 #define EVENTFD_MAX 0xfffffffffffffffeull
@@ -15,6 +18,7 @@ struct eventfd {
 	uint64_t count;
 	uint64_t gen; /* bumped on every change (epoll's edge trigger) */
 	bool semaphore;
+	struct waitq wq; /* readers, writers, pollers */
 	struct inode inode;
 };
 
@@ -45,14 +49,14 @@ static long eventfd_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 	if (!e->count) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		if ((r = sched_wait(readable, e, 0)))
+		if ((r = waitq_wait(&e->wq, readable, e, 0)))
 			return r;
 	}
 	v = e->semaphore ? 1 : e->count;
 	e->count -= v;
 	e->gen++;
 	memcpy(kbuf, &v, sizeof(v));
-	sched_wake_all(); /* writers waiting for room */
+	waitq_wake(&e->wq); /* writers waiting for room */
 	return sizeof(v);
 }
 
@@ -70,12 +74,12 @@ static long eventfd_write(struct file *f, const void *kbuf, size_t n, uint64_t o
 	if (!room_for(&a)) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		if ((r = sched_wait(room_for, &a, 0)))
+		if ((r = waitq_wait(&e->wq, room_for, &a, 0)))
 			return r;
 	}
 	e->count += a.v;
 	e->gen++;
-	sched_wake_all(); /* readers and pollers */
+	waitq_wake(&e->wq); /* readers and pollers */
 	return sizeof(a.v);
 }
 
@@ -93,6 +97,11 @@ static unsigned eventfd_poll(struct file *f, uint64_t *gen)
 	return mask;
 }
 
+static struct waitq *eventfd_waitq(struct file *f)
+{
+	return &((struct eventfd *)f->priv)->wq;
+}
+
 static void eventfd_release(struct file *f)
 {
 	kfree(f->priv);
@@ -103,6 +112,7 @@ static const struct file_ops eventfd_ops = {
 	.read = eventfd_read,
 	.write = eventfd_write,
 	.poll = eventfd_poll,
+	.waitq = eventfd_waitq,
 	.release = eventfd_release,
 };
 
@@ -117,6 +127,7 @@ struct file *eventfd_create(uint64_t initval, unsigned flags)
 		return ERR_PTR(-ENOMEM);
 	}
 	e->count = initval;
+	waitq_init(&e->wq);
 	e->semaphore = flags & EFD_SEMAPHORE;
 	e->inode.mode = S_IFREG | 0600; /* Linux: an anonymous inode */
 	e->inode.nlink = 1;

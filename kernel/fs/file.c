@@ -284,6 +284,11 @@ unsigned vfs_poll(struct file *f, uint64_t *gen)
 	return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }
 
+struct waitq *vfs_waitq(struct file *f)
+{
+	return f->ops->waitq ? f->ops->waitq(f) : NULL;
+}
+
 static void (*last_put_hook)(struct file *f);
 
 void vfs_set_last_put_hook(void (*fn)(struct file *f))

@@ -11,8 +11,9 @@
  *
  * Pages are allocated as data arrives and given back as it is read, so an
  * idle pipe costs one small allocation.  Everything of a pipe is guarded by
- * its lock; waiters sleep in sched_wait() and every state change that one
- * may wait for ends in sched_wake_all().
+ * its lock; waiters sleep on its wait queue, which pollers and epoll items
+ * join too, and every state change that one may wait for wakes that queue
+ * (after the lock is dropped) and no one else.
  */
 #include "fs/vfs.h"
 #include "core/cred.h"
@@ -22,6 +23,7 @@
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/uaccess.h"
+#include "core/waitq.h"
 #include "linux/uapi.h"
 
 #define PIPE_DEF_BUFFERS 16	    /* default capacity: 16 pages (64 KiB) */
@@ -45,6 +47,7 @@ struct pipe {
 	unsigned readers, writers; /* open end files (a dup shares one) */
 	void (*broken)(void);	   /* a write found no reader (SIGPIPE) */
 	uint64_t gen;		   /* bumped on data, room, or an end closing (epoll) */
+	struct waitq wq;	   /* readers, writers and pollers of either end */
 };
 
 static const struct file_ops pipe_ops;
@@ -80,7 +83,7 @@ static unsigned pipe_unread(struct pipe *p)
 	return n;
 }
 
-/* sched_wait conditions: read without the lock, then re-checked under it. */
+/* waitq_wait conditions: read without the lock, then re-checked under it. */
 static bool pipe_readable(void *arg)
 {
 	struct pipe *p = arg;
@@ -135,14 +138,14 @@ static long pipe_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 			spin_unlock_irqrestore(&p->lock, flags);
 			if (r) {
 				p->gen++;
-				sched_wake_all(); /* room for blocked writers */
+				waitq_wake(&p->wq); /* room for blocked writers */
 			}
 			return r;
 		}
 		spin_unlock_irqrestore(&p->lock, flags);
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		r = sched_wait(pipe_readable, p, 0);
+		r = waitq_wait(&p->wq, pipe_readable, p, 0);
 		if (r)
 			return r; /* -EINTR */
 	}
@@ -237,14 +240,14 @@ static long pipe_write(struct file *f, const void *kbuf, size_t n, uint64_t off)
 			return done ? (long)done : r;
 		if (r) {
 			p->gen++;
-			sched_wake_all(); /* data for blocked readers */
+			waitq_wake(&p->wq); /* data for blocked readers */
 		}
 		done += r;
 		if (done == n || gone)
 			break;
 		if (f->flags & O_NONBLOCK)
 			return done ? (long)done : -EAGAIN;
-		r = sched_wait(pipe_writable, p, 0);
+		r = waitq_wait(&p->wq, pipe_writable, p, 0);
 		if (r)
 			return done ? (long)done : r; /* -EINTR */
 		gone = !p->readers;
@@ -286,7 +289,7 @@ static void pipe_release(struct file *f)
 		pipe_free(p);
 	else {
 		p->gen++;
-		sched_wake_all(); /* readers see EOF, writers EPIPE */
+		waitq_wake(&p->wq); /* readers see EOF, writers EPIPE */
 	}
 }
 
@@ -333,8 +336,14 @@ static unsigned pipe_poll(struct file *f, uint64_t *gen)
 	return mask;
 }
 
+static struct waitq *pipe_waitq(struct file *f)
+{
+	return &pipe_of(f)->wq;
+}
+
 static const struct file_ops pipe_ops = {
 	.poll = pipe_poll,
+	.waitq = pipe_waitq,
 	.read = pipe_read,
 	.write = pipe_write,
 	.ioctl = pipe_ioctl,
@@ -379,7 +388,7 @@ static long pipe_resize(struct pipe *p, unsigned nslots)
 	p->head = used;
 	spin_unlock_irqrestore(&p->lock, flags);
 	p->gen++;
-	sched_wake_all(); /* a bigger pipe has room for blocked writers */
+	waitq_wake(&p->wq); /* a bigger pipe has room for blocked writers */
 	return 0;
 }
 
@@ -457,6 +466,7 @@ int pipe_create(struct file *ends[2], unsigned flags, void (*broken)(void))
 
 	if (!p)
 		return -ENOMEM;
+	waitq_init(&p->wq);
 	p->nslots = PIPE_DEF_BUFFERS;
 	p->bufs = kzalloc(p->nslots * sizeof(*p->bufs));
 	p->inode.ino = next_ino++;

@@ -19,6 +19,7 @@
 #include "core/kernel.h"
 #include "core/sched.h"
 #include "core/spinlock.h"
+#include "core/waitq.h"
 #include "core/time.h"
 #include "core/uaccess.h"
 #include "fs/anon.h"
@@ -41,6 +42,7 @@ struct timerfd {
 	uint64_t interval; /* ns between expiries; 0: one-shot */
 	uint64_t ticks;	   /* expirations not yet read */
 	uint64_t gen;	   /* bumped on every expiry (epoll's edge trigger) */
+	struct waitq wq;   /* readers and pollers; woken under lock */
 	struct inode inode;
 };
 
@@ -50,7 +52,7 @@ static void timerfd_count(struct timerfd *t, uint64_t n)
 {
 	if (!t->ticks) {
 		t->gen++;
-		sched_wake_all(); /* readers and pollers */
+		waitq_wake(&t->wq); /* readers and pollers */
 	}
 	t->ticks += n;
 }
@@ -93,7 +95,7 @@ static void timerfd_fire(struct ktimer *kt)
 	timerfd_catch_up(container_of(kt, struct timerfd, kt));
 }
 
-/* A sched_wait condition: one word read without the lock, taken again (and
+/* A waitq_wait condition: one word read without the lock, taken again (and
  * the count re-read) by the read that follows. */
 static bool timerfd_expired(void *arg)
 {
@@ -111,7 +113,7 @@ static long timerfd_read(struct file *f, void *kbuf, size_t n, uint64_t off)
 	if (!t->ticks) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		if ((r = sched_wait(timerfd_expired, t, 0)))
+		if ((r = waitq_wait(&t->wq, timerfd_expired, t, 0)))
 			return r; /* a signal: restarted as Linux restarts it */
 	}
 	uint64_t flags = spin_lock_irqsave(&t->lock); /* the callback adds to ticks */
@@ -138,6 +140,11 @@ static unsigned timerfd_poll(struct file *f, uint64_t *gen)
 	return events;
 }
 
+static struct waitq *timerfd_waitq(struct file *f)
+{
+	return &((struct timerfd *)f->priv)->wq;
+}
+
 static void timerfd_release(struct file *f)
 {
 	struct timerfd *t = f->priv;
@@ -150,6 +157,7 @@ static void timerfd_release(struct file *f)
 static const struct file_ops timerfd_ops = {
 	.read = timerfd_read,
 	.poll = timerfd_poll,
+	.waitq = timerfd_waitq,
 	.release = timerfd_release,
 };
 
@@ -181,6 +189,7 @@ long sys_timerfd_create(long clock, long flags)
 	if (!(t = kzalloc(sizeof(*t))))
 		return -ENOMEM;
 	t->lock = (struct spinlock)SPINLOCK_INIT;
+	waitq_init(&t->wq);
 	t->clock = clock;
 	t->kt.fn = timerfd_fire;
 	list_init(&t->kt.node);

@@ -75,6 +75,7 @@ struct vfs_space {
 };
 
 struct vfs_fs_type;
+struct waitq;
 struct mount;
 struct dentry;
 struct inode;
@@ -257,6 +258,12 @@ struct file_ops {
 	 * which epoll's edge trigger compares.  Without it a file is always
 	 * readable and writable, as a regular file is.  Interrupts off. */
 	unsigned (*poll)(struct file *f, uint64_t *gen);
+	/* Optional, with poll: the queue (core/waitq.h) woken whenever what
+	 * poll answers may have changed, which poll, select and epoll
+	 * register on.  Without it the file's changes must call
+	 * sched_wake_all(), and epoll re-checks the file at every wake-up
+	 * of its waiter.  The queue lives as long as the file. */
+	struct waitq *(*waitq)(struct file *f);
 	/* Optional: make what was written durable (fsync, fdatasync; a block
 	 * device flushes its cache): 0 or -errno.  Without it there is
 	 * nothing to write back.  May sleep. */
@@ -518,6 +525,10 @@ struct file *eventfd_create(uint64_t initval, unsigned flags);
 
 /* The events of `f` ready now, through its poll operation (see file_ops). */
 unsigned vfs_poll(struct file *f, uint64_t *gen);
+
+/* The queue woken when `f`'s poll answer may change (file_ops.waitq), or
+ * NULL when its changes wake everyone (sched_wake_all). */
+struct waitq *vfs_waitq(struct file *f);
 
 /* Register the one function called when a file's last reference goes,
  * before it is freed (the Linux layer drops its flock locks).  Boot only. */

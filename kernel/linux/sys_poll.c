@@ -1,8 +1,13 @@
 /*
  * Waiting on several files: poll, ppoll, select, pselect6, and eventfd2.
- * A file's readiness comes from its poll operation (fs/vfs.h); producers
- * call sched_wake_all() on every change, so a waiter re-checks its set then.
- * Semantics: man 2 poll, select; Linux's fs/select.c.
+ * A file's readiness comes from its poll operation (fs/vfs.h).  Before it
+ * sleeps, a caller registers one entry of its poll table on the queue of
+ * each watched file that has one (file_ops.waitq; Linux's poll_wait), and
+ * re-checks its whole set whenever one of them fires; files without a
+ * queue still wake every waiter with sched_wake_all().  The table is
+ * allocated with the set, one entry per descriptor, so registering never
+ * fails half-way, and it is taken down on every way out (ready, timeout,
+ * signal).  Semantics: man 2 poll, select; Linux's fs/select.c.
  */
 #include "linux/syscall.h"
 #include "core/heap.h"
@@ -10,6 +15,7 @@
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/uaccess.h"
+#include "core/waitq.h"
 #include "fs/vfs.h"
 #include "linux/signal.h"
 #include "linux/uapi.h"
@@ -26,10 +32,36 @@ struct pollfd_k {
 	int16_t events, revents;
 };
 
+/* A poll table's entry: the waiter on one watched file's queue, and a
+ * reference on the file, which keeps the queue alive even if another
+ * thread closes the descriptor meanwhile. */
+struct poll_entry {
+	struct waitq_entry wait;
+	struct file *file;
+};
+
+/* The set being waited on, and its poll table (room for one entry per
+ * descriptor, allocated with `fds`). */
 struct poll_set {
 	struct pollfd_k *fds;
 	size_t n;
+	struct poll_entry *table;
+	size_t nentries;
 };
+
+/* Allocate the set's descriptors and its poll table at once: 0, -ENOMEM. */
+static int poll_set_alloc(struct poll_set *ps, size_t n)
+{
+	ps->fds = NULL;
+	ps->n = 0;
+	ps->nentries = 0;
+	if (!n)
+		return 0;
+	if (!(ps->fds = kmalloc(n * (sizeof(*ps->fds) + sizeof(*ps->table)))))
+		return -ENOMEM;
+	ps->table = (struct poll_entry *)(ps->fds + n); /* 8-byte aligned: n * 8 */
+	return 0;
+}
 
 /* Fill revents; returns how many entries have any. */
 static int poll_scan(struct poll_set *ps)
@@ -56,6 +88,35 @@ static bool poll_ready(void *arg)
 	return poll_scan(arg) > 0;
 }
 
+/* Put the current thread on the queue of every file of the set that has
+ * one.  Cannot fail: the table has an entry per descriptor. */
+static void poll_register(struct poll_set *ps)
+{
+	struct thread *self = sched_current();
+
+	for (size_t i = 0; i < ps->n; i++) {
+		struct file *f = ps->fds[i].fd < 0 ? NULL : fd_get(ps->fds[i].fd);
+		struct waitq *wq = f ? vfs_waitq(f) : NULL;
+		struct poll_entry *pe = &ps->table[ps->nentries];
+		if (!wq)
+			continue;
+		f->refs++;
+		*pe = (struct poll_entry){ .wait = { .thread = self }, .file = f };
+		waitq_add(wq, &pe->wait);
+		ps->nentries++;
+	}
+}
+
+/* Take every entry off its queue and drop its file. */
+static void poll_unregister(struct poll_set *ps)
+{
+	for (size_t i = 0; i < ps->nentries; i++) {
+		waitq_remove(&ps->table[i].wait);
+		file_put(ps->table[i].file);
+	}
+	ps->nentries = 0;
+}
+
 /* The monotonic deadline of a relative timeout in ns (-1: none). */
 static uint64_t deadline_of(int64_t ns)
 {
@@ -66,13 +127,17 @@ static uint64_t deadline_of(int64_t ns)
 
 /* Wait for the set; 0 timeout polls once.  Returns the ready count, or
  * -ERESTARTSYS/-EINTR when a signal arrived. */
-static long poll_wait(struct poll_set *ps, int64_t timeout_ns)
+static long poll_set_wait(struct poll_set *ps, int64_t timeout_ns)
 {
 	long r;
 
 	if (poll_scan(ps) || timeout_ns == 0)
 		return poll_scan(ps);
+	/* Nothing can change between that scan and sched_wait's first check
+	 * (the system-call rule), and a change after it finds the entries. */
+	poll_register(ps);
 	r = sched_wait(poll_ready, ps, deadline_of(timeout_ns));
+	poll_unregister(ps);
 	if (r == -ERESTARTSYS)
 		return -EINTR; /* poll is never restarted with SA_RESTART alone */
 	return poll_scan(ps);
@@ -80,18 +145,19 @@ static long poll_wait(struct poll_set *ps, int64_t timeout_ns)
 
 static long do_poll(uint64_t ufds, uint64_t nfds, int64_t timeout_ns)
 {
-	struct poll_set ps = { NULL, nfds };
+	struct poll_set ps;
 	long r;
 
 	if (nfds > fd_limit()) /* Linux's check: RLIMIT_NOFILE */
 		return -EINVAL;
-	if (nfds && !(ps.fds = kmalloc(nfds * sizeof(*ps.fds))))
+	if (poll_set_alloc(&ps, nfds))
 		return -ENOMEM;
+	ps.n = nfds;
 	if (copy_from_user(ps.fds, ufds, nfds * sizeof(*ps.fds))) {
 		kfree(ps.fds);
 		return -EFAULT;
 	}
-	r = poll_wait(&ps, timeout_ns);
+	r = poll_set_wait(&ps, timeout_ns);
 	if (r >= 0 && copy_to_user(ufds, ps.fds, nfds * sizeof(*ps.fds)))
 		r = -EFAULT;
 	kfree(ps.fds);
@@ -153,7 +219,7 @@ static long do_select(long n, uint64_t uin, uint64_t uout, uint64_t uex, int64_t
 	uint64_t in[FD_SETSIZE / 64] = { 0 }, out[FD_SETSIZE / 64] = { 0 },
 				 ex[FD_SETSIZE / 64] = { 0 };
 	size_t bytes = ALIGN_UP((size_t)n, 64) / 8;
-	struct poll_set ps = { NULL, 0 };
+	struct poll_set ps;
 	long r, count = 0;
 
 	if (n < 0 || n > FD_SETSIZE)
@@ -161,7 +227,7 @@ static long do_select(long n, uint64_t uin, uint64_t uout, uint64_t uex, int64_t
 	if ((uin && copy_from_user(in, uin, bytes)) || (uout && copy_from_user(out, uout, bytes)) ||
 	    (uex && copy_from_user(ex, uex, bytes)))
 		return -EFAULT;
-	if (n && !(ps.fds = kmalloc(n * sizeof(*ps.fds))))
+	if (poll_set_alloc(&ps, n))
 		return -ENOMEM;
 	for (long fd = 0; fd < n; fd++) {
 		uint64_t bit = 1ull << (fd % 64);
@@ -176,7 +242,7 @@ static long do_select(long n, uint64_t uin, uint64_t uout, uint64_t uex, int64_t
 		}
 		ps.fds[ps.n++] = (struct pollfd_k){ (int32_t)fd, ev, 0 };
 	}
-	r = poll_wait(&ps, ns);
+	r = poll_set_wait(&ps, ns);
 	if (r < 0) {
 		kfree(ps.fds);
 		return r;

@@ -439,6 +439,7 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, siz
 static void inet_release(struct socket *s)
 {
 	struct inet_sock *k = isk(s), *c, *tmp;
+	struct list_head gone = LIST_HEAD_INIT(gone);
 	struct dgram *d, *dt;
 	uint64_t fl = net_lock();
 
@@ -453,7 +454,7 @@ static void inet_release(struct socket *s)
 				pbuf_free(c->rx);
 			c->pcb.tcp = NULL;
 			c->rx = NULL;
-			sock_free(c->s); /* runs inet_release for it: nothing left */
+			list_add_tail(&c->node, &gone); /* freed below, unlocked */
 		}
 		if (k->pcb.tcp)
 			inet_tcp_drop(k->pcb.tcp, k->state == INET_LISTEN);
@@ -468,8 +469,19 @@ static void inet_release(struct socket *s)
 		}
 	}
 	net_unlock(fl);
+	/* sock_free runs inet_release for each, which takes net_lock: not
+	 * under it (it is not recursive; closing a listener with a connection
+	 * never accepted used to spin there for good). */
+	list_for_each_entry_safe(c, tmp, &gone, node)
+		sock_free(c->s);
 	kfree(k);
 	s->priv = NULL;
+}
+
+/* Every change of an inet socket wakes its socket's queue (inet_changed). */
+static struct waitq *inet_waitq(struct socket *s)
+{
+	return &s->wq;
 }
 
 static const struct sock_ops inet_ops = {
@@ -486,6 +498,7 @@ static const struct sock_ops inet_ops = {
 	.setsockopt = inet_setsockopt,
 	.getsockopt = inet_getsockopt,
 	.release = inet_release,
+	.waitq = inet_waitq,
 };
 
 static int inet_create(struct socket *s, int protocol)

@@ -68,11 +68,12 @@ static inline struct inet_sock *isk(struct socket *s)
 }
 
 /* Something about `k` changed: bump its generation (epoll's edge trigger)
- * and wake its waiters.  Net lock held. */
+ * and wake its socket's waiters and pollers, and no one else (issue 12).
+ * Net lock held (it comes before the queue's lock). */
 static inline void inet_changed(struct inet_sock *k)
 {
 	k->gen++;
-	sched_wake_all();
+	sock_wake(k->s);
 }
 
 /* inet.c */

@@ -265,7 +265,7 @@ static void nl_flush(struct nl_out *o)
 	n->queued += d->len;
 	n->gen++;
 	o->len = 0;
-	sched_wake_all();
+	sock_wake(o->s); /* its reader and pollers: no one else reads it */
 }
 
 /* Finish message `m` and add it to the datagram (a new one when full). */
@@ -557,6 +557,12 @@ static void nl_release(struct socket *s)
 	s->priv = NULL;
 }
 
+/* A netlink socket's queue fills only by its own requests (nl_flush). */
+static struct waitq *nl_waitq(struct socket *s)
+{
+	return &s->wq;
+}
+
 static const struct sock_ops nl_ops = {
 	.bind = nl_bind,
 	.connect = nl_connect,
@@ -567,6 +573,7 @@ static const struct sock_ops nl_ops = {
 	.setsockopt = nl_setsockopt,
 	.getsockopt = nl_getsockopt,
 	.release = nl_release,
+	.waitq = nl_waitq,
 };
 
 static int nl_create(struct socket *s, int protocol)

@@ -177,6 +177,17 @@ static unsigned sock_poll(struct file *f, uint64_t *gen)
 	return s->ops->poll(s, gen);
 }
 
+/* The queue of `s` that its family wakes, or NULL (sched_wake_all). */
+static struct waitq *family_waitq(struct socket *s)
+{
+	return s->ops->waitq ? s->ops->waitq(s) : NULL;
+}
+
+static struct waitq *sock_waitq(struct file *f)
+{
+	return family_waitq(f->priv);
+}
+
 static long sock_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 {
 	struct socket *s = f->priv;
@@ -201,6 +212,7 @@ static const struct file_ops sock_file_ops = {
 	.read = sock_read,
 	.write = sock_write,
 	.poll = sock_poll,
+	.waitq = sock_waitq,
 	.ioctl = sock_ioctl,
 	.release = sock_release,
 };
@@ -218,6 +230,7 @@ static struct socket *sock_new(int family, int type, int protocol)
 	s->family = family;
 	s->type = type;
 	s->protocol = protocol;
+	waitq_init(&s->wq);
 	s->sndbuf = s->rcvbuf = SOCK_BUF_DEFAULT;
 	s->inode.ino = next_ino++;
 	s->inode.mode = S_IFSOCK | SOCK_MODE;
@@ -328,9 +341,21 @@ out_free:
 
 long sock_wait(struct socket *s, bool send, bool (*cond)(void *arg), void *arg)
 {
+	struct waitq *wq = family_waitq(s);
+
+	return sock_wait_on(s, wq ? wq : &s->wq, send, cond, arg);
+}
+
+void sock_wake(struct socket *s)
+{
+	waitq_wake(&s->wq);
+}
+
+long sock_wait_on(struct socket *s, struct waitq *wq, bool send, bool (*cond)(void *arg), void *arg)
+{
 	uint64_t timeo = send ? s->sndtimeo : s->rcvtimeo;
 	uint64_t deadline = timeo ? time_monotonic_ns() + timeo : 0;
-	long r = sched_wait(cond, arg, deadline);
+	long r = waitq_wait(wq, cond, arg, deadline);
 
 	if (r == -ETIMEDOUT)
 		return -EAGAIN;

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "core/waitq.h"
 #include "fs/vfs.h"
 
 /* Address families. */
@@ -192,6 +193,11 @@ struct sock_ops {
 	int (*getsockopt)(struct socket *s, int level, int name, void *val, size_t *len);
 	/* The socket is going: free s->priv. */
 	void (*release)(struct socket *s);
+	/* Optional: the queue the family wakes on every change its poll may
+	 * see (s->wq through sock_wake, or its own), where sock_wait sleeps
+	 * and poll and epoll register; NULL (or no op): its changes call
+	 * sched_wake_all(), and sock_wait sleeps on s->wq. */
+	struct waitq *(*waitq)(struct socket *s);
 };
 
 /* An address family: what socket(2) and socketpair(2) dispatch to. */
@@ -224,6 +230,9 @@ struct socket {
 	uint64_t sndtimeo;
 	bool reuseaddr, reuseport, keepalive, passcred, broadcast, oobinline;
 	int linger_on, linger_secs;
+	/* Its blocked calls (sock_wait) and its pollers: woken by sock_wake
+	 * (the families' lock may be held, see core/waitq.h's order). */
+	struct waitq wq;
 };
 
 /*
@@ -271,6 +280,15 @@ int sock_getsockopt(struct socket *s, int level, int name, void *val, size_t *le
  * context, no lock held.
  */
 long sock_wait(struct socket *s, bool send, bool (*cond)(void *arg), void *arg);
+
+/* sock_wait on another socket's queue `wq` (a unix connect waits on the
+ * listener's), with `s`'s timeouts. */
+long sock_wait_on(struct socket *s, struct waitq *wq, bool send, bool (*cond)(void *arg),
+		  void *arg);
+
+/* Wake what waits on `s`: its blocked calls, pollers and epoll items.  Any
+ * context; the family's lock may be held (never a wait queue's). */
+void sock_wake(struct socket *s);
 
 /* Register the function that raises SIGPIPE for the current thread (the
  * Linux layer owns signals).  Any time; the last one wins. */

@@ -41,6 +41,24 @@ void unix_put(struct unix_sock *u)
 		kfree(u);
 }
 
+void unix_wake(struct unix_sock *u)
+{
+	uint64_t fl = spin_lock_irqsave(&unix_lock);
+
+	waitq_wake(&u->wq);
+	if (u->peer)
+		waitq_wake(&u->peer->wq);
+	spin_unlock_irqrestore(&unix_lock, fl);
+	if (u->dgram)
+		sched_wake_all(); /* see unix.h */
+}
+
+/* A connection's queue; a datagram socket has none (unix_wake). */
+static struct waitq *unix_waitq(struct socket *s)
+{
+	return unix_connection(s) ? &unix_sk(s)->wq : NULL;
+}
+
 /* Give socket `s` its AF_UNIX state; 0 or -ENOMEM. */
 static int unix_attach(struct socket *s)
 {
@@ -50,6 +68,8 @@ static int unix_attach(struct socket *s)
 		return -ENOMEM;
 	u->sock = s;
 	u->refs = 1;
+	u->dgram = !unix_connection(s);
+	waitq_init(&u->wq);
 	list_init(&u->queue);
 	list_init(&u->bound);
 	list_init(&u->accept);
@@ -300,7 +320,7 @@ static int unix_listen(struct socket *s, int backlog)
 		unix_touch(u);
 	}
 	spin_unlock_irqrestore(&unix_lock, fl);
-	sched_wake_all(); /* a larger backlog lets blocked connects in */
+	unix_wake(u); /* a larger backlog lets blocked connects in */
 	return err;
 }
 
@@ -360,17 +380,19 @@ static int stream_connect(struct socket *s, const struct unix_name *n, bool nonb
 		err = connect_locked(unix_sk(s), l, unix_sk(es));
 		spin_unlock_irqrestore(&unix_lock, fl);
 		if (err != -EAGAIN || nonblock) {
+			if (!err)
+				unix_wake(l); /* an embryo for its accept */
 			unix_put(l);
 			break;
 		}
-		err = sock_wait(s, true, can_connect, l);
+		err = sock_wait_on(s, &l->wq, true, can_connect, l);
 		unix_put(l);
 		if (err)
 			break;
 	}
 	if (err)
 		sock_free(es);
-	sched_wake_all();
+	unix_wake(unix_sk(s));
 	return err;
 }
 
@@ -399,7 +421,7 @@ static int dgram_connect(struct socket *s, const struct unix_name *n)
 	spin_unlock_irqrestore(&unix_lock, fl);
 	if (old)
 		unix_put(old);
-	sched_wake_all();
+	unix_wake(u);
 	return 0;
 }
 
@@ -449,7 +471,7 @@ static struct socket *unix_accept(struct socket *s, bool nonblock)
 			e->embryo = false;
 			unix_touch(u);
 			spin_unlock_irqrestore(&unix_lock, fl);
-			sched_wake_all(); /* room for a blocked connect */
+			unix_wake(u); /* room for a blocked connect */
 			return e->sock;
 		}
 		spin_unlock_irqrestore(&unix_lock, fl);
@@ -477,7 +499,7 @@ static int unix_shutdown(struct socket *s, int how)
 				     ((mode & SEND_SHUTDOWN) ? RCV_SHUTDOWN : 0);
 	unix_touch(u);
 	spin_unlock_irqrestore(&unix_lock, fl);
-	sched_wake_all();
+	unix_wake(u);
 	return 0;
 }
 
@@ -607,10 +629,16 @@ static void unix_release(struct socket *s)
 			unix_skb_put(skb);
 	if (u->ino)
 		vfs_iput(u->ino); /* the file itself stays, as on Linux */
-	if (peer)
+	/* The peer sees the hang-up; connects waiting on a listener see it
+	 * dead.  u->peer is gone already: wake both by hand. */
+	waitq_wake(&u->wq);
+	if (peer) {
+		waitq_wake(&peer->wq);
 		unix_put(peer);
+	}
+	if (u->dgram)
+		sched_wake_all(); /* see unix_wake */
 	unix_put(u);
-	sched_wake_all();
 }
 
 static const struct sock_ops unix_ops = {
@@ -626,4 +654,5 @@ static const struct sock_ops unix_ops = {
 	.ioctl = unix_ioctl,
 	.getsockopt = unix_getsockopt,
 	.release = unix_release,
+	.waitq = unix_waitq,
 };

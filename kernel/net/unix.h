@@ -19,6 +19,7 @@
 
 #include "net/socket.h"
 #include "core/spinlock.h"
+#include "core/waitq.h"
 #include <lib/list.h>
 
 #define UNIX_PATH_MAX	    108			/* sun_path */
@@ -55,6 +56,7 @@ struct unix_sock {
 	unsigned refs;	     /* its socket's, each peer pointer's */
 	enum unix_state state;
 	bool dead;		 /* released: sends to it fail */
+	bool dgram;		 /* SOCK_DGRAM (kept when the socket goes) */
 	bool embryo;		 /* queued on a listener, not yet accepted */
 	unsigned shutdown;	 /* RCV_SHUTDOWN, SEND_SHUTDOWN */
 	struct unix_sock *peer;	 /* connected to (holds a reference) */
@@ -67,6 +69,10 @@ struct unix_sock {
 	struct list_head bound;	 /* in the table of bound names */
 	struct list_head accept; /* in the listener's queue (embryo) */
 	uint64_t gen;		 /* poll generation (epoll's edge trigger) */
+	/* A connection's blocked calls and pollers, and, on a listener, the
+	 * connects waiting for room (unix_wake).  Datagram sockets' changes
+	 * wake everyone instead: see unix_wake. */
+	struct waitq wq;
 };
 
 extern struct spinlock unix_lock;
@@ -83,8 +89,19 @@ static inline bool unix_connection(const struct socket *s)
 }
 
 /* Something of `u` changed that a poller of it or its peer may want: bump
- * both generations.  Caller holds unix_lock, then calls sched_wake_all(). */
+ * both generations.  Caller holds unix_lock, then calls unix_wake(). */
 void unix_touch(struct unix_sock *u);
+
+/*
+ * unix_wake - wake what waits on `u` and on its peer: their queues (a
+ * connection's two ends know each other), and for a datagram socket every
+ * waiter (sched_wake_all): a datagram's senders and receiver do not know
+ * each other, so the room one read makes cannot be aimed (Linux keeps a
+ * peer_wait queue for it; here datagram sockets stay on the global wake,
+ * and poll and epoll re-check them at every wake-up: their file has no
+ * queue).  Takes unix_lock (before the queues' locks), so not under it.
+ */
+void unix_wake(struct unix_sock *u);
 
 /* Drop a reference to `u` (the last frees it).  Takes unix_lock. */
 void unix_put(struct unix_sock *u);

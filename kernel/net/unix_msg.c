@@ -143,7 +143,7 @@ static long stream_send(struct socket *s, struct sock_msg *m, bool nonblock)
 			unix_skb_put(skb);
 			return done ? (long)done : err;
 		}
-		sched_wake_all();
+		unix_wake(u);
 		done += n;
 	}
 	return done;
@@ -284,7 +284,7 @@ static long stream_step(struct socket *s, struct sock_msg *m, int flags, bool no
 	}
 	spin_unlock_irqrestore(&unix_lock, fl);
 	drop_files(&drop);
-	sched_wake_all(); /* room for the writer */
+	unix_wake(u); /* room for the writer */
 	r = sock_iter_to(&m->data, skb->data + at, n);
 	unix_skb_put(skb);
 	return r ? r : (long)n;
@@ -444,7 +444,7 @@ static long dgram_send(struct socket *s, struct sock_msg *m, bool nonblock)
 		unix_skb_put(skb);
 		return err;
 	}
-	sched_wake_all();
+	unix_wake(unix_sk(s)); /* a datagram: everyone */
 	return len;
 }
 
@@ -498,7 +498,7 @@ static long dgram_recv(struct socket *s, struct sock_msg *m, int flags, bool non
 		if ((r = sock_wait(s, false, can_recv, u)))
 			return r;
 	}
-	sched_wake_all(); /* room for senders */
+	unix_wake(u); /* room for senders */
 	n = MIN(skb->len, m->data.left);
 	if (skb->len > n)
 		m->flags_out |= MSG_TRUNC;

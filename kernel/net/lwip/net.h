@@ -7,7 +7,8 @@
  *   net_lock() and net_unlock().  lwIP's callbacks (tcp_recv, tcp_sent,
  *   tcp_err, tcp_accept, udp_recv...) run with the lock already held: they
  *   must not take it again, and must not block; they may call lwIP and
- *   sched_wake_all().
+ *   wake a socket's queue (sock_wake: net_lock comes before every wait
+ *   queue's lock, core/waitq.h).
  * - The lock is never held across a sleep (sched_wait): drop it, wait on a
  *   condition the callbacks set, take it again.
  * - net_unlock() re-arms the stack's timer, so a call that started a TCP
