@@ -75,17 +75,17 @@ static char *etc_text(const struct run_options *o, const char *guest, char *err,
 	if (f && (buf = malloc(ETC_MAX_BYTES + 1))) {
 		n = fread(buf, 1, ETC_MAX_BYTES + 1, f);
 		buf[n <= ETC_MAX_BYTES ? n : 0] = 0;
-		if (n > ETC_MAX_BYTES)
+		if (n > ETC_MAX_BYTES) {
 			snprintf(err, errlen, "%s: larger than 4 MiB", host);
-	}
-	if (!f || !buf)
+			free(buf), buf = NULL;
+		}
+	} else {
 		snprintf(err, errlen, "cannot read %s: %s", host, strerror(errno));
+	}
 	if (f)
 		fclose(f);
 	free(host);
-	if (buf && *err)
-		free(buf), buf = NULL;
-	return buf;
+	return buf; /* `err` is written, never read: the caller need not clear it */
 }
 
 /* Split `line` at ':' into up to `max` fields; returns how many. */
