@@ -4,7 +4,8 @@
 CLI_SRCS := $(wildcard cli/*.c)
 CLI_LIB_SRCS := kernel/lib/elf.c kernel/lib/cpio.c kernel/lib/cmdline.c kernel/lib/errno.c \
 	kernel/lib/fmt.c kernel/lib/yaml.c kernel/lib/yaml_scalar.c kernel/lib/yaml_node.c kernel/lib/sha256.c
-CLI_LIB_SRCS += kernel/lib/json.c kernel/lib/json_string.c kernel/lib/json_node.c kernel/lib/grubenv.c
+CLI_LIB_SRCS += kernel/lib/json.c kernel/lib/json_string.c kernel/lib/json_node.c kernel/lib/grubenv.c \
+	kernel/lib/bootslot.c
 CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS)) \
 	$(patsubst kernel/lib/%.c,$(BUILD)/cli/lib/%.o,$(CLI_LIB_SRCS))
 CLI_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_cli_*.c))

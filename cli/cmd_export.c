@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lib/bootslot.h>
+
 #include "cli.h"
 #include "export.h"
 
@@ -223,6 +225,10 @@ int export_pack(struct export_pack *p, const char *image, const char *tmp, unsig
 	    pack_image(image, p->initrd, &p->o, &p->sr))
 		return -1;
 	p->slot.restart = restart_name(p->o.restart);
+	p->slot.health = p->o.agent.health != NULL;
+	/* The name cut so that the whole fits the block's bound. */
+	snprintf(p->slot.image, sizeof(p->slot.image), "%.*s@%s",
+		 (int)(BOOTSLOT_IMAGE_MAX - 1 - strlen(p->sr.img.digest)), image, p->sr.img.digest);
 	return 0;
 }
 

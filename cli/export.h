@@ -17,6 +17,7 @@
  *   monos_try      a slot `monos update` wrote, to be tried once
  *   monos_pending  1 until GRUB has booted monos_try once
  *   monos_abandoned the last slot given up, and why (monos_why)
+ *   and more: lib/bootslot.h lists them all
  * grub.cfg (export_grub.c) boots the slot to try, once, else the good one;
  * the kernel rewrites the block in place when the tried slot proves good.
  */
@@ -52,6 +53,8 @@ struct export_slot {
 	const char *initrd;
 	const char *restart; /* no, on-failure or always */
 	unsigned grace_s;    /* seconds of health before a tried slot is good */
+	bool health;	     /* the image has a health check: only health marks it good */
+	char image[160];     /* "NAME@sha256:HEX" for the grubenv block (lib/bootslot.h) */
 };
 
 /* export_disk.c */
@@ -84,7 +87,8 @@ int export_copy_into(int fd, uint64_t off, const char *src);
  * byte `grubenv_off`; malloc'd or NULL. */
 char *export_grub_cfg(uint64_t grubenv_off);
 /* export_slot_cfg - the slot's /monos/slot.cfg, which grub.cfg sources: its
- * restart policy and grace period; malloc'd or NULL. */
+ * restart policy, grace period and whether it has a health check; malloc'd
+ * or NULL. */
 char *export_slot_cfg(const struct export_slot *slot);
 /* export_bios_boot - boot.img into the disk's first sector (keeping the
  * protective MBR's partition table) and core.img into the BIOS boot
@@ -110,6 +114,27 @@ void export_pack_free(struct export_pack *p);
  * export_tmpdir_remove - it and everything in it, gone. */
 int export_tmpdir(char *out, size_t n);
 void export_tmpdir_remove(const char *dir);
+
+/* export_env.c: a written disk's partitions and grubenv block. */
+struct export_env {
+	int fd;
+	uint64_t first[3], last[3]; /* esp, monos-a, monos-b: sectors */
+	uint64_t env_off;	    /* the grubenv block's byte offset */
+	char env[EXPORT_GRUBENV_SIZE];
+};
+/* export_env_open - open `path` (open(2) `flags`), find its partitions and
+ * its valid grubenv block: 0, or -1 after one error line (a qcow2 disk, no
+ * such GPT, a missing or damaged block; nothing left open). */
+int export_env_open(struct export_env *d, const char *path, int flags);
+/* export_env_unused - 0, or -1 after one error line while QEMU holds the
+ * disk file `fd` open (its image locks are OFD locks): a running instance. */
+int export_env_unused(int fd, const char *path);
+/* export_is_disk - whether `path` is a regular file with a GPT (or a
+ * qcow2 file): what `monos inspect` takes for a disk. */
+bool export_is_disk(const char *path);
+
+/* export_inspect.c: `monos inspect DISK...`, JSON. */
+int export_inspect_main(int argc, char **argv);
 
 /* cmd_export.c, cmd_update.c */
 int cmd_export_main(int argc, char **argv);

@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <lib/bootslot.h>
+
 #include "cli.h"
 #include "export.h"
 
@@ -160,14 +162,19 @@ int export_slot_image(const char *out, const char *tmp, const struct export_slot
 	return export_run(mke2fs, "e2fsprogs");
 }
 
-/* The grubenv block a new disk starts with: slot A good, nothing to try. */
-static int write_grubenv(const char *path)
+/* The grubenv block a new disk starts with: slot A good, holding `image`,
+ * nothing to try. */
+static int write_grubenv(const char *path, const char *image)
 {
 	char block[EXPORT_GRUBENV_SIZE];
-	int n = snprintf(block, sizeof(block), GRUBENV_HEADER "monos_slot=a\n");
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), rc = -1;
+	int n = snprintf(block, sizeof(block), GRUBENV_HEADER "monos_slot=a\n"), fd, rc = -1;
 
 	memset(block + n, '#', sizeof(block) - n);
+	if (bootslot_set_image(block, 'a', image)) {
+		msg_error("%s: the image's name does not fit the grubenv block", image);
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd >= 0 && write(fd, block, sizeof(block)) == (ssize_t)sizeof(block))
 		rc = 0;
 	if (fd >= 0 && close(fd))
@@ -215,7 +222,7 @@ static int make_grub_images(const char *core, const char *efi)
 
 /* The ESP as a FAT file: the grubenv block first (so its place is known
  * and grub.cfg can name it), then grub.cfg and GRUB's EFI image. */
-static int make_esp(const char *tmp, const char *efi, struct export_layout *l)
+static int make_esp(const char *tmp, const char *efi, const char *image, struct export_layout *l)
 {
 	char esp[4096], env[4096], cfg[4096], kib[32];
 	const char *mkfs[] = { "mkfs.vfat", "-n", "MONOS-ESP", "-C", esp, kib, NULL };
@@ -228,8 +235,9 @@ static int make_esp(const char *tmp, const char *efi, struct export_layout *l)
 	snprintf(cfg, sizeof(cfg), "%s/grub.cfg", tmp);
 	snprintf(kib, sizeof(kib), "%u", EXPORT_ESP_SECTORS / 2);
 	unlink(esp);
-	if (export_run(mkfs, "dosfstools") || export_run(mmd, "mtools") || write_grubenv(env) ||
-	    export_run(cp_env, "mtools") || find_grubenv(esp, &l->grubenv_off))
+	if (export_run(mkfs, "dosfstools") || export_run(mmd, "mtools") ||
+	    write_grubenv(env, image) || export_run(cp_env, "mtools") ||
+	    find_grubenv(esp, &l->grubenv_off))
 		return -1;
 	l->grubenv_off += l->esp_lba * EXPORT_SECTOR;
 	if (write_text(cfg, export_grub_cfg(l->grubenv_off)) || export_run(cp_cfg, "mtools") ||
@@ -293,7 +301,7 @@ int export_disk_write(const char *path, const char *tmp, const struct export_slo
 	snprintf(efi, sizeof(efi), "%s/bootx64.efi", tmp);
 	snprintf(slot_img, sizeof(slot_img), "%s/slot.img", tmp);
 	snprintf(esp, sizeof(esp), "%s/esp.img", tmp);
-	if (make_grub_images(core, efi) || make_esp(tmp, efi, &l) ||
+	if (make_grub_images(core, efi) || make_esp(tmp, efi, slot->image, &l) ||
 	    export_slot_image(slot_img, tmp, slot, l.slot_sectors, EXPORT_SLOT_LABEL_A))
 		return -1;
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

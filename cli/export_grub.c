@@ -5,10 +5,14 @@
  * The choice, each boot: a slot to try (monos_try) with monos_pending=1 is
  * booted once, pending cleared first, with monos.trial=1 on the kernel's
  * command line; the kernel rewrites the block when the slot has proved good
- * (monos_slot becomes it, monos_try is cleared).  Found still set at the
- * next boot, the try failed: GRUB clears it, records it as abandoned and
- * boots the good slot, which stays good: a bad update never loops.  A
- * missing or damaged block reads as empty: slot A.
+ * (monos_slot becomes it, monos_try is cleared) or has failed (monos_try
+ * cleared, monos_abandoned and monos_why say which and why:
+ * init/standalone.c, lib/bootslot.h).  Found still set at the next boot,
+ * the try ended without a word from the kernel (a panic, a hang): GRUB
+ * clears it, records it as abandoned (not-marked-good) and boots the good
+ * slot, which stays good: a bad update never loops.  The slot booted is
+ * saved as monos_booted when it changes.  A missing or damaged block reads
+ * as empty: slot A.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +41,7 @@ static const char grub_cfg[] =
 	"terminal_input serial\n"
 	"terminal_output serial\n"
 	"set env=($root)/grub/grubenv\n"
-	"load_env --file $env monos_slot monos_try monos_pending\n"
+	"load_env --file $env monos_slot monos_try monos_pending monos_booted\n"
 	"if [ \"$monos_slot\" != b ]; then set monos_slot=a; fi\n"
 	"set boot_slot=$monos_slot\n"
 	"set trial=0\n"
@@ -56,13 +60,19 @@ static const char grub_cfg[] =
 	"    save_env --file $env monos_try monos_abandoned monos_why\n"
 	"  fi\n"
 	"fi\n"
+	"if [ \"$monos_booted\" != \"$boot_slot\" ]; then\n"
+	"  set monos_booted=$boot_slot\n"
+	"  save_env --file $env monos_booted\n"
+	"fi\n"
 	"search --no-floppy --set=slotdev --label monos-$boot_slot\n"
 	"set monos_restart=no\n"
 	"set monos_grace=10\n"
+	"set monos_health=0\n"
 	"source ($slotdev)/monos/slot.cfg\n"
 	"echo \"monos: booting slot $boot_slot\"\n"
 	"multiboot2 ($slotdev)/monos/kernel monos.slot=$boot_slot monos.trial=$trial "
-	"monos.restart=$monos_restart monos.grace=$monos_grace monos.grubenv=%llu monos.ip=dhcp\n"
+	"monos.restart=$monos_restart monos.grace=$monos_grace monos.health=$monos_health "
+	"monos.grubenv=%llu monos.ip=dhcp\n"
 	"module2 ($slotdev)/monos/image.cpio\n"
 	"boot\n";
 
@@ -82,8 +92,9 @@ char *export_slot_cfg(const struct export_slot *slot)
 	if (asprintf(&text,
 		     "# monos: this slot's options (cli/export_grub.c)\n"
 		     "set monos_restart=%s\n"
-		     "set monos_grace=%u\n",
-		     slot->restart, slot->grace_s) < 0)
+		     "set monos_grace=%u\n"
+		     "set monos_health=%d\n",
+		     slot->restart, slot->grace_s, slot->health) < 0)
 		return NULL;
 	return text;
 }

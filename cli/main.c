@@ -31,7 +31,7 @@ const char main_help[] =
 	"  run [OPTIONS] -f monos.yaml       boot what a manifest describes\n"
 	"  build [-f FILE] [-t NAME[:TAG]]   pack a manifest into an image of the store\n"
 	"  images                            list the images of the store\n"
-	"  inspect IMAGE...                  show images (or instances) as JSON\n"
+	"  inspect IMAGE...                  show images (or instances, or disks) as JSON\n"
 	"  rmi IMAGE...                      remove images (or tags)\n"
 	"  tag IMAGE NAME[:TAG]              name an image\n"
 	"  save IMAGE... -o FILE             write images to a tar archive\n"
@@ -79,7 +79,8 @@ static void ensure_std_fds(void)
 }
 
 /* inspect: instances (docker's order: containers first) when the first name
- * is one, else images. */
+ * is one, disks `monos export` wrote when it is a disk file (export_inspect.c),
+ * else images. */
 static int inspect_main(int argc, char **argv)
 {
 	struct state_record *r = malloc(sizeof(*r));
@@ -87,6 +88,8 @@ static int inspect_main(int argc, char **argv)
 	bool instance = r && argc > 0 && state_find(argv[0], r, err, sizeof(err)) == 0;
 
 	free(r);
+	if (!instance && argc > 0 && export_is_disk(argv[0]))
+		return export_inspect_main(argc, argv);
 	return instance ? cmd_inspect_main(argc, argv) : store_inspect_main(argc, argv);
 }
 

@@ -6,4 +6,4 @@ LIB_SRCS := kernel/lib/errno.c kernel/lib/clocksync.c kernel/lib/pvclock.c kerne
 	kernel/lib/yaml.c kernel/lib/yaml_scalar.c kernel/lib/yaml_node.c kernel/lib/inflate.c kernel/lib/base64.c \
 	kernel/lib/json.c kernel/lib/json_string.c kernel/lib/json_node.c \
 	kernel/lib/iso9660.c kernel/lib/fat.c kernel/lib/cloudinit.c kernel/lib/cloudinit_net.c \
-	kernel/lib/crc32c.c kernel/lib/p9.c kernel/lib/http.c kernel/lib/grubenv.c $(wildcard kernel/lib/ext4/*.c)
+	kernel/lib/crc32c.c kernel/lib/p9.c kernel/lib/http.c kernel/lib/grubenv.c kernel/lib/bootslot.c $(wildcard kernel/lib/ext4/*.c)

@@ -21,7 +21,9 @@
  *                                            now N (0 none, 1 starting, 2
  *                                            healthy, 3 unhealthy): sent
  *                                            to the host as a HEALTH frame
- *                                            (channel.h), for `monos ps`
+ *                                            (channel.h), for `monos ps`,
+ *                                            and to a disk boot's trial
+ *                                            (monos_dev_set_health_hook)
  *                           "linger MS"      tell the writer of the
  *                                            instance's end: when PID 1
  *                                            ends, the writer gets SIGTERM
@@ -63,7 +65,6 @@
 #define NSEC_PER_MSEC	1000000ull
 #define SHUTDOWN_MAX_MS (3600ull * 1000) /* a grace time of at most an hour */
 #define LINGER_MAX_MS	10000		 /* the end waits 10 s at most */
-#define HEALTH_STATES	4		 /* none, starting, healthy, unhealthy */
 
 /* lwIP's enum tcp_state, in order (lwip/tcpbase.h), as ss(8) names them. */
 static const char *const tcp_state_names[NET_TCP_STATES] = {
@@ -212,6 +213,13 @@ void monos_dev_instance_end(void)
 			sched_yield();
 }
 
+static void (*health_hook)(enum monos_chan_health state);
+
+void monos_dev_set_health_hook(void (*fn)(enum monos_chan_health state))
+{
+	health_hook = fn;
+}
+
 /* The agent's own commands (health, linger, done): the bytes taken, or
  * -EINVAL when `kbuf` is none of them. */
 static long agent_command(const char *kbuf, size_t n)
@@ -220,11 +228,13 @@ static long agent_command(const char *kbuf, size_t n)
 	uint8_t b;
 
 	if (!parse_command(kbuf, n, "health", &v)) {
-		if (v >= HEALTH_STATES)
+		if (v >= MONOS_HEALTH_MAX + 1)
 			return -EINVAL;
 		b = (uint8_t)v;
 		if (console_is_channel())
 			console_write(MONOS_CHAN_HEALTH, &b, 1);
+		if (health_hook)
+			health_hook((enum monos_chan_health)v);
 		return n;
 	}
 	if (!parse_command(kbuf, n, "linger", &v)) {
