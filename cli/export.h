@@ -78,7 +78,8 @@ int export_slot_image(const char *out, const char *tmp, const struct export_slot
  * /sbin), its stdout to /dev/null; `pkg` is the Debian package to name if
  * it is missing.  0, or -1 after one error line. */
 int export_run(const char *const *argv, const char *pkg);
-/* export_copy_into - copy the file `src` into `fd` at byte offset `off`. */
+/* export_copy_into - copy the file `src` into `fd` at byte offset `off`, its
+ * zero runs (64 KiB each) as holes punched: the disk stays sparse. */
 int export_copy_into(int fd, uint64_t off, const char *src);
 
 /* export_grub.c */

@@ -63,19 +63,36 @@ int export_run(const char *const *argv, const char *pkg)
 	return 0;
 }
 
+/* Whether the `n` bytes at `buf` are all zero. */
+static bool all_zero(const char *buf, size_t n)
+{
+	return !n || (!buf[0] && !memcmp(buf, buf + 1, n - 1));
+}
+
 int export_copy_into(int fd, uint64_t off, const char *src)
 {
 	int in = open(src, O_RDONLY | O_CLOEXEC);
 	char *buf = malloc(EXPORT_COPY_BUF);
 	ssize_t n = -1;
+	struct stat st;
 
 	while (in >= 0 && buf && (n = read(in, buf, EXPORT_COPY_BUF)) > 0) {
+		/* Zeros become a hole (reading as zeros, over old data too), so
+		 * that the disk stays sparse; else they are written. */
+		if (all_zero(buf, (size_t)n) &&
+		    !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, n)) {
+			off += n;
+			continue;
+		}
 		if (pwrite(fd, buf, n, (off_t)off) != n) {
 			n = -1;
 			break;
 		}
 		off += n;
 	}
+	/* A hole at the end leaves the file short of it. */
+	if (n == 0 && (fstat(fd, &st) || (st.st_size < (off_t)off && ftruncate(fd, (off_t)off))))
+		n = -1;
 	if (n < 0)
 		msg_error("cannot copy %s: %s", src, strerror(errno));
 	if (in >= 0)
