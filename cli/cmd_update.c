@@ -26,8 +26,11 @@ static const char update_help[] =
 	"Write IMAGE (of the store) into the slot of DISK (a raw disk from 'monos\n"
 	"export') that is not the good one, and mark it to be tried once: the next\n"
 	"boot runs it, and it becomes the good slot once its program has run for the\n"
-	"grace period (default 10 s) or exited with status 0.  If it fails first,\n"
-	"the machine reboots into the previous slot by itself.\n";
+	"grace period (default 10 s) or exited with status 0; with a health check in\n"
+	"its manifest, once the check has stayed healthy for the grace period.  If it\n"
+	"fails first (a crash, a status, unhealthy), the machine reboots into the\n"
+	"previous slot by itself.  'monos inspect DISK' shows both slots and why one\n"
+	"was abandoned.\n";
 
 /* The new slot's filesystem into its partition, then the block. */
 static int write_update(struct export_env *d, int slot, struct export_pack *p, const char *tmp)
