@@ -351,7 +351,10 @@ static int cache_fill(struct v9fs_info *i, struct v9fs_inode *x, uint64_t idx, u
 		/* A page another thread cached while we waited stays. */
 		if (cached(x, idx + k) || (k && (uint64_t)r <= k * PAGE_SIZE))
 			continue;
-		if (!(pa = mem_alloc_frame(1))) {
+		/* Not zeroed: the copy and the zeros past the end fill it
+		 * whole (a window is 16 pages: zeroing first cost 16 more
+		 * page writes per Tread). */
+		if (!(pa = mem_alloc_frame(0))) {
 			r = -ENOMEM;
 			break;
 		}
