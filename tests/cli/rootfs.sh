@@ -108,13 +108,14 @@ fi
 # 4. "/" is the share.
 guest --rootfs "$r" $BB sh -c '/top.sh; ls /; echo x >/new; echo "write at /: $?";
 	test -r /proc/self/status && test -c /dev/null && test -d /sys/kernel && echo own-trees;
-	touch /tmp/t /run/r && echo own-tmpfs; grep " / " /proc/mounts'
+	touch /tmp/t /run/r && echo own-tmpfs; grep " / " /proc/mounts; rmdir /proc'
 check "root: a top-level file of the rootfs runs" out_has "top-level script ran"
 check "root: ls / lists the rootfs's top-level entries" eval 'grep -qx top.sh "$scratch/out" && grep -qx usr "$scratch/out"'
 check "root: a write at / of a read-only rootfs fails (EROFS)" \
 	eval 'out_has "write at /: 1" && err_matches "read-only file system"'
 check "root: the guest's own /proc, /dev, /sys, /tmp and /run" eval 'out_has own-trees && out_has own-tmpfs'
 check "root: /proc/mounts shows the share at /" eval 'grep -q "^rootfs / 9p ro" "$scratch/out"'
+check "root: the guest's own /proc cannot be removed (EBUSY)" err_matches "rmdir.*/proc.*busy"
 check "root: nothing made in the read-only rootfs" \
 	eval '[ ! -e "$r/new" ] && [ ! -e "$r/proc" ] && [ ! -e "$r/dev" ] && [ ! -e "$r/run" ]'
 guest --rootfs "$rw:rw" $BB sh -c 'echo made >/newfile && /top.sh && cd / && pwd && ls -a .. | grep -x top.sh'
