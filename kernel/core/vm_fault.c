@@ -77,12 +77,14 @@ static void fault_around(struct vma *v, uint64_t va, uint64_t flags)
 	uint64_t from = MAX(ALIGN_DOWN(va, span), v->start), to = MIN(from + span, v->end);
 
 	for (uint64_t at = from; at < to; at += PAGE_SIZE) {
-		uint64_t off = vm_file_offset(v, at), *pte;
+		uint64_t off = vm_file_offset(v, at);
+		const uint64_t *pte;
 		long pa;
 
 		if (at == va || off >= v->file_end || v->file_end - off < PAGE_SIZE)
 			continue;
-		pte = paging_pte(&mm_current()->pt, at);
+		/* Read only: a table fork still shares is copied by paging_map. */
+		pte = paging_pte_peek(&mm_current()->pt, at);
 		if ((pte && *pte) || !v->ops->resident(v->file, off))
 			continue;
 		if ((pa = v->ops->frame(v->file, off, false)) <= 0)
