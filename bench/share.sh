@@ -82,6 +82,29 @@ requests=$(sed -n 's/^\([0-9@.:]*\)\?v9fs_\([a-z_]*\) .*/\2/p' "$tmp/trace" |
 	awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1; n += $1 } END { printf " (%d in all)", n }')
 errors=$(grep -c 'v9fs_rerror' "$tmp/trace")
 
+# Guest instructions from exec to exit (-icount shift=0: the TSC counts
+# instructions and halted time, which is subtracted), python3's hash seed
+# fixed so runs compare; RUNS runs interleaved.  The native count of
+# python3's own (user) instructions, by valgrind's lackey, bounds what the
+# kernel adds.
+insns()
+{
+	PYTHONHASHSEED=0 MONOS_QEMU_ARGS="-icount shift=0,sleep=off" "$BENCH_MONOS" run --verbose \
+		-e PYTHONHASHSEED=0 "$@" 2>&1 >/dev/null | tr -d '\r,' | awk '
+		/starting the program: tsc/ { t0 = $6; h0 = $8 }
+		/at exit: tsc/ { t1 = $5; h1 = $7 }
+		END { printf "%.0f\n", (t1 - h1) - (t0 - h0) }'
+}
+for ((r = 0; r < RUNS; r++)); do
+	insns --rootfs / $PY -c pass >>"$tmp/i.rootfs"
+	insns -v /usr:/usr:ro $PY -c pass >>"$tmp/i.usr"
+	insns "$BENCH_HELLO" >>"$tmp/i.hello"
+done
+native=none
+command -v valgrind >/dev/null &&
+	native=$(PYTHONHASHSEED=0 valgrind --tool=lackey $PY -c pass 2>&1 |
+		sed -n 's/.*guest instrs: *\([0-9,]*\).*/\1/p' | tr -d ,)
+
 RUNS_2=$([[ $PARTS == startup ]] && echo 0 || echo "$RUNS")
 
 # 2. Throughput, interleaved, on a fresh directory each run.
@@ -143,9 +166,14 @@ each, median (min-max) ms (\`bash bench/share.sh $RUNS $MIB $FILES\`):
 | \`monos run --rootfs / $PY -c pass\` | $(cell "$tmp/rootfs" 1000) | $ratio |
 | \`monos run -v /usr:/usr:ro $PY -c pass\` | $(cell "$tmp/usr" 1000) | $ratio_usr |
 
+Guest instructions from exec to exit (\`-icount shift=0\`, halted time subtracted,
+PYTHONHASHSEED=0), $RUNS runs, median (min-max): --rootfs / $(cell "$tmp/i.rootfs"),
+-v /usr:/usr:ro $(cell "$tmp/i.usr"), hello $(cell "$tmp/i.hello"); python3's own user-space
+instructions natively (valgrind --tool=lackey on the host): $native.
+
 Nothing of python3 is packed in either (what a share serves at its own path is
-skipped: cli/share.c share_covers); the image holds the per-run data only (the
-kernel reads --rootfs's top-level symlinks from the share).  Target: within 6x of hello:
+skipped: cli/share.c share_covers); the image holds the per-run data only (--rootfs's
+share is the guest's root itself).  Target: within 6x of hello:
 $(awk -v r="$ratio" 'BEGIN { print (r <= 6) ? "met" : "**missed**" }') with --rootfs /.
 
 Where the time goes (one \`--verbose\` run each: the program's time from exec to exit, and

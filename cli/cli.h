@@ -81,7 +81,7 @@ enum options_restart { OPTIONS_RESTART_NO, OPTIONS_RESTART_ON_FAILURE, OPTIONS_R
 #define OPTIONS_MAX_DISKS 16 /* vda..vdp, the kernel's BLK_MAX_DEVICES */
 
 /* One -v HOSTDIR:DIR[:ro]: a host directory shared through virtio-9p, or
- * --rootfs DIR's (target NULL: its top-level directories are mounted). */
+ * --rootfs DIR's (target NULL: the guest's root itself). */
 struct options_share {
 	char *path;   /* the host directory, absolute and resolved */
 	char *target; /* where the kernel mounts it; NULL: --rootfs */
@@ -133,9 +133,14 @@ struct run_options {
 	/* --api, --health...: the in-guest agent (agent.c) */
 	struct agent_options agent;
 
-	char *workdir;	 /* -w: the program's guest cwd; NULL: monos' own cwd */
+	char *workdir;		/* -w: the program's guest cwd; NULL: monos' own cwd */
 	const char *rootfs_exe; /* not a flag: the OCI runtime's PROGRAM, a guest path
 				 * in --rootfs (program_in_rootfs); not freed here */
+	/* not flags: under the OCI runtime (rootfs_by_config) the guest has
+	 * its own tmpfs at /tmp and /run only where config.json mounts one
+	 * (runc's way), else the rootfs's are seen; `monos run --rootfs`
+	 * always has its own (share.c) */
+	bool rootfs_by_config, rootfs_tmp, rootfs_run;
 	bool keep_stdio; /* not a flag: the OCI runtime's monitor keeps the stdin,
 			  * stdout and stderr it is given (the manager's pipes or
 			  * the console) instead of its log file */
@@ -311,10 +316,9 @@ int disk_prepare(struct run_options *o, enum options_machine machine, char *err,
  * of `o` for `machine` (the 9p security model: passthrough when monos runs
  * as root, else none; see share.c), and add their lines to the per-run
  * "volumes" entry (o->volumes, made by disk_prepare or here).  --rootfs
- * DIR mounts each top-level directory of DIR but those the kernel provides
- * itself (dev, proc, sys, tmp, run), read-only unless :rw, and has the
- * kernel copy its top-level symlinks from the share.  Returns 0, or -1 with a one-line
- * reason in `err`.
+ * DIR is the guest's root itself, read-only unless :rw, with the guest's
+ * own /dev, /proc and /sys over it, and /tmp and /run as o->rootfs_tmp and
+ * rootfs_run say.  Returns 0, or -1 with a one-line reason in `err`.
  */
 int share_prepare(struct run_options *o, enum options_machine machine, char *err, size_t errlen);
 

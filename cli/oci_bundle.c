@@ -193,9 +193,10 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 		char name[OCI_ULIMIT_NAME];
 
 		oci_rlimit_ulimit(c->rlimits[i].resource, name);
-		rc = oci_arg(&x, "--ulimit") ?: oci_arg(&x, "%s=%llu:%llu", name,
-							(unsigned long long)c->rlimits[i].soft,
-							(unsigned long long)c->rlimits[i].hard);
+		rc = oci_arg(&x, "--ulimit")
+			     ?: oci_arg(&x, "%s=%llu:%llu", name,
+					(unsigned long long)c->rlimits[i].soft,
+					(unsigned long long)c->rlimits[i].hard);
 	}
 	if (!rc && c->net_mac[0])
 		rc = oci_arg(&x, "--mac") ?: oci_arg(&x, "%s", c->net_mac);
@@ -211,7 +212,15 @@ int oci_bundle_args(struct oci_config *c, char *err, size_t errlen)
 	if (options_parse_run(c->run_argc, c->run_args, &c->run, err, errlen, oci_no_getenv))
 		return -1;
 	c->run.rootfs_exe = c->exe; /* run it from the rootfs: nothing of the host's */
-	c->run.keep_stdio = true;   /* the container's stdio is its manager's */
+	/* /tmp and /run: the rootfs's, unless a tmpfs is mounted there. */
+	c->run.rootfs_by_config = true;
+	for (size_t i = 0; i < c->nmounts; i++) {
+		const struct oci_mount *m = &c->mounts[i];
+
+		c->run.rootfs_tmp |= !m->bind && !strcmp(m->destination, "/tmp");
+		c->run.rootfs_run |= !m->bind && !strcmp(m->destination, "/run");
+	}
+	c->run.keep_stdio = true; /* the container's stdio is its manager's */
 	/* The user as given, not looked up (runc's way): the per-run entry. */
 	if (asprintf(&c->run.user_ids, "%u:%u%s%s", c->uid, c->gid, c->groups ? ":" : "",
 		     c->groups ? c->groups : "") < 0) {

@@ -24,7 +24,6 @@
  * --rootfs /) serves the program and its libraries too, so they are not
  * packed (share_covers, used by the image writer).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -41,8 +40,9 @@
 #define QEMU_9P_PCI  "virtio-9p-pci,disable-legacy=on"
 #define ROOTFS_TAG   "rootfs"
 
-/* Top-level directories the guest has of its own (the kernel's boot
- * mounts), or that hold only the host's running state. */
+/* Top-level directories the guest has of its own over a --rootfs (the
+ * kernel's boot mounts), or that hold only the host's running state:
+ * what --rootfs / does not serve, so a program there is packed. */
 static const char *const rootfs_skip[] = { "dev", "proc", "sys", "tmp", "run", "lost+found" };
 
 /* `s` with QEMU's option separator ',' doubled; malloc'd or NULL. */
@@ -116,44 +116,23 @@ static bool rootfs_skipped(const char *name)
 	return name[0] == '.' || strpbrk(name, " \t\n") != NULL;
 }
 
-/* --rootfs DIR[:rw]: a mount of each top-level directory of DIR, and a
- * "link" line for each top-level symlink (merged /usr's /bin -> usr/bin),
- * which the kernel reads from the share: nothing of DIR is packed. */
-static int rootfs_lines(struct run_options *o, const struct options_share *s, char *err,
-			size_t errlen)
+/* --rootfs DIR[:rw]: the share is the root ("9p:rootfs / rw"); the guest's
+ * own tmpfs at /tmp and /run, as `monos run` always has them (the host's
+ * running state is not the guest's) and an OCI config asks.  Nothing of
+ * DIR is packed or read here: its top-level files and symlinks are the
+ * share's own (kernel/fs/mount_boot.c). */
+static int rootfs_lines(struct run_options *o, const struct options_share *s)
 {
-	DIR *d = opendir(s->path);
-	struct dirent *e;
-	int rc = 0;
+	char line[64];
 
-	if (!d) {
-		snprintf(err, errlen, "--rootfs %s: %s", s->path, strerror(errno));
+	snprintf(line, sizeof(line), "9p:%s / %s\n", ROOTFS_TAG, s->ro ? "ro" : "rw");
+	if (volumes_add(o, line))
 		return -1;
-	}
-	while (!rc && (e = readdir(d))) {
-		char path[PATH_MAX], line[2 * PATH_MAX];
-		const char *mode;
-		struct stat st;
-
-		if (rootfs_skipped(e->d_name) ||
-		    snprintf(path, sizeof(path), "%s/%s", s->path, e->d_name) >=
-			    (int)sizeof(path) ||
-		    lstat(path, &st) < 0)
-			continue;
-		if (S_ISLNK(st.st_mode))
-			mode = "link";
-		else if (S_ISDIR(st.st_mode))
-			mode = s->ro ? "ro" : "rw";
-		else
-			continue;
-		snprintf(line, sizeof(line), "9p:%s:/%s /%s %s\n", ROOTFS_TAG, e->d_name, e->d_name,
-			 mode);
-		rc = volumes_add(o, line);
-	}
-	closedir(d);
-	if (rc)
-		snprintf(err, errlen, "out of memory");
-	return rc;
+	if ((!o->rootfs_by_config || o->rootfs_tmp) && volumes_add(o, "tmpfs /tmp rw\n"))
+		return -1;
+	if ((!o->rootfs_by_config || o->rootfs_run) && volumes_add(o, "tmpfs /run rw\n"))
+		return -1;
+	return 0;
 }
 
 int share_prepare(struct run_options *o, enum options_machine machine, char *err, size_t errlen)
@@ -167,8 +146,10 @@ int share_prepare(struct run_options *o, enum options_machine machine, char *err
 			return -1;
 		}
 		if (!s->target) {
-			if (rootfs_lines(o, s, err, errlen))
+			if (rootfs_lines(o, s)) {
+				snprintf(err, errlen, "out of memory");
 				return -1;
+			}
 			continue;
 		}
 		share_tag(o, i, tag);
@@ -203,7 +184,7 @@ bool share_covers(const struct run_options *o, const char *path)
 				return true;
 			continue;
 		}
-		/* --rootfs /: the top-level directories it mounts. */
+		/* --rootfs /: what it serves (the guest's own trees are not). */
 		if (strcmp(s->path, "/") || path[0] != '/')
 			continue;
 		n = strcspn(path + 1, "/");

@@ -28,13 +28,16 @@
  *             "UID:GID:G1,G2,..." in decimal, no NUL: every user id UID,
  *             every group id GID, the supplementary groups G1... (none
  *             without them), capabilities only for UID 0 (default "0:0")
- *    volumes  optional: ext4 volumes to mount before the program starts.  A
+ *    volumes  optional: volumes to mount before the program starts.  A
  *             first line "1" (this entry's format version; the kernel
  *             refuses another), then one line per volume,
- *             "DISK TARGET ro|rw": the virtio-blk disk's name ("vdb"), the
- *             absolute guest directory (made if the image lacks it), and
- *             whether it is mounted read-only.  Names and paths hold no
- *             space or newline.
+ *             "SOURCE TARGET ro|rw": the virtio-blk disk's name ("vdb",
+ *             ext4) or a share "9p:TAG[:/PATH]", the absolute guest
+ *             directory (made if the tree lacks it), and whether it is
+ *             mounted read-only.  A share at TARGET "/" is the root itself
+ *             (mounted first, whatever its line), and "tmpfs /tmp rw" or
+ *             "tmpfs /run rw" put the guest's own tmpfs over it.  Names and
+ *             paths hold no space or newline.
  *    agent    optional: start the management agent (agent/, kernel/init/
  *             agent.c) with these arguments, each NUL terminated, argv[0]
  *             the guest path of its program (the CLI packs /.monos-agent)

@@ -57,6 +57,43 @@ static int map_own(uint64_t va, struct vma *v)
 	return 0;
 }
 
+/* Pages mapped around a private read fault of a file: Linux's
+ * fault_around_bytes default (64 KiB, mm/filemap.c), which is also a
+ * read-only share's read window (fs/v9fs_file.c V9FS_READAHEAD). */
+#define FAULT_AROUND_PAGES 16
+
+/*
+ * Linux's fault-around (filemap_map_pages): after a private read fault at
+ * `va` mapped the file's page in place with `flags`, map the file's other
+ * pages of the aligned FAULT_AROUND_PAGES window inside `v` that are
+ * already in memory, whole and unchanging, and not yet mapped, so a
+ * program's text costs one fault per window, not per page.  Nothing is
+ * read: a page not resident waits for its own fault.  Best effort: out of
+ * page tables it stops.
+ */
+static void fault_around(struct vma *v, uint64_t va, uint64_t flags)
+{
+	uint64_t span = FAULT_AROUND_PAGES * PAGE_SIZE;
+	uint64_t from = MAX(ALIGN_DOWN(va, span), v->start), to = MIN(from + span, v->end);
+
+	for (uint64_t at = from; at < to; at += PAGE_SIZE) {
+		uint64_t off = vm_file_offset(v, at);
+		const uint64_t *pte;
+		long pa;
+
+		if (at == va || off >= v->file_end || v->file_end - off < PAGE_SIZE)
+			continue;
+		/* Read only: a table fork still shares is copied by paging_map. */
+		pte = paging_pte_peek(&mm_current()->pt, at);
+		if ((pte && *pte) || !v->ops->resident(v->file, off))
+			continue;
+		if ((pa = v->ops->frame(v->file, off, false)) <= 0)
+			continue;
+		if (map_file_page(at, (uint64_t)pa, flags))
+			return;
+	}
+}
+
 /*
  * A fault at `va` of file area `v` with no page there.  A shared area maps
  * the file's own page (Linux raises SIGBUS past the file's last page, monos a
@@ -80,7 +117,10 @@ static int fault_file(struct vma *v, uint64_t va, bool write)
 		f = vm_pte_flags(v->prot) | PTE_IMAGE;
 		if (v->prot & PROT_WRITE)
 			f = (f & ~(uint64_t)PTE_W) | PTE_COW;
-		return map_file_page(va, pa, f);
+		if (map_file_page(va, pa, f))
+			return -ENOMEM;
+		fault_around(v, va, f);
+		return 0;
 	}
 	return map_own(va, v);
 }

@@ -128,8 +128,10 @@ int virtio_9p_rpc(struct virtio_9p *d, struct virtio_9p_call *c)
 	if (!v9p_segments(bufs, &n, c->req, c->reqlen, false) ||
 	    !v9p_segments(bufs, &n, c->wdata, c->wlen, false) ||
 	    !v9p_segments(bufs, &n, c->reply, c->replycap, true) ||
-	    !v9p_segments(bufs, &n, c->rdata, c->rlen, true))
+	    !v9p_segments(bufs, &n, c->rdata, c->rlen, true) || c->nrpages > V9P_CALL_SEGS - n)
 		return -EINVAL;
+	for (unsigned k = 0; k < c->nrpages; k++)
+		bufs[n++] = (struct virtq_buf){ c->rpages[k], PAGE_SIZE, true };
 	if (!(s = v9p_slot_get(d, &flags))) {
 		spin_unlock_irqrestore(&d->lock, flags);
 		return -EIO;

@@ -32,6 +32,11 @@ struct virtio_9p_call {
 	size_t replycap;
 	void *rdata;
 	size_t rlen;
+	/* Optional, besides rdata: more of Rread's data, straight into these
+	 * whole frames (physical addresses, `nrpages` of them), so a page
+	 * cache needs no copy. */
+	const uint64_t *rpages;
+	unsigned nrpages;
 	uint32_t got;
 	uint16_t tag;
 };

@@ -9,7 +9,6 @@
 #include "core/kernel.h"
 #include <lib/bitmap.h>
 #include <lib/fmt.h>
-#include <monos/bootinfo.h>
 
 /* Anonymous device numbers for mounted filesystems: 0:48 on, below the
  * major 1 of /dev/null; the boot ones are smaller (tmpfs 0:21). */
@@ -147,8 +146,9 @@ static int graft(struct mount *m, struct inode *target)
 	return 0;
 }
 
-int mount_at(struct inode *target, const char *fstype, const char *source, unsigned long flags,
-	     const char *data)
+/* A new mount of `fstype` from `source`, filled, in no tree yet. */
+static int make_mount(const char *fstype, const char *source, unsigned long flags, const char *data,
+		      struct mount **out)
 {
 	struct vfs_fs_type *t = find_type(fstype);
 	struct mount *m;
@@ -166,9 +166,36 @@ int mount_at(struct inode *target, const char *fstype, const char *source, unsig
 		kfree(m);
 		return err;
 	}
-	if ((err = graft(m, target)))
+	*out = m;
+	return 0;
+}
+
+int mount_at(struct inode *target, const char *fstype, const char *source, unsigned long flags,
+	     const char *data)
+{
+	struct mount *m;
+	int err = make_mount(fstype, source, flags, data, &m);
+
+	if (!err && (err = graft(m, target)))
 		free_mount(m);
 	return err;
+}
+
+int mount_make_root(const char *fstype, const char *source, unsigned long flags)
+{
+	struct mount *m;
+	int err = make_mount(fstype, source, flags, NULL, &m);
+
+	if (err)
+		return err;
+	/* ".." of "/" is "/"; no mount point, so it cannot go (EBUSY). */
+	m->root->dentry->parent = m->root->dentry;
+	m->root->dentry->name = "/";
+	m->root->dentry->namelen = 1;
+	m->id = next_id++;
+	list_add(&m->link, &mounts); /* first, as a namespace lists its root */
+	vfs_set_root(m->root);
+	return 0;
 }
 
 int vfs_mount(const char *fstype, const char *source, const char *target, unsigned long flags,
@@ -307,35 +334,34 @@ static void put_opts(struct procfs_buf *b, const struct mount *m)
 			procfs_printf(b, "%s", opts[i].name);
 }
 
-/* Append the path of `m`'s mount point. */
-static int put_path(struct procfs_buf *b, const struct mount *m)
+/* The path of `m`'s mount point into `path` (PATH_MAX bytes): 0, or
+ * -ENOENT when no path reaches it (the image's tree under a share root,
+ * fs/mount_boot.c: left out of the lists, as a mount outside a chroot). */
+static int mount_path(const struct mount *m, char *path)
 {
-	char *path = kmalloc(PATH_MAX);
-
-	if (!path)
-		return -ENOMEM;
-	if (vfs_path(m->root, path, PATH_MAX) < 0)
-		path[0] = 0;
-	put_escaped(b, path);
-	kfree(path);
-	return 0;
+	return vfs_path(m->root, path, PATH_MAX) < 0 ? -ENOENT : 0;
 }
 
 /* "SOURCE MOUNTPOINT TYPE OPTIONS 0 0" a line (man 5 fstab). */
 long mount_gen_mounts(struct inode *ino, char *buf, size_t n)
 {
 	struct procfs_buf b = { buf, n, 0 };
+	char *path = kmalloc(PATH_MAX);
 	struct mount *m;
 
+	if (!path)
+		return -ENOMEM;
 	list_for_each_entry(m, &mounts, link) {
+		if (mount_path(m, path))
+			continue;
 		put_escaped(&b, m->source);
 		procfs_printf(&b, " ");
-		if (put_path(&b, m))
-			return -ENOMEM;
+		put_escaped(&b, path);
 		procfs_printf(&b, " %s ", m->sb->name);
 		put_opts(&b, m);
 		procfs_printf(&b, " 0 0\n");
 	}
+	kfree(path);
 	return b.len;
 }
 
@@ -345,19 +371,24 @@ long mount_gen_mounts(struct inode *ino, char *buf, size_t n)
 long mount_gen_mountinfo(struct inode *ino, char *buf, size_t n)
 {
 	struct procfs_buf b = { buf, n, 0 };
+	char *path = kmalloc(PATH_MAX);
 	struct mount *m;
 
+	if (!path)
+		return -ENOMEM;
 	list_for_each_entry(m, &mounts, link) {
+		if (mount_path(m, path))
+			continue;
 		procfs_printf(&b, "%u %u %u:%u / ", m->id, m->parent ? m->parent->id : m->id,
 			      m->sb->dev >> 8, m->sb->dev & 0xff);
-		if (put_path(&b, m))
-			return -ENOMEM;
+		put_escaped(&b, path);
 		procfs_printf(&b, " ");
 		put_opts(&b, m);
 		procfs_printf(&b, " - %s ", m->sb->name);
 		put_escaped(&b, m->source);
 		procfs_printf(&b, " %s\n", m->flags & MS_RDONLY ? "ro" : "rw");
 	}
+	kfree(path);
 	return b.len;
 }
 
@@ -370,136 +401,4 @@ int vfs_sync_all(void)
 		if (m->sb->sync && (e = m->sb->sync(m->sb)) && !err)
 			err = e;
 	return err;
-}
-
-/* Make absolute directory `path` (NUL terminated, writable copy) in the
- * boot tree where it is missing: a mount point the image lacks.  The
- * names are never freed (vfs_mknode keeps them). */
-static struct inode *make_dirs(char *path)
-{
-	struct inode *dir = vfs_root(), *next;
-	char *p = path;
-
-	while (*p) {
-		size_t len;
-		char *name;
-
-		while (*p == '/')
-			p++;
-		if (!(len = strcspn(p, "/")))
-			break;
-		if (!(name = kmalloc(len + 1)))
-			return ERR_PTR(-ENOMEM);
-		memcpy(name, p, len);
-		name[len] = 0;
-		next = vfs_lookup(dir, name, true);
-		if (next == ERR_PTR(-ENOENT))
-			next = vfs_mknode(dir, name, S_IFDIR | 0755);
-		else
-			kfree(name);
-		if (!next)
-			return ERR_PTR(-ENOMEM);
-		if (IS_ERR(next) || !S_ISDIR(next->mode))
-			return IS_ERR(next) ? next : ERR_PTR(-ENOTDIR);
-		dir = next;
-		p += len;
-	}
-	return dir;
-}
-
-/*
- * "9p:TAG:/PATH TARGET link": TARGET becomes a symlink holding what the
- * share's symlink PATH holds, read from the server now.  A --rootfs's
- * top-level links (a merged /usr's /bin -> usr/bin) are so the share's
- * own: nothing of the rootfs is packed.  An entry the image has is kept.
- */
-static int mount_link(const char *source, char *target)
-{
-	char *name = strrchr(target, '/'), *link = kmalloc(PATH_MAX), *copy;
-	long n = link ? v9fs_source_readlink(source, link, PATH_MAX) : -ENOMEM;
-	struct inode *dir, *ino;
-
-	if (n >= 0 && !name[1])
-		n = -EINVAL;
-	*name++ = 0;
-	dir = n < 0 ? ERR_PTR(n) : target[0] ? make_dirs(target) : vfs_root();
-	if (IS_ERR(dir) || vfs_child(dir, name, strlen(name))) {
-		kfree(link);
-		return IS_ERR(dir) ? PTR_ERR(dir) : 0;
-	}
-	/* As the image's own symlinks (fs/image.c): the target in `data`. */
-	copy = kmalloc(strlen(name) + 1);
-	ino = copy ? vfs_new_inode(dir, strcpy(copy, name), strlen(name), S_IFLNK | 0777) : NULL;
-	if (!ino) {
-		kfree(copy);
-		kfree(link);
-		return -ENOMEM;
-	}
-	ino->dentry->name_owned = true;
-	ino->data = (const uint8_t *)link;
-	ino->data_owned = true;
-	ino->size = (uint64_t)n;
-	return 0;
-}
-
-/* One "DISK TARGET ro|rw" line (`len` bytes, no newline), or a share's
- * symlink: "9p:TAG:/PATH TARGET link". */
-static int mount_volume(const char *line, size_t len)
-{
-	char buf[PATH_MAX + 32], *disk = buf, *target, *mode;
-	const char *type = "ext4";
-	struct inode *dir;
-	int err;
-
-	if (len >= sizeof(buf))
-		goto bad;
-	memcpy(buf, line, len);
-	buf[len] = 0;
-	/* Three fields, space separated, cut in place. */
-	if (!(target = strchr(disk, ' ')) || !(mode = strchr(target + 1, ' ')))
-		goto bad;
-	*target++ = 0;
-	*mode++ = 0;
-	if (target[0] != '/')
-		goto bad;
-	/* "9p:TAG[:/PATH]" is a host directory share (fs/v9fs.c), else a disk. */
-	if (!strncmp(disk, "9p:", 3))
-		type = "9p", disk += 3;
-	if (!strcmp(type, "9p") && !strcmp(mode, "link")) {
-		err = mount_link(disk, target);
-	} else {
-		if (strcmp(mode, "ro") && strcmp(mode, "rw"))
-			goto bad;
-		dir = make_dirs(target);
-		err = IS_ERR(dir) ? PTR_ERR(dir)
-				  : mount_at(dir, type, disk, !strcmp(mode, "ro") ? MS_RDONLY : 0,
-					     NULL);
-	}
-	if (err)
-		klog("monos: cannot mount volume %s at %s: %s\n", disk, target, errno_name(-err));
-	return err;
-bad:
-	klog("monos: bad line in the per-run %s entry\n", MONOS_RUN_VOLUMES);
-	return -EINVAL;
-}
-
-int mount_volumes(const char *spec, size_t len)
-{
-	size_t vlen = strlen(MONOS_RUN_VOLUMES_VERSION);
-
-	if (len <= vlen || memcmp(spec, MONOS_RUN_VOLUMES_VERSION, vlen) || spec[vlen] != '\n') {
-		klog("monos: the per-run %s entry is not version %s\n", MONOS_RUN_VOLUMES,
-		     MONOS_RUN_VOLUMES_VERSION);
-		return -EINVAL;
-	}
-	for (size_t at = vlen + 1; at < len;) {
-		const char *nl = memchr(spec + at, '\n', len - at);
-		size_t n = nl ? (size_t)(nl - (spec + at)) : len - at;
-		int err = n ? mount_volume(spec + at, n) : 0;
-
-		if (err)
-			return err;
-		at += n + 1;
-	}
-	return 0;
 }

@@ -11,7 +11,9 @@
  *
  * The boot mounts (/, /dev, /dev/shm, /tmp, /proc, /sys) are made in
  * place: the image's directory there became the filesystem's root, so they
- * cover nothing and cannot be unmounted or remounted (EBUSY).  Mounts made
+ * cover nothing and cannot be unmounted or remounted (EBUSY).  A share made
+ * the root (mount_make_root) is such a mount too, and the boot's own
+ * /dev, /proc... are pinned over it by name (mount_pinned).  Mounts made
  * later (vfs_mount, mount(2)) cover a directory and can go again.
  *
  * Guarded by the system-call rule (core/spinlock.h), as the tree is.
@@ -139,6 +141,18 @@ int vfs_mount(const char *fstype, const char *source, const char *target, unsign
  * -EINVAL (not a mount root, a bad option), -EBUSY (a boot mount). */
 int mount_remount(struct inode *target, unsigned long flags, const char *data);
 
+/*
+ * Make a new mount of `fstype` from `source` (MS_ `flags`) the root, "/",
+ * in place of the image's tree, which no path reaches then (fs/vfs.c
+ * vfs_set_root; fs/mount_boot.c says why).  0 or fill's errors.  Boot only.
+ */
+int mount_make_root(const char *fstype, const char *source, unsigned long flags);
+
+/* The entry `name` (`len` bytes) of `dir` pinned over a root share (the
+ * guest's own /dev, /proc...: fs/mount_boot.c), or NULL: path lookup asks
+ * this before the filesystem. */
+struct dentry *mount_pinned(struct inode *dir, const char *name, size_t len);
+
 /* Whether `target` is the root of a mount (what MS_PRIVATE and such need). */
 bool mount_is_root(struct inode *target);
 
@@ -153,9 +167,11 @@ int mount_umount(struct inode *target, int flags);
 
 /*
  * mount_volumes - the per-run "volumes" entry (bootinfo.h: a version line,
- * then "DISK TARGET ro|rw" lines, `len` bytes at `spec`): mount each disk
- * as ext4 at TARGET, making the directories the image lacks.  0, or the
- * first error (logged; the program must not start then).  Boot only.
+ * then "SOURCE TARGET ro|rw" lines, `len` bytes at `spec`): mount each disk
+ * as ext4, each share as 9p at TARGET, making the directories the tree
+ * lacks; a share at "/" becomes the root first, and "tmpfs" lines pin the
+ * guest's own /tmp or /run over it (fs/mount_boot.c).  0, or the first
+ * error (logged; the program must not start then).  Boot only.
  */
 int mount_volumes(const char *spec, size_t len);
 

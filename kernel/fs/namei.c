@@ -6,6 +6,7 @@
  * EROFS, an operation spanning two filesystems EXDEV, a mount point EBUSY.
  */
 #include "fs/vfs.h"
+#include "fs/mount.h"
 #include "fs/perm.h"
 #include "core/kernel.h"
 
@@ -84,6 +85,8 @@ int vfs_remove(struct inode *dir, const char *name, size_t len, bool rmdir)
 		return err;
 	if (is_dot(name, len))
 		return rmdir ? (len == 1 ? -EINVAL : -ENOTEMPTY) : -EISDIR;
+	if (mount_pinned(dir, name, len)) /* the guest's own /proc... over a root share */
+		return rmdir ? -EBUSY : -EISDIR;
 	if (!(e = vfs_child(dir, name, len)))
 		return -ENOENT;
 	ino = e->inode;

@@ -26,8 +26,8 @@
  *   meanwhile).
  *
  * Source of a mount: "TAG" (the device's mount tag) or "TAG:/PATH", a
- * directory inside the share (a --rootfs serves several top-level
- * directories from one share).  Extended attributes are the server's
+ * directory inside the share.  A --rootfs share is the root itself
+ * (fs/mount_boot.c).  Extended attributes are the server's
  * (Txattrwalk, Txattrcreate; an empty value cannot be set: size 0 removes,
  * as with Linux's 9p client).  Not done: RENAME_EXCHANGE (EINVAL), a
  * device node on a share cannot be opened (as on ext4 here).
@@ -817,28 +817,6 @@ static struct virtio_9p *source_dev(const char *source, const char **path)
 	memcpy(tag, source, tlen);
 	tag[tlen] = 0;
 	return virtio_9p_find(tag);
-}
-
-long v9fs_source_readlink(const char *source, char *buf, size_t n)
-{
-	struct v9fs_info *i = kzalloc(sizeof(*i));
-	struct v9fs_inode x = { 0 };
-	const char *path;
-	long r = -ENOMEM;
-
-	if (!i)
-		return r;
-	i->dev = source_dev(source, &path);
-	if (IS_ERR(i->dev) || !path)
-		r = IS_ERR(i->dev) ? PTR_ERR(i->dev) : -EINVAL;
-	else if (!(r = walk_source(i, path, &x.fid))) {
-		x.vfs.sb = &i->sb;
-		i->sb.priv = i;
-		r = v9fs_readlink(&x.vfs, buf, n); /* Rlerror EINVAL when it is no symlink */
-		v9fs_clunk(i, x.fid);
-	}
-	kfree(i);
-	return r;
 }
 
 static void free_inodes(struct v9fs_info *i);

@@ -38,7 +38,8 @@ struct v9fs_open {
 
 /* One Tread or Twrite of at most iounit bytes at `off`, data in kernel
  * buffer `buf`: the count moved, or -errno. */
-static long xfer(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n, uint64_t off)
+static long xfer_to(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, const uint64_t *pages,
+		    size_t n, uint64_t off)
 {
 	uint8_t hdr[P9_TWRITE_HDR + 1], rep[P9_RREAD_HDR];
 	struct virtio_9p_call c = { .req = hdr, .reply = rep, .replycap = sizeof(rep) };
@@ -51,6 +52,9 @@ static long xfer(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n
 	if (wr) {
 		c.wdata = buf, c.wlen = n;
 		p9_add_size(hdr, (uint32_t)n);
+	} else if (pages) {
+		n -= n % PAGE_SIZE;
+		c.rpages = pages, c.nrpages = (unsigned)(n / PAGE_SIZE);
 	} else {
 		c.rdata = buf, c.rlen = n;
 	}
@@ -63,6 +67,12 @@ static long xfer(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n
 	if (count > n) /* the server's count: no more than asked */
 		return -EIO;
 	return count;
+}
+
+/* One Tread or Twrite of at most iounit bytes to or from `buf`. */
+static long xfer(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n, uint64_t off)
+{
+	return xfer_to(i, fid, wr, buf, NULL, n, off);
 }
 
 long v9fs_xfer_fid(struct v9fs_info *i, uint32_t fid, bool wr, void *buf, size_t n)
@@ -333,37 +343,37 @@ static int cache_grow(struct v9fs_inode *x, uint64_t idx)
 
 /*
  * Read the pages [idx, idx + n) that are not cached yet into new frames of
- * the cache, in one Tread (a page's bytes past the end of the file are
- * zeros).  0 or -errno (-ENOMEM, the server's).
+ * the cache, in one Tread straight into them (a page's bytes past the end
+ * of the file are zeros).  0 or -errno (-ENOMEM, the server's).
  */
 static int cache_fill(struct v9fs_info *i, struct v9fs_inode *x, uint64_t idx, uint64_t n)
 {
-	size_t len = n * PAGE_SIZE;
-	char *buf;
-	long r;
+	uint64_t pages[V9FS_READAHEAD];
+	long r = 0;
 
-	if (io_fid(i, x) || cache_grow(x, idx + n - 1) || !(buf = kmalloc(len)))
+	n = MIN(n, MIN((uint64_t)V9FS_READAHEAD, (uint64_t)i->iounit / PAGE_SIZE));
+	if (!n || io_fid(i, x) || cache_grow(x, idx + n - 1))
 		return -ENOMEM;
-	r = xfer(i, x->io_fid, false, buf, len, idx * PAGE_SIZE);
-	for (uint64_t k = 0; r >= 0 && k < n; k++) {
-		uint64_t pa;
-
-		/* A page another thread cached while we waited stays. */
-		if (cached(x, idx + k) || (k && (uint64_t)r <= k * PAGE_SIZE))
-			continue;
-		if (!(pa = mem_alloc_frame(1))) {
+	/* Not zeroed: the read and the zeros past the end fill them whole. */
+	for (uint64_t k = 0; k < n; k++)
+		if (!(pages[k] = mem_alloc_frame(0)))
 			r = -ENOMEM;
-			break;
+	if (!r)
+		r = xfer_to(i, x->io_fid, false, NULL, pages, n * PAGE_SIZE, idx * PAGE_SIZE);
+	for (uint64_t k = 0; k < n; k++) {
+		size_t have = r > 0 ? MIN((size_t)r - MIN((size_t)r, k * PAGE_SIZE), PAGE_SIZE) : 0;
+
+		if (!pages[k])
+			continue;
+		/* A page another thread cached while we waited stays; one
+		 * wholly past the end is not made (but the first). */
+		if (r < 0 || cached(x, idx + k) || (k && !have)) {
+			mem_free_frame(pages[k]);
+			continue;
 		}
-		memcpy(phys_to_virt(pa), buf + k * PAGE_SIZE,
-		       MIN((size_t)PAGE_SIZE, (size_t)r - MIN((size_t)r, k * PAGE_SIZE)));
-		if ((uint64_t)r < (k + 1) * PAGE_SIZE)
-			memset((char *)phys_to_virt(pa) + MAX((size_t)r, k * PAGE_SIZE) -
-				       k * PAGE_SIZE,
-			       0, (k + 1) * PAGE_SIZE - MAX((size_t)r, k * PAGE_SIZE));
-		x->cache[idx + k] = pa;
+		memset((char *)phys_to_virt(pages[k]) + have, 0, PAGE_SIZE - have);
+		x->cache[idx + k] = pages[k];
 	}
-	kfree(buf);
 	return r < 0 ? (int)r : 0;
 }
 

@@ -26,6 +26,9 @@ static struct dentry root_dentry = { .name = "/",
 				     .children = LIST_HEAD_INIT(root_dentry.children),
 				     .sibling = LIST_HEAD_INIT(root_dentry.sibling) };
 static uint64_t next_ino = 2; /* 1 is the root's (vfs_init_image) */
+/* "/": the image's tree, or a share made the root at boot (fs/mount.h
+ * mount_make_root), which hides the image's tree from every path. */
+static struct inode *top = &root;
 
 /*
  * A process's place in the tree (design.md contract 16: reference-counted,
@@ -45,8 +48,8 @@ struct fs_context *vfs_fs_create(void)
 	struct fs_context *fs = kzalloc(sizeof(*fs));
 
 	if (fs) {
-		*fs = (struct fs_context){ .cwd = &root, .umask = 022, .refs = 1 };
-		vfs_iget(&root);
+		*fs = (struct fs_context){ .cwd = top, .umask = 022, .refs = 1 };
+		vfs_iget(top);
 	}
 	return fs;
 }
@@ -83,7 +86,17 @@ static struct fs_context *fs_current(void)
 
 struct inode *vfs_root(void)
 {
+	return top;
+}
+
+struct inode *vfs_image_root(void)
+{
 	return &root;
+}
+
+void vfs_set_root(struct inode *dir)
+{
+	top = dir;
 }
 
 struct inode *vfs_cwd(void)
@@ -269,7 +282,7 @@ static struct inode *step(struct inode *dir, const char *name, size_t len)
 		return dir;
 	if (len == 2 && name[0] == '.' && name[1] == '.')
 		return vfs_parent(dir) ? vfs_parent(dir) : ERR_PTR(-ENOENT); /* removed */
-	struct dentry *c = vfs_child(dir, name, len);
+	struct dentry *c = mount_pinned(dir, name, len) ?: vfs_child(dir, name, len);
 	/* Down into what is mounted there; up out of a mount root is its
 	 * parent link, set to the mount point's parent (fs/mount.h). */
 	return c ? mount_cross(c)->inode : ERR_PTR(-ENOENT);
@@ -299,7 +312,7 @@ static struct inode *follow_link(struct inode *dir, struct inode *link, int *lin
 
 static struct inode *lookup_depth(struct inode *dir, const char *path, bool follow, int *links)
 {
-	struct inode *cur = path[0] == '/' ? &root : dir;
+	struct inode *cur = path[0] == '/' ? top : dir;
 	const char *p = path;
 
 	while (*p) {
@@ -345,7 +358,7 @@ struct inode *vfs_lookup(struct inode *dir, const char *path, bool follow)
 
 long vfs_path(struct inode *ino, char *buf, size_t n)
 {
-	struct dentry *d = ino->dentry, *top = &root_dentry;
+	struct dentry *d = ino->dentry, *end = top->dentry;
 	size_t len = 0;
 
 	if (!d) /* in no tree (a pipe, a socket): no path */
@@ -354,15 +367,15 @@ long vfs_path(struct inode *ino, char *buf, size_t n)
 		long r = fmt_snprintf(buf, n, "/%.*s (deleted)", (int)d->namelen, d->name);
 		return r < (long)n ? r : -ENAMETOOLONG;
 	}
-	if (d == top) {
+	if (d == end) {
 		if (n < 2)
 			return -ENAMETOOLONG;
 		buf[0] = '/', buf[1] = 0;
 		return 1;
 	}
 	/* Measure, then fill from the end. */
-	for (struct dentry *i = d; i != top; i = i->parent) {
-		if (!i->parent) /* a removed directory above */
+	for (struct dentry *i = d; i != end; i = i->parent) {
+		if (!i->parent || i->parent == i) /* removed above; out of "/"'s tree */
 			return -ENOENT;
 		len += i->namelen + 1;
 	}
@@ -370,7 +383,7 @@ long vfs_path(struct inode *ino, char *buf, size_t n)
 		return -ENAMETOOLONG;
 	buf[len] = 0;
 	size_t pos = len;
-	for (struct dentry *i = d; i != top; i = i->parent) {
+	for (struct dentry *i = d; i != end; i = i->parent) {
 		pos -= i->namelen;
 		memcpy(buf + pos, i->name, i->namelen);
 		buf[--pos] = '/';

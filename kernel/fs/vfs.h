@@ -367,10 +367,6 @@ void ext4fs_init(void);
 /* v9fs.c: make the "9p" filesystem type known (host directory shares over
  * virtio-9p, issue 10).  Boot only. */
 void v9fs_init(void);
-/* v9fs.c: the target of the symlink that share source "TAG:/PATH" names
- * (at most `n` bytes into `buf`, no NUL): its length, or -EINVAL (no
- * symlink, no PATH), -ENOENT, -ENODEV (no such tag).  Sleeps; boot only. */
-long v9fs_source_readlink(const char *source, char *buf, size_t n);
 
 /* procfs.c and sysfs.c: build /proc and /sys.  Called once by init after the
  * image tree (procfs reads the per-run "exe" entry). */
@@ -478,6 +474,12 @@ void fdt_close_on_exec(struct fdtable *t);
 
 /* The root directory, and the process's working directory. */
 struct inode *vfs_root(void);
+/* The image's top directory: the root, unless a share was made the root
+ * (fs/mount.h mount_make_root); then no path reaches it, and the kernel
+ * finds what it still needs there (the agent) from here. */
+struct inode *vfs_image_root(void);
+/* Make `dir` "/" for every absolute path and new context.  Boot only. */
+void vfs_set_root(struct inode *dir);
 struct inode *vfs_cwd(void);
 void vfs_set_cwd(struct inode *dir);
 /* Another process's working directory and umask (/proc/PID/cwd, status). */

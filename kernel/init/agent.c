@@ -53,11 +53,18 @@ static struct mm *load_agent(const char *argv, size_t len, const char *env, size
 	const char *why;
 	long err;
 
+	/* The CLI packs it in the image, which a root share hides
+	 * (fs/mount_boot.c): found from the image's own top. */
+	struct inode *prog = vfs_lookup(vfs_image_root(), argv + (argv[0] == '/'), true);
+
 	if (!mm)
 		return NULL;
 	cur->mm = mm;
 	mm_switch(mm);
-	err = exec_load(argv, NULL, argv, len, env, env_len, r, &why);
+	err = IS_ERR(prog) ? PTR_ERR(prog)
+			   : exec_load(argv, prog, argv, len, env, env_len, r, &why);
+	if (IS_ERR(prog))
+		why = "not in the image";
 	cur->mm = old;
 	mm_switch(old);
 	if (err) {

@@ -158,8 +158,9 @@ static void init_user(void)
 	kfree(groups);
 }
 
-/* The ext4 volumes the per-run data names (`monos run --volume`), mounted
- * before the program starts: 0 or the first error, logged. */
+/* The volumes the per-run data names (`monos run --volume`, -v, and
+ * --rootfs's share as the root itself: fs/mount_boot.c), mounted before
+ * the agent and the program start: 0 or the first error, logged. */
 static long init_volumes(void)
 {
 	size_t len;

@@ -34,6 +34,7 @@ cp /bin/busybox "$scratch/img/bin/busybox"
 mkdir -p "$scratch/img/www"
 echo "hello from a monos container" >"$scratch/img/www/index.html"
 for c in sh echo id pwd hostname cat sleep env true tty httpd ip grep; do ln -s busybox "$scratch/img/bin/$c"; done
+cp /bin/busybox "$scratch/img/busybox" # a top-level program, as a pause image's /catatonit
 echo 'root:x:0:0:root:/root:/bin/sh' >"$scratch/img/etc/passwd"
 echo 'root:x:0:' >"$scratch/img/etc/group"
 tar -C "$scratch/img" -cf "$scratch/img.tar" .
@@ -66,6 +67,8 @@ same "-w" -w /tmp "$image" pwd
 same "-u 1000:1000" -u 1000:1000 "$image" id
 same "--hostname" --hostname box1 "$image" hostname
 same "a missing program" "$image" /bin/nonexistent
+# The rootfs is the guest's "/" itself: its top-level files are seen.
+same "a top-level program of the image" "$image" /busybox echo a top-level program
 # process.rlimits are set in the guest before the program starts, as runc
 # sets them (podman passes --ulimit as config.json's rlimits).
 # The core limit stays within this shell's hard limit (tests/run.sh sets it
@@ -81,11 +84,16 @@ same "-t (a terminal)" -t "$image" sh -c 'tty; [ -t 1 ] && echo a terminal; exit
 # (the programs it ran were read, not opened for writing: no copy-up).
 podman rm -f monos-oci-diff >/dev/null 2>&1
 run podman run "${ulimits[@]}" --runtime "$RT" --name monos-oci-diff "$image" \
-	sh -c 'echo x >/etc/written && mkdir /www/new'
+	sh -c 'echo x >/etc/written && mkdir /www/new && echo top >/newfile'
 check "writable root: status 0" status_is 0
 run podman diff monos-oci-diff
 check "podman diff lists the file the container wrote" out_has "A /etc/written"
 check "podman diff lists the directory it made" out_has "A /www/new"
+check "podman diff lists the file made at / itself" out_has "A /newfile"
+mnt=$(podman mount monos-oci-diff 2>/dev/null)
+check "the file made at / is in the container's rootfs on the host" \
+	eval '[ -n "$mnt" ] && grep -qx top "$mnt/newfile"'
+podman umount monos-oci-diff >/dev/null 2>&1
 check "podman diff lists nothing the container only ran" eval '! grep -q busybox "$scratch/out"'
 podman rm -f monos-oci-diff >/dev/null 2>&1
 # --read-only (root.readonly true): EROFS, as under runc (podman's default

@@ -10,7 +10,11 @@
 # 3. DIR:rw: what the guest writes lands in DIR; reading programs and
 #    libraries from it changes nothing there (their mappings are read
 #    through a read-only fid).
-# 4. Bad values are one clear line.
+# 4. The share is "/" itself: its top-level files are seen and run, a
+#    file made at / lands in DIR (:rw) or fails with EROFS, and the guest's
+#    own /proc, /dev, /sys, /tmp and /run are there though DIR has no
+#    directory for them (a read-only DIR is not written to make them).
+# 5. Bad values are one clear line.
 . "$(dirname "$0")/lib/common.bash"
 
 BB=/bin/busybox
@@ -28,6 +32,8 @@ cp "$BB" "$r/usr/bin/busybox"
 ln -s usr/bin "$r/bin"
 ln -s usr/lib "$r/lib"
 echo keep >"$r/etc/k"
+printf '#!/bin/busybox sh\necho top-level script ran\n' >"$r/top.sh"
+chmod 755 "$r/top.sh"
 have_musl=false
 if command -v musl-gcc >/dev/null && [ -f "$MUSL_LD" ]; then
 	printf '#include <stdio.h>\nint main(void){puts("musl via the rootfs ld.so");return 5;}\n' \
@@ -99,7 +105,27 @@ else
 	echo "skip: not root: no overlayfs to see what was opened for writing"
 fi
 
-# 4. Bad values.
+# 4. "/" is the share.
+guest --rootfs "$r" $BB sh -c '/top.sh; ls /; echo x >/new; echo "write at /: $?";
+	test -r /proc/self/status && test -c /dev/null && test -d /sys/kernel && echo own-trees;
+	touch /tmp/t /run/r && echo own-tmpfs; grep " / " /proc/mounts; rmdir /proc'
+check "root: a top-level file of the rootfs runs" out_has "top-level script ran"
+check "root: ls / lists the rootfs's top-level entries" eval 'grep -qx top.sh "$scratch/out" && grep -qx usr "$scratch/out"'
+check "root: a write at / of a read-only rootfs fails (EROFS)" \
+	eval 'out_has "write at /: 1" && err_matches "read-only file system"'
+check "root: the guest's own /proc, /dev, /sys, /tmp and /run" eval 'out_has own-trees && out_has own-tmpfs'
+check "root: /proc/mounts shows the share at /" eval 'grep -q "^rootfs / 9p ro" "$scratch/out"'
+check "root: the guest's own /proc cannot be removed (EBUSY)" err_matches "rmdir.*/proc.*busy"
+check "root: nothing made in the read-only rootfs" \
+	eval '[ ! -e "$r/new" ] && [ ! -e "$r/proc" ] && [ ! -e "$r/dev" ] && [ ! -e "$r/run" ]'
+guest --rootfs "$rw:rw" $BB sh -c 'echo made >/newfile && /top.sh && cd / && pwd && ls -a .. | grep -x top.sh'
+check "rw root: status 0" status_is 0
+check "rw root: a file made at / is on the host" grep -qx made "$rw/newfile"
+check "rw root: .. of / is /" out_has top.sh
+check "rw root: no mount point made for the guest's own trees" \
+	eval '[ ! -e "$rw/proc" ] && [ ! -e "$rw/dev" ] && [ ! -e "$rw/tmp" ]'
+
+# 5. Bad values.
 guest --rootfs "$scratch/nonexistent:rw" $BB true
 check "a missing rootfs: one clear line" eval '! status_is 0 && err_matches "rootfs .*nonexistent: not a directory"'
 finish
