@@ -5,6 +5,7 @@
  */
 #include "init/main.h"
 #include "init/agent.h"
+#include "init/exec.h"
 #include "init/cloudinit.h"
 #include "init/standalone.h"
 #include "arch/x86_64/apic.h"
@@ -330,6 +331,8 @@ void init_main(uint32_t start_info_phys)
 		standalone_start(); /* a tried slot's grace period */
 	if (!err) {
 		init_agent_start(cmdline); /* beside the program, when asked for */
+		if (console_is_channel())
+			init_exec_start(); /* monos exec, from now on */
 		err = start_program();
 	}
 	process_exec_failed((int)-err);

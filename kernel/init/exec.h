@@ -1,0 +1,13 @@
+/*
+ * `monos exec`: processes the host starts beside the program (init/exec.c).
+ */
+#ifndef INIT_EXEC_H
+#define INIT_EXEC_H
+
+/* Under the framed channel: take the host's MONOS_CHAN_EXEC requests from
+ * now on (a kernel thread starts each process).  Call once, from the boot,
+ * after process_init and before the program is loaded; out of memory ends
+ * the boot. */
+void init_exec_start(void);
+
+#endif
