@@ -965,6 +965,7 @@ struct exec_request {
 	bool interactive; /* -i: relay stdin (else the process's fd 0 is at EOF) */
 	bool tty;	  /* -t: a terminal in the guest */
 	uint16_t rows, cols;
+	int notify_fd; /* -1, or gets one byte once the process runs, then closed */
 };
 
 /* exec_client_build - the EXEC frame's payload for `q` into `buf`: its

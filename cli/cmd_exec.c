@@ -112,7 +112,7 @@ static int parse(int argc, char **argv, struct exec_request *q)
 
 int cmd_exec_main(int argc, char **argv)
 {
-	struct exec_request q = { 0 };
+	struct exec_request q = { .notify_fd = -1 };
 	struct state_record *r = malloc(sizeof(*r));
 	char err[512];
 	int i, status = CLI_EXIT_ERROR;

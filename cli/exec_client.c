@@ -135,7 +135,7 @@ static int send_request(const char *dir, const uint8_t *req, size_t len)
 
 /* The relay's state. */
 struct relay {
-	int sock, sigfd;
+	int sock, sigfd, notify_fd;
 	bool interactive, started, in_eof, out_broken, done;
 	int status;
 	const char *prog;
@@ -170,6 +170,11 @@ static void monitor_frame(struct relay *r, unsigned type, const uint8_t *p, size
 		r->done = true;
 	} else if (type == MONOS_CHAN_XSTART) {
 		r->started = true;
+		if (r->notify_fd >= 0) { /* monos-runtime exec --detach: it runs */
+			(void)!write(r->notify_fd, "S", 1);
+			close(r->notify_fd);
+			r->notify_fd = -1;
+		}
 	} else if (type == MONOS_CHAN_XSTDOUT && len > 1 && !r->out_broken) {
 		if (msg_write_full(STDOUT_FILENO, p + 1, len - 1) < 0)
 			r->out_broken = true;
@@ -274,6 +279,10 @@ int exec_client_run(const char *dir, const struct exec_request *q)
 	sigset_t set, old;
 	int status;
 
+	if (q->tty) { /* kernel/init/exec.c gives no terminal yet */
+		msg_error("exec: -t (a terminal in the guest) is not done yet; run without it");
+		return CLI_EXIT_ERROR;
+	}
 	if (len < 0) {
 		msg_error("exec: %s", len == -E2BIG ? "the arguments and environment exceed 4 KiB"
 						    : "bad request");
@@ -289,7 +298,10 @@ int exec_client_run(const char *dir, const struct exec_request *q)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	signal(SIGPIPE, SIG_IGN);
-	*r = (struct relay){ .interactive = q->interactive, .prog = q->argv[0], .sigfd = -1 };
+	*r = (struct relay){ .interactive = q->interactive,
+			     .prog = q->argv[0],
+			     .sigfd = -1,
+			     .notify_fd = q->notify_fd };
 	monos_chan_decoder_init(&r->dec);
 	r->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	r->sock = send_request(dir, req, (size_t)len);
@@ -298,6 +310,8 @@ int exec_client_run(const char *dir, const struct exec_request *q)
 		close(r->sock);
 	if (r->sigfd >= 0)
 		close(r->sigfd);
+	if (r->notify_fd >= 0)
+		close(r->notify_fd);
 	free(r);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;

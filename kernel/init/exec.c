@@ -20,10 +20,11 @@
  *
  * Slot fields written by the receive handler are read by process context
  * with interrupts off (the syscall rule, sched.h): no lock of their own.
- * Not done: a terminal for -t (the flag is refused: EXEC_NO_TTY), and
- * reopening a stream through /proc/PID/fd.
+ * The process's fds 0-2 are exec_stream.c's files.  Not done: a terminal
+ * for -t (MONOS_EXEC_TTY is refused with EINVAL; the CLI refuses -t first).
  */
 #include "init/exec.h"
+#include "init/exec_internal.h"
 #include "core/console.h"
 #include "core/cred.h"
 #include "core/heap.h"
@@ -40,34 +41,13 @@
 #include "linux/uapi.h"
 #include <lib/errno.h>
 
-#define EXEC_SLOTS	8 /* processes the host runs at once (bounds memory) */
-#define EXEC_STDIN_SIZE MONOS_EXEC_STDIN_WINDOW /* the host sends no more unread */
-#define EXEC_ACK_EVERY	(EXEC_STDIN_SIZE / 4)	/* read bytes told to the host at once */
+#define EXEC_SLOTS 8 /* processes the host runs at once (bounds memory) */
 /* Where a name without '/' is looked for when the request sets no PATH:
  * runc's default (libcontainer's defaultPath). */
 #define EXEC_PATH_DEFAULT "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-enum slot_state { SLOT_FREE, SLOT_PENDING, SLOT_RUNNING, SLOT_ENDED, SLOT_DRAINING };
-
-struct exec_slot {
-	enum slot_state state;
-	uint8_t id;		     /* the stream id; 0 when FREE */
-	uint8_t req[MONOS_CHAN_MAX]; /* the EXEC payload, while PENDING */
-	size_t req_len;
-	struct process *p; /* RUNNING and ENDED */
-	unsigned files;	   /* open files of its streams */
-	uint8_t *in;	   /* ring of unread input (EXEC_STDIN_SIZE), or NULL */
-	size_t in_head, in_count;
-	bool in_eof;
-	uint64_t in_gen;     /* changes with every input byte and the end */
-	uint64_t in_dropped; /* input bytes the ring had no room for */
-	uint32_t in_unacked; /* read, not yet told to the host (XACK) */
-	struct waitq wq;     /* readers and pollers of its input */
-};
-
 static struct exec_slot slots[EXEC_SLOTS];
 static struct thread *exec_thread; /* starts and finishes processes */
-static struct inode stream_inode[3];
 
 /* The request as parsed: pointers into a slot's req. */
 struct exec_req {
@@ -104,181 +84,10 @@ static void send_exec_error(uint8_t id, int err, uint8_t stage)
 	send_exit(id, &e);
 }
 
-static void slot_release(struct exec_slot *s)
+void exec_slot_release(struct exec_slot *s)
 {
 	kfree(s->in);
 	*s = (struct exec_slot){ .wq = s->wq };
-}
-
-/* ---- the streams' files ---- */
-
-static bool input_ready(void *arg)
-{
-	struct exec_slot *s = arg;
-
-	return s->in_count || s->in_eof;
-}
-
-/* Tell the host that `n` more bytes were read, once enough have been (or
- * the ring is empty): it may send as many again. */
-static void ack_input(struct exec_slot *s, size_t n)
-{
-	uint8_t b[5];
-
-	s->in_unacked += (uint32_t)n;
-	if (!s->in_unacked || (s->in_unacked < EXEC_ACK_EVERY && s->in_count))
-		return;
-	b[0] = s->id;
-	memcpy(b + 1, &s->in_unacked, 4);
-	console_write(MONOS_CHAN_XACK, b, sizeof(b));
-	s->in_unacked = 0;
-}
-
-static long stream_read(struct exec_slot *s, uint8_t *kbuf, uint64_t ubuf, size_t n, bool nonblock)
-{
-	size_t done = 0;
-	long err;
-
-	while (!input_ready(s)) {
-		if (nonblock)
-			return -EAGAIN;
-		if ((err = waitq_wait(&s->wq, input_ready, s, 0)))
-			return err;
-	}
-	while (done < n && s->in_count) {
-		size_t k = MIN(MIN(n - done, s->in_count), EXEC_STDIN_SIZE - s->in_head);
-		if (kbuf)
-			memcpy(kbuf + done, s->in + s->in_head, k);
-		else if (copy_to_user(ubuf + done, s->in + s->in_head, k))
-			return done ? (long)done : -EFAULT;
-		s->in_head = (s->in_head + k) % EXEC_STDIN_SIZE;
-		s->in_count -= k;
-		done += k;
-	}
-	ack_input(s, done);
-	return (long)done;
-}
-
-static long stream_fread(struct file *f, void *kbuf, size_t n, uint64_t off)
-{
-	return f->stream ? -EBADF : stream_read(f->priv, kbuf, 0, n, f->flags & O_NONBLOCK);
-}
-
-static long stream_read_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
-{
-	return f->stream ? -EBADF : stream_read(f->priv, NULL, ubuf, n, f->flags & O_NONBLOCK);
-}
-
-/* Frames of at most one wire buffer each, so that every one carries the
- * stream id first; a fault or signal part-way gives what went before it. */
-static long stream_write(struct file *f, const uint8_t *kbuf, uint64_t ubuf, size_t n)
-{
-	struct exec_slot *s = f->priv;
-	unsigned type = f->stream == 1 ? MONOS_CHAN_XSTDOUT : MONOS_CHAN_XSTDERR;
-	size_t max = console_frame_max() - 1, done = 0;
-	uint8_t chunk[MONOS_CHAN_MAX];
-	long r;
-
-	if (!f->stream)
-		return -EBADF;
-	chunk[0] = s->id;
-	while (done < n) {
-		size_t len = MIN(n - done, max);
-		if (kbuf)
-			memcpy(chunk + 1, kbuf + done, len);
-		else if (copy_from_user(chunk + 1, ubuf + done, len))
-			return done ? (long)done : -EFAULT;
-		if ((r = console_write_wait(type, chunk, len + 1)) < 0)
-			return done ? (long)done : r;
-		done += len;
-	}
-	return (long)done;
-}
-
-static long stream_fwrite(struct file *f, const void *kbuf, size_t n, uint64_t off)
-{
-	return stream_write(f, kbuf, 0, n);
-}
-
-static long stream_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off)
-{
-	return stream_write(f, NULL, ubuf, n);
-}
-
-static unsigned stream_poll(struct file *f, uint64_t *gen)
-{
-	struct exec_slot *s = f->priv;
-	unsigned mask = f->stream ? POLLOUT | POLLWRNORM : 0;
-
-	if (!f->stream) {
-		mask |= input_ready(s) ? POLLIN | POLLRDNORM : 0;
-		if (s->in_eof && !s->in_count)
-			mask |= POLLHUP; /* as a pipe whose writer closed */
-	}
-	if (gen)
-		*gen = s->in_gen;
-	return mask;
-}
-
-static struct waitq *stream_waitq(struct file *f)
-{
-	return &((struct exec_slot *)f->priv)->wq;
-}
-
-static long stream_ioctl(struct file *f, unsigned cmd, uint64_t arg)
-{
-	struct exec_slot *s = f->priv;
-	int avail = (int)s->in_count;
-
-	if (cmd == FIONREAD && !f->stream)
-		return copy_to_user(arg, &avail, sizeof(avail));
-	return -ENOTTY;
-}
-
-/* The last file of an ended process's streams frees its slot. */
-static void stream_release(struct file *f)
-{
-	struct exec_slot *s = f->priv;
-
-	if (--s->files == 0 && s->state == SLOT_DRAINING)
-		slot_release(s);
-}
-
-static const struct file_ops stream_ops = {
-	.read = stream_fread,
-	.read_user = stream_read_user,
-	.write = stream_fwrite,
-	.write_user = stream_write_user,
-	.poll = stream_poll,
-	.waitq = stream_waitq,
-	.ioctl = stream_ioctl,
-	.release = stream_release,
-	.seekable = false,
-};
-
-/* fds 0, 1 and 2 of slot `s` in the current thread's (new) table: 0 or
- * -ENOMEM. */
-static long install_streams(struct exec_slot *s)
-{
-	for (int i = 0; i < 3; i++) {
-		struct file *f = kzalloc(sizeof(*f));
-
-		if (!f)
-			return -ENOMEM;
-		f->refs = 1;
-		f->flags = i ? O_WRONLY : O_RDONLY;
-		f->inode = &stream_inode[i];
-		f->ops = &stream_ops;
-		f->stream = i;
-		f->priv = s;
-		vfs_iget(f->inode);
-		s->files++;
-		if (fd_install(f, i, false) != i) {
-			file_put(f);
-			return -ENOMEM;
-		}
-	}
-	return 0;
 }
 
 /* ---- the request ---- */
@@ -488,7 +297,7 @@ static long prepare(struct exec_slot *s, struct exec_req *q, struct thread *init
 	cur->cred = x->cred;
 	cur->fs = x->fs;
 	cur->files = x->files;
-	if ((err = install_streams(s)))
+	if ((err = exec_stream_install(s)))
 		return err;
 	if (q->h.cwd_len) {
 		*stage = MONOS_EXEC_STAGE_CWD;
@@ -575,7 +384,7 @@ static void start(struct exec_slot *s)
 	send_exec_error(s->id, (int)err, stage);
 	s->state = SLOT_DRAINING;
 	if (!s->files)
-		slot_release(s);
+		exec_slot_release(s);
 }
 
 /* Slot `s`'s process ended (the exec thread): its XEXIT, then reap it. */
@@ -590,7 +399,7 @@ static void finish(struct exec_slot *s)
 	s->in_eof = true;
 	s->state = SLOT_DRAINING;
 	if (!s->files)
-		slot_release(s);
+		exec_slot_release(s);
 }
 
 static bool has_work(void *arg __unused)
@@ -638,23 +447,6 @@ static void on_exec(const uint8_t *b, size_t len)
 	sched_wake(exec_thread);
 }
 
-/* Bytes for a slot's fd 0: as many as its ring holds, the rest counted. */
-static void on_input(struct exec_slot *s, const uint8_t *p, size_t n)
-{
-	if (!s->in || s->in_eof) {
-		s->in_dropped += n;
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (s->in_count == EXEC_STDIN_SIZE) {
-			s->in_dropped += n - i;
-			break;
-		}
-		s->in[(s->in_head + s->in_count++) % EXEC_STDIN_SIZE] = p[i];
-	}
-	s->in_gen++;
-}
-
 static void on_stream_frame(unsigned type, const uint8_t *p, size_t len)
 {
 	struct exec_slot *s;
@@ -668,7 +460,7 @@ static void on_stream_frame(unsigned type, const uint8_t *p, size_t len)
 	if (!(s = slot_of(p[0])) || s->state != SLOT_RUNNING)
 		return; /* a stream not started (the host waits for XSTART) or ended */
 	if (type == MONOS_CHAN_XSTDIN) {
-		on_input(s, p + 1, len - 1);
+		exec_stream_input(s, p + 1, len - 1);
 	} else if (type == MONOS_CHAN_XSTDIN_EOF) {
 		s->in_eof = true;
 		s->in_gen++;
@@ -691,11 +483,7 @@ static void on_orphan_end(struct process *p)
 
 void init_exec_start(void)
 {
-	for (int i = 0; i < 3; i++) { /* what the streams look like: pipes */
-		stream_inode[i].mode = S_IFIFO | 0600;
-		stream_inode[i].ino = 1100 + i;
-		stream_inode[i].nlink = 1;
-	}
+	exec_stream_init();
 	for (size_t i = 0; i < EXEC_SLOTS; i++)
 		waitq_init(&slots[i].wq);
 	if (!(exec_thread = sched_spawn_kernel(exec_main, NULL)))
