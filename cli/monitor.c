@@ -200,6 +200,7 @@ static void mon_started(void *arg, struct channel *c, pid_t qemu)
 	m->state = MON_RUNNING;
 	m->started_ns = mon_realtime_ns();
 	monitor_record(m);
+	monitor_exec_boot(m);
 }
 
 /* One boot: repack (fresh per-run data), run, and take the status. */

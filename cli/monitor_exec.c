@@ -10,6 +10,10 @@
  * guest with it and the guest's frames of that stream to the client (the
  * id byte left as the guest sent it; the client ignores it).
  *
+ * An exec that comes after `start` but before the boot waits for it (the
+ * OCI runtime's callers exec right after start); the EXEC frame waits in
+ * the channel's queue for the guest's READY.
+ *
  * Bounds: MONITOR_EXECS streams at once; XSTDIN bytes in flight within
  * MONOS_EXEC_STDIN_WINDOW (the client's socket is not read beyond it, so a
  * fast writer waits); output waiting for a slow client within
@@ -77,6 +81,7 @@ static void client_close(struct monitor *m, struct mon_client *cl)
 			channel_queue(m->c, MONOS_CHAN_XSTDIN_EOF, &id, 1);
 	}
 	free(x->q);
+	free(x->pending);
 	free(x);
 	cl->x = NULL;
 	close(cl->fd);
@@ -113,11 +118,19 @@ static void client_exec(struct monitor *m, struct mon_client *cl, uint8_t *p, si
 
 	if (x->id || len < sizeof(struct monos_chan_exec))
 		return client_refuse(x, "bad exec request");
-	if (m->state != MON_RUNNING || !m->c || !m->c->guest_ready)
+	if ((m->state == MON_CREATED && m->gate_open) || (m->state == MON_RUNNING && !m->c)) {
+		/* Started, not yet booted (`start` returned): at the boot. */
+		if (p != x->pending && !(x->pending = malloc(len)))
+			return client_refuse(x, "out of memory");
+		memmove(x->pending, p, len);
+		x->pending_len = len;
+		return;
+	}
+	if (m->state != MON_RUNNING || !m->c)
 		return client_refuse(x, "the instance is not running");
 	if (running_execs(m) >= MONITOR_EXECS || !(id = take_id(m)))
 		return client_refuse(x, "too many processes started by exec run at once");
-	p[0] = (uint8_t)id;
+	p[0] = (uint8_t)id; /* queued until the guest's READY, if need be */
 	if (channel_queue(m->c, MONOS_CHAN_EXEC, p, len) < 0)
 		return client_refuse(x, "out of memory");
 	x->id = id;
@@ -175,8 +188,9 @@ short monitor_exec_events(const struct monitor *m, const struct mon_client *cl)
 
 	/* Before its EXEC, and while its process takes input within the
 	 * window; not between (input waits until the process runs). */
-	if (!x->ended && (!x->id || (x->started && x->inflight + 2 * MONITOR_EXEC_READ <=
-							   MONOS_EXEC_STDIN_WINDOW)))
+	if (!x->ended && !x->pending &&
+	    (!x->id ||
+	     (x->started && x->inflight + 2 * MONITOR_EXEC_READ <= MONOS_EXEC_STDIN_WINDOW)))
 		ev |= POLLIN;
 	(void)m;
 	return ev;
@@ -240,10 +254,24 @@ void monitor_exec_stream(void *arg, unsigned type, unsigned id, const uint8_t *p
 		client_close(m, &m->cl[ci]); /* too slow or no memory: cut off */
 }
 
+void monitor_exec_boot(struct monitor *m)
+{
+	for (size_t i = 0; i < MONITOR_CLIENTS; i++) {
+		struct mon_exec *x = m->cl[i].st == CL_EXEC ? m->cl[i].x : NULL;
+
+		if (!x || !x->pending)
+			continue;
+		client_exec(m, &m->cl[i], x->pending, x->pending_len);
+		free(x->pending);
+		x->pending = NULL;
+	}
+}
+
 void monitor_exec_lost(struct monitor *m)
 {
 	for (size_t i = 0; i < MONITOR_CLIENTS; i++)
-		if (m->cl[i].st == CL_EXEC && m->cl[i].x->id && !m->cl[i].x->ended)
+		if (m->cl[i].st == CL_EXEC &&
+		    ((m->cl[i].x->id && !m->cl[i].x->ended) || m->cl[i].x->pending))
 			client_refuse(m->cl[i].x, "the instance ended before the process did");
 	memset(m->stream_busy, 0, sizeof(m->stream_busy));
 	memset(m->stream_client, 0, sizeof(m->stream_client));

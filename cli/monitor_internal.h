@@ -32,7 +32,9 @@ struct mon_exec {
 	unsigned id;		       /* the stream id; 0 until its EXEC went */
 	bool started, ended;	       /* XSTART seen; XEXIT (or a refusal) queued */
 	uint32_t inflight;	       /* XSTDIN bytes the guest has not acknowledged */
-	uint8_t *q;		       /* frames for the client, not yet written */
+	uint8_t *pending;	       /* its EXEC, held until the boot, or NULL */
+	size_t pending_len;
+	uint8_t *q; /* frames for the client, not yet written */
 	size_t qlen, qcap;
 };
 
@@ -115,6 +117,8 @@ short monitor_exec_events(const struct monitor *m, const struct mon_client *cl);
 void monitor_exec_handle(struct monitor *m, struct mon_client *cl, short revents);
 /* monitor_exec_stream - the channel's stream_fn (`arg` the monitor). */
 void monitor_exec_stream(void *arg, unsigned type, unsigned id, const uint8_t *p, size_t len);
+/* monitor_exec_boot - the boot's channel is up: send the EXECs held for it. */
+void monitor_exec_boot(struct monitor *m);
 /* monitor_exec_lost - the guest is gone: every running exec's client is
  * told so, every stream id is free again. */
 void monitor_exec_lost(struct monitor *m);

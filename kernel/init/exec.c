@@ -48,6 +48,7 @@
 
 static struct exec_slot slots[EXEC_SLOTS];
 static struct thread *exec_thread; /* starts and finishes processes */
+static bool exec_open;		   /* the boot has mounted what PID 1 sees */
 
 /* The request as parsed: pointers into a slot's req. */
 struct exec_req {
@@ -405,7 +406,7 @@ static void finish(struct exec_slot *s)
 static bool has_work(void *arg __unused)
 {
 	for (size_t i = 0; i < EXEC_SLOTS; i++)
-		if (slots[i].state == SLOT_PENDING || slots[i].state == SLOT_ENDED)
+		if ((slots[i].state == SLOT_PENDING && exec_open) || slots[i].state == SLOT_ENDED)
 			return true;
 	return false;
 }
@@ -415,7 +416,7 @@ static void exec_main(void *arg __unused)
 	for (;;) {
 		sched_wait(has_work, NULL, 0);
 		for (size_t i = 0; i < EXEC_SLOTS; i++) {
-			if (slots[i].state == SLOT_PENDING)
+			if (slots[i].state == SLOT_PENDING && exec_open)
 				start(&slots[i]);
 			else if (slots[i].state == SLOT_ENDED)
 				finish(&slots[i]);
@@ -479,6 +480,13 @@ static void on_orphan_end(struct process *p)
 			slots[i].state = SLOT_ENDED;
 			sched_wake(exec_thread);
 		}
+}
+
+void init_exec_open(void)
+{
+	exec_open = true;
+	if (exec_thread)
+		sched_wake(exec_thread);
 }
 
 void init_exec_start(void)

@@ -325,14 +325,15 @@ void init_main(uint32_t start_info_phys)
 	init_hostname();
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	process_init();
+	if (console_is_channel()) /* monos exec: taken from the host's READY on */
+		init_exec_start();
 	console_start_input();
 	err = init_volumes() ?: init_rlimits();
 	if (multiboot2_booted)
 		standalone_start(); /* a tried slot's grace period */
 	if (!err) {
 		init_agent_start(cmdline); /* beside the program, when asked for */
-		if (console_is_channel())
-			init_exec_start(); /* monos exec, from now on */
+		init_exec_open();	   /* the program's tree is all there */
 		err = start_program();
 	}
 	process_exec_failed((int)-err);

@@ -82,6 +82,12 @@ check "exec: an unknown instance" rc_err 125 "nobody-here"
 run "$MONOS" exec box
 check "exec: no command" rc_err 125 "give an instance and a command"
 
+# An exec at once after run -d: it waits for the guest (the channel's READY,
+# the program's mounts) rather than failing: ctr and conmon exec so.
+"$MONOS" run -d --name early $BB sleep 1000 >/dev/null
+run "$MONOS" exec early $BB echo at-once
+check "exec right after run -d waits for the boot" rc_out 0 at-once
+
 check "the program ran on beside them" logs_have box main-2
 "$MONOS" stop -t 0 box >/dev/null
 run "$MONOS" exec box $BB true
