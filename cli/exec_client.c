@@ -15,6 +15,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -132,6 +134,8 @@ static int send_request(const char *dir, const uint8_t *req, size_t len)
 	}
 	return fd;
 }
+
+static int exec_client_relay(const char *dir, const struct exec_request *q);
 
 /* The relay's state. */
 struct relay {
@@ -271,7 +275,39 @@ static int relay_run(struct relay *r)
 	return r->status;
 }
 
-int exec_client_run(const char *dir, const struct exec_request *q)
+/* -t: the window size of the user's terminal into `q`, and the terminal
+ * raw (the guest's line discipline edits and echoes, as docker's -t):
+ * whether `saved` holds the mode to restore. */
+static bool terminal_raw(struct exec_request *q, struct termios *saved)
+{
+	struct winsize ws;
+	struct termios raw;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ||
+	    ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+		q->rows = ws.ws_row;
+		q->cols = ws.ws_col;
+	}
+	if (!q->interactive || tcgetattr(STDIN_FILENO, saved) < 0)
+		return false;
+	raw = *saved;
+	cfmakeraw(&raw);
+	return tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
+}
+
+int exec_client_run(const char *dir, const struct exec_request *req)
+{
+	struct exec_request qq = *req, *q = &qq;
+	struct termios saved;
+	bool raw = q->tty && terminal_raw(q, &saved);
+	int status = exec_client_relay(dir, q);
+
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+	return status;
+}
+
+static int exec_client_relay(const char *dir, const struct exec_request *q)
 {
 	static uint8_t req[MONOS_CHAN_MAX];
 	long len = exec_client_build(q, req);
@@ -279,10 +315,6 @@ int exec_client_run(const char *dir, const struct exec_request *q)
 	sigset_t set, old;
 	int status;
 
-	if (q->tty) { /* kernel/init/exec.c gives no terminal yet */
-		msg_error("exec: -t (a terminal in the guest) is not done yet; run without it");
-		return CLI_EXIT_ERROR;
-	}
 	if (len < 0) {
 		msg_error("exec: %s", len == -E2BIG ? "the arguments and environment exceed 4 KiB"
 						    : "bad request");

@@ -44,7 +44,7 @@ const char main_help[] =
 	"  create, start, ps, logs, stop, kill, wait, rm, inspect, stats\n"
 	"                                    instances started with 'run -d' (see\n"
 	"                                    'monos help ps')\n"
-	"  exec [-i] [-e K=V] [-w DIR] [-u UID[:GID]] NAME CMD [ARG...]\n"
+	"  exec [-i] [-t] [-e K=V] [-w DIR] [-u UID[:GID]] NAME CMD [ARG...]\n"
 	"                                    run CMD in a running instance, as\n"
 	"                                    docker exec ('monos help exec')\n"
 	"  help [COMMAND]                    show this help, or a command's help\n"

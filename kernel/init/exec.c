@@ -20,8 +20,7 @@
  *
  * Slot fields written by the receive handler are read by process context
  * with interrupts off (the syscall rule, sched.h): no lock of their own.
- * The process's fds 0-2 are exec_stream.c's files.  Not done: a terminal
- * for -t (MONOS_EXEC_TTY is refused with EINVAL; the CLI refuses -t first).
+ * The process's fds 0-2 are exec_stream.c's files (one terminal with -t).
  */
 #include "init/exec.h"
 #include "init/exec_internal.h"
@@ -87,6 +86,7 @@ static void send_exec_error(uint8_t id, int err, uint8_t stage)
 
 void exec_slot_release(struct exec_slot *s)
 {
+	exec_stream_tty_free(s);
 	kfree(s->in);
 	*s = (struct exec_slot){ .wq = s->wq };
 }
@@ -287,11 +287,13 @@ static long prepare(struct exec_slot *s, struct exec_req *q, struct thread *init
 	if (!x->cred || !x->fs || !x->files || !x->mm || !x->sighand)
 		return -ENOMEM;
 	signal_exec_reset(x->sighand);
-	if (q->h.flags & ~(MONOS_EXEC_STDIN | MONOS_EXEC_USER))
-		return -EINVAL; /* a terminal (MONOS_EXEC_TTY) is not done yet */
+	if (q->h.flags & ~(MONOS_EXEC_STDIN | MONOS_EXEC_USER | MONOS_EXEC_TTY))
+		return -EINVAL;
+	if ((q->h.flags & MONOS_EXEC_TTY) && (err = exec_stream_tty(s, q->h.rows, q->h.cols)))
+		return err;
 	if ((err = merge_env(q)))
 		return err;
-	if (!(q->h.flags & MONOS_EXEC_STDIN))
+	if (!(q->h.flags & MONOS_EXEC_STDIN) || s->tty)
 		s->in_eof = true; /* no -i: fd 0 is at its end, as /dev/null */
 	else if (!(s->in = kmalloc(EXEC_STDIN_SIZE)))
 		return -ENOMEM;
@@ -350,6 +352,8 @@ static long spawn(struct exec_slot *s, struct exec_ctx *x, const char *path, str
 	p->did_exec = true;
 	process_start(p, t);
 	p->pgid = p->sid = p->pid;
+	if (s->tty) /* -t: its controlling terminal, as a login's */
+		exec_stream_tty_own(s, p->sid, p->pgid);
 	s->p = p;
 	s->state = SLOT_RUNNING;
 	started[0] = s->id;

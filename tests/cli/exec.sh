@@ -75,8 +75,17 @@ rt=$?
 check "SIGTERM to monos exec is forwarded to the process" \
 	bash -c "[ $rt -eq 7 ] && grep -q got-term '$scratch/t'"
 
-run "$MONOS" exec -t box $BB true
-check "exec -t: refused clearly (not done yet)" rc_err 125 "terminal"
+run "$MONOS" exec -t box $BB sh -c '[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo a-terminal; exit 4'
+check "exec -t: fds 0-2 are a terminal (its output CRLF, as a tty's)" \
+	bash -c "[ $rc -eq 4 ] && grep -q \$'^a-terminal\r\$' '$scratch/out'"
+if command -v script >/dev/null; then
+	# -it under a terminal (script's pty): typed lines reach the guest's line
+	# discipline, which echoes them; Ctrl-C there interrupts the foreground.
+	printf 'read x; echo got-$x\nhello\nexit 6\n' >"$scratch/typed"
+	run script -qec "\"$MONOS\" exec -it box $BB sh" /dev/null <"$scratch/typed"
+	check "exec -it: an interactive shell on the guest's terminal" \
+		bash -c "[ $rc -eq 6 ] && grep -q got-hello '$scratch/out'"
+fi
 run "$MONOS" exec nobody-here $BB true
 check "exec: an unknown instance" rc_err 125 "nobody-here"
 run "$MONOS" exec box
