@@ -97,6 +97,15 @@ check "exec: no command" rc_err 125 "give an instance and a command"
 run "$MONOS" exec early $BB echo at-once
 check "exec right after run -d waits for the boot" rc_out 0 at-once
 
+# The program writes all the time while an exec writes: each stream keeps
+# its own bytes (the exec's output is exactly its own, in order).
+"$MONOS" run -d --name noisy $BB sh -c 'while :; do echo main-noise; done' >/dev/null
+check "a program that writes all the time" until_ok 60 logs_have noisy main-noise
+run "$MONOS" exec noisy $BB seq 1 3000
+check "exec beside a writing program: its output whole and apart" \
+	bash -c "[ $rc -eq 0 ] && cmp -s '$scratch/out' <(seq 1 3000)"
+"$MONOS" rm -f noisy early >/dev/null
+
 check "the program ran on beside them" logs_have box main-2
 "$MONOS" stop -t 0 box >/dev/null
 run "$MONOS" exec box $BB true
