@@ -12,8 +12,10 @@
  * that cannot start fails the command with runc's message, so podman and
  * containerd give 127 or 126 as with runc.
  *
- * Not done: --tty and --console-socket (the guest gives no terminal to an
- * exec yet: refused clearly); --cap, --apparmor, --process-label,
+ * --tty gives the process a terminal in the guest (kernel/init/exec_stream.c);
+ * with --console-socket the relaying side is a host pty's slave whose
+ * master goes to the socket, as runc's.  Not done: resizing after the
+ * start.  --cap, --apparmor, --process-label,
  * --no-new-privs, --preserve-fds and --cgroup are accepted and ignored,
  * as their objects are the host's.
  */
@@ -188,7 +190,17 @@ static int write_pid(const char *path, const char *pid)
 
 /* --detach: a child relays and stands for the process; we return once it
  * runs (its pid in `pid_file`), or fail as runc does. */
-static int exec_detached(const char *dir, struct exec_request *q, const char *pid_file)
+/* The console's slave (-1: none) as our stdin, stdout and stderr. */
+static void take_console(int slave)
+{
+	if (slave < 0)
+		return;
+	for (int fd = 0; fd < 3; fd++)
+		dup2(slave, fd);
+	close(slave);
+}
+
+static int exec_detached(const char *dir, struct exec_request *q, const char *pid_file, int slave)
 {
 	int fds[2], st;
 	char b, pid[32];
@@ -198,10 +210,13 @@ static int exec_detached(const char *dir, struct exec_request *q, const char *pi
 		return cmd_runtime_fail("exec: %s", strerror(errno));
 	if (child == 0) {
 		close(fds[0]);
+		take_console(slave);
 		q->notify_fd = fds[1];
 		_exit(exec_client_run(dir, q));
 	}
 	close(fds[1]);
+	if (slave >= 0)
+		close(slave);
 	if (read(fds[0], &b, 1) == 1) {
 		close(fds[0]);
 		snprintf(pid, sizeof(pid), "%ld", (long)child);
@@ -221,7 +236,7 @@ int cmd_runtime_exec(int argc, char **argv)
 	struct exec_request q = { .notify_fd = -1, .interactive = true };
 	struct runtime_state s;
 	struct oci_config c = { 0 };
-	int rc = 1;
+	int rc = 1, slave = -1;
 
 	if (!(a.env = calloc((size_t)argc + 1, sizeof(*a.env))))
 		return cmd_runtime_fail("exec: out of memory");
@@ -233,12 +248,23 @@ int cmd_runtime_exec(int argc, char **argv)
 	}
 	if (a.process ? from_process_file(a.process, &c, &q) : from_flags(&a, &q))
 		goto out;
-	if (q.tty || a.console) {
-		rc = cmd_runtime_fail("exec: a terminal (--tty, --console-socket) is not supported "
-				      "by monos-runtime yet");
+	if (q.tty && !a.console && a.detach) { /* runc's checks and words */
+		rc = cmd_runtime_fail("cannot allocate tty if runc will detach without setting "
+				      "console socket");
 		goto out;
 	}
-	rc = a.detach ? exec_detached(s.dir, &q, a.pid_file) : exec_client_run(s.dir, &q);
+	if (!q.tty && a.console) {
+		rc = cmd_runtime_fail("cannot use console socket if runc will not allocate tty");
+		goto out;
+	}
+	if (a.console && (slave = cmd_runtime_life_console(a.console)) < 0)
+		goto out;
+	if (a.detach) {
+		rc = exec_detached(s.dir, &q, a.pid_file, slave);
+	} else {
+		take_console(slave);
+		rc = exec_client_run(s.dir, &q);
+	}
 out:
 	oci_config_free(&c);
 	free(a.env);

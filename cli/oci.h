@@ -259,6 +259,10 @@ int cmd_runtime_life_create(int argc, char **argv);
 int cmd_runtime_life_start(int argc, char **argv);
 int cmd_runtime_life_kill(int argc, char **argv);
 int cmd_runtime_life_delete(int argc, char **argv);
+/* cmd_runtime_life_console - a pseudo-terminal whose master goes to the
+ * caller through the console socket at @sock_path (runc's way): the
+ * slave's fd, or -1 (reported).  create's, and exec's with --tty. */
+int cmd_runtime_life_console(const char *sock_path);
 
 /* cmd_runtime_exec.c: runc's exec */
 int cmd_runtime_exec(int argc, char **argv);

@@ -74,6 +74,10 @@ same "exec: a missing program" -- /bin/nonexistent
 printf 'a\nb\n' >"$scratch/in"
 same "exec -i (stdin)" -i -- wc -l
 check "... which was read" grep -qx 2 "$scratch/out"
+: >"$scratch/in"
+# -t: conmon passes --tty and --console-socket (a pty for the exec).
+same "exec -t (a terminal)" -t -- sh -c '[ -t 0 ] && [ -t 1 ] && echo a terminal; exit 4'
+check "... which was one" grep -q "a terminal" "$scratch/out"
 
 # By hand, as containerd's shim and conmon call it.
 rc_err() { status_is "$1" && err_matches "$2"; }
