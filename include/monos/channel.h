@@ -50,7 +50,7 @@
  * 2 = process streams (contract 25, `monos exec`): the program PID 1 runs is
  * stream 0 and keeps version 1's frames unchanged; every other process the
  * host starts (MONOS_CHAN_EXEC) is a stream 1..MONOS_CHAN_STREAMS_MAX whose
- * frames (XSTDOUT ... XWINSIZE) carry the stream id as their first payload
+ * frames (XSTDOUT ... XACK, EXEC ... XSIGNAL) carry the stream id as their first payload
  * byte.  The host picks the id; the guest answers each EXEC with exactly
  * one XEXIT for that id, the stream's last frame (a refused or failed start
  * included).  A receiver drops a stream frame whose id it does not know (or
