@@ -29,7 +29,7 @@
 
 static int accept_guest_type(unsigned type)
 {
-	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_HEALTH;
+	return type >= MONOS_CHAN_STDOUT && type <= MONOS_CHAN_XACK;
 }
 
 /* Answer a TIME_REQ: a TIME frame with the host's time now, put at the head
@@ -91,27 +91,53 @@ static uint64_t get_le64(const uint8_t *p)
 	return v;
 }
 
+/* Decode an exit payload (an EXIT's, an XEXIT's after its stream id):
+ * false unless it is well formed. */
+static bool parse_exit(const uint8_t *p, size_t len, struct monos_chan_exit *e)
+{
+	if (len != CHANNEL_EXIT_LEN)
+		return false;
+	*e = (struct monos_chan_exit){ .kind = p[0], .signo = p[1], .status = p[2] };
+	e->addr = get_le64(p + 8);
+	e->ip = get_le64(p + 16);
+	return e->kind <= MONOS_EXIT_EXEC &&
+	       (e->kind != MONOS_EXIT_SIGNAL || (e->signo && e->signo <= CHANNEL_MAX_SIGNO));
+}
+
 /* Believe an exit frame only if it is well formed; the first one wins. */
 static void take_exit(struct channel *c, const uint8_t *p, size_t len)
 {
-	struct monos_chan_exit e = { 0 };
+	struct monos_chan_exit e;
 
-	if (len != CHANNEL_EXIT_LEN || c->have_exit) {
-		c->bad_frames++;
-		return;
-	}
-	e.kind = p[0];
-	e.signo = p[1];
-	e.status = p[2];
-	e.addr = get_le64(p + 8);
-	e.ip = get_le64(p + 16);
-	if (e.kind > MONOS_EXIT_EXEC ||
-	    (e.kind == MONOS_EXIT_SIGNAL && (e.signo == 0 || e.signo > CHANNEL_MAX_SIGNO))) {
+	if (c->have_exit || !parse_exit(p, len, &e)) {
 		c->bad_frames++;
 		return;
 	}
 	c->exit = e;
 	c->have_exit = true;
+}
+
+/*
+ * A frame of a started process's stream (channel.h, version 2): checked
+ * here (a stream id, the sizes XEXIT, XSTART and XACK must have), then
+ * given to the stream's owner, which drops ids it does not know.  An
+ * XEXIT's payload is passed on decoded, as a struct monos_chan_exit.
+ */
+static void take_stream(struct channel *c, unsigned type, const uint8_t *p, size_t len)
+{
+	struct monos_chan_exit e;
+
+	if (!len || !p[0] || (type == MONOS_CHAN_XEXIT && !parse_exit(p + 1, len - 1, &e)) ||
+	    ((type == MONOS_CHAN_XSTART || type == MONOS_CHAN_XACK) && len != 5)) {
+		c->bad_frames++;
+		return;
+	}
+	if (!c->stream_fn)
+		return;
+	if (type == MONOS_CHAN_XEXIT)
+		c->stream_fn(c->stream_arg, type, p[0], (const uint8_t *)&e, sizeof(e));
+	else
+		c->stream_fn(c->stream_arg, type, p[0], p + 1, len - 1);
 }
 
 /*
@@ -251,6 +277,13 @@ void channel_dispatch(struct channel *c, unsigned type, const uint8_t *payload, 
 		}
 		c->health = payload[0];
 		c->health_gen++;
+		return;
+	case MONOS_CHAN_XSTDOUT:
+	case MONOS_CHAN_XSTDERR:
+	case MONOS_CHAN_XEXIT:
+	case MONOS_CHAN_XSTART:
+	case MONOS_CHAN_XACK:
+		take_stream(c, type, payload, len);
 		return;
 	default:
 		c->bad_frames++;

@@ -144,8 +144,8 @@ struct run_options {
 	bool keep_stdio; /* not a flag: the OCI runtime's monitor keeps the stdin,
 			  * stdout and stderr it is given (the manager's pipes or
 			  * the console) instead of its log file */
-	char *hostname;	 /* --hostname, checked; NULL: "monos" */
-	char *rlimits;	 /* --ulimit: the per-run rlimits entry's lines; NULL: none */
+	char *hostname;		/* --hostname, checked; NULL: "monos" */
+	char *rlimits;		/* --ulimit: the per-run rlimits entry's lines; NULL: none */
 	bool trace;
 	bool verbose;
 	bool detach;		      /* -d: run under a monitor in the background */
@@ -524,6 +524,10 @@ struct channel {
 	uint64_t stats_gen;	       /* STATS answers received */
 	uint8_t health;		       /* the agent's last HEALTH frame (0: none) */
 	uint64_t health_gen;	       /* HEALTH frames received */
+	/* Where the frames of started processes' streams go (`monos exec`:
+	 * the monitor), checked for form, not for the id; NULL: dropped. */
+	void (*stream_fn)(void *arg, unsigned type, unsigned id, const uint8_t *p, size_t len);
+	void *stream_arg;
 };
 
 /* channel_init - STDOUT frames to `out_fd`, STDERR/TRACE (and with
@@ -947,6 +951,37 @@ const char *monitor_address(const struct run_options *o);
  * exit status. */
 int monitor_detach(struct run_options *o, bool gated);
 
+/* exec_client.c */
+
+#define EXEC_GROUPS_MAX 64 /* supplementary gids an exec request carries */
+
+/* What to start in a running instance (`monos exec`, `monos-runtime exec`). */
+struct exec_request {
+	char **argv; /* the program (a name is looked up in PATH) and its arguments */
+	size_t argc;
+	char **env; /* K=V added to the instance's environment (replacing its K) */
+	size_t envc;
+	const char *cwd; /* NULL: the program's working directory */
+	bool user_set;	 /* else the program's uid, gid and groups */
+	uint32_t uid, gid;
+	uint32_t groups[EXEC_GROUPS_MAX];
+	size_t ngroups;
+	bool interactive; /* -i: relay stdin (else the process's fd 0 is at EOF) */
+	bool tty;	  /* -t: a terminal in the guest */
+	uint16_t rows, cols;
+	int notify_fd; /* -1, or gets one byte once the process runs, then closed */
+};
+
+/* exec_client_build - the EXEC frame's payload for `q` into `buf`: its
+ * length, or -E2BIG (over one frame), -EINVAL. */
+long exec_client_build(const struct exec_request *q, uint8_t buf[MONOS_CHAN_MAX]);
+/* exec_client_run - run `q` in the instance of `dir` (its monitor's
+ * socket), relaying stdio and SIGINT/SIGTERM/SIGHUP until it ends.
+ * Returns docker exec's status: the process's, 128 + its signal, 126/127
+ * when it cannot be started or is not found, 125 for monos' own errors
+ * (said on stderr: instance not running, monitor gone, no answer). */
+int exec_client_run(const char *dir, const struct exec_request *q);
+
 /* monitor_client.c */
 
 #define MONITOR_REPLY_MAX 1024
@@ -995,6 +1030,9 @@ int cmd_inspect_stats(int argc, char **argv);
  * number, or -1. */
 int cmd_ctl_signo(const char *s);
 extern const char cmd_instances_help[];
+/* cmd_exec.c: `monos exec` (its help: cmd_exec_help). */
+int cmd_exec_main(int argc, char **argv);
+extern const char cmd_exec_help[];
 
 /* manifest.c */
 

@@ -199,7 +199,7 @@ static void life_remove_dir(const char *dir)
  * monitor's stdin, stdout and stderr: the guest then sees a terminal.
  * Returns the slave's fd, or -1 (reported).
  */
-static int life_console(const char *sock_path)
+int cmd_runtime_life_console(const char *sock_path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char name[64], cbuf[CMSG_SPACE(sizeof(int))];
@@ -339,7 +339,7 @@ static int life_boot(struct oci_config *c, struct runtime_state *s,
 	if (c->terminal && !a->console && !c->sandbox)
 		return cmd_runtime_fail("cannot allocate tty if monos-runtime will detach without "
 					"setting console socket");
-	if (c->terminal && !c->sandbox && (slave = life_console(a->console)) < 0)
+	if (c->terminal && !c->sandbox && (slave = cmd_runtime_life_console(a->console)) < 0)
 		return 1;
 	cmd_runtime_debug("create %s: %s", s->id, c->sandbox ? "a Pod's sandbox: no VM" : "a VM");
 	mon = c->sandbox ? oci_pod_pause_spawn() : life_spawn(c, s, slave);

@@ -44,6 +44,9 @@ const char main_help[] =
 	"  create, start, ps, logs, stop, kill, wait, rm, inspect, stats\n"
 	"                                    instances started with 'run -d' (see\n"
 	"                                    'monos help ps')\n"
+	"  exec [-i] [-t] [-e K=V] [-w DIR] [-u UID[:GID]] NAME CMD [ARG...]\n"
+	"                                    run CMD in a running instance, as\n"
+	"                                    docker exec ('monos help exec')\n"
 	"  help [COMMAND]                    show this help, or a command's help\n"
 	"\n"
 	"Options:\n"
@@ -112,6 +115,7 @@ static const struct {
 	{ "stats", cmd_inspect_stats },
 	{ "create", run_create_main },
 	{ "start", cmd_ctl_start },
+	{ "exec", cmd_exec_main },
 };
 
 int main(int argc, char **argv)
@@ -137,6 +141,8 @@ int main(int argc, char **argv)
 			fputs(options_run_help, stdout);
 		else if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "volume"))
 			fputs(volume_help, stdout);
+		else if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "exec"))
+			fputs(cmd_exec_help, stdout);
 		else if (argc > 2 && !strcmp(cmd, "help") && store_cmd(argv[2]) &&
 			 strcmp(argv[2], "inspect"))
 			fputs(store_help, stdout);
@@ -144,8 +150,8 @@ int main(int argc, char **argv)
 			printf("%s%s", cmd_instances_help,
 			       strcmp(argv[2], "inspect") ? "" : store_help);
 		else /* every flag, once */
-			printf("%s%s\n%s%s", main_help, options_run_help, cmd_instances_help,
-			       store_help);
+			printf("%s%s\n%s\n%s%s", main_help, options_run_help, cmd_instances_help,
+			       cmd_exec_help, store_help);
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0) {

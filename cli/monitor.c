@@ -191,6 +191,8 @@ static void mon_started(void *arg, struct channel *c, pid_t qemu)
 	struct monitor *m = arg;
 
 	m->c = c;
+	c->stream_fn = monitor_exec_stream; /* `monos exec` (monitor_exec.c) */
+	c->stream_arg = m;
 	m->qemu = qemu;
 	m->stats_seen = c->stats_gen;
 	m->health_seen = c->health_gen;
@@ -198,6 +200,7 @@ static void mon_started(void *arg, struct channel *c, pid_t qemu)
 	m->state = MON_RUNNING;
 	m->started_ns = mon_realtime_ns();
 	monitor_record(m);
+	monitor_exec_boot(m);
 }
 
 /* One boot: repack (fresh per-run data), run, and take the status. */
@@ -228,6 +231,7 @@ static void mon_boot(struct monitor *m)
 	m->health = MONOS_HEALTH_NONE; /* nothing runs to be healthy */
 	m->finished_ns = mon_realtime_ns();
 	monitor_ctl_answer_all(m, CL_STATS, "error: the instance has ended");
+	monitor_exec_lost(m);
 }
 
 /* Whether the policy restarts after a boot that ended with m->status. */

@@ -136,7 +136,9 @@ static void mon_client_read(struct monitor *m, struct mon_client *cl)
 	cl->len += (size_t)n;
 	cl->line[cl->len] = '\0';
 	nl = strchr(cl->line, '\n');
-	if (nl) {
+	if (nl && !strncmp(cl->line, "exec\n", 5)) { /* frames follow (monitor_exec.c) */
+		monitor_exec_begin(m, cl, (const uint8_t *)nl + 1, cl->len - 5);
+	} else if (nl) {
 		*nl = '\0';
 		mon_request(m, cl);
 	} else if (cl->len == sizeof(cl->line) - 1) {
@@ -205,8 +207,10 @@ size_t monitor_ctl_fill(void *arg, struct pollfd *pf, size_t max, int *timeout_m
 	pf[n++] = (struct pollfd){ .fd = m->lfd, .events = POLLIN };
 	for (size_t i = 0; i < MONITOR_CLIENTS && n < max; i++)
 		if (m->cl[i].st != CL_FREE) {
+			short ev =
+				m->cl[i].st == CL_EXEC ? monitor_exec_events(m, &m->cl[i]) : POLLIN;
 			m->pf_client[n] = (int)i;
-			pf[n++] = (struct pollfd){ .fd = m->cl[i].fd, .events = POLLIN };
+			pf[n++] = (struct pollfd){ .fd = m->cl[i].fd, .events = ev };
 		}
 	return n;
 }
@@ -220,6 +224,8 @@ void monitor_ctl_handle(void *arg, const struct pollfd *pf, size_t n)
 			continue;
 		if (m->pf_client[i] < 0)
 			mon_accept(m);
+		else if (m->cl[m->pf_client[i]].st == CL_EXEC)
+			monitor_exec_handle(m, &m->cl[m->pf_client[i]], pf[i].revents);
 		else
 			mon_client_read(m, &m->cl[m->pf_client[i]]);
 	}

@@ -22,11 +22,26 @@
 #define MONITOR_ARGS_MAX    8192
 #define MONITOR_COMMAND_MAX 256
 
-enum mon_client_state { CL_FREE, CL_READING, CL_WAIT, CL_STATS };
+#define MONITOR_EXECS 8 /* exec'd processes at once: the guest's slots (init/exec.c) */
+
+enum mon_client_state { CL_FREE, CL_READING, CL_WAIT, CL_STATS, CL_EXEC };
+
+/* An exec client's stream (monitor_exec.c). */
+struct mon_exec {
+	struct monos_chan_decoder dec; /* the client's frames */
+	unsigned id;		       /* the stream id; 0 until its EXEC went */
+	bool started, ended;	       /* XSTART seen; XEXIT (or a refusal) queued */
+	uint32_t inflight;	       /* XSTDIN bytes the guest has not acknowledged */
+	uint8_t *pending;	       /* its EXEC, held until the boot, or NULL */
+	size_t pending_len;
+	uint8_t *q; /* frames for the client, not yet written */
+	size_t qlen, qcap;
+};
 
 struct mon_client {
 	int fd;
 	enum mon_client_state st;
+	struct mon_exec *x; /* CL_EXEC */
 	char line[MONITOR_LINE_MAX];
 	size_t len;
 };
@@ -57,6 +72,11 @@ struct monitor {
 	int status;	      /* the last boot's exit status; -1: none yet */
 	unsigned restarts;
 	int64_t started_ns, finished_ns; /* CLOCK_REALTIME; 0: not yet */
+	/* exec streams: taken ids (until their XEXIT), and the client of
+	 * each (index + 1; 0: none, detached) */
+	bool stream_busy[MONOS_CHAN_STREAMS_MAX + 1];
+	int stream_client[MONOS_CHAN_STREAMS_MAX + 1];
+	unsigned next_stream; /* the id given last */
 };
 
 static inline uint64_t monitor_now_ms(void)
@@ -85,5 +105,22 @@ size_t monitor_ctl_fill(void *arg, struct pollfd *pf, size_t max, int *timeout_m
 void monitor_ctl_handle(void *arg, const struct pollfd *pf, size_t n);
 /* monitor_ctl_answer_all - answer every client waiting for `what`. */
 void monitor_ctl_answer_all(struct monitor *m, enum mon_client_state what, const char *text);
+
+/* monitor_exec.c */
+
+/* monitor_exec_begin - client `cl` asked "exec": it speaks frames from now
+ * on, `rest` (`n` bytes) the first of them. */
+void monitor_exec_begin(struct monitor *m, struct mon_client *cl, const uint8_t *rest, size_t n);
+/* monitor_exec_events, monitor_exec_handle - an exec client's poll events
+ * and their handling (it may be hung up and freed). */
+short monitor_exec_events(const struct monitor *m, const struct mon_client *cl);
+void monitor_exec_handle(struct monitor *m, struct mon_client *cl, short revents);
+/* monitor_exec_stream - the channel's stream_fn (`arg` the monitor). */
+void monitor_exec_stream(void *arg, unsigned type, unsigned id, const uint8_t *p, size_t len);
+/* monitor_exec_boot - the boot's channel is up: send the EXECs held for it. */
+void monitor_exec_boot(struct monitor *m);
+/* monitor_exec_lost - the guest is gone: every running exec's client is
+ * told so, every stream id is free again. */
+void monitor_exec_lost(struct monitor *m);
 
 #endif

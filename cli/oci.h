@@ -121,6 +121,11 @@ extern const struct json_alloc oci_json_malloc;
 
 /* oci_config_free - release everything of @c (harmless twice). */
 void oci_config_free(struct oci_config *c);
+/* oci_process_parse - a process object alone (runc exec's --process
+ * file: config.json's "process") into @c's args, env, cwd, user, terminal
+ * and rlimits, checked as oci_config_parse checks them.  0, or -1 with one
+ * line in @err; oci_config_free() afterwards in either case. */
+int oci_process_parse(const char *text, size_t len, struct oci_config *c, char *err, size_t errlen);
 
 /* oci_rlimit_name - "RLIMIT_NOFILE" for RLIMIT_NOFILE, NULL if unknown. */
 const char *oci_rlimit_name(int resource);
@@ -254,5 +259,12 @@ int cmd_runtime_life_create(int argc, char **argv);
 int cmd_runtime_life_start(int argc, char **argv);
 int cmd_runtime_life_kill(int argc, char **argv);
 int cmd_runtime_life_delete(int argc, char **argv);
+/* cmd_runtime_life_console - a pseudo-terminal whose master goes to the
+ * caller through the console socket at @sock_path (runc's way): the
+ * slave's fd, or -1 (reported).  create's, and exec's with --tty. */
+int cmd_runtime_life_console(const char *sock_path);
+
+/* cmd_runtime_exec.c: runc's exec */
+int cmd_runtime_exec(int argc, char **argv);
 
 #endif

@@ -240,15 +240,13 @@ static int oci_user(struct oci_ctx *x, const struct json_node *proc)
 	return 0;
 }
 
-static int oci_process(struct oci_ctx *x, const struct json_node *root)
+/* The members of the process object @proc (config.json's process, or
+ * exec's --process file). */
+static int oci_process_members(struct oci_ctx *x, const struct json_node *proc)
 {
 	struct oci_config *c = x->c;
-	const struct json_node *proc, *args, *env, *rl;
+	const struct json_node *args, *env, *rl;
 
-	if (oci_get(x, root, "", "process", JSON_OBJECT, &proc))
-		return -1;
-	if (!proc)
-		return oci_config_fail(x, "process: missing (a container needs a process to run)");
 	if (oci_get(x, proc, "process", "args", JSON_ARRAY, &args) ||
 	    oci_get(x, proc, "process", "env", JSON_ARRAY, &env) ||
 	    oci_get(x, proc, "process", "rlimits", JSON_ARRAY, &rl) ||
@@ -267,6 +265,17 @@ static int oci_process(struct oci_ctx *x, const struct json_node *root)
 			return oci_config_fail(x, "process.env[%zu]: '%s' is not NAME=VALUE", i,
 					       c->env[i]);
 	return 0;
+}
+
+static int oci_process(struct oci_ctx *x, const struct json_node *root)
+{
+	const struct json_node *proc;
+
+	if (oci_get(x, root, "", "process", JSON_OBJECT, &proc))
+		return -1;
+	if (!proc)
+		return oci_config_fail(x, "process: missing (a container needs a process to run)");
+	return oci_process_members(x, proc);
 }
 
 /* ---------------------------------------------------------------- mounts */
@@ -524,11 +533,28 @@ static int oci_root(struct oci_ctx *x, const struct json_node *top)
 	return x->c->rootfs ? 0 : oci_config_fail(x, "out of memory");
 }
 
+/* @text as JSON whose root must be an object (@what names the file in
+ * errors) into @doc: 0, or -1 (said; nothing to free). */
+static int oci_parse_object(struct oci_ctx *x, const char *text, size_t len, const char *what,
+			    struct json_doc *doc)
+{
+	struct json_error jerr;
+
+	if (json_parse(text, len, &oci_json_malloc, NULL, doc, &jerr))
+		return oci_config_fail(x, "%s: line %u, column %u: %s", what, jerr.line, jerr.col,
+				       jerr.msg);
+	if (doc->root->kind == JSON_OBJECT)
+		return 0;
+	oci_config_fail(x, "%s: expected an object, found %s", what,
+			json_kind_name(doc->root->kind));
+	json_free(doc);
+	return -1;
+}
+
 int oci_config_parse(const char *text, size_t len, const char *bundle, struct oci_config *c,
 		     char *err, size_t errlen)
 {
 	struct oci_ctx x = { c, err, errlen };
-	struct json_error jerr;
 	struct json_doc doc;
 	int rc;
 
@@ -536,18 +562,28 @@ int oci_config_parse(const char *text, size_t len, const char *bundle, struct oc
 	err[0] = '\0';
 	if (!(c->bundle = strdup(bundle)))
 		return oci_config_fail(&x, "out of memory");
-	if (json_parse(text, len, &oci_json_malloc, NULL, &doc, &jerr))
-		return oci_config_fail(&x, "config.json: line %u, column %u: %s", jerr.line,
-				       jerr.col, jerr.msg);
-	if (doc.root->kind != JSON_OBJECT)
-		rc = oci_config_fail(&x, "config.json: expected an object, found %s",
-				     json_kind_name(doc.root->kind));
-	else
-		rc = oci_root(&x, doc.root) ?: oci_process(&x, doc.root) ?: oci_mounts(&x, doc.root)
-			?: oci_linux(&x, doc.root) ?: oci_hooks(&x, doc.root)
-			?: oci_get_str(&x, doc.root, "", "hostname", &c->hostname);
+	if (oci_parse_object(&x, text, len, "config.json", &doc))
+		return -1;
+	rc = oci_root(&x, doc.root) ?: oci_process(&x, doc.root) ?: oci_mounts(&x, doc.root)
+		?: oci_linux(&x, doc.root) ?: oci_hooks(&x, doc.root)
+		?: oci_get_str(&x, doc.root, "", "hostname", &c->hostname);
 	if (!rc)
 		c->sandbox = oci_pod_is_sandbox(doc.root, c->args);
+	json_free(&doc);
+	return rc;
+}
+
+int oci_process_parse(const char *text, size_t len, struct oci_config *c, char *err, size_t errlen)
+{
+	struct oci_ctx x = { c, err, errlen };
+	struct json_doc doc;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	err[0] = '\0';
+	if (oci_parse_object(&x, text, len, "process", &doc))
+		return -1;
+	rc = oci_process_members(&x, doc.root);
 	json_free(&doc);
 	return rc;
 }

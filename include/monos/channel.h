@@ -47,6 +47,15 @@
  * without them drops the frame as garbage (a `monos stats` then times out); so did HEALTH
  * (a host without it shows no health); so did the second wire: a kernel without it says READY on the
  * UART, and a host without it offers no device).
+ * 2 = process streams (contract 25, `monos exec`): the program PID 1 runs is
+ * stream 0 and keeps version 1's frames unchanged; every other process the
+ * host starts (MONOS_CHAN_EXEC) is a stream 1..MONOS_CHAN_STREAMS_MAX whose
+ * frames (XSTDOUT ... XACK, EXEC ... XSIGNAL) carry the stream id as their first payload
+ * byte.  The host picks the id; the guest answers each EXEC with exactly
+ * one XEXIT for that id, the stream's last frame (a refused or failed start
+ * included).  A receiver drops a stream frame whose id it does not know (or
+ * no longer knows) and one too short for its id.  A version-1 kernel drops
+ * EXEC as garbage: the host's exec then times out.
  */
 #ifndef MONOS_CHANNEL_H
 #define MONOS_CHANNEL_H
@@ -54,7 +63,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MONOS_CHAN_VERSION 1
+#define MONOS_CHAN_VERSION 2
 #define MONOS_CHAN_MAGIC   0xA5u
 #define MONOS_CHAN_HDR	   4u
 #define MONOS_CHAN_MAX	   4096u /* largest payload of one frame */
@@ -71,17 +80,33 @@ enum monos_chan_type {
 	MONOS_CHAN_STATS = 8,	 /* struct monos_chan_stats: answers STATS_REQ */
 	MONOS_CHAN_HEALTH = 9,	 /* one byte: the agent's health state changed to
 				  * 0 none, 1 starting, 2 healthy, 3 unhealthy */
+	MONOS_CHAN_XSTDOUT = 10, /* stream id, then bytes a started process
+				  * wrote to its fd 1 */
+	MONOS_CHAN_XSTDERR = 11, /* the same for fd 2 */
+	MONOS_CHAN_XEXIT = 12,	 /* stream id, then struct monos_chan_exit: how the
+				  * started process ended; the stream's last frame */
+	MONOS_CHAN_XSTART = 13,	 /* stream id, then its pid (uint32_t): the process
+				  * runs; the host sends XSTDIN only after it */
+	MONOS_CHAN_XACK = 14,	 /* stream id, then a uint32_t: bytes of XSTDIN the
+				  * process has read since the last XACK.  The host
+				  * keeps at most MONOS_EXEC_STDIN_WINDOW unacknowledged */
 
 	/* host to guest */
-	MONOS_CHAN_STDIN = 16,	   /* bytes for the program's fd 0 */
-	MONOS_CHAN_STDIN_EOF = 17, /* end of input on fd 0; empty payload */
-	MONOS_CHAN_SIGNAL = 18,	   /* one byte: a Linux signal number */
-	MONOS_CHAN_WINSIZE = 19,   /* struct monos_chan_winsize */
-	MONOS_CHAN_MEMINFO = 20,   /* empty: the kernel answers with one LOG line
+	MONOS_CHAN_STDIN = 16,	    /* bytes for the program's fd 0 */
+	MONOS_CHAN_STDIN_EOF = 17,  /* end of input on fd 0; empty payload */
+	MONOS_CHAN_SIGNAL = 18,	    /* one byte: a Linux signal number */
+	MONOS_CHAN_WINSIZE = 19,    /* struct monos_chan_winsize */
+	MONOS_CHAN_MEMINFO = 20,    /* empty: the kernel answers with one LOG line
 				    * "monos: memory: ..." (heap, frames, allocations) */
-	MONOS_CHAN_TIME = 21,	   /* struct monos_chan_time: answers TIME_REQ,
+	MONOS_CHAN_TIME = 21,	    /* struct monos_chan_time: answers TIME_REQ,
 	                              ahead of anything else queued */
-	MONOS_CHAN_STATS_REQ = 22, /* empty: the kernel answers with MONOS_CHAN_STATS */
+	MONOS_CHAN_STATS_REQ = 22,  /* empty: the kernel answers with MONOS_CHAN_STATS */
+	MONOS_CHAN_EXEC = 23,	    /* struct monos_chan_exec and its lists: start a
+				    * process beside the program (`monos exec`) */
+	MONOS_CHAN_XSTDIN = 24,	    /* stream id, then bytes for that process's fd 0 */
+	MONOS_CHAN_XSTDIN_EOF = 25, /* stream id: end of its input */
+	MONOS_CHAN_XSIGNAL = 26,    /* stream id, then one byte: a Linux signal number
+				     * for that process */
 };
 
 /* How the instance ended (monos_chan_exit.kind). */
@@ -92,6 +117,14 @@ enum monos_chan_exit_kind {
 	MONOS_EXIT_PANIC = 3,  /* kernel panic; the reason is in the log */
 	MONOS_EXIT_EXEC = 4,   /* the program could not be started; status is the
 	                          errno (ENOENT, ENOEXEC, ...), reason in the log */
+};
+
+/* What an XEXIT of kind MONOS_EXIT_EXEC says in `signo`: which step of
+ * the start failed (its errno in `status`). */
+enum monos_exec_stage {
+	MONOS_EXEC_STAGE_SETUP = 0,   /* the request itself, memory, a busy id */
+	MONOS_EXEC_STAGE_CWD = 1,     /* the working directory */
+	MONOS_EXEC_STAGE_PROGRAM = 2, /* finding or loading the program */
 };
 
 /* Payload of MONOS_CHAN_EXIT, little endian, 24 bytes. */
@@ -135,6 +168,40 @@ enum monos_chan_health {
 	MONOS_HEALTH_HEALTHY = 2,
 	MONOS_HEALTH_UNHEALTHY = 3,
 	MONOS_HEALTH_MAX = 3,
+};
+
+#define MONOS_CHAN_STREAMS_MAX 255 /* stream ids are 1..255 (0: PID 1's program) */
+/* XSTDIN bytes in flight per stream: the guest's buffer holds them all. */
+#define MONOS_EXEC_STDIN_WINDOW (64u * 1024)
+
+/* monos_chan_exec.flags */
+#define MONOS_EXEC_STDIN 0x1u /* XSTDIN frames follow (-i); else fd 0 is at EOF */
+#define MONOS_EXEC_TTY                                                                             \
+	0x2u /* fds 0-2 are one terminal (-t): its output comes
+			       * as XSTDOUT, its window size is rows x cols */
+#define MONOS_EXEC_USER                                                                            \
+	0x4u /* uid, gid and the groups are given; else the
+			       * program's (PID 1's) credentials */
+
+/*
+ * Payload of MONOS_CHAN_EXEC, little endian, 24 bytes, followed by
+ * `ngroups` uint32_t supplementary gids, then three byte lists: the working
+ * directory (cwd_len bytes with its NUL; 0: PID 1's), argv
+ * (argv_len bytes, each string NUL-terminated, at least one) and the
+ * environment (env_len bytes, likewise, may be empty): added to the
+ * program's own (the per-run envp), an entry replacing one of its name,
+ * as docker exec's -e does.  The whole frame is
+ * at most MONOS_CHAN_MAX bytes: an exec's argv and environment share 4 KiB.
+ * The guest checks every size against the frame before using it.
+ */
+struct monos_chan_exec {
+	uint8_t stream;	  /* 1..MONOS_CHAN_STREAMS_MAX */
+	uint8_t flags;	  /* MONOS_EXEC_* */
+	uint16_t ngroups; /* supplementary gids that follow */
+	uint32_t uid, gid;
+	uint16_t rows, cols; /* the terminal's size, with MONOS_EXEC_TTY */
+	uint16_t cwd_len, argv_len, env_len;
+	uint16_t pad;
 };
 
 /* Payload of MONOS_CHAN_WINSIZE, little endian: as Linux's struct winsize. */

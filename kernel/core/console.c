@@ -56,6 +56,7 @@ static void (*signal_fn)(int signo);
 static uint64_t time_req_tsc; /* when the last request left */
 static unsigned time_exchanges;
 static void (*winsize_fn)(void);
+static void (*stream_fn)(unsigned type, const uint8_t *p, size_t len);
 static void (*stats_fn)(struct monos_chan_stats *s); /* the network's figures */
 
 static size_t console_vcon_rx(const uint8_t *p, size_t n);
@@ -307,7 +308,9 @@ static int host_frame_type(unsigned type)
 	return type == MONOS_CHAN_STDIN || type == MONOS_CHAN_STDIN_EOF ||
 	       type == MONOS_CHAN_SIGNAL || type == MONOS_CHAN_WINSIZE ||
 	       type == MONOS_CHAN_MEMINFO || type == MONOS_CHAN_TIME ||
-	       type == MONOS_CHAN_STATS_REQ;
+	       type == MONOS_CHAN_STATS_REQ || type == MONOS_CHAN_EXEC ||
+	       type == MONOS_CHAN_XSTDIN || type == MONOS_CHAN_XSTDIN_EOF ||
+	       type == MONOS_CHAN_XSIGNAL;
 }
 
 static void request_time(void)
@@ -354,6 +357,10 @@ static void host_frame(void)
 			if (++time_exchanges < TIME_EXCHANGES)
 				request_time();
 		}
+		break;
+	default: /* a process stream's (init/exec.c), or nobody's */
+		if (stream_fn)
+			stream_fn(decoder.type, decoder.buf, decoder.len);
 		break;
 	}
 }
@@ -522,6 +529,16 @@ void console_set_winsize_handler(void (*fn)(void))
 void console_set_signal_handler(void (*fn)(int signo))
 {
 	signal_fn = fn;
+}
+
+void console_set_stream_handler(void (*fn)(unsigned type, const uint8_t *p, size_t len))
+{
+	stream_fn = fn;
+}
+
+size_t console_frame_max(void)
+{
+	return on_vcon() ? VCON_FRAME_MAX : MONOS_CHAN_MAX;
 }
 
 void console_set_stats_handler(void (*fn)(struct monos_chan_stats *s))

@@ -82,6 +82,16 @@ void console_set_winsize_handler(void (*fn)(void));
  * signal layer; called in interrupt context with the Linux signal number. */
 void console_set_signal_handler(void (*fn)(int signo));
 
+/* Who receives the host's frames for started processes (MONOS_CHAN_EXEC,
+ * XSTDIN, XSTDIN_EOF, XSIGNAL; init/exec.c): called in interrupt context
+ * with the frame's type and payload, any length (unchecked). */
+void console_set_stream_handler(void (*fn)(unsigned type, const uint8_t *p, size_t len));
+
+/* The largest payload one frame carries on the wire in use now: what a
+ * writer of a stream frame (whose id must be in every frame) may pass to
+ * console_write_wait at once without it being split.  Any context. */
+size_t console_frame_max(void);
+
 /* Who fills the network figures (rx_*, tx_*) of the answer to the host's
  * STATS_REQ: set by the network layer; called from a kernel timer
  * (interrupts off, no lock held: it may take the network's lock). */

@@ -5,6 +5,7 @@
  */
 #include "init/main.h"
 #include "init/agent.h"
+#include "init/exec.h"
 #include "init/cloudinit.h"
 #include "init/standalone.h"
 #include "arch/x86_64/apic.h"
@@ -325,12 +326,15 @@ void init_main(uint32_t start_info_phys)
 	init_hostname();
 	syscall_set_trace(cmdline_flag(cmdline, "monos.trace"));
 	process_init();
+	if (console_is_channel()) /* monos exec: taken from the host's READY on */
+		init_exec_start();
 	console_start_input();
 	err = init_volumes() ?: init_rlimits();
 	if (multiboot2_booted)
 		standalone_start(); /* a tried slot's grace period */
 	if (!err) {
 		init_agent_start(cmdline); /* beside the program, when asked for */
+		init_exec_open();	   /* the program's tree is all there */
 		err = start_program();
 	}
 	process_exec_failed((int)-err);

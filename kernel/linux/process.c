@@ -244,6 +244,25 @@ void process_vfork_release(struct process *p)
 }
 
 static void (*end_hook)(const struct monos_chan_exit *e);
+static void (*orphan_end_hook)(struct process *p);
+
+void process_set_orphan_end_hook(void (*fn)(struct process *p))
+{
+	orphan_end_hook = fn;
+}
+
+void process_exit_report(const struct process *p, struct monos_chan_exit *e)
+{
+	*e = (struct monos_chan_exit){ .kind = MONOS_EXIT_STATUS };
+	if (p->status & 0x7f) {
+		e->kind = MONOS_EXIT_SIGNAL;
+		e->signo = p->status & 0x7f;
+		e->addr = p->fault_addr;
+		e->ip = p->fault_ip;
+	} else {
+		e->status = (uint8_t)(p->status >> 8);
+	}
+}
 
 void process_set_end_hook(void (*fn)(const struct monos_chan_exit *e))
 {
@@ -254,16 +273,9 @@ void process_set_end_hook(void (*fn)(const struct monos_chan_exit *e))
  * sent still leaves, then the host hears how it ended. */
 static __attribute__((noreturn)) void instance_end(struct process *p)
 {
-	struct monos_chan_exit e = { .kind = MONOS_EXIT_STATUS };
+	struct monos_chan_exit e;
 
-	if (p->status & 0x7f) {
-		e.kind = MONOS_EXIT_SIGNAL;
-		e.signo = p->status & 0x7f;
-		e.addr = p->fault_addr;
-		e.ip = p->fault_ip;
-	} else {
-		e.status = (uint8_t)(p->status >> 8);
-	}
+	process_exit_report(p, &e);
 	monos_dev_instance_end(); /* the agent's last words (its etcd key) */
 	if (end_hook)
 		end_hook(&e);
@@ -439,6 +451,8 @@ static void process_teardown(struct process *p)
 	nlive--;
 	if (p->parent)
 		notify_parent(p);
+	else if (orphan_end_hook)
+		orphan_end_hook(p);
 }
 
 void process_exit_thread(int status)

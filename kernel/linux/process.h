@@ -183,6 +183,17 @@ void process_stop(int sig);
 void process_stopped_wait(void);
 void process_continue(struct process *p);
 
+/* How ended process `p` ended, as the host hears it (its status or signal,
+ * a fault's address): PID 1's EXIT frame, an exec's XEXIT (init/exec.c). */
+struct monos_chan_exit;
+void process_exit_report(const struct process *p, struct monos_chan_exit *e);
+
+/* `fn` runs when a process with no parent ended (the agent, a process the
+ * host started: init/exec.c), on its last thread, once it is a zombie that
+ * nobody will wait for: the hook's owner reaps it later, from its own
+ * thread.  Interrupts off.  Boot only. */
+void process_set_orphan_end_hook(void (*fn)(struct process *p));
+
 /* Free a zombie that was waited for: its pid is free again. */
 void process_reap(struct process *p);
 

@@ -32,7 +32,7 @@ check "--log json: the bare message on stderr" eval '[ "$err" = "container nope 
 check "--log json: the entry in the log" \
 	python3 -c 'import json,sys; e=json.loads(open(sys.argv[1]).read().splitlines()[-1]); sys.exit(not (e["level"]=="error" and e["msg"]=="container nope does not exist" and e["time"]))' "$scratch/log.json"
 run "$RT" --root "$root" exec nope true
-check "exec: a clear error" err_matches 'cannot start a second process'
+check "exec into a missing container: runc's error" err_matches 'container nope does not exist'
 run "$RT" --root "$root" state ../x
 check "an id with a slash is refused" err_matches 'invalid id format'
 
