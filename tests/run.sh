@@ -144,6 +144,7 @@ GUEST_CASES=(
 	"nproc nproc none same"
 	"jobctl jobctl none same"
 	"signals signals none same"
+	"sigregs sigregs none same"
 	"timers timers none same"
 	"locks locks none same"
 	"locks2 locks2 none same"

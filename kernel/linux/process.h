@@ -77,14 +77,17 @@ struct process {
 	 * ring 3 or wake-up; `status` is the wait status (Linux's encoding:
 	 * code << 8, or the signal number). */
 	bool exiting;
+	/* Job control: stopped by a stop signal until SIGCONT (stop_report
+	 * below).  Next to `exiting`: the syscall fast path (syscall_asm.h)
+	 * tests both in one compare. */
+	bool stopped;
 	int status;
 	uint64_t fault_addr, fault_ip; /* a fault that ended it (for the host) */
 	uint32_t uid;		       /* its real uid once ended (SIGCHLD's si_uid) */
 	int exit_signal;	       /* sent to the parent at the end: SIGCHLD, or 0 */
-	/* Job control: stopped by a stop signal until SIGCONT; the change to
-	 * report once to a wait with WUNTRACED or WCONTINUED (the wait status:
-	 * sig << 8 | 0x7f stopped, 0xffff continued; 0 none). */
-	bool stopped;
+	/* Job control: the change to report once to a wait with WUNTRACED or
+	 * WCONTINUED (the wait status: sig << 8 | 0x7f stopped, 0xffff
+	 * continued; 0 none). */
 	int stop_report;
 	struct sigpending_k pending; /* process-directed signals (signal_lock) */
 	struct waitq children_wq;    /* its threads in wait4/waitid: a child ended */

@@ -8,6 +8,7 @@
  * rt_sigreturn via SA_RESTORER.
  */
 #include "linux/signal.h"
+#include "linux/syscall_asm.h"
 #include "arch/x86_64/cpu.h"
 #include "core/heap.h"
 #include "core/kernel.h"
@@ -98,6 +99,12 @@ struct rt_sigframe {
 };
 _Static_assert(sizeof(struct sigcontext_k) == 256, "struct sigcontext");
 _Static_assert(offsetof(struct rt_sigframe, info) == 312, "struct rt_sigframe");
+
+/* The layout syscall_entry.S's fast path reads (linux/syscall_asm.h). */
+_Static_assert(offsetof(struct thread_signals, pending.set) == TS_PENDING &&
+		       offsetof(struct thread_signals, restore_mask) == TS_RESTORE_MASK &&
+		       sizeof(((struct thread_signals *)0)->restore_mask) == 1,
+	       "syscall_asm.h TS_*");
 
 static struct thread_signals *ts_of(struct thread *t)
 {

@@ -15,9 +15,11 @@
 
 struct regs;
 
-/* table.c: the entry from arch/x86_64/syscall_entry.S; returns nonzero when
- * the return must be IRETQ. */
+/* table.c: the entries from arch/x86_64/syscall_entry.S, each returning
+ * nonzero when the return must be IRETQ: the whole call the slow way, and
+ * the way back after the fast path's look found work (syscall_asm.h). */
 int syscall_dispatch(struct regs *r);
+int syscall_exit_slow(struct regs *r);
 void syscall_set_trace(bool on);
 /* Counters for the agent's metrics: the calls made to number `nr` (those
  * the table implements), the calls that failed with errno `err` (0 for

@@ -22,7 +22,9 @@
  * handlers under the same file names.
  */
 #include "linux/syscall.h"
+#include "linux/syscall_asm.h"
 #include "linux/signal.h"
+#include "linux/process.h"
 #include "arch/x86_64/cpu.h"
 #include "core/console.h"
 #include "core/kernel.h"
@@ -47,7 +49,8 @@ struct syscall_entry {
 		(syscall_fn)(fn), args                                                             \
 	}
 
-static const struct syscall_entry table[SYSCALL_COUNT] = {
+/* Read by the fast path of arch/x86_64/syscall_entry.S. */
+const struct syscall_entry syscall_table[SYSCALL_COUNT] = {
 	/* sys_file.c: file descriptors: open, close, read and write, lseek, ioctl, fcntl, dup */
 	[__NR_read] = SYS(sys_read, "fpu"),
 	[__NR_write] = SYS(sys_write, "fpu"),
@@ -327,17 +330,53 @@ static uint8_t reported[(SYSCALL_COUNT + 7) / 8]; /* unknown calls logged once *
 /* The agent's metrics (linux/monos_dev.c): calls made per number, and
  * failures per errno.  Plain increments: the system-call rule serialises
  * them until SMP (then per-CPU counters summed at read). */
-static uint64_t calls[SYSCALL_COUNT];
-static uint64_t errors[SYSCALL_ERRNO_MAX];
+uint64_t syscall_calls_n[SYSCALL_COUNT];      /* also counted by syscall_entry.S */
+uint64_t syscall_errors_n[SYSCALL_ERRNO_MAX]; /* the same */
+
+/* The calls syscall_entry.S sends to syscall_dispatch() whole, bit nr:
+ * those that move RIP (the way back is then IRETQ), and every call while
+ * tracing (syscall_set_trace). */
+#define SLOW_BIT(nr, w) ((nr) / 64 == (w) ? 1ull << ((nr) % 64) : 0)
+#define SLOW_WORD(w)                                                                               \
+	(SLOW_BIT(__NR_rt_sigreturn, w) | SLOW_BIT(__NR_execve, w) | SLOW_BIT(__NR_execveat, w))
+#define SLOW_MAP                                                                                   \
+	{                                                                                          \
+		SLOW_WORD(0), SLOW_WORD(1), SLOW_WORD(2), SLOW_WORD(3), SLOW_WORD(4),              \
+			SLOW_WORD(5), SLOW_WORD(6), SLOW_WORD(7)                                   \
+	}
+uint64_t syscall_slow_map[(SYSCALL_COUNT + 63) / 64] = SLOW_MAP;
+_Static_assert((SYSCALL_COUNT + 63) / 64 == 8, "one initialiser per word of syscall_slow_map");
+
+/* The layout syscall_entry.S's fast path reads (linux/syscall_asm.h). */
+_Static_assert(offsetof(struct regs, rax) == REGS_RAX && offsetof(struct regs, rcx) == REGS_RCX &&
+		       offsetof(struct regs, r11) == REGS_R11 &&
+		       offsetof(struct regs, rip) == REGS_RIP &&
+		       offsetof(struct regs, rflags) == REGS_RFLAGS &&
+		       offsetof(struct regs, rsp) == REGS_RSP,
+	       "syscall_asm.h REGS_*");
+_Static_assert(offsetof(struct thread, proc) == THREAD_PROC &&
+		       offsetof(struct thread, sig) == THREAD_SIG &&
+		       offsetof(struct thread, nheld) == THREAD_NHELD &&
+		       sizeof(((struct thread *)0)->nheld) == 4,
+	       "syscall_asm.h THREAD_*");
+_Static_assert(offsetof(struct process, exiting) == PROC_EXITING_STOPPED &&
+		       offsetof(struct process, stopped) == PROC_EXITING_STOPPED + 1 &&
+		       offsetof(struct process, pending.set) == PROC_PENDING &&
+		       offsetof(struct process, exec_thread) == PROC_EXEC_THREAD,
+	       "syscall_asm.h PROC_*");
+_Static_assert(ASM_ERRNO_MAX == SYSCALL_ERRNO_MAX && ASM_MAX_ERRNO == MAX_ERRNO &&
+		       ASM_ERESTART_FIRST == ERESTARTSYS && ASM_ERESTART_COUNT == 3 &&
+		       ERESTARTNOHAND == ERESTARTSYS + 2,
+	       "syscall_asm.h error codes");
 
 uint64_t syscall_calls(unsigned nr)
 {
-	return nr < SYSCALL_COUNT ? calls[nr] : 0;
+	return nr < SYSCALL_COUNT ? syscall_calls_n[nr] : 0;
 }
 
 uint64_t syscall_errors(unsigned err)
 {
-	return err < SYSCALL_ERRNO_MAX ? errors[err] : 0;
+	return err < SYSCALL_ERRNO_MAX ? syscall_errors_n[err] : 0;
 }
 
 const char *syscall_name(unsigned nr)
@@ -347,7 +386,11 @@ const char *syscall_name(unsigned nr)
 
 void syscall_set_trace(bool on)
 {
+	static const uint64_t rest[ARRAY_SIZE(syscall_slow_map)] = SLOW_MAP;
+
 	trace = on;
+	for (size_t i = 0; i < ARRAY_SIZE(syscall_slow_map); i++)
+		syscall_slow_map[i] = on ? ~0ull : rest[i];
 }
 
 static const char *name_of(uint64_t nr)
@@ -394,7 +437,8 @@ static void trace_print(const struct regs *r, uint64_t nr, long ret)
 {
 	const uint64_t a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
 	const char *name = name_of(nr);
-	const char *args = nr < SYSCALL_COUNT && table[nr].fn ? table[nr].args : "xxxxxx";
+	const char *args =
+		nr < SYSCALL_COUNT && syscall_table[nr].fn ? syscall_table[nr].args : "xxxxxx";
 	char line[512];
 	size_t len;
 
@@ -481,27 +525,17 @@ static bool canonical(uint64_t va)
 	return va < USER_TOP;
 }
 
-int syscall_dispatch(struct regs *r)
+/* The way back from a call that needs more than SYSRET: files held, a
+ * trace line, signals (or a restart code), a moved or non-canonical RIP.
+ * Returns nonzero for IRETQ.  `nr` is the call's number as it came in:
+ * rt_sigreturn sets r->nr to -1 (never restarted), and must still leave by
+ * IRETQ, or the interrupted code loses RCX and R11. */
+static int exit_slow(struct regs *r, uint64_t nr)
 {
-	uint64_t nr = r->nr;
-	long ret;
-
-	if (unlikely(trace) && (nr == __NR_exit || nr == __NR_exit_group))
-		trace_print(r, nr, TRACE_NO_RETURN); /* they do not come back */
-	if (nr < SYSCALL_COUNT && table[nr].fn) {
-		calls[nr]++;
-		ret = table[nr].fn(r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
-	} else {
-		report_unknown(nr);
-		ret = -ENOSYS;
-	}
-	r->rax = ret;
-	if (ret < 0 && (unsigned long)-ret < SYSCALL_ERRNO_MAX)
-		errors[-ret]++;
 	if (sched_current()->nheld)
 		fd_release_held(); /* before a signal handler could run */
 	if (unlikely(trace))
-		trace_print(r, nr, ret);
+		trace_print(r, nr, (long)r->rax);
 	/* rt_sigreturn restores every register, rcx and r11 included, which
 	 * only IRETQ gives back; a signal frame moves RIP, and so does execve.
 	 * (process_return_to_user's work on the way back from a syscall is
@@ -509,4 +543,33 @@ int syscall_dispatch(struct regs *r)
 	bool iret = signal_deliver(r, true) || nr == __NR_rt_sigreturn || nr == __NR_execve ||
 		    nr == __NR_execveat;
 	return iret || !canonical(r->rip);
+}
+
+/* syscall_entry.S, when its look finds work after a call of the fast path
+ * (never rt_sigreturn or execve: r->nr is still the number). */
+int syscall_exit_slow(struct regs *r)
+{
+	return exit_slow(r, r->nr);
+}
+
+/* The whole call, the slow way (syscall_entry.S: unknown numbers, the calls
+ * of syscall_slow_map, every call while tracing). */
+int syscall_dispatch(struct regs *r)
+{
+	uint64_t nr = r->nr;
+	long ret;
+
+	if (unlikely(trace) && (nr == __NR_exit || nr == __NR_exit_group))
+		trace_print(r, nr, TRACE_NO_RETURN); /* they do not come back */
+	if (nr < SYSCALL_COUNT && syscall_table[nr].fn) {
+		syscall_calls_n[nr]++;
+		ret = syscall_table[nr].fn(r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
+	} else {
+		report_unknown(nr);
+		ret = -ENOSYS;
+	}
+	r->rax = ret;
+	if (ret < 0 && (unsigned long)-ret < SYSCALL_ERRNO_MAX)
+		syscall_errors_n[-ret]++;
+	return exit_slow(r, nr);
 }

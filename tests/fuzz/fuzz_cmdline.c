@@ -5,7 +5,8 @@
  * looked up, its value checked to lie inside the command line, and the
  * value handed to each number parser, as the kernel does with
  * virtio_mmio.device= and monos.ip=; the whole line also goes to the
- * per-run user entry's parser.
+ * per-run user entry's parser and, line by line, to the per-run rlimits
+ * entry's (parse_rlimit).
  *
  * Built by tests/fuzz/fuzz.mk with -fsanitize=fuzzer,address,undefined.
  */
@@ -42,6 +43,27 @@ static void fuzz_user_ids(const char *v, size_t len)
 			abort();
 }
 
+/* The per-run rlimits entry ("RESOURCE SOFT HARD" lines), read at boot: an
+ * accepted line has a resource below 2^31 and soft <= hard. */
+static void fuzz_rlimits(const char *s, size_t len)
+{
+	while (len) {
+		const char *nl = memchr(s, '\n', len);
+		size_t n = nl ? (size_t)(nl - s) : len;
+		uint64_t soft, hard;
+		unsigned res;
+
+		if (parse_rlimit(s, n, &res, &soft, &hard) == 0 && (res >= 1u << 31 || soft > hard))
+			abort();
+		s += n;
+		len -= n;
+		if (nl) {
+			s++;
+			len--;
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1);
@@ -70,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)cmdline_flag(line, key);
 	fuzz_numbers(line, strlen(line));
 	fuzz_user_ids(line, strlen(line));
+	fuzz_rlimits(line, strlen(line));
 	free(buf);
 	return 0;
 }

@@ -242,7 +242,7 @@ TEST(cpio_concatenated)
 static size_t build(uint8_t *out, const char *name, size_t namesize, const char *data,
 		    uint32_t mode)
 {
-	struct cpio_entry e = {.mode = mode, .nlink = 1, .size = strlen(data), .mtime = 1234};
+	struct cpio_entry e = { .mode = mode, .nlink = 1, .size = strlen(data), .mtime = 1234 };
 	size_t off = cpio_header((char *)out, &e, namesize);
 
 	memset(out + off, 0, namesize + 3);
@@ -309,6 +309,51 @@ TEST(cpio_rejects_bad_fields)
 	CHECK_EQ(corrupt(F_NAMESIZE, "00000004"), -EINVAL); /* no NUL in the name */
 }
 
+/* The byte-at-a-time reading cpio_hex8 replaced: the reference. */
+static int64_t hex8_ref(const uint8_t *p)
+{
+	int64_t v = 0;
+
+	for (int i = 0; i < 8; i++) {
+		int d = p[i] >= '0' && p[i] <= '9'   ? p[i] - '0'
+			: p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
+			: p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
+						     : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+TEST(cpio_hex8_matches_bytewise)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+	uint8_t b[8];
+	unsigned seed = 1, mismatches = 0;
+
+	/* Every byte value in every position among valid digits. */
+	for (int pos = 0; pos < 8; pos++)
+		for (int c = 0; c < 256; c++) {
+			memcpy(b, "9aF0c3E7", 8);
+			b[pos] = (uint8_t)c;
+			mismatches += cpio_hex8(b) != hex8_ref(b);
+		}
+	/* Random strings, mostly digits, some bytes anything. */
+	for (int n = 0; n < 1000000; n++) {
+		for (int i = 0; i < 8; i++) {
+			seed = seed * 1103515245u + 12345u;
+			b[i] = (seed >> 16) % 16 ? (uint8_t)hex[(seed >> 8) % 22]
+						 : (uint8_t)(seed >> 20);
+		}
+		mismatches += cpio_hex8(b) != hex8_ref(b);
+	}
+	CHECK_EQ(mismatches, 0);
+	CHECK_EQ(cpio_hex8((const uint8_t *)"FFFFFFFF"), 0xffffffff);
+	CHECK_EQ(cpio_hex8((const uint8_t *)"00000000"), 0);
+	CHECK_EQ(cpio_hex8((const uint8_t *)"0123abCD"), 0x0123abcd);
+}
+
 TEST(cpio_rejects_bad_magic_and_stays_failed)
 {
 	uint8_t buf[256];
@@ -338,7 +383,7 @@ TEST(cpio_header_read_by_gnu_cpio)
 	FILE *f;
 	size_t got;
 	uint8_t *out;
-	struct cpio_entry big = {.size = (size_t)UINT32_MAX + 1};
+	struct cpio_entry big = { .size = (size_t)UINT32_MAX + 1 };
 	char hdr[CPIO_HEADER_SIZE];
 
 	off += build(buf + off, "a.txt", 6, "alpha\n", 0100644);
@@ -369,6 +414,7 @@ int main(void)
 	RUN(cpio_concatenated);
 	RUN(cpio_padded_names);
 	RUN(cpio_rejects_bad_fields);
+	RUN(cpio_hex8_matches_bytewise);
 	RUN(cpio_rejects_bad_magic_and_stays_failed);
 	RUN(cpio_header_read_by_gnu_cpio);
 	{

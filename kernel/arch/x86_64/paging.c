@@ -377,28 +377,42 @@ void paging_prune(struct pgtable *pt, uint64_t start, uint64_t end)
 static void map_direct(void)
 {
 	uint64_t end = ALIGN_UP(mem_top(), LARGE_PAGE);
+	uint64_t *pd = NULL;
 
+	/* A directory's table is looked up once per 512 entries it holds. */
 	for (uint64_t pa = 0; pa < end; pa += LARGE_PAGE) {
 		uint64_t va = DIRECT_MAP_BASE + pa;
-		uint64_t *pdpt = next_level(&kernel_pt.pml4[PML4_INDEX(va)], 1, PTE_P | PTE_W);
-		uint64_t *pd = pdpt ? next_level(&pdpt[PDPT_INDEX(va)], 1, PTE_P | PTE_W) : NULL;
-		if (!pd)
-			boot_out_of_memory("the direct map");
+		if (!pd || PD_INDEX(va) == 0) {
+			uint64_t *pdpt =
+				next_level(&kernel_pt.pml4[PML4_INDEX(va)], 1, PTE_P | PTE_W);
+			pd = pdpt ? next_level(&pdpt[PDPT_INDEX(va)], 1, PTE_P | PTE_W) : NULL;
+			if (!pd)
+				boot_out_of_memory("the direct map");
+		}
 		pd[PD_INDEX(va)] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
 	}
 }
 
-/* The kernel image, 4 KiB at a time, each section with its own rights. */
+/* The kernel image, 4 KiB at a time, each section with its own rights; a
+ * last-level table is looked up once per 512 pages it maps.  Nothing is
+ * flushed: these tables are not in use until paging_init activates them. */
 static void map_kernel(void)
 {
+	uint64_t *pt = NULL;
+
 	for (uint64_t va = (uint64_t)__kernel_start; va < (uint64_t)__kernel_end; va += PAGE_SIZE) {
-		uint64_t flags = PTE_G;
+		uint64_t flags = PTE_G | PTE_P;
 		if (va >= (uint64_t)__data_start)
 			flags |= PTE_W | PTE_NX;
 		else if (va >= (uint64_t)__rodata_start)
 			flags |= PTE_NX;
-		if (paging_map_kernel(va, va - KERNEL_VBASE, flags))
-			boot_out_of_memory("the kernel's page tables");
+		if (!pt || PT_INDEX(va) == 0) {
+			uint64_t *pte = walk(kernel_pt.pml4, va, 1);
+			if (!pte)
+				boot_out_of_memory("the kernel's page tables");
+			pt = pte - PT_INDEX(va);
+		}
+		pt[PT_INDEX(va)] = ((va - KERNEL_VBASE) & PTE_ADDR_MASK) | flags;
 	}
 }
 
