@@ -383,7 +383,7 @@ TEST(ext4_directory_of_100000_entries)
 {
 	struct ext4_inode r, d, f;
 	struct ext4_dirent de;
-	uint64_t pos = 0;
+	struct ext4_dir_pos pos = { 0, 0 };
 	uint32_t ino;
 	char name[32];
 	int i, n = 0, rc;

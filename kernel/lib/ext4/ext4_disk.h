@@ -220,7 +220,7 @@ int ext4_dir_leaf_write_buf(struct ext4_fs *fs, const struct ext4_inode *dir, ui
 int ext4_dx_find(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len,
 		 int (*scan)(struct ext4_fs *fs, uint32_t lblk, void *arg), void *arg);
 bool ext4_dx_hashed_listing(const struct ext4_fs *fs, const struct ext4_inode *dir);
-int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
+int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, struct ext4_dir_pos *pos,
 		    struct ext4_dirent *out);
 int ext4_dx_add_entry(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len,
 		      uint32_t ino, uint8_t ft);

@@ -503,13 +503,47 @@ static uint64_t ext4_dx_cookie(uint32_t major, uint32_t minor)
 }
 
 /*
- * The entry of leaf @lblk (read into fs->data) with the smallest cookie at
- * or after @pos, if smaller than *@best: then *@best and @out are set.
- * "." and ".." (a single-block directory's) are skipped: ext4_dx_dots
- * lists them first.
+ * What a listing looks for from position @pos: the entry with the smallest
+ * cookie at or after pos->off, skipping the first pos->run entries of
+ * cookie pos->off (in the order the scan meets them: leaves in index
+ * order, entries in block order, the order Linux's htree_fill_tree keeps
+ * a collision chain in).  The scan fills @out with the candidate (cookie
+ * @best) and notes whether another entry of that cookie follows (@more),
+ * so the position after it can stay inside the run.
+ */
+struct ext4_dx_want {
+	const struct ext4_dir_pos *pos;
+	uint32_t seen; /* entries of cookie pos->off met so far */
+	uint64_t best; /* EXT4_DX_COOKIE_EOF: none yet */
+	bool more;
+	struct ext4_dirent *out;
+};
+
+/* Whether the entry of cookie @c is the one @w wants so far (also counting runs). */
+static bool ext4_dx_wanted(struct ext4_dx_want *w, uint64_t c)
+{
+	if (c < w->pos->off)
+		return false;
+	if (c == w->pos->off && w->seen++ < w->pos->run)
+		return false; /* listed before: earlier in the run */
+	if (c == w->best) {
+		w->more = true; /* it follows the candidate in scan order */
+		return false;
+	}
+	if (c > w->best)
+		return false;
+	w->best = c;
+	w->more = false;
+	return true;
+}
+
+/*
+ * Offer each entry of leaf @lblk (read into fs->data) to @w.  "." and
+ * ".." (a single-block directory's) are skipped: ext4_dx_dots lists them
+ * first.
  */
 static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk,
-			    unsigned version, uint64_t pos, uint64_t *best, struct ext4_dirent *out)
+			    unsigned version, struct ext4_dx_want *w)
 {
 	uint32_t off, rec_len, hole, major, minor;
 	bool dx;
@@ -519,7 +553,6 @@ static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, ui
 		return err ? err : -EUCLEAN;
 	for (off = 0; off < fs->block_size; off += rec_len) {
 		const struct ext4_dir_entry *de = (const void *)(fs->data + off);
-		uint64_t c;
 
 		err = ext4_dir_entry_ok(fs, de, off, &rec_len);
 		if (err)
@@ -533,16 +566,14 @@ static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, ui
 		err = ext4_dx_name_hash(fs, version, de->name, de->name_len, &major, &minor);
 		if (err)
 			return err;
-		c = ext4_dx_cookie(major, minor);
-		if (c < pos || c >= *best)
+		if (!ext4_dx_wanted(w, ext4_dx_cookie(major, minor)))
 			continue;
-		*best = c;
-		out->ino = de->inode;
-		out->type =
+		w->out->ino = de->inode;
+		w->out->type =
 			(fs->feat_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE) ? de->file_type : 0;
-		out->name_len = de->name_len;
-		memcpy(out->name, de->name, de->name_len);
-		out->name[de->name_len] = '\0';
+		w->out->name_len = de->name_len;
+		memcpy(w->out->name, de->name, de->name_len);
+		w->out->name[de->name_len] = '\0';
 	}
 	return 0;
 }
@@ -588,39 +619,47 @@ static int ext4_dx_dots(struct ext4_fs *fs, const struct ext4_inode *dir, uint64
 	return 1;
 }
 
-int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
+int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, struct ext4_dir_pos *pos,
 		    struct ext4_dirent *out)
 {
 	const struct ext4_sb *sb = (const struct ext4_sb *)fs->sb;
-	uint64_t best = EXT4_DX_COOKIE_EOF;
+	struct ext4_dx_want w = { .pos = pos, .best = EXT4_DX_COOKIE_EOF, .out = out };
 	struct ext4_dx_path p;
 	uint32_t leaf, start;
 	int r;
 
-	if (*pos >= EXT4_DX_COOKIE_EOF)
+	if (pos->off >= EXT4_DX_COOKIE_EOF)
 		return 0;
-	if (*pos < 2)
-		return ext4_dx_dots(fs, dir, pos, out);
+	if (pos->off < 2) {
+		pos->run = 0;
+		return ext4_dx_dots(fs, dir, &pos->off, out);
+	}
 	if (!(dir->flags & EXT4_INDEX_FL)) { /* one linear block */
-		r = ext4_dx_leaf_min(fs, dir, 0, ext4_dx_version(fs, sb->def_hash_version), *pos,
-				     &best, out);
+		r = ext4_dx_leaf_min(fs, dir, 0, ext4_dx_version(fs, sb->def_hash_version), &w);
 	} else {
-		r = ext4_dx_probe(fs, dir, (uint32_t)(*pos >> 32) << 1, &p, &leaf);
+		r = ext4_dx_probe(fs, dir, (uint32_t)(pos->off >> 32) << 1, &p, &leaf);
 		while (!r) {
-			r = ext4_dx_leaf_min(fs, dir, leaf, p.version, *pos, &best, out);
+			r = ext4_dx_leaf_min(fs, dir, leaf, p.version, &w);
 			if (!r)
 				r = ext4_dx_next(fs, dir, &p, &leaf, &start);
 			if (r <= 0)
 				break;
-			/* A later leaf holds hashes >= its start: only a run may beat best. */
-			r = best != EXT4_DX_COOKIE_EOF && ((start & ~1u) >> 1) > (best >> 32);
+			/* A later leaf holds hashes >= its start: only a run may
+			 * beat best, or hold more of its cookie. */
+			r = w.best != EXT4_DX_COOKIE_EOF && ((start & ~1u) >> 1) > (w.best >> 32);
 		}
 		if (r > 0)
 			r = 0;
 	}
-	if (r || best == EXT4_DX_COOKIE_EOF)
+	if (r || w.best == EXT4_DX_COOKIE_EOF)
 		return r;
-	*pos = best + 1;
+	if (w.more) { /* stay inside the run: Linux's info->extra_fname */
+		pos->run = w.best == pos->off ? pos->run + 1 : 1;
+		pos->off = w.best;
+	} else {
+		pos->off = w.best + 1;
+		pos->run = 0;
+	}
 	return 1;
 }
 
