@@ -226,6 +226,7 @@ int ext4_dx_add_entry(struct ext4_fs *fs, struct ext4_inode *dir, const char *na
 		      uint32_t ino, uint8_t ft);
 int ext4_dx_set_dotdot(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t parent);
 size_t ext4_dxmap_size(const struct ext4_fs *fs);
+size_t ext4_dxlist_size(const struct ext4_fs *fs);
 int ext4_write_data(struct ext4_fs *fs, uint64_t blk, const void *buf);
 int ext4_write_data_n(struct ext4_fs *fs, uint64_t blk, uint32_t n, const void *buf);
 

@@ -503,6 +503,43 @@ static uint64_t ext4_dx_cookie(uint32_t major, uint32_t minor)
 }
 
 /*
+ * The entries of the leaf a listing read last, by cookie (in scan order
+ * within a cookie), so the next call finds its place by a binary search
+ * instead of hashing the leaf's names again (Linux keeps a listing's
+ * names in an rbtree in the open file, fs/ext4/dir.c).  Valid for
+ * directory @ino while fs->wgen is @wgen (no metadata written since); a
+ * probe for hash h lands on the leaf when @lo <= h < @hi.
+ */
+struct ext4_dx_lent {
+	uint64_t cookie;
+	uint32_t off;
+};
+
+struct ext4_dx_list {
+	uint32_t ino, wgen; /* ino 0: nothing */
+	uint32_t lblk, n;
+	uint64_t lo, hi;
+	struct ext4_dx_lent e[];
+};
+
+size_t ext4_dxlist_size(const struct ext4_fs *fs)
+{
+	return sizeof(struct ext4_dx_list) +
+	       (fs->block_size / ext4_rec_len_min(1) + 1) * sizeof(struct ext4_dx_lent);
+}
+
+/* Add (@cookie, @off) to the leaf being cached, keeping the order (insertion: a few hundred). */
+static void ext4_dx_list_add(struct ext4_dx_list *l, uint64_t cookie, uint32_t off)
+{
+	uint32_t j;
+
+	for (j = l->n; j > 0 && l->e[j - 1].cookie > cookie; j--)
+		l->e[j] = l->e[j - 1];
+	l->e[j] = (struct ext4_dx_lent){ cookie, off };
+	l->n++;
+}
+
+/*
  * What a listing looks for from position @pos: the entry with the smallest
  * cookie at or after pos->off, skipping the first pos->run entries of
  * cookie pos->off (in the order the scan meets them: leaves in index
@@ -545,10 +582,13 @@ static bool ext4_dx_wanted(struct ext4_dx_want *w, uint64_t c)
 static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk,
 			    unsigned version, struct ext4_dx_want *w)
 {
+	struct ext4_dx_list *l = fs->dxlist;
 	uint32_t off, rec_len, hole, major, minor;
 	bool dx;
 	int err = ext4_dir_block(fs, dir, lblk, &dx, &hole);
 
+	l->ino = 0;
+	l->n = 0;
 	if (err <= 0)
 		return err ? err : -EUCLEAN;
 	for (off = 0; off < fs->block_size; off += rec_len) {
@@ -566,6 +606,7 @@ static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, ui
 		err = ext4_dx_name_hash(fs, version, de->name, de->name_len, &major, &minor);
 		if (err)
 			return err;
+		ext4_dx_list_add(l, ext4_dx_cookie(major, minor), off);
 		if (!ext4_dx_wanted(w, ext4_dx_cookie(major, minor)))
 			continue;
 		w->out->ino = de->inode;
@@ -575,7 +616,77 @@ static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, ui
 		memcpy(w->out->name, de->name, de->name_len);
 		w->out->name[de->name_len] = '\0';
 	}
+	l->ino = dir->ino;
+	l->wgen = fs->wgen;
+	l->lblk = lblk;
+	l->lo = 0;
+	l->hi = 1ull << 32;
 	return 0;
+}
+
+/* The hashes a probe must be given to land on @p's current leaf: [*@lo, *@hi). */
+static void ext4_dx_range(const struct ext4_dx_path *p, uint64_t *lo, uint64_t *hi)
+{
+	uint32_t level;
+
+	*lo = 0;
+	*hi = 1ull << 32;
+	for (level = 0; level <= p->levels; level++) {
+		const struct ext4_dx_frame *f = &p->f[level];
+
+		if (f->at > 0)
+			*lo = ext4_dx_hash_at(f->buf, f->coff, f->at);
+		if (f->at + 1 < f->count)
+			*hi = ext4_dx_hash_at(f->buf, f->coff, f->at + 1);
+	}
+}
+
+/*
+ * The listing's next entry from the cached leaf alone, when that is
+ * enough: 1 (@out and *@pos set), or 0 (the full search must run): the
+ * cache is stale, the position's probe lands elsewhere, or a later leaf
+ * may hold a smaller cookie or more of the found one's run.
+ */
+static int ext4_dx_list_next(struct ext4_fs *fs, const struct ext4_inode *dir,
+			     struct ext4_dir_pos *pos, struct ext4_dirent *out)
+{
+	const struct ext4_dx_list *l = fs->dxlist;
+	uint64_t h = (pos->off >> 32) << 1;
+	uint32_t lo = 0, hi, j, hole;
+	const struct ext4_dir_entry *de;
+	bool dx;
+
+	if (l->ino != dir->ino || l->wgen != fs->wgen || h < l->lo || h >= l->hi)
+		return 0;
+	hi = l->n;
+	while (lo < hi) { /* the first entry at or after the position */
+		uint32_t m = lo + (hi - lo) / 2;
+
+		if (l->e[m].cookie < pos->off)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	for (j = lo; j < l->n && l->e[j].cookie == pos->off && j - lo < pos->run; j++)
+		; /* listed before: earlier in the run */
+	if (j >= l->n || (l->e[j].cookie >> 32) >= ((l->hi & ~1ull) >> 1))
+		return 0;
+	if (ext4_dir_block(fs, dir, l->lblk, &dx, &hole) != 1 || l->wgen != fs->wgen)
+		return 0;
+	de = (const void *)(fs->data + l->e[j].off);
+	out->ino = de->inode;
+	out->type = (fs->feat_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE) ? de->file_type : 0;
+	out->name_len = de->name_len;
+	memcpy(out->name, de->name, de->name_len);
+	out->name[de->name_len] = '\0';
+	if (j + 1 < l->n && l->e[j + 1].cookie == l->e[j].cookie) {
+		pos->run = l->e[j].cookie == pos->off ? pos->run + 1 : 1;
+		pos->off = l->e[j].cookie;
+	} else {
+		pos->off = l->e[j].cookie + 1;
+		pos->run = 0;
+	}
+	return 1;
 }
 
 bool ext4_dx_hashed_listing(const struct ext4_fs *fs, const struct ext4_inode *dir)
@@ -634,12 +745,16 @@ int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, struct ext
 		pos->run = 0;
 		return ext4_dx_dots(fs, dir, &pos->off, out);
 	}
+	if (ext4_dx_list_next(fs, dir, pos, out))
+		return 1;
 	if (!(dir->flags & EXT4_INDEX_FL)) { /* one linear block */
 		r = ext4_dx_leaf_min(fs, dir, 0, ext4_dx_version(fs, sb->def_hash_version), &w);
 	} else {
 		r = ext4_dx_probe(fs, dir, (uint32_t)(pos->off >> 32) << 1, &p, &leaf);
 		while (!r) {
 			r = ext4_dx_leaf_min(fs, dir, leaf, p.version, &w);
+			ext4_dx_range(&p, &((struct ext4_dx_list *)fs->dxlist)->lo,
+				      &((struct ext4_dx_list *)fs->dxlist)->hi);
 			if (!r)
 				r = ext4_dx_next(fs, dir, &p, &leaf, &start);
 			if (r <= 0)

@@ -79,8 +79,17 @@ struct ext4_fs {
 	/* The last ext4_read_block's block came from the running transaction:
 	 * this code made it (and its checksum), so it is not verified again. */
 	bool read_own;
-	uint8_t *dx; /* htree.c: EXT4_DX_BUFS blocks (root, node, new block, copy) */
-	void *dxmap; /* htree.c: a leaf's entries by hash, while it splits */
+	uint8_t *dx;  /* htree.c: EXT4_DX_BUFS blocks (root, node, new block, copy) */
+	void *dxmap;  /* htree.c: a leaf's entries by hash, while it splits */
+	void *dxlist; /* htree.c: the leaf a listing read last, by cookie */
+	/* Bumped by every metadata write: a copy of metadata taken while it
+	 * had another value is stale (fs->dxlist). */
+	uint32_t wgen;
+	/* alloc.c: inode bitmap bits below ifree_bit of group ifree_group + 1
+	 * are all used (0: no such group): the search for a free inode starts
+	 * there, not at the group's start, as Linux's find_inode_bit starts at
+	 * its goal. */
+	uint32_t ifree_group, ifree_bit;
 };
 
 #define EXT4_DX_BUFS 4
