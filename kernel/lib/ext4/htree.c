@@ -348,9 +348,15 @@ static int ext4_dx_root(struct ext4_fs *fs, const struct ext4_inode *dir, struct
 
 	p->nblocks = n > EXT4_DX_BLOCK_MASK ? EXT4_DX_BLOCK_MASK : (uint32_t)n;
 	f->buf = fs->dx;
-	err = ext4_dx_read(fs, dir, 0, f->buf, &f->pblk);
-	if (err)
-		return err;
+	if (fs->dx_root_ino == dir->ino && fs->dx_root_gen == fs->wgen) {
+		f->pblk = fs->dx_root_pblk;
+		fs->read_own = true; /* read and checked, unchanged since: not verified again */
+	} else {
+		fs->dx_root_ino = 0;
+		err = ext4_dx_read(fs, dir, 0, f->buf, &f->pblk);
+		if (err)
+			return err;
+	}
 	memcpy(&info, f->buf + EXT4_DX_ROOT_INFO, sizeof(info));
 	if (ext4_get16(f->buf + 4) != 12 || f->buf[6] != 1 || f->buf[8] != '.' ||
 	    ext4_get16(f->buf + 16) != fs->block_size - 12 || f->buf[18] != 2 ||
@@ -364,6 +370,11 @@ static int ext4_dx_root(struct ext4_fs *fs, const struct ext4_inode *dir, struct
 	f->coff = EXT4_DX_ROOT_INFO + EXT4_DX_INFO_LEN;
 	err = ext4_dx_check(fs, dir, f->buf, f->coff);
 	f->count = ext4_get16(f->buf + f->coff + 2);
+	if (!err) {
+		fs->dx_root_ino = dir->ino;
+		fs->dx_root_gen = fs->wgen;
+		fs->dx_root_pblk = f->pblk;
+	}
 	return err;
 }
 
@@ -1089,12 +1100,13 @@ static int ext4_dx_make(struct ext4_fs *fs, struct ext4_inode *dir)
 int ext4_dx_add_entry(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len,
 		      uint32_t ino, uint8_t ft)
 {
+	int err;
+
 	if (!(fs->feat_compat & EXT4_FEATURE_COMPAT_DIR_INDEX) || fs->block_size == 65536)
 		return -EOPNOTSUPP; /* 64 KiB: a node's rec_len needs encoding this code lacks */
 	if (!(dir->flags & EXT4_INDEX_FL)) {
 		uint32_t hole;
 		bool dx;
-		int err;
 
 		if (dir->size != fs->block_size)
 			return -EOPNOTSUPP; /* Linux indexes a directory only as its first block fills */
@@ -1104,11 +1116,14 @@ int ext4_dx_add_entry(struct ext4_fs *fs, struct ext4_inode *dir, const char *na
 		err = ext4_dir_leaf_add(fs, name, len, ino, ft);
 		if (err)
 			return err < 0 ? err : ext4_dir_leaf_write(fs, dir, fs->data_blk);
+		fs->dx_root_ino = 0; /* fs->dx becomes this root, written or not */
 		err = ext4_dx_make(fs, dir);
 		if (err)
 			return err;
 	}
-	return ext4_dx_add(fs, dir, name, len, ino, ft);
+	err = ext4_dx_add(fs, dir, name, len, ino, ft);
+	fs->dx_root_ino = 0; /* the root in fs->dx may be changed, written or not */
+	return err;
 }
 
 int ext4_dx_set_dotdot(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t parent)
@@ -1116,6 +1131,7 @@ int ext4_dx_set_dotdot(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_
 	struct ext4_dx_path p;
 	int err = ext4_dx_root(fs, dir, &p);
 
+	fs->dx_root_ino = 0; /* changed below */
 	if (err)
 		return err;
 	ext4_put32(p.f[0].buf + 12, parent);

@@ -85,6 +85,10 @@ struct ext4_fs {
 	/* Bumped by every metadata write: a copy of metadata taken while it
 	 * had another value is stale (fs->dxlist). */
 	uint32_t wgen;
+	/* htree.c: fs->dx holds the checked index root of directory
+	 * dx_root_ino (block dx_root_pblk) while fs->wgen is dx_root_gen. */
+	uint32_t dx_root_ino, dx_root_gen;
+	uint64_t dx_root_pblk;
 	/* alloc.c: inode bitmap bits below ifree_bit of group ifree_group + 1
 	 * are all used (0: no such group): the search for a free inode starts
 	 * there, not at the group's start, as Linux's find_inode_bit starts at
