@@ -288,13 +288,13 @@ out:
 	return d;
 }
 
-/* ext4_readdir's positions are the listing's cookies; "." and ".." are
- * the VFS's to list. */
+/* ext4_readdir's positions are the listing's cookies (and how far into a
+ * run of one cookie: ctx->run); "." and ".." are the VFS's to list. */
 static void ext4fs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 {
 	struct ext4fs_info *i = info_of(dir);
 	struct ext4_dirent *de = kmalloc(sizeof(*de));
-	uint64_t next = ctx->pos;
+	struct ext4_dir_pos next = { ctx->pos, ctx->run };
 	int r = 1;
 
 	while (de && r == 1) {
@@ -308,9 +308,10 @@ static void ext4fs_iterate(struct inode *dir, struct vfs_dir_ctx *ctx)
 		if (!(de->name_len == 1 && de->name[0] == '.') &&
 		    !(de->name_len == 2 && de->name[0] == '.' && de->name[1] == '.') &&
 		    !ctx->emit(ctx, de->name, de->name_len, de->ino,
-			       (uint32_t)ext4_dt(de->type) << 12, next))
+			       (uint32_t)ext4_dt(de->type) << 12, next.off))
 			break;
-		ctx->pos = next;
+		ctx->pos = next.off;
+		ctx->run = next.run;
 	}
 	kfree(de);
 }

@@ -84,7 +84,7 @@ static size_t first_orphan(struct ext4fs_info *i, struct ext4fs_inode *lf, char 
 {
 	struct ext4_dirent *de = kmalloc(sizeof(*de));
 	size_t n = sizeof(ORPHAN_PREFIX) - 1, len = 0;
-	uint64_t pos = 0;
+	struct ext4_dir_pos pos = { 0, 0 };
 
 	while (de && ext4_readdir(&i->fs, &lf->e, &pos, de) == 1) {
 		if (de->name_len < ORPHAN_NAME && !memcmp(de->name, ORPHAN_PREFIX, n)) {

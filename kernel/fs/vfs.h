@@ -89,6 +89,9 @@ struct vfs_dir_ctx {
 	bool (*emit)(struct vfs_dir_ctx *ctx, const char *name, size_t len, uint64_t ino,
 		     uint32_t mode, uint64_t next);
 	uint64_t pos;
+	/* Entries at `pos` already taken (0 unless the filesystem's positions
+	 * are hash cookies, which names of one hash share: ext4). */
+	uint32_t run;
 };
 
 /* What a setattr changes (Linux's ATTR_* of struct iattr): the fields of
@@ -289,6 +292,8 @@ struct file {
 	int refs;
 	unsigned flags; /* O_* status flags (O_APPEND, O_NONBLOCK, access mode) */
 	uint64_t off;	/* file position */
+	/* Directories: struct vfs_dir_ctx's run at off; a seek clears it. */
+	uint32_t dir_run;
 	struct inode *inode;
 	const struct file_ops *ops;
 	int stream;	/* console files: 0, 1 or 2 */

@@ -284,6 +284,7 @@ long sys_lseek(long fd, int64_t off, long whence)
 	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
 		return -EINVAL;
 	f->off = base + off;
+	f->dir_run = 0;
 	return f->off;
 }
 

@@ -356,8 +356,10 @@ long sys_getdents64(long fd, uint64_t buf, size_t n)
 		f->off = pos + 1;
 	}
 	d.ctx.pos = f->off - DOTS;
+	d.ctx.run = f->dir_run;
 	vfs_iops(dir)->iterate(dir, &d.ctx);
 	f->off = d.ctx.pos + DOTS;
+	f->dir_run = d.ctx.run;
 	return d.used || !d.err ? (long)d.used : d.err;
 }
 

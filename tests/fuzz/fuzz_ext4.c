@@ -139,7 +139,7 @@ static void fuzz_dir(struct ext4_fs *fs, const struct ext4_inode *dir, int depth
 {
 	struct ext4_dirent de;
 	struct ext4_inode in;
-	uint64_t pos = 0;
+	struct ext4_dir_pos pos = { 0, 0 };
 	uint32_t ino;
 
 	while (fuzz_budget-- > 0 && ext4_readdir(fs, dir, &pos, &de) == 1) {
@@ -168,7 +168,7 @@ static void fuzz_grow(struct ext4_fs *fs, struct ext4_inode *dir, const char *su
 	struct ext4_inode d, f;
 	struct ext4_dirent de;
 	char name[80];
-	uint64_t pos = 0;
+	struct ext4_dir_pos pos = { 0, 0 };
 	uint32_t ino;
 	int i;
 

@@ -2,10 +2,13 @@
  * A hash-indexed directory under change (issue 9: directories of 100,000
  * entries), the guest side of tests/cli/volume_htree.sh:
  *
- *   ext4htree DIR N   in DIR/h: create N files; list them with getdents64
+ *   ext4htree DIR N [BUF]
+ *                     in DIR/h: create N files; list them with getdents64
+ *                     (BUF bytes a call, default 4096; 32 holds one entry)
  *                     while creating more between calls (each first name
- *                     must come exactly once); seek back to a position a
- *                     listing gave (telldir/seekdir); stat each; rename
+ *                     must come exactly once, also when a call ends
+ *                     between names of one hash); seek back to a position
+ *                     a listing gave (telldir/seekdir); stat each; rename
  *                     every third into DIR/h2; unlink every other one
  *                     left; list both; print the counts.
  *
@@ -44,8 +47,9 @@ static int touch(const char *p)
 	return fd >= 0 && close(fd) == 0;
 }
 
-/* List DIR/h with getdents64, creating names between calls: each of the n first names once? */
-static void list_while_inserting(const char *dir, unsigned n)
+/* List DIR/h with getdents64 (@room bytes a call), creating names between
+ * calls: each of the n first names once? */
+static void list_while_inserting(const char *dir, unsigned n, size_t room)
 {
 	unsigned char *seen = calloc(n, 1);
 	unsigned once = 0, twice = 0, late = 0, i;
@@ -55,7 +59,7 @@ static void list_while_inserting(const char *dir, unsigned n)
 	snprintf(path2, sizeof(path2), "%s/h", dir);
 	fd = open(path2, O_RDONLY | O_DIRECTORY);
 	guest_check("open h", fd >= 0 && seen);
-	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+	while ((got = syscall(SYS_getdents64, fd, buf, room)) > 0) {
 		for (long off = 0; off < got;) {
 			struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
 
@@ -124,10 +128,12 @@ static unsigned count(const char *dir, const char *sub, const char *prefix)
 int main(int argc, char **argv)
 {
 	unsigned n, made = 0, statted = 0, moved = 0, gone = 0, again = 0, i;
+	size_t room = argc == 4 ? strtoul(argv[3], NULL, 10) : sizeof(buf);
 	struct stat st;
 
-	if (argc != 3 || !(n = (unsigned)strtoul(argv[2], NULL, 10)) || n < 600) {
-		fprintf(stderr, "usage: ext4htree DIR N (N >= 600)\n");
+	if (argc < 3 || argc > 4 || !(n = (unsigned)strtoul(argv[2], NULL, 10)) || n < 600 ||
+	    room < 32 || room > sizeof(buf)) {
+		fprintf(stderr, "usage: ext4htree DIR N [BUF] (N >= 600, 32 <= BUF <= 4096)\n");
 		return 2;
 	}
 	snprintf(path2, sizeof(path2), "%s/h", argv[1]);
@@ -137,7 +143,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		made += touch(name_in(argv[1], "h", "f", i));
 	printf("created %u\n", made);
-	list_while_inserting(argv[1], n);
+	list_while_inserting(argv[1], n, room);
 	seek_back(argv[1]);
 	for (i = 0; i < n; i++)
 		statted += stat(name_in(argv[1], "h", "f", i), &st) == 0 && S_ISREG(st.st_mode);

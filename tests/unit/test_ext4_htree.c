@@ -18,11 +18,20 @@ static char img[4200], out[4200];
 static struct host_dev h;
 static struct ext4_fs fs;
 
+/*
+ * s_hash_seed of every image made here: mkfs picks a random one, and some
+ * seeds make two names of a test hash alike (TEA's equivalent keys: with
+ * this one "\xe9-2052" and "\xe9-2153", "\xe9-2157" and "\xe9-2359"),
+ * so a test would pass or fail by chance.  This seed makes collisions
+ * (ext4_htree_collision_runs checks that it does).
+ */
+#define TEST_SEED "323ec04a-44d8-2784-9bf4-f640e98da1bd"
+
 /* A fresh image (mkfs.ext4 @opts, @size), optionally changed by debugfs -w @ssv, mounted. */
 static void fresh(const char *opts, const char *size, const char *ssv)
 {
-	CHECK(sh("rm -f %s && truncate -s %s %s && mkfs.ext4 -q %s %s", img, size, img, opts,
-		 img) == 0);
+	CHECK(sh("rm -f %s && truncate -s %s %s && mkfs.ext4 -q -E hash_seed=%s %s %s", img, size,
+		 img, TEST_SEED, opts, img) == 0);
 	if (ssv)
 		CHECK(sh("debugfs -w -R '%s' %s >/dev/null 2>&1", ssv, img) == 0);
 	CHECK(host_dev_open(&h, img, false) == 0);
@@ -113,7 +122,7 @@ static void check_listing(struct ext4_inode *d, const char *prefix, int n, int s
 {
 	uint8_t *seen = calloc((size_t)n, 1);
 	struct ext4_dirent de;
-	uint64_t pos = 0;
+	struct ext4_dir_pos pos = { 0, 0 };
 	int rc, count = 0, bad = 0;
 
 	while ((rc = ext4_readdir(&fs, d, &pos, &de)) == 1) {
@@ -172,7 +181,7 @@ static void grow_and_shrink(int n, const char *opts, const char *size, const cha
 {
 	struct ext4_inode r, d, e, f;
 	struct ext4_dirent de;
-	uint64_t pos = 0;
+	struct ext4_dir_pos pos = { 0, 0 };
 	uint32_t ino;
 	char name[300], nname[300];
 	int i, rc, listed = 0, extra = 0;
@@ -265,6 +274,78 @@ TEST(ext4_htree_unsigned_tea_legacy)
 			"\xe9-");
 }
 
+/* The names "@prefix@i" for i in [0, @n) whose cookies equal another's
+ * (under TEST_SEED, @version): how many. */
+static int collisions(unsigned version, const char *prefix, int n)
+{
+	uint64_t *c = calloc((size_t)n, sizeof(*c));
+	uint32_t seed[4], major, minor;
+	char name[64];
+	int i, j, k = 0;
+
+	seed_of(TEST_SEED, seed);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		CHECK_EQ(ext4_dx_hash(seed, version, name, strlen(name), &major, &minor), 0);
+		c[i] = ext4_dx_cookie(major, minor);
+		for (j = 0; j < i; j++)
+			k += c[j] == c[i];
+	}
+	free(c);
+	return k;
+}
+
+/*
+ * A run of names with one cookie, with a listing stopping inside it (as a
+ * getdents whose buffer fills after the run's first name) while names are
+ * added: every name exactly once.  The position kept between the calls is
+ * all a new call gets, as the open file's is.
+ */
+TEST(ext4_htree_collision_runs)
+{
+	struct ext4_inode r, d, f;
+	struct ext4_dirent de;
+	struct ext4_dir_pos pos = { 0, 0 }, kept;
+	uint8_t seen[2400] = { 0 };
+	char name[64];
+	int i, rc, listed = 0, extra = 0, inside = 0, bad = 0;
+
+	CHECK_EQ(collisions(EXT4_DX_HASH_TEA, "\xe9-", 2400), 2);
+	fresh("-b 1024", "16M", "ssv def_hash_version tea");
+	CHECK_EQ(ext4_iget(&fs, EXT4_ROOT_INO, &r), 0);
+	CHECK_EQ(ext4_create(&fs, &r, "d", 1, EXT4_S_IFDIR | 0755, 0, 0, NULL, &d), 0);
+	for (i = 0; i < 2400; i++) {
+		snprintf(name, sizeof(name), "\xe9-%d", i);
+		CHECK_EQ(ext4_create(&fs, &d, name, strlen(name), EXT4_S_IFREG | 0644, 0, 0, NULL,
+				     &f),
+			 0);
+	}
+	while ((rc = ext4_readdir(&fs, &d, &pos, &de)) == 1) {
+		if ((unsigned char)de.name[0] == 0xe9) {
+			i = atoi(de.name + 2);
+			bad += i < 0 || i >= 2400 || seen[i]++;
+			listed++;
+		}
+		if (pos.run == 0)
+			continue;
+		inside++; /* the buffer is full: add names, then a new call goes on */
+		kept = pos;
+		memset(&pos, 0xff, sizeof(pos));
+		for (i = 0; i < 50; i++) {
+			snprintf(name, sizeof(name), "late-%d", extra++);
+			CHECK_EQ(ext4_create(&fs, &d, name, strlen(name), EXT4_S_IFREG | 0644, 0, 0,
+					     NULL, &f),
+				 0);
+		}
+		pos = kept;
+	}
+	CHECK_EQ(rc, 0);
+	CHECK_EQ(inside, 2);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(listed, 2400);
+	done("/d");
+}
+
 /* Without dir_index a directory stays linear, as Linux keeps it. */
 TEST(ext4_no_dir_index_stays_linear)
 {
@@ -306,6 +387,7 @@ int main(void)
 	RUN(ext4_htree_100000_entries_4k);
 	RUN(ext4_htree_two_levels_1k);
 	RUN(ext4_htree_unsigned_tea_legacy);
+	RUN(ext4_htree_collision_runs);
 	RUN(ext4_no_dir_index_stays_linear);
 	RUN(ext4_htree_directory_moves);
 	sh("rm -rf %s", tmpdir);

@@ -141,7 +141,7 @@ static void compare_dir(struct ext4_fs *fs, const char *rel, const struct ext4_i
 {
 	char hpath[4800], epath[4800];
 	struct ext4_dirent de;
-	uint64_t pos = 0;
+	struct ext4_dir_pos pos = { 0, 0 };
 	struct dirent *d;
 	int host_n = 0, ext4_n = 0, rc;
 	DIR *dh;
@@ -313,7 +313,8 @@ TEST(ext4_refuses_bad_directory_block)
 	struct ext4_fs fs;
 	struct ext4_inode in;
 	struct ext4_dirent de;
-	uint64_t pblk, pos = 0;
+	uint64_t pblk;
+	struct ext4_dir_pos pos = { 0, 0 };
 	uint32_t count, ino;
 
 	CHECK(sh("rm -f %s && truncate -s 8M %s && mkfs.ext4 -q -b 1024 -d %s %s", img, img, src,
@@ -341,7 +342,8 @@ TEST(ext4_refuses_slash_or_nul_in_names)
 	struct ext4_fs fs;
 	struct ext4_inode in;
 	struct ext4_dirent de;
-	uint64_t pblk, pos;
+	uint64_t pblk;
+	struct ext4_dir_pos pos;
 	uint32_t count;
 	size_t i;
 
@@ -356,7 +358,7 @@ TEST(ext4_refuses_slash_or_nul_in_names)
 		/* The block holds ".", "..", then "c": its name starts at 12 + 12 + 8. */
 		CHECK(pwrite(h.fd, &bad[i], 1, (off_t)(pblk * 1024 + 32)) == 1);
 		fs.data_blk = 0;
-		pos = 0;
+		pos = (struct ext4_dir_pos){ 0, 0 };
 		CHECK_EQ(ext4_readdir(&fs, &in, &pos, &de), 1);
 		CHECK_EQ(ext4_readdir(&fs, &in, &pos, &de), 1);
 		CHECK_EQ(ext4_readdir(&fs, &in, &pos, &de), -EUCLEAN);
@@ -401,7 +403,7 @@ TEST(ext4_big_directory)
 	struct ext4_fs fs;
 	struct ext4_inode in;
 	struct ext4_dirent de;
-	uint64_t pos = 0;
+	struct ext4_dir_pos pos = { 0, 0 };
 	uint32_t ino;
 	int i, n = 0, rc;
 

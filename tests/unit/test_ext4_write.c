@@ -361,6 +361,41 @@ TEST(ext4_full_volume)
 	done();
 }
 
+/*
+ * Inode numbers: the search starts past the last one taken (alloc.c's
+ * goal), yet a freed number below it is taken again first, and a full
+ * group moves on to the next (64 inodes a group here): every number is
+ * the lowest free one, as without the goal.
+ */
+TEST(ext4_inode_numbers_reused_lowest_first)
+{
+	struct ext4_inode r, f;
+	uint32_t ino[80];
+	char name[16];
+	int i;
+
+	fresh("-b 1024 -O ^has_journal -N 128 -g 1024", "2M");
+	r = root();
+	for (i = 0; i < 80; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		CHECK_EQ(ext4_create(&fs, &r, name, strlen(name), EXT4_S_IFREG | 0644, 0, 0, NULL,
+				     &f),
+			 0);
+		ino[i] = f.ino;
+		CHECK(i == 0 || ino[i] == ino[i - 1] + 1);
+	}
+	CHECK(ino[79] > fs.inodes_per_group); /* into the second group */
+	CHECK_EQ(ext4_unlink(&fs, &r, "f7", 2), 0);
+	CHECK_EQ(ext4_unlink(&fs, &r, "f3", 2), 0);
+	CHECK_EQ(ext4_create(&fs, &r, "a", 1, EXT4_S_IFREG | 0644, 0, 0, NULL, &f), 0);
+	CHECK_EQ(f.ino, ino[3]);
+	CHECK_EQ(ext4_create(&fs, &r, "b", 1, EXT4_S_IFREG | 0644, 0, 0, NULL, &f), 0);
+	CHECK_EQ(f.ino, ino[7]);
+	CHECK_EQ(ext4_create(&fs, &r, "c", 1, EXT4_S_IFREG | 0644, 0, 0, NULL, &f), 0);
+	CHECK_EQ(f.ino, ino[79] + 1);
+	done();
+}
+
 /* Groups mkfs left BLOCK_UNINIT and INODE_UNINIT (8 MiB groups of 1 KiB blocks): allocated from after group 0 fills. */
 TEST(ext4_uses_uninitialised_groups)
 {
@@ -383,7 +418,7 @@ TEST(ext4_directory_of_100000_entries)
 {
 	struct ext4_inode r, d, f;
 	struct ext4_dirent de;
-	uint64_t pos = 0;
+	struct ext4_dir_pos pos = { 0, 0 };
 	uint32_t ino;
 	char name[32];
 	int i, n = 0, rc;
@@ -425,6 +460,7 @@ int main(void)
 	RUN(ext4_names);
 	RUN(ext4_writes_into_an_htree_directory);
 	RUN(ext4_full_volume);
+	RUN(ext4_inode_numbers_reused_lowest_first);
 	RUN(ext4_uses_uninitialised_groups);
 	RUN(ext4_directory_of_100000_entries);
 	sh("rm -rf %s", tmpdir);

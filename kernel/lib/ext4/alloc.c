@@ -341,7 +341,7 @@ int ext4_alloc_inode(struct ext4_fs *fs, uint32_t near_ino, bool dir, uint32_t *
 	uint32_t g0 = near_ino ? (near_ino - 1) / fs->inodes_per_group : 0, i;
 
 	for (i = 0; i < fs->groups; i++) {
-		uint32_t g = (g0 + i) % fs->groups, bit, first = 0;
+		uint32_t g = (g0 + i) % fs->groups, bit, first = 0, start;
 		struct ext4_gd *gd = ext4_gd(fs, g);
 		int err;
 
@@ -356,12 +356,18 @@ int ext4_alloc_inode(struct ext4_fs *fs, uint32_t near_ino, bool dir, uint32_t *
 		}
 		if (g == 0)
 			first = fs->first_ino - 1; /* the reserved inodes */
-		bit = ext4_find_clear(fs, first, fs->inodes_per_group);
+		start = first;
+		if (fs->ifree_group == g + 1 && fs->ifree_bit > first &&
+		    fs->ifree_bit < fs->inodes_per_group)
+			start = fs->ifree_bit; /* what is below it is used */
+		bit = ext4_find_clear(fs, start, fs->inodes_per_group);
 		if (bit == fs->inodes_per_group || bit < first)
 			return -EUCLEAN;
 		err = ext4_take_inode(fs, g, bit, dir);
 		if (err)
 			return err;
+		fs->ifree_group = g + 1;
+		fs->ifree_bit = bit + 1;
 		*ino = g * fs->inodes_per_group + bit + 1;
 		return 0;
 	}
@@ -380,6 +386,8 @@ int ext4_free_inode(struct ext4_fs *fs, uint32_t ino, bool dir)
 	if (!(fs->wbuf[bit / 8] & (1u << (bit % 8))))
 		return -EUCLEAN;
 	fs->wbuf[bit / 8] &= (uint8_t) ~(1u << (bit % 8));
+	if (fs->ifree_group == g + 1 && bit < fs->ifree_bit)
+		fs->ifree_bit = bit; /* the lowest free one again */
 	EXT4_GD_SET(fs, gd, free_inodes_count,
 		    ext4_gd_u16(fs, gd->free_inodes_count_lo, gd->free_inodes_count_hi) + 1);
 	if (dir)

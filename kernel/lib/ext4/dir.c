@@ -143,7 +143,7 @@ static int ext4_dir_next_leaf(struct ext4_fs *fs, const struct ext4_inode *dir, 
 	return 0;
 }
 
-int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
+int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, struct ext4_dir_pos *pos,
 		 struct ext4_dirent *out)
 {
 	if ((dir->mode & EXT4_S_IFMT) != EXT4_S_IFDIR)
@@ -154,22 +154,23 @@ int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos
 		if (r != -EOPNOTSUPP)
 			return r;
 	}
-	while (*pos < dir->size) {
-		uint64_t lblk = *pos >> (10 + fs->log_block_size);
+	pos->run = 0;
+	while (pos->off < dir->size) {
+		uint64_t lblk = pos->off >> (10 + fs->log_block_size);
 		uint32_t off, rec_len;
 		const struct ext4_dir_entry *de;
 		int err = ext4_dir_next_leaf(fs, dir, &lblk);
 
 		if (err <= 0)
 			return err;
-		if (lblk != *pos >> (10 + fs->log_block_size))
-			*pos = lblk << (10 + fs->log_block_size); /* past holes or an index */
-		off = (uint32_t)(*pos & (fs->block_size - 1));
+		if (lblk != pos->off >> (10 + fs->log_block_size))
+			pos->off = lblk << (10 + fs->log_block_size); /* past holes or an index */
+		off = (uint32_t)(pos->off & (fs->block_size - 1));
 		de = (const void *)(fs->data + off);
 		err = ext4_dir_entry_ok(fs, de, off, &rec_len);
 		if (err)
 			return err;
-		*pos += rec_len;
+		pos->off += rec_len;
 		if (de->inode == 0 || de->name_len == 0)
 			continue; /* an empty slot, or the checksum tail */
 		/* A name holding '/' or NUL would reach the VFS as something else: Linux's readdir passes it on. */

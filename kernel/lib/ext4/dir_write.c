@@ -578,7 +578,7 @@ int ext4_unlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, si
 static int ext4_dir_empty(struct ext4_fs *fs, const struct ext4_inode *in)
 {
 	struct ext4_dirent de;
-	uint64_t pos = 0;
+	struct ext4_dir_pos pos = { 0, 0 };
 	int err;
 
 	while ((err = ext4_readdir(fs, in, &pos, &de)) == 1)

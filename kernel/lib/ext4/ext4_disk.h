@@ -220,12 +220,13 @@ int ext4_dir_leaf_write_buf(struct ext4_fs *fs, const struct ext4_inode *dir, ui
 int ext4_dx_find(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len,
 		 int (*scan)(struct ext4_fs *fs, uint32_t lblk, void *arg), void *arg);
 bool ext4_dx_hashed_listing(const struct ext4_fs *fs, const struct ext4_inode *dir);
-int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
+int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, struct ext4_dir_pos *pos,
 		    struct ext4_dirent *out);
 int ext4_dx_add_entry(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len,
 		      uint32_t ino, uint8_t ft);
 int ext4_dx_set_dotdot(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t parent);
 size_t ext4_dxmap_size(const struct ext4_fs *fs);
+size_t ext4_dxlist_size(const struct ext4_fs *fs);
 int ext4_write_data(struct ext4_fs *fs, uint64_t blk, const void *buf);
 int ext4_write_data_n(struct ext4_fs *fs, uint64_t blk, uint32_t n, const void *buf);
 

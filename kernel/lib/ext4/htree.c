@@ -348,9 +348,15 @@ static int ext4_dx_root(struct ext4_fs *fs, const struct ext4_inode *dir, struct
 
 	p->nblocks = n > EXT4_DX_BLOCK_MASK ? EXT4_DX_BLOCK_MASK : (uint32_t)n;
 	f->buf = fs->dx;
-	err = ext4_dx_read(fs, dir, 0, f->buf, &f->pblk);
-	if (err)
-		return err;
+	if (fs->dx_root_ino == dir->ino && fs->dx_root_gen == fs->wgen) {
+		f->pblk = fs->dx_root_pblk;
+		fs->read_own = true; /* read and checked, unchanged since: not verified again */
+	} else {
+		fs->dx_root_ino = 0;
+		err = ext4_dx_read(fs, dir, 0, f->buf, &f->pblk);
+		if (err)
+			return err;
+	}
 	memcpy(&info, f->buf + EXT4_DX_ROOT_INFO, sizeof(info));
 	if (ext4_get16(f->buf + 4) != 12 || f->buf[6] != 1 || f->buf[8] != '.' ||
 	    ext4_get16(f->buf + 16) != fs->block_size - 12 || f->buf[18] != 2 ||
@@ -364,6 +370,11 @@ static int ext4_dx_root(struct ext4_fs *fs, const struct ext4_inode *dir, struct
 	f->coff = EXT4_DX_ROOT_INFO + EXT4_DX_INFO_LEN;
 	err = ext4_dx_check(fs, dir, f->buf, f->coff);
 	f->count = ext4_get16(f->buf + f->coff + 2);
+	if (!err) {
+		fs->dx_root_ino = dir->ino;
+		fs->dx_root_gen = fs->wgen;
+		fs->dx_root_pblk = f->pblk;
+	}
 	return err;
 }
 
@@ -503,23 +514,96 @@ static uint64_t ext4_dx_cookie(uint32_t major, uint32_t minor)
 }
 
 /*
- * The entry of leaf @lblk (read into fs->data) with the smallest cookie at
- * or after @pos, if smaller than *@best: then *@best and @out are set.
- * "." and ".." (a single-block directory's) are skipped: ext4_dx_dots
- * lists them first.
+ * The entries of the leaf a listing read last, by cookie (in scan order
+ * within a cookie), so the next call finds its place by a binary search
+ * instead of hashing the leaf's names again (Linux keeps a listing's
+ * names in an rbtree in the open file, fs/ext4/dir.c).  Valid for
+ * directory @ino while fs->wgen is @wgen (no metadata written since); a
+ * probe for hash h lands on the leaf when @lo <= h < @hi.
+ */
+struct ext4_dx_lent {
+	uint64_t cookie;
+	uint32_t off;
+};
+
+struct ext4_dx_list {
+	uint32_t ino, wgen; /* ino 0: nothing */
+	uint32_t lblk, n;
+	uint64_t lo, hi;
+	struct ext4_dx_lent e[];
+};
+
+size_t ext4_dxlist_size(const struct ext4_fs *fs)
+{
+	return sizeof(struct ext4_dx_list) +
+	       (fs->block_size / ext4_rec_len_min(1) + 1) * sizeof(struct ext4_dx_lent);
+}
+
+/* Add (@cookie, @off) to the leaf being cached, keeping the order (insertion: a few hundred). */
+static void ext4_dx_list_add(struct ext4_dx_list *l, uint64_t cookie, uint32_t off)
+{
+	uint32_t j;
+
+	for (j = l->n; j > 0 && l->e[j - 1].cookie > cookie; j--)
+		l->e[j] = l->e[j - 1];
+	l->e[j] = (struct ext4_dx_lent){ cookie, off };
+	l->n++;
+}
+
+/*
+ * What a listing looks for from position @pos: the entry with the smallest
+ * cookie at or after pos->off, skipping the first pos->run entries of
+ * cookie pos->off (in the order the scan meets them: leaves in index
+ * order, entries in block order, the order Linux's htree_fill_tree keeps
+ * a collision chain in).  The scan fills @out with the candidate (cookie
+ * @best) and notes whether another entry of that cookie follows (@more),
+ * so the position after it can stay inside the run.
+ */
+struct ext4_dx_want {
+	const struct ext4_dir_pos *pos;
+	uint32_t seen; /* entries of cookie pos->off met so far */
+	uint64_t best; /* EXT4_DX_COOKIE_EOF: none yet */
+	bool more;
+	struct ext4_dirent *out;
+};
+
+/* Whether the entry of cookie @c is the one @w wants so far (also counting runs). */
+static bool ext4_dx_wanted(struct ext4_dx_want *w, uint64_t c)
+{
+	if (c < w->pos->off)
+		return false;
+	if (c == w->pos->off && w->seen++ < w->pos->run)
+		return false; /* listed before: earlier in the run */
+	if (c == w->best) {
+		w->more = true; /* it follows the candidate in scan order */
+		return false;
+	}
+	if (c > w->best)
+		return false;
+	w->best = c;
+	w->more = false;
+	return true;
+}
+
+/*
+ * Offer each entry of leaf @lblk (read into fs->data) to @w.  "." and
+ * ".." (a single-block directory's) are skipped: ext4_dx_dots lists them
+ * first.
  */
 static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t lblk,
-			    unsigned version, uint64_t pos, uint64_t *best, struct ext4_dirent *out)
+			    unsigned version, struct ext4_dx_want *w)
 {
+	struct ext4_dx_list *l = fs->dxlist;
 	uint32_t off, rec_len, hole, major, minor;
 	bool dx;
 	int err = ext4_dir_block(fs, dir, lblk, &dx, &hole);
 
+	l->ino = 0;
+	l->n = 0;
 	if (err <= 0)
 		return err ? err : -EUCLEAN;
 	for (off = 0; off < fs->block_size; off += rec_len) {
 		const struct ext4_dir_entry *de = (const void *)(fs->data + off);
-		uint64_t c;
 
 		err = ext4_dir_entry_ok(fs, de, off, &rec_len);
 		if (err)
@@ -533,18 +617,87 @@ static int ext4_dx_leaf_min(struct ext4_fs *fs, const struct ext4_inode *dir, ui
 		err = ext4_dx_name_hash(fs, version, de->name, de->name_len, &major, &minor);
 		if (err)
 			return err;
-		c = ext4_dx_cookie(major, minor);
-		if (c < pos || c >= *best)
+		ext4_dx_list_add(l, ext4_dx_cookie(major, minor), off);
+		if (!ext4_dx_wanted(w, ext4_dx_cookie(major, minor)))
 			continue;
-		*best = c;
-		out->ino = de->inode;
-		out->type =
+		w->out->ino = de->inode;
+		w->out->type =
 			(fs->feat_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE) ? de->file_type : 0;
-		out->name_len = de->name_len;
-		memcpy(out->name, de->name, de->name_len);
-		out->name[de->name_len] = '\0';
+		w->out->name_len = de->name_len;
+		memcpy(w->out->name, de->name, de->name_len);
+		w->out->name[de->name_len] = '\0';
 	}
+	l->ino = dir->ino;
+	l->wgen = fs->wgen;
+	l->lblk = lblk;
+	l->lo = 0;
+	l->hi = 1ull << 32;
 	return 0;
+}
+
+/* The hashes a probe must be given to land on @p's current leaf: [*@lo, *@hi). */
+static void ext4_dx_range(const struct ext4_dx_path *p, uint64_t *lo, uint64_t *hi)
+{
+	uint32_t level;
+
+	*lo = 0;
+	*hi = 1ull << 32;
+	for (level = 0; level <= p->levels; level++) {
+		const struct ext4_dx_frame *f = &p->f[level];
+
+		if (f->at > 0)
+			*lo = ext4_dx_hash_at(f->buf, f->coff, f->at);
+		if (f->at + 1 < f->count)
+			*hi = ext4_dx_hash_at(f->buf, f->coff, f->at + 1);
+	}
+}
+
+/*
+ * The listing's next entry from the cached leaf alone, when that is
+ * enough: 1 (@out and *@pos set), or 0 (the full search must run): the
+ * cache is stale, the position's probe lands elsewhere, or a later leaf
+ * may hold a smaller cookie or more of the found one's run.
+ */
+static int ext4_dx_list_next(struct ext4_fs *fs, const struct ext4_inode *dir,
+			     struct ext4_dir_pos *pos, struct ext4_dirent *out)
+{
+	const struct ext4_dx_list *l = fs->dxlist;
+	uint64_t h = (pos->off >> 32) << 1;
+	uint32_t lo = 0, hi, j, hole;
+	const struct ext4_dir_entry *de;
+	bool dx;
+
+	if (l->ino != dir->ino || l->wgen != fs->wgen || h < l->lo || h >= l->hi)
+		return 0;
+	hi = l->n;
+	while (lo < hi) { /* the first entry at or after the position */
+		uint32_t m = lo + (hi - lo) / 2;
+
+		if (l->e[m].cookie < pos->off)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	for (j = lo; j < l->n && l->e[j].cookie == pos->off && j - lo < pos->run; j++)
+		; /* listed before: earlier in the run */
+	if (j >= l->n || (l->e[j].cookie >> 32) >= ((l->hi & ~1ull) >> 1))
+		return 0;
+	if (ext4_dir_block(fs, dir, l->lblk, &dx, &hole) != 1 || l->wgen != fs->wgen)
+		return 0;
+	de = (const void *)(fs->data + l->e[j].off);
+	out->ino = de->inode;
+	out->type = (fs->feat_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE) ? de->file_type : 0;
+	out->name_len = de->name_len;
+	memcpy(out->name, de->name, de->name_len);
+	out->name[de->name_len] = '\0';
+	if (j + 1 < l->n && l->e[j + 1].cookie == l->e[j].cookie) {
+		pos->run = l->e[j].cookie == pos->off ? pos->run + 1 : 1;
+		pos->off = l->e[j].cookie;
+	} else {
+		pos->off = l->e[j].cookie + 1;
+		pos->run = 0;
+	}
+	return 1;
 }
 
 bool ext4_dx_hashed_listing(const struct ext4_fs *fs, const struct ext4_inode *dir)
@@ -588,39 +741,51 @@ static int ext4_dx_dots(struct ext4_fs *fs, const struct ext4_inode *dir, uint64
 	return 1;
 }
 
-int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
+int ext4_dx_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, struct ext4_dir_pos *pos,
 		    struct ext4_dirent *out)
 {
 	const struct ext4_sb *sb = (const struct ext4_sb *)fs->sb;
-	uint64_t best = EXT4_DX_COOKIE_EOF;
+	struct ext4_dx_want w = { .pos = pos, .best = EXT4_DX_COOKIE_EOF, .out = out };
 	struct ext4_dx_path p;
 	uint32_t leaf, start;
 	int r;
 
-	if (*pos >= EXT4_DX_COOKIE_EOF)
+	if (pos->off >= EXT4_DX_COOKIE_EOF)
 		return 0;
-	if (*pos < 2)
-		return ext4_dx_dots(fs, dir, pos, out);
+	if (pos->off < 2) {
+		pos->run = 0;
+		return ext4_dx_dots(fs, dir, &pos->off, out);
+	}
+	if (ext4_dx_list_next(fs, dir, pos, out))
+		return 1;
 	if (!(dir->flags & EXT4_INDEX_FL)) { /* one linear block */
-		r = ext4_dx_leaf_min(fs, dir, 0, ext4_dx_version(fs, sb->def_hash_version), *pos,
-				     &best, out);
+		r = ext4_dx_leaf_min(fs, dir, 0, ext4_dx_version(fs, sb->def_hash_version), &w);
 	} else {
-		r = ext4_dx_probe(fs, dir, (uint32_t)(*pos >> 32) << 1, &p, &leaf);
+		r = ext4_dx_probe(fs, dir, (uint32_t)(pos->off >> 32) << 1, &p, &leaf);
 		while (!r) {
-			r = ext4_dx_leaf_min(fs, dir, leaf, p.version, *pos, &best, out);
+			r = ext4_dx_leaf_min(fs, dir, leaf, p.version, &w);
+			ext4_dx_range(&p, &((struct ext4_dx_list *)fs->dxlist)->lo,
+				      &((struct ext4_dx_list *)fs->dxlist)->hi);
 			if (!r)
 				r = ext4_dx_next(fs, dir, &p, &leaf, &start);
 			if (r <= 0)
 				break;
-			/* A later leaf holds hashes >= its start: only a run may beat best. */
-			r = best != EXT4_DX_COOKIE_EOF && ((start & ~1u) >> 1) > (best >> 32);
+			/* A later leaf holds hashes >= its start: only a run may
+			 * beat best, or hold more of its cookie. */
+			r = w.best != EXT4_DX_COOKIE_EOF && ((start & ~1u) >> 1) > (w.best >> 32);
 		}
 		if (r > 0)
 			r = 0;
 	}
-	if (r || best == EXT4_DX_COOKIE_EOF)
+	if (r || w.best == EXT4_DX_COOKIE_EOF)
 		return r;
-	*pos = best + 1;
+	if (w.more) { /* stay inside the run: Linux's info->extra_fname */
+		pos->run = w.best == pos->off ? pos->run + 1 : 1;
+		pos->off = w.best;
+	} else {
+		pos->off = w.best + 1;
+		pos->run = 0;
+	}
 	return 1;
 }
 
@@ -935,12 +1100,13 @@ static int ext4_dx_make(struct ext4_fs *fs, struct ext4_inode *dir)
 int ext4_dx_add_entry(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len,
 		      uint32_t ino, uint8_t ft)
 {
+	int err;
+
 	if (!(fs->feat_compat & EXT4_FEATURE_COMPAT_DIR_INDEX) || fs->block_size == 65536)
 		return -EOPNOTSUPP; /* 64 KiB: a node's rec_len needs encoding this code lacks */
 	if (!(dir->flags & EXT4_INDEX_FL)) {
 		uint32_t hole;
 		bool dx;
-		int err;
 
 		if (dir->size != fs->block_size)
 			return -EOPNOTSUPP; /* Linux indexes a directory only as its first block fills */
@@ -950,11 +1116,14 @@ int ext4_dx_add_entry(struct ext4_fs *fs, struct ext4_inode *dir, const char *na
 		err = ext4_dir_leaf_add(fs, name, len, ino, ft);
 		if (err)
 			return err < 0 ? err : ext4_dir_leaf_write(fs, dir, fs->data_blk);
+		fs->dx_root_ino = 0; /* fs->dx becomes this root, written or not */
 		err = ext4_dx_make(fs, dir);
 		if (err)
 			return err;
 	}
-	return ext4_dx_add(fs, dir, name, len, ino, ft);
+	err = ext4_dx_add(fs, dir, name, len, ino, ft);
+	fs->dx_root_ino = 0; /* the root in fs->dx may be changed, written or not */
+	return err;
 }
 
 int ext4_dx_set_dotdot(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_t parent)
@@ -962,6 +1131,7 @@ int ext4_dx_set_dotdot(struct ext4_fs *fs, const struct ext4_inode *dir, uint32_
 	struct ext4_dx_path p;
 	int err = ext4_dx_root(fs, dir, &p);
 
+	fs->dx_root_ino = 0; /* changed below */
 	if (err)
 		return err;
 	ext4_put32(p.f[0].buf + 12, parent);

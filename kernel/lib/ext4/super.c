@@ -66,6 +66,7 @@ int ext4_read_block(struct ext4_fs *fs, uint64_t blk, void *buf)
 /* Write metadata block @blk: into the running transaction with a journal, else in place. */
 int ext4_write_block(struct ext4_fs *fs, uint64_t blk, const void *buf)
 {
+	fs->wgen++;
 	if (fs->jnl && !fs->read_only && blk < fs->blocks_count)
 		return ext4_journal_dirty(fs, blk, buf);
 	return ext4_write_data(fs, blk, buf);
@@ -383,6 +384,9 @@ void ext4_unmount(struct ext4_fs *fs)
 	if (fs->dxmap)
 		fs->dev->free(fs->dev->ctx, fs->dxmap, ext4_dxmap_size(fs));
 	fs->dxmap = NULL;
+	if (fs->dxlist)
+		fs->dev->free(fs->dev->ctx, fs->dxlist, ext4_dxlist_size(fs));
+	fs->dxlist = NULL;
 }
 
 int ext4_sync(struct ext4_fs *fs)
@@ -418,9 +422,12 @@ int ext4_mount(struct ext4_fs *fs, const struct ext4_dev *dev, unsigned flags)
 	fs->xbuf = dev->alloc(dev->ctx, fs->block_size);
 	fs->dx = dev->alloc(dev->ctx, (size_t)EXT4_DX_BUFS * fs->block_size);
 	fs->dxmap = dev->alloc(dev->ctx, ext4_dxmap_size(fs));
+	fs->dxlist = dev->alloc(dev->ctx, ext4_dxlist_size(fs));
 	err = -ENOMEM;
-	if (!fs->meta || !fs->data || !fs->wbuf || !fs->xbuf || !fs->dx || !fs->dxmap)
+	if (!fs->meta || !fs->data || !fs->wbuf || !fs->xbuf || !fs->dx || !fs->dxmap ||
+	    !fs->dxlist)
 		goto out_unmount;
+	memset(fs->dxlist, 0, ext4_dxlist_size(fs)); /* no leaf listed yet */
 	err = ext4_read_gdt(fs);
 	if (err)
 		goto out_unmount;

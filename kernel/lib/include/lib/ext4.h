@@ -79,8 +79,21 @@ struct ext4_fs {
 	/* The last ext4_read_block's block came from the running transaction:
 	 * this code made it (and its checksum), so it is not verified again. */
 	bool read_own;
-	uint8_t *dx; /* htree.c: EXT4_DX_BUFS blocks (root, node, new block, copy) */
-	void *dxmap; /* htree.c: a leaf's entries by hash, while it splits */
+	uint8_t *dx;  /* htree.c: EXT4_DX_BUFS blocks (root, node, new block, copy) */
+	void *dxmap;  /* htree.c: a leaf's entries by hash, while it splits */
+	void *dxlist; /* htree.c: the leaf a listing read last, by cookie */
+	/* Bumped by every metadata write: a copy of metadata taken while it
+	 * had another value is stale (fs->dxlist). */
+	uint32_t wgen;
+	/* htree.c: fs->dx holds the checked index root of directory
+	 * dx_root_ino (block dx_root_pblk) while fs->wgen is dx_root_gen. */
+	uint32_t dx_root_ino, dx_root_gen;
+	uint64_t dx_root_pblk;
+	/* alloc.c: inode bitmap bits below ifree_bit of group ifree_group + 1
+	 * are all used (0: no such group): the search for a free inode starts
+	 * there, not at the group's start, as Linux's find_inode_bit starts at
+	 * its goal. */
+	uint32_t ifree_group, ifree_bit;
 };
 
 #define EXT4_DX_BUFS 4
@@ -174,14 +187,29 @@ int64_t ext4_read(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t off,
 int64_t ext4_readlink(struct ext4_fs *fs, const struct ext4_inode *in, char *buf, size_t size);
 
 /*
- * ext4_readdir - the next entry of directory @dir at or after *@pos (start
- * at 0): 1 with @out filled and *@pos advanced, 0 at the end, -ENOTDIR,
- * -EUCLEAN, -EIO.  Skips empty slots and the checksum tail.  An indexed
- * directory, or one of a single block, lists in hash order (positions are
- * hash cookies that stay valid while entries are added, as Linux's; "."
- * and ".." first); a linear one in block order.  "." and ".." come as stored.
+ * A listing's position.  In block order @off is a byte offset and @run 0.
+ * In hash order @off is a hash cookie and @run counts the entries of
+ * cookie @off already returned: names whose hashes are equal (a collision
+ * run) share one cookie, so the cookie alone cannot say where inside the
+ * run a listing stopped (Linux keeps that in the open file's dir_private_info,
+ * fs/ext4/dir.c ext4_dx_readdir).  Start at { 0, 0 }.
  */
-int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos,
+struct ext4_dir_pos {
+	uint64_t off;
+	uint32_t run;
+};
+
+/*
+ * ext4_readdir - the next entry of directory @dir at or after *@pos:
+ * 1 with @out filled and *@pos advanced, 0 at the end, -ENOTDIR, -EUCLEAN,
+ * -EIO.  Skips empty slots and the checksum tail.  An indexed directory,
+ * or one of a single block, lists in hash order (positions are hash
+ * cookies that stay valid while entries are added, as Linux's; "." and
+ * ".." first; the entries of one cookie come one after another, in the
+ * order they lie on the disk); a linear one in block order.  "." and ".."
+ * come as stored.
+ */
+int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, struct ext4_dir_pos *pos,
 		 struct ext4_dirent *out);
 
 /* ext4_lookup - the inode number of @name (@len bytes) in @dir: 0, -ENOENT, -ENOTDIR, -errno. */
