@@ -325,7 +325,8 @@ static int send(struct process *p, struct thread *t, const struct ksiginfo *info
 	if (dropped(p, t, sig))
 		return SIGPENDING_MERGED;
 	flags = spin_lock_irqsave(&signal_lock);
-	r = sigpending_add(t ? &ts_of(t)->pending : &p->pending, info);
+	r = sigpending_add(t ? &ts_of(t)->pending : &p->pending, info,
+			   p->rlimits[RLIMIT_SIGPENDING].cur);
 	if (!r)
 		sent_gen++;
 	spin_unlock_irqrestore(&signal_lock, flags);
@@ -429,7 +430,8 @@ void signal_force_fault(const struct ksiginfo *info)
 	if (h == SIG_DFL || h == SIG_IGN || (t->sigmask & SIGBIT(sig)))
 		process_kill(sig, info->addr, sched_user_regs(t)->rip);
 	flags = spin_lock_irqsave(&signal_lock);
-	sigpending_add(&ts_of(t)->pending, info); /* a fault's code is >= 0: never refused */
+	/* a fault's code is >= 0: never refused, whatever the limit */
+	sigpending_add(&ts_of(t)->pending, info, process_of(t)->rlimits[RLIMIT_SIGPENDING].cur);
 	spin_unlock_irqrestore(&signal_lock, flags);
 }
 

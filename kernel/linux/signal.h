@@ -189,9 +189,12 @@ struct sigpending_k {
 #define SIGPENDING_MERGED 1
 
 /* Add `info` (its signo) to `p`: 0, SIGPENDING_MERGED (a standard signal
- * already pending) or -EAGAIN (over RLIMIT_SIGPENDING).  The set must have
- * its queue initialised (list_init). */
-int sigpending_add(struct sigpending_k *p, const struct ksiginfo *info);
+ * already pending) or -EAGAIN (over `limit`, the receiving process's
+ * RLIMIT_SIGPENDING, as Linux's __sigqueue_alloc reads the target's: the
+ * sender may be a timer firing while a kernel thread, which has no
+ * process, is current).  The set must have its queue initialised
+ * (list_init). */
+int sigpending_add(struct sigpending_k *p, const struct ksiginfo *info, uint64_t limit);
 
 /* The signal of `set` to take next from `p` (those of faults first, then
  * the lowest number), or 0. */

@@ -39,11 +39,11 @@ struct sigqueue_k {
 /* Siginfos kept in every set: what RLIMIT_SIGPENDING bounds. */
 static uint64_t sigpending_count;
 
-/* Count one more siginfo unless that passes the limit (`force`: count it
+/* Count one more siginfo unless that passes `limit` (`force`: count it
  * anyway).  false: not counted, the info is to be lost. */
-static bool sigpending_charge(bool force)
+static bool sigpending_charge(bool force, uint64_t limit)
 {
-	if (!force && sigpending_count + 1 > misc_rlimit_cur(RLIMIT_SIGPENDING))
+	if (!force && sigpending_count + 1 > limit)
 		return false;
 	sigpending_count++;
 	return true;
@@ -58,7 +58,7 @@ static void sigpending_lost(struct ksiginfo *info, int sig)
 	info->code = SI_USER;
 }
 
-int sigpending_add(struct sigpending_k *p, const struct ksiginfo *info)
+int sigpending_add(struct sigpending_k *p, const struct ksiginfo *info, uint64_t limit)
 {
 	int sig = info->signo;
 	struct sigqueue_k *q = NULL;
@@ -67,7 +67,7 @@ int sigpending_add(struct sigpending_k *p, const struct ksiginfo *info)
 		if (p->set & SIGBIT(sig))
 			return SIGPENDING_MERGED;
 		p->set |= SIGBIT(sig);
-		if (sigpending_charge(info->code >= 0)) {
+		if (sigpending_charge(info->code >= 0, limit)) {
 			p->info[sig - 1] = *info;
 			p->counted |= SIGBIT(sig);
 		} else {
@@ -75,7 +75,7 @@ int sigpending_add(struct sigpending_k *p, const struct ksiginfo *info)
 		}
 		return 0;
 	}
-	if (sigpending_charge(false) && !(q = kmalloc(sizeof(*q))))
+	if (sigpending_charge(false, limit) && !(q = kmalloc(sizeof(*q))))
 		sigpending_count--;
 	if (!q) {
 		if (info->code != SI_USER)
