@@ -215,6 +215,17 @@ int64_t ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, cons
 }
 
 /* Zero the bytes of @in's block holding @size that lie past it, so a later extension reads zeros. */
+int ext4_data_written(struct ext4_fs *fs, struct ext4_inode *in)
+{
+	int err = fs->read_only ? -EROFS : ext4_journal_room(fs);
+
+	if (!err) {
+		ext4_touch(fs, in, true);
+		err = ext4_inode_write(fs, in);
+	}
+	return err;
+}
+
 static int ext4_zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 {
 	uint32_t boff = (uint32_t)(size & (fs->block_size - 1)), count;
