@@ -64,8 +64,8 @@ int ext4fs_cache_writeback(struct ext4fs_info *i, struct ext4fs_inode *x)
 struct fill_run {
 	struct ext4fs_info *i;
 	enum blk_op op;
-	struct blk_vec *vec; /* EXT4FS_FILL_PAGES + 1 */
-	unsigned nvec;
+	struct blk_vec *vec; /* room for cap */
+	unsigned nvec, cap;
 	uint64_t first, next; /* the run's first block and the block after it */
 };
 
@@ -95,7 +95,7 @@ static int fill_add(struct fill_run *run, uint64_t pblk, uint64_t pa)
 		last->len += bs, run->next++;
 		return 0;
 	}
-	if (last && (pblk != run->next || run->nvec > EXT4FS_FILL_PAGES) && (err = fill_flush(run)))
+	if (last && (pblk != run->next || run->nvec == run->cap) && (err = fill_flush(run)))
 		return err;
 	if (!run->nvec)
 		run->first = pblk;
@@ -142,13 +142,16 @@ static int map_frames(struct ext4fs_info *i, struct ext4fs_inode *x, uint64_t fi
 	uint32_t bs = i->fs.block_size, per = PAGE_SIZE / bs, count;
 	uint64_t lblk = first * per, end = (first + n) * per,
 		 eof = ALIGN_UP(x->e.size, (uint64_t)bs) / bs;
-	struct fill_run run = { .i = i, .op = op };
+	/* Sized to the call: a large kmalloc maps pages, a cost per 4 KiB call. */
+	struct fill_run run = { .i = i,
+				.op = op,
+				.cap = (unsigned)MIN(n * per, EXT4FS_FILL_PAGES) };
 	uint64_t pblk;
 	int err = 0;
 
 	if (bs > PAGE_SIZE)
 		return -EOPNOTSUPP;
-	if (!(run.vec = kmalloc((EXT4FS_FILL_PAGES + 1) * sizeof(*run.vec))))
+	if (!(run.vec = kmalloc(run.cap * sizeof(*run.vec))))
 		return -ENOMEM;
 	while (lblk < end && !err) {
 		pblk = 0, count = (uint32_t)MIN(end - lblk, (uint64_t)UINT32_MAX);
@@ -195,11 +198,13 @@ static long cache_fill(struct ext4fs_info *i, struct ext4fs_inode *x, uint64_t i
 	uint64_t *frames, n = 1, end = ALIGN_UP(x->e.size, PAGE_SIZE) / PAGE_SIZE, k = 0;
 	int err;
 
-	if (idx >= end || !(frames = kmalloc(EXT4FS_FILL_PAGES * sizeof(*frames))))
-		return idx >= end ? -EINVAL : -ENOMEM;
+	if (idx >= end)
+		return -EINVAL;
 	want = MIN(MIN(want, (uint64_t)EXT4FS_FILL_PAGES), end - idx);
 	while (n < want && !pcache_page(&x->pc, idx + n))
 		n++;
+	if (!(frames = kmalloc(n * sizeof(*frames))))
+		return -ENOMEM;
 	pcache_reserve(n);
 	n = frames_alloc(frames, n);
 	err = n ? map_frames(i, x, idx, n, frames, BLK_OP_READ) : -ENOMEM;
@@ -304,16 +309,16 @@ static size_t direct_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off,
 {
 	struct ext4fs_inode *x = X(f->inode);
 	struct ext4fs_info *i = info_of(f->inode);
-	struct {
-		struct blk_vec vec[EXT4FS_FILL_PAGES + 1];
-		uint64_t frames[EXT4FS_FILL_PAGES];
-	} * p;
-	size_t done = 0;
+	size_t done = 0, max = MIN(n / PAGE_SIZE, (size_t)EXT4FS_FILL_PAGES);
+	struct blk_vec *vec;
+	uint64_t *frames;
 	int r = 0;
 
-	if (!(f->flags & O_DIRECT) || (f->flags & O_APPEND) || (off | n | ubuf) % PAGE_SIZE ||
-	    !(p = kmalloc(sizeof(*p))))
+	/* Sized to the call: a large kmalloc maps pages, a cost per 4 KiB call. */
+	if (!(f->flags & O_DIRECT) || (f->flags & O_APPEND) || (off | n | ubuf) % PAGE_SIZE || !n ||
+	    !(vec = kmalloc(max * (sizeof(*vec) + sizeof(*frames)))))
 		return 0;
+	frames = (uint64_t *)(vec + max);
 	while (done < n && !r) {
 		uint64_t pos = off + done, size = x->e.size;
 		size_t part = MIN(n - done, (size_t)EXT4FS_FILL_PAGES * PAGE_SIZE);
@@ -322,28 +327,28 @@ static size_t direct_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off,
 		if (pos >= size || (wr && pos + part > size))
 			break;
 		part = MIN(part, size - pos); /* a read's last, partial page is zero-filled */
-		if ((np = blkdev_pin_user(ubuf + done, ALIGN_UP(part, PAGE_SIZE), !wr, p->vec,
-					  EXT4FS_FILL_PAGES)) < 0)
+		if ((np = blkdev_pin_user(ubuf + done, ALIGN_UP(part, PAGE_SIZE), !wr, vec,
+					  (unsigned)max)) < 0)
 			break;
 		for (int k = 0; k < np; k++)
-			p->frames[k] = p->vec[k].pa;
+			frames[k] = vec[k].pa;
 		ext4fs_lock_info(i);
 		r = x->dead ? -ESTALE
-			    : map_frames(i, x, pos / PAGE_SIZE, (uint64_t)np, p->frames,
+			    : map_frames(i, x, pos / PAGE_SIZE, (uint64_t)np, frames,
 					 wr ? BLK_OP_WRITE : BLK_OP_READ);
 		for (int k = 0; !r && k < np; k++)
 			pcache_overlay(&x->pc, pos + (uint64_t)k * PAGE_SIZE,
-				       phys_to_virt(p->frames[k]),
+				       phys_to_virt(frames[k]),
 				       MIN(PAGE_SIZE, part - k * PAGE_SIZE), wr);
 		if (!r && wr)
 			r = ext4_data_written(&i->fs, &x->e);
 		ext4fs_sync_vfs(x);
 		ext4fs_unlock(i);
-		blkdev_unpin(p->vec, (unsigned)np);
+		blkdev_unpin(vec, (unsigned)np);
 		if (!r)
 			done += part;
 	}
-	kfree(p);
+	kfree(vec);
 	if (r == -EIO || r == -ESTALE)
 		*err = r;
 	return done;
