@@ -13,6 +13,8 @@
  *                      default 3: more than the cache's bound, a quarter
  *                      of RAM, makes it drop pages as it reads)
  * tests/cli/volume_cache.sh runs it on ext4 volumes against the native run.
+ * Its files are named after its pid: the native runs of its three builds
+ * may share /tmp at once.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -190,9 +192,9 @@ int main(int argc, char **argv)
 
 	if (argc > 2)
 		big_size = (size_t)strtoul(argv[2], NULL, 10) << 20 | BIG_TAIL;
-	snprintf(path, sizeof(path), "%s/filecache.small", dir);
-	snprintf(bigpath, sizeof(bigpath), "%s/filecache.big", dir);
-	snprintf(dpath, sizeof(dpath), "%s/filecache.direct", dir);
+	snprintf(path, sizeof(path), "%s/filecache.%d.small", dir, (int)getpid());
+	snprintf(bigpath, sizeof(bigpath), "%s/filecache.%d.big", dir, (int)getpid());
+	snprintf(dpath, sizeof(dpath), "%s/filecache.%d.direct", dir, (int)getpid());
 	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644)) < 0) {
 		perror(path);
 		return 1;
