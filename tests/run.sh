@@ -218,6 +218,7 @@ GUEST_CASES=(
 	"udplite udplite none same"
 	"creds creds none same"
 	"filesync filesync none same"
+	"filecache filecache none same"
 	"fasync fasync none same"
 	"sharefs sharefs none same @SHARE@"
 )

@@ -210,34 +210,47 @@ static uint64_t user_frame(uint64_t va, bool write)
 	return 0;
 }
 
+void blkdev_unpin(struct blk_vec *vec, unsigned n)
+{
+	while (n--)
+		mem_frame_put(vec[n].pa & ~(uint64_t)(PAGE_SIZE - 1));
+}
+
+int blkdev_pin_user(uint64_t ubuf, uint64_t len, bool write, struct blk_vec *vec, unsigned max)
+{
+	unsigned n = 0;
+
+	if (!uaccess_range_ok(ubuf, len))
+		return -EFAULT;
+	while (len) {
+		uint64_t in = ubuf % PAGE_SIZE, part = MIN(len, PAGE_SIZE - in);
+		uint64_t pa = n < max ? user_frame(ubuf - in, write) : 0;
+
+		if (!pa) {
+			blkdev_unpin(vec, n);
+			return -EFAULT;
+		}
+		mem_frame_get(pa);
+		vec[n++] = (struct blk_vec){ pa + in, (uint32_t)part };
+		ubuf += part;
+		len -= part;
+	}
+	return (int)n;
+}
+
 static void unpin(struct pinned *p)
 {
-	while (p->n) {
-		p->n--;
-		mem_frame_put(p->vec[p->n].pa & ~(uint64_t)(PAGE_SIZE - 1));
-	}
+	blkdev_unpin(p->vec, p->n);
+	p->n = 0;
 }
 
 /* Pin [ubuf, ubuf + len) into p->vec: 0, or -EFAULT (nothing left pinned). */
 static int pin_user(struct pinned *p, uint64_t ubuf, uint64_t len, bool write)
 {
-	p->n = 0;
-	if (!uaccess_range_ok(ubuf, len))
-		return -EFAULT;
-	while (len) {
-		uint64_t in = ubuf % PAGE_SIZE, part = MIN(len, PAGE_SIZE - in);
-		uint64_t pa = user_frame(ubuf - in, write);
+	int n = blkdev_pin_user(ubuf, len, write, p->vec, BLKDEV_FRAMES + 1);
 
-		if (!pa) {
-			unpin(p);
-			return -EFAULT;
-		}
-		mem_frame_get(pa);
-		p->vec[p->n++] = (struct blk_vec){ pa + in, (uint32_t)part };
-		ubuf += part;
-		len -= part;
-	}
-	return 0;
+	p->n = n < 0 ? 0 : (unsigned)n;
+	return n < 0 ? n : 0;
 }
 
 /* Move [off, off + n) (whole blocks) between the device and the program's

@@ -10,10 +10,10 @@
  *   number), so hard links share it and the library is never handed two
  *   copies of one inode.  Inodes stay in memory while mounted (freed at
  *   umount), except unlinked files, freed at their last reference.
- * - File data (kernel/fs/ext4fs_file.c) goes straight to the library (no
- *   data cache) except for pages mapped MAP_SHARED: those live in a
- *   per-inode page cache (contract 20), which read() and write() see too,
- *   written back at fsync, at each munmap of such a mapping, and at
+ * - File data (kernel/fs/ext4fs_file.c): read() and shared mappings go
+ *   through a per-inode page cache (fs/pcache.h, contract 20); write()
+ *   goes through to the library and into the cached pages.  Mapped pages
+ *   are written back at fsync, at each munmap of such a mapping, and at
  *   umount or the instance's end.
  * - One sleeping lock per filesystem (contract 14): the library's scratch
  *   buffers belong to one caller at a time, and a disk wait gives the CPU
@@ -339,8 +339,8 @@ static int ext4fs_setattr(struct inode *ino, const struct vfs_iattr *a)
 	if (a->valid & VFS_ATTR_SIZE) {
 		if (a->size < x->e.size) {
 			vm_file_truncate(ino, a->size);
-			ext4fs_cache_zero_tail(x, a->size);
-			ext4fs_cache_drop_from(x, ALIGN_UP(a->size, PAGE_SIZE) / PAGE_SIZE);
+			pcache_zero_tail(&x->pc, a->size);
+			pcache_drop_from(&x->pc, ALIGN_UP(a->size, PAGE_SIZE) / PAGE_SIZE);
 		}
 		err = ext4_truncate(&i->fs, &x->e, a->size);
 	}
@@ -437,8 +437,7 @@ static void ext4fs_evict(struct inode *ino)
 
 	if (x->orphan)
 		ext4fs_orphan_release(info_of(ino), x);
-	ext4fs_cache_drop_from(x, 0);
-	kfree(x->cache);
+	pcache_free(&x->pc);
 	list_del(&x->link);
 	if (ino->dentry)
 		vfs_dentry_free(ino->dentry);
@@ -542,7 +541,7 @@ static int ext4fs_sync(struct vfs_sb *sb)
 	ext4fs_lock_info(i);
 	for (unsigned b = 0; b < EXT4FS_HASH; b++)
 		list_for_each_entry(x, &i->hash[b], link)
-			if (x->ncache && !x->dead && !err)
+			if (x->pc.mapped && !x->dead && !err)
 				err = ext4fs_cache_writeback(i, x);
 	if (!err)
 		err = ext4_sync(&i->fs);

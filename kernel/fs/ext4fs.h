@@ -9,6 +9,7 @@
 #include "fs/vfs.h"
 #include "core/sched.h"
 #include "core/waitq.h"
+#include "fs/pcache.h"
 #include <lib/ext4.h>
 
 #define EXT4FS_HASH 4096 /* buckets of the in-memory inode table */
@@ -42,13 +43,13 @@ struct ext4fs_info {
 };
 
 /* An inode in memory: the VFS's view, the library's copy, and the page
- * cache of its shared mappings (frames by page index, 0: not cached). */
+ * cache of its data (read(), write() and shared mappings; fs/pcache.h),
+ * guarded by the filesystem's lock. */
 struct ext4fs_inode {
 	struct inode vfs; /* first: the VFS hands us &vfs */
 	struct ext4_inode e;
 	struct list_head link;
-	uint64_t *cache;
-	uint64_t ncache;
+	struct pcache pc;
 	bool dead;   /* unlinked at its last link: its blocks are freed */
 	bool orphan; /* unlinked while open: named in lost+found until evicted */
 };
@@ -120,11 +121,7 @@ void ext4fs_orphan_cleanup(struct ext4fs_info *i);
 
 /* ext4fs_file.c: regular files' and directories' operations. */
 extern const struct file_ops ext4fs_file_ops, ext4fs_dir_ops;
-/* Free the cached pages from index `first` on (truncate, evict). */
-void ext4fs_cache_drop_from(struct ext4fs_inode *x, uint64_t first);
-/* Zero the cached page's bytes past `size` (truncate). */
-void ext4fs_cache_zero_tail(struct ext4fs_inode *x, uint64_t size);
-/* Write the cached pages back, lock held: 0 or -errno. */
+/* Write the mapped pages back, lock held: 0 or -errno. */
 int ext4fs_cache_writeback(struct ext4fs_info *i, struct ext4fs_inode *x);
 
 #endif

@@ -1,9 +1,15 @@
 /*
- * ext4 file data in the VFS (fs layer): regular files' read, write,
- * fsync and fallocate through the ext4 library, and the per-inode page
- * cache of MAP_SHARED mappings (contract 20), which read() and write() see
- * too and which is written back at fsync, at each munmap of such a mapping
- * and at umount or the instance's end (kernel/fs/ext4fs.c has the rest).
+ * ext4 file data in the VFS (fs layer): regular files' read, write, fsync
+ * and fallocate, and their page cache (fs/pcache.h, contract 20).  read()
+ * copies from cached pages, filling missing ones straight from the disk
+ * (whole runs of blocks per request, with readahead for sequential reads);
+ * O_DIRECT reads at a page boundary skip the cache (the disk, then mapped
+ * pages over it).  write() is write-through: the library writes the disk
+ * at each call, and the bytes go into any cached page too, so clean pages
+ * always equal the disk and may be dropped at any time.  Pages of
+ * MAP_SHARED mappings may be dirty: they are written back at fsync, at each
+ * munmap of such a mapping and at umount or the instance's end
+ * (kernel/fs/ext4fs.c has the rest).
  */
 #include "fs/ext4fs.h"
 #include "core/heap.h"
@@ -11,49 +17,11 @@
 #include "core/mem.h"
 #include "core/uaccess.h"
 #include "core/vm.h"
+#include "drivers/blk.h"
 
-#define EXT4FS_BOUNCE (64 * 1024) /* read()/write() staging through the library */
-
-static uint64_t cached(const struct ext4fs_inode *x, uint64_t idx)
-{
-	return idx < x->ncache ? x->cache[idx] : 0;
-}
-
-void ext4fs_cache_drop_from(struct ext4fs_inode *x, uint64_t first)
-{
-	for (uint64_t n = first; n < x->ncache; n++) {
-		if (x->cache[n])
-			mem_free_frame(x->cache[n]);
-		x->cache[n] = 0;
-	}
-}
-
-/* The cut page's tail must read as zeros if the file grows again. */
-void ext4fs_cache_zero_tail(struct ext4fs_inode *x, uint64_t size)
-{
-	uint64_t pa = cached(x, size / PAGE_SIZE);
-
-	if (pa && size % PAGE_SIZE)
-		memset((char *)phys_to_virt(pa) + size % PAGE_SIZE, 0,
-		       PAGE_SIZE - size % PAGE_SIZE);
-}
-
-/* Copy between the cached pages and `buf` (file bytes [off, off + n)):
- * to the cache after a write, from it after a read from the disk. */
-static void cache_overlay(struct ext4fs_inode *x, uint64_t off, char *buf, size_t n, bool to_cache)
-{
-	for (size_t done = 0; done < n && x->ncache;) {
-		uint64_t pos = off + done, pa = cached(x, pos / PAGE_SIZE);
-		size_t in = pos % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
-
-		if (pa) {
-			char *mem = (char *)phys_to_virt(pa) + in;
-
-			memcpy(to_cache ? mem : buf + done, to_cache ? buf + done : mem, chunk);
-		}
-		done += chunk;
-	}
-}
+#define EXT4FS_BOUNCE	    (64 * 1024) /* read()/write() staging through the library */
+#define EXT4FS_FILL_PAGES   256		/* pages one fill reads at most (pcache's largest window) */
+#define EXT4FS_DIRECT_PAGES 16		/* pages an O_DIRECT read through frames reads at once */
 
 static bool all_zero(const uint8_t *p, size_t n)
 {
@@ -62,20 +30,21 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return !n;
 }
 
-/* Write the cached pages back (lock held): a page of zeros over a hole
- * stays a hole, so merely reading through a mapping allocates nothing. */
+/* Write the mapped pages back (lock held; clean pages equal the disk): a
+ * page of zeros over a hole stays a hole, so merely reading through a
+ * mapping allocates nothing. */
 int ext4fs_cache_writeback(struct ext4fs_info *i, struct ext4fs_inode *x)
 {
-	for (uint64_t n = 0; n < x->ncache; n++) {
+	for (uint64_t n = 0; x->pc.mapped && n < x->pc.n; n++) {
 		uint64_t off = n * PAGE_SIZE, pblk;
 		uint32_t count;
 		const uint8_t *mem;
 		size_t len;
 		int64_t r;
 
-		if (!x->cache[n] || off >= x->e.size)
+		if (!pcache_is_mapped(&x->pc, n) || off >= x->e.size)
 			continue;
-		mem = phys_to_virt(x->cache[n]);
+		mem = phys_to_virt(pcache_page(&x->pc, n));
 		len = MIN((uint64_t)PAGE_SIZE, x->e.size - off);
 		if (all_zero(mem, len) &&
 		    !ext4_bmap(&i->fs, &x->e, off / i->fs.block_size, &pblk, &count) && !pblk &&
@@ -88,35 +57,301 @@ int ext4fs_cache_writeback(struct ext4fs_info *i, struct ext4fs_inode *x)
 	return 0;
 }
 
-static int cache_grow(struct ext4fs_inode *x, uint64_t idx)
-{
-	uint64_t n = x->ncache ? x->ncache : 8, *c;
+/* ---- filling pages from the disk ---- */
 
-	if (idx < x->ncache)
+/* Disk blocks on their way to or from memory: one blk_io per run of
+ * contiguous blocks, its segments the blocks' places in the frames. */
+struct fill_run {
+	struct ext4fs_info *i;
+	enum blk_op op;
+	struct blk_vec *vec; /* room for cap */
+	unsigned nvec, cap;
+	uint64_t first, next; /* the run's first block and the block after it */
+};
+
+/* Send the run; a write drops the blocks from the block cache (which a
+ * read through the library may have filled), whose copies it outdates. */
+static int fill_flush(struct fill_run *run)
+{
+	uint32_t per = run->i->fs.block_size / BLK_SECTOR_SIZE;
+	int err = run->nvec ? blk_io(run->i->blk, run->op, 0, run->first * per, run->vec, run->nvec)
+			    : 0;
+
+	if (run->nvec && run->op == BLK_OP_WRITE)
+		ext4fs_bcache_write(run->i, run->first * per,
+				    (uint32_t)(run->next - run->first) * per, NULL);
+	run->nvec = 0;
+	return err;
+}
+
+/* Block `pblk` of the disk into physical memory `pa`. */
+static int fill_add(struct fill_run *run, uint64_t pblk, uint64_t pa)
+{
+	uint32_t bs = run->i->fs.block_size;
+	struct blk_vec *last = run->nvec ? &run->vec[run->nvec - 1] : NULL;
+	int err;
+
+	if (last && pblk == run->next && last->pa + last->len == pa && last->len < PAGE_SIZE) {
+		last->len += bs, run->next++;
 		return 0;
-	while (n <= idx)
-		n *= 2;
-	if (!(c = kzalloc(n * sizeof(*c))))
-		return -ENOMEM;
-	if (x->ncache)
-		memcpy(c, x->cache, x->ncache * sizeof(*c));
-	kfree(x->cache);
-	x->cache = c;
-	x->ncache = n;
+	}
+	if (last && (pblk != run->next || run->nvec == run->cap) && (err = fill_flush(run)))
+		return err;
+	if (!run->nvec)
+		run->first = pblk;
+	run->vec[run->nvec++] = (struct blk_vec){ .pa = pa, .len = bs };
+	run->next = pblk + 1;
 	return 0;
+}
+
+/* Blocks [lblk, lblk + count) of the file, mapped from `pblk` (0: zeros
+ * to read, -EAGAIN to write), and their places in `frames` (page `first`
+ * of the file first). */
+static int fill_blocks(struct fill_run *run, uint64_t first, const uint64_t *frames, uint64_t lblk,
+		       uint64_t pblk, uint64_t count)
+{
+	uint32_t bs = run->i->fs.block_size, per = PAGE_SIZE / bs;
+	int err = 0;
+
+	for (uint64_t k = 0; k < count && !err; k++, lblk++) {
+		uint64_t pa = frames[lblk / per - first] + (lblk % per) * bs;
+
+		if (pblk)
+			err = fill_add(run, pblk + k, pa);
+		else if (run->op == BLK_OP_WRITE)
+			err = -EAGAIN;
+		else
+			memset(phys_to_virt(pa), 0, bs);
+	}
+	return err;
+}
+
+/*
+ * Move file pages [first, first + n) (n <= EXT4FS_FILL_PAGES) between the
+ * frames `frames` and the disk (op), whole runs of contiguous blocks per
+ * request (blk_io sends a run's requests all at once).  A read gives zeros
+ * for holes, unwritten extents and bytes past the end; a write is of
+ * blocks in place, and stops at the first that has none (-EAGAIN: the
+ * caller writes through the library, which allocates).  Lock held.  0,
+ * -EAGAIN, -EOPNOTSUPP (blocks larger than a page: the caller goes through
+ * the library), -ENOMEM, -EIO, -EUCLEAN.
+ */
+static int map_frames(struct ext4fs_info *i, struct ext4fs_inode *x, uint64_t first, uint64_t n,
+		      const uint64_t *frames, enum blk_op op)
+{
+	uint32_t bs = i->fs.block_size, per = PAGE_SIZE / bs, count;
+	uint64_t lblk = first * per, end = (first + n) * per,
+		 eof = ALIGN_UP(x->e.size, (uint64_t)bs) / bs;
+	/* Sized to the call: a large kmalloc maps pages, a cost per 4 KiB call. */
+	struct fill_run run = { .i = i,
+				.op = op,
+				.cap = (unsigned)MIN(n * per, EXT4FS_FILL_PAGES) };
+	uint64_t pblk;
+	int err = 0;
+
+	if (bs > PAGE_SIZE)
+		return -EOPNOTSUPP;
+	if (!(run.vec = kmalloc(run.cap * sizeof(*run.vec))))
+		return -ENOMEM;
+	while (lblk < end && !err) {
+		pblk = 0, count = (uint32_t)MIN(end - lblk, (uint64_t)UINT32_MAX);
+		if (lblk < eof && !(err = ext4_bmap(&i->fs, &x->e, (uint32_t)lblk, &pblk, &count)))
+			count = (uint32_t)MIN((uint64_t)count, MIN(end, eof) - lblk);
+		if (!err)
+			err = fill_blocks(&run, first, frames, lblk, pblk, count);
+		lblk += count;
+	}
+	if (!err)
+		err = fill_flush(&run);
+	kfree(run.vec);
+	if (!err && op == BLK_OP_READ && x->e.size / PAGE_SIZE - first < n && x->e.size % PAGE_SIZE)
+		memset((char *)phys_to_virt(frames[x->e.size / PAGE_SIZE - first]) +
+			       x->e.size % PAGE_SIZE,
+		       0, PAGE_SIZE - x->e.size % PAGE_SIZE);
+	return err;
+}
+
+/* Fresh frames for `n` pages into `frames`: how many it got. */
+static uint64_t frames_alloc(uint64_t *frames, uint64_t n)
+{
+	uint64_t got = 0;
+
+	while (got < n && (frames[got] = mem_alloc_frame(0)))
+		got++;
+	return got;
+}
+
+static void frames_free(const uint64_t *frames, uint64_t n)
+{
+	for (uint64_t k = 0; k < n; k++)
+		mem_free_frame(frames[k]);
+}
+
+/*
+ * Cache the uncached pages from `idx` on, up to `want` of them (at least
+ * page idx, which is below the file's end), as clean pages (lock held).
+ * Returns how many it cached (>= 1), or -errno: -ENOMEM (no memory: the
+ * caller reads through the library), map_frames' errors.
+ */
+static long cache_fill(struct ext4fs_info *i, struct ext4fs_inode *x, uint64_t idx, uint64_t want)
+{
+	uint64_t *frames, n = 1, end = ALIGN_UP(x->e.size, PAGE_SIZE) / PAGE_SIZE, k = 0;
+	int err;
+
+	if (idx >= end)
+		return -EINVAL;
+	want = MIN(MIN(want, (uint64_t)EXT4FS_FILL_PAGES), end - idx);
+	while (n < want && !pcache_page(&x->pc, idx + n))
+		n++;
+	if (!(frames = kmalloc(n * sizeof(*frames))))
+		return -ENOMEM;
+	pcache_reserve(n);
+	n = frames_alloc(frames, n);
+	err = n ? map_frames(i, x, idx, n, frames, BLK_OP_READ) : -ENOMEM;
+	while (!err && k < n && !pcache_insert(&x->pc, idx + k, frames[k], false))
+		k++;
+	frames_free(frames + k, n - k); /* what the cache did not take */
+	kfree(frames);
+	return k ? (long)k : (err ? err : -ENOMEM);
 }
 
 /* ---- file data ---- */
 
-/* Read [off, off + n) into kernel buffer `buf` (lock held). */
-static long read_locked(struct ext4fs_info *i, struct ext4fs_inode *x, void *buf, size_t n,
+/* O_DIRECT: bypass the cache for whole pages at a page boundary (Linux asks
+ * block alignment; an unaligned transfer goes through the cache). */
+static bool direct_io(const struct file *f, uint64_t off)
+{
+	return (f->flags & O_DIRECT) && off % PAGE_SIZE == 0;
+}
+
+/* A read of n (> 0, within the file) bytes at page-aligned `off` straight
+ * from the disk, EXT4FS_DIRECT_PAGES at a time through frames, then the
+ * mapped pages over it (lock held). */
+static long read_direct(struct ext4fs_info *i, struct ext4fs_inode *x, char *buf, size_t n,
 			uint64_t off)
 {
-	int64_t r = ext4_read(&i->fs, &x->e, off, buf, n);
+	uint64_t frames[EXT4FS_DIRECT_PAGES];
 
-	if (r > 0)
-		cache_overlay(x, off, buf, r, false);
-	return r;
+	for (size_t done = 0; done < n;) {
+		size_t part = MIN(n - done, (size_t)EXT4FS_DIRECT_PAGES * PAGE_SIZE);
+		uint64_t np = ALIGN_UP(part, PAGE_SIZE) / PAGE_SIZE, got = frames_alloc(frames, np);
+
+		if (got < np ||
+		    map_frames(i, x, (off + done) / PAGE_SIZE, np, frames, BLK_OP_READ)) {
+			int64_t r;
+
+			frames_free(frames, got); /* no memory, or the library says why */
+			r = ext4_read(&i->fs, &x->e, off + done, buf + done, n - done);
+			done += r > 0 ? (size_t)r : 0;
+			pcache_overlay(&x->pc, off, buf, done, false);
+			return done ? (long)done : r;
+		}
+		for (uint64_t k = 0; k < np; k++)
+			memcpy(buf + done + k * PAGE_SIZE, phys_to_virt(frames[k]),
+			       MIN(PAGE_SIZE, part - k * PAGE_SIZE));
+		frames_free(frames, np);
+		done += part;
+	}
+	pcache_overlay(&x->pc, off, buf, n, false);
+	return (long)n;
+}
+
+/* Copy cached file bytes [off, off + n) to `buf`, filling missing pages
+ * (with readahead) first (lock held; n > 0, within the file). */
+static long read_cached(struct ext4fs_info *i, struct ext4fs_inode *x, char *buf, size_t n,
+			uint64_t off)
+{
+	uint64_t idx = off / PAGE_SIZE, last = (off + n - 1) / PAGE_SIZE;
+	size_t done = 0;
+
+	for (; idx <= last; idx++) {
+		size_t in = (off + done) % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
+		uint64_t pa = pcache_page(&x->pc, idx);
+
+		if (!pa &&
+		    cache_fill(i, x, idx, pcache_ra_window(&x->pc, idx, last - idx + 1)) < 0) {
+			int64_t got = ext4_read(&i->fs, &x->e, off + done, buf + done, n - done);
+
+			if (got > 0)
+				pcache_overlay(&x->pc, off + done, buf + done, (size_t)got, false);
+			return got < 0 && !done ? got : (long)(done + MAX(got, 0));
+		}
+		memcpy(buf + done, (char *)phys_to_virt(pcache_page(&x->pc, idx)) + in, chunk);
+		done += chunk;
+	}
+	pcache_read_done(&x->pc, last + 1);
+	return (long)n;
+}
+
+/* Read [off, off + n) into kernel buffer `buf` (lock held). */
+static long read_locked(struct ext4fs_info *i, struct ext4fs_inode *x, const struct file *f,
+			void *buf, size_t n, uint64_t off)
+{
+	if (off >= x->e.size || !n)
+		return 0;
+	n = MIN((uint64_t)n, x->e.size - off);
+	return direct_io(f, off) ? read_direct(i, x, buf, n, off) : read_cached(i, x, buf, n, off);
+}
+
+/*
+ * O_DIRECT of whole pages at a page boundary from or into a page-aligned
+ * buffer: straight between the disk and the program's pages (pinned, as
+ * kernel/fs/blkdev.c's zero-copy path), up to EXT4FS_FILL_PAGES pages per
+ * step with every request of a step in flight; the cached pages follow (a
+ * mapped page overtakes what a read got; a write goes into every cached
+ * page).  A write covers blocks in place only, within the file.  Returns
+ * the bytes moved; *err is set for a failure the caller must report
+ * (-EIO, -ESTALE), and otherwise the caller moves the rest the ordinary
+ * way (an unaligned call, the end of the file, blocks to allocate, a page
+ * that cannot be pinned, whose EFAULT the bounce path then reports).
+ */
+static size_t direct_user(struct file *f, uint64_t ubuf, size_t n, uint64_t off, bool wr, long *err)
+{
+	struct ext4fs_inode *x = X(f->inode);
+	struct ext4fs_info *i = info_of(f->inode);
+	size_t done = 0, max = MIN(n / PAGE_SIZE, (size_t)EXT4FS_FILL_PAGES);
+	struct blk_vec *vec;
+	uint64_t *frames;
+	int r = 0;
+
+	/* Sized to the call: a large kmalloc maps pages, a cost per 4 KiB call. */
+	if (!(f->flags & O_DIRECT) || (f->flags & O_APPEND) || (off | n | ubuf) % PAGE_SIZE || !n ||
+	    !(vec = kmalloc(max * (sizeof(*vec) + sizeof(*frames)))))
+		return 0;
+	frames = (uint64_t *)(vec + max);
+	while (done < n && !r) {
+		uint64_t pos = off + done, size = x->e.size;
+		size_t part = MIN(n - done, (size_t)EXT4FS_FILL_PAGES * PAGE_SIZE);
+		int np;
+
+		if (pos >= size || (wr && pos + part > size))
+			break;
+		part = MIN(part, size - pos); /* a read's last, partial page is zero-filled */
+		if ((np = blkdev_pin_user(ubuf + done, ALIGN_UP(part, PAGE_SIZE), !wr, vec,
+					  (unsigned)max)) < 0)
+			break;
+		for (int k = 0; k < np; k++)
+			frames[k] = vec[k].pa;
+		ext4fs_lock_info(i);
+		r = x->dead ? -ESTALE
+			    : map_frames(i, x, pos / PAGE_SIZE, (uint64_t)np, frames,
+					 wr ? BLK_OP_WRITE : BLK_OP_READ);
+		for (int k = 0; !r && k < np; k++)
+			pcache_overlay(&x->pc, pos + (uint64_t)k * PAGE_SIZE,
+				       phys_to_virt(frames[k]),
+				       MIN(PAGE_SIZE, part - k * PAGE_SIZE), wr);
+		if (!r && wr)
+			r = ext4_data_written(&i->fs, &x->e);
+		ext4fs_sync_vfs(x);
+		ext4fs_unlock(i);
+		blkdev_unpin(vec, (unsigned)np);
+		if (!r)
+			done += part;
+	}
+	kfree(vec);
+	if (r == -EIO || r == -ESTALE)
+		*err = r;
+	return done;
 }
 
 /* A transfer's staging buffer for a user buffer (`*bounce`; NULL for a
@@ -141,16 +376,18 @@ static long do_read(struct file *f, uint64_t addr, bool user, size_t n, uint64_t
 {
 	struct ext4fs_inode *x = X(f->inode);
 	struct ext4fs_info *i = info_of(f->inode);
-	size_t done = 0;
-	char *bounce;
-	long r = xfer_begin(x, user, n, &bounce);
+	char *bounce = NULL;
+	long r = 0;
+	size_t done = user ? direct_user(f, addr, n, off, false, &r) : 0;
 
+	if (!r && done < n)
+		r = xfer_begin(x, user, n - done, &bounce);
 	while (!r && done < n) {
 		size_t chunk = user ? MIN(n - done, (size_t)EXT4FS_BOUNCE) : n - done;
 		char *dst = user ? bounce : (char *)addr + done;
 
 		ext4fs_lock_info(i);
-		r = x->dead ? -ESTALE : read_locked(i, x, dst, chunk, off + done);
+		r = x->dead ? -ESTALE : read_locked(i, x, f, dst, chunk, off + done);
 		ext4fs_unlock(i);
 		if (r <= 0)
 			break;
@@ -170,10 +407,12 @@ static long do_write(struct file *f, uint64_t addr, bool user, size_t n, uint64_
 {
 	struct ext4fs_inode *x = X(f->inode);
 	struct ext4fs_info *i = info_of(f->inode);
-	size_t done = 0;
-	char *bounce;
-	long r = xfer_begin(x, user, n, &bounce);
+	char *bounce = NULL;
+	long r = 0;
+	size_t done = user ? direct_user(f, addr, n, off, true, &r) : 0;
 
+	if (!r && done < n)
+		r = xfer_begin(x, user, n - done, &bounce);
 	while (!r && done < n) {
 		size_t chunk = user ? MIN(n - done, (size_t)EXT4FS_BOUNCE) : n - done;
 		char *src = user ? bounce : (char *)addr + done;
@@ -187,7 +426,7 @@ static long do_write(struct file *f, uint64_t addr, bool user, size_t n, uint64_
 			off = x->e.size;
 		r = x->dead ? -ESTALE : ext4_write(&i->fs, &x->e, off + done, src, chunk);
 		if (r > 0)
-			cache_overlay(x, off + done, src, r, true);
+			pcache_overlay(&x->pc, off + done, src, r, true);
 		ext4fs_sync_vfs(x);
 		ext4fs_unlock(i);
 		if (r <= 0)
@@ -256,30 +495,26 @@ static int ext4fs_fallocate(struct file *f, uint64_t off, uint64_t len, bool kee
 /* ---- mappings (core/vm.h) ---- */
 
 /* A shared mapping maps the cache's page (read from the disk when first
- * cached); a private one copies through fill. */
+ * cached), which is never dropped as clean again; a private one copies
+ * through fill. */
 static long ext4fs_vm_frame(struct inode *ino, uint64_t off, bool shared)
 {
 	struct ext4fs_inode *x = X(ino);
-	uint64_t idx = off / PAGE_SIZE, pa;
+	uint64_t idx = off / PAGE_SIZE;
 	struct ext4fs_info *i;
-	long r;
+	long r = 0;
 
 	if (!shared)
 		return 0;
 	if (off >= ALIGN_UP(ino->size, PAGE_SIZE) || x->dead)
 		return -EFAULT;
-	if ((pa = cached(x, idx)))
-		return pa;
-	if (cache_grow(x, idx) || !(pa = mem_alloc_frame(1)))
-		return -ENOMEM;
 	i = ext4fs_lock(ino);
-	r = ext4_read(&i->fs, &x->e, off, phys_to_virt(pa), PAGE_SIZE);
+	if (!pcache_page(&x->pc, idx))
+		r = cache_fill(i, x, idx, 1);
+	if (r >= 0)
+		pcache_set_mapped(&x->pc, idx);
 	ext4fs_unlock(i);
-	if (r < 0 || x->cache[idx]) { /* an error, or another thread cached it meanwhile */
-		mem_free_frame(pa);
-		return r < 0 ? -EFAULT : (long)x->cache[idx];
-	}
-	return x->cache[idx] = pa;
+	return r < 0 ? (r == -ENOMEM ? -ENOMEM : -EFAULT) : (long)pcache_page(&x->pc, idx);
 }
 
 static long ext4fs_vm_fill(struct inode *ino, uint64_t off, void *page, size_t n)
@@ -291,7 +526,7 @@ static long ext4fs_vm_fill(struct inode *ino, uint64_t off, void *page, size_t n
 
 static bool ext4fs_vm_resident(struct inode *ino, uint64_t off)
 {
-	return cached(X(ino), off / PAGE_SIZE);
+	return pcache_page(&X(ino)->pc, off / PAGE_SIZE);
 }
 
 /* An area goes (munmap, exit): what it wrote reaches the file. */
@@ -299,7 +534,7 @@ static void ext4fs_vm_put(struct inode *ino)
 {
 	struct ext4fs_inode *x = X(ino);
 
-	if (x->ncache && !x->dead && !ino->sb->rdonly) {
+	if (x->pc.mapped && !x->dead && !ino->sb->rdonly) {
 		struct ext4fs_info *i = ext4fs_lock(ino);
 		int err = ext4fs_cache_writeback(i, x);
 

@@ -357,6 +357,16 @@ void blkdev_init(struct inode *dev, struct vfs_sb *sb);
  * it is none (a filesystem's mount source). */
 struct blk_dev;
 struct blk_dev *blkdev_disk(const struct inode *ino);
+/* blkdev.c: pin the program's pages of [ubuf, ubuf + len) (present, and
+ * writable for `write`, faulted in if need be; a reference on each frame,
+ * so an munmap meanwhile frees none) into `vec` (room for `max`), one
+ * segment per page touched, for a device to move data to or from: the
+ * count, or -EFAULT with nothing pinned (a page not to be had, more than
+ * `max`).  blkdev_unpin drops them.  Process context, no lock held that a
+ * fault of the range may take. */
+struct blk_vec;
+int blkdev_pin_user(uint64_t ubuf, uint64_t len, bool write, struct blk_vec *vec, unsigned max);
+void blkdev_unpin(struct blk_vec *vec, unsigned n);
 
 /* tmpfs.c: mount an empty tmpfs at /tmp (made when the image lacks it).
  * Called once by init after the image tree. */

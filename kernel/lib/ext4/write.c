@@ -206,15 +206,35 @@ int64_t ext4_write_file(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	return done && !err ? (int64_t)done : (err ? err : 0);
 }
 
+/*
+ * Blocks freed by the running transaction are not reused before it commits
+ * (journal.c): on a volume whose free space is mostly such blocks (a big
+ * file truncated and written again), a write that finds no block commits
+ * and tries once more, as Linux's ext4_should_retry_alloc forces a commit.
+ */
 int64_t ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf,
 		   size_t len)
 {
 	int err = fs->read_only ? -EROFS : ext4_journal_room(fs);
+	int64_t r = err ? err : ext4_write_file(fs, in, off, buf, len);
 
-	return err ? err : ext4_write_file(fs, in, off, buf, len);
+	if (r == -ENOSPC && fs->jnl && !(err = ext4_journal_commit(fs)))
+		r = ext4_write_file(fs, in, off, buf, len);
+	return err ? err : r;
 }
 
 /* Zero the bytes of @in's block holding @size that lie past it, so a later extension reads zeros. */
+int ext4_data_written(struct ext4_fs *fs, struct ext4_inode *in)
+{
+	int err = fs->read_only ? -EROFS : ext4_journal_room(fs);
+
+	if (!err) {
+		ext4_touch(fs, in, true);
+		err = ext4_inode_write(fs, in);
+	}
+	return err;
+}
+
 static int ext4_zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 {
 	uint32_t boff = (uint32_t)(size & (fs->block_size - 1)), count;

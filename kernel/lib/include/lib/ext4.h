@@ -245,6 +245,11 @@ int ext4_namei(struct ext4_fs *fs, const char *path, struct ext4_inode *out);
 int64_t ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf,
 		   size_t len);
 
+/* ext4_data_written - the caller wrote file data of @in in place, to blocks
+ * ext4_bmap mapped within the size (O_DIRECT's zero-copy path): the times
+ * change and the inode is written, as ext4_write does: 0 or -errno. */
+int ext4_data_written(struct ext4_fs *fs, struct ext4_inode *in);
+
 /* ext4_truncate - set the size of regular file @in, freeing blocks past it: 0 or -errno. */
 int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size);
 
