@@ -524,7 +524,8 @@ static size_t crash_sync_flushes(struct ext4_fs *fs)
  * An fsync costs two flushes, as Linux's jbd2 without async_commit: the log
  * and the file data, then the commit block.  The committed transactions
  * stay in the log (no checkpoint per fsync); an fsync with nothing to
- * commit costs one flush (the file data); unmount checkpoints (two more).
+ * commit costs one flush (the file data), and so does an fdatasync after
+ * an overwrite in place; unmount checkpoints (two more).
  */
 TEST(ext4_fsync_takes_two_flushes)
 {
@@ -541,7 +542,21 @@ TEST(ext4_fsync_takes_two_flushes)
 	CHECK_EQ(ext4_write(&fs, &in, 0, data, len), (int64_t)len); /* in place: mtime changes */
 	CHECK_EQ(crash_sync_flushes(&fs), 2);
 	CHECK(fs.jnl->head > fs.jnl->j.first); /* two transactions in the log */
-	acked[1] = cd.nev;
+	/* fdatasync: an overwrite in place needs the data flushed, not its mtime committed, */
+	CHECK_EQ(ext4_write(&fs, &in, 0, data, len), (int64_t)len);
+	from = cd.nev;
+	CHECK_EQ(ext4_sync_data(&fs, in.ino), 0);
+	CHECK_EQ(crash_flushes_since(from), 1);
+	/* but a new block, or a new size, is committed. */
+	CHECK_EQ(ext4_write(&fs, &in, len, data, 1), 1);
+	from = cd.nev;
+	CHECK_EQ(ext4_sync_data(&fs, in.ino), 0);
+	CHECK_EQ(crash_flushes_since(from), 2);
+	CHECK_EQ(ext4_truncate(&fs, &in, len), 0);
+	from = cd.nev;
+	CHECK_EQ(ext4_sync_data(&fs, in.ino), 0);
+	CHECK_EQ(crash_flushes_since(from), 2);
+	acked[1] = cd.nev; /* p1 whole again from here (its size went up and back) */
 	from = cd.nev;
 	ext4_unmount(&fs);
 	CHECK_EQ(crash_flushes_since(from), 2 + 1); /* the checkpoint's, then needs_recovery's */

@@ -522,7 +522,8 @@ struct jbd2_freed {
 	uint32_t count;
 };
 
-#define JBD2_HASH 1024 /* hash chains of the held blocks (a power of two) */
+#define JBD2_HASH      1024 /* hash chains of the held blocks (a power of two) */
+#define JBD2_DSYNC_MAX 32   /* inodes listed for fdatasync per transaction */
 
 struct ext4_journal {
 	struct jbd2 j;	  /* j.seq: the running transaction's sequence */
@@ -538,6 +539,9 @@ struct ext4_journal {
 	uint32_t nrevoke, cap_revoke;
 	struct jbd2_freed *freed;
 	uint32_t nfreed, cap_freed;
+	uint32_t dsync
+		[JBD2_DSYNC_MAX]; /* inodes whose size or block map the running transaction changed */
+	uint32_t ndsync;	  /* JBD2_DSYNC_MAX + 1: too many to list, all count */
 };
 
 #define JBD2_SB_CSUM_TYPE_OFF 0x50 /* s_checksum_type */
@@ -944,8 +948,41 @@ static void jbd2_txn_end(struct ext4_journal *jn)
 			b->run = NULL;
 		}
 	}
-	jn->nrun = jn->nrevoke = jn->nfreed = 0;
+	jn->nrun = jn->nrevoke = jn->nfreed = jn->ndsync = 0;
 	jbd2_compact(jn);
+}
+
+void ext4_journal_dsync(struct ext4_fs *fs, uint32_t ino)
+{
+	struct ext4_journal *jn = fs->jnl;
+	uint32_t i;
+
+	if (!jn || jn->ndsync > JBD2_DSYNC_MAX)
+		return;
+	for (i = 0; i < jn->ndsync; i++)
+		if (jn->dsync[i] == ino)
+			return;
+	if (jn->ndsync < JBD2_DSYNC_MAX)
+		jn->dsync[jn->ndsync] = ino;
+	jn->ndsync++;
+}
+
+/* Whether the running transaction changed inode @ino's size or block map. */
+static bool jbd2_dsync_pending(const struct ext4_journal *jn, uint32_t ino)
+{
+	uint32_t i;
+
+	for (i = 0; i < jn->ndsync && i < JBD2_DSYNC_MAX; i++)
+		if (jn->dsync[i] == ino)
+			return true;
+	return jn->ndsync > JBD2_DSYNC_MAX;
+}
+
+int ext4_journal_sync_data(struct ext4_fs *fs, uint32_t ino)
+{
+	if (jbd2_dsync_pending(fs->jnl, ino))
+		return ext4_journal_commit(fs);
+	return jbd2_flush(fs); /* the data written in place; timestamps ride the next commit */
 }
 
 bool ext4_pending(const struct ext4_fs *fs)
@@ -1032,7 +1069,7 @@ int ext4_journal_checkpoint(struct ext4_fs *fs)
 		return err;
 	if (jn->head == jn->j.first)
 		return jbd2_flush(fs); /* the file data written in place */
-	return jbd2_checkpoint(jn); /* its first flush covers the file data */
+	return jbd2_checkpoint(jn);    /* its first flush covers the file data */
 }
 
 int ext4_journal_room(struct ext4_fs *fs)

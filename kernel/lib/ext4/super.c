@@ -402,6 +402,13 @@ int ext4_sync(struct ext4_fs *fs)
 	return err;
 }
 
+int ext4_sync_data(struct ext4_fs *fs, uint32_t ino)
+{
+	if (fs->read_only)
+		return -EROFS;
+	return fs->jnl ? ext4_journal_sync_data(fs, ino) : ext4_sync(fs);
+}
+
 int ext4_checkpoint(struct ext4_fs *fs)
 {
 	if (fs->read_only)

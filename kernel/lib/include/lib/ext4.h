@@ -269,6 +269,15 @@ int ext4_inode_write(struct ext4_fs *fs, const struct ext4_inode *in);
 int ext4_sync(struct ext4_fs *fs);
 
 /*
+ * ext4_sync_data - fdatasync of inode @ino: ext4_sync if the running
+ * transaction changed its size or block map, else only the flush that
+ * makes its data (written in place) durable; its timestamps then ride a
+ * later commit, as Linux's ext4_sync_file with datasync (i_datasync_tid):
+ * 0 or -errno.
+ */
+int ext4_sync_data(struct ext4_fs *fs, uint32_t ino);
+
+/*
  * ext4_checkpoint - ext4_sync, then write every committed metadata block
  * home and empty the journal's log (unmount, sync of the whole filesystem,
  * the commit thread when idle): 0 or -errno.  ext4_sync alone leaves
