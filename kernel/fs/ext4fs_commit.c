@@ -12,8 +12,9 @@
  * and checkpoints (ext4_checkpoint: the committed blocks home, the log
  * emptied).  So a log left holding transactions (fsync commits without
  * checkpointing) is emptied within EXT4FS_COMMIT_NS, and the next fsync
- * starts it again at its first block.  File data of MAP_SHARED pages stays in the page cache until
- * msync, fsync, munmap or the end, as before.
+ * starts it again at its first block.  File data of MAP_SHARED pages
+ * stays in the page cache until msync, fsync, munmap or the end, as
+ * before.
  *
  * The list of mounts and each mount's `commit_on`, `commit_due` and
  * `commit_pins` follow the system-call rule; the commit thread runs under
