@@ -543,8 +543,8 @@ static int ext4fs_sync(struct vfs_sb *sb)
 		list_for_each_entry(x, &i->hash[b], link)
 			if (x->pc.mapped && !x->dead && !err)
 				err = ext4fs_cache_writeback(i, x);
-	if (!err)
-		err = ext4_sync(&i->fs);
+	if (!err) /* sync(2), syncfs: the log's transactions go home too */
+		err = ext4_checkpoint(&i->fs);
 	ext4fs_unlock(i);
 	if (err)
 		report("sync", err);

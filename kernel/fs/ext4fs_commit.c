@@ -7,10 +7,14 @@
  * Each writable mount has a kernel timer, armed when the filesystem's lock
  * is released with metadata pending (ext4fs_unlock); its callback cannot
  * sleep, so it marks the mount due and wakes one kernel thread, made at
- * the first writable mount, which takes the lock and commits (ext4_sync:
- * the log, then the flush that also makes the file data written in place
- * durable).  File data of MAP_SHARED pages stays in the page cache until
- * msync, fsync, munmap or the end, as before.
+ * the first writable mount, which takes the lock and commits (the log,
+ * then the flush that also makes the file data written in place durable)
+ * and checkpoints (ext4_checkpoint: the committed blocks home, the log
+ * emptied).  So a log left holding transactions (fsync commits without
+ * checkpointing) is emptied within EXT4FS_COMMIT_NS, and the next fsync
+ * starts it again at its first block.  File data of MAP_SHARED pages
+ * stays in the page cache until msync, fsync, munmap or the end, as
+ * before.
  *
  * The list of mounts and each mount's `commit_on`, `commit_due` and
  * `commit_pins` follow the system-call rule; the commit thread runs under
@@ -64,7 +68,7 @@ static void __noreturn committer_main(void *arg)
 		i->commit_due = false;
 		i->commit_pins++;
 		ext4fs_lock_info(i);
-		err = ext4_pending(&i->fs) ? ext4_sync(&i->fs) : 0;
+		err = ext4_pending(&i->fs) ? ext4_checkpoint(&i->fs) : 0;
 		ext4fs_unlock(i);
 		i->commit_pins--;
 		waitq_wake(&i->waiters);

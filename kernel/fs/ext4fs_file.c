@@ -458,23 +458,34 @@ static long ext4fs_write_user(struct file *f, uint64_t ubuf, size_t n, uint64_t 
 	return do_write(f, ubuf, true, n, off);
 }
 
-/* fsync, fdatasync, msync(MS_SYNC): the mapped pages, the inode's and the
- * superblock's changes, then the disk's cache. */
-static int ext4fs_sync_inode(struct inode *ino)
+/* fsync, fdatasync (@data), msync(MS_SYNC): the mapped pages, the inode's and
+ * the superblock's changes (fdatasync: unless only timestamps changed), then
+ * the disk's cache. */
+static int ext4fs_sync_file(struct inode *ino, bool data)
 {
 	struct ext4fs_inode *x = X(ino);
 	struct ext4fs_info *i = ext4fs_lock(ino);
 	int err = x->dead || !S_ISREG(x->vfs.mode) ? 0 : ext4fs_cache_writeback(i, x);
 
 	if (!err && !i->fs.read_only)
-		err = ext4_sync(&i->fs);
+		err = data && !x->dead ? ext4_sync_data(&i->fs, x->e.ino) : ext4_sync(&i->fs);
 	ext4fs_unlock(i);
 	return err;
 }
 
+static int ext4fs_sync_inode(struct inode *ino)
+{
+	return ext4fs_sync_file(ino, false);
+}
+
 static long ext4fs_fsync(struct file *f)
 {
-	return ext4fs_sync_inode(f->inode);
+	return ext4fs_sync_file(f->inode, false);
+}
+
+static long ext4fs_fdatasync(struct file *f)
+{
+	return ext4fs_sync_file(f->inode, true);
 }
 
 static int ext4fs_fallocate(struct file *f, uint64_t off, uint64_t len, bool keep_size)
@@ -561,6 +572,7 @@ const struct file_ops ext4fs_file_ops = {
 	.read_user = ext4fs_read_user,
 	.write_user = ext4fs_write_user,
 	.fsync = ext4fs_fsync,
+	.fdatasync = ext4fs_fdatasync,
 	.fallocate = ext4fs_fallocate,
 	.vm_ops = &ext4fs_vm_ops,
 	.fs_data = true,

@@ -271,6 +271,9 @@ struct file_ops {
 	 * device flushes its cache): 0 or -errno.  Without it there is
 	 * nothing to write back.  May sleep. */
 	long (*fsync)(struct file *f);
+	/* Optional: fdatasync, which may leave out metadata that reading the
+	 * data back does not need (timestamps).  Without it: fsync. */
+	long (*fdatasync)(struct file *f);
 	/* Optional: where SEEK_END counts from when it is not the inode's
 	 * size (a block device: its capacity; its inode shows 0, as Linux's). */
 	uint64_t (*size)(struct file *f);

@@ -285,6 +285,10 @@ long sys_fsync(long fd)
 
 long sys_fdatasync(long fd)
 {
+	struct file *f = fd_hold(fd);
+
+	if (f && f->ops->fdatasync)
+		return f->ops->fdatasync(f);
 	return sys_fsync(fd);
 }
 

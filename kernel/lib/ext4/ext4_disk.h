@@ -242,6 +242,9 @@ int ext4_journal_dirty(struct ext4_fs *fs, uint64_t blk, const void *buf);
 int ext4_journal_freed(struct ext4_fs *fs, uint64_t blk, uint32_t count);
 bool ext4_journal_was_freed(const struct ext4_fs *fs, uint64_t blk);
 int ext4_journal_commit(struct ext4_fs *fs);
+int ext4_journal_checkpoint(struct ext4_fs *fs);
+void ext4_journal_dsync(struct ext4_fs *fs, uint32_t ino);
+int ext4_journal_sync_data(struct ext4_fs *fs, uint32_t ino);
 int ext4_journal_room(struct ext4_fs *fs);
 
 static inline uint64_t ext4_lo_hi(uint32_t lo, uint32_t hi)

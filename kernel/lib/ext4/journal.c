@@ -477,32 +477,43 @@ int ext4_journal_replay(struct ext4_fs *fs)
 }
 
 /*
- * The journal's write side: ordered mode with one running transaction.
+ * The journal's write side: ordered mode, several committed transactions
+ * in the log, checkpointed lazily.
  *
  * Every metadata block the write path changes (ext4_write_block) is kept
  * as a copy in the running transaction instead of being written in place,
- * and reads see the copies (ext4_read_block).  File data goes straight to
- * the device (ext4_write_data).  ext4_journal_commit writes, in order:
- * the log (the journal superblock's s_start, descriptor blocks with v3
- * tags and the copies, escaped), a flush that also makes the data written
- * before it durable, the commit block, a flush (the commit block's FUA),
- * then checkpoints: the copies in place, a flush, and s_start cleared
- * (the log is empty again), a flush.  So the log never holds more than
- * one transaction, and a crash anywhere leaves either the state before
- * the transaction (with its data blocks possibly written: ordered mode
- * allows it) or, after replay, the state after it.
+ * and reads see the newest copy (ext4_read_block): the running one, else
+ * the last committed one not yet written home.  File data goes straight to
+ * the device (ext4_write_data).  ext4_journal_commit appends one
+ * transaction to the log: (when the log was empty, the journal superblock
+ * with s_start), revoke blocks, descriptor blocks with v3 tags and the
+ * copies, escaped; a flush, which also makes the data written before it
+ * durable (ordered mode); the commit block; a flush.  Two flushes per
+ * fsync, as Linux without async_commit (which Linux refuses with
+ * data=ordered: a commit block made durable by the same flush as the data
+ * may outlive it).  The committed copies stay in memory; a checkpoint
+ * writes them all home, flushes, and sets s_start 0 (the log is empty, the
+ * next transaction starts again at s_first), flushes: when the log is past
+ * half full or holds JBD2_DONE_MAX blocks, when the next transaction would
+ * not fit, and at unmount and whole-filesystem sync (ext4_checkpoint, also
+ * the commit thread's).  So the log never wraps: a transaction is always
+ * written between s_first and the log's end.
  *
  * Blocks freed in the running transaction are not handed out again until
  * it commits (ext4_journal_was_freed): the last committed state may still
- * use them as metadata, which a data write in place would overwrite.  With
- * the log emptied at every commit, no block logged by a transaction can be
- * replayed after it has been reused, so no revoke record is ever needed.
+ * use them as metadata.  A freed block the log holds gets a revoke record
+ * in the freeing transaction, and its copies are dropped: once that
+ * transaction commits the block may be written in place as file data,
+ * which no replay of an older transaction may then overwrite.
  */
 
-/* A metadata block of the running transaction. */
+/* A metadata block the journal holds. */
 struct jbd2_buf {
 	uint64_t blk;
-	uint8_t *data;
+	uint8_t *run;  /* its copy in the running transaction, or NULL */
+	uint8_t *done; /* its newest committed copy not yet checkpointed, or NULL */
+	uint32_t next; /* the next entry of its hash chain, plus one (0: the end) */
+	bool forget;   /* freed by the running transaction: not logged, dropped at commit */
 };
 
 /* A range of blocks freed in the running transaction. */
@@ -511,14 +522,26 @@ struct jbd2_freed {
 	uint32_t count;
 };
 
+#define JBD2_HASH      1024 /* hash chains of the held blocks (a power of two) */
+#define JBD2_DSYNC_MAX 32   /* inodes listed for fdatasync per transaction */
+
 struct ext4_journal {
-	struct jbd2 j;
+	struct jbd2 j;	  /* j.seq: the running transaction's sequence */
 	uint64_t sb_blk;  /* the journal superblock's filesystem block */
 	uint8_t *scratch; /* an escaped copy of a logged block */
 	struct jbd2_buf *bufs;
 	uint32_t nbufs, cap_bufs;
+	uint32_t nrun;	/* entries with a running copy to log */
+	uint32_t ndone; /* entries with a committed copy */
+	uint32_t head;	/* the log block the next transaction starts at (j.first: empty) */
+	uint32_t hash[JBD2_HASH]; /* the first entry of each chain, plus one */
+	uint64_t *revoke;	  /* blocks the running transaction revokes */
+	uint32_t nrevoke, cap_revoke;
 	struct jbd2_freed *freed;
 	uint32_t nfreed, cap_freed;
+	uint32_t dsync
+		[JBD2_DSYNC_MAX]; /* inodes whose size or block map the running transaction changed */
+	uint32_t ndsync;	  /* JBD2_DSYNC_MAX + 1: too many to list, all count */
 };
 
 #define JBD2_SB_CSUM_TYPE_OFF 0x50 /* s_checksum_type */
@@ -526,8 +549,10 @@ struct ext4_journal {
 #define JBD2_COMMIT_SEC_OFF   0x30 /* h_commit_sec (be64), then h_commit_nsec */
 #define JBD2_COMMIT_NSEC_OFF  0x38
 #define JBD2_TXN_SOFT_DIVISOR 4 /* commit before an operation once a quarter of the log is used, */
-#define JBD2_TXN_SOFT_MAX     512 /* or this many blocks are held (each read searches them), */
-#define JBD2_FREED_SOFT_MAX   256 /* or this many freed ranges are held back */
+#define JBD2_TXN_SOFT_MAX     512  /* or this many blocks are held, */
+#define JBD2_FREED_SOFT_MAX   256  /* or this many freed ranges are held back */
+#define JBD2_CKPT_DIVISOR     2	   /* checkpoint after a commit once half the log is used, */
+#define JBD2_DONE_MAX	      1024 /* or this many committed copies are held (memory) */
 
 static void *jbd2_grow(struct ext4_fs *fs, void *old, uint32_t n, uint32_t *cap, size_t size)
 {
@@ -547,43 +572,103 @@ static void *jbd2_grow(struct ext4_fs *fs, void *old, uint32_t n, uint32_t *cap,
 	return p;
 }
 
+static uint32_t jbd2_hash(uint64_t blk)
+{
+	return (uint32_t)((blk * 0x9E3779B97F4A7C15ull) >> 54) & (JBD2_HASH - 1); /* Fibonacci */
+}
+
 static struct jbd2_buf *jbd2_find(struct ext4_journal *jn, uint64_t blk)
 {
-	uint32_t i;
+	uint32_t e;
 
-	for (i = 0; i < jn->nbufs; i++)
-		if (jn->bufs[i].blk == blk)
-			return &jn->bufs[i];
+	for (e = jn->hash[jbd2_hash(blk)]; e; e = jn->bufs[e - 1].next)
+		if (jn->bufs[e - 1].blk == blk)
+			return &jn->bufs[e - 1];
 	return NULL;
+}
+
+/* A new entry for @blk, no copies yet; NULL without memory. */
+static struct jbd2_buf *jbd2_add(struct ext4_fs *fs, struct ext4_journal *jn, uint64_t blk)
+{
+	struct jbd2_buf *nb = jbd2_grow(fs, jn->bufs, jn->nbufs, &jn->cap_bufs, sizeof(*nb));
+	uint32_t h = jbd2_hash(blk);
+
+	if (!nb)
+		return NULL;
+	jn->bufs = nb;
+	nb = &jn->bufs[jn->nbufs++];
+	*nb = (struct jbd2_buf){ .blk = blk, .next = jn->hash[h] };
+	jn->hash[h] = jn->nbufs;
+	return nb;
+}
+
+/* Drop the entries with no copy left and rebuild the chains. */
+static void jbd2_compact(struct ext4_journal *jn)
+{
+	uint32_t i, n = 0, h;
+
+	memset(jn->hash, 0, sizeof(jn->hash));
+	for (i = 0; i < jn->nbufs; i++) {
+		if (!jn->bufs[i].run && !jn->bufs[i].done)
+			continue;
+		jn->bufs[n] = jn->bufs[i];
+		h = jbd2_hash(jn->bufs[n].blk);
+		jn->bufs[n].next = jn->hash[h];
+		jn->hash[h] = ++n;
+	}
+	jn->nbufs = n;
+}
+
+static void jbd2_free_copy(struct ext4_fs *fs, uint8_t **p)
+{
+	if (*p)
+		fs->dev->free(fs->dev->ctx, *p, fs->block_size);
+	*p = NULL;
 }
 
 bool ext4_journal_read(struct ext4_fs *fs, uint64_t blk, void *buf)
 {
 	struct jbd2_buf *b = fs->jnl ? jbd2_find(fs->jnl, blk) : NULL;
+	const uint8_t *data = b ? (b->run ? b->run : b->done) : NULL;
 
-	if (b)
-		memcpy(buf, b->data, fs->block_size);
-	return b != NULL;
+	if (data)
+		memcpy(buf, data, fs->block_size);
+	return data != NULL;
 }
 
 int ext4_journal_dirty(struct ext4_fs *fs, uint64_t blk, const void *buf)
 {
 	struct ext4_journal *jn = fs->jnl;
-	struct jbd2_buf *b = jbd2_find(jn, blk), *nb;
+	struct jbd2_buf *b = jbd2_find(jn, blk);
 
-	if (!b) {
-		nb = jbd2_grow(fs, jn->bufs, jn->nbufs, &jn->cap_bufs, sizeof(*nb));
-		if (!nb)
-			return -ENOMEM;
-		jn->bufs = nb;
-		b = &jn->bufs[jn->nbufs];
-		b->blk = blk;
-		b->data = fs->dev->alloc(fs->dev->ctx, fs->block_size);
-		if (!b->data)
-			return -ENOMEM;
-		jn->nbufs++;
+	if (!b && !(b = jbd2_add(fs, jn, blk)))
+		return -ENOMEM;
+	if (!b->run) {
+		b->run = fs->dev->alloc(fs->dev->ctx, fs->block_size);
+		if (!b->run)
+			return -ENOMEM; /* an entry with no copy: dropped at the next compaction */
+		jn->nrun += !b->forget;
 	}
-	memcpy(b->data, buf, fs->block_size);
+	memcpy(b->run, buf, fs->block_size);
+	return 0;
+}
+
+/* Block @blk, freed by the running transaction: revoke it if the log holds it, log it no more. */
+static int jbd2_forget(struct ext4_fs *fs, struct ext4_journal *jn, struct jbd2_buf *b)
+{
+	uint64_t *r;
+
+	if (b->forget)
+		return 0;
+	if (b->done) {
+		r = jbd2_grow(fs, jn->revoke, jn->nrevoke, &jn->cap_revoke, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		jn->revoke = r;
+		jn->revoke[jn->nrevoke++] = b->blk;
+	}
+	b->forget = true;
+	jn->nrun -= b->run != NULL;
 	return 0;
 }
 
@@ -591,6 +676,8 @@ int ext4_journal_freed(struct ext4_fs *fs, uint64_t blk, uint32_t count)
 {
 	struct ext4_journal *jn = fs->jnl;
 	struct jbd2_freed *f;
+	uint32_t k;
+	int err = 0;
 
 	if (!jn)
 		return 0;
@@ -599,7 +686,16 @@ int ext4_journal_freed(struct ext4_fs *fs, uint64_t blk, uint32_t count)
 		return -ENOMEM;
 	jn->freed = f;
 	jn->freed[jn->nfreed++] = (struct jbd2_freed){ blk, count };
-	return 0;
+	/* Whichever is shorter: a look-up per freed block, or a pass over the held ones. */
+	for (k = 0; !err && count <= jn->nbufs && k < count; k++) {
+		struct jbd2_buf *b = jbd2_find(jn, blk + k);
+
+		err = b ? jbd2_forget(fs, jn, b) : 0;
+	}
+	for (k = 0; !err && count > jn->nbufs && k < jn->nbufs; k++)
+		if (jn->bufs[k].blk >= blk && jn->bufs[k].blk - blk < count)
+			err = jbd2_forget(fs, jn, &jn->bufs[k]);
+	return err;
 }
 
 bool ext4_journal_was_freed(const struct ext4_fs *fs, uint64_t blk)
@@ -621,12 +717,26 @@ static uint32_t jbd2_tags_per_desc(const struct jbd2 *j)
 	return (uint32_t)((room - JBD2_UUID_SIZE) / jbd2_tag_bytes(j));
 }
 
-/* Log blocks a transaction of @n blocks takes: descriptors, the blocks, the commit block. */
-static uint32_t jbd2_txn_len(const struct jbd2 *j, uint32_t n)
+/* Bytes of one revoke record (jbd2 writes 8 with the 64bit feature). */
+static size_t jbd2_revoke_rec(const struct jbd2 *j)
 {
-	uint32_t per = jbd2_tags_per_desc(j);
+	return (j->incompat & JBD2_FEATURE_INCOMPAT_64BIT) ? 8 : 4;
+}
 
-	return n + (n + per - 1) / per + 1;
+/* Revoke records that fit in one revoke block. */
+static uint32_t jbd2_revokes_per_block(const struct jbd2 *j)
+{
+	size_t room = j->fs->block_size - JBD2_REVOKE_HEADER - (jbd2_csum(j) ? JBD2_TAIL_SIZE : 0);
+
+	return (uint32_t)(room / jbd2_revoke_rec(j));
+}
+
+/* Log blocks the running transaction takes: revoke blocks, descriptors, the blocks, the commit block. */
+static uint32_t jbd2_txn_len(const struct ext4_journal *jn)
+{
+	uint32_t per = jbd2_tags_per_desc(&jn->j), rper = jbd2_revokes_per_block(&jn->j);
+
+	return jn->nrun + (jn->nrun + per - 1) / per + (jn->nrevoke + rper - 1) / rper + 1;
 }
 
 static int jbd2_write_log(struct jbd2 *j, uint32_t lblk, const uint8_t *buf)
@@ -667,7 +777,7 @@ static void jbd2_tag(const struct jbd2 *j, uint8_t *tag, uint64_t blk, const uin
 	}
 }
 
-/* Checksum a descriptor block's tail (v2/v3), as jbd2_descriptor_block_csum_set. */
+/* Checksum a descriptor or revoke block's tail (v2/v3), as jbd2_descriptor_block_csum_set. */
 static void jbd2_block_csum_set(const struct jbd2 *j, uint8_t *buf, size_t off)
 {
 	if (!jbd2_csum(j))
@@ -676,9 +786,15 @@ static void jbd2_block_csum_set(const struct jbd2 *j, uint8_t *buf, size_t off)
 	put_be32(buf + off, crc32c_update(j->csum_seed, buf, j->fs->block_size));
 }
 
+/* Whether entry @b has a running copy to log. */
+static bool jbd2_logged(const struct jbd2_buf *b)
+{
+	return b->run && !b->forget;
+}
+
 /*
- * Write one descriptor block at log block *@b and the blocks bufs[*@i...]
- * after it, as many as fit; advance *@b past them and *@i.
+ * Write one descriptor block at log block *@b and the running copies of
+ * bufs[*@i...] after it, as many as fit; advance *@b past them and *@i.
  */
 static int jbd2_write_desc(struct ext4_journal *jn, uint32_t *b, uint32_t *i)
 {
@@ -691,11 +807,14 @@ static int jbd2_write_desc(struct ext4_journal *jn, uint32_t *b, uint32_t *i)
 
 	memset(j->buf, 0, j->fs->block_size);
 	jbd2_header(j->buf, JBD2_DESCRIPTOR_BLOCK, j->seq);
-	while (*i < jn->nbufs && off + tb + (off == JBD2_HEADER_SIZE ? JBD2_UUID_SIZE : 0) <= end) {
+	for (; *i < jn->nbufs && off + tb + (off == JBD2_HEADER_SIZE ? JBD2_UUID_SIZE : 0) <= end;
+	     (*i)++) {
 		const struct jbd2_buf *bf = &jn->bufs[*i];
 		uint32_t flags = off == JBD2_HEADER_SIZE ? 0 : JBD2_FLAG_SAME_UUID;
 
-		memcpy(jn->scratch, bf->data, j->fs->block_size);
+		if (!jbd2_logged(bf))
+			continue;
+		memcpy(jn->scratch, bf->run, j->fs->block_size);
 		if (be32(jn->scratch) == JBD2_MAGIC) {
 			put_be32(jn->scratch, 0);
 			flags |= JBD2_FLAG_ESCAPE;
@@ -711,7 +830,6 @@ static int jbd2_write_desc(struct ext4_journal *jn, uint32_t *b, uint32_t *i)
 		err = jbd2_write_log(j, *b, jn->scratch);
 		if (err)
 			return err;
-		(*i)++;
 	}
 	if (tag) { /* the last tag: set JBD2_FLAG_LAST_TAG where this format keeps the flags */
 		if (j->incompat & JBD2_FEATURE_INCOMPAT_CSUM_V3)
@@ -722,6 +840,30 @@ static int jbd2_write_desc(struct ext4_journal *jn, uint32_t *b, uint32_t *i)
 	jbd2_block_csum_set(j, j->buf, j->fs->block_size - JBD2_TAIL_SIZE);
 	*b = jbd2_next(j, *b);
 	return jbd2_write_log(j, desc, j->buf);
+}
+
+/* Write the running transaction's revoke records from revoke[*@i] on into one revoke block at *@b. */
+static int jbd2_write_revoke(struct ext4_journal *jn, uint32_t *b, uint32_t *i)
+{
+	struct jbd2 *j = &jn->j;
+	size_t rec = jbd2_revoke_rec(j), off = JBD2_REVOKE_HEADER;
+	uint32_t n;
+	int err;
+
+	memset(j->buf, 0, j->fs->block_size);
+	jbd2_header(j->buf, JBD2_REVOKE_BLOCK, j->seq);
+	for (n = 0; n < jbd2_revokes_per_block(j) && *i < jn->nrevoke; n++, (*i)++, off += rec) {
+		uint64_t blk = jn->revoke[*i];
+
+		if (rec == 8)
+			put_be32(j->buf + off, (uint32_t)(blk >> 32));
+		put_be32(j->buf + off + rec - 4, (uint32_t)blk);
+	}
+	put_be32(j->buf + JBD2_HEADER_SIZE, (uint32_t)off); /* r_count: bytes used */
+	jbd2_block_csum_set(j, j->buf, j->fs->block_size - JBD2_TAIL_SIZE);
+	err = jbd2_write_log(j, *b, j->buf);
+	*b = jbd2_next(j, *b);
+	return err;
 }
 
 /* The journal superblock with @start and @seq, its checksum updated. */
@@ -753,45 +895,141 @@ static int jbd2_write_commit(struct ext4_journal *jn, uint32_t b)
 	return jbd2_write_log(j, b, j->buf);
 }
 
-/* Write every block of the transaction in place, then empty the log. */
+/*
+ * Write every committed copy home, flush, then mark the log empty (s_start
+ * 0, s_sequence the running transaction's), flush.  The running
+ * transaction's copies stay.
+ */
 static int jbd2_checkpoint(struct ext4_journal *jn)
 {
 	struct ext4_fs *fs = jn->j.fs;
 	uint32_t i;
 	int err = 0;
 
+	if (jn->head == jn->j.first)
+		return 0;
 	for (i = 0; !err && i < jn->nbufs; i++)
-		err = jbd2_write_fs_block(fs, jn->bufs[i].blk, jn->bufs[i].data);
+		if (jn->bufs[i].done)
+			err = jbd2_write_fs_block(fs, jn->bufs[i].blk, jn->bufs[i].done);
 	if (!err)
 		err = jbd2_flush(fs);
 	if (!err)
-		err = jbd2_sb_write(jn, 0, jn->j.seq + 1);
+		err = jbd2_sb_write(jn, 0, jn->j.seq);
 	if (!err)
 		err = jbd2_flush(fs);
-	return err;
+	if (err)
+		return err;
+	for (i = 0; i < jn->nbufs; i++)
+		jbd2_free_copy(fs, &jn->bufs[i].done);
+	jn->ndone = 0;
+	jn->head = jn->j.first;
+	jbd2_compact(jn);
+	return 0;
 }
 
-static void jbd2_txn_clear(struct ext4_journal *jn)
+/* The running transaction committed (or had nothing to log): its copies become the committed ones. */
+static void jbd2_txn_end(struct ext4_journal *jn)
 {
 	struct ext4_fs *fs = jn->j.fs;
 	uint32_t i;
 
-	for (i = 0; i < jn->nbufs; i++)
-		fs->dev->free(fs->dev->ctx, jn->bufs[i].data, fs->block_size);
-	jn->nbufs = 0;
-	jn->nfreed = 0;
+	for (i = 0; i < jn->nbufs; i++) {
+		struct jbd2_buf *b = &jn->bufs[i];
+
+		if (b->forget) { /* revoked, or never logged: the block is free now */
+			jn->ndone -= b->done != NULL;
+			jbd2_free_copy(fs, &b->run);
+			jbd2_free_copy(fs, &b->done);
+			b->forget = false;
+		} else if (b->run) {
+			jn->ndone += !b->done;
+			jbd2_free_copy(fs, &b->done);
+			b->done = b->run;
+			b->run = NULL;
+		}
+	}
+	jn->nrun = jn->nrevoke = jn->nfreed = jn->ndsync = 0;
+	jbd2_compact(jn);
+}
+
+void ext4_journal_dsync(struct ext4_fs *fs, uint32_t ino)
+{
+	struct ext4_journal *jn = fs->jnl;
+	uint32_t i;
+
+	if (!jn || jn->ndsync > JBD2_DSYNC_MAX)
+		return;
+	for (i = 0; i < jn->ndsync; i++)
+		if (jn->dsync[i] == ino)
+			return;
+	if (jn->ndsync < JBD2_DSYNC_MAX)
+		jn->dsync[jn->ndsync] = ino;
+	jn->ndsync++;
+}
+
+/* Whether the running transaction changed inode @ino's size or block map. */
+static bool jbd2_dsync_pending(const struct ext4_journal *jn, uint32_t ino)
+{
+	uint32_t i;
+
+	for (i = 0; i < jn->ndsync && i < JBD2_DSYNC_MAX; i++)
+		if (jn->dsync[i] == ino)
+			return true;
+	return jn->ndsync > JBD2_DSYNC_MAX;
+}
+
+int ext4_journal_sync_data(struct ext4_fs *fs, uint32_t ino)
+{
+	if (jbd2_dsync_pending(fs->jnl, ino))
+		return ext4_journal_commit(fs);
+	return jbd2_flush(fs); /* the data written in place; timestamps ride the next commit */
 }
 
 bool ext4_pending(const struct ext4_fs *fs)
 {
-	return !fs->read_only && (fs->sb_dirty || (fs->jnl && fs->jnl->nbufs));
+	const struct ext4_journal *jn = fs->jnl;
+
+	return !fs->read_only &&
+	       (fs->sb_dirty || (jn && (jn->nrun || jn->nrevoke || jn->head != jn->j.first)));
+}
+
+/* The first entry from @i on with a running copy to log, or nbufs. */
+static uint32_t jbd2_next_logged(const struct ext4_journal *jn, uint32_t i)
+{
+	while (i < jn->nbufs && !jbd2_logged(&jn->bufs[i]))
+		i++;
+	return i;
+}
+
+/* Append the running transaction to the log: revokes, descriptors and copies, flush, commit block, flush. */
+static int jbd2_commit_log(struct ext4_journal *jn)
+{
+	struct jbd2 *j = &jn->j;
+	uint32_t b = jn->head, i = 0, r = 0;
+	int err = 0;
+
+	if (b == j->first) /* the log was empty: it starts here now */
+		err = jbd2_sb_write(jn, j->first, j->seq);
+	while (!err && r < jn->nrevoke)
+		err = jbd2_write_revoke(jn, &b, &r);
+	while (!err && (i = jbd2_next_logged(jn, i)) < jn->nbufs)
+		err = jbd2_write_desc(jn, &b, &i);
+	if (!err)
+		err = jbd2_flush(
+			j->fs); /* the log and the transaction's file data (ordered mode) */
+	if (!err)
+		err = jbd2_write_commit(jn, b);
+	if (!err)
+		err = jbd2_flush(j->fs);
+	if (!err)
+		jn->head = b + 1;
+	return err;
 }
 
 int ext4_journal_commit(struct ext4_fs *fs)
 {
 	struct ext4_journal *jn = fs->jnl;
 	struct jbd2 *j = &jn->j;
-	uint32_t b = j->first, i = 0;
 	int err = 0;
 
 	if (fs->sb_dirty) {
@@ -800,37 +1038,46 @@ int ext4_journal_commit(struct ext4_fs *fs)
 			return err;
 		fs->sb_dirty = false;
 	}
-	if (!jn->nbufs) {
-		jn->nfreed = 0;
-		return jbd2_flush(fs);
+	if (!jn->nrun && !jn->nrevoke) {
+		jbd2_txn_end(jn);
+		return jbd2_flush(fs); /* the file data written in place */
 	}
-	if (jbd2_txn_len(j, jn->nbufs) > j->maxlen - j->first)
-		return -ENOSPC; /* one operation changed more than the log holds */
-	err = jbd2_sb_write(jn, j->first, j->seq);
-	while (!err && i < jn->nbufs)
-		err = jbd2_write_desc(jn, &b, &i);
-	if (!err)
-		err = jbd2_flush(fs); /* the log and the transaction's file data (ordered mode) */
-	if (!err)
-		err = jbd2_write_commit(jn, b);
-	if (!err)
-		err = jbd2_flush(fs);
-	if (!err)
+	if (jbd2_txn_len(jn) > j->maxlen - jn->head)
 		err = jbd2_checkpoint(jn);
+	if (!err && jbd2_txn_len(jn) > j->maxlen - j->first)
+		err = -ENOSPC; /* one operation changed more than the log holds */
+	if (!err)
+		err = jbd2_commit_log(jn);
 	if (err)
 		return err;
 	j->seq++;
-	jbd2_txn_clear(jn);
-	return 0;
+	jbd2_txn_end(jn);
+	if (jn->head - j->first > (j->maxlen - j->first) / JBD2_CKPT_DIVISOR ||
+	    jn->ndone > JBD2_DONE_MAX)
+		err = jbd2_checkpoint(jn);
+	return err;
+}
+
+int ext4_journal_checkpoint(struct ext4_fs *fs)
+{
+	struct ext4_journal *jn = fs->jnl;
+	int err = 0;
+
+	if (fs->sb_dirty || jn->nrun || jn->nrevoke)
+		err = ext4_journal_commit(fs);
+	if (err)
+		return err;
+	if (jn->head == jn->j.first)
+		return jbd2_flush(fs); /* the file data written in place */
+	return jbd2_checkpoint(jn);    /* its first flush covers the file data */
 }
 
 int ext4_journal_room(struct ext4_fs *fs)
 {
 	struct ext4_journal *jn = fs->jnl;
 
-	if (!jn || (jbd2_txn_len(&jn->j, jn->nbufs) <=
-			    (jn->j.maxlen - jn->j.first) / JBD2_TXN_SOFT_DIVISOR &&
-		    jn->nbufs < JBD2_TXN_SOFT_MAX && jn->nfreed < JBD2_FREED_SOFT_MAX))
+	if (!jn || (jbd2_txn_len(jn) <= (jn->j.maxlen - jn->j.first) / JBD2_TXN_SOFT_DIVISOR &&
+		    jn->nrun < JBD2_TXN_SOFT_MAX && jn->nfreed < JBD2_FREED_SOFT_MAX))
 		return 0;
 	return ext4_journal_commit(fs);
 }
@@ -859,7 +1106,9 @@ static int jbd2_open_log(struct ext4_journal *jn)
 	}
 	if (j->fs->feat_incompat & EXT4_FEATURE_INCOMPAT_64BIT)
 		j->incompat |= JBD2_FEATURE_INCOMPAT_64BIT;
+	j->incompat |= JBD2_FEATURE_INCOMPAT_REVOKE;
 	put_be32(j->sb + JBD2_SB_INCOMPAT_OFF, j->incompat);
+	jn->head = j->first;
 	return jbd2_sb_write(jn, 0, j->seq);
 }
 
@@ -867,13 +1116,19 @@ void ext4_journal_close(struct ext4_fs *fs)
 {
 	struct ext4_journal *jn = fs->jnl;
 	const struct ext4_dev *dev = fs->dev;
+	uint32_t i;
 
 	if (!jn)
 		return;
 	fs->jnl = NULL;
-	jbd2_txn_clear(jn);
+	for (i = 0; i < jn->nbufs; i++) {
+		jbd2_free_copy(fs, &jn->bufs[i].run);
+		jbd2_free_copy(fs, &jn->bufs[i].done);
+	}
 	if (jn->bufs)
 		dev->free(dev->ctx, jn->bufs, jn->cap_bufs * sizeof(*jn->bufs));
+	if (jn->revoke)
+		dev->free(dev->ctx, jn->revoke, jn->cap_revoke * sizeof(*jn->revoke));
 	if (jn->freed)
 		dev->free(dev->ctx, jn->freed, jn->cap_freed * sizeof(*jn->freed));
 	if (jn->scratch)

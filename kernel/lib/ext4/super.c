@@ -370,7 +370,7 @@ void ext4_unmount(struct ext4_fs *fs)
 	size_t gdt_len = (size_t)fs->groups * fs->desc_size;
 
 	gdt_len = (gdt_len + fs->block_size - 1) / fs->block_size * fs->block_size;
-	if (!fs->read_only && fs->gdt && !ext4_sync(fs) && fs->jnl) {
+	if (!fs->read_only && fs->gdt && !ext4_checkpoint(fs) && fs->jnl) {
 		ext4_journal_close(fs); /* the log is empty: needs_recovery can go */
 		ext4_set_recover(fs, false);
 	}
@@ -404,6 +404,20 @@ int ext4_sync(struct ext4_fs *fs)
 	if (!err && fs->dev->flush)
 		err = fs->dev->flush(fs->dev->ctx);
 	return err;
+}
+
+int ext4_sync_data(struct ext4_fs *fs, uint32_t ino)
+{
+	if (fs->read_only)
+		return -EROFS;
+	return fs->jnl ? ext4_journal_sync_data(fs, ino) : ext4_sync(fs);
+}
+
+int ext4_checkpoint(struct ext4_fs *fs)
+{
+	if (fs->read_only)
+		return -EROFS;
+	return fs->jnl ? ext4_journal_checkpoint(fs) : ext4_sync(fs);
 }
 
 int ext4_mount(struct ext4_fs *fs, const struct ext4_dev *dev, unsigned flags)

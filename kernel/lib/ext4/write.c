@@ -62,6 +62,29 @@ static void ext4_encode_inode(const struct ext4_fs *fs, const struct ext4_inode 
 #undef EXT4_EXTRA_HAS
 }
 
+/*
+ * Tell the journal when @in differs from the raw inode @ri in more than
+ * its timestamps and checksum: fdatasync must then commit (Linux sets
+ * i_datasync_tid the same way, in ext4_do_update_inode and the block
+ * allocator).
+ */
+static void ext4_inode_dsync(struct ext4_fs *fs, const struct ext4_raw_inode *ri,
+			     const struct ext4_inode *in, uint32_t extra)
+{
+	struct ext4_raw_inode a, b;
+	size_t len = EXT4_OLD_INO_SIZE + extra < sizeof(a) ? EXT4_OLD_INO_SIZE + extra : sizeof(a);
+
+	memset(&a, 0, sizeof(a));
+	memcpy(&a, ri, len);
+	b = a;
+	ext4_encode_inode(fs, in, &b, extra);
+	a.atime = b.atime, a.ctime = b.ctime, a.mtime = b.mtime;
+	a.atime_extra = b.atime_extra, a.ctime_extra = b.ctime_extra;
+	a.mtime_extra = b.mtime_extra;
+	if (memcmp(&a, &b, len))
+		ext4_journal_dsync(fs, in->ino);
+}
+
 int ext4_inode_write(struct ext4_fs *fs, const struct ext4_inode *in)
 {
 	uint32_t group = (in->ino - 1) / fs->inodes_per_group,
@@ -82,6 +105,7 @@ int ext4_inode_write(struct ext4_fs *fs, const struct ext4_inode *in)
 		if (extra & 3 || EXT4_OLD_INO_SIZE + extra > fs->inode_size)
 			return -EUCLEAN;
 	}
+	ext4_inode_dsync(fs, ri, in, extra);
 	ext4_encode_inode(fs, in, ri, extra);
 	if (fs->csum) {
 		uint32_t c = ext4_inode_csum(fs, (const uint8_t *)ri, in->csum_seed);
@@ -116,6 +140,7 @@ static int ext4_block_for_write(struct ext4_fs *fs, struct ext4_inode *in, uint3
 	if (err || *pblk)
 		return err;
 	*fresh = true;
+	ext4_journal_dsync(fs, in->ino); /* the block map changes: fdatasync must commit */
 	if (!fs->bmap_unwritten)
 		return ext4_get_block(fs, in, lblk, pblk);
 	err = ext4_ext_convert(fs, in, lblk);

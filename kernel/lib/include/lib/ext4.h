@@ -302,8 +302,26 @@ int ext4_inode_write(struct ext4_fs *fs, const struct ext4_inode *in);
 int ext4_sync(struct ext4_fs *fs);
 
 /*
- * ext4_pending - whether ext4_sync has metadata to write: the running
- * transaction holds blocks, or the superblock's counts changed.  (File
+ * ext4_sync_data - fdatasync of inode @ino: ext4_sync if the running
+ * transaction changed its size or block map, else only the flush that
+ * makes its data (written in place) durable; its timestamps then ride a
+ * later commit, as Linux's ext4_sync_file with datasync (i_datasync_tid):
+ * 0 or -errno.
+ */
+int ext4_sync_data(struct ext4_fs *fs, uint32_t ino);
+
+/*
+ * ext4_checkpoint - ext4_sync, then write every committed metadata block
+ * home and empty the journal's log (unmount, sync of the whole filesystem,
+ * the commit thread when idle): 0 or -errno.  ext4_sync alone leaves
+ * committed transactions in the log, replayed after a crash.
+ */
+int ext4_checkpoint(struct ext4_fs *fs);
+
+/*
+ * ext4_pending - whether ext4_checkpoint has metadata to write: the
+ * running transaction holds blocks, the superblock's counts changed, or
+ * the log holds committed transactions not yet written home.  (File
  * data is written in place at once; only a flush is left for it.)  A
  * commit timer asks this before waking up to commit.
  */
