@@ -40,7 +40,6 @@
 #define BLKDEV_GID_DISK 6	   /* Debian's "disk" group */
 #define BLKDEV_WINDOW	(1u << 20) /* bytes one bounce buffer holds */
 #define BLKDEV_FRAMES	(BLKDEV_WINDOW / PAGE_SIZE)
-#define O_DSYNC		010000 /* include/uapi/asm-generic/fcntl.h; part of O_SYNC */
 
 /* ioctl numbers (include/uapi/linux/fs.h). */
 #define BLKROGET     0x125e	/* _IO(0x12, 94): int, 1 if read-only */

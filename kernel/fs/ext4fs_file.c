@@ -402,7 +402,12 @@ static long do_read(struct file *f, uint64_t addr, bool user, size_t n, uint64_t
 	return done ? (long)done : r;
 }
 
-/* Writes go at `off`, or at the end for O_APPEND (pwrite too, as Linux). */
+static int ext4fs_sync_file(struct inode *ino, bool data);
+
+/* Writes go at `off`, or at the end for O_APPEND (pwrite too, as Linux).
+ * With O_DSYNC (or O_SYNC, which holds it) what was written is durable when
+ * the call returns, as Linux's generic_write_sync: fdatasync's work, or
+ * fsync's under O_SYNC; a failed sync fails the call. */
 static long do_write(struct file *f, uint64_t addr, bool user, size_t n, uint64_t off)
 {
 	struct ext4fs_inode *x = X(f->inode);
@@ -435,6 +440,9 @@ static long do_write(struct file *f, uint64_t addr, bool user, size_t n, uint64_
 		r = 0;
 	}
 	kfree(bounce);
+	if (done && (f->flags & O_DSYNC) &&
+	    (r = ext4fs_sync_file(f->inode, !(f->flags & __O_SYNC))))
+		return r;
 	return done ? (long)done : r;
 }
 

@@ -56,6 +56,8 @@
 #define O_TRUNC		    01000
 #define O_APPEND	    02000
 #define O_NONBLOCK	    04000
+#define O_DSYNC		    010000   /* a write is durable when it returns: its data */
+#define __O_SYNC	    04000000 /* with O_DSYNC, O_SYNC: the metadata too */
 #define O_ASYNC		    020000 /* FASYNC: recorded; SIGIO is not sent yet */
 #define O_DIRECT	    040000 /* on a pipe: packet mode */
 #define O_DIRECTORY	    0200000

@@ -15,8 +15,9 @@
 # First, deterministically, a rename whose directory was fsync'ed and
 # nothing after it (fsync of an ext4 directory once did nothing), and
 # bytes written through a MAP_SHARED mapping and msync'ed (msync once
-# wrote nothing back: only fsync, munmap and exit did), and a file written
-# without fsync, 7 s before the kill (ext4 commits every 5 s).  Then
+# wrote nothing back: only fsync, munmap and exit did), appends with
+# O_DSYNC and O_SYNC, and a file written without fsync, 7 s before the
+# kill (ext4 commits every 5 s).  Then
 # VOLCRASH_ROUNDS rounds (default 10; 30 take about 3 minutes here);
 # VOLCRASH_SEED picks the kill points (printed, so a failure replays).
 . "$(dirname "$0")/lib/common.bash"
@@ -109,6 +110,15 @@ kill_after ackmsync 1 msync /data
 check "msync: QEMU killed after msync" [ $? -eq 0 ]
 check_round msync
 check "msync: the mapped bytes are in the file" out_has "msync ok"
+
+# Appends with O_DSYNC and with O_SYNC are durable when write returns, the
+# file's new size included (they once waited for the 5 s commit: only
+# fsync made an ext4 file durable), then the kill.
+kill_after acksync 1 sync /data
+check "sync: QEMU killed after the O_DSYNC and O_SYNC writes" [ $? -eq 0 ]
+check_round sync
+check "sync: the O_DSYNC appends are in the file" out_has "dsync ok"
+check "sync: the O_SYNC appends are in the file" out_has "osync ok"
 
 # A new file written without fsync is on the disk within ext4's 5 s commit
 # interval: killed once the writer has slept 7 s.

@@ -19,10 +19,16 @@
  *                          no fsync, say "written", sleep LAZY_WAIT s
  *                          (ext4's 5 s commit interval and some), say
  *                          "waited", then wait to be killed.
+ *   volcrash sync DIR      append SYNC_WRITES writes to DIR/dsync opened
+ *                          O_DSYNC and to DIR/osync opened O_SYNC (each
+ *                          write grows the file: its size must be
+ *                          durable too), say "acksync", then wait to be
+ *                          killed.
  *   volcrash check DIR     print "records R" (the log's whole, valid
  *                          records, 0..R-1), "file I ok" for each intact
  *                          file of d/, "msync ok" if DIR/m is whole,
- *                          "lazy ok" if DIR/lazy is, and "BAD ..." for anything else
+ *                          "lazy ok" if DIR/lazy is, "dsync ok" and
+ *                          "osync ok" if those are, and "BAD ..." for anything else
  *                          (a torn or wrong record, a bad file); status 1
  *                          if any.
  *
@@ -47,6 +53,8 @@
 #define PAGE	    4096
 #define LAZY_SIZE   10000
 #define LAZY_WAIT   7
+#define SYNC_WRITES 5
+#define SYNC_CHUNK  3000 /* not a block: each write ends inside one */
 
 static char path[3][4096];
 
@@ -216,6 +224,36 @@ static void lazy_check(const char *dir)
 		close(fd);
 }
 
+/* Write DIR/NAME (opened with `flags` added) in SYNC_WRITES appends, no
+ * fsync: O_DSYNC and O_SYNC make each durable when it returns. */
+static void sync_write(const char *dir, const char *name, int flags)
+{
+	static char b[SYNC_CHUNK];
+	int fd = open(at(0, dir, name), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | flags, 0644);
+
+	need("open sync", fd >= 0);
+	for (int w = 0; w < SYNC_WRITES && fd >= 0; w++) {
+		for (size_t k = 0; k < SYNC_CHUNK; k++)
+			b[k] = msync_byte((size_t)w * SYNC_CHUNK + k + 2);
+		need("write sync", write(fd, b, SYNC_CHUNK) == SYNC_CHUNK);
+	}
+}
+
+static void sync_check(const char *dir, const char *name)
+{
+	static char got[SYNC_WRITES * SYNC_CHUNK + 1];
+	int fd = open(at(0, dir, name), O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, got, sizeof(got)) : -1;
+	size_t k = 0;
+
+	while (n == SYNC_WRITES * SYNC_CHUNK && k < (size_t)n && got[k] == msync_byte(k + 2))
+		k++;
+	if (k == SYNC_WRITES * SYNC_CHUNK)
+		say(!strcmp(name, "dsync") ? "dsync ok\n" : "osync ok\n", 0);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Make DIR/d/I durably: a temporary name, fsync, rename, fsync of d. */
 static void make_file(const char *dir, unsigned i)
 {
@@ -270,14 +308,21 @@ int main(int argc, char **argv)
 		msync_write(argv[2]);
 	} else if (argc == 3 && !strcmp(argv[1], "lazy")) {
 		lazy_write(argv[2]);
+	} else if (argc == 3 && !strcmp(argv[1], "sync")) {
+		sync_write(argv[2], "dsync", O_DSYNC);
+		sync_write(argv[2], "osync", O_SYNC);
+		say("acksync\n", 0);
+		pause(); /* the host kills the instance here, the files still open */
 	} else if (argc == 3 && !strcmp(argv[1], "check")) {
 		say("records %u\n", check_log(argv[2]));
 		check_files(argv[2]);
 		msync_check(argv[2]);
 		lazy_check(argv[2]);
+		sync_check(argv[2], "dsync");
+		sync_check(argv[2], "osync");
 	} else {
 		fprintf(stderr, "usage: volcrash write DIR N | rename DIR I | msync DIR | lazy DIR "
-				"| check DIR\n");
+				"| sync DIR | check DIR\n");
 		return 2;
 	}
 	return guest_bad ? 1 : 0;
