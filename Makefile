@@ -21,11 +21,11 @@ HOSTCC ?= gcc
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-Iinclude -Ikernel/lib/include $(SAN_FLAGS)
 
-.PHONY: all test unit-test guest-test cli-test clean format example bench failinject soak
+.PHONY: all test unit-test guest-test cli-test clean format example bench failinject soak crash-test
 ifeq ($(SAN),1)
-all: $(BUILD)/monos unit-test
+all: $(BUILD)/monos unit-test tools
 else
-all: $(BUILD)/monos $(BUILD)/monos-kernel $(BUILD)/monos-agent
+all: $(BUILD)/monos $(BUILD)/monos-kernel $(BUILD)/monos-agent tools
 endif
 
 include kernel/kernel.mk
@@ -35,6 +35,7 @@ include tests/guest/guest.mk
 include agent/agent.mk
 include bench/bench.mk
 include tests/fuzz/fuzz.mk
+include tests/tools/tools.mk
 
 test: all unit-test guest-programs
 	bash tests/run.sh
