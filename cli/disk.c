@@ -282,8 +282,9 @@ static long disk_logged(const struct run_options *o, char **log, char *err, size
 	for (size_t i = 0; i < o->ndisks; i++) {
 		if (!o->disks[i].target)
 			continue;
-		/* realpath needs the file: create it (QEMU truncates it, log-append=off) */
-		fd = open(env, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		/* empty: QEMU (log-append=off) writes its super only at the first
+		 * flush, and an old log's would count entries this run never made */
+		fd = open(env, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0 || close(fd) || !realpath(env, real) || !(*log = qemu_escape(real))) {
 			snprintf(err, errlen, "MONOS_BLKLOG %s: %s", env, strerror(errno));
 			return -2;
