@@ -128,7 +128,7 @@ static int disk_open(const struct options_disk *d, struct stat *st, int *fd, cha
  * format over the file; for the logged volume (`log`, escaped, or NULL),
  * QEMU's blklogwrites over the raw file, recording every write and flush
  * in `log` (QEMU's block/blklogwrites.c; dm-log-writes' format).  A filter
- * needs no format: it is only ever the raw volume (disk_prepare).
+ * needs no format: it is only ever a raw volume (disk_prepare_all).
  */
 static int disk_driver(char **out, const char *format, bool blockdev, const char *esc,
 		       const char *log)
@@ -226,7 +226,6 @@ static int volumes_entry(struct run_options *o)
 static int disk_prepare_all(struct run_options *o, enum options_machine machine, struct stat *sts,
 			    long logged, const char *log, char *err, size_t errlen)
 {
-
 	for (size_t i = 0; i < o->ndisks; i++) {
 		struct options_disk *d = &o->disks[i];
 		const char *format;
