@@ -37,6 +37,7 @@
 #define QEMU_DISK_ID	      "disk"
 #define QEMU_BLK_MMIO	      "virtio-blk-device"
 #define QEMU_BLK_PCI	      "virtio-blk-pci,disable-legacy=on"
+#define DISK_BLKLOG_SECTOR    "512" /* the log's sector: the volume's (virtio-blk) */
 
 static uint64_t be(const unsigned char *p, int n)
 {
@@ -122,21 +123,43 @@ static int disk_open(const struct options_disk *d, struct stat *st, int *fd, cha
 	return 0;
 }
 
-/* The -drive and -device values of disk `i`. */
-static int disk_args(struct options_disk *d, size_t i, bool blockdev, const char *format,
-		     enum options_machine machine)
+/*
+ * The -drive value's driver part for `esc` (the escaped path): normally the
+ * format over the file; for the logged volume (`log`, escaped, or NULL),
+ * QEMU's blklogwrites over the raw file, recording every write and flush
+ * in `log` (QEMU's block/blklogwrites.c; dm-log-writes' format).  A filter
+ * needs no format: it is only ever a raw volume (disk_prepare_all).
+ */
+static int disk_driver(char **out, const char *format, bool blockdev, const char *esc,
+		       const char *log)
 {
-	char real[PATH_MAX], *esc;
+	const char *proto = blockdev ? "host_device" : "file";
+
+	if (log)
+		return asprintf(out,
+				"driver=blklogwrites,file.driver=%s,file.filename=%s,"
+				"log.driver=file,log.filename=%s,log-append=off,"
+				"log-sector-size=" DISK_BLKLOG_SECTOR,
+				proto, esc, log);
+	return asprintf(out, "format=%s,file.driver=%s,file.filename=%s", format, proto, esc);
+}
+
+/* The -drive and -device values of disk `i`; `log` as disk_driver's. */
+static int disk_args(struct options_disk *d, size_t i, bool blockdev, const char *format,
+		     enum options_machine machine, const char *log)
+{
+	char real[PATH_MAX], *esc, *drv = NULL;
 	int n;
 
 	if (!realpath(d->path, real) || !(esc = qemu_escape(real)))
 		return -1;
-	n = asprintf(&d->drive,
-		     "if=none,id=" QEMU_DISK_ID "%zu,format=%s,file.driver=%s,"
-		     "file.filename=%s%s",
-		     i, format, blockdev ? "host_device" : "file", esc,
-		     d->ro ? ",readonly=on" : "");
+	n = disk_driver(&drv, format, blockdev, esc, log);
 	free(esc);
+	if (n < 0)
+		return -1;
+	n = asprintf(&d->drive, "if=none,id=" QEMU_DISK_ID "%zu,%s%s", i, drv,
+		     d->ro ? ",readonly=on" : "");
+	free(drv);
 	if (n < 0) {
 		d->drive = NULL;
 		return -1;
@@ -199,10 +222,10 @@ static int volumes_entry(struct run_options *o)
 	return 0;
 }
 
-int disk_prepare(struct run_options *o, enum options_machine machine, char *err, size_t errlen)
+/* disk_prepare for each disk, disk `logged` recorded in `log`. */
+static int disk_prepare_all(struct run_options *o, enum options_machine machine, struct stat *sts,
+			    long logged, const char *log, char *err, size_t errlen)
 {
-	struct stat sts[OPTIONS_MAX_DISKS];
-
 	for (size_t i = 0; i < o->ndisks; i++) {
 		struct options_disk *d = &o->disks[i];
 		const char *format;
@@ -218,11 +241,17 @@ int disk_prepare(struct run_options *o, enum options_machine machine, char *err,
 				 d->path);
 			format = NULL;
 		}
+		if (format && (long)i == logged && strcmp(format, "raw")) {
+			snprintf(err, errlen, "MONOS_BLKLOG: %s %s is not a raw image", d->flag,
+				 d->path);
+			format = NULL;
+		}
 		if (!format || disk_lock(d, fd, err, errlen)) {
 			close(fd);
 			return -1;
 		}
-		if (disk_args(d, i, S_ISBLK(sts[i].st_mode), format, machine)) {
+		if (disk_args(d, i, S_ISBLK(sts[i].st_mode), format, machine,
+			      (long)i == logged ? log : NULL)) {
 			snprintf(err, errlen, "%s %s: %s", d->flag, d->path, strerror(errno));
 			return -1;
 		}
@@ -232,4 +261,48 @@ int disk_prepare(struct run_options *o, enum options_machine machine, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * $MONOS_BLKLOG (a developer knob for tests/cli/volume_blklog.sh): the
+ * index of the first volume (a disk with a target) to record, with the
+ * escaped log path in *log; -1 without the knob, -2 (reason in `err`) if
+ * it cannot apply.
+ */
+static long disk_logged(const struct run_options *o, char **log, char *err, size_t errlen)
+{
+	const char *env = getenv("MONOS_BLKLOG");
+	char real[PATH_MAX];
+	int fd;
+
+	*log = NULL;
+	if (!env || !*env)
+		return -1;
+	for (size_t i = 0; i < o->ndisks; i++) {
+		if (!o->disks[i].target)
+			continue;
+		/* empty: QEMU (log-append=off) writes its super only at the first
+		 * flush, and an old log's would count entries this run never made */
+		fd = open(env, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || close(fd) || !realpath(env, real) || !(*log = qemu_escape(real))) {
+			snprintf(err, errlen, "MONOS_BLKLOG %s: %s", env, strerror(errno));
+			return -2;
+		}
+		return (long)i;
+	}
+	snprintf(err, errlen, "MONOS_BLKLOG is set but there is no --volume to record");
+	return -2;
+}
+
+int disk_prepare(struct run_options *o, enum options_machine machine, char *err, size_t errlen)
+{
+	struct stat sts[OPTIONS_MAX_DISKS];
+	char *log;
+	long logged = disk_logged(o, &log, err, errlen);
+
+	if (logged == -2)
+		return -1;
+	int ret = disk_prepare_all(o, machine, sts, logged, log, err, errlen);
+	free(log);
+	return ret;
 }
