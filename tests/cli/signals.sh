@@ -12,7 +12,7 @@
 
 SLEEPER=$GUEST/sleeper
 RUN_TIMEOUT=60   # seconds: the watchdog of every monos run (design 13)
-READY_WAIT=300   # tenths of a second to wait for "ready" (boot under TCG)
+READY_WAIT=600   # tenths of a second to wait for "ready" (boot under TCG, a loaded host)
 PROMPT=100       # tenths of a second a signalled run may take to end
 SURVIVE=2        # seconds an ignored SIGINT must leave the program running
 
