@@ -73,21 +73,7 @@ syscall_entry:
 	jc .Lslow_exit
 	/* Nothing moved RIP or RFLAGS, so the saved RCX and R11 slots still
 	 * hold them: pop them straight into the registers SYSRET reads. */
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rax
-	pop %rcx
-	pop %rdx
-	pop %rsi
-	pop %rdi
+	POP_REGS
 	mov 40(%rsp), %rsp		/* the user's stack */
 	swapgs
 	sysretq
